@@ -1,0 +1,77 @@
+/**
+ * The config layer's output: what the CLI turns into a graph. A loaded config is either a list of resolved checks
+ * or a list of located diagnostics — never a thrown exception for bad input.
+ */
+
+/** One problem found in a config file, located at `file:line:col`. */
+export interface Diagnostic {
+  /** Stable identifier, e.g. `unknown-key`, `duplicate-id`, `cycle`, `yaml-syntax`. Never match on `message`. */
+  code: string;
+  severity: 'error' | 'warning';
+  /** Human text without the location prefix, e.g. `unknown key "requries" (did you mean "requires"?)`. */
+  message: string;
+  file: string;
+  /** 1-based line and column of the offending node. */
+  line: number;
+  col: number;
+}
+
+/** The prompt entries of a config (VibeGuard's `prompts`). */
+export interface Prompt {
+  id: string;
+  description?: string;
+  content: string;
+  tags: string[];
+}
+
+/** What an `on:` event triggers: prompt ids to print, or inline text. */
+export type Trigger = { prompts: string[] } | { text: string };
+
+/** A check after validation, with vars substituted and defaults applied. */
+export interface ResolvedCheck {
+  id: string;
+  run: string;
+  /** Grok patterns as written (after vars), in order; compiled by {@link compileGrok}. */
+  grok: string[];
+  /** File that grok/assert read instead of the output, absolute. */
+  file?: string;
+  assert?: string;
+  severity: 'error' | 'warning';
+  /** Templates still holding `{{.name}}` placeholders for values grok extracts; rendered at report time. */
+  suggestion?: string;
+  fix?: string;
+  requires: string[];
+  tags: string[];
+  /** Per-attempt timeout in ms; `null` means no timeout (a negative duration in the file). */
+  timeoutMs: number | null;
+  /** True when the file set `timeout` explicitly (the async threshold only looks at a check's own timeout). */
+  timeoutExplicit: boolean;
+  on: { success?: Trigger; failure?: Trigger; timeout?: Trigger };
+  async: boolean;
+  /** Absolute working directory. */
+  cwd: string;
+  env: Record<string, string>;
+  retries: number;
+  files: string[];
+  lock?: string;
+  /** 1-based line of the check in its file, for messages. */
+  line: number;
+}
+
+/** A successfully loaded config. */
+export interface ResolvedConfig {
+  /** Absolute path of the file read. */
+  file: string;
+  /** The file's folder: default working directory of checks. */
+  dir: string;
+  /** True when the file is in VibeGuard's naming (vibeguard.yaml …): unknown keys are warnings there. */
+  vibeguardCompat: boolean;
+  vars: Record<string, string>;
+  prompts: Prompt[];
+  checks: ResolvedCheck[];
+  /** Warnings that did not stop the load. */
+  warnings: Diagnostic[];
+}
+
+/** The result of loading: checks, or every problem at once. */
+export type LoadResult = { ok: true; config: ResolvedConfig } | { ok: false; diagnostics: Diagnostic[] };
