@@ -77,6 +77,29 @@ export class ParallelError<I = unknown, O = unknown> extends AggregateError {
   }
 }
 
+/**
+ * The abort reason fanout gives the signals of sibling tasks when one task's failure stops the run (fail-fast).
+ * A task can tell it apart from a user's abort by `reason instanceof FailFastError` or `reason.code`.
+ *
+ * @example
+ * ```ts
+ * import { FailFastError } from 'fanout';
+ * function stoppedByFailure(signal: AbortSignal): boolean {
+ *   return signal.aborted && signal.reason instanceof FailFastError;
+ * }
+ * ```
+ */
+export class FailFastError extends FanoutError {
+  declare readonly code: 'ERR_FAIL_FAST';
+  /** Input index of the failure that stopped the run. */
+  readonly index: number;
+
+  constructor(index: number, cause?: unknown) {
+    super('ERR_FAIL_FAST', `stopped because task ${index} failed`, cause === undefined ? undefined : { cause });
+    this.index = index;
+  }
+}
+
 /** The message of an error-like value, or its string form. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -1,0 +1,285 @@
+import { availableParallelism } from 'node:os';
+import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { FailFastError, TaskError } from './errors.js';
+import { DONE, itemSource } from './item-source.js';
+import type { ItemSource } from './item-source.js';
+import type { ItemContext } from './process-parallel.js';
+import { followSignal } from './signals.js';
+
+/** Options of {@link parallelMap}. */
+export interface ParallelMapOptions {
+  /**
+   * Items processed at once; also the bound on outputs held for a slow consumer.
+   * @default availableParallelism() * 2
+   */
+  concurrency?: number;
+  /**
+   * `true`: outputs come in input order. `false`: in completion order (faster when durations vary).
+   * @default true
+   */
+  ordered?: boolean;
+  /** Aborting it stops the work; the iteration then throws `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The streaming form of {@link processParallel}: an async iterable of outputs whose memory stays flat however long
+ * the input. At most `concurrency` items are in flight or waiting to be consumed, so a slow consumer holds back the
+ * input (backpressure) instead of filling memory.
+ *
+ * Stops at the first failure: the other items' signals abort, running items are awaited, and the iteration throws
+ * a {@link TaskError} naming the item. An abort of `signal` ends the iteration by throwing `signal.reason`. Leaving
+ * the loop early (`break`, `return`, an exception) aborts running items, awaits them, and calls the input's
+ * `return()`.
+ *
+ * Caveat: outputs already computed when a failure happens are discarded, not yielded.
+ *
+ * @example
+ * ```ts
+ * import { parallelMap } from 'fanout';
+ * async function* numbers() { for (let n = 0; ; n++) yield n; }
+ * for await (const square of parallelMap(numbers(), async (n) => n * n, { concurrency: 8 })) {
+ *   if (square > 100) break;
+ * }
+ * ```
+ */
+export function parallelMap<I, O>(
+  items: Iterable<I> | AsyncIterable<I>,
+  mapper: (item: I, context: ItemContext) => Promise<O>,
+  options: ParallelMapOptions = {},
+): AsyncIterableIterator<O> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  assertFunction('mapper', mapper);
+  const concurrency = options.concurrency === undefined ? availableParallelism() * 2 : assertInteger('options.concurrency', options.concurrency, 1);
+  const ordered = options.ordered ?? true;
+  if (typeof ordered !== 'boolean') throw invalidArgument('options.ordered', 'a boolean', ordered);
+  const signal = assertOptionalSignal('options.signal', options.signal);
+  return new ParallelMapIterator(itemSource(items, 'items'), mapper, concurrency, ordered, signal);
+}
+
+type Consumer<O> = { resolve: (result: IteratorResult<O>) => void; reject: (reason: unknown) => void };
+
+class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
+  readonly #source: ItemSource<I>;
+  readonly #mapper: (item: I, context: ItemContext) => Promise<O>;
+  readonly #concurrency: number;
+  readonly #ordered: boolean;
+  readonly #parent: AbortSignal | undefined;
+  #controller: AbortController | undefined;
+  #unfollow: (() => void) | undefined;
+  #inFlight = 0;
+  #pulling = false;
+  #sourceDone = false;
+  // Ordered mode: outputs by index, waiting for their turn. Unordered: completed outputs, oldest first.
+  readonly #ready = new Map<number, O>();
+  #nextIndex = 0;
+  readonly #queue: O[] = [];
+  #queueHead = 0;
+  #consumer: Consumer<O> | undefined;
+  /** Set once the run must end: `error` is what the iteration throws (undefined: it ends normally). */
+  #stop: { error: unknown } | undefined;
+  #finished = false;
+  #finishWaiters: Array<() => void> = [];
+
+  constructor(
+    source: ItemSource<I>,
+    mapper: (item: I, context: ItemContext) => Promise<O>,
+    concurrency: number,
+    ordered: boolean,
+    parent: AbortSignal | undefined,
+  ) {
+    this.#source = source;
+    this.#mapper = mapper;
+    this.#concurrency = concurrency;
+    this.#ordered = ordered;
+    this.#parent = parent;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<O> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<O>> {
+    if (this.#controller === undefined) this.#start();
+    if (this.#consumer !== undefined) return Promise.reject(new Error('parallelMap: next() called before the previous call settled'));
+    const taken = this.#take();
+    if (taken !== NONE) {
+      this.#fill();
+      return Promise.resolve({ value: taken, done: false });
+    }
+    if (this.#finished) return this.#final();
+    return new Promise((resolve, reject) => {
+      this.#consumer = { resolve, reject };
+      this.#settleConsumer();
+    });
+  }
+
+  async return(): Promise<IteratorResult<O>> {
+    if (this.#controller === undefined) {
+      this.#finished = true;
+      this.#stop ??= { error: undefined };
+      await this.#source.close();
+      return { value: undefined, done: true };
+    }
+    this.#halt(undefined, new DOMException('parallelMap iteration was stopped by its consumer', 'AbortError'));
+    await this.#whenFinished();
+    return { value: undefined, done: true };
+  }
+
+  #start(): void {
+    this.#controller = new AbortController();
+    this.#unfollow = followSignal(this.#parent, this.#controller);
+    if (this.#parent !== undefined) {
+      const parent = this.#parent;
+      if (parent.aborted) this.#halt(parent.reason, undefined);
+      else this.#controller.signal.addEventListener('abort', () => parent.aborted && this.#halt(parent.reason, undefined), { once: true });
+    }
+    this.#fill();
+  }
+
+  /** The next output that may be handed out, or NONE. */
+  #take(): O | typeof NONE {
+    if (this.#stop !== undefined) return NONE;
+    if (this.#ordered) {
+      if (!this.#ready.has(this.#nextIndex)) return NONE;
+      const value = this.#ready.get(this.#nextIndex) as O;
+      this.#ready.delete(this.#nextIndex++);
+      return value;
+    }
+    if (this.#queueHead >= this.#queue.length) return NONE;
+    const value = this.#queue[this.#queueHead] as O;
+    this.#queue[this.#queueHead++] = undefined as O;
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return value;
+  }
+
+  #held(): number {
+    return this.#ordered ? this.#ready.size : this.#queue.length - this.#queueHead;
+  }
+
+  /** Starts items while the window (in flight + waiting for the consumer) has room. */
+  #fill(): void {
+    const source = this.#source;
+    while (this.#stop === undefined && !this.#sourceDone && !this.#pulling && this.#inFlight + this.#held() < this.#concurrency) {
+      if (source.isAsync) {
+        this.#pulling = true;
+        source.nextAsync().then(
+          (pulled) => {
+            this.#pulling = false;
+            if (pulled === DONE) this.#sourceDone = true;
+            else this.#start1(pulled.item, pulled.index);
+            this.#fill();
+          },
+          (error: unknown) => {
+            this.#pulling = false;
+            this.#halt(error, error);
+          },
+        );
+        return;
+      }
+      let item: I | typeof DONE;
+      try {
+        item = source.next();
+      } catch (error) {
+        this.#halt(error, error);
+        return;
+      }
+      if (item === DONE) this.#sourceDone = true;
+      else this.#start1(item, this.#pulledCount++);
+    }
+    this.#settleConsumer();
+  }
+
+  #pulledCount = 0;
+
+  /** Runs the mapper on one item and files its output or failure. */
+  #start1(item: I, index: number): void {
+    if (this.#stop !== undefined) return;
+    this.#inFlight++;
+    const signal = (this.#controller as AbortController).signal;
+    let promise: Promise<O>;
+    try {
+      promise = Promise.resolve(this.#mapper(item, { index, signal }));
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- propagate exactly what the mapper threw
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => {
+        this.#inFlight--;
+        if (this.#stop === undefined) {
+          if (this.#ordered) this.#ready.set(index, value);
+          else this.#queue.push(value);
+          this.#fill();
+        }
+        this.#settleConsumer();
+      },
+      (error: unknown) => {
+        this.#inFlight--;
+        if (this.#stop === undefined) this.#halt(new TaskError(index, item, error), new FailFastError(index, error));
+        this.#settleConsumer();
+      },
+    );
+  }
+
+  /** Ends the run: remembers what to throw, aborts running items with `reason`. */
+  #halt(error: unknown, reason: unknown): void {
+    if (this.#stop === undefined) this.#stop = { error };
+    const controller = this.#controller;
+    if (controller !== undefined && !controller.signal.aborted && reason !== undefined) controller.abort(reason);
+    this.#settleConsumer();
+  }
+
+  /** Answers a waiting consumer if anything is ready, and finishes once nothing more can come. */
+  #settleConsumer(): void {
+    const done = this.#inFlight === 0 && !this.#pulling && (this.#stop !== undefined || (this.#sourceDone && this.#held() === 0));
+    if (done && !this.#finished) this.#finish();
+    const consumer = this.#consumer;
+    if (consumer === undefined) return;
+    const taken = this.#take();
+    if (taken !== NONE) {
+      this.#consumer = undefined;
+      consumer.resolve({ value: taken, done: false });
+      this.#fill();
+      return;
+    }
+    if (this.#finished) {
+      this.#consumer = undefined;
+      this.#final().then(consumer.resolve, consumer.reject);
+    }
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#unfollow?.();
+    const close = this.#stop !== undefined || !this.#sourceDone ? this.#source.close() : Promise.resolve();
+    this.#closed = close.then(() => {
+      for (const waiter of this.#finishWaiters) waiter();
+      this.#finishWaiters = [];
+    });
+  }
+
+  #closed: Promise<void> | undefined;
+
+  #whenFinished(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    return new Promise((resolve) => this.#finishWaiters.push(resolve));
+  }
+
+  /** The terminal answer: throw the stop's error once, then report done. */
+  async #final(): Promise<IteratorResult<O>> {
+    await this.#whenFinished();
+    const stop = this.#stop;
+    if (stop !== undefined && stop.error !== undefined) {
+      this.#stop = { error: undefined };
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the abort reason or TaskError, as documented
+      throw stop.error;
+    }
+    return { value: undefined, done: true };
+  }
+}
+
+const NONE: unique symbol = Symbol('none');

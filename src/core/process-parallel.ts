@@ -1,0 +1,188 @@
+import { availableParallelism } from 'node:os';
+import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
+import { DONE, itemSource } from './item-source.js';
+import { followSignal } from './signals.js';
+
+/** What each call of the processor receives beside its item. */
+export interface ItemContext {
+  /** The item's input index (0-based). */
+  index: number;
+  /** Aborts when the caller's signal aborts or, with `failFast`, when another item fails. */
+  signal: AbortSignal;
+}
+
+/** Options of {@link processParallel}. */
+export interface ProcessParallelOptions<O> {
+  /**
+   * Items processed at once.
+   * @default min(availableParallelism() * 2, workerCap, item count when known)
+   */
+  workers?: number;
+  /**
+   * Upper bound of the computed default of `workers`; an explicit `workers` is not bounded by it.
+   * @default 16
+   */
+  workerCap?: number;
+  /**
+   * Stop at the first failed item (abort the others, pull nothing more) and reject. When false, every item runs
+   * and the call rejects only if every item failed.
+   * @default true
+   */
+  failFast?: boolean;
+  /** Aborting it stops the run; the call then rejects with a {@link ParallelError} whose `cause` is the reason. */
+  signal?: AbortSignal;
+  /** Called once per successful item with the successes so far, the total when known, and the item's output. */
+  onProgress?: (completed: number, total: number | undefined, state: O) => void;
+}
+
+/** What {@link processParallel} resolves with. */
+export interface ProcessParallelResult<I, O> {
+  /** Successful outputs, in input order. */
+  results: O[];
+  /** One {@link TaskError} per failed item, sorted by index. */
+  errors: TaskError<I>[];
+}
+
+const DEFAULT_WORKER_CAP = 16;
+
+/**
+ * A worker pool over a sync or async iterable: `processor` runs on each item with at most `workers` items in
+ * flight, and the outputs come back in input order.
+ *
+ * Items are pulled lazily, only when a worker is free, so a lazy or infinite input works and memory holds only the
+ * items in flight plus the results. When the run stops early the input iterator's `return()` is called.
+ *
+ * Settles like seed 003's ProcessParallel: it rejects with a {@link ParallelError} when `failFast` is on and any item
+ * failed, when `failFast` is off and every item failed, when the signal aborted, or when the input itself threw;
+ * otherwise it resolves, partial success included (check `errors`). With `failFast`, items that were running when
+ * the run stopped and then reject with the stop's own abort reason are cancelled, not failed: they appear in
+ * neither `results` nor `errors`.
+ *
+ * Caveat: `results` grows with the input; for constant memory over endless inputs use {@link parallelMap}.
+ *
+ * @example
+ * ```ts
+ * import { processParallel } from 'fanout';
+ * const { results } = await processParallel([1, 2, 3], async (n) => n * 2, { workers: 2 });
+ * console.log(results); // [2, 4, 6]
+ * ```
+ */
+export async function processParallel<I, O>(
+  items: Iterable<I> | AsyncIterable<I>,
+  processor: (item: I, context: ItemContext) => Promise<O>,
+  options: ProcessParallelOptions<O> = {},
+): Promise<ProcessParallelResult<I, O>> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  assertFunction('processor', processor);
+  const parent = assertOptionalSignal('options.signal', options.signal);
+  const failFast = options.failFast ?? true;
+  if (typeof failFast !== 'boolean') throw invalidArgument('options.failFast', 'a boolean', failFast);
+  const onProgress = options.onProgress;
+  if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
+  const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertInteger('options.workerCap', options.workerCap, 1);
+  const explicitWorkers = options.workers === undefined ? undefined : assertInteger('options.workers', options.workers, 1);
+
+  if (parent?.aborted) throw abortedError([], [], parent.reason);
+  const source = itemSource(items, 'items');
+  const total = source.total;
+  const workers = explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY));
+
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const unfollow = followSignal(parent, controller);
+  const outputs: O[] = [];
+  // Indices that produced no output (failed or cancelled): rare, so a Set beats a per-item flag array.
+  const missing = new Set<number>();
+  const errors: TaskError<I>[] = [];
+  let completed = 0;
+  let inputError: { error: unknown } | undefined;
+
+  let next = 0;
+  const isAsync = source.isAsync;
+
+  // A plain flag is cheaper than reading `signal.aborted` on every item of the hot loop.
+  let stopped = false;
+  signal.addEventListener('abort', () => (stopped = true), { once: true });
+
+  const worker = async (): Promise<void> => {
+    while (!stopped) {
+      let item: I;
+      let index: number;
+      try {
+        if (isAsync) {
+          const pulled = await source.nextAsync();
+          if (pulled === DONE) return;
+          if (stopped) {
+            missing.add(pulled.index);
+            return;
+          }
+          ({ item, index } = pulled);
+        } else {
+          const pulled = source.next();
+          if (pulled === DONE) return;
+          item = pulled;
+          index = next++;
+        }
+      } catch (error) {
+        inputError ??= { error };
+        controller.abort(error);
+        return;
+      }
+      let output: O;
+      try {
+        output = await processor(item, { index, signal });
+      } catch (error) {
+        missing.add(index);
+        // A rejection with the stop's own reason is the stop's consequence (cancelled), not a failure of its own.
+        if (signal.aborted && error === signal.reason) continue;
+        errors.push(new TaskError(index, item, error));
+        if (failFast && !signal.aborted) controller.abort(new FailFastError(index, error));
+        continue;
+      }
+      outputs[index] = output;
+      completed++;
+      if (onProgress !== undefined) {
+        try {
+          onProgress(completed, total, output);
+        } catch {
+          // A progress callback is an observer: its failure must not change the run.
+        }
+      }
+    }
+  };
+
+  try {
+    const running = new Array<Promise<void>>(workers);
+    for (let w = 0; w < workers; w++) running[w] = worker();
+    await Promise.all(running);
+  } finally {
+    unfollow();
+    if (signal.aborted) await source.close();
+  }
+
+  const pulledCount = source.pulled;
+  let results: O[];
+  if (missing.size === 0 && outputs.length === pulledCount) {
+    results = outputs; // every pulled item produced an output: no copy
+  } else {
+    results = [];
+    for (let i = 0; i < pulledCount; i++) if (!missing.has(i)) results.push(outputs[i] as O);
+  }
+  if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+
+  if (inputError !== undefined) {
+    throw new ParallelError(errors, results, {
+      cause: inputError.error,
+      message: `parallel execution failed: the input threw: ${messageOf(inputError.error)}`,
+    });
+  }
+  if (parent?.aborted && !(signal.reason instanceof FailFastError)) throw abortedError(errors, results, parent.reason);
+  if (errors.length > 0 && (failFast || results.length === 0)) throw new ParallelError(errors, results);
+  return { results, errors };
+}
+
+function abortedError<I, O>(errors: TaskError<I>[], results: O[], reason: unknown): ParallelError<I, O> {
+  const detail = errors.length > 0 ? `; ${summarizeFailures(errors).replace('parallel execution failed: ', '')}` : '';
+  return new ParallelError(errors, results, { cause: reason, message: `parallel execution aborted: ${messageOf(reason)}${detail}` });
+}

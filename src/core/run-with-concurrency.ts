@@ -1,0 +1,135 @@
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { FailFastError } from './errors.js';
+import { followSignal } from './signals.js';
+
+/** Options of {@link runWithConcurrency}. */
+export interface ConcurrencyOptions<T> {
+  /** The work, one function per task; each receives the run's shared child signal. */
+  tasks: ReadonlyArray<(signal: AbortSignal) => Promise<T>>;
+  /** Tasks running at once: an integer ≥ 1, or `Infinity`. */
+  maxConcurrency: number;
+  /** Aborting it stops the run: no new task starts, running ones see their signal abort. */
+  signal?: AbortSignal;
+  /** Tells a failed result from a good one; the first failure stops the run (fail-fast). */
+  isFailed: (result: T) => boolean;
+}
+
+/** What {@link runWithConcurrency} resolves with. */
+export interface ConcurrencyResult<T> {
+  /** Values of the tasks that settled with a value, in input order (tasks never started are absent). */
+  results: T[];
+  /** The same values at their task's index; `undefined` where a task threw or never started. */
+  resultsByIndex: Array<T | undefined>;
+  /** Index of the failure that triggered fail-fast, or `null`. */
+  firstFailureIndex: number | null;
+  /** True when the parent signal caused the stop. */
+  aborted: boolean;
+  /** Tasks that threw or rejected (and `isFailed` calls that threw), by index in input order. */
+  errors: Array<{ index: number; error: unknown }>;
+}
+
+const VALUE = 1;
+const THREW = 2;
+
+/**
+ * Runs `tasks` with at most `maxConcurrency` at once, fail-fast, and returns their results in input order.
+ *
+ * Every task receives the signal of one child `AbortController`, which aborts when the parent signal aborts
+ * (reason: the parent's reason) or at the first failure — `isFailed(result)` true, or the task throwing or
+ * rejecting (reason: a {@link FailFastError}). After that no new task starts; tasks already running are awaited
+ * before it returns. It never rejects because a task failed: failures are in `firstFailureIndex` and `errors`.
+ * An abort resolves with `aborted: true`; a signal aborted before the call returns at once with no task started.
+ *
+ * Caveat: a task that ignores its signal is still awaited; cancellation is cooperative.
+ *
+ * @example
+ * ```ts
+ * import { runWithConcurrency } from 'fanout';
+ * const urls = ['https://a.example', 'https://b.example'];
+ * const { results, firstFailureIndex } = await runWithConcurrency({
+ *   tasks: urls.map((url) => async (signal: AbortSignal) => (await fetch(url, { signal })).status),
+ *   maxConcurrency: 2,
+ *   isFailed: (status) => status >= 500,
+ * });
+ * ```
+ */
+export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Promise<ConcurrencyResult<T>> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const { tasks, isFailed } = options;
+  if (!Array.isArray(tasks)) throw invalidArgument('options.tasks', 'an array of functions', tasks);
+  const limit = assertLimit('options.maxConcurrency', options.maxConcurrency);
+  assertFunction('options.isFailed', isFailed);
+  const parent = assertOptionalSignal('options.signal', options.signal);
+  const count = tasks.length;
+  for (let i = 0; i < count; i++) {
+    if (typeof tasks[i] !== 'function') throw invalidArgument(`options.tasks[${i}]`, 'a function', tasks[i]);
+  }
+
+  const resultsByIndex = new Array<T | undefined>(count).fill(undefined);
+  if (parent?.aborted) return { results: [], resultsByIndex, firstFailureIndex: null, aborted: true, errors: [] };
+
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const unfollow = followSignal(parent, controller);
+  // 0 = not settled with anything usable, VALUE = settled with a value, THREW = threw or rejected.
+  const state = new Uint8Array(count);
+  const errors: Array<{ index: number; error: unknown }> = [];
+  let firstFailureIndex: number | null = null;
+  let aborted = false;
+  let next = 0;
+
+  const fail = (index: number, error?: unknown): void => {
+    if (signal.aborted) return; // a consequence of an earlier stop, never its cause
+    firstFailureIndex = index;
+    controller.abort(new FailFastError(index, error));
+  };
+
+  // Each worker pulls the next index from a shared counter: no queue, no per-task controller or closure.
+  // A plain flag is cheaper than reading `signal.aborted` on every task of the hot loop.
+  let stopped = false;
+  signal.addEventListener('abort', () => (stopped = true), { once: true });
+
+  const worker = async (): Promise<void> => {
+    while (next < count && !stopped) {
+      const index = next++;
+      let value: T;
+      try {
+        value = await (tasks[index] as (signal: AbortSignal) => Promise<T>)(signal);
+      } catch (error) {
+        state[index] = THREW;
+        errors.push({ index, error });
+        fail(index, error);
+        continue;
+      }
+      state[index] = VALUE;
+      resultsByIndex[index] = value;
+      let failed: boolean;
+      try {
+        failed = isFailed(value);
+      } catch (error) {
+        errors.push({ index, error });
+        failed = true;
+      }
+      if (failed) fail(index);
+    }
+  };
+
+  try {
+    const workers = Math.min(limit, count);
+    if (workers === 1) {
+      await worker();
+    } else {
+      const running = new Array<Promise<void>>(workers);
+      for (let w = 0; w < workers; w++) running[w] = worker();
+      await Promise.all(running);
+    }
+  } finally {
+    unfollow();
+  }
+  aborted = parent?.aborted === true && !(signal.reason instanceof FailFastError);
+
+  const results: T[] = [];
+  for (let i = 0; i < count; i++) if (state[i] === VALUE) results.push(resultsByIndex[i] as T);
+  if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+  return { results, resultsByIndex, firstFailureIndex, aborted, errors };
+}
