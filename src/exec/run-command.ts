@@ -1,0 +1,387 @@
+/**
+ * `runCommand`: one shell command in its own session and process group, terminated as a whole, with bounded
+ * output. The hot path (spawn, read, one `kill(-pgid, 0)` after exit) stays close to a bare `child_process.spawn`;
+ * /proc is read only when something of the tree outlives the shell or has to be terminated.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { ProcessTreeKiller } from './kill.js';
+import { OutputBuffer, type StreamIndex } from './output-buffer.js';
+import { diagnoseSpawnFailure, SpawnError } from './spawn-error.js';
+
+/** How long a shell that has exited may leave background processes holding its pipes before they are terminated. */
+const EOF_WAIT_MS = 100;
+/** Longest delay `setTimeout` honours; larger timeouts are treated as none. */
+const MAX_TIMER_MS = 2_147_483_647;
+const STREAM_NAMES = ['stdout', 'stderr'] as const;
+
+/**
+ * Options of {@link runCommand}.
+ */
+export interface RunCommandOptions {
+  /** Working directory. @default process.cwd() */
+  cwd?: string | undefined;
+  /** Variables merged over `process.env` (they add to or override the inherited environment). @default process.env */
+  env?: Record<string, string> | undefined;
+  /** Shell executable, called as `<shell> -c <command>`; a bare name is looked up on PATH. @default '/bin/sh' */
+  shell?: string | undefined;
+  /** Aborting terminates the whole process tree; the result then has `cancelled: true`. */
+  signal?: AbortSignal | undefined;
+  /** Terminates the whole process tree after this many milliseconds; the result then has `timedOut: true`. @default undefined (no timeout) */
+  timeoutMs?: number | undefined;
+  /** Milliseconds between SIGTERM and SIGKILL for whatever of the tree is still alive (0: at once; Infinity: never). @default 2000 */
+  killGraceMs?: number | undefined;
+  /** Bytes of output kept in memory (`output`): the first quarter and the last three quarters. @default 1048576 (1 MiB) */
+  maxOutputBytes?: number | undefined;
+  /** Receives output as it is read, decoded as UTF-8 per stream (a character is never split across two calls). */
+  onOutput?: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
+  /** File that receives the complete output, uncapped, in the order read; created or truncated with mode 0600. */
+  logFile?: string | undefined;
+}
+
+/**
+ * The outcome of {@link runCommand}. A command that ran and failed is a result, not an exception; so is one that
+ * could not start (`error`).
+ */
+export interface CommandResult {
+  /** The shell's exit code; null when it was ended by a signal or never started. */
+  exitCode: number | null;
+  /** The signal that ended the shell (`'SIGTERM'`, `'SIGKILL'`...); null otherwise. */
+  signal: string | null;
+  /** The timeout fired and the tree was terminated. */
+  timedOut: boolean;
+  /** The abort signal fired (before the start, or before the tree was gone) and the tree was terminated. */
+  cancelled: boolean;
+  /** Milliseconds from the spawn to the moment the tree was gone and the output complete. */
+  durationMs: number;
+  /**
+   * stdout and stderr interleaved in the order fanout read them — exact within one stream, best effort across the
+   * two pipes (writes that happen close together may be read in either order). Past `maxOutputBytes` the head and
+   * the tail are kept, with a line `[... N bytes dropped ...]` between them.
+   */
+  output: string;
+  /** Bytes the command wrote in total, kept or not. */
+  outputBytes: number;
+  /** Set when the command could not start; then `exitCode` and `signal` are null and nothing ran. */
+  error?: SpawnError;
+  /** Set when writing `logFile` failed midway (disk full...); the log stops there, the command is not affected. */
+  logError?: Error;
+}
+
+interface Settings {
+  command: string;
+  cwd: string | undefined;
+  env: NodeJS.ProcessEnv | undefined;
+  shell: string;
+  signal: AbortSignal | undefined;
+  timeoutMs: number;
+  killGraceMs: number;
+  maxOutputBytes: number;
+  onOutput: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
+  logFile: string | undefined;
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+    throw invalidArgument(name, 'a non-empty string without NUL characters', value);
+  }
+  return value;
+}
+
+function normalize(command: unknown, options: unknown): Settings {
+  if (typeof command !== 'string' || command.trim() === '' || command.includes('\0')) {
+    throw invalidArgument('command', 'a non-empty string without NUL characters', command);
+  }
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object') throw invalidArgument('options', 'an object or undefined', options);
+  const o = options as RunCommandOptions;
+  let env: NodeJS.ProcessEnv | undefined;
+  if (o.env !== undefined) {
+    if (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env)) throw invalidArgument('options.env', 'an object of strings', o.env);
+    env = { ...process.env };
+    for (const [key, value] of Object.entries(o.env)) {
+      if (typeof value !== 'string' || value.includes('\0')) throw invalidArgument(`options.env.${key}`, 'a string without NUL characters', value);
+      env[key] = value;
+    }
+  }
+  if (o.onOutput !== undefined && typeof o.onOutput !== 'function') throw invalidArgument('options.onOutput', 'a function or undefined', o.onOutput);
+  return {
+    command,
+    cwd: optionalString('options.cwd', o.cwd),
+    env,
+    shell: optionalString('options.shell', o.shell) ?? '/bin/sh',
+    signal: assertOptionalSignal('options.signal', o.signal),
+    timeoutMs: o.timeoutMs === undefined ? Number.POSITIVE_INFINITY : assertLimit('options.timeoutMs', o.timeoutMs, 1),
+    killGraceMs: o.killGraceMs === undefined ? 2000 : assertLimit('options.killGraceMs', o.killGraceMs, 0),
+    maxOutputBytes: o.maxOutputBytes === undefined ? 1024 * 1024 : assertLimit('options.maxOutputBytes', o.maxOutputBytes, 0),
+    onOutput: o.onOutput,
+    logFile: optionalString('options.logFile', o.logFile),
+  };
+}
+
+function notStarted(cancelled: boolean, error?: SpawnError): CommandResult {
+  const result: CommandResult = { exitCode: null, signal: null, timedOut: false, cancelled, durationMs: 0, output: '', outputBytes: 0 };
+  if (error !== undefined) result.error = error;
+  return result;
+}
+
+/**
+ * Runs `command` with `/bin/sh -c` (or `shell -c`) in its own session — so its own process group, no controlling
+ * terminal — with stdin from /dev/null: commands are non-interactive. Resolves once the shell has exited, every
+ * process of its tree is dead (zombies count as dead) and the output is complete.
+ *
+ * - On timeout or abort, SIGTERM goes to the whole process group (on Linux: to every group of the session, so
+ *   children that moved to a group of their own, as GNU `timeout` does, are included), then SIGKILL after
+ *   `killGraceMs` to whatever is still alive. A group that is gone is never signalled again.
+ * - When the shell exits but processes it started in the background still hold its stdout or stderr, fanout waits up
+ *   to 100 ms for end-of-file, then terminates them the same way; background processes that do not hold the pipes
+ *   are terminated at once. Nothing of the tree outlives the result, except processes that started a session of
+ *   their own (`setsid`, daemons) — by design outside the tree.
+ * - Everything written before the end is in `output` (within `maxOutputBytes`), `onOutput` and `logFile`, even when
+ *   the pipes close after the shell's exit.
+ *
+ * Never rejects for a command that fails, times out, is aborted or cannot start (`result.error`, a
+ * {@link SpawnError}). Rejects with a `TypeError` for invalid arguments, and with the error `onOutput` threw — after
+ * terminating the tree — if it throws. Aborting before the start resolves at once with `cancelled: true` and spawns
+ * nothing; aborting after the end has no effect. No listener is left on `signal`.
+ *
+ * Linux is the supported platform (macOS works, but zombies then count as alive until reaped). Windows is not
+ * supported: there the tree would have to be ended with `taskkill /pid <pid> /T /F`.
+ *
+ * @example
+ * ```ts
+ * import { runCommand } from 'fanout';
+ * const result = await runCommand('npm test', { timeoutMs: 60_000, maxOutputBytes: 64 * 1024 });
+ * if (result.error) console.error(result.error.message);
+ * else if (result.timedOut) console.error('timed out:\n' + result.output);
+ * else if (result.exitCode !== 0) console.error(`failed (${result.exitCode ?? result.signal}):\n` + result.output);
+ * ```
+ */
+export function runCommand(command: string, options?: RunCommandOptions): Promise<CommandResult> {
+  return new Promise<CommandResult>((resolve, reject) => {
+    const settings = normalize(command, options); // a TypeError thrown here rejects the promise
+    if (settings.signal?.aborted === true) resolve(notStarted(true));
+    else new CommandRun(settings, resolve, reject).start();
+  });
+}
+
+/** The state of one running command: the shell, its pipes, its tree and the pending result. */
+class CommandRun {
+  private readonly output: OutputBuffer;
+  private readonly decoders: [StringDecoder, StringDecoder] | undefined;
+  private child: ChildProcess | undefined;
+  private streams: Readable[] = [];
+  private openStreams = 2;
+  private killer: ProcessTreeKiller | undefined;
+  private log: WriteStream | undefined;
+  private logError: Error | undefined;
+  private started = 0;
+  private exited = false;
+  private exitCode: number | null = null;
+  private exitSignal: string | null = null;
+  private timedOut = false;
+  private cancelled = false;
+  private failure: { error: unknown } | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private eofTimer: NodeJS.Timeout | undefined;
+  private finishing = false;
+  private readonly onAbort = (): void => {
+    if (this.killer?.idle === true) this.cancelled = true;
+    this.killer?.terminate();
+  };
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly resolve: (result: CommandResult) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.output = new OutputBuffer(settings.maxOutputBytes);
+    this.decoders = settings.onOutput === undefined ? undefined : [new StringDecoder('utf8'), new StringDecoder('utf8')];
+  }
+
+  start(): void {
+    const { command, cwd, env, shell, logFile } = this.settings;
+    if (logFile !== undefined) {
+      let fd: number;
+      try {
+        fd = openSync(logFile, 'w', 0o600);
+      } catch (error) {
+        this.resolve(notStarted(false, new SpawnError('log-file-unwritable', command, logFile, `cannot run ${JSON.stringify(command)}: cannot open log file ${JSON.stringify(logFile)}`, { cause: error })));
+        return;
+      }
+      try {
+        fchmodSync(fd, 0o600); // an existing file keeps its mode on open; the log may hold secrets
+      } catch {
+        // A file system without modes (some mounts) is not a reason to refuse the command.
+      }
+      this.log = createWriteStream('', { fd });
+      this.log.on('error', (error) => {
+        this.logError ??= error;
+        this.resume();
+      });
+    }
+    this.started = performance.now();
+    let child: ChildProcess;
+    try {
+      child = spawn(shell, ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      this.failStart(error);
+      return;
+    }
+    this.child = child;
+    if (child.pid === undefined) {
+      // Node reports spawn failures asynchronously; the streams it created are already destroyed.
+      child.once('error', (error) => this.failStart(error));
+      return;
+    }
+    child.on('error', () => {}); // later errors (none expected: fanout signals the group itself) must not crash
+    this.killer = new ProcessTreeKiller(child.pid, this.settings.killGraceMs, () => this.check());
+    this.streams = [child.stdout!, child.stderr!];
+    this.listen(0);
+    this.listen(1);
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      this.exitCode = code;
+      this.exitSignal = signal;
+      if (this.openStreams > 0 && !this.killer!.terminating) {
+        this.eofTimer = setTimeout(() => {
+          this.eofTimer = undefined;
+          this.killer!.terminate();
+        }, EOF_WAIT_MS);
+      }
+      this.check();
+    });
+    if (this.settings.timeoutMs <= MAX_TIMER_MS) {
+      this.timeoutTimer = setTimeout(() => {
+        this.timeoutTimer = undefined;
+        if (this.killer!.idle) this.timedOut = true;
+        this.killer!.terminate();
+      }, this.settings.timeoutMs);
+    }
+    this.settings.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private listen(index: StreamIndex): void {
+    const stream = this.streams[index]!;
+    let open = true;
+    const closed = (): void => {
+      if (!open) return;
+      open = false;
+      if (this.decoders !== undefined) this.emit(this.decoders[index].end(), index);
+      this.openStreams--;
+      if (this.openStreams === 0) {
+        clearTimeout(this.eofTimer);
+        this.eofTimer = undefined;
+      }
+      this.check();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      this.output.push(index, chunk);
+      if (this.log !== undefined && this.logError === undefined && !this.log.write(chunk)) this.pause();
+      if (this.decoders !== undefined) this.emit(this.decoders[index].write(chunk), index);
+    });
+    stream.once('end', closed);
+    stream.once('close', closed);
+    stream.on('error', () => {}); // a read error ends the stream; 'close' follows
+  }
+
+  private emit(text: string, index: StreamIndex): void {
+    if (text === '' || this.failure !== undefined) return;
+    try {
+      this.settings.onOutput!(text, STREAM_NAMES[index]);
+    } catch (error) {
+      this.failure = { error };
+      this.killer?.terminate();
+    }
+  }
+
+  /** Backpressure from the log file: stop reading (the command blocks on its writes) until the file catches up. */
+  private pause(): void {
+    for (const stream of this.streams) stream.pause();
+    this.log!.once('drain', () => this.resume());
+  }
+
+  private resume(): void {
+    for (const stream of this.streams) stream.resume();
+  }
+
+  /**
+   * Decides what comes next; called on every event (exit, end of a pipe, poll). Settles only once the shell has
+   * exited (its exit code is needed) and the tree is gone.
+   */
+  private check(): void {
+    const killer = this.killer!;
+    if (this.finishing || !this.exited) return;
+    if (!killer.terminating) {
+      // Normal end: wait (bounded by eofTimer) for the pipes, then make sure nothing of the tree lingers.
+      if (this.openStreams > 0) return;
+      if (!killer.checkGone(false)) {
+        killer.terminate();
+        return;
+      }
+    } else if (!killer.checkGone(true)) {
+      killer.schedulePoll();
+      return;
+    }
+    if (this.openStreams > 0) {
+      // The tree is gone, yet a pipe is open: its end-of-file is on the way, or a process outside the tree (one
+      // that started its own session) holds it. Take what comes within the grace, then stop reading.
+      this.eofTimer ??= setTimeout(() => {
+        this.eofTimer = undefined;
+        this.finish();
+      }, EOF_WAIT_MS);
+      return;
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finishing) return;
+    this.finishing = true;
+    this.killer?.dispose();
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.eofTimer);
+    this.settings.signal?.removeEventListener('abort', this.onAbort);
+    for (const stream of this.streams) stream.destroy();
+    const durationMs = performance.now() - this.started;
+    const settle = (): void => {
+      if (this.failure !== undefined) {
+        this.reject(this.failure.error);
+        return;
+      }
+      const result: CommandResult = {
+        exitCode: this.exitCode,
+        signal: this.exitSignal,
+        timedOut: this.timedOut,
+        cancelled: this.cancelled,
+        durationMs,
+        output: this.output.toString(),
+        outputBytes: this.output.total,
+      };
+      if (this.logError !== undefined) result.logError = this.logError;
+      this.resolve(result);
+    };
+    this.closeLog(settle);
+  }
+
+  /** Ends the log file and calls `then` once its descriptor is closed (also after a write error). */
+  private closeLog(then: () => void): void {
+    const log = this.log;
+    if (log === undefined || log.closed) {
+      then();
+      return;
+    }
+    log.once('close', then);
+    log.end();
+  }
+
+  private failStart(error: unknown): void {
+    const { command, cwd, shell } = this.settings;
+    const spawnError = diagnoseSpawnFailure(error, command, cwd, shell);
+    this.closeLog(() => this.resolve(notStarted(false, spawnError)));
+  }
+}
