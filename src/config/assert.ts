@@ -1,0 +1,445 @@
+/**
+ * VibeGuard's assert language: a tokenizer, a recursive-descent parser and an evaluator (no `eval`, no `Function`).
+ *
+ * Grammar, loosest binding first (all binary operators associate left; comparisons do not chain):
+ * ```
+ * or      := and ('||' and)*
+ * and     := compare ('&&' compare)*
+ * compare := sum (('==' | '!=' | '<' | '<=' | '>' | '>=') sum)?
+ * sum     := product (('+' | '-') product)*
+ * product := unary (('*' | '/') unary)*
+ * unary   := ('!' | '-') unary | primary
+ * primary := number | "string" | 'string' | true | false | identifier | '(' or ')'
+ * ```
+ * Identifiers name values grok extracted (always text). A comparison is numeric when both sides read as numbers and
+ * textual otherwise; `+ - * /` need numbers; `&& || !` and the final result need `true`/`false` (the text "true" and
+ * "false" count).
+ */
+
+/** A node of a parsed assert expression. `col` is the 1-based column in the expression text. */
+export type AssertNode =
+  | { type: 'number'; value: number; col: number }
+  | { type: 'string'; value: string; col: number }
+  | { type: 'boolean'; value: boolean; col: number }
+  | { type: 'identifier'; name: string; col: number }
+  | { type: 'unary'; op: '!' | '-'; operand: AssertNode; col: number }
+  | { type: 'binary'; op: BinaryOperator; left: AssertNode; right: AssertNode; col: number };
+
+/** Binary operators of the language. */
+export type BinaryOperator = '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/';
+
+/** The result of {@link parseAssert}. */
+export type ParseAssertResult = { ok: true; ast: AssertNode } | { ok: false; error: string; col: number };
+
+/** The result of {@link evaluateAssert}; `missing` names the identifier grok did not extract, when that is why. */
+export type EvaluateAssertResult = { ok: true; value: boolean } | { ok: false; error: string; missing?: string };
+
+type Token =
+  | { kind: 'number'; value: number; text: string; col: number }
+  | { kind: 'string'; value: string; col: number }
+  | { kind: 'identifier'; name: string; col: number }
+  | { kind: 'operator'; op: string; col: number }
+  | { kind: 'end'; col: number };
+
+class AssertSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly col: number,
+  ) {
+    super(message);
+  }
+}
+
+const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '+', '-', '*', '/', '(', ')'] as const;
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const MAX_DEPTH = 64;
+const MAX_TOKENS = 1000;
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i] ?? '';
+    const col = i + 1;
+    if (/\s/.test(char)) {
+      i += 1;
+      continue;
+    }
+    const number = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
+    if (number !== null) {
+      const after = text[i + number[0].length];
+      if (after !== undefined && /[A-Za-z_]/.test(after)) {
+        throw new AssertSyntaxError(`invalid number "${number[0]}${after}"`, col);
+      }
+      tokens.push({ kind: 'number', value: Number(number[0]), text: number[0], col });
+      i += number[0].length;
+      continue;
+    }
+    const identifier = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+    if (identifier !== null) {
+      tokens.push({ kind: 'identifier', name: identifier[0], col });
+      i += identifier[0].length;
+      continue;
+    }
+    if (char === '"' || char === "'") {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const c = text[j];
+        if (c === undefined) throw new AssertSyntaxError(`unterminated string starting with ${char}`, col);
+        if (c === char) break;
+        if (c === '\\') {
+          const escaped = text[j + 1];
+          if (escaped === undefined) throw new AssertSyntaxError(`unterminated string starting with ${char}`, col);
+          value += escaped === 'n' ? '\n' : escaped === 't' ? '\t' : escaped;
+          j += 2;
+          continue;
+        }
+        value += c;
+        j += 1;
+      }
+      tokens.push({ kind: 'string', value, col });
+      i = j + 1;
+      continue;
+    }
+    const op = OPERATORS.find((candidate) => text.startsWith(candidate, i));
+    if (op !== undefined) {
+      tokens.push({ kind: 'operator', op, col });
+      i += op.length;
+      continue;
+    }
+    const hint =
+      char === '=' ? ' (use == to compare)' : char === '&' ? ' (use &&)' : char === '|' ? ' (use ||)' : '';
+    throw new AssertSyntaxError(`unexpected character "${char}"${hint}`, col);
+  }
+  tokens.push({ kind: 'end', col: text.length + 1 });
+  return tokens;
+}
+
+class Parser {
+  private index = 0;
+  private depth = 0;
+
+  constructor(private readonly tokens: readonly Token[]) {}
+
+  parse(): AssertNode {
+    const node = this.or();
+    const next = this.peek();
+    if (next.kind !== 'end') throw new AssertSyntaxError(`unexpected ${describe(next)}`, next.col);
+    return node;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.index] ?? { kind: 'end', col: 1 };
+  }
+
+  private isOperator(...ops: string[]): string | undefined {
+    const token = this.peek();
+    return token.kind === 'operator' && ops.includes(token.op) ? token.op : undefined;
+  }
+
+  private or(): AssertNode {
+    let left = this.and();
+    while (this.isOperator('||') !== undefined) {
+      const col = this.peek().col;
+      this.index += 1;
+      left = { type: 'binary', op: '||', left, right: this.and(), col };
+    }
+    return left;
+  }
+
+  private and(): AssertNode {
+    let left = this.compare();
+    while (this.isOperator('&&') !== undefined) {
+      const col = this.peek().col;
+      this.index += 1;
+      left = { type: 'binary', op: '&&', left, right: this.compare(), col };
+    }
+    return left;
+  }
+
+  private compare(): AssertNode {
+    const left = this.sum();
+    const op = this.isOperator(...COMPARISONS);
+    if (op === undefined) return left;
+    const col = this.peek().col;
+    this.index += 1;
+    const node: AssertNode = { type: 'binary', op: op as BinaryOperator, left, right: this.sum(), col };
+    const again = this.isOperator(...COMPARISONS);
+    if (again !== undefined) {
+      throw new AssertSyntaxError(`comparisons cannot be chained: combine them with && or ||`, this.peek().col);
+    }
+    return node;
+  }
+
+  private sum(): AssertNode {
+    let left = this.product();
+    for (let op = this.isOperator('+', '-'); op !== undefined; op = this.isOperator('+', '-')) {
+      const col = this.peek().col;
+      this.index += 1;
+      left = { type: 'binary', op: op as BinaryOperator, left, right: this.product(), col };
+    }
+    return left;
+  }
+
+  private product(): AssertNode {
+    let left = this.unary();
+    for (let op = this.isOperator('*', '/'); op !== undefined; op = this.isOperator('*', '/')) {
+      const col = this.peek().col;
+      this.index += 1;
+      left = { type: 'binary', op: op as BinaryOperator, left, right: this.unary(), col };
+    }
+    return left;
+  }
+
+  private unary(): AssertNode {
+    const op = this.isOperator('!', '-');
+    if (op === undefined) return this.primary();
+    const col = this.peek().col;
+    this.index += 1;
+    return this.nested(col, () => ({ type: 'unary', op: op as '!' | '-', operand: this.unary(), col }));
+  }
+
+  private primary(): AssertNode {
+    const token = this.peek();
+    switch (token.kind) {
+      case 'number':
+        this.index += 1;
+        return { type: 'number', value: token.value, col: token.col };
+      case 'string':
+        this.index += 1;
+        return { type: 'string', value: token.value, col: token.col };
+      case 'identifier':
+        this.index += 1;
+        if (token.name === 'true' || token.name === 'false') {
+          return { type: 'boolean', value: token.name === 'true', col: token.col };
+        }
+        return { type: 'identifier', name: token.name, col: token.col };
+      case 'operator':
+        if (token.op === '(') {
+          this.index += 1;
+          const inner = this.nested(token.col, () => this.or());
+          const close = this.peek();
+          if (close.kind !== 'operator' || close.op !== ')') {
+            throw new AssertSyntaxError(`expected ")" to close "(" at column ${token.col}, found ${describe(close)}`, close.col);
+          }
+          this.index += 1;
+          return inner;
+        }
+        throw new AssertSyntaxError(`expected a value, found ${describe(token)}`, token.col);
+      case 'end':
+        throw new AssertSyntaxError('unexpected end of expression', token.col);
+    }
+  }
+
+  private nested<T>(col: number, parse: () => T): T {
+    this.depth += 1;
+    if (this.depth > MAX_DEPTH) throw new AssertSyntaxError(`expression nested deeper than ${MAX_DEPTH} levels`, col);
+    try {
+      return parse();
+    } finally {
+      this.depth -= 1;
+    }
+  }
+}
+
+function describe(token: Token): string {
+  switch (token.kind) {
+    case 'number':
+      return `number ${token.text}`;
+    case 'string':
+      return `string ${JSON.stringify(token.value)}`;
+    case 'identifier':
+      return `"${token.name}"`;
+    case 'operator':
+      return `"${token.op}"`;
+    case 'end':
+      return 'end of expression';
+  }
+}
+
+/**
+ * Parses an assert expression. Errors carry the 1-based column in `expression` where parsing stopped.
+ *
+ * @example
+ * ```ts
+ * import { parseAssert } from 'fanout';
+ * parseAssert('coverage >= 80 && verdict == "PASS"').ok; // true
+ * parseAssert('coverage >= '); // { ok: false, error: 'unexpected end of expression', col: 13 }
+ * ```
+ */
+export function parseAssert(expression: string): ParseAssertResult {
+  if (typeof expression !== 'string') return { ok: false, error: 'expression must be a string', col: 1 };
+  try {
+    const tokens = tokenize(expression);
+    if (tokens.length === 1) return { ok: false, error: 'empty expression', col: 1 };
+    // Bounds the AST's depth, so evaluation cannot exhaust the stack whatever the input.
+    const tooMany = tokens[MAX_TOKENS];
+    if (tooMany !== undefined) return { ok: false, error: `expression longer than ${MAX_TOKENS} tokens`, col: tooMany.col };
+    return { ok: true, ast: new Parser(tokens).parse() };
+  } catch (error: unknown) {
+    if (error instanceof AssertSyntaxError) return { ok: false, error: error.message, col: error.col };
+    throw error;
+  }
+}
+
+/**
+ * The identifiers an expression reads, in order, without repeats (`true` and `false` are literals, not identifiers).
+ *
+ * @example
+ * ```ts
+ * import { assertIdentifiers, parseAssert } from 'fanout';
+ * const parsed = parseAssert('score <= 15 || func == "main"');
+ * parsed.ok && assertIdentifiers(parsed.ast); // ['score', 'func']
+ * ```
+ */
+export function assertIdentifiers(ast: AssertNode): string[] {
+  const names: string[] = [];
+  const visit = (node: AssertNode): void => {
+    if (node.type === 'identifier') {
+      if (!names.includes(node.name)) names.push(node.name);
+    } else if (node.type === 'unary') visit(node.operand);
+    else if (node.type === 'binary') {
+      visit(node.left);
+      visit(node.right);
+    }
+  };
+  visit(ast);
+  return names;
+}
+
+type Value = number | string | boolean;
+
+class EvaluationError extends Error {
+  constructor(
+    message: string,
+    readonly missing?: string,
+  ) {
+    super(message);
+  }
+}
+
+const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+function asNumber(value: Value): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return NUMERIC.test(trimmed) ? Number(trimmed) : undefined;
+  }
+  return undefined;
+}
+
+function asBoolean(value: Value, context: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new EvaluationError(`${context} needs true or false, got ${show(value)}`);
+}
+
+function show(value: Value): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function text(value: Value): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+function evaluate(node: AssertNode, values: Readonly<Record<string, string>>): Value {
+  switch (node.type) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+      return node.value;
+    case 'identifier': {
+      const value = Object.hasOwn(values, node.name) ? values[node.name] : undefined;
+      if (typeof value !== 'string') {
+        throw new EvaluationError(`"${node.name}" has no value: grok did not extract it`, node.name);
+      }
+      return value;
+    }
+    case 'unary': {
+      const operand = evaluate(node.operand, values);
+      if (node.op === '!') return !asBoolean(operand, '"!"');
+      const number = asNumber(operand);
+      if (number === undefined) throw new EvaluationError(`"-" needs a number, got ${show(operand)}`);
+      return -number;
+    }
+    case 'binary':
+      return binary(node.op, node.left, node.right, values);
+  }
+}
+
+function binary(op: BinaryOperator, leftNode: AssertNode, rightNode: AssertNode, values: Readonly<Record<string, string>>): Value {
+  const left = evaluate(leftNode, values);
+  if (op === '&&' || op === '||') {
+    const first = asBoolean(left, `"${op}"`);
+    if (op === '&&' ? !first : first) return first;
+    return asBoolean(evaluate(rightNode, values), `"${op}"`);
+  }
+  const right = evaluate(rightNode, values);
+  const a = asNumber(left);
+  const b = asNumber(right);
+  if (COMPARISONS.has(op)) {
+    const numeric = a !== undefined && b !== undefined;
+    const x: number | string = numeric ? a : text(left);
+    const y: number | string = numeric ? b : text(right);
+    switch (op) {
+      case '==':
+        return x === y;
+      case '!=':
+        return x !== y;
+      case '<':
+        return x < y;
+      case '<=':
+        return x <= y;
+      case '>':
+        return x > y;
+      default:
+        return x >= y;
+    }
+  }
+  if (a === undefined) throw new EvaluationError(`"${op}" needs numbers, got ${show(left)}`);
+  if (b === undefined) throw new EvaluationError(`"${op}" needs numbers, got ${show(right)}`);
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    default:
+      if (b === 0) throw new EvaluationError('division by zero');
+      return a / b;
+  }
+}
+
+/**
+ * Evaluates an expression (text or a parsed AST) against the values grok extracted. An identifier without a value
+ * fails the evaluation and is named in `missing` (VibeGuard silently read it as "").
+ *
+ * @example
+ * ```ts
+ * import { evaluateAssert } from 'fanout';
+ * evaluateAssert('coverage >= 70', { coverage: '71.5' }); // { ok: true, value: true }
+ * evaluateAssert('coverage >= 70', {}); // { ok: false, error: '"coverage" has no value: grok did not extract it', missing: 'coverage' }
+ * ```
+ */
+export function evaluateAssert(expression: string | AssertNode, values: Readonly<Record<string, string>>): EvaluateAssertResult {
+  let ast: AssertNode;
+  if (typeof expression === 'string') {
+    const parsed = parseAssert(expression);
+    if (!parsed.ok) return { ok: false, error: `syntax error at column ${parsed.col}: ${parsed.error}` };
+    ast = parsed.ast;
+  } else ast = expression;
+  try {
+    return { ok: true, value: asBoolean(evaluate(ast, values), 'the assert') };
+  } catch (error: unknown) {
+    if (error instanceof EvaluationError) {
+      return error.missing === undefined
+        ? { ok: false, error: error.message }
+        : { ok: false, error: error.message, missing: error.missing };
+    }
+    throw error;
+  }
+}

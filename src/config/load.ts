@@ -1,0 +1,167 @@
+/**
+ * Loading a check config: find the file, parse it with `yaml` (line/col for every node), validate it. Bad input of
+ * any kind comes back as located diagnostics; nothing here throws for a user mistake.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { invalidArgument } from '../core/arguments.js';
+import { sortDiagnostics } from './diagnostics.js';
+import { validateDocument } from './validate.js';
+import type { Diagnostic, LoadResult } from './types.js';
+
+/** File names looked up in the working directory, first found wins. */
+export const CONFIG_FILE_NAMES: readonly string[] = [
+  'fanout.yaml',
+  'fanout.yml',
+  '.fanout.yaml',
+  '.fanout.yml',
+  'vibeguard.yaml',
+  'vibeguard.yml',
+  '.vibeguard.yaml',
+  '.vibeguard.yml',
+];
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Folder the lookup starts in (and a relative `file` is resolved against). */
+  cwd: string;
+  /** Explicit config path: overrides the lookup. */
+  file?: string;
+  /**
+   * Unknown keys are errors in vibeguard.* files too (they are warnings there by default).
+   * @default false
+   */
+  strict?: boolean;
+}
+
+/** Options of {@link loadConfigText}. */
+export interface LoadConfigTextOptions {
+  /** @default false */
+  strict?: boolean;
+  /** Treat the text as a VibeGuard file (unknown keys are warnings). @default derived from the file name */
+  vibeguardCompat?: boolean;
+}
+
+/** True for VibeGuard's file names (`vibeguard.yaml`, `.vibeguard.yml`, `vibeguard.ci.yaml` …). */
+export function isVibeguardFileName(file: string): boolean {
+  return /^\.?vibeguard\./i.test(path.basename(file));
+}
+
+/**
+ * Parses and validates config text. Synchronous and total: it returns `{ ok: true, config }` or
+ * `{ ok: false, diagnostics }` (every problem, sorted by position, warnings included) and never throws for any text.
+ * Diagnostics carry `file` as given; the resolved config's paths are absolute (relative to the process's cwd when
+ * `file` is relative).
+ *
+ * @example
+ * ```ts
+ * import { loadConfigText } from 'fanout';
+ * const result = loadConfigText('checks:\n  - id: lint\n    run: npm run lint\n    requries: [build]\n', 'fanout.yaml');
+ * result.ok; // false
+ * // result.diagnostics[0]: { code: 'unknown-key', line: 4, col: 5, message: 'unknown key "requries" (did you mean "requires"?)', … }
+ * ```
+ */
+export function loadConfigText(text: string, file: string, options: LoadConfigTextOptions = {}): LoadResult {
+  if (typeof text !== 'string') throw invalidArgument('text', 'a string', text);
+  if (typeof file !== 'string' || file === '') throw invalidArgument('file', 'a non-empty string', file);
+  const absoluteFile = path.resolve(file);
+  const vibeguardCompat = options.vibeguardCompat ?? isVibeguardFileName(file);
+  const lines = new LineCounter();
+  let doc;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  } catch (error: unknown) {
+    // The parser reports syntax as `doc.errors`; a throw here is an internal limit (e.g. nesting depth).
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, diagnostics: [{ code: 'yaml-syntax', severity: 'error', message, file, line: 1, col: 1 }] };
+  }
+  const located = (offset: number | undefined): { line: number; col: number } => {
+    const { line, col } = lines.linePos(Math.max(0, Math.min(offset ?? 0, text.length)));
+    return { line: Math.max(1, line), col: Math.max(1, col) };
+  };
+  const syntax: Diagnostic[] = doc.errors.map((error) => ({
+    code: 'yaml-syntax',
+    severity: 'error',
+    message: cleanYamlMessage(error.message),
+    file,
+    ...located(error.pos[0]),
+  }));
+  if (syntax.length > 0) {
+    const warnings: Diagnostic[] = doc.warnings.map((warning) => ({
+      code: 'yaml-warning',
+      severity: 'warning',
+      message: cleanYamlMessage(warning.message),
+      file,
+      ...located(warning.pos[0]),
+    }));
+    return { ok: false, diagnostics: sortDiagnostics([...syntax, ...warnings]) };
+  }
+  const result = validateDocument(doc, lines, text, {
+    file,
+    dir: path.dirname(absoluteFile),
+    absoluteFile,
+    vibeguardCompat,
+    strict: options.strict ?? false,
+  });
+  if (doc.warnings.length === 0) return result;
+  const yamlWarnings: Diagnostic[] = doc.warnings.map((warning) => ({
+    code: 'yaml-warning',
+    severity: 'warning',
+    message: cleanYamlMessage(warning.message),
+    file,
+    ...located(warning.pos[0]),
+  }));
+  if (result.ok) result.config.warnings = sortDiagnostics([...result.config.warnings, ...yamlWarnings]);
+  else result.diagnostics = sortDiagnostics([...result.diagnostics, ...yamlWarnings]);
+  return result;
+}
+
+function cleanYamlMessage(message: string): string {
+  // Without prettyErrors the message is already one line; keep the first line in any case.
+  return (message.split('\n')[0] ?? message).trim();
+}
+
+/**
+ * Finds, reads and validates the config. An explicit `file` (relative to `cwd`) overrides the lookup of
+ * {@link CONFIG_FILE_NAMES} in `cwd`. A missing or unreadable file is a diagnostic (`config-not-found`,
+ * `config-unreadable`) with line 0, never a throw.
+ *
+ * @example
+ * ```ts
+ * import { formatDiagnostic, loadConfig } from 'fanout';
+ * const result = await loadConfig({ cwd: process.cwd() });
+ * if (!result.ok) for (const d of result.diagnostics) console.error(formatDiagnostic(d, process.cwd()));
+ * ```
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadResult> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const { cwd, file, strict = false } = options;
+  if (typeof cwd !== 'string' || cwd === '') throw invalidArgument('options.cwd', 'a non-empty string', cwd);
+  if (file !== undefined && (typeof file !== 'string' || file === '')) {
+    throw invalidArgument('options.file', 'a non-empty string', file);
+  }
+  const base = path.resolve(cwd);
+  const candidates = file === undefined ? CONFIG_FILE_NAMES.map((name) => path.join(base, name)) : [path.resolve(base, file)];
+  for (const candidate of candidates) {
+    let text: string;
+    try {
+      text = await readFile(candidate, 'utf8');
+    } catch (error: unknown) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ENOENT' || (code === 'ENOTDIR' && file === undefined)) continue;
+      const reason = code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
+      return { ok: false, diagnostics: [fileDiagnostic('config-unreadable', candidate, `cannot read the config file: ${reason}`)] };
+    }
+    return loadConfigText(text, candidate, { strict });
+  }
+  const message =
+    file === undefined
+      ? `no config file found in ${base} (looked for ${CONFIG_FILE_NAMES.join(', ')})`
+      : 'config file not found';
+  return { ok: false, diagnostics: [fileDiagnostic('config-not-found', file === undefined ? base : (candidates[0] ?? base), message)] };
+}
+
+function fileDiagnostic(code: string, file: string, message: string): Diagnostic {
+  return { code, severity: 'error', message, file, line: 0, col: 0 };
+}
