@@ -1,0 +1,543 @@
+/**
+ * The graph scheduler: a ready queue ordered by longest remaining path (or VibeGuard's level barrier), a separate
+ * pool for async tasks, timeouts, fail-fast and abort. One `GraphRun` per run; per-task state lives in typed arrays
+ * indexed by input position, and a task's AbortController is only created when the task reads its signal.
+ */
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
+import { IndexHeap } from './heap.js';
+import type { CompiledGraph } from './validate.js';
+import { compileGraph, effectiveTimeout } from './validate.js';
+import type {
+  FailFastMode,
+  GraphEvent,
+  GraphOptions,
+  GraphResult,
+  GraphTask,
+  GraphTaskContext,
+  SkipReason,
+  TaskOutcome,
+} from './types.js';
+
+const PENDING = 0; // waiting for what it requires
+const HELD = 1; // everything it requires passed; its level has not opened yet ('levels')
+const READY = 2; // in a ready heap
+const RUNNING = 3;
+const DONE = 4;
+const MARKED = 5; // collected for a blockedBy skip, about to end
+
+/** Options after validation and defaults. */
+interface ResolvedOptions<V> {
+  maxParallel: number;
+  asyncParallel: number;
+  failFast: FailFastMode;
+  schedule: 'ready' | 'levels';
+  signal: AbortSignal | undefined;
+  onEvent: ((event: GraphEvent<V>) => void) | undefined;
+}
+
+function resolveOptions<V>(options: GraphOptions<V> | undefined): ResolvedOptions<V> {
+  if (options === undefined) {
+    return { maxParallel: 4, asyncParallel: 4, failFast: false, schedule: 'ready', signal: undefined, onEvent: undefined };
+  }
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object or undefined', options);
+  const maxParallel = options.maxParallel === undefined ? 4 : assertLimit('options.maxParallel', options.maxParallel);
+  const asyncParallel = options.asyncParallel === undefined ? maxParallel : assertLimit('options.asyncParallel', options.asyncParallel);
+  const failFast = options.failFast ?? false;
+  if (failFast !== false && failFast !== 'kill' && failFast !== 'no-new') {
+    throw invalidArgument('options.failFast', "'kill', 'no-new', false or undefined", failFast);
+  }
+  const schedule = options.schedule ?? 'ready';
+  if (schedule !== 'ready' && schedule !== 'levels') {
+    throw invalidArgument('options.schedule', "'ready', 'levels' or undefined", schedule);
+  }
+  const signal = assertOptionalSignal('options.signal', options.signal);
+  const onEvent = options.onEvent;
+  if (onEvent !== undefined && typeof onEvent !== 'function') {
+    throw invalidArgument('options.onEvent', 'a function or undefined', onEvent);
+  }
+  return { maxParallel, asyncParallel, failFast, schedule, signal, onEvent };
+}
+
+/** What a running task sees. Signal and dependencies are built on first read: most tasks never read them. */
+class TaskContext<V> implements GraphTaskContext<V> {
+  readonly id: string;
+  readonly #run: GraphRun<V>;
+  readonly #index: number;
+  #dependencies: Readonly<Record<string, V>> | undefined;
+
+  constructor(run: GraphRun<V>, index: number, id: string) {
+    this.#run = run;
+    this.#index = index;
+    this.id = id;
+  }
+
+  get signal(): AbortSignal {
+    return this.#run.signalOf(this.#index);
+  }
+
+  get dependencies(): Readonly<Record<string, V>> {
+    return (this.#dependencies ??= this.#run.dependenciesOf(this.#index));
+  }
+}
+
+/** Runs one task and reports how it settled; a synchronous throw is a failure like a rejection. */
+async function execute<V>(run: GraphRun<V>, task: GraphTask<V>, index: number, context: TaskContext<V>): Promise<void> {
+  let ok = true;
+  let result: unknown;
+  try {
+    result = await task.run(context);
+  } catch (error) {
+    ok = false;
+    result = error;
+  }
+  try {
+    run.settle(index, ok, result);
+  } catch (error) {
+    run.crash(error);
+  }
+}
+
+function onTimeout<V>(run: GraphRun<V>, index: number): void {
+  try {
+    run.timeout(index);
+  } catch (error) {
+    run.crash(error);
+  }
+}
+
+const FAIL_FAST: SkipReason = Object.freeze({ failFast: true as const });
+const ABORTED: SkipReason = Object.freeze({ aborted: true as const });
+
+/** One execution of a validated graph. */
+export class GraphRun<V> {
+  readonly #tasks: ReadonlyArray<GraphTask<V>>;
+  readonly #graph: CompiledGraph;
+  readonly #n: number;
+  readonly #options: ResolvedOptions<V>;
+  readonly #sink: ((event: GraphEvent<V>) => void) | undefined;
+
+  readonly #state: Uint8Array;
+  readonly #waiting: Int32Array;
+  readonly #isAsync: Uint8Array;
+  readonly #startTime: Float64Array;
+  readonly #outcomes: TaskOutcome<V>[];
+  readonly #ready: IndexHeap;
+  readonly #asyncReady: IndexHeap;
+  // Cold per-task state, only for tasks that have a timeout or read their signal.
+  readonly #timers = new Map<number, ReturnType<typeof setTimeout>>();
+  readonly #controllers = new Map<number, AbortController>();
+  readonly #abortReasons = new Map<number, unknown>();
+
+  // 'levels' only.
+  readonly #level: Int32Array | undefined;
+  readonly #levelRemaining: Int32Array | undefined;
+  #buckets: number[][] = [];
+  #currentLevel = 0;
+
+  #running = 0;
+  #asyncRunning = 0;
+  #ended = 0;
+  #passed = 0;
+  #stopped = false;
+  #finished = false;
+  #dispatching = false;
+  #failFastTriggered = false;
+  #aborted = false;
+  #resolve: (result: GraphResult<V>) => void = () => {};
+  #reject: (error: unknown) => void = () => {};
+
+  /** Validates everything (TypeError, GraphError) before any state exists; nothing runs until {@link start}. */
+  constructor(tasks: ReadonlyArray<GraphTask<V>>, options: GraphOptions<V> | undefined, sink?: (event: GraphEvent<V>) => void) {
+    const resolved = resolveOptions(options);
+    const graph = compileGraph(tasks);
+    const n = graph.n;
+    this.#tasks = tasks;
+    this.#graph = graph;
+    this.#n = n;
+    this.#options = resolved;
+    const onEvent = resolved.onEvent;
+    if (onEvent === undefined) this.#sink = sink;
+    else {
+      const observe = (event: GraphEvent<V>): void => {
+        try {
+          onEvent(event);
+        } catch {
+          // An observer must never break the run it observes.
+        }
+      };
+      this.#sink =
+        sink === undefined
+          ? observe
+          : (event) => {
+              observe(event);
+              sink(event);
+            };
+    }
+
+    this.#state = new Uint8Array(n);
+    this.#waiting = new Int32Array(n);
+    this.#isAsync = new Uint8Array(n);
+    this.#startTime = new Float64Array(n);
+    const outcomes: TaskOutcome<V>[] = [];
+    let asyncCount = 0;
+    const { reqStart } = graph;
+    for (let i = 0; i < n; i++) {
+      outcomes.push(undefined as unknown as TaskOutcome<V>);
+      this.#waiting[i] = reqStart[i + 1]! - reqStart[i]!;
+      if ((tasks[i] as GraphTask<V>).async === true) {
+        this.#isAsync[i] = 1;
+        asyncCount++;
+      }
+    }
+    this.#outcomes = outcomes;
+
+    let priority: Float64Array;
+    if (resolved.schedule === 'levels') {
+      // VibeGuard's order: level by level, input order within a level.
+      priority = new Float64Array(n);
+      const { level, count } = levelIndices(graph);
+      this.#level = level;
+      const remaining = new Int32Array(count);
+      for (let i = 0; i < n; i++) if (this.#isAsync[i] === 0) remaining[level[i]!]! += 1;
+      this.#levelRemaining = remaining;
+      for (let l = 0; l < count; l++) this.#buckets.push([]);
+    } else {
+      priority = remainingPaths(graph, taskWeights(tasks));
+      this.#level = undefined;
+      this.#levelRemaining = undefined;
+    }
+    this.#ready = new IndexHeap(n - asyncCount, priority);
+    this.#asyncReady = new IndexHeap(asyncCount, priority);
+  }
+
+  /** Starts the run; the promise settles once every task has an outcome (abandoned tasks are not waited for). */
+  start(): Promise<GraphResult<V>> {
+    return new Promise<GraphResult<V>>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      try {
+        this.#begin();
+      } catch (error) {
+        this.crash(error);
+      }
+    });
+  }
+
+  #begin(): void {
+    const sink = this.#sink;
+    if (sink !== undefined) sink({ type: 'graph:start', time: performance.now(), taskCount: this.#n });
+    const signal = this.#options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.#aborted = true;
+        this.#stop(true, ABORTED, signal.reason);
+        this.#next();
+        return;
+      }
+      signal.addEventListener('abort', this.#onAbort);
+    }
+    const waiting = this.#waiting;
+    for (let i = 0; i < this.#n; i++) if (waiting[i] === 0) this.#makeReady(i);
+    this.#next();
+  }
+
+  readonly #onAbort = (): void => {
+    if (this.#finished) return;
+    try {
+      this.#aborted = true;
+      this.#stop(true, ABORTED, this.#options.signal?.reason);
+      this.#next();
+    } catch (error) {
+      this.crash(error);
+    }
+  };
+
+  #makeReady(i: number): void {
+    const level = this.#level;
+    if (level !== undefined && level[i]! > this.#currentLevel) {
+      this.#state[i] = HELD;
+      (this.#buckets[level[i]!] as number[]).push(i);
+      return;
+    }
+    this.#state[i] = READY;
+    if (this.#isAsync[i] === 1) this.#asyncReady.push(i);
+    else this.#ready.push(i);
+  }
+
+  /** Opens the next levels while the current one has ended (async tasks never hold the barrier). */
+  #advanceLevels(): void {
+    const remaining = this.#levelRemaining as Int32Array;
+    const last = remaining.length - 1;
+    while (this.#currentLevel < last && remaining[this.#currentLevel] === 0) {
+      const bucket = this.#buckets[++this.#currentLevel] as number[];
+      this.#buckets[this.#currentLevel] = [];
+      for (const i of bucket) if (this.#state[i] === HELD) this.#makeReady(i);
+    }
+  }
+
+  /** After any state change: finish when every task has an outcome, else start what can start. */
+  #next(): void {
+    if (this.#finished) return;
+    if (this.#level !== undefined && !this.#stopped) this.#advanceLevels();
+    if (this.#ended === this.#n) this.#finish();
+    else this.#dispatch();
+  }
+
+  #dispatch(): void {
+    // A task that throws synchronously settles inside #start; the outer loop picks up what that made ready.
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      const { maxParallel, asyncParallel } = this.#options;
+      const ready = this.#ready;
+      const asyncReady = this.#asyncReady;
+      for (;;) {
+        if (this.#stopped) break;
+        if (this.#running < maxParallel && ready.size > 0) this.#start(ready.pop());
+        else if (this.#asyncRunning < asyncParallel && asyncReady.size > 0) this.#start(asyncReady.pop());
+        else break;
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #start(i: number): void {
+    const task = this.#tasks[i] as GraphTask<V>;
+    const isAsync = this.#isAsync[i] === 1;
+    this.#state[i] = RUNNING;
+    if (isAsync) this.#asyncRunning++;
+    else this.#running++;
+    const now = performance.now();
+    this.#startTime[i] = now;
+    const id = this.#graph.ids[i] as string;
+    const sink = this.#sink;
+    if (sink !== undefined) {
+      sink({ type: 'task:start', time: now, id, async: isAsync });
+      if (this.#state[i] !== RUNNING) return; // the observer aborted the run
+    }
+    const timeoutMs = task.timeoutMs;
+    if (timeoutMs !== undefined) {
+      const ms = effectiveTimeout(timeoutMs);
+      if (ms !== undefined) this.#timers.set(i, setTimeout(onTimeout, ms, this, i));
+    }
+    void execute(this, task, i, new TaskContext(this, i, id));
+  }
+
+  #release(i: number): void {
+    if (this.#isAsync[i] === 1) this.#asyncRunning--;
+    else this.#running--;
+    if (this.#timers.size !== 0) {
+      const timer = this.#timers.get(i);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.#timers.delete(i);
+      }
+    }
+  }
+
+  /** Called by {@link execute} when a task's promise settles; a result of an abandoned task is discarded. */
+  settle(i: number, ok: boolean, result: unknown): void {
+    if (this.#state[i] !== RUNNING) return;
+    const durationMs = performance.now() - this.#startTime[i]!;
+    this.#release(i);
+    const id = this.#graph.ids[i] as string;
+    if (ok) {
+      this.#end(i, { id, status: 'passed', value: result as V, durationMs });
+      const { depStart, depIdx } = this.#graph;
+      const state = this.#state;
+      const waiting = this.#waiting;
+      for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) {
+        const d = depIdx[p]!;
+        if (state[d] === PENDING && --waiting[d]! === 0) this.#makeReady(d);
+      }
+    } else {
+      this.#end(i, { id, status: 'failed', error: result, durationMs });
+      this.#afterNonPass(i);
+    }
+    this.#next();
+  }
+
+  /** The deadline of a running task: 'timeout' now, whether or not the task honours its signal. */
+  timeout(i: number): void {
+    if (this.#state[i] !== RUNNING) return;
+    const durationMs = performance.now() - this.#startTime[i]!;
+    this.#release(i);
+    const id = this.#graph.ids[i] as string;
+    this.#end(i, { id, status: 'timeout', durationMs });
+    const ms = (this.#tasks[i] as GraphTask<V>).timeoutMs as number;
+    this.#abortTask(i, new DOMException(`task "${id}" timed out after ${ms} ms`, 'TimeoutError'));
+    this.#afterNonPass(i);
+    this.#next();
+  }
+
+  #end(i: number, outcome: TaskOutcome<V>): void {
+    this.#state[i] = DONE;
+    this.#outcomes[i] = outcome;
+    this.#ended++;
+    if (outcome.status === 'passed') this.#passed++;
+    if (this.#levelRemaining !== undefined && this.#isAsync[i] === 0) this.#levelRemaining[this.#level![i]!]! -= 1;
+    const sink = this.#sink;
+    if (sink !== undefined) sink({ type: 'task:end', time: performance.now(), id: outcome.id, outcome });
+  }
+
+  /** Skips everything that transitively requires task i, in input order, then applies fail-fast. */
+  #afterNonPass(i: number): void {
+    const { depStart, depIdx, ids } = this.#graph;
+    const state = this.#state;
+    const collected: number[] = [];
+    const stack = [i];
+    while (stack.length > 0) {
+      const v = stack.pop() as number;
+      for (let p = depStart[v]!, end = depStart[v + 1]!; p < end; p++) {
+        const d = depIdx[p]!;
+        if (state[d] === PENDING) {
+          state[d] = MARKED;
+          collected.push(d);
+          stack.push(d);
+        }
+      }
+    }
+    if (collected.length > 0) {
+      collected.sort((a, b) => a - b);
+      const reason: SkipReason = Object.freeze({ blockedBy: ids[i] as string });
+      for (const d of collected) if (state[d] === MARKED) this.#end(d, { id: ids[d] as string, status: 'skipped', reason });
+    }
+    const failFast = this.#options.failFast;
+    if (failFast !== false && !this.#stopped && (this.#tasks[i] as GraphTask<V>).triggersFailFast !== false) {
+      this.#failFastTriggered = true;
+      const id = ids[i] as string;
+      this.#stop(failFast === 'kill', FAIL_FAST, new DOMException(`fail-fast: task "${id}" did not pass`, 'AbortError'));
+    }
+  }
+
+  /**
+   * Starts nothing more: every task not yet started is skipped (input order); with `kill`, running tasks are
+   * cancelled and their signals aborted with `reason`.
+   */
+  #stop(kill: boolean, skip: SkipReason, reason: unknown): void {
+    this.#stopped = true;
+    this.#ready.clear();
+    this.#asyncReady.clear();
+    const state = this.#state;
+    const ids = this.#graph.ids;
+    for (let i = 0; i < this.#n; i++) {
+      const s = state[i];
+      if (s === DONE) continue;
+      if (s === RUNNING) {
+        if (!kill) continue;
+        const durationMs = performance.now() - this.#startTime[i]!;
+        this.#release(i);
+        this.#end(i, { id: ids[i] as string, status: 'cancelled', durationMs });
+        this.#abortTask(i, reason);
+      } else {
+        this.#end(i, { id: ids[i] as string, status: 'skipped', reason: skip });
+      }
+    }
+  }
+
+  #abortTask(i: number, reason: unknown): void {
+    const controller = this.#controllers.get(i);
+    if (controller !== undefined) controller.abort(reason);
+    else this.#abortReasons.set(i, reason);
+  }
+
+  /** The task's signal, created on first read; aborted already if the task was abandoned before reading it. */
+  signalOf(i: number): AbortSignal {
+    let controller = this.#controllers.get(i);
+    if (controller === undefined) {
+      controller = new AbortController();
+      this.#controllers.set(i, controller);
+      if (this.#abortReasons.has(i)) {
+        controller.abort(this.#abortReasons.get(i));
+        this.#abortReasons.delete(i);
+      }
+    }
+    return controller.signal;
+  }
+
+  dependenciesOf(i: number): Readonly<Record<string, V>> {
+    const { reqStart, reqIdx, ids } = this.#graph;
+    const record: Record<string, V> = {};
+    for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) {
+      const r = reqIdx[p]!;
+      const outcome = this.#outcomes[r];
+      if (outcome?.status !== 'passed') continue;
+      Object.defineProperty(record, ids[r] as string, { value: outcome.value, enumerable: true });
+    }
+    return Object.freeze(record);
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    this.#controllers.clear();
+    this.#abortReasons.clear();
+    const result: GraphResult<V> = {
+      ok: this.#passed === this.#n,
+      failFastTriggered: this.#failFastTriggered,
+      aborted: this.#aborted,
+      results: this.#outcomes,
+    };
+    const sink = this.#sink;
+    if (sink !== undefined) sink({ type: 'graph:end', time: performance.now(), result });
+    this.#resolve(result);
+  }
+
+  /** An internal error: release everything this run holds and reject its promise. */
+  crash(error: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#stopped = true;
+    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    this.#reject(error);
+  }
+}
+
+/**
+ * Runs a dependency graph of tasks with bounded parallelism and resolves with every task's outcome.
+ *
+ * - Validation first: a malformed task or option rejects with a TypeError, a graph that cannot run with a
+ *   {@link GraphError} (`ERR_DUPLICATE_ID`, `ERR_UNKNOWN_DEPENDENCY`, `ERR_CYCLE`); nothing has started then.
+ * - `schedule: 'ready'` (default): a task starts as soon as everything it `requires` has passed and a slot is free;
+ *   among ready tasks the one with the longest remaining path to a sink (by `estimateMs`; missing estimates count as
+ *   the median of the known ones, or 1) goes first, ties by input order. `'levels'`: VibeGuard's barrier — a level
+ *   starts when the non-async tasks of the previous level have all ended.
+ * - `async` tasks run in their own pool (`asyncParallel`, default `maxParallel`) and never hold a `maxParallel` slot;
+ *   what requires them waits for them, and the run settles only after they have ended.
+ * - A task that does not pass skips everything that transitively requires it (`{ blockedBy: id }`, naming that task).
+ * - `timeoutMs`: at the deadline the task's signal aborts with a `TimeoutError` DOMException and its status is
+ *   'timeout' even if it ignores the signal; its slot is freed and a late result is discarded.
+ * - `failFast: 'kill'`: the first failure or timeout of a task whose `triggersFailFast` is not false cancels every
+ *   running task ('cancelled', signal aborted) and skips the rest (`{ failFast: true }`); `'no-new'` lets running
+ *   tasks finish and skips the rest; `false` (default) runs everything that can run.
+ * - `signal` aborting acts like 'kill' with `aborted: true` and skip reason `{ aborted: true }`; an already aborted
+ *   signal runs nothing. The result never rejects for a task's failure or an abort.
+ *
+ * Caveat: tasks abandoned by a timeout, 'kill' or an abort are not awaited; whoever owns resources behind them
+ * (processes, sockets) must release them when the signal aborts.
+ *
+ * @param tasks - The graph; every task appears exactly once in `result.results`, in this order.
+ * @param options - maxParallel (@default 4), failFast (@default false), schedule (@default 'ready'), asyncParallel
+ *   (@default maxParallel), signal, onEvent (called synchronously with every event; exceptions are ignored).
+ * @example
+ * ```ts
+ * import { runGraph } from 'fanout';
+ * const result = await runGraph(
+ *   [
+ *     { id: 'build', run: async () => 'dist/' },
+ *     { id: 'test', requires: ['build'], run: async ({ dependencies }) => `tested ${dependencies.build}` },
+ *   ],
+ *   { maxParallel: 2, failFast: 'kill' },
+ * );
+ * console.log(result.ok, result.results.map((r) => `${r.id}: ${r.status}`));
+ * ```
+ */
+export async function runGraph<V>(tasks: ReadonlyArray<GraphTask<V>>, options?: GraphOptions<V>): Promise<GraphResult<V>> {
+  // async: a validation error becomes a rejection, never a synchronous throw.
+  return new GraphRun(tasks, options).start();
+}

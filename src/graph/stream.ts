@@ -1,0 +1,131 @@
+/**
+ * The streaming form of runGraph: the run starts at once and its events queue without bound, so a slow or absent
+ * consumer never holds up scheduling; leaving the loop stops only the iteration, never the run.
+ */
+import { GraphRun } from './scheduler.js';
+import type { GraphEvent, GraphOptions, GraphResult, GraphTask } from './types.js';
+
+/** A running graph: iterate it for its events (once), await `result` for the outcome. */
+export interface GraphStream<V> extends AsyncIterableIterator<GraphEvent<V>> {
+  /** Settles like {@link runGraph}'s promise, whether or not anyone iterates. */
+  readonly result: Promise<GraphResult<V>>;
+}
+
+class EventQueue<V> implements GraphStream<V> {
+  readonly result: Promise<GraphResult<V>>;
+  #buffer: GraphEvent<V>[] = [];
+  #head = 0;
+  #waiter: ((step: IteratorResult<GraphEvent<V>>) => void) | undefined;
+  #failWaiter: ((error: unknown) => void) | undefined;
+  #ended = false;
+  #closed = false;
+  #error: { value: unknown } | undefined;
+
+  constructor(tasks: ReadonlyArray<GraphTask<V>>, options: GraphOptions<V> | undefined) {
+    const run = new GraphRun(tasks, options, (event) => this.#push(event));
+    this.result = run.start();
+    // An internal failure ends the iteration with that error; the same error rejects `result`.
+    this.result.then(
+      () => this.#end(),
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  #push(event: GraphEvent<V>): void {
+    if (this.#closed) return;
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      this.#failWaiter = undefined;
+      waiter({ value: event, done: false });
+    } else {
+      this.#buffer.push(event);
+    }
+    if (event.type === 'graph:end') this.#end();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    this.#failWaiter = undefined;
+    waiter?.({ value: undefined, done: true });
+  }
+
+  #fail(error: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const fail = this.#failWaiter;
+    this.#waiter = undefined;
+    this.#failWaiter = undefined;
+    if (fail !== undefined) fail(error);
+    else this.#error = { value: error };
+  }
+
+  next(): Promise<IteratorResult<GraphEvent<V>>> {
+    if (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head++] as GraphEvent<V>;
+      // Drop consumed events so a long run does not keep them all alive.
+      if (this.#head >= 1024 && this.#head * 2 >= this.#buffer.length) {
+        this.#buffer = this.#buffer.slice(this.#head);
+        this.#head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#error !== undefined) {
+      const { value } = this.#error;
+      this.#error = undefined;
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrows the run's own error as is
+      return Promise.reject(value);
+    }
+    if (this.#ended || this.#closed) return Promise.resolve({ value: undefined, done: true });
+    if (this.#waiter !== undefined) {
+      return Promise.reject(new TypeError('streamGraph: next() called again before the previous call settled'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiter = resolve;
+      this.#failWaiter = reject;
+    });
+  }
+
+  /** Leaving a `for await` loop: stop buffering; the run itself goes on (abort it with its signal). */
+  return(): Promise<IteratorResult<GraphEvent<V>>> {
+    this.#closed = true;
+    this.#buffer = [];
+    this.#head = 0;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    this.#failWaiter = undefined;
+    waiter?.({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/**
+ * Runs a graph like {@link runGraph} and yields its events as they happen: `graph:start`, `task:start`, `task:end`
+ * (every task, skipped ones included), `graph:end` (with the result). The run starts immediately; events are
+ * buffered without bound, so scheduling never waits for the consumer. Breaking out of the loop stops the
+ * iteration and drops the buffer, not the run — abort `options.signal` for that. The stream can be iterated once.
+ *
+ * @throws TypeError or {@link GraphError} synchronously, before anything runs, for invalid input.
+ * @example
+ * ```ts
+ * import { streamGraph } from 'fanout';
+ * const stream = streamGraph([
+ *   { id: 'lint', run: async () => 0 },
+ *   { id: 'test', requires: ['lint'], run: async () => 0 },
+ * ]);
+ * for await (const event of stream) {
+ *   if (event.type === 'task:end') console.log(event.id, event.outcome.status);
+ * }
+ * const { ok } = await stream.result;
+ * ```
+ */
+export function streamGraph<V>(tasks: ReadonlyArray<GraphTask<V>>, options?: GraphOptions<V>): GraphStream<V> {
+  return new EventQueue(tasks, options);
+}
