@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import type * as os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailFastError, ParallelError, TaskError } from '../../src/core/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
@@ -10,7 +11,7 @@ import { watch } from './harness.js';
 // The default worker count depends on os.availableParallelism(); tests pin it to check the formula.
 const cpus = vi.hoisted(() => ({ value: undefined as number | undefined }));
 vi.mock('node:os', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:os')>();
+  const actual = await importOriginal<typeof os>();
   return { ...actual, availableParallelism: () => cpus.value ?? actual.availableParallelism() };
 });
 afterEach(() => {
@@ -547,7 +548,7 @@ describe('processParallel: stress', () => {
       async (n) => {
         running++;
         peak = Math.max(peak, running);
-        await null;
+        await Promise.resolve();
         running--;
         return n;
       },
