@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The CLI entry point. It stays tiny at start-up: heavy modules are imported lazily by the commands that need them.
+// The CLI entry point. It stays tiny at start-up: `--version` answers without loading anything else, and every
+// command's modules (commander included) are imported only when that command runs.
 import pkg from '../../package.json' with { type: 'json' };
 
 const args = process.argv.slice(2);
-if (args[0] === '--version' || args[0] === '-V') {
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  process.stderr.write(`fanout ${pkg.version}: the command-line interface is not built yet; only --version works.\n`);
-  process.exitCode = 2;
+  const { main } = await import('./program.js');
+  await main(args, pkg.version);
 }

@@ -1,0 +1,127 @@
+// `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
+import { writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { constants } from 'node:os';
+import type { Executor } from '../engine.js';
+import { localExecutor } from '../engine.js';
+import { humanReport, verboseLine } from '../human.js';
+import { junitXml } from '../junit.js';
+import { LiveView } from '../live.js';
+import { loadForCommand } from '../load.js';
+import { createRunLogs, previousDurations } from '../logs.js';
+import { createMasker } from '../mask.js';
+import { isBlocking } from '../record.js';
+import { buildReport, reportCheck } from '../report.js';
+import { isAsync, runChecks, type RunAbort, type RunListener } from '../run-checks.js';
+import { selectChecks } from '../select.js';
+import { guardFatal, guardSignals } from '../signals.js';
+import { streamListener } from '../stream.js';
+import { styleFor } from '../style.js';
+import type { CommonOptions } from '../options.js';
+
+export interface CheckOptions extends CommonOptions {
+  parallel: number;
+  failFast: boolean;
+  logDir: string;
+  errorExitCode: number;
+  only: string[];
+  tags: string[];
+  excludeTags: string[];
+  schedule: 'ready' | 'levels';
+  timeoutMs?: number | undefined;
+  maxTimeMs?: number | undefined;
+  stream: boolean;
+  junit?: string | undefined;
+}
+
+/** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
+export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = localExecutor): Promise<number> {
+  const cwd = process.cwd();
+  const config = await loadForCommand(options);
+  const { checks } = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+  if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
+
+  const estimates = await previousDurations(options.logDir);
+  const logs = await createRunLogs(options.logDir);
+  const mask = createMasker(process.env, ...checks.map((check) => check.env));
+  const out = styleFor(process.stdout, options.color);
+  const err = styleFor(process.stderr, options.color);
+  const reportOnStdout = !options.json && !options.stream;
+  const live = process.stderr.isTTY && checks.length > 0 ? new LiveView(process.stderr, err, checks.length) : undefined;
+  const write = (stream: NodeJS.WriteStream, text: string) => (live ? live.around(() => stream.write(text)) : stream.write(text));
+
+  const listeners: RunListener[] = [];
+  const stream = options.stream
+    ? streamListener((line) => write(process.stdout, line), { runId: logs.runId, cwd, mask, isAsync })
+    : undefined;
+  if (stream) listeners.push(stream);
+  if (live) {
+    listeners.push({
+      onCheckStart: (record) => live.checkStarted(record.check.id, isAsync(record.check)),
+      onCheckEnd: (record) => {
+        if (record.attempts > 0) live.checkEnded(record.check.id);
+      },
+    });
+  }
+  if (options.verbose) {
+    const target = reportOnStdout ? process.stdout : process.stderr;
+    const style = reportOnStdout ? out : err;
+    listeners.push({ onCheckEnd: (record) => write(target, `${verboseLine(reportCheck(record, cwd, mask), style)}\n`) });
+  }
+  const listener: RunListener = {
+    onRunStart: (records) => listeners.forEach((l) => l.onRunStart?.(records)),
+    onCheckStart: (record, attempt) => listeners.forEach((l) => l.onCheckStart?.(record, attempt)),
+    onCheckRetry: (record, attempt, previous) => listeners.forEach((l) => l.onCheckRetry?.(record, attempt, previous)),
+    onCheckEnd: (record) => listeners.forEach((l) => l.onCheckEnd?.(record)),
+  };
+
+  const controller = new AbortController();
+  const abort = (reason: RunAbort) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  const signals = guardSignals((signal) => {
+    live?.stop();
+    abort({ kind: 'signal', signal });
+  });
+  const releaseFatal = guardFatal((message) => process.stderr.write(`${message}\n`));
+  const maxTime =
+    options.maxTimeMs !== undefined ? setTimeout(() => abort({ kind: 'max-time', ms: options.maxTimeMs ?? 0 }), options.maxTimeMs) : undefined;
+
+  live?.start();
+  let run;
+  try {
+    run = await runChecks(checks, {
+      executor,
+      maxParallel: options.parallel,
+      failFast: options.failFast,
+      schedule: options.schedule,
+      defaultTimeoutMs: options.timeoutMs,
+      signal: controller.signal,
+      logs,
+      estimates,
+      prompts: config.prompts,
+      mask,
+      listener,
+    });
+  } finally {
+    clearTimeout(maxTime);
+    live?.stop();
+  }
+
+  const interrupted = run.abort?.kind === 'signal' ? run.abort.signal : undefined;
+  const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';
+  const exitCode = interrupted !== undefined ? 128 + constants.signals[interrupted] : failed ? options.errorExitCode : 0;
+  const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
+  if (options.junit !== undefined) writeFileSync(resolve(cwd, options.junit), junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
+  if (stream) stream.end(report);
+  else if (options.json) process.stdout.write(json);
+  else {
+    const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, maxTimeMs: options.maxTimeMs });
+    if (text) process.stdout.write(text);
+  }
+  releaseFatal();
+  signals.release(); // re-raises the signal that interrupted the run: the process dies by it
+  return exitCode;
+}

@@ -1,0 +1,38 @@
+// `fanout init [--template NAME] [--force]`: writes a starter config.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CONFIG_FILE_NAMES as CONFIG_NAMES } from '../../config/load.js';
+import { didYouMean } from '../../config/suggest.js';
+import { UsageError } from '../errors.js';
+import { detectTemplate, TEMPLATES } from '../templates.js';
+import { displayPath } from '../text.js';
+
+export interface InitOptions {
+  template?: string | undefined;
+  force: boolean;
+  output: string;
+  list: boolean;
+  json: boolean;
+}
+
+
+export function initCommand(options: InitOptions): Promise<number> {
+  const cwd = process.cwd();
+  if (options.list) {
+    if (options.json) process.stdout.write(`${JSON.stringify(Object.entries(TEMPLATES).map(([name, t]) => ({ name, description: t.description })), null, 2)}\n`);
+    else for (const [name, t] of Object.entries(TEMPLATES)) process.stdout.write(`${name.padEnd(16)}  ${t.description}\n`);
+    return Promise.resolve(0);
+  }
+  const name = options.template ?? detectTemplate((file) => existsSync(join(cwd, file)));
+  const template = TEMPLATES[name];
+  if (!template) throw new UsageError(`unknown template "${name}"${didYouMean(name, Object.keys(TEMPLATES))}; templates: ${Object.keys(TEMPLATES).join(', ')}`);
+  const target = resolve(cwd, options.output);
+  if (existsSync(target) && !options.force) throw new UsageError(`${displayPath(target, cwd)} already exists; use --force to overwrite it`);
+  const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && existsSync(file));
+  writeFileSync(target, template.body);
+  process.stdout.write(`wrote ${displayPath(target, cwd)} (template ${name}); run it with: fanout check${options.output === 'fanout.yaml' ? '' : ` -c ${options.output}`}\n`);
+  if (other !== undefined && CONFIG_NAMES.indexOf(displayPath(other, cwd)) < CONFIG_NAMES.indexOf(displayPath(target, cwd))) {
+    process.stderr.write(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);
+  }
+  return Promise.resolve(0);
+}

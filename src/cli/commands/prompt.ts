@@ -1,0 +1,31 @@
+// `fanout prompt [id]`: list the config's prompts, or print one (VibeGuard's).
+import { didYouMean } from '../../config/suggest.js';
+import { UsageError } from '../errors.js';
+import { loadForCommand } from '../load.js';
+import type { CommonOptions } from '../options.js';
+
+export async function promptCommand(id: string | undefined, options: CommonOptions): Promise<number> {
+  const config = await loadForCommand(options);
+  if (id !== undefined) {
+    const prompt = config.prompts.find((p) => p.id === id);
+    if (!prompt) {
+      const known = config.prompts.map((p) => p.id);
+      throw new UsageError(`unknown prompt "${id}"${didYouMean(id, known)}${known.length === 0 ? ' (the config defines no prompts)' : ''}`);
+    }
+    if (options.json) process.stdout.write(`${JSON.stringify(prompt, null, 2)}\n`);
+    else process.stdout.write(prompt.content.endsWith('\n') ? prompt.content : `${prompt.content}\n`);
+    return 0;
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(config.prompts, null, 2)}\n`);
+    return 0;
+  }
+  if (config.prompts.length === 0) {
+    process.stderr.write('fanout: the config defines no prompts\n');
+    return 0;
+  }
+  const width = Math.max(...config.prompts.map((p) => p.id.length));
+  const lines = config.prompts.map((p) => `${p.id.padEnd(width)}  ${p.description ?? ''}${p.tags.length > 0 ? ` [${p.tags.join(', ')}]` : ''}`.trimEnd());
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

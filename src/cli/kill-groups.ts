@@ -1,0 +1,52 @@
+// Last-resort cleanup: SIGKILL the process group of every child of this process. Used when fanout must die now
+// (a second Ctrl-C, an internal error, a broken stdout pipe) and cannot wait for the executor's graceful kill.
+// Each check runs in its own process group led by the child fanout spawned, so its pid is the group id.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Pids of this process's direct children: from /proc on Linux, else from `ps`. */
+export function childPids(parent = process.pid): number[] {
+  try {
+    const pids: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // pid (comm) state ppid …: comm may hold spaces and parentheses, so parse after the last ')'.
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === parent) pids.push(Number(entry));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    return pids;
+  } catch {
+    try {
+      const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+      return out
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/).map(Number))
+        .filter(([pid, ppid]) => ppid === parent && pid !== undefined && Number.isInteger(pid))
+        .map(([pid]) => pid as number);
+    } catch {
+      return [];
+    }
+  }
+}
+
+/** Sends `signal` to the process group of every child (and to the child itself, should it lead no group). */
+export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
+  const pids = childPids();
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return pids.length;
+}

@@ -1,0 +1,80 @@
+// Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+/** `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface RunLogs {
+  runId: string;
+  /** Absolute folder of this run's logs. */
+  dir: string;
+  /** Log file of a check's attempt: `<id>.log`, then `<id>.attempt-2.log`… for retries. */
+  fileFor(id: string, attempt: number): string;
+}
+
+/**
+ * Creates this run's folder (mode 0700; logs are 0600: outputs can hold secrets) and switches `latest` to it
+ * atomically: a symlink made under a temporary name, then renamed over the old one, so a reader never sees a
+ * missing or half-written pointer. Where symlinks are refused, `latest` is a file holding the run id.
+ */
+export async function createRunLogs(logDir: string, runId = newRunId()): Promise<RunLogs> {
+  const root = resolve(logDir);
+  const dir = join(root, runId);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temporary = join(root, `.latest-${process.pid}-${randomBytes(3).toString('hex')}`);
+  try {
+    await symlink(runId, temporary);
+    await rename(temporary, join(root, 'latest'));
+  } catch {
+    await rm(temporary, { force: true });
+    await writeFile(temporary, `${runId}\n`, { mode: 0o600 });
+    await rename(temporary, join(root, 'latest')).catch(() => rm(temporary, { force: true }));
+  }
+  return {
+    runId,
+    dir,
+    fileFor: (id, attempt) => join(dir, attempt <= 1 ? `${id}.log` : `${id}.attempt-${attempt}.log`),
+  };
+}
+
+/** The folder `latest` points at, or undefined. */
+async function latestDir(logDir: string): Promise<string | undefined> {
+  const root = resolve(logDir);
+  try {
+    return join(root, await readlink(join(root, 'latest')));
+  } catch {
+    try {
+      const id = (await readFile(join(root, 'latest'), 'utf8')).trim();
+      return id ? join(root, id) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Durations of the checks that passed in the previous run (from its report.json), used as the scheduler's
+ * estimates: the longest remaining path then goes first. Any problem just means no estimates.
+ */
+export async function previousDurations(logDir: string): Promise<Map<string, number>> {
+  const durations = new Map<string, number>();
+  const dir = await latestDir(logDir);
+  if (dir === undefined) return durations;
+  try {
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { checks?: unknown };
+    if (!Array.isArray(report.checks)) return durations;
+    for (const check of report.checks as Array<Record<string, unknown>>) {
+      if ((check.status === 'passed' || check.status === 'warned') && typeof check.id === 'string' && typeof check.duration_ms === 'number') {
+        durations.set(check.id, check.duration_ms);
+      }
+    }
+  } catch {
+    // no previous report, or an unreadable one
+  }
+  return durations;
+}

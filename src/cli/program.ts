@@ -1,0 +1,199 @@
+// The commander program: commands, flags, help, and the mapping of every error to an exit code.
+// Each action imports its command module lazily, so `fanout --help` never loads the engine.
+import { Command, CommanderError, Option } from 'commander';
+import { messageOf } from '../core/errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
+import { splitList } from './text.js';
+
+type GlobalFlags = {
+  config?: string;
+  verbose?: boolean;
+  json?: boolean;
+  color: boolean;
+  parallel?: string;
+  failFast?: boolean;
+  logDir?: string;
+  errorExitCode?: string;
+  strict?: boolean;
+};
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function common(flags: GlobalFlags): CommonOptions {
+  return { config: flags.config, verbose: flags.verbose === true, json: flags.json === true, color: flags.color, strict: flags.strict };
+}
+
+/** The options of a command merged with the program's (commander's optsWithGlobals). */
+function globals<T = object>(command: Command): GlobalFlags & T {
+  return command.optsWithGlobals<GlobalFlags & T>();
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+/** Builds the program; `version` is the package version. */
+export function buildProgram(version: string): Command {
+  const program = new Command('fanout')
+    .description('Run the checks of a config as a dependency graph, in parallel, and report exactly what failed and what to do.')
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: the first of fanout.yaml, fanout.yml, .fanout.yaml, .fanout.yml, vibeguard.yaml, … in the working directory)')
+    .option('-v, --verbose', 'one line per check (✓ id passed (1.2s)); details in list')
+    .option('--json', 'one JSON document on stdout (diagnostics stay on stderr)')
+    .option('--no-color', 'never colour the output (NO_COLOR works too)')
+    .option('-p, --parallel <n>', 'checks run at once (0 or less: the default)', '4')
+    .option('--fail-fast', 'stop at the first error-severity failure: kill the running checks, start nothing more')
+    .option('--log-dir <dir>', 'folder of run logs: <log-dir>/<run-id>/<check>.log, <log-dir>/latest', '.fanout/runs')
+    .option('--error-exit-code <n>', 'exit code when an error-severity check fails or any check times out', '1')
+    .option('--strict', 'treat unknown keys in vibeguard.* configs as errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 all error-severity checks passed (warnings allowed); --error-exit-code (1) a failure or a timeout;
+2 a config or usage error; 128+N when a signal N ended the run (130 for Ctrl-C, 143 for SIGTERM).
+
+Examples:
+  fanout check                       run every check of ./fanout.yaml
+  fanout check test                  run "test" and what it requires
+  fanout check --tags fast -p 8      run the checks tagged fast (and what they require)
+  fanout check --json > report.json  machine-readable report
+  fanout graph --format mermaid      the dependency graph as a Mermaid diagram`,
+    );
+
+
+  program
+    .command('check')
+    .alias('run')
+    .description('run the checks (with ids: those and what they require)')
+    .argument('[ids...]', 'check ids to run, with what they require')
+    .option('--only <ids>', 'run exactly these checks (comma-separated or repeated), without their requirements', collect, [])
+    .option('--tags <tags>', 'run the checks having any of these tags, with what they require', collect, [])
+    .option('--exclude-tags <tags>', 'leave out the checks having any of these tags (unless a selected check requires them)', collect, [])
+    .addOption(new Option('--schedule <mode>', 'ready: start each check as soon as what it requires passed; levels: VibeGuard’s level by level').choices(['ready', 'levels']).default('ready'))
+    .option('--timeout <duration>', 'default per-check timeout, for checks that set none (e.g. 30s, 2m)')
+    .option('--max-time <duration>', 'deadline for the whole run: then everything still running is cancelled')
+    .option('--stream', 'NDJSON events on stdout as they happen (the last one carries the report)')
+    .option('--junit <file>', 'also write a JUnit XML report to FILE')
+    .action(async (ids: string[], _options: unknown, command: Command) => {
+      const flags = globals<{
+        only: string[];
+        tags: string[];
+        excludeTags: string[];
+        schedule: string;
+        timeout?: string;
+        maxTime?: string;
+        stream?: boolean;
+        junit?: string;
+      }>(command);
+      if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
+      const { checkCommand } = await import('./commands/check.js');
+      const code = await checkCommand(
+        ids,
+        {
+          ...common(flags),
+          parallel: parseParallel(flags.parallel ?? '4'),
+          failFast: flags.failFast === true,
+          logDir: flags.logDir ?? '.fanout/runs',
+          errorExitCode: parseExitCode(flags.errorExitCode ?? '1'),
+          only: splitList(flags.only),
+          tags: splitList(flags.tags),
+          excludeTags: splitList(flags.excludeTags),
+          schedule: parseChoice('--schedule', flags.schedule, ['ready', 'levels'] as const),
+          timeoutMs: flags.timeout === undefined ? undefined : parseDurationFlag('--timeout', flags.timeout),
+          maxTimeMs: flags.maxTime === undefined ? undefined : parseDurationFlag('--max-time', flags.maxTime),
+          stream: flags.stream === true,
+          junit: flags.junit,
+        },
+        version,
+      );
+      finish(code);
+    });
+
+  program
+    .command('list')
+    .description('list the checks (-v: with their commands and settings; --json: machine-readable)')
+    .action(async (_options: unknown, command: Command) => {
+      const { listCommand } = await import('./commands/list.js');
+      finish(await listCommand(common(globals(command))));
+    });
+
+  program
+    .command('tags')
+    .description('list the tags used by the checks, with how many checks have each')
+    .action(async (_options: unknown, command: Command) => {
+      const { tagsCommand } = await import('./commands/list.js');
+      finish(await tagsCommand(common(globals(command))));
+    });
+
+  program
+    .command('validate')
+    .description('check the config and report every problem at once as file:line:col: message')
+    .action(async (_options: unknown, command: Command) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      finish(await validateCommand(common(globals(command))));
+    });
+
+  program
+    .command('graph')
+    .description('show the dependency graph: levels, edges and the critical path')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot']).default('text'))
+    .argument('[ids...]', 'only these checks and what they require')
+    .action(async (ids: string[], _options: unknown, command: Command) => {
+      const flags = globals<{ format: 'text' | 'mermaid' | 'dot' }>(command);
+      const { graphCommand } = await import('./commands/graph.js');
+      finish(await graphCommand(ids, { ...common(flags), format: flags.format, logDir: flags.logDir ?? '.fanout/runs' }));
+    });
+
+  program
+    .command('init')
+    .description('write a starter fanout.yaml for a kind of project')
+    .option('-t, --template <name>', 'node-typescript, python, go, rust or generic (default: guessed from the files present)')
+    .option('-f, --force', 'overwrite an existing config')
+    .option('-o, --output <file>', 'file to write', 'fanout.yaml')
+    .option('--list-templates', 'list the templates and exit')
+    .action(async (_options: unknown, command: Command) => {
+      const flags = globals<{ template?: string; force?: boolean; output: string; listTemplates?: boolean }>(command);
+      const { initCommand } = await import('./commands/init.js');
+      finish(await initCommand({ template: flags.template, force: flags.force === true, output: flags.output, list: flags.listTemplates === true, json: flags.json === true }));
+    });
+
+  program
+    .command('prompt')
+    .description('list the prompts of the config, or print one')
+    .argument('[id]', 'prompt id to print')
+    .action(async (id: string | undefined, _options: unknown, command: Command) => {
+      const { promptCommand } = await import('./commands/prompt.js');
+      finish(await promptCommand(id, common(globals(command))));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; sets process.exitCode (never throws). */
+export async function main(args: string[], version: string): Promise<void> {
+  const program = buildProgram(version);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; every other parse error is a usage error.
+      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0;
+      process.exitCode = ok ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(error.code === 'ERR_CONFIG' ? `${error.message}\n` : `fanout: ${error.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    const { killChildGroups } = await import('./kill-groups.js');
+    killChildGroups('SIGKILL');
+    const detail = process.env.FANOUT_DEBUG && error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
+    process.stderr.write(`fanout: internal error: ${detail}\n`);
+    process.exitCode = EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,251 @@
+// The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
+import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
+import { renderTemplate } from '../config/template.js';
+import { FanoutError, messageOf } from '../core/errors.js';
+import type { CommandResult, Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
+import { runGraph } from './engine.js';
+import { evaluateAttempt, extractorFor, type Verdict } from './evaluate.js';
+import type { RunLogs } from './logs.js';
+import type { CheckRecord, SkipReason, TriggeredPrompt } from './record.js';
+import { tailLines } from './text.js';
+
+/** Lines of output kept in reports. */
+export const TAIL_LINES = 20;
+/** Seed 001: a check whose own timeout exceeds this runs in the background pool, outside `--parallel`. */
+export const ASYNC_TIMEOUT_THRESHOLD_MS = 60_000;
+
+/** Observers of a run, called synchronously in causal order. */
+export interface RunListener {
+  onRunStart?(records: readonly CheckRecord[]): void;
+  onCheckStart?(record: CheckRecord, attempt: number): void;
+  /** An attempt failed and another one starts. */
+  onCheckRetry?(record: CheckRecord, attempt: number, previous: Verdict): void;
+  /** The check's final status is known (cancelled checks: once their process group is gone). */
+  onCheckEnd?(record: CheckRecord): void;
+}
+
+export interface RunSettings {
+  executor: Executor;
+  maxParallel: number;
+  failFast: boolean;
+  schedule: 'ready' | 'levels';
+  /** `--timeout`: replaces the default timeout of checks that do not set one. */
+  defaultTimeoutMs?: number | undefined;
+  /** Aborts the run: signals, `--max-time`. Its reason says which (see {@link RunAbort}). */
+  signal: AbortSignal;
+  logs: RunLogs;
+  estimates: ReadonlyMap<string, number>;
+  prompts: readonly Prompt[];
+  mask: (text: string) => string;
+  listener: RunListener;
+}
+
+/** Why a run was stopped from outside the graph. */
+export type RunAbort = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'max-time'; ms: number };
+
+export interface RunResult {
+  records: CheckRecord[];
+  failFastTriggered: boolean;
+  /** The failure that triggered fail-fast, when it did. */
+  rootFailure?: string;
+  abort?: RunAbort;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+}
+
+/** A check that did not pass, carried through the graph as the task's error. */
+class CheckFailure extends FanoutError {
+  declare readonly code: 'ERR_CHECK_FAILED';
+  constructor(readonly record: CheckRecord) {
+    super('ERR_CHECK_FAILED', `check ${record.check.id} ${record.status}`);
+  }
+}
+
+function newRecord(check: ResolvedCheck): CheckRecord {
+  return { check, status: 'pending', attempts: 0, exitCode: null, signal: null, durationMs: 0, extracted: {}, outputTail: [], outputBytes: 0, triggered: [] };
+}
+
+/** Whether a check runs in the background pool (`async: true`, or its own timeout above the threshold or none). */
+export function isAsync(check: ResolvedCheck): boolean {
+  if (check.async) return true;
+  return check.timeoutExplicit && (check.timeoutMs === null || check.timeoutMs > ASYNC_TIMEOUT_THRESHOLD_MS);
+}
+
+/** Runs the selected checks as a graph; resolves when every check has a final record and no process is left. */
+export async function runChecks(checks: readonly ResolvedCheck[], settings: RunSettings): Promise<RunResult> {
+  const { executor, logs, mask, listener } = settings;
+  const records = new Map(checks.map((check) => [check.id, newRecord(check)]));
+  /** Attempts still running: awaited before the report, so no process outlives the run. */
+  const inflight = new Set<Promise<CommandResult>>();
+  const startClock = performance.now();
+  const startedAt = Date.now();
+  let rootFailure: string | undefined;
+
+  const timeoutOf = (check: ResolvedCheck): number | undefined => {
+    if (!check.timeoutExplicit && settings.defaultTimeoutMs !== undefined) return settings.defaultTimeoutMs;
+    return check.timeoutMs ?? undefined;
+  };
+
+  const tasks: GraphTask<CheckRecord>[] = checks.map((check) => {
+    const record = records.get(check.id) as CheckRecord;
+    const extract = extractorFor(check);
+    const env = Object.keys(check.env).length === 0 ? undefined : check.env;
+    const timeoutMs = timeoutOf(check);
+    const estimate = settings.estimates.get(check.id);
+    return {
+      id: check.id,
+      requires: check.requires,
+      async: isAsync(check),
+      triggersFailFast: check.severity === 'error',
+      ...(estimate !== undefined ? { estimateMs: estimate } : {}),
+      run: async ({ signal }) => {
+        const begin = performance.now();
+        record.startedAt = Date.now();
+        for (let attempt = 1; ; attempt++) {
+          record.attempts = attempt;
+          record.logFile = logs.fileFor(check.id, attempt);
+          if (attempt === 1) listener.onCheckStart?.(record, attempt);
+          const running = executor.execute(
+            { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+            { signal },
+          );
+          inflight.add(running);
+          let result: CommandResult;
+          try {
+            result = await running;
+          } finally {
+            inflight.delete(running);
+          }
+          const verdict = await evaluateAttempt(check, result, extract);
+          record.exitCode = result.exitCode;
+          record.signal = result.signal;
+          record.extracted = verdict.extracted;
+          record.outputTail = tailLines(mask(result.output), TAIL_LINES);
+          record.outputBytes = result.outputBytes;
+          record.endedAt = Date.now();
+          record.durationMs = performance.now() - begin;
+          if (verdict.reason !== undefined) record.reason = verdict.reason;
+          else delete record.reason;
+          if (verdict.status === 'passed') {
+            record.status = 'passed';
+            return record;
+          }
+          if (verdict.status === 'cancelled' || signal.aborted || attempt > check.retries) {
+            record.status = verdict.status === 'failed' && check.severity === 'warning' ? 'warned' : verdict.status;
+            if (record.status === 'warned') return record; // resolves: dependents run, fail-fast untouched
+            throw new CheckFailure(record);
+          }
+          listener.onCheckRetry?.(record, attempt + 1, verdict);
+        }
+      },
+    };
+  });
+
+  const onEvent = (event: GraphEvent<CheckRecord>) => {
+    if (event.type !== 'task:end') return;
+    const { outcome } = event;
+    if (rootFailure === undefined && (outcome.status === 'failed' || outcome.status === 'timeout')) {
+      const record = records.get(outcome.id);
+      if (record?.check.severity === 'error' || outcome.status === 'timeout') rootFailure = outcome.id;
+    }
+    // Cancelled checks are reported once their process group is gone (after the graph settles).
+    if (outcome.status !== 'cancelled') finish(outcome);
+  };
+
+  const abortReason = (): RunAbort | undefined => {
+    const reason: unknown = settings.signal.reason;
+    return settings.signal.aborted && typeof reason === 'object' && reason !== null && 'kind' in reason ? (reason as RunAbort) : undefined;
+  };
+
+  const finish = (outcome: TaskOutcome<CheckRecord>) => {
+    const record = records.get(outcome.id) as CheckRecord;
+    switch (outcome.status) {
+      case 'passed':
+        break; // the task set passed or warned itself
+      case 'failed':
+        if (!(outcome.error instanceof CheckFailure)) {
+          record.status = 'failed';
+          record.reason = `internal error: ${messageOf(outcome.error)}`;
+        }
+        break;
+      case 'timeout':
+        record.status = 'timeout';
+        break;
+      case 'cancelled':
+        record.status = 'cancelled';
+        record.reason = cancelReason(abortReason(), rootFailure);
+        break;
+      case 'skipped':
+        record.status = 'skipped';
+        record.skipReason = skipReason(outcome.reason, abortReason());
+        break;
+    }
+    decorate(record, settings.prompts, mask);
+    listener.onCheckEnd?.(record);
+  };
+
+  listener.onRunStart?.([...records.values()]);
+  const result = await runGraph(tasks, {
+    maxParallel: settings.maxParallel,
+    failFast: settings.failFast ? 'kill' : false,
+    schedule: settings.schedule,
+    signal: settings.signal,
+    onEvent,
+  });
+  // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
+  while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  for (const outcome of result.results) if (outcome.status === 'cancelled') finish(outcome);
+  const endedAt = Date.now();
+  const abort = abortReason();
+  return {
+    records: [...records.values()],
+    failFastTriggered: result.failFastTriggered,
+    ...(rootFailure !== undefined && result.failFastTriggered ? { rootFailure } : {}),
+    ...(abort ? { abort } : {}),
+    startedAt,
+    endedAt,
+    durationMs: performance.now() - startClock,
+  };
+}
+
+function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): string {
+  if (abort?.kind === 'signal') return `stopped by ${abort.signal}`;
+  if (abort?.kind === 'max-time') return 'stopped by --max-time';
+  return rootFailure !== undefined ? `stopped by fail-fast after ${rootFailure} failed` : 'cancelled';
+}
+
+function skipReason(reason: { blockedBy: string } | { failFast: true } | { aborted: true }, abort: RunAbort | undefined): SkipReason {
+  if ('blockedBy' in reason) return { kind: 'blocked', blockedBy: reason.blockedBy };
+  if ('failFast' in reason) return { kind: 'fail-fast' };
+  if (abort?.kind === 'max-time') return { kind: 'max-time' };
+  return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
+}
+
+/** Renders suggestion and fix with the extracted values, and collects the prompts the check's `on:` event triggers. */
+function decorate(record: CheckRecord, prompts: readonly Prompt[], mask: (text: string) => string): void {
+  const { check } = record;
+  const render = (template: string | undefined): string | undefined => {
+    if (template === undefined) return undefined;
+    const { text, missing } = renderTemplate(template, record.extracted);
+    return mask(missing.length > 0 ? `${text} [no value for ${missing.map((name) => `{{.${name}}}`).join(', ')}]` : text);
+  };
+  if (record.status !== 'passed' && record.status !== 'skipped' && record.status !== 'cancelled') {
+    const suggestion = render(check.suggestion);
+    const fix = render(check.fix);
+    if (suggestion !== undefined) record.suggestion = suggestion;
+    if (fix !== undefined) record.fix = fix;
+  }
+  const trigger: Trigger | undefined =
+    record.status === 'passed' ? check.on.success : record.status === 'failed' || record.status === 'warned' ? check.on.failure : record.status === 'timeout' ? check.on.timeout : undefined;
+  record.triggered = triggeredPrompts(trigger, prompts, mask);
+}
+
+function triggeredPrompts(trigger: Trigger | undefined, prompts: readonly Prompt[], mask: (text: string) => string): TriggeredPrompt[] {
+  if (trigger === undefined) return [];
+  if ('text' in trigger) return [{ content: mask(trigger.text) }];
+  return trigger.prompts.flatMap((id) => {
+    const prompt = prompts.find((p) => p.id === id);
+    return prompt ? [{ id, content: mask(prompt.content) }] : [];
+  });
+}

@@ -1,0 +1,43 @@
+// Small text helpers shared by the commands and reporters.
+import { isAbsolute, relative } from 'node:path';
+
+/** `1.2s`, `340ms`, `2m05s`: short and stable, for humans. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
+}
+
+/** Splits `a,b c` lists as given to --tags, --only, repeated or comma-separated. */
+export function splitList(values: readonly string[] | undefined): string[] {
+  if (!values) return [];
+  return values.flatMap((value) => value.split(/[,\s]+/)).filter((value) => value !== '');
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+/** Removes terminal escape sequences, so reports never carry a check's colours into JSON or a pipe. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}
+
+/** The last `count` lines of an output, without the trailing empty line and without escape codes. */
+export function tailLines(output: string, count: number): string[] {
+  const lines = stripAnsi(output).replace(/\r\n/g, '\n').split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines.slice(-count).map((line) => line.replace(/.*\r(?!$)/, ''));
+}
+
+/** `1 check`, `2 checks`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A path relative to `cwd` when it lies inside it (shorter, stable across machines), else as given. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
