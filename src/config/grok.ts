@@ -9,6 +9,7 @@
  */
 import { FanoutError } from '../core/errors.js';
 import { invalidArgument } from '../core/arguments.js';
+import { closest } from './suggest.js';
 
 /**
  * The base pattern library, written for fanout after the names (and meanings) of Logstash's core grok patterns.
@@ -265,7 +266,8 @@ export function analyzeGrokPattern(pattern: string): GrokAnalysis {
         if (reference === null) return { ok: false, error: `malformed reference at "${rest.slice(i, i + 20)}"` };
         const [whole, name = '', field, type] = reference;
         if (GROK_PATTERNS[name] === undefined) {
-          return { ok: false, error: `pattern %{${name}} is not defined` };
+          const near = closest(name, Object.keys(GROK_PATTERNS));
+          return { ok: false, error: `pattern %{${name}} is not defined${near === undefined ? '' : ` (did you mean %{${near}}?)`}` };
         }
         if (type !== undefined && type !== 'int' && type !== 'float' && type !== 'string') {
           return { ok: false, error: `unknown type "${type}" in "${whole}" (use int, float or string)` };

@@ -23,16 +23,20 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidate closest to `name`, or `undefined` when none is close enough (at most one edit per three characters,
- * and at least one; case differences count as nothing).
+ * The candidate closest to `name`, or `undefined` when none is close enough: at most one edit per four characters
+ * (at least one; names under three characters only match a change of case), or one name a prefix of the other
+ * (`fail` → `failure`, `timeout_ms` → `timeout`).
  */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
-  // Names of one or two characters are too short for an edit to mean anything, except a change of case.
-  const limit = name.length < 3 ? 0.5 : Math.max(1, Math.floor(name.length / 3));
+  const limit = name.length < 3 ? 0.5 : Math.max(1, Math.floor(name.length / 4));
+  const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0.5 : editDistance(name, candidate);
+    const other = candidate.toLowerCase();
+    let distance = other === lower ? 0.5 : editDistance(name, candidate);
+    const prefix = Math.min(lower.length, other.length) >= 3 && (other.startsWith(lower) || lower.startsWith(other));
+    if (prefix) distance = Math.min(distance, limit);
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

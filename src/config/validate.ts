@@ -145,7 +145,7 @@ class Validator {
         const sources = target !== null && isSeq(target) ? target.items.map((item) => this.deref(item)) : [target];
         for (const source of sources) {
           if (source === null || !isMap(source)) {
-            this.report('invalid-type', source, `a "<<" merge needs a map, got ${this.kind(source)}`, 'error', keyNode);
+            this.report('invalid-type', keyNode, `a "<<" merge needs a map, got ${this.kind(source)}`);
           } else if (!seen.has(source)) merged.push(...this.entries(source, seen));
         }
         continue;
@@ -158,11 +158,15 @@ class Validator {
     return result;
   }
 
-  /** Checks keys against `known`; returns the known entries by key. */
-  fields(map: YAMLMap, known: readonly string[]): Map<string, Entry> {
+  /**
+   * Checks keys against `known`; returns the known entries by key. With `extensions`, keys starting with `x-` are
+   * accepted and ignored (a place for YAML anchors, as in Compose files).
+   */
+  fields(map: YAMLMap, known: readonly string[], extensions = false): Map<string, Entry> {
     const byKey = new Map<string, Entry>();
     for (const entry of this.entries(map)) {
       if (known.includes(entry.key)) byKey.set(entry.key, entry);
+      else if (extensions && entry.key.startsWith('x-')) continue;
       else {
         this.report(
           'unknown-key',
@@ -241,7 +245,7 @@ class Validator {
       this.report('invalid-type', root, `the config must be a map with a "checks" list, got ${this.kind(root)}`);
       return this.result(undefined);
     }
-    const top = this.fields(root, TOP_KEYS);
+    const top = this.fields(root, TOP_KEYS, true);
 
     const version = top.get('version');
     if (version !== undefined && !this.isNull(version.value)) {
@@ -505,7 +509,7 @@ class Validator {
         this.report(
           'invalid-severity',
           severityEntry.value,
-          `invalid severity ${JSON.stringify(text)} (expected "error" or "warning")${didYouMean(text, ['error', 'warning'])}`,
+          `invalid severity ${JSON.stringify(text)}: expected "error" or "warning"${didYouMean(text, ['error', 'warning'])}`,
         );
       }
     }
