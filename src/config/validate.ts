@@ -460,9 +460,13 @@ class Validator {
     }
 
     // cwd (before file, which is relative to it)
-    const cwdText = this.text(fields.get('cwd'), 'cwd');
-    if (cwdText !== undefined && cwdText.trim() === '') this.report('empty-field', fields.get('cwd')?.value, 'cwd must not be empty');
-    const cwd = cwdText === undefined || cwdText.trim() === '' ? this.options.dir : path.resolve(this.options.dir, cwdText);
+    const cwdEntry = fields.get('cwd');
+    const cwdText = this.text(cwdEntry, 'cwd');
+    if (cwdText !== undefined && cwdText.trim() === '') this.report('empty-field', cwdEntry?.value, 'cwd must not be empty');
+    const cwd =
+      cwdText === undefined || cwdText.trim() === ''
+        ? this.options.dir
+        : path.resolve(this.options.dir, substitute(cwdEntry, cwdText, 'cwd'));
 
     // file
     const fileEntry = fields.get('file');
@@ -574,14 +578,15 @@ class Validator {
     const env: Record<string, string> = {};
     const envMap = this.map(fields.get('env'), 'env');
     if (envMap !== undefined) {
-      for (const { key, keyNode, value } of this.entries(envMap)) {
+      for (const envEntry of this.entries(envMap)) {
+        const { key, keyNode, value } = envEntry;
         if (!NAME_PATTERN.test(key)) {
           this.report('invalid-env', keyNode, `invalid environment variable name ${JSON.stringify(key)}: must match ${NAME_PATTERN.source}`);
           continue;
         }
         const text = this.scalarText(value);
         if (text === undefined) this.report('invalid-type', value, `env.${key} must be text, got ${this.kind(value)}`, 'error', keyNode);
-        else env[key] = text;
+        else env[key] = substitute(envEntry, text, `env.${key}`);
       }
     }
 
