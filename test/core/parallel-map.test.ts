@@ -192,7 +192,7 @@ describe('parallelMap: memory bound (backpressure)', () => {
     await flush();
     expect(source.pulls).toEqual([]);
     await expect(iterator.next()).resolves.toEqual({ value: 0, done: false });
-    await iterator.return();
+    await iterator.return?.();
   });
 });
 
@@ -375,7 +375,7 @@ describe('parallelMap: leaving early', () => {
     const source = countingIterable();
     let calls = 0;
     const iterator = parallelMap(source.items, () => Promise.resolve(calls++));
-    await expect(iterator.return()).resolves.toEqual({ value: undefined, done: true });
+    await expect(iterator.return?.()).resolves.toEqual({ value: undefined, done: true });
     expect(source.returns()).toBe(1);
     expect(source.nexts()).toBe(0);
     expect(calls).toBe(0);
@@ -389,7 +389,7 @@ describe('parallelMap: leaving early', () => {
     const source = countingIterable();
     let calls = 0;
     const iterator = parallelMap(source.items, () => Promise.resolve(calls++), { signal: controller.signal });
-    await iterator.return();
+    await iterator.return?.();
     const next = watch(iterator.next());
     await flush();
     expect(calls).toBe(0);
