@@ -473,8 +473,6 @@ export class GraphRun<V> {
     if (this.#finished) return;
     this.#finished = true;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
-    this.#controllers.clear();
-    this.#abortReasons.clear();
     const result: GraphResult<V> = {
       ok: this.#passed === this.#n,
       failFastTriggered: this.#failFastTriggered,

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { FanoutError } from '../../src/core/errors.js';
+import type { GraphTask } from '../../src/graph/types.js';
+import { GraphError, compileGraph, validateGraph } from '../../src/graph/validate.js';
+
+const run = () => Promise.resolve();
+const t = (id: string, requires?: string[]): GraphTask<void> => (requires === undefined ? { id, run } : { id, requires, run });
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('validateGraph', () => {
+  it('accepts a valid graph', () => {
+    expect(() => validateGraph([t('a'), t('b', ['a']), t('c', ['a', 'b'])])).not.toThrow();
+    expect(() => validateGraph([])).not.toThrow();
+  });
+
+  it('ERR_DUPLICATE_ID names the id and the index of the second occurrence', () => {
+    const error = caught(() => validateGraph([t('a'), t('b'), t('a')]));
+    expect(error).toBeInstanceOf(GraphError);
+    expect(error).toBeInstanceOf(FanoutError);
+    expect(error).toMatchObject({ code: 'ERR_DUPLICATE_ID', id: 'a', index: 2, name: 'GraphError' });
+    expect((error as Error).message).toBe('duplicate task id "a" (tasks[0] and tasks[2])');
+  });
+
+  it('ERR_UNKNOWN_DEPENDENCY names both ids', () => {
+    const error = caught(() => validateGraph([t('a'), t('b', ['a', 'ghost'])]));
+    expect(error).toMatchObject({ code: 'ERR_UNKNOWN_DEPENDENCY', id: 'b', dependency: 'ghost', index: 1 });
+    expect((error as Error).message).toBe('task "b" requires unknown task "ghost"');
+  });
+
+  it('ERR_CYCLE gives the cycle as an array and in the message', () => {
+    const error = caught(() => validateGraph([t('a', ['b']), t('b', ['c']), t('c', ['a'])]));
+    expect(error).toMatchObject({ code: 'ERR_CYCLE', cycle: ['a', 'b', 'c', 'a'] });
+    expect((error as Error).message).toBe('cyclic dependency: a -> b -> c -> a');
+  });
+
+  it('reports only the cycle, not the path that led to it', () => {
+    const error = caught(() => validateGraph([t('entry', ['x']), t('x', ['y']), t('y', ['z']), t('z', ['x'])]));
+    expect(error).toMatchObject({ code: 'ERR_CYCLE', cycle: ['x', 'y', 'z', 'x'] });
+  });
+
+  it('a self-dependency is a cycle', () => {
+    const error = caught(() => validateGraph([t('ok'), t('a', ['ok', 'a'])]));
+    expect(error).toMatchObject({ code: 'ERR_CYCLE', cycle: ['a', 'a'], message: 'cyclic dependency: a -> a' });
+  });
+
+  it('handles a chain of 200,000 tasks without recursion, and finds a cycle closing it', () => {
+    const n = 200_000;
+    const tasks = Array.from({ length: n }, (_, i) => t(`t${i}`, i === 0 ? [] : [`t${i - 1}`]));
+    expect(() => validateGraph(tasks)).not.toThrow();
+    const order = compileGraph(tasks).order;
+    expect(order[0]).toBe(0);
+    expect(order[n - 1]).toBe(n - 1);
+    tasks[0] = t('t0', [`t${n - 1}`]);
+    const error = caught(() => validateGraph(tasks)) as GraphError;
+    expect(error.code).toBe('ERR_CYCLE');
+    expect(error.cycle).toHaveLength(n + 1);
+    expect(error.cycle?.[0]).toBe('t0');
+    expect(error.cycle?.[1]).toBe(`t${n - 1}`);
+  });
+
+  it('compiles a topological order and both adjacency directions', () => {
+    const g = compileGraph([t('c', ['b']), t('a'), t('b', ['a'])]);
+    expect([...g.order]).toEqual([1, 2, 0]);
+    expect([...g.reqIdx.subarray(g.reqStart[0], g.reqStart[1])]).toEqual([2]);
+    expect([...g.depIdx.subarray(g.depStart[1], g.depStart[2])]).toEqual([2]);
+  });
+
+  it.each<[unknown, RegExp]>([
+    ['nope', /^tasks must be an array of graph tasks, received "nope"$/],
+    [[null], /^tasks\[0\] must be an object, received null$/],
+    [[{ id: '', run }], /^tasks\[0\]\.id must be a non-empty string, received ""$/],
+    [[{ id: 3, run }], /^tasks\[0\]\.id must be a non-empty string, received 3$/],
+    [[{ id: 'a' }], /^tasks\[0\]\.run must be a function, received undefined$/],
+    [[{ id: 'a', run, requires: 'b' }], /^tasks\[0\]\.requires must be an array of ids or undefined, received "b"$/],
+    [[{ id: 'a', run }, { id: 'b', run, requires: ['a', 7] }], /^tasks\[1\]\.requires\[1\] must be a string, received 7$/],
+    [[{ id: 'a', run, timeoutMs: 0 }], /^tasks\[0\]\.timeoutMs must be a number > 0/],
+    [[{ id: 'a', run, timeoutMs: Number.NaN }], /timeoutMs .*received NaN/],
+    [[{ id: 'a', run, estimateMs: -1 }], /^tasks\[0\]\.estimateMs must be a finite number >= 0 or undefined, received -1$/],
+    [[{ id: 'a', run, async: 'yes' }], /^tasks\[0\]\.async must be a boolean or undefined, received "yes"$/],
+    [[{ id: 'a', run, triggersFailFast: 1 }], /^tasks\[0\]\.triggersFailFast must be a boolean or undefined, received 1$/],
+  ])('throws a TypeError naming the field for %o', (tasks, message) => {
+    const error = caught(() => validateGraph(tasks as GraphTask<void>[]));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
