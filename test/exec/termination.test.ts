@@ -1,6 +1,9 @@
 // Termination of whole process trees, checked through /proc: every process recorded while the command ran must be
 // gone or a zombie once runCommand has settled, and the command's session must have no live member left.
 import { getEventListeners } from 'node:events';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../../src/exec/run-command.js';
 import { deferred } from '../helpers/deferred.js';
@@ -158,9 +161,6 @@ describe('runCommand terminates the whole tree', () => {
 
 describe('runCommand and its abort signal', () => {
   it('spawns nothing when the signal is already aborted', async () => {
-    const { mkdtempSync, existsSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const marker = join(mkdtempSync(join(tmpdir(), 'fanout-exec-')), 'started');
     const controller = new AbortController();
     controller.abort();
