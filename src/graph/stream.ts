@@ -9,6 +9,8 @@ import type { GraphEvent, GraphOptions, GraphResult, GraphTask } from './types.j
 export interface GraphStream<V> extends AsyncIterableIterator<GraphEvent<V>> {
   /** Settles like {@link runGraph}'s promise, whether or not anyone iterates. */
   readonly result: Promise<GraphResult<V>>;
+  /** Stops the iteration (what `break` calls): drops buffered events; the run goes on. */
+  return(): Promise<IteratorResult<GraphEvent<V>>>;
 }
 
 class EventQueue<V> implements GraphStream<V> {
