@@ -5,13 +5,23 @@
 
 /** One problem found in a config file, located at `file:line:col`. */
 export interface Diagnostic {
-  /** Stable identifier, e.g. `unknown-key`, `duplicate-id`, `cycle`, `yaml-syntax`. Never match on `message`. */
+  /**
+   * Stable identifier; never match on `message`. The codes: `yaml-syntax`, `yaml-warning`, `config-not-found`,
+   * `config-unreadable`, `no-checks`, `unsupported-version`, `invalid-type`, `invalid-key`, `unknown-key`,
+   * `missing-field`, `empty-field`, `invalid-id`, `duplicate-id`, `invalid-tag`, `invalid-severity`,
+   * `invalid-duration`, `unknown-require`, `self-dependency`, `cycle`, `unknown-prompt`, `unknown-var`,
+   * `invalid-var-name`, `invalid-grok`, `invalid-assert`, `assert-unknown-name`, `invalid-retries`, `invalid-env`,
+   * `invalid-lock`.
+   */
   code: string;
   severity: 'error' | 'warning';
   /** Human text without the location prefix, e.g. `unknown key "requries" (did you mean "requires"?)`. */
   message: string;
   file: string;
-  /** 1-based line and column of the offending node. */
+  /**
+   * 1-based line and column of the offending node. Both are 0 for a problem with the whole file
+   * (`config-not-found`, `config-unreadable`); `formatDiagnostic` then prints `file: message`.
+   */
   line: number;
   col: number;
 }
