@@ -334,7 +334,7 @@ describe('Semaphore.run', () => {
     const controller = new AbortController();
     const gate = deferred();
     const first = semaphore.run(() => gate.promise, { signal: controller.signal });
-    const second = semaphore.run(async () => 'second', { signal: controller.signal });
+    const second = semaphore.run(() => Promise.resolve('second'), { signal: controller.signal });
     await flush();
     expect(abortListeners(controller.signal)).toBe(1);
     gate.resolve();
