@@ -26,7 +26,7 @@ function isContinuationByte(byte: number | undefined): boolean {
 }
 
 /** Appends `chunk` to `list`, merging it into the last segment when both are small and from the same stream. */
-function append(list: Segment[], first: number, stream: StreamIndex, chunk: Buffer): void {
+function append(list: (Segment | undefined)[], first: number, stream: StreamIndex, chunk: Buffer): void {
   const last = list.length > first ? list[list.length - 1] : undefined;
   if (last !== undefined && last.stream === stream && last.bytes.length + chunk.length <= MERGE_BELOW) {
     last.bytes = Buffer.concat([last.bytes, chunk]);
@@ -53,7 +53,8 @@ export class OutputBuffer {
   private readonly head: Segment[] = [];
   private headBytes = 0;
   private headFull = false;
-  private tail: Segment[] = [];
+  /** Segments before tailStart were dropped; their slots are emptied so the bytes can be collected at once. */
+  private tail: (Segment | undefined)[] = [];
   private tailStart = 0;
   private tailBytes = 0;
 
@@ -87,7 +88,7 @@ export class OutputBuffer {
       const first = this.tail[this.tailStart]!;
       if (this.tailBytes - first.bytes.length < this.tailLimit) break;
       this.tailBytes -= first.bytes.length;
-      this.tailStart++;
+      this.tail[this.tailStart++] = undefined;
     }
     if (this.tailStart > 1024 && this.tailStart * 2 > this.tail.length) {
       this.tail = this.tail.slice(this.tailStart);
@@ -100,7 +101,7 @@ export class OutputBuffer {
     const decoders = [new StringDecoder('utf8'), new StringDecoder('utf8')] as const;
     let text = '';
     for (const segment of this.head) text += decoders[segment.stream].write(segment.bytes);
-    const tail = this.tail.slice(this.tailStart);
+    const tail = this.tail.slice(this.tailStart) as Segment[];
     let kept = this.tailBytes;
     const excess = this.tailBytes - this.tailLimit;
     if (excess > 0 && tail[0] !== undefined) {
