@@ -358,6 +358,39 @@ describe('processParallel: the parent signal', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
+  // Limitation/BUG (src/core/process-parallel.ts + item-source.ts asyncSource): while a worker awaits a pending
+  // next() of an async input (a queue, a socket, events.on without a signal), an abort of the parent does not settle
+  // the call: it waits for the input to produce one more item, which may be never. Seed 003: "Context cancellation
+  // stops all workers immediately".
+  it.fails('BUG: an abort settles the call even while an async input has a next() pending', async () => {
+    const controller = new AbortController();
+    const arrival = deferred<IteratorResult<number>>();
+    let returned = false;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => arrival.promise,
+        return: () => {
+          returned = true;
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      }),
+    };
+    const run = watch(processParallel(input, (n) => Promise.resolve(n), { workers: 2, signal: controller.signal }));
+    try {
+      await flush();
+      const reason = new Error('user cancelled');
+      controller.abort(reason);
+      await flush();
+      expect(run.rejected).toBe(true);
+      expect((run.error as ParallelError).cause).toBe(reason);
+      expect(abortListeners(controller.signal)).toBe(0);
+    } finally {
+      arrival.resolve({ value: undefined, done: true });
+      await flush();
+    }
+    expect(returned).toBe(true);
+  });
+
   it('leaves no listener on the parent after success, after fail-fast, and after a collect-all run', async () => {
     const controller = new AbortController();
     const signal = controller.signal;
