@@ -78,11 +78,11 @@ describe('runWithConcurrency properties', () => {
             running--;
           }
           log.push({ type: 'settle', index, running: running + 1, how: spec.kind });
-          if (spec.kind === 'throw') throw thrown[index];
-          return values[index];
+          if (spec.kind === 'throw') throw thrown[index] as Error;
+          return values[index] as { index: number; failed: boolean };
         });
 
-        const run = watch(runWithConcurrency({ tasks, maxConcurrency: limit, isFailed: (v) => v?.failed === true }));
+        const run = watch(runWithConcurrency({ tasks, maxConcurrency: limit, isFailed: (v) => v.failed }));
         await drive(s, () => run.settled);
         expect(run.rejected).toBe(false);
         const result = run.value;
