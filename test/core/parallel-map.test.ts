@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import type * as os from 'node:os';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailFastError, TaskError } from '../../src/core/errors.js';
 import { parallelMap } from '../../src/core/parallel-map.js';
 import type { ItemContext } from '../../src/core/process-parallel.js';
@@ -7,6 +8,16 @@ import type { ParallelMapOptions } from '../../src/core/parallel-map.js';
 import { deferred, flush } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
 import { watch } from './harness.js';
+
+// The default concurrency depends on os.availableParallelism(); tests pin it to check the formula.
+const cpus = vi.hoisted(() => ({ value: undefined as number | undefined }));
+vi.mock('node:os', async (importOriginal) => {
+  const actual = await importOriginal<typeof os>();
+  return { ...actual, availableParallelism: () => cpus.value ?? actual.availableParallelism() };
+});
+afterEach(() => {
+  cpus.value = undefined;
+});
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
@@ -486,6 +497,55 @@ describe('parallelMap: infinite lazy input', () => {
     expect(out.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(closed).toBe(true);
     expect(pulls).toBeLessThanOrEqual(200 + 4 + 1);
+  });
+});
+
+describe('parallelMap: defaults and scale', () => {
+  it('defaults concurrency to availableParallelism() * 2', async () => {
+    cpus.value = 3;
+    const open = deferred();
+    let running = 0;
+    let peak = 0;
+    const iterator = parallelMap(recordingGenerator(40).items, async (n) => {
+      running++;
+      peak = Math.max(peak, running);
+      await open.promise;
+      running--;
+      return n;
+    });
+    const first = watch(iterator.next());
+    await flush();
+    expect(peak).toBe(6);
+    open.resolve();
+    await flush();
+    expect(first.value).toEqual({ value: 0, done: false });
+    const rest: number[] = [];
+    for await (const v of iterator) rest.push(v);
+    expect(rest).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
+    expect(peak).toBe(6);
+  });
+
+  it.each([true, false])('ordered %s: 1,000,000 items from a lazy generator stream through without deadlock', async (ordered) => {
+    const count = 1_000_000;
+    let pulled = 0;
+    function* lazy(): Generator<number> {
+      for (let i = 0; i < count; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    let seen = 0;
+    let sum = 0;
+    let inOrder = true;
+    for await (const v of parallelMap(lazy(), (n) => Promise.resolve(n), { concurrency: 64, ordered })) {
+      if (v !== seen) inOrder = false;
+      seen++;
+      sum += v;
+    }
+    expect(pulled).toBe(count);
+    expect(seen).toBe(count);
+    expect(sum).toBe((count * (count - 1)) / 2);
+    if (ordered) expect(inOrder).toBe(true);
   });
 });
 

@@ -594,6 +594,16 @@ describe('processParallel: stress', () => {
     expect(results[count - 1]).toBe(count - 1);
   });
 
+  it('100,000 items from an async generator complete without deadlock, in order', async () => {
+    const count = 100_000;
+    async function* lazy(): AsyncGenerator<number> {
+      for (let i = 0; i < count; i++) yield await Promise.resolve(i);
+    }
+    const { results } = await processParallel(lazy(), (n) => Promise.resolve(n * 2), { workers: 256 });
+    expect(results).toHaveLength(count);
+    for (let i = 0; i < count; i += 991) expect(results[i]).toBe(i * 2);
+  });
+
   it('1,000,000 items from a lazy sync generator complete without deadlock', async () => {
     const count = 1_000_000;
     let pulled = 0;
@@ -636,6 +646,14 @@ describe('processParallel: argument errors', () => {
     [{ signal: 'stop' }, 'options.signal must be an AbortSignal or undefined, received "stop"'],
   ])('%j is a TypeError: %s', async (options, message) => {
     await expect(run([1], ok, options)).rejects.toThrow(new TypeError(message));
+  });
+
+  // BUG (minor, src/core/process-parallel.ts): `items` is validated only after the pre-aborted check, so a bad
+  // argument with an aborted signal rejects with ParallelError instead of the TypeError every other bad argument gets.
+  it.fails('BUG: non-iterable items is a TypeError even when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(run(42, ok, { signal: controller.signal })).rejects.toThrow(TypeError);
   });
 
   it('a processor that is not a function is a TypeError naming it', async () => {

@@ -410,6 +410,26 @@ describe('runWithConcurrency: the parent signal', () => {
   });
 });
 
+describe('runWithConcurrency: stress', () => {
+  it('100,000 tasks at 10,000 at once complete without deadlock, never over the limit, in order', async () => {
+    const count = 100_000;
+    let running = 0;
+    let peak = 0;
+    const tasks = Array.from({ length: count }, (_, i) => async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await Promise.resolve();
+      running--;
+      return i;
+    });
+    const result = await runWithConcurrency({ tasks, maxConcurrency: 10_000, isFailed: () => false });
+    expect(peak).toBe(10_000);
+    expect(result.results).toHaveLength(count);
+    expect(result.firstFailureIndex).toBeNull();
+    for (let i = 0; i < count; i += 997) expect(result.resultsByIndex[i]).toBe(i);
+  });
+});
+
 describe('runWithConcurrency: argument errors', () => {
   const base: ConcurrencyOptions<number> = { tasks: [() => Promise.resolve(1)], maxConcurrency: 1, isFailed: () => false };
 
