@@ -1,0 +1,147 @@
+import { assertFunction, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { TaskError } from '../core/errors.js';
+import { DONE, itemSource } from '../core/item-source.js';
+import { startRun } from '../observe/run-events.js';
+import { optionalObserver } from '../observe/safe.js';
+import type { Observer } from '../observe/types.js';
+
+/** What each call of a chain's step receives beside the state and the item. */
+export interface ChainContext {
+  /** The item's input index (0-based). */
+  index: number;
+  signal: AbortSignal;
+}
+
+/** Options of {@link processChain}. */
+export interface ChainOptions<S> {
+  /** The state the first step receives. */
+  initialState: S;
+  /** Aborting it stops the chain before the next step (and is passed to the running one). */
+  signal?: AbortSignal;
+  /** Called after each step with the steps done so far, the total when known, and the new state; exceptions are contained. */
+  onProgress?: (completed: number, total: number | undefined, state: S) => void;
+  /** Receives the chain's events (source 'chain', task ids are item indices). */
+  observer?: Observer;
+}
+
+/** One step of a finished chain. */
+export interface ChainStep<I, S> {
+  index: number;
+  item: I;
+  /** The state this step returned. */
+  state: S;
+  durationMs: number;
+}
+
+/** What {@link processChain} resolves with. */
+export interface ChainResult<I, S> {
+  /** The last step's state (`initialState` when there were no items). */
+  finalState: S;
+  /** Every step, in input order. */
+  steps: ChainStep<I, S>[];
+}
+
+/**
+ * The error a chain rejects with when a step fails: a {@link TaskError} (`code: 'ERR_TASK'`, `index`, `item`,
+ * `cause`) that also carries the state before the failed step and the steps that completed.
+ */
+export class ChainError<I, S> extends TaskError<I> {
+  /** The state the failed step received: the last good state. */
+  readonly state: S;
+  /** The steps completed before the failure. */
+  readonly steps: ChainStep<I, S>[];
+
+  constructor(index: number, item: I, cause: unknown, state: S, steps: ChainStep<I, S>[]) {
+    super(index, item, cause);
+    this.state = state;
+    this.steps = steps;
+  }
+}
+
+/**
+ * Folds items one after another through an async step: each call receives the state returned by the previous one
+ * (`initialState` first) and returns the next. Items are pulled lazily from any iterable or async iterable.
+ *
+ * A step that throws stops the chain: it rejects with a {@link ChainError} — a TaskError naming the item's index,
+ * with the last good state and the completed steps. Aborting `signal` stops it before the next step and rejects with
+ * `signal.reason` (a step that rejects with that same reason is treated as the abort, not as a failure).
+ * `onProgress` fires after each step.
+ *
+ * @example
+ * ```ts
+ * import { processChain } from 'fanout';
+ * const { finalState } = await processChain(['a', 'b', 'c'], async (text: string, item) => text + item, {
+ *   initialState: '',
+ * });
+ * console.log(finalState); // 'abc'
+ * ```
+ */
+export async function processChain<I, S>(
+  items: Iterable<I> | AsyncIterable<I>,
+  step: (state: S, item: I, context: ChainContext) => S | Promise<S>,
+  options: ChainOptions<S>,
+): Promise<ChainResult<I, S>> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with initialState', options);
+  if (!('initialState' in options)) throw invalidArgument('options.initialState', 'present (any value)', undefined);
+  assertFunction('step', step);
+  const signal = assertOptionalSignal('options.signal', options.signal);
+  const onProgress = options.onProgress;
+  if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
+  const observer = optionalObserver('options.observer', options.observer);
+  if (signal?.aborted) throw signal.reason;
+  const source = itemSource(items, 'items');
+  const total = source.total;
+  const emitter = observer === undefined ? undefined : startRun(observer, 'chain', total);
+  const contextSignal = signal ?? new AbortController().signal;
+
+  let state = options.initialState;
+  const steps: ChainStep<I, S>[] = [];
+  let finished = false;
+  try {
+    for (let index = 0; ; index++) {
+      if (signal?.aborted) throw signal.reason;
+      let item: I;
+      if (source.isAsync) {
+        const pulled = await source.nextAsync();
+        if (pulled === DONE) break;
+        item = pulled.item;
+      } else {
+        const pulled = source.next();
+        if (pulled === DONE) break;
+        item = pulled;
+      }
+      if (signal?.aborted) throw signal.reason;
+      const id = String(index);
+      const t0 = performance.now();
+      emitter?.taskStart(id);
+      let next: S;
+      try {
+        next = await step(state, item, { index, signal: contextSignal });
+      } catch (error) {
+        const durationMs = performance.now() - t0;
+        if (signal?.aborted && error === signal.reason) {
+          emitter?.taskEnd(id, { id, status: 'cancelled', durationMs });
+          throw error;
+        }
+        emitter?.taskEnd(id, { id, status: 'failed', error, durationMs });
+        throw new ChainError(index, item, error, state, steps);
+      }
+      const durationMs = performance.now() - t0;
+      state = next;
+      steps.push({ index, item, state, durationMs });
+      emitter?.taskEnd(id, { id, status: 'passed', value: state, durationMs });
+      if (onProgress !== undefined) {
+        try {
+          onProgress(steps.length, total, state);
+        } catch {
+          // A progress callback observes the chain; its failure must not change it.
+        }
+      }
+    }
+    finished = true;
+  } finally {
+    if (!finished) await source.close();
+    emitter?.end({ ok: finished, aborted: !finished && signal?.aborted === true, failFastTriggered: false });
+  }
+  return { finalState: state, steps };
+}
