@@ -183,6 +183,21 @@ function expandLibrary(name: string, stack: readonly string[]): string {
  * ```
  */
 export function analyzeGrokPattern(pattern: string): GrokAnalysis {
+  let analysis = analysisCache.get(pattern);
+  if (analysis === undefined) {
+    analysis = translate(pattern);
+    // Bounded: configs hold a handful of patterns; a long-lived process compiling generated ones must not grow forever.
+    if (analysisCache.size >= ANALYSIS_CACHE_SIZE) analysisCache.delete(analysisCache.keys().next().value ?? '');
+    analysisCache.set(pattern, analysis);
+  }
+  // Copies, so callers may keep or change what they get; the RegExp has no `g` flag, so sharing it is stateless.
+  return analysis.ok ? { ...analysis, groups: analysis.groups.map(([g, f]) => [g, f]), fields: [...analysis.fields] } : { ...analysis };
+}
+
+const ANALYSIS_CACHE_SIZE = 512;
+const analysisCache = new Map<string, GrokAnalysis>();
+
+function translate(pattern: string): GrokAnalysis {
   let flags = '';
   let rest = pattern;
   const flagGroup = /^\(\?([a-zA-Z]+)\)/.exec(rest);
@@ -309,7 +324,8 @@ export function analyzeGrokPattern(pattern: string): GrokAnalysis {
 }
 
 /**
- * Compiles grok patterns once, for repeated extraction.
+ * Compiles grok patterns for repeated extraction. Translations are cached per pattern (the config loader already
+ * translated every pattern of a config while validating it), so compiling a check's patterns again costs little.
  *
  * @throws {GrokError} when a pattern is invalid (configs report these as load-time diagnostics instead).
  * @throws {TypeError} when `patterns` is not an array of strings.

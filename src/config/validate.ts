@@ -442,6 +442,8 @@ class Validator {
     // grok
     const grok: string[] = [];
     const grokFields: string[] = [];
+    // A broken pattern's fields are unknown: asserts are then not checked against them (no cascade of errors).
+    let grokBroken = false;
     const grokEntry = fields.get('grok');
     for (const patternNode of this.list(grokEntry, 'grok', true)) {
       const written = this.scalarText(patternNode);
@@ -452,6 +454,7 @@ class Validator {
       const pattern = substitute({ key: 'grok', keyNode: patternNode ?? node, value: patternNode }, written, 'grok');
       const analysis = analyzeGrokPattern(pattern);
       if (!analysis.ok) {
+        grokBroken = true;
         this.report('invalid-grok', patternNode, `invalid grok pattern ${JSON.stringify(pattern)}: ${analysis.error}`);
         continue;
       }
@@ -492,7 +495,7 @@ class Validator {
         else this.report('invalid-assert', valueNode, `invalid assert: ${parsed.error} (column ${parsed.col} of ${JSON.stringify(assert)})`);
         assert = undefined;
       } else {
-        for (const identifier of assertIdentifiers(parsed.ast)) {
+        for (const identifier of grokBroken ? [] : assertIdentifiers(parsed.ast)) {
           if (grokFields.includes(identifier)) continue;
           const why =
             grok.length === 0 && grokEntry === undefined

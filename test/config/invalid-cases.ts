@@ -598,6 +598,36 @@ export const INVALID_CASES: InvalidCase[] = [
     codes: ["invalid-assert"],
   },
   {
+    name: 'an assert broken after var substitution is located at the value, with the column in the message',
+    yaml: yaml`
+      vars:
+        min: 80
+      checks:
+        - id: a
+          run: x
+          grok: '%{INT:n}'
+          assert: "n >= {{.min}} &&"
+    `,
+    expected: [
+      "fanout.yaml:7:13: invalid assert: unexpected end of expression (column 11 of \"n >= 80 &&\")",
+    ],
+    codes: ["invalid-assert"],
+  },
+  {
+    name: 'a mistyped grok library name gets a did-you-mean, and no cascade of assert errors',
+    yaml: yaml`
+      checks:
+        - id: a
+          run: x
+          grok: 'took %{NUMBR:seconds}s'
+          assert: seconds < 10
+    `,
+    expected: [
+      "fanout.yaml:4:11: invalid grok pattern \"took %{NUMBR:seconds}s\": pattern %{NUMBR} is not defined (did you mean %{NUMBER}?)",
+    ],
+    codes: ["invalid-grok"],
+  },
+  {
     name: 'an assert with a single =',
     yaml: yaml`
       checks:
