@@ -141,9 +141,9 @@ export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unkn
    * Called after each step (failed ones included), before the next starts. Not awaited; its exceptions and
    * rejections are contained.
    */
-  onStepComplete?: (step: StepResult<T, V>, run: Readonly<PipelineRun>) => void | Promise<void>;
+  onStepComplete?: (step: StepResult<T, V>, run: Readonly<PipelineRun>) => unknown;
   /** Called when the run becomes 'running' and when it ends. Not awaited; exceptions and rejections are contained. */
-  onStatusChange?: (status: PipelineStatus, run: Readonly<PipelineRun>) => void | Promise<void>;
+  onStatusChange?: (status: PipelineStatus, run: Readonly<PipelineRun>) => unknown;
   /** Receives the run's events (source 'pipeline', each task event naming its `step`). */
   observer?: Observer;
 }
