@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FailFastError, ParallelError } from '../../src/core/errors.js';
+import { FailFastError, ParallelError, TaskError } from '../../src/core/errors.js';
 import { parallelMap } from '../../src/core/parallel-map.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runWithConcurrency } from '../../src/core/run-with-concurrency.js';
@@ -265,6 +265,101 @@ describe('parallelMap properties', () => {
         expect(maxAhead).toBeLessThanOrEqual(concurrency + 1);
         expect(out).toEqual(ordered ? Array.from({ length: n }, (_, i) => i) : completion);
       }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('failures and early exits: the first failure to settle is thrown after in-flight items settle; nothing is pulled after the stop', async () => {
+    const itemArb = fc.record({ fails: fc.boolean(), cooperative: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(itemArb, { maxLength: 12 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+        async (s, specs, concurrency, ordered, breakAfter) => {
+          const log: Array<{ type: 'pull' | 'start' | 'stop'; index: number } | { type: 'settle'; index: number; how: 'ok' | 'throw' | 'cancelled' }> = [];
+          let running = 0;
+          let returned = false;
+          let exhausted = false;
+          function* items(): Generator<number> {
+            try {
+              for (let i = 0; i < specs.length; i++) {
+                log.push({ type: 'pull', index: i });
+                yield i;
+              }
+              exhausted = true;
+            } finally {
+              if (!exhausted) returned = true;
+            }
+          }
+          const out: number[] = [];
+          let runningAtEnd = -1;
+          const consume = async (): Promise<void> => {
+            try {
+              for await (const v of parallelMap(
+                items(),
+                async (index, { signal }) => {
+                  const spec = specs[index] ?? { fails: false, cooperative: false };
+                  log.push({ type: 'start', index });
+                  running++;
+                  try {
+                    await wait(s, index, { kind: spec.fails ? 'throw' : 'ok', cooperative: spec.cooperative }, signal);
+                  } catch (error) {
+                    log.push({ type: 'settle', index, how: 'cancelled' });
+                    throw error;
+                  } finally {
+                    running--;
+                  }
+                  log.push({ type: 'settle', index, how: spec.fails ? 'throw' : 'ok' });
+                  if (spec.fails) throw new Error(`item ${index}`);
+                  return index;
+                },
+                { concurrency, ordered },
+              )) {
+                out.push(v);
+                if (breakAfter !== undefined && out.length === breakAfter) {
+                  log.push({ type: 'stop', index: v });
+                  break;
+                }
+              }
+            } finally {
+              runningAtEnd = running;
+            }
+          };
+          const loop = watch(consume());
+          await drive(s, () => loop.settled);
+          // Every started item was awaited before the iteration ended, however it ended.
+          expect(runningAtEnd).toBe(0);
+          const settles = log.filter((e) => e.type === 'settle');
+          const firstFailure = settles.find((e) => e.how !== 'ok');
+          const stopAt = log.findIndex((e) => e.type === 'stop');
+          const firstFailureAt = firstFailure === undefined ? -1 : log.indexOf(firstFailure);
+          if (loop.rejected) {
+            // Only a failure ends the iteration with an error, and it names the first failure to settle.
+            expect(firstFailure).toBeDefined();
+            expect(loop.error).toBeInstanceOf(TaskError);
+            expect((loop.error as TaskError).index).toBe(firstFailure?.index);
+            expect(stopAt === -1 || stopAt > firstFailureAt).toBe(true);
+          }
+          const stops = [stopAt, loop.rejected ? firstFailureAt : -1].filter((i) => i >= 0);
+          if (stops.length > 0) {
+            const stop = Math.min(...stops);
+            // Nothing is pulled or started after the stop; the input is closed unless it was exhausted.
+            expect(log.slice(stop).some((e) => e.type === 'pull' || e.type === 'start')).toBe(false);
+            expect(returned || exhausted).toBe(true);
+          } else {
+            expect(loop.rejected).toBe(false);
+            expect(out).toHaveLength(specs.length);
+          }
+          // What was yielded is in input order (ordered) or completion order (unordered), never a failed item.
+          const okSettles = settles.filter((e) => e.how === 'ok').map((e) => e.index);
+          if (ordered) expect(out).toEqual(Array.from({ length: out.length }, (_, i) => i));
+          else expect(out).toEqual(okSettles.slice(0, out.length));
+          for (const v of out) expect(specs[v]?.fails).toBe(false);
+        },
+      ),
       { numRuns: 100 },
     );
   });
