@@ -10,13 +10,12 @@ import type { GraphTask } from './types.js';
  * Weight of every task: its `estimateMs`, or for a task without one the median of the known estimates (the mean of
  * the two middle ones for an even count), or 1 when no task has an estimate.
  */
-export function taskWeights<V>(tasks: ReadonlyArray<GraphTask<V>>): Float64Array {
-  const n = tasks.length;
-  const weights = new Float64Array(n);
+export function taskWeights(graph: CompiledGraph): Float64Array {
+  const { n, estimates } = graph;
   const known: number[] = [];
   for (let i = 0; i < n; i++) {
-    const estimate = (tasks[i] as GraphTask<V>).estimateMs;
-    if (estimate !== undefined) known.push(estimate);
+    const estimate = estimates[i]!;
+    if (!Number.isNaN(estimate)) known.push(estimate);
   }
   let fallback = 1;
   if (known.length > 0) {
@@ -24,7 +23,12 @@ export function taskWeights<V>(tasks: ReadonlyArray<GraphTask<V>>): Float64Array
     const mid = known.length >> 1;
     fallback = known.length % 2 === 1 ? (known[mid] as number) : ((known[mid - 1] as number) + (known[mid] as number)) / 2;
   }
-  for (let i = 0; i < n; i++) weights[i] = (tasks[i] as GraphTask<V>).estimateMs ?? fallback;
+  if (known.length === n) return estimates.slice();
+  const weights = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const estimate = estimates[i]!;
+    weights[i] = Number.isNaN(estimate) ? fallback : estimate;
+  }
   return weights;
 }
 
@@ -120,7 +124,7 @@ export function criticalPath<V>(tasks: ReadonlyArray<GraphTask<V>>): CriticalPat
   const graph = compileGraph(tasks);
   const { n, depStart, depIdx, ids } = graph;
   if (n === 0) return { path: [], estimateMs: 0 };
-  const longest = remainingPaths(graph, taskWeights(tasks));
+  const longest = remainingPaths(graph, taskWeights(graph));
   const { reqStart } = graph;
   // Start from a task that requires nothing: some such task always carries the maximum (weights are >= 0).
   let v = -1;

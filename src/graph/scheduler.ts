@@ -177,18 +177,15 @@ export class GraphRun<V> {
 
     this.#state = new Uint8Array(n);
     this.#waiting = new Int32Array(n);
-    this.#isAsync = new Uint8Array(n);
+    this.#isAsync = graph.isAsync;
     this.#startTime = new Float64Array(n);
     const outcomes: TaskOutcome<V>[] = [];
     let asyncCount = 0;
-    const { reqStart } = graph;
+    const { reqStart, isAsync } = graph;
     for (let i = 0; i < n; i++) {
       outcomes.push(undefined as unknown as TaskOutcome<V>);
       this.#waiting[i] = reqStart[i + 1]! - reqStart[i]!;
-      if ((tasks[i] as GraphTask<V>).async === true) {
-        this.#isAsync[i] = 1;
-        asyncCount++;
-      }
+      asyncCount += isAsync[i]!;
     }
     this.#outcomes = outcomes;
 
@@ -203,7 +200,7 @@ export class GraphRun<V> {
       this.#levelRemaining = remaining;
       for (let l = 0; l < count; l++) this.#buckets.push([]);
     } else {
-      priority = remainingPaths(graph, taskWeights(tasks));
+      priority = remainingPaths(graph, taskWeights(graph));
       this.#level = undefined;
       this.#levelRemaining = undefined;
     }

@@ -1,0 +1,227 @@
+// @ts-check
+// Graph scheduler benchmarks, side by side in one run (each case in its own process, median of BENCH_RUNS):
+//   1. the reference DAG (../shared/bench/reference-dag.json) with timer tasks: 'ready' vs 'levels' makespans at 2
+//      and 4 slots against the optimum (700 / 600 ms) and the level schedule (800 ms);
+//   2. no-op tasks in a random DAG (~2 requires each) through runGraph, beside runWithConcurrency and a hand-written
+//      pool over the same number of independent no-op tasks — tasks/s, target >= 1M/s;
+//   3. validateGraph on graphs of 10k .. 1M edges: ns per edge should stay flat (linear growth).
+//   node bench/run.js graph
+//   BENCH_RUNS=3 BENCH_SIZES=100000 node bench/run.js graph    quicker look
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const DAG_RUNS = Number(process.env.BENCH_DAG_RUNS ?? 3);
+const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const EDGES = (process.env.BENCH_EDGES ?? '10000,30000,100000,300000,1000000').split(',').map(Number);
+const REFERENCE = ['../../shared/bench/reference-dag.json', '../../../shared/bench/reference-dag.json']
+  .map((p) => fileURLToPath(new URL(p, import.meta.url)))
+  .find((p) => existsSync(p));
+
+/** Deterministic pseudo-random numbers (LCG), so every process builds the same graph. */
+function random(seed = 42) {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * n no-op tasks; task i requires up to `degree` distinct random earlier tasks. Requirement ids are fresh strings,
+ * as a config loader would produce them (not the id string objects themselves).
+ * @param {number} n @param {number} degree
+ */
+function randomDag(n, degree) {
+  const next = random();
+  const run = () => Promise.resolve();
+  /** @type {import('../dist/index.js').GraphTask<void>[]} */
+  const tasks = [];
+  for (let i = 0; i < n; i++) {
+    /** @type {string[]} */
+    const requires = [];
+    const want = Math.min(degree, i);
+    /** @type {Set<number>} */
+    const picked = new Set();
+    while (picked.size < want) picked.add(Math.floor(next() * i));
+    for (const j of picked) requires.push(`t${j}`);
+    tasks.push({ id: `t${i}`, requires, run });
+  }
+  return tasks;
+}
+
+function gc() {
+  const collect = /** @type {{ gc?: () => void }} */ (globalThis).gc;
+  if (collect) collect();
+}
+
+/**
+ * One measurement in this process; prints a JSON line.
+ * @param {string} kind @param {string[]} args
+ */
+async function child(kind, args) {
+  const fanout = await import('../dist/index.js');
+  if (kind === 'dag') {
+    const [schedule, slots, withEstimates] = args;
+    const spec = JSON.parse(readFileSync(/** @type {string} */ (REFERENCE), 'utf8'));
+    /** @type {import('../dist/index.js').GraphTask<void>[]} */
+    const tasks = spec.tasks.map((/** @type {{ id: string; ms: number; requires: string[] }} */ t) => ({
+      id: t.id,
+      requires: t.requires,
+      ...(withEstimates === 'yes' ? { estimateMs: t.ms } : {}),
+      run: () => new Promise((resolve) => setTimeout(resolve, t.ms)),
+    }));
+    const start = performance.now();
+    const result = await fanout.runGraph(tasks, { maxParallel: Number(slots), schedule: /** @type {'ready' | 'levels'} */ (schedule) });
+    const ms = performance.now() - start;
+    if (!result.ok) throw new Error('reference DAG failed');
+    return { ms };
+  }
+  if (kind === 'throughput') {
+    const impl = args[0] ?? '';
+    const size = args[1];
+    const n = Number(size);
+    const noop = () => Promise.resolve();
+    const dag = impl.startsWith('runGraph') ? randomDag(n, impl === 'runGraph' || impl === 'runGraph-validate' ? 2 : 0) : [];
+    const fns = new Array(n).fill(noop);
+    gc();
+    const start = performance.now();
+    switch (impl) {
+      case 'runGraph':
+      case 'runGraph-independent': {
+        const result = await fanout.runGraph(dag, { maxParallel: 4 });
+        if (!result.ok || result.results.length !== n) throw new Error('runGraph did not pass');
+        break;
+      }
+      case 'runGraph-validate':
+        fanout.validateGraph(dag);
+        break;
+      case 'runWithConcurrency': {
+        const result = await fanout.runWithConcurrency({ tasks: fns, maxConcurrency: 4, isFailed: () => false });
+        if (result.results.length !== n) throw new Error('runWithConcurrency lost results');
+        break;
+      }
+      case 'pool': {
+        // The floor: 4 coroutines pulling indices from a shared counter, results by index.
+        const results = new Array(n);
+        let next = 0;
+        const worker = async () => {
+          while (next < n) {
+            const i = next++;
+            results[i] = await fns[i]();
+          }
+        };
+        await Promise.all([worker(), worker(), worker(), worker()]);
+        break;
+      }
+      default:
+        throw new Error(`unknown impl ${impl}`);
+    }
+    return { ms: performance.now() - start };
+  }
+  if (kind === 'validate') {
+    const edges = Number(args[0]);
+    const tasks = randomDag(Math.ceil(edges / 2) + 1, 2);
+    gc();
+    const start = performance.now();
+    fanout.validateGraph(tasks);
+    return { ms: performance.now() - start, edges: tasks.reduce((sum, t) => sum + (t.requires?.length ?? 0), 0) };
+  }
+  throw new Error(`unknown kind ${kind}`);
+}
+
+/** @param {string[]} args @param {number} runs @returns {{ ms: number, edges?: number }} */
+function measure(args, runs) {
+  /** @type {{ ms: number, edges?: number }[]} */
+  const samples = [];
+  for (let r = 0; r < runs; r++) {
+    const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', self, '--child', ...args], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`case ${args.join(' ')} failed: ${out.stderr}`);
+    samples.push(JSON.parse(out.stdout.trim().split('\n').at(-1) ?? '{}'));
+  }
+  samples.sort((a, b) => a.ms - b.ms);
+  return /** @type {{ ms: number, edges?: number }} */ (samples[Math.floor(samples.length / 2)]);
+}
+
+/** @param {(string | number)[][]} rows */
+function table(rows) {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length))) ?? [];
+  for (const [i, row] of rows.entries()) {
+    console.log(`| ${row.map((cell, c) => String(cell).padEnd(widths[c] ?? 0)).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  }
+}
+
+async function main() {
+  if (process.argv[2] === '--child') {
+    const [kind, ...args] = process.argv.slice(3);
+    console.log(JSON.stringify(await child(/** @type {string} */ (kind), args)));
+    return;
+  }
+  console.log(`node ${process.version}, ${RUNS} runs per case (reference DAG: ${DAG_RUNS}), median shown\n`);
+
+  if (REFERENCE === undefined) {
+    console.log('reference DAG: ../shared/bench/reference-dag.json not found, section skipped\n');
+  } else {
+    const spec = JSON.parse(readFileSync(REFERENCE, 'utf8'));
+    console.log('### Reference DAG makespan (timer tasks; target: ready within 5% of the optimum)\n');
+    /** @type {(string | number)[][]} */
+    const rows = [['slots', 'optimum', 'ready', 'ready+estimates', 'vs optimum', 'levels', 'levels (expected)', 'levels / ready']];
+    for (const slots of ['2', '4']) {
+      const ready = measure(['dag', 'ready', slots, 'no'], DAG_RUNS).ms;
+      const estimated = measure(['dag', 'ready', slots, 'yes'], DAG_RUNS).ms;
+      const levels = measure(['dag', 'levels', slots, 'no'], DAG_RUNS).ms;
+      const optimum = spec.optimumMs[slots];
+      const worst = Math.max(ready, estimated);
+      rows.push([
+        slots,
+        `${optimum} ms`,
+        `${ready.toFixed(0)} ms`,
+        `${estimated.toFixed(0)} ms`,
+        `+${((worst / optimum - 1) * 100).toFixed(1)}% ${worst <= optimum * 1.05 ? 'met' : 'MISSED'}`,
+        `${levels.toFixed(0)} ms`,
+        `${spec.levelsMs[slots]} ms`,
+        `${(levels / ready).toFixed(2)}x`,
+      ]);
+    }
+    table(rows);
+    console.log('');
+  }
+
+  console.log('### No-op throughput (maxParallel 4; target: runGraph >= 1M tasks/s on the random DAG)\n');
+  /** @type {(string | number)[][]} */
+  const rows = [['tasks', 'runGraph (DAG, end to end)', 'of which validation', 'runGraph (no edges)', 'runWithConcurrency', 'hand-written pool', 'runGraph / runWithConcurrency', 'target']];
+  for (const n of SIZES) {
+    const graph = measure(['throughput', 'runGraph', String(n)], RUNS).ms;
+    const validation = measure(['throughput', 'runGraph-validate', String(n)], RUNS).ms;
+    const independent = measure(['throughput', 'runGraph-independent', String(n)], RUNS).ms;
+    const rwc = measure(['throughput', 'runWithConcurrency', String(n)], RUNS).ms;
+    const pool = measure(['throughput', 'pool', String(n)], RUNS).ms;
+    const rate = (/** @type {number} */ ms) => `${((n / ms) * 1000 / 1e6).toFixed(2)}M/s`;
+    rows.push([
+      n,
+      `${graph.toFixed(0)} ms ${rate(graph)}`,
+      `${validation.toFixed(0)} ms (scheduling alone ${rate(Math.max(graph - validation, 1e-9))})`,
+      `${independent.toFixed(0)} ms ${rate(independent)}`,
+      `${rwc.toFixed(0)} ms ${rate(rwc)}`,
+      `${pool.toFixed(0)} ms ${rate(pool)}`,
+      `${(rwc / graph).toFixed(2)}x the rate`,
+      (n / graph) * 1000 >= 1e6 ? 'met' : 'MISSED',
+    ]);
+  }
+  table(rows);
+  console.log('');
+
+  console.log('### validateGraph (random DAG, 2 requires per task; linear growth = flat ns/edge)\n');
+  /** @type {(string | number)[][]} */
+  const vrows = [['edges', 'tasks', 'time', 'ns per edge']];
+  for (const edges of EDGES) {
+    const { ms, edges: actual = edges } = measure(['validate', String(edges)], RUNS);
+    vrows.push([actual, Math.ceil(edges / 2) + 1, `${ms.toFixed(1)} ms`, ((ms * 1e6) / actual).toFixed(0)]);
+  }
+  table(vrows);
+}
+
+await main();
