@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { invalidArgument } from '../core/arguments.js';
+import { assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { validateDocument } from './validate.js';
 import type { Diagnostic, LoadResult } from './types.js';
@@ -33,6 +33,8 @@ export interface LoadConfigOptions {
    * @default false
    */
   strict?: boolean;
+  /** Cancels the lookup and reads: the promise rejects with `signal.reason` (no listener outlives the call). */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link loadConfigText}. */
@@ -125,7 +127,7 @@ function cleanYamlMessage(message: string): string {
 /**
  * Finds, reads and validates the config. An explicit `file` (relative to `cwd`) overrides the lookup of
  * {@link CONFIG_FILE_NAMES} in `cwd`. A missing or unreadable file is a diagnostic (`config-not-found`,
- * `config-unreadable`) with line 0, never a throw.
+ * `config-unreadable`) with line 0, never a throw. An aborted `signal` rejects with its reason.
  *
  * @example
  * ```ts
@@ -137,17 +139,21 @@ function cleanYamlMessage(message: string): string {
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadResult> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   const { cwd, file, strict = false } = options;
+  const signal = assertOptionalSignal('options.signal', options.signal);
   if (typeof cwd !== 'string' || cwd === '') throw invalidArgument('options.cwd', 'a non-empty string', cwd);
   if (file !== undefined && (typeof file !== 'string' || file === '')) {
     throw invalidArgument('options.file', 'a non-empty string', file);
   }
   const base = path.resolve(cwd);
+  signal?.throwIfAborted();
   const candidates = file === undefined ? CONFIG_FILE_NAMES.map((name) => path.join(base, name)) : [path.resolve(base, file)];
   for (const candidate of candidates) {
+    signal?.throwIfAborted();
     let text: string;
     try {
-      text = await readFile(candidate, 'utf8');
+      text = await readFile(candidate, signal === undefined ? { encoding: 'utf8' } : { encoding: 'utf8', signal });
     } catch (error: unknown) {
+      if (signal?.aborted === true) throw signal.reason;
       const code = (error as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT' || (code === 'ENOTDIR' && file === undefined)) continue;
       const reason = code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);

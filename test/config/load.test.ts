@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -261,11 +262,23 @@ describe('lookup', () => {
     }
   });
 
+  test('an aborted signal rejects with its reason, before any read and leaves no listener', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(loadConfig({ cwd: path.join(fixtures, 'full'), signal: controller.signal })).rejects.toBe(reason);
+    const live = new AbortController();
+    const result = await loadConfig({ cwd: path.join(fixtures, 'lookup/hidden'), signal: live.signal });
+    expect(result.ok).toBe(true);
+    expect(getEventListeners(live.signal, 'abort')).toHaveLength(0);
+  });
+
   test('bad arguments are TypeErrors naming the argument', async () => {
     await expect(loadConfig({ cwd: '' })).rejects.toThrow(new TypeError('options.cwd must be a non-empty string, received ""'));
     await expect(loadConfig({ cwd: '.', file: 3 as unknown as string })).rejects.toThrow(
       new TypeError('options.file must be a non-empty string, received 3'),
     );
+    await expect(loadConfig({ cwd: '.', signal: 'x' as unknown as AbortSignal })).rejects.toThrow(TypeError);
     expect(() => loadConfigText(null as unknown as string, 'f.yaml')).toThrow(new TypeError('text must be a string, received null'));
   });
 
