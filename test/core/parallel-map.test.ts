@@ -284,6 +284,43 @@ describe('parallelMap: failure', () => {
   });
 });
 
+describe('parallelMap: broken inputs', () => {
+  it('an async input whose next() rejects ends the iteration with that error', async () => {
+    const broken = new Error('stream reset');
+    let calls = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (calls++ < 2 ? Promise.resolve({ value: calls, done: false }) : Promise.reject(broken)),
+      }),
+    };
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const v of parallelMap(input, (n) => Promise.resolve(n), { concurrency: 1 })) seen.push(v);
+      })(),
+    ).rejects.toBe(broken);
+    expect(seen.length).toBeLessThanOrEqual(2);
+  });
+
+  it('an input whose return() throws still lets break finish cleanly', async () => {
+    let nexts = 0;
+    const input: Iterable<number> = {
+      [Symbol.iterator]: () => ({
+        next: () => ({ value: nexts++, done: false }),
+        return: () => {
+          throw new Error('return() broke');
+        },
+      }),
+    };
+    const out: number[] = [];
+    for await (const v of parallelMap(input, (n) => Promise.resolve(n), { concurrency: 2 })) {
+      out.push(v);
+      if (out.length === 3) break;
+    }
+    expect(out).toEqual([0, 1, 2]);
+  });
+});
+
 describe('parallelMap: abort', () => {
   it('an abort throws signal.reason after in-flight items settle; input closed; no listener left', async () => {
     const controller = new AbortController();

@@ -297,6 +297,35 @@ describe('processParallel: fail-fast', () => {
     expect(error.results).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
+  it('an async input whose next() rejects ends the run with a ParallelError whose cause is that error', async () => {
+    const broken = new Error('stream reset');
+    let calls = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (calls++ < 3 ? Promise.resolve({ value: calls, done: false }) : Promise.reject(broken)),
+      }),
+    };
+    const error = await rejection(processParallel(input, (n) => Promise.resolve(n), { workers: 1 }));
+    expect(error.cause).toBe(broken);
+    expect(error.results).toEqual([1, 2, 3]);
+  });
+
+  it("an input whose return() throws does not mask the run's own failure", async () => {
+    let nexts = 0;
+    const input: Iterable<number> = {
+      [Symbol.iterator]: () => ({
+        next: () => ({ value: nexts++, done: false }),
+        return: () => {
+          throw new Error('return() broke');
+        },
+      }),
+    };
+    const failure = new Error('item failure');
+    const error = await rejection(processParallel(input, (n) => (n === 2 ? Promise.reject(failure) : Promise.resolve(n)), { workers: 1 }));
+    expect(error.errors.map((e) => e.cause)).toEqual([failure]);
+    expect(nexts).toBe(3);
+  });
+
   it('an input that throws rejects with a ParallelError whose cause is the input error', async () => {
     const broken = new Error('disk gone');
     function* items(): Generator<number> {
