@@ -17,7 +17,15 @@ export interface ItemSource<I> {
   next(): I | typeof DONE;
   /** Async inputs: the next item with its index, or DONE. Pulls are serialised and numbered in order. */
   nextAsync(): Promise<{ item: I; index: number } | typeof DONE>;
-  /** Stops the input early: calls the iterator's `return()` once, if it has one and is not exhausted. */
+  /**
+   * Stops pulling at once: no queued pull reaches the input any more, and a pull waiting for the input answers
+   * DONE now instead of when (if ever) the input produces its next item.
+   */
+  stop(): void;
+  /**
+   * Stops the input early: calls the iterator's `return()` once, if it has one and is not exhausted. Resolves
+   * without waiting for `return()` when the input is still busy with a `next()` (it may never answer).
+   */
   close(): Promise<void>;
 }
 
@@ -56,6 +64,9 @@ function arraySource<I>(items: readonly I[]): ItemSource<I> {
     },
     next: () => (index < length ? (items[index++] as I) : DONE),
     nextAsync: notAsync,
+    stop: () => {
+      index = length;
+    },
     close: () => Promise.resolve(),
   };
 }
@@ -63,6 +74,7 @@ function arraySource<I>(items: readonly I[]): ItemSource<I> {
 function syncSource<I>(iterator: Iterator<I>, total: number | undefined): ItemSource<I> {
   let index = 0;
   let done = false;
+  let stopped = false;
   return {
     total,
     isAsync: false,
@@ -70,7 +82,7 @@ function syncSource<I>(iterator: Iterator<I>, total: number | undefined): ItemSo
       return index;
     },
     next() {
-      if (done) return DONE;
+      if (done || stopped) return DONE;
       const step = iterator.next();
       if (step.done === true) {
         done = true;
@@ -80,6 +92,9 @@ function syncSource<I>(iterator: Iterator<I>, total: number | undefined): ItemSo
       return step.value;
     },
     nextAsync: notAsync,
+    stop() {
+      stopped = true;
+    },
     close() {
       if (done) return Promise.resolve();
       done = true;
@@ -95,16 +110,29 @@ function syncSource<I>(iterator: Iterator<I>, total: number | undefined): ItemSo
 
 function asyncSource<I>(iterator: AsyncIterator<I>): ItemSource<I> {
   let index = 0;
-  let done = false;
+  let exhausted = false;
+  let stopped = false;
+  let returned = false;
+  let busy = false;
+  let announceStop: (done: typeof DONE) => void = () => undefined;
+  const whenStopped = new Promise<typeof DONE>((resolve) => (announceStop = resolve));
   // Pulls are serialised: an arbitrary async iterator is not required to support concurrent next() calls.
   let last: Promise<unknown> = Promise.resolve();
   const step = async (): Promise<{ item: I; index: number } | typeof DONE> => {
-    if (done) return DONE;
-    const result = await iterator.next();
+    if (exhausted || stopped) return DONE;
+    busy = true;
+    let result: IteratorResult<I>;
+    try {
+      result = await iterator.next();
+    } finally {
+      busy = false;
+    }
     if (result.done === true) {
-      done = true;
+      exhausted = true;
       return DONE;
     }
+    // An item that arrives after the stop is dropped: nobody will process it.
+    if (stopped) return DONE;
     return { item: result.value, index: index++ };
   };
   return {
@@ -115,18 +143,31 @@ function asyncSource<I>(iterator: AsyncIterator<I>): ItemSource<I> {
     },
     next: notSync,
     nextAsync() {
+      if (exhausted || stopped) return Promise.resolve(DONE);
       const pending = last.then(step);
       last = pending.catch(() => undefined);
-      return pending;
+      return Promise.race([pending, whenStopped]);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      announceStop(DONE);
     },
     async close() {
-      await last;
-      if (done) return;
-      done = true;
+      this.stop();
+      if (exhausted || returned) return;
+      returned = true;
+      if (busy) {
+        // The input is inside next() and may never come back; ask it to finish without waiting for it.
+        void Promise.resolve()
+          .then(() => iterator.return?.())
+          .catch(() => undefined);
+        return;
+      }
       try {
         await iterator.return?.();
       } catch {
-        // As above: clean-up errors of the input are not the run's errors.
+        // Clean-up errors of the input are not the run's errors.
       }
     },
   };

@@ -100,6 +100,7 @@ class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
   }
 
   next(): Promise<IteratorResult<O>> {
+    if (this.#finished) return this.#final();
     if (this.#controller === undefined) this.#start();
     if (this.#consumer !== undefined) return Promise.reject(new Error('parallelMap: next() called before the previous call settled'));
     const taken = this.#take();
@@ -116,9 +117,11 @@ class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
 
   async return(): Promise<IteratorResult<O>> {
     if (this.#controller === undefined) {
+      // Never started: nothing runs, nothing was pulled; just release the input.
       this.#finished = true;
       this.#stop ??= { error: undefined };
-      await this.#source.close();
+      this.#closed ??= this.#source.close();
+      await this.#closed;
       return { value: undefined, done: true };
     }
     this.#halt(undefined, new DOMException('parallelMap iteration was stopped by its consumer', 'AbortError'));
@@ -228,6 +231,7 @@ class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
   /** Ends the run: remembers what to throw, aborts running items with `reason`. */
   #halt(error: unknown, reason: unknown): void {
     if (this.#stop === undefined) this.#stop = { error };
+    this.#source.stop();
     const controller = this.#controller;
     if (controller !== undefined && !controller.signal.aborted && reason !== undefined) controller.abort(reason);
     this.#settleConsumer();
@@ -235,7 +239,8 @@ class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
 
   /** Answers a waiting consumer if anything is ready, and finishes once nothing more can come. */
   #settleConsumer(): void {
-    const done = this.#inFlight === 0 && !this.#pulling && (this.#stop !== undefined || (this.#sourceDone && this.#held() === 0));
+    // A stopped run does not wait for a pending pull: the input may never answer it.
+    const done = this.#inFlight === 0 && (this.#stop !== undefined || (!this.#pulling && this.#sourceDone && this.#held() === 0));
     if (done && !this.#finished) this.#finish();
     const consumer = this.#consumer;
     if (consumer === undefined) return;

@@ -83,8 +83,8 @@ export async function processParallel<I, O>(
   const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertInteger('options.workerCap', options.workerCap, 1);
   const explicitWorkers = options.workers === undefined ? undefined : assertInteger('options.workers', options.workers, 1);
 
-  if (parent?.aborted) throw abortedError([], [], parent.reason);
   const source = itemSource(items, 'items');
+  if (parent?.aborted) throw abortedError([], [], parent.reason);
   const total = source.total;
   const workers = explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY));
 
@@ -103,7 +103,14 @@ export async function processParallel<I, O>(
 
   // A plain flag is cheaper than reading `signal.aborted` on every item of the hot loop.
   let stopped = false;
-  signal.addEventListener('abort', () => (stopped = true), { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      stopped = true;
+      source.stop();
+    },
+    { once: true },
+  );
 
   const worker = async (): Promise<void> => {
     while (!stopped) {
@@ -113,10 +120,6 @@ export async function processParallel<I, O>(
         if (isAsync) {
           const pulled = await source.nextAsync();
           if (pulled === DONE) return;
-          if (stopped) {
-            missing.add(pulled.index);
-            return;
-          }
           ({ item, index } = pulled);
         } else {
           const pulled = source.next();
