@@ -3,12 +3,14 @@
  * (the "durations"), so every run explores a different interleaving, and a failing one is shrunk and replayable.
  * After each settlement the test lets every microtask run, so the pool reacts before the next task settles.
  */
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FailFastError, ParallelError, TaskError } from '../../src/core/errors.js';
 import { parallelMap } from '../../src/core/parallel-map.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runWithConcurrency } from '../../src/core/run-with-concurrency.js';
+import { Semaphore } from '../../src/core/semaphore.js';
 import { watch } from './harness.js';
 
 type Kind = 'ok' | 'failed' | 'throw';
@@ -361,6 +363,90 @@ describe('parallelMap properties', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('Semaphore properties', () => {
+  type Op = { op: 'acquire' } | { op: 'abort'; k: number } | { op: 'release'; k: number } | { op: 'release-again'; k: number };
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    { arbitrary: fc.constant<Op>({ op: 'acquire' }), weight: 4 },
+    { arbitrary: fc.nat(7).map((k): Op => ({ op: 'abort', k })), weight: 2 },
+    { arbitrary: fc.nat(7).map((k): Op => ({ op: 'release', k })), weight: 1 },
+    { arbitrary: fc.nat(7).map((k): Op => ({ op: 'release-again', k })), weight: 1 },
+  );
+
+  it('matches a FIFO model under any mix of acquires, aborts of waiters and (double) releases', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.array(opArb, { minLength: 8, maxLength: 40, size: 'max' }), async (permits, ops) => {
+        const semaphore = new Semaphore(permits);
+        // The model: free permits, queue of waiter ids (FIFO), holders in grant order, every id's state.
+        let free = permits;
+        const queue: number[] = [];
+        const holders: number[] = [];
+        const released: number[] = [];
+        const modelState = new Map<number, 'pending' | 'granted' | 'rejected'>();
+        // The real thing.
+        const realState = new Map<number, 'pending' | 'granted' | 'rejected'>();
+        const releases = new Map<number, () => void>();
+        const controllers = new Map<number, AbortController>();
+        let nextId = 0;
+        for (const op of ops) {
+          if (op.op === 'acquire') {
+            const id = nextId++;
+            const controller = new AbortController();
+            controllers.set(id, controller);
+            realState.set(id, 'pending');
+            semaphore.acquire({ signal: controller.signal }).then(
+              (release) => {
+                realState.set(id, 'granted');
+                releases.set(id, release);
+              },
+              () => realState.set(id, 'rejected'),
+            );
+            if (free > 0) {
+              free--;
+              holders.push(id);
+              modelState.set(id, 'granted');
+            } else {
+              queue.push(id);
+              modelState.set(id, 'pending');
+            }
+          } else if (op.op === 'abort') {
+            const id = queue[op.k % Math.max(1, queue.length)];
+            if (id === undefined) continue;
+            controllers.get(id)?.abort();
+            queue.splice(queue.indexOf(id), 1);
+            modelState.set(id, 'rejected');
+          } else if (op.op === 'release') {
+            const id = holders[op.k % Math.max(1, holders.length)];
+            if (id === undefined) continue;
+            releases.get(id)?.();
+            holders.splice(holders.indexOf(id), 1);
+            released.push(id);
+            const nextWaiter = queue.shift();
+            if (nextWaiter === undefined) free++;
+            else {
+              holders.push(nextWaiter);
+              modelState.set(nextWaiter, 'granted');
+            }
+          } else {
+            // Releasing again a permit already given back changes nothing.
+            const id = released[op.k % Math.max(1, released.length)];
+            if (id === undefined) continue;
+            releases.get(id)?.();
+          }
+          await Promise.resolve();
+          await Promise.resolve();
+          expect(semaphore.available).toBe(free);
+          expect(semaphore.waiting).toBe(queue.length);
+          expect(realState).toEqual(modelState);
+        }
+        for (const [id, controller] of controllers) {
+          if (modelState.get(id) !== 'pending') expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

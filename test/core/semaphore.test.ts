@@ -196,6 +196,35 @@ describe('Semaphore.acquire', () => {
     for (const c of controllers) expect(abortListeners(c.signal)).toBe(0);
   });
 
+  it('removing waiters next to each other (middle, then its neighbour) keeps the rest of the queue intact', async () => {
+    const semaphore = new Semaphore(1);
+    const held = await semaphore.acquire();
+    const controllers = [0, 1, 2, 3, 4].map(() => new AbortController());
+    const order: number[] = [];
+    const waiters = controllers.map((c, i) =>
+      track(
+        semaphore.acquire({ signal: c.signal }).then((release) => {
+          order.push(i);
+          return release;
+        }),
+      ),
+    );
+    controllers[2]?.abort();
+    controllers[3]?.abort();
+    controllers[1]?.abort();
+    await flush();
+    expect(semaphore.waiting).toBe(2);
+    held();
+    await flush();
+    expect(order).toEqual([0]);
+    waiters[0]?.release?.();
+    await flush();
+    expect(order).toEqual([0, 4]);
+    waiters[4]?.release?.();
+    expect(semaphore.available).toBe(1);
+    expect(semaphore.waiting).toBe(0);
+  });
+
   it('leaves no abort listener once acquire resolves, immediately or after waiting', async () => {
     const semaphore = new Semaphore(1);
     const controller = new AbortController();
