@@ -1,0 +1,188 @@
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { assertInteger, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { FanoutError } from '../core/errors.js';
+import type { GraphTask, GraphTaskContext } from '../graph/types.js';
+
+/** Options of {@link createThreadPool}. */
+export interface ThreadPoolOptions {
+  /** Worker threads, all started up front. @default os.availableParallelism() */
+  threads?: number;
+  /** The module's export to call. @default 'default' */
+  exportName?: string;
+  /** Idle time after which piscina may stop a thread (it restarts one on demand). @default piscina's default */
+  idleTimeoutMs?: number;
+  /** Passed to each thread as `workerData` (from `node:worker_threads`). */
+  workerData?: unknown;
+}
+
+/** What {@link ThreadPool.run} takes beside the input. */
+export interface ThreadRunOptions {
+  /**
+   * Aborting it removes a queued task, or terminates the thread running it (piscina replaces the thread), and the call
+   * rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
+}
+
+/** The fields of a graph task that {@link ThreadPool.task} passes through. */
+export type ThreadTaskOptions<O> = Omit<GraphTask<O>, 'id' | 'run'>;
+
+/** A pool of worker threads running one module's function. Create it with {@link createThreadPool}. */
+export interface ThreadPool<I, O> {
+  /** Number of threads. */
+  readonly threads: number;
+  /** Runs the module's function on `input` in a thread. The input and output are structured-cloned. */
+  run(input: I, options?: ThreadRunOptions): Promise<O>;
+  /**
+   * The pool as a processParallel processor: `processParallel(items, pool.processor)`. Bound; pass it as is.
+   * A cancellation rejects with the run's own abort reason, which processParallel counts as cancelled, not failed.
+   */
+  readonly processor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
+  /**
+   * A graph task that runs `input` in a thread: `runGraph([pool.task('hash', file)])`. If `input` is a function, it
+   * is called with the task's dependencies to build the input (functions cannot cross threads anyway). A timeout,
+   * fail-fast 'kill' or abort terminates the thread task.
+   */
+  task(id: string, input: I | ((dependencies: Readonly<Record<string, O>>) => I), options?: ThreadTaskOptions<O>): GraphTask<O>;
+  /**
+   * Stops the pool: waits for queued and running tasks, then ends the threads. With `force`, queued and running tasks
+   * are rejected at once. Idempotent. Calls after it reject with a {@link ThreadPoolClosedError}.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Rejection of work handed to a closed {@link ThreadPool}. */
+export class ThreadPoolClosedError extends FanoutError {
+  declare readonly code: 'ERR_POOL_CLOSED';
+  constructor() {
+    super('ERR_POOL_CLOSED', 'the thread pool is closed');
+  }
+}
+
+/**
+ * Creates a pool of worker threads (piscina) that run the function a module exports, for CPU-bound work that would
+ * otherwise hold the event loop. It composes with the rest of fanout rather than adding options to it:
+ * `processParallel(items, pool.processor)` and `runGraph([pool.task(id, input)])`.
+ *
+ * The module is plain ESM (or CommonJS) whose default export (or `exportName`) takes one structured-cloneable input
+ * and returns the output or a promise of it; `module` is a `file:` URL or an absolute path. Every thread starts at
+ * once. Cancellation is real: aborting a running task's signal terminates its thread.
+ *
+ * Caveat: each task costs a message round trip (tens of microseconds): hand threads work of a millisecond or more,
+ * batching small items. With processParallel, give `workers: pool.threads * 2` or more so threads never idle between
+ * items (the default of processParallel already is twice the cores, up to 16).
+ *
+ * @example
+ * ```ts
+ * import { createThreadPool, processParallel } from 'fanout';
+ * const pool = createThreadPool<number, number>(new URL('./fib.js', import.meta.url));
+ * try {
+ *   const { results } = await processParallel([30, 31, 32], pool.processor);
+ *   console.log(results);
+ * } finally {
+ *   await pool.close();
+ * }
+ * ```
+ */
+export function createThreadPool<I = unknown, O = unknown>(module: string | URL, options: ThreadPoolOptions = {}): ThreadPool<I, O> {
+  const filename = moduleUrl(module);
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const threads = options.threads === undefined ? availableParallelism() : assertInteger('options.threads', options.threads, 1);
+  const exportName = options.exportName ?? 'default';
+  if (typeof exportName !== 'string' || exportName === '') throw invalidArgument('options.exportName', 'a non-empty string', exportName);
+  const idleTimeout = options.idleTimeoutMs === undefined ? undefined : assertInteger('options.idleTimeoutMs', options.idleTimeoutMs, 0);
+
+  const piscina = new Piscina<I, O>({
+    filename,
+    name: exportName,
+    minThreads: threads,
+    maxThreads: threads,
+    ...(idleTimeout === undefined ? {} : { idleTimeout }),
+    ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
+  });
+  let closing: Promise<void> | undefined;
+  // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
+  // so a big pool never trips the max-listeners warning; each task gets a controller of its own for piscina.
+  const watched = new Map<AbortSignal, { controllers: Set<AbortController>; onAbort: () => void }>();
+
+  const link = (signal: AbortSignal): AbortController => {
+    const controller = new AbortController();
+    let watch = watched.get(signal);
+    if (watch === undefined) {
+      const controllers = new Set<AbortController>();
+      const onAbort = (): void => {
+        for (const c of controllers) c.abort(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      watch = { controllers, onAbort };
+      watched.set(signal, watch);
+    }
+    watch.controllers.add(controller);
+    return controller;
+  };
+  const unlink = (signal: AbortSignal, controller: AbortController): void => {
+    const watch = watched.get(signal);
+    if (watch === undefined) return;
+    watch.controllers.delete(controller);
+    if (watch.controllers.size === 0) {
+      signal.removeEventListener('abort', watch.onAbort);
+      watched.delete(signal);
+    }
+  };
+
+  const run = async (input: I, runOptions?: ThreadRunOptions): Promise<O> => {
+    const signal = assertOptionalSignal('options.signal', runOptions?.signal);
+    if (closing !== undefined) throw new ThreadPoolClosedError();
+    if (signal === undefined) return piscina.run(input);
+    signal.throwIfAborted();
+    const controller = link(signal);
+    try {
+      return await piscina.run(input, { signal: controller.signal });
+    } catch (error) {
+      // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
+      if (signal.aborted) throw signal.reason;
+      throw error;
+    } finally {
+      unlink(signal, controller);
+    }
+  };
+
+  const pool: ThreadPool<I, O> = {
+    threads,
+    run,
+    processor: (item, context) => run(item, { signal: context.signal }),
+    task(id, input, taskOptions) {
+      if (typeof id !== 'string') throw invalidArgument('id', 'a string', id);
+      const build = typeof input === 'function' ? (input as (dependencies: Readonly<Record<string, O>>) => I) : undefined;
+      return {
+        ...taskOptions,
+        id,
+        run: (context: GraphTaskContext<O>) => run(build === undefined ? (input as I) : build(context.dependencies), { signal: context.signal }),
+      };
+    },
+    close(closeOptions) {
+      closing ??= closeOptions?.force === true ? piscina.destroy() : piscina.close();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return pool.close();
+    },
+  };
+  return pool;
+}
+
+function moduleUrl(module: unknown): string {
+  if (module instanceof URL) {
+    if (module.protocol !== 'file:') throw invalidArgument('module', 'a file: URL or an absolute path', module.href);
+    return module.href;
+  }
+  if (typeof module === 'string') {
+    if (module.startsWith('file:')) return module;
+    if (isAbsolute(module)) return pathToFileURL(module).href;
+  }
+  throw invalidArgument('module', 'a file: URL or an absolute path', module);
+}

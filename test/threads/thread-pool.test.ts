@@ -1,0 +1,167 @@
+import { getEventListeners } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ParallelError } from '../../src/core/errors.js';
+import { processParallel } from '../../src/core/process-parallel.js';
+import { runGraph } from '../../src/graph/scheduler.js';
+import { ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
+import type { ThreadPool } from '../../src/threads/thread-pool.js';
+
+type Input =
+  | { op: 'square'; n: number }
+  | { op: 'fib'; n: number }
+  | { op: 'spin'; flag: Int32Array }
+  | { op: 'fail-after'; flag: Int32Array; message: string }
+  | { op: 'throw'; message: string }
+  | { op: 'thread' };
+
+const moduleUrl = new URL('../fixtures/threads/work.js', import.meta.url);
+const pools: Array<ThreadPool<unknown, unknown>> = [];
+function pool<I = Input, O = number>(threads: number, exportName?: string): ThreadPool<I, O> {
+  const p = createThreadPool<I, O>(moduleUrl, { threads, ...(exportName === undefined ? {} : { exportName }) });
+  pools.push(p as ThreadPool<unknown, unknown>);
+  return p;
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close({ force: true })));
+});
+
+/** A flag a worker sets when its task is running; `started` resolves then. */
+function startFlag(): { flag: Int32Array; started: Promise<void> } {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // Atomics.waitAsync is in Node 20 but not in the ES2023 lib the project compiles against.
+  const atomics = Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: true; value: Promise<string> } | { async: false; value: string } };
+  const wait = atomics.waitAsync(flag, 0, 0);
+  return { flag, started: wait.async ? wait.value.then(() => undefined) : Promise.resolve() };
+}
+
+describe('createThreadPool', () => {
+  it('runs the module on worker threads and returns its results; a worker error rejects the call', async () => {
+    const p = pool(2);
+    expect(p.threads).toBe(2);
+    expect(await Promise.all([3, 4, 5].map((n) => p.run({ op: 'square', n })))).toEqual([9, 16, 25]);
+    expect(await p.run({ op: 'fib', n: 20 })).toBe(6765);
+    await expect(p.run({ op: 'throw', message: 'bad input' })).rejects.toThrow('bad input');
+    const mainThreadId = (await import('node:worker_threads')).threadId;
+    expect(await p.run({ op: 'thread' })).not.toBe(mainThreadId);
+  });
+
+  it('calls a named export, and accepts an absolute path', async () => {
+    const named = pool<number, number>(1, 'double');
+    expect(await named.run(21)).toBe(42);
+    const byPath = createThreadPool<Input, number>(fileURLToPath(moduleUrl), { threads: 1 });
+    pools.push(byPath as ThreadPool<unknown, unknown>);
+    expect(await byPath.run({ op: 'square', n: 6 })).toBe(36);
+  });
+
+  it('defaults to availableParallelism() threads', async () => {
+    const { availableParallelism } = await import('node:os');
+    const p = createThreadPool(moduleUrl);
+    pools.push(p);
+    expect(p.threads).toBe(availableParallelism());
+  });
+
+  it('aborting the signal terminates the thread running the task; the call rejects with the reason; the pool goes on', async () => {
+    const p = pool(1); // one thread: if the spinning task were not terminated, nothing else could ever run
+    const controller = new AbortController();
+    const { flag, started } = startFlag();
+    const running = p.run({ op: 'spin', flag }, { signal: controller.signal });
+    await started;
+    const reason = new Error('user cancelled');
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(await p.run({ op: 'square', n: 7 })).toBe(49);
+  });
+
+  it('a pre-aborted signal rejects at once, and finished calls leave no listener on a shared signal', async () => {
+    const p = pool(2);
+    await expect(p.run({ op: 'square', n: 1 }, { signal: AbortSignal.abort(new Error('early')) })).rejects.toThrow('early');
+    const shared = new AbortController();
+    const outputs = await Promise.all(Array.from({ length: 20 }, (_, n) => p.run({ op: 'square', n }, { signal: shared.signal })));
+    expect(outputs[19]).toBe(361);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('works as a processParallel processor: results in input order', async () => {
+    const p = pool(2);
+    const { results, errors } = await processParallel(
+      Array.from({ length: 50 }, (_, n) => ({ op: 'square' as const, n })),
+      p.processor,
+    );
+    expect(errors).toEqual([]);
+    expect(results).toEqual(Array.from({ length: 50 }, (_, n) => n * n));
+  });
+
+  it('with processParallel fail-fast, a failing item terminates the thread of a running sibling (cancelled, not failed)', async () => {
+    const p = pool(2);
+    const { flag } = startFlag();
+    const error: unknown = await processParallel<Input, number>(
+      [
+        { op: 'spin', flag },
+        { op: 'fail-after', flag, message: 'corrupt item' },
+      ],
+      p.processor,
+      { workers: 2 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParallelError);
+    const parallelError = error as ParallelError<Input, number>;
+    expect(parallelError.errors.map((e) => [e.index, (e.cause as Error).message])).toEqual([[1, 'corrupt item']]);
+    // Both threads are free again: the spinning one was terminated and replaced.
+    expect(await Promise.all([p.run({ op: 'square', n: 2 }), p.run({ op: 'square', n: 3 })])).toEqual([4, 9]);
+  });
+
+  it('builds runGraph tasks: inputs from dependencies, and fail-fast kill terminates a running thread task', async () => {
+    const p = pool(2);
+    const ok = await runGraph([p.task('a', { op: 'square', n: 3 }), p.task('b', (deps) => ({ op: 'square', n: deps.a ?? 0 }), { requires: ['a'] })]);
+    expect(ok.results).toEqual([
+      { id: 'a', status: 'passed', value: 9, durationMs: expect.any(Number) as number },
+      { id: 'b', status: 'passed', value: 81, durationMs: expect.any(Number) as number },
+    ]);
+
+    const { flag } = startFlag();
+    const killed = await runGraph([p.task('spin', { op: 'spin', flag }), p.task('bad', { op: 'fail-after', flag, message: 'boom' })], {
+      failFast: 'kill',
+      maxParallel: 2,
+    });
+    expect(killed.results.map((r) => [r.id, r.status])).toEqual([
+      ['spin', 'cancelled'],
+      ['bad', 'failed'],
+    ]);
+    expect(await Promise.all([p.run({ op: 'square', n: 4 }), p.run({ op: 'square', n: 5 })])).toEqual([16, 25]);
+  });
+
+  it('a graph timeout terminates a thread task that never ends', async () => {
+    const p = pool(1);
+    const { flag } = startFlag();
+    const result = await runGraph([{ ...p.task('spin', { op: 'spin', flag }), timeoutMs: 50 }]);
+    expect(result.results[0]?.status).toBe('timeout');
+    expect(await p.run({ op: 'square', n: 8 })).toBe(64); // the only thread is free again
+  });
+
+  it('close() waits for running work, is idempotent, and later calls reject with ERR_POOL_CLOSED', async () => {
+    const p = pool(1);
+    const pending = p.run({ op: 'fib', n: 22 });
+    const closing = p.close();
+    expect(p.close()).toBe(closing);
+    await closing;
+    expect(await pending).toBe(17711);
+    const error: unknown = await p.run({ op: 'square', n: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThreadPoolClosedError);
+    expect(error).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+
+  it('close({ force: true }) rejects a running task at once', async () => {
+    const p = pool(1);
+    const { flag, started } = startFlag();
+    const running = p.run({ op: 'spin', flag }).catch((e: unknown) => e);
+    await started;
+    await p.close({ force: true });
+    expect(await running).toMatchObject({ message: 'Terminating worker thread' });
+  });
+
+  it('rejects a relative module path or a bad thread count with a TypeError', () => {
+    expect(() => createThreadPool('./work.js')).toThrow('module must be a file: URL or an absolute path, received "./work.js"');
+    expect(() => createThreadPool(moduleUrl, { threads: 0 })).toThrow('options.threads must be an integer >= 1, received 0');
+  });
+});
