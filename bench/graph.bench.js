@@ -31,10 +31,11 @@ function random(seed = 42) {
 
 /**
  * n no-op tasks; task i requires up to `degree` distinct random earlier tasks. Requirement ids are fresh strings,
- * as a config loader would produce them (not the id string objects themselves).
- * @param {number} n @param {number} degree
+ * as a config loader would produce them (not the id string objects themselves). Listed in dependency order unless
+ * `shuffle`: then the input order is a random permutation (validation must search for a topological order).
+ * @param {number} n @param {number} degree @param {boolean} [shuffle]
  */
-function randomDag(n, degree) {
+function randomDag(n, degree, shuffle = false) {
   const next = random();
   const run = () => Promise.resolve();
   /** @type {import('../dist/index.js').GraphTask<void>[]} */
@@ -48,6 +49,14 @@ function randomDag(n, degree) {
     while (picked.size < want) picked.add(Math.floor(next() * i));
     for (const j of picked) requires.push(`t${j}`);
     tasks.push({ id: `t${i}`, requires, run });
+  }
+  if (shuffle) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      const t = /** @type {import('../dist/index.js').GraphTask<void>} */ (tasks[i]);
+      tasks[i] = /** @type {import('../dist/index.js').GraphTask<void>} */ (tasks[j]);
+      tasks[j] = t;
+    }
   }
   return tasks;
 }
@@ -84,18 +93,20 @@ async function child(kind, args) {
     const size = args[1];
     const n = Number(size);
     const noop = () => Promise.resolve();
-    const dag = impl.startsWith('runGraph') ? randomDag(n, impl === 'runGraph' || impl === 'runGraph-validate' ? 2 : 0) : [];
+    const dag = impl.startsWith('runGraph') ? randomDag(n, impl === 'runGraph-independent' ? 0 : 2, impl.endsWith('shuffled')) : [];
     const fns = new Array(n).fill(noop);
     gc();
     const start = performance.now();
     switch (impl) {
       case 'runGraph':
+      case 'runGraph-shuffled':
       case 'runGraph-independent': {
         const result = await fanout.runGraph(dag, { maxParallel: 4 });
         if (!result.ok || result.results.length !== n) throw new Error('runGraph did not pass');
         break;
       }
       case 'runGraph-validate':
+      case 'runGraph-validate-shuffled':
         fanout.validateGraph(dag);
         break;
       case 'runWithConcurrency': {
@@ -123,7 +134,7 @@ async function child(kind, args) {
   }
   if (kind === 'validate') {
     const edges = Number(args[0]);
-    const tasks = randomDag(Math.ceil(edges / 2) + 1, 2);
+    const tasks = randomDag(Math.ceil(edges / 2) + 1, 2, args[1] === 'shuffled');
     gc();
     const start = performance.now();
     fanout.validateGraph(tasks);
@@ -160,7 +171,8 @@ async function main() {
     console.log(JSON.stringify(await child(/** @type {string} */ (kind), args)));
     return;
   }
-  console.log(`node ${process.version}, ${RUNS} runs per case (reference DAG: ${DAG_RUNS}), median shown\n`);
+  const { loadavg, cpus } = await import('node:os');
+  console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${RUNS} runs per case (reference DAG: ${DAG_RUNS}), median shown\n`);
 
   if (REFERENCE === undefined) {
     console.log('reference DAG: ../shared/bench/reference-dag.json not found, section skipped\n');
@@ -192,34 +204,57 @@ async function main() {
 
   console.log('### No-op throughput (maxParallel 4; target: runGraph >= 1M tasks/s on the random DAG)\n');
   /** @type {(string | number)[][]} */
-  const rows = [['tasks', 'runGraph (DAG, end to end)', 'of which validation', 'runGraph (no edges)', 'runWithConcurrency', 'hand-written pool', 'runGraph / runWithConcurrency', 'target']];
+  const rows = [['tasks', 'input order', 'runGraph DAG, end to end', 'validation', 'scheduling alone', 'target (end to end)']];
+  /** @type {(string | number)[][]} */
+  const peers = [['tasks', 'runGraph, no edges', 'runWithConcurrency', 'hand-written pool', 'runGraph DAG / runWithConcurrency']];
+  const rate = (/** @type {number} */ n, /** @type {number} */ ms) => `${((n / ms) * 1000 / 1e6).toFixed(2)}M/s`;
   for (const n of SIZES) {
-    const graph = measure(['throughput', 'runGraph', String(n)], RUNS).ms;
-    const validation = measure(['throughput', 'runGraph-validate', String(n)], RUNS).ms;
+    let sorted = 0;
+    for (const shuffled of [false, true]) {
+      const suffix = shuffled ? '-shuffled' : '';
+      const graph = measure(['throughput', `runGraph${suffix}`, String(n)], RUNS).ms;
+      const validation = measure(['throughput', `runGraph-validate${suffix}`, String(n)], RUNS).ms;
+      if (!shuffled) sorted = graph;
+      rows.push([
+        n,
+        shuffled ? 'shuffled' : 'dependency order',
+        `${graph.toFixed(0)} ms ${rate(n, graph)}`,
+        `${validation.toFixed(0)} ms`,
+        `${Math.max(graph - validation, 0).toFixed(0)} ms ${rate(n, Math.max(graph - validation, 1e-9))}`,
+        (n / graph) * 1000 >= 1e6 ? 'met' : 'MISSED',
+      ]);
+    }
     const independent = measure(['throughput', 'runGraph-independent', String(n)], RUNS).ms;
     const rwc = measure(['throughput', 'runWithConcurrency', String(n)], RUNS).ms;
     const pool = measure(['throughput', 'pool', String(n)], RUNS).ms;
-    const rate = (/** @type {number} */ ms) => `${((n / ms) * 1000 / 1e6).toFixed(2)}M/s`;
-    rows.push([
+    peers.push([
       n,
-      `${graph.toFixed(0)} ms ${rate(graph)}`,
-      `${validation.toFixed(0)} ms (scheduling alone ${rate(Math.max(graph - validation, 1e-9))})`,
-      `${independent.toFixed(0)} ms ${rate(independent)}`,
-      `${rwc.toFixed(0)} ms ${rate(rwc)}`,
-      `${pool.toFixed(0)} ms ${rate(pool)}`,
-      `${(rwc / graph).toFixed(2)}x the rate`,
-      (n / graph) * 1000 >= 1e6 ? 'met' : 'MISSED',
+      `${independent.toFixed(0)} ms ${rate(n, independent)}`,
+      `${rwc.toFixed(0)} ms ${rate(n, rwc)}`,
+      `${pool.toFixed(0)} ms ${rate(n, pool)}`,
+      `${(rwc / sorted).toFixed(2)}x`,
     ]);
   }
   table(rows);
+  console.log('\nSame number of independent no-op tasks, side by side:\n');
+  table(peers);
   console.log('');
 
   console.log('### validateGraph (random DAG, 2 requires per task; linear growth = flat ns/edge)\n');
   /** @type {(string | number)[][]} */
-  const vrows = [['edges', 'tasks', 'time', 'ns per edge']];
+  const vrows = [['edges', 'tasks', 'dependency order', 'ns per edge', 'shuffled', 'ns per edge ']];
   for (const edges of EDGES) {
-    const { ms, edges: actual = edges } = measure(['validate', String(edges)], RUNS);
-    vrows.push([actual, Math.ceil(edges / 2) + 1, `${ms.toFixed(1)} ms`, ((ms * 1e6) / actual).toFixed(0)]);
+    const sorted = measure(['validate', String(edges), 'sorted'], RUNS);
+    const shuffled = measure(['validate', String(edges), 'shuffled'], RUNS);
+    const actual = sorted.edges ?? edges;
+    vrows.push([
+      actual,
+      Math.ceil(edges / 2) + 1,
+      `${sorted.ms.toFixed(1)} ms`,
+      ((sorted.ms * 1e6) / actual).toFixed(0),
+      `${shuffled.ms.toFixed(1)} ms`,
+      ((shuffled.ms * 1e6) / actual).toFixed(0),
+    ]);
   }
   table(vrows);
 }

@@ -71,25 +71,26 @@ export interface CompiledGraph {
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/** Throws the TypeError for the first malformed field of `tasks[i]`, if any. Names are built only on failure. */
 function checkTask(task: unknown, i: number): void {
-  const name = `tasks[${i}]`;
-  if (typeof task !== 'object' || task === null) throw invalidArgument(name, 'an object', task);
+  if (typeof task !== 'object' || task === null) throw invalidArgument(`tasks[${i}]`, 'an object', task);
   const t = task as Record<string, unknown>;
-  if (typeof t.id !== 'string' || t.id === '') throw invalidArgument(`${name}.id`, 'a non-empty string', t.id);
-  if (typeof t.run !== 'function') throw invalidArgument(`${name}.run`, 'a function', t.run);
+  const { id, run, requires, timeoutMs, estimateMs, async, triggersFailFast } = t;
+  if (typeof id !== 'string' || id === '') throw invalidArgument(`tasks[${i}].id`, 'a non-empty string', id);
+  if (typeof run !== 'function') throw invalidArgument(`tasks[${i}].run`, 'a function', run);
   // The entries of `requires` are checked where they are resolved, so each id string is touched once.
-  if (t.requires !== undefined && !Array.isArray(t.requires)) {
-    throw invalidArgument(`${name}.requires`, 'an array of ids or undefined', t.requires);
+  if (requires !== undefined && !Array.isArray(requires)) {
+    throw invalidArgument(`tasks[${i}].requires`, 'an array of ids or undefined', requires);
   }
-  if (t.timeoutMs !== undefined && !(typeof t.timeoutMs === 'number' && t.timeoutMs > 0)) {
-    throw invalidArgument(`${name}.timeoutMs`, 'a number > 0 (Infinity for none) or undefined', t.timeoutMs);
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw invalidArgument(`tasks[${i}].timeoutMs`, 'a number > 0 (Infinity for none) or undefined', timeoutMs);
   }
-  if (t.estimateMs !== undefined && !(typeof t.estimateMs === 'number' && Number.isFinite(t.estimateMs) && t.estimateMs >= 0)) {
-    throw invalidArgument(`${name}.estimateMs`, 'a finite number >= 0 or undefined', t.estimateMs);
+  if (estimateMs !== undefined && !(typeof estimateMs === 'number' && Number.isFinite(estimateMs) && estimateMs >= 0)) {
+    throw invalidArgument(`tasks[${i}].estimateMs`, 'a finite number >= 0 or undefined', estimateMs);
   }
-  if (t.async !== undefined && typeof t.async !== 'boolean') throw invalidArgument(`${name}.async`, 'a boolean or undefined', t.async);
-  if (t.triggersFailFast !== undefined && typeof t.triggersFailFast !== 'boolean') {
-    throw invalidArgument(`${name}.triggersFailFast`, 'a boolean or undefined', t.triggersFailFast);
+  if (async !== undefined && typeof async !== 'boolean') throw invalidArgument(`tasks[${i}].async`, 'a boolean or undefined', async);
+  if (triggersFailFast !== undefined && typeof triggersFailFast !== 'boolean') {
+    throw invalidArgument(`tasks[${i}].triggersFailFast`, 'a boolean or undefined', triggersFailFast);
   }
 }
 
@@ -143,6 +144,8 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   const reqStart = new Int32Array(n + 1);
   const reqIdx = new Int32Array(edges);
   const depCount = new Int32Array(n + 1);
+  // Graphs are often listed in dependency order; then input order is a topological order and needs no search.
+  let inputOrderIsTopological = true;
   let e = 0;
   for (let i = 0; i < n; i++) {
     reqStart[i] = e;
@@ -167,6 +170,7 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
       }
       reqIdx[e++] = r;
       depCount[r]! += 1;
+      if (r >= i) inputOrderIsTopological = false;
     }
   }
   reqStart[n] = e;
@@ -183,7 +187,13 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
     }
   }
 
-  const order = topologicalOrder(n, ids, reqStart, reqIdx);
+  let order: Int32Array;
+  if (inputOrderIsTopological) {
+    order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+  } else {
+    order = topologicalOrder(n, ids, reqStart, reqIdx);
+  }
   return { n, ids, reqStart, reqIdx, depStart, depIdx, order, isAsync, estimates };
 }
 
