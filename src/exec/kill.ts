@@ -10,22 +10,20 @@ const MAX_POLL_MS = 50;
 
 /**
  * The termination state of one command's session. `recheck` is called whenever a poll is due; the owner then calls
- * {@link ProcessTreeKiller.checkGone} again.
+ * {@link ProcessTreeKiller.checkGone} again. The owner sets `shellReaped` once the shell's exit event arrived.
  */
 export class ProcessTreeKiller {
-  /** SIGTERM was sent (or the tree was found gone when termination was requested). */
+  /** Termination was requested: SIGTERM, then SIGKILL after the grace period. */
   terminating = false;
-  /** SIGKILL was sent. */
-  killed = false;
+  /** The shell (session leader, our direct child) was reaped; until then its pid and group id cannot be reused. */
+  shellReaped = false;
   private gone = false;
+  /** The signal of the current stage, and which groups have received it. */
+  private stage: NodeJS.Signals = 'SIGTERM';
+  private readonly signalled = new Map<number, NodeJS.Signals>();
   private graceTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private pollDelay = 1;
-
-  /** Neither terminating nor known to be gone: a termination requested now would be the first. */
-  get idle(): boolean {
-    return !this.terminating && !this.gone;
-  }
 
   constructor(
     private readonly sid: number,
@@ -33,23 +31,45 @@ export class ProcessTreeKiller {
     private readonly recheck: () => void,
   ) {}
 
+  /** Neither terminating nor known to be gone: a termination requested now would be the first. */
+  get idle(): boolean {
+    return !this.terminating && !this.gone;
+  }
+
   /**
    * Whether every process of the session is dead or a zombie. `thorough` scans the whole session; otherwise the
    * session's own group is tested first with one system call, and /proc is read only when that group still has
-   * members. Gone is final: later calls answer true without looking.
+   * members. While terminating, every live group the scan finds that has not yet had the current stage's signal
+   * gets it (children that forked into new groups during the grace period included). Gone is final: later calls
+   * answer true without looking, and nothing is signalled any more.
    */
   checkGone(thorough: boolean): boolean {
     if (this.gone) return true;
-    this.gone = (!thorough && !groupExists(this.sid)) || liveGroups(this.sid).length === 0;
+    if (!thorough && !this.terminating && !groupExists(this.sid)) {
+      this.gone = true;
+    } else {
+      const groups = liveGroups(this.sid);
+      this.gone = groups.length === 0;
+      if (this.terminating) this.sweep(groups);
+    }
     if (this.gone) this.dispose();
     return this.gone;
   }
 
-  /** SIGTERM to every live group of the session, SIGKILL after `killGraceMs` to whatever still lives. Idempotent. */
+  /**
+   * SIGTERM to every live group of the session, SIGKILL after `killGraceMs` to whatever still lives. Idempotent.
+   * While the shell is unreaped its group is signalled at once, without reading /proc (its id cannot have been
+   * reused); the other groups of the session are found by the first poll, 1 ms later.
+   */
   terminate(): void {
     if (this.terminating || this.gone) return;
     this.terminating = true;
-    this.send('SIGTERM');
+    if (!this.shellReaped) {
+      signalGroup(this.sid, 'SIGTERM');
+      this.signalled.set(this.sid, 'SIGTERM');
+    } else {
+      this.sweep(liveGroups(this.sid));
+    }
     if (Number.isFinite(this.killGraceMs)) {
       this.graceTimer = setTimeout(() => {
         this.graceTimer = undefined;
@@ -78,17 +98,20 @@ export class ProcessTreeKiller {
   }
 
   private escalate(): void {
-    if (this.gone || this.checkGone(true)) return;
-    this.killed = true;
-    this.send('SIGKILL');
+    this.stage = 'SIGKILL';
+    if (this.checkGone(true)) return; // the scan inside sends SIGKILL to every live group
     clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
     this.pollDelay = 1;
     this.schedulePoll();
   }
 
-  private send(signal: NodeJS.Signals): void {
-    // Only groups seen alive in this scan are signalled, so a group that is gone is never signalled again.
-    for (const pgid of liveGroups(this.sid)) signalGroup(pgid, signal);
+  /** Sends the current stage's signal to the live groups (seen alive in this scan) that have not had it yet. */
+  private sweep(groups: readonly number[]): void {
+    for (const pgid of groups) {
+      if (this.signalled.get(pgid) === this.stage) continue;
+      this.signalled.set(pgid, this.stage);
+      signalGroup(pgid, this.stage);
+    }
   }
 }

@@ -98,6 +98,9 @@ export class OutputBuffer {
 
   /** Head, marker (only when bytes were dropped) and tail, decoded as UTF-8 stream by stream. */
   toString(): string {
+    // Fast paths for the common small outputs: nothing, or one segment kept whole.
+    if (this.total === 0) return '';
+    if (this.head.length === 1 && this.headBytes === this.total) return this.head[0]!.bytes.toString();
     const decoders = [new StringDecoder('utf8'), new StringDecoder('utf8')] as const;
     let text = '';
     for (const segment of this.head) text += decoders[segment.stream].write(segment.bytes);

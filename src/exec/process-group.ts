@@ -33,20 +33,17 @@ export function groupExists(pgid: number): boolean {
   }
 }
 
-/**
- * The process groups of session `sid` that still have a member that is not a zombie. Empty means the whole tree
- * is gone. Without /proc, falls back to {@link groupExists} on the session's own group (zombies then count as
- * alive; launchd and most inits reap them promptly).
- */
-export function liveGroups(sid: number): number[] {
-  if (!hasProc) return groupExists(sid) ? [sid] : [];
-  const groups: number[] = [];
+/** Live (non-zombie) process groups by session, from one pass over /proc; shared by every caller in one task. */
+let snapshot: Map<number, number[]> | undefined;
+
+function readSessions(): Map<number, number[]> | undefined {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return groupExists(sid) ? [sid] : [];
+    return undefined;
   }
+  const sessions = new Map<number, number[]>();
   for (const entry of entries) {
     const first = entry.charCodeAt(0);
     if (first < 48 || first > 57) continue;
@@ -58,13 +55,37 @@ export function liveGroups(sid: number): number[] {
     }
     // "pid (comm) state ppid pgrp session ..." — comm may contain spaces and parentheses, so parse from the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 4);
-    if (Number(fields[3]) !== sid) continue;
     const state = fields[0];
     if (state === 'Z' || state === 'X' || state === 'x') continue;
+    const sid = Number(fields[3]);
     const pgid = Number(fields[2]);
-    if (!groups.includes(pgid)) groups.push(pgid);
+    const groups = sessions.get(sid);
+    if (groups === undefined) sessions.set(sid, [pgid]);
+    else if (!groups.includes(pgid)) groups.push(pgid);
   }
-  return groups;
+  return sessions;
+}
+
+/**
+ * The process groups of session `sid` that still have a member that is not a zombie. Empty means the whole tree
+ * is gone. Without /proc, falls back to {@link groupExists} on the session's own group (zombies then count as
+ * alive; launchd and most inits reap them promptly).
+ *
+ * One scan of /proc serves every call made before the event loop moves on (when many commands are cancelled at
+ * once, they share it). A snapshot can only be stale in the safe direction: a process seen alive may have died
+ * since, but a tree seen without live members cannot grow again — nothing is left to fork.
+ */
+export function liveGroups(sid: number): number[] {
+  if (!hasProc) return groupExists(sid) ? [sid] : [];
+  if (snapshot === undefined) {
+    const sessions = readSessions();
+    if (sessions === undefined) return groupExists(sid) ? [sid] : [];
+    snapshot = sessions;
+    setImmediate(() => {
+      snapshot = undefined;
+    }).unref();
+  }
+  return snapshot.get(sid) ?? [];
 }
 
 /** Sends `signal` to every member of process group `pgid`. Never throws: a group that vanished meanwhile is fine. */

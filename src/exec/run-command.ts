@@ -245,6 +245,7 @@ class CommandRun {
     this.listen(1);
     child.once('exit', (code, signal) => {
       this.exited = true;
+      this.killer!.shellReaped = true;
       this.exitCode = code;
       this.exitSignal = signal;
       if (this.openStreams > 0 && !this.killer!.terminating) {
