@@ -7,6 +7,7 @@
 //   3. validateGraph on graphs of 10k .. 1M edges: ns per edge should stay flat (linear growth).
 //   node bench/run.js graph
 //   BENCH_RUNS=3 BENCH_SIZES=100000 node bench/run.js graph    quicker look
+//   BENCH_REFERENCE_DAG=path/to/reference-dag.json              when ../shared is not beside the repo
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +17,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DAG_RUNS = Number(process.env.BENCH_DAG_RUNS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const EDGES = (process.env.BENCH_EDGES ?? '10000,30000,100000,300000,1000000').split(',').map(Number);
-const REFERENCE = ['../../shared/bench/reference-dag.json', '../../../shared/bench/reference-dag.json']
-  .map((p) => fileURLToPath(new URL(p, import.meta.url)))
-  .find((p) => existsSync(p));
+const REFERENCE = [
+  process.env.BENCH_REFERENCE_DAG,
+  fileURLToPath(new URL('../../shared/bench/reference-dag.json', import.meta.url)),
+  fileURLToPath(new URL('../../../shared/bench/reference-dag.json', import.meta.url)),
+].find((p) => p !== undefined && existsSync(p));
 
 /** Deterministic pseudo-random numbers (LCG), so every process builds the same graph. */
 function random(seed = 42) {

@@ -152,7 +152,8 @@ export class GraphRun<V> {
     const resolved = resolveOptions(options);
     const graph = compileGraph(tasks);
     const n = graph.n;
-    this.#tasks = tasks;
+    // A snapshot: the caller may reuse or change its array while the run goes on.
+    this.#tasks = tasks.slice();
     this.#graph = graph;
     this.#n = n;
     this.#options = resolved;
