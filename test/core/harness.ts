@@ -2,6 +2,8 @@
  * Gated tasks for the core tests: every task waits on its own deferred, and the pool records who started, in what
  * order, how many ran at once, and which signal each one saw. Tests settle the gates in the order they choose.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { deferred } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
 
@@ -76,4 +78,16 @@ export function watch<T>(promise: Promise<T>): { settled: boolean; value?: T; er
     },
   );
   return state;
+}
+
+/**
+ * A full garbage collection, for tests that check nothing retains what the pipeline has finished with. WeakRefs are
+ * only cleared between jobs, so callers await a macrotask before and after.
+ */
+export async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  gc();
+  await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -6,7 +6,7 @@ import { processParallel } from '../../src/core/process-parallel.js';
 import type { ItemContext, ProcessParallelOptions } from '../../src/core/process-parallel.js';
 import { deferred, flush } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
-import { watch } from './harness.js';
+import { collectGarbage, watch } from './harness.js';
 
 // The default worker count depends on os.availableParallelism(); tests pin it to check the formula.
 const cpus = vi.hoisted(() => ({ value: undefined as number | undefined }));
@@ -252,10 +252,10 @@ describe('processParallel: fail-fast', () => {
     expect(error.results.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
-  // BUG (src/core/item-source.ts asyncSource): pulls queued on `last` before the stop still call iterator.next()
+  // Regression test (fixed in 584d081; was: src/core/item-source.ts asyncSource): pulls queued on `last` before the stop still call iterator.next()
   // after it, one by one, and close() awaits each of them. With a gated async input, the run pulls workers-1 extra
   // items after the failure and cannot settle until each of those extra next() calls resolves.
-  it.fails('BUG: failFast with an async input pulls no item after the failure (queued pulls must not run)', async () => {
+  it('failFast with an async input pulls no item after the failure (queued pulls must not run)', async () => {
     const gates = Array.from({ length: 8 }, () => deferred());
     const pulls: number[] = [];
     let closed = false;
@@ -387,11 +387,11 @@ describe('processParallel: the parent signal', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
-  // Limitation/BUG (src/core/process-parallel.ts + item-source.ts asyncSource): while a worker awaits a pending
+  // Regression test (fixed in 584d081; was: src/core/process-parallel.ts + item-source.ts asyncSource): while a worker awaits a pending
   // next() of an async input (a queue, a socket, events.on without a signal), an abort of the parent does not settle
   // the call: it waits for the input to produce one more item, which may be never. Seed 003: "Context cancellation
   // stops all workers immediately".
-  it.fails('BUG: an abort settles the call even while an async input has a next() pending', async () => {
+  it('an abort settles the call even while an async input has a next() pending', async () => {
     const controller = new AbortController();
     const arrival = deferred<IteratorResult<number>>();
     let returned = false;
@@ -599,6 +599,51 @@ describe('processParallel: lazy pulling (backpressure)', () => {
   });
 });
 
+describe('processParallel: memory', () => {
+  // REGRESSION (584d081, src/core/item-source.ts asyncSource.nextAsync): see parallel-map.test.ts 'flat memory'.
+  // Every pulled item of an async input stays reachable until the run stops, not only its output.
+  async function aliveAfterUse(isAsync: boolean): Promise<number> {
+    const refs: Array<WeakRef<{ i: number }>> = [];
+    function* syncItems(): Generator<{ i: number }> {
+      for (let i = 0; i < 3000; i++) {
+        const item = { i };
+        refs.push(new WeakRef(item));
+        yield item;
+      }
+    }
+    async function* asyncItems(): AsyncGenerator<{ i: number }> {
+      for (const item of syncItems()) yield await Promise.resolve(item);
+    }
+    let alive = -1;
+    const { results } = await processParallel(
+      isAsync ? asyncItems() : syncItems(),
+      async (item) => {
+        if (item.i === 2000) {
+          await collectGarbage();
+          alive = refs.slice(0, 1000).filter((ref) => ref.deref() !== undefined).length;
+        }
+        return item.i;
+      },
+      { workers: 4 },
+    );
+    expect(results).toHaveLength(3000);
+    return alive;
+  }
+
+  // A stray stack slot may keep one or two items alive; a leak keeps all 1000 of the first items.
+  it('does not retain items it has finished with, only their outputs (sync input)', async () => {
+    const alive = await aliveAfterUse(false);
+    expect(alive).toBeGreaterThanOrEqual(0);
+    expect(alive).toBeLessThan(10);
+  });
+
+  it.fails('REGRESSION 584d081: does not retain items it has finished with, only their outputs (async input)', async () => {
+    const alive = await aliveAfterUse(true);
+    expect(alive).toBeGreaterThanOrEqual(0);
+    expect(alive).toBeLessThan(10);
+  });
+});
+
 describe('processParallel: stress', () => {
   it('100,000 items at 10,000 workers complete without deadlock, in order', async () => {
     const count = 100_000;
@@ -677,9 +722,9 @@ describe('processParallel: argument errors', () => {
     await expect(run([1], ok, options)).rejects.toThrow(new TypeError(message));
   });
 
-  // BUG (minor, src/core/process-parallel.ts): `items` is validated only after the pre-aborted check, so a bad
+  // Regression test (fixed in 584d081; was: minor, src/core/process-parallel.ts): `items` is validated only after the pre-aborted check, so a bad
   // argument with an aborted signal rejects with ParallelError instead of the TypeError every other bad argument gets.
-  it.fails('BUG: non-iterable items is a TypeError even when the signal is already aborted', async () => {
+  it('non-iterable items is a TypeError even when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
     await expect(run(42, ok, { signal: controller.signal })).rejects.toThrow(TypeError);
