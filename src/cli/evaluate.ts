@@ -30,7 +30,7 @@ export function extractorFor(check: ResolvedCheck): Extractor | undefined {
  * VibeGuard's rules, with its silent failures fixed: values are extracted whatever the exit status (suggestions can
  * use them); the assert runs only after exit 0; an identifier grok did not extract fails the check, naming it.
  */
-export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, extract: Extractor | undefined): Promise<Verdict> {
+export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, extract: Extractor | undefined, timeoutMs?: number): Promise<Verdict> {
   let extracted: Record<string, string> = {};
   let source: string | undefined = result.output;
   let sourceError: string | undefined;
@@ -51,7 +51,7 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   }
   if (result.cancelled) return { status: 'cancelled', reason: 'cancelled', extracted };
   if (result.timedOut) {
-    return { status: 'timeout', reason: `timed out after ${formatDuration(check.timeoutMs ?? result.durationMs)}`, extracted };
+    return { status: 'timeout', reason: `timed out after ${formatDuration(timeoutMs ?? result.durationMs)}`, extracted };
   }
   if (result.error) return { status: 'failed', reason: `could not start: ${result.error.message}`, extracted };
   if (result.exitCode !== 0) {

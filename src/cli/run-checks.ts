@@ -117,7 +117,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
           } finally {
             inflight.delete(running);
           }
-          const verdict = await evaluateAttempt(check, result, extract);
+          const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
           record.exitCode = result.exitCode;
           record.signal = result.signal;
           record.extracted = verdict.extracted;

@@ -1,0 +1,273 @@
+// `fanout check` end to end through the built CLI: statuses, findings, exit codes, the JSON report and its schema,
+// selection, scheduling, retries, timeouts, logs, secrets.
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { byId, fixture, parseReport, runCli, tempDir } from './helpers.js';
+
+async function check(config: string, extra: string[] = [], env: Record<string, string> = {}) {
+  const T = tempDir();
+  const result = await runCli(['check', '-c', fixture(config), '--log-dir', join(T, 'logs'), ...extra], { env: { T, ...env } });
+  return { ...result, T };
+}
+
+describe('fanout check: the bundled example', () => {
+  it('exits 0 and shows the warning finding with its rendered suggestion', async () => {
+    const T = tempDir();
+    const { code, stdout, stderr } = await runCli(['check', '-c', 'examples/fanout.yaml', '--log-dir', join(T, 'logs')]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('FAIL todo-budget (warning)');
+    expect(stdout).toContain('5 TODO markers found; the budget is 3.');
+    expect(stdout).toContain('Fix: git grep -n TODO');
+    expect(stdout).toMatch(/⚠ 1 warned, 5 passed in /);
+    // not a TTY: never an escape code
+    expect(stdout).not.toContain('\x1b');
+  });
+
+  it('runs dependents of a warned check (package requires todo-budget)', async () => {
+    const T = tempDir();
+    const { stdout } = await runCli(['check', '-c', 'examples/fanout.yaml', '--log-dir', join(T, 'logs'), '--json']);
+    const checks = byId(parseReport(stdout));
+    expect(checks['todo-budget']?.status).toBe('warned');
+    expect(checks.package?.status).toBe('passed');
+    expect(Date.parse(checks.package?.started_at ?? '')).toBeGreaterThanOrEqual(Date.parse(checks['todo-budget']?.ended_at ?? ''));
+  });
+});
+
+describe('fanout check: statuses and findings', () => {
+  it('reports every status, in config order, with exit code 1 for an error-severity failure', async () => {
+    const { code, stdout } = await check('statuses.yaml', ['--json']);
+    expect(code).toBe(1);
+    const report = parseReport(stdout);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['covered', 'passed'],
+      ['low-coverage', 'warned'],
+      ['after-warning', 'passed'],
+      ['broken', 'failed'],
+      ['blocked', 'skipped'],
+      ['missing-value', 'warned'],
+    ]);
+    expect(report.exit_code).toBe(1);
+    expect(report.counts).toEqual({ total: 6, passed: 2, failed: 1, warned: 2, timeout: 0, skipped: 1, cancelled: 0, pending: 0 });
+    const checks = byId(report);
+    expect(checks.covered?.extracted).toEqual({ coverage: '91.5' });
+    expect(checks['low-coverage']?.suggestion).toBe('Coverage is 42%, need 80%.');
+    expect(checks['low-coverage']?.fix).toBe('npm test -- --coverage');
+    expect(checks['low-coverage']?.triggered_prompts).toEqual([{ id: 'coverage-help', content: 'Write tests for the least covered module.' }]);
+    expect(checks.broken?.exit_code).toBe(4);
+    expect(checks.broken?.output_tail).toHaveLength(20);
+    expect(checks.broken?.output_tail.at(-1)).toBe('line 30');
+    expect(checks.broken?.triggered_prompts).toEqual([{ id: null, content: 'Look at line 30 first.' }]);
+    expect(checks.blocked?.skip_reason).toEqual({ kind: 'blocked', blocked_by: 'broken' });
+    expect(checks.blocked?.attempts).toBe(0);
+    expect(checks['missing-value']?.reason).toContain('"v"');
+    expect(report.violations.map((v) => v.id)).toEqual(['low-coverage', 'broken', 'missing-value']);
+  });
+
+  it('prints FAIL blocks with suggestion, Fix:, the last 20 lines, the log path and triggered prompts', async () => {
+    const { code, stdout, stderr } = await check('statuses.yaml');
+    expect(code).toBe(1);
+    expect(stderr).toBe('');
+    const broken = stdout.slice(stdout.indexOf('FAIL broken (error)'));
+    expect(broken).toMatch(/^FAIL broken \(error\)\n {2}exit code 4\n {2}Broken: see the output\.\n {2}Output \(last 20 lines\):\n {2}│ line 11\n/);
+    expect(broken).not.toContain('│ line 10\n');
+    expect(broken).toMatch(/Log: .*\/broken\.log\n {2}Triggered prompts:\n {2}--- inline ---\n {2}Look at line 30 first\./);
+    expect(stdout).toContain('FAIL low-coverage (warning)\n  assert failed: coverage >= 80 (coverage = 42)\n  Coverage is 42%, need 80%.\n  Fix: npm test -- --coverage');
+    expect(stdout).toContain('FAIL blocked (skipped)  requires broken, which did not pass');
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^✗ 1 failed, 2 warned, 1 skipped, 2 passed in /);
+  });
+
+  it('-v prints one line per check as it ends', async () => {
+    const { stdout } = await check('statuses.yaml', ['-v']);
+    expect(stdout).toMatch(/^✓ covered passed \(\d+(ms|\.\ds)\)$/m);
+    expect(stdout).toMatch(/^⚠ low-coverage warned \(.*\) — assert failed/m);
+    expect(stdout).toMatch(/^✗ broken failed \(.*\) — exit code 4$/m);
+    expect(stdout).toMatch(/^- blocked skipped — requires broken, which did not pass$/m);
+  });
+
+  it('is silent when everything passed and stdout is not a TTY', async () => {
+    const { code, stdout, stderr } = await check('parallel.yaml');
+    expect([code, stdout, stderr]).toEqual([0, '', '']);
+  });
+
+  it('--error-exit-code sets the failure code; usage errors exit 2', async () => {
+    expect((await check('statuses.yaml', ['--error-exit-code', '7'])).code).toBe(7);
+    const bad = await check('statuses.yaml', ['--error-exit-code', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('fanout: --error-exit-code must be an integer from 1 to 255, received "x"\n');
+  });
+});
+
+describe('fanout check: logs', () => {
+  it('writes <log-dir>/<run-id>/<check>.log with mode 0600 and points latest at the newest run', async () => {
+    const T = tempDir();
+    const logDir = join(T, 'logs');
+    const first = parseReport((await runCli(['check', '-c', fixture('statuses.yaml'), '--log-dir', logDir, '--json'], { env: { T } })).stdout);
+    const second = parseReport((await runCli(['check', '-c', fixture('statuses.yaml'), '--log-dir', logDir, '--json'], { env: { T } })).stdout);
+    expect(first.run_id).not.toBe(second.run_id);
+    const log = join(logDir, second.run_id, 'broken.log');
+    expect(readFileSync(log, 'utf8')).toContain('line 1\nline 2\n');
+    expect(statSync(log).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(logDir, first.run_id, 'broken.log'))).toBe(true);
+    expect(lstatSync(join(logDir, 'latest')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(logDir, 'latest'))).toBe(second.run_id);
+    expect(byId(second).broken?.log_file).toBe(log);
+    const saved = JSON.parse(readFileSync(join(logDir, second.run_id, 'report.json'), 'utf8')) as { run_id: string };
+    expect(saved.run_id).toBe(second.run_id);
+  });
+});
+
+describe('fanout check: secrets', () => {
+  it('masks values of secret-looking variables in every report, but keeps the full log', async () => {
+    const env = { API_TOKEN: 'tok-0123456789' };
+    const human = await check('secrets.yaml', [], env);
+    expect(human.stdout).toContain('token=*** password=*** user=alice-the-user');
+    expect(human.stdout).not.toContain('tok-0123456789');
+    expect(human.stdout).not.toContain('hunter2hunter2');
+    const json = await check('secrets.yaml', ['--json'], env);
+    expect(json.stdout).not.toMatch(/tok-0123456789|hunter2hunter2/);
+    const log = byId(parseReport(json.stdout)).leaky?.log_file ?? '';
+    expect(readFileSync(log, 'utf8')).toContain('token=tok-0123456789');
+  });
+});
+
+describe('fanout check: selection', () => {
+  const ran = (stdout: string) => parseReport(stdout).checks.map((c) => c.id);
+
+  it('ids run with what they require', async () => {
+    expect(ran((await check('tagged.yaml', ['e2e', '--json'])).stdout)).toEqual(['setup', 'unit', 'e2e']);
+    expect(ran((await check('tagged.yaml', ['lint', '--json'])).stdout)).toEqual(['lint']);
+  });
+
+  it('--only runs exactly the named checks', async () => {
+    const { stdout } = await check('tagged.yaml', ['--only', 'unit,lint', '--json']);
+    expect(ran(stdout)).toEqual(['lint', 'unit']);
+    expect(byId(parseReport(stdout)).unit?.status).toBe('passed');
+  });
+
+  it('--tags pulls in requirements; --exclude-tags never drops a required check', async () => {
+    expect(ran((await check('tagged.yaml', ['--tags', 'fast', '--json'])).stdout)).toEqual(['setup', 'lint', 'unit']);
+    expect(ran((await check('tagged.yaml', ['--tags', 'test', '--exclude-tags', 'slow', '--json'])).stdout)).toEqual(['setup', 'unit']);
+    expect(ran((await check('tagged.yaml', ['--exclude-tags', 'test', '--json'])).stdout)).toEqual(['setup', 'lint']);
+    expect(ran((await check('tagged.yaml', ['--tags', 'slow', '--tags', 'fast', '--json'])).stdout)).toEqual(['setup', 'lint', 'unit', 'e2e']);
+  });
+
+  it('an unknown id or tag is a usage error with a did-you-mean', async () => {
+    const id = await check('tagged.yaml', ['unitt']);
+    expect([id.code, id.stderr]).toEqual([2, 'fanout: unknown check "unitt" (did you mean "unit"?)\n']);
+    const tag = await check('tagged.yaml', ['--tags', 'fats']);
+    expect([tag.code, tag.stderr]).toEqual([2, 'fanout: no check has the tag "fats" (did you mean "fast"?)\n']);
+  });
+
+  it('the run alias works', async () => {
+    const T = tempDir();
+    const { code, stdout } = await runCli(['run', 'lint', '-c', fixture('tagged.yaml'), '--log-dir', join(T, 'l'), '--json']);
+    expect(code).toBe(0);
+    expect(ran(stdout)).toEqual(['lint']);
+  });
+});
+
+describe('fanout check: scheduling', () => {
+  it('ready scheduling starts a check as soon as what it requires passed; --schedule levels waits for the level', async () => {
+    const ready = await check('levels.yaml', ['--json']);
+    expect(byId(parseReport(ready.stdout)).a?.status).toBe('passed');
+    const levels = await check('levels.yaml', ['--json', '--schedule', 'levels']);
+    const checks = byId(parseReport(levels.stdout));
+    expect(checks.a?.status).toBe('timeout');
+    expect(Date.parse(checks.d?.started_at ?? '')).toBeGreaterThanOrEqual(Date.parse(checks.a?.ended_at ?? ''));
+    expect(levels.code).toBe(1);
+  });
+
+  it('-p 1 never runs two checks at once', async () => {
+    const { stdout } = await check('parallel.yaml', ['-p', '1', '--json']);
+    const spans = parseReport(stdout)
+      .checks.map((c) => [Date.parse(c.started_at ?? ''), Date.parse(c.ended_at ?? '')] as const)
+      .sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] ?? Infinity);
+  });
+
+  it('rejects a bad --parallel and a bad --schedule with exit 2', async () => {
+    expect((await check('parallel.yaml', ['-p', 'many'])).stderr).toBe('fanout: --parallel must be an integer, received "many"\n');
+    const schedule = await check('parallel.yaml', ['--schedule', 'fastest']);
+    expect(schedule.code).toBe(2);
+    expect(schedule.stderr).toContain("argument 'fastest' is invalid");
+  });
+});
+
+describe('fanout check: retries and timeouts', () => {
+  it('reruns a failed check up to retries times and marks a pass after retry', async () => {
+    const { code, stdout } = await check('retries.yaml', ['--json']);
+    expect(code).toBe(0);
+    const checks = byId(parseReport(stdout));
+    expect(checks.flaky).toMatchObject({ status: 'passed', attempts: 2, passed_after_retry: true });
+    expect(checks['always-fails']).toMatchObject({ status: 'warned', attempts: 2, passed_after_retry: false });
+    expect(checks['always-fails']?.log_file).toMatch(/always-fails\.attempt-2\.log$/);
+  });
+
+  it('shows attempts in the human report', async () => {
+    const { stdout } = await check('retries.yaml', ['-v']);
+    expect(stdout).toMatch(/^✓ flaky passed on attempt 2 \(/m);
+    expect(stdout).toContain('  exit code 1 after 2 attempts');
+    expect(stdout).toContain('(1 passed after retry)');
+  });
+
+  it('a timeout kills the group and fails the run even for a warning-severity check', async () => {
+    const { code, stdout, T } = await check('timeouts.yaml', ['--json']);
+    expect(code).toBe(1);
+    const checks = byId(parseReport(stdout));
+    expect(checks.hang).toMatchObject({ status: 'timeout', reason: 'timed out after 300ms', suggestion: 'hang is too slow' });
+    expect(checks.hang?.triggered_prompts).toEqual([{ id: null, content: 'It hung.' }]);
+    expect(checks.quick?.status).toBe('passed');
+    const { survivors } = await import('./helpers.js');
+    expect(await survivors([join(T, 'hang.pid')])).toEqual([]);
+  });
+
+  it('--timeout sets the timeout of checks that set none', async () => {
+    const { code, stdout } = await check('sleepy.yaml', ['--timeout', '300ms', '--json']);
+    expect(code).toBe(1);
+    const checks = byId(parseReport(stdout));
+    expect(checks.sleepy).toMatchObject({ status: 'timeout', reason: 'timed out after 300ms' });
+    expect(checks['after-sleepy']?.skip_reason).toEqual({ kind: 'blocked', blocked_by: 'sleepy' });
+  });
+
+  it('--max-time cancels what still runs and fails the run', async () => {
+    const { code, stdout, T } = await check('sleepy.yaml', ['--max-time', '300ms', '--json']);
+    expect(code).toBe(1);
+    const report = parseReport(stdout);
+    expect(report.max_time_exceeded).toBe(true);
+    const checks = byId(report);
+    expect(checks.sleepy?.status).toBe('cancelled');
+    expect(checks.quick?.status).toBe('passed');
+    expect(checks['after-sleepy']?.skip_reason).toEqual({ kind: 'max-time' });
+    const { survivors } = await import('./helpers.js');
+    expect(await survivors([join(T, 'sleepy.pid')])).toEqual([]);
+  });
+
+  it('rejects a bad duration with exit 2', async () => {
+    const { code, stderr } = await check('sleepy.yaml', ['--timeout', 'soon']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('fanout: --timeout must be a positive duration such as 500ms, 30s, 2m or 1h30m, received "soon"\n');
+  });
+});
+
+describe('fanout check: fail-fast', () => {
+  it('kills the running checks, reports the root failure first and the cancelled ones briefly', async () => {
+    const { code, stdout, T } = await check('failfast.yaml', ['--fail-fast', '-p', '4']);
+    expect(code).toBe(1);
+    expect(stdout.startsWith('FAIL boom (error)\n  exit code 3\n  boom is broken\n')).toBe(true);
+    expect(stdout).toContain('FAIL slow (cancelled)  stopped by fail-fast after boom failed\nFAIL slow-bg (cancelled)  stopped by fail-fast after boom failed\n');
+    expect(stdout).toContain('FAIL after (skipped)  requires boom, which did not pass');
+    expect(stdout).toContain('FAIL later (skipped)  not started: fail-fast stopped the run');
+    expect(stdout).toMatch(/— fail-fast after boom\n$/);
+    const { survivors } = await import('./helpers.js');
+    expect(await survivors(['slow.pid', 'slow-child.pid', 'slow-bg.pid'].map((f) => join(T, f)))).toEqual([]);
+  });
+
+  it('records fail_fast_triggered and root_failure in the JSON report', async () => {
+    const { stdout } = await check('failfast.yaml', ['--fail-fast', '--json']);
+    const report = parseReport(stdout);
+    expect(report).toMatchObject({ fail_fast_triggered: true, root_failure: 'boom', exit_code: 1 });
+    expect(byId(report).slow?.status).toBe('cancelled');
+  });
+});
