@@ -17,8 +17,8 @@ class EventQueue<V> implements GraphStream<V> {
   readonly result: Promise<GraphResult<V>>;
   #buffer: GraphEvent<V>[] = [];
   #head = 0;
-  #waiter: ((step: IteratorResult<GraphEvent<V>>) => void) | undefined;
-  #failWaiter: ((error: unknown) => void) | undefined;
+  // Pending next() calls, oldest first (for-await has at most one; manual callers may queue several).
+  #waiters: { resolve: (step: IteratorResult<GraphEvent<V>>) => void; reject: (error: unknown) => void }[] = [];
   #ended = false;
   #closed = false;
   #error: { value: unknown } | undefined;
@@ -35,34 +35,33 @@ class EventQueue<V> implements GraphStream<V> {
 
   #push(event: GraphEvent<V>): void {
     if (this.#closed) return;
-    const waiter = this.#waiter;
-    if (waiter !== undefined) {
-      this.#waiter = undefined;
-      this.#failWaiter = undefined;
-      waiter({ value: event, done: false });
-    } else {
-      this.#buffer.push(event);
-    }
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter.resolve({ value: event, done: false });
+    else this.#buffer.push(event);
     if (event.type === 'graph:end') this.#end();
   }
 
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    this.#failWaiter = undefined;
-    waiter?.({ value: undefined, done: true });
+    this.#settleWaiters();
+  }
+
+  #settleWaiters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.resolve({ value: undefined, done: true });
   }
 
   #fail(error: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
-    const fail = this.#failWaiter;
-    this.#waiter = undefined;
-    this.#failWaiter = undefined;
-    if (fail !== undefined) fail(error);
-    else this.#error = { value: error };
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    const first = waiters.shift();
+    if (first === undefined) this.#error = { value: error };
+    else first.reject(error);
+    for (const waiter of waiters) waiter.resolve({ value: undefined, done: true });
   }
 
   next(): Promise<IteratorResult<GraphEvent<V>>> {
@@ -82,13 +81,7 @@ class EventQueue<V> implements GraphStream<V> {
       return Promise.reject(value);
     }
     if (this.#ended || this.#closed) return Promise.resolve({ value: undefined, done: true });
-    if (this.#waiter !== undefined) {
-      return Promise.reject(new TypeError('streamGraph: next() called again before the previous call settled'));
-    }
-    return new Promise((resolve, reject) => {
-      this.#waiter = resolve;
-      this.#failWaiter = reject;
-    });
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
   /** Leaving a `for await` loop: stop buffering; the run itself goes on (abort it with its signal). */
@@ -96,10 +89,7 @@ class EventQueue<V> implements GraphStream<V> {
     this.#closed = true;
     this.#buffer = [];
     this.#head = 0;
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    this.#failWaiter = undefined;
-    waiter?.({ value: undefined, done: true });
+    this.#settleWaiters();
     return Promise.resolve({ value: undefined, done: true });
   }
 

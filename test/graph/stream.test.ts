@@ -75,6 +75,18 @@ describe('streamGraph', () => {
     expect((await stream.result).ok).toBe(true);
   });
 
+  it('serves queued next() calls in order', async () => {
+    const h = harness();
+    const stream = streamGraph([h.task('a')]);
+    await stream.next(); // graph:start
+    await stream.next(); // task:start
+    const [first, second, third] = [stream.next(), stream.next(), stream.next()];
+    h.pass('a');
+    expect((await first).value).toMatchObject({ type: 'task:end', id: 'a' });
+    expect((await second).value).toMatchObject({ type: 'graph:end' });
+    expect(await third).toEqual({ value: undefined, done: true });
+  });
+
   it('the signal stops the run; the stream ends with graph:end', async () => {
     const h = harness();
     const controller = new AbortController();
