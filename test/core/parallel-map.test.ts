@@ -73,6 +73,42 @@ async function collect<O>(iterable: AsyncIterable<O>): Promise<O[]> {
   return out;
 }
 
+/** Lets `n` microtask turns pass. */
+async function ticks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+/**
+ * Item 1 of an async input arrives, and item 0 fails `delay` microtasks later: whichever way the race goes, the
+ * mapper must never be started for an item once the run has stopped (it would start with an aborted signal).
+ * Returns the starts that saw an already-aborted signal, over delays 0..15.
+ */
+async function startsAfterStop(runIt: (input: AsyncIterable<number>, fn: (n: number, c: { signal: AbortSignal }) => Promise<number>) => Promise<unknown>): Promise<string[]> {
+  const late: string[] = [];
+  for (let delay = 0; delay < 16; delay++) {
+    const pulls = Array.from({ length: 4 }, () => deferred<IteratorResult<number>>());
+    let k = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({ next: () => pulls[Math.min(k++, 3)]?.promise ?? Promise.resolve({ value: undefined, done: true }) }),
+    };
+    const failure = deferred<number>();
+    const fn = (n: number, { signal }: { signal: AbortSignal }): Promise<number> => {
+      if (signal.aborted) late.push(`delay ${delay}: item ${n} started after the stop`);
+      return n === 0 ? failure.promise : Promise.resolve(n);
+    };
+    const done = runIt(input, fn);
+    await flush();
+    pulls[0]?.resolve({ value: 0, done: false });
+    await flush();
+    pulls[1]?.resolve({ value: 1, done: false });
+    void ticks(delay).then(() => failure.reject(new Error('item 0 failed')));
+    await flush();
+    for (const pull of pulls) pull.resolve({ value: undefined, done: true });
+    await done;
+  }
+  return late;
+}
+
 describe('parallelMap: order', () => {
   it('ordered (the default) yields in input order whatever the completion order', async () => {
     const mapper = new GatedMapper<string>();
@@ -240,6 +276,19 @@ describe('parallelMap: failure', () => {
     expect(source.pulls).toEqual([0, 1, 2]);
     expect(source.closed()).toBe(true);
     await expect(iterator.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  it('no item of an async input starts after the failure, however close the race', async () => {
+    const late = await startsAfterStop(async (input, fn) => {
+      try {
+        for await (const _ of parallelMap(input, fn, { concurrency: 2 })) {
+          // consume
+        }
+      } catch {
+        // the TaskError is expected
+      }
+    });
+    expect(late).toEqual([]);
   });
 
   it('a mapper that throws synchronously fails the iteration with a TaskError', async () => {

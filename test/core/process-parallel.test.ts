@@ -79,6 +79,42 @@ async function rejection(promise: Promise<unknown>): Promise<ParallelError> {
   throw new Error('expected a rejection');
 }
 
+/** Lets `n` microtask turns pass. */
+async function ticks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+/**
+ * Item 1 of an async input arrives, and item 0 fails `delay` microtasks later: whichever way the race goes, the
+ * mapper must never be started for an item once the run has stopped (it would start with an aborted signal).
+ * Returns the starts that saw an already-aborted signal, over delays 0..15.
+ */
+async function startsAfterStop(runIt: (input: AsyncIterable<number>, fn: (n: number, c: { signal: AbortSignal }) => Promise<number>) => Promise<unknown>): Promise<string[]> {
+  const late: string[] = [];
+  for (let delay = 0; delay < 16; delay++) {
+    const pulls = Array.from({ length: 4 }, () => deferred<IteratorResult<number>>());
+    let k = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({ next: () => pulls[Math.min(k++, 3)]?.promise ?? Promise.resolve({ value: undefined, done: true }) }),
+    };
+    const failure = deferred<number>();
+    const fn = (n: number, { signal }: { signal: AbortSignal }): Promise<number> => {
+      if (signal.aborted) late.push(`delay ${delay}: item ${n} started after the stop`);
+      return n === 0 ? failure.promise : Promise.resolve(n);
+    };
+    const done = runIt(input, fn);
+    await flush();
+    pulls[0]?.resolve({ value: 0, done: false });
+    await flush();
+    pulls[1]?.resolve({ value: 1, done: false });
+    void ticks(delay).then(() => failure.reject(new Error('item 0 failed')));
+    await flush();
+    for (const pull of pulls) pull.resolve({ value: undefined, done: true });
+    await done;
+  }
+  return late;
+}
+
 describe('processParallel: results and errors', () => {
   it('resolves with outputs in input order, not completion order', async () => {
     const processor = new GatedProcessor<string>();
@@ -287,6 +323,15 @@ describe('processParallel: fail-fast', () => {
       for (const gate of gates) gate.resolve();
       await flush();
     }
+  });
+
+  // BUG (584d081, src/core/process-parallel.ts worker): the `if (stopped)` check after `await source.nextAsync()`
+  // was removed. An async item that resolves its pull just before another item's failure lands (0-1 microtasks
+  // later) is then handed to the processor after the stop, with an already-aborted signal: a new item starts after
+  // the failure. Fix: after the await, `if (stopped) { missing.add(pulled.index); return; }` as before.
+  it.fails('BUG 584d081: no item of an async input starts after the fail-fast stop, however close the race', async () => {
+    const late = await startsAfterStop((input, fn) => processParallel(input, fn, { workers: 2 }).catch(() => undefined));
+    expect(late).toEqual([]);
   });
 
   it('a sync generator sees no pull after the failure and its return() is called', async () => {
