@@ -187,7 +187,10 @@ class CommandRun {
   private cancelled = false;
   private failure: { error: unknown } | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
+  /** After the shell's exit: how long background processes may keep the pipes open before being terminated. */
   private eofTimer: NodeJS.Timeout | undefined;
+  /** After the tree is gone: how long to wait for the end of pipes that someone outside the tree still holds. */
+  private drainTimer: NodeJS.Timeout | undefined;
   private finishing = false;
   private readonly onAbort = (): void => {
     if (this.killer?.idle === true) this.cancelled = true;
@@ -331,10 +334,7 @@ class CommandRun {
     if (this.openStreams > 0) {
       // The tree is gone, yet a pipe is open: its end-of-file is on the way, or a process outside the tree (one
       // that started its own session) holds it. Take what comes within the grace, then stop reading.
-      this.eofTimer ??= setTimeout(() => {
-        this.eofTimer = undefined;
-        this.finish();
-      }, EOF_WAIT_MS);
+      this.drainTimer ??= setTimeout(() => this.finish(), EOF_WAIT_MS);
       return;
     }
     this.finish();
@@ -346,6 +346,7 @@ class CommandRun {
     this.killer?.dispose();
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.eofTimer);
+    clearTimeout(this.drainTimer);
     this.settings.signal?.removeEventListener('abort', this.onAbort);
     for (const stream of this.streams) stream.destroy();
     const durationMs = performance.now() - this.started;

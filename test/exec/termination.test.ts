@@ -1,7 +1,7 @@
 // Termination of whole process trees, checked through /proc: every process recorded while the command ran must be
 // gone or a zombie once runCommand has settled, and the command's session must have no live member left.
 import { getEventListeners } from 'node:events';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -144,6 +144,30 @@ describe('runCommand terminates the whole tree', () => {
     expect(await run.result).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false });
     expectTreeGone(sid, run.members);
   });
+
+  it('settles when a process outside the tree (a session of its own) keeps the pipes open', async () => {
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'fanout-exec-daemon-')), 'pid');
+    const controller = new AbortController();
+    // The daemon writes once the shell is reaped; that write triggers an abort while fanout still waits for EOF.
+    const daemon = `echo $$ > '${pidFile}'; while kill -0 '"$p"' 2>/dev/null; do :; done; echo late; exec sleep 300`;
+    const promise = runCommand(`p=$$; setsid sh -c '${daemon}' & echo started`, {
+      signal: controller.signal,
+      onOutput: (chunk) => {
+        if (chunk.includes('late')) controller.abort();
+      },
+    });
+    let pid = 0;
+    try {
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 5000, 'the pid file');
+      pid = Number(readFileSync(pidFile, 'utf8'));
+      const result = await promise;
+      expect(result).toMatchObject({ exitCode: 0, timedOut: false, cancelled: true, output: 'started\nlate\n' });
+      // Outside the tree by its own choice: fanout stopped reading its pipe but did not kill it.
+      expect(groupOf(pid)?.sid).toBe(pid);
+    } finally {
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+  }, 10_000);
 
   it('never signals the tree again once it is gone', async () => {
     const kill = vi.spyOn(process, 'kill');
