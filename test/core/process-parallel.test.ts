@@ -401,6 +401,31 @@ describe('processParallel: the parent signal', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
+  // BUG (minor, 584d081, src/core/process-parallel.ts): to validate `items` before the pre-abort check, the source
+  // (and so the input's iterator) is now created first, and then abandoned: an iterable that opens something in
+  // [Symbol.iterator]() (a file, a cursor) is never told to close. Fix: `source.close()` before throwing the abort
+  // error, or validate `items` without calling [Symbol.iterator]().
+  it.fails('BUG 584d081: pre-aborted, an iterator it obtained is closed again', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let opened = 0;
+    let closed = 0;
+    const input: Iterable<number> = {
+      [Symbol.iterator]: () => {
+        opened++;
+        return {
+          next: () => ({ value: 1, done: false }),
+          return: () => {
+            closed++;
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+    await rejection(processParallel(input, (n) => Promise.resolve(n), { signal: controller.signal }));
+    expect(closed).toBe(opened);
+  });
+
   it('abort mid-run: rejects with cause = reason after in-flight items settle; no further pull; return() called; no listener left', async () => {
     const controller = new AbortController();
     const source = recordingGenerator();
