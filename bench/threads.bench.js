@@ -1,0 +1,115 @@
+// @ts-check
+// CPU-bound work on worker threads vs the main thread, side by side in one run: the same function over 10,000 items,
+// (1) a plain loop on the main thread (the floor of single-threaded work), (2) processParallel on the main thread,
+// (3) processParallel(items, pool.processor) on createThreadPool (one task per item), (4) the same pool fed batches
+// of items (one task per batch). Median of BENCH_RUNS (default 3) per row; each run is timed in this process after a
+// warm-up, with the pool already started (thread start-up is reported separately).
+//   node bench/run.js threads
+//   BENCH_ITEMS=10000 BENCH_WORK=20000 BENCH_RUNS=5 node bench/threads.bench.js
+// This file is also the worker module: in a worker thread it only exports the function.
+import { availableParallelism, loadavg } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+
+const WORK = Number(process.env.BENCH_WORK ?? 20_000); // inner iterations per item (~0.1 ms here)
+
+/**
+ * The CPU-bound function: an integer hash mixed WORK times. Deterministic, allocation-free.
+ * @param {number} item @returns {number}
+ */
+export function hashItem(item) {
+  let h = item | 0;
+  for (let i = 0; i < WORK; i++) {
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+    h = Math.imul(h, 0x297a2d39) + i;
+  }
+  return h >>> 0;
+}
+
+/** Worker entry: one item. @param {number} item */
+export default function work(item) {
+  return hashItem(item);
+}
+
+/** Worker entry: a batch of items. @param {number[]} items */
+export function workBatch(items) {
+  return items.map(hashItem);
+}
+
+/** @param {number[]} values */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function main() {
+  const { createThreadPool, processParallel } = await import('../dist/index.js');
+  const N = Number(process.env.BENCH_ITEMS ?? 10_000);
+  const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+  const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+  const threads = availableParallelism();
+  const items = Array.from({ length: N }, (_, i) => i);
+  const expected = items.map(hashItem);
+  const batches = [];
+  for (let i = 0; i < N; i += BATCH) batches.push(items.slice(i, i + BATCH));
+
+  const t0 = performance.now();
+  const pool = createThreadPool(new URL(import.meta.url));
+  const batchPool = createThreadPool(new URL(import.meta.url), { exportName: 'workBatch' });
+  await Promise.all([pool.run(0), batchPool.run([0])]); // threads up and the module loaded
+  const startupMs = performance.now() - t0;
+
+  /** @type {Array<{ name: string; run: () => Promise<number[]> }>} */
+  const cases = [
+    { name: 'main thread, plain loop', run: () => Promise.resolve(items.map(hashItem)) },
+    {
+      name: 'main thread, processParallel',
+      run: async () => (await processParallel(items, (n) => Promise.resolve(hashItem(n)))).results,
+    },
+    {
+      name: `threads (${threads}), processParallel + pool.processor`,
+      run: async () => (await processParallel(items, pool.processor, { workers: threads * 4 })).results,
+    },
+    {
+      name: `threads (${threads}), batches of ${BATCH}`,
+      run: async () => (await processParallel(batches, batchPool.processor, { workers: threads * 2 })).results.flat(),
+    },
+  ];
+
+  /** @type {Map<string, number[]>} */
+  const times = new Map(cases.map((c) => [c.name, []]));
+  /** @type {Map<string, number[]>} CPU time of the whole process (all its threads) per wall-clock time */
+  const cpuRatios = new Map(cases.map((c) => [c.name, []]));
+  const loadBefore = loadavg()[0] ?? 0;
+  for (const c of cases) {
+    const out = await c.run(); // warm-up and correctness check
+    if (out.length !== N || out.some((v, i) => v !== expected[i])) throw new Error(`${c.name}: wrong results`);
+  }
+  // Interleave the cases run by run so drift on a shared machine hits them all alike.
+  for (let r = 0; r < RUNS; r++) {
+    for (const c of cases) {
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      await c.run();
+      const wall = performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      times.get(c.name)?.push(wall);
+      cpuRatios.get(c.name)?.push((used.user + used.system) / 1000 / wall);
+    }
+  }
+  await Promise.all([pool.close(), batchPool.close()]);
+
+  const floor = median(times.get(cases[0]?.name ?? '') ?? []);
+  console.log(`${N} items, ${WORK} iterations each, ${threads} cores (availableParallelism), median of ${RUNS}`);
+  console.log(`pool start-up (2 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
+  console.log(`1-min load average: ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after (above ${threads}, other processes take cores from the threads)\n`);
+  console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const c of cases) {
+    const ms = median(times.get(c.name) ?? []);
+    console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} |`);
+  }
+}
+
+if (isMainThread) await main();
