@@ -1,0 +1,71 @@
+// Signals in the middle of a run: every process group dies, the partial report (JSON, JUnit) is written, and fanout
+// dies by the same signal (130/143 in a shell). A second SIGINT kills at once.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { byId, fixture, parseReport, startCli, survivors, tempDir, waitForFiles } from './helpers.js';
+
+const PIDS = ['a.pid', 'a-child.pid', 'b.pid', 'b-child.pid', 'c.pid'];
+
+function startSignalRun(extra: string[]) {
+  const T = tempDir();
+  const run = startCli(['check', '-c', fixture('signal.yaml'), '--log-dir', join(T, 'logs'), '-p', '4', ...extra], { env: { T } });
+  return { T, ...run };
+}
+
+describe('signals during fanout check', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s: kills every group, writes the partial JSON and JUnit reports, dies by the signal', async (signal) => {
+    const { T, child, done } = startSignalRun(['--json']);
+    await waitForFiles(['a-child.pid', 'b-child.pid', 'c.pid'].map((f) => join(T, f)));
+    child.kill(signal);
+    const result = await done;
+    expect(result.signal).toBe(signal);
+    expect(result.code).toBeNull();
+    expect(await survivors(PIDS.map((f) => join(T, f)))).toEqual([]);
+    const report = parseReport(result.stdout);
+    expect(report.interrupted).toBe(signal);
+    expect(report.exit_code).toBe(128 + { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 }[signal]);
+    const checks = byId(report);
+    expect(checks.quick?.status).toBe('passed');
+    for (const id of ['waits-a', 'waits-b', 'waits-c']) expect(checks[id]?.status).toBe('cancelled');
+    expect(checks['after-a']?.skip_reason).toEqual({ kind: 'interrupted', signal });
+  });
+
+  it('writes the JUnit file on interruption', async () => {
+    const T = tempDir();
+    const junit = join(T, 'junit.xml');
+    const run = startCli(['check', '-c', fixture('signal.yaml'), '--log-dir', join(T, 'logs'), '--junit', junit], { env: { T } });
+    await waitForFiles(['a-child.pid', 'b-child.pid', 'c.pid'].map((f) => join(T, f)));
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.signal).toBe('SIGINT');
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('<testcase name="waits-a"');
+    expect(xml).toMatch(/<skipped message="cancelled: stopped by SIGINT"\/>/);
+    // the human report says it is partial
+    expect(result.stdout).toMatch(/interrupted by SIGINT, partial report\n$/);
+  });
+
+  it('a second SIGINT SIGKILLs every group and dies at once (waits-b ignores SIGTERM)', async () => {
+    const { T, child, done } = startSignalRun([]);
+    await waitForFiles(['a-child.pid', 'b-child.pid', 'c.pid'].map((f) => join(T, f)));
+    child.kill('SIGINT');
+    // The first SIGINT has reached fanout once the groups that obey SIGTERM are gone; waits-b ignores it.
+    expect(await survivors(['a.pid', 'c.pid'].map((f) => join(T, f)), 5000)).toEqual([]);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.signal).toBe('SIGINT');
+    expect(await survivors(PIDS.map((f) => join(T, f)))).toEqual([]);
+  });
+
+  it('a broken stdout pipe kills every group before fanout exits', async () => {
+    const T = tempDir();
+    const run = startCli(['check', '-c', fixture('epipe.yaml'), '--log-dir', join(T, 'logs'), '--stream'], { env: { T } });
+    await waitForFiles(['w.pid', 'w-child.pid'].map((f) => join(T, f)));
+    run.child.stdout?.destroy();
+    writeFileSync(join(T, 'go'), '');
+    const result = await run.done;
+    expect(result.code).toBe(141);
+    expect(await survivors(['w.pid', 'w-child.pid'].map((f) => join(T, f)))).toEqual([]);
+  });
+});
