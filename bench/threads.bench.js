@@ -51,11 +51,14 @@ async function main() {
   const threads = availableParallelism();
   const items = Array.from({ length: N }, (_, i) => i);
   const expected = items.map(hashItem);
+  /** @type {number[][]} */
   const batches = [];
   for (let i = 0; i < N; i += BATCH) batches.push(items.slice(i, i + BATCH));
 
   const t0 = performance.now();
+  /** @type {import('../dist/index.js').ThreadPool<number, number>} */
   const pool = createThreadPool(new URL(import.meta.url));
+  /** @type {import('../dist/index.js').ThreadPool<number[], number[]>} */
   const batchPool = createThreadPool(new URL(import.meta.url), { exportName: 'workBatch' });
   await Promise.all([pool.run(0), batchPool.run([0])]); // threads up and the module loaded
   const startupMs = performance.now() - t0;
