@@ -514,6 +514,34 @@ describe('parallelMap: leaving early', () => {
     return { items: { [Symbol.iterator]: () => iterator }, nexts: () => nexts, returns: () => returns };
   }
 
+  it('break finishes at once even while the async input has a next() pending that never answers', async () => {
+    let calls = 0;
+    let returned = 0;
+    const never = new Promise<IteratorResult<number>>(() => undefined);
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (calls++ === 0 ? Promise.resolve({ value: 0, done: false }) : never),
+        return: () => {
+          returned++;
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      }),
+    };
+    const loop = watch(
+      (async () => {
+        for await (const v of parallelMap(input, (n) => Promise.resolve(n), { concurrency: 2 })) {
+          expect(v).toBe(0);
+          break;
+        }
+      })(),
+    );
+    await flush();
+    expect(loop.settled).toBe(true);
+    expect(loop.rejected).toBe(false);
+    // return() was asked for even though next() is still pending (the input decides when to honour it).
+    expect(returned).toBe(1);
+  });
+
   it('return() before the first next() calls the input return() without starting anything', async () => {
     const source = countingIterable();
     let calls = 0;
