@@ -399,8 +399,7 @@ describe('parallelMap: abort', () => {
     await expect(iterator.next()).resolves.toEqual({ value: undefined, done: true });
   });
 
-  // Regression test (fixed in 584d081; was: src/core/parallel-map.ts #settleConsumer waits for !#pulling): an abort while the async input
-  // has a next() pending does not end the iteration until the input yields again, which may be never.
+  // Regression (fixed in 584d081): the iteration used to wait for the pending pull, which may never answer.
   it('an abort ends the iteration even while an async input has a next() pending', async () => {
     const controller = new AbortController();
     const arrival = deferred<IteratorResult<number>>();
@@ -552,9 +551,8 @@ describe('parallelMap: leaving early', () => {
     expect(calls).toBe(0);
   });
 
-  // Regression test (fixed in 584d081; was: src/core/parallel-map.ts): return() before the first next() sets #finished but leaves #closed undefined and
-  // #controller undefined; a later next() then calls #start() (adding a listener on the parent that is never
-  // removed) and #final() waits on #whenFinished() forever, so the promise never settles.
+  // Regression (fixed in 584d081): a next() after an early return() used to start the run (leaving a listener on
+  // the parent) and then never settle.
   it('next() after an early return() answers done at once and adds no listener to the parent', async () => {
     const controller = new AbortController();
     const source = countingIterable();

@@ -288,9 +288,8 @@ describe('processParallel: fail-fast', () => {
     expect(error.results.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
-  // Regression test (fixed in 584d081; was: src/core/item-source.ts asyncSource): pulls queued on `last` before the stop still call iterator.next()
-  // after it, one by one, and close() awaits each of them. With a gated async input, the run pulls workers-1 extra
-  // items after the failure and cannot settle until each of those extra next() calls resolves.
+  // Regression (fixed in 584d081): pulls queued before the stop used to reach the input after it, one by one, and
+  // the call could not settle until each of those extra next() calls answered.
   it('failFast with an async input pulls no item after the failure (queued pulls must not run)', async () => {
     const gates = Array.from({ length: 8 }, () => deferred());
     const pulls: number[] = [];
@@ -457,10 +456,8 @@ describe('processParallel: the parent signal', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
-  // Regression test (fixed in 584d081; was: src/core/process-parallel.ts + item-source.ts asyncSource): while a worker awaits a pending
-  // next() of an async input (a queue, a socket, events.on without a signal), an abort of the parent does not settle
-  // the call: it waits for the input to produce one more item, which may be never. Seed 003: "Context cancellation
-  // stops all workers immediately".
+  // Regression (fixed in 584d081): an abort used to wait for a pending next() of an async input (a queue, a
+  // socket), which may never answer. Seed 003: "Context cancellation stops all workers immediately".
   it('an abort settles the call even while an async input has a next() pending', async () => {
     const controller = new AbortController();
     const arrival = deferred<IteratorResult<number>>();
@@ -792,8 +789,7 @@ describe('processParallel: argument errors', () => {
     await expect(run([1], ok, options)).rejects.toThrow(new TypeError(message));
   });
 
-  // Regression test (fixed in 584d081; was: minor, src/core/process-parallel.ts): `items` is validated only after the pre-aborted check, so a bad
-  // argument with an aborted signal rejects with ParallelError instead of the TypeError every other bad argument gets.
+  // Regression (fixed in 584d081): with a pre-aborted signal, bad `items` used to reject with ParallelError.
   it('non-iterable items is a TypeError even when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
