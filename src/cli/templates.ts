@@ -181,7 +181,8 @@ checks:
     suggestion: "Trailing whitespace or blank lines at the end of files."
 
   - id: todo-count
-    run: echo "todos $(git grep -c TODO | awk -F: '{ n += $2 } END { print n + 0 }')"
+    run: |
+      echo "todos $(git grep -c TODO | awk -F: '{ n += $2 } END { print n + 0 }')"
     grok:
       - 'todos %{INT:todos}'
     assert: "todos <= 50"

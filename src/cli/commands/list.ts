@@ -4,7 +4,7 @@ import { loadForCommand } from '../load.js';
 import type { CommonOptions } from '../options.js';
 import { isAsync } from '../run-checks.js';
 import { styleFor } from '../style.js';
-import { formatDuration } from '../text.js';
+import { formatDuration } from '../../config/duration.js';
 
 function timeoutText(check: ResolvedCheck): string {
   return check.timeoutMs === null ? 'none' : formatDuration(check.timeoutMs);

@@ -1,0 +1,200 @@
+// list, tags, validate, graph, init, prompt, help and usage errors, through the built CLI.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, runCli, tempDir } from './helpers.js';
+
+const REFERENCE_DAG = join(new URL('../../', import.meta.url).pathname, '../shared/bench/reference-dag.yaml');
+
+describe('fanout list', () => {
+  it('lists the checks with severity, tags and requirements', async () => {
+    const { code, stdout } = await runCli(['list', '-c', 'examples/fanout.yaml']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe('node-version  error    [fast, env]');
+    expect(stdout).toContain('todo-budget   warning  [fast, hygiene]');
+    expect(stdout).toContain('package       error    [build]  requires: unit-tests, todo-budget');
+  });
+
+  it('-v adds commands and settings; --json is machine-readable', async () => {
+    const verbose = await runCli(['list', '-v', '-c', fixture('timeouts.yaml')]);
+    expect(verbose.stdout).toContain('    timeout: 300ms');
+    const json = await runCli(['list', '--json', '-c', fixture('tagged.yaml')]);
+    const body = JSON.parse(json.stdout) as { checks: Array<{ id: string; requires: string[]; tags: string[]; timeout_ms: number }> };
+    expect(body.checks.map((c) => c.id)).toEqual(['setup', 'lint', 'unit', 'e2e']);
+    expect(body.checks[2]).toMatchObject({ requires: ['setup'], tags: ['fast', 'test'], timeout_ms: 30_000 });
+  });
+});
+
+describe('fanout tags', () => {
+  it('lists tags with their check counts, -v with the ids, --json as a map', async () => {
+    expect((await runCli(['tags', '-c', fixture('tagged.yaml')])).stdout).toBe('fast  2\nslow  2\ntest  2\n');
+    expect((await runCli(['tags', '-v', '-c', fixture('tagged.yaml')])).stdout).toBe('fast  lint, unit\nslow  setup, e2e\ntest  unit, e2e\n');
+    expect(JSON.parse((await runCli(['tags', '--json', '-c', fixture('tagged.yaml')])).stdout)).toEqual({ fast: ['lint', 'unit'], slow: ['setup', 'e2e'], test: ['unit', 'e2e'] });
+  });
+});
+
+describe('fanout validate', () => {
+  it('accepts a valid config', async () => {
+    const { code, stdout } = await runCli(['validate', '-c', 'examples/fanout.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('✓ examples/fanout.yaml: 6 checks, 0 prompts\n');
+  });
+
+  it('reports every problem as file:line:col and exits 2; check refuses to run it', async () => {
+    const expected = 'test/fixtures/cli/invalid.yaml:5:5: unknown key "requries" (did you mean "requires"?)\ntest/fixtures/cli/invalid.yaml:6:9: duplicate check id "a"';
+    const validate = await runCli(['validate', '-c', fixture('invalid.yaml')]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain(expected);
+    const check = await runCli(['check', '-c', fixture('invalid.yaml')]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain(expected);
+    expect(check.stderr).toContain('nothing was run');
+    expect(check.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('--json gives the diagnostics with their codes', async () => {
+    const { code, stdout } = await runCli(['validate', '--json', '-c', fixture('invalid.yaml')]);
+    expect(code).toBe(2);
+    const body = JSON.parse(stdout) as { valid: boolean; diagnostics: Array<{ code: string; line: number; col: number }> };
+    expect(body.valid).toBe(false);
+    expect(body.diagnostics.map((d) => [d.line, d.col])).toEqual([
+      [5, 5],
+      [6, 9],
+    ]);
+  });
+
+  it('a missing config is a config error (exit 2)', async () => {
+    const { code, stderr } = await runCli(['check'], { cwd: tempDir() });
+    expect(code).toBe(2);
+    expect(stderr).toContain('no config file found');
+  });
+});
+
+describe('fanout graph', () => {
+  it('prints levels, edges and the critical path', async () => {
+    const { code, stdout } = await runCli(['graph', '-c', REFERENCE_DAG, '--log-dir', join(tempDir(), 'none')]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        'Levels:',
+        '  1: a b c',
+        '  2: d e g',
+        '  3: f',
+        '  4: h',
+        'Edges:',
+        '  b -> d',
+        '  c -> e',
+        '  d -> f',
+        '  e -> f',
+        '  a -> g',
+        '  f -> h',
+        '  g -> h',
+        'Critical path: b -> d -> f -> h (4 checks)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('weights the critical path with the last run’s durations', async () => {
+    const logDir = join(tempDir(), 'logs');
+    await runCli(['check', '-c', REFERENCE_DAG, '--log-dir', logDir]);
+    const { stdout } = await runCli(['graph', '-c', REFERENCE_DAG, '--log-dir', logDir]);
+    expect(stdout).toMatch(/^Critical path: b -> d -> f -> h \(estimated [\d.]+m?s from the last run\)$/m);
+  });
+
+  it('--format mermaid and dot', async () => {
+    const mermaid = (await runCli(['graph', '--format', 'mermaid', '-c', 'examples/fanout.yaml'])).stdout;
+    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
+    expect(mermaid).toContain('  n0["node-version"]');
+    expect(mermaid).toContain('  n2 --> n5');
+    expect(mermaid).toContain('  class n0,n3,n4,n5 critical');
+    const dot = (await runCli(['graph', '--format', 'dot', '-c', 'examples/fanout.yaml'])).stdout;
+    expect(dot.startsWith('digraph fanout {\n')).toBe(true);
+    expect(dot).toContain('  "todo-budget" -> "package";');
+    expect(dot).toContain('  "build" -> "unit-tests" [color=red, penwidth=2];');
+    expect(dot.trimEnd().endsWith('}')).toBe(true);
+    const bad = await runCli(['graph', '--format', 'png', '-c', 'examples/fanout.yaml']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('--json and ids', async () => {
+    const body = JSON.parse((await runCli(['graph', '--json', 'unit-tests', '-c', 'examples/fanout.yaml'])).stdout) as { levels: string[][]; edges: string[][] };
+    expect(body.levels).toEqual([['node-version'], ['build'], ['unit-tests']]);
+    expect(body.edges).toEqual([
+      ['node-version', 'build'],
+      ['build', 'unit-tests'],
+    ]);
+  });
+});
+
+describe('fanout init', () => {
+  it.each(['node-typescript', 'python', 'go', 'rust', 'generic'])('writes a valid %s config', async (template) => {
+    const dir = tempDir();
+    const init = await runCli(['init', '--template', template], { cwd: dir });
+    expect(init.code).toBe(0);
+    expect(init.stdout).toBe(`wrote fanout.yaml (template ${template}); run it with: fanout check\n`);
+    const validate = await runCli(['validate'], { cwd: dir });
+    expect(validate.stderr).toBe('');
+    expect(validate.code).toBe(0);
+  });
+
+  it('refuses to overwrite without --force, overwrites with it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'mine');
+    const refused = await runCli(['init', '-t', 'go'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('fanout: fanout.yaml already exists; use --force to overwrite it\n');
+    expect(readFileSync(join(dir, 'fanout.yaml'), 'utf8')).toBe('mine');
+    expect((await runCli(['init', '-t', 'go', '--force'], { cwd: dir })).code).toBe(0);
+    expect(readFileSync(join(dir, 'fanout.yaml'), 'utf8')).toContain('go vet');
+  });
+
+  it('guesses the template from the files present, lists templates, rejects unknown ones', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'Cargo.toml'), '[package]\n');
+    expect((await runCli(['init'], { cwd: dir })).stdout).toContain('(template rust)');
+    expect(existsSync(join(dir, 'fanout.yaml'))).toBe(true);
+    const list = await runCli(['init', '--list-templates']);
+    expect(list.stdout.split('\n').map((line) => line.split(' ')[0])).toEqual(['node-typescript', 'python', 'go', 'rust', 'generic', '']);
+    const bad = await runCli(['init', '-t', 'pyhton'], { cwd: tempDir() });
+    expect([bad.code, bad.stderr]).toEqual([2, 'fanout: unknown template "pyhton" (did you mean "python"?); templates: node-typescript, python, go, rust, generic\n']);
+  });
+});
+
+describe('fanout prompt', () => {
+  it('lists prompts, prints one, rejects an unknown id', async () => {
+    const config = fixture('statuses.yaml');
+    expect((await runCli(['prompt', '-c', config])).stdout).toBe('coverage-help  Ask for tests that raise coverage [coverage]\n');
+    expect((await runCli(['prompt', 'coverage-help', '-c', config])).stdout).toBe('Write tests for the least covered module.\n');
+    const bad = await runCli(['prompt', 'coverage-hlp', '-c', config]);
+    expect([bad.code, bad.stderr]).toEqual([2, 'fanout: unknown prompt "coverage-hlp" (did you mean "coverage-help"?)\n']);
+    const none = await runCli(['prompt', '-c', 'examples/fanout.yaml']);
+    expect([none.code, none.stderr]).toEqual([0, 'fanout: the config defines no prompts\n']);
+  });
+});
+
+describe('help, version and usage errors', () => {
+  it('--help on the program and on every command exits 0', async () => {
+    for (const command of [[], ['check'], ['list'], ['tags'], ['validate'], ['graph'], ['init'], ['prompt']]) {
+      const { code, stdout } = await runCli([...command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: fanout/);
+    }
+  });
+
+  it('-V and --version print the version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect((await runCli(['-V'])).stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('unknown commands and options exit 2 without a stack trace', async () => {
+    for (const args of [['bogus'], ['check', '--bogus'], []]) {
+      const { code, stderr } = await runCli(args);
+      expect(code).toBe(2);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
+    const both = await runCli(['check', '--json', '--stream', '-c', 'examples/fanout.yaml']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^fanout: --stream and --json both write to stdout/);
+  });
+});
