@@ -2,7 +2,7 @@
  * The one event vocabulary every fanout run speaks to observers: the graph scheduler's events, tagged with the run
  * they belong to and the kind of run that emitted them.
  */
-import type { GraphEvent, TaskOutcome } from '../graph/types.js';
+import type { TaskOutcome } from '../graph/types.js';
 
 /** Which API emitted an event. */
 export type RunSource = 'graph' | 'parallel' | 'pipeline' | 'chain';
@@ -51,5 +51,3 @@ export interface Observer {
   onEvent(event: ObservedEvent): void;
 }
 
-/** Re-exported so observers can be written against the graph's own event type. */
-export type { GraphEvent, TaskOutcome };

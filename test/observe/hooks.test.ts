@@ -8,7 +8,7 @@ import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphEvent } from '../../src/graph/types.js';
 import type { ObservedEvent, Observer } from '../../src/observe/types.js';
-import { deferred, flush } from '../helpers/deferred.js';
+import { flush } from '../helpers/deferred.js';
 
 function collector(): Observer & { events: ObservedEvent[] } {
   const events: ObservedEvent[] = [];
@@ -36,7 +36,6 @@ describe('processParallel({ observer })', () => {
 
   it('reports a failure as failed and the siblings it stopped as cancelled', async () => {
     const observer = collector();
-    const gate = deferred<number>();
     const run = processParallel(
       [0, 1],
       (n, { signal }) => {
@@ -46,7 +45,6 @@ describe('processParallel({ observer })', () => {
       { workers: 2, observer },
     );
     await expect(run).rejects.toBeInstanceOf(ParallelError);
-    gate.resolve(0);
     const ends = observer.events.filter((e) => e.type === 'task:end').map(brief).sort();
     expect(ends).toEqual(['end 0 cancelled', 'end 1 failed']);
     expect(observer.events.at(-1)).toMatchObject({ type: 'graph:end', result: { ok: false, aborted: false, failFastTriggered: true } });
