@@ -1,6 +1,7 @@
-import { pino, stdTimeFunctions } from 'pino';
+import type * as PinoModule from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
 import { invalidArgument } from '../core/arguments.js';
+import { load } from './lazy.js';
 import type { ObservedEvent, Observer } from './types.js';
 
 /** Options of {@link createJsonObserver}. */
@@ -39,6 +40,7 @@ export interface JsonObserverOptions {
  */
 export function createJsonObserver(options: JsonObserverOptions = {}): Observer {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const { pino, stdTimeFunctions } = options.logger === undefined ? load<typeof PinoModule>('pino') : ({} as typeof PinoModule);
   const logger =
     options.logger ??
     pino(

@@ -1,6 +1,7 @@
-import { SpanStatusCode, context as otelContext, trace } from '@opentelemetry/api';
+import type * as OtelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { invalidArgument } from '../core/arguments.js';
+import { load } from './lazy.js';
 import type { ObservedEvent, Observer, RunSource } from './types.js';
 
 /** Options of {@link createOtelObserver}. */
@@ -49,6 +50,7 @@ const TRACER_NAME = 'fanout';
  */
 export function createOtelObserver(options: OtelObserverOptions = {}): Observer {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const { SpanStatusCode, context: otelContext, trace } = load<typeof OtelApi>('@opentelemetry/api');
   const tracer = options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
   const runs = new Map<string, OpenRun>();
 

@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
+import type * as PiscinaModule from 'piscina';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import { FanoutError } from '../core/errors.js';
 import type { GraphTask, GraphTaskContext } from '../graph/types.js';
+import { load } from '../observe/lazy.js';
 
 /** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
@@ -96,6 +97,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   if (typeof exportName !== 'string' || exportName === '') throw invalidArgument('options.exportName', 'a non-empty string', exportName);
   const idleTimeout = options.idleTimeoutMs === undefined ? undefined : assertInteger('options.idleTimeoutMs', options.idleTimeoutMs, 0);
 
+  const { Piscina } = load<typeof PiscinaModule>('piscina'); // on first use: see ../observe/lazy.ts
   const piscina = new Piscina<I, O>({
     filename,
     name: exportName,
