@@ -1,9 +1,9 @@
-import type { ExecutionContext, ExecutionResult, Executor, PipelineTask } from '../../src/pipeline/types.js';
+import type { ExecutionContext, ExecutionResult, PipelineExecutor, PipelineTask } from '../../src/pipeline/types.js';
 import { deferred } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
 
 /** An executor whose every call waits for the test to settle it: who started, in what order, with what signal. */
-export class GatedExecutor<T extends PipelineTask = PipelineTask> implements Executor<T, unknown> {
+export class GatedExecutor<T extends PipelineTask = PipelineTask> implements PipelineExecutor<T, unknown> {
   readonly started: string[] = [];
   readonly ended: string[] = [];
   readonly signals = new Map<string, AbortSignal>();

@@ -343,6 +343,17 @@ describe('runPipeline: abort', () => {
     ]);
   });
 
+  it('leaves no listener on the caller signal after a completed or failed run', async () => {
+    const controller = new AbortController();
+    await runPipeline({ steps: [parallel('p', ids('t', 3)), sequential('s')], executor: instant, signal: controller.signal });
+    await runPipeline({
+      steps: [parallel('p', ids('t', 3))],
+      executor: { execute: () => Promise.resolve({ status: 'failed' }) },
+      signal: controller.signal,
+    });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('a signal aborted before the call runs nothing and never reports running', async () => {
     const executor = new GatedExecutor();
     const statuses: PipelineStatus[] = [];
