@@ -114,8 +114,9 @@ function asyncSource<I>(iterator: AsyncIterator<I>): ItemSource<I> {
   let stopped = false;
   let returned = false;
   let busy = false;
-  let announceStop: (done: typeof DONE) => void = () => undefined;
-  const whenStopped = new Promise<typeof DONE>((resolve) => (announceStop = resolve));
+  // Resolvers of the pulls now waiting, so stop() can answer them DONE. One entry per pull in flight, removed when
+  // it settles: racing every pull against one long-lived promise would retain every item ever pulled.
+  const waiting = new Set<(done: typeof DONE) => void>();
   // Pulls are serialised: an arbitrary async iterator is not required to support concurrent next() calls.
   let last: Promise<unknown> = Promise.resolve();
   const step = async (): Promise<{ item: I; index: number } | typeof DONE> => {
@@ -146,12 +147,27 @@ function asyncSource<I>(iterator: AsyncIterator<I>): ItemSource<I> {
       if (exhausted || stopped) return Promise.resolve(DONE);
       const pending = last.then(step);
       last = pending.catch(() => undefined);
-      return Promise.race([pending, whenStopped]);
+      return new Promise((resolve, reject) => {
+        const cancel = (done: typeof DONE): void => resolve(done);
+        waiting.add(cancel);
+        pending.then(
+          (pulled) => {
+            waiting.delete(cancel);
+            resolve(pulled);
+          },
+          (error: unknown) => {
+            waiting.delete(cancel);
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the input's own error, as thrown
+            reject(error);
+          },
+        );
+      });
     },
     stop() {
       if (stopped) return;
       stopped = true;
-      announceStop(DONE);
+      for (const cancel of waiting) cancel(DONE);
+      waiting.clear();
     },
     async close() {
       this.stop();

@@ -84,7 +84,10 @@ export async function processParallel<I, O>(
   const explicitWorkers = options.workers === undefined ? undefined : assertInteger('options.workers', options.workers, 1);
 
   const source = itemSource(items, 'items');
-  if (parent?.aborted) throw abortedError([], [], parent.reason);
+  if (parent?.aborted) {
+    await source.close(); // the iterator was opened: give it back
+    throw abortedError([], [], parent.reason);
+  }
   const total = source.total;
   const workers = explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY));
 
@@ -120,6 +123,11 @@ export async function processParallel<I, O>(
         if (isAsync) {
           const pulled = await source.nextAsync();
           if (pulled === DONE) return;
+          if (stopped) {
+            // Pulled just before the stop landed: it must not start now.
+            missing.add(pulled.index);
+            return;
+          }
           ({ item, index } = pulled);
         } else {
           const pulled = source.next();

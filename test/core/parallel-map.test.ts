@@ -699,7 +699,7 @@ describe('parallelMap: flat memory', () => {
     expect(alive).toBeLessThan(10);
   });
 
-  it.fails('REGRESSION 584d081: does not retain items it has finished with (async input)', async () => {
+  it('does not retain items it has finished with (async input)', async () => {
     const alive = await aliveAfterUse(true);
     expect(alive).toBeGreaterThanOrEqual(0);
     expect(alive).toBeLessThan(10);

@@ -324,11 +324,7 @@ describe('processParallel: fail-fast', () => {
     }
   });
 
-  // BUG (584d081, src/core/process-parallel.ts worker): the `if (stopped)` check after `await source.nextAsync()`
-  // was removed. An async item that resolves its pull just before another item's failure lands (0-1 microtasks
-  // later) is then handed to the processor after the stop, with an already-aborted signal: a new item starts after
-  // the failure. Fix: after the await, `if (stopped) { missing.add(pulled.index); return; }` as before.
-  it.fails('BUG 584d081: no item of an async input starts after the fail-fast stop, however close the race', async () => {
+  it('no item of an async input starts after the fail-fast stop, however close the race', async () => {
     const late = await startsAfterStop((input, fn) => processParallel(input, fn, { workers: 2 }).catch(() => undefined));
     expect(late).toEqual([]);
   });
@@ -400,11 +396,7 @@ describe('processParallel: the parent signal', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
-  // BUG (minor, 584d081, src/core/process-parallel.ts): to validate `items` before the pre-abort check, the source
-  // (and so the input's iterator) is now created first, and then abandoned: an iterable that opens something in
-  // [Symbol.iterator]() (a file, a cursor) is never told to close. Fix: `source.close()` before throwing the abort
-  // error, or validate `items` without calling [Symbol.iterator]().
-  it.fails('BUG 584d081: pre-aborted, an iterator it obtained is closed again', async () => {
+  it('pre-aborted, an iterator it obtained is closed again', async () => {
     const controller = new AbortController();
     controller.abort();
     let opened = 0;
@@ -704,7 +696,7 @@ describe('processParallel: memory', () => {
     expect(alive).toBeLessThan(10);
   });
 
-  it.fails('REGRESSION 584d081: does not retain items it has finished with, only their outputs (async input)', async () => {
+  it('does not retain items it has finished with, only their outputs (async input)', async () => {
     const alive = await aliveAfterUse(true);
     expect(alive).toBeGreaterThanOrEqual(0);
     expect(alive).toBeLessThan(10);
