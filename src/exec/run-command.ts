@@ -173,7 +173,6 @@ export function runCommand(command: string, options?: RunCommandOptions): Promis
 class CommandRun {
   private readonly output: OutputBuffer;
   private readonly decoders: [StringDecoder, StringDecoder] | undefined;
-  private child: ChildProcess | undefined;
   private streams: Readable[] = [];
   private openStreams = 2;
   private killer: ProcessTreeKiller | undefined;
@@ -192,6 +191,10 @@ class CommandRun {
   /** After the tree is gone: how long to wait for the end of pipes that someone outside the tree still holds. */
   private drainTimer: NodeJS.Timeout | undefined;
   private finishing = false;
+  /** Reading is paused until the log file drains; the end-of-file waits do not run meanwhile. */
+  private paused = false;
+  /** Waits that expired while paused, resumed (restarted) once reading resumes: a slow disk never cuts off output. */
+  private readonly afterDrain: (() => void)[] = [];
   private readonly onAbort = (): void => {
     if (this.killer?.idle === true) this.cancelled = true;
     this.killer?.terminate();
@@ -235,7 +238,6 @@ class CommandRun {
       this.failStart(error);
       return;
     }
-    this.child = child;
     if (child.pid === undefined) {
       // Node reports spawn failures asynchronously; the streams it created are already destroyed.
       child.once('error', (error) => this.failStart(error));
@@ -252,10 +254,7 @@ class CommandRun {
       this.exitCode = code;
       this.exitSignal = signal;
       if (this.openStreams > 0 && !this.killer!.terminating) {
-        this.eofTimer = setTimeout(() => {
-          this.eofTimer = undefined;
-          this.killer!.terminate();
-        }, EOF_WAIT_MS);
+        this.armEofTimer();
       }
       this.check();
     });
@@ -305,12 +304,35 @@ class CommandRun {
 
   /** Backpressure from the log file: stop reading (the command blocks on its writes) until the file catches up. */
   private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
     for (const stream of this.streams) stream.pause();
     this.log!.once('drain', () => this.resume());
   }
 
   private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
     for (const stream of this.streams) stream.resume();
+    for (const restart of this.afterDrain.splice(0)) restart();
+  }
+
+  /** After the shell's exit with pipes still open: give the holders EOF_WAIT_MS of reading, then terminate them. */
+  private armEofTimer(): void {
+    this.eofTimer = setTimeout(() => {
+      this.eofTimer = undefined;
+      if (this.finishing || this.openStreams === 0) return;
+      if (this.paused) this.afterDrain.push(() => this.armEofTimer());
+      else this.killer!.terminate();
+    }, EOF_WAIT_MS);
+  }
+
+  /** After the tree is gone with pipes still open: EOF_WAIT_MS of reading, then stop. */
+  private armDrainTimer(): void {
+    this.drainTimer = setTimeout(() => {
+      if (this.paused) this.afterDrain.push(() => this.armDrainTimer());
+      else this.finish();
+    }, EOF_WAIT_MS);
   }
 
   /**
@@ -334,7 +356,7 @@ class CommandRun {
     if (this.openStreams > 0) {
       // The tree is gone, yet a pipe is open: its end-of-file is on the way, or a process outside the tree (one
       // that started its own session) holds it. Take what comes within the grace, then stop reading.
-      this.drainTimer ??= setTimeout(() => this.finish(), EOF_WAIT_MS);
+      if (this.drainTimer === undefined) this.armDrainTimer();
       return;
     }
     this.finish();
@@ -367,6 +389,7 @@ class CommandRun {
       if (this.logError !== undefined) result.logError = this.logError;
       this.resolve(result);
     };
+    this.afterDrain.length = 0;
     this.closeLog(settle);
   }
 

@@ -1,5 +1,6 @@
 // Output: bounded in memory whatever the command prints, complete in the log file and in onOutput, nothing lost
 // at the end, decoded as UTF-8 without splitting characters.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,21 @@ describe('runCommand output', () => {
     expect(log.replace('oops\n', '')).toBe(expected);
     expect(log).toContain('oops\n');
     expect(statSync(logFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('loses nothing when the log file is slow: reading pauses, and the end-of-file waits do not run meanwhile', async () => {
+    // A FIFO whose reader only starts reading after 500 ms plays a slow disk: the output (less than the pipe holds) waits in the pipe
+    // while fanout waits for the log to drain, and the shell exits meanwhile.
+    const fifo = join(scratch, 'slow.fifo');
+    const copy = join(scratch, 'slow.copy');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('sh', ['-c', `exec 3<'${fifo}'; sleep 0.5; cat <&3 > '${copy}'`], { stdio: 'ignore' });
+    const readerDone = new Promise((resolve) => reader.once('exit', resolve));
+    const result = await runCommand(`head -c 120000 /dev/zero | tr '\\0' q`, { logFile: fifo });
+    await readerDone;
+    expect(result).toMatchObject({ exitCode: 0, outputBytes: 120_000, output: 'q'.repeat(120_000) });
+    expect(result.logError).toBeUndefined();
+    expect(readFileSync(copy, 'utf8')).toBe('q'.repeat(120_000));
   });
 
   it('creates a new log file with mode 0600 whatever the umask', async () => {
