@@ -22,6 +22,12 @@ export interface ParallelMapOptions {
   signal?: AbortSignal;
 }
 
+/** What {@link parallelMap} returns: an async iterator whose `return()` always exists (leaving early is normal). */
+export interface ParallelMapIterator<O> extends AsyncIterableIterator<O> {
+  /** Stops the work: aborts running items, awaits them, and closes the input. */
+  return(): Promise<IteratorResult<O>>;
+}
+
 /**
  * The streaming form of {@link processParallel}: an async iterable of outputs whose memory stays flat however long
  * the input. At most `concurrency` items are in flight or waiting to be consumed, so a slow consumer holds back the
@@ -47,19 +53,19 @@ export function parallelMap<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
   mapper: (item: I, context: ItemContext) => Promise<O>,
   options: ParallelMapOptions = {},
-): AsyncIterableIterator<O> {
+): ParallelMapIterator<O> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   assertFunction('mapper', mapper);
   const concurrency = options.concurrency === undefined ? availableParallelism() * 2 : assertInteger('options.concurrency', options.concurrency, 1);
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw invalidArgument('options.ordered', 'a boolean', ordered);
   const signal = assertOptionalSignal('options.signal', options.signal);
-  return new ParallelMapIterator(itemSource(items, 'items'), mapper, concurrency, ordered, signal);
+  return new MapIterator(itemSource(items, 'items'), mapper, concurrency, ordered, signal);
 }
 
 type Consumer<O> = { resolve: (result: IteratorResult<O>) => void; reject: (reason: unknown) => void };
 
-class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
+class MapIterator<I, O> implements ParallelMapIterator<O> {
   readonly #source: ItemSource<I>;
   readonly #mapper: (item: I, context: ItemContext) => Promise<O>;
   readonly #concurrency: number;
@@ -95,7 +101,7 @@ class ParallelMapIterator<I, O> implements AsyncIterableIterator<O> {
     this.#parent = parent;
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<O> {
+  [Symbol.asyncIterator](): ParallelMapIterator<O> {
     return this;
   }
 
