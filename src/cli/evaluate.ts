@@ -55,7 +55,8 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   }
   if (result.error) return { status: 'failed', reason: `could not start: ${result.error.message}`, extracted };
   if (result.exitCode !== 0) {
-    const reason = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}`;
+    const hint = result.exitCode === 127 ? ' (command not found)' : result.exitCode === 126 ? ' (command not executable)' : '';
+    const reason = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}${hint}`;
     return { status: 'failed', reason, extracted };
   }
   if (check.assert === undefined) return { status: 'passed', extracted };
