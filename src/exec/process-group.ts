@@ -88,6 +88,14 @@ export function liveGroups(sid: number): number[] {
   return snapshot.get(sid) ?? [];
 }
 
+/**
+ * Drops the shared /proc snapshot. Called after every spawn: a snapshot taken before a session existed would
+ * report that session gone.
+ */
+export function forgetSnapshot(): void {
+  snapshot = undefined;
+}
+
 /** Sends `signal` to every member of process group `pgid`. Never throws: a group that vanished meanwhile is fine. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {

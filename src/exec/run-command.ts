@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import { ProcessTreeKiller } from './kill.js';
+import { forgetSnapshot } from './process-group.js';
 import { OutputBuffer, type StreamIndex } from './output-buffer.js';
 import { diagnoseSpawnFailure, SpawnError } from './spawn-error.js';
 
@@ -243,6 +244,7 @@ class CommandRun {
       child.once('error', (error) => this.failStart(error));
       return;
     }
+    forgetSnapshot();
     child.on('error', () => {}); // later errors (none expected: fanout signals the group itself) must not crash
     this.killer = new ProcessTreeKiller(child.pid, this.settings.killGraceMs, () => this.check());
     this.streams = [child.stdout!, child.stderr!];
