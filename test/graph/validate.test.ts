@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { FanoutError } from '../../src/core/errors.js';
 import type { GraphTask } from '../../src/graph/types.js';
 import { GraphError, compileGraph, validateGraph } from '../../src/graph/validate.js';
@@ -92,3 +93,64 @@ describe('validateGraph', () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe('compileGraph — property over random graphs', () => {
+  const graphs = fc.integer({ min: 1, max: 30 }).chain((n) =>
+    fc.record({
+      n: fc.constant(n),
+      edges: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 3 * n }),
+      order: fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => i),
+        { minLength: n, maxLength: n },
+      ),
+    }),
+  );
+
+  it('returns a topological order for every acyclic graph, and a real cycle for every cyclic one', () => {
+    fc.assert(
+      fc.property(graphs, ({ n, edges, order }) => {
+        const requires = Array.from({ length: n }, () => new Set<number>());
+        for (const [from, to] of edges) requires[from]!.add(to);
+        const tasks = order.map((k) => t(`n${k}`, [...requires[k]!].map((r) => `n${r}`)));
+        const requiresOf = new Map(tasks.map((task) => [task.id, new Set(task.requires)]));
+        let compiled;
+        try {
+          compiled = compileGraph(tasks);
+        } catch (error) {
+          expect(error).toBeInstanceOf(GraphError);
+          const cycle = (error as GraphError).cycle!;
+          expect((error as GraphError).code).toBe('ERR_CYCLE');
+          expect(cycle[0]).toBe(cycle.at(-1));
+          expect(new Set(cycle.slice(0, -1)).size).toBe(cycle.length - 1);
+          for (let k = 0; k + 1 < cycle.length; k++) expect(requiresOf.get(cycle[k]!)?.has(cycle[k + 1]!)).toBe(true);
+          return;
+        }
+        // Acyclic: a reference Kahn sort must succeed too, and the order must respect every edge.
+        expect(isAcyclic(n, requires)).toBe(true);
+        const position = new Map([...compiled.order].map((index, p) => [index, p]));
+        expect(position.size).toBe(n);
+        tasks.forEach((task, i) => {
+          for (const r of task.requires ?? []) {
+            const j = tasks.findIndex((x) => x.id === r);
+            expect(position.get(j)!).toBeLessThan(position.get(i)!);
+          }
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+function isAcyclic(n: number, requires: Set<number>[]): boolean {
+  const indegree = requires.map((r) => r.size);
+  const dependents = Array.from({ length: n }, () => [] as number[]);
+  requires.forEach((r, i) => r.forEach((x) => dependents[x]!.push(i)));
+  const queue = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
+  let seen = 0;
+  while (queue.length > 0) {
+    const v = queue.pop()!;
+    seen++;
+    for (const d of dependents[v]!) if (--indegree[d]! === 0) queue.push(d);
+  }
+  return seen === n;
+}
