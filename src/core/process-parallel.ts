@@ -3,6 +3,9 @@ import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } 
 import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
+import { observeProcessor, startRun } from '../observe/run-events.js';
+import { optionalObserver } from '../observe/safe.js';
+import type { Observer } from '../observe/types.js';
 
 /** What each call of the processor receives beside its item. */
 export interface ItemContext {
@@ -34,6 +37,13 @@ export interface ProcessParallelOptions<O> {
   signal?: AbortSignal;
   /** Called once per successful item with the successes so far, the total when known, and the item's output. */
   onProgress?: (completed: number, total: number | undefined, state: O) => void;
+  /**
+   * Receives the run's events (`source: 'parallel'`, task ids are item indices as strings): `graph:start` with the
+   * item count when known, `task:start`/`task:end` per item pulled (passed, failed, or cancelled when it rejected
+   * with the stop's abort reason), `graph:end`. Items never pulled have no events. Without an observer the run
+   * emits nothing and pays nothing. An observer that throws never breaks the run.
+   */
+  observer?: Observer;
 }
 
 /** What {@link processParallel} resolves with. */
@@ -82,13 +92,18 @@ export async function processParallel<I, O>(
   if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
   const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertInteger('options.workerCap', options.workerCap, 1);
   const explicitWorkers = options.workers === undefined ? undefined : assertInteger('options.workers', options.workers, 1);
+  const observer = optionalObserver('options.observer', options.observer);
 
   const source = itemSource(items, 'items');
   if (parent?.aborted) {
     await source.close(); // the iterator was opened: give it back
+    if (observer !== undefined) startRun(observer, 'parallel', source.total).end({ ok: false, aborted: true, failFastTriggered: false });
     throw abortedError([], [], parent.reason);
   }
   const total = source.total;
+  // Only an observed run wraps the processor: the unobserved hot path is unchanged.
+  const emitter = observer === undefined ? undefined : startRun(observer, 'parallel', total);
+  const run = emitter === undefined ? processor : observeProcessor(emitter, processor);
   const workers = explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY));
 
   const controller = new AbortController();
@@ -142,7 +157,7 @@ export async function processParallel<I, O>(
       }
       let output: O;
       try {
-        output = await processor(item, { index, signal });
+        output = await run(item, { index, signal });
       } catch (error) {
         missing.add(index);
         // A rejection with the stop's own reason is the stop's consequence (cancelled), not a failure of its own.
@@ -181,6 +196,11 @@ export async function processParallel<I, O>(
     for (let i = 0; i < pulledCount; i++) if (!missing.has(i)) results.push(outputs[i] as O);
   }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+  if (emitter !== undefined) {
+    const failFastTriggered = signal.reason instanceof FailFastError;
+    const aborted = parent?.aborted === true && !failFastTriggered;
+    emitter.end({ ok: errors.length === 0 && inputError === undefined && !aborted, aborted, failFastTriggered });
+  }
 
   if (inputError !== undefined) {
     throw new ParallelError(errors, results, {
