@@ -2,6 +2,7 @@
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../core/errors.js';
+import { Semaphore } from '../core/semaphore.js';
 import type { CommandResult, Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
 import { runGraph } from './engine.js';
 import { evaluateAttempt, extractorFor, type Verdict } from './evaluate.js';
@@ -81,6 +82,12 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   const startClock = performance.now();
   const startedAt = Date.now();
   let rootFailure: string | undefined;
+  const locks = new Map<string, Semaphore>();
+  const lockFor = (name: string): Semaphore => {
+    let lock = locks.get(name);
+    if (!lock) locks.set(name, (lock = new Semaphore(1)));
+    return lock;
+  };
 
   const timeoutOf = (check: ResolvedCheck): number | undefined => {
     if (!check.timeoutExplicit && settings.defaultTimeoutMs !== undefined) return settings.defaultTimeoutMs;
@@ -93,6 +100,49 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
     const env = Object.keys(check.env).length === 0 ? undefined : check.env;
     const timeoutMs = timeoutOf(check);
     const estimate = settings.estimates.get(check.id);
+
+    /** Runs attempts until one passes or none is left; resolves for passed and warned, throws CheckFailure else. */
+    const attempts = async (signal: AbortSignal): Promise<CheckRecord> => {
+      const begin = performance.now();
+      record.startedAt = Date.now();
+      for (let attempt = 1; ; attempt++) {
+        record.attempts = attempt;
+        record.logFile = logs.fileFor(check.id, attempt);
+        if (attempt === 1) listener.onCheckStart?.(record, attempt);
+        const running = executor.execute(
+          { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+          { signal },
+        );
+        inflight.add(running);
+        let result: CommandResult;
+        try {
+          result = await running;
+        } finally {
+          inflight.delete(running);
+        }
+        const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
+        record.exitCode = result.exitCode;
+        record.signal = result.signal;
+        record.extracted = verdict.extracted;
+        record.outputTail = tailLines(mask(result.output), TAIL_LINES);
+        record.outputBytes = result.outputBytes;
+        record.endedAt = Date.now();
+        record.durationMs = performance.now() - begin;
+        if (verdict.reason !== undefined) record.reason = verdict.reason;
+        else delete record.reason;
+        if (verdict.status === 'passed') {
+          record.status = 'passed';
+          return record;
+        }
+        if (verdict.status === 'cancelled' || signal.aborted || attempt > check.retries) {
+          record.status = verdict.status === 'failed' && check.severity === 'warning' ? 'warned' : verdict.status;
+          if (record.status === 'warned') return record; // resolves: dependents run, fail-fast untouched
+          throw new CheckFailure(record);
+        }
+        listener.onCheckRetry?.(record, attempt + 1, verdict);
+      }
+    };
+
     return {
       id: check.id,
       requires: check.requires,
@@ -100,43 +150,12 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
       triggersFailFast: check.severity === 'error',
       ...(estimate !== undefined ? { estimateMs: estimate } : {}),
       run: async ({ signal }) => {
-        const begin = performance.now();
-        record.startedAt = Date.now();
-        for (let attempt = 1; ; attempt++) {
-          record.attempts = attempt;
-          record.logFile = logs.fileFor(check.id, attempt);
-          if (attempt === 1) listener.onCheckStart?.(record, attempt);
-          const running = executor.execute(
-            { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
-            { signal },
-          );
-          inflight.add(running);
-          let result: CommandResult;
-          try {
-            result = await running;
-          } finally {
-            inflight.delete(running);
-          }
-          const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
-          record.exitCode = result.exitCode;
-          record.signal = result.signal;
-          record.extracted = verdict.extracted;
-          record.outputTail = tailLines(mask(result.output), TAIL_LINES);
-          record.outputBytes = result.outputBytes;
-          record.endedAt = Date.now();
-          record.durationMs = performance.now() - begin;
-          if (verdict.reason !== undefined) record.reason = verdict.reason;
-          else delete record.reason;
-          if (verdict.status === 'passed') {
-            record.status = 'passed';
-            return record;
-          }
-          if (verdict.status === 'cancelled' || signal.aborted || attempt > check.retries) {
-            record.status = verdict.status === 'failed' && check.severity === 'warning' ? 'warned' : verdict.status;
-            if (record.status === 'warned') return record; // resolves: dependents run, fail-fast untouched
-            throw new CheckFailure(record);
-          }
-          listener.onCheckRetry?.(record, attempt + 1, verdict);
+        // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
+        const release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
+        try {
+          return await attempts(signal);
+        } finally {
+          release?.();
         }
       },
     };

@@ -271,3 +271,14 @@ describe('fanout check: fail-fast', () => {
     expect(byId(report).slow?.status).toBe('cancelled');
   });
 });
+
+describe('fanout check: locks', () => {
+  it('never runs two checks sharing a lock at the same time', async () => {
+    const { code, stdout } = await check('locks.yaml', ['-p', '4', '--json']);
+    expect(code).toBe(0);
+    const checks = byId(parseReport(stdout));
+    expect([checks.first?.status, checks.second?.status]).toEqual(['passed', 'passed']);
+    const [a, b] = [checks.first, checks.second].map((c) => [Date.parse(c?.started_at ?? ''), Date.parse(c?.ended_at ?? '')] as const);
+    expect(a && b && (a[1] <= b[0] || b[1] <= a[0])).toBe(true);
+  });
+});

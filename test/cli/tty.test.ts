@@ -1,5 +1,5 @@
-// Output on a real terminal, through a pseudo-terminal made by util-linux `script`; and never an escape code
 /* eslint-disable no-control-regex -- the point of these tests is terminal escape codes */
+// Output on a real terminal, through a pseudo-terminal made by util-linux `script`; and never an escape code
 // when the output is a pipe.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
