@@ -1,0 +1,149 @@
+// @ts-check
+// The CLI side by side with its peers, in one run (after `npm run build`):
+//   1. start-up: `node -e 0`, `fanout --version`, `fanout check` on a one-check config, `concurrently --version`
+//      (median of BENCH_STARTUP_RUNS, default 21, interleaved so machine noise hits every row alike);
+//   2. 200 checks of `true` at -p 2: the fanout CLI, a runCommand floor (a node process running the same 200
+//      commands through runCommand at concurrency 2), and concurrently -m 2 --raw; each timed as a whole process;
+//   3. ../shared/bench/reference-dag.yaml at -p 2 and -p 4: the makespan the JSON report records (duration_ms),
+//      against the optimum (700 / 600 ms), and `make -j` on the same graph, generated as a Makefile in a temp dir.
+//   node bench/run.js cli
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'dist/cli.js');
+const concurrently = join(root, 'node_modules/.bin/concurrently');
+const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
+const BATCH_RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const DAG_RUNS = Number(process.env.BENCH_DAG_RUNS ?? 7);
+const tmp = mkdtempSync(join(tmpdir(), 'fanout-cli-bench-'));
+const logDir = join(tmp, 'logs');
+
+/** @param {number[]} values */
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
+/**
+ * Runs a command to its end; returns wall milliseconds and stdout.
+ * @param {string} file @param {string[]} args @param {Record<string, string>} [env]
+ */
+function timed(file, args, env) {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(file, args, { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.error) throw run.error;
+  return { ms, stdout: run.stdout, status: run.status };
+}
+
+// ---- 1. start-up
+const one = join(tmp, 'one.yaml');
+writeFileSync(one, 'version: "1"\nchecks:\n  - id: one\n    run: "true"\n');
+/** @type {Array<[string, string, string[]]>} */
+const startups = [
+  ['node -e 0', process.execPath, ['-e', '0']],
+  ['fanout --version', process.execPath, [cli, '--version']],
+  ['fanout check (1 check)', process.execPath, [cli, 'check', '-c', one, '--log-dir', logDir]],
+  ['concurrently --version', concurrently, ['--version']],
+];
+/** @type {Map<string, number[]>} */
+const startupTimes = new Map(startups.map(([name]) => [name, []]));
+for (let i = 0; i < STARTUP_RUNS; i++) {
+  for (const [name, file, args] of startups) {
+    const { ms, status } = timed(file, args);
+    if (status !== 0) throw new Error(`${name} exited ${status}`);
+    startupTimes.get(name)?.push(ms);
+  }
+}
+const base = median(startupTimes.get('node -e 0') ?? []);
+console.log(`### Start-up (median of ${STARTUP_RUNS}, ms)\n`);
+console.log('| command | median ms | over node -e 0 | target |');
+console.log('| --- | ---: | ---: | --- |');
+for (const [name] of startups) {
+  const m = median(startupTimes.get(name) ?? []);
+  const over = m - base;
+  const target = name === 'fanout --version' ? (over <= 30 ? 'met (<= +30 ms)' : 'MISSED (<= +30 ms)') : name.startsWith('fanout check') ? (over <= 100 ? 'met (<= +100 ms)' : 'MISSED (<= +100 ms)') : '';
+  console.log(`| ${name} | ${m.toFixed(1)} | ${name === 'node -e 0' ? '' : `+${over.toFixed(1)}`} | ${target} |`);
+}
+
+// ---- 2. 200 × true at -p 2
+const N = 200;
+const many = join(tmp, 'many.yaml');
+writeFileSync(many, `version: "1"\nchecks:\n${Array.from({ length: N }, (_, i) => `  - id: t${i}\n    run: "true"\n`).join('')}`);
+const floorScript = join(tmp, 'floor.mjs');
+writeFileSync(
+  floorScript,
+  `import { runCommand } from ${JSON.stringify(join(root, 'dist/index.js'))};
+let next = 0;
+const worker = async () => { while (next < ${N}) { next++; const r = await runCommand('true'); if (r.exitCode !== 0) process.exit(1); } };
+await Promise.all([worker(), worker()]);
+`,
+);
+/** @type {Array<[string, string, string[]]>} */
+const batch = [
+  ['fanout check -p 2', process.execPath, [cli, 'check', '-c', many, '-p', '2', '--log-dir', logDir]],
+  ['runCommand floor (c=2)', process.execPath, [floorScript]],
+  ['concurrently -m 2 --raw', concurrently, ['-m', '2', '--raw', ...Array.from({ length: N }, () => 'true')]],
+];
+/** @type {Map<string, number[]>} */
+const batchTimes = new Map(batch.map(([name]) => [name, []]));
+for (let i = 0; i < BATCH_RUNS; i++) {
+  for (const [name, file, args] of batch) {
+    const { ms, status } = timed(file, args);
+    if (status !== 0) throw new Error(`${name} exited ${status}`);
+    batchTimes.get(name)?.push(ms);
+  }
+}
+const rate = (/** @type {string} */ name) => N / (median(batchTimes.get(name) ?? []) / 1000);
+const fanoutRate = rate('fanout check -p 2');
+console.log(`\n### ${N} checks of \`true\`, 2 at a time (whole process, median of ${BATCH_RUNS})\n`);
+console.log('| runner | median ms | commands/s | fanout ÷ runner | target |');
+console.log('| --- | ---: | ---: | ---: | --- |');
+for (const [name] of batch) {
+  const ratio = fanoutRate / rate(name);
+  const target = name.startsWith('runCommand') ? (ratio >= 0.9 ? 'met (>= 0.9×)' : 'MISSED (>= 0.9×)') : name.startsWith('concurrently') ? (ratio >= 1 ? 'met (>= 1.0×)' : 'MISSED (>= 1.0×)') : '';
+  console.log(`| ${name} | ${median(batchTimes.get(name) ?? []).toFixed(0)} | ${rate(name).toFixed(0)} | ${name.startsWith('fanout') ? '' : `${ratio.toFixed(2)}×`} | ${target} |`);
+}
+
+// ---- 3. reference DAG makespan
+const dag = process.env.BENCH_REFERENCE_DAG_YAML ?? join(root, '../shared/bench/reference-dag.yaml');
+const makefile = join(tmp, 'Makefile');
+writeFileSync(
+  makefile,
+  `.PHONY: all a b c d e f g h
+all: h
+a: ; @sleep 0.3
+b: ; @sleep 0.1
+c: ; @sleep 0.1
+d: b ; @sleep 0.3
+e: c ; @sleep 0.1
+f: d e ; @sleep 0.1
+g: a ; @sleep 0.1
+h: f g ; @sleep 0.1
+`,
+);
+console.log(`\n### Reference DAG makespan (median of ${DAG_RUNS}, ms)\n`);
+console.log('| -p | optimum | fanout (ready) | within 5% | fanout --schedule levels | make -j |');
+console.log('| ---: | ---: | ---: | --- | ---: | ---: |');
+/** @type {Array<[number, number]>} */
+const dagCases = [
+  [2, 700],
+  [4, 600],
+];
+for (const [parallel, optimum] of dagCases) {
+  /** @param {string[]} extra */
+  const makespans = (extra) =>
+    Array.from({ length: DAG_RUNS }, () => {
+      const { stdout } = timed(process.execPath, [cli, 'check', '-c', dag, '-p', String(parallel), '--json', '--log-dir', logDir, ...extra]);
+      return /** @type {{ duration_ms: number }} */ (JSON.parse(stdout)).duration_ms;
+    });
+  const ready = median(makespans([]));
+  const levels = median(makespans(['--schedule', 'levels']));
+  const make = median(Array.from({ length: DAG_RUNS }, () => timed('make', ['-s', '-f', makefile, `-j${parallel}`]).ms));
+  const within = ready <= optimum * 1.05 ? `met (+${(((ready - optimum) / optimum) * 100).toFixed(1)}%)` : `MISSED (+${(((ready - optimum) / optimum) * 100).toFixed(1)}%)`;
+  console.log(`| ${parallel} | ${optimum} | ${ready.toFixed(0)} | ${within} | ${levels.toFixed(0)} | ${make.toFixed(0)} |`);
+}
