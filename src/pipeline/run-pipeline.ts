@@ -7,7 +7,7 @@ import type { RunEmitter } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import type {
   ExecutionResult,
-  Executor,
+  PipelineExecutor,
   PipelineErrorCode,
   PipelineOptions,
   PipelineResult,
@@ -26,7 +26,7 @@ const DEFAULT_MAX_CONCURRENCY = 3;
 
 interface Context<T extends PipelineTask, V> {
   run: PipelineRun;
-  executor: Executor<T, V>;
+  executor: PipelineExecutor<T, V>;
   workspace: Workspace | undefined;
   maxConcurrency: number;
   signal: AbortSignal | undefined;
@@ -79,7 +79,7 @@ export async function runPipeline<T extends PipelineTask, V = unknown>(options: 
   const { steps, executor, onStepComplete, onStatusChange } = options;
   if (!Array.isArray(steps)) throw invalidArgument('options.steps', 'an array of steps', steps);
   steps.forEach((step: unknown, i) => assertStep(`options.steps[${i}]`, step));
-  if (typeof executor !== 'object' || executor === null || typeof (executor as Partial<Executor>).execute !== 'function') {
+  if (typeof executor !== 'object' || executor === null || typeof (executor as Partial<PipelineExecutor>).execute !== 'function') {
     throw invalidArgument('options.executor', 'an object with an execute(task, { signal }) method', executor);
   }
   const maxConcurrency =

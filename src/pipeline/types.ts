@@ -21,7 +21,7 @@ export interface ExecutionResult<V = unknown> {
   error?: unknown;
 }
 
-/** What {@link Executor.execute} receives beside the task. */
+/** What {@link PipelineExecutor.execute} receives beside the task. */
 export interface ExecutionContext {
   /** Aborts when the pipeline's signal aborts or a sibling task failed (fail-fast). */
   signal: AbortSignal;
@@ -31,7 +31,7 @@ export interface ExecutionContext {
  * Runs one task. It is not trusted: a throw or rejection counts as a failed task, and so does a resolved value
  * that is not an {@link ExecutionResult}.
  */
-export interface Executor<T extends PipelineTask = PipelineTask, V = unknown> {
+export interface PipelineExecutor<T extends PipelineTask = PipelineTask, V = unknown> {
   execute(task: T, context: ExecutionContext): Promise<ExecutionResult<V>>;
 }
 
@@ -127,7 +127,7 @@ export interface PipelineResult<T extends PipelineTask = PipelineTask, V = unkno
 /** Options of {@link runPipeline}. */
 export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unknown> {
   steps: ReadonlyArray<PipelineStep<T, V>>;
-  executor: Executor<T, V>;
+  executor: PipelineExecutor<T, V>;
   /** Where tasks are persisted before they run: a {@link Workspace} or a directory path. @default none (not persisted) */
   workspace?: Workspace | string;
   /** Tasks of a parallel step running at once: an integer >= 1 or Infinity. @default 3 */
