@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createJsonObserver } from '../../src/observe/json.js';
 import { sampleRun } from './events.js';
@@ -58,5 +59,15 @@ describe('json observer', () => {
       ['test', false, 20],
       ['e2e', true, 20],
     ]);
+  });
+
+  it('writes through a logger of your own (its destination and bindings win)', async () => {
+    const { stream, lines } = capture();
+    const observer = createJsonObserver({ logger: pino({ base: { app: 'ci' } }, stream) });
+    for (const event of sampleRun()) observer.onEvent(event);
+    await new Promise((resolve) => setImmediate(resolve));
+    const records = lines();
+    expect(records).toHaveLength(6);
+    expect(records.every((r) => r.app === 'ci' && r.runId === 'run-1')).toBe(true);
   });
 });
