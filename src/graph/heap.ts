@@ -1,67 +1,107 @@
 /**
- * A binary max-heap of task indices in a preallocated Int32Array, ordered by priority (higher first) and then by
- * index (input order first). No objects and no comparator closures on the scheduler's hot path.
+ * The ready queue. Every task gets its rank once, before the run (priority descending, then input order); the queue
+ * then only ever needs "the smallest rank present", which a bitmap hierarchy answers in a few word operations.
  */
-export class IndexHeap {
-  readonly #items: Int32Array;
-  readonly #priority: Float64Array;
+
+/**
+ * Ranks tasks by priority (higher first), ties by index: returns `byRank` (rank -> index) and `rankOf` (index ->
+ * rank). O(n) for the small integer priorities of graphs without estimates (counting sort), a numeric typed-array
+ * sort of exact integer keys when priorities are integers, and a comparator sort otherwise.
+ */
+export function rankByPriority(priority: Float64Array): { byRank: Int32Array; rankOf: Int32Array } {
+  const n = priority.length;
+  const byRank = new Int32Array(n);
+  const rankOf = new Int32Array(n);
+  let max = 0;
+  let integers = true;
+  for (let i = 0; i < n; i++) {
+    const p = priority[i]!;
+    if (p > max) max = p;
+    if (!Number.isInteger(p) || p < 0) integers = false;
+  }
+  if (integers && max <= 4 * n + 64) {
+    // Counting sort by descending priority; iterating indices upwards keeps ties in input order.
+    const start = new Int32Array(max + 2);
+    for (let i = 0; i < n; i++) start[max - priority[i]! + 1]! += 1;
+    for (let b = 1; b <= max + 1; b++) start[b]! += start[b - 1]!;
+    for (let i = 0; i < n; i++) byRank[start[max - priority[i]!]!++] = i;
+  } else if (integers && (max + 1) * n <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (max - priority[i]!) * n + i;
+    keys.sort();
+    for (let r = 0; r < n; r++) byRank[r] = keys[r]! % n;
+  } else {
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => priority[b]! - priority[a]! || a - b);
+    for (let r = 0; r < n; r++) byRank[r] = order[r]!;
+  }
+  for (let r = 0; r < n; r++) rankOf[byRank[r]!] = r;
+  return { byRank, rankOf };
+}
+
+/**
+ * A set of ranks with "take the smallest": a hierarchy of 32-bit bitmaps (a bit per rank, then a bit per non-empty
+ * word, up to a single word). Push and pop touch one word per level — about 4 for a million tasks — where a binary
+ * heap sifts through 20 levels; measured on 100k ready no-op tasks a binary heap cost about a fifth of the run.
+ * Each rank is present at most once, which holds because a task becomes ready once.
+ */
+export class RankQueue {
+  readonly #levels: Int32Array[];
+  readonly #byRank: Int32Array;
+  readonly #rankOf: Int32Array;
   size = 0;
 
-  constructor(capacity: number, priority: Float64Array) {
-    this.#items = new Int32Array(capacity);
-    this.#priority = priority;
+  constructor(ranks: { byRank: Int32Array; rankOf: Int32Array }) {
+    this.#byRank = ranks.byRank;
+    this.#rankOf = ranks.rankOf;
+    const levels: Int32Array[] = [];
+    let length = ranks.byRank.length;
+    do {
+      length = (length + 31) >>> 5;
+      levels.push(new Int32Array(Math.max(length, 1)));
+    } while (length > 1);
+    this.#levels = levels;
   }
 
+  /** Adds task `index`. */
   push(index: number): void {
-    const items = this.#items;
-    const priority = this.#priority;
-    const p = priority[index]!;
-    let k = this.size++;
-    while (k > 0) {
-      const parent = (k - 1) >> 1;
-      const other = items[parent]!;
-      const q = priority[other]!;
-      if (q > p || (q === p && other < index)) break;
-      items[k] = other;
-      k = parent;
+    const levels = this.#levels;
+    let x = this.#rankOf[index]!;
+    for (let l = 0; l < levels.length; l++) {
+      const level = levels[l]!;
+      const word = x >>> 5;
+      const before = level[word]!;
+      level[word] = before | (1 << (x & 31));
+      if (before !== 0) break; // the levels above already know this word is non-empty
+      x = word;
     }
-    items[k] = index;
+    this.size++;
   }
 
-  /** Removes and returns the first index; the heap must not be empty. */
+  /** Removes and returns the task index with the smallest rank; the queue must not be empty. */
   pop(): number {
-    const items = this.#items;
-    const priority = this.#priority;
-    const top = items[0]!;
-    const size = --this.size;
-    if (size === 0) return top;
-    const last = items[size]!;
-    const p = priority[last]!;
-    let k = 0;
-    for (;;) {
-      let child = 2 * k + 1;
-      if (child >= size) break;
-      let c = items[child]!;
-      let q = priority[c]!;
-      const right = child + 1;
-      if (right < size) {
-        const r = items[right]!;
-        const qr = priority[r]!;
-        if (qr > q || (qr === q && r < c)) {
-          child = right;
-          c = r;
-          q = qr;
-        }
-      }
-      if (p > q || (p === q && last < c)) break;
-      items[k] = c;
-      k = child;
+    const levels = this.#levels;
+    const top = levels.length - 1;
+    let rank = 0;
+    for (let l = top; l >= 0; l--) {
+      const word = levels[l]![rank]!;
+      rank = (rank << 5) | (31 - Math.clz32(word & -word));
     }
-    items[k] = last;
-    return top;
+    let x = rank;
+    for (let l = 0; l <= top; l++) {
+      const level = levels[l]!;
+      const word = x >>> 5;
+      const after = level[word]! & ~(1 << (x & 31));
+      level[word] = after;
+      if (after !== 0) break;
+      x = word;
+    }
+    this.size--;
+    return this.#byRank[rank]!;
   }
 
   clear(): void {
+    for (const level of this.#levels) level.fill(0);
     this.size = 0;
   }
 }

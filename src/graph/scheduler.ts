@@ -5,7 +5,7 @@
  */
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
-import { IndexHeap } from './heap.js';
+import { RankQueue, rankByPriority } from './heap.js';
 import type { CompiledGraph } from './validate.js';
 import { compileGraph, effectiveTimeout } from './validate.js';
 import type {
@@ -122,8 +122,8 @@ export class GraphRun<V> {
   readonly #isAsync: Uint8Array;
   readonly #startTime: Float64Array;
   readonly #outcomes: TaskOutcome<V>[];
-  readonly #ready: IndexHeap;
-  readonly #asyncReady: IndexHeap;
+  readonly #ready: RankQueue;
+  readonly #asyncReady: RankQueue;
   // Cold per-task state, only for tasks that have a timeout or read their signal.
   readonly #timers = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #controllers = new Map<number, AbortController>();
@@ -205,8 +205,10 @@ export class GraphRun<V> {
       this.#level = undefined;
       this.#levelRemaining = undefined;
     }
-    this.#ready = new IndexHeap(n - asyncCount, priority);
-    this.#asyncReady = new IndexHeap(asyncCount, priority);
+    const ranks = rankByPriority(priority);
+    this.#ready = new RankQueue(ranks);
+    // Without async tasks the async queue stays empty: give it no bitmap to speak of.
+    this.#asyncReady = new RankQueue(asyncCount > 0 ? ranks : { byRank: new Int32Array(0), rankOf: ranks.rankOf });
   }
 
   /** Starts the run; the promise settles once every task has an outcome (abandoned tasks are not waited for). */
