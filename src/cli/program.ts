@@ -175,6 +175,10 @@ Examples:
 
 /** Runs the CLI; sets process.exitCode (never throws). */
 export async function main(args: string[], version: string): Promise<void> {
+  // `fanout list | head -1`: the reader went away; say nothing more (141 = 128 + SIGPIPE, as a shell would).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    process.exit(error.code === 'EPIPE' ? 141 : EXIT_INTERNAL);
+  });
   const program = buildProgram(version);
   try {
     await program.parseAsync(args, { from: 'user' });

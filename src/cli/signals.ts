@@ -61,7 +61,8 @@ export function guardFatal(report: (message: string) => void): () => void {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  process.stdout.on('error', onStdoutError);
+  // Before the program-wide handler (which only exits): the groups must die first.
+  process.stdout.prependListener('error', onStdoutError);
   return () => {
     process.removeListener('uncaughtException', fatal);
     process.removeListener('unhandledRejection', fatal);
