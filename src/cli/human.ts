@@ -85,7 +85,6 @@ export interface HumanOptions {
   style: Style;
   /** Print the summary line even when everything passed (on a TTY). */
   summaryOnSuccess: boolean;
-  maxTimeMs?: number | undefined;
 }
 
 /**

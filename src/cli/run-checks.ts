@@ -164,9 +164,9 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   const onEvent = (event: GraphEvent<CheckRecord>) => {
     if (event.type !== 'task:end') return;
     const { outcome } = event;
-    if (rootFailure === undefined && (outcome.status === 'failed' || outcome.status === 'timeout')) {
-      const record = records.get(outcome.id);
-      if (record?.check.severity === 'error' || outcome.status === 'timeout') rootFailure = outcome.id;
+    // The first failure that can trigger fail-fast (warning-severity checks never do).
+    if (rootFailure === undefined && (outcome.status === 'failed' || outcome.status === 'timeout') && records.get(outcome.id)?.check.severity === 'error') {
+      rootFailure = outcome.id;
     }
     // Cancelled checks are reported once their process group is gone (after the graph settles).
     if (outcome.status !== 'cancelled') finish(outcome);

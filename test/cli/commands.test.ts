@@ -198,3 +198,15 @@ describe('help, version and usage errors', () => {
     expect(both.stderr).toMatch(/^fanout: --stream and --json both write to stdout/);
   });
 });
+
+describe('vibeguard.yaml compatibility', () => {
+  it('finds vibeguard.yaml by default; unknown keys are warnings there, errors with --strict', async () => {
+    const cwd = fixture('vg');
+    const run = await runCli(['check', '--log-dir', join(tempDir(), 'logs')], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('vibeguard.yaml:5:5: warning: unknown key "advisory"\n');
+    const strict = await runCli(['validate', '--strict'], { cwd });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toBe('vibeguard.yaml:5:5: unknown key "advisory"\n1 error\n');
+  });
+});

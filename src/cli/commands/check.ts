@@ -118,7 +118,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);
   else {
-    const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, maxTimeMs: options.maxTimeMs });
+    const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true });
     if (text) process.stdout.write(text);
   }
   releaseFatal();
