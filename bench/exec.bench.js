@@ -75,6 +75,16 @@ function timeProcess(file, args) {
   });
 }
 
+/**
+ * Wall time of 500 jobs run `limit` at a time in this process, in ms.
+ * @param {number} limit @param {() => Promise<unknown>} job
+ */
+async function timeInProcess(limit, job) {
+  const start = performance.now();
+  await pool(COMMANDS, limit, job);
+  return performance.now() - start;
+}
+
 /** @param {number[]} values */
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -90,7 +100,7 @@ function percentile(values, p) {
 
 const fmt = (/** @type {number} */ n, digits = 0) => n.toFixed(digits);
 
-console.log(`node ${process.version}, ${COMMANDS} × \`true\` (/bin/sh -c), median of ${REPS} alternating repetitions, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}\n`);
+console.log(`node ${process.version}, ${COMMANDS} × \`true\` (/bin/sh -c), median of ${REPS} repetitions in rotating order, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}\n`);
 // Warm-up: JIT-compile both in-process paths before anything is timed.
 await pool(100, 4, () => runCommand('true'));
 await pool(100, 4, () => bareSpawn());
@@ -102,19 +112,21 @@ for (const limit of CONCURRENCIES) {
   /** @type {{ fanoutProc: number[], bareProc: number[], concurrently: number[], fanoutIn: number[], bareIn: number[], sessionIn: number[] }} */
   const times = { fanoutProc: [], bareProc: [], concurrently: [], fanoutIn: [], bareIn: [], sessionIn: [] };
   const concurrentlyArgs = ['-m', String(limit), '--raw', ...Array.from({ length: COMMANDS }, () => 'true')];
+  /** @type {Array<[keyof typeof times, () => Promise<number>]>} */
+  const contenders = [
+    ['fanoutProc', () => timeProcess(process.execPath, [self, '--worker', 'fanout', String(limit)])],
+    ['bareProc', () => timeProcess(process.execPath, [self, '--worker', 'bare', String(limit)])],
+    ['concurrently', () => timeProcess(concurrentlyBin, concurrentlyArgs)],
+    ['fanoutIn', () => timeInProcess(limit, () => runCommand('true'))],
+    ['bareIn', () => timeInProcess(limit, () => bareSpawn())],
+    ['sessionIn', () => timeInProcess(limit, () => bareSpawn(true))],
+  ];
   for (let rep = 0; rep < REPS; rep++) {
-    times.fanoutProc.push(await timeProcess(process.execPath, [self, '--worker', 'fanout', String(limit)]));
-    times.bareProc.push(await timeProcess(process.execPath, [self, '--worker', 'bare', String(limit)]));
-    times.concurrently.push(await timeProcess(concurrentlyBin, concurrentlyArgs));
-    let start = performance.now();
-    await pool(COMMANDS, limit, () => runCommand('true'));
-    times.fanoutIn.push(performance.now() - start);
-    start = performance.now();
-    await pool(COMMANDS, limit, () => bareSpawn());
-    times.bareIn.push(performance.now() - start);
-    start = performance.now();
-    await pool(COMMANDS, limit, () => bareSpawn(true));
-    times.sessionIn.push(performance.now() - start);
+    // Rotate the order every repetition, so no contender always runs right after the same neighbour.
+    for (let i = 0; i < contenders.length; i++) {
+      const [key, run] = /** @type {[keyof typeof times, () => Promise<number>]} */ (contenders[(i + rep) % contenders.length]);
+      times[key].push(await run());
+    }
   }
   const m = {
     fanoutProc: median(times.fanoutProc),
