@@ -75,11 +75,16 @@ const N = 200;
 const many = join(tmp, 'many.yaml');
 writeFileSync(many, `version: "1"\nchecks:\n${Array.from({ length: N }, (_, i) => `  - id: t${i}\n    run: "true"\n`).join('')}`);
 const floorScript = join(tmp, 'floor.mjs');
+// The floor: the same 200 commands through runCommand at concurrency 2 in a bare node process. The second floor
+// also writes each command's log file, as the CLI must (<log-dir>/<run-id>/<check>.log).
 writeFileSync(
   floorScript,
   `import { runCommand } from ${JSON.stringify(join(root, 'dist/index.js'))};
+import { mkdirSync } from 'node:fs';
+const logs = process.argv[2];
+if (logs) mkdirSync(logs, { recursive: true });
 let next = 0;
-const worker = async () => { while (next < ${N}) { next++; const r = await runCommand('true'); if (r.exitCode !== 0) process.exit(1); } };
+const worker = async () => { while (next < ${N}) { const i = next++; const r = await runCommand('true', logs ? { logFile: logs + '/t' + i + '.log' } : {}); if (r.exitCode !== 0) process.exit(1); } };
 await Promise.all([worker(), worker()]);
 `,
 );
@@ -87,6 +92,7 @@ await Promise.all([worker(), worker()]);
 const batch = [
   ['fanout check -p 2', process.execPath, [cli, 'check', '-c', many, '-p', '2', '--log-dir', logDir]],
   ['runCommand floor (c=2)', process.execPath, [floorScript]],
+  ['runCommand floor + log files', process.execPath, [floorScript, join(tmp, 'floor-logs')]],
   ['concurrently -m 2 --raw', concurrently, ['-m', '2', '--raw', ...Array.from({ length: N }, () => 'true')]],
 ];
 /** @type {Map<string, number[]>} */

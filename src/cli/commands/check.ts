@@ -58,9 +58,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   if (live) {
     listeners.push({
       onCheckStart: (record) => live.checkStarted(record.check.id, isAsync(record.check)),
-      onCheckEnd: (record) => {
-        if (record.attempts > 0) live.checkEnded(record.check.id);
-      },
+      onCheckEnd: (record) => live.checkEnded(record.check.id), // skipped ones count as done too
     });
   }
   if (options.verbose) {
