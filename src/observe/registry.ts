@@ -67,7 +67,15 @@ export function registerObserver(name: string, factory: ObserverFactory): void {
   factories.set(name, factory);
 }
 
-/** The registered observer names, built-ins first. */
+/**
+ * The registered observer names, built-ins first: what a CLI lists for `--observer`.
+ *
+ * @example
+ * ```ts
+ * import { observerNames } from 'fanout';
+ * console.log(observerNames()); // ['noop', 'json', 'otel', …]
+ * ```
+ */
 export function observerNames(): string[] {
   return [...factories.keys()];
 }

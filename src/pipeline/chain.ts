@@ -44,6 +44,18 @@ export interface ChainResult<I, S> {
 /**
  * The error a chain rejects with when a step fails: a {@link TaskError} (`code: 'ERR_TASK'`, `index`, `item`,
  * `cause`) that also carries the state before the failed step and the steps that completed.
+ *
+ * @example
+ * ```ts
+ * import { ChainError, processChain } from 'fanout';
+ * try {
+ *   await processChain([1, 0, 2], (sum: number, n: number) => (n === 0 ? Promise.reject(new Error('zero')) : sum + n), {
+ *     initialState: 0,
+ *   });
+ * } catch (error) {
+ *   if (error instanceof ChainError) console.log(error.index, error.state); // 1 1
+ * }
+ * ```
  */
 export class ChainError<I, S> extends TaskError<I> {
   /** The state the failed step received: the last good state. */

@@ -56,7 +56,17 @@ export interface ThreadPool<I, O> {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Rejection of work handed to a closed {@link ThreadPool}. */
+/**
+ * Rejection of work handed to a closed {@link ThreadPool}.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolClosedError, createThreadPool } from 'fanout';
+ * const pool = createThreadPool(new URL('./work.js', import.meta.url));
+ * await pool.close();
+ * await pool.run(1).catch((error: unknown) => console.log(error instanceof ThreadPoolClosedError)); // true
+ * ```
+ */
 export class ThreadPoolClosedError extends FanoutError {
   declare readonly code: 'ERR_POOL_CLOSED';
   constructor() {
