@@ -4,6 +4,8 @@
  * indexed by input position, and a task's AbortController is only created when the task reads its signal.
  */
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { graphEventSink } from '../observe/run-events.js';
+import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
 import { RankQueue, rankByPriority } from './heap.js';
 import type { CompiledGraph } from './validate.js';
@@ -52,10 +54,10 @@ function resolveOptions<V>(options: GraphOptions<V> | undefined): ResolvedOption
     throw invalidArgument('options.schedule', "'ready', 'levels' or undefined", schedule);
   }
   const signal = assertOptionalSignal('options.signal', options.signal);
-  const onEvent = options.onEvent;
-  if (onEvent !== undefined && typeof onEvent !== 'function') {
-    throw invalidArgument('options.onEvent', 'a function or undefined', onEvent);
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw invalidArgument('options.onEvent', 'a function or undefined', options.onEvent);
   }
+  const onEvent = graphEventSink(options.onEvent, optionalObserver('options.observer', options.observer));
   return { maxParallel, asyncParallel, failFast, schedule, signal, onEvent };
 }
 
@@ -521,7 +523,8 @@ export class GraphRun<V> {
  *
  * @param tasks - The graph; every task appears exactly once in `result.results`, in this order.
  * @param options - maxParallel (@default 4), failFast (@default false), schedule (@default 'ready'), asyncParallel
- *   (@default maxParallel), signal, onEvent (called synchronously with every event; exceptions are ignored).
+ *   (@default maxParallel), signal, onEvent (called synchronously with every event; exceptions are ignored),
+ *   observer (an observer from fanout's observe API that receives the same events).
  * @example
  * ```ts
  * import { runGraph } from 'fanout';

@@ -1,3 +1,5 @@
+import type { Observer } from '../observe/types.js';
+
 /**
  * Types of the dependency-graph scheduler (pinned by the graph issue). The event types are the one stream that
  * reporters, the CLI's `--stream` and observers consume.
@@ -41,6 +43,8 @@ export interface GraphOptions<V = unknown> {
   signal?: AbortSignal;
   /** Called synchronously with every event, in order; an exception it throws is contained. */
   onEvent?: (event: GraphEvent<V>) => void;
+  /** Receives every event too (after `onEvent`), tagged with a run id and `source: 'graph'`, like the other APIs' `observer`. */
+  observer?: Observer;
 }
 
 export type SkipReason = { blockedBy: string } | { failFast: true } | { aborted: true };

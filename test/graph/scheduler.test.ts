@@ -472,6 +472,20 @@ describe('runGraph — events', () => {
     expect(end).toMatchObject({ outcome: outcome(result, 'c') });
   });
 
+  it('forwards every event to an observer, tagged with one run id and source graph', async () => {
+    const seen: { type: string; runId: string; source: string }[] = [];
+    const onEvent: string[] = [];
+    await runGraph([{ id: 'a', run: () => Promise.resolve(1) }], {
+      onEvent: (e) => onEvent.push(e.type),
+      observer: { onEvent: (e) => seen.push({ type: e.type, runId: e.runId, source: e.source }) },
+    });
+    expect(seen.map((e) => e.type)).toEqual(['graph:start', 'task:start', 'task:end', 'graph:end']);
+    expect(onEvent).toEqual(seen.map((e) => e.type));
+    expect(new Set(seen.map((e) => e.runId)).size).toBe(1);
+    expect(seen.every((e) => e.source === 'graph')).toBe(true);
+    await expect(runGraph([], { observer: {} as never })).rejects.toThrow(/options\.observer/);
+  });
+
   it('contains an onEvent that throws', async () => {
     const result = await runGraph([{ id: 'a', run: () => Promise.resolve(1) }], {
       onEvent: () => {
