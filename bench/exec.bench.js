@@ -161,6 +161,33 @@ for (const row of rows) console.log(line(row));
 console.log('\n(speed-up = contender time ÷ runCommand time in the same mode; > 1 means runCommand is faster)');
 for (const verdict of verdicts) console.log(`- ${verdict}`);
 
+// ---- per-command latency, one at a time (least sensitive to other load on the machine) ---------------------
+
+{
+  /** @type {{ fanout: number[], bare: number[], session: number[] }} */
+  const latency = { fanout: [], bare: [], session: [] };
+  for (let i = 0; i < 300; i++) {
+    let start = performance.now();
+    await runCommand('true');
+    latency.fanout.push(performance.now() - start);
+    start = performance.now();
+    await bareSpawn();
+    latency.bare.push(performance.now() - start);
+    start = performance.now();
+    await bareSpawn(true);
+    latency.session.push(performance.now() - start);
+  }
+  console.log('\nPer-command latency, `true` one at a time, 300 interleaved rounds:');
+  console.log('| contender | p10 ms | median ms | p90 ms |');
+  console.log('|---|---:|---:|---:|');
+  /** @type {Array<[string, number[]]>} */
+  const series = [['runCommand', latency.fanout], ['bare spawn', latency.bare], ['bare spawn + setsid', latency.session]];
+  for (const [name, list] of series) {
+    console.log(`| ${name} | ${fmt(percentile(list, 0.1), 2)} | ${fmt(median(list), 2)} | ${fmt(percentile(list, 0.9), 2)} |`);
+  }
+  console.log(`- runCommand overhead over a bare spawn, median: ${fmt((median(latency.fanout) - median(latency.bare)) * 1000)} µs per command`);
+}
+
 // ---- fail-fast latency --------------------------------------------------------------------------------------
 
 /** Pids of session `sid` that are alive (not zombies), from /proc. @param {Set<number>} sids */
