@@ -1,0 +1,213 @@
+/**
+ * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';
+import type { CommandResult } from '../exec/run-command.js';
+import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';
+import { DistributedError } from './errors.js';
+import { JobClient, RESULT_LOG_PREFIX, type JobOutcome } from './job-client.js';
+import {
+  assertConnection,
+  CHECK_JOB,
+  DEFAULT_PREFIX,
+  DEFAULT_QUEUE,
+  distributedQueueName,
+  type CheckJobData,
+  type RedisConnection,
+  type WireResult,
+  type WireSpec,
+} from './protocol.js';
+import { splitSecretEnv } from './secrets.js';
+
+/** Options of {@link createBullMQExecutor}. */
+export interface BullMQExecutorOptions {
+  /** Where Redis is: a URL (its password never appears in jobs, logs or errors) or ioredis options. */
+  connection: RedisConnection;
+  /** Queue name (letters, digits, `.`, `_`, `-`). @default 'checks' */
+  queue?: string;
+  /** The repository commit the commands are for: jobs go to `<queue>@<commit>`, which only workers started with the same commit read. @default none (queue `<queue>`) */
+  commit?: string;
+  /** Redis key prefix. @default 'fanout' */
+  prefix?: string;
+  /** A spec's `cwd` inside this directory travels relative to it (workers resolve it against their own root). @default process.cwd() */
+  root?: string;
+  /** How often the state of jobs in flight is read besides QueueEvents (a missed event costs at most this long). @default 1000 */
+  reconcileIntervalMs?: number;
+  /** How long a cancelled running job may take to report back before it counts as cancelled without output. @default 15000 */
+  cancelWaitMs?: number;
+  /** How long the first connection to Redis may take before executions reject with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Cap of the queue's events stream (BullMQ's `streams.events.maxLen`). @default BullMQ's (10000) */
+  eventsMaxLen?: number;
+}
+
+/** A {@link CommandResult} that also says where and how often the command ran. */
+export interface DistributedCommandResult extends CommandResult {
+  /** The BullMQ job id; null when the command was cancelled before it was queued. */
+  jobId: string | null;
+  /** The worker that produced the result (`host:pid`), null when none did. */
+  worker: string | null;
+  /** Times a worker started the command: 2 or more after a worker died mid-job and another re-ran it. */
+  attempts: number;
+  /** A worker died (or lost its lock) while running it, and the command was re-run from the start. */
+  stalled: boolean;
+  /** Secret variable names the worker did not have in its environment; the command did not run. */
+  missingSecrets?: string[];
+}
+
+/** An {@link Executor} backed by BullMQ, with `close()`. */
+export interface BullMQExecutor extends Executor {
+  execute(spec: CommandSpec, options?: ExecuteOptions): Promise<DistributedCommandResult>;
+  /** The BullMQ queue name jobs go to (`<queue>@<commit>`). */
+  readonly queueName: string;
+  /** Jobs in flight. */
+  readonly inFlight: number;
+  /** Cancels the jobs in flight (as an abort would) and closes the Redis connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+const SPEC_NUMBERS = ['timeoutMs', 'killGraceMs', 'maxOutputBytes'] as const;
+
+function notRun(cancelled: boolean, jobId: string | null): DistributedCommandResult {
+  return { exitCode: null, signal: null, timedOut: false, cancelled, durationMs: 0, output: '', outputBytes: 0, jobId, worker: null, attempts: 0, stalled: false };
+}
+
+/**
+ * Creates an {@link Executor} that ships each {@link CommandSpec} as a BullMQ job to fanout workers
+ * ({@link startCheckWorker}) and resolves with the worker's {@link CommandResult}.
+ *
+ * - Results arrive through QueueEvents, and job state is also read right after each job is added and every
+ *   `reconcileIntervalMs`, so a completion is never lost when the events stream (capped at `maxLen`) drops it.
+ * - Aborting `signal` removes a waiting job (result `cancelled`, nothing ran), or broadcasts a cancel that the worker
+ *   holding the job obeys: it terminates the process group and fails the job with BullMQ's `UnrecoverableError`
+ *   (never retried); the result has `cancelled: true` and the output up to then.
+ * - A worker that dies mid-job: the job's lock expires and another worker re-runs it, within lockDuration +
+ *   2 × stalledInterval of the death (15 s typical, 20 s at most with the worker defaults); the result then has
+ *   `stalled: true` and `attempts` ≥ 2.
+ * - Secret-looking env values (names matching TOKEN, SECRET, PASSWORD, PASSWD, KEY, CREDENTIAL, AUTH) are not sent:
+ *   the job carries their names and the worker takes the values from its own environment.
+ * - `logFile` is written here, by the coordinator, with the output the worker returned (bounded by
+ *   `maxOutputBytes`; the worker's `logDir` keeps the complete log). `onOutput` receives the output once, at the end.
+ * - Every job whose result was read is removed; jobs of a coordinator that died are removed by retention (1000 jobs,
+ *   1 hour).
+ *
+ * It does not cap jobs in flight: callers bound it (the CLI's `-p`, `runGraph`'s `maxParallel`).
+ *
+ * @example
+ * ```ts
+ * import { createBullMQExecutor } from 'fanout';
+ * const executor = createBullMQExecutor({ connection: 'redis://127.0.0.1:6379', queue: 'checks', commit: 'abc123' });
+ * try {
+ *   const result = await executor.execute({ command: 'npm test', timeoutMs: 600_000 });
+ *   console.log(result.exitCode, result.worker, result.stalled);
+ * } finally {
+ *   await executor.close();
+ * }
+ * ```
+ */
+export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExecutor {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const connection = assertConnection('options.connection', options.connection);
+  const queueName = distributedQueueName(options.queue ?? DEFAULT_QUEUE, options.commit);
+  const root = resolvePath(options.root ?? process.cwd());
+  const commit = options.commit ?? null;
+  const client = new JobClient({
+    connection,
+    queueName,
+    prefix: options.prefix ?? DEFAULT_PREFIX,
+    reconcileIntervalMs: assertLimit('options.reconcileIntervalMs', options.reconcileIntervalMs ?? 1000, 10),
+    cancelWaitMs: assertLimit('options.cancelWaitMs', options.cancelWaitMs ?? 15_000, 0),
+    connectTimeoutMs: assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1),
+    eventsMaxLen: options.eventsMaxLen === undefined ? undefined : assertLimit('options.eventsMaxLen', options.eventsMaxLen, 1),
+  });
+
+  function toWire(spec: CommandSpec): CheckJobData {
+    if (typeof spec !== 'object' || spec === null) throw invalidArgument('spec', 'a CommandSpec object', spec);
+    if (typeof spec.command !== 'string' || spec.command.trim() === '') throw invalidArgument('spec.command', 'a non-empty string', spec.command);
+    const wire: WireSpec = { command: spec.command };
+    if (spec.cwd !== undefined) {
+      const absolute = resolvePath(root, spec.cwd);
+      const inside = relative(root, absolute);
+      wire.cwd = inside === '' ? '.' : inside.startsWith('..') || isAbsolute(inside) ? absolute : inside.split(sep).join('/');
+    }
+    const { plain, secretNames } = splitSecretEnv(spec.env);
+    if (Object.keys(plain).length > 0) wire.env = plain;
+    if (spec.shell !== undefined) wire.shell = spec.shell;
+    for (const key of SPEC_NUMBERS) {
+      const value = spec[key];
+      // JSON has no Infinity: an infinite limit travels as "absent" (the worker's default is no limit for timeouts).
+      if (value !== undefined && Number.isFinite(value)) wire[key] = value;
+    }
+    return { kind: 'check', spec: wire, secretEnv: secretNames, commit };
+  }
+
+  function fromOutcome(outcome: JobOutcome, jobId: string, command: string): DistributedCommandResult {
+    if (outcome.state === 'cancelled') return notRun(true, jobId);
+    const job = outcome.job;
+    let wire: WireResult | undefined;
+    if (outcome.state === 'completed') wire = outcome.value as WireResult;
+    else {
+      const line = outcome.logs.findLast((entry) => entry.startsWith(RESULT_LOG_PREFIX));
+      if (line !== undefined) wire = JSON.parse(line.slice(RESULT_LOG_PREFIX.length)) as WireResult;
+      else if (outcome.cancelRequested) return { ...notRun(true, jobId), attempts: job.attemptsStarted };
+      else throw new DistributedError('ERR_JOB_LOST', `job ${jobId} failed without a result: ${outcome.reason}`, { jobId });
+    }
+    const { error, logError, worker, missingSecrets, ...rest } = wire;
+    const result: DistributedCommandResult = {
+      ...rest,
+      jobId,
+      worker,
+      attempts: Math.max(1, job.attemptsStarted),
+      stalled: job.attemptsStarted > 1 || job.stalledCounter > 0,
+    };
+    if (error !== undefined) result.error = new SpawnError(error.reason as SpawnErrorReason, command, error.path ?? undefined, error.message);
+    if (logError !== undefined) result.logError = new Error(logError);
+    if (missingSecrets !== undefined) result.missingSecrets = missingSecrets;
+    return result;
+  }
+
+  async function execute(spec: CommandSpec, executeOptions?: ExecuteOptions): Promise<DistributedCommandResult> {
+    const data = toWire(spec);
+    const signal = assertOptionalSignal('options.signal', executeOptions?.signal);
+    const onOutput = executeOptions?.onOutput;
+    if (signal?.aborted === true) return notRun(true, null);
+    let jobId: string | undefined;
+    const onAbort = (): void => {
+      if (jobId !== undefined) client.cancel(jobId);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let result: DistributedCommandResult;
+    try {
+      const outcome = await client.submit(CHECK_JOB, data, (id) => {
+        jobId = id;
+        if (signal?.aborted === true) client.cancel(id);
+      });
+      result = fromOutcome(outcome, jobId ?? '', spec.command);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (jobId !== undefined) await client.forget(jobId);
+    }
+    if (spec.logFile !== undefined) {
+      try {
+        mkdirSync(dirname(spec.logFile), { recursive: true });
+        writeFileSync(spec.logFile, result.output, { mode: 0o600 });
+      } catch (error) {
+        result.logError = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    if (onOutput !== undefined && result.output !== '') onOutput(result.output, 'stdout');
+    return result;
+  }
+
+  return {
+    execute,
+    queueName,
+    get inFlight() {
+      return client.size;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Errors of the distributed backend. Like every fanout error they carry a stable `code`; messages never contain
+ * Redis credentials (URLs are redacted before they reach a message).
+ */
+import { FanoutError } from '../core/errors.js';
+
+/** Why a distributed operation failed. */
+export type DistributedErrorCode =
+  /** A job ended without a result: it stalled more often than `maxStalledCount`, or was removed by someone else. */
+  | 'ERR_JOB_LOST'
+  /** A named handler threw on the worker; `message` is the worker's error message. */
+  | 'ERR_REMOTE_HANDLER'
+  /** No worker of the queue has the named handler registered. */
+  | 'ERR_UNKNOWN_HANDLER'
+  /** Redis did not answer within the connect timeout. */
+  | 'ERR_REDIS_UNAVAILABLE'
+  /** The client was closed while the call was in flight, or before it started. */
+  | 'ERR_CLIENT_CLOSED'
+  /** Two shard reports claim the same check, or a report is not a fanout JSON report. */
+  | 'ERR_MERGE';
+
+/**
+ * The error of the distributed backend: `code` says which failure it is, `cause` holds what BullMQ or Redis raised.
+ *
+ * @example
+ * ```ts
+ * import { DistributedError } from 'fanout';
+ * function lost(error: unknown): boolean {
+ *   return error instanceof DistributedError && error.code === 'ERR_JOB_LOST';
+ * }
+ * ```
+ */
+export class DistributedError extends FanoutError {
+  declare readonly code: DistributedErrorCode;
+  /** The BullMQ job id concerned, when there is one. */
+  readonly jobId: string | undefined;
+
+  constructor(code: DistributedErrorCode, message: string, options?: { cause?: unknown; jobId?: string | undefined }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.jobId = options?.jobId;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The coordinator's side of a queue: adds jobs, learns that they finished from QueueEvents AND from reading job
+ * state (QueueEvents' stream is capped, so an event can be missed: nothing waits on events alone), cancels jobs
+ * (removes a waiting one; broadcasts a cancel for a running one), and removes every job whose result it has read.
+ */
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadBackend, openRedis, type Backend } from './backend.js';
+import { DistributedError } from './errors.js';
+import { cancelChannel, RETAIN_AGE_S, RETAIN_COUNT, type RedisConnection } from './protocol.js';
+
+/** Prefix of the job-log line in which a worker leaves the result of a job it cancelled. */
+export const RESULT_LOG_PREFIX = 'fanout-result:';
+/** Prefixes of the failure reasons fanout's workers give. */
+export const REASON_CANCELLED = '[fanout:cancelled]';
+export const REASON_UNKNOWN_HANDLER = '[fanout:unknown-handler]';
+export const REASON_HANDLER = '[fanout:handler]';
+
+/** Options shared by everything that talks to a queue as a coordinator. */
+export interface JobClientOptions {
+  connection: RedisConnection;
+  /** The BullMQ queue name (already including the commit). */
+  queueName: string;
+  prefix: string;
+  /** How often the state of jobs in flight is read, whatever QueueEvents says. */
+  reconcileIntervalMs: number;
+  /** How long a cancelled running job may take to report back before it is given up as cancelled. */
+  cancelWaitMs: number;
+  /** Cap of the events stream (BullMQ's `streams.events.maxLen`). */
+  eventsMaxLen: number | undefined;
+  /** How long the first connection may take before jobs fail with `ERR_REDIS_UNAVAILABLE`. */
+  connectTimeoutMs: number;
+}
+
+/** Rejects with ERR_REDIS_UNAVAILABLE when `promise` takes longer than `ms` (ioredis itself retries forever). */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  if (ms === Infinity) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DistributedError('ERR_REDIS_UNAVAILABLE', `Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How a job ended, as the coordinator saw it. */
+export type JobOutcome =
+  | { state: 'completed'; job: Job; value: unknown }
+  | { state: 'failed'; job: Job; reason: string; logs: string[]; cancelRequested: boolean }
+  /** Removed while waiting (cancelled before a worker took it), or given up after a cancel. */
+  | { state: 'cancelled'; job: Job | undefined };
+
+interface Pending {
+  id: string;
+  resolve: (outcome: JobOutcome) => void;
+  reject: (error: unknown) => void;
+  cancelRequested: boolean;
+  cancelDeadline: number;
+  checking: boolean;
+  recheck: boolean;
+}
+
+interface Parts {
+  backend: Backend;
+  queue: Queue;
+  events: QueueEvents;
+  redis: Redis;
+  eventsRedis: Redis;
+}
+
+/** One Queue, one QueueEvents and one command connection; any number of jobs in flight. */
+export class JobClient {
+  private parts: Parts | undefined;
+  private readonly channel: string;
+  private readonly pending = new Map<string, Pending>();
+  private readonly ready: Promise<Parts>;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private infraError: unknown;
+
+  constructor(private readonly options: JobClientOptions) {
+    this.channel = cancelChannel(options.prefix, options.queueName);
+    this.ready = this.setup();
+    // An unobserved rejection must not crash the process; callers see it through submit().
+    this.ready.catch(() => undefined);
+  }
+
+  private async setup(): Promise<Parts> {
+    const backend = await loadBackend();
+    const { connection, queueName, prefix, eventsMaxLen } = this.options;
+    const redis = openRedis(backend, connection, 'fanout-coordinator');
+    const eventsRedis = openRedis(backend, connection, 'fanout-coordinator-events');
+    const streams = eventsMaxLen === undefined ? {} : { streams: { events: { maxLen: eventsMaxLen } } };
+    const queue = new backend.bullmq.Queue(queueName, { connection: redis, prefix, ...streams });
+    const events = new backend.bullmq.QueueEvents(queueName, { connection: eventsRedis, prefix });
+    const onFinished = ({ jobId }: { jobId: string }): void => this.check(jobId);
+    events.on('completed', onFinished);
+    events.on('failed', onFinished);
+    events.on('removed', onFinished);
+    // Connection trouble is seen by the jobs that wait (reconciliation retries), never thrown from an emitter.
+    const remember = (error: unknown): void => {
+      this.infraError = error;
+    };
+    queue.on('error', remember);
+    events.on('error', remember);
+    this.parts = { backend, queue, events, redis, eventsRedis };
+    await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), this.options.connectTimeoutMs);
+    return this.parts;
+  }
+
+  /** Jobs in flight. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Adds a job and resolves with how it ended. `onAdded` runs once the job exists (so a caller can arrange its
+   * cancellation with {@link cancel}).
+   */
+  async submit(name: string, data: unknown, onAdded?: (jobId: string) => void): Promise<JobOutcome> {
+    if (this.closed) throw new DistributedError('ERR_CLIENT_CLOSED', 'the distributed client is closed');
+    const { queue } = await this.ready;
+    const job = await queue.add(name, data, {
+      attempts: 1,
+      removeOnComplete: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
+      removeOnFail: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
+    });
+    const id = job.id;
+    if (id === undefined) throw new DistributedError('ERR_JOB_LOST', 'BullMQ returned a job without an id');
+    const outcome = new Promise<JobOutcome>((resolve, reject) => {
+      this.pending.set(id, { id, resolve, reject, cancelRequested: false, cancelDeadline: Infinity, checking: false, recheck: false });
+    });
+    this.startTimer();
+    onAdded?.(id);
+    // The job may finish before the events stream is read from its position: look once right away.
+    this.check(id);
+    try {
+      return await outcome;
+    } finally {
+      this.pending.delete(id);
+      if (this.pending.size === 0) this.stopTimer();
+    }
+  }
+
+  /** Cancels a job in flight: removed if still waiting, otherwise every worker hears a cancel for it. */
+  cancel(id: string): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined || pending.cancelRequested) return;
+    pending.cancelRequested = true;
+    pending.cancelDeadline = Date.now() + this.options.cancelWaitMs;
+    void this.tryCancel(pending);
+  }
+
+  /** Removes a finished job (its result has been read). Best effort: retention removes it otherwise. */
+  async forget(id: string): Promise<void> {
+    try {
+      await this.parts?.queue.remove(id);
+    } catch {
+      // retention (RETAIN_COUNT / RETAIN_AGE_S) removes it later
+    }
+  }
+
+  /** Stops the client: jobs in flight are cancelled (given `cancelWaitMs` to report back), then connections close. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.pending.keys()]) this.cancel(id);
+    const deadline = Date.now() + this.options.cancelWaitMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const pending of [...this.pending.values()]) pending.reject(new DistributedError('ERR_CLIENT_CLOSED', 'the distributed client was closed', { jobId: pending.id }));
+    this.stopTimer();
+    try {
+      await this.ready;
+    } catch {
+      // never connected: nothing more to close than what setup opened
+    }
+    const parts = this.parts;
+    if (parts === undefined) return;
+    await Promise.allSettled([parts.events.close(), parts.queue.close()]);
+    parts.eventsRedis.disconnect();
+    parts.redis.disconnect();
+  }
+
+  private async tryCancel(pending: Pending): Promise<void> {
+    try {
+      const { queue, redis } = await this.ready;
+      const removed = await queue.remove(pending.id);
+      if (removed === 1) {
+        pending.resolve({ state: 'cancelled', job: undefined });
+        return;
+      }
+      await redis.publish(this.channel, pending.id);
+    } catch {
+      // the next reconciliation tick retries
+    }
+  }
+
+  private startTimer(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs);
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const pending of this.pending.values()) {
+      if (pending.cancelRequested) {
+        if (now >= pending.cancelDeadline) {
+          pending.resolve({ state: 'cancelled', job: undefined });
+          continue;
+        }
+        // A cancel may have reached no worker (the job was between wait and active): repeat it, and remove the job
+        // if a stall put it back in wait, so a cancelled job never runs again.
+        void this.tryCancel(pending);
+      }
+      this.check(pending.id);
+    }
+  }
+
+  /** Reads the job's state; settles its pending entry when it finished. Coalesces concurrent requests. */
+  check(id: string): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return;
+    if (pending.checking) {
+      pending.recheck = true;
+      return;
+    }
+    pending.checking = true;
+    void this.read(pending).finally(() => {
+      pending.checking = false;
+      if (pending.recheck) {
+        pending.recheck = false;
+        this.check(id);
+      }
+    });
+  }
+
+  private async read(pending: Pending): Promise<void> {
+    try {
+      const { queue, backend } = await this.ready;
+      const job = await backend.bullmq.Job.fromId(queue, pending.id);
+      if (job === undefined) {
+        if (pending.cancelRequested) pending.resolve({ state: 'cancelled', job: undefined });
+        else pending.reject(new DistributedError('ERR_JOB_LOST', `job ${pending.id} disappeared from the queue before it finished`, { jobId: pending.id }));
+        return;
+      }
+      if (job.finishedOn === undefined) return;
+      if (job.returnvalue !== null && job.returnvalue !== undefined && !job.failedReason) {
+        pending.resolve({ state: 'completed', job, value: job.returnvalue });
+        return;
+      }
+      const { logs } = await queue.getJobLogs(pending.id, 0, -1, true);
+      pending.resolve({ state: 'failed', job, reason: job.failedReason, logs, cancelRequested: pending.cancelRequested });
+    } catch (error) {
+      // Redis unreachable: the next tick tries again.
+      this.infraError = error;
+    }
+  }
+
+  /** The last connection error seen, if any. */
+  get lastError(): unknown {
+    return this.infraError;
+  }
+}
