@@ -282,3 +282,15 @@ describe('fanout check: locks', () => {
     expect(a && b && (a[1] <= b[0] || b[1] <= a[0])).toBe(true);
   });
 });
+
+describe('fanout check: unusable output paths', () => {
+  it('a --junit folder that does not exist or a log folder that cannot be made is a usage error before anything runs', async () => {
+    const T = tempDir();
+    const junit = await runCli(['check', '-c', fixture('parallel.yaml'), '--junit', join(T, 'missing', 'junit.xml'), '--log-dir', join(T, 'logs')]);
+    expect([junit.code, junit.stderr]).toEqual([2, `fanout: --junit: the folder ${join(T, 'missing')} does not exist\n`]);
+    expect(existsSync(join(T, 'logs'))).toBe(false);
+    const logs = await runCli(['check', '-c', fixture('parallel.yaml'), '--log-dir', '/dev/null/logs']);
+    expect(logs.code).toBe(2);
+    expect(logs.stderr).toMatch(/^fanout: cannot create the log folder in \/dev\/null\/logs: ENOTDIR/);
+  });
+});

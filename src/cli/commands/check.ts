@@ -1,6 +1,8 @@
 // `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
-import { writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { messageOf } from '../../core/errors.js';
+import { UsageError } from '../errors.js';
 import { constants } from 'node:os';
 import type { Executor } from '../engine.js';
 import { localExecutor } from '../engine.js';
@@ -41,8 +43,13 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const { checks } = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
   if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
 
+  const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
+  // Fail before running anything rather than lose the report after the run.
+  if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);
   const estimates = await previousDurations(options.logDir);
-  const logs = await createRunLogs(options.logDir);
+  const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
+    throw new UsageError(`cannot create the log folder in ${resolve(options.logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
+  });
   const mask = createMasker(process.env, ...checks.map((check) => check.env));
   const out = styleFor(process.stdout, options.color);
   const err = styleFor(process.stderr, options.color);
@@ -112,7 +119,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
-  if (options.junit !== undefined) writeFileSync(resolve(cwd, options.junit), junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
+  if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);
   else {
