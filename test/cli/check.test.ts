@@ -264,6 +264,14 @@ describe('fanout check: fail-fast', () => {
     expect(await survivors(['slow.pid', 'slow-child.pid', 'slow-bg.pid'].map((f) => join(T, f)))).toEqual([]);
   });
 
+  it('a warning-severity failure never triggers fail-fast', async () => {
+    const { code, stdout } = await check('warn-failfast.yaml', ['--fail-fast', '--json']);
+    expect(code).toBe(0);
+    const report = parseReport(stdout);
+    expect(report.fail_fast_triggered).toBe(false);
+    expect(report.checks.map((c) => c.status)).toEqual(['passed', 'warned', 'passed']);
+  });
+
   it('records fail_fast_triggered and root_failure in the JSON report', async () => {
     const { stdout } = await check('failfast.yaml', ['--fail-fast', '--json']);
     const report = parseReport(stdout);
