@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { levelIndices } from '../../src/graph/analysis.js';
+import { levelIndices, remainingPaths, taskWeights } from '../../src/graph/analysis.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphEvent, GraphResult, GraphTask } from '../../src/graph/types.js';
 import { compileGraph } from '../../src/graph/validate.js';
@@ -122,8 +122,13 @@ describe('runGraph — property over random DAGs and outcomes', () => {
         let sync = 0;
         let async = 0;
         const asyncLimit = options.asyncParallel ?? options.maxParallel;
-        const { level } = levelIndices(compileGraph(tasks));
+        const compiled = compileGraph(tasks);
+        const { level } = levelIndices(compiled);
         const levelOf = new Map(specs.map((s, i) => [s.id, level[i]!]));
+        const paths = remainingPaths(compiled, taskWeights(compiled));
+        const priorityOf = new Map(specs.map((s, i) => [s.id, paths[i]!]));
+        const indexOf = new Map(specs.map((s, i) => [s.id, i]));
+        const startedIds = new Set<string>();
         let stopAfterTrigger = false;
         for (const e of events) {
           if (e.type === 'task:start') {
@@ -135,6 +140,17 @@ describe('runGraph — property over random DAGs and outcomes', () => {
             if (s.async) async++;
             else sync++;
             expect(sync).toBeLessThanOrEqual(options.maxParallel);
+            if (options.schedule === 'ready' && !s.async) {
+              // Priority: no waiting ready task of the same pool goes before the one that starts.
+              for (const other of specs) {
+                if (other.async || other.id === s.id || startedIds.has(other.id) || ended.has(other.id)) continue;
+                if (!other.requires.every((req) => ended.get(req) === 'passed')) continue;
+                const mine = priorityOf.get(s.id)!;
+                const theirs = priorityOf.get(other.id)!;
+                expect(theirs < mine || (theirs === mine && indexOf.get(other.id)! > indexOf.get(s.id)!)).toBe(true);
+              }
+            }
+            startedIds.add(e.id);
             expect(async).toBeLessThanOrEqual(asyncLimit);
             if (options.schedule === 'levels' && !s.async) {
               // The barrier: every non-async task of a lower level has ended.

@@ -133,6 +133,17 @@ describe('runGraph — ready scheduling', () => {
     expect(events.map((e) => e.type)).toEqual(['graph:start', 'graph:end']);
   });
 
+  it('handles a requirement listed twice and odd ids such as __proto__', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const result = await runGraph([
+      { id: '__proto__', run: () => Promise.resolve('p') },
+      { id: 'x', requires: ['__proto__', '__proto__'], run: ({ dependencies }) => (seen.push({ ...dependencies }), Promise.resolve(1)) },
+    ]);
+    expect(result.ok).toBe(true);
+    expect(Object.keys(seen[0]!)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(seen[0], '__proto__')?.value).toBe('p');
+  });
+
   it('accepts maxParallel Infinity', async () => {
     const h = harness();
     const run = runGraph(
@@ -312,6 +323,18 @@ describe('runGraph — timeouts', () => {
     h.pass('a');
     expect((await run).ok).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('arms no timer for timeoutMs Infinity or beyond what setTimeout can hold', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const h = harness();
+    const run = runGraph([h.task('a', { timeoutMs: Number.POSITIVE_INFINITY }), h.task('b', { timeoutMs: 2 ** 31 })]);
+    await flush();
+    expect(h.started).toEqual(['a', 'b']);
+    expect(vi.getTimerCount()).toBe(0);
+    h.pass('a');
+    h.pass('b');
+    expect((await run).ok).toBe(true);
   });
 
   it('a timeout triggers fail-fast kill like a failure', async () => {
