@@ -135,7 +135,7 @@ describe('runGraph — ready scheduling', () => {
 
   it('handles a requirement listed twice and odd ids such as __proto__', async () => {
     const seen: Record<string, unknown>[] = [];
-    const result = await runGraph([
+    const result = await runGraph<unknown>([
       { id: '__proto__', run: () => Promise.resolve('p') },
       { id: 'x', requires: ['__proto__', '__proto__'], run: ({ dependencies }) => (seen.push({ ...dependencies }), Promise.resolve(1)) },
     ]);
