@@ -1,0 +1,80 @@
+// The Executor seam of the check engine, in process: what the engine hands an executor is plain serialisable data,
+// and whatever CommandResult an executor returns (a remote worker's, here a fake's) drives statuses and retries.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfigText } from '../../src/config/load.js';
+import type { ResolvedCheck } from '../../src/config/types.js';
+import type { CommandSpec, Executor } from '../../src/exec/executor.js';
+import type { CommandResult } from '../../src/exec/run-command.js';
+import { createRunLogs } from '../../src/cli/logs.js';
+import { runChecks } from '../../src/cli/run-checks.js';
+import { tempDir } from './helpers.js';
+
+function load(text: string): ResolvedCheck[] {
+  const loaded = loadConfigText(text, join(tempDir(), 'fanout.yaml'));
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+  return loaded.config.checks;
+}
+
+const result = (exitCode: number, output: string): CommandResult => ({ exitCode, signal: null, timedOut: false, cancelled: false, durationMs: 1, output, outputBytes: output.length });
+
+async function run(checks: ResolvedCheck[], executor: Executor) {
+  return runChecks(checks, {
+    executor,
+    maxParallel: 2,
+    failFast: false,
+    schedule: 'ready',
+    signal: new AbortController().signal,
+    logs: await createRunLogs(join(tempDir(), 'logs')),
+    estimates: new Map(),
+    prompts: [],
+    mask: (text) => text,
+    listener: {},
+  });
+}
+
+describe('runChecks through an Executor', () => {
+  it('hands the executor serialisable specs and turns its results into statuses', async () => {
+    const specs: CommandSpec[] = [];
+    const executor: Executor = {
+      execute(spec) {
+        specs.push(JSON.parse(JSON.stringify(spec)) as CommandSpec);
+        const outputs: Record<string, CommandResult> = { 'run-a': result(0, 'coverage 91\n'), 'run-b': result(2, 'nope\n') };
+        return Promise.resolve(outputs[spec.command] ?? result(0, ''));
+      },
+    };
+    const checks = load(`checks:
+  - id: a
+    run: run-a
+    grok: 'coverage %{INT:coverage}'
+    assert: "coverage > 90"
+    timeout: 5s
+  - id: b
+    run: run-b
+    env: { MODE: fast }
+  - id: c
+    run: run-c
+    requires: [b]
+`);
+    const outcome = await run(checks, executor);
+    expect(outcome.records.map((r) => [r.check.id, r.status])).toEqual([
+      ['a', 'passed'],
+      ['b', 'failed'],
+      ['c', 'skipped'],
+    ]);
+    expect(outcome.records[0]?.extracted).toEqual({ coverage: '91' });
+    const a = specs.find((spec) => spec.command === 'run-a');
+    expect(a).toMatchObject({ command: 'run-a', timeoutMs: 5000 });
+    expect(a?.logFile).toMatch(/\/a\.log$/);
+    expect(specs.find((spec) => spec.command === 'run-b')?.env).toEqual({ MODE: 'fast' });
+    expect(specs).toHaveLength(2);
+  });
+
+  it('retries on the executor until an attempt passes', async () => {
+    let calls = 0;
+    const executor: Executor = { execute: () => Promise.resolve(result(++calls < 3 ? 1 : 0, `attempt ${calls}\n`)) };
+    const outcome = await run(load('checks:\n  - id: flaky\n    run: x\n    retries: 3\n'), executor);
+    expect(outcome.records[0]).toMatchObject({ status: 'passed', attempts: 3, outputTail: ['attempt 3'] });
+    expect(outcome.records[0]?.logFile).toMatch(/flaky\.attempt-3\.log$/);
+  });
+});
