@@ -1,0 +1,130 @@
+// Test harness of the distributed backend: a real redis-server on a free loopback port, and worker processes
+// running test/fixtures/distributed/worker.mjs on the built library.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+export const hasRedis = existsSync(REDIS_SERVER) || spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
+const WORKER = fileURLToPath(new URL('../fixtures/distributed/worker.mjs', import.meta.url));
+const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  client: Redis;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(extraArgs: string[] = [], password?: string): Promise<RedisServer> {
+  const port = await freePort();
+  const child = spawn(existsSync(REDIS_SERVER) ? REDIS_SERVER : 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
+  const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${password}@127.0.0.1:${port}`;
+  // Until the server listens, ioredis retries every 50 ms and queues the PING.
+  const client = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+  client.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`redis-server did not answer on port ${port}`)), 10_000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    url,
+    client,
+    async stop() {
+      client.disconnect();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  name: string;
+  pid: number;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts a worker process and waits for its "ready" line. */
+export async function startWorker(url: string, options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Promise<WorkerProcess> {
+  if (!existsSync(DIST)) throw new Error('dist/index.js is missing: run `npx tsdown` (npm test builds it before vitest)');
+  const child = spawn(process.execPath, [WORKER, url, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const name = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /ready (\S+)\n/.exec(stdout);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${stderr}`)));
+  });
+  return {
+    child,
+    name,
+    pid: child.pid ?? 0,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Every key of the Redis database and every string stored under it (hashes, lists, streams, sets, strings). */
+export async function dumpRedis(client: Redis): Promise<{ keys: string[]; text: string }> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  let text = '';
+  for (const key of keys) {
+    const type = await client.type(key);
+    if (type === 'hash') text += JSON.stringify(await client.hgetall(key));
+    else if (type === 'list') text += JSON.stringify(await client.lrange(key, 0, -1));
+    else if (type === 'string') text += (await client.get(key)) ?? '';
+    else if (type === 'set') text += JSON.stringify(await client.smembers(key));
+    else if (type === 'zset') text += JSON.stringify(await client.zrange(key, 0, -1));
+    else if (type === 'stream') text += JSON.stringify(await client.xrange(key, '-', '+'));
+    text += `\n${key}\n`;
+  }
+  return { keys: keys.sort(), text };
+}
+
+export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
