@@ -141,7 +141,10 @@ function notStarted(cancelled: boolean, error?: SpawnError): CommandResult {
  * - When the shell exits but processes it started in the background still hold its stdout or stderr, fanout waits up
  *   to 100 ms for end-of-file, then terminates them the same way; background processes that do not hold the pipes
  *   are terminated at once. Nothing of the tree outlives the result, except processes that started a session of
- *   their own (`setsid`, daemons) — by design outside the tree.
+ *   their own (`setsid`, daemons) — by design outside the tree. One known gap, the price of a lean hot path: after a
+ *   normal exit only the shell's own group is checked (one system call; /proc is read only if that group still
+ *   has members), so a background process that moved to another group of the session (GNU `timeout`, `set -m`)
+ *   and holds neither pipe is not found then. Timeouts and aborts always sweep the whole session.
  * - Everything written before the end is in `output` (within `maxOutputBytes`), `onOutput` and `logFile`, even when
  *   the pipes close after the shell's exit.
  *
