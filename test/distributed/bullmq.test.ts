@@ -6,7 +6,7 @@ import { createBullMQExecutor, type BullMQExecutor } from '../../src/distributed
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphTask } from '../../src/graph/types.js';
 import { sessionMembers } from '../exec/proc.js';
-import { dumpRedis, hasRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
+import { dumpRedis, hasRedis, removeBuiltLibrary, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
 
 if (!hasRedis) console.warn('SKIPPED: redis-server is not installed (CI installs it: apt-get install redis-server)');
 
@@ -25,6 +25,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     await Promise.all(executors.map((executor) => executor.close()));
     await Promise.all(workers.map((worker) => worker.stop()));
     await redis?.stop();
+    removeBuiltLibrary();
   });
 
   /** A fresh queue with `count` worker processes of concurrency 1 and short stall timings. */
@@ -68,5 +69,154 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     // The coordinator stored each job's log in its own run folder, mode 0600.
     expect(readFileSync(join(dir, 'logs', 'b.log'), 'utf8')).toBe('b\n');
     expect(statSync(join(dir, 'logs', 'b.log')).mode & 0o777).toBe(0o600);
+  });
+
+  it('fail-fast: a failure cancels the running job on the other worker, its process group is gone, no retry', async () => {
+    const { executor, queue } = await setup(2);
+    const dir = tmp();
+    // runGraph does not await the tasks it cancels: keep the executions to await them.
+    const executions = new Map<string, ReturnType<BullMQExecutor['execute']>>();
+    const tasks: GraphTask<Awaited<ReturnType<BullMQExecutor['execute']>>>[] = [
+      // The shell execs sleep: its pid is the session (and group) id of the whole tree.
+      { id: 'long', run: ({ signal }) => executor.execute({ command: `echo $$ > ${dir}/long.pid.tmp; mv ${dir}/long.pid.tmp ${dir}/long.pid; sleep 30 & wait`, killGraceMs: 500 }, { signal }) },
+      { id: 'bad', run: ({ signal }) => executor.execute({ command: `until [ -e ${dir}/long.pid ]; do sleep 0.01; done; exit 1`, timeoutMs: 10_000 }, { signal }) },
+    ];
+    const result = await runGraph(
+      tasks.map((task) => ({
+        ...task,
+        run: async (context) => {
+          const execution = task.run(context);
+          executions.set(task.id, execution);
+          const value = await execution;
+          if (value.exitCode !== 0) throw Object.assign(new Error(`exit ${value.exitCode}`), { value });
+          return value;
+        },
+      })),
+      { maxParallel: 2, failFast: 'kill' },
+    );
+    expect(result.failFastTriggered).toBe(true);
+    const pgid = Number(readFileSync(join(dir, 'long.pid'), 'utf8'));
+    expect(pgid).toBeGreaterThan(0);
+    const long = result.results.find((outcome) => outcome.id === 'long');
+    // runGraph reports a task that ends after its kill abort as cancelled.
+    expect(long?.status).toBe('cancelled');
+    // By the time execute resolved, the worker had terminated the tree, and the result says cancelled.
+    const longResult = await executions.get('long');
+    expect(longResult).toMatchObject({ cancelled: true, exitCode: null, stalled: false });
+    expect(longResult?.worker).not.toBeNull();
+    expect(sessionMembers(pgid)).toEqual([]);
+    // Cancelled with UnrecoverableError: nothing waits, nothing will run again; the job was removed once read.
+    const { keys } = await dumpRedis(redis.client);
+    expect(keys.filter((key) => key.includes(`${queue}@c0ffee:`) && /:\d+(:|$)/.test(key))).toEqual([]);
+    expect(await redis.client.llen(`fanout:${queue}@c0ffee:wait`)).toBe(0);
+  });
+
+  it('an abort cancels running jobs on their workers and removes waiting ones; the cancelled result keeps the output', async () => {
+    const { executor } = await setup(2);
+    const dir = tmp();
+    const controller = new AbortController();
+    const runs = [0, 1, 2, 3].map((i) =>
+      executor.execute({ command: `echo started ${i}; echo $$ > ${dir}/${i}.tmp; mv ${dir}/${i}.tmp ${dir}/${i}.pid; sleep 30`, killGraceMs: 500 }, { signal: controller.signal }),
+    );
+    await until(() => [0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`))).length === 2, 10_000, 'two running jobs');
+    const running = [0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`)));
+    controller.abort();
+    const results = await Promise.all(runs);
+    for (const [i, result] of results.entries()) {
+      expect(result.cancelled).toBe(true);
+      if (running.includes(i)) {
+        expect(result.output).toBe(`started ${i}\n`);
+        expect(result.worker).not.toBeNull();
+        expect(sessionMembers(Number(readFileSync(join(dir, `${i}.pid`), 'utf8')))).toEqual([]);
+      } else {
+        // Removed while waiting: it never ran anywhere.
+        expect(result).toMatchObject({ worker: null, durationMs: 0, output: '' });
+      }
+    }
+    // No worker starts a removed job later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`)))).toEqual(running);
+    expect(executor.inFlight).toBe(0);
+  });
+
+  it('a worker killed mid-job (SIGKILL): the job re-runs on the other worker and the result says it stalled', async () => {
+    const { executor, workers: pair } = await setup(2);
+    const dir = tmp();
+    // First run: records its shell's parent (the worker) and hangs; second run (after the stall): succeeds.
+    const command = `if [ ! -e ${dir}/first ]; then echo $PPID > ${dir}/first.tmp; echo $$ >> ${dir}/first.tmp; mv ${dir}/first.tmp ${dir}/first; sleep 30; fi; echo second run`;
+    const running = executor.execute({ command, timeoutMs: 20_000 });
+    await until(() => existsSync(join(dir, 'first')), 10_000, 'the first run');
+    const [workerPid, shellPid] = readFileSync(join(dir, 'first'), 'utf8').trim().split('\n').map(Number);
+    const victim = pair.find((worker) => worker.pid === workerPid);
+    const survivor = pair.find((worker) => worker.pid !== workerPid);
+    expect(victim).toBeDefined();
+    const killedAt = Date.now();
+    victim?.child.kill('SIGKILL');
+    const result = await running;
+    const recoveryMs = Date.now() - killedAt;
+    // The dead worker's command was in its own session: SIGKILL of the worker cannot reach it. Clean it up.
+    try {
+      process.kill(-(shellPid ?? 0), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    expect(result).toMatchObject({ exitCode: 0, output: 'second run\n', stalled: true, worker: survivor?.name });
+    expect(result.attempts).toBeGreaterThanOrEqual(2);
+    // lockDuration 1000 + 2 x stalledInterval 500 (+ scheduling slack on a shared machine)
+    expect(recoveryMs).toBeLessThan(10_000);
+    console.info(`stall recovery with lockDuration 1000 ms, stalledInterval 500 ms: ${recoveryMs} ms`);
+  });
+
+  it('secret env values travel by name only: never in Redis, masked in the output; a worker without them does not run the command', async () => {
+    const secret = 'tok-8f1c2d-very-secret';
+    const { executor } = await setup(1, {}, { ...process.env, API_TOKEN: secret });
+    const dir = tmp();
+    const running = executor.execute({
+      command: `echo "token=$API_TOKEN plain=$PLAIN"; touch ${dir}/started; until [ -e ${dir}/go ]; do sleep 0.01; done`,
+      env: { API_TOKEN: secret, PLAIN: 'visible' },
+      timeoutMs: 10_000,
+    });
+    await until(() => existsSync(join(dir, 'started')), 10_000, 'the job to start');
+    // While the job is active its payload is in Redis: scan every key and value.
+    const during = await dumpRedis(redis.client);
+    expect(during.text).toContain('visible');
+    expect(during.text).toContain('API_TOKEN');
+    expect(during.text).not.toContain(secret);
+    await import('node:fs').then((fs) => fs.writeFileSync(join(dir, 'go'), ''));
+    const result = await running;
+    expect(result.output).toBe('token=*** plain=visible\n');
+    expect((await dumpRedis(redis.client)).text).not.toContain(secret);
+
+    const other = await setup(1, {}, { ...process.env, API_TOKEN: undefined });
+    const missing = await other.executor.execute({ command: `touch ${dir}/ran`, env: { API_TOKEN: secret } });
+    expect(missing).toMatchObject({ exitCode: null, missingSecrets: ['API_TOKEN'] });
+    expect(missing.output).toContain('API_TOKEN');
+    expect(missing.output).not.toContain(secret);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it('no completion is lost when the events stream drops entries: job state is reconciled', async () => {
+    const { executor, queue } = await setup(2, { concurrency: 4 });
+    // Trim the events stream to nothing as fast as possible while 40 jobs run.
+    let trimming = true;
+    const key = `fanout:${queue}@c0ffee:events`;
+    const trimmer = (async () => {
+      while (trimming) await redis.client.xtrim(key, 'MAXLEN', 0);
+    })();
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => executor.execute({ command: `echo ${i}` })));
+    trimming = false;
+    await trimmer;
+    expect(results.map((result) => result.output)).toEqual(Array.from({ length: 40 }, (_, i) => `${i}\n`));
+  });
+
+  it('leaves nothing in Redis after a run but the queue\'s bookkeeping keys', async () => {
+    const { executor, queue } = await setup(2, { concurrency: 2 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => executor.execute({ command: `exit ${i % 2}` })));
+    const { keys } = await dumpRedis(redis.client);
+    const ours = keys.filter((k) => k.startsWith(`fanout:${queue}@c0ffee:`)).map((k) => k.slice(`fanout:${queue}@c0ffee:`.length));
+    // No job hashes, logs, or finished sets: only the id counter, the events stream, metadata and markers.
+    expect(ours.filter((suffix) => /^\d+/.test(suffix))).toEqual([]);
+    expect(ours.filter((suffix) => ['completed', 'failed', 'wait', 'active'].includes(suffix))).toEqual([]);
+    console.info(`keys left for queue ${queue}: ${ours.join(', ')}`);
   });
 });

@@ -1,7 +1,7 @@
 // Test harness of the distributed backend: a real redis-server on a free loopback port, and worker processes
 // running test/fixtures/distributed/worker.mjs on the built library.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -9,7 +9,36 @@ import { Redis } from 'ioredis';
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedis = existsSync(REDIS_SERVER) || spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
 const WORKER = fileURLToPath(new URL('../fixtures/distributed/worker.mjs', import.meta.url));
-const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
+// Other builds (tsdown cleans dist/) may run while these tests do: workers load a private copy, kept inside
+// node_modules so that bullmq and ioredis still resolve from it.
+const COPY_DIR = fileURLToPath(new URL(`../../node_modules/.fanout-test-dist-${process.pid}/`, import.meta.url));
+let copied: Promise<string> | undefined;
+
+/** The private copy of dist/index.js that worker processes import (made once per test process). */
+export function builtLibrary(): Promise<string> {
+  copied ??= (async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        if (existsSync(`${DIST_DIR}index.js`)) {
+          cpSync(DIST_DIR, COPY_DIR, { recursive: true });
+          if (existsSync(`${COPY_DIR}index.js`)) return `${COPY_DIR}index.js`;
+        }
+      } catch {
+        // dist/ changed under the copy: try again
+      }
+      if (Date.now() > deadline) throw new Error('dist/index.js is missing: run `npx tsdown` (npm test builds it before vitest)');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return copied;
+}
+
+/** Removes the private copy of dist/. */
+export function removeBuiltLibrary(): void {
+  rmSync(COPY_DIR, { recursive: true, force: true });
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -69,8 +98,8 @@ export interface WorkerProcess {
 
 /** Starts a worker process and waits for its "ready" line. */
 export async function startWorker(url: string, options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = process.env): Promise<WorkerProcess> {
-  if (!existsSync(DIST)) throw new Error('dist/index.js is missing: run `npx tsdown` (npm test builds it before vitest)');
-  const child = spawn(process.execPath, [WORKER, url, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const library = await builtLibrary();
+  const child = spawn(process.execPath, [WORKER, url, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, FANOUT_DIST: library } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const name = await new Promise<string>((resolve, reject) => {
