@@ -1,5 +1,5 @@
 // Test harness of the distributed backend: a real redis-server on a free loopback port, and worker processes
-// running test/fixtures/distributed/worker.mjs on the built library.
+// running test/fixtures/distributed/worker.js on the built library.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedis = existsSync(REDIS_SERVER) || spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
-const WORKER = fileURLToPath(new URL('../fixtures/distributed/worker.mjs', import.meta.url));
+const WORKER = fileURLToPath(new URL('../fixtures/distributed/worker.js', import.meta.url));
 const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
 // Other builds (tsdown cleans dist/) may run while these tests do: workers load a private copy, kept inside
 // node_modules so that bullmq and ioredis still resolve from it.
