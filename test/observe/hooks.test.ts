@@ -1,6 +1,6 @@
 /**
- * The `observer` option of processParallel and runGraph. These hooks live in src/core and src/graph (other owners):
- * this file tests the API that /tmp/patch-observer.diff adds there, and passes once that patch is applied.
+ * The `observer` option of processParallel and runGraph: the hooks live in src/core and src/graph (other owners, who
+ * applied them in 063ca87 and 69cb71d); the events they emit are built by src/observe/run-events.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { ParallelError } from '../../src/core/errors.js';
