@@ -56,8 +56,8 @@ export function mergedExitCode(codes: readonly number[]): number {
  * Joins shard reports into one: the checks of all shards (each check must be reported by exactly one shard — a
  * check in two reports is an `ERR_MERGE` {@link DistributedError}: the shards were run with different configs or
  * shard counts), counts recomputed from them, the earliest start and latest end, fail-fast or interruption if any
- * shard had it, the first root failure, the violations of all shards, and {@link mergedExitCode}. `run_id` joins
- * the shards' ids with `+`.
+ * shard had it, the first root failure, the violations of all shards, and {@link mergedExitCode}. `run_id` is the
+ * id of the shard run that started first (the schema's run-id format has no room for a list).
  *
  * @example
  * ```ts
@@ -106,7 +106,7 @@ export function mergeReports<R extends ShardReport>(reports: readonly R[], optio
   const violationRank = new Map(checks.map((check, i) => [check.id, i]));
   return {
     ...first,
-    run_id: reports.map((report) => report.run_id).join('+'),
+    run_id: (reports[starts.indexOf(startedAt)] ?? first).run_id,
     started_at: new Date(startedAt).toISOString(),
     ended_at: new Date(endedAt).toISOString(),
     duration_ms: Math.round((endedAt - startedAt) * 10) / 10,

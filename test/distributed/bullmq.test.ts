@@ -82,10 +82,10 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
       { id: 'bad', run: ({ signal }) => executor.execute({ command: `until [ -e ${dir}/long.pid ]; do sleep 0.01; done; exit 1`, timeoutMs: 10_000 }, { signal }) },
     ];
     const result = await runGraph(
-      tasks.map((task) => ({
+      tasks.map((task): GraphTask<unknown> => ({
         ...task,
         run: async (context) => {
-          const execution = task.run(context);
+          const execution = task.run(context as Parameters<typeof task.run>[0]);
           executions.set(task.id, execution);
           const value = await execution;
           if (value.exitCode !== 0) throw Object.assign(new Error(`exit ${value.exitCode}`), { value });
