@@ -18,8 +18,7 @@ export interface Selected {
 }
 
 /**
- * Resolves the selection. Unknown ids are usage errors with a did-you-mean; unknown tags in `--tags` too (a typo
- * there would silently select nothing). Requirements are pulled in transitively, even when `--exclude-tags`
+ * Resolves the selection. Unknown ids are usage errors with a did-you-mean; unknown tags in `--tags` too. Requirements are pulled in transitively, even when `--exclude-tags`
  * excludes them: a check never runs without what it requires, and never is skipped for a filter's sake.
  */
 export function selectChecks(all: readonly ResolvedCheck[], selection: Selection): Selected {
@@ -28,8 +27,13 @@ export function selectChecks(all: readonly ResolvedCheck[], selection: Selection
   for (const id of [...selection.ids, ...selection.only]) {
     if (!byId.has(id)) throw new UsageError(`unknown check "${id}"${didYouMean(id, byId.keys())}`);
   }
-  for (const tag of [...selection.tags, ...selection.excludeTags]) {
+  // A typo in --tags would silently select nothing: an error. Excluding a tag nobody has is harmless (a script shared
+  // across repositories does it): a note on stderr.
+  for (const tag of selection.tags) {
     if (!knownTags.has(tag)) throw new UsageError(`no check has the tag "${tag}"${didYouMean(tag, knownTags)}`);
+  }
+  for (const tag of selection.excludeTags) {
+    if (!knownTags.has(tag)) process.stderr.write(`fanout: note: no check has the tag "${tag}"${didYouMean(tag, knownTags)}\n`);
   }
   if (selection.only.length > 0) {
     if (selection.ids.length > 0) throw new UsageError('give check ids either as arguments or with --only, not both');

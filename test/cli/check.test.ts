@@ -302,3 +302,12 @@ describe('fanout check: unusable output paths', () => {
     expect(logs.stderr).toMatch(/^fanout: cannot create the log folder in \/dev\/null\/logs: ENOTDIR/);
   });
 });
+
+describe('fanout check: --exclude-tags with an unknown tag', () => {
+  it('runs and notes it on stderr', async () => {
+    const { code, stderr, stdout } = await check('tagged.yaml', ['--exclude-tags', 'slwo', '--json']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('fanout: note: no check has the tag "slwo" (did you mean "slow"?)\n');
+    expect(parseReport(stdout).checks).toHaveLength(4);
+  });
+});
