@@ -18,8 +18,9 @@ export interface Selected {
 }
 
 /**
- * Resolves the selection. Unknown ids are usage errors with a did-you-mean; unknown tags in `--tags` too. Requirements are pulled in transitively, even when `--exclude-tags`
- * excludes them: a check never runs without what it requires, and never is skipped for a filter's sake.
+ * Resolves the selection. Unknown ids are usage errors with a did-you-mean; unknown tags in `--tags` too.
+ * Requirements are pulled in transitively, even when `--exclude-tags` excludes them: a check never runs without
+ * what it requires, and never is skipped for a filter's sake.
  */
 export function selectChecks(all: readonly ResolvedCheck[], selection: Selection): Selected {
   const byId = new Map(all.map((check) => [check.id, check]));
