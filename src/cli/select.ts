@@ -65,5 +65,6 @@ export function selectChecks(all: readonly ResolvedCheck[], selection: Selection
       stack.push(required);
     }
   }
-  return { checks: all.filter((check) => chosen.has(check.id)), pulledIn: all.filter((c) => pulledIn.includes(c.id)).map((c) => c.id) };
+  const pulled = new Set(pulledIn);
+  return { checks: all.filter((check) => chosen.has(check.id)), pulledIn: all.filter((check) => pulled.has(check.id)).map((check) => check.id) };
 }

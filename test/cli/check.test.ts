@@ -140,6 +140,11 @@ describe('fanout check: selection', () => {
     expect(ran((await check('tagged.yaml', ['lint', '--json'])).stdout)).toEqual(['lint']);
   });
 
+  it('-v notes the checks pulled in as requirements', async () => {
+    const { stderr } = await check('tagged.yaml', ['e2e', '-v']);
+    expect(stderr).toBe('fanout: also running setup, unit: required by the selected checks\n');
+  });
+
   it('--only runs exactly the named checks', async () => {
     const { stdout } = await check('tagged.yaml', ['--only', 'unit,lint', '--json']);
     expect(ran(stdout)).toEqual(['lint', 'unit']);

@@ -40,8 +40,9 @@ export interface CheckOptions extends CommonOptions {
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = localExecutor): Promise<number> {
   const cwd = process.cwd();
   const config = await loadForCommand(options);
-  const { checks } = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+  const { checks, pulledIn } = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
   if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
+  if (options.verbose && pulledIn.length > 0) process.stderr.write(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
 
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
