@@ -3,7 +3,7 @@ import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../core/errors.js';
 import { Semaphore } from '../core/semaphore.js';
-import type { CommandResult, Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
+import type { Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
 import { runGraph } from './engine.js';
 import { evaluateAttempt, extractorFor, type Verdict } from './evaluate.js';
 import type { RunLogs } from './logs.js';
@@ -77,8 +77,11 @@ export function isAsync(check: ResolvedCheck): boolean {
 export async function runChecks(checks: readonly ResolvedCheck[], settings: RunSettings): Promise<RunResult> {
   const { executor, logs, mask, listener } = settings;
   const records = new Map(checks.map((check) => [check.id, newRecord(check)]));
-  /** Attempts still running: awaited before the report, so no process outlives the run. */
-  const inflight = new Set<Promise<CommandResult>>();
+  /**
+   * Checks still running: the graph does not wait for those it abandoned (cancelled), so they are awaited before the
+   * report — no process outlives the run, and no record changes after it is reported.
+   */
+  const inflight = new Set<Promise<CheckRecord>>();
   const startClock = performance.now();
   const startedAt = Date.now();
   let rootFailure: string | undefined;
@@ -109,17 +112,10 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         record.attempts = attempt;
         record.logFile = logs.fileFor(check.id, attempt);
         if (attempt === 1) listener.onCheckStart?.(record, attempt);
-        const running = executor.execute(
+        const result = await executor.execute(
           { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
           { signal },
         );
-        inflight.add(running);
-        let result: CommandResult;
-        try {
-          result = await running;
-        } finally {
-          inflight.delete(running);
-        }
         const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
         record.exitCode = result.exitCode;
         record.signal = result.signal;
@@ -152,9 +148,12 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
       run: async ({ signal }) => {
         // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
         const release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
+        const work = attempts(signal);
+        inflight.add(work);
         try {
-          return await attempts(signal);
+          return await work;
         } finally {
+          inflight.delete(work);
           release?.();
         }
       },
