@@ -31,10 +31,10 @@ describe('signals during fanout check', () => {
     expect(checks['after-a']?.skip_reason).toEqual({ kind: 'interrupted', signal });
   });
 
-  it('writes the JUnit file on interruption', async () => {
+  it('ends the stream with run:end and writes the JUnit file on interruption', async () => {
     const T = tempDir();
     const junit = join(T, 'junit.xml');
-    const run = startCli(['check', '-c', fixture('signal.yaml'), '--log-dir', join(T, 'logs'), '--junit', junit], { env: { T } });
+    const run = startCli(['check', '-c', fixture('signal.yaml'), '--log-dir', join(T, 'logs'), '--junit', junit, '--stream'], { env: { T } });
     await waitForFiles(['a-child.pid', 'b-child.pid', 'c.pid'].map((f) => join(T, f)));
     run.child.kill('SIGINT');
     const result = await run.done;
@@ -42,8 +42,17 @@ describe('signals during fanout check', () => {
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testcase name="waits-a"');
     expect(xml).toMatch(/<skipped message="cancelled: stopped by SIGINT"\/>/);
-    // the human report says it is partial
-    expect(result.stdout).toMatch(/interrupted by SIGINT, partial report\n$/);
+    const last = JSON.parse(result.stdout.trimEnd().split('\n').at(-1) ?? '{}') as { type: string; exit_code: number; report: { interrupted: string } };
+    expect(last).toMatchObject({ type: 'run:end', exit_code: 130, report: { interrupted: 'SIGINT' } });
+  });
+
+  it('says in the human report that it is partial', async () => {
+    const { T, child, done } = startSignalRun([]);
+    await waitForFiles(['a-child.pid', 'b-child.pid', 'c.pid'].map((f) => join(T, f)));
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.stdout).toContain('FAIL waits-a (cancelled)  stopped by SIGTERM');
+    expect(result.stdout).toMatch(/interrupted by SIGTERM, partial report\n$/);
   });
 
   it('a second SIGINT SIGKILLs every group and dies at once (waits-b ignores SIGTERM)', async () => {
