@@ -22,5 +22,11 @@ export function loadBackend(): Promise<Backend> {
 /** Opens an ioredis client as BullMQ needs it (`maxRetriesPerRequest: null`). */
 export function openRedis(backend: Backend, connection: RedisConnection, name: string): Redis {
   const options: RedisOptions = { maxRetriesPerRequest: null, connectionName: name };
-  return typeof connection === 'string' ? new backend.Redis(connection, options) : new backend.Redis({ ...connection, ...options });
+  const client = typeof connection === 'string' ? new backend.Redis(connection, options) : new backend.Redis({ ...connection, ...options });
+  // Without a listener ioredis prints connection errors to the console; library code never prints. The errors reach
+  // callers through the operations that wait on the connection (and BullMQ's own 'error' events).
+  client.on('error', ignore);
+  return client;
 }
+
+function ignore(): void {}

@@ -32,6 +32,22 @@ export interface JobClientOptions {
   connectTimeoutMs: number;
 }
 
+/**
+ * Opens a client and waits for Redis to answer a PING, at most `timeoutMs`; otherwise closes it and rejects with
+ * ERR_REDIS_UNAVAILABLE. Probing before BullMQ opens its own connections keeps a wrong URL from leaving BullMQ's
+ * reconnect loops behind.
+ */
+export async function connectOrThrow(backend: Backend, connection: RedisConnection, name: string, timeoutMs: number): Promise<Redis> {
+  const client = openRedis(backend, connection, name);
+  try {
+    await withTimeout(client.ping(), timeoutMs);
+    return client;
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+}
+
 /** Rejects with ERR_REDIS_UNAVAILABLE when `promise` takes longer than `ms` (ioredis itself retries forever). */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   if (ms === Infinity) return promise;
@@ -91,7 +107,7 @@ export class JobClient {
   private async setup(): Promise<Parts> {
     const backend = await loadBackend();
     const { connection, queueName, prefix, eventsMaxLen } = this.options;
-    const redis = openRedis(backend, connection, 'fanout-coordinator');
+    const redis = await connectOrThrow(backend, connection, 'fanout-coordinator', this.options.connectTimeoutMs);
     const eventsRedis = openRedis(backend, connection, 'fanout-coordinator-events');
     const streams = eventsMaxLen === undefined ? {} : { streams: { events: { maxLen: eventsMaxLen } } };
     const queue = new backend.bullmq.Queue(queueName, { connection: redis, prefix, ...streams });
@@ -107,7 +123,7 @@ export class JobClient {
     queue.on('error', remember);
     events.on('error', remember);
     this.parts = { backend, queue, events, redis, eventsRedis };
-    await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), this.options.connectTimeoutMs);
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     return this.parts;
   }
 
@@ -175,7 +191,7 @@ export class JobClient {
     try {
       await this.ready;
     } catch {
-      // never connected: nothing more to close than what setup opened
+      // never connected: setup closed what it had opened
     }
     const parts = this.parts;
     if (parts === undefined) return;

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../core/arguments.js';
 import { messageOf } from '../core/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
-import { REASON_CANCELLED, REASON_HANDLER, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
+import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
 import {
   assertConnection,
   CALL_JOB,
@@ -70,6 +70,8 @@ export interface CheckWorkerOptions {
   maxStalledCount?: number;
   /** Named handlers for {@link processParallelDistributed}; more with `registerHandler`. */
   handlers?: Record<string, RemoteHandler>;
+  /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
+  connectTimeoutMs?: number;
   /** Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). */
   onError?: (error: Error) => void;
 }
@@ -82,7 +84,7 @@ export interface CheckWorker {
   readonly name: string;
   /** Jobs running now. */
   readonly running: number;
-  /** Resolves once the worker and its cancel subscription are connected. */
+  /** Resolves once the worker and its cancel subscription are connected; rejects when Redis does not answer in time. */
   ready(): Promise<void>;
   /** Adds or replaces a named handler. */
   registerHandler(name: string, handler: RemoteHandler): void;
@@ -166,6 +168,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     handlers.set(name, handler);
   }
   const onError = options.onError;
+  const connectTimeoutMs = assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1);
   const name = `${hostname()}:${process.pid}`;
   const mask = secretMasker(secretValuesOf(process.env));
   const cancelled = new Map<string, number>();
@@ -262,7 +265,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   let parts: { worker: Worker; workerRedis: Redis; subscriber: Redis } | undefined;
   const setup = (async () => {
     loaded = await loadBackend();
-    const workerRedis = openRedis(loaded, connection, 'fanout-worker');
+    const workerRedis = await connectOrThrow(loaded, connection, 'fanout-worker', connectTimeoutMs);
     const subscriber = openRedis(loaded, connection, 'fanout-worker-cancel');
     const worker = new loaded.bullmq.Worker(queueName, processor, {
       connection: workerRedis,

@@ -11,7 +11,7 @@ const graphs = fc
       fc.tuple(...ids.map((_, i) => fc.subarray(ids.slice(0, i)))),
     ),
   )
-  .map(([ids, requires]): ShardCheck[] => ids.map((id, i) => ({ id, requires: (requires as string[][])[i] ?? [] })));
+  .map(([ids, requires]): ShardCheck[] => ids.map((id, i) => ({ id, requires: requires[i] ?? [] })));
 
 function closure(checks: ShardCheck[], roots: string[]): Set<string> {
   const byId = new Map(checks.map((check) => [check.id, check]));
