@@ -1,0 +1,196 @@
+// @ts-check
+// Benchmarks of the distributed backend (issue 9), side by side in one run on one redis-server:
+//  1. Throughput: 2,000 `true` checks through fanout (createBullMQExecutor → startCheckWorker → runCommand) and
+//     through raw BullMQ (Queue.add + waitUntilFinished → a Worker whose processor spawns `sh -c true`), with 1 and
+//     2 worker processes (concurrency 8 each), 64 jobs in flight (the CLI's default -p in --redis mode).
+//  2. Scaling: 200 `sleep 0.1` checks through fanout with 1 and 2 worker processes (concurrency 8 each).
+// Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 3; redis-server must be installed)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createBullMQExecutor, startCheckWorker } from '../dist/index.js';
+
+const JOBS = Number(process.env.DIST_BENCH_JOBS ?? 2000);
+const SLEEP_JOBS = 200;
+const IN_FLIGHT = 64;
+const WORKER_CONCURRENCY = 8;
+const REPS = Number(process.env.DIST_BENCH_REPS ?? 3);
+const self = fileURLToPath(import.meta.url);
+
+/** @param {number} count @param {number} limit @param {(i: number) => Promise<unknown>} job */
+async function pool(count, limit, job) {
+  let next = 0;
+  const loop = async () => {
+    while (next < count) await job(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, loop));
+}
+
+function spawnTrue() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.resume();
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code }));
+  });
+}
+
+/** @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** @param {string} kind @param {string} url @param {string} queue */
+async function startWorkerProcess(kind, url, queue) {
+  const child = spawn(process.execPath, [self, '--worker', kind, url, queue], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve(undefined));
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
+  });
+  return child;
+}
+
+/** @param {import('node:child_process').ChildProcess[]} children */
+async function stopAll(children) {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve(undefined);
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** @param {number[]} values */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+async function main() {
+  if (!existsSync('/usr/bin/redis-server') && spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
+    console.log('SKIPPED: redis-server is not installed');
+    return;
+  }
+  const port = await freePort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+  probe.on('error', () => undefined);
+  await probe.ping();
+  console.log(`node ${process.version}, ${(await import('node:os')).availableParallelism()} CPUs, redis-server on :${port}, ${REPS} repetitions (median shown)\n`);
+
+  let queueId = 0;
+  /** fanout: createBullMQExecutor, IN_FLIGHT executes at a time. @param {number} workers @param {string} command @param {number} count */
+  async function fanoutCase(workers, command, count) {
+    const queue = `bench${++queueId}`;
+    const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess('fanout', url, queue)));
+    const executor = createBullMQExecutor({ connection: url, queue });
+    try {
+      await executor.execute({ command: 'true' }); // connect and warm up
+      const times = [];
+      for (let rep = 0; rep < REPS; rep++) {
+        const start = performance.now();
+        let failed = 0;
+        await pool(count, IN_FLIGHT, async () => {
+          const result = await executor.execute({ command });
+          if (result.exitCode !== 0) failed++;
+        });
+        times.push(performance.now() - start);
+        if (failed > 0) throw new Error(`${failed} fanout jobs failed`);
+      }
+      return median(times);
+    } finally {
+      await executor.close();
+      await stopAll(children);
+    }
+  }
+
+  /** raw BullMQ: Queue.add + job.waitUntilFinished, IN_FLIGHT at a time. @param {number} workers */
+  async function rawCase(workers) {
+    const queueName = `raw${++queueId}`;
+    const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess('raw', url, queueName)));
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const eventsConnection = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new Queue(queueName, { connection, prefix: 'raw' });
+    queue.setMaxListeners(IN_FLIGHT * 4); // waitUntilFinished adds a listener per job in flight
+    const events = new QueueEvents(queueName, { connection: eventsConnection, prefix: 'raw' });
+    await events.waitUntilReady();
+    try {
+      const once = async () => {
+        // A short retention, not removal at once: waitUntilFinished reads the finished job.
+        const job = await queue.add('true', {}, { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
+        return job.waitUntilFinished(events);
+      };
+      await once();
+      const times = [];
+      for (let rep = 0; rep < REPS; rep++) {
+        const start = performance.now();
+        await pool(JOBS, IN_FLIGHT, once);
+        times.push(performance.now() - start);
+      }
+      return median(times);
+    } finally {
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+      eventsConnection.disconnect();
+      await stopAll(children);
+    }
+  }
+
+  console.log(`### ${JOBS} × \`true\`, ${IN_FLIGHT} in flight, worker concurrency ${WORKER_CONCURRENCY}\n`);
+  console.log('| workers | raw BullMQ + spawn (jobs/s) | fanout (jobs/s) | fanout / raw (target ≥ 0.8) |');
+  console.log('|---|---|---|---|');
+  for (const workers of [1, 2]) {
+    // Alternate the order so neither contender always runs on a warmer machine.
+    const rawFirst = workers === 1;
+    const raw = rawFirst ? await rawCase(workers) : NaN;
+    const fan = await fanoutCase(workers, 'true', JOBS);
+    const rawMs = rawFirst ? raw : await rawCase(workers);
+    const rawRate = (JOBS / rawMs) * 1000;
+    const fanRate = (JOBS / fan) * 1000;
+    console.log(`| ${workers} | ${rawRate.toFixed(0)} | ${fanRate.toFixed(0)} | ${(fanRate / rawRate).toFixed(2)}× ${fanRate / rawRate >= 0.8 ? 'met' : 'MISSED'} |`);
+  }
+
+  console.log(`\n### ${SLEEP_JOBS} × \`sleep 0.1\` through fanout, worker concurrency ${WORKER_CONCURRENCY} (ideal: 1 worker ${((SLEEP_JOBS * 0.1) / WORKER_CONCURRENCY).toFixed(2)} s)\n`);
+  const one = await fanoutCase(1, 'sleep 0.1', SLEEP_JOBS);
+  const two = await fanoutCase(2, 'sleep 0.1', SLEEP_JOBS);
+  console.log('| 1 worker (s) | 2 workers (s) | speed-up (target ≥ 1.8) |');
+  console.log('|---|---|---|');
+  console.log(`| ${(one / 1000).toFixed(2)} | ${(two / 1000).toFixed(2)} | ${(one / two).toFixed(2)}× ${one / two >= 1.8 ? 'met' : 'MISSED'} |`);
+
+  probe.disconnect();
+  server.kill('SIGKILL');
+}
+
+// Worker mode: node distributed.bench.js --worker <fanout|raw> <url> <queue>
+if (process.argv[2] === '--worker') {
+  const [kind, url, queue] = process.argv.slice(3);
+  if (url === undefined || queue === undefined) throw new Error('usage: --worker <fanout|raw> <url> <queue>');
+  if (kind === 'fanout') {
+    const worker = startCheckWorker({ connection: url, queue, concurrency: WORKER_CONCURRENCY });
+    await worker.ready();
+    process.once('SIGTERM', () => void worker.close().then(() => process.exit(0)));
+  } else {
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const worker = new Worker(queue, () => spawnTrue(), { connection, prefix: 'raw', concurrency: WORKER_CONCURRENCY, removeOnComplete: { count: 1000 } });
+    await worker.waitUntilReady();
+    process.once('SIGTERM', () => void worker.close().then(() => process.exit(0)));
+  }
+  process.stdout.write('ready\n');
+} else {
+  await main();
+}
