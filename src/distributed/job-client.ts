@@ -202,7 +202,13 @@ export class JobClient {
 
   private async tryCancel(pending: Pending): Promise<void> {
     try {
-      const { queue, redis } = await this.ready;
+      const { queue, redis, backend } = await this.ready;
+      // A job that already finished keeps its real result: removing it now would turn it into "cancelled".
+      const job = await backend.bullmq.Job.fromId(queue, pending.id);
+      if (job?.finishedOn !== undefined) {
+        this.check(pending.id);
+        return;
+      }
       const removed = await queue.remove(pending.id);
       if (removed === 1) {
         pending.resolve({ state: 'cancelled', job: undefined });
