@@ -37,6 +37,7 @@ function timed(file, args, env) {
   const run = spawnSync(file, args, { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (run.error) throw run.error;
+  if (run.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${run.status ?? run.signal}: ${run.stderr}`);
   return { ms, stdout: run.stdout, status: run.status };
 }
 
