@@ -75,7 +75,8 @@ export function redactRedisUrl(url: string): string {
     if (parsed.password !== '') parsed.password = MASK;
     return parsed.toString();
   } catch {
-    // Not a URL: hide anything between '//' and '@' rather than risk printing a credential.
-    return url.replace(/\/\/[^@/]*@/, `//${MASK}@`);
+    // Not a URL (a message that contains one, say): hide whatever sits between '//' and the last '@' of a word
+    // rather than risk printing a credential.
+    return url.replace(/\/\/[^\s/]*@/g, `//${MASK}@`);
   }
 }

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +8,11 @@ import { createBullMQExecutor, type BullMQExecutor } from '../../src/distributed
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphTask } from '../../src/graph/types.js';
 import { sessionMembers } from '../exec/proc.js';
-import { dumpRedis, hasRedis, removeBuiltLibrary, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
+import { builtLibrary, dumpRedis, hasRedis, removeBuiltLibrary, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
 
 if (!hasRedis) console.warn('SKIPPED: redis-server is not installed (CI installs it: apt-get install redis-server)');
 
+const COORDINATOR = fileURLToPath(new URL('../fixtures/distributed/coordinator.js', import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), 'fanout-distributed-'));
 
 describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
@@ -218,5 +221,45 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     expect(ours.filter((suffix) => /^\d+/.test(suffix))).toEqual([]);
     expect(ours.filter((suffix) => ['completed', 'failed', 'wait', 'active'].includes(suffix))).toEqual([]);
     console.info(`keys left for queue ${queue}: ${ours.join(', ')}`);
+  });
+
+  it('SIGINT of a coordinator process: running jobs cancelled on their workers, waiting ones removed, Redis left clean', async () => {
+    const { queue } = await setup(2);
+    const dir = tmp();
+    const library = await builtLibrary();
+    const child = spawn(process.execPath, [COORDINATOR, redis.url, queue, dir, '4', 'c0ffee'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FANOUT_DIST: library } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    // Two workers of concurrency 1: two jobs run, two wait.
+    const pidFile = (i: number) => join(dir, `t${i}.pid`);
+    await until(() => [0, 1, 2, 3].filter((i) => existsSync(pidFile(i))).length === 2, 10_000, 'two running jobs');
+    const running = [0, 1, 2, 3].filter((i) => existsSync(pidFile(i)));
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    const report = JSON.parse(stdout.split('\n').find((line) => line.startsWith('{')) ?? 'null') as {
+      aborted: boolean;
+      results: Record<string, { cancelled: boolean; worker: string | null }>;
+    } | null;
+    expect(report, stderr).not.toBeNull();
+    expect(report?.aborted).toBe(true);
+    for (const i of [0, 1, 2, 3]) {
+      const result = report?.results[`t${i}`];
+      // The graph started all four (maxParallel 4): two on workers, two waiting in the queue.
+      expect(result?.cancelled).toBe(true);
+      if (running.includes(i)) {
+        expect(result?.worker).not.toBeNull();
+        expect(sessionMembers(Number(readFileSync(pidFile(i), 'utf8')))).toEqual([]);
+      } else {
+        expect(result?.worker).toBeNull();
+      }
+    }
+    // The waiting jobs were removed, not run later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([0, 1, 2, 3].filter((i) => existsSync(pidFile(i)))).toEqual(running);
+    const { keys } = await dumpRedis(redis.client);
+    expect(keys.filter((key) => key.startsWith(`fanout:${queue}@`) && /:\d+(:|$)/.test(key))).toEqual([]);
   });
 });
