@@ -45,6 +45,12 @@ const REQUIRED = ['run_id', 'started_at', 'ended_at', 'exit_code', 'checks', 'co
 /**
  * The exit code of a merged run: 0 when every shard exited 0; otherwise a shard's signal exit (≥ 128: the run was
  * interrupted) first, else the first non-zero code in report order (the configured error exit code).
+ *
+ * @example
+ * ```ts
+ * import { mergedExitCode } from 'fanout';
+ * mergedExitCode([0, 1, 130]); // 130
+ * ```
  */
 export function mergedExitCode(codes: readonly number[]): number {
   const interrupted = codes.find((code) => code >= 128);

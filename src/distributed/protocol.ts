@@ -17,9 +17,18 @@ export const CHECK_JOB = 'check';
 /** Job name of a named-handler call ({@link processParallelDistributed}). */
 export const CALL_JOB = 'call';
 
-/** Lock of a job held by a live worker; renewed every half of it. @default 10000 */
+/**
+ * Lock of a job held by a live worker, renewed every half of it. With {@link DEFAULT_STALLED_INTERVAL_MS}, a dead
+ * worker's job is re-run within lockDuration + 2 × stalledInterval (20 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from 'fanout';
+ * const worstRecoveryMs = DEFAULT_LOCK_DURATION_MS + 2 * DEFAULT_STALLED_INTERVAL_MS; // 20000
+ * ```
+ */
 export const DEFAULT_LOCK_DURATION_MS = 10_000;
-/** How often workers look for jobs whose lock expired (their worker died). @default 5000 */
+/** How often workers look for jobs whose lock expired (their worker died); see {@link DEFAULT_LOCK_DURATION_MS}. */
 export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
 /** How often a job may be re-run after its worker died before it fails as lost. @default 1 */
 export const DEFAULT_MAX_STALLED_COUNT = 1;

@@ -35,6 +35,12 @@ export function fnv1a(text: string): number {
 /**
  * The shard (1-based) that owns a check: FNV-1a of its id, mod `total`, plus one. Depends on the id alone, so adding
  * or removing other checks never moves a check to another shard.
+ *
+ * @example
+ * ```ts
+ * import { shardOf } from 'fanout';
+ * const shard = shardOf('unit-tests', 3); // 1, 2 or 3 — the same on every machine
+ * ```
  */
 export function shardOf(id: string, total: number): number {
   return (fnv1a(id) % total) + 1;

@@ -12,7 +12,7 @@ const WORKER = fileURLToPath(new URL('../fixtures/distributed/worker.js', import
 const DIST_DIR = fileURLToPath(new URL('../../dist/', import.meta.url));
 // Other builds (tsdown cleans dist/) may run while these tests do: workers load a private copy, kept inside
 // node_modules so that bullmq and ioredis still resolve from it.
-const COPY_DIR = fileURLToPath(new URL(`../../node_modules/.fanout-test-dist-${process.pid}/`, import.meta.url));
+const COPY_DIR = fileURLToPath(new URL(`../../node_modules/.fanout-test-dist-${process.pid}-${Math.random().toString(36).slice(2, 8)}/`, import.meta.url));
 let copied: Promise<string> | undefined;
 
 /** The private copy of dist/index.js that worker processes import (made once per test process). */
