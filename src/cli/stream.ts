@@ -5,7 +5,6 @@ import type { CheckRecord } from './record.js';
 import { reportCheck, type Report } from './report.js';
 import type { RunListener } from './run-checks.js';
 
-export const STREAM_EVENT_TYPES = ['run:start', 'check:start', 'check:retry', 'check:end', 'run:end'] as const;
 
 export function streamListener(write: (line: string) => void, context: { runId: string; cwd: string; mask: (text: string) => string; isAsync: (check: ResolvedCheck) => boolean }): RunListener & { end(report: Report): void } {
   const emit = (event: Record<string, unknown>) => write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
