@@ -4,7 +4,7 @@
 //     through raw BullMQ (Queue.add + waitUntilFinished → a Worker whose processor spawns `sh -c true`), with 1 and
 //     2 worker processes (concurrency 8 each), 64 jobs in flight (the CLI's default -p in --redis mode).
 //  2. Scaling: 200 `sleep 0.1` checks through fanout with 1 and 2 worker processes (concurrency 8 each).
-// Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 3; redis-server must be installed)
+// Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 5; redis-server must be installed)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,7 +17,7 @@ const JOBS = Number(process.env.DIST_BENCH_JOBS ?? 2000);
 const SLEEP_JOBS = 200;
 const IN_FLIGHT = 64;
 const WORKER_CONCURRENCY = 8;
-const REPS = Number(process.env.DIST_BENCH_REPS ?? 3);
+const REPS = Number(process.env.DIST_BENCH_REPS ?? 5);
 const self = fileURLToPath(import.meta.url);
 
 /** @param {number} count @param {number} limit @param {(i: number) => Promise<unknown>} job */
@@ -93,33 +93,34 @@ async function main() {
   console.log(`node ${process.version}, ${(await import('node:os')).availableParallelism()} CPUs, redis-server on :${port}, ${REPS} repetitions (median shown)\n`);
 
   let queueId = 0;
-  /** fanout: createBullMQExecutor, IN_FLIGHT executes at a time. @param {number} workers @param {string} command @param {number} count */
-  async function fanoutCase(workers, command, count) {
+
+  /** fanout's contender: createBullMQExecutor, IN_FLIGHT executes at a time. @param {number} workers */
+  async function fanoutContender(workers) {
     const queue = `bench${++queueId}`;
     const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess('fanout', url, queue)));
     const executor = createBullMQExecutor({ connection: url, queue });
-    try {
-      await executor.execute({ command: 'true' }); // connect and warm up
-      const times = [];
-      for (let rep = 0; rep < REPS; rep++) {
-        const start = performance.now();
+    await executor.execute({ command: 'true' }); // connect and warm up
+    return {
+      /** @param {string} command @param {number} count */
+      async run(command, count) {
         let failed = 0;
+        const start = performance.now();
         await pool(count, IN_FLIGHT, async () => {
           const result = await executor.execute({ command });
           if (result.exitCode !== 0) failed++;
         });
-        times.push(performance.now() - start);
         if (failed > 0) throw new Error(`${failed} fanout jobs failed`);
-      }
-      return median(times);
-    } finally {
-      await executor.close();
-      await stopAll(children);
-    }
+        return performance.now() - start;
+      },
+      async stop() {
+        await executor.close();
+        await stopAll(children);
+      },
+    };
   }
 
   /** raw BullMQ: Queue.add + job.waitUntilFinished, IN_FLIGHT at a time. @param {number} workers */
-  async function rawCase(workers) {
+  async function rawContender(workers) {
     const queueName = `raw${++queueId}`;
     const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess('raw', url, queueName)));
     const connection = new Redis(url, { maxRetriesPerRequest: null });
@@ -128,46 +129,67 @@ async function main() {
     queue.setMaxListeners(IN_FLIGHT * 4); // waitUntilFinished adds a listener per job in flight
     const events = new QueueEvents(queueName, { connection: eventsConnection, prefix: 'raw' });
     await events.waitUntilReady();
-    try {
-      const once = async () => {
-        // A short retention, not removal at once: waitUntilFinished reads the finished job.
-        const job = await queue.add('true', {}, { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
-        return job.waitUntilFinished(events);
-      };
-      await once();
-      const times = [];
-      for (let rep = 0; rep < REPS; rep++) {
+    const once = async () => {
+      // A short retention, not removal at once: waitUntilFinished reads the finished job.
+      const job = await queue.add('true', {}, { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
+      return job.waitUntilFinished(events);
+    };
+    await once();
+    return {
+      /** @param {string} _command @param {number} count */
+      async run(_command, count) {
         const start = performance.now();
-        await pool(JOBS, IN_FLIGHT, once);
-        times.push(performance.now() - start);
-      }
-      return median(times);
-    } finally {
-      await events.close();
-      await queue.close();
-      connection.disconnect();
-      eventsConnection.disconnect();
-      await stopAll(children);
-    }
+        await pool(count, IN_FLIGHT, once);
+        return performance.now() - start;
+      },
+      async stop() {
+        await events.close();
+        await queue.close();
+        connection.disconnect();
+        eventsConnection.disconnect();
+        await stopAll(children);
+      },
+    };
   }
 
-  console.log(`### ${JOBS} × \`true\`, ${IN_FLIGHT} in flight, worker concurrency ${WORKER_CONCURRENCY}\n`);
+  console.log(`### ${JOBS} × \`true\`, ${IN_FLIGHT} in flight, worker concurrency ${WORKER_CONCURRENCY}; contenders alternate every repetition\n`);
   console.log('| workers | raw BullMQ + spawn (jobs/s) | fanout (jobs/s) | fanout / raw (target ≥ 0.8) |');
   console.log('|---|---|---|---|');
   for (const workers of [1, 2]) {
-    // Alternate the order so neither contender always runs on a warmer machine.
-    const rawFirst = workers === 1;
-    const raw = rawFirst ? await rawCase(workers) : NaN;
-    const fan = await fanoutCase(workers, 'true', JOBS);
-    const rawMs = rawFirst ? raw : await rawCase(workers);
-    const rawRate = (JOBS / rawMs) * 1000;
-    const fanRate = (JOBS / fan) * 1000;
+    const raw = await rawContender(workers);
+    const fan = await fanoutContender(workers);
+    /** @type {number[]} */
+    const rawTimes = [];
+    /** @type {number[]} */
+    const fanTimes = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      if (rep % 2 === 0) {
+        rawTimes.push(await raw.run('true', JOBS));
+        fanTimes.push(await fan.run('true', JOBS));
+      } else {
+        fanTimes.push(await fan.run('true', JOBS));
+        rawTimes.push(await raw.run('true', JOBS));
+      }
+    }
+    await raw.stop();
+    await fan.stop();
+    const rawRate = (JOBS / median(rawTimes)) * 1000;
+    const fanRate = (JOBS / median(fanTimes)) * 1000;
     console.log(`| ${workers} | ${rawRate.toFixed(0)} | ${fanRate.toFixed(0)} | ${(fanRate / rawRate).toFixed(2)}× ${fanRate / rawRate >= 0.8 ? 'met' : 'MISSED'} |`);
   }
 
+  /** @param {number} workers */
+  async function sleepCase(workers) {
+    const fan = await fanoutContender(workers);
+    const times = [];
+    for (let rep = 0; rep < REPS; rep++) times.push(await fan.run('sleep 0.1', SLEEP_JOBS));
+    await fan.stop();
+    return median(times);
+  }
+
   console.log(`\n### ${SLEEP_JOBS} × \`sleep 0.1\` through fanout, worker concurrency ${WORKER_CONCURRENCY} (ideal: 1 worker ${((SLEEP_JOBS * 0.1) / WORKER_CONCURRENCY).toFixed(2)} s)\n`);
-  const one = await fanoutCase(1, 'sleep 0.1', SLEEP_JOBS);
-  const two = await fanoutCase(2, 'sleep 0.1', SLEEP_JOBS);
+  const one = await sleepCase(1);
+  const two = await sleepCase(2);
   console.log('| 1 worker (s) | 2 workers (s) | speed-up (target ≥ 1.8) |');
   console.log('|---|---|---|');
   console.log(`| ${(one / 1000).toFixed(2)} | ${(two / 1000).toFixed(2)} | ${(one / two).toFixed(2)}× ${one / two >= 1.8 ? 'met' : 'MISSED'} |`);
