@@ -2,6 +2,7 @@
 // `fanout check --redis` dispatches. Prepared by the distributed backend (issue 9) as a standalone function; the
 // program registers it. First SIGINT/SIGTERM/SIGHUP: stop taking jobs, put the running ones back in the queue for
 // another worker, exit by the signal; a second one: kill the groups and die at once (guardSignals).
+import { availableParallelism } from 'node:os';
 import { currentCommit } from '../../distributed/commit.js';
 import { DistributedError } from '../../distributed/errors.js';
 import { redactRedisUrl } from '../../distributed/secrets.js';
@@ -17,7 +18,7 @@ export interface WorkerCommandOptions {
   queue?: string | undefined;
   /** The commit whose jobs to take. @default HEAD of the checkout in the working directory; none outside git */
   commit?: string | undefined;
-  /** Jobs at once. @default 1 */
+  /** Jobs at once. @default os.availableParallelism() */
   concurrency?: number | undefined;
   /** Each job's complete log, `<job id>.log` (secrets masked). @default none */
   logDir?: string | undefined;
@@ -31,13 +32,14 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
     throw new UsageError('--redis must be a redis:// or rediss:// URL');
   }
   const commit = options.commit ?? currentCommit();
+  const concurrency = options.concurrency ?? availableParallelism();
   let worker;
   try {
     worker = startCheckWorker({
       connection: options.redis,
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       ...(commit === undefined ? {} : { commit }),
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      concurrency,
       ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
       onError: (error) => process.stderr.write(`fanout worker: ${redactRedisUrl(messageOf(error))}\n`),
     });
@@ -54,7 +56,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
     return 1;
   }
   process.stderr.write(
-    `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${options.concurrency ?? 1}, Redis ${redactRedisUrl(options.redis)}\n`,
+    `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${concurrency}, Redis ${redactRedisUrl(options.redis)}\n`,
   );
   const stopped = new Promise<void>((resolve) => {
     const guard = guardSignals((signal) => {
