@@ -22,8 +22,8 @@ export interface WorkerCommandOptions {
   concurrency?: number | undefined;
   /** Each job's complete log, `<job id>.log` (secrets masked). @default none */
   logDir?: string | undefined;
-  /** Print one line per job to stderr. */
-  verbose?: boolean | undefined;
+  /** How long to wait for Redis at start before exiting 1. @default 10000 */
+  connectTimeoutMs?: number | undefined;
 }
 
 /** Runs a worker until a signal; resolves with the exit code (the signal re-raise happens in guard.release()). */
@@ -41,6 +41,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       ...(commit === undefined ? {} : { commit }),
       concurrency,
       ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
+      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       onError: (error) => process.stderr.write(`fanout worker: ${redactRedisUrl(messageOf(error))}\n`),
     });
   } catch (error) {

@@ -1,0 +1,55 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
+import { hasRedis, startRedis, until, type RedisServer } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = `${ROOT}node_modules/.fanout-test-worker-command-${process.pid}/`;
+
+/** Runs `workerCommand(options)` in a child process from a bundle of src/cli/commands/worker.ts. */
+function runWorkerCommand(options: Record<string, unknown>) {
+  const script = `import(${JSON.stringify(`${OUT}worker.mjs`)}).then((m) => m.workerCommand(${JSON.stringify(options)})).then((code) => { process.exitCode = code; }, (error) => { process.stderr.write(error.constructor.name + ': ' + error.message + '\\n'); process.exitCode = 2; });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exit, stderr: () => stderr };
+}
+
+describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    const build = spawnSync('npx', ['tsdown', '--no-config', 'src/cli/commands/worker.ts', '-d', OUT, '--platform', 'node'], { cwd: ROOT, encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    redis = await startRedis([], 'cmd-pa55word');
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(OUT, { recursive: true, force: true });
+  });
+
+  it('announces itself without the password, runs jobs of its commit, and dies by SIGTERM after a graceful stop', async () => {
+    const run = runWorkerCommand({ redis: redis.url, queue: 'cmd', commit: 'feed', concurrency: 2 });
+    await until(() => run.stderr().includes('fanout worker '), 10_000, 'the banner');
+    expect(run.stderr()).toMatch(/queue cmd@feed, concurrency 2, Redis redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+    expect(run.stderr()).not.toContain('cmd-pa55word');
+    const executor = createBullMQExecutor({ connection: redis.url, queue: 'cmd', commit: 'feed', reconcileIntervalMs: 100 });
+    const result = await executor.execute({ command: 'echo from the worker command' });
+    await executor.close();
+    expect(result).toMatchObject({ exitCode: 0, output: 'from the worker command\n' });
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('a Redis that does not answer: exit 1 with a message that hides the password; a bad URL is a usage error', async () => {
+    const unreachable = runWorkerCommand({ redis: 'redis://:cmd-pa55word@127.0.0.1:1', commit: 'feed', connectTimeoutMs: 300 });
+    expect((await unreachable.exit).code).toBe(1);
+    expect(unreachable.stderr()).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
+    expect(unreachable.stderr()).not.toContain('cmd-pa55word');
+    const bad = runWorkerCommand({ redis: 'http://example.com' });
+    expect((await bad.exit).code).toBe(2);
+    expect(bad.stderr()).toContain('UsageError: --redis must be a redis:// or rediss:// URL');
+  });
+});
