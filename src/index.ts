@@ -67,3 +67,4 @@ export { shardChecks, shardOf, parseShard } from './distributed/shard.js';
 export type { ShardCheck, ShardPlan } from './distributed/shard.js';
 export { mergeReports, mergedExitCode } from './distributed/merge-reports.js';
 export type { ShardReport, ShardReportCheck, MergeReportsOptions } from './distributed/merge-reports.js';
+export { currentCommit } from './distributed/commit.js';
