@@ -42,7 +42,7 @@ export function buildProgram(version: string): Command {
     .option('-v, --verbose', 'one line per check (✓ id passed (1.2s)); details in list')
     .option('--json', 'one JSON document on stdout (diagnostics stay on stderr)')
     .option('--no-color', 'never colour the output (NO_COLOR works too)')
-    .option('-p, --parallel <n>', 'checks run at once (0 or less: the default)', '4')
+    .option('-p, --parallel <n>', 'checks run at once (0 or less: the default: 4, or 64 with --redis)')
     .option('--fail-fast', 'stop at the first error-severity failure: kill the running checks, start nothing more')
     .option('--log-dir <dir>', 'folder of run logs: <log-dir>/<run-id>/<check>.log, <log-dir>/latest', '.fanout/runs')
     .option('--error-exit-code <n>', 'exit code when an error-severity check fails or any check times out', '1')
@@ -78,6 +78,10 @@ Examples:
     .option('--max-time <duration>', 'deadline for the whole run: then everything still running is cancelled')
     .option('--stream', 'NDJSON events on stdout as they happen (the last one carries the report)')
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
+    .option('--redis <url>', 'run the checks as jobs on `fanout worker` processes through this Redis (-p then defaults to 64)')
+    .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
+    .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
+    .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
     .action(async (ids: string[], _options: unknown, command: Command) => {
       const flags = globals<{
         only: string[];
@@ -88,6 +92,10 @@ Examples:
         maxTime?: string;
         stream?: boolean;
         junit?: string;
+        redis?: string;
+        queue: string;
+        commit?: string;
+        shard?: string;
       }>(command);
       if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
       const { checkCommand } = await import('./commands/check.js');
@@ -95,7 +103,7 @@ Examples:
         ids,
         {
           ...common(flags),
-          parallel: parseParallel(flags.parallel ?? '4'),
+          parallel: parseParallel(flags.parallel ?? (flags.redis === undefined ? '4' : '64')),
           failFast: flags.failFast === true,
           logDir: flags.logDir ?? '.fanout/runs',
           errorExitCode: parseExitCode(flags.errorExitCode ?? '1'),
@@ -107,6 +115,10 @@ Examples:
           maxTimeMs: flags.maxTime === undefined ? undefined : parseDurationFlag('--max-time', flags.maxTime),
           stream: flags.stream === true,
           junit: flags.junit,
+          redis: flags.redis,
+          queue: flags.queue,
+          commit: flags.commit,
+          shard: flags.shard,
         },
         version,
       );
@@ -159,6 +171,40 @@ Examples:
       const flags = globals<{ template?: string; force?: boolean; output: string; listTemplates?: boolean }>(command);
       const { initCommand } = await import('./commands/init.js');
       finish(await initCommand({ template: flags.template, force: flags.force === true, output: flags.output, list: flags.listTemplates === true, json: flags.json === true }));
+    });
+
+  program
+    .command('worker')
+    .description('run check jobs that `fanout check --redis` dispatches, until SIGINT/SIGTERM')
+    .requiredOption('--redis <url>', 'Redis URL (redis://[:password@]host:port[/db]; the password is never printed)')
+    .option('--queue <name>', 'queue name', 'checks')
+    .option('--commit <sha>', 'take only jobs for this commit (default: git HEAD of the working directory)')
+    .option('--concurrency <n>', 'jobs at once (default: the number of CPUs)')
+    .action(async (_options: unknown, command: Command) => {
+      const flags = globals<{ redis: string; queue: string; commit?: string; concurrency?: string }>(command);
+      const concurrency = flags.concurrency === undefined ? undefined : parseParallel(flags.concurrency);
+      const { workerCommand } = await import('./commands/worker.js');
+      finish(
+        await workerCommand({
+          redis: flags.redis,
+          queue: flags.queue,
+          commit: flags.commit,
+          concurrency,
+          // Only an explicit --log-dir: the default run folder is for `check`'s runs, not every job of a worker.
+          ...(flags.logDir === undefined || command.parent?.getOptionValueSource('logDir') === 'default' ? {} : { logDir: flags.logDir }),
+        }),
+      );
+    });
+
+  program
+    .command('merge-reports')
+    .description('join the JSON reports of `fanout check --shard i/n --json` into one report and exit code')
+    .argument('<files...>', 'the shards\' JSON reports')
+    .option('-o, --output <file>', 'write the merged report here instead of stdout')
+    .action(async (files: string[], _options: unknown, command: Command) => {
+      const flags = globals<{ output?: string }>(command);
+      const { mergeReportsCommand } = await import('./commands/merge-reports.js');
+      finish(mergeReportsCommand(files, { output: flags.output }));
     });
 
   program

@@ -16,6 +16,8 @@ import { isBlocking } from '../record.js';
 import { buildReport, reportCheck } from '../report.js';
 import { isAsync, runChecks, type RunAbort, type RunListener } from '../run-checks.js';
 import { selectChecks } from '../select.js';
+import { remoteExecutor, type RemoteExecutor } from '../remote.js';
+import { selectShard, withoutHidden } from '../shard.js';
 import { guardFatal, guardSignals } from '../signals.js';
 import { streamListener } from '../stream.js';
 import { styleFor } from '../style.js';
@@ -34,13 +36,23 @@ export interface CheckOptions extends CommonOptions {
   maxTimeMs?: number | undefined;
   stream: boolean;
   junit?: string | undefined;
+  /** Run the checks as BullMQ jobs on `fanout worker` processes (issue 9). */
+  redis?: string | undefined;
+  queue?: string | undefined;
+  commit?: string | undefined;
+  /** `i/n`: run only this shard's checks (and what they require), report only its own. */
+  shard?: string | undefined;
 }
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = localExecutor): Promise<number> {
   const cwd = process.cwd();
   const config = await loadForCommand(options);
-  const { checks, pulledIn } = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+  const selection = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+  const { pulledIn } = selection;
+  const { checks, hidden } = options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>() } : selectShard(selection.checks, options.shard);
+  if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file) });
+  const remote = options.redis !== undefined ? (executor as RemoteExecutor) : undefined;
   if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
   if (options.verbose && pulledIn.length > 0) process.stderr.write(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
 
@@ -74,7 +86,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     const style = reportOnStdout ? out : err;
     listeners.push({ onCheckEnd: (record) => write(target, `${verboseLine(reportCheck(record, cwd, mask), style)}\n`) });
   }
-  const listener: RunListener = {
+  const everyListener: RunListener = {
     onRunStart: (records) => listeners.forEach((l) => l.onRunStart?.(records)),
     onCheckStart: (record, attempt) => listeners.forEach((l) => l.onCheckStart?.(record, attempt)),
     onCheckRetry: (record, attempt, previous) => listeners.forEach((l) => l.onCheckRetry?.(record, attempt, previous)),
@@ -107,12 +119,14 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
       estimates,
       prompts: config.prompts,
       mask,
-      listener,
+      listener: withoutHidden(everyListener, hidden),
     });
   } finally {
     clearTimeout(maxTime);
     live?.stop();
+    await remote?.close();
   }
+  if (hidden.size > 0) run = { ...run, records: run.records.filter((record) => !hidden.has(record.check.id)) };
 
   const interrupted = run.abort?.kind === 'signal' ? run.abort.signal : undefined;
   const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';

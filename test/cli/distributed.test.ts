@@ -1,0 +1,117 @@
+// The CLI's distributed modes, end to end with the built CLI: `--shard i/n` + `merge-reports`, and
+// `fanout worker` + `fanout check --redis` against a real redis-server.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis, startRedis, until, type RedisServer } from '../distributed/harness.js';
+import { byId, parseReport, runCli, startCli, tempDir } from './helpers.js';
+
+const graph = `version: "1"
+checks:
+  - { id: build, run: "echo built" }
+  - { id: lint, run: "echo linted" }
+  - { id: unit, run: "echo unit ok", requires: [build] }
+  - { id: e2e, run: "echo 'e2e: 1 failed'; exit 1", requires: [build] }
+  - { id: docs, run: "exit 3", severity: warning }
+  - { id: pack, run: "echo packed", requires: [unit, lint] }
+  - { id: types, run: "echo typed", requires: [build] }
+  - { id: bundle, run: "echo bundled", requires: [types] }
+`;
+
+describe('fanout check --shard i/n and fanout merge-reports', () => {
+  it('every check is reported by exactly one shard, and the merged report equals an unsharded run', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'fanout.yaml');
+    writeFileSync(config, graph);
+    const files: string[] = [];
+    const owned: string[][] = [];
+    for (let i = 1; i <= 3; i++) {
+      const result = await runCli(['check', '-c', config, '--shard', `${i}/3`, '--json', '--log-dir', join(dir, 'runs')]);
+      const report = parseReport(result.stdout);
+      owned.push(report.checks.map((check) => check.id));
+      const file = join(dir, `shard-${i}.json`);
+      writeFileSync(file, result.stdout);
+      files.push(file);
+    }
+    const all = owned.flat().sort();
+    expect(all).toEqual(['build', 'bundle', 'docs', 'e2e', 'lint', 'pack', 'types', 'unit']);
+
+    const merged = await runCli(['merge-reports', ...files]);
+    const report = parseReport(merged.stdout);
+    const whole = parseReport((await runCli(['check', '-c', config, '--json', '--log-dir', join(dir, 'runs')])).stdout);
+    expect(merged.code).toBe(whole.exit_code);
+    expect(merged.code).toBe(1); // e2e fails
+    const statuses = (r: typeof report) => Object.fromEntries(Object.entries(byId(r)).map(([id, check]) => [id, check.status]));
+    expect(statuses(report)).toEqual(statuses(whole));
+  });
+
+  it('a shard outside 1..n is a usage error', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), graph);
+    const result = await runCli(['check', '--shard', '4/3'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--shard must be i/n');
+  });
+});
+
+describe.skipIf(!hasRedis)('fanout worker + fanout check --redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('runs a diamond graph on two worker processes and reports as a local run would', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'fanout.yaml');
+    writeFileSync(
+      config,
+      `version: "1"
+checks:
+  - { id: root, run: "echo root on $$" }
+  - { id: left, run: "echo left", requires: [root] }
+  - { id: right, run: "echo 'coverage: 91%'", grok: "coverage: %{NUMBER:coverage}%", assert: "coverage > 90", requires: [root] }
+  - { id: join, run: "echo joined; exit 4", requires: [left, right] }
+`,
+    );
+    const logDirs = [join(dir, 'w1'), join(dir, 'w2')];
+    const workers = logDirs.map((logDir) =>
+      startCli(['worker', '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--concurrency', '2', '--log-dir', logDir], { cwd: dir }),
+    );
+    const ready = workers.map(({ child }) => {
+      let text = '';
+      child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      return () => /fanout worker \S+: queue cli-test@c0ffee/.test(text);
+    });
+    try {
+      await until(() => ready.every((isReady) => isReady()), 10_000, 'both workers ready');
+      const result = await runCli(['check', '-c', config, '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir });
+      const report = parseReport(result.stdout);
+      const checks = byId(report);
+      expect(checks.root?.status).toBe('passed');
+      expect(checks.left?.status).toBe('passed');
+      expect(checks.right?.status).toBe('passed');
+      expect(checks.right?.extracted).toEqual({ coverage: '91' });
+      expect(checks.join?.status).toBe('failed');
+      expect(checks.join?.exit_code).toBe(4);
+      expect(checks.join?.output_tail).toContain('joined');
+      expect(result.code).toBe(1);
+      // Every job ran on a worker (each keeps the complete log of the jobs it ran), none in the coordinator.
+      const jobLogs = logDirs.map((logDir) => (existsSync(logDir) ? readdirSync(logDir).filter((name) => name.endsWith('.log')).length : 0));
+      expect(jobLogs.reduce((a, b) => a + b, 0)).toBe(4);
+    } finally {
+      for (const worker of workers) worker.child.kill('SIGTERM');
+      const ends = await Promise.all(workers.map((w) => w.done));
+      // A worker stopped by SIGTERM dies by it (shells see 143), after putting running jobs back.
+      for (const end of ends) expect(end.signal ?? end.code).toBe(end.signal === null ? 143 : 'SIGTERM');
+    }
+  });
+
+  it('a bad --redis URL is a usage error', async () => {
+    const result = await runCli(['worker', '--redis', 'http://nope']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--redis must be a redis://');
+  });
+});
