@@ -35,6 +35,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Receives output as it is read (a remote executor may deliver it in larger, later pieces). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Called with the pid (= process group id) of the local shell once it started; remote executors never call it. */
+  onSpawn?: (pid: number) => void;
 }
 
 /**
@@ -74,7 +76,7 @@ const SPEC_KEYS = ['cwd', 'env', 'shell', 'timeoutMs', 'killGraceMs', 'maxOutput
 export const localExecutor: Executor = {
   execute(spec: CommandSpec, options?: ExecuteOptions): Promise<CommandResult> {
     if (typeof spec !== 'object' || spec === null) return Promise.reject(invalidArgument('spec', 'a CommandSpec object', spec));
-    const runOptions: RunCommandOptions = { signal: options?.signal, onOutput: options?.onOutput };
+    const runOptions: RunCommandOptions = { signal: options?.signal, onOutput: options?.onOutput, onSpawn: options?.onSpawn };
     for (const key of SPEC_KEYS) {
       if (spec[key] !== undefined) (runOptions as Record<string, unknown>)[key] = spec[key];
     }

@@ -41,6 +41,11 @@ export interface RunCommandOptions {
   onOutput?: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
   /** File that receives the complete output, uncapped, in the order read; created or truncated with mode 0600. */
   logFile?: string | undefined;
+  /**
+   * Called once, synchronously, right after the shell started, with its pid — which is also the id of the process
+   * group (session) the command's whole tree runs in. A run journal records it to reap a crashed run's leftovers.
+   */
+  onSpawn?: ((pid: number) => void) | undefined;
 }
 
 /**
@@ -83,6 +88,7 @@ interface Settings {
   maxOutputBytes: number;
   onOutput: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
   logFile: string | undefined;
+  onSpawn: ((pid: number) => void) | undefined;
 }
 
 function optionalString(name: string, value: unknown): string | undefined {
@@ -110,6 +116,7 @@ function normalize(command: unknown, options: unknown): Settings {
     }
   }
   if (o.onOutput !== undefined && typeof o.onOutput !== 'function') throw invalidArgument('options.onOutput', 'a function or undefined', o.onOutput);
+  if (o.onSpawn !== undefined && typeof o.onSpawn !== 'function') throw invalidArgument('options.onSpawn', 'a function or undefined', o.onSpawn);
   return {
     command,
     cwd: optionalString('options.cwd', o.cwd),
@@ -120,6 +127,7 @@ function normalize(command: unknown, options: unknown): Settings {
     killGraceMs: o.killGraceMs === undefined ? 2000 : assertLimit('options.killGraceMs', o.killGraceMs, 0),
     maxOutputBytes: o.maxOutputBytes === undefined ? 1024 * 1024 : assertLimit('options.maxOutputBytes', o.maxOutputBytes, 0),
     onOutput: o.onOutput,
+    onSpawn: o.onSpawn,
     logFile: optionalString('options.logFile', o.logFile),
   };
 }
@@ -250,6 +258,15 @@ class CommandRun {
     forgetSnapshot();
     child.on('error', () => {}); // later errors (none expected: fanout signals the group itself) must not crash
     this.killer = new ProcessTreeKiller(child.pid, this.settings.killGraceMs, () => this.check());
+    if (this.settings.onSpawn !== undefined) {
+      try {
+        this.settings.onSpawn(child.pid);
+      } catch (error) {
+        // As for onOutput: the tree is terminated and the promise rejects with this error once it is gone.
+        this.failure = { error };
+        this.killer.terminate();
+      }
+    }
     this.streams = [child.stdout!, child.stderr!];
     this.listen(0);
     this.listen(1);
