@@ -109,7 +109,8 @@ export async function processParallel<I, O>(
   const controller = new AbortController();
   const signal = controller.signal;
   const unfollow = followSignal(parent, controller);
-  const outputs: O[] = [];
+  // Sized up front when the count is known: no reallocation while outputs arrive.
+  const outputs: O[] = Array.isArray(items) ? new Array<O>(items.length) : [];
   // Indices that produced no output (failed or cancelled): rare, so a Set beats a per-item flag array.
   const missing = new Set<number>();
   const errors: TaskError<I>[] = [];
@@ -118,6 +119,9 @@ export async function processParallel<I, O>(
 
   let next = 0;
   const isAsync = source.isAsync;
+  // Arrays are read by index in the loop itself: the hot path of the common case takes no source call.
+  const array = Array.isArray(items) ? (items as readonly I[]) : undefined;
+  let arrayEnd = array === undefined ? 0 : array.length;
 
   // A plain flag is cheaper than reading `signal.aborted` on every item of the hot loop.
   let stopped = false;
@@ -125,6 +129,7 @@ export async function processParallel<I, O>(
     'abort',
     () => {
       stopped = true;
+      arrayEnd = 0;
       source.stop();
     },
     { once: true },
@@ -135,7 +140,11 @@ export async function processParallel<I, O>(
       let item: I;
       let index: number;
       try {
-        if (isAsync) {
+        if (array !== undefined) {
+          if (next >= arrayEnd) return;
+          index = next++;
+          item = array[index] as I;
+        } else if (isAsync) {
           const pulled = await source.nextAsync();
           if (pulled === DONE) return;
           if (stopped) {
@@ -187,7 +196,7 @@ export async function processParallel<I, O>(
     if (signal.aborted) await source.close();
   }
 
-  const pulledCount = source.pulled;
+  const pulledCount = array === undefined ? source.pulled : next;
   let results: O[];
   if (missing.size === 0 && outputs.length === pulledCount) {
     results = outputs; // every pulled item produced an output: no copy

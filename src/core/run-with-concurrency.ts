@@ -28,8 +28,6 @@ export interface ConcurrencyResult<T> {
   errors: Array<{ index: number; error: unknown }>;
 }
 
-const VALUE = 1;
-const THREW = 2;
 
 /**
  * Runs `tasks` with at most `maxConcurrency` at once, fail-fast, and returns their results in input order.
@@ -71,8 +69,10 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   const controller = new AbortController();
   const signal = controller.signal;
   const unfollow = followSignal(parent, controller);
-  // 0 = not settled with anything usable, VALUE = settled with a value, THREW = threw or rejected.
-  const state = new Uint8Array(count);
+  // Tasks start in input order, so every index below `next` has settled by the end; those that threw are the rare
+  // exception, kept in a Set rather than a per-task flag.
+  const threw = new Set<number>();
+  let values = 0;
   const errors: Array<{ index: number; error: unknown }> = [];
   let firstFailureIndex: number | null = null;
   let aborted = false;
@@ -96,12 +96,12 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
       try {
         value = await (tasks[index] as (signal: AbortSignal) => Promise<T>)(signal);
       } catch (error) {
-        state[index] = THREW;
+        threw.add(index);
         errors.push({ index, error });
         fail(index, error);
         continue;
       }
-      state[index] = VALUE;
+      values++;
       resultsByIndex[index] = value;
       let failed: boolean;
       try {
@@ -128,8 +128,13 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   }
   aborted = parent?.aborted === true && !(signal.reason instanceof FailFastError);
 
-  const results: T[] = [];
-  for (let i = 0; i < count; i++) if (state[i] === VALUE) results.push(resultsByIndex[i] as T);
+  let results: T[];
+  if (values === count) {
+    results = resultsByIndex.slice() as T[]; // the common case: every task produced a value
+  } else {
+    results = [];
+    for (let i = 0; i < next; i++) if (!threw.has(i)) results.push(resultsByIndex[i] as T);
+  }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
   return { results, resultsByIndex, firstFailureIndex, aborted, errors };
 }
