@@ -30,7 +30,7 @@ export function verboseLine(check: ReportCheck, style: Style): string {
   return `${paint(MARK[check.status])} ${check.id} ${paint(check.status)}${retried}${time}${why ? ` ${style.dim(`— ${why}`)}` : ''}`;
 }
 
-function briefReason(check: ReportCheck): string {
+export function briefReason(check: ReportCheck): string {
   const skip = check.skip_reason;
   if (skip?.kind === 'blocked') return `requires ${skip.blocked_by ?? '?'}, which did not pass`;
   if (skip?.kind === 'fail-fast') return 'not started: fail-fast stopped the run';
@@ -44,8 +44,8 @@ function label(check: ReportCheck): string {
   return check.status;
 }
 
-/** The full block for a failed, warned or timed-out check. */
-function findingBlock(check: ReportCheck, style: Style): string[] {
+/** The full block for a failed, warned or timed-out check (also used by background runs and the hook). */
+export function findingBlock(check: ReportCheck, style: Style): string[] {
   const paint = color(style, check.status);
   const lines = [paint(style.bold(`FAIL ${check.id} (${label(check)})`))];
   const attempts = check.attempts > 1 ? ` after ${check.attempts} attempts` : '';

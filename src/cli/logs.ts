@@ -9,6 +9,21 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+let launched: string | undefined;
+
+/**
+ * The run id a `fanout check --background` launcher handed to this process (its supervisor) in FANOUT_RUN_ID. Taken
+ * out of the environment on first use, so the checks never inherit it (a fanout run inside a check gets its own id).
+ */
+export function launcherRunId(): string | undefined {
+  const id = process.env.FANOUT_RUN_ID;
+  if (id !== undefined) {
+    delete process.env.FANOUT_RUN_ID;
+    if (/^\d{8}T\d{6}Z-[0-9a-f]+$/.test(id)) launched = id;
+  }
+  return launched;
+}
+
 export interface RunLogs {
   runId: string;
   /** Absolute folder of this run's logs. */
@@ -22,7 +37,7 @@ export interface RunLogs {
  * atomically: a symlink made under a temporary name, then renamed over the old one, so a reader never sees a
  * missing or half-written pointer. Where symlinks are refused, `latest` is a file holding the run id.
  */
-export async function createRunLogs(logDir: string, runId = newRunId()): Promise<RunLogs> {
+export async function createRunLogs(logDir: string, runId = launcherRunId() ?? newRunId()): Promise<RunLogs> {
   const root = resolve(logDir);
   const dir = join(root, runId);
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -5,6 +5,7 @@ import { messageOf } from '../core/errors.js';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
 import { splitList } from './text.js';
+import { agentCheckOptions, registerAgentCommands } from './agent-commands.js';
 
 type GlobalFlags = {
   config?: string;
@@ -119,11 +120,14 @@ Examples:
           queue: flags.queue,
           commit: flags.commit,
           shard: flags.shard,
+          ...agentCheckOptions(flags),
         },
         version,
       );
       finish(code);
     });
+
+  registerAgentCommands(program);
 
   program
     .command('list')

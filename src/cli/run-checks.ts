@@ -21,6 +21,8 @@ export interface RunListener {
   onCheckStart?(record: CheckRecord, attempt: number): void;
   /** An attempt failed and another one starts. */
   onCheckRetry?(record: CheckRecord, attempt: number, previous: Verdict): void;
+  /** An attempt's shell started locally: `pid` is also its process group (the run journal records it). */
+  onCheckSpawn?(record: CheckRecord, attempt: number, pid: number): void;
   /** The check's final status is known (cancelled checks: once their process group is gone). */
   onCheckEnd?(record: CheckRecord): void;
 }
@@ -28,6 +30,8 @@ export interface RunListener {
 export interface RunSettings {
   executor: Executor;
   maxParallel: number;
+  /** Checks of the async pool running at once (`--async-parallel`). @default maxParallel */
+  asyncParallel?: number | undefined;
   failFast: boolean;
   schedule: 'ready' | 'levels';
   /** `--timeout`: replaces the default timeout of checks that do not set one. */
@@ -67,10 +71,31 @@ function newRecord(check: ResolvedCheck): CheckRecord {
   return { check, status: 'pending', attempts: 0, exitCode: null, signal: null, durationMs: 0, extracted: {}, outputTail: [], outputBytes: 0, triggered: [] };
 }
 
+/**
+ * Decisions made for a run's checks under `--async-threshold` (see {@link decideAsync}); checks not in it follow the
+ * default threshold. Keyed by the check objects of the run, so every reporter sees the same answer without a flag.
+ */
+const asyncDecisions = new WeakMap<ResolvedCheck, boolean>();
+
+/**
+ * Whether a check goes to the async pool under a threshold: `async: true`, or its own `timeout:` (never the global
+ * `--timeout`) above `thresholdMs`, or an explicit `timeout: 0` (none). `thresholdMs` null: `--async-threshold off`,
+ * only `async: true` counts.
+ */
+export function asyncUnder(check: ResolvedCheck, thresholdMs: number | null): boolean {
+  if (check.async) return true;
+  if (thresholdMs === null || !check.timeoutExplicit) return false;
+  return check.timeoutMs === null || check.timeoutMs > thresholdMs;
+}
+
+/** Fixes, for these check objects, whether each is async under `thresholdMs` (what {@link isAsync} then answers). */
+export function decideAsync(checks: readonly ResolvedCheck[], thresholdMs: number | null): void {
+  for (const check of checks) asyncDecisions.set(check, asyncUnder(check, thresholdMs));
+}
+
 /** Whether a check runs in the background pool (`async: true`, or its own timeout above the threshold or none). */
 export function isAsync(check: ResolvedCheck): boolean {
-  if (check.async) return true;
-  return check.timeoutExplicit && (check.timeoutMs === null || check.timeoutMs > ASYNC_TIMEOUT_THRESHOLD_MS);
+  return asyncDecisions.get(check) ?? asyncUnder(check, ASYNC_TIMEOUT_THRESHOLD_MS);
 }
 
 /** Runs the selected checks as a graph; resolves when every check has a final record and no process is left. */
@@ -114,7 +139,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         if (attempt === 1) listener.onCheckStart?.(record, attempt);
         const result = await executor.execute(
           { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
-          { signal },
+          { signal, onSpawn: (pid) => listener.onCheckSpawn?.(record, attempt, pid) },
         );
         const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
         record.exitCode = result.exitCode;
@@ -206,6 +231,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   listener.onRunStart?.([...records.values()]);
   const result = await runGraph(tasks, {
     maxParallel: settings.maxParallel,
+    ...(settings.asyncParallel !== undefined ? { asyncParallel: settings.asyncParallel } : {}),
     failFast: settings.failFast ? 'kill' : false,
     schedule: settings.schedule,
     signal: settings.signal,

@@ -34,6 +34,8 @@ export function withoutHidden(listener: RunListener, hidden: ReadonlySet<string>
     onRunStart: (records) => listener.onRunStart?.(records.filter(shown)),
     onCheckStart: (record, attempt) => shown(record) && listener.onCheckStart?.(record, attempt),
     onCheckRetry: (record, attempt, previous) => shown(record) && listener.onCheckRetry?.(record, attempt, previous),
+    // Every spawn, hidden checks' too: the run journal must know every process group to reap after a crash.
+    onCheckSpawn: (record, attempt, pid) => listener.onCheckSpawn?.(record, attempt, pid),
     onCheckEnd: (record) => shown(record) && listener.onCheckEnd?.(record),
   };
 }

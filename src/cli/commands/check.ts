@@ -15,7 +15,7 @@ import { createMasker } from '../mask.js';
 import { isBlocking } from '../record.js';
 import { buildReport, reportCheck } from '../report.js';
 import { isAsync, runChecks, type RunAbort, type RunListener } from '../run-checks.js';
-import { selectChecks } from '../select.js';
+import { selectForRun, startJournal, type AgentCheckOptions } from '../agent-run.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { selectShard, withoutHidden } from '../shard.js';
 import { guardFatal, guardSignals } from '../signals.js';
@@ -23,7 +23,7 @@ import { streamListener } from '../stream.js';
 import { styleFor } from '../style.js';
 import type { CommonOptions } from '../options.js';
 
-export interface CheckOptions extends CommonOptions {
+export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   parallel: number;
   failFast: boolean;
   logDir: string;
@@ -46,9 +46,10 @@ export interface CheckOptions extends CommonOptions {
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = localExecutor): Promise<number> {
+  if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
   const cwd = process.cwd();
   const config = await loadForCommand(options);
-  const selection = selectChecks(config.checks, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+  const selection = selectForRun(config, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags }, options);
   const { pulledIn } = selection;
   const { checks, hidden } = options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>() } : selectShard(selection.checks, options.shard);
   if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file) });
@@ -75,6 +76,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     ? streamListener((line) => write(process.stdout, line), { runId: logs.runId, cwd, mask, isAsync })
     : undefined;
   if (stream) listeners.push(stream);
+  const journal = await startJournal(logs, { logDir: options.logDir, config, checks, cwd, mask, keepRuns: options.keepRuns });
+  listeners.push(journal);
   if (live) {
     listeners.push({
       onCheckStart: (record) => live.checkStarted(record.check.id, isAsync(record.check)),
@@ -90,6 +93,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     onRunStart: (records) => listeners.forEach((l) => l.onRunStart?.(records)),
     onCheckStart: (record, attempt) => listeners.forEach((l) => l.onCheckStart?.(record, attempt)),
     onCheckRetry: (record, attempt, previous) => listeners.forEach((l) => l.onCheckRetry?.(record, attempt, previous)),
+    onCheckSpawn: (record, attempt, pid) => listeners.forEach((l) => l.onCheckSpawn?.(record, attempt, pid)),
     onCheckEnd: (record) => listeners.forEach((l) => l.onCheckEnd?.(record)),
   };
 
@@ -111,6 +115,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     run = await runChecks(checks, {
       executor,
       maxParallel: options.parallel,
+      asyncParallel: options.asyncParallel,
       failFast: options.failFast,
       schedule: options.schedule,
       defaultTimeoutMs: options.timeoutMs,
@@ -134,6 +139,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
+  journal.end(report);
   if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);

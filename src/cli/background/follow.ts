@@ -1,0 +1,75 @@
+// Following a run through its journal: polling (20 ms) rather than fs.watch, which is unreliable on network and
+// container file systems and would need a fallback anyway. A journal is small; reading it whole is cheap.
+import { join } from 'node:path';
+import { readJournal, runState, type RunState } from '../journal/journal.js';
+import { isLive } from '../journal/runs.js';
+import type { ReportCheck } from '../report.js';
+
+export const POLL_MS = 20;
+
+export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** The journal's state now (undefined before the run wrote its first record). */
+export function stateOf(logDir: string, runId: string): RunState | undefined {
+  const records = readJournal(join(logDir, runId));
+  if (records === undefined || records.length === 0) return undefined;
+  return runState(runId, records);
+}
+
+/**
+ * Polls until `done(state)` is true or the run is over (ended, or its fanout died). Resolves with the last state,
+ * or undefined when the run never wrote a journal and `gone()` says its process is gone.
+ */
+export async function follow(
+  logDir: string,
+  runId: string,
+  done: (state: RunState) => boolean,
+  options: { gone?: () => boolean; deadline?: number; onState?: (state: RunState) => void } = {},
+): Promise<{ state: RunState | undefined; timedOut: boolean }> {
+  for (;;) {
+    const state = stateOf(logDir, runId);
+    if (state !== undefined) {
+      options.onState?.(state);
+      if (done(state) || state.end !== undefined || (state.start !== undefined && !isLive(state))) return { state, timedOut: false };
+    } else if (options.gone?.() === true) {
+      return { state: undefined, timedOut: false };
+    }
+    if (options.deadline !== undefined && performance.now() >= options.deadline) return { state, timedOut: true };
+    await sleep(POLL_MS);
+  }
+}
+
+/** The report entry of a check that has not ended: `pending`, for reports written while a run goes on. */
+export function pendingCheck(id: string, severity: 'error' | 'warning', logFile: string | null): ReportCheck {
+  return {
+    id,
+    status: 'pending',
+    severity,
+    tags: [],
+    requires: [],
+    command: '',
+    exit_code: null,
+    signal: null,
+    duration_ms: 0,
+    attempts: 0,
+    passed_after_retry: false,
+    reason: null,
+    extracted: {},
+    suggestion: null,
+    fix: null,
+    output_tail: [],
+    output_bytes: 0,
+    log_file: logFile,
+    skip_reason: null,
+    started_at: null,
+    ended_at: null,
+    triggered_prompts: [],
+  };
+}
+
+/** Whether a reported check makes a run fail (as isBlocking does for records). */
+export function blocks(check: Pick<ReportCheck, 'status' | 'severity'>): boolean {
+  if (check.status === 'timeout') return true;
+  if (check.severity !== 'error') return false;
+  return check.status === 'failed' || check.status === 'cancelled' || check.status === 'skipped';
+}

@@ -1,0 +1,106 @@
+// `fanout check --background`: a detached supervisor runs the whole run from the start (no process can adopt
+// another's children, so the run must be the supervisor's own); the launcher follows the run's journal and returns
+// as soon as the non-async checks have ended, with their exit code, listing the async ones as pending.
+// The supervisor inherits none of the launcher's pipes (its stdout and stderr go to supervisor.log in the run
+// folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
+// slowest check ends.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { briefReason, findingBlock } from '../human.js';
+import { newRunId } from '../logs.js';
+import type { ReportCheck } from '../report.js';
+import { styleFor } from '../style.js';
+import { blocks, follow, pendingCheck } from './follow.js';
+
+/** The environment variable that hands the run id to the supervisor (removed from its environment at once). */
+export const RUN_ID_ENV = 'FANOUT_RUN_ID';
+
+export interface LaunchOptions {
+  logDir: string;
+  errorExitCode: number;
+  json: boolean;
+  stream: boolean;
+  color: boolean;
+}
+
+/** The launcher's arguments minus `--background`: the supervisor runs the same check in the foreground. */
+function supervisorArgs(argv: readonly string[]): string[] {
+  return argv.filter((arg) => arg !== '--background');
+}
+
+export async function launchBackground(options: LaunchOptions): Promise<number> {
+  if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
+  const runId = newRunId();
+  const dir = join(resolve(options.logDir), runId);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const logFile = join(dir, 'supervisor.log');
+  const fd = openSync(logFile, 'a', 0o600);
+  const script = process.argv[1];
+  if (script === undefined) throw new UsageError('--background: cannot tell how fanout was started');
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let child;
+  try {
+    child = spawn(process.execPath, [...process.execArgv, script, ...supervisorArgs(process.argv.slice(2))], {
+      detached: true, // its own session: the launcher's terminal and process group can end without ending the run
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, [RUN_ID_ENV]: runId },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  child.unref();
+  const pid = child.pid;
+
+  const { state } = await follow(
+    options.logDir,
+    runId,
+    (s) => s.start !== undefined && [...s.checks.values()].every((check) => check.async || check.end !== undefined),
+    { gone: () => exited !== undefined },
+  );
+  if (state?.start === undefined) {
+    // It died before its run began: a config or usage error, said in its log.
+    let text = '';
+    try {
+      text = readFileSync(logFile, 'utf8');
+    } catch {
+      // nothing said
+    }
+    process.stderr.write(text || `fanout: the background run ${runId} (pid ${pid ?? '?'}) ended before it started\n`);
+    return exited?.code ?? 1;
+  }
+
+  const style = styleFor(process.stdout, options.color);
+  const ended: ReportCheck[] = [];
+  const pending: ReportCheck[] = [];
+  for (const [id, check] of state.checks) {
+    if (check.end !== undefined) ended.push(check.end.check);
+    else pending.push(pendingCheck(id, check.severity, check.spawn?.log_file ?? check.start?.log_file ?? null));
+  }
+  const syncFailed = ended.some((check) => !state.checks.get(check.id)?.async && blocks(check));
+  const exitCode = state.end !== undefined ? state.end.exit_code : syncFailed ? options.errorExitCode : 0;
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({ run_id: runId, pid: state.start.pid, background: true, finished: state.end !== undefined, exit_code: exitCode, checks: [...ended, ...pending] }, null, 2)}\n`,
+    );
+    return exitCode;
+  }
+  const out: string[] = [];
+  for (const check of ended) {
+    if (check.status === 'failed' || check.status === 'warned' || check.status === 'timeout') out.push(findingBlock(check, style).join('\n'));
+    else if (check.status === 'skipped' || check.status === 'cancelled') out.push(`FAIL ${check.id} (${check.status})  ${briefReason(check)}`);
+  }
+  const passed = ended.filter((check) => check.status === 'passed').length;
+  if (pending.length > 0) {
+    out.push(
+      `${style.dim('…')} run ${runId} goes on in the background (pid ${state.start.pid}): ${pending.map((check) => `${check.id} (pending)`).join(', ')}\n` +
+        `  ${passed} passed so far. See: fanout status ${runId} · fanout wait ${runId} · fanout logs ${runId} ${pending[0]?.id ?? 'CHECK'} -f · fanout cancel ${runId}`,
+    );
+  } else {
+    out.push(`run ${runId} ended: exit ${exitCode} (${passed} passed)`);
+  }
+  process.stdout.write(`${out.join('\n\n')}\n`);
+  return exitCode;
+}

@@ -1,0 +1,50 @@
+// Process identity on Linux: a pid alone can be reused, so a process is named by its pid and its start time
+// (field 22 of /proc/<pid>/stat, in clock ticks since boot). Elsewhere the start time is unknown (null) and only
+// liveness is checked.
+import { readFileSync } from 'node:fs';
+
+/** The start time of a process (clock ticks since boot), or null when it is gone or /proc is unavailable. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+    // priority nice threads itrealvalue starttime: comm may hold spaces and parentheses, so count after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const state = fields[0];
+    if (state === 'Z' || state === 'X') return null; // a zombie runs nothing any more
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process is alive (signal 0), whatever its start time. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether `pid` is still the very process recorded with `startTime`: alive and, where /proc tells, started at the
+ * same tick (so a reused pid is never mistaken for it).
+ */
+export function isSameProcess(pid: number, startTime: string | null): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const now = processStartTime(pid);
+  if (startTime !== null) return now === startTime;
+  return now !== null || isAlive(pid);
+}
+
+/** Whether any process of group `pgid` is alive. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,175 @@
+// The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
+// process groups a killed run left behind.
+import { closeSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { appendRecord, readJournal, runState, type RunState } from './journal.js';
+import { groupAlive, isSameProcess, processStartTime } from './proc.js';
+
+const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
+
+/** Default number of run folders kept (`--keep-runs`). */
+export const KEEP_RUNS = 20;
+
+/** When a run started: its journal's first record, else its folder's change time (runs of the same second). */
+function startedAt(root: string, id: string): number {
+  try {
+    const fd = openSync(join(root, id, 'journal.ndjson'), 'r');
+    try {
+      const buffer = Buffer.alloc(4096);
+      const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+      const match = /"time":(\d+)/.exec(text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n')));
+      if (match) return Number(match[1]);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // no journal
+  }
+  try {
+    return statSync(join(root, id)).ctimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run ids of a log dir, oldest first (ids sort by their second; runs of the same second by their start). */
+export function listRuns(logDir: string): string[] {
+  const root = resolve(logDir);
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((name) => RUN_ID.test(name));
+  } catch {
+    return [];
+  }
+  const second = (id: string) => id.slice(0, id.indexOf('-'));
+  const starts = new Map<string, number>();
+  const start = (id: string) => {
+    let value = starts.get(id);
+    if (value === undefined) starts.set(id, (value = startedAt(root, id)));
+    return value;
+  };
+  return names.sort((a, b) => (second(a) === second(b) ? start(a) - start(b) || (a < b ? -1 : 1) : second(a) < second(b) ? -1 : 1));
+}
+
+/** The id `latest` points at, or undefined. */
+export function latestRun(logDir: string): string | undefined {
+  const link = join(resolve(logDir), 'latest');
+  try {
+    return readlinkSync(link).replace(/\/+$/, '').split('/').pop();
+  } catch {
+    try {
+      return readFileSync(link, 'utf8').trim() || undefined;
+    } catch {
+      return listRuns(logDir).at(-1);
+    }
+  }
+}
+
+/** Resolves a RUN argument (undefined or `latest`: the latest run; else an id or a unique prefix of one). */
+export function resolveRun(logDir: string, run: string | undefined): { id: string; dir: string } {
+  const root = resolve(logDir);
+  if (run === undefined || run === 'latest') {
+    const id = latestRun(logDir);
+    if (id === undefined) throw new UsageError(`no run in ${root} yet`);
+    return { id, dir: join(root, id) };
+  }
+  const runs = listRuns(logDir);
+  if (runs.includes(run)) return { id: run, dir: join(root, run) };
+  const matches = runs.filter((id) => id.startsWith(run) || id.endsWith(run));
+  if (matches.length === 1) return { id: matches[0] as string, dir: join(root, matches[0] as string) };
+  if (matches.length > 1) throw new UsageError(`run "${run}" is ambiguous: ${matches.slice(-5).join(', ')}`);
+  throw new UsageError(`no run "${run}" in ${root}${runs.length > 0 ? ` (latest: ${runs.at(-1)})` : ''}`);
+}
+
+/** The state of a run from its journal (undefined when it has none: a run of an older fanout). */
+export function loadRunState(logDir: string, id: string): RunState | undefined {
+  const records = readJournal(join(resolve(logDir), id));
+  return records === undefined ? undefined : runState(id, records);
+}
+
+/** Whether the process that ran this run is still running it. */
+export function isLive(state: RunState): boolean {
+  return state.end === undefined && state.start !== undefined && isSameProcess(state.start.pid, state.start.pid_start);
+}
+
+/** live: still running; ended: it wrote its end; crashed: its process died first. */
+export function runPhase(state: RunState): 'live' | 'ended' | 'crashed' {
+  if (state.end !== undefined) return 'ended';
+  return isLive(state) ? 'live' : 'crashed';
+}
+
+/** Groups a check of a dead run may have left: started, never ended, the group still there and still the same one. */
+function leftovers(state: RunState): Array<{ id: string; pgid: number }> {
+  const groups: Array<{ id: string; pgid: number }> = [];
+  for (const [id, check] of state.checks) {
+    const pgid = check.spawn?.pgid;
+    if (check.end !== undefined || pgid === undefined || !groupAlive(pgid)) continue;
+    // The pid of a group leader cannot be reused while its group has members; when the leader is still there it
+    // must be the very shell that was recorded.
+    const leader = processStartTime(pgid);
+    const recorded = check.spawn?.pgid_start ?? null;
+    if (leader !== null && recorded !== null && leader !== recorded) continue;
+    groups.push({ id, pgid });
+  }
+  return groups;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** SIGTERM to each group, SIGKILL to what is left after `graceMs`; resolves when they are gone (or SIGKILLed). */
+export async function killGroups(pgids: readonly number[], graceMs = 2000): Promise<void> {
+  const send = (signal: NodeJS.Signals) => {
+    for (const pgid of pgids) {
+      try {
+        process.kill(-pgid, signal);
+      } catch {
+        // gone
+      }
+    }
+  };
+  send('SIGTERM');
+  const deadline = performance.now() + graceMs;
+  while (pgids.some(groupAlive) && performance.now() < deadline) await sleep(20);
+  if (pgids.some(groupAlive)) send('SIGKILL');
+}
+
+/**
+ * Reaps the runs of this log dir that died without ending (fanout was `kill -9`ed, the machine lost power): their
+ * checks' process groups still alive are terminated (SIGTERM, then SIGKILL), and a `reaped` record marks the run as
+ * handled. Runs whose fanout is still alive (a concurrent run) are never touched. Returns what was killed.
+ */
+export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Array<{ run: string; id: string; pgid: number }>> {
+  const killed: Array<{ run: string; id: string; pgid: number }> = [];
+  for (const run of listRuns(logDir)) {
+    const state = loadRunState(logDir, run);
+    if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
+    const groups = leftovers(state);
+    if (groups.length > 0) await killGroups(groups.map((g) => g.pgid), graceMs);
+    appendRecord(join(resolve(logDir), run), { t: 'reaped', by_pid: process.pid, groups });
+    killed.push(...groups.map((g) => ({ run, ...g })));
+  }
+  return killed;
+}
+
+/**
+ * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at. Problems are
+ * ignored: pruning is housekeeping.
+ */
+export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
+  const runs = listRuns(logDir);
+  const latest = latestRun(logDir);
+  const removed: string[] = [];
+  for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
+    if (run === latest || except.includes(run)) continue;
+    const state = loadRunState(logDir, run);
+    if (state !== undefined && isLive(state)) continue;
+    try {
+      rmSync(join(resolve(logDir), run), { recursive: true, force: true });
+      removed.push(run);
+    } catch {
+      // housekeeping only
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,182 @@
+// The run journal end to end: records of a real run, `kill -9` of fanout, reaping of what it left, `--resume`.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
+import { processStartTime } from '../../src/cli/journal/proc.js';
+import { listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
+
+function project(yaml: string): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'fanout.yaml'), yaml);
+  return dir;
+}
+
+function runsOf(dir: string): string[] {
+  return readdirSync(join(dir, '.fanout/runs')).filter((name) => /^\d{8}T/.test(name)).sort();
+}
+
+function journalLines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n');
+}
+
+describe('parseJournal', () => {
+  it('keeps every complete record and stops at a torn last line', () => {
+    const text = '{"t":"run:start","time":1}\n{"t":"check:start","time":2,"id":"a"}\n{"t":"check:end","ti';
+    expect(parseJournal(text).map((r) => r.t)).toEqual(['run:start', 'check:start']);
+    expect(parseJournal('')).toEqual([]);
+    expect(parseJournal('{"t":"run:start","time":1}\nnot json\n{"t":"run:end","time":3}\n')).toHaveLength(1);
+  });
+});
+
+describe('journal of a run', () => {
+  it('records the run, each check with its process group, and the end; every line is one JSON record', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: echo $$ > a.pid
+  - id: b
+    run: exit 3
+    requires: [a]
+`);
+    const result = await runCli(['check'], { cwd: dir });
+    expect(result.code).toBe(1);
+    const [run] = runsOf(dir);
+    const file = join(dir, '.fanout/runs', run as string, 'journal.ndjson');
+    const lines = journalLines(file);
+    expect(lines.at(-1)).toBe('');
+    const records = lines.slice(0, -1).map((line) => JSON.parse(line) as JournalRecord);
+    expect(records.map((r) => `${r.t}${'id' in r ? `:${r.id}` : ''}`)).toEqual([
+      'run:start',
+      'check:start:a',
+      'check:spawn:a',
+      'check:end:a',
+      'check:start:b',
+      'check:spawn:b',
+      'check:end:b',
+      'run:end',
+    ]);
+    const spawnA = records.find((r) => r.t === 'check:spawn' && r.id === 'a');
+    expect(spawnA && 'pgid' in spawnA ? spawnA.pgid : undefined).toBe(Number(readFileSync(join(dir, 'a.pid'), 'utf8')));
+    const state = runState(run as string, records);
+    expect(state.checks.get('b')?.end?.status).toBe('failed');
+    expect(state.end?.exit_code).toBe(1);
+  });
+
+  it('kill -9 of fanout: the journal is valid up to its last record; the next run reaps the group; --resume reruns only what did not pass', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: echo a
+  - id: b
+    run: test -f fixed && exit 0; echo $$ > b.pid; sleep 30
+  - id: c
+    run: echo c
+    requires: [b]
+`);
+    const { child, done } = startCli(['check'], { cwd: dir });
+    await waitForFiles([join(dir, 'b.pid')]);
+    const bGroup = Number(readFileSync(join(dir, 'b.pid'), 'utf8'));
+    const [run] = runsOf(dir);
+    const journal = join(dir, '.fanout/runs', run as string, 'journal.ndjson');
+    // The spawn record is written before the shell can write its pid file.
+    let state = runState(run as string, readJournal(join(dir, '.fanout/runs', run as string)) ?? []);
+    for (let i = 0; state.checks.get('a')?.end === undefined && i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      state = runState(run as string, readJournal(join(dir, '.fanout/runs', run as string)) ?? []);
+    }
+    child.kill('SIGKILL');
+    const killed = await done;
+    expect(killed.signal).toBe('SIGKILL');
+    // Every line but the (empty) last is a complete JSON record; nothing says the run ended.
+    const lines = journalLines(journal);
+    expect(lines.at(-1)).toBe('');
+    for (const line of lines.slice(0, -1)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    state = runState(run as string, parseJournal(readFileSync(journal, 'utf8')));
+    expect(state.end).toBeUndefined();
+    expect(state.checks.get('a')?.end?.status).toBe('passed');
+    expect(state.checks.get('b')?.spawn?.pgid).toBe(bGroup);
+    expect(isAlive(bGroup)).toBe(true); // b's group outlived fanout (it runs in its own session)
+
+    writeFileSync(join(dir, 'fixed'), '');
+    const resumed = await runCli(['check', '--resume', '--json'], { cwd: dir });
+    expect(resumed.stderr).toMatch(/killed process group \d+ \(b\) left running by the dead run/);
+    expect(resumed.stderr).toContain(`resuming run ${run}: b, c (1 passed there)`);
+    expect(resumed.code).toBe(0);
+    const report = JSON.parse(resumed.stdout) as { checks: Array<{ id: string; status: string }> };
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['b', 'passed'],
+      ['c', 'passed'],
+    ]);
+    expect(isAlive(bGroup)).toBe(false);
+    const old = runState(run as string, readJournal(join(dir, '.fanout/runs', run as string)) ?? []);
+    expect(old.reaped).toBe(true);
+
+    // Resuming the resumed run: everything passed, nothing runs.
+    const again = await runCli(['check', '--resume'], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/every check of run \S+ passed; nothing to resume/);
+  });
+
+  it('--resume of a run that is still running is refused', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: slow
+    run: touch started; sleep 30
+`);
+    const { child, done } = startCli(['check'], { cwd: dir });
+    await waitForFiles([join(dir, 'started')]);
+    const refused = await runCli(['check', '--resume'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/is still running \(pid \d+\): fanout wait/);
+    child.kill('SIGTERM');
+    expect((await done).signal).toBe('SIGTERM');
+  });
+
+  it('--keep-runs N keeps the newest N run folders', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    for (let i = 0; i < 4; i++) expect((await runCli(['check', '--keep-runs', '2'], { cwd: dir })).code).toBe(0);
+    expect(runsOf(dir)).toHaveLength(2);
+    expect((await runCli(['check', '--keep-runs', '0'], { cwd: dir })).stderr).toMatch(/--keep-runs must be an integer of at least 1, received "0"/);
+  });
+});
+
+describe('reapDeadRuns', () => {
+  function fakeRun(logDir: string, id: string, pid: number, pidStart: string | null, groups: number[]): void {
+    mkdirSync(join(logDir, id), { recursive: true });
+    const records = [
+      { t: 'run:start', time: 1, run_id: id, pid, pid_start: pidStart, cwd: logDir, config: 'x', argv: [], background: false, checks: groups.map((_, i) => ({ id: `c${i}`, requires: [], async: false, severity: 'error' })) },
+      ...groups.map((pgid, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, pgid, pgid_start: processStartTime(pgid), log_file: null })),
+    ];
+    writeFileSync(join(logDir, id, 'journal.ndjson'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+
+  it('kills the groups of a dead run, never those of a live one, and marks the dead run as reaped', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const dead = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const alive = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const gone = spawn('true');
+    await new Promise((r) => gone.once('exit', r));
+    fakeRun(logDir, '20261124T000000Z-aaaaaa', gone.pid as number, null, [dead.pid as number]);
+    // A concurrent run: its fanout (this test process) is alive.
+    fakeRun(logDir, '20261124T000001Z-bbbbbb', process.pid, processStartTime(process.pid), [alive.pid as number]);
+    const deadExit = new Promise((r) => dead.once('exit', (_code, signal) => r(signal)));
+    const killed = await reapDeadRuns(logDir, 500);
+    expect(killed).toEqual([{ run: '20261124T000000Z-aaaaaa', id: 'c0', pgid: dead.pid }]);
+    expect(await deadExit).toBe('SIGTERM');
+    expect(isAlive(alive.pid as number)).toBe(true);
+    expect(runState('x', readJournal(join(logDir, '20261124T000000Z-aaaaaa')) ?? []).reaped).toBe(true);
+    expect(await reapDeadRuns(logDir, 500)).toEqual([]); // once is enough
+    alive.kill('SIGKILL');
+    expect(existsSync(join(logDir, '20261124T000001Z-bbbbbb'))).toBe(true);
+    // Pruning to one run removes the older, ended one.
+    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
+    expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb']);
+  });
+});
