@@ -30,6 +30,24 @@ function supervisorArgs(argv: readonly string[]): string[] {
   return argv.filter((arg) => arg !== '--background');
 }
 
+/**
+ * The checks the launcher does not wait for: the async ones and every check that requires one (directly or not) —
+ * they cannot end before it.
+ */
+export function deferred(checks: ReadonlyArray<{ id: string; requires: readonly string[]; async: boolean }>): Set<string> {
+  const later = new Set(checks.filter((check) => check.async).map((check) => check.id));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const check of checks) {
+      if (!later.has(check.id) && check.requires.some((id) => later.has(id))) {
+        later.add(check.id);
+        grew = true;
+      }
+    }
+  }
+  return later;
+}
+
 export async function launchBackground(options: LaunchOptions): Promise<number> {
   if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
   const runId = newRunId();
@@ -57,7 +75,11 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   const { state } = await follow(
     options.logDir,
     runId,
-    (s) => s.start !== undefined && [...s.checks.values()].every((check) => check.async || check.end !== undefined),
+    (s) => {
+      if (s.start === undefined) return false;
+      const later = deferred(s.start.checks);
+      return [...s.checks].every(([id, check]) => later.has(id) || check.end !== undefined);
+    },
     { gone: () => exited !== undefined },
   );
   if (state?.start === undefined) {
@@ -79,7 +101,8 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
     if (check.end !== undefined) ended.push(check.end.check);
     else pending.push(pendingCheck(id, check.severity, check.spawn?.log_file ?? check.start?.log_file ?? null));
   }
-  const syncFailed = ended.some((check) => !state.checks.get(check.id)?.async && blocks(check));
+  const later = deferred(state.start.checks);
+  const syncFailed = ended.some((check) => !later.has(check.id) && blocks(check));
   const exitCode = state.end !== undefined ? state.end.exit_code : syncFailed ? options.errorExitCode : 0;
   if (options.json) {
     process.stdout.write(
