@@ -55,7 +55,7 @@ function gantt(bars: readonly Bar[], makespan: number): string {
         `<text x="${(x(bar.start) + width + 4).toFixed(1)}" y="${y + 17}" class="note">${escapeHtml(bar.end === null ? `${bar.status}…` : formatDuration(bar.durationMs))}</text></g>`,
     );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 90}" height="${height}" role="img" aria-label="timeline of the run">${parts.join('')}</svg>`;
+  return `<svg width="${labelWidth + plotWidth + 90}" height="${height}" role="img" aria-label="timeline of the run">${parts.join('')}</svg>`;
 }
 
 function sparkline(values: ReadonlyArray<number | null>): string {
@@ -64,17 +64,18 @@ function sparkline(values: ReadonlyArray<number | null>): string {
   const known = values.filter((v): v is number => v !== null);
   if (known.length === 0) return '<span class="note">no history</span>';
   const max = Math.max(...known, 1);
-  const stepX = values.length > 1 ? width / (values.length - 1) : 0;
+  const pad = 4;
+  const stepX = values.length > 1 ? (width - 2 * pad) / (values.length - 1) : 0;
   const points: string[] = [];
   const dots: string[] = [];
   values.forEach((value, i) => {
     if (value === null) return;
-    const px = (values.length > 1 ? i * stepX : width / 2).toFixed(1);
+    const px = (values.length > 1 ? pad + i * stepX : width / 2).toFixed(1);
     const py = (height - 3 - (value / max) * (height - 6)).toFixed(1);
     points.push(`${px},${py}`);
     dots.push(`<circle cx="${px}" cy="${py}" r="2"><title>${escapeHtml(formatDuration(value))}</title></circle>`);
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" class="spark"><polyline points="${points.join(' ')}" fill="none" stroke="#3b82f6" stroke-width="1.5"/>${dots.join('')}</svg>`;
+  return `<svg width="${width}" height="${height}" class="spark"><polyline points="${points.join(' ')}" fill="none" stroke="#3b82f6" stroke-width="1.5"/>${dots.join('')}</svg>`;
 }
 
 function median(values: number[]): number {
