@@ -116,6 +116,8 @@ export async function processParallel<I, O>(
   const errors: TaskError<I>[] = [];
   let completed = 0;
   let inputError: { error: unknown } | undefined;
+  // Set when this run's own fail-fast stopped it (a parent's abort reason may be a FailFastError too).
+  let ownFailFast = false;
 
   let next = 0;
   const isAsync = source.isAsync;
@@ -172,7 +174,10 @@ export async function processParallel<I, O>(
         // A rejection with the stop's own reason is the stop's consequence (cancelled), not a failure of its own.
         if (signal.aborted && error === signal.reason) continue;
         errors.push(new TaskError(index, item, error));
-        if (failFast && !signal.aborted) controller.abort(new FailFastError(index, error));
+        if (failFast && !signal.aborted) {
+          ownFailFast = true;
+          controller.abort(new FailFastError(index, error));
+        }
         continue;
       }
       outputs[index] = output;
@@ -206,7 +211,7 @@ export async function processParallel<I, O>(
   }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
   if (emitter !== undefined) {
-    const failFastTriggered = signal.reason instanceof FailFastError;
+    const failFastTriggered = ownFailFast;
     const aborted = parent?.aborted === true && !failFastTriggered;
     emitter.end({ ok: errors.length === 0 && inputError === undefined && !aborted, aborted, failFastTriggered });
   }
@@ -217,7 +222,7 @@ export async function processParallel<I, O>(
       message: `parallel execution failed: the input threw: ${messageOf(inputError.error)}`,
     });
   }
-  if (parent?.aborted && !(signal.reason instanceof FailFastError)) throw abortedError(errors, results, parent.reason);
+  if (parent?.aborted && !ownFailFast) throw abortedError(errors, results, parent.reason);
   if (errors.length > 0 && (failFast || results.length === 0)) throw new ParallelError(errors, results);
   return { results, errors };
 }

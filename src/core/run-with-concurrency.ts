@@ -126,7 +126,9 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   } finally {
     unfollow();
   }
-  aborted = parent?.aborted === true && !(signal.reason instanceof FailFastError);
+  // Who stopped the run is known by what happened here, not by the reason's class: a parent's reason may itself be
+  // a FailFastError (a nested run stopped by its outer run's fail-fast).
+  aborted = firstFailureIndex === null && parent?.aborted === true;
 
   let results: T[];
   if (values === count) {
