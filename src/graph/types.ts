@@ -9,6 +9,7 @@ import type { Observer } from '../observe/types.js';
 export interface GraphTaskContext<V> {
   /** Aborts on timeout (with a `TimeoutError` DOMException), fail-fast 'kill', or the parent signal. */
   signal: AbortSignal;
+  /** The task's own id. */
   id: string;
   /** Values of the tasks this one requires, by id. */
   dependencies: Readonly<Record<string, V>>;
@@ -16,13 +17,20 @@ export interface GraphTaskContext<V> {
 
 /** One node of the graph. */
 export interface GraphTask<V> {
+  /** Unique within the graph. */
   id: string;
+  /** Ids of the tasks that must pass before this one starts. @default [] */
   requires?: readonly string[];
+  /** The work. Its value is handed to dependents as `dependencies[id]`; a rejection is the status 'failed'. */
   run: (context: GraphTaskContext<V>) => Promise<V>;
+  /**
+   * At the deadline the task's signal aborts with a `TimeoutError` and its status is 'timeout', whether or not it
+   * stops: its slot is freed and a late result discarded. @default no timeout
+   */
   timeoutMs?: number;
-  /** Long-running: runs outside `maxParallel`, in its own pool of `asyncParallel`. */
+  /** Long-running: runs outside `maxParallel`, in its own pool of `asyncParallel`. @default false */
   async?: boolean;
-  /** Expected duration, for priorities. */
+  /** Expected duration in ms, for priorities (longest remaining path first). @default the median of the known estimates, or 1 */
   estimateMs?: number;
   /** @default true — false for tasks whose failure must never stop the run (warning-severity checks). */
   triggersFailFast?: boolean;
@@ -31,15 +39,20 @@ export interface GraphTask<V> {
 /** How the run reacts to the first failure or timeout. */
 export type FailFastMode = 'kill' | 'no-new' | false;
 
+/** Options of `runGraph` and `streamGraph`. */
 export interface GraphOptions<V = unknown> {
-  /** @default 4 */
+  /** Non-async tasks running at once: an integer ≥ 1 or Infinity. @default 4 */
   maxParallel?: number;
-  /** @default false */
+  /**
+   * 'kill': the first failure or timeout aborts running tasks ('cancelled') and starts nothing more; 'no-new': running
+   * tasks finish, nothing new starts; false: everything that can run, runs. @default false
+   */
   failFast?: FailFastMode;
-  /** @default 'ready' */
+  /** 'ready': start each task as soon as it can, longest remaining path first; 'levels': VibeGuard's level barrier. @default 'ready' */
   schedule?: 'ready' | 'levels';
-  /** @default maxParallel */
+  /** Async tasks running at once, beside `maxParallel`. @default maxParallel */
   asyncParallel?: number;
+  /** Aborting it acts like failFast 'kill' and sets `aborted` on the result. */
   signal?: AbortSignal;
   /** Called synchronously with every event, in order; an exception it throws is contained. */
   onEvent?: (event: GraphEvent<V>) => void;
@@ -47,8 +60,10 @@ export interface GraphOptions<V = unknown> {
   observer?: Observer;
 }
 
+/** Why a task never started: a requirement did not pass (the task that failed), fail-fast, or an abort. */
 export type SkipReason = { blockedBy: string } | { failFast: true } | { aborted: true };
 
+/** What became of one task; `cancelled` means it was running when the run was stopped. */
 export type TaskOutcome<V> =
   | { id: string; status: 'passed'; value: V; durationMs: number }
   | { id: string; status: 'failed'; error: unknown; durationMs: number }
@@ -56,9 +71,13 @@ export type TaskOutcome<V> =
   | { id: string; status: 'cancelled'; durationMs: number }
   | { id: string; status: 'skipped'; reason: SkipReason };
 
+/** What `runGraph` resolves with. */
 export interface GraphResult<V> {
+  /** True when every task passed. */
   ok: boolean;
+  /** True when a failure or timeout stopped the run (failFast 'kill' or 'no-new'). */
   failFastTriggered: boolean;
+  /** True when the parent signal stopped the run. */
   aborted: boolean;
   /** Every task exactly once, in input order. */
   results: TaskOutcome<V>[];

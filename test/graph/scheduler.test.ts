@@ -459,6 +459,25 @@ describe("runGraph — schedule 'levels'", () => {
   });
 });
 
+describe('runGraph — levels mode with a running async task', () => {
+  it('the next level opens while an async task of the previous level still runs', async () => {
+    const h = harness();
+    const run = runGraph([h.task('long', { async: true }), h.task('a'), h.task('b', { requires: ['a'] })], {
+      schedule: 'levels',
+      maxParallel: 4,
+    });
+    await flush();
+    expect(h.started).toEqual(['a', 'long']);
+    h.pass('a');
+    await flush();
+    // Level 1 (b) starts although 'long', in level 0, has not ended: async tasks do not hold the barrier.
+    expect(h.started).toEqual(['a', 'long', 'b']);
+    h.pass('b');
+    h.pass('long');
+    expect(statuses(await run)).toEqual({ long: 'passed', a: 'passed', b: 'passed' });
+  });
+});
+
 describe('runGraph — events', () => {
   it('emits a consistent order: start before end, a dependent after what it requires, graph events around', async () => {
     const h = harness();
