@@ -1,6 +1,6 @@
 // Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */
@@ -73,23 +73,37 @@ async function latestDir(logDir: string): Promise<string | undefined> {
 }
 
 /**
- * Durations of the checks that passed in the previous run (from its report.json), used as the scheduler's
- * estimates: the longest remaining path then goes first. Any problem just means no estimates.
+ * Durations of the checks that passed in recent runs (each check's latest, from the report.json of the newest runs
+ * first, up to {@link HISTORY_RUNS} of them), used as the scheduler's estimates: the longest remaining path then goes
+ * first. Looking past the latest run keeps estimates for checks a `--changed`, `--resume` or hook run left out.
+ * Any problem just means fewer estimates.
  */
 export async function previousDurations(logDir: string): Promise<Map<string, number>> {
   const durations = new Map<string, number>();
-  const dir = await latestDir(logDir);
-  if (dir === undefined) return durations;
+  const root = resolve(logDir);
+  const latest = await latestDir(logDir);
+  let names: string[] = [];
   try {
-    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { checks?: unknown };
-    if (!Array.isArray(report.checks)) return durations;
-    for (const check of report.checks as Array<Record<string, unknown>>) {
-      if ((check.status === 'passed' || check.status === 'warned') && typeof check.id === 'string' && typeof check.duration_ms === 'number') {
-        durations.set(check.id, check.duration_ms);
-      }
-    }
+    names = (await readdir(root)).filter((name) => /^\d{8}T\d{6}Z-[0-9a-f]+$/.test(name)).sort().reverse();
   } catch {
-    // no previous report, or an unreadable one
+    // no log dir yet
+  }
+  const dirs = [...new Set([...(latest === undefined ? [] : [latest]), ...names.map((name) => join(root, name))])].slice(0, HISTORY_RUNS);
+  for (const dir of dirs) {
+    try {
+      const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { checks?: unknown };
+      if (!Array.isArray(report.checks)) continue;
+      for (const check of report.checks as Array<Record<string, unknown>>) {
+        if ((check.status === 'passed' || check.status === 'warned') && typeof check.id === 'string' && typeof check.duration_ms === 'number' && !durations.has(check.id)) {
+          durations.set(check.id, check.duration_ms);
+        }
+      }
+    } catch {
+      // no report (a run going on, or killed), or an unreadable one
+    }
   }
   return durations;
 }
+
+/** How many recent runs {@link previousDurations} reads. */
+export const HISTORY_RUNS = 5;

@@ -13,7 +13,7 @@ import { selectForRun, startJournal } from '../agent-run.js';
 import { checksTouching } from '../changed.js';
 import { localExecutor } from '../engine.js';
 import { briefReason, findingBlock } from '../human.js';
-import { createRunLogs } from '../logs.js';
+import { createRunLogs, previousDurations } from '../logs.js';
 import { createMasker } from '../mask.js';
 import { parseDurationFlag, parseParallel } from '../options.js';
 import { isBlocking } from '../record.js';
@@ -91,6 +91,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   let runId = '';
   try {
     ({ checks } = selectForRun(config, { ids, only: [], tags: [], excludeTags: [] }, { logDir }));
+    const estimates = await previousDurations(logDir);
     const logs = await createRunLogs(logDir);
     logsDir = logs.dir;
     runId = logs.runId;
@@ -103,7 +104,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
       schedule: 'ready',
       signal: controller.signal,
       logs,
-      estimates: new Map(),
+      estimates,
       prompts: config.prompts,
       mask,
       listener: journal,

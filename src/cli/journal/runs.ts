@@ -1,6 +1,6 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
@@ -115,6 +115,26 @@ function leftovers(state: RunState): Array<{ id: string; pgid: number }> {
   return groups;
 }
 
+/** Whether a journal's last record is the run's end or a reaper's note (read from the file's last 4 KiB). */
+function isSettled(runDir: string): boolean {
+  try {
+    const fd = openSync(join(runDir, 'journal.ndjson'), 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, 4096);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      const lines = buffer.toString('utf8').split('\n');
+      const last = lines.at(-1) === '' ? lines.at(-2) : undefined;
+      return last !== undefined && /^\{"t":"(?:run:end|reaped)"/.test(last);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return true; // no journal: nothing to reap
+  }
+}
+
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** SIGTERM to each group, SIGKILL to what is left after `graceMs`; resolves when they are gone (or SIGKILLed). */
@@ -141,7 +161,11 @@ export async function killGroups(pgids: readonly number[], graceMs = 2000): Prom
  */
 export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Array<{ run: string; id: string; pgid: number }>> {
   const killed: Array<{ run: string; id: string; pgid: number }> = [];
+  const root = resolve(logDir);
   for (const run of listRuns(logDir)) {
+    // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
+    // large) need not be read at every start.
+    if (isSettled(join(root, run))) continue;
     const state = loadRunState(logDir, run);
     if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
     const groups = leftovers(state);
