@@ -100,9 +100,15 @@ export async function processChain<I, S>(
   const onProgress = options.onProgress;
   if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
   const observer = optionalObserver('options.observer', options.observer);
-  if (signal?.aborted) throw signal.reason;
   const source = itemSource(items, 'items');
+  if (signal?.aborted) {
+    await source.close(); // the iterator was opened: give it back
+    throw signal.reason;
+  }
   const total = source.total;
+  // An abort must not wait for an async input that may never produce its next item: stop the pull at once.
+  const stopPull = (): void => source.stop();
+  signal?.addEventListener('abort', stopPull, { once: true });
   const emitter = observer === undefined ? undefined : startRun(observer, 'chain', total);
   const contextSignal = signal ?? new AbortController().signal;
 
@@ -115,6 +121,7 @@ export async function processChain<I, S>(
       let item: I;
       if (source.isAsync) {
         const pulled = await source.nextAsync();
+        if (signal?.aborted) throw signal.reason; // DONE may be the stop's answer, not the input's end
         if (pulled === DONE) break;
         item = pulled.item;
       } else {
@@ -152,6 +159,7 @@ export async function processChain<I, S>(
     }
     finished = true;
   } finally {
+    signal?.removeEventListener('abort', stopPull);
     if (!finished) await source.close();
     emitter?.end({ ok: finished, aborted: !finished && signal?.aborted === true, failFastTriggered: false });
   }

@@ -185,3 +185,31 @@ describe('processChain', () => {
     await expect(processChain(5 as never, (s: number) => s, { initialState: 0 })).rejects.toThrow('items must be an iterable');
   });
 });
+
+describe('processChain: abort while an async input is waiting', () => {
+  it('rejects with the reason at once, closes the input and leaves no listener', async () => {
+    const controller = new AbortController();
+    let returned = false;
+    let nexts = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (nexts++ === 0 ? Promise.resolve({ value: 1, done: false }) : new Promise<IteratorResult<number>>(() => undefined)),
+        return: () => {
+          returned = true;
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      }),
+    };
+    const run = processChain(input, (state: number, item: number) => state + item, { initialState: 0, signal: controller.signal });
+    const settled = run.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const reason = new Error('stop');
+    controller.abort(reason);
+    expect(await settled).toBe(reason);
+    expect(returned).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
