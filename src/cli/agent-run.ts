@@ -94,7 +94,6 @@ export async function startJournal(
       background: launcherRunId() === logs.runId,
       checks: context.checks.map((check) => ({ id: check.id, requires: check.requires, async: isAsync(check), severity: check.severity })),
     },
-    { sync: true },
   );
   const end = (record: CheckRecord) => {
     journal.append({ t: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) }, { sync: true });

@@ -133,3 +133,18 @@ describe('editedPaths', () => {
     expect(editedPaths(parseHookEvent('{"tool_name":"Bash","tool_input":{"command":"ls"}}'), '/x')).toEqual([]);
   });
 });
+
+describe('.pre-commit-hooks.yaml', () => {
+  it('declares hooks pre-commit can load, each running fanout check without file names', async () => {
+    const { parse } = await import('yaml');
+    const { root } = await import('./helpers.js');
+    const hooks = parse(readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8')) as Array<Record<string, unknown>>;
+    expect(hooks.map((h) => h.id)).toEqual(['fanout', 'fanout-changed', 'fanout-system', 'fanout-changed-system']);
+    for (const hook of hooks) {
+      expect(hook).toMatchObject({ pass_filenames: false, always_run: true });
+      expect(['node', 'system']).toContain(hook.language);
+      expect(String(hook.entry)).toMatch(/fanout check( --changed)?$/);
+      expect(typeof hook.name).toBe('string');
+    }
+  });
+});
