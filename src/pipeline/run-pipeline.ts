@@ -322,13 +322,17 @@ function assertStep(name: string, step: unknown): void {
   }
 }
 
+/** Where tasks are persisted when the caller names no workspace: a directory of JSON files, as seed 002's engine did. */
+export const DEFAULT_WORKSPACE_DIR = '.fanout/pipelines';
+
 function resolveWorkspace(value: unknown): Workspace | undefined {
-  if (value === undefined) return undefined;
+  if (value === false) return undefined;
+  if (value === undefined) return createDirectoryWorkspace(DEFAULT_WORKSPACE_DIR);
   if (typeof value === 'string') return createDirectoryWorkspace(value);
   if (typeof value === 'object' && value !== null && typeof (value as Partial<Workspace>).writeTask === 'function') {
     return value as Workspace;
   }
-  throw invalidArgument('options.workspace', 'a directory path or an object with a writeTask(task, location) method', value);
+  throw invalidArgument('options.workspace', 'a directory path, false, or an object with a writeTask(task, location) method', value);
 }
 
 function abortMessage(reason: unknown): string {

@@ -128,8 +128,11 @@ export interface PipelineResult<T extends PipelineTask = PipelineTask, V = unkno
 export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unknown> {
   steps: ReadonlyArray<PipelineStep<T, V>>;
   executor: PipelineExecutor<T, V>;
-  /** Where tasks are persisted before they run: a {@link Workspace} or a directory path. @default none (not persisted) */
-  workspace?: Workspace | string;
+  /**
+   * Where tasks are persisted before they run: a {@link Workspace}, a directory path (JSON files, relative to the
+   * working directory), or `false` to persist nothing. @default '.fanout/pipelines' (a directory of JSON files)
+   */
+  workspace?: Workspace | string | false;
   /** Tasks of a parallel step running at once: an integer >= 1 or Infinity. @default 3 */
   maxConcurrency?: number;
   signal?: AbortSignal;

@@ -5,11 +5,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailFastError } from '../../src/core/errors.js';
 import type { ObservedEvent } from '../../src/observe/types.js';
-import { runPipeline } from '../../src/pipeline/run-pipeline.js';
-import type { ExecutionResult, PipelineRun, PipelineStatus, PipelineStep, PipelineTask, StepResult } from '../../src/pipeline/types.js';
+import { DEFAULT_WORKSPACE_DIR, runPipeline as runPipelineWithDefaults } from '../../src/pipeline/run-pipeline.js';
+import type { ExecutionResult, PipelineOptions, PipelineRun, PipelineStatus, PipelineStep, PipelineTask, StepResult } from '../../src/pipeline/types.js';
 import { createMemoryWorkspace } from '../../src/pipeline/workspace.js';
 import { flush } from '../helpers/deferred.js';
 import { GatedExecutor, ids } from './gated-executor.js';
+
+// Gated tests drive settlement with flush(): they persist nothing unless they name a workspace, so no file I/O
+// interleaves with the gates. The default (a directory of JSON files) has its own test below.
+function runPipeline<T extends PipelineTask, V>(options: PipelineOptions<T, V>) {
+  return runPipelineWithDefaults<T, V>({ workspace: false, ...options });
+}
 
 const parallel = (name: string, tasks: PipelineTask[] | (() => PipelineTask[])): PipelineStep => ({
   type: 'parallel',
@@ -470,5 +476,22 @@ describe('runPipeline: argument errors', () => {
   it('completes an empty pipeline', async () => {
     const result = await runPipeline({ steps: [], executor: instant });
     expect(result).toMatchObject({ status: 'completed', steps: [] });
+  });
+});
+
+describe('runPipeline: the default workspace', () => {
+  it('persists every task as JSON under .fanout/pipelines/<run id>/tasks/ in the working directory', async () => {
+    const result = await runPipelineWithDefaults({
+      steps: [{ type: 'parallel', name: 'p', createTasks: () => [{ id: 'one' }, { id: 'two' }] }],
+      executor: { execute: () => Promise.resolve({ status: 'completed' as const }) },
+    });
+    const dir = join(process.cwd(), DEFAULT_WORKSPACE_DIR, result.run.id);
+    try {
+      expect(result.status).toBe('completed');
+      expect((await readdir(join(dir, 'tasks'))).sort()).toEqual(['one.json', 'two.json']);
+      expect(JSON.parse(await readFile(join(dir, 'tasks', 'one.json'), 'utf8'))).toMatchObject({ task: { id: 'one' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
