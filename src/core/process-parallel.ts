@@ -69,6 +69,11 @@ const DEFAULT_WORKER_CAP = 16;
  * the run stopped and then reject with the stop's own abort reason are cancelled, not failed: they appear in
  * neither `results` nor `errors`.
  *
+ * `processor` may also be a worker module's `file:` URL: each item then runs on a worker thread (piscina, sized to
+ * `availableParallelism()`), passed to the module's default export; the pool is created for the call and closed at
+ * its end, and an abort cancels running thread tasks. To share a pool across calls, or to run graph tasks on
+ * threads, use `createThreadPool`.
+ *
  * Caveat: `results` grows with the input; for constant memory over endless inputs use {@link parallelMap}.
  *
  * @example
@@ -80,9 +85,19 @@ const DEFAULT_WORKER_CAP = 16;
  */
 export async function processParallel<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
-  processor: (item: I, context: ItemContext) => Promise<O>,
+  processor: ((item: I, context: ItemContext) => Promise<O>) | URL,
   options: ProcessParallelOptions<O> = {},
 ): Promise<ProcessParallelResult<I, O>> {
+  if (processor instanceof URL) {
+    // A worker module: CPU-bound work on worker threads (piscina, availableParallelism() threads), one pool per call.
+    const { createThreadPool } = await import('../threads/thread-pool.js');
+    const pool = createThreadPool<I, O>(processor);
+    try {
+      return await processParallel(items, pool.processor, options);
+    } finally {
+      await pool.close();
+    }
+  }
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   assertFunction('processor', processor);
   const parent = assertOptionalSignal('options.signal', options.signal);

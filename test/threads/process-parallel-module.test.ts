@@ -1,0 +1,35 @@
+// processParallel given a worker module instead of a function: items run on worker threads, one pool per call.
+import { describe, expect, it } from 'vitest';
+import { ParallelError } from '../../src/core/errors.js';
+import { processParallel } from '../../src/core/process-parallel.js';
+
+const work = new URL('../fixtures/threads/work.js', import.meta.url);
+type Input = { op: 'square'; n: number } | { op: 'thread' } | { op: 'throw'; message: string } | { op: 'spin'; flag: Int32Array };
+
+describe('processParallel(items, workerModuleUrl)', () => {
+  it('runs each item on a worker thread and keeps input order', async () => {
+    const { results } = await processParallel<Input, number>([1, 2, 3, 4].map((n) => ({ op: 'square', n })), work);
+    expect(results).toEqual([1, 4, 9, 16]);
+    const threads = await processParallel<Input, number>([{ op: 'thread' }, { op: 'thread' }], work);
+    // threadId 0 is the main thread: every item ran elsewhere.
+    expect(threads.results.every((id) => id > 0)).toBe(true);
+  });
+
+  it('a module error is a TaskError in a ParallelError, and an abort terminates a spinning thread', async () => {
+    await expect(processParallel<Input, number>([{ op: 'throw', message: 'bad input' }], work)).rejects.toBeInstanceOf(ParallelError);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const controller = new AbortController();
+    const run = processParallel<Input, number>([{ op: 'spin', flag }], work, { signal: controller.signal });
+    const settled = run.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    // Wait (without sleeping) until the thread has started spinning; only terminating it can stop it.
+    while (Atomics.load(flag, 0) === 0) await new Promise((resolve) => setImmediate(resolve));
+    const reason = new Error('user stop');
+    controller.abort(reason);
+    const error = await settled;
+    expect(error).toBeInstanceOf(ParallelError);
+    expect((error as ParallelError).cause).toBe(reason);
+  });
+});
