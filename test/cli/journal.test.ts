@@ -100,6 +100,13 @@ checks:
     expect(state.checks.get('b')?.spawn?.pgid).toBe(bGroup);
     expect(isAlive(bGroup)).toBe(true); // b's group outlived fanout (it runs in its own session)
 
+    // A killed run has no report.json; its status and picture come from the journal.
+    const crashed = await runCli(['status', '--json'], { cwd: dir });
+    expect(JSON.parse(crashed.stdout)).toMatchObject({ run_id: run, phase: 'crashed', exit_code: null });
+    const page = await runCli(['report', '--html', join(dir, 'crash.html')], { cwd: dir });
+    expect(page.code, page.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'crash.html'), 'utf8')).toContain('data-check="b" data-status="pending"');
+
     writeFileSync(join(dir, 'fixed'), '');
     const resumed = await runCli(['check', '--resume', '--json'], { cwd: dir });
     expect(resumed.stderr).toMatch(/killed process group \d+ \(b\) left running by the dead run/);

@@ -12,6 +12,7 @@ import { briefReason, findingBlock } from '../human.js';
 import { newRunId } from '../logs.js';
 import type { ReportCheck } from '../report.js';
 import { styleFor } from '../style.js';
+import { isLive } from '../journal/runs.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 
 /** The environment variable that hands the run id to the supervisor (removed from its environment at once). */
@@ -94,6 +95,10 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
     return exited?.code ?? 1;
   }
 
+  if (state.end === undefined && !isLive(state)) {
+    process.stderr.write(`fanout: the background run ${runId} died before its checks ended (see ${logFile}); fanout check --resume ${runId} reruns what did not pass\n`);
+    return exited?.code ?? 1;
+  }
   const style = styleFor(process.stdout, options.color);
   const ended: ReportCheck[] = [];
   const pending: ReportCheck[] = [];
