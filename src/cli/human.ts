@@ -85,6 +85,8 @@ export interface HumanOptions {
   style: Style;
   /** Print the summary line even when everything passed (on a TTY). */
   summaryOnSuccess: boolean;
+  /** Findings already printed in full while async checks ran (see early.ts): one line each here. */
+  shownEarly?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -101,7 +103,10 @@ export function humanReport(run: RunResult, checks: readonly ReportCheck[], exit
   const brief = checks.filter((c) => c.status === 'cancelled' || c.status === 'skipped');
   const successPrompts = checks.filter((c) => c.status === 'passed' && c.triggered_prompts.length > 0);
   const blocks: string[] = [];
-  for (const check of findings) blocks.push(findingBlock(check, style).join('\n'));
+  for (const check of findings) {
+    if (options.shownEarly?.has(check.id) === true) blocks.push(`${color(style, check.status)(`FAIL ${check.id} (${label(check)})`)}  ${style.dim('— shown above, while the async checks ran')}`);
+    else blocks.push(findingBlock(check, style).join('\n'));
+  }
   if (brief.length > 0) {
     blocks.push(brief.map((c) => `${color(style, c.status)(`FAIL ${c.id} (${c.status})`)}  ${style.dim(briefReason(c))}`).join('\n'));
   }

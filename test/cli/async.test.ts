@@ -65,3 +65,30 @@ describe('--async-parallel', () => {
     expect(Math.max(...['a', 'b', 'c'].map(seen))).toBeGreaterThan(1);
   });
 });
+
+describe('findings while async checks run', () => {
+  it('a fast check’s failure is printed in full at once, before the async check ends; the final report names it in one line', async () => {
+    const { spawn } = await import('node:child_process');
+    const { cli } = await import('./helpers.js');
+    const dir = tempDir();
+    // e2e ends only once the test saw unit's failure on stdout: the order is proven, not timed.
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      `version: "1"\nchecks:\n  - id: e2e\n    run: while [ ! -f seen ]; do sleep 0.02; done\n    async: true\n  - id: unit\n    run: echo boom; exit 1\n`,
+    );
+    const child = spawn(process.execPath, [cli, 'check'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('(still running: e2e)')) writeFileSync(join(dir, 'seen'), '');
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(1);
+    const [early, final] = stdout.split('(still running: e2e)');
+    expect(early).toContain('FAIL unit (error)\n  exit code 1');
+    expect(early).toContain('│ boom');
+    expect(final).toContain('FAIL unit (error)  — shown above, while the async checks ran');
+    expect(final).not.toContain('│ boom');
+    expect(final).toMatch(/✗ 1 failed, 1 passed/);
+  });
+});

@@ -16,6 +16,7 @@ import { isBlocking } from '../record.js';
 import { buildReport, reportCheck } from '../report.js';
 import { isAsync, runChecks, type RunAbort, type RunListener } from '../run-checks.js';
 import { selectForRun, startJournal, type AgentCheckOptions } from '../agent-run.js';
+import { earlyFindings } from '../early.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { selectShard, withoutHidden } from '../shard.js';
 import { guardFatal, guardSignals } from '../signals.js';
@@ -78,6 +79,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   if (stream) listeners.push(stream);
   const journal = await startJournal(logs, { logDir: options.logDir, config, checks, cwd, mask, keepRuns: options.keepRuns });
   listeners.push(journal);
+  const early = reportOnStdout ? earlyFindings(checks, (text) => write(process.stdout, text), { style: out, cwd, mask }) : undefined;
+  if (early) listeners.push(early);
   if (live) {
     listeners.push({
       onCheckStart: (record) => live.checkStarted(record.check.id, isAsync(record.check)),
@@ -144,7 +147,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);
   else {
-    const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true });
+    const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
     if (text) process.stdout.write(text);
   }
   releaseFatal();
