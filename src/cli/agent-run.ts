@@ -96,7 +96,7 @@ export async function startJournal(
     },
   );
   const end = (record: CheckRecord) => {
-    journal.append({ t: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) }, { sync: true });
+    journal.append({ t: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) }, { sync: 'background' });
   };
   return {
     journal,
@@ -108,7 +108,7 @@ export async function startJournal(
     },
     onCheckEnd: end,
     end(report) {
-      journal.append({ t: 'run:end', exit_code: report.exit_code, interrupted: report.interrupted }, { sync: true });
+      journal.append({ t: 'run:end', exit_code: report.exit_code, interrupted: report.interrupted }, { sync: 'now' });
       journal.close();
       pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
     },
