@@ -83,6 +83,7 @@ Examples:
     .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
+    .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel']))
     .action(async (ids: string[], _options: unknown, command: Command) => {
       const flags = globals<{
         only: string[];
@@ -97,6 +98,7 @@ Examples:
         queue: string;
         commit?: string;
         shard?: string;
+        observer?: string;
       }>(command);
       if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
       const { checkCommand } = await import('./commands/check.js');
@@ -120,6 +122,7 @@ Examples:
           queue: flags.queue,
           commit: flags.commit,
           shard: flags.shard,
+          observer: flags.observer,
           ...agentCheckOptions(flags),
         },
         version,

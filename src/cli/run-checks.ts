@@ -1,4 +1,5 @@
 // The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
+import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../core/errors.js';
@@ -43,6 +44,8 @@ export interface RunSettings {
   prompts: readonly Prompt[];
   mask: (text: string) => string;
   listener: RunListener;
+  /** `--observer NAME`: receives the graph's events (json lines on stderr, OpenTelemetry spans). */
+  observer?: Observer | undefined;
 }
 
 /** Why a run was stopped from outside the graph. */
@@ -236,6 +239,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
     schedule: settings.schedule,
     signal: settings.signal,
     onEvent,
+    ...(settings.observer !== undefined ? { observer: settings.observer } : {}),
   });
   // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
   while (inflight.size > 0) await Promise.allSettled([...inflight]);

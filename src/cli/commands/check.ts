@@ -43,6 +43,8 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   commit?: string | undefined;
   /** `i/n`: run only this shard's checks (and what they require), report only its own. */
   shard?: string | undefined;
+  /** `--observer NAME`: one of the built-in observers (noop, json, otel). */
+  observer?: string | undefined;
 }
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
@@ -115,7 +117,9 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   live?.start();
   let run;
   try {
+    const observer = options.observer === undefined ? undefined : (await import('../../observe/registry.js')).createObserver(options.observer);
     run = await runChecks(checks, {
+      observer,
       executor,
       maxParallel: options.parallel,
       asyncParallel: options.asyncParallel,
