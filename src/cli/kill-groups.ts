@@ -34,8 +34,55 @@ export function childPids(parent = process.pid): number[] {
   }
 }
 
-/** Sends `signal` to the process group of every child (and to the child itself, should it lead no group). */
+// Sessions of the checks running now: each check's shell leads its own session (pid = session id). Tracked from spawn
+// until its command settled (the exec layer settles only once the whole tree is gone), because after a first SIGTERM
+// the shell may be dead and reaped while a descendant that ignores TERM lives on, no longer a child of fanout.
+const sessions = new Set<number>();
+
+/** Remembers a check's session from its spawn. */
+export function trackSession(sid: number): void {
+  sessions.add(sid);
+}
+
+/** Forgets it once its command has settled: a session that is gone is never signalled (its id may be reused). */
+export function untrackSession(sid: number): void {
+  sessions.delete(sid);
+}
+
+/** Pids of every process whose session is one of `sids` (from /proc; empty where there is none). */
+function sessionMembers(sids: ReadonlySet<number>): number[] {
+  if (sids.size === 0) return [];
+  const members: number[] = [];
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // after "pid (comm) ": state ppid pgrp session …
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (sids.has(Number(fields[3]))) members.push(Number(entry));
+      } catch {
+        // the process ended while we looked
+      }
+    }
+  } catch {
+    // no /proc: the children scan below is all there is
+  }
+  return members;
+}
+
+/**
+ * Sends `signal` to the process group of every child (and to the child itself, should it lead no group), and to
+ * every process of the tracked check sessions, wherever its parent is.
+ */
 export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
+  for (const pid of sessionMembers(sessions)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
   const pids = childPids();
   for (const pid of pids) {
     try {

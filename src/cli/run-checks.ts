@@ -1,4 +1,5 @@
 // The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
+import { trackSession, untrackSession } from './kill-groups.js';
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
@@ -140,10 +141,23 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         record.attempts = attempt;
         record.logFile = logs.fileFor(check.id, attempt);
         if (attempt === 1) listener.onCheckStart?.(record, attempt);
-        const result = await executor.execute(
-          { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
-          { signal, onSpawn: (pid) => listener.onCheckSpawn?.(record, attempt, pid) },
-        );
+        let session: number | undefined;
+        let result;
+        try {
+          result = await executor.execute(
+            { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+            {
+              signal,
+              onSpawn: (pid) => {
+                session = pid;
+                trackSession(pid);
+                listener.onCheckSpawn?.(record, attempt, pid);
+              },
+            },
+          );
+        } finally {
+          if (session !== undefined) untrackSession(session);
+        }
         const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
         record.exitCode = result.exitCode;
         record.signal = result.signal;

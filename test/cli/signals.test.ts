@@ -67,6 +67,20 @@ describe('signals during fanout check', () => {
     expect(await survivors(PIDS.map((f) => join(T, f)))).toEqual([]);
   });
 
+  it('a second SIGINT also kills a descendant that ignores SIGTERM after its leader died (no longer fanout\'s child)', async () => {
+    const T = tempDir();
+    const { child, done } = startCli(['check', '-c', fixture('orphan-ignores-term.yaml'), '--log-dir', join(T, 'logs')], { env: { T } });
+    await waitForFiles(['leader.pid', 'grandchild.pid'].map((f) => join(T, f)));
+    child.kill('SIGINT');
+    // The leader obeys the executor's SIGTERM; the grandchild ignores it (the SIGKILL escalation is 2 s away).
+    expect(await survivors([join(T, 'leader.pid')], 5000)).toEqual([]);
+    expect(await survivors([join(T, 'grandchild.pid')], 0)).toHaveLength(1);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.signal).toBe('SIGINT');
+    expect(await survivors([join(T, 'grandchild.pid')], 1000)).toEqual([]);
+  });
+
   it('a broken stdout pipe kills every group before fanout exits', async () => {
     const T = tempDir();
     const run = startCli(['check', '-c', fixture('epipe.yaml'), '--log-dir', join(T, 'logs'), '--stream'], { env: { T } });
