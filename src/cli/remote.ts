@@ -1,5 +1,7 @@
 // `fanout check --redis URL`: checks run as BullMQ jobs on `fanout worker` processes instead of locally. The graph,
 // priorities, fail-fast, skips and reports stay here, in the coordinator; only the command execution moves.
+import { messageOf } from '../core/errors.js';
+import { SpawnError } from '../exec/spawn-error.js';
 import type { CommandResult, CommandSpec, ExecuteOptions, Executor } from './engine.js';
 import { UsageError } from './errors.js';
 
@@ -19,11 +21,24 @@ export interface RemoteOptions {
 /** Creates the executor; the distributed backend (bullmq, ioredis) is loaded only here. */
 export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExecutor> {
   if (!/^rediss?:\/\//.test(options.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
-  const [{ createBullMQExecutor }, { currentCommit }] = await Promise.all([
+  const [{ createBullMQExecutor }, { currentCommit }, { redactRedisUrl }, { loadBackend }, { connectOrThrow }] = await Promise.all([
     import('../distributed/bullmq-executor.js'),
     import('../distributed/commit.js'),
+    import('../distributed/secrets.js'),
+    import('../distributed/backend.js'),
+    import('../distributed/job-client.js'),
   ]);
   const commit = options.commit ?? currentCommit();
+  // Workers take jobs of the commit they have checked out: without one, nobody would ever take ours.
+  if (commit === undefined) throw new UsageError('--redis: not in a git checkout, so there is no commit to name the queue by: pass --commit SHA');
+  const where = redactRedisUrl(options.redis);
+  // A wrong URL or a server that is down is the user's to fix before anything runs, not a failure of every check.
+  try {
+    const probe = await connectOrThrow(await loadBackend(), options.redis, 'fanout-probe', 10_000);
+    probe.disconnect();
+  } catch (error) {
+    throw new UsageError(`cannot reach Redis at ${where}: ${redactRedisUrl(messageOf(error))}`, 'ERR_USAGE', { cause: error });
+  }
   let executor;
   try {
     executor = createBullMQExecutor({
@@ -36,15 +51,18 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
     if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
     throw error;
   }
+  process.stderr.write(`fanout: dispatching checks to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
   return {
     async execute(spec: CommandSpec, execOptions?: ExecuteOptions): Promise<CommandResult> {
       const result = await executor.execute(spec, execOptions);
+      if (result.missingSecrets !== undefined && result.missingSecrets.length > 0) {
+        // The command never ran: say so as a start failure, not as an exit code or a signal it never had.
+        const message = `worker ${result.worker ?? '?'} lacks the secret variables ${result.missingSecrets.join(', ')} in its environment`;
+        return { ...result, error: new SpawnError('unknown', spec.command, undefined, message) };
+      }
       const notes: string[] = [];
       // The report shows the output tail: a note at its end is where a reader sees it (human, JSON, JUnit).
       if (result.stalled) notes.push(`[fanout: the worker running this check died or lost its lock; it was re-run from the start (attempt ${result.attempts})]`);
-      if (result.missingSecrets !== undefined && result.missingSecrets.length > 0) {
-        notes.push(`[fanout: worker ${result.worker ?? '?'} lacks the secret variables ${result.missingSecrets.join(', ')}; the command did not run]`);
-      }
       if (result.worker !== null && notes.length > 0) notes.push(`[fanout: result from worker ${result.worker}]`);
       if (notes.length === 0) return result;
       const suffix = `${result.output.endsWith('\n') || result.output === '' ? '' : '\n'}${notes.join('\n')}\n`;

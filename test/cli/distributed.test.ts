@@ -109,6 +109,19 @@ checks:
     }
   });
 
+  it('check --redis outside a git checkout without --commit, or with Redis unreachable, is a usage error before anything runs', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
+    const noCommit = await runCli(['check', '--redis', redis.url], { cwd: dir });
+    expect(noCommit.code).toBe(2);
+    expect(noCommit.stderr).toContain('pass --commit');
+    const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir });
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
+    expect(down.stderr).not.toContain('s3cret');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
   it('a bad --redis URL is a usage error', async () => {
     const result = await runCli(['worker', '--redis', 'http://nope']);
     expect(result.code).toBe(2);
