@@ -553,7 +553,10 @@ class Validator {
     const timeoutEntry = fields.get('timeout');
     if (timeoutEntry !== undefined && !this.isNull(timeoutEntry.value)) {
       const written = this.scalarText(timeoutEntry.value);
-      const ms = written === undefined || !(isScalar(timeoutEntry.value) && typeof timeoutEntry.value.value === 'string') ? null : parseDuration(written);
+      // Go's time.ParseDuration accepts a bare "0" (and VibeGuard reads `timeout: 0` as the default): so does fanout,
+      // unquoted too. Other unit-less numbers stay errors, as they are in Go.
+      const isZero = isScalar(timeoutEntry.value) && timeoutEntry.value.value === 0;
+      const ms = isZero ? 0 : written === undefined || !(isScalar(timeoutEntry.value) && typeof timeoutEntry.value.value === 'string') ? null : parseDuration(written);
       if (ms === null) {
         const shown = written === undefined ? this.kind(timeoutEntry.value) : JSON.stringify(written);
         const hint = written !== undefined && /^-?\d+(\.\d+)?$/.test(written) ? ` (add a unit: "${written}s")` : '';

@@ -123,6 +123,7 @@ describe('fanout fields', () => {
       return result.ok ? { ms: result.config.checks[0]!.timeoutMs, explicit: result.config.checks[0]!.timeoutExplicit } : result.diagnostics;
     };
     expect(load('"0"')).toEqual({ ms: 30_000, explicit: false });
+    expect(load('0')).toEqual({ ms: 30_000, explicit: false }); // unquoted, as VibeGuard files write it
     expect(load('0s')).toEqual({ ms: 30_000, explicit: false });
     expect(load('-1s')).toEqual({ ms: null, explicit: true });
     expect(load('1h30m')).toEqual({ ms: 5_400_000, explicit: true });
