@@ -10,13 +10,16 @@ function escape(text: string): string {
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 /**
- * failed and timeout -> <failure> (type = status); skipped and cancelled -> <skipped>; warned -> a passing case
- * whose <system-out> starts with WARNING (JUnit has no warning state, and a warning must not fail a CI job).
+ * failed and timeout -> <failure> (type = status); cancelled -> <error type="cancelled"> (it was running when the run
+ * was stopped: an interrupted run must not look clean in a CI test view); skipped and pending -> <skipped>; warned ->
+ * a passing case whose <system-out> starts with WARNING (JUnit has no warning state, and a warning must not fail a
+ * CI job).
  */
 export function junitXml(report: Report, suiteName: string): string {
   const failures = report.checks.filter((c) => c.status === 'failed' || c.status === 'timeout').length;
-  const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'cancelled' || c.status === 'pending').length;
-  const attrs = `tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(report.duration_ms)}"`;
+  const errors = report.checks.filter((c) => c.status === 'cancelled').length;
+  const skipped = report.checks.filter((c) => c.status === 'skipped' || c.status === 'pending').length;
+  const attrs = `tests="${report.checks.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(report.duration_ms)}"`;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="fanout" ${attrs}>`,
@@ -30,7 +33,10 @@ export function junitXml(report: Report, suiteName: string): string {
     if (check.status === 'failed' || check.status === 'timeout') {
       const message = check.reason ?? check.status;
       lines.push(`      <failure type="${check.status}" message="${escape(message)}">${escape([details, ...check.output_tail].join('\n'))}</failure>`);
-    } else if (check.status === 'skipped' || check.status === 'cancelled' || check.status === 'pending') {
+    } else if (check.status === 'cancelled') {
+      const message = `cancelled: ${check.reason ?? 'the run was stopped'}`;
+      lines.push(`      <error type="cancelled" message="${escape(message)}">${escape([details, ...check.output_tail].join('\n'))}</error>`);
+    } else if (check.status === 'skipped' || check.status === 'pending') {
       const reason = check.skip_reason?.kind === 'blocked' ? `requires ${check.skip_reason.blocked_by ?? ''}, which did not pass` : (check.reason ?? check.status);
       lines.push(`      <skipped message="${escape(`${check.status}: ${reason}`)}"/>`);
     }

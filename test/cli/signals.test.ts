@@ -41,7 +41,9 @@ describe('signals during fanout check', () => {
     expect(result.signal).toBe('SIGINT');
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testcase name="waits-a"');
-    expect(xml).toMatch(/<skipped message="cancelled: stopped by SIGINT"\/>/);
+    // A check that was running is an <error>: an interrupted run must not look clean in a CI test view.
+    expect(xml).toMatch(/<error type="cancelled" message="cancelled: stopped by SIGINT">/);
+    expect(xml).toMatch(/errors="[1-9]/);
     const last = JSON.parse(result.stdout.trimEnd().split('\n').at(-1) ?? '{}') as { type: string; exit_code: number; report: { interrupted: string } };
     expect(last).toMatchObject({ type: 'run:end', exit_code: 130, report: { interrupted: 'SIGINT' } });
   });
