@@ -1,3 +1,4 @@
+import type { Diagnostic } from '../config/types.js';
 import { FanoutError } from '../core/errors.js';
 
 /**
@@ -6,8 +7,11 @@ import { FanoutError } from '../core/errors.js';
  */
 export class UsageError extends FanoutError {
   declare readonly code: 'ERR_USAGE' | 'ERR_CONFIG';
-  constructor(message: string, code: 'ERR_USAGE' | 'ERR_CONFIG' = 'ERR_USAGE', options?: { cause?: unknown }) {
+  /** A config error's located diagnostics, for `--json` / `--stream` consumers (each with its stable `code`). */
+  readonly diagnostics: readonly Diagnostic[] | undefined;
+  constructor(message: string, code: 'ERR_USAGE' | 'ERR_CONFIG' = 'ERR_USAGE', options?: { cause?: unknown; diagnostics?: readonly Diagnostic[] }) {
     super(code, message, options);
+    this.diagnostics = options?.diagnostics;
   }
 }
 

@@ -21,7 +21,9 @@ export async function loadForCommand(options: LoadOptions): Promise<ResolvedConf
   if (!loaded.ok) {
     const lines = loaded.diagnostics.map((d) => formatDiagnostic(d, cwd));
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-    throw new UsageError(`${lines.join('\n')}\n${errors === 1 ? '1 error' : `${errors} errors`} in the config; nothing was run`, 'ERR_CONFIG');
+    throw new UsageError(`${lines.join('\n')}\n${errors === 1 ? '1 error' : `${errors} errors`} in the config; nothing was run`, 'ERR_CONFIG', {
+      diagnostics: loaded.diagnostics,
+    });
   }
   for (const warning of loaded.config.warnings) process.stderr.write(`${formatDiagnostic(warning, cwd)}\n`);
   return loaded.config;

@@ -244,6 +244,11 @@ export async function main(args: string[], version: string): Promise<void> {
     }
     if (error instanceof UsageError) {
       process.stderr.write(error.code === 'ERR_CONFIG' ? `${error.message}\n` : `fanout: ${error.message}\n`);
+      // Machine readers asked for JSON on stdout: a config error is JSON there too, with each diagnostic's code.
+      if (error.diagnostics !== undefined && (args.includes('--json') || args.includes('--stream'))) {
+        const body = { schema_version: '1', exit_code: EXIT_USAGE, diagnostics: error.diagnostics };
+        process.stdout.write(args.includes('--stream') ? `${JSON.stringify({ type: 'config:error', time: new Date().toISOString(), ...body })}\n` : `${JSON.stringify(body, null, 2)}\n`);
+      }
       process.exitCode = EXIT_USAGE;
       return;
     }

@@ -211,3 +211,19 @@ describe('vibeguard.yaml compatibility', () => {
     expect(strict.stderr).toBe('vibeguard.yaml:5:5: unknown key "advisory"\n1 error\n');
   });
 });
+
+describe('config errors for machine readers', () => {
+  it('check --json prints the diagnostics as JSON on stdout (exit 2); --stream emits a config:error event', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'fanout.yaml');
+    writeFileSync(config, 'checks:\n  - id: a\n    run: x\n    requries: [b]\n');
+    const json = await runCli(['check', '--json', '-c', config]);
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout) as { exit_code: number; diagnostics: Array<{ code: string; line: number; col: number }> };
+    expect(body.exit_code).toBe(2);
+    expect(body.diagnostics).toMatchObject([{ code: 'unknown-key', line: 4, col: 5 }]);
+    const stream = await runCli(['check', '--stream', '-c', config]);
+    expect(stream.code).toBe(2);
+    expect(JSON.parse(stream.stdout)).toMatchObject({ type: 'config:error', diagnostics: [{ code: 'unknown-key' }] });
+  });
+});
