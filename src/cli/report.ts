@@ -49,6 +49,8 @@ export interface Report {
   checks: ReportCheck[];
   /** VibeGuard's list of findings (failed, warned, timed-out checks), kept for tools that read its shape. */
   violations: Array<{ id: string; severity: 'error' | 'warning'; command: string; suggestion: string | null; fix: string | null; extracted: Record<string, string>; log_file: string | null }>;
+  /** `--shard i/n` runs: which shard this report is (merge-reports checks that every shard is there once). */
+  shard?: { index: number; total: number };
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -62,6 +64,7 @@ export interface ReportContext {
   cwd: string;
   exitCode: number;
   mask: (text: string) => string;
+  shard?: { index: number; total: number } | undefined;
 }
 
 export function reportCheck(record: CheckRecord, cwd: string, mask: (text: string) => string): ReportCheck {
@@ -127,5 +130,6 @@ export function buildReport(run: RunResult, context: ReportContext): Report {
     violations: checks
       .filter((c) => c.status === 'failed' || c.status === 'warned' || c.status === 'timeout')
       .map((c) => ({ id: c.id, severity: c.severity, command: c.command, suggestion: c.suggestion, fix: c.fix, extracted: c.extracted, log_file: c.log_file })),
+    ...(context.shard !== undefined ? { shard: context.shard } : {}),
   };
 }

@@ -11,6 +11,8 @@ export interface ShardSelection {
   checks: ResolvedCheck[];
   /** Checks run only in support of this shard's own: never reported here. */
   hidden: ReadonlySet<string>;
+  /** Which shard, for the report (merge-reports checks that every shard is there once). */
+  shard: { index: number; total: number };
 }
 
 /** Narrows the selected checks to shard `text` (`i/n`, 1-based). */
@@ -23,7 +25,7 @@ export function selectShard(selected: readonly ResolvedCheck[], text: string): S
   }
   const plan = shardChecks(selected, shard.index, shard.total);
   const run = new Set(plan.run);
-  return { checks: selected.filter((check) => run.has(check.id)), hidden: new Set(plan.support) };
+  return { checks: selected.filter((check) => run.has(check.id)), hidden: new Set(plan.support), shard };
 }
 
 /** A listener that never hears of hidden checks. */

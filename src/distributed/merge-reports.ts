@@ -83,6 +83,7 @@ export function mergeReports<R extends ShardReport>(reports: readonly R[], optio
     }
     if (!isArray((report as ShardReport).checks)) throw new DistributedError('ERR_MERGE', `report ${index + 1}: "checks" is not an array`);
   });
+  checkShardSet(reports);
   const owner = new Map<string, number>();
   const checks: ShardReportCheck[] = [];
   reports.forEach((report, index) => {
@@ -110,8 +111,9 @@ export function mergeReports<R extends ShardReport>(reports: readonly R[], optio
   const endedAt = Math.max(...ends);
   const first = reports[0] as R;
   const violationRank = new Map(checks.map((check, i) => [check.id, i]));
+  const { shard: _shard, ...whole } = first;
   return {
-    ...first,
+    ...(whole as R),
     run_id: (reports[starts.indexOf(startedAt)] ?? first).run_id,
     started_at: new Date(startedAt).toISOString(),
     ended_at: new Date(endedAt).toISOString(),
@@ -125,4 +127,28 @@ export function mergeReports<R extends ShardReport>(reports: readonly R[], optio
     checks,
     violations: reports.flatMap((report) => report.violations).sort((a, b) => (violationRank.get(a.id) ?? 0) - (violationRank.get(b.id) ?? 0)),
   };
+}
+
+/**
+ * Reports written by `fanout check --shard i/n` say which shard they are: all of them must be there, once each, with
+ * the same n — a CI job that lost one shard's report must not merge into a green run.
+ */
+function checkShardSet(reports: readonly ShardReport[]): void {
+  const shards = reports.map((report) => report.shard as { index?: unknown; total?: unknown } | undefined);
+  if (shards.every((shard) => shard === undefined)) return;
+  const totals = new Set(shards.map((shard) => shard?.total));
+  const total = shards[0]?.total;
+  if (totals.size !== 1 || typeof total !== 'number') {
+    throw new DistributedError('ERR_MERGE', 'the reports come from different shard counts (or some were not sharded): merge the reports of one `--shard i/n` run');
+  }
+  const seen = new Map<number, number>();
+  shards.forEach((shard, position) => {
+    const index = shard?.index as number;
+    const previous = seen.get(index);
+    if (previous !== undefined) throw new DistributedError('ERR_MERGE', `shard ${index}/${total} is in both report ${previous + 1} and report ${position + 1}`);
+    seen.set(index, position);
+  });
+  const missing: string[] = [];
+  for (let index = 1; index <= total; index++) if (!seen.has(index)) missing.push(`${index}/${total}`);
+  if (missing.length > 0) throw new DistributedError('ERR_MERGE', `shard ${missing.join(', ')} is missing: merge the reports of every shard`);
 }

@@ -36,6 +36,11 @@ describe('fanout check --shard i/n and fanout merge-reports', () => {
     const all = owned.flat().sort();
     expect(all).toEqual(['build', 'bundle', 'docs', 'e2e', 'lint', 'pack', 'types', 'unit']);
 
+    // A lost shard report must not merge into a complete-looking run.
+    const partial = await runCli(['merge-reports', files[0] as string, files[2] as string]);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toContain('shard 2/3 is missing');
+
     const merged = await runCli(['merge-reports', ...files]);
     const report = parseReport(merged.stdout);
     const whole = parseReport((await runCli(['check', '-c', config, '--json', '--log-dir', join(dir, 'runs')])).stdout);
@@ -43,6 +48,7 @@ describe('fanout check --shard i/n and fanout merge-reports', () => {
     expect(merged.code).toBe(1); // e2e fails
     const statuses = (r: typeof report) => Object.fromEntries(Object.entries(byId(r)).map(([id, check]) => [id, check.status]));
     expect(statuses(report)).toEqual(statuses(whole));
+    expect(report).not.toHaveProperty('shard');
   });
 
   it('a shard outside 1..n is a usage error', async () => {

@@ -54,7 +54,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const config = await loadForCommand(options);
   const selection = selectForRun(config, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags }, options);
   const { pulledIn } = selection;
-  const { checks, hidden } = options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>() } : selectShard(selection.checks, options.shard);
+  const { checks, hidden, shard } =
+    options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, options.shard);
   if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file) });
   const remote = options.redis !== undefined ? (executor as RemoteExecutor) : undefined;
   if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
@@ -143,7 +144,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const interrupted = run.abort?.kind === 'signal' ? run.abort.signal : undefined;
   const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';
   const exitCode = interrupted !== undefined ? 128 + constants.signals[interrupted] : failed ? options.errorExitCode : 0;
-  const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask });
+  const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
   journal.end(report);
