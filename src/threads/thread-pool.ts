@@ -69,8 +69,8 @@ export interface ThreadPool<I, O> {
  */
 export class ThreadPoolClosedError extends FanoutError {
   declare readonly code: 'ERR_POOL_CLOSED';
-  constructor() {
-    super('ERR_POOL_CLOSED', 'the thread pool is closed');
+  constructor(options?: { cause?: unknown }) {
+    super('ERR_POOL_CLOSED', 'the thread pool is closed', options);
   }
 }
 
@@ -117,6 +117,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
   });
   let closing: Promise<void> | undefined;
+  let forced = false;
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
   // so a big pool never trips the max-listeners warning; each task gets a controller of its own for piscina.
   const watched = new Map<AbortSignal, { controllers: Set<AbortController>; onAbort: () => void }>();
@@ -146,10 +147,19 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
 
+  // A task ended by close({ force: true }) fails with piscina's own error; callers get a stable code instead.
+  const forcedClose = (error: unknown): unknown => (forced ? new ThreadPoolClosedError({ cause: error }) : error);
+
   const run = async (input: I, runOptions?: ThreadRunOptions): Promise<O> => {
     const signal = assertOptionalSignal('options.signal', runOptions?.signal);
     if (closing !== undefined) throw new ThreadPoolClosedError();
-    if (signal === undefined) return piscina.run(input);
+    if (signal === undefined) {
+      try {
+        return await piscina.run(input);
+      } catch (error) {
+        throw forcedClose(error);
+      }
+    }
     signal.throwIfAborted();
     const controller = link(signal);
     try {
@@ -157,7 +167,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     } catch (error) {
       // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
       if (signal.aborted) throw signal.reason;
-      throw error;
+      throw forcedClose(error);
     } finally {
       unlink(signal, controller);
     }
@@ -177,6 +187,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       };
     },
     close(closeOptions) {
+      if (closing === undefined && closeOptions?.force === true) forced = true;
       closing ??= closeOptions?.force === true ? piscina.destroy() : piscina.close();
       return closing;
     },

@@ -157,7 +157,7 @@ describe('createThreadPool', () => {
     const running = p.run({ op: 'spin', flag }).catch((e: unknown) => e);
     await started;
     await p.close({ force: true });
-    expect(await running).toMatchObject({ message: 'Terminating worker thread' });
+    expect(await running).toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 
   it('rejects a relative module path or a bad thread count with a TypeError', () => {
