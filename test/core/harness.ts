@@ -4,7 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { deferred } from '../helpers/deferred.js';
+import { deferred, flush } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
 
 export class GatedTasks<T> {
@@ -90,4 +90,57 @@ export async function collectGarbage(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   gc();
   await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** A lazy sync generator that records every pull and whether return() ran (its finally block). */
+export function recordingGenerator(count = Number.POSITIVE_INFINITY): { items: Generator<number>; pulls: number[]; closed: () => boolean } {
+  const pulls: number[] = [];
+  let closed = false;
+  function* generate(): Generator<number> {
+    try {
+      for (let i = 0; i < count; i++) {
+        pulls.push(i);
+        yield i;
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  return { items: generate(), pulls, closed: () => closed };
+}
+
+/** Lets `n` microtask turns pass. */
+export async function ticks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+/**
+ * Item 1 of an async input arrives, and item 0 fails `delay` microtasks later: whichever way the race goes, the
+ * mapper must never be started for an item once the run has stopped (it would start with an aborted signal).
+ * Returns the starts that saw an already-aborted signal, over delays 0..15.
+ */
+export async function startsAfterStop(runIt: (input: AsyncIterable<number>, fn: (n: number, c: { signal: AbortSignal }) => Promise<number>) => Promise<unknown>): Promise<string[]> {
+  const late: string[] = [];
+  for (let delay = 0; delay < 16; delay++) {
+    const pulls = Array.from({ length: 4 }, () => deferred<IteratorResult<number>>());
+    let k = 0;
+    const input: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({ next: () => pulls[Math.min(k++, 3)]?.promise ?? Promise.resolve({ value: undefined, done: true }) }),
+    };
+    const failure = deferred<number>();
+    const fn = (n: number, { signal }: { signal: AbortSignal }): Promise<number> => {
+      if (signal.aborted) late.push(`delay ${delay}: item ${n} started after the stop`);
+      return n === 0 ? failure.promise : Promise.resolve(n);
+    };
+    const done = runIt(input, fn);
+    await flush();
+    pulls[0]?.resolve({ value: 0, done: false });
+    await flush();
+    pulls[1]?.resolve({ value: 1, done: false });
+    void ticks(delay).then(() => failure.reject(new Error('item 0 failed')));
+    await flush();
+    for (const pull of pulls) pull.resolve({ value: undefined, done: true });
+    await done;
+  }
+  return late;
 }
