@@ -2,6 +2,7 @@
  * What travels between a coordinator and its workers: queue names, job payloads, the cancel channel, the timing
  * defaults. Plain data only; both sides import it.
  */
+import type { CommandSpec } from '../exec/executor.js';
 import type { RedisOptions } from 'ioredis';
 import { invalidArgument } from '../core/arguments.js';
 import type { CommandResult } from '../exec/run-command.js';
@@ -41,18 +42,12 @@ export const RETAIN_COUNT = 1000;
 /** ...and none older than this many seconds. @default 3600 */
 export const RETAIN_AGE_S = 3600;
 
-/** A {@link CommandSpec} as a job carries it: no log file (the coordinator writes it), no secret values. */
-export interface WireSpec {
-  command: string;
-  /** Relative to the worker's root when the coordinator's cwd was inside its root; absolute otherwise. */
-  cwd?: string;
-  /** Only variables whose names do not look secret. */
-  env?: Record<string, string>;
-  shell?: string;
-  timeoutMs?: number;
-  killGraceMs?: number;
-  maxOutputBytes?: number;
-}
+/**
+ * A {@link CommandSpec} as a job carries it: no log file (the coordinator writes it), no secret values (`env` holds
+ * only variables whose names do not look secret), and `cwd` relative to the worker's root when the coordinator's cwd
+ * was inside its root (absolute otherwise).
+ */
+export type WireSpec = Omit<CommandSpec, 'logFile'>;
 
 /** Payload of a check job. */
 export interface CheckJobData {

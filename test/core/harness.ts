@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { ItemContext } from '../../src/core/process-parallel.js';
 import { deferred, flush } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
 
@@ -143,4 +144,36 @@ export async function startsAfterStop(runIt: (input: AsyncIterable<number>, fn: 
     await done;
   }
   return late;
+}
+
+/** A processor/mapper whose every call waits on its own gate, keyed by index; records starts, running count, peak and signals. */
+export class GatedItems<O> {
+  readonly gates = new Map<number, Deferred<O>>();
+  readonly started: number[] = [];
+  readonly settled: number[] = [];
+  readonly signals = new Map<number, AbortSignal>();
+  running = 0;
+  peak = 0;
+
+  gate(i: number): Deferred<O> {
+    let gate = this.gates.get(i);
+    if (gate === undefined) {
+      gate = deferred<O>();
+      this.gates.set(i, gate);
+    }
+    return gate;
+  }
+
+  readonly fn = async (_item: unknown, { index, signal }: ItemContext): Promise<O> => {
+    this.started.push(index);
+    this.signals.set(index, signal);
+    this.running++;
+    this.peak = Math.max(this.peak, this.running);
+    try {
+      return await this.gate(index).promise;
+    } finally {
+      this.running--;
+      this.settled.push(index);
+    }
+  };
 }

@@ -3,11 +3,9 @@ import type * as os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailFastError, TaskError } from '../../src/core/errors.js';
 import { parallelMap } from '../../src/core/parallel-map.js';
-import type { ItemContext } from '../../src/core/process-parallel.js';
 import type { ParallelMapOptions } from '../../src/core/parallel-map.js';
 import { deferred, flush } from '../helpers/deferred.js';
-import type { Deferred } from '../helpers/deferred.js';
-import { collectGarbage, recordingGenerator, startsAfterStop, watch } from './harness.js';
+import { GatedItems, collectGarbage, recordingGenerator, startsAfterStop, watch } from './harness.js';
 
 // The default concurrency depends on os.availableParallelism(); tests pin it to check the formula.
 const cpus = vi.hoisted(() => ({ value: undefined as number | undefined }));
@@ -21,36 +19,6 @@ afterEach(() => {
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
-/** A mapper whose every call waits on its own gate, keyed by index. */
-class GatedMapper<O> {
-  readonly gates = new Map<number, Deferred<O>>();
-  readonly started: number[] = [];
-  readonly settled: number[] = [];
-  readonly signals = new Map<number, AbortSignal>();
-  running = 0;
-
-  gate(i: number): Deferred<O> {
-    let gate = this.gates.get(i);
-    if (gate === undefined) {
-      gate = deferred<O>();
-      this.gates.set(i, gate);
-    }
-    return gate;
-  }
-
-  readonly fn = async (_item: unknown, { index, signal }: ItemContext): Promise<O> => {
-    this.started.push(index);
-    this.signals.set(index, signal);
-    this.running++;
-    try {
-      return await this.gate(index).promise;
-    } finally {
-      this.running--;
-      this.settled.push(index);
-    }
-  };
-}
-
 
 async function collect<O>(iterable: AsyncIterable<O>): Promise<O[]> {
   const out: O[] = [];
@@ -62,7 +30,7 @@ async function collect<O>(iterable: AsyncIterable<O>): Promise<O[]> {
 
 describe('parallelMap: order', () => {
   it('ordered (the default) yields in input order whatever the completion order', async () => {
-    const mapper = new GatedMapper<string>();
+    const mapper = new GatedItems<string>();
     const results = watch(collect(parallelMap([0, 1, 2, 3, 4], mapper.fn, { concurrency: 5 })));
     await flush();
     for (const i of [4, 2, 3, 0, 1]) {
@@ -74,7 +42,7 @@ describe('parallelMap: order', () => {
   });
 
   it('ordered false yields in completion order', async () => {
-    const mapper = new GatedMapper<string>();
+    const mapper = new GatedItems<string>();
     const results = watch(collect(parallelMap([0, 1, 2, 3, 4], mapper.fn, { concurrency: 5, ordered: false })));
     await flush();
     for (const i of [4, 2, 3, 0, 1]) {
@@ -87,7 +55,7 @@ describe('parallelMap: order', () => {
 
   it('ordered: a slow head holds back the window instead of reading ahead', async () => {
     const source = recordingGenerator(10);
-    const mapper = new GatedMapper<number>();
+    const mapper = new GatedItems<number>();
     const iterator = parallelMap(source.items, mapper.fn, { concurrency: 3 });
     const first = watch(iterator.next());
     await flush();
@@ -197,7 +165,7 @@ describe('parallelMap: memory bound (backpressure)', () => {
 describe('parallelMap: failure', () => {
   it('the first failure throws a TaskError naming the index, after in-flight items settle; their signals abort; input closed', async () => {
     const source = recordingGenerator();
-    const mapper = new GatedMapper<number>();
+    const mapper = new GatedItems<number>();
     const iterator = parallelMap(source.items, mapper.fn, { concurrency: 3 });
     const first = watch(iterator.next());
     await flush();
@@ -325,7 +293,7 @@ describe('parallelMap: abort', () => {
   it('an abort throws signal.reason after in-flight items settle; input closed; no listener left', async () => {
     const controller = new AbortController();
     const source = recordingGenerator();
-    const mapper = new GatedMapper<number>();
+    const mapper = new GatedItems<number>();
     const iterator = parallelMap(source.items, mapper.fn, { concurrency: 2, signal: controller.signal });
     mapper.gate(0).resolve(0);
     await expect(iterator.next()).resolves.toEqual({ value: 0, done: false });
@@ -377,7 +345,7 @@ describe('parallelMap: abort', () => {
   });
 
   it('return() while a next() is pending answers that next() with done once in-flight items settle', async () => {
-    const mapper = new GatedMapper<number>();
+    const mapper = new GatedItems<number>();
     const source = recordingGenerator();
     const iterator = parallelMap(source.items, mapper.fn, { concurrency: 2 });
     const pending = watch(iterator.next());
@@ -413,7 +381,7 @@ describe('parallelMap: leaving early', () => {
   it('break aborts in-flight items, awaits them, calls the input return(), and leaves no listener', async () => {
     const controller = new AbortController();
     const source = recordingGenerator();
-    const mapper = new GatedMapper<number>();
+    const mapper = new GatedItems<number>();
     const got: number[] = [];
     const loop = watch(
       (async () => {

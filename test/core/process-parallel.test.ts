@@ -3,10 +3,9 @@ import type * as os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailFastError, ParallelError, TaskError } from '../../src/core/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
-import type { ItemContext, ProcessParallelOptions } from '../../src/core/process-parallel.js';
+import type { ProcessParallelOptions } from '../../src/core/process-parallel.js';
 import { deferred, flush } from '../helpers/deferred.js';
-import type { Deferred } from '../helpers/deferred.js';
-import { collectGarbage, recordingGenerator, startsAfterStop, watch } from './harness.js';
+import { GatedItems, collectGarbage, recordingGenerator, startsAfterStop, watch } from './harness.js';
 
 // The default worker count depends on os.availableParallelism(); tests pin it to check the formula.
 const cpus = vi.hoisted(() => ({ value: undefined as number | undefined }));
@@ -19,38 +18,6 @@ afterEach(() => {
 });
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
-
-/** A processor whose every call waits on its own gate, keyed by index; records running count and signals. */
-class GatedProcessor<O> {
-  readonly gates = new Map<number, Deferred<O>>();
-  readonly started: number[] = [];
-  readonly settled: number[] = [];
-  readonly signals = new Map<number, AbortSignal>();
-  running = 0;
-  peak = 0;
-
-  gate(i: number): Deferred<O> {
-    let gate = this.gates.get(i);
-    if (gate === undefined) {
-      gate = deferred<O>();
-      this.gates.set(i, gate);
-    }
-    return gate;
-  }
-
-  readonly fn = async (_item: unknown, { index, signal }: ItemContext): Promise<O> => {
-    this.started.push(index);
-    this.signals.set(index, signal);
-    this.running++;
-    this.peak = Math.max(this.peak, this.running);
-    try {
-      return await this.gate(index).promise;
-    } finally {
-      this.running--;
-      this.settled.push(index);
-    }
-  };
-}
 
 
 async function rejection(promise: Promise<unknown>): Promise<ParallelError> {
@@ -67,7 +34,7 @@ async function rejection(promise: Promise<unknown>): Promise<ParallelError> {
 
 describe('processParallel: results and errors', () => {
   it('resolves with outputs in input order, not completion order', async () => {
-    const processor = new GatedProcessor<string>();
+    const processor = new GatedItems<string>();
     const run = processParallel(['a', 'b', 'c', 'd'], processor.fn, { workers: 4 });
     await flush();
     for (const i of [3, 1, 0, 2]) processor.gate(i).resolve(`out${i}`);
@@ -96,7 +63,7 @@ describe('processParallel: results and errors', () => {
   });
 
   it('failFast false: resolves with partial success and one TaskError per failed item, sorted by index', async () => {
-    const processor = new GatedProcessor<number>();
+    const processor = new GatedItems<number>();
     const items = ['i0', 'i1', 'i2', 'i3', 'i4'];
     const run = processParallel(items, processor.fn, { workers: 5, failFast: false });
     await flush();
@@ -163,7 +130,7 @@ describe('processParallel: results and errors', () => {
 describe('processParallel: fail-fast', () => {
   it('rejects with ParallelError, pulls no further item, aborts in-flight items with FailFastError and awaits them', async () => {
     const source = recordingGenerator();
-    const processor = new GatedProcessor<number>();
+    const processor = new GatedItems<number>();
     const run = watch(processParallel(source.items, processor.fn, { workers: 3 }));
     await flush();
     expect(source.pulls).toEqual([0, 1, 2]);
@@ -370,7 +337,7 @@ describe('processParallel: the parent signal', () => {
   it('abort mid-run: rejects with cause = reason after in-flight items settle; no further pull; return() called; no listener left', async () => {
     const controller = new AbortController();
     const source = recordingGenerator();
-    const processor = new GatedProcessor<number>();
+    const processor = new GatedItems<number>();
     const run = watch(processParallel(source.items, processor.fn, { workers: 2, signal: controller.signal, failFast: false }));
     await flush();
     processor.gate(0).resolve(0);
@@ -522,7 +489,7 @@ describe('processParallel: worker count', () => {
 describe('processParallel: onProgress', () => {
   it('fires once per success with (completed, total, output); not for failures', async () => {
     const calls: Array<[number, number | undefined, string]> = [];
-    const processor = new GatedProcessor<string>();
+    const processor = new GatedItems<string>();
     const run = processParallel([0, 1, 2, 3], processor.fn, {
       workers: 4,
       failFast: false,
@@ -566,7 +533,7 @@ describe('processParallel: onProgress', () => {
 describe('processParallel: lazy pulling (backpressure)', () => {
   it('holds at most `workers` items pulled ahead of completion', async () => {
     const source = recordingGenerator(30);
-    const processor = new GatedProcessor<number>();
+    const processor = new GatedItems<number>();
     const run = processParallel(source.items, processor.fn, { workers: 3 });
     await flush();
     expect(source.pulls).toEqual([0, 1, 2]);
