@@ -16,7 +16,7 @@ export { validateGraph, GraphError } from './graph/validate.js';
 export type { GraphErrorCode } from './graph/validate.js';
 export { graphLevels, criticalPath } from './graph/analysis.js';
 export type { CriticalPath } from './graph/analysis.js';
-export type { GraphTask, GraphTaskContext, GraphOptions, FailFastMode, SkipReason, TaskOutcome, GraphResult, GraphEvent } from './graph/types.js';
+export type { GraphTask, GraphTaskContext, GraphOptions, FailFastMode, SkipReason, TaskOutcome, GraphResult, GraphEvent, ThreadGraphTask, ThreadTaskInput } from './graph/types.js';
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './config/load.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './config/load.js';
 export { formatDiagnostic } from './config/diagnostics.js';

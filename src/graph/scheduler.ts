@@ -10,6 +10,7 @@ import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
 import { RankQueue, rankByPriority } from './heap.js';
 import type { CompiledGraph } from './validate.js';
 import { compileGraph, effectiveTimeout } from './validate.js';
+import { bindThreadTasks, checkWorker, type ThreadTasks } from './thread-tasks.js';
 import type {
   FailFastMode,
   GraphEvent,
@@ -19,6 +20,7 @@ import type {
   GraphTaskContext,
   SkipReason,
   TaskOutcome,
+  ThreadGraphTask,
 } from './types.js';
 
 const PENDING = 0; // waiting for what it requires
@@ -36,11 +38,12 @@ interface ResolvedOptions<V> {
   schedule: 'ready' | 'levels';
   signal: AbortSignal | undefined;
   onEvent: ((event: GraphEvent<V>) => void) | undefined;
+  worker: string | URL | undefined;
 }
 
 function resolveOptions<V>(options: GraphOptions<V> | undefined): ResolvedOptions<V> {
   if (options === undefined) {
-    return { maxParallel: 4, asyncParallel: 4, failFast: false, schedule: 'ready', signal: undefined, onEvent: undefined };
+    return { maxParallel: 4, asyncParallel: 4, failFast: false, schedule: 'ready', signal: undefined, onEvent: undefined, worker: undefined };
   }
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object or undefined', options);
   const maxParallel = options.maxParallel === undefined ? 4 : assertLimit('options.maxParallel', options.maxParallel);
@@ -58,7 +61,8 @@ function resolveOptions<V>(options: GraphOptions<V> | undefined): ResolvedOption
     throw invalidArgument('options.onEvent', 'a function or undefined', options.onEvent);
   }
   const onEvent = graphEventSink(options.onEvent, optionalObserver('options.observer', options.observer));
-  return { maxParallel, asyncParallel, failFast, schedule, signal, onEvent };
+  const worker = checkWorker(options.worker);
+  return { maxParallel, asyncParallel, failFast, schedule, signal, onEvent, worker };
 }
 
 /** What a running task sees. Signal and dependencies are built on first read: most tasks never read them. */
@@ -118,6 +122,7 @@ export class GraphRun<V> {
   readonly #n: number;
   readonly #options: ResolvedOptions<V>;
   readonly #sink: ((event: GraphEvent<V>) => void) | undefined;
+  readonly #threads: ThreadTasks<V> | undefined;
 
   readonly #state: Uint8Array;
   readonly #waiting: Int32Array;
@@ -150,12 +155,20 @@ export class GraphRun<V> {
   #reject: (error: unknown) => void = () => {};
 
   /** Validates everything (TypeError, GraphError) before any state exists; nothing runs until {@link start}. */
-  constructor(tasks: ReadonlyArray<GraphTask<V>>, options: GraphOptions<V> | undefined, sink?: (event: GraphEvent<V>) => void) {
+  constructor(
+    input: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>,
+    options: GraphOptions<V> | undefined,
+    sink?: (event: GraphEvent<V>) => void,
+  ) {
     const resolved = resolveOptions(options);
+    const threads = resolved.worker === undefined || !Array.isArray(input) ? undefined : bindThreadTasks<V>(input, resolved.worker);
+    // Without a worker, a task without `run` is a TypeError from compileGraph.
+    const tasks = threads?.tasks ?? (input as ReadonlyArray<GraphTask<V>>);
     const graph = compileGraph(tasks);
     const n = graph.n;
+    this.#threads = threads;
     // A snapshot: the caller may reuse or change its array while the run goes on.
-    this.#tasks = tasks.slice();
+    this.#tasks = threads === undefined ? tasks.slice() : tasks;
     this.#graph = graph;
     this.#n = n;
     this.#options = resolved;
@@ -481,6 +494,16 @@ export class GraphRun<V> {
       aborted: this.#aborted,
       results: this.#outcomes,
     };
+    const threads = this.#threads;
+    if (threads === undefined) this.#publish(result);
+    else {
+      // The run settles once its threads are gone, so a caller that exits next leaves none behind.
+      const done = (): void => this.#publish(result);
+      threads.close().then(done, done);
+    }
+  }
+
+  #publish(result: GraphResult<V>): void {
     const sink = this.#sink;
     if (sink !== undefined) sink({ type: 'graph:end', time: performance.now(), result });
     this.#resolve(result);
@@ -494,7 +517,12 @@ export class GraphRun<V> {
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
-    this.#reject(error);
+    const threads = this.#threads;
+    if (threads === undefined) this.#reject(error);
+    else {
+      const fail = (): void => this.#reject(error);
+      threads.close().then(fail, fail);
+    }
   }
 }
 
@@ -517,6 +545,9 @@ export class GraphRun<V> {
  *   tasks finish and skips the rest; `false` (default) runs everything that can run.
  * - `signal` aborting acts like 'kill' with `aborted: true` and skip reason `{ aborted: true }`; an already aborted
  *   signal runs nothing. The result never rejects for a task's failure or an abort.
+ * - `worker`: a module whose default export runs, on worker threads, every task that has no `run`
+ *   ({@link ThreadGraphTask}), called with `{ id, input, dependencies }`; its value is the task's value. Aborting the
+ *   task's signal (timeout, 'kill', abort) terminates its thread. The threads end before the result settles.
  *
  * Caveat: tasks abandoned by a timeout, 'kill' or an abort are not awaited; whoever owns resources behind them
  * (processes, sockets) must release them when the signal aborts.
@@ -538,7 +569,10 @@ export class GraphRun<V> {
  * console.log(result.ok, result.results.map((r) => `${r.id}: ${r.status}`));
  * ```
  */
-export async function runGraph<V>(tasks: ReadonlyArray<GraphTask<V>>, options?: GraphOptions<V>): Promise<GraphResult<V>> {
+export async function runGraph<V>(
+  tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>,
+  options?: GraphOptions<V>,
+): Promise<GraphResult<V>> {
   // async: a validation error becomes a rejection, never a synchronous throw.
   return new GraphRun(tasks, options).start();
 }

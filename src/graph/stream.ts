@@ -3,7 +3,7 @@
  * consumer never holds up scheduling; leaving the loop stops only the iteration, never the run.
  */
 import { GraphRun } from './scheduler.js';
-import type { GraphEvent, GraphOptions, GraphResult, GraphTask } from './types.js';
+import type { GraphEvent, GraphOptions, GraphResult, GraphTask, ThreadGraphTask } from './types.js';
 
 /** A running graph: iterate it for its events (once), await `result` for the outcome. */
 export interface GraphStream<V> extends AsyncIterableIterator<GraphEvent<V>> {
@@ -23,7 +23,7 @@ class EventQueue<V> implements GraphStream<V> {
   #closed = false;
   #error: { value: unknown } | undefined;
 
-  constructor(tasks: ReadonlyArray<GraphTask<V>>, options: GraphOptions<V> | undefined) {
+  constructor(tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>, options: GraphOptions<V> | undefined) {
     const run = new GraphRun(tasks, options, (event) => this.#push(event));
     this.result = run.start();
     // An internal failure ends the iteration with that error; the same error rejects `result`.
@@ -118,6 +118,6 @@ class EventQueue<V> implements GraphStream<V> {
  * const { ok } = await stream.result;
  * ```
  */
-export function streamGraph<V>(tasks: ReadonlyArray<GraphTask<V>>, options?: GraphOptions<V>): GraphStream<V> {
+export function streamGraph<V>(tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>, options?: GraphOptions<V>): GraphStream<V> {
   return new EventQueue(tasks, options);
 }

@@ -36,6 +36,24 @@ export interface GraphTask<V> {
   triggersFailFast?: boolean;
 }
 
+/**
+ * A task for a worker thread: no `run`; with `options.worker`, that module's function runs it on a thread, called
+ * with a {@link ThreadTaskInput}. Everything else is as for {@link GraphTask}.
+ */
+export interface ThreadGraphTask<V> extends Omit<GraphTask<V>, 'run'> {
+  run?: undefined;
+  /** Handed to the worker function as `input`; structured-cloned, so no functions. @default undefined */
+  input?: unknown;
+}
+
+/** What the worker module's function receives for a {@link ThreadGraphTask} (structured-cloned into the thread). */
+export interface ThreadTaskInput<V> {
+  id: string;
+  input: unknown;
+  /** Values of the tasks this one requires, by id. */
+  dependencies: Readonly<Record<string, V>>;
+}
+
 /** How the run reacts to the first failure or timeout. */
 export type FailFastMode = 'kill' | 'no-new' | false;
 
@@ -56,6 +74,13 @@ export interface GraphOptions<V = unknown> {
   signal?: AbortSignal;
   /** Called synchronously with every event, in order; an exception it throws is contained. */
   onEvent?: (event: GraphEvent<V>) => void;
+  /**
+   * A worker module (a `file:` URL or an absolute path) whose default export runs the tasks that have no `run`, on
+   * worker threads (piscina, `os.availableParallelism()` threads, started on the first such task and ended with the
+   * run). A timeout, fail-fast 'kill' or abort terminates the thread running the task. @default none: every task
+   * needs `run`
+   */
+  worker?: string | URL;
   /** Receives every event too (after `onEvent`), tagged with a run id and `source: 'graph'`, like the other APIs' `observer`. */
   observer?: Observer;
 }

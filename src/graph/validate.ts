@@ -77,7 +77,7 @@ function checkTask(task: unknown, i: number): void {
   const t = task as Record<string, unknown>;
   const { id, run, requires, timeoutMs, estimateMs, async, triggersFailFast } = t;
   if (typeof id !== 'string' || id === '') throw invalidArgument(`tasks[${i}].id`, 'a non-empty string', id);
-  if (typeof run !== 'function') throw invalidArgument(`tasks[${i}].run`, 'a function', run);
+  if (typeof run !== 'function') throw invalidArgument(`tasks[${i}].run`, 'a function (or none, with options.worker)', run);
   // The entries of `requires` are checked where they are resolved, so each id string is touched once.
   if (requires !== undefined && !Array.isArray(requires)) {
     throw invalidArgument(`tasks[${i}].requires`, 'an array of ids or undefined', requires);

@@ -79,7 +79,7 @@ describe('validateGraph', () => {
     [[null], /^tasks\[0\] must be an object, received null$/],
     [[{ id: '', run }], /^tasks\[0\]\.id must be a non-empty string, received ""$/],
     [[{ id: 3, run }], /^tasks\[0\]\.id must be a non-empty string, received 3$/],
-    [[{ id: 'a' }], /^tasks\[0\]\.run must be a function, received undefined$/],
+    [[{ id: 'a' }], /^tasks\[0\]\.run must be a function \(or none, with options\.worker\), received undefined$/],
     [[{ id: 'a', run, requires: 'b' }], /^tasks\[0\]\.requires must be an array of ids or undefined, received "b"$/],
     [[{ id: 'a', run }, { id: 'b', run, requires: ['a', 7] }], /^tasks\[1\]\.requires\[1\] must be a string, received 7$/],
     [[{ id: 'a', run, timeoutMs: 0 }], /^tasks\[0\]\.timeoutMs must be a number > 0/],
