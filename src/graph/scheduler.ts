@@ -87,23 +87,6 @@ class TaskContext<V> implements GraphTaskContext<V> {
   }
 }
 
-/** Runs one task and reports how it settled; a synchronous throw is a failure like a rejection. */
-async function execute<V>(run: GraphRun<V>, task: GraphTask<V>, index: number, context: TaskContext<V>): Promise<void> {
-  let ok = true;
-  let result: unknown;
-  try {
-    result = await task.run(context);
-  } catch (error) {
-    ok = false;
-    result = error;
-  }
-  try {
-    run.settle(index, ok, result);
-  } catch (error) {
-    run.crash(error);
-  }
-}
-
 function onTimeout<V>(run: GraphRun<V>, index: number): void {
   try {
     run.timeout(index);
@@ -300,7 +283,7 @@ export class GraphRun<V> {
   }
 
   #dispatch(): void {
-    // A task that throws synchronously settles inside #start; the outer loop picks up what that made ready.
+    // A task that throws synchronously settles inside #slot; the outer loop picks up what that made ready.
     if (this.#dispatching) return;
     this.#dispatching = true;
     try {
@@ -309,40 +292,79 @@ export class GraphRun<V> {
       const asyncReady = this.#asyncReady;
       for (;;) {
         if (this.#stopped) break;
-        if (this.#running < maxParallel && ready.size > 0) this.#start(ready.pop());
-        else if (this.#asyncRunning < asyncParallel && asyncReady.size > 0) this.#start(asyncReady.pop());
-        else break;
+        if (this.#running < maxParallel && ready.size > 0) {
+          this.#running++;
+          void this.#slot(ready.pop(), ready);
+        } else if (this.#asyncRunning < asyncParallel && asyncReady.size > 0) {
+          this.#asyncRunning++;
+          void this.#slot(asyncReady.pop(), asyncReady);
+        } else break;
       }
     } finally {
       this.#dispatching = false;
     }
   }
 
-  #start(i: number): void {
-    const task = this.#tasks[i] as GraphTask<V>;
+  /**
+   * One slot of the pool: runs task `first`, then whatever is ready next in its queue, until the queue is empty. One
+   * async loop per slot rather than one async call per task: a task then costs its own promise and no coroutine.
+   * The loop holds the slot's count; a task abandoned at its deadline or by 'kill' gives the slot back at once, and
+   * its loop, when the task eventually settles, finds the task no longer running and ends without touching it.
+   */
+  async #slot(first: number, queue: RankQueue): Promise<void> {
+    let i = first;
+    for (;;) {
+      const task = this.#tasks[i] as GraphTask<V>;
+      const context = this.#start(i);
+      if (context === undefined) return; // the run stopped during the task:start event; the slot went with it
+      let ok = true;
+      let result: unknown;
+      try {
+        result = await task.run(context);
+      } catch (error) {
+        ok = false;
+        result = error;
+      }
+      // Abandoned (the slot was given back when it timed out or was cancelled), or the run crashed.
+      if (this.#state[i] !== RUNNING || this.#finished) return;
+      try {
+        i = this.settle(i, ok, result, queue);
+      } catch (error) {
+        this.crash(error);
+        return;
+      }
+      if (i < 0) return;
+    }
+  }
+
+  /** Marks task i running (its slot is already counted) and arms its timer; undefined if the run stopped meanwhile. */
+  #start(i: number): TaskContext<V> | undefined {
     const isAsync = this.#isAsync[i] === 1;
     this.#state[i] = RUNNING;
-    if (isAsync) this.#asyncRunning++;
-    else this.#running++;
     const now = performance.now();
     this.#startTime[i] = now;
     const id = this.#graph.ids[i] as string;
     const sink = this.#sink;
     if (sink !== undefined) {
       sink({ type: 'task:start', time: now, id, async: isAsync });
-      if (this.#state[i] !== RUNNING) return; // the observer aborted the run
+      if (this.#state[i] !== RUNNING) return undefined; // the observer aborted the run
     }
-    const timeoutMs = task.timeoutMs;
+    const timeoutMs = (this.#tasks[i] as GraphTask<V>).timeoutMs;
     if (timeoutMs !== undefined) {
       const ms = effectiveTimeout(timeoutMs);
       if (ms !== undefined) this.#timers.set(i, setTimeout(onTimeout, ms, this, i));
     }
-    void execute(this, task, i, new TaskContext(this, i, id));
+    return new TaskContext(this, i, id);
   }
 
+  /** Gives back task i's slot (it timed out or was cancelled, or its loop found nothing more to run). */
   #release(i: number): void {
     if (this.#isAsync[i] === 1) this.#asyncRunning--;
     else this.#running--;
+    this.#clearTimer(i);
+  }
+
+  #clearTimer(i: number): void {
     if (this.#timers.size !== 0) {
       const timer = this.#timers.get(i);
       if (timer !== undefined) {
@@ -352,11 +374,13 @@ export class GraphRun<V> {
     }
   }
 
-  /** Called by {@link execute} when a task's promise settles; a result of an abandoned task is discarded. */
-  settle(i: number, ok: boolean, result: unknown): void {
-    if (this.#state[i] !== RUNNING) return;
+  /**
+   * Task i settled in its slot: records the outcome, readies or skips what requires it, fills other free slots, and
+   * returns the next task for this slot from `queue` (its own pool's), or -1 after giving the slot back.
+   */
+  settle(i: number, ok: boolean, result: unknown, queue: RankQueue): number {
     const durationMs = performance.now() - this.#startTime[i]!;
-    this.#release(i);
+    this.#clearTimer(i);
     const id = this.#graph.ids[i] as string;
     if (ok) {
       this.#end(i, { id, status: 'passed', value: result as V, durationMs });
@@ -371,7 +395,11 @@ export class GraphRun<V> {
       this.#end(i, { id, status: 'failed', error: result, durationMs });
       this.#afterNonPass(i);
     }
+    // Still holding this slot: the other free slots take the best ready tasks, this one the next best.
     this.#next();
+    if (!this.#stopped && !this.#finished && queue.size > 0) return queue.pop();
+    this.#release(i);
+    return -1;
   }
 
   /** The deadline of a running task: 'timeout' now, whether or not the task honours its signal. */
