@@ -1,7 +1,8 @@
 /**
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirSync } from '../exec/make-dir.js';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';
@@ -192,7 +193,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     }
     if (spec.logFile !== undefined) {
       try {
-        mkdirSync(dirname(spec.logFile), { recursive: true });
+        makeDirSync(dirname(spec.logFile), 0o777);
         writeFileSync(spec.logFile, result.output, { mode: 0o600 });
       } catch (error) {
         result.logError = error instanceof Error ? error : new Error(String(error));

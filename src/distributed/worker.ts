@@ -3,7 +3,8 @@
  * timeouts, bounded output) and calls named handlers, obeys the coordinators' cancel broadcast, and shuts down
  * gracefully.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { makeDirSync } from '../exec/make-dir.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Job, Worker } from 'bullmq';
@@ -174,7 +175,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const cancelled = new Map<string, number>();
   let closing: Promise<void> | undefined;
   let requeueOnClose = true;
-  if (logDir !== undefined) mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  if (logDir !== undefined) makeDirSync(logDir, 0o700);
 
   async function runCheck(job: Job<CheckJobData>, signal: AbortSignal): Promise<WireResult> {
     const { spec, secretEnv } = job.data;

@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
+import { makeDir } from '../exec/make-dir.js';
 import { join } from 'node:path';
 import { invalidArgument } from '../core/arguments.js';
 import type { PipelineTask } from './types.js';
@@ -44,7 +45,7 @@ export function createDirectoryWorkspace(dir: string): Workspace {
     async writeTask(task, location) {
       const runDir = join(dir, encodeURIComponent(location.runId), 'tasks');
       if (!created.has(runDir)) {
-        await mkdir(runDir, { recursive: true });
+        await makeDir(runDir, 0o777); // the umask applies, as with mkdir -p
         created.add(runDir);
       }
       const json = `${JSON.stringify({ runId: location.runId, step: location.step, stepIndex: location.stepIndex, task }, null, 2)}\n`;
