@@ -1,7 +1,7 @@
 // Process identity on Linux: a pid alone can be reused, so a process is named by its pid and its start time
 // (field 22 of /proc/<pid>/stat, in clock ticks since boot). Elsewhere the start time is unknown (null) and only
 // liveness is checked.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The start time of a process (clock ticks since boot), or null when it is gone or /proc is unavailable. */
 export function processStartTime(pid: number): string | null {
@@ -47,4 +47,30 @@ export function groupAlive(pgid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Whether group `pgid` still runs something: a member that is not a zombie. Where no init reaps orphans (some
+ * containers), a dead run's checks can linger as zombies, which signal 0 still finds; killing them does nothing and
+ * reporting them as killed would be false. Without /proc, any member counts (signal 0).
+ */
+export function groupRunning(pgid: number): boolean {
+  if (!groupAlive(pgid)) return false;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true; // no /proc: signal 0 is all there is
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // After "pid (comm) ": state ppid pgrp …
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return false;
 }

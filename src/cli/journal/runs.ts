@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
-import { groupAlive, isSameProcess, processStartTime } from './proc.js';
+import { groupRunning, isSameProcess, processStartTime } from './proc.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -104,7 +104,7 @@ function leftovers(state: RunState): Array<{ id: string; pgid: number }> {
   const groups: Array<{ id: string; pgid: number }> = [];
   for (const [id, check] of state.checks) {
     const pgid = check.spawn?.pgid;
-    if (check.end !== undefined || pgid === undefined || !groupAlive(pgid)) continue;
+    if (check.end !== undefined || pgid === undefined || !groupRunning(pgid)) continue;
     // The pid of a group leader cannot be reused while its group has members; when the leader is still there it
     // must be the very shell that was recorded.
     const leader = processStartTime(pgid);
@@ -150,8 +150,8 @@ export async function killGroups(pgids: readonly number[], graceMs = 2000): Prom
   };
   send('SIGTERM');
   const deadline = performance.now() + graceMs;
-  while (pgids.some(groupAlive) && performance.now() < deadline) await sleep(20);
-  if (pgids.some(groupAlive)) send('SIGKILL');
+  while (pgids.some(groupRunning) && performance.now() < deadline) await sleep(20);
+  if (pgids.some(groupRunning)) send('SIGKILL');
 }
 
 /**
