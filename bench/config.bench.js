@@ -24,18 +24,6 @@ function generate(/** @type {number} */ count) {
   return `${lines.join('\n')}\n`;
 }
 
-/** Median and minimum of `rounds` timed calls, in ms. */
-function measure(/** @type {() => unknown} */ fn, rounds = ROUNDS) {
-  const times = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    fn();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)] ?? NaN, min: times[0] ?? NaN };
-}
-
 const text = generate(CHECKS);
 /** @type {Array<{ name: string, specifier: string }>} */
 const builds = [{ name: 'current', specifier: '../dist/index.js' }];
@@ -54,23 +42,32 @@ for (const { name, specifier } of builds) {
   loaders.push({ name, load: () => api.loadConfigText(text, 'fanout.yaml'), cold });
 }
 
-const parse = measure(() => parseDocument(text, { lineCounter: new LineCounter(), merge: true, uniqueKeys: true }));
+const parseOnce = () => parseDocument(text, { lineCounter: new LineCounter(), merge: true, uniqueKeys: true });
 console.log(`config: ${CHECKS} checks, ${text.length} bytes, ${ROUNDS} rounds (warm), loadavg ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`  yaml parseDocument alone       median ${parse.median.toFixed(2)} ms  min ${parse.min.toFixed(2)} ms`);
-// Interleave the builds' rounds so machine noise hits them alike.
-const results = loaders.map(() => /** @type {number[]} */ ([]));
+// Each round times the parse alone and every build, back to back, so machine noise hits them alike; what validation
+// adds is the per-round difference (load - parse), whose median is robust to a round that the machine disturbed.
+const parses = [];
+const results = loaders.map(() => /** @type {{ load: number[], added: number[] }} */ ({ load: [], added: [] }));
 for (let round = 0; round < ROUNDS; round++) {
+  const start = performance.now();
+  parseOnce();
+  const parsed = performance.now() - start;
+  parses.push(parsed);
   loaders.forEach((loader, index) => {
-    const start = performance.now();
+    const begin = performance.now();
     loader.load();
-    results[index]?.push(performance.now() - start);
+    const took = performance.now() - begin;
+    results[index]?.load.push(took);
+    results[index]?.added.push(took - parsed);
   });
 }
+const median = (/** @type {number[]} */ values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const min = (/** @type {number[]} */ values) => Math.min(...values);
+console.log(`  yaml parseDocument alone      median ${median(parses).toFixed(2)} ms  min ${min(parses).toFixed(2)} ms`);
 loaders.forEach((loader, index) => {
-  const times = (results[index] ?? []).sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)] ?? NaN;
+  const { load, added } = results[index] ?? { load: [], added: [] };
   console.log(
-    `  loadConfigText (${loader.name.padEnd(8)})   median ${median.toFixed(2)} ms  min ${(times[0] ?? NaN).toFixed(2)} ms  ` +
-      `validation adds ~${(median - parse.median).toFixed(2)} ms over parsing  first call ${loader.cold.toFixed(1)} ms`,
+    `  loadConfigText (${loader.name.padEnd(8)})  median ${median(load).toFixed(2)} ms  min ${min(load).toFixed(2)} ms  ` +
+      `validation adds (median of per-round differences) ${median(added).toFixed(2)} ms  first call ${loader.cold.toFixed(1)} ms`,
   );
 });

@@ -69,16 +69,16 @@ function resolveVars(output: ConfigOutput, r: Resolution): Record<string, string
 
 /** Ids unique among their kind: the first keeps it, later ones are duplicates. `undefined` for an unusable id. */
 function uniqueIds(list: ReadonlyArray<{ value: CheckOutput | PromptOutput; path: Path }>, what: 'check' | 'prompt', r: Resolution): Array<string | undefined> {
-  const firstLine = new Map<string, number>();
+  const first = new Map<string, Path>();
   return list.map(({ value, path: at }) => {
     const idPath = [...at, 'id'];
     if (typeof value.id !== 'string' || !r.usable(idPath)) return undefined;
-    const first = firstLine.get(value.id);
-    if (first !== undefined) {
-      r.report('duplicate-id', idPath, `duplicate ${what} id "${value.id}" (first defined at line ${first})`);
+    const earlier = first.get(value.id);
+    if (earlier !== undefined) {
+      r.report('duplicate-id', idPath, `duplicate ${what} id "${value.id}" (first defined at line ${r.line(earlier)})`);
       return undefined;
     }
-    firstLine.set(value.id, r.line(idPath));
+    first.set(value.id, idPath);
     return value.id;
   });
 }

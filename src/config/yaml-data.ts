@@ -22,15 +22,18 @@ export class YamlScalar {
   }
 }
 
-/** What the converter yields for a YAML node. Maps become null-prototype objects (any key is a plain own key). */
+/**
+ * What the converter yields for a YAML node. Maps become plain objects: the keys that would not be plain own keys
+ * (`__proto__`, `constructor`, `prototype`) are refused by the converter, and readers use own keys only.
+ */
 export type YamlData = string | null | YamlScalar | YamlData[] | { [key: string]: YamlData };
 
 /** The nodes one entry of a map or list was written with. */
 export interface Located {
   /** The key's node (maps only). */
   key?: Node;
-  /** The value's node; absent when the YAML holds no node there (an empty list item). */
-  value?: Node;
+  /** The value's node; undefined when the YAML holds no node there (an empty list item). */
+  value: Node | undefined;
   /** The converted value, to walk further down a path. */
   data: YamlData;
 }
@@ -50,9 +53,10 @@ export class YamlIndex {
   readonly problems: ConversionProblem[] = [];
   readonly root: YamlData;
   readonly rootNode: Node | undefined;
-  private readonly entries = new WeakMap<object, Map<string | number, Located>>();
+  // Plain maps: the index lives as long as one validation.
+  private readonly entries = new Map<object, Map<string | number, Located>>();
   private readonly converted = new Map<Node, YamlData>();
-  private readonly nodes = new WeakMap<object, Node>();
+  private readonly nodes = new Map<object, Node>();
 
   constructor(private readonly doc: Document) {
     const root = this.deref(doc.contents);
@@ -95,12 +99,19 @@ export class YamlIndex {
   }
 
   private convert(node: Node): YamlData {
+    if (isScalar(node)) {
+      const value = node.value;
+      if (value === null || value === undefined) return null;
+      if (typeof value === 'string') return value;
+      // A parsed scalar always has its source; the fallback only serves documents built in code.
+      return new YamlScalar(value, node.source ?? (typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''));
+    }
     // An alias yields the very data of its anchor: no copy (so `&a` used a thousand times costs nothing) and no
     // endless walk when an anchor contains an alias to itself.
     const done = this.converted.get(node);
     if (done !== undefined) return done;
     if (isMap(node)) {
-      const object: { [key: string]: YamlData } = Object.create(null) as { [key: string]: YamlData };
+      const object: { [key: string]: YamlData } = {};
       this.converted.set(node, object);
       this.nodes.set(object, node);
       const located = new Map<string | number, Located>();
@@ -109,7 +120,7 @@ export class YamlIndex {
         if (located.has(entry.keyText)) continue; // an explicit key wins over a merged one
         const data = entry.value === undefined ? null : this.convert(entry.value);
         object[entry.keyText] = data;
-        located.set(entry.keyText, { key: entry.key, ...(entry.value === undefined ? {} : { value: entry.value }), data });
+        located.set(entry.keyText, { key: entry.key, value: entry.value, data });
       }
       return object;
     }
@@ -123,16 +134,9 @@ export class YamlIndex {
         const child = this.deref(item);
         const data = child === undefined ? null : this.convert(child);
         array.push(data);
-        located.set(index, { ...(child === undefined ? {} : { value: child }), data });
+        located.set(index, { value: child, data });
       });
       return array;
-    }
-    if (isScalar(node)) {
-      const value = node.value;
-      if (value === null || value === undefined) return null;
-      if (typeof value === 'string') return value;
-      // A parsed scalar always has its source; the fallback only serves documents built in code.
-      return new YamlScalar(value, node.source ?? (typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''));
     }
     return null;
   }
@@ -165,7 +169,7 @@ export class YamlIndex {
       }
       explicit.push({ keyText, key, value: this.deref(pair.value) });
     }
-    return [...explicit, ...merged];
+    return merged.length === 0 ? explicit : [...explicit, ...merged];
   }
 }
 
