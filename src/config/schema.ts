@@ -247,10 +247,13 @@ const Tags = v.pipe(
   v.transform((tags: string[]) => [...new Set(tags)]),
 );
 
+const PROMPT_REQUIRED = ['id', 'content'];
+const CHECK_REQUIRED = ['id', 'run'];
+
 const Prompt = fields(
   { id: v.nullish(id('prompt')), description: v.nullish(text()), content: v.nullish(text()), tags: v.nullish(Tags) },
   fail('invalid-type', (i) => `each prompt must be a map with id and content, got ${got(i)}`),
-  { check: required('prompt', ['id', 'content']) },
+  { check: required('prompt', PROMPT_REQUIRED) },
 );
 
 const Check = fields(
@@ -275,7 +278,7 @@ const Check = fields(
       lock: v.nullish(Lock),
     },
     fail('invalid-type', (i) => `each check must be a map with id and run, got ${got(i)}`),
-    { check: required('check', ['id', 'run']) },
+    { check: required('check', CHECK_REQUIRED) },
 );
 
 /** The whole file. */
@@ -299,6 +302,17 @@ export const ConfigSchema = fields(
     },
   },
 );
+
+/**
+ * The keys each map of the format knows, and those it requires, as the schemas above declare them: what the test
+ * holding schema/fanout.schema.json to the validator compares key for key.
+ */
+export const FORMAT_KEYS = {
+  config: { known: Object.keys(ConfigSchema.pipe[1].entries), required: ['checks'] },
+  prompt: { known: Object.keys(Prompt.pipe[1].entries), required: PROMPT_REQUIRED },
+  check: { known: Object.keys(Check.pipe[1].entries), required: CHECK_REQUIRED },
+  on: { known: Object.keys(On.pipe[1].entries), required: [] },
+} as const;
 
 /** The config as the schema outputs it. Fields with an issue keep their raw input: read only those without one. */
 export type ConfigOutput = v.InferOutput<typeof ConfigSchema>;

@@ -120,6 +120,16 @@ describe('fanout fields', () => {
     });
   });
 
+  test('numbers and booleans in vars are their text as written, as VibeGuard reads them; version 1 unquoted', () => {
+    const result = loadConfigText(
+      'version: 1\nvars: { go: 1.20, flag: True, hex: 0x1F, none: ~ }\nchecks:\n  - id: a\n    run: "go {{.go}} {{.flag}} {{.hex}} [{{.none}}]"\n',
+      '/repo/vibeguard.yaml',
+    );
+    if (!result.ok) expect.fail(JSON.stringify(result.diagnostics));
+    expect(result.config.vars).toEqual({ go: '1.20', flag: 'True', hex: '0x1F', none: '' });
+    expect(result.config.checks[0]?.run).toBe('go 1.20 True 0x1F []');
+  });
+
   test('timeout: 0 means the default, negative means none', () => {
     const load = (timeout: string) => {
       const result = loadConfigText(`checks:\n  - id: a\n    run: x\n    timeout: ${timeout}\n`, '/repo/fanout.yaml');
