@@ -30,8 +30,11 @@ export interface IssueDiagnostic {
   at?: 'key' | 'value' | 'start';
   /** A warning in VibeGuard files unless `--strict` (VibeGuard ignores these), an error elsewhere. */
   compat?: boolean;
-  /** `{field}` in the message stands for the field's dotted name (`run`, `env.HOME`, `on.failure`), known from the path. */
-  field?: boolean;
+  /**
+   * The message names the field the issue is at, known from the issue's path: the full text is `before`, the field's
+   * dotted name (`run`, `env.HOME`, `on.failure`), then `message`.
+   */
+  field?: { before: string };
 }
 
 const MARK = '\u0000fanout-diagnostic:';
@@ -42,9 +45,14 @@ type Issue = v.BaseIssue<unknown>;
 function fail(code: string, text: string | ((issue: Issue) => string), options: Omit<IssueDiagnostic, 'code' | 'message'> = {}): (issue: Issue) => string {
   return (issue) => {
     const message = typeof text === 'string' ? text : text(issue);
-    const diagnostic: IssueDiagnostic = { code, message, ...options, ...(message.includes('{field}') ? { field: true } : {}) };
+    const diagnostic: IssueDiagnostic = { code, message, ...options };
     return MARK + JSON.stringify(diagnostic);
   };
+}
+
+/** A valibot message naming the field the issue is at: `before`, the field's name, then `after`. */
+function failField(code: string, before: string, after: (issue: Issue) => string): (issue: Issue) => string {
+  return fail(code, after, { field: { before } });
 }
 
 /** The diagnostic an issue carries; issues without one (none expected) read as `invalid-type` with valibot's text. */
@@ -63,20 +71,23 @@ const got = (issue: Issue): string => describe(issue.input);
 // ---- scalars ----
 
 /** Free text: a YAML string, or a number or boolean read as written (`1.20` → "1.20", as VibeGuard reads it). */
-function text(what = '{field}') {
+function text(what?: string) {
+  const after = (i: Issue): string => ` must be text, got ${got(i)}`;
   return v.pipe(
-    v.custom<string | YamlScalar>((input) => scalarText(input) !== undefined, fail('invalid-type', (i) => `${what} must be text, got ${got(i)}`)),
+    v.custom<string | YamlScalar>((input) => scalarText(input) !== undefined, what === undefined ? failField('invalid-type', '', after) : fail('invalid-type', (i) => what + after(i))),
     v.transform((input) => scalarText(input) ?? ''),
   );
 }
 
 /** A value that must be written as a YAML string (names, ids, enums: `42` is not an id). */
-function yamlString(what = '{field}') {
-  return v.string(fail('invalid-type', (i) => `${what} must be a string, got ${got(i)}`));
+function yamlString(what?: string) {
+  const after = (i: Issue): string => ` must be a string, got ${got(i)}`;
+  return v.string(what === undefined ? failField('invalid-type', '', after) : fail('invalid-type', (i) => what + after(i)));
 }
 
-function notBlank(message: string) {
-  return v.check((value: string) => value.trim() !== '', fail('empty-field', message));
+/** Text that is not only blank: `<field> must not be empty`, or the message given. */
+function notBlank(message?: string) {
+  return v.check((value: string) => value.trim() !== '', message === undefined ? failField('empty-field', '', () => ' must not be empty') : fail('empty-field', message));
 }
 
 function id(owner: 'check' | 'prompt') {
@@ -147,15 +158,15 @@ const Version = v.custom<string | YamlScalar>(
 
 // ---- containers ----
 
-function list<T extends v.GenericSchema>(item: T, what = '{field}') {
-  return v.array(item, fail('invalid-type', (i) => `${what} must be a list, got ${got(i)}`));
+function list<T extends v.GenericSchema>(item: T) {
+  return v.array(item, failField('invalid-type', '', (i) => ` must be a list, got ${got(i)}`));
 }
 
 /** A list, or one scalar standing for a list of it (`grok: pattern`, `files: "src/**"`). */
 function listOrOne<T extends v.GenericSchema>(item: T) {
   const many = v.array(item);
   const one = v.pipe(
-    v.custom<unknown>((input) => typeof input === 'string' || input instanceof YamlScalar, fail('invalid-type', (i) => `{field} must be a list or a string, got ${got(i)}`)),
+    v.custom<unknown>((input) => typeof input === 'string' || input instanceof YamlScalar, failField('invalid-type', '', (i) => ` must be a list or a string, got ${got(i)}`)),
     item,
     v.transform((value: v.InferOutput<T>) => [value]),
   );
@@ -191,7 +202,7 @@ function fields<E extends v.ObjectEntries>(entries: E, notAMap: (issue: Issue) =
 }
 
 function record<K extends v.GenericSchema<string, string>, V extends v.GenericSchema>(key: K, value: V) {
-  return v.pipe(v.custom<Record<string, unknown>>(isMapData, fail('invalid-type', (i) => `{field} must be a map, got ${got(i)}`)), v.record(key, value));
+  return v.pipe(v.custom<Record<string, unknown>>(isMapData, failField('invalid-type', '', (i) => ` must be a map, got ${got(i)}`)), v.record(key, value));
 }
 
 const Vars = record(
@@ -214,9 +225,10 @@ const Env = record(
 );
 
 /** What an `on:` event triggers: a list of prompt ids, or inline text. */
-const PromptIds = v.pipe(list(yamlString('each prompt id of {field}')), v.transform((prompts) => ({ prompts })));
+const PromptId = v.string(failField('invalid-type', 'each prompt id of ', (i) => ` must be a string, got ${got(i)}`));
+const PromptIds = v.pipe(list(PromptId), v.transform((prompts) => ({ prompts })));
 const InlineText = v.pipe(
-  v.custom<string | YamlScalar>((input) => scalarText(input) !== undefined, fail('invalid-type', (i) => `{field} must be a list of prompt ids or text, got ${got(i)}`)),
+  v.custom<string | YamlScalar>((input) => scalarText(input) !== undefined, failField('invalid-type', '', (i) => ` must be a list of prompt ids or text, got ${got(i)}`)),
   text(),
   v.transform((value) => ({ text: value })),
 );
@@ -261,7 +273,7 @@ const Check = fields(
       id: v.nullish(id('check')),
       run: v.nullish(text()),
       grok: v.nullish(listOrOne(text('each grok pattern'))),
-      file: v.nullish(v.pipe(text(), notBlank('{field} must not be empty'))),
+      file: v.nullish(v.pipe(text(), notBlank())),
       assert: v.nullish(text()),
       severity: v.nullish(Severity),
       suggestion: v.nullish(text()),
@@ -271,7 +283,7 @@ const Check = fields(
       timeout: v.nullish(Timeout),
       on: v.nullish(On),
       async: v.nullish(Async),
-      cwd: v.nullish(v.pipe(text(), notBlank('{field} must not be empty'))),
+      cwd: v.nullish(v.pipe(text(), notBlank())),
       env: v.nullish(Env),
       retries: v.nullish(Retries),
       files: v.nullish(listOrOne(v.pipe(yamlString('each entry of files'), notBlank('an entry of files is empty')))),

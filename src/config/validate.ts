@@ -18,8 +18,6 @@ import { ConfigSchema, issueDiagnostic } from './schema.js';
 import type { Diagnostic, LoadResult } from './types.js';
 import { isMapData, YamlIndex } from './yaml-data.js';
 
-export { DEFAULT_TIMEOUT_MS } from './resolve.js';
-export { ID_PATTERN, LOCK_PATTERN, NAME_PATTERN, TAG_PATTERN } from './schema.js';
 
 /** Options of {@link validateDocument}. */
 export interface ValidateOptions {
@@ -36,7 +34,7 @@ export interface ValidateOptions {
 
 type Path = ReadonlyArray<string | number>;
 
-/** `{field}` in a schema message: the dotted name of the field, without the check or prompt it belongs to. */
+/** The name a schema message gives the field at `path`: dotted, without the check or prompt it belongs to. */
 function fieldName(path: Path): string {
   const inItem = (path[0] === 'checks' || path[0] === 'prompts') && typeof path[1] === 'number';
   return (inItem ? path.slice(2) : path).filter((key) => typeof key === 'string').join('.');
@@ -77,7 +75,7 @@ export function validateDocument(doc: Document, lines: LineCounter, source: stri
   for (const issue of parsed.issues ?? []) {
     const path: Path = issue.path?.map((item) => item.key as string | number) ?? [];
     const found = issueDiagnostic(issue);
-    const message = found.field === true ? found.message.replace('{field}', fieldName(path)) : found.message;
+    const message = found.field === undefined ? found.message : found.field.before + fieldName(path) + found.message;
     const severity = found.compat === true ? compatSeverity : 'error';
     // Values with an error of their own are not read by the second pass (warnings leave them usable).
     if (severity === 'error') broken.add(pathKey(path));

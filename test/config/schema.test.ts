@@ -82,7 +82,7 @@ describe('schema/fanout.schema.json agrees with the validator', () => {
       required?: string[];
       additionalProperties?: unknown;
     }
-    const root = schema as JsonMap & { definitions: Record<string, JsonMap> };
+    const root = schema as unknown as JsonMap & { definitions: Record<string, JsonMap> };
     const on = root.definitions.check?.properties?.on;
     const maps: Array<[string, JsonMap | undefined, { known: readonly string[]; required: readonly string[] }]> = [
       ['config', root, FORMAT_KEYS.config],
