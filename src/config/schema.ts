@@ -26,8 +26,11 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface IssueDiagnostic {
   code: string;
   message: string;
-  /** `key`: at the key (unknown keys, bad names); `value` (default): at the value, or its map when the key is missing; `start`: line 1. */
-  at?: 'key' | 'value' | 'start';
+  /**
+   * Where it is reported: `value` (default) at the value written, or its map when the key is missing; `key` at the
+   * key (unknown keys, bad names); `owner` at the map holding the key (a missing field); `start` at line 1.
+   */
+  at?: 'key' | 'value' | 'owner' | 'start';
   /** A warning in VibeGuard files unless `--strict` (VibeGuard ignores these), an error elsewhere. */
   compat?: boolean;
   /**
@@ -245,7 +248,8 @@ function required(owner: 'check' | 'prompt', keys: readonly string[]): MapCheck 
     const name = named === undefined ? owner : `${owner} "${named}"`;
     for (const key of keys) {
       if (value[key] === null || value[key] === undefined) {
-        addIssue({ message: fail('missing-field', `${key === 'id' ? owner : name} is missing "${key}"`) });
+        // The issue's path names the key (so only that field counts as broken), reported at the map that lacks it.
+        addIssue({ message: fail('missing-field', `${key === 'id' ? owner : name} is missing "${key}"`, { at: 'owner' }), path: [pathTo(value, key)] });
       }
     }
     if (owner === 'check' && typeof value.run === 'string' && value.run.trim() === '') {

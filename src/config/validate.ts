@@ -18,7 +18,6 @@ import { ConfigSchema, issueDiagnostic } from './schema.js';
 import type { Diagnostic, LoadResult } from './types.js';
 import { isMapData, YamlIndex } from './yaml-data.js';
 
-
 /** Options of {@link validateDocument}. */
 export interface ValidateOptions {
   /** The file name diagnostics carry, as the caller wants it displayed. */

@@ -85,10 +85,14 @@ export class YamlIndex {
     return { exact: true, entry, container };
   }
 
-  /** The start offset of the node an issue at `path` is about: the value (or, with `key`, the key) written there. */
-  offset(path: ReadonlyArray<string | number>, at: 'key' | 'value'): number {
+  /**
+   * The start offset of the node an issue at `path` is about: the value written there, the key (`key`), or the map
+   * or list holding it (`owner`).
+   */
+  offset(path: ReadonlyArray<string | number>, at: 'key' | 'value' | 'owner'): number {
     const { exact, entry, container } = this.locate(path);
-    const node = exact && at === 'key' ? (entry?.key ?? container) : (entry?.value ?? entry?.key ?? container);
+    const node =
+      at === 'owner' ? container : exact && at === 'key' ? (entry?.key ?? container) : (entry?.value ?? entry?.key ?? container);
     return node?.range?.[0] ?? 0;
   }
 

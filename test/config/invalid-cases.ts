@@ -900,4 +900,18 @@ export const INVALID_CASES: InvalidCase[] = [
     ],
     codes: ["unknown-var", "invalid-retries", "unknown-require", "invalid-type", "invalid-tag", "invalid-type", "self-dependency", "unknown-prompt", "invalid-type", "duplicate-id"],
   },
+  {
+    name: 'a check missing its run is still cross-checked',
+    yaml: yaml`
+      checks:
+        - id: a
+          requires: [nope]
+          run: ~
+    `,
+    expected: [
+      "fanout.yaml:2:5: check \"a\" is missing \"run\"",
+      "fanout.yaml:3:16: check \"a\" requires unknown check \"nope\"",
+    ],
+    codes: ["missing-field", "unknown-require"],
+  },
 ];
