@@ -1,7 +1,6 @@
 // Turns one attempt's CommandResult into a verdict: exit status, timeout, then grok extraction and the assert.
 import { readFile } from 'node:fs/promises';
 import { evaluateAssert } from '../config/assert.js';
-import { compileGrok } from '../config/grok.js';
 import type { ResolvedCheck } from '../config/types.js';
 import { messageOf } from '../core/errors.js';
 import type { CommandResult } from './engine.js';
@@ -17,24 +16,21 @@ export interface Verdict {
   extracted: Record<string, string>;
 }
 
-type Extractor = (text: string) => Record<string, string>;
-
-/** Compiles a check's grok patterns once per run (the config layer has already validated them). */
-export function extractorFor(check: ResolvedCheck): Extractor | undefined {
-  if (check.grok.length === 0) return undefined;
-  const grok = compileGrok(check.grok);
-  return (text) => grok.extract(text);
-}
-
 /**
  * VibeGuard's rules, with its silent failures fixed: values are extracted whatever the exit status (suggestions can
  * use them); the assert runs only after exit 0; an identifier grok did not extract fails the check, naming it.
+ * Extraction uses the grok matcher the config loader compiled once for the check.
  */
-export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, extract: Extractor | undefined, timeoutMs?: number): Promise<Verdict> {
+export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, timeoutMs?: number): Promise<Verdict> {
   let extracted: Record<string, string> = {};
+  const matcher = check.grokMatcher;
+  if (matcher === undefined && check.grok.length > 0) {
+    // Only a check built by hand (not by the loader) can lack it: say so rather than report values as missing.
+    return { status: 'failed', reason: 'grok patterns not compiled: the check did not come from loadConfig', extracted };
+  }
   let source: string | undefined = result.output;
   let sourceError: string | undefined;
-  if (check.file !== undefined && (extract !== undefined || check.assert !== undefined)) {
+  if (check.file !== undefined && (matcher !== undefined || check.assert !== undefined)) {
     try {
       source = await readFile(check.file, 'utf8');
     } catch (error) {
@@ -42,9 +38,9 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
       sourceError = `cannot read ${check.file}: ${messageOf(error)}`;
     }
   }
-  if (extract && source !== undefined) {
+  if (matcher !== undefined && source !== undefined) {
     try {
-      extracted = extract(source);
+      extracted = matcher.extract(source);
     } catch (error) {
       return { status: 'failed', reason: `grok failed: ${messageOf(error)}`, extracted };
     }

@@ -7,7 +7,7 @@ import { FanoutError, messageOf } from '../core/errors.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
 import { runGraph } from './engine.js';
-import { evaluateAttempt, extractorFor, type Verdict } from './evaluate.js';
+import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './logs.js';
 import type { CheckRecord, SkipReason, TriggeredPrompt } from './record.js';
 import { tailLines } from './text.js';
@@ -128,7 +128,6 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
 
   const tasks: GraphTask<CheckRecord>[] = checks.map((check) => {
     const record = records.get(check.id) as CheckRecord;
-    const extract = extractorFor(check);
     const env = Object.keys(check.env).length === 0 ? undefined : check.env;
     const timeoutMs = timeoutOf(check);
     const estimate = settings.estimates.get(check.id);
@@ -158,7 +157,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         } finally {
           if (session !== undefined) untrackSession(session);
         }
-        const verdict = await evaluateAttempt(check, result, extract, timeoutMs);
+        const verdict = await evaluateAttempt(check, result, timeoutMs);
         record.exitCode = result.exitCode;
         record.signal = result.signal;
         record.extracted = verdict.extracted;

@@ -2,6 +2,7 @@
  * The config layer's output: what the CLI turns into a graph. A loaded config is either a list of resolved checks
  * or a list of located diagnostics — never a thrown exception for bad input.
  */
+import type { GrokMatcher } from './grok.js';
 
 /** One problem found in a config file, located at `file:line:col`. */
 export interface Diagnostic {
@@ -41,8 +42,13 @@ export type Trigger = { prompts: string[] } | { text: string };
 export interface ResolvedCheck {
   id: string;
   run: string;
-  /** Grok patterns as written (after vars), in order; compiled by {@link compileGrok}. */
+  /** Grok patterns as written (after vars), in order. */
   grok: string[];
+  /**
+   * The patterns compiled once, when the config was loaded (absent when the check has none): what every attempt of
+   * the check extracts values with.
+   */
+  grokMatcher?: GrokMatcher;
   /** File that grok/assert read instead of the output, absolute. */
   file?: string;
   assert?: string;

@@ -854,4 +854,64 @@ export const INVALID_CASES: InvalidCase[] = [
     ],
     codes: ["unsupported-version", "invalid-severity", "invalid-tag", "unknown-key", "invalid-duration"],
   },
+  {
+    name: 'a key JavaScript objects reserve is refused, not dropped',
+    yaml: yaml`
+      checks:
+        - id: a
+          run: x
+          constructor: y
+    `,
+    expected: [
+      "fanout.yaml:4:5: the key \"constructor\" cannot be used (reserved)",
+    ],
+    codes: ["invalid-key"],
+  },
+  {
+    name: 'shape and cross-reference problems together: a value with an error does not hide the others',
+    yaml: yaml`
+      checks:
+        - id: a
+          run: "echo {{.nope}}"
+          retries: -1
+          requires: [b, nope, 42]
+          tags: [ok, Bad]
+        - id: b
+          run: [x]
+          requires: [b, a]
+        - id: c
+          run: y
+          requires: [a]
+          on: { failure: [missing, 7] }
+        - id: a
+          run: z
+    `,
+    expected: [
+      "fanout.yaml:3:16: unknown variable \"nope\" in run: not defined in vars",
+      "fanout.yaml:4:14: retries must be an integer >= 0, got the number -1",
+      "fanout.yaml:5:19: check \"a\" requires unknown check \"nope\"",
+      "fanout.yaml:5:25: each entry of requires must be a string, got the number 42",
+      "fanout.yaml:6:16: invalid tag \"Bad\": must match ^[a-z][a-z0-9-]*$",
+      "fanout.yaml:8:10: run must be text, got a list",
+      "fanout.yaml:9:16: check \"b\" requires itself",
+      "fanout.yaml:13:21: unknown prompt \"missing\" in on.failure",
+      "fanout.yaml:13:30: each prompt id of on.failure must be a string, got the number 7",
+      "fanout.yaml:14:9: duplicate check id \"a\" (first defined at line 2)",
+    ],
+    codes: ["unknown-var", "invalid-retries", "unknown-require", "invalid-type", "invalid-tag", "invalid-type", "self-dependency", "unknown-prompt", "invalid-type", "duplicate-id"],
+  },
+  {
+    name: 'a check missing its run is still cross-checked',
+    yaml: yaml`
+      checks:
+        - id: a
+          requires: [nope]
+          run: ~
+    `,
+    expected: [
+      "fanout.yaml:2:5: check \"a\" is missing \"run\"",
+      "fanout.yaml:3:16: check \"a\" requires unknown check \"nope\"",
+    ],
+    codes: ["missing-field", "unknown-require"],
+  },
 ];

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_FILE_NAMES, isVibeguardFileName, loadConfig, loadConfigText } from '../../src/config/load.js';
 import { formatDiagnostic } from '../../src/config/diagnostics.js';
-import { compileGrok } from '../../src/config/grok.js';
 import { evaluateAssert } from '../../src/config/assert.js';
 import { renderTemplate } from '../../src/config/template.js';
 
@@ -59,8 +58,9 @@ describe("VibeGuard's examples load unchanged", async () => {
       files: [],
       line: 64,
     });
-    // The pieces compose: grok output -> assert -> report-time suggestion.
-    const extracted = compileGrok(coverage.grok).extract('total:\t\t(statements)\t\t71.5%\n');
+    // The pieces compose: grok output (with the matcher compiled at load) -> assert -> report-time suggestion.
+    expect(coverage.grokMatcher?.fields).toEqual(['coverage']);
+    const extracted = coverage.grokMatcher!.extract('total:\t\t(statements)\t\t71.5%\n');
     expect(evaluateAssert(coverage.assert!, extracted)).toEqual({ ok: true, value: false });
     expect(renderTemplate(coverage.suggestion!, extracted)).toEqual({ text: 'Coverage is 71.5%, need 80%. Add more test cases.', missing: [] });
     expect(checks.find((c) => c.id === 'llm-architecture-review')?.requires).toEqual(['fmt', 'vet', 'lint', 'test']);
@@ -90,7 +90,10 @@ describe('fanout fields', () => {
       id: 'vet', run: 'go vet ./...', grok: [], severity: 'error', requires: [], tags: ['lint', 'fast'], timeoutMs: 10_000, timeoutExplicit: true,
       on: {}, async: false, cwd: dir, env: {}, retries: 0, files: ['**/*.go'], line: 18,
     });
-    expect(coverage).toEqual({
+    // The grok patterns come compiled with the check.
+    const { grokMatcher, ...coverageFields } = coverage!;
+    expect(grokMatcher?.fields).toEqual(['coverage']);
+    expect(coverageFields).toEqual({
       id: 'coverage',
       run: 'go test ./... -coverprofile=cover.out && go tool cover -func=cover.out',
       grok: ['total:.*\\(statements\\)\\s+%{NUMBER:coverage}%'],
@@ -115,6 +118,16 @@ describe('fanout fields', () => {
       id: 'build', grok: ['built %{INT:count} packages'], file: path.join(dir, 'build/report.txt'), async: true, timeoutMs: null,
       timeoutExplicit: true, files: ['cmd/**'],
     });
+  });
+
+  test('numbers and booleans in vars are their text as written, as VibeGuard reads them; version 1 unquoted', () => {
+    const result = loadConfigText(
+      'version: 1\nvars: { go: 1.20, flag: True, hex: 0x1F, none: ~ }\nchecks:\n  - id: a\n    run: "go {{.go}} {{.flag}} {{.hex}} [{{.none}}]"\n',
+      '/repo/vibeguard.yaml',
+    );
+    if (!result.ok) expect.fail(JSON.stringify(result.diagnostics));
+    expect(result.config.vars).toEqual({ go: '1.20', flag: 'True', hex: '0x1F', none: '' });
+    expect(result.config.checks[0]?.run).toBe('go 1.20 True 0x1F []');
   });
 
   test('timeout: 0 means the default, negative means none', () => {

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { INVALID_CASES } from './invalid-cases.js';
 import { loadConfigText } from '../../src/config/load.js';
+import { FORMAT_KEYS } from '../../src/config/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const examples = path.resolve(root, '../shared/vibeguard-examples');
@@ -73,5 +74,26 @@ describe('schema/fanout.schema.json agrees with the validator', () => {
     if (result.ok) expect(valid, `schema rejects a valid config: ${errors}`).toBe(true);
     else if (codes.some((code) => STRUCTURAL.has(code))) expect(valid, `schema accepts a config with ${codes.join(', ')}`).toBe(false);
     else expect(valid, `schema rejects a config whose only problems are semantic (${codes.join(', ')}): ${errors}`).toBe(true);
+  });
+
+  test('the JSON Schema knows, refuses and requires the same keys as the valibot schemas', () => {
+    interface JsonMap {
+      properties?: Record<string, JsonMap>;
+      required?: string[];
+      additionalProperties?: unknown;
+    }
+    const root = schema as unknown as JsonMap & { definitions: Record<string, JsonMap> };
+    const on = root.definitions.check?.properties?.on;
+    const maps: Array<[string, JsonMap | undefined, { known: readonly string[]; required: readonly string[] }]> = [
+      ['config', root, FORMAT_KEYS.config],
+      ['prompt', root.definitions.prompt, FORMAT_KEYS.prompt],
+      ['check', root.definitions.check, FORMAT_KEYS.check],
+      ['on', on, FORMAT_KEYS.on],
+    ];
+    for (const [name, json, keys] of maps) {
+      expect(Object.keys(json?.properties ?? {}), name).toEqual(keys.known);
+      expect(json?.required ?? [], name).toEqual(keys.required);
+      expect(json?.additionalProperties, name).toBe(false);
+    }
   });
 });
