@@ -2,8 +2,10 @@
 // CPU-bound work on worker threads vs the main thread, side by side in one run: the same function over 10,000 items,
 // (1) a plain loop on the main thread (the floor of single-threaded work), (2) processParallel on the main thread,
 // (3) processParallel(items, pool.processor) on createThreadPool (one task per item), (4) the same pool fed batches
-// of items (one task per batch). Median of BENCH_RUNS (default 3) per row; each run is timed in this process after a
-// warm-up, with the pool already started (thread start-up is reported separately).
+// of items by hand (one task per batch), (5) processParallel(items, pool.batchProcessor): automatic batching on the
+// started pool, (6) processParallel(items, workerModuleUrl): the one-line form, automatic batching, a pool created
+// and closed inside each call (thread start-up included in its time). Median of BENCH_RUNS (default 5) per row;
+// each run is timed in this process after a warm-up; rows 3-5 use pools already started (start-up reported apart).
 //   node bench/run.js threads
 //   BENCH_ITEMS=10000 BENCH_WORK=20000 BENCH_RUNS=5 node bench/threads.bench.js
 // This file is also the worker module: in a worker thread it only exports the function.
@@ -46,7 +48,7 @@ function median(values) {
 async function main() {
   const { createThreadPool, processParallel } = await import('../dist/index.js');
   const N = Number(process.env.BENCH_ITEMS ?? 10_000);
-  const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+  const RUNS = Number(process.env.BENCH_RUNS ?? 5);
   const BATCH = Number(process.env.BENCH_BATCH ?? 100);
   const threads = availableParallelism();
   const items = Array.from({ length: N }, (_, i) => i);
@@ -60,7 +62,9 @@ async function main() {
   const pool = createThreadPool(new URL(import.meta.url));
   /** @type {import('../dist/index.js').ThreadPool<number[], number[]>} */
   const batchPool = createThreadPool(new URL(import.meta.url), { exportName: 'workBatch' });
-  await Promise.all([pool.run(0), batchPool.run([0])]); // threads up and the module loaded
+  /** @type {import('../dist/index.js').ThreadPool<number, number>} */
+  const autoPool = createThreadPool(new URL(import.meta.url));
+  await Promise.all([pool.run(0), batchPool.run([0]), autoPool.run(0)]); // threads up and the module loaded
   const startupMs = performance.now() - t0;
 
   /** @type {Array<{ name: string; run: () => Promise<number[]> }>} */
@@ -77,6 +81,14 @@ async function main() {
     {
       name: `threads (${threads}), batches of ${BATCH}`,
       run: async () => (await processParallel(batches, batchPool.processor, { workers: threads * 2 })).results.flat(),
+    },
+    {
+      name: `threads (${threads}), processParallel + pool.batchProcessor (automatic batches)`,
+      run: async () => (await processParallel(items, autoPool.batchProcessor, { workers: autoPool.batchWorkers })).results,
+    },
+    {
+      name: `threads (${threads}), processParallel(items, moduleUrl) (automatic batches, pool per call)`,
+      run: async () => /** @type {number[]} */ ((await processParallel(items, new URL(import.meta.url))).results),
     },
   ];
 
@@ -101,11 +113,11 @@ async function main() {
       cpuRatios.get(c.name)?.push((used.user + used.system) / 1000 / wall);
     }
   }
-  await Promise.all([pool.close(), batchPool.close()]);
+  await Promise.all([pool.close(), batchPool.close(), autoPool.close()]);
 
   const floor = median(times.get(cases[0]?.name ?? '') ?? []);
   console.log(`${N} items, ${WORK} iterations each, ${threads} cores (availableParallelism), median of ${RUNS}`);
-  console.log(`pool start-up (2 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
+  console.log(`pool start-up (3 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
   console.log(`1-min load average: ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after (above ${threads}, other processes take cores from the threads)\n`);
   console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) |');
   console.log('|---|---:|---:|---:|---:|');

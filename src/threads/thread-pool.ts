@@ -6,6 +6,17 @@ import { assertInteger, assertOptionalSignal, invalidArgument } from '../core/ar
 import { FanoutError } from '../core/errors.js';
 import type { GraphTask, GraphTaskContext } from '../graph/types.js';
 import { load } from '../observe/lazy.js';
+import { BatchSizer, DEFAULT_MAX_BATCH_SIZE } from './batch-sizer.js';
+import type { BatchingOptions } from './batch-sizer.js';
+import { Batcher } from './batcher.js';
+import type { BatchResult, BatchTask } from './batcher.js';
+
+export type { BatchingOptions } from './batch-sizer.js';
+
+/** The batch runner, next to this module in src/ and in dist/ (its own build entry). */
+const BATCH_WORKER = new URL('./batch-worker.js', import.meta.url).href;
+/** Upper bound of {@link ThreadPool.batchWorkers}: the items a run may pull ahead of the threads. */
+const MAX_BATCH_WORKERS = 16_384;
 
 /** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
@@ -17,6 +28,8 @@ export interface ThreadPoolOptions {
   idleTimeoutMs?: number;
   /** Passed to each thread as `workerData` (from `node:worker_threads`). */
   workerData?: unknown;
+  /** Tuning of {@link ThreadPool.batchProcessor}'s automatic batching. @default { targetBatchMs: 2, maxBatchSize: 256 } */
+  batching?: BatchingOptions;
 }
 
 /** What {@link ThreadPool.run} takes beside the input. */
@@ -42,6 +55,28 @@ export interface ThreadPool<I, O> {
    * A cancellation rejects with the run's own abort reason, which processParallel counts as cancelled, not failed.
    */
   readonly processor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
+  /**
+   * Like {@link ThreadPool.processor}, per item from the caller's side, but items travel to the threads in
+   * automatic batches, so items of a fraction of a millisecond no longer pay a message round trip each:
+   * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
+   * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
+   * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
+   * thread in flight. Each item still settles on its own: its output, or its own error (an Error keeps its type,
+   * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
+   * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
+   * reject with the signal's reason.
+   *
+   * Caveats: a batch's items run one after another on one thread (an async function's items do not overlap). What
+   * ends a batch as a whole (its thread exits or crashes, or an output that structured clone cannot copy, such as an
+   * object holding a function) fails every item of it with that error. It needs many items in flight to fill
+   * batches: give processParallel `workers: pool.batchWorkers` (with fewer, batches stay small).
+   */
+  readonly batchProcessor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
+  /**
+   * The processParallel `workers` that keeps {@link ThreadPool.batchProcessor}'s batches full: four full batches
+   * per thread, `threads * maxBatchSize * 4`, at most 16,384. These are items pulled ahead of the threads.
+   */
+  readonly batchWorkers: number;
   /**
    * A graph task that runs `input` in a thread: `runGraph([pool.task('hash', file)])`. If `input` is a function, it
    * is called with the task's dependencies to build the input (functions cannot cross threads anyway). A timeout,
@@ -106,9 +141,10 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   const exportName = options.exportName ?? 'default';
   if (typeof exportName !== 'string' || exportName === '') throw invalidArgument('options.exportName', 'a non-empty string', exportName);
   const idleTimeout = options.idleTimeoutMs === undefined ? undefined : assertInteger('options.idleTimeoutMs', options.idleTimeoutMs, 0);
+  const batching = batchingOptions(options.batching);
 
   const { Piscina } = load<typeof PiscinaModule>('piscina'); // on first use: see ../observe/lazy.ts
-  const piscina = new Piscina<I, O>({
+  const piscina = new Piscina<unknown, unknown>({
     filename,
     name: exportName,
     minThreads: threads,
@@ -150,12 +186,13 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // A task ended by close({ force: true }) fails with piscina's own error; callers get a stable code instead.
   const forcedClose = (error: unknown): unknown => (forced ? new ThreadPoolClosedError({ cause: error }) : error);
 
-  const run = async (input: I, runOptions?: ThreadRunOptions): Promise<O> => {
-    const signal = assertOptionalSignal('options.signal', runOptions?.signal);
+  // `batch` runs the batch runner instead of the pool's module (piscina takes a module per task).
+  const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, batch: boolean): Promise<T> => {
     if (closing !== undefined) throw new ThreadPoolClosedError();
+    const target = batch ? { filename: BATCH_WORKER, name: 'default' } : {};
     if (signal === undefined) {
       try {
-        return await piscina.run(input);
+        return (await piscina.run(task, target)) as T;
       } catch (error) {
         throw forcedClose(error);
       }
@@ -163,7 +200,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     signal.throwIfAborted();
     const controller = link(signal);
     try {
-      return await piscina.run(input, { signal: controller.signal });
+      return (await piscina.run(task, { ...target, signal: controller.signal })) as T;
     } catch (error) {
       // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
       if (signal.aborted) throw signal.reason;
@@ -172,11 +209,24 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       unlink(signal, controller);
     }
   };
+  const run = (input: I, runOptions?: ThreadRunOptions): Promise<O> =>
+    runTask<O>(input, assertOptionalSignal('options.signal', runOptions?.signal), false);
+
+  const sizer = new BatchSizer(threads, batching);
+  const batcher = new Batcher(
+    (items, signal) => runTask<BatchResult>({ module: filename, exportName, items } satisfies BatchTask, signal, true),
+    sizer,
+  );
 
   const pool: ThreadPool<I, O> = {
     threads,
     run,
     processor: (item, context) => run(item, { signal: context.signal }),
+    batchProcessor: (item, context) => {
+      if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
+      return batcher.add(item, context.signal) as Promise<O>;
+    },
+    batchWorkers: Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 4),
     task(id, input, taskOptions) {
       if (typeof id !== 'string') throw invalidArgument('id', 'a string', id);
       const build = typeof input === 'function' ? (input as (dependencies: Readonly<Record<string, O>>) => I) : undefined;
@@ -187,8 +237,15 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       };
     },
     close(closeOptions) {
-      if (closing === undefined && closeOptions?.force === true) forced = true;
-      closing ??= closeOptions?.force === true ? piscina.destroy() : piscina.close();
+      if (closing === undefined) {
+        if (closeOptions?.force === true) {
+          forced = true;
+          batcher.rejectQueued(new ThreadPoolClosedError());
+        } else {
+          batcher.flush(); // queued items are work handed in before the close: it waits for them too
+        }
+        closing = closeOptions?.force === true ? piscina.destroy() : piscina.close();
+      }
       return closing;
     },
     [Symbol.asyncDispose]() {
@@ -196,6 +253,19 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     },
   };
   return pool;
+}
+
+function batchingOptions(value: unknown): BatchingOptions {
+  if (value === undefined) return { maxBatchSize: DEFAULT_MAX_BATCH_SIZE };
+  if (typeof value !== 'object' || value === null) throw invalidArgument('options.batching', 'an object', value);
+  const { targetBatchMs, maxBatchSize } = value as BatchingOptions;
+  if (targetBatchMs !== undefined && !(typeof targetBatchMs === 'number' && targetBatchMs > 0 && Number.isFinite(targetBatchMs))) {
+    throw invalidArgument('options.batching.targetBatchMs', 'a finite number > 0', targetBatchMs);
+  }
+  return {
+    maxBatchSize: maxBatchSize === undefined ? DEFAULT_MAX_BATCH_SIZE : assertInteger('options.batching.maxBatchSize', maxBatchSize, 1),
+    ...(targetBatchMs === undefined ? {} : { targetBatchMs }),
+  };
 }
 
 function moduleUrl(module: unknown): string {
