@@ -154,6 +154,16 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   });
   let closing: Promise<void> | undefined;
   let forced = false;
+  // A thread terminated by an abort leaves piscina's list at once but exits a little later, and piscina's close()
+  // awaits only the threads still listed: every thread is tracked here until its exit, so close() resolves only
+  // when no thread of the pool is left (tested by counting the process's threads).
+  const exits = new Map<unknown, Promise<void>>();
+  const track = (): void => {
+    for (const thread of piscina.threads) {
+      if (!exits.has(thread)) exits.set(thread, new Promise<void>((resolve) => thread.once('exit', () => resolve())));
+    }
+  };
+  piscina.on('workerCreate', track);
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
   // so a big pool never trips the max-listeners warning; each task gets a controller of its own for piscina.
   const watched = new Map<AbortSignal, { controllers: Set<AbortController>; onAbort: () => void }>();
@@ -244,7 +254,17 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
         } else {
           batcher.flush(); // queued items are work handed in before the close: it waits for them too
         }
-        closing = closeOptions?.force === true ? piscina.destroy() : piscina.close();
+        const stopped = closeOptions?.force === true ? piscina.destroy() : piscina.close();
+        closing = stopped.then(async () => {
+          // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
+          // (its guard against that is already lifted): end those too, until no thread is left.
+          for (;;) {
+            await Promise.all(exits.values());
+            if (piscina.threads.length === 0) break;
+            await piscina.destroy();
+          }
+          piscina.off('workerCreate', track);
+        });
       }
       return closing;
     },
