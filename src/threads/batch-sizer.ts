@@ -8,7 +8,19 @@
  * time; a few milliseconds bounds that loss, and the spread rule below shrinks batches as the work runs out.
  */
 
-/** Tuning of automatic batching; see {@link BatchSizer}. */
+/**
+ * Tuning of a thread pool's automatic batching (`createThreadPool(module, { batching })`); see {@link BatchSizer}.
+ *
+ * @example
+ * ```ts
+ * import { createThreadPool } from 'fanout';
+ * // Items of ~1 µs: bigger batches, longer ones, so the round trip stays a small share.
+ * const pool = createThreadPool<number, number>(new URL('./tiny.js', import.meta.url), {
+ *   batching: { targetBatchMs: 5, maxBatchSize: 4096 },
+ * });
+ * await pool.close();
+ * ```
+ */
 export interface BatchingOptions {
   /**
    * Work (in thread time) each batch should carry once the per-item cost is known.

@@ -118,17 +118,20 @@ export class ThreadPoolClosedError extends FanoutError {
  * and returns the output or a promise of it; `module` is a `file:` URL or an absolute path. Every thread starts at
  * once. Cancellation is real: aborting a running task's signal terminates its thread.
  *
- * Caveat: each task costs a message round trip (tens of microseconds): hand threads work of a millisecond or more,
- * batching small items. With processParallel, give `workers: pool.threads * 2` or more so threads never idle between
- * items (the default of processParallel already is twice the cores, up to 16).
+ * Each thread task costs a message round trip (tens of microseconds). For many small items use
+ * {@link ThreadPool.batchProcessor}, which batches them automatically; {@link ThreadPool.processor} (one task per
+ * item) suits items of a millisecond or more; give it `workers: pool.threads * 2` or more so threads never idle
+ * between items (the default of processParallel already is twice the cores, up to 16).
  *
  * @example
  * ```ts
  * import { createThreadPool, processParallel } from 'fanout';
- * const pool = createThreadPool<number, number>(new URL('./fib.js', import.meta.url));
+ * const pool = createThreadPool<number, number>(new URL('./hash.js', import.meta.url));
  * try {
- *   const { results } = await processParallel([30, 31, 32], pool.processor);
- *   console.log(results);
+ *   const items = Array.from({ length: 10_000 }, (_, i) => i);
+ *   const { results } = await processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers });
+ *   const { results: big } = await processParallel([30, 31, 32], pool.processor);
+ *   console.log(results.length, big);
  * } finally {
  *   await pool.close();
  * }
