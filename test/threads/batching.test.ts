@@ -117,6 +117,19 @@ describe('processParallel(items, moduleUrl): automatic batching', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('a module without the function fails every item with a TypeError that says so', async () => {
+    const noDefault = new URL('../fixtures/threads/work.js', import.meta.url); // has a default export...
+    const pool = createThreadPool<number, unknown>(noDefault, { threads: 1, exportName: 'missing' }); // ...but not this one
+    try {
+      const { errors } = await processParallel([1, 2, 3], pool.batchProcessor, { failFast: false }).catch((e: unknown) => e as ParallelError);
+      expect(errors.map((e) => [e.index, (e.cause as Error).name, (e.cause as Error).message])).toEqual(
+        [0, 1, 2].map((i) => [i, 'TypeError', `the worker module ${noDefault.href} exports no function named 'missing'`]),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('an explicit `workers` bounds the items in flight (batches stay within it)', async () => {
     const { results } = await processParallel<Input, unknown>(
       Array.from({ length: 300 }, (_, i) => i),
