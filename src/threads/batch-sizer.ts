@@ -24,7 +24,7 @@
 export interface BatchingOptions {
   /**
    * Work (in thread time) each batch should carry once the per-item cost is known.
-   * @default 2
+   * @default 5
    */
   targetBatchMs?: number;
   /**
@@ -34,7 +34,7 @@ export interface BatchingOptions {
   maxBatchSize?: number;
 }
 
-export const DEFAULT_TARGET_BATCH_MS = 2;
+export const DEFAULT_TARGET_BATCH_MS = 5;
 export const DEFAULT_MAX_BATCH_SIZE = 256;
 /** Weight of the newest batch in the moving estimate of the per-item cost. */
 const SMOOTHING = 0.5;

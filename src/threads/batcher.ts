@@ -50,7 +50,10 @@ interface Queue {
 export class Batcher {
   readonly #send: SendBatch;
   readonly #sizer: BatchSizer;
-  /** Two batches per thread: one running, one waiting in piscina's queue, so a thread never waits for a message. */
+  /**
+   * Two batches per thread: one running, one waiting in piscina's queue, so a thread that finishes waits only for
+   * the message round trip, never for a batch to be formed.
+   */
   readonly #maxBatches: number;
   readonly #queues = new Map<AbortSignal | undefined, Queue>();
   #queued = 0;

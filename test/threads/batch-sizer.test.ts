@@ -12,10 +12,11 @@ describe('BatchSizer', () => {
   });
 
   it('then sizes batches to carry targetBatchMs of work, at least one item and at most maxBatchSize', () => {
-    const sizer = new BatchSizer(2); // defaults: 2 ms, 256 items
+    const sizer = new BatchSizer(2); // defaults: 5 ms, 256 items
+    expect([sizer.targetBatchMs, sizer.maxBatchSize]).toEqual([5, 256]);
     sizer.record(1, 0.1);
     expect(sizer.perItemMs).toBeCloseTo(0.1);
-    expect(sizer.size(10_000, 0)).toBe(20);
+    expect(sizer.size(10_000, 0)).toBe(50);
     const slow = new BatchSizer(2, { targetBatchMs: 2 });
     slow.record(1, 50); // an item longer than the target still goes alone
     expect(slow.size(10_000, 0)).toBe(1);
@@ -28,19 +29,19 @@ describe('BatchSizer', () => {
   });
 
   it('near the end, keeps two batches per thread over the work left (queued + in flight), so threads finish together', () => {
-    const sizer = new BatchSizer(2);
+    const sizer = new BatchSizer(2, { targetBatchMs: 2 });
     sizer.record(10, 1); // 0.1 ms per item: 20 per batch while work is plentiful
     expect(sizer.size(1000, 80)).toBe(20);
     expect(sizer.size(40, 40)).toBe(20); // 80 left over 4 batches
     expect(sizer.size(30, 10)).toBe(10); // 40 left: 10 per batch
     expect(sizer.size(3, 0)).toBe(1);
-    const four = new BatchSizer(4);
+    const four = new BatchSizer(4, { targetBatchMs: 2 });
     four.record(1, 0.01); // 200 wanted, capped by the spread: 400 left over 8 batches
     expect(four.size(300, 100)).toBe(50);
   });
 
   it('follows the cost as a moving average: a cold first item is soon forgotten', () => {
-    const sizer = new BatchSizer(2);
+    const sizer = new BatchSizer(2, { targetBatchMs: 2 });
     sizer.record(1, 2); // JIT warm-up: 20 times the steady cost
     expect(sizer.size(10_000, 0)).toBe(1);
     const sizes: number[] = [];

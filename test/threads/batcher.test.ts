@@ -13,7 +13,7 @@ interface Sent {
   reply: Deferred<BatchResult>;
 }
 
-function harness(threads = 2, options: ConstructorParameters<typeof BatchSizer>[1] = {}) {
+function harness(threads = 2, options: ConstructorParameters<typeof BatchSizer>[1] = { targetBatchMs: 2 }) {
   const sent: Sent[] = [];
   const batcher = new Batcher((items, signal) => {
     const reply = deferred<BatchResult>();
