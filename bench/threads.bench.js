@@ -137,12 +137,12 @@ async function main() {
   console.log(`${N} items, ${WORK} iterations each, ${threads} cores (availableParallelism), median of ${RUNS}`);
   console.log(`pool start-up (3 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
   console.log(`1-min load average: ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after (above ${threads}, other processes take cores from the threads)\n`);
-  console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) | main thread CPU ms |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) | main thread CPU ms | runs (ms) |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const c of cases) {
     const ms = median(times.get(c.name) ?? []);
     const busy = Number.isNaN(mainThreadCpuMs()) ? 'n/a' : median(mainCpu.get(c.name) ?? []).toFixed(0);
-    console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} | ${busy} |`);
+    console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} | ${busy} | ${(times.get(c.name) ?? []).map((t) => t.toFixed(0)).join(' ')} |`);
   }
   const auto = cases.at(-1);
   const ratio = floor / median(times.get(auto?.name ?? '') ?? []);

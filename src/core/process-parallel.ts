@@ -20,7 +20,7 @@ export interface ProcessParallelOptions<O> {
   /**
    * Items processed at once.
    * @default min(availableParallelism() * 2, workerCap, item count when known); with a worker module:
-   * min(availableParallelism() * 1024, 16384, item count when known), items pulled ahead to fill thread batches
+   * min(availableParallelism() * 512, 16384, item count when known), items pulled ahead to fill thread batches
    */
   workers?: number;
   /**

@@ -73,8 +73,9 @@ export interface ThreadPool<I, O> {
    */
   readonly batchProcessor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
   /**
-   * The processParallel `workers` that keeps {@link ThreadPool.batchProcessor}'s batches full: four full batches
-   * per thread, `threads * maxBatchSize * 4`, at most 16,384. These are items pulled ahead of the threads.
+   * The processParallel `workers` that keeps {@link ThreadPool.batchProcessor}'s batches full: two batches of
+   * `maxBatchSize` per thread (the most it keeps in flight), `threads * maxBatchSize * 2`, at most 16,384. These are
+   * items pulled ahead of the threads; more would only hold more memory.
    */
   readonly batchWorkers: number;
   /**
@@ -239,7 +240,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
       return batcher.add(item, context.signal) as Promise<O>;
     },
-    batchWorkers: Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 4),
+    batchWorkers: Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 2),
     task(id, input, taskOptions) {
       if (typeof id !== 'string') throw invalidArgument('id', 'a string', id);
       const build = typeof input === 'function' ? (input as (dependencies: Readonly<Record<string, O>>) => I) : undefined;

@@ -143,7 +143,7 @@ describe('processParallel(items, moduleUrl): automatic batching', () => {
 describe('ThreadPool.batchProcessor', () => {
   it('batches on a shared pool: several runs at once keep their own order; items run on threads', async () => {
     const p = pool(2);
-    expect(p.batchWorkers).toBe(2 * 256 * 4);
+    expect(p.batchWorkers).toBe(2 * 256 * 2);
     const [a, b, threads] = await Promise.all([
       processParallel(Array.from({ length: 500 }, (_, i) => i), p.batchProcessor, { workers: p.batchWorkers }),
       processParallel(Array.from({ length: 500 }, (_, i) => i + 500), p.batchProcessor, { workers: p.batchWorkers }),
