@@ -36,20 +36,23 @@ export interface BatchingOptions {
 
 export const DEFAULT_TARGET_BATCH_MS = 5;
 export const DEFAULT_MAX_BATCH_SIZE = 256;
-/** Weight of the newest batch in the moving estimate of the per-item cost. */
-const SMOOTHING = 0.5;
+/** How much of the past each new batch keeps in the estimate of the per-item cost (per batch, item-weighted). */
+const DECAY = 0.5;
 
 /**
  * Sizes thread batches: one item per batch until a first batch has reported its cost (the first items measure it),
  * then `targetBatchMs / cost per item` (at least 1, at most `maxBatchSize`), but never more than spreads the work
  * left (queued plus in flight) over two batches per thread, so the last batches are small and the threads finish
- * together. The cost is an exponential moving average, so a cold first item (JIT warm-up) is soon forgotten.
+ * together. The cost is a decaying, item-weighted average (time over items, older batches halved at each report):
+ * a cold single item (JIT warm-up) weighs little against the batches after it, so sizes grow within a few batches,
+ * and a change of cost is followed as quickly.
  */
 export class BatchSizer {
   readonly threads: number;
   readonly targetBatchMs: number;
   readonly maxBatchSize: number;
-  #perItemMs: number | undefined;
+  #items = 0;
+  #ms = 0;
 
   constructor(threads: number, options: BatchingOptions = {}) {
     this.threads = threads;
@@ -59,13 +62,13 @@ export class BatchSizer {
 
   /** The estimated thread time of one item, in ms; undefined before any batch has reported. */
   get perItemMs(): number | undefined {
-    return this.#perItemMs;
+    return this.#items > 0 ? this.#ms / this.#items : undefined;
   }
 
   /** Items the next batch should carry, given `queued` items waiting to be sent and `inFlight` items in sent batches. */
   size(queued: number, inFlight: number): number {
     if (queued <= 0) return 0;
-    const perItem = this.#perItemMs;
+    const perItem = this.perItemMs;
     let target: number;
     if (perItem === undefined) target = 1;
     else if (perItem <= 0) target = this.maxBatchSize;
@@ -77,7 +80,7 @@ export class BatchSizer {
   /** Reports a finished batch: `items` took `ms` of thread time. Batches of no items, or bad times, are ignored. */
   record(items: number, ms: number): void {
     if (!(items > 0) || !Number.isFinite(ms) || ms < 0) return;
-    const sample = ms / items;
-    this.#perItemMs = this.#perItemMs === undefined ? sample : this.#perItemMs + SMOOTHING * (sample - this.#perItemMs);
+    this.#items = this.#items * DECAY + items;
+    this.#ms = this.#ms * DECAY + ms;
   }
 }

@@ -40,7 +40,7 @@ describe('BatchSizer', () => {
     expect(four.size(300, 100)).toBe(50);
   });
 
-  it('follows the cost as a moving average: a cold first item is soon forgotten', () => {
+  it('follows the cost as an item-weighted decaying average: a cold first item is soon forgotten', () => {
     const sizer = new BatchSizer(2, { targetBatchMs: 2 });
     sizer.record(1, 2); // JIT warm-up: 20 times the steady cost
     expect(sizer.size(10_000, 0)).toBe(1);
@@ -51,9 +51,13 @@ describe('BatchSizer', () => {
       sizer.record(size, size * 0.1);
     }
     expect(sizes).toEqual([...sizes].sort((a, b) => a - b)); // grows monotonically towards the steady size
+    expect(sizes.slice(0, 4)).toEqual([1, 2, 7, 15]); // a single cold item weighs little against the batches after it
     expect(sizer.perItemMs).toBeGreaterThan(0.1);
-    expect(sizer.perItemMs).toBeLessThan(0.11);
-    expect(sizer.size(10_000, 0)).toBeGreaterThanOrEqual(18);
+    expect(sizer.perItemMs).toBeLessThan(0.101);
+    expect(sizer.size(10_000, 0)).toBe(19); // 2 ms / 0.1003 ms
+    // A change of cost is followed within a few batches: items now take 0.4 ms.
+    for (let batch = 0; batch < 4; batch++) sizer.record(5, 5 * 0.4);
+    expect(sizer.size(10_000, 0)).toBe(5);
   });
 
   it('ignores reports that say nothing (no items, negative or non-finite times)', () => {
