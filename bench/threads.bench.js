@@ -2,11 +2,14 @@
 // CPU-bound work on worker threads vs the main thread, side by side in one run: the same function over 10,000 items,
 // (1) a plain loop on the main thread (the floor of single-threaded work), (2) processParallel on the main thread,
 // (3) processParallel(items, pool.processor) on createThreadPool (one task per item), (4) the same pool fed batches
-// of items (one task per batch). Median of BENCH_RUNS (default 3) per row; each run is timed in this process after a
-// warm-up, with the pool already started (thread start-up is reported separately).
+// of items by hand (one task per batch), (5) processParallel(items, pool.batchProcessor): automatic batching on the
+// started pool, (6) processParallel(items, workerModuleUrl): the one-line form, automatic batching, a pool created
+// and closed inside each call (thread start-up included in its time). Median of BENCH_RUNS (default 5) per row;
+// each run is timed in this process after a warm-up; rows 3-5 use pools already started (start-up reported apart).
 //   node bench/run.js threads
 //   BENCH_ITEMS=10000 BENCH_WORK=20000 BENCH_RUNS=5 node bench/threads.bench.js
 // This file is also the worker module: in a worker thread it only exports the function.
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 
@@ -37,6 +40,19 @@ export function workBatch(items) {
   return items.map(hashItem);
 }
 
+/**
+ * CPU time of the calling thread (Linux: /proc/thread-self/stat, 10 ms ticks), NaN elsewhere. Node 20 has no
+ * per-thread CPU clock, and event-loop utilisation counts time spent waiting for a core as busy.
+ */
+function mainThreadCpuMs() {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** @param {number[]} values */
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -46,7 +62,7 @@ function median(values) {
 async function main() {
   const { createThreadPool, processParallel } = await import('../dist/index.js');
   const N = Number(process.env.BENCH_ITEMS ?? 10_000);
-  const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+  const RUNS = Number(process.env.BENCH_RUNS ?? 5);
   const BATCH = Number(process.env.BENCH_BATCH ?? 100);
   const threads = availableParallelism();
   const items = Array.from({ length: N }, (_, i) => i);
@@ -60,7 +76,9 @@ async function main() {
   const pool = createThreadPool(new URL(import.meta.url));
   /** @type {import('../dist/index.js').ThreadPool<number[], number[]>} */
   const batchPool = createThreadPool(new URL(import.meta.url), { exportName: 'workBatch' });
-  await Promise.all([pool.run(0), batchPool.run([0])]); // threads up and the module loaded
+  /** @type {import('../dist/index.js').ThreadPool<number, number>} */
+  const autoPool = createThreadPool(new URL(import.meta.url));
+  await Promise.all([pool.run(0), batchPool.run([0]), autoPool.run(0)]); // threads up and the module loaded
   const startupMs = performance.now() - t0;
 
   /** @type {Array<{ name: string; run: () => Promise<number[]> }>} */
@@ -78,12 +96,22 @@ async function main() {
       name: `threads (${threads}), batches of ${BATCH}`,
       run: async () => (await processParallel(batches, batchPool.processor, { workers: threads * 2 })).results.flat(),
     },
+    {
+      name: `threads (${threads}), processParallel + pool.batchProcessor (automatic batches)`,
+      run: async () => (await processParallel(items, autoPool.batchProcessor, { workers: autoPool.batchWorkers })).results,
+    },
+    {
+      name: `threads (${threads}), processParallel(items, moduleUrl) (automatic batches, pool per call)`,
+      run: async () => /** @type {number[]} */ ((await processParallel(items, new URL(import.meta.url))).results),
+    },
   ];
 
   /** @type {Map<string, number[]>} */
   const times = new Map(cases.map((c) => [c.name, []]));
   /** @type {Map<string, number[]>} CPU time of the whole process (all its threads) per wall-clock time */
   const cpuRatios = new Map(cases.map((c) => [c.name, []]));
+  /** @type {Map<string, number[]>} CPU time of the main thread alone: what it takes from the cores the threads need */
+  const mainCpu = new Map(cases.map((c) => [c.name, []]));
   const loadBefore = loadavg()[0] ?? 0;
   for (const c of cases) {
     const out = await c.run(); // warm-up and correctness check
@@ -93,26 +121,33 @@ async function main() {
   for (let r = 0; r < RUNS; r++) {
     for (const c of cases) {
       const cpu = process.cpuUsage();
+      const mainBefore = mainThreadCpuMs();
       const start = performance.now();
       await c.run();
       const wall = performance.now() - start;
       const used = process.cpuUsage(cpu);
       times.get(c.name)?.push(wall);
       cpuRatios.get(c.name)?.push((used.user + used.system) / 1000 / wall);
+      mainCpu.get(c.name)?.push(mainThreadCpuMs() - mainBefore);
     }
   }
-  await Promise.all([pool.close(), batchPool.close()]);
+  await Promise.all([pool.close(), batchPool.close(), autoPool.close()]);
 
   const floor = median(times.get(cases[0]?.name ?? '') ?? []);
   console.log(`${N} items, ${WORK} iterations each, ${threads} cores (availableParallelism), median of ${RUNS}`);
-  console.log(`pool start-up (2 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
+  console.log(`pool start-up (3 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
   console.log(`1-min load average: ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after (above ${threads}, other processes take cores from the threads)\n`);
-  console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) | main thread CPU ms | runs (ms) |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const c of cases) {
     const ms = median(times.get(c.name) ?? []);
-    console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} |`);
+    const busy = Number.isNaN(mainThreadCpuMs()) ? 'n/a' : median(mainCpu.get(c.name) ?? []).toFixed(0);
+    console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} | ${busy} | ${(times.get(c.name) ?? []).map((t) => t.toFixed(0)).join(' ')} |`);
   }
+  const auto = cases.at(-1);
+  const ratio = floor / median(times.get(auto?.name ?? '') ?? []);
+  const target = 0.9 * threads; // near-linear: 1.8x on 2 cores
+  console.log(`\ntarget: processParallel(items, moduleUrl) >= ${target.toFixed(1)}x the plain loop on ${threads} cores: ${ratio >= target ? 'met' : 'MISSED'} (${ratio.toFixed(2)}x)`);
 }
 
 if (isMainThread) await main();

@@ -68,3 +68,4 @@ export type { ShardCheck, ShardPlan } from './distributed/shard.js';
 export { mergeReports, mergedExitCode } from './distributed/merge-reports.js';
 export type { ShardReport, ShardReportCheck, MergeReportsOptions } from './distributed/merge-reports.js';
 export { currentCommit } from './distributed/commit.js';
+export type { BatchingOptions } from './threads/batch-sizer.js';

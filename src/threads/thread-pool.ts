@@ -6,6 +6,17 @@ import { assertInteger, assertOptionalSignal, invalidArgument } from '../core/ar
 import { FanoutError } from '../core/errors.js';
 import type { GraphTask, GraphTaskContext } from '../graph/types.js';
 import { load } from '../observe/lazy.js';
+import { BatchSizer, DEFAULT_MAX_BATCH_SIZE } from './batch-sizer.js';
+import type { BatchingOptions } from './batch-sizer.js';
+import { Batcher } from './batcher.js';
+import type { BatchResult, BatchTask } from './batcher.js';
+
+export type { BatchingOptions } from './batch-sizer.js';
+
+/** The batch runner, next to this module in src/ and in dist/ (its own build entry). */
+const BATCH_WORKER = new URL('./batch-worker.js', import.meta.url).href;
+/** Upper bound of {@link ThreadPool.batchWorkers}: the items a run may pull ahead of the threads. */
+const MAX_BATCH_WORKERS = 16_384;
 
 /** Options of {@link createThreadPool}. */
 export interface ThreadPoolOptions {
@@ -17,6 +28,8 @@ export interface ThreadPoolOptions {
   idleTimeoutMs?: number;
   /** Passed to each thread as `workerData` (from `node:worker_threads`). */
   workerData?: unknown;
+  /** Tuning of {@link ThreadPool.batchProcessor}'s automatic batching. @default { targetBatchMs: 5, maxBatchSize: 256 } */
+  batching?: BatchingOptions;
 }
 
 /** What {@link ThreadPool.run} takes beside the input. */
@@ -42,6 +55,29 @@ export interface ThreadPool<I, O> {
    * A cancellation rejects with the run's own abort reason, which processParallel counts as cancelled, not failed.
    */
   readonly processor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
+  /**
+   * Like {@link ThreadPool.processor}, per item from the caller's side, but items travel to the threads in
+   * automatic batches, so items of a fraction of a millisecond no longer pay a message round trip each:
+   * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
+   * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
+   * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
+   * thread in flight. Each item still settles on its own: its output, or its own error (an Error keeps its type,
+   * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
+   * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
+   * reject with the signal's reason.
+   *
+   * Caveats: a batch's items run one after another on one thread (an async function's items do not overlap). What
+   * ends a batch as a whole (its thread exits or crashes, or an output that structured clone cannot copy, such as an
+   * object holding a function) fails every item of it with that error. It needs many items in flight to fill
+   * batches: give processParallel `workers: pool.batchWorkers` (with fewer, batches stay small).
+   */
+  readonly batchProcessor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
+  /**
+   * The processParallel `workers` that keeps {@link ThreadPool.batchProcessor}'s batches full: two batches of
+   * `maxBatchSize` per thread (the most it keeps in flight), `threads * maxBatchSize * 2`, at most 16,384. These are
+   * items pulled ahead of the threads; more would only hold more memory.
+   */
+  readonly batchWorkers: number;
   /**
    * A graph task that runs `input` in a thread: `runGraph([pool.task('hash', file)])`. If `input` is a function, it
    * is called with the task's dependencies to build the input (functions cannot cross threads anyway). A timeout,
@@ -83,17 +119,20 @@ export class ThreadPoolClosedError extends FanoutError {
  * and returns the output or a promise of it; `module` is a `file:` URL or an absolute path. Every thread starts at
  * once. Cancellation is real: aborting a running task's signal terminates its thread.
  *
- * Caveat: each task costs a message round trip (tens of microseconds): hand threads work of a millisecond or more,
- * batching small items. With processParallel, give `workers: pool.threads * 2` or more so threads never idle between
- * items (the default of processParallel already is twice the cores, up to 16).
+ * Each thread task costs a message round trip (tens of microseconds). For many small items use
+ * {@link ThreadPool.batchProcessor}, which batches them automatically; {@link ThreadPool.processor} (one task per
+ * item) suits items of a millisecond or more; give it `workers: pool.threads * 2` or more so threads never idle
+ * between items (the default of processParallel already is twice the cores, up to 16).
  *
  * @example
  * ```ts
  * import { createThreadPool, processParallel } from 'fanout';
- * const pool = createThreadPool<number, number>(new URL('./fib.js', import.meta.url));
+ * const pool = createThreadPool<number, number>(new URL('./hash.js', import.meta.url));
  * try {
- *   const { results } = await processParallel([30, 31, 32], pool.processor);
- *   console.log(results);
+ *   const items = Array.from({ length: 10_000 }, (_, i) => i);
+ *   const { results } = await processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers });
+ *   const { results: big } = await processParallel([30, 31, 32], pool.processor);
+ *   console.log(results.length, big);
  * } finally {
  *   await pool.close();
  * }
@@ -106,9 +145,10 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   const exportName = options.exportName ?? 'default';
   if (typeof exportName !== 'string' || exportName === '') throw invalidArgument('options.exportName', 'a non-empty string', exportName);
   const idleTimeout = options.idleTimeoutMs === undefined ? undefined : assertInteger('options.idleTimeoutMs', options.idleTimeoutMs, 0);
+  const batching = batchingOptions(options.batching);
 
   const { Piscina } = load<typeof PiscinaModule>('piscina'); // on first use: see ../observe/lazy.ts
-  const piscina = new Piscina<I, O>({
+  const piscina = new Piscina<unknown, unknown>({
     filename,
     name: exportName,
     minThreads: threads,
@@ -118,6 +158,16 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   });
   let closing: Promise<void> | undefined;
   let forced = false;
+  // A thread terminated by an abort leaves piscina's list at once but exits a little later, and piscina's close()
+  // awaits only the threads still listed: every thread is tracked here until its exit, so close() resolves only
+  // when no thread of the pool is left (tested by counting the process's threads).
+  const exits = new Map<unknown, Promise<void>>();
+  const track = (): void => {
+    for (const thread of piscina.threads) {
+      if (!exits.has(thread)) exits.set(thread, new Promise<void>((resolve) => thread.once('exit', () => resolve())));
+    }
+  };
+  piscina.on('workerCreate', track);
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
   // so a big pool never trips the max-listeners warning; each task gets a controller of its own for piscina.
   const watched = new Map<AbortSignal, { controllers: Set<AbortController>; onAbort: () => void }>();
@@ -150,12 +200,13 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // A task ended by close({ force: true }) fails with piscina's own error; callers get a stable code instead.
   const forcedClose = (error: unknown): unknown => (forced ? new ThreadPoolClosedError({ cause: error }) : error);
 
-  const run = async (input: I, runOptions?: ThreadRunOptions): Promise<O> => {
-    const signal = assertOptionalSignal('options.signal', runOptions?.signal);
+  // `batch` runs the batch runner instead of the pool's module (piscina takes a module per task).
+  const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, batch: boolean): Promise<T> => {
     if (closing !== undefined) throw new ThreadPoolClosedError();
+    const target = batch ? { filename: BATCH_WORKER, name: 'default' } : {};
     if (signal === undefined) {
       try {
-        return await piscina.run(input);
+        return (await piscina.run(task, target)) as T;
       } catch (error) {
         throw forcedClose(error);
       }
@@ -163,7 +214,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     signal.throwIfAborted();
     const controller = link(signal);
     try {
-      return await piscina.run(input, { signal: controller.signal });
+      return (await piscina.run(task, { ...target, signal: controller.signal })) as T;
     } catch (error) {
       // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
       if (signal.aborted) throw signal.reason;
@@ -172,11 +223,24 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       unlink(signal, controller);
     }
   };
+  const run = (input: I, runOptions?: ThreadRunOptions): Promise<O> =>
+    runTask<O>(input, assertOptionalSignal('options.signal', runOptions?.signal), false);
+
+  const sizer = new BatchSizer(threads, batching);
+  const batcher = new Batcher(
+    (items, signal) => runTask<BatchResult>({ module: filename, exportName, items } satisfies BatchTask, signal, true),
+    sizer,
+  );
 
   const pool: ThreadPool<I, O> = {
     threads,
     run,
     processor: (item, context) => run(item, { signal: context.signal }),
+    batchProcessor: (item, context) => {
+      if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
+      return batcher.add(item, context.signal) as Promise<O>;
+    },
+    batchWorkers: Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 2),
     task(id, input, taskOptions) {
       if (typeof id !== 'string') throw invalidArgument('id', 'a string', id);
       const build = typeof input === 'function' ? (input as (dependencies: Readonly<Record<string, O>>) => I) : undefined;
@@ -187,8 +251,25 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       };
     },
     close(closeOptions) {
-      if (closing === undefined && closeOptions?.force === true) forced = true;
-      closing ??= closeOptions?.force === true ? piscina.destroy() : piscina.close();
+      if (closing === undefined) {
+        if (closeOptions?.force === true) {
+          forced = true;
+          batcher.rejectQueued(new ThreadPoolClosedError());
+        } else {
+          batcher.flush(); // queued items are work handed in before the close: it waits for them too
+        }
+        const stopped = closeOptions?.force === true ? piscina.destroy() : piscina.close();
+        closing = stopped.then(async () => {
+          // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
+          // (its guard against that is already lifted): end those too, until no thread is left.
+          for (;;) {
+            await Promise.all(exits.values());
+            if (piscina.threads.length === 0) break;
+            await piscina.destroy();
+          }
+          piscina.off('workerCreate', track);
+        });
+      }
       return closing;
     },
     [Symbol.asyncDispose]() {
@@ -196,6 +277,19 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     },
   };
   return pool;
+}
+
+function batchingOptions(value: unknown): BatchingOptions {
+  if (value === undefined) return { maxBatchSize: DEFAULT_MAX_BATCH_SIZE };
+  if (typeof value !== 'object' || value === null) throw invalidArgument('options.batching', 'an object', value);
+  const { targetBatchMs, maxBatchSize } = value as BatchingOptions;
+  if (targetBatchMs !== undefined && !(typeof targetBatchMs === 'number' && targetBatchMs > 0 && Number.isFinite(targetBatchMs))) {
+    throw invalidArgument('options.batching.targetBatchMs', 'a finite number > 0', targetBatchMs);
+  }
+  return {
+    maxBatchSize: maxBatchSize === undefined ? DEFAULT_MAX_BATCH_SIZE : assertInteger('options.batching.maxBatchSize', maxBatchSize, 1),
+    ...(targetBatchMs === undefined ? {} : { targetBatchMs }),
+  };
 }
 
 function moduleUrl(module: unknown): string {

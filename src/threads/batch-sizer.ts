@@ -1,0 +1,86 @@
+/**
+ * How many items the next thread batch carries. Pure bookkeeping (no clock of its own): the batch runner measures
+ * each batch's work inside the thread and reports it here, so the sizing is unit-testable with made-up costs.
+ *
+ * Why batches: every thread task is a message round trip (tens of microseconds, more when the main thread is busy),
+ * which a 0.1 ms item cannot amortise. A batch of a few milliseconds of work makes the round trip a few percent.
+ * Why not bigger: at the end of a run, one thread still working through a big batch while the others idle is lost
+ * time; a few milliseconds bounds that loss, and the spread rule below shrinks batches as the work runs out.
+ */
+
+/**
+ * Tuning of a thread pool's automatic batching (`createThreadPool(module, { batching })`); see {@link BatchSizer}.
+ *
+ * @example
+ * ```ts
+ * import { createThreadPool } from 'fanout';
+ * // Items of ~1 µs: bigger batches, longer ones, so the round trip stays a small share.
+ * const pool = createThreadPool<number, number>(new URL('./tiny.js', import.meta.url), {
+ *   batching: { targetBatchMs: 5, maxBatchSize: 4096 },
+ * });
+ * await pool.close();
+ * ```
+ */
+export interface BatchingOptions {
+  /**
+   * Work (in thread time) each batch should carry once the per-item cost is known.
+   * @default 5
+   */
+  targetBatchMs?: number;
+  /**
+   * Upper bound of items per batch, whatever the measured cost (tiny items would otherwise make huge messages).
+   * @default 256
+   */
+  maxBatchSize?: number;
+}
+
+export const DEFAULT_TARGET_BATCH_MS = 5;
+export const DEFAULT_MAX_BATCH_SIZE = 256;
+/** How much of the past each new batch keeps in the estimate of the per-item cost (per batch, item-weighted). */
+const DECAY = 0.5;
+
+/**
+ * Sizes thread batches: one item per batch until a first batch has reported its cost (the first items measure it),
+ * then `targetBatchMs / cost per item` (at least 1, at most `maxBatchSize`), but never more than spreads the work
+ * left (queued plus in flight) over two batches per thread, so the last batches are small and the threads finish
+ * together. The cost is a decaying, item-weighted average (time over items, older batches halved at each report):
+ * a cold single item (JIT warm-up) weighs little against the batches after it, so sizes grow within a few batches,
+ * and a change of cost is followed as quickly.
+ */
+export class BatchSizer {
+  readonly threads: number;
+  readonly targetBatchMs: number;
+  readonly maxBatchSize: number;
+  #items = 0;
+  #ms = 0;
+
+  constructor(threads: number, options: BatchingOptions = {}) {
+    this.threads = threads;
+    this.targetBatchMs = options.targetBatchMs ?? DEFAULT_TARGET_BATCH_MS;
+    this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+  }
+
+  /** The estimated thread time of one item, in ms; undefined before any batch has reported. */
+  get perItemMs(): number | undefined {
+    return this.#items > 0 ? this.#ms / this.#items : undefined;
+  }
+
+  /** Items the next batch should carry, given `queued` items waiting to be sent and `inFlight` items in sent batches. */
+  size(queued: number, inFlight: number): number {
+    if (queued <= 0) return 0;
+    const perItem = this.perItemMs;
+    let target: number;
+    if (perItem === undefined) target = 1;
+    else if (perItem <= 0) target = this.maxBatchSize;
+    else target = Math.min(this.maxBatchSize, Math.max(1, Math.floor(this.targetBatchMs / perItem)));
+    const spread = Math.max(1, Math.ceil((queued + inFlight) / (2 * this.threads)));
+    return Math.min(target, spread);
+  }
+
+  /** Reports a finished batch: `items` took `ms` of thread time. Batches of no items, or bad times, are ignored. */
+  record(items: number, ms: number): void {
+    if (!(items > 0) || !Number.isFinite(ms) || ms < 0) return;
+    this.#items = this.#items * DECAY + items;
+    this.#ms = this.#ms * DECAY + ms;
+  }
+}
