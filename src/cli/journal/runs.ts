@@ -1,6 +1,6 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
@@ -186,14 +186,34 @@ export function pruneRuns(logDir: string, keep: number, except: readonly string[
   const removed: string[] = [];
   for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
     if (run === latest || except.includes(run)) continue;
-    const state = loadRunState(logDir, run);
-    if (state !== undefined && isLive(state)) continue;
+    const dir = join(resolve(logDir), run);
+    // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
+    if (!isSettled(dir)) {
+      const state = loadRunState(logDir, run);
+      if (state !== undefined && isLive(state)) continue;
+    }
     try {
-      rmSync(join(resolve(logDir), run), { recursive: true, force: true });
+      removeRunDir(dir);
       removed.push(run);
     } catch {
       // housekeeping only
     }
   }
   return removed;
+}
+
+/**
+ * Deletes a run folder. A run folder holds files only (logs, journal, report): unlinking its entries as listed is a
+ * few times faster than a generic recursive removal, which examines each one first; anything else falls back to it.
+ */
+function removeRunDir(dir: string): void {
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) throw new Error('not a plain run folder');
+      unlinkSync(join(dir, entry.name));
+    }
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
