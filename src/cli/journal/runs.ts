@@ -33,15 +33,19 @@ function startedAt(root: string, id: string): number {
   }
 }
 
-/** Run ids of a log dir, oldest first (ids sort by their second; runs of the same second by their start). */
-export function listRuns(logDir: string): string[] {
-  const root = resolve(logDir);
-  let names: string[];
+/** Run ids of a log dir, in no particular order. */
+function runIds(logDir: string): string[] {
   try {
-    names = readdirSync(root).filter((name) => RUN_ID.test(name));
+    return readdirSync(resolve(logDir)).filter((name) => RUN_ID.test(name));
   } catch {
     return [];
   }
+}
+
+/** Run ids of a log dir, oldest first (ids sort by their second; runs of the same second by their start). */
+export function listRuns(logDir: string): string[] {
+  const root = resolve(logDir);
+  const names = runIds(logDir);
   const second = (id: string) => id.slice(0, id.indexOf('-'));
   const starts = new Map<string, number>();
   const start = (id: string) => {
@@ -162,7 +166,8 @@ export async function killGroups(pgids: readonly number[], graceMs = 2000): Prom
 export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Array<{ run: string; id: string; pgid: number }>> {
   const killed: Array<{ run: string; id: string; pgid: number }> = [];
   const root = resolve(logDir);
-  for (const run of listRuns(logDir)) {
+  // Order does not matter here: no run's journal is opened to sort them (runs of the same second would need it).
+  for (const run of runIds(logDir)) {
     // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
     // large) need not be read at every start.
     if (isSettled(join(root, run))) continue;
