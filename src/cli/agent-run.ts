@@ -96,12 +96,13 @@ export async function startJournal(
     },
   );
   const end = (record: CheckRecord) => {
-    journal.append({ t: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) }, { sync: 'background' });
+    journal.append({ t: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) }, { sync: 'background', defer: true });
   };
   return {
     journal,
     onCheckStart(record, attempt) {
-      journal.append({ t: 'check:start', id: record.check.id, attempt, async: isAsync(record.check), log_file: record.logFile ?? null });
+      // Deferred: written with the spawn that follows in the same turn (or at its end, when the spawn fails).
+      journal.append({ t: 'check:start', id: record.check.id, attempt, async: isAsync(record.check), log_file: record.logFile ?? null }, { defer: true });
     },
     onCheckSpawn(record, attempt, pid) {
       journal.append({ t: 'check:spawn', id: record.check.id, attempt, pgid: pid, pgid_start: processStartTime(pid), log_file: record.logFile ?? null });

@@ -7,3 +7,5 @@ export type { CommandResult } from '../exec/run-command.js';
 export { runGraph } from '../graph/scheduler.js';
 export { criticalPath, graphLevels } from '../graph/analysis.js';
 export type { GraphEvent, GraphTask, TaskOutcome } from '../graph/types.js';
+// The one exception, internal to the package: the exec layer's mkdir -p that fails instead of hanging.
+export { makeDir, makeDirSync } from '../exec/make-dir.js';

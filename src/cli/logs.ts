@@ -1,7 +1,8 @@
 // Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { makeDir } from './engine.js';
 
 /** `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */
 export function newRunId(now = new Date()): string {
@@ -40,7 +41,7 @@ export interface RunLogs {
 export async function createRunLogs(logDir: string, runId = launcherRunId() ?? newRunId()): Promise<RunLogs> {
   const root = resolve(logDir);
   const dir = join(root, runId);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDir(dir, 0o700);
   const temporary = join(root, `.latest-${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
     await symlink(runId, temporary);
@@ -76,9 +77,11 @@ async function latestDir(logDir: string): Promise<string | undefined> {
  * Durations of the checks that passed in recent runs (each check's latest, from the report.json of the newest runs
  * first, up to {@link HISTORY_RUNS} of them), used as the scheduler's estimates: the longest remaining path then goes
  * first. Looking past the latest run keeps estimates for checks a `--changed`, `--resume` or hook run left out.
+ * With `wanted` (the ids about to run), reading stops once each of them has an estimate: the report of a run of
+ * many checks is large, and the usual case — the same checks as last time — then reads one.
  * Any problem just means fewer estimates.
  */
-export async function previousDurations(logDir: string): Promise<Map<string, number>> {
+export async function previousDurations(logDir: string, wanted?: readonly string[]): Promise<Map<string, number>> {
   const durations = new Map<string, number>();
   const root = resolve(logDir);
   const latest = await latestDir(logDir);
@@ -90,6 +93,7 @@ export async function previousDurations(logDir: string): Promise<Map<string, num
   }
   const dirs = [...new Set([...(latest === undefined ? [] : [latest]), ...names.map((name) => join(root, name))])].slice(0, HISTORY_RUNS);
   for (const dir of dirs) {
+    if (wanted !== undefined && wanted.every((id) => durations.has(id))) break;
     try {
       const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { checks?: unknown };
       if (!Array.isArray(report.checks)) continue;

@@ -186,7 +186,11 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
       async: isAsync(check),
       triggersFailFast: check.severity === 'error',
       ...(estimate !== undefined ? { estimateMs: estimate } : {}),
-      run: async ({ signal }) => {
+      run: async (context) => {
+        // Without fail-fast the graph aborts a running task only when the run's own signal aborts (signals,
+        // --max-time): that signal then serves, and the graph makes no AbortController for the task (it makes one
+        // when a task reads its own signal) — one object and one listener less per check.
+        const signal = settings.failFast ? context.signal : settings.signal;
         // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
         const release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
         const work = attempts(signal);

@@ -4,7 +4,7 @@
  * /proc is read only when something of the tree outlives the shell or has to be terminated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
@@ -188,6 +188,8 @@ class CommandRun {
   private streams: Readable[] = [];
   private openStreams = 2;
   private killer: ProcessTreeKiller | undefined;
+  /** The log file's descriptor, opened before the spawn; owned by `log` once that exists. */
+  private logFd: number | undefined;
   private log: WriteStream | undefined;
   private logError: Error | undefined;
   private started = 0;
@@ -236,11 +238,9 @@ class CommandRun {
       } catch {
         // A file system without modes (some mounts) is not a reason to refuse the command.
       }
-      this.log = createWriteStream('', { fd });
-      this.log.on('error', (error) => {
-        this.logError ??= error;
-        this.resume();
-      });
+      // The write stream is made at the first byte of output: a silent command (many checks that pass) then costs
+      // an open and a close, not a stream and a round trip through the thread pool to close it.
+      this.logFd = fd;
     }
     this.started = performance.now();
     let child: ChildProcess;
@@ -306,12 +306,24 @@ class CommandRun {
     };
     stream.on('data', (chunk: Buffer) => {
       this.output.push(index, chunk);
-      if (this.log !== undefined && this.logError === undefined && !this.log.write(chunk)) this.pause();
+      if (this.logFd !== undefined && this.logError === undefined && !this.logStream().write(chunk)) this.pause();
       if (this.decoders !== undefined) this.emit(this.decoders[index].write(chunk), index);
     });
     stream.once('end', closed);
     stream.once('close', closed);
     stream.on('error', () => {}); // a read error ends the stream; 'close' follows
+  }
+
+  /** The log's write stream, made on first use. */
+  private logStream(): WriteStream {
+    if (this.log === undefined) {
+      this.log = createWriteStream('', { fd: this.logFd! });
+      this.log.on('error', (error) => {
+        this.logError ??= error;
+        this.resume();
+      });
+    }
+    return this.log;
   }
 
   private emit(text: string, index: StreamIndex): void {
@@ -418,7 +430,20 @@ class CommandRun {
   /** Ends the log file and calls `then` once its descriptor is closed (also after a write error). */
   private closeLog(then: () => void): void {
     const log = this.log;
-    if (log === undefined || log.closed) {
+    if (log === undefined) {
+      // Nothing was written: the descriptor is closed here and now (no stream, no thread-pool round trip).
+      if (this.logFd !== undefined) {
+        try {
+          closeSync(this.logFd);
+        } catch {
+          // the file is complete (empty) whatever close says
+        }
+        this.logFd = undefined;
+      }
+      then();
+      return;
+    }
+    if (log.closed) {
       then();
       return;
     }

@@ -1,9 +1,10 @@
 // `fanout check` end to end through the built CLI: statuses, findings, exit codes, the JSON report and its schema,
 // selection, scheduling, retries, timeouts, logs, secrets.
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { byId, fixture, parseReport, runCli, tempDir } from './helpers.js';
+import { readJournal } from '../../src/cli/journal/journal.js';
+import { byId, fixture, parseReport, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
 async function check(config: string, extra: string[] = [], env: Record<string, string> = {}) {
   const T = tempDir();
@@ -115,6 +116,52 @@ describe('fanout check: logs', () => {
     expect(byId(second).broken?.log_file).toBe(log);
     const saved = JSON.parse(readFileSync(join(logDir, second.run_id, 'report.json'), 'utf8')) as { run_id: string };
     expect(saved.run_id).toBe(second.run_id);
+  });
+});
+
+describe('fanout check: logs of many checks', () => {
+  it('every check of a run has its complete log, mode 0600, silent ones included, and the journal has every record', async () => {
+    const T = tempDir();
+    const logDir = join(T, 'logs');
+    const config = join(T, 'many.yaml');
+    const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
+    // Even checks are silent; odd ones print on both streams, one of them late (after a silent while).
+    const run = (i: number) => (i % 2 === 0 ? 'true' : i === 39 ? 'sleep 0.05; echo out-39; echo err-39 >&2' : `echo out-${i}; echo err-${i} >&2`);
+    writeFileSync(config, `version: "1"\nchecks:\n${ids.map((id, i) => `  - id: ${id}\n    run: "${run(i)}"\n`).join('')}`);
+    const result = await runCli(['check', '-c', config, '--log-dir', logDir, '-p', '3', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = parseReport(result.stdout);
+    for (const [i, id] of ids.entries()) {
+      const log = join(logDir, report.run_id, `${id}.log`);
+      expect(byId(report)[id]?.log_file).toBe(log);
+      expect(statSync(log).mode & 0o777).toBe(0o600);
+      const text = readFileSync(log, 'utf8');
+      if (i % 2 === 0) expect(text).toBe('');
+      else expect(text.split('\n').sort()).toEqual(['', `err-${i}`, `out-${i}`]);
+    }
+    const records = readJournal(join(logDir, report.run_id)) ?? [];
+    for (const kind of ['check:start', 'check:spawn', 'check:end']) expect(records.filter((r) => r.t === kind)).toHaveLength(ids.length);
+    expect(records.at(-1)?.t).toBe('run:end');
+  });
+
+  it('SIGINT in the middle of a check: its log holds what it printed, mode 0600', async () => {
+    const T = tempDir();
+    const logDir = join(T, 'logs');
+    const config = join(T, 'slow.yaml');
+    writeFileSync(config, `version: "1"\nchecks:\n  - id: slow\n    run: echo started; echo $$ > "$T/slow.pid"; sleep 30\n  - id: quiet\n    run: sleep 30\n`);
+    const { child, done } = startCli(['check', '-c', config, '--log-dir', logDir, '--json'], { env: { T } });
+    await waitForFiles([join(T, 'slow.pid')]);
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.signal).toBe('SIGINT');
+    const report = parseReport(result.stdout);
+    expect(byId(report).slow?.status).toBe('cancelled');
+    const slow = join(logDir, report.run_id, 'slow.log');
+    expect(readFileSync(slow, 'utf8')).toBe('started\n');
+    expect(statSync(slow).mode & 0o777).toBe(0o600);
+    const quiet = join(logDir, report.run_id, 'quiet.log');
+    expect(readFileSync(quiet, 'utf8')).toBe('');
+    expect(statSync(quiet).mode & 0o777).toBe(0o600);
   });
 });
 

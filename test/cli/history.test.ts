@@ -16,4 +16,14 @@ describe('previousDurations', () => {
     expect(durations.get('b')).toBeGreaterThanOrEqual(50);
     expect(await previousDurations(join(dir, 'nowhere'))).toEqual(new Map());
   });
+
+  it('with the ids about to run, stops reading older reports once each of them has an estimate', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n  - id: b\n    run: "true"\n');
+    expect((await runCli(['check'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['check', '--only', 'a'], { cwd: dir })).code).toBe(0);
+    const runs = join(dir, '.fanout/runs');
+    expect([...(await previousDurations(runs, ['a'])).keys()]).toEqual(['a']); // the latest run was enough
+    expect([...(await previousDurations(runs, ['a', 'b'])).keys()].sort()).toEqual(['a', 'b']); // b: from the older run
+  });
 });

@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
+import { describe, expect, it, vi } from 'vitest';
+import { openJournal, parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
 import { processStartTime } from '../../src/cli/journal/proc.js';
 import { listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
@@ -185,5 +185,71 @@ describe('reapDeadRuns', () => {
     // Pruning to one run removes the older, ended one.
     expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb']);
+  });
+});
+
+describe('pruneRuns', () => {
+  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', () => {
+    const logDir = join(tempDir(), 'runs');
+    const run = (id: string, records: object[], files: string[] = []) => {
+      mkdirSync(join(logDir, id), { recursive: true });
+      writeFileSync(join(logDir, id, 'journal.ndjson'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      for (const file of files) writeFileSync(join(logDir, id, file), 'x');
+    };
+    const start = (pid: number) => ({ t: 'run:start', time: 1, run_id: 'x', pid, pid_start: processStartTime(pid), cwd: logDir, config: 'x', argv: [], background: false, checks: [] });
+    const end = { t: 'run:end', time: 2, exit_code: 0, interrupted: null };
+    run('20261124T000000Z-aaaaaa', [start(process.pid), end], ['a.log', 'b.log', 'report.json']);
+    run('20261124T000001Z-bbbbbb', [start(process.pid), end], ['a.log']);
+    mkdirSync(join(logDir, '20261124T000001Z-bbbbbb', 'extra'));
+    writeFileSync(join(logDir, '20261124T000001Z-bbbbbb', 'extra', 'f'), 'x');
+    run('20261124T000002Z-cccccc', [start(process.pid)]); // live: this process runs it
+    run('20261124T000003Z-dddddd', [start(process.pid), end]);
+    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
+    expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000003Z-dddddd']);
+  });
+});
+
+describe('openJournal', () => {
+  const kinds = (dir: string) => (readJournal(dir) ?? []).map((r) => `${r.t}${'id' in r ? `:${r.id}` : ''}`);
+
+  it('a deferred record goes out with the next record, in order, or at the end of the turn', async () => {
+    const dir = tempDir();
+    const journal = openJournal(dir);
+    journal.append({ t: 'check:start', id: 'a', attempt: 1, async: false, log_file: null }, { defer: true });
+    expect(kinds(dir)).toEqual([]); // not yet
+    journal.append({ t: 'check:spawn', id: 'a', attempt: 1, pgid: 1, pgid_start: null, log_file: null });
+    expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a']);
+    journal.append({ t: 'check:end', id: 'a', status: 'passed', check: {} as never }, { sync: 'background', defer: true });
+    expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a', 'check:end:a']);
+    journal.append({ t: 'check:start', id: 'b', attempt: 1, async: false, log_file: null }, { defer: true });
+    journal.close(); // writes what is deferred
+    expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a', 'check:end:a', 'check:start:b']);
+    expect(journal.error).toBeUndefined();
+  });
+
+  it('the flushes asked for by check ends share one delayed fdatasync; the run end covers a flush not yet due', async () => {
+    const dir = tempDir();
+    const journal = openJournal(dir, { syncDelayMs: 20 });
+    const arm = vi.spyOn(globalThis, 'setTimeout');
+    const disarm = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const armed = () => arm.mock.calls.filter(([, ms]) => ms === 20).length;
+      for (const id of ['a', 'b', 'c']) journal.append({ t: 'check:end', id, status: 'passed', check: {} as never }, { sync: 'background' });
+      expect(armed()).toBe(1); // one flush is due for the three
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      journal.append({ t: 'check:end', id: 'd', status: 'passed', check: {} as never }, { sync: 'background' });
+      expect(armed()).toBe(2); // the first flush ran: a later end asks for another
+      const due = arm.mock.results.filter((_, i) => arm.mock.calls[i]?.[1] === 20).at(-1)?.value as unknown;
+      journal.append({ t: 'run:end', exit_code: 0, interrupted: null }, { sync: 'now' }); // flushes now, covering it
+      expect(disarm.mock.calls.some(([timer]) => timer === due)).toBe(true);
+      journal.close();
+    } finally {
+      arm.mockRestore();
+      disarm.mockRestore();
+    }
+    expect(kinds(dir)).toEqual(['check:end:a', 'check:end:b', 'check:end:c', 'check:end:d', 'run:end']);
+    expect(journal.error).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 // The Executor seam of the check engine, in process: what the engine hands an executor is plain serialisable data,
 // and whatever CommandResult an executor returns (a remote worker's, here a fake's) drives statuses and retries.
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
@@ -8,6 +9,7 @@ import type { CommandSpec, Executor } from '../../src/exec/executor.js';
 import type { CommandResult } from '../../src/exec/run-command.js';
 import { createRunLogs } from '../../src/cli/logs.js';
 import { runChecks } from '../../src/cli/run-checks.js';
+import { deferred } from '../helpers/deferred.js';
 import { tempDir } from './helpers.js';
 
 function load(text: string): ResolvedCheck[] {
@@ -18,13 +20,13 @@ function load(text: string): ResolvedCheck[] {
 
 const result = (exitCode: number, output: string): CommandResult => ({ exitCode, signal: null, timedOut: false, cancelled: false, durationMs: 1, output, outputBytes: output.length });
 
-async function run(checks: ResolvedCheck[], executor: Executor) {
+async function run(checks: ResolvedCheck[], executor: Executor, options: { failFast?: boolean; signal?: AbortSignal } = {}) {
   return runChecks(checks, {
     executor,
     maxParallel: 2,
-    failFast: false,
+    failFast: options.failFast ?? false,
     schedule: 'ready',
-    signal: new AbortController().signal,
+    signal: options.signal ?? new AbortController().signal,
     logs: await createRunLogs(join(tempDir(), 'logs')),
     estimates: new Map(),
     prompts: [],
@@ -76,5 +78,56 @@ describe('runChecks through an Executor', () => {
     const outcome = await run(load('checks:\n  - id: flaky\n    run: x\n    retries: 3\n'), executor);
     expect(outcome.records[0]).toMatchObject({ status: 'passed', attempts: 3, outputTail: ['attempt 3'] });
     expect(outcome.records[0]?.logFile).toMatch(/flaky\.attempt-3\.log$/);
+  });
+
+  /** An executor whose commands run until their signal aborts (then: cancelled) or `fail` is called for one. */
+  function blocking() {
+    const signals = new Map<string, AbortSignal>();
+    const started = deferred<void>();
+    const failures = new Map<string, () => void>();
+    const executor: Executor = {
+      execute(spec, options) {
+        const signal = options?.signal as AbortSignal;
+        signals.set(spec.command, signal);
+        if (signals.size === 2) started.resolve();
+        return new Promise((resolve) => {
+          failures.set(spec.command, () => resolve(result(1, 'failed\n')));
+          signal.addEventListener('abort', () => resolve({ ...result(0, ''), exitCode: null, signal: 'SIGTERM', cancelled: true }), { once: true });
+        });
+      },
+    };
+    return { executor, signals, started: started.promise, fail: (command: string) => failures.get(command)?.() };
+  }
+  const two = 'checks:\n  - id: a\n    run: run-a\n  - id: b\n    run: run-b\n';
+
+  it('without fail-fast, a check runs with the run\'s signal: aborting the run cancels what runs', async () => {
+    const { executor, signals, started } = blocking();
+    const controller = new AbortController();
+    const outcome = run(load(two), executor, { signal: controller.signal });
+    await started;
+    expect(signals.get('run-a')).toBe(controller.signal);
+    expect(signals.get('run-b')).toBe(controller.signal);
+    controller.abort({ kind: 'signal', signal: 'SIGINT' });
+    expect((await outcome).records.map((r) => [r.check.id, r.status, r.reason])).toEqual([
+      ['a', 'cancelled', 'stopped by SIGINT'],
+      ['b', 'cancelled', 'stopped by SIGINT'],
+    ]);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('with fail-fast, each check has its own signal: a failure cancels the others, not the run', async () => {
+    const { executor, signals, started, fail } = blocking();
+    const controller = new AbortController();
+    const outcome = run(load(two), executor, { failFast: true, signal: controller.signal });
+    await started;
+    expect(signals.get('run-a')).not.toBe(controller.signal);
+    expect(signals.get('run-a')).not.toBe(signals.get('run-b'));
+    fail('run-a');
+    expect((await outcome).records.map((r) => [r.check.id, r.status])).toEqual([
+      ['a', 'failed'],
+      ['b', 'cancelled'],
+    ]);
+    expect(signals.get('run-b')?.aborted).toBe(true);
+    expect(controller.signal.aborted).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 // Output: bounded in memory whatever the command prints, complete in the log file and in onOutput, nothing lost
 // at the end, decoded as UTF-8 without splitting characters.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -11,6 +11,11 @@ import { runCommand } from '../../src/exec/run-command.js';
 import { sessionMembers } from './proc.js';
 
 const MiB = 1024 * 1024;
+
+/** How many descriptors this process has open (Linux). */
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
 const scratch = mkdtempSync(join(tmpdir(), 'fanout-exec-output-'));
 
 function seq(from: number, to: number): string {
@@ -93,6 +98,30 @@ describe('runCommand output', () => {
     expect(result).toMatchObject({ exitCode: 0, outputBytes: 120_000, output: 'q'.repeat(120_000) });
     expect(result.logError).toBeUndefined();
     expect(readFileSync(copy, 'utf8')).toBe('q'.repeat(120_000));
+  });
+
+  it('a silent command still leaves its log: created, empty, mode 0600, closed, when the promise resolves', async () => {
+    const fresh = join(scratch, 'silent-new.log');
+    const stale = join(scratch, 'silent-stale.log');
+    writeFileSync(stale, 'old run\n', { mode: 0o644 });
+    const before = openDescriptors();
+    const results = await Promise.all([runCommand('true', { logFile: fresh }), runCommand('exit 3', { logFile: stale })]);
+    expect(results.map((r) => [r.exitCode, r.outputBytes, r.logError])).toEqual([
+      [0, 0, undefined],
+      [3, 0, undefined],
+    ]);
+    for (const file of [fresh, stale]) {
+      expect(readFileSync(file, 'utf8')).toBe('');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    }
+    expect(openDescriptors()).toBe(before); // no descriptor left open by the unused log
+  });
+
+  it('output that starts late (after a silent while) is complete in the log', async () => {
+    const logFile = join(scratch, 'late.log');
+    const result = await runCommand('sleep 0.05; echo late; echo err >&2', { logFile });
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(logFile, 'utf8').split('\n').sort()).toEqual(['', 'err', 'late']);
   });
 
   it('creates a new log file with mode 0600 whatever the umask', async () => {

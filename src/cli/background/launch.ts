@@ -5,8 +5,9 @@
 // folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
 // slowest check ends.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeDirSync } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../human.js';
 import { newRunId } from '../logs.js';
@@ -53,7 +54,7 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
   const runId = newRunId();
   const dir = join(resolve(options.logDir), runId);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirSync(dir, 0o700);
   const logFile = join(dir, 'supervisor.log');
   const fd = openSync(logFile, 'a', 0o600);
   const script = process.argv[1];

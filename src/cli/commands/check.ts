@@ -64,7 +64,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
   if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);
-  const estimates = await previousDurations(options.logDir);
+  const estimates = await previousDurations(options.logDir, checks.map((check) => check.id));
   const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
     throw new UsageError(`cannot create the log folder in ${resolve(options.logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   });

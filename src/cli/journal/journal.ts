@@ -1,6 +1,7 @@
-// The run journal: `<log-dir>/<run-id>/journal.ndjson`, the run's state as append-only JSON lines. Each record is
-// one synchronous write(2) of one whole line, so a `kill -9` of fanout loses no record it wrote, and the file is
-// flushed to disk (fdatasync) at each check's end, so an OS crash loses at most the last few milliseconds. A torn
+// The run journal: `<log-dir>/<run-id>/journal.ndjson`, the run's state as append-only JSON lines. Records are
+// written with synchronous write(2)s of whole lines, so a `kill -9` of fanout loses no record it wrote (a record
+// may wait for the end of the current turn of the event loop, see `defer`; a spawn never waits), and the file is
+// flushed to disk (fdatasync) within 100 ms of each check's end, so an OS crash loses at most those. A torn
 // last line (power loss in the middle of a write) is ignored by the reader: the journal is valid up to its last
 // full record.
 import { closeSync, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -70,28 +71,46 @@ export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRec
 /** An open journal; every method is synchronous and never throws (a full disk must not fail the checks). */
 export interface Journal {
   readonly file: string;
-  append(entry: JournalEntry, options?: { sync?: 'now' | 'background' }): void;
+  /**
+   * Writes a record. `defer: true` queues it for the next write (or the end of this turn of the event loop), so the
+   * records of one moment — a check's end, the next one's start and spawn — cost one write(2).
+   */
+  append(entry: JournalEntry, options?: { sync?: 'now' | 'background'; defer?: boolean }): void;
   close(): void;
   /** The first error a write met, if any. */
   readonly error: Error | undefined;
 }
 
 /**
+ * How long a check's end may wait for the disk flush that makes it survive an OS crash. Flushes asked for within
+ * this window share one fdatasync, so 200 quick checks cost a few flushes, not 200.
+ */
+export const JOURNAL_SYNC_DELAY_MS = 100;
+
+/**
  * Opens (creates, mode 0600) the journal of a run folder for appending.
  *
- * `sync: 'background'` (a check's end) starts an fdatasync on libuv's thread pool without waiting for it, and
- * coalesces the ones asked for meanwhile into one more: the record is already in the kernel (safe from a `kill -9`
- * of fanout), the disk catches up within milliseconds for an OS crash, and 200 quick checks do not wait for 200
- * disk flushes in turn. `sync: 'now'` (the run's end) flushes before returning.
+ * A record is written at once (one write(2)), or with `defer` together with the next one or at the end of the
+ * current turn of the event loop: a `kill -9` of fanout loses none it wrote. `sync: 'background'`
+ * (a check's end) also asks for an fdatasync on libuv's thread pool within {@link JOURNAL_SYNC_DELAY_MS}, without
+ * waiting for it; the requests of that window share one flush. So an OS crash or a power loss loses at most the
+ * last ~100 ms of check ends (`--resume` then reruns those checks), and a run of many quick checks does not make
+ * the disk flush once per check. `sync: 'now'` (the run's end) flushes before returning.
  */
-export function openJournal(runDir: string): Journal {
+export function openJournal(runDir: string, options: { syncDelayMs?: number } = {}): Journal {
   const file = join(runDir, JOURNAL_FILE);
+  const syncDelayMs = options.syncDelayMs ?? JOURNAL_SYNC_DELAY_MS;
   let fd: number | undefined = openSync(file, 'a', 0o600);
   let error: Error | undefined;
+  /** A flush is running on the thread pool (it owns the descriptor until it returns). */
   let syncing = false;
+  /** A flush is due: its timer runs, or it waits for the running one. */
+  let due: NodeJS.Timeout | undefined;
   let dirty = false;
   let closeWhenSynced = false;
   const finishClose = () => {
+    clearTimeout(due);
+    due = undefined;
     if (fd === undefined) return;
     try {
       closeSync(fd);
@@ -100,8 +119,9 @@ export function openJournal(runDir: string): Journal {
     }
     fd = undefined;
   };
-  const backgroundSync = () => {
-    if (fd === undefined) return;
+  const flush = () => {
+    due = undefined;
+    if (fd === undefined || closeWhenSynced) return;
     if (syncing) {
       dirty = true;
       return;
@@ -110,11 +130,43 @@ export function openJournal(runDir: string): Journal {
     fdatasync(fd, (cause) => {
       if (cause) error ??= cause;
       syncing = false;
-      if (dirty && !closeWhenSynced) {
+      if (closeWhenSynced) finishClose();
+      else if (dirty) {
         dirty = false;
         backgroundSync();
-      } else if (closeWhenSynced) finishClose();
+      }
     });
+  };
+  const backgroundSync = () => {
+    if (fd === undefined || due !== undefined) return;
+    if (syncing) {
+      dirty = true;
+      return;
+    }
+    // Unref'd: a pending flush never keeps fanout alive; the run's end flushes synchronously anyway.
+    due = setTimeout(flush, syncDelayMs);
+    due.unref();
+  };
+  /** Deferred records, written with the next record or at the end of this turn of the event loop. */
+  let queued = '';
+  let flushScheduled = false;
+  const write = (text: string) => {
+    if (fd === undefined) return;
+    // One write(2) of whole lines: O_APPEND makes them land whole at the end, even with another writer (a reaper).
+    const bytes = Buffer.from(text);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
+  };
+  const flushQueued = () => {
+    flushScheduled = false;
+    if (queued === '' || fd === undefined) return;
+    const text = queued;
+    queued = '';
+    try {
+      write(text);
+    } catch (cause) {
+      error ??= cause as Error;
+    }
   };
   return {
     file,
@@ -123,18 +175,33 @@ export function openJournal(runDir: string): Journal {
     },
     append(entry, options) {
       if (fd === undefined || closeWhenSynced) return;
-      // One line, one write(2): O_APPEND makes it land whole at the end, even with another writer (a reaper).
-      const line = Buffer.from(`${JSON.stringify({ ...entry, time: Date.now() })}\n`);
+      const line = `${JSON.stringify({ ...entry, time: Date.now() })}\n`;
+      if (options?.defer === true && options.sync !== 'now') {
+        queued += line;
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flushQueued);
+        }
+        if (options.sync === 'background') backgroundSync(); // due long after the queue is written
+        return;
+      }
+      const text = queued + line;
+      queued = '';
       try {
-        let written = 0;
-        while (written < line.length) written += writeSync(fd, line, written);
-        if (options?.sync === 'now') fdatasyncSync(fd);
-        else if (options?.sync === 'background') backgroundSync();
+        write(text);
+        if (options?.sync === 'now') {
+          clearTimeout(due); // this flush covers the one that was due
+          due = undefined;
+          fdatasyncSync(fd);
+        } else if (options?.sync === 'background') backgroundSync();
       } catch (cause) {
         error ??= cause as Error;
       }
     },
     close() {
+      flushQueued();
+      clearTimeout(due);
+      due = undefined;
       // A flush still running on the thread pool owns the descriptor until it returns.
       if (syncing) closeWhenSynced = true;
       else finishClose();

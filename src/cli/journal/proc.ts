@@ -1,12 +1,27 @@
 // Process identity on Linux: a pid alone can be reused, so a process is named by its pid and its start time
 // (field 22 of /proc/<pid>/stat, in clock ticks since boot). Elsewhere the start time is unknown (null) and only
 // liveness is checked.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+
+/** /proc/<pid>/stat is a few hundred bytes: one read into a reused buffer (this runs at every spawn of a run). */
+const statBuffer = Buffer.alloc(1024);
+
+function readStat(pid: number | string): string {
+  const path = `/proc/${pid}/stat`;
+  const fd = openSync(path, 'r');
+  let length: number;
+  try {
+    length = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return length < statBuffer.length ? statBuffer.toString('latin1', 0, length) : readFileSync(path, 'latin1');
+}
 
 /** The start time of a process (clock ticks since boot), or null when it is gone or /proc is unavailable. */
 export function processStartTime(pid: number): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readStat(pid);
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
     // priority nice threads itrealvalue starttime: comm may hold spaces and parentheses, so count after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -64,7 +79,7 @@ export function groupRunning(pgid: number): boolean {
   }
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readStat(pid);
       // After "pid (comm) ": state ppid pgrp …
       const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 3);
       if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
