@@ -50,7 +50,7 @@ export { createDirectoryWorkspace, createMemoryWorkspace } from './pipeline/work
 export type { Workspace, TaskLocation, StoredTask } from './pipeline/workspace.js';
 export { processChain, ChainError } from './pipeline/chain.js';
 export type { ChainContext, ChainOptions, ChainResult, ChainStep } from './pipeline/chain.js';
-export { createThreadPool, ThreadPoolClosedError } from './threads/thread-pool.js';
+export { createThreadPool, ThreadPoolBrokenError, ThreadPoolClosedError } from './threads/thread-pool.js';
 export type { ThreadPool, ThreadPoolOptions, ThreadRunOptions, ThreadTaskOptions } from './threads/thread-pool.js';
 export { createBullMQExecutor } from './distributed/bullmq-executor.js';
 export type { BullMQExecutor, BullMQExecutorOptions, DistributedCommandResult } from './distributed/bullmq-executor.js';

@@ -111,6 +111,29 @@ export class ThreadPoolClosedError extends FanoutError {
 }
 
 /**
+ * Rejection of every task of a {@link ThreadPool} whose thread failed outside any task: typically the module could
+ * not be loaded (missing file, syntax error, a throw at import). The pool ends its threads at once (they would only
+ * fail again); `cause` is the thread's error. The task that was running when it happened rejects with that error
+ * itself.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolBrokenError, createThreadPool } from 'fanout';
+ * const pool = createThreadPool('/no/such/module.js', { threads: 1 });
+ * await pool.run(1).catch(() => undefined); // ERR_MODULE_NOT_FOUND, from the thread
+ * await pool.run(2).catch((error: unknown) => console.log(error instanceof ThreadPoolBrokenError)); // true
+ * await pool.close();
+ * ```
+ */
+export class ThreadPoolBrokenError extends FanoutError {
+  declare readonly code: 'ERR_POOL_BROKEN';
+  constructor(options: { cause: unknown }) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super('ERR_POOL_BROKEN', `a worker thread failed outside any task (is the module loadable?): ${reason}`, options);
+  }
+}
+
+/**
  * Creates a pool of worker threads (piscina) that run the function a module exports, for CPU-bound work that would
  * otherwise hold the event loop. It composes with the rest of fanout rather than adding options to it:
  * `processParallel(items, pool.processor)` and `runGraph([pool.task(id, input)])`.
@@ -168,6 +191,17 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
   piscina.on('workerCreate', track);
+  // piscina emits 'error' when a thread fails outside a task (its module does not load): unheard, that event would
+  // crash the process, and piscina would keep restarting threads that fail the same way while later tasks wait for
+  // a thread forever. So the pool stops there and every task from then on rejects with one error naming the cause.
+  let broken: ThreadPoolBrokenError | undefined;
+  const onError = (error: unknown): void => {
+    if (broken !== undefined) return;
+    broken = new ThreadPoolBrokenError({ cause: error });
+    batcher.rejectQueued(broken);
+    piscina.destroy().catch(() => undefined);
+  };
+  piscina.on('error', onError);
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
   // so a big pool never trips the max-listeners warning; each task gets a controller of its own for piscina.
   const watched = new Map<AbortSignal, { controllers: Set<AbortController>; onAbort: () => void }>();
@@ -198,11 +232,13 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   };
 
   // A task ended by close({ force: true }) fails with piscina's own error; callers get a stable code instead.
-  const forcedClose = (error: unknown): unknown => (forced ? new ThreadPoolClosedError({ cause: error }) : error);
+  const forcedClose = (error: unknown): unknown =>
+    forced ? new ThreadPoolClosedError({ cause: error }) : (broken ?? error);
 
   // `batch` runs the batch runner instead of the pool's module (piscina takes a module per task).
   const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, batch: boolean): Promise<T> => {
     if (closing !== undefined) throw new ThreadPoolClosedError();
+    if (broken !== undefined) throw broken;
     const target = batch ? { filename: BATCH_WORKER, name: 'default' } : {};
     if (signal === undefined) {
       try {
@@ -238,6 +274,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     processor: (item, context) => run(item, { signal: context.signal }),
     batchProcessor: (item, context) => {
       if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
+      if (broken !== undefined) return Promise.reject(broken);
       return batcher.add(item, context.signal) as Promise<O>;
     },
     batchWorkers: Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 2),
@@ -258,7 +295,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
         } else {
           batcher.flush(); // queued items are work handed in before the close: it waits for them too
         }
-        const stopped = closeOptions?.force === true ? piscina.destroy() : piscina.close();
+        const stopped = closeOptions?.force === true || broken !== undefined ? piscina.destroy() : piscina.close();
         closing = stopped.then(async () => {
           // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
           // (its guard against that is already lifted): end those too, until no thread is left.
@@ -268,6 +305,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
             await piscina.destroy();
           }
           piscina.off('workerCreate', track);
+          piscina.off('error', onError);
         });
       }
       return closing;

@@ -1,10 +1,10 @@
 import { getEventListeners } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParallelError } from '../../src/core/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
-import { ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
+import { ThreadPoolBrokenError, ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
 
 type Input =
@@ -158,6 +158,28 @@ describe('createThreadPool', () => {
     await started;
     await p.close({ force: true });
     expect(await running).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+
+  it.each([
+    ['a missing module', new URL('../fixtures/threads/no-such-module.js', import.meta.url), { code: 'ERR_MODULE_NOT_FOUND' }],
+    ['a module that throws at import', new URL('../fixtures/threads/throws-at-import.js', import.meta.url), { message: 'this module refuses to load' }],
+  ])('%s breaks the pool with ERR_POOL_BROKEN (never an uncaught error, never a task waiting forever)', async (_, url, cause) => {
+    const p = createThreadPool<number, number>(url, { threads: 2 });
+    pools.push(p as ThreadPool<unknown, unknown>);
+    // The first task fails with the thread's own error, or with ERR_POOL_BROKEN if the thread failed first.
+    await expect(p.run(1)).rejects.toThrow();
+    // Once piscina has reported the failed thread, every task rejects with one error that names the cause.
+    const broken = await vi.waitFor(async () => {
+      const error: unknown = await p.run(2).catch((e: unknown) => e);
+      if (!(error instanceof ThreadPoolBrokenError)) throw new Error('not broken yet');
+      return error;
+    });
+    expect(broken.code).toBe('ERR_POOL_BROKEN');
+    expect(broken.cause).toMatchObject(cause);
+    const batched: unknown = await p.batchProcessor(3, { signal: new AbortController().signal }).catch((e: unknown) => e);
+    expect(batched).toBe(broken);
+    await p.close();
+    expect(await p.run(4).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolClosedError);
   });
 
   it('rejects a relative module path or a bad thread count with a TypeError', () => {
