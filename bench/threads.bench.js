@@ -144,10 +144,18 @@ async function main() {
     const busy = Number.isNaN(mainThreadCpuMs()) ? 'n/a' : median(mainCpu.get(c.name) ?? []).toFixed(0);
     console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} | ${busy} | ${(times.get(c.name) ?? []).map((t) => t.toFixed(0)).join(' ')} |`);
   }
-  const auto = cases.at(-1);
-  const ratio = floor / median(times.get(auto?.name ?? '') ?? []);
-  const target = 0.9 * threads; // near-linear: 1.8x on 2 cores
-  console.log(`\ntarget: processParallel(items, moduleUrl) >= ${target.toFixed(1)}x the plain loop on ${threads} cores: ${ratio >= target ? 'met' : 'MISSED'} (${ratio.toFixed(2)}x)`);
+  // "Near 2x on 2 cores", read as >= 0.9x per core: once for a pool the caller keeps (automatic batches), once for
+  // the one-call form, whose time includes starting and closing a pool of its own.
+  const target = 0.9 * threads;
+  /** @type {Array<{ label: string, name: string }>} */
+  const targets = [
+    { label: 'pool.batchProcessor (pool kept)', name: cases.at(-2)?.name ?? '' },
+    { label: 'processParallel(items, moduleUrl) (pool start-up included)', name: cases.at(-1)?.name ?? '' },
+  ];
+  for (const { label, name } of targets) {
+    const ratio = floor / median(times.get(name) ?? []);
+    console.log(`target: ${label} >= ${target.toFixed(1)}x the plain loop on ${threads} cores: ${ratio >= target ? 'met' : 'MISSED'} (${ratio.toFixed(2)}x)`);
+  }
 }
 
 if (isMainThread) await main();
