@@ -48,7 +48,8 @@ export function createObserver(name: string, options?: object): Observer {
 }
 
 /**
- * Adds a named observer to the registry (so `createObserver(name)` and the CLI's `--observer name` find it).
+ * Adds a named observer to the registry, so `createObserver(name)` finds it (the `fanout` CLI loads no code of yours:
+ * its `--observer` offers the built-ins).
  * Names are lower-case words (`[a-z][a-z0-9-]*`); registering a taken name throws a TypeError.
  *
  * @example

@@ -1,7 +1,10 @@
 // `fanout check --observer NAME`: the run's graph events reach a built-in observer (issue 8).
+import { execFile } from 'node:child_process';
+import { cpSync, readdirSync, symlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers.js';
+import { root, runCli, tempDir } from './helpers.js';
 
 describe('fanout check --observer', () => {
   it('json: one JSON line per event on stderr, the report on stdout unchanged', async () => {
@@ -23,5 +26,30 @@ describe('fanout check --observer', () => {
     const result = await runCli(['check', '-c', 'examples/fanout.yaml', '--observer', 'nope']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('nope');
+  });
+  it.each(['noop', 'otel'])('%s: the run and its report are unchanged (otel without an SDK records nothing)', async (name) => {
+    const result = await runCli(['check', '-c', 'examples/fanout.yaml', '--observer', name, '--json', '--log-dir', join(tempDir(), 'runs')]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect((JSON.parse(result.stdout) as { checks: unknown[] }).checks).toHaveLength(6);
+  });
+
+  it('otel without @opentelemetry/api installed is a usage error that says what to install, and nothing runs', async () => {
+    // A copy of the built CLI whose node_modules has every package of ours except @opentelemetry/*.
+    const install = tempDir();
+    cpSync(join(root, 'dist'), join(install, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(install, 'package.json'));
+    mkdirSync(join(install, 'node_modules'));
+    for (const entry of readdirSync(join(root, 'node_modules'))) {
+      if (entry !== '@opentelemetry') symlinkSync(join(root, 'node_modules', entry), join(install, 'node_modules', entry));
+    }
+    const logDir = join(tempDir(), 'runs');
+    const result = await promisify(execFile)(process.execPath, [join(install, 'dist/cli.js'), 'check', '-c', join(root, 'examples/fanout.yaml'), '--observer', 'otel', '--log-dir', logDir]).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('fanout: --observer otel: this feature needs the package @opentelemetry/api: npm install @opentelemetry/api\n');
+    expect(() => readdirSync(logDir)).toThrow(); // no run folder: nothing ran
   });
 });

@@ -6,6 +6,8 @@ import { runGraph } from '../../src/graph/scheduler.js';
 import { createOtelObserver } from '../../src/observe/otel.js';
 import { createObserver } from '../../src/observe/registry.js';
 import { observeGraph } from '../../src/observe/run-events.js';
+import { processParallel } from '../../src/core/process-parallel.js';
+import { processChain } from '../../src/pipeline/chain.js';
 import { runPipeline } from '../../src/pipeline/run-pipeline.js';
 import { sampleRun } from './events.js';
 
@@ -120,6 +122,7 @@ describe('otel observer', () => {
     const result = await runPipeline({
       steps: [{ type: 'parallel', name: 'review', createTasks: () => [{ id: 'review:a' }, { id: 'review:b' }] }],
       executor: { execute: () => Promise.resolve({ status: 'completed' }) },
+      workspace: false,
       observer,
     });
     expect(result.status).toBe('completed');
@@ -137,5 +140,31 @@ describe('otel observer', () => {
     const abandoned = exporter.getFinishedSpans().filter((s) => s.name === 'fanout.item');
     expect(abandoned).toHaveLength(1); // a task span without an end event is closed with its run, never leaked
     expect(byName(exporter.getFinishedSpans(), 'fanout.parallel').status).toEqual({ code: SpanStatusCode.ERROR, message: 'run aborted' });
+  });
+  it('traces real processParallel and processChain runs: fanout.item / fanout.chain.step spans under their run span', async () => {
+    const { exporter, provider } = setup();
+    const observer = createOtelObserver({ tracer: provider.getTracer('test') });
+    const parallel = await processParallel(
+      [1, 2, 3],
+      (n) => (n === 2 ? Promise.reject(new Error('two is bad')) : Promise.resolve(n * 10)),
+      { failFast: false, observer },
+    );
+    expect(parallel.errors).toHaveLength(1);
+    const chain = await processChain(['a', 'b'], (state: string, item) => state + item, { initialState: '', observer });
+    expect(chain.finalState).toBe('ab');
+
+    const spans = exporter.getFinishedSpans();
+    const parallelRun = byName(spans, 'fanout.parallel');
+    expect(parallelRun.status).toEqual({ code: SpanStatusCode.ERROR, message: 'run failed' });
+    const items = spans.filter((s) => s.parentSpanContext?.spanId === parallelRun.spanContext().spanId);
+    expect(items.map((s) => s.name)).toEqual(['fanout.item', 'fanout.item', 'fanout.item']);
+    expect(items.map((s) => s.status.code).sort()).toEqual([SpanStatusCode.UNSET, SpanStatusCode.UNSET, SpanStatusCode.ERROR].sort());
+    expect(items.find((s) => s.status.code === SpanStatusCode.ERROR)?.status.message).toBe('two is bad');
+
+    const chainRun = byName(spans, 'fanout.chain');
+    expect(chainRun.status.code).toBe(SpanStatusCode.UNSET);
+    const steps = spans.filter((s) => s.parentSpanContext?.spanId === chainRun.spanContext().spanId);
+    expect(steps.map((s) => s.name)).toEqual(['fanout.chain.step', 'fanout.chain.step']);
+    expect(steps.every((s) => s.spanContext().traceId === chainRun.spanContext().traceId)).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ describe('runPipeline: properties over random outcomes, completion orders and li
           const idsAtStart: string[][] = [];
           const pipeline = runPipeline({
             steps: [{ type: 'parallel', name: 'p', createTasks: () => tasks }],
+            workspace: false, // the default writes JSON files under the working directory
             maxConcurrency: limit,
             onStatusChange: (_status, r) => (run = r),
             executor: {

@@ -1,7 +1,8 @@
 // `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { messageOf } from '../../core/errors.js';
+import { FanoutError, messageOf } from '../../core/errors.js';
+import type { Observer } from '../../observe/types.js';
 import { UsageError } from '../errors.js';
 import { constants } from 'node:os';
 import type { Executor } from '../engine.js';
@@ -64,6 +65,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
   if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);
+  const observer = options.observer === undefined ? undefined : await createObserver(options.observer);
   const estimates = await previousDurations(options.logDir, checks.map((check) => check.id));
   const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
     throw new UsageError(`cannot create the log folder in ${resolve(options.logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
@@ -118,7 +120,6 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   live?.start();
   let run;
   try {
-    const observer = options.observer === undefined ? undefined : (await import('../../observe/registry.js')).createObserver(options.observer);
     run = await runChecks(checks, {
       observer,
       executor,
@@ -158,4 +159,21 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return exitCode;
+}
+
+/**
+ * The `--observer` named, made before anything runs: `otel` needs @opentelemetry/api, an optional peer dependency
+ * the user may not have installed — a usage error (exit 2) saying what to install, not an internal one after the run
+ * has started.
+ */
+async function createObserver(name: string): Promise<Observer> {
+  const registry = await import('../../observe/registry.js');
+  try {
+    return registry.createObserver(name);
+  } catch (error) {
+    if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') {
+      throw new UsageError(`--observer ${name}: ${error.message}`, 'ERR_USAGE', { cause: error });
+    }
+    throw error;
+  }
 }
