@@ -63,6 +63,8 @@ describe('fanout check: statuses and findings', () => {
     expect(checks.blocked?.skip_reason).toEqual({ kind: 'blocked', blocked_by: 'broken' });
     expect(checks.blocked?.attempts).toBe(0);
     expect(checks['missing-value']?.reason).toContain('"v"');
+    // A placeholder grok did not fill stays visible and is named, never printed as an empty string or `<no value>`.
+    expect(checks['missing-value']?.suggestion).toBe('The value was {{.v}}; raise it above 1. [no value for {{.v}}]');
     expect(report.violations.map((v) => v.id)).toEqual(['low-coverage', 'broken', 'missing-value']);
   });
 
