@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
 import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
 import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
@@ -70,7 +71,7 @@ const DEFAULT_WORKER_CAP = 16;
  * the run stopped and then reject with the stop's own abort reason are cancelled, not failed: they appear in
  * neither `results` nor `errors`.
  *
- * `processor` may also be a worker module's `file:` URL: each item then runs on a worker thread (piscina, sized to
+ * `processor` may also be a worker module (a `file:` URL, or an absolute path or `file:` URL string): each item then runs on a worker thread (piscina, sized to
  * `availableParallelism()`), passed to the module's default export (sync or async). Items travel to the threads in
  * automatic batches of about 5 ms of work each (measured on the first items), so even items of a tenth of a
  * millisecond use every core; results, errors (with their index), fail-fast, progress and events stay per item. The
@@ -89,10 +90,13 @@ const DEFAULT_WORKER_CAP = 16;
  */
 export async function processParallel<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
-  processor: ((item: I, context: ItemContext) => Promise<O>) | URL,
+  processor: ((item: I, context: ItemContext) => Promise<O>) | URL | string,
   options: ProcessParallelOptions<O> = {},
 ): Promise<ProcessParallelResult<I, O>> {
-  if (processor instanceof URL) {
+  if (typeof processor === 'string' && !isAbsolute(processor) && !processor.startsWith('file:')) {
+    throw invalidArgument('processor', 'a function, or a worker module as a file: URL or an absolute path', processor);
+  }
+  if (processor instanceof URL || typeof processor === 'string') {
     // A worker module: CPU-bound work on worker threads (piscina, availableParallelism() threads), one pool per call,
     // items sent in automatic batches. Enough items in flight to fill the batches, unless the caller set `workers`.
     const { createThreadPool } = await import('../threads/thread-pool.js');

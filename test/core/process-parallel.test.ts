@@ -706,7 +706,11 @@ describe('processParallel: argument errors', () => {
   });
 
   it('a processor that is not a function is a TypeError naming it', async () => {
-    await expect(run([1], 'fn')).rejects.toThrow(new TypeError('processor must be a function, received "fn"'));
+    await expect(run([1], 42)).rejects.toThrow(new TypeError('processor must be a function, received 42'));
+    // A string is taken for a worker module, which must be a file: URL or an absolute path.
+    await expect(run([1], 'fn')).rejects.toThrow(
+      new TypeError('processor must be a function, or a worker module as a file: URL or an absolute path, received "fn"'),
+    );
   });
 
   it.each([[42], [null], [undefined], [{}]])('items %s (not iterable) is a TypeError naming items', async (items) => {

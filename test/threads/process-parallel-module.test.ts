@@ -1,4 +1,5 @@
 // processParallel given a worker module instead of a function: items run on worker threads, one pool per call.
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ParallelError } from '../../src/core/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
@@ -31,5 +32,13 @@ describe('processParallel(items, workerModuleUrl)', () => {
     const error = await settled;
     expect(error).toBeInstanceOf(ParallelError);
     expect((error as ParallelError).cause).toBe(reason);
+  });
+  it('takes the module as an absolute path or a file: URL string too; a relative path is a TypeError naming processor', async () => {
+    const squares = [{ op: 'square', n: 3 }] as const;
+    expect((await processParallel<Input, number>(squares, fileURLToPath(work))).results).toEqual([9]);
+    expect((await processParallel<Input, number>(squares, work.href)).results).toEqual([9]);
+    await expect(processParallel<Input, number>(squares, './work.js')).rejects.toThrow(
+      new TypeError('processor must be a function, or a worker module as a file: URL or an absolute path, received "./work.js"'),
+    );
   });
 });
