@@ -1,5 +1,5 @@
 // list, tags, validate, graph, init, prompt, help and usage errors, through the built CLI.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDir } from './helpers.js';
@@ -45,10 +45,12 @@ describe('fanout validate', () => {
     const validate = await runCli(['validate', '-c', fixture('invalid.yaml')]);
     expect(validate.code).toBe(2);
     expect(validate.stderr).toContain(expected);
-    const check = await runCli(['check', '-c', fixture('invalid.yaml')]);
+    const t = tempDir();
+    const check = await runCli(['check', '-c', fixture('invalid.yaml'), '--log-dir', join(t, 'runs')], { env: { T: t } });
     expect(check.code).toBe(2);
     expect(check.stderr).toContain(expected);
     expect(check.stderr).toContain('nothing was run');
+    expect(readdirSync(t)).toEqual([]); // no check touched $T/ran, no run folder was made
     expect(check.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
