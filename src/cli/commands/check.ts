@@ -150,7 +150,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
-  journal.end(report);
+  const housekeeping = journal.end(report);
   if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);
@@ -158,6 +158,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
     if (text) process.stdout.write(text);
   }
+  await housekeeping;
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return exitCode;
