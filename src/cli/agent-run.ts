@@ -7,7 +7,7 @@ import { UsageError } from './errors.js';
 import { openJournal, type Journal } from './journal/journal.js';
 import { processStartTime } from './journal/proc.js';
 import type { AgentCheckOptions } from './agent-commands.js';
-import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun } from './journal/runs.js';
+import { KEEP_RUNS, isLive, loadRunState, pruneRunsInBackground, reapDeadRuns, resolveRun } from './journal/runs.js';
 import { launcherRunId, type RunLogs } from './logs.js';
 import type { CheckRecord } from './record.js';
 import { reportCheck, type Report } from './report.js';
@@ -65,10 +65,14 @@ function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined,
   return { checks, pulledIn: [] };
 }
 
-/** The journal of one run, as a listener of the run; `end()` writes the last record and does the housekeeping. */
+/**
+ * The journal of one run, as a listener of the run; `end()` writes the last record and waits for the housekeeping
+ * (pruning old runs) started with the journal.
+ */
 export interface RunJournal extends RunListener {
   readonly journal: Journal;
-  end(report: Report): void;
+  /** Writes the run's end; resolves once the old runs pruned in the background are gone. */
+  end(report: Report): Promise<void>;
 }
 
 /**
@@ -82,6 +86,8 @@ export async function startJournal(
   const reaped = await reapDeadRuns(context.logDir);
   for (const group of reaped) process.stderr.write(`fanout: killed process group ${group.pgid} (${group.id}) left running by the dead run ${group.run}\n`);
   const journal = openJournal(logs.dir);
+  // The run folder of this run exists already: what is pruned now is what would be pruned after the run.
+  const pruning = pruneRunsInBackground(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
   journal.append(
     {
       t: 'run:start',
@@ -111,7 +117,7 @@ export async function startJournal(
     end(report) {
       journal.append({ t: 'run:end', exit_code: report.exit_code, interrupted: report.interrupted }, { sync: 'now' });
       journal.close();
-      pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
+      return pruning.then(() => undefined);
     },
   };
 }

@@ -83,6 +83,7 @@ Examples:
     .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
+    .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel']))
     .action(async (ids: string[], _options: unknown, command: Command) => {
       const flags = globals<{
@@ -99,6 +100,7 @@ Examples:
         commit?: string;
         shard?: string;
         observer?: string;
+        configCache: boolean;
       }>(command);
       if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
       const { checkCommand } = await import('./commands/check.js');
@@ -123,6 +125,7 @@ Examples:
           commit: flags.commit,
           shard: flags.shard,
           observer: flags.observer,
+          configCache: flags.configCache,
           ...agentCheckOptions(flags),
         },
         version,

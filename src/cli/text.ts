@@ -26,6 +26,7 @@ export function stripAnsi(text: string): string {
 
 /** The last `count` lines of an output, without the trailing empty line and without escape codes. */
 export function tailLines(output: string, count: number): string[] {
+  if (output === '') return []; // most checks that pass print nothing
   const lines = stripAnsi(output).replace(/\r\n/g, '\n').split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines.slice(-count).map((line) => line.replace(/.*\r(?!$)/, ''));

@@ -2,25 +2,15 @@
  * Loading a check config: find the file, parse it with `yaml` (line/col for every node), validate it. Bad input of
  * any kind comes back as located diagnostics; nothing here throws for a user mistake.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { invalidArgument } from '../core/arguments.js';
+import { readConfigFile } from './find.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { validateDocument } from './validate.js';
 import type { Diagnostic, LoadResult } from './types.js';
 
-/** File names looked up in the working directory, first found wins. */
-export const CONFIG_FILE_NAMES: readonly string[] = [
-  'fanout.yaml',
-  'fanout.yml',
-  '.fanout.yaml',
-  '.fanout.yml',
-  'vibeguard.yaml',
-  'vibeguard.yml',
-  '.vibeguard.yaml',
-  '.vibeguard.yml',
-];
+export { CONFIG_FILE_NAMES } from './find.js';
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -138,36 +128,7 @@ function cleanYamlMessage(message: string): string {
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadResult> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
-  const { cwd, file, strict = false } = options;
-  const signal = assertOptionalSignal('options.signal', options.signal);
-  if (typeof cwd !== 'string' || cwd === '') throw invalidArgument('options.cwd', 'a non-empty string', cwd);
-  if (file !== undefined && (typeof file !== 'string' || file === '')) {
-    throw invalidArgument('options.file', 'a non-empty string', file);
-  }
-  const base = path.resolve(cwd);
-  signal?.throwIfAborted();
-  const candidates = file === undefined ? CONFIG_FILE_NAMES.map((name) => path.join(base, name)) : [path.resolve(base, file)];
-  for (const candidate of candidates) {
-    signal?.throwIfAborted();
-    let text: string;
-    try {
-      text = await readFile(candidate, signal === undefined ? { encoding: 'utf8' } : { encoding: 'utf8', signal });
-    } catch (error: unknown) {
-      if (signal?.aborted === true) throw signal.reason;
-      const code = (error as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ENOENT' || (code === 'ENOTDIR' && file === undefined)) continue;
-      const reason = code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
-      return { ok: false, diagnostics: [fileDiagnostic('config-unreadable', candidate, `cannot read the config file: ${reason}`)] };
-    }
-    return loadConfigText(text, candidate, { strict });
-  }
-  const message =
-    file === undefined
-      ? `no config file found in ${base} (looked for ${CONFIG_FILE_NAMES.join(', ')})`
-      : 'config file not found';
-  return { ok: false, diagnostics: [fileDiagnostic('config-not-found', file === undefined ? base : (candidates[0] ?? base), message)] };
-}
-
-function fileDiagnostic(code: string, file: string, message: string): Diagnostic {
-  return { code, severity: 'error', message, file, line: 0, col: 0 };
+  const found = await readConfigFile(options);
+  if (!found.ok) return found;
+  return loadConfigText(found.text, found.file, { strict: options.strict ?? false });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
 import { processStartTime } from '../../src/cli/journal/proc.js';
-import { listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { listRuns, prunableRuns, pruneRuns, pruneRunsInBackground, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
 function project(yaml: string): string {
@@ -189,7 +189,7 @@ describe('reapDeadRuns', () => {
 });
 
 describe('pruneRuns', () => {
-  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', () => {
+  function oldRuns(): string {
     const logDir = join(tempDir(), 'runs');
     const run = (id: string, records: object[], files: string[] = []) => {
       mkdirSync(join(logDir, id), { recursive: true });
@@ -204,8 +204,27 @@ describe('pruneRuns', () => {
     writeFileSync(join(logDir, '20261124T000001Z-bbbbbb', 'extra', 'f'), 'x');
     run('20261124T000002Z-cccccc', [start(process.pid)]); // live: this process runs it
     run('20261124T000003Z-dddddd', [start(process.pid), end]);
+    return logDir;
+  }
+
+  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', () => {
+    const logDir = oldRuns();
     expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000003Z-dddddd']);
+  });
+
+  it('in the background: chooses the same runs at once, and they are gone when it resolves', async () => {
+    const logDir = oldRuns();
+    const except = ['20261124T000001Z-bbbbbb'];
+    expect(prunableRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
+    const pruning = pruneRunsInBackground(logDir, 1, except);
+    // Chosen synchronously: a run folder made after the call (the run it overlaps with) is never considered.
+    mkdirSync(join(logDir, '20261124T000004Z-eeeeee'));
+    expect(await pruning).toEqual(['20261124T000000Z-aaaaaa']);
+    expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb', '20261124T000002Z-cccccc', '20261124T000003Z-dddddd', '20261124T000004Z-eeeeee']);
+    // The folder someone put inside falls back to the recursive removal.
+    expect(await pruneRunsInBackground(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
+    expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000004Z-eeeeee']);
   });
 });
 

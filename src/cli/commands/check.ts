@@ -10,7 +10,7 @@ import { localExecutor } from '../engine.js';
 import { humanReport, verboseLine } from '../human.js';
 import { junitXml } from '../junit.js';
 import { LiveView } from '../live.js';
-import { loadForCommand } from '../load.js';
+import { loadConfigCached } from '../load.js';
 import { createRunLogs, previousDurations } from '../logs.js';
 import { createMasker } from '../mask.js';
 import { isBlocking } from '../record.js';
@@ -46,13 +46,15 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   shard?: string | undefined;
   /** `--observer NAME`: one of the built-in observers (noop, json, otel). */
   observer?: string | undefined;
+  /** false with `--no-config-cache`: always parse the config. @default true */
+  configCache?: boolean | undefined;
 }
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = localExecutor): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
   const cwd = process.cwd();
-  const config = await loadForCommand(options);
+  const { config, save: saveConfig } = await loadConfigCached(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
   const selection = selectForRun(config, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags }, options);
   const { pulledIn } = selection;
   const { checks, hidden, shard } =
@@ -70,6 +72,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
     throw new UsageError(`cannot create the log folder in ${resolve(options.logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   });
+  saveConfig?.();
   const mask = createMasker(process.env, ...checks.map((check) => check.env));
   const out = styleFor(process.stdout, options.color);
   const err = styleFor(process.stderr, options.color);
@@ -148,7 +151,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
-  journal.end(report);
+  const housekeeping = journal.end(report);
   if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);
@@ -156,6 +159,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
     if (text) process.stdout.write(text);
   }
+  await housekeeping;
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return exitCode;

@@ -1,6 +1,7 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
@@ -182,29 +183,74 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Arra
 }
 
 /**
+ * The run folders {@link pruneRuns} deletes: the oldest beyond `keep`, never a live run nor the one `latest` points
+ * at, nor those in `except`.
+ */
+export function prunableRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
+  const runs = listRuns(logDir);
+  const latest = latestRun(logDir);
+  const prunable: string[] = [];
+  for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
+    if (run === latest || except.includes(run)) continue;
+    // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
+    if (!isSettled(join(resolve(logDir), run))) {
+      const state = loadRunState(logDir, run);
+      if (state !== undefined && isLive(state)) continue;
+    }
+    prunable.push(run);
+  }
+  return prunable;
+}
+
+/**
  * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at. Problems are
  * ignored: pruning is housekeeping.
  */
 export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
-  const runs = listRuns(logDir);
-  const latest = latestRun(logDir);
   const removed: string[] = [];
-  for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
-    if (run === latest || except.includes(run)) continue;
-    const dir = join(resolve(logDir), run);
-    // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
-    if (!isSettled(dir)) {
-      const state = loadRunState(logDir, run);
-      if (state !== undefined && isLive(state)) continue;
-    }
+  for (const run of prunableRuns(logDir, keep, except)) {
     try {
-      removeRunDir(dir);
+      removeRunDir(join(resolve(logDir), run));
       removed.push(run);
     } catch {
       // housekeeping only
     }
   }
   return removed;
+}
+
+/**
+ * {@link pruneRuns} on libuv's thread pool: the folders are chosen now (synchronously, as pruneRuns does), their files
+ * are unlinked in the background. `fanout check` starts it before the run, so that deleting the oldest run's logs
+ * (hundreds of files for a big config) overlaps with the run instead of delaying the report. Resolves to the runs
+ * removed; never rejects.
+ */
+export async function pruneRunsInBackground(logDir: string, keep: number, except: readonly string[] = []): Promise<string[]> {
+  let runs: string[];
+  try {
+    runs = prunableRuns(logDir, keep, except);
+  } catch {
+    return [];
+  }
+  const removed = await Promise.all(
+    runs.map(async (run) => {
+      const dir = join(resolve(logDir), run);
+      try {
+        const entries = await readdir(dir, { withFileTypes: true });
+        if (entries.some((entry) => entry.isDirectory())) throw new Error('not a plain run folder');
+        await Promise.all(entries.map((entry) => unlink(join(dir, entry.name))));
+        await rmdir(dir);
+      } catch {
+        try {
+          await rm(dir, { recursive: true, force: true });
+        } catch {
+          return undefined; // housekeeping only
+        }
+      }
+      return run;
+    }),
+  );
+  return removed.filter((run): run is string => run !== undefined);
 }
 
 /**
