@@ -1,7 +1,7 @@
 // The config cache of `fanout check`: an unchanged config is read back from <log-dir>/.config-cache/, anything else
 // (changed text, another flag, a broken or foreign entry) is parsed afresh; only valid configs are stored.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig } from '../../src/cli/config-cache.js';
 import { UsageError } from '../../src/cli/errors.js';
@@ -64,6 +64,33 @@ describe('config cache', () => {
     expect(cover?.grokMatcher?.extract('coverage 71.5%')).toEqual({ pct: '71.5' });
     expect(cached!.checks.find((check) => check.id === 'build')?.grokMatcher).toBeUndefined();
     expect(plain(cached!)).toEqual(plain((loadConfigText(CONFIG, file) as { config: ResolvedConfig }).config));
+  });
+
+  // Every value a resolution holds survives the cache unchanged: no Infinity turned null, no field lost or added.
+  const RICH = `version: "1"
+vars: { n: 1.50, flag: true }
+prompts:
+  - { id: help, description: d, content: c, tags: [x] }
+checks:
+  - { id: a, run: "echo {{.n}} {{.flag}}", timeout: -1s, retries: 2, lock: db, async: true, cwd: sub, files: ["src/**"], tags: [t] }
+  - { id: b, run: echo b, requires: [a], timeout: 0, severity: warning, grok: ["x=%{INT:x}", "y=%{WORD:y}"], assert: "x > 1 && y == \\"ok\\"", on: { failure: [help], timeout: inline } }
+`;
+  const examples = resolve(new URL('../../', import.meta.url).pathname, '../shared/vibeguard-examples');
+  it.each([
+    ['a config using every field', undefined],
+    ...readdirSync(examples)
+      .filter((name) => name.endsWith('.yaml'))
+      .map((name) => [name, name] as const),
+  ])('reads back exactly what a fresh load resolves: %s', async (_, example) => {
+    const { dir, file, logDir } = setup(RICH, example === undefined ? 'fanout.yaml' : 'vibeguard.yaml');
+    if (example !== undefined) copyFileSync(join(examples, example), file);
+    const cache = { logDir, version: '1.2.3' };
+    const fresh = await loadForCommand({ cwd: dir, cache });
+    const cached = await readCachedConfig(logDir, file, configCacheKey(file, readFileSync(file, 'utf8'), { strict: false, version: '1.2.3' }));
+    expect(cached).toBeDefined();
+    const code = (config: ResolvedConfig) => ({ ...config, checks: config.checks.map(({ grokMatcher: _matcher, ...check }) => check) });
+    expect(code(cached!)).toStrictEqual(code(fresh));
+    expect(cached!.checks.map((check) => check.grokMatcher === undefined)).toEqual(fresh.checks.map((check) => check.grokMatcher === undefined));
   });
 
   it('answers from the entry while the text, the version and --strict are unchanged', async () => {
