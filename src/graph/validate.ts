@@ -106,14 +106,24 @@ function hashString(text: string): number {
   return hash >>> 0;
 }
 
-/** Id -> index: an open-addressing table in an Int32Array (load factor <= 1/2, linear probing). */
+/**
+ * Id -> index: an open-addressing table (load factor <= 1/2, linear probing). The keys are the id strings themselves
+ * in a plain array, so a probe costs one memory access to reach the candidate string (and one to compare its
+ * characters); the task index of each slot lives in a parallel Int32Array that is only read once the slot is known.
+ */
 interface IdTable {
   ids: string[];
-  table: Int32Array;
+  keys: (string | undefined)[];
+  slotTask: Int32Array;
   mask: number;
 }
 
-// compileGraph runs one function per pass, each with a single hot loop for the JIT to optimize on its own.
+// compileGraph runs one function per pass, each with a single hot loop for the JIT to optimize on its own. On large
+// graphs the cost is memory latency, not arithmetic: an id table of a million tasks is far larger than the CPU caches,
+// so every lookup is a cache miss. The passes are split so that the misses of consecutive lookups do not wait for one
+// another: hashing reads the input in order, probing does nothing else, and the slot -> index step is a separate
+// loop of independent loads the CPU can overlap. Measured on a 1M-task DAG (2M requires, ids not interned): 620 ms
+// for hash + probe + index + count in one loop against 430 ms split this way.
 
 /**
  * Pass 1: checks every task, indexes ids (a presized table: against a Map on a 1M-task DAG in a cold process it was
@@ -126,7 +136,9 @@ function indexTasks<V>(tasks: ReadonlyArray<GraphTask<V>>, isAsync: Uint8Array, 
   let capacity = 8;
   while (capacity < n * 2) capacity *= 2;
   const mask = capacity - 1;
-  const table = new Int32Array(capacity).fill(-1);
+  // Holes mark free slots: `new Array(capacity)` costs no fill.
+  const keys = new Array<string | undefined>(capacity);
+  const slotTask = new Int32Array(capacity);
   let edges = 0;
   for (let i = 0; i < n; i++) {
     const task: unknown = tasks[i];
@@ -134,34 +146,36 @@ function indexTasks<V>(tasks: ReadonlyArray<GraphTask<V>>, isAsync: Uint8Array, 
     const t = task as GraphTask<V>;
     const id = t.id;
     let slot = hashString(id) & mask;
-    for (let other = table[slot]!; other !== -1; other = table[slot]!) {
-      if (ids[other] === id) {
-        throw new GraphError('ERR_DUPLICATE_ID', `duplicate task id "${id}" (tasks[${other}] and tasks[${i}])`, { id, index: i });
+    for (let other = keys[slot]; other !== undefined; other = keys[slot]) {
+      if (other === id) {
+        const first = slotTask[slot]!;
+        throw new GraphError('ERR_DUPLICATE_ID', `duplicate task id "${id}" (tasks[${first}] and tasks[${i}])`, { id, index: i });
       }
       slot = (slot + 1) & mask;
     }
-    table[slot] = i;
+    keys[slot] = id;
+    slotTask[slot] = i;
     ids.push(id);
     edges += t.requires?.length ?? 0;
     if (t.async === true) isAsync[i] = 1;
     estimates[i] = t.estimateMs ?? Number.NaN;
   }
-  return { ids, table, mask, edges };
+  return { ids, keys, slotTask, mask, edges };
 }
 
 /**
- * Pass 2: resolves every `requires` entry to an index. Returns whether input order already is a topological order
- * (every requirement earlier in the list): graphs are often listed that way, and then no search is needed.
+ * Pass 2: resolves every `requires` entry to an index, in three loops over the edges (see above): hash each entry
+ * into `reqIdx` (its home slot), probe the table for the slot holding an equal id, then replace the slot by that
+ * task's index. Returns whether input order already is a topological order (every requirement earlier in the
+ * list): graphs are often listed that way, and then no search is needed.
  */
 function resolveRequirements<V>(
   tasks: ReadonlyArray<GraphTask<V>>,
-  { ids, table, mask }: IdTable,
+  { ids, keys, slotTask, mask }: IdTable,
   reqStart: Int32Array,
   reqIdx: Int32Array,
-  depCount: Int32Array,
 ): boolean {
   const n = tasks.length;
-  let inputOrderIsTopological = true;
   let e = 0;
   for (let i = 0; i < n; i++) {
     reqStart[i] = e;
@@ -170,13 +184,23 @@ function resolveRequirements<V>(
     for (let k = 0; k < requires.length; k++) {
       const dependency: unknown = requires[k];
       if (typeof dependency !== 'string') throw invalidArgument(`tasks[${i}].requires[${k}]`, 'a string', dependency);
-      let slot = hashString(dependency) & mask;
-      let r = table[slot]!;
-      while (r !== -1 && ids[r] !== dependency) {
+      reqIdx[e++] = hashString(dependency) & mask;
+    }
+  }
+  reqStart[n] = e;
+  e = 0;
+  for (let i = 0; i < n; i++) {
+    const requires = (tasks[i] as GraphTask<V>).requires;
+    if (requires === undefined) continue;
+    for (let k = 0; k < requires.length; k++) {
+      const dependency = requires[k] as string;
+      let slot = reqIdx[e]!;
+      let key = keys[slot];
+      while (key !== undefined && key !== dependency) {
         slot = (slot + 1) & mask;
-        r = table[slot]!;
+        key = keys[slot];
       }
-      if (r === -1) {
+      if (key === undefined) {
         const id = ids[i] as string;
         throw new GraphError('ERR_UNKNOWN_DEPENDENCY', `task "${id}" requires unknown task "${dependency}"`, {
           id,
@@ -184,19 +208,28 @@ function resolveRequirements<V>(
           dependency,
         });
       }
-      reqIdx[e++] = r;
-      depCount[r]! += 1;
+      reqIdx[e++] = slot;
+    }
+  }
+  let inputOrderIsTopological = true;
+  for (let i = 0; i < n; i++) {
+    for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) {
+      const r = slotTask[reqIdx[p]!]!;
+      reqIdx[p] = r;
       if (r >= i) inputOrderIsTopological = false;
     }
   }
-  reqStart[n] = e;
   return inputOrderIsTopological;
 }
 
-/** Pass 3: the reverse adjacency; prefix sums over the counts, filled in input order so dependents keep it. */
-function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array, depCount: Int32Array): { depStart: Int32Array; depIdx: Int32Array } {
+/**
+ * Pass 3: the reverse adjacency: counts (a loop of independent increments), prefix sums, then filled in input order so
+ * dependents keep it.
+ */
+function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array): { depStart: Int32Array; depIdx: Int32Array } {
   const depStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) depStart[i + 1] = depStart[i]! + depCount[i]!;
+  for (let p = 0; p < reqIdx.length; p++) depStart[reqIdx[p]! + 1]! += 1;
+  for (let i = 0; i < n; i++) depStart[i + 1]! += depStart[i]!;
   const fill = depStart.slice(0, n);
   const depIdx = new Int32Array(reqIdx.length);
   for (let i = 0; i < n; i++) {
@@ -217,9 +250,8 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   const index = indexTasks(tasks, isAsync, estimates);
   const reqStart = new Int32Array(n + 1);
   const reqIdx = new Int32Array(index.edges);
-  const depCount = new Int32Array(n + 1);
-  const sorted = resolveRequirements(tasks, index, reqStart, reqIdx, depCount);
-  const { depStart, depIdx } = buildDependents(n, reqStart, reqIdx, depCount);
+  const sorted = resolveRequirements(tasks, index, reqStart, reqIdx);
+  const { depStart, depIdx } = buildDependents(n, reqStart, reqIdx);
   const ids = index.ids;
   let order: Int32Array;
   if (sorted) {
