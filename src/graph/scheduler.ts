@@ -209,10 +209,10 @@ export class GraphRun<V> {
       asyncCount += isAsync[i]!;
     }
 
-    let priority: Float64Array;
+    let priority: Float64Array | Int32Array;
     if (resolved.schedule === 'levels') {
       // VibeGuard's order: level by level, input order within a level.
-      priority = new Float64Array(n);
+      priority = new Int32Array(n);
       const { level, count } = levelIndices(graph);
       this.#level = level;
       const remaining = new Int32Array(count);
@@ -220,7 +220,8 @@ export class GraphRun<V> {
       this.#levelRemaining = remaining;
       for (let l = 0; l < count; l++) this.#buckets.push([]);
     } else {
-      priority = remainingPaths(graph, taskWeights(graph));
+      // Without estimates every weight is 1: no weight array at all.
+      priority = remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));
       this.#level = undefined;
       this.#levelRemaining = undefined;
     }

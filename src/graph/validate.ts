@@ -54,6 +54,11 @@ export class GraphError extends FanoutError {
  * A validated graph as flat index arrays (CSR adjacency): `reqIdx[reqStart[i] .. reqStart[i+1])` are the indices
  * task i requires; `depIdx[depStart[i] .. depStart[i+1])` the indices that require task i. `order` is a topological
  * order (every task after all it requires).
+ *
+ * Arrays that would only say the obvious are left out, because on large graphs memory is time: V8 answers about 64 MB
+ * of new typed arrays with a full mark-compact of the caller's whole heap (0.2 s and more beside a 1M-task graph).
+ * So `estimates` is absent when no task has one, and `order` is built on first read when input order already is
+ * topological (`inputOrderIsTopological`; the analyses then walk indices directly).
  */
 export interface CompiledGraph {
   readonly n: number;
@@ -62,11 +67,13 @@ export interface CompiledGraph {
   readonly reqIdx: Int32Array;
   readonly depStart: Int32Array;
   readonly depIdx: Int32Array;
+  /** True when every task comes after all it requires in input order: `order` is then 0, 1, 2... */
+  readonly inputOrderIsTopological: boolean;
   readonly order: Int32Array;
   /** 1 where the task is `async`. */
   readonly isAsync: Uint8Array;
-  /** `estimateMs` per task, NaN where absent. */
-  readonly estimates: Float64Array;
+  /** `estimateMs` per task, NaN where absent; undefined when no task has one. */
+  readonly estimates: Float64Array | undefined;
 }
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -107,14 +114,14 @@ function hashString(text: string): number {
 }
 
 /**
- * Id -> index: an open-addressing table (load factor <= 1/2, linear probing). The keys are the id strings themselves
- * in a plain array, so a probe costs one memory access to reach the candidate string (and one to compare its
- * characters); the task index of each slot lives in a parallel Int32Array that is only read once the slot is known.
+ * Id -> index: an open-addressing table (load factor <= 1/2, linear probing) in one plain array of pairs: slot s holds
+ * the id string at `table[2s]` and its task index at `table[2s + 1]`. A probe reaches the candidate string in one
+ * memory access and its index comes in the same cache line (an Int32Array of indices beside an id array costs a
+ * second miss per lookup). Being an ordinary array, it also stays out of the typed-array budget (see CompiledGraph).
  */
 interface IdTable {
   ids: string[];
-  keys: (string | undefined)[];
-  slotTask: Int32Array;
+  table: (string | number | undefined)[];
   mask: number;
 }
 
@@ -130,15 +137,18 @@ interface IdTable {
  * 0.4 s instead of 1.1-2.6 s, the Map's growth and rehashing dominating), reads the per-task flags while each task
  * object is in cache, and counts edges.
  */
-function indexTasks<V>(tasks: ReadonlyArray<GraphTask<V>>, isAsync: Uint8Array, estimates: Float64Array): IdTable & { edges: number } {
+function indexTasks<V>(
+  tasks: ReadonlyArray<GraphTask<V>>,
+  isAsync: Uint8Array,
+): IdTable & { edges: number; estimates: Float64Array | undefined } {
   const n = tasks.length;
-  const ids: string[] = [];
+  const ids = new Array<string>(n);
   let capacity = 8;
   while (capacity < n * 2) capacity *= 2;
   const mask = capacity - 1;
-  // Holes mark free slots: `new Array(capacity)` costs no fill.
-  const keys = new Array<string | undefined>(capacity);
-  const slotTask = new Int32Array(capacity);
+  // Holes mark free slots: `new Array(length)` costs no fill.
+  const table = new Array<string | number | undefined>(capacity * 2);
+  let estimates: Float64Array | undefined;
   let edges = 0;
   for (let i = 0; i < n; i++) {
     const task: unknown = tasks[i];
@@ -146,21 +156,21 @@ function indexTasks<V>(tasks: ReadonlyArray<GraphTask<V>>, isAsync: Uint8Array, 
     const t = task as GraphTask<V>;
     const id = t.id;
     let slot = hashString(id) & mask;
-    for (let other = keys[slot]; other !== undefined; other = keys[slot]) {
+    for (let other = table[slot * 2]; other !== undefined; other = table[slot * 2]) {
       if (other === id) {
-        const first = slotTask[slot]!;
+        const first = table[slot * 2 + 1] as number;
         throw new GraphError('ERR_DUPLICATE_ID', `duplicate task id "${id}" (tasks[${first}] and tasks[${i}])`, { id, index: i });
       }
       slot = (slot + 1) & mask;
     }
-    keys[slot] = id;
-    slotTask[slot] = i;
-    ids.push(id);
+    table[slot * 2] = id;
+    table[slot * 2 + 1] = i;
+    ids[i] = id;
     edges += t.requires?.length ?? 0;
     if (t.async === true) isAsync[i] = 1;
-    estimates[i] = t.estimateMs ?? Number.NaN;
+    if (t.estimateMs !== undefined) (estimates ??= new Float64Array(n).fill(Number.NaN))[i] = t.estimateMs;
   }
-  return { ids, keys, slotTask, mask, edges };
+  return { ids, table, mask, edges, estimates };
 }
 
 /**
@@ -171,7 +181,7 @@ function indexTasks<V>(tasks: ReadonlyArray<GraphTask<V>>, isAsync: Uint8Array, 
  */
 function resolveRequirements<V>(
   tasks: ReadonlyArray<GraphTask<V>>,
-  { ids, keys, slotTask, mask }: IdTable,
+  { ids, table, mask }: IdTable,
   reqStart: Int32Array,
   reqIdx: Int32Array,
 ): boolean {
@@ -195,10 +205,10 @@ function resolveRequirements<V>(
     for (let k = 0; k < requires.length; k++) {
       const dependency = requires[k] as string;
       let slot = reqIdx[e]!;
-      let key = keys[slot];
+      let key = table[slot * 2];
       while (key !== undefined && key !== dependency) {
         slot = (slot + 1) & mask;
-        key = keys[slot];
+        key = table[slot * 2];
       }
       if (key === undefined) {
         const id = ids[i] as string;
@@ -214,7 +224,7 @@ function resolveRequirements<V>(
   let inputOrderIsTopological = true;
   for (let i = 0; i < n; i++) {
     for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) {
-      const r = slotTask[reqIdx[p]!]!;
+      const r = table[reqIdx[p]! * 2 + 1] as number;
       reqIdx[p] = r;
       if (r >= i) inputOrderIsTopological = false;
     }
@@ -223,19 +233,18 @@ function resolveRequirements<V>(
 }
 
 /**
- * Pass 3: the reverse adjacency: counts (a loop of independent increments), prefix sums, then filled in input order so
- * dependents keep it.
+ * Pass 3: the reverse adjacency: counts (a loop of independent increments), prefix sums of the counts giving where
+ * each run of dependents ends, then filled backwards from those ends (so dependents keep input order, and the ends
+ * come down to the starts without a copy).
  */
 function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array): { depStart: Int32Array; depIdx: Int32Array } {
   const depStart = new Int32Array(n + 1);
-  for (let p = 0; p < reqIdx.length; p++) depStart[reqIdx[p]! + 1]! += 1;
-  for (let i = 0; i < n; i++) depStart[i + 1]! += depStart[i]!;
-  const fill = depStart.slice(0, n);
+  for (let p = 0; p < reqIdx.length; p++) depStart[reqIdx[p]!]! += 1;
+  for (let i = 1; i <= n; i++) depStart[i]! += depStart[i - 1]!;
   const depIdx = new Int32Array(reqIdx.length);
-  for (let i = 0; i < n; i++) {
-    for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) {
-      const r = reqIdx[p]!;
-      depIdx[fill[r]!++] = i;
+  for (let i = n - 1; i >= 0; i--) {
+    for (let p = reqStart[i + 1]! - 1, start = reqStart[i]!; p >= start; p--) {
+      depIdx[--depStart[reqIdx[p]!]!] = i;
     }
   }
   return { depStart, depIdx };
@@ -246,21 +255,31 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   if (!Array.isArray(tasks)) throw invalidArgument('tasks', 'an array of graph tasks', tasks);
   const n = tasks.length;
   const isAsync = new Uint8Array(n);
-  const estimates = new Float64Array(n);
-  const index = indexTasks(tasks, isAsync, estimates);
+  const index = indexTasks(tasks, isAsync);
   const reqStart = new Int32Array(n + 1);
   const reqIdx = new Int32Array(index.edges);
   const sorted = resolveRequirements(tasks, index, reqStart, reqIdx);
   const { depStart, depIdx } = buildDependents(n, reqStart, reqIdx);
-  const ids = index.ids;
-  let order: Int32Array;
-  if (sorted) {
-    order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-  } else {
-    order = topologicalOrder(n, ids, reqStart, reqIdx);
-  }
-  return { n, ids, reqStart, reqIdx, depStart, depIdx, order, isAsync, estimates };
+  const { ids, estimates } = index;
+  let order = sorted ? undefined : topologicalOrder(n, ids, reqStart, reqIdx);
+  return {
+    n,
+    ids,
+    reqStart,
+    reqIdx,
+    depStart,
+    depIdx,
+    inputOrderIsTopological: sorted,
+    get order(): Int32Array {
+      if (order === undefined) {
+        order = new Int32Array(n);
+        for (let i = 0; i < n; i++) order[i] = i;
+      }
+      return order;
+    },
+    isAsync,
+    estimates,
+  };
 }
 
 /**
