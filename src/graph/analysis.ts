@@ -10,7 +10,7 @@ import type { GraphTask } from './types.js';
  * Weight of every task: its `estimateMs`, or for a task without one the median of the known estimates (the mean of
  * the two middle ones for an even count), or 1 when no task has an estimate.
  */
-export function taskWeights(graph: CompiledGraph): Float64Array {
+export function taskWeights<V>(graph: CompiledGraph<V>): Float64Array {
   const { n, estimates } = graph;
   if (estimates === undefined) return new Float64Array(n).fill(1);
   const known: number[] = [];
@@ -38,7 +38,7 @@ export function taskWeights(graph: CompiledGraph): Float64Array {
  * it (0 beyond a sink). One sweep in reverse topological order, along `requires` only. Without `weights` every task
  * weighs 1 (no estimates): the lengths are task counts, held in an Int32Array half the size of a Float64Array.
  */
-export function remainingPaths(graph: CompiledGraph, weights?: Float64Array): Float64Array | Int32Array {
+export function remainingPaths<V>(graph: CompiledGraph<V>, weights?: Float64Array): Float64Array | Int32Array {
   const { n, reqStart, reqIdx } = graph;
   const order = graph.inputOrderIsTopological ? undefined : graph.order;
   const longest = weights === undefined ? new Int32Array(n) : new Float64Array(n);
@@ -55,7 +55,7 @@ export function remainingPaths(graph: CompiledGraph, weights?: Float64Array): Fl
 }
 
 /** Kahn level of every task: 0 without requirements, else one more than the deepest task it requires. */
-export function levelIndices(graph: CompiledGraph): { level: Int32Array; count: number } {
+export function levelIndices<V>(graph: CompiledGraph<V>): { level: Int32Array; count: number } {
   const { n, reqStart, reqIdx } = graph;
   const order = graph.inputOrderIsTopological ? undefined : graph.order;
   const level = new Int32Array(n);

@@ -73,19 +73,21 @@ function resolveOptions<V>(options: GraphOptions<V> | undefined): ResolvedOption
 }
 
 /**
- * What a running task sees. Signal and dependencies are built on first read: most tasks never read them. The id is
- * passed in (not looked up in the id array): on a large graph run in priority order that lookup is a cache miss.
+ * What a running task sees. Id, signal and dependencies are read on demand: most tasks never read them, and on a
+ * large graph run in priority order even looking up the id string is a cache miss.
  */
 class TaskContext<V> implements GraphTaskContext<V> {
-  readonly id: string;
   readonly #run: GraphRun<V>;
   readonly #index: number;
   #dependencies: Readonly<Record<string, V>> | undefined;
 
-  constructor(run: GraphRun<V>, index: number, id: string) {
+  constructor(run: GraphRun<V>, index: number) {
     this.#run = run;
     this.#index = index;
-    this.id = id;
+  }
+
+  get id(): string {
+    return this.#run.idOf(this.#index);
   }
 
   get signal(): AbortSignal {
@@ -110,8 +112,9 @@ const ABORTED: SkipReason = Object.freeze({ aborted: true as const });
 
 /** One execution of a validated graph. */
 export class GraphRun<V> {
-  readonly #tasks: ReadonlyArray<GraphTask<V>>;
-  readonly #graph: CompiledGraph;
+  readonly #graph: CompiledGraph<V>;
+  /** The tasks' `run` functions, read at validation: a snapshot, whatever the caller does with its array. */
+  readonly #runs: GraphTask<V>['run'][];
   readonly #n: number;
   readonly #options: ResolvedOptions<V>;
   readonly #sink: ((event: GraphEvent<V>) => void) | undefined;
@@ -171,9 +174,8 @@ export class GraphRun<V> {
     const graph = compileGraph(tasks);
     const n = graph.n;
     this.#threads = threads;
-    // A snapshot: the caller may reuse or change its array while the run goes on.
-    this.#tasks = threads === undefined ? tasks.slice() : tasks;
     this.#graph = graph;
+    this.#runs = graph.runs;
     this.#n = n;
     this.#options = resolved;
     const onEvent = resolved.onEvent;
@@ -337,13 +339,12 @@ export class GraphRun<V> {
     let i = first;
     let now = performance.now();
     for (;;) {
-      const task = this.#tasks[i] as GraphTask<V>;
-      const context = this.#start(i, task, now);
+      const context = this.#start(i, now);
       if (context === undefined) return; // the run stopped during the task:start event; the slot went with it
       let ok = true;
       let result: unknown;
       try {
-        result = await task.run(context);
+        result = await (this.#runs[i] as GraphTask<V>['run'])(context);
       } catch (error) {
         ok = false;
         result = error;
@@ -367,24 +368,28 @@ export class GraphRun<V> {
 
   /**
    * Marks task i running at `now` (its slot is already counted) and arms its timer; undefined if the run stopped
-   * meanwhile. The caller invokes `task.run` right after.
+   * meanwhile. The caller invokes the task's `run` right after.
    */
-  #start(i: number, task: GraphTask<V>, now: number): TaskContext<V> | undefined {
+  #start(i: number, now: number): TaskContext<V> | undefined {
     this.#state[i] = RUNNING;
     this.#time[i] = now;
     this.#foreignCalls++;
-    const id = task.id;
     const sink = this.#sink;
     if (sink !== undefined) {
-      sink({ type: 'task:start', time: now, id, async: this.#isAsync[i] === 1 });
+      sink({ type: 'task:start', time: now, id: this.idOf(i), async: this.#isAsync[i] === 1 });
       if (this.#state[i] !== RUNNING) return undefined; // the observer aborted the run
     }
-    const timeoutMs = task.timeoutMs;
-    if (timeoutMs !== undefined) {
-      const ms = effectiveTimeout(timeoutMs);
+    const timeouts = this.#graph.timeouts;
+    if (timeouts !== undefined) {
+      const timeoutMs = timeouts[i]!;
+      const ms = Number.isNaN(timeoutMs) ? undefined : effectiveTimeout(timeoutMs);
       if (ms !== undefined) this.#timers.set(i, setTimeout(onTimeout, ms, this, i));
     }
-    return new TaskContext(this, i, id);
+    return new TaskContext(this, i);
+  }
+
+  idOf(i: number): string {
+    return this.#graph.ids[i] as string;
   }
 
   /** Gives back task i's slot (it timed out or was cancelled, or its loop found nothing more to run). */
@@ -438,7 +443,7 @@ export class GraphRun<V> {
     this.#release(i);
     const id = this.#graph.ids[i] as string;
     this.#end(i, TIMED_OUT, undefined, durationMs);
-    const ms = (this.#tasks[i] as GraphTask<V>).timeoutMs as number;
+    const ms = (this.#graph.timeouts as Float64Array)[i]!;
     this.#abortTask(i, new DOMException(`task "${id}" timed out after ${ms} ms`, 'TimeoutError'));
     this.#afterNonPass(i);
     this.#next();
@@ -503,7 +508,7 @@ export class GraphRun<V> {
       for (const d of collected) if (state[d] === MARKED) this.#end(d, SKIPPED, reason, 0);
     }
     const failFast = this.#options.failFast;
-    if (failFast !== false && !this.#stopped && (this.#tasks[i] as GraphTask<V>).triggersFailFast !== false) {
+    if (failFast !== false && !this.#stopped && this.#graph.noFailFast?.[i] !== 1) {
       this.#failFastTriggered = true;
       const id = ids[i] as string;
       this.#stop(failFast === 'kill', FAIL_FAST, new DOMException(`fail-fast: task "${id}" did not pass`, 'AbortError'));

@@ -60,7 +60,7 @@ export class GraphError extends FanoutError {
  * So `estimates` is absent when no task has one, and `order` is built on first read when input order already is
  * topological (`inputOrderIsTopological`; the analyses then walk indices directly).
  */
-export interface CompiledGraph {
+export interface CompiledGraph<V = unknown> {
   readonly n: number;
   readonly ids: string[];
   readonly reqStart: Int32Array;
@@ -74,6 +74,15 @@ export interface CompiledGraph {
   readonly isAsync: Uint8Array;
   /** `estimateMs` per task, NaN where absent; undefined when no task has one. */
   readonly estimates: Float64Array | undefined;
+  /**
+   * Each task's `run`, read once here: the scheduler then starts a task without touching the task object, which on a
+   * large graph run in priority order is a cache miss per task.
+   */
+  readonly runs: GraphTask<V>['run'][];
+  /** `timeoutMs` per task, NaN where absent; undefined when no task has one. */
+  readonly timeouts: Float64Array | undefined;
+  /** 1 where `triggersFailFast` is false; undefined when no task says so. */
+  readonly noFailFast: Uint8Array | undefined;
 }
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -128,9 +137,9 @@ interface IdTable {
 // compileGraph runs one function per pass, each with a single hot loop for the JIT to optimize on its own. On large
 // graphs the cost is memory latency, not arithmetic: an id table of a million tasks is far larger than the CPU caches,
 // so every lookup is a cache miss. The passes are split so that the misses of consecutive lookups do not wait for one
-// another: hashing reads the input in order, probing does nothing else, and the slot -> index step is a separate
-// loop of independent loads the CPU can overlap. Measured on a 1M-task DAG (2M requires, ids not interned): 620 ms
-// for hash + probe + index + count in one loop against 430 ms split this way.
+// another: hashing reads the input in order, probing does little else, and the dependents are counted in a loop of
+// independent increments. Measured on a 1M-task DAG (2M requires, ids not interned): 620 ms for hash + probe +
+// index + count in one loop against 430 ms split this way.
 
 /**
  * Pass 1: checks every task, indexes ids (a presized table: against a Map on a 1M-task DAG in a cold process it was
@@ -140,7 +149,7 @@ interface IdTable {
 function indexTasks<V>(
   tasks: ReadonlyArray<GraphTask<V>>,
   isAsync: Uint8Array,
-): IdTable & { edges: number; estimates: Float64Array | undefined } {
+): IdTable & Pick<CompiledGraph<V>, 'estimates' | 'runs' | 'timeouts' | 'noFailFast'> & { edges: number } {
   const n = tasks.length;
   const ids = new Array<string>(n);
   let capacity = 8;
@@ -148,7 +157,10 @@ function indexTasks<V>(
   const mask = capacity - 1;
   // Holes mark free slots: `new Array(length)` costs no fill.
   const table = new Array<string | number | undefined>(capacity * 2);
+  const runs = new Array<GraphTask<V>['run']>(n);
   let estimates: Float64Array | undefined;
+  let timeouts: Float64Array | undefined;
+  let noFailFast: Uint8Array | undefined;
   let edges = 0;
   for (let i = 0; i < n; i++) {
     const task: unknown = tasks[i];
@@ -168,15 +180,17 @@ function indexTasks<V>(
     ids[i] = id;
     edges += t.requires?.length ?? 0;
     if (t.async === true) isAsync[i] = 1;
+    runs[i] = t.run;
     if (t.estimateMs !== undefined) (estimates ??= new Float64Array(n).fill(Number.NaN))[i] = t.estimateMs;
+    if (t.timeoutMs !== undefined) (timeouts ??= new Float64Array(n).fill(Number.NaN))[i] = t.timeoutMs;
+    if (t.triggersFailFast === false) (noFailFast ??= new Uint8Array(n))[i] = 1;
   }
-  return { ids, table, mask, edges, estimates };
+  return { ids, table, mask, edges, estimates, runs, timeouts, noFailFast };
 }
 
 /**
- * Pass 2: resolves every `requires` entry to an index, in three loops over the edges (see above): hash each entry
- * into `reqIdx` (its home slot), probe the table for the slot holding an equal id, then replace the slot by that
- * task's index. Returns whether input order already is a topological order (every requirement earlier in the
+ * Pass 2: resolves every `requires` entry to an index, in two loops over the edges (see above): hash each entry
+ * into `reqIdx` (its home slot), then probe the table for the slot holding an equal id and store that task's index. Returns whether input order already is a topological order (every requirement earlier in the
  * list): graphs are often listed that way, and then no search is needed.
  */
 function resolveRequirements<V>(
@@ -199,6 +213,7 @@ function resolveRequirements<V>(
   }
   reqStart[n] = e;
   e = 0;
+  let inputOrderIsTopological = true;
   for (let i = 0; i < n; i++) {
     const requires = (tasks[i] as GraphTask<V>).requires;
     if (requires === undefined) continue;
@@ -218,14 +233,9 @@ function resolveRequirements<V>(
           dependency,
         });
       }
-      reqIdx[e++] = slot;
-    }
-  }
-  let inputOrderIsTopological = true;
-  for (let i = 0; i < n; i++) {
-    for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) {
-      const r = table[reqIdx[p]! * 2 + 1] as number;
-      reqIdx[p] = r;
+      // The index shares the key's cache line: reading it here costs nothing more.
+      const r = table[slot * 2 + 1] as number;
+      reqIdx[e++] = r;
       if (r >= i) inputOrderIsTopological = false;
     }
   }
@@ -251,16 +261,16 @@ function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array): {
 }
 
 /** Validates and compiles `tasks`; throws TypeError for malformed input and GraphError for a graph that cannot run. */
-export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGraph {
+export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGraph<V> {
   if (!Array.isArray(tasks)) throw invalidArgument('tasks', 'an array of graph tasks', tasks);
   const n = tasks.length;
   const isAsync = new Uint8Array(n);
-  const index = indexTasks(tasks, isAsync);
+  const index = indexTasks<V>(tasks, isAsync);
   const reqStart = new Int32Array(n + 1);
   const reqIdx = new Int32Array(index.edges);
   const sorted = resolveRequirements(tasks, index, reqStart, reqIdx);
   const { depStart, depIdx } = buildDependents(n, reqStart, reqIdx);
-  const { ids, estimates } = index;
+  const { ids, estimates, runs, timeouts, noFailFast } = index;
   let order = sorted ? undefined : topologicalOrder(n, ids, reqStart, reqIdx);
   return {
     n,
@@ -279,6 +289,9 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
     },
     isAsync,
     estimates,
+    runs,
+    timeouts,
+    noFailFast,
   };
 }
 
