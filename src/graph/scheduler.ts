@@ -309,11 +309,13 @@ export class GraphRun<V> {
   #dispatch(): void {
     // A task that throws synchronously settles inside #slot; the outer loop picks up what that made ready.
     if (this.#dispatching) return;
+    const { maxParallel, asyncParallel } = this.#options;
+    const ready = this.#ready;
+    const asyncReady = this.#asyncReady;
+    // Most calls come from a settling task while the other slots are busy: nothing to start, nothing to set up.
+    if ((this.#running >= maxParallel || ready.size === 0) && (this.#asyncRunning >= asyncParallel || asyncReady.size === 0)) return;
     this.#dispatching = true;
     try {
-      const { maxParallel, asyncParallel } = this.#options;
-      const ready = this.#ready;
-      const asyncReady = this.#asyncReady;
       for (;;) {
         if (this.#stopped) break;
         if (this.#running < maxParallel && ready.size > 0) {
@@ -575,8 +577,10 @@ export class GraphRun<V> {
     this.#finished = true;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
     const built = this.#outcomes;
-    const results: TaskOutcome<V>[] = [];
-    for (let i = 0; i < this.#n; i++) results.push(built?.[i] ?? this.#outcomeOf(i));
+    const n = this.#n;
+    const results = new Array<TaskOutcome<V>>(n);
+    if (built === undefined) for (let i = 0; i < n; i++) results[i] = this.#outcomeOf(i);
+    else for (let i = 0; i < n; i++) results[i] = built[i] ?? this.#outcomeOf(i);
     const result: GraphResult<V> = {
       ok: this.#passed === this.#n,
       failFastTriggered: this.#failFastTriggered,
