@@ -1,6 +1,6 @@
 /**
- * Graph validation: argument checks (TypeError), then the structural errors a graph can have (GraphError), in one
- * O(V+E) pass. The compiled form (index arrays, no Maps) is what the scheduler and the analyses run on.
+ * Graph validation: argument checks (TypeError), then the structural errors a graph can have (GraphError), in
+ * O(V+E). The compiled form (index arrays, no Maps) is what the scheduler and the analyses run on.
  */
 import { invalidArgument } from '../core/arguments.js';
 import { FanoutError } from '../core/errors.js';
@@ -128,36 +128,27 @@ function hashString(text: string): number {
  * memory access and its index comes in the same cache line (an Int32Array of indices beside an id array costs a
  * second miss per lookup). Being an ordinary array, it also stays out of the typed-array budget (see CompiledGraph).
  */
-interface IdTable {
-  ids: string[];
-  table: (string | number | undefined)[];
-  mask: number;
-}
+type IdTable = (string | number | undefined)[];
 
 // compileGraph runs one function per pass, each with a single hot loop for the JIT to optimize on its own. On large
 // graphs the cost is memory latency, not arithmetic: an id table of a million tasks is far larger than the CPU caches,
 // so every lookup is a cache miss. The passes are split so that the misses of consecutive lookups do not wait for one
-// another: hashing reads the input in order, probing does little else, and the dependents are counted in a loop of
-// independent increments. Measured on a 1M-task DAG (2M requires, ids not interned): 620 ms for hash + probe +
-// index + count in one loop against 430 ms split this way.
+// another: hashing reads the input in order, inserting and probing do little else, and the dependents are counted in
+// a loop of independent increments. Measured on a 1M-task DAG (2M requires, ids not interned): 620 ms for hash +
+// probe + index + count in one loop against 430 ms split this way. The order of the passes also orders the errors:
+// every malformed field (TypeError) is reported before any duplicate id, unknown dependency or cycle (GraphError).
 
 /**
- * Pass 1: checks every task, indexes ids (a presized table: against a Map on a 1M-task DAG in a cold process it was
- * 0.4 s instead of 1.1-2.6 s, the Map's growth and rehashing dominating), reads the per-task flags while each task
- * object is in cache, and counts edges.
+ * Pass 1: checks every task, hashes its id into `hashes`, reads the per-task fields while the task object is in cache,
+ * and counts edges.
  */
-function indexTasks<V>(
+function readTasks<V>(
   tasks: ReadonlyArray<GraphTask<V>>,
   isAsync: Uint8Array,
   hashes: Int32Array,
-): IdTable & Pick<CompiledGraph<V>, 'estimates' | 'runs' | 'timeouts' | 'noFailFast'> & { edges: number } {
+): Pick<CompiledGraph<V>, 'ids' | 'estimates' | 'runs' | 'timeouts' | 'noFailFast'> & { edges: number } {
   const n = tasks.length;
   const ids = new Array<string>(n);
-  let capacity = 8;
-  while (capacity < n * 2) capacity *= 2;
-  const mask = capacity - 1;
-  // Holes mark free slots: `new Array(length)` costs no fill.
-  const table = new Array<string | number | undefined>(capacity * 2);
   const runs = new Array<GraphTask<V>['run']>(n);
   let estimates: Float64Array | undefined;
   let timeouts: Float64Array | undefined;
@@ -177,7 +168,34 @@ function indexTasks<V>(
     if (t.timeoutMs !== undefined) (timeouts ??= new Float64Array(n).fill(Number.NaN))[i] = t.timeoutMs;
     if (t.triggersFailFast === false) (noFailFast ??= new Uint8Array(n))[i] = 1;
   }
-  // Inserting apart from reading the tasks lets the table's cache misses overlap (about 30% faster on 1M ids).
+  return { ids, estimates, runs, timeouts, noFailFast, edges };
+}
+
+/** Pass 2: checks every `requires` entry and stores its hash in `reqIdx` (CSR positions in `reqStart`). */
+function hashRequirements<V>(tasks: ReadonlyArray<GraphTask<V>>, reqStart: Int32Array, reqIdx: Int32Array): void {
+  const n = tasks.length;
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    reqStart[i] = e;
+    const requires = (tasks[i] as GraphTask<V>).requires;
+    if (requires === undefined) continue;
+    for (let k = 0; k < requires.length; k++) {
+      const dependency: unknown = requires[k];
+      if (typeof dependency !== 'string') throw invalidArgument(`tasks[${i}].requires[${k}]`, 'a string', dependency);
+      reqIdx[e++] = hashString(dependency);
+    }
+  }
+  reqStart[n] = e;
+}
+
+/**
+ * Pass 3: the id table (presized: against a Map on a 1M-task DAG in a cold process it was 0.4 s instead of 1.1-2.6 s,
+ * the Map's growth and rehashing dominating); the second occurrence of an id is ERR_DUPLICATE_ID.
+ */
+function indexIds(ids: string[], hashes: Int32Array, mask: number): IdTable {
+  const n = ids.length;
+  // Holes mark free slots: `new Array(length)` costs no fill.
+  const table: IdTable = new Array<string | number | undefined>((mask + 1) * 2);
   for (let i = 0; i < n; i++) {
     const id = ids[i] as string;
     let slot = hashes[i]! & mask;
@@ -191,41 +209,30 @@ function indexTasks<V>(
     table[slot * 2] = id;
     table[slot * 2 + 1] = i;
   }
-  return { ids, table, mask, edges, estimates, runs, timeouts, noFailFast };
+  return table;
 }
 
 /**
- * Pass 2: resolves every `requires` entry to an index, in two loops over the edges (see above): hash each entry
- * into `reqIdx` (its home slot), then probe the table for the slot holding an equal id and store that task's index. Returns whether input order already is a topological order (every requirement earlier in the
- * list): graphs are often listed that way, and then no search is needed.
+ * Pass 4: replaces every hash in `reqIdx` by the index of the task with that id (ERR_UNKNOWN_DEPENDENCY if none).
+ * Returns whether input order already is a topological order (every requirement earlier in the list): graphs are
+ * often listed that way, and then no search is needed.
  */
 function resolveRequirements<V>(
   tasks: ReadonlyArray<GraphTask<V>>,
-  { ids, table, mask }: IdTable,
-  reqStart: Int32Array,
+  ids: string[],
+  table: IdTable,
+  mask: number,
   reqIdx: Int32Array,
 ): boolean {
   const n = tasks.length;
-  let e = 0;
-  for (let i = 0; i < n; i++) {
-    reqStart[i] = e;
-    const requires = (tasks[i] as GraphTask<V>).requires;
-    if (requires === undefined) continue;
-    for (let k = 0; k < requires.length; k++) {
-      const dependency: unknown = requires[k];
-      if (typeof dependency !== 'string') throw invalidArgument(`tasks[${i}].requires[${k}]`, 'a string', dependency);
-      reqIdx[e++] = hashString(dependency) & mask;
-    }
-  }
-  reqStart[n] = e;
-  e = 0;
   let inputOrderIsTopological = true;
+  let e = 0;
   for (let i = 0; i < n; i++) {
     const requires = (tasks[i] as GraphTask<V>).requires;
     if (requires === undefined) continue;
     for (let k = 0; k < requires.length; k++) {
       const dependency = requires[k] as string;
-      let slot = reqIdx[e]!;
+      let slot = reqIdx[e]! & mask;
       let key = table[slot * 2];
       while (key !== undefined && key !== dependency) {
         slot = (slot + 1) & mask;
@@ -249,12 +256,12 @@ function resolveRequirements<V>(
 }
 
 /**
- * Pass 3: the reverse adjacency: counts (a loop of independent increments), prefix sums of the counts giving where
- * each run of dependents ends, then filled backwards from those ends (so dependents keep input order, and the ends
- * come down to the starts without a copy).
+ * Pass 5: the reverse adjacency in `depStart` (zeroed here: it held the id hashes) and a new `depIdx`: counts (a loop
+ * of independent increments), prefix sums of the counts giving where each run of dependents ends, then filled
+ * backwards from those ends (so dependents keep input order, and the ends come down to the starts without a copy).
  */
-function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array): { depStart: Int32Array; depIdx: Int32Array } {
-  const depStart = new Int32Array(n + 1);
+function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array, depStart: Int32Array): Int32Array {
+  depStart.fill(0);
   for (let p = 0; p < reqIdx.length; p++) depStart[reqIdx[p]!]! += 1;
   for (let i = 1; i <= n; i++) depStart[i]! += depStart[i - 1]!;
   const depIdx = new Int32Array(reqIdx.length);
@@ -263,7 +270,7 @@ function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array): {
       depIdx[--depStart[reqIdx[p]!]!] = i;
     }
   }
-  return { depStart, depIdx };
+  return depIdx;
 }
 
 /** Validates and compiles `tasks`; throws TypeError for malformed input and GraphError for a graph that cannot run. */
@@ -271,13 +278,18 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   if (!Array.isArray(tasks)) throw invalidArgument('tasks', 'an array of graph tasks', tasks);
   const n = tasks.length;
   const isAsync = new Uint8Array(n);
+  // depStart holds the id hashes until pass 5 builds the reverse adjacency in it: one typed array less.
+  const depStart = new Int32Array(n + 1);
+  const { ids, estimates, runs, timeouts, noFailFast, edges } = readTasks<V>(tasks, isAsync, depStart);
   const reqStart = new Int32Array(n + 1);
-  // reqStart holds the id hashes until pass 2 fills it: one typed array less (see CompiledGraph).
-  const index = indexTasks<V>(tasks, isAsync, reqStart);
-  const reqIdx = new Int32Array(index.edges);
-  const sorted = resolveRequirements(tasks, index, reqStart, reqIdx);
-  const { depStart, depIdx } = buildDependents(n, reqStart, reqIdx);
-  const { ids, estimates, runs, timeouts, noFailFast } = index;
+  const reqIdx = new Int32Array(edges);
+  hashRequirements(tasks, reqStart, reqIdx);
+  let capacity = 8;
+  while (capacity < n * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const table = indexIds(ids, depStart, mask);
+  const sorted = resolveRequirements(tasks, ids, table, mask, reqIdx);
+  const depIdx = buildDependents(n, reqStart, reqIdx, depStart);
   let order = sorted ? undefined : topologicalOrder(n, ids, reqStart, reqIdx);
   return {
     n,
