@@ -425,7 +425,8 @@ export class GraphRun<V> {
       const waiting = this.#waiting;
       for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) {
         const d = depIdx[p]!;
-        if (state[d] === PENDING && --waiting[d]! === 0) this.#makeReady(d);
+        // Counting down a dependent that already ended (skipped) is harmless; its state is read only at zero.
+        if (--waiting[d]! === 0 && state[d] === PENDING) this.#makeReady(d);
       }
     } else {
       this.#end(i, FAILED, result, durationMs);
