@@ -171,9 +171,14 @@ function readTasks<V>(
   return { ids, estimates, runs, timeouts, noFailFast, edges };
 }
 
-/** Pass 2: checks every `requires` entry and stores its hash in `reqIdx` (CSR positions in `reqStart`). */
-function hashRequirements<V>(tasks: ReadonlyArray<GraphTask<V>>, reqStart: Int32Array, reqIdx: Int32Array): void {
+/**
+ * Pass 2: checks every `requires` entry, stores its hash in `reqIdx` (CSR positions in `reqStart`) and the entry
+ * itself in a flat array, so that pass 4 need not walk task objects and their `requires` arrays again (in a list
+ * that is not in dependency order each of those is a cache miss).
+ */
+function hashRequirements<V>(tasks: ReadonlyArray<GraphTask<V>>, reqStart: Int32Array, reqIdx: Int32Array): string[] {
   const n = tasks.length;
+  const names = new Array<string>(reqIdx.length);
   let e = 0;
   for (let i = 0; i < n; i++) {
     reqStart[i] = e;
@@ -182,10 +187,12 @@ function hashRequirements<V>(tasks: ReadonlyArray<GraphTask<V>>, reqStart: Int32
     for (let k = 0; k < requires.length; k++) {
       const dependency: unknown = requires[k];
       if (typeof dependency !== 'string') throw invalidArgument(`tasks[${i}].requires[${k}]`, 'a string', dependency);
+      names[e] = dependency;
       reqIdx[e++] = hashString(dependency);
     }
   }
   reqStart[n] = e;
+  return names;
 }
 
 /**
@@ -217,21 +224,19 @@ function indexIds(ids: string[], hashes: Int32Array, mask: number): IdTable {
  * Returns whether input order already is a topological order (every requirement earlier in the list): graphs are
  * often listed that way, and then no search is needed.
  */
-function resolveRequirements<V>(
-  tasks: ReadonlyArray<GraphTask<V>>,
+function resolveRequirements(
   ids: string[],
   table: IdTable,
   mask: number,
+  names: string[],
+  reqStart: Int32Array,
   reqIdx: Int32Array,
 ): boolean {
-  const n = tasks.length;
+  const n = ids.length;
   let inputOrderIsTopological = true;
-  let e = 0;
   for (let i = 0; i < n; i++) {
-    const requires = (tasks[i] as GraphTask<V>).requires;
-    if (requires === undefined) continue;
-    for (let k = 0; k < requires.length; k++) {
-      const dependency = requires[k] as string;
+    for (let e = reqStart[i]!, end = reqStart[i + 1]!; e < end; e++) {
+      const dependency = names[e] as string;
       let slot = reqIdx[e]! & mask;
       let key = table[slot * 2];
       while (key !== undefined && key !== dependency) {
@@ -248,7 +253,7 @@ function resolveRequirements<V>(
       }
       // The index shares the key's cache line: reading it here costs nothing more.
       const r = table[slot * 2 + 1] as number;
-      reqIdx[e++] = r;
+      reqIdx[e] = r;
       if (r >= i) inputOrderIsTopological = false;
     }
   }
@@ -283,12 +288,12 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   const { ids, estimates, runs, timeouts, noFailFast, edges } = readTasks<V>(tasks, isAsync, depStart);
   const reqStart = new Int32Array(n + 1);
   const reqIdx = new Int32Array(edges);
-  hashRequirements(tasks, reqStart, reqIdx);
+  const names = hashRequirements(tasks, reqStart, reqIdx);
   let capacity = 8;
   while (capacity < n * 2) capacity *= 2;
   const mask = capacity - 1;
   const table = indexIds(ids, depStart, mask);
-  const sorted = resolveRequirements(tasks, ids, table, mask, reqIdx);
+  const sorted = resolveRequirements(ids, table, mask, names, reqStart, reqIdx);
   const depIdx = buildDependents(n, reqStart, reqIdx, depStart);
   let order = sorted ? undefined : topologicalOrder(n, ids, reqStart, reqIdx);
   return {
