@@ -113,8 +113,8 @@ const ABORTED: SkipReason = Object.freeze({ aborted: true as const });
 /** One execution of a validated graph. */
 export class GraphRun<V> {
   readonly #graph: CompiledGraph<V>;
-  /** The tasks' `run` functions, read at validation: a snapshot, whatever the caller does with its array. */
-  readonly #runs: GraphTask<V>['run'][];
+  /** The tasks' `run` functions and the tasks, read at validation: a snapshot, whatever the caller does with its array. */
+  readonly #runs: (GraphTask<V>['run'] | GraphTask<V>)[];
   readonly #n: number;
   readonly #options: ResolvedOptions<V>;
   readonly #sink: ((event: GraphEvent<V>) => void) | undefined;
@@ -346,7 +346,9 @@ export class GraphRun<V> {
       let ok = true;
       let result: unknown;
       try {
-        result = await (this.#runs[i] as GraphTask<V>['run'])(context);
+        const runs = this.#runs;
+        // Called on the task object, as `task.run(context)` would be: a method may use `this`.
+        result = await (runs[i * 2] as GraphTask<V>['run']).call(runs[i * 2 + 1], context);
       } catch (error) {
         ok = false;
         result = error;
