@@ -10,8 +10,9 @@ import type { GraphTask } from './types.js';
  * Weight of every task: its `estimateMs`, or for a task without one the median of the known estimates (the mean of
  * the two middle ones for an even count), or 1 when no task has an estimate.
  */
-export function taskWeights(graph: CompiledGraph): Float64Array {
+export function taskWeights<V>(graph: CompiledGraph<V>): Float64Array {
   const { n, estimates } = graph;
+  if (estimates === undefined) return new Float64Array(n).fill(1);
   const known: number[] = [];
   for (let i = 0; i < n; i++) {
     const estimate = estimates[i]!;
@@ -34,14 +35,16 @@ export function taskWeights(graph: CompiledGraph): Float64Array {
 
 /**
  * Longest remaining path of every task: its own weight plus the longest remaining path among the tasks that require
- * it (0 beyond a sink). One sweep in reverse topological order, along `requires` only.
+ * it (0 beyond a sink). One sweep in reverse topological order, along `requires` only. Without `weights` every task
+ * weighs 1 (no estimates): the lengths are task counts, held in an Int32Array half the size of a Float64Array.
  */
-export function remainingPaths(graph: CompiledGraph, weights: Float64Array): Float64Array {
-  const { n, order, reqStart, reqIdx } = graph;
-  const longest = new Float64Array(n);
+export function remainingPaths<V>(graph: CompiledGraph<V>, weights?: Float64Array): Float64Array | Int32Array {
+  const { n, reqStart, reqIdx } = graph;
+  const order = graph.inputOrderIsTopological ? undefined : graph.order;
+  const longest = weights === undefined ? new Int32Array(n) : new Float64Array(n);
   for (let k = n - 1; k >= 0; k--) {
-    const v = order[k]!;
-    const total = longest[v]! + weights[v]!;
+    const v = order === undefined ? k : order[k]!;
+    const total = longest[v]! + (weights === undefined ? 1 : weights[v]!);
     longest[v] = total;
     for (let p = reqStart[v]!, end = reqStart[v + 1]!; p < end; p++) {
       const r = reqIdx[p]!;
@@ -52,12 +55,13 @@ export function remainingPaths(graph: CompiledGraph, weights: Float64Array): Flo
 }
 
 /** Kahn level of every task: 0 without requirements, else one more than the deepest task it requires. */
-export function levelIndices(graph: CompiledGraph): { level: Int32Array; count: number } {
-  const { n, order, reqStart, reqIdx } = graph;
+export function levelIndices<V>(graph: CompiledGraph<V>): { level: Int32Array; count: number } {
+  const { n, reqStart, reqIdx } = graph;
+  const order = graph.inputOrderIsTopological ? undefined : graph.order;
   const level = new Int32Array(n);
   let count = n === 0 ? 0 : 1;
   for (let k = 0; k < n; k++) {
-    const v = order[k]!;
+    const v = order === undefined ? k : order[k]!;
     let l = 0;
     for (let p = reqStart[v]!, end = reqStart[v + 1]!; p < end; p++) {
       const lr = level[reqIdx[p]!]! + 1;
@@ -124,7 +128,7 @@ export function criticalPath<V>(tasks: ReadonlyArray<GraphTask<V>>): CriticalPat
   const graph = compileGraph(tasks);
   const { n, depStart, depIdx, ids } = graph;
   if (n === 0) return { path: [], estimateMs: 0 };
-  const longest = remainingPaths(graph, taskWeights(graph));
+  const longest = remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));
   const { reqStart } = graph;
   // Start from a task that requires nothing: some such task always carries the maximum (weights are >= 0).
   let v = -1;

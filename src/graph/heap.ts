@@ -8,7 +8,7 @@
  * rank). O(n) for the small integer priorities of graphs without estimates (counting sort), a numeric typed-array
  * sort of exact integer keys when priorities are integers, and a comparator sort otherwise.
  */
-export function rankByPriority(priority: Float64Array): { byRank: Int32Array; rankOf: Int32Array } {
+export function rankByPriority(priority: Float64Array | Int32Array): { byRank: Int32Array; rankOf: Int32Array } {
   const n = priority.length;
   const byRank = new Int32Array(n);
   const rankOf = new Int32Array(n);

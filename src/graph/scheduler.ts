@@ -30,6 +30,13 @@ const RUNNING = 3;
 const DONE = 4;
 const MARKED = 5; // collected for a blockedBy skip, about to end
 
+// Outcome statuses, kept in a Uint8Array during the run (see GraphRun's #status).
+const PASSED = 1;
+const FAILED = 2;
+const TIMED_OUT = 3;
+const CANCELLED = 4;
+const SKIPPED = 5;
+
 /** Options after validation and defaults. */
 interface ResolvedOptions<V> {
   maxParallel: number;
@@ -65,17 +72,22 @@ function resolveOptions<V>(options: GraphOptions<V> | undefined): ResolvedOption
   return { maxParallel, asyncParallel, failFast, schedule, signal, onEvent, worker };
 }
 
-/** What a running task sees. Signal and dependencies are built on first read: most tasks never read them. */
+/**
+ * What a running task sees. Id, signal and dependencies are read on demand: most tasks never read them, and on a
+ * large graph run in priority order even looking up the id string is a cache miss.
+ */
 class TaskContext<V> implements GraphTaskContext<V> {
-  readonly id: string;
   readonly #run: GraphRun<V>;
   readonly #index: number;
   #dependencies: Readonly<Record<string, V>> | undefined;
 
-  constructor(run: GraphRun<V>, index: number, id: string) {
+  constructor(run: GraphRun<V>, index: number) {
     this.#run = run;
     this.#index = index;
-    this.id = id;
+  }
+
+  get id(): string {
+    return this.#run.idOf(this.#index);
   }
 
   get signal(): AbortSignal {
@@ -100,8 +112,9 @@ const ABORTED: SkipReason = Object.freeze({ aborted: true as const });
 
 /** One execution of a validated graph. */
 export class GraphRun<V> {
-  readonly #tasks: ReadonlyArray<GraphTask<V>>;
-  readonly #graph: CompiledGraph;
+  readonly #graph: CompiledGraph<V>;
+  /** The tasks' `run` functions and the tasks, read at validation: a snapshot, whatever the caller does with its array. */
+  readonly #runs: (GraphTask<V>['run'] | GraphTask<V>)[];
   readonly #n: number;
   readonly #options: ResolvedOptions<V>;
   readonly #sink: ((event: GraphEvent<V>) => void) | undefined;
@@ -110,8 +123,19 @@ export class GraphRun<V> {
   readonly #state: Uint8Array;
   readonly #waiting: Int32Array;
   readonly #isAsync: Uint8Array;
-  readonly #startTime: Float64Array;
-  readonly #outcomes: TaskOutcome<V>[];
+  // Outcomes are recorded in flat arrays and become objects once, when the run ends: a million outcome objects kept
+  // alive while the run allocates promises and contexts were promoted by the young-generation GC and then paid for a
+  // full mark-compact of the caller's heap (about 0.25 s on a 1M-task DAG).
+  /** The task's start time (performance.now()) while it runs, then its duration in ms. */
+  readonly #time: Float64Array;
+  /** PASSED ... SKIPPED once the task has ended, else 0. */
+  readonly #status: Uint8Array;
+  /** Value (passed), error (failed) or skip reason (skipped), by index; holes read as undefined. */
+  readonly #payload: unknown[];
+  /** The outcome objects already handed to an event sink, so `results` holds the very same objects. */
+  #outcomes: (TaskOutcome<V> | undefined)[] | undefined;
+  /** Counts calls into code outside the scheduler (task starts, events): a clock reading is reused only if unchanged. */
+  #foreignCalls = 0;
   readonly #ready: RankQueue;
   readonly #asyncReady: RankQueue;
   // Cold per-task state, only for tasks that have a timeout or read their signal.
@@ -150,9 +174,8 @@ export class GraphRun<V> {
     const graph = compileGraph(tasks);
     const n = graph.n;
     this.#threads = threads;
-    // A snapshot: the caller may reuse or change its array while the run goes on.
-    this.#tasks = threads === undefined ? tasks.slice() : tasks;
     this.#graph = graph;
+    this.#runs = graph.runs;
     this.#n = n;
     this.#options = resolved;
     const onEvent = resolved.onEvent;
@@ -177,21 +200,21 @@ export class GraphRun<V> {
     this.#state = new Uint8Array(n);
     this.#waiting = new Int32Array(n);
     this.#isAsync = graph.isAsync;
-    this.#startTime = new Float64Array(n);
-    const outcomes: TaskOutcome<V>[] = [];
+    this.#time = new Float64Array(n);
+    this.#status = new Uint8Array(n);
+    this.#payload = new Array<unknown>(n);
+    this.#outcomes = undefined;
     let asyncCount = 0;
     const { reqStart, isAsync } = graph;
     for (let i = 0; i < n; i++) {
-      outcomes.push(undefined as unknown as TaskOutcome<V>);
       this.#waiting[i] = reqStart[i + 1]! - reqStart[i]!;
       asyncCount += isAsync[i]!;
     }
-    this.#outcomes = outcomes;
 
-    let priority: Float64Array;
+    let priority: Float64Array | Int32Array;
     if (resolved.schedule === 'levels') {
       // VibeGuard's order: level by level, input order within a level.
-      priority = new Float64Array(n);
+      priority = new Int32Array(n);
       const { level, count } = levelIndices(graph);
       this.#level = level;
       const remaining = new Int32Array(count);
@@ -199,7 +222,8 @@ export class GraphRun<V> {
       this.#levelRemaining = remaining;
       for (let l = 0; l < count; l++) this.#buckets.push([]);
     } else {
-      priority = remainingPaths(graph, taskWeights(graph));
+      // Without estimates every weight is 1: no weight array at all.
+      priority = remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));
       this.#level = undefined;
       this.#levelRemaining = undefined;
     }
@@ -285,11 +309,13 @@ export class GraphRun<V> {
   #dispatch(): void {
     // A task that throws synchronously settles inside #slot; the outer loop picks up what that made ready.
     if (this.#dispatching) return;
+    const { maxParallel, asyncParallel } = this.#options;
+    const ready = this.#ready;
+    const asyncReady = this.#asyncReady;
+    // Most calls come from a settling task while the other slots are busy: nothing to start, nothing to set up.
+    if ((this.#running >= maxParallel || ready.size === 0) && (this.#asyncRunning >= asyncParallel || asyncReady.size === 0)) return;
     this.#dispatching = true;
     try {
-      const { maxParallel, asyncParallel } = this.#options;
-      const ready = this.#ready;
-      const asyncReady = this.#asyncReady;
       for (;;) {
         if (this.#stopped) break;
         if (this.#running < maxParallel && ready.size > 0) {
@@ -313,48 +339,61 @@ export class GraphRun<V> {
    */
   async #slot(first: number, queue: RankQueue): Promise<void> {
     let i = first;
+    let now = performance.now();
     for (;;) {
-      const task = this.#tasks[i] as GraphTask<V>;
-      const context = this.#start(i);
+      const context = this.#start(i, now);
       if (context === undefined) return; // the run stopped during the task:start event; the slot went with it
       let ok = true;
       let result: unknown;
       try {
-        result = await task.run(context);
+        const runs = this.#runs;
+        // Called on the task object, as `task.run(context)` would be: a method may use `this`.
+        result = await (runs[i * 2] as GraphTask<V>['run']).call(runs[i * 2 + 1], context);
       } catch (error) {
         ok = false;
         result = error;
       }
       // Abandoned (the slot was given back when it timed out or was cancelled), or the run crashed.
       if (this.#state[i] !== RUNNING || this.#finished) return;
+      now = performance.now();
+      const calls = this.#foreignCalls;
       try {
-        i = this.settle(i, ok, result, queue);
+        i = this.settle(i, ok, result, queue, now);
       } catch (error) {
         this.crash(error);
         return;
       }
       if (i < 0) return;
+      // One clock reading per task: the end of one task is the start of the next in this slot, unless settling ran
+      // other code meanwhile (tasks started in other slots, event observers); then the clock is read again.
+      if (this.#foreignCalls !== calls) now = performance.now();
     }
   }
 
-  /** Marks task i running (its slot is already counted) and arms its timer; undefined if the run stopped meanwhile. */
-  #start(i: number): TaskContext<V> | undefined {
-    const isAsync = this.#isAsync[i] === 1;
+  /**
+   * Marks task i running at `now` (its slot is already counted) and arms its timer; undefined if the run stopped
+   * meanwhile. The caller invokes the task's `run` right after.
+   */
+  #start(i: number, now: number): TaskContext<V> | undefined {
     this.#state[i] = RUNNING;
-    const now = performance.now();
-    this.#startTime[i] = now;
-    const id = this.#graph.ids[i] as string;
+    this.#time[i] = now;
+    this.#foreignCalls++;
     const sink = this.#sink;
     if (sink !== undefined) {
-      sink({ type: 'task:start', time: now, id, async: isAsync });
+      sink({ type: 'task:start', time: now, id: this.idOf(i), async: this.#isAsync[i] === 1 });
       if (this.#state[i] !== RUNNING) return undefined; // the observer aborted the run
     }
-    const timeoutMs = (this.#tasks[i] as GraphTask<V>).timeoutMs;
-    if (timeoutMs !== undefined) {
-      const ms = effectiveTimeout(timeoutMs);
+    const timeouts = this.#graph.timeouts;
+    if (timeouts !== undefined) {
+      const timeoutMs = timeouts[i]!;
+      const ms = Number.isNaN(timeoutMs) ? undefined : effectiveTimeout(timeoutMs);
       if (ms !== undefined) this.#timers.set(i, setTimeout(onTimeout, ms, this, i));
     }
-    return new TaskContext(this, i, id);
+    return new TaskContext(this, i);
+  }
+
+  idOf(i: number): string {
+    return this.#graph.ids[i] as string;
   }
 
   /** Gives back task i's slot (it timed out or was cancelled, or its loop found nothing more to run). */
@@ -378,21 +417,21 @@ export class GraphRun<V> {
    * Task i settled in its slot: records the outcome, readies or skips what requires it, fills other free slots, and
    * returns the next task for this slot from `queue` (its own pool's), or -1 after giving the slot back.
    */
-  settle(i: number, ok: boolean, result: unknown, queue: RankQueue): number {
-    const durationMs = performance.now() - this.#startTime[i]!;
+  settle(i: number, ok: boolean, result: unknown, queue: RankQueue, now: number): number {
+    const durationMs = now - this.#time[i]!;
     this.#clearTimer(i);
-    const id = this.#graph.ids[i] as string;
     if (ok) {
-      this.#end(i, { id, status: 'passed', value: result as V, durationMs });
+      this.#end(i, PASSED, result, durationMs);
       const { depStart, depIdx } = this.#graph;
       const state = this.#state;
       const waiting = this.#waiting;
       for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) {
         const d = depIdx[p]!;
-        if (state[d] === PENDING && --waiting[d]! === 0) this.#makeReady(d);
+        // Counting down a dependent that already ended (skipped) is harmless; its state is read only at zero.
+        if (--waiting[d]! === 0 && state[d] === PENDING) this.#makeReady(d);
       }
     } else {
-      this.#end(i, { id, status: 'failed', error: result, durationMs });
+      this.#end(i, FAILED, result, durationMs);
       this.#afterNonPass(i);
     }
     // Still holding this slot: the other free slots take the best ready tasks, this one the next best.
@@ -405,24 +444,50 @@ export class GraphRun<V> {
   /** The deadline of a running task: 'timeout' now, whether or not the task honours its signal. */
   timeout(i: number): void {
     if (this.#state[i] !== RUNNING) return;
-    const durationMs = performance.now() - this.#startTime[i]!;
+    const durationMs = performance.now() - this.#time[i]!;
     this.#release(i);
     const id = this.#graph.ids[i] as string;
-    this.#end(i, { id, status: 'timeout', durationMs });
-    const ms = (this.#tasks[i] as GraphTask<V>).timeoutMs as number;
+    this.#end(i, TIMED_OUT, undefined, durationMs);
+    const ms = (this.#graph.timeouts as Float64Array)[i]!;
     this.#abortTask(i, new DOMException(`task "${id}" timed out after ${ms} ms`, 'TimeoutError'));
     this.#afterNonPass(i);
     this.#next();
   }
 
-  #end(i: number, outcome: TaskOutcome<V>): void {
+  /** Records task i's outcome; `payload` is its value, error or skip reason, `durationMs` 0 for a skip. */
+  #end(i: number, status: number, payload: unknown, durationMs: number): void {
     this.#state[i] = DONE;
-    this.#outcomes[i] = outcome;
+    this.#status[i] = status;
+    this.#time[i] = durationMs;
+    if (payload !== undefined) this.#payload[i] = payload;
     this.#ended++;
-    if (outcome.status === 'passed') this.#passed++;
+    if (status === PASSED) this.#passed++;
     if (this.#levelRemaining !== undefined && this.#isAsync[i] === 0) this.#levelRemaining[this.#level![i]!]! -= 1;
     const sink = this.#sink;
-    if (sink !== undefined) sink({ type: 'task:end', time: performance.now(), id: outcome.id, outcome });
+    if (sink !== undefined) {
+      const outcome = this.#outcomeOf(i);
+      (this.#outcomes ??= new Array<TaskOutcome<V> | undefined>(this.#n))[i] = outcome;
+      this.#foreignCalls++;
+      sink({ type: 'task:end', time: performance.now(), id: outcome.id, outcome });
+    }
+  }
+
+  /** The outcome object of an ended task, from the flat arrays. */
+  #outcomeOf(i: number): TaskOutcome<V> {
+    const id = this.#graph.ids[i] as string;
+    const durationMs = this.#time[i]!;
+    switch (this.#status[i]) {
+      case PASSED:
+        return { id, status: 'passed', value: this.#payload[i] as V, durationMs };
+      case FAILED:
+        return { id, status: 'failed', error: this.#payload[i], durationMs };
+      case TIMED_OUT:
+        return { id, status: 'timeout', durationMs };
+      case CANCELLED:
+        return { id, status: 'cancelled', durationMs };
+      default:
+        return { id, status: 'skipped', reason: this.#payload[i] as SkipReason };
+    }
   }
 
   /** Skips everything that transitively requires task i, in input order, then applies fail-fast. */
@@ -445,10 +510,10 @@ export class GraphRun<V> {
     if (collected.length > 0) {
       collected.sort((a, b) => a - b);
       const reason: SkipReason = Object.freeze({ blockedBy: ids[i] as string });
-      for (const d of collected) if (state[d] === MARKED) this.#end(d, { id: ids[d] as string, status: 'skipped', reason });
+      for (const d of collected) if (state[d] === MARKED) this.#end(d, SKIPPED, reason, 0);
     }
     const failFast = this.#options.failFast;
-    if (failFast !== false && !this.#stopped && (this.#tasks[i] as GraphTask<V>).triggersFailFast !== false) {
+    if (failFast !== false && !this.#stopped && this.#graph.noFailFast?.[i] !== 1) {
       this.#failFastTriggered = true;
       const id = ids[i] as string;
       this.#stop(failFast === 'kill', FAIL_FAST, new DOMException(`fail-fast: task "${id}" did not pass`, 'AbortError'));
@@ -464,18 +529,17 @@ export class GraphRun<V> {
     this.#ready.clear();
     this.#asyncReady.clear();
     const state = this.#state;
-    const ids = this.#graph.ids;
     for (let i = 0; i < this.#n; i++) {
       const s = state[i];
       if (s === DONE) continue;
       if (s === RUNNING) {
         if (!kill) continue;
-        const durationMs = performance.now() - this.#startTime[i]!;
+        const durationMs = performance.now() - this.#time[i]!;
         this.#release(i);
-        this.#end(i, { id: ids[i] as string, status: 'cancelled', durationMs });
+        this.#end(i, CANCELLED, undefined, durationMs);
         this.#abortTask(i, reason);
       } else {
-        this.#end(i, { id: ids[i] as string, status: 'skipped', reason: skip });
+        this.#end(i, SKIPPED, skip, 0);
       }
     }
   }
@@ -505,9 +569,8 @@ export class GraphRun<V> {
     const record: Record<string, V> = {};
     for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) {
       const r = reqIdx[p]!;
-      const outcome = this.#outcomes[r];
-      if (outcome?.status !== 'passed') continue;
-      Object.defineProperty(record, ids[r] as string, { value: outcome.value, enumerable: true });
+      if (this.#status[r] !== PASSED) continue;
+      Object.defineProperty(record, ids[r] as string, { value: this.#payload[r], enumerable: true });
     }
     return Object.freeze(record);
   }
@@ -516,11 +579,16 @@ export class GraphRun<V> {
     if (this.#finished) return;
     this.#finished = true;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    const built = this.#outcomes;
+    const n = this.#n;
+    const results = new Array<TaskOutcome<V>>(n);
+    if (built === undefined) for (let i = 0; i < n; i++) results[i] = this.#outcomeOf(i);
+    else for (let i = 0; i < n; i++) results[i] = built[i] ?? this.#outcomeOf(i);
     const result: GraphResult<V> = {
       ok: this.#passed === this.#n,
       failFastTriggered: this.#failFastTriggered,
       aborted: this.#aborted,
-      results: this.#outcomes,
+      results,
     };
     const threads = this.#threads;
     if (threads === undefined) this.#publish(result);

@@ -30,6 +30,22 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+describe('runGraph — task objects', () => {
+  it('calls run as a method of its task (this is the task object)', async () => {
+    class Step implements GraphTask<string> {
+      constructor(
+        readonly id: string,
+        readonly requires: string[] = [],
+      ) {}
+      run(): Promise<string> {
+        return Promise.resolve(`ran ${this.id}`);
+      }
+    }
+    const result = await runGraph([new Step('a'), new Step('b', ['a'])]);
+    expect(result.results.map((r) => (r.status === 'passed' ? r.value : r.status))).toEqual(['ran a', 'ran b']);
+  });
+});
+
 describe('runGraph — ready scheduling', () => {
   it('runs a diamond: the join waits for both branches and receives their values', async () => {
     const h = harness();

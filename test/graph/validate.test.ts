@@ -67,6 +67,22 @@ describe('validateGraph', () => {
     expect(error.cycle?.[1]).toBe(`t${n - 1}`);
   });
 
+  it('reports every malformed field before any structural error, then duplicates, unknown ids and cycles', () => {
+    const malformed = { id: 'x', requires: [42], run } as unknown as GraphTask<void>;
+    expect(caught(() => validateGraph([t('a'), t('a'), t('b', ['ghost']), malformed]))).toBeInstanceOf(TypeError);
+    expect(caught(() => validateGraph([t('b', ['ghost']), t('a'), t('a')]))).toMatchObject({ code: 'ERR_DUPLICATE_ID' });
+    expect(caught(() => validateGraph([t('c', ['c']), t('b', ['ghost'])]))).toMatchObject({ code: 'ERR_UNKNOWN_DEPENDENCY' });
+  });
+
+  it('keeps dependents in input order and builds the order lazily when input order is topological', () => {
+    const g = compileGraph([t('a'), t('b', ['a']), t('c', ['a']), t('d', ['b', 'a'])]);
+    expect(g.inputOrderIsTopological).toBe(true);
+    expect([...g.depIdx.subarray(g.depStart[0], g.depStart[1])]).toEqual([1, 2, 3]);
+    expect([...g.depIdx.subarray(g.depStart[1], g.depStart[2])]).toEqual([3]);
+    expect([...g.order]).toEqual([0, 1, 2, 3]);
+    expect(compileGraph([t('b', ['a']), t('a')]).inputOrderIsTopological).toBe(false);
+  });
+
   it('compiles a topological order and both adjacency directions', () => {
     const g = compileGraph([t('c', ['b']), t('a'), t('b', ['a'])]);
     expect([...g.order]).toEqual([1, 2, 0]);
