@@ -76,11 +76,11 @@ checks:
   - { id: b, run: echo b, requires: [a], timeout: 0, severity: warning, grok: ["x=%{INT:x}", "y=%{WORD:y}"], assert: "x > 1 && y == \\"ok\\"", on: { failure: [help], timeout: inline } }
 `;
   const examples = resolve(new URL('../../', import.meta.url).pathname, '../shared/vibeguard-examples');
-  it.each([
+  it.each<[string, string | undefined]>([
     ['a config using every field', undefined],
     ...readdirSync(examples)
       .filter((name) => name.endsWith('.yaml'))
-      .map((name) => [name, name] as const),
+      .map((name): [string, string] => [name, name]),
   ])('reads back exactly what a fresh load resolves: %s', async (_, example) => {
     const { dir, file, logDir } = setup(RICH, example === undefined ? 'fanout.yaml' : 'vibeguard.yaml');
     if (example !== undefined) copyFileSync(join(examples, example), file);
