@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -492,6 +492,9 @@ describe('runPipeline: the default workspace', () => {
       expect(JSON.parse(await readFile(join(dir, 'tasks', 'one.json'), 'utf8'))).toMatchObject({ task: { id: 'one' } });
     } finally {
       await rm(dir, { recursive: true, force: true });
+      // Leave no empty folders behind in the repository either (rmdir refuses a folder that holds anything else).
+      await rmdir(join(process.cwd(), DEFAULT_WORKSPACE_DIR)).catch(() => undefined);
+      await rmdir(join(process.cwd(), '.fanout')).catch(() => undefined);
     }
   });
 });
