@@ -5,7 +5,11 @@ import type { Observer } from '../observe/types.js';
  * reporters, the CLI's `--stream` and observers consume.
  */
 
-/** Context handed to a running task. */
+/**
+ * Context handed to a running task. Its fields are accessors computed on first read (most tasks never read them,
+ * and on a large graph even the id lookup is a cache miss), so `{ ...context }` or `JSON.stringify(context)` copy
+ * nothing: read the fields you need by name.
+ */
 export interface GraphTaskContext<V> {
   /** Aborts on timeout (with a `TimeoutError` DOMException), fail-fast 'kill', or the parent signal. */
   signal: AbortSignal;
