@@ -5,7 +5,7 @@ import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { changedFiles, checksTouching } from './changed.js';
 import { UsageError } from './errors.js';
 import { openJournal, type Journal } from './journal/journal.js';
-import { processStartTime } from './journal/proc.js';
+import { processStartTime, spawnStartTime } from './journal/proc.js';
 import type { AgentCheckOptions } from './agent-commands.js';
 import { KEEP_RUNS, isLive, loadRunState, pruneRunsInBackground, reapDeadRuns, resolveRun } from './journal/runs.js';
 import { launcherRunId, type RunLogs } from './logs.js';
@@ -111,7 +111,7 @@ export async function startJournal(
       journal.append({ t: 'check:start', id: record.check.id, attempt, async: isAsync(record.check), log_file: record.logFile ?? null }, { defer: true });
     },
     onCheckSpawn(record, attempt, pid) {
-      journal.append({ t: 'check:spawn', id: record.check.id, attempt, pgid: pid, pgid_start: processStartTime(pid), log_file: record.logFile ?? null });
+      journal.append({ t: 'check:spawn', id: record.check.id, attempt, pgid: pid, pgid_start: spawnStartTime(pid), log_file: record.logFile ?? null });
     },
     onCheckEnd: end,
     end(report) {

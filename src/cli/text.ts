@@ -39,6 +39,24 @@ export function plural(n: number, word: string): string {
 
 /** A path relative to `cwd` when it lies inside it (shorter, stable across machines), else as given. */
 export function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
+  // A normalized path under a normalized cwd (a log file under the working directory, once per check in the run
+  // journal and the report) is its own tail; `relative` (both paths resolved and split) costs several times more.
+  const rel = isPlainUnder(path, cwd) ? path.slice(cwd.length + 1) : relative(cwd, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** Matches a path that is not normalized: an empty, `.` or `..` segment, or a trailing slash. */
+const UNNORMALIZED = /\/\/|\/\.\.?(?:\/|$)|\/$/;
+
+/** Whether `path` is `cwd`, a slash and more, both absolute and normalized (then relative() is that tail). */
+function isPlainUnder(path: string, cwd: string): boolean {
+  return (
+    cwd.length > 1 &&
+    path.length > cwd.length + 1 &&
+    path.charCodeAt(cwd.length) === 47 && // '/'
+    path.startsWith(cwd) &&
+    cwd.charCodeAt(0) === 47 &&
+    !UNNORMALIZED.test(path) &&
+    !UNNORMALIZED.test(cwd)
+  );
 }

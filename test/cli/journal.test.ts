@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
-import { processStartTime } from '../../src/cli/journal/proc.js';
+import { processStartTime, spawnStartTime } from '../../src/cli/journal/proc.js';
 import { listRuns, prunableRuns, pruneRuns, pruneRunsInBackground, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
@@ -155,11 +155,12 @@ checks:
 });
 
 describe('reapDeadRuns', () => {
-  function fakeRun(logDir: string, id: string, pid: number, pidStart: string | null, groups: number[]): void {
+  /** `starts`: the groups' recorded start times (by default the exact ones, as older journals recorded them). */
+  function fakeRun(logDir: string, id: string, pid: number, pidStart: string | null, groups: number[], starts = groups.map((pgid) => processStartTime(pgid))): void {
     mkdirSync(join(logDir, id), { recursive: true });
     const records = [
       { t: 'run:start', time: 1, run_id: id, pid, pid_start: pidStart, cwd: logDir, config: 'x', argv: [], background: false, checks: groups.map((_, i) => ({ id: `c${i}`, requires: [], async: false, severity: 'error' })) },
-      ...groups.map((pgid, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, pgid, pgid_start: processStartTime(pgid), log_file: null })),
+      ...groups.map((pgid, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, pgid, pgid_start: starts[i] ?? null, log_file: null })),
     ];
     writeFileSync(join(logDir, id, 'journal.ndjson'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
@@ -185,6 +186,31 @@ describe('reapDeadRuns', () => {
     // Pruning to one run removes the older, ended one.
     expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb']);
+  });
+  it.runIf(existsSync('/proc/self/stat'))('recognises a shell by the start time estimated at its spawn, not one whose start differs, nor a dead pid', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const spawnAt = () => {
+      const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      return { child, start: spawnStartTime(child.pid as number) };
+    };
+    const same = spawnAt();
+    const other = spawnAt(); // recorded as started half a second later: a pid reused by another process
+    const gone = spawn('true', { detached: true });
+    const goneStart = spawnStartTime(gone.pid as number);
+    await new Promise((r) => gone.once('exit', r));
+    const deadFanout = spawn('true');
+    await new Promise((r) => deadFanout.once('exit', r));
+    const pids = [same.child.pid as number, other.child.pid as number, gone.pid as number];
+    fakeRun(logDir, '20261124T000000Z-aaaaaa', deadFanout.pid as number, null, pids, [same.start, String(Number(other.start) + 50), goneStart]);
+    const sameExit = new Promise((r) => same.child.once('exit', (_code, signal) => r(signal)));
+    try {
+      expect(await reapDeadRuns(logDir, 500)).toEqual([{ run: '20261124T000000Z-aaaaaa', id: 'c0', pgid: same.child.pid }]);
+      expect(await sameExit).toBe('SIGTERM');
+      expect(isAlive(other.child.pid as number)).toBe(true);
+    } finally {
+      same.child.kill('SIGKILL');
+      other.child.kill('SIGKILL');
+    }
   });
 });
 

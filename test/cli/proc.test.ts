@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { groupAlive, groupRunning } from '../../src/cli/journal/proc.js';
+import { groupAlive, groupRunning, isSpawnStart, processStartTime, SPAWN_START_TOLERANCE_TICKS, spawnStartTime } from '../../src/cli/journal/proc.js';
 
 describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
   it('is true for a group with a live member and false for one left with only a zombie', async () => {
@@ -23,5 +23,36 @@ describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
     } finally {
       parent.kill('SIGKILL');
     }
+  });
+});
+
+describe.runIf(existsSync('/proc/self/stat'))('spawnStartTime', () => {
+  it('estimates the start tick of a shell just spawned closely enough to recognise it, and no further', async () => {
+    for (let i = 0; i < 20; i++) {
+      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+      const recorded = spawnStartTime(child.pid as number);
+      try {
+        const actual = processStartTime(child.pid as number);
+        expect(recorded).not.toBeNull();
+        expect(actual).not.toBeNull();
+        expect(isSpawnStart(actual as string, recorded as string)).toBe(true);
+        // A process of the same pid that started half a second before or after is another one.
+        expect(isSpawnStart(actual as string, String(Number(recorded) + 50))).toBe(false);
+        expect(isSpawnStart(actual as string, String(Number(recorded) - 50))).toBe(false);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      if (i % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 3)); // spread the spawns over ticks
+    }
+  });
+
+  it('matches within the tolerance only, and compares a non-numeric record exactly', () => {
+    expect(isSpawnStart('1000', '1000')).toBe(true);
+    expect(isSpawnStart(String(1000 - SPAWN_START_TOLERANCE_TICKS), '1000')).toBe(true);
+    expect(isSpawnStart(String(999 - SPAWN_START_TOLERANCE_TICKS), '1000')).toBe(false);
+    expect(isSpawnStart('1002', '1000')).toBe(true);
+    expect(isSpawnStart('1003', '1000')).toBe(false);
+    expect(isSpawnStart('x', 'x')).toBe(true);
+    expect(isSpawnStart('x', '1000')).toBe(false);
   });
 });

@@ -40,7 +40,7 @@ export interface CheckSpawnRecord {
   id: string;
   attempt: number;
   pgid: number;
-  /** The shell's start time (see processStartTime), so a reused pid is never taken for it. */
+  /** The shell's start time, estimated at the spawn (see spawnStartTime), so a reused pid is never taken for it. */
   pgid_start: string | null;
   log_file: string | null;
 }

@@ -5,7 +5,7 @@ import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
-import { groupRunning, isSameProcess, processStartTime } from './proc.js';
+import { groupRunning, isSameProcess, isSpawnStart, processStartTime } from './proc.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -111,10 +111,10 @@ function leftovers(state: RunState): Array<{ id: string; pgid: number }> {
     const pgid = check.spawn?.pgid;
     if (check.end !== undefined || pgid === undefined || !groupRunning(pgid)) continue;
     // The pid of a group leader cannot be reused while its group has members; when the leader is still there it
-    // must be the very shell that was recorded.
+    // must be the very shell that was recorded (its start time was estimated at the spawn: see spawnStartTime).
     const leader = processStartTime(pgid);
     const recorded = check.spawn?.pgid_start ?? null;
-    if (leader !== null && recorded !== null && leader !== recorded) continue;
+    if (leader !== null && recorded !== null && !isSpawnStart(leader, recorded)) continue;
     groups.push({ id, pgid });
   }
   return groups;
