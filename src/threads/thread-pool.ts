@@ -15,6 +15,17 @@ export type { BatchingOptions } from './batch-sizer.js';
 
 /** The batch runner, next to this module in src/ and in dist/ (its own build entry). */
 const BATCH_WORKER = new URL('./batch-worker.js', import.meta.url).href;
+/**
+ * Threads load the module with `import()`, never `require()`. piscina tries `require(file)` first, which in Node
+ * versions with require(esm) loads an ES module synchronously; a thread terminated in the middle of that (an abort,
+ * a timeout or a forced close while fresh threads are still loading) aborts the whole process on a failed assertion
+ * in Node's ModuleWrap::CreateRequiredModuleFacade. With require(esm) off in the threads, piscina's require fails
+ * at once and it falls back to `import()`, which a terminated thread abandons safely. The process's own flags are
+ * kept (loaders, source maps...). Undefined where Node has no require(esm): nothing to turn off.
+ */
+const REQUIRE_ESM_FLAGS = (process.features as { require_module?: boolean }).require_module === true
+  ? [...process.execArgv, '--no-experimental-require-module']
+  : undefined;
 /** Upper bound of {@link ThreadPool.batchWorkers}: the items a run may pull ahead of the threads. */
 const MAX_BATCH_WORKERS = 16_384;
 
@@ -178,6 +189,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     maxThreads: threads,
     ...(idleTimeout === undefined ? {} : { idleTimeout }),
     ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
+    ...(REQUIRE_ESM_FLAGS === undefined ? {} : { execArgv: REQUIRE_ESM_FLAGS }),
   });
   let closing: Promise<void> | undefined;
   let forced = false;
