@@ -3,18 +3,22 @@ import type { Reporter, TestModule } from 'vitest/node';
 /**
  * Closes the run with one plain line, `tests: N passed, N failed, N skipped`, after vitest's own summary, so CI
  * logs and the tooling that reads them end on an unambiguous count.
+ *
+ * A test that never ran because its file crashed (a worker process that died, a file that failed to load) counts as
+ * failed, not skipped; so does each unhandled error, which vitest reports apart from any test. A skipped test is
+ * one that was told to skip.
  */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
-    let failed = 0;
+    let failed = unhandledErrors.length;
     let skipped = 0;
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
-        else skipped++;
+        else if (state === 'skipped') skipped++;
+        else failed++; // failed, or still pending when the run ended: it never ran
       }
       if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
     }
