@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { groupAlive, groupRunning, isSpawnStart, processStartTime, SPAWN_START_TOLERANCE_TICKS, spawnStartTime } from '../../src/cli/journal/proc.js';
 
 describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
@@ -27,6 +27,10 @@ describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
 });
 
 describe.runIf(existsSync('/proc/self/stat'))('spawnStartTime', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('estimates the start tick of a shell just spawned closely enough to recognise it, and no further', async () => {
     for (let i = 0; i < 20; i++) {
       const child = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -43,6 +47,24 @@ describe.runIf(existsSync('/proc/self/stat'))('spawnStartTime', () => {
         child.kill('SIGKILL');
       }
       if (i % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 3)); // spread the spawns over ticks
+    }
+  });
+
+  it('reads the boot clock again when the monotonic clock parts from the wall clock (a suspend stops only the former)', () => {
+    const first = spawn('sleep', ['30'], { stdio: 'ignore' });
+    spawnStartTime(first.pid as number); // calibrated now, if it was not yet
+    first.kill('SIGKILL');
+    // Half a second of monotonic time that the boot clock and the wall clock did not see (the reverse of a suspend,
+    // which is what can be simulated): without reading the boot clock again the estimate would be 50 ticks late.
+    const realNow = performance.now.bind(performance);
+    vi.spyOn(performance, 'now').mockImplementation(() => realNow() + 500);
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const recorded = spawnStartTime(child.pid as number);
+      const actual = processStartTime(child.pid as number);
+      expect(isSpawnStart(actual as string, recorded as string)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 

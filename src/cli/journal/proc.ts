@@ -35,7 +35,7 @@ export function processStartTime(pid: number): string | null {
 
 /** Clock ticks per second of /proc's times (USER_HZ): 100 on every architecture Node runs on; checked once. */
 const USER_HZ = 100;
-/** The boot clock is read again after this long, so a suspend of the machine shifts estimates for at most this. */
+/** The boot clock is read again after this long (and whenever a suspend of the machine is seen: see `stale`). */
 const RECALIBRATE_MS = 1000;
 /**
  * How far the real start tick of a spawned shell may lie from the one {@link spawnStartTime} recorded for it and
@@ -63,21 +63,41 @@ function uptimeTicks(): number | null {
   }
 }
 
-/** Ticks since boot at `at` (performance.now()); null: no usable boot clock, read each start time from /proc. */
-let calibration: { ticks: number; at: number } | null | undefined;
+/**
+ * Ticks since boot at `at` (performance.now()) and at `wall` (Date.now()); null: no usable boot clock, read each start
+ * time from /proc.
+ */
+let calibration: { ticks: number; at: number; wall: number } | null | undefined;
 
-function calibrate(): { ticks: number; at: number } | null {
-  const ticks = uptimeTicks();
-  const at = performance.now();
-  if (ticks === null) return null;
+function calibrate(): { ticks: number; at: number; wall: number } | null {
+  // The clock reading is bracketed by two performance.now() calls and retried when they lie apart (a GC pause or a
+  // preemption in between): an estimate then errs by at most those 2 ms, and on the early side (`at` is taken before
+  // the read), where the tolerance is wide, never on the late side, where it is two ticks.
+  let reading: { ticks: number; at: number } | undefined;
+  for (let attempt = 0; attempt < 5 && reading === undefined; attempt++) {
+    const before = performance.now();
+    const ticks = uptimeTicks();
+    if (ticks === null) return null;
+    if (performance.now() - before <= 2) reading = { ticks, at: before };
+  }
+  if (reading === undefined) return null;
   if (calibration === undefined) {
     // Once: /proc/uptime's hundredths must be /proc/<pid>/stat's ticks. This process started at most its uptime (plus
     // a second of slack) before now; with another tick rate its start tick would lie far off.
     const own = Number(processStartTime(process.pid));
-    const age = ticks - own;
+    const age = reading.ticks - own;
     if (!Number.isFinite(own) || age < 0 || age > (process.uptime() + 1) * USER_HZ) return null;
   }
-  return { ticks, at };
+  return { ...reading, wall: Date.now() };
+}
+
+/**
+ * Whether the calibration must be read again: after {@link RECALIBRATE_MS}, or at once when the wall clock moved
+ * apart from performance.now() — the monotonic clock stops while the machine is suspended, but the boot clock and
+ * the processes' start ticks do not (a wall clock set by NTP also triggers it, which only costs one more reading).
+ */
+function stale(c: { at: number; wall: number }, now: number): boolean {
+  return now - c.at > RECALIBRATE_MS || Math.abs(Date.now() - c.wall - (now - c.at)) > 5;
 }
 
 /**
@@ -89,7 +109,7 @@ function calibrate(): { ticks: number; at: number } | null {
  */
 export function spawnStartTime(pid: number): string | null {
   const now = performance.now();
-  if (calibration === undefined || (calibration !== null && now - calibration.at > RECALIBRATE_MS)) calibration = calibrate();
+  if (calibration === undefined || (calibration !== null && stale(calibration, now))) calibration = calibrate();
   if (calibration === null) return processStartTime(pid);
   return String(calibration.ticks + Math.floor((now - calibration.at) / (1000 / USER_HZ)));
 }
