@@ -7,7 +7,7 @@ import { UsageError } from './errors.js';
 import { openJournal, type Journal } from './journal/journal.js';
 import { processStartTime, spawnStartTime } from './journal/proc.js';
 import type { AgentCheckOptions } from './agent-commands.js';
-import { KEEP_RUNS, isLive, loadRunState, pruneRunsInBackground, reapDeadRuns, resolveRun } from './journal/runs.js';
+import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun } from './journal/runs.js';
 import { launcherRunId, type RunLogs } from './logs.js';
 import type { CheckRecord } from './record.js';
 import { reportCheck, type Report } from './report.js';
@@ -87,7 +87,7 @@ export async function startJournal(
   for (const group of reaped) process.stderr.write(`fanout: killed process group ${group.pgid} (${group.id}) left running by the dead run ${group.run}\n`);
   const journal = openJournal(logs.dir);
   // The run folder of this run exists already: what is pruned now is what would be pruned after the run.
-  const pruning = pruneRunsInBackground(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
+  const pruning = pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
   journal.append(
     {
       t: 'run:start',

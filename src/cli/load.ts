@@ -35,16 +35,15 @@ export async function loadConfigCached(options: LoadOptions): Promise<{ config: 
   if (!found.ok) throw configError(found.diagnostics, cwd);
   const strict = options.strict ?? false;
   const { cache } = options;
-  const key = cache === undefined ? undefined : configCacheKey(found.file, found.text, { strict, version: cache.version });
-  let config = cache === undefined || key === undefined ? undefined : await readCachedConfig(cache.logDir, found.file, key);
+  const key = cache && configCacheKey(found.file, found.text, { strict, version: cache.version });
+  let config = cache && key ? await readCachedConfig(cache.logDir, found.file, key) : undefined;
   let save: (() => void) | undefined;
   if (config === undefined) {
     const { loadConfigText } = await import('../config/load.js');
     const loaded = loadConfigText(found.text, found.file, { strict });
     if (!loaded.ok) throw configError(loaded.diagnostics, cwd);
-    const parsed = loaded.config;
-    config = parsed;
-    if (cache !== undefined && key !== undefined) save = () => writeCachedConfig(cache.logDir, found.file, key, parsed);
+    const parsed = (config = loaded.config);
+    if (cache && key) save = () => writeCachedConfig(cache.logDir, found.file, key, parsed);
   }
   for (const warning of config.warnings) process.stderr.write(`${formatDiagnostic(warning, cwd)}\n`);
   return { config, save };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
 import { processStartTime, spawnStartTime } from '../../src/cli/journal/proc.js';
-import { listRuns, prunableRuns, pruneRuns, pruneRunsInBackground, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { listRuns, prunableRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
 function project(yaml: string): string {
@@ -184,7 +184,7 @@ describe('reapDeadRuns', () => {
     alive.kill('SIGKILL');
     expect(existsSync(join(logDir, '20261124T000001Z-bbbbbb'))).toBe(true);
     // Pruning to one run removes the older, ended one.
-    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
+    expect(await pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb']);
   });
   it.runIf(existsSync('/proc/self/stat'))('recognises a shell by the start time estimated at its spawn, not one whose start differs, nor a dead pid', async () => {
@@ -233,23 +233,23 @@ describe('pruneRuns', () => {
     return logDir;
   }
 
-  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', () => {
+  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', async () => {
     const logDir = oldRuns();
-    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
+    expect(await pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000003Z-dddddd']);
   });
 
-  it('in the background: chooses the same runs at once, and they are gone when it resolves', async () => {
+  it('chooses the runs at once (synchronously), and they are gone when it resolves', async () => {
     const logDir = oldRuns();
     const except = ['20261124T000001Z-bbbbbb'];
     expect(prunableRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
-    const pruning = pruneRunsInBackground(logDir, 1, except);
+    const pruning = pruneRuns(logDir, 1, except);
     // Chosen synchronously: a run folder made after the call (the run it overlaps with) is never considered.
     mkdirSync(join(logDir, '20261124T000004Z-eeeeee'));
     expect(await pruning).toEqual(['20261124T000000Z-aaaaaa']);
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb', '20261124T000002Z-cccccc', '20261124T000003Z-dddddd', '20261124T000004Z-eeeeee']);
     // The folder someone put inside falls back to the recursive removal.
-    expect(await pruneRunsInBackground(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
+    expect(await pruneRuns(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000004Z-eeeeee']);
   });
 });

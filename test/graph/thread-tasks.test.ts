@@ -5,22 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { runGraph } from '../../src/graph/scheduler.js';
 import { streamGraph } from '../../src/graph/stream.js';
 import type { GraphTask, ThreadGraphTask } from '../../src/graph/types.js';
+import { startFlag } from '../helpers/flag.js';
 
 interface Out {
   value: unknown;
   threadId: number;
 }
 const worker = new URL('../fixtures/graph/thread-worker.js', import.meta.url);
-
-/** A flag the worker sets when its task is running; `started` resolves then. */
-function startFlag(): { flag: Int32Array; started: Promise<void> } {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  const atomics = Atomics as unknown as {
-    waitAsync(a: Int32Array, i: number, v: number): { async: true; value: Promise<string> } | { async: false; value: string };
-  };
-  const wait = atomics.waitAsync(flag, 0, 0);
-  return { flag, started: wait.async ? wait.value.then(() => undefined) : Promise.resolve() };
-}
 
 describe('runGraph with options.worker', () => {
   it('runs tasks without run on worker threads, with their dependencies, beside main-thread tasks', async () => {

@@ -7,6 +7,7 @@ import { ParallelError, TaskError } from '../../src/core/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
+import { startFlag } from '../helpers/flag.js';
 
 type Input =
   | number
@@ -37,15 +38,6 @@ function pool(threads: number, options: Parameters<typeof createThreadPool>[1] =
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close({ force: true })));
 });
-
-/** A flag the spinning items count up on; `started` resolves when the first has started. */
-function spinFlag(): { flag: Int32Array; started: Promise<void> } {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  // Atomics.waitAsync is in Node 20 but not in the ES2023 lib the project compiles against.
-  const atomics = Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: true; value: Promise<string> } | { async: false; value: string } };
-  const wait = atomics.waitAsync(flag, 0, 0);
-  return { flag, started: wait.async ? wait.value.then(() => undefined) : Promise.resolve() };
-}
 
 const squares = (n: number): number[] => Array.from({ length: n }, (_, i) => i * i);
 
@@ -80,7 +72,7 @@ describe('processParallel(items, moduleUrl): automatic batching', () => {
   });
 
   it('fail-fast: the first failure stops the run, running batches are terminated and their items cancelled', async () => {
-    const { flag } = spinFlag();
+    const { flag } = startFlag();
     const controller = new AbortController(); // the caller's signal, to check for leaked listeners
     const items: Input[] = [-1, ...Array.from({ length: 200 }, (): Input => ({ op: 'spin', flag }))];
     const error: unknown = await processParallel<Input, unknown>(items, moduleUrl, { signal: controller.signal }).catch((e: unknown) => e);
@@ -101,7 +93,7 @@ describe('processParallel(items, moduleUrl): automatic batching', () => {
   });
 
   it('an abort mid-run terminates the running batches: rejects with a ParallelError caused by the reason, no thread left', async () => {
-    const { flag, started } = spinFlag();
+    const { flag, started } = startFlag();
     const controller = new AbortController();
     const items: Input[] = Array.from({ length: 100 }, () => ({ op: 'spin', flag }));
     const run = processParallel<Input, unknown>(items, moduleUrl, { signal: controller.signal }).catch((e: unknown) => e);
@@ -176,7 +168,7 @@ describe('ThreadPool.batchProcessor', () => {
     await expect(p.batchProcessor(1, { signal })).rejects.toBeInstanceOf(ThreadPoolClosedError);
 
     const forced = pool(1);
-    const { flag, started } = spinFlag();
+    const { flag, started } = startFlag();
     const spinning = forced.batchProcessor({ op: 'spin', flag }, { signal }).catch((e: unknown) => e);
     const queued = Array.from({ length: 10 }, (_, n) => forced.batchProcessor(n, { signal }).catch((e: unknown) => e));
     await started;

@@ -6,6 +6,7 @@ import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import { ThreadPoolBrokenError, ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
+import { startFlag } from '../helpers/flag.js';
 
 type Input =
   | { op: 'square'; n: number }
@@ -25,15 +26,6 @@ function pool<I = Input, O = number>(threads: number, exportName?: string): Thre
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close({ force: true })));
 });
-
-/** A flag a worker sets when its task is running; `started` resolves then. */
-function startFlag(): { flag: Int32Array; started: Promise<void> } {
-  const flag = new Int32Array(new SharedArrayBuffer(4));
-  // Atomics.waitAsync is in Node 20 but not in the ES2023 lib the project compiles against.
-  const atomics = Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: true; value: Promise<string> } | { async: false; value: string } };
-  const wait = atomics.waitAsync(flag, 0, 0);
-  return { flag, started: wait.async ? wait.value.then(() => undefined) : Promise.resolve() };
-}
 
 describe('createThreadPool', () => {
   it('runs the module on worker threads and returns its results; a worker error rejects the call', async () => {

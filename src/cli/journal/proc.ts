@@ -3,7 +3,7 @@
 // liveness is checked.
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
-/** /proc/<pid>/stat is a few hundred bytes: one read into a reused buffer (this runs at every spawn of a run). */
+/** /proc/<pid>/stat is a few hundred bytes: one read into a reused buffer (groupRunning reads every process's). */
 const statBuffer = Buffer.alloc(1024);
 
 function readStat(pid: number | string): string {

@@ -1,6 +1,6 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -203,29 +203,15 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
 }
 
 /**
- * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at. Problems are
- * ignored: pruning is housekeeping.
+ * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at, nor those in
+ * `except`. The folders are chosen now, synchronously ({@link prunableRuns}); their files are unlinked on libuv's
+ * thread pool. `fanout check` starts it before the run, so that deleting the oldest run's logs (hundreds of files for
+ * a big config) overlaps with the run instead of delaying the report. A run folder holds files only (logs, journal,
+ * report): unlinking its entries as listed is a few times faster than a generic recursive removal, which examines
+ * each one first; anything else falls back to it. Resolves to the runs removed; never rejects: pruning is
+ * housekeeping.
  */
-export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
-  const removed: string[] = [];
-  for (const run of prunableRuns(logDir, keep, except)) {
-    try {
-      removeRunDir(join(resolve(logDir), run));
-      removed.push(run);
-    } catch {
-      // housekeeping only
-    }
-  }
-  return removed;
-}
-
-/**
- * {@link pruneRuns} on libuv's thread pool: the folders are chosen now (synchronously, as pruneRuns does), their files
- * are unlinked in the background. `fanout check` starts it before the run, so that deleting the oldest run's logs
- * (hundreds of files for a big config) overlaps with the run instead of delaying the report. Resolves to the runs
- * removed; never rejects.
- */
-export async function pruneRunsInBackground(logDir: string, keep: number, except: readonly string[] = []): Promise<string[]> {
+export async function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): Promise<string[]> {
   let runs: string[];
   try {
     runs = prunableRuns(logDir, keep, except);
@@ -251,20 +237,4 @@ export async function pruneRunsInBackground(logDir: string, keep: number, except
     }),
   );
   return removed.filter((run): run is string => run !== undefined);
-}
-
-/**
- * Deletes a run folder. A run folder holds files only (logs, journal, report): unlinking its entries as listed is a
- * few times faster than a generic recursive removal, which examines each one first; anything else falls back to it.
- */
-function removeRunDir(dir: string): void {
-  try {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) throw new Error('not a plain run folder');
-      unlinkSync(join(dir, entry.name));
-    }
-    rmdirSync(dir);
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
