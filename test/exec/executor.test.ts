@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localExecutor, type CommandSpec, type Executor } from '../../src/exec/executor.js';
+import { createLocalExecutor, localExecutor, type CommandSpec, type Executor } from '../../src/exec/executor.js';
 import { sessionMembers } from './proc.js';
 
 describe('localExecutor', () => {
@@ -52,5 +52,38 @@ describe('localExecutor', () => {
 
   it('rejects a spec that is not an object', async () => {
     await expect(localExecutor.execute(null as unknown as CommandSpec)).rejects.toThrow('spec must be a CommandSpec object, received null');
+  });
+});
+
+describe('createLocalExecutor', () => {
+  it('snapshotEnv: commands see the environment of the first command, with the spec’s variables over it', async () => {
+    const executor = createLocalExecutor({ snapshotEnv: true });
+    process.env.FANOUT_SNAPSHOT_TEST = 'before';
+    try {
+      expect((await executor.execute({ command: 'echo "$FANOUT_SNAPSHOT_TEST"' })).output).toBe('before\n');
+      process.env.FANOUT_SNAPSHOT_TEST = 'after';
+      process.env.FANOUT_SNAPSHOT_LATE = 'late';
+      const result = await executor.execute({ command: 'echo "$FANOUT_SNAPSHOT_TEST ${FANOUT_SNAPSHOT_LATE-unset} $OWN"', env: { OWN: 'own' } });
+      expect(result.output).toBe('before unset own\n');
+      // The spec's own variables override the snapshot's.
+      expect((await executor.execute({ command: 'echo "$FANOUT_SNAPSHOT_TEST"', env: { FANOUT_SNAPSHOT_TEST: 'spec' } })).output).toBe('spec\n');
+      // Without the option, the live environment.
+      expect((await createLocalExecutor().execute({ command: 'echo "$FANOUT_SNAPSHOT_TEST"' })).output).toBe('after\n');
+    } finally {
+      delete process.env.FANOUT_SNAPSHOT_TEST;
+      delete process.env.FANOUT_SNAPSHOT_LATE;
+    }
+  });
+
+  it('mergeStderr: one pipe for both streams, in the order written', async () => {
+    const script = 'i=0; while [ $i -lt 100 ]; do echo "o$i"; echo "e$i" >&2; i=$((i+1)); done';
+    const result = await createLocalExecutor({ mergeStderr: true }).execute({ command: script });
+    expect(result.output).toBe(Array.from({ length: 100 }, (_, i) => `o${i}\ne${i}\n`).join(''));
+  });
+
+  it('rejects bad options, naming them', () => {
+    expect(() => createLocalExecutor(null as unknown as object)).toThrow(new TypeError('options must be an object, received null'));
+    expect(() => createLocalExecutor({ snapshotEnv: 1 as unknown as boolean })).toThrow(new TypeError('options.snapshotEnv must be a boolean or undefined, received 1'));
+    expect(() => createLocalExecutor({ mergeStderr: 'no' as unknown as boolean })).toThrow(new TypeError('options.mergeStderr must be a boolean or undefined, received "no"'));
   });
 });

@@ -1,0 +1,102 @@
+// runCommand's lean options for runners that spawn many commands: one pipe for stdout and stderr (`mergeStderr`), and
+// a whole environment passed as it is (`extendEnv: false`).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/exec/run-command.js';
+
+afterEach(() => {
+  delete process.env.FANOUT_MERGE_TEST;
+});
+
+describe('runCommand mergeStderr', () => {
+  it('keeps the exact order of writes to stdout and stderr, in the output and in the log', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'fanout-merge-')), 'check.log');
+    // Alternating writes with no pause between them: two pipes may read them in either order, one pipe cannot.
+    const script = 'i=0; while [ $i -lt 200 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done';
+    const expected = Array.from({ length: 200 }, (_, i) => `out ${i}\nerr ${i}\n`).join('');
+    const result = await runCommand(script, { mergeStderr: true, logFile: log });
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toBe(expected);
+    expect(result.outputBytes).toBe(Buffer.byteLength(expected));
+    expect(readFileSync(log, 'utf8')).toBe(expected);
+  });
+
+  it('runs the command as -c does: same $0, no positional parameters, no variable of its own, same exit status', async () => {
+    const command = 'echo "$0|$#|$*|${__fanout_command-unset}"; exit 7';
+    const plain = await runCommand(command);
+    const merged = await runCommand(command, { mergeStderr: true });
+    expect(merged.output).toBe(plain.output);
+    expect(merged.output).toBe('/bin/sh|0||unset\n');
+    expect(merged.exitCode).toBe(7);
+    expect(plain.exitCode).toBe(7);
+  });
+
+  it('puts a syntax error of the command into the output, with the shell’s exit status', async () => {
+    const result = await runCommand('if then', { mergeStderr: true });
+    expect(result.exitCode).toBe(2);
+    expect(result.output).toMatch(/Syntax error|syntax error/);
+  });
+
+  it('names every chunk stdout to onOutput', async () => {
+    const streams = new Set<string>();
+    let text = '';
+    const result = await runCommand('echo a; echo b >&2; echo c', {
+      mergeStderr: true,
+      onOutput: (chunk, stream) => {
+        streams.add(stream);
+        text += chunk;
+      },
+    });
+    expect(result.output).toBe('a\nb\nc\n');
+    expect(text).toBe('a\nb\nc\n');
+    expect([...streams]).toEqual(['stdout']);
+  });
+
+  it('terminates the tree on timeout as without it', async () => {
+    const result = await runCommand('echo started; sleep 300', { mergeStderr: true, timeoutMs: 100, killGraceMs: 100 });
+    expect(result).toMatchObject({ timedOut: true, signal: 'SIGTERM', output: 'started\n' });
+  });
+
+  it('rejects a value that is not a boolean, naming it', async () => {
+    await expect(runCommand('true', { mergeStderr: 'yes' as unknown as boolean })).rejects.toThrow(
+      new TypeError('options.mergeStderr must be a boolean or undefined, received "yes"'),
+    );
+  });
+});
+
+describe('runCommand extendEnv', () => {
+  it('false: env is the whole environment, process.env is not inherited', async () => {
+    process.env.FANOUT_MERGE_TEST = 'inherited';
+    const result = await runCommand('echo "${FANOUT_MERGE_TEST-absent} $ONLY"', { extendEnv: false, env: { ONLY: 'given', PATH: process.env.PATH ?? '' } });
+    expect(result.output).toBe('absent given\n');
+  });
+
+  it('false without env: an empty environment', async () => {
+    const result = await runCommand('echo "${HOME-none}"', { extendEnv: false });
+    expect(result.output).toBe('none\n');
+  });
+
+  it('true (the default): env is merged over process.env', async () => {
+    process.env.FANOUT_MERGE_TEST = 'inherited';
+    const result = await runCommand('echo "$FANOUT_MERGE_TEST $ADDED"', { extendEnv: true, env: { ADDED: 'added' } });
+    expect(result.output).toBe('inherited added\n');
+  });
+
+  it('checks the variables of a whole environment, a frozen one too', async () => {
+    await expect(runCommand('true', { extendEnv: false, env: { A: 1 as unknown as string } })).rejects.toThrow(
+      'options.env.A must be a string without NUL characters, received 1',
+    );
+    const frozen = Object.freeze({ B: 'x\0y' });
+    await expect(runCommand('true', { extendEnv: false, env: frozen })).rejects.toThrow('options.env.B must be a string without NUL characters');
+    // A frozen environment found valid once is passed on as it is afterwards.
+    const good = Object.freeze({ C: 'c', PATH: process.env.PATH ?? '' });
+    expect((await runCommand('echo $C', { extendEnv: false, env: good })).output).toBe('c\n');
+    expect((await runCommand('echo $C', { extendEnv: false, env: good })).output).toBe('c\n');
+  });
+
+  it('rejects a value that is not a boolean, naming it', async () => {
+    await expect(runCommand('true', { extendEnv: 0 as unknown as boolean })).rejects.toThrow(new TypeError('options.extendEnv must be a boolean or undefined, received 0'));
+  });
+});
