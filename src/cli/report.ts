@@ -83,7 +83,7 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
     attempts: record.attempts,
     passed_after_retry: record.status === 'passed' && record.attempts > 1,
     reason: record.reason === undefined ? null : mask(record.reason),
-    extracted: Object.fromEntries(Object.entries(record.extracted).map(([k, v]) => [k, mask(v)])),
+    extracted: maskValues(record.extracted, mask),
     suggestion: record.suggestion ?? null,
     fix: record.fix ?? null,
     output_tail: record.outputTail,
@@ -99,8 +99,14 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
             : { kind: skip.kind },
     started_at: iso(record.startedAt),
     ended_at: iso(record.endedAt),
-    triggered_prompts: record.triggered.map((prompt) => ({ id: prompt.id ?? null, content: prompt.content })),
+    triggered_prompts: record.triggered.length === 0 ? [] : record.triggered.map((prompt) => ({ id: prompt.id ?? null, content: prompt.content })),
   };
+}
+
+/** The values masked; most checks extract nothing (this runs for every check, in the journal and the report). */
+function maskValues(values: Record<string, string>, mask: (text: string) => string): Record<string, string> {
+  const entries = Object.entries(values);
+  return entries.length === 0 ? {} : Object.fromEntries(entries.map(([name, value]) => [name, mask(value)]));
 }
 
 export function countStatuses(records: readonly Pick<CheckRecord, 'status'>[]): Record<CheckStatus, number> & { total: number } {

@@ -5,7 +5,7 @@ import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../core/errors.js';
 import { Semaphore } from '../core/semaphore.js';
-import type { Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
+import type { CommandSpec, Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
 import { runGraph } from './engine.js';
 import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './logs.js';
@@ -131,6 +131,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
     const env = Object.keys(check.env).length === 0 ? undefined : check.env;
     const timeoutMs = timeoutOf(check);
     const estimate = settings.estimates.get(check.id);
+    /** The spec of every attempt but its log file, made once. */
+    const spec: CommandSpec = { command: check.run, cwd: check.cwd, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
 
     /** Runs attempts until one passes or none is left; resolves for passed and warned, throws CheckFailure else. */
     const attempts = async (signal: AbortSignal): Promise<CheckRecord> => {
@@ -144,7 +146,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         let result;
         try {
           result = await executor.execute(
-            { command: check.run, cwd: check.cwd, logFile: record.logFile, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+            { ...spec, logFile: record.logFile },
             {
               signal,
               onSpawn: (pid) => {

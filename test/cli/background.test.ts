@@ -37,7 +37,7 @@ checks:
     run: echo e2e started; touch e2e.started; while [ ! -f go ]; do sleep 0.02; done; echo e2e done
     async: true
   - id: deploy-check
-    run: echo deployed
+    run: echo deployed; echo "\${FANOUT_RUN_ID-none}" > deploy.env
     requires: [e2e]
 `);
     // runCli resolves on 'close': only once every holder of the launcher's stdout/stderr pipes is gone. It resolving
@@ -80,6 +80,8 @@ checks:
     expect(ended).toMatchObject({ phase: 'ended', exit_code: 1 });
     expect(ended.checks.every((c) => c.state === 'ended')).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, '.fanout/runs', id as string, 'report.json'), 'utf8'))).toMatchObject({ run_id: id, exit_code: 1 });
+    // The supervisor got its run id through FANOUT_RUN_ID; its checks (run with a snapshot of its environment) never see it.
+    expect(readFileSync(join(dir, 'deploy.env'), 'utf8')).toBe('none\n');
   });
 
   it('exits 0 with every fast check passed; cancel stops the run: its groups die, the journal and report end with SIGTERM', async () => {

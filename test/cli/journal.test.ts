@@ -2,8 +2,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { openJournal, parseJournal, readJournal, runState, type JournalRecord } from '../../src/cli/journal/journal.js';
+import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../src/cli/journal/journal.js';
 import { processStartTime, spawnStartTime } from '../../src/cli/journal/proc.js';
 import { listRuns, prunableRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
@@ -28,6 +29,25 @@ describe('parseJournal', () => {
     expect(parseJournal(text).map((r) => r.t)).toEqual(['run:start', 'check:start']);
     expect(parseJournal('')).toEqual([]);
     expect(parseJournal('{"t":"run:start","time":1}\nnot json\n{"t":"run:end","time":3}\n')).toHaveLength(1);
+  });
+});
+
+describe('serialize', () => {
+  it('writes each record exactly as JSON.stringify does (the per-check records are formatted by hand)', () => {
+    const name = fc.string({ unit: 'binary', maxLength: 12 });
+    const path = fc.option(fc.string({ unit: 'binary', maxLength: 20 }), { nil: null });
+    const entry: fc.Arbitrary<JournalEntry> = fc.oneof(
+      fc.record({ t: fc.constant('check:start' as const), id: name, attempt: fc.nat(9), async: fc.boolean(), log_file: path }),
+      fc.record({ t: fc.constant('check:spawn' as const), id: name, attempt: fc.nat(9), pgid: fc.integer({ min: 1, max: 4_194_304 }), pgid_start: fc.option(fc.nat().map(String), { nil: null }), log_file: path }),
+      fc.record({
+        t: fc.constant('check:end' as const),
+        id: name,
+        status: fc.constantFrom('passed' as const, 'failed' as const, 'cancelled' as const),
+        check: fc.dictionary(name, fc.jsonValue()) as unknown as fc.Arbitrary<Extract<JournalEntry, { t: 'check:end' }>['check']>,
+      }),
+      fc.record({ t: fc.constant('run:end' as const), exit_code: fc.nat(255), interrupted: fc.option(name, { nil: null }) }),
+    );
+    fc.assert(fc.property(entry, (e) => serialize(e) === JSON.stringify(e).slice(0, -1)));
   });
 });
 

@@ -6,7 +6,7 @@ import type { Observer } from '../../observe/types.js';
 import { UsageError } from '../errors.js';
 import { constants } from 'node:os';
 import type { Executor } from '../engine.js';
-import { localExecutor } from '../engine.js';
+import { createLocalExecutor } from '../engine.js';
 import { humanReport, verboseLine } from '../human.js';
 import { junitXml } from '../junit.js';
 import { LiveView } from '../live.js';
@@ -51,7 +51,10 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
 }
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
-export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = localExecutor): Promise<number> {
+// fanout does not change its environment during a run (the launcher's FANOUT_RUN_ID is taken out before the first
+// check starts): one snapshot of it spares every spawn a read of process.env. A check's log holds its stdout and
+// stderr in the order it wrote them: one pipe for both.
+export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true })): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
   const cwd = process.cwd();
   const { config, save: saveConfig } = await loadConfigCached(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
