@@ -3,8 +3,9 @@
 //   1. start-up: `node -e 0`, `fanout --version`, `fanout check` on a one-check config, `concurrently --version`
 //      (median of BENCH_STARTUP_RUNS, default 21, interleaved so machine noise hits every row alike);
 //   2. 200 checks of `true` at -p 2: the fanout CLI (config from its cache, as on a rerun; and parsed every time,
-//      --no-config-cache, for reference), a runCommand floor (a node process running the same 200 commands through
-//      runCommand at concurrency 2), and concurrently -m 2 --raw; each timed as a whole process;
+//      --no-config-cache, for reference), runCommand floors (a node process running the same 200 commands through
+//      runCommand at concurrency 2: default options; with log files; with the CLI's own options and fresh log
+//      files), and concurrently -m 2 --raw; each timed as a whole process;
 //   3. ../shared/bench/reference-dag.yaml at -p 2 and -p 4: the makespan the JSON report records (duration_ms),
 //      against the optimum (700 / 600 ms), and `make -j` on the same graph, generated as a Makefile in a temp dir.
 //   node bench/run.js cli
@@ -77,17 +78,23 @@ const N = 200;
 const many = join(tmp, 'many.yaml');
 writeFileSync(many, `version: "1"\nchecks:\n${Array.from({ length: N }, (_, i) => `  - id: t${i}\n    run: "true"\n`).join('')}`);
 const floorScript = join(tmp, 'floor.mjs');
-// The floor: the same 200 commands through runCommand at concurrency 2 in a bare node process. The second floor
-// also writes each command's log file, as the CLI must (<log-dir>/<run-id>/<check>.log).
+// The floor: the same 200 commands through runCommand at concurrency 2 in a bare node process, with runCommand's
+// default options (the issue's floor). The second floor also writes each command's log file, as the CLI must. The
+// third does what the CLI's executor does per command and nothing else: stdout and stderr on one pipe
+// (mergeStderr), a frozen snapshot of the environment (extendEnv: false), and log files in a fresh folder per run
+// (<log-dir>/<run-id>/<check>.log): it is the floor of the CLI's own way of running commands.
 writeFileSync(
   floorScript,
   `import { runCommand } from ${JSON.stringify(join(root, 'dist/index.js'))};
 import { mkdirSync } from 'node:fs';
-const logs = process.argv[2];
+const [logRoot, mode] = process.argv.slice(2);
+const lean = mode === 'lean';
+const logs = logRoot === undefined ? undefined : lean ? logRoot + '/' + process.pid + '-' + Date.now() : logRoot;
 if (logs) mkdirSync(logs, { recursive: true });
+const options = lean ? { mergeStderr: true, extendEnv: false, env: Object.freeze({ ...process.env }) } : {};
 let next = 0;
 const start = performance.now();
-const worker = async () => { while (next < ${N}) { const i = next++; const r = await runCommand('true', logs ? { logFile: logs + '/t' + i + '.log' } : {}); if (r.exitCode !== 0) process.exit(1); } };
+const worker = async () => { while (next < ${N}) { const i = next++; const r = await runCommand('true', logs ? { ...options, logFile: logs + '/t' + i + '.log' } : options); if (r.exitCode !== 0) process.exit(1); } };
 await Promise.all([worker(), worker()]);
 console.log(performance.now() - start);
 `,
@@ -100,6 +107,7 @@ const batch = [
   ['fanout check -p 2 --no-config-cache', process.execPath, [cli, 'check', '-c', many, '-p', '2', '--log-dir', logDir, '--no-config-cache']],
   ['runCommand floor (c=2)', process.execPath, [floorScript]],
   ['runCommand floor + log files', process.execPath, [floorScript, join(tmp, 'floor-logs')]],
+  ["runCommand floor, the CLI's options + fresh log files", process.execPath, [floorScript, join(tmp, 'floor-lean'), 'lean']],
   ['concurrently -m 2 --raw', concurrently, ['-m', '2', '--raw', ...Array.from({ length: N }, () => 'true')]],
 ];
 /** @type {Map<string, number[]>} */
@@ -109,13 +117,14 @@ const batchTimes = new Map(batch.map(([name]) => [name, []]));
 const runPhase = new Map([
   ['fanout check -p 2', []],
   ['runCommand floor + log files', []],
+  ["runCommand floor, the CLI's options + fresh log files", []],
 ]);
 for (let i = 0; i < BATCH_RUNS; i++) {
   for (const [name, file, args] of batch) {
     const { ms, status, stdout } = timed(file, args);
     if (status !== 0) throw new Error(`${name} exited ${status}`);
     batchTimes.get(name)?.push(ms);
-    if (name === 'runCommand floor + log files') runPhase.get(name)?.push(Number(stdout.trim()));
+    if (name.startsWith('runCommand floor')) runPhase.get(name)?.push(Number(stdout.trim()));
   }
   const { stdout } = timed(process.execPath, [cli, 'check', '-c', many, '-p', '2', '--json', '--log-dir', logDir]);
   runPhase.get('fanout check -p 2')?.push(/** @type {{ duration_ms: number }} */ (JSON.parse(stdout)).duration_ms);
@@ -133,8 +142,9 @@ for (const [name] of batch) {
 
 const fanoutRun = median(runPhase.get('fanout check -p 2') ?? []);
 const floorRun = median(runPhase.get('runCommand floor + log files') ?? []);
+const leanRun = median(runPhase.get("runCommand floor, the CLI's options + fresh log files") ?? []);
 console.log(
-  `\nRun phase only (no process start-up): fanout ${fanoutRun.toFixed(0)} ms (its report's duration_ms) vs the floor's loop with log files ${floorRun.toFixed(0)} ms: ${(floorRun / fanoutRun).toFixed(2)}×`,
+  `\nRun phase only (no process start-up): fanout ${fanoutRun.toFixed(0)} ms (its report's duration_ms) vs the floor's loop with log files ${floorRun.toFixed(0)} ms: ${(floorRun / fanoutRun).toFixed(2)}×; vs the loop with the CLI's options and fresh log files ${leanRun.toFixed(0)} ms: ${(leanRun / fanoutRun).toFixed(2)}×`,
 );
 
 // ---- 3. reference DAG makespan
