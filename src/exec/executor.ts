@@ -136,6 +136,10 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
         mergeStderr,
       };
       if (snapshotEnv) {
+        // Spread over the snapshot, a string or an array would pass for variables: refused as runCommand refuses it.
+        if (spec.env !== undefined && (typeof spec.env !== 'object' || spec.env === null || Array.isArray(spec.env))) {
+          return Promise.reject(invalidArgument('spec.env', 'an object of strings', spec.env));
+        }
         const base = environment();
         // The spec's variables over the snapshot (runCommand checks the merged object, the spec's variables included).
         runOptions.env = spec.env === undefined ? base : { ...base, ...spec.env };

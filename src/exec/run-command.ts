@@ -19,11 +19,11 @@ const EOF_WAIT_MS = 100;
 const MAX_TIMER_MS = 2_147_483_647;
 const STREAM_NAMES = ['stdout', 'stderr'] as const;
 /**
- * The shell script of `mergeStderr`: stderr onto stdout's pipe, then the command (`$1`) as `-c` would run it — no
- * positional parameters (the shift), no variable of ours left (it is unset by the evaluated text itself, before the
- * command; the text was expanded already).
+ * What `mergeStderr` puts before the command: stderr onto stdout's pipe, on a line of its own — the shell runs it
+ * before it parses the command's first line, so even a syntax error there lands in the pipe, while `$0`, the
+ * positional parameters, the exit status and a shell's exec of the last command (signals) stay those of `-c`.
  */
-const MERGE_SCRIPT = 'exec 2>&1; __fanout_command=$1; shift; eval "unset __fanout_command; $__fanout_command"';
+const MERGE_PREFIX = 'exec 2>&1\n';
 
 /**
  * Options of {@link runCommand}.
@@ -56,9 +56,11 @@ export interface RunCommandOptions {
   /**
    * true: the command's stderr goes into the same pipe as its stdout, so `output`, `logFile` and `onOutput` (which
    * then names every chunk 'stdout') keep the exact order in which the command wrote to either, and spawning costs
-   * one pipe less. The shell runs `exec 2>&1` and then the command through `eval`, with the same `$0` and no
-   * positional parameters, as `-c` would; a syntax error in the command is reported as `eval: Syntax error...` and
-   * lands in the output. Needs a POSIX shell (the default `/bin/sh`, bash, dash, zsh...).
+   * one pipe less. The shell runs `exec 2>&1` on a line of its own before the command: `$0`, the positional
+   * parameters, the exit status and signals are as with `-c` alone, but the shell numbers the command's lines from 2
+   * (a syntax error on its first line reads `2: Syntax error...`). Needs a POSIX shell (`/bin/sh`, bash, dash,
+   * zsh...): what the shell prints before it runs that line — a startup warning, a non-POSIX shell's complaint about
+   * it — is not captured.
    * @default false
    */
   mergeStderr?: boolean | undefined;
@@ -90,7 +92,8 @@ export interface CommandResult {
   durationMs: number;
   /**
    * stdout and stderr interleaved in the order fanout read them — exact within one stream, best effort across the
-   * two pipes (writes that happen close together may be read in either order); exact with `mergeStderr`. Past `maxOutputBytes` the head and
+   * two pipes (writes that happen close together may be read in either order); exact with `mergeStderr`, which
+   * reads both through one. Past `maxOutputBytes` the head and
    * the tail are kept, with a line `[... N bytes dropped ...]` between them.
    */
   output: string;
@@ -157,6 +160,17 @@ function unwatchAbort(signal: AbortSignal, run: { abort(): void }): void {
 /** Frozen `env` objects (with `extendEnv: false`) whose variables were found valid. */
 const checkedEnvironments = new WeakSet<object>();
 
+/**
+ * Whether an object's enumerable variables can never change: frozen, data properties only (a getter may answer
+ * differently each time) and nothing inherited but from Object.prototype (a frozen object's prototype is not).
+ */
+function isPlainFrozen(env: object): boolean {
+  if (!Object.isFrozen(env)) return false;
+  const prototype = Object.getPrototypeOf(env) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Object.values(Object.getOwnPropertyDescriptors(env)).every((descriptor) => 'value' in descriptor);
+}
+
 function normalize(command: unknown, options: unknown): Settings {
   if (typeof command !== 'string' || command.trim() === '' || command.includes('\0')) {
     throw invalidArgument('command', 'a non-empty string without NUL characters', command);
@@ -175,7 +189,7 @@ function normalize(command: unknown, options: unknown): Settings {
           const value = o.env[key];
           if (typeof value !== 'string' || value.includes('\0')) throw invalidArgument(`options.env.${key}`, 'a string without NUL characters', value);
         }
-        if (Object.isFrozen(o.env)) checkedEnvironments.add(o.env);
+        if (isPlainFrozen(o.env)) checkedEnvironments.add(o.env);
       }
       env = o.env;
     } else {
@@ -322,7 +336,7 @@ class CommandRun {
     let child: ChildProcess;
     try {
       child = this.settings.mergeStderr
-        ? spawn(shell, ['-c', MERGE_SCRIPT, shell, command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'ignore'] })
+        ? spawn(shell, ['-c', MERGE_PREFIX + command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'ignore'] })
         : spawn(shell, ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       this.failStart(error);
@@ -366,7 +380,12 @@ class CommandRun {
         this.killer!.terminate();
       }, this.settings.timeoutMs);
     }
-    if (this.settings.signal !== undefined) watchAbort(this.settings.signal, this);
+    const { signal } = this.settings;
+    if (signal !== undefined) {
+      watchAbort(signal, this);
+      // Aborted since the start (by onSpawn, say): the event has been and gone.
+      if (signal.aborted) this.abort();
+    }
   }
 
   private listen(index: StreamIndex): void {

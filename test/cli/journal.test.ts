@@ -36,9 +36,11 @@ describe('serialize', () => {
   it('writes each record exactly as JSON.stringify does (the per-check records are formatted by hand)', () => {
     const name = fc.string({ unit: 'binary', maxLength: 12 });
     const path = fc.option(fc.string({ unit: 'binary', maxLength: 20 }), { nil: null });
+    // The usual integers, and what would be no JSON written by hand (NaN, Infinity, -0, fractions).
+    const number = fc.oneof(fc.integer({ min: 1, max: 4_194_304 }), fc.double());
     const entry: fc.Arbitrary<JournalEntry> = fc.oneof(
-      fc.record({ t: fc.constant('check:start' as const), id: name, attempt: fc.nat(9), async: fc.boolean(), log_file: path }),
-      fc.record({ t: fc.constant('check:spawn' as const), id: name, attempt: fc.nat(9), pgid: fc.integer({ min: 1, max: 4_194_304 }), pgid_start: fc.option(fc.nat().map(String), { nil: null }), log_file: path }),
+      fc.record({ t: fc.constant('check:start' as const), id: name, attempt: number, async: fc.boolean(), log_file: path }),
+      fc.record({ t: fc.constant('check:spawn' as const), id: name, attempt: number, pgid: number, pgid_start: fc.option(fc.nat().map(String), { nil: null }), log_file: path }),
       fc.record({
         t: fc.constant('check:end' as const),
         id: name,

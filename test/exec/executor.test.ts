@@ -81,6 +81,17 @@ describe('createLocalExecutor', () => {
     expect(result.output).toBe(Array.from({ length: 100 }, (_, i) => `o${i}\ne${i}\n`).join(''));
   });
 
+  it('snapshotEnv: a spec env that is not an object is refused, as without it', async () => {
+    for (const executor of [createLocalExecutor(), createLocalExecutor({ snapshotEnv: true })]) {
+      for (const env of ['AB', null, ['X=1'], 5]) {
+        await expect(executor.execute({ command: 'true', env: env as unknown as Record<string, string> })).rejects.toThrow(TypeError);
+      }
+    }
+    await expect(createLocalExecutor({ snapshotEnv: true }).execute({ command: 'true', env: ['X=1'] as unknown as Record<string, string> })).rejects.toThrow(
+      'spec.env must be an object of strings, received array of length 1',
+    );
+  });
+
   it('rejects bad options, naming them', () => {
     expect(() => createLocalExecutor(null as unknown as object)).toThrow(new TypeError('options must be an object, received null'));
     expect(() => createLocalExecutor({ snapshotEnv: 1 as unknown as boolean })).toThrow(new TypeError('options.snapshotEnv must be a boolean or undefined, received 1'));

@@ -1,5 +1,6 @@
 // runCommand's lean options for runners that spawn many commands: one pipe for stdout and stderr (`mergeStderr`), and
 // a whole environment passed as it is (`extendEnv: false`).
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,10 +34,18 @@ describe('runCommand mergeStderr', () => {
     expect(plain.exitCode).toBe(7);
   });
 
-  it('puts a syntax error of the command into the output, with the shell’s exit status', async () => {
-    const result = await runCommand('if then', { mergeStderr: true });
+  it('puts a syntax error of the command into the output, with the shell’s exit status (its lines counted from 2)', async () => {
+    const result = await runCommand('echo first\nif then', { mergeStderr: true });
     expect(result.exitCode).toBe(2);
-    expect(result.output).toMatch(/Syntax error|syntax error/);
+    expect(result.output).toMatch(/^first\n.*\b3: Syntax error/);
+    const plain = await runCommand('echo first\nif then');
+    expect(plain.output).toMatch(/\b2: Syntax error/);
+  });
+
+  it('reports a command killed by a signal as without it', async () => {
+    for (const mergeStderr of [false, true]) {
+      expect(await runCommand('echo before; kill -9 $$', { mergeStderr })).toMatchObject({ exitCode: null, signal: 'SIGKILL', output: 'before\n' });
+    }
   });
 
   it('names every chunk stdout to onOutput', async () => {
@@ -59,7 +68,7 @@ describe('runCommand mergeStderr', () => {
     expect(result).toMatchObject({ timedOut: true, signal: 'SIGTERM', output: 'started\n' });
   });
 
-  it('rejects a value that is not a boolean, naming it', async () => {
+  it('rejects a non-boolean value, naming it', async () => {
     await expect(runCommand('true', { mergeStderr: 'yes' as unknown as boolean })).rejects.toThrow(
       new TypeError('options.mergeStderr must be a boolean or undefined, received "yes"'),
     );
@@ -96,7 +105,54 @@ describe('runCommand extendEnv', () => {
     expect((await runCommand('echo $C', { extendEnv: false, env: good })).output).toBe('c\n');
   });
 
-  it('rejects a value that is not a boolean, naming it', async () => {
+  it('checks again a frozen environment whose variables could still change (inherited ones, getters)', async () => {
+    const inherited: Record<string, string> = { X: 'a' };
+    const env = Object.freeze(Object.assign(Object.create(inherited) as Record<string, string>, { PATH: process.env.PATH ?? '' }));
+    expect((await runCommand('echo $X', { extendEnv: false, env })).output).toBe('a\n');
+    inherited.X = 'b\0';
+    await expect(runCommand('echo $X', { extendEnv: false, env })).rejects.toThrow('options.env.X must be a string without NUL characters');
+    // Read twice per command (the check, then the spawn); from the third read on, a NUL: a cached check would miss it.
+    let calls = 0;
+    const getter = Object.freeze({
+      get Y(): string {
+        calls++;
+        return calls > 2 ? 'y\0' : 'y';
+      },
+    });
+    expect((await runCommand('true', { extendEnv: false, env: getter })).exitCode).toBe(0);
+    await expect(runCommand('true', { extendEnv: false, env: getter })).rejects.toThrow('options.env.Y must be a string without NUL characters');
+  });
+
+  it('rejects a non-boolean value, naming it', async () => {
     await expect(runCommand('true', { extendEnv: 0 as unknown as boolean })).rejects.toThrow(new TypeError('options.extendEnv must be a boolean or undefined, received 0'));
+  });
+});
+
+describe('runCommand: one abort listener per signal', () => {
+  it('many commands on one signal: one listener while they run, none after; aborting cancels every one', async () => {
+    const controller = new AbortController();
+    const runs = [1, 2, 3].map(() => runCommand('sleep 300', { signal: controller.signal, killGraceMs: 100 }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    for (const result of await Promise.all(runs)) expect(result).toMatchObject({ cancelled: true, signal: 'SIGTERM' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('the listener goes once the last command on the signal ends, and comes back for the next', async () => {
+    const controller = new AbortController();
+    await Promise.all([runCommand('true', { signal: controller.signal }), runCommand('sleep 0.05', { signal: controller.signal })]);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const next = runCommand('sleep 300', { signal: controller.signal, killGraceMs: 100 });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    expect(await next).toMatchObject({ cancelled: true });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('an abort from onSpawn (the signal aborted while the command starts) cancels it', async () => {
+    const controller = new AbortController();
+    const result = await runCommand('sleep 300', { signal: controller.signal, killGraceMs: 100, onSpawn: () => controller.abort() });
+    expect(result).toMatchObject({ cancelled: true, signal: 'SIGTERM' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });

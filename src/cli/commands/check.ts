@@ -50,10 +50,10 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   configCache?: boolean | undefined;
 }
 
+// The local executor of a run: fanout does not change its environment during a run (the launcher's FANOUT_RUN_ID is
+// taken out before the first check starts), so one snapshot of it spares every spawn a read of process.env; and a
+// check's log holds its stdout and stderr in the order it wrote them: one pipe for both.
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
-// fanout does not change its environment during a run (the launcher's FANOUT_RUN_ID is taken out before the first
-// check starts): one snapshot of it spares every spawn a read of process.env. A check's log holds its stdout and
-// stderr in the order it wrote them: one pipe for both.
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true })): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
   const cwd = process.cwd();
