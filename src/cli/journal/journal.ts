@@ -1,6 +1,6 @@
 // The run journal: `<log-dir>/<run-id>/journal.ndjson`, the run's state as append-only JSON lines. Records are
 // written with synchronous write(2)s of whole lines, so a `kill -9` of fanout loses no record it wrote (a record
-// may wait for the end of the current turn of the event loop, see `defer`; a spawn never waits), and the file is
+// may wait until the code running now has finished, see `defer`; a spawn never waits), and the file is
 // flushed to disk (fdatasync) within 100 ms of each check's end, so an OS crash loses at most those. A torn
 // last line (power loss in the middle of a write) is ignored by the reader: the journal is valid up to its last
 // full record.
@@ -72,7 +72,7 @@ export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRec
 export interface Journal {
   readonly file: string;
   /**
-   * Writes a record. `defer: true` queues it for the next write (or the end of this turn of the event loop), so the
+   * Writes a record. `defer: true` queues it for the next write (or until the code running now has finished), so the
    * records of one moment — a check's end, the next one's start and spawn — cost one write(2).
    */
   append(entry: JournalEntry, options?: { sync?: 'now' | 'background'; defer?: boolean }): void;
@@ -90,8 +90,8 @@ export const JOURNAL_SYNC_DELAY_MS = 100;
 /**
  * Opens (creates, mode 0600) the journal of a run folder for appending.
  *
- * A record is written at once (one write(2)), or with `defer` together with the next one or at the end of the
- * current turn of the event loop: a `kill -9` of fanout loses none it wrote. `sync: 'background'`
+ * A record is written at once (one write(2)), or with `defer` together with the next one or once the code running
+ * now has finished (a microtask): a `kill -9` of fanout loses none it wrote. `sync: 'background'`
  * (a check's end) also asks for an fdatasync on libuv's thread pool within {@link JOURNAL_SYNC_DELAY_MS}, without
  * waiting for it; the requests of that window share one flush. So an OS crash or a power loss loses at most the
  * last ~100 ms of check ends (`--resume` then reruns those checks), and a run of many quick checks does not make
@@ -147,7 +147,11 @@ export function openJournal(runDir: string, options: { syncDelayMs?: number } = 
     due = setTimeout(flush, syncDelayMs);
     due.unref();
   };
-  /** Deferred records, written with the next record or at the end of this turn of the event loop. */
+  /**
+   * Deferred records, written with the next record or in a microtask: once the code running now has finished. A
+   * check's end and the next check's start and spawn happen in one run of code (the scheduler starts the next task
+   * as it settles the last), so they share one write(2), and nothing waits for a later turn of the event loop.
+   */
   let queued = '';
   let flushScheduled = false;
   const write = (text: string) => {
@@ -186,7 +190,7 @@ export function openJournal(runDir: string, options: { syncDelayMs?: number } = 
         queued += line;
         if (!flushScheduled) {
           flushScheduled = true;
-          setImmediate(flushQueued);
+          queueMicrotask(flushQueued);
         }
         if (options.sync === 'background') backgroundSync(); // due long after the queue is written
         return;
