@@ -157,6 +157,12 @@ function unwatchAbort(signal: AbortSignal, run: { abort(): void }): void {
   signal.removeEventListener('abort', watch.listener);
 }
 
+/** A variable the environment of a process can hold: no NUL in its name or value, no `=` in its name. */
+function checkVariable(key: string, value: unknown): asserts value is string {
+  if (key === '' || key.includes('\0') || key.includes('=')) throw invalidArgument('options.env', 'variable names without NUL or "=" characters', key);
+  if (typeof value !== 'string' || value.includes('\0')) throw invalidArgument(`options.env.${key}`, 'a string without NUL characters', value);
+}
+
 /** Frozen `env` objects (with `extendEnv: false`) whose variables were found valid. */
 const checkedEnvironments = new WeakSet<object>();
 
@@ -185,17 +191,14 @@ function normalize(command: unknown, options: unknown): Settings {
     if (o.extendEnv === false) {
       // Checked in place and passed on as it is: no copy per spawn. A frozen object cannot change: checked once.
       if (!checkedEnvironments.has(o.env)) {
-        for (const key in o.env) {
-          const value = o.env[key];
-          if (typeof value !== 'string' || value.includes('\0')) throw invalidArgument(`options.env.${key}`, 'a string without NUL characters', value);
-        }
+        for (const key in o.env) checkVariable(key, o.env[key]);
         if (isPlainFrozen(o.env)) checkedEnvironments.add(o.env);
       }
       env = o.env;
     } else {
       env = { ...process.env };
       for (const [key, value] of Object.entries(o.env)) {
-        if (typeof value !== 'string' || value.includes('\0')) throw invalidArgument(`options.env.${key}`, 'a string without NUL characters', value);
+        checkVariable(key, value);
         env[key] = value;
       }
     }

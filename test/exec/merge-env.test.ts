@@ -123,6 +123,13 @@ describe('runCommand extendEnv', () => {
     await expect(runCommand('true', { extendEnv: false, env: getter })).rejects.toThrow('options.env.Y must be a string without NUL characters');
   });
 
+  it('refuses variable names a process environment cannot hold, with or without extendEnv', async () => {
+    for (const extendEnv of [true, false]) {
+      await expect(runCommand('true', { extendEnv, env: { 'A\0B': '1' } })).rejects.toThrow(new TypeError('options.env must be variable names without NUL or "=" characters, received "A\\u0000B"'));
+      await expect(runCommand('true', { extendEnv, env: { 'A=B': '1' } })).rejects.toThrow(new TypeError('options.env must be variable names without NUL or "=" characters, received "A=B"'));
+    }
+  });
+
   it('rejects a non-boolean value, naming it', async () => {
     await expect(runCommand('true', { extendEnv: 0 as unknown as boolean })).rejects.toThrow(new TypeError('options.extendEnv must be a boolean or undefined, received 0'));
   });
