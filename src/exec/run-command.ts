@@ -93,8 +93,8 @@ export interface CommandResult {
   /**
    * stdout and stderr interleaved in the order fanout read them — exact within one stream, best effort across the
    * two pipes (writes that happen close together may be read in either order); exact with `mergeStderr`, which
-   * reads both through one. Past `maxOutputBytes` the head and
-   * the tail are kept, with a line `[... N bytes dropped ...]` between them.
+   * reads both through one. Past `maxOutputBytes` the head and the tail are kept, with a line
+   * `[... N bytes dropped ...]` between them.
    */
   output: string;
   /** Bytes the command wrote in total, kept or not. */
