@@ -336,11 +336,10 @@ class CommandRun {
       this.logFd = fd;
     }
     this.started = performance.now();
+    const merge = this.settings.mergeStderr;
     let child: ChildProcess;
     try {
-      child = this.settings.mergeStderr
-        ? spawn(shell, ['-c', MERGE_PREFIX + command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'ignore'] })
-        : spawn(shell, ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(shell, ['-c', merge ? MERGE_PREFIX + command : command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', merge ? 'ignore' : 'pipe'] });
     } catch (error) {
       this.failStart(error);
       return;
@@ -351,7 +350,7 @@ class CommandRun {
       return;
     }
     forgetSnapshot();
-    this.streams = this.settings.mergeStderr ? [child.stdout!] : [child.stdout!, child.stderr!];
+    this.streams = merge ? [child.stdout!] : [child.stdout!, child.stderr!];
     this.openStreams = this.streams.length;
     child.on('error', () => {}); // later errors (none expected: fanout signals the group itself) must not crash
     this.killer = new ProcessTreeKiller(child.pid, this.settings.killGraceMs, () => this.check());

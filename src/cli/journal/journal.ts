@@ -221,35 +221,29 @@ export function openJournal(runDir: string, options: { syncDelayMs?: number } = 
 
 const text = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
-function usual(entry: JournalEntry): boolean {
-  switch (entry.t) {
-    case 'check:start':
-      return Number.isSafeInteger(entry.attempt) && typeof entry.async === 'boolean';
-    case 'check:spawn':
-      return Number.isSafeInteger(entry.attempt) && Number.isSafeInteger(entry.pgid);
-    default:
-      return true;
-  }
-}
-
 /**
  * A record as JSON without its closing brace: what `JSON.stringify(entry).slice(0, -1)` gives. The records of every
  * check (its start, its spawn, its end) are written by hand: a run of many quick checks spends a good part of its
  * bookkeeping in generic serialisation otherwise (fanout's code runs a few hundred times per run, never optimised).
  */
 export function serialize(entry: JournalEntry): string {
-  // Anything but the usual values (an attempt that is not an integer...) goes the generic way: JSON never says NaN.
-  if (!usual(entry)) return JSON.stringify(entry).slice(0, -1);
+  // Only the usual values are written by hand; anything else (an attempt that is not an integer...) goes the generic
+  // way below: JSON never says NaN.
   switch (entry.t) {
     case 'check:start':
-      return `{"t":"check:start","id":${text(entry.id)},"attempt":${entry.attempt},"async":${entry.async},"log_file":${text(entry.log_file)}`;
+      if (Number.isSafeInteger(entry.attempt) && typeof entry.async === 'boolean') {
+        return `{"t":"check:start","id":${text(entry.id)},"attempt":${entry.attempt},"async":${entry.async},"log_file":${text(entry.log_file)}`;
+      }
+      break;
     case 'check:spawn':
-      return `{"t":"check:spawn","id":${text(entry.id)},"attempt":${entry.attempt},"pgid":${entry.pgid},"pgid_start":${text(entry.pgid_start)},"log_file":${text(entry.log_file)}`;
+      if (Number.isSafeInteger(entry.attempt) && Number.isSafeInteger(entry.pgid)) {
+        return `{"t":"check:spawn","id":${text(entry.id)},"attempt":${entry.attempt},"pgid":${entry.pgid},"pgid_start":${text(entry.pgid_start)},"log_file":${text(entry.log_file)}`;
+      }
+      break;
     case 'check:end':
       return `{"t":"check:end","id":${text(entry.id)},"status":${text(entry.status)},"check":${JSON.stringify(entry.check)}`;
-    default:
-      return JSON.stringify(entry).slice(0, -1);
   }
+  return JSON.stringify(entry).slice(0, -1);
 }
 
 /** Appends one record to another run's journal (the reaper's note). */
