@@ -46,10 +46,12 @@ function append(list: (Segment | undefined)[], first: number, stream: StreamInde
  * ```
  */
 export class OutputBuffer {
-  /** Bytes pushed so far, kept or not. */
+  /** Bytes pushed (or skipped) so far, kept or not. */
   total = 0;
-  private readonly headLimit: number;
-  private readonly tailLimit: number;
+  /** Bytes of the head kept at most: the first quarter of `maxBytes` (all of them when it is Infinity). */
+  readonly headLimit: number;
+  /** Bytes of the tail kept at most: the rest of `maxBytes`. */
+  readonly tailLimit: number;
   private readonly head: Segment[] = [];
   private headBytes = 0;
   private headFull = false;
@@ -94,6 +96,20 @@ export class OutputBuffer {
       this.tail = this.tail.slice(this.tailStart);
       this.tailStart = 0;
     }
+  }
+
+  /**
+   * Counts `bytes` that come after everything pushed so far but are never pushed (output read back from a file skips
+   * its middle): they are dropped, and the head is closed. What the tail held is dropped with them (the tail is
+   * contiguous output, and the bytes after the gap are pushed next).
+   */
+  skip(bytes: number): void {
+    if (bytes <= 0) return;
+    this.total += bytes;
+    this.headFull = true;
+    this.tail = [];
+    this.tailStart = 0;
+    this.tailBytes = 0;
   }
 
   /** Head, marker (only when bytes were dropped) and tail, decoded as UTF-8 stream by stream. */
