@@ -3,7 +3,7 @@
  * output. The hot path (spawn, read, one `kill(-pgid, 0)` after exit) stays close to a bare `child_process.spawn`;
  * /proc is read only when something of the tree outlives the shell or has to be terminated.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,6 +11,7 @@ import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/argu
 import { ProcessTreeKiller } from './kill.js';
 import { forgetSnapshot } from './process-group.js';
 import { OutputBuffer, type StreamIndex } from './output-buffer.js';
+import { readBack } from './read-back.js';
 import { diagnoseSpawnFailure, SpawnError } from './spawn-error.js';
 
 /** How long a shell that has exited may leave background processes holding its pipes before they are terminated. */
@@ -69,6 +70,18 @@ export interface RunCommandOptions {
   /** File that receives the complete output, uncapped, in the order read; created or truncated with mode 0600. */
   logFile?: string | undefined;
   /**
+   * true: the command's stdout and stderr are `logFile` itself — one open file, so the log holds the exact order of
+   * the command's writes, with no pipe and nothing for fanout to read while it runs: the cheapest way to run a command
+   * whose output only has to be logged. `output` and `outputBytes` are read back from the file once the tree is gone
+   * (the head and the tail only, however large the file; a file that is not a regular file, such as /dev/null, gives
+   * `''`). Needs `logFile`; cannot be combined with `onOutput` (no live output without a pipe). Unlike the pipes,
+   * the file makes nothing wait at the shell's exit: background processes still running then are terminated at
+   * once. A write error (disk full) reaches the command itself, as with any redirection to a file, instead of
+   * `logError`. `mergeStderr` has no effect (no `exec 2>&1` line: the shell numbers the command's lines as usual).
+   * @default false
+   */
+  directLog?: boolean | undefined;
+  /**
    * Called once, synchronously, right after the shell started, with its pid — which is also the id of the process
    * group (session) the command's whole tree runs in. A run journal records it to reap a crashed run's leftovers.
    */
@@ -93,7 +106,7 @@ export interface CommandResult {
   /**
    * stdout and stderr interleaved in the order fanout read them — exact within one stream, best effort across the
    * two pipes (writes that happen close together may be read in either order); exact with `mergeStderr`, which
-   * reads both through one. Past `maxOutputBytes` the head and the tail are kept, with a line
+   * reads both through one, and with `directLog`, which reads them back from the log file. Past `maxOutputBytes` the head and the tail are kept, with a line
    * `[... N bytes dropped ...]` between them.
    */
   output: string;
@@ -101,7 +114,10 @@ export interface CommandResult {
   outputBytes: number;
   /** Set when the command could not start; then `exitCode` and `signal` are null and nothing ran. */
   error?: SpawnError;
-  /** Set when writing `logFile` failed midway (disk full...); the log stops there, the command is not affected. */
+  /**
+   * Set when writing `logFile` failed midway (disk full...); the log stops there, the command is not affected. With
+   * `directLog`: set when reading the file back failed (`output` then lacks what could not be read).
+   */
   logError?: Error;
 }
 
@@ -118,6 +134,7 @@ interface Settings {
   logFile: string | undefined;
   onSpawn: ((pid: number) => void) | undefined;
   mergeStderr: boolean;
+  directLog: boolean;
 }
 
 function optionalString(name: string, value: unknown): string | undefined {
@@ -208,6 +225,12 @@ function normalize(command: unknown, options: unknown): Settings {
   if (o.onOutput !== undefined && typeof o.onOutput !== 'function') throw invalidArgument('options.onOutput', 'a function or undefined', o.onOutput);
   if (o.onSpawn !== undefined && typeof o.onSpawn !== 'function') throw invalidArgument('options.onSpawn', 'a function or undefined', o.onSpawn);
   if (o.mergeStderr !== undefined && typeof o.mergeStderr !== 'boolean') throw invalidArgument('options.mergeStderr', 'a boolean or undefined', o.mergeStderr);
+  if (o.directLog !== undefined && typeof o.directLog !== 'boolean') throw invalidArgument('options.directLog', 'a boolean or undefined', o.directLog);
+  const logFile = optionalString('options.logFile', o.logFile);
+  if (o.directLog === true) {
+    if (logFile === undefined) throw invalidArgument('options.directLog', 'false or undefined when options.logFile is not given', o.directLog);
+    if (o.onOutput !== undefined) throw invalidArgument('options.onOutput', 'undefined with options.directLog (the command writes to the log file, not to a pipe)', o.onOutput);
+  }
   return {
     command,
     cwd: optionalString('options.cwd', o.cwd),
@@ -219,8 +242,9 @@ function normalize(command: unknown, options: unknown): Settings {
     maxOutputBytes: o.maxOutputBytes === undefined ? 1024 * 1024 : assertLimit('options.maxOutputBytes', o.maxOutputBytes, 0),
     onOutput: o.onOutput,
     onSpawn: o.onSpawn,
-    logFile: optionalString('options.logFile', o.logFile),
+    logFile,
     mergeStderr: o.mergeStderr === true,
+    directLog: o.directLog === true,
   };
 }
 
@@ -240,7 +264,7 @@ function notStarted(cancelled: boolean, error?: SpawnError): CommandResult {
  *   `killGraceMs` to whatever is still alive. A group that is gone is never signalled again.
  * - When the shell exits but processes it started in the background still hold its stdout or stderr, fanout waits up
  *   to 100 ms for end-of-file, then terminates them the same way; background processes that do not hold the pipes
- *   are terminated at once. Nothing of the tree outlives the result, except processes that started a session of
+ *   (under `directLog` there are none to hold) are terminated at once. Nothing of the tree outlives the result, except processes that started a session of
  *   their own (`setsid`, daemons) — by design outside the tree. One known gap, the price of a lean hot path: after a
  *   normal exit only the shell's own group is checked (one system call; /proc is read only if that group still
  *   has members), so a background process that moved to another group of the session (GNU `timeout`, `set -m`)
@@ -321,7 +345,8 @@ class CommandRun {
     if (logFile !== undefined) {
       let fd: number;
       try {
-        fd = openSync(logFile, 'w', 0o600);
+        // Read-write under directLog: the output is read back through the same descriptor.
+        fd = openSync(logFile, this.settings.directLog ? 'w+' : 'w', 0o600);
       } catch (error) {
         this.resolve(notStarted(false, new SpawnError('log-file-unwritable', command, logFile, `cannot run ${JSON.stringify(command)}: cannot open log file ${JSON.stringify(logFile)}`, { cause: error })));
         return;
@@ -336,10 +361,13 @@ class CommandRun {
       this.logFd = fd;
     }
     this.started = performance.now();
-    const merge = this.settings.mergeStderr;
+    const fd = this.logFd;
+    const direct = fd !== undefined && this.settings.directLog;
+    const merge = this.settings.mergeStderr && !direct;
     let child: ChildProcess;
     try {
-      child = spawn(shell, ['-c', merge ? MERGE_PREFIX + command : command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', merge ? 'ignore' : 'pipe'] });
+      const stdio: StdioOptions = direct ? ['ignore', fd, fd] : ['ignore', 'pipe', merge ? 'ignore' : 'pipe'];
+      child = spawn(shell, ['-c', merge ? MERGE_PREFIX + command : command], { cwd, env, detached: true, stdio });
     } catch (error) {
       this.failStart(error);
       return;
@@ -350,7 +378,7 @@ class CommandRun {
       return;
     }
     forgetSnapshot();
-    this.streams = merge ? [child.stdout!] : [child.stdout!, child.stderr!];
+    this.streams = direct ? [] : merge ? [child.stdout!] : [child.stdout!, child.stderr!];
     this.openStreams = this.streams.length;
     child.on('error', () => {}); // later errors (none expected: fanout signals the group itself) must not crash
     this.killer = new ProcessTreeKiller(child.pid, this.settings.killGraceMs, () => this.check());
@@ -363,8 +391,7 @@ class CommandRun {
         this.killer.terminate();
       }
     }
-    this.listen(0);
-    if (this.streams.length === 2) this.listen(1);
+    for (let index = 0; index < this.streams.length; index++) this.listen(index as StreamIndex);
     child.once('exit', (code, signal) => {
       this.exited = true;
       this.killer!.shellReaped = true;
@@ -505,6 +532,13 @@ class CommandRun {
     clearTimeout(this.drainTimer);
     if (this.settings.signal !== undefined) unwatchAbort(this.settings.signal, this);
     for (const stream of this.streams) stream.destroy();
+    if (this.settings.directLog && this.logFd !== undefined) {
+      try {
+        readBack(this.logFd, this.output);
+      } catch (error) {
+        this.logError ??= error instanceof Error ? error : new Error(String(error));
+      }
+    }
     const durationMs = performance.now() - this.started;
     const settle = (): void => {
       if (this.failure !== undefined) {
