@@ -4,8 +4,8 @@
 //      (median of BENCH_STARTUP_RUNS, default 21, interleaved so machine noise hits every row alike);
 //   2. 200 checks of `true` at -p 2: the fanout CLI (config from its cache, as on a rerun; and parsed every time,
 //      --no-config-cache, for reference), runCommand floors (a node process running the same 200 commands through
-//      runCommand at concurrency 2: default options; with log files; with the CLI's own options and fresh log
-//      files), and concurrently -m 2 --raw; each timed as a whole process;
+//      runCommand at concurrency 2: default options; with log files; with the CLI's own options — directLog, an
+//      environment snapshot — and fresh log files), and concurrently -m 2 --raw; each timed as a whole process;
 //   3. ../shared/bench/reference-dag.yaml at -p 2 and -p 4: the makespan the JSON report records (duration_ms),
 //      against the optimum (700 / 600 ms), and `make -j` on the same graph, generated as a Makefile in a temp dir.
 //   node bench/run.js cli
@@ -80,9 +80,9 @@ writeFileSync(many, `version: "1"\nchecks:\n${Array.from({ length: N }, (_, i) =
 const floorScript = join(tmp, 'floor.mjs');
 // The floor: the same 200 commands through runCommand at concurrency 2 in a bare node process, with runCommand's
 // default options (the issue's floor). The second floor also writes each command's log file, as the CLI must. The
-// third does what the CLI's executor does per command and nothing else: stdout and stderr on one pipe
-// (mergeStderr), a frozen snapshot of the environment (extendEnv: false), and log files in a fresh folder per run
-// (<log-dir>/<run-id>/<check>.log): it is the floor of the CLI's own way of running commands.
+// third does what the CLI's executor does per command and nothing else: the log file as the command's stdout and
+// stderr (directLog: no pipe), a frozen snapshot of the environment (extendEnv: false), and log files in a fresh
+// folder per run (<log-dir>/<run-id>/<check>.log): it is the floor of the CLI's own way of running commands.
 writeFileSync(
   floorScript,
   `import { runCommand } from ${JSON.stringify(join(root, 'dist/index.js'))};
@@ -91,7 +91,7 @@ const [logRoot, mode] = process.argv.slice(2);
 const lean = mode === 'lean';
 const logs = logRoot === undefined ? undefined : lean ? logRoot + '/' + process.pid + '-' + Date.now() : logRoot;
 if (logs) mkdirSync(logs, { recursive: true });
-const options = lean ? { mergeStderr: true, extendEnv: false, env: Object.freeze({ ...process.env }) } : {};
+const options = lean ? { directLog: true, extendEnv: false, env: Object.freeze({ ...process.env }) } : {};
 let next = 0;
 const start = performance.now();
 const worker = async () => { while (next < ${N}) { const i = next++; const r = await runCommand('true', logs ? { ...options, logFile: logs + '/t' + i + '.log' } : options); if (r.exitCode !== 0) process.exit(1); } };

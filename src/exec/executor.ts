@@ -89,6 +89,14 @@ export interface LocalExecutorOptions {
    * @default false
    */
   mergeStderr?: boolean | undefined;
+  /**
+   * true: a spec with a `logFile` runs with {@link RunCommandOptions.directLog} — the log file is the command's stdout
+   * and stderr, no pipe is read while it runs, and the result's output is read back from the file at the end —
+   * unless the caller asks for live output (`onOutput`), which needs the pipes. The cheapest way to run commands
+   * whose output is only logged and reported afterwards.
+   * @default false
+   */
+  directLog?: boolean | undefined;
 }
 
 /**
@@ -98,16 +106,17 @@ export interface LocalExecutorOptions {
  * @example
  * ```ts
  * import { createLocalExecutor } from 'fanout';
- * const executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true });
+ * const executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: true });
  * const results = await Promise.all(['true', 'echo hi'].map((command) => executor.execute({ command })));
  * console.log(results.map((result) => result.exitCode));
  * ```
  */
 export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
-  const { snapshotEnv = false, mergeStderr = false } = options;
+  const { snapshotEnv = false, mergeStderr = false, directLog = false } = options;
   if (typeof snapshotEnv !== 'boolean') throw invalidArgument('options.snapshotEnv', 'a boolean or undefined', snapshotEnv);
   if (typeof mergeStderr !== 'boolean') throw invalidArgument('options.mergeStderr', 'a boolean or undefined', mergeStderr);
+  if (typeof directLog !== 'boolean') throw invalidArgument('options.directLog', 'a boolean or undefined', directLog);
   let snapshot: Record<string, string> | undefined;
   const environment = (): Record<string, string> => {
     if (snapshot === undefined) {
@@ -134,6 +143,7 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
         maxOutputBytes: spec.maxOutputBytes,
         logFile: spec.logFile,
         mergeStderr,
+        directLog: directLog && spec.logFile !== undefined && options?.onOutput === undefined,
       };
       if (snapshotEnv) {
         // Spread over the snapshot, a string or an array would pass for variables: refused as runCommand refuses it.

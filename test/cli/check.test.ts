@@ -139,7 +139,10 @@ describe('fanout check: logs of many checks', () => {
       expect(statSync(log).mode & 0o777).toBe(0o600);
       const text = readFileSync(log, 'utf8');
       if (i % 2 === 0) expect(text).toBe('');
-      else expect(text).toBe(`out-${i}\nerr-${i}\n`); // one pipe for both streams: the order they were written
+      else expect(text).toBe(`out-${i}\nerr-${i}\n`); // the log is the check's stdout and stderr: the order they were written
+      // The report's output is read back from the log: the same lines, the same order.
+      expect(byId(report)[id]?.output_tail).toEqual(i % 2 === 0 ? [] : [`out-${i}`, `err-${i}`]);
+      expect(byId(report)[id]?.output_bytes).toBe(text.length);
     }
     const records = readJournal(join(logDir, report.run_id)) ?? [];
     for (const kind of ['check:start', 'check:spawn', 'check:end']) expect(records.filter((r) => r.t === kind)).toHaveLength(ids.length);

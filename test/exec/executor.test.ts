@@ -81,6 +81,25 @@ describe('createLocalExecutor', () => {
     expect(result.output).toBe(Array.from({ length: 100 }, (_, i) => `o${i}\ne${i}\n`).join(''));
   });
 
+  it('directLog: a spec with a log file writes straight into it, unless the caller wants live output', async () => {
+    const executor = createLocalExecutor({ directLog: true });
+    // Says what its stdout is: the log file itself, or a pipe (a socket pair) that fanout reads.
+    const script = 'echo out; echo err >&2; if [ -f /dev/stdout ]; then echo file; else echo pipe; fi';
+    const log = join(mkdtempSync(join(tmpdir(), 'fanout-executor-direct-')), 'check.log');
+    const direct = await executor.execute({ command: script, logFile: log });
+    expect(direct.output).toBe('out\nerr\nfile\n');
+    expect(readFileSync(log, 'utf8')).toBe('out\nerr\nfile\n');
+    let live = '';
+    const piped = await executor.execute({ command: script, logFile: log }, { onOutput: (chunk) => (live += chunk) });
+    // Two pipes: the order across them is not exact, so only what each run's stdout was is asserted.
+    expect(piped.output).toContain('pipe\n');
+    expect(live).toContain('pipe\n');
+    expect((await executor.execute({ command: script })).output).toContain('pipe\n');
+    // Without the option, a log file is written by fanout from the pipes.
+    expect((await createLocalExecutor().execute({ command: script, logFile: log })).output).toContain('pipe\n');
+    expect(readFileSync(log, 'utf8')).toContain('pipe\n');
+  });
+
   it('snapshotEnv: a spec env that is not an object is refused, as without it', async () => {
     for (const executor of [createLocalExecutor(), createLocalExecutor({ snapshotEnv: true })]) {
       for (const env of ['AB', null, ['X=1'], 5]) {
@@ -96,5 +115,6 @@ describe('createLocalExecutor', () => {
     expect(() => createLocalExecutor(null as unknown as object)).toThrow(new TypeError('options must be an object, received null'));
     expect(() => createLocalExecutor({ snapshotEnv: 1 as unknown as boolean })).toThrow(new TypeError('options.snapshotEnv must be a boolean or undefined, received 1'));
     expect(() => createLocalExecutor({ mergeStderr: 'no' as unknown as boolean })).toThrow(new TypeError('options.mergeStderr must be a boolean or undefined, received "no"'));
+    expect(() => createLocalExecutor({ directLog: 0 as unknown as boolean })).toThrow(new TypeError('options.directLog must be a boolean or undefined, received 0'));
   });
 });
