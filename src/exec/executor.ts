@@ -106,9 +106,10 @@ export interface LocalExecutorOptions {
  * @example
  * ```ts
  * import { createLocalExecutor } from 'fanout';
- * const executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: true });
- * const results = await Promise.all(['true', 'echo hi'].map((command) => executor.execute({ command })));
- * console.log(results.map((result) => result.exitCode));
+ * const executor = createLocalExecutor({ snapshotEnv: true, directLog: true });
+ * // Each command writes straight into its log file; the results' output is read back from it.
+ * const results = await Promise.all(['true', 'echo hi'].map((command, i) => executor.execute({ command, logFile: `/tmp/check-${i}.log` })));
+ * console.log(results.map((result) => result.output));
  * ```
  */
 export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {

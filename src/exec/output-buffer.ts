@@ -50,7 +50,7 @@ export class OutputBuffer {
   total = 0;
   /** Bytes of the head kept at most: the first quarter of `maxBytes` (all of them when it is Infinity). */
   readonly headLimit: number;
-  /** Bytes of the tail kept at most: the rest of `maxBytes`. */
+  /** Bytes of the tail kept at most: the rest of `maxBytes` (0 when it is Infinity: the head keeps everything). */
   readonly tailLimit: number;
   private readonly head: Segment[] = [];
   private headBytes = 0;

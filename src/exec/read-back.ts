@@ -1,7 +1,7 @@
 /**
- * The output of a command that wrote straight into its log file (`runCommand`'s `directLog`), read back from the file
- * once the command is over: only the bytes the output buffer keeps — the head and the tail — whatever the size of the
- * file, so a command that logged gigabytes costs two reads of at most `maxOutputBytes` in all.
+ * The output of a command that wrote straight into its log file (`runCommand`'s `directLog`), read back from the
+ * file once the command is over: only the bytes the output buffer keeps — the head and the tail — whatever the size
+ * of the file, so a command that logged gigabytes costs two reads of about `maxOutputBytes` in all.
  */
 import { fstatSync, readSync } from 'node:fs';
 import type { OutputBuffer } from './output-buffer.js';

@@ -4,7 +4,7 @@
  * /proc is read only when something of the tree outlives the shell or has to be terminated.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, createWriteStream, fchmodSync, openSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
@@ -25,6 +25,8 @@ const STREAM_NAMES = ['stdout', 'stderr'] as const;
  * positional parameters, the exit status and a shell's exec of the last command (signals) stay those of `-c`.
  */
 const MERGE_PREFIX = 'exec 2>&1\n';
+/** How a log file the command writes itself is opened: created or truncated, readable, appended to. */
+const DIRECT_LOG_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND;
 
 /**
  * Options of {@link runCommand}.
@@ -67,17 +69,29 @@ export interface RunCommandOptions {
   mergeStderr?: boolean | undefined;
   /** Receives output as it is read, decoded as UTF-8 per stream (a character is never split across two calls). */
   onOutput?: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
-  /** File that receives the complete output, uncapped, in the order read; created or truncated with mode 0600. */
+  /**
+   * File that receives the complete output, uncapped, in the order read (with `directLog`: in the order written);
+   * created or truncated, mode 0600 (an existing regular file is made 0600; a device or FIFO is left as it is).
+   */
   logFile?: string | undefined;
   /**
-   * true: the command's stdout and stderr are `logFile` itself — one open file, so the log holds the exact order of
-   * the command's writes, with no pipe and nothing for fanout to read while it runs: the cheapest way to run a command
-   * whose output only has to be logged. `output` and `outputBytes` are read back from the file once the tree is gone
-   * (the head and the tail only, however large the file; a file that is not a regular file, such as /dev/null, gives
-   * `''`). Needs `logFile`; cannot be combined with `onOutput` (no live output without a pipe). Unlike the pipes,
-   * the file makes nothing wait at the shell's exit: background processes still running then are terminated at
-   * once. A write error (disk full) reaches the command itself, as with any redirection to a file, instead of
-   * `logError`. `mergeStderr` has no effect (no `exec 2>&1` line: the shell numbers the command's lines as usual).
+   * true: the command's stdout and stderr are `logFile` itself — one open file, in append mode — so the log holds
+   * the exact order of the command's writes, with no pipe and nothing for fanout to read while it runs: the cheapest
+   * way to run a command whose output only has to be logged. `output` and `outputBytes` are read back from the file
+   * once the tree is gone (the head and the tail only, however large the file; a file that is not a regular file,
+   * a FIFO or a device, gives `''`). Needs `logFile`, opened for reading too; cannot be combined with `onOutput` (no
+   * live output without a pipe). `mergeStderr` has no effect: there is no `exec 2>&1` line, and the shell numbers
+   * the command's lines as usual.
+   *
+   * What changes with a file instead of pipes:
+   * - At the shell's exit nothing waits for end-of-file: background processes in the shell's process group are
+   *   terminated at once. One that moved to another group of the session (GNU `timeout … &`, `set -m`) is not
+   *   found after a normal exit (the known gap of {@link runCommand}, which pipes it held would have exposed);
+   *   timeouts and aborts sweep the whole session as always.
+   * - A process outside the tree (`setsid`, a daemon) can go on writing into the log after the result.
+   * - A tool that opens `/dev/stdout` appends to the log; one that opens it with truncation (`> /dev/stdout`)
+   *   empties it first, as with any redirection of a command to a file.
+   * - A write error (disk full) reaches the command itself instead of `logError`.
    * @default false
    */
   directLog?: boolean | undefined;
@@ -106,8 +120,8 @@ export interface CommandResult {
   /**
    * stdout and stderr interleaved in the order fanout read them — exact within one stream, best effort across the
    * two pipes (writes that happen close together may be read in either order); exact with `mergeStderr`, which
-   * reads both through one, and with `directLog`, which reads them back from the log file. Past `maxOutputBytes` the head and the tail are kept, with a line
-   * `[... N bytes dropped ...]` between them.
+   * reads both through one, and with `directLog`, which reads them back from the log file. Past `maxOutputBytes`
+   * the head and the tail are kept, with a line `[... N bytes dropped ...]` between them.
    */
   output: string;
   /** Bytes the command wrote in total, kept or not. */
@@ -264,11 +278,12 @@ function notStarted(cancelled: boolean, error?: SpawnError): CommandResult {
  *   `killGraceMs` to whatever is still alive. A group that is gone is never signalled again.
  * - When the shell exits but processes it started in the background still hold its stdout or stderr, fanout waits up
  *   to 100 ms for end-of-file, then terminates them the same way; background processes that do not hold the pipes
- *   (under `directLog` there are none to hold) are terminated at once. Nothing of the tree outlives the result, except processes that started a session of
- *   their own (`setsid`, daemons) — by design outside the tree. One known gap, the price of a lean hot path: after a
- *   normal exit only the shell's own group is checked (one system call; /proc is read only if that group still
- *   has members), so a background process that moved to another group of the session (GNU `timeout`, `set -m`)
- *   and holds neither pipe is not found then. Timeouts and aborts always sweep the whole session.
+ *   (with `directLog`, all of them) are terminated at once. Nothing of the tree outlives the result, except
+ *   processes that started a session of their own (`setsid`, daemons) — by design outside the tree. One known gap,
+ *   the price of a lean hot path: after a normal exit only the shell's own group is checked (one system call; /proc
+ *   is read only if that group still has members), so a background process that moved to another group of the
+ *   session (GNU `timeout`, `set -m`) and holds neither pipe (with `directLog`: whatever it holds) is not found
+ *   then. Timeouts and aborts always sweep the whole session.
  * - Everything written before the end is in `output` (within `maxOutputBytes`), `onOutput` and `logFile`, even when
  *   the pipes close after the shell's exit.
  *
@@ -345,14 +360,18 @@ class CommandRun {
     if (logFile !== undefined) {
       let fd: number;
       try {
-        // Read-write under directLog: the output is read back through the same descriptor.
-        fd = openSync(logFile, this.settings.directLog ? 'w+' : 'w', 0o600);
+        // Under directLog: read-write, the output is read back through the same descriptor; and append mode, so a
+        // tool that opens /dev/stdout anew writes after what is there instead of over it.
+        fd = openSync(logFile, this.settings.directLog ? DIRECT_LOG_FLAGS : 'w', 0o600);
       } catch (error) {
         this.resolve(notStarted(false, new SpawnError('log-file-unwritable', command, logFile, `cannot run ${JSON.stringify(command)}: cannot open log file ${JSON.stringify(logFile)}`, { cause: error })));
         return;
       }
       try {
-        fchmodSync(fd, 0o600); // an existing file keeps its mode on open; the log may hold secrets
+        // An existing file keeps its mode on open, and the log may hold secrets. A device or FIFO (/dev/null...) is
+        // not ours to change. fstat instead of an unconditional fchmod: a new file costs no more system calls.
+        const { mode } = fstatSync(fd);
+        if ((mode & constants.S_IFMT) === constants.S_IFREG && (mode & 0o7777) !== 0o600) fchmodSync(fd, 0o600);
       } catch {
         // A file system without modes (some mounts) is not a reason to refuse the command.
       }

@@ -108,6 +108,7 @@ export interface ReportShape {
     suggestion: string | null;
     fix: string | null;
     output_tail: string[];
+    output_bytes: number;
     log_file: string | null;
     skip_reason: { kind: string; blocked_by?: string; signal?: string } | null;
     started_at: string | null;

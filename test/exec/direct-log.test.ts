@@ -1,7 +1,8 @@
 // runCommand's directLog: the log file is the command's stdout and stderr; no pipe is read while it runs, and the
 // output is read back from the file once the tree is gone.
 import { getEventListeners } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ describe('runCommand directLog', () => {
     expect(await runCommand('echo before; kill -9 $$', { directLog: true, logFile: logFile() })).toMatchObject({ exitCode: null, signal: 'SIGKILL', output: 'before\n' });
   });
 
-  it('terminates background processes at once when the shell exits (no pipe to wait on); nothing of the session lives on', async () => {
+  it('terminates background processes when the shell exits; nothing of the session lives on', async () => {
     let sid = 0;
     const result = await runCommand('sleep 300 & echo "$!"', { directLog: true, logFile: logFile(), onSpawn: (pid) => (sid = pid) });
     expect(result).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false });
@@ -59,7 +60,7 @@ describe('runCommand directLog', () => {
   });
 
   it('terminates the tree on timeout and on abort; no listener is left on the signal', async () => {
-    const timedOut = await runCommand('echo started; sleep 300', { directLog: true, logFile: logFile(), timeoutMs: 100, killGraceMs: 100 });
+    const timedOut = await runCommand('echo started; sleep 300', { directLog: true, logFile: logFile(), timeoutMs: 300, killGraceMs: 100 });
     expect(timedOut).toMatchObject({ timedOut: true, signal: 'SIGTERM', output: 'started\n' });
     const controller = new AbortController();
     let sid = 0;
@@ -87,8 +88,47 @@ describe('runCommand directLog', () => {
     expect(statSync(log).mode & 0o777).toBe(0o600);
   });
 
-  it('gives an empty output for a log that is not a regular file', async () => {
-    expect(await runCommand('echo gone', { directLog: true, logFile: '/dev/null' })).toMatchObject({ exitCode: 0, output: '', outputBytes: 0 });
+  it('appends what a tool writes to /dev/stdout or /dev/stderr opened anew in append mode, after what is there', async () => {
+    const result = await runCommand('echo first; echo two >> /dev/stdout; echo three >&2; echo four | tee -a /dev/stderr > /dev/null; echo five', { directLog: true, logFile: logFile() });
+    expect(result.output).toBe('first\ntwo\nthree\nfour\nfive\n');
+  });
+
+  it('gives an empty output for a log that is not a regular file, and leaves its mode alone', async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'fanout-direct-fifo-')), 'fifo');
+    execFileSync('mkfifo', ['-m', '644', fifo]);
+    // Both ways of logging: neither changes the mode of a FIFO or a device (a test run as root would chmod /dev/null).
+    expect(await runCommand('echo gone', { directLog: true, logFile: fifo })).toMatchObject({ exitCode: 0, output: '', outputBytes: 0 });
+    expect(statSync(fifo).mode & 0o777).toBe(0o644);
+    // Opening a FIFO write-only waits for a reader: the test holds one open.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      expect(await runCommand('true', { logFile: fifo })).toMatchObject({ exitCode: 0, output: '' });
+    } finally {
+      closeSync(reader);
+    }
+    expect(statSync(fifo).mode & 0o777).toBe(0o644);
+  });
+
+  it('leaves no descriptor open, whatever the way out', async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 5; i++) {
+      await runCommand('echo some output', { directLog: true, logFile: logFile() });
+      await runCommand('true', { directLog: true, logFile: logFile(), cwd: join(tmpdir(), 'fanout-no-such-dir-direct') });
+      await runCommand('true', { directLog: true, logFile: logFile(), shell: '/no/such/shell' });
+      const controller = new AbortController();
+      await runCommand('sleep 300', { directLog: true, logFile: logFile(), signal: controller.signal, onSpawn: () => controller.abort() });
+      await expect(
+        runCommand('sleep 300', {
+          directLog: true,
+          logFile: logFile(),
+          onSpawn: () => {
+            throw new Error('onSpawn failed');
+          },
+        }),
+      ).rejects.toThrow('onSpawn failed');
+    }
+    expect(open()).toBe(before);
   });
 
   it('reports a command that cannot start as without directLog', async () => {

@@ -53,9 +53,10 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
 // The local executor of a run: fanout does not change its environment during a run (the launcher's FANOUT_RUN_ID is
 // taken out before the first check starts), so one snapshot of it spares every spawn a read of process.env; and a
 // check's log file is its stdout and stderr: the log holds its writes in their order, and fanout reads no pipe while
-// it runs (the report's output tail is read back from the log at its end).
+// it runs (the report's output tail is read back from the log at its end). mergeStderr keeps that order for a command
+// that cannot write to its log directly (one given live output), should there ever be one.
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
-export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = createLocalExecutor({ snapshotEnv: true, directLog: true })): Promise<number> {
+export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: true })): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
   const cwd = process.cwd();
   const { config, save: saveConfig } = await loadConfigCached(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
