@@ -49,7 +49,7 @@ export function untrackSession(sid: number): void {
   sessions.delete(sid);
 }
 
-/** Pids of every process whose session is one of `sids` (from /proc; empty where there is none). */
+/** Pids of every live (not zombie) process whose session is one of `sids` (from /proc; empty where there is none). */
 function sessionMembers(sids: ReadonlySet<number>): number[] {
   if (sids.size === 0) return [];
   const members: number[] = [];
@@ -60,7 +60,7 @@ function sessionMembers(sids: ReadonlySet<number>): number[] {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
         // after "pid (comm) ": state ppid pgrp session …
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (sids.has(Number(fields[3]))) members.push(Number(entry));
+        if (fields[0] !== 'Z' && sids.has(Number(fields[3]))) members.push(Number(entry));
       } catch {
         // the process ended while we looked
       }
@@ -96,4 +96,36 @@ export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
     }
   }
   return pids.length;
+}
+
+/** Sends `signal` to each of `pids`, skipping those already gone. */
+function signalEach(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Terminates whatever is still alive in the sessions of a run's checks once all of them have settled: a background
+ * process that moved to a process group of its own (GNU `timeout … &`, `set -m`) is not seen by the exec layer's
+ * check of the shell's group after a normal exit, and a check writing straight into its log holds no pipe that would
+ * expose it. One /proc scan for the whole run (none without /proc); SIGTERM, then SIGKILL after `graceMs` to what
+ * is still there. Resolves with the number of processes found.
+ */
+export async function sweepSessions(sids: ReadonlySet<number>, graceMs: number): Promise<number> {
+  const found = sessionMembers(sids);
+  if (found.length === 0) return 0;
+  signalEach(found, 'SIGTERM');
+  const deadline = performance.now() + graceMs;
+  let alive = found;
+  while (alive.length > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    alive = sessionMembers(sids);
+  }
+  signalEach(alive, 'SIGKILL');
+  return found.length;
 }

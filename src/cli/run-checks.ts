@@ -1,5 +1,5 @@
 // The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
-import { trackSession, untrackSession } from './kill-groups.js';
+import { sweepSessions, trackSession, untrackSession } from './kill-groups.js';
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
@@ -14,6 +14,8 @@ import { tailLines } from './text.js';
 
 /** Lines of output kept in reports. */
 export const TAIL_LINES = 20;
+/** How long what a run's checks left behind gets between SIGTERM and SIGKILL (the exec layer's default grace). */
+const SWEEP_GRACE_MS = 2000;
 /** Seed 001: a check whose own timeout exceeds this runs in the background pool, outside `--parallel`. */
 export const ASYNC_TIMEOUT_THRESHOLD_MS = 60_000;
 
@@ -111,6 +113,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
    * report — no process outlives the run, and no record changes after it is reported.
    */
   const inflight = new Set<Promise<CheckRecord>>();
+  /** The session of every attempt spawned here (remote executors report none), swept once the run is over. */
+  const sessions = new Set<number>();
   const startClock = performance.now();
   const startedAt = Date.now();
   let rootFailure: string | undefined;
@@ -151,6 +155,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
               signal,
               onSpawn: (pid) => {
                 session = pid;
+                sessions.add(pid);
                 trackSession(pid);
                 listener.onCheckSpawn?.(record, attempt, pid);
               },
@@ -262,6 +267,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   });
   // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
   while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  // Nothing a check started outlives the run, even what escaped to a process group of its own.
+  await sweepSessions(sessions, SWEEP_GRACE_MS);
   for (const outcome of result.results) if (outcome.status === 'cancelled') finish(outcome);
   const endedAt = Date.now();
   const abort = abortReason();

@@ -4,6 +4,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileS
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/cli/journal/journal.js';
+import { isAlive } from '../exec/proc.js';
 import { byId, fixture, parseReport, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
 async function check(config: string, extra: string[] = [], env: Record<string, string> = {}) {
@@ -167,6 +168,23 @@ describe('fanout check: logs of many checks', () => {
     const quiet = join(logDir, report.run_id, 'quiet.log');
     expect(readFileSync(quiet, 'utf8')).toBe('');
     expect(statSync(quiet).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('fanout check: leftovers', () => {
+  it('terminates what a check left running in a process group of its own before the run ends', async () => {
+    const T = tempDir();
+    const config = join(T, 'leftover.yaml');
+    // GNU timeout moves to a group of its own: after the shell's exit, only a scan of the session finds it.
+    writeFileSync(
+      config,
+      `version: "1"\nchecks:\n  - id: leaves\n    run: timeout 300 sleep 300 & echo "$! $(cut -d' ' -f22 /proc/$!/stat)" > "$T/leftover"\n  - id: after\n    run: "true"\n    requires: [leaves]\n`,
+    );
+    const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
+    expect(result.code, result.stderr).toBe(0);
+    const [pid, startTime] = readFileSync(join(T, 'leftover'), 'utf8').trim().split(' ');
+    expect(Number(pid)).toBeGreaterThan(0);
+    expect(isAlive({ pid: Number(pid), startTime: startTime! })).toBe(false);
   });
 });
 
