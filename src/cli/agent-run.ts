@@ -67,11 +67,11 @@ function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined,
 
 /**
  * The journal of one run, as a listener of the run; `end()` writes the last record and waits for the housekeeping
- * (pruning old runs) started with the journal.
+ * (pruning old runs) it starts.
  */
 export interface RunJournal extends RunListener {
   readonly journal: Journal;
-  /** Writes the run's end; resolves once the old runs pruned in the background are gone. */
+  /** Writes the run's end and prunes the old runs on the thread pool; resolves once they are gone. */
   end(report: Report): Promise<void>;
 }
 
@@ -86,8 +86,9 @@ export async function startJournal(
   const reaped = await reapDeadRuns(context.logDir);
   for (const group of reaped) process.stderr.write(`fanout: killed process group ${group.pgid} (${group.id}) left running by the dead run ${group.run}\n`);
   const journal = openJournal(logs.dir);
-  // The run folder of this run exists already: what is pruned now is what would be pruned after the run.
-  const pruning = pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
+  // After the run, not during it: the run keeps the main thread busy (spawning), and the completions of a few hundred
+  // unlinks in its midst cost it more (~10 ms per 200 logs, measured) than unlinking them once it is over (~2 ms).
+  const prune = () => pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
   journal.append(
     {
       t: 'run:start',
@@ -117,7 +118,7 @@ export async function startJournal(
     end(report) {
       journal.append({ t: 'run:end', exit_code: report.exit_code, interrupted: report.interrupted }, { sync: 'now' });
       journal.close();
-      return pruning.then(() => undefined);
+      return prune().then(() => undefined);
     },
   };
 }

@@ -205,11 +205,11 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
 /**
  * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at, nor those in
  * `except`. The folders are chosen now, synchronously ({@link prunableRuns}); their files are unlinked on libuv's
- * thread pool. `fanout check` starts it before the run, so that deleting the oldest run's logs (hundreds of files for
- * a big config) overlaps with the run instead of delaying the report. A run folder holds files only (logs, journal,
- * report): unlinking its entries as listed is a few times faster than a generic recursive removal, which examines
- * each one first; anything else falls back to it. Resolves to the runs removed; never rejects: pruning is
- * housekeeping.
+ * thread pool. `fanout check` starts it once the run is over, as the report is printed: during the run, the
+ * completions of hundreds of unlinks would compete with the spawns for the main thread. A run folder holds files
+ * only (logs, journal, report): unlinking its entries as listed is a few times faster than a generic recursive
+ * removal, which examines each one first; anything else falls back to it. Resolves to the runs removed; never
+ * rejects: pruning is housekeeping.
  */
 export async function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): Promise<string[]> {
   let runs: string[];
