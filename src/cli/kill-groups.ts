@@ -39,50 +39,109 @@ export function childPids(parent = process.pid): number[] {
 // the shell may be dead and reaped while a descendant that ignores TERM lives on, no longer a child of fanout.
 const sessions = new Set<number>();
 
+// Sessions of checks whose command settled normally, with the boot-clock tick when it did. After a normal exit the exec
+// layer checks only the shell's own process group, and a check writing straight into its log holds no pipe that would
+// expose a background process: one that moved to a group of its own (GNU `timeout … &`, `set -m`) lives on in the
+// session. They are swept when the run ends (sweepSettled), or killed with the rest when fanout must die now.
+const settled = new Map<number, number>();
+
+/**
+ * A member of a settled session that started up to this many ticks after the settle tick still counts as the
+ * check's (the tick is an estimate, two ticks at most off; see bootTicksNow).
+ */
+const SETTLE_SLACK_TICKS = 2;
+
 /** Remembers a check's session from its spawn. */
 export function trackSession(sid: number): void {
   sessions.add(sid);
 }
 
-/** Forgets it once its command has settled: a session that is gone is never signalled (its id may be reused). */
-export function untrackSession(sid: number): void {
+/**
+ * Forgets it once its command has settled: a session that is gone is never signalled (its id may be reused).
+ * `settledAt`: the boot-clock tick (bootTicksNow) when a command that ended normally settled — its session is then
+ * remembered for the end-of-run sweep. Left out for a command the exec layer terminated (timeout, abort): it swept
+ * the whole session already. null (no usable boot clock): not remembered, as nothing could tell a reused id apart.
+ */
+export function untrackSession(sid: number, settledAt?: number | null): void {
   sessions.delete(sid);
+  if (settledAt !== undefined && settledAt !== null) settled.set(sid, settledAt);
 }
 
-/** Pids of every live (not zombie) process whose session is one of `sids` (from /proc; empty where there is none). */
-function sessionMembers(sids: ReadonlySet<number>): number[] {
-  if (sids.size === 0) return [];
-  const members: number[] = [];
+interface Member {
+  pid: number;
+  sid: number;
+  /** Start time in ticks since boot (field 22 of /proc/<pid>/stat). */
+  start: number;
+}
+
+/** Every live (not zombie) process whose session passes `wanted` (from /proc; empty where there is none). */
+function scanSessions(wanted: (sid: number) => boolean): Member[] {
+  const members: Member[] = [];
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        // after "pid (comm) ": state ppid pgrp session …
+        // after "pid (comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+        // cutime cstime priority nice num_threads itrealvalue starttime
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (fields[0] !== 'Z' && sids.has(Number(fields[3]))) members.push(Number(entry));
+        const sid = Number(fields[3]);
+        if (fields[0] !== 'Z' && fields[0] !== 'X' && wanted(sid)) members.push({ pid: Number(entry), sid, start: Number(fields[19]) });
       } catch {
         // the process ended while we looked
       }
     }
   } catch {
-    // no /proc: the children scan below is all there is
+    // no /proc: nothing to find (the children scan of killChildGroups is all there is)
   }
   return members;
 }
 
 /**
- * Sends `signal` to the process group of every child (and to the child itself, should it lead no group), and to
- * every process of the tracked check sessions, wherever its parent is.
+ * The members of settled sessions that are still the checks' own. A session id is free for reuse once the last
+ * process of the session is gone, so a session none of whose live processes started before its check settled is
+ * someone else's, and is left alone. `confirmed`: sessions found to be the checks' at an earlier scan and found
+ * non-empty at every scan since — their id cannot have been reused in between, so the processes a leftover forked
+ * meanwhile count too. Updated in place.
  */
-export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
-  for (const pid of sessionMembers(sessions)) {
+function settledMembers(confirmed: Set<number>): Member[] {
+  const bySession = new Map<number, Member[]>();
+  for (const member of scanSessions((sid) => settled.has(sid))) {
+    const list = bySession.get(member.sid);
+    if (list === undefined) bySession.set(member.sid, [member]);
+    else list.push(member);
+  }
+  for (const sid of confirmed) if (!bySession.has(sid)) confirmed.delete(sid);
+  const own: Member[] = [];
+  for (const [sid, members] of bySession) {
+    const tick = settled.get(sid)!;
+    if (confirmed.has(sid) || members.some((member) => member.start <= tick + SETTLE_SLACK_TICKS)) {
+      confirmed.add(sid);
+      own.push(...members);
+    }
+  }
+  return own;
+}
+
+/** Sends `signal` to each of `pids`, skipping those already gone. */
+function signalEach(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
     try {
       process.kill(pid, signal);
     } catch {
       // already gone
     }
   }
+}
+
+/**
+ * Sends `signal` to the process group of every child (and to the child itself, should it lead no group), and to
+ * every process of the tracked check sessions — running, or settled with something left in them — wherever its
+ * parent is.
+ */
+export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
+  signalEach(scanSessions((sid) => sessions.has(sid)).map((member) => member.pid), signal);
+  signalEach(settledMembers(new Set()).map((member) => member.pid), signal);
   const pids = childPids();
   for (const pid of pids) {
     try {
@@ -98,34 +157,32 @@ export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
   return pids.length;
 }
 
-/** Sends `signal` to each of `pids`, skipping those already gone. */
-function signalEach(pids: readonly number[], signal: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /**
- * Terminates whatever is still alive in the sessions of a run's checks once all of them have settled: a background
- * process that moved to a process group of its own (GNU `timeout … &`, `set -m`) is not seen by the exec layer's
- * check of the shell's group after a normal exit, and a check writing straight into its log holds no pipe that would
- * expose it. One /proc scan for the whole run (none without /proc); SIGTERM, then SIGKILL after `graceMs` to what
- * is still there. Resolves with the number of processes found.
+ * Terminates what the checks of a run left alive in their sessions once all of them have settled (see `settled`):
+ * one /proc scan when nothing is left (none without /proc: Linux only), SIGTERM to every process found — also to those
+ * forked while it waits — and SIGKILL after `graceMs` to what is still there. Sessions whose id was reused by someone
+ * else are never touched. Forgets the settled sessions; resolves with the number of processes signalled.
  */
-export async function sweepSessions(sids: ReadonlySet<number>, graceMs: number): Promise<number> {
-  const found = sessionMembers(sids);
-  if (found.length === 0) return 0;
-  signalEach(found, 'SIGTERM');
+export async function sweepSettled(graceMs: number): Promise<number> {
+  if (settled.size === 0) return 0;
+  const confirmed = new Set<number>();
+  const signalled = new Set<string>();
   const deadline = performance.now() + graceMs;
-  let alive = found;
-  while (alive.length > 0 && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    alive = sessionMembers(sids);
+  let members = settledMembers(confirmed);
+  for (let wait = 1; members.length > 0; wait = Math.min(wait * 2, 50)) {
+    for (const member of members) {
+      const key = `${member.pid}:${member.start}`;
+      if (signalled.has(key)) continue;
+      signalled.add(key);
+      signalEach([member.pid], 'SIGTERM');
+    }
+    if (performance.now() >= deadline) {
+      signalEach(members.map((member) => member.pid), 'SIGKILL');
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    members = settledMembers(confirmed);
   }
-  signalEach(alive, 'SIGKILL');
-  return found.length;
+  settled.clear();
+  return signalled.size;
 }

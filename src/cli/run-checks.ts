@@ -1,11 +1,12 @@
 // The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
-import { sweepSessions, trackSession, untrackSession } from './kill-groups.js';
+import { bootTicksNow } from './journal/proc.js';
+import { sweepSettled, trackSession, untrackSession } from './kill-groups.js';
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../core/errors.js';
 import { Semaphore } from '../core/semaphore.js';
-import type { CommandSpec, Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
+import type { CommandResult, CommandSpec, Executor, GraphEvent, GraphTask, TaskOutcome } from './engine.js';
 import { runGraph } from './engine.js';
 import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './logs.js';
@@ -113,8 +114,6 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
    * report — no process outlives the run, and no record changes after it is reported.
    */
   const inflight = new Set<Promise<CheckRecord>>();
-  /** The session of every attempt spawned here (remote executors report none), swept once the run is over. */
-  const sessions = new Set<number>();
   const startClock = performance.now();
   const startedAt = Date.now();
   let rootFailure: string | undefined;
@@ -147,7 +146,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         record.logFile = logs.fileFor(check.id, attempt);
         if (attempt === 1) listener.onCheckStart?.(record, attempt);
         let session: number | undefined;
-        let result;
+        let result: CommandResult | undefined;
         try {
           result = await executor.execute(
             { ...spec, logFile: record.logFile },
@@ -155,14 +154,15 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
               signal,
               onSpawn: (pid) => {
                 session = pid;
-                sessions.add(pid);
                 trackSession(pid);
                 listener.onCheckSpawn?.(record, attempt, pid);
               },
             },
           );
         } finally {
-          if (session !== undefined) untrackSession(session);
+          // A command that ended by itself may have left something in another group of its session: remembered for
+          // the sweep at the end of the run. One the exec layer terminated was swept whole already.
+          if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNow() : undefined);
         }
         const verdict = await evaluateAttempt(check, result, timeoutMs);
         record.exitCode = result.exitCode;
@@ -267,11 +267,13 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   });
   // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
   while (inflight.size > 0) await Promise.allSettled([...inflight]);
-  // Nothing a check started outlives the run, even what escaped to a process group of its own.
-  await sweepSessions(sessions, SWEEP_GRACE_MS);
   for (const outcome of result.results) if (outcome.status === 'cancelled') finish(outcome);
   const endedAt = Date.now();
+  const durationMs = performance.now() - startClock;
+  // Read before the sweep: a --max-time that fires while it waits must not turn a finished run into a failed one.
   const abort = abortReason();
+  // Nothing a check started outlives the run, even what escaped to a process group of its own.
+  await sweepSettled(SWEEP_GRACE_MS);
   return {
     records: [...records.values()],
     failFastTriggered: result.failFastTriggered,
@@ -279,7 +281,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
     ...(abort ? { abort } : {}),
     startedAt,
     endedAt,
-    durationMs: performance.now() - startClock,
+    durationMs,
   };
 }
 

@@ -172,19 +172,49 @@ describe('fanout check: logs of many checks', () => {
 });
 
 describe('fanout check: leftovers', () => {
+  /** A check's command: GNU timeout in the background, moved to a process group of its own before the shell exits. */
+  const leaveBehind = (what: string) =>
+    `timeout 300 ${what} & echo "$! $(cut -d' ' -f22 /proc/$!/stat)" > "$T/leftover"; while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`;
+  const leftover = (T: string) => {
+    const [pid, startTime] = readFileSync(join(T, 'leftover'), 'utf8').trim().split(' ');
+    return { pid: Number(pid), startTime: startTime! };
+  };
+  const cleanUp = (T: string) => {
+    if (!existsSync(join(T, 'leftover'))) return;
+    const process_ = leftover(T);
+    if (isAlive(process_)) process.kill(process_.pid, 'SIGKILL');
+  };
+
   it('terminates what a check left running in a process group of its own before the run ends', async () => {
     const T = tempDir();
     const config = join(T, 'leftover.yaml');
-    // GNU timeout moves to a group of its own: after the shell's exit, only a scan of the session finds it.
-    writeFileSync(
-      config,
-      `version: "1"\nchecks:\n  - id: leaves\n    run: timeout 300 sleep 300 & echo "$! $(cut -d' ' -f22 /proc/$!/stat)" > "$T/leftover"\n  - id: after\n    run: "true"\n    requires: [leaves]\n`,
-    );
-    const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
-    expect(result.code, result.stderr).toBe(0);
-    const [pid, startTime] = readFileSync(join(T, 'leftover'), 'utf8').trim().split(' ');
-    expect(Number(pid)).toBeGreaterThan(0);
-    expect(isAlive({ pid: Number(pid), startTime: startTime! })).toBe(false);
+    // After the shell's exit only a scan of the session finds such a process: the sweep at the end of the run.
+    writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${JSON.stringify(leaveBehind('sleep 300'))}\n  - id: after\n    run: "true"\n    requires: [leaves]\n`);
+    try {
+      const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(leftover(T).pid).toBeGreaterThan(0);
+      expect(isAlive(leftover(T))).toBe(false);
+    } finally {
+      cleanUp(T);
+    }
+  });
+
+  it('a --max-time that expires while the sweep waits does not fail a run whose checks all passed', async () => {
+    const T = tempDir();
+    const config = join(T, 'stubborn.yaml');
+    // The leftover ignores SIGTERM: the sweep waits its whole grace (2 s), past --max-time.
+    writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${JSON.stringify(leaveBehind(`sh -c "trap '' TERM; sleep 300"`))}\n`);
+    try {
+      const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json', '--max-time', '1s'], { env: { T } });
+      expect(result.code, result.stderr).toBe(0);
+      const report = parseReport(result.stdout);
+      expect(report.max_time_exceeded).toBe(false);
+      expect(byId(report).leaves?.status).toBe('passed');
+      expect(isAlive(leftover(T))).toBe(false);
+    } finally {
+      cleanUp(T);
+    }
   });
 });
 

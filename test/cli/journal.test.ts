@@ -206,7 +206,7 @@ describe('reapDeadRuns', () => {
     alive.kill('SIGKILL');
     expect(existsSync(join(logDir, '20261124T000001Z-bbbbbb'))).toBe(true);
     // Pruning to one run removes the older, ended one.
-    expect(await pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
+    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb']);
   });
   it.runIf(existsSync('/proc/self/stat'))('recognises a shell by the start time estimated at its spawn, not one whose start differs, nor a dead pid', async () => {
@@ -255,23 +255,21 @@ describe('pruneRuns', () => {
     return logDir;
   }
 
-  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', async () => {
+  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', () => {
     const logDir = oldRuns();
-    expect(await pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
+    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000003Z-dddddd']);
   });
 
-  it('chooses the runs at once (synchronously), and they are gone when it resolves', async () => {
+  it('spares the runs named as exceptions; the runs it returns are gone when it returns', () => {
     const logDir = oldRuns();
     const except = ['20261124T000001Z-bbbbbb'];
     expect(prunableRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
-    const pruning = pruneRuns(logDir, 1, except);
-    // Chosen synchronously: a run folder made after the call (the run it overlaps with) is never considered.
+    expect(pruneRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
     mkdirSync(join(logDir, '20261124T000004Z-eeeeee'));
-    expect(await pruning).toEqual(['20261124T000000Z-aaaaaa']);
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb', '20261124T000002Z-cccccc', '20261124T000003Z-dddddd', '20261124T000004Z-eeeeee']);
     // The folder someone put inside falls back to the recursive removal.
-    expect(await pruneRuns(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
+    expect(pruneRuns(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000004Z-eeeeee']);
   });
 });

@@ -83,6 +83,43 @@ describe('signals during fanout check', () => {
     expect(await survivors([join(T, 'grandchild.pid')], 1000)).toEqual([]);
   });
 
+  it('a second SIGINT also kills what a finished check left in a process group of its own', async () => {
+    const T = tempDir();
+    const config = join(T, 'left.yaml');
+    // a leaves GNU timeout behind in a group of its own and ends; b, which runs after it, survives the first SIGINT.
+    writeFileSync(
+      config,
+      [
+        'version: "1"',
+        'checks:',
+        '  - id: a',
+        '    run: |',
+        '      timeout 300 sleep 300 &',
+        '      echo $! > "$T/left.pid"',
+        `      while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`,
+        '  - id: b',
+        '    requires: [a]',
+        '    run: |',
+        `      trap 'echo > "$T/b.term"' TERM`,
+        '      echo $$ > "$T/b.pid"',
+        '      while :; do sleep 0.05; done',
+        '',
+      ].join('\n'),
+    );
+    const { child, done } = startCli(['check', '-c', config, '--log-dir', join(T, 'logs')], { env: { T } });
+    try {
+      await waitForFiles([join(T, 'left.pid'), join(T, 'b.pid')]);
+      child.kill('SIGINT');
+      await waitForFiles([join(T, 'b.term')]); // the first SIGINT was handled: b got its SIGTERM and lives on
+      child.kill('SIGINT');
+      const result = await done;
+      expect(result.signal).toBe('SIGINT');
+      expect(await survivors(['left.pid', 'b.pid'].map((f) => join(T, f)))).toEqual([]);
+    } finally {
+      for (const pid of await survivors(['left.pid', 'b.pid'].map((f) => join(T, f)), 0)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('a broken stdout pipe kills every group before fanout exits', async () => {
     const T = tempDir();
     const run = startCli(['check', '-c', fixture('epipe.yaml'), '--log-dir', join(T, 'logs'), '--stream'], { env: { T } });

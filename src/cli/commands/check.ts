@@ -156,7 +156,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
   const json = `${JSON.stringify(report, null, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
-  const housekeeping = journal.end(report);
+  journal.end(report);
   if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
   if (stream) stream.end(report);
   else if (options.json) process.stdout.write(json);
@@ -164,7 +164,6 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
     if (text) process.stdout.write(text);
   }
-  await housekeeping;
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return exitCode;

@@ -86,7 +86,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   const controller = new AbortController();
   const signals = guardSignals((signal) => controller.abort({ kind: 'signal', signal } satisfies RunAbort));
   const budget = budgetMs === undefined ? undefined : setTimeout(() => controller.abort({ kind: 'max-time', ms: budgetMs } satisfies RunAbort), budgetMs);
-  let journalEnd: ((report: ReturnType<typeof buildReport>) => Promise<void>) | undefined;
+  let journalEnd: ((report: ReturnType<typeof buildReport>) => void) | undefined;
   let logsDir = logDir;
   let runId = '';
   try {
@@ -122,7 +122,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   const failed = run.records.filter((record) => isBlocking(record));
   const exitCode = run.abort?.kind === 'signal' ? 128 : failed.length > 0 ? HOOK_BLOCK : HOOK_OK;
   const report = buildReport(run, { version: options.version ?? '', runId, configFile: config.file, logDir: logsDir, cwd, exitCode, mask });
-  await journalEnd?.(report);
+  journalEnd?.(report);
   signals.release();
 
   const style = styleFor({ isTTY: false }, false);

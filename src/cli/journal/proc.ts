@@ -108,10 +108,19 @@ function stale(c: { at: number; wall: number }, now: number): boolean {
  * exact start time (or null without /proc).
  */
 export function spawnStartTime(pid: number): string | null {
+  const now = bootTicksNow();
+  return now === null ? processStartTime(pid) : String(now);
+}
+
+/**
+ * The boot clock now, in the ticks of /proc's start times (see {@link processStartTime}), estimated as
+ * {@link spawnStartTime} estimates — give or take two ticks — at no cost; null where the boot clock is unusable.
+ */
+export function bootTicksNow(): number | null {
   const now = performance.now();
   if (calibration === undefined || (calibration !== null && stale(calibration, now))) calibration = calibrate();
-  if (calibration === null) return processStartTime(pid);
-  return String(calibration.ticks + Math.floor((now - calibration.at) / (1000 / USER_HZ)));
+  if (calibration === null) return null;
+  return calibration.ticks + Math.floor((now - calibration.at) / (1000 / USER_HZ));
 }
 
 /**

@@ -1,7 +1,6 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
-import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
@@ -204,37 +203,35 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
 
 /**
  * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at, nor those in
- * `except`. The folders are chosen now, synchronously ({@link prunableRuns}); their files are unlinked on libuv's
- * thread pool. `fanout check` starts it once the run is over, as the report is printed: during the run, the
- * completions of hundreds of unlinks would compete with the spawns for the main thread. A run folder holds files
- * only (logs, journal, report): unlinking its entries as listed is a few times faster than a generic recursive
- * removal, which examines each one first; anything else falls back to it. Resolves to the runs removed; never
- * rejects: pruning is housekeeping.
+ * `except`; returns the runs removed, and never throws: pruning is housekeeping. Synchronous, on purpose: unlinking
+ * a run's few hundred log files takes a millisecond or two (~5 µs each), less than the completions of as many
+ * thread-pool unlinks would cost a run whose main thread is busy spawning, and nothing is left half done when the
+ * process ends abruptly. A run folder holds files only (logs, journal, report): unlinking its entries as listed is a
+ * few times faster than a generic recursive removal, which examines each one first; anything else falls back to it.
  */
-export async function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): Promise<string[]> {
+export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
   let runs: string[];
   try {
     runs = prunableRuns(logDir, keep, except);
   } catch {
     return [];
   }
-  const removed = await Promise.all(
-    runs.map(async (run) => {
-      const dir = join(resolve(logDir), run);
+  const removed: string[] = [];
+  for (const run of runs) {
+    const dir = join(resolve(logDir), run);
+    try {
+      const entries = readdirSync(dir, { withFileTypes: true });
+      if (entries.some((entry) => entry.isDirectory())) throw new Error('not a plain run folder');
+      for (const entry of entries) unlinkSync(join(dir, entry.name));
+      rmdirSync(dir);
+    } catch {
       try {
-        const entries = await readdir(dir, { withFileTypes: true });
-        if (entries.some((entry) => entry.isDirectory())) throw new Error('not a plain run folder');
-        await Promise.all(entries.map((entry) => unlink(join(dir, entry.name))));
-        await rmdir(dir);
+        rmSync(dir, { recursive: true, force: true });
       } catch {
-        try {
-          await rm(dir, { recursive: true, force: true });
-        } catch {
-          return undefined; // housekeeping only
-        }
+        continue; // housekeeping only
       }
-      return run;
-    }),
-  );
-  return removed.filter((run): run is string => run !== undefined);
+    }
+    removed.push(run);
+  }
+  return removed;
 }
