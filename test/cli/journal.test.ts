@@ -6,8 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../src/cli/journal/journal.js';
 import { processStartTime, spawnStartTime } from '../../src/cli/journal/proc.js';
-import { listRuns, prunableRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { killGroups, listRuns, prunableRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
+import { waitFor } from '../exec/proc.js';
 
 function project(yaml: string): string {
   const dir = tempDir();
@@ -233,6 +234,20 @@ describe('reapDeadRuns', () => {
       same.child.kill('SIGKILL');
       other.child.kill('SIGKILL');
     }
+  });
+});
+
+describe('killGroups', () => {
+  it('SIGTERMs every group, then SIGKILLs only those still running after the grace', async () => {
+    const obedient = spawn('/bin/sh', ['-c', 'exec sleep 30'], { detached: true, stdio: 'ignore' });
+    // An ignored signal stays ignored across exec: the sleep ignores SIGTERM too.
+    const stubborn = spawn('/bin/sh', ['-c', "trap '' TERM; exec sleep 30"], { detached: true, stdio: 'ignore' });
+    const ended = (child: ReturnType<typeof spawn>) => new Promise((r) => child.once('exit', (_code, signal) => r(signal)));
+    const [obedientEnd, stubbornEnd] = [ended(obedient), ended(stubborn)];
+    await waitFor(() => processStartTime(stubborn.pid!) !== null && readFileSync(`/proc/${stubborn.pid}/cmdline`, 'latin1').startsWith('sleep'));
+    await killGroups([obedient.pid!, stubborn.pid!], 200);
+    expect(await obedientEnd).toBe('SIGTERM');
+    expect(await stubbornEnd).toBe('SIGKILL');
   });
 });
 

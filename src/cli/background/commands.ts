@@ -4,7 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../human.js';
 import type { CheckState, RunState } from '../journal/journal.js';
-import { isLive, killGroups, reapDeadRuns, resolveRun, runPhase } from '../journal/runs.js';
+import { isLive, reapDeadRuns, resolveRun, runPhase } from '../journal/runs.js';
 import type { Report } from '../report.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../text.js';
@@ -217,9 +217,9 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
       // gone meanwhile
     }
     await sleep(POLL_MS);
-    const left = [...(after ?? state).checks.values()].flatMap((check) => (check.end === undefined && check.spawn ? [check.spawn.pgid] : []));
-    await killGroups(left, 0);
-    await reapDeadRuns(logDir);
+    // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
+    // the spawn (a pid reused since is left alone).
+    await reapDeadRuns(logDir, 0);
     process.stderr.write(`fanout: run ${id} did not stop within 15s of SIGTERM: killed\n`);
     return 0;
   }

@@ -141,10 +141,13 @@ function isSettled(runDir: string): boolean {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** SIGTERM to each group, SIGKILL to what is left after `graceMs`; resolves when they are gone (or SIGKILLed). */
+/**
+ * SIGTERM to each group, SIGKILL after `graceMs` to those still running (never to one that is gone: its id may be
+ * someone else's by then); resolves when they are gone (or SIGKILLed).
+ */
 export async function killGroups(pgids: readonly number[], graceMs = 2000): Promise<void> {
-  const send = (signal: NodeJS.Signals) => {
-    for (const pgid of pgids) {
+  const send = (groups: readonly number[], signal: NodeJS.Signals) => {
+    for (const pgid of groups) {
       try {
         process.kill(-pgid, signal);
       } catch {
@@ -152,10 +155,10 @@ export async function killGroups(pgids: readonly number[], graceMs = 2000): Prom
       }
     }
   };
-  send('SIGTERM');
+  send(pgids, 'SIGTERM');
   const deadline = performance.now() + graceMs;
   while (pgids.some(groupRunning) && performance.now() < deadline) await sleep(20);
-  if (pgids.some(groupRunning)) send('SIGKILL');
+  send(pgids.filter(groupRunning), 'SIGKILL');
 }
 
 /**
