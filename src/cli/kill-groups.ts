@@ -100,13 +100,13 @@ function scanSessions(wanted: (sid: number) => boolean): Member[] {
 /**
  * The members of settled sessions that are still the checks' own. A session id is free for reuse once the last
  * process of the session is gone, so a session none of whose live processes started before its check settled is
- * someone else's, and is left alone. `confirmed`: sessions found to be the checks' at an earlier scan and found
+ * someone else's, and is left alone. `sessions`: settle ticks by session id. `confirmed`: sessions found to be the checks' at an earlier scan and found
  * non-empty at every scan since — their id cannot have been reused in between, so the processes a leftover forked
  * meanwhile count too. Updated in place.
  */
-function settledMembers(confirmed: Set<number>): Member[] {
+function settledMembers(sessions: ReadonlyMap<number, number>, confirmed: Set<number>): Member[] {
   const bySession = new Map<number, Member[]>();
-  for (const member of scanSessions((sid) => settled.has(sid))) {
+  for (const member of scanSessions((sid) => sessions.has(sid))) {
     const list = bySession.get(member.sid);
     if (list === undefined) bySession.set(member.sid, [member]);
     else list.push(member);
@@ -114,7 +114,7 @@ function settledMembers(confirmed: Set<number>): Member[] {
   for (const sid of confirmed) if (!bySession.has(sid)) confirmed.delete(sid);
   const own: Member[] = [];
   for (const [sid, members] of bySession) {
-    const tick = settled.get(sid)!;
+    const tick = sessions.get(sid)!;
     if (confirmed.has(sid) || members.some((member) => member.start <= tick + SETTLE_SLACK_TICKS)) {
       confirmed.add(sid);
       own.push(...members);
@@ -141,7 +141,7 @@ function signalEach(pids: Iterable<number>, signal: NodeJS.Signals): void {
  */
 export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
   signalEach(scanSessions((sid) => sessions.has(sid)).map((member) => member.pid), signal);
-  signalEach(settledMembers(new Set()).map((member) => member.pid), signal);
+  signalEach(settledMembers(settled, new Set()).map((member) => member.pid), signal);
   const pids = childPids();
   for (const pid of pids) {
     try {
@@ -165,10 +165,13 @@ export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
  */
 export async function sweepSettled(graceMs: number): Promise<number> {
   if (settled.size === 0) return 0;
+  // The sessions settled until now: taken out at once, so a run that settles more meanwhile keeps its own.
+  const sessions = new Map(settled);
+  for (const sid of sessions.keys()) settled.delete(sid);
   const confirmed = new Set<number>();
   const signalled = new Set<string>();
   const deadline = performance.now() + graceMs;
-  let members = settledMembers(confirmed);
+  let members = settledMembers(sessions, confirmed);
   for (let wait = 1; members.length > 0; wait = Math.min(wait * 2, 50)) {
     for (const member of members) {
       const key = `${member.pid}:${member.start}`;
@@ -181,8 +184,7 @@ export async function sweepSettled(graceMs: number): Promise<number> {
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
-    members = settledMembers(confirmed);
+    members = settledMembers(sessions, confirmed);
   }
-  settled.clear();
   return signalled.size;
 }

@@ -256,7 +256,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   };
 
   listener.onRunStart?.([...records.values()]);
-  const result = await runGraph(tasks, {
+  const graph = runGraph(tasks, {
     maxParallel: settings.maxParallel,
     ...(settings.asyncParallel !== undefined ? { asyncParallel: settings.asyncParallel } : {}),
     failFast: settings.failFast ? 'kill' : false,
@@ -265,15 +265,26 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
     onEvent,
     ...(settings.observer !== undefined ? { observer: settings.observer } : {}),
   });
+  let result: Awaited<typeof graph>;
+  try {
+    result = await graph;
+  } catch (error) {
+    // The graph itself failed (not a check): what settled checks left is not to outlive the run either.
+    await sweepSettled(SWEEP_GRACE_MS);
+    throw error;
+  }
   // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
   while (inflight.size > 0) await Promise.allSettled([...inflight]);
   for (const outcome of result.results) if (outcome.status === 'cancelled') finish(outcome);
   const endedAt = Date.now();
   const durationMs = performance.now() - startClock;
-  // Read before the sweep: a --max-time that fires while it waits must not turn a finished run into a failed one.
-  const abort = abortReason();
+  const early = abortReason();
   // Nothing a check started outlives the run, even what escaped to a process group of its own.
   await sweepSettled(SWEEP_GRACE_MS);
+  // A --max-time that fires while the sweep waits must not turn a finished run into a failed one; a signal that
+  // arrives meanwhile still counts: fanout dies by it, and the report must say so.
+  const late = abortReason();
+  const abort = late?.kind === 'signal' ? late : early;
   return {
     records: [...records.values()],
     failFastTriggered: result.failFastTriggered,

@@ -181,8 +181,9 @@ describe('fanout check: leftovers', () => {
   };
   const cleanUp = (T: string) => {
     if (!existsSync(join(T, 'leftover'))) return;
+    // timeout leads a group of its own (its sleep is in it): the whole group goes.
     const process_ = leftover(T);
-    if (isAlive(process_)) process.kill(process_.pid, 'SIGKILL');
+    if (isAlive(process_)) process.kill(-process_.pid, 'SIGKILL');
   };
 
   it('terminates what a check left running in a process group of its own before the run ends', async () => {

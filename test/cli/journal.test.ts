@@ -245,9 +245,16 @@ describe('killGroups', () => {
     const ended = (child: ReturnType<typeof spawn>) => new Promise((r) => child.once('exit', (_code, signal) => r(signal)));
     const [obedientEnd, stubbornEnd] = [ended(obedient), ended(stubborn)];
     await waitFor(() => processStartTime(stubborn.pid!) !== null && readFileSync(`/proc/${stubborn.pid}/cmdline`, 'latin1').startsWith('sleep'));
-    await killGroups([obedient.pid!, stubborn.pid!], 200);
-    expect(await obedientEnd).toBe('SIGTERM');
-    expect(await stubbornEnd).toBe('SIGKILL');
+    const kill = vi.spyOn(process, 'kill');
+    try {
+      await killGroups([obedient.pid!, stubborn.pid!], 200);
+      expect(await obedientEnd).toBe('SIGTERM');
+      expect(await stubbornEnd).toBe('SIGKILL');
+      // The obedient group was gone before the grace ended: never SIGKILLed (its id could be someone else's by then).
+      expect(kill.mock.calls.filter(([, signal]) => signal === 'SIGKILL')).toEqual([[-stubborn.pid!, 'SIGKILL']]);
+    } finally {
+      kill.mockRestore();
+    }
   });
 });
 

@@ -10,11 +10,14 @@ import { groupOf, sessionMembers, waitFor } from '../exec/proc.js';
 const started: number[] = [];
 
 afterEach(() => {
+  // Every process of the sessions, whatever group it moved to.
   for (const sid of started.splice(0)) {
-    try {
-      process.kill(-sid, 'SIGKILL');
-    } catch {
-      // gone
+    for (const member of sessionMembers(sid)) {
+      try {
+        process.kill(member.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
     }
   }
 });
@@ -75,10 +78,14 @@ describe.runIf(bootTicksNow() !== null)('sweepSettled', () => {
     await gone.exited;
     settle(gone.sid);
     expect(await sweepSettled(100)).toBe(0);
+    // Beside a session that is swept: the one left without a tick is not.
     const terminated = await session('exec sleep 300', 1);
     trackSession(terminated.sid);
     untrackSession(terminated.sid);
-    expect(await sweepSettled(100)).toBe(0);
+    const swept = await session('exec sleep 300', 1);
+    settle(swept.sid);
+    expect(await sweepSettled(2000)).toBe(1);
+    expect(sessionMembers(swept.sid)).toEqual([]);
     expect(sessionMembers(terminated.sid)).toHaveLength(1);
   });
 });

@@ -78,3 +78,24 @@ describe.runIf(existsSync('/proc/self/stat'))('spawnStartTime', () => {
     expect(isSpawnStart('x', '1000')).toBe(false);
   });
 });
+
+describe.runIf(existsSync('/proc/uptime'))('bootTicksNow', () => {
+  it('after a calibration that found no steady reading, tries again later instead of giving up for good', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/cli/journal/proc.js');
+    // Every clock reading lies 3 ms after the one before: no reading of the boot clock counts as steady.
+    let fake = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (fake += 3));
+    let ticks: number | null;
+    try {
+      expect(fresh.bootTicksNow()).toBeNull();
+      // A second later, on a steady clock: the retry is due, and calibrates.
+      now.mockImplementation(() => 10_000);
+      ticks = fresh.bootTicksNow();
+    } finally {
+      now.mockRestore();
+    }
+    expect(ticks).toEqual(expect.any(Number));
+    expect(Math.abs(ticks! - Number(processStartTime(process.pid)))).toBeLessThan((process.uptime() + 60) * 100);
+  });
+});

@@ -116,7 +116,41 @@ describe('signals during fanout check', () => {
       expect(result.signal).toBe('SIGINT');
       expect(await survivors(['left.pid', 'b.pid'].map((f) => join(T, f)))).toEqual([]);
     } finally {
-      for (const pid of await survivors(['left.pid', 'b.pid'].map((f) => join(T, f)), 0)) process.kill(pid, 'SIGKILL');
+      // timeout and b each lead a process group (with their sleeps): the whole groups go.
+      for (const pid of await survivors(['left.pid', 'b.pid'].map((f) => join(T, f)), 0)) process.kill(-pid, 'SIGKILL');
+    }
+  });
+
+  it('a signal while the end-of-run sweep waits is in the report and the exit status alike', async () => {
+    const T = tempDir();
+    const config = join(T, 'sweep.yaml');
+    // The check leaves GNU timeout behind with a child that survives SIGTERM and says when it got one: the sweep
+    // then waits its grace (2 s), and the test interrupts it there.
+    writeFileSync(
+      config,
+      [
+        'version: "1"',
+        'checks:',
+        '  - id: a',
+        '    run: |',
+        `      timeout 300 sh -c 'trap "echo > \\"$T/term\\"" TERM; while :; do sleep 0.05; done' &`,
+        '      echo $! > "$T/left.pid"',
+        `      while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`,
+        '',
+      ].join('\n'),
+    );
+    const { child, done } = startCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
+    try {
+      await waitForFiles([join(T, 'term')]);
+      child.kill('SIGINT');
+      const result = await done;
+      expect(result.signal).toBe('SIGINT');
+      const report = parseReport(result.stdout);
+      expect(report).toMatchObject({ exit_code: 130, interrupted: 'SIGINT' });
+      expect(byId(report).a?.status).toBe('passed');
+      expect(await survivors([join(T, 'left.pid')])).toEqual([]);
+    } finally {
+      for (const pid of await survivors([join(T, 'left.pid')], 0)) process.kill(-pid, 'SIGKILL');
     }
   });
 

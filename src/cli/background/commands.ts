@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../human.js';
 import type { CheckState, RunState } from '../journal/journal.js';
+import { isSameProcess } from '../journal/proc.js';
 import { isLive, reapDeadRuns, resolveRun, runPhase } from '../journal/runs.js';
 import type { Report } from '../report.js';
 import { styleFor } from '../style.js';
@@ -216,7 +217,9 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
     } catch {
       // gone meanwhile
     }
-    await sleep(POLL_MS);
+    // The reaper takes a run only once its process is gone (it never touches a live run): wait for that, bounded.
+    const gone = performance.now() + 5_000;
+    while (isSameProcess(pid, state.start.pid_start) && performance.now() < gone) await sleep(POLL_MS);
     // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
     // the spawn (a pid reused since is left alone).
     await reapDeadRuns(logDir, 0);

@@ -68,8 +68,11 @@ function uptimeTicks(): number | null {
  * time from /proc.
  */
 let calibration: { ticks: number; at: number; wall: number } | null | undefined;
+/** After a calibration that found no steady reading (a loaded moment): not tried again before this performance.now(). */
+let retryAt = 0;
 
-function calibrate(): { ticks: number; at: number; wall: number } | null {
+/** A calibration; null when the boot clock is unusable for good; 'unsteady' when no reading was steady this time. */
+function calibrate(): { ticks: number; at: number; wall: number } | null | 'unsteady' {
   // The clock reading is bracketed by two performance.now() calls and retried when they lie apart (a GC pause or a
   // preemption in between): an estimate then errs by at most those 2 ms, and on the early side (`at` is taken before
   // the read), where the tolerance is wide, never on the late side, where it is two ticks.
@@ -80,7 +83,7 @@ function calibrate(): { ticks: number; at: number; wall: number } | null {
     if (ticks === null) return null;
     if (performance.now() - before <= 2) reading = { ticks, at: before };
   }
-  if (reading === undefined) return null;
+  if (reading === undefined) return 'unsteady';
   if (calibration === undefined) {
     // Once: /proc/uptime's hundredths must be /proc/<pid>/stat's ticks. This process started at most its uptime (plus
     // a second of slack) before now; with another tick rate its start tick would lie far off.
@@ -118,8 +121,13 @@ export function spawnStartTime(pid: number): string | null {
  */
 export function bootTicksNow(): number | null {
   const now = performance.now();
-  if (calibration === undefined || (calibration !== null && stale(calibration, now))) calibration = calibrate();
-  if (calibration === null) return null;
+  if ((calibration === undefined || (calibration !== null && stale(calibration, now))) && now >= retryAt) {
+    const next = calibrate();
+    // Unsteady: keep the calibration there is (a stale one errs by little for a second more), try again later.
+    if (next === 'unsteady') retryAt = now + RECALIBRATE_MS;
+    else calibration = next;
+  }
+  if (calibration === null || calibration === undefined) return null;
   return calibration.ticks + Math.floor((now - calibration.at) / (1000 / USER_HZ));
 }
 

@@ -157,8 +157,13 @@ export async function killGroups(pgids: readonly number[], graceMs = 2000): Prom
   };
   send(pgids, 'SIGTERM');
   const deadline = performance.now() + graceMs;
-  while (pgids.some(groupRunning) && performance.now() < deadline) await sleep(20);
-  send(pgids.filter(groupRunning), 'SIGKILL');
+  // A group seen gone is dropped for good: by the end of the grace its id may be someone else's.
+  let running = pgids.filter(groupRunning);
+  while (running.length > 0 && performance.now() < deadline) {
+    await sleep(20);
+    running = running.filter(groupRunning);
+  }
+  send(running, 'SIGKILL');
 }
 
 /**
