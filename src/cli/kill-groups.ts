@@ -98,15 +98,16 @@ function scanSessions(wanted: (sid: number) => boolean): Member[] {
 }
 
 /**
- * The members of settled sessions that are still the checks' own. A session id is free for reuse once the last
- * process of the session is gone, so a session none of whose live processes started before its check settled is
- * someone else's, and is left alone. `sessions`: settle ticks by session id. `confirmed`: sessions found to be the checks' at an earlier scan and found
- * non-empty at every scan since — their id cannot have been reused in between, so the processes a leftover forked
- * meanwhile count too. Updated in place.
+ * The members of settled sessions, among the processes `found`, that are still the checks' own. A session id is free
+ * for reuse once the last process of the session is gone, so a session none of whose live processes started before
+ * its check settled is someone else's, and is left alone. `sessions`: settle ticks by session id. `confirmed`:
+ * sessions found to be the checks' at an earlier scan and found non-empty at every scan since — their id cannot
+ * have been reused in between, so the processes a leftover forked meanwhile count too. Updated in place.
  */
-function settledMembers(sessions: ReadonlyMap<number, number>, confirmed: Set<number>): Member[] {
+function settledMembers(found: readonly Member[], sessions: ReadonlyMap<number, number>, confirmed: Set<number>): Member[] {
   const bySession = new Map<number, Member[]>();
-  for (const member of scanSessions((sid) => sessions.has(sid))) {
+  for (const member of found) {
+    if (!sessions.has(member.sid)) continue;
     const list = bySession.get(member.sid);
     if (list === undefined) bySession.set(member.sid, [member]);
     else list.push(member);
@@ -140,8 +141,10 @@ function signalEach(pids: Iterable<number>, signal: NodeJS.Signals): void {
  * parent is.
  */
 export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
-  signalEach(scanSessions((sid) => sessions.has(sid)).map((member) => member.pid), signal);
-  signalEach(settledMembers(settled, new Set()).map((member) => member.pid), signal);
+  // One scan for both: the sessions running now (all their members) and the settled ones (those still the checks').
+  const found = scanSessions((sid) => sessions.has(sid) || settled.has(sid));
+  signalEach(found.filter((member) => sessions.has(member.sid)).map((member) => member.pid), signal);
+  signalEach(settledMembers(found, settled, new Set()).map((member) => member.pid), signal);
   const pids = childPids();
   for (const pid of pids) {
     try {
@@ -171,7 +174,8 @@ export async function sweepSettled(graceMs: number): Promise<number> {
   const confirmed = new Set<number>();
   const signalled = new Set<string>();
   const deadline = performance.now() + graceMs;
-  let members = settledMembers(sessions, confirmed);
+  const scan = () => settledMembers(scanSessions((sid) => sessions.has(sid)), sessions, confirmed);
+  let members = scan();
   for (let wait = 1; members.length > 0; wait = Math.min(wait * 2, 50)) {
     for (const member of members) {
       const key = `${member.pid}:${member.start}`;
@@ -184,7 +188,7 @@ export async function sweepSettled(graceMs: number): Promise<number> {
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, wait));
-    members = settledMembers(sessions, confirmed);
+    members = scan();
   }
   return signalled.size;
 }

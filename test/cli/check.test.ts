@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJournal } from '../../src/cli/journal/journal.js';
 import { isAlive } from '../exec/proc.js';
-import { byId, fixture, parseReport, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
+import { byId, fixture, leaveBehind, parseReport, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
 async function check(config: string, extra: string[] = [], env: Record<string, string> = {}) {
   const T = tempDir();
@@ -172,9 +172,8 @@ describe('fanout check: logs of many checks', () => {
 });
 
 describe('fanout check: leftovers', () => {
-  /** A check's command: GNU timeout in the background, moved to a process group of its own before the shell exits. */
-  const leaveBehind = (what: string) =>
-    `timeout 300 ${what} & echo "$! $(cut -d' ' -f22 /proc/$!/stat)" > "$T/leftover"; while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`;
+  /** A check's command (one YAML string): GNU timeout left in the background, in a process group of its own. */
+  const leaving = (what: string) => JSON.stringify(leaveBehind(what, '$T/leftover').join('\n'));
   const leftover = (T: string) => {
     const [pid, startTime] = readFileSync(join(T, 'leftover'), 'utf8').trim().split(' ');
     return { pid: Number(pid), startTime: startTime! };
@@ -190,7 +189,7 @@ describe('fanout check: leftovers', () => {
     const T = tempDir();
     const config = join(T, 'leftover.yaml');
     // After the shell's exit only a scan of the session finds such a process: the sweep at the end of the run.
-    writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${JSON.stringify(leaveBehind('sleep 300'))}\n  - id: after\n    run: "true"\n    requires: [leaves]\n`);
+    writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${leaving('sleep 300')}\n  - id: after\n    run: "true"\n    requires: [leaves]\n`);
     try {
       const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
       expect(result.code, result.stderr).toBe(0);
@@ -205,7 +204,7 @@ describe('fanout check: leftovers', () => {
     const T = tempDir();
     const config = join(T, 'stubborn.yaml');
     // The leftover ignores SIGTERM: the sweep waits its whole grace (2 s), past --max-time.
-    writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${JSON.stringify(leaveBehind(`sh -c "trap '' TERM; sleep 300"`))}\n`);
+    writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${leaving(`sh -c "trap '' TERM; sleep 300"`)}\n`);
     try {
       const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json', '--max-time', '1s'], { env: { T } });
       expect(result.code, result.stderr).toBe(0);

@@ -64,9 +64,23 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Shell lines of a check that leaves `timeout 300 <what>` running in the background, where GNU timeout moves to a
+ * process group of its own, and writes "<pid> <start tick>" of it to `file`. The check ends only once the move is
+ * done: after its exit, only a scan of the session finds the process.
+ */
+export function leaveBehind(what: string, file: string): string[] {
+  return [
+    `timeout 300 ${what} &`,
+    `echo "$! $(cut -d' ' -f22 /proc/$!/stat)" > "${file}"`,
+    `while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`,
+  ];
+}
+
 /** Waits (briefly) for every pid written in `files` to be gone; returns those still alive. */
 export async function survivors(files: readonly string[], graceMs = 1000): Promise<number[]> {
-  const pids = files.filter((file) => existsSync(file)).map((file) => Number(readFileSync(file, 'utf8').trim()));
+  // A file holds a pid, or "<pid> <start tick>" (see leaveBehind).
+  const pids = files.filter((file) => existsSync(file)).map((file) => Number(readFileSync(file, 'utf8').trim().split(' ')[0]));
   const deadline = Date.now() + graceMs;
   for (;;) {
     const alive = pids.filter(isAlive);

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { byId, fixture, parseReport, startCli, survivors, tempDir, waitForFiles } from './helpers.js';
+import { byId, fixture, leaveBehind, parseReport, startCli, survivors, tempDir, waitForFiles } from './helpers.js';
 
 const PIDS = ['a.pid', 'a-child.pid', 'b.pid', 'b-child.pid', 'c.pid'];
 
@@ -94,9 +94,7 @@ describe('signals during fanout check', () => {
         'checks:',
         '  - id: a',
         '    run: |',
-        '      timeout 300 sleep 300 &',
-        '      echo $! > "$T/left.pid"',
-        `      while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`,
+        ...leaveBehind('sleep 300', '$T/left.pid').map((line) => `      ${line}`),
         '  - id: b',
         '    requires: [a]',
         '    run: |',
@@ -133,9 +131,7 @@ describe('signals during fanout check', () => {
         'checks:',
         '  - id: a',
         '    run: |',
-        `      timeout 300 sh -c 'trap "echo > \\"$T/term\\"" TERM; while :; do sleep 0.05; done' &`,
-        '      echo $! > "$T/left.pid"',
-        `      while [ "$(cut -d' ' -f5 /proc/$!/stat)" = "$$" ]; do :; done`,
+        ...leaveBehind(`sh -c 'trap "echo > \\"$T/term\\"" TERM; while :; do sleep 0.05; done'`, '$T/left.pid').map((line) => `      ${line}`),
         '',
       ].join('\n'),
     );
