@@ -6,7 +6,7 @@
 //      --no-config-cache, for reference), runCommand floors (a node process running the same 200 commands through
 //      runCommand at concurrency 2: default options; with log files; with the CLI's own options — directLog, an
 //      environment snapshot — and fresh log files), and concurrently -m 2 --raw; each timed as a whole process;
-//   3. ../shared/bench/reference-dag.yaml at -p 2 and -p 4: the makespan the JSON report records (duration_ms),
+//   3. bench/fixtures/reference-dag.yaml at -p 2 and -p 4: the makespan the JSON report records (duration_ms),
 //      against the optimum (700 / 600 ms), and `make -j` on the same graph, generated as a Makefile in a temp dir.
 //   node bench/run.js cli
 import { spawnSync } from 'node:child_process';
@@ -148,7 +148,7 @@ console.log(
 );
 
 // ---- 3. reference DAG makespan
-const dag = process.env.BENCH_REFERENCE_DAG_YAML ?? join(root, '../shared/bench/reference-dag.yaml');
+const dag = process.env.BENCH_REFERENCE_DAG_YAML ?? join(root, 'bench/fixtures/reference-dag.yaml');
 const makefile = join(tmp, 'Makefile');
 writeFileSync(
   makefile,

@@ -1,13 +1,13 @@
 // @ts-check
 // Graph scheduler benchmarks, side by side in one run (each case in its own process, median of BENCH_RUNS):
-//   1. the reference DAG (../shared/bench/reference-dag.json) with timer tasks: 'ready' vs 'levels' makespans at 2
+//   1. the reference DAG (bench/fixtures/reference-dag.json) with timer tasks: 'ready' vs 'levels' makespans at 2
 //      and 4 slots against the optimum (700 / 600 ms) and the level schedule (800 ms);
 //   2. no-op tasks in a random DAG (~2 requires each) through runGraph, beside runWithConcurrency and a hand-written
 //      pool over the same number of independent no-op tasks — tasks/s, target >= 1M/s;
 //   3. validateGraph on graphs of 10k .. 1M edges: ns per edge should stay flat (linear growth).
 //   node bench/run.js graph
 //   BENCH_RUNS=3 BENCH_SIZES=100000 node bench/run.js graph    quicker look
-//   BENCH_REFERENCE_DAG=path/to/reference-dag.json              when ../shared is not beside the repo
+//   BENCH_REFERENCE_DAG=path/to/reference-dag.json              another reference graph
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Numbe
 const EDGES = (process.env.BENCH_EDGES ?? '10000,30000,100000,300000,1000000').split(',').map(Number);
 const REFERENCE = [
   process.env.BENCH_REFERENCE_DAG,
-  fileURLToPath(new URL('../../shared/bench/reference-dag.json', import.meta.url)),
-  fileURLToPath(new URL('../../../shared/bench/reference-dag.json', import.meta.url)),
+  fileURLToPath(new URL('fixtures/reference-dag.json', import.meta.url)),
 ].find((p) => p !== undefined && existsSync(p));
 
 /** Deterministic pseudo-random numbers (LCG), so every process builds the same graph. */
@@ -195,7 +194,7 @@ async function main() {
   console.log(`node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${RUNS} runs per case (reference DAG: ${DAG_RUNS}), median shown\n`);
 
   if (REFERENCE === undefined) {
-    console.log('reference DAG: ../shared/bench/reference-dag.json not found, section skipped\n');
+    console.log('reference DAG: bench/fixtures/reference-dag.json not found, section skipped\n');
   } else {
     const spec = JSON.parse(readFileSync(REFERENCE, 'utf8'));
     console.log('### Reference DAG makespan (timer tasks; target: ready within 5% of the optimum)\n');

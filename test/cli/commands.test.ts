@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDir } from './helpers.js';
 
-const REFERENCE_DAG = join(new URL('../../', import.meta.url).pathname, '../shared/bench/reference-dag.yaml');
+const REFERENCE_DAG = join(new URL('../../', import.meta.url).pathname, 'bench/fixtures/reference-dag.yaml');
 
 describe('fanout list', () => {
   it('lists the checks with severity, tags and requirements', async () => {

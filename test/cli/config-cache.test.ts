@@ -75,7 +75,7 @@ checks:
   - { id: a, run: "echo {{.n}} {{.flag}}", timeout: -1s, retries: 2, lock: db, async: true, cwd: sub, files: ["src/**"], tags: [t] }
   - { id: b, run: echo b, requires: [a], timeout: 0, severity: warning, grok: ["x=%{INT:x}", "y=%{WORD:y}"], assert: "x > 1 && y == \\"ok\\"", on: { failure: [help], timeout: inline } }
 `;
-  const examples = resolve(new URL('../../', import.meta.url).pathname, '../shared/vibeguard-examples');
+  const examples = resolve(new URL('../../', import.meta.url).pathname, 'test/fixtures/vibeguard-examples');
   it.each<[string, string | undefined]>([
     ['a config using every field', undefined],
     ...readdirSync(examples)

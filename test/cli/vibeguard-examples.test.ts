@@ -1,4 +1,4 @@
-// Every VibeGuard example config (../shared/vibeguard-examples, read in place) validates and runs under fanout;
+// Every VibeGuard example config (VibeGuard's own examples, copied into test/fixtures/vibeguard-examples) validates and runs under fanout;
 // checks whose tools are absent here (go, golangci-lint, claude, gh…) fail cleanly: a status, a reason, no crash.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseReport, root, runCli, tempDir } from './helpers.js';
 
-const dir = join(root, '../shared/vibeguard-examples');
+const dir = join(root, 'test/fixtures/vibeguard-examples');
 const configs = readdirSync(dir).filter((name) => name.endsWith('.yaml'));
 const hasGo = spawnSync('sh', ['-c', 'command -v go']).status === 0;
 

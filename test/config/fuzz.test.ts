@@ -8,7 +8,7 @@ import { loadConfigText } from '../../src/config/load.js';
 import type { LoadResult } from '../../src/config/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const examplesDir = path.resolve(root, '../shared/vibeguard-examples');
+const examplesDir = path.resolve(root, 'test/fixtures/vibeguard-examples');
 const examples = readdirSync(examplesDir)
   .filter((name) => name.endsWith('.yaml'))
   .sort()

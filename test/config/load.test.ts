@@ -10,7 +10,7 @@ import { evaluateAssert } from '../../src/config/assert.js';
 import { renderTemplate } from '../../src/config/template.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const examples = path.resolve(root, '../shared/vibeguard-examples');
+const examples = path.resolve(root, 'test/fixtures/vibeguard-examples');
 const fixtures = path.join(root, 'test/fixtures/config');
 
 describe("VibeGuard's examples load unchanged", async () => {

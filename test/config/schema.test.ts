@@ -9,7 +9,7 @@ import { loadConfigText } from '../../src/config/load.js';
 import { FORMAT_KEYS } from '../../src/config/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const examples = path.resolve(root, '../shared/vibeguard-examples');
+const examples = path.resolve(root, 'test/fixtures/vibeguard-examples');
 const fixtures = path.join(root, 'test/fixtures/config');
 const schema = JSON.parse(readFileSync(path.join(root, 'schema/fanout.schema.json'), 'utf8')) as Record<string, unknown>;
 
