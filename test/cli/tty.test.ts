@@ -36,7 +36,7 @@ describe.skipIf(!hasScript)('on a terminal (script)', () => {
 
   it('prints a one-line summary when everything passed (silent off a terminal)', async () => {
     const out = await onTerminal(['check', '-c', fixture('parallel.yaml'), '--log-dir', join(tempDir(), 'logs')]);
-    expect(out.trimEnd().split('\r\n').at(-1)).toMatch(/^(\x1b\[1A\x1b\[J)?\x1b\[32m✓\x1b\[39m 4 passed in \d+ms$/);
+    expect(out.trimEnd().split('\r\n').at(-1)).toMatch(/^(\r\x1b\[1A\x1b\[J)?\x1b\[32m✓\x1b\[39m 4 passed in \d+ms$/);
   });
 
   it('--no-color and NO_COLOR remove every colour', async () => {
