@@ -3,6 +3,9 @@
 // stay), in one pass; print() keeps only the colours of fanout's own styles.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { findingBlock, humanReport, verboseLine } from '../../src/cli/human.js';
+import type { ReportCheck } from '../../src/cli/report.js';
+import type { RunResult } from '../../src/cli/run-checks.js';
 import { styleFor } from '../../src/cli/style.js';
 import { jsonText, LogCopy, terminalText } from '../../src/cli/terminal.js';
 import { stripAnsi, stripControls, unfinishedEscape } from '../../src/cli/text.js';
@@ -97,6 +100,65 @@ describe('terminalText', () => {
     expect(token).not.toContain('\x1b');
     // What a check could print: the private-use characters of any other key.
     expect(terminalText('\ue000\ue000\ue000\ue000\ue000\ue000\ue000\ue00031mX')).not.toContain('\x1b');
+  });
+});
+
+describe('the human reporters through print()', () => {
+  /** Text a check could produce: escape-heavy and arbitrary. */
+  const hostile = fc.oneof(
+    fc.string({ unit: fc.constantFrom('\x1b', '\x9b', '\x9d', '\x90', '\x07', '\r', '\n', '\t', '[', ']', '\\', 'P', '2', ';', 'J', 'm', '31', 'a', '\x9c', '\x00', '\x7f', '\ue000') }),
+    fc.string({ unit: 'binary' }),
+  );
+  const check = fc.record({ reason: hostile, suggestion: hostile, fix: hostile, tail: fc.array(hostile, { maxLength: 3 }), value: hostile, prompt: hostile, log: hostile }).map(
+    (t): ReportCheck => ({
+      id: 'hostile',
+      status: 'failed',
+      severity: 'error',
+      tags: [],
+      requires: [],
+      command: 'x',
+      exit_code: 1,
+      signal: null,
+      duration_ms: 1,
+      attempts: 2,
+      passed_after_retry: false,
+      reason: t.reason,
+      extracted: { v: t.value },
+      suggestion: t.suggestion,
+      fix: t.fix,
+      output_tail: t.tail,
+      output_bytes: 1,
+      log_file: t.log,
+      skip_reason: null,
+      started_at: null,
+      ended_at: null,
+      triggered_prompts: [{ id: null, content: t.prompt }],
+    }),
+  );
+  const run = { durationMs: 5, failFastTriggered: false, records: [] } as unknown as RunResult;
+  const render = (c: ReportCheck, colour: boolean) => {
+    const style = styleFor({ isTTY: colour }, undefined);
+    return terminalText([verboseLine(c, style), ...findingBlock(c, style), humanReport(run, [c], 1, { style, summaryOnSuccess: true })].join('\n'));
+  };
+
+  it('colour off: no control character but tab and newline', () => {
+    fc.assert(
+      fc.property(check, (c) => {
+        expect(render(c, false)).not.toMatch(CONTROL);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('colour on: fanout’s own SGR codes and nothing else', () => {
+    fc.assert(
+      fc.property(check, (c) => {
+        const out = render(c, true);
+        expect(out).toContain('\x1b[31m');
+        expect(out.replace(/\x1b\[(?:1|2|22|31|32|33|39)m/g, '')).not.toMatch(CONTROL);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
