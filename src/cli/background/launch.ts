@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeDirSync } from '../engine.js';
-import { UsageError } from '../errors.js';
+import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../human.js';
 import { newRunId } from '../logs.js';
 import type { ReportCheck } from '../report.js';
@@ -55,9 +55,14 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
   const runId = newRunId();
   const dir = join(resolve(options.logDir), runId);
-  makeDirSync(dir, 0o700);
   const logFile = join(dir, 'supervisor.log');
-  const fd = openSync(logFile, 'a', 0o600);
+  let fd: number;
+  try {
+    makeDirSync(dir, 0o700);
+    fd = openSync(logFile, 'a', 0o600);
+  } catch (error) {
+    throw logDirError(options.logDir, error);
+  }
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('--background: cannot tell how fanout was started');
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;

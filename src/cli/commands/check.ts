@@ -1,9 +1,9 @@
 // `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { FanoutError, messageOf } from '../../core/errors.js';
+import { FanoutError } from '../../core/errors.js';
 import type { Observer } from '../../observe/types.js';
-import { UsageError } from '../errors.js';
+import { logDirError, UsageError } from '../errors.js';
 import { constants } from 'node:os';
 import type { Executor } from '../engine.js';
 import { createLocalExecutor } from '../engine.js';
@@ -76,7 +76,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const observer = options.observer === undefined ? undefined : await createObserver(options.observer);
   const estimates = await previousDurations(options.logDir, checks.map((check) => check.id));
   const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
-    throw new UsageError(`cannot create the log folder in ${resolve(options.logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
+    throw logDirError(options.logDir, error);
   });
   saveConfig?.();
   const mask = createMasker(process.env, ...checks.map((check) => check.env));

@@ -8,7 +8,8 @@ import { DistributedError } from '../../distributed/errors.js';
 import { redactRedisUrl } from '../../distributed/secrets.js';
 import { startCheckWorker } from '../../distributed/worker.js';
 import { messageOf } from '../../core/errors.js';
-import { UsageError } from '../errors.js';
+import { makeDirSync } from '../engine.js';
+import { logDirError, UsageError } from '../errors.js';
 import { guardSignals } from '../signals.js';
 import { printErr } from '../terminal.js';
 
@@ -34,6 +35,14 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   }
   const commit = options.commit ?? currentCommit();
   const concurrency = options.concurrency ?? availableParallelism();
+  if (options.logDir !== undefined) {
+    // The worker would make it too, but a folder that cannot be made is the user's to fix: a usage error.
+    try {
+      makeDirSync(options.logDir, 0o700);
+    } catch (error) {
+      throw logDirError(options.logDir, error);
+    }
+  }
   let worker;
   try {
     worker = startCheckWorker({
