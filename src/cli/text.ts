@@ -42,7 +42,6 @@ export function stripControls(text: string): string {
 
 const ESC = 0x1b;
 const NEWLINE = 0x0a;
-const TAB = 0x09;
 
 /** Whether `code` starts a control string after ESC: OSC `]`, DCS `P`, SOS `X`, PM `^`, APC `_`. */
 const stringAfterEsc = (code: number) => code === 0x5d || code === 0x50 || code === 0x58 || code === 0x5e || code === 0x5f;
@@ -57,29 +56,29 @@ const stringC1 = (code: number) => code === 0x9d || code === 0x90 || code === 0x
  * unterminated title costs one line of output, not the rest of it.
  */
 function strip(text: string, controls: boolean): string {
-  const n = text.length;
+  // The regular expression finds the next character to look at (plain runs are skipped several times faster than a
+  // loop over char codes); each is looked at once.
+  const next = controls ? CONTROL : INTRODUCER;
+  next.lastIndex = 0;
   let out = '';
   let kept = 0; // text[kept, i) is still to be copied
-  let i = 0;
-  while (i < n) {
+  for (let found = next.exec(text); found !== null; found = next.exec(text)) {
+    const i = found.index;
     const code = text.charCodeAt(i);
-    if ((code >= 0x20 && code < 0x7f) || code > 0x9f || code === NEWLINE || code === TAB) {
-      i++;
-      continue;
-    }
-    let end: number;
-    if (code === ESC || code === 0x9b || stringC1(code)) end = sequenceEnd(text, i);
-    else if (code >= 0x80 || controls) end = i + 1; // another C1 control; C0 and DEL when asked
-    else {
-      i++; // a C0 control or DEL kept
-      continue;
-    }
+    const end = code === ESC || code === 0x9b || stringC1(code) ? sequenceEnd(text, i) : i + 1; // else another C1 control, or C0 and DEL when asked
     out += text.slice(kept, i);
-    i = end;
     kept = end;
+    next.lastIndex = end;
   }
   return kept === 0 ? text : out + text.slice(kept);
 }
+
+/** The characters {@link stripControls} removes or starts a sequence at: C0 but tab and newline, DEL, C1. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/** Those {@link stripAnsi} does: ESC and C1. */
+// eslint-disable-next-line no-control-regex
+const INTRODUCER = /[\x1b\x80-\x9f]/g;
 
 /**
  * Where an escape sequence that more text could still continue begins, at the end of `text` (`text.length` when
