@@ -133,6 +133,7 @@ function stringEnd(text: string, at: number): number {
   }
   return text.length;
 }
+
 /** The last `count` lines of an output, without the trailing empty line and without escape codes. */
 export function tailLines(output: string, count: number): string[] {
   if (output === '') return []; // most checks that pass print nothing
