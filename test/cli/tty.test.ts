@@ -43,8 +43,7 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
   it('Ctrl-C: the partial report starts on a clean line, no spinner glyph left of the live view', async () => {
     const T = tempDir();
-    const socket = `fanout-test-${process.pid}`;
-    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(T, 'tmux.sock'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
     const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
     const screen = () => tmux('capture-pane', '-p', '-t', 'run').stdout;
     const until = async (what: () => boolean) => {
