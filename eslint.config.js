@@ -26,6 +26,21 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The CLI prints through terminal.ts only: it strips escape sequences and control characters from what a check,
+    // a config or a journal puts into the text.
+    files: ['src/cli/**'],
+    ignores: ['src/cli/terminal.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.object.name='process'][object.property.name=/^(stdout|stderr)$/][property.name='write']",
+          message: 'print with print(), printErr() or printJson() of src/cli/terminal.ts: they keep escape sequences off the terminal',
+        },
+      ],
+    },
+  },
+  {
     // Plain-JS benchmarks and examples are type-checked with checkJs, but JSON.parse and dynamic imports make the
     // no-unsafe-* family report noise there rather than bugs.
     files: ['**/*.js'],

@@ -13,6 +13,7 @@ import type { CheckRecord } from './record.js';
 import { reportCheck, type Report } from './report.js';
 import { ASYNC_TIMEOUT_THRESHOLD_MS, decideAsync, isAsync, type RunListener } from './run-checks.js';
 import { selectChecks, type Selected, type Selection } from './select.js';
+import { printErr } from './terminal.js';
 
 export type { AgentCheckOptions } from './agent-commands.js';
 
@@ -31,7 +32,7 @@ export function selectForRun(config: ResolvedConfig, selection: Selection, optio
     const touched = new Set(checksTouching(base.checks, changedFiles(config.dir, options.changed === true ? 'HEAD' : options.changed), config.dir).map((c) => c.id));
     const ids = base.checks.filter((check) => touched.has(check.id)).map((check) => check.id);
     if (ids.length === 0) {
-      process.stderr.write('fanout: no check has files: matching the changed files\n');
+      printErr('fanout: no check has files: matching the changed files\n');
       selected = { checks: [], pulledIn: [] };
     } else {
       selected = selectChecks(config.checks, { ids, only: [], tags: [], excludeTags: [] });
@@ -52,12 +53,12 @@ function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined,
   const wanted = new Set([...state.checks.keys()].filter((checkId) => !passed.has(checkId)));
   const byId = new Set(all.map((check) => check.id));
   const gone = [...wanted].filter((checkId) => !byId.has(checkId));
-  if (gone.length > 0) process.stderr.write(`fanout: note: no longer in the config, not rerun: ${gone.join(', ')}\n`);
+  if (gone.length > 0) printErr(`fanout: note: no longer in the config, not rerun: ${gone.join(', ')}\n`);
   const checks = all
     .filter((check) => wanted.has(check.id))
     // What passed in the resumed run is satisfied; what that run did not select is not this run's business either.
     .map((check) => ({ ...check, requires: check.requires.filter((req) => wanted.has(req)) }));
-  process.stderr.write(
+  printErr(
     checks.length === 0
       ? `fanout: every check of run ${id} passed; nothing to resume\n`
       : `fanout: resuming run ${id}: ${checks.map((check) => check.id).join(', ')} (${passed.size} passed there)\n`,
@@ -81,7 +82,7 @@ export async function startJournal(
   context: { logDir: string; config: ResolvedConfig; checks: readonly ResolvedCheck[]; cwd: string; mask: (text: string) => string; keepRuns?: number | undefined },
 ): Promise<RunJournal> {
   const reaped = await reapDeadRuns(context.logDir);
-  for (const group of reaped) process.stderr.write(`fanout: killed process group ${group.pgid} (${group.id}) left running by the dead run ${group.run}\n`);
+  for (const group of reaped) printErr(`fanout: killed process group ${group.pgid} (${group.id}) left running by the dead run ${group.run}\n`);
   const journal = openJournal(logs.dir);
   // Before the run, synchronously (see pruneRuns): the run folder of this run exists already, so what is pruned now is
   // what would be pruned after the run.

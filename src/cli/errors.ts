@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../config/types.js';
-import { FanoutError } from '../core/errors.js';
+import { resolve } from 'node:path';
+import { FanoutError, messageOf } from '../core/errors.js';
 
 /**
  * A mistake of the user's (bad flag, unknown check id, invalid config): printed as one message, never with a stack
@@ -13,6 +14,11 @@ export class UsageError extends FanoutError {
     super(code, message, options);
     this.diagnostics = options?.diagnostics;
   }
+}
+
+/** The usage error for a `--log-dir` where the run's folder cannot be made (a file, /proc, no permission). */
+export function logDirError(logDir: string, error: unknown): UsageError {
+  return new UsageError(`cannot create the log folder in ${resolve(logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
 }
 
 /** Exit code for configuration and usage errors (VibeGuard's). */

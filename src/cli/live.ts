@@ -1,6 +1,7 @@
 // The live view on a terminal: the running checks with their elapsed times and an n/m count, redrawn in place
 // on stderr. Only ever used when stderr is a TTY; pipes and CI logs never see an escape code.
 import type { Style } from './style.js';
+import { print } from './terminal.js';
 import { formatDuration } from './text.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -50,7 +51,9 @@ export class LiveView {
   }
 
   private erase(): void {
-    if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}A\x1b[J`);
+    // From the start of the line: a Ctrl-C echoed as ^C has moved the cursor off column 1, and clearing from there
+    // would leave the first columns of the view (its spinner) above the report.
+    if (this.drawn > 0) this.stream.write(`\r\x1b[${this.drawn}A\x1b[J`);
     this.drawn = 0;
   }
 
@@ -66,7 +69,7 @@ export class LiveView {
     }
     if (entries.length > MAX_ROWS) lines.push(this.style.dim(`  … and ${entries.length - MAX_ROWS} more`));
     this.erase();
-    this.stream.write(`${lines.join('\n')}\n`);
+    print(`${lines.join('\n')}\n`, this.stream);
     this.drawn = lines.length;
   }
 }

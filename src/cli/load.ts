@@ -4,6 +4,7 @@ import { readConfigFile } from '../config/find.js';
 import type { Diagnostic, ResolvedConfig } from '../config/types.js';
 import { configCacheKey, readCachedConfig, writeCachedConfig } from './config-cache.js';
 import { UsageError } from './errors.js';
+import { printErr } from './terminal.js';
 
 export interface LoadOptions {
   config?: string | undefined;
@@ -45,7 +46,7 @@ export async function loadConfigCached(options: LoadOptions): Promise<{ config: 
     const parsed = (config = loaded.config);
     if (cache && key) save = () => writeCachedConfig(cache.logDir, found.file, key, parsed);
   }
-  for (const warning of config.warnings) process.stderr.write(`${formatDiagnostic(warning, cwd)}\n`);
+  for (const warning of config.warnings) printErr(`${formatDiagnostic(warning, cwd)}\n`);
   return { config, save };
 }
 

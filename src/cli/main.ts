@@ -2,10 +2,11 @@
 // The CLI entry point. It stays tiny at start-up: `--version` answers without loading anything else, and every
 // command's modules (commander included) are imported only when that command runs.
 import pkg from '../../package.json' with { type: 'json' };
+import { print } from './terminal.js';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(`${pkg.version}\n`);
+  print(`${pkg.version}\n`);
 } else {
   const { main } = await import('./program.js');
   await main(args, pkg.version);

@@ -6,6 +6,7 @@ import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
 import { splitList } from './text.js';
 import { agentCheckOptions, registerAgentCommands } from './agent-commands.js';
+import { jsonText, print, printErr, printJsonText } from './terminal.js';
 
 type GlobalFlags = {
   config?: string;
@@ -49,6 +50,8 @@ export function buildProgram(version: string): Command {
     .option('--error-exit-code <n>', 'exit code when an error-severity check fails or any check times out', '1')
     .option('--strict', 'treat unknown keys in vibeguard.* configs as errors')
     .showHelpAfterError('(run with --help for usage)')
+    // Its errors quote what was typed (`unknown command '…'`): through print() like every other text.
+    .configureOutput({ writeOut: (text) => print(text), writeErr: (text) => printErr(text) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride()
     .addHelpText(
@@ -246,11 +249,11 @@ export async function main(args: string[], version: string): Promise<void> {
       return;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(error.code === 'ERR_CONFIG' ? `${error.message}\n` : `fanout: ${error.message}\n`);
+      printErr(error.code === 'ERR_CONFIG' ? `${error.message}\n` : `fanout: ${error.message}\n`);
       // Machine readers asked for JSON on stdout: a config error is JSON there too, with each diagnostic's code.
       if (error.diagnostics !== undefined && (args.includes('--json') || args.includes('--stream'))) {
         const body = { schema_version: '1', exit_code: EXIT_USAGE, diagnostics: error.diagnostics };
-        process.stdout.write(args.includes('--stream') ? `${JSON.stringify({ type: 'config:error', time: new Date().toISOString(), ...body })}\n` : `${JSON.stringify(body, null, 2)}\n`);
+        printJsonText(args.includes('--stream') ? `${jsonText({ type: 'config:error', time: new Date().toISOString(), ...body })}\n` : `${jsonText(body, 2)}\n`);
       }
       process.exitCode = EXIT_USAGE;
       return;
@@ -258,7 +261,7 @@ export async function main(args: string[], version: string): Promise<void> {
     const { killChildGroups } = await import('./kill-groups.js');
     killChildGroups('SIGKILL');
     const detail = process.env.FANOUT_DEBUG && error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
-    process.stderr.write(`fanout: internal error: ${detail}\n`);
+    printErr(`fanout: internal error: ${detail}\n`);
     process.exitCode = EXIT_INTERNAL;
   }
 }

@@ -4,6 +4,7 @@ import { messageOf } from '../core/errors.js';
 import { SpawnError } from '../exec/spawn-error.js';
 import type { CommandResult, CommandSpec, ExecuteOptions, Executor } from './engine.js';
 import { UsageError } from './errors.js';
+import { printErr } from './terminal.js';
 
 /** The coordinator's executor: the BullMQ one, with its results annotated for the report. */
 export interface RemoteExecutor extends Executor {
@@ -51,7 +52,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
     if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
     throw error;
   }
-  process.stderr.write(`fanout: dispatching checks to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
+  printErr(`fanout: dispatching checks to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
   return {
     async execute(spec: CommandSpec, execOptions?: ExecuteOptions): Promise<CommandResult> {
       const result = await executor.execute(spec, execOptions);

@@ -2,6 +2,7 @@
 import type { ResolvedCheck } from '../config/types.js';
 import { UsageError } from './errors.js';
 import { didYouMean } from '../config/suggest.js';
+import { printErr } from './terminal.js';
 
 export interface Selection {
   ids: readonly string[];
@@ -34,7 +35,7 @@ export function selectChecks(all: readonly ResolvedCheck[], selection: Selection
     if (!knownTags.has(tag)) throw new UsageError(`no check has the tag "${tag}"${didYouMean(tag, knownTags)}`);
   }
   for (const tag of selection.excludeTags) {
-    if (!knownTags.has(tag)) process.stderr.write(`fanout: note: no check has the tag "${tag}"${didYouMean(tag, knownTags)}\n`);
+    if (!knownTags.has(tag)) printErr(`fanout: note: no check has the tag "${tag}"${didYouMean(tag, knownTags)}\n`);
   }
   if (selection.only.length > 0) {
     if (selection.ids.length > 0) throw new UsageError('give check ids either as arguments or with --only, not both');

@@ -4,10 +4,11 @@ import type { ResolvedCheck } from '../config/types.js';
 import type { CheckRecord } from './record.js';
 import { reportCheck, type Report } from './report.js';
 import type { RunListener } from './run-checks.js';
+import { jsonText } from './terminal.js';
 
 /** A run listener writing each event as one line; `end(report)` writes the final run:end event. */
 export function streamListener(write: (line: string) => void, context: { runId: string; cwd: string; mask: (text: string) => string; isAsync: (check: ResolvedCheck) => boolean }): RunListener & { end(report: Report): void } {
-  const emit = (event: Record<string, unknown>) => write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
+  const emit = (event: Record<string, unknown>) => write(`${jsonText({ ...event, time: new Date().toISOString() })}\n`);
   return {
     onRunStart(records: readonly CheckRecord[]) {
       emit({

@@ -1,4 +1,6 @@
-// Colours, only when the stream is a terminal and the user has not said NO_COLOR or --no-color.
+// Colours, only when the stream is a terminal and the user has not said NO_COLOR or --no-color. A style's codes take
+// effect once its text goes through print() (terminal.ts), which strips every other escape code.
+import { sgr } from './terminal.js';
 
 export interface Style {
   enabled: boolean;
@@ -10,7 +12,7 @@ export interface Style {
 }
 
 const wrap = (enabled: boolean, open: number, close: number) => (text: string) =>
-  enabled ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  enabled ? `${sgr(open)}${text}${sgr(close)}` : text;
 
 /** A style for `stream`: colour when it is a TTY, unless `--no-color`, NO_COLOR or TERM=dumb say otherwise. */
 export function styleFor(stream: { isTTY?: boolean }, color: boolean | undefined): Style {

@@ -406,6 +406,19 @@ describe('fanout check: unusable output paths', () => {
     expect(logs.code).toBe(2);
     expect(logs.stderr).toMatch(/^fanout: cannot create the log folder in \/dev\/null\/logs: ENOTDIR/);
   });
+
+  // Under /proc the kernel answers ENOENT to creating a folder (Node's recursive mkdir then never settles): every
+  // command that makes a log folder fails at once, with the usage error of any other unusable --log-dir.
+  it.runIf(existsSync('/proc/self'))('a --log-dir under /proc fails at once with exit 2, in the foreground, in the background and for a worker', async () => {
+    for (const args of [
+      ['check', '-c', fixture('parallel.yaml')],
+      ['check', '--background', '-c', fixture('parallel.yaml')],
+      ['worker', '--redis', 'redis://127.0.0.1:1'],
+    ]) {
+      const result = await runCli([...args, '--log-dir', '/proc/fanout-no-such/logs']);
+      expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^fanout: cannot create the log folder in \/proc\/fanout-no-such\/logs: ENOENT/) as unknown]);
+    }
+  });
 });
 
 describe('fanout check: --exclude-tags with an unknown tag', () => {

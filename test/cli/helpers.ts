@@ -1,5 +1,5 @@
 // Runs the built CLI (dist/cli.js; `npm test` builds it first) as a real subprocess.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,4 +143,21 @@ export function parseReport(stdout: string): ReportShape {
 
 export function byId(report: ReportShape): Record<string, ReportShape['checks'][number]> {
   return Object.fromEntries(report.checks.map((check) => [check.id, check]));
+}
+
+/** Whether util-linux `script` is here to give the CLI a pseudo-terminal. */
+export const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+/** Runs the CLI on a pseudo-terminal; resolves with everything the terminal received (stdout and stderr). */
+export function onTerminal(args: string[], env: Record<string, string | undefined> = {}, cwd = root): Promise<string> {
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, cli, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd,
+    env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm-256color', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return new Promise((resolve) => child.on('close', () => resolve(output)));
 }

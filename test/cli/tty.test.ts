@@ -1,28 +1,14 @@
 /* eslint-disable no-control-regex -- the point of these tests is terminal escape codes */
 // Output on a real terminal, through a pseudo-terminal made by util-linux `script`; and never an escape code
 // when the output is a pipe.
-import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, fixture, root, runCli, tempDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cli, fixture, hasScript, onTerminal, runCli, tempDir } from './helpers.js';
 
-const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 const SGR = /\x1b\[[0-9;]*m/; // colours and styles
 const ESC = '\x1b';
-
-/** Runs the CLI on a pseudo-terminal; resolves with everything the terminal received (stdout and stderr). */
-function onTerminal(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
-  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, cli, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: undefined, TERM: 'xterm-256color', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  return new Promise((resolve) => child.on('close', () => resolve(output)));
-}
 
 describe.skipIf(!hasScript)('on a terminal (script)', () => {
   it('shows a live view with the n/m count and elapsed time, then the report in colour', async () => {
@@ -36,7 +22,7 @@ describe.skipIf(!hasScript)('on a terminal (script)', () => {
 
   it('prints a one-line summary when everything passed (silent off a terminal)', async () => {
     const out = await onTerminal(['check', '-c', fixture('parallel.yaml'), '--log-dir', join(tempDir(), 'logs')]);
-    expect(out.trimEnd().split('\r\n').at(-1)).toMatch(/^(\x1b\[1A\x1b\[J)?\x1b\[32m✓\x1b\[39m 4 passed in \d+ms$/);
+    expect(out.trimEnd().split('\r\n').at(-1)).toMatch(/^(\r\x1b\[\d+A\x1b\[J)?\x1b\[32m✓\x1b\[39m 4 passed in \d+ms$/);
   });
 
   it('--no-color and NO_COLOR remove every colour', async () => {
@@ -48,6 +34,38 @@ describe.skipIf(!hasScript)('on a terminal (script)', () => {
       expect(out).not.toMatch(SGR);
       expect(out).toContain('FAIL todo-budget (warning)');
       expect(out).toMatch(/✓ build passed \(\d+ms\)/);
+    }
+  });
+});
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
+  it('Ctrl-C: the partial report starts on a clean line, no spinner glyph left of the live view', async () => {
+    const T = tempDir();
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(T, 'tmux.sock'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const screen = () => tmux('capture-pane', '-p', '-t', 'run').stdout;
+    const until = async (what: () => boolean) => {
+      for (let waited = 0; !what(); waited += 50) {
+        if (waited > 20_000) throw new Error(`timed out; the screen:\n${screen()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const command = [process.execPath, cli, 'check', '-c', fixture('sleepy.yaml'), '--log-dir', join(T, 'logs')].map(quote).join(' ');
+    try {
+      // The terminal echoes ^C where the cursor is, below the live view; the view must still be erased whole.
+      // Typed at an interactive shell, as a user runs it (the shell survives the Ctrl-C; the screen stays).
+      expect(tmux('new-session', '-d', '-s', 'run', '-x', '100', '-y', '30', 'bash --norc --noprofile -i').status).toBe(0);
+      tmux('send-keys', '-t', 'run', `T=${quote(T)} ${command}`, 'Enter');
+      await until(() => existsSync(join(T, 'sleepy.pid')) && screen().includes('1 running'));
+      tmux('send-keys', '-t', 'run', 'C-c');
+      await until(() => screen().includes('partial report'));
+      const lines = screen().split('\n');
+      expect(lines.find((line) => line.includes('FAIL sleepy (cancelled)')), lines.join('\n')).toMatch(/^FAIL sleepy \(cancelled\)/);
+      expect(screen()).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+    } finally {
+      tmux('kill-server');
     }
   });
 });

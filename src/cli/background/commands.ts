@@ -10,6 +10,7 @@ import type { Report } from '../report.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../text.js';
 import { follow, POLL_MS, sleep, stateOf } from './follow.js';
+import { LogCopy, print, printErr, printJson } from '../terminal.js';
 
 /** Exit code of `fanout wait --timeout` when the run is still going (as timeout(1)). */
 export const EXIT_WAIT_TIMEOUT = 124;
@@ -56,12 +57,12 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
   const { id } = resolveRun(options.logDir, run);
   const state = stateOf(resolve(options.logDir), id);
   if (state === undefined) {
-    process.stderr.write(`fanout: run ${id} has no journal (it is starting, or an older fanout ran it)\n`);
+    printErr(`fanout: run ${id} has no journal (it is starting, or an older fanout ran it)\n`);
     return 1;
   }
   const view = statusJson(state);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    printJson(view);
     return 0;
   }
   const style = styleFor(process.stdout, undefined);
@@ -79,7 +80,7 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
     const paint = check.status === 'passed' ? style.green : check.state !== 'ended' ? style.dim : check.status === 'warned' || check.status === 'skipped' ? style.yellow : style.red;
     lines.push(`  ${check.id.padEnd(width)}  ${paint(label)}${time}${check.async ? style.dim(' (async)') : ''}${check.reason ? style.dim(` — ${check.reason}`) : ''}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(`${lines.join('\n')}\n`);
   return 0;
 }
 
@@ -91,11 +92,11 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
     gone: () => true, // no journal at all: nothing to wait for
   });
   if (timedOut) {
-    process.stderr.write(`fanout: run ${id} still running after ${formatDuration(options.timeoutMs ?? 0)}\n`);
+    printErr(`fanout: run ${id} still running after ${formatDuration(options.timeoutMs ?? 0)}\n`);
     return EXIT_WAIT_TIMEOUT;
   }
   if (state?.end === undefined) {
-    process.stderr.write(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; fanout check --resume ${id} reruns what did not pass\n`);
+    printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; fanout check --resume ${id} reruns what did not pass\n`);
     return 1;
   }
   let report: Report | undefined;
@@ -105,7 +106,7 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
     report = undefined;
   }
   if (options.json) {
-    if (report !== undefined) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (report !== undefined) printJson(report);
   } else if (report !== undefined) {
     const style = styleFor(process.stdout, undefined);
     const blocks: string[] = [];
@@ -115,13 +116,13 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
     }
     const counts = Object.entries(report.counts).filter(([key, n]) => key !== 'total' && n > 0).map(([key, n]) => `${n} ${key}`);
     blocks.push(`run ${id} ended: exit ${state.end.exit_code} (${counts.join(', ') || 'no checks'})`);
-    process.stdout.write(`${blocks.join('\n\n')}\n`);
+    print(`${blocks.join('\n\n')}\n`);
   }
   return state.end.exit_code;
 }
 
-/** Copies bytes [from, end of file) to stdout; returns the new offset. */
-function copyFrom(file: string, from: number): number {
+/** Copies bytes [from, end of file) to `out`; returns the new offset. */
+function copyFrom(file: string, from: number, out: LogCopy): number {
   let size: number;
   try {
     size = statSync(file).size;
@@ -137,7 +138,7 @@ function copyFrom(file: string, from: number): number {
     while (offset < size) {
       const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
       if (n === 0) break;
-      process.stdout.write(buffer.subarray(0, n));
+      out.write(buffer.subarray(0, n));
       offset += n;
     }
     return offset;
@@ -157,20 +158,23 @@ export async function logsCommand(run: string, checkId: string, options: RunOpti
   };
   let state = stateOf(logDir, id);
   if (state !== undefined && state.start !== undefined && !state.checks.has(checkId)) {
-    process.stderr.write(`fanout: run ${id} has no check "${checkId}" (it ran: ${[...state.checks.keys()].join(', ')})\n`);
+    printErr(`fanout: run ${id} has no check "${checkId}" (it ran: ${[...state.checks.keys()].join(', ')})\n`);
     return 1;
   }
   if (!options.follow) {
     const file = logFileOf(state);
     if (!existsSync(file)) {
-      process.stderr.write(`fanout: ${checkId} has no log in run ${id} yet (${state?.checks.get(checkId)?.start ? 'starting' : 'not started'})\n`);
+      printErr(`fanout: ${checkId} has no log in run ${id} yet (${state?.checks.get(checkId)?.start ? 'starting' : 'not started'})\n`);
       return 1;
     }
-    copyFrom(file, 0);
+    const out = new LogCopy();
+    copyFrom(file, 0, out);
+    out.end();
     return 0;
   }
   let offset = 0;
   let file = logFileOf(state);
+  const out = new LogCopy();
   for (;;) {
     state = stateOf(logDir, id);
     const current = logFileOf(state);
@@ -178,11 +182,12 @@ export async function logsCommand(run: string, checkId: string, options: RunOpti
       file = current;
       offset = 0;
     }
-    offset = copyFrom(file, offset);
+    offset = copyFrom(file, offset, out);
     const check = state?.checks.get(checkId);
     const over = check?.end !== undefined || state?.end !== undefined || (state?.start !== undefined && !isLive(state));
     if (over) {
-      copyFrom(file, offset);
+      copyFrom(file, offset, out);
+      out.end();
       return 0;
     }
     await sleep(POLL_MS * 5);
@@ -194,17 +199,17 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
   const logDir = resolve(options.logDir);
   const state = stateOf(logDir, id);
   if (state?.start === undefined) {
-    process.stderr.write(`fanout: run ${id} has no journal: nothing to cancel\n`);
+    printErr(`fanout: run ${id} has no journal: nothing to cancel\n`);
     return 1;
   }
   if (state.end !== undefined) {
-    process.stderr.write(`fanout: run ${id} has already ended (exit ${state.end.exit_code})\n`);
+    printErr(`fanout: run ${id} has already ended (exit ${state.end.exit_code})\n`);
     return 0;
   }
   if (!isLive(state)) {
     const reaped = await reapDeadRuns(logDir);
     const mine = reaped.filter((group) => group.run === id);
-    process.stderr.write(`fanout: run ${id} had died; ${mine.length > 0 ? `killed what it left running: ${mine.map((g) => g.id).join(', ')}` : 'nothing of it was left running'}\n`);
+    printErr(`fanout: run ${id} had died; ${mine.length > 0 ? `killed what it left running: ${mine.map((g) => g.id).join(', ')}` : 'nothing of it was left running'}\n`);
     return 0;
   }
   const pid = state.start.pid;
@@ -223,9 +228,9 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
     // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
     // the spawn (a pid reused since is left alone).
     await reapDeadRuns(logDir, 0);
-    process.stderr.write(`fanout: run ${id} did not stop within 15s of SIGTERM: killed\n`);
+    printErr(`fanout: run ${id} did not stop within 15s of SIGTERM: killed\n`);
     return 0;
   }
-  process.stderr.write(`fanout: cancelled run ${id}\n`);
+  printErr(`fanout: cancelled run ${id}\n`);
   return 0;
 }

@@ -8,13 +8,14 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeDirSync } from '../engine.js';
-import { UsageError } from '../errors.js';
+import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../human.js';
 import { newRunId } from '../logs.js';
 import type { ReportCheck } from '../report.js';
 import { styleFor } from '../style.js';
 import { isLive } from '../journal/runs.js';
 import { blocks, follow, pendingCheck } from './follow.js';
+import { print, printErr, printJson } from '../terminal.js';
 
 /** The environment variable that hands the run id to the supervisor (removed from its environment at once). */
 export const RUN_ID_ENV = 'FANOUT_RUN_ID';
@@ -54,9 +55,14 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
   const runId = newRunId();
   const dir = join(resolve(options.logDir), runId);
-  makeDirSync(dir, 0o700);
   const logFile = join(dir, 'supervisor.log');
-  const fd = openSync(logFile, 'a', 0o600);
+  let fd: number;
+  try {
+    makeDirSync(dir, 0o700);
+    fd = openSync(logFile, 'a', 0o600);
+  } catch (error) {
+    throw logDirError(options.logDir, error);
+  }
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('--background: cannot tell how fanout was started');
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -92,12 +98,12 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
     } catch {
       // nothing said
     }
-    process.stderr.write(text || `fanout: the background run ${runId} (pid ${pid ?? '?'}) ended before it started\n`);
+    printErr(text || `fanout: the background run ${runId} (pid ${pid ?? '?'}) ended before it started\n`);
     return exited?.code ?? 1;
   }
 
   if (state.end === undefined && !isLive(state)) {
-    process.stderr.write(`fanout: the background run ${runId} died before its checks ended (see ${logFile}); fanout check --resume ${runId} reruns what did not pass\n`);
+    printErr(`fanout: the background run ${runId} died before its checks ended (see ${logFile}); fanout check --resume ${runId} reruns what did not pass\n`);
     return exited?.code ?? 1;
   }
   const style = styleFor(process.stdout, options.color);
@@ -111,9 +117,7 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   const syncFailed = ended.some((check) => !later.has(check.id) && blocks(check));
   const exitCode = state.end !== undefined ? state.end.exit_code : syncFailed ? options.errorExitCode : 0;
   if (options.json) {
-    process.stdout.write(
-      `${JSON.stringify({ run_id: runId, pid: state.start.pid, background: true, finished: state.end !== undefined, exit_code: exitCode, checks: [...ended, ...pending] }, null, 2)}\n`,
-    );
+    printJson({ run_id: runId, pid: state.start.pid, background: true, finished: state.end !== undefined, exit_code: exitCode, checks: [...ended, ...pending] });
     return exitCode;
   }
   const out: string[] = [];
@@ -130,6 +134,6 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   } else {
     out.push(`run ${runId} ended: exit ${exitCode} (${passed} passed)`);
   }
-  process.stdout.write(`${out.join('\n\n')}\n`);
+  print(`${out.join('\n\n')}\n`);
   return exitCode;
 }

@@ -1,9 +1,9 @@
 // `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { FanoutError, messageOf } from '../../core/errors.js';
+import { FanoutError } from '../../core/errors.js';
 import type { Observer } from '../../observe/types.js';
-import { UsageError } from '../errors.js';
+import { logDirError, UsageError } from '../errors.js';
 import { constants } from 'node:os';
 import type { Executor } from '../engine.js';
 import { createLocalExecutor } from '../engine.js';
@@ -24,6 +24,7 @@ import { guardFatal, guardSignals } from '../signals.js';
 import { streamListener } from '../stream.js';
 import { styleFor } from '../style.js';
 import type { CommonOptions } from '../options.js';
+import { jsonText, print, printErr, printJsonText } from '../terminal.js';
 
 export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   parallel: number;
@@ -66,8 +67,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, options.shard);
   if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file) });
   const remote = options.redis !== undefined ? (executor as RemoteExecutor) : undefined;
-  if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
-  if (options.verbose && pulledIn.length > 0) process.stderr.write(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
+  if (checks.length === 0) printErr('fanout: no check matches the selection\n');
+  if (options.verbose && pulledIn.length > 0) printErr(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
 
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
@@ -75,7 +76,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const observer = options.observer === undefined ? undefined : await createObserver(options.observer);
   const estimates = await previousDurations(options.logDir, checks.map((check) => check.id));
   const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
-    throw new UsageError(`cannot create the log folder in ${resolve(options.logDir)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
+    throw logDirError(options.logDir, error);
   });
   saveConfig?.();
   const mask = createMasker(process.env, ...checks.map((check) => check.env));
@@ -83,16 +84,17 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const err = styleFor(process.stderr, options.color);
   const reportOnStdout = !options.json && !options.stream;
   const live = process.stderr.isTTY && checks.length > 0 ? new LiveView(process.stderr, err, checks.length) : undefined;
-  const write = (stream: NodeJS.WriteStream, text: string) => (live ? live.around(() => stream.write(text)) : stream.write(text));
+  // Whatever is printed while the live view is up goes above it.
+  const write = (emit: () => void) => (live ? live.around(emit) : emit());
 
   const listeners: RunListener[] = [];
   const stream = options.stream
-    ? streamListener((line) => write(process.stdout, line), { runId: logs.runId, cwd, mask, isAsync })
+    ? streamListener((line) => write(() => printJsonText(line)), { runId: logs.runId, cwd, mask, isAsync })
     : undefined;
   if (stream) listeners.push(stream);
   const journal = await startJournal(logs, { logDir: options.logDir, config, checks, cwd, mask, keepRuns: options.keepRuns });
   listeners.push(journal);
-  const early = reportOnStdout ? earlyFindings(checks, (text) => write(process.stdout, text), { style: out, cwd, mask }) : undefined;
+  const early = reportOnStdout ? earlyFindings(checks, (text) => write(() => print(text)), { style: out, cwd, mask }) : undefined;
   if (early) listeners.push(early);
   if (live) {
     listeners.push({
@@ -103,7 +105,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   if (options.verbose) {
     const target = reportOnStdout ? process.stdout : process.stderr;
     const style = reportOnStdout ? out : err;
-    listeners.push({ onCheckEnd: (record) => write(target, `${verboseLine(reportCheck(record, cwd, mask), style)}\n`) });
+    listeners.push({ onCheckEnd: (record) => write(() => print(`${verboseLine(reportCheck(record, cwd, mask), style)}\n`, target)) });
   }
   const everyListener: RunListener = {
     onRunStart: (records) => listeners.forEach((l) => l.onRunStart?.(records)),
@@ -121,7 +123,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     live?.stop();
     abort({ kind: 'signal', signal });
   });
-  const releaseFatal = guardFatal((message) => process.stderr.write(`${message}\n`));
+  const releaseFatal = guardFatal((message) => printErr(`${message}\n`));
   const maxTime =
     options.maxTimeMs !== undefined ? setTimeout(() => abort({ kind: 'max-time', ms: options.maxTimeMs ?? 0 }), options.maxTimeMs) : undefined;
 
@@ -154,15 +156,15 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';
   const exitCode = interrupted !== undefined ? 128 + constants.signals[interrupted] : failed ? options.errorExitCode : 0;
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
-  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const json = `${jsonText(report, 2)}\n`;
   writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
   journal.end(report);
   if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
   if (stream) stream.end(report);
-  else if (options.json) process.stdout.write(json);
+  else if (options.json) printJsonText(json);
   else {
     const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
-    if (text) process.stdout.write(text);
+    if (text) print(text);
   }
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it

@@ -7,6 +7,7 @@ import { previousDurations } from '../logs.js';
 import type { CommonOptions } from '../options.js';
 import { selectChecks } from '../select.js';
 import { formatDuration } from '../text.js';
+import { print, printJson } from '../terminal.js';
 
 export interface GraphOptions extends CommonOptions {
   format: 'text' | 'mermaid' | 'dot';
@@ -92,9 +93,9 @@ export async function graphCommand(ids: string[], options: GraphOptions): Promis
   const { checks } = selectChecks(config.checks, { ids, only: [], tags: [], excludeTags: [] });
   const view = graphView(checks, await previousDurations(options.logDir));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ levels: view.levels, edges: view.edges, critical_path: view.criticalPath, critical_path_estimate_ms: view.estimateMs }, null, 2)}\n`);
+    printJson({ levels: view.levels, edges: view.edges, critical_path: view.criticalPath, critical_path_estimate_ms: view.estimateMs });
     return 0;
   }
-  process.stdout.write(options.format === 'mermaid' ? renderMermaid(view) : options.format === 'dot' ? renderDot(view) : renderText(view));
+  print(options.format === 'mermaid' ? renderMermaid(view) : options.format === 'dot' ? renderDot(view) : renderText(view));
   return 0;
 }

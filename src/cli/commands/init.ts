@@ -6,6 +6,7 @@ import { didYouMean } from '../../config/suggest.js';
 import { UsageError } from '../errors.js';
 import { detectTemplate, TEMPLATES } from '../templates.js';
 import { displayPath } from '../text.js';
+import { print, printErr, printJson } from '../terminal.js';
 
 export interface InitOptions {
   template?: string | undefined;
@@ -19,8 +20,8 @@ export interface InitOptions {
 export function initCommand(options: InitOptions): Promise<number> {
   const cwd = process.cwd();
   if (options.list) {
-    if (options.json) process.stdout.write(`${JSON.stringify(Object.entries(TEMPLATES).map(([name, t]) => ({ name, description: t.description })), null, 2)}\n`);
-    else for (const [name, t] of Object.entries(TEMPLATES)) process.stdout.write(`${name.padEnd(16)}  ${t.description}\n`);
+    if (options.json) printJson(Object.entries(TEMPLATES).map(([name, t]) => ({ name, description: t.description })));
+    else for (const [name, t] of Object.entries(TEMPLATES)) print(`${name.padEnd(16)}  ${t.description}\n`);
     return Promise.resolve(0);
   }
   const name = options.template ?? detectTemplate((file) => existsSync(join(cwd, file)));
@@ -30,9 +31,9 @@ export function initCommand(options: InitOptions): Promise<number> {
   if (existsSync(target) && !options.force) throw new UsageError(`${displayPath(target, cwd)} already exists; use --force to overwrite it`);
   const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && existsSync(file));
   writeFileSync(target, template.body);
-  process.stdout.write(`wrote ${displayPath(target, cwd)} (template ${name}); run it with: fanout check${options.output === 'fanout.yaml' ? '' : ` -c ${options.output}`}\n`);
+  print(`wrote ${displayPath(target, cwd)} (template ${name}); run it with: fanout check${options.output === 'fanout.yaml' ? '' : ` -c ${options.output}`}\n`);
   if (other !== undefined && CONFIG_NAMES.indexOf(displayPath(other, cwd)) < CONFIG_NAMES.indexOf(displayPath(target, cwd))) {
-    process.stderr.write(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);
+    printErr(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);
   }
   return Promise.resolve(0);
 }

@@ -5,6 +5,7 @@ import type { CommonOptions } from '../options.js';
 import { isAsync } from '../run-checks.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../config/duration.js';
+import { jsonText, print, printErr, printJson, printJsonText } from '../terminal.js';
 
 function timeoutText(check: ResolvedCheck): string {
   return check.timeoutMs === null ? 'none' : formatDuration(check.timeoutMs);
@@ -39,13 +40,13 @@ function listJson(config: ResolvedConfig): string {
     checks: config.checks.map(describeCheck),
     prompts: config.prompts.map((p) => ({ id: p.id, description: p.description ?? null, tags: p.tags })),
   };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  return `${jsonText(body, 2)}\n`;
 }
 
 export async function listCommand(options: CommonOptions): Promise<number> {
   const config = await loadForCommand(options);
   if (options.json) {
-    process.stdout.write(listJson(config));
+    printJsonText(listJson(config));
     return 0;
   }
   const style = styleFor(process.stdout, options.color);
@@ -65,7 +66,7 @@ export async function listCommand(options: CommonOptions): Promise<number> {
       if (check.fix !== undefined) lines.push(`    fix: ${check.fix}`);
     }
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(`${lines.join('\n')}\n`);
   return 0;
 }
 
@@ -75,15 +76,15 @@ export async function tagsCommand(options: CommonOptions): Promise<number> {
   for (const check of config.checks) for (const tag of check.tags) tags.set(tag, [...(tags.get(tag) ?? []), check.id]);
   const sorted = [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(Object.fromEntries(sorted), null, 2)}\n`);
+    printJson(Object.fromEntries(sorted));
     return 0;
   }
   if (sorted.length === 0) {
-    process.stderr.write('fanout: no check has tags\n');
+    printErr('fanout: no check has tags\n');
     return 0;
   }
   const width = Math.max(...sorted.map(([tag]) => tag.length));
   const lines = sorted.map(([tag, ids]) => (options.verbose ? `${tag.padEnd(width)}  ${ids.join(', ')}` : `${tag.padEnd(width)}  ${ids.length}`));
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -6,6 +6,7 @@ import { DistributedError } from '../../distributed/errors.js';
 import { mergeReports, type ShardReport } from '../../distributed/merge-reports.js';
 import { messageOf } from '../../core/errors.js';
 import { UsageError } from '../errors.js';
+import { jsonText, printErr, printJsonText } from '../terminal.js';
 
 export interface MergeReportsCommandOptions {
   /** Write the merged report here instead of stdout. */
@@ -41,12 +42,12 @@ export function mergeReportsCommand(files: readonly string[], options: MergeRepo
     }
     throw error;
   }
-  const json = `${JSON.stringify(merged, null, 2)}\n`;
-  if (options.output === undefined) process.stdout.write(json);
+  const json = `${jsonText(merged, 2)}\n`;
+  if (options.output === undefined) printJsonText(json);
   else {
     writeFileSync(options.output, json);
     const counts = merged.counts;
-    process.stderr.write(`merged ${files.length} reports: ${counts.total ?? merged.checks.length} checks, exit code ${merged.exit_code}\n`);
+    printErr(`merged ${files.length} reports: ${counts.total ?? merged.checks.length} checks, exit code ${merged.exit_code}\n`);
   }
   return merged.exit_code;
 }

@@ -3,6 +3,7 @@ import { didYouMean } from '../../config/suggest.js';
 import { UsageError } from '../errors.js';
 import { loadForCommand } from '../load.js';
 import type { CommonOptions } from '../options.js';
+import { print, printErr, printJson } from '../terminal.js';
 
 export async function promptCommand(id: string | undefined, options: CommonOptions): Promise<number> {
   const config = await loadForCommand(options);
@@ -12,20 +13,20 @@ export async function promptCommand(id: string | undefined, options: CommonOptio
       const known = config.prompts.map((p) => p.id);
       throw new UsageError(`unknown prompt "${id}"${didYouMean(id, known)}${known.length === 0 ? ' (the config defines no prompts)' : ''}`);
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(prompt, null, 2)}\n`);
-    else process.stdout.write(prompt.content.endsWith('\n') ? prompt.content : `${prompt.content}\n`);
+    if (options.json) printJson(prompt);
+    else print(prompt.content.endsWith('\n') ? prompt.content : `${prompt.content}\n`);
     return 0;
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(config.prompts, null, 2)}\n`);
+    printJson(config.prompts);
     return 0;
   }
   if (config.prompts.length === 0) {
-    process.stderr.write('fanout: the config defines no prompts\n');
+    printErr('fanout: the config defines no prompts\n');
     return 0;
   }
   const width = Math.max(...config.prompts.map((p) => p.id.length));
   const lines = config.prompts.map((p) => `${p.id.padEnd(width)}  ${p.description ?? ''}${p.tags.length > 0 ? ` [${p.tags.join(', ')}]` : ''}`.trimEnd());
-  process.stdout.write(`${lines.join('\n')}\n`);
+  print(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -5,6 +5,7 @@ import { EXIT_USAGE } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { styleFor } from '../style.js';
 import { displayPath, plural } from '../text.js';
+import { print, printErr, printJson } from '../terminal.js';
 
 export async function validateCommand(options: CommonOptions): Promise<number> {
   const cwd = process.cwd();
@@ -18,18 +19,18 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
       prompts: loaded.ok ? loaded.config.prompts.length : 0,
       diagnostics: diagnostics.map((d) => ({ ...d, text: formatDiagnostic(d, cwd) })),
     };
-    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    printJson(body);
     return loaded.ok ? 0 : EXIT_USAGE;
   }
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, cwd)}\n`);
+  for (const d of diagnostics) printErr(`${formatDiagnostic(d, cwd)}\n`);
   if (!loaded.ok) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-    process.stderr.write(`${plural(errors, 'error')}\n`);
+    printErr(`${plural(errors, 'error')}\n`);
     return EXIT_USAGE;
   }
   const style = styleFor(process.stdout, options.color);
   const { config } = loaded;
   const warnings = config.warnings.length > 0 ? `, ${plural(config.warnings.length, 'warning')}` : '';
-  process.stdout.write(`${style.green('✓')} ${displayPath(config.file, cwd)}: ${plural(config.checks.length, 'check')}, ${plural(config.prompts.length, 'prompt')}${warnings}\n`);
+  print(`${style.green('✓')} ${displayPath(config.file, cwd)}: ${plural(config.checks.length, 'check')}, ${plural(config.prompts.length, 'prompt')}${warnings}\n`);
   return 0;
 }

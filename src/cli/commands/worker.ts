@@ -8,8 +8,10 @@ import { DistributedError } from '../../distributed/errors.js';
 import { redactRedisUrl } from '../../distributed/secrets.js';
 import { startCheckWorker } from '../../distributed/worker.js';
 import { messageOf } from '../../core/errors.js';
-import { UsageError } from '../errors.js';
+import { makeDirSync } from '../engine.js';
+import { logDirError, UsageError } from '../errors.js';
 import { guardSignals } from '../signals.js';
+import { printErr } from '../terminal.js';
 
 export interface WorkerCommandOptions {
   /** Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS); the password is never printed. */
@@ -33,6 +35,14 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   }
   const commit = options.commit ?? currentCommit();
   const concurrency = options.concurrency ?? availableParallelism();
+  if (options.logDir !== undefined) {
+    // The worker would make it too, but a folder that cannot be made is the user's to fix: a usage error.
+    try {
+      makeDirSync(options.logDir, 0o700);
+    } catch (error) {
+      throw logDirError(options.logDir, error);
+    }
+  }
   let worker;
   try {
     worker = startCheckWorker({
@@ -42,7 +52,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       concurrency,
       ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
-      onError: (error) => process.stderr.write(`fanout worker: ${redactRedisUrl(messageOf(error))}\n`),
+      onError: (error) => printErr(`fanout worker: ${redactRedisUrl(messageOf(error))}\n`),
     });
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
@@ -52,16 +62,16 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
     await worker.ready();
   } catch (error) {
     const reason = error instanceof DistributedError ? error.message : messageOf(error);
-    process.stderr.write(`fanout worker: cannot reach Redis at ${redactRedisUrl(options.redis)}: ${redactRedisUrl(reason)}\n`);
+    printErr(`fanout worker: cannot reach Redis at ${redactRedisUrl(options.redis)}: ${redactRedisUrl(reason)}\n`);
     await worker.close();
     return 1;
   }
-  process.stderr.write(
+  printErr(
     `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${concurrency}, Redis ${redactRedisUrl(options.redis)}\n`,
   );
   const stopped = new Promise<void>((resolve) => {
     const guard = guardSignals((signal) => {
-      process.stderr.write(`fanout worker: ${signal}: stopping; running jobs go back to the queue\n`);
+      printErr(`fanout worker: ${signal}: stopping; running jobs go back to the queue\n`);
       void worker.close({ requeue: true }).then(() => {
         resolve();
         guard.release();

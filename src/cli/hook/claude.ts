@@ -23,6 +23,7 @@ import { guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../text.js';
 import { editedPaths, parseHookEvent, type HookEvent } from './event.js';
+import { print, printErr } from '../terminal.js';
 
 /** Hook protocol exit codes. */
 export const HOOK_OK = 0;
@@ -39,7 +40,7 @@ export interface HookOptions {
 }
 
 function fail(message: string): number {
-  process.stderr.write(`fanout hook: ${message}\n`);
+  printErr(`fanout hook: ${message}\n`);
   return HOOK_ERROR;
 }
 
@@ -140,13 +141,13 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
       else if (check.status === 'skipped' || check.status === 'cancelled') blocks.push(`FAIL ${check.id} (${check.status})  ${briefReason(check)}`);
     }
     if (pendingLine) blocks.push(pendingLine);
-    process.stderr.write(`${blocks.join('\n\n')}\n`);
+    printErr(`${blocks.join('\n\n')}\n`);
   } else if (exitCode === HOOK_OK) {
     const warned = reported.filter((check) => check.status === 'warned');
     const passed = reported.filter((check) => check.status === 'passed').length;
     const lines = [`fanout: ${passed} passed${warned.length > 0 ? `, ${warned.length} warned (${warned.map((c) => c.id).join(', ')})` : ''}`];
     if (pendingLine) lines.push(pendingLine);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    print(`${lines.join('\n')}\n`);
   }
   return exitCode;
 }

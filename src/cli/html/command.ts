@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { loadRunState, listRuns, resolveRun } from '../journal/runs.js';
 import type { Report } from '../report.js';
 import { renderReportPage, type History } from './page.js';
+import { printErr } from '../terminal.js';
 
 function readReport(dir: string): Report | undefined {
   try {
@@ -74,6 +75,6 @@ export function reportHtmlCommand(run: string | undefined, options: { logDir: st
   } catch (error) {
     throw new UsageError(`--html: cannot write ${target}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   }
-  process.stderr.write(`fanout: wrote ${target} (run ${id}, ${report.checks.length} checks, ${runIds.length} runs of history)\n`);
+  printErr(`fanout: wrote ${target} (run ${id}, ${report.checks.length} checks, ${runIds.length} runs of history)\n`);
   return 0;
 }

@@ -1,0 +1,106 @@
+// The one way out of the CLI: every text fanout prints for people goes through print(), every JSON document through
+// printJson(). What a check printed, the values grok took from it, a config's text, a run's journal: none of it
+// reaches a terminal with an escape sequence or a control character in it (an output could otherwise clear the
+// screen, retitle the window or write the clipboard with OSC 52), whatever the caller forgot.
+import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { stripControls, unfinishedEscape } from './text.js';
+
+/**
+ * Fanout's own colours cannot be told from a check's by looking at the text, so a style writes each of them as this
+ * key (8 private-use characters drawn at random per process: no output can guess it) and its SGR code; print()
+ * strips the text, then turns the keys back into escape codes. Nothing else can produce an escape code.
+ */
+const KEY = String.fromCharCode(...Array.from(randomBytes(8), (byte) => 0xe000 + byte));
+const TOKEN = /^(\d{1,2})m/;
+
+/** A placeholder for `ESC [ code m` that only {@link terminalText} turns into the escape code. */
+export function sgr(code: number): string {
+  return `${KEY}${code}m`;
+}
+
+/** `text` as it may reach a terminal: without escape sequences or control characters but fanout's own colours. */
+export function terminalText(text: string): string {
+  const clean = stripControls(text);
+  if (!clean.includes(KEY)) return clean;
+  const parts = clean.split(KEY);
+  let out = parts[0] ?? '';
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i] ?? '';
+    const token = TOKEN.exec(part);
+    out += token === null ? part : `\x1b[${token[1]}m${part.slice(token[0].length)}`;
+  }
+  return out;
+}
+
+/** A stream fanout writes to: process.stdout, process.stderr, or a test's stand-in. */
+export interface Out {
+  write(text: string): unknown;
+}
+
+/** Prints text for people on `stream` (default stdout), made safe by {@link terminalText}. */
+export function print(text: string, stream: Out = process.stdout): void {
+  stream.write(terminalText(text));
+}
+
+/** {@link print} on stderr. */
+export function printErr(text: string): void {
+  print(text, process.stderr);
+}
+
+/** Characters JSON.stringify leaves raw that a terminal may obey (DEL, C1) or a JavaScript parser may trip on. */
+const JSON_RAW = /[\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * JSON text with every control character escaped: JSON.stringify escapes C0 (ESC is `\u001b`) but leaves DEL and
+ * C1 raw. The value parses back unchanged; the text itself holds no control character but the layout's newlines.
+ */
+export function jsonText(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(JSON_RAW, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Prints `value` as a JSON document (indented by 2) and a newline on stdout. */
+export function printJson(value: unknown): void {
+  printJsonText(`${jsonText(value, 2)}\n`);
+}
+
+/** Prints JSON made by {@link jsonText} (a document or an NDJSON line) unchanged on stdout. */
+export function printJsonText(json: string): void {
+  process.stdout.write(json);
+}
+
+/** Longest end of a read held back as an unfinished escape sequence: a longer one is stripped as it stands. */
+const HOLD_MAX = 64 * 1024;
+
+/**
+ * Copies a check's log to stdout as it grows (`fanout logs`): on a terminal stripped like everything else (a read
+ * may end inside a UTF-8 character or an escape sequence: that part waits for the next read), elsewhere (a pipe, a
+ * file) the bytes unchanged, as the check wrote them.
+ */
+export class LogCopy {
+  private readonly decoder: StringDecoder | undefined;
+  private held = '';
+  constructor(private readonly stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout) {
+    this.decoder = stream.isTTY === true ? new StringDecoder('utf8') : undefined;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.decoder === undefined) {
+      this.stream.write(bytes);
+      return;
+    }
+    const text = this.held + this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    let cut = unfinishedEscape(text);
+    if (text.length - cut > HOLD_MAX) cut = text.length;
+    this.held = text.slice(cut);
+    if (cut > 0) this.stream.write(stripControls(text.slice(0, cut)));
+  }
+
+  /** Writes what was held back: the log has ended. */
+  end(): void {
+    if (this.decoder === undefined) return;
+    const text = this.held + this.decoder.end();
+    this.held = '';
+    if (text !== '') this.stream.write(stripControls(text));
+  }
+}
