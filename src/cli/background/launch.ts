@@ -5,12 +5,14 @@
 // folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
 // slowest check ends.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CREATE_EXCLUSIVE } from '../../exec/safe-file.js';
 import { makeDirSync } from '../engine.js';
 import { UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../human.js';
 import { newRunId } from '../logs.js';
+import { createRunFolder } from '../run-folder.js';
 import type { ReportCheck } from '../report.js';
 import { styleFor } from '../style.js';
 import { isLive } from '../journal/runs.js';
@@ -54,9 +56,10 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
   const runId = newRunId();
   const dir = join(resolve(options.logDir), runId);
-  makeDirSync(dir, 0o700);
+  makeDirSync(resolve(options.logDir), 0o700);
+  createRunFolder(dir);
   const logFile = join(dir, 'supervisor.log');
-  const fd = openSync(logFile, 'a', 0o600);
+  const fd = openSync(logFile, CREATE_EXCLUSIVE | constants.O_APPEND, 0o600);
   const script = process.argv[1];
   if (script === undefined) throw new UsageError('--background: cannot tell how fanout was started');
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
