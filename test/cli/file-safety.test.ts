@@ -8,7 +8,8 @@ import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, wr
 import { createRunLogs } from '../../src/cli/logs.js';
 import { loadForCommand } from '../../src/cli/load.js';
 import { listRuns, pruneRuns } from '../../src/cli/journal/runs.js';
-import { tempDir } from './helpers.js';
+import { createDirectoryWorkspace } from '../../src/pipeline/workspace.js';
+import { runCli, tempDir } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -192,5 +193,30 @@ describe('config cache files', () => {
     await loadForCommand({ cwd: dir, cache: { logDir, version: '1.0.0' } });
     expect(readdirSync(elsewhere)).toEqual([]);
     expect(await readCachedConfig(logDir, file, key)).toBeUndefined();
+  });
+});
+
+describe('other files fanout writes', () => {
+  it('the directory workspace never writes a task through a link planted at a temporary name', async () => {
+    const dir = tempDir();
+    const tasks = join(dir, 'run-1', 'tasks');
+    mkdirSync(tasks, { recursive: true });
+    const victim = join(tempDir(), 'victim');
+    writeFileSync(victim, 'precious');
+    for (let counter = 0; counter < 3; counter++) symlinkSync(victim, join(tasks, `t.json.${process.pid}.${counter}.tmp`));
+    const workspace = createDirectoryWorkspace(dir);
+    await workspace.writeTask({ id: 't' }, { runId: 'run-1', step: 's', stepIndex: 0 });
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(JSON.parse(readFileSync(join(tasks, 't.json'), 'utf8'))).toMatchObject({ runId: 'run-1', task: { id: 't' } });
+  });
+
+  it('fanout init never writes through a dangling link at the config\'s name', async () => {
+    const dir = tempDir();
+    const victim = join(tempDir(), 'created-elsewhere');
+    symlinkSync(victim, join(dir, 'fanout.yaml'));
+    const result = await runCli(['init'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/fanout\.yaml already exists/);
+    expect(existsSync(victim)).toBe(false);
   });
 });
