@@ -35,7 +35,8 @@ export function privateFolderProblem(path: string): string | undefined {
   if (stat.isSymbolicLink()) return 'it is a symbolic link';
   if (!stat.isDirectory()) return 'it is not a folder';
   if (!ownedByUser(stat)) return `it belongs to another user (uid ${stat.uid})`;
-  if ((stat.mode & 0o022) !== 0) return `others may write to it (mode ${(stat.mode & 0o777).toString(8)})`;
+  // Where there are no user ids (Windows), the mode bits say nothing about who may write.
+  if (uid() !== undefined && (stat.mode & 0o022) !== 0) return `others may write to it (mode ${(stat.mode & 0o777).toString(8)})`;
   return undefined;
 }
 
