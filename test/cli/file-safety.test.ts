@@ -2,14 +2,17 @@
 // it made for this user, never through a link; the config cache refuses a folder others can write to, and writes its
 // entries under random names, never through a link.
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, writeCachedConfig } from '../../src/cli/config-cache.js';
 import { createRunLogs } from '../../src/cli/logs.js';
 import { loadForCommand } from '../../src/cli/load.js';
-import { listRuns, pruneRuns } from '../../src/cli/journal/runs.js';
+import { processStartTime } from '../../src/cli/journal/proc.js';
+import { listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { createDirectoryWorkspace } from '../../src/pipeline/workspace.js';
-import { runCli, tempDir } from './helpers.js';
+import { waitFor } from '../exec/proc.js';
+import { isAlive, runCli, tempDir } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -218,5 +221,32 @@ describe('other files fanout writes', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/fanout\.yaml already exists/);
     expect(existsSync(victim)).toBe(false);
+  });
+});
+
+describe('reaping dead runs', () => {
+  it('never signals a process group named by a journal in a folder fanout did not make (a link, no marker)', async () => {
+    const logDir = join(tempDir(), 'runs');
+    mkdirSync(logDir);
+    const victim = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      const pgid = victim.pid as number;
+      await waitFor(() => processStartTime(pgid) !== null);
+      const journal = [
+        { t: 'run:start', time: 1, run_id: 'x', pid: 999_999_999, pid_start: null, cwd: logDir, config: 'x', argv: [], background: false, checks: [{ id: 'c', requires: [], async: false, severity: 'error' }] },
+        { t: 'check:spawn', time: 2, id: 'c', attempt: 1, pgid, pgid_start: processStartTime(pgid), log_file: null },
+      ].map((record) => `${JSON.stringify(record)}\n`).join('');
+      const elsewhere = tempDir();
+      writeFileSync(join(elsewhere, 'journal.ndjson'), journal);
+      symlinkSync(elsewhere, join(logDir, OLD[0] as string));
+      const unmarked = join(logDir, OLD[1] as string);
+      mkdirSync(unmarked, { mode: 0o700 });
+      writeFileSync(join(unmarked, 'journal.ndjson'), journal);
+      expect(await reapDeadRuns(logDir, 200)).toEqual([]);
+      expect(isAlive(pgid)).toBe(true);
+      expect(readFileSync(join(elsewhere, 'journal.ndjson'), 'utf8')).toBe(journal); // nothing appended through the link
+    } finally {
+      victim.kill('SIGKILL');
+    }
   });
 });

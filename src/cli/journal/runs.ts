@@ -181,6 +181,9 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Arra
     // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
     // large) need not be read at every start.
     if (isSettled(join(root, run))) continue;
+    // A journal fanout did not write for this user (a link named like a run, someone else's folder) names no process
+    // to signal.
+    if (!isRunFolder(join(root, run))) continue;
     const state = loadRunState(logDir, run);
     if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
     const groups = leftovers(state);
