@@ -7,13 +7,16 @@
 // fanout version and the identity (mtime and size) of the installed fanout module that computes it, so a changed
 // file, a different flag, an upgrade or a rebuild all parse afresh. Only configs that loaded without errors are
 // stored (their warnings with them, printed again on every run). Anything unexpected — an unreadable, foreign or
-// malformed entry, a full disk — just means parsing as usual.
+// malformed entry, a full disk — just means parsing as usual; a cache folder that is a link, someone else's or open
+// to others' writes is not used at all (one warning).
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../config/types.js';
+import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../exec/safe-file.js';
 import { makeDirSync } from './engine.js';
+import { printErr } from './terminal.js';
 
 /** Folder of the cache, inside the log dir (its run folders are pruned by name; this one never is). */
 export const CONFIG_CACHE_DIR = '.config-cache';
@@ -74,18 +77,53 @@ function looksResolved(config: unknown): config is ResolvedConfig {
   );
 }
 
+/** Cache folders already warned about: one warning per run, not one per read and write. */
+const refused = new Set<string>();
+
+/**
+ * The cache folder of `logDir` when it may be used: a real folder of this user that neither its group nor others may
+ * write to (anyone who can write there decides what commands a later run runs, or plants links for its writes).
+ * Made (mode 0700) when `create` and missing. Another folder is refused: the cache is skipped, with one warning.
+ */
+function cacheFolder(logDir: string, create: boolean): string | undefined {
+  const folder = join(resolve(logDir), CONFIG_CACHE_DIR);
+  let exists = true;
+  try {
+    lstatSync(folder);
+  } catch {
+    exists = false;
+  }
+  if (!exists) {
+    if (!create) return undefined;
+    try {
+      makeDirSync(resolve(logDir), 0o700);
+      mkdirSync(folder, { mode: 0o700 });
+    } catch {
+      // made meanwhile (checked below), or the log dir is not writable: no cache this time
+    }
+  }
+  const problem = privateFolderProblem(folder);
+  if (problem === undefined) return folder;
+  if (exists && !refused.has(folder)) {
+    refused.add(folder);
+    printErr(`fanout: warning: not using the config cache ${folder}: ${problem}\n`);
+  }
+  return undefined;
+}
+
 /**
  * The cached resolution of `file` under `key`, or undefined (no entry, another key, not ours, malformed). Checks
  * with grok patterns get their matchers compiled again (they are code, not data).
  */
 export async function readCachedConfig(logDir: string, file: string, key: string): Promise<ResolvedConfig | undefined> {
+  if (cacheFolder(logDir, false) === undefined) return undefined;
   let text: string;
   try {
-    const fd = openSync(configCacheFile(logDir, file), 'r');
+    const fd = openSync(configCacheFile(logDir, file), constants.O_RDONLY | O_NOFOLLOW);
     try {
-      // Someone else's file in a shared folder is not trusted to say what commands to run.
-      const owner = fstatSync(fd).uid;
-      if (process.getuid !== undefined && owner !== process.getuid()) return undefined;
+      // Someone else's file is not trusted to say what commands to run.
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || !ownedByUser(stat)) return undefined;
       text = readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);
@@ -113,20 +151,16 @@ export async function readCachedConfig(logDir: string, file: string, key: string
   return config;
 }
 
-/** Stores a resolution (atomically: a reader sees the old entry or the new one, never half of one). */
+/**
+ * Stores a resolution: written to a new file of a random name, created exclusively and never through a link, then
+ * renamed over the entry, so a reader sees the old entry or the new one, never half of one.
+ */
 export function writeCachedConfig(logDir: string, file: string, key: string, config: ResolvedConfig): void {
-  const target = configCacheFile(logDir, file);
-  const temporary = `${target}.${process.pid}.tmp`;
+  if (cacheFolder(logDir, true) === undefined) return;
+  const entry: Entry = { format: FORMAT, key, config };
   try {
-    makeDirSync(join(resolve(logDir), CONFIG_CACHE_DIR), 0o700);
-    const entry: Entry = { format: FORMAT, key, config };
-    writeFileSync(temporary, JSON.stringify(entry, (name, value: unknown) => (name === 'grokMatcher' ? undefined : value)), { mode: 0o600 });
-    renameSync(temporary, target);
+    replaceFileSync(configCacheFile(logDir, file), JSON.stringify(entry, (name, value: unknown) => (name === 'grokMatcher' ? undefined : value)));
   } catch {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // nothing more to do: the next run parses again
-    }
+    // nothing more to do: the next run parses again
   }
 }

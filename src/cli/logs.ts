@@ -1,8 +1,10 @@
 // Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ownedByUser, replaceFile } from '../exec/safe-file.js';
 import { makeDir } from './engine.js';
+import { createRunFolder, runFolderProblem } from './run-folder.js';
 
 /** `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */
 export function newRunId(now = new Date()): string {
@@ -31,31 +33,69 @@ export interface RunLogs {
   dir: string;
   /** Log file of a check's attempt: `<id>.log`, then `<id>.attempt-2.log`… for retries. */
   fileFor(id: string, attempt: number): string;
+  /** Files of the log dir that could not be written (`latest` on a full disk...): the run goes on without them. */
+  writeErrors: WriteError[];
+}
+
+/** A file of the run that could not be written, and why. */
+export interface WriteError {
+  file: string;
+  error: string;
+}
+
+/** A {@link WriteError} of `file`. */
+export function writeError(file: string, error: unknown): WriteError {
+  return { file, error: error instanceof Error ? error.message : String(error) };
 }
 
 /**
- * Creates this run's folder (mode 0700; logs are 0600: outputs can hold secrets) and switches `latest` to it
- * atomically: a symlink made under a temporary name, then renamed over the old one, so a reader never sees a
- * missing or half-written pointer. Where symlinks are refused, `latest` is a file holding the run id.
+ * Creates this run's folder (mode 0700, see createRunFolder; logs are 0600: outputs can hold secrets) and switches
+ * `latest` to it atomically: a symlink made under a temporary name, then renamed over the old one, so a reader never
+ * sees a missing or half-written pointer. Where symlinks are refused, `latest` is a file holding the run id. The
+ * folder of a run id handed over by a `--background` launcher exists already: it is used only when it is a run
+ * folder the launcher made for this user.
  */
 export async function createRunLogs(logDir: string, runId = launcherRunId() ?? newRunId()): Promise<RunLogs> {
   const root = resolve(logDir);
   const dir = join(root, runId);
-  await makeDir(dir, 0o700);
-  const temporary = join(root, `.latest-${process.pid}-${randomBytes(3).toString('hex')}`);
+  await makeDir(root, 0o700);
+  if (runId === launched) {
+    const problem = runFolderProblem(dir);
+    if (problem !== undefined) throw new Error(`${dir} is not the run folder fanout made for this run: ${problem}`);
+  } else {
+    createRunFolder(dir);
+  }
+  const writeErrors: WriteError[] = [];
+  const temporary = join(root, `.latest-${process.pid}-${randomBytes(6).toString('hex')}`);
+  let linked = false;
   try {
     await symlink(runId, temporary);
+    linked = true;
     await rename(temporary, join(root, 'latest'));
   } catch {
-    await rm(temporary, { force: true });
-    await writeFile(temporary, `${runId}\n`, { mode: 0o600 });
-    await rename(temporary, join(root, 'latest')).catch(() => rm(temporary, { force: true }));
+    if (linked) await removeLink(temporary, runId);
+    try {
+      await replaceFile(join(root, 'latest'), `${runId}\n`);
+    } catch (error) {
+      writeErrors.push(writeError(join(root, 'latest'), error));
+    }
   }
   return {
     runId,
     dir,
     fileFor: (id, attempt) => join(dir, attempt <= 1 ? `${id}.log` : `${id}.attempt-${attempt}.log`),
+    writeErrors,
   };
+}
+
+/** Removes the link made at `path` to `target`, unless something else took its place meanwhile. */
+async function removeLink(path: string, target: string): Promise<void> {
+  try {
+    const stat = await lstat(path);
+    if (stat.isSymbolicLink() && ownedByUser(stat) && (await readlink(path)) === target) await unlink(path);
+  } catch {
+    // gone
+  }
 }
 
 /** The folder `latest` points at, or undefined. */

@@ -40,6 +40,8 @@ export interface CheckRecord {
   /** Total bytes the last attempt produced. */
   outputBytes: number;
   logFile?: string;
+  /** Why the last attempt's log could not be written or read back (a full disk...), if it could not. */
+  logError?: string;
   skipReason?: SkipReason;
   /** Rendered suggestion and fix (values grok extracted filled in), masked. */
   suggestion?: string;

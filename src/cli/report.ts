@@ -51,6 +51,11 @@ export interface Report {
   violations: Array<{ id: string; severity: 'error' | 'warning'; command: string; suggestion: string | null; fix: string | null; extracted: Record<string, string>; log_file: string | null }>;
   /** `--shard i/n` runs: which shard this report is (merge-reports checks that every shard is there once). */
   shard?: { index: number; total: number };
+  /**
+   * Files of the run that could not be written (a full disk...): logs, the journal, report.json, `latest`, the JUnit
+   * file. Absent when every write succeeded. The report itself is complete whatever they say.
+   */
+  write_errors?: Array<{ file: string; error: string }>;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -170,6 +170,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         record.extracted = verdict.extracted;
         record.outputTail = tailLines(mask(result.output), TAIL_LINES);
         record.outputBytes = result.outputBytes;
+        if (result.logError !== undefined) record.logError = result.logError.message;
+        else delete record.logError;
         record.endedAt = Date.now();
         record.durationMs = performance.now() - begin;
         if (verdict.reason !== undefined) record.reason = verdict.reason;

@@ -1,5 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { makeDir } from '../exec/make-dir.js';
+import { replaceFile } from '../exec/safe-file.js';
 import { join } from 'node:path';
 import { invalidArgument } from '../core/arguments.js';
 import type { PipelineTask } from './types.js';
@@ -23,7 +23,8 @@ export interface Workspace {
 /**
  * A workspace that writes each task as a JSON file: `<dir>/<runId>/tasks/<taskId>.json` holding
  * `{ runId, step, stepIndex, task }`. Ids are URI-encoded into file names, so any id is safe. Each file is written
- * to a temporary name and renamed, so a reader never sees half a task. Tasks must be JSON-serializable (a task that
+ * to a new file of a random name (created exclusively, never through a link planted in the folder) and renamed, so a
+ * reader never sees half a task. Tasks must be JSON-serializable (a task that
  * is not fails its step with `WORKSPACE_WRITE_FAILED`).
  *
  * @example
@@ -40,7 +41,6 @@ export interface Workspace {
 export function createDirectoryWorkspace(dir: string): Workspace {
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('dir', 'a non-empty directory path', dir);
   const created = new Set<string>();
-  let counter = 0;
   return {
     async writeTask(task, location) {
       const runDir = join(dir, encodeURIComponent(location.runId), 'tasks');
@@ -50,9 +50,7 @@ export function createDirectoryWorkspace(dir: string): Workspace {
       }
       const json = `${JSON.stringify({ runId: location.runId, step: location.step, stepIndex: location.stepIndex, task }, null, 2)}\n`;
       const file = join(runDir, `${encodeURIComponent(task.id)}.json`);
-      const temporary = `${file}.${process.pid}.${counter++}.tmp`;
-      await writeFile(temporary, json);
-      await rename(temporary, file);
+      await replaceFile(file, json, 0o666); // the umask applies, as with any new file
     },
   };
 }

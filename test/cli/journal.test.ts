@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../src/cli/journal/journal.js';
 import { processStartTime, spawnStartTime } from '../../src/cli/journal/proc.js';
 import { killGroups, listRuns, prunableRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { createRunFolder } from '../../src/cli/run-folder.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 import { waitFor } from '../exec/proc.js';
 
@@ -180,7 +181,8 @@ checks:
 describe('reapDeadRuns', () => {
   /** `starts`: the groups' recorded start times (by default the exact ones, as older journals recorded them). */
   function fakeRun(logDir: string, id: string, pid: number, pidStart: string | null, groups: number[], starts = groups.map((pgid) => processStartTime(pgid))): void {
-    mkdirSync(join(logDir, id), { recursive: true });
+    mkdirSync(logDir, { recursive: true });
+    createRunFolder(join(logDir, id));
     const records = [
       { t: 'run:start', time: 1, run_id: id, pid, pid_start: pidStart, cwd: logDir, config: 'x', argv: [], background: false, checks: groups.map((_, i) => ({ id: `c${i}`, requires: [], async: false, severity: 'error' })) },
       ...groups.map((pgid, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, pgid, pgid_start: starts[i] ?? null, log_file: null })),
@@ -262,7 +264,8 @@ describe('pruneRuns', () => {
   function oldRuns(): string {
     const logDir = join(tempDir(), 'runs');
     const run = (id: string, records: object[], files: string[] = []) => {
-      mkdirSync(join(logDir, id), { recursive: true });
+      mkdirSync(logDir, { recursive: true });
+      createRunFolder(join(logDir, id));
       writeFileSync(join(logDir, id, 'journal.ndjson'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
       for (const file of files) writeFileSync(join(logDir, id, file), 'x');
     };
@@ -288,7 +291,7 @@ describe('pruneRuns', () => {
     const except = ['20261124T000001Z-bbbbbb'];
     expect(prunableRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
     expect(pruneRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
-    mkdirSync(join(logDir, '20261124T000004Z-eeeeee'));
+    createRunFolder(join(logDir, '20261124T000004Z-eeeeee'));
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb', '20261124T000002Z-cccccc', '20261124T000003Z-dddddd', '20261124T000004Z-eeeeee']);
     // The folder someone put inside falls back to the recursive removal.
     expect(pruneRuns(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);

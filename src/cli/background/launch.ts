@@ -5,12 +5,14 @@
 // folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
 // slowest check ends.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CREATE_EXCLUSIVE } from '../../exec/safe-file.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../human.js';
 import { newRunId } from '../logs.js';
+import { createRunFolder } from '../run-folder.js';
 import type { ReportCheck } from '../report.js';
 import { styleFor } from '../style.js';
 import { isLive } from '../journal/runs.js';
@@ -58,8 +60,9 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   const logFile = join(dir, 'supervisor.log');
   let fd: number;
   try {
-    makeDirSync(dir, 0o700);
-    fd = openSync(logFile, 'a', 0o600);
+    makeDirSync(resolve(options.logDir), 0o700);
+    createRunFolder(dir);
+    fd = openSync(logFile, CREATE_EXCLUSIVE | constants.O_APPEND, 0o600);
   } catch (error) {
     throw logDirError(options.logDir, error);
   }

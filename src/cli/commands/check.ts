@@ -5,16 +5,17 @@ import { FanoutError } from '../../core/errors.js';
 import type { Observer } from '../../observe/types.js';
 import { logDirError, UsageError } from '../errors.js';
 import { constants } from 'node:os';
+import { writeNewFileSync } from '../../exec/safe-file.js';
 import type { Executor } from '../engine.js';
 import { createLocalExecutor } from '../engine.js';
 import { humanReport, verboseLine } from '../human.js';
 import { junitXml } from '../junit.js';
 import { LiveView } from '../live.js';
 import { loadConfigCached } from '../load.js';
-import { createRunLogs, previousDurations } from '../logs.js';
+import { createRunLogs, previousDurations, writeError, type WriteError } from '../logs.js';
 import { createMasker } from '../mask.js';
 import { isBlocking } from '../record.js';
-import { buildReport, reportCheck } from '../report.js';
+import { buildReport, reportCheck, type Report } from '../report.js';
 import { isAsync, runChecks, type RunAbort, type RunListener } from '../run-checks.js';
 import { selectForRun, startJournal, type AgentCheckOptions } from '../agent-run.js';
 import { earlyFindings } from '../early.js';
@@ -23,6 +24,7 @@ import { selectShard, withoutHidden } from '../shard.js';
 import { guardFatal, guardSignals } from '../signals.js';
 import { streamListener } from '../stream.js';
 import { styleFor } from '../style.js';
+import { displayPath } from '../text.js';
 import type { CommonOptions } from '../options.js';
 import { jsonText, print, printErr, printJsonText } from '../terminal.js';
 
@@ -156,12 +158,30 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';
   const exitCode = interrupted !== undefined ? 128 + constants.signals[interrupted] : failed ? options.errorExitCode : 0;
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
-  const json = `${jsonText(report, 2)}\n`;
-  writeFileSync(resolve(logs.dir, 'report.json'), json, { mode: 0o600 });
+  // The report is complete in memory: what follows writes copies of it, and a file that cannot be written (a full
+  // disk...) is a warning and an entry of write_errors, never a lost report nor another exit code.
+  const writeErrors: WriteError[] = [...logs.writeErrors];
+  for (const record of run.records) if (record.logError !== undefined) writeErrors.push({ file: record.logFile ?? record.check.id, error: record.logError });
   journal.end(report);
-  if (junitPath !== undefined) writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
-  if (stream) stream.end(report);
-  else if (options.json) printJsonText(json);
+  if (journal.journal.error !== undefined) writeErrors.push(writeError(journal.journal.file, journal.journal.error));
+  const shown = (failure: WriteError): WriteError => ({ file: displayPath(failure.file, cwd), error: failure.error });
+  const withErrors = (): Report => (writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors.map(shown) });
+  const reportFile = resolve(logs.dir, 'report.json');
+  try {
+    writeNewFileSync(reportFile, `${jsonText(withErrors(), 2)}\n`);
+  } catch (error) {
+    writeErrors.push(writeError(reportFile, error));
+  }
+  if (junitPath !== undefined) {
+    try {
+      writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
+    } catch (error) {
+      writeErrors.push(writeError(junitPath, error));
+    }
+  }
+  for (const failure of writeErrors.map(shown)) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
+  if (stream) stream.end(withErrors());
+  else if (options.json) printJsonText(`${jsonText(withErrors(), 2)}\n`);
   else {
     const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
     if (text) print(text);

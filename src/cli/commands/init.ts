@@ -30,7 +30,13 @@ export function initCommand(options: InitOptions): Promise<number> {
   const target = resolve(cwd, options.output);
   if (existsSync(target) && !options.force) throw new UsageError(`${displayPath(target, cwd)} already exists; use --force to overwrite it`);
   const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && existsSync(file));
-  writeFileSync(target, template.body);
+  try {
+    // Without --force, created exclusively: a file (or a link) that appeared since the check above is not overwritten.
+    writeFileSync(target, template.body, { flag: options.force ? 'w' : 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${displayPath(target, cwd)} already exists; use --force to overwrite it`, 'ERR_USAGE', { cause: error });
+    throw error;
+  }
   print(`wrote ${displayPath(target, cwd)} (template ${name}); run it with: fanout check${options.output === 'fanout.yaml' ? '' : ` -c ${options.output}`}\n`);
   if (other !== undefined && CONFIG_NAMES.indexOf(displayPath(other, cwd)) < CONFIG_NAMES.indexOf(displayPath(target, cwd))) {
     printErr(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);

@@ -4,12 +4,14 @@
 // flushed to disk (fdatasync) within 100 ms of each check's end, so an OS crash loses at most those. A torn
 // last line (power loss in the middle of a write) is ignored by the reader: the journal is valid up to its last
 // full record.
-import { closeSync, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { O_NOFOLLOW, privateFolderProblem } from '../../exec/safe-file.js';
 import { join } from 'node:path';
 import type { CheckStatus } from '../record.js';
 import type { ReportCheck } from '../report.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
+const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW;
 
 export interface RunStartRecord {
   t: 'run:start';
@@ -68,7 +70,10 @@ export type JournalRecord = RunStartRecord | CheckStartRecord | CheckSpawnRecord
 /** A record before the journal stamps it with its time. */
 export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'time'> : never) : never;
 
-/** An open journal; every method is synchronous and never throws (a full disk must not fail the checks). */
+/**
+ * An open journal; opening it and every method never throw (a full disk must not fail the checks): what could not be
+ * written is in `error`.
+ */
 export interface Journal {
   readonly file: string;
   /**
@@ -100,8 +105,14 @@ export const JOURNAL_SYNC_DELAY_MS = 100;
 export function openJournal(runDir: string, options: { syncDelayMs?: number } = {}): Journal {
   const file = join(runDir, JOURNAL_FILE);
   const syncDelayMs = options.syncDelayMs ?? JOURNAL_SYNC_DELAY_MS;
-  let fd: number | undefined = openSync(file, 'a', 0o600);
   let error: Error | undefined;
+  let fd: number | undefined;
+  try {
+    // Never through a link planted at the journal's name (the reaper appends to other runs' journals).
+    fd = openSync(file, JOURNAL_FLAGS, 0o600);
+  } catch (cause) {
+    error = cause as Error; // a journal that cannot be opened (a full disk...) does not stop the run: see `error`
+  }
   /** A flush is running on the thread pool (it owns the descriptor until it returns). */
   let syncing = false;
   /** A flush is due: its timer runs, or it waits for the running one. */
@@ -246,8 +257,12 @@ export function serialize(entry: JournalEntry): string {
   return JSON.stringify(entry).slice(0, -1);
 }
 
-/** Appends one record to another run's journal (the reaper's note). */
+/**
+ * Appends one record to another run's journal (the reaper's note); only in a real folder of this user that others
+ * cannot write to (a link named like a run, or someone else's folder, is not written through).
+ */
 export function appendRecord(runDir: string, entry: JournalEntry): void {
+  if (privateFolderProblem(runDir) !== undefined) return;
   const journal = openJournal(runDir);
   journal.append(entry, { sync: 'now' });
   journal.close();

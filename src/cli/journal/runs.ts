@@ -1,8 +1,10 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { removeOwnFolder } from '../../exec/safe-file.js';
 import { UsageError } from '../errors.js';
+import { isRunFolder } from '../run-folder.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
 import { groupRunning, isSameProcess, isSpawnStart, processStartTime } from './proc.js';
 
@@ -179,6 +181,9 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Arra
     // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
     // large) need not be read at every start.
     if (isSettled(join(root, run))) continue;
+    // A journal fanout did not write for this user (a link named like a run, someone else's folder) names no process
+    // to signal.
+    if (!isRunFolder(join(root, run))) continue;
     const state = loadRunState(logDir, run);
     if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
     const groups = leftovers(state);
@@ -191,16 +196,18 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Arra
 
 /**
  * The run folders {@link pruneRuns} deletes: the oldest beyond `keep`, never a live run nor the one `latest` points
- * at, nor those in `except`.
+ * at, nor those in `except`. Only run folders fanout made for this user count (see runFolderProblem): an entry of the
+ * log dir named like a run that is a link, another user's folder, or a folder without the marker is never deleted.
  */
 export function prunableRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
-  const runs = listRuns(logDir);
+  const root = resolve(logDir);
+  const runs = listRuns(logDir).filter((run) => isRunFolder(join(root, run)));
   const latest = latestRun(logDir);
   const prunable: string[] = [];
   for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
     if (run === latest || except.includes(run)) continue;
     // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
-    if (!isSettled(join(resolve(logDir), run))) {
+    if (!isSettled(join(root, run))) {
       const state = loadRunState(logDir, run);
       if (state !== undefined && isLive(state)) continue;
     }
@@ -210,12 +217,11 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
 }
 
 /**
- * Deletes the oldest run folders beyond `keep`, never a live run nor the one `latest` points at, nor those in
- * `except`; returns the runs removed, and never throws: pruning is housekeeping. Synchronous, on purpose: unlinking
- * a run's few hundred log files takes a millisecond or two (~5 µs each), less than the completions of as many
- * thread-pool unlinks would cost a run whose main thread is busy spawning, and nothing is left half done when the
- * process ends abruptly. A run folder holds files only (logs, journal, report): unlinking its entries as listed is a
- * few times faster than a generic recursive removal, which examines each one first; anything else falls back to it.
+ * Deletes the oldest run folders beyond `keep` (see {@link prunableRuns}); returns the runs removed, and never
+ * throws: pruning is housekeeping. Synchronous, on purpose: unlinking a run's few hundred log files takes a
+ * millisecond or two (~5 µs each), less than the completions of as many thread-pool unlinks would cost a run whose
+ * main thread is busy spawning, and nothing is left half done when the process ends abruptly. Nothing is followed:
+ * a link inside a run folder is removed as a link, and a folder inside that is not this user's stops the removal.
  */
 export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
   let runs: string[];
@@ -226,18 +232,10 @@ export function pruneRuns(logDir: string, keep: number, except: readonly string[
   }
   const removed: string[] = [];
   for (const run of runs) {
-    const dir = join(resolve(logDir), run);
     try {
-      const entries = readdirSync(dir, { withFileTypes: true });
-      if (entries.some((entry) => entry.isDirectory())) throw new Error('not a plain run folder');
-      for (const entry of entries) unlinkSync(join(dir, entry.name));
-      rmdirSync(dir);
+      removeOwnFolder(join(resolve(logDir), run));
     } catch {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        continue; // housekeeping only
-      }
+      continue; // housekeeping only
     }
     removed.push(run);
   }

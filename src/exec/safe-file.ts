@@ -1,0 +1,152 @@
+/**
+ * Files that fanout writes and deletes in folders it does not fully control (a log dir, a cache, a workspace):
+ * created under random names, exclusively and never through a symbolic link, then renamed into place; and folders
+ * deleted only when they are real folders of this user, without ever following a link.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { open, rename, lstat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** O_NOFOLLOW where the platform has it (not on Windows, which has no such links to plant for this user). */
+export const O_NOFOLLOW: number = constants.O_NOFOLLOW ?? 0;
+/** Creating a new file, never an existing one nor one a planted link points at. */
+export const CREATE_EXCLUSIVE: number = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
+
+const uid = (): number | undefined => process.getuid?.();
+
+/** Whether a file (from lstat or fstat) belongs to this user (always true where there are no user ids). */
+export function ownedByUser(stat: Stats): boolean {
+  const me = uid();
+  return me === undefined || stat.uid === me;
+}
+
+/**
+ * Why `path` is not a private folder of this user, or undefined when it is one: a real folder (not a link to one),
+ * owned by this user, that neither its group nor others may write to.
+ */
+export function privateFolderProblem(path: string): string | undefined {
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (stat.isSymbolicLink()) return 'it is a symbolic link';
+  if (!stat.isDirectory()) return 'it is not a folder';
+  if (!ownedByUser(stat)) return `it belongs to another user (uid ${stat.uid})`;
+  // Where there are no user ids (Windows), the mode bits say nothing about who may write.
+  if (uid() !== undefined && (stat.mode & 0o022) !== 0) return `others may write to it (mode ${(stat.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+const temporaryName = (target: string) => `${target}.${randomBytes(8).toString('hex')}.tmp`;
+
+/** Removes `path` only while it is still the file `fd` has open: a file put in its place is someone else's. */
+function removeOwn(path: string, fd: number | undefined): void {
+  try {
+    if (fd === undefined) return;
+    const mine = fstatSync(fd);
+    const there = lstatSync(path);
+    if (there.ino === mine.ino && there.dev === mine.dev) unlinkSync(path);
+  } catch {
+    // gone already, or not ours to remove
+  }
+}
+
+/**
+ * Writes `data` to a new file `path`, created exclusively (an existing file or a link there fails it). A write that
+ * fails (a full disk...) throws after removing what it had written: no half file is left behind. Returns the file's
+ * identity (its fstat).
+ *
+ * @example
+ * ```ts
+ * import { writeNewFileSync } from './safe-file.js';
+ * writeNewFileSync('/tmp/report-1.json', '{}\n');
+ * ```
+ */
+export function writeNewFileSync(path: string, data: string | Uint8Array, mode = 0o600): Stats {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, CREATE_EXCLUSIVE, mode);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    return fstatSync(fd);
+  } catch (error) {
+    removeOwn(path, fd);
+    throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` to `target` atomically: into a new file of a random name beside it (created exclusively, never
+ * through a link), then renamed over `target` (a rename replaces a link at `target`, it never writes through it).
+ * A reader sees the old content or the new one. Throws the write's error (a full disk...) after removing the new file.
+ *
+ * @example
+ * ```ts
+ * import { replaceFileSync } from './safe-file.js';
+ * replaceFileSync('/tmp/state.json', '{}\n');
+ * ```
+ */
+export function replaceFileSync(target: string, data: string | Uint8Array, mode = 0o600): void {
+  const temporary = temporaryName(target);
+  const written = writeNewFileSync(temporary, data, mode);
+  try {
+    renameSync(temporary, target);
+  } catch (error) {
+    try {
+      const there = lstatSync(temporary);
+      if (there.ino === written.ino && there.dev === written.dev) unlinkSync(temporary);
+    } catch {
+      // gone already
+    }
+    throw error;
+  }
+}
+
+/** The asynchronous form of {@link replaceFileSync}. */
+export async function replaceFile(target: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const temporary = temporaryName(target);
+  const handle = await open(temporary, CREATE_EXCLUSIVE, mode);
+  try {
+    await handle.writeFile(data);
+    await rename(temporary, target);
+  } catch (error) {
+    try {
+      const [mine, there] = await Promise.all([handle.stat(), lstat(temporary)]);
+      if (there.ino === mine.ino && there.dev === mine.dev) await unlink(temporary);
+    } catch {
+      // gone already, or not ours to remove
+    }
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Deletes the folder `dir` and what it holds, without ever following a link: `dir` and every folder inside must be
+ * real folders of this user (a link is removed as a link; what it points at is never touched). Throws when something
+ * is not (the rest is then left in place), or when the folder was swapped while it was being listed.
+ */
+export function removeOwnFolder(dir: string): void {
+  const before = lstatSync(dir);
+  if (!before.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a folder (or a link to one), ${dir}`), { code: 'ENOTDIR', path: dir });
+  if (!ownedByUser(before)) throw Object.assign(new Error(`EPERM: a folder of another user, ${dir}`), { code: 'EPERM', path: dir });
+  const entries = readdirSync(dir, { withFileTypes: true });
+  // The entries listed are those of the folder just checked, not of something put in its place meanwhile.
+  const after = lstatSync(dir);
+  if (!after.isDirectory() || after.ino !== before.ino || after.dev !== before.dev) {
+    throw Object.assign(new Error(`EAGAIN: the folder changed while being listed, ${dir}`), { code: 'EAGAIN', path: dir });
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    // The entry's type is that of the entry itself (a link is a link): unlink never follows one.
+    if (entry.isDirectory()) removeOwnFolder(path);
+    else unlinkSync(path);
+  }
+  rmdirSync(dir);
+}
