@@ -22,7 +22,7 @@ export type { LoadConfigOptions, LoadConfigTextOptions } from './config/load.js'
 export { formatDiagnostic } from './config/diagnostics.js';
 export { parseDuration, formatDuration } from './config/duration.js';
 export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './config/grok.js';
-export type { GrokMatcher, GrokAnalysis, CompiledGrokPattern } from './config/grok.js';
+export type { GrokMatcher, GrokAnalysis, CompiledGrokPattern, GrokPatternSource } from './config/grok.js';
 export { parseAssert, evaluateAssert, assertIdentifiers } from './config/assert.js';
 export type { AssertNode, BinaryOperator, ParseAssertResult, EvaluateAssertResult } from './config/assert.js';
 export { renderTemplate, templatePlaceholders } from './config/template.js';

@@ -1,6 +1,7 @@
 // Turns one attempt's CommandResult into a verdict: exit status, timeout, then grok extraction and the assert.
 import { readFile } from 'node:fs/promises';
-import { evaluateAssert } from '../config/assert.js';
+import { evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
+import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
 import type { ResolvedCheck } from '../config/types.js';
 import { messageOf } from '../core/errors.js';
 import type { CommandResult } from './engine.js';
@@ -16,12 +17,22 @@ export interface Verdict {
   extracted: Record<string, string>;
 }
 
+/** Options of {@link evaluateAttempt}. */
+export interface EvaluateOptions {
+  /** Stops grok and the assert: the verdict is then `cancelled`. */
+  signal?: AbortSignal | undefined;
+  /** How long grok and the assert may run over one attempt's output. @default 5000 */
+  matchTimeoutMs?: number | undefined;
+}
+
 /**
  * VibeGuard's rules, with its silent failures fixed: values are extracted whatever the exit status (suggestions can
  * use them); the assert runs only after exit 0; an identifier grok did not extract fails the check, naming it.
- * Extraction uses the grok matcher the config loader compiled once for the check.
+ * Extraction uses the grok matcher the config loader compiled once for the check, in a worker thread under a
+ * deadline (`matchTimeoutMs`): a pattern that backtracks without end fails its check, naming itself, and fanout's
+ * own thread stays free to answer signals and timers meanwhile.
  */
-export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, timeoutMs?: number): Promise<Verdict> {
+export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, timeoutMs?: number, options: EvaluateOptions = {}): Promise<Verdict> {
   let extracted: Record<string, string> = {};
   const matcher = check.grokMatcher;
   if (matcher === undefined && check.grok.length > 0) {
@@ -38,10 +49,27 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
       sourceError = `cannot read ${check.file}: ${messageOf(error)}`;
     }
   }
+  const ran = !result.cancelled && !result.timedOut && !result.error && result.exitCode === 0;
+  let asserted: EvaluateAssertResult | undefined;
   if (matcher !== undefined && source !== undefined) {
+    // The assert runs with the patterns (same worker, same deadline) when it is due: only after exit 0.
+    const assert = ran && check.assert !== undefined ? parseAssert(check.assert) : undefined;
+    const limit = options.matchTimeoutMs ?? MATCH_TIMEOUT_MS;
     try {
-      extracted = matcher.extract(source);
+      const outcome = await runMatch({ patterns: matcher.patterns, text: source, assert: assert?.ok ? assert.ast : undefined }, { signal: options.signal, timeoutMs: limit });
+      if (!outcome.finished) {
+        const what = check.file === undefined ? 'output' : check.file;
+        const over = `within ${formatDuration(limit)} over ${formatSize(Buffer.byteLength(source))} of ${what}`;
+        const reason =
+          outcome.stage === 'assert'
+            ? `assert "${check.assert}" did not finish ${over}`
+            : `grok pattern ${JSON.stringify(matcher.patterns[outcome.stage]?.pattern)} did not finish ${over} (it backtracks: anchor it or make it less ambiguous)`;
+        return { status: 'failed', reason, extracted };
+      }
+      extracted = outcome.extracted;
+      asserted = outcome.assert;
     } catch (error) {
+      if (options.signal?.aborted) return { status: 'cancelled', reason: 'cancelled', extracted };
       return { status: 'failed', reason: `grok failed: ${messageOf(error)}`, extracted };
     }
   }
@@ -57,11 +85,19 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   }
   if (check.assert === undefined) return { status: 'passed', extracted };
   if (sourceError !== undefined) return { status: 'failed', reason: sourceError, extracted };
-  const verdict = evaluateAssert(check.assert, extracted);
+  // Without grok there are no values: evaluating costs at most the assert's own size, here.
+  const verdict = asserted ?? evaluateAssert(check.assert, extracted);
   if (!verdict.ok) return { status: 'failed', reason: `assert "${check.assert}": ${verdict.error}`, extracted };
   if (!verdict.value) {
     const values = Object.entries(extracted).map(([name, value]) => `${name} = ${value}`).join(', ');
     return { status: 'failed', reason: `assert failed: ${check.assert}${values ? ` (${values})` : ''}`, extracted };
   }
   return { status: 'passed', extracted };
+}
+
+/** `512 B`, `100 KB`, `3.5 MB`. */
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

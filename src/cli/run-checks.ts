@@ -50,6 +50,8 @@ export interface RunSettings {
   listener: RunListener;
   /** `--observer NAME`: receives the graph's events (json lines on stderr, OpenTelemetry spans). */
   observer?: Observer | undefined;
+  /** How long grok and the assert may run over one attempt's output before the check fails. @default 5000 */
+  matchTimeoutMs?: number | undefined;
 }
 
 /** Why a run was stopped from outside the graph. */
@@ -164,7 +166,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
           // the sweep at the end of the run. One the exec layer terminated was swept whole already.
           if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNow() : undefined);
         }
-        const verdict = await evaluateAttempt(check, result, timeoutMs);
+        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs });
         record.exitCode = result.exitCode;
         record.signal = result.signal;
         record.extracted = verdict.extracted;

@@ -4,11 +4,16 @@
 import { killChildGroups } from './kill-groups.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long an interrupted run waits for its report to reach a pipe before dying by the signal. */
+const FLUSH_LIMIT_MS = 1000;
 
 export interface SignalGuard {
   /** The first signal received, if any. */
   readonly received: NodeJS.Signals | undefined;
-  /** Removes the handlers; then re-raises the received signal, if any (the process dies by it). */
+  /**
+   * Removes the handlers; then re-raises the received signal, if any: the process dies by it once stdout and stderr
+   * have been written out (1 s at most).
+   */
   release(): void;
 }
 
@@ -37,8 +42,19 @@ export function guardSignals(onSignal: (signal: NodeJS.Signals) => void): Signal
       return received;
     },
     release() {
-      if (received !== undefined) die(received);
-      else remove();
+      if (received === undefined) return remove();
+      // Writes to a pipe still queued (a report of megabytes) die with the process: die once they are out, or after
+      // FLUSH_LIMIT_MS when nobody reads the pipe. A second signal still dies at once meanwhile.
+      const signal = received;
+      let pending = 2;
+      const timer = setTimeout(() => die(signal), FLUSH_LIMIT_MS);
+      const flushed = () => {
+        if (--pending > 0) return;
+        clearTimeout(timer);
+        die(signal);
+      };
+      process.stdout.write('', flushed);
+      process.stderr.write('', flushed);
     },
   };
 }

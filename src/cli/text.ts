@@ -134,12 +134,36 @@ function stringEnd(text: string, at: number): number {
   return text.length;
 }
 
-/** The last `count` lines of an output, without the trailing empty line and without escape codes. */
+/**
+ * The last `count` lines of an output as a terminal shows them: without the trailing empty line, without escape
+ * codes, and with what carriage returns overwrote gone (`a\rb\rc` shows `c`, `\r\n` ends a line). Linear in the
+ * length of the output whatever the shape of its lines.
+ */
 export function tailLines(output: string, count: number): string[] {
   if (output === '') return []; // most checks that pass print nothing
-  const lines = stripAnsi(output).replace(/\r\n/g, '\n').split('\n');
+  const lines = stripAnsi(output).split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines.slice(-count).map((line) => line.replace(/.*\r(?!$)/, ''));
+  return lines.slice(-count).map(visibleLine);
+}
+
+/**
+ * What a terminal shows of one line: a carriage return moves back to the first column and what follows overwrites
+ * (a trailing one overwrites nothing). Columns are UTF-16 units; half a surrogate pair left by an overwrite is dropped.
+ */
+export function visibleLine(line: string): string {
+  if (!line.includes('\r')) return line;
+  const writes = line.split('\r');
+  // The last write shows whole; each earlier one shows only where it reaches past every later write.
+  let shown = '';
+  let covered = 0;
+  for (let i = writes.length - 1; i >= 0; i--) {
+    const write = writes[i]!;
+    if (write.length <= covered) continue;
+    const low = write.charCodeAt(covered);
+    shown += write.slice(low >= 0xdc00 && low <= 0xdfff ? covered + 1 : covered);
+    covered = write.length;
+  }
+  return shown;
 }
 
 /** `1 check`, `2 checks`. */

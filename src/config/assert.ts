@@ -16,6 +16,8 @@
  * "false" count).
  */
 
+import { evaluateAst } from './match-core.js';
+
 /** A node of a parsed assert expression. `col` is the 1-based column in the expression text. */
 export type AssertNode =
   | { type: 'number'; value: number; col: number }
@@ -308,112 +310,6 @@ export function assertIdentifiers(ast: AssertNode): string[] {
   return names;
 }
 
-type Value = number | string | boolean;
-
-class EvaluationError extends Error {
-  constructor(
-    message: string,
-    readonly missing?: string,
-  ) {
-    super(message);
-  }
-}
-
-const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-function asNumber(value: Value): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    return NUMERIC.test(trimmed) ? Number(trimmed) : undefined;
-  }
-  return undefined;
-}
-
-function asBoolean(value: Value, context: string): boolean {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new EvaluationError(`${context} needs true or false, got ${show(value)}`);
-}
-
-function show(value: Value): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
-function text(value: Value): string {
-  return typeof value === 'string' ? value : String(value);
-}
-
-function evaluate(node: AssertNode, values: Readonly<Record<string, string>>): Value {
-  switch (node.type) {
-    case 'number':
-    case 'string':
-    case 'boolean':
-      return node.value;
-    case 'identifier': {
-      const value = Object.hasOwn(values, node.name) ? values[node.name] : undefined;
-      if (typeof value !== 'string') {
-        throw new EvaluationError(`"${node.name}" has no value: grok did not extract it`, node.name);
-      }
-      return value;
-    }
-    case 'unary': {
-      const operand = evaluate(node.operand, values);
-      if (node.op === '!') return !asBoolean(operand, '"!"');
-      const number = asNumber(operand);
-      if (number === undefined) throw new EvaluationError(`"-" needs a number, got ${show(operand)}`);
-      return -number;
-    }
-    case 'binary':
-      return binary(node.op, node.left, node.right, values);
-  }
-}
-
-function binary(op: BinaryOperator, leftNode: AssertNode, rightNode: AssertNode, values: Readonly<Record<string, string>>): Value {
-  const left = evaluate(leftNode, values);
-  if (op === '&&' || op === '||') {
-    const first = asBoolean(left, `"${op}"`);
-    if (op === '&&' ? !first : first) return first;
-    return asBoolean(evaluate(rightNode, values), `"${op}"`);
-  }
-  const right = evaluate(rightNode, values);
-  const a = asNumber(left);
-  const b = asNumber(right);
-  if (COMPARISONS.has(op)) {
-    const numeric = a !== undefined && b !== undefined;
-    const x: number | string = numeric ? a : text(left);
-    const y: number | string = numeric ? b : text(right);
-    switch (op) {
-      case '==':
-        return x === y;
-      case '!=':
-        return x !== y;
-      case '<':
-        return x < y;
-      case '<=':
-        return x <= y;
-      case '>':
-        return x > y;
-      default:
-        return x >= y;
-    }
-  }
-  if (a === undefined) throw new EvaluationError(`"${op}" needs numbers, got ${show(left)}`);
-  if (b === undefined) throw new EvaluationError(`"${op}" needs numbers, got ${show(right)}`);
-  switch (op) {
-    case '+':
-      return a + b;
-    case '-':
-      return a - b;
-    case '*':
-      return a * b;
-    default:
-      if (b === 0) throw new EvaluationError('division by zero');
-      return a / b;
-  }
-}
-
 /**
  * Evaluates an expression (text or a parsed AST) against the values grok extracted. An identifier without a value
  * fails the evaluation and is named in `missing` (VibeGuard silently read it as "").
@@ -432,14 +328,5 @@ export function evaluateAssert(expression: string | AssertNode, values: Readonly
     if (!parsed.ok) return { ok: false, error: `syntax error at column ${parsed.col}: ${parsed.error}` };
     ast = parsed.ast;
   } else ast = expression;
-  try {
-    return { ok: true, value: asBoolean(evaluate(ast, values), 'the assert') };
-  } catch (error: unknown) {
-    if (error instanceof EvaluationError) {
-      return error.missing === undefined
-        ? { ok: false, error: error.message }
-        : { ok: false, error: error.message, missing: error.missing };
-    }
-    throw error;
-  }
+  return evaluateAst(ast, values);
 }

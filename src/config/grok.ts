@@ -9,6 +9,7 @@
  */
 import { FanoutError } from '../core/errors.js';
 import { invalidArgument } from '../core/arguments.js';
+import { extractFields } from './match-core.js';
 import { closest } from './suggest.js';
 
 /**
@@ -125,10 +126,26 @@ export interface CompiledGrokPattern {
 /** The outcome of {@link analyzeGrokPattern}: a compiled pattern or the reason it is invalid. */
 export type GrokAnalysis = ({ ok: true } & CompiledGrokPattern) | { ok: false; error: string };
 
+/** One grok pattern as written, with its translation to a JavaScript regular expression. */
+export interface GrokPatternSource {
+  /** The pattern as written in the config. */
+  pattern: string;
+  /** `RegExp` source and flags. */
+  source: string;
+  flags: string;
+  /** `[groupName, field]` pairs in pattern order. */
+  groups: Array<[string, string]>;
+}
+
 /** A compiled list of grok patterns. */
 export interface GrokMatcher {
   /** Every field the patterns can capture, in order, without repeats. */
   readonly fields: readonly string[];
+  /**
+   * Each pattern as written and as translated (regex source, flags, groups): what a worker thread needs to run the
+   * same extraction (fanout's CLI does so under a deadline, since a backtracking pattern can run for hours).
+   */
+  readonly patterns: readonly GrokPatternSource[];
   /**
    * Matches every pattern against the whole text; a later pattern's field overrides an earlier one's. Fields whose
    * pattern did not match are absent (never `""`).
@@ -349,22 +366,10 @@ export function compileGrok(patterns: readonly string[]): GrokMatcher {
   });
   return {
     fields,
+    patterns: compiled.map(({ regex, groups }, index) => ({ pattern: (patterns as readonly string[])[index]!, source: regex.source, flags: regex.flags, groups })),
     extract(text: string): Record<string, string> {
       if (typeof text !== 'string') throw invalidArgument('text', 'a string', text);
-      const values: Record<string, string> = {};
-      for (const { regex, groups } of compiled) {
-        const match = regex.exec(text);
-        if (match?.groups === undefined) continue;
-        const seen = new Set<string>();
-        for (const [group, field] of groups) {
-          const value = match.groups[group];
-          // Within one pattern the first alternative that matched wins; across patterns the later one does.
-          if (value === undefined || seen.has(field)) continue;
-          seen.add(field);
-          values[field] = value;
-        }
-      }
-      return values;
+      return extractFields(compiled, text);
     },
   };
 }

@@ -101,24 +101,64 @@ const CANCEL = 'fanout:cancel';
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
 
-/** Masks complete lines only, so a secret split across two reads is still masked. */
-class MaskedLog {
+/** A line longer than this (a program that never prints a newline) is masked and written in pieces. */
+const LONG_LINE = 64 * 1024;
+
+/**
+ * Masks complete lines only, so a secret split across two reads is still masked; only each new chunk is searched for
+ * a newline, and a line past {@link LONG_LINE} is written in pieces cut where no secret spans the cut, so the cost is
+ * linear in the output and the memory bounded whatever the shape of its lines.
+ */
+export class MaskedLog {
   private readonly partial = { stdout: '', stderr: '' };
   constructor(
-    private readonly stream: WriteStream,
+    private readonly stream: Pick<WriteStream, 'write' | 'end'>,
     private readonly mask: (text: string) => string,
+    /** The values `mask` masks: where a long line may be cut. */
+    private readonly secrets: readonly string[],
   ) {}
   write(chunk: string, name: 'stdout' | 'stderr'): void {
-    const text = this.partial[name] + chunk;
-    const end = text.lastIndexOf('\n') + 1;
-    this.partial[name] = text.slice(end);
-    if (end > 0) this.stream.write(this.mask(text.slice(0, end)));
+    const newline = chunk.lastIndexOf('\n');
+    if (newline === -1) this.partial[name] += chunk;
+    else {
+      const lines = this.partial[name] + chunk.slice(0, newline + 1);
+      this.partial[name] = chunk.slice(newline + 1);
+      this.stream.write(this.mask(lines));
+    }
+    const rest = this.partial[name];
+    if (rest.length > LONG_LINE) {
+      const cut = safeCut(rest, this.secrets);
+      this.stream.write(this.mask(rest.slice(0, cut)));
+      this.partial[name] = rest.slice(cut);
+    }
   }
   async end(): Promise<void> {
     const rest = this.partial.stdout + this.partial.stderr;
     if (rest !== '') this.stream.write(this.mask(rest));
     await new Promise<void>((resolve) => this.stream.end(resolve));
   }
+}
+
+/**
+ * Where a long line can be cut: before its last `longest secret - 1` characters (any secret ending past them starts
+ * after the cut), moved left before every occurrence of a secret that spans it. A line made of secrets end to end
+ * would move it without end: then it is cut at the first place, half a line back at most.
+ */
+function safeCut(text: string, secrets: readonly string[]): number {
+  const longest = secrets.reduce((most, secret) => Math.max(most, secret.length), 1);
+  const first = text.length - (longest - 1);
+  let cut = first;
+  for (let moved = true; moved && cut > first - LONG_LINE / 2; ) {
+    moved = false;
+    for (const secret of secrets) {
+      const at = text.indexOf(secret, Math.max(0, cut - secret.length + 1));
+      if (at !== -1 && at < cut) {
+        cut = at;
+        moved = true;
+      }
+    }
+  }
+  return cut > first - LONG_LINE / 2 ? cut : first;
 }
 
 function toWire(result: CommandResult, worker: string, mask: (text: string) => string): WireResult {
@@ -171,7 +211,8 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const onError = options.onError;
   const connectTimeoutMs = assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1);
   const name = `${hostname()}:${process.pid}`;
-  const mask = secretMasker(secretValuesOf(process.env));
+  const secrets = secretValuesOf(process.env);
+  const mask = secretMasker(secrets);
   const cancelled = new Map<string, number>();
   let closing: Promise<void> | undefined;
   let requeueOnClose = true;
@@ -198,7 +239,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (spec.maxOutputBytes !== undefined) runOptions.maxOutputBytes = spec.maxOutputBytes;
     let log: MaskedLog | undefined;
     if (logDir !== undefined) {
-      log = new MaskedLog(createWriteStream(join(logDir, `${job.id ?? 'job'}.log`), { mode: 0o600 }), mask);
+      log = new MaskedLog(createWriteStream(join(logDir, `${job.id ?? 'job'}.log`), { mode: 0o600 }), mask, secrets);
       const target = log;
       runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
     }

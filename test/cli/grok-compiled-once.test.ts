@@ -76,7 +76,6 @@ describe('grok compiled once per config load', () => {
     if (!loaded.ok) expect.fail(JSON.stringify(loaded.diagnostics));
     const { checks } = loaded.config;
     expect(compile).toHaveBeenCalledTimes(2);
-    const extractSpy = vi.spyOn(checks[0]!.grokMatcher!, 'extract');
     let attempt = 0;
     const executor: Executor = {
       execute: (spec) => {
@@ -97,8 +96,9 @@ describe('grok compiled once per config load', () => {
     expect(first.records[0]?.extracted).toEqual({ coverage: '95', lines: '120' });
     expect(first.records[1]?.extracted).toEqual({ count: '7' });
     attempt = 0;
-    await run(checks, executor);
-    expect(extractSpy).toHaveBeenCalledTimes(6);
+    // Extraction runs in a worker thread from the loaded matcher's translated patterns (compiled once per thread).
+    const second = await run(checks, executor);
+    expect(second.records.map((r) => r.extracted)).toEqual([{ coverage: '95', lines: '120' }, { count: '7' }, {}]);
     expect(compile).toHaveBeenCalledTimes(2);
   });
 

@@ -1,0 +1,29 @@
+// Whether a cost grows linearly with its input, measured so that a busy machine does not decide: each time is the
+// least of a few rounds, and each is divided by the time of a reference known to be linear (passes over the same
+// bytes) taken at the same size, so that what slows both (cache pressure, a larger heap) cancels out.
+
+/** The least time of `rounds` rounds of `run`. */
+function leastTime(run: () => void, rounds = 5): number {
+  let least = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    run();
+    least = Math.min(least, performance.now() - start);
+  }
+  return least;
+}
+
+/**
+ * How much more `subject(size)` costs relative to `reference(size)` at `factor` times the size than at `small`:
+ * about 1 when both are linear, `factor` when the subject is quadratic.
+ */
+export function relativeGrowth(subject: (size: number) => () => void, reference: (size: number) => () => void, small: number, factor: number): number {
+  const at = (size: number) => {
+    const run = subject(size);
+    const base = reference(size);
+    run(); // warm-up
+    base();
+    return leastTime(run) / leastTime(base);
+  };
+  return at(small * factor) / at(small);
+}
