@@ -82,6 +82,7 @@ Examples:
     .option('--redis <url>', 'run the checks as jobs on `fanout worker` processes through this Redis (-p then defaults to 64)')
     .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
+    .option('--insecure', 'with --redis: dispatch unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set')
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel']))
@@ -98,6 +99,7 @@ Examples:
         redis?: string;
         queue: string;
         commit?: string;
+        insecure?: boolean;
         shard?: string;
         observer?: string;
         configCache: boolean;
@@ -123,6 +125,7 @@ Examples:
           redis: flags.redis,
           queue: flags.queue,
           commit: flags.commit,
+          insecure: flags.insecure === true,
           shard: flags.shard,
           observer: flags.observer,
           configCache: flags.configCache,
@@ -190,8 +193,10 @@ Examples:
     .option('--queue <name>', 'queue name', 'checks')
     .option('--commit <sha>', 'take only jobs for this commit (default: git HEAD of the working directory)')
     .option('--concurrency <n>', 'jobs at once (default: the number of CPUs)')
+    .option('--env-allow <names>', 'comma-separated variables of the worker\'s environment checks see (NAME or PREFIX*; default: PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM, TMPDIR, TZ, CI)')
+    .option('--insecure', 'run unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set: anyone who can write to the Redis runs commands here')
     .action(async (_options: unknown, command: Command) => {
-      const flags = globals<{ redis: string; queue: string; commit?: string; concurrency?: string }>(command);
+      const flags = globals<{ redis: string; queue: string; commit?: string; concurrency?: string; envAllow?: string; insecure?: boolean; config?: string }>(command);
       const concurrency = flags.concurrency === undefined ? undefined : parseParallel(flags.concurrency);
       const { workerCommand } = await import('./commands/worker.js');
       finish(
@@ -200,6 +205,10 @@ Examples:
           queue: flags.queue,
           commit: flags.commit,
           concurrency,
+          insecure: flags.insecure === true,
+          ...(flags.envAllow === undefined ? {} : { envAllow: splitList([flags.envAllow]) }),
+          // --config pins the worker to that config's checks.
+          ...(flags.config === undefined ? {} : { config: flags.config }),
           // Only an explicit --log-dir: the default run folder is for `check`'s runs, not every job of a worker.
           ...(flags.logDir === undefined || command.parent?.getOptionValueSource('logDir') === 'default' ? {} : { logDir: flags.logDir }),
         }),

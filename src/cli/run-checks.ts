@@ -152,6 +152,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
             { ...spec, logFile: record.logFile },
             {
               signal,
+              id: check.id,
               onSpawn: (pid) => {
                 session = pid;
                 trackSession(pid);

@@ -17,7 +17,11 @@ export type DistributedErrorCode =
   /** The client was closed while the call was in flight, or before it started. */
   | 'ERR_CLIENT_CLOSED'
   /** Two shard reports claim the same check, or a report is not a fanout JSON report. */
-  | 'ERR_MERGE';
+  | 'ERR_MERGE'
+  /** The shared secret (`FANOUT_SECRET` / `FANOUT_SECRET_FILE`) is unusable: too short, both set, or a file others can read. */
+  | 'ERR_SECRET'
+  /** A worker refused the job: unsigned, forged, tampered with, replayed, too old, or not a check of its pinned config. */
+  | 'ERR_JOB_REFUSED';
 
 /**
  * The error of the distributed backend: `code` says which failure it is, `cause` holds what BullMQ or Redis raised.

@@ -6,6 +6,7 @@
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadBackend, openRedis, type Backend } from './backend.js';
+import { signJob } from './auth.js';
 import { DistributedError } from './errors.js';
 import { cancelChannel, RETAIN_AGE_S, RETAIN_COUNT, type RedisConnection } from './protocol.js';
 
@@ -15,6 +16,8 @@ export const RESULT_LOG_PREFIX = 'fanout-result:';
 export const REASON_CANCELLED = '[fanout:cancelled]';
 export const REASON_UNKNOWN_HANDLER = '[fanout:unknown-handler]';
 export const REASON_HANDLER = '[fanout:handler]';
+/** Prefix of the failure reason of a job a worker refused to run (authentication or pinning). */
+export const REASON_REFUSED = '[fanout:refused]';
 
 /** Options shared by everything that talks to a queue as a coordinator. */
 export interface JobClientOptions {
@@ -30,6 +33,8 @@ export interface JobClientOptions {
   eventsMaxLen: number | undefined;
   /** How long the first connection may take before jobs fail with `ERR_REDIS_UNAVAILABLE`. */
   connectTimeoutMs: number;
+  /** The `jobs` key ({@link deriveKey}): every job is added signed with it. Undefined: jobs are added unsigned. */
+  jobsKey: Uint8Array | undefined;
 }
 
 /**
@@ -67,7 +72,7 @@ export type JobOutcome =
   | { state: 'completed'; job: Job; value: unknown }
   | { state: 'failed'; job: Job; reason: string; logs: string[]; cancelRequested: boolean }
   /** Removed while waiting (cancelled before a worker took it), or given up after a cancel. */
-  | { state: 'cancelled'; job: Job | undefined };
+  | { state: 'cancelled'; job: Job | undefined; attempts?: number };
 
 interface Pending {
   id: string;
@@ -139,7 +144,8 @@ export class JobClient {
   async submit(name: string, data: unknown, onAdded?: (jobId: string) => void): Promise<JobOutcome> {
     if (this.closed) throw new DistributedError('ERR_CLIENT_CLOSED', 'the distributed client is closed');
     const { queue } = await this.ready;
-    const job = await queue.add(name, data, {
+    const { jobsKey, queueName } = this.options;
+    const job = await queue.add(name, jobsKey === undefined ? data : signJob(jobsKey, queueName, name, data), {
       attempts: 1,
       removeOnComplete: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
       removeOnFail: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
@@ -209,9 +215,19 @@ export class JobClient {
         this.check(pending.id);
         return;
       }
+      // BullMQ removes any job without a lock, and a running job's lock may lapse for a moment (a renewal late on a
+      // loaded worker): removing it then would report a command that ran, and still runs, as never started. A job in
+      // the active list is cancelled through its worker, whatever its lock says.
+      if (job !== undefined && (await job.getState()) === 'active') {
+        await redis.publish(this.channel, pending.id);
+        return;
+      }
       const removed = await queue.remove(pending.id);
       if (removed === 1) {
-        pending.resolve({ state: 'cancelled', job: undefined });
+        // Started before (a stall put it back in wait): its first worker may still run it, so tell it too.
+        const attempts = job?.attemptsStarted ?? 0;
+        if (attempts > 0) await redis.publish(this.channel, pending.id);
+        pending.resolve({ state: 'cancelled', job: undefined, attempts });
         return;
       }
       await redis.publish(this.channel, pending.id);
@@ -274,7 +290,14 @@ export class JobClient {
         else pending.reject(new DistributedError('ERR_JOB_LOST', `job ${pending.id} disappeared from the queue before it finished`, { jobId: pending.id }));
         return;
       }
-      if (job.finishedOn === undefined) return;
+      if (job.finishedOn === undefined) {
+        // A cancelled job's worker leaves the result in the job's log before it fails the job, and failing it can
+        // fail (its lock lapsed): the result is the job's end either way.
+        if (!pending.cancelRequested) return;
+        const { logs } = await queue.getJobLogs(pending.id, 0, -1, true);
+        if (logs.some((line) => line.startsWith(RESULT_LOG_PREFIX))) pending.resolve({ state: 'failed', job, reason: REASON_CANCELLED, logs, cancelRequested: true });
+        return;
+      }
       if (job.returnvalue !== null && job.returnvalue !== undefined && !job.failedReason) {
         pending.resolve({ state: 'completed', job, value: job.returnvalue });
         return;

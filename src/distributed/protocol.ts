@@ -57,6 +57,10 @@ export interface CheckJobData {
   secretEnv: string[];
   /** The repository commit the command is for (also part of the queue name), or null. */
   commit: string | null;
+  /** The check's id in the coordinator's config: what a pinned worker runs from its own config. */
+  checkId?: string;
+  /** SHA-256 (hex) of the coordinator's config file: a pinned worker runs only jobs of a config identical to its own. */
+  configHash?: string;
 }
 
 /** Payload of a named-handler call. */

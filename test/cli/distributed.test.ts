@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, startRedis, until, type RedisServer } from '../distributed/harness.js';
 import { byId, parseReport, runCli, startCli, tempDir } from './helpers.js';
 
+/** The shared secret the coordinator and workers of these tests sign and verify jobs with. */
+const SIGNED = { FANOUT_SECRET: 'a shared secret for the CLI tests', FANOUT_SECRET_FILE: undefined };
+
 const graph = `version: "1"
 checks:
   - { id: build, run: "echo built" }
@@ -84,7 +87,7 @@ checks:
     );
     const logDirs = [join(dir, 'w1'), join(dir, 'w2')];
     const workers = logDirs.map((logDir) =>
-      startCli(['worker', '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--concurrency', '2', '--log-dir', logDir], { cwd: dir }),
+      startCli(['worker', '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--concurrency', '2', '--log-dir', logDir], { cwd: dir, env: SIGNED }),
     );
     const ready = workers.map(({ child }) => {
       let text = '';
@@ -93,7 +96,7 @@ checks:
     });
     try {
       await until(() => ready.every((isReady) => isReady()), 10_000, 'both workers ready');
-      const result = await runCli(['check', '-c', config, '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir });
+      const result = await runCli(['check', '-c', config, '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
       const report = parseReport(result.stdout);
       const checks = byId(report);
       expect(checks.root?.status).toBe('passed');
@@ -118,14 +121,60 @@ checks:
   it('check --redis outside a git checkout without --commit, or with Redis unreachable, is a usage error before anything runs', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
-    const noCommit = await runCli(['check', '--redis', redis.url], { cwd: dir });
+    const noCommit = await runCli(['check', '--redis', redis.url], { cwd: dir, env: SIGNED });
     expect(noCommit.code).toBe(2);
     expect(noCommit.stderr).toContain('pass --commit');
-    const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir });
+    const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir, env: SIGNED });
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
     expect(down.stderr).not.toContain('s3cret');
     expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it('without a shared secret, worker and check --redis refuse to start unless --insecure; a secret file others can read is refused', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
+    const none = { FANOUT_SECRET: undefined, FANOUT_SECRET_FILE: undefined };
+    const worker = await runCli(['worker', '--redis', redis.url, '--commit', 'c0ffee'], { cwd: dir, env: none });
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain('no shared secret: set FANOUT_SECRET or FANOUT_SECRET_FILE');
+    const check = await runCli(['check', '--redis', redis.url, '--commit', 'c0ffee'], { cwd: dir, env: none });
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain('or pass --insecure');
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'a shared secret for the CLI tests', { mode: 0o644 });
+    const open = await runCli(['worker', '--redis', redis.url, '--commit', 'c0ffee'], { cwd: dir, env: { FANOUT_SECRET: undefined, FANOUT_SECRET_FILE: file } });
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain('is readable or writable by group or others (mode 644)');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it('a pinned worker (--config) runs its config\'s checks for a coordinator with the same config, and refuses a changed command', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'fanout.yaml');
+    const text = 'version: "1"\nchecks:\n  - { id: hello, run: "echo pinned ok" }\n';
+    writeFileSync(config, text);
+    const worker = startCli(['worker', '--redis', redis.url, '--queue', 'pinned', '--commit', 'c0ffee', '--concurrency', '1', '-c', config], { cwd: dir, env: SIGNED });
+    let stderr = '';
+    worker.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await until(() => stderr.includes('pinned to 1 checks'), 10_000, 'the pinned worker');
+      const run = (file: string) => runCli(['check', '-c', file, '--redis', redis.url, '--queue', 'pinned', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
+      const same = await run(config);
+      expect(byId(parseReport(same.stdout)).hello?.output_tail).toContain('pinned ok');
+      expect(same.code).toBe(0);
+      // Another config (same id, another command): refused, the command never ran.
+      const changed = join(dir, 'changed.yaml');
+      writeFileSync(changed, text.replace('echo pinned ok', 'touch changed-ran'));
+      const refused = await run(changed);
+      expect(refused.code).not.toBe(0);
+      expect(JSON.stringify(byId(parseReport(refused.stdout)).hello)).toContain('a worker refused the job: pinned:');
+      expect(existsSync(join(dir, 'changed-ran'))).toBe(false);
+      expect(stderr).toMatch(/refused job \S+ \(pinned\): the job's config \(hash/);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+    }
   });
 
   it('a bad --redis URL is a usage error', async () => {

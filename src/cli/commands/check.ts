@@ -42,6 +42,8 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   redis?: string | undefined;
   queue?: string | undefined;
   commit?: string | undefined;
+  /** With --redis: dispatch unsigned jobs (no shared secret). */
+  insecure?: boolean | undefined;
   /** `i/n`: run only this shard's checks (and what they require), report only its own. */
   shard?: string | undefined;
   /** `--observer NAME`: one of the built-in observers (noop, json, otel). */
@@ -64,7 +66,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const { pulledIn } = selection;
   const { checks, hidden, shard } =
     options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, options.shard);
-  if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file) });
+  if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file), configFile: config.file, insecure: options.insecure });
   const remote = options.redis !== undefined ? (executor as RemoteExecutor) : undefined;
   if (checks.length === 0) process.stderr.write('fanout: no check matches the selection\n');
   if (options.verbose && pulledIn.length > 0) process.stderr.write(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
