@@ -2,7 +2,7 @@
 // Each action imports its command module lazily, so `fanout --help` never loads the engine.
 import { Command, CommanderError, Option } from 'commander';
 import { messageOf } from '../core/errors.js';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_INFRASTRUCTURE, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
 import { splitList } from './text.js';
 import { agentCheckOptions, registerAgentCommands } from './agent-commands.js';
@@ -55,7 +55,8 @@ export function buildProgram(version: string): Command {
       'after',
       `
 Exit codes: 0 all error-severity checks passed (warnings allowed); --error-exit-code (1) a failure or a timeout;
-2 a config or usage error; 128+N when a signal N ended the run (130 for Ctrl-C, 143 for SIGTERM).
+2 a config or usage error; 75 with --redis: Redis lost or no worker serving the queue (no check is reported failed for
+it); 128+N when a signal N ended the run (130 for Ctrl-C, 143 for SIGTERM).
 
 Examples:
   fanout check                       run every check of ./fanout.yaml
@@ -83,6 +84,7 @@ Examples:
     .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
     .option('--insecure', 'with --redis: dispatch unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set')
+    .option('--worker-wait <duration>', 'with --redis: stop the run (exit 75) when no worker takes a job for this long', '30s')
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel']))
@@ -100,6 +102,7 @@ Examples:
         queue: string;
         commit?: string;
         insecure?: boolean;
+        workerWait: string;
         shard?: string;
         observer?: string;
         configCache: boolean;
@@ -126,6 +129,7 @@ Examples:
           queue: flags.queue,
           commit: flags.commit,
           insecure: flags.insecure === true,
+          workerWaitMs: Math.ceil(parseDurationFlag('--worker-wait', flags.workerWait)),
           shard: flags.shard,
           observer: flags.observer,
           configCache: flags.configCache,
@@ -133,6 +137,8 @@ Examples:
         },
         version,
       );
+      // BullMQ keeps a 5 s retry timer after Redis is lost: the run is over, so the process does not wait for it.
+      if (code === EXIT_INFRASTRUCTURE) process.stdout.write('', () => process.exit(code));
       finish(code);
     });
 

@@ -21,12 +21,19 @@ export interface RemoteOptions {
   configFile?: string | undefined;
   /** Dispatch unsigned jobs (no shared secret). @default false: a shared secret is required */
   insecure?: boolean | undefined;
+  /** `--worker-wait`: jobs may wait this long with no worker taking any. @default 30000 */
+  workerWaitMs?: number | undefined;
+  /**
+   * Called once when the infrastructure fails (Redis lost, no worker for the queue): the run is to stop. The checks
+   * concerned end cancelled (or not started), never failed.
+   */
+  onInfrastructureError?: ((message: string) => void) | undefined;
 }
 
 /** Creates the executor; the distributed backend (bullmq, ioredis) is loaded only here. */
 export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExecutor> {
   if (!/^rediss?:\/\//.test(options.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
-  const [{ createBullMQExecutor }, { currentCommit }, { redactRedisUrl }, { loadBackend }, { connectOrThrow }, { secretForCli }, { configHashOf }] = await Promise.all([
+  const [{ createBullMQExecutor }, { currentCommit }, { redactRedisUrl }, { loadBackend }, { connectOrThrow }, { secretForCli }, { configHashOf }, { DistributedError }] = await Promise.all([
     import('../distributed/bullmq-executor.js'),
     import('../distributed/commit.js'),
     import('../distributed/secrets.js'),
@@ -34,6 +41,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
     import('../distributed/job-client.js'),
     import('./commands/worker.js'),
     import('../distributed/pinned.js'),
+    import('../distributed/errors.js'),
   ]);
   const secret = secretForCli(options.insecure);
   const commit = options.commit ?? currentCommit();
@@ -52,6 +60,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
     executor = createBullMQExecutor({
       connection: options.redis,
       secret,
+      ...(options.workerWaitMs === undefined ? {} : { workerWaitMs: options.workerWaitMs }),
       ...(options.configFile === undefined ? {} : { configHash: configHashOf(readFileSync(options.configFile, 'utf8')) }),
       root: options.root,
       ...(options.queue === undefined ? {} : { queue: options.queue }),
@@ -65,7 +74,15 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   process.stderr.write(`fanout: dispatching ${signed} to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
   return {
     async execute(spec: CommandSpec, execOptions?: ExecuteOptions): Promise<CommandResult> {
-      const result = await executor.execute(spec, execOptions);
+      let result;
+      try {
+        result = await executor.execute(spec, execOptions);
+      } catch (error) {
+        if (!(error instanceof DistributedError) || (error.code !== 'ERR_REDIS_LOST' && error.code !== 'ERR_NO_WORKER')) throw error;
+        // Not the check's failure: nothing is known of it. The run stops; the check is cancelled or never started.
+        options.onInfrastructureError?.(redactRedisUrl(error.message));
+        return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, output: '', outputBytes: 0, notStarted: error.started === false };
+      }
       if (result.missingSecrets !== undefined && result.missingSecrets.length > 0) {
         // The command never ran: say so as a start failure, not as an exit code or a signal it never had.
         const message = `worker ${result.worker ?? '?'} lacks the secret variables ${result.missingSecrets.join(', ')} in its environment`;

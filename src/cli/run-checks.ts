@@ -53,7 +53,11 @@ export interface RunSettings {
 }
 
 /** Why a run was stopped from outside the graph. */
-export type RunAbort = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'max-time'; ms: number };
+export type RunAbort =
+  | { kind: 'signal'; signal: NodeJS.Signals }
+  | { kind: 'max-time'; ms: number }
+  /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
+  | { kind: 'infrastructure'; message: string };
 
 export interface RunResult {
   records: CheckRecord[];
@@ -114,6 +118,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
    * report — no process outlives the run, and no record changes after it is reported.
    */
   const inflight = new Set<Promise<CheckRecord>>();
+  /** Checks whose only attempt an executor never started (a queued remote job removed): reported skipped. */
+  const notStarted = new Set<string>();
   const startClock = performance.now();
   const startedAt = Date.now();
   let rootFailure: string | undefined;
@@ -165,6 +171,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
           // the sweep at the end of the run. One the exec layer terminated was swept whole already.
           if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNow() : undefined);
         }
+        // A remote job no worker took: the check never started, whatever the graph makes of its task.
+        if (result.notStarted === true) notStarted.add(check.id);
         const verdict = await evaluateAttempt(check, result, timeoutMs);
         record.exitCode = result.exitCode;
         record.signal = result.signal;
@@ -244,6 +252,11 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         record.status = 'timeout';
         break;
       case 'cancelled':
+        if (notStarted.has(outcome.id) && record.attempts <= 1) {
+          record.status = 'skipped';
+          record.skipReason = skipReason(abortReason() === undefined && rootFailure !== undefined ? { failFast: true } : { aborted: true }, abortReason());
+          break;
+        }
         record.status = 'cancelled';
         record.reason = cancelReason(abortReason(), rootFailure);
         break;
@@ -300,6 +313,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
 function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): string {
   if (abort?.kind === 'signal') return `stopped by ${abort.signal}`;
   if (abort?.kind === 'max-time') return 'stopped by --max-time';
+  if (abort?.kind === 'infrastructure') return `stopped: ${abort.message}`;
   return rootFailure !== undefined ? `stopped by fail-fast after ${rootFailure} failed` : 'cancelled';
 }
 
@@ -307,6 +321,7 @@ function skipReason(reason: { blockedBy: string } | { failFast: true } | { abort
   if ('blockedBy' in reason) return { kind: 'blocked', blockedBy: reason.blockedBy };
   if ('failFast' in reason) return { kind: 'fail-fast' };
   if (abort?.kind === 'max-time') return { kind: 'max-time' };
+  if (abort?.kind === 'infrastructure') return { kind: 'infrastructure', message: abort.message };
   return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
 }
 

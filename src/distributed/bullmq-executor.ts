@@ -17,6 +17,8 @@ import {
   CHECK_JOB,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
+  DEFAULT_REDIS_LOSS_MS,
+  DEFAULT_WORKER_WAIT_MS,
   distributedQueueName,
   type CheckJobData,
   type RedisConnection,
@@ -49,6 +51,10 @@ export interface BullMQExecutorOptions {
   secret?: string | Uint8Array | null;
   /** SHA-256 (hex) of the config file the commands come from, for workers pinned to their own config. @default none */
   configHash?: string;
+  /** Redis silent this long in the middle of a run: every execution in flight rejects with `ERR_REDIS_LOST`. @default 5000 */
+  redisLossMs?: number;
+  /** Jobs waiting this long while no worker took any of them: they reject with `ERR_NO_WORKER` (naming the queue). `Infinity`: wait for ever. @default 30000 */
+  workerWaitMs?: number;
 }
 
 /** A {@link CommandResult} that also says where and how often the command ran. */
@@ -81,7 +87,7 @@ export interface BullMQExecutor extends Executor {
 const SPEC_NUMBERS = ['timeoutMs', 'killGraceMs', 'maxOutputBytes'] as const;
 
 function notRun(cancelled: boolean, jobId: string | null): DistributedCommandResult {
-  return { exitCode: null, signal: null, timedOut: false, cancelled, durationMs: 0, output: '', outputBytes: 0, jobId, worker: null, attempts: 0, stalled: false };
+  return { exitCode: null, signal: null, timedOut: false, cancelled, durationMs: 0, output: '', outputBytes: 0, jobId, worker: null, attempts: 0, stalled: false, notStarted: true };
 }
 
 /**
@@ -132,6 +138,8 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     connectTimeoutMs: assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1),
     eventsMaxLen: options.eventsMaxLen === undefined ? undefined : assertLimit('options.eventsMaxLen', options.eventsMaxLen, 1),
     jobsKey: jobsKeyFrom('options.secret', options.secret),
+    redisLossMs: assertLimit('options.redisLossMs', options.redisLossMs ?? DEFAULT_REDIS_LOSS_MS, 100),
+    workerWaitMs: assertLimit('options.workerWaitMs', options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS, 100),
   });
   const configHash = options.configHash;
   if (configHash !== undefined && (typeof configHash !== 'string' || !/^[0-9a-f]{64}$/.test(configHash))) throw invalidArgument('options.configHash', 'a SHA-256 in hex', configHash);

@@ -33,6 +33,10 @@ export const DEFAULT_LOCK_DURATION_MS = 10_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
 /** How often a job may be re-run after its worker died before it fails as lost. @default 1 */
 export const DEFAULT_MAX_STALLED_COUNT = 1;
+/** How long Redis may stay silent in the middle of a run before the jobs in flight count as lost. @default 5000 */
+export const DEFAULT_REDIS_LOSS_MS = 5000;
+/** How long jobs may wait with no worker taking any before the coordinator gives up on the queue. @default 30000 */
+export const DEFAULT_WORKER_WAIT_MS = 30_000;
 /** Redis key prefix of fanout's queues. @default 'fanout' */
 export const DEFAULT_PREFIX = 'fanout';
 /** Queue name when none is given. @default 'checks' */

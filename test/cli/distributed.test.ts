@@ -1,6 +1,6 @@
 // The CLI's distributed modes, end to end with the built CLI: `--shard i/n` + `merge-reports`, and
 // `fanout worker` + `fanout check --redis` against a real redis-server.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, startRedis, until, type RedisServer } from '../distributed/harness.js';
@@ -174,6 +174,57 @@ checks:
     } finally {
       worker.child.kill('SIGTERM');
       await worker.done;
+    }
+  });
+
+  it('no worker serves the queue: exit 75 after --worker-wait, naming the queue; every check skipped, none failed', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "true" }\n  - { id: b, run: "true", requires: [a] }\n');
+    const result = await runCli(['check', '--redis', redis.url, '--queue', 'nobody', '--commit', 'c0ffee', '--worker-wait', '1s', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
+    expect(result.code).toBe(75);
+    expect(result.stderr).toContain('no worker took a job from queue nobody@c0ffee in 1 s');
+    const report = parseReport(result.stdout) as ReturnType<typeof parseReport> & { infrastructure_error?: string };
+    expect(report.infrastructure_error).toContain('queue nobody@c0ffee');
+    expect(Object.values(byId(report)).map((check) => [check.status, (check as { skip_reason?: { kind: string } }).skip_reason?.kind])).toEqual([
+      ['skipped', 'infrastructure'],
+      ['skipped', 'infrastructure'],
+    ]);
+  });
+
+  it('Redis killed in the middle of a run: exit 75 within seconds; the running check cancelled, the next one skipped, none failed', { timeout: 90_000 }, async () => {
+    const own = await startRedis();
+    let stopped = false;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), `version: "1"\nchecks:\n  - { id: long, run: "echo $$ > ${dir}/pid; sleep 30" }\n  - { id: after, run: "true", requires: [long] }\n`);
+    const worker = startCli(['worker', '--redis', own.url, '--queue', 'lost', '--commit', 'c0ffee', '--concurrency', '1'], { cwd: dir, env: SIGNED });
+    let workerErr = '';
+    worker.child.stderr?.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
+    try {
+      await until(() => workerErr.includes('queue lost@c0ffee'), 10_000, 'the worker');
+      const run = startCli(['check', '--redis', own.url, '--queue', 'lost', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
+      await until(() => existsSync(join(dir, 'pid')), 15_000, 'the running check');
+      const killedAt = Date.now();
+      stopped = true;
+      await own.stop();
+      const result = await run.done;
+      // Detected within 5 s by default; 25 s is the generous bound of a loaded machine.
+      expect(Date.now() - killedAt).toBeLessThan(25_000);
+      expect(result.code).toBe(75);
+      expect(result.stderr).toContain('Redis stopped answering');
+      const checks = byId(parseReport(result.stdout));
+      expect(checks.long?.status).toBe('cancelled');
+      expect(checks.after?.status).toBe('skipped');
+    } finally {
+      worker.child.kill('SIGKILL');
+      await worker.done;
+      if (existsSync(join(dir, 'pid'))) {
+        try {
+          process.kill(-Number(readFileSync(join(dir, 'pid'), 'utf8')), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      if (!stopped) await own.stop();
     }
   });
 
