@@ -144,6 +144,32 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
   const configHash = options.configHash;
   if (configHash !== undefined && (typeof configHash !== 'string' || !/^[0-9a-f]{64}$/.test(configHash))) throw invalidArgument('options.configHash', 'a SHA-256 in hex', configHash);
 
+  /**
+   * One 'abort' listener per signal, whatever the number of executions sharing it (a run's signal is shared by all its
+   * checks): a listener per execution would pass the signal's listener limit from 11 executions on.
+   */
+  const watched = new Map<AbortSignal, { cancels: Set<() => void>; onAbort: () => void }>();
+  function watch(signal: AbortSignal, cancel: () => void): () => void {
+    let entry = watched.get(signal);
+    if (entry === undefined) {
+      const cancels = new Set<() => void>();
+      const onAbort = (): void => {
+        for (const each of [...cancels]) each();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry = { cancels, onAbort };
+      watched.set(signal, entry);
+    }
+    const current = entry;
+    current.cancels.add(cancel);
+    return () => {
+      current.cancels.delete(cancel);
+      if (current.cancels.size > 0) return;
+      signal.removeEventListener('abort', current.onAbort);
+      watched.delete(signal);
+    };
+  }
+
   function toWire(spec: CommandSpec, checkId: string | undefined): CheckJobData {
     if (typeof spec !== 'object' || spec === null) throw invalidArgument('spec', 'a CommandSpec object', spec);
     if (typeof spec.command !== 'string' || spec.command.trim() === '') throw invalidArgument('spec.command', 'a non-empty string', spec.command);
@@ -202,7 +228,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     const onAbort = (): void => {
       if (jobId !== undefined) client.cancel(jobId);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const unwatch = signal === undefined ? undefined : watch(signal, onAbort);
     let result: DistributedCommandResult;
     try {
       const outcome = await client.submit(CHECK_JOB, data, (id) => {
@@ -211,7 +237,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
       });
       result = fromOutcome(outcome, jobId ?? '', spec.command);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
       if (jobId !== undefined) await client.forget(jobId);
     }
     if (spec.logFile !== undefined) {

@@ -84,3 +84,36 @@ describe.skipIf(!hasRedis)('infrastructure failures seen by a coordinator', () =
     void worker.close({ requeue: false });
   });
 });
+
+describe.skipIf(!hasRedis)('many executions sharing one signal', () => {
+  it('add one abort listener in all (no MaxListenersExceededWarning from 11 on), and an abort still cancels every one', async () => {
+    const redis = await startRedis();
+    const worker = startCheckWorker({ connection: redis.url, queue: 'many', commit: 'c0ffee', secret: null, concurrency: 4 });
+    await worker.ready();
+    const executor = createBullMQExecutor({ connection: redis.url, queue: 'many', commit: 'c0ffee', secret: null, reconcileIntervalMs: 50 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const done = await Promise.all(Array.from({ length: 20 }, (_, i) => executor.execute({ command: `echo ${i}` }, { signal: controller.signal })));
+      expect(done.map((result) => result.output)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+      const dir = tmp();
+      const held = Array.from({ length: 12 }, (_, i) => executor.execute({ command: `touch ${dir}/${i}; sleep 30` }, { signal: controller.signal }));
+      await until(() => existsSync(join(dir, '0')), 10_000, 'a running job');
+      controller.abort();
+      const cancelled = await Promise.all(held);
+      expect(cancelled.every((result) => result.cancelled)).toBe(true);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await executor.close();
+      await worker.close({ requeue: false });
+      await redis.stop();
+    }
+  });
+});
