@@ -1,6 +1,7 @@
 /**
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { makeDirSync } from '../exec/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -51,6 +52,8 @@ export interface BullMQExecutorOptions {
   secret?: string | Uint8Array | null;
   /** SHA-256 (hex) of the config file the commands come from, for workers pinned to their own config. @default none */
   configHash?: string;
+  /** Names this executor's run in the workers' log folders (`<logDir>/<runId>/<check id>.log`). @default a time-stamped random id */
+  runId?: string;
   /** Redis silent this long in the middle of a run: every execution in flight rejects with `ERR_REDIS_LOST`. @default 5000 */
   redisLossMs?: number;
   /** Jobs waiting this long while no worker took any of them: they reject with `ERR_NO_WORKER` (naming the queue). `Infinity`: wait for ever. @default 30000 */
@@ -142,6 +145,8 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     workerWaitMs: assertLimit('options.workerWaitMs', options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS, 100),
   });
   const configHash = options.configHash;
+  const runId = options.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+  if (typeof runId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(runId) || /^\.+$/.test(runId)) throw invalidArgument('options.runId', 'a name of 1 to 100 letters, digits, ".", "_" or "-"', runId);
   if (configHash !== undefined && (typeof configHash !== 'string' || !/^[0-9a-f]{64}$/.test(configHash))) throw invalidArgument('options.configHash', 'a SHA-256 in hex', configHash);
 
   /**
@@ -186,6 +191,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     const data: CheckJobData = { kind: 'check', spec: wire, secretEnv: secretNames, commit };
     if (checkId !== undefined) data.checkId = checkId;
     if (configHash !== undefined) data.configHash = configHash;
+    data.runId = runId;
     return data;
   }
 

@@ -65,6 +65,8 @@ export interface CheckJobData {
   checkId?: string;
   /** SHA-256 (hex) of the coordinator's config file: a pinned worker runs only jobs of a config identical to its own. */
   configHash?: string;
+  /** The coordinator's run: with the check id, it names the worker's log file (`<logDir>/<run>/<check>.log`). */
+  runId?: string;
 }
 
 /** Payload of a named-handler call. */

@@ -62,7 +62,7 @@ export interface CheckWorkerOptions {
   concurrency?: number;
   /** Relative job `cwd`s resolve against it (the worker's checkout). @default process.cwd() */
   root?: string;
-  /** Directory that receives each job's complete log, `<job id>.log`, mode 0600, secrets masked. @default none */
+  /** Directory that receives each job's complete log, `<run>/<check id>.log` (`.attempt-N` after a re-run), mode 0600, secrets masked. @default none */
   logDir?: string;
   /** Lock of a running job, renewed every half of it; a dead worker's job is re-run after it expires. @default 10000 */
   lockDurationMs?: number;
@@ -158,6 +158,12 @@ const SHUTDOWN = 'fanout:shutdown';
 const CANCEL = 'fanout:cancel';
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
+
+/** A name from a job that is safe as one path component: no separators, no `..`, at most 100 characters. */
+function safeFileName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+  return /^\.*$/.test(safe) ? `_${safe}` : safe;
+}
 
 /** Masks complete lines only, so a secret split across two reads is still masked. */
 class MaskedLog {
@@ -338,7 +344,12 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (spec.maxOutputBytes !== undefined) runOptions.maxOutputBytes = spec.maxOutputBytes;
     let log: MaskedLog | undefined;
     if (logDir !== undefined) {
-      log = new MaskedLog(createWriteStream(join(logDir, `${job.id ?? 'job'}.log`), { mode: 0o600 }), mask);
+      // By run and check: a job id starts again at 1 in a new queue (another commit) or a restarted Redis.
+      const runDir = join(logDir, safeFileName(data.runId ?? 'unnamed-run'));
+      makeDirSync(runDir, 0o700);
+      const attempt = job.attemptsStarted > 1 ? `.attempt-${job.attemptsStarted}` : '';
+      const file = join(runDir, `${safeFileName(data.checkId ?? `job-${job.id ?? ''}`)}${attempt}.log`);
+      log = new MaskedLog(createWriteStream(file, { mode: 0o600 }), mask);
       const target = log;
       runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
     }

@@ -108,8 +108,10 @@ checks:
       expect(checks.join?.output_tail).toContain('joined');
       expect(result.code).toBe(1);
       // Every job ran on a worker (each keeps the complete log of the jobs it ran), none in the coordinator.
-      const jobLogs = logDirs.map((logDir) => (existsSync(logDir) ? readdirSync(logDir).filter((name) => name.endsWith('.log')).length : 0));
-      expect(jobLogs.reduce((a, b) => a + b, 0)).toBe(4);
+      // Named by run and check: <log dir>/<run>/<check id>.log.
+      const jobLogs = logDirs.flatMap((logDir) => (existsSync(logDir) ? readdirSync(logDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.log')) : []));
+      expect(jobLogs.map((name) => name.split('/')[1]).sort()).toEqual(['join.log', 'left.log', 'right.log', 'root.log']);
+      expect(new Set(jobLogs.map((name) => name.split('/')[0])).size).toBe(1);
     } finally {
       for (const worker of workers) worker.child.kill('SIGTERM');
       const ends = await Promise.all(workers.map((w) => w.done));

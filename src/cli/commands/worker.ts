@@ -24,7 +24,7 @@ export interface WorkerCommandOptions {
   commit?: string | undefined;
   /** Jobs at once. @default os.availableParallelism() */
   concurrency?: number | undefined;
-  /** Each job's complete log, `<job id>.log` (secrets masked). @default none */
+  /** Each job's complete log, `<run>/<check id>.log` (secrets masked). @default none */
   logDir?: string | undefined;
   /** How long to wait for Redis at start before exiting 1. @default 10000 */
   connectTimeoutMs?: number | undefined;
