@@ -4,7 +4,10 @@
 //     through raw BullMQ (Queue.add + waitUntilFinished → a Worker whose processor spawns `sh -c true`), with 1 and
 //     2 worker processes (concurrency 8 each), 64 jobs in flight (the CLI's default -p in --redis mode).
 //  2. Scaling: 200 `sleep 0.1` checks through fanout with 1 and 2 worker processes (concurrency 8 each).
-// Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 5; redis-server must be installed)
+//  3. Authentication: the same 2,000 `true` checks through fanout with signed jobs (shared secret on both sides) and
+//     unsigned ones, 1 worker process, alternating every repetition.
+// Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 5; DIST_BENCH_ONLY=auth runs
+// only the third; redis-server must be installed)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,6 +22,9 @@ const IN_FLIGHT = 64;
 const WORKER_CONCURRENCY = 8;
 const REPS = Number(process.env.DIST_BENCH_REPS ?? 5);
 const self = fileURLToPath(import.meta.url);
+const ONLY = process.env.DIST_BENCH_ONLY;
+/** The shared secret of the signed contender (both sides). */
+const BENCH_SECRET = 'a shared secret for the distributed bench';
 
 /** @param {number} count @param {number} limit @param {(i: number) => Promise<unknown>} job */
 async function pool(count, limit, job) {
@@ -94,11 +100,11 @@ async function main() {
 
   let queueId = 0;
 
-  /** fanout's contender: createBullMQExecutor, IN_FLIGHT executes at a time. @param {number} workers */
-  async function fanoutContender(workers) {
+  /** fanout's contender: createBullMQExecutor, IN_FLIGHT executes at a time. @param {number} workers @param {boolean} [signed] */
+  async function fanoutContender(workers, signed = false) {
     const queue = `bench${++queueId}`;
-    const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess('fanout', url, queue)));
-    const executor = createBullMQExecutor({ connection: url, queue });
+    const children = await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(signed ? 'fanout-signed' : 'fanout', url, queue)));
+    const executor = createBullMQExecutor({ connection: url, queue, secret: signed ? BENCH_SECRET : null });
     await executor.execute({ command: 'true' }); // connect and warm up
     return {
       /** @param {string} command @param {number} count */
@@ -152,6 +158,38 @@ async function main() {
     };
   }
 
+  if (ONLY === undefined || ONLY === 'auth') {
+    console.log(`### ${JOBS} × \`true\` through fanout, signed and unsigned jobs, 1 worker, ${IN_FLIGHT} in flight; alternating every repetition\n`);
+    const unsigned = await fanoutContender(1, false);
+    const signed = await fanoutContender(1, true);
+    /** @type {number[]} */
+    const plainTimes = [];
+    /** @type {number[]} */
+    const signedTimes = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      if (rep % 2 === 0) {
+        plainTimes.push(await unsigned.run('true', JOBS));
+        signedTimes.push(await signed.run('true', JOBS));
+      } else {
+        signedTimes.push(await signed.run('true', JOBS));
+        plainTimes.push(await unsigned.run('true', JOBS));
+      }
+    }
+    await unsigned.stop();
+    await signed.stop();
+    const plainRate = (JOBS / median(plainTimes)) * 1000;
+    const signedRate = (JOBS / median(signedTimes)) * 1000;
+    const cost = 1 - signedRate / plainRate;
+    console.log('| unsigned (jobs/s) | signed (jobs/s) | cost of signing (target ≤ 5%) |');
+    console.log('|---|---|---|');
+    console.log(`| ${plainRate.toFixed(0)} | ${signedRate.toFixed(0)} | ${(cost * 100).toFixed(1)}% ${cost <= 0.05 ? 'met' : 'MISSED'} |\n`);
+    if (ONLY === 'auth') {
+      probe.disconnect();
+      server.kill('SIGKILL');
+      return;
+    }
+  }
+
   console.log(`### ${JOBS} × \`true\`, ${IN_FLIGHT} in flight, worker concurrency ${WORKER_CONCURRENCY}; contenders alternate every repetition\n`);
   console.log('| workers | raw BullMQ + spawn (jobs/s) | fanout (jobs/s) | fanout / raw (target ≥ 0.8) |');
   console.log('|---|---|---|---|');
@@ -202,8 +240,8 @@ async function main() {
 if (process.argv[2] === '--worker') {
   const [kind, url, queue] = process.argv.slice(3);
   if (url === undefined || queue === undefined) throw new Error('usage: --worker <fanout|raw> <url> <queue>');
-  if (kind === 'fanout') {
-    const worker = startCheckWorker({ connection: url, queue, concurrency: WORKER_CONCURRENCY });
+  if (kind === 'fanout' || kind === 'fanout-signed') {
+    const worker = startCheckWorker({ connection: url, queue, concurrency: WORKER_CONCURRENCY, secret: kind === 'fanout-signed' ? BENCH_SECRET : null });
     await worker.ready();
     process.once('SIGTERM', () => void worker.close().then(() => process.exit(0)));
   } else {

@@ -54,8 +54,11 @@ export { createThreadPool, ThreadPoolBrokenError, ThreadPoolClosedError } from '
 export type { ThreadPool, ThreadPoolOptions, ThreadRunOptions, ThreadTaskOptions } from './threads/thread-pool.js';
 export { createBullMQExecutor } from './distributed/bullmq-executor.js';
 export type { BullMQExecutor, BullMQExecutorOptions, DistributedCommandResult } from './distributed/bullmq-executor.js';
-export { startCheckWorker } from './distributed/worker.js';
-export type { CheckWorker, CheckWorkerOptions, RemoteHandler, RemoteHandlerContext } from './distributed/worker.js';
+export { startCheckWorker, DEFAULT_ENV_ALLOW } from './distributed/worker.js';
+export type { CheckWorker, CheckWorkerOptions, RemoteHandler, RemoteHandlerContext, PinnedChecks, JobRefusal } from './distributed/worker.js';
+export { readSharedSecret, deriveKey, signJob, verifyJob, SECRET_ENV, SECRET_FILE_ENV, MIN_SECRET_BYTES, DEFAULT_MAX_JOB_AGE_MS } from './distributed/auth.js';
+export type { KeyPurpose, SignedJob, RefusalReason, Verification } from './distributed/auth.js';
+export { configHashOf, pinnedChecksOf } from './distributed/pinned.js';
 export { processParallelDistributed } from './distributed/process-parallel-distributed.js';
 export type { DistributedParallelOptions } from './distributed/process-parallel-distributed.js';
 export { DistributedError } from './distributed/errors.js';

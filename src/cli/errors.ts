@@ -25,3 +25,8 @@ export function logDirError(logDir: string, error: unknown): UsageError {
 export const EXIT_USAGE = 2;
 /** Exit code for a bug in fanout itself (EX_SOFTWARE), distinct from check failures. */
 export const EXIT_INTERNAL = 70;
+/**
+ * Exit code when the run's infrastructure failed (EX_TEMPFAIL): with `--redis`, Redis lost or no worker serving the
+ * queue. The checks were not judged: none is reported failed for it, and running the same command again may pass.
+ */
+export const EXIT_INFRASTRUCTURE = 75;

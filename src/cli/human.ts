@@ -36,6 +36,7 @@ export function briefReason(check: ReportCheck): string {
   if (skip?.kind === 'fail-fast') return 'not started: fail-fast stopped the run';
   if (skip?.kind === 'interrupted') return `not started: interrupted by ${skip.signal ?? 'a signal'}`;
   if (skip?.kind === 'max-time') return 'not started: --max-time reached';
+  if (skip?.kind === 'infrastructure') return `not started: ${skip.message}`;
   return check.reason ?? '';
 }
 
@@ -120,6 +121,7 @@ export function humanReport(run: RunResult, checks: readonly ReportCheck[], exit
   if (retried > 0) summary += ` (${retried} passed after retry)`;
   if (run.abort?.kind === 'signal') summary += ` — interrupted by ${run.abort.signal}, partial report`;
   if (run.abort?.kind === 'max-time') summary += ` — --max-time ${formatDuration(run.abort.ms)} reached`;
+  if (run.abort?.kind === 'infrastructure') summary += ` — stopped: ${run.abort.message}`;
   else if (run.failFastTriggered && run.rootFailure !== undefined) summary += ` — fail-fast after ${run.rootFailure}`;
   blocks.push(summary);
   return `${blocks.join('\n\n')}\n`;

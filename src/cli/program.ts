@@ -2,11 +2,11 @@
 // Each action imports its command module lazily, so `fanout --help` never loads the engine.
 import { Command, CommanderError, Option } from 'commander';
 import { messageOf } from '../core/errors.js';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_INFRASTRUCTURE, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
 import { splitList } from './text.js';
 import { agentCheckOptions, registerAgentCommands } from './agent-commands.js';
-import { jsonText, print, printErr, printJsonText } from './terminal.js';
+import { afterWritten, jsonText, print, printErr, printJsonText } from './terminal.js';
 
 type GlobalFlags = {
   config?: string;
@@ -58,7 +58,8 @@ export function buildProgram(version: string): Command {
       'after',
       `
 Exit codes: 0 all error-severity checks passed (warnings allowed); --error-exit-code (1) a failure or a timeout;
-2 a config or usage error; 128+N when a signal N ended the run (130 for Ctrl-C, 143 for SIGTERM).
+2 a config or usage error; 75 with --redis: Redis lost or no worker serving the queue (no check is reported failed for
+it); 128+N when a signal N ended the run (130 for Ctrl-C, 143 for SIGTERM).
 
 Examples:
   fanout check                       run every check of ./fanout.yaml
@@ -85,6 +86,8 @@ Examples:
     .option('--redis <url>', 'run the checks as jobs on `fanout worker` processes through this Redis (-p then defaults to 64)')
     .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
+    .option('--insecure', 'with --redis: dispatch unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set')
+    .option('--worker-wait <duration>', 'with --redis: stop the run (exit 75) when no worker takes a job for this long', '30s')
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel']))
@@ -101,6 +104,8 @@ Examples:
         redis?: string;
         queue: string;
         commit?: string;
+        insecure?: boolean;
+        workerWait: string;
         shard?: string;
         observer?: string;
         configCache: boolean;
@@ -126,6 +131,8 @@ Examples:
           redis: flags.redis,
           queue: flags.queue,
           commit: flags.commit,
+          insecure: flags.insecure === true,
+          workerWaitMs: Math.ceil(parseDurationFlag('--worker-wait', flags.workerWait)),
           shard: flags.shard,
           observer: flags.observer,
           configCache: flags.configCache,
@@ -133,6 +140,8 @@ Examples:
         },
         version,
       );
+      // BullMQ keeps a 5 s retry timer after Redis is lost: the run is over, so the process does not wait for it.
+      if (code === EXIT_INFRASTRUCTURE) afterWritten(process.stdout, () => process.exit(code));
       finish(code);
     });
 
@@ -193,8 +202,10 @@ Examples:
     .option('--queue <name>', 'queue name', 'checks')
     .option('--commit <sha>', 'take only jobs for this commit (default: git HEAD of the working directory)')
     .option('--concurrency <n>', 'jobs at once (default: the number of CPUs)')
+    .option('--env-allow <names>', 'comma-separated variables of the worker\'s environment checks see (NAME or PREFIX*; default: PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM, TMPDIR, TZ, CI)')
+    .option('--insecure', 'run unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set: anyone who can write to the Redis runs commands here')
     .action(async (_options: unknown, command: Command) => {
-      const flags = globals<{ redis: string; queue: string; commit?: string; concurrency?: string }>(command);
+      const flags = globals<{ redis: string; queue: string; commit?: string; concurrency?: string; envAllow?: string; insecure?: boolean; config?: string }>(command);
       const concurrency = flags.concurrency === undefined ? undefined : parseParallel(flags.concurrency);
       const { workerCommand } = await import('./commands/worker.js');
       finish(
@@ -203,6 +214,10 @@ Examples:
           queue: flags.queue,
           commit: flags.commit,
           concurrency,
+          insecure: flags.insecure === true,
+          ...(flags.envAllow === undefined ? {} : { envAllow: splitList([flags.envAllow]) }),
+          // --config pins the worker to that config's checks.
+          ...(flags.config === undefined ? {} : { config: flags.config }),
           // Only an explicit --log-dir: the default run folder is for `check`'s runs, not every job of a worker.
           ...(flags.logDir === undefined || command.parent?.getOptionValueSource('logDir') === 'default' ? {} : { logDir: flags.logDir }),
         }),

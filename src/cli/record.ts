@@ -11,7 +11,9 @@ export type SkipReason =
   | { kind: 'blocked'; blockedBy: string }
   | { kind: 'fail-fast' }
   | { kind: 'interrupted'; signal: string }
-  | { kind: 'max-time' };
+  | { kind: 'max-time' }
+  /** The run's infrastructure failed before the check started (Redis lost, no worker serving the queue). */
+  | { kind: 'infrastructure'; message: string };
 
 /** A prompt printed because of an `on:` event. */
 export interface TriggeredPrompt {

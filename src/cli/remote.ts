@@ -1,5 +1,6 @@
 // `fanout check --redis URL`: checks run as BullMQ jobs on `fanout worker` processes instead of locally. The graph,
 // priorities, fail-fast, skips and reports stay here, in the coordinator; only the command execution moves.
+import { readFileSync } from 'node:fs';
 import { messageOf } from '../core/errors.js';
 import { SpawnError } from '../exec/spawn-error.js';
 import type { CommandResult, CommandSpec, ExecuteOptions, Executor } from './engine.js';
@@ -17,18 +18,33 @@ export interface RemoteOptions {
   commit?: string | undefined;
   /** The config's folder: checks' cwd travel relative to it, and workers resolve them in their own checkout. */
   root: string;
+  /** The config file: its hash travels with every job, for workers pinned to their own config. */
+  configFile?: string | undefined;
+  /** Dispatch unsigned jobs (no shared secret). @default false: a shared secret is required */
+  insecure?: boolean | undefined;
+  /** `--worker-wait`: jobs may wait this long with no worker taking any. @default 30000 */
+  workerWaitMs?: number | undefined;
+  /**
+   * Called once when the infrastructure fails (Redis lost, no worker for the queue): the run is to stop. The checks
+   * concerned end cancelled (or not started), never failed.
+   */
+  onInfrastructureError?: ((message: string) => void) | undefined;
 }
 
 /** Creates the executor; the distributed backend (bullmq, ioredis) is loaded only here. */
 export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExecutor> {
   if (!/^rediss?:\/\//.test(options.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
-  const [{ createBullMQExecutor }, { currentCommit }, { redactRedisUrl }, { loadBackend }, { connectOrThrow }] = await Promise.all([
+  const [{ createBullMQExecutor }, { currentCommit }, { redactRedisUrl }, { loadBackend }, { connectOrThrow }, { secretForCli }, { configHashOf }, { DistributedError }] = await Promise.all([
     import('../distributed/bullmq-executor.js'),
     import('../distributed/commit.js'),
     import('../distributed/secrets.js'),
     import('../distributed/backend.js'),
     import('../distributed/job-client.js'),
+    import('./commands/worker.js'),
+    import('../distributed/pinned.js'),
+    import('../distributed/errors.js'),
   ]);
+  const secret = secretForCli(options.insecure);
   const commit = options.commit ?? currentCommit();
   // Workers take jobs of the commit they have checked out: without one, nobody would ever take ours.
   if (commit === undefined) throw new UsageError('--redis: not in a git checkout, so there is no commit to name the queue by: pass --commit SHA');
@@ -44,6 +60,9 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   try {
     executor = createBullMQExecutor({
       connection: options.redis,
+      secret,
+      ...(options.workerWaitMs === undefined ? {} : { workerWaitMs: options.workerWaitMs }),
+      ...(options.configFile === undefined ? {} : { configHash: configHashOf(readFileSync(options.configFile, 'utf8')) }),
       root: options.root,
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       ...(commit === undefined ? {} : { commit }),
@@ -52,10 +71,19 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
     if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
     throw error;
   }
-  printErr(`fanout: dispatching checks to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
+  const signed = secret === null ? 'UNSIGNED jobs (--insecure)' : 'signed jobs';
+  printErr(`fanout: dispatching ${signed} to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
   return {
     async execute(spec: CommandSpec, execOptions?: ExecuteOptions): Promise<CommandResult> {
-      const result = await executor.execute(spec, execOptions);
+      let result;
+      try {
+        result = await executor.execute(spec, execOptions);
+      } catch (error) {
+        if (!(error instanceof DistributedError) || (error.code !== 'ERR_REDIS_LOST' && error.code !== 'ERR_NO_WORKER')) throw error;
+        // Not the check's failure: nothing is known of it. The run stops; the check is cancelled or never started.
+        options.onInfrastructureError?.(redactRedisUrl(error.message));
+        return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, output: '', outputBytes: 0, notStarted: error.started === false };
+      }
       if (result.missingSecrets !== undefined && result.missingSecrets.length > 0) {
         // The command never ran: say so as a start failure, not as an exit code or a signal it never had.
         const message = `worker ${result.worker ?? '?'} lacks the secret variables ${result.missingSecrets.join(', ')} in its environment`;

@@ -25,7 +25,7 @@ export interface ReportCheck {
   output_tail: string[];
   output_bytes: number;
   log_file: string | null;
-  skip_reason: { kind: string; blocked_by?: string; signal?: string } | null;
+  skip_reason: { kind: string; blocked_by?: string; signal?: string; message?: string } | null;
   started_at: string | null;
   ended_at: string | null;
   triggered_prompts: Array<{ id: string | null; content: string }>;
@@ -45,6 +45,8 @@ export interface Report {
   root_failure: string | null;
   interrupted: string | null;
   max_time_exceeded: boolean;
+  /** With --redis: why the run stopped when its infrastructure failed (Redis lost, no worker for the queue). */
+  infrastructure_error?: string;
   counts: Record<CheckStatus, number> & { total: number };
   checks: ReportCheck[];
   /** VibeGuard's list of findings (failed, warned, timed-out checks), kept for tools that read its shape. */
@@ -101,7 +103,9 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
           ? { kind: skip.kind, blocked_by: skip.blockedBy }
           : skip.kind === 'interrupted'
             ? { kind: skip.kind, signal: skip.signal }
-            : { kind: skip.kind },
+            : skip.kind === 'infrastructure'
+              ? { kind: skip.kind, message: mask(skip.message) }
+              : { kind: skip.kind },
     started_at: iso(record.startedAt),
     ended_at: iso(record.endedAt),
     triggered_prompts: record.triggered.length === 0 ? [] : record.triggered.map((prompt) => ({ id: prompt.id ?? null, content: prompt.content })),
@@ -136,6 +140,7 @@ export function buildReport(run: RunResult, context: ReportContext): Report {
     root_failure: run.rootFailure ?? null,
     interrupted: run.abort?.kind === 'signal' ? run.abort.signal : null,
     max_time_exceeded: run.abort?.kind === 'max-time',
+    ...(run.abort?.kind === 'infrastructure' ? { infrastructure_error: context.mask(run.abort.message) } : {}),
     counts: countStatuses(run.records),
     checks,
     violations: checks

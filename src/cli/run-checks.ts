@@ -55,7 +55,11 @@ export interface RunSettings {
 }
 
 /** Why a run was stopped from outside the graph. */
-export type RunAbort = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'max-time'; ms: number };
+export type RunAbort =
+  | { kind: 'signal'; signal: NodeJS.Signals }
+  | { kind: 'max-time'; ms: number }
+  /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
+  | { kind: 'infrastructure'; message: string };
 
 export interface RunResult {
   records: CheckRecord[];
@@ -116,6 +120,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
    * report — no process outlives the run, and no record changes after it is reported.
    */
   const inflight = new Set<Promise<CheckRecord>>();
+  /** Checks whose only attempt an executor never started (a queued remote job removed): reported skipped. */
+  const notStarted = new Set<string>();
   const startClock = performance.now();
   const startedAt = Date.now();
   let rootFailure: string | undefined;
@@ -154,6 +160,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
             { ...spec, logFile: record.logFile },
             {
               signal,
+              id: check.id,
               onSpawn: (pid) => {
                 session = pid;
                 trackSession(pid);
@@ -166,6 +173,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
           // the sweep at the end of the run. One the exec layer terminated was swept whole already.
           if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNow() : undefined);
         }
+        // A remote job no worker took: the check never started, whatever the graph makes of its task.
+        if (result.notStarted === true) notStarted.add(check.id);
         const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs });
         record.exitCode = result.exitCode;
         record.signal = result.signal;
@@ -247,6 +256,11 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         record.status = 'timeout';
         break;
       case 'cancelled':
+        if (notStarted.has(outcome.id) && record.attempts <= 1) {
+          record.status = 'skipped';
+          record.skipReason = skipReason(abortReason() === undefined && rootFailure !== undefined ? { failFast: true } : { aborted: true }, abortReason());
+          break;
+        }
         record.status = 'cancelled';
         record.reason = cancelReason(abortReason(), rootFailure);
         break;
@@ -303,6 +317,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
 function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): string {
   if (abort?.kind === 'signal') return `stopped by ${abort.signal}`;
   if (abort?.kind === 'max-time') return 'stopped by --max-time';
+  if (abort?.kind === 'infrastructure') return `stopped: ${abort.message}`;
   return rootFailure !== undefined ? `stopped by fail-fast after ${rootFailure} failed` : 'cancelled';
 }
 
@@ -310,6 +325,7 @@ function skipReason(reason: { blockedBy: string } | { failFast: true } | { abort
   if ('blockedBy' in reason) return { kind: 'blocked', blockedBy: reason.blockedBy };
   if ('failFast' in reason) return { kind: 'fail-fast' };
   if (abort?.kind === 'max-time') return { kind: 'max-time' };
+  if (abort?.kind === 'infrastructure') return { kind: 'infrastructure', message: abort.message };
   return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
 }
 

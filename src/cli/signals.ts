@@ -2,6 +2,7 @@
 // the partial report is written, and then fanout dies by the same signal, so shells see 130/143/129 and stop their
 // loops. A second signal SIGKILLs every group and dies at once.
 import { killChildGroups } from './kill-groups.js';
+import { afterWritten } from './terminal.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** How long an interrupted run waits for its report to reach a pipe before dying by the signal. */
@@ -53,8 +54,8 @@ export function guardSignals(onSignal: (signal: NodeJS.Signals) => void): Signal
         clearTimeout(timer);
         die(signal);
       };
-      process.stdout.write('', flushed);
-      process.stderr.write('', flushed);
+      afterWritten(process.stdout, flushed);
+      afterWritten(process.stderr, flushed);
     },
   };
 }

@@ -69,6 +69,11 @@ export function printJsonText(json: string): void {
   process.stdout.write(json);
 }
 
+/** Calls `done` once everything written to `stream` so far has been handed to the system (it writes nothing). */
+export function afterWritten(stream: NodeJS.WriteStream, done: () => void): void {
+  stream.write('', done);
+}
+
 /** Longest end of a read held back as an unfinished escape sequence: a longer one is stripped as it stands. */
 const HOLD_MAX = 64 * 1024;
 

@@ -1,20 +1,25 @@
 /**
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { makeDirSync } from '../exec/make-dir.js';
-import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';
 import type { CommandResult } from '../exec/run-command.js';
 import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';
+import { jobsKeyFrom } from './auth.js';
+import { wireCwd } from './pinned.js';
 import { DistributedError } from './errors.js';
-import { JobClient, RESULT_LOG_PREFIX, type JobOutcome } from './job-client.js';
+import { JobClient, REASON_REFUSED, RESULT_LOG_PREFIX, type JobOutcome } from './job-client.js';
 import {
   assertConnection,
   CHECK_JOB,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
+  DEFAULT_REDIS_LOSS_MS,
+  DEFAULT_WORKER_WAIT_MS,
   distributedQueueName,
   type CheckJobData,
   type RedisConnection,
@@ -43,6 +48,16 @@ export interface BullMQExecutorOptions {
   connectTimeoutMs?: number;
   /** Cap of the queue's events stream (BullMQ's `streams.events.maxLen`). @default BullMQ's (10000) */
   eventsMaxLen?: number;
+  /** Shared secret jobs are signed with (workers refuse unsigned or forged jobs when they have it too); `null`: unsigned. @default FANOUT_SECRET or the file FANOUT_SECRET_FILE names; none: unsigned */
+  secret?: string | Uint8Array | null;
+  /** SHA-256 (hex) of the config file the commands come from, for workers pinned to their own config. @default none */
+  configHash?: string;
+  /** Names this executor's run in the workers' log folders (`<logDir>/<runId>/<check id>.log`). @default a time-stamped random id */
+  runId?: string;
+  /** Redis silent this long in the middle of a run: every execution in flight rejects with `ERR_REDIS_LOST`. @default 5000 */
+  redisLossMs?: number;
+  /** Jobs waiting this long while no worker took any of them: they reject with `ERR_NO_WORKER` (naming the queue). `Infinity`: wait for ever. @default 30000 */
+  workerWaitMs?: number;
 }
 
 /** A {@link CommandResult} that also says where and how often the command ran. */
@@ -57,6 +72,8 @@ export interface DistributedCommandResult extends CommandResult {
   stalled: boolean;
   /** Secret variable names the worker did not have in its environment; the command did not run. */
   missingSecrets?: string[];
+  /** Why a worker refused to run the job (unsigned, forged, replayed, not in its pinned config); the command did not run. */
+  refused?: string;
 }
 
 /** An {@link Executor} backed by BullMQ, with `close()`. */
@@ -73,7 +90,7 @@ export interface BullMQExecutor extends Executor {
 const SPEC_NUMBERS = ['timeoutMs', 'killGraceMs', 'maxOutputBytes'] as const;
 
 function notRun(cancelled: boolean, jobId: string | null): DistributedCommandResult {
-  return { exitCode: null, signal: null, timedOut: false, cancelled, durationMs: 0, output: '', outputBytes: 0, jobId, worker: null, attempts: 0, stalled: false };
+  return { exitCode: null, signal: null, timedOut: false, cancelled, durationMs: 0, output: '', outputBytes: 0, jobId, worker: null, attempts: 0, stalled: false, notStarted: true };
 }
 
 /**
@@ -123,17 +140,46 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     cancelWaitMs: assertLimit('options.cancelWaitMs', options.cancelWaitMs ?? 15_000, 0),
     connectTimeoutMs: assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1),
     eventsMaxLen: options.eventsMaxLen === undefined ? undefined : assertLimit('options.eventsMaxLen', options.eventsMaxLen, 1),
+    jobsKey: jobsKeyFrom('options.secret', options.secret),
+    redisLossMs: assertLimit('options.redisLossMs', options.redisLossMs ?? DEFAULT_REDIS_LOSS_MS, 100),
+    workerWaitMs: assertLimit('options.workerWaitMs', options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS, 100),
   });
+  const configHash = options.configHash;
+  const runId = options.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+  if (typeof runId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(runId) || /^\.+$/.test(runId)) throw invalidArgument('options.runId', 'a name of 1 to 100 letters, digits, ".", "_" or "-"', runId);
+  if (configHash !== undefined && (typeof configHash !== 'string' || !/^[0-9a-f]{64}$/.test(configHash))) throw invalidArgument('options.configHash', 'a SHA-256 in hex', configHash);
 
-  function toWire(spec: CommandSpec): CheckJobData {
+  /**
+   * One 'abort' listener per signal, whatever the number of executions sharing it (a run's signal is shared by all its
+   * checks): a listener per execution would pass the signal's listener limit from 11 executions on.
+   */
+  const watched = new Map<AbortSignal, { cancels: Set<() => void>; onAbort: () => void }>();
+  function watch(signal: AbortSignal, cancel: () => void): () => void {
+    let entry = watched.get(signal);
+    if (entry === undefined) {
+      const cancels = new Set<() => void>();
+      const onAbort = (): void => {
+        for (const each of [...cancels]) each();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry = { cancels, onAbort };
+      watched.set(signal, entry);
+    }
+    const current = entry;
+    current.cancels.add(cancel);
+    return () => {
+      current.cancels.delete(cancel);
+      if (current.cancels.size > 0) return;
+      signal.removeEventListener('abort', current.onAbort);
+      watched.delete(signal);
+    };
+  }
+
+  function toWire(spec: CommandSpec, checkId: string | undefined): CheckJobData {
     if (typeof spec !== 'object' || spec === null) throw invalidArgument('spec', 'a CommandSpec object', spec);
     if (typeof spec.command !== 'string' || spec.command.trim() === '') throw invalidArgument('spec.command', 'a non-empty string', spec.command);
     const wire: WireSpec = { command: spec.command };
-    if (spec.cwd !== undefined) {
-      const absolute = resolvePath(root, spec.cwd);
-      const inside = relative(root, absolute);
-      wire.cwd = inside === '' ? '.' : inside.startsWith('..') || isAbsolute(inside) ? absolute : inside.split(sep).join('/');
-    }
+    if (spec.cwd !== undefined) wire.cwd = wireCwd(root, resolvePath(root, spec.cwd));
     const { plain, secretNames } = splitSecretEnv(spec.env);
     if (Object.keys(plain).length > 0) wire.env = plain;
     if (spec.shell !== undefined) wire.shell = spec.shell;
@@ -142,11 +188,15 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
       // JSON has no Infinity: an infinite limit travels as "absent" (the worker's default is no limit for timeouts).
       if (value !== undefined && Number.isFinite(value)) wire[key] = value;
     }
-    return { kind: 'check', spec: wire, secretEnv: secretNames, commit };
+    const data: CheckJobData = { kind: 'check', spec: wire, secretEnv: secretNames, commit };
+    if (checkId !== undefined) data.checkId = checkId;
+    if (configHash !== undefined) data.configHash = configHash;
+    data.runId = runId;
+    return data;
   }
 
   function fromOutcome(outcome: JobOutcome, jobId: string, command: string): DistributedCommandResult {
-    if (outcome.state === 'cancelled') return notRun(true, jobId);
+    if (outcome.state === 'cancelled') return { ...notRun(true, jobId), attempts: outcome.attempts ?? 0 };
     const job = outcome.job;
     let wire: WireResult | undefined;
     if (outcome.state === 'completed') wire = outcome.value as WireResult;
@@ -154,6 +204,11 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
       const line = outcome.logs.findLast((entry) => entry.startsWith(RESULT_LOG_PREFIX));
       if (line !== undefined) wire = JSON.parse(line.slice(RESULT_LOG_PREFIX.length)) as WireResult;
       else if (outcome.cancelRequested) return { ...notRun(true, jobId), attempts: job.attemptsStarted };
+      else if (outcome.reason.startsWith(REASON_REFUSED)) {
+        // Not the command's failure: it never ran. Said as a start failure, with the worker's reason.
+        const message = `a worker refused the job: ${outcome.reason.slice(REASON_REFUSED.length).trim()}`;
+        return { ...notRun(false, jobId), attempts: job.attemptsStarted, refused: message, error: new SpawnError('unknown', command, undefined, message) };
+      }
       else throw new DistributedError('ERR_JOB_LOST', `job ${jobId} failed without a result: ${outcome.reason}`, { jobId });
     }
     const { error, logError, worker, missingSecrets, ...rest } = wire;
@@ -171,7 +226,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
   }
 
   async function execute(spec: CommandSpec, executeOptions?: ExecuteOptions): Promise<DistributedCommandResult> {
-    const data = toWire(spec);
+    const data = toWire(spec, executeOptions?.id);
     const signal = assertOptionalSignal('options.signal', executeOptions?.signal);
     const onOutput = executeOptions?.onOutput;
     if (signal?.aborted === true) return notRun(true, null);
@@ -179,7 +234,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     const onAbort = (): void => {
       if (jobId !== undefined) client.cancel(jobId);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const unwatch = signal === undefined ? undefined : watch(signal, onAbort);
     let result: DistributedCommandResult;
     try {
       const outcome = await client.submit(CHECK_JOB, data, (id) => {
@@ -188,7 +243,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
       });
       result = fromOutcome(outcome, jobId ?? '', spec.command);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      unwatch?.();
       if (jobId !== undefined) await client.forget(jobId);
     }
     if (spec.logFile !== undefined) {

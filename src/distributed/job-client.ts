@@ -6,6 +6,7 @@
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadBackend, openRedis, type Backend } from './backend.js';
+import { signJob } from './auth.js';
 import { DistributedError } from './errors.js';
 import { cancelChannel, RETAIN_AGE_S, RETAIN_COUNT, type RedisConnection } from './protocol.js';
 
@@ -15,6 +16,8 @@ export const RESULT_LOG_PREFIX = 'fanout-result:';
 export const REASON_CANCELLED = '[fanout:cancelled]';
 export const REASON_UNKNOWN_HANDLER = '[fanout:unknown-handler]';
 export const REASON_HANDLER = '[fanout:handler]';
+/** Prefix of the failure reason of a job a worker refused to run (authentication or pinning). */
+export const REASON_REFUSED = '[fanout:refused]';
 
 /** Options shared by everything that talks to a queue as a coordinator. */
 export interface JobClientOptions {
@@ -30,6 +33,12 @@ export interface JobClientOptions {
   eventsMaxLen: number | undefined;
   /** How long the first connection may take before jobs fail with `ERR_REDIS_UNAVAILABLE`. */
   connectTimeoutMs: number;
+  /** The `jobs` key ({@link deriveKey}): every job is added signed with it. Undefined: jobs are added unsigned. */
+  jobsKey: Uint8Array | undefined;
+  /** Redis silent this long (no PING answered) once connected: every job in flight rejects with `ERR_REDIS_LOST`. */
+  redisLossMs: number;
+  /** Jobs waiting this long while no worker took any of this client's jobs: they reject with `ERR_NO_WORKER`. */
+  workerWaitMs: number;
 }
 
 /**
@@ -67,7 +76,7 @@ export type JobOutcome =
   | { state: 'completed'; job: Job; value: unknown }
   | { state: 'failed'; job: Job; reason: string; logs: string[]; cancelRequested: boolean }
   /** Removed while waiting (cancelled before a worker took it), or given up after a cancel. */
-  | { state: 'cancelled'; job: Job | undefined };
+  | { state: 'cancelled'; job: Job | undefined; attempts?: number };
 
 interface Pending {
   id: string;
@@ -77,6 +86,9 @@ interface Pending {
   cancelDeadline: number;
   checking: boolean;
   recheck: boolean;
+  addedAt: number;
+  /** When this client first saw a worker hold the job. */
+  takenAt: number | undefined;
 }
 
 interface Parts {
@@ -96,12 +108,72 @@ export class JobClient {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private infraError: unknown;
+  /** Set once the infrastructure failed (Redis lost, no worker): every job in flight and every later one rejects with it. */
+  private failure: DistributedError | undefined;
+  private readonly failed: Promise<never>;
+  private failWith: (error: DistributedError) => void = () => undefined;
+  private health: NodeJS.Timeout | undefined;
+  private lastAnswer = Date.now();
+  private lastTaken = 0;
 
   constructor(private readonly options: JobClientOptions) {
     this.channel = cancelChannel(options.prefix, options.queueName);
     this.ready = this.setup();
     // An unobserved rejection must not crash the process; callers see it through submit().
     this.ready.catch(() => undefined);
+    this.failed = new Promise<never>((_, reject) => {
+      this.failWith = reject;
+    });
+    this.failed.catch(() => undefined);
+  }
+
+  /**
+   * Ends every job in flight with `error` (an infrastructure failure: nothing can be learnt of them any more),
+   * tries to remove those still waiting, and makes every later submit reject with it.
+   */
+  private fail(error: DistributedError): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.failWith(error);
+    for (const pending of [...this.pending.values()]) {
+      const reject = (started: boolean | undefined): void =>
+        pending.reject(new DistributedError(error.code, error.message, { jobId: pending.id, started, cause: error.cause }));
+      if (pending.takenAt !== undefined) reject(true);
+      else if (error.code === 'ERR_REDIS_LOST') reject(undefined); // taken since the last look, or not: unknown
+      else {
+        // Removed: it never ran. Not removable: a worker holds it after all.
+        const queue = this.parts?.queue;
+        if (queue === undefined) reject(false);
+        else queue.remove(pending.id).then((removed) => reject(removed !== 1), () => reject(undefined));
+      }
+    }
+  }
+
+  /** PINGs Redis twice a second: silent for `redisLossMs`, the run's jobs are lost (ioredis would wait forever). */
+  private watchHealth(redis: Redis): void {
+    const every = Math.max(10, Math.min(500, this.options.redisLossMs / 10));
+    let probing = false;
+    this.lastAnswer = Date.now();
+    this.health = setInterval(() => {
+      // The last answer came at most one interval before Redis went: the run ends at most redisLossMs after it did.
+      if (Date.now() - this.lastAnswer >= this.options.redisLossMs - every) {
+        this.fail(new DistributedError('ERR_REDIS_LOST', `Redis stopped answering (nothing for ${Math.round(this.options.redisLossMs / 1000)} s): the jobs in flight are lost`, { cause: this.infraError }));
+        return;
+      }
+      if (probing) return;
+      probing = true;
+      redis.ping().then(
+        () => {
+          this.lastAnswer = Date.now();
+          probing = false;
+        },
+        (error: unknown) => {
+          this.infraError = error;
+          probing = false;
+        },
+      );
+    }, every);
+    this.health.unref();
   }
 
   private async setup(): Promise<Parts> {
@@ -123,7 +195,8 @@ export class JobClient {
     queue.on('error', remember);
     events.on('error', remember);
     this.parts = { backend, queue, events, redis, eventsRedis };
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    if (!this.closed) this.watchHealth(redis);
+    await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), this.failed]);
     return this.parts;
   }
 
@@ -138,16 +211,22 @@ export class JobClient {
    */
   async submit(name: string, data: unknown, onAdded?: (jobId: string) => void): Promise<JobOutcome> {
     if (this.closed) throw new DistributedError('ERR_CLIENT_CLOSED', 'the distributed client is closed');
+    if (this.failure !== undefined) throw this.failure;
     const { queue } = await this.ready;
-    const job = await queue.add(name, data, {
-      attempts: 1,
-      removeOnComplete: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
-      removeOnFail: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
-    });
+    const { jobsKey, queueName } = this.options;
+    // Raced with a failure: ioredis holds a command forever while Redis is away.
+    const job = await Promise.race([
+      queue.add(name, jobsKey === undefined ? data : signJob(jobsKey, queueName, name, data), {
+        attempts: 1,
+        removeOnComplete: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
+        removeOnFail: { count: RETAIN_COUNT, age: RETAIN_AGE_S },
+      }),
+      this.failed,
+    ]);
     const id = job.id;
     if (id === undefined) throw new DistributedError('ERR_JOB_LOST', 'BullMQ returned a job without an id');
     const outcome = new Promise<JobOutcome>((resolve, reject) => {
-      this.pending.set(id, { id, resolve, reject, cancelRequested: false, cancelDeadline: Infinity, checking: false, recheck: false });
+      this.pending.set(id, { id, resolve, reject, cancelRequested: false, cancelDeadline: Infinity, checking: false, recheck: false, addedAt: Date.now(), takenAt: undefined });
     });
     this.startTimer();
     onAdded?.(id);
@@ -173,7 +252,8 @@ export class JobClient {
   /** Removes a finished job (its result has been read). Best effort: retention removes it otherwise. */
   async forget(id: string): Promise<void> {
     try {
-      await this.parts?.queue.remove(id);
+      // Not after an infrastructure failure: with Redis gone, the command would wait for ever.
+      if (this.parts !== undefined && this.failure === undefined) await Promise.race([this.parts.queue.remove(id), this.failed]);
     } catch {
       // retention (RETAIN_COUNT / RETAIN_AGE_S) removes it later
     }
@@ -188,14 +268,22 @@ export class JobClient {
     while (this.pending.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     for (const pending of [...this.pending.values()]) pending.reject(new DistributedError('ERR_CLIENT_CLOSED', 'the distributed client was closed', { jobId: pending.id }));
     this.stopTimer();
+    clearInterval(this.health);
     try {
-      await this.ready;
+      await Promise.race([this.ready, this.failed]);
     } catch {
-      // never connected: setup closed what it had opened
+      // never connected (setup closed what it had opened), or Redis is gone
     }
     const parts = this.parts;
     if (parts === undefined) return;
-    await Promise.allSettled([parts.events.close(), parts.queue.close()]);
+    // BullMQ's close waits for Redis; it also ends QueueEvents' read loop, which otherwise retries for ever. With Redis
+    // gone the close is started but not awaited, and the connections are dropped.
+    const closing = Promise.allSettled([parts.events.close(), parts.queue.close()]);
+    if (this.failure?.code !== 'ERR_REDIS_LOST') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
+    }
     parts.eventsRedis.disconnect();
     parts.redis.disconnect();
   }
@@ -209,9 +297,19 @@ export class JobClient {
         this.check(pending.id);
         return;
       }
+      // BullMQ removes any job without a lock, and a running job's lock may lapse for a moment (a renewal late on a
+      // loaded worker): removing it then would report a command that ran, and still runs, as never started. A job in
+      // the active list is cancelled through its worker, whatever its lock says.
+      if (job !== undefined && (await job.getState()) === 'active') {
+        await redis.publish(this.channel, pending.id);
+        return;
+      }
       const removed = await queue.remove(pending.id);
       if (removed === 1) {
-        pending.resolve({ state: 'cancelled', job: undefined });
+        // Started before (a stall put it back in wait): its first worker may still run it, so tell it too.
+        const attempts = job?.attemptsStarted ?? 0;
+        if (attempts > 0) await redis.publish(this.channel, pending.id);
+        pending.resolve({ state: 'cancelled', job: undefined, attempts });
         return;
       }
       await redis.publish(this.channel, pending.id);
@@ -233,10 +331,12 @@ export class JobClient {
 
   private tick(): void {
     const now = Date.now();
+    this.checkWorkers(now);
     for (const pending of this.pending.values()) {
       if (pending.cancelRequested) {
         if (now >= pending.cancelDeadline) {
-          pending.resolve({ state: 'cancelled', job: undefined });
+          pending.cancelDeadline = Infinity;
+          void this.giveUp(pending);
           continue;
         }
         // A cancel may have reached no worker (the job was between wait and active): repeat it, and remove the job
@@ -245,6 +345,37 @@ export class JobClient {
       }
       this.check(pending.id);
     }
+  }
+
+  /**
+   * A cancelled job that did not finish in `cancelWaitMs`. Its worker leaves the result in the job's log before it
+   * fails the job, and failing it can fail (the lock lapsed on a loaded worker): a result there is the job's end.
+   */
+  private async giveUp(pending: Pending): Promise<void> {
+    try {
+      const { queue, backend } = await this.ready;
+      const { logs } = await Promise.race([queue.getJobLogs(pending.id, 0, -1, true), this.failed]);
+      const job = await backend.bullmq.Job.fromId(queue, pending.id);
+      if (job !== undefined && logs.some((line) => line.startsWith(RESULT_LOG_PREFIX))) {
+        pending.resolve({ state: 'failed', job, reason: REASON_CANCELLED, logs, cancelRequested: true });
+        return;
+      }
+    } catch {
+      // nothing more to learn
+    }
+    pending.resolve({ state: 'cancelled', job: undefined });
+  }
+
+  /** No worker took any job of ours for `workerWaitMs` while some wait and none runs: nobody serves the queue. */
+  private checkWorkers(now: number): void {
+    let oldestWaiting = Infinity;
+    for (const pending of this.pending.values()) {
+      if (pending.takenAt !== undefined) return; // one runs: the queue is served
+      if (!pending.cancelRequested) oldestWaiting = Math.min(oldestWaiting, pending.addedAt);
+    }
+    if (oldestWaiting === Infinity || now - Math.max(oldestWaiting, this.lastTaken) < this.options.workerWaitMs) return;
+    const seconds = Math.round(this.options.workerWaitMs / 1000);
+    this.fail(new DistributedError('ERR_NO_WORKER', `no worker took a job from queue ${this.options.queueName} in ${seconds} s: is a \`fanout worker\` running for this queue and commit, with the same secret?`));
   }
 
   /** Reads the job's state; settles its pending entry when it finished. Coalesces concurrent requests. */
@@ -266,6 +397,8 @@ export class JobClient {
   }
 
   private async read(pending: Pending): Promise<void> {
+    // After an infrastructure failure, fail() alone settles what is left.
+    if (this.failure !== undefined) return;
     try {
       const { queue, backend } = await this.ready;
       const job = await backend.bullmq.Job.fromId(queue, pending.id);
@@ -273,6 +406,10 @@ export class JobClient {
         if (pending.cancelRequested) pending.resolve({ state: 'cancelled', job: undefined });
         else pending.reject(new DistributedError('ERR_JOB_LOST', `job ${pending.id} disappeared from the queue before it finished`, { jobId: pending.id }));
         return;
+      }
+      if (job.processedOn !== undefined && job.processedOn !== null) {
+        pending.takenAt ??= Date.now();
+        this.lastTaken = Date.now();
       }
       if (job.finishedOn === undefined) return;
       if (job.returnvalue !== null && job.returnvalue !== undefined && !job.failedReason) {

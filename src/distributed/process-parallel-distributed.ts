@@ -5,8 +5,9 @@
 import { assertLimit, invalidArgument } from '../core/arguments.js';
 import { processParallel, type ProcessParallelResult } from '../core/process-parallel.js';
 import { DistributedError } from './errors.js';
+import { jobsKeyFrom } from './auth.js';
 import { JobClient, REASON_HANDLER, REASON_UNKNOWN_HANDLER } from './job-client.js';
-import { assertConnection, CALL_JOB, DEFAULT_PREFIX, DEFAULT_QUEUE, distributedQueueName, type CallJobData, type RedisConnection } from './protocol.js';
+import { assertConnection, CALL_JOB, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_REDIS_LOSS_MS, DEFAULT_WORKER_WAIT_MS, distributedQueueName, type CallJobData, type RedisConnection } from './protocol.js';
 
 /** Options of {@link processParallelDistributed}. */
 export interface DistributedParallelOptions<O> {
@@ -14,6 +15,8 @@ export interface DistributedParallelOptions<O> {
   connection: RedisConnection;
   /** Queue name; the workers must read the same queue (and commit). @default 'checks' */
   queue?: string;
+  /** Shared secret jobs are signed with (workers refuse unsigned or forged jobs when they have it too); `null`: unsigned. @default FANOUT_SECRET or the file FANOUT_SECRET_FILE names; none: unsigned */
+  secret?: string | Uint8Array | null;
   /** Commit part of the queue name, as the workers were started with. @default none */
   commit?: string;
   /** Redis key prefix. @default 'fanout' */
@@ -64,7 +67,7 @@ export async function processParallelDistributed<I, O = unknown>(
     // processParallel's own pre-aborted behaviour, without opening connections.
     return processParallel(items, () => Promise.reject(new Error('unreachable')), { signal: options.signal, failFast: options.failFast ?? true });
   }
-  const client = new JobClient({ connection, queueName, prefix: options.prefix ?? DEFAULT_PREFIX, reconcileIntervalMs, cancelWaitMs: 15_000, eventsMaxLen: undefined, connectTimeoutMs: 10_000 });
+  const client = new JobClient({ connection, queueName, prefix: options.prefix ?? DEFAULT_PREFIX, reconcileIntervalMs, cancelWaitMs: 15_000, eventsMaxLen: undefined, connectTimeoutMs: 10_000, jobsKey: jobsKeyFrom('options.secret', options.secret), redisLossMs: DEFAULT_REDIS_LOSS_MS, workerWaitMs: DEFAULT_WORKER_WAIT_MS });
   try {
     return await processParallel<I, O>(
       items,

@@ -33,6 +33,10 @@ export const DEFAULT_LOCK_DURATION_MS = 10_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 5_000;
 /** How often a job may be re-run after its worker died before it fails as lost. @default 1 */
 export const DEFAULT_MAX_STALLED_COUNT = 1;
+/** How long Redis may stay silent in the middle of a run before the jobs in flight count as lost. @default 5000 */
+export const DEFAULT_REDIS_LOSS_MS = 5000;
+/** How long jobs may wait with no worker taking any before the coordinator gives up on the queue. @default 30000 */
+export const DEFAULT_WORKER_WAIT_MS = 30_000;
 /** Redis key prefix of fanout's queues. @default 'fanout' */
 export const DEFAULT_PREFIX = 'fanout';
 /** Queue name when none is given. @default 'checks' */
@@ -57,6 +61,12 @@ export interface CheckJobData {
   secretEnv: string[];
   /** The repository commit the command is for (also part of the queue name), or null. */
   commit: string | null;
+  /** The check's id in the coordinator's config: what a pinned worker runs from its own config. */
+  checkId?: string;
+  /** SHA-256 (hex) of the coordinator's config file: a pinned worker runs only jobs of a config identical to its own. */
+  configHash?: string;
+  /** The coordinator's run: with the check id, it names the worker's log file (`<logDir>/<run>/<check>.log`). */
+  runId?: string;
 }
 
 /** Payload of a named-handler call. */

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../core/arguments.js';
 import { messageOf } from '../core/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
-import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
+import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
 import {
   assertConnection,
   CALL_JOB,
@@ -32,6 +32,7 @@ import {
   type WireResult,
 } from './protocol.js';
 import { secretMasker, secretValuesOf } from './secrets.js';
+import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, SECRET_ENV, SECRET_FILE_ENV, verifyJob, type RefusalReason } from './auth.js';
 import { loadBackend, openRedis, type Backend } from './backend.js';
 
 /** What a named handler receives beside its item. */
@@ -61,7 +62,7 @@ export interface CheckWorkerOptions {
   concurrency?: number;
   /** Relative job `cwd`s resolve against it (the worker's checkout). @default process.cwd() */
   root?: string;
-  /** Directory that receives each job's complete log, `<job id>.log`, mode 0600, secrets masked. @default none */
+  /** Directory that receives each job's complete log, `<run>/<check id>.log` (`.attempt-N` after a re-run), mode 0600, secrets masked. @default none */
   logDir?: string;
   /** Lock of a running job, renewed every half of it; a dead worker's job is re-run after it expires. @default 10000 */
   lockDurationMs?: number;
@@ -75,6 +76,63 @@ export interface CheckWorkerOptions {
   connectTimeoutMs?: number;
   /** Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). */
   onError?: (error: Error) => void;
+  /**
+   * Shared secret every job must be signed with: jobs unsigned, forged, tampered with, replayed or older than
+   * `maxJobAgeMs` are refused (never run) and reported to `onRefused`. `null`: jobs are not authenticated, and anyone
+   * who can write to the Redis runs commands here.
+   * @default FANOUT_SECRET or the file FANOUT_SECRET_FILE names; none: not authenticated
+   */
+  secret?: string | Uint8Array | null;
+  /** How old a signed job may be when this worker takes it. @default 3600000 */
+  maxJobAgeMs?: number;
+  /**
+   * Variables of this worker's environment a check's command sees (besides the plain variables the job sets and the
+   * secrets it names); a name ending in `*` is a prefix. Nothing else of the worker's environment reaches a check.
+   * @default {@link DEFAULT_ENV_ALLOW}
+   */
+  envAllow?: readonly string[];
+  /** Run only the checks of this config, by id, at its commit and hash ({@link pinnedChecksOf}). @default not pinned */
+  pinned?: PinnedChecks;
+  /** Receives each job this worker refused, with the reason (never printed by fanout). */
+  onRefused?: (refusal: JobRefusal) => void;
+}
+
+/** A job a worker refused to run. */
+export interface JobRefusal {
+  jobId: string;
+  reason: RefusalReason;
+  message: string;
+}
+
+/** The checks a pinned worker runs: its own checkout's config, by id. */
+export interface PinnedChecks {
+  /** SHA-256 (hex) of the config file's bytes. */
+  configHash: string;
+  /** The commit of the worker's checkout (null outside git): jobs must name the same. */
+  commit: string | null;
+  /** Check id → what runs: the command, its cwd (relative to the worker's root, or absolute) and its variables. */
+  checks: ReadonlyMap<string, { command: string; cwd: string; env: Readonly<Record<string, string>> }>;
+}
+
+/**
+ * The variables of a worker's environment its checks see by default: what a shell and common tools need to run,
+ * nothing that could hold a credential.
+ */
+export const DEFAULT_ENV_ALLOW: readonly string[] = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'TMPDIR', 'TZ', 'CI'];
+
+/** Variables no check receives even when it names them: the keys of fanout itself. */
+const NEVER_PASSED = new Set([SECRET_ENV, SECRET_FILE_ENV, 'FANOUT_REDIS_URL', 'FANOUT_REDIS_URL_FILE']);
+
+/** The part of `env` that `allow` lets through (exact names, or prefixes written `NAME*`). */
+export function allowedEnv(env: NodeJS.ProcessEnv, allow: readonly string[]): Record<string, string> {
+  const exact = new Set(allow.filter((name) => !name.endsWith('*')));
+  const prefixes = allow.filter((name) => name.endsWith('*')).map((name) => name.slice(0, -1));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || NEVER_PASSED.has(name)) continue;
+    if (exact.has(name) || prefixes.some((prefix) => name.startsWith(prefix))) out[name] = value;
+  }
+  return out;
 }
 
 /** A running worker. */
@@ -100,6 +158,12 @@ const SHUTDOWN = 'fanout:shutdown';
 const CANCEL = 'fanout:cancel';
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
+
+/** A name from a job that is safe as one path component: no separators, no `..`, at most 100 characters. */
+function safeFileName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+  return /^\.*$/.test(safe) ? `_${safe}` : safe;
+}
 
 /** A line longer than this (a program that never prints a newline) is masked and written in pieces. */
 const LONG_LINE = 64 * 1024;
@@ -211,50 +275,137 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const onError = options.onError;
   const connectTimeoutMs = assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1);
   const name = `${hostname()}:${process.pid}`;
-  const secrets = secretValuesOf(process.env);
+  // One snapshot: what checks may see of this worker's environment is fixed when it starts.
+  const workerEnv: NodeJS.ProcessEnv = { ...process.env };
+  const secrets = secretValuesOf(workerEnv);
   const mask = secretMasker(secrets);
+  const jobsKey = jobsKeyFrom('options.secret', options.secret);
+  const maxJobAgeMs = assertLimit('options.maxJobAgeMs', options.maxJobAgeMs ?? DEFAULT_MAX_JOB_AGE_MS, 1000);
+  const envAllow = options.envAllow ?? DEFAULT_ENV_ALLOW;
+  if (!Array.isArray(envAllow) || envAllow.some((entry) => typeof entry !== 'string' || entry === '')) throw invalidArgument('options.envAllow', 'an array of variable names', envAllow);
+  const baseEnv = allowedEnv(workerEnv, envAllow);
+  const pinned = options.pinned;
+  const onRefused = options.onRefused;
   const cancelled = new Map<string, number>();
   let closing: Promise<void> | undefined;
   let requeueOnClose = true;
   if (logDir !== undefined) makeDirSync(logDir, 0o700);
 
-  async function runCheck(job: Job<CheckJobData>, signal: AbortSignal): Promise<WireResult> {
-    const { spec, secretEnv } = job.data;
-    const env: Record<string, string> = { ...spec.env };
-    const missing: string[] = [];
-    for (const secret of secretEnv) {
-      const value = process.env[secret];
-      if (value === undefined) missing.push(secret);
-      else env[secret] = value;
+  /** Thrown for a job that must not run: reported to onRefused, failed for good (never retried). */
+  function refuse(job: Job, reason: RefusalReason, message: string): Error {
+    onRefused?.({ jobId: job.id ?? '', reason, message });
+    return unrecoverable(`${REASON_REFUSED} ${reason}: ${message} (worker ${name})`);
+  }
+
+  /**
+   * Nonces of signed jobs taken here, and in Redis for every worker of the queue, each with the id of the job that
+   * carried it: the same job may run again (a stalled job re-run after its worker died), another job with the same
+   * nonce (a copy) may not, nor the same job once it finished. Kept as long as a job is accepted at all.
+   */
+  const nonces = new Map<string, { jobId: string; done: boolean; expires: number }>();
+  const nonceKey = (nonce: string): string => `${prefix}:${queueName}:nonce:${nonce}`;
+  async function claimNonce(nonce: string, jobId: string): Promise<boolean> {
+    const now = Date.now();
+    if (nonces.size >= 1024) for (const [key, entry] of nonces) if (entry.expires < now) nonces.delete(key);
+    const local = nonces.get(nonce);
+    if (local !== undefined && (local.jobId !== jobId || local.done)) return false;
+    const redis = parts?.workerRedis;
+    if (redis === undefined) return false;
+    const ttl = 2 * maxJobAgeMs;
+    if ((await redis.set(nonceKey(nonce), jobId, 'PX', ttl, 'NX')) === null && (await redis.get(nonceKey(nonce))) !== jobId) return false;
+    nonces.set(nonce, { jobId, done: false, expires: now + ttl });
+    return true;
+  }
+  async function finishNonce(nonce: string, jobId: string): Promise<void> {
+    const local = nonces.get(nonce);
+    if (local !== undefined) local.done = true;
+    try {
+      await parts?.workerRedis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL');
+    } catch {
+      // this worker still remembers it; others see the job as running and take no copy of it
     }
+  }
+
+  /** The job's payload once authenticated (or as it is, on a worker without a secret), or a refusal thrown. */
+  async function openJob(job: Job): Promise<{ payload: unknown; nonce: string | undefined }> {
+    if (jobsKey === undefined) return { payload: isSignedJob(job.data) ? (JSON.parse(job.data.body) as unknown) : job.data, nonce: undefined };
+    const verified = verifyJob(jobsKey, queueName, job.name, job.data, Date.now(), maxJobAgeMs);
+    if (!verified.ok) throw refuse(job, verified.reason, verified.message);
+    if (!(await claimNonce(verified.nonce, job.id ?? ''))) throw refuse(job, 'replayed', `the job's nonce was already used (a copy of a job that ran or runs already)`);
+    return { payload: verified.payload, nonce: verified.nonce };
+  }
+
+  function isCheckData(data: unknown): data is CheckJobData {
+    if (typeof data !== 'object' || data === null) return false;
+    const d = data as Partial<CheckJobData>;
+    if (d.kind !== 'check' || typeof d.spec !== 'object' || d.spec === null || typeof d.spec.command !== 'string') return false;
+    if (!Array.isArray(d.secretEnv) || d.secretEnv.some((entry) => typeof entry !== 'string')) return false;
+    const env = d.spec.env;
+    return env === undefined || (typeof env === 'object' && env !== null && Object.values(env).every((value) => typeof value === 'string'));
+  }
+
+  /** What a check job runs here: its own spec, or — pinned — the check of this worker's config it names. */
+  function commandFor(job: Job, data: CheckJobData): { command: string; cwd: string | undefined; env: Record<string, string> } {
+    if (pinned === undefined) return { command: data.spec.command, cwd: data.spec.cwd, env: { ...data.spec.env } };
+    if (data.configHash !== pinned.configHash) {
+      throw refuse(job, 'pinned', `the job's config (hash ${String(data.configHash ?? 'none').slice(0, 12)}) is not this worker's (hash ${pinned.configHash.slice(0, 12)})`);
+    }
+    if (data.commit !== pinned.commit) throw refuse(job, 'pinned', `the job is for commit ${String(data.commit)}, this worker's checkout is at ${String(pinned.commit)}`);
+    const check = data.checkId === undefined ? undefined : pinned.checks.get(data.checkId);
+    if (check === undefined) throw refuse(job, 'pinned', `this worker's config has no check ${JSON.stringify(data.checkId ?? null)}`);
+    if (check.command !== data.spec.command || check.cwd !== (data.spec.cwd ?? '.')) {
+      throw refuse(job, 'pinned', `the job's command or folder for check ${JSON.stringify(data.checkId)} is not the one in this worker's config`);
+    }
+    return { command: check.command, cwd: check.cwd, env: { ...check.env } };
+  }
+
+  async function runCheck(job: Job, data: CheckJobData, signal: AbortSignal): Promise<WireResult> {
+    const { command, cwd, env: jobEnv } = commandFor(job, data);
+    // The worker's allow-listed variables, the job's plain ones, the secrets it names: nothing else of this process.
+    const env: Record<string, string> = { ...baseEnv, ...jobEnv };
+    const missing: string[] = [];
+    if (pinned === undefined) {
+      for (const secret of data.secretEnv) {
+        const value = NEVER_PASSED.has(secret) ? undefined : workerEnv[secret];
+        if (value === undefined) missing.push(secret);
+        else env[secret] = value;
+      }
+    }
+    for (const key of NEVER_PASSED) delete env[key];
     if (missing.length > 0) {
       const output = `fanout worker ${name}: secret variable(s) ${missing.join(', ')} not set in this worker's environment; secrets travel by name only, so the worker must have them\n`;
       return { exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: 0, output, outputBytes: output.length, worker: name, missingSecrets: missing };
     }
-    const runOptions: RunCommandOptions = { signal, env };
-    runOptions.cwd = spec.cwd === undefined ? root : isAbsolute(spec.cwd) ? spec.cwd : join(root, spec.cwd);
-    if (spec.shell !== undefined) runOptions.shell = spec.shell;
+    const { spec } = data;
+    const runOptions: RunCommandOptions = { signal, env, extendEnv: false };
+    runOptions.cwd = cwd === undefined ? root : isAbsolute(cwd) ? cwd : join(root, cwd);
+    if (spec.shell !== undefined && pinned === undefined) runOptions.shell = spec.shell;
     if (spec.timeoutMs !== undefined) runOptions.timeoutMs = spec.timeoutMs;
     if (spec.killGraceMs !== undefined) runOptions.killGraceMs = spec.killGraceMs;
     if (spec.maxOutputBytes !== undefined) runOptions.maxOutputBytes = spec.maxOutputBytes;
     let log: MaskedLog | undefined;
     if (logDir !== undefined) {
-      log = new MaskedLog(createWriteStream(join(logDir, `${job.id ?? 'job'}.log`), { mode: 0o600 }), mask, secrets);
+      // By run and check: a job id starts again at 1 in a new queue (another commit) or a restarted Redis.
+      const runDir = join(logDir, safeFileName(data.runId ?? 'unnamed-run'));
+      makeDirSync(runDir, 0o700);
+      const attempt = job.attemptsStarted > 1 ? `.attempt-${job.attemptsStarted}` : '';
+      const file = join(runDir, `${safeFileName(data.checkId ?? `job-${job.id ?? ''}`)}${attempt}.log`);
+      log = new MaskedLog(createWriteStream(file, { mode: 0o600 }), mask, secrets);
       const target = log;
       runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
     }
     try {
-      return toWire(await runCommand(spec.command, runOptions), name, mask);
+      return toWire(await runCommand(command, runOptions), name, mask);
     } finally {
       await log?.end();
     }
   }
 
-  async function runCall(job: Job<CallJobData>, signal: AbortSignal): Promise<{ value: unknown }> {
-    const handler = handlers.get(job.data.handler);
-    if (handler === undefined) throw unrecoverable(`${REASON_UNKNOWN_HANDLER} worker ${name} has no handler named ${JSON.stringify(job.data.handler)}`);
+  async function runCall(job: Job, data: CallJobData, signal: AbortSignal): Promise<{ value: unknown }> {
+    const handler = typeof data.handler === 'string' ? handlers.get(data.handler) : undefined;
+    if (handler === undefined) throw unrecoverable(`${REASON_UNKNOWN_HANDLER} worker ${name} has no handler named ${JSON.stringify(data.handler)}`);
     try {
-      const value = await handler(job.data.item, { index: job.data.index, signal, jobId: job.id ?? '' });
+      const value = await handler(data.item, { index: data.index, signal, jobId: job.id ?? '' });
       return { value: value ?? null };
     } catch (error) {
       if (signal.aborted) throw error instanceof Error ? error : new Error(messageOf(error));
@@ -268,19 +419,28 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (signal?.aborted === true) follow();
     else signal?.addEventListener('abort', follow, { once: true });
     if (job.id !== undefined && cancelled.has(job.id)) controller.abort(CANCEL);
+    let nonce: string | undefined;
+    let requeued = false;
     try {
+      const opened = await openJob(job);
+      nonce = opened.nonce;
       let value: unknown;
       let failure: unknown;
       try {
-        if (job.name === CHECK_JOB) value = await runCheck(job as Job<CheckJobData>, controller.signal);
-        else if (job.name === CALL_JOB) value = await runCall(job as Job<CallJobData>, controller.signal);
-        else throw unrecoverable(`${REASON_UNKNOWN_HANDLER} unknown job kind ${JSON.stringify(job.name)}`);
+        if (job.name === CHECK_JOB) {
+          if (!isCheckData(opened.payload)) throw refuse(job, 'malformed', 'the job is not a check job');
+          value = await runCheck(job, opened.payload, controller.signal);
+        } else if (job.name === CALL_JOB) {
+          if (pinned !== undefined) throw refuse(job, 'pinned', 'a pinned worker runs checks of its own config only, no handler calls');
+          value = await runCall(job, opened.payload as CallJobData, controller.signal);
+        } else throw unrecoverable(`${REASON_UNKNOWN_HANDLER} unknown job kind ${JSON.stringify(job.name)}`);
       } catch (error) {
         failure = error;
       }
       if (controller.signal.aborted) {
         if (controller.signal.reason === SHUTDOWN && requeueOnClose && token !== undefined) {
           // Back to the queue: another worker runs it from the start.
+          requeued = true;
           await job.moveToWait(token);
           throw new (backend().bullmq.WaitingError)();
         }
@@ -291,6 +451,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       return value;
     } finally {
       signal?.removeEventListener('abort', follow);
+      if (nonce !== undefined && !requeued) await finishNonce(nonce, job.id ?? '');
     }
   }
 

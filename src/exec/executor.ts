@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Called with the pid (= process group id) of the local shell once it started; remote executors never call it. */
   onSpawn?: (pid: number) => void;
+  /** What the command is for (a check's id): remote workers pinned to their own config run that check's command. */
+  id?: string;
 }
 
 /**

@@ -133,6 +133,8 @@ export interface CommandResult {
    * `directLog`: set when reading the file back failed (`output` then lacks what could not be read).
    */
   logError?: Error;
+  /** True when the executor never started the command (a remote job cancelled before any worker took it). */
+  notStarted?: boolean;
 }
 
 interface Settings {

@@ -1,10 +1,13 @@
 // The CLI's distributed modes, end to end with the built CLI: `--shard i/n` + `merge-reports`, and
 // `fanout worker` + `fanout check --redis` against a real redis-server.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, startRedis, until, type RedisServer } from '../distributed/harness.js';
 import { byId, parseReport, runCli, startCli, tempDir } from './helpers.js';
+
+/** The shared secret the coordinator and workers of these tests sign and verify jobs with. */
+const SIGNED = { FANOUT_SECRET: 'a shared secret for the CLI tests', FANOUT_SECRET_FILE: undefined };
 
 const graph = `version: "1"
 checks:
@@ -84,7 +87,7 @@ checks:
     );
     const logDirs = [join(dir, 'w1'), join(dir, 'w2')];
     const workers = logDirs.map((logDir) =>
-      startCli(['worker', '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--concurrency', '2', '--log-dir', logDir], { cwd: dir }),
+      startCli(['worker', '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--concurrency', '2', '--log-dir', logDir], { cwd: dir, env: SIGNED }),
     );
     const ready = workers.map(({ child }) => {
       let text = '';
@@ -93,7 +96,7 @@ checks:
     });
     try {
       await until(() => ready.every((isReady) => isReady()), 10_000, 'both workers ready');
-      const result = await runCli(['check', '-c', config, '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir });
+      const result = await runCli(['check', '-c', config, '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
       const report = parseReport(result.stdout);
       const checks = byId(report);
       expect(checks.root?.status).toBe('passed');
@@ -105,8 +108,10 @@ checks:
       expect(checks.join?.output_tail).toContain('joined');
       expect(result.code).toBe(1);
       // Every job ran on a worker (each keeps the complete log of the jobs it ran), none in the coordinator.
-      const jobLogs = logDirs.map((logDir) => (existsSync(logDir) ? readdirSync(logDir).filter((name) => name.endsWith('.log')).length : 0));
-      expect(jobLogs.reduce((a, b) => a + b, 0)).toBe(4);
+      // Named by run and check: <log dir>/<run>/<check id>.log.
+      const jobLogs = logDirs.flatMap((logDir) => (existsSync(logDir) ? readdirSync(logDir, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.log')) : []));
+      expect(jobLogs.map((name) => name.split('/')[1]).sort()).toEqual(['join.log', 'left.log', 'right.log', 'root.log']);
+      expect(new Set(jobLogs.map((name) => name.split('/')[0])).size).toBe(1);
     } finally {
       for (const worker of workers) worker.child.kill('SIGTERM');
       const ends = await Promise.all(workers.map((w) => w.done));
@@ -118,14 +123,111 @@ checks:
   it('check --redis outside a git checkout without --commit, or with Redis unreachable, is a usage error before anything runs', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
-    const noCommit = await runCli(['check', '--redis', redis.url], { cwd: dir });
+    const noCommit = await runCli(['check', '--redis', redis.url], { cwd: dir, env: SIGNED });
     expect(noCommit.code).toBe(2);
     expect(noCommit.stderr).toContain('pass --commit');
-    const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir });
+    const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir, env: SIGNED });
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
     expect(down.stderr).not.toContain('s3cret');
     expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it('without a shared secret, worker and check --redis refuse to start unless --insecure; a secret file others can read is refused', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
+    const none = { FANOUT_SECRET: undefined, FANOUT_SECRET_FILE: undefined };
+    const worker = await runCli(['worker', '--redis', redis.url, '--commit', 'c0ffee'], { cwd: dir, env: none });
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toContain('no shared secret: set FANOUT_SECRET or FANOUT_SECRET_FILE');
+    const check = await runCli(['check', '--redis', redis.url, '--commit', 'c0ffee'], { cwd: dir, env: none });
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain('or pass --insecure');
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'a shared secret for the CLI tests', { mode: 0o644 });
+    const open = await runCli(['worker', '--redis', redis.url, '--commit', 'c0ffee'], { cwd: dir, env: { FANOUT_SECRET: undefined, FANOUT_SECRET_FILE: file } });
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain('is readable or writable by group or others (mode 644)');
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it('a pinned worker (--config) runs its config\'s checks for a coordinator with the same config, and refuses a changed command', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'fanout.yaml');
+    const text = 'version: "1"\nchecks:\n  - { id: hello, run: "echo pinned ok" }\n';
+    writeFileSync(config, text);
+    const worker = startCli(['worker', '--redis', redis.url, '--queue', 'pinned', '--commit', 'c0ffee', '--concurrency', '1', '-c', config], { cwd: dir, env: SIGNED });
+    let stderr = '';
+    worker.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await until(() => stderr.includes('pinned to 1 checks'), 10_000, 'the pinned worker');
+      const run = (file: string) => runCli(['check', '-c', file, '--redis', redis.url, '--queue', 'pinned', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
+      const same = await run(config);
+      expect(byId(parseReport(same.stdout)).hello?.output_tail).toContain('pinned ok');
+      expect(same.code).toBe(0);
+      // Another config (same id, another command): refused, the command never ran.
+      const changed = join(dir, 'changed.yaml');
+      writeFileSync(changed, text.replace('echo pinned ok', 'touch changed-ran'));
+      const refused = await run(changed);
+      expect(refused.code).not.toBe(0);
+      expect(JSON.stringify(byId(parseReport(refused.stdout)).hello)).toContain('a worker refused the job: pinned:');
+      expect(existsSync(join(dir, 'changed-ran'))).toBe(false);
+      expect(stderr).toMatch(/refused job \S+ \(pinned\): the job's config \(hash/);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+    }
+  });
+
+  it('no worker serves the queue: exit 75 after --worker-wait, naming the queue; every check skipped, none failed', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "true" }\n  - { id: b, run: "true", requires: [a] }\n');
+    const result = await runCli(['check', '--redis', redis.url, '--queue', 'nobody', '--commit', 'c0ffee', '--worker-wait', '1s', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
+    expect(result.code).toBe(75);
+    expect(result.stderr).toContain('no worker took a job from queue nobody@c0ffee in 1 s');
+    const report = parseReport(result.stdout) as ReturnType<typeof parseReport> & { infrastructure_error?: string };
+    expect(report.infrastructure_error).toContain('queue nobody@c0ffee');
+    expect(Object.values(byId(report)).map((check) => [check.status, (check as { skip_reason?: { kind: string } }).skip_reason?.kind])).toEqual([
+      ['skipped', 'infrastructure'],
+      ['skipped', 'infrastructure'],
+    ]);
+  });
+
+  it('Redis killed in the middle of a run: exit 75 within seconds; the running check cancelled, the next one skipped, none failed', { timeout: 90_000 }, async () => {
+    const own = await startRedis();
+    let stopped = false;
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), `version: "1"\nchecks:\n  - { id: long, run: "echo $$ > ${dir}/pid; sleep 30" }\n  - { id: after, run: "true", requires: [long] }\n`);
+    const worker = startCli(['worker', '--redis', own.url, '--queue', 'lost', '--commit', 'c0ffee', '--concurrency', '1'], { cwd: dir, env: SIGNED });
+    let workerErr = '';
+    worker.child.stderr?.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
+    try {
+      await until(() => workerErr.includes('queue lost@c0ffee'), 10_000, 'the worker');
+      const run = startCli(['check', '--redis', own.url, '--queue', 'lost', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
+      await until(() => existsSync(join(dir, 'pid')), 15_000, 'the running check');
+      const killedAt = Date.now();
+      stopped = true;
+      await own.stop();
+      const result = await run.done;
+      // Detected within 5 s by default; 25 s is the generous bound of a loaded machine.
+      expect(Date.now() - killedAt).toBeLessThan(25_000);
+      expect(result.code).toBe(75);
+      expect(result.stderr).toContain('Redis stopped answering');
+      const checks = byId(parseReport(result.stdout));
+      expect(checks.long?.status).toBe('cancelled');
+      expect(checks.after?.status).toBe('skipped');
+    } finally {
+      worker.child.kill('SIGKILL');
+      await worker.done;
+      if (existsSync(join(dir, 'pid'))) {
+        try {
+          process.kill(-Number(readFileSync(join(dir, 'pid'), 'utf8')), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      if (!stopped) await own.stop();
+    }
   });
 
   it('a bad --redis URL is a usage error', async () => {

@@ -14,6 +14,11 @@ if (!hasRedis) console.warn('SKIPPED: redis-server is not installed (CI installs
 
 const COORDINATOR = fileURLToPath(new URL('../fixtures/distributed/coordinator.js', import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), 'fanout-distributed-'));
+/**
+ * Worker timings for tests that are not about stalls: locks that a loaded machine cannot let lapse. (With the short
+ * ones, a late lock renewal is a stall, and a stall is a test of its own: the one below deletes the lock.)
+ */
+const STEADY = { lockDurationMs: 60_000, stalledIntervalMs: 60_000 };
 
 describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
   let redis: RedisServer;
@@ -75,7 +80,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
   });
 
   it('fail-fast: a failure cancels the running job on the other worker, its process group is gone, no retry', async () => {
-    const { executor, queue } = await setup(2);
+    const { executor, queue } = await setup(2, STEADY);
     const dir = tmp();
     // runGraph does not await the tasks it cancels: keep the executions to await them.
     const executions = new Map<string, ReturnType<BullMQExecutor['execute']>>();
@@ -114,8 +119,25 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     expect(await redis.client.llen(`fanout:${queue}@c0ffee:wait`)).toBe(0);
   });
 
+  it('a cancel while a running job\'s lock has lapsed goes to its worker: the result says where it ran, nothing is left running', async () => {
+    const { executor, queue } = await setup(1, STEADY);
+    const dir = tmp();
+    const controller = new AbortController();
+    const run = executor.execute({ command: `echo started; echo $$ > ${dir}/x.tmp; mv ${dir}/x.tmp ${dir}/x.pid; sleep 30`, killGraceMs: 500 }, { signal: controller.signal });
+    await until(() => existsSync(join(dir, 'x.pid')), 10_000, 'the running job');
+    // What a renewal late on a loaded worker looks like from Redis: the active job has no lock for a moment.
+    const locks = (await dumpRedis(redis.client)).keys.filter((key) => key.startsWith(`fanout:${queue}@c0ffee:`) && key.endsWith(':lock'));
+    expect(locks).toHaveLength(1);
+    await redis.client.del(...locks);
+    controller.abort();
+    const result = await run;
+    expect(result).toMatchObject({ cancelled: true, output: 'started\n', attempts: 1 });
+    expect(result.worker).not.toBeNull();
+    expect(sessionMembers(Number(readFileSync(join(dir, 'x.pid'), 'utf8')))).toEqual([]);
+  });
+
   it('an abort cancels running jobs on their workers and removes waiting ones; the cancelled result keeps the output', async () => {
-    const { executor } = await setup(2);
+    const { executor } = await setup(2, STEADY);
     const dir = tmp();
     const controller = new AbortController();
     const runs = [0, 1, 2, 3].map((i) =>
@@ -224,7 +246,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
   });
 
   it('SIGINT of a coordinator process: running jobs cancelled on their workers, waiting ones removed, Redis left clean', async () => {
-    const { queue } = await setup(2);
+    const { queue } = await setup(2, STEADY);
     const dir = tmp();
     const library = await builtLibrary();
     const child = spawn(process.execPath, [COORDINATOR, redis.url, queue, dir, '4', 'c0ffee'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FANOUT_DIST: library } });

@@ -9,9 +9,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}node_modules/.fanout-test-worker-command-${process.pid}/`;
 
 /** Runs `workerCommand(options)` in a child process from a bundle of src/cli/commands/worker.ts. */
-function runWorkerCommand(options: Record<string, unknown>) {
+function runWorkerCommand(options: Record<string, unknown>, env: NodeJS.ProcessEnv = { ...process.env, FANOUT_SECRET: 'a secret for the worker command' }) {
   const script = `import(${JSON.stringify(`${OUT}worker.mjs`)}).then((m) => m.workerCommand(${JSON.stringify(options)})).then((code) => { process.exitCode = code; }, (error) => { process.stderr.write(error.constructor.name + ': ' + error.message + '\\n'); process.exitCode = 2; });`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -35,7 +35,7 @@ describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
     await until(() => run.stderr().includes('fanout worker '), 10_000, 'the banner');
     expect(run.stderr()).toMatch(/queue cmd@feed, concurrency 2, Redis redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
     expect(run.stderr()).not.toContain('cmd-pa55word');
-    const executor = createBullMQExecutor({ connection: redis.url, queue: 'cmd', commit: 'feed', reconcileIntervalMs: 100 });
+    const executor = createBullMQExecutor({ connection: redis.url, queue: 'cmd', commit: 'feed', reconcileIntervalMs: 100, secret: 'a secret for the worker command' });
     const result = await executor.execute({ command: 'echo from the worker command' });
     await executor.close();
     expect(result).toMatchObject({ exitCode: 0, output: 'from the worker command\n' });

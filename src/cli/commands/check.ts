@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { FanoutError } from '../../core/errors.js';
 import type { Observer } from '../../observe/types.js';
-import { logDirError, UsageError } from '../errors.js';
+import { EXIT_INFRASTRUCTURE, logDirError, UsageError } from '../errors.js';
 import { constants } from 'node:os';
 import { writeNewFileSync } from '../../exec/safe-file.js';
 import type { Executor } from '../engine.js';
@@ -45,6 +45,10 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   redis?: string | undefined;
   queue?: string | undefined;
   commit?: string | undefined;
+  /** With --redis: dispatch unsigned jobs (no shared secret). */
+  insecure?: boolean | undefined;
+  /** With --redis: how long jobs may wait with no worker taking any before the run stops (exit 75). @default 30000 */
+  workerWaitMs?: number | undefined;
   /** `i/n`: run only this shard's checks (and what they require), report only its own. */
   shard?: string | undefined;
   /** `--observer NAME`: one of the built-in observers (noop, json, otel). */
@@ -61,13 +65,32 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: true })): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
+  /** With --redis: the infrastructure failure that stopped the run, and how to stop it (set once the run starts). */
+  let infrastructure: string | undefined;
+  const runControl: { abort?: (reason: RunAbort) => void } = {};
   const cwd = process.cwd();
   const { config, save: saveConfig } = await loadConfigCached(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
   const selection = selectForRun(config, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags }, options);
   const { pulledIn } = selection;
   const { checks, hidden, shard } =
     options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, options.shard);
-  if (options.redis !== undefined) executor = await remoteExecutor({ redis: options.redis, queue: options.queue, commit: options.commit, root: dirname(config.file) });
+  if (options.redis !== undefined) {
+    executor = await remoteExecutor({
+      redis: options.redis,
+      queue: options.queue,
+      commit: options.commit,
+      root: dirname(config.file),
+      configFile: config.file,
+      insecure: options.insecure,
+      workerWaitMs: options.workerWaitMs,
+      onInfrastructureError: (message) => {
+        if (infrastructure !== undefined) return;
+        infrastructure = message;
+        printErr(`fanout: ${message}; stopping the run (exit ${EXIT_INFRASTRUCTURE})\n`);
+        runControl.abort?.({ kind: 'infrastructure', message });
+      },
+    });
+  }
   const remote = options.redis !== undefined ? (executor as RemoteExecutor) : undefined;
   if (checks.length === 0) printErr('fanout: no check matches the selection\n');
   if (options.verbose && pulledIn.length > 0) printErr(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
@@ -121,6 +144,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const abort = (reason: RunAbort) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
+  runControl.abort = abort;
   const signals = guardSignals((signal) => {
     live?.stop();
     abort({ kind: 'signal', signal });
@@ -156,7 +180,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
 
   const interrupted = run.abort?.kind === 'signal' ? run.abort.signal : undefined;
   const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';
-  const exitCode = interrupted !== undefined ? 128 + constants.signals[interrupted] : failed ? options.errorExitCode : 0;
+  const exitCode =
+    interrupted !== undefined ? 128 + constants.signals[interrupted] : run.abort?.kind === 'infrastructure' ? EXIT_INFRASTRUCTURE : failed ? options.errorExitCode : 0;
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
   // The report is complete in memory: what follows writes copies of it, and a file that cannot be written (a full
   // disk...) is a warning and an entry of write_errors, never a lost report nor another exit code.

@@ -1,12 +1,16 @@
-// `fanout worker --redis URL [--queue NAME] [--commit SHA] [--concurrency N] [--log-dir DIR]`: runs check jobs that
-// `fanout check --redis` dispatches. Prepared by the distributed backend (issue 9) as a standalone function; the
-// program registers it. First SIGINT/SIGTERM/SIGHUP: stop taking jobs, put the running ones back in the queue for
+// `fanout worker --redis URL [--queue NAME] [--commit SHA] [--concurrency N] [--log-dir DIR] [--config FILE]`: runs
+// check jobs that `fanout check --redis` dispatches. Jobs must be signed with the shared secret (FANOUT_SECRET or
+// FANOUT_SECRET_FILE) unless --insecure says otherwise; with --config the worker is pinned: it runs only the checks of
+// that config, by id. First SIGINT/SIGTERM/SIGHUP: stop taking jobs, put the running ones back in the queue for
 // another worker, exit by the signal; a second one: kill the groups and die at once (guardSignals).
 import { availableParallelism } from 'node:os';
+import { readSharedSecret, SECRET_ENV, SECRET_FILE_ENV } from '../../distributed/auth.js';
 import { currentCommit } from '../../distributed/commit.js';
 import { DistributedError } from '../../distributed/errors.js';
+import { pinnedChecksOf } from '../../distributed/pinned.js';
 import { redactRedisUrl } from '../../distributed/secrets.js';
-import { startCheckWorker } from '../../distributed/worker.js';
+import { startCheckWorker, type PinnedChecks } from '../../distributed/worker.js';
+import { readConfigFile } from '../../config/find.js';
 import { messageOf } from '../../core/errors.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError, UsageError } from '../errors.js';
@@ -22,10 +26,44 @@ export interface WorkerCommandOptions {
   commit?: string | undefined;
   /** Jobs at once. @default os.availableParallelism() */
   concurrency?: number | undefined;
-  /** Each job's complete log, `<job id>.log` (secrets masked). @default none */
+  /** Each job's complete log, `<run>/<check id>.log` (secrets masked). @default none */
   logDir?: string | undefined;
   /** How long to wait for Redis at start before exiting 1. @default 10000 */
   connectTimeoutMs?: number | undefined;
+  /** Pinned mode: run only the checks of this config file (by id, at its commit and hash). @default not pinned */
+  config?: string | undefined;
+  /** Variables of the worker's environment checks see (`NAME` or `PREFIX*`). @default DEFAULT_ENV_ALLOW */
+  envAllow?: string[] | undefined;
+  /** Run jobs without authentication (no shared secret): anyone who can write to the Redis runs commands here. @default false */
+  insecure?: boolean | undefined;
+}
+
+/** The shared secret for `fanout worker` / `fanout check --redis`, or null with `insecure`; a UsageError otherwise. */
+export function secretForCli(insecure: boolean | undefined): Buffer | null {
+  let secret: Buffer | undefined;
+  try {
+    secret = readSharedSecret(process.env);
+  } catch (error) {
+    throw new UsageError(messageOf(error), 'ERR_USAGE', { cause: error });
+  }
+  if (secret !== undefined) return secret;
+  if (insecure === true) return null;
+  throw new UsageError(
+    `no shared secret: set ${SECRET_ENV} or ${SECRET_FILE_ENV} (a file of mode 0600) to the same secret on the coordinator and its workers, or pass --insecure to let anyone who can write to the Redis run commands on the workers`,
+  );
+}
+
+async function pinnedConfig(file: string, commit: string | undefined): Promise<{ pinned: PinnedChecks; root: string }> {
+  const found = await readConfigFile({ cwd: process.cwd(), file });
+  if (!found.ok) throw new UsageError(`--config: cannot read ${file}: ${found.diagnostics.map((d) => d.message).join('; ')}`);
+  const { loadConfigText } = await import('../../config/load.js');
+  const loaded = loadConfigText(found.text, found.file);
+  if (!loaded.ok) throw new UsageError(`--config: ${found.file} is not a valid config: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
+  const checkout = currentCommit(loaded.config.dir);
+  if (commit !== undefined && checkout !== undefined && commit !== checkout) {
+    throw new UsageError(`--commit ${commit}: the checkout of ${found.file} is at ${checkout}; a pinned worker runs its own checkout's commit`);
+  }
+  return { pinned: pinnedChecksOf(loaded.config, found.text, commit ?? checkout ?? null), root: loaded.config.dir };
 }
 
 /** Runs a worker until a signal; resolves with the exit code (the signal re-raise happens in guard.release()). */
@@ -33,7 +71,9 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   if (typeof options.redis !== 'string' || !/^rediss?:\/\//.test(options.redis)) {
     throw new UsageError('--redis must be a redis:// or rediss:// URL');
   }
-  const commit = options.commit ?? currentCommit();
+  const secret = secretForCli(options.insecure);
+  const pin = options.config === undefined ? undefined : await pinnedConfig(options.config, options.commit);
+  const commit = pin?.pinned.commit ?? options.commit ?? currentCommit();
   const concurrency = options.concurrency ?? availableParallelism();
   if (options.logDir !== undefined) {
     // The worker would make it too, but a folder that cannot be made is the user's to fix: a usage error.
@@ -47,12 +87,16 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   try {
     worker = startCheckWorker({
       connection: options.redis,
+      secret,
       ...(options.queue === undefined ? {} : { queue: options.queue }),
-      ...(commit === undefined ? {} : { commit }),
+      ...(commit === undefined || commit === null ? {} : { commit }),
       concurrency,
       ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.envAllow === undefined ? {} : { envAllow: options.envAllow }),
+      ...(pin === undefined ? {} : { pinned: pin.pinned, root: pin.root }),
       onError: (error) => printErr(`fanout worker: ${redactRedisUrl(messageOf(error))}\n`),
+      onRefused: (refusal) => printErr(`fanout worker: refused job ${refusal.jobId} (${refusal.reason}): ${refusal.message}\n`),
     });
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
@@ -66,8 +110,9 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
     await worker.close();
     return 1;
   }
+  const mode = [secret === null ? 'UNAUTHENTICATED (--insecure)' : 'signed jobs only', pin === undefined ? '' : `pinned to ${pin.pinned.checks.size} checks of its config`].filter(Boolean).join(', ');
   printErr(
-    `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${concurrency}, Redis ${redactRedisUrl(options.redis)}\n`,
+    `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${concurrency}, Redis ${redactRedisUrl(options.redis)}, ${mode}\n`,
   );
   const stopped = new Promise<void>((resolve) => {
     const guard = guardSignals((signal) => {
