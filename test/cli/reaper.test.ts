@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readJournal, runState } from '../../src/cli/journal/journal.js';
-import { killGroups, listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../src/cli/journal/runs.js';
 import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../src/exec/processes.js';
 import { waitFor } from '../exec/proc.js';
 import { runCli, tempDir } from './helpers.js';
@@ -143,7 +143,9 @@ describe.runIf(processSource !== 'none')('reapDeadRuns', () => {
     const target = await victim();
     const spawns = [{ pgid: target.pid, pgid_start: target.start }];
     const dead = await deadPid();
-    plant(logDir, '20261124T000000Z-aaaaaa', spawns, { pid: dead, pid_start: null, boot_id: '00000000-0000-4000-8000-000000000000' });
+    // Its pid and start time are this very process's: after a reboot they name something else entirely.
+    plant(logDir, '20261124T000000Z-aaaaaa', spawns, { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: '00000000-0000-4000-8000-000000000000' });
+    expect(runPhase(loadRunState(logDir, '20261124T000000Z-aaaaaa')!)).toBe('crashed');
     plant(logDir, '20261124T000001Z-bbbbbb', spawns, { pid: dead, pid_start: null });
     plant(logDir, '20261124T000002Z-cccccc', spawns, { pid: dead, pid_start: null, boot_id: null });
     const reaped = await reapDeadRuns(logDir, 100);
