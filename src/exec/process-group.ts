@@ -38,7 +38,7 @@ function readSessions(): Map<number, number[]> | undefined {
  */
 export function liveGroups(sid: number): number[] {
   // Only /proc tells sessions; a `ps` run per poll would also cost far too much.
-  if (processSource !== 'proc') return groupExists(sid) ? [sid] : [];
+  if (processSource() !== 'proc') return groupExists(sid) ? [sid] : [];
   if (snapshot === undefined) {
     const sessions = readSessions();
     if (sessions === undefined) return groupExists(sid) ? [sid] : [];

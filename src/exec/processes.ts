@@ -126,40 +126,44 @@ function psRows(selection: readonly string[]): ProcessEntry[] {
   return parsePs(output);
 }
 
+let source: ProcessSource | undefined;
+
 /**
- * The source in use, decided once per process: `/proc` when it can be read and `FANOUT_PROC_FALLBACK` is not `ps`,
- * else `ps` when it runs, else none.
+ * The source in use, decided at the first call (never at import: where it is `ps`, finding out runs it once):
+ * `/proc` when it can be read and `FANOUT_PROC_FALLBACK` is not `ps`, else `ps` when it runs, else none.
  *
  * @default 'proc' on Linux
  */
-export const processSource: ProcessSource = (() => {
+export function processSource(): ProcessSource {
+  if (source !== undefined) return source;
   if (process.env.FANOUT_PROC_FALLBACK !== 'ps') {
     try {
       readFileSync('/proc/self/stat', 'latin1');
-      return 'proc';
+      return (source = 'proc');
     } catch {
       // not Linux, or /proc not mounted
     }
   }
   try {
     psRows(['-p', String(process.pid)]);
-    return 'ps';
+    source = 'ps';
   } catch {
-    return 'none';
+    source = 'none';
   }
-})();
+  return source;
+}
 
 /** The process `pid` now (zombies included), or undefined when there is none or it cannot be read. */
 export function readProcess(pid: number): ProcessEntry | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
-  if (processSource === 'proc') {
+  if (processSource() === 'proc') {
     try {
       return parseStat(pid, readStatText(pid));
     } catch {
       return undefined;
     }
   }
-  if (processSource === 'ps') {
+  if (processSource() === 'ps') {
     try {
       return psRows(['-p', String(pid)]).find((entry) => entry.pid === pid);
     } catch {
@@ -171,7 +175,7 @@ export function readProcess(pid: number): ProcessEntry | undefined {
 
 /** Every process (zombies included) in one pass over the table; undefined when there is no source. */
 export function listProcesses(): ProcessEntry[] | undefined {
-  if (processSource === 'proc') {
+  if (processSource() === 'proc') {
     let names: string[];
     try {
       names = readdirSync('/proc');
@@ -191,7 +195,7 @@ export function listProcesses(): ProcessEntry[] | undefined {
     }
     return entries;
   }
-  if (processSource === 'ps') {
+  if (processSource() === 'ps') {
     try {
       return psRows(['-A']);
     } catch {
@@ -245,10 +249,19 @@ export function groupExists(pgid: number): boolean {
  * checks can linger as zombies, which signal 0 still finds. Without a process table, any member counts.
  */
 export function groupRunning(pgid: number): boolean {
-  if (!groupExists(pgid)) return false;
+  return groupsRunning([pgid]).has(pgid);
+}
+
+/** Which of `pgids` still run something (see {@link groupRunning}), from one pass over the table for all of them. */
+export function groupsRunning(pgids: readonly number[]): Set<number> {
+  const existing = pgids.filter(groupExists);
+  if (existing.length === 0) return new Set();
   const entries = listProcesses();
-  if (entries === undefined) return true;
-  return entries.some((entry) => entry.pgid === pgid && !isZombie(entry.state));
+  if (entries === undefined) return new Set(existing);
+  const wanted = new Set(existing);
+  const running = new Set<number>();
+  for (const entry of entries) if (wanted.has(entry.pgid) && !isZombie(entry.state)) running.add(entry.pgid);
+  return running;
 }
 
 /**
@@ -260,7 +273,7 @@ export function isSameProcess(pid: number, startTime: string | null): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   const now = processStartTime(pid);
   if (startTime !== null) return now !== null && now === startTime;
-  return now !== null || (processSource === 'none' && isAlive(pid));
+  return now !== null || (processSource() === 'none' && isAlive(pid));
 }
 
 /** Why a process or group may not be signalled; see {@link processIdentity} and {@link groupIdentity}. */
@@ -305,7 +318,7 @@ function ownProcessGroup(): number | undefined {
 export function processIdentity(pid: unknown, recorded: unknown): IdentityCheck {
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) return { ok: false, reason: 'bad-id' };
   if (typeof recorded !== 'string' || recorded === '') return { ok: false, reason: 'no-start' };
-  if (processSource === 'none') return { ok: false, reason: 'no-process-table' };
+  if (processSource() === 'none') return { ok: false, reason: 'no-process-table' };
   const actual = processStartTime(pid);
   if (actual === null) return { ok: false, reason: 'gone' };
   return isSpawnStart(actual, recorded) ? { ok: true } : { ok: false, reason: 'other-process' };
@@ -399,7 +412,7 @@ export const SPAWN_START_TOLERANCE_SECONDS = 3;
 const uptimeBuffer = Buffer.alloc(128);
 /** The boot clock in ticks (from /proc/uptime, which counts the same clock in hundredths of a second), or null. */
 export function uptimeTicks(): number | null {
-  if (processSource !== 'proc') return null;
+  if (processSource() !== 'proc') return null;
   try {
     const fd = openSync('/proc/uptime', 'r');
     let text: string;
@@ -493,7 +506,7 @@ export function bootTicksNowOrRead(): number | null {
  * {@link isSpawnStart}. Where /proc has no usable boot clock, the exact start time; null without a process table.
  */
 export function spawnStartTime(pid: number): string | null {
-  if (processSource === 'ps') return `@${Math.floor(Date.now() / 1000)}`;
+  if (processSource() === 'ps') return `@${Math.floor(Date.now() / 1000)}`;
   const now = bootTicksNow();
   return now === null ? processStartTime(pid) : String(now);
 }

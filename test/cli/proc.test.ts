@@ -26,7 +26,7 @@ describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
   });
 });
 
-describe.runIf(processSource === 'proc')('spawnStartTime', () => {
+describe.runIf(processSource() === 'proc')('spawnStartTime', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
@@ -79,7 +79,7 @@ describe.runIf(processSource === 'proc')('spawnStartTime', () => {
   });
 });
 
-describe.runIf(processSource === 'proc')('bootTicksNow', () => {
+describe.runIf(processSource() === 'proc')('bootTicksNow', () => {
   it('after a calibration that found no steady reading, tries again later instead of giving up for good', async () => {
     vi.resetModules();
     const fresh = await import('../../src/exec/processes.js');

@@ -83,7 +83,7 @@ function plant(logDir: string, run: string, spawns: Array<{ pgid: unknown; pgid_
 
 const RUN = '20261124T000000Z-aaaaaa';
 
-describe.runIf(processSource !== 'none')('reapDeadRuns', () => {
+describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
   it('signals nothing for a group id that is not an integer > 1, nor fanout\'s own group', async () => {
     const logDir = join(tempDir(), 'runs');
     const target = await victim();
@@ -180,7 +180,7 @@ describe.runIf(processSource !== 'none')('reapDeadRuns', () => {
   });
 });
 
-describe.runIf(processSource !== 'none')('killGroups', () => {
+describe.runIf(processSource() !== 'none')('killGroups', () => {
   it('SIGTERMs every group, then SIGKILLs only those still running after the grace', async () => {
     const obedient = spawn('/bin/sh', ['-c', 'exec sleep 300'], { detached: true, stdio: 'ignore' });
     // An ignored signal stays ignored across exec: the sleep ignores SIGTERM too.
@@ -249,7 +249,7 @@ describe.runIf(processSource !== 'none')('killGroups', () => {
   });
 });
 
-describe.runIf(processSource !== 'none')('the CLI', () => {
+describe.runIf(processSource() !== 'none')('the CLI', () => {
   it('fanout check warns once about a dead run\'s group it leaves alone, and signals nothing', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n');

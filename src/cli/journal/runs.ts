@@ -4,7 +4,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
-import { bootId, groupIdentity, groupRunning, IDENTITY_REFUSALS, isSameProcess, type IdentityCheck } from '../../exec/processes.js';
+import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, type IdentityCheck } from '../../exec/processes.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -231,10 +231,14 @@ export async function killGroups(
   };
   const deadline = now() + graceMs;
   // A group seen gone is dropped for good: by the end of the grace its id may be someone else's.
-  let running = groups.filter((group) => send(group, 'SIGTERM')).filter((group) => groupRunning(group.pgid));
+  const stillRunning = (list: ReadonlyArray<{ pgid: number; start: string }>) => {
+    const running = groupsRunning(list.map((group) => group.pgid));
+    return list.filter((group) => running.has(group.pgid));
+  };
+  let running = stillRunning(groups.filter((group) => send(group, 'SIGTERM')));
   while (running.length > 0 && now() < deadline) {
     await wait(20);
-    running = running.filter((group) => groupRunning(group.pgid));
+    running = stillRunning(running);
   }
   for (const group of running) send(group, 'SIGKILL');
   return spared;
