@@ -134,7 +134,9 @@ describe('signals during fanout check', () => {
         '  - id: a',
         '    run: |',
         '      export F=$PPID',
-        ...leaveBehind(`sh -c 'trap "echo > \\"$T/term\\"; [ -z \\"\\$sent\\" ] && sent=1 && kill -INT $F" TERM; while :; do sleep 0.05; done'`, '$T/left.pid').map((line) => `      ${line}`),
+        ...leaveBehind(`sh -c 'trap "echo > \\"$T/term\\"; [ -z \\"\\$sent\\" ] && sent=1 && kill -INT $F" TERM; : > "$T/ready"; while :; do sleep 0.05; done'`, '$T/left.pid').map((line) => `      ${line}`),
+        // The check ends only once that trap is set: a SIGTERM before it would kill the leftover quietly.
+        '      while [ ! -e "$T/ready" ]; do sleep 0.01; done',
         '',
       ].join('\n'),
     );
