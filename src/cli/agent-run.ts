@@ -5,15 +5,15 @@ import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { changedFiles, checksTouching } from './changed.js';
 import { UsageError } from './errors.js';
 import { openJournal, type Journal } from './journal/journal.js';
-import { processStartTime, spawnStartTime } from './journal/proc.js';
+import { bootId, processStartTime, spawnStartTime } from '../exec/processes.js';
 import type { AgentCheckOptions } from './agent-commands.js';
-import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun } from './journal/runs.js';
+import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, type Reaped } from './journal/runs.js';
 import { launcherRunId, type RunLogs } from './logs.js';
 import type { CheckRecord } from './record.js';
 import { reportCheck, type Report } from './report.js';
 import { ASYNC_TIMEOUT_THRESHOLD_MS, decideAsync, isAsync, type RunListener } from './run-checks.js';
 import { selectChecks, type Selected, type Selection } from './select.js';
-import { printErr } from './terminal.js';
+import { jsonText, printErr } from './terminal.js';
 
 export type { AgentCheckOptions } from './agent-commands.js';
 
@@ -66,6 +66,25 @@ function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined,
   return { checks, pulledIn: [] };
 }
 
+/** A value read from a journal (which anyone able to write the log folder may have planted), safe for a terminal. */
+function shown(value: unknown): string {
+  if (typeof value === 'number' || (typeof value === 'string' && /^[\w./:@-]+$/.test(value))) return String(value);
+  // Quoted, every control character escaped (the value comes from a journal anyone could have written).
+  return value === undefined ? 'undefined' : jsonText(value);
+}
+
+/**
+ * Tells on stderr what the reaper of dead runs killed, and what it found running but left alone (it could not tell
+ * it was the run's). Each run is reaped once, so each is told once.
+ */
+export function reportReaped(reaped: Reaped): void {
+  for (const group of reaped.killed) printErr(`fanout: killed process group ${group.pgid} (${shown(group.id)}) left running by the dead run ${group.run}\n`);
+  for (const left of reaped.refused) {
+    const what = left.id === null ? `the processes of the dead run ${left.run}` : `process group ${shown(left.pgid)} (${shown(left.id)}) of the dead run ${left.run}`;
+    printErr(`fanout: warning: left ${what} alone: ${left.reason}\n`);
+  }
+}
+
 /** The journal of one run, as a listener of the run; `end()` writes the last record and closes it. */
 export interface RunJournal extends RunListener {
   readonly journal: Journal;
@@ -81,8 +100,7 @@ export async function startJournal(
   logs: RunLogs,
   context: { logDir: string; config: ResolvedConfig; checks: readonly ResolvedCheck[]; cwd: string; mask: (text: string) => string; keepRuns?: number | undefined },
 ): Promise<RunJournal> {
-  const reaped = await reapDeadRuns(context.logDir);
-  for (const group of reaped) printErr(`fanout: killed process group ${group.pgid} (${group.id}) left running by the dead run ${group.run}\n`);
+  reportReaped(await reapDeadRuns(context.logDir));
   const journal = openJournal(logs.dir);
   // Before the run, synchronously (see pruneRuns): the run folder of this run exists already, so what is pruned now is
   // what would be pruned after the run.
@@ -93,6 +111,7 @@ export async function startJournal(
       run_id: logs.runId,
       pid: process.pid,
       pid_start: processStartTime(process.pid),
+      boot_id: bootId(),
       cwd: context.cwd,
       config: context.config.file,
       argv: process.argv.slice(2),

@@ -1,37 +1,11 @@
 // Last-resort cleanup: SIGKILL the process group of every child of this process. Used when fanout must die now
 // (a second Ctrl-C, an internal error, a broken stdout pipe) and cannot wait for the executor's graceful kill.
 // Each check runs in its own process group led by the child fanout spawned, so its pid is the group id.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { isZombie, listProcesses } from '../exec/processes.js';
 
-/** Pids of this process's direct children: from /proc on Linux, else from `ps`. */
+/** Pids of this process's direct children (from the process table: /proc, or `ps` elsewhere). */
 export function childPids(parent = process.pid): number[] {
-  try {
-    const pids: number[] = [];
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        // pid (comm) state ppid …: comm may hold spaces and parentheses, so parse after the last ')'.
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === parent) pids.push(Number(entry));
-      } catch {
-        // the process ended while we looked
-      }
-    }
-    return pids;
-  } catch {
-    try {
-      const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' });
-      return out
-        .split('\n')
-        .map((line) => line.trim().split(/\s+/).map(Number))
-        .filter(([pid, ppid]) => ppid === parent && pid !== undefined && Number.isInteger(pid))
-        .map(([pid]) => pid as number);
-    } catch {
-      return [];
-    }
-  }
+  return (listProcesses() ?? []).filter((entry) => entry.ppid === parent).map((entry) => entry.pid);
 }
 
 // Sessions of the checks running now: each check's shell leads its own session (pid = session id). Tracked from spawn
@@ -47,7 +21,7 @@ const settled = new Map<number, number>();
 
 /**
  * A member of a settled session that started up to this many ticks after the settle tick still counts as the
- * check's (the tick is an estimate, two ticks at most off; see bootTicksNow).
+ * check's (the tick is an estimate, two ticks at most off; see bootTicksNowOrRead).
  */
 const SETTLE_SLACK_TICKS = 2;
 
@@ -58,7 +32,7 @@ export function trackSession(sid: number): void {
 
 /**
  * Forgets it once its command has settled: a session that is gone is never signalled (its id may be reused).
- * `settledAt`: the boot-clock tick (bootTicksNow) when a command that ended normally settled — its session is then
+ * `settledAt`: the boot-clock tick (bootTicksNowOrRead) when a command that ended normally settled — its session is then
  * remembered for the end-of-run sweep. Left out for a command the exec layer terminated (timeout, abort): it swept
  * the whole session already. null (no usable boot clock): not remembered, as nothing could tell a reused id apart.
  */
@@ -74,25 +48,11 @@ interface Member {
   start: number;
 }
 
-/** Every live (not zombie) process whose session passes `wanted` (from /proc; empty where there is none). */
+/** Every live (not zombie) process whose session passes `wanted` (empty where the table tells no sessions: `ps`). */
 function scanSessions(wanted: (sid: number) => boolean): Member[] {
   const members: Member[] = [];
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        // after "pid (comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
-        // cutime cstime priority nice num_threads itrealvalue starttime
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const sid = Number(fields[3]);
-        if (fields[0] !== 'Z' && fields[0] !== 'X' && wanted(sid)) members.push({ pid: Number(entry), sid, start: Number(fields[19]) });
-      } catch {
-        // the process ended while we looked
-      }
-    }
-  } catch {
-    // no /proc: nothing to find (the children scan of killChildGroups is all there is)
+  for (const { pid, sid, state, start } of listProcesses() ?? []) {
+    if (sid !== null && start !== null && !isZombie(state) && wanted(sid)) members.push({ pid, sid, start: Number(start) });
   }
   return members;
 }

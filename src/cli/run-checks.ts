@@ -1,5 +1,5 @@
 // The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
-import { bootTicksNow } from './journal/proc.js';
+import { bootTicksNowOrRead } from '../exec/processes.js';
 import { sweepSettled, trackSession, untrackSession } from './kill-groups.js';
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
@@ -171,7 +171,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         } finally {
           // A command that ended by itself may have left something in another group of its session: remembered for
           // the sweep at the end of the run. One the exec layer terminated was swept whole already.
-          if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNow() : undefined);
+          if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNowOrRead() : undefined);
         }
         // A remote job no worker took: the check never started, whatever the graph makes of its task.
         if (result.notStarted === true) notStarted.add(check.id);

@@ -7,63 +7,19 @@
  * Zombies count as gone: they hold no pipes and can run nothing, and where PID 1 does not reap orphans (containers,
  * micro-VMs) they stay forever — waiting for them would never end.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { groupExists, isZombie, listProcesses, processSource } from './processes.js';
 
-/** Whether /proc can be read (Linux). Decided once; elsewhere only the process group itself is checked. */
-const hasProc = (() => {
-  try {
-    readFileSync('/proc/self/stat', 'latin1');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-/**
- * True when the process group has at least one member, zombies included — one `kill(-pgid, 0)` system call, the
- * cheap first test on the hot path. False means the group is certainly gone.
- */
-export function groupExists(pgid: number): boolean {
-  // ESRCH is the common answer on the hot path; skipping the stack trace of the error it throws saves ~15 µs.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: a member exists but belongs to someone else (setuid programs); it still counts as alive.
-    return (error as { code?: unknown }).code === 'EPERM';
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-}
+export { groupExists } from './processes.js';
 
 /** Live (non-zombie) process groups by session, from one pass over /proc; shared by every caller in one task. */
 let snapshot: Map<number, number[]> | undefined;
 
 function readSessions(): Map<number, number[]> | undefined {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return undefined;
-  }
+  const entries = listProcesses();
+  if (entries === undefined) return undefined;
   const sessions = new Map<number, number[]>();
-  for (const entry of entries) {
-    const first = entry.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue; // exited between readdir and read
-    }
-    // "pid (comm) state ppid pgrp session ..." — comm may contain spaces and parentheses, so parse from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 4);
-    const state = fields[0];
-    if (state === 'Z' || state === 'X' || state === 'x') continue;
-    const sid = Number(fields[3]);
-    const pgid = Number(fields[2]);
+  for (const { sid, pgid, state } of entries) {
+    if (sid === null || isZombie(state)) continue;
     const groups = sessions.get(sid);
     if (groups === undefined) sessions.set(sid, [pgid]);
     else if (!groups.includes(pgid)) groups.push(pgid);
@@ -81,7 +37,8 @@ function readSessions(): Map<number, number[]> | undefined {
  * since, but a tree seen without live members cannot grow again — nothing is left to fork.
  */
 export function liveGroups(sid: number): number[] {
-  if (!hasProc) return groupExists(sid) ? [sid] : [];
+  // Only /proc tells sessions; a `ps` run per poll would also cost far too much.
+  if (processSource() !== 'proc') return groupExists(sid) ? [sid] : [];
   if (snapshot === undefined) {
     const sessions = readSessions();
     if (sessions === undefined) return groupExists(sid) ? [sid] : [];

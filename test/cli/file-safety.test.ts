@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, writeCachedConfig } from '../../src/cli/config-cache.js';
 import { createRunLogs } from '../../src/cli/logs.js';
 import { loadForCommand } from '../../src/cli/load.js';
-import { processStartTime } from '../../src/cli/journal/proc.js';
+import { processStartTime } from '../../src/exec/processes.js';
 import { listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
 import { createDirectoryWorkspace } from '../../src/pipeline/workspace.js';
 import { waitFor } from '../exec/proc.js';

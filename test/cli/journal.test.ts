@@ -1,15 +1,13 @@
 // The run journal end to end: records of a real run, `kill -9` of fanout, reaping of what it left, `--resume`.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../src/cli/journal/journal.js';
-import { processStartTime, spawnStartTime } from '../../src/cli/journal/proc.js';
-import { killGroups, listRuns, prunableRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { processStartTime } from '../../src/exec/processes.js';
+import { listRuns, prunableRuns, pruneRuns } from '../../src/cli/journal/runs.js';
 import { createRunFolder } from '../../src/cli/run-folder.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
-import { waitFor } from '../exec/proc.js';
 
 function project(yaml: string): string {
   const dir = tempDir();
@@ -175,88 +173,6 @@ checks:
     for (let i = 0; i < 4; i++) expect((await runCli(['check', '--keep-runs', '2'], { cwd: dir })).code).toBe(0);
     expect(runsOf(dir)).toHaveLength(2);
     expect((await runCli(['check', '--keep-runs', '0'], { cwd: dir })).stderr).toMatch(/--keep-runs must be an integer of at least 1, received "0"/);
-  });
-});
-
-describe('reapDeadRuns', () => {
-  /** `starts`: the groups' recorded start times (by default the exact ones, as older journals recorded them). */
-  function fakeRun(logDir: string, id: string, pid: number, pidStart: string | null, groups: number[], starts = groups.map((pgid) => processStartTime(pgid))): void {
-    mkdirSync(logDir, { recursive: true });
-    createRunFolder(join(logDir, id));
-    const records = [
-      { t: 'run:start', time: 1, run_id: id, pid, pid_start: pidStart, cwd: logDir, config: 'x', argv: [], background: false, checks: groups.map((_, i) => ({ id: `c${i}`, requires: [], async: false, severity: 'error' })) },
-      ...groups.map((pgid, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, pgid, pgid_start: starts[i] ?? null, log_file: null })),
-    ];
-    writeFileSync(join(logDir, id, 'journal.ndjson'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  }
-
-  it('kills the groups of a dead run, never those of a live one, and marks the dead run as reaped', async () => {
-    const logDir = join(tempDir(), 'runs');
-    const dead = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
-    const alive = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
-    const gone = spawn('true');
-    await new Promise((r) => gone.once('exit', r));
-    fakeRun(logDir, '20261124T000000Z-aaaaaa', gone.pid as number, null, [dead.pid as number]);
-    // A concurrent run: its fanout (this test process) is alive.
-    fakeRun(logDir, '20261124T000001Z-bbbbbb', process.pid, processStartTime(process.pid), [alive.pid as number]);
-    const deadExit = new Promise((r) => dead.once('exit', (_code, signal) => r(signal)));
-    const killed = await reapDeadRuns(logDir, 500);
-    expect(killed).toEqual([{ run: '20261124T000000Z-aaaaaa', id: 'c0', pgid: dead.pid }]);
-    expect(await deadExit).toBe('SIGTERM');
-    expect(isAlive(alive.pid as number)).toBe(true);
-    expect(runState('x', readJournal(join(logDir, '20261124T000000Z-aaaaaa')) ?? []).reaped).toBe(true);
-    expect(await reapDeadRuns(logDir, 500)).toEqual([]); // once is enough
-    alive.kill('SIGKILL');
-    expect(existsSync(join(logDir, '20261124T000001Z-bbbbbb'))).toBe(true);
-    // Pruning to one run removes the older, ended one.
-    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa']);
-    expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb']);
-  });
-  it.runIf(existsSync('/proc/self/stat'))('recognises a shell by the start time estimated at its spawn, not one whose start differs, nor a dead pid', async () => {
-    const logDir = join(tempDir(), 'runs');
-    const spawnAt = () => {
-      const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
-      return { child, start: spawnStartTime(child.pid as number) };
-    };
-    const same = spawnAt();
-    const other = spawnAt(); // recorded as started half a second later: a pid reused by another process
-    const gone = spawn('true', { detached: true });
-    const goneStart = spawnStartTime(gone.pid as number);
-    await new Promise((r) => gone.once('exit', r));
-    const deadFanout = spawn('true');
-    await new Promise((r) => deadFanout.once('exit', r));
-    const pids = [same.child.pid as number, other.child.pid as number, gone.pid as number];
-    fakeRun(logDir, '20261124T000000Z-aaaaaa', deadFanout.pid as number, null, pids, [same.start, String(Number(other.start) + 50), goneStart]);
-    const sameExit = new Promise((r) => same.child.once('exit', (_code, signal) => r(signal)));
-    try {
-      expect(await reapDeadRuns(logDir, 500)).toEqual([{ run: '20261124T000000Z-aaaaaa', id: 'c0', pgid: same.child.pid }]);
-      expect(await sameExit).toBe('SIGTERM');
-      expect(isAlive(other.child.pid as number)).toBe(true);
-    } finally {
-      same.child.kill('SIGKILL');
-      other.child.kill('SIGKILL');
-    }
-  });
-});
-
-describe('killGroups', () => {
-  it('SIGTERMs every group, then SIGKILLs only those still running after the grace', async () => {
-    const obedient = spawn('/bin/sh', ['-c', 'exec sleep 30'], { detached: true, stdio: 'ignore' });
-    // An ignored signal stays ignored across exec: the sleep ignores SIGTERM too.
-    const stubborn = spawn('/bin/sh', ['-c', "trap '' TERM; exec sleep 30"], { detached: true, stdio: 'ignore' });
-    const ended = (child: ReturnType<typeof spawn>) => new Promise((r) => child.once('exit', (_code, signal) => r(signal)));
-    const [obedientEnd, stubbornEnd] = [ended(obedient), ended(stubborn)];
-    await waitFor(() => processStartTime(stubborn.pid!) !== null && readFileSync(`/proc/${stubborn.pid}/cmdline`, 'latin1').startsWith('sleep'));
-    const kill = vi.spyOn(process, 'kill');
-    try {
-      await killGroups([obedient.pid!, stubborn.pid!], 200);
-      expect(await obedientEnd).toBe('SIGTERM');
-      expect(await stubbornEnd).toBe('SIGKILL');
-      // The obedient group was gone before the grace ended: never SIGKILLed (its id could be someone else's by then).
-      expect(kill.mock.calls.filter(([, signal]) => signal === 'SIGKILL')).toEqual([[-stubborn.pid!, 'SIGKILL']]);
-    } finally {
-      kill.mockRestore();
-    }
   });
 });
 

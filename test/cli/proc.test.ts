@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { groupAlive, groupRunning, isSpawnStart, processStartTime, SPAWN_START_TOLERANCE_TICKS, spawnStartTime } from '../../src/cli/journal/proc.js';
+import { groupExists, groupRunning, processSource, uptimeTicks, isSpawnStart, processStartTime, SPAWN_START_TOLERANCE_TICKS, spawnStartTime } from '../../src/exec/processes.js';
 
 describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
   it('is true for a group with a live member and false for one left with only a zombie', async () => {
@@ -16,7 +16,7 @@ describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
       // Wait until the inner shell has exited (its state turns Z), without timing assumptions.
       const state = (): string => readFileSync(`/proc/${zombieGroup}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
       while (state() !== 'Z') await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(groupAlive(zombieGroup)).toBe(true); // signal 0 still finds the zombie
+      expect(groupExists(zombieGroup)).toBe(true); // signal 0 still finds the zombie
       expect(groupRunning(zombieGroup)).toBe(false);
       const ownGroup = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ')[2]);
       expect(groupRunning(ownGroup)).toBe(true); // this very process is a member
@@ -26,7 +26,7 @@ describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
   });
 });
 
-describe.runIf(existsSync('/proc/self/stat'))('spawnStartTime', () => {
+describe.runIf(processSource() === 'proc')('spawnStartTime', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
@@ -79,10 +79,10 @@ describe.runIf(existsSync('/proc/self/stat'))('spawnStartTime', () => {
   });
 });
 
-describe.runIf(existsSync('/proc/uptime'))('bootTicksNow', () => {
+describe.runIf(processSource() === 'proc')('bootTicksNow', () => {
   it('after a calibration that found no steady reading, tries again later instead of giving up for good', async () => {
     vi.resetModules();
-    const fresh = await import('../../src/cli/journal/proc.js');
+    const fresh = await import('../../src/exec/processes.js');
     // Every clock reading lies 3 ms after the one before: no reading of the boot clock counts as steady.
     let fake = 0;
     const now = vi.spyOn(performance, 'now').mockImplementation(() => (fake += 3));
@@ -97,5 +97,37 @@ describe.runIf(existsSync('/proc/uptime'))('bootTicksNow', () => {
     }
     expect(ticks).toEqual(expect.any(Number));
     expect(Math.abs(ticks! - Number(processStartTime(process.pid)))).toBeLessThan((process.uptime() + 60) * 100);
+  });
+
+  // The end-of-run sweep remembers a settled check's session only with a boot-clock tick: a null one lost the
+  // session, and what the check left behind outlived the run.
+  it('gives the tick of a moment before the first steady calibration by reading the boot clock', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/exec/processes.js');
+    let fake = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (fake += 3));
+    let ticks: number | null;
+    const before = uptimeTicks()!;
+    try {
+      expect(fresh.bootTicksNow()).toBeNull();
+      ticks = fresh.bootTicksNowOrRead();
+    } finally {
+      now.mockRestore();
+    }
+    expect(ticks).toBeGreaterThanOrEqual(before);
+    expect(ticks).toBeLessThanOrEqual(uptimeTicks()!);
+  });
+
+  it('calibrates in a process whose JavaScript started seconds after its fork (a loaded machine)', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/exec/processes.js');
+    // As if Node had taken 3 s more to load than it did: the process is 3 s older than its JavaScript.
+    const uptime = process.uptime();
+    const late = vi.spyOn(process, 'uptime').mockReturnValue(uptime - 3);
+    try {
+      expect(fresh.bootTicksNow()).toEqual(expect.any(Number));
+    } finally {
+      late.mockRestore();
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Signals in the middle of a run: every process group dies, the partial report (JSON, JUnit) is written, and fanout
 // dies by the same signal (130/143 in a shell). A second SIGINT kills at once.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { byId, fixture, leaveBehind, parseReport, startCli, survivors, tempDir, waitForFiles } from './helpers.js';
@@ -122,8 +122,10 @@ describe('signals during fanout check', () => {
   it('a signal while the end-of-run sweep waits is in the report and the exit status alike', async () => {
     const T = tempDir();
     const config = join(T, 'sweep.yaml');
-    // The check leaves GNU timeout behind with a child that survives SIGTERM and says when it got one: the sweep
-    // then waits its grace (2 s), and the test interrupts it there.
+    // The check leaves GNU timeout behind with a child that survives SIGTERM: the sweep then waits its grace (2 s).
+    // That child interrupts fanout (the check shell's parent) the moment it first gets the sweep's SIGTERM (once: a
+    // second signal would kill fanout at once; with builtins only, as the sweep signals every process of the session),
+    // so the signal lands inside the grace however long the test itself takes to be scheduled.
     writeFileSync(
       config,
       [
@@ -131,15 +133,17 @@ describe('signals during fanout check', () => {
         'checks:',
         '  - id: a',
         '    run: |',
-        ...leaveBehind(`sh -c 'trap "echo > \\"$T/term\\"" TERM; while :; do sleep 0.05; done'`, '$T/left.pid').map((line) => `      ${line}`),
+        '      export F=$PPID',
+        ...leaveBehind(`sh -c 'trap "echo > \\"$T/term\\"; [ -z \\"\\$sent\\" ] && sent=1 && kill -INT $F" TERM; : > "$T/ready"; while :; do sleep 0.05; done'`, '$T/left.pid').map((line) => `      ${line}`),
+        // The check ends only once that trap is set: a SIGTERM before it would kill the leftover quietly.
+        '      while [ ! -e "$T/ready" ]; do sleep 0.01; done',
         '',
       ].join('\n'),
     );
-    const { child, done } = startCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
+    const { done } = startCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json'], { env: { T } });
     try {
-      await waitForFiles([join(T, 'term')]);
-      child.kill('SIGINT');
       const result = await done;
+      expect(existsSync(join(T, 'term'))).toBe(true); // the sweep's SIGTERM reached the leftover
       expect(result.signal).toBe('SIGINT');
       const report = parseReport(result.stdout);
       expect(report).toMatchObject({ exit_code: 130, interrupted: 'SIGINT' });

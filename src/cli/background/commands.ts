@@ -4,7 +4,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../human.js';
 import type { CheckState, RunState } from '../journal/journal.js';
-import { isSameProcess } from '../journal/proc.js';
+import { IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf } from '../../exec/processes.js';
+import { reportReaped } from '../agent-run.js';
 import { isLive, reapDeadRuns, resolveRun, runPhase } from '../journal/runs.js';
 import type { Report } from '../report.js';
 import { styleFor } from '../style.js';
@@ -208,26 +209,29 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
   }
   if (!isLive(state)) {
     const reaped = await reapDeadRuns(logDir);
-    const mine = reaped.filter((group) => group.run === id);
+    reportReaped({ killed: [], refused: reaped.refused });
+    const mine = reaped.killed.filter((group) => group.run === id);
     printErr(`fanout: run ${id} had died; ${mine.length > 0 ? `killed what it left running: ${mine.map((g) => g.id).join(', ')}` : 'nothing of it was left running'}\n`);
     return 0;
   }
-  const pid = state.start.pid;
-  process.kill(pid, 'SIGTERM'); // its signal handling kills every group, writes the partial report and the journal's end
+  const { pid, pid_start: pidStart } = state.start;
+  // Signalled only if it is still the very process that started the run (a pid reused since is someone else's).
+  const verdict = processIdentity(pid, pidStart);
+  if (!verdict.ok || !signalProcessIf(pid, pidStart, 'SIGTERM')) {
+    printErr(`fanout: warning: run ${id}: its process ${pid} was left alone: ${verdict.ok ? IDENTITY_REFUSALS.gone : IDENTITY_REFUSALS[verdict.reason]}\n`);
+    return 1;
+  }
+  // Its signal handling kills every group, writes the partial report and the journal's end.
   const { state: after } = await follow(logDir, id, (s) => s.end !== undefined, { deadline: performance.now() + 15_000 });
   if (after?.end === undefined) {
-    // It did not stop in time: force it, then kill what it left.
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
+    // It did not stop in time: force it (if it is still the same process), then kill what it left.
+    signalProcessIf(pid, pidStart, 'SIGKILL');
     // The reaper takes a run only once its process is gone (it never touches a live run): wait for that, bounded.
     const gone = performance.now() + 5_000;
-    while (isSameProcess(pid, state.start.pid_start) && performance.now() < gone) await sleep(POLL_MS);
+    while (isSameProcess(pid, pidStart) && performance.now() < gone) await sleep(POLL_MS);
     // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
     // the spawn (a pid reused since is left alone).
-    await reapDeadRuns(logDir, 0);
+    reportReaped({ killed: [], refused: (await reapDeadRuns(logDir, 0)).refused });
     printErr(`fanout: run ${id} did not stop within 15s of SIGTERM: killed\n`);
     return 0;
   }

@@ -30,7 +30,14 @@ export async function follow(
     const state = stateOf(logDir, runId);
     if (state !== undefined) {
       options.onState?.(state);
-      if (done(state) || state.end !== undefined || (state.start !== undefined && !isLive(state))) return { state, timedOut: false };
+      if (done(state) || state.end !== undefined) return { state, timedOut: false };
+      if (state.start !== undefined && !isLive(state)) {
+        // Its fanout writes the end before it exits: read once more, or an end written between the read above and
+        // the look at its process would be missed (and a cancelled run taken for a dead one).
+        const last = stateOf(logDir, runId) ?? state;
+        options.onState?.(last);
+        return { state: last, timedOut: false };
+      }
     } else if (options.gone?.() === true) {
       return { state: undefined, timedOut: false };
     }

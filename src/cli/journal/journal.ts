@@ -20,6 +20,11 @@ export interface RunStartRecord {
   /** The fanout process running the checks (the supervisor of a background run) and its start time. */
   pid: number;
   pid_start: string | null;
+  /**
+   * The machine's boot (see bootId): pids and start times mean something only during the boot that wrote them.
+   * Absent in journals of older versions, null where it could not be read; such a run's groups are never signalled.
+   */
+  boot_id?: string | null;
   cwd: string;
   config: string;
   /** The command line, to say how to rerun it. */
@@ -65,6 +70,8 @@ export interface ReapedRecord {
   time: number;
   by_pid: number;
   groups: Array<{ id: string; pgid: number }>;
+  /** What it found running but left alone, as it could not tell it was the run's (reported once, by that fanout). */
+  refused?: Array<{ id: string | null; pgid: unknown; reason: string }>;
 }
 export type JournalRecord = RunStartRecord | CheckStartRecord | CheckSpawnRecord | CheckEndRecord | RunEndRecord | ReapedRecord;
 /** A record before the journal stamps it with its time. */

@@ -6,7 +6,7 @@ import { removeOwnFolder } from '../../exec/safe-file.js';
 import { UsageError } from '../errors.js';
 import { isRunFolder } from '../run-folder.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
-import { groupRunning, isSameProcess, isSpawnStart, processStartTime } from './proc.js';
+import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, type IdentityCheck } from '../../exec/processes.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -94,9 +94,22 @@ export function loadRunState(logDir: string, id: string): RunState | undefined {
   return records === undefined ? undefined : runState(id, records);
 }
 
-/** Whether the process that ran this run is still running it. */
+/**
+ * Whether a run's journal was written during this boot of the machine, so that its pids and start times name
+ * processes here: false for another boot, and for a journal without a boot id (older fanout, or none readable).
+ */
+export function sameBoot(state: RunState): boolean {
+  const recorded = state.start?.boot_id;
+  return typeof recorded === 'string' && recorded === bootId();
+}
+
+/** Whether the process that ran this run is still running it (never for a run of another boot of the machine). */
 export function isLive(state: RunState): boolean {
-  return state.end === undefined && state.start !== undefined && isSameProcess(state.start.pid, state.start.pid_start);
+  if (state.end !== undefined || state.start === undefined) return false;
+  // After a reboot its pid may well be running something else.
+  const recorded = state.start.boot_id;
+  if (typeof recorded === 'string' && bootId() !== null && recorded !== bootId()) return false;
+  return isSameProcess(state.start.pid, state.start.pid_start);
 }
 
 /** live: still running; ended: it wrote its end; crashed: its process died first. */
@@ -105,20 +118,45 @@ export function runPhase(state: RunState): 'live' | 'ended' | 'crashed' {
   return isLive(state) ? 'live' : 'crashed';
 }
 
-/** Groups a check of a dead run may have left: started, never ended, the group still there and still the same one. */
-function leftovers(state: RunState): Array<{ id: string; pgid: number }> {
-  const groups: Array<{ id: string; pgid: number }> = [];
-  for (const [id, check] of state.checks) {
-    const pgid = check.spawn?.pgid;
-    if (check.end !== undefined || pgid === undefined || !groupRunning(pgid)) continue;
-    // The pid of a group leader cannot be reused while its group has members; when the leader is still there it
-    // must be the very shell that was recorded (its start time was estimated at the spawn: see spawnStartTime).
-    const leader = processStartTime(pgid);
-    const recorded = check.spawn?.pgid_start ?? null;
-    if (leader !== null && recorded !== null && !isSpawnStart(leader, recorded)) continue;
-    groups.push({ id, pgid });
+/** A group a dead run's check left running, with its leader's start time recorded at the spawn. */
+export interface LeftGroup {
+  id: string;
+  pgid: number;
+  start: string;
+}
+
+/** Something found running that was left alone: it could not be told to be the run's (id null: the whole run). */
+export interface RefusedGroup {
+  run: string;
+  id: string | null;
+  pgid: unknown;
+  reason: string;
+}
+
+/**
+ * The groups a check of a dead run may have left: started, never ended, and each still verifiably the very group
+ * spawned (see groupIdentity); those that cannot be verified in `refused`. A group that is gone is in neither. A run
+ * of another boot of the machine, or without a boot id, is refused whole: its pids mean nothing here.
+ */
+function leftovers(state: RunState): { groups: LeftGroup[]; refused: RefusedGroup[] } {
+  const groups: LeftGroup[] = [];
+  const refused: RefusedGroup[] = [];
+  const run = state.runId;
+  const pending = [...state.checks].filter(([, check]) => check.end === undefined && check.spawn !== undefined);
+  if (pending.length === 0) return { groups, refused };
+  if (!sameBoot(state)) {
+    const recorded = state.start?.boot_id;
+    const reason = typeof recorded === 'string' ? 'its journal is from another boot of the machine' : 'its journal records no boot id';
+    return { groups, refused: [{ run, id: null, pgid: null, reason }] };
   }
-  return groups;
+  for (const [id, check] of pending) {
+    const { pgid, pgid_start: start } = check.spawn as { pgid: unknown; pgid_start: unknown };
+    const verdict = groupIdentity(pgid, start);
+    if (verdict.ok) groups.push({ id, pgid: pgid as number, start: start as string });
+    // Gone for good (leader and members alike): nothing was left behind. A bad id is reported without looking.
+    else if (verdict.reason === 'bad-id' || groupRunning(pgid as number)) refused.push({ run, id, pgid, reason: IDENTITY_REFUSALS[verdict.reason] });
+  }
+  return { groups, refused };
 }
 
 /** Whether a journal's last record is the run's end or a reaper's note (read from the file's last 4 KiB). */
@@ -141,40 +179,89 @@ function isSettled(runDir: string): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** What {@link killGroups} waits and checks with; tests replace them to drive the grace period without sleeping. */
+export interface KillGroupsOptions {
+  /**
+   * Waits between two looks at the groups.
+   * @default a timer
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * The clock the grace is measured on, in milliseconds.
+   * @default performance.now
+   */
+  now?: () => number;
+  /**
+   * Checks, right before each signal, that a group is still the one recorded.
+   * @default groupIdentity
+   */
+  identity?: (pgid: number, start: string) => IdentityCheck;
+}
 
 /**
- * SIGTERM to each group, SIGKILL after `graceMs` to those still running (never to one that is gone: its id may be
- * someone else's by then); resolves when they are gone (or SIGKILLed).
+ * SIGTERM to each group, SIGKILL after `graceMs` to those still running; each signal only after checking, right
+ * before it, that the group's leader is still the process recorded (see groupIdentity): by the end of the grace a gone
+ * group's id, or a leader's pid, may be someone else's. Resolves when they are gone or SIGKILLed, with the groups
+ * left alone because their identity could no longer be verified (a leader that exited, a pid reused).
+ *
+ * @example
+ * ```ts
+ * const spared = await killGroups([{ pgid: 4242, start: '41924' }], 2000);
+ * ```
  */
-export async function killGroups(pgids: readonly number[], graceMs = 2000): Promise<void> {
-  const send = (groups: readonly number[], signal: NodeJS.Signals) => {
-    for (const pgid of groups) {
-      try {
-        process.kill(-pgid, signal);
-      } catch {
-        // gone
-      }
+export async function killGroups(
+  groups: ReadonlyArray<{ pgid: number; start: string }>,
+  graceMs = 2000,
+  options: KillGroupsOptions = {},
+): Promise<Array<{ pgid: number; reason: string }>> {
+  const { sleep: wait = sleep, now = () => performance.now(), identity = groupIdentity } = options;
+  const spared: Array<{ pgid: number; reason: string }> = [];
+  const send = (group: { pgid: number; start: string }, signal: NodeJS.Signals): boolean => {
+    const verdict = identity(group.pgid, group.start);
+    if (!verdict.ok) {
+      spared.push({ pgid: group.pgid, reason: IDENTITY_REFUSALS[verdict.reason] });
+      return false;
     }
+    try {
+      process.kill(-group.pgid, signal);
+    } catch {
+      // gone meanwhile
+    }
+    return true;
   };
-  send(pgids, 'SIGTERM');
-  const deadline = performance.now() + graceMs;
+  const deadline = now() + graceMs;
   // A group seen gone is dropped for good: by the end of the grace its id may be someone else's.
-  let running = pgids.filter(groupRunning);
-  while (running.length > 0 && performance.now() < deadline) {
-    await sleep(20);
-    running = running.filter(groupRunning);
+  const stillRunning = (list: ReadonlyArray<{ pgid: number; start: string }>) => {
+    const running = groupsRunning(list.map((group) => group.pgid));
+    return list.filter((group) => running.has(group.pgid));
+  };
+  let running = stillRunning(groups.filter((group) => send(group, 'SIGTERM')));
+  while (running.length > 0 && now() < deadline) {
+    await wait(20);
+    running = stillRunning(running);
   }
-  send(running, 'SIGKILL');
+  for (const group of running) send(group, 'SIGKILL');
+  return spared;
+}
+
+/** What {@link reapDeadRuns} did: the groups it killed, and what it found but left alone (to be reported). */
+export interface Reaped {
+  killed: Array<{ run: string; id: string; pgid: number }>;
+  refused: RefusedGroup[];
 }
 
 /**
  * Reaps the runs of this log dir that died without ending (fanout was `kill -9`ed, the machine lost power): their
- * checks' process groups still alive are terminated (SIGTERM, then SIGKILL), and a `reaped` record marks the run as
- * handled. Runs whose fanout is still alive (a concurrent run) are never touched. Returns what was killed.
+ * checks' process groups still alive and still verifiably theirs are terminated (SIGTERM, then SIGKILL), and a
+ * `reaped` record marks the run as handled, so each run is reaped — and what was left alone reported — once. Runs
+ * whose fanout is still alive (a concurrent run) are never touched; nothing is signalled for a run of another boot
+ * of the machine or whose journal has no boot id. Library code: the caller reports `refused`.
  */
-export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Array<{ run: string; id: string; pgid: number }>> {
-  const killed: Array<{ run: string; id: string; pgid: number }> = [];
+export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Reaped> {
+  const killed: Reaped['killed'] = [];
+  const refused: RefusedGroup[] = [];
   const root = resolve(logDir);
   // Order does not matter here: no run's journal is opened to sort them (runs of the same second would need it).
   for (const run of runIds(logDir)) {
@@ -186,12 +273,21 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Arra
     if (!isRunFolder(join(root, run))) continue;
     const state = loadRunState(logDir, run);
     if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
-    const groups = leftovers(state);
-    if (groups.length > 0) await killGroups(groups.map((g) => g.pgid), graceMs);
-    appendRecord(join(resolve(logDir), run), { t: 'reaped', by_pid: process.pid, groups });
+    const found = leftovers(state);
+    const spared = found.groups.length > 0 ? await killGroups(found.groups, graceMs) : [];
+    const groups = found.groups.filter((group) => !spared.some((s) => s.pgid === group.pgid)).map(({ id, pgid }) => ({ id, pgid }));
+    const left = [...found.refused];
+    for (const s of spared) left.push({ run, id: found.groups.find((group) => group.pgid === s.pgid)?.id ?? null, pgid: s.pgid, reason: s.reason });
+    appendRecord(join(root, run), {
+      t: 'reaped',
+      by_pid: process.pid,
+      groups,
+      ...(left.length > 0 ? { refused: left.map(({ id, pgid, reason }) => ({ id, pgid, reason })) } : {}),
+    });
     killed.push(...groups.map((g) => ({ run, ...g })));
+    refused.push(...left);
   }
-  return killed;
+  return { killed, refused };
 }
 
 /**

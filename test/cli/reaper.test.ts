@@ -1,0 +1,290 @@
+// The reaper of dead runs and `fanout cancel` signal only what they can prove is the run's: a process group whose
+// leader is alive and started when the journal says, recorded during this boot of the machine. Each planted journal
+// names a real sleeping process (in a group of its own) as the would-be victim; every signal sent is recorded, and
+// those aimed at anything but the test's own children are not delivered (a regression must not take the test run
+// down with it). Runs with the `/proc` source and, in CI, again with FANOUT_PROC_FALLBACK=ps.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { readJournal, runState } from '../../src/cli/journal/journal.js';
+import { killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../src/cli/journal/runs.js';
+import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../src/exec/processes.js';
+import { waitFor } from '../exec/proc.js';
+import { createRunFolder } from '../../src/cli/run-folder.js';
+import { runCli, tempDir } from './helpers.js';
+
+const children: ChildProcess[] = [];
+let kill: MockInstance<typeof process.kill>;
+/** Every signal the code under test sent (signal 0, a liveness probe, excluded). */
+let sent: Array<[number, string]>;
+
+beforeEach(() => {
+  sent = [];
+  const real = process.kill.bind(process);
+  const ours = () => new Set(children.flatMap((child) => (child.pid === undefined ? [] : [child.pid, -child.pid])));
+  kill = vi.spyOn(process, 'kill').mockImplementation((pid: number, signal?: string | number) => {
+    if (signal !== 0 && signal !== undefined) sent.push([pid, String(signal)]);
+    // Only the test's own processes may really be signalled; the rest is recorded and refused.
+    if (signal !== 0 && !ours().has(pid)) return true;
+    return real(pid, signal);
+  });
+});
+
+afterEach(() => {
+  kill.mockRestore();
+  for (const child of children.splice(0)) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
+/** A sleeping process leading a group of its own, once the process table shows it. */
+async function victim(): Promise<{ child: ChildProcess; pid: number; start: string; ended: Promise<unknown[]> }> {
+  const child = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
+  children.push(child);
+  const ended = once(child, 'exit');
+  const pid = child.pid!;
+  await waitFor(() => processStartTime(pid) !== null, 10_000, `process ${pid} in the table`);
+  return { child, pid, start: processStartTime(pid)!, ended };
+}
+
+/** The signal a victim dies by once the test kills it: SIGKILL proves nothing else killed it first. */
+async function fate(target: { child: ChildProcess; ended: Promise<unknown[]> }): Promise<unknown> {
+  if (target.child.exitCode === null && target.child.signalCode === null) process.kill(-target.child.pid!, 'SIGKILL');
+  const [, signal] = await target.ended;
+  return signal;
+}
+
+/** A pid that is certainly gone: a process that ran and was reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  await once(child, 'exit');
+  return child.pid!;
+}
+
+/** A start time that is not `start`, in the same format (a pid reused by a process that started later). */
+function otherStart(start: string): string {
+  return start.startsWith('@') ? `@${Number(start.slice(1)) + 100}` : String(Number(start) + 500);
+}
+
+/** Writes a journal of a run that died with one check running in each of `spawns`. */
+function plant(logDir: string, run: string, spawns: Array<{ pgid: unknown; pgid_start: unknown }>, head: Record<string, unknown>): void {
+  mkdirSync(logDir, { recursive: true });
+  createRunFolder(join(logDir, run));
+  const records = [
+    { t: 'run:start', time: 1, run_id: run, cwd: logDir, config: 'x', argv: [], background: false, checks: spawns.map((_, i) => ({ id: `c${i}`, requires: [], async: false, severity: 'error' })), ...head },
+    ...spawns.map((spawned, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, log_file: null, ...spawned })),
+  ];
+  writeFileSync(join(logDir, run, 'journal.ndjson'), records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+}
+
+const RUN = '20261124T000000Z-aaaaaa';
+
+describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
+  it('signals nothing for a group id that is not an integer > 1, nor fanout\'s own group', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const target = await victim();
+    const own = readProcess(process.pid)!.pgid;
+    const pgids: unknown[] = [0, 1, -5, 'x', -target.pid, 1.5, String(target.pid), own];
+    plant(logDir, RUN, pgids.map((pgid) => ({ pgid, pgid_start: target.start })), { pid: await deadPid(), pid_start: null, boot_id: bootId() });
+    const reaped = await reapDeadRuns(logDir, 100);
+    expect(sent).toEqual([]);
+    expect(reaped.killed).toEqual([]);
+    // The invalid ids are reported; fanout's own group as well.
+    expect(reaped.refused.map((left) => left.pgid)).toEqual(pgids);
+    expect(reaped.refused.every((left) => left.reason === 'not a valid process id')).toBe(true);
+    expect(await fate(target)).toBe('SIGKILL');
+  });
+
+  it('signals no group recorded without its start time, nor one whose leader started at another time', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const [a, b] = [await victim(), await victim()];
+    plant(
+      logDir,
+      RUN,
+      [
+        { pgid: a.pid, pgid_start: null },
+        { pgid: b.pid, pgid_start: otherStart(b.start) },
+      ],
+      { pid: await deadPid(), pid_start: null, boot_id: bootId() },
+    );
+    const reaped = await reapDeadRuns(logDir, 100);
+    expect(sent).toEqual([]);
+    expect(reaped.refused.map((left) => [left.id, left.reason])).toEqual([
+      ['c0', 'no start time recorded'],
+      ['c1', 'its pid now belongs to another process (start time differs)'],
+    ]);
+    expect(await fate(a)).toBe('SIGKILL');
+    expect(await fate(b)).toBe('SIGKILL');
+  });
+
+  it('signals no group whose leader has exited, even while members of it live on', async () => {
+    const logDir = join(tempDir(), 'runs');
+    // The leader starts a sleep in its group, says its pid, and exits: the group lives on without its leader.
+    const leader = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(leader);
+    const leaderStart = spawnStartTime(leader.pid!);
+    const [chunk] = (await once(leader.stdout, 'data')) as [Buffer];
+    await once(leader, 'exit');
+    const member = Number(chunk.toString().trim());
+    await waitFor(() => processStartTime(leader.pid!) === null && processStartTime(member) !== null, 10_000, 'the leader gone, its member alive');
+    plant(logDir, RUN, [{ pgid: leader.pid, pgid_start: leaderStart }], { pid: await deadPid(), pid_start: null, boot_id: bootId() });
+    const reaped = await reapDeadRuns(logDir, 100);
+    expect(sent).toEqual([]);
+    expect(reaped.refused).toEqual([{ run: RUN, id: 'c0', pgid: leader.pid, reason: 'its process has exited' }]);
+    expect(processStartTime(member)).not.toBeNull();
+  });
+
+  it('signals nothing of a journal of another boot, nor of one without a boot id; reports each once and may prune them', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const target = await victim();
+    const spawns = [{ pgid: target.pid, pgid_start: target.start }];
+    const dead = await deadPid();
+    // Its pid and start time are this very process's: after a reboot they name something else entirely.
+    plant(logDir, '20261124T000000Z-aaaaaa', spawns, { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: '00000000-0000-4000-8000-000000000000' });
+    expect(runPhase(loadRunState(logDir, '20261124T000000Z-aaaaaa')!)).toBe('crashed');
+    plant(logDir, '20261124T000001Z-bbbbbb', spawns, { pid: dead, pid_start: null });
+    plant(logDir, '20261124T000002Z-cccccc', spawns, { pid: dead, pid_start: null, boot_id: null });
+    const reaped = await reapDeadRuns(logDir, 100);
+    expect(sent).toEqual([]);
+    expect(reaped.refused.map((left) => [left.run, left.reason]).sort()).toEqual([
+      ['20261124T000000Z-aaaaaa', 'its journal is from another boot of the machine'],
+      ['20261124T000001Z-bbbbbb', 'its journal records no boot id'],
+      ['20261124T000002Z-cccccc', 'its journal records no boot id'],
+    ]);
+    expect(await reapDeadRuns(logDir, 100)).toEqual({ killed: [], refused: [] }); // reported once
+    // What the journal says is still read (`status`, `--resume`): the check is pending, the run not live.
+    const state = runState(RUN, readJournal(join(logDir, RUN)) ?? []);
+    expect(state.checks.get('c0')?.spawn?.pgid).toBe(target.pid);
+    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
+    expect(await fate(target)).toBe('SIGKILL');
+  });
+
+  it('still reaps the group of a dead run of this boot whose leader is the one recorded, and leaves a live run alone', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const [left, concurrent] = [await victim(), await victim()];
+    plant(logDir, '20261124T000000Z-aaaaaa', [{ pgid: left.pid, pgid_start: spawnStartTime(left.pid) }], { pid: await deadPid(), pid_start: null, boot_id: bootId() });
+    // A concurrent run: its fanout (this test process) is alive.
+    plant(logDir, '20261124T000001Z-bbbbbb', [{ pgid: concurrent.pid, pgid_start: concurrent.start }], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: bootId() });
+    const reaped = await reapDeadRuns(logDir, 2000);
+    expect(reaped).toEqual({ killed: [{ run: '20261124T000000Z-aaaaaa', id: 'c0', pgid: left.pid }], refused: [] });
+    expect(sent).toEqual([[-left.pid, 'SIGTERM']]);
+    expect(await fate(left)).toBe('SIGTERM');
+    expect(runState('x', readJournal(join(logDir, '20261124T000000Z-aaaaaa')) ?? []).reaped).toBe(true);
+    expect(await reapDeadRuns(logDir, 100)).toEqual({ killed: [], refused: [] }); // once is enough
+    expect(await fate(concurrent)).toBe('SIGKILL');
+    expect(listRuns(logDir)).toHaveLength(2);
+  });
+});
+
+describe.runIf(processSource() !== 'none')('killGroups', () => {
+  it('SIGTERMs every group, then SIGKILLs only those still running after the grace', async () => {
+    const obedient = spawn('/bin/sh', ['-c', 'exec sleep 300'], { detached: true, stdio: 'ignore' });
+    // An ignored signal stays ignored across exec: the sleep ignores SIGTERM too.
+    const stubborn = spawn('/bin/sh', ['-c', "trap '' TERM; echo; exec sleep 300"], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(obedient, stubborn);
+    const ended = (child: ChildProcess) => once(child, 'exit').then(([, signal]) => signal as unknown);
+    const [obedientEnd, stubbornEnd] = [ended(obedient), ended(stubborn)];
+    await once(stubborn.stdout, 'data'); // the trap is set
+    const groups = [obedient, stubborn].map((child) => ({ pgid: child.pid!, start: spawnStartTime(child.pid!)! }));
+    expect(await killGroups(groups, 300)).toEqual([]);
+    expect(await obedientEnd).toBe('SIGTERM');
+    expect(await stubbornEnd).toBe('SIGKILL');
+    // The obedient group was gone before the grace ended: never SIGKILLed (its id could be someone else's by then).
+    expect(sent.filter(([, signal]) => signal === 'SIGKILL')).toEqual([[-stubborn.pid!, 'SIGKILL']]);
+  });
+
+  it('checks the identity again right before the SIGKILL: a group that changed during the grace is left alone', async () => {
+    const stubborn = spawn('/bin/sh', ['-c', "trap '' TERM; echo; exec sleep 300"], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(stubborn);
+    const exited = once(stubborn, 'exit');
+    await once(stubborn.stdout, 'data');
+    const group = { pgid: stubborn.pid!, start: spawnStartTime(stubborn.pid!)! };
+    // The grace runs on an injected clock: it is over once the first wait returns. During that wait the group's
+    // identity changes (as when its leader exited and the pid went to another process).
+    let clock = 0;
+    let changed = false;
+    const checked: string[] = [];
+    const spared = await killGroups([group], 2000, {
+      now: () => clock,
+      sleep: () => {
+        clock = 5000;
+        changed = true;
+        return Promise.resolve();
+      },
+      identity: (pgid, start) => {
+        checked.push(changed ? 'after' : 'before');
+        return changed || pgid !== group.pgid || start !== group.start ? { ok: false, reason: 'other-process' } : { ok: true };
+      },
+    });
+    expect(checked).toEqual(['before', 'after']);
+    expect(sent).toEqual([[-stubborn.pid!, 'SIGTERM']]);
+    expect(spared).toEqual([{ pgid: stubborn.pid, reason: 'its pid now belongs to another process (start time differs)' }]);
+    process.kill(-stubborn.pid!, 'SIGKILL');
+    expect((await exited)[1]).toBe('SIGKILL');
+  });
+
+  it('with the identity unchanged, the same grace on the injected clock ends in a SIGKILL', async () => {
+    const stubborn = spawn('/bin/sh', ['-c', "trap '' TERM; echo; exec sleep 300"], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(stubborn);
+    const exited = once(stubborn, 'exit');
+    await once(stubborn.stdout, 'data');
+    let clock = 0;
+    const spared = await killGroups([{ pgid: stubborn.pid!, start: spawnStartTime(stubborn.pid!)! }], 2000, {
+      now: () => clock,
+      sleep: () => {
+        clock = 5000;
+        return Promise.resolve();
+      },
+    });
+    expect(spared).toEqual([]);
+    expect(sent).toEqual([
+      [-stubborn.pid!, 'SIGTERM'],
+      [-stubborn.pid!, 'SIGKILL'],
+    ]);
+    expect((await exited)[1]).toBe('SIGKILL');
+  });
+});
+
+describe.runIf(processSource() !== 'none')('the CLI', () => {
+  it('fanout check warns once about a dead run\'s group it leaves alone, and signals nothing', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n');
+    const target = await victim();
+    plant(join(dir, '.fanout/runs'), RUN, [{ pgid: target.pid, pgid_start: otherStart(target.start) }], { pid: await deadPid(), pid_start: null, boot_id: bootId() });
+    const first = await runCli(['check'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const warnings = first.stderr.split('\n').filter((line) => line.includes('warning: left'));
+    expect(warnings).toEqual([`fanout: warning: left process group ${target.pid} (c0) of the dead run ${RUN} alone: its pid now belongs to another process (start time differs)`]);
+    const second = await runCli(['check'], { cwd: dir });
+    expect(second.stderr).not.toContain('warning: left');
+    expect(await fate(target)).toBe('SIGKILL');
+  });
+
+  it('fanout cancel signals the run\'s process only when its start time is the recorded one', async () => {
+    const dir = tempDir();
+    const logDir = join(dir, 'runs');
+    const target = await victim();
+    // A run whose process is "alive" by its pid, but whose start time is unknown: it cannot be told apart from a
+    // process that took the pid since.
+    plant(logDir, RUN, [], { pid: target.pid, pid_start: null, boot_id: bootId() });
+    const unknown = await runCli(['cancel', RUN, '--log-dir', logDir], { cwd: dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`its process ${target.pid} was left alone: no start time recorded`);
+    // Recorded with another start time: the pid was reused, the run is dead (nothing of it is left).
+    plant(logDir, RUN, [], { pid: target.pid, pid_start: otherStart(target.start), boot_id: bootId() });
+    const reused = await runCli(['cancel', RUN, '--log-dir', logDir], { cwd: dir });
+    expect(reused.stderr).toContain('had died');
+    // Of another boot: the same pid and start time mean nothing now.
+    plant(logDir, '20261124T000001Z-bbbbbb', [], { pid: target.pid, pid_start: target.start, boot_id: '00000000-0000-4000-8000-000000000000' });
+    const foreign = await runCli(['cancel', '20261124T000001Z-bbbbbb', '--log-dir', logDir], { cwd: dir });
+    expect(foreign.stderr).toContain('had died');
+    expect(await fate(target)).toBe('SIGKILL');
+    expect(readFileSync(join(logDir, RUN, 'journal.ndjson'), 'utf8')).toContain('"t":"reaped"');
+  });
+});
