@@ -242,7 +242,7 @@ describe('reaping dead runs', () => {
       const unmarked = join(logDir, OLD[1] as string);
       mkdirSync(unmarked, { mode: 0o700 });
       writeFileSync(join(unmarked, 'journal.ndjson'), journal);
-      expect(await reapDeadRuns(logDir, 200)).toEqual([]);
+      expect(await reapDeadRuns(logDir, 200)).toEqual({ killed: [], refused: [] });
       expect(isAlive(pgid)).toBe(true);
       expect(readFileSync(join(elsewhere, 'journal.ndjson'), 'utf8')).toBe(journal); // nothing appended through the link
     } finally {

@@ -5,7 +5,7 @@
 // down with it). Runs with the `/proc` source and, in CI, again with FANOUT_PROC_FALLBACK=ps.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readJournal, runState } from '../../src/cli/journal/journal.js';
@@ -75,7 +75,7 @@ function otherStart(start: string): string {
 /** Writes a journal of a run that died with one check running in each of `spawns`. */
 function plant(logDir: string, run: string, spawns: Array<{ pgid: unknown; pgid_start: unknown }>, head: Record<string, unknown>): void {
   mkdirSync(logDir, { recursive: true });
-  createRunFolder(join(logDir, run));
+  if (!existsSync(join(logDir, run))) createRunFolder(join(logDir, run));
   const records = [
     { t: 'run:start', time: 1, run_id: run, cwd: logDir, config: 'x', argv: [], background: false, checks: spawns.map((_, i) => ({ id: `c${i}`, requires: [], async: false, severity: 'error' })), ...head },
     ...spawns.map((spawned, i) => ({ t: 'check:spawn', time: 2, id: `c${i}`, attempt: 1, log_file: null, ...spawned })),
