@@ -4,6 +4,7 @@ import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } 
 import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
+import { isAbortOf } from './abort.js';
 import { observeProcessor, startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import type { Observer } from '../observe/types.js';
@@ -42,7 +43,7 @@ export interface ProcessParallelOptions<O> {
   /**
    * Receives the run's events (`source: 'parallel'`, task ids are item indices as strings): `graph:start` with the
    * item count when known, `task:start`/`task:end` per item pulled (passed, failed, or cancelled when it rejected
-   * with the stop's abort reason), `graph:end`. Items never pulled have no events. Without an observer the run
+   * with the stop's abort, see {@link isAbortOf}), `graph:end`. Items never pulled have no events. Without an observer the run
    * emits nothing and pays nothing. An observer that throws never breaks the run.
    */
   observer?: Observer;
@@ -67,9 +68,9 @@ const DEFAULT_WORKER_CAP = 16;
  *
  * Settles like seed 003's ProcessParallel: it rejects with a {@link ParallelError} when `failFast` is on and any item
  * failed, when `failFast` is off and every item failed, when the signal aborted, or when the input itself threw;
- * otherwise it resolves, partial success included (check `errors`). With `failFast`, items that were running when
- * the run stopped and then reject with the stop's own abort reason are cancelled, not failed: they appear in
- * neither `results` nor `errors`.
+ * otherwise it resolves, partial success included (check `errors`). Items that were running when the run stopped
+ * (fail-fast or abort) and then reject with the stop's abort ({@link isAbortOf}: its reason, or the `AbortError`
+ * that Node's abortable APIs make of it) are cancelled, not failed: they appear in neither `results` nor `errors`.
  *
  * `processor` may also be a worker module (a `file:` URL, or an absolute path or `file:` URL string): each item then runs on a worker thread (piscina, sized to
  * `availableParallelism()`), passed to the module's default export (sync or async). Items travel to the threads in
@@ -204,8 +205,8 @@ export async function processParallel<I, O>(
         output = await run(item, { index, signal });
       } catch (error) {
         missing.add(index);
-        // A rejection with the stop's own reason is the stop's consequence (cancelled), not a failure of its own.
-        if (signal.aborted && error === signal.reason) continue;
+        // The stop's own abort (its reason, or Node's AbortError wrapping it) is its consequence: cancelled.
+        if (signal.aborted && isAbortOf(error, signal)) continue;
         errors.push(new TaskError(index, item, error));
         if (failFast && !signal.aborted) {
           ownFailFast = true;

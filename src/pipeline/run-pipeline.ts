@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertLimit, assertOptionalSignal, describeValue, invalidArgument } from '../core/arguments.js';
+import { isAbortOf } from '../core/abort.js';
 import { messageOf } from '../core/errors.js';
 import { runWithConcurrency } from '../core/run-with-concurrency.js';
 import { startRun } from '../observe/run-events.js';
@@ -249,7 +250,7 @@ async function runStep<T extends PipelineTask, V>(
         id,
         outcome.status === 'completed'
           ? { id, status: 'passed', value: outcome, durationMs }
-          : taskSignal.aborted // failing after the stop is its consequence, not a failure of its own
+          : isAbortOf(outcome.error, taskSignal) // the stop's abort is its consequence; any other failure is the task's own
             ? { id, status: 'cancelled', durationMs }
             : { id, status: 'failed', error: outcome.error, durationMs },
         stepName,

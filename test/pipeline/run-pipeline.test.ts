@@ -419,7 +419,7 @@ describe('runPipeline: callbacks and observer', () => {
     await flush();
     executor.fail('f0', 'bad');
     await flush();
-    executor.fail('f1', 'aborted');
+    executor.fail('f1', executor.signals.get('f1')?.reason); // the stop's own abort: cancelled, not failed
     await run;
     const summary = events.map((e) => {
       if (e.type === 'task:end') return `${e.type} ${e.step} ${e.id} ${e.outcome.status}`;
