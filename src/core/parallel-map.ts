@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
 import { FailFastError, TaskError } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import type { ItemSource } from './item-source.js';
@@ -9,7 +9,8 @@ import { followSignal } from './signals.js';
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {
   /**
-   * Items processed at once; also the bound on outputs held for a slow consumer.
+   * Items processed at once; also the bound on outputs held for a slow consumer. An integer ≥ 1, or `Infinity` (no
+   * bound: the whole input is pulled at once, however slow the consumer).
    * @default availableParallelism() * 2
    */
   concurrency?: number;
@@ -56,7 +57,7 @@ export function parallelMap<I, O>(
 ): ParallelMapIterator<O> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   assertFunction('mapper', mapper);
-  const concurrency = options.concurrency === undefined ? availableParallelism() * 2 : assertInteger('options.concurrency', options.concurrency, 1);
+  const concurrency = options.concurrency === undefined ? availableParallelism() * 2 : assertLimit('options.concurrency', options.concurrency);
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw invalidArgument('options.ordered', 'a boolean', ordered);
   const signal = assertOptionalSignal('options.signal', options.signal);

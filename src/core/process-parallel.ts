@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
 import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
@@ -20,7 +20,7 @@ export interface ItemContext {
 /** Options of {@link processParallel}. */
 export interface ProcessParallelOptions<O> {
   /**
-   * Items processed at once.
+   * Items processed at once: an integer ≥ 1, or `Infinity` (every item starts as soon as it is pulled).
    * @default min(availableParallelism() * 2, workerCap, item count when known); with a worker module:
    * min(availableParallelism() * 512, 16384, item count when known), items pulled ahead to fill thread batches
    */
@@ -124,8 +124,8 @@ export async function processParallel<I, O>(
   if (typeof failFast !== 'boolean') throw invalidArgument('options.failFast', 'a boolean', failFast);
   const onProgress = options.onProgress;
   if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
-  const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertInteger('options.workerCap', options.workerCap, 1);
-  const explicitWorkers = options.workers === undefined ? undefined : assertInteger('options.workers', options.workers, 1);
+  const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertLimit('options.workerCap', options.workerCap);
+  const explicitWorkers = options.workers === undefined ? undefined : assertLimit('options.workers', options.workers);
   const observer = optionalObserver('options.observer', options.observer);
 
   const source = itemSource(items, 'items');
@@ -138,7 +138,13 @@ export async function processParallel<I, O>(
   // Only an observed run wraps the processor: the unobserved hot path is unchanged.
   const emitter = observer === undefined ? undefined : startRun(observer, 'parallel', total);
   const run = emitter === undefined ? processor : observeProcessor(emitter, processor);
-  const workers = explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY));
+  const workers =
+    explicitWorkers === Number.POSITIVE_INFINITY && total !== undefined
+      ? Math.max(1, total)
+      : (explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY)));
+  // `workers: Infinity` over an input of unknown length: every pulled item starts one more worker (in a microtask, so
+  // a long synchronous input never deepens the stack), so as many items run as the input yields.
+  const unbounded = workers === Number.POSITIVE_INFINITY;
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -195,6 +201,7 @@ export async function processParallel<I, O>(
           item = pulled;
           index = next++;
         }
+        if (unbounded) queueMicrotask(spawn);
       } catch (error) {
         inputError ??= { error };
         controller.abort(error);
@@ -226,10 +233,20 @@ export async function processParallel<I, O>(
     }
   };
 
+  let running: Array<Promise<void>> = [];
+  function spawn(): void {
+    if (!stopped) running.push(worker());
+  }
   try {
-    const running = new Array<Promise<void>>(workers);
-    for (let w = 0; w < workers; w++) running[w] = worker();
-    await Promise.all(running);
+    if (unbounded) {
+      spawn();
+      // Workers are added while earlier ones run; each is added before the one that added it settles.
+      for (let w = 0; w < running.length; w++) await running[w];
+    } else {
+      running = new Array<Promise<void>>(workers);
+      for (let w = 0; w < workers; w++) running[w] = worker();
+      await Promise.all(running);
+    }
   } finally {
     unfollow();
     if (signal.aborted) await source.close();

@@ -1,5 +1,6 @@
 import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
 import { FailFastError } from './errors.js';
+import { isAbortOf } from './abort.js';
 import { followSignal } from './signals.js';
 
 /** Options of {@link runWithConcurrency}. */
@@ -10,8 +11,12 @@ export interface ConcurrencyOptions<T> {
   maxConcurrency: number;
   /** Aborting it stops the run: no new task starts, running ones see their signal abort. */
   signal?: AbortSignal;
-  /** Tells a failed result from a good one; the first failure stops the run (fail-fast). */
-  isFailed: (result: T) => boolean;
+  /**
+   * Tells a failed result from a good one; the first failure stops the run (fail-fast). A task that throws or
+   * rejects is a failure either way.
+   * @default () => false: only a throw or a rejection is a failure
+   */
+  isFailed?: ((result: T) => boolean) | undefined;
 }
 
 /** What {@link runWithConcurrency} resolves with. */
@@ -20,12 +25,21 @@ export interface ConcurrencyResult<T> {
   results: T[];
   /** The same values at their task's index; `undefined` where a task threw or never started. */
   resultsByIndex: Array<T | undefined>;
-  /** Index of the failure that triggered fail-fast, or `null`. */
+  /**
+   * Index of the failure that triggered fail-fast — the first failure to settle, which stopped the run — or `null`.
+   * The original wording, "the earliest failing index", means just that: failures that settle after the stop never
+   * replace it, so with several tasks failing at once it need not be the lowest of their indexes.
+   */
   firstFailureIndex: number | null;
   /** True when the parent signal caused the stop. */
   aborted: boolean;
-  /** Tasks that threw or rejected (and `isFailed` calls that threw), by index in input order. */
+  /**
+   * Tasks that threw or rejected (and `isFailed` calls that threw), by index in input order — except those that
+   * rejected with the stop's abort ({@link isAbortOf}) after the run stopped: they were cancelled, not failed.
+   */
   errors: Array<{ index: number; error: unknown }>;
+  /** Indexes, in input order, of the tasks that were running at the stop and rejected with its abort. */
+  cancelled: number[];
 }
 
 
@@ -56,7 +70,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   const { tasks, isFailed } = options;
   if (!Array.isArray(tasks)) throw invalidArgument('options.tasks', 'an array of functions', tasks);
   const limit = assertLimit('options.maxConcurrency', options.maxConcurrency);
-  assertFunction('options.isFailed', isFailed);
+  if (isFailed !== undefined) assertFunction('options.isFailed', isFailed);
   const parent = assertOptionalSignal('options.signal', options.signal);
   const count = tasks.length;
   for (let i = 0; i < count; i++) {
@@ -64,7 +78,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   }
 
   const resultsByIndex = new Array<T | undefined>(count).fill(undefined);
-  if (parent?.aborted) return { results: [], resultsByIndex, firstFailureIndex: null, aborted: true, errors: [] };
+  if (parent?.aborted) return { results: [], resultsByIndex, firstFailureIndex: null, aborted: true, errors: [], cancelled: [] };
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -74,6 +88,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   const threw = new Set<number>();
   let values = 0;
   const errors: Array<{ index: number; error: unknown }> = [];
+  const cancelled: number[] = [];
   let firstFailureIndex: number | null = null;
   let aborted = false;
   let next = 0;
@@ -97,12 +112,15 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
         value = await (tasks[index] as (signal: AbortSignal) => Promise<T>)(signal);
       } catch (error) {
         threw.add(index);
-        errors.push({ index, error });
+        // The stop's own abort is its consequence (cancelled), not a failure of its own.
+        if (stopped && isAbortOf(error, signal)) cancelled.push(index);
+        else errors.push({ index, error });
         fail(index, error);
         continue;
       }
       values++;
       resultsByIndex[index] = value;
+      if (isFailed === undefined) continue;
       let failed: boolean;
       try {
         failed = isFailed(value);
@@ -138,5 +156,6 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
     for (let i = 0; i < next; i++) if (!threw.has(i)) results.push(resultsByIndex[i] as T);
   }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
-  return { results, resultsByIndex, firstFailureIndex, aborted, errors };
+  if (cancelled.length > 1) cancelled.sort((a, b) => a - b);
+  return { results, resultsByIndex, firstFailureIndex, aborted, errors, cancelled };
 }

@@ -686,11 +686,11 @@ describe('processParallel: argument errors', () => {
   const ok = () => Promise.resolve(1);
 
   it.each([
-    [{ workers: 0 }, 'options.workers must be an integer >= 1, received 0'],
-    [{ workers: 1.5 }, 'options.workers must be an integer >= 1, received 1.5'],
-    [{ workers: '2' }, 'options.workers must be an integer >= 1, received "2"'],
-    [{ workers: Number.NaN }, 'options.workers must be an integer >= 1, received NaN'],
-    [{ workerCap: 0 }, 'options.workerCap must be an integer >= 1, received 0'],
+    [{ workers: 0 }, 'options.workers must be an integer >= 1 or Infinity, received 0'],
+    [{ workers: 1.5 }, 'options.workers must be an integer >= 1 or Infinity, received 1.5'],
+    [{ workers: '2' }, 'options.workers must be an integer >= 1 or Infinity, received "2"'],
+    [{ workers: Number.NaN }, 'options.workers must be an integer >= 1 or Infinity, received NaN'],
+    [{ workerCap: 0 }, 'options.workerCap must be an integer >= 1 or Infinity, received 0'],
     [{ failFast: 'yes' }, 'options.failFast must be a boolean, received "yes"'],
     [{ onProgress: 5 }, 'options.onProgress must be a function, received 5'],
     [{ signal: 'stop' }, 'options.signal must be an AbortSignal or undefined, received "stop"'],
