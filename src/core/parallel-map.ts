@@ -52,7 +52,7 @@ export interface ParallelMapIterator<O> extends AsyncIterableIterator<O> {
  */
 export function parallelMap<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
-  mapper: (item: I, context: ItemContext) => Promise<O>,
+  mapper: (item: I, context: ItemContext) => O | PromiseLike<O>,
   options: ParallelMapOptions = {},
 ): ParallelMapIterator<O> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
@@ -68,7 +68,7 @@ type Consumer<O> = { resolve: (result: IteratorResult<O>) => void; reject: (reas
 
 class MapIterator<I, O> implements ParallelMapIterator<O> {
   readonly #source: ItemSource<I>;
-  readonly #mapper: (item: I, context: ItemContext) => Promise<O>;
+  readonly #mapper: (item: I, context: ItemContext) => O | PromiseLike<O>;
   readonly #concurrency: number;
   readonly #ordered: boolean;
   readonly #parent: AbortSignal | undefined;
@@ -90,7 +90,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
 
   constructor(
     source: ItemSource<I>,
-    mapper: (item: I, context: ItemContext) => Promise<O>,
+    mapper: (item: I, context: ItemContext) => O | PromiseLike<O>,
     concurrency: number,
     ordered: boolean,
     parent: AbortSignal | undefined,

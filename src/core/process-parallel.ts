@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
-import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
+import { FailFastError, ParallelError, TaskError, failureSummary, messageOf } from './errors.js';
+import type { FailureSummary } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
 import { isAbortOf } from './abort.js';
@@ -32,10 +33,16 @@ export interface ProcessParallelOptions<O> {
   workerCap?: number;
   /**
    * Stop at the first failed item (abort the others, pull nothing more) and reject. When false, every item runs
-   * and the call rejects only if every item failed.
+   * and the call resolves whatever failed (collect-all): read `errors`, `resultsByIndex` and `summary`.
    * @default true
    */
   failFast?: boolean;
+  /**
+   * With `failFast: false`, reject with a {@link ParallelError} when at least one item failed and none succeeded —
+   * the original ProcessParallel's rule. Without it a collect-all call always resolves for item failures.
+   * @default false
+   */
+  rejectIfNoneSucceeded?: boolean;
   /** Aborting it stops the run; the call then rejects with a {@link ParallelError} whose `cause` is the reason. */
   signal?: AbortSignal;
   /** Called once per successful item with the successes so far, the total when known, and the item's output. */
@@ -53,8 +60,12 @@ export interface ProcessParallelOptions<O> {
 export interface ProcessParallelResult<I, O> {
   /** Successful outputs, in input order. */
   results: O[];
-  /** One {@link TaskError} per failed item, sorted by index. */
+  /** Outputs at their item's index, one entry per item pulled; `undefined` where the item failed or was cancelled. */
+  resultsByIndex: Array<O | undefined>;
+  /** One {@link TaskError} per failed item (its `index`, `item` and `cause`), sorted by index. */
   errors: TaskError<I>[];
+  /** Counts of succeeded, failed and cancelled items, and the failures grouped by message, most frequent first. */
+  summary: FailureSummary;
 }
 
 const DEFAULT_WORKER_CAP = 16;
@@ -66,9 +77,10 @@ const DEFAULT_WORKER_CAP = 16;
  * Items are pulled lazily, only when a worker is free, so a lazy or infinite input works and memory holds only the
  * items in flight plus the results. When the run stops early the input iterator's `return()` is called.
  *
- * Settles like seed 003's ProcessParallel: it rejects with a {@link ParallelError} when `failFast` is on and any item
- * failed, when `failFast` is off and every item failed, when the signal aborted, or when the input itself threw;
- * otherwise it resolves, partial success included (check `errors`). Items that were running when the run stopped
+ * It rejects with a {@link ParallelError} when `failFast` is on and any item failed, when the signal aborted, or when
+ * the input itself threw. With `failFast: false` (collect-all) it resolves whatever the items did — every output at
+ * its index (`resultsByIndex`), every failure with its item and index (`errors`), and the categorised `summary` —
+ * unless `rejectIfNoneSucceeded` asks for the original rule (reject when items failed and none succeeded). Items that were running when the run stopped
  * (fail-fast or abort) and then reject with the stop's abort ({@link isAbortOf}: its reason, or the `AbortError`
  * that Node's abortable APIs make of it) are cancelled, not failed: they appear in neither `results` nor `errors`.
  *
@@ -91,7 +103,7 @@ const DEFAULT_WORKER_CAP = 16;
  */
 export async function processParallel<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
-  processor: ((item: I, context: ItemContext) => Promise<O>) | URL | string,
+  processor: ((item: I, context: ItemContext) => O | PromiseLike<O>) | URL | string,
   options: ProcessParallelOptions<O> = {},
 ): Promise<ProcessParallelResult<I, O>> {
   if (typeof processor === 'string' && !isAbsolute(processor) && !processor.startsWith('file:')) {
@@ -122,6 +134,10 @@ export async function processParallel<I, O>(
   const parent = assertOptionalSignal('options.signal', options.signal);
   const failFast = options.failFast ?? true;
   if (typeof failFast !== 'boolean') throw invalidArgument('options.failFast', 'a boolean', failFast);
+  const rejectIfNoneSucceeded = options.rejectIfNoneSucceeded ?? false;
+  if (typeof rejectIfNoneSucceeded !== 'boolean') {
+    throw invalidArgument('options.rejectIfNoneSucceeded', 'a boolean', rejectIfNoneSucceeded);
+  }
   const onProgress = options.onProgress;
   if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
   const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertLimit('options.workerCap', options.workerCap);
@@ -254,13 +270,20 @@ export async function processParallel<I, O>(
 
   const pulledCount = array === undefined ? source.pulled : next;
   let results: O[];
+  let resultsByIndex: Array<O | undefined>;
   if (missing.size === 0 && outputs.length === pulledCount) {
-    results = outputs; // every pulled item produced an output: no copy
+    results = outputs; // every pulled item produced an output
+    resultsByIndex = outputs.slice();
   } else {
     results = [];
     for (let i = 0; i < pulledCount; i++) if (!missing.has(i)) results.push(outputs[i] as O);
+    resultsByIndex = outputs.slice(0, pulledCount);
+    if (resultsByIndex.length < pulledCount) resultsByIndex.length = pulledCount;
+    // Explicit undefined, not holes: forEach, map and the like must visit every index.
+    for (const i of missing) resultsByIndex[i] = undefined;
   }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+  const cancelled = missing.size - errors.length;
   if (emitter !== undefined) {
     const failFastTriggered = ownFailFast;
     const aborted = parent?.aborted === true && !failFastTriggered;
@@ -271,14 +294,25 @@ export async function processParallel<I, O>(
     throw new ParallelError(errors, results, {
       cause: inputError.error,
       message: `parallel execution failed: the input threw: ${messageOf(inputError.error)}`,
+      resultsByIndex,
+      cancelled,
     });
   }
-  if (parent?.aborted && !ownFailFast) throw abortedError(errors, results, parent.reason);
-  if (errors.length > 0 && (failFast || results.length === 0)) throw new ParallelError(errors, results);
-  return { results, errors };
+  if (parent?.aborted && !ownFailFast) throw abortedError(errors, results, parent.reason, resultsByIndex, cancelled);
+  if (errors.length > 0 && (failFast || (rejectIfNoneSucceeded && results.length === 0))) {
+    throw new ParallelError(errors, results, { resultsByIndex, cancelled });
+  }
+  return { results, resultsByIndex, errors, summary: failureSummary(errors, results.length, cancelled) };
 }
 
-function abortedError<I, O>(errors: TaskError<I>[], results: O[], reason: unknown): ParallelError<I, O> {
-  const detail = errors.length > 0 ? `; ${summarizeFailures(errors).replace('parallel execution failed: ', '')}` : '';
-  return new ParallelError(errors, results, { cause: reason, message: `parallel execution aborted: ${messageOf(reason)}${detail}` });
+function abortedError<I, O>(
+  errors: TaskError<I>[],
+  results: O[],
+  reason: unknown,
+  resultsByIndex: Array<O | undefined> = [],
+  cancelled = 0,
+): ParallelError<I, O> {
+  const detail = errors.length > 0 ? `; ${failureSummary(errors, 0, 0).text}` : '';
+  const message = `parallel execution aborted: ${messageOf(reason)}${detail}`;
+  return new ParallelError(errors, results, { cause: reason, message, resultsByIndex, cancelled });
 }

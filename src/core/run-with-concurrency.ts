@@ -3,10 +3,16 @@ import { FailFastError } from './errors.js';
 import { isAbortOf } from './abort.js';
 import { followSignal } from './signals.js';
 
+/** One task of {@link runWithConcurrency}: receives the run's signal, returns its value or a promise (or thenable) of it. */
+export type ConcurrencyTask<T = unknown> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+/** The value a task produces: what it returns, awaited. */
+export type ConcurrencyTaskValue<F> = F extends (signal: AbortSignal) => infer R ? Awaited<R> : never;
+
 /** Options of {@link runWithConcurrency}. */
 export interface ConcurrencyOptions<T> {
   /** The work, one function per task; each receives the run's shared child signal. */
-  tasks: ReadonlyArray<(signal: AbortSignal) => Promise<T>>;
+  tasks: ReadonlyArray<ConcurrencyTask<T>>;
   /** Tasks running at once: an integer ≥ 1, or `Infinity`. */
   maxConcurrency: number;
   /** Aborting it stops the run: no new task starts, running ones see their signal abort. */
@@ -19,12 +25,15 @@ export interface ConcurrencyOptions<T> {
   isFailed?: ((result: T) => boolean) | undefined;
 }
 
-/** What {@link runWithConcurrency} resolves with. */
-export interface ConcurrencyResult<T> {
+/**
+ * What {@link runWithConcurrency} resolves with. `ByIndex` types `resultsByIndex`: for tasks given as a tuple, each
+ * position has its own task's type.
+ */
+export interface ConcurrencyResult<T, ByIndex extends readonly unknown[] = Array<T | undefined>> {
   /** Values of the tasks that settled with a value, in input order (tasks never started are absent). */
   results: T[];
   /** The same values at their task's index; `undefined` where a task threw or never started. */
-  resultsByIndex: Array<T | undefined>;
+  resultsByIndex: ByIndex;
   /**
    * Index of the failure that triggered fail-fast — the first failure to settle, which stopped the run — or `null`.
    * The original wording, "the earliest failing index", means just that: failures that settle after the stop never
@@ -65,6 +74,12 @@ export interface ConcurrencyResult<T> {
  * });
  * ```
  */
+export function runWithConcurrency<const Tasks extends ReadonlyArray<ConcurrencyTask>>(
+  options: Omit<ConcurrencyOptions<ConcurrencyTaskValue<Tasks[number]>>, 'tasks'> & { tasks: Tasks },
+): Promise<
+  ConcurrencyResult<ConcurrencyTaskValue<Tasks[number]>, { -readonly [K in keyof Tasks]: ConcurrencyTaskValue<Tasks[K]> | undefined }>
+>;
+export function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Promise<ConcurrencyResult<T>>;
 export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Promise<ConcurrencyResult<T>> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   const { tasks, isFailed } = options;
@@ -109,7 +124,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
       const index = next++;
       let value: T;
       try {
-        value = await (tasks[index] as (signal: AbortSignal) => Promise<T>)(signal);
+        value = await (tasks[index] as ConcurrencyTask<T>)(signal);
       } catch (error) {
         threw.add(index);
         // The stop's own abort is its consequence (cancelled), not a failure of its own.

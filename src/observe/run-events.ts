@@ -85,7 +85,7 @@ export function graphEventSink<V>(
  */
 export function observeProcessor<I, O>(
   emitter: RunEmitter,
-  processor: (item: I, context: ItemContext) => Promise<O>,
+  processor: (item: I, context: ItemContext) => O | PromiseLike<O>,
 ): (item: I, context: ItemContext) => Promise<O> {
   return async (item, context) => {
     const id = String(context.index);

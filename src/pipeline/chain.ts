@@ -92,7 +92,7 @@ export class ChainError<I, S> extends TaskError<I> {
  */
 export async function processChain<I, S>(
   items: Iterable<I> | AsyncIterable<I>,
-  step: (state: S, item: I, context: ChainContext) => S | Promise<S>,
+  step: (state: S, item: I, context: ChainContext) => S | PromiseLike<S>,
   options: ChainOptions<S>,
 ): Promise<ChainResult<I, S>> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with initialState', options);
