@@ -1,6 +1,7 @@
 // The public API of fanout: explicit named re-exports only, in the order of the data flow.
 export { FanoutError, TaskError, ParallelError } from './core/errors.js';
 export { FailFastError } from './core/errors.js';
+export type { FailureGroup, FailureSummary } from './core/errors.js';
 export { isAbortOf } from './core/abort.js';
 export { Semaphore } from './core/semaphore.js';
 export type { AcquireOptions, Release } from './core/semaphore.js';
