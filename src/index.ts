@@ -1,15 +1,19 @@
 // The public API of fanout: explicit named re-exports only, in the order of the data flow.
 export { FanoutError, TaskError, ParallelError } from './core/errors.js';
 export { FailFastError } from './core/errors.js';
+export type { FailureGroup, FailureSummary } from './core/errors.js';
+export { isAbortOf } from './core/abort.js';
 export { Semaphore } from './core/semaphore.js';
 export type { AcquireOptions, Release } from './core/semaphore.js';
 export { runWithConcurrency } from './core/run-with-concurrency.js';
-export type { ConcurrencyOptions, ConcurrencyResult } from './core/run-with-concurrency.js';
+export type { ConcurrencyOptions, ConcurrencyResult, ConcurrencyTask, ConcurrencyTaskValue } from './core/run-with-concurrency.js';
 export { processParallel } from './core/process-parallel.js';
 export type { ItemContext, ProcessParallelOptions, ProcessParallelResult } from './core/process-parallel.js';
 export { parallelMap } from './core/parallel-map.js';
 export type { ParallelMapOptions, ParallelMapIterator } from './core/parallel-map.js';
 export { runGraph } from './graph/scheduler.js';
+export { defineGraph, dependencyValue, outcomeOf } from './graph/define.js';
+export type { DefinedTaskOptions, GraphDefinition, TypedGraphOptions, TypedGraphResult, TypedGraphTasks } from './graph/define.js';
 export { streamGraph } from './graph/stream.js';
 export type { GraphStream } from './graph/stream.js';
 export { validateGraph, GraphError } from './graph/validate.js';
@@ -17,6 +21,7 @@ export type { GraphErrorCode } from './graph/validate.js';
 export { graphLevels, criticalPath } from './graph/analysis.js';
 export type { CriticalPath } from './graph/analysis.js';
 export type { GraphTask, GraphTaskContext, GraphOptions, FailFastMode, SkipReason, TaskOutcome, GraphResult, GraphEvent, ThreadGraphTask, ThreadTaskInput } from './graph/types.js';
+export type { AnyGraphTask, GraphTaskValue, TaskOutcomeOf, TaskOutcomeOfList } from './graph/types.js';
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './config/load.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './config/load.js';
 export { formatDiagnostic } from './config/diagnostics.js';

@@ -51,7 +51,8 @@ export class TaskError<I = unknown> extends FanoutError {
 
 /**
  * The aggregate failure of {@link processParallel}: every {@link TaskError}, sorted by index, plus the outputs that
- * did succeed. Its message groups failures by message, most frequent first.
+ * did succeed (also by index) and the categorised `summary`. Its message groups failures by message, most frequent
+ * first.
  *
  * @example
  * ```ts
@@ -69,11 +70,21 @@ export class ParallelError<I = unknown, O = unknown> extends AggregateError {
   declare readonly errors: TaskError<I>[];
   /** The successful outputs, in input order. */
   readonly results: O[];
+  /** The outputs at their item's index; `undefined` where an item failed or was cancelled. */
+  readonly resultsByIndex: Array<O | undefined>;
+  /** The failures grouped by message, with counts of succeeded, failed and cancelled items. */
+  readonly summary: FailureSummary;
 
-  constructor(errors: TaskError<I>[], results: O[], options?: { cause?: unknown; message?: string }) {
+  constructor(
+    errors: TaskError<I>[],
+    results: O[],
+    options?: { cause?: unknown; message?: string; resultsByIndex?: Array<O | undefined>; cancelled?: number },
+  ) {
     super(errors, options?.message ?? summarizeFailures(errors), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ParallelError';
     this.results = results;
+    this.resultsByIndex = options?.resultsByIndex ?? [];
+    this.summary = failureSummary(errors, results.length, options?.cancelled ?? 0);
   }
 }
 
@@ -111,18 +122,61 @@ export function messageOf(error: unknown): string {
   }
 }
 
+/** Failed items that share one error message. */
+export interface FailureGroup {
+  /** The message of their errors (of each `TaskError`'s `cause`). */
+  message: string;
+  /** How many items failed with it. */
+  count: number;
+  /** Their input indexes, ascending. */
+  indexes: number[];
+}
+
+/** The categorised account of a {@link processParallel} run. */
+export interface FailureSummary {
+  /** Items that produced an output. */
+  succeeded: number;
+  /** Items that failed (each has a `TaskError` in `errors`). */
+  failed: number;
+  /** Items that were pulled but neither succeeded nor failed: cancelled by the stop (fail-fast or abort). */
+  cancelled: number;
+  /** Failures grouped by message, most frequent first; ties keep the order of first appearance. */
+  groups: FailureGroup[];
+  /**
+   * One line: `15 items failed with 2 error types: 'connection refused' (12 items), 'timeout exceeded' (3 items)`, or
+   * `no item failed`.
+   */
+  text: string;
+}
+
+/** Groups failures (sorted by index) by message, most frequent first, ties in order of first appearance. */
+export function failureSummary(
+  errors: ReadonlyArray<{ index?: number; cause?: unknown }>,
+  succeeded: number,
+  cancelled: number,
+): FailureSummary {
+  const byMessage = new Map<string, FailureGroup>();
+  for (const error of errors) {
+    const message = messageOf(error.cause);
+    const group = byMessage.get(message);
+    if (group === undefined) byMessage.set(message, { message, count: 1, indexes: error.index === undefined ? [] : [error.index] });
+    else {
+      group.count++;
+      if (error.index !== undefined) group.indexes.push(error.index);
+    }
+  }
+  const groups = [...byMessage.values()].sort((a, b) => b.count - a.count);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const parts = groups.map((group) => `'${group.message}' (${plural(group.count, 'item')})`);
+  const text =
+    errors.length === 0 ? 'no item failed' : `${plural(errors.length, 'item')} failed with ${plural(groups.length, 'error type')}: ${parts.join(', ')}`;
+  return { succeeded, failed: errors.length, cancelled, groups, text };
+}
+
 /**
  * `parallel execution failed: 15 items failed with 2 error types: 'connection refused' (12 items), 'timeout
  * exceeded' (3 items)`. Ties keep the order of first appearance, so the message is deterministic.
  */
-export function summarizeFailures(errors: ReadonlyArray<{ cause?: unknown }>): string {
-  const counts = new Map<string, number>();
-  for (const error of errors) {
-    const key = messageOf(error.cause);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const groups = [...counts].sort((a, b) => b[1] - a[1]);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const parts = groups.map(([message, n]) => `'${message}' (${plural(n, 'item')})`);
-  return `parallel execution failed: ${plural(errors.length, 'item')} failed with ${plural(groups.length, 'error type')}: ${parts.join(', ')}`;
+export function summarizeFailures(errors: ReadonlyArray<{ index?: number; cause?: unknown }>): string {
+  return `parallel execution failed: ${failureSummary(errors, 0, 0).text}`;
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
 import { FailFastError, TaskError } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import type { ItemSource } from './item-source.js';
@@ -9,7 +9,8 @@ import { followSignal } from './signals.js';
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {
   /**
-   * Items processed at once; also the bound on outputs held for a slow consumer.
+   * Items processed at once; also the bound on outputs held for a slow consumer. An integer ≥ 1, or `Infinity` (no
+   * bound: the whole input is pulled at once, however slow the consumer).
    * @default availableParallelism() * 2
    */
   concurrency?: number;
@@ -51,12 +52,12 @@ export interface ParallelMapIterator<O> extends AsyncIterableIterator<O> {
  */
 export function parallelMap<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
-  mapper: (item: I, context: ItemContext) => Promise<O>,
+  mapper: (item: I, context: ItemContext) => O | PromiseLike<O>,
   options: ParallelMapOptions = {},
 ): ParallelMapIterator<O> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   assertFunction('mapper', mapper);
-  const concurrency = options.concurrency === undefined ? availableParallelism() * 2 : assertInteger('options.concurrency', options.concurrency, 1);
+  const concurrency = options.concurrency === undefined ? availableParallelism() * 2 : assertLimit('options.concurrency', options.concurrency);
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw invalidArgument('options.ordered', 'a boolean', ordered);
   const signal = assertOptionalSignal('options.signal', options.signal);
@@ -67,7 +68,7 @@ type Consumer<O> = { resolve: (result: IteratorResult<O>) => void; reject: (reas
 
 class MapIterator<I, O> implements ParallelMapIterator<O> {
   readonly #source: ItemSource<I>;
-  readonly #mapper: (item: I, context: ItemContext) => Promise<O>;
+  readonly #mapper: (item: I, context: ItemContext) => O | PromiseLike<O>;
   readonly #concurrency: number;
   readonly #ordered: boolean;
   readonly #parent: AbortSignal | undefined;
@@ -89,7 +90,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
 
   constructor(
     source: ItemSource<I>,
-    mapper: (item: I, context: ItemContext) => Promise<O>,
+    mapper: (item: I, context: ItemContext) => O | PromiseLike<O>,
     concurrency: number,
     ordered: boolean,
     parent: AbortSignal | undefined,

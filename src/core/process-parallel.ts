@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } from './arguments.js';
-import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
+import { FailFastError, ParallelError, TaskError, failureSummary, messageOf } from './errors.js';
+import type { FailureSummary } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
+import { isAbortOf } from './abort.js';
 import { observeProcessor, startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import type { Observer } from '../observe/types.js';
@@ -19,7 +21,7 @@ export interface ItemContext {
 /** Options of {@link processParallel}. */
 export interface ProcessParallelOptions<O> {
   /**
-   * Items processed at once.
+   * Items processed at once: an integer ≥ 1, or `Infinity` (every item starts as soon as it is pulled).
    * @default min(availableParallelism() * 2, workerCap, item count when known); with a worker module:
    * min(availableParallelism() * 512, 16384, item count when known), items pulled ahead to fill thread batches
    */
@@ -31,10 +33,16 @@ export interface ProcessParallelOptions<O> {
   workerCap?: number;
   /**
    * Stop at the first failed item (abort the others, pull nothing more) and reject. When false, every item runs
-   * and the call rejects only if every item failed.
+   * and the call resolves whatever failed (collect-all): read `errors`, `resultsByIndex` and `summary`.
    * @default true
    */
   failFast?: boolean;
+  /**
+   * With `failFast: false`, reject with a {@link ParallelError} when at least one item failed and none succeeded —
+   * the original ProcessParallel's rule. Without it a collect-all call always resolves for item failures.
+   * @default false
+   */
+  rejectIfNoneSucceeded?: boolean;
   /** Aborting it stops the run; the call then rejects with a {@link ParallelError} whose `cause` is the reason. */
   signal?: AbortSignal;
   /** Called once per successful item with the successes so far, the total when known, and the item's output. */
@@ -42,7 +50,7 @@ export interface ProcessParallelOptions<O> {
   /**
    * Receives the run's events (`source: 'parallel'`, task ids are item indices as strings): `graph:start` with the
    * item count when known, `task:start`/`task:end` per item pulled (passed, failed, or cancelled when it rejected
-   * with the stop's abort reason), `graph:end`. Items never pulled have no events. Without an observer the run
+   * with the stop's abort, see {@link isAbortOf}), `graph:end`. Items never pulled have no events. Without an observer the run
    * emits nothing and pays nothing. An observer that throws never breaks the run.
    */
   observer?: Observer;
@@ -52,8 +60,12 @@ export interface ProcessParallelOptions<O> {
 export interface ProcessParallelResult<I, O> {
   /** Successful outputs, in input order. */
   results: O[];
-  /** One {@link TaskError} per failed item, sorted by index. */
+  /** Outputs at their item's index, one entry per item pulled; `undefined` where the item failed or was cancelled. */
+  resultsByIndex: Array<O | undefined>;
+  /** One {@link TaskError} per failed item (its `index`, `item` and `cause`), sorted by index. */
   errors: TaskError<I>[];
+  /** Counts of succeeded, failed and cancelled items, and the failures grouped by message, most frequent first. */
+  summary: FailureSummary;
 }
 
 const DEFAULT_WORKER_CAP = 16;
@@ -65,11 +77,12 @@ const DEFAULT_WORKER_CAP = 16;
  * Items are pulled lazily, only when a worker is free, so a lazy or infinite input works and memory holds only the
  * items in flight plus the results. When the run stops early the input iterator's `return()` is called.
  *
- * Settles like seed 003's ProcessParallel: it rejects with a {@link ParallelError} when `failFast` is on and any item
- * failed, when `failFast` is off and every item failed, when the signal aborted, or when the input itself threw;
- * otherwise it resolves, partial success included (check `errors`). With `failFast`, items that were running when
- * the run stopped and then reject with the stop's own abort reason are cancelled, not failed: they appear in
- * neither `results` nor `errors`.
+ * It rejects with a {@link ParallelError} when `failFast` is on and any item failed, when the signal aborted, or when
+ * the input itself threw. With `failFast: false` (collect-all) it resolves whatever the items did — every output at
+ * its index (`resultsByIndex`), every failure with its item and index (`errors`), and the categorised `summary` —
+ * unless `rejectIfNoneSucceeded` asks for the original rule (reject when items failed and none succeeded). Items that were running when the run stopped
+ * (fail-fast or abort) and then reject with the stop's abort ({@link isAbortOf}: its reason, or the `AbortError`
+ * that Node's abortable APIs make of it) are cancelled, not failed: they appear in neither `results` nor `errors`.
  *
  * `processor` may also be a worker module (a `file:` URL, or an absolute path or `file:` URL string): each item then runs on a worker thread (piscina, sized to
  * `availableParallelism()`), passed to the module's default export (sync or async). Items travel to the threads in
@@ -90,7 +103,7 @@ const DEFAULT_WORKER_CAP = 16;
  */
 export async function processParallel<I, O>(
   items: Iterable<I> | AsyncIterable<I>,
-  processor: ((item: I, context: ItemContext) => Promise<O>) | URL | string,
+  processor: ((item: I, context: ItemContext) => O | PromiseLike<O>) | URL | string,
   options: ProcessParallelOptions<O> = {},
 ): Promise<ProcessParallelResult<I, O>> {
   if (typeof processor === 'string' && !isAbsolute(processor) && !processor.startsWith('file:')) {
@@ -121,10 +134,14 @@ export async function processParallel<I, O>(
   const parent = assertOptionalSignal('options.signal', options.signal);
   const failFast = options.failFast ?? true;
   if (typeof failFast !== 'boolean') throw invalidArgument('options.failFast', 'a boolean', failFast);
+  const rejectIfNoneSucceeded = options.rejectIfNoneSucceeded ?? false;
+  if (typeof rejectIfNoneSucceeded !== 'boolean') {
+    throw invalidArgument('options.rejectIfNoneSucceeded', 'a boolean', rejectIfNoneSucceeded);
+  }
   const onProgress = options.onProgress;
   if (onProgress !== undefined) assertFunction('options.onProgress', onProgress);
-  const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertInteger('options.workerCap', options.workerCap, 1);
-  const explicitWorkers = options.workers === undefined ? undefined : assertInteger('options.workers', options.workers, 1);
+  const workerCap = options.workerCap === undefined ? DEFAULT_WORKER_CAP : assertLimit('options.workerCap', options.workerCap);
+  const explicitWorkers = options.workers === undefined ? undefined : assertLimit('options.workers', options.workers);
   const observer = optionalObserver('options.observer', options.observer);
 
   const source = itemSource(items, 'items');
@@ -137,7 +154,13 @@ export async function processParallel<I, O>(
   // Only an observed run wraps the processor: the unobserved hot path is unchanged.
   const emitter = observer === undefined ? undefined : startRun(observer, 'parallel', total);
   const run = emitter === undefined ? processor : observeProcessor(emitter, processor);
-  const workers = explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY));
+  const workers =
+    explicitWorkers === Number.POSITIVE_INFINITY && total !== undefined
+      ? Math.max(1, total)
+      : (explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY)));
+  // `workers: Infinity` over an input of unknown length: every pulled item starts one more worker (in a microtask, so
+  // a long synchronous input never deepens the stack), so as many items run as the input yields.
+  const unbounded = workers === Number.POSITIVE_INFINITY;
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -194,6 +217,7 @@ export async function processParallel<I, O>(
           item = pulled;
           index = next++;
         }
+        if (unbounded) queueMicrotask(spawn);
       } catch (error) {
         inputError ??= { error };
         controller.abort(error);
@@ -204,8 +228,8 @@ export async function processParallel<I, O>(
         output = await run(item, { index, signal });
       } catch (error) {
         missing.add(index);
-        // A rejection with the stop's own reason is the stop's consequence (cancelled), not a failure of its own.
-        if (signal.aborted && error === signal.reason) continue;
+        // The stop's own abort (its reason, or Node's AbortError wrapping it) is its consequence: cancelled.
+        if (signal.aborted && isAbortOf(error, signal)) continue;
         errors.push(new TaskError(index, item, error));
         if (failFast && !signal.aborted) {
           ownFailFast = true;
@@ -225,10 +249,20 @@ export async function processParallel<I, O>(
     }
   };
 
+  let running: Array<Promise<void>> = [];
+  function spawn(): void {
+    if (!stopped) running.push(worker());
+  }
   try {
-    const running = new Array<Promise<void>>(workers);
-    for (let w = 0; w < workers; w++) running[w] = worker();
-    await Promise.all(running);
+    if (unbounded) {
+      spawn();
+      // Workers are added while earlier ones run; each is added before the one that added it settles.
+      for (let w = 0; w < running.length; w++) await running[w];
+    } else {
+      running = new Array<Promise<void>>(workers);
+      for (let w = 0; w < workers; w++) running[w] = worker();
+      await Promise.all(running);
+    }
   } finally {
     unfollow();
     if (signal.aborted) await source.close();
@@ -236,13 +270,20 @@ export async function processParallel<I, O>(
 
   const pulledCount = array === undefined ? source.pulled : next;
   let results: O[];
+  let resultsByIndex: Array<O | undefined>;
   if (missing.size === 0 && outputs.length === pulledCount) {
-    results = outputs; // every pulled item produced an output: no copy
+    results = outputs; // every pulled item produced an output
+    resultsByIndex = outputs.slice();
   } else {
     results = [];
     for (let i = 0; i < pulledCount; i++) if (!missing.has(i)) results.push(outputs[i] as O);
+    resultsByIndex = outputs.slice(0, pulledCount);
+    if (resultsByIndex.length < pulledCount) resultsByIndex.length = pulledCount;
+    // Explicit undefined, not holes: forEach, map and the like must visit every index.
+    for (const i of missing) resultsByIndex[i] = undefined;
   }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
+  const cancelled = missing.size - errors.length;
   if (emitter !== undefined) {
     const failFastTriggered = ownFailFast;
     const aborted = parent?.aborted === true && !failFastTriggered;
@@ -253,14 +294,25 @@ export async function processParallel<I, O>(
     throw new ParallelError(errors, results, {
       cause: inputError.error,
       message: `parallel execution failed: the input threw: ${messageOf(inputError.error)}`,
+      resultsByIndex,
+      cancelled,
     });
   }
-  if (parent?.aborted && !ownFailFast) throw abortedError(errors, results, parent.reason);
-  if (errors.length > 0 && (failFast || results.length === 0)) throw new ParallelError(errors, results);
-  return { results, errors };
+  if (parent?.aborted && !ownFailFast) throw abortedError(errors, results, parent.reason, resultsByIndex, cancelled);
+  if (errors.length > 0 && (failFast || (rejectIfNoneSucceeded && results.length === 0))) {
+    throw new ParallelError(errors, results, { resultsByIndex, cancelled });
+  }
+  return { results, resultsByIndex, errors, summary: failureSummary(errors, results.length, cancelled) };
 }
 
-function abortedError<I, O>(errors: TaskError<I>[], results: O[], reason: unknown): ParallelError<I, O> {
-  const detail = errors.length > 0 ? `; ${summarizeFailures(errors).replace('parallel execution failed: ', '')}` : '';
-  return new ParallelError(errors, results, { cause: reason, message: `parallel execution aborted: ${messageOf(reason)}${detail}` });
+function abortedError<I, O>(
+  errors: TaskError<I>[],
+  results: O[],
+  reason: unknown,
+  resultsByIndex: Array<O | undefined> = [],
+  cancelled = 0,
+): ParallelError<I, O> {
+  const detail = errors.length > 0 ? `; ${failureSummary(errors, 0, 0).text}` : '';
+  const message = `parallel execution aborted: ${messageOf(reason)}${detail}`;
+  return new ParallelError(errors, results, { cause: reason, message, resultsByIndex, cancelled });
 }

@@ -1,31 +1,54 @@
 import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
 import { FailFastError } from './errors.js';
+import { isAbortOf } from './abort.js';
 import { followSignal } from './signals.js';
+
+/** One task of {@link runWithConcurrency}: receives the run's signal, returns its value or a promise (or thenable) of it. */
+export type ConcurrencyTask<T = unknown> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+/** The value a task produces: what it returns, awaited. */
+export type ConcurrencyTaskValue<F> = F extends (signal: AbortSignal) => infer R ? Awaited<R> : never;
 
 /** Options of {@link runWithConcurrency}. */
 export interface ConcurrencyOptions<T> {
   /** The work, one function per task; each receives the run's shared child signal. */
-  tasks: ReadonlyArray<(signal: AbortSignal) => Promise<T>>;
+  tasks: ReadonlyArray<ConcurrencyTask<T>>;
   /** Tasks running at once: an integer ≥ 1, or `Infinity`. */
   maxConcurrency: number;
   /** Aborting it stops the run: no new task starts, running ones see their signal abort. */
   signal?: AbortSignal;
-  /** Tells a failed result from a good one; the first failure stops the run (fail-fast). */
-  isFailed: (result: T) => boolean;
+  /**
+   * Tells a failed result from a good one; the first failure stops the run (fail-fast). A task that throws or
+   * rejects is a failure either way.
+   * @default () => false: only a throw or a rejection is a failure
+   */
+  isFailed?: ((result: T) => boolean) | undefined;
 }
 
-/** What {@link runWithConcurrency} resolves with. */
-export interface ConcurrencyResult<T> {
+/**
+ * What {@link runWithConcurrency} resolves with. `ByIndex` types `resultsByIndex`: for tasks given as a tuple, each
+ * position has its own task's type.
+ */
+export interface ConcurrencyResult<T, ByIndex extends readonly unknown[] = Array<T | undefined>> {
   /** Values of the tasks that settled with a value, in input order (tasks never started are absent). */
   results: T[];
   /** The same values at their task's index; `undefined` where a task threw or never started. */
-  resultsByIndex: Array<T | undefined>;
-  /** Index of the failure that triggered fail-fast, or `null`. */
+  resultsByIndex: ByIndex;
+  /**
+   * Index of the failure that triggered fail-fast — the first failure to settle, which stopped the run — or `null`.
+   * The original wording, "the earliest failing index", means just that: failures that settle after the stop never
+   * replace it, so with several tasks failing at once it need not be the lowest of their indexes.
+   */
   firstFailureIndex: number | null;
   /** True when the parent signal caused the stop. */
   aborted: boolean;
-  /** Tasks that threw or rejected (and `isFailed` calls that threw), by index in input order. */
+  /**
+   * Tasks that threw or rejected (and `isFailed` calls that threw), by index in input order — except those that
+   * rejected with the stop's abort ({@link isAbortOf}) after the run stopped: they were cancelled, not failed.
+   */
   errors: Array<{ index: number; error: unknown }>;
+  /** Indexes, in input order, of the tasks that were running at the stop and rejected with its abort. */
+  cancelled: number[];
 }
 
 
@@ -51,12 +74,18 @@ export interface ConcurrencyResult<T> {
  * });
  * ```
  */
+export function runWithConcurrency<const Tasks extends ReadonlyArray<ConcurrencyTask>>(
+  options: Omit<ConcurrencyOptions<ConcurrencyTaskValue<Tasks[number]>>, 'tasks'> & { tasks: Tasks },
+): Promise<
+  ConcurrencyResult<ConcurrencyTaskValue<Tasks[number]>, { -readonly [K in keyof Tasks]: ConcurrencyTaskValue<Tasks[K]> | undefined }>
+>;
+export function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Promise<ConcurrencyResult<T>>;
 export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Promise<ConcurrencyResult<T>> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   const { tasks, isFailed } = options;
   if (!Array.isArray(tasks)) throw invalidArgument('options.tasks', 'an array of functions', tasks);
   const limit = assertLimit('options.maxConcurrency', options.maxConcurrency);
-  assertFunction('options.isFailed', isFailed);
+  if (isFailed !== undefined) assertFunction('options.isFailed', isFailed);
   const parent = assertOptionalSignal('options.signal', options.signal);
   const count = tasks.length;
   for (let i = 0; i < count; i++) {
@@ -64,7 +93,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   }
 
   const resultsByIndex = new Array<T | undefined>(count).fill(undefined);
-  if (parent?.aborted) return { results: [], resultsByIndex, firstFailureIndex: null, aborted: true, errors: [] };
+  if (parent?.aborted) return { results: [], resultsByIndex, firstFailureIndex: null, aborted: true, errors: [], cancelled: [] };
 
   const controller = new AbortController();
   const signal = controller.signal;
@@ -74,6 +103,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   const threw = new Set<number>();
   let values = 0;
   const errors: Array<{ index: number; error: unknown }> = [];
+  const cancelled: number[] = [];
   let firstFailureIndex: number | null = null;
   let aborted = false;
   let next = 0;
@@ -94,15 +124,18 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
       const index = next++;
       let value: T;
       try {
-        value = await (tasks[index] as (signal: AbortSignal) => Promise<T>)(signal);
+        value = await (tasks[index] as ConcurrencyTask<T>)(signal);
       } catch (error) {
         threw.add(index);
-        errors.push({ index, error });
+        // The stop's own abort is its consequence (cancelled), not a failure of its own.
+        if (stopped && isAbortOf(error, signal)) cancelled.push(index);
+        else errors.push({ index, error });
         fail(index, error);
         continue;
       }
       values++;
       resultsByIndex[index] = value;
+      if (isFailed === undefined) continue;
       let failed: boolean;
       try {
         failed = isFailed(value);
@@ -138,5 +171,6 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
     for (let i = 0; i < next; i++) if (!threw.has(i)) results.push(resultsByIndex[i] as T);
   }
   if (errors.length > 1) errors.sort((a, b) => a.index - b.index);
-  return { results, resultsByIndex, firstFailureIndex, aborted, errors };
+  if (cancelled.length > 1) cancelled.sort((a, b) => a - b);
+  return { results, resultsByIndex, firstFailureIndex, aborted, errors, cancelled };
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { assertFunction, assertInteger, assertOptionalSignal } from './arguments.js';
+import { assertFunction, assertLimit, assertOptionalSignal } from './arguments.js';
 
 /** Gives a permit back. Calling it more than once has no further effect. */
 export type Release = () => void;
@@ -41,11 +41,11 @@ export class Semaphore {
   #tail: Waiter | undefined;
 
   /**
-   * @param permits - how many holders at once; an integer ≥ 1.
+   * @param permits - how many holders at once; an integer ≥ 1, or `Infinity` (never waits, still honours `signal`).
    * @default permits `os.availableParallelism()`
    */
   constructor(permits: number = availableParallelism()) {
-    this.#available = assertInteger('permits', permits, 1);
+    this.#available = assertLimit('permits', permits);
   }
 
   /** Permits free right now. */

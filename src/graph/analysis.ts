@@ -89,8 +89,8 @@ export function levelIndices<V>(graph: CompiledGraph<V>): { level: Int32Array; c
  * ]); // [['lint', 'build'], ['test']]
  * ```
  */
-export function graphLevels<V>(tasks: ReadonlyArray<GraphTask<V>>): string[][] {
-  const graph = compileGraph(tasks);
+export function graphLevels<V = unknown>(tasks: ReadonlyArray<GraphTask<NoInfer<V>, never>>): string[][] {
+  const graph = compileGraph(tasks as ReadonlyArray<GraphTask<V>>);
   const { level, count } = levelIndices(graph);
   const levels: string[][] = [];
   for (let l = 0; l < count; l++) levels.push([]);
@@ -124,8 +124,8 @@ export interface CriticalPath {
  * ]); // { path: ['build', 'test'], estimateMs: 800 }
  * ```
  */
-export function criticalPath<V>(tasks: ReadonlyArray<GraphTask<V>>): CriticalPath {
-  const graph = compileGraph(tasks);
+export function criticalPath<V = unknown>(tasks: ReadonlyArray<GraphTask<NoInfer<V>, never>>): CriticalPath {
+  const graph = compileGraph(tasks as ReadonlyArray<GraphTask<V>>);
   const { n, depStart, depIdx, ids } = graph;
   if (n === 0) return { path: [], estimateMs: 0 };
   const longest = remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));

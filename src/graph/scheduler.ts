@@ -11,15 +11,19 @@ import { RankQueue, rankByPriority } from './heap.js';
 import type { CompiledGraph } from './validate.js';
 import { compileGraph, effectiveTimeout } from './validate.js';
 import { bindThreadTasks, checkWorker, type ThreadTasks } from './thread-tasks.js';
+import type { TypedGraphOptions, TypedGraphResult, TypedGraphTasks } from './define.js';
 import type {
+  AnyGraphTask,
   FailFastMode,
   GraphEvent,
   GraphOptions,
   GraphResult,
   GraphTask,
   GraphTaskContext,
+  GraphTaskValue,
   SkipReason,
   TaskOutcome,
+  TaskOutcomeOfList,
   ThreadGraphTask,
 } from './types.js';
 
@@ -665,10 +669,19 @@ export class GraphRun<V> {
  * console.log(result.ok, result.results.map((r) => `${r.id}: ${r.status}`));
  * ```
  */
-export async function runGraph<V>(
-  tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>,
-  options?: GraphOptions<V>,
-): Promise<GraphResult<V>> {
+export function runGraph<M extends Record<string, unknown>>(
+  tasks: TypedGraphTasks<M>,
+  options?: TypedGraphOptions<M>,
+): Promise<TypedGraphResult<M>>;
+export function runGraph<const Tasks extends ReadonlyArray<GraphTask<unknown, unknown> | ThreadGraphTask<unknown>>>(
+  tasks: Tasks,
+  options?: GraphOptions<GraphTaskValue<Tasks[number]>>,
+): Promise<GraphResult<GraphTaskValue<Tasks[number]>, TaskOutcomeOfList<Tasks>>>;
+export function runGraph<V>(tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>, options?: GraphOptions<V>): Promise<GraphResult<V>>;
+export async function runGraph(
+  tasks: ReadonlyArray<AnyGraphTask>,
+  options?: GraphOptions<never>,
+): Promise<GraphResult<unknown, { id: string }>> {
   // async: a validation error becomes a rejection, never a synchronous throw.
-  return new GraphRun(tasks, options).start();
+  return new GraphRun(tasks as ReadonlyArray<GraphTask<unknown>>, options as GraphOptions<unknown> | undefined).start();
 }

@@ -3,12 +3,24 @@
  * consumer never holds up scheduling; leaving the loop stops only the iteration, never the run.
  */
 import { GraphRun } from './scheduler.js';
-import type { GraphEvent, GraphOptions, GraphResult, GraphTask, ThreadGraphTask } from './types.js';
+import type { TypedGraphOptions, TypedGraphTasks } from './define.js';
+import type {
+  AnyGraphTask,
+  GraphEvent,
+  GraphOptions,
+  GraphResult,
+  GraphTask,
+  GraphTaskValue,
+  TaskOutcome,
+  TaskOutcomeOf,
+  TaskOutcomeOfList,
+  ThreadGraphTask,
+} from './types.js';
 
 /** A running graph: iterate it for its events (once), await `result` for the outcome. */
-export interface GraphStream<V> extends AsyncIterableIterator<GraphEvent<V>> {
+export interface GraphStream<V = unknown, O extends { id: string } = TaskOutcome<V>> extends AsyncIterableIterator<GraphEvent<V>> {
   /** Settles like {@link runGraph}'s promise, whether or not anyone iterates. */
-  readonly result: Promise<GraphResult<V>>;
+  readonly result: Promise<GraphResult<V, O>>;
   /** Stops the iteration (what `break` calls): drops buffered events; the run goes on. */
   return(): Promise<IteratorResult<GraphEvent<V>>>;
 }
@@ -118,6 +130,15 @@ class EventQueue<V> implements GraphStream<V> {
  * const { ok } = await stream.result;
  * ```
  */
-export function streamGraph<V>(tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>, options?: GraphOptions<V>): GraphStream<V> {
-  return new EventQueue(tasks, options);
+export function streamGraph<M extends Record<string, unknown>>(
+  tasks: TypedGraphTasks<M>,
+  options?: TypedGraphOptions<M>,
+): GraphStream<M[keyof M], TaskOutcomeOf<M>>;
+export function streamGraph<const Tasks extends ReadonlyArray<GraphTask<unknown, unknown> | ThreadGraphTask<unknown>>>(
+  tasks: Tasks,
+  options?: GraphOptions<GraphTaskValue<Tasks[number]>>,
+): GraphStream<GraphTaskValue<Tasks[number]>, TaskOutcomeOfList<Tasks>>;
+export function streamGraph<V>(tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>, options?: GraphOptions<V>): GraphStream<V>;
+export function streamGraph(tasks: ReadonlyArray<AnyGraphTask>, options?: GraphOptions<never>): GraphStream<unknown, { id: string }> {
+  return new EventQueue(tasks as ReadonlyArray<GraphTask<unknown>>, options as GraphOptions<unknown> | undefined);
 }

@@ -10,23 +10,29 @@ import type { Observer } from '../observe/types.js';
  * and on a large graph even the id lookup is a cache miss), so `{ ...context }` or `JSON.stringify(context)` copy
  * nothing: read the fields you need by name.
  */
-export interface GraphTaskContext<V> {
+export interface GraphTaskContext<V = unknown, Dependencies extends Readonly<Record<string, unknown>> = Readonly<Record<string, V>>> {
   /** Aborts on timeout (with a `TimeoutError` DOMException), fail-fast 'kill', or the parent signal. */
   signal: AbortSignal;
   /** The task's own id. */
   id: string;
-  /** Values of the tasks this one requires, by id. */
-  dependencies: Readonly<Record<string, V>>;
+  /**
+   * Values of the tasks this one requires, by id (every one of them passed, or this task would not run). Typed by id
+   * in a graph built with {@link defineGraph}; `unknown` in a task list, narrowed with {@link dependencyValue}.
+   */
+  dependencies: Dependencies;
 }
 
-/** One node of the graph. */
-export interface GraphTask<V> {
+/**
+ * One node of the graph. `V` is the value its `run` produces; `D` the type of the values it receives in
+ * `dependencies` (by default `V`, as when every task of the graph produces the same type).
+ */
+export interface GraphTask<V = unknown, D = V> {
   /** Unique within the graph. */
   id: string;
   /** Ids of the tasks that must pass before this one starts. @default [] */
   requires?: readonly string[];
   /** The work. Its value is handed to dependents as `dependencies[id]`; a rejection is the status 'failed'. */
-  run: (context: GraphTaskContext<V>) => Promise<V>;
+  run: (context: GraphTaskContext<D>) => V | PromiseLike<V>;
   /**
    * At the deadline the task's signal aborts with a `TimeoutError` and its status is 'timeout', whether or not it
    * stops: its slot is freed and a late result discarded. @default no timeout
@@ -44,7 +50,7 @@ export interface GraphTask<V> {
  * A task for a worker thread: no `run`; with `options.worker`, that module's function runs it on a thread, called
  * with a {@link ThreadTaskInput}. Everything else is as for {@link GraphTask}.
  */
-export interface ThreadGraphTask<V> extends Omit<GraphTask<V>, 'run'> {
+export interface ThreadGraphTask<V = unknown> extends Omit<GraphTask<V>, 'run'> {
   run?: undefined;
   /** Handed to the worker function as `input`; structured-cloned, so no functions. @default undefined */
   input?: unknown;
@@ -100,8 +106,11 @@ export type TaskOutcome<V> =
   | { id: string; status: 'cancelled'; durationMs: number }
   | { id: string; status: 'skipped'; reason: SkipReason };
 
-/** What `runGraph` resolves with. */
-export interface GraphResult<V> {
+/**
+ * What `runGraph` resolves with. `O` is the type of each outcome: for a graph built with {@link defineGraph} or a
+ * task list written in place, a union discriminated by `id`, so checking `r.id` and `r.status` types `r.value`.
+ */
+export interface GraphResult<V = unknown, O extends { id: string } = TaskOutcome<V>> {
   /** True when every task passed. */
   ok: boolean;
   /** True when a failure or timeout stopped the run (failFast 'kill' or 'no-new'). */
@@ -109,7 +118,7 @@ export interface GraphResult<V> {
   /** True when the parent signal stopped the run. */
   aborted: boolean;
   /** Every task exactly once, in input order. */
-  results: TaskOutcome<V>[];
+  results: O[];
 }
 
 /** Events, in causal order. `time` is `performance.now()` at emission. */
@@ -119,3 +128,17 @@ export type GraphEvent<V> =
   /** Emitted once per task, skipped tasks included (they have no start). */
   | { type: 'task:end'; time: number; id: string; outcome: TaskOutcome<V> }
   | { type: 'graph:end'; time: number; result: GraphResult<V> };
+
+/** Any task a graph may hold, whatever its value and dependency types (validation and analysis read no values). */
+export type AnyGraphTask = GraphTask<unknown, never> | ThreadGraphTask<unknown>;
+
+/** The value a task produces: what its `run` resolves with (`unknown` for a thread task). */
+export type GraphTaskValue<T> = T extends { run: (...args: never[]) => infer R } ? Awaited<R> : unknown;
+
+/** The outcome of each task of a list written in place, discriminated by its literal `id`. */
+export type TaskOutcomeOfList<Tasks extends readonly unknown[]> = {
+  [K in keyof Tasks]: Tasks[K] extends { id: infer Id extends string } ? TaskOutcome<GraphTaskValue<Tasks[K]>> & { id: Id } : never;
+}[number];
+
+/** The outcome of each task of a graph whose values are `M` (id → value), discriminated by `id`. */
+export type TaskOutcomeOf<M> = { [K in keyof M & string]: TaskOutcome<M[K]> & { id: K } }[keyof M & string];

@@ -382,6 +382,6 @@ function topologicalOrder(n: number, ids: string[], reqStart: Int32Array, reqIdx
  * ]); // returns normally
  * ```
  */
-export function validateGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): void {
-  compileGraph(tasks);
+export function validateGraph<V = unknown>(tasks: ReadonlyArray<GraphTask<NoInfer<V>, never>>): void {
+  compileGraph(tasks as ReadonlyArray<GraphTask<V>>);
 }

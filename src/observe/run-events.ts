@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphEvent, TaskOutcome } from '../graph/types.js';
+import { isAbortOf } from '../core/abort.js';
 import type { ItemContext } from '../core/process-parallel.js';
 import { optionalObserver } from './safe.js';
 import type { ObservedEvent, Observer, RunSource, RunSummary } from './types.js';
@@ -80,11 +81,11 @@ export function graphEventSink<V>(
 
 /**
  * Wraps a processParallel processor so each call emits `task:start` and `task:end` (id: the item's index). A
- * rejection with the run's own abort reason is reported as 'cancelled', as processParallel counts it.
+ * rejection that is the run's abort ({@link isAbortOf}) is reported as 'cancelled', as processParallel counts it.
  */
 export function observeProcessor<I, O>(
   emitter: RunEmitter,
-  processor: (item: I, context: ItemContext) => Promise<O>,
+  processor: (item: I, context: ItemContext) => O | PromiseLike<O>,
 ): (item: I, context: ItemContext) => Promise<O> {
   return async (item, context) => {
     const id = String(context.index);
@@ -98,7 +99,7 @@ export function observeProcessor<I, O>(
       const signal = context.signal;
       emitter.taskEnd(
         id,
-        signal.aborted && error === signal.reason ? { id, status: 'cancelled', durationMs } : { id, status: 'failed', error, durationMs },
+        isAbortOf(error, signal) ? { id, status: 'cancelled', durationMs } : { id, status: 'failed', error, durationMs },
       );
       throw error;
     }

@@ -1,4 +1,5 @@
 import { assertFunction, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { isAbortOf } from '../core/abort.js';
 import { TaskError } from '../core/errors.js';
 import { DONE, itemSource } from '../core/item-source.js';
 import { startRun } from '../observe/run-events.js';
@@ -76,7 +77,8 @@ export class ChainError<I, S> extends TaskError<I> {
  *
  * A step that throws stops the chain: it rejects with a {@link ChainError} — a TaskError naming the item's index,
  * with the last good state and the completed steps. Aborting `signal` stops it before the next step and rejects with
- * `signal.reason` (a step that rejects with that same reason is treated as the abort, not as a failure).
+ * `signal.reason` — also when the running step rejects with the abort ({@link isAbortOf}: the reason, or a Node
+ * `AbortError` caused by it), which is then not a failure.
  * `onProgress` fires after each step.
  *
  * @example
@@ -90,7 +92,7 @@ export class ChainError<I, S> extends TaskError<I> {
  */
 export async function processChain<I, S>(
   items: Iterable<I> | AsyncIterable<I>,
-  step: (state: S, item: I, context: ChainContext) => S | Promise<S>,
+  step: (state: S, item: I, context: ChainContext) => S | PromiseLike<S>,
   options: ChainOptions<S>,
 ): Promise<ChainResult<I, S>> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object with initialState', options);
@@ -138,9 +140,9 @@ export async function processChain<I, S>(
         next = await step(state, item, { index, signal: contextSignal });
       } catch (error) {
         const durationMs = performance.now() - t0;
-        if (signal?.aborted && error === signal.reason) {
+        if (signal !== undefined && isAbortOf(error, signal)) {
           emitter?.taskEnd(id, { id, status: 'cancelled', durationMs });
-          throw error;
+          throw signal.reason;
         }
         emitter?.taskEnd(id, { id, status: 'failed', error, durationMs });
         throw new ChainError(index, item, error, state, steps);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertLimit, assertOptionalSignal, describeValue, invalidArgument } from '../core/arguments.js';
+import { isAbortOf } from '../core/abort.js';
 import { messageOf } from '../core/errors.js';
 import { runWithConcurrency } from '../core/run-with-concurrency.js';
 import { startRun } from '../observe/run-events.js';
@@ -19,7 +20,7 @@ import type {
   StepInput,
   StepResult,
 } from './types.js';
-import { createDirectoryWorkspace } from './workspace.js';
+import { createDirectoryWorkspace, createMemoryWorkspace } from './workspace.js';
 import type { Workspace } from './workspace.js';
 
 const DEFAULT_MAX_CONCURRENCY = 3;
@@ -42,7 +43,7 @@ interface Context<T extends PipelineTask, V> {
  *
  * For every step, in this order: create the tasks (a factory that throws, or tasks without a unique string `id`,
  * fail the step with `TASK_CREATION_FAILED`); append every task id to `run.taskIds`; persist every task to the
- * workspace, one after another (`WORKSPACE_WRITE_FAILED` names the task); only then execute them under
+ * workspace (by default in memory: nothing is written to disk unless `workspace` names a directory), one after another (`WORKSPACE_WRITE_FAILED` names the task); only then execute them under
  * {@link runWithConcurrency}. `executor.execute` is untrusted: a throw, a rejection or a malformed result is a
  * failed task. The first failed task fails the step (`STEP_FAILED`, naming it): its running siblings see their signal
  * abort, tasks not yet started never start, and later steps do not run. Aborting `signal` fails the current step
@@ -249,7 +250,7 @@ async function runStep<T extends PipelineTask, V>(
         id,
         outcome.status === 'completed'
           ? { id, status: 'passed', value: outcome, durationMs }
-          : taskSignal.aborted // failing after the stop is its consequence, not a failure of its own
+          : isAbortOf(outcome.error, taskSignal) // the stop's abort is its consequence; any other failure is the task's own
             ? { id, status: 'cancelled', durationMs }
             : { id, status: 'failed', error: outcome.error, durationMs },
         stepName,
@@ -322,12 +323,11 @@ function assertStep(name: string, step: unknown): void {
   }
 }
 
-/** Where tasks are persisted when the caller names no workspace: a directory of JSON files, as seed 002's engine did. */
-export const DEFAULT_WORKSPACE_DIR = '.fanout/pipelines';
-
 function resolveWorkspace(value: unknown): Workspace | undefined {
   if (value === false) return undefined;
-  if (value === undefined) return createDirectoryWorkspace(DEFAULT_WORKSPACE_DIR);
+  // A library writes to disk only when asked: by default tasks are snapshotted in memory, which still holds every
+  // task to the contract a directory would (it must be cloneable, or its step fails with WORKSPACE_WRITE_FAILED).
+  if (value === undefined) return createMemoryWorkspace();
   if (typeof value === 'string') return createDirectoryWorkspace(value);
   if (typeof value === 'object' && value !== null && typeof (value as Partial<Workspace>).writeTask === 'function') {
     return value as Workspace;

@@ -130,7 +130,8 @@ export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unkn
   executor: PipelineExecutor<T, V>;
   /**
    * Where tasks are persisted before they run: a {@link Workspace}, a directory path (JSON files, relative to the
-   * working directory), or `false` to persist nothing. @default '.fanout/pipelines' (a directory of JSON files)
+   * working directory), or `false` to persist nothing. Nothing is written to disk unless a directory is given.
+   * @default an in-memory workspace ({@link createMemoryWorkspace}): tasks must be structured-cloneable
    */
   workspace?: Workspace | string | false;
   /** Tasks of a parallel step running at once: an integer >= 1 or Infinity. @default 3 */

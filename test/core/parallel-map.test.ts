@@ -631,9 +631,9 @@ describe('parallelMap: argument errors', () => {
   const ok = () => Promise.resolve(1);
 
   it.each([
-    [{ concurrency: 0 }, 'options.concurrency must be an integer >= 1, received 0'],
-    [{ concurrency: 1.5 }, 'options.concurrency must be an integer >= 1, received 1.5'],
-    [{ concurrency: '4' }, 'options.concurrency must be an integer >= 1, received "4"'],
+    [{ concurrency: 0 }, 'options.concurrency must be an integer >= 1 or Infinity, received 0'],
+    [{ concurrency: 1.5 }, 'options.concurrency must be an integer >= 1 or Infinity, received 1.5'],
+    [{ concurrency: '4' }, 'options.concurrency must be an integer >= 1 or Infinity, received "4"'],
     [{ ordered: 'yes' }, 'options.ordered must be a boolean, received "yes"'],
     [{ signal: 1 }, 'options.signal must be an AbortSignal or undefined, received 1'],
   ])('%j is a TypeError: %s', (options, message) => {

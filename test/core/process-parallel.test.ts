@@ -19,6 +19,10 @@ afterEach(() => {
 
 const abortListeners = (signal: AbortSignal): number => getEventListeners(signal, 'abort').length;
 
+function* numbers(count: number): Generator<number> {
+  for (let i = 0; i < count; i++) yield i;
+}
+
 
 async function rejection(promise: Promise<unknown>): Promise<ParallelError> {
   try {
@@ -38,7 +42,7 @@ describe('processParallel: results and errors', () => {
     const run = processParallel(['a', 'b', 'c', 'd'], processor.fn, { workers: 4 });
     await flush();
     for (const i of [3, 1, 0, 2]) processor.gate(i).resolve(`out${i}`);
-    await expect(run).resolves.toEqual({ results: ['out0', 'out1', 'out2', 'out3'], errors: [] });
+    await expect(run).resolves.toMatchObject({ results: ['out0', 'out1', 'out2', 'out3'], errors: [] });
   });
 
   it('passes each item with its index and the run signal', async () => {
@@ -56,9 +60,9 @@ describe('processParallel: results and errors', () => {
 
   it('empty input resolves with nothing', async () => {
     let calls = 0;
-    await expect(processParallel([], () => Promise.resolve(calls++))).resolves.toEqual({ results: [], errors: [] });
+    await expect(processParallel([], () => Promise.resolve(calls++))).resolves.toMatchObject({ results: [], resultsByIndex: [], errors: [] });
     const empty = recordingGenerator(0);
-    await expect(processParallel(empty.items, () => Promise.resolve(calls++))).resolves.toEqual({ results: [], errors: [] });
+    await expect(processParallel(empty.items, () => Promise.resolve(calls++))).resolves.toMatchObject({ results: [], resultsByIndex: [], errors: [] });
     expect(calls).toBe(0);
   });
 
@@ -106,8 +110,48 @@ describe('processParallel: results and errors', () => {
     expect(errors.map((e) => [e.index, e.item, (e.cause as Error).message])).toEqual([[0, 1, 'sync']]);
   });
 
-  it('failFast false and every item failed: rejects with ParallelError holding every TaskError', async () => {
-    const error = await rejection(processParallel([1, 2, 3], (n) => Promise.reject(new Error(`bad ${n}`)), { failFast: false }));
+  it('failFast false (collect-all) always resolves: outputs by index, failures with item and index, the summary', async () => {
+    const outcome = await processParallel(
+      [1, 2, 3, 4, 5],
+      (n) => (n % 2 === 0 ? Promise.reject(new Error(n === 2 ? 'timeout' : 'refused')) : n === 5 ? Promise.reject(new Error('refused')) : n * 10),
+      { failFast: false },
+    );
+    expect(outcome.results).toEqual([10, 30]);
+    expect(outcome.resultsByIndex).toEqual([10, undefined, 30, undefined, undefined]);
+    expect(Object.keys(outcome.resultsByIndex)).toEqual(['0', '1', '2', '3', '4']); // no holes
+    expect(outcome.errors.map((e) => [e.index, e.item])).toEqual([[1, 2], [3, 4], [4, 5]]);
+    expect(outcome.summary).toEqual({
+      succeeded: 2,
+      failed: 3,
+      cancelled: 0,
+      groups: [
+        { message: 'refused', count: 2, indexes: [3, 4] },
+        { message: 'timeout', count: 1, indexes: [1] },
+      ],
+      text: "3 items failed with 2 error types: 'refused' (2 items), 'timeout' (1 item)",
+    });
+    // Every item failed: still resolved, nothing hidden in a rejection.
+    const none = await processParallel(numbers(3), (n) => Promise.reject(new Error(`bad ${n}`)), { failFast: false });
+    expect(none.resultsByIndex).toEqual([undefined, undefined, undefined]);
+    expect(none.summary).toMatchObject({ succeeded: 0, failed: 3 });
+    const clean = await processParallel([1], (n) => n, { failFast: false });
+    expect(clean.summary).toEqual({ succeeded: 1, failed: 0, cancelled: 0, groups: [], text: 'no item failed' });
+  });
+
+  it('rejectIfNoneSucceeded: every item failed rejects with ParallelError holding every TaskError', async () => {
+    const error = await rejection(
+      processParallel([1, 2, 3], (n) => Promise.reject(new Error(`bad ${n}`)), { failFast: false, rejectIfNoneSucceeded: true }),
+    );
+    expect(error.summary).toMatchObject({ succeeded: 0, failed: 3, cancelled: 0 });
+    expect(error.resultsByIndex).toEqual([undefined, undefined, undefined]);
+    const partial = await processParallel([1, 2], (n) => (n === 1 ? Promise.reject(new Error('bad')) : n), {
+      failFast: false,
+      rejectIfNoneSucceeded: true,
+    });
+    expect(partial.resultsByIndex).toEqual([undefined, 2]);
+    await expect(processParallel([1], (n) => n, { rejectIfNoneSucceeded: 'yes' as never })).rejects.toThrow(
+      'options.rejectIfNoneSucceeded must be a boolean, received "yes"',
+    );
     expect(error.code).toBe('ERR_PARALLEL');
     expect(error).toBeInstanceOf(AggregateError);
     expect(error.errors.map((e) => e.index)).toEqual([0, 1, 2]);
@@ -118,7 +162,10 @@ describe('processParallel: results and errors', () => {
   it('groups the failures in the message, most frequent first (the seed example)', async () => {
     const items = Array.from({ length: 15 }, (_, i) => i);
     const error = await rejection(
-      processParallel(items, (n) => Promise.reject(new Error(n % 5 === 1 ? 'timeout exceeded' : 'connection refused')), { failFast: false }),
+      processParallel(items, (n) => Promise.reject(new Error(n % 5 === 1 ? 'timeout exceeded' : 'connection refused')), {
+        failFast: false,
+        rejectIfNoneSucceeded: true,
+      }),
     );
     expect(error.message).toBe(
       "parallel execution failed: 15 items failed with 2 error types: 'connection refused' (12 items), 'timeout exceeded' (3 items)",
@@ -467,7 +514,7 @@ describe('processParallel: worker count', () => {
     });
     await flush();
     open.resolve();
-    await expect(run).resolves.toEqual({ results: [1, 2, 3], errors: [] });
+    await expect(run).resolves.toMatchObject({ results: [1, 2, 3], resultsByIndex: [1, 2, 3], errors: [] });
     expect(peak).toBe(3);
   });
 
@@ -525,7 +572,7 @@ describe('processParallel: onProgress', () => {
         throw new Error('observer broke');
       },
     });
-    expect(result).toEqual({ results: [2, 4, 6, 8], errors: [] });
+    expect(result).toMatchObject({ results: [2, 4, 6, 8], errors: [] });
     expect(calls).toBe(4);
   });
 });
@@ -686,11 +733,11 @@ describe('processParallel: argument errors', () => {
   const ok = () => Promise.resolve(1);
 
   it.each([
-    [{ workers: 0 }, 'options.workers must be an integer >= 1, received 0'],
-    [{ workers: 1.5 }, 'options.workers must be an integer >= 1, received 1.5'],
-    [{ workers: '2' }, 'options.workers must be an integer >= 1, received "2"'],
-    [{ workers: Number.NaN }, 'options.workers must be an integer >= 1, received NaN'],
-    [{ workerCap: 0 }, 'options.workerCap must be an integer >= 1, received 0'],
+    [{ workers: 0 }, 'options.workers must be an integer >= 1 or Infinity, received 0'],
+    [{ workers: 1.5 }, 'options.workers must be an integer >= 1 or Infinity, received 1.5'],
+    [{ workers: '2' }, 'options.workers must be an integer >= 1 or Infinity, received "2"'],
+    [{ workers: Number.NaN }, 'options.workers must be an integer >= 1 or Infinity, received NaN'],
+    [{ workerCap: 0 }, 'options.workerCap must be an integer >= 1 or Infinity, received 0'],
     [{ failFast: 'yes' }, 'options.failFast must be a boolean, received "yes"'],
     [{ onProgress: 5 }, 'options.onProgress must be a function, received 5'],
     [{ signal: 'stop' }, 'options.signal must be an AbortSignal or undefined, received "stop"'],

@@ -30,13 +30,14 @@ describe('runWithConcurrency: result shape', () => {
       firstFailureIndex: null,
       aborted: false,
       errors: [],
+      cancelled: [],
     });
-    expect(Object.keys(result).sort()).toEqual(['aborted', 'errors', 'firstFailureIndex', 'results', 'resultsByIndex']);
+    expect(Object.keys(result).sort()).toEqual(['aborted', 'cancelled', 'errors', 'firstFailureIndex', 'results', 'resultsByIndex']);
   });
 
   it('runs a single task and returns its value', async () => {
     const result = await runWithConcurrency({ tasks: [() => Promise.resolve(7)], maxConcurrency: 4, isFailed: () => false });
-    expect(result).toEqual({ results: [7], resultsByIndex: [7], firstFailureIndex: null, aborted: false, errors: [] });
+    expect(result).toEqual({ results: [7], resultsByIndex: [7], firstFailureIndex: null, aborted: false, errors: [], cancelled: [] });
   });
 
   it('returns the empty result for no tasks, without calling isFailed', async () => {
@@ -49,7 +50,7 @@ describe('runWithConcurrency: result shape', () => {
         return false;
       },
     });
-    expect(result).toEqual({ results: [], resultsByIndex: [], firstFailureIndex: null, aborted: false, errors: [] });
+    expect(result).toEqual({ results: [], resultsByIndex: [], firstFailureIndex: null, aborted: false, errors: [], cancelled: [] });
     expect(calls).toBe(0);
   });
 
@@ -175,6 +176,7 @@ describe('runWithConcurrency: fail-fast', () => {
       firstFailureIndex: 1,
       aborted: false,
       errors: [],
+      cancelled: [],
     });
     expect(pool.started).toEqual([0, 1, 2]);
   });
@@ -209,6 +211,7 @@ describe('runWithConcurrency: fail-fast', () => {
       firstFailureIndex: 0,
       aborted: false,
       errors: [{ index: 0, error: boom }],
+      cancelled: [],
     });
     expect(pool.started).toEqual([0, 1]);
   });
@@ -229,7 +232,7 @@ describe('runWithConcurrency: fail-fast', () => {
       maxConcurrency: 1,
       isFailed: () => false,
     });
-    expect(result).toEqual({ results: [], resultsByIndex: [undefined, undefined], firstFailureIndex: 0, aborted: false, errors: [{ index: 0, error: boom }] });
+    expect(result).toEqual({ results: [], resultsByIndex: [undefined, undefined], firstFailureIndex: 0, aborted: false, errors: [{ index: 0, error: boom }], cancelled: [] });
     expect(laterStarted).toBe(false);
   });
 
@@ -294,7 +297,7 @@ describe('runWithConcurrency: fail-fast', () => {
     expect(result.firstFailureIndex).toBe(3);
   });
 
-  it('in-flight tasks that honour the signal reject with its reason; those rejections are recorded, not the cause', async () => {
+  it('in-flight tasks that honour the signal reject with its reason; they are cancelled, neither errors nor the cause', async () => {
     const tasks = [0, 1, 2].map(
       (i) => (signal: AbortSignal) =>
         new Promise<Outcome>((resolve, reject) => {
@@ -305,8 +308,8 @@ describe('runWithConcurrency: fail-fast', () => {
     );
     const result = await runWithConcurrency({ tasks, maxConcurrency: 3, isFailed });
     expect(result.firstFailureIndex).toBe(1);
-    expect(result.errors.map((e) => e.index)).toEqual([0, 2]);
-    for (const e of result.errors) expect(e.error).toBeInstanceOf(FailFastError);
+    expect(result.errors).toEqual([]);
+    expect(result.cancelled).toEqual([0, 2]);
   });
 });
 
@@ -325,7 +328,7 @@ describe('runWithConcurrency: the parent signal', () => {
         return false;
       },
     });
-    expect(result).toEqual({ results: [], resultsByIndex: [undefined, undefined, undefined], firstFailureIndex: null, aborted: true, errors: [] });
+    expect(result).toEqual({ results: [], resultsByIndex: [undefined, undefined, undefined], firstFailureIndex: null, aborted: true, errors: [], cancelled: [] });
     expect(pool.started).toEqual([]);
     expect(predicateCalls).toBe(0);
     expect(abortListeners(parent.signal)).toBe(0);
@@ -350,7 +353,7 @@ describe('runWithConcurrency: the parent signal', () => {
     pool.resolve(2, ok(2));
     await flush();
     expect(run.settled).toBe(false);
-    // A task rejecting because of the abort is recorded but is not a fail-fast cause.
+    // A task rejecting because of the abort is cancelled: neither an error nor a fail-fast cause.
     pool.reject(1, reason);
     await flush();
     expect(run.settled).toBe(true);
@@ -359,7 +362,8 @@ describe('runWithConcurrency: the parent signal', () => {
       resultsByIndex: [ok(0), undefined, ok(2), undefined, undefined],
       firstFailureIndex: null,
       aborted: true,
-      errors: [{ index: 1, error: reason }],
+      errors: [],
+      cancelled: [1],
     });
     expect(pool.started).toEqual([0, 1, 2]);
     expect(abortListeners(parent.signal)).toBe(0);
@@ -475,7 +479,7 @@ describe('runWithConcurrency: argument errors', () => {
     expect(started).toBe(false);
   });
 
-  it.each([[undefined], [true], ['isFailed']])('isFailed %s (not a function) is a TypeError naming it', async (value) => {
+  it.each([[null], [true], ['isFailed']])('isFailed %s (not a function) is a TypeError naming it', async (value) => {
     const call = runWithConcurrency({ ...base, isFailed: value as unknown as (n: number) => boolean });
     await expect(call).rejects.toThrow(TypeError);
     await expect(runWithConcurrency({ ...base, isFailed: value as unknown as (n: number) => boolean })).rejects.toThrow(

@@ -41,10 +41,10 @@ describe('Semaphore constructor', () => {
     [1.5, '1.5'],
     [Number.NaN, 'NaN'],
     ['2', '"2"'],
-    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [Number.NEGATIVE_INFINITY, '-Infinity'],
   ])('throws a TypeError naming permits for %s', (permits, shown) => {
     expect(() => new Semaphore(permits as number)).toThrow(TypeError);
-    expect(() => new Semaphore(permits as number)).toThrow(`permits must be an integer >= 1, received ${shown}`);
+    expect(() => new Semaphore(permits as number)).toThrow(`permits must be an integer >= 1 or Infinity, received ${shown}`);
   });
 });
 

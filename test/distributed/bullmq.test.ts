@@ -93,7 +93,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
       tasks.map((task): GraphTask<unknown> => ({
         ...task,
         run: async (context) => {
-          const execution = task.run(context as Parameters<typeof task.run>[0]);
+          const execution = Promise.resolve(task.run(context as Parameters<typeof task.run>[0]));
           executions.set(task.id, execution);
           const value = await execution;
           if (value.exitCode !== 0) throw Object.assign(new Error(`exit ${value.exitCode}`), { value });

@@ -134,7 +134,7 @@ describe('runGraph — ready scheduling', () => {
         },
       },
       { id: 'after', requires: ['throws'], run: () => Promise.resolve(1) },
-      { id: 'plain', run: (() => 42) as unknown as GraphTask<unknown>['run'] },
+      { id: 'plain', run: () => 42 },
     ];
     const result = await runGraph(tasks, { maxParallel: 1 });
     expect(outcome(result, 'throws')).toMatchObject({ status: 'failed', error: boom });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailFastError } from '../../src/core/errors.js';
 import type { ObservedEvent } from '../../src/observe/types.js';
-import { DEFAULT_WORKSPACE_DIR, runPipeline as runPipelineWithDefaults } from '../../src/pipeline/run-pipeline.js';
+import { runPipeline as runPipelineWithDefaults } from '../../src/pipeline/run-pipeline.js';
 import type { ExecutionResult, PipelineOptions, PipelineRun, PipelineStatus, PipelineStep, PipelineTask, StepResult } from '../../src/pipeline/types.js';
 import { createMemoryWorkspace } from '../../src/pipeline/workspace.js';
 import { flush } from '../helpers/deferred.js';
@@ -419,7 +419,7 @@ describe('runPipeline: callbacks and observer', () => {
     await flush();
     executor.fail('f0', 'bad');
     await flush();
-    executor.fail('f1', 'aborted');
+    executor.fail('f1', executor.signals.get('f1')?.reason); // the stop's own abort: cancelled, not failed
     await run;
     const summary = events.map((e) => {
       if (e.type === 'task:end') return `${e.type} ${e.step} ${e.id} ${e.outcome.status}`;
@@ -480,21 +480,30 @@ describe('runPipeline: argument errors', () => {
 });
 
 describe('runPipeline: the default workspace', () => {
-  it('persists every task as JSON under .fanout/pipelines/<run id>/tasks/ in the working directory', async () => {
-    const result = await runPipelineWithDefaults({
-      steps: [{ type: 'parallel', name: 'p', createTasks: () => [{ id: 'one' }, { id: 'two' }] }],
-      executor: { execute: () => Promise.resolve({ status: 'completed' as const }) },
-    });
-    const dir = join(process.cwd(), DEFAULT_WORKSPACE_DIR, result.run.id);
+  it('writes nothing to disk: no .fanout/pipelines/<run id> appears in the working directory', async () => {
+    const runId = `default-workspace-${process.pid}-${Date.now()}`;
+    const leftover = join(process.cwd(), '.fanout', 'pipelines', runId);
     try {
+      const result = await runPipelineWithDefaults({
+        runId,
+        steps: [{ type: 'parallel', name: 'p', createTasks: () => [{ id: 'one' }, { id: 'two' }] }],
+        executor: { execute: () => Promise.resolve({ status: 'completed' as const }) },
+      });
       expect(result.status).toBe('completed');
-      expect((await readdir(join(dir, 'tasks'))).sort()).toEqual(['one.json', 'two.json']);
-      expect(JSON.parse(await readFile(join(dir, 'tasks', 'one.json'), 'utf8'))).toMatchObject({ task: { id: 'one' } });
+      await expect(readdir(leftover)).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(leftover, { recursive: true, force: true });
       // Leave no empty folders behind in the repository either (rmdir refuses a folder that holds anything else).
-      await rmdir(join(process.cwd(), DEFAULT_WORKSPACE_DIR)).catch(() => undefined);
+      await rmdir(join(process.cwd(), '.fanout', 'pipelines')).catch(() => undefined);
       await rmdir(join(process.cwd(), '.fanout')).catch(() => undefined);
     }
+  });
+
+  it('still holds tasks to the workspace contract: a task that cannot be snapshotted fails its step', async () => {
+    const result = await runPipelineWithDefaults({
+      steps: [{ type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', callback: () => 'not cloneable' }) }],
+      executor: { execute: () => Promise.resolve({ status: 'completed' as const }) },
+    });
+    expect(result.error).toMatchObject({ code: 'WORKSPACE_WRITE_FAILED', step: 'plan', taskId: 'plan' });
   });
 });
