@@ -4,6 +4,7 @@ import { assertFunction, assertInteger, assertOptionalSignal, invalidArgument } 
 import { FailFastError, ParallelError, TaskError, messageOf, summarizeFailures } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
+import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 import { observeProcessor, startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import type { Observer } from '../observe/types.js';
@@ -170,8 +171,12 @@ export async function processParallel<I, O>(
     { once: true },
   );
 
+  const batchTurns = workers >= TURN_BATCH_MIN_WORKERS;
   const worker = async (): Promise<void> => {
+    let started = checkpointNow();
     while (!stopped) {
+      // A task that settled in a later macrotask than it started in: start the next one with the rest of this turn's.
+      if (batchTurns && started !== checkpointNow()) await nextTurn();
       let item: I;
       let index: number;
       try {
@@ -200,6 +205,7 @@ export async function processParallel<I, O>(
         return;
       }
       let output: O;
+      if (batchTurns) started = startCheckpoint();
       try {
         output = await run(item, { index, signal });
       } catch (error) {
