@@ -9,7 +9,7 @@ export { processParallel } from './core/process-parallel.js';
 export type { ItemContext, ProcessParallelOptions, ProcessParallelResult } from './core/process-parallel.js';
 export { parallelMap } from './core/parallel-map.js';
 export type { ParallelMapOptions, ParallelMapIterator } from './core/parallel-map.js';
-export { runGraph } from './graph/scheduler.js';
+export { runGraph, compileGraph, CompiledGraph } from './graph/scheduler.js';
 export { streamGraph } from './graph/stream.js';
 export type { GraphStream } from './graph/stream.js';
 export { validateGraph, GraphError } from './graph/validate.js';
