@@ -3,6 +3,8 @@
  * pool for async tasks, timeouts, fail-fast and abort. One `GraphRun` per run; per-task state lives in typed arrays
  * indexed by input position, and a task's AbortController is only created when the task reads its signal.
  */
+// The module's binding, not the global: in Node `globalThis.performance` is a lazy getter, read once per task here.
+import { performance } from 'node:perf_hooks';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
