@@ -5,7 +5,6 @@ import { DONE, itemSource } from './item-source.js';
 import type { ItemSource } from './item-source.js';
 import type { ItemContext } from './process-parallel.js';
 import { followSignal } from './signals.js';
-import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {
@@ -87,10 +86,6 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   #stop: { error: unknown } | undefined;
   #finished = false;
   #finishWaiters: Array<() => void> = [];
-  /** A wide window (see turns.ts): refills after items that settled in later macrotasks wait for the next turn. */
-  readonly #wide: boolean;
-  #crossed = false;
-  #fillScheduled = false;
 
   constructor(
     source: ItemSource<I>,
@@ -104,7 +99,6 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     this.#concurrency = concurrency;
     this.#ordered = ordered;
     this.#parent = parent;
-    this.#wide = concurrency >= TURN_BATCH_MIN_WORKERS;
   }
 
   [Symbol.asyncIterator](): ParallelMapIterator<O> {
@@ -177,18 +171,6 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
 
   /** Starts items while the window (in flight + waiting for the consumer) has room. */
   #fill(): void {
-    if (this.#crossed) {
-      // Items settled in macrotasks of their own: start their successors together, once this turn is over.
-      if (!this.#fillScheduled) {
-        this.#fillScheduled = true;
-        void nextTurn().then(() => {
-          this.#fillScheduled = false;
-          this.#crossed = false;
-          this.#fill();
-        });
-      }
-      return;
-    }
     const source = this.#source;
     while (this.#stop === undefined && !this.#sourceDone && !this.#pulling && this.#inFlight + this.#held() < this.#concurrency) {
       if (source.isAsync) {
@@ -227,7 +209,6 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     if (this.#stop !== undefined) return;
     this.#inFlight++;
     const signal = (this.#controller as AbortController).signal;
-    const started = this.#wide ? startCheckpoint() : 0;
     let promise: Promise<O>;
     try {
       promise = Promise.resolve(this.#mapper(item, { index, signal }));
@@ -238,7 +219,6 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     promise.then(
       (value) => {
         this.#inFlight--;
-        if (this.#wide && checkpointNow() !== started) this.#crossed = true;
         if (this.#stop === undefined) {
           if (this.#ordered) this.#ready.set(index, value);
           else this.#queue.push(value);

@@ -130,37 +130,3 @@ describe('wide pools batch their restarts by turn', () => {
     expect(pulled).toBe(WIDE);
   });
 });
-
-describe('parallelMap with a wide window', () => {
-  it('yields every output once, in input order, and refills in batches rather than one checkpoint per item', async () => {
-    const { parallelMap } = await import('../../src/core/parallel-map.js');
-    let checkpoint = 0;
-    let pending = false;
-    const mark = (): number => {
-      if (!pending) {
-        pending = true;
-        process.nextTick(() => {
-          checkpoint++;
-          pending = false;
-        });
-      }
-      return checkpoint;
-    };
-    const waves = 4;
-    const n = WIDE * waves;
-    const startedIn = new Set<number>();
-    const outputs: number[] = [];
-    for await (const value of parallelMap(
-      Array.from({ length: n }, (_, i) => i),
-      (item) => {
-        startedIn.add(mark());
-        return immediate(item * 3);
-      },
-      { concurrency: WIDE },
-    )) {
-      outputs.push(value);
-    }
-    expect(outputs).toEqual(Array.from({ length: n }, (_, i) => i * 3));
-    expect(startedIn.size).toBeLessThanOrEqual(waves * 4);
-  });
-});
