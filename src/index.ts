@@ -11,7 +11,7 @@ export { processParallel } from './core/process-parallel.js';
 export type { ItemContext, ProcessParallelOptions, ProcessParallelResult } from './core/process-parallel.js';
 export { parallelMap } from './core/parallel-map.js';
 export type { ParallelMapOptions, ParallelMapIterator } from './core/parallel-map.js';
-export { runGraph } from './graph/scheduler.js';
+export { runGraph, compileGraph, CompiledGraph } from './graph/scheduler.js';
 export { defineGraph, dependencyValue, outcomeOf } from './graph/define.js';
 export type { DefinedTaskOptions, GraphDefinition, TypedGraphOptions, TypedGraphResult, TypedGraphTasks } from './graph/define.js';
 export { streamGraph } from './graph/stream.js';

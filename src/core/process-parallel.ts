@@ -6,6 +6,7 @@ import type { FailureSummary } from './errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from './signals.js';
 import { isAbortOf } from './abort.js';
+import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 import { observeProcessor, startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import type { Observer } from '../observe/types.js';
@@ -193,8 +194,12 @@ export async function processParallel<I, O>(
     { once: true },
   );
 
+  const batchTurns = workers >= TURN_BATCH_MIN_WORKERS;
   const worker = async (): Promise<void> => {
+    let started = checkpointNow();
     while (!stopped) {
+      // A task that settled in a later macrotask than it started in: start the next one with the rest of this turn's.
+      if (batchTurns && started !== checkpointNow()) await nextTurn();
       let item: I;
       let index: number;
       try {
@@ -224,6 +229,7 @@ export async function processParallel<I, O>(
         return;
       }
       let output: O;
+      if (batchTurns) started = startCheckpoint();
       try {
         output = await run(item, { index, signal });
       } catch (error) {

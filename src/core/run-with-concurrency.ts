@@ -2,6 +2,7 @@ import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } fr
 import { FailFastError } from './errors.js';
 import { isAbortOf } from './abort.js';
 import { followSignal } from './signals.js';
+import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 
 /** One task of {@link runWithConcurrency}: receives the run's signal, returns its value or a promise (or thenable) of it. */
 export type ConcurrencyTask<T = unknown> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -119,10 +120,14 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   let stopped = false;
   signal.addEventListener('abort', () => (stopped = true), { once: true });
 
+  const workers = Math.min(limit, count);
+  const batchTurns = workers >= TURN_BATCH_MIN_WORKERS;
   const worker = async (): Promise<void> => {
+    let started = 0;
     while (next < count && !stopped) {
       const index = next++;
       let value: T;
+      if (batchTurns) started = startCheckpoint();
       try {
         value = await (tasks[index] as ConcurrencyTask<T>)(signal);
       } catch (error) {
@@ -144,11 +149,12 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
         failed = true;
       }
       if (failed) fail(index);
+      // A task that settled in a later macrotask than it started in: start the next one with the rest of this turn's.
+      if (batchTurns && checkpointNow() !== started) await nextTurn();
     }
   };
 
   try {
-    const workers = Math.min(limit, count);
     if (workers === 1) {
       await worker();
     } else {

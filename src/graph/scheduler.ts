@@ -3,13 +3,15 @@
  * pool for async tasks, timeouts, fail-fast and abort. One `GraphRun` per run; per-task state lives in typed arrays
  * indexed by input position, and a task's AbortController is only created when the task reads its signal.
  */
+// The module's binding, not the global: in Node `globalThis.performance` is a lazy getter, read once per task here.
+import { performance } from 'node:perf_hooks';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
 import { RankQueue, rankByPriority } from './heap.js';
-import type { CompiledGraph } from './validate.js';
-import { compileGraph, effectiveTimeout } from './validate.js';
+import type { CompiledGraph as GraphTables } from './validate.js';
+import { compileGraph as compileTables, effectiveTimeout } from './validate.js';
 import { bindThreadTasks, checkWorker, type ThreadTasks } from './thread-tasks.js';
 import type { TypedGraphOptions, TypedGraphResult, TypedGraphTasks } from './define.js';
 import type {
@@ -116,7 +118,7 @@ const ABORTED: SkipReason = Object.freeze({ aborted: true as const });
 
 /** One execution of a validated graph. */
 export class GraphRun<V> {
-  readonly #graph: CompiledGraph<V>;
+  readonly #graph: GraphTables<V>;
   /** The tasks' `run` functions and the tasks, read at validation: a snapshot, whatever the caller does with its array. */
   readonly #runs: (GraphTask<V>['run'] | GraphTask<V>)[];
   readonly #n: number;
@@ -167,15 +169,19 @@ export class GraphRun<V> {
 
   /** Validates everything (TypeError, GraphError) before any state exists; nothing runs until {@link start}. */
   constructor(
-    input: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>,
+    input: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>> | CompiledGraph<V>,
     options: GraphOptions<V> | undefined,
     sink?: (event: GraphEvent<V>) => void,
   ) {
     const resolved = resolveOptions(options);
+    const compiled = input instanceof CompiledGraph ? input : undefined;
+    if (compiled !== undefined && resolved.worker !== undefined) {
+      throw invalidArgument('options.worker', 'undefined for a compiled graph (its tasks all have run)', resolved.worker);
+    }
     const threads = resolved.worker === undefined || !Array.isArray(input) ? undefined : bindThreadTasks<V>(input, resolved.worker);
-    // Without a worker, a task without `run` is a TypeError from compileGraph.
+    // Without a worker, a task without `run` is a TypeError from compileTables.
     const tasks = threads?.tasks ?? (input as ReadonlyArray<GraphTask<V>>);
-    const graph = compileGraph(tasks);
+    const graph = compiled === undefined ? compileTables(tasks) : compiled[TABLES];
     const n = graph.n;
     this.#threads = threads;
     this.#graph = graph;
@@ -215,23 +221,24 @@ export class GraphRun<V> {
       asyncCount += isAsync[i]!;
     }
 
-    let priority: Float64Array | Int32Array;
     if (resolved.schedule === 'levels') {
       // VibeGuard's order: level by level, input order within a level.
-      priority = new Int32Array(n);
-      const { level, count } = levelIndices(graph);
+      const { level, count } = compiled === undefined ? levelIndices(graph) : (compiled[CACHE].levels ??= levelIndices(graph));
       this.#level = level;
       const remaining = new Int32Array(count);
       for (let i = 0; i < n; i++) if (this.#isAsync[i] === 0) remaining[level[i]!]! += 1;
       this.#levelRemaining = remaining;
       for (let l = 0; l < count; l++) this.#buckets.push([]);
     } else {
-      // Without estimates every weight is 1: no weight array at all.
-      priority = remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));
       this.#level = undefined;
       this.#levelRemaining = undefined;
     }
-    const ranks = rankByPriority(priority);
+    const ranks =
+      compiled === undefined
+        ? readyRanks(graph, resolved.schedule)
+        : resolved.schedule === 'levels'
+          ? (compiled[CACHE].levelRanks ??= readyRanks(graph, 'levels'))
+          : (compiled[CACHE].readyRanks ??= readyRanks(graph, 'ready'));
     this.#ready = new RankQueue(ranks);
     // Without async tasks the async queue stays empty: give it no bitmap to speak of.
     this.#asyncReady = new RankQueue(asyncCount > 0 ? ranks : { byRank: new Int32Array(0), rankOf: ranks.rankOf });
@@ -583,16 +590,25 @@ export class GraphRun<V> {
     if (this.#finished) return;
     this.#finished = true;
     this.#options.signal?.removeEventListener('abort', this.#onAbort);
-    const built = this.#outcomes;
-    const n = this.#n;
-    const results = new Array<TaskOutcome<V>>(n);
-    if (built === undefined) for (let i = 0; i < n; i++) results[i] = this.#outcomeOf(i);
-    else for (let i = 0; i < n; i++) results[i] = built[i] ?? this.#outcomeOf(i);
+    // The outcome objects are built when `results` is first read: a caller that only reads `ok` (or a rerun loop)
+    // never pays for a million objects, and one that reads it gets the same array every time.
+    let results: TaskOutcome<V>[] | undefined;
+    const outcomes = (): TaskOutcome<V>[] => {
+      if (results !== undefined) return results;
+      const built = this.#outcomes;
+      const n = this.#n;
+      results = new Array<TaskOutcome<V>>(n);
+      if (built === undefined) for (let i = 0; i < n; i++) results[i] = this.#outcomeOf(i);
+      else for (let i = 0; i < n; i++) results[i] = built[i] ?? this.#outcomeOf(i);
+      return results;
+    };
     const result: GraphResult<V> = {
       ok: this.#passed === this.#n,
       failFastTriggered: this.#failFastTriggered,
       aborted: this.#aborted,
-      results,
+      get results() {
+        return outcomes();
+      },
     };
     const threads = this.#threads;
     if (threads === undefined) this.#publish(result);
@@ -684,4 +700,95 @@ export async function runGraph(
 ): Promise<GraphResult<unknown, { id: string }>> {
   // async: a validation error becomes a rejection, never a synchronous throw.
   return new GraphRun(tasks as ReadonlyArray<GraphTask<unknown>>, options as GraphOptions<unknown> | undefined).start();
+}
+
+/** The ready queue's order: longest remaining path first ('ready'), or input order ('levels'). */
+function readyRanks<V>(graph: GraphTables<V>, schedule: 'ready' | 'levels'): { byRank: Int32Array; rankOf: Int32Array } {
+  // Without estimates every weight is 1: no weight array at all.
+  const priority =
+    schedule === 'levels' ? new Int32Array(graph.n) : remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));
+  return rankByPriority(priority);
+}
+
+const TABLES: unique symbol = Symbol('tables');
+const CACHE: unique symbol = Symbol('cache');
+
+/**
+ * A task graph validated once, for running many times: {@link compileGraph} makes one. Each {@link CompiledGraph.run}
+ * skips validation and reuses the analyses of earlier runs (priorities, levels); only the run's own state is new.
+ *
+ * It is a snapshot: the ids, `requires`, `run` functions and other fields are read at compile time, so changing the
+ * task array or its objects afterwards does not change the graph (`run` is still called with the task object as
+ * `this`).
+ *
+ * @example
+ * ```ts
+ * import { compileGraph } from 'fanout';
+ * const graph = compileGraph([
+ *   { id: 'build', run: async () => 'dist/' },
+ *   { id: 'test', requires: ['build'], run: async () => 'ok' },
+ * ]);
+ * for (let round = 0; round < 3; round++) {
+ *   const result = await graph.run({ maxParallel: 2 });
+ *   console.log(round, result.ok);
+ * }
+ * ```
+ */
+export class CompiledGraph<V> {
+  /** @internal */
+  readonly [TABLES]: GraphTables<V>;
+  /** @internal */
+  readonly [CACHE]: {
+    readyRanks?: { byRank: Int32Array; rankOf: Int32Array };
+    levelRanks?: { byRank: Int32Array; rankOf: Int32Array };
+    levels?: { level: Int32Array; count: number };
+  } = {};
+
+  /** @internal Use {@link compileGraph}. */
+  constructor(tables: GraphTables<V>) {
+    this[TABLES] = tables;
+  }
+
+  /** How many tasks the graph has. */
+  get size(): number {
+    return this[TABLES].n;
+  }
+
+  /**
+   * Runs the graph as {@link runGraph} would run the task list it was compiled from, with the same options except
+   * `worker` (every task of a compiled graph has its `run`). Runs may overlap; each has its own state.
+   *
+   * @example
+   * ```ts
+   * import { compileGraph } from 'fanout';
+   * const graph = compileGraph([{ id: 'ping', run: async () => 'pong' }]);
+   * const { results } = await graph.run({ failFast: 'kill' });
+   * ```
+   */
+  async run(options?: GraphOptions<V>): Promise<GraphResult<V>> {
+    // async: an option error becomes a rejection, as with runGraph.
+    return new GraphRun(this, options).start();
+  }
+}
+
+/**
+ * Validates a task list once (the same checks as {@link validateGraph}: TypeError for a malformed task, GraphError
+ * for a duplicate id, an unknown dependency or a cycle) and returns a {@link CompiledGraph} that runs it any number
+ * of times without validating again. Worth it when the same graph runs more than once, or to validate early.
+ *
+ * @throws TypeError for a malformed task (every task needs `run`); {@link GraphError} for a graph that cannot run.
+ * @example
+ * ```ts
+ * import { compileGraph } from 'fanout';
+ * const graph = compileGraph([
+ *   { id: 'a', run: async () => 1 },
+ *   { id: 'b', requires: ['a'], run: async ({ dependencies }) => (dependencies.a ?? 0) + 1 },
+ * ]);
+ * const first = await graph.run();
+ * const second = await graph.run({ maxParallel: 1 });
+ * console.log(graph.size, first.ok, second.ok); // 2 true true
+ * ```
+ */
+export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGraph<V> {
+  return new CompiledGraph(compileTables(tasks));
 }

@@ -1,0 +1,293 @@
+// @ts-check
+// The library against its peers with the task shapes users write, side by side, interleaved: every round runs each
+// case once (a fresh process per case), so load from other work on the machine falls on all of them alike. Each row
+// shows min / median over the rounds and names its peer. The tables also go to docs/benchmarks.md (with the machine,
+// Node version, load average and date) when run with --write:
+//   node bench/run.js --quick    what the docs come from (about 5-10 minutes on 2 cores)
+//   node bench/run.js --full     more rounds, both sizes everywhere
+//   node bench/library.bench.js --quick --write
+// Shapes: `shared` is one task function for every task (no async frame: the cheapest case, flattering); `closure` a
+// fresh `async () => { await new Promise(setImmediate); return i }` per task; `timers` per-task closures awaiting a
+// real 1 ms timer; `mixed` timers of 0-4 ms; `throwers` every 10th task throws synchronously (the run continues).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+const FULL = process.argv.includes('--full') || process.env.BENCH_PROFILE === 'full';
+const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const ROUNDS = Number(process.env.BENCH_RUNS ?? (FULL ? 5 : 3));
+
+/** @typedef {{ ms: number; rssMb: number }} Sample */
+
+/** One case in this process: builds its input, then times the call. Prints a JSON line. */
+async function child(/** @type {string[]} */ args) {
+  const [group, impl, nText, cText, shape] = args;
+  const n = Number(nText);
+  const c = Number(cText);
+  const fanout = await import('../dist/index.js');
+  if (group === 'graph') return graphCase(fanout, impl ?? '', shape ?? '', n);
+  const { default: pLimit } = await import('p-limit');
+  const { default: pMap } = await import('p-map');
+  const { default: async } = await import('async');
+  const { default: Bluebird } = await import('bluebird');
+  /** @type {(i: number) => () => Promise<number>} */
+  let make;
+  if (shape === 'shared') {
+    const work = () => Promise.resolve(1);
+    make = () => work;
+  } else if (shape === 'closure') {
+    make = (i) => async () => {
+      await new Promise(setImmediate);
+      return i;
+    };
+  } else if (shape === 'timers' || shape === 'mixed') {
+    make = (i) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, shape === 'timers' ? 1 : i % 5));
+      return i;
+    };
+  } else if (shape === 'throwers') {
+    make = (i) => () => {
+      if (i % 10 === 0) throw new Error(`task ${i}`);
+      return Promise.resolve(i);
+    };
+  } else throw new Error(`unknown shape ${shape}`);
+  const items = Array.from({ length: n }, (_, i) => i);
+  // runWithConcurrency takes ready-made task functions: they are built before the clock and before the memory base.
+  const tasks = impl === 'fanout.runWithConcurrency' ? items.map((i) => make(i)) : [];
+  const rss0 = process.memoryUsage().rss;
+  const settled = (/** @type {number} */ i) => {
+    try {
+      return make(i)().catch(() => -1);
+    } catch {
+      return Promise.resolve(-1);
+    }
+  };
+  // Wrapping every call in a catch costs a promise per task: only the throwers shape, whose runs must continue, pays it.
+  const call = shape === 'throwers' ? settled : (/** @type {number} */ i) => make(i)();
+  const start = performance.now();
+  switch (impl) {
+    case 'floor': {
+      // N coroutines pulling indices from a shared counter: the hand-written lower bound of scheduling.
+      const results = new Array(n);
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const i = next++;
+          results[i] = await call(i);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(c, n) }, worker));
+      break;
+    }
+    case 'fanout.runWithConcurrency':
+      await fanout.runWithConcurrency({ tasks, maxConcurrency: c, isFailed: () => false });
+      break;
+    case 'fanout.processParallel':
+      await fanout.processParallel(items, (i) => make(i)(), { workers: c, failFast: false });
+      break;
+    case 'fanout.parallelMap':
+      for await (const _ of fanout.parallelMap(items, (i) => call(i), { concurrency: c }));
+      break;
+    case 'bluebird':
+      await Bluebird.map(items, (i) => call(i), { concurrency: c });
+      break;
+    case 'p-map':
+      await pMap(items, (i) => make(i)(), { concurrency: c, stopOnError: false }).catch(() => undefined);
+      break;
+    case 'p-limit': {
+      const limit = pLimit(c);
+      await Promise.allSettled(items.map((i) => limit(make(i))));
+      break;
+    }
+    case 'async':
+      await async.mapLimit(items, c, async (/** @type {number} */ i) => call(i));
+      break;
+    default:
+      throw new Error(`unknown implementation ${impl}`);
+  }
+  const ms = performance.now() - start;
+  return { ms, rssMb: (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6 };
+}
+
+/** runGraph one-shot (validation included), a compiled graph's rerun, and runWithConcurrency over as many tasks. */
+async function graphCase(/** @type {typeof import('../dist/index.js')} */ fanout, /** @type {string} */ impl, /** @type {string} */ shape, /** @type {number} */ n) {
+  const run = () => Promise.resolve();
+  let seed = 42;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  /** @type {import('../dist/index.js').GraphTask<void>[]} */
+  const tasks = [];
+  if (impl !== 'runWithConcurrency') {
+    for (let i = 0; i < n; i++) {
+      /** @type {string[]} */
+      const requires = [];
+      if (shape === 'chain' && i > 0) requires.push(`t${i - 1}`);
+      if (shape === 'dag') {
+        const picked = new Set();
+        while (picked.size < Math.min(2, i)) picked.add(Math.floor(random() * i));
+        for (const j of picked) requires.push(`t${j}`);
+      }
+      tasks.push({ id: `t${i}`, requires, run });
+    }
+  }
+  const compiled = impl === 'compiled rerun' ? fanout.compileGraph(tasks) : undefined;
+  if (compiled !== undefined) await compiled.run({ maxParallel: 4 });
+  const fns = new Array(n).fill(run);
+  const rss0 = process.memoryUsage().rss;
+  const start = performance.now();
+  if (impl === 'runWithConcurrency') await fanout.runWithConcurrency({ tasks: fns, maxConcurrency: 4, isFailed: () => false });
+  else if (compiled !== undefined) {
+    const result = await compiled.run({ maxParallel: 4 });
+    if (result.results.length !== n) throw new Error('lost results');
+  } else {
+    const result = await fanout.runGraph(tasks, { maxParallel: 4 });
+    if (result.results.length !== n) throw new Error('lost results');
+  }
+  return { ms: performance.now() - start, rssMb: (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6 };
+}
+
+/** @returns {Sample | { error: string }} */
+function spawnCase(/** @type {string[]} */ args) {
+  const out = spawnSync(process.execPath, ['--max-old-space-size=4096', self, '--case', ...args], { encoding: 'utf8' });
+  if (out.status !== 0) return { error: (out.stderr || out.stdout).trim().split('\n').filter(Boolean).pop() ?? 'failed' };
+  return JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}');
+}
+
+/**
+ * A table of cases measured in interleaved rounds.
+ * @param {string} title @param {string} note @param {{ label: string; args: string[]; n: number; baseline?: boolean }[]} cases
+ */
+function measureTable(title, note, cases) {
+  /** @type {Map<string, Sample[]>} */
+  const samples = new Map();
+  /** @type {Map<string, string>} */
+  const errors = new Map();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const entry of cases) {
+      if (errors.has(entry.label)) continue;
+      const res = spawnCase(entry.args);
+      if ('error' in res) errors.set(entry.label, res.error);
+      else samples.set(entry.label, [...(samples.get(entry.label) ?? []), res]);
+    }
+  }
+  const stat = (/** @type {number[]} */ values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return { min: sorted[0] ?? Number.NaN, median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN };
+  };
+  const base = cases.find((c) => c.baseline);
+  const baseMs = base === undefined ? undefined : stat((samples.get(base.label) ?? []).map((s) => s.ms)).median;
+  const lines = [`### ${title}`, '', note, '', `| case | M tasks/s: median (best) | ms: min / median | peak RSS growth, MB (median) | median time vs ${base?.label ?? '—'} |`, '|---|---|---|---|---|'];
+  for (const entry of cases) {
+    const error = errors.get(entry.label);
+    if (error !== undefined) {
+      lines.push(`| ${entry.label} | error: ${error.replaceAll('|', '/')} | | | |`);
+      continue;
+    }
+    const list = samples.get(entry.label) ?? [];
+    const ms = stat(list.map((s) => s.ms));
+    const rss = stat(list.map((s) => s.rssMb));
+    const rate = (/** @type {number} */ t) => ((entry.n / t) * 1000 / 1e6).toFixed(3);
+    const ratio = baseMs === undefined ? '' : `${(ms.median / baseMs).toFixed(2)}x`;
+    lines.push(`| ${entry.label} | ${rate(ms.median)} (${rate(ms.min)}) | ${ms.min.toFixed(0)} / ${ms.median.toFixed(0)} | ${rss.median.toFixed(0)} | ${ratio} |`);
+  }
+  const text = lines.join('\n');
+  console.log(`${text}\n`);
+  return text;
+}
+
+const POOL_IMPLS = ['fanout.runWithConcurrency', 'fanout.processParallel', 'fanout.parallelMap', 'floor', 'bluebird', 'p-map', 'p-limit', 'async'];
+
+/** @param {string} shape @param {number} n @param {number} c */
+function poolCases(shape, n, c, impls = POOL_IMPLS) {
+  return impls.map((impl) => ({ label: impl, args: ['pool', impl, String(n), String(c), shape], n, baseline: impl === 'floor' }));
+}
+
+function main() {
+  const started = new Date();
+  const load0 = loadavg();
+  /** @type {string[]} */
+  const sections = [];
+  // The file is rewritten after every table: a run cut short still leaves the tables it finished, marked as partial.
+  const write = (/** @type {boolean} */ complete) => {
+    if (!WRITE) return;
+    const cpu = cpus()[0]?.model ?? 'unknown CPU';
+    const header = [
+      '# Benchmarks',
+      '',
+      `Generated by \`npm run bench -- ${FULL ? '--full' : '--quick'}\` (bench/library.bench.js); do not edit by hand.${complete ? '' : ' **Partial: the run was still going when this was written.**'}`,
+      '',
+      `- date: ${started.toISOString()}`,
+      `- machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+      `- Node ${process.version}`,
+      `- load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `- ${ROUNDS} interleaved rounds: each round runs every case of a table once, each in a fresh process; min and median over rounds. Compare rows within a table only.`,
+      '',
+    ].join('\n');
+    const dir = fileURLToPath(new URL('../docs/', import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}benchmarks.md`, `${header}\n${sections.join('\n\n')}\n`);
+  };
+  const push = (/** @type {string} */ table) => {
+    sections.push(table);
+    write(false);
+  };
+  const big = 1_000_000;
+  push(
+    measureTable(
+      `Per-task async closures awaiting setImmediate, ${big.toLocaleString('en')} tasks, concurrency 10,000`,
+      'Each task is a fresh `async () => { await new Promise(setImmediate); return i }`. runWithConcurrency receives the closures ready-made (built before the clock and the memory base); the others build them in their mapper.',
+      poolCases('closure', big, 10_000),
+    ),
+  );
+  push(
+    measureTable(
+      `Shared task function resolving at once, ${big.toLocaleString('en')} tasks, concurrency 64`,
+      'One `() => Promise.resolve(1)` for every task: no async frame per task (the cheapest shape; it flatters schedulers).',
+      poolCases('shared', big, 64),
+    ),
+  );
+  const timerN = FULL ? 100_000 : 20_000;
+  push(
+    measureTable(
+      `Per-task closures awaiting a real 1 ms timer, ${timerN.toLocaleString('en')} tasks, concurrency 1,000`,
+      'Timer-bound: the schedulers should all approach n / C timer periods.',
+      poolCases('timers', timerN, 1000),
+    ),
+  );
+  push(
+    measureTable(
+      `Mixed durations (timers of 0-4 ms), ${timerN.toLocaleString('en')} tasks, concurrency 64`,
+      'Per-task closures; unequal durations reward schedulers that refill a slot at once.',
+      poolCases('mixed', timerN, 64),
+    ),
+  );
+  const throwN = FULL ? 1_000_000 : 200_000;
+  push(
+    measureTable(
+      `Synchronous throwers: every 10th task throws before returning a promise, ${throwN.toLocaleString('en')} tasks, concurrency 64`,
+      'The run continues past failures (processParallel failFast false, p-map stopOnError false, allSettled for p-limit, a catch for the others); runWithConcurrency is fail-fast by design and stops at the first.',
+      poolCases('throwers', throwN, 64),
+    ),
+  );
+  for (const n of FULL ? [100_000, 1_000_000] : [100_000]) {
+    /** @type {{ label: string; args: string[]; n: number; baseline?: boolean }[]} */
+    const cases = [{ label: 'runWithConcurrency', args: ['graph', 'runWithConcurrency', String(n), '4', 'wide'], n, baseline: true }];
+    for (const shape of ['chain', 'wide', 'dag']) {
+      cases.push({ label: `runGraph one-shot, ${shape}`, args: ['graph', 'runGraph', String(n), '4', shape], n });
+      cases.push({ label: `compiled rerun, ${shape}`, args: ['graph', 'compiled rerun', String(n), '4', shape], n });
+    }
+    push(
+      measureTable(
+        `Graphs of ${n.toLocaleString('en')} no-op tasks, maxParallel 4: runGraph (validation included), a compiled graph's rerun, runWithConcurrency`,
+        '`chain`: each task requires the previous one; `wide`: no edges; `dag`: up to 2 random earlier tasks each. Results are read (the outcome objects are built). The ratio column compares with runWithConcurrency over as many independent tasks.',
+        cases,
+      ),
+    );
+  }
+  write(true);
+  if (WRITE) console.log('written: docs/benchmarks.md');
+}
+
+if (process.argv[2] === '--case') console.log(JSON.stringify(await child(process.argv.slice(3))));
+else main();
