@@ -12,9 +12,13 @@ function terminal(columns = 80) {
   return { stream, writes };
 }
 
+/** Back to the first row of the view (from the start of a line), and clear to the end of the screen. */
+const ERASE = /\r?\x1b\[\d+A\x1b\[J/;
+const eraseOf = (rows: number) => new RegExp(`^\\r?\\x1b\\[${rows}A\\x1b\\[J$`);
+
 /** The lines of the last frame drawn (what follows the last erase), without styles. */
 function lastFrame(writes: readonly string[]): string[] {
-  const text = writes.join('').split(/\x1b\[\d+A\x1b\[J/).at(-1) ?? '';
+  const text = writes.join('').split(ERASE).at(-1) ?? '';
   return text.replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, -1);
 }
 
@@ -47,7 +51,7 @@ describe('LiveView', () => {
     vi.advanceTimersByTime(0);
     expect(lastFrame(writes)).toEqual(['⠸ 3/3 done · 0 running · 40ms']);
     view.stop();
-    expect(writes.at(-1)).toBe('\x1b[1A\x1b[J');
+    expect(writes.at(-1)).toMatch(eraseOf(1));
   });
 
   it('stop() erases the view and cancels a redraw asked for: nothing is drawn after it', () => {
@@ -57,7 +61,7 @@ describe('LiveView', () => {
     view.checkStarted('build', false);
     view.stop();
     const erased = writes.length;
-    expect(writes.at(-1)).toBe('\x1b[1A\x1b[J');
+    expect(writes.at(-1)).toMatch(eraseOf(1));
     view.checkEnded('build');
     vi.advanceTimersByTime(1000);
     expect(writes).toHaveLength(erased);
@@ -70,13 +74,13 @@ describe('LiveView', () => {
     for (let i = 0; i < 10; i++) view.checkStarted(`check-with-a-long-name-${i}`, false);
     vi.advanceTimersByTime(250);
     view.stop();
-    const frames = writes.filter((text) => !/^\x1b\[\d+A\x1b\[J$/.test(text));
+    const frames = writes.filter((text) => !new RegExp(`^${ERASE.source}$`).test(text));
     expect(frames.length).toBeGreaterThan(2);
     for (const [index, frame] of frames.entries()) {
       const lines = frame.replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(0, -1);
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(15);
       // The next erase moves up as many rows as this frame took.
-      expect(writes[writes.indexOf(frame) + 1]).toBe(`\x1b[${lines.length}A\x1b[J`);
+      expect(writes[writes.indexOf(frame) + 1]).toMatch(eraseOf(lines.length));
       if (index === 0) expect(lines).toEqual(['⠋ 0/120 done ·…']);
     }
     expect(lastFrame(writes.slice(0, -1))).toEqual(['⠸ 0/120 done ·…', ...Array<string>(8).fill('  check-with-a…'), '  … and 2 more']);

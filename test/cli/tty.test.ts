@@ -42,7 +42,7 @@ describe.skipIf(!hasScript)('on a terminal (script)', () => {
   it('prints a one-line summary when everything passed (silent off a terminal)', async () => {
     const out = await onTerminal(['check', '-c', fixture('parallel.yaml'), '--log-dir', join(tempDir(), 'logs')]);
     // The view is erased (however many lines it had last) just before the summary.
-    expect(out.trimEnd().split('\r\n').at(-1)).toMatch(new RegExp(`^\\x1b\\[\\d+A\\x1b\\[J\\x1b\\[32m✓\\x1b\\[39m 4 passed in ${TIME}$`));
+    expect(out.trimEnd().split('\r\n').at(-1)).toMatch(new RegExp(`^\\r?\\x1b\\[\\d+A\\x1b\\[J\\x1b\\[32m✓\\x1b\\[39m 4 passed in ${TIME}$`));
   });
 
   it('--no-color and NO_COLOR remove every colour', async () => {
