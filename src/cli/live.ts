@@ -14,6 +14,8 @@ export class LiveView {
   private drawn = 0;
   private frame = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The redraw a start or an end asked for: one per turn of the event loop, however many checks changed in it. */
+  private pending: NodeJS.Immediate | undefined;
   private readonly since = performance.now();
 
   constructor(
@@ -28,13 +30,17 @@ export class LiveView {
     this.redraw();
   }
 
+  // A start or an end shows at once, not at the next tick: a check shorter than the interval still appears, and the
+  // view never counts as running a check that has ended.
   checkStarted(id: string, async: boolean): void {
     this.running.set(id, { since: performance.now(), async });
+    this.schedule();
   }
 
   checkEnded(id: string): void {
     this.running.delete(id);
     this.done++;
+    this.schedule();
   }
 
   /** Erases the view, lets `write` print, and draws it again below. */
@@ -47,7 +53,17 @@ export class LiveView {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    clearImmediate(this.pending);
+    this.pending = undefined;
     this.erase();
+  }
+
+  private schedule(): void {
+    if (this.timer === undefined || this.pending !== undefined) return;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.redraw();
+    });
   }
 
   private erase(): void {
@@ -58,16 +74,21 @@ export class LiveView {
   }
 
   private redraw(): void {
+    clearImmediate(this.pending); // this draw shows what it was asked for
+    this.pending = undefined;
     const now = performance.now();
-    const width = Math.max(20, (this.stream.columns || 80) - 1);
+    // Every line fits the terminal, the count line too: a line that wrapped would take two rows, and erasing would
+    // leave one behind at each redraw.
+    const width = Math.max(2, (this.stream.columns || 80) - 1);
     const fit = (line: string) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
     const spinner = FRAMES[this.frame++ % FRAMES.length] ?? '';
-    const lines = [`${this.style.bold(spinner)} ${this.done}/${this.total} done · ${this.running.size} running · ${formatDuration(now - this.since)}`];
+    const count = fit(`${spinner} ${this.done}/${this.total} done · ${this.running.size} running · ${formatDuration(now - this.since)}`);
+    const lines = [`${this.style.bold(count.slice(0, spinner.length))}${count.slice(spinner.length)}`];
     const entries = [...this.running].sort((a, b) => a[1].since - b[1].since);
     for (const [id, { since, async }] of entries.slice(0, MAX_ROWS)) {
       lines.push(this.style.dim(fit(`  ${id} ${formatDuration(now - since)}${async ? ' (background)' : ''}`)));
     }
-    if (entries.length > MAX_ROWS) lines.push(this.style.dim(`  … and ${entries.length - MAX_ROWS} more`));
+    if (entries.length > MAX_ROWS) lines.push(this.style.dim(fit(`  … and ${entries.length - MAX_ROWS} more`)));
     this.erase();
     print(`${lines.join('\n')}\n`, this.stream);
     this.drawn = lines.length;

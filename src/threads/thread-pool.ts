@@ -193,9 +193,12 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   });
   let closing: Promise<void> | undefined;
   let forced = false;
-  // A thread terminated by an abort leaves piscina's list at once but exits a little later, and piscina's close()
-  // awaits only the threads still listed: every thread is tracked here until its exit, so close() resolves only
-  // when no thread of the pool is left (tested by counting the process's threads).
+  // A thread terminated by an abort or a destroy leaves piscina's list at once but exits a little later, and
+  // piscina's close() awaits only the threads still listed: every thread is tracked here until its exit, so close()
+  // resolves, and the 'error' listener below goes, only when no thread of the pool is left. piscina announces a
+  // thread ('workerCreate') only once its module has loaded; one still loading is listed all the same, so the list
+  // is read again before every destroy, or one terminated while loading could report its failure to load after
+  // close() had resolved: an 'error' event nobody hears, which crashes the process.
   const exits = new Map<unknown, Promise<void>>();
   const track = (): void => {
     for (const thread of piscina.threads) {
@@ -211,6 +214,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     if (broken !== undefined) return;
     broken = new ThreadPoolBrokenError({ cause: error });
     batcher.rejectQueued(broken);
+    track();
     piscina.destroy().catch(() => undefined);
   };
   piscina.on('error', onError);
@@ -307,13 +311,16 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
         } else {
           batcher.flush(); // queued items are work handed in before the close: it waits for them too
         }
+        track();
         const stopped = closeOptions?.force === true || broken !== undefined ? piscina.destroy() : piscina.close();
         closing = stopped.then(async () => {
           // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
           // (its guard against that is already lifted): end those too, until no thread is left.
           for (;;) {
+            track();
             await Promise.all(exits.values());
             if (piscina.threads.length === 0) break;
+            track();
             await piscina.destroy();
           }
           piscina.off('workerCreate', track);

@@ -238,22 +238,32 @@ describe('openJournal', () => {
   it('the flushes asked for by check ends share one delayed fdatasync; the run end covers a flush not yet due', async () => {
     const dir = tempDir();
     const journal = openJournal(dir, { syncDelayMs: 20 });
-    const arm = vi.spyOn(globalThis, 'setTimeout');
+    // The flush timers are the test's to fire: none runs on its own, however slow or fast the machine.
+    const setTimer = globalThis.setTimeout;
+    const flushes: Array<{ flush: () => void; timer: NodeJS.Timeout }> = [];
+    const arm = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      if (ms !== 20) return setTimer(callback, ms, ...args);
+      const timer = setTimer(() => undefined, 2 ** 31 - 1);
+      flushes.push({ flush: () => callback(...args), timer });
+      return timer;
+    }) as typeof setTimeout);
     const disarm = vi.spyOn(globalThis, 'clearTimeout');
     try {
       const armed = () => arm.mock.calls.filter(([, ms]) => ms === 20).length;
       for (const id of ['a', 'b', 'c']) journal.append({ t: 'check:end', id, status: 'passed', check: {} as never }, { sync: 'background' });
       expect(armed()).toBe(1); // one flush is due for the three
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      flushes[0]?.flush(); // its fdatasync runs on the thread pool
       journal.append({ t: 'check:end', id: 'd', status: 'passed', check: {} as never }, { sync: 'background' });
-      expect(armed()).toBe(2); // the first flush ran: a later end asks for another
-      const due = arm.mock.results.filter((_, i) => arm.mock.calls[i]?.[1] === 20).at(-1)?.value as unknown;
+      // A later end asks for another flush: at once, or as soon as the running fdatasync returns.
+      await vi.waitFor(() => expect(armed()).toBe(2), { timeout: 10_000 });
+      const due = flushes[1]?.timer;
       journal.append({ t: 'run:end', exit_code: 0, interrupted: null }, { sync: 'now' }); // flushes now, covering it
       expect(disarm.mock.calls.some(([timer]) => timer === due)).toBe(true);
       journal.close();
     } finally {
       arm.mockRestore();
       disarm.mockRestore();
+      for (const { timer } of flushes) clearTimeout(timer);
     }
     expect(kinds(dir)).toEqual(['check:end:a', 'check:end:b', 'check:end:c', 'check:end:d', 'run:end']);
     expect(journal.error).toBeUndefined();

@@ -1,7 +1,7 @@
 // Every VibeGuard example config (VibeGuard's own examples, copied into test/fixtures/vibeguard-examples) validates and runs under fanout;
 // checks whose tools are absent here (go, golangci-lint, claude, gh…) fail cleanly: a status, a reason, no crash.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseReport, root, runCli, tempDir } from './helpers.js';
@@ -23,9 +23,14 @@ describe('VibeGuard example configs', () => {
   });
 
   it.each(configs)('%s runs to a complete report', async (name) => {
-    const logDir = join(tempDir(), 'logs');
+    // Checks run in their config's folder: from a copy in an empty folder, not from this repository, whose own
+    // package.json would give `npm run build` and `npm test` (node-project.yaml) this package's build, which
+    // rewrites the dist/ every other CLI test is running, and its whole test suite.
+    const folder = tempDir();
+    copyFileSync(join(dir, name), join(folder, name));
+    const logDir = join(folder, 'logs');
     // npx must not fetch packages from the network here: offline, it fails at once, as a missing tool should.
-    const { code, stdout, stderr } = await runCli(['check', '-c', join(dir, name), '--timeout', '2s', '-p', '4', '--json', '--log-dir', logDir], {
+    const { code, stdout, stderr } = await runCli(['check', '-c', join(folder, name), '--timeout', '2s', '-p', '4', '--json', '--log-dir', logDir], {
       env: { npm_config_offline: 'true' },
     });
     expect(stderr).not.toContain('internal error');

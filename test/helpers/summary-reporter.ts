@@ -1,4 +1,4 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, TestSpecification } from 'vitest/node';
 
 /**
  * Closes the run with one plain line, `tests: N passed, N failed, N skipped`, after vitest's own summary, so CI
@@ -6,12 +6,19 @@ import type { Reporter, TestModule } from 'vitest/node';
  *
  * A test that never ran because its file crashed (a worker process that died, a file that failed to load) counts as
  * failed, not skipped; so does each unhandled error, which vitest reports apart from any test. A skipped test is
- * one that was told to skip.
+ * one that was told to skip. A test file the run never reached at all (the global setup failed: see
+ * global-setup.ts) counts as one failed test.
  */
 export default class SummaryReporter implements Reporter {
+  private files = 0;
+
+  onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    this.files = specifications.length;
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
     let passed = 0;
-    let failed = unhandledErrors.length;
+    let failed = unhandledErrors.length + Math.max(0, this.files - testModules.length);
     let skipped = 0;
     for (const module of testModules) {
       for (const test of module.children.allTests()) {

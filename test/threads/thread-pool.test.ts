@@ -1,11 +1,14 @@
 import { getEventListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type * as WorkerThreads from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParallelError } from '../../src/core/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import { ThreadPoolBrokenError, ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
+import { deferred, flush } from '../helpers/deferred.js';
 import { startFlag } from '../helpers/flag.js';
 
 type Input =
@@ -172,6 +175,64 @@ describe('createThreadPool', () => {
     expect(batched).toBe(broken);
     await p.close();
     expect(await p.run(4).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolClosedError);
+  });
+
+  // A thread that piscina starts to replace a failed one fails to load as well, and the OS may deliver that failure
+  // (and the thread's exit) after piscina has terminated the thread. piscina creates its threads with the Worker class
+  // of node:worker_threads, looked up at each creation: a subclass makes that late order certain by holding back the
+  // 'error' and 'exit' of every thread but the first until the test lets them through.
+  it('close() outlasts every thread the pool started: a thread that fails to load once terminated is never an uncaught error', async () => {
+    const workerThreads = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
+    const Original = workerThreads.Worker;
+    let held: Array<() => void> | undefined = [];
+    const firstExited = deferred();
+    const lateFailed = deferred();
+    let created = 0;
+    class LateWorker extends Original {
+      private readonly late = created++ > 0;
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        if (!this.late) {
+          if (event === 'exit') firstExited.resolve();
+          return super.emit(event, ...args);
+        }
+        if (event === 'error') lateFailed.resolve();
+        if (held === undefined || (event !== 'error' && event !== 'exit')) return super.emit(event, ...args);
+        held.push(() => super.emit(event, ...args));
+        return true;
+      }
+      // Node drops every listener of a thread right after its 'exit': that too waits for the test.
+      override removeAllListeners(...event: [event?: string | symbol]): this {
+        if (!this.late || held === undefined) return super.removeAllListeners(...event);
+        held.push(() => super.removeAllListeners(...event));
+        return this;
+      }
+      // Terminated only once it has failed: its failure is then sure to arrive after the termination.
+      override terminate(): Promise<number> {
+        return this.late ? lateFailed.promise.then(() => super.terminate()) : super.terminate();
+      }
+    }
+    workerThreads.Worker = LateWorker;
+    try {
+      const p = createThreadPool<number, number>(new URL('../fixtures/threads/no-such-module.js', import.meta.url), { threads: 1 });
+      pools.push(p as ThreadPool<unknown, unknown>);
+      // The first thread fails outside any task (none was given) and exits: by then the pool is broken, and it has
+      // terminated the replacement piscina started.
+      await firstExited.promise;
+      expect(await p.run(1).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolBrokenError);
+      await lateFailed.promise;
+      let closed = false;
+      const closing = p.close().then(() => (closed = true));
+      await flush();
+      expect(closed).toBe(false); // the replacement has not exited yet
+      // Its failure, then its exit: heard by the pool, not thrown at whoever delivers it.
+      const release = held;
+      held = undefined;
+      expect(() => release.forEach((emit) => emit())).not.toThrow();
+      await closing;
+      expect(created).toBe(2);
+    } finally {
+      workerThreads.Worker = Original;
+    }
   });
 
   // Terminating a thread while it loads an ES module through require(esm) aborts the whole process (a failed
