@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** The process-identity tests, run a second time with the portable process table (`ps`, as on macOS and the BSDs). */
+const PROCESS_TESTS = ['test/exec/processes.test.ts', 'test/cli/reaper.test.ts', 'test/cli/proc.test.ts', 'test/cli/journal.test.ts', 'test/cli/background.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Real child processes and a 2-core machine: keep file-level parallelism modest.
@@ -10,6 +12,10 @@ export default defineConfig({
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     // CLI tests run the built dist/: rebuilt first when older than src/.
     globalSetup: ['./test/helpers/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'fanout', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'ps-fallback', include: PROCESS_TESTS, env: { FANOUT_PROC_FALLBACK: 'ps' } } },
+    ],
   },
   resolve: { alias: { fanout: new URL('./src/index.ts', import.meta.url).pathname } },
 });

@@ -48,12 +48,21 @@ export interface JobClientOptions {
  */
 export async function connectOrThrow(backend: Backend, connection: RedisConnection, name: string, timeoutMs: number): Promise<Redis> {
   const client = openRedis(backend, connection, name);
+  // The first connection error ends the probe with its cause (refused, unknown host, a TLS certificate error...):
+  // ioredis would retry it quietly until the timeout and say only that Redis did not answer.
+  let onError: ((error: Error) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (error: Error) => reject(new DistributedError('ERR_REDIS_UNAVAILABLE', error.message, { cause: error }));
+    client.once('error', onError);
+  });
   try {
-    await withTimeout(client.ping(), timeoutMs);
+    await withTimeout(Promise.race([client.ping(), failed]), timeoutMs);
     return client;
   } catch (error) {
     client.disconnect();
     throw error;
+  } finally {
+    if (onError !== undefined) client.off('error', onError);
   }
 }
 

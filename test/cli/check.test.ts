@@ -413,7 +413,7 @@ describe('fanout check: unusable output paths', () => {
     for (const args of [
       ['check', '-c', fixture('parallel.yaml')],
       ['check', '--background', '-c', fixture('parallel.yaml')],
-      ['worker', '--redis', 'redis://127.0.0.1:1'],
+      ['worker', '--redis', 'redis://127.0.0.1:1', '--insecure'],
     ]) {
       const result = await runCli([...args, '--log-dir', '/proc/fanout-no-such/logs']);
       expect([result.code, result.stderr]).toEqual([2, expect.stringMatching(/^fanout: cannot create the log folder in \/proc\/fanout-no-such\/logs: ENOENT/) as unknown]);

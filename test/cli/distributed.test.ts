@@ -129,6 +129,7 @@ checks:
     const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir, env: SIGNED });
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
+    expect(down.stderr).toContain('ECONNREFUSED'); // the cause, at the first attempt (not a timeout after ioredis' retries)
     expect(down.stderr).not.toContain('s3cret');
     expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
