@@ -128,9 +128,12 @@ describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
     // The leader starts a sleep in its group, says its pid, and exits: the group lives on without its leader.
     const leader = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(leader);
+    // Both listened for at once: the leader's exit can come before its output is read.
+    const exited = once(leader, 'exit');
+    const said = once(leader.stdout, 'data');
     const leaderStart = spawnStartTime(leader.pid!);
-    const [chunk] = (await once(leader.stdout, 'data')) as [Buffer];
-    await once(leader, 'exit');
+    const [chunk] = (await said) as [Buffer];
+    await exited;
     const member = Number(chunk.toString().trim());
     await waitFor(() => processStartTime(leader.pid!) === null && processStartTime(member) !== null, 10_000, 'the leader gone, its member alive');
     plant(logDir, RUN, [{ pgid: leader.pid, pgid_start: leaderStart }], { pid: await deadPid(), pid_start: null, boot_id: bootId() });
