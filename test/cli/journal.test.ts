@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../src/cli/journal/journal.js';
-import { processStartTime } from '../../src/exec/processes.js';
+import { bootId, processStartTime } from '../../src/exec/processes.js';
 import { listRuns, prunableRuns, pruneRuns } from '../../src/cli/journal/runs.js';
 import { createRunFolder } from '../../src/cli/run-folder.js';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
@@ -185,7 +185,7 @@ describe('pruneRuns', () => {
       writeFileSync(join(logDir, id, 'journal.ndjson'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
       for (const file of files) writeFileSync(join(logDir, id, file), 'x');
     };
-    const start = (pid: number) => ({ t: 'run:start', time: 1, run_id: 'x', pid, pid_start: processStartTime(pid), cwd: logDir, config: 'x', argv: [], background: false, checks: [] });
+    const start = (pid: number) => ({ t: 'run:start', time: 1, run_id: 'x', pid, pid_start: processStartTime(pid), boot_id: bootId(), cwd: logDir, config: 'x', argv: [], background: false, checks: [] });
     const end = { t: 'run:end', time: 2, exit_code: 0, interrupted: null };
     run('20261124T000000Z-aaaaaa', [start(process.pid), end], ['a.log', 'b.log', 'report.json']);
     run('20261124T000001Z-bbbbbb', [start(process.pid), end], ['a.log']);

@@ -5,7 +5,7 @@
 // down with it). Runs with the `/proc` source and, in CI, again with FANOUT_PROC_FALLBACK=ps.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readJournal, runState } from '../../src/cli/journal/journal.js';
@@ -289,5 +289,30 @@ describe.runIf(processSource() !== 'none')('the CLI', () => {
     expect(foreign.stderr).toContain('had died');
     expect(await fate(target)).toBe('SIGKILL');
     expect(readFileSync(join(logDir, RUN, 'journal.ndjson'), 'utf8')).toContain('"t":"reaped"');
+  });
+  it('fanout cancel never signals a live process named by a journal fanout did not write: behind a link, in a folder without its marker, or without a boot id', async () => {
+    const dir = tempDir();
+    const logDir = join(dir, 'runs');
+    const target = await victim();
+    const head = { pid: target.pid, pid_start: target.start, boot_id: bootId() };
+    // A run folder made elsewhere, reached through a link named like a run.
+    const elsewhere = join(dir, 'elsewhere');
+    plant(elsewhere, RUN, [], head);
+    mkdirSync(logDir, { recursive: true });
+    symlinkSync(join(elsewhere, RUN), join(logDir, RUN));
+    // A folder named like a run, without fanout's marker.
+    const unmarked = '20261124T000001Z-bbbbbb';
+    mkdirSync(join(logDir, unmarked), { mode: 0o700 });
+    writeFileSync(join(logDir, unmarked, 'journal.ndjson'), `${JSON.stringify({ t: 'run:start', time: 1, run_id: unmarked, cwd: dir, config: 'x', argv: [], background: false, checks: [], ...head })}\n`);
+    // A run folder of fanout's whose journal records no boot id.
+    const noBoot = '20261124T000002Z-cccccc';
+    plant(logDir, noBoot, [], { pid: target.pid, pid_start: target.start });
+    for (const run of [RUN, unmarked, noBoot]) {
+      const result = await runCli(['cancel', run, '--log-dir', logDir], { cwd: dir });
+      expect(result.code, `${run}: ${result.stderr}`).toBe(1);
+      expect(result.stderr).toContain(`its process ${target.pid} was left alone`);
+    }
+    // Still alive: it dies by the test's own SIGKILL.
+    expect(await fate(target)).toBe('SIGKILL');
   });
 });

@@ -7,6 +7,7 @@ import type { CheckState, RunState } from '../journal/journal.js';
 import { IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf } from '../../exec/processes.js';
 import { reportReaped } from '../agent-run.js';
 import { isLive, reapDeadRuns, resolveRun, runPhase } from '../journal/runs.js';
+import { runFolderProblem } from '../run-folder.js';
 import type { Report } from '../report.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../text.js';
@@ -207,6 +208,13 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
     printErr(`fanout: run ${id} has already ended (exit ${state.end.exit_code})\n`);
     return 0;
   }
+  // A journal names processes to signal only in a run folder fanout made for this user, with the boot it was written
+  // in (one of another boot is a run that died with the machine: the reaper below leaves it alone too).
+  const untrusted = runFolderProblem(join(logDir, id)) ?? (typeof state.start.boot_id === 'string' ? undefined : 'its journal records no boot id');
+  if (untrusted !== undefined) {
+    printErr(`fanout: warning: run ${id}: its process ${state.start.pid} was left alone: ${untrusted}\n`);
+    return 1;
+  }
   if (!isLive(state)) {
     const reaped = await reapDeadRuns(logDir);
     reportReaped({ killed: [], refused: reaped.refused });
@@ -225,14 +233,14 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
   const { state: after } = await follow(logDir, id, (s) => s.end !== undefined, { deadline: performance.now() + 15_000 });
   if (after?.end === undefined) {
     // It did not stop in time: force it (if it is still the same process), then kill what it left.
-    signalProcessIf(pid, pidStart, 'SIGKILL');
+    const forced = signalProcessIf(pid, pidStart, 'SIGKILL');
     // The reaper takes a run only once its process is gone (it never touches a live run): wait for that, bounded.
     const gone = performance.now() + 5_000;
     while (isSameProcess(pid, pidStart) && performance.now() < gone) await sleep(POLL_MS);
     // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
     // the spawn (a pid reused since is left alone).
     reportReaped({ killed: [], refused: (await reapDeadRuns(logDir, 0)).refused });
-    printErr(`fanout: run ${id} did not stop within 15s of SIGTERM: killed\n`);
+    printErr(forced ? `fanout: run ${id} did not stop within 15s of SIGTERM: killed\n` : `fanout: run ${id}: its process ended without writing the run's end\n`);
     return 0;
   }
   printErr(`fanout: cancelled run ${id}\n`);

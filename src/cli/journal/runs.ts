@@ -106,9 +106,11 @@ export function sameBoot(state: RunState): boolean {
 /** Whether the process that ran this run is still running it (never for a run of another boot of the machine). */
 export function isLive(state: RunState): boolean {
   if (state.end !== undefined || state.start === undefined) return false;
-  // After a reboot its pid may well be running something else.
-  const recorded = state.start.boot_id;
-  if (typeof recorded === 'string' && bootId() !== null && recorded !== bootId()) return false;
+  // After a reboot its pid may well be running something else; a journal without a boot id (older fanout, or planted)
+  // cannot prove it was written during this boot. Only where the machine has no boot id to read at all is the pid
+  // and start time taken alone.
+  const unknownBoot = bootId() === null && (state.start.boot_id === undefined || state.start.boot_id === null);
+  if (!sameBoot(state) && !unknownBoot) return false;
   return isSameProcess(state.start.pid, state.start.pid_start);
 }
 
