@@ -124,6 +124,9 @@ Examples:
         observer?: string;
         configCache: boolean;
       }>(command);
+      if (flags.redis === undefined && [flags.redisCa, flags.redisCert, flags.redisKey, flags.redisServername].some((value) => value !== undefined)) {
+        throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis (a local run uses no Redis)');
+      }
       if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
       const { checkCommand } = await import('./commands/check.js');
       const code = await checkCommand(

@@ -160,5 +160,8 @@ describe.skipIf(!hasTls)('Redis over TLS (rediss://) with a real redis-server', 
     const plain = record(await runCli(['check', '--redis', `redis://127.0.0.1:${open.port}`, '--redis-ca', join(dir, 'ca.crt'), '--commit', 'c0ffee'], { cwd: dir, env: SECRET }));
     expect(plain.code).toBe(2);
     expect(plain.stderr).toContain('need a rediss:// URL');
+    const local = record(await runCli(['check', '--redis-ca', join(dir, 'ca.crt')], { cwd: dir, env: SECRET }));
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('go with --redis');
   });
 });
