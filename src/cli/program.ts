@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { messageOf } from '../core/errors.js';
 import { EXIT_INFRASTRUCTURE, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
+import type { RedisTargetOptions } from './redis-target.js';
 import { splitList } from './text.js';
 import { agentCheckOptions, registerAgentCommands } from './agent-commands.js';
 import { afterWritten, jsonText, print, printErr, printJsonText } from './terminal.js';
@@ -29,6 +30,11 @@ function common(flags: GlobalFlags): CommonOptions {
 /** The options of a command merged with the program's (commander's optsWithGlobals). */
 function globals<T = object>(command: Command): GlobalFlags & T {
   return command.optsWithGlobals<GlobalFlags & T>();
+}
+
+/** The Redis flags of `check` and `worker`, as given on the command line (a URL there may not hold a password). */
+function redisFlags(flags: { redis?: string | true; redisCa?: string; redisCert?: string; redisKey?: string; redisServername?: string }): RedisTargetOptions {
+  return { redis: flags.redis, fromCommandLine: true, ca: flags.redisCa, cert: flags.redisCert, key: flags.redisKey, servername: flags.redisServername };
 }
 
 function finish(code: number): void {
@@ -83,7 +89,11 @@ Examples:
     .option('--max-time <duration>', 'deadline for the whole run: then everything still running is cancelled')
     .option('--stream', 'NDJSON events on stdout as they happen (the last one carries the report)')
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
-    .option('--redis <url>', 'run the checks as jobs on `fanout worker` processes through this Redis (-p then defaults to 64)')
+    .option('--redis [url]', 'run the checks as jobs on `fanout worker` processes through this Redis (-p then defaults to 64); the URL, when it holds a password, goes in FANOUT_REDIS_URL or FANOUT_REDIS_URL_FILE (a file of mode 0600), not here')
+    .option('--redis-ca <file>', 'with a rediss:// URL: PEM certificates of the authorities that sign the server\'s certificate (default: the system\'s; env FANOUT_REDIS_CA)')
+    .option('--redis-cert <file>', 'with a rediss:// URL: PEM client certificate, for a server that requires one (with --redis-key; env FANOUT_REDIS_CERT)')
+    .option('--redis-key <file>', 'with a rediss:// URL: PEM private key of --redis-cert, a file of mode 0600 (env FANOUT_REDIS_KEY)')
+    .option('--redis-servername <name>', 'with a rediss:// URL: the name the server\'s certificate must carry, when not the URL\'s host (env FANOUT_REDIS_SERVERNAME)')
     .option('--queue <name>', 'with --redis: the queue name (jobs go to <name>@<commit>)', 'checks')
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
     .option('--insecure', 'with --redis: dispatch unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set')
@@ -101,7 +111,11 @@ Examples:
         maxTime?: string;
         stream?: boolean;
         junit?: string;
-        redis?: string;
+        redis?: string | true;
+        redisCa?: string;
+        redisCert?: string;
+        redisKey?: string;
+        redisServername?: string;
         queue: string;
         commit?: string;
         insecure?: boolean;
@@ -110,6 +124,9 @@ Examples:
         observer?: string;
         configCache: boolean;
       }>(command);
+      if (flags.redis === undefined && [flags.redisCa, flags.redisCert, flags.redisKey, flags.redisServername].some((value) => value !== undefined)) {
+        throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis (a local run uses no Redis)');
+      }
       if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
       const { checkCommand } = await import('./commands/check.js');
       const code = await checkCommand(
@@ -128,7 +145,7 @@ Examples:
           maxTimeMs: flags.maxTime === undefined ? undefined : parseDurationFlag('--max-time', flags.maxTime),
           stream: flags.stream === true,
           junit: flags.junit,
-          redis: flags.redis,
+          redis: flags.redis === undefined ? undefined : redisFlags(flags),
           queue: flags.queue,
           commit: flags.commit,
           insecure: flags.insecure === true,
@@ -198,19 +215,23 @@ Examples:
   program
     .command('worker')
     .description('run check jobs that `fanout check --redis` dispatches, until SIGINT/SIGTERM')
-    .requiredOption('--redis <url>', 'Redis URL (redis://[:password@]host:port[/db]; the password is never printed)')
+    .option('--redis [url]', 'Redis URL without a password (redis[s]://host:port[/db]); default and with a password: FANOUT_REDIS_URL, or the file FANOUT_REDIS_URL_FILE names (mode 0600)')
+    .option('--redis-ca <file>', 'with a rediss:// URL: PEM certificates of the authorities that sign the server\'s certificate (default: the system\'s; env FANOUT_REDIS_CA)')
+    .option('--redis-cert <file>', 'with a rediss:// URL: PEM client certificate, for a server that requires one (with --redis-key; env FANOUT_REDIS_CERT)')
+    .option('--redis-key <file>', 'with a rediss:// URL: PEM private key of --redis-cert, a file of mode 0600 (env FANOUT_REDIS_KEY)')
+    .option('--redis-servername <name>', 'with a rediss:// URL: the name the server\'s certificate must carry, when not the URL\'s host (env FANOUT_REDIS_SERVERNAME)')
     .option('--queue <name>', 'queue name', 'checks')
     .option('--commit <sha>', 'take only jobs for this commit (default: git HEAD of the working directory)')
     .option('--concurrency <n>', 'jobs at once (default: the number of CPUs)')
     .option('--env-allow <names>', 'comma-separated variables of the worker\'s environment checks see (NAME or PREFIX*; default: PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM, TMPDIR, TZ, CI)')
     .option('--insecure', 'run unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set: anyone who can write to the Redis runs commands here')
     .action(async (_options: unknown, command: Command) => {
-      const flags = globals<{ redis: string; queue: string; commit?: string; concurrency?: string; envAllow?: string; insecure?: boolean; config?: string }>(command);
+      const flags = globals<{ redis?: string | true; redisCa?: string; redisCert?: string; redisKey?: string; redisServername?: string; queue: string; commit?: string; concurrency?: string; envAllow?: string; insecure?: boolean; config?: string }>(command);
       const concurrency = flags.concurrency === undefined ? undefined : parseParallel(flags.concurrency);
       const { workerCommand } = await import('./commands/worker.js');
       finish(
         await workerCommand({
-          redis: flags.redis,
+          redis: redisFlags(flags),
           queue: flags.queue,
           commit: flags.commit,
           concurrency,

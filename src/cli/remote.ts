@@ -1,10 +1,10 @@
 // `fanout check --redis URL`: checks run as BullMQ jobs on `fanout worker` processes instead of locally. The graph,
 // priorities, fail-fast, skips and reports stay here, in the coordinator; only the command execution moves.
 import { readFileSync } from 'node:fs';
-import { messageOf } from '../core/errors.js';
 import { SpawnError } from '../exec/spawn-error.js';
 import type { CommandResult, CommandSpec, ExecuteOptions, Executor } from './engine.js';
 import { UsageError } from './errors.js';
+import type { RedisFlag } from './redis-target.js';
 import { printErr } from './terminal.js';
 
 /** The coordinator's executor: the BullMQ one, with its results annotated for the report. */
@@ -13,7 +13,8 @@ export interface RemoteExecutor extends Executor {
 }
 
 export interface RemoteOptions {
-  redis: string;
+  /** `--redis URL`, or the Redis flags (the URL then may come from FANOUT_REDIS_URL / FANOUT_REDIS_URL_FILE). */
+  redis: RedisFlag;
   queue?: string | undefined;
   commit?: string | undefined;
   /** The config's folder: checks' cwd travel relative to it, and workers resolve them in their own checkout. */
@@ -33,33 +34,33 @@ export interface RemoteOptions {
 
 /** Creates the executor; the distributed backend (bullmq, ioredis) is loaded only here. */
 export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExecutor> {
-  if (!/^rediss?:\/\//.test(options.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
-  const [{ createBullMQExecutor }, { currentCommit }, { redactRedisUrl }, { loadBackend }, { connectOrThrow }, { secretForCli }, { configHashOf }, { DistributedError }] = await Promise.all([
+  const [{ describeRedisError, resolveRedisTarget }, { createBullMQExecutor }, { currentCommit }, { loadBackend }, { connectOrThrow }, { secretForCli }, { configHashOf }, { DistributedError }] = await Promise.all([
+    import('./redis-target.js'),
     import('../distributed/bullmq-executor.js'),
     import('../distributed/commit.js'),
-    import('../distributed/secrets.js'),
     import('../distributed/backend.js'),
     import('../distributed/job-client.js'),
     import('./commands/worker.js'),
     import('../distributed/pinned.js'),
     import('../distributed/errors.js'),
   ]);
+  const target = resolveRedisTarget(typeof options.redis === 'string' ? { redis: options.redis } : options.redis);
   const secret = secretForCli(options.insecure);
   const commit = options.commit ?? currentCommit();
   // Workers take jobs of the commit they have checked out: without one, nobody would ever take ours.
   if (commit === undefined) throw new UsageError('--redis: not in a git checkout, so there is no commit to name the queue by: pass --commit SHA');
-  const where = redactRedisUrl(options.redis);
+  const where = target.display;
   // A wrong URL or a server that is down is the user's to fix before anything runs, not a failure of every check.
   try {
-    const probe = await connectOrThrow(await loadBackend(), options.redis, 'fanout-probe', 10_000);
+    const probe = await connectOrThrow(await loadBackend(), target.connection, 'fanout-probe', 10_000);
     probe.disconnect();
   } catch (error) {
-    throw new UsageError(`cannot reach Redis at ${where}: ${redactRedisUrl(messageOf(error))}`, 'ERR_USAGE', { cause: error });
+    throw new UsageError(`cannot reach Redis at ${where}: ${describeRedisError(error, target)}`, 'ERR_USAGE', { cause: error });
   }
   let executor;
   try {
     executor = createBullMQExecutor({
-      connection: options.redis,
+      connection: target.connection,
       secret,
       ...(options.workerWaitMs === undefined ? {} : { workerWaitMs: options.workerWaitMs }),
       ...(options.configFile === undefined ? {} : { configHash: configHashOf(readFileSync(options.configFile, 'utf8')) }),
@@ -68,11 +69,11 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
       ...(commit === undefined ? {} : { commit }),
     });
   } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
+    if (error instanceof TypeError) throw new UsageError(target.redact(error.message), 'ERR_USAGE', { cause: error });
     throw error;
   }
   const signed = secret === null ? 'UNSIGNED jobs (--insecure)' : 'signed jobs';
-  printErr(`fanout: dispatching ${signed} to queue ${executor.queueName} on ${where} (start workers with: fanout worker --redis URL --commit ${commit})\n`);
+  printErr(`fanout: dispatching ${signed} to queue ${executor.queueName} on ${where} (start workers with: fanout worker --commit ${commit}, given the same Redis settings)\n`);
   return {
     async execute(spec: CommandSpec, execOptions?: ExecuteOptions): Promise<CommandResult> {
       let result;
@@ -81,7 +82,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
       } catch (error) {
         if (!(error instanceof DistributedError) || (error.code !== 'ERR_REDIS_LOST' && error.code !== 'ERR_NO_WORKER')) throw error;
         // Not the check's failure: nothing is known of it. The run stops; the check is cancelled or never started.
-        options.onInfrastructureError?.(redactRedisUrl(error.message));
+        options.onInfrastructureError?.(target.redact(error.message));
         return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, output: '', outputBytes: 0, notStarted: error.started === false };
       }
       if (result.missingSecrets !== undefined && result.missingSecrets.length > 0) {

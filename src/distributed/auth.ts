@@ -45,7 +45,7 @@ export function readSharedSecret(env: NodeJS.ProcessEnv = process.env): Buffer |
     throw new DistributedError('ERR_SECRET', `both ${SECRET_ENV} and ${SECRET_FILE_ENV} are set: set one`);
   }
   let secret: Buffer;
-  if (file !== undefined && file !== '') secret = readSecretFile(file);
+  if (file !== undefined && file !== '') secret = readPrivateFile(file, SECRET_FILE_ENV);
   else if (inline !== undefined && inline !== '') secret = Buffer.from(inline, 'utf8');
   else return undefined;
   if (secret.length < MIN_SECRET_BYTES) {
@@ -54,22 +54,27 @@ export function readSharedSecret(env: NodeJS.ProcessEnv = process.env): Buffer |
   return secret;
 }
 
-function readSecretFile(file: string): Buffer {
+/**
+ * The content of a file holding a credential (trailing newlines removed), read only if it is a regular file of this
+ * user that neither group nor others can read or write: a credential others can read is already leaked. `label`
+ * (the variable or option naming the file) starts every message. Throws `ERR_SECRET`.
+ */
+export function readPrivateFile(file: string, label: string): Buffer {
   let fd: number;
   try {
     // O_NOFOLLOW: the mode checked below must be the mode of the file read, not of a link's target chosen by others.
     fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (error) {
-    throw new DistributedError('ERR_SECRET', `${SECRET_FILE_ENV}: cannot open ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new DistributedError('ERR_SECRET', `${label}: cannot open ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new DistributedError('ERR_SECRET', `${SECRET_FILE_ENV}: ${file} is not a regular file`);
+    if (!stat.isFile()) throw new DistributedError('ERR_SECRET', `${label}: ${file} is not a regular file`);
     if ((stat.mode & 0o077) !== 0) {
-      throw new DistributedError('ERR_SECRET', `${SECRET_FILE_ENV}: ${file} is readable or writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); chmod 600 it`);
+      throw new DistributedError('ERR_SECRET', `${label}: ${file} is readable or writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); chmod 600 it`);
     }
     if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
-      throw new DistributedError('ERR_SECRET', `${SECRET_FILE_ENV}: ${file} belongs to another user (uid ${stat.uid})`);
+      throw new DistributedError('ERR_SECRET', `${label}: ${file} belongs to another user (uid ${stat.uid})`);
     }
     const text = readFileSync(fd);
     let end = text.length;

@@ -61,22 +61,21 @@ export function secretValuesOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
- * A Redis URL with its password (and a username's secret part) replaced by `***`, for messages and logs.
+ * Text with the credentials of every Redis URL in it replaced by `***`: `redis://user:***@host`, `redis://***@host`
+ * (no colon: the whole user part may be a password). The user part ends at the LAST `@` of the URL, so a password
+ * holding `@`, `#`, `/` or `:` unencoded is masked whole. A password holding blanks ends the URL early: mask known
+ * passwords by value as well (the CLI's Redis target does both).
  *
  * @example
  * ```ts
  * import { redactRedisUrl } from 'fanout';
  * redactRedisUrl('redis://:hunter2@cache:6379/0'); // 'redis://:***@cache:6379/0'
+ * redactRedisUrl('redis://:p@ss/w#rd@cache:6379'); // 'redis://:***@cache:6379'
  * ```
  */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = MASK;
-    return parsed.toString();
-  } catch {
-    // Not a URL (a message that contains one, say): hide whatever sits between '//' and the last '@' of a word
-    // rather than risk printing a credential.
-    return url.replace(/\/\/[^\s/]*@/g, `//${MASK}@`);
-  }
+export function redactRedisUrl(text: string): string {
+  return text.replace(/\b(rediss?:\/\/)(\S*)@/gi, (_match, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon === -1 ? MASK : `${userinfo.slice(0, colon)}:${MASK}`}@`;
+  });
 }

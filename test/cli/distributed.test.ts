@@ -126,7 +126,7 @@ checks:
     const noCommit = await runCli(['check', '--redis', redis.url], { cwd: dir, env: SIGNED });
     expect(noCommit.code).toBe(2);
     expect(noCommit.stderr).toContain('pass --commit');
-    const down = await runCli(['check', '--redis', 'redis://:s3cret@127.0.0.1:1', '--commit', 'abc'], { cwd: dir, env: SIGNED });
+    const down = await runCli(['check', '--redis', '--commit', 'abc'], { cwd: dir, env: { ...SIGNED, FANOUT_REDIS_URL: 'redis://:s3cret@127.0.0.1:1' } });
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
     expect(down.stderr).toContain('ECONNREFUSED'); // the cause, at the first attempt (not a timeout after ioredis' retries)

@@ -24,7 +24,10 @@ describe('secrets', () => {
   it('redacts URL passwords, also in strings that are not URLs', () => {
     expect(redactRedisUrl('rediss://default:s3cret@cache:6380/2')).toBe('rediss://default:***@cache:6380/2');
     expect(redactRedisUrl('redis://cache:6379')).toBe('redis://cache:6379');
-    expect(redactRedisUrl('connect to redis://:p@ssw0rd@x:1 failed, then rediss://u:other@y')).toBe('connect to redis://***@x:1 failed, then rediss://***@y');
+    expect(redactRedisUrl('connect to redis://:p@ssw0rd@x:1 failed, then rediss://u:other@y')).toBe('connect to redis://:***@x:1 failed, then rediss://u:***@y');
+    // Unencoded '@', '#', '/', ':' in the password: the user part ends at the last '@', so none of it is left.
+    expect(redactRedisUrl('at redis://:a@b#c/d:e@host:6379/1.')).toBe('at redis://:***@host:6379/1.');
+    expect(redactRedisUrl('redis://lone-secret@host')).toBe('redis://***@host');
   });
 });
 

@@ -19,6 +19,7 @@ import { buildReport, reportCheck, type Report } from '../report.js';
 import { isAsync, runChecks, type RunAbort, type RunListener } from '../run-checks.js';
 import { selectForRun, startJournal, type AgentCheckOptions } from '../agent-run.js';
 import { earlyFindings } from '../early.js';
+import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { selectShard, withoutHidden } from '../shard.js';
 import { guardFatal, guardSignals } from '../signals.js';
@@ -41,8 +42,8 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   maxTimeMs?: number | undefined;
   stream: boolean;
   junit?: string | undefined;
-  /** Run the checks as BullMQ jobs on `fanout worker` processes (issue 9). */
-  redis?: string | undefined;
+  /** Run the checks as BullMQ jobs on `fanout worker` processes: `--redis URL`, or the Redis flags. */
+  redis?: RedisFlag | undefined;
   queue?: string | undefined;
   commit?: string | undefined;
   /** With --redis: dispatch unsigned jobs (no shared secret). */

@@ -1,4 +1,4 @@
-// `fanout worker --redis URL [--queue NAME] [--commit SHA] [--concurrency N] [--log-dir DIR] [--config FILE]`: runs
+// `fanout worker [--redis URL] [--redis-ca FILE ...] [--queue NAME] [--commit SHA] [--concurrency N] [--log-dir DIR] [--config FILE]`: runs
 // check jobs that `fanout check --redis` dispatches. Jobs must be signed with the shared secret (FANOUT_SECRET or
 // FANOUT_SECRET_FILE) unless --insecure says otherwise; with --config the worker is pinned: it runs only the checks of
 // that config, by id. First SIGINT/SIGTERM/SIGHUP: stop taking jobs, put the running ones back in the queue for
@@ -6,20 +6,22 @@
 import { availableParallelism } from 'node:os';
 import { readSharedSecret, SECRET_ENV, SECRET_FILE_ENV } from '../../distributed/auth.js';
 import { currentCommit } from '../../distributed/commit.js';
-import { DistributedError } from '../../distributed/errors.js';
 import { pinnedChecksOf } from '../../distributed/pinned.js';
-import { redactRedisUrl } from '../../distributed/secrets.js';
 import { startCheckWorker, type PinnedChecks } from '../../distributed/worker.js';
 import { readConfigFile } from '../../config/find.js';
 import { messageOf } from '../../core/errors.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError, UsageError } from '../errors.js';
+import { describeRedisError, resolveRedisTarget, type RedisFlag } from '../redis-target.js';
 import { guardSignals } from '../signals.js';
 import { printErr } from '../terminal.js';
 
 export interface WorkerCommandOptions {
-  /** Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS); the password is never printed. */
-  redis: string;
+  /**
+   * Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS), or the Redis flags (the URL then may come
+   * from FANOUT_REDIS_URL / FANOUT_REDIS_URL_FILE); the password is never printed. @default from the environment
+   */
+  redis?: RedisFlag | undefined;
   /** @default 'checks' */
   queue?: string | undefined;
   /** The commit whose jobs to take. @default HEAD of the checkout in the working directory; none outside git */
@@ -68,9 +70,7 @@ async function pinnedConfig(file: string, commit: string | undefined): Promise<{
 
 /** Runs a worker until a signal; resolves with the exit code (the signal re-raise happens in guard.release()). */
 export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
-  if (typeof options.redis !== 'string' || !/^rediss?:\/\//.test(options.redis)) {
-    throw new UsageError('--redis must be a redis:// or rediss:// URL');
-  }
+  const target = resolveRedisTarget(typeof options.redis === 'string' ? { redis: options.redis } : (options.redis ?? {}));
   const secret = secretForCli(options.insecure);
   const pin = options.config === undefined ? undefined : await pinnedConfig(options.config, options.commit);
   const commit = pin?.pinned.commit ?? options.commit ?? currentCommit();
@@ -86,7 +86,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   let worker;
   try {
     worker = startCheckWorker({
-      connection: options.redis,
+      connection: target.connection,
       secret,
       ...(options.queue === undefined ? {} : { queue: options.queue }),
       ...(commit === undefined || commit === null ? {} : { commit }),
@@ -95,24 +95,23 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
       ...(options.envAllow === undefined ? {} : { envAllow: options.envAllow }),
       ...(pin === undefined ? {} : { pinned: pin.pinned, root: pin.root }),
-      onError: (error) => printErr(`fanout worker: ${redactRedisUrl(messageOf(error))}\n`),
-      onRefused: (refusal) => printErr(`fanout worker: refused job ${refusal.jobId} (${refusal.reason}): ${refusal.message}\n`),
+      onError: (error) => printErr(`fanout worker: ${target.redact(messageOf(error))}\n`),
+      onRefused: (refusal) => printErr(`fanout worker: refused job ${refusal.jobId} (${refusal.reason}): ${target.redact(refusal.message)}\n`),
     });
   } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
+    if (error instanceof TypeError) throw new UsageError(target.redact(error.message), 'ERR_USAGE', { cause: error });
     throw error;
   }
   try {
     await worker.ready();
   } catch (error) {
-    const reason = error instanceof DistributedError ? error.message : messageOf(error);
-    printErr(`fanout worker: cannot reach Redis at ${redactRedisUrl(options.redis)}: ${redactRedisUrl(reason)}\n`);
+    printErr(`fanout worker: cannot reach Redis at ${target.display}: ${describeRedisError(error, target)}\n`);
     await worker.close();
     return 1;
   }
   const mode = [secret === null ? 'UNAUTHENTICATED (--insecure)' : 'signed jobs only', pin === undefined ? '' : `pinned to ${pin.pinned.checks.size} checks of its config`].filter(Boolean).join(', ');
   printErr(
-    `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${concurrency}, Redis ${redactRedisUrl(options.redis)}, ${mode}\n`,
+    `fanout worker ${worker.name}: queue ${worker.queueName}, concurrency ${concurrency}, Redis ${target.display}, ${mode}\n`,
   );
   const stopped = new Promise<void>((resolve) => {
     const guard = guardSignals((signal) => {
