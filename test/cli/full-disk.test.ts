@@ -16,6 +16,19 @@ checks:
     suggestion: fix bad
 `;
 
+// On the full tmpfs, checks also print: a check's own writes must not fail for want of room in the log dir. (Under the
+// file size limit every write to a file fails, the checks' own included, so there the checks print nothing.)
+const PRINTING = `version: "1"
+checks:
+  - id: ok
+    run: "true"
+  - id: says
+    run: echo fine
+  - id: bad
+    run: "echo reason-for-failure; exit 3"
+    suggestion: fix bad
+`;
+
 interface Result {
   code: number | null;
   stdout: string;
@@ -38,6 +51,7 @@ function fullTmpfs(): { dir: string; logDir: string } | string {
     if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
   }
   writeFileSync(join(dir, 'fanout.yaml'), CONFIG);
+  writeFileSync(join(dir, 'printing.yaml'), PRINTING);
   return { dir, logDir };
 }
 
@@ -119,5 +133,23 @@ describe.each(cases)('a log dir that cannot be written ($mode)', ({ mode, skip, 
       expect(xml).toMatch(/<testcase[^>]*name="ok"/);
       expect(xml).toMatch(/<testcase[^>]*name="bad"[^]*<failure/);
     }
+  });
+});
+
+describe('a full log disk and checks that print', () => {
+  it.skipIf(typeof tmpfs === 'string')(`checks still pass, their output is in the report, each log not written is a warning${typeof tmpfs === 'string' ? ` (skipped: ${tmpfs})` : ''}`, () => {
+    const { dir } = tmpfs as { dir: string; logDir: string };
+    const human = runWith('tmpfs', dir, ['check', '-c', 'printing.yaml', '--log-dir', 'logs']);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/1 failed, 2 passed/);
+    expect(human.stdout).toMatch(/│ reason-for-failure/);
+    expect(human.stderr).toMatch(/fanout: warning: could not write logs\/[^/]+\/bad\.log: ENOSPC/);
+    const json = runWith('tmpfs', dir, ['check', '-c', 'printing.yaml', '--log-dir', 'logs', '--json']);
+    const report = parseReport(json.stdout);
+    expect(report.checks.map((check) => [check.id, check.status, check.output_tail])).toEqual([
+      ['ok', 'passed', []],
+      ['says', 'passed', ['fine']],
+      ['bad', 'failed', ['reason-for-failure']],
+    ]);
   });
 });

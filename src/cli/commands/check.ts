@@ -1,5 +1,5 @@
 // `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { FanoutError } from '../../core/errors.js';
 import type { Observer } from '../../observe/types.js';
@@ -63,8 +63,25 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
 // check's log file is its stdout and stderr: the log holds its writes in their order, and fanout reads no pipe while
 // it runs (the report's output tail is read back from the log at its end). mergeStderr keeps that order for a command
 // that cannot write to its log directly (one given live output), should there ever be one.
+/**
+ * Room the log folder's file system must have for checks to write their logs themselves (`directLog`). A check whose
+ * stdout is a file on a full disk gets ENOSPC itself, and a passing check can fail of it; with less room, checks
+ * write through pipes, fanout keeps their output in memory for the report, and a log it cannot write is a warning and
+ * an entry of write_errors. (A disk that fills during the run can still reach a check that writes its log itself.)
+ */
+const LOG_ROOM_BYTES = 64 * 1024 * 1024;
+
+function roomForLogs(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize >= LOG_ROOM_BYTES;
+  } catch {
+    return true; // no statfs here: as before
+  }
+}
+
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
-export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor: Executor = createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: true })): Promise<number> {
+export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor?: Executor): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
   /** With --redis: the infrastructure failure that stopped the run, and how to stop it (set once the run starts). */
   let infrastructure: string | undefined;
@@ -105,6 +122,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     throw logDirError(options.logDir, error);
   });
   saveConfig?.();
+  executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir) });
   const mask = createMasker(process.env, ...checks.map((check) => check.env));
   const out = styleFor(process.stdout, options.color);
   const err = styleFor(process.stderr, options.color);
