@@ -45,23 +45,58 @@ const WORKER = new URL('./match-worker.js', import.meta.url);
 const MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 const idle: Worker[] = [];
 let running = 0;
-const waiting: Array<() => void> = [];
+/** Jobs waiting for a worker, in order; `fail` rejects one with its signal's reason. */
+interface Waiter {
+  signal: AbortSignal | undefined;
+  wake: () => void;
+  fail: (reason: unknown) => void;
+}
+const waiting: Waiter[] = [];
+/**
+ * One abort listener per signal for all the jobs waiting on it (a run's checks share one signal: a listener per
+ * waiting job would pass Node's limit of 10 listeners and warn).
+ */
+const watched = new Map<AbortSignal, { count: number; onAbort: () => void }>();
+
+function watch(signal: AbortSignal): void {
+  let entry = watched.get(signal);
+  if (entry === undefined) {
+    const onAbort = () => {
+      watched.delete(signal);
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const waiter = waiting[i]!;
+        if (waiter.signal !== signal) continue;
+        waiting.splice(i, 1);
+        waiter.fail(signal.reason);
+      }
+    };
+    entry = { count: 0, onAbort };
+    watched.set(signal, entry);
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  entry.count++;
+}
+
+function unwatch(signal: AbortSignal): void {
+  const entry = watched.get(signal);
+  if (entry === undefined || --entry.count > 0) return;
+  watched.delete(signal);
+  signal.removeEventListener('abort', entry.onAbort);
+}
 
 /** A worker for one job: an idle one, or a new one; resolves when one is free. */
 async function acquire(signal: AbortSignal | undefined): Promise<Worker> {
   if (running >= MAX_WORKERS) {
     await new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        waiting.splice(waiting.indexOf(wake), 1);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the contract is to reject with signal.reason as given
-        reject(signal!.reason);
-      };
-      const wake = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      waiting.push(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      waiting.push({
+        signal,
+        wake: () => {
+          if (signal !== undefined) unwatch(signal);
+          resolve();
+        },
+        fail: reject,
+      });
+      if (signal !== undefined) watch(signal);
     });
   }
   running++;
@@ -78,7 +113,7 @@ function release(worker: Worker | undefined): void {
     worker.unref();
     idle.push(worker);
   }
-  waiting.shift()?.();
+  waiting.shift()?.wake();
 }
 
 /**

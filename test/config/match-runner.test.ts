@@ -1,5 +1,6 @@
 // Grok and the assert in a worker thread under a deadline: a pattern that backtracks without end is stopped, named
 // by its index, and never blocks the caller's thread; an abort stops it at once.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { parseAssert } from '../../src/config/assert.js';
 import { compileGrok } from '../../src/config/grok.js';
@@ -42,5 +43,19 @@ describe('runMatch', () => {
     await expect(runMatch({ patterns: catastrophic.patterns, text }, { signal: controller.signal, timeoutMs: 60_000 })).rejects.toBe(reason);
     // Far less than the minute the deadline allows.
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('jobs waiting for a worker on one signal share one abort listener, and an abort rejects every one of them', async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    // More jobs than workers (at most 4): the rest wait, and the stuck ones hold their workers until the abort.
+    const jobs = Array.from({ length: 16 }, () => runMatch({ patterns: catastrophic.patterns, text }, { signal: controller.signal, timeoutMs: 60_000 }));
+    const settled = Promise.allSettled(jobs);
+    await new Promise((resolve) => setImmediate(resolve));
+    // One per running job (at most 4) and one for all the waiting ones: below Node's warning limit of 10.
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(5);
+    controller.abort(reason);
+    expect((await settled).map((outcome) => (outcome.status === 'rejected' ? outcome.reason : outcome.status))).toEqual(jobs.map(() => reason));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
