@@ -3,7 +3,8 @@
  * timeouts, bounded output) and calls named handlers, obeys the coordinators' cancel broadcast, and shuts down
  * gracefully.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { O_NOFOLLOW, privateFolderProblem } from '../exec/safe-file.js';
 import { makeDirSync } from '../exec/make-dir.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
@@ -158,6 +159,15 @@ const SHUTDOWN = 'fanout:shutdown';
 const CANCEL = 'fanout:cancel';
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
+
+/** Opens (truncates) a job's log without following a link at its name; undefined when it cannot be opened. */
+function openLog(file: string): number | undefined {
+  try {
+    return openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | O_NOFOLLOW, 0o600);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A name from a job that is safe as one path component: no separators, no `..`, at most 100 characters. */
 function safeFileName(name: string): string {
@@ -390,9 +400,14 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       makeDirSync(runDir, 0o700);
       const attempt = job.attemptsStarted > 1 ? `.attempt-${job.attemptsStarted}` : '';
       const file = join(runDir, `${safeFileName(data.checkId ?? `job-${job.id ?? ''}`)}${attempt}.log`);
-      log = new MaskedLog(createWriteStream(file, { mode: 0o600 }), mask, secrets);
-      const target = log;
-      runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
+      // Only in a private folder of this user, never through a link planted at the log's name: a log dir others can
+      // write to gets no log rather than a log written over someone's file.
+      const fd = privateFolderProblem(runDir) === undefined ? openLog(file) : undefined;
+      if (fd !== undefined) {
+        const target = new MaskedLog(createWriteStream('', { fd, mode: 0o600 }), mask, secrets);
+        log = target;
+        runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
+      }
     }
     try {
       return toWire(await runCommand(command, runOptions), name, mask);

@@ -55,7 +55,7 @@ describe('runMatch', () => {
     // One per running job (at most 4) and one for all the waiting ones: below Node's warning limit of 10.
     expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(5);
     controller.abort(reason);
-    expect((await settled).map((outcome) => (outcome.status === 'rejected' ? outcome.reason : outcome.status))).toEqual(jobs.map(() => reason));
+    expect((await settled).map((outcome): unknown => (outcome.status === 'rejected' ? outcome.reason : outcome.status))).toEqual(jobs.map(() => reason));
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
