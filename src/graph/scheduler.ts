@@ -25,6 +25,7 @@ import type {
   GraphTaskValue,
   SkipReason,
   TaskOutcome,
+  TaskOutcomeOf,
   TaskOutcomeOfList,
   ThreadGraphTask,
 } from './types.js';
@@ -712,6 +713,7 @@ function readyRanks<V>(graph: GraphTables<V>, schedule: 'ready' | 'levels'): { b
 
 const TABLES: unique symbol = Symbol('tables');
 const CACHE: unique symbol = Symbol('cache');
+declare const OUTCOME: unique symbol;
 
 /**
  * A task graph validated once, for running many times: {@link compileGraph} makes one. Each {@link CompiledGraph.run}
@@ -734,7 +736,9 @@ const CACHE: unique symbol = Symbol('cache');
  * }
  * ```
  */
-export class CompiledGraph<V> {
+export class CompiledGraph<V, O extends { id: string } = TaskOutcome<V>> {
+  /** @internal The outcome type of {@link CompiledGraph.run}'s results (types only). */
+  declare readonly [OUTCOME]?: O;
   /** @internal */
   readonly [TABLES]: GraphTables<V>;
   /** @internal */
@@ -765,9 +769,9 @@ export class CompiledGraph<V> {
    * const { results } = await graph.run({ failFast: 'kill' });
    * ```
    */
-  async run(options?: GraphOptions<V>): Promise<GraphResult<V>> {
+  async run(options?: GraphOptions<V>): Promise<GraphResult<V, O>> {
     // async: an option error becomes a rejection, as with runGraph.
-    return new GraphRun(this, options).start();
+    return new GraphRun(this as unknown as CompiledGraph<V>, options).start() as unknown as Promise<GraphResult<V, O>>;
   }
 }
 
@@ -789,6 +793,11 @@ export class CompiledGraph<V> {
  * console.log(graph.size, first.ok, second.ok); // 2 true true
  * ```
  */
-export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGraph<V> {
-  return new CompiledGraph(compileTables(tasks));
+export function compileGraph<M extends Record<string, unknown>>(tasks: TypedGraphTasks<M>): CompiledGraph<M[keyof M], TaskOutcomeOf<M>>;
+export function compileGraph<const Tasks extends ReadonlyArray<GraphTask<unknown, unknown>>>(
+  tasks: Tasks,
+): CompiledGraph<GraphTaskValue<Tasks[number]>, TaskOutcomeOfList<Tasks>>;
+export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGraph<V>;
+export function compileGraph(tasks: ReadonlyArray<AnyGraphTask>): CompiledGraph<unknown, { id: string }> {
+  return new CompiledGraph(compileTables(tasks as ReadonlyArray<GraphTask<unknown>>));
 }

@@ -3,7 +3,7 @@
  * `@ts-expect-error` line must fail to compile.
  */
 import { expectTypeOf } from 'vitest';
-import { criticalPath, defineGraph, dependencyValue, graphLevels, outcomeOf, runGraph, streamGraph, validateGraph } from 'fanout';
+import { compileGraph, criticalPath, defineGraph, dependencyValue, graphLevels, outcomeOf, runGraph, streamGraph, validateGraph } from 'fanout';
 import type { GraphResult, GraphTask, TaskOutcome } from 'fanout';
 
 declare function compile(options: { signal: AbortSignal }): Promise<{ outDir: string }>;
@@ -89,4 +89,27 @@ export async function definedGraphs(): Promise<void> {
     // @ts-expect-error the wrong value type is caught
     expectTypeOf(dependencies.unit).toEqualTypeOf<string>();
   });
+}
+
+// compileGraph infers as runGraph does: mixed task types written in place, a defineGraph graph, and the old <V> form.
+export async function compiledGraphs(): Promise<void> {
+  const mixed = compileGraph([
+    { id: 'compile', run: () => Promise.resolve({ outDir: 'dist' }) },
+    { id: 'count', requires: ['compile'], run: () => 3 },
+  ]);
+  const result = await mixed.run();
+  for (const r of result.results) {
+    if (r.id === 'compile' && r.status === 'passed') expectTypeOf(r.value).toEqualTypeOf<{ outDir: string }>();
+    if (r.id === 'count' && r.status === 'passed') expectTypeOf(r.value).toEqualTypeOf<number>();
+  }
+  const defined = defineGraph()
+    .task('build', () => 'dist/')
+    .task('size', { requires: ['build'] }, ({ dependencies }) => dependencies.build.length);
+  const typed = await compileGraph(defined.tasks).run();
+  const size = outcomeOf(typed, 'size');
+  if (size?.status === 'passed') expectTypeOf(size.value).toEqualTypeOf<number>();
+  // @ts-expect-error no task has this id
+  outcomeOf(typed, 'deploy');
+  const old = await compileGraph<number>([{ id: 'a', run: () => 1 }]).run();
+  expectTypeOf(old).toEqualTypeOf<GraphResult<number>>();
 }
