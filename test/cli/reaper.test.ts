@@ -315,4 +315,15 @@ describe.runIf(processSource() !== 'none')('the CLI', () => {
     // Still alive: it dies by the test's own SIGKILL.
     expect(await fate(target)).toBe('SIGKILL');
   });
+
+  it('fanout wait on a run whose report.json is of another shape says so and exits with the run\'s code (no crash)', async () => {
+    const dir = tempDir();
+    const logDir = join(dir, 'runs');
+    plant(logDir, RUN, [], { pid: await deadPid(), pid_start: null, boot_id: bootId() });
+    writeFileSync(join(logDir, RUN, 'journal.ndjson'), `${JSON.stringify({ t: 'run:end', time: 3, exit_code: 1, interrupted: null })}\n`, { flag: 'a' });
+    writeFileSync(join(logDir, RUN, 'report.json'), JSON.stringify({ checks: [{ id: 'a', status: 'failed' }], counts: {} }));
+    const result = await runCli(['wait', RUN, '--log-dir', logDir], { cwd: dir });
+    expect([result.code, result.stdout]).toEqual([1, `run ${RUN} ended: exit 1 (its report.json is not one this fanout can read)\n`]);
+    expect(result.stderr).not.toContain('internal error');
+  });
 });

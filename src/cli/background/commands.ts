@@ -112,12 +112,17 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
   } else if (report !== undefined) {
     const style = styleFor(process.stdout, undefined);
     const blocks: string[] = [];
-    for (const check of report.checks) {
-      if (check.status === 'failed' || check.status === 'warned' || check.status === 'timeout') blocks.push(findingBlock(check, style).join('\n'));
-      else if (check.status === 'skipped' || check.status === 'cancelled') blocks.push(`FAIL ${check.id} (${check.status})  ${briefReason(check)}`);
+    try {
+      for (const check of report.checks) {
+        if (check.status === 'failed' || check.status === 'warned' || check.status === 'timeout') blocks.push(findingBlock(check, style).join('\n'));
+        else if (check.status === 'skipped' || check.status === 'cancelled') blocks.push(`FAIL ${check.id} (${check.status})  ${briefReason(check)}`);
+      }
+      const counts = Object.entries(report.counts).filter(([key, n]) => key !== 'total' && n > 0).map(([key, n]) => `${n} ${key}`);
+      blocks.push(`run ${id} ended: exit ${state.end.exit_code} (${counts.join(', ') || 'no checks'})`);
+    } catch {
+      // A report.json of another shape (an older fanout, or not fanout's): the journal's end still tells the outcome.
+      blocks.splice(0, blocks.length, `run ${id} ended: exit ${state.end.exit_code} (its report.json is not one this fanout can read)`);
     }
-    const counts = Object.entries(report.counts).filter(([key, n]) => key !== 'total' && n > 0).map(([key, n]) => `${n} ${key}`);
-    blocks.push(`run ${id} ended: exit ${state.end.exit_code} (${counts.join(', ') || 'no checks'})`);
     print(`${blocks.join('\n\n')}\n`);
   }
   return state.end.exit_code;
