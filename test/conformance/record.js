@@ -1,15 +1,14 @@
 // Records the real VibeGuard binary's outcome of every conformance case as goldens (test/fixtures/conformance/goldens).
 //
-//   node test/conformance/record.js            uses $VIBEGUARD_BIN, else ../shared/tools/vibeguard beside the repository
+//   VIBEGUARD_BIN=/path/to/vibeguard node test/conformance/record.js [category]
 //
 // The goldens are committed; `npm test` compares fanout with them and never needs the binary.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { goldenFile, loadCases, root, runCase } from './harness.js';
+import { goldenFile, loadCases, runCase } from './harness.js';
 
-const binary = process.env.VIBEGUARD_BIN ?? join(root, '../shared/tools/vibeguard');
-if (!existsSync(binary)) {
-  console.error(`no VibeGuard binary at ${binary}: set VIBEGUARD_BIN`);
+const binary = process.env.VIBEGUARD_BIN ?? '';
+if (binary === '' || !existsSync(binary)) {
+  console.error(`set VIBEGUARD_BIN to the path of the real VibeGuard binary (now: ${binary || 'unset'})`);
   process.exit(2);
 }
 const only = process.argv[2];
