@@ -85,6 +85,29 @@ async function stopAll(children) {
 /** @param {number[]} values */
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
+/**
+ * Runs two contenders REPS times each, alternating which goes first so drift on a shared machine hits both alike,
+ * stops both, and returns their rates (jobs/s, from the median time).
+ * @param {{ run(command: string, jobs: number): Promise<number>, stop(): Promise<void> }} a
+ * @param {{ run(command: string, jobs: number): Promise<number>, stop(): Promise<void> }} b
+ * @returns {Promise<[number, number]>}
+ */
+async function alternate(a, b) {
+  /** @type {number[]} */
+  const aTimes = [];
+  /** @type {number[]} */
+  const bTimes = [];
+  const runA = async () => aTimes.push(await a.run('true', JOBS));
+  const runB = async () => bTimes.push(await b.run('true', JOBS));
+  for (let rep = 0; rep < REPS; rep++) {
+    if (rep % 2 === 0) await runA().then(runB);
+    else await runB().then(runA);
+  }
+  await a.stop();
+  await b.stop();
+  return [(JOBS / median(aTimes)) * 1000, (JOBS / median(bTimes)) * 1000];
+}
+
 async function main() {
   if (!existsSync('/usr/bin/redis-server') && spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) {
     console.log('SKIPPED: redis-server is not installed');
@@ -162,23 +185,7 @@ async function main() {
     console.log(`### ${JOBS} × \`true\` through fanout, signed and unsigned jobs, 1 worker, ${IN_FLIGHT} in flight; alternating every repetition\n`);
     const unsigned = await fanoutContender(1, false);
     const signed = await fanoutContender(1, true);
-    /** @type {number[]} */
-    const plainTimes = [];
-    /** @type {number[]} */
-    const signedTimes = [];
-    for (let rep = 0; rep < REPS; rep++) {
-      if (rep % 2 === 0) {
-        plainTimes.push(await unsigned.run('true', JOBS));
-        signedTimes.push(await signed.run('true', JOBS));
-      } else {
-        signedTimes.push(await signed.run('true', JOBS));
-        plainTimes.push(await unsigned.run('true', JOBS));
-      }
-    }
-    await unsigned.stop();
-    await signed.stop();
-    const plainRate = (JOBS / median(plainTimes)) * 1000;
-    const signedRate = (JOBS / median(signedTimes)) * 1000;
+    const [plainRate, signedRate] = await alternate(unsigned, signed);
     const cost = 1 - signedRate / plainRate;
     console.log('| unsigned (jobs/s) | signed (jobs/s) | cost of signing (target ≤ 5%) |');
     console.log('|---|---|---|');
@@ -196,23 +203,7 @@ async function main() {
   for (const workers of [1, 2]) {
     const raw = await rawContender(workers);
     const fan = await fanoutContender(workers);
-    /** @type {number[]} */
-    const rawTimes = [];
-    /** @type {number[]} */
-    const fanTimes = [];
-    for (let rep = 0; rep < REPS; rep++) {
-      if (rep % 2 === 0) {
-        rawTimes.push(await raw.run('true', JOBS));
-        fanTimes.push(await fan.run('true', JOBS));
-      } else {
-        fanTimes.push(await fan.run('true', JOBS));
-        rawTimes.push(await raw.run('true', JOBS));
-      }
-    }
-    await raw.stop();
-    await fan.stop();
-    const rawRate = (JOBS / median(rawTimes)) * 1000;
-    const fanRate = (JOBS / median(fanTimes)) * 1000;
+    const [rawRate, fanRate] = await alternate(raw, fan);
     console.log(`| ${workers} | ${rawRate.toFixed(0)} | ${fanRate.toFixed(0)} | ${(fanRate / rawRate).toFixed(2)}× ${fanRate / rawRate >= 0.8 ? 'met' : 'MISSED'} |`);
   }
 
