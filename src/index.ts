@@ -1,8 +1,8 @@
 // The public API of fanout: explicit named re-exports only, in the order of the data flow.
-export { FanoutError, TaskError, ParallelError } from './core/errors.js';
-export { FailFastError } from './core/errors.js';
-export type { FailureGroup, FailureSummary } from './core/errors.js';
-export { isAbortOf } from './core/abort.js';
+export { FanoutError, TaskError, ParallelError } from './shared/errors.js';
+export { FailFastError } from './shared/errors.js';
+export type { FailureGroup, FailureSummary } from './shared/errors.js';
+export { isAbortOf } from './shared/abort.js';
 export { Semaphore } from './core/semaphore.js';
 export type { AcquireOptions, Release } from './core/semaphore.js';
 export { runWithConcurrency } from './core/run-with-concurrency.js';
@@ -25,7 +25,7 @@ export type { AnyGraphTask, GraphTaskValue, TaskOutcomeOf, TaskOutcomeOfList } f
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './config/load.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './config/load.js';
 export { formatDiagnostic } from './config/diagnostics.js';
-export { parseDuration, formatDuration } from './config/duration.js';
+export { parseDuration, formatDuration } from './shared/duration.js';
 export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './config/grok.js';
 export type { GrokMatcher, GrokAnalysis, CompiledGrokPattern, GrokPatternSource } from './config/grok.js';
 export { parseAssert, evaluateAssert, assertIdentifiers } from './config/assert.js';

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../config/types.js';
 import { resolve } from 'node:path';
-import { FanoutError, messageOf } from '../core/errors.js';
+import { FanoutError, messageOf } from '../shared/errors.js';
 
 /**
  * A mistake of the user's (bad flag, unknown check id, invalid config): printed as one message, never with a stack

@@ -1,5 +1,5 @@
 // Parsing of flag values: every bad value is a UsageError naming the flag, what it expects and what it got.
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../shared/duration.js';
 import { UsageError } from './errors.js';
 
 /** Options every command that reads a config takes. */

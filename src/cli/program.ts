@@ -1,12 +1,12 @@
 // The commander program: commands, flags, help, and the mapping of every error to an exit code.
 // Each action imports its command module lazily, so `fanout --help` never loads the engine.
 import { Command, CommanderError, Option } from 'commander';
-import { messageOf } from '../core/errors.js';
+import { messageOf } from '../shared/errors.js';
 import { EXIT_INFRASTRUCTURE, EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { parseChoice, parseDurationFlag, parseExitCode, parseParallel, type CommonOptions } from './options.js';
 import type { RedisTargetOptions } from './redis-target.js';
-import { splitList } from './text.js';
-import { agentCheckOptions, registerAgentCommands } from './agent-commands.js';
+import { splitList } from '../shared/text.js';
+import { agentCheckOptions, registerAgentCommands } from './commands/runs.js';
 import { afterWritten, jsonText, print, printErr, printJsonText } from './terminal.js';
 
 type GlobalFlags = {
@@ -128,7 +128,7 @@ Examples:
         throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis (a local run uses no Redis)');
       }
       if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
-      const { checkCommand } = await import('./commands/check.js');
+      const { checkCommand } = await import('./actions/check.js');
       const code = await checkCommand(
         ids,
         {
@@ -168,7 +168,7 @@ Examples:
     .command('list')
     .description('list the checks (-v: with their commands and settings; --json: machine-readable)')
     .action(async (_options: unknown, command: Command) => {
-      const { listCommand } = await import('./commands/list.js');
+      const { listCommand } = await import('./actions/list.js');
       finish(await listCommand(common(globals(command))));
     });
 
@@ -176,7 +176,7 @@ Examples:
     .command('tags')
     .description('list the tags used by the checks, with how many checks have each')
     .action(async (_options: unknown, command: Command) => {
-      const { tagsCommand } = await import('./commands/list.js');
+      const { tagsCommand } = await import('./actions/list.js');
       finish(await tagsCommand(common(globals(command))));
     });
 
@@ -184,7 +184,7 @@ Examples:
     .command('validate')
     .description('check the config and report every problem at once as file:line:col: message')
     .action(async (_options: unknown, command: Command) => {
-      const { validateCommand } = await import('./commands/validate.js');
+      const { validateCommand } = await import('./actions/validate.js');
       finish(await validateCommand(common(globals(command))));
     });
 
@@ -195,7 +195,7 @@ Examples:
     .argument('[ids...]', 'only these checks and what they require')
     .action(async (ids: string[], _options: unknown, command: Command) => {
       const flags = globals<{ format: 'text' | 'mermaid' | 'dot' }>(command);
-      const { graphCommand } = await import('./commands/graph.js');
+      const { graphCommand } = await import('./actions/graph.js');
       finish(await graphCommand(ids, { ...common(flags), format: flags.format, logDir: flags.logDir ?? '.fanout/runs' }));
     });
 
@@ -208,7 +208,7 @@ Examples:
     .option('--list-templates', 'list the templates and exit')
     .action(async (_options: unknown, command: Command) => {
       const flags = globals<{ template?: string; force?: boolean; output: string; listTemplates?: boolean }>(command);
-      const { initCommand } = await import('./commands/init.js');
+      const { initCommand } = await import('./actions/init.js');
       finish(await initCommand({ template: flags.template, force: flags.force === true, output: flags.output, list: flags.listTemplates === true, json: flags.json === true }));
     });
 
@@ -228,7 +228,7 @@ Examples:
     .action(async (_options: unknown, command: Command) => {
       const flags = globals<{ redis?: string | true; redisCa?: string; redisCert?: string; redisKey?: string; redisServername?: string; queue: string; commit?: string; concurrency?: string; envAllow?: string; insecure?: boolean; config?: string }>(command);
       const concurrency = flags.concurrency === undefined ? undefined : parseParallel(flags.concurrency);
-      const { workerCommand } = await import('./commands/worker.js');
+      const { workerCommand } = await import('./actions/worker.js');
       finish(
         await workerCommand({
           redis: redisFlags(flags),
@@ -252,7 +252,7 @@ Examples:
     .option('-o, --output <file>', 'write the merged report here instead of stdout')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const flags = globals<{ output?: string }>(command);
-      const { mergeReportsCommand } = await import('./commands/merge-reports.js');
+      const { mergeReportsCommand } = await import('./actions/merge-reports.js');
       finish(mergeReportsCommand(files, { output: flags.output }));
     });
 
@@ -261,7 +261,7 @@ Examples:
     .description('list the prompts of the config, or print one')
     .argument('[id]', 'prompt id to print')
     .action(async (id: string | undefined, _options: unknown, command: Command) => {
-      const { promptCommand } = await import('./commands/prompt.js');
+      const { promptCommand } = await import('./actions/prompt.js');
       finish(await promptCommand(id, common(globals(command))));
     });
 
@@ -294,7 +294,7 @@ export async function main(args: string[], version: string): Promise<void> {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const { killChildGroups } = await import('./kill-groups.js');
+    const { killChildGroups } = await import('../exec/kill-groups.js');
     killChildGroups('SIGKILL');
     const detail = process.env.FANOUT_DEBUG && error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
     printErr(`fanout: internal error: ${detail}\n`);

@@ -40,7 +40,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
     import('../distributed/commit.js'),
     import('../distributed/backend.js'),
     import('../distributed/job-client.js'),
-    import('./commands/worker.js'),
+    import('./actions/worker.js'),
     import('../distributed/pinned.js'),
     import('../distributed/errors.js'),
   ]);

@@ -7,8 +7,8 @@
  * no JavaScript equivalent are reported when the pattern is compiled, never silently mis-read. Caveat: JavaScript's
  * engine backtracks where RE2 does not, so a pathological pattern can be slow on a large output.
  */
-import { FanoutError } from '../core/errors.js';
-import { invalidArgument } from '../core/arguments.js';
+import { FanoutError } from '../shared/errors.js';
+import { invalidArgument } from '../shared/arguments.js';
 import { extractFields } from './match-core.js';
 import { closest } from './suggest.js';
 

@@ -1,7 +1,7 @@
-import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from './arguments.js';
-import { FailFastError } from './errors.js';
-import { isAbortOf } from './abort.js';
-import { followSignal } from './signals.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
+import { FailFastError } from '../shared/errors.js';
+import { isAbortOf } from '../shared/abort.js';
+import { followSignal } from '../shared/signals.js';
 import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 
 /** One task of {@link runWithConcurrency}: receives the run's signal, returns its value or a promise (or thenable) of it. */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { makeDirSync } from '../exec/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
 import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';
 import type { CommandResult } from '../exec/run-command.js';
 import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';

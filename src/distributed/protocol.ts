@@ -4,7 +4,7 @@
  */
 import type { CommandSpec } from '../exec/executor.js';
 import type { RedisOptions } from 'ioredis';
-import { invalidArgument } from '../core/arguments.js';
+import { invalidArgument } from '../shared/arguments.js';
 import type { CommandResult } from '../exec/run-command.js';
 
 /**

@@ -10,8 +10,8 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../core/arguments.js';
-import { messageOf } from '../core/errors.js';
+import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../shared/arguments.js';
+import { messageOf } from '../shared/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
 import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
 import {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
 import { ProcessTreeKiller } from './kill.js';
 import { forgetSnapshot } from './process-group.js';
 import { OutputBuffer, type StreamIndex } from './output-buffer.js';

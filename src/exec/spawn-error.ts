@@ -4,7 +4,7 @@
  * that check's failure instead of crashing the run.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { FanoutError } from '../core/errors.js';
+import { FanoutError } from '../shared/errors.js';
 
 /**
  * What kept a command from starting:

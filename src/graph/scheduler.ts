@@ -5,7 +5,7 @@
  */
 // The module's binding, not the global: in Node `globalThis.performance` is a lazy getter, read once per task here.
 import { performance } from 'node:perf_hooks';
-import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';

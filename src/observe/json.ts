@@ -1,6 +1,6 @@
 import type * as PinoModule from 'pino';
 import type { DestinationStream, Level, Logger } from 'pino';
-import { invalidArgument } from '../core/arguments.js';
+import { invalidArgument } from '../shared/arguments.js';
 import { load } from './lazy.js';
 import type { ObservedEvent, Observer } from './types.js';
 

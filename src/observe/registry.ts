@@ -1,4 +1,4 @@
-import { invalidArgument } from '../core/arguments.js';
+import { invalidArgument } from '../shared/arguments.js';
 import { createJsonObserver } from './json.js';
 import type { JsonObserverOptions } from './json.js';
 import { createNoopObserver } from './noop.js';

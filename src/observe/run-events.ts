@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { GraphEvent, TaskOutcome } from '../graph/types.js';
-import { isAbortOf } from '../core/abort.js';
+import { isAbortOf } from '../shared/abort.js';
 import type { ItemContext } from '../core/process-parallel.js';
 import { optionalObserver } from './safe.js';
 import type { ObservedEvent, Observer, RunSource, RunSummary } from './types.js';

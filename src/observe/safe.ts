@@ -1,4 +1,4 @@
-import { invalidArgument } from '../core/arguments.js';
+import { invalidArgument } from '../shared/arguments.js';
 import type { ObservedEvent, Observer } from './types.js';
 
 const safe = new WeakSet<Observer>();

@@ -1,6 +1,6 @@
-import { assertFunction, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
-import { isAbortOf } from '../core/abort.js';
-import { TaskError } from '../core/errors.js';
+import { assertFunction, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
+import { isAbortOf } from '../shared/abort.js';
+import { TaskError } from '../shared/errors.js';
 import { DONE, itemSource } from '../core/item-source.js';
 import { startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';

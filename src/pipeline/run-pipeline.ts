@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { assertLimit, assertOptionalSignal, describeValue, invalidArgument } from '../core/arguments.js';
-import { isAbortOf } from '../core/abort.js';
-import { messageOf } from '../core/errors.js';
+import { assertLimit, assertOptionalSignal, describeValue, invalidArgument } from '../shared/arguments.js';
+import { isAbortOf } from '../shared/abort.js';
+import { messageOf } from '../shared/errors.js';
 import { runWithConcurrency } from '../core/run-with-concurrency.js';
 import { startRun } from '../observe/run-events.js';
 import type { RunEmitter } from '../observe/run-events.js';

@@ -1,7 +1,7 @@
 import { makeDir } from '../exec/make-dir.js';
 import { replaceFile } from '../exec/safe-file.js';
 import { join } from 'node:path';
-import { invalidArgument } from '../core/arguments.js';
+import { invalidArgument } from '../shared/arguments.js';
 import type { PipelineTask } from './types.js';
 
 /** Where a task is being written from. */

@@ -3,7 +3,7 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJournal } from '../../src/cli/journal/journal.js';
+import { readJournal } from '../../src/checks/state/journal.js';
 import { isAlive } from '../exec/proc.js';
 import { byId, fixture, leaveBehind, parseReport, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 

@@ -5,11 +5,11 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, re
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, writeCachedConfig } from '../../src/cli/config-cache.js';
-import { createRunLogs } from '../../src/cli/logs.js';
-import { loadForCommand } from '../../src/cli/load.js';
+import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, writeCachedConfig } from '../../src/checks/state/config-cache.js';
+import { createRunLogs } from '../../src/checks/state/logs.js';
+import { loadForCommand } from '../../src/checks/load.js';
 import { processStartTime } from '../../src/exec/processes.js';
-import { listRuns, pruneRuns, reapDeadRuns } from '../../src/cli/journal/runs.js';
+import { listRuns, pruneRuns, reapDeadRuns } from '../../src/checks/state/runs.js';
 import { createDirectoryWorkspace } from '../../src/pipeline/workspace.js';
 import { waitFor } from '../exec/proc.js';
 import { isAlive, runCli, tempDir } from './helpers.js';

@@ -8,8 +8,8 @@ import { loadConfigText } from '../../src/config/load.js';
 import type { ResolvedCheck } from '../../src/config/types.js';
 import type { Executor } from '../../src/exec/executor.js';
 import type { CommandResult } from '../../src/exec/run-command.js';
-import { createRunLogs } from '../../src/cli/logs.js';
-import { runChecks } from '../../src/cli/run-checks.js';
+import { createRunLogs } from '../../src/checks/state/logs.js';
+import { runChecks } from '../../src/checks/session.js';
 import { tempDir } from './helpers.js';
 
 vi.mock('../../src/config/grok.js', async (importOriginal) => {

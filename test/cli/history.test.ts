@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { previousDurations } from '../../src/cli/logs.js';
+import { previousDurations } from '../../src/checks/state/logs.js';
 import { runCli, tempDir } from './helpers.js';
 
 describe('previousDurations', () => {

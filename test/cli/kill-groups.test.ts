@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootTicksNow, processStartTime } from '../../src/exec/processes.js';
-import { sweepSettled, trackSession, untrackSession } from '../../src/cli/kill-groups.js';
+import { sweepSettled, trackSession, untrackSession } from '../../src/exec/kill-groups.js';
 import { groupOf, sessionMembers, waitFor } from '../exec/proc.js';
 
 const started: number[] = [];

@@ -2,7 +2,7 @@
 // The live view on its own, on a stream that records what a terminal would receive, with fake timers: what it draws
 // and when, without a real terminal's timing (tty.test.ts runs it on a real one).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveView } from '../../src/cli/live.js';
+import { LiveView } from '../../src/cli/reporters/live.js';
 import { styleFor } from '../../src/cli/style.js';
 
 /** A terminal `columns` wide that keeps every write. */

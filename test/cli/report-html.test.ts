@@ -5,8 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { criticalChain } from '../../src/cli/html/timeline.js';
-import type { ReportCheck } from '../../src/cli/report.js';
+import { criticalChain } from '../../src/cli/reporters/html/timeline.js';
+import type { ReportCheck } from '../../src/checks/report.js';
 import { runCli, tempDir } from './helpers.js';
 import { countColour, readPng } from './png.js';
 

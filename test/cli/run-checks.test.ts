@@ -7,8 +7,8 @@ import { loadConfigText } from '../../src/config/load.js';
 import type { ResolvedCheck } from '../../src/config/types.js';
 import type { CommandSpec, Executor } from '../../src/exec/executor.js';
 import type { CommandResult } from '../../src/exec/run-command.js';
-import { createRunLogs } from '../../src/cli/logs.js';
-import { runChecks } from '../../src/cli/run-checks.js';
+import { createRunLogs } from '../../src/checks/state/logs.js';
+import { runChecks } from '../../src/checks/session.js';
 import { deferred } from '../helpers/deferred.js';
 import { tempDir } from './helpers.js';
 

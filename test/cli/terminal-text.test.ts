@@ -3,12 +3,12 @@
 // stay), in one pass; print() keeps only the colours of fanout's own styles.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findingBlock, humanReport, verboseLine } from '../../src/cli/human.js';
-import type { ReportCheck } from '../../src/cli/report.js';
-import type { RunResult } from '../../src/cli/run-checks.js';
+import { findingBlock, humanReport, verboseLine } from '../../src/cli/reporters/human.js';
+import type { ReportCheck } from '../../src/checks/report.js';
+import type { RunResult } from '../../src/checks/session.js';
 import { styleFor } from '../../src/cli/style.js';
 import { jsonText, LogCopy, terminalText } from '../../src/cli/terminal.js';
-import { stripAnsi, stripControls, unfinishedEscape } from '../../src/cli/text.js';
+import { stripAnsi, stripControls, unfinishedEscape } from '../../src/shared/text.js';
 
 /** Any control character but tab and newline: C0, DEL, C1. */
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;

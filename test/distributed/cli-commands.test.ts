@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { mergeReportsCommand } from '../../src/cli/commands/merge-reports.js';
+import { mergeReportsCommand } from '../../src/cli/actions/merge-reports.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { currentCommit } from '../../src/distributed/commit.js';
 

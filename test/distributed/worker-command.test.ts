@@ -8,7 +8,7 @@ import { hasRedis, startRedis, until, type RedisServer } from './harness.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = `${ROOT}node_modules/.fanout-test-worker-command-${process.pid}/`;
 
-/** Runs `workerCommand(options)` in a child process from a bundle of src/cli/commands/worker.ts. */
+/** Runs `workerCommand(options)` in a child process from a bundle of src/cli/actions/worker.ts. */
 function runWorkerCommand(options: Record<string, unknown>, env: NodeJS.ProcessEnv = { ...process.env, FANOUT_SECRET: 'a secret for the worker command' }) {
   const script = `import(${JSON.stringify(`${OUT}worker.mjs`)}).then((m) => m.workerCommand(${JSON.stringify(options)})).then((code) => { process.exitCode = code; }, (error) => { process.stderr.write(error.constructor.name + ': ' + error.message + '\\n'); process.exitCode = 2; });`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -21,7 +21,7 @@ function runWorkerCommand(options: Record<string, unknown>, env: NodeJS.ProcessE
 describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
   let redis: RedisServer;
   beforeAll(async () => {
-    const build = spawnSync('npx', ['tsdown', '--no-config', 'src/cli/commands/worker.ts', '-d', OUT, '--platform', 'node'], { cwd: ROOT, encoding: 'utf8' });
+    const build = spawnSync('npx', ['tsdown', '--no-config', 'src/cli/actions/worker.ts', '-d', OUT, '--platform', 'node'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
     redis = await startRedis([], 'cmd-pa55word');
   }, 60_000);

@@ -1,9 +1,9 @@
 // Following a run through its journal: polling (20 ms) rather than fs.watch, which is unreliable on network and
 // container file systems and would need a fallback anyway. A journal is small; reading it whole is cheap.
 import { join } from 'node:path';
-import { readJournal, runState, type RunState } from '../journal/journal.js';
-import { isLive } from '../journal/runs.js';
-import type { ReportCheck } from '../report.js';
+import { readJournal, runState, type RunState } from '../../checks/state/journal.js';
+import { isLive } from '../../checks/state/runs.js';
+import type { ReportCheck } from '../../checks/report.js';
 
 export const POLL_MS = 20;
 

@@ -10,12 +10,12 @@ import { join, resolve } from 'node:path';
 import { CREATE_EXCLUSIVE } from '../../exec/safe-file.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError, UsageError } from '../errors.js';
-import { briefReason, findingBlock } from '../human.js';
-import { newRunId } from '../logs.js';
-import { createRunFolder } from '../run-folder.js';
-import type { ReportCheck } from '../report.js';
+import { briefReason, findingBlock } from '../reporters/human.js';
+import { newRunId } from '../../checks/state/logs.js';
+import { createRunFolder } from '../../checks/state/run-folder.js';
+import type { ReportCheck } from '../../checks/report.js';
 import { styleFor } from '../style.js';
-import { isLive } from '../journal/runs.js';
+import { isLive } from '../../checks/state/runs.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 import { print, printErr, printJson } from '../terminal.js';
 

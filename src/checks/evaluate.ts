@@ -1,0 +1,103 @@
+// Turns one attempt's CommandResult into a verdict: exit status, timeout, then grok extraction and the assert.
+import { readFile } from 'node:fs/promises';
+import { evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
+import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
+import type { ResolvedCheck } from '../config/types.js';
+import { messageOf } from '../shared/errors.js';
+import type { CommandResult } from '../cli/engine.js';
+import { formatDuration } from '../shared/text.js';
+
+/** The outcome of one attempt, before severity and retries are applied. */
+export type AttemptStatus = 'passed' | 'failed' | 'timeout' | 'cancelled';
+
+export interface Verdict {
+  status: AttemptStatus;
+  /** Why it did not pass, for humans: `exit code 1`, `timed out after 5.0s`, `assert failed: coverage >= 80`. */
+  reason?: string;
+  extracted: Record<string, string>;
+}
+
+/** Options of {@link evaluateAttempt}. */
+export interface EvaluateOptions {
+  /** Stops grok and the assert: the verdict is then `cancelled`. */
+  signal?: AbortSignal | undefined;
+  /** How long grok and the assert may run over one attempt's output. @default 5000 */
+  matchTimeoutMs?: number | undefined;
+}
+
+/**
+ * VibeGuard's rules, with its silent failures fixed: values are extracted whatever the exit status (suggestions can
+ * use them); the assert runs only after exit 0; an identifier grok did not extract fails the check, naming it.
+ * Extraction uses the grok matcher the config loader compiled once for the check, in a worker thread under a
+ * deadline (`matchTimeoutMs`): a pattern that backtracks without end fails its check, naming itself, and fanout's
+ * own thread stays free to answer signals and timers meanwhile.
+ */
+export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, timeoutMs?: number, options: EvaluateOptions = {}): Promise<Verdict> {
+  let extracted: Record<string, string> = {};
+  const matcher = check.grokMatcher;
+  if (matcher === undefined && check.grok.length > 0) {
+    // Only a check built by hand (not by the loader) can lack it: say so rather than report values as missing.
+    return { status: 'failed', reason: 'grok patterns not compiled: the check did not come from loadConfig', extracted };
+  }
+  let source: string | undefined = result.output;
+  let sourceError: string | undefined;
+  if (check.file !== undefined && (matcher !== undefined || check.assert !== undefined)) {
+    try {
+      source = await readFile(check.file, 'utf8');
+    } catch (error) {
+      source = undefined;
+      sourceError = `cannot read ${check.file}: ${messageOf(error)}`;
+    }
+  }
+  const ran = !result.cancelled && !result.timedOut && !result.error && result.exitCode === 0;
+  let asserted: EvaluateAssertResult | undefined;
+  if (matcher !== undefined && source !== undefined) {
+    // The assert runs with the patterns (same worker, same deadline) when it is due: only after exit 0.
+    const assert = ran && check.assert !== undefined ? parseAssert(check.assert) : undefined;
+    const limit = options.matchTimeoutMs ?? MATCH_TIMEOUT_MS;
+    try {
+      const outcome = await runMatch({ patterns: matcher.patterns, text: source, assert: assert?.ok ? assert.ast : undefined }, { signal: options.signal, timeoutMs: limit });
+      if (!outcome.finished) {
+        const what = check.file === undefined ? 'output' : check.file;
+        const over = `within ${formatDuration(limit)} over ${formatSize(Buffer.byteLength(source))} of ${what}`;
+        const reason =
+          outcome.stage === 'assert'
+            ? `assert "${check.assert}" did not finish ${over}`
+            : `grok pattern ${JSON.stringify(matcher.patterns[outcome.stage]?.pattern)} did not finish ${over} (it backtracks: anchor it or make it less ambiguous)`;
+        return { status: 'failed', reason, extracted };
+      }
+      extracted = outcome.extracted;
+      asserted = outcome.assert;
+    } catch (error) {
+      if (options.signal?.aborted) return { status: 'cancelled', reason: 'cancelled', extracted };
+      return { status: 'failed', reason: `grok failed: ${messageOf(error)}`, extracted };
+    }
+  }
+  if (result.cancelled) return { status: 'cancelled', reason: 'cancelled', extracted };
+  if (result.timedOut) {
+    return { status: 'timeout', reason: `timed out after ${formatDuration(timeoutMs ?? result.durationMs)}`, extracted };
+  }
+  if (result.error) return { status: 'failed', reason: `could not start: ${result.error.message}`, extracted };
+  if (result.exitCode !== 0) {
+    const hint = result.exitCode === 127 ? ' (command not found)' : result.exitCode === 126 ? ' (command not executable)' : '';
+    const reason = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}${hint}`;
+    return { status: 'failed', reason, extracted };
+  }
+  if (check.assert === undefined) return { status: 'passed', extracted };
+  if (sourceError !== undefined) return { status: 'failed', reason: sourceError, extracted };
+  // Without grok there are no values: evaluating costs at most the assert's own size, here.
+  const verdict = asserted ?? evaluateAssert(check.assert, extracted);
+  if (!verdict.ok) return { status: 'failed', reason: `assert "${check.assert}": ${verdict.error}`, extracted };
+  if (!verdict.value) {
+    const values = Object.entries(extracted).map(([name, value]) => `${name} = ${value}`).join(', ');
+    return { status: 'failed', reason: `assert failed: ${check.assert}${values ? ` (${values})` : ''}`, extracted };
+  }
+  return { status: 'passed', extracted };
+}
+
+/** `512 B`, `100 KB`, `3.5 MB`. */
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,71 @@
+// Which checks a run executes: ids (with what they require), --only, --tags / --exclude-tags (with what they require).
+import type { ResolvedCheck } from '../config/types.js';
+import { UsageError } from '../cli/errors.js';
+import { didYouMean } from '../config/suggest.js';
+import { printErr } from '../cli/terminal.js';
+
+export interface Selection {
+  ids: readonly string[];
+  only: readonly string[];
+  tags: readonly string[];
+  excludeTags: readonly string[];
+}
+
+export interface Selected {
+  /** The checks to run, in config order; with `--only`, their `requires` are cut to the selected set. */
+  checks: ResolvedCheck[];
+  /** Ids that were not asked for but are required by a selected check (pulled in, never silently skipped). */
+  pulledIn: string[];
+}
+
+/**
+ * Resolves the selection. Unknown ids are usage errors with a did-you-mean; unknown tags in `--tags` too.
+ * Requirements are pulled in transitively, even when `--exclude-tags` excludes them: a check never runs without
+ * what it requires, and never is skipped for a filter's sake.
+ */
+export function selectChecks(all: readonly ResolvedCheck[], selection: Selection): Selected {
+  const byId = new Map(all.map((check) => [check.id, check]));
+  const knownTags = new Set(all.flatMap((check) => check.tags));
+  for (const id of [...selection.ids, ...selection.only]) {
+    if (!byId.has(id)) throw new UsageError(`unknown check "${id}"${didYouMean(id, byId.keys())}`);
+  }
+  // A typo in --tags would silently select nothing: an error. Excluding a tag nobody has is harmless (a script shared
+  // across repositories does it): a note on stderr.
+  for (const tag of selection.tags) {
+    if (!knownTags.has(tag)) throw new UsageError(`no check has the tag "${tag}"${didYouMean(tag, knownTags)}`);
+  }
+  for (const tag of selection.excludeTags) {
+    if (!knownTags.has(tag)) printErr(`fanout: note: no check has the tag "${tag}"${didYouMean(tag, knownTags)}\n`);
+  }
+  if (selection.only.length > 0) {
+    if (selection.ids.length > 0) throw new UsageError('give check ids either as arguments or with --only, not both');
+    const only = new Set(selection.only);
+    const checks = all
+      .filter((check) => only.has(check.id))
+      .map((check) => ({ ...check, requires: check.requires.filter((id) => only.has(id)) }));
+    return { checks, pulledIn: [] };
+  }
+  const exclude = new Set(selection.excludeTags);
+  const include = new Set(selection.tags);
+  const ids = new Set(selection.ids);
+  const wanted = all.filter((check) => {
+    if (ids.size > 0 && !ids.has(check.id)) return false;
+    if (include.size > 0 && !check.tags.some((tag) => include.has(tag))) return false;
+    return !check.tags.some((tag) => exclude.has(tag));
+  });
+  const chosen = new Set(wanted.map((check) => check.id));
+  const pulledIn: string[] = [];
+  const stack = [...wanted];
+  for (let check = stack.pop(); check !== undefined; check = stack.pop()) {
+    for (const id of check.requires) {
+      if (chosen.has(id)) continue;
+      const required = byId.get(id);
+      if (!required) continue; // the config layer reports unknown requirements; nothing to pull
+      chosen.add(id);
+      pulledIn.push(id);
+      stack.push(required);
+    }
+  }
+  const pulled = new Set(pulledIn);
+  return { checks: all.filter((check) => chosen.has(check.id)), pulledIn: all.filter((check) => pulled.has(check.id)).map((check) => check.id) };
+}

@@ -1,0 +1,358 @@
+// The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
+import { bootTicksNowOrRead } from '../exec/processes.js';
+import { sweepSettled, trackSession, untrackSession } from '../exec/kill-groups.js';
+import type { Observer } from '../observe/types.js';
+import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
+import { renderTemplate } from '../config/template.js';
+import { FanoutError, messageOf } from '../shared/errors.js';
+import { Semaphore } from '../core/semaphore.js';
+import type { CommandResult, CommandSpec, Executor, GraphEvent, GraphTask, TaskOutcome } from '../cli/engine.js';
+import { runGraph } from '../cli/engine.js';
+import { evaluateAttempt, type Verdict } from './evaluate.js';
+import type { RunLogs } from './state/logs.js';
+import type { CheckRecord, SkipReason, TriggeredPrompt } from './record.js';
+import { tailLines } from '../shared/text.js';
+
+/** Lines of output kept in reports. */
+export const TAIL_LINES = 20;
+/** How long what a run's checks left behind gets between SIGTERM and SIGKILL (the exec layer's default grace). */
+const SWEEP_GRACE_MS = 2000;
+/** Seed 001: a check whose own timeout exceeds this runs in the background pool, outside `--parallel`. */
+export const ASYNC_TIMEOUT_THRESHOLD_MS = 60_000;
+
+/** Observers of a run, called synchronously in causal order. */
+export interface RunListener {
+  onRunStart?(records: readonly CheckRecord[]): void;
+  onCheckStart?(record: CheckRecord, attempt: number): void;
+  /** An attempt failed and another one starts. */
+  onCheckRetry?(record: CheckRecord, attempt: number, previous: Verdict): void;
+  /** An attempt's shell started locally: `pid` is also its process group (the run journal records it). */
+  onCheckSpawn?(record: CheckRecord, attempt: number, pid: number): void;
+  /** The check's final status is known (cancelled checks: once their process group is gone). */
+  onCheckEnd?(record: CheckRecord): void;
+}
+
+export interface RunSettings {
+  executor: Executor;
+  maxParallel: number;
+  /** Checks of the async pool running at once (`--async-parallel`). @default maxParallel */
+  asyncParallel?: number | undefined;
+  failFast: boolean;
+  schedule: 'ready' | 'levels';
+  /** `--timeout`: replaces the default timeout of checks that do not set one. */
+  defaultTimeoutMs?: number | undefined;
+  /** Aborts the run: signals, `--max-time`. Its reason says which (see {@link RunAbort}). */
+  signal: AbortSignal;
+  logs: RunLogs;
+  estimates: ReadonlyMap<string, number>;
+  prompts: readonly Prompt[];
+  mask: (text: string) => string;
+  listener: RunListener;
+  /** `--observer NAME`: receives the graph's events (json lines on stderr, OpenTelemetry spans). */
+  observer?: Observer | undefined;
+  /** How long grok and the assert may run over one attempt's output before the check fails. @default 5000 */
+  matchTimeoutMs?: number | undefined;
+}
+
+/** Why a run was stopped from outside the graph. */
+export type RunAbort =
+  | { kind: 'signal'; signal: NodeJS.Signals }
+  | { kind: 'max-time'; ms: number }
+  /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
+  | { kind: 'infrastructure'; message: string };
+
+export interface RunResult {
+  records: CheckRecord[];
+  failFastTriggered: boolean;
+  /** The failure that triggered fail-fast, when it did. */
+  rootFailure?: string;
+  abort?: RunAbort;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+}
+
+/** A check that did not pass, carried through the graph as the task's error. */
+class CheckFailure extends FanoutError {
+  declare readonly code: 'ERR_CHECK_FAILED';
+  constructor(readonly record: CheckRecord) {
+    super('ERR_CHECK_FAILED', `check ${record.check.id} ${record.status}`);
+  }
+}
+
+function newRecord(check: ResolvedCheck): CheckRecord {
+  return { check, status: 'pending', attempts: 0, exitCode: null, signal: null, durationMs: 0, extracted: {}, outputTail: [], outputBytes: 0, triggered: [] };
+}
+
+/**
+ * Decisions made for a run's checks under `--async-threshold` (see {@link decideAsync}); checks not in it follow the
+ * default threshold. Keyed by the check objects of the run, so every reporter sees the same answer without a flag.
+ */
+const asyncDecisions = new WeakMap<ResolvedCheck, boolean>();
+
+/**
+ * Whether a check goes to the async pool under a threshold: `async: true`, or its own `timeout:` (never the global
+ * `--timeout`) above `thresholdMs`, or an explicit `timeout: 0` (none). `thresholdMs` null: `--async-threshold off`,
+ * only `async: true` counts.
+ */
+export function asyncUnder(check: ResolvedCheck, thresholdMs: number | null): boolean {
+  if (check.async) return true;
+  if (thresholdMs === null || !check.timeoutExplicit) return false;
+  return check.timeoutMs === null || check.timeoutMs > thresholdMs;
+}
+
+/** Fixes, for these check objects, whether each is async under `thresholdMs` (what {@link isAsync} then answers). */
+export function decideAsync(checks: readonly ResolvedCheck[], thresholdMs: number | null): void {
+  for (const check of checks) asyncDecisions.set(check, asyncUnder(check, thresholdMs));
+}
+
+/** Whether a check runs in the background pool (`async: true`, or its own timeout above the threshold or none). */
+export function isAsync(check: ResolvedCheck): boolean {
+  return asyncDecisions.get(check) ?? asyncUnder(check, ASYNC_TIMEOUT_THRESHOLD_MS);
+}
+
+/** Runs the selected checks as a graph; resolves when every check has a final record and no process is left. */
+export async function runChecks(checks: readonly ResolvedCheck[], settings: RunSettings): Promise<RunResult> {
+  const { executor, logs, mask, listener } = settings;
+  const records = new Map(checks.map((check) => [check.id, newRecord(check)]));
+  /**
+   * Checks still running: the graph does not wait for those it abandoned (cancelled), so they are awaited before the
+   * report — no process outlives the run, and no record changes after it is reported.
+   */
+  const inflight = new Set<Promise<CheckRecord>>();
+  /** Checks whose only attempt an executor never started (a queued remote job removed): reported skipped. */
+  const notStarted = new Set<string>();
+  const startClock = performance.now();
+  const startedAt = Date.now();
+  let rootFailure: string | undefined;
+  const locks = new Map<string, Semaphore>();
+  const lockFor = (name: string): Semaphore => {
+    let lock = locks.get(name);
+    if (!lock) locks.set(name, (lock = new Semaphore(1)));
+    return lock;
+  };
+
+  const timeoutOf = (check: ResolvedCheck): number | undefined => {
+    if (!check.timeoutExplicit && settings.defaultTimeoutMs !== undefined) return settings.defaultTimeoutMs;
+    return check.timeoutMs ?? undefined;
+  };
+
+  const tasks: GraphTask<CheckRecord>[] = checks.map((check) => {
+    const record = records.get(check.id) as CheckRecord;
+    const env = Object.keys(check.env).length === 0 ? undefined : check.env;
+    const timeoutMs = timeoutOf(check);
+    const estimate = settings.estimates.get(check.id);
+    /** The spec of every attempt but its log file, made once. */
+    const spec: CommandSpec = { command: check.run, cwd: check.cwd, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+
+    /** Runs attempts until one passes or none is left; resolves for passed and warned, throws CheckFailure else. */
+    const attempts = async (signal: AbortSignal): Promise<CheckRecord> => {
+      const begin = performance.now();
+      record.startedAt = Date.now();
+      for (let attempt = 1; ; attempt++) {
+        record.attempts = attempt;
+        record.logFile = logs.fileFor(check.id, attempt);
+        if (attempt === 1) listener.onCheckStart?.(record, attempt);
+        let session: number | undefined;
+        let result: CommandResult | undefined;
+        try {
+          result = await executor.execute(
+            { ...spec, logFile: record.logFile },
+            {
+              signal,
+              id: check.id,
+              onSpawn: (pid) => {
+                session = pid;
+                trackSession(pid);
+                listener.onCheckSpawn?.(record, attempt, pid);
+              },
+            },
+          );
+        } finally {
+          // A command that ended by itself may have left something in another group of its session: remembered for
+          // the sweep at the end of the run. One the exec layer terminated was swept whole already.
+          if (session !== undefined) untrackSession(session, result !== undefined && !result.timedOut && !result.cancelled ? bootTicksNowOrRead() : undefined);
+        }
+        // A remote job no worker took: the check never started, whatever the graph makes of its task.
+        if (result.notStarted === true) notStarted.add(check.id);
+        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs });
+        record.exitCode = result.exitCode;
+        record.signal = result.signal;
+        record.extracted = verdict.extracted;
+        record.outputTail = tailLines(mask(result.output), TAIL_LINES);
+        record.outputBytes = result.outputBytes;
+        if (result.logError !== undefined) record.logError = result.logError.message;
+        else delete record.logError;
+        record.endedAt = Date.now();
+        record.durationMs = performance.now() - begin;
+        if (verdict.reason !== undefined) record.reason = verdict.reason;
+        else delete record.reason;
+        if (verdict.status === 'passed') {
+          record.status = 'passed';
+          return record;
+        }
+        if (verdict.status === 'cancelled' || signal.aborted || attempt > check.retries) {
+          record.status = verdict.status === 'failed' && check.severity === 'warning' ? 'warned' : verdict.status;
+          if (record.status === 'warned') return record; // resolves: dependents run, fail-fast untouched
+          throw new CheckFailure(record);
+        }
+        listener.onCheckRetry?.(record, attempt + 1, verdict);
+      }
+    };
+
+    return {
+      id: check.id,
+      requires: check.requires,
+      async: isAsync(check),
+      triggersFailFast: check.severity === 'error',
+      ...(estimate !== undefined ? { estimateMs: estimate } : {}),
+      run: async (context) => {
+        // Without fail-fast the graph aborts a running task only when the run's own signal aborts (signals,
+        // --max-time): that signal then serves, and the graph makes no AbortController for the task (it makes one
+        // when a task reads its own signal) — one object and one listener less per check.
+        const signal = settings.failFast ? context.signal : settings.signal;
+        // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
+        const release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
+        const work = attempts(signal);
+        inflight.add(work);
+        try {
+          return await work;
+        } finally {
+          inflight.delete(work);
+          release?.();
+        }
+      },
+    };
+  });
+
+  const onEvent = (event: GraphEvent<CheckRecord>) => {
+    if (event.type !== 'task:end') return;
+    const { outcome } = event;
+    // The first failure that can trigger fail-fast (warning-severity checks never do).
+    if (rootFailure === undefined && (outcome.status === 'failed' || outcome.status === 'timeout') && records.get(outcome.id)?.check.severity === 'error') {
+      rootFailure = outcome.id;
+    }
+    // Cancelled checks are reported once their process group is gone (after the graph settles).
+    if (outcome.status !== 'cancelled') finish(outcome);
+  };
+
+  const abortReason = (): RunAbort | undefined => {
+    const reason: unknown = settings.signal.reason;
+    return settings.signal.aborted && typeof reason === 'object' && reason !== null && 'kind' in reason ? (reason as RunAbort) : undefined;
+  };
+
+  const finish = (outcome: TaskOutcome<CheckRecord>) => {
+    const record = records.get(outcome.id) as CheckRecord;
+    switch (outcome.status) {
+      case 'passed':
+        break; // the task set passed or warned itself
+      case 'failed':
+        if (!(outcome.error instanceof CheckFailure)) {
+          record.status = 'failed';
+          record.reason = `internal error: ${messageOf(outcome.error)}`;
+        }
+        break;
+      case 'timeout':
+        record.status = 'timeout';
+        break;
+      case 'cancelled':
+        if (notStarted.has(outcome.id) && record.attempts <= 1) {
+          record.status = 'skipped';
+          record.skipReason = skipReason(abortReason() === undefined && rootFailure !== undefined ? { failFast: true } : { aborted: true }, abortReason());
+          break;
+        }
+        record.status = 'cancelled';
+        record.reason = cancelReason(abortReason(), rootFailure);
+        break;
+      case 'skipped':
+        record.status = 'skipped';
+        record.skipReason = skipReason(outcome.reason, abortReason());
+        break;
+    }
+    decorate(record, settings.prompts, mask);
+    listener.onCheckEnd?.(record);
+  };
+
+  listener.onRunStart?.([...records.values()]);
+  const graph = runGraph(tasks, {
+    maxParallel: settings.maxParallel,
+    ...(settings.asyncParallel !== undefined ? { asyncParallel: settings.asyncParallel } : {}),
+    failFast: settings.failFast ? 'kill' : false,
+    schedule: settings.schedule,
+    signal: settings.signal,
+    onEvent,
+    ...(settings.observer !== undefined ? { observer: settings.observer } : {}),
+  });
+  let result: Awaited<typeof graph>;
+  try {
+    result = await graph;
+  } catch (error) {
+    // The graph itself failed (not a check): what settled checks left is not to outlive the run either.
+    await sweepSettled(SWEEP_GRACE_MS);
+    throw error;
+  }
+  // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
+  while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  for (const outcome of result.results) if (outcome.status === 'cancelled') finish(outcome);
+  const endedAt = Date.now();
+  const durationMs = performance.now() - startClock;
+  const early = abortReason();
+  // Nothing a check started outlives the run, even what escaped to a process group of its own.
+  await sweepSettled(SWEEP_GRACE_MS);
+  // A --max-time that fires while the sweep waits must not turn a finished run into a failed one; a signal that
+  // arrives meanwhile still counts: fanout dies by it, and the report must say so.
+  const late = abortReason();
+  const abort = late?.kind === 'signal' ? late : early;
+  return {
+    records: [...records.values()],
+    failFastTriggered: result.failFastTriggered,
+    ...(rootFailure !== undefined && result.failFastTriggered ? { rootFailure } : {}),
+    ...(abort ? { abort } : {}),
+    startedAt,
+    endedAt,
+    durationMs,
+  };
+}
+
+function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): string {
+  if (abort?.kind === 'signal') return `stopped by ${abort.signal}`;
+  if (abort?.kind === 'max-time') return 'stopped by --max-time';
+  if (abort?.kind === 'infrastructure') return `stopped: ${abort.message}`;
+  return rootFailure !== undefined ? `stopped by fail-fast after ${rootFailure} failed` : 'cancelled';
+}
+
+function skipReason(reason: { blockedBy: string } | { failFast: true } | { aborted: true }, abort: RunAbort | undefined): SkipReason {
+  if ('blockedBy' in reason) return { kind: 'blocked', blockedBy: reason.blockedBy };
+  if ('failFast' in reason) return { kind: 'fail-fast' };
+  if (abort?.kind === 'max-time') return { kind: 'max-time' };
+  if (abort?.kind === 'infrastructure') return { kind: 'infrastructure', message: abort.message };
+  return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
+}
+
+/** Renders suggestion and fix with the extracted values, and collects the prompts the check's `on:` event triggers. */
+function decorate(record: CheckRecord, prompts: readonly Prompt[], mask: (text: string) => string): void {
+  const { check } = record;
+  const render = (template: string | undefined): string | undefined => {
+    if (template === undefined) return undefined;
+    const { text, missing } = renderTemplate(template, record.extracted);
+    return mask(missing.length > 0 ? `${text} [no value for ${missing.map((name) => `{{.${name}}}`).join(', ')}]` : text);
+  };
+  if (record.status !== 'passed' && record.status !== 'skipped' && record.status !== 'cancelled') {
+    const suggestion = render(check.suggestion);
+    const fix = render(check.fix);
+    if (suggestion !== undefined) record.suggestion = suggestion;
+    if (fix !== undefined) record.fix = fix;
+  }
+  const trigger: Trigger | undefined =
+    record.status === 'passed' ? check.on.success : record.status === 'failed' || record.status === 'warned' ? check.on.failure : record.status === 'timeout' ? check.on.timeout : undefined;
+  record.triggered = triggeredPrompts(trigger, prompts, mask);
+}
+
+function triggeredPrompts(trigger: Trigger | undefined, prompts: readonly Prompt[], mask: (text: string) => string): TriggeredPrompt[] {
+  if (trigger === undefined) return [];
+  if ('text' in trigger) return [{ content: mask(trigger.text) }];
+  return trigger.prompts.flatMap((id) => {
+    const prompt = prompts.find((p) => p.id === id);
+    return prompt ? [{ id, content: mask(prompt.content) }] : [];
+  });
+}

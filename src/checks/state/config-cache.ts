@@ -1,0 +1,166 @@
+// The config cache of `fanout check`: the resolved config of a file whose text has not changed since the last run is
+// read back from <log-dir>/.config-cache/ instead of being parsed and validated again. Parsing a config cold (the
+// `yaml` parser and valibot loaded and run once each, in a fresh process) costs tens of milliseconds for a couple of
+// hundred checks; reading the cached JSON costs well under one, and the parser is then not even loaded.
+//
+// An entry is used only when its key matches: a SHA-256 over the file's text, its absolute path, `--strict`, the
+// fanout version and the identity (mtime and size) of the installed fanout module that computes it, so a changed
+// file, a different flag, an upgrade or a rebuild all parse afresh. Only configs that loaded without errors are
+// stored (their warnings with them, printed again on every run). Anything unexpected — an unreadable, foreign or
+// malformed entry, a full disk — just means parsing as usual; a cache folder that is a link, someone else's or open
+// to others' writes is not used at all (one warning).
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedConfig } from '../../config/types.js';
+import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../exec/safe-file.js';
+import { makeDirSync } from '../../cli/engine.js';
+import { printErr } from '../../cli/terminal.js';
+
+/** Folder of the cache, inside the log dir (its run folders are pruned by name; this one never is). */
+export const CONFIG_CACHE_DIR = '.config-cache';
+/** Bumped whenever the stored shape of a resolved config changes. */
+const FORMAT = 1;
+
+/** Identity of this build of fanout: a rebuild (same version, other code) must not reuse a stale resolution. */
+let buildIdentity: string | undefined;
+function build(): string {
+  if (buildIdentity === undefined) {
+    try {
+      const stat = statSync(fileURLToPath(import.meta.url));
+      buildIdentity = `${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      buildIdentity = 'unknown';
+    }
+  }
+  return buildIdentity;
+}
+
+/** The key of a config: everything its resolution depends on. */
+export function configCacheKey(file: string, text: string, options: { strict: boolean; version: string }): string {
+  return createHash('sha256')
+    .update(JSON.stringify([FORMAT, options.version, build(), resolve(file), options.strict]))
+    .update('\0')
+    .update(text)
+    .digest('hex');
+}
+
+/** The cache file of one config file (one entry per config: the last one loaded). */
+export function configCacheFile(logDir: string, file: string): string {
+  const name = createHash('sha256').update(resolve(file)).digest('hex').slice(0, 32);
+  return join(resolve(logDir), CONFIG_CACHE_DIR, `${name}.json`);
+}
+
+interface Entry {
+  format: number;
+  key: string;
+  config: ResolvedConfig;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The checks' shape, as far as running them relies on it: a malformed entry is a miss, never a crash later. */
+function looksResolved(config: unknown): config is ResolvedConfig {
+  if (!isObject(config) || typeof config.file !== 'string' || typeof config.dir !== 'string') return false;
+  if (!Array.isArray(config.checks) || !Array.isArray(config.prompts) || !Array.isArray(config.warnings) || !isObject(config.vars)) return false;
+  return config.checks.every(
+    (check) =>
+      isObject(check) &&
+      typeof check.id === 'string' &&
+      typeof check.run === 'string' &&
+      typeof check.cwd === 'string' &&
+      Array.isArray(check.requires) &&
+      Array.isArray(check.grok) &&
+      isObject(check.env) &&
+      isObject(check.on),
+  );
+}
+
+/** Cache folders already warned about: one warning per run, not one per read and write. */
+const refused = new Set<string>();
+
+/**
+ * The cache folder of `logDir` when it may be used: a real folder of this user that neither its group nor others may
+ * write to (anyone who can write there decides what commands a later run runs, or plants links for its writes).
+ * Made (mode 0700) when `create` and missing. Another folder is refused: the cache is skipped, with one warning.
+ */
+function cacheFolder(logDir: string, create: boolean): string | undefined {
+  const folder = join(resolve(logDir), CONFIG_CACHE_DIR);
+  let exists = true;
+  try {
+    lstatSync(folder);
+  } catch {
+    exists = false;
+  }
+  if (!exists) {
+    if (!create) return undefined;
+    try {
+      makeDirSync(resolve(logDir), 0o700);
+      mkdirSync(folder, { mode: 0o700 });
+    } catch {
+      // made meanwhile (checked below), or the log dir is not writable: no cache this time
+    }
+  }
+  const problem = privateFolderProblem(folder);
+  if (problem === undefined) return folder;
+  if (exists && !refused.has(folder)) {
+    refused.add(folder);
+    printErr(`fanout: warning: not using the config cache ${folder}: ${problem}\n`);
+  }
+  return undefined;
+}
+
+/**
+ * The cached resolution of `file` under `key`, or undefined (no entry, another key, not ours, malformed). Checks
+ * with grok patterns get their matchers compiled again (they are code, not data).
+ */
+export async function readCachedConfig(logDir: string, file: string, key: string): Promise<ResolvedConfig | undefined> {
+  if (cacheFolder(logDir, false) === undefined) return undefined;
+  let text: string;
+  try {
+    const fd = openSync(configCacheFile(logDir, file), constants.O_RDONLY | O_NOFOLLOW);
+    try {
+      // Someone else's file is not trusted to say what commands to run.
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || !ownedByUser(stat)) return undefined;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(entry) || entry.format !== FORMAT || entry.key !== key || !looksResolved(entry.config)) return undefined;
+  const { config } = entry as unknown as Entry;
+  const withGrok = config.checks.filter((check) => check.grok.length > 0);
+  if (withGrok.length > 0) {
+    const { compileGrok } = await import('../../config/grok.js');
+    try {
+      for (const check of withGrok) check.grokMatcher = compileGrok(check.grok);
+    } catch {
+      return undefined;
+    }
+  }
+  return config;
+}
+
+/**
+ * Stores a resolution: written to a new file of a random name, created exclusively and never through a link, then
+ * renamed over the entry, so a reader sees the old entry or the new one, never half of one.
+ */
+export function writeCachedConfig(logDir: string, file: string, key: string, config: ResolvedConfig): void {
+  if (cacheFolder(logDir, true) === undefined) return;
+  const entry: Entry = { format: FORMAT, key, config };
+  try {
+    replaceFileSync(configCacheFile(logDir, file), JSON.stringify(entry, (name, value: unknown) => (name === 'grokMatcher' ? undefined : value)));
+  } catch {
+    // nothing more to do: the next run parses again
+  }
+}

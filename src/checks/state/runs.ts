@@ -1,0 +1,341 @@
+// The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
+// process groups a killed run left behind.
+import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { removeOwnFolder } from '../../exec/safe-file.js';
+import { UsageError } from '../../cli/errors.js';
+import { isRunFolder } from './run-folder.js';
+import { appendRecord, readJournal, runState, type RunState } from './journal.js';
+import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, type IdentityCheck } from '../../exec/processes.js';
+
+const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
+
+/** Default number of run folders kept (`--keep-runs`). */
+export const KEEP_RUNS = 20;
+
+/** When a run started: its journal's first record, else its folder's change time (runs of the same second). */
+function startedAt(root: string, id: string): number {
+  try {
+    const fd = openSync(join(root, id, 'journal.ndjson'), 'r');
+    try {
+      const buffer = Buffer.alloc(4096);
+      const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+      const match = /"time":(\d+)/.exec(text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n')));
+      if (match) return Number(match[1]);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // no journal
+  }
+  try {
+    return statSync(join(root, id)).ctimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run ids of a log dir, in no particular order. */
+function runIds(logDir: string): string[] {
+  try {
+    return readdirSync(resolve(logDir)).filter((name) => RUN_ID.test(name));
+  } catch {
+    return [];
+  }
+}
+
+/** Run ids of a log dir, oldest first (ids sort by their second; runs of the same second by their start). */
+export function listRuns(logDir: string): string[] {
+  const root = resolve(logDir);
+  const names = runIds(logDir);
+  const second = (id: string) => id.slice(0, id.indexOf('-'));
+  const starts = new Map<string, number>();
+  const start = (id: string) => {
+    let value = starts.get(id);
+    if (value === undefined) starts.set(id, (value = startedAt(root, id)));
+    return value;
+  };
+  return names.sort((a, b) => (second(a) === second(b) ? start(a) - start(b) || (a < b ? -1 : 1) : second(a) < second(b) ? -1 : 1));
+}
+
+/** The id `latest` points at, or undefined. */
+export function latestRun(logDir: string): string | undefined {
+  const link = join(resolve(logDir), 'latest');
+  try {
+    return readlinkSync(link).replace(/\/+$/, '').split('/').pop();
+  } catch {
+    try {
+      return readFileSync(link, 'utf8').trim() || undefined;
+    } catch {
+      return listRuns(logDir).at(-1);
+    }
+  }
+}
+
+/** Resolves a RUN argument (undefined or `latest`: the latest run; else an id or a unique prefix of one). */
+export function resolveRun(logDir: string, run: string | undefined): { id: string; dir: string } {
+  const root = resolve(logDir);
+  if (run === undefined || run === 'latest') {
+    const id = latestRun(logDir);
+    if (id === undefined) throw new UsageError(`no run in ${root} yet`);
+    return { id, dir: join(root, id) };
+  }
+  const runs = listRuns(logDir);
+  if (runs.includes(run)) return { id: run, dir: join(root, run) };
+  const matches = runs.filter((id) => id.startsWith(run) || id.endsWith(run));
+  if (matches.length === 1) return { id: matches[0] as string, dir: join(root, matches[0] as string) };
+  if (matches.length > 1) throw new UsageError(`run "${run}" is ambiguous: ${matches.slice(-5).join(', ')}`);
+  throw new UsageError(`no run "${run}" in ${root}${runs.length > 0 ? ` (latest: ${runs.at(-1)})` : ''}`);
+}
+
+/** The state of a run from its journal (undefined when it has none: a run of an older fanout). */
+export function loadRunState(logDir: string, id: string): RunState | undefined {
+  const records = readJournal(join(resolve(logDir), id));
+  return records === undefined ? undefined : runState(id, records);
+}
+
+/**
+ * Whether a run's journal was written during this boot of the machine, so that its pids and start times name
+ * processes here: false for another boot, and for a journal without a boot id (older fanout, or none readable).
+ */
+export function sameBoot(state: RunState): boolean {
+  const recorded = state.start?.boot_id;
+  return typeof recorded === 'string' && recorded === bootId();
+}
+
+/** Whether the process that ran this run is still running it (never for a run of another boot of the machine). */
+export function isLive(state: RunState): boolean {
+  if (state.end !== undefined || state.start === undefined) return false;
+  // After a reboot its pid may well be running something else; a journal without a boot id (older fanout, or planted)
+  // cannot prove it was written during this boot. Only where the machine has no boot id to read at all is the pid
+  // and start time taken alone.
+  const unknownBoot = bootId() === null && (state.start.boot_id === undefined || state.start.boot_id === null);
+  if (!sameBoot(state) && !unknownBoot) return false;
+  return isSameProcess(state.start.pid, state.start.pid_start);
+}
+
+/** live: still running; ended: it wrote its end; crashed: its process died first. */
+export function runPhase(state: RunState): 'live' | 'ended' | 'crashed' {
+  if (state.end !== undefined) return 'ended';
+  return isLive(state) ? 'live' : 'crashed';
+}
+
+/** A group a dead run's check left running, with its leader's start time recorded at the spawn. */
+export interface LeftGroup {
+  id: string;
+  pgid: number;
+  start: string;
+}
+
+/** Something found running that was left alone: it could not be told to be the run's (id null: the whole run). */
+export interface RefusedGroup {
+  run: string;
+  id: string | null;
+  pgid: unknown;
+  reason: string;
+}
+
+/**
+ * The groups a check of a dead run may have left: started, never ended, and each still verifiably the very group
+ * spawned (see groupIdentity); those that cannot be verified in `refused`. A group that is gone is in neither. A run
+ * of another boot of the machine, or without a boot id, is refused whole: its pids mean nothing here.
+ */
+function leftovers(state: RunState): { groups: LeftGroup[]; refused: RefusedGroup[] } {
+  const groups: LeftGroup[] = [];
+  const refused: RefusedGroup[] = [];
+  const run = state.runId;
+  const pending = [...state.checks].filter(([, check]) => check.end === undefined && check.spawn !== undefined);
+  if (pending.length === 0) return { groups, refused };
+  if (!sameBoot(state)) {
+    const recorded = state.start?.boot_id;
+    const reason = typeof recorded === 'string' ? 'its journal is from another boot of the machine' : 'its journal records no boot id';
+    return { groups, refused: [{ run, id: null, pgid: null, reason }] };
+  }
+  for (const [id, check] of pending) {
+    const { pgid, pgid_start: start } = check.spawn as { pgid: unknown; pgid_start: unknown };
+    const verdict = groupIdentity(pgid, start);
+    if (verdict.ok) groups.push({ id, pgid: pgid as number, start: start as string });
+    // Gone for good (leader and members alike): nothing was left behind. A bad id is reported without looking.
+    else if (verdict.reason === 'bad-id' || groupRunning(pgid as number)) refused.push({ run, id, pgid, reason: IDENTITY_REFUSALS[verdict.reason] });
+  }
+  return { groups, refused };
+}
+
+/** Whether a journal's last record is the run's end or a reaper's note (read from the file's last 4 KiB). */
+function isSettled(runDir: string): boolean {
+  try {
+    const fd = openSync(join(runDir, 'journal.ndjson'), 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, 4096);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      const lines = buffer.toString('utf8').split('\n');
+      const last = lines.at(-1) === '' ? lines.at(-2) : undefined;
+      return last !== undefined && /^\{"t":"(?:run:end|reaped)"/.test(last);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return true; // no journal: nothing to reap
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+/** What {@link killGroups} waits and checks with; tests replace them to drive the grace period without sleeping. */
+export interface KillGroupsOptions {
+  /**
+   * Waits between two looks at the groups.
+   * @default a timer
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * The clock the grace is measured on, in milliseconds.
+   * @default performance.now
+   */
+  now?: () => number;
+  /**
+   * Checks, right before each signal, that a group is still the one recorded.
+   * @default groupIdentity
+   */
+  identity?: (pgid: number, start: string) => IdentityCheck;
+}
+
+/**
+ * SIGTERM to each group, SIGKILL after `graceMs` to those still running; each signal only after checking, right
+ * before it, that the group's leader is still the process recorded (see groupIdentity): by the end of the grace a gone
+ * group's id, or a leader's pid, may be someone else's. Resolves when they are gone or SIGKILLed, with the groups
+ * left alone because their identity could no longer be verified (a leader that exited, a pid reused).
+ *
+ * @example
+ * ```ts
+ * const spared = await killGroups([{ pgid: 4242, start: '41924' }], 2000);
+ * ```
+ */
+export async function killGroups(
+  groups: ReadonlyArray<{ pgid: number; start: string }>,
+  graceMs = 2000,
+  options: KillGroupsOptions = {},
+): Promise<Array<{ pgid: number; reason: string }>> {
+  const { sleep: wait = sleep, now = () => performance.now(), identity = groupIdentity } = options;
+  const spared: Array<{ pgid: number; reason: string }> = [];
+  const send = (group: { pgid: number; start: string }, signal: NodeJS.Signals): boolean => {
+    const verdict = identity(group.pgid, group.start);
+    if (!verdict.ok) {
+      spared.push({ pgid: group.pgid, reason: IDENTITY_REFUSALS[verdict.reason] });
+      return false;
+    }
+    try {
+      process.kill(-group.pgid, signal);
+    } catch {
+      // gone meanwhile
+    }
+    return true;
+  };
+  const deadline = now() + graceMs;
+  // A group seen gone is dropped for good: by the end of the grace its id may be someone else's.
+  const stillRunning = (list: ReadonlyArray<{ pgid: number; start: string }>) => {
+    const running = groupsRunning(list.map((group) => group.pgid));
+    return list.filter((group) => running.has(group.pgid));
+  };
+  let running = stillRunning(groups.filter((group) => send(group, 'SIGTERM')));
+  while (running.length > 0 && now() < deadline) {
+    await wait(20);
+    running = stillRunning(running);
+  }
+  for (const group of running) send(group, 'SIGKILL');
+  return spared;
+}
+
+/** What {@link reapDeadRuns} did: the groups it killed, and what it found but left alone (to be reported). */
+export interface Reaped {
+  killed: Array<{ run: string; id: string; pgid: number }>;
+  refused: RefusedGroup[];
+}
+
+/**
+ * Reaps the runs of this log dir that died without ending (fanout was `kill -9`ed, the machine lost power): their
+ * checks' process groups still alive and still verifiably theirs are terminated (SIGTERM, then SIGKILL), and a
+ * `reaped` record marks the run as handled, so each run is reaped — and what was left alone reported — once. Runs
+ * whose fanout is still alive (a concurrent run) are never touched; nothing is signalled for a run of another boot
+ * of the machine or whose journal has no boot id. Library code: the caller reports `refused`.
+ */
+export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Reaped> {
+  const killed: Reaped['killed'] = [];
+  const refused: RefusedGroup[] = [];
+  const root = resolve(logDir);
+  // Order does not matter here: no run's journal is opened to sort them (runs of the same second would need it).
+  for (const run of runIds(logDir)) {
+    // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
+    // large) need not be read at every start.
+    if (isSettled(join(root, run))) continue;
+    // A journal fanout did not write for this user (a link named like a run, someone else's folder) names no process
+    // to signal.
+    if (!isRunFolder(join(root, run))) continue;
+    const state = loadRunState(logDir, run);
+    if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
+    const found = leftovers(state);
+    const spared = found.groups.length > 0 ? await killGroups(found.groups, graceMs) : [];
+    const groups = found.groups.filter((group) => !spared.some((s) => s.pgid === group.pgid)).map(({ id, pgid }) => ({ id, pgid }));
+    const left = [...found.refused];
+    for (const s of spared) left.push({ run, id: found.groups.find((group) => group.pgid === s.pgid)?.id ?? null, pgid: s.pgid, reason: s.reason });
+    appendRecord(join(root, run), {
+      t: 'reaped',
+      by_pid: process.pid,
+      groups,
+      ...(left.length > 0 ? { refused: left.map(({ id, pgid, reason }) => ({ id, pgid, reason })) } : {}),
+    });
+    killed.push(...groups.map((g) => ({ run, ...g })));
+    refused.push(...left);
+  }
+  return { killed, refused };
+}
+
+/**
+ * The run folders {@link pruneRuns} deletes: the oldest beyond `keep`, never a live run nor the one `latest` points
+ * at, nor those in `except`. Only run folders fanout made for this user count (see runFolderProblem): an entry of the
+ * log dir named like a run that is a link, another user's folder, or a folder without the marker is never deleted.
+ */
+export function prunableRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
+  const root = resolve(logDir);
+  const runs = listRuns(logDir).filter((run) => isRunFolder(join(root, run)));
+  const latest = latestRun(logDir);
+  const prunable: string[] = [];
+  for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
+    if (run === latest || except.includes(run)) continue;
+    // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
+    if (!isSettled(join(root, run))) {
+      const state = loadRunState(logDir, run);
+      if (state !== undefined && isLive(state)) continue;
+    }
+    prunable.push(run);
+  }
+  return prunable;
+}
+
+/**
+ * Deletes the oldest run folders beyond `keep` (see {@link prunableRuns}); returns the runs removed, and never
+ * throws: pruning is housekeeping. Synchronous, on purpose: unlinking a run's few hundred log files takes a
+ * millisecond or two (~5 µs each), less than the completions of as many thread-pool unlinks would cost a run whose
+ * main thread is busy spawning, and nothing is left half done when the process ends abruptly. Nothing is followed:
+ * a link inside a run folder is removed as a link, and a folder inside that is not this user's stops the removal.
+ */
+export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
+  let runs: string[];
+  try {
+    runs = prunableRuns(logDir, keep, except);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const run of runs) {
+    try {
+      removeOwnFolder(join(resolve(logDir), run));
+    } catch {
+      continue; // housekeeping only
+    }
+    removed.push(run);
+  }
+  return removed;
+}

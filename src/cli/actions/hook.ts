@@ -1,0 +1,153 @@
+// `fanout hook claude`: Claude Code's hook protocol. The event JSON comes on stdin; the checks it concerns run (for
+// an edit: those whose files: match the edited paths, and every check without files:); the answer is the exit
+// code: 2 blocks and hands stderr (what failed and what to do) to Claude, 0 lets it go on, and anything else
+// (1: a broken config, a bad event) is a non-blocking error shown to the user — so a broken config never blocks the
+// edit that would fix it.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import { formatDiagnostic } from '../../config/diagnostics.js';
+import type { ResolvedCheck } from '../../config/types.js';
+import { messageOf } from '../../shared/errors.js';
+import { selectForRun, startJournal } from '../../checks/prepare.js';
+import { checksTouching } from '../../checks/changed.js';
+import { localExecutor } from '../engine.js';
+import { briefReason, findingBlock } from '../reporters/human.js';
+import { createRunLogs, previousDurations } from '../../checks/state/logs.js';
+import { createMasker } from '../../shared/mask.js';
+import { parseDurationFlag, parseParallel } from '../options.js';
+import { isBlocking } from '../../checks/record.js';
+import { buildReport, reportCheck } from '../../checks/report.js';
+import { runChecks, type RunAbort } from '../../checks/session.js';
+import { guardSignals } from '../signals.js';
+import { styleFor } from '../style.js';
+import { formatDuration } from '../../shared/text.js';
+import { editedPaths, parseHookEvent, type HookEvent } from '../hook/event.js';
+import { print, printErr } from '../terminal.js';
+
+/** Hook protocol exit codes. */
+export const HOOK_OK = 0;
+export const HOOK_ERROR = 1;
+export const HOOK_BLOCK = 2;
+
+export interface HookOptions {
+  config?: string | undefined;
+  strict?: boolean | undefined;
+  logDir: string;
+  parallel?: string | undefined;
+  budget?: string | undefined;
+  version?: string | undefined;
+}
+
+function fail(message: string): number {
+  printErr(`fanout hook: ${message}\n`);
+  return HOOK_ERROR;
+}
+
+/** The checks an event concerns: for named files, those whose files: match and those without files:. */
+export function checksForEvent(all: readonly ResolvedCheck[], paths: readonly string[], root: string): string[] {
+  if (paths.length === 0) return all.map((check) => check.id);
+  const touched = new Set(checksTouching(all, paths, root).map((check) => check.id));
+  return all.filter((check) => check.files.length === 0 || touched.has(check.id)).map((check) => check.id);
+}
+
+export async function claudeHook(options: HookOptions, stdin: () => string = () => readFileSync(0, 'utf8')): Promise<number> {
+  let event: HookEvent;
+  let budgetMs: number | undefined;
+  let parallel = 4;
+  try {
+    budgetMs = options.budget === undefined ? undefined : parseDurationFlag('--budget', options.budget);
+    if (options.parallel !== undefined) parallel = parseParallel(options.parallel);
+    event = parseHookEvent(stdin());
+  } catch (error) {
+    return fail(messageOf(error));
+  }
+  // A Stop hook that blocked makes Claude continue; the next Stop says so: let it stop this time, or it loops.
+  if (event.stop_hook_active === true) return HOOK_OK;
+
+  const cwd = typeof event.cwd === 'string' && isAbsolute(event.cwd) ? event.cwd : process.cwd();
+  let loaded;
+  try {
+    loaded = await loadConfig({ cwd, ...(options.config !== undefined ? { file: resolve(cwd, options.config) } : {}), ...(options.strict !== undefined ? { strict: options.strict } : {}) });
+  } catch (error) {
+    return fail(`cannot read the fanout config: ${messageOf(error)}`);
+  }
+  if (!loaded.ok) {
+    const lines = loaded.diagnostics.map((d) => formatDiagnostic(d, cwd));
+    return fail(`the fanout config is broken, no check ran (fix it; this does not block):\n${lines.join('\n')}`);
+  }
+  const config = loaded.config;
+  const paths = editedPaths(event, cwd);
+  const ids = checksForEvent(config.checks, paths, config.dir);
+  if (ids.length === 0) return HOOK_OK;
+  const logDir = resolve(cwd, options.logDir);
+  let run;
+  let checks: ResolvedCheck[];
+  const mask = createMasker(process.env, ...config.checks.map((check) => check.env));
+  const controller = new AbortController();
+  const signals = guardSignals((signal) => controller.abort({ kind: 'signal', signal } satisfies RunAbort));
+  const budget = budgetMs === undefined ? undefined : setTimeout(() => controller.abort({ kind: 'max-time', ms: budgetMs } satisfies RunAbort), budgetMs);
+  let journalEnd: ((report: ReturnType<typeof buildReport>) => void) | undefined;
+  let logsDir = logDir;
+  let runId = '';
+  try {
+    ({ checks } = selectForRun(config, { ids, only: [], tags: [], excludeTags: [] }, { logDir }));
+    const estimates = await previousDurations(logDir);
+    const logs = await createRunLogs(logDir);
+    logsDir = logs.dir;
+    runId = logs.runId;
+    const journal = await startJournal(logs, { logDir, config, checks, cwd, mask });
+    journalEnd = (report) => journal.end(report);
+    run = await runChecks(checks, {
+      executor: localExecutor,
+      maxParallel: parallel,
+      failFast: false,
+      schedule: 'ready',
+      signal: controller.signal,
+      logs,
+      estimates,
+      prompts: config.prompts,
+      mask,
+      listener: journal,
+    });
+  } catch (error) {
+    clearTimeout(budget);
+    signals.release();
+    return fail(messageOf(error));
+  }
+  clearTimeout(budget);
+  const overBudget = run.abort?.kind === 'max-time';
+  // What the budget cut off is pending, not failed: it says nothing about the edit yet.
+  const cut = (status: string) => overBudget && (status === 'cancelled' || status === 'skipped');
+  for (const record of run.records) if (cut(record.status)) record.status = 'pending';
+  const failed = run.records.filter((record) => isBlocking(record));
+  const exitCode = run.abort?.kind === 'signal' ? 128 : failed.length > 0 ? HOOK_BLOCK : HOOK_OK;
+  const report = buildReport(run, { version: options.version ?? '', runId, configFile: config.file, logDir: logsDir, cwd, exitCode, mask });
+  journalEnd?.(report);
+  signals.release();
+
+  const style = styleFor({ isTTY: false }, false);
+  const reported = run.records.map((record) => reportCheck(record, cwd, mask));
+  const pending = reported.filter((check) => check.status === 'pending');
+  const pendingLine =
+    pending.length > 0
+      ? `fanout: time budget ${formatDuration(budgetMs ?? 0)} spent; not finished, so not blocking: ${pending.map((c) => c.id).join(', ')} (run them with: fanout check ${pending.map((c) => c.id).join(' ')})`
+      : '';
+  if (exitCode === HOOK_BLOCK) {
+    const edited = paths.length > 0 ? ` after the edit of ${paths.map((p) => resolve(p).replace(`${config.dir}/`, '')).join(', ')}` : '';
+    const blocks = [`fanout: ${failed.length === 1 ? '1 check' : `${failed.length} checks`} failed${edited}. Fix these before going on:`];
+    for (const check of reported) {
+      if (check.status === 'failed' || check.status === 'timeout') blocks.push(findingBlock(check, style).join('\n'));
+      else if (check.status === 'skipped' || check.status === 'cancelled') blocks.push(`FAIL ${check.id} (${check.status})  ${briefReason(check)}`);
+    }
+    if (pendingLine) blocks.push(pendingLine);
+    printErr(`${blocks.join('\n\n')}\n`);
+  } else if (exitCode === HOOK_OK) {
+    const warned = reported.filter((check) => check.status === 'warned');
+    const passed = reported.filter((check) => check.status === 'passed').length;
+    const lines = [`fanout: ${passed} passed${warned.length > 0 ? `, ${warned.length} warned (${warned.map((c) => c.id).join(', ')})` : ''}`];
+    if (pendingLine) lines.push(pendingLine);
+    print(`${lines.join('\n')}\n`);
+  }
+  return exitCode;
+}
