@@ -1,0 +1,72 @@
+// The one event union of a checks run. `runChecks` yields these objects, `--stream` prints exactly them (one JSON
+// object a line), the journal records them, and every reporter consumes them.
+import type { CheckStatus } from './record.js';
+import type { Report, ReportCheck } from './report.js';
+
+/** The final report of a run: what `--json` prints and `run:end` carries. */
+export type RunReport = Report;
+
+/** Fields every event has. */
+interface EventBase {
+  /** When the event happened, as an ISO 8601 string. */
+  time: string;
+}
+
+/** The run begins: every selected check, in the config's order. */
+export interface RunStartEvent extends EventBase {
+  type: 'run:start';
+  run_id: string;
+  total: number;
+  checks: Array<{ id: string; requires: string[]; severity: 'error' | 'warning'; async: boolean }>;
+}
+
+/** A check's first attempt begins (`pending` for async checks, which may wait for the async pool). */
+export interface CheckStartEvent extends EventBase {
+  type: 'check:start';
+  id: string;
+  attempt: number;
+  async: boolean;
+  status: 'pending' | 'running';
+}
+
+/** An attempt's shell started here: `pgid` is the process group of the attempt's whole tree. */
+export interface CheckSpawnEvent extends EventBase {
+  type: 'check:spawn';
+  id: string;
+  attempt: number;
+  pgid: number;
+  /** The shell's start time, so a reused pid is never taken for it (null where it cannot be read). */
+  pgid_start: string | null;
+  log_file: string | null;
+}
+
+/** An attempt did not pass and attempt `attempt` begins. */
+export interface CheckRetryEvent extends EventBase {
+  type: 'check:retry';
+  id: string;
+  attempt: number;
+  previous: { status: string; reason: string | null };
+}
+
+/** A check's final status is known. */
+export interface CheckEndEvent extends EventBase {
+  type: 'check:end';
+  id: string;
+  status: CheckStatus;
+  check: ReportCheck;
+}
+
+/** The run is over; the event carries the whole report. */
+export interface RunEndEvent extends EventBase {
+  type: 'run:end';
+  run_id: string;
+  exit_code: number;
+  counts: RunReport['counts'];
+  report: RunReport;
+}
+
+/** Every event of a checks run, discriminated by `type`. */
+export type RunEvent = RunStartEvent | CheckStartEvent | CheckSpawnEvent | CheckRetryEvent | CheckEndEvent | RunEndEvent;
+
+/** The values of `type`, in the order a check's events come. */
+export const RUN_EVENT_TYPES = ['run:start', 'check:start', 'check:spawn', 'check:retry', 'check:end', 'run:end'] as const satisfies ReadonlyArray<RunEvent['type']>;
