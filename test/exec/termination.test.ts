@@ -150,7 +150,9 @@ describe('runCommand terminates the whole tree', () => {
     const controller = new AbortController();
     // The daemon writes once the shell is reaped; that write triggers an abort while fanout still waits for EOF.
     const daemon = `echo $$ > '${pidFile}'; while kill -0 '"$p"' 2>/dev/null; do :; done; echo late; exec sleep 300`;
-    const promise = runCommand(`p=$$; setsid sh -c '${daemon}' & echo started`, {
+    // The shell waits for the daemon's pid file: until setsid has run, the daemon is still a member of the shell's
+    // group, which fanout rightly terminates when the shell exits.
+    const promise = runCommand(`p=$$; setsid sh -c '${daemon}' & until [ -s '${pidFile}' ]; do sleep 0.01; done; echo started`, {
       signal: controller.signal,
       onOutput: (chunk) => {
         if (chunk.includes('late')) controller.abort();
