@@ -446,11 +446,27 @@ export class GraphRun<V> {
       this.#end(i, FAILED, result, durationMs);
       this.#afterNonPass(i);
     }
+    // When nothing else could start now, this slot takes the best ready task itself: the same task, started in the
+    // same order, without a new slot loop per task (a chain readies one task at a time) or a dispatch pass.
+    if (this.#level === undefined && !this.#stopped && queue.size > 0 && this.#startsAlone(queue)) return queue.pop();
     // Still holding this slot: the other free slots take the best ready tasks, this one the next best.
     this.#next();
     if (!this.#stopped && !this.#finished && queue.size > 0) return queue.pop();
     this.#release(i);
     return -1;
+  }
+
+  /**
+   * True when the best task of `queue` (the settling slot's pool) would be the only one a dispatch starts: no other
+   * slot of that pool is free or it holds one task, and the other pool has no free slot or nothing ready.
+   */
+  #startsAlone(queue: RankQueue): boolean {
+    const { maxParallel, asyncParallel } = this.#options;
+    const regular = queue === this.#ready;
+    const ownFree = regular ? this.#running < maxParallel : this.#asyncRunning < asyncParallel;
+    if (ownFree && queue.size > 1) return false;
+    const other = regular ? this.#asyncReady : this.#ready;
+    return other.size === 0 || (regular ? this.#asyncRunning >= asyncParallel : this.#running >= maxParallel);
   }
 
   /** The deadline of a running task: 'timeout' now, whether or not the task honours its signal. */
