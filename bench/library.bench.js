@@ -3,8 +3,9 @@
 // case once (a fresh process per case), so load from other work on the machine falls on all of them alike. Each row
 // shows min / median over the rounds and names its peer. The tables also go to docs/benchmarks.md (with the machine,
 // Node version, load average and date) when run with --write:
-//   node bench/run.js --quick    what the docs come from (about 5-10 minutes on 2 cores)
-//   node bench/run.js --full     more rounds, both sizes everywhere
+//   node bench/run.js --quick    what the docs come from (under 10 minutes on 2 cores): smaller task counts where a
+//                                slow peer takes tens of seconds a run, 3 rounds
+//   node bench/run.js --full     5 rounds, 1M tasks in every pool table, graphs of 100k and 1M tasks
 //   node bench/library.bench.js --quick --write
 // Shapes: `shared` is one task function for every task (no async frame: the cheapest case, flattering); `closure` a
 // fresh `async () => { await new Promise(setImmediate); return i }` per task; `timers` per-task closures awaiting a
@@ -221,6 +222,7 @@ function main() {
       `- machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
       `- Node ${process.version}`,
       `- load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `- ${complete ? 'the run took' : 'running for'} ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} minutes`,
       `- ${ROUNDS} interleaved rounds: each round runs every case of a table once, each in a fresh process; min and median over rounds. Compare rows within a table only.`,
       '',
     ].join('\n');
@@ -233,18 +235,23 @@ function main() {
     write(false);
   };
   const big = 1_000_000;
+  // At 1M tasks and concurrency 10,000 the slower peers take 40-80 s a run (p-limit, p-map, async): three rounds of
+  // eight of them alone exceed ten minutes, so --quick measures this shape on fewer tasks (still 30+ generations of
+  // the 10,000 in flight).
+  const closureN = FULL ? big : 300_000;
   push(
     measureTable(
-      `Per-task async closures awaiting setImmediate, ${big.toLocaleString('en')} tasks, concurrency 10,000`,
+      `Per-task async closures awaiting setImmediate, ${closureN.toLocaleString('en')} tasks, concurrency 10,000`,
       'Each task is a fresh `async () => { await new Promise(setImmediate); return i }`. runWithConcurrency receives the closures ready-made (built before the clock and the memory base); the others build them in their mapper.',
-      poolCases('closure', big, 10_000),
+      poolCases('closure', closureN, 10_000),
     ),
   );
+  const sharedN = FULL ? big : 500_000;
   push(
     measureTable(
-      `Shared task function resolving at once, ${big.toLocaleString('en')} tasks, concurrency 64`,
+      `Shared task function resolving at once, ${sharedN.toLocaleString('en')} tasks, concurrency 64`,
       'One `() => Promise.resolve(1)` for every task: no async frame per task (the cheapest shape; it flatters schedulers).',
-      poolCases('shared', big, 64),
+      poolCases('shared', sharedN, 64),
     ),
   );
   const timerN = FULL ? 100_000 : 20_000;
