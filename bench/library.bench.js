@@ -3,8 +3,9 @@
 // case once (a fresh process per case), so load from other work on the machine falls on all of them alike. Each row
 // shows min / median over the rounds and names its peer. The tables also go to docs/benchmarks.md (with the machine,
 // Node version, load average and date) when run with --write:
-//   node bench/run.js --quick    what the docs come from (about 5-10 minutes on 2 cores)
-//   node bench/run.js --full     more rounds, both sizes everywhere
+//   node bench/run.js --quick    what the docs come from (under 10 minutes on 2 cores): smaller task counts where a
+//                                slow peer takes tens of seconds a run, 3 rounds
+//   node bench/run.js --full     5 rounds, 1M tasks in every pool table, graphs of 100k and 1M tasks
 //   node bench/library.bench.js --quick --write
 // Shapes: `shared` is one task function for every task (no async frame: the cheapest case, flattering); `closure` a
 // fresh `async () => { await new Promise(setImmediate); return i }` per task; `timers` per-task closures awaiting a
@@ -19,7 +20,7 @@ const FULL = process.argv.includes('--full') || process.env.BENCH_PROFILE === 'f
 const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
 const ROUNDS = Number(process.env.BENCH_RUNS ?? (FULL ? 5 : 3));
 
-/** @typedef {{ ms: number; rssMb: number }} Sample */
+/** @typedef {{ ms: number; cpuMs: number; rssMb: number }} Sample */
 
 /** One case in this process: builds its input, then times the call. Prints a JSON line. */
 async function child(/** @type {string[]} */ args) {
@@ -66,6 +67,7 @@ async function child(/** @type {string[]} */ args) {
   };
   // Wrapping every call in a catch costs a promise per task: only the throwers shape, whose runs must continue, pays it.
   const call = shape === 'throwers' ? settled : (/** @type {number} */ i) => make(i)();
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   switch (impl) {
     case 'floor': {
@@ -108,7 +110,7 @@ async function child(/** @type {string[]} */ args) {
       throw new Error(`unknown implementation ${impl}`);
   }
   const ms = performance.now() - start;
-  return { ms, rssMb: (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6 };
+  return { ms, cpuMs: cpuSince(cpu0), rssMb: (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6 };
 }
 
 /** runGraph one-shot (validation included), a compiled graph's rerun, and runWithConcurrency over as many tasks. */
@@ -135,6 +137,7 @@ async function graphCase(/** @type {typeof import('../dist/index.js')} */ fanout
   if (compiled !== undefined) await compiled.run({ maxParallel: 4 });
   const fns = new Array(n).fill(run);
   const rss0 = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   if (impl === 'runWithConcurrency') await fanout.runWithConcurrency({ tasks: fns, maxConcurrency: 4, isFailed: () => false });
   else if (compiled !== undefined) {
@@ -144,7 +147,17 @@ async function graphCase(/** @type {typeof import('../dist/index.js')} */ fanout
     const result = await fanout.runGraph(tasks, { maxParallel: 4 });
     if (result.results.length !== n) throw new Error('lost results');
   }
-  return { ms: performance.now() - start, rssMb: (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6 };
+  return { ms: performance.now() - start, cpuMs: cpuSince(cpu0), rssMb: (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6 };
+}
+
+/**
+ * CPU time of the whole process (every thread: the GC's helpers too) since `start`, in ms. On a machine shared with
+ * other work, wall time includes the waits for a CPU; CPU time mostly does not, so both are shown.
+ * @param {NodeJS.CpuUsage} start
+ */
+function cpuSince(start) {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 /** @returns {Sample | { error: string }} */
@@ -177,19 +190,24 @@ function measureTable(title, note, cases) {
   };
   const base = cases.find((c) => c.baseline);
   const baseMs = base === undefined ? undefined : stat((samples.get(base.label) ?? []).map((s) => s.ms)).median;
-  const lines = [`### ${title}`, '', note, '', `| case | M tasks/s: median (best) | ms: min / median | peak RSS growth, MB (median) | median time vs ${base?.label ?? '—'} |`, '|---|---|---|---|---|'];
+  const baseCpu = base === undefined ? undefined : stat((samples.get(base.label) ?? []).map((s) => s.cpuMs)).median;
+  const lines = [`### ${title}`, '', note, '', `| case | M tasks/s: median (best) | ms: min / median | CPU ms: min / median | peak RSS growth, MB (median) | median time vs ${base?.label ?? '—'} | median CPU vs ${base?.label ?? '—'} |`, '|---|---|---|---|---|---|---|'];
   for (const entry of cases) {
     const error = errors.get(entry.label);
     if (error !== undefined) {
-      lines.push(`| ${entry.label} | error: ${error.replaceAll('|', '/')} | | | |`);
+      lines.push(`| ${entry.label} | error: ${error.replaceAll('|', '/')} | | | | | |`);
       continue;
     }
     const list = samples.get(entry.label) ?? [];
     const ms = stat(list.map((s) => s.ms));
+    const cpu = stat(list.map((s) => s.cpuMs));
     const rss = stat(list.map((s) => s.rssMb));
     const rate = (/** @type {number} */ t) => ((entry.n / t) * 1000 / 1e6).toFixed(3);
     const ratio = baseMs === undefined ? '' : `${(ms.median / baseMs).toFixed(2)}x`;
-    lines.push(`| ${entry.label} | ${rate(ms.median)} (${rate(ms.min)}) | ${ms.min.toFixed(0)} / ${ms.median.toFixed(0)} | ${rss.median.toFixed(0)} | ${ratio} |`);
+    const cpuRatio = baseCpu === undefined ? '' : `${(cpu.median / baseCpu).toFixed(2)}x`;
+    lines.push(
+      `| ${entry.label} | ${rate(ms.median)} (${rate(ms.min)}) | ${ms.min.toFixed(0)} / ${ms.median.toFixed(0)} | ${cpu.min.toFixed(0)} / ${cpu.median.toFixed(0)} | ${rss.median.toFixed(0)} | ${ratio} | ${cpuRatio} |`,
+    );
   }
   const text = lines.join('\n');
   console.log(`${text}\n`);
@@ -221,7 +239,8 @@ function main() {
       `- machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
       `- Node ${process.version}`,
       `- load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-      `- ${ROUNDS} interleaved rounds: each round runs every case of a table once, each in a fresh process; min and median over rounds. Compare rows within a table only.`,
+      `- ${complete ? 'the run took' : 'running for'} ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} minutes`,
+      `- ${ROUNDS} interleaved rounds: each round runs every case of a table once, each in a fresh process; min and median over rounds. Compare rows within a table only. CPU ms is the process's CPU time over the timed call (all its threads): on a loaded machine wall time also counts the waits for a CPU, so compare CPU too.`,
       '',
     ].join('\n');
     const dir = fileURLToPath(new URL('../docs/', import.meta.url));
@@ -233,18 +252,23 @@ function main() {
     write(false);
   };
   const big = 1_000_000;
+  // At 1M tasks and concurrency 10,000 the slower peers take 40-80 s a run (p-limit, p-map, async): three rounds of
+  // eight of them alone exceed ten minutes, so --quick measures this shape on fewer tasks (still 30+ generations of
+  // the 10,000 in flight).
+  const closureN = FULL ? big : 300_000;
   push(
     measureTable(
-      `Per-task async closures awaiting setImmediate, ${big.toLocaleString('en')} tasks, concurrency 10,000`,
+      `Per-task async closures awaiting setImmediate, ${closureN.toLocaleString('en')} tasks, concurrency 10,000`,
       'Each task is a fresh `async () => { await new Promise(setImmediate); return i }`. runWithConcurrency receives the closures ready-made (built before the clock and the memory base); the others build them in their mapper.',
-      poolCases('closure', big, 10_000),
+      poolCases('closure', closureN, 10_000),
     ),
   );
+  const sharedN = FULL ? big : 500_000;
   push(
     measureTable(
-      `Shared task function resolving at once, ${big.toLocaleString('en')} tasks, concurrency 64`,
+      `Shared task function resolving at once, ${sharedN.toLocaleString('en')} tasks, concurrency 64`,
       'One `() => Promise.resolve(1)` for every task: no async frame per task (the cheapest shape; it flatters schedulers).',
-      poolCases('shared', big, 64),
+      poolCases('shared', sharedN, 64),
     ),
   );
   const timerN = FULL ? 100_000 : 20_000;

@@ -73,12 +73,19 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   readonly #ordered: boolean;
   readonly #parent: AbortSignal | undefined;
   #controller: AbortController | undefined;
+  /** The controller's signal, read once: `AbortController.prototype.signal` is an accessor with a brand check. */
+  #signal: AbortSignal | undefined;
   #unfollow: (() => void) | undefined;
   #inFlight = 0;
   #pulling = false;
   #sourceDone = false;
-  // Ordered mode: outputs by index, waiting for their turn. Unordered: completed outputs, oldest first.
+  // Ordered mode: outputs by index, waiting for their turn. Every index in flight or held lies in [#nextIndex,
+  // #nextIndex + concurrency), so a ring of that many slots holds them (a Map cost four hash operations per item);
+  // an unbounded or very wide window keeps them in a Map. Unordered: completed outputs, oldest first.
+  readonly #ring: Array<O | typeof NONE> | undefined;
+  readonly #ringMask: number;
   readonly #ready = new Map<number, O>();
+  #readyCount = 0;
   #nextIndex = 0;
   readonly #queue: O[] = [];
   #queueHead = 0;
@@ -100,6 +107,10 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     this.#concurrency = concurrency;
     this.#ordered = ordered;
     this.#parent = parent;
+    let size = 1;
+    while (size < concurrency && size <= MAX_RING) size *= 2;
+    this.#ring = ordered && size <= MAX_RING ? new Array<O | typeof NONE>(size).fill(NONE) : undefined;
+    this.#ringMask = size - 1;
   }
 
   [Symbol.asyncIterator](): ParallelMapIterator<O> {
@@ -138,6 +149,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
 
   #start(): void {
     this.#controller = new AbortController();
+    this.#signal = this.#controller.signal;
     this.#unfollow = followSignal(this.#parent, this.#controller);
     if (this.#parent !== undefined) {
       const parent = this.#parent;
@@ -151,9 +163,20 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   #take(): O | typeof NONE {
     if (this.#stop !== undefined) return NONE;
     if (this.#ordered) {
+      const ring = this.#ring;
+      if (ring !== undefined) {
+        const slot = this.#nextIndex & this.#ringMask;
+        const value = ring[slot] as O | typeof NONE;
+        if (value === NONE) return NONE;
+        ring[slot] = NONE;
+        this.#nextIndex++;
+        this.#readyCount--;
+        return value;
+      }
       if (!this.#ready.has(this.#nextIndex)) return NONE;
       const value = this.#ready.get(this.#nextIndex) as O;
       this.#ready.delete(this.#nextIndex++);
+      this.#readyCount--;
       return value;
     }
     if (this.#queueHead >= this.#queue.length) return NONE;
@@ -167,7 +190,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   }
 
   #held(): number {
-    return this.#ordered ? this.#ready.size : this.#queue.length - this.#queueHead;
+    return this.#ordered ? this.#readyCount : this.#queue.length - this.#queueHead;
   }
 
   /** Starts items while the window (in flight + waiting for the consumer) has room. */
@@ -209,7 +232,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   #start1(item: I, index: number): void {
     if (this.#stop !== undefined) return;
     this.#inFlight++;
-    const signal = (this.#controller as AbortController).signal;
+    const signal = this.#signal as AbortSignal;
     let promise: Promise<O>;
     try {
       promise = Promise.resolve(this.#mapper(item, { index, signal }));
@@ -221,8 +244,11 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
       (value) => {
         this.#inFlight--;
         if (this.#stop === undefined) {
-          if (this.#ordered) this.#ready.set(index, value);
-          else this.#queue.push(value);
+          if (this.#ordered) {
+            if (this.#ring !== undefined) this.#ring[index & this.#ringMask] = value;
+            else this.#ready.set(index, value);
+            this.#readyCount++;
+          } else this.#queue.push(value);
           this.#fill();
         }
         this.#settleConsumer();
@@ -295,3 +321,5 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
 }
 
 const NONE: unique symbol = Symbol('none');
+/** The widest ordered window kept in a ring (slots allocated up front); a wider one keeps its outputs in a Map. */
+const MAX_RING = 65_536;

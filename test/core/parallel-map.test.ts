@@ -41,6 +41,23 @@ describe('parallelMap: order', () => {
     expect(results.value).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
   });
 
+  it.each([3, 4, 70_000, Number.POSITIVE_INFINITY])(
+    'ordered, concurrency %s: outputs (undefined ones included) keep input order over many windows settling newest first',
+    async (concurrency) => {
+      const mapper = new GatedItems<string | undefined>();
+      const count = 41;
+      const results = watch(collect(parallelMap(Array.from({ length: count }, (_, i) => i), mapper.fn, { concurrency })));
+      for (let round = 0; round < 200 && results.value === undefined; round++) {
+        await flush();
+        const open = [...mapper.gates].filter(([, gate]) => !gate.settled).map(([i]) => i);
+        for (const i of open.sort((x, y) => y - x)) mapper.gate(i).resolve(i % 3 === 0 ? undefined : `v${i}`);
+      }
+      await flush();
+      expect(results.value).toEqual(Array.from({ length: count }, (_, i) => (i % 3 === 0 ? undefined : `v${i}`)));
+      expect(mapper.peak).toBeLessThanOrEqual(Math.min(concurrency, count));
+    },
+  );
+
   it('ordered false yields in completion order', async () => {
     const mapper = new GatedItems<string>();
     const results = watch(collect(parallelMap([0, 1, 2, 3, 4], mapper.fn, { concurrency: 5, ordered: false })));

@@ -36,6 +36,26 @@ describe('validateGraph', () => {
     expect((error as Error).message).toBe('task "b" requires unknown task "ghost"');
   });
 
+  // 'id522789' and 'id739192' have the same 32-bit hash: the id table tells them apart by comparing the ids.
+  it('tells apart ids whose hashes are equal: requirements, duplicates and unknown ids', () => {
+    const [first, second] = ['id522789', 'id739192'];
+    for (const order of [[first, second], [second, first]]) {
+      const graph = compileGraph([t(order[0]!), t(order[1]!), t('x', [second]), t('y', [first, second])]);
+      const at = (id: string): number => graph.ids.indexOf(id);
+      expect([...graph.reqIdx.subarray(graph.reqStart[2], graph.reqStart[3])]).toEqual([at(second)]);
+      expect([...graph.reqIdx.subarray(graph.reqStart[3], graph.reqStart[4])]).toEqual([at(first), at(second)]);
+    }
+    expect(caught(() => validateGraph([t(first), t(second), t(first)]))).toMatchObject({ code: 'ERR_DUPLICATE_ID', id: first, index: 2 });
+    expect(caught(() => validateGraph([t(first), t('x', [second])]))).toMatchObject({
+      code: 'ERR_UNKNOWN_DEPENDENCY',
+      id: 'x',
+      dependency: second,
+    });
+    // The first unknown requirement in input order is the one reported, whichever kind of miss it is.
+    expect(caught(() => validateGraph([t(first), t('x', [second]), t('y', ['nowhere'])]))).toMatchObject({ id: 'x', dependency: second });
+    expect(caught(() => validateGraph([t(first), t('y', ['nowhere']), t('x', [second])]))).toMatchObject({ id: 'y', dependency: 'nowhere' });
+  });
+
   it('ERR_CYCLE gives the cycle as an array and in the message', () => {
     const error = caught(() => validateGraph([t('a', ['b']), t('b', ['c']), t('c', ['a'])]));
     expect(error).toMatchObject({ code: 'ERR_CYCLE', cycle: ['a', 'b', 'c', 'a'] });
