@@ -1,8 +1,10 @@
-// The human report: silence on success, and for each finding exactly what failed and what to do about it.
+// The human report: silence on success, and for each finding exactly what failed and what to do about it, printed
+// as soon as it is known.
 import type { CheckRecord } from '../../checks/record.js';
 import type { ReportCheck } from '../../checks/report.js';
 import type { RunResult } from '../../checks/session.js';
 import type { Style } from '../style.js';
+import type { Reporter } from './reporter.js';
 import { formatDuration, plural } from '../../shared/text.js';
 
 const MARK: Record<CheckRecord['status'], string> = {
@@ -90,13 +92,33 @@ export interface HumanOptions {
   shownEarly?: ReadonlySet<string> | undefined;
 }
 
+/** Why a run stopped before its checks ended, as the summary line names it. */
+type Stop = { kind: 'signal'; signal: string } | { kind: 'max-time'; ms: number | undefined } | { kind: 'infrastructure'; message: string };
+
+/** What the final report is made of: the run's checks and how it ended. */
+interface Outcome {
+  checks: readonly ReportCheck[];
+  exitCode: number;
+  durationMs: number;
+  failFastTriggered: boolean;
+  rootFailure: string | undefined;
+  stop: Stop | undefined;
+}
+
 /**
  * The report printed after a run: findings (the fail-fast root first, cancelled and skipped checks briefly after),
  * then one summary line. Returns '' when everything passed and no summary is wanted.
  */
 export function humanReport(run: RunResult, checks: readonly ReportCheck[], exitCode: number, options: HumanOptions): string {
-  const { style } = options;
-  const findings = checks.filter((c) => c.status === 'failed' || c.status === 'warned' || c.status === 'timeout');
+  const { abort } = run;
+  const stop: Stop | undefined = abort?.kind === 'max-time' ? { kind: 'max-time', ms: abort.ms } : abort;
+  return renderReport({ checks, exitCode, durationMs: run.durationMs, failFastTriggered: run.failFastTriggered, rootFailure: run.rootFailure, stop }, options);
+}
+
+function renderReport(run: Outcome, options: HumanOptions): string {
+  const { style, shownEarly } = options;
+  const { checks } = run;
+  const findings = checks.filter(isFinding);
   if (run.rootFailure !== undefined) {
     const root = findings.findIndex((c) => c.id === run.rootFailure);
     if (root > 0) findings.unshift(...findings.splice(root, 1));
@@ -105,7 +127,7 @@ export function humanReport(run: RunResult, checks: readonly ReportCheck[], exit
   const successPrompts = checks.filter((c) => c.status === 'passed' && c.triggered_prompts.length > 0);
   const blocks: string[] = [];
   for (const check of findings) {
-    if (options.shownEarly?.has(check.id) === true) blocks.push(`${color(style, check.status)(`FAIL ${check.id} (${label(check)})`)}  ${style.dim('— shown above, while the async checks ran')}`);
+    if (shownEarly?.has(check.id) === true) blocks.push(`${color(style, check.status)(`FAIL ${check.id} (${label(check)})`)}  ${style.dim('— shown above, while the async checks ran')}`);
     else blocks.push(findingBlock(check, style).join('\n'));
   }
   if (brief.length > 0) {
@@ -115,14 +137,116 @@ export function humanReport(run: RunResult, checks: readonly ReportCheck[], exit
 
   const allPassed = findings.length === 0 && brief.length === 0;
   if (allPassed && !options.summaryOnSuccess && successPrompts.length === 0) return '';
-  const head = exitCode === 0 ? (allPassed ? style.green('✓') : style.yellow('⚠')) : style.red('✗');
+  const head = run.exitCode === 0 ? (allPassed ? style.green('✓') : style.yellow('⚠')) : style.red('✗');
   let summary = `${head} ${countsLine(checks)} in ${formatDuration(run.durationMs)}`;
   const retried = checks.filter((c) => c.passed_after_retry).length;
   if (retried > 0) summary += ` (${retried} passed after retry)`;
-  if (run.abort?.kind === 'signal') summary += ` — interrupted by ${run.abort.signal}, partial report`;
-  if (run.abort?.kind === 'max-time') summary += ` — --max-time ${formatDuration(run.abort.ms)} reached`;
-  if (run.abort?.kind === 'infrastructure') summary += ` — stopped: ${run.abort.message}`;
+  const { stop } = run;
+  if (stop?.kind === 'signal') summary += ` — interrupted by ${stop.signal}, partial report`;
+  if (stop?.kind === 'max-time') summary += stop.ms === undefined ? ' — --max-time reached' : ` — --max-time ${formatDuration(stop.ms)} reached`;
+  if (stop?.kind === 'infrastructure') summary += ` — stopped: ${stop.message}`;
   else if (run.failFastTriggered && run.rootFailure !== undefined) summary += ` — fail-fast after ${run.rootFailure}`;
   blocks.push(summary);
   return `${blocks.join('\n\n')}\n`;
+}
+
+/** Whether a finished check is a finding: printed in full, early or in the final report. */
+function isFinding(check: Pick<ReportCheck, 'status'>): boolean {
+  return check.status === 'failed' || check.status === 'warned' || check.status === 'timeout';
+}
+
+/**
+ * Findings reported as they happen: while an async check of the run (a 10-minute E2E suite) has not ended, a fast
+ * check's finding is printed in full the moment it ends, not after the slow ones — the reader (often an agent) can
+ * start fixing now. The final report then names it in one line.
+ */
+export class EarlyFindings {
+  private readonly pendingAsync: Set<string>;
+  /** Ids of the findings printed early. */
+  readonly shown = new Set<string>();
+
+  /** @param asyncIds the run's async checks (`run:start`'s checks whose `async` is true). */
+  constructor(asyncIds: Iterable<string>) {
+    this.pendingAsync = new Set(asyncIds);
+  }
+
+  /** The text to print now for a check that ended, or undefined: an async check, or none still running. */
+  onCheckEnd(check: ReportCheck, style: Style): string | undefined {
+    if (this.pendingAsync.delete(check.id) || this.pendingAsync.size === 0 || !isFinding(check)) return undefined;
+    this.shown.add(check.id);
+    const running = [...this.pendingAsync].join(', ');
+    return `${findingBlock(check, style).join('\n')}\n  ${style.dim(`(still running: ${running})`)}\n\n`;
+  }
+}
+
+/** Options of {@link createHumanReporter}. */
+export interface HumanReporterOptions {
+  /**
+   * Prints text for people, e.g. `(text) => print(text)` of terminal.ts, which turns the style's colours into escape
+   * codes and strips every other control character.
+   */
+  write: (text: string) => void;
+  /** The colours of the stream `write` prints on. */
+  style: Style;
+  /** `-v`: one line per finished check, as it ends. @default false */
+  verbose?: boolean | undefined;
+  /**
+   * Print findings early (while async checks run) and the final report at the end; false where the report goes
+   * elsewhere (`--json`, `--stream`) and only the `-v` lines are wanted. @default true
+   */
+  report?: boolean | undefined;
+  /** Print the summary line even when everything passed (on a TTY). @default false */
+  summaryOnSuccess?: boolean | undefined;
+  /** The run's `--max-time` in ms, named in the summary of a run it stopped (the report says only that it did). */
+  maxTimeMs?: number | undefined;
+}
+
+/**
+ * The human output of `fanout check`: each finding in full as early as it is known, `-v` lines as checks end, then
+ * the final report (silence on success, but for the summary on a TTY).
+ *
+ * @example
+ * ```ts
+ * import { createHumanReporter } from './human.js';
+ * import { styleFor } from '../style.js';
+ * import { print } from '../terminal.js';
+ *
+ * const human = createHumanReporter({ write: (text) => print(text), style: styleFor(process.stdout, undefined), verbose: true });
+ * // for each event of the run: human.onEvent(event); at its end: human.end(report)
+ * ```
+ */
+export function createHumanReporter(options: HumanReporterOptions): Reporter {
+  const { write, style } = options;
+  const report = options.report !== false;
+  let early = new EarlyFindings([]);
+  return {
+    onEvent(event) {
+      if (event.type === 'run:start') early = new EarlyFindings(event.checks.filter((check) => check.async).map((check) => check.id));
+      if (event.type !== 'check:end') return;
+      const text = report ? early.onCheckEnd(event.check, style) : undefined;
+      if (text !== undefined) write(text);
+      if (options.verbose === true) write(`${verboseLine(event.check, style)}\n`);
+    },
+    end(result) {
+      if (!report) return;
+      const stop: Stop | undefined =
+        result.interrupted !== null
+          ? { kind: 'signal', signal: result.interrupted }
+          : result.max_time_exceeded
+            ? { kind: 'max-time', ms: options.maxTimeMs }
+            : result.infrastructure_error !== undefined
+              ? { kind: 'infrastructure', message: result.infrastructure_error }
+              : undefined;
+      const outcome: Outcome = {
+        checks: result.checks,
+        exitCode: result.exit_code,
+        durationMs: result.duration_ms,
+        failFastTriggered: result.fail_fast_triggered,
+        rootFailure: result.root_failure ?? undefined,
+        stop,
+      };
+      const text = renderReport(outcome, { style, summaryOnSuccess: options.summaryOnSuccess === true, shownEarly: early.shown });
+      if (text) write(text);
+    },
+  };
 }

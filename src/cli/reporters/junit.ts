@@ -1,5 +1,7 @@
 // JUnit XML, as GitHub Actions (via report actions), GitLab and Jenkins read it: one testcase per check.
+import { writeFileSync } from 'node:fs';
 import type { Report } from '../../checks/report.js';
+import type { Reporter } from './reporter.js';
 
 function escape(text: string): string {
   // XML 1.0 forbids most control characters even when escaped: drop them.
@@ -46,4 +48,39 @@ export function junitXml(report: Report, suiteName: string): string {
   }
   lines.push('  </testsuite>', '</testsuites>', '');
   return lines.join('\n');
+}
+
+/** Options of {@link createJunitReporter}. */
+export interface JunitReporterOptions {
+  /** The suite's name (`fanout.<config name>`), as CI test views group the cases. */
+  suiteName: string;
+  /**
+   * Called when the file cannot be written (a full disk, a folder gone): the run's outcome stands, the caller lists
+   * the file among the report's write errors. The reporter prints nothing.
+   */
+  onError: (file: string, error: unknown) => void;
+}
+
+/**
+ * `--junit FILE`: writes the JUnit XML of the report `end()` receives to `file` (replacing it), once the run is over.
+ *
+ * @example
+ * ```ts
+ * import { createJunitReporter } from './junit.js';
+ *
+ * const errors: Array<{ file: string; error: unknown }> = [];
+ * const junit = createJunitReporter('junit.xml', { suiteName: 'fanout.checks', onError: (file, error) => errors.push({ file, error }) });
+ * ```
+ */
+export function createJunitReporter(file: string, options: JunitReporterOptions): Reporter {
+  return {
+    onEvent() {},
+    end(report) {
+      try {
+        writeFileSync(file, junitXml(report, options.suiteName));
+      } catch (error) {
+        options.onError(file, error);
+      }
+    },
+  };
 }

@@ -1,12 +1,19 @@
 // The live view on a terminal: the running checks with their elapsed times and an n/m count, redrawn in place
 // on stderr. Only ever used when stderr is a TTY; pipes and CI logs never see an escape code.
 import type { Style } from '../style.js';
-import { print } from '../terminal.js';
+import { print, type Out } from '../terminal.js';
+import type { Reporter } from './reporter.js';
 import { formatDuration } from '../../shared/text.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const MAX_ROWS = 8;
 const INTERVAL_MS = 100;
+
+/** The terminal the view is drawn on: process.stderr, or a test's stand-in. */
+export interface LiveStream extends Out {
+  /** Its width; 80 when unknown. */
+  readonly columns?: number | undefined;
+}
 
 export class LiveView {
   private readonly running = new Map<string, { since: number; async: boolean }>();
@@ -19,7 +26,7 @@ export class LiveView {
   private readonly since = performance.now();
 
   constructor(
-    private readonly stream: NodeJS.WriteStream,
+    private readonly stream: LiveStream,
     private readonly style: Style,
     private readonly total: number,
   ) {}
@@ -93,4 +100,52 @@ export class LiveView {
     print(`${lines.join('\n')}\n`, this.stream);
     this.drawn = lines.length;
   }
+}
+
+/** The live view as a reporter: what prints while it is up goes above it through {@link LiveReporter.around}. */
+export interface LiveReporter extends Reporter {
+  /** Erases the view, lets `write` print, and draws the view again below it (just calls `write` when none is up). */
+  around(write: () => void): void;
+  /** Erases the view for good (a signal stops the run: the report follows); later events draw nothing. */
+  stop(): void;
+}
+
+/**
+ * The status of a run on a terminal, redrawn in place: the view appears at `run:start` (for a run with checks), a
+ * check is running from its `check:start` to its `check:end`, and the view is erased at `run:end`, before the report.
+ * Give it a terminal only (`stream.isTTY`): pipes and CI logs must never see its escape codes.
+ *
+ * @example
+ * ```ts
+ * import { createLiveReporter } from './live.js';
+ * import { styleFor } from '../style.js';
+ *
+ * const live = createLiveReporter({ stream: process.stderr, style: styleFor(process.stderr, undefined) });
+ * // print above the view: live.around(() => print(text))
+ * ```
+ */
+export function createLiveReporter(options: { stream: LiveStream; style: Style }): LiveReporter {
+  let view: LiveView | undefined;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    view?.stop();
+  };
+  return {
+    onEvent(event) {
+      if (event.type === 'run:start') {
+        if (stopped || event.total === 0) return;
+        view?.stop();
+        view = new LiveView(options.stream, options.style, event.total);
+        view.start();
+      } else if (event.type === 'check:start') view?.checkStarted(event.id, event.async);
+      else if (event.type === 'check:end') view?.checkEnded(event.id); // skipped checks count as done too
+      else if (event.type === 'run:end') stop();
+    },
+    around(write) {
+      if (view) view.around(write);
+      else write();
+    },
+    stop,
+  };
 }

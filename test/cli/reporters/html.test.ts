@@ -1,0 +1,51 @@
+// The HTML reporter replaying recorded runs: the page of the final report, and the page of a run that has not ended
+// (a journal read back), every check not ended shown as pending.
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/checks/events.js';
+import { renderReportPage } from '../../../src/cli/reporters/html/page.js';
+import { createHtmlReporter, historyOf } from '../../../src/cli/reporters/html/reporter.js';
+import { recorded, replay, reportOf } from './replay.js';
+
+describe('createHtmlReporter', () => {
+  it('writes the page of the report at end(), with the run as its own history by default', async () => {
+    const events = recorded('statuses');
+    const report = reportOf(events);
+    const pages: string[] = [];
+    const html = createHtmlReporter({ write: (page) => pages.push(page) });
+    expect(html.page()).toBeUndefined();
+    await replay(html, events);
+    const ids = report.checks.map((check) => check.id);
+    expect(pages).toEqual([renderReportPage(report, historyOf([report], [report.run_id], ids))]);
+    expect(html.page()).toBe(pages[0]);
+    expect(pages[0]).toContain('<h2>Durations over the last 1 run</h2>');
+    for (const check of report.checks) expect(pages[0]).toContain(`<tr data-check="${check.id}">`);
+  });
+
+  it('uses the history it is given', async () => {
+    const events = recorded('passing');
+    const report = reportOf(events);
+    const history = { runIds: ['a', 'b', report.run_id], durations: new Map([['build', [10, null, 59]]]) };
+    const pages: string[] = [];
+    await replay(createHtmlReporter({ write: (page) => pages.push(page), history }), events);
+    expect(pages).toEqual([renderReportPage(report, history)]);
+  });
+
+  it('renders a run that has not ended from its events: checks not ended are pending', () => {
+    const events = recorded('early');
+    const html = createHtmlReporter({ write: () => expect.fail('end() was not called'), configFile: 'early.yaml', logDir: '.fanout/run' });
+    // run:start, lint, types and e2e start, lint ends; e2e's shell started.
+    for (const event of events.slice(0, 5)) html.onEvent(event);
+    const spawn: RunEvent = { type: 'check:spawn', id: 'e2e', attempt: 1, pgid: 4242, pgid_start: null, log_file: '.fanout/run/e2e.log', time: events[4]?.time ?? '' };
+    html.onEvent(spawn);
+    const page = html.page() ?? '';
+    expect(page).toContain(`<h1>fanout run ${reportOf(events).run_id}</h1>`);
+    expect(page).toContain('<div class="meta">early.yaml · started ');
+    expect(page).toContain(' · exit -1 · ');
+    expect(page).toMatch(/<tr data-check="lint"><td>lint<\/td><td><span class="dot" style="background:#d1382f"><\/span>failed</);
+    for (const id of ['types', 'e2e']) {
+      expect(page).toMatch(new RegExp(`<tr data-check="${id}"><td>${id}</td><td><span class="dot" style="background:#3b82f6"></span>pending<`));
+      // Started, not ended: a bar running to the right edge.
+      expect(page).toMatch(new RegExp(`<g class="bar[^"]*" data-check="${id}" data-status="pending"><title>${id}: pending, `));
+    }
+  });
+});
