@@ -13,7 +13,16 @@ export default defineConfig([
   // batch-worker: the module worker threads load for automatic batching; thread-pool finds it next to itself.
   {
     ...common,
-    entry: { index: 'src/index.ts', 'batch-worker': 'src/threads/batch-worker.js', 'match-worker': 'src/config/match-worker.js' },
+    entry: {
+      index: 'src/index.ts',
+      config: 'src/config/index.ts',
+      pipeline: 'src/pipeline/index.ts',
+      threads: 'src/threads/index.ts',
+      observe: 'src/observe/index.ts',
+      distributed: 'src/distributed/index.ts',
+      'batch-worker': 'src/threads/batch-worker.js',
+      'match-worker': 'src/config/match-worker.js',
+    },
     dts: true,
     clean: true,
   },

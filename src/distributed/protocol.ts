@@ -24,7 +24,7 @@ export const CALL_JOB = 'call';
  *
  * @example
  * ```ts
- * import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from 'fanout';
+ * import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from 'fanout/distributed';
  * const worstRecoveryMs = DEFAULT_LOCK_DURATION_MS + 2 * DEFAULT_STALLED_INTERVAL_MS; // 20000
  * ```
  */
@@ -96,7 +96,7 @@ const COMMIT_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
  *
  * @example
  * ```ts
- * import { distributedQueueName } from 'fanout';
+ * import { distributedQueueName } from 'fanout/distributed';
  * distributedQueueName('checks', '3f2a9c1'); // 'checks@3f2a9c1'
  * ```
  */

@@ -33,7 +33,8 @@ export interface JsonObserverOptions {
  * @example
  * ```ts
  * import { createWriteStream } from 'node:fs';
- * import { createJsonObserver, runGraph, observeGraph } from 'fanout';
+ * import { createJsonObserver, observeGraph } from 'fanout/observe';
+ * import { runGraph } from 'fanout';
  * const observer = createJsonObserver({ destination: createWriteStream('fanout.log.jsonl'), level: 'debug' });
  * await runGraph([{ id: 'build', run: async () => 'ok' }], { onEvent: observeGraph(observer) });
  * ```

@@ -43,7 +43,8 @@ const TRACER_NAME = 'fanout';
  *
  * @example
  * ```ts
- * import { createOtelObserver, observeGraph, runGraph } from 'fanout';
+ * import { createOtelObserver, observeGraph } from 'fanout/observe';
+ * import { runGraph } from 'fanout';
  * // with an SDK configured (e.g. NodeSDK or a BasicTracerProvider registered globally)
  * await runGraph([{ id: 'lint', run: async () => 0 }], { onEvent: observeGraph(createOtelObserver()) });
  * ```
