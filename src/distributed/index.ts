@@ -12,7 +12,7 @@ export type { DistributedParallelOptions } from './process-parallel-distributed.
 export { DistributedError } from './errors.js';
 export type { DistributedErrorCode } from './errors.js';
 export { distributedQueueName, DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './protocol.js';
-export type { RedisConnection } from './protocol.js';
+export type { RedisConnection, RedisConnectionOptions } from './protocol.js';
 export { isSecretEnvName, redactRedisUrl } from './secrets.js';
 export { shardChecks, shardOf, parseShard } from './shard.js';
 export type { ShardCheck, ShardPlan } from './shard.js';

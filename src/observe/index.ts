@@ -7,6 +7,6 @@ export { createObserver, registerObserver, observerNames } from './registry.js';
 export type { ObserverFactory, BuiltinObserverOptions } from './registry.js';
 export { createNoopObserver } from './noop.js';
 export { createJsonObserver } from './json.js';
-export type { JsonObserverOptions } from './json.js';
+export type { JsonObserverOptions, JsonObserverLevel, JsonObserverLogger } from './json.js';
 export { createOtelObserver } from './otel.js';
-export type { OtelObserverOptions } from './otel.js';
+export type { OtelObserverOptions, OtelTracer, OtelTracerProvider, OtelContext } from './otel.js';
