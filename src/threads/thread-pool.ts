@@ -14,7 +14,7 @@ import type { BatchResult, BatchTask } from './batcher.js';
 export type { BatchingOptions } from './batch-sizer.js';
 
 /** The batch runner, next to this module in src/ and in dist/ (its own build entry). */
-const BATCH_WORKER = new URL('./batch-worker.js', import.meta.url).href;
+const BATCH_WORKER = /* @__PURE__ */ new URL('./batch-worker.js', import.meta.url).href;
 /**
  * Threads load the module with `import()`, never `require()`. piscina tries `require(file)` first, which in Node
  * versions with require(esm) loads an ES module synchronously; a thread terminated in the middle of that (an abort,

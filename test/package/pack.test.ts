@@ -46,7 +46,7 @@ afterAll(() => {
   if (project !== '') rmSync(project, { recursive: true, force: true });
 });
 
-describe('the packed package', () => {
+describe('the packed package', { timeout: 180_000 }, () => {
   it('installs without optional peers: at most 6 packages and 3 MB', () => {
     const modules = join(project, 'node_modules');
     const packages = readdirSync(modules).filter((name) => !name.startsWith('.')).flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((sub) => `${name}/${sub}`) : [name]));
@@ -124,6 +124,18 @@ export type Config = ResolvedConfig;
     writeFileSync(join(dir, 'index.cts'), `import fanout = require('fanout');\nexport const semaphore = new fanout.Semaphore(1);\n`);
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'esnext.disposable'], strict: true, noEmit: true, skipLibCheck: false, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
     run('node', [tsc, '-p', dir]);
+  });
+
+  it('a bundle that uses only Semaphore is at most 4 KB minified (nothing else survives tree-shaking)', async () => {
+    writeFileSync(join(project, 'semaphore.mjs'), `import { Semaphore } from 'fanout';\nexport const semaphore = new Semaphore(1);\n`);
+    const { rolldown } = await import('rolldown');
+    const bundle = await rolldown({ input: join(project, 'semaphore.mjs'), platform: 'node', logLevel: 'silent' });
+    const { output } = await bundle.generate({ format: 'esm', minify: true });
+    await bundle.close();
+    const code = output[0].code;
+    expect(code).toContain('permits');
+    expect(code).not.toMatch(/child_process|\/proc\//);
+    expect(code.length).toBeLessThanOrEqual(4096);
   });
 
   it('the bin runs', () => {
