@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // Tests, benchmarks, examples and the CLI's reporters are allowed to print.
-    files: ['test/**', 'bench/**', 'examples/**', 'src/cli/**', '*.config.*'],
+    files: ['test/**', 'bench/**', 'examples/**', 'scripts/**', 'src/cli/**', '*.config.*'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -13,9 +13,21 @@ export default defineConfig([
   // batch-worker: the module worker threads load for automatic batching; thread-pool finds it next to itself.
   {
     ...common,
-    entry: { index: 'src/index.ts', 'batch-worker': 'src/threads/batch-worker.js', 'match-worker': 'src/config/match-worker.js' },
+    entry: {
+      index: 'src/index.ts',
+      config: 'src/config/index.ts',
+      pipeline: 'src/pipeline/index.ts',
+      threads: 'src/threads/index.ts',
+      observe: 'src/observe/index.ts',
+      distributed: 'src/distributed/index.ts',
+      'batch-worker': 'src/threads/batch-worker.js',
+      'match-worker': 'src/config/match-worker.js',
+    },
     dts: true,
     clean: true,
+    // yaml and valibot (fanout/config's parser and schema) are bundled: the package installs without dependencies,
+    // and only the parts fanout uses are shipped (valibot is tree-shaken from 1.8 MB of sources).
+    deps: { alwaysBundle: ['yaml', 'valibot'], onlyBundle: false },
   },
   // The CLI: yaml and commander are bundled into its chunks, so `fanout check` starts without resolving and
   // loading their many CommonJS files (about 10 ms of start-up); everything else stays external and lazy.
@@ -29,6 +41,6 @@ export default defineConfig([
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
     // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk.
     outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', codeSplitting: { groups: [{ name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
-    deps: { alwaysBundle: ['yaml', 'commander'], onlyBundle: false },
+    deps: { alwaysBundle: ['yaml', 'commander', 'valibot'], onlyBundle: false },
   },
 ]);

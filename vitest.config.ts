@@ -17,5 +17,5 @@ export default defineConfig({
       { extends: true, test: { name: 'ps-fallback', include: PROCESS_TESTS, env: { FANOUT_PROC_FALLBACK: 'ps' } } },
     ],
   },
-  resolve: { alias: { fanout: new URL('./src/index.ts', import.meta.url).pathname } },
+  resolve: { alias: [{ find: /^fanout\/(\w+)$/, replacement: new URL('./src/$1/index.ts', import.meta.url).pathname }, { find: /^fanout$/, replacement: new URL('./src/index.ts', import.meta.url).pathname }] },
 });

@@ -4,6 +4,7 @@
 // what validation adds on top of parsing. `FANOUT_BASELINE_DIST=/path/to/old/dist` also measures an older build
 // side by side in the same process (how the valibot rework was compared with the hand-written walker).
 import { performance } from 'node:perf_hooks';
+import { existsSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 
 const CHECKS = Number(process.env.FANOUT_BENCH_CHECKS ?? 200);
@@ -26,9 +27,9 @@ function generate(/** @type {number} */ count) {
 
 const text = generate(CHECKS);
 /** @type {Array<{ name: string, specifier: string }>} */
-const builds = [{ name: 'current', specifier: '../dist/index.js' }];
+const builds = [{ name: 'current', specifier: '../dist/config.js' }];
 const baseline = process.env.FANOUT_BASELINE_DIST;
-if (baseline) builds.unshift({ name: 'baseline', specifier: new URL(`file://${baseline}/index.js`).href });
+if (baseline) builds.unshift({ name: 'baseline', specifier: new URL(`file://${baseline}/${existsSync(`${baseline}/config.js`) ? 'config' : 'index'}.js`).href });
 
 const loaders = [];
 for (const { name, specifier } of builds) {

@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createBullMQExecutor, startCheckWorker } from '../dist/index.js';
+import { createBullMQExecutor, startCheckWorker } from '../dist/distributed.js';
 
 const JOBS = Number(process.env.DIST_BENCH_JOBS ?? 2000);
 const SLEEP_JOBS = 200;

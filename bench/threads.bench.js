@@ -60,7 +60,8 @@ function median(values) {
 }
 
 async function main() {
-  const { createThreadPool, processParallel } = await import('../dist/index.js');
+  const { processParallel } = await import('../dist/index.js');
+  const { createThreadPool } = await import('../dist/threads.js');
   const N = Number(process.env.BENCH_ITEMS ?? 10_000);
   const RUNS = Number(process.env.BENCH_RUNS ?? 5);
   const BATCH = Number(process.env.BENCH_BATCH ?? 100);
@@ -72,11 +73,11 @@ async function main() {
   for (let i = 0; i < N; i += BATCH) batches.push(items.slice(i, i + BATCH));
 
   const t0 = performance.now();
-  /** @type {import('../dist/index.js').ThreadPool<number, number>} */
+  /** @type {import('../dist/threads.js').ThreadPool<number, number>} */
   const pool = createThreadPool(new URL(import.meta.url));
-  /** @type {import('../dist/index.js').ThreadPool<number[], number[]>} */
+  /** @type {import('../dist/threads.js').ThreadPool<number[], number[]>} */
   const batchPool = createThreadPool(new URL(import.meta.url), { exportName: 'workBatch' });
-  /** @type {import('../dist/index.js').ThreadPool<number, number>} */
+  /** @type {import('../dist/threads.js').ThreadPool<number, number>} */
   const autoPool = createThreadPool(new URL(import.meta.url));
   await Promise.all([pool.run(0), batchPool.run([0]), autoPool.run(0)]); // threads up and the module loaded
   const startupMs = performance.now() - t0;

@@ -26,7 +26,7 @@ function diagnosticsOf(files: Map<string, string>): string[] {
     },
   });
   if (config === undefined) throw new Error('tsconfig.json could not be read');
-  const options = { ...config.options, noEmit: true, paths: { fanout: [join(root, 'src/index.ts')] }, baseUrl: root };
+  const options = { ...config.options, noEmit: true, paths: { fanout: [join(root, 'src/index.ts')], 'fanout/*': [join(root, 'src/*/index.ts')] }, baseUrl: root };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);

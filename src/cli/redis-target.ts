@@ -2,7 +2,7 @@
 // file FANOUT_REDIS_URL_FILE names), its TLS options, and the one function every message that may hold the URL or the
 // password goes through. The password never reaches the command line (`ps` shows it to every user) nor any output.
 import { readFileSync } from 'node:fs';
-import type { RedisOptions } from 'ioredis';
+import type { RedisConnectionOptions } from '../distributed/protocol.js';
 import { readPrivateFile } from '../distributed/auth.js';
 import { MASK, redactRedisUrl } from '../distributed/secrets.js';
 import { messageOf } from '../shared/errors.js';
@@ -38,7 +38,7 @@ export interface RedisTargetOptions {
 
 /** A resolved Redis: ioredis options, the URL as it may be shown, and the redaction of every message about it. */
 export interface RedisTarget {
-  connection: RedisOptions;
+  connection: RedisConnectionOptions;
   /** `redis[s]://[user:***@]host:port/db`: what messages show. */
   display: string;
   /** Removes the password from `text` in every form (as written, decoded, percent-encoded) and any URL's credentials. */
@@ -177,7 +177,7 @@ export function resolveRedisTarget(options: RedisTargetOptions, env: NodeJS.Proc
     throw new UsageError('the Redis TLS options (--redis-ca, --redis-cert, --redis-key, --redis-servername) need a rediss:// URL');
   }
   if (given(cert) !== given(key)) throw new UsageError('--redis-cert and --redis-key go together: the client certificate and its private key');
-  const connection: RedisOptions = { host: parsed.host, port: parsed.port, db: parsed.db };
+  const connection: RedisConnectionOptions = { host: parsed.host, port: parsed.port, db: parsed.db };
   if (parsed.username !== undefined) connection.username = parsed.username;
   if (parsed.password !== undefined) connection.password = parsed.password;
   if (parsed.tls) {

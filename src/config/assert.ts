@@ -265,7 +265,7 @@ function describe(token: Token): string {
  *
  * @example
  * ```ts
- * import { parseAssert } from 'fanout';
+ * import { parseAssert } from 'fanout/config';
  * parseAssert('coverage >= 80 && verdict == "PASS"').ok; // true
  * parseAssert('coverage >= '); // { ok: false, error: 'unexpected end of expression', col: 13 }
  * ```
@@ -290,7 +290,7 @@ export function parseAssert(expression: string): ParseAssertResult {
  *
  * @example
  * ```ts
- * import { assertIdentifiers, parseAssert } from 'fanout';
+ * import { assertIdentifiers, parseAssert } from 'fanout/config';
  * const parsed = parseAssert('score <= 15 || func == "main"');
  * parsed.ok && assertIdentifiers(parsed.ast); // ['score', 'func']
  * ```
@@ -316,7 +316,7 @@ export function assertIdentifiers(ast: AssertNode): string[] {
  *
  * @example
  * ```ts
- * import { evaluateAssert } from 'fanout';
+ * import { evaluateAssert } from 'fanout/config';
  * evaluateAssert('coverage >= 70', { coverage: '71.5' }); // { ok: true, value: true }
  * evaluateAssert('coverage >= 70', {}); // { ok: false, error: '"coverage" has no value: grok did not extract it', missing: 'coverage' }
  * ```

@@ -12,7 +12,7 @@ import type { Diagnostic } from './types.js';
  *
  * @example
  * ```ts
- * import { formatDiagnostic } from 'fanout';
+ * import { formatDiagnostic } from 'fanout/config';
  * formatDiagnostic(
  *   { code: 'unknown-key', severity: 'error', message: 'unknown key "requries" (did you mean "requires"?)', file: '/repo/fanout.yaml', line: 7, col: 5 },
  *   '/repo',

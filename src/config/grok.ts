@@ -194,7 +194,7 @@ function expandLibrary(name: string, stack: readonly string[]): string {
  *
  * @example
  * ```ts
- * import { analyzeGrokPattern } from 'fanout';
+ * import { analyzeGrokPattern } from 'fanout/config';
  * const result = analyzeGrokPattern('total:.*\\(statements\\)\\s+%{NUMBER:coverage}%');
  * result.ok && result.fields; // ['coverage']
  * ```
@@ -348,7 +348,7 @@ function translate(pattern: string): GrokAnalysis {
  * @throws {TypeError} when `patterns` is not an array of strings.
  * @example
  * ```ts
- * import { compileGrok } from 'fanout';
+ * import { compileGrok } from 'fanout/config';
  * const grok = compileGrok(['total:.*\\(statements\\)\\s+%{NUMBER:coverage}%']);
  * grok.extract('total:\t(statements)\t71.5%'); // { coverage: '71.5' }
  * ```

@@ -48,7 +48,7 @@ export function isVibeguardFileName(file: string): boolean {
  *
  * @example
  * ```ts
- * import { loadConfigText } from 'fanout';
+ * import { loadConfigText } from 'fanout/config';
  * const result = loadConfigText('checks:\n  - id: lint\n    run: npm run lint\n    requries: [build]\n', 'fanout.yaml');
  * result.ok; // false
  * // result.diagnostics[0]: { code: 'unknown-key', line: 4, col: 5, message: 'unknown key "requries" (did you mean "requires"?)', … }
@@ -121,7 +121,7 @@ function cleanYamlMessage(message: string): string {
  *
  * @example
  * ```ts
- * import { formatDiagnostic, loadConfig } from 'fanout';
+ * import { formatDiagnostic, loadConfig } from 'fanout/config';
  * const result = await loadConfig({ cwd: process.cwd() });
  * if (!result.ok) for (const d of result.diagnostics) console.error(formatDiagnostic(d, process.cwd()));
  * ```

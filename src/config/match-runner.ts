@@ -124,7 +124,7 @@ function release(worker: Worker | undefined): void {
  * @param options.timeoutMs @default 5000 ({@link MATCH_TIMEOUT_MS})
  * @example
  * ```ts
- * import { compileGrok } from 'fanout';
+ * import { compileGrok } from 'fanout/config';
  * import { runMatch } from './match-runner.js';
  * const grok = compileGrok(['coverage %{NUMBER:coverage}']);
  * const outcome = await runMatch({ patterns: grok.patterns, text: 'coverage 71.5' }, { timeoutMs: 1000 });

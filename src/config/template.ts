@@ -18,7 +18,7 @@ export interface Placeholder {
  *
  * @example
  * ```ts
- * import { templatePlaceholders } from 'fanout';
+ * import { templatePlaceholders } from 'fanout/config';
  * templatePlaceholders('{{.a}} and {{ .b }}').map((p) => p.name); // ['a', 'b']
  * ```
  */
@@ -36,7 +36,7 @@ export function templatePlaceholders(template: string): Placeholder[] {
  *
  * @example
  * ```ts
- * import { renderTemplate } from 'fanout';
+ * import { renderTemplate } from 'fanout/config';
  * renderTemplate('Coverage is {{.coverage}}%, need {{.min}}%', { coverage: '71.5' });
  * // { text: 'Coverage is 71.5%, need {{.min}}%', missing: ['min'] }
  * ```

@@ -33,7 +33,7 @@ export type KeyPurpose = 'jobs' | 'cache';
  *
  * @example
  * ```ts
- * import { readSharedSecret, deriveKey } from 'fanout';
+ * import { readSharedSecret, deriveKey } from 'fanout/distributed';
  * const secret = readSharedSecret(process.env);
  * const jobsKey = secret === undefined ? undefined : deriveKey(secret, 'jobs');
  * ```
@@ -91,7 +91,7 @@ export function readPrivateFile(file: string, label: string): Buffer {
  *
  * @example
  * ```ts
- * import { deriveKey } from 'fanout';
+ * import { deriveKey } from 'fanout/distributed';
  * const key = deriveKey('a shared secret of 16+ bytes', 'cache');
  * key.length; // 32
  * ```

@@ -3,7 +3,9 @@
  * that users of the local engine (and the CLI's fast start) must not pay.
  */
 import type * as BullMQ from 'bullmq';
+import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
+import { FanoutError } from '../shared/errors.js';
 import type { RedisConnection } from './protocol.js';
 
 export interface Backend {
@@ -15,14 +17,35 @@ let loading: Promise<Backend> | undefined;
 
 /** BullMQ and ioredis, imported once. */
 export function loadBackend(): Promise<Backend> {
-  loading ??= Promise.all([import('bullmq'), import('ioredis')]).then(([bullmq, ioredis]) => ({ bullmq, Redis: ioredis.Redis }));
+  loading ??= Promise.all([importPeer<typeof BullMQ>('bullmq'), importPeer<typeof IORedis>('ioredis')]).then(
+    ([bullmq, ioredis]) => ({ bullmq, Redis: ioredis.Redis }),
+    (error: unknown) => {
+      loading = undefined; // installed later in the same process: the next call tries again
+      throw error;
+    },
+  );
   return loading;
+}
+
+/**
+ * Imports an optional peer dependency; a missing one is a FanoutError with code `ERR_MISSING_DEPENDENCY` that says
+ * what to install (bullmq and ioredis are optional peers: users of the local engine never install them).
+ */
+async function importPeer<M>(name: string): Promise<M> {
+  try {
+    return (await import(name)) as M;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`)) {
+      throw new FanoutError('ERR_MISSING_DEPENDENCY', `distributed runs need the packages bullmq and ioredis: npm install bullmq ioredis`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Opens an ioredis client as BullMQ needs it (`maxRetriesPerRequest: null`). */
 export function openRedis(backend: Backend, connection: RedisConnection, name: string): Redis {
   const options: RedisOptions = { maxRetriesPerRequest: null, connectionName: name };
-  const client = typeof connection === 'string' ? new backend.Redis(connection, options) : new backend.Redis({ ...connection, ...options });
+  const client = typeof connection === 'string' ? new backend.Redis(connection, options) : new backend.Redis({ ...(connection as RedisOptions), ...options });
   // Without a listener ioredis prints connection errors to the console; library code never prints. The errors reach
   // callers through the operations that wait on the connection (and BullMQ's own 'error' events).
   client.on('error', ignore);

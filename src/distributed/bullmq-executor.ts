@@ -116,7 +116,7 @@ function notRun(cancelled: boolean, jobId: string | null): DistributedCommandRes
  *
  * @example
  * ```ts
- * import { createBullMQExecutor } from 'fanout';
+ * import { createBullMQExecutor } from 'fanout/distributed';
  * const executor = createBullMQExecutor({ connection: 'redis://127.0.0.1:6379', queue: 'checks', commit: 'abc123' });
  * try {
  *   const result = await executor.execute({ command: 'npm test', timeoutMs: 600_000 });

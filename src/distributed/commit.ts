@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
  *
  * @example
  * ```ts
- * import { currentCommit, createBullMQExecutor } from 'fanout';
+ * import { currentCommit, createBullMQExecutor } from 'fanout/distributed';
  * const commit = currentCommit(process.cwd());
  * const executor = createBullMQExecutor({ connection: 'redis://127.0.0.1:6379', ...(commit ? { commit } : {}) });
  * ```

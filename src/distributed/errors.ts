@@ -32,7 +32,7 @@ export type DistributedErrorCode =
  *
  * @example
  * ```ts
- * import { DistributedError } from 'fanout';
+ * import { DistributedError } from 'fanout/distributed';
  * function lost(error: unknown): boolean {
  *   return error instanceof DistributedError && error.code === 'ERR_JOB_LOST';
  * }

@@ -48,7 +48,7 @@ const REQUIRED = ['run_id', 'started_at', 'ended_at', 'exit_code', 'checks', 'co
  *
  * @example
  * ```ts
- * import { mergedExitCode } from 'fanout';
+ * import { mergedExitCode } from 'fanout/distributed';
  * mergedExitCode([0, 1, 130]); // 130
  * ```
  */
@@ -67,7 +67,7 @@ export function mergedExitCode(codes: readonly number[]): number {
  *
  * @example
  * ```ts
- * import { mergeReports } from 'fanout';
+ * import { mergeReports } from 'fanout/distributed';
  * import { readFileSync } from 'node:fs';
  * const reports = ['shard-1.json', 'shard-2.json'].map((file) => JSON.parse(readFileSync(file, 'utf8')));
  * const merged = mergeReports(reports);

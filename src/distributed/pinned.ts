@@ -14,7 +14,7 @@ import type { PinnedChecks } from './worker.js';
  *
  * @example
  * ```ts
- * import { configHashOf } from 'fanout';
+ * import { configHashOf } from 'fanout/distributed';
  * configHashOf(Buffer.from('checks: []\n')).length; // 64
  * ```
  */
@@ -38,7 +38,8 @@ export function wireCwd(root: string, absolute: string): string {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { configHashOf, currentCommit, loadConfig, pinnedChecksOf, startCheckWorker } from 'fanout';
+ * import { configHashOf, currentCommit, pinnedChecksOf, startCheckWorker } from 'fanout/distributed';
+ * import { loadConfig } from 'fanout/config';
  * const loaded = await loadConfig({ cwd: process.cwd() });
  * if (loaded.ok) {
  *   const pinned = pinnedChecksOf(loaded.config, readFileSync(loaded.config.file), currentCommit() ?? null);

@@ -46,7 +46,7 @@ export interface DistributedParallelOptions<O> {
  *
  * @example
  * ```ts
- * import { processParallelDistributed } from 'fanout';
+ * import { processParallelDistributed } from 'fanout/distributed';
  * // on the workers: startCheckWorker({ connection, handlers: { double: (n) => (n as number) * 2 } })
  * const { results } = await processParallelDistributed([1, 2, 3], 'double', { connection: 'redis://127.0.0.1:6379' });
  * console.log(results); // [2, 4, 6]

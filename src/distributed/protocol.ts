@@ -3,7 +3,7 @@
  * defaults. Plain data only; both sides import it.
  */
 import type { CommandSpec } from '../exec/executor.js';
-import type { RedisOptions } from 'ioredis';
+import type { ConnectionOptions } from 'node:tls';
 import { invalidArgument } from '../shared/arguments.js';
 import type { CommandResult } from '../exec/run-command.js';
 
@@ -11,7 +11,23 @@ import type { CommandResult } from '../exec/run-command.js';
  * Where Redis is: a `redis://` / `rediss://` URL (credentials allowed: they never leave the process) or ioredis
  * options. Every client fanout opens on it uses `maxRetriesPerRequest: null`, as BullMQ requires.
  */
-export type RedisConnection = string | RedisOptions;
+export type RedisConnection = string | RedisConnectionOptions;
+
+/**
+ * ioredis connection options (`new Redis(options)`): the common ones are named here, so the types of
+ * fanout/distributed compile without ioredis, an optional peer dependency, installed; any other ioredis option is
+ * passed through as given.
+ */
+export interface RedisConnectionOptions {
+  host?: string | undefined;
+  port?: number | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  db?: number | undefined;
+  /** TLS (a `rediss://` server): Node's `tls.connect` options such as `ca`, `cert`, `key`, `servername`. */
+  tls?: ConnectionOptions | undefined;
+  [option: string]: unknown;
+}
 
 /** Job name of a shell command (a check). */
 export const CHECK_JOB = 'check';
@@ -24,7 +40,7 @@ export const CALL_JOB = 'call';
  *
  * @example
  * ```ts
- * import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from 'fanout';
+ * import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from 'fanout/distributed';
  * const worstRecoveryMs = DEFAULT_LOCK_DURATION_MS + 2 * DEFAULT_STALLED_INTERVAL_MS; // 20000
  * ```
  */
@@ -96,7 +112,7 @@ const COMMIT_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
  *
  * @example
  * ```ts
- * import { distributedQueueName } from 'fanout';
+ * import { distributedQueueName } from 'fanout/distributed';
  * distributedQueueName('checks', '3f2a9c1'); // 'checks@3f2a9c1'
  * ```
  */
@@ -118,6 +134,6 @@ export function assertConnection(name: string, value: unknown): RedisConnection 
     if (!/^rediss?:\/\//.test(value)) throw invalidArgument(name, 'a redis:// or rediss:// URL or ioredis options', '(a string that is not a Redis URL)');
     return value;
   }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as RedisConnectionOptions;
   throw invalidArgument(name, 'a redis:// or rediss:// URL or ioredis options', value);
 }

@@ -15,7 +15,7 @@ export const MASK = '***';
  *
  * @example
  * ```ts
- * import { isSecretEnvName } from 'fanout';
+ * import { isSecretEnvName } from 'fanout/distributed';
  * isSecretEnvName('NPM_TOKEN'); // true
  * isSecretEnvName('NODE_ENV'); // false
  * ```
@@ -68,7 +68,7 @@ export function secretValuesOf(env: NodeJS.ProcessEnv): string[] {
  *
  * @example
  * ```ts
- * import { redactRedisUrl } from 'fanout';
+ * import { redactRedisUrl } from 'fanout/distributed';
  * redactRedisUrl('redis://:hunter2@cache:6379/0'); // 'redis://:***@cache:6379/0'
  * redactRedisUrl('redis://:p@ss/w#rd@cache:6379'); // 'redis://:***@cache:6379'
  * ```

@@ -38,7 +38,7 @@ export function fnv1a(text: string): number {
  *
  * @example
  * ```ts
- * import { shardOf } from 'fanout';
+ * import { shardOf } from 'fanout/distributed';
  * const shard = shardOf('unit-tests', 3); // 1, 2 or 3 — the same on every machine
  * ```
  */
@@ -51,7 +51,7 @@ export function shardOf(id: string, total: number): number {
  *
  * @example
  * ```ts
- * import { parseShard } from 'fanout';
+ * import { parseShard } from 'fanout/distributed';
  * parseShard('2/3'); // { index: 2, total: 3 }
  * ```
  */
@@ -72,7 +72,7 @@ export function parseShard(text: string): { index: number; total: number } {
  *
  * @example
  * ```ts
- * import { shardChecks } from 'fanout';
+ * import { shardChecks } from 'fanout/distributed';
  * const checks = [{ id: 'build' }, { id: 'test', requires: ['build'] }, { id: 'lint' }];
  * const plan = shardChecks(checks, 1, 2);
  * console.log(plan.owned, plan.support); // e.g. ['test'] ['build']

@@ -260,7 +260,7 @@ function toWire(result: CommandResult, worker: string, mask: (text: string) => s
  *
  * @example
  * ```ts
- * import { startCheckWorker } from 'fanout';
+ * import { startCheckWorker } from 'fanout/distributed';
  * const worker = startCheckWorker({ connection: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', commit: 'abc123', concurrency: 4 });
  * worker.registerHandler('double', (item) => (item as number) * 2);
  * process.once('SIGTERM', () => void worker.close());

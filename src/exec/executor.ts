@@ -73,7 +73,7 @@ export interface Executor {
  * console.log(result.exitCode);
  * ```
  */
-export const localExecutor: Executor = createLocalExecutor();
+export const localExecutor: Executor = /* @__PURE__ */ createLocalExecutor();
 
 /** Options of {@link createLocalExecutor}. */
 export interface LocalExecutorOptions {

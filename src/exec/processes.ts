@@ -44,7 +44,7 @@ export interface ProcessEntry {
 export type ProcessSource = 'proc' | 'ps' | 'none';
 
 /** /proc/<pid>/stat is a few hundred bytes: one read into a reused buffer (scans read every process's). */
-const statBuffer = Buffer.alloc(1024);
+const statBuffer = /* @__PURE__ */ Buffer.alloc(1024);
 
 function readStatText(pid: number | string): string {
   const path = `/proc/${pid}/stat`;
@@ -409,7 +409,7 @@ export const SPAWN_START_TOLERANCE_TICKS = 10;
  */
 export const SPAWN_START_TOLERANCE_SECONDS = 3;
 
-const uptimeBuffer = Buffer.alloc(128);
+const uptimeBuffer = /* @__PURE__ */ Buffer.alloc(128);
 /** The boot clock in ticks (from /proc/uptime, which counts the same clock in hundredths of a second), or null. */
 export function uptimeTicks(): number | null {
   if (processSource() !== 'proc') return null;

@@ -114,8 +114,8 @@ function onTimeout<V>(run: GraphRun<V>, index: number): void {
   }
 }
 
-const FAIL_FAST: SkipReason = Object.freeze({ failFast: true as const });
-const ABORTED: SkipReason = Object.freeze({ aborted: true as const });
+const FAIL_FAST: SkipReason = /* @__PURE__ */ Object.freeze({ failFast: true as const });
+const ABORTED: SkipReason = /* @__PURE__ */ Object.freeze({ aborted: true as const });
 
 /** One execution of a validated graph. */
 export class GraphRun<V> {

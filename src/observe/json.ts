@@ -1,8 +1,22 @@
 import type * as PinoModule from 'pino';
-import type { DestinationStream, Level, Logger } from 'pino';
 import { invalidArgument } from '../shared/arguments.js';
 import { load } from './lazy.js';
 import type { ObservedEvent, Observer } from './types.js';
+
+/** A level of pino's. */
+export type JsonObserverLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * The methods of a pino logger the observer calls (a `pino()` logger is one). Written out here, so the types of
+ * fanout/observe compile without pino, an optional peer dependency, installed.
+ */
+export interface JsonObserverLogger {
+  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+  isLevelEnabled(level: string): boolean;
+}
 
 /** Options of {@link createJsonObserver}. */
 export interface JsonObserverOptions {
@@ -10,15 +24,15 @@ export interface JsonObserverOptions {
    * Where the JSON lines go: any writable stream (a file stream, a socket, `process.stdout`).
    * @default process.stderr
    */
-  destination?: DestinationStream | NodeJS.WritableStream;
+  destination?: { write(text: string): unknown };
   /**
    * Lowest level written. Events are logged at `info`, failed tasks and failed runs at `error`, timeouts at `warn`,
    * task starts at `debug`.
    * @default 'info'
    */
-  level?: Level;
+  level?: JsonObserverLevel;
   /** An existing pino logger to write through instead (its destination and level win over the two above). */
-  logger?: Logger;
+  logger?: JsonObserverLogger;
 }
 
 /**
@@ -33,7 +47,8 @@ export interface JsonObserverOptions {
  * @example
  * ```ts
  * import { createWriteStream } from 'node:fs';
- * import { createJsonObserver, runGraph, observeGraph } from 'fanout';
+ * import { createJsonObserver, observeGraph } from 'fanout/observe';
+ * import { runGraph } from 'fanout';
  * const observer = createJsonObserver({ destination: createWriteStream('fanout.log.jsonl'), level: 'debug' });
  * await runGraph([{ id: 'build', run: async () => 'ok' }], { onEvent: observeGraph(observer) });
  * ```
@@ -49,7 +64,7 @@ export function createJsonObserver(options: JsonObserverOptions = {}): Observer 
         base: null, // pid and hostname are noise in per-event lines; add them with a logger of your own
         timestamp: stdTimeFunctions.isoTime,
       },
-      (options.destination ?? process.stderr),
+      options.destination ?? process.stderr,
     );
   const runStarts = new Map<string, number>();
 

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { FanoutError } from '../shared/errors.js';
 
-const require = createRequire(import.meta.url);
+const require = /* @__PURE__ */ createRequire(import.meta.url);
 
 /**
  * Loads a CommonJS dependency synchronously, once (Node caches it). A missing one (the OpenTelemetry API is an

@@ -5,7 +5,8 @@ import type { Observer } from './types.js';
  *
  * @example
  * ```ts
- * import { createNoopObserver, processParallel } from 'fanout';
+ * import { createNoopObserver } from 'fanout/observe';
+ * import { processParallel } from 'fanout';
  * await processParallel([1, 2], async (n) => n, { observer: createNoopObserver() });
  * ```
  */

@@ -1,20 +1,40 @@
 import type * as OtelApi from '@opentelemetry/api';
-import type { Attributes, Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { invalidArgument } from '../shared/arguments.js';
 import { load } from './lazy.js';
 import type { ObservedEvent, Observer, RunSource } from './types.js';
 
+/**
+ * An OpenTelemetry `Tracer` (of `@opentelemetry/api`), written structurally so the types of fanout/observe compile
+ * without that optional peer dependency installed; a real Tracer is one.
+ */
+export interface OtelTracer {
+  startSpan(name: string, options?: object, context?: OtelContext): object;
+}
+
+/** An OpenTelemetry `TracerProvider`, written structurally (see {@link OtelTracer}). */
+export interface OtelTracerProvider {
+  getTracer(name: string, version?: string): OtelTracer;
+}
+
+/** An OpenTelemetry `Context`, written structurally (see {@link OtelTracer}). */
+export interface OtelContext {
+  getValue(key: symbol): unknown;
+  setValue(key: symbol, value: unknown): OtelContext;
+  deleteValue(key: symbol): OtelContext;
+}
+
 /** Options of {@link createOtelObserver}. */
 export interface OtelObserverOptions {
   /** The tracer spans are created with. @default the global provider's tracer named 'fanout' */
-  tracer?: Tracer;
+  tracer?: OtelTracer;
   /** A provider to take the 'fanout' tracer from, when no `tracer` is given. @default trace.getTracerProvider() */
-  tracerProvider?: TracerProvider;
+  tracerProvider?: OtelTracerProvider;
   /**
    * The context a run span is parented to. @default the active context when the run starts (so a run started inside
    * an active span of yours nests under it, given a context manager)
    */
-  parentContext?: Context;
+  parentContext?: OtelContext;
 }
 
 interface OpenRun {
@@ -43,7 +63,8 @@ const TRACER_NAME = 'fanout';
  *
  * @example
  * ```ts
- * import { createOtelObserver, observeGraph, runGraph } from 'fanout';
+ * import { createOtelObserver, observeGraph } from 'fanout/observe';
+ * import { runGraph } from 'fanout';
  * // with an SDK configured (e.g. NodeSDK or a BasicTracerProvider registered globally)
  * await runGraph([{ id: 'lint', run: async () => 0 }], { onEvent: observeGraph(createOtelObserver()) });
  * ```
@@ -51,7 +72,7 @@ const TRACER_NAME = 'fanout';
 export function createOtelObserver(options: OtelObserverOptions = {}): Observer {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   const { SpanStatusCode, context: otelContext, trace } = load<typeof OtelApi>('@opentelemetry/api');
-  const tracer = options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
+  const tracer = (options.tracer ?? (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME)) as Tracer;
   const runs = new Map<string, OpenRun>();
 
   const taskSpanName = (source: RunSource, id: string): string =>
@@ -68,7 +89,7 @@ export function createOtelObserver(options: OtelObserverOptions = {}): Observer 
     onEvent(event: ObservedEvent): void {
       switch (event.type) {
         case 'graph:start': {
-          const parent = options.parentContext ?? otelContext.active();
+          const parent = (options.parentContext as Context | undefined) ?? otelContext.active();
           const attributes: Attributes = { 'fanout.run.id': event.runId, 'fanout.source': event.source };
           if (event.taskCount !== undefined) attributes['fanout.task_count'] = event.taskCount;
           const span = tracer.startSpan(`fanout.${event.source}`, { startTime: epoch(event.time), attributes }, parent);

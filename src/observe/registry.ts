@@ -30,7 +30,8 @@ const factories = new Map<string, ObserverFactory>([
  *
  * @example
  * ```ts
- * import { createObserver, processParallel } from 'fanout';
+ * import { createObserver } from 'fanout/observe';
+ * import { processParallel } from 'fanout';
  * const observer = createObserver('json', { destination: process.stdout });
  * await processParallel([1, 2, 3], async (n) => n * 2, { observer });
  * ```
@@ -54,7 +55,7 @@ export function createObserver(name: string, options?: object): Observer {
  *
  * @example
  * ```ts
- * import { registerObserver } from 'fanout';
+ * import { registerObserver } from 'fanout/observe';
  * const ends: string[] = [];
  * registerObserver('collect', () => ({ onEvent: (e) => { if (e.type === 'task:end') ends.push(e.id); } }));
  * ```
@@ -73,7 +74,7 @@ export function registerObserver(name: string, factory: ObserverFactory): void {
  *
  * @example
  * ```ts
- * import { observerNames } from 'fanout';
+ * import { observerNames } from 'fanout/observe';
  * console.log(observerNames()); // ['noop', 'json', 'otel', …]
  * ```
  */

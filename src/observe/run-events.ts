@@ -51,7 +51,8 @@ export function startRun(observer: Observer, source: RunSource, taskCount: numbe
  *
  * @example
  * ```ts
- * import { createObserver, observeGraph, runGraph } from 'fanout';
+ * import { createObserver, observeGraph } from 'fanout/observe';
+ * import { runGraph } from 'fanout';
  * await runGraph([{ id: 'a', run: async () => 1 }], { onEvent: observeGraph(createObserver('json')) });
  * ```
  */

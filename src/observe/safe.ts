@@ -10,7 +10,7 @@ const safe = new WeakSet<Observer>();
  *
  * @example
  * ```ts
- * import { safeObserver } from 'fanout';
+ * import { safeObserver } from 'fanout/observe';
  * const observer = safeObserver({ onEvent() { throw new Error('broken dashboard'); } });
  * observer.onEvent({ type: 'graph:start', time: 0, taskCount: 0, runId: 'r', source: 'graph' }); // no throw
  * ```

@@ -48,7 +48,7 @@ export interface ChainResult<I, S> {
  *
  * @example
  * ```ts
- * import { ChainError, processChain } from 'fanout';
+ * import { ChainError, processChain } from 'fanout/pipeline';
  * try {
  *   await processChain([1, 0, 2], (sum: number, n: number) => (n === 0 ? Promise.reject(new Error('zero')) : sum + n), {
  *     initialState: 0,
@@ -83,7 +83,7 @@ export class ChainError<I, S> extends TaskError<I> {
  *
  * @example
  * ```ts
- * import { processChain } from 'fanout';
+ * import { processChain } from 'fanout/pipeline';
  * const { finalState } = await processChain(['a', 'b', 'c'], async (text: string, item) => text + item, {
  *   initialState: '',
  * });

@@ -54,7 +54,7 @@ interface Context<T extends PipelineTask, V> {
  *
  * @example
  * ```ts
- * import { runPipeline } from 'fanout';
+ * import { runPipeline } from 'fanout/pipeline';
  * const result = await runPipeline({
  *   steps: [
  *     { type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', files: ['a.ts', 'b.ts'] }) },

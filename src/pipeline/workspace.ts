@@ -29,7 +29,7 @@ export interface Workspace {
  *
  * @example
  * ```ts
- * import { createDirectoryWorkspace, runPipeline } from 'fanout';
+ * import { createDirectoryWorkspace, runPipeline } from 'fanout/pipeline';
  * const workspace = createDirectoryWorkspace('.fanout/pipelines');
  * await runPipeline({
  *   workspace,
@@ -66,7 +66,7 @@ export interface StoredTask extends TaskLocation {
  *
  * @example
  * ```ts
- * import { createMemoryWorkspace } from 'fanout';
+ * import { createMemoryWorkspace } from 'fanout/pipeline';
  * const workspace = createMemoryWorkspace();
  * // … runPipeline({ workspace, … }) …
  * console.log(workspace.tasks.map((t) => t.task.id));

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * import { createThreadPool } from 'fanout';
+ * import { createThreadPool } from 'fanout/threads';
  * // Items of ~1 µs: bigger batches, longer ones, so the round trip stays a small share.
  * const pool = createThreadPool<number, number>(new URL('./tiny.js', import.meta.url), {
  *   batching: { targetBatchMs: 5, maxBatchSize: 4096 },

@@ -14,7 +14,7 @@ import type { BatchResult, BatchTask } from './batcher.js';
 export type { BatchingOptions } from './batch-sizer.js';
 
 /** The batch runner, next to this module in src/ and in dist/ (its own build entry). */
-const BATCH_WORKER = new URL('./batch-worker.js', import.meta.url).href;
+const BATCH_WORKER = /* @__PURE__ */ new URL('./batch-worker.js', import.meta.url).href;
 /**
  * Threads load the module with `import()`, never `require()`. piscina tries `require(file)` first, which in Node
  * versions with require(esm) loads an ES module synchronously; a thread terminated in the middle of that (an abort,
@@ -108,7 +108,7 @@ export interface ThreadPool<I, O> {
  *
  * @example
  * ```ts
- * import { ThreadPoolClosedError, createThreadPool } from 'fanout';
+ * import { ThreadPoolClosedError, createThreadPool } from 'fanout/threads';
  * const pool = createThreadPool(new URL('./work.js', import.meta.url));
  * await pool.close();
  * await pool.run(1).catch((error: unknown) => console.log(error instanceof ThreadPoolClosedError)); // true
@@ -129,7 +129,7 @@ export class ThreadPoolClosedError extends FanoutError {
  *
  * @example
  * ```ts
- * import { ThreadPoolBrokenError, createThreadPool } from 'fanout';
+ * import { ThreadPoolBrokenError, createThreadPool } from 'fanout/threads';
  * const pool = createThreadPool('/no/such/module.js', { threads: 1 });
  * await pool.run(1).catch(() => undefined); // ERR_MODULE_NOT_FOUND, from the thread
  * await pool.run(2).catch((error: unknown) => console.log(error instanceof ThreadPoolBrokenError)); // true
@@ -160,7 +160,8 @@ export class ThreadPoolBrokenError extends FanoutError {
  *
  * @example
  * ```ts
- * import { createThreadPool, processParallel } from 'fanout';
+ * import { createThreadPool } from 'fanout/threads';
+ * import { processParallel } from 'fanout';
  * const pool = createThreadPool<number, number>(new URL('./hash.js', import.meta.url));
  * try {
  *   const items = Array.from({ length: 10_000 }, (_, i) => i);

@@ -4,7 +4,8 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ChainError, ParallelError, isAbortOf, parallelMap, processChain, processParallel, runPipeline } from 'fanout';
+import { ParallelError, isAbortOf, parallelMap, processParallel } from 'fanout';
+import { ChainError, processChain, runPipeline } from 'fanout/pipeline';
 import type { ObservedEvent } from 'fanout';
 
 /**

@@ -3,7 +3,8 @@
  * `@ts-expect-error` line must fail to compile, so the check cannot pass vacuously.
  */
 import { expectTypeOf } from 'vitest';
-import { Semaphore, parallelMap, processChain, processParallel, runWithConcurrency } from 'fanout';
+import { Semaphore, parallelMap, processParallel, runWithConcurrency } from 'fanout';
+import { processChain } from 'fanout/pipeline';
 import type { ConcurrencyOptions, ConcurrencyResult, ParallelMapIterator, ProcessParallelResult } from 'fanout';
 
 declare const signal: AbortSignal;

@@ -1,0 +1,11 @@
+// fanout/config: the check config format: YAML → diagnostics → resolved checks; grok, assert and templates.
+export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './load.js';
+export type { LoadConfigOptions, LoadConfigTextOptions } from './load.js';
+export { formatDiagnostic } from './diagnostics.js';
+export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './grok.js';
+export type { GrokMatcher, GrokAnalysis, CompiledGrokPattern, GrokPatternSource } from './grok.js';
+export { parseAssert, evaluateAssert, assertIdentifiers } from './assert.js';
+export type { AssertNode, BinaryOperator, ParseAssertResult, EvaluateAssertResult } from './assert.js';
+export { renderTemplate, templatePlaceholders } from './template.js';
+export type { Placeholder } from './template.js';
+export type { Diagnostic, Prompt, Trigger, ResolvedCheck, ResolvedConfig, LoadResult } from './types.js';
