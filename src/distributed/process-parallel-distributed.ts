@@ -36,8 +36,8 @@ export interface DistributedParallelOptions<O> {
 /**
  * Runs `handler` — the name of a handler the workers registered ({@link startCheckWorker}'s `handlers` or
  * `registerHandler`) — on every item, as BullMQ jobs, and settles exactly like {@link processParallel} (it is
- * processParallel, with a remote call as the processor): outputs in input order, a {@link ParallelError} of
- * {@link TaskError}s on failure; with `failFast`, calls in flight are cancelled and appear in neither list.
+ * processParallel, with a remote call as the processor): outputs in input order, a `ParallelError` of
+ * `TaskError`s on failure; with `failFast`, calls in flight are cancelled and appear in neither list.
  *
  * Items and outputs travel as JSON. A handler that throws fails its item with a {@link DistributedError}
  * `ERR_REMOTE_HANDLER` carrying the worker's message (secrets masked); a name no worker knows fails with

@@ -11,7 +11,7 @@ export const SECRET_NAME_PATTERN = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|
 export const MASK = '***';
 
 /**
- * Whether an environment variable name looks secret ({@link SECRET_NAME_PATTERN}).
+ * Whether an environment variable name looks secret (TOKEN, SECRET, PASSWORD, KEY... in its name).
  *
  * @example
  * ```ts

@@ -34,7 +34,7 @@ export type ObservedEvent =
 
 /**
  * Receives every event of the runs it is given to, synchronously and in order. It must be quick: it runs on the
- * scheduling path. Exceptions it throws are contained by fanout (see {@link safeObserver}).
+ * scheduling path. Exceptions it throws are contained by fanout (see `safeObserver` of fanout/observe).
  *
  * @example
  * ```ts

@@ -9,7 +9,7 @@
  */
 
 /**
- * Tuning of a thread pool's automatic batching (`createThreadPool(module, { batching })`); see {@link BatchSizer}.
+ * Tuning of a thread pool's automatic batching (`createThreadPool(module, { batching })`): the pool sizes batches from the time items take.
  *
  * @example
  * ```ts
