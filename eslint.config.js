@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.fanout/', 'test/fixtures/**/*.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.fanout/', 'docs/api/', 'test/fixtures/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,19 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 
+/** The pages whose TypeScript blocks must compile: the README, CONTRIBUTING and every page of docs/. */
+function pages(): string[] {
+  return ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+}
+
 /**
- * README blocks marked `<!-- type-checked: DECLARATIONS -->` (the declarations stand for the user's own functions),
- * each compiled as a module against the sources with the project's compiler options.
+ * Every ```ts block of a page, compiled as a module against the sources with the project's compiler options. A block
+ * may be preceded by `<!-- type-checked: DECLARATIONS -->`: the declarations stand for the user's own functions.
  */
-function checkedBlocks(markdown: string): { line: number; code: string }[] {
-  const blocks: { line: number; code: string }[] = [];
-  for (const match of markdown.matchAll(/<!-- type-checked:(.*?)-->\n```ts\n([\s\S]*?)```/g)) {
-    const line = markdown.slice(0, match.index).split('\n').length + 2;
-    blocks.push({ line, code: `${match[1] ?? ''}\n${match[2] ?? ''}\nexport {};\n` });
+function blocksOf(page: string, markdown: string): { where: string; code: string }[] {
+  const blocks: { where: string; code: string }[] = [];
+  for (const match of markdown.matchAll(/(?:<!-- type-checked:(.*?)-->\n *)?```ts\n([\s\S]*?)```/g)) {
+    const line = markdown.slice(0, match.index).split('\n').length + (match[1] === undefined ? 1 : 2);
+    blocks.push({ where: `${page}:${line}`, code: `${match[1] ?? ''}\n${match[2] ?? ''}\nexport {};\n` });
   }
   return blocks;
 }
@@ -44,17 +49,18 @@ function diagnosticsOf(files: Map<string, string>): string[] {
     .map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
 }
 
-describe('README examples', () => {
-  it('every type-checked block compiles under the project settings (strict), and a broken one would not', () => {
-    const blocks = checkedBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
-    expect(blocks.length).toBeGreaterThanOrEqual(3);
-    const files = new Map(blocks.map((block) => [join(root, `test/readme-line-${block.line}.ts`), block.code]));
-    // The check must be able to fail: the first block with a wrong declaration does not compile.
-    const broken = join(root, 'test/readme-broken.ts');
-    const first = blocks[0]?.code ?? '';
-    files.set(broken, first.replace(/declare const urls: string\[\];/, 'declare const urls: number;'));
+describe('documentation examples', () => {
+  it('every TypeScript block of the README and docs/ compiles under the project settings (strict), and a broken one would not', () => {
+    const blocks = pages().flatMap((page) => blocksOf(page, readFileSync(join(root, page), 'utf8')));
+    expect(blocks.length).toBeGreaterThanOrEqual(20);
+    const files = new Map(blocks.map((block, index) => [join(root, `test/doc-example-${index}.ts`), block.code]));
+    const where = new Map(blocks.map((block, index) => [join(root, `test/doc-example-${index}.ts`), block.where]));
+    // The check must be able to fail: a block calling the API wrongly does not compile.
+    const broken = join(root, 'test/doc-example-broken.ts');
+    files.set(broken, "import { runWithConcurrency } from 'fanout';\nawait runWithConcurrency({ tasks: 42 });\nexport {};\n");
     const diagnostics = diagnosticsOf(files);
-    expect(diagnostics.filter((d) => !d.startsWith(broken))).toEqual([]);
+    const named = (d: string) => { const file = d.slice(0, d.indexOf(': ')); return `${where.get(file) ?? file}${d.slice(file.length)}`; };
+    expect(diagnostics.filter((d) => !d.startsWith(broken)).map(named)).toEqual([]);
     expect(diagnostics.some((d) => d.startsWith(broken))).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });
