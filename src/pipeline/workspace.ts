@@ -17,7 +17,8 @@ export interface TaskLocation {
  * the step with `WORKSPACE_WRITE_FAILED` and nothing of it runs.
  */
 export interface Workspace {
-  writeTask(task: PipelineTask, location: TaskLocation): Promise<void>;
+  /** Persists one task; it may finish synchronously or return a promise (or any thenable). */
+  writeTask(task: PipelineTask, location: TaskLocation): void | PromiseLike<void>;
 }
 
 /**
@@ -38,7 +39,7 @@ export interface Workspace {
  * });
  * ```
  */
-export function createDirectoryWorkspace(dir: string): Workspace {
+export function createDirectoryWorkspace(dir: string): { writeTask(task: PipelineTask, location: TaskLocation): Promise<void> } {
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('dir', 'a non-empty directory path', dir);
   const created = new Set<string>();
   return {
@@ -72,7 +73,7 @@ export interface StoredTask extends TaskLocation {
  * console.log(workspace.tasks.map((t) => t.task.id));
  * ```
  */
-export function createMemoryWorkspace(): Workspace & { readonly tasks: StoredTask[] } {
+export function createMemoryWorkspace(): { readonly tasks: StoredTask[]; writeTask(task: PipelineTask, location: TaskLocation): Promise<void> } {
   const tasks: StoredTask[] = [];
   return {
     tasks,

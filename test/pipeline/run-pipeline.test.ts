@@ -212,6 +212,21 @@ describe('runPipeline: untrusted executor and failures before execution', () => 
     expect(result.error).toMatchObject({ code: 'STEP_FAILED', taskId: 'only', cause: boom, message: 'step "only": task "only" failed: executor exploded' });
   });
 
+  it('takes an executor that returns its result synchronously or as a thenable, and a synchronous workspace', async () => {
+    const written: string[] = [];
+    const thenable = (value: ExecutionResult<string>): PromiseLike<ExecutionResult<string>> => ({
+      then: (onFulfilled, onRejected) => Promise.resolve(value).then(onFulfilled, onRejected),
+    });
+    const result = await runPipeline({
+      steps: [parallel('p', ids('t', 3))],
+      executor: { execute: (task) => (task.id === 't1' ? thenable({ status: 'completed', value: 'via then' }) : { status: 'completed', value: task.id }) },
+      workspace: { writeTask: (task) => void written.push(task.id) },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]?.values).toEqual(['t0', 'via then', 't2']);
+    expect(written).toEqual(['t0', 't1', 't2']);
+  });
+
   it('counts a malformed executor result as a failed task with a TypeError naming what was received', async () => {
     const result = await runPipeline({
       steps: [sequential('only')],
