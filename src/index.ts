@@ -52,7 +52,7 @@ export type { OtelObserverOptions } from './observe/otel.js';
 export { runPipeline } from './pipeline/run-pipeline.js';
 export type { PipelineTask, ExecutionResult, ExecutionContext, PipelineExecutor, StepInput, SequentialStep, ParallelStep, PipelineStep, PipelineErrorCode, StepError, StepResult, PipelineStatus, PipelineRun, PipelineResult, PipelineOptions } from './pipeline/types.js';
 export { createDirectoryWorkspace, createMemoryWorkspace } from './pipeline/workspace.js';
-export type { Workspace, TaskLocation, StoredTask } from './pipeline/workspace.js';
+export type { Workspace, TaskLocation, StoredTask, MemoryWorkspaceOptions } from './pipeline/workspace.js';
 export { processChain, ChainError } from './pipeline/chain.js';
 export type { ChainContext, ChainOptions, ChainResult, ChainStep } from './pipeline/chain.js';
 export { createThreadPool, ThreadPoolBrokenError, ThreadPoolClosedError } from './threads/thread-pool.js';

@@ -131,7 +131,7 @@ export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unkn
   /**
    * Where tasks are persisted before they run: a {@link Workspace}, a directory path (JSON files, relative to the
    * working directory), or `false` to persist nothing. Nothing is written to disk unless a directory is given.
-   * @default an in-memory workspace ({@link createMemoryWorkspace}): tasks must be structured-cloneable
+   * @default an in-memory workspace ({@link createMemoryWorkspace}) keeping tasks by reference: tasks of any shape
    */
   workspace?: Workspace | string | false;
   /** Tasks of a parallel step running at once: an integer >= 1 or Infinity. @default 3 */

@@ -326,6 +326,41 @@ describe('runPipeline: the directory workspace', () => {
   });
 });
 
+describe('createMemoryWorkspace', () => {
+  const location = { runId: 'r', step: 's', stepIndex: 0 };
+
+  it('keeps each task by reference: the very object, functions included, in write order', async () => {
+    const workspace = createMemoryWorkspace();
+    const task = { id: 'a', log: (line: string) => line };
+    await workspace.writeTask(task, location);
+    await workspace.writeTask({ id: 'b' }, { ...location, stepIndex: 1 });
+    expect(workspace.tasks.map((t) => t.task.id)).toEqual(['a', 'b']);
+    expect(workspace.tasks[0]).toEqual({ ...location, task });
+    expect(workspace.tasks[0]?.task).toBe(task);
+  });
+
+  it('with clone: true keeps snapshots, and refuses a task structured clone cannot copy', async () => {
+    const workspace = createMemoryWorkspace({ clone: true });
+    const task = { id: 'a', files: ['x.ts'] };
+    await workspace.writeTask(task, location);
+    task.files.push('later.ts');
+    expect(workspace.tasks[0]?.task).toEqual({ id: 'a', files: ['x.ts'] });
+    await expect(workspace.writeTask({ id: 'f', run: () => 1 } as PipelineTask, location)).rejects.toMatchObject({ name: 'DataCloneError' });
+    expect(workspace.tasks).toHaveLength(1);
+    const result = await runPipeline({
+      workspace,
+      steps: [{ type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', callback: () => 'not cloneable' }) }],
+      executor: instant,
+    });
+    expect(result.error).toMatchObject({ code: 'WORKSPACE_WRITE_FAILED', step: 'plan', taskId: 'plan' });
+  });
+
+  it('rejects options that are not an object or a clone that is not a boolean', () => {
+    expect(() => createMemoryWorkspace(null as never)).toThrow(new TypeError('options must be an object, received null'));
+    expect(() => createMemoryWorkspace({ clone: 'yes' as never })).toThrow(TypeError);
+  });
+});
+
 describe('runPipeline: abort', () => {
   it('aborts the running step (ABORTED, signals of running tasks aborted with the reason) and runs no later step', async () => {
     const controller = new AbortController();
@@ -514,11 +549,19 @@ describe('runPipeline: the default workspace', () => {
     }
   });
 
-  it('still holds tasks to the workspace contract: a task that cannot be snapshotted fails its step', async () => {
+  it('runs tasks of any shape: one holding a function or a class instance is kept by reference, not refused', async () => {
+    class Budget {
+      constructor(readonly limit: number) {}
+      allows(n: number): boolean {
+        return n <= this.limit;
+      }
+    }
+    const plan = { id: 'plan', report: (line: string) => line.toUpperCase(), budget: new Budget(2) };
     const result = await runPipelineWithDefaults({
-      steps: [{ type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', callback: () => 'not cloneable' }) }],
-      executor: { execute: () => Promise.resolve({ status: 'completed' as const }) },
+      steps: [{ type: 'sequential', name: 'plan', createTask: () => plan }],
+      executor: { execute: (task) => ({ status: 'completed' as const, value: task.budget.allows(1) ? task.report('ok') : 'over' }) },
     });
-    expect(result.error).toMatchObject({ code: 'WORKSPACE_WRITE_FAILED', step: 'plan', taskId: 'plan' });
+    expect(result.error).toBeUndefined();
+    expect(result.steps[0]?.values).toEqual(['OK']);
   });
 });

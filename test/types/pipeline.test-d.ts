@@ -64,7 +64,7 @@ export async function workspaces(): Promise<void> {
   expectTypeOf(memory.tasks).toEqualTypeOf<StoredTask[]>();
   expectTypeOf(memory.writeTask({ id: 'a' }, { runId: 'r', step: 's', stepIndex: 0 })).toEqualTypeOf<Promise<void>>();
   expectTypeOf(createDirectoryWorkspace('/tmp/x').writeTask({ id: 'a' }, { runId: 'r', step: 's', stepIndex: 0 })).toEqualTypeOf<Promise<void>>();
-  for (const workspace of [syncWorkspace, thenableWorkspace, memory]) {
+  for (const workspace of [syncWorkspace, thenableWorkspace, memory, createMemoryWorkspace({ clone: true })]) {
     await runPipeline({ steps: [], executor: { execute: () => ({ status: 'failed', error: 'no' }) }, workspace });
   }
   // @ts-expect-error a workspace writes tasks
