@@ -16,7 +16,17 @@ import {
   runGraph,
   streamGraph,
 } from 'fanout';
-import type { GraphEvent, GraphTask, Observer, ParallelError, ProcessParallelResult, ShardReport, ThreadPool } from 'fanout';
+import type {
+  GraphEvent,
+  GraphTask,
+  Observer,
+  ParallelError,
+  ProcessParallelResult,
+  ShardReport,
+  ThreadGraphTask,
+  ThreadPool,
+  ThreadTaskInput,
+} from 'fanout';
 
 declare const observer: Observer;
 
@@ -48,6 +58,29 @@ export async function threadPools(): Promise<void> {
   pool.task('x', 'y', { run: () => 1 });
   // @ts-expect-error processParallel's items must be the pool's input
   await processParallel([1, 2], pool.processor);
+}
+
+export async function graphThreadTasks(): Promise<void> {
+  // Tasks without run go to options.worker: their values are unknown (whatever the module returns), mixed with
+  // tasks that have run, which keep theirs.
+  const result = await runGraph(
+    [
+      { id: 'hash', input: { file: 'a.txt' }, timeoutMs: 1_000 },
+      { id: 'count', requires: ['hash'], run: () => 1 },
+    ],
+    { worker: new URL('./graph-worker.js', import.meta.url) },
+  );
+  for (const r of result.results) {
+    if (r.id === 'hash' && r.status === 'passed') expectTypeOf(r.value).toEqualTypeOf<unknown>();
+    if (r.id === 'count' && r.status === 'passed') expectTypeOf(r.value).toEqualTypeOf<number>();
+  }
+  // What the worker module's default export receives.
+  const receive = (task: ThreadTaskInput<number>): number => task.id.length + Object.keys(task.dependencies).length;
+  expectTypeOf(receive).parameter(0).toHaveProperty('dependencies').toEqualTypeOf<Readonly<Record<string, number>>>();
+  const threadTask: ThreadGraphTask<number> = { id: 'x', input: [1, 2] };
+  // @ts-expect-error a thread task has no run
+  const withRun: ThreadGraphTask<number> = { id: 'y', run: () => 1 };
+  void [threadTask, withRun];
 }
 
 export async function observers(): Promise<void> {
