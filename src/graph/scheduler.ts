@@ -6,6 +6,7 @@
 // The module's binding, not the global: in Node `globalThis.performance` is a lazy getter, read once per task here.
 import { performance } from 'node:perf_hooks';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../core/arguments.js';
+import { isAbortOf } from '../core/abort.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
@@ -36,6 +37,7 @@ const READY = 2; // in a ready heap
 const RUNNING = 3;
 const DONE = 4;
 const MARKED = 5; // collected for a blockedBy skip, about to end
+const STOPPED = 6; // running when 'kill' or an abort stopped the run: its slot is free, its outcome not yet known
 
 // Outcome statuses, kept in a Uint8Array during the run (see GraphRun's #status).
 const PASSED = 1;
@@ -109,6 +111,14 @@ class TaskContext<V> implements GraphTaskContext<V> {
 function onTimeout<V>(run: GraphRun<V>, index: number): void {
   try {
     run.timeout(index);
+  } catch (error) {
+    run.crash(error);
+  }
+}
+
+function cancelStopped<V>(run: GraphRun<V>): void {
+  try {
+    run.cancelStopped();
   } catch (error) {
     run.crash(error);
   }
@@ -245,7 +255,7 @@ export class GraphRun<V> {
     this.#asyncReady = new RankQueue(asyncCount > 0 ? ranks : { byRank: new Int32Array(0), rankOf: ranks.rankOf });
   }
 
-  /** Starts the run; the promise settles once every task has an outcome (abandoned tasks are not waited for). */
+  /** Starts the run; the promise settles once every task has an outcome (stopped tasks get one turn to settle). */
   start(): Promise<GraphResult<V>> {
     return new Promise<GraphResult<V>>((resolve, reject) => {
       this.#resolve = resolve;
@@ -365,8 +375,11 @@ export class GraphRun<V> {
         ok = false;
         result = error;
       }
-      // Abandoned (the slot was given back when it timed out or was cancelled), or the run crashed.
-      if (this.#state[i] !== RUNNING || this.#finished) return;
+      // Abandoned (the slot was given back when it timed out or was stopped), or the run crashed.
+      if (this.#state[i] !== RUNNING || this.#finished) {
+        if (this.#state[i] === STOPPED && !this.#finished) this.#settleStopped(i, ok, result);
+        return;
+      }
       now = performance.now();
       const calls = this.#foreignCalls;
       try {
@@ -541,19 +554,43 @@ export class GraphRun<V> {
     this.#ready.clear();
     this.#asyncReady.clear();
     const state = this.#state;
+    let stopped = false;
     for (let i = 0; i < this.#n; i++) {
       const s = state[i];
-      if (s === DONE) continue;
+      if (s === DONE || s === STOPPED) continue;
       if (s === RUNNING) {
         if (!kill) continue;
-        const durationMs = performance.now() - this.#time[i]!;
+        this.#time[i] = performance.now() - this.#time[i]!; // its duration: the run stops waiting for it now
         this.#release(i);
-        this.#end(i, CANCELLED, undefined, durationMs);
+        state[i] = STOPPED;
+        stopped = true;
         this.#abortTask(i, reason);
       } else {
         this.#end(i, SKIPPED, skip, 0);
       }
     }
+    // What a stopped task settles with before this turn of the event loop ends (rejections already queued, and what
+    // its abort listeners do at once) is its outcome; one still running then is cancelled and not waited for.
+    if (stopped) setImmediate(cancelStopped, this);
+  }
+
+  /** A stopped task settled in time: the stop's abort is cancelled, its own error failed, a value passed. */
+  #settleStopped(i: number, ok: boolean, result: unknown): void {
+    try {
+      const status = ok ? PASSED : isAbortOf(result, this.signalOf(i)) ? CANCELLED : FAILED;
+      this.#end(i, status, status === CANCELLED ? undefined : result, this.#time[i]!);
+      this.#next();
+    } catch (error) {
+      this.crash(error);
+    }
+  }
+
+  /** The end of the stop's turn: every stopped task that has not settled is cancelled. */
+  cancelStopped(): void {
+    if (this.#finished) return;
+    const state = this.#state;
+    for (let i = 0; i < this.#n; i++) if (state[i] === STOPPED) this.#end(i, CANCELLED, undefined, this.#time[i]!);
+    this.#next();
   }
 
   #abortTask(i: number, reason: unknown): void {
@@ -658,8 +695,13 @@ export class GraphRun<V> {
  * - `timeoutMs`: at the deadline the task's signal aborts with a `TimeoutError` DOMException and its status is
  *   'timeout' even if it ignores the signal; its slot is freed and a late result is discarded.
  * - `failFast: 'kill'`: the first failure or timeout of a task whose `triggersFailFast` is not false cancels every
- *   running task ('cancelled', signal aborted) and skips the rest (`{ failFast: true }`); `'no-new'` lets running
+ *   running task (signal aborted) and skips the rest (`{ failFast: true }`); `'no-new'` lets running
  *   tasks finish and skips the rest; `false` (default) runs everything that can run.
+ * - A task running when 'kill' or an abort stops the run is 'cancelled' — unless it settles before the event loop's
+ *   turn ends (its rejection was already queued, or its abort listener settles it at once): then the stop's abort
+ *   ({@link isAbortOf}: the reason, or Node's `AbortError` of it) is 'cancelled', any other error 'failed' (its own
+ *   failure, reported as such), a value 'passed'. A task still running after that turn is 'cancelled' and not waited
+ *   for. Nothing that ends after the stop triggers fail-fast or unskips a task.
  * - `signal` aborting acts like 'kill' with `aborted: true` and skip reason `{ aborted: true }`; an already aborted
  *   signal runs nothing. The result never rejects for a task's failure or an abort.
  * - `worker`: a module whose default export runs, on worker threads, every task that has no `run`
