@@ -615,18 +615,25 @@ describe('runGraph — what a task stopped by fail-fast or an abort settles with
     expect(trace.at(-1)).toBe('graph:end');
   });
 
-  it('a parent abort: the abort is cancelled, a task\'s own error is failed', async () => {
+  it('a parent abort: the abort is cancelled, a task\'s own error is failed, a value already queued passed', async () => {
+    const h = harness();
     const controller = new AbortController();
     const own = new Error('could not roll back');
     const run = runGraph(
-      [...nodeTasks(), { id: 'own', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(own))) }],
+      [
+        ...nodeTasks(),
+        { id: 'own', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(own))) },
+        h.task('done'),
+      ],
       { maxParallel: Number.POSITIVE_INFINITY, signal: controller.signal },
     );
     await flush();
+    h.pass('done', 42);
     controller.abort(new Error('user pressed ctrl-c'));
     const result = await run;
-    expect(statuses(result)).toEqual({ sleep: 'cancelled', once: 'cancelled', pipe: 'cancelled', reason: 'cancelled', own: 'failed' });
+    expect(statuses(result)).toEqual({ sleep: 'cancelled', once: 'cancelled', pipe: 'cancelled', reason: 'cancelled', own: 'failed', done: 'passed' });
     expect(outcome(result, 'own')).toMatchObject({ status: 'failed', error: own });
+    expect(outcome(result, 'done')).toMatchObject({ status: 'passed', value: 42 });
     expect(result.aborted).toBe(true);
   });
 });
