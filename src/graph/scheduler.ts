@@ -37,7 +37,7 @@ const READY = 2; // in a ready heap
 const RUNNING = 3;
 const DONE = 4;
 const MARKED = 5; // collected for a blockedBy skip, about to end
-const STOPPED = 6; // running when 'kill' or an abort stopped the run: its slot is free, its outcome not yet known
+const STOPPED = 6; // running when 'kill' or an abort stopped the run: its slot is free, its outcome set in a microtask
 
 // Outcome statuses, kept in a Uint8Array during the run (see GraphRun's #status).
 const PASSED = 1;
@@ -255,7 +255,7 @@ export class GraphRun<V> {
     this.#asyncReady = new RankQueue(asyncCount > 0 ? ranks : { byRank: new Int32Array(0), rankOf: ranks.rankOf });
   }
 
-  /** Starts the run; the promise settles once every task has an outcome (stopped tasks get one turn to settle). */
+  /** Starts the run; the promise settles once every task has an outcome (abandoned tasks are not waited for). */
   start(): Promise<GraphResult<V>> {
     return new Promise<GraphResult<V>>((resolve, reject) => {
       this.#resolve = resolve;
@@ -554,7 +554,7 @@ export class GraphRun<V> {
     this.#ready.clear();
     this.#asyncReady.clear();
     const state = this.#state;
-    let stopped = false;
+    let stopped: number[] | undefined;
     for (let i = 0; i < this.#n; i++) {
       const s = state[i];
       if (s === DONE || s === STOPPED) continue;
@@ -563,18 +563,23 @@ export class GraphRun<V> {
         this.#time[i] = performance.now() - this.#time[i]!; // its duration: the run stops waiting for it now
         this.#release(i);
         state[i] = STOPPED;
-        stopped = true;
-        this.#abortTask(i, reason);
+        (stopped ??= []).push(i);
       } else {
         this.#end(i, SKIPPED, skip, 0);
       }
     }
-    // What a stopped task settles with before this turn of the event loop ends (rejections already queued, and what
-    // its abort listeners do at once) is its outcome; one still running then is cancelled and not waited for.
-    if (stopped) setImmediate(cancelStopped, this);
+    if (stopped === undefined) return;
+    // A task that settled before the stop has its reaction queued already, ahead of this microtask: it ends as what it
+    // did. Queued before the signals abort, the microtask also runs ahead of what a task does about its abort, so
+    // that — the stop's AbortError, or any error a task makes of it — is cancelled, never a failure of its own.
+    queueMicrotask(() => cancelStopped(this));
+    for (const i of stopped) this.#abortTask(i, reason);
   }
 
-  /** A stopped task settled in time: the stop's abort is cancelled, its own error failed, a value passed. */
+  /**
+   * A stopped task whose result was settled before the stop: a value passed, an error failed — unless it is the
+   * stop's abort ({@link isAbortOf}; a task listening to the caller's signal may see it before the run does).
+   */
   #settleStopped(i: number, ok: boolean, result: unknown): void {
     try {
       const status = ok ? PASSED : isAbortOf(result, this.signalOf(i)) ? CANCELLED : FAILED;
@@ -585,7 +590,7 @@ export class GraphRun<V> {
     }
   }
 
-  /** The end of the stop's turn: every stopped task that has not settled is cancelled. */
+  /** Right after the stop: every stopped task that had not settled before it is cancelled. */
   cancelStopped(): void {
     if (this.#finished) return;
     const state = this.#state;
@@ -697,11 +702,11 @@ export class GraphRun<V> {
  * - `failFast: 'kill'`: the first failure or timeout of a task whose `triggersFailFast` is not false cancels every
  *   running task (signal aborted) and skips the rest (`{ failFast: true }`); `'no-new'` lets running
  *   tasks finish and skips the rest; `false` (default) runs everything that can run.
- * - A task running when 'kill' or an abort stops the run is 'cancelled' — unless it settles before the event loop's
- *   turn ends (its rejection was already queued, or its abort listener settles it at once): then the stop's abort
- *   ({@link isAbortOf}: the reason, or Node's `AbortError` of it) is 'cancelled', any other error 'failed' (its own
- *   failure, reported as such), a value 'passed'. A task still running after that turn is 'cancelled' and not waited
- *   for. Nothing that ends after the stop triggers fail-fast or unskips a task.
+ * - A task running when 'kill' or an abort stops the run is 'cancelled' and not waited for: whatever it does once
+ *   its signal aborts (the stop's `AbortError`, or any error it makes of it) is the stop's doing. A task that had
+ *   already settled when the stop landed (its result was queued behind the one that triggered the stop) ends as what
+ *   it did: its own error 'failed', a value 'passed', the stop's abort ({@link isAbortOf}) 'cancelled'. Nothing that
+ *   ends after the stop triggers fail-fast or unskips a task.
  * - `signal` aborting acts like 'kill' with `aborted: true` and skip reason `{ aborted: true }`; an already aborted
  *   signal runs nothing. The result never rejects for a task's failure or an abort.
  * - `worker`: a module whose default export runs, on worker threads, every task that has no `run`

@@ -72,8 +72,8 @@ export interface GraphOptions<V = unknown> {
   /** Non-async tasks running at once: an integer ≥ 1 or Infinity. @default 4 */
   maxParallel?: number;
   /**
-   * 'kill': the first failure or timeout aborts running tasks ('cancelled', or 'failed' if they fail of their own as
-   * the stop lands, see runGraph) and starts nothing more; 'no-new': running
+   * 'kill': the first failure or timeout aborts running tasks ('cancelled', unless they had settled already, see
+   * runGraph) and starts nothing more; 'no-new': running
    * tasks finish, nothing new starts; false: everything that can run, runs. @default false
    */
   failFast?: FailFastMode;
@@ -100,8 +100,9 @@ export interface GraphOptions<V = unknown> {
 export type SkipReason = { blockedBy: string } | { failFast: true } | { aborted: true };
 
 /**
- * What became of one task; `cancelled` means it was running when the run was stopped ('kill' or an abort) and did not
- * settle with anything else by the end of the stop's turn: a task that fails of its own then is `failed`.
+ * What became of one task; `cancelled` means it was running when the run was stopped ('kill' or an abort). A task
+ * that had already settled when the stop landed (its result queued behind the one that stopped the run) is what it
+ * did: `failed` with its own error, `passed` with its value.
  */
 export type TaskOutcome<V> =
   | { id: string; status: 'passed'; value: V; durationMs: number }

@@ -152,7 +152,7 @@ describe('every entry point counts Node AbortErrors of its stop as cancelled', (
       expect(ends).toEqual({ a: 'failed', b: 'cancelled', c: 'failed' });
     });
 
-    it(`runGraph, 'kill': a task cancelled through ${name} is 'cancelled', a failure of its own at the stop is not`, async () => {
+    it(`runGraph, 'kill': a task cancelled through ${name} is 'cancelled', a failure of its own before the stop is not`, async () => {
       const result = await runGraph(
         [
           {
@@ -165,9 +165,9 @@ describe('every entry point counts Node AbortErrors of its stop as cancelled', (
           { id: 'b', run: ({ signal }) => call(signal) },
           {
             id: 'c',
-            run: async ({ signal }) => {
-              await aborted(signal);
-              throw new Error('disk full while cleaning up'); // a failure of its own, as the stop lands
+            run: async () => {
+              await Promise.resolve();
+              throw new Error('disk full'); // a failure of its own, queued behind the one that stops the run
             },
           },
         ],

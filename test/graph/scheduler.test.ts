@@ -574,7 +574,7 @@ describe('runGraph — what a task stopped by fail-fast or an abort settles with
     { id: 'reason', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))) },
   ];
 
-  it("'kill': the abort (or Node's AbortError of it) is cancelled; a task's own error is failed, also when it was already queued", async () => {
+  it("'kill': what a task does about its abort is cancelled, Node's AbortErrors and its own errors alike; a failure already queued is failed", async () => {
     const h = harness();
     const cleanup = new Error('cleanup failed');
     const run = runGraph(
@@ -600,11 +600,10 @@ describe('runGraph — what a task stopped by fail-fast or an abort settles with
       once: 'cancelled',
       pipe: 'cancelled',
       reason: 'cancelled',
-      own: 'failed',
+      own: 'cancelled',
       deaf: 'cancelled',
       later: 'skipped',
     });
-    expect(outcome(result, 'own')).toMatchObject({ error: cleanup });
     expect(outcome(result, 'queued')).toMatchObject({ error: { message: 'queued own failure' } });
     // The stop had skipped it already: nothing that ended after the stop changes that.
     expect(outcome(result, 'later')).toMatchObject({ reason: { failFast: true } });
@@ -615,7 +614,7 @@ describe('runGraph — what a task stopped by fail-fast or an abort settles with
     expect(trace.at(-1)).toBe('graph:end');
   });
 
-  it('a parent abort: the abort is cancelled, a task\'s own error is failed, a value already queued passed', async () => {
+  it('a parent abort: what tasks do about it is cancelled; a value or an error already queued when it landed is what it is', async () => {
     const h = harness();
     const controller = new AbortController();
     const own = new Error('could not roll back');
@@ -624,16 +623,26 @@ describe('runGraph — what a task stopped by fail-fast or an abort settles with
         ...nodeTasks(),
         { id: 'own', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(own))) },
         h.task('done'),
+        h.task('broken'),
       ],
       { maxParallel: Number.POSITIVE_INFINITY, signal: controller.signal },
     );
     await flush();
     h.pass('done', 42);
+    h.fail('broken', new Error('broken before the abort'));
     controller.abort(new Error('user pressed ctrl-c'));
     const result = await run;
-    expect(statuses(result)).toEqual({ sleep: 'cancelled', once: 'cancelled', pipe: 'cancelled', reason: 'cancelled', own: 'failed', done: 'passed' });
-    expect(outcome(result, 'own')).toMatchObject({ status: 'failed', error: own });
-    expect(outcome(result, 'done')).toMatchObject({ status: 'passed', value: 42 });
+    expect(statuses(result)).toEqual({
+      sleep: 'cancelled',
+      once: 'cancelled',
+      pipe: 'cancelled',
+      reason: 'cancelled',
+      own: 'cancelled',
+      done: 'passed',
+      broken: 'failed',
+    });
+    expect(outcome(result, 'done')).toMatchObject({ value: 42 });
+    expect(outcome(result, 'broken')).toMatchObject({ error: { message: 'broken before the abort' } });
     expect(result.aborted).toBe(true);
   });
 });

@@ -96,7 +96,7 @@ describe('streamGraph', () => {
       seen.push(describeEvent(event));
       if (event.type === 'task:start') controller.abort();
     }
-    // The running task ends after the skips: the run gives it the rest of the stop's turn to settle.
+    // The running task ends after the skips: a microtask after the stop, behind any result already queued.
     expect(seen).toEqual(['graph:start', 'start:a', 'end:b:skipped', 'end:a:cancelled', 'graph:end']);
     expect((await stream.result).aborted).toBe(true);
   });
