@@ -11,9 +11,10 @@ const MAX_WRAPPERS = 8;
  * reason — what Node's abortable APIs reject with (`fs.promises.readFile`, `timers/promises`, `events.once`,
  * `stream.promises.pipeline` and `finished`), also when such errors wrap one another.
  *
- * `processParallel`, `parallelMap`, `processChain`, `runPipeline`, `runGraph` and the observers count a rejection
- * that matches as cancelled, not failed; anything else a task rejects with after the stop is still a failure of its
- * own.
+ * `processParallel`, `parallelMap`, `processChain`, `runPipeline` and the observers count a rejection that matches
+ * as cancelled, not failed; anything else a task rejects with after the stop is still a failure of its own.
+ * `runGraph`, which does not wait for the tasks it stops, counts whatever they do after the stop as cancelled, and
+ * uses this rule for a rejection that was already queued when the stop landed.
  *
  * @param error - what the task rejected with or threw.
  * @param signal - the signal the task was given.
