@@ -6,6 +6,7 @@
 // The module's binding, not the global: in Node `globalThis.performance` is a lazy getter, read once per task here.
 import { performance } from 'node:perf_hooks';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
+import { isAbortOf } from '../shared/abort.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
@@ -36,6 +37,7 @@ const READY = 2; // in a ready heap
 const RUNNING = 3;
 const DONE = 4;
 const MARKED = 5; // collected for a blockedBy skip, about to end
+const STOPPED = 6; // running when 'kill' or an abort stopped the run: its slot is free, its outcome set in a microtask
 
 // Outcome statuses, kept in a Uint8Array during the run (see GraphRun's #status).
 const PASSED = 1;
@@ -109,6 +111,14 @@ class TaskContext<V> implements GraphTaskContext<V> {
 function onTimeout<V>(run: GraphRun<V>, index: number): void {
   try {
     run.timeout(index);
+  } catch (error) {
+    run.crash(error);
+  }
+}
+
+function cancelStopped<V>(run: GraphRun<V>): void {
+  try {
+    run.cancelStopped();
   } catch (error) {
     run.crash(error);
   }
@@ -362,8 +372,11 @@ export class GraphRun<V> {
         ok = false;
         result = error;
       }
-      // Abandoned (the slot was given back when it timed out or was cancelled), or the run crashed.
-      if (this.#state[i] !== RUNNING || this.#finished) return;
+      // Abandoned (the slot was given back when it timed out or was stopped), or the run crashed.
+      if (this.#state[i] !== RUNNING || this.#finished) {
+        if (this.#state[i] === STOPPED && !this.#finished) this.#settleStopped(i, ok, result);
+        return;
+      }
       now = performance.now();
       const calls = this.#foreignCalls;
       try {
@@ -554,19 +567,48 @@ export class GraphRun<V> {
     this.#ready.clear();
     this.#asyncReady.clear();
     const state = this.#state;
+    let stopped: number[] | undefined;
     for (let i = 0; i < this.#n; i++) {
       const s = state[i];
-      if (s === DONE) continue;
+      if (s === DONE || s === STOPPED) continue;
       if (s === RUNNING) {
         if (!kill) continue;
-        const durationMs = performance.now() - this.#time[i]!;
+        this.#time[i] = performance.now() - this.#time[i]!; // its duration: the run stops waiting for it now
         this.#release(i);
-        this.#end(i, CANCELLED, undefined, durationMs);
-        this.#abortTask(i, reason);
+        state[i] = STOPPED;
+        (stopped ??= []).push(i);
       } else {
         this.#end(i, SKIPPED, skip, 0);
       }
     }
+    if (stopped === undefined) return;
+    // A task that settled before the stop has its reaction queued already, ahead of this microtask: it ends as what it
+    // did. Queued before the signals abort, the microtask also runs ahead of what a task does about its abort, so
+    // that — the stop's AbortError, or any error a task makes of it — is cancelled, never a failure of its own.
+    queueMicrotask(() => cancelStopped(this));
+    for (const i of stopped) this.#abortTask(i, reason);
+  }
+
+  /**
+   * A stopped task whose result was settled before the stop: a value passed, an error failed — unless it is the
+   * stop's abort ({@link isAbortOf}; a task listening to the caller's signal may see it before the run does).
+   */
+  #settleStopped(i: number, ok: boolean, result: unknown): void {
+    try {
+      const status = ok ? PASSED : isAbortOf(result, this.signalOf(i)) ? CANCELLED : FAILED;
+      this.#end(i, status, status === CANCELLED ? undefined : result, this.#time[i]!);
+      this.#next();
+    } catch (error) {
+      this.crash(error);
+    }
+  }
+
+  /** Right after the stop: every stopped task that had not settled before it is cancelled. */
+  cancelStopped(): void {
+    if (this.#finished) return;
+    const state = this.#state;
+    for (let i = 0; i < this.#n; i++) if (state[i] === STOPPED) this.#end(i, CANCELLED, undefined, this.#time[i]!);
+    this.#next();
   }
 
   #abortTask(i: number, reason: unknown): void {
@@ -684,8 +726,13 @@ export class GraphRun<V> {
  * - `timeoutMs`: at the deadline the task's signal aborts with a `TimeoutError` DOMException and its status is
  *   'timeout' even if it ignores the signal; its slot is freed and a late result is discarded.
  * - `failFast: 'kill'`: the first failure or timeout of a task whose `triggersFailFast` is not false cancels every
- *   running task ('cancelled', signal aborted) and skips the rest (`{ failFast: true }`); `'no-new'` lets running
+ *   running task (signal aborted) and skips the rest (`{ failFast: true }`); `'no-new'` lets running
  *   tasks finish and skips the rest; `false` (default) runs everything that can run.
+ * - A task running when 'kill' or an abort stops the run is 'cancelled' and not waited for: whatever it does once
+ *   its signal aborts (the stop's `AbortError`, or any error it makes of it) is the stop's doing. A task that had
+ *   already settled when the stop landed (its result was queued behind the one that triggered the stop) ends as what
+ *   it did: its own error 'failed', a value 'passed', the stop's abort ({@link isAbortOf}) 'cancelled'. Nothing that
+ *   ends after the stop triggers fail-fast or unskips a task.
  * - `signal` aborting acts like 'kill' with `aborted: true` and skip reason `{ aborted: true }`; an already aborted
  *   signal runs nothing. The result never rejects for a task's failure or an abort.
  * - `worker`: a module whose default export runs, on worker threads, every task that has no `run`

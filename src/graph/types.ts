@@ -72,7 +72,8 @@ export interface GraphOptions<V = unknown> {
   /** Non-async tasks running at once: an integer ≥ 1 or Infinity. @default 4 */
   maxParallel?: number;
   /**
-   * 'kill': the first failure or timeout aborts running tasks ('cancelled') and starts nothing more; 'no-new': running
+   * 'kill': the first failure or timeout aborts running tasks ('cancelled', unless they had settled already, see
+   * runGraph) and starts nothing more; 'no-new': running
    * tasks finish, nothing new starts; false: everything that can run, runs. @default false
    */
   failFast?: FailFastMode;
@@ -98,7 +99,11 @@ export interface GraphOptions<V = unknown> {
 /** Why a task never started: a requirement did not pass (the task that failed), fail-fast, or an abort. */
 export type SkipReason = { blockedBy: string } | { failFast: true } | { aborted: true };
 
-/** What became of one task; `cancelled` means it was running when the run was stopped. */
+/**
+ * What became of one task; `cancelled` means it was running when the run was stopped ('kill' or an abort). A task
+ * that had already settled when the stop landed (its result queued behind the one that stopped the run) is what it
+ * did: `failed` with its own error, `passed` with its value.
+ */
 export type TaskOutcome<V> =
   | { id: string; status: 'passed'; value: V; durationMs: number }
   | { id: string; status: 'failed'; error: unknown; durationMs: number }

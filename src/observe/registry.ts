@@ -37,7 +37,11 @@ const factories = new Map<string, ObserverFactory>([
  * ```
  */
 export function createObserver<N extends keyof BuiltinObserverOptions>(name: N, options?: BuiltinObserverOptions[N]): Observer;
-export function createObserver(name: string, options?: Record<string, unknown>): Observer;
+// A registered name: any string but a built-in's, so a built-in's options cannot fall through to the untyped form.
+export function createObserver<N extends string>(
+  name: N & (N extends keyof BuiltinObserverOptions ? never : unknown),
+  options?: Record<string, unknown>,
+): Observer;
 export function createObserver(name: string, options?: object): Observer {
   const factory = typeof name === 'string' ? factories.get(name) : undefined;
   if (factory === undefined) {

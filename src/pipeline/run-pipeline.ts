@@ -325,8 +325,8 @@ function assertStep(name: string, step: unknown): void {
 
 function resolveWorkspace(value: unknown): Workspace | undefined {
   if (value === false) return undefined;
-  // A library writes to disk only when asked: by default tasks are snapshotted in memory, which still holds every
-  // task to the contract a directory would (it must be cloneable, or its step fails with WORKSPACE_WRITE_FAILED).
+  // A library writes to disk only when asked: by default tasks are kept in memory by reference, so a task of any
+  // shape (functions, class instances) runs; only a workspace the caller chose can refuse one.
   if (value === undefined) return createMemoryWorkspace();
   if (typeof value === 'string') return createDirectoryWorkspace(value);
   if (typeof value === 'object' && value !== null && typeof (value as Partial<Workspace>).writeTask === 'function') {

@@ -28,11 +28,11 @@ export interface ExecutionContext {
 }
 
 /**
- * Runs one task. It is not trusted: a throw or rejection counts as a failed task, and so does a resolved value
- * that is not an {@link ExecutionResult}.
+ * Runs one task, returning its {@link ExecutionResult} or a promise (or any thenable) of it. It is not trusted: a
+ * throw or rejection counts as a failed task, and so does a value that is not an {@link ExecutionResult}.
  */
 export interface PipelineExecutor<T extends PipelineTask = PipelineTask, V = unknown> {
-  execute(task: T, context: ExecutionContext): Promise<ExecutionResult<V>>;
+  execute(task: T, context: ExecutionContext): ExecutionResult<V> | PromiseLike<ExecutionResult<V>>;
 }
 
 /** What a step's task factory receives: the previous step's outputs (the pipeline's `inputs` for the first step). */
@@ -52,14 +52,14 @@ export interface StepInput<V = unknown> {
 export interface SequentialStep<T extends PipelineTask = PipelineTask, V = unknown> {
   type: 'sequential';
   name: string;
-  createTask: (input: StepInput<V>) => T | Promise<T>;
+  createTask: (input: StepInput<V>) => T | PromiseLike<T>;
 }
 
 /** A step that runs several tasks at once, created from the previous step's outputs. */
 export interface ParallelStep<T extends PipelineTask = PipelineTask, V = unknown> {
   type: 'parallel';
   name: string;
-  createTasks: (input: StepInput<V>) => readonly T[] | Promise<readonly T[]>;
+  createTasks: (input: StepInput<V>) => readonly T[] | PromiseLike<readonly T[]>;
 }
 
 export type PipelineStep<T extends PipelineTask = PipelineTask, V = unknown> = SequentialStep<T, V> | ParallelStep<T, V>;
@@ -131,7 +131,7 @@ export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unkn
   /**
    * Where tasks are persisted before they run: a {@link Workspace}, a directory path (JSON files, relative to the
    * working directory), or `false` to persist nothing. Nothing is written to disk unless a directory is given.
-   * @default an in-memory workspace ({@link createMemoryWorkspace}): tasks must be structured-cloneable
+   * @default an in-memory workspace ({@link createMemoryWorkspace}) keeping tasks by reference: tasks of any shape
    */
   workspace?: Workspace | string | false;
   /** Tasks of a parallel step running at once: an integer >= 1 or Infinity. @default 3 */

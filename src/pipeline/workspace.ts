@@ -17,7 +17,8 @@ export interface TaskLocation {
  * the step with `WORKSPACE_WRITE_FAILED` and nothing of it runs.
  */
 export interface Workspace {
-  writeTask(task: PipelineTask, location: TaskLocation): Promise<void>;
+  /** Persists one task; it may finish synchronously or return a promise (or any thenable). */
+  writeTask(task: PipelineTask, location: TaskLocation): void | PromiseLike<void>;
 }
 
 /**
@@ -38,7 +39,7 @@ export interface Workspace {
  * });
  * ```
  */
-export function createDirectoryWorkspace(dir: string): Workspace {
+export function createDirectoryWorkspace(dir: string): { writeTask(task: PipelineTask, location: TaskLocation): Promise<void> } {
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('dir', 'a non-empty directory path', dir);
   const created = new Set<string>();
   return {
@@ -60,25 +61,49 @@ export interface StoredTask extends TaskLocation {
   task: PipelineTask;
 }
 
+/** Options of {@link createMemoryWorkspace}. */
+export interface MemoryWorkspaceOptions {
+  /**
+   * Store a `structuredClone` snapshot of each task instead of the task itself: the record then shows the task as it
+   * was when written, whatever the executor does to it later, and a task structured clone cannot copy (one holding a
+   * function, a class instance's methods, a stream) fails its step with `WORKSPACE_WRITE_FAILED`.
+   * @default false: tasks are stored by reference
+   */
+  clone?: boolean;
+}
+
 /**
- * A workspace that keeps structured-cloned snapshots of the tasks in memory, in write order: for tests, dry runs and
- * callers that persist elsewhere.
+ * A workspace that keeps the tasks in memory, in write order: for tests, dry runs and callers that persist elsewhere.
+ *
+ * Tasks are stored by reference, not copied: any task works (functions, class instances, handles), writing costs
+ * nothing, and `tasks[i].task` is the very object the executor received. The record is only as stable as the tasks:
+ * treat a task as immutable once its factory returned it, or pass `{ clone: true }` for snapshots.
  *
  * @example
  * ```ts
- * import { createMemoryWorkspace } from 'fanout/pipeline';
+ * import { createMemoryWorkspace, runPipeline } from 'fanout/pipeline';
  * const workspace = createMemoryWorkspace();
- * // … runPipeline({ workspace, … }) …
- * console.log(workspace.tasks.map((t) => t.task.id));
+ * await runPipeline({
+ *   workspace,
+ *   steps: [{ type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', log: (line: string) => console.log(line) }) }],
+ *   executor: { execute: (task) => (task.log('planning'), { status: 'completed' }) },
+ * });
+ * console.log(workspace.tasks.map((t) => t.task.id)); // ['plan']
  * ```
  */
-export function createMemoryWorkspace(): Workspace & { readonly tasks: StoredTask[] } {
+export function createMemoryWorkspace(options: MemoryWorkspaceOptions = {}): {
+  readonly tasks: StoredTask[];
+  writeTask(task: PipelineTask, location: TaskLocation): Promise<void>;
+} {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
+  const clone = options.clone ?? false;
+  if (typeof clone !== 'boolean') throw invalidArgument('options.clone', 'a boolean', clone);
   const tasks: StoredTask[] = [];
   return {
     tasks,
     writeTask(task, location) {
       try {
-        tasks.push({ ...location, task: structuredClone(task) });
+        tasks.push({ ...location, task: clone ? structuredClone(task) : task });
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));

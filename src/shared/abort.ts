@@ -13,6 +13,8 @@ const MAX_WRAPPERS = 8;
  *
  * `processParallel`, `parallelMap`, `processChain`, `runPipeline` and the observers count a rejection that matches
  * as cancelled, not failed; anything else a task rejects with after the stop is still a failure of its own.
+ * `runGraph`, which does not wait for the tasks it stops, counts whatever they do after the stop as cancelled, and
+ * uses this rule for a rejection that was already queued when the stop landed.
  *
  * @param error - what the task rejected with or threw.
  * @param signal - the signal the task was given.

@@ -4,7 +4,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ParallelError, isAbortOf, parallelMap, processParallel } from 'fanout';
+import { ParallelError, isAbortOf, parallelMap, processParallel, runGraph } from 'fanout';
 import { ChainError, processChain, runPipeline } from 'fanout/pipeline';
 import type { ObservedEvent } from 'fanout';
 
@@ -151,6 +151,30 @@ describe('every entry point counts Node AbortErrors of its stop as cancelled', (
       expect(result.error).toMatchObject({ code: 'STEP_FAILED', taskId: 'a' });
       const ends = Object.fromEntries(events.flatMap((e) => (e.type === 'task:end' ? [[e.id, e.outcome.status]] : [])));
       expect(ends).toEqual({ a: 'failed', b: 'cancelled', c: 'failed' });
+    });
+
+    it(`runGraph, 'kill': a task cancelled through ${name} is 'cancelled', a failure of its own before the stop is not`, async () => {
+      const result = await runGraph(
+        [
+          {
+            id: 'a',
+            run: async () => {
+              await Promise.resolve();
+              throw new Error('boom');
+            },
+          },
+          { id: 'b', run: ({ signal }) => call(signal) },
+          {
+            id: 'c',
+            run: async () => {
+              await Promise.resolve();
+              throw new Error('disk full'); // a failure of its own, queued behind the one that stops the run
+            },
+          },
+        ],
+        { failFast: 'kill', maxParallel: 3 },
+      );
+      expect(result.results.map((r) => [r.id, r.status])).toEqual([['a', 'failed'], ['b', 'cancelled'], ['c', 'failed']]);
     });
   }
 });

@@ -1,4 +1,7 @@
-import { getEventListeners } from 'node:events';
+import { EventEmitter, getEventListeners, once } from 'node:events';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphEvent, GraphResult, GraphTask, TaskOutcome } from '../../src/graph/types.js';
@@ -551,6 +554,96 @@ describe('runGraph — events', () => {
       },
     });
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('runGraph — what a task stopped by fail-fast or an abort settles with', () => {
+  // Tasks built on Node's abortable APIs: each rejects with an AbortError whose cause is the stop's reason.
+  const nodeTasks = (): GraphTask<unknown>[] => [
+    { id: 'sleep', run: ({ signal }) => sleep(60_000, undefined, { signal }) },
+    { id: 'once', run: ({ signal }) => once(new EventEmitter(), 'never', { signal }) },
+    {
+      id: 'pipe',
+      run: ({ signal }) =>
+        pipeline(
+          new Readable({ read() {} }),
+          new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+          { signal },
+        ),
+    },
+    { id: 'reason', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))) },
+  ];
+
+  it("'kill': what a task does about its abort is cancelled, Node's AbortErrors and its own errors alike; a failure already queued is failed", async () => {
+    const h = harness();
+    const cleanup = new Error('cleanup failed');
+    const run = runGraph(
+      [
+        h.task('a'),
+        h.task('queued'),
+        ...nodeTasks(),
+        { id: 'own', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(cleanup))) },
+        { id: 'deaf', run: () => new Promise(() => {}) },
+        h.task('later', { requires: ['queued'] }),
+      ],
+      { maxParallel: Number.POSITIVE_INFINITY, failFast: 'kill', onEvent: h.onEvent },
+    );
+    await flush();
+    // Both fail in one synchronous block: 'queued' failed before the stop that 'a' triggers reaches it.
+    h.fail('a');
+    h.fail('queued', new Error('queued own failure'));
+    const result = await run;
+    expect(statuses(result)).toEqual({
+      a: 'failed',
+      queued: 'failed',
+      sleep: 'cancelled',
+      once: 'cancelled',
+      pipe: 'cancelled',
+      reason: 'cancelled',
+      own: 'cancelled',
+      deaf: 'cancelled',
+      later: 'skipped',
+    });
+    expect(outcome(result, 'queued')).toMatchObject({ error: { message: 'queued own failure' } });
+    // The stop had skipped it already: nothing that ended after the stop changes that.
+    expect(outcome(result, 'later')).toMatchObject({ reason: { failFast: true } });
+    expect(result).toMatchObject({ ok: false, failFastTriggered: true, aborted: false });
+    // Every task ends once, and the run's end comes last.
+    const trace = h.trace();
+    expect(trace.filter((t) => t.startsWith('end:'))).toHaveLength(9);
+    expect(trace.at(-1)).toBe('graph:end');
+  });
+
+  it('a parent abort: what tasks do about it is cancelled; a value or an error already queued when it landed is what it is', async () => {
+    const h = harness();
+    const controller = new AbortController();
+    const own = new Error('could not roll back');
+    const run = runGraph(
+      [
+        ...nodeTasks(),
+        { id: 'own', run: ({ signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(own))) },
+        h.task('done'),
+        h.task('broken'),
+      ],
+      { maxParallel: Number.POSITIVE_INFINITY, signal: controller.signal },
+    );
+    await flush();
+    h.pass('done', 42);
+    h.fail('broken', new Error('broken before the abort'));
+    controller.abort(new Error('user pressed ctrl-c'));
+    const result = await run;
+    expect(statuses(result)).toEqual({
+      sleep: 'cancelled',
+      once: 'cancelled',
+      pipe: 'cancelled',
+      reason: 'cancelled',
+      own: 'cancelled',
+      done: 'passed',
+      broken: 'failed',
+    });
+    expect(outcome(result, 'done')).toMatchObject({ value: 42 });
+    expect(outcome(result, 'broken')).toMatchObject({ error: { message: 'broken before the abort' } });
+    expect(result.aborted).toBe(true);
   });
 });
 

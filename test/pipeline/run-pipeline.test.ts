@@ -212,6 +212,21 @@ describe('runPipeline: untrusted executor and failures before execution', () => 
     expect(result.error).toMatchObject({ code: 'STEP_FAILED', taskId: 'only', cause: boom, message: 'step "only": task "only" failed: executor exploded' });
   });
 
+  it('takes an executor that returns its result synchronously or as a thenable, and a synchronous workspace', async () => {
+    const written: string[] = [];
+    const thenable = (value: ExecutionResult<string>): PromiseLike<ExecutionResult<string>> => ({
+      then: (onFulfilled, onRejected) => Promise.resolve(value).then(onFulfilled, onRejected),
+    });
+    const result = await runPipeline({
+      steps: [parallel('p', ids('t', 3))],
+      executor: { execute: (task) => (task.id === 't1' ? thenable({ status: 'completed', value: 'via then' }) : { status: 'completed', value: task.id }) },
+      workspace: { writeTask: (task) => void written.push(task.id) },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.steps[0]?.values).toEqual(['t0', 'via then', 't2']);
+    expect(written).toEqual(['t0', 't1', 't2']);
+  });
+
   it('counts a malformed executor result as a failed task with a TypeError naming what was received', async () => {
     const result = await runPipeline({
       steps: [sequential('only')],
@@ -308,6 +323,41 @@ describe('runPipeline: the directory workspace', () => {
       executor: instant,
     });
     expect(result.error).toMatchObject({ code: 'WORKSPACE_WRITE_FAILED', taskId: 'big' });
+  });
+});
+
+describe('createMemoryWorkspace', () => {
+  const location = { runId: 'r', step: 's', stepIndex: 0 };
+
+  it('keeps each task by reference: the very object, functions included, in write order', async () => {
+    const workspace = createMemoryWorkspace();
+    const task = { id: 'a', log: (line: string) => line };
+    await workspace.writeTask(task, location);
+    await workspace.writeTask({ id: 'b' }, { ...location, stepIndex: 1 });
+    expect(workspace.tasks.map((t) => t.task.id)).toEqual(['a', 'b']);
+    expect(workspace.tasks[0]).toEqual({ ...location, task });
+    expect(workspace.tasks[0]?.task).toBe(task);
+  });
+
+  it('with clone: true keeps snapshots, and refuses a task structured clone cannot copy', async () => {
+    const workspace = createMemoryWorkspace({ clone: true });
+    const task = { id: 'a', files: ['x.ts'] };
+    await workspace.writeTask(task, location);
+    task.files.push('later.ts');
+    expect(workspace.tasks[0]?.task).toEqual({ id: 'a', files: ['x.ts'] });
+    await expect(workspace.writeTask({ id: 'f', run: () => 1 } as PipelineTask, location)).rejects.toMatchObject({ name: 'DataCloneError' });
+    expect(workspace.tasks).toHaveLength(1);
+    const result = await runPipeline({
+      workspace,
+      steps: [{ type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', callback: () => 'not cloneable' }) }],
+      executor: instant,
+    });
+    expect(result.error).toMatchObject({ code: 'WORKSPACE_WRITE_FAILED', step: 'plan', taskId: 'plan' });
+  });
+
+  it('rejects options that are not an object or a clone that is not a boolean', () => {
+    expect(() => createMemoryWorkspace(null as never)).toThrow(new TypeError('options must be an object, received null'));
+    expect(() => createMemoryWorkspace({ clone: 'yes' as never })).toThrow(TypeError);
   });
 });
 
@@ -499,11 +549,19 @@ describe('runPipeline: the default workspace', () => {
     }
   });
 
-  it('still holds tasks to the workspace contract: a task that cannot be snapshotted fails its step', async () => {
+  it('runs tasks of any shape: one holding a function or a class instance is kept by reference, not refused', async () => {
+    class Budget {
+      constructor(readonly limit: number) {}
+      allows(n: number): boolean {
+        return n <= this.limit;
+      }
+    }
+    const plan = { id: 'plan', report: (line: string) => line.toUpperCase(), budget: new Budget(2) };
     const result = await runPipelineWithDefaults({
-      steps: [{ type: 'sequential', name: 'plan', createTask: () => ({ id: 'plan', callback: () => 'not cloneable' }) }],
-      executor: { execute: () => Promise.resolve({ status: 'completed' as const }) },
+      steps: [{ type: 'sequential', name: 'plan', createTask: () => plan }],
+      executor: { execute: (task) => ({ status: 'completed' as const, value: task.budget.allows(1) ? task.report('ok') : 'over' }) },
     });
-    expect(result.error).toMatchObject({ code: 'WORKSPACE_WRITE_FAILED', step: 'plan', taskId: 'plan' });
+    expect(result.error).toBeUndefined();
+    expect(result.steps[0]?.values).toEqual(['OK']);
   });
 });
