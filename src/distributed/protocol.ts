@@ -67,6 +67,8 @@ export interface CheckJobData {
   configHash?: string;
   /** The coordinator's run: with the check id, it names the worker's log file (`<logDir>/<run>/<check>.log`). */
   runId?: string;
+  /** The time to live of the run's heartbeat (`<prefix>:<queue>:heartbeat:<run>`): workers drop the run once it lapses. Absent: the run has none. */
+  heartbeatMs?: number;
 }
 
 /** Payload of a named-handler call. */

@@ -3,7 +3,9 @@
  * timeouts, bounded output) and calls named handlers, obeys the coordinators' cancel broadcast, and shuts down
  * gracefully.
  */
-import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { O_NOFOLLOW, privateFolderProblem } from '../exec/safe-file.js';
 import { makeDirSync } from '../exec/make-dir.js';
 import { hostname } from 'node:os';
@@ -13,7 +15,9 @@ import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../core/arguments.js';
 import { messageOf } from '../core/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
-import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
+import { processStartTime } from '../exec/processes.js';
+import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_ORPHANED, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
+import { beatInterval, heartbeatCounter, heartbeatKey, MIN_HEARTBEAT_TTL_MS } from './heartbeat.js';
 import {
   assertConnection,
   CALL_JOB,
@@ -96,6 +100,12 @@ export interface CheckWorkerOptions {
   pinned?: PinnedChecks;
   /** Receives each job this worker refused, with the reason (never printed by fanout). */
   onRefused?: (refusal: JobRefusal) => void;
+  /**
+   * Called when the heartbeat of a run this worker holds jobs for lapsed (its coordinator died): `stopped` commands of
+   * it were terminated here, `dropped` of its queued jobs removed from the queue (by this worker; others may remove
+   * more). Never printed by fanout.
+   */
+  onRunLost?: (lost: { runId: string; stopped: number; dropped: number }) => void;
 }
 
 /** A job a worker refused to run. */
@@ -157,6 +167,14 @@ export interface CheckWorker {
 
 const SHUTDOWN = 'fanout:shutdown';
 const CANCEL = 'fanout:cancel';
+/** Abort reason of a job whose run's heartbeat lapsed. */
+const ORPHANED = 'fanout:orphaned';
+/** Runs whose heartbeat lapsed are remembered this long (their jobs are dropped when taken)... */
+const LOST_RUN_MEMORY_MS = 3_600_000;
+/** ...and at most this many of them. */
+const LOST_RUN_LIMIT = 10_000;
+/** The watchdog that terminates this worker's checks when it dies (see ./watchdog.js). */
+const WATCHDOG = fileURLToPath(new URL('./watchdog.js', import.meta.url));
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
 
@@ -296,10 +314,195 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const baseEnv = allowedEnv(workerEnv, envAllow);
   const pinned = options.pinned;
   const onRefused = options.onRefused;
+  const onRunLost = options.onRunLost;
   const cancelled = new Map<string, number>();
   let closing: Promise<void> | undefined;
   let requeueOnClose = true;
   if (logDir !== undefined) makeDirSync(logDir, 0o700);
+
+  /**
+   * The runs this worker holds jobs for, each with its heartbeat as last read: the counter, and when (by this
+   * worker's clock) it last advanced. A run whose key is gone, or whose counter did not advance for its time to live,
+   * lost its coordinator: its commands here are terminated (the abort goes through runCommand's verified kill) and its
+   * queued jobs dropped.
+   */
+  interface RunWatch {
+    ttlMs: number;
+    controllers: Set<AbortController>;
+    counter: number;
+    advancedAt: number;
+    checkedAt: number;
+    reading: boolean;
+  }
+  const runs = new Map<string, RunWatch>();
+  const lostRuns = new Map<string, number>();
+  let runTimer: NodeJS.Timeout | undefined;
+
+  /** The run's heartbeat read now: whether the run is alive. Creates its watch at the first read. */
+  async function readRun(runId: string, ttlMs: number): Promise<boolean> {
+    const redis = parts?.workerRedis;
+    if (redis === undefined) return true;
+    const value = await redis.get(heartbeatKey(prefix, queueName, runId));
+    const counter = heartbeatCounter(value, jobsKey, queueName, runId);
+    const now = Date.now();
+    const watch = runs.get(runId);
+    if (watch === undefined) {
+      if (counter === undefined) return false;
+      runs.set(runId, { ttlMs, controllers: new Set(), counter, advancedAt: now, checkedAt: now, reading: false });
+      return true;
+    }
+    watch.checkedAt = now;
+    // The key expired in Redis: the coordinator wrote nothing for a whole time to live.
+    if (value === null) return false;
+    if (counter !== undefined && counter > watch.counter) {
+      watch.counter = counter;
+      watch.advancedAt = now;
+    }
+    // A copied or forged value is there, but no genuine beat came for a whole time to live.
+    return now - watch.advancedAt <= watch.ttlMs;
+  }
+
+  /** Registers a job of run `runId`; false when the run lost its coordinator (the job is then dropped, never run). */
+  async function joinRun(runId: string, heartbeatMs: number, controller: AbortController): Promise<boolean> {
+    if (lostRuns.has(runId)) return false;
+    const ttlMs = Math.min(Math.max(heartbeatMs, MIN_HEARTBEAT_TTL_MS), LOST_RUN_MEMORY_MS);
+    const watch = runs.get(runId);
+    // A run read within the last beat interval needs no new read: jobs of a busy run cost no Redis round trip here.
+    if (watch === undefined || Date.now() - watch.checkedAt > beatInterval(watch.ttlMs)) {
+      let alive: boolean;
+      try {
+        alive = await readRun(runId, ttlMs);
+      } catch {
+        alive = true; // Redis unreachable: not a sign of the coordinator's death; the watch reads again
+      }
+      if (!alive) {
+        lose(runId);
+        return false;
+      }
+    }
+    runs.get(runId)?.controllers.add(controller);
+    runTimer ??= setInterval(watchRuns, 250);
+    runTimer.unref();
+    return true;
+  }
+
+  function leaveRun(runId: string, controller: AbortController): void {
+    runs.get(runId)?.controllers.delete(controller);
+  }
+
+  /** Reads the heartbeat of every run with jobs here, once per beat interval each; forgets runs idle for a while. */
+  function watchRuns(): void {
+    const now = Date.now();
+    for (const [runId, watch] of runs) {
+      if (watch.controllers.size === 0 && now - watch.checkedAt > watch.ttlMs) {
+        runs.delete(runId);
+        continue;
+      }
+      if (watch.reading || now - watch.checkedAt < beatInterval(watch.ttlMs)) continue;
+      watch.reading = true;
+      readRun(runId, watch.ttlMs).then(
+        (alive) => {
+          watch.reading = false;
+          if (!alive) lose(runId);
+        },
+        () => {
+          watch.reading = false;
+        },
+      );
+    }
+    if (runs.size === 0) {
+      clearInterval(runTimer);
+      runTimer = undefined;
+    }
+  }
+
+  /** A run lost its coordinator: its commands here stop, its queued jobs go, later ones are dropped when taken. */
+  function lose(runId: string): void {
+    if (lostRuns.has(runId)) return;
+    const now = Date.now();
+    if (lostRuns.size >= LOST_RUN_LIMIT) {
+      for (const [id, at] of lostRuns) if (now - at > LOST_RUN_MEMORY_MS || lostRuns.size >= LOST_RUN_LIMIT) lostRuns.delete(id);
+    }
+    lostRuns.set(runId, now);
+    const watch = runs.get(runId);
+    runs.delete(runId);
+    const stopped = watch?.controllers.size ?? 0;
+    for (const controller of watch?.controllers ?? []) controller.abort(ORPHANED);
+    void dropQueued(runId).then((dropped) => onRunLost?.({ runId, stopped, dropped }));
+  }
+
+  /** Removes the run's jobs still waiting in the queue; how many. Best effort: the others are dropped when taken. */
+  async function dropQueued(runId: string): Promise<number> {
+    const redis = parts?.workerRedis;
+    if (redis === undefined || loaded === undefined) return 0;
+    let dropped = 0;
+    const queue = new loaded.bullmq.Queue(queueName, { connection: redis, prefix });
+    try {
+      const waiting = await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 9999);
+      for (const job of waiting) {
+        if (runOf(job.data) !== runId) continue;
+        try {
+          await job.remove();
+          dropped++;
+        } catch {
+          // taken meanwhile: dropped when it is opened
+        }
+      }
+    } catch {
+      // Redis unreachable: the jobs are dropped when taken
+    } finally {
+      // The connection is the worker's: the queue must not close it.
+      queue.removeAllListeners();
+    }
+    return dropped;
+  }
+
+  /** The run a job's data names, signed or not (only to find a lost run's jobs: removing a job needs no trust). */
+  function runOf(data: unknown): string | undefined {
+    let payload = data;
+    if (isSignedJob(data)) {
+      try {
+        payload = JSON.parse(data.body) as unknown;
+      } catch {
+        return undefined;
+      }
+    }
+    const runId = (payload as { runId?: unknown } | null)?.runId;
+    return typeof runId === 'string' ? runId : undefined;
+  }
+
+  /**
+   * The watchdog process and the check sessions it guards (leader pid → start time). Each check's shell is
+   * registered as soon as it started and deregistered once its tree is gone; if this process dies in between, the
+   * watchdog terminates the session.
+   */
+  let watchdog: ChildProcess | undefined;
+  const guarded = new Map<number, string>();
+  function startWatchdog(): ChildProcess {
+    const child = spawn(process.execPath, [WATCHDOG], { stdio: ['pipe', 'ignore', 'inherit'], detached: true });
+    child.on('error', (error) => onError?.(new Error(`the watchdog of this worker's checks failed: ${error.message}`)));
+    child.once('exit', (code, signal) => {
+      if (watchdog === child) watchdog = undefined;
+      if (closing === undefined) onError?.(new Error(`the watchdog of this worker's checks exited (${signal ?? String(code)}); another one starts at the next check`));
+    });
+    child.stdin?.on('error', () => undefined);
+    // Neither keeps this process alive; it dies on its own when this process goes.
+    child.unref();
+    (child.stdin as { unref?: () => void } | null)?.unref?.();
+    for (const [pid, start] of guarded) child.stdin?.write(`+ ${pid} ${start}\n`);
+    return child;
+  }
+  function guard(pid: number): void {
+    // Read while the shell is this process's unreaped child: the pid cannot belong to anyone else yet.
+    const start = processStartTime(pid);
+    if (start === null || !/^\d+$/.test(start)) return;
+    guarded.set(pid, start);
+    watchdog ??= startWatchdog();
+    watchdog.stdin?.write(`+ ${pid} ${start}\n`);
+  }
+  function unguard(pid: number): void {
+    if (guarded.delete(pid)) watchdog?.stdin?.write(`- ${pid}\n`);
+  }
 
   /** Thrown for a job that must not run: reported to onRefused, failed for good (never retried). */
   function refuse(job: Job, reason: RefusalReason, message: string): Error {
@@ -350,6 +553,8 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     const d = data as Partial<CheckJobData>;
     if (d.kind !== 'check' || typeof d.spec !== 'object' || d.spec === null || typeof d.spec.command !== 'string') return false;
     if (!Array.isArray(d.secretEnv) || d.secretEnv.some((entry) => typeof entry !== 'string')) return false;
+    if (d.runId !== undefined && typeof d.runId !== 'string') return false;
+    if (d.heartbeatMs !== undefined && (typeof d.heartbeatMs !== 'number' || !Number.isFinite(d.heartbeatMs) || d.heartbeatMs <= 0)) return false;
     const env = d.spec.env;
     return env === undefined || (typeof env === 'object' && env !== null && Object.values(env).every((value) => typeof value === 'string'));
   }
@@ -409,9 +614,15 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
         runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
       }
     }
+    let session: number | undefined;
+    runOptions.onSpawn = (pid) => {
+      session = pid;
+      guard(pid);
+    };
     try {
       return toWire(await runCommand(command, runOptions), name, mask);
     } finally {
+      if (session !== undefined) unguard(session);
       await log?.end();
     }
   }
@@ -436,6 +647,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (job.id !== undefined && cancelled.has(job.id)) controller.abort(CANCEL);
     let nonce: string | undefined;
     let requeued = false;
+    let run: string | undefined;
     try {
       const opened = await openJob(job);
       nonce = opened.nonce;
@@ -444,6 +656,11 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       try {
         if (job.name === CHECK_JOB) {
           if (!isCheckData(opened.payload)) throw refuse(job, 'malformed', 'the job is not a check job');
+          const { runId, heartbeatMs } = opened.payload;
+          if (runId !== undefined && heartbeatMs !== undefined) {
+            if (!(await joinRun(runId, heartbeatMs, controller))) throw unrecoverable(`${REASON_ORPHANED} run ${runId} lost its coordinator (its heartbeat lapsed): dropped without running (worker ${name})`);
+            run = runId;
+          }
           value = await runCheck(job, opened.payload, controller.signal);
         } else if (job.name === CALL_JOB) {
           if (pinned !== undefined) throw refuse(job, 'pinned', 'a pinned worker runs checks of its own config only, no handler calls');
@@ -459,6 +676,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
           await job.moveToWait(token);
           throw new (backend().bullmq.WaitingError)();
         }
+        if (controller.signal.reason === ORPHANED) throw unrecoverable(`${REASON_ORPHANED} run ${run ?? ''} lost its coordinator (its heartbeat lapsed): stopped on worker ${name}`);
         if (value !== undefined && job.name === CHECK_JOB) await job.log(RESULT_LOG_PREFIX + JSON.stringify(value));
         throw unrecoverable(`${REASON_CANCELLED} job ${job.id ?? ''} cancelled on worker ${name}`);
       }
@@ -466,6 +684,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       return value;
     } finally {
       signal?.removeEventListener('abort', follow);
+      if (run !== undefined) leaveRun(run, controller);
       if (nonce !== undefined && !requeued) await finishNonce(nonce, job.id ?? '');
     }
   }
@@ -482,6 +701,9 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const channel = cancelChannel(prefix, queueName);
   let parts: { worker: Worker; workerRedis: Redis; subscriber: Redis } | undefined;
   const setup = (async () => {
+    // Without its watchdog, a check would outlive this worker's death and run beside the copy another worker starts.
+    if (!existsSync(WATCHDOG)) throw new Error(`fanout worker: its watchdog ${WATCHDOG} is missing (a broken installation)`);
+    watchdog ??= startWatchdog();
     loaded = await loadBackend();
     const workerRedis = await connectOrThrow(loaded, connection, 'fanout-worker', connectTimeoutMs);
     const subscriber = openRedis(loaded, connection, 'fanout-worker-cancel');
@@ -539,12 +761,19 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       closing ??= (async () => {
         requeueOnClose = closeOptions?.requeue ?? true;
         await setup.catch(() => undefined);
-        if (parts === undefined) return;
+        if (parts === undefined) {
+          watchdog?.stdin?.end();
+          return;
+        }
         const closed = parts.worker.close();
         parts.worker.cancelAllJobs(SHUTDOWN);
         await closed;
+        clearInterval(runTimer);
+        runTimer = undefined;
         parts.subscriber.disconnect();
         parts.workerRedis.disconnect();
+        // Every check ended: the watchdog has nothing left to guard, and exits at the end of its input.
+        watchdog?.stdin?.end();
       })();
       return closing;
     },
