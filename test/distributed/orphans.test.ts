@@ -1,0 +1,136 @@
+// Work never outlives what it belongs to, against a real redis-server and real processes: a coordinator killed with
+// kill -9 leaves no check running and no job queued (its heartbeat lapses), a coordinator whose main thread stalls
+// keeps its run (the heartbeat beats from a worker thread), and a worker killed with kill -9 leaves no check running
+// beside the copy another worker starts (its watchdog ends them), with the report counting both starts.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
+import { parseReport, startCli, tempDir } from '../cli/helpers.js';
+import { hasRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
+
+const SECRET = 'a shared secret for the orphan tests';
+const SIGNED = { ...process.env, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined };
+
+/** Whether process group `pgid` still has a member that is not a zombie (an orphan's zombie runs nothing). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return false;
+}
+
+const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+describe.skipIf(!hasRedis)('orphaned work', () => {
+  let redis: RedisServer;
+  const workers: WorkerProcess[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('kill -9 of a `fanout check --redis` coordinator: its checks stop, its queued jobs go, workers are idle within 15 s', async () => {
+    const dir = tempDir();
+    const started = join(dir, 'started');
+    const config = join(dir, 'fanout.yaml');
+    const checks = Array.from({ length: 8 }, (_, i) => `  - { id: c${i}, run: "echo $$ >> ${started}; sleep 120" }`).join('\n');
+    writeFileSync(config, `version: "1"\nchecks:\n${checks}\n`);
+    const options = { queue: 'orphans', commit: 'c0ffee', concurrency: 2 };
+    workers.push(await startWorker(redis.url, options, SIGNED), await startWorker(redis.url, options, SIGNED));
+    const coordinator = startCli(['check', '-c', config, '--redis', redis.url, '--queue', 'orphans', '--commit', 'c0ffee', '-p', '8', '--log-dir', join(dir, 'runs')], { env: SIGNED });
+    // Two workers of concurrency 2: four checks run, four wait in the queue.
+    await until(() => lines(started).length === 4, 20_000, 'four running checks');
+    const pids = lines(started).map(Number);
+    await until(async () => (await redis.client.llen('fanout:orphans@c0ffee:wait')) === 4, 10_000, 'four queued jobs');
+    const killedAt = Date.now();
+    coordinator.child.kill('SIGKILL');
+    await coordinator.done;
+    await until(() => pids.every((pid) => !groupAlive(pid)), 15_000, 'the checks of the dead coordinator to be gone');
+    const stoppedMs = Date.now() - killedAt;
+    await until(
+      async () => (await redis.client.llen('fanout:orphans@c0ffee:wait')) === 0 && (await redis.client.llen('fanout:orphans@c0ffee:active')) === 0,
+      15_000,
+      'the workers to be idle',
+    );
+    const idleMs = Date.now() - killedAt;
+    console.info(`coordinator kill -9: its checks gone after ${stoppedMs} ms, workers idle after ${idleMs} ms (heartbeat TTL 5 s)`);
+    expect(idleMs).toBeLessThan(15_000);
+    // None of the queued checks ever started.
+    expect(lines(started)).toHaveLength(4);
+    expect(workers.map((worker) => worker.stderr()).join('')).not.toContain('worker error');
+  }, 60_000);
+
+  it('a coordinator whose main thread is blocked for 8 s keeps its run: running and queued checks complete', async () => {
+    const dir = tempDir();
+    workers.push(await startWorker(redis.url, { queue: 'stall', commit: 'c0ffee', concurrency: 1, secret: SECRET }));
+    const executor = createBullMQExecutor({ connection: redis.url, queue: 'stall', commit: 'c0ffee', secret: SECRET, reconcileIntervalMs: 100 });
+    try {
+      const first = executor.execute({ command: `touch ${dir}/first; sleep 10; echo first survived` });
+      const second = executor.execute({ command: 'echo second ran' });
+      await until(() => existsSync(join(dir, 'first')), 20_000, 'the first check to start');
+      // The coordinator's main thread does nothing else for 8 s (longer than the 5 s heartbeat): no timer, no I/O.
+      const end = Date.now() + 8000;
+      while (Date.now() < end) {
+        // busy
+      }
+      const results = await Promise.all([first, second]);
+      expect(results.map((result) => [result.exitCode, result.output, result.attempts])).toEqual([
+        [0, 'first survived\n', 1],
+        [0, 'second ran\n', 1],
+      ]);
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+
+  it('kill -9 of a worker mid-check: the check is gone within 2 s, another worker re-runs it, never two at once; the report says attempts 2', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'log');
+    const config = join(dir, 'fanout.yaml');
+    // The first copy would run for a minute; the second, started once the first is gone, ends at once.
+    const run = `if [ -s ${log} ]; then d=0.2; else d=60; fi; echo "start $$ $(date +%s%N)" >> ${log}; sleep $d; echo "end $$" >> ${log}; echo finished`;
+    writeFileSync(config, `version: "1"\nchecks:\n  - { id: once, run: '${run}' }\n`);
+    const options = { queue: 'victim', commit: 'c0ffee', concurrency: 1, lockDurationMs: 2000, stalledIntervalMs: 1000 };
+    const victim = await startWorker(redis.url, options, SIGNED);
+    workers.push(victim);
+    const coordinator = startCli(['check', '-c', config, '--redis', redis.url, '--queue', 'victim', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { env: SIGNED });
+    await until(() => lines(log).length === 1, 20_000, 'the check to start on the first worker');
+    const first = Number(lines(log)[0]?.split(' ')[1]);
+    // The survivor starts only now, so the first worker is the one that took the job.
+    workers.push(await startWorker(redis.url, options, SIGNED));
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    await until(() => !groupAlive(first), 10_000, 'the first copy\'s process group to be gone');
+    const goneAt = Date.now();
+    console.info(`worker kill -9: its check's process group gone after ${goneAt - killedAt} ms`);
+    expect(goneAt - killedAt).toBeLessThan(10_000);
+    const result = await coordinator.done;
+    const report = parseReport(result.stdout);
+    expect(report.checks[0]).toMatchObject({ id: 'once', status: 'passed', attempts: 2 });
+    const entries = lines(log);
+    // Two starts, one end: the first copy never ended on its own...
+    expect(entries.filter((line) => line.startsWith('start'))).toHaveLength(2);
+    expect(entries.filter((line) => line.startsWith('end'))).toHaveLength(1);
+    // ...and the second started only after the first's group was seen gone.
+    const secondStartMs = Number(BigInt(entries[1]?.split(' ')[2] ?? '0') / 1_000_000n);
+    expect(secondStartMs).toBeGreaterThan(goneAt);
+  }, 60_000);
+});
