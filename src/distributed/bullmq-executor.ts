@@ -117,8 +117,11 @@ function notRun(cancelled: boolean, jobId: string | null): DistributedCommandRes
  *   the job carries their names and the worker takes the values from its own environment.
  * - `logFile` is written here, by the coordinator, with the output the worker returned (bounded by
  *   `maxOutputBytes`; the worker's `logDir` keeps the complete log). `onOutput` receives the output once, at the end.
- * - Every job whose result was read is removed; jobs of a coordinator that died are removed by retention (1000 jobs,
- *   1 hour).
+ * - A heartbeat (`heartbeatTtlMs`, 5 s) is kept from a worker thread while the executor is open: if this process
+ *   dies, workers terminate its commands and drop its queued jobs within the TTL + 1 s of the last beat; a busy main
+ *   thread does not stop it. `close()` ends it.
+ * - Every job whose result was read is removed; jobs of a coordinator that died are dropped by the workers (above),
+ *   and the failed ones removed by retention (1000 jobs, 1 hour).
  *
  * It does not cap jobs in flight: callers bound it (the CLI's `-p`, `runGraph`'s `maxParallel`).
  *

@@ -273,8 +273,13 @@ function toWire(result: CommandResult, worker: string, mask: (text: string) => s
  *   group and fails the job with `UnrecoverableError` (never retried), leaving the output in the job's log for the
  *   coordinator.
  * - Death: if this process dies mid-job, another worker re-runs the job once its lock expires (within
- *   `lockDurationMs` + 2 × `stalledIntervalMs`). Commands it was running are in their own sessions and are not
- *   killed by its death (SIGKILL cannot be intercepted): they end on their own.
+ *   `lockDurationMs` + 2 × `stalledIntervalMs`; the result then says `attempts: 2`). The commands it was running
+ *   do not run on beside the re-run: a watchdog process (started with the worker, in a session of its own) holds a
+ *   pipe from it, and when the pipe closes it terminates every check session whose leader it can verify (pid and
+ *   start time), SIGTERM then SIGKILL a second later — even after a `kill -9`, which the worker cannot intercept.
+ * - Coordinator's death: a check job names its run and the run's heartbeat ({@link createBullMQExecutor}); once the
+ *   heartbeat lapses (no genuine beat for its time to live), the run's commands here are terminated, its waiting
+ *   jobs removed, and jobs of it taken later fail with `[fanout:orphaned]` without running (`onRunLost`).
  *
  * @example
  * ```ts

@@ -5,7 +5,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { deriveKey, signJob } from '../../src/distributed/auth.js';
 import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
+import { heartbeatValue } from '../../src/distributed/heartbeat-mac.js';
+import { startCheckWorker } from '../../src/distributed/worker.js';
 import { parseReport, startCli, tempDir } from '../cli/helpers.js';
 import { hasRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
 
@@ -132,5 +136,53 @@ describe.skipIf(!hasRedis)('orphaned work', () => {
     // ...and the second started only after the first's group was seen gone.
     const secondStartMs = Number(BigInt(entries[1]?.split(' ')[2] ?? '0') / 1_000_000n);
     expect(secondStartMs).toBeGreaterThan(goneAt);
+  }, 60_000);
+});
+
+describe.skipIf(!hasRedis)('a run\'s heartbeat as workers read it', () => {
+  it('a copied or forged heartbeat does not keep a dead run alive; later jobs of the run are dropped without running', async () => {
+    const redis = await startRedis();
+    const queueName = 'forged@c0ffee';
+    const jobsKey = deriveKey(SECRET, 'jobs');
+    const lost: { runId: string; stopped: number; dropped: number }[] = [];
+    const worker = startCheckWorker({ connection: redis.url, queue: 'forged', commit: 'c0ffee', secret: SECRET, concurrency: 2, onRunLost: (run) => lost.push(run) });
+    const queue = new Queue(queueName, { connection: { url: redis.url }, prefix: 'fanout' });
+    const dir = tempDir();
+    const key = `fanout:${queueName}:heartbeat:r1`;
+    const add = (name: string) =>
+      queue.add('check', signJob(jobsKey, queueName, 'check', { kind: 'check', spec: { command: `echo $$ > ${dir}/${name}; sleep 60` }, secretEnv: [], commit: 'c0ffee', runId: 'r1', heartbeatMs: 1000 }));
+    try {
+      await worker.ready();
+      // The coordinator's beats, as its heartbeat thread writes them.
+      for (let counter = 1; counter <= 3; counter++) await redis.client.set(key, heartbeatValue(jobsKey, queueName, 'r1', counter), 'PX', 1000);
+      await add('first');
+      await until(() => existsSync(join(dir, 'first')), 20_000, 'the job to start');
+      const pid = Number(readFileSync(join(dir, 'first'), 'utf8'));
+      // The coordinator is gone; someone who can write to Redis keeps its last beat there, and adds beats of their own.
+      const last = heartbeatValue(jobsKey, queueName, 'r1', 3);
+      const forger = setInterval(() => {
+        void redis.client.set(key, last, 'PX', 1000);
+      }, 100);
+      const forged = setInterval(() => void redis.client.set(key, `${4 + Math.floor(Math.random() * 100)}.AAAA`, 'PX', 1000), 350);
+      const since = Date.now();
+      try {
+        await until(() => lost.length === 1 && !groupAlive(pid), 20_000, 'the run to be given up');
+      } finally {
+        clearInterval(forger);
+        clearInterval(forged);
+      }
+      console.info(`a copied/forged heartbeat: the run was given up after ${Date.now() - since} ms (TTL 1 s)`);
+      expect(lost[0]).toMatchObject({ runId: 'r1', stopped: 1 });
+      // A job of the run taken later is dropped without running.
+      const late = await add('late');
+      await until(async () => (await late.getState()) === 'failed', 10_000, 'the late job to be dropped');
+      const failed = await queue.getJob(late.id ?? '');
+      expect(failed?.failedReason).toContain('[fanout:orphaned] run r1 lost its coordinator');
+      expect(existsSync(join(dir, 'late'))).toBe(false);
+    } finally {
+      await queue.close();
+      await worker.close({ requeue: false });
+      await redis.stop();
+    }
   }, 60_000);
 });
