@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
@@ -23,6 +23,8 @@ describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
   beforeAll(async () => {
     const build = spawnSync('npx', ['tsdown', '--no-config', 'src/cli/commands/worker.ts', '-d', OUT, '--platform', 'node'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
+    // The worker starts its watchdog from next to its own module (dist/ has its own copy, a tsdown entry).
+    cpSync(`${ROOT}src/distributed/watchdog.js`, `${OUT}watchdog.js`);
     redis = await startRedis([], 'cmd-pa55word');
   }, 60_000);
   afterAll(async () => {
