@@ -79,7 +79,11 @@ export interface CheckWorkerOptions {
   handlers?: Record<string, RemoteHandler>;
   /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
   connectTimeoutMs?: number;
-  /** Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). */
+  /**
+   * Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). An
+   * error that repeats (a reconnect attempt failing the same way several times a second while Redis is away) is
+   * passed once, then at most once every 10 s, saying how many times it repeated meanwhile.
+   */
   onError?: (error: Error) => void;
   /**
    * Shared secret every job must be signed with: jobs unsigned, forged, tampered with, replayed or older than
@@ -177,6 +181,29 @@ const LOST_RUN_LIMIT = 10_000;
 const WATCHDOG = fileURLToPath(new URL('./watchdog.js', import.meta.url));
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
+
+/** An error reported again within this long is counted, not passed on. */
+const ERROR_REPEAT_MS = 10_000;
+
+/**
+ * `onError` for errors that come in bursts: a message is passed the first time, then at most once every
+ * {@link ERROR_REPEAT_MS}, with how many times it came meanwhile.
+ */
+function repeatLimited(onError: (error: Error) => void): (error: Error) => void {
+  const seen = new Map<string, { at: number; repeats: number }>();
+  return (error) => {
+    const now = Date.now();
+    const last = seen.get(error.message);
+    if (last !== undefined && now - last.at < ERROR_REPEAT_MS) {
+      last.repeats++;
+      return;
+    }
+    if (seen.size >= 100) seen.clear();
+    seen.set(error.message, { at: now, repeats: 0 });
+    const repeats = last?.repeats ?? 0;
+    onError(repeats === 0 ? error : new Error(`${error.message} (${repeats} more time${repeats === 1 ? '' : 's'} in the last ${Math.round((now - (last?.at ?? now)) / 1000)} s)`, { cause: error }));
+  };
+}
 
 /** Opens (truncates) a job's log without following a link at its name; undefined when it cannot be opened. */
 function openLog(file: string): number | undefined {
@@ -305,7 +332,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     assertFunction(`options.handlers.${name}`, handler);
     handlers.set(name, handler);
   }
-  const onError = options.onError;
+  const onError = options.onError === undefined ? undefined : repeatLimited(options.onError);
   const connectTimeoutMs = assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1);
   const name = `${hostname()}:${process.pid}`;
   // One snapshot: what checks may see of this worker's environment is fixed when it starts.
@@ -770,9 +797,21 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
           watchdog?.stdin?.end();
           return;
         }
-        const closed = parts.worker.close();
-        parts.worker.cancelAllJobs(SHUTDOWN);
-        await closed;
+        const current = parts;
+        const closed = current.worker.close();
+        closed.catch(() => undefined);
+        current.worker.cancelAllJobs(SHUTDOWN);
+        // BullMQ's close waits for Redis, for ever while it is away: then, once every check's process tree is gone,
+        // the connections are dropped (the jobs' locks expire and another worker re-runs them).
+        let done = false;
+        const redisAway = (async () => {
+          while (!done) {
+            await new Promise((resolve) => setTimeout(resolve, 100).unref());
+            if (current.workerRedis.status !== 'ready' && guarded.size === 0) return;
+          }
+        })();
+        await Promise.race([closed, redisAway]);
+        done = true;
         clearInterval(runTimer);
         runTimer = undefined;
         parts.subscriber.disconnect();

@@ -45,6 +45,23 @@ describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
     expect(await run.exit).toEqual({ code: null, signal: 'SIGTERM' });
   });
 
+  it('Redis gone under a running worker: its connection error is said once (not at every reconnect), and SIGTERM still ends it', async () => {
+    const lost = await startRedis();
+    const run = runWorkerCommand({ redis: lost.url, queue: 'gone', commit: 'feed', concurrency: 1 });
+    await until(() => run.stderr().includes('fanout worker '), 10_000, 'the banner');
+    await lost.stop();
+    // ioredis reconnects every few tens of milliseconds at first: dozens of attempts in the next seconds.
+    await until(() => run.stderr().includes('ECONNREFUSED'), 10_000, 'the connection error');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const refused = run.stderr().split('\n').filter((line) => line.includes('ECONNREFUSED'));
+    expect(refused).toHaveLength(1);
+    const stoppedAt = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toEqual({ code: null, signal: 'SIGTERM' });
+    // Without a bound, the close waited for Redis for ever; a generous bound for a loaded machine.
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+  });
+
   it('a Redis that does not answer: exit 1 with a message that hides the password; a bad URL is a usage error', async () => {
     const unreachable = runWorkerCommand({ redis: 'redis://:cmd-pa55word@127.0.0.1:1', commit: 'feed', connectTimeoutMs: 300 });
     expect((await unreachable.exit).code).toBe(1);
