@@ -405,13 +405,18 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       try {
         alive = await readRun(runId, ttlMs);
       } catch {
-        alive = true; // Redis unreachable: not a sign of the coordinator's death; the watch reads again
+        // Redis unreachable: no sign of the coordinator's death. The run is watched from now on, and read again.
+        alive = true;
+        const now = Date.now();
+        if (!runs.has(runId)) runs.set(runId, { ttlMs, controllers: new Set(), counter: 0, advancedAt: now, checkedAt: now, reading: false });
       }
       if (!alive) {
         lose(runId);
         return false;
       }
     }
+    // Given up by the watch while this job waited for its read.
+    if (lostRuns.has(runId)) return false;
     runs.get(runId)?.controllers.add(controller);
     runTimer ??= setInterval(watchRuns, 250);
     runTimer.unref();
@@ -483,8 +488,8 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     } catch {
       // Redis unreachable: the jobs are dropped when taken
     } finally {
-      // The connection is the worker's: the queue must not close it.
-      queue.removeAllListeners();
+      // The connection is the worker's (shared): closing the queue only removes its listeners from it.
+      await queue.close().catch(() => undefined);
     }
     return dropped;
   }
@@ -511,7 +516,8 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   let watchdog: ChildProcess | undefined;
   const guarded = new Map<number, string>();
   function startWatchdog(): ChildProcess {
-    const child = spawn(process.execPath, [WATCHDOG], { stdio: ['pipe', 'ignore', 'inherit'], detached: true });
+    // Nothing of this worker's environment (its secrets) is needed there.
+    const child = spawn(process.execPath, [WATCHDOG], { stdio: ['pipe', 'ignore', 'inherit'], detached: true, env: {} });
     child.on('error', (error) => onError?.(new Error(`the watchdog of this worker's checks failed: ${error.message}`)));
     child.once('exit', (code, signal) => {
       if (watchdog === child) watchdog = undefined;
