@@ -1,7 +1,6 @@
 /**
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { makeDirSync } from '../exec/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -12,7 +11,7 @@ import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';
 import { jobsKeyFrom } from './auth.js';
 import { wireCwd } from './pinned.js';
 import { DistributedError } from './errors.js';
-import { DEFAULT_HEARTBEAT_TTL_MS, MIN_HEARTBEAT_TTL_MS } from './heartbeat.js';
+import { DEFAULT_HEARTBEAT_TTL_MS, MIN_HEARTBEAT_TTL_MS, newRunId } from './heartbeat.js';
 import { JobClient, REASON_REFUSED, RESULT_LOG_PREFIX, type JobOutcome } from './job-client.js';
 import {
   assertConnection,
@@ -143,7 +142,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
   const queueName = distributedQueueName(options.queue ?? DEFAULT_QUEUE, options.commit);
   const root = resolvePath(options.root ?? process.cwd());
   const commit = options.commit ?? null;
-  const runId = options.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+  const runId = options.runId ?? newRunId();
   if (typeof runId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(runId) || /^\.+$/.test(runId)) throw invalidArgument('options.runId', 'a name of 1 to 100 letters, digits, ".", "_" or "-"', runId);
   const heartbeatTtlMs = assertLimit('options.heartbeatTtlMs', options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, MIN_HEARTBEAT_TTL_MS);
   if (!Number.isFinite(heartbeatTtlMs)) throw invalidArgument('options.heartbeatTtlMs', `a finite number of milliseconds >= ${MIN_HEARTBEAT_TTL_MS}`, heartbeatTtlMs);

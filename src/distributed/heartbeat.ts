@@ -8,7 +8,7 @@
  * it could publish would) or copy an old value, but without the secret cannot make the counter advance: a run whose
  * coordinator died cannot be kept alive.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { DistributedError } from './errors.js';
 import { heartbeatValue } from './heartbeat-mac.js';
@@ -20,6 +20,11 @@ export const DEFAULT_HEARTBEAT_TTL_MS = 5000;
 export const MIN_HEARTBEAT_TTL_MS = 500;
 
 const THREAD = new URL('./heartbeat-thread.js', import.meta.url);
+
+/** A new run id: the time and 3 random bytes (`20261206T061500123Z-a1b2c3`). */
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
+}
 
 /** The Redis key of a run's heartbeat. */
 export function heartbeatKey(prefix: string, queueName: string, runId: string): string {

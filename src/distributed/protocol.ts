@@ -77,6 +77,10 @@ export interface CallJobData {
   handler: string;
   item: unknown;
   index: number;
+  /** The caller's run; with `heartbeatMs`, workers drop the call once the run's heartbeat lapses (as for checks). */
+  runId?: string;
+  /** The time to live of the run's heartbeat. Absent: the run has none. */
+  heartbeatMs?: number;
 }
 
 /** A {@link CommandResult} as a worker returns it: errors flattened to plain data, secrets masked. */

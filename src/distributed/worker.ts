@@ -542,6 +542,11 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (guarded.delete(pid)) watchdog?.stdin?.write(`- ${pid}\n`);
   }
 
+  /** Thrown for a job of a run that lost its coordinator: failed for good, never run. */
+  function dropped(runId: string): Error {
+    return unrecoverable(`${REASON_ORPHANED} run ${runId} lost its coordinator (its heartbeat lapsed): dropped without running (worker ${name})`);
+  }
+
   /** Thrown for a job that must not run: reported to onRefused, failed for good (never retried). */
   function refuse(job: Job, reason: RefusalReason, message: string): Error {
     onRefused?.({ jobId: job.id ?? '', reason, message });
@@ -696,13 +701,19 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
           if (!isCheckData(opened.payload)) throw refuse(job, 'malformed', 'the job is not a check job');
           const { runId, heartbeatMs } = opened.payload;
           if (runId !== undefined && heartbeatMs !== undefined) {
-            if (!(await joinRun(runId, heartbeatMs, controller))) throw unrecoverable(`${REASON_ORPHANED} run ${runId} lost its coordinator (its heartbeat lapsed): dropped without running (worker ${name})`);
+            if (!(await joinRun(runId, heartbeatMs, controller))) throw dropped(runId);
             run = runId;
           }
           value = await runCheck(job, opened.payload, controller.signal);
         } else if (job.name === CALL_JOB) {
           if (pinned !== undefined) throw refuse(job, 'pinned', 'a pinned worker runs checks of its own config only, no handler calls');
-          value = await runCall(job, opened.payload as CallJobData, controller.signal);
+          const call = opened.payload as CallJobData;
+          const { runId, heartbeatMs } = call;
+          if (typeof runId === 'string' && typeof heartbeatMs === 'number' && Number.isFinite(heartbeatMs) && heartbeatMs > 0) {
+            if (!(await joinRun(runId, heartbeatMs, controller))) throw dropped(runId);
+            run = runId;
+          }
+          value = await runCall(job, call, controller.signal);
         } else throw unrecoverable(`${REASON_UNKNOWN_HANDLER} unknown job kind ${JSON.stringify(job.name)}`);
       } catch (error) {
         failure = error;

@@ -100,9 +100,12 @@ describe.skipIf(!hasRedis)('orphaned work', () => {
         [0, 'first survived\n', 1],
         [0, 'second ran\n', 1],
       ]);
+      expect(await redis.client.keys('fanout:stall@c0ffee:heartbeat:*')).toHaveLength(1);
     } finally {
       await executor.close();
     }
+    // The run is over: its heartbeat is deleted at once (workers drop whatever of it is left).
+    expect(await redis.client.keys('fanout:stall@c0ffee:heartbeat:*')).toEqual([]);
   }, 60_000);
 
   it('kill -9 of a worker mid-check: the check is gone within 2 s, another worker re-runs it, never two at once; the report says attempts 2', async () => {
@@ -179,6 +182,30 @@ describe.skipIf(!hasRedis)('a run\'s heartbeat as workers read it', () => {
       const failed = await queue.getJob(late.id ?? '');
       expect(failed?.failedReason).toContain('[fanout:orphaned] run r1 lost its coordinator');
       expect(existsSync(join(dir, 'late'))).toBe(false);
+    } finally {
+      await queue.close();
+      await worker.close({ requeue: false });
+      await redis.stop();
+    }
+  }, 60_000);
+
+  it('a handler call of a run without a heartbeat (its caller died before it was taken) is dropped without being called', async () => {
+    const redis = await startRedis();
+    const queueName = 'calls@c0ffee';
+    const called: unknown[] = [];
+    const worker = startCheckWorker({ connection: redis.url, queue: 'calls', commit: 'c0ffee', secret: SECRET, handlers: { record: (item) => called.push(item) } });
+    const queue = new Queue(queueName, { connection: { url: redis.url }, prefix: 'fanout' });
+    try {
+      await worker.ready();
+      const jobsKey = deriveKey(SECRET, 'jobs');
+      const job = await queue.add('call', signJob(jobsKey, queueName, 'call', { kind: 'call', handler: 'record', item: 1, index: 0, runId: 'gone', heartbeatMs: 1000 }));
+      await until(async () => (await job.getState()) === 'failed', 10_000, 'the call to be dropped');
+      expect((await queue.getJob(job.id ?? ''))?.failedReason).toContain('[fanout:orphaned] run gone lost its coordinator');
+      // The same call with a live heartbeat runs.
+      await redis.client.set(`fanout:${queueName}:heartbeat:live`, heartbeatValue(jobsKey, queueName, 'live', 1), 'PX', 5000);
+      const live = await queue.add('call', signJob(jobsKey, queueName, 'call', { kind: 'call', handler: 'record', item: 2, index: 0, runId: 'live', heartbeatMs: 5000 }));
+      await until(async () => (await live.getState()) === 'completed', 10_000, 'the live call');
+      expect(called).toEqual([2]);
     } finally {
       await queue.close();
       await worker.close({ requeue: false });
