@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../core/arguments.js';
 import { messageOf } from '../core/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
-import { processStartTime } from '../exec/processes.js';
+import { readProcess } from '../exec/processes.js';
 import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_ORPHANED, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
 import { beatInterval, heartbeatCounter, heartbeatKey, MIN_HEARTBEAT_TTL_MS } from './heartbeat.js';
 import {
@@ -531,8 +531,9 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     return child;
   }
   function guard(pid: number): void {
-    // Read while the shell is this process's unreaped child: the pid cannot belong to anyone else yet.
-    const start = processStartTime(pid);
+    // Read while the shell is this process's unreaped child: the pid cannot belong to anyone else yet. A shell that
+    // already exited (a zombie until reaped) is read too: what it left in the background is the watchdog's to follow.
+    const start = readProcess(pid)?.start ?? null;
     if (start === null || !/^\d+$/.test(start)) return;
     guarded.set(pid, start);
     watchdog ??= startWatchdog();

@@ -10,7 +10,7 @@ import { deriveKey, signJob } from '../../src/distributed/auth.js';
 import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
 import { heartbeatValue } from '../../src/distributed/heartbeat-mac.js';
 import { startCheckWorker } from '../../src/distributed/worker.js';
-import { parseReport, startCli, tempDir } from '../cli/helpers.js';
+import { isAlive, parseReport, startCli, tempDir } from '../cli/helpers.js';
 import { hasRedis, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
 
 const SECRET = 'a shared secret for the orphan tests';
@@ -139,6 +139,36 @@ describe.skipIf(!hasRedis)('orphaned work', () => {
     // ...and the second started only after the first's group was seen gone.
     const secondStartMs = Number(BigInt(entries[1]?.split(' ')[2] ?? '0') / 1_000_000n);
     expect(secondStartMs).toBeGreaterThan(goneAt);
+  }, 60_000);
+});
+
+describe.skipIf(!hasRedis)('a worker killed while one of its checks is being terminated', () => {
+  it('the check\'s shell gone, a child of it ignoring SIGTERM during a long kill grace: the watchdog still ends it', async () => {
+    const redis = await startRedis();
+    const worker = await startWorker(redis.url, { queue: 'grace', commit: 'c0ffee', concurrency: 1 }, SIGNED);
+    const executor = createBullMQExecutor({ connection: redis.url, queue: 'grace', commit: 'c0ffee', secret: SECRET, cancelWaitMs: 500 });
+    const dir = tempDir();
+    try {
+      // The shell exits at once; its background child holds the output pipe and ignores SIGTERM, so the worker waits
+      // for its pipes, sends SIGTERM, and then the whole minute of kill grace before SIGKILL.
+      const run = executor.execute({ command: `echo $$ > ${dir}/shell; sh -c 'trap "" TERM; echo $$ > ${dir}/child; exec sleep 120' & exit 0`, killGraceMs: 60_000 });
+      run.catch(() => undefined);
+      await until(() => existsSync(join(dir, 'child')) && existsSync(join(dir, 'shell')), 20_000, 'the check to start');
+      const shell = Number(readFileSync(join(dir, 'shell'), 'utf8'));
+      const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+      // The shell exited and was reaped: its session has no leader any more, only the child in the kill grace.
+      await until(() => !existsSync(`/proc/${shell}`), 20_000, 'the shell to be gone');
+      expect(groupAlive(shell)).toBe(true);
+      const killedAt = Date.now();
+      worker.child.kill('SIGKILL');
+      await until(() => !groupAlive(shell), 15_000, 'the rest of the check\'s session to be gone');
+      console.info(`worker kill -9 during a kill grace: the leaderless session gone after ${Date.now() - killedAt} ms`);
+      expect(isAlive(child)).toBe(false);
+    } finally {
+      await executor.close();
+      await worker.stop();
+      await redis.stop();
+    }
   }, 60_000);
 });
 
