@@ -9,8 +9,10 @@ const common = {
 } as const;
 
 export default defineConfig([
-  // The library: its dependencies stay external (an application shares one yaml, one valibot... with it).
+  // The library: one entry point per subpath of package.json's exports.
   // batch-worker: the module worker threads load for automatic batching; thread-pool finds it next to itself.
+  // heartbeat-thread and watchdog: the coordinator's heartbeat thread and the worker's watchdog process, found the
+  // same way (dist/cli/ has its own copies, next to the CLI's chunks).
   {
     ...common,
     entry: {
@@ -22,6 +24,8 @@ export default defineConfig([
       distributed: 'src/distributed/index.ts',
       'batch-worker': 'src/threads/batch-worker.js',
       'match-worker': 'src/config/match-worker.js',
+      'heartbeat-thread': 'src/distributed/heartbeat-thread.js',
+      watchdog: 'src/distributed/watchdog.js',
     },
     dts: true,
     clean: true,
@@ -33,7 +37,7 @@ export default defineConfig([
   // loading their many CommonJS files (about 10 ms of start-up); everything else stays external and lazy.
   {
     ...common,
-    entry: { cli: 'src/cli/main.ts', 'cli/match-worker': 'src/config/match-worker.js' },
+    entry: { cli: 'src/cli/main.ts', 'cli/match-worker': 'src/config/match-worker.js', 'cli/heartbeat-thread': 'src/distributed/heartbeat-thread.js', 'cli/watchdog': 'src/distributed/watchdog.js' },
     dts: false,
     clean: false,
     // The entry is dist/cli.js (package.json's bin); its chunks go to dist/cli/, apart from the library's.

@@ -149,8 +149,11 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
     const attempts = async (signal: AbortSignal): Promise<CheckRecord> => {
       const begin = performance.now();
       record.startedAt = Date.now();
+      // Starts the executor made beyond one per attempt (a remote worker died mid-run and another re-ran it): the
+      // report counts every start.
+      let reruns = 0;
       for (let attempt = 1; ; attempt++) {
-        record.attempts = attempt;
+        record.attempts = attempt + reruns;
         record.logFile = logs.fileFor(check.id, attempt);
         if (attempt === 1) listener.onCheckStart?.(record, attempt);
         let session: number | undefined;
@@ -175,6 +178,10 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         }
         // A remote job no worker took: the check never started, whatever the graph makes of its task.
         if (result.notStarted === true) notStarted.add(check.id);
+        if (result.attempts !== undefined && result.attempts > 1) {
+          reruns += result.attempts - 1;
+          record.attempts = attempt + reruns;
+        }
         const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs });
         record.exitCode = result.exitCode;
         record.signal = result.signal;

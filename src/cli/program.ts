@@ -98,6 +98,7 @@ Examples:
     .option('--commit <sha>', 'with --redis: the commit workers must have checked out (default: git HEAD)')
     .option('--insecure', 'with --redis: dispatch unsigned jobs when no shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE) is set')
     .option('--worker-wait <duration>', 'with --redis: stop the run (exit 75) when no worker takes a job for this long', '30s')
+    .option('--heartbeat-ttl <duration>', 'with --redis: time to live of the run\'s heartbeat; when this process dies, workers stop its checks and drop its queued jobs within this + 1 s', '5s')
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel']))
@@ -120,6 +121,7 @@ Examples:
         commit?: string;
         insecure?: boolean;
         workerWait: string;
+        heartbeatTtl: string;
         shard?: string;
         observer?: string;
         configCache: boolean;
@@ -150,6 +152,7 @@ Examples:
           commit: flags.commit,
           insecure: flags.insecure === true,
           workerWaitMs: Math.ceil(parseDurationFlag('--worker-wait', flags.workerWait)),
+          heartbeatTtlMs: Math.ceil(parseDurationFlag('--heartbeat-ttl', flags.heartbeatTtl)),
           shard: flags.shard,
           observer: flags.observer,
           configCache: flags.configCache,

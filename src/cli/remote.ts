@@ -25,6 +25,8 @@ export interface RemoteOptions {
   insecure?: boolean | undefined;
   /** `--worker-wait`: jobs may wait this long with no worker taking any. @default 30000 */
   workerWaitMs?: number | undefined;
+  /** `--heartbeat-ttl`: time to live of the run's heartbeat (at least 500 ms). @default 5000 */
+  heartbeatTtlMs?: number | undefined;
   /**
    * Called once when the infrastructure fails (Redis lost, no worker for the queue): the run is to stop. The checks
    * concerned end cancelled (or not started), never failed.
@@ -49,6 +51,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   const commit = options.commit ?? currentCommit();
   // Workers take jobs of the commit they have checked out: without one, nobody would ever take ours.
   if (commit === undefined) throw new UsageError('--redis: not in a git checkout, so there is no commit to name the queue by: pass --commit SHA');
+  if (options.heartbeatTtlMs !== undefined && options.heartbeatTtlMs < 500) throw new UsageError(`--heartbeat-ttl must be at least 500ms (got ${options.heartbeatTtlMs}ms)`);
   const where = target.display;
   // A wrong URL or a server that is down is the user's to fix before anything runs, not a failure of every check.
   try {
@@ -63,6 +66,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
       connection: target.connection,
       secret,
       ...(options.workerWaitMs === undefined ? {} : { workerWaitMs: options.workerWaitMs }),
+      ...(options.heartbeatTtlMs === undefined ? {} : { heartbeatTtlMs: options.heartbeatTtlMs }),
       ...(options.configFile === undefined ? {} : { configHash: configHashOf(readFileSync(options.configFile, 'utf8')) }),
       root: options.root,
       ...(options.queue === undefined ? {} : { queue: options.queue }),

@@ -1,7 +1,6 @@
 /**
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { makeDirSync } from '../exec/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
@@ -12,6 +11,7 @@ import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';
 import { jobsKeyFrom } from './auth.js';
 import { wireCwd } from './pinned.js';
 import { DistributedError } from './errors.js';
+import { DEFAULT_HEARTBEAT_TTL_MS, MIN_HEARTBEAT_TTL_MS, newRunId } from './heartbeat.js';
 import { JobClient, REASON_REFUSED, RESULT_LOG_PREFIX, type JobOutcome } from './job-client.js';
 import {
   assertConnection,
@@ -58,6 +58,13 @@ export interface BullMQExecutorOptions {
   redisLossMs?: number;
   /** Jobs waiting this long while no worker took any of them: they reject with `ERR_NO_WORKER` (naming the queue). `Infinity`: wait for ever. @default 30000 */
   workerWaitMs?: number;
+  /**
+   * Time to live of this run's heartbeat (at least 500), renewed every fifth of it (at most every second) from a
+   * worker thread with its own Redis connection, so a busy main thread does not stop it. Once it lapses (this process
+   * died), workers terminate the run's commands and drop its queued jobs, within `heartbeatTtlMs` + 1 s of the last
+   * beat. @default 5000
+   */
+  heartbeatTtlMs?: number;
 }
 
 /** A {@link CommandResult} that also says where and how often the command ran. */
@@ -109,8 +116,11 @@ function notRun(cancelled: boolean, jobId: string | null): DistributedCommandRes
  *   the job carries their names and the worker takes the values from its own environment.
  * - `logFile` is written here, by the coordinator, with the output the worker returned (bounded by
  *   `maxOutputBytes`; the worker's `logDir` keeps the complete log). `onOutput` receives the output once, at the end.
- * - Every job whose result was read is removed; jobs of a coordinator that died are removed by retention (1000 jobs,
- *   1 hour).
+ * - A heartbeat (`heartbeatTtlMs`, 5 s) is kept from a worker thread while the executor is open: if this process
+ *   dies, workers terminate its commands and drop its queued jobs within the TTL + 1 s of the last beat; a busy main
+ *   thread does not stop it. `close()` ends it.
+ * - Every job whose result was read is removed; jobs of a coordinator that died are dropped by the workers (above),
+ *   and the failed ones removed by retention (1000 jobs, 1 hour).
  *
  * It does not cap jobs in flight: callers bound it (the CLI's `-p`, `runGraph`'s `maxParallel`).
  *
@@ -132,6 +142,10 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
   const queueName = distributedQueueName(options.queue ?? DEFAULT_QUEUE, options.commit);
   const root = resolvePath(options.root ?? process.cwd());
   const commit = options.commit ?? null;
+  const runId = options.runId ?? newRunId();
+  if (typeof runId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(runId) || /^\.+$/.test(runId)) throw invalidArgument('options.runId', 'a name of 1 to 100 letters, digits, ".", "_" or "-"', runId);
+  const heartbeatTtlMs = assertLimit('options.heartbeatTtlMs', options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS, MIN_HEARTBEAT_TTL_MS);
+  if (!Number.isFinite(heartbeatTtlMs)) throw invalidArgument('options.heartbeatTtlMs', `a finite number of milliseconds >= ${MIN_HEARTBEAT_TTL_MS}`, heartbeatTtlMs);
   const client = new JobClient({
     connection,
     queueName,
@@ -143,10 +157,9 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     jobsKey: jobsKeyFrom('options.secret', options.secret),
     redisLossMs: assertLimit('options.redisLossMs', options.redisLossMs ?? DEFAULT_REDIS_LOSS_MS, 100),
     workerWaitMs: assertLimit('options.workerWaitMs', options.workerWaitMs ?? DEFAULT_WORKER_WAIT_MS, 100),
+    heartbeat: { runId, ttlMs: heartbeatTtlMs },
   });
   const configHash = options.configHash;
-  const runId = options.runId ?? `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
-  if (typeof runId !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(runId) || /^\.+$/.test(runId)) throw invalidArgument('options.runId', 'a name of 1 to 100 letters, digits, ".", "_" or "-"', runId);
   if (configHash !== undefined && (typeof configHash !== 'string' || !/^[0-9a-f]{64}$/.test(configHash))) throw invalidArgument('options.configHash', 'a SHA-256 in hex', configHash);
 
   /**
@@ -192,6 +205,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     if (checkId !== undefined) data.checkId = checkId;
     if (configHash !== undefined) data.configHash = configHash;
     data.runId = runId;
+    data.heartbeatMs = heartbeatTtlMs;
     return data;
   }
 

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { loadBackend, openRedis, type Backend } from './backend.js';
 import { signJob } from './auth.js';
 import { DistributedError } from './errors.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { cancelChannel, RETAIN_AGE_S, RETAIN_COUNT, type RedisConnection } from './protocol.js';
 
 /** Prefix of the job-log line in which a worker leaves the result of a job it cancelled. */
@@ -18,6 +19,8 @@ export const REASON_UNKNOWN_HANDLER = '[fanout:unknown-handler]';
 export const REASON_HANDLER = '[fanout:handler]';
 /** Prefix of the failure reason of a job a worker refused to run (authentication or pinning). */
 export const REASON_REFUSED = '[fanout:refused]';
+/** Prefix of the failure reason of a job dropped because its run's heartbeat lapsed (its coordinator is gone). */
+export const REASON_ORPHANED = '[fanout:orphaned]';
 
 /** Options shared by everything that talks to a queue as a coordinator. */
 export interface JobClientOptions {
@@ -39,6 +42,8 @@ export interface JobClientOptions {
   redisLossMs: number;
   /** Jobs waiting this long while no worker took any of this client's jobs: they reject with `ERR_NO_WORKER`. */
   workerWaitMs: number;
+  /** The run's heartbeat ({@link startHeartbeat}): its first beat is stored before any job is added. Undefined: none. */
+  heartbeat?: { runId: string; ttlMs: number } | undefined;
 }
 
 /**
@@ -124,6 +129,7 @@ export class JobClient {
   private health: NodeJS.Timeout | undefined;
   private lastAnswer = Date.now();
   private lastTaken = 0;
+  private heartbeat: Heartbeat | undefined;
 
   constructor(private readonly options: JobClientOptions) {
     this.channel = cancelChannel(options.prefix, options.queueName);
@@ -163,9 +169,15 @@ export class JobClient {
     const every = Math.max(10, Math.min(500, this.options.redisLossMs / 10));
     let probing = false;
     this.lastAnswer = Date.now();
+    let lastTick = Date.now();
     this.health = setInterval(() => {
+      const now = Date.now();
+      // This thread stalled (a long synchronous task): Redis was not asked meanwhile, so its silence says nothing.
+      // It gets a fresh window from now instead of being declared lost for the time this process did not look.
+      if (now - lastTick > 3 * every) this.lastAnswer = Math.max(this.lastAnswer, now - every);
+      lastTick = now;
       // The last answer came at most one interval before Redis went: the run ends at most redisLossMs after it did.
-      if (Date.now() - this.lastAnswer >= this.options.redisLossMs - every) {
+      if (now - this.lastAnswer >= this.options.redisLossMs - every) {
         this.fail(new DistributedError('ERR_REDIS_LOST', `Redis stopped answering (nothing for ${Math.round(this.options.redisLossMs / 1000)} s): the jobs in flight are lost`, { cause: this.infraError }));
         return;
       }
@@ -189,6 +201,10 @@ export class JobClient {
     const backend = await loadBackend();
     const { connection, queueName, prefix, eventsMaxLen } = this.options;
     const redis = await connectOrThrow(backend, connection, 'fanout-coordinator', this.options.connectTimeoutMs);
+    const beat = this.options.heartbeat;
+    if (beat !== undefined && !this.closed) {
+      this.heartbeat = startHeartbeat({ connection, prefix, queueName, runId: beat.runId, ttlMs: beat.ttlMs, jobsKey: this.options.jobsKey });
+    }
     const eventsRedis = openRedis(backend, connection, 'fanout-coordinator-events');
     const streams = eventsMaxLen === undefined ? {} : { streams: { events: { maxLen: eventsMaxLen } } };
     const queue = new backend.bullmq.Queue(queueName, { connection: redis, prefix, ...streams });
@@ -205,7 +221,8 @@ export class JobClient {
     events.on('error', remember);
     this.parts = { backend, queue, events, redis, eventsRedis };
     if (!this.closed) this.watchHealth(redis);
-    await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), this.failed]);
+    // Workers drop the jobs of a run without a heartbeat: none is added before the first beat is stored.
+    await Promise.race([Promise.all([queue.waitUntilReady(), events.waitUntilReady(), this.heartbeat?.ready]), this.failed]);
     return this.parts;
   }
 
@@ -283,6 +300,9 @@ export class JobClient {
     } catch {
       // never connected (setup closed what it had opened), or Redis is gone
     }
+    // After the cancels (and after a setup that was still starting it): the key's deletion makes workers drop
+    // whatever of the run is left.
+    await this.heartbeat?.stop();
     const parts = this.parts;
     if (parts === undefined) return;
     // BullMQ's close waits for Redis; it also ends QueueEvents' read loop, which otherwise retries for ever. With Redis

@@ -6,6 +6,7 @@ import { assertLimit, invalidArgument } from '../shared/arguments.js';
 import { processParallel, type ProcessParallelResult } from '../core/process-parallel.js';
 import { DistributedError } from './errors.js';
 import { jobsKeyFrom } from './auth.js';
+import { DEFAULT_HEARTBEAT_TTL_MS, newRunId } from './heartbeat.js';
 import { JobClient, REASON_HANDLER, REASON_UNKNOWN_HANDLER } from './job-client.js';
 import { assertConnection, CALL_JOB, DEFAULT_PREFIX, DEFAULT_QUEUE, DEFAULT_REDIS_LOSS_MS, DEFAULT_WORKER_WAIT_MS, distributedQueueName, type CallJobData, type RedisConnection } from './protocol.js';
 
@@ -67,13 +68,16 @@ export async function processParallelDistributed<I, O = unknown>(
     // processParallel's own pre-aborted behaviour, without opening connections.
     return processParallel(items, () => Promise.reject(new Error('unreachable')), { signal: options.signal, failFast: options.failFast ?? true });
   }
-  const client = new JobClient({ connection, queueName, prefix: options.prefix ?? DEFAULT_PREFIX, reconcileIntervalMs, cancelWaitMs: 15_000, eventsMaxLen: undefined, connectTimeoutMs: 10_000, jobsKey: jobsKeyFrom('options.secret', options.secret), redisLossMs: DEFAULT_REDIS_LOSS_MS, workerWaitMs: DEFAULT_WORKER_WAIT_MS });
+  // A heartbeat, as for checks: if this process dies, workers abort its calls and drop its queued ones.
+  const runId = newRunId();
+  const heartbeat = { runId, ttlMs: DEFAULT_HEARTBEAT_TTL_MS };
+  const client = new JobClient({ connection, queueName, prefix: options.prefix ?? DEFAULT_PREFIX, reconcileIntervalMs, cancelWaitMs: 15_000, eventsMaxLen: undefined, connectTimeoutMs: 10_000, jobsKey: jobsKeyFrom('options.secret', options.secret), redisLossMs: DEFAULT_REDIS_LOSS_MS, workerWaitMs: DEFAULT_WORKER_WAIT_MS, heartbeat });
   try {
     return await processParallel<I, O>(
       items,
       async (item, { index, signal }) => {
         if (signal.aborted) throw signal.reason;
-        const data: CallJobData = { kind: 'call', handler, item, index };
+        const data: CallJobData = { kind: 'call', handler, item, index, runId, heartbeatMs: heartbeat.ttlMs };
         let jobId: string | undefined;
         const onAbort = (): void => {
           if (jobId !== undefined) client.cancel(jobId);

@@ -83,6 +83,8 @@ export interface CheckJobData {
   configHash?: string;
   /** The coordinator's run: with the check id, it names the worker's log file (`<logDir>/<run>/<check>.log`). */
   runId?: string;
+  /** The time to live of the run's heartbeat (`<prefix>:<queue>:heartbeat:<run>`): workers drop the run once it lapses. Absent: the run has none. */
+  heartbeatMs?: number;
 }
 
 /** Payload of a named-handler call. */
@@ -91,6 +93,10 @@ export interface CallJobData {
   handler: string;
   item: unknown;
   index: number;
+  /** The caller's run; with `heartbeatMs`, workers drop the call once the run's heartbeat lapses (as for checks). */
+  runId?: string;
+  /** The time to live of the run's heartbeat. Absent: the run has none. */
+  heartbeatMs?: number;
 }
 
 /** A {@link CommandResult} as a worker returns it: errors flattened to plain data, secrets masked. */

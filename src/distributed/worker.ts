@@ -3,7 +3,9 @@
  * timeouts, bounded output) and calls named handlers, obeys the coordinators' cancel broadcast, and shuts down
  * gracefully.
  */
-import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { O_NOFOLLOW, privateFolderProblem } from '../exec/safe-file.js';
 import { makeDirSync } from '../exec/make-dir.js';
 import { hostname } from 'node:os';
@@ -13,7 +15,9 @@ import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../shared/arguments.js';
 import { messageOf } from '../shared/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
-import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
+import { readProcess } from '../exec/processes.js';
+import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_ORPHANED, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
+import { beatInterval, heartbeatCounter, heartbeatKey, MIN_HEARTBEAT_TTL_MS } from './heartbeat.js';
 import {
   assertConnection,
   CALL_JOB,
@@ -75,7 +79,11 @@ export interface CheckWorkerOptions {
   handlers?: Record<string, RemoteHandler>;
   /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
   connectTimeoutMs?: number;
-  /** Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). */
+  /**
+   * Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). An
+   * error that repeats (a reconnect attempt failing the same way several times a second while Redis is away) is
+   * passed once, then at most once every 10 s, saying how many times it repeated meanwhile.
+   */
   onError?: (error: Error) => void;
   /**
    * Shared secret every job must be signed with: jobs unsigned, forged, tampered with, replayed or older than
@@ -96,6 +104,12 @@ export interface CheckWorkerOptions {
   pinned?: PinnedChecks;
   /** Receives each job this worker refused, with the reason (never printed by fanout). */
   onRefused?: (refusal: JobRefusal) => void;
+  /**
+   * Called when the heartbeat of a run this worker holds jobs for lapsed (its coordinator died): `stopped` commands of
+   * it were terminated here, `dropped` of its queued jobs removed from the queue (by this worker; others may remove
+   * more). Never printed by fanout.
+   */
+  onRunLost?: (lost: { runId: string; stopped: number; dropped: number }) => void;
 }
 
 /** A job a worker refused to run. */
@@ -157,8 +171,39 @@ export interface CheckWorker {
 
 const SHUTDOWN = 'fanout:shutdown';
 const CANCEL = 'fanout:cancel';
+/** Abort reason of a job whose run's heartbeat lapsed. */
+const ORPHANED = 'fanout:orphaned';
+/** Runs whose heartbeat lapsed are remembered this long (their jobs are dropped when taken)... */
+const LOST_RUN_MEMORY_MS = 3_600_000;
+/** ...and at most this many of them. */
+const LOST_RUN_LIMIT = 10_000;
+/** The watchdog that terminates this worker's checks when it dies (see ./watchdog.js). */
+const WATCHDOG = fileURLToPath(new URL('./watchdog.js', import.meta.url));
 /** Cancels that arrive before the job starts here are remembered this long. */
 const CANCEL_MEMORY_MS = 60_000;
+
+/** An error reported again within this long is counted, not passed on. */
+const ERROR_REPEAT_MS = 10_000;
+
+/**
+ * `onError` for errors that come in bursts: a message is passed the first time, then at most once every
+ * {@link ERROR_REPEAT_MS}, with how many times it came meanwhile.
+ */
+function repeatLimited(onError: (error: Error) => void): (error: Error) => void {
+  const seen = new Map<string, { at: number; repeats: number }>();
+  return (error) => {
+    const now = Date.now();
+    const last = seen.get(error.message);
+    if (last !== undefined && now - last.at < ERROR_REPEAT_MS) {
+      last.repeats++;
+      return;
+    }
+    if (seen.size >= 100) seen.clear();
+    seen.set(error.message, { at: now, repeats: 0 });
+    const repeats = last?.repeats ?? 0;
+    onError(repeats === 0 ? error : new Error(`${error.message} (${repeats} more time${repeats === 1 ? '' : 's'} in the last ${Math.round((now - (last?.at ?? now)) / 1000)} s)`, { cause: error }));
+  };
+}
 
 /** Opens (truncates) a job's log without following a link at its name; undefined when it cannot be opened. */
 function openLog(file: string): number | undefined {
@@ -255,8 +300,13 @@ function toWire(result: CommandResult, worker: string, mask: (text: string) => s
  *   group and fails the job with `UnrecoverableError` (never retried), leaving the output in the job's log for the
  *   coordinator.
  * - Death: if this process dies mid-job, another worker re-runs the job once its lock expires (within
- *   `lockDurationMs` + 2 × `stalledIntervalMs`). Commands it was running are in their own sessions and are not
- *   killed by its death (SIGKILL cannot be intercepted): they end on their own.
+ *   `lockDurationMs` + 2 × `stalledIntervalMs`; the result then says `attempts: 2`). The commands it was running
+ *   do not run on beside the re-run: a watchdog process (started with the worker, in a session of its own) holds a
+ *   pipe from it, and when the pipe closes it terminates every check session whose leader it can verify (pid and
+ *   start time), SIGTERM then SIGKILL a second later — even after a `kill -9`, which the worker cannot intercept.
+ * - Coordinator's death: a check job names its run and the run's heartbeat ({@link createBullMQExecutor}); once the
+ *   heartbeat lapses (no genuine beat for its time to live), the run's commands here are terminated, its waiting
+ *   jobs removed, and jobs of it taken later fail with `[fanout:orphaned]` without running (`onRunLost`).
  *
  * @example
  * ```ts
@@ -282,7 +332,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     assertFunction(`options.handlers.${name}`, handler);
     handlers.set(name, handler);
   }
-  const onError = options.onError;
+  const onError = options.onError === undefined ? undefined : repeatLimited(options.onError);
   const connectTimeoutMs = assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1);
   const name = `${hostname()}:${process.pid}`;
   // One snapshot: what checks may see of this worker's environment is fixed when it starts.
@@ -296,10 +346,207 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const baseEnv = allowedEnv(workerEnv, envAllow);
   const pinned = options.pinned;
   const onRefused = options.onRefused;
+  const onRunLost = options.onRunLost;
   const cancelled = new Map<string, number>();
   let closing: Promise<void> | undefined;
   let requeueOnClose = true;
   if (logDir !== undefined) makeDirSync(logDir, 0o700);
+
+  /**
+   * The runs this worker holds jobs for, each with its heartbeat as last read: the counter, and when (by this
+   * worker's clock) it last advanced. A run whose key is gone, or whose counter did not advance for its time to live,
+   * lost its coordinator: its commands here are terminated (the abort goes through runCommand's verified kill) and its
+   * queued jobs dropped.
+   */
+  interface RunWatch {
+    ttlMs: number;
+    controllers: Set<AbortController>;
+    counter: number;
+    advancedAt: number;
+    checkedAt: number;
+    reading: boolean;
+  }
+  const runs = new Map<string, RunWatch>();
+  const lostRuns = new Map<string, number>();
+  let runTimer: NodeJS.Timeout | undefined;
+
+  /** The run's heartbeat read now: whether the run is alive. Creates its watch at the first read. */
+  async function readRun(runId: string, ttlMs: number): Promise<boolean> {
+    const redis = parts?.workerRedis;
+    if (redis === undefined) return true;
+    const value = await redis.get(heartbeatKey(prefix, queueName, runId));
+    const counter = heartbeatCounter(value, jobsKey, queueName, runId);
+    const now = Date.now();
+    const watch = runs.get(runId);
+    if (watch === undefined) {
+      if (counter === undefined) return false;
+      runs.set(runId, { ttlMs, controllers: new Set(), counter, advancedAt: now, checkedAt: now, reading: false });
+      return true;
+    }
+    watch.checkedAt = now;
+    // The key expired in Redis: the coordinator wrote nothing for a whole time to live.
+    if (value === null) return false;
+    if (counter !== undefined && counter > watch.counter) {
+      watch.counter = counter;
+      watch.advancedAt = now;
+    }
+    // A copied or forged value is there, but no genuine beat came for a whole time to live.
+    return now - watch.advancedAt <= watch.ttlMs;
+  }
+
+  /** Registers a job of run `runId`; false when the run lost its coordinator (the job is then dropped, never run). */
+  async function joinRun(runId: string, heartbeatMs: number, controller: AbortController): Promise<boolean> {
+    if (lostRuns.has(runId)) return false;
+    const ttlMs = Math.min(Math.max(heartbeatMs, MIN_HEARTBEAT_TTL_MS), LOST_RUN_MEMORY_MS);
+    const watch = runs.get(runId);
+    // A run read within the last beat interval needs no new read: jobs of a busy run cost no Redis round trip here.
+    if (watch === undefined || Date.now() - watch.checkedAt > beatInterval(watch.ttlMs)) {
+      let alive: boolean;
+      try {
+        alive = await readRun(runId, ttlMs);
+      } catch {
+        // Redis unreachable: no sign of the coordinator's death. The run is watched from now on, and read again.
+        alive = true;
+        const now = Date.now();
+        if (!runs.has(runId)) runs.set(runId, { ttlMs, controllers: new Set(), counter: 0, advancedAt: now, checkedAt: now, reading: false });
+      }
+      if (!alive) {
+        lose(runId);
+        return false;
+      }
+    }
+    // Given up by the watch while this job waited for its read.
+    if (lostRuns.has(runId)) return false;
+    runs.get(runId)?.controllers.add(controller);
+    runTimer ??= setInterval(watchRuns, 250);
+    runTimer.unref();
+    return true;
+  }
+
+  function leaveRun(runId: string, controller: AbortController): void {
+    runs.get(runId)?.controllers.delete(controller);
+  }
+
+  /** Reads the heartbeat of every run with jobs here, once per beat interval each; forgets runs idle for a while. */
+  function watchRuns(): void {
+    const now = Date.now();
+    for (const [runId, watch] of runs) {
+      if (watch.controllers.size === 0 && now - watch.checkedAt > watch.ttlMs) {
+        runs.delete(runId);
+        continue;
+      }
+      if (watch.reading || now - watch.checkedAt < beatInterval(watch.ttlMs)) continue;
+      watch.reading = true;
+      readRun(runId, watch.ttlMs).then(
+        (alive) => {
+          watch.reading = false;
+          if (!alive) lose(runId);
+        },
+        () => {
+          watch.reading = false;
+        },
+      );
+    }
+    if (runs.size === 0) {
+      clearInterval(runTimer);
+      runTimer = undefined;
+    }
+  }
+
+  /** A run lost its coordinator: its commands here stop, its queued jobs go, later ones are dropped when taken. */
+  function lose(runId: string): void {
+    if (lostRuns.has(runId)) return;
+    const now = Date.now();
+    if (lostRuns.size >= LOST_RUN_LIMIT) {
+      for (const [id, at] of lostRuns) if (now - at > LOST_RUN_MEMORY_MS || lostRuns.size >= LOST_RUN_LIMIT) lostRuns.delete(id);
+    }
+    lostRuns.set(runId, now);
+    const watch = runs.get(runId);
+    runs.delete(runId);
+    const stopped = watch?.controllers.size ?? 0;
+    for (const controller of watch?.controllers ?? []) controller.abort(ORPHANED);
+    void dropQueued(runId).then((dropped) => onRunLost?.({ runId, stopped, dropped }));
+  }
+
+  /** Removes the run's jobs still waiting in the queue; how many. Best effort: the others are dropped when taken. */
+  async function dropQueued(runId: string): Promise<number> {
+    const redis = parts?.workerRedis;
+    if (redis === undefined || loaded === undefined) return 0;
+    let dropped = 0;
+    const queue = new loaded.bullmq.Queue(queueName, { connection: redis, prefix });
+    try {
+      const waiting = await queue.getJobs(['waiting', 'prioritized', 'delayed'], 0, 9999);
+      for (const job of waiting) {
+        if (runOf(job.data) !== runId) continue;
+        try {
+          await job.remove();
+          dropped++;
+        } catch {
+          // taken meanwhile: dropped when it is opened
+        }
+      }
+    } catch {
+      // Redis unreachable: the jobs are dropped when taken
+    } finally {
+      // The connection is the worker's (shared): closing the queue only removes its listeners from it.
+      await queue.close().catch(() => undefined);
+    }
+    return dropped;
+  }
+
+  /** The run a job's data names, signed or not (only to find a lost run's jobs: removing a job needs no trust). */
+  function runOf(data: unknown): string | undefined {
+    let payload = data;
+    if (isSignedJob(data)) {
+      try {
+        payload = JSON.parse(data.body) as unknown;
+      } catch {
+        return undefined;
+      }
+    }
+    const runId = (payload as { runId?: unknown } | null)?.runId;
+    return typeof runId === 'string' ? runId : undefined;
+  }
+
+  /**
+   * The watchdog process and the check sessions it guards (leader pid → start time). Each check's shell is
+   * registered as soon as it started and deregistered once its tree is gone; if this process dies in between, the
+   * watchdog terminates the session.
+   */
+  let watchdog: ChildProcess | undefined;
+  const guarded = new Map<number, string>();
+  function startWatchdog(): ChildProcess {
+    // Nothing of this worker's environment (its secrets) is needed there.
+    const child = spawn(process.execPath, [WATCHDOG], { stdio: ['pipe', 'ignore', 'inherit'], detached: true, env: {} });
+    child.on('error', (error) => onError?.(new Error(`the watchdog of this worker's checks failed: ${error.message}`)));
+    child.once('exit', (code, signal) => {
+      if (watchdog === child) watchdog = undefined;
+      if (closing === undefined) onError?.(new Error(`the watchdog of this worker's checks exited (${signal ?? String(code)}); another one starts at the next check`));
+    });
+    child.stdin?.on('error', () => undefined);
+    // Neither keeps this process alive; it dies on its own when this process goes.
+    child.unref();
+    (child.stdin as { unref?: () => void } | null)?.unref?.();
+    for (const [pid, start] of guarded) child.stdin?.write(`+ ${pid} ${start}\n`);
+    return child;
+  }
+  function guard(pid: number): void {
+    // Read while the shell is this process's unreaped child: the pid cannot belong to anyone else yet. A shell that
+    // already exited (a zombie until reaped) is read too: what it left in the background is the watchdog's to follow.
+    const start = readProcess(pid)?.start ?? null;
+    if (start === null || !/^\d+$/.test(start)) return;
+    guarded.set(pid, start);
+    watchdog ??= startWatchdog();
+    watchdog.stdin?.write(`+ ${pid} ${start}\n`);
+  }
+  function unguard(pid: number): void {
+    if (guarded.delete(pid)) watchdog?.stdin?.write(`- ${pid}\n`);
+  }
+
+  /** Thrown for a job of a run that lost its coordinator: failed for good, never run. */
+  function dropped(runId: string): Error {
+    return unrecoverable(`${REASON_ORPHANED} run ${runId} lost its coordinator (its heartbeat lapsed): dropped without running (worker ${name})`);
+  }
 
   /** Thrown for a job that must not run: reported to onRefused, failed for good (never retried). */
   function refuse(job: Job, reason: RefusalReason, message: string): Error {
@@ -350,6 +597,8 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     const d = data as Partial<CheckJobData>;
     if (d.kind !== 'check' || typeof d.spec !== 'object' || d.spec === null || typeof d.spec.command !== 'string') return false;
     if (!Array.isArray(d.secretEnv) || d.secretEnv.some((entry) => typeof entry !== 'string')) return false;
+    if (d.runId !== undefined && typeof d.runId !== 'string') return false;
+    if (d.heartbeatMs !== undefined && (typeof d.heartbeatMs !== 'number' || !Number.isFinite(d.heartbeatMs) || d.heartbeatMs <= 0)) return false;
     const env = d.spec.env;
     return env === undefined || (typeof env === 'object' && env !== null && Object.values(env).every((value) => typeof value === 'string'));
   }
@@ -409,9 +658,15 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
         runOptions.onOutput = (chunk, stream) => target.write(chunk, stream);
       }
     }
+    let session: number | undefined;
+    runOptions.onSpawn = (pid) => {
+      session = pid;
+      guard(pid);
+    };
     try {
       return toWire(await runCommand(command, runOptions), name, mask);
     } finally {
+      if (session !== undefined) unguard(session);
       await log?.end();
     }
   }
@@ -436,6 +691,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (job.id !== undefined && cancelled.has(job.id)) controller.abort(CANCEL);
     let nonce: string | undefined;
     let requeued = false;
+    let run: string | undefined;
     try {
       const opened = await openJob(job);
       nonce = opened.nonce;
@@ -444,10 +700,21 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       try {
         if (job.name === CHECK_JOB) {
           if (!isCheckData(opened.payload)) throw refuse(job, 'malformed', 'the job is not a check job');
+          const { runId, heartbeatMs } = opened.payload;
+          if (runId !== undefined && heartbeatMs !== undefined) {
+            if (!(await joinRun(runId, heartbeatMs, controller))) throw dropped(runId);
+            run = runId;
+          }
           value = await runCheck(job, opened.payload, controller.signal);
         } else if (job.name === CALL_JOB) {
           if (pinned !== undefined) throw refuse(job, 'pinned', 'a pinned worker runs checks of its own config only, no handler calls');
-          value = await runCall(job, opened.payload as CallJobData, controller.signal);
+          const call = opened.payload as CallJobData;
+          const { runId, heartbeatMs } = call;
+          if (typeof runId === 'string' && typeof heartbeatMs === 'number' && Number.isFinite(heartbeatMs) && heartbeatMs > 0) {
+            if (!(await joinRun(runId, heartbeatMs, controller))) throw dropped(runId);
+            run = runId;
+          }
+          value = await runCall(job, call, controller.signal);
         } else throw unrecoverable(`${REASON_UNKNOWN_HANDLER} unknown job kind ${JSON.stringify(job.name)}`);
       } catch (error) {
         failure = error;
@@ -459,6 +726,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
           await job.moveToWait(token);
           throw new (backend().bullmq.WaitingError)();
         }
+        if (controller.signal.reason === ORPHANED) throw unrecoverable(`${REASON_ORPHANED} run ${run ?? ''} lost its coordinator (its heartbeat lapsed): stopped on worker ${name}`);
         if (value !== undefined && job.name === CHECK_JOB) await job.log(RESULT_LOG_PREFIX + JSON.stringify(value));
         throw unrecoverable(`${REASON_CANCELLED} job ${job.id ?? ''} cancelled on worker ${name}`);
       }
@@ -466,6 +734,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       return value;
     } finally {
       signal?.removeEventListener('abort', follow);
+      if (run !== undefined) leaveRun(run, controller);
       if (nonce !== undefined && !requeued) await finishNonce(nonce, job.id ?? '');
     }
   }
@@ -482,6 +751,9 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const channel = cancelChannel(prefix, queueName);
   let parts: { worker: Worker; workerRedis: Redis; subscriber: Redis } | undefined;
   const setup = (async () => {
+    // Without its watchdog, a check would outlive this worker's death and run beside the copy another worker starts.
+    if (!existsSync(WATCHDOG)) throw new Error(`fanout worker: its watchdog ${WATCHDOG} is missing (a broken installation)`);
+    watchdog ??= startWatchdog();
     loaded = await loadBackend();
     const workerRedis = await connectOrThrow(loaded, connection, 'fanout-worker', connectTimeoutMs);
     const subscriber = openRedis(loaded, connection, 'fanout-worker-cancel');
@@ -539,12 +811,31 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
       closing ??= (async () => {
         requeueOnClose = closeOptions?.requeue ?? true;
         await setup.catch(() => undefined);
-        if (parts === undefined) return;
-        const closed = parts.worker.close();
-        parts.worker.cancelAllJobs(SHUTDOWN);
-        await closed;
+        if (parts === undefined) {
+          watchdog?.stdin?.end();
+          return;
+        }
+        const current = parts;
+        const closed = current.worker.close();
+        closed.catch(() => undefined);
+        current.worker.cancelAllJobs(SHUTDOWN);
+        // BullMQ's close waits for Redis, for ever while it is away: then, once every check's process tree is gone,
+        // the connections are dropped (the jobs' locks expire and another worker re-runs them).
+        let done = false;
+        const redisAway = (async () => {
+          while (!done) {
+            await new Promise((resolve) => setTimeout(resolve, 100).unref());
+            if (current.workerRedis.status !== 'ready' && guarded.size === 0) return;
+          }
+        })();
+        await Promise.race([closed, redisAway]);
+        done = true;
+        clearInterval(runTimer);
+        runTimer = undefined;
         parts.subscriber.disconnect();
         parts.workerRedis.disconnect();
+        // Every check ended: the watchdog has nothing left to guard, and exits at the end of its input.
+        watchdog?.stdin?.end();
       })();
       return closing;
     },

@@ -135,6 +135,11 @@ export interface CommandResult {
   logError?: Error;
   /** True when the executor never started the command (a remote job cancelled before any worker took it). */
   notStarted?: boolean;
+  /**
+   * Times the command was started, where an executor may start it more than once: 2 when a remote worker died while
+   * running it and another ran it again from the start. Absent: once (or never, with `notStarted`).
+   */
+  attempts?: number;
 }
 
 interface Settings {

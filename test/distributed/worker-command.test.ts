@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
@@ -23,6 +23,8 @@ describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
   beforeAll(async () => {
     const build = spawnSync('npx', ['tsdown', '--no-config', 'src/cli/actions/worker.ts', '-d', OUT, '--platform', 'node'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
+    // The worker starts its watchdog from next to its own module (dist/ has its own copy, a tsdown entry).
+    cpSync(`${ROOT}src/distributed/watchdog.js`, `${OUT}watchdog.js`);
     redis = await startRedis([], 'cmd-pa55word');
   }, 60_000);
   afterAll(async () => {
@@ -41,6 +43,23 @@ describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
     expect(result).toMatchObject({ exitCode: 0, output: 'from the worker command\n' });
     run.child.kill('SIGTERM');
     expect(await run.exit).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('Redis gone under a running worker: its connection error is said once (not at every reconnect), and SIGTERM still ends it', async () => {
+    const lost = await startRedis();
+    const run = runWorkerCommand({ redis: lost.url, queue: 'gone', commit: 'feed', concurrency: 1 });
+    await until(() => run.stderr().includes('fanout worker '), 10_000, 'the banner');
+    await lost.stop();
+    // ioredis reconnects every few tens of milliseconds at first: dozens of attempts in the next seconds.
+    await until(() => run.stderr().includes('ECONNREFUSED'), 10_000, 'the connection error');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const refused = run.stderr().split('\n').filter((line) => line.includes('ECONNREFUSED'));
+    expect(refused).toHaveLength(1);
+    const stoppedAt = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toEqual({ code: null, signal: 'SIGTERM' });
+    // Without a bound, the close waited for Redis for ever; a generous bound for a loaded machine.
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
   });
 
   it('a Redis that does not answer: exit 1 with a message that hides the password; a bad URL is a usage error', async () => {

@@ -50,6 +50,8 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   insecure?: boolean | undefined;
   /** With --redis: how long jobs may wait with no worker taking any before the run stops (exit 75). @default 30000 */
   workerWaitMs?: number | undefined;
+  /** With --redis: time to live of the run's heartbeat (workers drop the run once it lapses). @default 5000 */
+  heartbeatTtlMs?: number | undefined;
   /** `i/n`: run only this shard's checks (and what they require), report only its own. */
   shard?: string | undefined;
   /** `--observer NAME`: one of the built-in observers (noop, json, otel). */
@@ -101,6 +103,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
       configFile: config.file,
       insecure: options.insecure,
       workerWaitMs: options.workerWaitMs,
+      heartbeatTtlMs: options.heartbeatTtlMs,
       onInfrastructureError: (message) => {
         if (infrastructure !== undefined) return;
         infrastructure = message;

@@ -97,6 +97,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       ...(pin === undefined ? {} : { pinned: pin.pinned, root: pin.root }),
       onError: (error) => printErr(`fanout worker: ${target.redact(messageOf(error))}\n`),
       onRefused: (refusal) => printErr(`fanout worker: refused job ${refusal.jobId} (${refusal.reason}): ${target.redact(refusal.message)}\n`),
+      onRunLost: ({ runId, stopped, dropped }) => printErr(`fanout worker: run ${runId} lost its coordinator (heartbeat lapsed): ${stopped} running check(s) stopped, ${dropped} queued job(s) dropped\n`),
     });
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(target.redact(error.message), 'ERR_USAGE', { cause: error });
