@@ -193,6 +193,14 @@ describe('fanout init', () => {
     expect(readFileSync(join(repo, 'packages', '.vibeguard.yml'), 'utf8')).toBe('mine');
   });
 
+  it('a file it cannot write (--force onto a folder) is a usage error, not an internal one', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'taken'));
+    const init = await runCli(['init', '-t', 'go', '-o', 'taken', '--force'], { cwd: dir });
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/^fanout: cannot write taken: .*EISDIR/);
+  });
+
   it('outside a repository, looks in this folder only', async () => {
     const parent = tempDir();
     writeFileSync(join(parent, 'fanout.yaml'), 'mine');

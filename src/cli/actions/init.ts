@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE_NAMES as CONFIG_NAMES, isVibeguardFileName } from '../../config/load.js';
 import { didYouMean } from '../../config/suggest.js';
 import { messageOf } from '../../shared/errors.js';
-import { EXIT_USAGE } from '../errors.js';
+import { EXIT_USAGE, UsageError } from '../errors.js';
 import { detectTemplate, TEMPLATES } from './templates.js';
 import { displayPath } from '../../shared/text.js';
 import { print, printErr, printJson } from '../terminal.js';
@@ -79,7 +79,8 @@ export function initCommand(options: InitOptions): Promise<number> {
     writeFileSync(target, chosen.body, { flag: options.force ? 'w' : 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return Promise.resolve(refuse(target, cwd, true));
-    throw error;
+    // A folder there, no permission, a full disk: the user's to fix, said in one line (not an internal error).
+    throw new UsageError(`cannot write ${displayPath(target, cwd)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   }
   if (chosen.vibeguard) {
     const name = options.output === undefined ? chosen.file : displayPath(target, cwd);
