@@ -1,5 +1,5 @@
 // list, tags, validate, graph, init, prompt, help and usage errors, through the built CLI.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDir } from './helpers.js';
@@ -130,7 +130,7 @@ describe('fanout graph', () => {
 });
 
 describe('fanout init', () => {
-  it.each(['node-typescript', 'python', 'go', 'rust', 'generic'])('writes a valid %s config', async (template) => {
+  it.each(['node', 'python', 'go', 'rust', 'minimal'])('writes a valid %s config', async (template) => {
     const dir = tempDir();
     const init = await runCli(['init', '--template', template], { cwd: dir });
     expect(init.code).toBe(0);
@@ -156,10 +156,72 @@ describe('fanout init', () => {
     writeFileSync(join(dir, 'Cargo.toml'), '[package]\n');
     expect((await runCli(['init'], { cwd: dir })).stdout).toContain('(template rust)');
     expect(existsSync(join(dir, 'fanout.yaml'))).toBe(true);
-    const list = await runCli(['init', '--list-templates']);
-    expect(list.stdout.split('\n').map((line) => line.split(' ')[0])).toEqual(['node-typescript', 'python', 'go', 'rust', 'generic', '']);
-    const bad = await runCli(['init', '-t', 'pyhton'], { cwd: tempDir() });
-    expect([bad.code, bad.stderr]).toEqual([2, 'fanout: unknown template "pyhton" (did you mean "python"?); templates: node-typescript, python, go, rust, generic\n']);
+    const names = (text: string) => [...text.matchAll(/^ {2}(\S+) /gm)].map((m) => m[1]);
+    const vibeguard = ['bash', 'bun-typescript', 'generic', 'go-minimal', 'go-standard', 'node-javascript', 'node-typescript', 'python-pip', 'python-poetry', 'python-uv', 'rust-cargo'];
+    for (const args of [['init', '--list-templates'], ['init', '--template', 'list']]) {
+      const list = await runCli(args);
+      expect(list.code).toBe(0);
+      expect(names(list.stdout)).toEqual([...vibeguard, 'node', 'python', 'go', 'rust', 'minimal']);
+    }
+    const json = JSON.parse((await runCli(['init', '--list-templates', '--json'])).stdout) as Array<{ name: string; file: string }>;
+    expect(json.filter((t) => t.file === 'vibeguard.yaml').map((t) => t.name)).toEqual(vibeguard);
+    // As VibeGuard: exit 1, and nothing written.
+    const empty = tempDir();
+    const bad = await runCli(['init', '-t', 'pyhton'], { cwd: empty });
+    expect([bad.code, bad.stderr]).toEqual([1, 'Error: unknown template "pyhton" (did you mean "python"?) (use --list-templates to see available templates)\n']);
+    expect(readdirSync(empty)).toEqual([]);
+  });
+
+  it('never writes beside a config of this folder or of one above it up to the repository root', async () => {
+    const repo = tempDir();
+    mkdirSync(join(repo, '.git'));
+    const sub = join(repo, 'packages', 'app');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(repo, 'fanout.yaml'), 'mine');
+    const fanout = await runCli(['init'], { cwd: sub });
+    expect([fanout.code, fanout.stderr]).toEqual([2, 'fanout: ../../fanout.yaml already exists; use --force to write a config here anyway\n']);
+    expect(readdirSync(sub)).toEqual([]);
+    // A vibeguard.* config above: named, exit 1 as VibeGuard's refusal.
+    rmSync(join(repo, 'fanout.yaml'));
+    writeFileSync(join(repo, 'packages', '.vibeguard.yml'), 'mine');
+    const vibeguard = await runCli(['init', '-t', 'go'], { cwd: sub });
+    expect([vibeguard.code, vibeguard.stderr]).toEqual([1, 'Error: configuration file "../.vibeguard.yml" already exists (use --force to overwrite)\n']);
+    expect(readdirSync(sub)).toEqual([]);
+    // --force writes here anyway; the configs above are left as they are.
+    expect((await runCli(['init', '-t', 'go', '--force'], { cwd: sub })).code).toBe(0);
+    expect(readdirSync(sub)).toEqual(['fanout.yaml']);
+    expect(readFileSync(join(repo, 'packages', '.vibeguard.yml'), 'utf8')).toBe('mine');
+  });
+
+  it('a file it cannot write (--force onto a folder) is a usage error, not an internal one', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'taken'));
+    const init = await runCli(['init', '-t', 'go', '-o', 'taken', '--force'], { cwd: dir });
+    expect(init.code).toBe(2);
+    expect(init.stderr).toMatch(/^fanout: cannot write taken: .*EISDIR/);
+  });
+
+  it('outside a repository, looks in this folder only', async () => {
+    const parent = tempDir();
+    writeFileSync(join(parent, 'fanout.yaml'), 'mine');
+    const sub = join(parent, 'sub');
+    mkdirSync(sub);
+    const init = await runCli(['init', '-t', 'go'], { cwd: sub });
+    expect([init.code, init.stderr]).toEqual([0, '']);
+    expect(readdirSync(sub)).toEqual(['fanout.yaml']);
+  });
+
+  it('refuses to write beside a vibeguard.yaml (exit 1, VibeGuard\'s message), and a planted link is not followed', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vibeguard.yaml'), 'mine');
+    const refused = await runCli(['init'], { cwd: dir });
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([1, '', 'Error: configuration file "vibeguard.yaml" already exists (use --force to overwrite)\n']);
+    expect(readdirSync(dir)).toEqual(['vibeguard.yaml']);
+    const linked = tempDir();
+    symlinkSync(join(linked, 'elsewhere'), join(linked, 'fanout.yaml'));
+    const dangling = await runCli(['init', '-t', 'go'], { cwd: linked });
+    expect(dangling.code).toBe(2);
+    expect(existsSync(join(linked, 'elsewhere'))).toBe(false);
   });
 });
 

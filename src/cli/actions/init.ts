@@ -1,45 +1,192 @@
-// `fanout init [--template NAME] [--force]`: writes a starter config.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { CONFIG_FILE_NAMES as CONFIG_NAMES } from '../../config/load.js';
+// `fanout init [--template NAME] [--force] [--output FILE] [--list-templates] [--assist]`: writes a starter config.
+// VibeGuard's template names write VibeGuard's vibeguard.yaml and say what `vibeguard init` says; fanout's own write a
+// fanout.yaml. It never writes beside a config already there (this folder up to the repository root) without --force.
+import { existsSync, lstatSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { CONFIG_FILE_NAMES as CONFIG_NAMES, isVibeguardFileName } from '../../config/load.js';
 import { didYouMean } from '../../config/suggest.js';
-import { UsageError } from '../errors.js';
+import { messageOf } from '../../shared/errors.js';
+import { EXIT_USAGE, UsageError } from '../errors.js';
 import { detectTemplate, TEMPLATES } from './templates.js';
 import { displayPath } from '../../shared/text.js';
 import { print, printErr, printJson } from '../terminal.js';
+import { VIBEGUARD_ASSIST_PROMPT, VIBEGUARD_DEFAULT_TEMPLATE, VIBEGUARD_TEMPLATES } from './vibeguard-templates.js';
 
+/** Options of `fanout init`. */
 export interface InitOptions {
+  /** `--template`: a template name, or `list` to list them. @default the folder's: see {@link initCommand} */
   template?: string | undefined;
+  /** `--force`: write even where a config exists (overwriting the file written). */
   force: boolean;
-  output: string;
+  /**
+   * `--output`: the file to write; with `assist`, where the setup guide goes.
+   * @default vibeguard.yaml for VibeGuard's templates, fanout.yaml for fanout's; stdout for the guide
+   */
+  output?: string | undefined;
+  /** `--list-templates`: list the templates instead. */
   list: boolean;
+  /** `--json`: the template list as JSON. */
   json: boolean;
+  /** `--assist`: print (or write to `output`) VibeGuard's setup guide for an AI agent instead of a config. @default false */
+  assist?: boolean | undefined;
+  /** The folder to write in. @default process.cwd() */
+  cwd?: string | undefined;
 }
 
+/** Exit code of `init --assist` when the guide cannot be written (VibeGuard's). */
+const EXIT_ASSIST_WRITE = 3;
 
+/** The template chosen: its name as the success message gives it, the text, the file it goes to by default. */
+interface Chosen {
+  vibeguard: boolean;
+  label: string;
+  body: string;
+  file: 'vibeguard.yaml' | 'fanout.yaml';
+}
+
+/**
+ * Runs `fanout init`. Without `--template`, a folder whose config is a vibeguard.* file (replaced with `--force`)
+ * gets VibeGuard's default; any other gets fanout's template for the files present (package.json, go.mod…).
+ * Exit codes: 0 written; 1 an unknown template, or a vibeguard.* config already there; 2 another config already
+ * there; 3 the `--assist` guide could not be written.
+ *
+ * @example
+ * ```ts
+ * await initCommand({ template: 'go-minimal', force: false, list: false, json: false }); // writes vibeguard.yaml
+ * ```
+ */
 export function initCommand(options: InitOptions): Promise<number> {
-  const cwd = process.cwd();
-  if (options.list) {
-    if (options.json) printJson(Object.entries(TEMPLATES).map(([name, t]) => ({ name, description: t.description })));
-    else for (const [name, t] of Object.entries(TEMPLATES)) print(`${name.padEnd(16)}  ${t.description}\n`);
+  const cwd = options.cwd ?? process.cwd();
+  if (options.list || options.template === 'list') {
+    listTemplates(options.json);
     return Promise.resolve(0);
   }
-  const name = options.template ?? detectTemplate((file) => existsSync(join(cwd, file)));
-  const template = TEMPLATES[name];
-  if (!template) throw new UsageError(`unknown template "${name}"${didYouMean(name, Object.keys(TEMPLATES))}; templates: ${Object.keys(TEMPLATES).join(', ')}`);
-  const target = resolve(cwd, options.output);
-  if (existsSync(target) && !options.force) throw new UsageError(`${displayPath(target, cwd)} already exists; use --force to overwrite it`);
-  const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && existsSync(file));
-  try {
-    // Without --force, created exclusively: a file (or a link) that appeared since the check above is not overwritten.
-    writeFileSync(target, template.body, { flag: options.force ? 'w' : 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${displayPath(target, cwd)} already exists; use --force to overwrite it`, 'ERR_USAGE', { cause: error });
-    throw error;
+  if (options.assist === true) return Promise.resolve(writeAssist(cwd, options.output));
+  const chosen = chooseTemplate(cwd, options.template);
+  if (chosen === undefined) {
+    const name = options.template ?? '';
+    printErr(`Error: unknown template "${name}"${didYouMean(name, templateNames())} (use --list-templates to see available templates)\n`);
+    return Promise.resolve(1);
   }
-  print(`wrote ${displayPath(target, cwd)} (template ${name}); run it with: fanout check${options.output === 'fanout.yaml' ? '' : ` -c ${options.output}`}\n`);
+  const target = resolve(cwd, options.output ?? chosen.file);
+  if (!options.force) {
+    const existing = [target, ...configsAround(cwd)].find((file) => present(file));
+    if (existing !== undefined) return Promise.resolve(refuse(existing, cwd, existing === target));
+  }
+  const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && present(file));
+  try {
+    // Without --force, created exclusively: a file (or a link) that appeared since the look above is not overwritten.
+    writeFileSync(target, chosen.body, { flag: options.force ? 'w' : 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return Promise.resolve(refuse(target, cwd, true));
+    // A folder there, no permission, a full disk: the user's to fix, said in one line (not an internal error).
+    throw new UsageError(`cannot write ${displayPath(target, cwd)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
+  }
+  if (chosen.vibeguard) {
+    const name = options.output === undefined ? chosen.file : displayPath(target, cwd);
+    print(
+      `Created ${target} (template: ${chosen.label})\n\nNext steps:\n  1. Review and customize the checks in ${name}\n  2. Run 'vibeguard check' to execute all checks\n  3. Run 'vibeguard validate' to verify your configuration\n`,
+    );
+  } else {
+    const flag = options.output === undefined || options.output === chosen.file ? '' : ` -c ${options.output}`;
+    print(`wrote ${displayPath(target, cwd)} (template ${chosen.label}); run it with: fanout check${flag}\n`);
+  }
   if (other !== undefined && CONFIG_NAMES.indexOf(displayPath(other, cwd)) < CONFIG_NAMES.indexOf(displayPath(target, cwd))) {
     printErr(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);
   }
   return Promise.resolve(0);
+}
+
+function templateNames(): string[] {
+  return [...VIBEGUARD_TEMPLATES.map((t) => t.name), ...Object.keys(TEMPLATES)];
+}
+
+function chooseTemplate(cwd: string, name: string | undefined): Chosen | undefined {
+  if (name === undefined) {
+    const here = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => present(file));
+    if (here !== undefined && isVibeguardFileName(here)) return { vibeguard: true, label: 'default (Go)', body: VIBEGUARD_DEFAULT_TEMPLATE, file: 'vibeguard.yaml' };
+    name = detectTemplate((file) => existsSync(join(cwd, file)));
+  }
+  const vibeguard = VIBEGUARD_TEMPLATES.find((t) => t.name === name);
+  if (vibeguard !== undefined) return { vibeguard: true, label: vibeguard.name, body: vibeguard.body, file: 'vibeguard.yaml' };
+  const own = Object.hasOwn(TEMPLATES, name) ? TEMPLATES[name] : undefined;
+  return own === undefined ? undefined : { vibeguard: false, label: name, body: own.body, file: 'fanout.yaml' };
+}
+
+/** True when something is at `file`: a file, a folder, a link (even a broken one). */
+function present(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every config file name in `cwd` and each folder above it up to the repository's root (the first holding `.git`);
+ * outside a repository, `cwd`'s alone.
+ */
+function configsAround(cwd: string): string[] {
+  const folders = [cwd];
+  for (let folder = cwd; !present(join(folder, '.git')); ) {
+    const parent = dirname(folder);
+    if (parent === folder) {
+      folders.length = 1;
+      break;
+    }
+    folders.push(parent);
+    folder = parent;
+  }
+  return folders.flatMap((folder) => CONFIG_NAMES.map((file) => join(folder, file)));
+}
+
+/**
+ * Names the config in the way and exits as VibeGuard does for a vibeguard.* file (1), else 2. `isTarget`: it is the
+ * file init would write (overwritten with --force), not a config of this folder or one above.
+ */
+function refuse(existing: string, cwd: string, isTarget: boolean): number {
+  // A config above this folder is shown as ../fanout.yaml, the file to write as the user named it.
+  const shown = isTarget || dirname(existing) === cwd ? displayPath(existing, cwd) : relative(cwd, existing);
+  if (isVibeguardFileName(existing)) {
+    printErr(`Error: configuration file "${shown}" already exists (use --force to overwrite)\n`);
+    return 1;
+  }
+  printErr(`fanout: ${shown} already exists; use --force to ${isTarget ? 'overwrite it' : 'write a config here anyway'}\n`);
+  return EXIT_USAGE;
+}
+
+/** `init --assist`: VibeGuard's setup guide on stdout, or in `output` (exit 3 when it cannot be written). */
+function writeAssist(cwd: string, output: string | undefined): number {
+  if (output === undefined) {
+    print(VIBEGUARD_ASSIST_PROMPT);
+    return 0;
+  }
+  const target = resolve(cwd, output);
+  try {
+    writeFileSync(target, VIBEGUARD_ASSIST_PROMPT);
+  } catch (error) {
+    printErr(`Error: failed to write output file: ${messageOf(error)}\n`);
+    return EXIT_ASSIST_WRITE;
+  }
+  printErr(`Setup prompt written to: ${target}\n`);
+  return 0;
+}
+
+/** The templates, VibeGuard's (in its words) then fanout's; `--json`: name, description and the file each writes. */
+function listTemplates(json: boolean): void {
+  const own = Object.entries(TEMPLATES);
+  if (json) {
+    printJson([
+      ...VIBEGUARD_TEMPLATES.map((t) => ({ name: t.name, description: t.description, file: 'vibeguard.yaml' })),
+      ...own.map(([name, t]) => ({ name, description: t.description, file: 'fanout.yaml' })),
+    ]);
+    return;
+  }
+  const row = (name: string, description: string) => `  ${name.padEnd(20)} ${description}\n`;
+  print(
+    `Available templates:\n\n${VIBEGUARD_TEMPLATES.map((t) => row(t.name, t.description)).join('')}\n` +
+      `fanout's own (they write fanout.yaml; without --template, the one for the files present):\n\n${own.map(([name, t]) => row(name, t.description)).join('')}\n` +
+      'Usage: fanout init --template <name>\n',
+  );
 }

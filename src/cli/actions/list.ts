@@ -1,4 +1,8 @@
-// `fanout list` and `fanout tags`.
+// `fanout list` and `fanout tags`. For a vibeguard.* config both print what VibeGuard prints (`tags`: one tag a line,
+// nothing else, so `$(fanout tags)` works as `$(vibeguard tags)` does); `--json` stays fanout's JSON.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { parseDuration } from '../../shared/duration.js';
 import type { ResolvedCheck, ResolvedConfig } from '../../config/types.js';
 import { loadForCommand } from '../../checks/load.js';
 import type { CommonOptions } from '../options.js';
@@ -6,6 +10,15 @@ import { isAsync } from '../../checks/session.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../shared/duration.js';
 import { jsonText, print, printErr, printJson, printJsonText } from '../terminal.js';
+import { goDuration } from './vibeguard-output.js';
+
+/** Options of `fanout list`. */
+export interface ListOptions extends CommonOptions {
+  /** `--tags`: only the checks having any of these tags. @default [] (every check) */
+  tags?: readonly string[] | undefined;
+  /** `--exclude-tags`: leave out the checks having any of these tags. @default [] */
+  excludeTags?: readonly string[] | undefined;
+}
 
 function timeoutText(check: ResolvedCheck): string {
   return check.timeoutMs === null ? 'none' : formatDuration(check.timeoutMs);
@@ -43,16 +56,70 @@ function listJson(config: ResolvedConfig): string {
   return `${jsonText(body, 2)}\n`;
 }
 
-export async function listCommand(options: CommonOptions): Promise<number> {
+/** The checks `--tags` and `--exclude-tags` keep (VibeGuard's filter: any tag matches; requirements are not pulled in). */
+function filterChecks(checks: readonly ResolvedCheck[], options: ListOptions): ResolvedCheck[] {
+  const tags = options.tags ?? [];
+  const excluded = options.excludeTags ?? [];
+  return checks.filter((check) => (tags.length === 0 || check.tags.some((tag) => tags.includes(tag))) && !check.tags.some((tag) => excluded.includes(tag)));
+}
+
+/**
+ * The timeouts the file wrote as negative durations (no timeout), by check id: the resolved check keeps only `null`,
+ * and VibeGuard's listing shows the duration as written.
+ */
+function negativeTimeouts(config: ResolvedConfig): Map<string, number> {
+  const found = new Map<string, number>();
+  if (!config.checks.some((check) => check.timeoutMs === null)) return found;
+  try {
+    const doc = parse(readFileSync(config.file, 'utf8')) as { checks?: Array<{ id?: unknown; timeout?: unknown }> } | null;
+    for (const check of doc?.checks ?? []) {
+      const ms = typeof check.timeout === 'string' ? parseDuration(check.timeout) : null;
+      if (typeof check.id === 'string' && ms !== null && ms < 0) found.set(check.id, ms);
+    }
+  } catch {
+    // Changed since it was loaded: the listing says `none` for what it cannot read back.
+  }
+  return found;
+}
+
+/** VibeGuard's `list` (`-v`: each check's tags, command, severity, timeout, requirements and suggestion). */
+function vibeguardList(config: ResolvedConfig, checks: readonly ResolvedCheck[], verbose: boolean): string {
+  const negative = verbose ? negativeTimeouts(config) : new Map<string, number>();
+  let text = `Checks (${checks.length}):\n\n`;
+  for (const check of checks) {
+    text += `  ${check.id}\n`;
+    if (!verbose) continue;
+    if (check.tags.length > 0) text += `    Tags:     ${check.tags.join(', ')}\n`;
+    text += `    Command:  ${check.run}\n`;
+    text += `    Severity: ${check.severity}\n`;
+    const timeout = check.timeoutMs ?? negative.get(check.id);
+    text += `    Timeout:  ${timeout === undefined ? 'none' : goDuration(timeout)}\n`;
+    if (check.requires.length > 0) text += `    Requires: ${check.requires.join(', ')}\n`;
+    if (check.suggestion !== undefined && check.suggestion !== '') text += `    Suggestion: ${check.suggestion}\n`;
+    text += '\n';
+  }
+  return text;
+}
+
+export async function listCommand(options: ListOptions): Promise<number> {
   const config = await loadForCommand(options);
+  const checks = filterChecks(config.checks, options);
   if (options.json) {
-    printJsonText(listJson(config));
+    printJsonText(listJson({ ...config, checks }));
+    return 0;
+  }
+  if (config.vibeguardCompat) {
+    print(vibeguardList(config, checks, options.verbose));
+    return 0;
+  }
+  if (checks.length === 0) {
+    printErr('fanout: no check has these tags\n');
     return 0;
   }
   const style = styleFor(process.stdout, options.color);
-  const width = Math.max(...config.checks.map((c) => c.id.length));
+  const width = Math.max(...checks.map((c) => c.id.length));
   const lines: string[] = [];
-  for (const check of config.checks) {
+  for (const check of checks) {
     const parts = [style.bold(check.id.padEnd(width)), check.severity === 'warning' ? style.yellow('warning') : 'error  '];
     if (check.tags.length > 0) parts.push(style.dim(`[${check.tags.join(', ')}]`));
     if (check.requires.length > 0) parts.push(`requires: ${check.requires.join(', ')}`);
@@ -77,6 +144,11 @@ export async function tagsCommand(options: CommonOptions): Promise<number> {
   const sorted = [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (options.json) {
     printJson(Object.fromEntries(sorted));
+    return 0;
+  }
+  if (config.vibeguardCompat) {
+    // VibeGuard's: each tag once, sorted, one a line; no tags, no output.
+    print(sorted.map(([tag]) => `${tag}\n`).join(''));
     return 0;
   }
   if (sorted.length === 0) {

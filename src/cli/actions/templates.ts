@@ -1,12 +1,14 @@
-// Starter configs for `fanout init`. Each is a valid fanout.yaml; commands are the ecosystem's usual ones.
+// fanout's own starter configs for `fanout init` (VibeGuard's are in vibeguard-templates.ts). Each is a valid
+// fanout.yaml; commands are the ecosystem's usual ones. Their names differ from VibeGuard's, which name VibeGuard's.
 
 const HEADER = `# yaml-language-server: $schema=./node_modules/fanout/schema/fanout.schema.json
 # fanout checks: run them with \`fanout check\`; see \`fanout list\`, \`fanout graph\`.
 version: "1"
 `;
 
+/** fanout's templates by name: what `--list-templates` says of each, the files that suggest it, the fanout.yaml it writes. */
 export const TEMPLATES: Readonly<Record<string, { description: string; detect: readonly string[]; body: string }>> = {
-  'node-typescript': {
+  node: {
     description: 'Node.js / TypeScript: tsc, eslint, tests, build',
     detect: ['package.json', 'tsconfig.json'],
     body: `${HEADER}
@@ -164,7 +166,7 @@ checks:
     timeout: 15m
 `,
   },
-  generic: {
+  minimal: {
     description: 'Any project: a few shell checks to adapt',
     detect: [],
     body: `${HEADER}
@@ -197,10 +199,10 @@ checks:
   },
 };
 
-/** The template whose marker files are present in `files`, else `generic`. */
+/** The template whose marker files are present in `files`, else `minimal`. */
 export function detectTemplate(exists: (file: string) => boolean): string {
   for (const [name, template] of Object.entries(TEMPLATES)) {
     if (template.detect.some((file) => exists(file))) return name;
   }
-  return 'generic';
+  return 'minimal';
 }

@@ -1,4 +1,6 @@
-// `fanout validate`: every problem at once, as file:line:col: message; exit 2 when any is an error.
+// `fanout validate`: every problem at once, as file:line:col: message; exit 2 when any is an error. A valid vibeguard.*
+// config is confirmed in VibeGuard's words (`Configuration is valid (N checks defined)`, `-v`: each check's severity and
+// requirements).
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import { loadConfig } from '../../config/load.js';
 import { EXIT_USAGE } from '../errors.js';
@@ -28,8 +30,17 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     printErr(`${plural(errors, 'error')}\n`);
     return EXIT_USAGE;
   }
-  const style = styleFor(process.stdout, options.color);
   const { config } = loaded;
+  if (config.vibeguardCompat) {
+    let text = `Configuration is valid (${config.checks.length} checks defined)\n`;
+    if (options.verbose) {
+      text += '\nChecks:\n';
+      for (const check of config.checks) text += `  - ${check.id}: ${check.severity}${check.requires.length > 0 ? ` (requires: [${check.requires.join(' ')}])` : ''}\n`;
+    }
+    print(text);
+    return 0;
+  }
+  const style = styleFor(process.stdout, options.color);
   const warnings = config.warnings.length > 0 ? `, ${plural(config.warnings.length, 'warning')}` : '';
   print(`${style.green('✓')} ${displayPath(config.file, cwd)}: ${plural(config.checks.length, 'check')}, ${plural(config.prompts.length, 'prompt')}${warnings}\n`);
   return 0;

@@ -1,0 +1,184 @@
+// list, tags, validate, prompt and init answer a vibeguard.* config as VibeGuard does, and keep fanout's own output for
+// a fanout.yaml. Byte-for-byte agreement with the real binary is the conformance suite's (test/conformance); these
+// tests hold the behaviours scripts rely on. init's VibeGuard options are exercised on the action itself.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { initCommand, type InitOptions } from '../../src/cli/actions/init.js';
+import { listCommand } from '../../src/cli/actions/list.js';
+import { goDuration } from '../../src/cli/actions/vibeguard-output.js';
+import { VIBEGUARD_ASSIST_PROMPT, VIBEGUARD_DEFAULT_TEMPLATE, VIBEGUARD_TEMPLATES } from '../../src/cli/actions/vibeguard-templates.js';
+import { root, runCli, tempDir } from './helpers.js';
+
+const CONFIG = `version: "1"
+prompts:
+  - id: review
+    description: Review the change
+    content: Review the diff for bugs.
+    tags: [ai]
+checks:
+  - id: fmt
+    run: gofmt -l .
+    tags: [fast, format]
+  - id: vet
+    run: go vet ./...
+    tags: [fast]
+    requires: [fmt]
+    severity: warning
+    timeout: 90s
+`;
+
+/** A folder holding CONFIG as `name`. */
+function project(name: string): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, name), CONFIG);
+  return dir;
+}
+
+describe('commands on a vibeguard.* config', () => {
+  it('tags prints one tag a line and nothing else, so $(fanout tags) is a list of tags', async () => {
+    const cwd = project('vibeguard.yaml');
+    expect(await runCli(['tags'], { cwd })).toMatchObject({ code: 0, stdout: 'fast\nformat\n', stderr: '' });
+    expect(await runCli(['tags', '-v'], { cwd })).toMatchObject({ code: 0, stdout: 'fast\nformat\n' });
+    const words = execFileSync('sh', ['-c', `for t in $(node ${join(root, 'dist/cli.js')} tags); do printf '<%s>' "$t"; done`], { cwd, encoding: 'utf8' });
+    expect(words).toBe('<fast><format>');
+    // No tags: no output at all.
+    writeFileSync(join(cwd, 'vibeguard.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n');
+    expect(await runCli(['tags'], { cwd })).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('list, validate: VibeGuard’s formats; --json stays fanout’s JSON', async () => {
+    const cwd = project('vibeguard.yaml');
+    expect((await runCli(['list'], { cwd })).stdout).toBe('Checks (2):\n\n  fmt\n  vet\n');
+    expect((await runCli(['list', '-v'], { cwd })).stdout).toBe(
+      'Checks (2):\n\n  fmt\n    Tags:     fast, format\n    Command:  gofmt -l .\n    Severity: error\n    Timeout:  30s\n\n' +
+        '  vet\n    Tags:     fast\n    Command:  go vet ./...\n    Severity: warning\n    Timeout:  1m30s\n    Requires: fmt\n\n',
+    );
+    expect(JSON.parse((await runCli(['list', '--json'], { cwd })).stdout)).toMatchObject({ checks: [{ id: 'fmt' }, { id: 'vet', timeout_ms: 90_000 }] });
+    expect((await runCli(['validate'], { cwd })).stdout).toBe('Configuration is valid (2 checks defined)\n');
+    expect((await runCli(['validate', '-v'], { cwd })).stdout).toBe('Configuration is valid (2 checks defined)\n\nChecks:\n  - fmt: error\n  - vet: warning (requires: [fmt])\n');
+    // An invalid config keeps fanout's list of every problem, and VibeGuard's exit code 2.
+    writeFileSync(join(cwd, 'vibeguard.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: x\n    requires: [nope]\n');
+    const invalid = await runCli(['validate'], { cwd });
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/^vibeguard\.yaml:5:\d+: .*nope/m);
+  });
+
+  it('prompt: the built-in init, content as written, exit 1 for an unknown id', async () => {
+    const cwd = project('vibeguard.yaml');
+    expect((await runCli(['prompt'], { cwd })).stdout).toBe('Prompts (1):\n\n  review\n  init (built-in)\n');
+    expect((await runCli(['prompt', 'review'], { cwd })).stdout).toBe('Review the diff for bugs.');
+    const init = await runCli(['prompt', 'init'], { cwd });
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/^You are an expert in helping users set up VibeGuard/);
+    expect(await runCli(['prompt', 'nope'], { cwd })).toMatchObject({ code: 1, stdout: '', stderr: 'Error: prompt not found: nope\n' });
+    expect(JSON.parse((await runCli(['prompt', '--json'], { cwd })).stdout)).toEqual([
+      { description: 'Review the change', id: 'review', tags: ['ai'] },
+      { built_in: true, description: 'Built-in VibeGuard setup guidance', id: 'init' },
+    ]);
+  });
+
+  it('is decided by the file name, with -c too; a fanout.yaml keeps fanout’s output', async () => {
+    const dir = project('vibeguard.ci.yaml');
+    expect((await runCli(['tags', '-c', join(dir, 'vibeguard.ci.yaml')])).stdout).toBe('fast\nformat\n');
+    const cwd = project('fanout.yaml');
+    expect((await runCli(['tags'], { cwd })).stdout).toBe('fast    2\nformat  1\n');
+    expect((await runCli(['validate'], { cwd })).stdout).toBe('✓ fanout.yaml: 2 checks, 1 prompt\n');
+    expect(await runCli(['prompt', 'init'], { cwd })).toMatchObject({ code: 2, stderr: 'fanout: unknown prompt "init"\n' });
+  });
+});
+
+/** Runs an action with stdout and stderr captured. */
+async function captured(action: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await action();
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+const init = (cwd: string, options: Partial<InitOptions> = {}) => captured(() => initCommand({ force: false, list: false, json: false, cwd, ...options }));
+
+describe('fanout init with VibeGuard’s templates', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(VIBEGUARD_TEMPLATES.map((t) => t.name))('%s writes VibeGuard’s vibeguard.yaml, which validates', async (name) => {
+    const cwd = tempDir();
+    const result = await init(cwd, { template: name });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      `Created ${join(cwd, 'vibeguard.yaml')} (template: ${name})\n\nNext steps:\n  1. Review and customize the checks in vibeguard.yaml\n  2. Run 'vibeguard check' to execute all checks\n  3. Run 'vibeguard validate' to verify your configuration\n`,
+    );
+    expect(readdirSync(cwd)).toEqual(['vibeguard.yaml']);
+    expect(readFileSync(join(cwd, 'vibeguard.yaml'), 'utf8')).toBe(VIBEGUARD_TEMPLATES.find((t) => t.name === name)?.body);
+    const validate = await runCli(['validate'], { cwd });
+    expect(validate.code).toBe(0);
+  });
+
+  it('--force over a vibeguard.* config writes VibeGuard’s default; a VibeGuard template honours --output', async () => {
+    const cwd = project('vibeguard.yaml');
+    expect((await init(cwd)).code).toBe(1);
+    const forced = await init(cwd, { force: true });
+    expect([forced.code, forced.stdout.split('\n')[0]]).toEqual([0, `Created ${join(cwd, 'vibeguard.yaml')} (template: default (Go))`]);
+    expect(readFileSync(join(cwd, 'vibeguard.yaml'), 'utf8')).toBe(VIBEGUARD_DEFAULT_TEMPLATE);
+    const other = tempDir();
+    mkdirSync(join(other, 'ci'));
+    const output = await init(other, { template: 'rust-cargo', output: 'ci/vibeguard.ci.yaml' });
+    expect(output.code).toBe(0);
+    expect(output.stdout).toContain('customize the checks in ci/vibeguard.ci.yaml');
+    expect(readdirSync(join(other, 'ci'))).toEqual(['vibeguard.ci.yaml']);
+  });
+
+  it('--assist prints VibeGuard’s setup guide, or writes it to --output (exit 3 when it cannot)', async () => {
+    const cwd = project('vibeguard.yaml');
+    const printed = await init(cwd, { assist: true });
+    expect([printed.code, printed.stdout, printed.stderr]).toEqual([0, VIBEGUARD_ASSIST_PROMPT, '']);
+    expect(VIBEGUARD_ASSIST_PROMPT).toMatch(/^# VibeGuard AI Agent Setup Guide\n/);
+    const written = await init(cwd, { assist: true, output: 'prompt.md' });
+    expect([written.code, written.stdout, written.stderr]).toEqual([0, '', `Setup prompt written to: ${join(cwd, 'prompt.md')}\n`]);
+    expect(readFileSync(join(cwd, 'prompt.md'), 'utf8')).toBe(VIBEGUARD_ASSIST_PROMPT);
+    const failed = await init(cwd, { assist: true, output: 'missing/prompt.md' });
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toMatch(/^Error: failed to write output file: .*ENOENT/);
+  });
+});
+
+describe('fanout list --tags, --exclude-tags', () => {
+  it('keeps the checks having any of the tags, without their requirements, less the excluded', async () => {
+    const cwd = project('vibeguard.yaml');
+    const list = (tags: string[], excludeTags: string[]) => captured(() => listCommand({ config: join(cwd, 'vibeguard.yaml'), verbose: false, json: false, color: false, tags, excludeTags }));
+    expect((await list(['format'], [])).stdout).toBe('Checks (1):\n\n  fmt\n');
+    expect((await list(['fast'], ['format'])).stdout).toBe('Checks (1):\n\n  vet\n');
+    expect((await list(['nope'], [])).stdout).toBe('Checks (0):\n\n');
+  });
+});
+
+describe('goDuration', () => {
+  it('writes durations as Go does', () => {
+    expect([0, 0.0005, 0.25, 500, 1500, 30_000, 90_000, 3_600_000, 7_265_500, -1000, -300_000].map(goDuration)).toEqual([
+      '0s',
+      '500ns',
+      '250µs',
+      '500ms',
+      '1.5s',
+      '30s',
+      '1m30s',
+      '1h0m0s',
+      '2h1m5.5s',
+      '-1s',
+      '-5m0s',
+    ]);
+  });
+});
