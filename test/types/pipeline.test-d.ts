@@ -3,8 +3,8 @@
  * `@ts-expect-error` line must fail to compile.
  */
 import { expectTypeOf } from 'vitest';
-import { createDirectoryWorkspace, createMemoryWorkspace, runPipeline } from 'fanout';
-import type { ExecutionResult, PipelineExecutor, PipelineResult, PipelineTask, StepInput, StoredTask, Workspace } from 'fanout';
+import { createDirectoryWorkspace, createMemoryWorkspace, runPipeline } from 'fanout/pipeline';
+import type { ExecutionResult, PipelineExecutor, PipelineResult, PipelineTask, StepInput, StoredTask, Workspace } from 'fanout/pipeline';
 
 interface Review extends PipelineTask {
   files: string[];

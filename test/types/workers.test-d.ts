@@ -3,30 +3,14 @@
  * a wrong type is a compile error, and every `@ts-expect-error` line must fail to compile.
  */
 import { expectTypeOf } from 'vitest';
-import {
-  ChainError,
-  TaskError,
-  createObserver,
-  createThreadPool,
-  mergeReports,
-  observeGraph,
-  processChain,
-  processParallel,
-  processParallelDistributed,
-  runGraph,
-  streamGraph,
-} from 'fanout';
-import type {
-  GraphEvent,
-  GraphTask,
-  Observer,
-  ParallelError,
-  ProcessParallelResult,
-  ShardReport,
-  ThreadGraphTask,
-  ThreadPool,
-  ThreadTaskInput,
-} from 'fanout';
+import { TaskError, processParallel, runGraph, streamGraph } from 'fanout';
+import { createObserver, observeGraph } from 'fanout/observe';
+import { ChainError, processChain } from 'fanout/pipeline';
+import { createThreadPool } from 'fanout/threads';
+import { mergeReports, processParallelDistributed } from 'fanout/distributed';
+import type { GraphEvent, GraphTask, Observer, ParallelError, ProcessParallelResult, ThreadGraphTask, ThreadTaskInput } from 'fanout';
+import type { ThreadPool } from 'fanout/threads';
+import type { ShardReport } from 'fanout/distributed';
 
 declare const observer: Observer;
 
