@@ -73,6 +73,8 @@ export type { RedisConnection } from './distributed/protocol.js';
 export { isSecretEnvName, redactRedisUrl } from './distributed/secrets.js';
 export { shardChecks, shardOf, parseShard } from './distributed/shard.js';
 export type { ShardCheck, ShardPlan } from './distributed/shard.js';
+export { runChecks, DEFAULT_LOG_DIR, EXIT_INFRASTRUCTURE, RUN_EVENT_TYPES, REPORT_SCHEMA_VERSION, UsageError, loadChecksConfig, warningNotes } from './checks/index.js';
+export type { RunChecksOptions, CheckRun, PreparedRun, RunEvent, RunStartEvent, CheckStartEvent, CheckSpawnEvent, CheckRetryEvent, CheckEndEvent, RunEndEvent, RunReport, RunNote, ReportCheck, CheckStatus, FailureReason, ReasonCode, CheckSkipReason, RunAbort, LoadChecksConfigOptions, LoadedConfig } from './checks/index.js';
 export { mergeReports, mergedExitCode } from './distributed/merge-reports.js';
 export type { ShardReport, ShardReportCheck, MergeReportsOptions } from './distributed/merge-reports.js';
 export { currentCommit } from './distributed/commit.js';

@@ -1,7 +1,7 @@
 // The JSON report (`--json`, the stream's last event, report.json in the run's log folder). Its JSON Schema is
 // schema/report.schema.json; bump REPORT_SCHEMA_VERSION on any incompatible change.
 import type { RunResult } from './session.js';
-import { STATUSES, type CheckRecord, type CheckStatus } from './record.js';
+import { skipReasonCode, STATUSES, type CheckRecord, type CheckStatus, type ReasonCode } from './record.js';
 import { displayPath } from '../shared/text.js';
 
 export const REPORT_SCHEMA_VERSION = '1';
@@ -19,6 +19,8 @@ export interface ReportCheck {
   attempts: number;
   passed_after_retry: boolean;
   reason: string | null;
+  /** Why, as a stable code (see {@link ReasonCode}); null when the check passed. */
+  reason_code: ReasonCode | null;
   extracted: Record<string, string>;
   suggestion: string | null;
   fix: string | null;
@@ -89,7 +91,8 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
     duration_ms: round(record.durationMs),
     attempts: record.attempts,
     passed_after_retry: record.status === 'passed' && record.attempts > 1,
-    reason: record.reason === undefined ? null : mask(record.reason),
+    reason: record.failure === undefined ? null : mask(record.failure.message),
+    reason_code: record.failure?.code ?? (skip === undefined ? null : skipReasonCode(skip)),
     extracted: maskValues(record.extracted, mask),
     suggestion: record.suggestion ?? null,
     fix: record.fix ?? null,

@@ -1,6 +1,6 @@
 // `fanout list` and `fanout tags`.
 import type { ResolvedCheck, ResolvedConfig } from '../../config/types.js';
-import { loadForCommand } from '../../checks/load.js';
+import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
 import { isAsync } from '../../checks/session.js';
 import { styleFor } from '../style.js';

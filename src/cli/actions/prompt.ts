@@ -1,7 +1,7 @@
 // `fanout prompt [id]`: list the config's prompts, or print one (VibeGuard's).
 import { didYouMean } from '../../config/suggest.js';
 import { UsageError } from '../errors.js';
-import { loadForCommand } from '../../checks/load.js';
+import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
 import { print, printErr, printJson } from '../terminal.js';
 
