@@ -83,7 +83,7 @@ describe('serialize', () => {
         status: fc.constantFrom('passed' as const, 'failed' as const, 'cancelled' as const),
         check: fc.dictionary(name, fc.jsonValue()) as unknown as fc.Arbitrary<Extract<JournalEntry, { type: 'check:end' }>['check']>,
       }),
-      fc.record({ type: fc.constant('reaped' as const), time, by_pid: fc.nat(), groups: fc.array(fc.record({ id: name, pgid: fc.nat() }), { maxLength: 2 }) }),
+      fc.record({ t: fc.constant('reaped' as const), time: fc.nat(), by_pid: fc.nat(), groups: fc.array(fc.record({ id: name, pgid: fc.nat() }), { maxLength: 2 }) }),
     );
     fc.assert(fc.property(entry, (e) => serialize(e) === JSON.stringify(e)));
   });

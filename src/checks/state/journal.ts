@@ -84,8 +84,11 @@ export type JournalRecord = RunStartRecord | CheckStartRecord | CheckSpawnRecord
 
 /** What run:start adds to the event in the journal. */
 export type JournalRunStart = RunStartEvent & Omit<RunStartRecord, 't' | 'time' | 'run_id' | 'checks'>;
-/** A reaper's note in another run's journal. */
-export type JournalReaped = Omit<ReapedRecord, 't' | 'time'> & { type: 'reaped'; time: string };
+/**
+ * A reaper's note in another run's journal: no event of that run, so it keeps the record shape (`t`, epoch ms) that
+ * journals of every version hold.
+ */
+export type JournalReaped = ReapedRecord;
 /** What the journal writes: the run's events, run:start with what the journal adds, and reapers' notes. */
 export type JournalEntry = Exclude<RunEvent, RunStartEvent> | JournalRunStart | JournalReaped;
 
@@ -256,6 +259,7 @@ const text = (value: string | null): string => (value === null ? 'null' : JSON.s
  * part of its bookkeeping in generic serialisation otherwise (fanout's code runs a few hundred times per run).
  */
 export function serialize(entry: JournalEntry): string {
+  if ('t' in entry) return JSON.stringify(entry);
   // Only the usual values are written by hand; anything else (an attempt that is not an integer...) goes the generic
   // way below: JSON never says NaN.
   switch (entry.type) {

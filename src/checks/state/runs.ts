@@ -281,8 +281,8 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Reap
     const left = [...found.refused];
     for (const s of spared) left.push({ run, id: found.groups.find((group) => group.pgid === s.pgid)?.id ?? null, pgid: s.pgid, reason: s.reason });
     appendRecord(join(root, run), {
-      type: 'reaped',
-      time: new Date().toISOString(),
+      t: 'reaped',
+      time: Date.now(),
       by_pid: process.pid,
       groups,
       ...(left.length > 0 ? { refused: left.map(({ id, pgid, reason }) => ({ id, pgid, reason })) } : {}),
