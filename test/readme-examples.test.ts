@@ -46,7 +46,18 @@ function diagnosticsOf(files: Map<string, string>): string[] {
 
 describe('README examples', () => {
   it('every type-checked block compiles under the project settings (strict), and a broken one would not', () => {
-    const blocks = checkedBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
+    const blocks = ['README.md', 'docs/checks-engine.md'].flatMap((file) =>
+      checkedBlocks(readFileSync(join(root, file), 'utf8')).map((block) => ({ ...block, line: `${file.replace(/\W/g, '-')}-${block.line}` })),
+    );
+    // The TSDoc examples of the checks engine's entry points too.
+    for (const file of ['src/checks/run.ts', 'src/checks/errors.ts']) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const match of text.matchAll(/@example\n \* ```ts\n([\s\S]*?) \* ```/g)) {
+        const code = (match[1] ?? '').replace(/^ \*( |$)/gm, '');
+        blocks.push({ line: `${file.replace(/\W/g, '-')}-${text.slice(0, match.index).split('\n').length}`, code: `${code}\nexport {};\n` });
+      }
+    }
+    expect(blocks.filter((block) => block.line.startsWith('src-checks')).length).toBeGreaterThanOrEqual(2);
     expect(blocks.length).toBeGreaterThanOrEqual(3);
     const files = new Map(blocks.map((block) => [join(root, `test/readme-line-${block.line}.ts`), block.code]));
     // The check must be able to fail: the first block with a wrong declaration does not compile.
