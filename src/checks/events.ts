@@ -1,10 +1,9 @@
 // The one event union of a checks run. `runChecks` yields these objects, `--stream` prints exactly them (one JSON
 // object a line), the journal records them, and every reporter consumes them.
 import type { CheckStatus, ReasonCode } from './record.js';
-import type { Report, ReportCheck } from './report.js';
+import type { ReportCheck, RunReport } from './report.js';
 
-/** The final report of a run: what `--json` prints and `run:end` carries. */
-export type RunReport = Report;
+export type { RunReport } from './report.js';
 
 /** Fields every event has. */
 interface EventBase {

@@ -6,7 +6,8 @@ import { displayPath } from '../shared/text.js';
 
 export const REPORT_SCHEMA_VERSION = '1';
 
-export interface ReportCheck {
+/** One check of the report (a type, not an interface, so that it is a ShardReportCheck for mergeReports). */
+export type ReportCheck = {
   id: string;
   status: CheckStatus;
   severity: 'error' | 'warning';
@@ -31,9 +32,13 @@ export interface ReportCheck {
   started_at: string | null;
   ended_at: string | null;
   triggered_prompts: Array<{ id: string | null; content: string }>;
-}
+};
 
-export interface Report {
+/**
+ * The final report of a run: what `--json` prints, report.json holds and `run:end` carries; what mergeReports merges
+ * (a type, not an interface, so that it is a ShardReport).
+ */
+export type RunReport = {
   schema_version: string;
   tool: { name: 'fanout'; version: string };
   run_id: string;
@@ -60,7 +65,7 @@ export interface Report {
    * file. Absent when every write succeeded. The report itself is complete whatever they say.
    */
   write_errors?: Array<{ file: string; error: string }>;
-}
+};
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -127,7 +132,10 @@ export function countStatuses(records: readonly Pick<CheckRecord, 'status'>[]): 
   return { total: records.length, ...counts };
 }
 
-export function buildReport(run: RunResult, context: ReportContext): Report {
+/** The report type under its earlier name (one type: {@link RunReport}). */
+export type Report = RunReport;
+
+export function buildReport(run: RunResult, context: ReportContext): RunReport {
   const checks = run.records.map((record) => reportCheck(record, context.cwd, context.mask));
   return {
     schema_version: REPORT_SCHEMA_VERSION,
