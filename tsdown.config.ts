@@ -18,6 +18,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       config: 'src/config/index.ts',
+      checks: 'src/checks/index.ts',
       pipeline: 'src/pipeline/index.ts',
       threads: 'src/threads/index.ts',
       observe: 'src/observe/index.ts',

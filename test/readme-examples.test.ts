@@ -52,6 +52,15 @@ function diagnosticsOf(files: Map<string, string>): string[] {
 describe('documentation examples', () => {
   it('every TypeScript block of the README and docs/ compiles under the project settings (strict), and a broken one would not', () => {
     const blocks = pages().flatMap((page) => blocksOf(page, readFileSync(join(root, page), 'utf8')));
+    // The TSDoc examples of the checks engine's entry points too.
+    for (const file of ['src/checks/run.ts', 'src/checks/errors.ts']) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const match of text.matchAll(/@example\n \* ```ts\n([\s\S]*?) \* ```/g)) {
+        const code = (match[1] ?? '').replace(/^ \*( |$)/gm, '');
+        blocks.push({ where: `${file}:${text.slice(0, match.index).split('\n').length}`, code: `${code}\nexport {};\n` });
+      }
+    }
+    expect(blocks.filter((block) => block.where.startsWith('src/checks')).length).toBeGreaterThanOrEqual(2);
     expect(blocks.length).toBeGreaterThanOrEqual(20);
     const files = new Map(blocks.map((block, index) => [join(root, `test/doc-example-${index}.ts`), block.code]));
     const where = new Map(blocks.map((block, index) => [join(root, `test/doc-example-${index}.ts`), block.where]));

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { relative, resolve, sep } from 'node:path';
 import type { ResolvedCheck } from '../config/types.js';
 import { messageOf } from '../shared/errors.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import { matchesAny } from '../shared/glob.js';
 
 function git(args: string[], cwd: string): string {

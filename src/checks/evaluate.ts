@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
 import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
 import type { ResolvedCheck } from '../config/types.js';
+import type { FailureReason } from './record.js';
 import { messageOf } from '../shared/errors.js';
-import type { CommandResult } from '../cli/engine.js';
+import type { CommandResult } from '../exec/run-command.js';
 import { formatDuration } from '../shared/text.js';
 
 /** The outcome of one attempt, before severity and retries are applied. */
@@ -12,10 +13,13 @@ export type AttemptStatus = 'passed' | 'failed' | 'timeout' | 'cancelled';
 
 export interface Verdict {
   status: AttemptStatus;
-  /** Why it did not pass, for humans: `exit code 1`, `timed out after 5.0s`, `assert failed: coverage >= 80`. */
-  reason?: string;
+  /** Why it did not pass: `exit code 1`, `timed out after 5.0s`, `assert failed: coverage >= 80`, with its code. */
+  failure?: FailureReason;
   extracted: Record<string, string>;
 }
+
+const failed = (failure: FailureReason, extracted: Record<string, string>): Verdict => ({ status: 'failed', failure, extracted });
+const cancelled = (extracted: Record<string, string>): Verdict => ({ status: 'cancelled', failure: { code: 'cancelled', message: 'cancelled' }, extracted });
 
 /** Options of {@link evaluateAttempt}. */
 export interface EvaluateOptions {
@@ -37,7 +41,7 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   const matcher = check.grokMatcher;
   if (matcher === undefined && check.grok.length > 0) {
     // Only a check built by hand (not by the loader) can lack it: say so rather than report values as missing.
-    return { status: 'failed', reason: 'grok patterns not compiled: the check did not come from loadConfig', extracted };
+    return failed({ code: 'grok', message: 'grok patterns not compiled: the check did not come from loadConfig' }, extracted);
   }
   let source: string | undefined = result.output;
   let sourceError: string | undefined;
@@ -64,33 +68,37 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
           outcome.stage === 'assert'
             ? `assert "${check.assert}" did not finish ${over}`
             : `grok pattern ${JSON.stringify(matcher.patterns[outcome.stage]?.pattern)} did not finish ${over} (it backtracks: anchor it or make it less ambiguous)`;
-        return { status: 'failed', reason, extracted };
+        return failed(outcome.stage === 'assert' ? { code: 'assert', message: reason, assert: check.assert ?? '' } : { code: 'grok', message: reason }, extracted);
       }
       extracted = outcome.extracted;
       asserted = outcome.assert;
     } catch (error) {
-      if (options.signal?.aborted) return { status: 'cancelled', reason: 'cancelled', extracted };
-      return { status: 'failed', reason: `grok failed: ${messageOf(error)}`, extracted };
+      if (options.signal?.aborted) return cancelled(extracted);
+      return failed({ code: 'grok', message: `grok failed: ${messageOf(error)}` }, extracted);
     }
   }
-  if (result.cancelled) return { status: 'cancelled', reason: 'cancelled', extracted };
+  if (result.cancelled) return cancelled(extracted);
   if (result.timedOut) {
-    return { status: 'timeout', reason: `timed out after ${formatDuration(timeoutMs ?? result.durationMs)}`, extracted };
+    const limit = timeoutMs ?? result.durationMs;
+    return { status: 'timeout', failure: { code: 'timeout', message: `timed out after ${formatDuration(limit)}`, timeoutMs: limit }, extracted };
   }
-  if (result.error) return { status: 'failed', reason: `could not start: ${result.error.message}`, extracted };
+  if (result.error) return failed({ code: 'spawn-error', message: `could not start: ${result.error.message}` }, extracted);
   if (result.exitCode !== 0) {
     const hint = result.exitCode === 127 ? ' (command not found)' : result.exitCode === 126 ? ' (command not executable)' : '';
-    const reason = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.exitCode}${hint}`;
-    return { status: 'failed', reason, extracted };
+    if (result.exitCode === null) {
+      const signal = result.signal ?? 'a signal';
+      return failed({ code: 'signal', message: `killed by ${signal}`, signal }, extracted);
+    }
+    return failed({ code: 'exit-code', message: `exit code ${result.exitCode}${hint}`, exitCode: result.exitCode }, extracted);
   }
   if (check.assert === undefined) return { status: 'passed', extracted };
-  if (sourceError !== undefined) return { status: 'failed', reason: sourceError, extracted };
+  if (sourceError !== undefined && check.file !== undefined) return failed({ code: 'file-missing', message: sourceError, file: check.file }, extracted);
   // Without grok there are no values: evaluating costs at most the assert's own size, here.
   const verdict = asserted ?? evaluateAssert(check.assert, extracted);
-  if (!verdict.ok) return { status: 'failed', reason: `assert "${check.assert}": ${verdict.error}`, extracted };
+  if (!verdict.ok) return failed({ code: 'assert', message: `assert "${check.assert}": ${verdict.error}`, assert: check.assert }, extracted);
   if (!verdict.value) {
     const values = Object.entries(extracted).map(([name, value]) => `${name} = ${value}`).join(', ');
-    return { status: 'failed', reason: `assert failed: ${check.assert}${values ? ` (${values})` : ''}`, extracted };
+    return failed({ code: 'assert', message: `assert failed: ${check.assert}${values ? ` (${values})` : ''}`, assert: check.assert }, extracted);
   }
   return { status: 'passed', extracted };
 }

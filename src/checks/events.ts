@@ -1,10 +1,9 @@
 // The one event union of a checks run. `runChecks` yields these objects, `--stream` prints exactly them (one JSON
 // object a line), the journal records them, and every reporter consumes them.
-import type { CheckStatus } from './record.js';
-import type { Report, ReportCheck } from './report.js';
+import type { CheckStatus, ReasonCode } from './record.js';
+import type { ReportCheck, RunReport } from './report.js';
 
-/** The final report of a run: what `--json` prints and `run:end` carries. */
-export type RunReport = Report;
+export type { RunReport } from './report.js';
 
 /** Fields every event has. */
 interface EventBase {
@@ -27,6 +26,8 @@ export interface CheckStartEvent extends EventBase {
   attempt: number;
   async: boolean;
   status: 'pending' | 'running';
+  /** Where the attempt's output goes (null where no log is kept). */
+  log_file: string | null;
 }
 
 /** An attempt's shell started here: `pgid` is the process group of the attempt's whole tree. */
@@ -45,7 +46,7 @@ export interface CheckRetryEvent extends EventBase {
   type: 'check:retry';
   id: string;
   attempt: number;
-  previous: { status: string; reason: string | null };
+  previous: { status: string; reason: string | null; reason_code: ReasonCode | null };
 }
 
 /** A check's final status is known. */
@@ -70,3 +71,24 @@ export type RunEvent = RunStartEvent | CheckStartEvent | CheckSpawnEvent | Check
 
 /** The values of `type`, in the order a check's events come. */
 export const RUN_EVENT_TYPES = ['run:start', 'check:start', 'check:spawn', 'check:retry', 'check:end', 'run:end'] as const satisfies ReadonlyArray<RunEvent['type']>;
+
+/**
+ * What a run tells besides its events, before its first check starts: the notes and warnings the CLI prints on stderr
+ * (`fanout: resuming run …`, a config warning, process groups a dead run left and that were killed). `message` is
+ * the line without the `fanout: ` prefix; a config warning's is its formatted diagnostic.
+ */
+export interface RunNote {
+  code:
+    | 'config-warning'
+    | 'config-cache-refused'
+    | 'unknown-exclude-tag'
+    | 'no-changed-match'
+    | 'resume'
+    | 'resume-gone'
+    | 'nothing-to-resume'
+    | 'empty-selection'
+    | 'pulled-in'
+    | 'reaped'
+    | 'reap-refused';
+  message: string;
+}

@@ -1,43 +1,46 @@
-// Loads the config for a command: diagnostics go to stderr, errors become a UsageError (exit 2).
+// Loads a run's config: from its file (or from the cache of its resolution), errors as a UsageError listing every
+// diagnostic; warnings stay in the config (`config.warnings`) for the caller to tell.
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { readConfigFile } from '../config/find.js';
 import type { Diagnostic, ResolvedConfig } from '../config/types.js';
 import { configCacheKey, readCachedConfig, writeCachedConfig } from './state/config-cache.js';
-import { UsageError } from '../cli/errors.js';
-import { printErr } from '../cli/terminal.js';
+import { UsageError } from './errors.js';
+import type { RunNote } from './events.js';
 
 export interface LoadOptions {
   config?: string | undefined;
   strict?: boolean | undefined;
   cwd?: string | undefined;
   /**
-   * `fanout check`: reuse the resolution of an unchanged config from `<logDir>/.config-cache/` (see config-cache.ts),
-   * and store it there after a parse.
+   * Reuse the resolution of an unchanged config from `<logDir>/.config-cache/` (see config-cache.ts), and store it
+   * there after a parse.
    */
   cache?: { logDir: string; version: string } | undefined;
 }
 
-/** Loads and validates the config; prints its warnings on stderr; throws UsageError (exit 2) listing every error. */
-export async function loadForCommand(options: LoadOptions): Promise<ResolvedConfig> {
-  const { config, save } = await loadConfigCached(options);
-  save?.();
-  return config;
+/** A loaded config; `save` (when it was parsed and a cache was asked for) stores it in the cache. */
+export interface LoadedConfig {
+  config: ResolvedConfig;
+  save: (() => void) | undefined;
+  /** What loading told besides the config's own warnings (a cache folder refused). */
+  notes: RunNote[];
 }
 
 /**
- * {@link loadForCommand} for `fanout check`: the config, and — when it was parsed and `options.cache` is set — `save`,
- * which stores it in the cache. The caller saves once the log folder is known to be usable, so that a usage error
- * found after loading (a bad `--junit` path) still leaves nothing behind. The YAML parser and the schemas are loaded
- * only when the config is actually parsed (never for a cache hit).
+ * The config, and — when it was parsed and `options.cache` is set — `save`, which stores it in the cache. The caller
+ * saves once the log folder is known to be usable, so that a usage error found after loading still leaves nothing
+ * behind. The YAML parser and the schemas are loaded only when the config is actually parsed (never for a cache
+ * hit). Throws UsageError (`ERR_CONFIG`) listing every error.
  */
-export async function loadConfigCached(options: LoadOptions): Promise<{ config: ResolvedConfig; save: (() => void) | undefined }> {
+export async function loadConfigCached(options: LoadOptions): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const found = await readConfigFile({ cwd, file: options.config });
   if (!found.ok) throw configError(found.diagnostics, cwd);
   const strict = options.strict ?? false;
   const { cache } = options;
+  const notes: RunNote[] = [];
   const key = cache && configCacheKey(found.file, found.text, { strict, version: cache.version });
-  let config = cache && key ? await readCachedConfig(cache.logDir, found.file, key) : undefined;
+  let config = cache && key ? await readCachedConfig(cache.logDir, found.file, key, notes) : undefined;
   let save: (() => void) | undefined;
   if (config === undefined) {
     const { loadConfigText } = await import('../config/load.js');
@@ -46,8 +49,12 @@ export async function loadConfigCached(options: LoadOptions): Promise<{ config: 
     const parsed = (config = loaded.config);
     if (cache && key) save = () => writeCachedConfig(cache.logDir, found.file, key, parsed);
   }
-  for (const warning of config.warnings) printErr(`${formatDiagnostic(warning, cwd)}\n`);
-  return { config, save };
+  return { config, save, notes };
+}
+
+/** The config's warnings as notes, formatted relative to `cwd`. */
+export function warningNotes(config: ResolvedConfig, cwd: string): RunNote[] {
+  return config.warnings.map((warning) => ({ code: 'config-warning', message: formatDiagnostic(warning, cwd) }));
 }
 
 function configError(diagnostics: readonly Diagnostic[], cwd: string): UsageError {

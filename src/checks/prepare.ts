@@ -1,50 +1,56 @@
-// What issue 7 adds to `fanout check`: the run journal (with reaping of dead runs and pruning), `--resume`,
-// `--changed`, `--async-threshold` / `--async-parallel`, `--keep-runs` and `--background`. check.ts calls these at
-// a few points; everything else lives here.
+// What a run does before its first check and around its events: the selection for `resume` and `changed`, the
+// async decisions, the reaping of dead runs, and the run journal (which writes the run's events as they come).
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { changedFiles, checksTouching } from './changed.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
+import type { RunEvent, RunNote } from './events.js';
 import { openJournal, type Journal } from './state/journal.js';
-import { bootId, processStartTime, spawnStartTime } from '../exec/processes.js';
-import type { AgentCheckOptions } from '../cli/commands/runs.js';
+import { bootId, processStartTime } from '../exec/processes.js';
 import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, type Reaped } from './state/runs.js';
 import { launcherRunId, type RunLogs } from './state/logs.js';
-import type { CheckRecord } from './record.js';
-import { reportCheck, type Report } from './report.js';
-import { ASYNC_TIMEOUT_THRESHOLD_MS, decideAsync, isAsync, type RunListener } from './session.js';
+import { ASYNC_TIMEOUT_THRESHOLD_MS, decideAsync } from './session.js';
 import { selectChecks, type Selected, type Selection } from './select.js';
-import { jsonText, printErr } from '../cli/terminal.js';
+import { jsonText } from '../shared/text.js';
 
-export type { AgentCheckOptions } from '../cli/commands/runs.js';
+/** How a run chooses its checks beyond the usual selection. */
+export interface RunSelectionOptions {
+  /** Rerun what did not pass in this run (true: the latest). */
+  resume?: string | true | undefined;
+  /** Only the checks whose files match what git reports changed since this ref (true: HEAD). */
+  changed?: string | true | undefined;
+  /** null: only `async: true` checks are async. @default 60 s */
+  asyncThresholdMs?: number | null | undefined;
+  logDir: string;
+}
 
 /**
- * The checks of this run: the usual selection, narrowed by `--changed` (checks whose files match, plus what they
- * require) or replaced by `--resume` (the previous run's checks that did not pass; what passed there counts as
- * satisfied). Also fixes which checks are async under `--async-threshold`.
+ * The checks of this run: the usual selection, narrowed by `changed` (checks whose files match, plus what they
+ * require) or replaced by `resume` (the previous run's checks that did not pass; what passed there counts as
+ * satisfied). Also fixes which checks are async under `asyncThresholdMs`. What it tells goes to `notes`.
  */
-export function selectForRun(config: ResolvedConfig, selection: Selection, options: AgentCheckOptions & { logDir: string }): Selected {
+export function selectForRun(config: ResolvedConfig, selection: Selection, options: RunSelectionOptions, notes: RunNote[] = []): Selected {
   let selected: Selected;
   if (options.resume !== undefined) {
     if (selection.ids.length > 0 || selection.only.length > 0 || selection.tags.length > 0) throw new UsageError('--resume reruns what the run ran: give no check ids, --only or --tags with it');
-    selected = resumeSelection(config.checks, options.resume === true ? undefined : options.resume, options.logDir);
+    selected = resumeSelection(config.checks, options.resume === true ? undefined : options.resume, options.logDir, notes);
   } else if (options.changed !== undefined) {
-    const base = selectChecks(config.checks, selection);
+    const base = selectChecks(config.checks, selection, notes);
     const touched = new Set(checksTouching(base.checks, changedFiles(config.dir, options.changed === true ? 'HEAD' : options.changed), config.dir).map((c) => c.id));
     const ids = base.checks.filter((check) => touched.has(check.id)).map((check) => check.id);
     if (ids.length === 0) {
-      printErr('fanout: no check has files: matching the changed files\n');
+      notes.push({ code: 'no-changed-match', message: 'no check has files: matching the changed files' });
       selected = { checks: [], pulledIn: [] };
     } else {
       selected = selectChecks(config.checks, { ids, only: [], tags: [], excludeTags: [] });
     }
   } else {
-    selected = selectChecks(config.checks, selection);
+    selected = selectChecks(config.checks, selection, notes);
   }
   decideAsync(selected.checks, options.asyncThresholdMs === undefined ? ASYNC_TIMEOUT_THRESHOLD_MS : options.asyncThresholdMs);
   return selected;
 }
 
-function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined, logDir: string): Selected {
+function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined, logDir: string, notes: RunNote[]): Selected {
   const { id } = resolveRun(logDir, run);
   const state = loadRunState(logDir, id);
   if (state?.start === undefined) throw new UsageError(`run ${id} has no journal to resume from`);
@@ -53,15 +59,15 @@ function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined,
   const wanted = new Set([...state.checks.keys()].filter((checkId) => !passed.has(checkId)));
   const byId = new Set(all.map((check) => check.id));
   const gone = [...wanted].filter((checkId) => !byId.has(checkId));
-  if (gone.length > 0) printErr(`fanout: note: no longer in the config, not rerun: ${gone.join(', ')}\n`);
+  if (gone.length > 0) notes.push({ code: 'resume-gone', message: `note: no longer in the config, not rerun: ${gone.join(', ')}` });
   const checks = all
     .filter((check) => wanted.has(check.id))
     // What passed in the resumed run is satisfied; what that run did not select is not this run's business either.
     .map((check) => ({ ...check, requires: check.requires.filter((req) => wanted.has(req)) }));
-  printErr(
+  notes.push(
     checks.length === 0
-      ? `fanout: every check of run ${id} passed; nothing to resume\n`
-      : `fanout: resuming run ${id}: ${checks.map((check) => check.id).join(', ')} (${passed.size} passed there)\n`,
+      ? { code: 'nothing-to-resume', message: `every check of run ${id} passed; nothing to resume` }
+      : { code: 'resume', message: `resuming run ${id}: ${checks.map((check) => check.id).join(', ')} (${passed.size} passed there)` },
   );
   return { checks, pulledIn: [] };
 }
@@ -74,66 +80,81 @@ function shown(value: unknown): string {
 }
 
 /**
- * Tells on stderr what the reaper of dead runs killed, and what it found running but left alone (it could not tell
- * it was the run's). Each run is reaped once, so each is told once.
+ * What the reaper of dead runs killed, and what it found running but left alone (it could not tell it was the
+ * run's), as notes. Each run is reaped once, so each is told once.
  */
-export function reportReaped(reaped: Reaped): void {
-  for (const group of reaped.killed) printErr(`fanout: killed process group ${group.pgid} (${shown(group.id)}) left running by the dead run ${group.run}\n`);
+export function reapedNotes(reaped: Reaped): RunNote[] {
+  const notes: RunNote[] = [];
+  for (const group of reaped.killed) notes.push({ code: 'reaped', message: `killed process group ${group.pgid} (${shown(group.id)}) left running by the dead run ${group.run}` });
   for (const left of reaped.refused) {
     const what = left.id === null ? `the processes of the dead run ${left.run}` : `process group ${shown(left.pgid)} (${shown(left.id)}) of the dead run ${left.run}`;
-    printErr(`fanout: warning: left ${what} alone: ${left.reason}\n`);
+    notes.push({ code: 'reap-refused', message: `warning: left ${what} alone: ${left.reason}` });
   }
+  return notes;
 }
 
-/** The journal of one run, as a listener of the run; `end()` writes the last record and closes it. */
-export interface RunJournal extends RunListener {
+/** The journal of one run: writes each event of the run as it comes; `end()` closes it. */
+export interface RunJournal {
   readonly journal: Journal;
-  /** Writes the run's end (synced to disk) and closes the journal. */
-  end(report: Report): void;
+  /** Writes one event (run:start with what only the journal needs: the process, its boot, the command line). */
+  write(event: RunEvent): void;
+  /** Closes the journal (after run:end). */
+  close(): void;
+}
+
+/** What the journal's run:start adds to the event: what `status`, `cancel`, the reaper and `--resume` need. */
+export interface JournalContext {
+  logDir: string;
+  config: ResolvedConfig;
+  cwd: string;
+  /** The command line, to say how to rerun it. @default [] */
+  argv?: readonly string[] | undefined;
+  keepRuns?: number | undefined;
 }
 
 /**
- * Reaps what dead runs left behind, prunes the oldest runs, opens this run's journal and writes its start. Call after
- * the run folder exists and before anything runs.
+ * Reaps what dead runs left behind (told in `notes`), prunes the oldest runs, and opens this run's journal. Call
+ * after the run folder exists and before anything runs.
  */
-export async function startJournal(
-  logs: RunLogs,
-  context: { logDir: string; config: ResolvedConfig; checks: readonly ResolvedCheck[]; cwd: string; mask: (text: string) => string; keepRuns?: number | undefined },
-): Promise<RunJournal> {
-  reportReaped(await reapDeadRuns(context.logDir));
+export async function startJournal(logs: RunLogs, context: JournalContext, notes: RunNote[]): Promise<RunJournal> {
+  notes.push(...reapedNotes(await reapDeadRuns(context.logDir)));
   const journal = openJournal(logs.dir);
   // Before the run, synchronously (see pruneRuns): the run folder of this run exists already, so what is pruned now is
   // what would be pruned after the run.
   pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
-  journal.append(
-    {
-      t: 'run:start',
-      run_id: logs.runId,
-      pid: process.pid,
-      pid_start: processStartTime(process.pid),
-      boot_id: bootId(),
-      cwd: context.cwd,
-      config: context.config.file,
-      argv: process.argv.slice(2),
-      background: launcherRunId() === logs.runId,
-      checks: context.checks.map((check) => ({ id: check.id, requires: check.requires, async: isAsync(check), severity: check.severity })),
-    },
-  );
-  const end = (record: CheckRecord) => {
-    journal.append({ t: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) }, { sync: 'background', defer: true });
-  };
   return {
     journal,
-    onCheckStart(record, attempt) {
-      // Deferred: written with the spawn that follows in the same turn (or at its end, when the spawn fails).
-      journal.append({ t: 'check:start', id: record.check.id, attempt, async: isAsync(record.check), log_file: record.logFile ?? null }, { defer: true });
+    write(event) {
+      switch (event.type) {
+        case 'run:start':
+          journal.append({
+            ...event,
+            pid: process.pid,
+            pid_start: processStartTime(process.pid),
+            boot_id: bootId(),
+            cwd: context.cwd,
+            config: context.config.file,
+            argv: [...(context.argv ?? [])],
+            background: launcherRunId() === logs.runId,
+          });
+          break;
+        // Deferred: written with the spawn that follows in the same turn (or at its end, when the spawn fails).
+        case 'check:start':
+        case 'check:retry':
+          journal.append(event, { defer: true });
+          break;
+        case 'check:spawn':
+          journal.append(event);
+          break;
+        case 'check:end':
+          journal.append(event, { sync: 'background', defer: true });
+          break;
+        case 'run:end':
+          journal.append(event, { sync: 'now' });
+          break;
+      }
     },
-    onCheckSpawn(record, attempt, pid) {
-      journal.append({ t: 'check:spawn', id: record.check.id, attempt, pgid: pid, pgid_start: spawnStartTime(pid), log_file: record.logFile ?? null });
-    },
-    onCheckEnd: end,
-    end(report) {
-      journal.append({ t: 'run:end', exit_code: report.exit_code, interrupted: report.interrupted }, { sync: 'now' });
+    close() {
       journal.close();
     },
   };

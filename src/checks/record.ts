@@ -1,4 +1,4 @@
-// What the CLI knows about each check of a run: one record per check, shared by every reporter.
+// What a run knows about each of its checks: one record per check, shared by every reporter.
 import type { ResolvedCheck } from '../config/types.js';
 
 /** One status enum everywhere: human output, JSON, stream and JUnit. */
@@ -14,6 +14,46 @@ export type SkipReason =
   | { kind: 'max-time' }
   /** The run's infrastructure failed before the check started (Redis lost, no worker serving the queue). */
   | { kind: 'infrastructure'; message: string };
+
+/**
+ * Why a check did not pass, as data: `code` is stable (the JSON report's `reason_code`), `message` the sentence for
+ * people (the report's `reason`). Skipped checks have a {@link SkipReason} instead, reported under the same codes.
+ */
+export type FailureReason =
+  /** The command exited with a status other than 0 (127: not found, 126: not executable). */
+  | { code: 'exit-code'; message: string; exitCode: number }
+  /** The command was killed by a signal it did not get from fanout. */
+  | { code: 'signal'; message: string; signal: string }
+  /** The check's timeout (its own, or `timeout` of the run) ran out. */
+  | { code: 'timeout'; message: string; timeoutMs: number }
+  /** The assert was false, or could not be evaluated over the extracted values. */
+  | { code: 'assert'; message: string; assert: string }
+  /** A grok pattern or the assert did not finish in time, failed, or was not compiled. */
+  | { code: 'grok'; message: string }
+  /** The `file:` to read values from could not be read. */
+  | { code: 'file-missing'; message: string; file: string }
+  /** The command could not be started (no shell, a missing working directory...). */
+  | { code: 'spawn-error'; message: string }
+  /** Stopped while it ran: the run was aborted without a reason fanout knows. */
+  | { code: 'cancelled'; message: string }
+  /** Stopped while it ran because another check failed under fail-fast. */
+  | { code: 'fail-fast'; message: string; rootFailure: string }
+  /** Stopped while it ran because the run's `maxTime` ran out. */
+  | { code: 'max-time'; message: string }
+  /** Stopped while it ran by a signal to fanout. */
+  | { code: 'interrupted'; message: string; signal: string }
+  /** Stopped because the run's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
+  | { code: 'infrastructure'; message: string }
+  /** fanout itself failed while running the check. */
+  | { code: 'internal'; message: string };
+
+/** Every `reason_code` of the JSON report: a {@link FailureReason}'s code or a skip's (`dependency-failed` for blocked). */
+export type ReasonCode = FailureReason['code'] | 'dependency-failed';
+
+/** The `reason_code` of a skipped check. */
+export function skipReasonCode(skip: SkipReason): ReasonCode {
+  return skip.kind === 'blocked' ? 'dependency-failed' : skip.kind;
+}
 
 /** A prompt printed because of an `on:` event. */
 export interface TriggeredPrompt {
@@ -35,8 +75,8 @@ export interface CheckRecord {
   startedAt?: number;
   endedAt?: number;
   extracted: Record<string, string>;
-  /** Why the check did not pass, for humans. */
-  reason?: string;
+  /** Why the check did not pass. */
+  failure?: FailureReason;
   /** The last lines of the last attempt's output (masked, no escape codes). */
   outputTail: string[];
   /** Total bytes the last attempt produced. */
@@ -52,8 +92,13 @@ export interface CheckRecord {
 }
 
 /** True for statuses that make a run fail, whatever the severity: failures of error checks and any timeout. */
+export function blocksRun(check: { status: CheckStatus; severity: 'error' | 'warning' }): boolean {
+  if (check.status === 'timeout') return true;
+  if (check.severity !== 'error') return false;
+  return check.status === 'failed' || check.status === 'cancelled' || check.status === 'skipped';
+}
+
+/** {@link blocksRun} for a check's record. */
 export function isBlocking(record: Pick<CheckRecord, 'status' | 'check'>): boolean {
-  if (record.status === 'timeout') return true;
-  if (record.check.severity !== 'error') return false;
-  return record.status === 'failed' || record.status === 'cancelled' || record.status === 'skipped';
+  return blocksRun({ status: record.status, severity: record.check.severity });
 }

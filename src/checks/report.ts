@@ -1,12 +1,13 @@
 // The JSON report (`--json`, the stream's last event, report.json in the run's log folder). Its JSON Schema is
 // schema/report.schema.json; bump REPORT_SCHEMA_VERSION on any incompatible change.
 import type { RunResult } from './session.js';
-import { STATUSES, type CheckRecord, type CheckStatus } from './record.js';
+import { skipReasonCode, STATUSES, type CheckRecord, type CheckStatus, type ReasonCode } from './record.js';
 import { displayPath } from '../shared/text.js';
 
 export const REPORT_SCHEMA_VERSION = '1';
 
-export interface ReportCheck {
+/** One check of the report (a type, not an interface, so that it is a ShardReportCheck for mergeReports). */
+export type ReportCheck = {
   id: string;
   status: CheckStatus;
   severity: 'error' | 'warning';
@@ -19,6 +20,8 @@ export interface ReportCheck {
   attempts: number;
   passed_after_retry: boolean;
   reason: string | null;
+  /** Why, as a stable code (see {@link ReasonCode}); null when the check passed. */
+  reason_code: ReasonCode | null;
   extracted: Record<string, string>;
   suggestion: string | null;
   fix: string | null;
@@ -29,9 +32,13 @@ export interface ReportCheck {
   started_at: string | null;
   ended_at: string | null;
   triggered_prompts: Array<{ id: string | null; content: string }>;
-}
+};
 
-export interface Report {
+/**
+ * The final report of a run: what `--json` prints, report.json holds and `run:end` carries; what mergeReports merges
+ * (a type, not an interface, so that it is a ShardReport).
+ */
+export type RunReport = {
   schema_version: string;
   tool: { name: 'fanout'; version: string };
   run_id: string;
@@ -58,7 +65,7 @@ export interface Report {
    * file. Absent when every write succeeded. The report itself is complete whatever they say.
    */
   write_errors?: Array<{ file: string; error: string }>;
-}
+};
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -89,7 +96,8 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
     duration_ms: round(record.durationMs),
     attempts: record.attempts,
     passed_after_retry: record.status === 'passed' && record.attempts > 1,
-    reason: record.reason === undefined ? null : mask(record.reason),
+    reason: record.failure === undefined ? null : mask(record.failure.message),
+    reason_code: record.failure?.code ?? (skip === undefined ? null : skipReasonCode(skip)),
     extracted: maskValues(record.extracted, mask),
     suggestion: record.suggestion ?? null,
     fix: record.fix ?? null,
@@ -124,7 +132,10 @@ export function countStatuses(records: readonly Pick<CheckRecord, 'status'>[]): 
   return { total: records.length, ...counts };
 }
 
-export function buildReport(run: RunResult, context: ReportContext): Report {
+/** The report type under its earlier name (one type: {@link RunReport}). */
+export type Report = RunReport;
+
+export function buildReport(run: RunResult, context: ReportContext): RunReport {
   const checks = run.records.map((record) => reportCheck(record, context.cwd, context.mask));
   return {
     schema_version: REPORT_SCHEMA_VERSION,

@@ -1,8 +1,8 @@
 // Which checks a run executes: ids (with what they require), --only, --tags / --exclude-tags (with what they require).
 import type { ResolvedCheck } from '../config/types.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
+import type { RunNote } from './events.js';
 import { didYouMean } from '../config/suggest.js';
-import { printErr } from '../cli/terminal.js';
 
 export interface Selection {
   ids: readonly string[];
@@ -20,10 +20,10 @@ export interface Selected {
 
 /**
  * Resolves the selection. Unknown ids are usage errors with a did-you-mean; unknown tags in `--tags` too.
- * Requirements are pulled in transitively, even when `--exclude-tags` excludes them: a check never runs without
+ * A tag in `--exclude-tags` that no check has is a note (in `notes`). Requirements are pulled in transitively, even when `--exclude-tags` excludes them: a check never runs without
  * what it requires, and never is skipped for a filter's sake.
  */
-export function selectChecks(all: readonly ResolvedCheck[], selection: Selection): Selected {
+export function selectChecks(all: readonly ResolvedCheck[], selection: Selection, notes: RunNote[] = []): Selected {
   const byId = new Map(all.map((check) => [check.id, check]));
   const knownTags = new Set(all.flatMap((check) => check.tags));
   for (const id of [...selection.ids, ...selection.only]) {
@@ -35,7 +35,7 @@ export function selectChecks(all: readonly ResolvedCheck[], selection: Selection
     if (!knownTags.has(tag)) throw new UsageError(`no check has the tag "${tag}"${didYouMean(tag, knownTags)}`);
   }
   for (const tag of selection.excludeTags) {
-    if (!knownTags.has(tag)) printErr(`fanout: note: no check has the tag "${tag}"${didYouMean(tag, knownTags)}\n`);
+    if (!knownTags.has(tag)) notes.push({ code: 'unknown-exclude-tag', message: `note: no check has the tag "${tag}"${didYouMean(tag, knownTags)}` });
   }
   if (selection.only.length > 0) {
     if (selection.ids.length > 0) throw new UsageError('give check ids either as arguments or with --only, not both');

@@ -1,4 +1,4 @@
-// The engine of `fanout check`: resolved checks -> graph tasks -> executor attempts -> one record per check.
+// The engine of a checks run: resolved checks -> graph tasks -> executor attempts -> one record per check.
 import { bootTicksNowOrRead } from '../exec/processes.js';
 import { sweepSettled, trackSession, untrackSession } from '../exec/kill-groups.js';
 import type { Observer } from '../observe/types.js';
@@ -6,18 +6,20 @@ import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../shared/errors.js';
 import { Semaphore } from '../core/semaphore.js';
-import type { CommandResult, CommandSpec, Executor, GraphEvent, GraphTask, TaskOutcome } from '../cli/engine.js';
-import { runGraph } from '../cli/engine.js';
+import type { CommandSpec, Executor } from '../exec/executor.js';
+import type { CommandResult } from '../exec/run-command.js';
+import type { GraphEvent, GraphTask, TaskOutcome } from '../graph/types.js';
+import { runGraph } from '../graph/scheduler.js';
 import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './state/logs.js';
-import type { CheckRecord, SkipReason, TriggeredPrompt } from './record.js';
+import type { CheckRecord, FailureReason, SkipReason, TriggeredPrompt } from './record.js';
 import { tailLines } from '../shared/text.js';
 
 /** Lines of output kept in reports. */
 export const TAIL_LINES = 20;
 /** How long what a run's checks left behind gets between SIGTERM and SIGKILL (the exec layer's default grace). */
 const SWEEP_GRACE_MS = 2000;
-/** Seed 001: a check whose own timeout exceeds this runs in the background pool, outside `--parallel`. */
+/** A check whose own timeout exceeds this runs in the background pool, outside `--parallel`. */
 export const ASYNC_TIMEOUT_THRESHOLD_MS = 60_000;
 
 /** Observers of a run, called synchronously in causal order. */
@@ -112,7 +114,7 @@ export function isAsync(check: ResolvedCheck): boolean {
 }
 
 /** Runs the selected checks as a graph; resolves when every check has a final record and no process is left. */
-export async function runChecks(checks: readonly ResolvedCheck[], settings: RunSettings): Promise<RunResult> {
+export async function runSession(checks: readonly ResolvedCheck[], settings: RunSettings): Promise<RunResult> {
   const { executor, logs, mask, listener } = settings;
   const records = new Map(checks.map((check) => [check.id, newRecord(check)]));
   /**
@@ -192,8 +194,8 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
         else delete record.logError;
         record.endedAt = Date.now();
         record.durationMs = performance.now() - begin;
-        if (verdict.reason !== undefined) record.reason = verdict.reason;
-        else delete record.reason;
+        if (verdict.failure !== undefined) record.failure = verdict.failure;
+        else delete record.failure;
         if (verdict.status === 'passed') {
           record.status = 'passed';
           return record;
@@ -256,7 +258,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
       case 'failed':
         if (!(outcome.error instanceof CheckFailure)) {
           record.status = 'failed';
-          record.reason = `internal error: ${messageOf(outcome.error)}`;
+          record.failure = { code: 'internal', message: `internal error: ${messageOf(outcome.error)}` };
         }
         break;
       case 'timeout':
@@ -269,7 +271,7 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
           break;
         }
         record.status = 'cancelled';
-        record.reason = cancelReason(abortReason(), rootFailure);
+        record.failure = cancelReason(abortReason(), rootFailure);
         break;
       case 'skipped':
         record.status = 'skipped';
@@ -321,11 +323,11 @@ export async function runChecks(checks: readonly ResolvedCheck[], settings: RunS
   };
 }
 
-function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): string {
-  if (abort?.kind === 'signal') return `stopped by ${abort.signal}`;
-  if (abort?.kind === 'max-time') return 'stopped by --max-time';
-  if (abort?.kind === 'infrastructure') return `stopped: ${abort.message}`;
-  return rootFailure !== undefined ? `stopped by fail-fast after ${rootFailure} failed` : 'cancelled';
+function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): FailureReason {
+  if (abort?.kind === 'signal') return { code: 'interrupted', message: `stopped by ${abort.signal}`, signal: abort.signal };
+  if (abort?.kind === 'max-time') return { code: 'max-time', message: 'stopped by --max-time' };
+  if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}` };
+  return rootFailure !== undefined ? { code: 'fail-fast', message: `stopped by fail-fast after ${rootFailure} failed`, rootFailure } : { code: 'cancelled', message: 'cancelled' };
 }
 
 function skipReason(reason: { blockedBy: string } | { failFast: true } | { aborted: true }, abort: RunAbort | undefined): SkipReason {

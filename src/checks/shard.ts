@@ -2,7 +2,7 @@
 // runs them and what they require, and reports only its own, so `fanout merge-reports` sees each check once.
 import type { ResolvedCheck } from '../config/types.js';
 import { parseShard, shardChecks } from '../distributed/shard.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from './errors.js';
 import type { CheckRecord } from './record.js';
 import type { RunListener } from './session.js';
 

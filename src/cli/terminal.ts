@@ -48,16 +48,8 @@ export function printErr(text: string): void {
   print(text, process.stderr);
 }
 
-/** Characters JSON.stringify leaves raw that a terminal may obey (DEL, C1) or a JavaScript parser may trip on. */
-const JSON_RAW = /[\u007f-\u009f\u2028\u2029]/g;
-
-/**
- * JSON text with every control character escaped: JSON.stringify escapes C0 (ESC is `\u001b`) but leaves DEL and
- * C1 raw. The value parses back unchanged; the text itself holds no control character but the layout's newlines.
- */
-export function jsonText(value: unknown, space?: number): string {
-  return JSON.stringify(value, null, space).replace(JSON_RAW, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+import { jsonText } from '../shared/text.js';
+export { jsonText };
 
 /** Prints `value` as a JSON document (indented by 2) and a newline on stdout. */
 export function printJson(value: unknown): void {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig } from '../../src/checks/state/config-cache.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { loadForCommand } from '../../src/checks/load.js';
+import { loadForCommand } from '../../src/cli/load-config.js';
 import { loadConfigText } from '../../src/config/load.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { runCli, tempDir } from './helpers.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, writeCachedConfig } from '../../src/checks/state/config-cache.js';
 import { createRunLogs } from '../../src/checks/state/logs.js';
-import { loadForCommand } from '../../src/checks/load.js';
+import { loadForCommand } from '../../src/cli/load-config.js';
 import { processStartTime } from '../../src/exec/processes.js';
 import { listRuns, pruneRuns, reapDeadRuns } from '../../src/checks/state/runs.js';
 import { createDirectoryWorkspace } from '../../src/pipeline/workspace.js';

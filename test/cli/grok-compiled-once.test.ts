@@ -9,7 +9,7 @@ import type { ResolvedCheck } from '../../src/config/types.js';
 import type { Executor } from '../../src/exec/executor.js';
 import type { CommandResult } from '../../src/exec/run-command.js';
 import { createRunLogs } from '../../src/checks/state/logs.js';
-import { runChecks } from '../../src/checks/session.js';
+import { runSession as runChecks } from '../../src/checks/session.js';
 import { tempDir } from './helpers.js';
 
 vi.mock('../../src/config/grok.js', async (importOriginal) => {
@@ -107,6 +107,6 @@ describe('grok compiled once per config load', () => {
     if (!loaded.ok) expect.fail(JSON.stringify(loaded.diagnostics));
     const { grokMatcher: _dropped, ...handMade } = loaded.config.checks[1]!;
     const outcome = await run([handMade], { execute: () => Promise.resolve(result(0, 'found 7 files\n')) });
-    expect(outcome.records[0]).toMatchObject({ status: 'failed', reason: 'grok patterns not compiled: the check did not come from loadConfig' });
+    expect(outcome.records[0]).toMatchObject({ status: 'failed', failure: { code: 'grok', message: 'grok patterns not compiled: the check did not come from loadConfig' } });
   });
 });

@@ -30,26 +30,62 @@ describe('parseJournal', () => {
     expect(parseJournal('')).toEqual([]);
     expect(parseJournal('{"t":"run:start","time":1}\nnot json\n{"t":"run:end","time":3}\n')).toHaveLength(1);
   });
+
+  it('reads journals of both shapes, events (`type`, ISO time) and the earlier records (`t`, epoch ms), to one state', () => {
+    const check = { id: 'a', requires: [], async: false, severity: 'error' };
+    const start = { run_id: 'r', pid: 7, pid_start: '1', boot_id: 'b', cwd: '/x', config: 'f', argv: [], background: false, checks: [check] };
+    const at = (ms: number) => new Date(ms).toISOString();
+    const events = [
+      { type: 'run:start', time: at(1000), total: 1, ...start },
+      { type: 'check:start', time: at(2000), id: 'a', attempt: 1, async: false, status: 'running', log_file: 'a.log' },
+      { type: 'check:spawn', time: at(2500), id: 'a', attempt: 1, pgid: 42, pgid_start: '9', log_file: 'a.log' },
+      { type: 'check:end', time: at(3000), id: 'a', status: 'failed', check: { id: 'a', status: 'failed' } },
+      { type: 'run:end', time: at(4000), run_id: 'r', exit_code: 130, counts: {}, report: { interrupted: 'SIGINT' } },
+      { type: 'reaped', time: at(5000), by_pid: 8, groups: [] },
+    ];
+    const records = [
+      { t: 'run:start', time: 1000, ...start },
+      { t: 'check:start', time: 2000, id: 'a', attempt: 1, async: false, log_file: 'a.log' },
+      { t: 'check:spawn', time: 2500, id: 'a', attempt: 1, pgid: 42, pgid_start: '9', log_file: 'a.log' },
+      { t: 'check:end', time: 3000, id: 'a', status: 'failed', check: { id: 'a', status: 'failed' } },
+      { t: 'run:end', time: 4000, exit_code: 130, interrupted: 'SIGINT' },
+      { t: 'reaped', time: 5000, by_pid: 8, groups: [] },
+    ];
+    const text = (lines: object[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+    const view = (state: ReturnType<typeof runState>) => ({
+      start: [state.start?.t, state.start?.time, state.start?.pid, state.start?.boot_id],
+      check: state.checks.get('a') && { start: state.checks.get('a')?.start?.time, pgid: state.checks.get('a')?.spawn?.pgid, end: state.checks.get('a')?.end?.status },
+      end: [state.end?.time, state.end?.exit_code, state.end?.interrupted],
+      reaped: state.reaped,
+    });
+    const expected = { start: ['run:start', 1000, 7, 'b'], check: { start: 2000, pgid: 42, end: 'failed' }, end: [4000, 130, 'SIGINT'], reaped: true };
+    expect(view(runState('r', parseJournal(text(events))))).toEqual(expected);
+    expect(view(runState('r', parseJournal(text(records))))).toEqual(expected);
+    // A line of neither shape ends the journal, as a torn one does.
+    expect(parseJournal(`${text(events.slice(0, 1))}{"kind":"run:end"}\n${text(events.slice(1))}`)).toHaveLength(1);
+  });
 });
 
 describe('serialize', () => {
-  it('writes each record exactly as JSON.stringify does (the per-check records are formatted by hand)', () => {
+  it('writes each event exactly as JSON.stringify does (the per-check events are formatted by hand)', () => {
     const name = fc.string({ unit: 'binary', maxLength: 12 });
     const path = fc.option(fc.string({ unit: 'binary', maxLength: 20 }), { nil: null });
     // The usual integers, and what would be no JSON written by hand (NaN, Infinity, -0, fractions).
     const number = fc.oneof(fc.integer({ min: 1, max: 4_194_304 }), fc.double());
+    const time = fc.date({ noInvalidDate: true }).map((date) => date.toISOString());
     const entry: fc.Arbitrary<JournalEntry> = fc.oneof(
-      fc.record({ t: fc.constant('check:start' as const), id: name, attempt: number, async: fc.boolean(), log_file: path }),
-      fc.record({ t: fc.constant('check:spawn' as const), id: name, attempt: number, pgid: number, pgid_start: fc.option(fc.nat().map(String), { nil: null }), log_file: path }),
+      fc.record({ type: fc.constant('check:start' as const), time, id: name, attempt: number, async: fc.boolean(), status: fc.constantFrom('pending' as const, 'running' as const), log_file: path }),
+      fc.record({ type: fc.constant('check:spawn' as const), time, id: name, attempt: number, pgid: number, pgid_start: fc.option(fc.nat().map(String), { nil: null }), log_file: path }),
       fc.record({
-        t: fc.constant('check:end' as const),
+        type: fc.constant('check:end' as const),
+        time,
         id: name,
         status: fc.constantFrom('passed' as const, 'failed' as const, 'cancelled' as const),
-        check: fc.dictionary(name, fc.jsonValue()) as unknown as fc.Arbitrary<Extract<JournalEntry, { t: 'check:end' }>['check']>,
+        check: fc.dictionary(name, fc.jsonValue()) as unknown as fc.Arbitrary<Extract<JournalEntry, { type: 'check:end' }>['check']>,
       }),
-      fc.record({ t: fc.constant('run:end' as const), exit_code: fc.nat(255), interrupted: fc.option(name, { nil: null }) }),
+      fc.record({ t: fc.constant('reaped' as const), time: fc.nat(), by_pid: fc.nat(), groups: fc.array(fc.record({ id: name, pgid: fc.nat() }), { maxLength: 2 }) }),
     );
-    fc.assert(fc.property(entry, (e) => serialize(e) === JSON.stringify(e).slice(0, -1)));
+    fc.assert(fc.property(entry, (e) => serialize(e) === JSON.stringify(e)));
   });
 });
 
@@ -69,7 +105,12 @@ checks:
     const file = join(dir, '.fanout/runs', run as string, 'journal.ndjson');
     const lines = journalLines(file);
     expect(lines.at(-1)).toBe('');
-    const records = lines.slice(0, -1).map((line) => JSON.parse(line) as JournalRecord);
+    // Every line is one event as --stream prints it (`type`, an ISO time); the reader gives them as records.
+    for (const line of lines.slice(0, -1)) {
+      const event = JSON.parse(line) as { type?: unknown; time?: unknown };
+      expect([typeof event.type, typeof event.time === 'string' && !Number.isNaN(Date.parse(event.time))]).toEqual(['string', true]);
+    }
+    const records: JournalRecord[] = parseJournal(lines.join('\n'));
     expect(records.map((r) => `${r.t}${'id' in r ? `:${r.id}` : ''}`)).toEqual([
       'run:start',
       'check:start:a',
@@ -215,21 +256,24 @@ describe('pruneRuns', () => {
   });
 });
 
+/** The time of the events written by hand below. */
+const T0 = new Date(0).toISOString();
+
 describe('openJournal', () => {
   const kinds = (dir: string) => (readJournal(dir) ?? []).map((r) => `${r.t}${'id' in r ? `:${r.id}` : ''}`);
 
   it('a deferred record goes out with the next record, in order, or at the end of the turn', async () => {
     const dir = tempDir();
     const journal = openJournal(dir);
-    journal.append({ t: 'check:start', id: 'a', attempt: 1, async: false, log_file: null }, { defer: true });
+    journal.append({ type: 'check:start', time: T0, id: 'a', attempt: 1, async: false, status: 'running', log_file: null }, { defer: true });
     expect(kinds(dir)).toEqual([]); // not yet
-    journal.append({ t: 'check:spawn', id: 'a', attempt: 1, pgid: 1, pgid_start: null, log_file: null });
+    journal.append({ type: 'check:spawn', time: T0, id: 'a', attempt: 1, pgid: 1, pgid_start: null, log_file: null });
     expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a']);
-    journal.append({ t: 'check:end', id: 'a', status: 'passed', check: {} as never }, { sync: 'background', defer: true });
+    journal.append({ type: 'check:end', time: T0, id: 'a', status: 'passed', check: {} as never }, { sync: 'background', defer: true });
     expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a']);
     await new Promise((resolve) => setImmediate(resolve));
     expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a', 'check:end:a']);
-    journal.append({ t: 'check:start', id: 'b', attempt: 1, async: false, log_file: null }, { defer: true });
+    journal.append({ type: 'check:start', time: T0, id: 'b', attempt: 1, async: false, status: 'running', log_file: null }, { defer: true });
     journal.close(); // writes what is deferred
     expect(kinds(dir)).toEqual(['check:start:a', 'check:spawn:a', 'check:end:a', 'check:start:b']);
     expect(journal.error).toBeUndefined();
@@ -250,14 +294,14 @@ describe('openJournal', () => {
     const disarm = vi.spyOn(globalThis, 'clearTimeout');
     try {
       const armed = () => arm.mock.calls.filter(([, ms]) => ms === 20).length;
-      for (const id of ['a', 'b', 'c']) journal.append({ t: 'check:end', id, status: 'passed', check: {} as never }, { sync: 'background' });
+      for (const id of ['a', 'b', 'c']) journal.append({ type: 'check:end', time: T0, id, status: 'passed', check: {} as never }, { sync: 'background' });
       expect(armed()).toBe(1); // one flush is due for the three
       flushes[0]?.flush(); // its fdatasync runs on the thread pool
-      journal.append({ t: 'check:end', id: 'd', status: 'passed', check: {} as never }, { sync: 'background' });
+      journal.append({ type: 'check:end', time: T0, id: 'd', status: 'passed', check: {} as never }, { sync: 'background' });
       // A later end asks for another flush: at once, or as soon as the running fdatasync returns.
       await vi.waitFor(() => expect(armed()).toBe(2), { timeout: 10_000 });
       const due = flushes[1]?.timer;
-      journal.append({ t: 'run:end', exit_code: 0, interrupted: null }, { sync: 'now' }); // flushes now, covering it
+      journal.append({ type: 'run:end', time: T0, run_id: 'x', exit_code: 0, counts: {} as never, report: {} as never }, { sync: 'now' }); // flushes now, covering it
       expect(disarm.mock.calls.some(([timer]) => timer === due)).toBe(true);
       journal.close();
     } finally {

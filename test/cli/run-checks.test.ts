@@ -8,7 +8,7 @@ import type { ResolvedCheck } from '../../src/config/types.js';
 import type { CommandSpec, Executor } from '../../src/exec/executor.js';
 import type { CommandResult } from '../../src/exec/run-command.js';
 import { createRunLogs } from '../../src/checks/state/logs.js';
-import { runChecks } from '../../src/checks/session.js';
+import { runSession as runChecks } from '../../src/checks/session.js';
 import { deferred } from '../helpers/deferred.js';
 import { tempDir } from './helpers.js';
 
@@ -108,7 +108,7 @@ describe('runChecks through an Executor', () => {
     expect(signals.get('run-a')).toBe(controller.signal);
     expect(signals.get('run-b')).toBe(controller.signal);
     controller.abort({ kind: 'signal', signal: 'SIGINT' });
-    expect((await outcome).records.map((r) => [r.check.id, r.status, r.reason])).toEqual([
+    expect((await outcome).records.map((r) => [r.check.id, r.status, r.failure?.message])).toEqual([
       ['a', 'cancelled', 'stopped by SIGINT'],
       ['b', 'cancelled', 'stopped by SIGINT'],
     ]);

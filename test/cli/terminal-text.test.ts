@@ -123,6 +123,7 @@ describe('the human reporters through print()', () => {
       attempts: 2,
       passed_after_retry: false,
       reason: t.reason,
+      reason_code: 'exit-code',
       extracted: { v: t.value },
       suggestion: t.suggestion,
       fix: t.fix,

@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../../config/types.js';
 import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../exec/safe-file.js';
-import { makeDirSync } from '../../cli/engine.js';
-import { printErr } from '../../cli/terminal.js';
+import { makeDirSync } from '../../exec/make-dir.js';
+import type { RunNote } from '../events.js';
 
 /** Folder of the cache, inside the log dir (its run folders are pruned by name; this one never is). */
 export const CONFIG_CACHE_DIR = '.config-cache';
@@ -85,7 +85,7 @@ const refused = new Set<string>();
  * write to (anyone who can write there decides what commands a later run runs, or plants links for its writes).
  * Made (mode 0700) when `create` and missing. Another folder is refused: the cache is skipped, with one warning.
  */
-function cacheFolder(logDir: string, create: boolean): string | undefined {
+function cacheFolder(logDir: string, create: boolean, notes: RunNote[]): string | undefined {
   const folder = join(resolve(logDir), CONFIG_CACHE_DIR);
   let exists = true;
   try {
@@ -106,7 +106,7 @@ function cacheFolder(logDir: string, create: boolean): string | undefined {
   if (problem === undefined) return folder;
   if (exists && !refused.has(folder)) {
     refused.add(folder);
-    printErr(`fanout: warning: not using the config cache ${folder}: ${problem}\n`);
+    notes.push({ code: 'config-cache-refused', message: `warning: not using the config cache ${folder}: ${problem}` });
   }
   return undefined;
 }
@@ -115,8 +115,8 @@ function cacheFolder(logDir: string, create: boolean): string | undefined {
  * The cached resolution of `file` under `key`, or undefined (no entry, another key, not ours, malformed). Checks
  * with grok patterns get their matchers compiled again (they are code, not data).
  */
-export async function readCachedConfig(logDir: string, file: string, key: string): Promise<ResolvedConfig | undefined> {
-  if (cacheFolder(logDir, false) === undefined) return undefined;
+export async function readCachedConfig(logDir: string, file: string, key: string, notes: RunNote[] = []): Promise<ResolvedConfig | undefined> {
+  if (cacheFolder(logDir, false, notes) === undefined) return undefined;
   let text: string;
   try {
     const fd = openSync(configCacheFile(logDir, file), constants.O_RDONLY | O_NOFOLLOW);
@@ -156,7 +156,8 @@ export async function readCachedConfig(logDir: string, file: string, key: string
  * renamed over the entry, so a reader sees the old entry or the new one, never half of one.
  */
 export function writeCachedConfig(logDir: string, file: string, key: string, config: ResolvedConfig): void {
-  if (cacheFolder(logDir, true) === undefined) return;
+  // A refused folder was told about when the entry was read, before any write.
+  if (cacheFolder(logDir, true, []) === undefined) return;
   const entry: Entry = { format: FORMAT, key, config };
   try {
     replaceFileSync(configCacheFile(logDir, file), JSON.stringify(entry, (name, value: unknown) => (name === 'grokMatcher' ? undefined : value)));

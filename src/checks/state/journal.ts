@@ -1,4 +1,6 @@
-// The run journal: `<log-dir>/<run-id>/journal.ndjson`, the run's state as append-only JSON lines. Records are
+// The run journal: `<log-dir>/<run-id>/journal.ndjson`, the run's events (the objects `--stream` prints, see
+// events.ts) as append-only JSON lines, with what only the journal needs (the process and boot of run:start, a
+// reaper's `reaped` record). The reader also reads journals of the earlier shape (a `t` key, a numeric time). Records are
 // written with synchronous write(2)s of whole lines, so a `kill -9` of fanout loses no record it wrote (a record
 // may wait until the code running now has finished, see `defer`; a spawn never waits), and the file is
 // flushed to disk (fdatasync) within 100 ms of each check's end, so an OS crash loses at most those. A torn
@@ -9,9 +11,12 @@ import { O_NOFOLLOW, privateFolderProblem } from '../../exec/safe-file.js';
 import { join } from 'node:path';
 import type { CheckStatus } from '../record.js';
 import type { ReportCheck } from '../report.js';
+import type { RunEvent, RunReport, RunStartEvent } from '../events.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW;
+
+// The records as the reader gives them: every shape read normalised to these (`t`, the time in epoch milliseconds).
 
 export interface RunStartRecord {
   t: 'run:start';
@@ -63,6 +68,8 @@ export interface RunEndRecord {
   time: number;
   exit_code: number;
   interrupted: string | null;
+  /** The run's report (absent in journals of the earlier shape). */
+  report?: RunReport;
 }
 /** Written by a later fanout that found this run dead with groups left behind, and killed them. */
 export interface ReapedRecord {
@@ -74,8 +81,16 @@ export interface ReapedRecord {
   refused?: Array<{ id: string | null; pgid: unknown; reason: string }>;
 }
 export type JournalRecord = RunStartRecord | CheckStartRecord | CheckSpawnRecord | CheckEndRecord | RunEndRecord | ReapedRecord;
-/** A record before the journal stamps it with its time. */
-export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'time'> : never) : never;
+
+/** What run:start adds to the event in the journal. */
+export type JournalRunStart = RunStartEvent & Omit<RunStartRecord, 't' | 'time' | 'run_id' | 'checks'>;
+/**
+ * A reaper's note in another run's journal: no event of that run, so it keeps the record shape (`t`, epoch ms) that
+ * journals of every version hold.
+ */
+export type JournalReaped = ReapedRecord;
+/** What the journal writes: the run's events, run:start with what the journal adds, and reapers' notes. */
+export type JournalEntry = Exclude<RunEvent, RunStartEvent> | JournalRunStart | JournalReaped;
 
 /**
  * An open journal; opening it and every method never throw (a full disk must not fail the checks): what could not be
@@ -202,8 +217,7 @@ export function openJournal(runDir: string, options: { syncDelayMs?: number } = 
     },
     append(entry, options) {
       if (fd === undefined || closeWhenSynced) return;
-      // The entry's keys, then `time` (as `{ ...entry, time }` would give), without copying the entry.
-      const line = `${serialize(entry)},"time":${Date.now()}}\n`;
+      const line = `${serialize(entry)}\n`;
       if (options?.defer === true && options.sync !== 'now') {
         queued += line;
         if (!flushScheduled) {
@@ -240,28 +254,29 @@ export function openJournal(runDir: string, options: { syncDelayMs?: number } = 
 const text = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
 
 /**
- * A record as JSON without its closing brace: what `JSON.stringify(entry).slice(0, -1)` gives. The records of every
- * check (its start, its spawn, its end) are written by hand: a run of many quick checks spends a good part of its
- * bookkeeping in generic serialisation otherwise (fanout's code runs a few hundred times per run, never optimised).
+ * A record as JSON: what `JSON.stringify(entry)` gives for the events of run.ts, whose keys come in this order. The
+ * records of every check (its start, its spawn, its end) are written by hand: a run of many quick checks spends a good
+ * part of its bookkeeping in generic serialisation otherwise (fanout's code runs a few hundred times per run).
  */
 export function serialize(entry: JournalEntry): string {
+  if ('t' in entry) return JSON.stringify(entry);
   // Only the usual values are written by hand; anything else (an attempt that is not an integer...) goes the generic
   // way below: JSON never says NaN.
-  switch (entry.t) {
+  switch (entry.type) {
     case 'check:start':
       if (Number.isSafeInteger(entry.attempt) && typeof entry.async === 'boolean') {
-        return `{"t":"check:start","id":${text(entry.id)},"attempt":${entry.attempt},"async":${entry.async},"log_file":${text(entry.log_file)}`;
+        return `{"type":"check:start","time":${text(entry.time)},"id":${text(entry.id)},"attempt":${entry.attempt},"async":${entry.async},"status":${text(entry.status)},"log_file":${text(entry.log_file)}}`;
       }
       break;
     case 'check:spawn':
       if (Number.isSafeInteger(entry.attempt) && Number.isSafeInteger(entry.pgid)) {
-        return `{"t":"check:spawn","id":${text(entry.id)},"attempt":${entry.attempt},"pgid":${entry.pgid},"pgid_start":${text(entry.pgid_start)},"log_file":${text(entry.log_file)}`;
+        return `{"type":"check:spawn","time":${text(entry.time)},"id":${text(entry.id)},"attempt":${entry.attempt},"pgid":${entry.pgid},"pgid_start":${text(entry.pgid_start)},"log_file":${text(entry.log_file)}}`;
       }
       break;
     case 'check:end':
-      return `{"t":"check:end","id":${text(entry.id)},"status":${text(entry.status)},"check":${JSON.stringify(entry.check)}`;
+      return `{"type":"check:end","time":${text(entry.time)},"id":${text(entry.id)},"status":${text(entry.status)},"check":${JSON.stringify(entry.check)}}`;
   }
-  return JSON.stringify(entry).slice(0, -1);
+  return JSON.stringify(entry);
 }
 
 /**
@@ -275,7 +290,11 @@ export function appendRecord(runDir: string, entry: JournalEntry): void {
   journal.close();
 }
 
-/** Parses journal text: every complete, valid line up to the first one that is not (a torn last write). */
+/**
+ * Parses journal text: every complete, valid line up to the first one that is not (a torn last write). Records of
+ * either shape — events (`type`, an ISO time) or the earlier records (`t`, epoch milliseconds) — come out as the
+ * latter.
+ */
 export function parseJournal(text: string): JournalRecord[] {
   const records: JournalRecord[] = [];
   let start = 0;
@@ -283,14 +302,28 @@ export function parseJournal(text: string): JournalRecord[] {
     const line = text.slice(start, end);
     if (line === '') continue;
     try {
-      const value = JSON.parse(line) as unknown;
-      if (typeof value !== 'object' || value === null || typeof (value as { t?: unknown }).t !== 'string') break;
-      records.push(value as JournalRecord);
+      const record = normalised(JSON.parse(line) as unknown);
+      if (record === undefined) break;
+      records.push(record);
     } catch {
       break;
     }
   }
   return records;
+}
+
+/** A parsed line as the reader's record, or undefined when it is neither shape. */
+function normalised(value: unknown): JournalRecord | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const fields = value as { t?: unknown; type?: unknown; time?: unknown; interrupted?: unknown; report?: { interrupted?: unknown } };
+  if (typeof fields.t === 'string') return value as JournalRecord;
+  if (typeof fields.type !== 'string') return undefined;
+  const { type, ...rest } = fields;
+  const time = typeof fields.time === 'string' ? Date.parse(fields.time) : fields.time;
+  const record: Record<string, unknown> = { t: type, ...rest, time };
+  // run:end carries the report: its `interrupted` is the run's.
+  if (type === 'run:end' && record.interrupted === undefined) record.interrupted = typeof fields.report?.interrupted === 'string' ? fields.report.interrupted : null;
+  return record as unknown as JournalRecord;
 }
 
 /** Reads a run folder's journal; undefined when it has none. */

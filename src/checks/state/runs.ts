@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { removeOwnFolder } from '../../exec/safe-file.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { isRunFolder } from './run-folder.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
 import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, type IdentityCheck } from '../../exec/processes.js';
@@ -282,6 +282,7 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Reap
     for (const s of spared) left.push({ run, id: found.groups.find((group) => group.pgid === s.pgid)?.id ?? null, pgid: s.pgid, reason: s.reason });
     appendRecord(join(root, run), {
       t: 'reaped',
+      time: Date.now(),
       by_pid: process.pid,
       groups,
       ...(left.length > 0 ? { refused: left.map(({ id, pgid, reason }) => ({ id, pgid, reason })) } : {}),

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../reporters/human.js';
 import type { CheckState, RunState } from '../../checks/state/journal.js';
 import { IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf } from '../../exec/processes.js';
-import { reportReaped } from '../../checks/prepare.js';
+import { reapedNotes } from '../../checks/prepare.js';
+import type { Reaped } from '../../checks/state/runs.js';
 import { isLive, reapDeadRuns, resolveRun, runPhase } from '../../checks/state/runs.js';
 import { runFolderProblem } from '../../checks/state/run-folder.js';
 import type { Report } from '../../checks/report.js';
@@ -13,6 +14,11 @@ import { styleFor } from '../style.js';
 import { formatDuration } from '../../shared/text.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
+
+/** Tells on stderr what the reaper of dead runs killed and what it left alone. */
+function reportReaped(reaped: Reaped): void {
+  for (const note of reapedNotes(reaped)) printErr(`fanout: ${note.message}\n`);
+}
 
 /** Exit code of `fanout wait --timeout` when the run is still going (as timeout(1)). */
 export const EXIT_WAIT_TIMEOUT = 124;

@@ -1,32 +1,24 @@
-// `fanout check [ids...]` (alias `run`): select, run as a graph, report, exit.
-import { existsSync, statfsSync, writeFileSync } from 'node:fs';
+// `fanout check [ids...]` (alias `run`): parse, run through the checks engine, report, exit.
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { FanoutError } from '../../shared/errors.js';
 import type { Observer } from '../../observe/types.js';
-import { EXIT_INFRASTRUCTURE, logDirError, UsageError } from '../errors.js';
-import { constants } from 'node:os';
-import { writeNewFileSync } from '../../exec/safe-file.js';
+import { UsageError } from '../errors.js';
 import type { Executor } from '../engine.js';
-import { createLocalExecutor } from '../engine.js';
-import { humanReport, verboseLine } from '../reporters/human.js';
+import { runChecks, loadChecksConfig, warningNotes, type RunAbort, type RunEvent, type RunReport } from '../../checks/index.js';
+import type { AgentCheckOptions } from '../commands/runs.js';
+import { findingBlock, humanReport, verboseLine } from '../reporters/human.js';
 import { junitXml } from '../reporters/junit.js';
 import { LiveView } from '../reporters/live.js';
-import { loadConfigCached } from '../../checks/load.js';
-import { createRunLogs, previousDurations, writeError, type WriteError } from '../../checks/state/logs.js';
-import { createMasker } from '../../shared/mask.js';
-import { isBlocking } from '../../checks/record.js';
-import { buildReport, reportCheck, type Report } from '../../checks/report.js';
-import { isAsync, runChecks, type RunAbort, type RunListener } from '../../checks/session.js';
-import { selectForRun, startJournal, type AgentCheckOptions } from '../../checks/prepare.js';
-import { earlyFindings } from '../reporters/early.js';
+import type { Reporter } from '../reporters/reporter.js';
 import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
-import { selectShard, withoutHidden } from '../../checks/shard.js';
 import { guardFatal, guardSignals } from '../signals.js';
-import { streamListener } from '../reporters/ndjson.js';
-import { styleFor } from '../style.js';
+import { styleFor, type Style } from '../style.js';
 import { displayPath } from '../../shared/text.js';
 import type { CommonOptions } from '../options.js';
+import { printNotes } from '../load-config.js';
+import { EXIT_INFRASTRUCTURE } from '../errors.js';
 import { jsonText, print, printErr, printJsonText } from '../terminal.js';
 
 export interface CheckOptions extends CommonOptions, AgentCheckOptions {
@@ -60,182 +52,206 @@ export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   configCache?: boolean | undefined;
 }
 
-// The local executor of a run: fanout does not change its environment during a run (the launcher's FANOUT_RUN_ID is
-// taken out before the first check starts), so one snapshot of it spares every spawn a read of process.env; and a
-// check's log file is its stdout and stderr: the log holds its writes in their order, and fanout reads no pipe while
-// it runs (the report's output tail is read back from the log at its end). mergeStderr keeps that order for a command
-// that cannot write to its log directly (one given live output), should there ever be one.
-/**
- * Room the log folder's file system must have for checks to write their logs themselves (`directLog`). A check whose
- * stdout is a file on a full disk gets ENOSPC itself, and a passing check can fail of it; with less room, checks
- * write through pipes, fanout keeps their output in memory for the report, and a log it cannot write is a warning and
- * an entry of write_errors. (A disk that fills during the run can still reach a check that writes its log itself.)
- */
-const LOG_ROOM_BYTES = 64 * 1024 * 1024;
-
-function roomForLogs(dir: string): boolean {
-  try {
-    const fs = statfsSync(dir);
-    return fs.bavail * fs.bsize >= LOG_ROOM_BYTES;
-  } catch {
-    return true; // no statfs here: as before
-  }
-}
-
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor?: Executor): Promise<number> {
   if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
-  /** With --redis: the infrastructure failure that stopped the run, and how to stop it (set once the run starts). */
-  let infrastructure: string | undefined;
-  const runControl: { abort?: (reason: RunAbort) => void } = {};
   const cwd = process.cwd();
-  const { config, save: saveConfig } = await loadConfigCached(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
-  const selection = selectForRun(config, { ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags }, options);
-  const { pulledIn } = selection;
-  const { checks, hidden, shard } =
-    options.shard === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, options.shard);
-  if (options.redis !== undefined) {
-    executor = await remoteExecutor({
-      redis: options.redis,
-      queue: options.queue,
-      commit: options.commit,
-      root: dirname(config.file),
-      configFile: config.file,
-      insecure: options.insecure,
-      workerWaitMs: options.workerWaitMs,
-      heartbeatTtlMs: options.heartbeatTtlMs,
-      onInfrastructureError: (message) => {
-        if (infrastructure !== undefined) return;
-        infrastructure = message;
-        printErr(`fanout: ${message}; stopping the run (exit ${EXIT_INFRASTRUCTURE})\n`);
-        runControl.abort?.({ kind: 'infrastructure', message });
-      },
-    });
-  }
-  const remote = options.redis !== undefined ? (executor as RemoteExecutor) : undefined;
-  if (checks.length === 0) printErr('fanout: no check matches the selection\n');
-  if (options.verbose && pulledIn.length > 0) printErr(`fanout: also running ${pulledIn.join(', ')}: required by the selected checks\n`);
-
+  // Loaded here, not by the engine: its warnings are told at once, before anything the selection may refuse.
+  const loaded = await loadChecksConfig(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
+  printNotes([...loaded.notes, ...warningNotes(loaded.config, cwd)]);
+  const { config } = loaded;
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
   if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);
   const observer = options.observer === undefined ? undefined : await createObserver(options.observer);
-  const estimates = await previousDurations(options.logDir, checks.map((check) => check.id));
-  const logs = await createRunLogs(options.logDir).catch((error: unknown) => {
-    throw logDirError(options.logDir, error);
-  });
-  saveConfig?.();
-  executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir) });
-  const mask = createMasker(process.env, ...checks.map((check) => check.env));
-  const out = styleFor(process.stdout, options.color);
-  const err = styleFor(process.stderr, options.color);
-  const reportOnStdout = !options.json && !options.stream;
-  const live = process.stderr.isTTY && checks.length > 0 ? new LiveView(process.stderr, err, checks.length) : undefined;
-  // Whatever is printed while the live view is up goes above it.
-  const write = (emit: () => void) => (live ? live.around(emit) : emit());
-
-  const listeners: RunListener[] = [];
-  const stream = options.stream
-    ? streamListener((line) => write(() => printJsonText(line)), { runId: logs.runId, cwd, mask, isAsync })
-    : undefined;
-  if (stream) listeners.push(stream);
-  const journal = await startJournal(logs, { logDir: options.logDir, config, checks, cwd, mask, keepRuns: options.keepRuns });
-  listeners.push(journal);
-  const early = reportOnStdout ? earlyFindings(checks, (text) => write(() => print(text)), { style: out, cwd, mask }) : undefined;
-  if (early) listeners.push(early);
-  if (live) {
-    listeners.push({
-      onCheckStart: (record) => live.checkStarted(record.check.id, isAsync(record.check)),
-      onCheckEnd: (record) => live.checkEnded(record.check.id), // skipped ones count as done too
-    });
-  }
-  if (options.verbose) {
-    const target = reportOnStdout ? process.stdout : process.stderr;
-    const style = reportOnStdout ? out : err;
-    listeners.push({ onCheckEnd: (record) => write(() => print(`${verboseLine(reportCheck(record, cwd, mask), style)}\n`, target)) });
-  }
-  const everyListener: RunListener = {
-    onRunStart: (records) => listeners.forEach((l) => l.onRunStart?.(records)),
-    onCheckStart: (record, attempt) => listeners.forEach((l) => l.onCheckStart?.(record, attempt)),
-    onCheckRetry: (record, attempt, previous) => listeners.forEach((l) => l.onCheckRetry?.(record, attempt, previous)),
-    onCheckSpawn: (record, attempt, pid) => listeners.forEach((l) => l.onCheckSpawn?.(record, attempt, pid)),
-    onCheckEnd: (record) => listeners.forEach((l) => l.onCheckEnd?.(record)),
-  };
 
   const controller = new AbortController();
   const abort = (reason: RunAbort) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
-  runControl.abort = abort;
+  /** The live view, once the run is prepared (a signal stops it before anything else is printed). */
+  const screen: { live?: LiveView | undefined } = {};
   const signals = guardSignals((signal) => {
-    live?.stop();
+    screen.live?.stop();
     abort({ kind: 'signal', signal });
   });
   const releaseFatal = guardFatal((message) => printErr(`${message}\n`));
-  const maxTime =
-    options.maxTimeMs !== undefined ? setTimeout(() => abort({ kind: 'max-time', ms: options.maxTimeMs ?? 0 }), options.maxTimeMs) : undefined;
+  /** With --redis: the infrastructure failure that stopped the run. */
+  let infrastructure: string | undefined;
+  let remote: RemoteExecutor | undefined;
+  const { redis } = options;
+  const run = runChecks({
+    config,
+    ids,
+    only: options.only,
+    tags: options.tags,
+    excludeTags: options.excludeTags,
+    changed: options.changed,
+    resume: options.resume,
+    shard: options.shard,
+    parallel: options.parallel,
+    asyncParallel: options.asyncParallel,
+    asyncThreshold: options.asyncThresholdMs,
+    failFast: options.failFast,
+    schedule: options.schedule,
+    timeout: options.timeoutMs,
+    maxTime: options.maxTimeMs,
+    logDir: options.logDir,
+    keepRuns: options.keepRuns,
+    errorExitCode: options.errorExitCode,
+    observer,
+    cwd,
+    version,
+    argv: process.argv.slice(2),
+    signal: controller.signal,
+    executor:
+      redis === undefined
+        ? executor
+        : async (loadedConfig) =>
+            (remote = await remoteExecutor({
+              redis,
+              queue: options.queue,
+              commit: options.commit,
+              root: dirname(loadedConfig.file),
+              configFile: loadedConfig.file,
+              insecure: options.insecure,
+              workerWaitMs: options.workerWaitMs,
+              heartbeatTtlMs: options.heartbeatTtlMs,
+              onInfrastructureError: (message) => {
+                if (infrastructure !== undefined) return;
+                infrastructure = message;
+                printErr(`fanout: ${message}; stopping the run (exit ${EXIT_INFRASTRUCTURE})\n`);
+                abort({ kind: 'infrastructure', message });
+              },
+            })),
+  });
+  let prepared;
+  try {
+    prepared = await run.prepared;
+  } catch (error) {
+    await remote?.close();
+    releaseFatal();
+    signals.release();
+    throw error;
+  }
+  printNotes(prepared.notes.filter((note) => note.code !== 'pulled-in' || options.verbose === true));
+  if (loaded.save !== undefined) loaded.save();
+
+  const out = styleFor(process.stdout, options.color);
+  const err = styleFor(process.stderr, options.color);
+  const reportOnStdout = !options.json && !options.stream;
+  const live = (screen.live = process.stderr.isTTY && prepared.checks.length > 0 ? new LiveView(process.stderr, err, prepared.checks.length) : undefined);
+  const view = live;
+  // Whatever is printed while the live view is up goes above it.
+  const write = (emit: () => void) => (view ? view.around(emit) : emit());
+
+  // The outputs of the run, each a Reporter (the reporters' factories plug in here): the stream or the human report
+  // on stdout, findings shown early, the live view and verbose lines.
+  const reporters: Reporter[] = [];
+  if (options.stream) reporters.push(streamReporter((line) => write(() => printJsonText(line))));
+  else if (options.json) reporters.push({ onEvent: () => undefined, end: (report) => printJsonText(`${jsonText(report, 2)}\n`) });
+  const early = reportOnStdout ? earlyReporter((text) => write(() => print(text)), out) : undefined;
+  if (early) reporters.push(early);
+  if (view) reporters.push(liveReporter(view));
+  if (options.verbose) {
+    const target = reportOnStdout ? process.stdout : process.stderr;
+    const style = reportOnStdout ? out : err;
+    reporters.push({ onEvent: (event) => event.type === 'check:end' && write(() => print(`${verboseLine(event.check, style)}\n`, target)) });
+  }
+  if (reportOnStdout) {
+    reporters.push({
+      onEvent: () => undefined,
+      end: (report) => {
+        const text = humanReport(summaryOf(report, options.maxTimeMs), report.checks, report.exit_code, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
+        if (text) print(text);
+      },
+    });
+  }
 
   live?.start();
-  let run;
+  let report: RunReport;
   try {
-    run = await runChecks(checks, {
-      observer,
-      executor,
-      maxParallel: options.parallel,
-      asyncParallel: options.asyncParallel,
-      failFast: options.failFast,
-      schedule: options.schedule,
-      defaultTimeoutMs: options.timeoutMs,
-      signal: controller.signal,
-      logs,
-      estimates,
-      prompts: config.prompts,
-      mask,
-      listener: withoutHidden(everyListener, hidden),
-    });
+    for await (const event of run) for (const reporter of reporters) reporter.onEvent(event);
+    report = await run.report;
   } finally {
-    clearTimeout(maxTime);
     live?.stop();
     await remote?.close();
   }
-  if (hidden.size > 0) run = { ...run, records: run.records.filter((record) => !hidden.has(record.check.id)) };
-
-  const interrupted = run.abort?.kind === 'signal' ? run.abort.signal : undefined;
-  const failed = run.records.some(isBlocking) || run.abort?.kind === 'max-time';
-  const exitCode =
-    interrupted !== undefined ? 128 + constants.signals[interrupted] : run.abort?.kind === 'infrastructure' ? EXIT_INFRASTRUCTURE : failed ? options.errorExitCode : 0;
-  const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
-  // The report is complete in memory: what follows writes copies of it, and a file that cannot be written (a full
-  // disk...) is a warning and an entry of write_errors, never a lost report nor another exit code.
-  const writeErrors: WriteError[] = [...logs.writeErrors];
-  for (const record of run.records) if (record.logError !== undefined) writeErrors.push({ file: record.logFile ?? record.check.id, error: record.logError });
-  journal.end(report);
-  if (journal.journal.error !== undefined) writeErrors.push(writeError(journal.journal.file, journal.journal.error));
-  const shown = (failure: WriteError): WriteError => ({ file: displayPath(failure.file, cwd), error: failure.error });
-  const withErrors = (): Report => (writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors.map(shown) });
-  const reportFile = resolve(logs.dir, 'report.json');
-  try {
-    writeNewFileSync(reportFile, `${jsonText(withErrors(), 2)}\n`);
-  } catch (error) {
-    writeErrors.push(writeError(reportFile, error));
-  }
+  // Files the engine could not write (logs, the journal, report.json), then the JUnit file: warnings, and entries of
+  // write_errors in what is printed, never another exit code.
+  const writeErrors = [...(report.write_errors ?? [])];
   if (junitPath !== undefined) {
     try {
       writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
     } catch (error) {
-      writeErrors.push(writeError(junitPath, error));
+      writeErrors.push({ file: displayPath(junitPath, cwd), error: error instanceof Error ? error.message : String(error) });
     }
   }
-  for (const failure of writeErrors.map(shown)) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
-  if (stream) stream.end(withErrors());
-  else if (options.json) printJsonText(`${jsonText(withErrors(), 2)}\n`);
-  else {
-    const text = humanReport(run, report.checks, exitCode, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
-    if (text) print(text);
-  }
+  for (const failure of writeErrors) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
+  const final: RunReport = writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors };
+  for (const reporter of reporters) await reporter.end?.(final);
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
-  return exitCode;
+  return final.exit_code;
+}
+
+/** `--stream`: each event as one JSON line; run:end once the report is final (with the JUnit file's write error). */
+function streamReporter(write: (line: string) => void): Reporter {
+  return {
+    onEvent: (event) => event.type !== 'run:end' && write(`${jsonText(event)}\n`),
+    end: (report) => write(`${jsonText({ type: 'run:end', time: new Date().toISOString(), run_id: report.run_id, exit_code: report.exit_code, counts: report.counts, report } satisfies RunEvent)}\n`),
+  };
+}
+
+/**
+ * Findings reported as they happen: while an async check runs, a non-async check's finding is printed in full the
+ * moment it ends; the final report then names it in one line (`shown`).
+ */
+function earlyReporter(write: (text: string) => void, style: Style): Reporter & { shown: Set<string> } {
+  const pendingAsync = new Set<string>();
+  const shown = new Set<string>();
+  return {
+    shown,
+    onEvent(event) {
+      if (event.type === 'run:start') for (const check of event.checks) if (check.async) pendingAsync.add(check.id);
+      if (event.type !== 'check:end') return;
+      if (pendingAsync.delete(event.id) || pendingAsync.size === 0) return;
+      if (event.status !== 'failed' && event.status !== 'warned' && event.status !== 'timeout') return;
+      shown.add(event.id);
+      write(`${findingBlock(event.check, style).join('\n')}\n  ${style.dim(`(still running: ${[...pendingAsync].join(', ')})`)}\n\n`);
+    },
+  };
+}
+
+/** The live view: running checks and the n/m count. */
+function liveReporter(view: LiveView): Reporter {
+  return {
+    onEvent(event) {
+      if (event.type === 'check:start') view.checkStarted(event.id, event.async);
+      else if (event.type === 'check:end') view.checkEnded(event.id); // skipped ones count as done too
+    },
+  };
+}
+
+/** What the human report's summary line reads of a run, from its report. */
+function summaryOf(report: RunReport, maxTimeMs: number | undefined): Parameters<typeof humanReport>[0] {
+  const abort =
+    report.interrupted !== null
+      ? { kind: 'signal' as const, signal: report.interrupted as NodeJS.Signals }
+      : report.max_time_exceeded
+        ? { kind: 'max-time' as const, ms: maxTimeMs ?? 0 }
+        : report.infrastructure_error !== undefined
+          ? { kind: 'infrastructure' as const, message: report.infrastructure_error }
+          : undefined;
+  return {
+    records: [],
+    failFastTriggered: report.fail_fast_triggered,
+    ...(report.root_failure !== null ? { rootFailure: report.root_failure } : {}),
+    ...(abort !== undefined ? { abort } : {}),
+    startedAt: Date.parse(report.started_at),
+    endedAt: Date.parse(report.ended_at),
+    durationMs: report.duration_ms,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { ResolvedCheck } from '../../config/types.js';
 import type { GraphTask } from '../engine.js';
 import { criticalPath, graphLevels } from '../engine.js';
-import { loadForCommand } from '../../checks/load.js';
+import { loadForCommand } from '../load-config.js';
 import { previousDurations } from '../../checks/state/logs.js';
 import type { CommonOptions } from '../options.js';
 import { selectChecks } from '../../checks/select.js';

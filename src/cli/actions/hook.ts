@@ -9,16 +9,12 @@ import { loadConfig } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ResolvedCheck } from '../../config/types.js';
 import { messageOf } from '../../shared/errors.js';
-import { selectForRun, startJournal } from '../../checks/prepare.js';
 import { checksTouching } from '../../checks/changed.js';
 import { localExecutor } from '../engine.js';
+import { runChecks, type RunAbort, type RunReport } from '../../checks/index.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { createRunLogs, previousDurations } from '../../checks/state/logs.js';
-import { createMasker } from '../../shared/mask.js';
 import { parseDurationFlag, parseParallel } from '../options.js';
-import { isBlocking } from '../../checks/record.js';
-import { buildReport, reportCheck } from '../../checks/report.js';
-import { runChecks, type RunAbort } from '../../checks/session.js';
+import { blocksRun } from '../../checks/record.js';
 import { guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../shared/text.js';
@@ -80,54 +76,36 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   const paths = editedPaths(event, cwd);
   const ids = checksForEvent(config.checks, paths, config.dir);
   if (ids.length === 0) return HOOK_OK;
-  const logDir = resolve(cwd, options.logDir);
-  let run;
-  let checks: ResolvedCheck[];
-  const mask = createMasker(process.env, ...config.checks.map((check) => check.env));
   const controller = new AbortController();
   const signals = guardSignals((signal) => controller.abort({ kind: 'signal', signal } satisfies RunAbort));
-  const budget = budgetMs === undefined ? undefined : setTimeout(() => controller.abort({ kind: 'max-time', ms: budgetMs } satisfies RunAbort), budgetMs);
-  let journalEnd: ((report: ReturnType<typeof buildReport>) => void) | undefined;
-  let logsDir = logDir;
-  let runId = '';
+  let report: RunReport;
   try {
-    ({ checks } = selectForRun(config, { ids, only: [], tags: [], excludeTags: [] }, { logDir }));
-    const estimates = await previousDurations(logDir);
-    const logs = await createRunLogs(logDir);
-    logsDir = logs.dir;
-    runId = logs.runId;
-    const journal = await startJournal(logs, { logDir, config, checks, cwd, mask });
-    journalEnd = (report) => journal.end(report);
-    run = await runChecks(checks, {
-      executor: localExecutor,
-      maxParallel: parallel,
-      failFast: false,
-      schedule: 'ready',
+    report = await runChecks({
+      config,
+      ids,
+      logDir: options.logDir,
+      cwd,
+      parallel,
+      maxTime: budgetMs,
       signal: controller.signal,
-      logs,
-      estimates,
-      prompts: config.prompts,
-      mask,
-      listener: journal,
-    });
+      executor: localExecutor,
+      errorExitCode: HOOK_BLOCK,
+      ...(options.version !== undefined ? { version: options.version } : {}),
+      argv: process.argv.slice(2),
+    }).report;
   } catch (error) {
-    clearTimeout(budget);
     signals.release();
     return fail(messageOf(error));
   }
-  clearTimeout(budget);
-  const overBudget = run.abort?.kind === 'max-time';
+  signals.release();
+  const overBudget = report.max_time_exceeded;
   // What the budget cut off is pending, not failed: it says nothing about the edit yet.
   const cut = (status: string) => overBudget && (status === 'cancelled' || status === 'skipped');
-  for (const record of run.records) if (cut(record.status)) record.status = 'pending';
-  const failed = run.records.filter((record) => isBlocking(record));
-  const exitCode = run.abort?.kind === 'signal' ? 128 : failed.length > 0 ? HOOK_BLOCK : HOOK_OK;
-  const report = buildReport(run, { version: options.version ?? '', runId, configFile: config.file, logDir: logsDir, cwd, exitCode, mask });
-  journalEnd?.(report);
-  signals.release();
+  const reported = report.checks.map((check) => (cut(check.status) ? { ...check, status: 'pending' as const } : check));
+  const failed = reported.filter((check) => blocksRun(check));
+  const exitCode = report.interrupted !== null ? 128 : failed.length > 0 ? HOOK_BLOCK : HOOK_OK;
 
   const style = styleFor({ isTTY: false }, false);
-  const reported = run.records.map((record) => reportCheck(record, cwd, mask));
   const pending = reported.filter((check) => check.status === 'pending');
   const pendingLine =
     pending.length > 0

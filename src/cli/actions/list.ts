@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseDuration } from '../../shared/duration.js';
 import type { ResolvedCheck, ResolvedConfig } from '../../config/types.js';
-import { loadForCommand } from '../../checks/load.js';
+import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
 import { isAsync } from '../../checks/session.js';
 import { styleFor } from '../style.js';

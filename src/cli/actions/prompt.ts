@@ -4,7 +4,7 @@
 import { didYouMean } from '../../config/suggest.js';
 import type { Prompt, ResolvedConfig } from '../../config/types.js';
 import { UsageError } from '../errors.js';
-import { loadForCommand } from '../../checks/load.js';
+import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
 import { print, printErr, printJson, printJsonText } from '../terminal.js';
 import { goJsonText } from './vibeguard-output.js';

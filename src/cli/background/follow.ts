@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readJournal, runState, type RunState } from '../../checks/state/journal.js';
 import { isLive } from '../../checks/state/runs.js';
 import type { ReportCheck } from '../../checks/report.js';
+import { blocksRun } from '../../checks/record.js';
 
 export const POLL_MS = 20;
 
@@ -61,6 +62,7 @@ export function pendingCheck(id: string, severity: 'error' | 'warning', logFile:
     attempts: 0,
     passed_after_retry: false,
     reason: null,
+    reason_code: null,
     extracted: {},
     suggestion: null,
     fix: null,
@@ -76,7 +78,5 @@ export function pendingCheck(id: string, severity: 'error' | 'warning', logFile:
 
 /** Whether a reported check makes a run fail (as isBlocking does for records). */
 export function blocks(check: Pick<ReportCheck, 'status' | 'severity'>): boolean {
-  if (check.status === 'timeout') return true;
-  if (check.severity !== 'error') return false;
-  return check.status === 'failed' || check.status === 'cancelled' || check.status === 'skipped';
+  return blocksRun(check);
 }

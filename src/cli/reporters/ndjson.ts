@@ -58,7 +58,7 @@ export function streamListener(write: (line: string) => void, context: { runId: 
       emit({ type: 'check:start', id: record.check.id, attempt, async: context.isAsync(record.check), status: context.isAsync(record.check) ? 'pending' : 'running' });
     },
     onCheckRetry(record, attempt, previous) {
-      emit({ type: 'check:retry', id: record.check.id, attempt, previous: { status: previous.status, reason: previous.reason ? context.mask(previous.reason) : null } });
+      emit({ type: 'check:retry', id: record.check.id, attempt, previous: { status: previous.status, reason: previous.failure ? context.mask(previous.failure.message) : null } });
     },
     onCheckEnd(record) {
       emit({ type: 'check:end', id: record.check.id, status: record.status, check: reportCheck(record, context.cwd, context.mask) });

@@ -1,0 +1,18 @@
+// Loads the config for a command: its warnings (and any note of loading) on stderr, errors a UsageError (exit 2).
+import { loadConfigCached, warningNotes, type LoadOptions } from '../checks/load.js';
+import type { RunNote } from '../checks/events.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { printErr } from './terminal.js';
+
+/** Prints notes of a run or of loading on stderr: a config warning as its diagnostic, the others after `fanout: `. */
+export function printNotes(notes: readonly RunNote[]): void {
+  for (const note of notes) printErr(note.code === 'config-warning' ? `${note.message}\n` : `fanout: ${note.message}\n`);
+}
+
+/** Loads and validates the config; prints its warnings on stderr; throws UsageError (exit 2) listing every error. */
+export async function loadForCommand(options: LoadOptions): Promise<ResolvedConfig> {
+  const { config, save, notes } = await loadConfigCached(options);
+  printNotes([...notes, ...warningNotes(config, options.cwd ?? process.cwd())]);
+  save?.();
+  return config;
+}

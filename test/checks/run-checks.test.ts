@@ -1,0 +1,302 @@
+// The public checks engine with real child processes: its events (validated against the documented stream schema,
+// identical in kind and order to what `fanout check --stream` prints and what the journal records), its report, its
+// iteration and abort rules, and a stable reason_code for every way a check does not pass.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { runChecks, UsageError, RUN_EVENT_TYPES, type ReasonCode, type RunEvent, type RunReport } from '../../src/checks/index.js';
+import { loadConfigText } from '../../src/config/load.js';
+import type { ResolvedConfig } from '../../src/config/types.js';
+import type { Executor } from '../../src/exec/executor.js';
+import { parseJournal } from '../../src/checks/state/journal.js';
+import { reportErrors, root, runCli, tempDir } from '../cli/helpers.js';
+
+const eventSchema = JSON.parse(readFileSync(join(root, 'schema/run-event.schema.json'), 'utf8')) as { properties: { type: { enum: string[] } } };
+const reportSchema = JSON.parse(readFileSync(join(root, 'schema/report.schema.json'), 'utf8')) as {
+  definitions: { check: { properties: { reason_code: { oneOf: Array<{ enum?: string[] }> } } } };
+};
+const ajv = new Ajv({ allErrors: true, strict: true });
+ajv.addFormat('date-time', (text: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(text) && !Number.isNaN(Date.parse(text)));
+ajv.addSchema(reportSchema);
+const validateEvent = ajv.compile(eventSchema);
+
+function eventErrors(event: unknown): unknown {
+  return validateEvent(event) ? null : validateEvent.errors;
+}
+
+function project(yaml: string): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'fanout.yaml'), yaml);
+  return dir;
+}
+
+function loaded(yaml: string, dir = tempDir()): ResolvedConfig {
+  const result = loadConfigText(yaml, join(dir, 'fanout.yaml'));
+  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+  return result.config;
+}
+
+async function collect(run: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
+  const events: RunEvent[] = [];
+  for await (const event of run) events.push(event);
+  return events;
+}
+
+const kinds = (events: ReadonlyArray<{ type: string; id?: string }>) => events.map((event) => `${event.type}${event.id !== undefined ? `:${event.id}` : ''}`);
+
+const chain = `version: "1"
+checks:
+  - id: build
+    run: echo built
+  - id: flaky
+    run: test -f again || { touch again; echo first; exit 4; }
+    retries: 1
+    requires: [build]
+  - id: test
+    run: echo 'coverage 91'; exit 2
+    requires: [flaky]
+  - id: deploy
+    run: echo never
+    requires: [test]
+`;
+
+describe('runChecks', () => {
+  it('yields the events --stream prints, each valid against schema/run-event.schema.json, and the journal records them', async () => {
+    const dir = project(chain);
+    const run = runChecks({ config: 'fanout.yaml', cwd: dir, parallel: 1 });
+    const events = await collect(run);
+    const report = await run.report;
+    for (const event of events) expect(eventErrors(event), JSON.stringify(event)).toBeNull();
+    expect(reportErrors(report)).toBeNull();
+    expect(kinds(events)).toEqual([
+      'run:start',
+      'check:start:build',
+      'check:spawn:build',
+      'check:end:build',
+      'check:start:flaky',
+      'check:spawn:flaky',
+      'check:retry:flaky',
+      'check:spawn:flaky',
+      'check:end:flaky',
+      'check:start:test',
+      'check:spawn:test',
+      'check:end:test',
+      'check:end:deploy',
+      'run:end',
+    ]);
+    const retry = events.find((event) => event.type === 'check:retry');
+    expect(retry).toMatchObject({ attempt: 2, previous: { status: 'failed', reason: 'exit code 4', reason_code: 'exit-code' } });
+    const end = events.at(-1);
+    expect(end?.type === 'run:end' ? end.report : undefined).toEqual(report);
+    expect(report.exit_code).toBe(1);
+    expect(report.checks.map((check) => [check.id, check.status, check.reason_code])).toEqual([
+      ['build', 'passed', null],
+      ['flaky', 'passed', null],
+      ['test', 'failed', 'exit-code'],
+      ['deploy', 'skipped', 'dependency-failed'],
+    ]);
+
+    // The journal: the same events, in the same order (run:start with what only the journal needs).
+    const prepared = await run.prepared;
+    const journal = readFileSync(join(prepared.runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as RunEvent & { pid?: number });
+    expect(kinds(journal)).toEqual(kinds(events));
+    expect(journal[0]).toMatchObject({ ...events[0], time: expect.any(String) as unknown, pid: process.pid });
+    expect(parseJournal(readFileSync(join(prepared.runDir, 'journal.ndjson'), 'utf8')).at(-1)).toMatchObject({ t: 'run:end', exit_code: 1, interrupted: null });
+    expect(JSON.parse(readFileSync(join(prepared.runDir, 'report.json'), 'utf8'))).toEqual(report);
+
+    // fanout check --stream prints the same events, one a line.
+    const cli = await runCli(['check', '--stream', '-p', '1'], { cwd: project(chain) });
+    const lines = cli.stdout.trim().split('\n').map((line) => JSON.parse(line) as RunEvent);
+    for (const event of lines) expect(eventErrors(event), JSON.stringify(event)).toBeNull();
+    expect(kinds(lines)).toEqual(kinds(events));
+  });
+
+  it('keeps every event for a consumer that starts late; ending an iteration does not stop the run', async () => {
+    const dir = project(chain);
+    const run = runChecks({ config: join(dir, 'fanout.yaml'), cwd: dir });
+    for await (const event of run) {
+      expect(event.type).toBe('run:start');
+      break;
+    }
+    const report = await run.report;
+    expect(report.counts).toMatchObject({ total: 4, passed: 2, failed: 1, skipped: 1 });
+    const late = await collect(run);
+    expect(late[0]?.type).toBe('run:start');
+    expect(late.at(-1)?.type).toBe('run:end');
+  });
+
+  it('rejects report, prepared and iteration with a UsageError for a bad selection, a TypeError for bad options', async () => {
+    const dir = project(chain);
+    const run = runChecks({ config: 'fanout.yaml', cwd: dir, ids: ['tset'] });
+    await expect(run.report).rejects.toThrow(new UsageError('unknown check "tset" (did you mean "test"?)'));
+    await expect(run.prepared).rejects.toBeInstanceOf(UsageError);
+    await expect(collect(run)).rejects.toBeInstanceOf(UsageError);
+    expect(() => runChecks({ config: 'fanout.yaml', parallel: 0 })).toThrow(new TypeError('options.parallel must be an integer >= 1, received 0'));
+  });
+
+  it('tells what it would have printed as notes, never on stderr', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+    tags: [fast]
+  - id: b
+    run: "true"
+    requires: [a]
+`);
+    const run = runChecks({ config: 'fanout.yaml', cwd: dir, ids: ['b'], excludeTags: ['fats'] });
+    expect((await run.prepared).notes).toEqual([
+      { code: 'unknown-exclude-tag', message: 'note: no check has the tag "fats" (did you mean "fast"?)' },
+      { code: 'pulled-in', message: 'also running a: required by the selected checks' },
+    ]);
+    expect((await run.report).exit_code).toBe(0);
+  });
+});
+
+describe('reason_code', () => {
+  // Every code of the type, so that a code added to one and not to the other fails to compile or here.
+  const codes: Record<ReasonCode, true> = {
+    'exit-code': true,
+    signal: true,
+    timeout: true,
+    assert: true,
+    grok: true,
+    'file-missing': true,
+    'spawn-error': true,
+    cancelled: true,
+    'fail-fast': true,
+    'max-time': true,
+    interrupted: true,
+    infrastructure: true,
+    internal: true,
+    'dependency-failed': true,
+  };
+
+  it('the schema lists exactly the codes of the type, and the stream schema the event types', () => {
+    const listed = reportSchema.definitions.check.properties.reason_code.oneOf.flatMap((branch) => branch.enum ?? []);
+    expect([...listed].sort()).toEqual(Object.keys(codes).sort());
+    expect(eventSchema.properties.type.enum).toEqual([...RUN_EVENT_TYPES]);
+  });
+
+  const byId = (report: RunReport) => Object.fromEntries(report.checks.map((check) => [check.id, [check.status, check.reason_code, check.reason]]));
+
+  it('names how a command failed: exit-code, signal, timeout, assert, file-missing, spawn-error, dependency-failed', async () => {
+    const dir = tempDir();
+    const config = loaded(
+      `version: "1"
+checks:
+  - id: exit
+    run: exit 3
+  - id: killed
+    run: kill -9 $$
+  - id: slow
+    run: sleep 30
+    timeout: 1s
+  - id: low
+    run: echo 'coverage 12'
+    grok: 'coverage %{INT:coverage}'
+    assert: "coverage > 80"
+  - id: nofile
+    run: "true"
+    file: missing.txt
+    assert: "x > 1"
+    grok: 'x %{INT:x}'
+  - id: nocwd
+    run: "true"
+    cwd: gone
+  - id: after
+    run: "true"
+    requires: [exit]
+`,
+      dir,
+    );
+    const report = await runChecks({ config, cwd: dir }).report;
+    expect(byId(report)).toEqual({
+      exit: ['failed', 'exit-code', 'exit code 3'],
+      killed: ['failed', 'signal', 'killed by SIGKILL'],
+      slow: ['timeout', 'timeout', 'timed out after 1.0s'],
+      low: ['failed', 'assert', 'assert failed: coverage > 80 (coverage = 12)'],
+      nofile: ['failed', 'file-missing', expect.stringMatching(/^cannot read .*missing\.txt: ENOENT/) as unknown],
+      nocwd: ['failed', 'spawn-error', expect.stringMatching(/^could not start: /) as unknown],
+      after: ['skipped', 'dependency-failed', null],
+    });
+  });
+
+  it('names grok patterns that could not run: grok', async () => {
+    const config = loaded(`version: "1"
+checks:
+  - id: values
+    run: echo 'x 1'
+    grok: 'x %{INT:x}'
+`);
+    // A config built by hand (not by the loader) has no compiled matcher.
+    const byHand: ResolvedConfig = { ...config, checks: config.checks.map(({ grokMatcher: _matcher, ...check }) => check) };
+    const report = await runChecks({ config: byHand, cwd: config.dir }).report;
+    expect(byId(report).values).toEqual(['failed', 'grok', 'grok patterns not compiled: the check did not come from loadConfig']);
+  });
+
+  const running = `version: "1"
+checks:
+  - id: long
+    run: sleep 30
+  - id: waits
+    run: "true"
+    requires: [long]
+`;
+
+  /** Starts a run of `running`; resolves once `long` runs, with the run and its abort. */
+  async function started(options: { failFast?: boolean; maxTime?: number; extra?: string } = {}) {
+    const config = loaded(running + (options.extra ?? ''));
+    const controller = new AbortController();
+    const run = runChecks({ config, cwd: config.dir, signal: controller.signal, ...(options.failFast === true ? { failFast: true } : {}), ...(options.maxTime !== undefined ? { maxTime: options.maxTime } : {}) });
+    for await (const event of run) if (event.type === 'check:spawn' && event.id === 'long') break;
+    return { run, controller };
+  }
+
+  it('names why a running check was stopped: interrupted, cancelled, infrastructure, max-time', async () => {
+    const signal = await started();
+    signal.controller.abort({ kind: 'signal', signal: 'SIGINT' });
+    const interrupted = await signal.run.report;
+    expect(byId(interrupted)).toEqual({ long: ['cancelled', 'interrupted', 'stopped by SIGINT'], waits: ['skipped', 'interrupted', null] });
+    expect([interrupted.interrupted, interrupted.exit_code]).toEqual(['SIGINT', 130]);
+
+    const plain = await started();
+    plain.controller.abort();
+    expect(byId(await plain.run.report).long).toEqual(['cancelled', 'cancelled', 'cancelled']);
+
+    const lost = await started();
+    lost.controller.abort({ kind: 'infrastructure', message: 'Redis lost' });
+    const infrastructure = await lost.run.report;
+    expect(byId(infrastructure)).toEqual({ long: ['cancelled', 'infrastructure', 'stopped: Redis lost'], waits: ['skipped', 'infrastructure', null] });
+    expect(infrastructure.exit_code).toBe(75);
+
+    const timed = await started({ maxTime: 300 });
+    const maxTime = await timed.run.report;
+    expect(byId(maxTime)).toEqual({ long: ['cancelled', 'max-time', 'stopped by --max-time'], waits: ['skipped', 'max-time', null] });
+    expect([maxTime.max_time_exceeded, maxTime.exit_code]).toEqual([true, 1]);
+  });
+
+  it('names the checks fail-fast stopped: fail-fast', async () => {
+    const config = loaded(`${running}  - id: broken
+    run: sleep 0.2; exit 1
+`);
+    const report = await runChecks({ config, cwd: config.dir, failFast: true }).report;
+    expect(byId(report)).toEqual({
+      long: ['cancelled', 'fail-fast', 'stopped by fail-fast after broken failed'],
+      waits: ['skipped', 'fail-fast', null],
+      broken: ['failed', 'exit-code', 'exit code 1'],
+    });
+  });
+
+  it('names a failure of fanout itself: internal', async () => {
+    const config = loaded(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    const executor: Executor = { execute: () => Promise.reject(new Error('executor broke')) };
+    const report = await runChecks({ config, cwd: config.dir, executor }).report;
+    expect(byId(report).a).toEqual(['failed', 'internal', 'internal error: executor broke']);
+  });
+});
