@@ -283,5 +283,5 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     expect([0, 1, 2, 3].filter((i) => existsSync(pidFile(i)))).toEqual(running);
     const { keys } = await dumpRedis(redis.client);
     expect(keys.filter((key) => key.startsWith(`fanout:${queue}@`) && /:\d+(:|$)/.test(key))).toEqual([]);
-  });
+  }, 60_000);
 });
