@@ -52,9 +52,12 @@ export function parseList(text: string, previous: readonly string[] = []): strin
   return [...previous, ...splitList([text])];
 }
 
-/** `--async-threshold`: a positive duration in milliseconds, or null for `off`. */
-export function parseAsyncThreshold(text: string): number | null {
-  return text === 'off' ? null : parseDurationFlag('--async-threshold', text);
+/**
+ * `--async-threshold`: a positive duration in milliseconds, or `off` (commander stores a parser's null as '', so
+ * the word stays a word).
+ */
+export function parseAsyncThreshold(text: string): number | 'off' {
+  return text === 'off' ? 'off' : parseDurationFlag('--async-threshold', text);
 }
 
 /** `--keep-runs`: an integer of at least 1. */

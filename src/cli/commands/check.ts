@@ -90,7 +90,7 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
     shard: flags.shard,
     observer: flags.observer,
     configCache: flags.configCache,
-    asyncThresholdMs: flags.asyncThreshold,
+    asyncThresholdMs: flags.asyncThreshold === 'off' ? null : flags.asyncThreshold,
     asyncParallel: flags.asyncParallel,
     resume: flags.resume,
     changed: flags.changed,
