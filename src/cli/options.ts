@@ -13,6 +13,23 @@ export interface CommonOptions {
   strict?: boolean | undefined;
 }
 
+/**
+ * The flags of `fanout check` that choose how a run is narrowed (`--resume`, `--changed`), detached
+ * (`--background`), kept (`--keep-runs`) and how its async checks run.
+ */
+export interface RunControlOptions {
+  /** `--resume [RUN]`: true for the latest run. */
+  resume?: string | true | undefined;
+  /** `--changed [REF]`: true for HEAD. */
+  changed?: string | true | undefined;
+  background?: boolean | undefined;
+  /** Run folders kept. @default 20 */
+  keepRuns?: number | undefined;
+  /** null: `--async-threshold off`. @default 60 s */
+  asyncThresholdMs?: number | null | undefined;
+  asyncParallel?: number | undefined;
+}
+
 /** `-p/--parallel` (or `flag`, read the same way): an integer; 0 or less means the default 4, as in VibeGuard. */
 export function parseParallel(text: string, flag = '--parallel'): number {
   const value = Number(text);

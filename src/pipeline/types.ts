@@ -3,7 +3,6 @@
  * workspace that persists them, and the results of steps and runs.
  */
 import type { Observer } from '../observe/types.js';
-import type { Workspace } from './workspace.js';
 
 /** The least a pipeline task is: an object with an id unique within the run. Your tasks extend it. */
 export interface PipelineTask {
@@ -150,4 +149,20 @@ export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unkn
   onStatusChange?: (status: PipelineStatus, run: Readonly<PipelineRun>) => unknown;
   /** Receives the run's events (source 'pipeline', each task event naming its `step`). */
   observer?: Observer;
+}
+
+/** Where a task is being written from. */
+export interface TaskLocation {
+  runId: string;
+  step: string;
+  stepIndex: number;
+}
+
+/**
+ * Persists tasks before they run, so a crashed or aborted run leaves a record of what it was about to do. The
+ * pipeline writes every task of a step, one after another, before any of them executes; a write that throws fails
+ * the step with `WORKSPACE_WRITE_FAILED` and nothing of it runs.
+ */
+export interface Workspace {
+  writeTask(task: PipelineTask, location: TaskLocation): Promise<void>;
 }

@@ -14,7 +14,7 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFi
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../../config/types.js';
-import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../exec/safe-file.js';
+import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../shared/safe-file.js';
 import { makeDirSync } from '../../cli/engine.js';
 import { printErr } from '../../cli/terminal.js';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ownedByUser, replaceFile } from '../../exec/safe-file.js';
+import { ownedByUser, replaceFile } from '../../shared/safe-file.js';
 import { makeDir } from '../../cli/engine.js';
 import { createRunFolder, runFolderProblem } from './run-folder.js';
 

@@ -5,7 +5,7 @@ import { FanoutError } from '../../shared/errors.js';
 import type { Observer } from '../../observe/types.js';
 import { EXIT_INFRASTRUCTURE, logDirError, UsageError } from '../errors.js';
 import { constants } from 'node:os';
-import { writeNewFileSync } from '../../exec/safe-file.js';
+import { writeNewFileSync } from '../../shared/safe-file.js';
 import type { Executor } from '../engine.js';
 import { createLocalExecutor } from '../engine.js';
 import { humanReport, verboseLine } from '../reporters/human.js';

@@ -9,23 +9,6 @@ import { commonOptions, finish, redisTarget, versionOf, withRedisTls, type Progr
 /** Default number of run folders kept (`--keep-runs`). */
 const KEEP_RUNS_DEFAULT = 20;
 
-/**
- * The flags of `fanout check` that choose how a run is narrowed (`--resume`, `--changed`), detached
- * (`--background`), kept (`--keep-runs`) and how its async checks run.
- */
-export interface RunControlOptions {
-  /** `--resume [RUN]`: true for the latest run. */
-  resume?: string | true | undefined;
-  /** `--changed [REF]`: true for HEAD. */
-  changed?: string | true | undefined;
-  background?: boolean | undefined;
-  /** Run folders kept. @default 20 */
-  keepRuns?: number | undefined;
-  /** null: `--async-threshold off`. @default 60 s */
-  asyncThresholdMs?: number | null | undefined;
-  asyncParallel?: number | undefined;
-}
-
 function command(program: Program) {
   return withRedisTls(
     program
