@@ -1,5 +1,5 @@
 /**
- * Types of the pipeline engine (seed 002, made generic): steps that create tasks, an executor that runs them, a
+ * Types of the pipeline engine: steps that create tasks, an executor that runs them, a
  * workspace that persists them, and the results of steps and runs.
  */
 import type { Observer } from '../observe/types.js';
@@ -63,7 +63,7 @@ export interface ParallelStep<T extends PipelineTask = PipelineTask, V = unknown
 
 export type PipelineStep<T extends PipelineTask = PipelineTask, V = unknown> = SequentialStep<T, V> | ParallelStep<T, V>;
 
-/** Seed 002's error codes, kept. */
+/** The codes a failed pipeline run's error carries. */
 export type PipelineErrorCode = 'STEP_FAILED' | 'ABORTED' | 'TASK_CREATION_FAILED' | 'WORKSPACE_WRITE_FAILED';
 
 /** Why a step failed. */
