@@ -46,6 +46,6 @@ export default defineConfig([
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
     // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk.
     outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', codeSplitting: { groups: [{ name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
-    deps: { alwaysBundle: ['yaml', 'commander', 'valibot'], onlyBundle: false },
+    deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot'], onlyBundle: false },
   },
 ]);

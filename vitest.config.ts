@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** The process-identity tests, run a second time with the portable process table (`ps`, as on macOS and the BSDs). */
-const PROCESS_TESTS = ['test/exec/processes.test.ts', 'test/cli/reaper.test.ts', 'test/cli/proc.test.ts', 'test/cli/journal.test.ts', 'test/cli/background.test.ts'];
+const PROCESS_TESTS = ['test/exec/processes.test.ts', 'test/checks/state/reaper.test.ts', 'test/cli/proc.test.ts', 'test/checks/state/journal.test.ts', 'test/cli/background.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,5 +1,5 @@
 // @ts-check
-// Agent feedback (issue 7), after `npm run build`:
+// Feedback to a coding agent, after `npm run build`:
 //   1. latency from a failing fast check's exit to its failure on fanout's stdout (`--stream`, the check:end event
 //      with status failed), while a 10-minute async check runs beside it: the check writes the wall clock (ns) to a
 //      file as its last act before `exit 1`; the bench notes the wall clock when the line arrives on the pipe.

@@ -1,5 +1,5 @@
 // @ts-check
-// Benchmarks of the distributed backend (issue 9), side by side in one run on one redis-server:
+// Benchmarks of the distributed backend, side by side in one run on one redis-server:
 //  1. Throughput: 2,000 `true` checks through fanout (createBullMQExecutor → startCheckWorker → runCommand) and
 //     through raw BullMQ (Queue.add + waitUntilFinished → a Worker whose processor spawns `sh -c true`), with 1 and
 //     2 worker processes (concurrency 8 each), 64 jobs in flight (the CLI's default -p in --redis mode).

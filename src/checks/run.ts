@@ -7,7 +7,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { createLocalExecutor, type Executor } from '../exec/executor.js';
 import { spawnStartTime } from '../exec/processes.js';
-import { writeNewFileSync } from '../exec/safe-file.js';
+import { writeNewFileSync } from '../shared/safe-file.js';
 import type { Observer } from '../observe/types.js';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
 import { createMasker } from '../shared/mask.js';

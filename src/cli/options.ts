@@ -1,5 +1,6 @@
 // Parsing of flag values: every bad value is a UsageError naming the flag, what it expects and what it got.
 import { parseDuration } from '../shared/duration.js';
+import { splitList } from '../shared/text.js';
 import { UsageError } from './errors.js';
 
 /** Options every command that reads a config takes. */
@@ -12,11 +13,33 @@ export interface CommonOptions {
   strict?: boolean | undefined;
 }
 
-/** `-p/--parallel`: an integer; 0 or less means the default 4, as in VibeGuard. */
-export function parseParallel(text: string): number {
+/**
+ * The flags of `fanout check` that choose how a run is narrowed (`--resume`, `--changed`), detached
+ * (`--background`), kept (`--keep-runs`) and how its async checks run.
+ */
+export interface RunControlOptions {
+  /** `--resume [RUN]`: true for the latest run. */
+  resume?: string | true | undefined;
+  /** `--changed [REF]`: true for HEAD. */
+  changed?: string | true | undefined;
+  background?: boolean | undefined;
+  /** Run folders kept. @default 20 */
+  keepRuns?: number | undefined;
+  /** null: `--async-threshold off`. @default 60 s */
+  asyncThresholdMs?: number | null | undefined;
+  asyncParallel?: number | undefined;
+}
+
+/** `-p/--parallel` (or `flag`, read the same way): an integer; 0 or less means the default 4, as in VibeGuard. */
+export function parseParallel(text: string, flag = '--parallel'): number {
   const value = Number(text);
-  if (!/^[-+]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UsageError(`--parallel must be an integer, received "${text}"`);
+  if (!/^[-+]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be an integer, received "${text}"`);
   return value <= 0 ? 4 : value;
+}
+
+/** The parser of a flag read like `-p` (`--async-parallel`, `--concurrency`), for commander's `.argParser()`. */
+export function parallelFlag(flag: string): (text: string) => number {
+  return (text) => parseParallel(text, flag);
 }
 
 /** `--error-exit-code`: an integer from 1 to 255 (0 would report failures as success). */
@@ -33,7 +56,30 @@ export function parseDurationFlag(flag: string, text: string): number {
   return ms;
 }
 
-export function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
-  if ((choices as readonly string[]).includes(text)) return text as T;
-  throw new UsageError(`${flag} must be one of ${choices.join(', ')}, received "${text}"`);
+/** A duration flag's parser for commander's `.argParser()`: milliseconds, rounded up when `whole`. */
+export function durationFlag(flag: string, whole = false): (text: string) => number {
+  return (text) => {
+    const ms = parseDurationFlag(flag, text);
+    return whole ? Math.ceil(ms) : ms;
+  };
+}
+
+/** `--only`, `--tags`, `--exclude-tags`: repeated or comma/space-separated, collected into one list. */
+export function parseList(text: string, previous: readonly string[] = []): string[] {
+  return [...previous, ...splitList([text])];
+}
+
+/**
+ * `--async-threshold`: a positive duration in milliseconds, or `off` (commander stores a parser's null as '', so
+ * the word stays a word).
+ */
+export function parseAsyncThreshold(text: string): number | 'off' {
+  return text === 'off' ? 'off' : parseDurationFlag('--async-threshold', text);
+}
+
+/** `--keep-runs`: an integer of at least 1. */
+export function parseKeepRuns(text: string): number {
+  const keep = Number(text);
+  if (!/^\d+$/.test(text.trim()) || keep < 1) throw new UsageError(`--keep-runs must be an integer of at least 1, received "${text}"`);
+  return keep;
 }

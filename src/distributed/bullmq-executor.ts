@@ -2,7 +2,7 @@
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
 import { writeFileSync } from 'node:fs';
-import { makeDirSync } from '../exec/make-dir.js';
+import { makeDirSync } from '../shared/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
 import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';

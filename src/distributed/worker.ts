@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { O_NOFOLLOW, privateFolderProblem } from '../exec/safe-file.js';
-import { makeDirSync } from '../exec/make-dir.js';
+import { O_NOFOLLOW, privateFolderProblem } from '../shared/safe-file.js';
+import { makeDirSync } from '../shared/make-dir.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Job, Worker } from 'bullmq';

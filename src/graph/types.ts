@@ -1,9 +1,8 @@
-import type { Observer } from '../observe/types.js';
+import type { GraphEvent, Observer, TaskOutcome } from '../observe/types.js';
 
-/**
- * Types of the dependency-graph scheduler (pinned by the graph issue). The event types are the one stream that
- * reporters, the CLI's `--stream` and observers consume.
- */
+// Types of the dependency-graph scheduler. Its outcomes, result and events live with the observer types (one module
+// for what a run reports), and are exported here too, where a graph's user looks for them.
+export type { GraphEvent, GraphResult, SkipReason, TaskOutcome } from '../observe/types.js';
 
 /**
  * Context handed to a running task. Its fields are accessors computed on first read (most tasks never read them,
@@ -95,44 +94,6 @@ export interface GraphOptions<V = unknown> {
   /** Receives every event too (after `onEvent`), tagged with a run id and `source: 'graph'`, like the other APIs' `observer`. */
   observer?: Observer;
 }
-
-/** Why a task never started: a requirement did not pass (the task that failed), fail-fast, or an abort. */
-export type SkipReason = { blockedBy: string } | { failFast: true } | { aborted: true };
-
-/**
- * What became of one task; `cancelled` means it was running when the run was stopped ('kill' or an abort). A task
- * that had already settled when the stop landed (its result queued behind the one that stopped the run) is what it
- * did: `failed` with its own error, `passed` with its value.
- */
-export type TaskOutcome<V> =
-  | { id: string; status: 'passed'; value: V; durationMs: number }
-  | { id: string; status: 'failed'; error: unknown; durationMs: number }
-  | { id: string; status: 'timeout'; durationMs: number }
-  | { id: string; status: 'cancelled'; durationMs: number }
-  | { id: string; status: 'skipped'; reason: SkipReason };
-
-/**
- * What `runGraph` resolves with. `O` is the type of each outcome: for a graph built with {@link defineGraph} or a
- * task list written in place, a union discriminated by `id`, so checking `r.id` and `r.status` types `r.value`.
- */
-export interface GraphResult<V = unknown, O extends { id: string } = TaskOutcome<V>> {
-  /** True when every task passed. */
-  ok: boolean;
-  /** True when a failure or timeout stopped the run (failFast 'kill' or 'no-new'). */
-  failFastTriggered: boolean;
-  /** True when the parent signal stopped the run. */
-  aborted: boolean;
-  /** Every task exactly once, in input order. */
-  results: O[];
-}
-
-/** Events, in causal order. `time` is `performance.now()` at emission. */
-export type GraphEvent<V> =
-  | { type: 'graph:start'; time: number; taskCount: number }
-  | { type: 'task:start'; time: number; id: string; async: boolean }
-  /** Emitted once per task, skipped tasks included (they have no start). */
-  | { type: 'task:end'; time: number; id: string; outcome: TaskOutcome<V> }
-  | { type: 'graph:end'; time: number; result: GraphResult<V> };
 
 /** Any task a graph may hold, whatever its value and dependency types (validation and analysis read no values). */
 export type AnyGraphTask = GraphTask<unknown, never> | ThreadGraphTask<unknown>;

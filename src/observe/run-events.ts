@@ -3,11 +3,9 @@
  * when one is given, so a run without an observer pays nothing.
  */
 import { randomUUID } from 'node:crypto';
-import type { GraphEvent, TaskOutcome } from '../graph/types.js';
 import { isAbortOf } from '../shared/abort.js';
-import type { ItemContext } from '../core/process-parallel.js';
 import { optionalObserver } from './safe.js';
-import type { ObservedEvent, Observer, RunSource, RunSummary } from './types.js';
+import type { GraphEvent, ObservedEvent, Observer, RunSource, RunSummary, TaskOutcome } from './types.js';
 
 /** Emits the events of one run to one observer. */
 export interface RunEmitter {
@@ -84,10 +82,10 @@ export function graphEventSink<V>(
  * Wraps a processParallel processor so each call emits `task:start` and `task:end` (id: the item's index). A
  * rejection that is the run's abort ({@link isAbortOf}) is reported as 'cancelled', as processParallel counts it.
  */
-export function observeProcessor<I, O>(
+export function observeProcessor<I, O, C extends { index: number; signal: AbortSignal }>(
   emitter: RunEmitter,
-  processor: (item: I, context: ItemContext) => O | PromiseLike<O>,
-): (item: I, context: ItemContext) => Promise<O> {
+  processor: (item: I, context: C) => O | PromiseLike<O>,
+): (item: I, context: C) => Promise<O> {
   return async (item, context) => {
     const id = String(context.index);
     const started = performance.now();

@@ -1,9 +1,8 @@
 /**
- * Types of the pipeline engine (seed 002, made generic): steps that create tasks, an executor that runs them, a
+ * Types of the pipeline engine: steps that create tasks, an executor that runs them, a
  * workspace that persists them, and the results of steps and runs.
  */
 import type { Observer } from '../observe/types.js';
-import type { Workspace } from './workspace.js';
 
 /** The least a pipeline task is: an object with an id unique within the run. Your tasks extend it. */
 export interface PipelineTask {
@@ -64,7 +63,7 @@ export interface ParallelStep<T extends PipelineTask = PipelineTask, V = unknown
 
 export type PipelineStep<T extends PipelineTask = PipelineTask, V = unknown> = SequentialStep<T, V> | ParallelStep<T, V>;
 
-/** Seed 002's error codes, kept. */
+/** The codes a failed pipeline run's error carries. */
 export type PipelineErrorCode = 'STEP_FAILED' | 'ABORTED' | 'TASK_CREATION_FAILED' | 'WORKSPACE_WRITE_FAILED';
 
 /** Why a step failed. */
@@ -150,4 +149,21 @@ export interface PipelineOptions<T extends PipelineTask = PipelineTask, V = unkn
   onStatusChange?: (status: PipelineStatus, run: Readonly<PipelineRun>) => unknown;
   /** Receives the run's events (source 'pipeline', each task event naming its `step`). */
   observer?: Observer;
+}
+
+/** Where a task is being written from. */
+export interface TaskLocation {
+  runId: string;
+  step: string;
+  stepIndex: number;
+}
+
+/**
+ * Persists tasks before they run, so a crashed or aborted run leaves a record of what it was about to do. The
+ * pipeline writes every task of a step, one after another, before any of them executes; a write that throws fails
+ * the step with `WORKSPACE_WRITE_FAILED` and nothing of it runs.
+ */
+export interface Workspace {
+  /** Persists one task; it may finish synchronously or return a promise (or any thenable). */
+  writeTask(task: PipelineTask, location: TaskLocation): void | PromiseLike<void>;
 }

@@ -1,25 +1,10 @@
-import { makeDir } from '../exec/make-dir.js';
-import { replaceFile } from '../exec/safe-file.js';
+import { makeDir } from '../shared/make-dir.js';
+import { replaceFile } from '../shared/safe-file.js';
 import { join } from 'node:path';
 import { invalidArgument } from '../shared/arguments.js';
-import type { PipelineTask } from './types.js';
+import type { PipelineTask, TaskLocation } from './types.js';
 
-/** Where a task is being written from. */
-export interface TaskLocation {
-  runId: string;
-  step: string;
-  stepIndex: number;
-}
-
-/**
- * Persists tasks before they run, so a crashed or aborted run leaves a record of what it was about to do. The
- * pipeline writes every task of a step, one after another, before any of them executes; a write that throws fails
- * the step with `WORKSPACE_WRITE_FAILED` and nothing of it runs.
- */
-export interface Workspace {
-  /** Persists one task; it may finish synchronously or return a promise (or any thenable). */
-  writeTask(task: PipelineTask, location: TaskLocation): void | PromiseLike<void>;
-}
+export type { TaskLocation, Workspace } from './types.js';
 
 /**
  * A workspace that writes each task as a JSON file: `<dir>/<runId>/tasks/<taskId>.json` holding

@@ -65,29 +65,30 @@ export function parseDuration(text: string): number | null {
 }
 
 /**
- * Formats milliseconds back as a short Go-style duration (`1m30s`, `500ms`, `1.5s`), for messages and listings.
+ * Formats milliseconds as a short Go-style duration for messages, listings and reports: `340ms`, `1.5s`, `12.3s`,
+ * `30s`, `1m30s`, `1h30m`. Below a minute it keeps three significant digits (a configured `1.25s` prints as given, a
+ * measured 1234.56 ms as `1.23s`); from a minute on, whole seconds. Zero units are left out (`1h5s`), as Go's
+ * `time.ParseDuration` and {@link parseDuration} read them, so a configured timeout prints the way VibeGuard prints it
+ * (`30s`, not `30.0s`) and every result parses back.
  *
  * @example
  * ```ts
  * import { formatDuration } from 'fanout';
  * formatDuration(90_000); // '1m30s'
+ * formatDuration(1234.56); // '1.23s'
  * ```
  */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   if (ms < 0) return `-${formatDuration(-ms)}`;
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${trim(ms)}ms`;
-  const hours = Math.floor(ms / 3_600_000);
-  const minutes = Math.floor((ms % 3_600_000) / 60_000);
-  const seconds = (ms % 60_000) / 1000;
-  let text = '';
-  if (hours > 0) text += `${hours}h`;
-  if (minutes > 0) text += `${minutes}m`;
-  if (seconds > 0 || text === '') text += `${trim(seconds)}s`;
-  return text;
-}
-
-function trim(value: number): string {
-  return String(Math.round(value * 1000) / 1000);
+  const whole = Math.round(ms);
+  if (whole === 0) return '0s';
+  if (whole < 1000) return `${whole}ms`;
+  const seconds = Number((ms / 1000).toPrecision(3));
+  if (seconds < 60) return `${seconds}s`;
+  const total = Math.round(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
+  return `${hours > 0 ? `${hours}h` : ''}${minutes > 0 ? `${minutes}m` : ''}${rest > 0 ? `${rest}s` : ''}`;
 }

@@ -1,14 +1,8 @@
 // Small text helpers shared by the commands and reporters.
 import { isAbsolute, relative } from 'node:path';
 
-/** `1.2s`, `340ms`, `2m05s`: short and stable, for humans. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
-}
+// Durations print one way everywhere: the formatter lives with the parser.
+export { formatDuration } from './duration.js';
 
 /** Splits `a,b c` lists as given to --tags, --only, repeated or comma-separated. */
 export function splitList(values: readonly string[] | undefined): string[] {

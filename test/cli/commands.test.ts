@@ -239,10 +239,28 @@ describe('fanout prompt', () => {
 
 describe('help, version and usage errors', () => {
   it('--help on the program and on every command exits 0', async () => {
-    for (const command of [[], ['check'], ['list'], ['tags'], ['validate'], ['graph'], ['init'], ['prompt']]) {
+    const commands = ['check', 'status', 'wait', 'logs', 'cancel', 'report', 'hook', 'list', 'tags', 'validate', 'graph', 'init', 'worker', 'merge-reports', 'prompt'];
+    for (const command of [[], ...commands.map((name) => [name])]) {
       const { code, stdout } = await runCli([...command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: fanout/);
+    }
+  });
+
+  it('a bad flag value is a usage error naming that flag, before anything runs', async () => {
+    const cases: Array<[string[], string]> = [
+      [['check', '--async-parallel', 'x'], 'fanout: --async-parallel must be an integer, received "x"'],
+      [['check', '--keep-runs', '0'], 'fanout: --keep-runs must be an integer of at least 1, received "0"'],
+      [['check', '--worker-wait', '0'], 'fanout: --worker-wait must be a positive duration such as 500ms, 30s, 2m or 1h30m, received "0"'],
+      [['check', '--async-threshold', 'soon'], 'fanout: --async-threshold must be a positive duration such as 500ms, 30s, 2m or 1h30m, received "soon"'],
+      [['wait', '--timeout', '-1s'], 'fanout: --timeout must be a positive duration such as 500ms, 30s, 2m or 1h30m, received "-1s"'],
+      [['report', '--html', 'x.html', '--history', 'all'], 'fanout: --history must be an integer, received "all"'],
+      [['worker', '--concurrency', 'many'], 'fanout: --concurrency must be an integer, received "many"'],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await runCli([...args, '-c', 'examples/fanout.yaml']);
+      expect(code).toBe(2);
+      expect(stderr).toBe(`${message}\n`);
     }
   });
 

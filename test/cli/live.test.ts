@@ -34,18 +34,18 @@ describe('LiveView', () => {
     const { stream, writes } = terminal();
     const view = new LiveView(stream, styleFor({ isTTY: false }, false), 3);
     view.start();
-    expect(lastFrame(writes)).toEqual(['⠋ 0/3 done · 0 running · 0ms']);
+    expect(lastFrame(writes)).toEqual(['⠋ 0/3 done · 0 running · 0s']);
     view.checkStarted('build', false);
     view.checkStarted('lint', true);
     const before = writes.length;
     vi.advanceTimersByTime(0); // the next turn: the 100 ms tick is not due
     expect(writes.length - before).toBe(2); // one erase and one frame for both starts
-    expect(lastFrame(writes)).toEqual(['⠙ 0/3 done · 2 running · 0ms', '  build 0ms', '  lint 0ms (background)']);
+    expect(lastFrame(writes)).toEqual(['⠙ 0/3 done · 2 running · 0s', '  build 0s', '  lint 0s (background)']);
     vi.advanceTimersByTime(40);
     view.checkEnded('build');
     view.checkStarted('test', false);
     vi.advanceTimersByTime(0);
-    expect(lastFrame(writes)).toEqual(['⠹ 1/3 done · 2 running · 40ms', '  lint 40ms (background)', '  test 0ms']);
+    expect(lastFrame(writes)).toEqual(['⠹ 1/3 done · 2 running · 40ms', '  lint 40ms (background)', '  test 0s']);
     view.checkEnded('lint');
     view.checkEnded('test');
     vi.advanceTimersByTime(0);

@@ -1,4 +1,4 @@
-// `fanout check --observer NAME`: the run's graph events reach a built-in observer (issue 8).
+// `fanout check --observer NAME`: the run's graph events reach a built-in observer.
 import { execFile } from 'node:child_process';
 import { cpSync, readdirSync, symlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';

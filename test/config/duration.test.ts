@@ -46,8 +46,25 @@ describe('parseDuration (Go time.ParseDuration, in ms)', () => {
     [90_000, '1m30s'],
     [5_400_000, '1h30m'],
     [-1000, '-1s'],
+    [30_000, '30s'],
+    [1250, '1.25s'],
+    [125_000, '2m5s'],
+    [3_605_000, '1h5s'],
   ])('formatDuration(%d) = %s, which parses back', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
     expect(parseDuration(text)).toBe(ms);
+  });
+
+  test.each([
+    [0.4, '0s'],
+    [340.4, '340ms'],
+    [999.6, '1s'],
+    [1234.56, '1.23s'],
+    [12_345, '12.3s'],
+    [59_960, '1m'],
+    [90_400, '1m30s'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+  ])('formatDuration(%d) = %s: three significant digits under a minute, whole seconds above', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
   });
 });

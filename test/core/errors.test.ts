@@ -76,7 +76,7 @@ describe('FailFastError', () => {
 });
 
 describe('summarizeFailures', () => {
-  it('groups by message, most frequent first: the seed example', () => {
+  it('groups by message, most frequent first', () => {
     const errors = [
       ...Array.from({ length: 3 }, () => ({ cause: new Error('timeout exceeded') })),
       ...Array.from({ length: 12 }, () => ({ cause: new Error('connection refused') })),

@@ -159,7 +159,7 @@ describe('processParallel: results and errors', () => {
     expect(error.results).toEqual([]);
   });
 
-  it('groups the failures in the message, most frequent first (the seed example)', async () => {
+  it('groups the failures in the message, most frequent first', async () => {
     const items = Array.from({ length: 15 }, (_, i) => i);
     const error = await rejection(
       processParallel(items, (n) => Promise.reject(new Error(n % 5 === 1 ? 'timeout exceeded' : 'connection refused')), {
@@ -412,8 +412,8 @@ describe('processParallel: the parent signal', () => {
     expect(abortListeners(controller.signal)).toBe(0);
   });
 
-  // Regression (fixed in 584d081): an abort used to wait for a pending next() of an async input (a queue, a
-  // socket), which may never answer. Seed 003: "Context cancellation stops all workers immediately".
+  // An abort must not wait for a pending next() of an async input (a queue, a socket), which may never answer:
+  // cancellation stops all workers immediately.
   it('an abort settles the call even while an async input has a next() pending', async () => {
     const controller = new AbortController();
     const arrival = deferred<IteratorResult<number>>();

@@ -68,7 +68,7 @@ describe('runPipeline: steps and data flow', () => {
   });
 });
 
-describe('runPipeline: parallel execution (seed 002 test list)', () => {
+describe('runPipeline: parallel execution', () => {
   it('respects the concurrency limit: 4 tasks at maxConcurrency 2 never run more than 2 at once', async () => {
     const executor = new GatedExecutor();
     const run = runPipeline({ steps: [parallel('p', ids('t', 4))], executor, maxConcurrency: 2 });

@@ -1,6 +1,5 @@
 // `fanout merge-reports a.json b.json … [-o FILE]`: joins the JSON reports of `fanout check --shard i/n --json`
-// into one report (stdout, or FILE) and exits with the merged exit code. Prepared by the distributed backend
-// (issue 9) as a standalone function; the program registers it.
+// into one report (stdout, or FILE) and exits with the merged exit code.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DistributedError } from '../../distributed/errors.js';
 import { mergeReports, type ShardReport } from '../../distributed/merge-reports.js';

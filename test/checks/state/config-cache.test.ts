@@ -3,12 +3,12 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig } from '../../src/checks/state/config-cache.js';
-import { UsageError } from '../../src/cli/errors.js';
-import { loadForCommand } from '../../src/cli/load-config.js';
-import { loadConfigText } from '../../src/config/load.js';
-import type { ResolvedConfig } from '../../src/config/types.js';
-import { runCli, tempDir } from './helpers.js';
+import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig } from '../../../src/checks/state/config-cache.js';
+import { UsageError } from '../../../src/cli/errors.js';
+import { loadForCommand } from '../../../src/cli/load-config.js';
+import { loadConfigText } from '../../../src/config/load.js';
+import type { ResolvedConfig } from '../../../src/config/types.js';
+import { runCli, tempDir } from '../../cli/helpers.js';
 
 const CONFIG = `version: "1"
 vars:
@@ -75,7 +75,7 @@ checks:
   - { id: a, run: "echo {{.n}} {{.flag}}", timeout: -1s, retries: 2, lock: db, async: true, cwd: sub, files: ["src/**"], tags: [t] }
   - { id: b, run: echo b, requires: [a], timeout: 0, severity: warning, grok: ["x=%{INT:x}", "y=%{WORD:y}"], assert: "x > 1 && y == \\"ok\\"", on: { failure: [help], timeout: inline } }
 `;
-  const examples = resolve(new URL('../../', import.meta.url).pathname, 'test/fixtures/vibeguard-examples');
+  const examples = resolve(new URL('../../../', import.meta.url).pathname, 'test/fixtures/vibeguard-examples');
   it.each<[string, string | undefined]>([
     ['a config using every field', undefined],
     ...readdirSync(examples)

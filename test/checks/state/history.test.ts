@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { previousDurations } from '../../src/checks/state/logs.js';
-import { runCli, tempDir } from './helpers.js';
+import { previousDurations } from '../../../src/checks/state/logs.js';
+import { runCli, tempDir } from '../../cli/helpers.js';
 
 describe('previousDurations', () => {
   it('keeps each check’s latest duration across recent runs, so a partial run does not lose the others', async () => {

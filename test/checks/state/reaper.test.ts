@@ -8,12 +8,12 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { readJournal, runState } from '../../src/checks/state/journal.js';
-import { killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../src/checks/state/runs.js';
-import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../src/exec/processes.js';
-import { waitFor } from '../exec/proc.js';
-import { createRunFolder } from '../../src/checks/state/run-folder.js';
-import { runCli, tempDir } from './helpers.js';
+import { readJournal, runState } from '../../../src/checks/state/journal.js';
+import { killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../../src/checks/state/runs.js';
+import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../../src/exec/processes.js';
+import { waitFor } from '../../exec/proc.js';
+import { createRunFolder } from '../../../src/checks/state/run-folder.js';
+import { runCli, tempDir } from '../../cli/helpers.js';
 
 const children: ChildProcess[] = [];
 let kill: MockInstance<typeof process.kill>;

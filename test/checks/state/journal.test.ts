@@ -3,11 +3,11 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../src/checks/state/journal.js';
-import { bootId, processStartTime } from '../../src/exec/processes.js';
-import { listRuns, prunableRuns, pruneRuns } from '../../src/checks/state/runs.js';
-import { createRunFolder } from '../../src/checks/state/run-folder.js';
-import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
+import { openJournal, parseJournal, readJournal, runState, serialize, type JournalEntry, type JournalRecord } from '../../../src/checks/state/journal.js';
+import { bootId, processStartTime } from '../../../src/exec/processes.js';
+import { listRuns, prunableRuns, pruneRuns } from '../../../src/checks/state/runs.js';
+import { createRunFolder } from '../../../src/checks/state/run-folder.js';
+import { isAlive, runCli, startCli, tempDir, waitForFiles } from '../../cli/helpers.js';
 
 function project(yaml: string): string {
   const dir = tempDir();

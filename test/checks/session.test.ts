@@ -10,7 +10,7 @@ import type { CommandResult } from '../../src/exec/run-command.js';
 import { createRunLogs } from '../../src/checks/state/logs.js';
 import { runSession as runChecks } from '../../src/checks/session.js';
 import { deferred } from '../helpers/deferred.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../cli/helpers.js';
 
 function load(text: string): ResolvedCheck[] {
   const loaded = loadConfigText(text, join(tempDir(), 'fanout.yaml'));

@@ -10,7 +10,7 @@ import type { Executor } from '../../src/exec/executor.js';
 import type { CommandResult } from '../../src/exec/run-command.js';
 import { createRunLogs } from '../../src/checks/state/logs.js';
 import { runSession as runChecks } from '../../src/checks/session.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../cli/helpers.js';
 
 vi.mock('../../src/config/grok.js', async (importOriginal) => {
   const original = await importOriginal<typeof Grok>();

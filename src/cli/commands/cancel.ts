@@ -1,0 +1,14 @@
+// `fanout cancel [run]`: stop a running run.
+import { finish, type Program } from './global.js';
+
+/** Registers `fanout cancel`. */
+export function register(program: Program): void {
+  program
+    .command('cancel')
+    .description('stop a running run (default: the latest): its checks’ process groups are killed, its report written')
+    .argument('[run]', 'run id (or a unique part of one), or latest')
+    .action(async (run, _options, command) => {
+      const { cancelCommand } = await import('../actions/background.js');
+      finish(await cancelCommand(run, { logDir: command.optsWithGlobals().logDir }));
+    });
+}

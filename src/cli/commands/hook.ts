@@ -1,0 +1,27 @@
+// `fanout hook <agent>`: answer an agent's hook event in its hook protocol.
+import { Argument } from '@commander-js/extra-typings';
+import { finish, versionOf, type Program } from './global.js';
+
+/** Registers `fanout hook`. */
+export function register(program: Program): void {
+  program
+    .command('hook')
+    .description('run as an agent hook: read the hook event JSON on stdin, run the checks it concerns, answer in the hook protocol')
+    // One protocol so far: the argument is checked, not read.
+    .addArgument(new Argument('<agent>', 'the agent whose hook protocol to speak').choices(['claude'] as const))
+    .option('--budget <duration>', 'after this long, checks still running are reported pending instead of blocking')
+    .action(async (_agent, _options, command) => {
+      const flags = command.optsWithGlobals();
+      const { claudeHook } = await import('../actions/hook.js');
+      finish(
+        await claudeHook({
+          config: flags.config,
+          strict: flags.strict,
+          logDir: flags.logDir,
+          parallel: flags.parallel,
+          budget: flags.budget,
+          version: versionOf(program),
+        }),
+      );
+    });
+}
