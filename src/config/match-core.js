@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * What runs on a check's output once it has ended: grok extraction and assert evaluation. User-supplied patterns run
- * on JavaScript's backtracking engine and asserts compare values as long as the output, so fanout runs these in a
- * worker thread with a deadline (./match-runner.ts); grok.ts and assert.ts run the same code in the caller's thread.
+ * What runs on a check's output once it has ended: grok extraction and assert evaluation. Patterns run on RE2
+ * (linear in the output, but a 1 GB output still takes a while) and asserts compare values as long as the output, so
+ * fanout runs these in a worker thread with a deadline (./match-runner.ts); grok.ts and assert.ts run the same code
+ * in the caller's thread.
  *
  * Plain JavaScript on purpose: worker threads load it with Node's own loader (no TypeScript transform), from src/
  * in the tests and from dist/ (its own tsdown entry) in the package.
@@ -14,10 +15,12 @@
 /** @typedef {number | string | boolean} Value */
 
 /**
- * Matches every pattern against the whole text; a later pattern's field overrides an earlier one's. Fields whose
- * pattern did not match are absent (never `""`).
+ * Matches every pattern against the whole text (its first match); a later pattern's field overrides an earlier one's,
+ * and within one pattern a later group's (Go's regexp allows a name twice; go-grok keeps the last value). A field
+ * whose group did not match, or matched empty text, is absent (never `""`), as go-grok leaves it out.
  *
- * @param {ReadonlyArray<{ regex: RegExp, groups: ReadonlyArray<readonly [string, string]> }>} compiled
+ * @param {ReadonlyArray<{ regex?: import('re2js').RE2JS | undefined, v8?: RegExp | undefined, groups: ReadonlyArray<readonly [string, string]> }>} compiled
+ *   each pattern on V8 (when it runs it alike) or else on RE2
  * @param {string} text
  * @param {(index: number) => void} [onPattern] told the index of each pattern before it runs
  * @returns {Record<string, string>}
@@ -25,16 +28,22 @@
 export function extractFields(compiled, text, onPattern) {
   /** @type {Record<string, string>} */
   const values = {};
-  compiled.forEach(({ regex, groups }, index) => {
+  compiled.forEach(({ regex, v8, groups }, index) => {
     onPattern?.(index);
-    const match = regex.exec(text);
-    if (match?.groups === undefined) return;
-    const seen = new Set();
-    for (const [group, field] of groups) {
-      const value = match.groups[group];
-      // Within one pattern the first alternative that matched wins; across patterns the later one does.
-      if (value === undefined || seen.has(field)) continue;
-      seen.add(field);
+    /** @type {(group: string) => string | null | undefined} */
+    let group;
+    if (v8 !== undefined) {
+      const match = v8.exec(text);
+      if (match === null) return;
+      group = (name) => match.groups?.[name];
+    } else if (regex !== undefined) {
+      const matcher = regex.matcher(text);
+      if (!matcher.find()) return;
+      group = (name) => matcher.group(name);
+    } else return;
+    for (const [name, field] of groups) {
+      const value = group(name);
+      if (value === null || value === undefined || value === '') continue;
       values[field] = value;
     }
   });

@@ -579,7 +579,7 @@ export const INVALID_CASES: InvalidCase[] = [
           grok: '(unclosed %{INT:n}'
     `,
     expected: [
-      "fanout.yaml:4:11: invalid grok pattern \"(unclosed %{INT:n}\": Unterminated group",
+      "fanout.yaml:4:11: invalid grok pattern \"(unclosed %{INT:n}\": missing closing ): `(unclosed (?P<n>(?:[+-]?(?:[0-9]+)))`",
     ],
     codes: ["invalid-grok"],
   },
