@@ -69,23 +69,24 @@ const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
  */
 function asNumber(value) {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    return NUMERIC.test(trimmed) ? Number(trimmed) : undefined;
-  }
+  // Text with spaces around a number is text, as in VibeGuard (Go's ParseFloat): " 5 " == 5 compares as text.
+  if (typeof value === 'string') return NUMERIC.test(value) ? Number(value) : undefined;
   return undefined;
 }
 
 /**
+ * A value as a condition, as VibeGuard reads it: `true`/`"true"` are true; `false`, `"false"` and `""` are false; a
+ * number (or numeric text) is true unless 0; any other text is true.
+ *
  * @param {Value} value
- * @param {string} context
  * @returns {boolean}
  */
-function asBoolean(value, context) {
+function truthy(value) {
   if (typeof value === 'boolean') return value;
   if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new EvaluationError(`${context} needs true or false, got ${show(value)}`);
+  if (value === 'false' || value === '') return false;
+  const number = asNumber(value);
+  return number === undefined ? true : number !== 0;
 }
 
 /** @param {Value} value */
@@ -113,7 +114,7 @@ function evaluate(node, values) {
     }
     case 'unary': {
       const operand = evaluate(node.operand, values);
-      if (node.op === '!') return !asBoolean(operand, '"!"');
+      if (node.op === '!') return !truthy(operand);
       const number = asNumber(operand);
       if (number === undefined) throw new EvaluationError(`"-" needs a number, got ${show(operand)}`);
       return -number;
@@ -133,9 +134,9 @@ function evaluate(node, values) {
 function binary(op, leftNode, rightNode, values) {
   const left = evaluate(leftNode, values);
   if (op === '&&' || op === '||') {
-    const first = asBoolean(left, `"${op}"`);
+    const first = truthy(left);
     if (op === '&&' ? !first : first) return first;
-    return asBoolean(evaluate(rightNode, values), `"${op}"`);
+    return truthy(evaluate(rightNode, values));
   }
   const right = evaluate(rightNode, values);
   const a = asNumber(left);
@@ -169,8 +170,8 @@ function binary(op, leftNode, rightNode, values) {
     case '*':
       return a * b;
     default:
-      if (b === 0) throw new EvaluationError('division by zero');
-      return a / b;
+      // As VibeGuard: a division by zero is 0 (`errors / total` with no tests reads as no errors).
+      return b === 0 ? 0 : a / b;
   }
 }
 
@@ -183,7 +184,7 @@ function binary(op, leftNode, rightNode, values) {
  */
 export function evaluateAst(ast, values) {
   try {
-    return { ok: true, value: asBoolean(evaluate(ast, values), 'the assert') };
+    return { ok: true, value: truthy(evaluate(ast, values)) };
   } catch (error) {
     if (error instanceof EvaluationError) {
       return error.missing === undefined ? { ok: false, error: error.message } : { ok: false, error: error.message, missing: error.missing };
