@@ -87,3 +87,22 @@ describe('asserts by file', () => {
     expect(loadConfigText(config('n =='), '/repo/vibeguard.yaml').ok).toBe(false);
   });
 });
+
+describe('compat: decides over the file name', () => {
+  const text = (compat: string): string => `compat: ${compat}\nchecks:\n  - id: a\n    run: "go list -f '{{.ImportPath}}'"\n`;
+
+  test('compat: vibeguard in fanout.yaml reads it as VibeGuard does', () => {
+    const result = loadConfigText(text('vibeguard'), '/repo/fanout.yaml');
+    expect(result.ok && result.config.vibeguardCompat).toBe(true);
+    expect(result.ok && result.config.checks[0]?.run).toBe("go list -f '{{.ImportPath}}'");
+  });
+
+  test('compat: fanout in vibeguard.yaml keeps fanout semantics', () => {
+    expect(loadConfigText(text('fanout'), '/repo/vibeguard.yaml').ok).toBe(false);
+  });
+
+  test('any other value is an error', () => {
+    const result = loadConfigText(text('other'), '/repo/fanout.yaml');
+    expect(result.ok ? [] : result.diagnostics.map((d) => d.code)).toContain('invalid-compat');
+  });
+});
