@@ -30,9 +30,9 @@ export default defineConfig([
     },
     dts: true,
     clean: true,
-    // yaml and valibot (fanout/config's parser and schema) are bundled: the package installs without dependencies,
+    // yaml, valibot and re2js (fanout/config's parser, schema and grok's RE2) are bundled: the package installs without dependencies,
     // and only the parts fanout uses are shipped (valibot is tree-shaken from 1.8 MB of sources).
-    deps: { alwaysBundle: ['yaml', 'valibot'], onlyBundle: false },
+    deps: { alwaysBundle: ['yaml', 'valibot', 're2js'], onlyBundle: false },
   },
   // The CLI: yaml and commander are bundled into its chunks, so `fanout check` starts without resolving and
   // loading their many CommonJS files (about 10 ms of start-up); everything else stays external and lazy.
@@ -46,6 +46,6 @@ export default defineConfig([
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
     // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk.
     outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', codeSplitting: { groups: [{ name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
-    deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot'], onlyBundle: false },
+    deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot', 're2js'], onlyBundle: false },
   },
 ]);

@@ -12,8 +12,13 @@
  * primary := number | "string" | 'string' | true | false | identifier | '(' or ')'
  * ```
  * Identifiers name values grok extracted (always text). A comparison is numeric when both sides read as numbers and
- * textual otherwise; `+ - * /` need numbers; `&& || !` and the final result need `true`/`false` (the text "true" and
- * "false" count).
+ * textual otherwise; `+ - * /` need numbers, and a division by zero is 0 (as VibeGuard's). `&& || !` and the final
+ * result read any value as a condition, as VibeGuard does: `false`, `"false"`, `""` and zero are false, anything else
+ * is true (`!issues`, a bare `count`).
+ *
+ * VibeGuard's own parser stops at the first token it does not know and ignores the rest (`a == 1 # note` is
+ * `a == 1`, `a = 1` is `a`) and reads an unterminated string to the end; {@link parseVibeguardAssert} reads
+ * VibeGuard files that way, so they behave as they did, and says what it tolerated.
  */
 
 import { evaluateAst } from './match-core.js';
@@ -329,4 +334,163 @@ export function evaluateAssert(expression: string | AssertNode, values: Readonly
     ast = parsed.ast;
   } else ast = expression;
   return evaluateAst(ast, values);
+}
+
+/** The result of {@link parseVibeguardAssert}. */
+export type VibeguardAssertResult =
+  | {
+      ok: true;
+      ast: AssertNode;
+      /** The expression in this module's syntax (what fanout's parser reads back as `ast`). */
+      canonical: string;
+      /** What VibeGuard's parser tolerated (ignored text, an unterminated string), for warnings; empty when nothing. */
+      tolerated: string[];
+    }
+  | { ok: false; error: string; col: number };
+
+type VgToken = { kind: 'number' | 'string' | 'identifier' | 'boolean' | 'operator' | 'illegal' | 'end'; text: string; col: number; unterminated?: boolean };
+
+/** VibeGuard's lexer: byte by byte, no escapes in strings, an unknown character is an "illegal" token. */
+function vibeguardTokens(text: string): VgToken[] {
+  const tokens: VgToken[] = [];
+  let i = 0;
+  const isLetter = (c: string | undefined): boolean => c !== undefined && /^\p{L}$/u.test(c) && c.length === 1;
+  const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+  while (tokens.length <= MAX_TOKENS) {
+    while (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r') i += 1;
+    const col = i + 1;
+    const c = text[i];
+    if (c === undefined) {
+      tokens.push({ kind: 'end', text: '', col });
+      return tokens;
+    }
+    const two = text.slice(i, i + 2);
+    if (['==', '!=', '<=', '>=', '&&', '||'].includes(two)) {
+      tokens.push({ kind: 'operator', text: two, col });
+      i += 2;
+    } else if ('+-*/()!<>'.includes(c)) {
+      tokens.push({ kind: 'operator', text: c, col });
+      i += 1;
+    } else if (c === '"' || c === "'") {
+      const end = text.indexOf(c, i + 1);
+      tokens.push({ kind: 'string', text: text.slice(i + 1, end === -1 ? text.length : end), col, unterminated: end === -1 });
+      i = end === -1 ? text.length : end + 1;
+    } else if (isLetter(c)) {
+      let j = i;
+      while (isLetter(text[j]) || isDigit(text[j]) || text[j] === '_') j += 1;
+      const word = text.slice(i, j);
+      tokens.push({ kind: word === 'true' || word === 'false' ? 'boolean' : 'identifier', text: word, col });
+      i = j;
+    } else if (isDigit(c)) {
+      let j = i;
+      while (isDigit(text[j])) j += 1;
+      if (text[j] === '.' && isDigit(text[j + 1])) {
+        j += 1;
+        while (isDigit(text[j])) j += 1;
+      }
+      tokens.push({ kind: 'number', text: text.slice(i, j), col });
+      i = j;
+    } else {
+      tokens.push({ kind: 'illegal', text: c, col });
+      i += 1;
+    }
+  }
+  tokens.push({ kind: 'end', text: '', col: text.length + 1 });
+  return tokens;
+}
+
+const VG_PRECEDENCE: Readonly<Record<string, number>> = { '||': 1, '&&': 2, '==': 3, '!=': 3, '<': 3, '<=': 3, '>': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5 };
+const VG_UNARY = 6;
+
+/**
+ * Parses an assert as VibeGuard's parser does (a Pratt parser: comparisons chain left to right, the first token it
+ * does not know ends the expression and the rest is ignored, a string runs to the end when unterminated) and writes
+ * it back in this module's syntax, so a VibeGuard file evaluates as it did under VibeGuard.
+ *
+ * @example
+ * ```ts
+ * import { parseVibeguardAssert } from 'fanout';
+ * const result = parseVibeguardAssert('coverage >= 80 # the floor');
+ * result.ok && result.canonical; // '(coverage >= 80)'
+ * result.ok && result.tolerated; // ['"# the floor" after the expression is ignored']
+ * ```
+ */
+export function parseVibeguardAssert(expression: string): VibeguardAssertResult {
+  if (typeof expression !== 'string') return { ok: false, error: 'expression must be a string', col: 1 };
+  const tokens = vibeguardTokens(expression);
+  let index = 0;
+  let depth = 0;
+  const tolerated: string[] = [];
+  const peek = (): VgToken => tokens[index] ?? { kind: 'end', text: '', col: expression.length + 1 };
+  const precedence = (token: VgToken): number => (token.kind === 'operator' ? (VG_PRECEDENCE[token.text] ?? 0) : 0);
+  const expr = (level: number): AssertNode => {
+    depth += 1;
+    if (depth > MAX_DEPTH) throw new AssertSyntaxError(`expression nested deeper than ${MAX_DEPTH} levels`, peek().col);
+    try {
+      let left = prefix();
+      while (peek().kind !== 'end' && level < precedence(peek())) {
+        const op = peek();
+        index += 1;
+        left = { type: 'binary', op: op.text as BinaryOperator, left, right: expr(precedence(op)), col: op.col };
+      }
+      return left;
+    } finally {
+      depth -= 1;
+    }
+  };
+  const prefix = (): AssertNode => {
+    const token = peek();
+    index += 1;
+    switch (token.kind) {
+      case 'number':
+        return { type: 'number', value: Number(token.text), col: token.col };
+      case 'string':
+        if (token.unterminated === true) tolerated.push(`the string starting at column ${token.col} is not closed (read to the end)`);
+        return { type: 'string', value: token.text, col: token.col };
+      case 'boolean':
+        return { type: 'boolean', value: token.text === 'true', col: token.col };
+      case 'identifier':
+        return { type: 'identifier', name: token.text, col: token.col };
+      case 'operator':
+        if (token.text === '(') {
+          const inner = expr(0);
+          const close = peek();
+          if (close.kind !== 'operator' || close.text !== ')') throw new AssertSyntaxError(`expected ")" at column ${close.col}, found ${close.kind === 'end' ? 'end of expression' : JSON.stringify(close.text)}`, close.col);
+          index += 1;
+          return inner;
+        }
+        if (token.text === '!' || token.text === '-') return { type: 'unary', op: token.text, operand: expr(VG_UNARY), col: token.col };
+        throw new AssertSyntaxError(`unexpected token ${JSON.stringify(token.text)}`, token.col);
+      default:
+        throw new AssertSyntaxError(token.kind === 'end' ? 'unexpected end of expression' : `unexpected token ${JSON.stringify(token.text)}`, token.col);
+    }
+  };
+  try {
+    if (tokens.length > MAX_TOKENS) return { ok: false, error: `expression longer than ${MAX_TOKENS} tokens`, col: 1 };
+    const ast = expr(0);
+    const rest = peek();
+    if (rest.kind !== 'end') tolerated.push(`${JSON.stringify(expression.slice(rest.col - 1).trim())} after the expression is ignored`);
+    return { ok: true, ast, canonical: printAssert(ast), tolerated };
+  } catch (error: unknown) {
+    if (error instanceof AssertSyntaxError) return { ok: false, error: error.message, col: error.col };
+    throw error;
+  }
+}
+
+/** Writes an AST in this module's syntax, fully parenthesised (so VibeGuard's chained comparisons read back alike). */
+export function printAssert(node: AssertNode): string {
+  switch (node.type) {
+    case 'number':
+      return String(node.value);
+    case 'string':
+      return `"${node.value.replace(/[\\"\n\t]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\${c}`))}"`;
+    case 'boolean':
+      return String(node.value);
+    case 'identifier':
+      return node.name;
+    case 'unary':
+      return `${node.op}(${printAssert(node.operand)})`;
+    case 'binary':
+      return `(${printAssert(node.left)} ${node.op} ${printAssert(node.right)})`;
+  }
 }

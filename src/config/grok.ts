@@ -2,159 +2,143 @@
  * Grok: regular expressions with `%{PATTERN}` and `%{PATTERN:field}` references to a library of named patterns, as
  * VibeGuard uses them to pull values (`%{NUMBER:coverage}`) out of a command's output.
  *
- * Patterns are written for Go's RE2 and run here on JavaScript's engine; the translation covers what configs use:
- * `(?P<name>…)` groups, leading `(?i)`/`(?s)`/`(?m)` flags, `[[:alpha:]]` classes and `\A`/`\z`. RE2 features with
- * no JavaScript equivalent are reported when the pattern is compiled, never silently mis-read. Caveat: JavaScript's
- * engine backtracks where RE2 does not, so a pathological pattern can be slow on a large output.
+ * Patterns are Go regular expressions and run on RE2's semantics (the `re2js` port): the same syntax (`(?P<name>…)`,
+ * inline flags anywhere, `(?U)`, `\pL`, `\p{Greek}`, `\x{41}`, octal escapes, `[[:alpha:]]`), the same meaning of
+ * `.`, `\s`, `\d`, `\w` and `\b` (ASCII, `\s` without `\v`), the same leftmost-first match, and matching in time
+ * linear in the output. V8's engine is far faster on the common patterns (a literal, `%{INT:n}`, `.*`), so a pattern
+ * it provably runs alike — same meaning, no capture inside a repetition, no repetition of a repetition (where
+ * backtracking explodes) — runs there ({@link toV8Source}); any other runs on RE2. References expand as
+ * elastic/go-grok (VibeGuard's library) expands them: `%{NAME}` is a non-capturing group, `%{NAME:field}` and
+ * `%{NAME:field:type}` capture `field` (dots allowed: `%{INT:tests.passed}`), anything else is left as written.
  */
+import { RE2JS } from 're2js';
 import { FanoutError } from '../shared/errors.js';
 import { invalidArgument } from '../shared/arguments.js';
 import { extractFields } from './match-core.js';
 import { closest } from './suggest.js';
 
 /**
- * The base pattern library, written for fanout after the names (and meanings) of Logstash's core grok patterns.
- * Definitions may reference each other with `%{NAME}`; references are expanded once, when a config is compiled.
+ * The base pattern library: elastic/go-grok's default patterns (what VibeGuard resolves `%{NAME}` against), by name
+ * and meaning. Definitions are Go regular expressions and may reference each other with `%{NAME}`.
  */
 export const GROK_PATTERNS: Readonly<Record<string, string>> = {
-  // Numbers
-  INT: '(?:[+-]?(?:[0-9]+))',
-  BASE10NUM: '(?<![0-9.+-])(?:[+-]?(?:[0-9]+(?:\\.[0-9]+)?|\\.[0-9]+))',
-  NUMBER: '(?:%{BASE10NUM})',
-  BASE16NUM: '(?<![0-9A-Fa-f])(?:[+-]?(?:0x)?(?:[0-9A-Fa-f]+))',
-  BASE16FLOAT:
-    '\\b(?<![0-9A-Fa-f.])(?:[+-]?(?:0x)?(?:(?:[0-9A-Fa-f]+(?:\\.[0-9A-Fa-f]*)?)|(?:\\.[0-9A-Fa-f]+)))\\b',
-  POSINT: '\\b(?:[1-9][0-9]*)\\b',
-  NONNEGINT: '\\b(?:[0-9]+)\\b',
-  // Words and text
-  WORD: '\\b\\w+\\b',
-  NOTSPACE: '\\S+',
-  SPACE: '\\s*',
-  DATA: '.*?',
-  GREEDYDATA: '.*',
-  QUOTEDSTRING: '(?:"(?:\\\\.|[^\\\\"])*"|\'(?:\\\\.|[^\\\\\'])*\'|`(?:\\\\.|[^\\\\`])*`)',
+  WORD: String.raw`\b\w+\b`,
+  NOTSPACE: String.raw`\S+`,
+  SPACE: String.raw`\s*`,
+  DATA: String.raw`.*?`,
+  GREEDYDATA: String.raw`.*`,
+  // Numbers and booleans
+  INT: String.raw`(?:[+-]?(?:[0-9]+))`,
+  NUMBER: String.raw`(?:%{BASE10NUM})`,
+  BOOL: 'true|false',
+  BASE10NUM: String.raw`([+-]?(?:[0-9]+(?:\.[0-9]+)?)|\.[0-9]+)`,
+  BASE16NUM: String.raw`[+-]?(?:0x)?[0-9A-Fa-f]+`,
+  BASE16FLOAT: String.raw`[+-]?(?:0x)?[0-9A-Fa-f]+(?:\.[0-9A-Fa-f]*)?`,
+  POSINT: String.raw`\b[1-9][0-9]*\b`,
+  NONNEGINT: String.raw`\b[0-9]+\b`,
+  QUOTEDSTRING: String.raw`"([^"\\]*(\\.[^"\\]*)*)"|\'([^\'\\]*(\\.[^\'\\]*)*)\'`,
   QS: '%{QUOTEDSTRING}',
   UUID: '[A-Fa-f0-9]{8}-(?:[A-Fa-f0-9]{4}-){3}[A-Fa-f0-9]{12}',
+  URN: String.raw`urn:[0-9A-Za-z][0-9A-Za-z-]{0,31}:[0-9A-Za-z()+,.:=@;$_!*'/?#-]+`,
+  // Networking
+  IP: '(?:%{IPV6}|%{IPV4})',
+  IPV6: ipv6(),
+  IPV4: String.raw`(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)`,
+  IPORHOST: '(?:%{IP}|%{HOSTNAME})',
+  HOSTNAME: String.raw`\b(?:[0-9A-Za-z][0-9A-Za-z-]{0,62})(?:\.(?:[0-9A-Za-z][0-9A-Za-z-]{0,62}))*(\.?|\b)`,
+  EMAILLOCALPART: '[a-zA-Z][a-zA-Z0-9_.+-=:]+',
+  EMAILADDRESS: '%{EMAILLOCALPART}@%{HOSTNAME}',
   USERNAME: '[a-zA-Z0-9._-]+',
   USER: '%{USERNAME}',
-  EMAILLOCALPART: '[a-zA-Z0-9!#$%&\'*+/=?^_`{|}~-]+(?:\\.[a-zA-Z0-9!#$%&\'*+/=?^_`{|}~-]+)*',
-  EMAILADDRESS: '%{EMAILLOCALPART}@%{HOSTNAME}',
-  // Networking
   MAC: '(?:%{CISCOMAC}|%{WINDOWSMAC}|%{COMMONMAC})',
-  CISCOMAC: '(?:(?:[A-Fa-f0-9]{4}\\.){2}[A-Fa-f0-9]{4})',
+  CISCOMAC: String.raw`(?:(?:[A-Fa-f0-9]{4}\.){2}[A-Fa-f0-9]{4})`,
   WINDOWSMAC: '(?:(?:[A-Fa-f0-9]{2}-){5}[A-Fa-f0-9]{2})',
   COMMONMAC: '(?:(?:[A-Fa-f0-9]{2}:){5}[A-Fa-f0-9]{2})',
-  IPV4OCTET: '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])',
-  IPV4: '(?<![0-9])(?:%{IPV4OCTET}\\.){3}%{IPV4OCTET}(?![0-9])',
-  IPV6:
-    '(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}' +
-    '|(?:[0-9A-Fa-f]{1,4}:){1,7}:' +
-    '|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}' +
-    '|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}' +
-    '|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}' +
-    '|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}' +
-    '|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}' +
-    '|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}' +
-    '|:(?:(?::[0-9A-Fa-f]{1,4}){1,7}|:)' +
-    '|(?:[0-9A-Fa-f]{1,4}:){6}%{IPV4}' +
-    '|::(?:[Ff]{4}:)?%{IPV4})(?:%[0-9A-Za-z]+)?',
-  IP: '(?:%{IPV6}|%{IPV4})',
-  HOSTNAME: '\\b(?:[0-9A-Za-z][0-9A-Za-z-]{0,62})(?:\\.(?:[0-9A-Za-z][0-9A-Za-z-]{0,62}))*(?:\\.?|\\b)',
-  IPORHOST: '(?:%{IP}|%{HOSTNAME})',
   HOSTPORT: '%{IPORHOST}:%{POSINT}',
   // Paths and URIs
-  PATH: '(?:%{UNIXPATH}|%{WINPATH})',
-  UNIXPATH: '(?:/[\\w%!$@:.,+~-]*)+',
-  WINPATH: '(?:[A-Za-z]+:|\\\\)(?:\\\\[^\\\\?*]*)+',
-  TTY: '(?:/dev/(?:pts|tty(?:[pq])?)(?:\\w+)?/?(?:[0-9]+))',
-  URIPROTO: '[A-Za-z][A-Za-z0-9+.-]*',
+  UNIXPATH: String.raw`(/[\w_%!$@:.,+~-]+)+`,
+  TTY: String.raw`/dev/(pts|tty([pq])?)(\w+)?/?(?:[0-9]+)`,
+  WINPATH: String.raw`[A-Za-z]+:(\\[^\\?*]+)+`,
+  URIPROTO: String.raw`[A-Za-z][A-Za-z0-9+\-.]+`,
   URIHOST: '%{IPORHOST}(?::%{POSINT})?',
-  URIPATH: "(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_-]*)+",
-  URIPARAM: "\\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\\[\\]<>-]*",
-  URIPATHPARAM: '%{URIPATH}(?:%{URIPARAM})?',
-  URI: '%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?(?:%{URIHOST})?(?:%{URIPATHPARAM})?',
+  URIPATH: String.raw`(/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\-]+)+`,
+  URIQUERY: String.raw`[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\-\[\]<>]*`,
+  URIPARAM: String.raw`\?%{URIQUERY}`,
+  URIPATHPARAM: String.raw`%{URIPATH}(?:\?%{URIQUERY})?`,
+  URI: String.raw`%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?%{URIHOST}(?:%{URIPATH}(?:\?%{URIQUERY})?)?`,
+  PATH: '(?:%{UNIXPATH}|%{WINPATH})',
   // Dates and times
-  MONTH:
-    '\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y|i)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b',
-  MONTHNUM: '(?:0?[1-9]|1[0-2])',
+  MONTH: String.raw`\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|Sep(?:tember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b`,
+  MONTHNUM: '(?:0[1-9]|1[0-2])',
   MONTHDAY: '(?:(?:0[1-9])|(?:[12][0-9])|(?:3[01])|[1-9])',
-  DAY: '(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)',
-  YEAR: '(?:\\d\\d){1,2}',
+  DAY: String.raw`\b(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)\b`,
+  YEAR: String.raw`(\d\d){1,2}`,
   HOUR: '(?:2[0123]|[01]?[0-9])',
   MINUTE: '(?:[0-5][0-9])',
-  SECOND: '(?:(?:[0-5]?[0-9]|60)(?:[:.,][0-9]+)?)',
-  TIME: '(?<![0-9])%{HOUR}:%{MINUTE}(?::%{SECOND})(?![0-9])',
+  // 60: a leap second.
+  SECOND: '(?:(?:[0-5][0-9]|60)(?:[:.,][0-9]+)?)',
+  TIME: '%{HOUR}:%{MINUTE}(?::%{SECOND})?',
   DATE_US: '%{MONTHNUM}[/-]%{MONTHDAY}[/-]%{YEAR}',
   DATE_EU: '%{MONTHDAY}[./-]%{MONTHNUM}[./-]%{YEAR}',
-  DATE: '(?:%{DATE_US}|%{DATE_EU})',
   ISO8601_TIMEZONE: '(?:Z|[+-]%{HOUR}(?::?%{MINUTE}))',
   ISO8601_SECOND: '%{SECOND}',
   TIMESTAMP_ISO8601: '%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[T ]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?%{ISO8601_TIMEZONE}?',
+  DATE: '%{DATE_US}|%{DATE_EU}',
   DATESTAMP: '%{DATE}[- ]%{TIME}',
+  TZ: '(?:[PMACE][SED]T|UTC)',
+  DATESTAMP_RFC822: '%{DAY} %{MONTH} %{MONTHDAY} %{YEAR} %{TIME} %{TZ}',
+  DATESTAMP_RFC2822: '%{DAY}, %{MONTHDAY} %{MONTH} %{YEAR} %{TIME} %{ISO8601_TIMEZONE}',
+  DATESTAMP_OTHER: '%{DAY} %{MONTH} %{MONTHDAY} %{TIME} %{TZ} %{YEAR}',
+  DATESTAMP_EVENTLOG: '%{YEAR}%{MONTHNUM}%{MONTHDAY}%{HOUR}%{MINUTE}%{SECOND}',
+  // Syslog
   SYSLOGTIMESTAMP: '%{MONTH} +%{MONTHDAY} %{TIME}',
+  PROG: String.raw`[!-Z\\^-~]+`,
+  SYSLOGPROG: String.raw`%{PROG}(?:\[\d+\])?`,
+  SYSLOGHOST: '%{IPORHOST}',
+  SYSLOGFACILITY: '<%{NONNEGINT}.%{NONNEGINT}>',
   HTTPDATE: '%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} %{INT}',
-  // Logs
-  LOGLEVEL:
-    '(?:[Aa]lert|ALERT|[Tt]race|TRACE|[Dd]ebug|DEBUG|[Nn]otice|NOTICE|[Ii]nfo?(?:rmation)?|INFO?(?:RMATION)?|' +
-    '[Ww]arn?(?:ing)?|WARN?(?:ING)?|[Ee]rr?(?:or)?|ERR?(?:OR)?|[Cc]rit?(?:ical)?|CRIT?(?:ICAL)?|[Ff]atal|FATAL|' +
-    '[Ss]evere|SEVERE|EMERG(?:ENCY)?|[Ee]merg(?:ency)?)',
+  SYSLOGBASE: '%{SYSLOGTIMESTAMP:timestamp} (?:%{SYSLOGFACILITY} )?%{SYSLOGHOST:host.hostname} %{SYSLOGPROG}:',
+  // Log levels
+  LOGLEVEL: '(?i)(alert|trace|debug|notice|info(?:rmation)?|warn(?:ing)?|err(?:or)?|crit(?:ical)?|fatal|severe|emerg(?:ency)?)',
 };
 
-/** Thrown by {@link compileGrok} for a pattern that cannot be compiled. */
-export class GrokError extends FanoutError {
-  declare readonly code: 'ERR_GROK';
-  /** Index of the offending pattern in the list given. */
-  readonly index: number;
-  readonly pattern: string;
-
-  constructor(index: number, pattern: string, message: string, options?: { cause?: unknown }) {
-    super('ERR_GROK', `invalid grok pattern ${JSON.stringify(pattern)}: ${message}`, options);
-    this.index = index;
-    this.pattern = pattern;
-  }
+/** IPv6 in every textual form (compressed `::` anywhere, an IPv4 tail, a `%zone`), longest alternatives first. */
+function ipv6(): string {
+  const h = '[0-9A-Fa-f]{1,4}';
+  const octet = String.raw`(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`;
+  const v4 = String.raw`(${octet}(\.${octet}){3})`;
+  const forms = [
+    `((${h}:){7}(${h}|:))`,
+    `((${h}:){6}(:${h}|${v4}|:))`,
+    `((${h}:){5}(((:${h}){1,2})|:${v4}|:))`,
+    `((${h}:){4}(((:${h}){1,3})|((:${h})?:${v4})|:))`,
+    `((${h}:){3}(((:${h}){1,4})|((:${h}){0,2}:${v4})|:))`,
+    `((${h}:){2}(((:${h}){1,5})|((:${h}){0,3}:${v4})|:))`,
+    `((${h}:){1}(((:${h}){1,6})|((:${h}){0,4}:${v4})|:))`,
+    `(:(((:${h}){1,7})|((:${h}){0,5}:${v4})|:))`,
+  ];
+  return `(${forms.join('|')})(%.+)?`;
 }
 
-/** One pattern translated to a JavaScript regular expression. */
-export interface CompiledGrokPattern {
-  regex: RegExp;
-  /** `[groupName, field]` pairs in pattern order. */
-  groups: Array<[string, string]>;
-  /** Field names the pattern can capture, in order, without repeats. */
-  fields: string[];
-}
-
-/** The outcome of {@link analyzeGrokPattern}: a compiled pattern or the reason it is invalid. */
-export type GrokAnalysis = ({ ok: true } & CompiledGrokPattern) | { ok: false; error: string };
-
-/** One grok pattern as written, with its translation to a JavaScript regular expression. */
-export interface GrokPatternSource {
-  /** The pattern as written in the config. */
-  pattern: string;
-  /** `RegExp` source and flags. */
-  source: string;
-  flags: string;
-  /** `[groupName, field]` pairs in pattern order. */
-  groups: Array<[string, string]>;
-}
-
-/** A compiled list of grok patterns. */
-export interface GrokMatcher {
-  /** Every field the patterns can capture, in order, without repeats. */
-  readonly fields: readonly string[];
-  /**
-   * Each pattern as written and as translated (regex source, flags, groups): what a worker thread needs to run the
-   * same extraction (fanout's CLI does so under a deadline, since a backtracking pattern can run for hours).
-   */
-  readonly patterns: readonly GrokPatternSource[];
-  /**
-   * Matches every pattern against the whole text; a later pattern's field overrides an earlier one's. Fields whose
-   * pattern did not match are absent (never `""`).
-   */
-  extract(text: string): Record<string, string>;
-}
-
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const REFERENCE = /^%\{([A-Za-z0-9_]+)(?::([^:}]*))?(?::([^}]*))?\}/;
+/** RE2 escapes that mean the same in a JavaScript `u` expression once spelled out (ASCII, as in RE2). */
+const ESCAPES: Readonly<Record<string, string>> = {
+  d: '[0-9]',
+  D: '[^0-9]',
+  w: '[0-9A-Za-z_]',
+  W: '[^0-9A-Za-z_]',
+  s: '[\\t\\n\\f\\r ]',
+  S: '[^\\t\\n\\f\\r ]',
+  b: '\\b',
+  B: '\\B',
+  A: '^',
+  z: '$',
+  t: '\\t',
+  n: '\\n',
+  r: '\\r',
+  f: '\\f',
+};
+/** The same escapes inside a character class (the negated ones have no spelling there). */
+const CLASS_ESCAPES: Readonly<Record<string, string>> = { d: '0-9', w: '0-9A-Za-z_', s: '\\t\\n\\f\\r ', t: '\\t', n: '\\n', r: '\\r', f: '\\f' };
 const POSIX_CLASSES: Readonly<Record<string, string>> = {
   alnum: '0-9A-Za-z',
   alpha: 'A-Za-z',
@@ -171,26 +155,313 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
   word: '0-9A-Za-z_',
   xdigit: '0-9A-Fa-f',
 };
+const PUNCTUATION = /^[!-/:-@[-`{-~]$/;
+const literal = (char: string): string => (/^[A-Za-z0-9 _]$/.test(char) ? char : `\\u{${char.codePointAt(0)!.toString(16)}}`);
 
-const libraryCache = new Map<string, string>();
+/**
+ * The JavaScript (`u` flag) spelling of an RE2 expression, when V8 provably runs it alike; otherwise undefined and
+ * RE2 runs it. Alike means: no construct whose meaning differs (inline flags other than a leading `(?s)`, `(?m)`
+ * anchors, Unicode classes, octal and `\x{…}` escapes, `\Q…\E`), no capture inside a repetition (JavaScript resets it
+ * on every iteration, RE2 keeps the last one), and no repetition of a repetition (where backtracking goes
+ * exponential: `(a+)+$`). What stays is the common case (literals, classes, `%{INT:n}`-style groups, `.*`), which
+ * V8 runs far faster than the RE2 port (docs/vibeguard-compat.md has the figures).
+ */
+export function toV8Source(source: string): string | undefined {
+  let i = 0;
+  let dotAll = false;
+  if (source.startsWith('(?s)')) {
+    dotAll = true;
+    i = 4;
+  }
+  let out = '';
+  /** Per open group: does it hold a named group, an unbounded repetition. */
+  const stack: Array<{ named: boolean; unbounded: boolean }> = [{ named: false, unbounded: false }];
+  /** What the quantifier about to be read would apply to. */
+  let last: { named: boolean; unbounded: boolean } | undefined;
+  const chars = [...source.slice(i)];
+  for (let k = 0; k < chars.length; ) {
+    const char = chars[k]!;
+    const top = stack[stack.length - 1]!;
+    if (char === '\\') {
+      const next = chars[k + 1];
+      if (next === undefined) return undefined;
+      const escape = ESCAPES[next] ?? (PUNCTUATION.test(next) ? literal(next) : undefined);
+      if (escape === undefined) return undefined;
+      out += escape;
+      last = { named: false, unbounded: false };
+      k += 2;
+      continue;
+    }
+    if (char === '[') {
+      const translated = classToV8(chars, k);
+      if (translated === undefined) return undefined;
+      out += translated.source;
+      k = translated.end;
+      last = { named: false, unbounded: false };
+      continue;
+    }
+    if (char === '(') {
+      const rest = chars.slice(k, k + 40).join('');
+      const named = /^\(\?P<(g\d+)>/.exec(rest);
+      if (named !== null) {
+        out += `(?<${named[1]}>`;
+        k += named[0].length;
+        stack.push({ named: true, unbounded: false });
+      } else if (rest.startsWith('(?:')) {
+        out += '(?:';
+        k += 3;
+        stack.push({ named: false, unbounded: false });
+      } else if (rest.startsWith('(?')) return undefined;
+      else {
+        out += '(';
+        k += 1;
+        stack.push({ named: false, unbounded: false });
+      }
+      last = undefined;
+      continue;
+    }
+    if (char === ')') {
+      const closed = stack.pop();
+      const parent = stack[stack.length - 1];
+      if (closed === undefined || parent === undefined) return undefined;
+      parent.named ||= closed.named;
+      parent.unbounded ||= closed.unbounded;
+      out += ')';
+      last = closed;
+      k += 1;
+      continue;
+    }
+    const repeat = char === '{' ? /^\{(\d+)(,(\d*))?\}/.exec(chars.slice(k, k + 12).join('')) : null;
+    if (char === '*' || char === '+' || char === '?' || repeat !== null) {
+      if (last === undefined) return undefined;
+      const unbounded = char === '*' || char === '+' || (repeat !== null && repeat[2] !== undefined && repeat[3] === '');
+      const optional = char === '?' || (repeat !== null && repeat[1] === '0' && repeat[3] === '1');
+      if (last.named && !optional) return undefined;
+      if (last.unbounded && unbounded) return undefined;
+      const written = repeat?.[0] ?? char;
+      out += written;
+      k += [...written].length;
+      if (chars[k] === '?') {
+        out += '?';
+        k += 1;
+      }
+      top.unbounded ||= unbounded;
+      last = undefined;
+      continue;
+    }
+    if (char === '.') out += dotAll ? '[^]' : '[^\\n]';
+    else if (char === '|' || char === '^' || char === '$') out += char;
+    else out += literal(char);
+    last = char === '|' ? undefined : { named: false, unbounded: false };
+    k += 1;
+  }
+  return stack.length === 1 ? out : undefined;
+}
 
-/** Expands a library pattern (no fields inside) to plain regex source, memoized for the process. */
-function expandLibrary(name: string, stack: readonly string[]): string {
-  const cached = libraryCache.get(name);
-  if (cached !== undefined) return cached;
-  const definition = GROK_PATTERNS[name];
-  if (definition === undefined) throw new Error(`pattern %{${name}} is not defined`);
-  if (stack.includes(name)) throw new Error(`pattern %{${name}} refers to itself`);
-  const source = definition.replace(/%\{([A-Za-z0-9_]+)\}/g, (_whole, inner: string) =>
-    expandLibrary(inner, [...stack, name]),
-  );
-  libraryCache.set(name, source);
-  return source;
+/** A character class from `chars[start]` (`[`) in JavaScript `u` spelling, and the index past it. */
+function classToV8(chars: readonly string[], start: number): { source: string; end: number } | undefined {
+  let k = start + 1;
+  let out = '[';
+  if (chars[k] === '^') {
+    out += '^';
+    k += 1;
+  }
+  let first = true;
+  while (k < chars.length) {
+    const char = chars[k]!;
+    if (char === ']' && !first) return { source: `${out}]`, end: k + 1 };
+    first = false;
+    if (char === '[' && chars[k + 1] === ':') {
+      const name = /^\[:([a-z]+):\]/.exec(chars.slice(k, k + 12).join(''));
+      const range = name === null ? undefined : POSIX_CLASSES[name[1] ?? ''];
+      if (name === null || range === undefined) return undefined;
+      out += range;
+      k += name[0].length;
+      continue;
+    }
+    let atom: string;
+    let single = true;
+    if (char === '\\') {
+      const next = chars[k + 1];
+      if (next === undefined) return undefined;
+      const escape = CLASS_ESCAPES[next];
+      if (escape !== undefined) {
+        atom = escape;
+        single = next === 't' || next === 'n' || next === 'r' || next === 'f';
+      } else if (PUNCTUATION.test(next)) atom = literal(next);
+      else return undefined;
+      k += 2;
+    } else {
+      atom = literal(char);
+      k += 1;
+    }
+    if (single && chars[k] === '-' && chars[k + 1] !== undefined && chars[k + 1] !== ']') {
+      const end = chars[k + 1]!;
+      if (end === '\\') {
+        const next = chars[k + 2];
+        if (next === undefined || !PUNCTUATION.test(next)) return undefined;
+        out += `${atom}-${literal(next)}`;
+        k += 3;
+      } else if (end === '[') return undefined;
+      else {
+        out += `${atom}-${literal(end)}`;
+        k += 2;
+      }
+      continue;
+    }
+    out += atom;
+  }
+  return undefined;
+}
+
+/** Thrown by {@link compileGrok} for a pattern that cannot be compiled. */
+export class GrokError extends FanoutError {
+  declare readonly code: 'ERR_GROK';
+  /** Index of the offending pattern in the list given. */
+  readonly index: number;
+  readonly pattern: string;
+
+  constructor(index: number, pattern: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_GROK', `invalid grok pattern ${JSON.stringify(pattern)}: ${message}`, options);
+    this.index = index;
+    this.pattern = pattern;
+  }
+}
+
+/** One pattern compiled for RE2 (and for V8 when V8 runs it alike). */
+export interface CompiledGrokPattern {
+  /** The compiled expression (`re2js`): what decides validity and meaning. */
+  regex: RE2JS;
+  /** The same expression for V8 (`u` flag), when {@link toV8Source} proves it runs alike: what runs then. */
+  v8?: RegExp;
+  /** `[groupName, field]` pairs in pattern order (a field captured twice appears twice; the later match wins). */
+  groups: Array<[string, string]>;
+  /** Field names the pattern can capture, in order, without repeats. */
+  fields: string[];
+}
+
+/** The outcome of {@link analyzeGrokPattern}: a compiled pattern or the reason it is invalid. */
+export type GrokAnalysis = ({ ok: true } & CompiledGrokPattern) | { ok: false; error: string };
+
+/** One grok pattern as written, with its expansion to a Go (RE2) regular expression. */
+export interface GrokPatternSource {
+  /** The pattern as written in the config. */
+  pattern: string;
+  /** RE2 source: references expanded, capture groups renamed to the `groups` names; flags inline (`(?i)`). */
+  source: string;
+  /** The JavaScript source (flag `u`) that runs instead of RE2, when V8 runs the pattern alike. */
+  v8?: string;
+  /** `[groupName, field]` pairs in pattern order. */
+  groups: Array<[string, string]>;
+}
+
+/** A compiled list of grok patterns. */
+export interface GrokMatcher {
+  /** Every field the patterns can capture, in order, without repeats. */
+  readonly fields: readonly string[];
+  /**
+   * Each pattern as written and as expanded (RE2 source, groups): what a worker thread needs to run the same
+   * extraction (fanout's CLI does so under a deadline, off its own thread).
+   */
+  readonly patterns: readonly GrokPatternSource[];
+  /**
+   * Matches every pattern against the whole text (its first match); a later pattern's field overrides an earlier
+   * one's, and within a pattern a later group's. Fields that did not match, or matched empty text, are absent (as
+   * go-grok leaves them out; never `""`).
+   */
+  extract(text: string): Record<string, string>;
+}
+
+/** go-grok's reference syntax: `%{NAME}`, `%{NAME:field}`, `%{NAME:field:type}` (anything else stays literal). */
+const REFERENCE = /%\{(\w+)(?::([\w+.]+)(?::(\w+))?)?\}/g;
+/** Dots are not allowed in RE2 group names: go-grok writes them as this, and so does fanout. */
+const DOT = '___';
+/** RE2's rule for a capture name (ASCII letters, digits, `_`, any order). */
+const GROUP_NAME = /^[A-Za-z0-9_]+$/;
+/** go-grok's bound on nested expansion: a definition that refers to itself stops here. */
+const MAX_EXPANSIONS = 1000;
+
+/** Expands every reference, as go-grok does: one pass over the whole text at a time, until none is left. */
+function expand(pattern: string): string {
+  let text = pattern;
+  for (let pass = 0; pass < MAX_EXPANSIONS; pass += 1) {
+    let changed = false;
+    text = text.replace(REFERENCE, (_whole, name: string, field: string | undefined) => {
+      changed = true;
+      const definition = GROK_PATTERNS[name];
+      if (definition === undefined) {
+        const near = closest(name, Object.keys(GROK_PATTERNS));
+        throw new Error(`pattern %{${name}} is not defined${near === undefined ? '' : ` (did you mean %{${near}}?)`}`);
+      }
+      return field === undefined ? `(?:${definition})` : `(?P<${field.replaceAll('.', DOT)}>${definition})`;
+    });
+    if (!changed) return text;
+  }
+  throw new Error(`pattern references nest deeper than ${MAX_EXPANSIONS} levels`);
 }
 
 /**
- * Translates one grok pattern into a JavaScript regular expression without throwing: the result says what is wrong
- * (unknown `%{NAME}`, bad field name, RE2 feature with no equivalent, or a regex syntax error).
+ * Renames every named group (`(?P<name>` and `(?<name>`) to `g0`, `g1` …, recording its field: RE2 rejects a name
+ * used twice, Go's regexp (and so VibeGuard) allows it and keeps the later value. Escapes, `\Q…\E` and character
+ * classes are skipped, so a `(` inside them is not a group.
+ */
+function renameGroups(source: string, groups: Array<[string, string]>): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const char = source[i];
+    if (char === '\\') {
+      if (source[i + 1] === 'Q') {
+        const end = source.indexOf('\\E', i + 2);
+        const stop = end === -1 ? source.length : end + 2;
+        out += source.slice(i, stop);
+        i = stop;
+      } else {
+        out += source.slice(i, i + 2);
+        i += 2;
+      }
+      continue;
+    }
+    if (char === '[') {
+      const stop = classEnd(source, i);
+      out += source.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    const named = char === '(' ? /^\(\?P?<([^>]*)>/.exec(source.slice(i, i + 260)) : null;
+    if (named !== null && GROUP_NAME.test(named[1] ?? '')) {
+      const group = `g${groups.length}`;
+      groups.push([group, (named[1] ?? '').replaceAll(DOT, '.')]);
+      out += `(?P<${group}>`;
+      i += named[0].length;
+      continue;
+    }
+    out += char;
+    i += 1;
+  }
+  return out;
+}
+
+/** The index just past the character class opening at `start` (RE2's rules: a leading `]` is literal). */
+function classEnd(source: string, start: number): number {
+  let i = start + 1;
+  if (source[i] === '^') i += 1;
+  if (source[i] === ']') i += 1;
+  while (i < source.length) {
+    const char = source[i];
+    if (char === '\\') i += 2;
+    else if (char === '[' && source[i + 1] === ':') {
+      const close = source.indexOf(':]', i + 2);
+      i = close === -1 ? i + 1 : close + 2;
+    } else if (char === ']') return i + 1;
+    else i += 1;
+  }
+  return source.length;
+}
+
+/**
+ * Compiles one grok pattern without throwing: the result says what is wrong (unknown `%{NAME}`, or RE2's own syntax
+ * error: lookarounds and backreferences do not exist in Go's regular expressions).
  *
  * @example
  * ```ts
@@ -207,7 +478,7 @@ export function analyzeGrokPattern(pattern: string): GrokAnalysis {
     if (analysisCache.size >= ANALYSIS_CACHE_SIZE) analysisCache.delete(analysisCache.keys().next().value ?? '');
     analysisCache.set(pattern, analysis);
   }
-  // Copies, so callers may keep or change what they get; the RegExp has no `g` flag, so sharing it is stateless.
+  // Copies, so callers may keep or change what they get; a compiled RE2JS holds no match state, so sharing it is safe.
   return analysis.ok ? { ...analysis, groups: analysis.groups.map(([g, f]) => [g, f]), fields: [...analysis.fields] } : { ...analysis };
 }
 
@@ -215,134 +486,50 @@ const ANALYSIS_CACHE_SIZE = 512;
 const analysisCache = new Map<string, GrokAnalysis>();
 
 function translate(pattern: string): GrokAnalysis {
-  let flags = '';
-  let rest = pattern;
-  const flagGroup = /^\(\?([a-zA-Z]+)\)/.exec(rest);
-  if (flagGroup !== null) {
-    for (const flag of flagGroup[1] ?? '') {
-      if (flag === 'i' || flag === 'm' || flag === 's') {
-        if (!flags.includes(flag)) flags += flag;
-      } else {
-        return { ok: false, error: `flag "${flag}" in "${flagGroup[0]}" is not supported (use i, m or s)` };
-      }
-    }
-    rest = rest.slice(flagGroup[0].length);
-  }
-
   const groups: Array<[string, string]> = [];
-  const fields: string[] = [];
-  const addField = (field: string): string => {
-    const group = `f${groups.length}`;
-    groups.push([group, field]);
-    if (!fields.includes(field)) fields.push(field);
-    return group;
-  };
-
-  let out = '';
-  let inClass = false;
-  let i = 0;
+  let source: string;
   try {
-    while (i < rest.length) {
-      const char = rest[i];
-      if (char === '\\') {
-        const next = rest[i + 1];
-        if (next === undefined) return { ok: false, error: 'trailing backslash' };
-        if (!inClass && next === 'A') out += '(?<![\\s\\S])';
-        else if (!inClass && next === 'z') out += '(?![\\s\\S])';
-        else if (!inClass && /[1-9]/.test(next)) {
-          return { ok: false, error: `backreference "\\${next}" is not supported (Go regular expressions have none)` };
-        } else if (!inClass && next === 'k') {
-          return { ok: false, error: 'named backreference "\\k" is not supported (Go regular expressions have none)' };
-        } else if (next === 'Q') {
-          const end = rest.indexOf('\\E', i + 2);
-          const literal = end === -1 ? rest.slice(i + 2) : rest.slice(i + 2, end);
-          out += literal.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-          i = end === -1 ? rest.length : end + 2;
-          continue;
-        } else out += char + next;
-        i += 2;
-        continue;
-      }
-      if (inClass) {
-        const posix = /^\[:(\^?)([a-z]+):\]/.exec(rest.slice(i));
-        if (posix !== null) {
-          const range = POSIX_CLASSES[posix[2] ?? ''];
-          if (range === undefined) return { ok: false, error: `unknown character class "${posix[0]}"` };
-          if (posix[1] === '^') return { ok: false, error: `negated class "${posix[0]}" is not supported` };
-          out += range;
-          i += posix[0].length;
-          continue;
-        }
-        if (char === ']') inClass = false;
-        out += char;
-        i += 1;
-        continue;
-      }
-      if (char === '[') {
-        inClass = true;
-        out += char;
-        i += 1;
-        // A `]` right after `[` or `[^` is a literal in RE2; JavaScript needs it escaped.
-        if (rest[i] === '^') {
-          out += '^';
-          i += 1;
-        }
-        if (rest[i] === ']') {
-          out += '\\]';
-          i += 1;
-        }
-        continue;
-      }
-      if (char === '%' && rest[i + 1] === '{') {
-        const reference = REFERENCE.exec(rest.slice(i));
-        if (reference === null) return { ok: false, error: `malformed reference at "${rest.slice(i, i + 20)}"` };
-        const [whole, name = '', field, type] = reference;
-        if (GROK_PATTERNS[name] === undefined) {
-          const near = closest(name, Object.keys(GROK_PATTERNS));
-          return { ok: false, error: `pattern %{${name}} is not defined${near === undefined ? '' : ` (did you mean %{${near}}?)`}` };
-        }
-        if (type !== undefined && type !== 'int' && type !== 'float' && type !== 'string') {
-          return { ok: false, error: `unknown type "${type}" in "${whole}" (use int, float or string)` };
-        }
-        const source = expandLibrary(name, []);
-        if (field === undefined || field === '') out += `(?:${source})`;
-        else if (!FIELD_NAME.test(field)) {
-          return { ok: false, error: `invalid field name "${field}" in "${whole}" (letters, digits and _)` };
-        } else out += `(?<${addField(field)}>${source})`;
-        i += whole.length;
-        continue;
-      }
-      if (char === '(' && rest[i + 1] === '?') {
-        const named = /^\(\?P?<([^>=!][^>]*)>/.exec(rest.slice(i));
-        if (named !== null) {
-          const field = named[1] ?? '';
-          if (!FIELD_NAME.test(field)) return { ok: false, error: `invalid group name "${field}"` };
-          out += `(?<${addField(field)}>`;
-          i += named[0].length;
-          continue;
-        }
-        const inline = /^\(\?[a-zA-Z-]+\)/.exec(rest.slice(i));
-        if (inline !== null) {
-          return { ok: false, error: `inline flags "${inline[0]}" are only supported at the start of a pattern` };
-        }
-      }
-      out += char;
-      i += 1;
-    }
+    source = renameGroups(expand(pattern), groups);
   } catch (error: unknown) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
+  let regex: RE2JS;
   try {
-    return { ok: true, regex: new RegExp(out, flags), groups, fields };
+    regex = RE2JS.compile(source);
   } catch (error: unknown) {
-    const message = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : String(error);
-    return { ok: false, error: message };
+    const message = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
+    return { ok: false, error: restoreNames(message, groups) + hint(message) };
   }
+  const fields: string[] = [];
+  for (const [, field] of groups) if (!fields.includes(field)) fields.push(field);
+  const v8Source = toV8Source(source);
+  let v8: RegExp | undefined;
+  try {
+    if (v8Source !== undefined) v8 = new RegExp(v8Source, 'u');
+  } catch {
+    // A spelling V8 rejects (none known): RE2 runs it.
+  }
+  return v8 === undefined ? { ok: true, regex, groups, fields } : { ok: true, regex, v8, groups, fields };
+}
+
+/** What RE2's message does not say: the JavaScript and PCRE features Go's regular expressions lack. */
+function hint(message: string): string {
+  if (/^invalid escape sequence: `\\[1-9]/.test(message)) return ' (Go regular expressions have no backreferences)';
+  if (/`\(\?<?[=!]/.test(message)) return ' (Go regular expressions have no lookahead or lookbehind)';
+  return '';
+}
+
+/** RE2's messages quote the expanded source: say `(?P<count>` rather than the internal `(?P<g0>`. */
+function restoreNames(message: string, groups: ReadonlyArray<readonly [string, string]>): string {
+  return message.replace(/\(\?P<(g\d+)>/g, (whole, group: string) => {
+    const field = groups.find(([name]) => name === group)?.[1];
+    return field === undefined ? whole : `(?P<${field}>`;
+  });
 }
 
 /**
- * Compiles grok patterns for repeated extraction. Translations are cached per pattern (the config loader already
- * translated every pattern of a config while validating it), so compiling a check's patterns again costs little.
+ * Compiles grok patterns for repeated extraction. Compilations are cached per pattern (the config loader already
+ * compiled every pattern of a config while validating it), so compiling a check's patterns again costs little.
  *
  * @throws {GrokError} when a pattern is invalid (configs report these as load-time diagnostics instead).
  * @throws {TypeError} when `patterns` is not an array of strings.
@@ -366,7 +553,12 @@ export function compileGrok(patterns: readonly string[]): GrokMatcher {
   });
   return {
     fields,
-    patterns: compiled.map(({ regex, groups }, index) => ({ pattern: (patterns as readonly string[])[index]!, source: regex.source, flags: regex.flags, groups })),
+    patterns: compiled.map(({ regex, v8, groups }, index) => ({
+      pattern: (patterns as readonly string[])[index]!,
+      source: regex.pattern(),
+      ...(v8 === undefined ? {} : { v8: v8.source }),
+      groups,
+    })),
     extract(text: string): Record<string, string> {
       if (typeof text !== 'string') throw invalidArgument('text', 'a string', text);
       return extractFields(compiled, text);

@@ -3,7 +3,7 @@
  * any kind comes back as located diagnostics; nothing here throws for a user mistake.
  */
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, LineCounter, parseDocument } from 'yaml';
 import { invalidArgument } from '../shared/arguments.js';
 import { readConfigFile } from './find.js';
 import { sortDiagnostics } from './diagnostics.js';
@@ -31,7 +31,10 @@ export interface LoadConfigOptions {
 export interface LoadConfigTextOptions {
   /** @default false */
   strict?: boolean;
-  /** Treat the text as a VibeGuard file (unknown keys are warnings). @default derived from the file name */
+  /**
+   * Treat the text as a VibeGuard file (VibeGuard's placeholders and asserts; unknown keys are warnings).
+   * @default `compat:` in the text, else derived from the file name
+   */
   vibeguardCompat?: boolean;
 }
 
@@ -89,11 +92,14 @@ export function loadConfigText(text: string, file: string, options: LoadConfigTe
     }));
     return { ok: false, diagnostics: sortDiagnostics([...syntax, ...warnings]) };
   }
+  // `compat: vibeguard` (or `fanout`) in the file decides over its name.
+  const compat: unknown = isMap(doc.contents) ? doc.contents.get('compat') : undefined;
+  const mode = options.vibeguardCompat ?? (compat === 'vibeguard' ? true : compat === 'fanout' ? false : vibeguardCompat);
   const result = validateDocument(doc, lines, text, {
     file,
     dir: path.dirname(absoluteFile),
     absoluteFile,
-    vibeguardCompat,
+    vibeguardCompat: mode,
     strict: options.strict ?? false,
   });
   if (doc.warnings.length === 0) return result;

@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * What runs on a check's output once it has ended: grok extraction and assert evaluation. User-supplied patterns run
- * on JavaScript's backtracking engine and asserts compare values as long as the output, so fanout runs these in a
- * worker thread with a deadline (./match-runner.ts); grok.ts and assert.ts run the same code in the caller's thread.
+ * What runs on a check's output once it has ended: grok extraction and assert evaluation. Patterns run on RE2
+ * (linear in the output, but a 1 GB output still takes a while) and asserts compare values as long as the output, so
+ * fanout runs these in a worker thread with a deadline (./match-runner.ts); grok.ts and assert.ts run the same code
+ * in the caller's thread.
  *
  * Plain JavaScript on purpose: worker threads load it with Node's own loader (no TypeScript transform), from src/
  * in the tests and from dist/ (its own tsdown entry) in the package.
@@ -14,10 +15,12 @@
 /** @typedef {number | string | boolean} Value */
 
 /**
- * Matches every pattern against the whole text; a later pattern's field overrides an earlier one's. Fields whose
- * pattern did not match are absent (never `""`).
+ * Matches every pattern against the whole text (its first match); a later pattern's field overrides an earlier one's,
+ * and within one pattern a later group's (Go's regexp allows a name twice; go-grok keeps the last value). A field
+ * whose group did not match, or matched empty text, is absent (never `""`), as go-grok leaves it out.
  *
- * @param {ReadonlyArray<{ regex: RegExp, groups: ReadonlyArray<readonly [string, string]> }>} compiled
+ * @param {ReadonlyArray<{ regex?: import('re2js').RE2JS | undefined, v8?: RegExp | undefined, groups: ReadonlyArray<readonly [string, string]> }>} compiled
+ *   each pattern on V8 (when it runs it alike) or else on RE2
  * @param {string} text
  * @param {(index: number) => void} [onPattern] told the index of each pattern before it runs
  * @returns {Record<string, string>}
@@ -25,16 +28,22 @@
 export function extractFields(compiled, text, onPattern) {
   /** @type {Record<string, string>} */
   const values = {};
-  compiled.forEach(({ regex, groups }, index) => {
+  compiled.forEach(({ regex, v8, groups }, index) => {
     onPattern?.(index);
-    const match = regex.exec(text);
-    if (match?.groups === undefined) return;
-    const seen = new Set();
-    for (const [group, field] of groups) {
-      const value = match.groups[group];
-      // Within one pattern the first alternative that matched wins; across patterns the later one does.
-      if (value === undefined || seen.has(field)) continue;
-      seen.add(field);
+    /** @type {(group: string) => string | null | undefined} */
+    let group;
+    if (v8 !== undefined) {
+      const match = v8.exec(text);
+      if (match === null) return;
+      group = (name) => match.groups?.[name];
+    } else if (regex !== undefined) {
+      const matcher = regex.matcher(text);
+      if (!matcher.find()) return;
+      group = (name) => matcher.group(name);
+    } else return;
+    for (const [name, field] of groups) {
+      const value = group(name);
+      if (value === null || value === undefined || value === '') continue;
       values[field] = value;
     }
   });
@@ -60,23 +69,24 @@ const NUMERIC = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
  */
 function asNumber(value) {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    return NUMERIC.test(trimmed) ? Number(trimmed) : undefined;
-  }
+  // Text with spaces around a number is text, as in VibeGuard (Go's ParseFloat): " 5 " == 5 compares as text.
+  if (typeof value === 'string') return NUMERIC.test(value) ? Number(value) : undefined;
   return undefined;
 }
 
 /**
+ * A value as a condition, as VibeGuard reads it: `true`/`"true"` are true; `false`, `"false"` and `""` are false; a
+ * number (or numeric text) is true unless 0; any other text is true.
+ *
  * @param {Value} value
- * @param {string} context
  * @returns {boolean}
  */
-function asBoolean(value, context) {
+function truthy(value) {
   if (typeof value === 'boolean') return value;
   if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new EvaluationError(`${context} needs true or false, got ${show(value)}`);
+  if (value === 'false' || value === '') return false;
+  const number = asNumber(value);
+  return number === undefined ? true : number !== 0;
 }
 
 /** @param {Value} value */
@@ -104,7 +114,7 @@ function evaluate(node, values) {
     }
     case 'unary': {
       const operand = evaluate(node.operand, values);
-      if (node.op === '!') return !asBoolean(operand, '"!"');
+      if (node.op === '!') return !truthy(operand);
       const number = asNumber(operand);
       if (number === undefined) throw new EvaluationError(`"-" needs a number, got ${show(operand)}`);
       return -number;
@@ -124,9 +134,9 @@ function evaluate(node, values) {
 function binary(op, leftNode, rightNode, values) {
   const left = evaluate(leftNode, values);
   if (op === '&&' || op === '||') {
-    const first = asBoolean(left, `"${op}"`);
+    const first = truthy(left);
     if (op === '&&' ? !first : first) return first;
-    return asBoolean(evaluate(rightNode, values), `"${op}"`);
+    return truthy(evaluate(rightNode, values));
   }
   const right = evaluate(rightNode, values);
   const a = asNumber(left);
@@ -160,8 +170,8 @@ function binary(op, leftNode, rightNode, values) {
     case '*':
       return a * b;
     default:
-      if (b === 0) throw new EvaluationError('division by zero');
-      return a / b;
+      // As VibeGuard: a division by zero is 0 (`errors / total` with no tests reads as no errors).
+      return b === 0 ? 0 : a / b;
   }
 }
 
@@ -174,7 +184,7 @@ function binary(op, leftNode, rightNode, values) {
  */
 export function evaluateAst(ast, values) {
   try {
-    return { ok: true, value: asBoolean(evaluate(ast, values), 'the assert') };
+    return { ok: true, value: truthy(evaluate(ast, values)) };
   } catch (error) {
     if (error instanceof EvaluationError) {
       return error.missing === undefined ? { ok: false, error: error.message } : { ok: false, error: error.message, missing: error.missing };

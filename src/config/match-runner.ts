@@ -1,7 +1,7 @@
 /**
- * Grok extraction and assert evaluation in worker threads, under a deadline. Patterns come from users and run on
- * JavaScript's backtracking engine: `(a+)+$` over a few dozen bytes, or `.*x` over a megabyte without newlines, runs
- * for minutes to centuries, and a regular expression cannot be interrupted in the thread that runs it. A worker
+ * Grok extraction and assert evaluation in worker threads, under a deadline. Patterns come from users; those V8
+ * runs (see grok.ts) backtrack — `.*x.*y` over a megabyte without newlines is quadratic — and RE2's linear time is
+ * still seconds over a gigabyte; a regular expression cannot be interrupted in the thread that runs it. A worker
  * thread can be: at the deadline it is terminated (within milliseconds, even mid-match) and the job reports what
  * was running. Capping the input instead would not do: `(a+)+$` takes seconds over 30 bytes.
  */
@@ -13,7 +13,7 @@ import type { GrokPatternSource } from './grok.js';
 
 /** What a worker runs: the patterns over `text`, then the assert (when given) over the values they extracted. */
 export interface MatchJob {
-  patterns: ReadonlyArray<Pick<GrokPatternSource, 'source' | 'flags' | 'groups'>>;
+  patterns: ReadonlyArray<Pick<GrokPatternSource, 'source' | 'v8' | 'groups'>>;
   text: string;
   assert?: AssertNode | undefined;
 }

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The worker thread ./match-runner.ts runs grok extraction and assert evaluation in, so that a pattern that
- * backtracks for hours can be stopped at a deadline without blocking fanout's own thread (its signals, its timers).
+ * The worker thread ./match-runner.ts runs grok extraction and assert evaluation in, so that a job over a huge
+ * output can be stopped at a deadline without blocking fanout's own thread (its signals, its timers).
  *
  * Protocol, one job at a time: the job in; `{ type: 'stage', stage }` before each pattern (its index) and before the
  * assert (`'assert'`), so a job stopped at its deadline can name what was running; then `{ type: 'done', ... }` or
@@ -11,32 +11,35 @@
  * in the tests and from dist/ (its own tsdown entry) in the package.
  */
 import { parentPort } from 'node:worker_threads';
+import { RE2JS } from 're2js';
 import { evaluateAst, extractFields } from './match-core.js';
 
 /** @typedef {import('./match-runner.js').MatchJob} MatchJob */
 
-/** @type {Map<string, RegExp>} Configs reuse their patterns run after run: each is compiled once per thread. */
+/** @type {Map<string, { regex?: RE2JS, v8?: RegExp }>} Configs reuse their patterns run after run: compiled once per thread. */
 const regexes = new Map();
 
 /**
- * @param {string} source
- * @param {string} flags
+ * @param {string} source RE2 source, flags inline
+ * @param {string | undefined} v8 the JavaScript source that runs instead, when V8 runs the pattern alike
  */
-function regexFor(source, flags) {
-  const key = `${flags}/${source}`;
-  let regex = regexes.get(key);
-  if (regex === undefined) {
+function regexFor(source, v8) {
+  const key = `${v8 ?? ''}\0${source}`;
+  let compiled = regexes.get(key);
+  if (compiled === undefined) {
     if (regexes.size >= 512) regexes.clear();
-    regexes.set(key, (regex = new RegExp(source, flags)));
+    // RE2 compiles only the patterns V8 cannot run alike.
+    compiled = v8 === undefined ? { regex: RE2JS.compile(source) } : { v8: new RegExp(v8, 'u') };
+    regexes.set(key, compiled);
   }
-  return regex;
+  return compiled;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('match-worker.js runs in a worker thread');
 port.on('message', (/** @type {MatchJob} */ job) => {
   try {
-    const compiled = job.patterns.map(({ source, flags, groups }) => ({ regex: regexFor(source, flags), groups }));
+    const compiled = job.patterns.map(({ source, v8, groups }) => ({ ...regexFor(source, v8), groups }));
     const extracted = extractFields(compiled, job.text, (stage) => port.postMessage({ type: 'stage', stage }));
     let assert;
     if (job.assert !== undefined) {

@@ -8,12 +8,12 @@
  * and the rest are still cross-checked — one bad field does not hide the other problems of the file.
  */
 import path from 'node:path';
-import { assertIdentifiers, parseAssert } from './assert.js';
+import { assertIdentifiers, parseAssert, parseVibeguardAssert, printAssert, type AssertNode } from './assert.js';
 import { findCycles } from './cycles.js';
 import { analyzeGrokPattern, compileGrok, type GrokMatcher } from './grok.js';
 import type { CheckOutput, ConfigOutput, PromptOutput, TriggerOutput } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { renderTemplate, templatePlaceholders } from './template.js';
+import { renderTemplate, substituteVarsExactly, templatePlaceholders } from './template.js';
 import type { Prompt, ResolvedCheck, Trigger } from './types.js';
 import { isMapData } from './yaml-data.js';
 
@@ -34,8 +34,12 @@ export interface Resolution {
   line(path: Path): number;
   /** Whether the file writes the key at `path` (even as `~`). */
   written(path: Path): boolean;
+  /** Reports a problem that does not stop the load, at the value written at `path`. */
+  warn(code: string, path: Path, message: string): void;
   /** Absolute folder of the config file. */
   dir: string;
+  /** A VibeGuard file (`vibeguard.*`): its placeholders, asserts and templates behave as VibeGuard's. */
+  vibeguard: boolean;
 }
 
 const EVENTS = ['success', 'failure', 'timeout'] as const;
@@ -135,11 +139,26 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   /** The schema's value of `key`, or undefined when it has an error of its own. */
   const get = <K extends keyof CheckOutput>(key: K): CheckOutput[K] | undefined => (r.usable([...at, key]) ? c[key] : undefined);
   const substitute = (where: Path, text: string, field: string, allowed: readonly string[] = []): string => {
-    const rendered = renderTemplate(text, vars);
+    // suggestion and fix are rendered again at report time: their string literals are written then.
+    const later = field === 'suggestion' || field === 'fix';
+    if (r.vibeguard && !later) {
+      // VibeGuard replaces `{{.var}}` written exactly so and leaves every other brace alone: `go list -f
+      // '{{.ImportPath}}'` runs as written.
+      return substituteVarsExactly(text, vars);
+    }
+    const rendered = renderTemplate(text, vars, { literals: !later });
     for (const missing of rendered.missing) {
       if (allowed.includes(missing)) continue;
-      const why = allowed.length > 0 || field === 'suggestion' || field === 'fix' ? 'not in vars and no grok pattern extracts it' : 'not defined in vars';
-      const message = `unknown variable "${missing}" in ${field}: ${why}${didYouMean(missing, [...Object.keys(vars), ...allowed])}`;
+      if (r.vibeguard) {
+        // VibeGuard prints `<no value>` there: a warning, so the config still runs as it does under VibeGuard.
+        r.warn('unknown-var', where, `unknown variable "${missing}" in ${field}: not in vars and no grok pattern extracts it (it has no value when printed)${didYouMean(missing, [...Object.keys(vars), ...allowed])}`);
+        continue;
+      }
+      const why = allowed.length > 0 || later ? 'not in vars and no grok pattern extracts it' : 'not defined in vars';
+      const near = didYouMean(missing, [...Object.keys(vars), ...allowed]);
+      // Without a near name it may be meant literally (a Go template for the command itself): say how.
+      const escape = later || near !== '' ? '' : ` (to pass it to the command as written: {{"{{.${missing}}}"}})`;
+      const message = `unknown variable "${missing}" in ${field}: ${why}${near}${escape}`;
       const offset = templatePlaceholders(text).find((p) => p.name === missing)?.offset ?? 0;
       r.reportInside('unknown-var', where, offset + 1, message, message);
     }
@@ -173,7 +192,9 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
 
   let assert: string | undefined;
   const assertText = get('assert');
-  if (typeof assertText === 'string') {
+  if (typeof assertText === 'string' && r.vibeguard) {
+    assert = vibeguardAssert([...at, 'assert'], substitute([...at, 'assert'], assertText, 'assert'), grokBroken ? undefined : grokFields, r);
+  } else if (typeof assertText === 'string') {
     const where = [...at, 'assert'];
     assert = substitute(where, assertText, 'assert');
     const parsed = parseAssert(assert);
@@ -267,6 +288,46 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   const matcher: GrokMatcher | undefined = grok.length > 0 && !grokBroken ? compileGrok(grok) : undefined;
   if (matcher !== undefined) check.grokMatcher = matcher;
   return check;
+}
+
+/**
+ * An assert of a VibeGuard file, read as VibeGuard reads it: what its parser tolerated (text after the expression,
+ * an unterminated string) and names no grok pattern extracts (VibeGuard reads them as "") become warnings, and the
+ * expression is rewritten so that fanout's evaluator gives VibeGuard's result. An empty assert is no assert.
+ */
+function vibeguardAssert(where: Path, text: string, fields: readonly string[] | undefined, r: Resolution): string | undefined {
+  if (text.trim() === '') {
+    r.warn('invalid-assert', where, 'empty assert: the check has no assert (as in VibeGuard)');
+    return undefined;
+  }
+  const parsed = parseVibeguardAssert(text);
+  if (!parsed.ok) {
+    r.report('invalid-assert', where, `invalid assert: ${parsed.error} (column ${parsed.col} of ${JSON.stringify(text)})`);
+    return undefined;
+  }
+  for (const tolerated of parsed.tolerated) r.warn('invalid-assert', where, `assert ${JSON.stringify(text)}: ${tolerated}, as VibeGuard does`);
+  const unknown = fields === undefined ? [] : assertIdentifiers(parsed.ast).filter((identifier) => !fields.includes(identifier));
+  for (const identifier of unknown) {
+    r.warn('assert-unknown-name', where, `assert reads "${identifier}" but no grok pattern extracts it: it reads as "" (as in VibeGuard)${didYouMean(identifier, fields ?? [])}`);
+  }
+  const ast = unknown.length === 0 ? parsed.ast : withEmpty(parsed.ast, unknown);
+  const strict = parseAssert(text);
+  // The text as written when fanout's parser reads it the same; else the rewritten expression.
+  return strict.ok && unknown.length === 0 && printAssert(strict.ast) === parsed.canonical ? text : printAssert(ast);
+}
+
+/** `ast` with every identifier in `names` replaced by the empty string. */
+function withEmpty(ast: AssertNode, names: readonly string[]): AssertNode {
+  switch (ast.type) {
+    case 'identifier':
+      return names.includes(ast.name) ? { type: 'string', value: '', col: ast.col } : ast;
+    case 'unary':
+      return { ...ast, operand: withEmpty(ast.operand, names) };
+    case 'binary':
+      return { ...ast, left: withEmpty(ast.left, names), right: withEmpty(ast.right, names) };
+    default:
+      return ast;
+  }
 }
 
 function resolveTrigger(trigger: TriggerOutput | unknown[], where: Path, event: string, context: CheckContext): Trigger | undefined {

@@ -105,6 +105,12 @@ const Tag = v.pipe(
   v.regex(TAG_PATTERN, fail('invalid-tag', (i) => `invalid tag ${JSON.stringify(i.input)}: must match ${TAG_PATTERN.source}`)),
 );
 
+/** `compat`: whose semantics the file has, whatever its name. */
+const Compat = v.pipe(
+  yamlString('compat'),
+  v.picklist(['vibeguard', 'fanout'], fail('invalid-compat', (i) => `invalid compat ${JSON.stringify(i.input)}: expected "vibeguard" or "fanout"`)),
+);
+
 const Severity = v.pipe(
   yamlString('severity'),
   v.picklist(
@@ -301,6 +307,7 @@ const Check = fields(
 export const ConfigSchema = fields(
   {
     version: v.nullish(Version),
+    compat: v.nullish(Compat),
     vars: v.nullish(Vars),
     prompts: v.nullish(list(Prompt)),
     checks: v.nullish(v.pipe(list(Check), v.minLength(1, fail('no-checks', 'no checks defined')))),

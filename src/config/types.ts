@@ -11,7 +11,7 @@ export interface Diagnostic {
    * `config-unreadable`, `no-checks`, `unsupported-version`, `invalid-type`, `invalid-key`, `unknown-key`,
    * `missing-field`, `empty-field`, `invalid-id`, `duplicate-id`, `invalid-tag`, `invalid-severity`,
    * `invalid-duration`, `unknown-require`, `self-dependency`, `cycle`, `unknown-prompt`, `unknown-var`,
-   * `invalid-var-name`, `invalid-grok`, `invalid-assert`, `assert-unknown-name`, `invalid-retries`, `invalid-env`,
+   * `invalid-var-name`, `invalid-grok`, `invalid-assert`, `assert-unknown-name`, `invalid-retries`, `invalid-env`, `invalid-compat`,
    * `invalid-lock`.
    */
   code: string;

@@ -93,6 +93,8 @@ export function validateDocument(doc: Document, lines: LineCounter, source: stri
     // A file without errors (the common case) has every value usable: no lookups on the way to its checks.
     usable: broken.size === 0 ? () => true : (path) => !broken.has(pathKey(path)),
     report: (code, path, message) => push(code, 'error', message, position(index.offset(path, 'value'))),
+    warn: (code, path, message) => push(code, 'warning', message, position(index.offset(path, 'value'))),
+    vibeguard: options.vibeguardCompat,
     reportInside: (code, path, col, message, fallback) => {
       const inside = innerOffset(valueNode(path), col, source);
       if (inside !== undefined) push(code, 'error', message, position(inside));

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { analyzeGrokPattern, compileGrok, GROK_PATTERNS, GrokError } from '../../src/config/grok.js';
+import { extractFields } from '../../src/config/match-core.js';
 
 const GO_COVER = [
   'github.com/acme/app/main.go:12:\tmain\t\t100.0%',
@@ -51,6 +53,43 @@ describe('grok patterns', () => {
     ['a later pattern that does not match keeps the earlier value', ['a=%{INT:v}', 'c=%{INT:v}'], 'a=1 b=2', { v: '1' }],
     ['same field in alternatives: the one that matched', ['(?:x=%{INT:v}|y=%{INT:v})'], 'y=7', { v: '7' }],
     ['the whole output is searched, first match', ['%{INT:n}'], 'a\nb 5\nc 6', { n: '5' }],
+    // Go's regular expressions and go-grok's library, as VibeGuard runs them.
+    ['dotted field name', ['passed %{INT:tests.passed}'], 'passed 12', { 'tests.passed': '12' }],
+    ['field name starting with a digit', ['v %{INT:1x}'], 'v 3', { '1x': '3' }],
+    ['a reference go-grok does not parse stays literal', ['v %{INT:my-field}'], 'v %{INT:my-field}', {}],
+    ['any type suffix', ['%{INT:n:decimal}'], '5', { n: '5' }],
+    ['inline flag group', ['(?i:status) %{WORD:s}'], 'STATUS ok', { s: 'ok' }],
+    ['inline flag mid-pattern', ['x (?i)status %{WORD:s}'], 'x STATUS ok', { s: 'ok' }],
+    ['(?U) swaps greed', ['(?U)a=%{DATA:v},'], 'a=1,b=2,', { v: '1,b=2' }],
+    ['octal escape', ['\\101%{INT:n}'], 'A5', { n: '5' }],
+    ['\\pL', ['word (?P<w>\\pL+)'], 'word café!', { w: 'café' }],
+    ['\\p{Greek}', ['word (?P<w>\\p{Greek}+)'], 'word αβγ!', { w: 'αβγ' }],
+    ['\\x{41}', ['\\x{41}B %{INT:n}'], 'AB 5', { n: '5' }],
+    ['IPv6 with :: inside', ['at %{IPV6:ip}'], 'at 2001:db8::1 x', { ip: '2001:db8::1' }],
+    ['IPV4 accepts leading zeros (go-grok)', ['from %{IPV4:ip}'], 'from 010.001.002.003', { ip: '010.001.002.003' }],
+    ['MONTHNUM needs two digits (go-grok)', ['m=%{MONTHNUM:m}'], 'm=9', {}],
+    ['SECOND 60', ['%{HOUR:h}:%{MINUTE:m}:%{SECOND:s}'], '23:59:60', { h: '23', m: '59', s: '60' }],
+    ['BASE16FLOAT', ['f %{BASE16FLOAT:n}'], 'f 0x1.8p3', { n: '0x1.8' }],
+    ['BASE10NUM has no sign before a dot', ['x=%{BASE10NUM:n}'], 'x=+.5', {}],
+    ['BOOL', ['enabled=%{BOOL:b}'], 'enabled=true', { b: 'true' }],
+    ['TZ', ['zone %{TZ:z}'], 'zone PST', { z: 'PST' }],
+    ['URN', ['id %{URN:u}'], 'id urn:isbn:0451450523', { u: 'urn:isbn:0451450523' }],
+    ['URIQUERY', ['/a\\?%{URIQUERY:q}'], '/a?x=1&y=2', { q: 'x=1&y=2' }],
+    ['DATESTAMP_RFC822', ['Date %{DATESTAMP_RFC822:d}'], 'Date Mon Jan 15 2024 10:30:00 PST', { d: 'Mon Jan 15 2024 10:30:00 PST' }],
+    ['DATESTAMP_RFC2822', ['Date %{DATESTAMP_RFC2822:d}'], 'Date Mon, 15 Jan 2024 10:30:00 +0000', { d: 'Mon, 15 Jan 2024 10:30:00 +0000' }],
+    ['DATESTAMP_OTHER', ['Date %{DATESTAMP_OTHER:d}'], 'Date Mon Jan 15 10:30:00 UTC 2024', { d: 'Mon Jan 15 10:30:00 UTC 2024' }],
+    ['DATESTAMP_EVENTLOG', ['Date %{DATESTAMP_EVENTLOG:d}'], 'Date 20240115103000', { d: '20240115103000' }],
+    ['PROG', ['%{PROG:p}\\['], 'sshd[123]: x', { p: 'sshd' }],
+    ['SYSLOGHOST', ['host %{SYSLOGHOST:h}'], 'host web01 x', { h: 'web01' }],
+    ['SYSLOGBASE names its own fields', ['%{SYSLOGBASE} %{GREEDYDATA:msg}'], 'Jan 15 10:30:00 web01 sshd[123]: login', { timestamp: 'Jan 15 10:30:00', 'host.hostname': 'web01', msg: 'login' }],
+    ['a field twice in one pattern keeps the last value', ['a=%{INT:v} b=%{INT:v}'], 'a=1 b=2', { v: '2' }],
+    ['an empty capture is no value', ['x=(?P<v>\\d*) y'], 'x= y', {}],
+    ['. matches \\r', ['a%{DATA:x}b'], 'a\rb', { x: '\r' }],
+    ['\\s is not \\v', ['a\\s(?P<x>b)'], 'a\vb', {}],
+    ['\\s is not a no-break space', ['a\\s(?P<x>b)'], 'a\u00a0b', {}],
+    ['\\d is ASCII', ['n (?P<x>\\d)'], 'n \u0663', {}],
+    ['\\w is ASCII', ['w (?P<x>\\w)'], 'w é', {}],
+    ['$ is the end of the text', ['value %{INT:n}$'], 'value 7\nother\n', {}],
   ])('%s', (_name, patterns, text, expected) => {
     expect(compileGrok(patterns).extract(text)).toEqual(expected);
   });
@@ -71,16 +110,17 @@ describe('grok patterns', () => {
 
   test.each<[string, string]>([
     ['%{NUMBR:n}', 'pattern %{NUMBR} is not defined (did you mean %{NUMBER}?)'],
-    ['%{INT:my-field}', 'invalid field name "my-field" in "%{INT:my-field}" (letters, digits and _)'],
-    ['%{INT:n:decimal}', 'unknown type "decimal" in "%{INT:n:decimal}" (use int, float or string)'],
-    ['%{INT', 'malformed reference at "%{INT"'],
-    ['(a', 'Unterminated group'],
-    ['a)', "Unmatched ')'"],
-    ['(\\d)\\1', 'backreference "\\1" is not supported (Go regular expressions have none)'],
-    ['(?U)a+', 'flag "U" in "(?U)" is not supported (use i, m or s)'],
-    ['a(?i)b', 'inline flags "(?i)" are only supported at the start of a pattern'],
-    ['[[:foo:]]', 'unknown character class "[:foo:]"'],
-    ['x\\', 'trailing backslash'],
+    ['(a', 'missing closing ): `(a`'],
+    ['a)', 'unexpected ): `a)`'],
+    ['(\\d)\\1', 'invalid escape sequence: `\\1` (Go regular expressions have no backreferences)'],
+    ['foo(?=1)', 'invalid or unsupported Perl syntax: `(?=` (Go regular expressions have no lookahead or lookbehind)'],
+    ['(?<=a)b', 'invalid named capture: `(?<=a)b` (Go regular expressions have no lookahead or lookbehind)'],
+    ['[[:foo:]]', 'invalid character class range: `[:foo:]`'],
+    ['x\\', 'trailing backslash at end of expression'],
+    ['a**', 'invalid nested repetition operator: `**`'],
+    ['(?P<a.b>x)', 'invalid named capture: `(?P<a.b>`'],
+    // The message quotes the expanded pattern with the field's own name.
+    ['(unclosed %{INT:n}', 'missing closing ): `(unclosed (?P<n>(?:[+-]?(?:[0-9]+)))`'],
   ])('%j is invalid: %s', (pattern, error) => {
     expect(analyzeGrokPattern(pattern)).toEqual({ ok: false, error });
     expect(() => compileGrok([pattern])).toThrow(GrokError);
@@ -103,5 +143,64 @@ describe('grok patterns', () => {
     expect(() => compileGrok('x' as unknown as string[])).toThrow(new TypeError('patterns must be an array of strings, received "x"'));
     expect(() => compileGrok([1 as unknown as string])).toThrow(new TypeError('patterns[0] must be a string, received 1'));
     expect(() => compileGrok([]).extract(null as unknown as string)).toThrow(new TypeError('text must be a string, received null'));
+  });
+});
+
+describe('the V8 fast path runs patterns exactly as RE2 does', () => {
+  const patterns = [
+    ...Object.keys(GROK_PATTERNS).map((name) => `%{${name}:x}`),
+    ...Object.keys(GROK_PATTERNS).map((name) => `: %{${name}:x}\\s`),
+    'coverage: %{NUMBER:coverage}% of statements',
+    'Tests:\\s+%{INT:failed} failed, %{INT:passed} passed',
+    '%{DATA:file}:%{INT:line}:%{INT:col}: %{GREEDYDATA:msg} \\(%{WORD:linter}\\)',
+    '(?s)a.%{WORD:w}',
+    '(?:a=%{INT:x}|b=%{INT:x})',
+    'x=(?P<v>\\d*) y',
+    '[^a-c\\]-]+(?P<t>[[:alpha:]_.-]{2,})',
+    '(?P<q>"[^"]*")|(?P<w>\\S+)',
+    '^(?P<first>\\w+)',
+    'a(?P<x>.*?)b',
+    '\\A(?P<s>[\\s\\d]+)\\z',
+    '\\{x\\} %{INT:n}',
+    '%{INT:my-field} (?P<r>.)',
+  ];
+  const alphabet = fc.constantFrom(...'ab01 :.-/x=y"\'{}\\\n\r\t\v\u00a0é😀Tests%', 'Jan', '2001:db8::1', '192.168.0.1', ' failed, ', 'true');
+  const text = fc.array(alphabet, { maxLength: 40 }).map((parts) => parts.join(''));
+
+  test('V8 runs the common patterns', () => {
+    for (const pattern of ['coverage: %{NUMBER:coverage}%', '%{INT:a} %{WORD:b}', '%{DATA:file}:%{INT:line}', '(?s)begin%{GREEDYDATA:b}end']) {
+      const compiled = analyzeGrokPattern(pattern);
+      expect(compiled.ok && compiled.v8 !== undefined, pattern).toBe(true);
+    }
+  });
+
+  test.each([
+    ['(?P<run>(a+)+$)', 'a repetition of a repetition'],
+    ['(?:x=%{INT:v},)+', 'a capture inside a repetition'],
+    ['(?i)ok %{WORD:w}', 'a case-insensitive flag'],
+    ['(?m)^n=%{INT:n}$', 'multi-line anchors'],
+    ['word (?P<w>\\pL+)', 'a Unicode class'],
+    ['\\101%{INT:n}', 'an octal escape'],
+  ])('RE2 runs %j (%s)', (pattern) => {
+    const compiled = analyzeGrokPattern(pattern);
+    expect(compiled.ok && compiled.v8).toBe(undefined);
+  });
+
+  test('both engines extract the same values from any text', () => {
+    const pairs = patterns.flatMap((pattern) => {
+      const compiled = analyzeGrokPattern(pattern);
+      return compiled.ok && compiled.v8 !== undefined ? [{ pattern, compiled }] : [];
+    });
+    expect(pairs.length).toBeGreaterThan(patterns.length / 2);
+    fc.assert(
+      fc.property(text, (input) => {
+        for (const { pattern, compiled } of pairs) {
+          const onV8 = extractFields([{ v8: compiled.v8, groups: compiled.groups }], input);
+          const onRe2 = extractFields([{ regex: compiled.regex, groups: compiled.groups }], input);
+          expect(onV8, `${pattern} over ${JSON.stringify(input)}`).toEqual(onRe2);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -579,7 +579,7 @@ export const INVALID_CASES: InvalidCase[] = [
           grok: '(unclosed %{INT:n}'
     `,
     expected: [
-      "fanout.yaml:4:11: invalid grok pattern \"(unclosed %{INT:n}\": Unterminated group",
+      "fanout.yaml:4:11: invalid grok pattern \"(unclosed %{INT:n}\": missing closing ): `(unclosed (?P<n>(?:[+-]?(?:[0-9]+)))`",
     ],
     codes: ["invalid-grok"],
   },
@@ -887,7 +887,7 @@ export const INVALID_CASES: InvalidCase[] = [
           run: z
     `,
     expected: [
-      "fanout.yaml:3:16: unknown variable \"nope\" in run: not defined in vars",
+      "fanout.yaml:3:16: unknown variable \"nope\" in run: not defined in vars (to pass it to the command as written: {{\"{{.nope}}\"}})",
       "fanout.yaml:4:14: retries must be an integer >= 0, got the number -1",
       "fanout.yaml:5:19: check \"a\" requires unknown check \"nope\"",
       "fanout.yaml:5:25: each entry of requires must be a string, got the number 42",

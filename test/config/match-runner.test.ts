@@ -1,13 +1,14 @@
-// Grok and the assert in a worker thread under a deadline: a pattern that backtracks without end is stopped, named
-// by its index, and never blocks the caller's thread; an abort stops it at once.
+// Grok and the assert in a worker thread under a deadline: a pattern that backtracks without end (one V8 runs: its
+// backtracking is polynomial here) is stopped, named by its index, and never blocks the caller's thread; an abort
+// stops it at once. Exponential patterns run on RE2, in linear time.
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { parseAssert } from '../../src/config/assert.js';
 import { compileGrok } from '../../src/config/grok.js';
 import { runMatch } from '../../src/config/match-runner.js';
 
-const catastrophic = compileGrok(['coverage %{NUMBER:coverage}', '(?P<run>(a+)+$)']);
-const text = `coverage 71.5\n${'a'.repeat(100_000)}b`;
+const catastrophic = compileGrok(['coverage %{NUMBER:coverage}', '(?P<a>.*)x(?P<b>.*)y']);
+const text = `coverage 71.5\n${'x'.repeat(100_000)}`;
 
 describe('runMatch', () => {
   it('extracts and evaluates the assert as the caller would', async () => {
@@ -17,6 +18,14 @@ describe('runMatch', () => {
     const outcome = await runMatch({ patterns: grok.patterns, text: 'coverage 71.5%\nlines 120\n', assert: parsed.ast });
     expect(outcome).toEqual({ finished: true, extracted: { coverage: '71.5', lines: '120' }, assert: { ok: true, value: true } });
     expect(outcome.finished && outcome.extracted).toEqual(grok.extract('coverage 71.5%\nlines 120\n'));
+  });
+
+  it('runs an exponential pattern on RE2, in linear time', async () => {
+    const grok = compileGrok(['(?P<run>(a+)+$)', 'a(?P<last>b)']);
+    expect(grok.patterns.map((p) => p.v8)).toEqual([undefined, expect.any(String)]);
+    // V8 would take centuries over this text; RE2 takes milliseconds (the deadline is generous for a loaded machine).
+    const outcome = await runMatch({ patterns: grok.patterns, text: `${'a'.repeat(100_000)}b` }, { timeoutMs: 30_000 });
+    expect(outcome).toEqual({ finished: true, extracted: { last: 'b' } });
   });
 
   it('stops a pattern that backtracks without end at the deadline and names it; the thread stays free meanwhile', async () => {
