@@ -164,7 +164,7 @@ const literal = (char: string): string => (/^[A-Za-z0-9 _]$/.test(char) ? char :
  * anchors, Unicode classes, octal and `\x{…}` escapes, `\Q…\E`), no capture inside a repetition (JavaScript resets it
  * on every iteration, RE2 keeps the last one), and no repetition of a repetition (where backtracking goes
  * exponential: `(a+)+$`). What stays is the common case (literals, classes, `%{INT:n}`-style groups, `.*`), which
- * V8 runs far faster than the RE2 port (docs/vibeguard-compat.md has the figures).
+ * V8 runs far faster than the RE2 port (docs/vibeguard.md has the figures).
  */
 export function toV8Source(source: string): string | undefined {
   let i = 0;
