@@ -105,7 +105,9 @@ export interface PreparedRun {
 
 /**
  * A running run: iterate it for its events (each one, in order, from the first, whenever iteration starts; breaking
- * out does not stop the run: abort `signal` for that), or await `report`.
+ * out does not stop the run: abort `signal` for that), or await `report`. An iteration waiting for the next event gets
+ * it in the turn of the event loop the engine emits it in (microtasks later, before any timer or I/O callback): a
+ * live view fed by it never lags behind the run.
  */
 export interface CheckRun extends AsyncIterable<RunEvent> {
   /** The final report (what `fanout check --json` prints); rejects with a UsageError for a bad config or selection. */

@@ -300,3 +300,34 @@ checks:
     expect(byId(report).a).toEqual(['failed', 'internal', 'internal error: executor broke']);
   });
 });
+
+describe('iteration timing', () => {
+  it('an iterating consumer gets each event in the turn of the event loop the engine emits it in', async () => {
+    const config = loaded(`version: "1"
+checks:
+  - id: a
+    run: "true"
+  - id: b
+    run: "true"
+`);
+    // Each attempt fails in a turn of its own, which queues a callback for the turn after: the check's end reaches
+    // the consumer before that callback runs, or it lagged a turn behind the engine.
+    const turnOver = new Set<string>();
+    const executor: Executor = {
+      execute: (_spec, options) =>
+        new Promise((_resolve, reject) =>
+          setImmediate(() => {
+            setImmediate(() => turnOver.add(options?.id ?? ''));
+            reject(new Error('executor broke'));
+          }),
+        ),
+    };
+    const late: string[] = [];
+    for await (const event of runChecks({ config, cwd: config.dir, executor })) {
+      if (event.type === 'check:end' && turnOver.has(event.id)) late.push(event.id);
+    }
+    await new Promise(setImmediate);
+    expect(turnOver).toEqual(new Set(['a', 'b']));
+    expect(late).toEqual([]);
+  });
+});

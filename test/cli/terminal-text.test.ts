@@ -3,9 +3,8 @@
 // stay), in one pass; print() keeps only the colours of fanout's own styles.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findingBlock, humanReport, verboseLine } from '../../src/cli/reporters/human.js';
-import type { ReportCheck } from '../../src/checks/report.js';
-import type { RunResult } from '../../src/checks/session.js';
+import { createHumanReporter, findingBlock, verboseLine } from '../../src/cli/reporters/human.js';
+import type { ReportCheck, RunReport } from '../../src/checks/report.js';
 import { styleFor } from '../../src/cli/style.js';
 import { jsonText, LogCopy, terminalText } from '../../src/cli/terminal.js';
 import { stripAnsi, stripControls, unfinishedEscape } from '../../src/shared/text.js';
@@ -136,10 +135,16 @@ describe('the human reporters through print()', () => {
       triggered_prompts: [{ id: null, content: t.prompt }],
     }),
   );
-  const run = { durationMs: 5, failFastTriggered: false, records: [] } as unknown as RunResult;
+  /** The human reporter's final report of a run of the one check. */
+  const finalReport = (c: ReportCheck, style: ReturnType<typeof styleFor>) => {
+    let text = '';
+    const report = { checks: [c], exit_code: 1, duration_ms: 5, fail_fast_triggered: false, root_failure: null, interrupted: null, max_time_exceeded: false } as unknown as RunReport;
+    void createHumanReporter({ write: (chunk) => (text += chunk), style, summaryOnSuccess: true }).end?.(report);
+    return text;
+  };
   const render = (c: ReportCheck, colour: boolean) => {
     const style = styleFor({ isTTY: colour }, undefined);
-    return terminalText([verboseLine(c, style), ...findingBlock(c, style), humanReport(run, [c], 1, { style, summaryOnSuccess: true })].join('\n'));
+    return terminalText([verboseLine(c, style), ...findingBlock(c, style), finalReport(c, style)].join('\n'));
   };
 
   it('colour off: no control character but tab and newline', () => {

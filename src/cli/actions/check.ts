@@ -1,25 +1,26 @@
 // `fanout check [ids...]` (alias `run`): parse, run through the checks engine, report, exit.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { FanoutError } from '../../shared/errors.js';
+import { FanoutError, messageOf } from '../../shared/errors.js';
 import type { Observer } from '../../observe/types.js';
 import { UsageError } from '../errors.js';
 import type { Executor } from '../engine.js';
-import { runChecks, loadChecksConfig, warningNotes, type RunAbort, type RunEvent, type RunReport } from '../../checks/index.js';
+import { runChecks, loadChecksConfig, warningNotes, type RunAbort, type RunReport } from '../../checks/index.js';
 import type { AgentCheckOptions } from '../commands/runs.js';
-import { findingBlock, humanReport, verboseLine } from '../reporters/human.js';
-import { junitXml } from '../reporters/junit.js';
-import { LiveView } from '../reporters/live.js';
-import type { Reporter } from '../reporters/reporter.js';
+import { createHumanReporter } from '../reporters/human.js';
+import { createJsonReporter } from '../reporters/json.js';
+import { createJunitReporter } from '../reporters/junit.js';
+import { createLiveReporter, type LiveReporter } from '../reporters/live.js';
+import { createNdjsonReporter } from '../reporters/ndjson.js';
 import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
-import { styleFor, type Style } from '../style.js';
+import { styleFor } from '../style.js';
 import { displayPath } from '../../shared/text.js';
 import type { CommonOptions } from '../options.js';
 import { printNotes } from '../load-config.js';
 import { EXIT_INFRASTRUCTURE } from '../errors.js';
-import { jsonText, print, printErr, printJsonText } from '../terminal.js';
+import { print, printErr, printJsonText } from '../terminal.js';
 
 export interface CheckOptions extends CommonOptions, AgentCheckOptions {
   parallel: number;
@@ -70,7 +71,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     if (!controller.signal.aborted) controller.abort(reason);
   };
   /** The live view, once the run is prepared (a signal stops it before anything else is printed). */
-  const screen: { live?: LiveView | undefined } = {};
+  const screen: { live?: LiveReporter | undefined } = {};
   const signals = guardSignals((signal) => {
     screen.live?.stop();
     abort({ kind: 'signal', signal });
@@ -140,118 +141,57 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const out = styleFor(process.stdout, options.color);
   const err = styleFor(process.stderr, options.color);
   const reportOnStdout = !options.json && !options.stream;
-  const live = (screen.live = process.stderr.isTTY && prepared.checks.length > 0 ? new LiveView(process.stderr, err, prepared.checks.length) : undefined);
-  const view = live;
+  const live = (screen.live = process.stderr.isTTY && prepared.checks.length > 0 ? createLiveReporter({ stream: process.stderr, style: err }) : undefined);
   // Whatever is printed while the live view is up goes above it.
-  const write = (emit: () => void) => (view ? view.around(emit) : emit());
+  const above = (emit: () => void) => (live ? live.around(emit) : emit());
+  const human =
+    reportOnStdout || options.verbose
+      ? createHumanReporter({
+          write: (text) => above(() => print(text, reportOnStdout ? process.stdout : process.stderr)),
+          style: reportOnStdout ? out : err,
+          verbose: options.verbose,
+          report: reportOnStdout,
+          summaryOnSuccess: process.stdout.isTTY === true,
+          maxTimeMs: options.maxTimeMs,
+        })
+      : undefined;
+  const output = options.stream
+    ? createNdjsonReporter({ write: (line) => above(() => printJsonText(line)) })
+    : options.json
+      ? createJsonReporter({ write: printJsonText })
+      : undefined;
+  // Files the engine could not write (logs, the journal, report.json), then the JUnit file: warnings, and entries of
+  // write_errors in what is printed, never another exit code.
+  const writeErrors: Array<{ file: string; error: string }> = [];
+  const junit =
+    junitPath === undefined
+      ? undefined
+      : createJunitReporter(junitPath, {
+          suiteName: `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`,
+          onError: (file, error) => writeErrors.push({ file: displayPath(file, cwd), error: messageOf(error) }),
+        });
+  // The live view first: the count it redraws above a finding or a -v line already counts the check that ended.
+  const reporters = [live, output, human, junit].filter((reporter) => reporter !== undefined);
 
-  // The outputs of the run, each a Reporter (the reporters' factories plug in here): the stream or the human report
-  // on stdout, findings shown early, the live view and verbose lines.
-  const reporters: Reporter[] = [];
-  if (options.stream) reporters.push(streamReporter((line) => write(() => printJsonText(line))));
-  else if (options.json) reporters.push({ onEvent: () => undefined, end: (report) => printJsonText(`${jsonText(report, 2)}\n`) });
-  const early = reportOnStdout ? earlyReporter((text) => write(() => print(text)), out) : undefined;
-  if (early) reporters.push(early);
-  if (view) reporters.push(liveReporter(view));
-  if (options.verbose) {
-    const target = reportOnStdout ? process.stdout : process.stderr;
-    const style = reportOnStdout ? out : err;
-    reporters.push({ onEvent: (event) => event.type === 'check:end' && write(() => print(`${verboseLine(event.check, style)}\n`, target)) });
-  }
-  if (reportOnStdout) {
-    reporters.push({
-      onEvent: () => undefined,
-      end: (report) => {
-        const text = humanReport(summaryOf(report, options.maxTimeMs), report.checks, report.exit_code, { style: out, summaryOnSuccess: process.stdout.isTTY === true, shownEarly: early?.shown });
-        if (text) print(text);
-      },
-    });
-  }
-
-  live?.start();
   let report: RunReport;
   try {
+    // The engine pushes each event and the iteration takes it in the same turn of the event loop (microtasks only,
+    // before any timer, signal or I/O callback): nothing else prints in between, and the live view never lags.
     for await (const event of run) for (const reporter of reporters) reporter.onEvent(event);
     report = await run.report;
   } finally {
     live?.stop();
     await remote?.close();
   }
-  // Files the engine could not write (logs, the journal, report.json), then the JUnit file: warnings, and entries of
-  // write_errors in what is printed, never another exit code.
-  const writeErrors = [...(report.write_errors ?? [])];
-  if (junitPath !== undefined) {
-    try {
-      writeFileSync(junitPath, junitXml(report, `fanout.${basename(config.file).replace(/\.ya?ml$/, '')}`));
-    } catch (error) {
-      writeErrors.push({ file: displayPath(junitPath, cwd), error: error instanceof Error ? error.message : String(error) });
-    }
-  }
+  writeErrors.unshift(...(report.write_errors ?? []));
+  await junit?.end?.(report);
   for (const failure of writeErrors) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
   const final: RunReport = writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors };
-  for (const reporter of reporters) await reporter.end?.(final);
+  await output?.end?.(final);
+  await human?.end?.(final);
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return final.exit_code;
-}
-
-/** `--stream`: each event as one JSON line; run:end once the report is final (with the JUnit file's write error). */
-function streamReporter(write: (line: string) => void): Reporter {
-  return {
-    onEvent: (event) => event.type !== 'run:end' && write(`${jsonText(event)}\n`),
-    end: (report) => write(`${jsonText({ type: 'run:end', time: new Date().toISOString(), run_id: report.run_id, exit_code: report.exit_code, counts: report.counts, report } satisfies RunEvent)}\n`),
-  };
-}
-
-/**
- * Findings reported as they happen: while an async check runs, a non-async check's finding is printed in full the
- * moment it ends; the final report then names it in one line (`shown`).
- */
-function earlyReporter(write: (text: string) => void, style: Style): Reporter & { shown: Set<string> } {
-  const pendingAsync = new Set<string>();
-  const shown = new Set<string>();
-  return {
-    shown,
-    onEvent(event) {
-      if (event.type === 'run:start') for (const check of event.checks) if (check.async) pendingAsync.add(check.id);
-      if (event.type !== 'check:end') return;
-      if (pendingAsync.delete(event.id) || pendingAsync.size === 0) return;
-      if (event.status !== 'failed' && event.status !== 'warned' && event.status !== 'timeout') return;
-      shown.add(event.id);
-      write(`${findingBlock(event.check, style).join('\n')}\n  ${style.dim(`(still running: ${[...pendingAsync].join(', ')})`)}\n\n`);
-    },
-  };
-}
-
-/** The live view: running checks and the n/m count. */
-function liveReporter(view: LiveView): Reporter {
-  return {
-    onEvent(event) {
-      if (event.type === 'check:start') view.checkStarted(event.id, event.async);
-      else if (event.type === 'check:end') view.checkEnded(event.id); // skipped ones count as done too
-    },
-  };
-}
-
-/** What the human report's summary line reads of a run, from its report. */
-function summaryOf(report: RunReport, maxTimeMs: number | undefined): Parameters<typeof humanReport>[0] {
-  const abort =
-    report.interrupted !== null
-      ? { kind: 'signal' as const, signal: report.interrupted as NodeJS.Signals }
-      : report.max_time_exceeded
-        ? { kind: 'max-time' as const, ms: maxTimeMs ?? 0 }
-        : report.infrastructure_error !== undefined
-          ? { kind: 'infrastructure' as const, message: report.infrastructure_error }
-          : undefined;
-  return {
-    records: [],
-    failFastTriggered: report.fail_fast_triggered,
-    ...(report.root_failure !== null ? { rootFailure: report.root_failure } : {}),
-    ...(abort !== undefined ? { abort } : {}),
-    startedAt: Date.parse(report.started_at),
-    endedAt: Date.parse(report.ended_at),
-    durationMs: report.duration_ms,
-  };
 }
 
 /**

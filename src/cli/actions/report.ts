@@ -6,7 +6,8 @@ import { pendingCheck } from '../background/follow.js';
 import { UsageError } from '../errors.js';
 import { loadRunState, listRuns, resolveRun } from '../../checks/state/runs.js';
 import type { Report } from '../../checks/report.js';
-import { renderReportPage, type History } from '../reporters/html/page.js';
+import { renderReportPage } from '../reporters/html/page.js';
+import { historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
 function readReport(dir: string): Report | undefined {
@@ -58,17 +59,11 @@ export function reportHtmlCommand(run: string | undefined, options: { logDir: st
   const runs = listRuns(logDir);
   const upTo = runs.indexOf(id);
   const runIds = runs.slice(Math.max(0, upTo - options.history + 1), upTo + 1);
-  const durations = new Map<string, Array<number | null>>();
-  for (const check of report.checks) durations.set(check.id, []);
-  for (const runId of runIds) {
-    const past = runId === id ? report : readReport(join(logDir, runId));
-    const byId = new Map((past?.checks ?? []).map((check) => [check.id, check]));
-    for (const [checkId, values] of durations) {
-      const check = byId.get(checkId);
-      values.push(check !== undefined && check.attempts > 0 && check.ended_at !== null && check.status !== 'cancelled' ? check.duration_ms : null);
-    }
-  }
-  const history: History = { runIds, durations };
+  const history = historyOf(
+    runIds.map((runId) => (runId === id ? report : readReport(join(logDir, runId)))),
+    runIds,
+    report.checks.map((check) => check.id),
+  );
   const target = resolve(options.html);
   try {
     writeFileSync(target, renderReportPage(report, history));

@@ -2,7 +2,6 @@
 // as soon as it is known.
 import type { CheckRecord } from '../../checks/record.js';
 import type { ReportCheck } from '../../checks/report.js';
-import type { RunResult } from '../../checks/session.js';
 import type { Style } from '../style.js';
 import type { Reporter } from './reporter.js';
 import { formatDuration, plural } from '../../shared/text.js';
@@ -84,11 +83,11 @@ export function countsLine(checks: readonly ReportCheck[]): string {
   return parts.length > 0 ? parts.join(', ') : 'no checks';
 }
 
-export interface HumanOptions {
+interface RenderOptions {
   style: Style;
   /** Print the summary line even when everything passed (on a TTY). */
   summaryOnSuccess: boolean;
-  /** Findings already printed in full while async checks ran (see early.ts): one line each here. */
+  /** Findings already printed in full while async checks ran (see EarlyFindings): one line each here. */
   shownEarly?: ReadonlySet<string> | undefined;
 }
 
@@ -109,13 +108,7 @@ interface Outcome {
  * The report printed after a run: findings (the fail-fast root first, cancelled and skipped checks briefly after),
  * then one summary line. Returns '' when everything passed and no summary is wanted.
  */
-export function humanReport(run: RunResult, checks: readonly ReportCheck[], exitCode: number, options: HumanOptions): string {
-  const { abort } = run;
-  const stop: Stop | undefined = abort?.kind === 'max-time' ? { kind: 'max-time', ms: abort.ms } : abort;
-  return renderReport({ checks, exitCode, durationMs: run.durationMs, failFastTriggered: run.failFastTriggered, rootFailure: run.rootFailure, stop }, options);
-}
-
-function renderReport(run: Outcome, options: HumanOptions): string {
+function renderReport(run: Outcome, options: RenderOptions): string {
   const { style, shownEarly } = options;
   const { checks } = run;
   const findings = checks.filter(isFinding);
@@ -160,7 +153,7 @@ function isFinding(check: Pick<ReportCheck, 'status'>): boolean {
  * check's finding is printed in full the moment it ends, not after the slow ones — the reader (often an agent) can
  * start fixing now. The final report then names it in one line.
  */
-export class EarlyFindings {
+class EarlyFindings {
   private readonly pendingAsync: Set<string>;
   /** Ids of the findings printed early. */
   readonly shown = new Set<string>();
