@@ -215,7 +215,7 @@ checks:
     expect(byId(report)).toEqual({
       exit: ['failed', 'exit-code', 'exit code 3'],
       killed: ['failed', 'signal', 'killed by SIGKILL'],
-      slow: ['timeout', 'timeout', 'timed out after 1.0s'],
+      slow: ['timeout', 'timeout', 'timed out after 1s'],
       low: ['failed', 'assert', 'assert failed: coverage > 80 (coverage = 12)'],
       nofile: ['failed', 'file-missing', expect.stringMatching(/^cannot read .*missing\.txt: ENOENT/) as unknown],
       nocwd: ['failed', 'spawn-error', expect.stringMatching(/^could not start: /) as unknown],

@@ -45,11 +45,11 @@ describe('createHumanReporter', () => {
       '',
       'FAIL lint (error)  — shown above, while the async checks ran',
       '',
-      '✗ 2 failed, 1 passed in 2.2s',
+      '✗ 2 failed, 1 passed in 2.16s',
       '',
     ].join('\n');
     expect(await printed('early')).toBe(early + final);
-    const verbose = ['✗ lint failed (155ms) — exit code 1', '✓ types passed (100ms)', '✗ e2e failed (2.0s) — exit code 1', ''].join('\n');
+    const verbose = ['✗ lint failed (155ms) — exit code 1', '✓ types passed (100ms)', '✗ e2e failed (2.03s) — exit code 1', ''].join('\n');
     expect(await printed('early', { verbose: true })).toBe(early + verbose + final);
   });
 
@@ -86,16 +86,16 @@ describe('createHumanReporter', () => {
 
   it('names --max-time in the summary, with its duration when the action gives it', async () => {
     const findings = ['FAIL sleepy (cancelled)  stopped by --max-time', 'FAIL after-sleepy (skipped)  not started: --max-time reached', ''];
-    expect(await printed('max-time', { maxTimeMs: 1000 })).toBe([...findings, '✗ 1 cancelled, 1 skipped, 1 passed in 1.0s — --max-time 1.0s reached', ''].join('\n'));
-    expect(await printed('max-time')).toBe([...findings, '✗ 1 cancelled, 1 skipped, 1 passed in 1.0s — --max-time reached', ''].join('\n'));
+    expect(await printed('max-time', { maxTimeMs: 1000 })).toBe([...findings, '✗ 1 cancelled, 1 skipped, 1 passed in 1.02s — --max-time 1s reached', ''].join('\n'));
+    expect(await printed('max-time')).toBe([...findings, '✗ 1 cancelled, 1 skipped, 1 passed in 1.02s — --max-time reached', ''].join('\n'));
   });
 
   it('names the signal or the infrastructure failure that stopped a run', async () => {
     const report = reportOf(recorded('max-time'));
     const interrupted = { ...report, max_time_exceeded: false, interrupted: 'SIGINT', exit_code: 130 };
-    expect((await printed('max-time', {}, interrupted)).split('\n').at(-2)).toBe('✗ 1 cancelled, 1 skipped, 1 passed in 1.0s — interrupted by SIGINT, partial report');
+    expect((await printed('max-time', {}, interrupted)).split('\n').at(-2)).toBe('✗ 1 cancelled, 1 skipped, 1 passed in 1.02s — interrupted by SIGINT, partial report');
     const stopped = { ...report, max_time_exceeded: false, infrastructure_error: 'Redis connection lost', exit_code: 75 };
-    expect((await printed('max-time', {}, stopped)).split('\n').at(-2)).toBe('✗ 1 cancelled, 1 skipped, 1 passed in 1.0s — stopped: Redis connection lost');
+    expect((await printed('max-time', {}, stopped)).split('\n').at(-2)).toBe('✗ 1 cancelled, 1 skipped, 1 passed in 1.02s — stopped: Redis connection lost');
   });
 
   it('prints the prompts a passing check triggered, and the retries in the summary', async () => {
@@ -161,7 +161,7 @@ describe('createHumanReporter', () => {
 
   it('with report: false (the report goes out as --json or --stream) prints only the -v lines', async () => {
     expect(await printed('early', { report: false })).toBe('');
-    expect(await printed('early', { report: false, verbose: true })).toBe(['✗ lint failed (155ms) — exit code 1', '✓ types passed (100ms)', '✗ e2e failed (2.0s) — exit code 1', ''].join('\n'));
+    expect(await printed('early', { report: false, verbose: true })).toBe(['✗ lint failed (155ms) — exit code 1', '✓ types passed (100ms)', '✗ e2e failed (2.03s) — exit code 1', ''].join('\n'));
   });
 
   it('hands every piece of text to the writer it was given, never to the process', async () => {

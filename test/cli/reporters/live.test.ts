@@ -39,17 +39,17 @@ describe('createLiveReporter', () => {
     };
     expect(writes).toEqual([]);
     next(); // run:start
-    expect(lastFrame(writes)).toEqual(['* 0/3 done · 0 running · 0ms']);
+    expect(lastFrame(writes)).toEqual(['* 0/3 done · 0 running · 0s']);
     next(); // lint starts
     next(); // types starts
     next(); // e2e starts, async
-    expect(lastFrame(writes)).toEqual(['* 0/3 done · 3 running · 0ms', '  lint 0ms', '  types 0ms', '  e2e 0ms (background)']);
+    expect(lastFrame(writes)).toEqual(['* 0/3 done · 3 running · 0s', '  lint 0s', '  types 0s', '  e2e 0s (background)']);
     live.around(() => stream.write('FAIL lint (error)\n'));
     // Erased, printed, drawn again below.
-    expect(writes.join('').split(ERASE).at(-1)).toMatch(/^FAIL lint \(error\)\n. 0\/3 done · 3 running · 0ms\n/u);
+    expect(writes.join('').split(ERASE).at(-1)).toMatch(/^FAIL lint \(error\)\n. 0\/3 done · 3 running · 0s\n/u);
     next(); // lint ends
     next(); // types ends
-    expect(lastFrame(writes)).toEqual(['* 2/3 done · 1 running · 0ms', '  e2e 0ms (background)']);
+    expect(lastFrame(writes)).toEqual(['* 2/3 done · 1 running · 0s', '  e2e 0s (background)']);
     next(); // e2e ends
     const drawn = writes.length;
     next(); // run:end
