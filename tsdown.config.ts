@@ -44,8 +44,9 @@ export default defineConfig([
     // The entry is dist/cli.js (package.json's bin); its chunks go to dist/cli/, apart from the library's.
     // `fanout check` and every module it imports statically go into one chunk: resolving, reading and linking some
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
-    // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk.
-    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', codeSplitting: { groups: [{ name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
+    // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json has
+    // one too: `fanout --version` reads the version from it and loads nothing else.
+    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
     deps: { alwaysBundle: ['yaml', 'commander', 'valibot'], onlyBundle: false },
   },
 ]);
