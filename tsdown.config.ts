@@ -8,6 +8,16 @@ const common = {
   fixedExtension: false,
 } as const;
 
+/**
+ * The modules of the root entry (src/index.ts and everything it imports), in two chunks: the lighter half
+ * (concurrency, errors, arguments, run events) that fanout/pipeline shares with it, and the heavier one (graphs,
+ * child processes, the thread pool). Their declarations (.d.ts) are left to the declaration build.
+ */
+const coreModules =
+  /src[\\/](core[\\/][^\\/]+|observe[\\/](lazy|run-events|safe)|shared[\\/](abort|arguments|builtins|duration|errors|signals)|threads[\\/]batcher)(?<!\.d)\.ts$/;
+const engineModules =
+  /src[\\/](graph[\\/][^\\/]+|exec[\\/](executor|kill|output-buffer|process-group|processes|read-back|run-command|spawn-error)|threads[\\/]thread-pool)(?<!\.d)\.ts$/;
+
 export default defineConfig([
   // The library: one entry point per subpath of package.json's exports.
   // batch-worker: the module worker threads load for automatic batching; thread-pool finds it next to itself.
@@ -35,7 +45,12 @@ export default defineConfig([
     deps: { alwaysBundle: ['yaml', 'valibot'], onlyBundle: false },
     // The TSDoc is in the .d.ts files; in the JavaScript it would only be parsed again at every import (a third of
     // the bytes of the root entry's chunks).
-    outputOptions: { comments: { legal: true, annotation: true, jsdoc: false } },
+    // The modules the root entry (`fanout`) reaches go into two chunks, not a dozen: at import, each file costs its
+    // own resolve, open and read, more than the parsing of its bytes.
+    outputOptions: {
+      comments: { legal: true, annotation: true, jsdoc: false },
+      codeSplitting: { groups: [{ name: 'core', test: coreModules, priority: 2 }, { name: 'engine', test: engineModules, priority: 1 }] },
+    },
   },
   // The CLI: yaml and commander are bundled into its chunks, so `fanout check` starts without resolving and
   // loading their many CommonJS files (about 10 ms of start-up); everything else stays external and lazy.
