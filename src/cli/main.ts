@@ -2,11 +2,12 @@
 // The CLI entry point. It stays tiny at start-up: `--version` answers without loading anything else, and every
 // command's modules (commander included) are imported only when that command runs.
 import pkg from '../../package.json' with { type: 'json' };
-import { print } from './terminal.js';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  print(`${pkg.version}\n`);
+  // Written as it is, not through print(): the terminal module (and the chunk that holds it) would load with it.
+  // eslint-disable-next-line no-restricted-syntax -- package.json's version: no escape sequence to keep off
+  process.stdout.write(`${pkg.version}\n`);
 } else {
   const { main } = await import('./program.js');
   await main(args, pkg.version);

@@ -23,8 +23,9 @@
  * if (groupIdentity(pgid, start).ok) signalGroupIf(pgid, start, 'SIGTERM');
  * ```
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { childProcess, fs } from '../shared/builtins.js';
+
+const { closeSync, openSync, readdirSync, readFileSync, readSync } = fs;
 
 /** One process as the process table shows it. */
 export interface ProcessEntry {
@@ -112,7 +113,7 @@ export function parsePs(output: string): ProcessEntry[] {
 function psRows(selection: readonly string[]): ProcessEntry[] {
   let output: string;
   try {
-    output = execFileSync('ps', [...selection, '-o', 'pid=,ppid=,pgid=,stat=,lstart='], {
+    output = childProcess().execFileSync('ps', [...selection, '-o', 'pid=,ppid=,pgid=,stat=,lstart='], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' },
@@ -380,7 +381,7 @@ export function bootId(): string | null {
   }
   const sysctl = (name: string): string | undefined => {
     try {
-      return execFileSync('sysctl', ['-n', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+      return childProcess().execFileSync('sysctl', ['-n', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
     } catch {
       return undefined;
     }

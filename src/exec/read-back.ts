@@ -3,8 +3,10 @@
  * file once the command is over: only the bytes the output buffer keeps — the head and the tail — whatever the size
  * of the file, so a command that logged gigabytes costs two reads of about `maxOutputBytes` in all.
  */
-import { fstatSync, readSync } from 'node:fs';
+import { fs } from '../shared/builtins.js';
 import type { OutputBuffer } from './output-buffer.js';
+
+const { fstatSync, readSync } = fs;
 
 /** A UTF-8 character has at most 3 bytes after its first: reading that many past the head lets it end on a boundary. */
 const CHARACTER_TAIL = 3;

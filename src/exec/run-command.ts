@@ -3,16 +3,19 @@
  * output. The hot path (spawn, read, one `kill(-pgid, 0)` after exit) stays close to a bare `child_process.spawn`;
  * /proc is read only when something of the tree outlives the shell or has to be terminated.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync, type WriteStream } from 'node:fs';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import type { WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
+import { childProcess, fs } from '../shared/builtins.js';
 import { ProcessTreeKiller } from './kill.js';
 import { forgetSnapshot } from './process-group.js';
 import { OutputBuffer, type StreamIndex } from './output-buffer.js';
 import { readBack } from './read-back.js';
 import { diagnoseSpawnFailure, SpawnError } from './spawn-error.js';
+
+const { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync } = fs;
 
 /** How long a shell that has exited may leave background processes holding its pipes before they are terminated. */
 const EOF_WAIT_MS = 100;
@@ -393,7 +396,7 @@ class CommandRun {
     let child: ChildProcess;
     try {
       const stdio: StdioOptions = direct ? ['ignore', fd, fd] : ['ignore', 'pipe', merge ? 'ignore' : 'pipe'];
-      child = spawn(shell, ['-c', merge ? MERGE_PREFIX + command : command], { cwd, env, detached: true, stdio });
+      child = childProcess().spawn(shell, ['-c', merge ? MERGE_PREFIX + command : command], { cwd, env, detached: true, stdio });
     } catch (error) {
       this.failStart(error);
       return;

@@ -3,8 +3,10 @@
  * {@link CommandResult} whose `error` is a {@link SpawnError}, so a batch of checks reports a missing directory as
  * that check's failure instead of crashing the run.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { fs } from '../shared/builtins.js';
 import { FanoutError } from '../shared/errors.js';
+
+const { accessSync, constants, statSync } = fs;
 
 /**
  * What kept a command from starting:

@@ -2,8 +2,8 @@
  * Turns the life of one run into {@link ObservedEvent}s. The APIs that accept an `observer` use these helpers only
  * when one is given, so a run without an observer pays nothing.
  */
-import { randomUUID } from 'node:crypto';
 import { isAbortOf } from '../shared/abort.js';
+import { crypto } from '../shared/builtins.js';
 import { optionalObserver } from './safe.js';
 import type { GraphEvent, ObservedEvent, Observer, RunSource, RunSummary, TaskOutcome } from './types.js';
 
@@ -19,7 +19,7 @@ export interface RunEmitter {
  * Starts observing a run: emits `graph:start` at once and returns the emitter of the rest. The observer is wrapped
  * with {@link safeObserver}, so its exceptions never reach the run.
  */
-export function startRun(observer: Observer, source: RunSource, taskCount: number | undefined, runId: string = randomUUID()): RunEmitter {
+export function startRun(observer: Observer, source: RunSource, taskCount: number | undefined, runId: string = crypto().randomUUID()): RunEmitter {
   const sink = optionalObserver('observer', observer) as Observer;
   sink.onEvent({ type: 'graph:start', time: performance.now(), taskCount, runId, source });
   let ended = false;
@@ -54,7 +54,7 @@ export function startRun(observer: Observer, source: RunSource, taskCount: numbe
  * await runGraph([{ id: 'a', run: async () => 1 }], { onEvent: observeGraph(createObserver('json')) });
  * ```
  */
-export function observeGraph<V>(observer: Observer, runId: string = randomUUID()): (event: GraphEvent<V>) => void {
+export function observeGraph<V>(observer: Observer, runId: string = crypto().randomUUID()): (event: GraphEvent<V>) => void {
   const sink = optionalObserver('observer', observer) as Observer;
   return (event) => sink.onEvent({ ...event, runId, source: 'graph' });
 }
