@@ -228,6 +228,32 @@ function validate(options: RunChecksOptions): void {
       throw invalidArgument(`options.${name}`, 'a number of milliseconds >= 0', value);
     }
   }
+  for (const name of ['ids', 'only', 'tags', 'excludeTags', 'argv'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))) {
+      throw invalidArgument(`options.${name}`, 'an array of strings', value);
+    }
+  }
+  for (const name of ['changed', 'resume'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && value !== true && typeof value !== 'string') throw invalidArgument(`options.${name}`, 'a string or true', value);
+  }
+  for (const name of ['strict', 'failFast', 'configCache'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(`options.${name}`, 'a boolean', value);
+  }
+  for (const name of ['logDir', 'cwd', 'version'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && typeof value !== 'string') throw invalidArgument(`options.${name}`, 'a string', value);
+  }
+  const { shard, executor, env } = options as { shard?: unknown; executor?: unknown; env?: unknown };
+  if (shard !== undefined && typeof shard !== 'string' && (typeof shard !== 'object' || shard === null)) {
+    throw invalidArgument('options.shard', 'a string "i/n" or { index, total }', shard);
+  }
+  if (executor !== undefined && typeof executor !== 'function' && (typeof executor !== 'object' || executor === null || typeof (executor as { execute?: unknown }).execute !== 'function')) {
+    throw invalidArgument('options.executor', 'an executor (an object with execute()) or a function of the config returning one', executor);
+  }
+  if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) throw invalidArgument('options.env', 'an object of variables', env);
   assertOptionalSignal('options.signal', options.signal);
 }
 

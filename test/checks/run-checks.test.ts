@@ -135,6 +135,27 @@ describe('runChecks', () => {
     expect(() => runChecks({ config: 'fanout.yaml', parallel: 0 })).toThrow(new TypeError('options.parallel must be an integer >= 1, received 0'));
   });
 
+  it.each([
+    ['ids', 'build', 'options.ids must be an array of strings, received "build"'],
+    ['only', ['a', 1], 'options.only must be an array of strings, received array of length 2'],
+    ['tags', 'fast', 'options.tags must be an array of strings, received "fast"'],
+    ['excludeTags', 'fast', 'options.excludeTags must be an array of strings, received "fast"'],
+    ['argv', 'x', 'options.argv must be an array of strings, received "x"'],
+    ['resume', 5, 'options.resume must be a string or true, received 5'],
+    ['changed', false, 'options.changed must be a string or true, received false'],
+    ['failFast', 'yes', 'options.failFast must be a boolean, received "yes"'],
+    ['strict', 'no', 'options.strict must be a boolean, received "no"'],
+    ['configCache', 1, 'options.configCache must be a boolean, received 1'],
+    ['logDir', 5, 'options.logDir must be a string, received 5'],
+    ['cwd', 5, 'options.cwd must be a string, received 5'],
+    ['version', 5, 'options.version must be a string, received 5'],
+    ['shard', 5, 'options.shard must be a string "i/n" or { index, total }, received 5'],
+    ['executor', 5, 'options.executor must be an executor (an object with execute()) or a function of the config returning one, received 5'],
+    ['env', 5, 'options.env must be an object of variables, received 5'],
+  ])('a bad options.%s is a TypeError naming it, before anything runs', (name, value, message) => {
+    expect(() => runChecks({ config: 'fanout.yaml', [name]: value })).toThrow(new TypeError(message));
+  });
+
   it('tells what it would have printed as notes, never on stderr', async () => {
     const dir = project(`version: "1"
 checks:
