@@ -4,7 +4,7 @@
 
 /** Lowest first. Layers of one tier may import each other (without cycles). */
 const TIERS = [
-  ['shared'], //          errors, arguments, abort, signals, duration, text, glob, mask, safe files
+  ['common'], //          errors, arguments, abort, signals, duration, text, glob, mask, safe files
   ['observe'], //         the event and observer types, and the emitters every kind of run reports through
   ['core'], //            semaphore, run-with-concurrency, process-parallel, parallel-map, turns, item-source
   ['graph', 'pipeline', 'threads'],
@@ -15,8 +15,8 @@ const TIERS = [
   ['cli'], //             commands, actions, reporters, terminal
 ];
 
-/** What the CLI may import beside itself: the package's public entry modules, and shared/ (everything may). */
-const CLI_MAY_IMPORT = ['^src/cli/', '^src/shared/', '^src/index\\.ts$', '^src/[a-z]+/index\\.ts$'];
+/** What the CLI may import beside itself: the package's public entry modules, and common/ (everything may). */
+const CLI_MAY_IMPORT = ['^src/cli/', '^src/common/', '^src/index\\.ts$', '^src/[a-z]+/index\\.ts$'];
 
 /**
  * KNOWN VIOLATIONS: the imports that still break a rule, each `importer: [imported, …]` — mostly CLI modules reaching

@@ -14,7 +14,7 @@ const common = {
  * child processes, the thread pool). Their declarations (.d.ts) are left to the declaration build.
  */
 const coreModules =
-  /src[\\/](core[\\/][^\\/]+|observe[\\/](lazy|run-events|safe)|shared[\\/](abort|arguments|builtins|duration|errors|signals)|threads[\\/]batcher)(?<!\.d)\.ts$/;
+  /src[\\/](core[\\/][^\\/]+|observe[\\/](lazy|run-events|safe)|common[\\/](abort|arguments|builtins|duration|errors|signals)|threads[\\/]batcher)(?<!\.d)\.ts$/;
 const engineModules =
   /src[\\/](graph[\\/][^\\/]+|exec[\\/](executor|kill|output-buffer|process-group|processes|read-back|run-command|spawn-error)|threads[\\/]thread-pool)(?<!\.d)\.ts$/;
 

@@ -1,10 +1,10 @@
 // fanout: the core of the engine (semaphore, concurrency, process-parallel, parallel-map), dependency graphs and
 // child processes, with no runtime dependency. Heavier parts have entry points of their own: fanout/config,
 // fanout/checks, fanout/pipeline, fanout/threads, fanout/observe, fanout/distributed.
-export { FanoutError, TaskError, ParallelError } from './shared/errors.js';
-export { FailFastError } from './shared/errors.js';
-export type { FailureGroup, FailureSummary } from './shared/errors.js';
-export { isAbortOf } from './shared/abort.js';
+export { FanoutError, TaskError, ParallelError } from './common/errors.js';
+export { FailFastError } from './common/errors.js';
+export type { FailureGroup, FailureSummary } from './common/errors.js';
+export { isAbortOf } from './common/abort.js';
 export { Semaphore } from './core/semaphore.js';
 export type { AcquireOptions, Release } from './core/semaphore.js';
 export { runWithConcurrency } from './core/run-with-concurrency.js';
@@ -24,7 +24,7 @@ export { graphLevels, criticalPath } from './graph/analysis.js';
 export type { CriticalPath } from './graph/analysis.js';
 export type { GraphTask, GraphTaskContext, GraphOptions, FailFastMode, SkipReason, TaskOutcome, GraphResult, GraphEvent, ThreadGraphTask, ThreadTaskInput } from './graph/types.js';
 export type { AnyGraphTask, GraphTaskValue, TaskOutcomeOf, TaskOutcomeOfList } from './graph/types.js';
-export { parseDuration, formatDuration } from './shared/duration.js';
+export { parseDuration, formatDuration } from './common/duration.js';
 export { runCommand } from './exec/run-command.js';
 export type { RunCommandOptions, CommandResult } from './exec/run-command.js';
 export { SpawnError } from './exec/spawn-error.js';

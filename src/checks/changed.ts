@@ -2,9 +2,9 @@
 import { execFileSync } from 'node:child_process';
 import { relative, resolve, sep } from 'node:path';
 import type { ResolvedCheck } from '../config/types.js';
-import { messageOf } from '../shared/errors.js';
+import { messageOf } from '../common/errors.js';
 import { UsageError } from './errors.js';
-import { matchesAny } from '../shared/glob.js';
+import { matchesAny } from '../common/glob.js';
 
 function git(args: string[], cwd: string): string {
   try {

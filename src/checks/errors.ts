@@ -2,7 +2,7 @@
 // that cannot be made. The CLI prints the message alone and exits 2.
 import { resolve } from 'node:path';
 import type { Diagnostic } from '../config/types.js';
-import { FanoutError, messageOf } from '../shared/errors.js';
+import { FanoutError, messageOf } from '../common/errors.js';
 
 /**
  * A mistake in what the caller asked for, which no retry fixes; `code` is `ERR_CONFIG` for an invalid config (its

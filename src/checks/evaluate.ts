@@ -4,9 +4,9 @@ import { evaluateAssert, parseAssert, type EvaluateAssertResult } from '../confi
 import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
 import type { ResolvedCheck } from '../config/types.js';
 import type { FailureReason } from './record.js';
-import { messageOf } from '../shared/errors.js';
+import { messageOf } from '../common/errors.js';
 import type { CommandResult } from '../exec/run-command.js';
-import { formatDuration } from '../shared/text.js';
+import { formatDuration } from '../common/text.js';
 
 /** The outcome of one attempt, before severity and retries are applied. */
 export type AttemptStatus = 'passed' | 'failed' | 'timeout' | 'cancelled';

@@ -10,7 +10,7 @@ import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, t
 import { launcherRunId, type RunLogs } from './state/logs.js';
 import { ASYNC_TIMEOUT_THRESHOLD_MS, decideAsync } from './session.js';
 import { selectChecks, type Selected, type Selection } from './select.js';
-import { jsonText } from '../shared/text.js';
+import { jsonText } from '../common/text.js';
 
 /** How a run chooses its checks beyond the usual selection. */
 export interface RunSelectionOptions {

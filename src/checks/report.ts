@@ -2,7 +2,7 @@
 // schema/report.schema.json; bump REPORT_SCHEMA_VERSION on any incompatible change.
 import type { RunResult } from './session.js';
 import { skipReasonCode, STATUSES, type CheckRecord, type CheckStatus, type ReasonCode } from './record.js';
-import { displayPath } from '../shared/text.js';
+import { displayPath } from '../common/text.js';
 
 export const REPORT_SCHEMA_VERSION = '1';
 

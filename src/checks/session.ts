@@ -4,7 +4,7 @@ import { sweepSettled, trackSession, untrackSession } from '../exec/kill-groups.
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
 import { renderTemplate } from '../config/template.js';
-import { FanoutError, messageOf } from '../shared/errors.js';
+import { FanoutError, messageOf } from '../common/errors.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { CommandSpec, Executor } from '../exec/executor.js';
 import type { CommandResult } from '../exec/run-command.js';
@@ -13,7 +13,7 @@ import { runGraph } from '../graph/scheduler.js';
 import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './state/logs.js';
 import type { CheckRecord, FailureReason, SkipReason, TriggeredPrompt } from './record.js';
-import { tailLines } from '../shared/text.js';
+import { tailLines } from '../common/text.js';
 
 /** Lines of output kept in reports. */
 export const TAIL_LINES = 20;

@@ -8,4 +8,4 @@ export { runGraph } from '../graph/scheduler.js';
 export { criticalPath, graphLevels } from '../graph/analysis.js';
 export type { GraphEvent, GraphTask, TaskOutcome } from '../graph/types.js';
 // The one exception, internal to the package: the exec layer's mkdir -p that fails instead of hanging.
-export { makeDir, makeDirSync } from '../shared/make-dir.js';
+export { makeDir, makeDirSync } from '../common/make-dir.js';

@@ -1,6 +1,6 @@
 // Parsing of flag values: every bad value is a UsageError naming the flag, what it expects and what it got.
-import { parseDuration } from '../shared/duration.js';
-import { splitList } from '../shared/text.js';
+import { parseDuration } from '../common/duration.js';
+import { splitList } from '../common/text.js';
 import { UsageError } from './errors.js';
 
 /** Options every command that reads a config takes. */

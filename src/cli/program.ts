@@ -2,7 +2,7 @@
 // of every error to an exit code. Each action imports its implementation lazily, so `fanout --help` never loads the
 // engine.
 import { CommanderError } from '@commander-js/extra-typings';
-import { messageOf } from '../shared/errors.js';
+import { messageOf } from '../common/errors.js';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { jsonText, print, printErr, printJsonText } from './terminal.js';
 import { createProgram, type Program } from './commands/global.js';

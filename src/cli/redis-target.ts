@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { RedisConnectionOptions } from '../distributed/protocol.js';
 import { readPrivateFile } from '../distributed/auth.js';
 import { MASK, redactRedisUrl } from '../distributed/secrets.js';
-import { messageOf } from '../shared/errors.js';
+import { messageOf } from '../common/errors.js';
 import { UsageError } from './errors.js';
 
 /** Environment variable holding the Redis URL (it may hold a password: it is not visible in `ps`). */

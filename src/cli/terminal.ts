@@ -4,7 +4,7 @@
 // screen, retitle the window or write the clipboard with OSC 52), whatever the caller forgot.
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { stripControls, unfinishedEscape } from '../shared/text.js';
+import { stripControls, unfinishedEscape } from '../common/text.js';
 
 /**
  * Fanout's own colours cannot be told from a check's by looking at the text, so a style writes each of them as this
@@ -48,7 +48,7 @@ export function printErr(text: string): void {
   print(text, process.stderr);
 }
 
-import { jsonText } from '../shared/text.js';
+import { jsonText } from '../common/text.js';
 export { jsonText };
 
 /** Prints `value` as a JSON document (indented by 2) and a newline on stdout. */

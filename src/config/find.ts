@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
+import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import type { Diagnostic } from './types.js';
 
 /** File names looked up in the working directory, first found wins. */

@@ -12,8 +12,8 @@
  * `%{NAME:field:type}` capture `field` (dots allowed: `%{INT:tests.passed}`), anything else is left as written.
  */
 import { RE2JS } from 're2js';
-import { FanoutError } from '../shared/errors.js';
-import { invalidArgument } from '../shared/arguments.js';
+import { FanoutError } from '../common/errors.js';
+import { invalidArgument } from '../common/arguments.js';
 import { extractFields } from './match-core.js';
 import { closest } from './suggest.js';
 

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { readConfigFile } from './find.js';
 import { sortDiagnostics } from './diagnostics.js';
 import { validateDocument } from './validate.js';

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { FanoutError } from '../shared/errors.js';
+import { FanoutError } from '../common/errors.js';
 import type { AssertNode, EvaluateAssertResult } from './assert.js';
 import type { GrokPatternSource } from './grok.js';
 

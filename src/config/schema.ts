@@ -7,7 +7,7 @@
  * and assert) is checked afterwards, in resolve.ts.
  */
 import * as v from 'valibot';
-import { parseDuration } from '../shared/duration.js';
+import { parseDuration } from '../common/duration.js';
 import { didYouMean } from './suggest.js';
 import { describe, isMapData, scalarText, YamlScalar } from './yaml-data.js';
 

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
-import { FailFastError, TaskError } from '../shared/errors.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { FailFastError, TaskError } from '../common/errors.js';
 import { DONE, itemSource } from './item-source.js';
 import type { ItemSource } from './item-source.js';
 import type { ItemContext } from './process-parallel.js';
-import { followSignal } from '../shared/signals.js';
+import { followSignal } from '../common/signals.js';
 
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {

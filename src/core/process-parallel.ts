@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
-import { FailFastError, ParallelError, TaskError, failureSummary, messageOf } from '../shared/errors.js';
-import type { FailureSummary } from '../shared/errors.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { FailFastError, ParallelError, TaskError, failureSummary, messageOf } from '../common/errors.js';
+import type { FailureSummary } from '../common/errors.js';
 import { DONE, itemSource } from './item-source.js';
-import { followSignal } from '../shared/signals.js';
-import { isAbortOf } from '../shared/abort.js';
+import { followSignal } from '../common/signals.js';
+import { isAbortOf } from '../common/abort.js';
 import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 import { observeProcessor, startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';

@@ -1,7 +1,7 @@
-import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
-import { FailFastError } from '../shared/errors.js';
-import { isAbortOf } from '../shared/abort.js';
-import { followSignal } from '../shared/signals.js';
+import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { FailFastError } from '../common/errors.js';
+import { isAbortOf } from '../common/abort.js';
+import { followSignal } from '../common/signals.js';
 import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
 
 /** One task of {@link runWithConcurrency}: receives the run's signal, returns its value or a promise (or thenable) of it. */

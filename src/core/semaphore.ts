@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { assertFunction, assertLimit, assertOptionalSignal } from '../shared/arguments.js';
+import { assertFunction, assertLimit, assertOptionalSignal } from '../common/arguments.js';
 
 /** Gives a permit back. Calling it more than once has no further effect. */
 export type Release = () => void;

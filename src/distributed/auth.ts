@@ -8,7 +8,7 @@
  */
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, constants as fsConstants } from 'node:fs';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { DistributedError } from './errors.js';
 
 /** Environment variable holding the shared secret itself. */

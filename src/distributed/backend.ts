@@ -5,7 +5,7 @@
 import type * as BullMQ from 'bullmq';
 import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
-import { FanoutError } from '../shared/errors.js';
+import { FanoutError } from '../common/errors.js';
 import type { RedisConnection } from './protocol.js';
 
 export interface Backend {

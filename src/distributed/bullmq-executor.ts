@@ -2,9 +2,9 @@
  * `createBullMQExecutor`: the {@link Executor} whose commands run on fanout workers over BullMQ and Redis.
  */
 import { writeFileSync } from 'node:fs';
-import { makeDirSync } from '../shared/make-dir.js';
+import { makeDirSync } from '../common/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';
 import type { CommandResult } from '../exec/run-command.js';
 import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';

@@ -2,7 +2,7 @@
  * Errors of the distributed backend. Like every fanout error they carry a stable `code`; messages never contain
  * Redis credentials (URLs are redacted before they reach a message).
  */
-import { FanoutError } from '../shared/errors.js';
+import { FanoutError } from '../common/errors.js';
 
 /** Why a distributed operation failed. */
 export type DistributedErrorCode =

@@ -1,7 +1,7 @@
 /**
  * `mergeReports`: the JSON reports of `fanout check --shard i/n --json` joined into one report and exit code.
  */
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { DistributedError } from './errors.js';
 
 /** What merging needs of a check in a report (the CLI's report has more; every field is kept). */

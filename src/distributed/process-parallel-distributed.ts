@@ -2,7 +2,7 @@
  * `processParallelDistributed`: {@link processParallel} whose items run as calls of a named handler on fanout
  * workers.
  */
-import { assertLimit, invalidArgument } from '../shared/arguments.js';
+import { assertLimit, invalidArgument } from '../common/arguments.js';
 import { processParallel, type ProcessParallelResult } from '../core/process-parallel.js';
 import { DistributedError } from './errors.js';
 import { jobsKeyFrom } from './auth.js';

@@ -4,7 +4,7 @@
  */
 import type { CommandSpec } from '../exec/executor.js';
 import type { ConnectionOptions } from 'node:tls';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import type { CommandResult } from '../exec/run-command.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Sharding a check graph across CI machines: `--shard i/n`.
  */
-import { assertInteger, invalidArgument } from '../shared/arguments.js';
+import { assertInteger, invalidArgument } from '../common/arguments.js';
 
 /** A check as sharding sees it. */
 export interface ShardCheck {

@@ -6,14 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, createWriteStream, existsSync, openSync, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { O_NOFOLLOW, privateFolderProblem } from '../shared/safe-file.js';
-import { makeDirSync } from '../shared/make-dir.js';
+import { O_NOFOLLOW, privateFolderProblem } from '../common/safe-file.js';
+import { makeDirSync } from '../common/make-dir.js';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../shared/arguments.js';
-import { messageOf } from '../shared/errors.js';
+import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../common/arguments.js';
+import { messageOf } from '../common/errors.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
 import { readProcess } from '../exec/processes.js';
 import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_ORPHANED, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';

@@ -3,7 +3,7 @@
  * {@link Executor}; {@link localExecutor} runs it here with {@link runCommand}, a queue-backed executor can ship the
  * same JSON to a worker and return the worker's {@link CommandResult}.
  */
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from './run-command.js';
 
 /**

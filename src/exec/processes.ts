@@ -23,7 +23,7 @@
  * if (groupIdentity(pgid, start).ok) signalGroupIf(pgid, start, 'SIGTERM');
  * ```
  */
-import { childProcess, fs } from '../shared/builtins.js';
+import { childProcess, fs } from '../common/builtins.js';
 
 const { closeSync, openSync, readdirSync, readFileSync, readSync } = fs;
 

@@ -3,7 +3,7 @@
  * file once the command is over: only the bytes the output buffer keeps — the head and the tail — whatever the size
  * of the file, so a command that logged gigabytes costs two reads of about `maxOutputBytes` in all.
  */
-import { fs } from '../shared/builtins.js';
+import { fs } from '../common/builtins.js';
 import type { OutputBuffer } from './output-buffer.js';
 
 const { fstatSync, readSync } = fs;

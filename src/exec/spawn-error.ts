@@ -3,8 +3,8 @@
  * {@link CommandResult} whose `error` is a {@link SpawnError}, so a batch of checks reports a missing directory as
  * that check's failure instead of crashing the run.
  */
-import { fs } from '../shared/builtins.js';
-import { FanoutError } from '../shared/errors.js';
+import { fs } from '../common/builtins.js';
+import { FanoutError } from '../common/errors.js';
 
 const { accessSync, constants, statSync } = fs;
 

@@ -2,7 +2,7 @@
  * A graph whose types are known where it is written: each task's value is inferred from its `run`, and a task's
  * `dependencies` are typed by the ids it requires.
  */
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import type { GraphOptions, GraphResult, GraphTask, GraphTaskContext, TaskOutcomeOf } from './types.js';
 
 /** Brands a task list with the values of its tasks (id → value); it exists in types only. */

@@ -5,8 +5,8 @@
  */
 // The module's binding, not the global: in Node `globalThis.performance` is a lazy getter, read once per task here.
 import { performance } from 'node:perf_hooks';
-import { assertLimit, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
-import { isAbortOf } from '../shared/abort.js';
+import { assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { isAbortOf } from '../common/abort.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';

@@ -4,7 +4,7 @@
  * that has none) never spawns a thread, and it is destroyed when the run ends.
  */
 import { isAbsolute } from 'node:path';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { createThreadPool, type ThreadPool } from '../threads/thread-pool.js';
 import type { GraphTask, GraphTaskContext, ThreadGraphTask, ThreadTaskInput } from './types.js';
 

@@ -2,8 +2,8 @@
  * Graph validation: argument checks (TypeError), then the structural errors a graph can have (GraphError), in
  * O(V+E). The compiled form (index arrays, no Maps) is what the scheduler and the analyses run on.
  */
-import { invalidArgument } from '../shared/arguments.js';
-import { FanoutError } from '../shared/errors.js';
+import { invalidArgument } from '../common/arguments.js';
+import { FanoutError } from '../common/errors.js';
 import type { GraphTask } from './types.js';
 
 /** Stable codes of {@link GraphError}. */

@@ -1,5 +1,5 @@
 import type * as PinoModule from 'pino';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { load } from './lazy.js';
 import type { ObservedEvent, Observer } from './types.js';
 

@@ -3,7 +3,7 @@
  * together they cost about 50 ms of start-up, which every CLI run would otherwise pay for features it rarely uses.
  */
 import { createRequire } from 'node:module';
-import { FanoutError } from '../shared/errors.js';
+import { FanoutError } from '../common/errors.js';
 
 const require = /* @__PURE__ */ createRequire(import.meta.url);
 

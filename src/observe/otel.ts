@@ -1,6 +1,6 @@
 import type * as OtelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { load } from './lazy.js';
 import type { ObservedEvent, Observer, RunSource } from './types.js';
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import { createJsonObserver } from './json.js';
 import type { JsonObserverOptions } from './json.js';
 import { createNoopObserver } from './noop.js';

@@ -2,8 +2,8 @@
  * Turns the life of one run into {@link ObservedEvent}s. The APIs that accept an `observer` use these helpers only
  * when one is given, so a run without an observer pays nothing.
  */
-import { isAbortOf } from '../shared/abort.js';
-import { crypto } from '../shared/builtins.js';
+import { isAbortOf } from '../common/abort.js';
+import { crypto } from '../common/builtins.js';
 import { optionalObserver } from './safe.js';
 import type { GraphEvent, ObservedEvent, Observer, RunSource, RunSummary, TaskOutcome } from './types.js';
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import type { ObservedEvent, Observer } from './types.js';
 
 const safe = new WeakSet<Observer>();

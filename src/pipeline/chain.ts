@@ -1,6 +1,6 @@
-import { assertFunction, assertOptionalSignal, invalidArgument } from '../shared/arguments.js';
-import { isAbortOf } from '../shared/abort.js';
-import { TaskError } from '../shared/errors.js';
+import { assertFunction, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { isAbortOf } from '../common/abort.js';
+import { TaskError } from '../common/errors.js';
 import { DONE, itemSource } from '../core/item-source.js';
 import { startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';

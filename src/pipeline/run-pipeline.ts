@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { assertLimit, assertOptionalSignal, describeValue, invalidArgument } from '../shared/arguments.js';
-import { isAbortOf } from '../shared/abort.js';
-import { messageOf } from '../shared/errors.js';
+import { assertLimit, assertOptionalSignal, describeValue, invalidArgument } from '../common/arguments.js';
+import { isAbortOf } from '../common/abort.js';
+import { messageOf } from '../common/errors.js';
 import { runWithConcurrency } from '../core/run-with-concurrency.js';
 import { startRun } from '../observe/run-events.js';
 import type { RunEmitter } from '../observe/run-events.js';

@@ -1,7 +1,7 @@
-import { makeDir } from '../shared/make-dir.js';
-import { replaceFile } from '../shared/safe-file.js';
+import { makeDir } from '../common/make-dir.js';
+import { replaceFile } from '../common/safe-file.js';
 import { join } from 'node:path';
-import { invalidArgument } from '../shared/arguments.js';
+import { invalidArgument } from '../common/arguments.js';
 import type { PipelineTask, TaskLocation } from './types.js';
 
 export type { TaskLocation, Workspace } from './types.js';

@@ -7,7 +7,7 @@ import { createHumanReporter, findingBlock, verboseLine } from '../../src/cli/re
 import type { ReportCheck, RunReport } from '../../src/checks/report.js';
 import { styleFor } from '../../src/cli/style.js';
 import { jsonText, LogCopy, terminalText } from '../../src/cli/terminal.js';
-import { stripAnsi, stripControls, unfinishedEscape } from '../../src/shared/text.js';
+import { stripAnsi, stripControls, unfinishedEscape } from '../../src/common/text.js';
 
 /** Any control character but tab and newline: C0, DEL, C1. */
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;

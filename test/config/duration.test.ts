@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/shared/duration.js';
+import { formatDuration, parseDuration } from '../../src/common/duration.js';
 
 describe('parseDuration (Go time.ParseDuration, in ms)', () => {
   test.each([

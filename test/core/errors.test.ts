@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailFastError, FanoutError, ParallelError, TaskError, messageOf, summarizeFailures } from '../../src/shared/errors.js';
+import { FailFastError, FanoutError, ParallelError, TaskError, messageOf, summarizeFailures } from '../../src/common/errors.js';
 
 describe('FanoutError', () => {
   it('carries code, cause, and the subclass name', () => {

@@ -1,7 +1,7 @@
 // A run nested inside another run gets the outer run's child signal; when the outer run's fail-fast aborts it, the
 // reason is a FailFastError — which must still count as the inner run's parent abort, not its own fail-fast.
 import { describe, expect, it } from 'vitest';
-import { FailFastError, ParallelError } from '../../src/shared/errors.js';
+import { FailFastError, ParallelError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runWithConcurrency } from '../../src/core/run-with-concurrency.js';
 import { deferred, flush } from '../helpers/deferred.js';

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import type * as os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FailFastError, TaskError } from '../../src/shared/errors.js';
+import { FailFastError, TaskError } from '../../src/common/errors.js';
 import { parallelMap } from '../../src/core/parallel-map.js';
 import type { ParallelMapOptions } from '../../src/core/parallel-map.js';
 import { deferred, flush } from '../helpers/deferred.js';

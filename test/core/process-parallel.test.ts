@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import type * as os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FailFastError, ParallelError, TaskError } from '../../src/shared/errors.js';
+import { FailFastError, ParallelError, TaskError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import type { ProcessParallelOptions } from '../../src/core/process-parallel.js';
 import { deferred, flush } from '../helpers/deferred.js';

@@ -6,7 +6,7 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ParallelError, TaskError } from '../../src/shared/errors.js';
+import { ParallelError, TaskError } from '../../src/common/errors.js';
 import { parallelMap } from '../../src/core/parallel-map.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runWithConcurrency } from '../../src/core/run-with-concurrency.js';

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { FailFastError } from '../../src/shared/errors.js';
+import { FailFastError } from '../../src/common/errors.js';
 import { runWithConcurrency } from '../../src/core/run-with-concurrency.js';
 import type { ConcurrencyOptions } from '../../src/core/run-with-concurrency.js';
 import { flush } from '../helpers/deferred.js';

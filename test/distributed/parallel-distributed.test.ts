@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParallelError } from '../../src/shared/errors.js';
+import { ParallelError } from '../../src/common/errors.js';
 import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
 import { DistributedError } from '../../src/distributed/errors.js';
 import { processParallelDistributed } from '../../src/distributed/process-parallel-distributed.js';

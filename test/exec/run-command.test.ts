@@ -4,7 +4,7 @@ import { getEventListeners } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/shared/errors.js';
+import { FanoutError } from '../../src/common/errors.js';
 import { runCommand } from '../../src/exec/run-command.js';
 import { SpawnError } from '../../src/exec/spawn-error.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FanoutError } from '../../src/shared/errors.js';
+import { FanoutError } from '../../src/common/errors.js';
 import type { GraphTask } from '../../src/graph/types.js';
 import { GraphError, compileGraph, validateGraph } from '../../src/graph/validate.js';
 

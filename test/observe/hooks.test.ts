@@ -3,7 +3,7 @@
  * applied them in 063ca87 and 69cb71d); the events they emit are built by src/observe/run-events.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { ParallelError } from '../../src/shared/errors.js';
+import { ParallelError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphEvent } from '../../src/graph/types.js';

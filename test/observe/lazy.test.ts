@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FanoutError } from '../../src/shared/errors.js';
+import { FanoutError } from '../../src/common/errors.js';
 import { load } from '../../src/observe/lazy.js';
 
 describe('load (optional dependencies on first use)', () => {

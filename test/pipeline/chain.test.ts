@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { TaskError } from '../../src/shared/errors.js';
+import { TaskError } from '../../src/common/errors.js';
 import type { ObservedEvent } from '../../src/observe/types.js';
 import { ChainError, processChain } from '../../src/pipeline/chain.js';
 import { deferred, flush } from '../helpers/deferred.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailFastError } from '../../src/shared/errors.js';
+import { FailFastError } from '../../src/common/errors.js';
 import type { ObservedEvent } from '../../src/observe/types.js';
 import { runPipeline as runPipelineWithDefaults } from '../../src/pipeline/run-pipeline.js';
 import type { ExecutionResult, PipelineOptions, PipelineRun, PipelineStatus, PipelineStep, PipelineTask, StepResult } from '../../src/pipeline/types.js';

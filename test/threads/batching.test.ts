@@ -3,7 +3,7 @@
 import { getEventListeners } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ParallelError, TaskError } from '../../src/shared/errors.js';
+import { ParallelError, TaskError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';

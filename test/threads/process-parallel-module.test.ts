@@ -1,7 +1,7 @@
 // processParallel given a worker module instead of a function: items run on worker threads, one pool per call.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ParallelError } from '../../src/shared/errors.js';
+import { ParallelError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 
 const work = new URL('../fixtures/threads/work.js', import.meta.url);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ParallelError } from '../../src/shared/errors.js';
+import { ParallelError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import { ThreadPoolBrokenError, ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';

@@ -14,8 +14,8 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFi
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../../config/types.js';
-import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../shared/safe-file.js';
-import { makeDirSync } from '../../shared/make-dir.js';
+import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../common/safe-file.js';
+import { makeDirSync } from '../../common/make-dir.js';
 import type { RunNote } from '../events.js';
 
 /** Folder of the cache, inside the log dir (its run folders are pruned by name; this one never is). */

@@ -7,7 +7,7 @@
 // last line (power loss in the middle of a write) is ignored by the reader: the journal is valid up to its last
 // full record.
 import { closeSync, constants, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { O_NOFOLLOW, privateFolderProblem } from '../../shared/safe-file.js';
+import { O_NOFOLLOW, privateFolderProblem } from '../../common/safe-file.js';
 import { join } from 'node:path';
 import type { CheckStatus } from '../record.js';
 import type { ReportCheck } from '../report.js';

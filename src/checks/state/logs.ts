@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ownedByUser, replaceFile } from '../../shared/safe-file.js';
-import { makeDir } from '../../shared/make-dir.js';
+import { ownedByUser, replaceFile } from '../../common/safe-file.js';
+import { makeDir } from '../../common/make-dir.js';
 import { createRunFolder, runFolderProblem } from './run-folder.js';
 
 /** `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */

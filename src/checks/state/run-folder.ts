@@ -3,7 +3,7 @@
 // is a link, another user's, open to others or without the marker is left alone whatever its name.
 import { closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { CREATE_EXCLUSIVE, ownedByUser, privateFolderProblem } from '../../shared/safe-file.js';
+import { CREATE_EXCLUSIVE, ownedByUser, privateFolderProblem } from '../../common/safe-file.js';
 
 /** The marker file of a run folder fanout made. */
 export const RUN_MARKER = '.fanout-run';

@@ -2,7 +2,7 @@
 // process groups a killed run left behind.
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeOwnFolder } from '../../shared/safe-file.js';
+import { removeOwnFolder } from '../../common/safe-file.js';
 import { UsageError } from '../errors.js';
 import { isRunFolder } from './run-folder.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';

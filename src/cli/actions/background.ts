@@ -11,7 +11,7 @@ import { isLive, reapDeadRuns, resolveRun, runPhase } from '../../checks/state/r
 import { runFolderProblem } from '../../checks/state/run-folder.js';
 import type { Report } from '../../checks/report.js';
 import { styleFor } from '../style.js';
-import { formatDuration } from '../../shared/text.js';
+import { formatDuration } from '../../common/text.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
 

@@ -1,7 +1,7 @@
 // `fanout check [ids...]` (alias `run`): parse, run through the checks engine, report, exit.
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { FanoutError, messageOf } from '../../shared/errors.js';
+import { FanoutError, messageOf } from '../../common/errors.js';
 import type { Observer } from '../../observe/types.js';
 import { UsageError } from '../errors.js';
 import type { Executor } from '../engine.js';
@@ -16,7 +16,7 @@ import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
-import { displayPath } from '../../shared/text.js';
+import { displayPath } from '../../common/text.js';
 import type { CommonOptions } from '../options.js';
 import { printNotes } from '../load-config.js';
 import { EXIT_INFRASTRUCTURE } from '../errors.js';

@@ -6,7 +6,7 @@ import { loadForCommand } from '../load-config.js';
 import { previousDurations } from '../../checks/state/logs.js';
 import type { CommonOptions } from '../options.js';
 import { selectChecks } from '../../checks/select.js';
-import { formatDuration } from '../../shared/duration.js';
+import { formatDuration } from '../../common/duration.js';
 import { print, printJson } from '../terminal.js';
 
 export interface GraphOptions extends CommonOptions {

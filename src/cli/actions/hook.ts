@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { ResolvedCheck } from '../../config/types.js';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { checksTouching } from '../../checks/changed.js';
 import { localExecutor } from '../engine.js';
 import { runChecks, type RunAbort, type RunReport } from '../../checks/index.js';
@@ -17,7 +17,7 @@ import { parseDurationFlag, parseParallel } from '../options.js';
 import { blocksRun } from '../../checks/record.js';
 import { guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
-import { formatDuration } from '../../shared/text.js';
+import { formatDuration } from '../../common/text.js';
 import { editedPaths, parseHookEvent, type HookEvent } from '../hook/event.js';
 import { print, printErr } from '../terminal.js';
 

@@ -5,10 +5,10 @@ import { existsSync, lstatSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE_NAMES as CONFIG_NAMES, isVibeguardFileName } from '../../config/load.js';
 import { didYouMean } from '../../config/suggest.js';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { detectTemplate, TEMPLATES } from './templates.js';
-import { displayPath } from '../../shared/text.js';
+import { displayPath } from '../../common/text.js';
 import { print, printErr, printJson } from '../terminal.js';
 import { VIBEGUARD_ASSIST_PROMPT, VIBEGUARD_DEFAULT_TEMPLATE, VIBEGUARD_TEMPLATES } from './vibeguard-templates.js';
 

@@ -2,13 +2,13 @@
 // nothing else, so `$(fanout tags)` works as `$(vibeguard tags)` does); `--json` stays fanout's JSON.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { parseDuration } from '../../shared/duration.js';
+import { parseDuration } from '../../common/duration.js';
 import type { ResolvedCheck, ResolvedConfig } from '../../config/types.js';
 import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
 import { isAsync } from '../../checks/session.js';
 import { styleFor } from '../style.js';
-import { formatDuration } from '../../shared/duration.js';
+import { formatDuration } from '../../common/duration.js';
 import { jsonText, print, printErr, printJson, printJsonText } from '../terminal.js';
 import { goDuration } from './vibeguard-output.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DistributedError } from '../../distributed/errors.js';
 import { mergeReports, type ShardReport } from '../../distributed/merge-reports.js';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { UsageError } from '../errors.js';
 import { jsonText, printErr, printJsonText } from '../terminal.js';
 

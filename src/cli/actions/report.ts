@@ -1,7 +1,7 @@
 // `fanout report [RUN] --html FILE`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { pendingCheck } from '../background/follow.js';
 import { UsageError } from '../errors.js';
 import { loadRunState, listRuns, resolveRun } from '../../checks/state/runs.js';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load.js';
 import { EXIT_USAGE } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { styleFor } from '../style.js';
-import { displayPath, plural } from '../../shared/text.js';
+import { displayPath, plural } from '../../common/text.js';
 import { print, printErr, printJson } from '../terminal.js';
 
 export async function validateCommand(options: CommonOptions): Promise<number> {

@@ -9,7 +9,7 @@ import { currentCommit } from '../../distributed/commit.js';
 import { pinnedChecksOf } from '../../distributed/pinned.js';
 import { startCheckWorker, type PinnedChecks } from '../../distributed/worker.js';
 import { readConfigFile } from '../../config/find.js';
-import { messageOf } from '../../shared/errors.js';
+import { messageOf } from '../../common/errors.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError, UsageError } from '../errors.js';
 import { describeRedisError, resolveRedisTarget, type RedisFlag } from '../redis-target.js';

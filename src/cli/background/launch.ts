@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CREATE_EXCLUSIVE } from '../../shared/safe-file.js';
+import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../reporters/human.js';

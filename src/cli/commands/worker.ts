@@ -1,7 +1,7 @@
 // `fanout worker`: runs the jobs `fanout check --redis` dispatches.
 import { Option } from '@commander-js/extra-typings';
 import { parallelFlag } from '../options.js';
-import { splitList } from '../../shared/text.js';
+import { splitList } from '../../common/text.js';
 import { finish, redisTarget, withRedisTls, type Program } from './global.js';
 
 /** Registers `fanout worker`. */

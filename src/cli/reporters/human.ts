@@ -4,7 +4,7 @@ import type { CheckRecord } from '../../checks/record.js';
 import type { ReportCheck } from '../../checks/report.js';
 import type { Style } from '../style.js';
 import type { Reporter } from './reporter.js';
-import { formatDuration, plural } from '../../shared/text.js';
+import { formatDuration, plural } from '../../common/text.js';
 
 const MARK: Record<CheckRecord['status'], string> = {
   passed: '✓',

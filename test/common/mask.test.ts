@@ -1,7 +1,7 @@
 // Secret masking: whole values anywhere, and the pieces of a value that an output's cut (head and tail kept, the middle
 // dropped) split in two, which no whole-value match finds.
 import { describe, expect, it } from 'vitest';
-import { createMasker } from '../../src/shared/mask.js';
+import { createMasker } from '../../src/common/mask.js';
 import { OutputBuffer } from '../../src/exec/output-buffer.js';
 
 const SECRET = 'hunter2hunter2';

@@ -1,8 +1,8 @@
 // The output tail as a terminal shows it (carriage returns overwrite), built in time linear in the output whatever
 // the shape of its lines: no newline at all, 200 KB lines, progress bars redrawn with \r.
 import { describe, expect, it } from 'vitest';
-import { createMasker } from '../../src/shared/mask.js';
-import { tailLines, visibleLine } from '../../src/shared/text.js';
+import { createMasker } from '../../src/common/mask.js';
+import { tailLines, visibleLine } from '../../src/common/text.js';
 import { OutputBuffer } from '../../src/exec/output-buffer.js';
 import { relativeGrowth } from '../helpers/linearity.js';
 

@@ -2,7 +2,7 @@
 import { isAbsolute, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayPath } from '../../src/shared/text.js';
+import { displayPath } from '../../src/common/text.js';
 
 /** The definition: relative to cwd when inside it, else as given. */
 function reference(path: string, cwd: string): string {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDir, makeDirSync } from '../../src/shared/make-dir.js';
+import { makeDir, makeDirSync } from '../../src/common/make-dir.js';
 
 describe.each([
   ['makeDir', (path: string) => makeDir(path)],
