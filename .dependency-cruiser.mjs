@@ -10,51 +10,13 @@ const TIERS = [
   ['graph', 'pipeline', 'threads'],
   ['exec'], //            child processes, groups, kill escalation, /proc identity, the sweep
   ['config'], //          YAML → diagnostics → resolved checks
-  ['checks'], //          the checks engine: runChecks, RunEvent, report, selection, state
-  ['distributed'], //     BullMQ executor, worker, auth, shards, merge-reports
+  ['checks'], //          the checks engine: runChecks, RunEvent, report, selection, shard planning, state
+  ['distributed'], //     BullMQ executor, worker, auth, merge-reports
   ['cli'], //             commands, actions, reporters, terminal
 ];
 
 /** What the CLI may import beside itself: the package's public entry modules, and common/ (everything may). */
 const CLI_MAY_IMPORT = ['^src/cli/', '^src/common/', '^src/index\\.ts$', '^src/[a-z]+/index\\.ts$'];
-
-/**
- * KNOWN VIOLATIONS: the imports that still break a rule, each `importer: [imported, …]` — mostly CLI modules reaching
- * private modules of the engine instead of its entry modules, and the checks engine's shard selection reaching
- * distributed/. Nothing may be added here: a new violation fails `npm test`. Delete each entry as its import goes
- * (export what the CLI needs from the entry module), and this block with the last one.
- * @type {Record<string, string[]>}
- */
-const KNOWN_VIOLATIONS = {
-  'src/checks/shard.ts': ['src/distributed/shard.ts'],
-  'src/cli/actions/background.ts': ['src/checks/prepare.ts', 'src/checks/report.ts', 'src/checks/state/journal.ts', 'src/checks/state/run-folder.ts', 'src/checks/state/runs.ts', 'src/exec/processes.ts'],
-  'src/cli/actions/check.ts': ['src/observe/registry.ts', 'src/observe/types.ts'],
-  'src/cli/actions/graph.ts': ['src/checks/select.ts', 'src/checks/state/logs.ts', 'src/config/types.ts'],
-  'src/cli/actions/hook.ts': ['src/checks/changed.ts', 'src/checks/record.ts', 'src/config/diagnostics.ts', 'src/config/load.ts', 'src/config/types.ts'],
-  'src/cli/actions/init.ts': ['src/config/load.ts', 'src/config/suggest.ts'],
-  'src/cli/actions/list.ts': ['src/checks/session.ts', 'src/config/types.ts'],
-  'src/cli/actions/merge-reports.ts': ['src/distributed/errors.ts', 'src/distributed/merge-reports.ts'],
-  'src/cli/actions/prompt.ts': ['src/config/suggest.ts', 'src/config/types.ts'],
-  'src/cli/actions/report.ts': ['src/checks/report.ts', 'src/checks/state/runs.ts'],
-  'src/cli/actions/validate.ts': ['src/config/diagnostics.ts', 'src/config/load.ts'],
-  'src/cli/actions/worker.ts': ['src/config/find.ts', 'src/config/load.ts', 'src/distributed/auth.ts', 'src/distributed/commit.ts', 'src/distributed/pinned.ts', 'src/distributed/worker.ts'],
-  'src/cli/background/follow.ts': ['src/checks/record.ts', 'src/checks/report.ts', 'src/checks/state/journal.ts', 'src/checks/state/runs.ts'],
-  'src/cli/background/launch.ts': ['src/checks/report.ts', 'src/checks/state/logs.ts', 'src/checks/state/run-folder.ts', 'src/checks/state/runs.ts'],
-  'src/cli/engine.ts': ['src/exec/executor.ts', 'src/exec/run-command.ts', 'src/graph/analysis.ts', 'src/graph/scheduler.ts', 'src/graph/types.ts'],
-  'src/cli/errors.ts': ['src/checks/errors.ts'],
-  'src/cli/load-config.ts': ['src/checks/events.ts', 'src/checks/load.ts', 'src/config/types.ts'],
-  'src/cli/program.ts': ['src/exec/kill-groups.ts'],
-  'src/cli/redis-target.ts': ['src/distributed/auth.ts', 'src/distributed/protocol.ts', 'src/distributed/secrets.ts'],
-  'src/cli/remote.ts': ['src/distributed/backend.ts', 'src/distributed/bullmq-executor.ts', 'src/distributed/commit.ts', 'src/distributed/errors.ts', 'src/distributed/job-client.ts', 'src/distributed/pinned.ts', 'src/exec/spawn-error.ts'],
-  'src/cli/reporters/html/page.ts': ['src/checks/report.ts'],
-  'src/cli/reporters/html/reporter.ts': ['src/checks/events.ts', 'src/checks/report.ts'],
-  'src/cli/reporters/html/timeline.ts': ['src/checks/report.ts'],
-  'src/cli/reporters/human.ts': ['src/checks/record.ts', 'src/checks/report.ts'],
-  'src/cli/reporters/junit.ts': ['src/checks/report.ts'],
-  'src/cli/reporters/ndjson.ts': ['src/checks/events.ts'],
-  'src/cli/reporters/reporter.ts': ['src/checks/events.ts'],
-  'src/cli/signals.ts': ['src/exec/kill-groups.ts'],
-};
 
 /**
  * Upward imports that stay: processParallel loads its worker-thread pool lazily, only for a worker module.
@@ -67,8 +29,7 @@ const ALLOWED_UPWARD = {
 /** @param {string} path */
 const exact = (path) => `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
 /** @type {Record<string, string[]>} */
-const exceptions = { ...KNOWN_VIOLATIONS };
-for (const [from, to] of Object.entries(ALLOWED_UPWARD)) exceptions[from] = [...(exceptions[from] ?? []), ...to];
+const exceptions = ALLOWED_UPWARD;
 
 /**
  * @typedef {{ path: string; pathNot?: string[] }} Paths

@@ -6,7 +6,7 @@ import type { ResolvedCheck } from '../config/types.js';
 import type { FailureReason } from './record.js';
 import { messageOf } from '../common/errors.js';
 import type { CommandResult } from '../exec/run-command.js';
-import { formatDuration } from '../common/text.js';
+import { formatDuration } from '../common/duration.js';
 
 /** The outcome of one attempt, before severity and retries are applied. */
 export type AttemptStatus = 'passed' | 'failed' | 'timeout' | 'cancelled';

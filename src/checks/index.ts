@@ -10,3 +10,24 @@ export type { RunAbort } from './session.js';
 export { UsageError } from './errors.js';
 export { loadConfigCached as loadChecksConfig, warningNotes } from './load.js';
 export type { LoadOptions as LoadChecksConfigOptions, LoadedConfig } from './load.js';
+export { logDirError } from './errors.js';
+export { selectChecks } from './select.js';
+export type { Selection, Selected } from './select.js';
+export { checksTouching } from './changed.js';
+export { isAsync } from './session.js';
+export { blocksRun } from './record.js';
+export { countStatuses } from './report.js';
+export { previousDurations } from './state/logs.js';
+export { killChildGroups } from '../exec/kill-groups.js';
+// Runs in a log dir, seen and steered through their journals from any process (what `fanout status`, `wait`, `logs`,
+// `cancel` and `report` read): naming a run, its state, whether its process still runs it, signalling it, and reaping
+// what a dead run left running.
+export { listRuns, resolveRun, loadRunState, isLive, runPhase, signalRun, reapDeadRuns } from './state/runs.js';
+export type { Reaped, LeftGroup, RefusedGroup } from './state/runs.js';
+export type { RunState, CheckState } from './state/journal.js';
+export { reapedNotes } from './prepare.js';
+export { runFolderProblem } from './state/run-folder.js';
+// Internal, shared with the CLI (marked @internal): how a `fanout check --background` launcher makes the run folder
+// its supervisor then runs in.
+export { newRunId } from './state/logs.js';
+export { createRunFolder } from './state/run-folder.js';

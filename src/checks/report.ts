@@ -126,6 +126,7 @@ function maskValues(values: Record<string, string>, mask: (text: string) => stri
   return entries.length === 0 ? {} : Object.fromEntries(entries.map(([name, value]) => [name, mask(value)]));
 }
 
+/** The report's `counts`: how many checks have each status, and their total. */
 export function countStatuses(records: readonly Pick<CheckRecord, 'status'>[]): Record<CheckStatus, number> & { total: number } {
   const counts = Object.fromEntries(STATUSES.map((status) => [status, 0])) as Record<CheckStatus, number>;
   for (const record of records) counts[record.status]++;

@@ -2,8 +2,9 @@
 import type { ResolvedCheck } from '../config/types.js';
 import { UsageError } from './errors.js';
 import type { RunNote } from './events.js';
-import { didYouMean } from '../config/suggest.js';
+import { didYouMean } from '../common/suggest.js';
 
+/** Which checks to run, as `runChecks` and `fanout check` take them (each list empty for none). */
 export interface Selection {
   ids: readonly string[];
   only: readonly string[];
@@ -11,6 +12,7 @@ export interface Selection {
   excludeTags: readonly string[];
 }
 
+/** What {@link selectChecks} selected. */
 export interface Selected {
   /** The checks to run, in config order; with `--only`, their `requires` are cut to the selected set. */
   checks: ResolvedCheck[];

@@ -1,7 +1,7 @@
-// `fanout check --shard i/n`: this machine owns a deterministic share of the checks (see distributed/shard.ts),
+// `fanout check --shard i/n`: this machine owns a deterministic share of the checks (see shard-plan.ts),
 // runs them and what they require, and reports only its own, so `fanout merge-reports` sees each check once.
 import type { ResolvedCheck } from '../config/types.js';
-import { parseShard, shardChecks } from '../distributed/shard.js';
+import { parseShard, shardChecks } from './shard-plan.js';
 import { UsageError } from './errors.js';
 import type { CheckRecord } from './record.js';
 import type { RunListener } from './session.js';

@@ -1,6 +1,6 @@
 
 // The caller's mistakes are the checks engine's errors too (a run rejects with them): defined there.
-export { UsageError, logDirError } from '../checks/errors.js';
+export { UsageError, logDirError } from '../checks/index.js';
 
 /** Exit code for configuration and usage errors (VibeGuard's). */
 export const EXIT_USAGE = 2;

@@ -1,7 +1,6 @@
 // Loads the config for a command: its warnings (and any note of loading) on stderr, errors a UsageError (exit 2).
-import { loadConfigCached, warningNotes, type LoadOptions } from '../checks/load.js';
-import type { RunNote } from '../checks/events.js';
-import type { ResolvedConfig } from '../config/types.js';
+import { loadChecksConfig, warningNotes, type LoadChecksConfigOptions as LoadOptions, type RunNote } from '../checks/index.js';
+import type { ResolvedConfig } from '../config/index.js';
 import { printErr } from './terminal.js';
 
 /** Prints notes of a run or of loading on stderr: a config warning as its diagnostic, the others after `fanout: `. */
@@ -11,7 +10,7 @@ export function printNotes(notes: readonly RunNote[]): void {
 
 /** Loads and validates the config; prints its warnings on stderr; throws UsageError (exit 2) listing every error. */
 export async function loadForCommand(options: LoadOptions): Promise<ResolvedConfig> {
-  const { config, save, notes } = await loadConfigCached(options);
+  const { config, save, notes } = await loadChecksConfig(options);
   printNotes([...notes, ...warningNotes(config, options.cwd ?? process.cwd())]);
   save?.();
   return config;

@@ -77,7 +77,7 @@ export async function main(args: string[], version: string): Promise<void> {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const { killChildGroups } = await import('../exec/kill-groups.js');
+    const { killChildGroups } = await import('../checks/index.js');
     killChildGroups('SIGKILL');
     const detail = process.env.FANOUT_DEBUG && error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
     printErr(`fanout: internal error: ${detail}\n`);

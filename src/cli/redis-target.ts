@@ -2,9 +2,7 @@
 // file FANOUT_REDIS_URL_FILE names), its TLS options, and the one function every message that may hold the URL or the
 // password goes through. The password never reaches the command line (`ps` shows it to every user) nor any output.
 import { readFileSync } from 'node:fs';
-import type { RedisConnectionOptions } from '../distributed/protocol.js';
-import { readPrivateFile } from '../distributed/auth.js';
-import { MASK, redactRedisUrl } from '../distributed/secrets.js';
+import { MASK, readPrivateFile, redactRedisUrl, type RedisConnectionOptions } from '../distributed/index.js';
 import { messageOf } from '../common/errors.js';
 import { UsageError } from './errors.js';
 

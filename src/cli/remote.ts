@@ -1,8 +1,7 @@
 // `fanout check --redis URL`: checks run as BullMQ jobs on `fanout worker` processes instead of locally. The graph,
 // priorities, fail-fast, skips and reports stay here, in the coordinator; only the command execution moves.
 import { readFileSync } from 'node:fs';
-import { SpawnError } from '../exec/spawn-error.js';
-import type { CommandResult, CommandSpec, ExecuteOptions, Executor } from './engine.js';
+import { SpawnError, type CommandResult, type CommandSpec, type ExecuteOptions, type Executor } from '../index.js';
 import { UsageError } from './errors.js';
 import type { RedisFlag } from './redis-target.js';
 import { printErr } from './terminal.js';
@@ -36,15 +35,10 @@ export interface RemoteOptions {
 
 /** Creates the executor; the distributed backend (bullmq, ioredis) is loaded only here. */
 export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExecutor> {
-  const [{ describeRedisError, resolveRedisTarget }, { createBullMQExecutor }, { currentCommit }, { loadBackend }, { connectOrThrow }, { secretForCli }, { configHashOf }, { DistributedError }] = await Promise.all([
+  const [{ describeRedisError, resolveRedisTarget }, { configHashOf, createBullMQExecutor, currentCommit, DistributedError, pingRedis }, { secretForCli }] = await Promise.all([
     import('./redis-target.js'),
-    import('../distributed/bullmq-executor.js'),
-    import('../distributed/commit.js'),
-    import('../distributed/backend.js'),
-    import('../distributed/job-client.js'),
+    import('../distributed/index.js'),
     import('./actions/worker.js'),
-    import('../distributed/pinned.js'),
-    import('../distributed/errors.js'),
   ]);
   const target = resolveRedisTarget(typeof options.redis === 'string' ? { redis: options.redis } : options.redis);
   const secret = secretForCli(options.insecure);
@@ -55,8 +49,7 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   const where = target.display;
   // A wrong URL or a server that is down is the user's to fix before anything runs, not a failure of every check.
   try {
-    const probe = await connectOrThrow(await loadBackend(), target.connection, 'fanout-probe', 10_000);
-    probe.disconnect();
+    await pingRedis(target.connection, 10_000);
   } catch (error) {
     throw new UsageError(`cannot reach Redis at ${where}: ${describeRedisError(error, target)}`, 'ERR_USAGE', { cause: error });
   }

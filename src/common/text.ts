@@ -1,9 +1,6 @@
 // Small text helpers shared by the commands and reporters.
 import { isAbsolute, relative } from 'node:path';
 
-// Durations print one way everywhere: the formatter lives with the parser.
-export { formatDuration } from './duration.js';
-
 /** Splits `a,b c` lists as given to --tags, --only, repeated or comma-separated. */
 export function splitList(values: readonly string[] | undefined): string[] {
   if (!values) return [];

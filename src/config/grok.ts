@@ -15,7 +15,7 @@ import { RE2JS } from 're2js';
 import { FanoutError } from '../common/errors.js';
 import { invalidArgument } from '../common/arguments.js';
 import { extractFields } from './match-core.js';
-import { closest } from './suggest.js';
+import { closest } from '../common/suggest.js';
 
 /**
  * The base pattern library: elastic/go-grok's default patterns (what VibeGuard resolves `%{NAME}` against), by name

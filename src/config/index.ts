@@ -1,6 +1,8 @@
 // fanout/config: the check config format: YAML → diagnostics → resolved checks; grok, assert and templates.
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './load.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './load.js';
+export { readConfigFile } from './find.js';
+export type { FindConfigOptions, FoundConfig } from './find.js';
 export { formatDiagnostic } from './diagnostics.js';
 export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './grok.js';
 export type { GrokMatcher, GrokAnalysis, CompiledGrokPattern, GrokPatternSource } from './grok.js';

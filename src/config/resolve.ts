@@ -12,7 +12,7 @@ import { assertIdentifiers, parseAssert, parseVibeguardAssert, printAssert, type
 import { findCycles } from './cycles.js';
 import { analyzeGrokPattern, compileGrok, type GrokMatcher } from './grok.js';
 import type { CheckOutput, ConfigOutput, PromptOutput, TriggerOutput } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../common/suggest.js';
 import { renderTemplate, substituteVarsExactly, templatePlaceholders } from './template.js';
 import type { Prompt, ResolvedCheck, Trigger } from './types.js';
 import { isMapData } from './yaml-data.js';

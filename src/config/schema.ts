@@ -8,7 +8,7 @@
  */
 import * as v from 'valibot';
 import { parseDuration } from '../common/duration.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../common/suggest.js';
 import { describe, isMapData, scalarText, YamlScalar } from './yaml-data.js';
 
 /** Pattern every check and prompt id must match (VibeGuard's). */

@@ -96,9 +96,21 @@ function signalEach(pids: Iterable<number>, signal: NodeJS.Signals): void {
 }
 
 /**
- * Sends `signal` to the process group of every child (and to the child itself, should it lead no group), and to
- * every process of the tracked check sessions — running, or settled with something left in them — wherever its
- * parent is.
+ * Last-resort cleanup when the process must die now (a second Ctrl-C, an internal error) and cannot wait for a run's
+ * graceful kill: sends `signal` to the process group of every child (and to the child itself, should it lead no
+ * group), and to every process of the tracked check sessions — running, or settled with something left in them —
+ * wherever its parent is. Returns how many processes or groups were signalled.
+ *
+ * @param signal @default 'SIGKILL'
+ * @example
+ * ```ts
+ * import { killChildGroups } from 'fanout/checks';
+ *
+ * process.on('uncaughtException', () => {
+ *   killChildGroups('SIGKILL');
+ *   process.exit(70);
+ * });
+ * ```
  */
 export function killChildGroups(signal: NodeJS.Signals = 'SIGKILL'): number {
   // One scan for both: the sessions running now (all their members) and the settled ones (those still the checks').

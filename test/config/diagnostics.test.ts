@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { formatDiagnostic, sortDiagnostics } from '../../src/config/diagnostics.js';
-import { closest, didYouMean, editDistance } from '../../src/config/suggest.js';
+import { closest, didYouMean, editDistance } from '../../src/common/suggest.js';
 import type { Diagnostic } from '../../src/config/types.js';
 
 const base: Diagnostic = { code: 'unknown-key', severity: 'error', message: 'unknown key "x"', file: '/repo/ci/fanout.yaml', line: 7, col: 5 };

@@ -6,7 +6,7 @@ import { ownedByUser, replaceFile } from '../../common/safe-file.js';
 import { makeDir } from '../../common/make-dir.js';
 import { createRunFolder, runFolderProblem } from './run-folder.js';
 
-/** `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */
+/** @internal A new run id, `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;

@@ -9,7 +9,7 @@ import { CREATE_EXCLUSIVE, ownedByUser, privateFolderProblem } from '../../commo
 export const RUN_MARKER = '.fanout-run';
 
 /**
- * Makes the run folder `dir` (its parent must exist): exclusively, so a folder or link planted under the run's name
+ * @internal Makes the run folder `dir` (its parent must exist): exclusively, so a folder or link planted under the run's name
  * fails it instead of receiving its files, then its marker.
  */
 export function createRunFolder(dir: string): void {

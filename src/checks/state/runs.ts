@@ -6,7 +6,7 @@ import { removeOwnFolder } from '../../common/safe-file.js';
 import { UsageError } from '../errors.js';
 import { isRunFolder } from './run-folder.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
-import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, type IdentityCheck } from '../../exec/processes.js';
+import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf, type IdentityCheck } from '../../exec/processes.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -88,10 +88,22 @@ export function resolveRun(logDir: string, run: string | undefined): { id: strin
   throw new UsageError(`no run "${run}" in ${root}${runs.length > 0 ? ` (latest: ${runs.at(-1)})` : ''}`);
 }
 
-/** The state of a run from its journal (undefined when it has none: a run of an older fanout). */
+/**
+ * The state of a run from its journal: undefined when it has none, or none with a record yet (a run of an older
+ * fanout, or one starting). Reading is cheap and never changes the run: poll it to follow one.
+ *
+ * @example
+ * ```ts
+ * import { loadRunState, resolveRun } from 'fanout/checks';
+ *
+ * const { id } = resolveRun('.fanout/runs', 'latest');
+ * const state = loadRunState('.fanout/runs', id);
+ * console.log(state?.end?.exit_code ?? 'still running, or it died');
+ * ```
+ */
 export function loadRunState(logDir: string, id: string): RunState | undefined {
   const records = readJournal(join(resolve(logDir), id));
-  return records === undefined ? undefined : runState(id, records);
+  return records === undefined || records.length === 0 ? undefined : runState(id, records);
 }
 
 /**
@@ -112,6 +124,31 @@ export function isLive(state: RunState): boolean {
   const unknownBoot = bootId() === null && (state.start.boot_id === undefined || state.start.boot_id === null);
   if (!sameBoot(state) && !unknownBoot) return false;
   return isSameProcess(state.start.pid, state.start.pid_start);
+}
+
+/**
+ * Sends `signal` to the fanout process that runs a live run (see {@link isLive}), only if that pid is still the very
+ * process that started it: a pid reused since belongs to someone else and is never signalled. SIGTERM makes fanout
+ * cancel its checks and write the partial report and the journal's end, as Ctrl-C does. Never throws.
+ *
+ * @returns `{ ok: true }` when the signal was sent, else `{ ok: false, reason }`, the sentence saying why not.
+ * @example
+ * ```ts
+ * import { isLive, loadRunState, signalRun } from 'fanout/checks';
+ *
+ * const state = loadRunState('.fanout/runs', '20261124T153412Z-3fa2');
+ * if (state !== undefined && isLive(state)) {
+ *   const sent = signalRun(state, 'SIGTERM');
+ *   if (!sent.ok) console.error(`left alone: ${sent.reason}`);
+ * }
+ * ```
+ */
+export function signalRun(state: RunState, signal: NodeJS.Signals): { ok: true } | { ok: false; reason: string } {
+  const pid = state.start?.pid;
+  const recorded = state.start?.pid_start ?? null;
+  const verdict = processIdentity(pid, recorded);
+  if (!verdict.ok) return { ok: false, reason: IDENTITY_REFUSALS[verdict.reason] };
+  return signalProcessIf(pid as number, recorded, signal) ? { ok: true } : { ok: false, reason: IDENTITY_REFUSALS.gone };
 }
 
 /** live: still running; ended: it wrote its end; crashed: its process died first. */

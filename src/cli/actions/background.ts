@@ -3,15 +3,9 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import type { CheckState, RunState } from '../../checks/state/journal.js';
-import { IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf } from '../../exec/processes.js';
-import { reapedNotes } from '../../checks/prepare.js';
-import type { Reaped } from '../../checks/state/runs.js';
-import { isLive, reapDeadRuns, resolveRun, runPhase } from '../../checks/state/runs.js';
-import { runFolderProblem } from '../../checks/state/run-folder.js';
-import type { Report } from '../../checks/report.js';
+import { isLive, reapDeadRuns, reapedNotes, resolveRun, runFolderProblem, runPhase, signalRun, type CheckState, type Reaped, type RunReport as Report, type RunState } from '../../checks/index.js';
 import { styleFor } from '../style.js';
-import { formatDuration } from '../../common/text.js';
+import { formatDuration } from '../../common/duration.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
 
@@ -233,21 +227,21 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
     printErr(`fanout: run ${id} had died; ${mine.length > 0 ? `killed what it left running: ${mine.map((g) => g.id).join(', ')}` : 'nothing of it was left running'}\n`);
     return 0;
   }
-  const { pid, pid_start: pidStart } = state.start;
+  const { pid } = state.start;
   // Signalled only if it is still the very process that started the run (a pid reused since is someone else's).
-  const verdict = processIdentity(pid, pidStart);
-  if (!verdict.ok || !signalProcessIf(pid, pidStart, 'SIGTERM')) {
-    printErr(`fanout: warning: run ${id}: its process ${pid} was left alone: ${verdict.ok ? IDENTITY_REFUSALS.gone : IDENTITY_REFUSALS[verdict.reason]}\n`);
+  const sent = signalRun(state, 'SIGTERM');
+  if (!sent.ok) {
+    printErr(`fanout: warning: run ${id}: its process ${pid} was left alone: ${sent.reason}\n`);
     return 1;
   }
   // Its signal handling kills every group, writes the partial report and the journal's end.
   const { state: after } = await follow(logDir, id, (s) => s.end !== undefined, { deadline: performance.now() + 15_000 });
   if (after?.end === undefined) {
     // It did not stop in time: force it (if it is still the same process), then kill what it left.
-    const forced = signalProcessIf(pid, pidStart, 'SIGKILL');
+    const forced = signalRun(state, 'SIGKILL').ok;
     // The reaper takes a run only once its process is gone (it never touches a live run): wait for that, bounded.
     const gone = performance.now() + 5_000;
-    while (isSameProcess(pid, pidStart) && performance.now() < gone) await sleep(POLL_MS);
+    while (isLive(state) && performance.now() < gone) await sleep(POLL_MS);
     // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
     // the spawn (a pid reused since is left alone).
     reportReaped({ killed: [], refused: (await reapDeadRuns(logDir, 0)).refused });

@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { FanoutError, messageOf } from '../../common/errors.js';
-import type { Observer } from '../../observe/types.js';
+import type { Observer } from '../../observe/index.js';
 import { UsageError } from '../errors.js';
-import type { Executor } from '../engine.js';
+import type { Executor } from '../../index.js';
 import { runChecks, loadChecksConfig, warningNotes, type RunAbort, type RunReport } from '../../checks/index.js';
-import type { AgentCheckOptions } from '../commands/runs.js';
+import type { RunControlOptions } from '../options.js';
 import { createHumanReporter } from '../reporters/human.js';
 import { createJsonReporter } from '../reporters/json.js';
 import { createJunitReporter } from '../reporters/junit.js';
@@ -22,7 +22,7 @@ import { printNotes } from '../load-config.js';
 import { EXIT_INFRASTRUCTURE } from '../errors.js';
 import { print, printErr, printJsonText } from '../terminal.js';
 
-export interface CheckOptions extends CommonOptions, AgentCheckOptions {
+export interface CheckOptions extends CommonOptions, RunControlOptions {
   parallel: number;
   failFast: boolean;
   logDir: string;
@@ -200,7 +200,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
  * has started.
  */
 async function createObserver(name: string): Promise<Observer> {
-  const registry = await import('../../observe/registry.js');
+  const registry = await import('../../observe/index.js');
   try {
     return registry.createObserver(name);
   } catch (error) {

@@ -1,11 +1,9 @@
 // `fanout graph [--format text|mermaid|dot]`: levels, edges and the critical path of the (selected) checks.
-import type { ResolvedCheck } from '../../config/types.js';
-import type { GraphTask } from '../engine.js';
-import { criticalPath, graphLevels } from '../engine.js';
+import type { ResolvedCheck } from '../../config/index.js';
+import { criticalPath, graphLevels, type GraphTask } from '../../index.js';
 import { loadForCommand } from '../load-config.js';
-import { previousDurations } from '../../checks/state/logs.js';
 import type { CommonOptions } from '../options.js';
-import { selectChecks } from '../../checks/select.js';
+import { previousDurations, selectChecks } from '../../checks/index.js';
 import { formatDuration } from '../../common/duration.js';
 import { print, printJson } from '../terminal.js';
 

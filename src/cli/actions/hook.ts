@@ -5,19 +5,15 @@
 // edit that would fix it.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { loadConfig } from '../../config/load.js';
-import { formatDiagnostic } from '../../config/diagnostics.js';
-import type { ResolvedCheck } from '../../config/types.js';
+import { formatDiagnostic, loadConfig, type ResolvedCheck } from '../../config/index.js';
 import { messageOf } from '../../common/errors.js';
-import { checksTouching } from '../../checks/changed.js';
-import { localExecutor } from '../engine.js';
-import { runChecks, type RunAbort, type RunReport } from '../../checks/index.js';
+import { localExecutor } from '../../index.js';
+import { blocksRun, checksTouching, runChecks, type RunAbort, type RunReport } from '../../checks/index.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
 import { parseDurationFlag, parseParallel } from '../options.js';
-import { blocksRun } from '../../checks/record.js';
 import { guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
-import { formatDuration } from '../../common/text.js';
+import { formatDuration } from '../../common/duration.js';
 import { editedPaths, parseHookEvent, type HookEvent } from '../hook/event.js';
 import { print, printErr } from '../terminal.js';
 

@@ -3,8 +3,8 @@
 // fanout.yaml. It never writes beside a config already there (this folder up to the repository root) without --force.
 import { existsSync, lstatSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { CONFIG_FILE_NAMES as CONFIG_NAMES, isVibeguardFileName } from '../../config/load.js';
-import { didYouMean } from '../../config/suggest.js';
+import { CONFIG_FILE_NAMES as CONFIG_NAMES, isVibeguardFileName } from '../../config/index.js';
+import { didYouMean } from '../../common/suggest.js';
 import { messageOf } from '../../common/errors.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
 import { detectTemplate, TEMPLATES } from './templates.js';

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseDuration } from '../../common/duration.js';
-import type { ResolvedCheck, ResolvedConfig } from '../../config/types.js';
+import type { ResolvedCheck, ResolvedConfig } from '../../config/index.js';
 import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
-import { isAsync } from '../../checks/session.js';
+import { isAsync } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
 import { jsonText, print, printErr, printJson, printJsonText } from '../terminal.js';

@@ -1,8 +1,7 @@
 // `fanout merge-reports a.json b.json … [-o FILE]`: joins the JSON reports of `fanout check --shard i/n --json`
 // into one report (stdout, or FILE) and exits with the merged exit code.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DistributedError } from '../../distributed/errors.js';
-import { mergeReports, type ShardReport } from '../../distributed/merge-reports.js';
+import { DistributedError, mergeReports, type ShardReport } from '../../distributed/index.js';
 import { messageOf } from '../../common/errors.js';
 import { UsageError } from '../errors.js';
 import { jsonText, printErr, printJsonText } from '../terminal.js';

@@ -1,8 +1,8 @@
 // `fanout prompt [id]`: list the config's prompts, or print one (VibeGuard's). For a vibeguard.* config, exactly as
 // VibeGuard: its listing formats, the built-in `init` prompt, the content as written (no newline added) and exit 1 for
 // an unknown id.
-import { didYouMean } from '../../config/suggest.js';
-import type { Prompt, ResolvedConfig } from '../../config/types.js';
+import { didYouMean } from '../../common/suggest.js';
+import type { Prompt, ResolvedConfig } from '../../config/index.js';
 import { UsageError } from '../errors.js';
 import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';

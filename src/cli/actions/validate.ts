@@ -1,8 +1,7 @@
 // `fanout validate`: every problem at once, as file:line:col: message; exit 2 when any is an error. A valid vibeguard.*
 // config is confirmed in VibeGuard's words (`Configuration is valid (N checks defined)`, `-v`: each check's severity and
 // requirements).
-import { formatDiagnostic } from '../../config/diagnostics.js';
-import { loadConfig } from '../../config/load.js';
+import { formatDiagnostic, loadConfig } from '../../config/index.js';
 import { EXIT_USAGE } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { styleFor } from '../style.js';

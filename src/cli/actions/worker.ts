@@ -4,13 +4,10 @@
 // that config, by id. First SIGINT/SIGTERM/SIGHUP: stop taking jobs, put the running ones back in the queue for
 // another worker, exit by the signal; a second one: kill the groups and die at once (guardSignals).
 import { availableParallelism } from 'node:os';
-import { readSharedSecret, SECRET_ENV, SECRET_FILE_ENV } from '../../distributed/auth.js';
-import { currentCommit } from '../../distributed/commit.js';
-import { pinnedChecksOf } from '../../distributed/pinned.js';
-import { startCheckWorker, type PinnedChecks } from '../../distributed/worker.js';
-import { readConfigFile } from '../../config/find.js';
+import { currentCommit, pinnedChecksOf, readSharedSecret, SECRET_ENV, SECRET_FILE_ENV, startCheckWorker, type PinnedChecks } from '../../distributed/index.js';
+import { readConfigFile } from '../../config/index.js';
 import { messageOf } from '../../common/errors.js';
-import { makeDirSync } from '../engine.js';
+import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { describeRedisError, resolveRedisTarget, type RedisFlag } from '../redis-target.js';
 import { guardSignals } from '../signals.js';
@@ -58,7 +55,7 @@ export function secretForCli(insecure: boolean | undefined): Buffer | null {
 async function pinnedConfig(file: string, commit: string | undefined): Promise<{ pinned: PinnedChecks; root: string }> {
   const found = await readConfigFile({ cwd: process.cwd(), file });
   if (!found.ok) throw new UsageError(`--config: cannot read ${file}: ${found.diagnostics.map((d) => d.message).join('; ')}`);
-  const { loadConfigText } = await import('../../config/load.js');
+  const { loadConfigText } = await import('../../config/index.js');
   const loaded = loadConfigText(found.text, found.file);
   if (!loaded.ok) throw new UsageError(`--config: ${found.file} is not a valid config: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
   const checkout = currentCommit(loaded.config.dir);

@@ -1,10 +1,6 @@
 // Following a run through its journal: polling (20 ms) rather than fs.watch, which is unreliable on network and
 // container file systems and would need a fallback anyway. A journal is small; reading it whole is cheap.
-import { join } from 'node:path';
-import { readJournal, runState, type RunState } from '../../checks/state/journal.js';
-import { isLive } from '../../checks/state/runs.js';
-import type { ReportCheck } from '../../checks/report.js';
-import { blocksRun } from '../../checks/record.js';
+import { blocksRun, isLive, loadRunState, type ReportCheck, type RunState } from '../../checks/index.js';
 
 export const POLL_MS = 20;
 
@@ -12,9 +8,7 @@ export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done
 
 /** The journal's state now (undefined before the run wrote its first record). */
 export function stateOf(logDir: string, runId: string): RunState | undefined {
-  const records = readJournal(join(logDir, runId));
-  if (records === undefined || records.length === 0) return undefined;
-  return runState(runId, records);
+  return loadRunState(logDir, runId);
 }
 
 /**

@@ -8,14 +8,11 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
-import { makeDirSync } from '../engine.js';
+import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { newRunId } from '../../checks/state/logs.js';
-import { createRunFolder } from '../../checks/state/run-folder.js';
-import type { ReportCheck } from '../../checks/report.js';
+import { createRunFolder, isLive, newRunId, type ReportCheck } from '../../checks/index.js';
 import { styleFor } from '../style.js';
-import { isLive } from '../../checks/state/runs.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 import { print, printErr, printJson } from '../terminal.js';
 

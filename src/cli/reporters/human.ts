@@ -1,12 +1,12 @@
 // The human report: silence on success, and for each finding exactly what failed and what to do about it, printed
 // as soon as it is known.
-import type { CheckRecord } from '../../checks/record.js';
-import type { ReportCheck } from '../../checks/report.js';
+import type { CheckStatus, ReportCheck } from '../../checks/index.js';
 import type { Style } from '../style.js';
 import type { Reporter } from './reporter.js';
-import { formatDuration, plural } from '../../common/text.js';
+import { formatDuration } from '../../common/duration.js';
+import { plural } from '../../common/text.js';
 
-const MARK: Record<CheckRecord['status'], string> = {
+const MARK: Record<CheckStatus, string> = {
   passed: '✓',
   failed: '✗',
   warned: '⚠',
@@ -16,7 +16,7 @@ const MARK: Record<CheckRecord['status'], string> = {
   pending: '…',
 };
 
-function color(style: Style, status: CheckRecord['status']): (text: string) => string {
+function color(style: Style, status: CheckStatus): (text: string) => string {
   if (status === 'passed') return style.green;
   if (status === 'warned' || status === 'skipped' || status === 'cancelled') return style.yellow;
   return status === 'pending' ? style.dim : style.red;
@@ -75,7 +75,7 @@ function promptLines(check: ReportCheck): string[] {
 
 /** The status counts, worst first: `1 failed, 1 warned, 3 passed`. */
 export function countsLine(checks: readonly ReportCheck[]): string {
-  const order: Array<CheckRecord['status']> = ['failed', 'timeout', 'warned', 'cancelled', 'skipped', 'pending', 'passed'];
+  const order: CheckStatus[] = ['failed', 'timeout', 'warned', 'cancelled', 'skipped', 'pending', 'passed'];
   const parts = order.flatMap((status) => {
     const n = checks.filter((check) => check.status === status).length;
     return n > 0 ? [`${n} ${status}`] : [];

@@ -1,6 +1,6 @@
 // JUnit XML, as GitHub Actions (via report actions), GitLab and Jenkins read it: one testcase per check.
 import { writeFileSync } from 'node:fs';
-import type { Report } from '../../checks/report.js';
+import type { RunReport as Report } from '../../checks/index.js';
 import type { Reporter } from './reporter.js';
 
 function escape(text: string): string {

@@ -3,7 +3,7 @@
 import type { Style } from '../style.js';
 import { print, type Out } from '../terminal.js';
 import type { Reporter } from './reporter.js';
-import { formatDuration } from '../../common/text.js';
+import { formatDuration } from '../../common/duration.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const MAX_ROWS = 8;

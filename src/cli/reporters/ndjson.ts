@@ -1,7 +1,7 @@
 // `--stream`: the run's events on stdout as they happen, one JSON object per line, for tools reading a run while it
 // goes on (an agent, a dashboard). The lines are the RunEvent union itself: run:start, check:start, check:spawn,
 // check:retry, check:end, run:end (which carries the whole report).
-import type { RunEndEvent, RunEvent, RunReport } from '../../checks/events.js';
+import type { RunEndEvent, RunEvent, RunReport } from '../../checks/index.js';
 import { jsonText } from '../terminal.js';
 import type { Reporter } from './reporter.js';
 

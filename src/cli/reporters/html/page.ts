@@ -1,6 +1,6 @@
 // One self-contained HTML page (inline CSS and SVG, no script, no request to anywhere) picturing a run.
-import type { Report } from '../../../checks/report.js';
-import { formatDuration } from '../../../common/text.js';
+import type { RunReport as Report } from '../../../checks/index.js';
+import { formatDuration } from '../../../common/duration.js';
 import { timelineBars, type Bar } from './timeline.js';
 
 /** Per check, its durations in past runs, oldest first (null where the check did not run or did not finish). */

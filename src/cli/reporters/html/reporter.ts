@@ -1,8 +1,6 @@
 // The HTML page as a reporter: from the final report when the run is over, or from the events seen so far for a
 // run that has not ended (its journal read back), every check not ended shown as pending.
-import type { RunEvent, RunReport } from '../../../checks/events.js';
-import type { ReportCheck } from '../../../checks/report.js';
-import { countStatuses } from '../../../checks/report.js';
+import { countStatuses, type ReportCheck, type RunEvent, type RunReport } from '../../../checks/index.js';
 import { pendingCheck } from '../../background/follow.js';
 import type { Reporter } from '../reporter.js';
 import { renderReportPage, type History } from './page.js';

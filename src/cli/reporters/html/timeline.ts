@@ -1,6 +1,6 @@
 // The data of `fanout report --html`: the run's checks on a time axis, the critical path that set its makespan, and
 // each check's duration over past runs.
-import type { ReportCheck } from '../../../checks/report.js';
+import type { ReportCheck } from '../../../checks/index.js';
 
 export interface Bar {
   id: string;

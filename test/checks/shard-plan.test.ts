@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fnv1a, parseShard, shardChecks, shardOf, type ShardCheck } from '../../src/distributed/shard.js';
+import { fnv1a, parseShard, shardChecks, shardOf, type ShardCheck } from '../../src/checks/shard-plan.js';
 
 /** Random DAGs: check i may require only checks before it (so no cycles), ids unique. */
 const graphs = fc

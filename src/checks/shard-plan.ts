@@ -1,5 +1,6 @@
 /**
- * Sharding a check graph across CI machines: `--shard i/n`.
+ * Sharding a check graph across CI machines (`--shard i/n`): which shard owns each check, and what a shard runs.
+ * Part of the checks engine (a run selects its shard with it); exported from fanout/distributed, beside merge-reports.
  */
 import { assertInteger, invalidArgument } from '../common/arguments.js';
 
