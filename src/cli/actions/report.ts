@@ -2,11 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
-import { pendingCheck } from '../background/follow.js';
 import { UsageError } from '../errors.js';
-import { loadRunState, listRuns, resolveRun, type RunReport as Report } from '../../checks/index.js';
-import { renderReportPage } from '../reporters/html/page.js';
-import { historyOf } from '../reporters/html/reporter.js';
+import { loadRunState, listRuns, readRunEvents, resolveRun, type RunReport as Report } from '../../checks/index.js';
+import { createHtmlReporter, historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
 function readReport(dir: string): Report | undefined {
@@ -17,58 +15,38 @@ function readReport(dir: string): Report | undefined {
   }
 }
 
-/** A report for a run that has none yet (still running, or crashed): what its journal knows. */
-function reportFromJournal(logDir: string, id: string): Report | undefined {
-  const state = loadRunState(logDir, id);
-  if (state?.start === undefined) return undefined;
-  const checks = [...state.checks].map(([checkId, check]) => {
-    if (check.end) return check.end.check;
-    const pending = pendingCheck(checkId, check.severity, check.spawn?.log_file ?? null);
-    if (check.start) pending.started_at = new Date(check.start.time).toISOString();
-    return pending;
-  });
-  const counts = { total: checks.length, passed: 0, failed: 0, warned: 0, timeout: 0, skipped: 0, cancelled: 0, pending: 0 };
-  for (const check of checks) counts[check.status]++;
-  const last = Math.max(state.start.time, ...checks.map((c) => (c.ended_at ? Date.parse(c.ended_at) : 0)));
-  return {
-    schema_version: '1',
-    tool: { name: 'fanout', version: '' },
-    run_id: id,
-    config_file: state.start.config,
-    log_dir: join(logDir, id),
-    started_at: new Date(state.start.time).toISOString(),
-    ended_at: new Date(last).toISOString(),
-    duration_ms: last - state.start.time,
-    exit_code: state.end?.exit_code ?? -1,
-    fail_fast_triggered: false,
-    root_failure: null,
-    interrupted: state.end?.interrupted ?? null,
-    max_time_exceeded: false,
-    counts,
-    checks,
-    violations: [],
-  };
-}
-
 export function reportHtmlCommand(run: string | undefined, options: { logDir: string; html: string; history: number }): number {
   const logDir = resolve(options.logDir);
   const { id, dir } = resolveRun(logDir, run);
-  const report = readReport(dir) ?? reportFromJournal(logDir, id);
-  if (report === undefined) throw new UsageError(`run ${id} has neither a report.json nor a journal`);
+  // The page of a run is its report's; a run without one yet (still running, or crashed) is replayed from its journal
+  // through the same reporter a live run renders with, every check not ended shown pending.
+  const events = readRunEvents(logDir, id) ?? [];
+  const start = events.find((event) => event.type === 'run:start');
+  const report = readReport(dir) ?? events.find((event) => event.type === 'run:end')?.report;
+  if (report === undefined && start === undefined) throw new UsageError(`run ${id} has neither a report.json nor a journal`);
+  const ended = events.flatMap((event) => (event.type === 'check:end' ? [event.check] : []));
+  const current = report ?? { run_id: id, checks: ended };
+  const ids = report?.checks.map((check) => check.id) ?? start?.checks.map((check) => check.id) ?? [];
   const runs = listRuns(logDir);
   const upTo = runs.indexOf(id);
   const runIds = runs.slice(Math.max(0, upTo - options.history + 1), upTo + 1);
   const history = historyOf(
-    runIds.map((runId) => (runId === id ? report : readReport(join(logDir, runId)))),
+    runIds.map((runId) => (runId === id ? current : readReport(join(logDir, runId)))),
     runIds,
-    report.checks.map((check) => check.id),
+    ids,
   );
+  let page: string | undefined;
+  const configFile = report === undefined ? loadRunState(logDir, id)?.start?.config : undefined;
+  const html = createHtmlReporter({ write: (text) => (page = text), history, configFile, logDir: join(logDir, id) });
+  if (report !== undefined) void html.end?.(report);
+  else for (const event of events) html.onEvent(event);
+  page ??= html.page();
   const target = resolve(options.html);
   try {
-    writeFileSync(target, renderReportPage(report, history));
+    writeFileSync(target, page ?? '');
   } catch (error) {
     throw new UsageError(`--html: cannot write ${target}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   }
-  printErr(`fanout: wrote ${target} (run ${id}, ${report.checks.length} checks, ${runIds.length} runs of history)\n`);
+  printErr(`fanout: wrote ${target} (run ${id}, ${report?.checks.length ?? ids.length} checks, ${runIds.length} runs of history)\n`);
   return 0;
 }
