@@ -34,13 +34,13 @@ export type FailureReason =
   | { code: 'file-missing'; message: string; file: string }
   /** The command could not be started (no shell, a missing working directory...). */
   | { code: 'spawn-error'; message: string }
-  /** Stopped while it ran: the run was aborted without a reason fanout knows. */
+  /** Stopped while it ran, for none of the reasons below (fail-fast, max-time, interrupted, infrastructure). */
   | { code: 'cancelled'; message: string }
   /** Stopped while it ran because another check failed under fail-fast. */
   | { code: 'fail-fast'; message: string; rootFailure: string }
   /** Stopped while it ran because the run's `maxTime` ran out. */
   | { code: 'max-time'; message: string }
-  /** Stopped while it ran by a signal to fanout. */
+  /** Stopped while it ran by a signal to fanout (`signal`), or by an abort of the run without a reason fanout knows (`signal: 'abort'`). */
   | { code: 'interrupted'; message: string; signal: string }
   /** Stopped because the run's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
   | { code: 'infrastructure'; message: string }

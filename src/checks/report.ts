@@ -50,6 +50,7 @@ export type RunReport = {
   exit_code: number;
   fail_fast_triggered: boolean;
   root_failure: string | null;
+  /** What interrupted the run: the signal fanout got (`SIGINT`...), `abort` for an abort of runChecks' signal without a reason it knows; null when none did. */
   interrupted: string | null;
   max_time_exceeded: boolean;
   /** With --redis: why the run stopped when its infrastructure failed (Redis lost, no worker for the queue). */
@@ -150,7 +151,7 @@ export function buildReport(run: RunResult, context: ReportContext): RunReport {
     exit_code: context.exitCode,
     fail_fast_triggered: run.failFastTriggered,
     root_failure: run.rootFailure ?? null,
-    interrupted: run.abort?.kind === 'signal' ? run.abort.signal : null,
+    interrupted: run.abort?.kind === 'signal' ? run.abort.signal : run.abort?.kind === 'abort' ? 'abort' : null,
     max_time_exceeded: run.abort?.kind === 'max-time',
     ...(run.abort?.kind === 'infrastructure' ? { infrastructure_error: context.mask(run.abort.message) } : {}),
     counts: countStatuses(run.records),

@@ -56,12 +56,24 @@ export interface RunSettings {
   matchTimeoutMs?: number | undefined;
 }
 
-/** Why a run was stopped from outside the graph. */
+/**
+ * Why a run was stopped from outside the graph: the reason to abort `runChecks`' `signal` with. An abort with any other
+ * reason (a plain `controller.abort()`) is taken as `{ kind: 'abort' }`.
+ */
 export type RunAbort =
   | { kind: 'signal'; signal: NodeJS.Signals }
+  /** Aborted without a reason fanout knows: reported as interrupted by `abort`. */
+  | { kind: 'abort' }
   | { kind: 'max-time'; ms: number }
   /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
   | { kind: 'infrastructure'; message: string };
+
+const ABORT_KINDS: ReadonlySet<unknown> = new Set<RunAbort['kind']>(['signal', 'abort', 'max-time', 'infrastructure']);
+
+/** Whether an abort reason is a {@link RunAbort} (anything else is a plain abort). */
+function isRunAbort(reason: unknown): reason is RunAbort {
+  return typeof reason === 'object' && reason !== null && ABORT_KINDS.has((reason as { kind?: unknown }).kind);
+}
 
 export interface RunResult {
   records: CheckRecord[];
@@ -246,8 +258,9 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
   };
 
   const abortReason = (): RunAbort | undefined => {
+    if (!settings.signal.aborted) return undefined;
     const reason: unknown = settings.signal.reason;
-    return settings.signal.aborted && typeof reason === 'object' && reason !== null && 'kind' in reason ? (reason as RunAbort) : undefined;
+    return isRunAbort(reason) ? reason : { kind: 'abort' };
   };
 
   const finish = (outcome: TaskOutcome<CheckRecord>) => {
@@ -325,6 +338,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
 
 function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): FailureReason {
   if (abort?.kind === 'signal') return { code: 'interrupted', message: `stopped by ${abort.signal}`, signal: abort.signal };
+  if (abort?.kind === 'abort') return { code: 'interrupted', message: 'stopped by abort', signal: 'abort' };
   if (abort?.kind === 'max-time') return { code: 'max-time', message: 'stopped by --max-time' };
   if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}` };
   return rootFailure !== undefined ? { code: 'fail-fast', message: `stopped by fail-fast after ${rootFailure} failed`, rootFailure } : { code: 'cancelled', message: 'cancelled' };

@@ -275,16 +275,24 @@ checks:
     return { run, controller };
   }
 
-  it('names why a running check was stopped: interrupted, cancelled, infrastructure, max-time', async () => {
+  it('names why a running check was stopped: interrupted (by a signal, or an abort), infrastructure, max-time', async () => {
     const signal = await started();
     signal.controller.abort({ kind: 'signal', signal: 'SIGINT' });
     const interrupted = await signal.run.report;
     expect(byId(interrupted)).toEqual({ long: ['cancelled', 'interrupted', 'stopped by SIGINT'], waits: ['skipped', 'interrupted', null] });
     expect([interrupted.interrupted, interrupted.exit_code]).toEqual(['SIGINT', 130]);
 
-    const plain = await started();
-    plain.controller.abort();
-    expect(byId(await plain.run.report).long).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    // An abort without a RunAbort (a plain controller.abort(), any other reason) is an interruption named `abort`:
+    // the same reason for the check it stopped and the one it kept from starting, and the report says so.
+    for (const reason of [undefined, new Error('shutting down')]) {
+      const plain = await started();
+      plain.controller.abort(reason);
+      const aborted = await plain.run.report;
+      expect(byId(aborted)).toEqual({ long: ['cancelled', 'interrupted', 'stopped by abort'], waits: ['skipped', 'interrupted', null] });
+      expect(aborted.checks.find((check) => check.id === 'waits')?.skip_reason).toEqual({ kind: 'interrupted', signal: 'abort' });
+      expect([aborted.interrupted, aborted.max_time_exceeded, aborted.exit_code]).toEqual(['abort', false, 1]);
+      expect(reportErrors(aborted)).toBeNull();
+    }
 
     const lost = await started();
     lost.controller.abort({ kind: 'infrastructure', message: 'Redis lost' });
