@@ -1,6 +1,7 @@
 // `fanout check --redis URL`: checks run as BullMQ jobs on `fanout worker` processes instead of locally. The graph,
 // priorities, fail-fast, skips and reports stay here, in the coordinator; only the command execution moves.
 import { readFileSync } from 'node:fs';
+import { FanoutError } from '../common/errors.js';
 import { SpawnError } from '../exec/spawn-error.js';
 import type { CommandResult, CommandSpec, ExecuteOptions, Executor } from './engine.js';
 import { UsageError } from './errors.js';
@@ -54,8 +55,13 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   if (options.heartbeatTtlMs !== undefined && options.heartbeatTtlMs < 500) throw new UsageError(`--heartbeat-ttl must be at least 500ms (got ${options.heartbeatTtlMs}ms)`);
   const where = target.display;
   // A wrong URL or a server that is down is the user's to fix before anything runs, not a failure of every check.
+  // bullmq and ioredis are optional peers: without them, an installation to complete (the error names the command).
+  const backend = await loadBackend().catch((error: unknown) => {
+    if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') throw new UsageError(`--redis: ${error.message}`, 'ERR_USAGE', { cause: error });
+    throw error;
+  });
   try {
-    const probe = await connectOrThrow(await loadBackend(), target.connection, 'fanout-probe', 10_000);
+    const probe = await connectOrThrow(backend, target.connection, 'fanout-probe', 10_000);
     probe.disconnect();
   } catch (error) {
     throw new UsageError(`cannot reach Redis at ${where}: ${describeRedisError(error, target)}`, 'ERR_USAGE', { cause: error });

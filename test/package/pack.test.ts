@@ -2,7 +2,7 @@
 // from ESM, CommonJS (Node's require(esm)), TypeScript under nodenext, node16 and bundler resolution (no
 // skipLibCheck), and through its bin.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,23 @@ try { createJsonObserver(); } catch (error) { console.log(error.code, error.mess
 `,
     );
     expect(run('node', ['peer.mjs'])).toMatch(/^ERR_MISSING_DEPENDENCY .*npm install pino/);
+  });
+
+  it('the commands whose optional peers are missing say so once, with the install command, and exit 2', () => {
+    writeFileSync(join(project, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
+    const bin = join(project, 'node_modules/.bin/fanout');
+    // Nothing listens on port 1: the missing package is what is reported, before any connection is tried.
+    const redis = ['--redis', 'redis://127.0.0.1:1', '--insecure', '--commit', 'abc'];
+    const cases: Array<[string[], string]> = [
+      [['worker', ...redis], 'fanout: distributed runs need the packages bullmq and ioredis (bullmq is not installed): npm install bullmq ioredis\n'],
+      [['check', ...redis], 'fanout: --redis: distributed runs need the packages bullmq and ioredis (bullmq is not installed): npm install bullmq ioredis\n'],
+      [['check', '--observer', 'json'], 'fanout: --observer json: this feature needs the package pino: npm install pino\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const result = spawnSync(bin, args, { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+      expect({ args, code: result.status, stderr: result.stderr }).toEqual({ args, code: 2, stderr });
+    }
+    expect(existsSync(join(project, 'ran'))).toBe(false);
   });
 
   it.each([
