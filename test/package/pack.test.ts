@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -157,5 +157,21 @@ export type Config = ResolvedConfig;
 
   it('the bin runs', () => {
     expect(run(join(project, 'node_modules/.bin/fanout'), ['--version']).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('init names the command that runs it: npx --no-install fanout outside npm scripts, fanout on their PATH; and it runs', () => {
+    const bin = join(project, 'node_modules/.bin/fanout');
+    const env = (path: string) => ({ ...process.env, NODE_OPTIONS: '', PATH: path });
+    const plain = [dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter);
+    const here = join(project, 'init-plain');
+    mkdirSync(here);
+    const said = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: here, encoding: 'utf8', env: env(plain) });
+    expect(said.stdout).toBe('wrote fanout.yaml (template minimal); run it with: npx --no-install fanout check\n');
+    const validated = spawnSync('npx', ['--no-install', 'fanout', 'validate'], { cwd: here, encoding: 'utf8', env: env(plain) });
+    expect({ code: validated.status, stderr: validated.stderr }).toEqual({ code: 0, stderr: '' });
+    const script = join(project, 'init-script');
+    mkdirSync(script);
+    const inScript = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: script, encoding: 'utf8', env: env([join(project, 'node_modules/.bin'), plain].join(delimiter)) });
+    expect(inScript.stdout).toBe('wrote fanout.yaml (template minimal); run it with: fanout check\n');
   });
 });
