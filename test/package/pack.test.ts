@@ -11,8 +11,8 @@ const root = resolve(import.meta.dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 let project = '';
 
-function run(command: string, args: string[], cwd = project): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+function run(command: string, args: string[], cwd = project, env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status)}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -33,7 +33,12 @@ beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'fanout-consumer-'));
   const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string }>;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', join(project, packed?.filename ?? '')]);
+  // Installed as users do, scripts allowed: the tarball holds dist/, and its prepare script (the build, for installs
+  // from git) must not run. A tsdown first on PATH would tell if it did.
+  const spy = join(project, 'spy');
+  mkdirSync(spy);
+  writeFileSync(join(spy, 'tsdown'), `#!/bin/sh\necho "$PWD" >> ${JSON.stringify(join(project, 'tsdown-ran'))}\n`, { mode: 0o755 });
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, packed?.filename ?? '')], project, { PATH: `${spy}${delimiter}${process.env['PATH'] ?? ''}` });
   // A TypeScript user of a Node library has Node's types; they live in a folder of their own here, so the install
   // above is measured alone.
   const types = join(project, 'types');
@@ -53,6 +58,11 @@ describe('the packed package', { timeout: 180_000 }, () => {
     for (const peer of ['bullmq', 'ioredis', 'pino', 'piscina', '@opentelemetry/api']) expect(packages).not.toContain(peer);
     expect(packages.length).toBeLessThanOrEqual(6);
     expect(sizeOf(modules)).toBeLessThanOrEqual(3 * 1024 * 1024);
+  });
+
+  it('installing the tarball runs no script of it (the build is in it)', () => {
+    expect(existsSync(join(project, 'tsdown-ran'))).toBe(false);
+    expect(existsSync(join(project, 'node_modules/fanout/dist/index.js'))).toBe(true);
   });
 
   it('loads from ESM and from CommonJS (one copy of every class)', () => {
