@@ -145,12 +145,40 @@ export type Config = ResolvedConfig;
     run('node', [tsc, '-p', dir]);
   });
 
-  it('type-checks a CommonJS TypeScript file under nodenext (require of the ESM build)', () => {
-    const dir = join(project, 'ts-cjs');
+  // The forms docs/library.md (Importing fanout) lists for CommonJS TypeScript, compiled and run: require under
+  // node20 and nodenext; under node16, which models a Node without require(esm), a dynamic import and type-only imports.
+  const requireForm = `import fanout = require('fanout');
+import config = require('fanout/config');
+console.log(JSON.stringify({ semaphore: new fanout.Semaphore(2).available, config: typeof config.loadConfigText }));
+`;
+  const importForm = `import type { Semaphore } from 'fanout' with { 'resolution-mode': 'import' };
+async function main(): Promise<void> {
+  const fanout = await import('fanout');
+  const config = await import('fanout/config');
+  const semaphore: Semaphore = new fanout.Semaphore(2);
+  console.log(JSON.stringify({ semaphore: semaphore.available, config: typeof config.loadConfigText }));
+}
+void main();
+`;
+  it.each([
+    ['nodenext', 'require', requireForm],
+    ['node20', 'require', requireForm],
+    ['node16', 'import', importForm],
+  ])('a CommonJS TypeScript file under module %s (%s) type-checks, compiles and runs', (module, form, source) => {
+    const dir = join(project, `ts-cjs-${module}-${form}`);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'index.cts'), `import fanout = require('fanout');\nexport const semaphore = new fanout.Semaphore(1);\n`);
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'esnext.disposable'], strict: true, noEmit: true, skipLibCheck: false, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
+    writeFileSync(join(dir, 'index.cts'), source);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module, moduleResolution: module === 'nodenext' ? 'nodenext' : 'node16', target: 'es2022', lib: ['es2023', 'esnext.disposable'], strict: true, outDir: 'out', skipLibCheck: false, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
     run('node', [tsc, '-p', dir]);
+    expect(JSON.parse(run('node', ['--no-warnings', join(dir, 'out/index.cjs')]))).toEqual({ semaphore: 2, config: 'function' });
+  });
+
+  it('under module node16, require of fanout is refused as the docs say (TypeScript models a Node without require(esm))', () => {
+    const dir = join(project, 'ts-cjs-node16-require');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.cts'), requireForm);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
+    expect(() => run('node', [tsc, '-p', dir])).toThrow(/TS1471/);
   });
 
   it('a bundle that uses only Semaphore is at most 4 KB minified (nothing else survives tree-shaking)', async () => {
