@@ -1,6 +1,7 @@
 // `fanout check --redis URL`: checks run as BullMQ jobs on `fanout worker` processes instead of locally. The graph,
 // priorities, fail-fast, skips and reports stay here, in the coordinator; only the command execution moves.
 import { readFileSync } from 'node:fs';
+import { FanoutError } from '../common/errors.js';
 import { SpawnError, type CommandResult, type CommandSpec, type ExecuteOptions, type Executor } from '../index.js';
 import { UsageError } from './errors.js';
 import type { RedisFlag } from './redis-target.js';
@@ -51,6 +52,8 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   try {
     await pingRedis(target.connection, 10_000);
   } catch (error) {
+    // bullmq and ioredis are optional peers: without them, an installation to complete (the error names the command).
+    if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') throw new UsageError(`--redis: ${error.message}`, 'ERR_USAGE', { cause: error });
     throw new UsageError(`cannot reach Redis at ${where}: ${describeRedisError(error, target)}`, 'ERR_USAGE', { cause: error });
   }
   let executor;

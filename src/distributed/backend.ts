@@ -36,7 +36,7 @@ async function importPeer<M>(name: string): Promise<M> {
     return (await import(name)) as M;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`)) {
-      throw new FanoutError('ERR_MISSING_DEPENDENCY', `distributed runs need the packages bullmq and ioredis: npm install bullmq ioredis`, { cause: error });
+      throw new FanoutError('ERR_MISSING_DEPENDENCY', `distributed runs need the packages bullmq and ioredis (${name} is not installed): npm install bullmq ioredis`, { cause: error });
     }
     throw error;
   }

@@ -82,7 +82,9 @@ export interface CheckWorkerOptions {
   /**
    * Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). An
    * error that repeats (a reconnect attempt failing the same way several times a second while Redis is away) is
-   * passed once, then at most once every 10 s, saying how many times it repeated meanwhile.
+   * passed once, then at most once every 10 s, saying how many times it repeated meanwhile. A failure to start (bullmq
+   * or ioredis not installed: `ERR_MISSING_DEPENDENCY`; Redis not answering within `connectTimeoutMs`) is not passed
+   * here: `ready()` rejects with it.
    */
   onError?: (error: Error) => void;
   /**
@@ -158,7 +160,10 @@ export interface CheckWorker {
   readonly name: string;
   /** Jobs running now. */
   readonly running: number;
-  /** Resolves once the worker and its cancel subscription are connected; rejects when Redis does not answer in time. */
+  /**
+   * Resolves once the worker and its cancel subscription are connected; rejects when it cannot start: Redis does not
+   * answer in time (`ERR_REDIS_UNAVAILABLE`), or bullmq or ioredis is not installed (`ERR_MISSING_DEPENDENCY`).
+   */
   ready(): Promise<void>;
   /** Adds or replaces a named handler. */
   registerHandler(name: string, handler: RemoteHandler): void;
@@ -791,7 +796,9 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     }
     await worker.waitUntilReady();
   })();
-  setup.catch((error: unknown) => onError?.(error instanceof Error ? error : new Error(messageOf(error))));
+  // A failure to start is ready()'s rejection, and only that: passed to onError as well, a caller that reports both
+  // would report it twice.
+  setup.catch(() => undefined);
 
   return {
     queueName,

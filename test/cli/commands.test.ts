@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, runCli, tempDir } from './helpers.js';
+import { cli, fixture, runCli, tempDir } from './helpers.js';
 
 const REFERENCE_DAG = join(new URL('../../', import.meta.url).pathname, 'bench/fixtures/reference-dag.yaml');
 
@@ -134,7 +134,7 @@ describe('fanout init', () => {
     const dir = tempDir();
     const init = await runCli(['init', '--template', template], { cwd: dir });
     expect(init.code).toBe(0);
-    expect(init.stdout).toBe(`wrote fanout.yaml (template ${template}); run it with: fanout check\n`);
+    expect(init.stdout).toBe(`wrote fanout.yaml (template ${template}); run it with: ${cli} check\n`); // neither on PATH nor the project's bin: its path
     const validate = await runCli(['validate'], { cwd: dir });
     expect(validate.stderr).toBe('');
     expect(validate.code).toBe(0);

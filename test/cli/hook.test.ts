@@ -121,7 +121,7 @@ checks:
     const result = await hook(['--budget', '500ms'], editEvent(dir, 'src/a.ts'), dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('fanout: 1 passed');
-    expect(result.stdout).toContain('time budget 500ms spent; not finished, so not blocking: e2e (run them with: fanout check e2e)');
+    expect(result.stdout).toContain(`time budget 500ms spent; not finished, so not blocking: e2e (run them with: ${cli} check e2e)`);
     expect(isAlive(Number(readFileSync(join(dir, 'e2e.pid'), 'utf8')))).toBe(false);
   });
 });

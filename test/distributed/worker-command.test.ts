@@ -66,6 +66,7 @@ describe.skipIf(!hasRedis)('workerCommand (fanout worker)', () => {
     const unreachable = runWorkerCommand({ redis: 'redis://:cmd-pa55word@127.0.0.1:1', commit: 'feed', connectTimeoutMs: 300 });
     expect((await unreachable.exit).code).toBe(1);
     expect(unreachable.stderr()).toContain('cannot reach Redis at redis://:***@127.0.0.1:1');
+    expect(unreachable.stderr().trimEnd().split('\n')).toHaveLength(1); // said once
     expect(unreachable.stderr()).not.toContain('cmd-pa55word');
     const bad = runWorkerCommand({ redis: 'http://example.com' });
     expect((await bad.exit).code).toBe(2);

@@ -2,17 +2,17 @@
 // from ESM, CommonJS (Node's require(esm)), TypeScript under nodenext, node16 and bundler resolution (no
 // skipLibCheck), and through its bin.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 let project = '';
 
-function run(command: string, args: string[], cwd = project): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+function run(command: string, args: string[], cwd = project, env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(result.status)}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -33,7 +33,12 @@ beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'fanout-consumer-'));
   const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string }>;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', join(project, packed?.filename ?? '')]);
+  // Installed as users do, scripts allowed: the tarball holds dist/, and its prepare script (the build, for installs
+  // from git) must not run. A tsdown first on PATH would tell if it did.
+  const spy = join(project, 'spy');
+  mkdirSync(spy);
+  writeFileSync(join(spy, 'tsdown'), `#!/bin/sh\necho "$PWD" >> ${JSON.stringify(join(project, 'tsdown-ran'))}\n`, { mode: 0o755 });
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(project, packed?.filename ?? '')], project, { PATH: `${spy}${delimiter}${process.env['PATH'] ?? ''}` });
   // A TypeScript user of a Node library has Node's types; they live in a folder of their own here, so the install
   // above is measured alone.
   const types = join(project, 'types');
@@ -53,6 +58,11 @@ describe('the packed package', { timeout: 180_000 }, () => {
     for (const peer of ['bullmq', 'ioredis', 'pino', 'piscina', '@opentelemetry/api']) expect(packages).not.toContain(peer);
     expect(packages.length).toBeLessThanOrEqual(6);
     expect(sizeOf(modules)).toBeLessThanOrEqual(3 * 1024 * 1024);
+  });
+
+  it('installing the tarball runs no script of it (the build is in it)', () => {
+    expect(existsSync(join(project, 'tsdown-ran'))).toBe(false);
+    expect(existsSync(join(project, 'node_modules/fanout/dist/index.js'))).toBe(true);
   });
 
   it('loads from ESM and from CommonJS (one copy of every class)', () => {
@@ -94,6 +104,23 @@ try { createJsonObserver(); } catch (error) { console.log(error.code, error.mess
     expect(run('node', ['peer.mjs'])).toMatch(/^ERR_MISSING_DEPENDENCY .*npm install pino/);
   });
 
+  it('the commands whose optional peers are missing say so once, with the install command, and exit 2', () => {
+    writeFileSync(join(project, 'fanout.yaml'), 'version: "1"\nchecks:\n  - { id: a, run: "touch ran" }\n');
+    const bin = join(project, 'node_modules/.bin/fanout');
+    // Nothing listens on port 1: the missing package is what is reported, before any connection is tried.
+    const redis = ['--redis', 'redis://127.0.0.1:1', '--insecure', '--commit', 'abc'];
+    const cases: Array<[string[], string]> = [
+      [['worker', ...redis], 'fanout: distributed runs need the packages bullmq and ioredis (bullmq is not installed): npm install bullmq ioredis\n'],
+      [['check', ...redis], 'fanout: --redis: distributed runs need the packages bullmq and ioredis (bullmq is not installed): npm install bullmq ioredis\n'],
+      [['check', '--observer', 'json'], 'fanout: --observer json: this feature needs the package pino: npm install pino\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const result = spawnSync(bin, args, { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+      expect({ args, code: result.status, stderr: result.stderr }).toEqual({ args, code: 2, stderr });
+    }
+    expect(existsSync(join(project, 'ran'))).toBe(false);
+  });
+
   it.each([
     ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, 'mts'],
     ['node16', { module: 'node16', moduleResolution: 'node16' }, 'mts'],
@@ -118,12 +145,40 @@ export type Config = ResolvedConfig;
     run('node', [tsc, '-p', dir]);
   });
 
-  it('type-checks a CommonJS TypeScript file under nodenext (require of the ESM build)', () => {
-    const dir = join(project, 'ts-cjs');
+  // The forms docs/library.md (Importing fanout) lists for CommonJS TypeScript, compiled and run: require under
+  // node20 and nodenext; under node16, which models a Node without require(esm), a dynamic import and type-only imports.
+  const requireForm = `import fanout = require('fanout');
+import config = require('fanout/config');
+console.log(JSON.stringify({ semaphore: new fanout.Semaphore(2).available, config: typeof config.loadConfigText }));
+`;
+  const importForm = `import type { Semaphore } from 'fanout' with { 'resolution-mode': 'import' };
+async function main(): Promise<void> {
+  const fanout = await import('fanout');
+  const config = await import('fanout/config');
+  const semaphore: Semaphore = new fanout.Semaphore(2);
+  console.log(JSON.stringify({ semaphore: semaphore.available, config: typeof config.loadConfigText }));
+}
+void main();
+`;
+  it.each([
+    ['nodenext', 'require', requireForm],
+    ['node20', 'require', requireForm],
+    ['node16', 'import', importForm],
+  ])('a CommonJS TypeScript file under module %s (%s) type-checks, compiles and runs', (module, form, source) => {
+    const dir = join(project, `ts-cjs-${module}-${form}`);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'index.cts'), `import fanout = require('fanout');\nexport const semaphore = new fanout.Semaphore(1);\n`);
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'esnext.disposable'], strict: true, noEmit: true, skipLibCheck: false, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
+    writeFileSync(join(dir, 'index.cts'), source);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module, moduleResolution: module === 'nodenext' ? 'nodenext' : 'node16', target: 'es2022', lib: ['es2023', 'esnext.disposable'], strict: true, outDir: 'out', skipLibCheck: false, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
     run('node', [tsc, '-p', dir]);
+    expect(JSON.parse(run('node', ['--no-warnings', join(dir, 'out/index.cjs')]))).toEqual({ semaphore: 2, config: 'function' });
+  });
+
+  it('under module node16, require of fanout is refused as the docs say (TypeScript models a Node without require(esm))', () => {
+    const dir = join(project, 'ts-cjs-node16-require');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'index.cts'), requireForm);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, typeRoots: [join(project, 'types/node_modules/@types')], types: ['node'] }, files: ['index.cts'] }));
+    expect(() => run('node', [tsc, '-p', dir])).toThrow(/TS1471/);
   });
 
   it('a bundle that uses only Semaphore is at most 4 KB minified (nothing else survives tree-shaking)', async () => {
@@ -140,5 +195,21 @@ export type Config = ResolvedConfig;
 
   it('the bin runs', () => {
     expect(run(join(project, 'node_modules/.bin/fanout'), ['--version']).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('init names the command that runs it: npx --no-install fanout outside npm scripts, fanout on their PATH; and it runs', () => {
+    const bin = join(project, 'node_modules/.bin/fanout');
+    const env = (path: string) => ({ ...process.env, NODE_OPTIONS: '', PATH: path });
+    const plain = [dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter);
+    const here = join(project, 'init-plain');
+    mkdirSync(here);
+    const said = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: here, encoding: 'utf8', env: env(plain) });
+    expect(said.stdout).toBe('wrote fanout.yaml (template minimal); run it with: npx --no-install fanout check\n');
+    const validated = spawnSync('npx', ['--no-install', 'fanout', 'validate'], { cwd: here, encoding: 'utf8', env: env(plain) });
+    expect({ code: validated.status, stderr: validated.stderr }).toEqual({ code: 0, stderr: '' });
+    const script = join(project, 'init-script');
+    mkdirSync(script);
+    const inScript = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: script, encoding: 'utf8', env: env([join(project, 'node_modules/.bin'), plain].join(delimiter)) });
+    expect(inScript.stdout).toBe('wrote fanout.yaml (template minimal); run it with: fanout check\n');
   });
 });

@@ -8,6 +8,7 @@ import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
+import { selfCommand } from '../invocation.js';
 
 /** Tells on stderr what the reaper of dead runs killed and what it left alone. */
 function reportReaped(reaped: Reaped): void {
@@ -73,7 +74,7 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
       ? `running (pid ${view.pid ?? '?'}, ${formatDuration(Date.now() - (state.start?.time ?? Date.now()))})`
       : view.phase === 'ended'
         ? `ended: exit ${view.exit_code ?? '?'}${view.interrupted ? ` (${view.interrupted})` : ''}`
-        : 'crashed: its fanout died before the end (fanout check --resume reruns what did not pass)';
+        : `crashed: its fanout died before the end (${selfCommand()} check --resume reruns what did not pass)`;
   const lines = [`run ${id} ${head}`];
   const width = Math.max(...view.checks.map((check) => check.id.length), 4);
   for (const check of view.checks) {
@@ -98,7 +99,7 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
     return EXIT_WAIT_TIMEOUT;
   }
   if (state?.end === undefined) {
-    printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; fanout check --resume ${id} reruns what did not pass\n`);
+    printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; ${selfCommand()} check --resume ${id} reruns what did not pass\n`);
     return 1;
   }
   let report: Report | undefined;

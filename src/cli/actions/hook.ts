@@ -16,6 +16,7 @@ import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
 import { editedPaths, parseHookEvent, type HookEvent } from '../hook/event.js';
 import { print, printErr } from '../terminal.js';
+import { selfCommand } from '../invocation.js';
 
 /** Hook protocol exit codes. */
 export const HOOK_OK = 0;
@@ -105,7 +106,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   const pending = reported.filter((check) => check.status === 'pending');
   const pendingLine =
     pending.length > 0
-      ? `fanout: time budget ${formatDuration(budgetMs ?? 0)} spent; not finished, so not blocking: ${pending.map((c) => c.id).join(', ')} (run them with: fanout check ${pending.map((c) => c.id).join(' ')})`
+      ? `fanout: time budget ${formatDuration(budgetMs ?? 0)} spent; not finished, so not blocking: ${pending.map((c) => c.id).join(', ')} (run them with: ${selfCommand()} check ${pending.map((c) => c.id).join(' ')})`
       : '';
   if (exitCode === HOOK_BLOCK) {
     const edited = paths.length > 0 ? ` after the edit of ${paths.map((p) => resolve(p).replace(`${config.dir}/`, '')).join(', ')}` : '';

@@ -10,6 +10,7 @@ import { EXIT_USAGE, UsageError } from '../errors.js';
 import { detectTemplate, TEMPLATES } from './templates.js';
 import { displayPath } from '../../common/text.js';
 import { print, printErr, printJson } from '../terminal.js';
+import { selfCommand } from '../invocation.js';
 import { VIBEGUARD_ASSIST_PROMPT, VIBEGUARD_DEFAULT_TEMPLATE, VIBEGUARD_TEMPLATES } from './vibeguard-templates.js';
 
 /** Options of `fanout init`. */
@@ -89,7 +90,7 @@ export function initCommand(options: InitOptions): Promise<number> {
     );
   } else {
     const flag = options.output === undefined || options.output === chosen.file ? '' : ` -c ${options.output}`;
-    print(`wrote ${displayPath(target, cwd)} (template ${chosen.label}); run it with: fanout check${flag}\n`);
+    print(`wrote ${displayPath(target, cwd)} (template ${chosen.label}); run it with: ${selfCommand(cwd)} check${flag}\n`);
   }
   if (other !== undefined && CONFIG_NAMES.indexOf(displayPath(other, cwd)) < CONFIG_NAMES.indexOf(displayPath(target, cwd))) {
     printErr(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { currentCommit, pinnedChecksOf, readSharedSecret, SECRET_ENV, SECRET_FILE_ENV, startCheckWorker, type PinnedChecks } from '../../distributed/index.js';
 import { readConfigFile } from '../../config/index.js';
-import { messageOf } from '../../common/errors.js';
+import { FanoutError, messageOf } from '../../common/errors.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { describeRedisError, resolveRedisTarget, type RedisFlag } from '../redis-target.js';
@@ -103,6 +103,11 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   try {
     await worker.ready();
   } catch (error) {
+    if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') {
+      // An installation to complete, not a Redis to wait for: a usage error (exit 2) saying what to install.
+      await worker.close();
+      throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
+    }
     printErr(`fanout worker: cannot reach Redis at ${target.display}: ${describeRedisError(error, target)}\n`);
     await worker.close();
     return 1;

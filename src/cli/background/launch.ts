@@ -15,6 +15,7 @@ import { createRunFolder, isLive, newRunId, type ReportCheck } from '../../check
 import { styleFor } from '../style.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 import { print, printErr, printJson } from '../terminal.js';
+import { selfCommand } from '../invocation.js';
 
 /** The environment variable that hands the run id to the supervisor (removed from its environment at once). */
 export const RUN_ID_ENV = 'FANOUT_RUN_ID';
@@ -103,7 +104,7 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   }
 
   if (state.end === undefined && !isLive(state)) {
-    printErr(`fanout: the background run ${runId} died before its checks ended (see ${logFile}); fanout check --resume ${runId} reruns what did not pass\n`);
+    printErr(`fanout: the background run ${runId} died before its checks ended (see ${logFile}); ${selfCommand()} check --resume ${runId} reruns what did not pass\n`);
     return exited?.code ?? 1;
   }
   const style = styleFor(process.stdout, options.color);
@@ -127,9 +128,10 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   }
   const passed = ended.filter((check) => check.status === 'passed').length;
   if (pending.length > 0) {
+    const fanout = selfCommand();
     out.push(
       `${style.dim('…')} run ${runId} goes on in the background (pid ${state.start.pid}): ${pending.map((check) => `${check.id} (pending)`).join(', ')}\n` +
-        `  ${passed} passed so far. See: fanout status ${runId} · fanout wait ${runId} · fanout logs ${runId} ${pending[0]?.id ?? 'CHECK'} -f · fanout cancel ${runId}`,
+        `  ${passed} passed so far. See: ${[`status ${runId}`, `wait ${runId}`, `logs ${runId} ${pending[0]?.id ?? 'CHECK'} -f`, `cancel ${runId}`].map((command) => `${fanout} ${command}`).join(' · ')}`,
     );
   } else {
     out.push(`run ${runId} ended: exit ${exitCode} (${passed} passed)`);
