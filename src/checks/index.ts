@@ -10,3 +10,5 @@ export type { RunAbort } from './session.js';
 export { UsageError } from './errors.js';
 export { loadConfigCached as loadChecksConfig, warningNotes } from './load.js';
 export type { LoadOptions as LoadChecksConfigOptions, LoadedConfig } from './load.js';
+export { cacheInfo, cleanCache, DEFAULT_CACHE_MAX_BYTES } from './cache/store.js';
+export type { CacheInfo } from './cache/store.js';

@@ -251,3 +251,32 @@ export class CacheStore {
     return true;
   }
 }
+
+/**
+ * What the cache of passed checks of a log folder holds: its entries, their bytes, and when the least and most
+ * recently used were last used.
+ *
+ * @example
+ * ```ts
+ * import { cacheInfo } from 'fanout/checks';
+ * const { entries, bytes } = cacheInfo('.fanout/runs');
+ * ```
+ */
+export function cacheInfo(logDir: string): CacheInfo {
+  return new CacheStore(logDir).info();
+}
+
+/**
+ * Deletes the cache of passed checks of a log folder (entries and stat cache): every cacheable check runs on the
+ * next run. Never follows a link; a cache folder that is a link or someone else's is refused with an error. Returns
+ * false when there was no cache.
+ *
+ * @example
+ * ```ts
+ * import { cleanCache } from 'fanout/checks';
+ * cleanCache('.fanout/runs'); // true
+ * ```
+ */
+export function cleanCache(logDir: string): boolean {
+  return new CacheStore(logDir).clean();
+}
