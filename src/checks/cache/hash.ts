@@ -67,7 +67,7 @@ export interface HashJob {
 }
 
 /** Hashes files on `count` worker threads; each worker takes a share of about equal bytes. */
-async function hashOnWorkers(jobs: readonly HashJob[], count: number, signal: AbortSignal | undefined): Promise<Array<string | undefined>> {
+export async function hashOnWorkers(jobs: readonly HashJob[], count: number, signal: AbortSignal | undefined): Promise<Array<string | undefined>> {
   const order = jobs.map((job, index) => ({ job, index })).sort((a, b) => b.job.size - a.job.size);
   const shares: Array<{ bytes: number; items: typeof order }> = Array.from({ length: count }, () => ({ bytes: 0, items: [] }));
   for (const item of order) {
