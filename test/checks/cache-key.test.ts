@@ -1,5 +1,6 @@
 // The cache key: changing any one part changes it (a partial key is a false pass), order does not matter where the
 // parts are sets, and hashing on worker threads gives the same hashes as in this thread.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -147,8 +148,48 @@ describe('input files', () => {
     const here = await hashFiles(jobs, { threads: 1 });
     expect(threaded).toEqual(here);
     expect(here[0]).toBe(hashFile(jobs[0]!.path, false));
-    expect(here.at(-2)).toMatch(/^link:[0-9a-f]{64}$/);
+    // git's names for the same contents: a file git knows unchanged and one read here count alike.
+    expect(here[0]).toBe(execFileSync('git', ['hash-object', jobs[0]!.path], { encoding: 'utf8' }).trim());
+    expect(here.at(-2)).toBe(`link:${execFileSync('git', ['hash-object', '--stdin'], { input: 'tree/f1', encoding: 'utf8' }).trim()}`);
     expect(here.at(-2)).not.toBe(here[1]);
     expect(here.at(-1)).toBeUndefined();
+  });
+});
+
+describe('inputMatcher agrees with the glob matcher of files:', () => {
+  it('for any glob and path', async () => {
+    const { matchesGlob } = await import('../../src/common/glob.js');
+    const segment = fc.constantFrom('src', 'a', 'b.ts', 'x.md', '*', '**', '*.ts', '{a,src}', '[ab]', '?', 'sr?');
+    const glob = fc.tuple(fc.constantFrom('', './', '/'), fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '/')).map(([head, parts, tail]) => `${head}${parts.join('/')}${tail}`);
+    const path = fc.array(fc.constantFrom('src', 'a', 'b.ts', 'x.md', 'sra'), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
+    fc.assert(
+      fc.property(glob, path, (g, p) => {
+        expect(inputMatcher([g])(p), `${g} ${p}`).toBe(matchesGlob(p, g));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('InputTree.match', () => {
+  it('selects what inputMatcher selects, in order, for any globs over a tree (log folder and .git left out)', async () => {
+    const { InputTree } = await import('../../src/checks/cache/inputs.js');
+    const dir = tempDir();
+    const paths = ['a', 'a.ts', 'b/a.ts', 'b/c/d.md', 'src/a.ts', 'src/a/b.ts', 'src-x/a.ts', 'src.ts', 'srcz/q', 'z/src/a.ts', '.git/config', 'logs/run/x.log'];
+    for (const path of paths) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), path);
+    }
+    const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+    const all = await tree.files();
+    expect(all).toEqual(paths.filter((path) => !path.startsWith('.git/') && !path.startsWith('logs/')).sort());
+    const segment = fc.constantFrom('src', 'a', 'b', 'a.ts', '*', '**', '*.ts', '{a,src}', 'src*', 'c');
+    const glob = fc.tuple(fc.constantFrom('', '!', '/', './'), fc.array(segment, { minLength: 1, maxLength: 3 }), fc.constantFrom('', '/')).map(([head, parts, tail]) => `${head}${parts.join('/')}${tail}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(glob, { minLength: 1, maxLength: 4 }), async (globs) => {
+        expect(await tree.match(globs), globs.join(' ')).toEqual(all.filter(inputMatcher(globs)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

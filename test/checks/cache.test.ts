@@ -160,6 +160,27 @@ describe('the cache of passed checks', () => {
     expect(p.ran()).toEqual(['all']);
   });
 
+  it('in a git repository, a file git knows unchanged counts as its content: staging or committing an edit is no change', async () => {
+    const p = project(`checks:\n  - id: src\n    run: echo src >> ran.log\n    inputs: [src/]\n`, { ...files, '.gitignore': 'ran.log\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    writeFileSync(join(p.dir, 'src/a.ts'), 'edited'); // modified: read and hashed here
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    git('add', 'src/a.ts'); // now git vouches for the same content
+    await run(p.dir);
+    git('commit', '-qm', 'two');
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+    git('rm', '-q', 'src/b.ts'); // deleted: an input less
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+  });
+
   it('does not store a pass when an input changed while the check ran', async () => {
     // The content is put back before the check ends: the key would be the same, but what the check saw was not.
     const p = project(`checks:\n  - id: edits\n    run: echo edits >> ran.log; cp src/a.ts a.bak; echo more >> src/a.ts; cp a.bak src/a.ts\n    inputs: [src/]\n`, files);

@@ -12,18 +12,26 @@ const WORKER_MIN_FILES = 256;
 const CHUNK = 1024 * 1024;
 
 /**
- * The hash of one file: SHA-256 of its content, or `link:` and the SHA-256 of a link's target text. Opened without
- * following a link, and read to the end whatever its size: undefined when it cannot be read (gone, a folder now).
+ * The hash of one file as git names its content: the SHA-1 of `blob <size>\0` and the bytes, so a file git already
+ * knows unchanged (its index holds that name) and one fanout reads agree. A link is `link:` and the blob of the text
+ * it points to (it is never followed). Opened without following a link and read to the end: undefined when it cannot
+ * be read (gone, a folder now).
  */
 export function hashFile(path: string, isLink: boolean, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): string | undefined {
   try {
-    if (isLink) return `link:${createHash('sha256').update(readlinkSync(path)).digest('hex')}`;
+    if (isLink) {
+      const target = Buffer.from(readlinkSync(path));
+      return `link:${createHash('sha1').update(`blob ${target.length}\0`).update(target).digest('hex')}`;
+    }
     const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
     try {
-      if (!fstatSync(fd).isFile()) return undefined;
-      const hash = createHash('sha256');
-      for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read));
-      return hash.digest('hex');
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) return undefined;
+      const hash = createHash('sha1').update(`blob ${stat.size}\0`);
+      let total = 0;
+      for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; total += read) hash.update(buffer.subarray(0, read));
+      // A file that grew or shrank while read has no one content: no hash.
+      return total === stat.size ? hash.digest('hex') : undefined;
     } finally {
       closeSync(fd);
     }
@@ -42,13 +50,18 @@ const buffer = Buffer.allocUnsafe(${CHUNK});
 const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
 function hashFile(path, isLink) {
   try {
-    if (isLink) return 'link:' + createHash('sha256').update(fs.readlinkSync(path)).digest('hex');
+    if (isLink) {
+      const target = Buffer.from(fs.readlinkSync(path));
+      return 'link:' + createHash('sha1').update('blob ' + target.length + '\\0').update(target).digest('hex');
+    }
     const fd = fs.openSync(path, flags);
     try {
-      if (!fs.fstatSync(fd).isFile()) return null;
-      const hash = createHash('sha256');
-      for (let read; (read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read));
-      return hash.digest('hex');
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) return null;
+      const hash = createHash('sha1').update('blob ' + stat.size + '\\0');
+      let total = 0;
+      for (let read; (read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; total += read) hash.update(buffer.subarray(0, read));
+      return total === stat.size ? hash.digest('hex') : null;
     } finally {
       fs.closeSync(fd);
     }

@@ -29,6 +29,16 @@ export interface InputSnapshot {
   digests: InputDigest[];
   /** Absolute path → state when hashed. */
   states: Map<string, FileState>;
+  /** Absolute paths whose content git vouched for unchanged: their states are taken only if the check runs. */
+  vouched: string[];
+  /** When git was asked (epoch ms): a vouched file changed since then may not be what git saw. */
+  listedAt: number;
+}
+
+/** What git's index says of a tracked file that is unchanged in the working tree. */
+interface Vouched {
+  blob: string;
+  mode: number;
 }
 
 const sameState = (a: FileState, b: FileState): boolean =>
@@ -41,6 +51,8 @@ const stateOf = (stat: Stats): FileState => ({ size: stat.size, mtimeMs: stat.mt
  * resolution without its times moving: it is hashed again on the next run rather than trusted (git's "racy" files).
  */
 const RACY_MS = 2000;
+/** The same margin where times have sub-second resolution (the clock read may lag the file system's a little). */
+const FINE_RACY_MS = 50;
 
 /** Runs git and resolves its stdout, or undefined when it fails (no git, not a repository). */
 function git(args: readonly string[], cwd: string): Promise<string | undefined> {
@@ -53,9 +65,34 @@ const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).
 
 /** The matcher of a list of `inputs` globs: a path counts when a glob matches it and no `!` glob does. */
 export function inputMatcher(globs: readonly string[]): (path: string) => boolean {
-  const include = globs.filter((glob) => !glob.startsWith('!')).map((glob) => globRegExp(glob));
-  const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => globRegExp(glob.slice(1)));
-  return (path) => include.some((re) => re.test(path)) && !exclude.some((re) => re.test(path));
+  const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
+  const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
+  const test = (path: string) => (g: { prefix: string; re: RegExp }) => path.startsWith(g.prefix) && g.re.test(path);
+  return (path) => include.some(test(path)) && !exclude.some(test(path));
+}
+
+/** The index of the first of the sorted `list` that is not below `text` (the list's length when none). */
+function firstAtOrAfter(list: readonly string[], text: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((list[middle] as string) < text) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * A glob's regular expression, and the folder every path it matches starts with (`src/` for `src/**\/*.ts`): most
+ * paths of a tree fail that string test, far cheaper than the expression.
+ */
+function compile(glob: string): { prefix: string; re: RegExp } {
+  const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
+  const literal = /^[^*?[\]{}\\]*/.exec(text)?.[0] ?? '';
+  // A glob without a `/` (other than a trailing one) matches a name at any depth: no prefix then.
+  const anchored = text.replace(/\/+$/, '').includes('/') || glob.startsWith('/');
+  return { prefix: anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '', re: globRegExp(glob) };
 }
 
 /**
@@ -64,6 +101,9 @@ export function inputMatcher(globs: readonly string[]): (path: string) => boolea
  */
 export class InputTree {
   private listing: Promise<string[]> | undefined;
+  /** Tracked files git reports unchanged: their content is the blob its index names. */
+  private readonly vouched = new Map<string, Vouched>();
+  private listedAt = 0;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
   /** Relative paths of the log folder and `.git`, `/`-terminated: never inputs. */
@@ -89,9 +129,38 @@ export class InputTree {
     return this.listing;
   }
 
+  /**
+   * git's view when the folder is in a repository: the index (mode, blob, path of each tracked file) and, in one more
+   * listing, the files that differ from it (modified, deleted) or are untracked and not ignored. A tracked file in
+   * neither differs is unchanged, its content the blob the index names: it needs no stat and no read here (git
+   * compared it with the index, racy timestamps included).
+   */
   private async list(): Promise<string[]> {
-    const listed = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], this.dir);
-    const names = listed !== undefined ? [...new Set(listed.split('\0'))].filter((name) => name !== '') : this.walk();
+    this.listedAt = Date.now();
+    const [index, dirty] = await Promise.all([
+      git(['ls-files', '-z', '--stage'], this.dir),
+      git(['ls-files', '-z', '--modified', '--others', '--exclude-standard'], this.dir),
+    ]);
+    let names: string[];
+    if (index === undefined || dirty === undefined) names = this.walk();
+    else {
+      const changed = new Set(dirty.split('\0'));
+      const seen = new Set<string>();
+      names = [];
+      for (const line of index.split('\0')) {
+        // `<mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
+        const tab = line.indexOf('\t');
+        if (tab < 0) continue;
+        const path = line.slice(tab + 1);
+        const [mode = '', blob = '', stage = ''] = line.slice(0, tab).split(' ');
+        if (mode === '160000') continue; // a submodule: not a file of this folder
+        if (!seen.has(path)) names.push(path);
+        seen.add(path);
+        if (stage === '0' && !changed.has(path) && /^[0-9a-f]{40}$/.test(blob)) this.vouched.set(path, { blob, mode: Number.parseInt(mode, 8) });
+        else this.vouched.delete(path);
+      }
+      for (const path of changed) if (path !== '' && !seen.has(path)) names.push(path);
+    }
     return names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || `${name}/` === prefix)).sort();
   }
 
@@ -116,10 +185,23 @@ export class InputTree {
     return found;
   }
 
-  /** The files `globs` select. */
+  /**
+   * The files `globs` select, in order. The listing is sorted, so a glob's folder prefix bounds the slice of it the
+   * glob can match: a check's inputs cost the files under its folders, not the whole tree's.
+   */
   async match(globs: readonly string[]): Promise<string[]> {
-    const matches = inputMatcher(globs);
-    return (await this.files()).filter(matches);
+    const files = await this.files();
+    const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
+    const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
+    const picked = new Set<number>();
+    for (const { prefix, re } of include) {
+      for (let index = firstAtOrAfter(files, prefix); index < files.length; index++) {
+        const path = files[index] as string;
+        if (!path.startsWith(prefix)) break;
+        if (!picked.has(index) && re.test(path) && !exclude.some((g) => path.startsWith(g.prefix) && g.re.test(path))) picked.add(index);
+      }
+    }
+    return [...picked].sort((a, b) => a - b).map((index) => files[index] as string);
   }
 
   private loadStats(): Map<string, StatEntry> {
@@ -161,8 +243,16 @@ export class InputTree {
     const states = new Map<string, FileState>();
     const jobs: HashJob[] = [];
     const pending: Array<{ path: string; state: FileState; digest: InputDigest }> = [];
+    const vouched: string[] = [];
     for (const path of paths) {
       const absolute = join(this.dir, path);
+      const clean = this.vouched.get(path);
+      if (clean !== undefined) {
+        const isLink = (clean.mode & 0o170000) === 0o120000;
+        digests.push({ path, hash: isLink ? `link:${clean.blob}` : clean.blob, executable: (clean.mode & 0o100) !== 0 });
+        vouched.push(absolute);
+        continue;
+      }
       let stat: Stats;
       try {
         stat = lstatSync(absolute);
@@ -191,7 +281,28 @@ export class InputTree {
         this.dirty = true;
       }
     }
-    return { digests, states };
+    return { digests, states, vouched, listedAt: this.listedAt };
+  }
+
+  /**
+   * Takes the states of the files git vouched for, before the check runs. False when one changed since git was asked
+   * (or is gone): the check's result may not belong to the content its key names, so it is not stored.
+   */
+  settle(snapshot: InputSnapshot): boolean {
+    for (const path of snapshot.vouched) {
+      try {
+        const stat = lstatSync(path);
+        // Times in whole seconds come from a coarse file system: a change may not move them for a while.
+        const coarse = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
+        const since = snapshot.listedAt - (coarse ? RACY_MS : FINE_RACY_MS);
+        if (stat.mtimeMs >= since || stat.ctimeMs >= since) return false;
+        snapshot.states.set(path, stateOf(stat));
+      } catch {
+        return false;
+      }
+    }
+    snapshot.vouched = [];
+    return true;
   }
 
   /** Whether every file of the snapshot is still as it was when hashed (same size, times, inode and mode). */
@@ -211,7 +322,8 @@ export class InputTree {
     if (!this.dirty || this.stats === undefined || this.statFile === undefined) return;
     const entries: unknown[] = [];
     for (const [path, entry] of this.stats) {
-      if (now - entry.mtimeMs < RACY_MS || now - entry.ctimeMs < RACY_MS) continue;
+      const margin = entry.mtimeMs % 1000 === 0 && entry.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
+      if (now - entry.mtimeMs < margin || now - entry.ctimeMs < margin) continue;
       entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);
     }
     try {

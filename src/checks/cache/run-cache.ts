@@ -28,6 +28,8 @@ export interface RunCacheOptions {
 export interface CacheTicket {
   key: string;
   snapshot: InputSnapshot;
+  /** False when an input changed between its hashing and the check's start: the result is not stored. */
+  storable: boolean;
 }
 
 /** Whether a check may be served from the cache: it declares `inputs` and does not opt out. */
@@ -78,14 +80,18 @@ export class RunCache {
       // A requirement outside the run (`only`) counts as satisfied; its absence is part of the key.
       requires: check.requires.map((id) => [id, this.results.get(id) ?? `absent:${id}`] as const),
     });
-    return { key, snapshot };
+    return { key, snapshot, storable: true };
   }
 
-  /** The stored result under the ticket's key, when reading is on and there is a whole one for this check. */
+  /**
+   * The stored result under the ticket's key, when reading is on and there is a whole one for this check. On a miss
+   * the check is about to run: the states of its inputs are taken now, to tell after it whether one changed.
+   */
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
-    if (!this.options.read) return undefined;
-    const entry = this.store.read(ticket.key);
-    return entry?.id === check.id ? entry : undefined;
+    const entry = this.options.read ? this.store.read(ticket.key) : undefined;
+    if (entry?.id === check.id) return entry;
+    ticket.storable = this.tree.settle(ticket.snapshot);
+    return undefined;
   }
 
   /** Records the result of a passed or warned check for its dependents' keys. */
@@ -99,7 +105,7 @@ export class RunCache {
    * may then belong to neither content. Returns whether it was stored.
    */
   save(record: CheckRecord, ticket: CacheTicket): boolean {
-    if (record.status !== 'passed' && record.status !== 'warned') return false;
+    if (!ticket.storable || (record.status !== 'passed' && record.status !== 'warned')) return false;
     if (!this.tree.unchanged(ticket.snapshot)) return false;
     const entry: CacheEntry = {
       id: record.check.id,
