@@ -81,6 +81,7 @@ export interface RunNote {
   code:
     | 'config-warning'
     | 'config-cache-refused'
+    | 'cache-refused'
     | 'unknown-exclude-tag'
     | 'no-changed-match'
     | 'resume'

@@ -32,3 +32,5 @@ export { runFolderProblem } from './state/run-folder.js';
 // its supervisor then runs in.
 export { newRunId } from './state/logs.js';
 export { createRunFolder } from './state/run-folder.js';
+export { cacheInfo, cleanCache, DEFAULT_CACHE_MAX_BYTES } from './cache/store.js';
+export type { CacheInfo } from './cache/store.js';

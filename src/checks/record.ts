@@ -89,6 +89,11 @@ export interface CheckRecord {
   suggestion?: string;
   fix?: string;
   triggered: TriggeredPrompt[];
+  /**
+   * Set when the result was replayed from the cache of passed checks instead of running the command: when the run
+   * that produced it recorded it (epoch milliseconds).
+   */
+  cached?: { storedAt: number };
 }
 
 /** True for statuses that make a run fail, whatever the severity: failures of error checks and any timeout. */

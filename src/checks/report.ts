@@ -32,6 +32,10 @@ export type ReportCheck = {
   started_at: string | null;
   ended_at: string | null;
   triggered_prompts: Array<{ id: string | null; content: string }>;
+  /** Present on a result replayed from the cache of passed checks (the command did not run in this run). */
+  cached?: true;
+  /** With `cached`: when the run that produced the result recorded it, as an ISO 8601 string. */
+  cached_at?: string;
 };
 
 /**
@@ -118,6 +122,7 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
     started_at: iso(record.startedAt),
     ended_at: iso(record.endedAt),
     triggered_prompts: record.triggered.length === 0 ? [] : record.triggered.map((prompt) => ({ id: prompt.id ?? null, content: prompt.content })),
+    ...(record.cached === undefined ? {} : { cached: true as const, cached_at: new Date(record.cached.storedAt).toISOString() }),
   };
 }
 

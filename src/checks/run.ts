@@ -21,6 +21,7 @@ import { buildReport, reportCheck } from './report.js';
 import { isAsync, runSession, type RunAbort, type RunListener } from './session.js';
 import { selectShard, withoutHidden } from './shard.js';
 import { createRunLogs, previousDurations, writeError, type WriteError } from './state/logs.js';
+import { isCacheable, RunCache } from './cache/run-cache.js';
 
 /** The log folder of a run whose options name none, relative to `cwd`. */
 export const DEFAULT_LOG_DIR = '.fanout/runs';
@@ -89,6 +90,11 @@ export interface RunChecksOptions {
   version?: string | undefined;
   /** The command line the run journal records, to say how to rerun the run. @default [] */
   argv?: readonly string[] | undefined;
+  /**
+   * Replay the stored results of checks with `inputs` whose key (inputs, spec, env_inputs, requirements) is unchanged,
+   * instead of running them. false: every check runs; fresh passes are still stored. @default true
+   */
+  cache?: boolean | undefined;
 }
 
 /** What a run is about to do, known before its first check starts. */
@@ -238,7 +244,7 @@ function validate(options: RunChecksOptions): void {
     const value: unknown = options[name];
     if (value !== undefined && value !== true && typeof value !== 'string') throw invalidArgument(`options.${name}`, 'a string or true', value);
   }
-  for (const name of ['strict', 'failFast', 'configCache'] as const) {
+  for (const name of ['strict', 'failFast', 'configCache', 'cache'] as const) {
     const value: unknown = options[name];
     if (value !== undefined && typeof value !== 'boolean') throw invalidArgument(`options.${name}`, 'a boolean', value);
   }
@@ -311,6 +317,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // its stdout and stderr (see roomForLogs).
   executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir) });
   const mask = createMasker(options.env ?? process.env, ...checks.map((check) => check.env));
+  const cache = openCache(checks, { logDir, dir: config.dir, version, read: options.cache !== false, env: options.env ?? process.env }, notes);
   const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
   const shown = checks.filter((check) => !hidden.has(check.id));
   prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
@@ -372,11 +379,13 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       prompts: config.prompts,
       mask,
       listener: withoutHidden(listener, hidden),
+      cache,
     });
   } catch (error) {
     journal.close();
     throw error;
   } finally {
+    cache?.finish();
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
   }
@@ -411,6 +420,16 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   const final = withErrors();
   log.push(runEnd(final));
   return final;
+}
+
+/** The cache of the run when a selected check is cacheable and the store may be used; a refused store is a note. */
+function openCache(checks: readonly ResolvedCheck[], options: ConstructorParameters<typeof RunCache>[0], notes: RunNote[]): RunCache | undefined {
+  if (!checks.some(isCacheable)) return undefined;
+  const cache = new RunCache(options);
+  const problem = cache.problem();
+  if (problem === undefined) return cache;
+  notes.push({ code: 'cache-refused', message: `warning: not using the cache of passed checks ${problem}` });
+  return undefined;
 }
 
 function checkEnd(record: CheckRecord, cwd: string, mask: (text: string) => string): CheckEndEvent {

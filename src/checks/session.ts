@@ -14,6 +14,7 @@ import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './state/logs.js';
 import type { CheckRecord, FailureReason, SkipReason, TriggeredPrompt } from './record.js';
 import { tailLines } from '../common/text.js';
+import { isCacheable, RunCache, type CacheTicket } from './cache/run-cache.js';
 
 /** Lines of output kept in reports. */
 export const TAIL_LINES = 20;
@@ -54,6 +55,8 @@ export interface RunSettings {
   observer?: Observer | undefined;
   /** How long grok and the assert may run over one attempt's output before the check fails. @default 5000 */
   matchTimeoutMs?: number | undefined;
+  /** The cache of passed checks: checks with `inputs` are replayed from it, and their fresh passes stored. */
+  cache?: RunCache | undefined;
 }
 
 /**
@@ -232,12 +235,29 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         // --max-time): that signal then serves, and the graph makes no AbortController for the task (it makes one
         // when a task reads its own signal) — one object and one listener less per check.
         const signal = settings.failFast ? context.signal : settings.signal;
+        const { cache } = settings;
+        // The key is known once the requirements are done (their results are part of it); a hit needs no lock.
+        let ticket: CacheTicket | undefined;
+        if (cache !== undefined && isCacheable(check)) {
+          ticket = await cache.ticket(check, timeoutMs ?? null, signal).catch(() => undefined);
+          const entry = ticket === undefined ? undefined : cache.lookup(check, ticket);
+          if (entry !== undefined && ticket !== undefined) {
+            RunCache.replay(record, entry);
+            cache.done(record, ticket, timeoutMs ?? null);
+            return record;
+          }
+        }
         // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
         const release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
         const work = attempts(signal);
         inflight.add(work);
         try {
-          return await work;
+          const done = await work;
+          if (cache !== undefined) {
+            cache.done(done, ticket, timeoutMs ?? null);
+            if (ticket !== undefined) cache.save(done, ticket);
+          }
+          return done;
         } finally {
           inflight.delete(work);
           release?.();

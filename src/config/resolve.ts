@@ -260,6 +260,8 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   const files = get('files');
   const lock = get('lock');
   const retries = get('retries');
+  const inputs = get('inputs');
+  const envInputs = get('env_inputs');
   if (id === undefined || run === undefined) return undefined;
   const check: ResolvedCheck = {
     id,
@@ -277,6 +279,9 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
     env,
     retries: typeof retries === 'number' ? retries : 0,
     files: Array.isArray(files) ? files : [],
+    inputs: Array.isArray(inputs) ? inputs : [],
+    envInputs: Array.isArray(envInputs) ? [...new Set(envInputs)] : [],
+    cache: get('cache') !== false,
     line: r.line(at),
   };
   if (file !== undefined) check.file = file;

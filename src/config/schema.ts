@@ -146,9 +146,36 @@ const Retries = v.pipe(
   v.minValue(0, retriesMessage),
 );
 
-const Async = v.pipe(
-  v.custom<YamlScalar>((input) => input instanceof YamlScalar && typeof input.value === 'boolean', fail('invalid-type', (i) => `async must be true or false, got ${got(i)}`)),
-  v.transform((input) => input.value === true),
+
+/** A boolean written as `true` or `false` (not the text "yes"). */
+function flag(name: string) {
+  return v.pipe(
+    v.custom<YamlScalar>((input) => input instanceof YamlScalar && typeof input.value === 'boolean', fail('invalid-type', (i) => `${name} must be true or false, got ${got(i)}`)),
+    v.transform((input) => input.value === true),
+  );
+}
+
+/**
+ * An `inputs` glob: relative to the config's folder and inside it (a leading `/` anchors there, `!` excludes). A `..`
+ * segment would reach files the listing of the folder never sees, so the check could never notice them change.
+ */
+const InputGlob = v.pipe(
+  yamlString('each entry of inputs'),
+  notBlank('an entry of inputs is empty'),
+  v.check(
+    (glob: string) => glob.replace(/^!/, '').trim() !== '' && !glob.replace(/^!/, '').split('/').includes('..'),
+    fail('invalid-input', (i) => {
+      const glob = String(i.input).replace(/^!/, '');
+      return glob.trim() === ''
+        ? `invalid input ${JSON.stringify(i.input)}: "!" needs a glob to exclude`
+        : `invalid input ${JSON.stringify(i.input)}: inputs are globs inside the config's folder, ".." leaves it`;
+    }),
+  ),
+);
+
+const EnvInput = v.pipe(
+  yamlString('each entry of env_inputs'),
+  v.regex(NAME_PATTERN, fail('invalid-env', (i) => `invalid environment variable name ${JSON.stringify(i.input)} in env_inputs: must match ${NAME_PATTERN.source}`)),
 );
 
 const Lock = v.pipe(
@@ -292,12 +319,15 @@ const Check = fields(
       tags: v.nullish(Tags),
       timeout: v.nullish(Timeout),
       on: v.nullish(On),
-      async: v.nullish(Async),
+      async: v.nullish(flag('async')),
       cwd: v.nullish(v.pipe(text(), notBlank())),
       env: v.nullish(Env),
       retries: v.nullish(Retries),
       files: v.nullish(listOrOne(v.pipe(yamlString('each entry of files'), notBlank('an entry of files is empty')))),
       lock: v.nullish(Lock),
+      inputs: v.nullish(listOrOne(InputGlob)),
+      env_inputs: v.nullish(listOrOne(EnvInput)),
+      cache: v.nullish(flag('cache')),
     },
     fail('invalid-type', (i) => `each check must be a map with id and run, got ${got(i)}`),
     { check: required('check', CHECK_REQUIRED) },

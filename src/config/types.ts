@@ -12,7 +12,7 @@ export interface Diagnostic {
    * `missing-field`, `empty-field`, `invalid-id`, `duplicate-id`, `invalid-tag`, `invalid-severity`,
    * `invalid-duration`, `unknown-require`, `self-dependency`, `cycle`, `unknown-prompt`, `unknown-var`,
    * `invalid-var-name`, `invalid-grok`, `invalid-assert`, `assert-unknown-name`, `invalid-retries`, `invalid-env`, `invalid-compat`,
-   * `invalid-lock`.
+   * `invalid-lock`, `invalid-input`.
    */
   code: string;
   severity: 'error' | 'warning';
@@ -70,6 +70,15 @@ export interface ResolvedCheck {
   retries: number;
   files: string[];
   lock?: string;
+  /**
+   * Globs of the files whose content decides the outcome, relative to the config's folder (`!` excludes), as written;
+   * empty when the check declares none (then it is never served from the cache of passed checks).
+   */
+  inputs: string[];
+  /** Names of environment variables whose values decide the outcome (`env_inputs`). */
+  envInputs: string[];
+  /** False when the check opts out of the cache (`cache: false`); a check without `inputs` is never cached anyway. */
+  cache: boolean;
   /** 1-based line of the check in its file, for messages. */
   line: number;
 }

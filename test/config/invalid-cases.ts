@@ -764,6 +764,39 @@ export const INVALID_CASES: InvalidCase[] = [
     codes: ["invalid-lock"],
   },
   {
+    name: 'inputs that leave the config folder, are empty, or exclude nothing',
+    yaml: yaml`
+      checks:
+        - id: a
+          run: x
+          inputs: ['../shared/**', '!', 'src/**', '!src/../x']
+    `,
+    expected: [
+      "fanout.yaml:4:14: invalid input \"../shared/**\": inputs are globs inside the config's folder, \"..\" leaves it",
+      "fanout.yaml:4:30: invalid input \"!\": \"!\" needs a glob to exclude",
+      "fanout.yaml:4:45: invalid input \"!src/../x\": inputs are globs inside the config's folder, \"..\" leaves it",
+    ],
+    codes: ["invalid-input", "invalid-input", "invalid-input"],
+  },
+  {
+    name: 'inputs as a map, env_inputs with a bad name, cache as text',
+    yaml: yaml`
+      checks:
+        - id: a
+          run: x
+          inputs: { src: yes }
+          env_inputs: [NODE_ENV, 'my-var', 3]
+          cache: "no"
+    `,
+    expected: [
+      "fanout.yaml:4:13: inputs must be a list or a string, got a map",
+      "fanout.yaml:5:28: invalid environment variable name \"my-var\" in env_inputs: must match ^[A-Za-z_][A-Za-z0-9_]*$",
+      "fanout.yaml:5:38: each entry of env_inputs must be a string, got the number 3",
+      "fanout.yaml:6:12: cache must be true or false, got the text \"no\"",
+    ],
+    codes: ["invalid-type", "invalid-env", "invalid-type", "invalid-type"],
+  },
+  {
     name: 'files with a number',
     yaml: yaml`
       checks:

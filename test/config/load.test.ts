@@ -88,7 +88,7 @@ describe('fanout fields', () => {
     const [vet, coverage, build] = config.checks;
     expect(vet).toEqual({
       id: 'vet', run: 'go vet ./...', grok: [], severity: 'error', requires: [], tags: ['lint', 'fast'], timeoutMs: 10_000, timeoutExplicit: true,
-      on: {}, async: false, cwd: dir, env: {}, retries: 0, files: ['**/*.go'], line: 18,
+      on: {}, async: false, cwd: dir, env: {}, retries: 0, files: ['**/*.go'], inputs: [], envInputs: [], cache: true, line: 18,
     });
     // The grok patterns come compiled with the check.
     const { grokMatcher, ...coverageFields } = coverage!;
@@ -111,6 +111,9 @@ describe('fanout fields', () => {
       env: { GOFLAGS: '-count=1', CGO_ENABLED: '0', VERBOSE: 'true' },
       retries: 2,
       files: [],
+      inputs: [],
+      envInputs: [],
+      cache: true,
       lock: 'go-cache',
       line: 24,
     });
@@ -128,6 +131,37 @@ describe('fanout fields', () => {
     if (!result.ok) expect.fail(JSON.stringify(result.diagnostics));
     expect(result.config.vars).toEqual({ go: '1.20', flag: 'True', hex: '0x1F', none: '' });
     expect(result.config.checks[0]?.run).toBe('go 1.20 True 0x1F []');
+  });
+
+  test('inputs, env_inputs and cache: lists as written (one string is a list of it), env names once, cache on by default', () => {
+    const text = [
+      'checks:',
+      '  - id: a',
+      '    run: x',
+      "    inputs: ['src/**/*.ts', '!src/**/*.test.ts']",
+      '    env_inputs: [NODE_ENV, CI, NODE_ENV]',
+      '  - id: b',
+      '    run: x',
+      '    inputs: package.json',
+      '    env_inputs: HOME',
+      '    cache: false',
+      '  - id: c',
+      '    run: x',
+      '',
+    ].join('\n');
+    const result = loadConfigText(text, '/repo/fanout.yaml');
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    expect(result.config.checks.map(({ inputs, envInputs, cache }) => ({ inputs, envInputs, cache }))).toEqual([
+      { inputs: ['src/**/*.ts', '!src/**/*.test.ts'], envInputs: ['NODE_ENV', 'CI'], cache: true },
+      { inputs: ['package.json'], envInputs: ['HOME'], cache: false },
+      { inputs: [], envInputs: [], cache: true },
+    ]);
+  });
+
+  test('inputs, env_inputs and cache are known keys in VibeGuard files too (as fanout\'s other additions are)', () => {
+    const result = loadConfigText('checks:\n  - id: a\n    run: x\n    inputs: [go.mod]\n    env_inputs: [GOOS]\n    cache: false\n', '/repo/vibeguard.yaml', { strict: true });
+    expect(result.ok && result.config.warnings).toEqual([]);
+    expect(result.ok && result.config.checks[0]).toMatchObject({ inputs: ['go.mod'], envInputs: ['GOOS'], cache: false });
   });
 
   test('timeout: 0 means the default, negative means none', () => {

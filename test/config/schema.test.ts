@@ -17,6 +17,7 @@ const schema = JSON.parse(readFileSync(path.join(root, 'schema/fanout.schema.jso
 const STRUCTURAL = new Set([
   'invalid-type', 'invalid-key', 'unknown-key', 'missing-field', 'empty-field', 'no-checks', 'unsupported-version', 'invalid-id',
   'invalid-tag', 'invalid-severity', 'invalid-duration', 'invalid-retries', 'invalid-env', 'invalid-lock', 'invalid-var-name',
+  'invalid-input',
 ]);
 /** Diagnostics beyond JSON Schema (references, graph, templates, grok and assert languages): the schema accepts these files. */
 const SEMANTIC = new Set([

@@ -51,6 +51,8 @@ export interface CheckOptions extends CommonOptions, RunControlOptions {
   observer?: string | undefined;
   /** false with `--no-config-cache`: always parse the config. @default true */
   configCache?: boolean | undefined;
+  /** false with `--no-cache`: run checks whose inputs are unchanged too. @default true */
+  resultCache?: boolean | undefined;
 }
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
@@ -100,6 +102,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     logDir: options.logDir,
     keepRuns: options.keepRuns,
     errorExitCode: options.errorExitCode,
+    cache: options.resultCache,
     observer,
     cwd,
     version,

@@ -36,6 +36,7 @@ function command(program: Program) {
           .default(5_000, '"5s"'),
       )
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
+    .option('--no-cache', 'run every check, even one whose inputs: are unchanged since it passed (its pass is stored again; see fanout cache)')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel'] as const))
     .addOption(new Option('--async-threshold <duration>', 'a check whose own timeout: is above this runs in the async pool, outside -p (off: only async: true ones)').argParser(parseAsyncThreshold).default(60_000, '"60s"'))
@@ -79,6 +80,7 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
     shard: flags.shard,
     observer: flags.observer,
     configCache: flags.configCache,
+    resultCache: flags.cache,
     asyncThresholdMs: flags.asyncThreshold === 'off' ? null : flags.asyncThreshold,
     asyncParallel: flags.asyncParallel,
     resume: flags.resume,

@@ -22,11 +22,21 @@ function color(style: Style, status: CheckStatus): (text: string) => string {
   return status === 'pending' ? style.dim : style.red;
 }
 
-/** `-v`: one line per finished check, e.g. `✓ build passed (1.2s)`. */
-export function verboseLine(check: ReportCheck, style: Style): string {
+/** How long ago, coarsely: `40s`, `2m`, `3h`, `5d`. */
+export function ago(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 48 * 3600) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/** `-v`: one line per finished check, e.g. `✓ build passed (1.2s)`, `✓ lint passed (cached 2m ago)`. */
+export function verboseLine(check: ReportCheck, style: Style, now = Date.now()): string {
   const paint = color(style, check.status);
-  const retried = check.attempts > 1 ? ` on attempt ${check.attempts}` : '';
-  const time = check.attempts > 0 ? ` (${formatDuration(check.duration_ms)})` : '';
+  const cached = check.cached === true && check.cached_at !== undefined;
+  const retried = check.attempts > 1 && !cached ? ` on attempt ${check.attempts}` : '';
+  const time = cached ? ` (cached ${ago(now - Date.parse(check.cached_at ?? ''))} ago)` : check.attempts > 0 ? ` (${formatDuration(check.duration_ms)})` : '';
   const why = check.status === 'passed' ? '' : briefReason(check);
   return `${paint(MARK[check.status])} ${check.id} ${paint(check.status)}${retried}${time}${why ? ` ${style.dim(`— ${why}`)}` : ''}`;
 }
@@ -134,6 +144,8 @@ function renderReport(run: Outcome, options: RenderOptions): string {
   let summary = `${head} ${countsLine(checks)} in ${formatDuration(run.durationMs)}`;
   const retried = checks.filter((c) => c.passed_after_retry).length;
   if (retried > 0) summary += ` (${retried} passed after retry)`;
+  const cached = checks.filter((c) => c.cached === true).length;
+  if (cached > 0) summary += ` (${cached} cached)`;
   const { stop } = run;
   if (stop?.kind === 'signal') summary += ` — interrupted by ${stop.signal}, partial report`;
   if (stop?.kind === 'max-time') summary += stop.ms === undefined ? ' — --max-time reached' : ` — --max-time ${formatDuration(stop.ms)} reached`;

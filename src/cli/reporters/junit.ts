@@ -32,6 +32,12 @@ export function junitXml(report: Report, suiteName: string): string {
       .filter((line) => line !== '')
       .join('\n');
     lines.push(`    <testcase name="${escape(check.id)}" classname="${escape(suiteName)}" time="${seconds(check.duration_ms)}">`);
+    if (check.cached === true) {
+      // A result replayed from the cache of passed checks: its time is that of the run that recorded it.
+      lines.push('      <properties>', '        <property name="cached" value="true"/>');
+      if (check.cached_at !== undefined) lines.push(`        <property name="cached_at" value="${escape(check.cached_at)}"/>`);
+      lines.push('      </properties>');
+    }
     if (check.status === 'failed' || check.status === 'timeout') {
       const message = check.reason ?? check.status;
       lines.push(`      <failure type="${check.status}" message="${escape(message)}">${escape([details, ...check.output_tail].join('\n'))}</failure>`);

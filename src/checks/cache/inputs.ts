@@ -1,0 +1,341 @@
+// The input files of cacheable checks: the config folder's files listed once per run (git's view of them when it is
+// a repository: tracked files and untracked ones that are not ignored; else a walk), matched against each check's
+// `inputs`, and their contents hashed — through a stat cache, as git's index does, so a file whose size, times, inode
+// and mode are unchanged since it was last hashed is not read again.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, type Stats } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { globRegExp } from '../../common/glob.js';
+import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
+import { CACHE_FORMAT, type InputDigest } from './key.js';
+import { hashFiles, type HashJob } from './hash.js';
+
+/** A file's identity as the stat cache compares it. */
+interface FileState {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  mode: number;
+}
+
+interface StatEntry extends FileState {
+  hash: string;
+}
+
+/** The input files of one check at one moment: their digests (for the key) and states (to notice a change). */
+export interface InputSnapshot {
+  digests: InputDigest[];
+  /** Absolute path → state when hashed. */
+  states: Map<string, FileState>;
+  /** Absolute paths whose content git vouched for unchanged: their states are taken only if the check runs. */
+  vouched: string[];
+  /** When git was asked (epoch ms): a vouched file changed since then may not be what git saw. */
+  listedAt: number;
+}
+
+/** What git's index says of a tracked file that is unchanged in the working tree. */
+interface Vouched {
+  blob: string;
+  mode: number;
+}
+
+const sameState = (a: FileState, b: FileState): boolean =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.mode === b.mode;
+
+const stateOf = (stat: Stats): FileState => ({ size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, mode: stat.mode });
+
+/**
+ * A file changed less than this before its state was recorded may change again within the file system's time
+ * resolution without its times moving: it is hashed again on the next run rather than trusted (git's "racy" files).
+ */
+const RACY_MS = 2000;
+/** The same margin where times have sub-second resolution (the clock read may lag the file system's a little). */
+const FINE_RACY_MS = 50;
+
+/** Runs git and resolves its stdout, or undefined when it fails (no git, not a repository). */
+function git(args: readonly string[], cwd: string): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => done(error === null ? stdout : undefined));
+  });
+}
+
+const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
+
+/** The matcher of a list of `inputs` globs: a path counts when a glob matches it and no `!` glob does. */
+export function inputMatcher(globs: readonly string[]): (path: string) => boolean {
+  const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
+  const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
+  const test = (path: string) => (g: { prefix: string; re: RegExp }) => path.startsWith(g.prefix) && g.re.test(path);
+  return (path) => include.some(test(path)) && !exclude.some(test(path));
+}
+
+/** The index of the first of the sorted `list` that is not below `text` (the list's length when none). */
+function firstAtOrAfter(list: readonly string[], text: string): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((list[middle] as string) < text) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * A glob's regular expression, and the folder every path it matches starts with (`src/` for `src/**\/*.ts`): most
+ * paths of a tree fail that string test, far cheaper than the expression.
+ */
+function compile(glob: string): { prefix: string; re: RegExp } {
+  const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
+  const literal = /^[^*?[\]{}\\]*/.exec(text)?.[0] ?? '';
+  // A glob without a `/` (other than a trailing one) matches a name at any depth: no prefix then.
+  const anchored = text.replace(/\/+$/, '').includes('/') || glob.startsWith('/');
+  return { prefix: anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '', re: globRegExp(glob) };
+}
+
+/**
+ * The files of a config's folder that inputs may name, and the stat cache of their hashes. One per run and folder:
+ * it lists the folder once, however many checks match against it.
+ */
+export class InputTree {
+  private listing: Promise<string[]> | undefined;
+  /** Tracked files git reports unchanged: their content is the blob its index names. */
+  private readonly vouched = new Map<string, Vouched>();
+  private listedAt = 0;
+  private stats: Map<string, StatEntry> | undefined;
+  private dirty = false;
+  /** Relative paths of the log folder and `.git`, `/`-terminated: never inputs. */
+  private readonly excluded: string[];
+
+  /**
+   * @param dir the config's folder: globs are relative to it.
+   * @param logDir the log folder (never an input).
+   * @param statFile where the stat cache is kept, or undefined for none.
+   */
+  constructor(
+    readonly dir: string,
+    logDir: string,
+    private readonly statFile: string | undefined,
+  ) {
+    const log = toPosix(relative(dir, resolve(logDir)));
+    this.excluded = ['.git/', ...(log !== '' && !log.startsWith('..') ? [`${log}/`] : [])];
+  }
+
+  /** Every candidate file, relative and `/`-separated, sorted. */
+  files(): Promise<string[]> {
+    this.listing ??= this.list();
+    return this.listing;
+  }
+
+  /**
+   * git's view when the folder is in a repository: the index (mode, blob, path of each tracked file) and, in one more
+   * listing, the files that differ from it (modified, deleted) or are untracked and not ignored. A tracked file in
+   * neither differs is unchanged, its content the blob the index names: it needs no stat and no read here (git
+   * compared it with the index, racy timestamps included).
+   */
+  private async list(): Promise<string[]> {
+    this.listedAt = Date.now();
+    const [index, dirty] = await Promise.all([
+      git(['ls-files', '-z', '--stage'], this.dir),
+      git(['ls-files', '-z', '--modified', '--others', '--exclude-standard'], this.dir),
+    ]);
+    let names: string[];
+    if (index === undefined || dirty === undefined) names = this.walk();
+    else {
+      const changed = new Set(dirty.split('\0'));
+      const seen = new Set<string>();
+      names = [];
+      for (const line of index.split('\0')) {
+        // `<mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
+        const tab = line.indexOf('\t');
+        if (tab < 0) continue;
+        const path = line.slice(tab + 1);
+        const [mode = '', blob = '', stage = ''] = line.slice(0, tab).split(' ');
+        if (mode === '160000') continue; // a submodule: not a file of this folder
+        if (!seen.has(path)) names.push(path);
+        seen.add(path);
+        if (stage === '0' && !changed.has(path) && /^[0-9a-f]{40}$/.test(blob)) this.vouched.set(path, { blob, mode: Number.parseInt(mode, 8) });
+        else this.vouched.delete(path);
+      }
+      for (const path of changed) if (path !== '' && !seen.has(path)) names.push(path);
+    }
+    return names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || `${name}/` === prefix)).sort();
+  }
+
+  /** Outside a git repository: every file below the folder, links not followed. */
+  private walk(): string[] {
+    const found: string[] = [];
+    const visit = (folder: string, prefix: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(folder, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const name = `${prefix}${entry.name}`;
+        if (entry.isDirectory()) {
+          if (!this.excluded.includes(`${name}/`)) visit(join(folder, entry.name), `${name}/`);
+        } else found.push(name);
+      }
+    };
+    visit(this.dir, '');
+    return found;
+  }
+
+  /**
+   * The files `globs` select, in order. The listing is sorted, so a glob's folder prefix bounds the slice of it the
+   * glob can match: a check's inputs cost the files under its folders, not the whole tree's.
+   */
+  async match(globs: readonly string[]): Promise<string[]> {
+    const files = await this.files();
+    const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
+    const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
+    const picked = new Set<number>();
+    for (const { prefix, re } of include) {
+      for (let index = firstAtOrAfter(files, prefix); index < files.length; index++) {
+        const path = files[index] as string;
+        if (!path.startsWith(prefix)) break;
+        if (!picked.has(index) && re.test(path) && !exclude.some((g) => path.startsWith(g.prefix) && g.re.test(path))) picked.add(index);
+      }
+    }
+    return [...picked].sort((a, b) => a - b).map((index) => files[index] as string);
+  }
+
+  private loadStats(): Map<string, StatEntry> {
+    if (this.stats !== undefined) return this.stats;
+    this.stats = new Map();
+    if (this.statFile === undefined) return this.stats;
+    try {
+      const fd = openSync(this.statFile, constants.O_RDONLY | O_NOFOLLOW);
+      let text: string;
+      try {
+        const stat = fstatSync(fd);
+        // Someone else's stat cache could claim any hash for a file: not read.
+        if (!stat.isFile() || !ownedByUser(stat)) return this.stats;
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown };
+      if (data.format !== CACHE_FORMAT || data.dir !== this.dir || !Array.isArray(data.entries)) return this.stats;
+      for (const item of data.entries as unknown[]) {
+        if (!Array.isArray(item) || item.length !== 7) continue;
+        const [path, size, mtimeMs, ctimeMs, ino, mode, hash] = item as unknown[];
+        if (typeof path !== 'string' || typeof hash !== 'string' || ![size, mtimeMs, ctimeMs, ino, mode].every((n) => typeof n === 'number')) continue;
+        this.stats.set(path, { size, mtimeMs, ctimeMs, ino, mode, hash } as StatEntry);
+      }
+    } catch {
+      // none yet, or unreadable: every file is hashed
+    }
+    return this.stats;
+  }
+
+  /**
+   * The digests of `paths` (relative) and their states. A file that vanished or cannot be read makes the snapshot
+   * undefined: the check then runs and its result is not stored.
+   */
+  async snapshot(paths: readonly string[], signal?: AbortSignal): Promise<InputSnapshot | undefined> {
+    const stats = this.loadStats();
+    const digests: InputDigest[] = [];
+    const states = new Map<string, FileState>();
+    const jobs: HashJob[] = [];
+    const pending: Array<{ path: string; state: FileState; digest: InputDigest }> = [];
+    const vouched: string[] = [];
+    for (const path of paths) {
+      const absolute = join(this.dir, path);
+      const clean = this.vouched.get(path);
+      if (clean !== undefined) {
+        const isLink = (clean.mode & 0o170000) === 0o120000;
+        digests.push({ path, hash: isLink ? `link:${clean.blob}` : clean.blob, executable: (clean.mode & 0o100) !== 0 });
+        vouched.push(absolute);
+        continue;
+      }
+      let stat: Stats;
+      try {
+        stat = lstatSync(absolute);
+      } catch {
+        continue; // listed by git but deleted: not an input any more
+      }
+      if (stat.isDirectory()) continue; // a submodule
+      const state = stateOf(stat);
+      states.set(absolute, state);
+      const known = stats.get(path);
+      const digest: InputDigest = { path, hash: '', executable: (stat.mode & 0o100) !== 0 };
+      digests.push(digest);
+      if (known !== undefined && sameState(known, state)) digest.hash = known.hash;
+      else {
+        jobs.push({ path: absolute, isLink: stat.isSymbolicLink(), size: stat.size });
+        pending.push({ path, state, digest });
+      }
+    }
+    if (jobs.length > 0) {
+      const hashes = await hashFiles(jobs, { signal });
+      for (const [index, { path, state, digest }] of pending.entries()) {
+        const hash = hashes[index];
+        if (hash === undefined) return undefined;
+        digest.hash = hash;
+        stats.set(path, { ...state, hash });
+        this.dirty = true;
+      }
+    }
+    return { digests, states, vouched, listedAt: this.listedAt };
+  }
+
+  /**
+   * Takes the states of the files git vouched for, before the check runs. False when one changed since git was asked
+   * (or is gone): the check's result may not belong to the content its key names, so it is not stored.
+   */
+  settle(snapshot: InputSnapshot): boolean {
+    for (const path of snapshot.vouched) {
+      try {
+        const stat = lstatSync(path);
+        // Times in whole seconds come from a coarse file system: a change may not move them for a while.
+        const coarse = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
+        const since = snapshot.listedAt - (coarse ? RACY_MS : FINE_RACY_MS);
+        if (stat.mtimeMs >= since || stat.ctimeMs >= since) return false;
+        snapshot.states.set(path, stateOf(stat));
+      } catch {
+        return false;
+      }
+    }
+    snapshot.vouched = [];
+    return true;
+  }
+
+  /** Whether every file of the snapshot is still as it was when hashed (same size, times, inode and mode). */
+  unchanged(snapshot: InputSnapshot): boolean {
+    for (const [path, state] of snapshot.states) {
+      try {
+        if (!sameState(stateOf(lstatSync(path)), state)) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Writes the stat cache back when it learned something, leaving out files changed too recently to trust. */
+  save(now = Date.now()): void {
+    if (!this.dirty || this.stats === undefined || this.statFile === undefined) return;
+    const entries: unknown[] = [];
+    for (const [path, entry] of this.stats) {
+      const margin = entry.mtimeMs % 1000 === 0 && entry.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
+      if (now - entry.mtimeMs < margin || now - entry.ctimeMs < margin) continue;
+      entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);
+    }
+    try {
+      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries }));
+      this.dirty = false;
+    } catch {
+      // a full disk, a folder gone: the next run hashes again
+    }
+  }
+}
+
+/** The file name of the stat cache of a config folder, inside the cache folder. */
+export function statFileName(dir: string): string {
+  return `stat-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}.json`;
+}

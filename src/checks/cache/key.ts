@@ -1,0 +1,108 @@
+// The key of a cached check result: a SHA-256 over everything that can change a check's outcome. Each part is
+// written as JSON inside one JSON array, so no two different sets of parts encode to the same text (a path holding
+// a newline, a value holding a separator, an env var set to "" and one unset all stay apart).
+import { createHash } from 'node:crypto';
+import { relative, sep } from 'node:path';
+import type { ResolvedCheck } from '../../config/types.js';
+
+/** Bumped whenever the meaning of a key or the shape of an entry changes: older entries are then never read. */
+export const CACHE_FORMAT = 1;
+
+/** One input file as it counts in a key: its path relative to the config's folder (`/`-separated) and content. */
+export interface InputDigest {
+  path: string;
+  /** SHA-256 (hex) of the content; for a symbolic link, of the text it points to, prefixed `link:`. */
+  hash: string;
+  /** Whether its owner may execute it (a script losing `+x` changes what running it does). */
+  executable: boolean;
+}
+
+/** What the outcome of a check depends on, besides fanout's version and the platform. */
+export interface CheckSpec {
+  run: string;
+  env: ReadonlyArray<readonly [string, string]>;
+  /** Relative to the config's folder, `/`-separated (`.` for the folder itself). */
+  cwd: string;
+  /** The timeout each attempt runs under (the run's `timeout` for checks without their own); null: none. */
+  timeoutMs: number | null;
+  grok: readonly string[];
+  assert: string | null;
+  /** Relative to the config's folder, `/`-separated. */
+  file: string | null;
+  severity: 'error' | 'warning';
+}
+
+/** Every part of a key. */
+export interface CacheKeyParts {
+  version: string;
+  platform: string;
+  arch: string;
+  nodeMajor: number;
+  id: string;
+  spec: CheckSpec;
+  inputs: readonly InputDigest[];
+  /** Each declared variable and its value; null when it is not set (not the same as set to ""). */
+  env: ReadonlyArray<readonly [string, string | null]>;
+  /** Each required check and the key of the result it had in this run. */
+  requires: ReadonlyArray<readonly [string, string]>;
+}
+
+const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
+
+/** A path under the config's folder as keys write it. */
+export function keyPath(dir: string, path: string): string {
+  return toPosix(relative(dir, path)) || '.';
+}
+
+/** The outcome-deciding fields of a check, free of absolute paths (a moved checkout keeps its keys). */
+export function checkSpec(check: ResolvedCheck, dir: string, timeoutMs: number | null): CheckSpec {
+  return {
+    run: check.run,
+    env: Object.entries(check.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    cwd: keyPath(dir, check.cwd),
+    timeoutMs,
+    grok: check.grok,
+    assert: check.assert ?? null,
+    file: check.file === undefined ? null : keyPath(dir, check.file),
+    severity: check.severity,
+  };
+}
+
+const byFirst = <T extends readonly [string, unknown]>(a: T, b: T): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * The key of a check's result: 64 hex digits. Inputs, variables and requirements count whatever order they come in.
+ *
+ * @example
+ * ```ts
+ * import { cacheKey } from './key.js';
+ * const spec = { run: 'npm run lint', env: [], cwd: '.', timeoutMs: 30_000, grok: [], assert: null, file: null, severity: 'error' as const };
+ * cacheKey({ version: '1.0.0', platform: 'linux', arch: 'x64', nodeMajor: 22, id: 'lint', spec, inputs: [], env: [], requires: [] }); // 'e3b0…'
+ * ```
+ */
+export function cacheKey(parts: CacheKeyParts): string {
+  const inputs = [...parts.inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((input) => [input.path, input.hash, input.executable]);
+  const text = JSON.stringify([
+    'fanout-check-cache',
+    CACHE_FORMAT,
+    parts.version,
+    parts.platform,
+    parts.arch,
+    parts.nodeMajor,
+    parts.id,
+    parts.spec,
+    [...parts.env].sort(byFirst),
+    [...parts.requires].sort(byFirst),
+    inputs,
+  ]);
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * What a passed or warned check that is not cacheable contributes to the keys of the checks requiring it: its
+ * status and values in this run, so a dependent is a hit only when the requirement ended the same way.
+ */
+export function uncachedResultKey(id: string, spec: CheckSpec, status: string, extracted: Readonly<Record<string, string>>): string {
+  const values = Object.entries(extracted).sort(byFirst);
+  return createHash('sha256').update(JSON.stringify(['fanout-uncached-result', CACHE_FORMAT, id, spec, status, values])).digest('hex');
+}

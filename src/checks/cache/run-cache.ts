@@ -1,0 +1,148 @@
+// The cache as one run uses it: the key of each cacheable check (computed when its requirements are done), the
+// lookup that turns a check into a replayed result, and the store of a fresh pass whose inputs did not change while
+// it ran.
+import { join } from 'node:path';
+import type { ResolvedCheck } from '../../config/types.js';
+import type { CheckRecord, FailureReason } from '../record.js';
+import { cacheKey, checkSpec, uncachedResultKey, type CheckSpec } from './key.js';
+import { InputTree, statFileName, type InputSnapshot } from './inputs.js';
+import { CacheStore, DEFAULT_CACHE_MAX_BYTES, type CacheEntry } from './store.js';
+
+/** Options of {@link RunCache}. */
+export interface RunCacheOptions {
+  /** The log folder: the store is its `cache/` folder. */
+  logDir: string;
+  /** The config's folder: inputs are relative to it. */
+  dir: string;
+  /** fanout's version (part of every key). */
+  version: string;
+  /** Read entries (false: every check runs, and passes are stored all the same). */
+  read: boolean;
+  /** Where `env_inputs` are read. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The store's bound in bytes. @default 256 MB */
+  maxBytes?: number | undefined;
+}
+
+/** A cacheable check about to run or be replayed: its key and the inputs it was computed from. */
+export interface CacheTicket {
+  key: string;
+  snapshot: InputSnapshot;
+  /** False when an input changed between its hashing and the check's start: the result is not stored. */
+  storable: boolean;
+}
+
+/** Whether a check may be served from the cache: it declares `inputs` and does not opt out. */
+export function isCacheable(check: Pick<ResolvedCheck, 'inputs' | 'cache'>): boolean {
+  return check.cache !== false && Array.isArray(check.inputs) && check.inputs.length > 0;
+}
+
+/** The cache of one run. */
+export class RunCache {
+  readonly store: CacheStore;
+  private readonly tree: InputTree;
+  /** The key of each passed or warned check's result in this run: what its dependents' keys include. */
+  private readonly results = new Map<string, string>();
+  private stored = 0;
+
+  constructor(private readonly options: RunCacheOptions) {
+    this.store = new CacheStore(options.logDir);
+    this.tree = new InputTree(options.dir, options.logDir, join(this.store.folder, statFileName(options.dir)));
+  }
+
+  /** Why the store cannot be used (a link, someone else's folder...), or undefined; creates it when missing. */
+  problem(): string | undefined {
+    return this.store.problem(true);
+  }
+
+  /** The outcome-deciding fields of `check` under the run's timeout. */
+  spec(check: ResolvedCheck, timeoutMs: number | null): CheckSpec {
+    return checkSpec(check, this.options.dir, timeoutMs);
+  }
+
+  /**
+   * The key of `check` now (its requirements must be done): undefined when an input cannot be read, and the check
+   * then runs without being stored.
+   */
+  async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
+    const paths = await this.tree.match(check.inputs);
+    const snapshot = await this.tree.snapshot(paths, signal);
+    if (snapshot === undefined) return undefined;
+    const key = cacheKey({
+      version: this.options.version,
+      platform: process.platform,
+      arch: process.arch,
+      nodeMajor: Number(process.versions.node.split('.')[0]),
+      id: check.id,
+      spec: this.spec(check, timeoutMs),
+      inputs: snapshot.digests,
+      env: check.envInputs.map((name) => [name, this.options.env[name] ?? null] as const),
+      // A requirement outside the run (`only`) counts as satisfied; its absence is part of the key.
+      requires: check.requires.map((id) => [id, this.results.get(id) ?? `absent:${id}`] as const),
+    });
+    return { key, snapshot, storable: true };
+  }
+
+  /**
+   * The stored result under the ticket's key, when reading is on and there is a whole one for this check. On a miss
+   * the check is about to run: the states of its inputs are taken now, to tell after it whether one changed.
+   */
+  lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
+    const entry = this.options.read ? this.store.read(ticket.key) : undefined;
+    if (entry?.id === check.id) return entry;
+    ticket.storable = this.tree.settle(ticket.snapshot);
+    return undefined;
+  }
+
+  /** Records the result of a passed or warned check for its dependents' keys. */
+  done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
+    const { check } = record;
+    this.results.set(check.id, ticket?.key ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+  }
+
+  /**
+   * Stores a fresh pass (or warning) under the ticket's key, unless an input changed while the check ran: its result
+   * may then belong to neither content. Returns whether it was stored.
+   */
+  save(record: CheckRecord, ticket: CacheTicket): boolean {
+    if (!ticket.storable || (record.status !== 'passed' && record.status !== 'warned')) return false;
+    if (!this.tree.unchanged(ticket.snapshot)) return false;
+    const entry: CacheEntry = {
+      id: record.check.id,
+      status: record.status,
+      exitCode: record.exitCode,
+      durationMs: record.durationMs,
+      attempts: record.attempts,
+      extracted: record.extracted,
+      outputTail: record.outputTail,
+      outputBytes: record.outputBytes,
+      storedAt: record.endedAt ?? Date.now(),
+      ...(record.failure !== undefined ? { failure: record.failure } : {}),
+    };
+    const written = this.store.write(ticket.key, entry);
+    if (written) this.stored++;
+    return written;
+  }
+
+  /** Replays a stored result into the check's record. */
+  static replay(record: CheckRecord, entry: CacheEntry, now = Date.now()): void {
+    record.status = entry.status;
+    record.exitCode = entry.exitCode;
+    record.signal = null;
+    record.durationMs = entry.durationMs;
+    record.attempts = entry.attempts;
+    record.extracted = { ...entry.extracted };
+    record.outputTail = [...entry.outputTail];
+    record.outputBytes = entry.outputBytes;
+    record.startedAt = now;
+    record.endedAt = now;
+    record.cached = { storedAt: entry.storedAt };
+    if (entry.failure !== undefined) record.failure = entry.failure as FailureReason;
+  }
+
+  /** At the end of the run: the stat cache written back, and the store trimmed to its bound when it grew. */
+  finish(): void {
+    this.tree.save();
+    if (this.stored > 0) this.store.trim(this.options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  }
+}

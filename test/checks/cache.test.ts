@@ -1,0 +1,262 @@
+// The cache of passed checks through the public engine, with real files, real git and real child processes: hits
+// replay the result, any change of what the key covers runs the check again, and hostile stores never make a pass.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runChecks, type RunEvent, type RunReport } from '../../src/checks/index.js';
+import { reportErrors, tempDir } from '../cli/helpers.js';
+
+interface Project {
+  dir: string;
+  /** Lines each check appended to `ran.log` (outside every check's inputs): what actually ran. */
+  ran(): string[];
+}
+
+function project(yaml: string, files: Record<string, string> = {}): Project {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'fanout.yaml'), yaml);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const log = join(dir, 'ran.log');
+  return {
+    dir,
+    ran: () => {
+      if (!existsSync(log)) return [];
+      const lines = readFileSync(log, 'utf8').split('\n').filter((line) => line !== '');
+      writeFileSync(log, '');
+      return lines;
+    },
+  };
+}
+
+async function run(dir: string, options: { cache?: boolean; env?: Record<string, string> } = {}): Promise<{ report: RunReport; events: RunEvent[] }> {
+  const checks = runChecks({ config: 'fanout.yaml', cwd: dir, parallel: 2, ...options });
+  const events: RunEvent[] = [];
+  for await (const event of checks) events.push(event);
+  return { report: await checks.report, events };
+}
+
+const byId = (report: RunReport) => Object.fromEntries(report.checks.map((check) => [check.id, check]));
+const cachedIds = (report: RunReport) => report.checks.filter((check) => check.cached === true).map((check) => check.id);
+
+const chain = `checks:
+  - id: build
+    run: echo build >> ran.log; echo 'built 3 packages'
+    inputs: ['src/**', '!src/**/*.md']
+    grok: 'built %{INT:count} packages'
+    assert: count >= 1
+  - id: test
+    run: echo test >> ran.log; echo 'tests ok'
+    inputs: [test/]
+    requires: [build]
+  - id: docs
+    run: echo docs >> ran.log
+    inputs: '**/*.md'
+  - id: plain
+    run: echo plain >> ran.log
+`;
+
+const files = { 'src/a.ts': 'a', 'src/b.ts': 'b', 'src/readme.md': 'r', 'test/a.test.ts': 't' };
+
+describe('the cache of passed checks', () => {
+  it('replays unchanged checks with their status, output, values and duration; a check without inputs always runs', async () => {
+    const p = project(chain, files);
+    const first = await run(p.dir);
+    expect(first.report.exit_code).toBe(0);
+    expect(p.ran().sort()).toEqual(['build', 'docs', 'plain', 'test']);
+    expect(cachedIds(first.report)).toEqual([]);
+
+    const second = await run(p.dir);
+    expect(reportErrors(second.report)).toBeNull();
+    expect(p.ran()).toEqual(['plain']);
+    expect(cachedIds(second.report)).toEqual(['build', 'test', 'docs']);
+    const [before, after] = [byId(first.report).build!, byId(second.report).build!];
+    expect(after).toMatchObject({ status: 'passed', cached: true, extracted: { count: '3' }, output_tail: ['built 3 packages'], log_file: null });
+    expect(after.duration_ms).toBe(before.duration_ms);
+    expect(Date.parse(after.cached_at!)).toBe(Date.parse(before.ended_at!));
+    // The stream says it too: the check:end of a hit, and no check:start (nothing started).
+    const ends = second.events.filter((event) => event.type === 'check:end');
+    expect(ends.find((event) => event.id === 'build')).toMatchObject({ status: 'passed', check: { cached: true } });
+    expect(second.events.some((event) => event.type === 'check:start' && event.id === 'build')).toBe(false);
+  });
+
+  it('runs what an edit reaches: the check whose input changed and its dependents; an excluded file changes nothing', async () => {
+    const p = project(chain, files);
+    await run(p.dir);
+    p.ran();
+    writeFileSync(join(p.dir, 'src/readme.md'), 'edited'); // excluded from build, an input of docs
+    await run(p.dir);
+    expect(p.ran().sort()).toEqual(['docs', 'plain']);
+    writeFileSync(join(p.dir, 'src/a.ts'), 'changed');
+    const third = await run(p.dir);
+    // test's own inputs did not change, but the result of build it requires did.
+    expect(p.ran().sort()).toEqual(['build', 'plain', 'test']);
+    expect(cachedIds(third.report)).toEqual(['docs']);
+    // Back to the first content: the first results are hits again.
+    writeFileSync(join(p.dir, 'src/a.ts'), 'a');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['plain']);
+  });
+
+  it('a new file, a deleted file, a mode change, env_inputs and the command itself are part of the key', async () => {
+    const p = project(`checks:\n  - id: a\n    run: echo a >> ran.log\n    inputs: ['src/**']\n    env_inputs: [FANOUT_TEST_FLAVOUR]\n`, files);
+    const env = (flavour?: string) => ({ env: { ...(process.env as Record<string, string>), ...(flavour === undefined ? {} : { FANOUT_TEST_FLAVOUR: flavour }) } });
+    const again = async (flavour?: string) => {
+      await run(p.dir, env(flavour));
+      return p.ran();
+    };
+    expect(await again()).toEqual(['a']);
+    expect(await again()).toEqual([]);
+    writeFileSync(join(p.dir, 'src/new.ts'), '');
+    expect(await again()).toEqual(['a']);
+    execFileSync('rm', [join(p.dir, 'src/new.ts')]);
+    expect(await again()).toEqual([]); // the first key again
+    execFileSync('chmod', ['+x', join(p.dir, 'src/b.ts')]);
+    expect(await again()).toEqual(['a']);
+    expect(await again('')).toEqual(['a']); // set to "" is not unset
+    expect(await again('')).toEqual([]);
+    expect(await again('x')).toEqual(['a']);
+    writeFileSync(join(p.dir, 'fanout.yaml'), `checks:\n  - id: a\n    run: echo a >> ran.log; true\n    inputs: ['src/**']\n    env_inputs: [FANOUT_TEST_FLAVOUR]\n`);
+    expect(await again('x')).toEqual(['a']);
+  });
+
+  it('never stores a failure, nor a check with cache: false; the cache: false option runs everything and still stores', async () => {
+    const p = project(
+      `checks:\n  - id: fails\n    run: echo fails >> ran.log; exit 1\n    inputs: [src/]\n  - id: opted-out\n    run: echo opted-out >> ran.log\n    inputs: [src/]\n    cache: false\n  - id: ok\n    run: echo ok >> ran.log\n    inputs: [src/]\n`,
+      files,
+    );
+    await run(p.dir);
+    expect(p.ran().sort()).toEqual(['fails', 'ok', 'opted-out']);
+    await run(p.dir, { cache: false });
+    expect(p.ran().sort()).toEqual(['fails', 'ok', 'opted-out']);
+    const third = await run(p.dir);
+    expect(p.ran().sort()).toEqual(['fails', 'opted-out']);
+    expect(byId(third.report).fails).toMatchObject({ status: 'failed' });
+    expect(byId(third.report).fails!.cached).toBeUndefined();
+  });
+
+  it('replays a warned check as warned, with its reason', async () => {
+    const p = project(`checks:\n  - id: w\n    run: echo w >> ran.log; echo 'coverage 50'\n    inputs: [src/]\n    grok: 'coverage %{INT:coverage}'\n    assert: coverage >= 80\n    severity: warning\n`, files);
+    const first = await run(p.dir);
+    const second = await run(p.dir);
+    expect(p.ran()).toEqual(['w']);
+    expect(byId(second.report).w).toMatchObject({ status: 'warned', cached: true, reason: byId(first.report).w!.reason, reason_code: 'assert', extracted: { coverage: '50' } });
+  });
+
+  it('in a git repository, ignored files, .git and the log folder never count', async () => {
+    const p = project(`checks:\n  - id: all\n    run: echo all >> ran.log\n    inputs: ['**']\n    cache: true\n`, { ...files, '.gitignore': 'ran.log\nbuild/\n', 'build/out.js': '1' });
+    execFileSync('git', ['init', '-q'], { cwd: p.dir });
+    await run(p.dir);
+    expect(p.ran()).toEqual(['all']);
+    writeFileSync(join(p.dir, 'build/out.js'), '2'); // ignored
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'add', '.'], { cwd: p.dir }); // .git changes
+    await run(p.dir); // the log folder (.fanout/runs) got a new run folder and a cache meanwhile
+    expect(p.ran()).toEqual([]);
+    writeFileSync(join(p.dir, 'untracked.txt'), 'x'); // untracked but not ignored: counts
+    await run(p.dir);
+    expect(p.ran()).toEqual(['all']);
+  });
+
+  it('in a git repository, a file git knows unchanged counts as its content: staging or committing an edit is no change', async () => {
+    const p = project(`checks:\n  - id: src\n    run: echo src >> ran.log\n    inputs: [src/]\n`, { ...files, '.gitignore': 'ran.log\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    writeFileSync(join(p.dir, 'src/a.ts'), 'edited'); // modified: read and hashed here
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    git('add', 'src/a.ts'); // now git vouches for the same content
+    await run(p.dir);
+    git('commit', '-qm', 'two');
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+    git('rm', '-q', 'src/b.ts'); // deleted: an input less
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+  });
+
+  it('does not store a pass when an input changed while the check ran', async () => {
+    // The content is put back before the check ends: the key would be the same, but what the check saw was not.
+    const p = project(`checks:\n  - id: edits\n    run: echo edits >> ran.log; cp src/a.ts a.bak; echo more >> src/a.ts; cp a.bak src/a.ts\n    inputs: [src/]\n`, files);
+    await run(p.dir);
+    await run(p.dir);
+    expect(p.ran()).toEqual(['edits', 'edits']);
+  });
+
+  describe('hostile stores', () => {
+    const one = `checks:\n  - id: a\n    run: echo a >> ran.log\n    inputs: [src/]\n`;
+    const entriesOf = (dir: string) => join(dir, '.fanout/runs/cache/entries');
+    const entryFiles = (dir: string) => readdirSync(entriesOf(dir)).filter((name) => name.endsWith('.json')).map((name) => join(entriesOf(dir), name));
+
+    it('a torn, edited or foreign-keyed entry is a miss, never a pass', async () => {
+      const p = project(one, files);
+      await run(p.dir);
+      const [entry] = entryFiles(p.dir);
+      const text = readFileSync(entry!, 'utf8');
+      truncateSync(entry!, Math.floor(text.length / 2)); // a torn write
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a', 'a']);
+      // A planted entry that claims a pass with forged fields: the checksum does not verify.
+      writeFileSync(entry!, text.replace('"status":"passed"', '"status":"passed","attempts":1').replace(/"sum":"[0-9a-f]+"/, `"sum":"${'0'.repeat(64)}"`));
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a']);
+      // A whole entry of another key, copied under this key's name.
+      const [current] = entryFiles(p.dir);
+      const other = JSON.parse(readFileSync(current!, 'utf8')) as { key: string };
+      writeFileSync(current!, JSON.stringify({ ...other, key: 'f'.repeat(64) }));
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a']);
+    });
+
+    it('an entry that is a link is not followed', async () => {
+      const p = project(one, files);
+      await run(p.dir);
+      const [entry] = entryFiles(p.dir);
+      const elsewhere = join(tempDir(), 'entry.json');
+      writeFileSync(elsewhere, readFileSync(entry!));
+      execFileSync('rm', [entry!]);
+      symlinkSync(elsewhere, entry!);
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a', 'a']);
+    });
+
+    it('a cache folder that is a link is refused with a note, and every check runs', async () => {
+      const p = project(one, files);
+      mkdirSync(join(p.dir, '.fanout/runs'), { recursive: true });
+      const target = tempDir();
+      symlinkSync(target, join(p.dir, '.fanout/runs/cache'));
+      const checks = runChecks({ config: 'fanout.yaml', cwd: p.dir });
+      const prepared = await checks.prepared;
+      await checks.report;
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a', 'a']);
+      expect(prepared.notes.find((note) => note.code === 'cache-refused')?.message).toMatch(/symbolic link/);
+      expect(readdirSync(target)).toEqual([]);
+      expect(lstatSync(join(p.dir, '.fanout/runs/cache')).isSymbolicLink()).toBe(true);
+    });
+
+    it('a cache folder others may write to is refused', async () => {
+      const p = project(one, files);
+      mkdirSync(join(p.dir, '.fanout/runs/cache/entries'), { recursive: true, mode: 0o777 });
+      execFileSync('chmod', ['0777', join(p.dir, '.fanout/runs/cache')]);
+      await run(p.dir);
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a', 'a']);
+    });
+
+    it('the stat cache cannot vouch for a file it was not told about: an edit with the same size is seen', async () => {
+      const p = project(one, files);
+      await run(p.dir);
+      appendFileSync(join(p.dir, 'ran.log'), '');
+      writeFileSync(join(p.dir, 'src/a.ts'), 'z'); // same size, new content
+      await run(p.dir);
+      expect(p.ran()).toEqual(['a', 'a']);
+    });
+  });
+});
