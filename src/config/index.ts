@@ -1,5 +1,6 @@
 // fanout/config: the check config format: YAML → diagnostics → resolved checks; grok, assert and templates.
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './load.js';
+export { configFolders } from './find.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './load.js';
 export { formatDiagnostic } from './diagnostics.js';
 export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './grok.js';

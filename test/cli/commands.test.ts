@@ -1,5 +1,5 @@
 // list, tags, validate, graph, init, prompt, help and usage errors, through the built CLI.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDir } from './helpers.js';
@@ -65,10 +65,30 @@ describe('fanout validate', () => {
     ]);
   });
 
-  it('a missing config is a config error (exit 2)', async () => {
-    const { code, stderr } = await runCli(['check'], { cwd: tempDir() });
-    expect(code).toBe(2);
-    expect(stderr).toContain('no config file found');
+  it('a missing config is said plainly, with the command that writes one (exit 2)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'sub'));
+    for (const command of ['check', 'list', 'validate']) {
+      const { code, stderr } = await runCli([command], { cwd: join(dir, 'sub') });
+      expect(code, command).toBe(2);
+      expect(stderr, command).toBe(`no fanout.yaml found in ${join(dir, 'sub')} or its parents up to ${dir}; run \`npx --no-install fanout init\`\n`);
+    }
+  });
+
+  it('runs the fanout.yaml of the repository root from a subfolder: checks in its folder, relative paths against it', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'packages', 'app'), { recursive: true });
+    writeFileSync(join(dir, 'marker.txt'), 'count 7\n');
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      'version: "1"\nchecks:\n  - id: where\n    run: pwd > where.txt; test -f marker.txt\n  - id: read\n    run: "true"\n    file: marker.txt\n    grok: "count %{INT:n}"\n    assert: "n == 7"\n',
+    );
+    const { code, stderr } = await runCli(['check', '--log-dir', join(dir, 'logs')], { cwd: join(dir, 'packages', 'app') });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, 'where.txt'), 'utf8').trim()).toBe(realpathSync(dir));
   });
 });
 
