@@ -154,7 +154,9 @@ describe('fanout init', () => {
     const dir = tempDir();
     const init = await runCli(['init', '--template', template], { cwd: dir });
     expect(init.code).toBe(0);
-    expect(init.stdout).toBe(`wrote fanout.yaml (template ${template}); run it with: fanout check\n`);
+    expect(init.stdout).toBe(
+      `wrote fanout.yaml (template ${template}); run it with: fanout check\nnote: .fanout/ will hold run logs with the checks' output unmasked: keep it out of version control\n`,
+    );
     const validate = await runCli(['validate'], { cwd: dir });
     expect(validate.stderr).toBe('');
     expect(validate.code).toBe(0);
@@ -171,10 +173,10 @@ describe('fanout init', () => {
     expect(readFileSync(join(dir, 'fanout.yaml'), 'utf8')).toContain('go vet');
   });
 
-  it('guesses the template from the files present, lists templates, rejects unknown ones', async () => {
+  it('builds checks from the files present, lists templates, rejects unknown ones', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'Cargo.toml'), '[package]\n');
-    expect((await runCli(['init'], { cwd: dir })).stdout).toContain('(template rust)');
+    expect((await runCli(['init'], { cwd: dir })).stdout).toMatch(/^ {2}cargo-test +cargo test {2}\(Cargo\.toml\)$/m);
     expect(existsSync(join(dir, 'fanout.yaml'))).toBe(true);
     const names = (text: string) => [...text.matchAll(/^ {2}(\S+) /gm)].map((m) => m[1]);
     const vibeguard = ['bash', 'bun-typescript', 'generic', 'go-minimal', 'go-standard', 'node-javascript', 'node-typescript', 'python-pip', 'python-poetry', 'python-uv', 'rust-cargo'];
@@ -221,14 +223,14 @@ describe('fanout init', () => {
     expect(init.stderr).toMatch(/^fanout: cannot write taken: .*EISDIR/);
   });
 
-  it('outside a repository, looks in this folder only', async () => {
+  it('outside a repository, a config above is found up to the filesystem root, as check finds it', async () => {
     const parent = tempDir();
     writeFileSync(join(parent, 'fanout.yaml'), 'mine');
     const sub = join(parent, 'sub');
     mkdirSync(sub);
     const init = await runCli(['init', '-t', 'go'], { cwd: sub });
-    expect([init.code, init.stderr]).toEqual([0, '']);
-    expect(readdirSync(sub)).toEqual(['fanout.yaml']);
+    expect([init.code, init.stderr]).toEqual([2, 'fanout: ../fanout.yaml already exists; use --force to write a config here anyway\n']);
+    expect(readdirSync(sub)).toEqual([]);
   });
 
   it('refuses to write beside a vibeguard.yaml (exit 1, VibeGuard\'s message), and a planted link is not followed', async () => {
