@@ -35,7 +35,7 @@ export interface LoadedConfig {
 export async function loadConfigCached(options: LoadOptions): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const found = await readConfigFile({ cwd, file: options.config });
-  if (!found.ok) throw configError(found.diagnostics, cwd);
+  if (!found.ok) throw options.config === undefined ? notFoundError(found.diagnostics, cwd) : configError(found.diagnostics, cwd);
   const strict = options.strict ?? false;
   const { cache } = options;
   const notes: RunNote[] = [];
@@ -55,6 +55,13 @@ export async function loadConfigCached(options: LoadOptions): Promise<LoadedConf
 /** The config's warnings as notes, formatted relative to `cwd`. */
 export function warningNotes(config: ResolvedConfig, cwd: string): RunNote[] {
   return config.warnings.map((warning) => ({ code: 'config-warning', message: formatDiagnostic(warning, cwd) }));
+}
+
+/** No config in the folders looked in: said plainly, with the command that writes one (no "error in the config"). */
+function notFoundError(diagnostics: readonly Diagnostic[], cwd: string): UsageError {
+  const [only] = diagnostics;
+  if (diagnostics.length !== 1 || only?.code !== 'config-not-found') return configError(diagnostics, cwd);
+  return new UsageError(only.message, 'ERR_CONFIG', { diagnostics });
 }
 
 function configError(diagnostics: readonly Diagnostic[], cwd: string): UsageError {

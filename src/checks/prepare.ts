@@ -8,7 +8,7 @@ import { openJournal, type Journal } from './state/journal.js';
 import { bootId, processStartTime } from '../exec/processes.js';
 import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, type Reaped } from './state/runs.js';
 import { launcherRunId, type RunLogs } from './state/logs.js';
-import { ASYNC_TIMEOUT_THRESHOLD_MS, decideAsync } from './session.js';
+import { decideAsync } from './session.js';
 import { selectChecks, type Selected, type Selection } from './select.js';
 import { jsonText } from '../common/text.js';
 
@@ -18,7 +18,7 @@ export interface RunSelectionOptions {
   resume?: string | true | undefined;
   /** Only the checks whose files match what git reports changed since this ref (true: HEAD). */
   changed?: string | true | undefined;
-  /** null: only `async: true` checks are async. @default 60 s */
+  /** A check whose own `timeout:` is above this is async too; null: only `async: true` ones. @default null */
   asyncThresholdMs?: number | null | undefined;
   logDir: string;
 }
@@ -46,7 +46,7 @@ export function selectForRun(config: ResolvedConfig, selection: Selection, optio
   } else {
     selected = selectChecks(config.checks, selection, notes);
   }
-  decideAsync(selected.checks, options.asyncThresholdMs === undefined ? ASYNC_TIMEOUT_THRESHOLD_MS : options.asyncThresholdMs);
+  decideAsync(selected.checks, options.asyncThresholdMs ?? null);
   return selected;
 }
 

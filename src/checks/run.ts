@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { createLocalExecutor, type Executor } from '../exec/executor.js';
-import { spawnStartTime } from '../exec/processes.js';
+import { spawnStartTime, usableCpus } from '../exec/processes.js';
 import { writeNewFileSync } from '../common/safe-file.js';
 import type { Observer } from '../observe/types.js';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
@@ -48,11 +48,18 @@ export interface RunChecksOptions {
   resume?: string | true | undefined;
   /** Run only this shard's checks (`'2/4'` or `{ index: 2, total: 4 }`, 1-based) and what they require. */
   shard?: string | { index: number; total: number } | undefined;
-  /** Checks running at once. @default 4 */
+  /**
+   * Checks running at once.
+   * @default the CPUs this process may use (the smaller of `os.availableParallelism()` and the cgroup's CPU quota, at
+   * least 1); 4 for a vibeguard.* config, as in VibeGuard
+   */
   parallel?: number | undefined;
   /** Async checks running at once (they run outside `parallel`). @default parallel */
   asyncParallel?: number | undefined;
-  /** A check whose own `timeout:` is above this is async; null: only `async: true` ones. @default 60000 */
+  /**
+   * A check whose own `timeout:` (never {@link RunChecksOptions.timeout}) is above this is async too; null: only
+   * `async: true` ones. @default null
+   */
   asyncThreshold?: number | null | undefined;
   /** Stop the run at the first failure of a check of severity error. @default false */
   failFast?: boolean | undefined;
@@ -282,6 +289,11 @@ function roomForLogs(dir: string): boolean {
 
 const now = () => new Date().toISOString();
 
+/** `parallel` when none is given: VibeGuard's 4 for its files, else the CPUs this process may really use. */
+function defaultParallel(config: ResolvedConfig): number {
+  return config.vibeguardCompat ? 4 : usableCpus();
+}
+
 async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepared: PreparedRun) => void): Promise<RunReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const logDir = resolve(cwd, options.logDir ?? DEFAULT_LOG_DIR);
@@ -368,7 +380,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     run = await runSession(checks, {
       observer: options.observer,
       executor,
-      maxParallel: options.parallel ?? 4,
+      maxParallel: options.parallel ?? defaultParallel(config),
       asyncParallel: options.asyncParallel,
       failFast: options.failFast === true,
       schedule: options.schedule ?? 'ready',
@@ -380,6 +392,8 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       mask,
       listener: withoutHidden(listener, hidden),
       cache,
+      configFile: displayPath(config.file, cwd),
+      vibeguardCompat: config.vibeguardCompat,
     });
   } catch (error) {
     journal.close();

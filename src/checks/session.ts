@@ -15,13 +15,12 @@ import type { RunLogs } from './state/logs.js';
 import type { CheckRecord, FailureReason, SkipReason, TriggeredPrompt } from './record.js';
 import { tailLines } from '../common/text.js';
 import { isCacheable, RunCache, type CacheTicket } from './cache/run-cache.js';
+import { formatDuration } from '../common/duration.js';
 
 /** Lines of output kept in reports. */
 export const TAIL_LINES = 20;
 /** How long what a run's checks left behind gets between SIGTERM and SIGKILL (the exec layer's default grace). */
 const SWEEP_GRACE_MS = 2000;
-/** A check whose own timeout exceeds this runs in the background pool, outside `--parallel`. */
-export const ASYNC_TIMEOUT_THRESHOLD_MS = 60_000;
 
 /** Observers of a run, called synchronously in causal order. */
 export interface RunListener {
@@ -57,7 +56,14 @@ export interface RunSettings {
   matchTimeoutMs?: number | undefined;
   /** The cache of passed checks: checks with `inputs` are replayed from it, and their fresh passes stored. */
   cache?: RunCache | undefined;
+  /** The config file as the user names it, in the advice of a timed-out check (`fanout.yaml:12`). */
+  configFile?: string | undefined;
+  /** A vibeguard.* config: a timed-out check says what VibeGuard says, and keeps its `fix`. @default false */
+  vibeguardCompat?: boolean | undefined;
 }
+
+/** What VibeGuard says of every timed-out check, in place of its suggestion. */
+export const VIBEGUARD_TIMEOUT_SUGGESTION = 'Check timed out. Consider increasing the timeout value or optimizing the command.';
 
 /**
  * Why a run was stopped from outside the graph: the reason to abort `runChecks`' `signal` with. An abort with any other
@@ -102,8 +108,8 @@ function newRecord(check: ResolvedCheck): CheckRecord {
 }
 
 /**
- * Decisions made for a run's checks under `--async-threshold` (see {@link decideAsync}); checks not in it follow the
- * default threshold. Keyed by the check objects of the run, so every reporter sees the same answer without a flag.
+ * Decisions made for a run's checks under `--async-threshold` (see {@link decideAsync}); checks not in it are async
+ * only with `async: true`. Keyed by the check objects of the run, so every reporter sees the same answer without a flag.
  */
 const asyncDecisions = new WeakMap<ResolvedCheck, boolean>();
 
@@ -123,9 +129,12 @@ export function decideAsync(checks: readonly ResolvedCheck[], thresholdMs: numbe
   for (const check of checks) asyncDecisions.set(check, asyncUnder(check, thresholdMs));
 }
 
-/** Whether a check runs in the background pool (`async: true`, or its own timeout above the threshold or none). */
+/**
+ * Whether a check runs in the background pool: `async: true`, or, when the run was given a threshold, its own timeout
+ * above it (or none).
+ */
 export function isAsync(check: ResolvedCheck): boolean {
-  return asyncDecisions.get(check) ?? asyncUnder(check, ASYNC_TIMEOUT_THRESHOLD_MS);
+  return asyncDecisions.get(check) ?? asyncUnder(check, null);
 }
 
 /** Runs the selected checks as a graph; resolves when every check has a final record and no process is left. */
@@ -311,7 +320,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         record.skipReason = skipReason(outcome.reason, abortReason());
         break;
     }
-    decorate(record, settings.prompts, mask);
+    decorate(record, settings, mask);
     listener.onCheckEnd?.(record);
   };
 
@@ -372,16 +381,24 @@ function skipReason(reason: { blockedBy: string } | { failFast: true } | { abort
   return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
 }
 
-/** Renders suggestion and fix with the extracted values, and collects the prompts the check's `on:` event triggers. */
-function decorate(record: CheckRecord, prompts: readonly Prompt[], mask: (text: string) => string): void {
+/**
+ * Renders suggestion and fix with the extracted values, and collects the prompts the check's `on:` event triggers. A
+ * timed-out check did not get to say anything about the code: its suggestion and fix (what to do when it finds
+ * problems) would be false, so it gets {@link timeoutAdvice} instead (VibeGuard's sentence, and the fix, in a
+ * vibeguard.* config).
+ */
+function decorate(record: CheckRecord, settings: Pick<RunSettings, 'prompts' | 'defaultTimeoutMs' | 'configFile' | 'vibeguardCompat'>, mask: (text: string) => string): void {
   const { check } = record;
+  const { prompts } = settings;
   const render = (template: string | undefined): string | undefined => {
     if (template === undefined) return undefined;
     const { text, missing } = renderTemplate(template, record.extracted);
     return mask(missing.length > 0 ? `${text} [no value for ${missing.map((name) => `{{.${name}}}`).join(', ')}]` : text);
   };
-  if (record.status !== 'passed' && record.status !== 'skipped' && record.status !== 'cancelled') {
-    const suggestion = render(check.suggestion);
+  if (record.status === 'timeout' && settings.vibeguardCompat !== true) {
+    record.suggestion = timeoutAdvice(record, settings);
+  } else if (record.status !== 'passed' && record.status !== 'skipped' && record.status !== 'cancelled') {
+    const suggestion = record.status === 'timeout' ? VIBEGUARD_TIMEOUT_SUGGESTION : render(check.suggestion);
     const fix = render(check.fix);
     if (suggestion !== undefined) record.suggestion = suggestion;
     if (fix !== undefined) record.fix = fix;
@@ -389,6 +406,28 @@ function decorate(record: CheckRecord, prompts: readonly Prompt[], mask: (text: 
   const trigger: Trigger | undefined =
     record.status === 'passed' ? check.on.success : record.status === 'failed' || record.status === 'warned' ? check.on.failure : record.status === 'timeout' ? check.on.timeout : undefined;
   record.triggered = triggeredPrompts(trigger, prompts, mask);
+}
+
+/**
+ * What a timed-out check's finding says: how long it ran, that the time limit stopped it, and how to raise the limit
+ * that applied (its own `timeout:`, the default, or `--timeout`).
+ */
+export function timeoutAdvice(record: Pick<CheckRecord, 'check' | 'durationMs' | 'failure'>, settings: Pick<RunSettings, 'defaultTimeoutMs' | 'configFile'>): string {
+  const { check } = record;
+  const limit = record.failure?.code === 'timeout' ? record.failure.timeoutMs : (check.timeoutMs ?? record.durationMs);
+  const more = formatDuration(Math.max(2 * limit, 1000));
+  const where = `check ${check.id}${settings.configFile === undefined ? '' : ` (${settings.configFile}:${check.line})`}`;
+  const which = check.timeoutExplicit
+    ? `its time limit (timeout: ${formatDuration(limit)})`
+    : settings.defaultTimeoutMs !== undefined
+      ? `the time limit of --timeout ${formatDuration(limit)}`
+      : `the default time limit of ${formatDuration(limit)} (it sets no timeout:)`;
+  const raise = check.timeoutExplicit
+    ? `To give it longer, raise its timeout: in ${where}, e.g. timeout: ${more}.`
+    : settings.defaultTimeoutMs !== undefined
+      ? `To give it longer, pass a larger --timeout, or set timeout: ${more} on ${where}.`
+      : `To give it longer, set timeout: ${more} on ${where}, or pass --timeout ${more} for every check without one.`;
+  return `It ran ${formatDuration(record.durationMs)} and was stopped at ${which}, before it finished: this is not a problem it found.\n${raise}`;
 }
 
 function triggeredPrompts(trigger: Trigger | undefined, prompts: readonly Prompt[], mask: (text: string) => string): TriggeredPrompt[] {

@@ -25,7 +25,7 @@ export interface RunControlOptions {
   background?: boolean | undefined;
   /** Run folders kept. @default 20 */
   keepRuns?: number | undefined;
-  /** null: `--async-threshold off`. @default 60 s */
+  /** null or undefined: only `async: true` checks are async (`--async-threshold off`, or not given). */
   asyncThresholdMs?: number | null | undefined;
   asyncParallel?: number | undefined;
 }
@@ -35,6 +35,12 @@ export function parseParallel(text: string, flag = '--parallel'): number {
   const value = Number(text);
   if (!/^[-+]?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) throw new UsageError(`${flag} must be an integer, received "${text}"`);
   return value <= 0 ? 4 : value;
+}
+
+/** `-p/--parallel` of `check`: an integer, or undefined for 0 or less (the run's default: see `RunChecksOptions.parallel`). */
+export function parseParallelOrDefault(text: string): number | undefined {
+  const value = parseParallel(text);
+  return Number(text) <= 0 ? undefined : value;
 }
 
 /** The parser of a flag read like `-p` (`--async-parallel`, `--concurrency`), for commander's `.argParser()`. */

@@ -2,12 +2,15 @@
  * Finding and reading a config file, apart from parsing it: this module loads no YAML parser, so a caller that can
  * answer from elsewhere (the CLI's config cache) reads the file without paying for one.
  */
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import type { Diagnostic } from './types.js';
 
-/** File names looked up in the working directory, first found wins. */
+/**
+ * File names looked up in the working directory, first found wins; the `fanout.*` ones (the first four) also in the
+ * folders above it (see {@link readConfigFile}).
+ */
 export const CONFIG_FILE_NAMES: readonly string[] = [
   'fanout.yaml',
   'fanout.yml',
@@ -18,6 +21,12 @@ export const CONFIG_FILE_NAMES: readonly string[] = [
   '.vibeguard.yaml',
   '.vibeguard.yml',
 ];
+
+/** The names looked up in the folders above the working directory: fanout's own (VibeGuard looks in one folder). */
+const UPWARD_NAMES: readonly string[] = CONFIG_FILE_NAMES.filter((name) => !/^\.?vibeguard\./.test(name));
+
+/** The command a folder without a config is told to run. */
+export const INIT_COMMAND = 'npx --no-install fanout init';
 
 /** Options of {@link readConfigFile}: those of `loadConfig` that say which file to read. */
 export interface FindConfigOptions {
@@ -33,8 +42,41 @@ export interface FindConfigOptions {
 export type FoundConfig = { ok: true; file: string; text: string } | { ok: false; diagnostics: Diagnostic[] };
 
 /**
+ * The folders a config is looked for in: `cwd`, then each folder above it up to the repository's root (the first
+ * holding `.git`, a folder or a worktree's file) or, outside a repository, the filesystem's root, the nearest first.
+ *
+ * @example
+ * ```ts
+ * import { configFolders } from 'fanout/config';
+ * const { folders, root } = await configFolders('/repo/packages/app'); // ['/repo/packages/app', '/repo/packages', '/repo'], '/repo'
+ * ```
+ */
+export async function configFolders(cwd: string, signal?: AbortSignal): Promise<{ folders: string[]; root: string }> {
+  const folders = [path.resolve(cwd)];
+  for (;;) {
+    signal?.throwIfAborted();
+    const folder = folders.at(-1) ?? cwd;
+    if (await present(path.join(folder, '.git'))) return { folders, root: folder };
+    const parent = path.dirname(folder);
+    if (parent === folder) return { folders, root: folder };
+    folders.push(parent);
+  }
+}
+
+async function present(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Finds and reads the config: an explicit `file` (relative to `cwd`), else the first of {@link CONFIG_FILE_NAMES} in
- * `cwd`. `file` in the result is absolute. A missing or unreadable file is a diagnostic (`config-not-found`,
+ * `cwd`, else the first `fanout.*` name in the folders above it up to the repository's root (see
+ * {@link configFolders}; the nearest folder wins; `vibeguard.*` files count in `cwd` only, as VibeGuard finds them).
+ * `file` in the result is absolute. A missing or unreadable file is a diagnostic (`config-not-found`,
  * `config-unreadable`) with line 0, never a throw; an aborted `signal` rejects with its reason.
  */
 export async function readConfigFile(options: FindConfigOptions): Promise<FoundConfig> {
@@ -46,7 +88,11 @@ export async function readConfigFile(options: FindConfigOptions): Promise<FoundC
   }
   const base = path.resolve(cwd);
   signal?.throwIfAborted();
-  const candidates = file === undefined ? CONFIG_FILE_NAMES.map((name) => path.join(base, name)) : [path.resolve(base, file)];
+  const lookup = file === undefined ? await configFolders(base, signal) : undefined;
+  const candidates =
+    lookup === undefined
+      ? [path.resolve(base, file ?? '')]
+      : lookup.folders.flatMap((folder) => (folder === base ? CONFIG_FILE_NAMES : UPWARD_NAMES).map((name) => path.join(folder, name)));
   for (const candidate of candidates) {
     signal?.throwIfAborted();
     let text: string;
@@ -62,10 +108,10 @@ export async function readConfigFile(options: FindConfigOptions): Promise<FoundC
     return { ok: true, file: candidate, text };
   }
   const message =
-    file === undefined
-      ? `no config file found in ${base} (looked for ${CONFIG_FILE_NAMES.join(', ')})`
-      : 'config file not found';
-  return { ok: false, diagnostics: [fileDiagnostic('config-not-found', file === undefined ? base : (candidates[0] ?? base), message)] };
+    lookup === undefined
+      ? 'config file not found'
+      : `no fanout.yaml found in ${base}${lookup.root === base ? '' : ` or its parents up to ${lookup.root}`}; run \`${INIT_COMMAND}\``;
+  return { ok: false, diagnostics: [fileDiagnostic('config-not-found', lookup === undefined ? (candidates[0] ?? base) : base, message)] };
 }
 
 function fileDiagnostic(code: string, file: string, message: string): Diagnostic {

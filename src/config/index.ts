@@ -1,5 +1,6 @@
 // fanout/config: the check config format: YAML → diagnostics → resolved checks; grok, assert and templates.
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './load.js';
+export { configFolders } from './find.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './load.js';
 export { readConfigFile } from './find.js';
 export type { FindConfigOptions, FoundConfig } from './find.js';

@@ -23,6 +23,7 @@
  * if (groupIdentity(pgid, start).ok) signalGroupIf(pgid, start, 'SIGTERM');
  * ```
  */
+import os from 'node:os';
 import { childProcess, fs } from '../common/builtins.js';
 
 const { closeSync, openSync, readdirSync, readFileSync, readSync } = fs;
@@ -529,4 +530,117 @@ export function isSpawnStart(actual: string, recorded: string): boolean {
   const r = Number(recorded);
   if (!Number.isSafeInteger(a) || !Number.isSafeInteger(r)) return actual === recorded;
   return a >= r - SPAWN_START_TOLERANCE_TICKS && a <= r + 2;
+}
+
+/** The cgroup files read for the CPU quota are a line each; anything longer is not one of them. */
+const CGROUP_FILE_MAX_BYTES = 4096;
+
+/** A small file's text (latin1), or undefined when it is missing, unreadable, not a file or too large. */
+function readSmallFile(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(CGROUP_FILE_MAX_BYTES + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return length > CGROUP_FILE_MAX_BYTES ? undefined : buffer.toString('latin1', 0, length);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Quota over period as a CPU count, when both are positive finite numbers; undefined for no limit or nonsense. */
+function quotaCpus(quota: string | undefined, period: string | undefined): number | undefined {
+  if (quota === undefined || period === undefined || !/^\d+$/.test(quota) || !/^\d+$/.test(period)) return undefined;
+  const q = Number(quota);
+  const p = Number(period);
+  return q > 0 && p > 0 && Number.isFinite(q / p) ? q / p : undefined;
+}
+
+/**
+ * The folders of `cgroupPath` under `mount`, the deepest first, up to `mount` itself; none when the path leaves it.
+ * A limit set on any of them applies to the process, so each is read.
+ */
+function cgroupFolders(mount: string, cgroupPath: string): string[] {
+  const parts = cgroupPath.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..') || parts.some((part) => part.includes('\0'))) return [mount];
+  const folders: string[] = [];
+  for (let n = parts.length; n >= 0; n--) folders.push([mount, ...parts.slice(0, n)].join('/'));
+  return folders;
+}
+
+/**
+ * The CPU quota of this process's cgroup as a number of CPUs (1.5 for `150000 100000`), or undefined when there is
+ * none (no cgroup, `max`, `-1`) or it cannot be read. cgroup v2: `cpu.max` of the process's cgroup (from
+ * `/proc/self/cgroup`, line `0::<path>`) and of each folder above it up to the mount; cgroup v1: `cpu.cfs_quota_us`
+ * over `cpu.cfs_period_us` of the `cpu` controller's. The smallest limit found wins. Unparsable content (garbage,
+ * zero, negative numbers, a path leaving the mount, files over 4 KB) counts as no limit: fanout then uses what the OS
+ * reports.
+ *
+ * @param root the filesystem root the files are read under (tests point it at a fixture). @default '/'
+ *
+ * @example
+ * ```ts
+ * import { cgroupCpuQuota } from './processes.js';
+ * cgroupCpuQuota(); // 2 in a container started with --cpus=2; undefined on an unlimited machine
+ * ```
+ */
+export function cgroupCpuQuota(root = '/'): number | undefined {
+  const base = root.endsWith('/') ? root.slice(0, -1) : root;
+  const self = readSmallFile(`${base}/proc/self/cgroup`);
+  if (self === undefined) return undefined;
+  let best: number | undefined;
+  const consider = (cpus: number | undefined) => {
+    if (cpus !== undefined && (best === undefined || cpus < best)) best = cpus;
+  };
+  for (const line of self.split('\n')) {
+    const match = /^(\d+):([^:]*):(\/.*)$/.exec(line.trim());
+    if (match === null) continue;
+    const [, hierarchy, controllers = '', cgroupPath = '/'] = match;
+    if (hierarchy === '0' && controllers === '') {
+      for (const folder of cgroupFolders(`${base}/sys/fs/cgroup`, cgroupPath)) {
+        const [quota, period] = (readSmallFile(`${folder}/cpu.max`) ?? '').trim().split(/\s+/);
+        consider(quotaCpus(quota, period));
+      }
+    } else if (controllers.split(',').includes('cpu')) {
+      for (const mountName of new Set([controllers, 'cpu', 'cpu,cpuacct'])) {
+        for (const folder of cgroupFolders(`${base}/sys/fs/cgroup/${mountName}`, cgroupPath)) {
+          consider(quotaCpus(readSmallFile(`${folder}/cpu.cfs_quota_us`)?.trim(), readSmallFile(`${folder}/cpu.cfs_period_us`)?.trim()));
+        }
+      }
+    }
+  }
+  return best;
+}
+
+/** Options of {@link usableCpus}: where to read, and what the OS reports (both for tests). */
+export interface UsableCpusOptions {
+  /** The filesystem root the cgroup files are read under. @default '/' */
+  root?: string | undefined;
+  /** What the OS reports. @default os.availableParallelism() */
+  available?: number | undefined;
+}
+
+/**
+ * The CPUs this process may really use: the smaller of what the OS reports (`os.availableParallelism()`) and the
+ * cgroup's CPU quota ({@link cgroupCpuQuota}, rounded down), at least 1. A container limited to 2 CPUs on a 64-core
+ * host gets 2.
+ *
+ * @example
+ * ```ts
+ * import { usableCpus } from './processes.js';
+ * const slots = usableCpus(); // e.g. 2
+ * ```
+ */
+export function usableCpus(options: UsableCpusOptions = {}): number {
+  const available = options.available ?? os.availableParallelism();
+  const quota = cgroupCpuQuota(options.root);
+  const cpus = Math.min(Number.isFinite(available) ? Math.floor(available) : 1, quota === undefined ? Infinity : Math.floor(quota));
+  return Math.max(1, cpus);
 }

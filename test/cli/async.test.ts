@@ -29,9 +29,14 @@ async function asyncIds(...args: string[]): Promise<string[]> {
 }
 
 describe('--async-threshold', () => {
-  it('default 60s: async: true and own timeouts above it; the global --timeout never makes a check async', async () => {
-    expect(await asyncIds()).toEqual(['marked', 'long']);
-    expect(await asyncIds('--timeout', '10m')).toEqual(['marked', 'long']);
+  it('off by default: only async: true makes a check async, whatever its own timeout or --timeout', async () => {
+    expect(await asyncIds()).toEqual(['marked']);
+    expect(await asyncIds('--timeout', '10m')).toEqual(['marked']);
+  });
+
+  it('given, it also takes own timeouts above it; the global --timeout never makes a check async', async () => {
+    expect(await asyncIds('--async-threshold', '60s')).toEqual(['marked', 'long']);
+    expect(await asyncIds('--async-threshold', '60s', '--timeout', '10m')).toEqual(['marked', 'long']);
   });
 
   it('a lower threshold takes more checks; off keeps only async: true', async () => {

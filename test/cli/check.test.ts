@@ -321,11 +321,36 @@ describe('fanout check: retries and timeouts', () => {
     const { code, stdout, T } = await check('timeouts.yaml', ['--json']);
     expect(code).toBe(1);
     const checks = byId(parseReport(stdout));
-    expect(checks.hang).toMatchObject({ status: 'timeout', reason: 'timed out after 300ms', suggestion: 'hang is too slow' });
+    expect(checks.hang).toMatchObject({ status: 'timeout', reason: 'timed out after 300ms', reason_code: 'timeout' });
+    // Its suggestion is for problems it finds: a timeout says how long it ran, the limit it hit, and how to raise it.
+    expect(checks.hang?.suggestion).toMatch(
+      /^It ran \d.* and was stopped at its time limit \(timeout: 300ms\), before it finished: this is not a problem it found\.\nTo give it longer, raise its timeout: in check hang \(.*timeouts\.yaml:3\), e\.g\. timeout: 1s\.$/,
+    );
     expect(checks.hang?.triggered_prompts).toEqual([{ id: null, content: 'It hung.' }]);
     expect(checks.quick?.status).toBe('passed');
     const { survivors } = await import('./helpers.js');
     expect(await survivors([join(T, 'hang.pid')])).toEqual([]);
+  });
+
+  it('a timed-out finding prints the timeout advice, never the suggestion or fix meant for problems found', async () => {
+    const T = tempDir();
+    const body = `version: "1"\nchecks:\n  - id: lint\n    run: sleep 30\n    timeout: 200ms\n    suggestion: "xo found problems"\n    fix: xo --fix\n`;
+    writeFileSync(join(T, 'fanout.yaml'), body);
+    const own = await runCli(['check'], { cwd: T });
+    expect(own.code).toBe(1);
+    expect(own.stdout).toMatch(/FAIL lint \(timeout\)\n {2}timed out after 200ms\n {2}It ran .* and was stopped at its time limit \(timeout: 200ms\)/);
+    expect(own.stdout).toContain('raise its timeout: in check lint (fanout.yaml:3), e.g. timeout: 1s.');
+    expect(own.stdout).not.toContain('xo found problems');
+    expect(own.stdout).not.toContain('xo --fix');
+    // A vibeguard.* file says what VibeGuard says, and keeps the fix as VibeGuard does.
+    writeFileSync(join(T, 'vibeguard.yaml'), body);
+    const vibeguard = await runCli(['check', '-c', 'vibeguard.yaml', '--json'], { cwd: T });
+    expect(byId(parseReport(vibeguard.stdout)).lint).toMatchObject({
+      status: 'timeout',
+      reason_code: 'timeout',
+      suggestion: 'Check timed out. Consider increasing the timeout value or optimizing the command.',
+      fix: 'xo --fix',
+    });
   });
 
   it('--timeout sets the timeout of checks that set none', async () => {
@@ -333,6 +358,7 @@ describe('fanout check: retries and timeouts', () => {
     expect(code).toBe(1);
     const checks = byId(parseReport(stdout));
     expect(checks.sleepy).toMatchObject({ status: 'timeout', reason: 'timed out after 300ms' });
+    expect(checks.sleepy?.suggestion).toMatch(/stopped at the time limit of --timeout 300ms, .*\nTo give it longer, pass a larger --timeout, or set timeout: 1s on check sleepy \(.*sleepy\.yaml:4\)\.$/);
     expect(checks['after-sleepy']?.skip_reason).toEqual({ kind: 'blocked', blocked_by: 'sleepy' });
   });
 

@@ -1,5 +1,5 @@
 // list, tags, validate, graph, init, prompt, help and usage errors, through the built CLI.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, fixture, runCli, tempDir } from './helpers.js';
@@ -65,10 +65,30 @@ describe('fanout validate', () => {
     ]);
   });
 
-  it('a missing config is a config error (exit 2)', async () => {
-    const { code, stderr } = await runCli(['check'], { cwd: tempDir() });
-    expect(code).toBe(2);
-    expect(stderr).toContain('no config file found');
+  it('a missing config is said plainly, with the command that writes one (exit 2)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'sub'));
+    for (const command of ['check', 'list', 'validate']) {
+      const { code, stderr } = await runCli([command], { cwd: join(dir, 'sub') });
+      expect(code, command).toBe(2);
+      expect(stderr, command).toBe(`no fanout.yaml found in ${join(dir, 'sub')} or its parents up to ${dir}; run \`npx --no-install fanout init\`\n`);
+    }
+  });
+
+  it('runs the fanout.yaml of the repository root from a subfolder: checks in its folder, relative paths against it', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.git'));
+    mkdirSync(join(dir, 'packages', 'app'), { recursive: true });
+    writeFileSync(join(dir, 'marker.txt'), 'count 7\n');
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      'version: "1"\nchecks:\n  - id: where\n    run: pwd > where.txt; test -f marker.txt\n  - id: read\n    run: "true"\n    file: marker.txt\n    grok: "count %{INT:n}"\n    assert: "n == 7"\n',
+    );
+    const { code, stderr } = await runCli(['check', '--log-dir', join(dir, 'logs')], { cwd: join(dir, 'packages', 'app') });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, 'where.txt'), 'utf8').trim()).toBe(realpathSync(dir));
   });
 });
 
@@ -134,7 +154,10 @@ describe('fanout init', () => {
     const dir = tempDir();
     const init = await runCli(['init', '--template', template], { cwd: dir });
     expect(init.code).toBe(0);
-    expect(init.stdout).toBe(`wrote fanout.yaml (template ${template}); run it with: ${cli} check\n`); // neither on PATH nor the project's bin: its path
+    // fanout is neither on PATH nor the project's bin: its path
+    expect(init.stdout).toBe(
+      `wrote fanout.yaml (template ${template}); run it with: ${cli} check\nnote: .fanout/ will hold run logs with the checks' output unmasked: keep it out of version control\n`,
+    );
     const validate = await runCli(['validate'], { cwd: dir });
     expect(validate.stderr).toBe('');
     expect(validate.code).toBe(0);
@@ -151,10 +174,10 @@ describe('fanout init', () => {
     expect(readFileSync(join(dir, 'fanout.yaml'), 'utf8')).toContain('go vet');
   });
 
-  it('guesses the template from the files present, lists templates, rejects unknown ones', async () => {
+  it('builds checks from the files present, lists templates, rejects unknown ones', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'Cargo.toml'), '[package]\n');
-    expect((await runCli(['init'], { cwd: dir })).stdout).toContain('(template rust)');
+    expect((await runCli(['init'], { cwd: dir })).stdout).toMatch(/^ {2}cargo-test +cargo test {2}\(Cargo\.toml\)$/m);
     expect(existsSync(join(dir, 'fanout.yaml'))).toBe(true);
     const names = (text: string) => [...text.matchAll(/^ {2}(\S+) /gm)].map((m) => m[1]);
     const vibeguard = ['bash', 'bun-typescript', 'generic', 'go-minimal', 'go-standard', 'node-javascript', 'node-typescript', 'python-pip', 'python-poetry', 'python-uv', 'rust-cargo'];
@@ -201,14 +224,14 @@ describe('fanout init', () => {
     expect(init.stderr).toMatch(/^fanout: cannot write taken: .*EISDIR/);
   });
 
-  it('outside a repository, looks in this folder only', async () => {
+  it('outside a repository, a config above is found up to the filesystem root, as check finds it', async () => {
     const parent = tempDir();
     writeFileSync(join(parent, 'fanout.yaml'), 'mine');
     const sub = join(parent, 'sub');
     mkdirSync(sub);
     const init = await runCli(['init', '-t', 'go'], { cwd: sub });
-    expect([init.code, init.stderr]).toEqual([0, '']);
-    expect(readdirSync(sub)).toEqual(['fanout.yaml']);
+    expect([init.code, init.stderr]).toEqual([2, 'fanout: ../fanout.yaml already exists; use --force to write a config here anyway\n']);
+    expect(readdirSync(sub)).toEqual([]);
   });
 
   it('refuses to write beside a vibeguard.yaml (exit 1, VibeGuard\'s message), and a planted link is not followed', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { getEventListeners } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,6 +274,68 @@ describe('lookup', () => {
     expect(result.ok && [result.config.checks[0]?.id, result.config.vibeguardCompat]).toEqual(['from-dot-vibeguard-yml', true]);
   });
 
+  describe('upward, to the repository root', () => {
+    /** A repository in a temporary folder: `files` (path → text) written under it, `.git` at its root. */
+    async function repo(files: Record<string, string>, git = '.git'): Promise<string> {
+      const dir = await mkdtemp(path.join(tmpdir(), 'fanout-lookup-'));
+      await mkdir(path.join(dir, 'repo', git), { recursive: true });
+      for (const [name, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(dir, 'repo', name)), { recursive: true });
+        await writeFile(path.join(dir, 'repo', name), text);
+      }
+      return dir;
+    }
+    const config = (id: string, extra = '') => `version: "1"\nchecks:\n  - id: ${id}\n    run: "true"\n${extra}`;
+
+    test('fanout.* found in a folder above, the nearest winning; relative paths resolve against its folder', async () => {
+      const dir = await repo({
+        'fanout.yaml': config('root', '    cwd: tools\n    file: out/report.txt\n'),
+        'packages/app/.fanout.yml': config('app'),
+        'packages/app/src/deep/.keep': '',
+        'packages/lib/src/.keep': '',
+      });
+      try {
+        const fromLib = await loadConfig({ cwd: path.join(dir, 'repo/packages/lib/src') });
+        if (!fromLib.ok) expect.fail(JSON.stringify(fromLib.diagnostics));
+        expect(fromLib.config.file).toBe(path.join(dir, 'repo/fanout.yaml'));
+        expect(fromLib.config.dir).toBe(path.join(dir, 'repo'));
+        expect(fromLib.config.checks[0]).toMatchObject({ id: 'root', cwd: path.join(dir, 'repo/tools'), file: path.join(dir, 'repo/tools/out/report.txt') });
+        const fromApp = await loadConfig({ cwd: path.join(dir, 'repo/packages/app/src/deep') });
+        expect(fromApp.ok && fromApp.config.checks[0]?.id).toBe('app');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('vibeguard.* only in the folder itself, as VibeGuard finds it', async () => {
+      const dir = await repo({ 'vibeguard.yaml': config('vg'), 'sub/.keep': '' });
+      try {
+        const here = await loadConfig({ cwd: path.join(dir, 'repo') });
+        expect(here.ok && here.config.checks[0]?.id).toBe('vg');
+        const below = await loadConfig({ cwd: path.join(dir, 'repo/sub') });
+        expect(below.ok === false && below.diagnostics[0]?.code).toBe('config-not-found');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('stops at the repository root (.git a folder or a worktree\'s file): a config above it is not taken', async () => {
+      for (const git of ['.git', '.git-file']) {
+        const dir = await repo({ 'sub/.keep': '' }, git === '.git' ? '.git' : 'unused');
+        try {
+          if (git === '.git-file') await writeFile(path.join(dir, 'repo', '.git'), 'gitdir: /elsewhere\n');
+          await writeFile(path.join(dir, 'fanout.yaml'), config('outside'));
+          const result = await loadConfig({ cwd: path.join(dir, 'repo/sub') });
+          expect(result.ok === false && result.diagnostics[0]?.message, git).toBe(
+            `no fanout.yaml found in ${path.join(dir, 'repo/sub')} or its parents up to ${path.join(dir, 'repo')}; run \`npx --no-install fanout init\``,
+          );
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+    });
+  });
+
   test('an explicit file overrides the lookup, relative to cwd', async () => {
     const result = await loadConfig({ cwd: path.join(fixtures, 'lookup'), file: 'order/vibeguard.yaml' });
     expect(result.ok && result.config.checks[0]?.id).toBe('from-vibeguard-yaml');
@@ -282,23 +344,25 @@ describe('lookup', () => {
   test('nothing found is a config-not-found diagnostic, not a throw', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fanout-config-'));
     try {
-      const result = await loadConfig({ cwd: dir });
+      // A repository's root bounds the lookup (a stray fanout.yaml above the temporary folder cannot answer).
+      await mkdir(path.join(dir, '.git'));
+      await mkdir(path.join(dir, 'sub'));
+      const result = await loadConfig({ cwd: path.join(dir, 'sub') });
       expect(result).toEqual({
         ok: false,
         diagnostics: [
           {
             code: 'config-not-found',
             severity: 'error',
-            file: dir,
+            file: path.join(dir, 'sub'),
             line: 0,
             col: 0,
-            message: `no config file found in ${dir} (looked for ${CONFIG_FILE_NAMES.join(', ')})`,
+            message: `no fanout.yaml found in ${path.join(dir, 'sub')} or its parents up to ${dir}; run \`npx --no-install fanout init\``,
           },
         ],
       });
-      expect(formatDiagnostic(result.ok ? ({} as never) : result.diagnostics[0]!, dir)).toBe(
-        `.: no config file found in ${dir} (looked for ${CONFIG_FILE_NAMES.join(', ')})`,
-      );
+      const atRoot = await loadConfig({ cwd: dir });
+      expect(atRoot.ok === false && atRoot.diagnostics[0]?.message).toBe(`no fanout.yaml found in ${dir}; run \`npx --no-install fanout init\``);
       const explicit = await loadConfig({ cwd: dir, file: 'ci.yaml' });
       expect(explicit.ok === false && explicit.diagnostics.map((d) => formatDiagnostic(d, dir))).toEqual(['ci.yaml: config file not found']);
       const directory = await loadConfig({ cwd: root, file: 'test' });

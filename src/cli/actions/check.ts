@@ -23,7 +23,8 @@ import { EXIT_INFRASTRUCTURE } from '../errors.js';
 import { print, printErr, printJsonText } from '../terminal.js';
 
 export interface CheckOptions extends CommonOptions, RunControlOptions {
-  parallel: number;
+  /** undefined: the run's default (the CPUs fanout may use; 4 for a vibeguard.* file). */
+  parallel: number | undefined;
   failFast: boolean;
   logDir: string;
   errorExitCode: number;

@@ -10,7 +10,7 @@ import { messageOf } from '../../common/errors.js';
 import { localExecutor } from '../../index.js';
 import { blocksRun, checksTouching, runChecks, type RunAbort, type RunReport } from '../../checks/index.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { parseDurationFlag, parseParallel } from '../options.js';
+import { parseDurationFlag, parseParallelOrDefault } from '../options.js';
 import { guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
@@ -47,10 +47,10 @@ export function checksForEvent(all: readonly ResolvedCheck[], paths: readonly st
 export async function claudeHook(options: HookOptions, stdin: () => string = () => readFileSync(0, 'utf8')): Promise<number> {
   let event: HookEvent;
   let budgetMs: number | undefined;
-  let parallel = 4;
+  let parallel: number | undefined;
   try {
     budgetMs = options.budget === undefined ? undefined : parseDurationFlag('--budget', options.budget);
-    if (options.parallel !== undefined) parallel = parseParallel(options.parallel);
+    if (options.parallel !== undefined) parallel = parseParallelOrDefault(options.parallel);
     event = parseHookEvent(stdin());
   } catch (error) {
     return fail(messageOf(error));

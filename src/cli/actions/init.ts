@@ -1,13 +1,14 @@
 // `fanout init [--template NAME] [--force] [--output FILE] [--list-templates] [--assist]`: writes a starter config.
 // VibeGuard's template names write VibeGuard's vibeguard.yaml and say what `vibeguard init` says; fanout's own write a
 // fanout.yaml. It never writes beside a config already there (this folder up to the repository root) without --force.
-import { existsSync, lstatSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { CONFIG_FILE_NAMES as CONFIG_NAMES, isVibeguardFileName } from '../../config/index.js';
+import { CONFIG_FILE_NAMES as CONFIG_NAMES, configFolders, isVibeguardFileName } from '../../config/index.js';
 import { didYouMean } from '../../common/suggest.js';
 import { messageOf } from '../../common/errors.js';
 import { EXIT_USAGE, UsageError } from '../errors.js';
-import { detectTemplate, TEMPLATES } from './templates.js';
+import { HEADER, TEMPLATES } from './templates.js';
+import { detectChecks, detectedConfig, type DetectedCheck } from './detect.js';
 import { displayPath } from '../../common/text.js';
 import { print, printErr, printJson } from '../terminal.js';
 import { selfCommand } from '../invocation.js';
@@ -43,11 +44,15 @@ interface Chosen {
   label: string;
   body: string;
   file: 'vibeguard.yaml' | 'fanout.yaml';
+  /** Without --template: the checks found in the project (none: the minimal template was taken). */
+  detected?: DetectedCheck[];
 }
 
 /**
  * Runs `fanout init`. Without `--template`, a folder whose config is a vibeguard.* file (replaced with `--force`)
- * gets VibeGuard's default; any other gets fanout's template for the files present (package.json, go.mod…).
+ * gets VibeGuard's default; any other gets checks built from what the project has (see detect.ts), or the minimal
+ * template when nothing is recognised. A fanout.yaml written in a git repository gets `.fanout/` added to the
+ * repository's .gitignore when no line there ignores it (run logs hold the checks' output unmasked).
  * Exit codes: 0 written; 1 an unknown template, or a vibeguard.* config already there; 2 another config already
  * there; 3 the `--assist` guide could not be written.
  *
@@ -56,30 +61,31 @@ interface Chosen {
  * await initCommand({ template: 'go-minimal', force: false, list: false, json: false }); // writes vibeguard.yaml
  * ```
  */
-export function initCommand(options: InitOptions): Promise<number> {
+export async function initCommand(options: InitOptions): Promise<number> {
   const cwd = options.cwd ?? process.cwd();
   if (options.list || options.template === 'list') {
     listTemplates(options.json);
-    return Promise.resolve(0);
+    return 0;
   }
-  if (options.assist === true) return Promise.resolve(writeAssist(cwd, options.output));
+  if (options.assist === true) return writeAssist(cwd, options.output);
   const chosen = chooseTemplate(cwd, options.template);
   if (chosen === undefined) {
     const name = options.template ?? '';
     printErr(`Error: unknown template "${name}"${didYouMean(name, templateNames())} (use --list-templates to see available templates)\n`);
-    return Promise.resolve(1);
+    return 1;
   }
   const target = resolve(cwd, options.output ?? chosen.file);
+  const { folders, root } = await configFolders(cwd);
   if (!options.force) {
-    const existing = [target, ...configsAround(cwd)].find((file) => present(file));
-    if (existing !== undefined) return Promise.resolve(refuse(existing, cwd, existing === target));
+    const existing = [target, ...configsAround(cwd, folders)].find((file) => present(file));
+    if (existing !== undefined) return refuse(existing, cwd, existing === target);
   }
   const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && present(file));
   try {
     // Without --force, created exclusively: a file (or a link) that appeared since the look above is not overwritten.
     writeFileSync(target, chosen.body, { flag: options.force ? 'w' : 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return Promise.resolve(refuse(target, cwd, true));
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return refuse(target, cwd, true);
     // A folder there, no permission, a full disk: the user's to fix, said in one line (not an internal error).
     throw new UsageError(`cannot write ${displayPath(target, cwd)}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   }
@@ -90,12 +96,59 @@ export function initCommand(options: InitOptions): Promise<number> {
     );
   } else {
     const flag = options.output === undefined || options.output === chosen.file ? '' : ` -c ${options.output}`;
-    print(`wrote ${displayPath(target, cwd)} (template ${chosen.label}); run it with: ${selfCommand(cwd)} check${flag}\n`);
+    if (chosen.detected === undefined) {
+      print(`wrote ${displayPath(target, cwd)} (template ${chosen.label}); run it with: ${selfCommand(cwd)} check${flag}\n`);
+    } else {
+      print(detectedSummary(displayPath(target, cwd), chosen.detected, `${selfCommand(cwd)} check${flag}`));
+    }
+    print(ignoreLogs(root, cwd));
   }
   if (other !== undefined && CONFIG_NAMES.indexOf(displayPath(other, cwd)) < CONFIG_NAMES.indexOf(displayPath(target, cwd))) {
     printErr(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);
   }
-  return Promise.resolve(0);
+  return 0;
+}
+
+/** What init says of the checks it found: each with its command and why, then how to run them. */
+function detectedSummary(file: string, checks: readonly DetectedCheck[], command: string): string {
+  if (checks.length === 0) {
+    return `wrote ${file} (template minimal: no package.json, pyproject.toml, go.mod, Cargo.toml or Makefile target found here); adapt its checks, then run: ${command}\n`;
+  }
+  const width = Math.max(...checks.map((check) => check.id.length));
+  const rows = checks.map((check) => `  ${check.id.padEnd(width)}  ${check.run}  (${check.why})\n`).join('');
+  return `wrote ${file} with ${checks.length === 1 ? '1 check' : `${checks.length} checks`} from what this project has:\n${rows}run them with: ${command}\n`;
+}
+
+/** A .gitignore line that already keeps the run logs out: `.fanout/`, `/.fanout`, `.fanout/*`, with a leading `**\/`… */
+const IGNORES_LOGS = /^\/?(\*\*\/)?\.fanout(\/(\*\*?)?)?\s*$/;
+
+/**
+ * Keeps `.fanout/` (run logs: the checks' output, unmasked) out of git: in a repository, adds the line to its root's
+ * .gitignore when none there ignores it; outside one, or where .gitignore is not a plain file, says what to do.
+ * Returns what to print.
+ */
+function ignoreLogs(root: string, cwd: string): string {
+  if (!present(join(root, '.git'))) return 'note: .fanout/ will hold run logs with the checks\' output unmasked: keep it out of version control\n';
+  const file = join(root, '.gitignore');
+  let fd: number;
+  try {
+    // Never through a link, never into a FIFO or a device: a plain file, appended to, or a new one.
+    fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+  } catch (error) {
+    return `note: could not open ${file} (${messageOf(error)}): add .fanout/ to it (run logs hold the checks' output unmasked)\n`;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > 1024 * 1024) return `note: ${file} is not a plain text file: add .fanout/ to it (run logs hold the checks' output unmasked)\n`;
+    const text = readFileSync(fd, 'utf8');
+    if (text.split(/\r?\n/).some((line) => IGNORES_LOGS.test(line))) return '';
+    writeSync(fd, `${text === '' || text.endsWith('\n') ? '' : '\n'}.fanout/\n`);
+    return `added .fanout/ to ${relative(cwd, file)} (run logs hold the checks' output unmasked)\n`;
+  } catch (error) {
+    return `note: could not update ${file} (${messageOf(error)}): add .fanout/ to it (run logs hold the checks' output unmasked)\n`;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function templateNames(): string[] {
@@ -106,7 +159,9 @@ function chooseTemplate(cwd: string, name: string | undefined): Chosen | undefin
   if (name === undefined) {
     const here = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => present(file));
     if (here !== undefined && isVibeguardFileName(here)) return { vibeguard: true, label: 'default (Go)', body: VIBEGUARD_DEFAULT_TEMPLATE, file: 'vibeguard.yaml' };
-    name = detectTemplate((file) => existsSync(join(cwd, file)));
+    const detected = detectChecks(cwd);
+    const minimal = TEMPLATES.minimal?.body ?? '';
+    return { vibeguard: false, label: 'detected', body: detected.length === 0 ? minimal : detectedConfig(detected, HEADER), file: 'fanout.yaml', detected };
   }
   const vibeguard = VIBEGUARD_TEMPLATES.find((t) => t.name === name);
   if (vibeguard !== undefined) return { vibeguard: true, label: vibeguard.name, body: vibeguard.body, file: 'vibeguard.yaml' };
@@ -125,20 +180,11 @@ function present(file: string): boolean {
 }
 
 /**
- * Every config file name in `cwd` and each folder above it up to the repository's root (the first holding `.git`);
- * outside a repository, `cwd`'s alone.
+ * The config files `fanout check` could take from `cwd`, so none is shadowed or duplicated unawares: every name in
+ * `cwd`, and in the folders above it up to the repository's root (or the filesystem's) every name too — a
+ * vibeguard.* file there is not looked up, but it names the project's config all the same.
  */
-function configsAround(cwd: string): string[] {
-  const folders = [cwd];
-  for (let folder = cwd; !present(join(folder, '.git')); ) {
-    const parent = dirname(folder);
-    if (parent === folder) {
-      folders.length = 1;
-      break;
-    }
-    folders.push(parent);
-    folder = parent;
-  }
+function configsAround(cwd: string, folders: readonly string[]): string[] {
   return folders.flatMap((folder) => CONFIG_NAMES.map((file) => join(folder, file)));
 }
 
@@ -187,7 +233,7 @@ function listTemplates(json: boolean): void {
   const row = (name: string, description: string) => `  ${name.padEnd(20)} ${description}\n`;
   print(
     `Available templates:\n\n${VIBEGUARD_TEMPLATES.map((t) => row(t.name, t.description)).join('')}\n` +
-      `fanout's own (they write fanout.yaml; without --template, the one for the files present):\n\n${own.map(([name, t]) => row(name, t.description)).join('')}\n` +
+      `fanout's own (they write fanout.yaml; without --template, init writes checks from what the project has):\n\n${own.map(([name, t]) => row(name, t.description)).join('')}\n` +
       'Usage: fanout init --template <name>\n',
   );
 }

@@ -1,7 +1,8 @@
 // fanout's own starter configs for `fanout init` (VibeGuard's are in vibeguard-templates.ts). Each is a valid
 // fanout.yaml; commands are the ecosystem's usual ones. Their names differ from VibeGuard's, which name VibeGuard's.
 
-const HEADER = `# yaml-language-server: $schema=./node_modules/fanout/schema/fanout.schema.json
+/** The first lines of every fanout.yaml init writes. */
+export const HEADER = `# yaml-language-server: $schema=./node_modules/fanout/schema/fanout.schema.json
 # fanout checks: run them with \`fanout check\`; see \`fanout list\`, \`fanout graph\`.
 version: "1"
 `;
@@ -199,10 +200,3 @@ checks:
   },
 };
 
-/** The template whose marker files are present in `files`, else `minimal`. */
-export function detectTemplate(exists: (file: string) => boolean): string {
-  for (const [name, template] of Object.entries(TEMPLATES)) {
-    if (template.detect.some((file) => exists(file))) return name;
-  }
-  return 'minimal';
-}

@@ -23,6 +23,10 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     printJson(body);
     return loaded.ok ? 0 : EXIT_USAGE;
   }
+  if (!loaded.ok && options.config === undefined && loaded.diagnostics.length === 1 && loaded.diagnostics[0]?.code === 'config-not-found') {
+    printErr(`${loaded.diagnostics[0].message}\n`);
+    return EXIT_USAGE;
+  }
   for (const d of diagnostics) printErr(`${formatDiagnostic(d, cwd)}\n`);
   if (!loaded.ok) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;

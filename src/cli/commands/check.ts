@@ -2,7 +2,7 @@
 import { Option } from '@commander-js/extra-typings';
 import type { CheckOptions } from '../actions/check.js';
 import { EXIT_INFRASTRUCTURE, UsageError } from '../errors.js';
-import { durationFlag, parseAsyncThreshold, parseExitCode, parseKeepRuns, parseList, parallelFlag, parseParallel } from '../options.js';
+import { durationFlag, parseAsyncThreshold, parseExitCode, parseKeepRuns, parseList, parallelFlag, parseParallelOrDefault } from '../options.js';
 import { afterWritten } from '../terminal.js';
 import { commonOptions, finish, redisTarget, versionOf, withRedisTls, type Program } from './global.js';
 
@@ -39,7 +39,7 @@ function command(program: Program) {
     .option('--no-cache', 'run every check, even one whose inputs: are unchanged since it passed (its pass is stored again; see fanout cache)')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel'] as const))
-    .addOption(new Option('--async-threshold <duration>', 'a check whose own timeout: is above this runs in the async pool, outside -p (off: only async: true ones)').argParser(parseAsyncThreshold).default(60_000, '"60s"'))
+    .addOption(new Option('--async-threshold <duration>', 'also run in the async pool, outside -p, each check whose own timeout: is above this (default off: only async: true checks)').argParser(parseAsyncThreshold))
     .addOption(new Option('--async-parallel <n>', 'async checks running at once (default: -p)').argParser(parallelFlag('--async-parallel')))
     .option('--resume [run]', 'rerun only what did not pass in RUN (default: the latest run)')
     .option('--changed [ref]', 'only the checks whose files: match what git reports changed since REF (default: HEAD; untracked files too), with what they require')
@@ -59,7 +59,7 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
   if (flags.resume !== undefined && flags.changed !== undefined) throw new UsageError('--resume and --changed both choose the checks: give one');
   return {
     ...commonOptions(flags),
-    parallel: parseParallel(flags.parallel ?? (flags.redis === undefined ? '4' : '64')),
+    parallel: parseParallelOrDefault(flags.parallel ?? (flags.redis === undefined ? '0' : '64')),
     failFast: flags.failFast === true,
     logDir: flags.logDir,
     errorExitCode: parseExitCode(flags.errorExitCode),
