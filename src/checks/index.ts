@@ -10,3 +10,6 @@ export type { RunAbort } from './session.js';
 export { UsageError } from './errors.js';
 export { loadConfigCached as loadChecksConfig, warningNotes } from './load.js';
 export type { LoadOptions as LoadChecksConfigOptions, LoadedConfig } from './load.js';
+export { watchChecks, affectedChecks, DEFAULT_WATCH_DEBOUNCE } from './watch.js';
+export type { WatchChecksOptions, WatchEvent, WatchReadyEvent, WatchChangeEvent, WatchTimers } from './watch.js';
+export { WatchError } from './watch-tree.js';
