@@ -1,6 +1,7 @@
 // `fanout watch`: the selection runs once through runChecks, then the checks a change of files affects run again.
-// One run at a time: a change affecting a check of the run still going cancels that run, and the next one takes both
-// the affected checks and what the cancelled run left unfinished. Prints nothing; everything goes out as events.
+// A change affecting a check of a run still going cancels that run, and the next one takes both the affected checks
+// and what the cancelled run left unfinished; affected checks that no running check blocks start at once, in a run of
+// their own beside those going on (-p applies to each run). Prints nothing; everything goes out as events.
 import { dirname, resolve } from 'node:path';
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
@@ -37,8 +38,8 @@ export interface WatchChangeEvent {
   file_count: number;
   /** The checks the next run runs: the affected ones, their dependents, and what a cancelled run left unfinished. */
   checks: string[];
-  /** The run cancelled because it was running an affected check, or null. */
-  cancelled_run: string | null;
+  /** The runs this change cancelled because they were running an affected check (their run_id). */
+  cancelled_runs: string[];
 }
 
 /** What {@link watchChecks} reports: every event of every run, and the watch's own. */
@@ -121,7 +122,21 @@ function unpassedRequirements(checks: readonly ResolvedCheck[], ids: ReadonlySet
   return [...found];
 }
 
-/** The run going on: which checks it runs and which of them have not ended. */
+/** True when `check` requires one of `ids`, directly or through other checks of `checks`. */
+function requiresAny(checks: readonly ResolvedCheck[], check: ResolvedCheck, ids: ReadonlySet<string>): boolean {
+  const byId = new Map(checks.map((each) => [each.id, each]));
+  const seen = new Set<string>();
+  const pending = [...check.requires];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    if (ids.has(id)) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pending.push(...(byId.get(id)?.requires ?? []));
+  }
+  return false;
+}
+
+/** A run going on: which checks it runs and which of them have not ended. */
 interface CurrentRun {
   runId: string | undefined;
   controller: AbortController;
@@ -163,7 +178,8 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
   if (signal?.aborted) return;
 
   const latest = new Map<string, CheckStatus>();
-  let current: CurrentRun | undefined;
+  /** The runs going on: more than one when a change affects no check of those running. */
+  const active = new Set<CurrentRun>();
   /** What the next run runs. */
   const queued = new Set<string>();
   let changedPaths = new Set<string>();
@@ -176,7 +192,7 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
     waiting?.();
   };
   const stop = () => {
-    current?.controller.abort(signal?.reason);
+    for (const run of active) run.controller.abort(signal?.reason);
     poke();
   };
   signal?.addEventListener('abort', stop, { once: true });
@@ -184,6 +200,8 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
 
   /** The first run's selection, once prepared: what every later run picks from. */
   let selection: { config: ResolvedConfig; checks: readonly ResolvedCheck[]; root: string } | undefined;
+  let selected!: () => void;
+  const prepared = new Promise<void>((resolvePrepared) => (selected = resolvePrepared));
 
   const flush = () => {
     timer = undefined;
@@ -194,11 +212,11 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
     const affected = affectedChecks(checks, relativePaths).map((check) => check.id);
     if (affected.length === 0) return;
     for (const id of affected) queued.add(id);
-    const running = current;
-    const cancels = running !== undefined && !running.superseded && affected.some((id) => running.unfinished.has(id));
-    if (cancels) {
-      running.superseded = true;
-      for (const id of running.unfinished) queued.add(id);
+    // The runs still running an affected check are cancelled; what they left unfinished runs again with the rest.
+    const cancelled = [...active].filter((run) => !run.superseded && affected.some((id) => run.unfinished.has(id)));
+    for (const run of cancelled) {
+      run.superseded = true;
+      for (const id of run.unfinished) queued.add(id);
     }
     for (const id of unpassedRequirements(checks, queued, latest)) queued.add(id);
     onEvent({
@@ -207,9 +225,9 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
       files: relativePaths.slice(0, MAX_NAMED_FILES),
       file_count: relativePaths.length,
       checks: checks.filter((check) => queued.has(check.id)).map((check) => check.id),
-      cancelled_run: cancels ? (running.runId ?? null) : null,
+      cancelled_runs: cancelled.map((run) => run.runId ?? ''),
     });
-    if (cancels) running.controller.abort(new Error('files changed: the run starts again'));
+    for (const run of cancelled) run.controller.abort(new Error('files changed: the run starts again'));
     poke();
   };
 
@@ -226,7 +244,7 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
       },
       onError: (error: WatchError) => {
         failure = { error };
-        current?.controller.abort(error);
+        for (const run of active) run.controller.abort(error);
         poke();
       },
     });
@@ -244,7 +262,8 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
   /** Runs one run to its end, its events to onEvent. */
   const runOnce = async (select: Pick<RunChecksOptions, 'ids' | 'only' | 'tags' | 'excludeTags' | 'config'>): Promise<void> => {
     const controller = new AbortController();
-    const run: CurrentRun = (current = { runId: undefined, controller, unfinished: new Set(), superseded: false });
+    const run: CurrentRun = { runId: undefined, controller, unfinished: new Set(), superseded: false };
+    active.add(run);
     if (signal?.aborted) controller.abort(signal.reason);
     const checkRun = runChecks({ ...runOptions, ...select, signal: controller.signal });
     try {
@@ -254,6 +273,7 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
       if (selection === undefined) {
         selection = { config: prepared.config, checks: prepared.checks, root: dirname(prepared.config.file) };
         startWatching(selection.root);
+        selected();
       }
       for await (const event of checkRun) {
         if (event.type === 'check:end') {
@@ -264,22 +284,40 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
       }
       await checkRun.report;
     } finally {
-      current = undefined;
+      active.delete(run);
+      poke();
     }
   };
 
+  /** Every run until it ends (its failure, past its preparation, stops the watch). */
+  const reruns = new Set<Promise<void>>();
+  const track = (rerun: Promise<void>) => {
+    const settled = rerun.catch((error: unknown) => {
+      failure ??= { error };
+      poke();
+    });
+    reruns.add(settled);
+    void settled.finally(() => reruns.delete(settled));
+    return settled;
+  };
   try {
-    await runOnce({ config: options.config, ids: options.ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+    // The first run goes on while the watch begins: a change during it reruns (or cancels) what it affects.
+    const first = runOnce({ config: options.config, ids: options.ids, only: options.only, tags: options.tags, excludeTags: options.excludeTags });
+    await Promise.race([track(first), prepared]);
     for (;;) {
       if (signal?.aborted || failure !== undefined || selection === undefined) break;
-      if (queued.size === 0) {
+      // A queued check waits while it, or a check it requires, is still running in another run.
+      const busy = new Set([...active].flatMap((run) => [...run.unfinished]));
+      const ready = selection.checks.filter((check) => queued.has(check.id) && !busy.has(check.id) && !requiresAny(selection?.checks ?? [], check, busy)).map((check) => check.id);
+      if (ready.length === 0) {
         await new Promise<void>((resolveWake) => (wake = resolveWake));
         continue;
       }
-      const only = selection.checks.filter((check) => queued.has(check.id)).map((check) => check.id);
-      queued.clear();
-      await runOnce({ config: selection.config, only });
+      for (const id of ready) queued.delete(id);
+      void track(runOnce({ config: selection.config, only: ready }));
     }
+    for (const run of active) run.controller.abort(signal?.aborted ? signal.reason : failure?.error);
+    await Promise.all(reruns);
     if (failure !== undefined) throw failure.error;
   } finally {
     signal?.removeEventListener('abort', stop);

@@ -139,7 +139,7 @@ describe('watchChecks', () => {
     expect(watch.events.filter(isType('watch:change'))).toEqual([]);
     scheduled?.();
     const [change] = await watch.until(isType('watch:change'));
-    expect(change).toMatchObject({ file_count: 2, checks: ['build', 'test'], cancelled_run: null });
+    expect(change).toMatchObject({ file_count: 2, checks: ['build', 'test'], cancelled_runs: [] });
     expect([...(change?.type === 'watch:change' ? change.files : [])].sort()).toEqual(['src/a.ts', 'src/b.ts']);
     const starts = await watch.until(isType('run:start'), 2);
     expect(starts[1]?.type === 'run:start' && starts[1].checks.map((check) => check.id)).toEqual(['build', 'test']);
@@ -187,7 +187,7 @@ describe('watchChecks', () => {
     writeFileSync(join(dir, 'src/a.ts'), '1');
     const [change] = await watch.until(isType('watch:change'));
     const [first] = watch.events.filter(isType('run:start'));
-    expect(change).toMatchObject({ checks: ['slow', 'other'], cancelled_run: first?.run_id });
+    expect(change).toMatchObject({ checks: ['slow', 'other'], cancelled_runs: [first?.run_id] });
     await watch.until(runEnds);
     expect(watch.events.filter(isType('check:end')).map((event) => [event.id, event.status])).toEqual([
       ['quick', 'passed'],

@@ -40,10 +40,8 @@ export async function watchCommand(ids: string[], options: WatchOptions, version
   const stream = options.stream ? (event: WatchEvent) => (view ? view.around(line(event)) : line(event)()) : undefined;
 
   const controller = new AbortController();
-  const signals = guardSignals((signal) => {
-    view?.stop();
-    controller.abort({ kind: 'signal', signal } satisfies RunAbort);
-  });
+  // The view stays up until the runs have ended: it shows the cancelled checks last.
+  const signals = guardSignals((signal) => controller.abort({ kind: 'signal', signal } satisfies RunAbort));
   const releaseFatal = guardFatal((message) => printErr(`${message}\n`));
   let code = 0;
   try {

@@ -43,7 +43,9 @@ class WatchView {
     if (this.timer) this.redraw();
   }
 
+  /** Draws the last frame, which stays on the screen, and stops redrawing. */
   stop(): void {
+    if (this.timer !== undefined) this.redraw();
     clearInterval(this.timer);
     this.timer = undefined;
     clearImmediate(this.pending);
