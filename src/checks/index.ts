@@ -34,3 +34,6 @@ export { newRunId } from './state/logs.js';
 export { createRunFolder } from './state/run-folder.js';
 export { cacheInfo, cleanCache, DEFAULT_CACHE_MAX_BYTES } from './cache/store.js';
 export type { CacheInfo } from './cache/store.js';
+export { watchChecks, affectedChecks, DEFAULT_WATCH_DEBOUNCE } from './watch.js';
+export type { WatchChecksOptions, WatchEvent, WatchReadyEvent, WatchChangeEvent, WatchTimers } from './watch.js';
+export { WatchError } from './watch-tree.js';

@@ -22,9 +22,10 @@ import * as worker from './commands/worker.js';
 import * as mergeReports from './commands/merge-reports.js';
 import * as prompt from './commands/prompt.js';
 import * as cache from './commands/cache.js';
+import * as watch from './commands/watch.js';
 
 /** The commands, in the order `fanout --help` lists them. */
-const COMMANDS: readonly { register(program: Program): void }[] = [check, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt, cache];
+const COMMANDS: readonly { register(program: Program): void }[] = [check, watch, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt, cache];
 
 /** Builds the program; `version` is the package version. */
 export function buildProgram(version: string): Program {

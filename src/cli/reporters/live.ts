@@ -5,7 +5,8 @@ import { print, type Out } from '../terminal.js';
 import type { Reporter } from './reporter.js';
 import { formatDuration } from '../../common/duration.js';
 
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** The spinner's frames, one per redraw. */
+export const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const MAX_ROWS = 8;
 const INTERVAL_MS = 100;
 
