@@ -21,9 +21,10 @@ import * as init from './commands/init.js';
 import * as worker from './commands/worker.js';
 import * as mergeReports from './commands/merge-reports.js';
 import * as prompt from './commands/prompt.js';
+import * as mcp from './commands/mcp.js';
 
 /** The commands, in the order `fanout --help` lists them. */
-const COMMANDS: readonly { register(program: Program): void }[] = [check, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt];
+const COMMANDS: readonly { register(program: Program): void }[] = [check, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt, mcp];
 
 /** Builds the program; `version` is the package version. */
 export function buildProgram(version: string): Program {
