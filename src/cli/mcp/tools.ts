@@ -142,8 +142,6 @@ function checkSelection(loaded: LoadedConfig, args: RunChecksArgs): void {
   if (untagged.length > 0) throw new ToolError(`tags: no check has the tag ${untagged.map((tag) => JSON.stringify(tag)).join(', ')} (the tags: ${[...tags].join(', ') || 'none'})`);
 }
 
-const allEnded = (state: RunState) => [...state.checks.values()].every((check) => check.end !== undefined);
-
 /**
  * Starts an ordinary background run (a detached supervisor, as `fanout check --background` does: `fanout status`,
  * `wait`, `logs` and `cancel` see it, and it outlives this server), waits up to `wait_ms` for its checks, and returns
@@ -154,7 +152,7 @@ export async function runChecks(context: McpContext, args: RunChecksArgs, signal
   const waitMs = args.wait_ms ?? DEFAULT_WAIT_MS;
   const supervisor = startSupervisor(context.logDir, checkArgs(context, args));
   const begun = performance.now();
-  const { state } = await follow(context.logDir, supervisor.runId, (s) => s.start !== undefined && (signal.aborted || allEnded(s) || performance.now() - begun >= waitMs), {
+  const { state } = await follow(context.logDir, supervisor.runId, (s) => s.start !== undefined && (signal.aborted || performance.now() - begun >= waitMs), {
     gone: () => supervisor.exited() !== undefined || signal.aborted || performance.now() - begun >= START_LIMIT_MS,
   });
   if (state?.start === undefined) {
