@@ -1,11 +1,13 @@
 // `fanout mcp` end to end: the SDK's own client over a real stdio transport spawning the built bin, real checks.
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, isAlive, root, runCli, tempDir, waitForFiles } from './helpers.js';
+
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
 function project(yaml: string): string {
   const dir = tempDir();
@@ -56,8 +58,8 @@ function environment(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-async function connect(dir: string, args: string[] = []): Promise<Connected> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', ...args], cwd: dir, stderr: 'pipe', env: environment() });
+async function connect(dir: string, args: string[] = [], cwd = dir): Promise<Connected> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', ...args], cwd, stderr: 'pipe', env: environment() });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const errors: Error[] = [];
@@ -68,6 +70,9 @@ async function connect(dir: string, args: string[] = []): Promise<Connected> {
   open.push(connected);
   return connected;
 }
+
+/** A server started in another folder, given the project with --cwd (as an editor may start it). */
+const connectElsewhere = (dir: string) => connect(dir, ['--cwd', dir], tempDir());
 
 interface Answer {
   isError: boolean;
@@ -100,8 +105,8 @@ async function statusJson(dir: string, id: string) {
 }
 
 describe('fanout mcp', { timeout: 60_000 }, () => {
-  it('lists its tools, each with an input and an output schema', async () => {
-    const { client } = await connect(project(CONFIG));
+  it('lists its tools, each with an input and an output schema (for the project --cwd names)', async () => {
+    const { client } = await connectElsewhere(project(CONFIG));
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toEqual(['list_checks', 'run_checks', 'run_status', 'check_log', 'cancel_run']);
     for (const tool of tools) {
@@ -182,7 +187,7 @@ describe('fanout mcp', { timeout: 60_000 }, () => {
     expect(errors).toEqual([]);
   });
 
-  it('runs the checks named, tagged or changed (with what they require) and waits for them to end', async () => {
+  it('runs the checks named or tagged (with what they require) and waits for them to end', async () => {
     const dir = project(CONFIG);
     const { client } = await connect(dir);
     const named = await call(client, 'run_checks', { ids: ['lint'] });
@@ -192,6 +197,32 @@ describe('fanout mcp', { timeout: 60_000 }, () => {
     const tagged = await call(client, 'run_checks', { tags: ['fast'], wait_ms: 20_000 });
     expect(finished(tagged).map((check) => check.id)).toEqual(['unit', 'lint']);
     expect(tagged.structured).toMatchObject({ phase: 'ended', exit_code: 1 });
+  });
+
+  it('runs only the checks whose files changed, with changed: true or a git ref', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: docs
+    run: echo docs ok
+    files: ["*.md"]
+  - id: code
+    run: echo code ok
+    files: ["*.js"]
+`);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir, stdio: 'pipe' });
+    writeFileSync(join(dir, 'a.md'), 'a\n');
+    writeFileSync(join(dir, 'a.js'), 'a\n');
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    writeFileSync(join(dir, 'a.md'), 'b\n');
+    const { client } = await connect(dir);
+    const changed = await call(client, 'run_checks', { changed: true });
+    expect(finished(changed).map((check) => check.id)).toEqual(['docs']);
+    git('commit', '-qam', 'two');
+    writeFileSync(join(dir, 'a.js'), 'b\n');
+    const since = await call(client, 'run_checks', { changed: 'HEAD~1' });
+    expect(finished(since).map((check) => check.id).sort()).toEqual(['code', 'docs']);
   });
 
   it('answers bad arguments with a tool error naming the argument, and goes on serving', async () => {
@@ -221,6 +252,20 @@ describe('fanout mcp', { timeout: 60_000 }, () => {
     expect(named.structured).toMatchObject({ phase: 'ended', exit_code: 0 });
     const log = await call(client, 'check_log', { run_id: named.structured.run_id, check: 'unit' });
     expect(log).toMatchObject({ isError: true, text: expect.stringMatching(/^check: run \S+ has no check "unit" \(it ran: lint\)$/) as string });
+  });
+
+  it('check_log reads a long log from its end: invalid UTF-8 replaced, escape sequences and control characters gone', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: big
+    run: head -c 3000000 /dev/zero | tr '\\0' x | fold -w 100; printf '\\377\\376 bad \\033[2J\\033]52;c;aGk=\\007end'
+`);
+    const { client } = await connect(dir);
+    // 3 MB of output ending without a newline (fold leaves the last line open): the tail reads only its last 1 MB.
+    const run = await call(client, 'run_checks', { wait_ms: 30_000 });
+    expect(run.structured).toMatchObject({ phase: 'ended', exit_code: 0 });
+    const log = await call(client, 'check_log', { run_id: run.structured.run_id, check: 'big', tail_lines: 2 });
+    expect(log.structured).toMatchObject({ state: 'ended', status: 'passed', lines: 2, truncated: true, output: { untrusted: true, text: `${'x'.repeat(100)}\n${'x'.repeat(100)}\ufffd\ufffd bad end` } });
   });
 
   it('answers a broken config with a tool error carrying its diagnostics', async () => {
@@ -288,7 +333,7 @@ ${gated('e2e')}`);
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(5);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
-    expect(stderr).toMatch(/^fanout mcp \S+: serving the checks of the config in this folder on stdio\n/);
+    expect(stderr).toBe(`fanout mcp ${version}: serving the checks of the config in ${realpathSync(dir)} on stdio\n`);
 
     // The run did not go with it: an ordinary background run, still live, its check still running.
     const pid = Number(readFileSync(join(dir, 'e2e.pid'), 'utf8'));

@@ -6,9 +6,10 @@ export function register(program: Program): void {
   program
     .command('mcp')
     .description('serve the checks to AI agents: a Model Context Protocol server on stdin/stdout (needs: npm install @modelcontextprotocol/sdk zod)')
-    .action(async (_options, command) => {
+    .option('--cwd <dir>', 'the project folder, where the config is looked up and runs start (default: the current folder)')
+    .action(async (options, command) => {
       const flags = command.optsWithGlobals();
       const { mcpCommand } = await import('../mcp/server.js');
-      finish(await mcpCommand({ ...commonOptions(flags), logDir: flags.logDir, parallel: flags.parallel }, versionOf(program)));
+      finish(await mcpCommand({ ...commonOptions(flags), logDir: flags.logDir, parallel: flags.parallel, cwd: options.cwd }, versionOf(program)));
     });
 }

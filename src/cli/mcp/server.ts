@@ -13,6 +13,8 @@ export interface McpOptions extends CommonOptions {
   logDir: string;
   /** `-p`, passed on to the runs. */
   parallel?: string | undefined;
+  /** `--cwd`: the project folder, for clients that start servers elsewhere. @default the current folder */
+  cwd?: string | undefined;
 }
 
 /** Longest wait_ms run_checks takes (many clients give up on a call after 60 s: less is usual). */
@@ -198,6 +200,13 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
     if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') throw new UsageError(error.message, 'ERR_USAGE', { cause: error });
     throw error;
   }
+  if (options.cwd !== undefined) {
+    try {
+      process.chdir(options.cwd);
+    } catch (error) {
+      throw new UsageError(`--cwd ${options.cwd}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
+    }
+  }
   guardStdout();
   const context: McpContext = {
     cwd: process.cwd(),
@@ -222,7 +231,7 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
   // The stdio transport does not watch for the end of its input: the client closing stdin is its disconnection.
   const end = () => void server.close();
   process.stdin.once('end', end).once('close', end);
-  printErr(`fanout mcp ${version}: serving the checks of ${options.config ?? 'the config in this folder'} on stdio\n`);
+  printErr(`fanout mcp ${version}: serving the checks of ${options.config ?? 'the config'} in ${context.cwd} on stdio\n`);
   await closed;
   process.stdin.off('end', end).off('close', end);
   return 0;
