@@ -50,7 +50,7 @@ describe('the packed package', { timeout: 180_000 }, () => {
   it('installs without optional peers: at most 6 packages and 3 MB', () => {
     const modules = join(project, 'node_modules');
     const packages = readdirSync(modules).filter((name) => !name.startsWith('.')).flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((sub) => `${name}/${sub}`) : [name]));
-    for (const peer of ['bullmq', 'ioredis', 'pino', 'piscina', '@opentelemetry/api']) expect(packages).not.toContain(peer);
+    for (const peer of ['bullmq', 'ioredis', 'pino', 'piscina', '@opentelemetry/api', '@modelcontextprotocol/sdk', 'zod']) expect(packages).not.toContain(peer);
     expect(packages.length).toBeLessThanOrEqual(6);
     expect(sizeOf(modules)).toBeLessThanOrEqual(3 * 1024 * 1024);
   });
@@ -140,5 +140,11 @@ export type Config = ResolvedConfig;
 
   it('the bin runs', () => {
     expect(run(join(project, 'node_modules/.bin/fanout'), ['--version']).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('fanout mcp without its optional peers says what to install (exit 2, nothing on stdout)', () => {
+    const result = spawnSync(join(project, 'node_modules/.bin/fanout'), ['mcp'], { cwd: project, encoding: 'utf8', input: '', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(result).toMatchObject({ status: 2, stdout: '' });
+    expect(result.stderr).toContain('npm install @modelcontextprotocol/sdk zod');
   });
 });
