@@ -23,9 +23,10 @@ import * as mergeReports from './commands/merge-reports.js';
 import * as prompt from './commands/prompt.js';
 import * as cache from './commands/cache.js';
 import * as watch from './commands/watch.js';
+import * as mcp from './commands/mcp.js';
 
 /** The commands, in the order `fanout --help` lists them. */
-const COMMANDS: readonly { register(program: Program): void }[] = [check, watch, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt, cache];
+const COMMANDS: readonly { register(program: Program): void }[] = [check, watch, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt, cache, mcp];
 
 /** Builds the program; `version` is the package version. */
 export function buildProgram(version: string): Program {

@@ -55,7 +55,7 @@ describe('the packed package', { timeout: 180_000 }, () => {
   it('installs without optional peers: at most 6 packages and 3 MB', () => {
     const modules = join(project, 'node_modules');
     const packages = readdirSync(modules).filter((name) => !name.startsWith('.')).flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((sub) => `${name}/${sub}`) : [name]));
-    for (const peer of ['bullmq', 'ioredis', 'pino', 'piscina', '@opentelemetry/api']) expect(packages).not.toContain(peer);
+    for (const peer of ['bullmq', 'ioredis', 'pino', 'piscina', '@opentelemetry/api', '@modelcontextprotocol/sdk', 'zod']) expect(packages).not.toContain(peer);
     expect(packages.length).toBeLessThanOrEqual(6);
     expect(sizeOf(modules)).toBeLessThanOrEqual(3 * 1024 * 1024);
   });
@@ -201,15 +201,23 @@ void main();
     const bin = join(project, 'node_modules/.bin/fanout');
     const env = (path: string) => ({ ...process.env, NODE_OPTIONS: '', PATH: path });
     const plain = [dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter);
+    // Outside a git repository init cannot add .fanout/ to a .gitignore: it says so.
+    const LOGS_NOTE = "note: .fanout/ will hold run logs with the checks' output unmasked: keep it out of version control\n";
     const here = join(project, 'init-plain');
     mkdirSync(here);
     const said = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: here, encoding: 'utf8', env: env(plain) });
-    expect(said.stdout).toBe('wrote fanout.yaml (template minimal); run it with: npx --no-install fanout check\n');
+    expect(said.stdout).toBe('wrote fanout.yaml (template minimal); run it with: npx --no-install fanout check\n' + LOGS_NOTE);
     const validated = spawnSync('npx', ['--no-install', 'fanout', 'validate'], { cwd: here, encoding: 'utf8', env: env(plain) });
     expect({ code: validated.status, stderr: validated.stderr }).toEqual({ code: 0, stderr: '' });
     const script = join(project, 'init-script');
     mkdirSync(script);
     const inScript = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: script, encoding: 'utf8', env: env([join(project, 'node_modules/.bin'), plain].join(delimiter)) });
-    expect(inScript.stdout).toBe('wrote fanout.yaml (template minimal); run it with: fanout check\n');
+    expect(inScript.stdout).toBe('wrote fanout.yaml (template minimal); run it with: fanout check\n' + LOGS_NOTE);
+  });
+
+  it('fanout mcp without its optional peers says what to install (exit 2, nothing on stdout)', () => {
+    const result = spawnSync(join(project, 'node_modules/.bin/fanout'), ['mcp'], { cwd: project, encoding: 'utf8', input: '', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(result).toMatchObject({ status: 2, stdout: '' });
+    expect(result.stderr).toContain('npm install @modelcontextprotocol/sdk zod');
   });
 });

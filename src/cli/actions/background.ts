@@ -10,9 +10,12 @@ import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
 import { selfCommand } from '../invocation.js';
 
+// `fanout mcp` finds runs as these commands do.
+export { resolveRun };
+
 /** Tells on stderr what the reaper of dead runs killed and what it left alone. */
-function reportReaped(reaped: Reaped): void {
-  for (const note of reapedNotes(reaped)) printErr(`fanout: ${note.message}\n`);
+function reportReaped(tell: (text: string) => void, reaped: Reaped): void {
+  for (const note of reapedNotes(reaped)) tell(`fanout: ${note.message}\n`);
 }
 
 /** Exit code of `fanout wait --timeout` when the run is still going (as timeout(1)). */
@@ -202,37 +205,41 @@ export async function logsCommand(run: string, checkId: string, options: RunOpti
   }
 }
 
-export async function cancelCommand(run: string | undefined, options: RunOptions): Promise<number> {
+/**
+ * `fanout cancel`: stops a live run through its verified process (SIGTERM, then SIGKILL after 15 s, then the reaper
+ * of what it left). `tell` receives each line said about it (stderr by default; `fanout mcp` returns them instead).
+ */
+export async function cancelCommand(run: string | undefined, options: RunOptions, tell: (text: string) => void = printErr): Promise<number> {
   const { id } = resolveRun(options.logDir, run);
   const logDir = resolve(options.logDir);
   const state = stateOf(logDir, id);
   if (state?.start === undefined) {
-    printErr(`fanout: run ${id} has no journal: nothing to cancel\n`);
+    tell(`fanout: run ${id} has no journal: nothing to cancel\n`);
     return 1;
   }
   if (state.end !== undefined) {
-    printErr(`fanout: run ${id} has already ended (exit ${state.end.exit_code})\n`);
+    tell(`fanout: run ${id} has already ended (exit ${state.end.exit_code})\n`);
     return 0;
   }
   // A journal names processes to signal only in a run folder fanout made for this user, with the boot it was written
   // in (one of another boot is a run that died with the machine: the reaper below leaves it alone too).
   const untrusted = runFolderProblem(join(logDir, id)) ?? (typeof state.start.boot_id === 'string' ? undefined : 'its journal records no boot id');
   if (untrusted !== undefined) {
-    printErr(`fanout: warning: run ${id}: its process ${state.start.pid} was left alone: ${untrusted}\n`);
+    tell(`fanout: warning: run ${id}: its process ${state.start.pid} was left alone: ${untrusted}\n`);
     return 1;
   }
   if (!isLive(state)) {
     const reaped = await reapDeadRuns(logDir);
-    reportReaped({ killed: [], refused: reaped.refused });
+    reportReaped(tell, { killed: [], refused: reaped.refused });
     const mine = reaped.killed.filter((group) => group.run === id);
-    printErr(`fanout: run ${id} had died; ${mine.length > 0 ? `killed what it left running: ${mine.map((g) => g.id).join(', ')}` : 'nothing of it was left running'}\n`);
+    tell(`fanout: run ${id} had died; ${mine.length > 0 ? `killed what it left running: ${mine.map((g) => g.id).join(', ')}` : 'nothing of it was left running'}\n`);
     return 0;
   }
   const { pid } = state.start;
   // Signalled only if it is still the very process that started the run (a pid reused since is someone else's).
   const sent = signalRun(state, 'SIGTERM');
   if (!sent.ok) {
-    printErr(`fanout: warning: run ${id}: its process ${pid} was left alone: ${sent.reason}\n`);
+    tell(`fanout: warning: run ${id}: its process ${pid} was left alone: ${sent.reason}\n`);
     return 1;
   }
   // Its signal handling kills every group, writes the partial report and the journal's end.
@@ -245,10 +252,10 @@ export async function cancelCommand(run: string | undefined, options: RunOptions
     while (isLive(state) && performance.now() < gone) await sleep(POLL_MS);
     // What its checks left running: the reaper kills each group only if its leader is still the shell recorded at
     // the spawn (a pid reused since is left alone).
-    reportReaped({ killed: [], refused: (await reapDeadRuns(logDir, 0)).refused });
-    printErr(forced ? `fanout: run ${id} did not stop within 15s of SIGTERM: killed\n` : `fanout: run ${id}: its process ended without writing the run's end\n`);
+    reportReaped(tell, { killed: [], refused: (await reapDeadRuns(logDir, 0)).refused });
+    tell(forced ? `fanout: run ${id} did not stop within 15s of SIGTERM: killed\n` : `fanout: run ${id}: its process ended without writing the run's end\n`);
     return 0;
   }
-  printErr(`fanout: cancelled run ${id}\n`);
+  tell(`fanout: cancelled run ${id}\n`);
   return 0;
 }

@@ -51,25 +51,44 @@ export function deferred(checks: ReadonlyArray<{ id: string; requires: readonly 
   return later;
 }
 
-export async function launchBackground(options: LaunchOptions): Promise<number> {
-  if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
+/** A supervisor started by {@link startSupervisor}: its run's id and folder, and whether it has exited yet. */
+export interface Supervisor {
+  runId: string;
+  /** The run's folder. */
+  dir: string;
+  /** The supervisor's own stdout and stderr (a config error it met before its run began is said here). */
+  logFile: string;
+  pid: number | undefined;
+  /** How it exited; undefined while it runs. */
+  exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+}
+
+/**
+ * Starts a detached supervisor running `fanout <args>` in the foreground under a new run id (the run folder made
+ * first, its supervisor.log the supervisor's stdout and stderr). `fanout mcp` starts its runs this way too, so that
+ * they are ordinary background runs.
+ */
+export function startSupervisor(logDir: string, args: readonly string[]): Supervisor {
   const runId = newRunId();
-  const dir = join(resolve(options.logDir), runId);
+  const dir = join(resolve(logDir), runId);
   const logFile = join(dir, 'supervisor.log');
   let fd: number;
   try {
-    makeDirSync(resolve(options.logDir), 0o700);
+    makeDirSync(resolve(logDir), 0o700);
     createRunFolder(dir);
     fd = openSync(logFile, CREATE_EXCLUSIVE | constants.O_APPEND, 0o600);
   } catch (error) {
-    throw logDirError(options.logDir, error);
+    throw logDirError(logDir, error);
   }
   const script = process.argv[1];
-  if (script === undefined) throw new UsageError('--background: cannot tell how fanout was started');
+  if (script === undefined) {
+    closeSync(fd);
+    throw new UsageError('--background: cannot tell how fanout was started');
+  }
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let child;
   try {
-    child = spawn(process.execPath, [...process.execArgv, script, ...supervisorArgs(process.argv.slice(2))], {
+    child = spawn(process.execPath, [...process.execArgv, script, ...args], {
       detached: true, // its own session: the launcher's terminal and process group can end without ending the run
       stdio: ['ignore', fd, fd],
       env: { ...process.env, [RUN_ID_ENV]: runId },
@@ -79,7 +98,23 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   }
   child.on('exit', (code, signal) => (exited = { code, signal }));
   child.unref();
-  const pid = child.pid;
+  return { runId, dir, logFile, pid: child.pid, exited: () => exited };
+}
+
+/** What the supervisor wrote to its log (a config or usage error, when it died before its run began). */
+export function supervisorSaid(supervisor: Pick<Supervisor, 'logFile'>): string {
+  try {
+    return readFileSync(supervisor.logFile, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export async function launchBackground(options: LaunchOptions): Promise<number> {
+  if (options.stream) throw new UsageError('--background and --stream: a background run is followed with fanout status / wait / logs, not streamed');
+  const supervisor = startSupervisor(options.logDir, supervisorArgs(process.argv.slice(2)));
+  const { runId, logFile, pid } = supervisor;
+  const exited = () => supervisor.exited();
 
   const { state } = await follow(
     options.logDir,
@@ -89,23 +124,17 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
       const later = deferred(s.start.checks);
       return [...s.checks].every(([id, check]) => later.has(id) || check.end !== undefined);
     },
-    { gone: () => exited !== undefined },
+    { gone: () => exited() !== undefined },
   );
   if (state?.start === undefined) {
     // It died before its run began: a config or usage error, said in its log.
-    let text = '';
-    try {
-      text = readFileSync(logFile, 'utf8');
-    } catch {
-      // nothing said
-    }
-    printErr(text || `fanout: the background run ${runId} (pid ${pid ?? '?'}) ended before it started\n`);
-    return exited?.code ?? 1;
+    printErr(supervisorSaid(supervisor) || `fanout: the background run ${runId} (pid ${pid ?? '?'}) ended before it started\n`);
+    return exited()?.code ?? 1;
   }
 
   if (state.end === undefined && !isLive(state)) {
     printErr(`fanout: the background run ${runId} died before its checks ended (see ${logFile}); ${selfCommand()} check --resume ${runId} reruns what did not pass\n`);
-    return exited?.code ?? 1;
+    return exited()?.code ?? 1;
   }
   const style = styleFor(process.stdout, options.color);
   const ended: ReportCheck[] = [];
