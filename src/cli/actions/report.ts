@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
 import { pendingCheck } from '../background/follow.js';
 import { UsageError } from '../errors.js';
-import { loadRunState, listRuns, resolveRun } from '../../checks/state/runs.js';
+import { loadRunState, listRuns, resolveRun, runPhase } from '../../checks/state/runs.js';
 import type { Report } from '../../checks/report.js';
-import { renderReportPage } from '../reporters/html/page.js';
+import { renderReportPage, type RunProgress } from '../reporters/html/page.js';
 import { historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
@@ -18,8 +18,8 @@ function readReport(dir: string): Report | undefined {
   }
 }
 
-/** A report for a run that has none yet (still running, or crashed): what its journal knows. */
-function reportFromJournal(logDir: string, id: string): Report | undefined {
+/** A report for a run that has none yet (still running, or crashed): what its journal knows, and how far it went. */
+function reportFromJournal(logDir: string, id: string): { report: Report; progress: RunProgress | undefined } | undefined {
   const state = loadRunState(logDir, id);
   if (state?.start === undefined) return undefined;
   const checks = [...state.checks].map(([checkId, check]) => {
@@ -31,7 +31,11 @@ function reportFromJournal(logDir: string, id: string): Report | undefined {
   const counts = { total: checks.length, passed: 0, failed: 0, warned: 0, timeout: 0, skipped: 0, cancelled: 0, pending: 0 };
   for (const check of checks) counts[check.status]++;
   const last = Math.max(state.start.time, ...checks.map((c) => (c.ended_at ? Date.parse(c.ended_at) : 0)));
-  return {
+  // Its journal has no end: live, it runs on until now; crashed, the last thing it recorded is all there is.
+  const phase = runPhase(state);
+  const heard = Math.max(last, ...[...state.checks.values()].map((check) => Math.max(check.start?.time ?? 0, check.spawn?.time ?? 0)));
+  const progress: RunProgress | undefined = phase === 'ended' ? undefined : { state: phase === 'live' ? 'running' : 'crashed', now: phase === 'live' ? Date.now() : heard };
+  const report: Report = {
     schema_version: '1',
     tool: { name: 'fanout', version: '' },
     run_id: id,
@@ -49,12 +53,14 @@ function reportFromJournal(logDir: string, id: string): Report | undefined {
     checks,
     violations: [],
   };
+  return { report, progress };
 }
 
 export function reportHtmlCommand(run: string | undefined, options: { logDir: string; html: string; history: number }): number {
   const logDir = resolve(options.logDir);
   const { id, dir } = resolveRun(logDir, run);
-  const report = readReport(dir) ?? reportFromJournal(logDir, id);
+  const written = readReport(dir);
+  const { report, progress } = written !== undefined ? { report: written, progress: undefined } : (reportFromJournal(logDir, id) ?? {});
   if (report === undefined) throw new UsageError(`run ${id} has neither a report.json nor a journal`);
   const runs = listRuns(logDir);
   const upTo = runs.indexOf(id);
@@ -66,7 +72,7 @@ export function reportHtmlCommand(run: string | undefined, options: { logDir: st
   );
   const target = resolve(options.html);
   try {
-    writeFileSync(target, renderReportPage(report, history));
+    writeFileSync(target, renderReportPage(report, history, progress));
   } catch (error) {
     throw new UsageError(`--html: cannot write ${target}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
   }

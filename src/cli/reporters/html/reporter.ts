@@ -5,7 +5,7 @@ import type { ReportCheck } from '../../../checks/report.js';
 import { countStatuses } from '../../../checks/report.js';
 import { pendingCheck } from '../../background/follow.js';
 import type { Reporter } from '../reporter.js';
-import { renderReportPage, type History } from './page.js';
+import { renderReportPage, type History, type RunProgress } from './page.js';
 
 /** Options of {@link createHtmlReporter}. */
 export interface HtmlReporterOptions {
@@ -16,6 +16,8 @@ export interface HtmlReporterOptions {
   /** The config file and log folder a page of an unfinished run names (`run:start` does not carry them). @default '' */
   configFile?: string | undefined;
   logDir?: string | undefined;
+  /** The clock a page of an unfinished run is drawn at (ms since the epoch). @default Date.now */
+  now?: (() => number) | undefined;
 }
 
 /** The HTML reporter: `end(report)` writes the page; {@link HtmlReporter.page} renders the run as far as it went. */
@@ -52,7 +54,8 @@ export function createHtmlReporter(options: HtmlReporterOptions): HtmlReporter {
   let start: Extract<RunEvent, { type: 'run:start' }> | undefined;
   const checks = new Map<string, ReportCheck>();
   let final: RunReport | undefined;
-  const render = (report: RunReport) => renderReportPage(report, options.history ?? historyOf([report], [report.run_id], report.checks.map((check) => check.id)));
+  const render = (report: RunReport, progress?: RunProgress) =>
+    renderReportPage(report, options.history ?? historyOf([report], [report.run_id], report.checks.map((check) => check.id)), progress);
 
   /** The report of the events seen so far: checks not ended are pending, the exit code unknown (-1). */
   const sofar = (): RunReport | undefined => {
@@ -99,8 +102,9 @@ export function createHtmlReporter(options: HtmlReporterOptions): HtmlReporter {
       options.write(render(report));
     },
     page() {
-      const report = final ?? sofar();
-      return report === undefined ? undefined : render(report);
+      if (final !== undefined) return render(final);
+      const report = sofar();
+      return report === undefined ? undefined : render(report, { state: 'running', now: (options.now ?? Date.now)() });
     },
   };
 }
