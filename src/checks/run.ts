@@ -69,6 +69,11 @@ export interface RunChecksOptions {
   timeout?: number | undefined;
   /** Stop the whole run after this long: what runs is cancelled, what waits is skipped, the run fails. */
   maxTime?: number | undefined;
+  /**
+   * Milliseconds a stopped check (its timeout, `maxTime`, a signal, fail-fast) gets between SIGTERM and SIGKILL; what
+   * the checks left running gets as long. A caller with a hard deadline shortens it. @default 2000
+   */
+  killGrace?: number | undefined;
   /** Where run folders (logs, journal, report.json) go, relative to `cwd`. @default '.fanout/runs' */
   logDir?: string | undefined;
   /** Run folders kept in `logDir` (the oldest are pruned). @default 20 */
@@ -235,7 +240,7 @@ function validate(options: RunChecksOptions): void {
   if (options.asyncParallel !== undefined) assertInteger('options.asyncParallel', options.asyncParallel, 1);
   if (options.errorExitCode !== undefined) assertInteger('options.errorExitCode', options.errorExitCode, 0);
   if (options.keepRuns !== undefined) assertInteger('options.keepRuns', options.keepRuns, 1);
-  for (const name of ['timeout', 'maxTime', 'asyncThreshold'] as const) {
+  for (const name of ['timeout', 'maxTime', 'asyncThreshold', 'killGrace'] as const) {
     const value = options[name];
     if (value !== undefined && value !== null && (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))) {
       throw invalidArgument(`options.${name}`, 'a number of milliseconds >= 0', value);
@@ -385,6 +390,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       failFast: options.failFast === true,
       schedule: options.schedule ?? 'ready',
       defaultTimeoutMs: options.timeout,
+      killGraceMs: options.killGrace,
       signal: controller.signal,
       logs,
       estimates,

@@ -43,6 +43,8 @@ export interface RunSettings {
   schedule: 'ready' | 'levels';
   /** `--timeout`: replaces the default timeout of checks that do not set one. */
   defaultTimeoutMs?: number | undefined;
+  /** Between SIGTERM and SIGKILL when a check is stopped, and for what the checks left behind. @default 2000 */
+  killGraceMs?: number | undefined;
   /** Aborts the run: signals, `--max-time`. Its reason says which (see {@link RunAbort}). */
   signal: AbortSignal;
   logs: RunLogs;
@@ -73,7 +75,8 @@ export type RunAbort =
   | { kind: 'signal'; signal: NodeJS.Signals }
   /** Aborted without a reason fanout knows: reported as interrupted by `abort`. */
   | { kind: 'abort' }
-  | { kind: 'max-time'; ms: number }
+  /** `name`: what set the limit, as the reason of a check it stopped says it (`stopped by NAME`). @default '--max-time' */
+  | { kind: 'max-time'; ms: number; name?: string | undefined }
   /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
   | { kind: 'infrastructure'; message: string };
 
@@ -169,7 +172,13 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
     const timeoutMs = timeoutOf(check);
     const estimate = settings.estimates.get(check.id);
     /** The spec of every attempt but its log file, made once. */
-    const spec: CommandSpec = { command: check.run, cwd: check.cwd, ...(env ? { env } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+    const spec: CommandSpec = {
+      command: check.run,
+      cwd: check.cwd,
+      ...(env ? { env } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
+    };
 
     /** Runs attempts until one passes or none is left; resolves for passed and warned, throws CheckFailure else. */
     const attempts = async (signal: AbortSignal): Promise<CheckRecord> => {
@@ -339,7 +348,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
     result = await graph;
   } catch (error) {
     // The graph itself failed (not a check): what settled checks left is not to outlive the run either.
-    await sweepSettled(SWEEP_GRACE_MS);
+    await sweepSettled(settings.killGraceMs ?? SWEEP_GRACE_MS);
     throw error;
   }
   // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
@@ -349,7 +358,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
   const durationMs = performance.now() - startClock;
   const early = abortReason();
   // Nothing a check started outlives the run, even what escaped to a process group of its own.
-  await sweepSettled(SWEEP_GRACE_MS);
+  await sweepSettled(settings.killGraceMs ?? SWEEP_GRACE_MS);
   // A --max-time that fires while the sweep waits must not turn a finished run into a failed one; a signal that
   // arrives meanwhile still counts: fanout dies by it, and the report must say so.
   const late = abortReason();
@@ -368,7 +377,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
 function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefined): FailureReason {
   if (abort?.kind === 'signal') return { code: 'interrupted', message: `stopped by ${abort.signal}`, signal: abort.signal };
   if (abort?.kind === 'abort') return { code: 'interrupted', message: 'stopped by abort', signal: 'abort' };
-  if (abort?.kind === 'max-time') return { code: 'max-time', message: 'stopped by --max-time' };
+  if (abort?.kind === 'max-time') return { code: 'max-time', message: `stopped by ${abort.name ?? '--max-time'}` };
   if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}` };
   return rootFailure !== undefined ? { code: 'fail-fast', message: `stopped by fail-fast after ${rootFailure} failed`, rootFailure } : { code: 'cancelled', message: 'cancelled' };
 }

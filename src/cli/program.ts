@@ -3,7 +3,7 @@
 // engine.
 import { CommanderError } from '@commander-js/extra-typings';
 import { messageOf } from '../common/errors.js';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, ProtocolUsageError, UsageError } from './errors.js';
 import { jsonText, print, printErr, printJsonText } from './terminal.js';
 import { createProgram, type Program } from './commands/global.js';
 import * as check from './commands/check.js';
@@ -65,9 +65,9 @@ export async function main(args: string[], version: string): Promise<void> {
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are successes; every other parse error is a usage error.
+      // Help and version are successes; every other parse error is a usage error (exit 2, but in a protocol of its own).
       const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0;
-      process.exitCode = ok ? 0 : EXIT_USAGE;
+      process.exitCode = ok ? 0 : error instanceof ProtocolUsageError ? error.exitCode : EXIT_USAGE;
       return;
     }
     if (error instanceof UsageError) {

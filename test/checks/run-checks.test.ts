@@ -152,6 +152,7 @@ describe('runChecks', () => {
     ['shard', 5, 'options.shard must be a string "i/n" or { index, total }, received 5'],
     ['executor', 5, 'options.executor must be an executor (an object with execute()) or a function of the config returning one, received 5'],
     ['env', 5, 'options.env must be an object of variables, received 5'],
+    ['killGrace', -1, 'options.killGrace must be a number of milliseconds >= 0, received -1'],
   ])('a bad options.%s is a TypeError naming it, before anything runs', (name, value, message) => {
     expect(() => runChecks({ config: 'fanout.yaml', [name]: value })).toThrow(new TypeError(message));
   });
@@ -304,6 +305,30 @@ checks:
     const maxTime = await timed.run.report;
     expect(byId(maxTime)).toEqual({ long: ['cancelled', 'max-time', 'stopped by --max-time'], waits: ['skipped', 'max-time', null] });
     expect([maxTime.max_time_exceeded, maxTime.exit_code]).toEqual([true, 1]);
+
+    // A deadline of the caller's own, named as its user knows it.
+    const budget = await started();
+    budget.controller.abort({ kind: 'max-time', ms: 5000, name: "the hook's --budget 5s" });
+    const named = await budget.run.report;
+    expect(byId(named).long).toEqual(['cancelled', 'max-time', "stopped by the hook's --budget 5s"]);
+    expect(named.max_time_exceeded).toBe(true);
+  });
+
+  it('killGrace: a check that ignores SIGTERM is SIGKILLed that long after it, not 2 s after', async () => {
+    const config = loaded(`version: "1"
+checks:
+  - id: deaf
+    run: trap '' TERM; sleep 30 & wait; sleep 30
+`);
+    const controller = new AbortController();
+    const run = runChecks({ config, cwd: config.dir, signal: controller.signal, killGrace: 50 });
+    for await (const event of run) if (event.type === 'check:spawn') break;
+    const stopped = performance.now();
+    controller.abort({ kind: 'max-time', ms: 1 });
+    const report = await run.report;
+    expect(byId(report).deaf?.[0]).toBe('cancelled');
+    // 50 ms asked; the default grace is 2000 ms: well under it, even on a loaded machine.
+    expect(performance.now() - stopped).toBeLessThan(1500);
   });
 
   it('names the checks fail-fast stopped: fail-fast', async () => {

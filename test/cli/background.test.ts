@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAlive, runCli, tempDir, waitForFiles } from './helpers.js';
+import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 
 function project(yaml: string): string {
   const dir = tempDir();
@@ -19,11 +19,13 @@ interface Status {
   checks: Array<{ id: string; state: string; status: string; async: boolean }>;
 }
 
-const status = async (dir: string, ...args: string[]) => {
+/** `fanout status --json`, which must exit `code` (0: the run goes on or has passed). */
+const statusWith = async (code: number, dir: string, ...args: string[]) => {
   const result = await runCli(['status', ...args, '--json'], { cwd: dir });
-  expect(result.code, result.stderr).toBe(0);
+  expect(result.code, result.stderr).toBe(code);
   return JSON.parse(result.stdout) as Status;
 };
+const status = (dir: string, ...args: string[]) => statusWith(0, dir, ...args);
 
 describe('check --background', () => {
   it('returns once the fast checks ended (their exit code), while the run goes on; status, logs, wait see it', async () => {
@@ -61,10 +63,14 @@ checks:
       ['deploy-check', 'waiting', 'pending'],
     ]);
     const human = await runCli(['status', id as string], { cwd: dir });
+    expect(human.code).toBe(0); // going on, though unit failed: the run has not ended
     expect(human.stdout).toMatch(/^run \S+ running \(pid \d+, /);
     expect(human.stdout).toMatch(/e2e +running .*\(async\)/);
     const log = await runCli(['logs', id as string, 'e2e'], { cwd: dir });
     expect(log).toMatchObject({ code: 0, stdout: 'e2e started\n' });
+    // One argument is the check, of the latest run.
+    expect(await runCli(['logs', 'e2e'], { cwd: dir })).toMatchObject({ code: 0, stdout: 'e2e started\n' });
+    expect(await runCli(['logs', 'unit'], { cwd: dir })).toMatchObject({ code: 0, stdout: '1 test failed\n' });
 
     const timedOut = await runCli(['wait', '--timeout', '100ms'], { cwd: dir });
     expect(timedOut.code).toBe(124);
@@ -76,8 +82,11 @@ checks:
     expect(waited.code).toBe(1); // the run's final code: unit failed
     expect(waited.stdout).toContain('FAIL unit (error)');
     expect(waited.stdout).toMatch(/run \S+ ended: exit 1 \(3 passed, 1 failed\)/);
-    const ended = await status(dir);
+    const ended = await statusWith(1, dir); // ended without passing
     expect(ended).toMatchObject({ phase: 'ended', exit_code: 1 });
+    const endedHuman = await runCli(['status'], { cwd: dir });
+    expect(endedHuman.code).toBe(1);
+    expect(endedHuman.stdout).toMatch(/^run \S+ ended: exit 1\n/);
     expect(ended.checks.every((c) => c.state === 'ended')).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, '.fanout/runs', id as string, 'report.json'), 'utf8'))).toMatchObject({ run_id: id, exit_code: 1 });
     // The supervisor got its run id through FANOUT_RUN_ID; its checks (run with a snapshot of its environment) never see it.
@@ -103,7 +112,7 @@ checks:
     expect(cancelled.code).toBe(0);
     expect(cancelled.stderr).toMatch(/^fanout: cancelled run \S+/);
     expect(isAlive(group)).toBe(false);
-    const after = await status(dir);
+    const after = await statusWith(1, dir);
     expect(after).toMatchObject({ phase: 'ended', exit_code: 143 });
     expect(after.checks.find((c) => c.id === 'soak')).toMatchObject({ state: 'ended', status: 'cancelled' });
     expect((await runCli(['wait'], { cwd: dir })).code).toBe(143);
@@ -121,5 +130,34 @@ checks:
     expect(unknown.stderr).toMatch(/^fanout: no run "nope"/);
     const stream = await runCli(['check', '--background', '--stream'], { cwd: dir });
     expect(stream.code).toBe(2);
+    const noCheck = await runCli(['logs'], { cwd: dir });
+    expect(noCheck).toMatchObject({ code: 2, stderr: 'fanout: missing the check: fanout logs [run] <check>\n' });
+    expect((await runCli(['logs', 'nope', 'a'], { cwd: dir })).code).toBe(2);
+  });
+
+  it('status of a run whose fanout was killed (-9) says crashed and exits 3; of one that passed, 0', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: quick
+    run: "true"
+  - id: stuck
+    run: echo $$ > stuck.pid; sleep 60
+`);
+    const { child, done } = startCli(['check'], { cwd: dir });
+    await waitForFiles([join(dir, 'stuck.pid')]);
+    const group = Number(readFileSync(join(dir, 'stuck.pid'), 'utf8'));
+    try {
+      child.kill('SIGKILL');
+      await done;
+      const crashed = await runCli(['status'], { cwd: dir });
+      expect(crashed.code, crashed.stderr).toBe(3);
+      expect(crashed.stdout).toMatch(/^run \S+ crashed: /);
+      expect(await statusWith(3, dir)).toMatchObject({ phase: 'crashed' });
+    } finally {
+      process.kill(-group, 'SIGKILL'); // the group this test's check made (its fanout is gone)
+    }
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: quick\n    run: "true"\n');
+    expect((await runCli(['check'], { cwd: dir })).code).toBe(0);
+    expect(await status(dir)).toMatchObject({ phase: 'ended', exit_code: 0 });
   });
 });

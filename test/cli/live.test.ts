@@ -2,7 +2,7 @@
 // The live view on its own, on a stream that records what a terminal would receive, with fake timers: what it draws
 // and when, without a real terminal's timing (tty.test.ts runs it on a real one).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LiveView } from '../../src/cli/reporters/live.js';
+import { LiveView, failedLine } from '../../src/cli/reporters/live.js';
 import { styleFor } from '../../src/cli/style.js';
 
 /** A terminal `columns` wide that keeps every write. */
@@ -84,5 +84,35 @@ describe('LiveView', () => {
       if (index === 0) expect(lines).toEqual(['⠋ 0/120 done ·…']);
     }
     expect(lastFrame(writes.slice(0, -1))).toEqual(['⠸ 0/120 done ·…', ...Array<string>(8).fill('  check-with-a…'), '  … and 2 more']);
+  });
+
+  it('counts and names the checks that failed as they end, in red, while the others still run', () => {
+    const { stream, writes } = terminal();
+    const view = new LiveView(stream, styleFor({ isTTY: true }, true), 4);
+    view.start();
+    for (const id of ['lint', 'types', 'test', 'e2e']) view.checkStarted(id, false);
+    view.checkEnded('lint', true);
+    view.checkEnded('types', false);
+    vi.advanceTimersByTime(0);
+    expect(lastFrame(writes)).toEqual(['⠙ 2/4 done · 1 failed · 2 running · 0s', '  ✗ lint', '  test 0s', '  e2e 0s']);
+    const raw = writes.at(-1) ?? '';
+    expect(raw).toContain('\x1b[31m · 1 failed\x1b[39m');
+    expect(raw).toContain('\x1b[31m  ✗ lint\x1b[39m');
+    view.checkEnded('test', true);
+    vi.advanceTimersByTime(0);
+    expect(lastFrame(writes)).toEqual(['⠹ 3/4 done · 2 failed · 1 running · 0s', '  ✗ lint, test', '  e2e 0s']);
+    view.stop();
+    // Erased whole: the line of failures is one of the rows taken back.
+    expect(writes.at(-1)).toMatch(eraseOf(3));
+  });
+
+  it('fits the failures to the width: whole names, then how many more', () => {
+    expect(failedLine(['lint', 'types'], 40)).toBe('  ✗ lint, types');
+    const ids = Array.from({ length: 30 }, (_, i) => `check-${i}`);
+    expect(failedLine(ids, 40)).toBe('  ✗ check-0, check-1, … +28 more');
+    expect(failedLine(ids, 41)).toBe('  ✗ check-0, check-1, check-2, … +27 more');
+    for (let width = 2; width < 60; width++) expect(failedLine(ids, width).length).toBeLessThanOrEqual(width);
+    expect(failedLine(['a-very-long-check-name-indeed'], 12)).toBe('  ✗ a-very-…');
+    expect(failedLine([], 40)).toBe('  ✗ ');
   });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { criticalChain } from '../../src/cli/reporters/html/timeline.js';
 import type { ReportCheck } from '../../src/checks/report.js';
-import { runCli, tempDir } from './helpers.js';
+import { runCli, startCli, tempDir, waitForFiles } from './helpers.js';
 import { countColour, readPng } from './png.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -89,6 +89,51 @@ describe('report --html', () => {
     expect(countColour(image, '#2e9e4f')).toBeGreaterThan(200);
     expect(countColour(image, '#d1382f')).toBeGreaterThan(20);
     expect(countColour(image, '#d99a00')).toBeGreaterThan(20);
+  }, 120_000);
+});
+
+describe('report --html of a run still going', () => {
+  it('says how long it has run, draws the running check up to now, and names no critical path yet', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      `version: "1"
+checks:
+  - id: quick
+    run: "true"
+  - id: gated
+    run: touch started; while [ ! -f go ]; do sleep 0.02; done
+    requires: [quick]
+`,
+    );
+    const run = startCli(['check'], { cwd: dir });
+    try {
+      await waitForFiles([join(dir, 'started')]);
+      const html = join(dir, 'running.html');
+      const result = await runCli(['report', '--html', html], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      const text = readFileSync(html, 'utf8');
+      expect(text).toMatch(/<div class="meta">[^<]* · running, [0-9.]+m?s so far · /);
+      expect(text).not.toContain('exit -1');
+      expect(text).toMatch(/<g class="bar running" data-check="gated" data-status="pending"><title>gated: running, [0-9.]+m?s so far/);
+      expect(text).toContain('shorten these to finish sooner): known once the run has ended</p>');
+      expect(text).not.toContain('class="bar critical');
+      if (hasChromium) {
+        const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+        const dom = await promisify(execFile)(CHROMIUM, [...common, `--user-data-dir=${join(dir, 'profile')}`, '--dump-dom', `file://${html}`], { timeout: 60_000, maxBuffer: 16 << 20 });
+        expect(dom.stdout).toMatch(/running, [0-9.]+m?s so far/);
+        expect(dom.stdout).toContain('data-check="gated"');
+      }
+    } finally {
+      writeFileSync(join(dir, 'go'), '');
+      await run.done;
+    }
+    // Ended: the makespan, the exit code and the critical path.
+    const ended = join(dir, 'ended.html');
+    expect((await runCli(['report', '--html', ended], { cwd: dir })).code).toBe(0);
+    const text = readFileSync(ended, 'utf8');
+    expect(text).toMatch(/ · makespan [0-9.]+m?s · exit 0 · /);
+    expect(text).toMatch(/shorten these to finish sooner\): quick → gated<\/p>/);
   }, 120_000);
 });
 

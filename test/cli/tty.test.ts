@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cli, fixture, hasScript, onTerminal, runCli, tempDir } from './helpers.js';
 
 const SGR = /\x1b\[[0-9;]*m/; // colours and styles
@@ -46,30 +46,62 @@ describe.skipIf(!hasScript)('on a terminal (script)', () => {
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
-describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
-  it('Ctrl-C: the partial report starts on a clean line, no spinner glyph left of the live view', async () => {
-    const T = tempDir();
-    const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(T, 'tmux.sock'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
-    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
-    const screen = () => tmux('capture-pane', '-p', '-t', 'run').stdout;
-    const until = async (what: () => boolean) => {
+/** A tmux server of its own in `T`, a 100x30 pane running an interactive shell, as a user types at one. */
+function tmuxPane(T: string) {
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(T, 'tmux.sock'), '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const screen = () => tmux('capture-pane', '-p', '-t', 'run').stdout;
+  return {
+    tmux,
+    screen,
+    /** Types `fanout ARGS` with T set, and Enter. */
+    run: (args: readonly string[]) => {
+      expect(tmux('new-session', '-d', '-s', 'run', '-x', '100', '-y', '30', 'bash --norc --noprofile -i').status).toBe(0);
+      tmux('send-keys', '-t', 'run', `T=${quote(T)} ${[process.execPath, cli, ...args].map(quote).join(' ')}`, 'Enter');
+    },
+    until: async (what: () => boolean) => {
       for (let waited = 0; !what(); waited += 50) {
         if (waited > 20_000) throw new Error(`timed out; the screen:\n${screen()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    };
-    const command = [process.execPath, cli, 'check', '-c', fixture('sleepy.yaml'), '--log-dir', join(T, 'logs')].map(quote).join(' ');
+    },
+  };
+}
+
+describe.skipIf(!hasTmux)('on a terminal (tmux)', () => {
+  it('Ctrl-C: the partial report starts on a clean line, no spinner glyph left of the live view', async () => {
+    const T = tempDir();
+    const { tmux, screen, run, until } = tmuxPane(T);
     try {
       // The terminal echoes ^C where the cursor is, below the live view; the view must still be erased whole.
       // Typed at an interactive shell, as a user runs it (the shell survives the Ctrl-C; the screen stays).
-      expect(tmux('new-session', '-d', '-s', 'run', '-x', '100', '-y', '30', 'bash --norc --noprofile -i').status).toBe(0);
-      tmux('send-keys', '-t', 'run', `T=${quote(T)} ${command}`, 'Enter');
+      run(['check', '-c', fixture('sleepy.yaml'), '--log-dir', join(T, 'logs')]);
       await until(() => existsSync(join(T, 'sleepy.pid')) && screen().includes('1 running'));
       tmux('send-keys', '-t', 'run', 'C-c');
       await until(() => screen().includes('partial report'));
       const lines = screen().split('\n');
       expect(lines.find((line) => line.includes('FAIL sleepy (cancelled)')), lines.join('\n')).toMatch(/^FAIL sleepy \(cancelled\)/);
       expect(screen()).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+    } finally {
+      tmux('kill-server');
+    }
+  });
+
+  it('counts and names a failed check while the others still run, and erases that line with the view', async () => {
+    const T = tempDir();
+    const { tmux, screen, run, until } = tmuxPane(T);
+    try {
+      run(['check', '-c', fixture('fails-early.yaml'), '--log-dir', join(T, 'logs')]);
+      await until(() => screen().includes('1 running'));
+      const view = screen().split('\n');
+      expect(view.find((line) => line.includes('running')), view.join('\n')).toMatch(/^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] 1\/2 done · 1 failed · 1 running · /);
+      expect(view).toContain('  ✗ broken');
+      writeFileSync(join(T, 'gate'), '');
+      await until(() => screen().includes('1 failed, 1 passed'));
+      // The view is gone, its line of failures with it: the report follows the command line.
+      expect(screen()).not.toContain('✗ broken');
+      expect(screen()).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+      expect(screen()).toContain('FAIL broken (error)');
     } finally {
       tmux('kill-server');
     }

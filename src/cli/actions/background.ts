@@ -59,17 +59,28 @@ export function statusJson(state: RunState) {
   };
 }
 
+/** Exit code of `fanout status` for a run that ended without passing (a failure, a timeout, a signal, Redis lost). */
+export const EXIT_STATUS_FAILED = 1;
+/** Exit code of `fanout status` for a crashed run: its fanout died before the end (`check --resume` reruns it). */
+export const EXIT_STATUS_CRASHED = 3;
+
+/**
+ * `fanout status`: 0 while the run goes on and once it has passed, {@link EXIT_STATUS_FAILED} once it has ended any
+ * other way (its own exit code is in what is printed), {@link EXIT_STATUS_CRASHED} when its fanout died before the
+ * end; 2 for no such run; the same codes with `--json`.
+ */
 export function statusCommand(run: string | undefined, options: RunOptions & { json: boolean }): number {
   const { id } = resolveRun(options.logDir, run);
   const state = stateOf(resolve(options.logDir), id);
   if (state === undefined) {
     printErr(`fanout: run ${id} has no journal (it is starting, or an older fanout ran it)\n`);
-    return 1;
+    return EXIT_STATUS_FAILED;
   }
   const view = statusJson(state);
+  const code = view.phase === 'live' ? 0 : view.phase === 'ended' ? (view.exit_code === 0 ? 0 : EXIT_STATUS_FAILED) : EXIT_STATUS_CRASHED;
   if (options.json) {
     printJson(view);
-    return 0;
+    return code;
   }
   const style = styleFor(process.stdout, undefined);
   const head =
@@ -87,7 +98,7 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
     lines.push(`  ${check.id.padEnd(width)}  ${paint(label)}${time}${check.async ? style.dim(' (async)') : ''}${check.reason ? style.dim(` — ${check.reason}`) : ''}`);
   }
   print(`${lines.join('\n')}\n`);
-  return 0;
+  return code;
 }
 
 export async function waitCommand(run: string | undefined, options: RunOptions & { timeoutMs?: number | undefined; json: boolean }): Promise<number> {
@@ -158,7 +169,7 @@ function copyFrom(file: string, from: number, out: LogCopy): number {
   }
 }
 
-export async function logsCommand(run: string, checkId: string, options: RunOptions & { follow: boolean }): Promise<number> {
+export async function logsCommand(run: string | undefined, checkId: string, options: RunOptions & { follow: boolean }): Promise<number> {
   const { id, dir } = resolveRun(options.logDir, run);
   const logDir = resolve(options.logDir);
   const logFileOf = (state: RunState | undefined) => {

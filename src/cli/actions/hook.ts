@@ -18,6 +18,15 @@ import { editedPaths, parseHookEvent, type HookEvent } from '../hook/event.js';
 import { print, printErr } from '../terminal.js';
 import { selfCommand } from '../invocation.js';
 
+/**
+ * The end of a run the budget stopped, kept out of the budget: the checks' SIGTERM, {@link HOOK_KILL_GRACE_MS}, the
+ * report written, the answer printed and the process gone — so that the agent waits no longer than `--budget`,
+ * counted from the hook process's start, plus scheduling noise.
+ */
+export const HOOK_END_RESERVE_MS = 150;
+/** What a check the budget stopped gets between SIGTERM and SIGKILL: the budget is a promise to the agent. */
+export const HOOK_KILL_GRACE_MS = 100;
+
 /** Hook protocol exit codes. */
 export const HOOK_OK = 0;
 export const HOOK_ERROR = 1;
@@ -30,6 +39,8 @@ export interface HookOptions {
   parallel?: string | undefined;
   budget?: string | undefined;
   version?: string | undefined;
+  /** When the budget starts, on the clock of performance.now(). @default 0 (the start of this process) */
+  startedAt?: number | undefined;
 }
 
 function fail(message: string): number {
@@ -57,7 +68,27 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   }
   // A Stop hook that blocked makes Claude continue; the next Stop says so: let it stop this time, or it loops.
   if (event.stop_hook_active === true) return HOOK_OK;
+  const controller = new AbortController();
+  // The budget counts from this process's start (performance.now() is time since then): Node's start and the
+  // config's load are the agent's wait too. It fires early by the end's reserve, and names itself in the reasons.
+  const budget = budgetMs;
+  const budgetTimer =
+    budget === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort({ kind: 'max-time', ms: budget, name: `the hook's --budget ${formatDuration(budget)}` } satisfies RunAbort),
+          Math.max(0, budget - (performance.now() - (options.startedAt ?? 0)) - HOOK_END_RESERVE_MS),
+        );
+  try {
+    return await answer(event, options, { controller, budgetMs, parallel });
+  } finally {
+    clearTimeout(budgetTimer);
+  }
+}
 
+/** Runs the checks the event concerns and answers in the hook protocol; `controller` aborts the run (the budget). */
+async function answer(event: HookEvent, options: HookOptions, run: { controller: AbortController; budgetMs: number | undefined; parallel: number }): Promise<number> {
+  const { controller, budgetMs, parallel } = run;
   const cwd = typeof event.cwd === 'string' && isAbsolute(event.cwd) ? event.cwd : process.cwd();
   let loaded;
   try {
@@ -73,7 +104,6 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   const paths = editedPaths(event, cwd);
   const ids = checksForEvent(config.checks, paths, config.dir);
   if (ids.length === 0) return HOOK_OK;
-  const controller = new AbortController();
   const signals = guardSignals((signal) => controller.abort({ kind: 'signal', signal } satisfies RunAbort));
   let report: RunReport;
   try {
@@ -83,7 +113,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
       logDir: options.logDir,
       cwd,
       parallel,
-      maxTime: budgetMs,
+      ...(budgetMs !== undefined ? { killGrace: HOOK_KILL_GRACE_MS } : {}),
       signal: controller.signal,
       executor: localExecutor,
       errorExitCode: HOOK_BLOCK,

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
 import { UsageError } from '../errors.js';
-import { loadRunState, listRuns, readRunEvents, resolveRun, type RunReport as Report } from '../../checks/index.js';
+import { loadRunState, listRuns, readRunEvents, resolveRun, runPhase, type RunReport as Report } from '../../checks/index.js';
 import { createHtmlReporter, historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
@@ -36,8 +36,17 @@ export function reportHtmlCommand(run: string | undefined, options: { logDir: st
     ids,
   );
   let page: string | undefined;
-  const configFile = report === undefined ? loadRunState(logDir, id)?.start?.config : undefined;
-  const html = createHtmlReporter({ write: (text) => (page = text), history, configFile, logDir: join(logDir, id) });
+  const state = report === undefined ? loadRunState(logDir, id) : undefined;
+  // A run whose fanout died before its end is drawn as it was when its journal last heard of it, not as running now.
+  const crashed = state !== undefined && runPhase(state) === 'crashed';
+  const lastHeard = Math.max(0, ...events.map((event) => Date.parse(event.time)).filter(Number.isFinite));
+  const html = createHtmlReporter({
+    write: (text) => (page = text),
+    history,
+    configFile: state?.start?.config,
+    logDir: join(logDir, id),
+    ...(crashed ? { state: 'crashed' as const, now: () => lastHeard } : {}),
+  });
   if (report !== undefined) void html.end?.(report);
   else for (const event of events) html.onEvent(event);
   page ??= html.page();

@@ -1,5 +1,6 @@
 // `fanout hook <agent>`: answer an agent's hook event in its hook protocol.
 import { Argument } from '@commander-js/extra-typings';
+import { ProtocolUsageError } from '../errors.js';
 import { finish, versionOf, type Program } from './global.js';
 
 /** Registers `fanout hook`. */
@@ -10,6 +11,10 @@ export function register(program: Program): void {
     // One protocol so far: the argument is checked, not read.
     .addArgument(new Argument('<agent>', 'the agent whose hook protocol to speak').choices(['claude'] as const))
     .option('--budget <duration>', 'after this long, checks still running are reported pending instead of blocking')
+    // A mistake in the hook's command line is the hook protocol's non-blocking error (1), as a bad --budget is.
+    .exitOverride((error) => {
+      throw error.exitCode === 0 ? error : new ProtocolUsageError(1, error.code, error.message);
+    })
     .action(async (_agent, _options, command) => {
       const flags = command.optsWithGlobals();
       const { claudeHook } = await import('../actions/hook.js');

@@ -1,5 +1,5 @@
-// The live view on a terminal: the running checks with their elapsed times and an n/m count, redrawn in place
-// on stderr. Only ever used when stderr is a TTY; pipes and CI logs never see an escape code.
+// The live view on a terminal: the running checks with their elapsed times, an n/m count and the checks that have
+// already failed, redrawn in place on stderr. Only ever used when stderr is a TTY; pipes and CI logs never see an escape code.
 import type { Style } from '../style.js';
 import { print, type Out } from '../terminal.js';
 import type { Reporter } from './reporter.js';
@@ -18,6 +18,8 @@ export interface LiveStream extends Out {
 
 export class LiveView {
   private readonly running = new Map<string, { since: number; async: boolean }>();
+  /** The checks that failed or timed out so far, in the order they ended. */
+  private readonly failed: string[] = [];
   private done = 0;
   private drawn = 0;
   private frame = 0;
@@ -45,9 +47,11 @@ export class LiveView {
     this.schedule();
   }
 
-  checkEnded(id: string): void {
+  /** `failed`: the check failed or timed out (the run will not pass); the view names it at once. */
+  checkEnded(id: string, failed = false): void {
     this.running.delete(id);
     this.done++;
+    if (failed) this.failed.push(id);
     this.schedule();
   }
 
@@ -90,8 +94,13 @@ export class LiveView {
     const width = Math.max(2, (this.stream.columns || 80) - 1);
     const fit = (line: string) => (line.length > width ? `${line.slice(0, width - 1)}…` : line);
     const spinner = FRAMES[this.frame++ % FRAMES.length] ?? '';
-    const count = fit(`${spinner} ${this.done}/${this.total} done · ${this.running.size} running · ${formatDuration(now - this.since)}`);
-    const lines = [`${this.style.bold(count.slice(0, spinner.length))}${count.slice(spinner.length)}`];
+    const failed = this.failed.length === 0 ? '' : ` · ${this.failed.length} failed`;
+    const count = fit(`${spinner} ${this.done}/${this.total} done${failed} · ${this.running.size} running · ${formatDuration(now - this.since)}`);
+    // The count of failures in red, as far as the fitted line still holds it.
+    const red = spinner.length + ` ${this.done}/${this.total} done`.length;
+    const shown = count.slice(red, red + failed.length);
+    const lines = [`${this.style.bold(count.slice(0, spinner.length))}${count.slice(spinner.length, red)}${shown === '' ? '' : this.style.red(shown)}${count.slice(red + failed.length)}`];
+    if (this.failed.length > 0) lines.push(this.style.red(failedLine(this.failed, width)));
     const entries = [...this.running].sort((a, b) => a[1].since - b[1].since);
     for (const [id, { since, async }] of entries.slice(0, MAX_ROWS)) {
       lines.push(this.style.dim(fit(`  ${id} ${formatDuration(now - since)}${async ? ' (background)' : ''}`)));
@@ -101,6 +110,27 @@ export class LiveView {
     print(`${lines.join('\n')}\n`, this.stream);
     this.drawn = lines.length;
   }
+}
+
+/**
+ * `  ✗ a, b, c` naming as many of `ids` as fit in `width` columns, the others counted (`… +3 more`): a name is never
+ * cut, but for a single one too long for the line.
+ */
+export function failedLine(ids: readonly string[], width: number): string {
+  const head = '  ✗ ';
+  const more = (rest: number) => (rest > 0 ? `, … +${rest} more` : '');
+  // The longest run of names that fits with the count of the others after it (one pass: a run may fail thousands).
+  let shown = 0;
+  let length = head.length;
+  for (const [index, id] of ids.entries()) {
+    const next = length + (index > 0 ? 2 : 0) + id.length;
+    if (next + more(ids.length - index - 1).length > width) break;
+    length = next;
+    shown = index + 1;
+  }
+  if (shown > 0) return `${head}${ids.slice(0, shown).join(', ')}${more(ids.length - shown)}`;
+  const only = `${head}${ids[0] ?? ''}${more(ids.length - 1)}`;
+  return only.length <= width ? only : `${only.slice(0, Math.max(1, width - 1))}…`;
 }
 
 /** The live view as a reporter: what prints while it is up goes above it through {@link LiveReporter.around}. */
@@ -140,7 +170,8 @@ export function createLiveReporter(options: { stream: LiveStream; style: Style }
         view = new LiveView(options.stream, options.style, event.total);
         view.start();
       } else if (event.type === 'check:start') view?.checkStarted(event.id, event.async);
-      else if (event.type === 'check:end') view?.checkEnded(event.id); // skipped checks count as done too
+      // Skipped checks count as done too; a failure is what fails the run as it ends (a warning does not).
+      else if (event.type === 'check:end') view?.checkEnded(event.id, event.status === 'timeout' || (event.status === 'failed' && event.check.severity === 'error'));
       else if (event.type === 'run:end') stop();
     },
     around(write) {

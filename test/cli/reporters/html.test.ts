@@ -30,22 +30,31 @@ describe('createHtmlReporter', () => {
     expect(pages).toEqual([renderReportPage(report, history)]);
   });
 
-  it('renders a run that has not ended from its events: checks not ended are pending', () => {
+  it('renders a run that has not ended from its events: how long it has run, bars of running checks up to now, no critical path yet', () => {
     const events = recorded('early');
-    const html = createHtmlReporter({ write: () => expect.fail('end() was not called'), configFile: 'early.yaml', logDir: '.fanout/run' });
+    const startedAt = events[0]?.time ?? '';
+    // The page is drawn 2.5 s into the run: lint ended (failed), types and e2e still run.
+    const html = createHtmlReporter({ write: () => expect.fail('end() was not called'), configFile: 'early.yaml', logDir: '.fanout/run', now: () => Date.parse(startedAt) + 2500 });
     // run:start, lint, types and e2e start, lint ends; e2e's shell started.
     for (const event of events.slice(0, 5)) html.onEvent(event);
     const spawn: RunEvent = { type: 'check:spawn', id: 'e2e', attempt: 1, pgid: 4242, pgid_start: null, log_file: '.fanout/run/e2e.log', time: events[4]?.time ?? '' };
     html.onEvent(spawn);
     const page = html.page() ?? '';
     expect(page).toContain(`<h1>fanout run ${reportOf(events).run_id}</h1>`);
-    expect(page).toContain('<div class="meta">early.yaml · started ');
-    expect(page).toContain(' · exit -1 · ');
+    expect(page).toContain(`<div class="meta">early.yaml · started ${startedAt} · running, 2.5s so far · `);
+    expect(page).not.toContain('· makespan');
+    expect(page).not.toContain('exit -1');
     expect(page).toMatch(/<tr data-check="lint"><td>lint<\/td><td><span class="dot" style="background:#d1382f"><\/span>failed</);
     for (const id of ['types', 'e2e']) {
       expect(page).toMatch(new RegExp(`<tr data-check="${id}"><td>${id}</td><td><span class="dot" style="background:#3b82f6"></span>pending<`));
-      // Started, not ended: a bar running to the right edge.
-      expect(page).toMatch(new RegExp(`<g class="bar[^"]*" data-check="${id}" data-status="pending"><title>${id}: pending, `));
+      // Started, not ended: a bar running up to the page's moment, which is the axis's end.
+      expect(page).toMatch(new RegExp(`<g class="bar running" data-check="${id}" data-status="pending"><title>${id}: running, [0-9.]+s so far \\(from `));
     }
+    // The axis ends at 2.5 s: the running bars reach its right edge (x = 180 + 760).
+    const right = /data-check="types"[^>]*><title>[^<]*<\/title><rect x="([\d.]+)" y="\d+" width="([\d.]+)"/.exec(page);
+    expect(right, page).not.toBeNull();
+    expect(Number(right?.[1]) + Number(right?.[2])).toBeCloseTo(940, 0);
+    expect(page).toContain('shorten these to finish sooner): known once the run has ended</p>');
+    expect(page).not.toContain('class="bar critical');
   });
 });

@@ -49,12 +49,13 @@ describe('createLiveReporter', () => {
     expect(writes.join('').split(ERASE).at(-1)).toMatch(/^FAIL lint \(error\)\n. 0\/3 done · 3 running · 0s\n/u);
     next(); // lint ends
     next(); // types ends
-    expect(lastFrame(writes)).toEqual(['* 2/3 done · 1 running · 0s', '  e2e 0s (background)']);
+    // lint failed: counted and named at once, while e2e still runs.
+    expect(lastFrame(writes)).toEqual(['* 2/3 done · 1 failed · 1 running · 0s', '  ✗ lint', '  e2e 0s (background)']);
     next(); // e2e ends
     const drawn = writes.length;
     next(); // run:end
     expect(writes).toHaveLength(drawn + 1);
-    expect(writes.at(-1)).toMatch(/^\r?\x1b\[1A\x1b\[J$/);
+    expect(writes.at(-1)).toMatch(/^\r?\x1b\[2A\x1b\[J$/);
     vi.advanceTimersByTime(1000);
     expect(writes).toHaveLength(drawn + 1);
     live.around(() => stream.write('report\n'));

@@ -3,6 +3,16 @@ import type { RunReport as Report } from '../../../checks/index.js';
 import { formatDuration } from '../../../common/duration.js';
 import { timelineBars, type Bar } from './timeline.js';
 
+/**
+ * A run that has not ended, as the page shows it: `running` (its fanout is still at it) or `crashed` (its fanout died
+ * before the end); `now` (ms since the epoch) is the moment shown — the page's making for a running one, the last
+ * thing its journal recorded for a crashed one.
+ */
+export interface RunProgress {
+  state: 'running' | 'crashed';
+  now: number;
+}
+
 /** Per check, its durations in past runs, oldest first (null where the check did not run or did not finish). */
 export type History = { runIds: string[]; durations: Map<string, Array<number | null>> };
 
@@ -25,7 +35,7 @@ function niceStep(total: number): number {
   return 10 * magnitude;
 }
 
-function gantt(bars: readonly Bar[], makespan: number): string {
+function gantt(bars: readonly Bar[], makespan: number, progress: RunProgress | undefined): string {
   const labelWidth = 180;
   const plotWidth = 760;
   const rowHeight = 26;
@@ -42,7 +52,8 @@ function gantt(bars: readonly Bar[], makespan: number): string {
   bars.forEach((bar, i) => {
     const y = top + i * rowHeight;
     parts.push(`<text x="${labelWidth - 8}" y="${y + 17}" class="label${bar.critical ? ' crit' : ''}">${escapeHtml(bar.id)}</text>`);
-    const title = `${bar.id}: ${bar.status}${bar.start !== null ? `, ${formatDuration(bar.durationMs)} (from ${formatDuration(bar.start)})` : ', never started'}${bar.reason ? ` — ${bar.reason}` : ''}${bar.critical ? ' — on the critical path' : ''}`;
+    const sofar = `${progress?.state === 'crashed' ? 'no end recorded' : 'running'}, ${formatDuration(bar.durationMs)} so far`;
+    const title = `${bar.id}: ${bar.running ? sofar : bar.status}${bar.start !== null && !bar.running ? `, ${formatDuration(bar.durationMs)} (from ${formatDuration(bar.start)})` : bar.start !== null ? ` (from ${formatDuration(bar.start)})` : ', never started'}${bar.reason ? ` — ${bar.reason}` : ''}${bar.critical ? ' — on the critical path' : ''}`;
     if (bar.start === null) {
       parts.push(`<g class="bar" data-check="${escapeHtml(bar.id)}" data-status="${bar.status}"><title>${escapeHtml(title)}</title><text x="${labelWidth + 4}" y="${y + 17}" class="note">${escapeHtml(bar.status)} — not started</text></g>`);
       return;
@@ -50,9 +61,9 @@ function gantt(bars: readonly Bar[], makespan: number): string {
     const end = bar.end ?? total;
     const width = Math.max(2, x(end) - x(bar.start));
     parts.push(
-      `<g class="bar${bar.critical ? ' critical' : ''}" data-check="${escapeHtml(bar.id)}" data-status="${bar.status}"><title>${escapeHtml(title)}</title>` +
+      `<g class="bar${bar.critical ? ' critical' : ''}${bar.running ? ' running' : ''}" data-check="${escapeHtml(bar.id)}" data-status="${bar.status}"><title>${escapeHtml(title)}</title>` +
         `<rect x="${x(bar.start).toFixed(1)}" y="${y + 4}" width="${width.toFixed(1)}" height="${rowHeight - 8}" rx="3" fill="${COLORS[bar.status] ?? '#999'}"${bar.critical ? ' stroke="#111" stroke-width="2.5"' : ''}/>` +
-        `<text x="${(x(bar.start) + width + 4).toFixed(1)}" y="${y + 17}" class="note">${escapeHtml(bar.end === null ? `${bar.status}…` : formatDuration(bar.durationMs))}</text></g>`,
+        `<text x="${(x(bar.start) + width + 4).toFixed(1)}" y="${y + 17}" class="note">${escapeHtml(bar.running ? sofar : bar.end === null ? `${bar.status}…` : formatDuration(bar.durationMs))}</text></g>`,
     );
   });
   return `<svg width="${labelWidth + plotWidth + 90}" height="${height}" role="img" aria-label="timeline of the run">${parts.join('')}</svg>`;
@@ -84,10 +95,29 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Renders the page. */
-export function renderReportPage(report: Report, history: History): string {
-  const bars = timelineBars(report.checks, report.started_at);
+/**
+ * Renders the page of a report; `progress` for a run that has not ended (its report made from its journal or its
+ * events so far): how long it has run instead of a makespan and an exit code, the bars of running checks up to
+ * `progress.now`, and no critical path yet.
+ */
+export function renderReportPage(report: Report, history: History, progress?: RunProgress): string {
+  const bars = timelineBars(report.checks, report.started_at, progress?.now);
   const critical = bars.filter((bar) => bar.critical).map((bar) => bar.id);
+  const elapsed = progress === undefined ? report.duration_ms : Math.max(0, progress.now - Date.parse(report.started_at));
+  const outcome =
+    progress === undefined
+      ? `makespan ${escapeHtml(formatDuration(report.duration_ms))} · exit ${report.exit_code}`
+      : progress.state === 'running'
+        ? `running, ${escapeHtml(formatDuration(elapsed))} so far`
+        : `crashed: its fanout died before the end (last heard ${escapeHtml(formatDuration(elapsed))} in)`;
+  const path =
+    progress !== undefined
+      ? progress.state === 'running'
+        ? 'known once the run has ended'
+        : 'not known: the run did not end'
+      : critical.length > 0
+        ? critical.map(escapeHtml).join(' → ')
+        : 'none';
   const counts = Object.entries(report.counts)
     .filter(([key, n]) => key !== 'total' && n > 0)
     .map(([key, n]) => `<span class="pill" style="background:${COLORS[key] ?? '#999'}">${n} ${escapeHtml(key)}</span>`)
@@ -128,11 +158,11 @@ th { font-size: 12px; color: #57606a; font-weight: 600; }
 </head>
 <body>
 <h1>fanout run ${escapeHtml(report.run_id)}</h1>
-<div class="meta">${escapeHtml(report.config_file)} · started ${escapeHtml(report.started_at)} · makespan ${escapeHtml(formatDuration(report.duration_ms))} · exit ${report.exit_code}${report.interrupted ? ` · interrupted by ${escapeHtml(report.interrupted)}` : ''} · ${counts}</div>
+<div class="meta">${escapeHtml(report.config_file)} · started ${escapeHtml(report.started_at)} · ${outcome}${report.interrupted ? ` · interrupted by ${escapeHtml(report.interrupted)}` : ''} · ${counts}</div>
 <h2>Timeline</h2>
 <div class="legend">${legend} <span>▭ outlined: critical path</span></div>
-<div id="timeline">${gantt(bars, report.duration_ms)}</div>
-<p class="crit-path" id="critical-path"><strong>Critical path</strong> (what set the makespan; shorten these to finish sooner): ${critical.length > 0 ? critical.map(escapeHtml).join(' → ') : 'none'}</p>
+<div id="timeline">${gantt(bars, elapsed, progress)}</div>
+<p class="crit-path" id="critical-path"><strong>Critical path</strong> (what set the makespan; shorten these to finish sooner): ${path}</p>
 <h2>Durations over the last ${history.runIds.length} run${history.runIds.length === 1 ? '' : 's'}</h2>
 <table id="history"><thead><tr><th>check</th><th>status</th><th>this run</th><th>median / min / max</th><th>trend (oldest → newest)</th><th>runs</th></tr></thead>
 <tbody>

@@ -3,7 +3,7 @@
 import { countStatuses, type ReportCheck, type RunEvent, type RunReport } from '../../../checks/index.js';
 import { pendingCheck } from '../../background/follow.js';
 import type { Reporter } from '../reporter.js';
-import { renderReportPage, type History } from './page.js';
+import { renderReportPage, type History, type RunProgress } from './page.js';
 
 /** Options of {@link createHtmlReporter}. */
 export interface HtmlReporterOptions {
@@ -14,6 +14,10 @@ export interface HtmlReporterOptions {
   /** The config file and log folder a page of an unfinished run names (`run:start` does not carry them). @default '' */
   configFile?: string | undefined;
   logDir?: string | undefined;
+  /** The clock a page of an unfinished run is drawn at (ms since the epoch). @default Date.now */
+  now?: (() => number) | undefined;
+  /** What an unfinished run is: still going, or its fanout died before the end (read back from its journal). @default 'running' */
+  state?: RunProgress['state'] | undefined;
 }
 
 /** The HTML reporter: `end(report)` writes the page; {@link HtmlReporter.page} renders the run as far as it went. */
@@ -50,7 +54,8 @@ export function createHtmlReporter(options: HtmlReporterOptions): HtmlReporter {
   let start: Extract<RunEvent, { type: 'run:start' }> | undefined;
   const checks = new Map<string, ReportCheck>();
   let final: RunReport | undefined;
-  const render = (report: RunReport) => renderReportPage(report, options.history ?? historyOf([report], [report.run_id], report.checks.map((check) => check.id)));
+  const render = (report: RunReport, progress?: RunProgress) =>
+    renderReportPage(report, options.history ?? historyOf([report], [report.run_id], report.checks.map((check) => check.id)), progress);
 
   /** The report of the events seen so far: checks not ended are pending, the exit code unknown (-1). */
   const sofar = (): RunReport | undefined => {
@@ -97,8 +102,9 @@ export function createHtmlReporter(options: HtmlReporterOptions): HtmlReporter {
       options.write(render(report));
     },
     page() {
-      const report = final ?? sofar();
-      return report === undefined ? undefined : render(report);
+      if (final !== undefined) return render(final);
+      const report = sofar();
+      return report === undefined ? undefined : render(report, { state: options.state ?? 'running', now: (options.now ?? Date.now)() });
     },
   };
 }

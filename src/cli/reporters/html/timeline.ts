@@ -13,6 +13,8 @@ export interface Bar {
   requires: string[];
   reason: string | null;
   critical: boolean;
+  /** Started and not ended in a run not over: the bar reaches the page's moment, its duration is so far. */
+  running: boolean;
 }
 
 const time = (iso: string | null) => (iso === null ? null : Date.parse(iso));
@@ -42,23 +44,30 @@ export function criticalChain(checks: readonly ReportCheck[]): string[] {
   }
 }
 
-/** Bars on an axis starting at the run's start. */
-export function timelineBars(checks: readonly ReportCheck[], runStartedAt: string): Bar[] {
+/**
+ * Bars on an axis starting at the run's start. `now` (ms since the epoch) is given for a run that has not ended: a
+ * check started and not ended runs up to it, and there is no critical path yet (what sets the makespan is not known
+ * before the last check ends).
+ */
+export function timelineBars(checks: readonly ReportCheck[], runStartedAt: string, now?: number): Bar[] {
   const origin = Date.parse(runStartedAt);
-  const critical = new Set(criticalChain(checks));
+  const critical = new Set(now === undefined ? criticalChain(checks) : []);
   return checks.map((check) => {
     const start = time(check.started_at);
-    const end = time(check.ended_at);
+    const ended = time(check.ended_at);
+    const running = now !== undefined && start !== null && ended === null;
+    const end = running ? Math.max(start, now) : ended;
     return {
       id: check.id,
       status: check.status,
       severity: check.severity,
       start: start === null ? null : Math.max(0, start - origin),
       end: end === null || start === null ? null : Math.max(0, end - origin),
-      durationMs: check.duration_ms,
+      durationMs: running ? Math.max(0, now - start) : check.duration_ms,
       requires: check.requires,
       reason: check.reason,
       critical: critical.has(check.id),
+      running,
     };
   });
 }
