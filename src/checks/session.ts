@@ -3,7 +3,7 @@ import { bootTicksNowOrRead } from '../exec/processes.js';
 import { sweepSettled, trackSession, untrackSession } from '../exec/kill-groups.js';
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
-import { renderTemplate } from '../config/template.js';
+import { renderGoTemplate, renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../common/errors.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { CommandSpec, Executor } from '../exec/executor.js';
@@ -54,6 +54,8 @@ export interface RunSettings {
   observer?: Observer | undefined;
   /** How long grok and the assert may run over one attempt's output before the check fails. @default 5000 */
   matchTimeoutMs?: number | undefined;
+  /** A `vibeguard.*` config: suggestions render as VibeGuard renders them (`<no value>` for a missing value). @default false */
+  vibeguard?: boolean | undefined;
 }
 
 /** Why a run was stopped from outside the graph. */
@@ -61,7 +63,9 @@ export type RunAbort =
   | { kind: 'signal'; signal: NodeJS.Signals }
   | { kind: 'max-time'; ms: number }
   /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
-  | { kind: 'infrastructure'; message: string };
+  | { kind: 'infrastructure'; message: string }
+  /** A `vibeguard.*` config: check `id` could not be judged (its `file:` unreadable), which stops VibeGuard's run. */
+  | { kind: 'check-error'; id: string; message: string };
 
 export interface RunResult {
   records: CheckRecord[];
@@ -184,7 +188,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
           reruns += result.attempts - 1;
           record.attempts = attempt + reruns;
         }
-        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs });
+        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs, vibeguard: settings.vibeguard });
         record.exitCode = result.exitCode;
         record.signal = result.signal;
         record.extracted = verdict.extracted;
@@ -278,7 +282,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         record.skipReason = skipReason(outcome.reason, abortReason());
         break;
     }
-    decorate(record, settings.prompts, mask);
+    decorate(record, settings.prompts, mask, settings.vibeguard === true);
     listener.onCheckEnd?.(record);
   };
 
@@ -327,6 +331,7 @@ function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefin
   if (abort?.kind === 'signal') return { code: 'interrupted', message: `stopped by ${abort.signal}`, signal: abort.signal };
   if (abort?.kind === 'max-time') return { code: 'max-time', message: 'stopped by --max-time' };
   if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}` };
+  if (abort?.kind === 'check-error') return { code: 'cancelled', message: `stopped: check ${abort.id} could not be judged` };
   return rootFailure !== undefined ? { code: 'fail-fast', message: `stopped by fail-fast after ${rootFailure} failed`, rootFailure } : { code: 'cancelled', message: 'cancelled' };
 }
 
@@ -335,14 +340,16 @@ function skipReason(reason: { blockedBy: string } | { failFast: true } | { abort
   if ('failFast' in reason) return { kind: 'fail-fast' };
   if (abort?.kind === 'max-time') return { kind: 'max-time' };
   if (abort?.kind === 'infrastructure') return { kind: 'infrastructure', message: abort.message };
+  if (abort?.kind === 'check-error') return { kind: 'fail-fast' };
   return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
 }
 
 /** Renders suggestion and fix with the extracted values, and collects the prompts the check's `on:` event triggers. */
-function decorate(record: CheckRecord, prompts: readonly Prompt[], mask: (text: string) => string): void {
+function decorate(record: CheckRecord, prompts: readonly Prompt[], mask: (text: string) => string, vibeguard: boolean): void {
   const { check } = record;
   const render = (template: string | undefined): string | undefined => {
     if (template === undefined) return undefined;
+    if (vibeguard) return mask(renderGoTemplate(template, record.extracted));
     const { text, missing } = renderTemplate(template, record.extracted);
     return mask(missing.length > 0 ? `${text} [no value for ${missing.map((name) => `{{.${name}}}`).join(', ')}]` : text);
   };
