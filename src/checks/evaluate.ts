@@ -1,5 +1,6 @@
 // Turns one attempt's CommandResult into a verdict: exit status, timeout, then grok extraction and the assert.
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
 import { evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
 import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
 import type { ResolvedCheck } from '../config/types.js';
@@ -27,6 +28,11 @@ export interface EvaluateOptions {
   signal?: AbortSignal | undefined;
   /** How long grok and the assert may run over one attempt's output. @default 5000 */
   matchTimeoutMs?: number | undefined;
+  /**
+   * A `vibeguard.*` config: an unreadable `file:` (or one outside the check's folder) fails the check whatever the
+   * command did, in VibeGuard's words (the run then stops, as VibeGuard's does). @default false
+   */
+  vibeguard?: boolean | undefined;
 }
 
 /**
@@ -45,13 +51,16 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   }
   let source: string | undefined = result.output;
   let sourceError: string | undefined;
-  if (check.file !== undefined && (matcher !== undefined || check.assert !== undefined)) {
-    try {
-      source = await readFile(check.file, 'utf8');
-    } catch (error) {
-      source = undefined;
-      sourceError = `cannot read ${check.file}: ${messageOf(error)}`;
-    }
+  // The file is read whatever grok and the assert need: a report the command should have written and did not
+  // fails the check, never a silent pass.
+  if (check.file !== undefined && !result.cancelled) {
+    const read = options.vibeguard === true ? await readAsVibeguard(check.file, check.cwd) : await readFile(check.file, 'utf8').then(
+      (text) => ({ text }),
+      (error: unknown) => ({ error: `cannot read ${check.file}: ${messageOf(error)}` }),
+    );
+    source = 'text' in read ? read.text : undefined;
+    sourceError = 'error' in read ? read.error : undefined;
+    if (sourceError !== undefined && options.vibeguard === true) return failed({ code: 'file-missing', message: sourceError, file: check.file }, extracted);
   }
   const ran = !result.cancelled && !result.timedOut && !result.error && result.exitCode === 0;
   let asserted: EvaluateAssertResult | undefined;
@@ -91,8 +100,8 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
     }
     return failed({ code: 'exit-code', message: `exit code ${result.exitCode}${hint}`, exitCode: result.exitCode }, extracted);
   }
-  if (check.assert === undefined) return { status: 'passed', extracted };
   if (sourceError !== undefined && check.file !== undefined) return failed({ code: 'file-missing', message: sourceError, file: check.file }, extracted);
+  if (check.assert === undefined) return { status: 'passed', extracted };
   // Without grok there are no values: evaluating costs at most the assert's own size, here.
   const verdict = asserted ?? evaluateAssert(check.assert, extracted);
   if (!verdict.ok) return failed({ code: 'assert', message: `assert "${check.assert}": ${verdict.error}`, assert: check.assert }, extracted);
@@ -101,6 +110,29 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
     return failed({ code: 'assert', message: `assert failed: ${check.assert}${values ? ` (${values})` : ''}`, assert: check.assert }, extracted);
   }
   return { status: 'passed', extracted };
+}
+
+/** Go's text for the errno codes a read meets (`os.ReadFile`'s `open FILE: no such file or directory`). */
+const GO_ERRNO: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+};
+
+/** VibeGuard's read of `file:`: inside the check's folder only, its errors in Go's words. */
+async function readAsVibeguard(file: string, cwd: string): Promise<{ text: string } | { error: string }> {
+  const written = relative(cwd, file);
+  if (written === '..' || written.startsWith(`..${sep}`) || isAbsolute(written)) return { error: `file path ${JSON.stringify(written)} is outside the working directory` };
+  try {
+    return { text: await readFile(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const verb = code === 'EISDIR' ? 'read' : 'open';
+    return { error: `failed to read file ${JSON.stringify(written)}: ${verb} ${file}: ${GO_ERRNO[code] ?? messageOf(error)}` };
+  }
 }
 
 /** `512 B`, `100 KB`, `3.5 MB`. */

@@ -366,7 +366,11 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       }),
     onCheckSpawn: (record, attempt, pid) =>
       emit({ type: 'check:spawn', time: now(), id: record.check.id, attempt, pgid: pid, pgid_start: spawnStartTime(pid), log_file: record.logFile ?? null }),
-    onCheckEnd: (record: CheckRecord) => emit(checkEnd(record, cwd, mask)),
+    onCheckEnd: (record: CheckRecord) => {
+      emit(checkEnd(record, cwd, mask));
+      // VibeGuard stops its run when a check cannot be judged (its `file:` unreadable): so does a vibeguard.* config.
+      if (config.vibeguardCompat && record.failure?.code === 'file-missing') abort({ kind: 'check-error', id: record.check.id, message: record.failure.message } satisfies RunAbort);
+    },
   };
 
   // The run's own signal: the caller's, and `maxTime`.
@@ -418,7 +422,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       ? 128 + (constants.signals[interrupted] ?? 0)
       : run.abort?.kind === 'infrastructure'
         ? EXIT_INFRASTRUCTURE
-        : failed
+        : failed || run.abort?.kind === 'check-error'
           ? (options.errorExitCode ?? 1)
           : 0;
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });

@@ -3,7 +3,7 @@ import { bootTicksNowOrRead } from '../exec/processes.js';
 import { sweepSettled, trackSession, untrackSession } from '../exec/kill-groups.js';
 import type { Observer } from '../observe/types.js';
 import type { Prompt, ResolvedCheck, Trigger } from '../config/types.js';
-import { renderTemplate } from '../config/template.js';
+import { renderGoTemplate, renderTemplate } from '../config/template.js';
 import { FanoutError, messageOf } from '../common/errors.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { CommandSpec, Executor } from '../exec/executor.js';
@@ -60,7 +60,10 @@ export interface RunSettings {
   cache?: RunCache | undefined;
   /** The config file as the user names it, in the advice of a timed-out check (`fanout.yaml:12`). */
   configFile?: string | undefined;
-  /** A vibeguard.* config: a timed-out check says what VibeGuard says, and keeps its `fix`. @default false */
+  /**
+   * A vibeguard.* config: suggestions render as VibeGuard renders them (`<no value>` for a missing value), and a
+   * timed-out check says what VibeGuard says, and keeps its `fix`. @default false
+   */
   vibeguardCompat?: boolean | undefined;
 }
 
@@ -78,9 +81,11 @@ export type RunAbort =
   /** `name`: what set the limit, as the reason of a check it stopped says it (`stopped by NAME`). @default '--max-time' */
   | { kind: 'max-time'; ms: number; name?: string | undefined }
   /** The executor's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
-  | { kind: 'infrastructure'; message: string };
+  | { kind: 'infrastructure'; message: string }
+  /** A `vibeguard.*` config: check `id` could not be judged (its `file:` unreadable), which stops VibeGuard's run. */
+  | { kind: 'check-error'; id: string; message: string };
 
-const ABORT_KINDS: ReadonlySet<unknown> = new Set<RunAbort['kind']>(['signal', 'abort', 'max-time', 'infrastructure']);
+const ABORT_KINDS: ReadonlySet<unknown> = new Set<RunAbort['kind']>(['signal', 'abort', 'max-time', 'infrastructure', 'check-error']);
 
 /** Whether an abort reason is a {@link RunAbort} (anything else is a plain abort). */
 function isRunAbort(reason: unknown): reason is RunAbort {
@@ -217,7 +222,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
           reruns += result.attempts - 1;
           record.attempts = attempt + reruns;
         }
-        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs });
+        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs, vibeguard: settings.vibeguard });
         record.exitCode = result.exitCode;
         record.signal = result.signal;
         record.extracted = verdict.extracted;
@@ -379,6 +384,7 @@ function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefin
   if (abort?.kind === 'abort') return { code: 'interrupted', message: 'stopped by abort', signal: 'abort' };
   if (abort?.kind === 'max-time') return { code: 'max-time', message: `stopped by ${abort.name ?? '--max-time'}` };
   if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}` };
+  if (abort?.kind === 'check-error') return { code: 'cancelled', message: `stopped: check ${abort.id} could not be judged` };
   return rootFailure !== undefined ? { code: 'fail-fast', message: `stopped by fail-fast after ${rootFailure} failed`, rootFailure } : { code: 'cancelled', message: 'cancelled' };
 }
 
@@ -387,20 +393,23 @@ function skipReason(reason: { blockedBy: string } | { failFast: true } | { abort
   if ('failFast' in reason) return { kind: 'fail-fast' };
   if (abort?.kind === 'max-time') return { kind: 'max-time' };
   if (abort?.kind === 'infrastructure') return { kind: 'infrastructure', message: abort.message };
+  if (abort?.kind === 'check-error') return { kind: 'fail-fast' };
   return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
 }
 
 /**
- * Renders suggestion and fix with the extracted values, and collects the prompts the check's `on:` event triggers. A
- * timed-out check did not get to say anything about the code: its suggestion and fix (what to do when it finds
- * problems) would be false, so it gets {@link timeoutAdvice} instead (VibeGuard's sentence, and the fix, in a
- * vibeguard.* config).
+ * Renders suggestion and fix with the extracted values (as Go templates in a vibeguard.* config), and collects the
+ * prompts the check's `on:` event triggers. A timed-out check did not get to say anything about the code: its
+ * suggestion and fix (what to do when it finds problems) would be false, so it gets {@link timeoutAdvice} instead
+ * (VibeGuard's sentence, and the fix, in a vibeguard.* config).
  */
 function decorate(record: CheckRecord, settings: Pick<RunSettings, 'prompts' | 'defaultTimeoutMs' | 'configFile' | 'vibeguardCompat'>, mask: (text: string) => string): void {
   const { check } = record;
   const { prompts } = settings;
+  const vibeguard = settings.vibeguardCompat === true;
   const render = (template: string | undefined): string | undefined => {
     if (template === undefined) return undefined;
+    if (vibeguard) return mask(renderGoTemplate(template, record.extracted));
     const { text, missing } = renderTemplate(template, record.extracted);
     return mask(missing.length > 0 ? `${text} [no value for ${missing.map((name) => `{{.${name}}}`).join(', ')}]` : text);
   };

@@ -31,9 +31,9 @@ const COMMANDS: readonly { register(program: Program): void }[] = [check, watch,
 /** Builds the program; `version` is the package version. */
 export function buildProgram(version: string): Program {
   const program = createProgram(version)
-    .showHelpAfterError('(run with --help for usage)')
-    // Its errors quote what was typed (`unknown command '…'`): through print() like every other text.
-    .configureOutput({ writeOut: (text) => print(text), writeErr: (text) => printErr(text) })
+    // Its errors quote what was typed (`unknown command '…'`): through print() like every other text. A parse error
+    // is held until main knows whose words to print it in (VibeGuard's in a folder whose config is vibeguard.*).
+    .configureOutput({ writeOut: (text) => print(text), writeErr: (text) => printErr(text), outputError: (text) => void (heldError += text) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .exitOverride()
     .addHelpText(
@@ -54,6 +54,36 @@ Examples:
   return program;
 }
 
+/** The parse error commander reported, printed by main (see {@link vibeguardParseError}). */
+let heldError = '';
+
+/**
+ * Whether the config in play is VibeGuard's: `-c/--config` names a `vibeguard.*` file, or the first config file of
+ * the working directory is one. Read only on the paths that need it (a bare invocation, a parse error): the config
+ * module stays unloaded for `--help`.
+ */
+async function vibeguardInPlay(args: readonly string[]): Promise<boolean> {
+  const { CONFIG_FILE_NAMES, isVibeguardFileName } = await import('../config/index.js');
+  const flag = args.findIndex((arg) => arg === '-c' || arg === '--config' || arg.startsWith('--config='));
+  const given = flag < 0 ? undefined : args[flag]!.startsWith('--config=') ? args[flag]!.slice('--config='.length) : args[flag + 1];
+  if (given !== undefined) return isVibeguardFileName(given);
+  const { existsSync } = await import('node:fs');
+  const found = CONFIG_FILE_NAMES.find((name) => existsSync(name));
+  return found !== undefined && isVibeguardFileName(found);
+}
+
+/** A parse error as VibeGuard's command line (cobra) words it, for {@link main} to print with exit 1. */
+function vibeguardParseError(error: CommanderError): string {
+  const command = /unknown command '([^']*)'/.exec(error.message);
+  if (command) return `Error: unknown command ${JSON.stringify(command[1])} for "fanout"\nRun 'fanout --help' for usage.\n`;
+  const option = /unknown option '([^']*)'/.exec(error.message);
+  if (option) {
+    const flag = option[1] ?? '';
+    return flag.startsWith('--') ? `Error: unknown flag: ${flag}\n` : `Error: unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}\n`;
+  }
+  return `Error: ${error.message.replace(/^error: /, '')}\n`;
+}
+
 /** Runs the CLI; sets process.exitCode (never throws). */
 export async function main(args: string[], version: string): Promise<void> {
   // `fanout list | head -1`: the reader went away; say nothing more (141 = 128 + SIGPIPE, as a shell would).
@@ -61,12 +91,24 @@ export async function main(args: string[], version: string): Promise<void> {
     process.exit(error.code === 'EPIPE' ? 141 : EXIT_INTERNAL);
   });
   const program = buildProgram(version);
+  // VibeGuard prints its help for a bare invocation, on stdout, and exits 0.
+  if (args.length === 0 && (await vibeguardInPlay(args))) {
+    print(program.helpInformation());
+    return;
+  }
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are successes; every other parse error is a usage error (exit 2, but in a protocol of its own).
       const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0;
+      if (!ok && heldError !== '' && (await vibeguardInPlay(args))) {
+        // VibeGuard's words and exit code (1) for a mistyped command line.
+        printErr(vibeguardParseError(error));
+        process.exitCode = 1;
+        return;
+      }
+      if (heldError !== '') printErr(`${heldError}(run with --help for usage)\n`);
       process.exitCode = ok ? 0 : error instanceof ProtocolUsageError ? error.exitCode : EXIT_USAGE;
       return;
     }

@@ -9,6 +9,6 @@ export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './gro
 export type { GrokMatcher, GrokAnalysis, CompiledGrokPattern, GrokPatternSource } from './grok.js';
 export { parseAssert, parseVibeguardAssert, printAssert, evaluateAssert, assertIdentifiers } from './assert.js';
 export type { AssertNode, BinaryOperator, ParseAssertResult, EvaluateAssertResult } from './assert.js';
-export { renderTemplate, substituteVarsExactly, templatePlaceholders } from './template.js';
+export { renderGoTemplate, renderTemplate, substituteVarsExactly, templatePlaceholders } from './template.js';
 export type { Placeholder, RenderTemplateOptions } from './template.js';
 export type { Diagnostic, Prompt, Trigger, ResolvedCheck, ResolvedConfig, LoadResult } from './types.js';

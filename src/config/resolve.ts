@@ -162,7 +162,9 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
       const offset = templatePlaceholders(text).find((p) => p.name === missing)?.offset ?? 0;
       r.reportInside('unknown-var', where, offset + 1, message, message);
     }
-    return rendered.text;
+    // VibeGuard substitutes vars in suggestion and fix as everywhere else (exactly `{{.var}}`); the rest is rendered
+    // with grok's values at report time.
+    return r.vibeguard ? substituteVarsExactly(text, vars) : rendered.text;
   };
 
   const runText = get('run');

@@ -87,3 +87,95 @@ export function substituteVarsExactly(text: string, vars: Readonly<Record<string
   for (const [name, value] of Object.entries(vars)) result = result.replaceAll(`{{.${name}}}`, value);
   return result;
 }
+
+// A field chain as Go's text/template reads it: `.name`, `.a.b` (names of letters, digits and `_`).
+const FIELD_CHAIN = /^(?:\.[\p{L}_][\p{L}\p{N}_]*)+$/u;
+
+/**
+ * A suggestion or fix as VibeGuard renders it at report time: a Go `text/template` executed over the extracted values
+ * (a `map[string]string`). `{{.name}}` (spaces and trim markers allowed: `{{ .name }}`, `{{- .name -}}`) writes the
+ * value, or `<no value>` when there is none (`{{.a.b}}` too when `a` has none); `{{"…"}}` and ``{{`…`}}`` write
+ * their text; a comment writes nothing. A template Go would fail to parse or execute (an unclosed `{{`, a field
+ * of a value, a function fanout does not implement) is written as is, as VibeGuard writes it then.
+ *
+ * @example
+ * ```ts
+ * import { renderGoTemplate } from 'fanout/config';
+ * renderGoTemplate('coverage {{.coverage}}% of {{ .min }}%', { coverage: '71.5' }); // 'coverage 71.5% of <no value>%'
+ * renderGoTemplate('broken {{.x', {}); // 'broken {{.x'
+ * ```
+ */
+export function renderGoTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  let out = '';
+  let at = 0;
+  while (at < template.length) {
+    const open = template.indexOf('{{', at);
+    if (open < 0) {
+      out += template.slice(at);
+      break;
+    }
+    let text = template.slice(at, open);
+    let start = open + 2;
+    // `{{- ` trims the white space before the action, ` -}}` the white space after it.
+    if (/^-[ \t\r\n]/.test(template.slice(start, start + 2))) {
+      text = text.replace(/[ \t\r\n]+$/, '');
+      start++;
+    }
+    out += text;
+    const action = readAction(template.slice(start));
+    if (action === undefined) return template;
+    const value = actionValue(action.body.trim(), values);
+    if (value === undefined) return template;
+    out += value;
+    at = start + action.length;
+    if (action.trimAfter) while (at < template.length && ' \t\r\n'.includes(template[at]!)) at++;
+  }
+  return out;
+}
+
+/** The action at the start of `inner` (after `{{`): its body, its length through `}}`, and whether it ends `-}}`. */
+function readAction(inner: string): { body: string; length: number; trimAfter: boolean } | undefined {
+  // String literals may hold `}}`: skip them whole.
+  let i = 0;
+  while (i < inner.length) {
+    const char = inner[i]!;
+    if (char === '"') {
+      i++;
+      while (i < inner.length && inner[i] !== '"') i += inner[i] === '\\' ? 2 : 1;
+      if (i >= inner.length) return undefined;
+      i++;
+    } else if (char === '`') {
+      const close = inner.indexOf('`', i + 1);
+      if (close < 0) return undefined;
+      i = close + 1;
+    } else if (inner.startsWith('}}', i)) {
+      const trimAfter = /[ \t\r\n]-$/.test(inner.slice(0, i));
+      return { body: trimAfter ? inner.slice(0, i - 1) : inner.slice(0, i), length: i + 2, trimAfter };
+    } else {
+      i++;
+    }
+  }
+  return undefined;
+}
+
+/** What one action writes, or undefined where Go would fail (or fanout does not implement the action). */
+function actionValue(body: string, values: Readonly<Record<string, string>>): string | undefined {
+  if (/^\/\*[\s\S]*\*\/$/.test(body)) return '';
+  if (/^`[^`]*`$/.test(body)) return body.slice(1, -1);
+  if (/^"(?:[^"\\\n]|\\.)*"$/.test(body)) {
+    try {
+      return JSON.parse(body) as string;
+    } catch {
+      return undefined;
+    }
+  }
+  if (body === '.') {
+    const entries = Object.keys(values).sort().map((key) => `${key}:${values[key]}`);
+    return `map[${entries.join(' ')}]`;
+  }
+  if (!FIELD_CHAIN.test(body)) return undefined;
+  const [first, ...rest] = body.slice(1).split('.');
+  if (first === undefined || !Object.hasOwn(values, first)) return '<no value>';
+  // A field of a string is an execution error in Go.
+  return rest.length === 0 ? values[first] : undefined;
+}

@@ -245,6 +245,51 @@ checks:
     });
   });
 
+  it('fails a check whose file: is missing, grok and assert or not', async () => {
+    const dir = tempDir();
+    const config = loaded(
+      `version: "1"
+checks:
+  - id: report
+    run: "true"
+    file: never-written.txt
+`,
+      dir,
+    );
+    const report = await runChecks({ config, cwd: dir }).report;
+    expect(byId(report).report).toEqual(['failed', 'file-missing', expect.stringMatching(/^cannot read .*never-written\.txt: ENOENT/) as unknown]);
+    expect(report.exit_code).toBe(1);
+  });
+
+  it('in a vibeguard.* config, a missing file: stops the run as VibeGuard does (exit 1, the rest not run)', async () => {
+    const dir = tempDir();
+    const result = loadConfigText(
+      `version: "1"
+checks:
+  - id: report
+    run: "true"
+    file: never-written.txt
+  - id: slow
+    run: sleep 30
+  - id: after
+    run: "true"
+    requires: [slow]
+    severity: warning
+`,
+      join(dir, 'vibeguard.yaml'),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    const started = Date.now();
+    const report = await runChecks({ config: result.config, cwd: dir }).report;
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(report.exit_code).toBe(1);
+    expect(byId(report)).toEqual({
+      report: ['failed', 'file-missing', `failed to read file "never-written.txt": open ${join(dir, 'never-written.txt')}: no such file or directory`],
+      slow: ['cancelled', 'cancelled', 'stopped: check report could not be judged'],
+      after: ['skipped', 'fail-fast', null],
+    });
+  });
+
   it('names grok patterns that could not run: grok', async () => {
     const config = loaded(`version: "1"
 checks:

@@ -182,3 +182,30 @@ describe('goDuration', () => {
     ]);
   });
 });
+
+describe('the command line in a folder whose config is vibeguard.*', () => {
+  it('a bare invocation prints the help on stdout and exits 0; mistyped commands and flags exit 1 in cobra words', async () => {
+    const cwd = project('vibeguard.yaml');
+    const bare = await runCli([], { cwd });
+    expect([bare.code, bare.stderr]).toEqual([0, '']);
+    expect(bare.stdout).toMatch(/^Usage: fanout /);
+    expect(await runCli(['frobnicate'], { cwd })).toMatchObject({ code: 1, stdout: '', stderr: `Error: unknown command "frobnicate" for "fanout"\nRun 'fanout --help' for usage.\n` });
+    expect(await runCli(['check', '--nope'], { cwd })).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --nope\n' });
+    expect(await runCli(['check', '-x'], { cwd })).toMatchObject({ code: 1, stderr: "Error: unknown shorthand flag: 'x' in -x\n" });
+  });
+
+  it('a fanout.yaml keeps fanout usage errors (exit 2), also beside a vibeguard.yaml it takes precedence over', async () => {
+    const cwd = project('vibeguard.yaml');
+    writeFileSync(join(cwd, 'fanout.yaml'), CONFIG);
+    expect(await runCli(['check', '--nope'], { cwd })).toMatchObject({ code: 2, stderr: "error: unknown option '--nope'\n(run with --help for usage)\n" });
+    expect((await runCli(['check', '--nope', '-c', 'vibeguard.yaml'], { cwd })).code).toBe(1);
+  });
+
+  it('check reports as VibeGuard on stderr, with its log at .vibeguard/log/<id>.log', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'vibeguard.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: echo out; exit 3\n    grok: ["v=%{INT:v}"]\n    suggestion: "value [{{.v}}]"\n');
+    const run = await runCli(['check'], { cwd });
+    expect(run).toMatchObject({ code: 1, stdout: '', stderr: 'FAIL  a (error)\n\n  value [<no value>]\n  Log: .vibeguard/log/a.log\n  Advisory: blocks commit\n\nError: exit code 1\n' });
+    expect(readFileSync(join(cwd, '.vibeguard/log/a.log'), 'utf8')).toBe('out\n');
+  });
+});

@@ -1,6 +1,26 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
-import { renderTemplate, substituteVarsExactly, templatePlaceholders } from '../../src/config/template.js';
+import { renderGoTemplate, renderTemplate, substituteVarsExactly, templatePlaceholders } from '../../src/config/template.js';
+
+describe('renderGoTemplate: a suggestion as VibeGuard renders it (Go text/template over the values)', () => {
+  test.each([
+    ['a value', 'n=[{{.n}}]', { n: '7' }, 'n=[7]'],
+    ['a missing value', 'n=[{{.n}}]', {}, 'n=[<no value>]'],
+    ['spaces inside the braces', '{{ .n }}|{{.n}}', { n: '1' }, '1|1'],
+    ['a dotted name looks up its first part', '{{.tests.passed}}', { 'tests.passed': '3' }, '<no value>'],
+    ['a field of a value fails: the text is printed as written', 'x {{.n.m}} {{.n}}', { n: '1' }, 'x {{.n.m}} {{.n}}'],
+    ['an unclosed action: as written', 'x {{.n', { n: '1' }, 'x {{.n'],
+    ['trim markers', 'a  {{- .n -}}  b', { n: '1' }, 'a1b'],
+    ['string literals', '{{"{{.x}}"}} {{`raw`}}', {}, '{{.x}} raw'],
+    ['a comment', 'a{{/* note */}}b', {}, 'ab'],
+    ['the whole map', '{{.}}', { b: '2', a: '1' }, 'map[a:1 b:2]'],
+    ['an action fanout does not run: as written', '{{if .n}}yes{{end}}', { n: '1' }, '{{if .n}}yes{{end}}'],
+    ['an empty value', '[{{.e}}]', { e: '' }, '[]'],
+    ['prototype names are not values', '{{.constructor}}', {}, '<no value>'],
+  ])('%s', (_name, template, values: Record<string, string>, expected) => {
+    expect(renderGoTemplate(template, values)).toBe(expected);
+  });
+});
 
 describe('renderTemplate', () => {
   test.each([

@@ -12,6 +12,7 @@ import { createJsonReporter } from '../reporters/json.js';
 import { createJunitReporter } from '../reporters/junit.js';
 import { createLiveReporter, type LiveReporter } from '../reporters/live.js';
 import { createNdjsonReporter } from '../reporters/ndjson.js';
+import { createVibeguardReporter } from '../reporters/vibeguard.js';
 import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
@@ -144,12 +145,14 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
 
   const out = styleFor(process.stdout, options.color);
   const err = styleFor(process.stderr, options.color);
-  const reportOnStdout = !options.json && !options.stream;
-  const live = (screen.live = process.stderr.isTTY && prepared.checks.length > 0 ? createLiveReporter({ stream: process.stderr, style: err }) : undefined);
+  // A vibeguard.* config: VibeGuard's report on stderr (its text, or its JSON with --json), no live view.
+  const vibeguard = config.vibeguardCompat && !options.stream;
+  const reportOnStdout = !options.json && !options.stream && !vibeguard;
+  const live = (screen.live = process.stderr.isTTY && prepared.checks.length > 0 && !vibeguard ? createLiveReporter({ stream: process.stderr, style: err }) : undefined);
   // Whatever is printed while the live view is up goes above it.
   const above = (emit: () => void) => (live ? live.around(emit) : emit());
   const human =
-    reportOnStdout || options.verbose
+    !vibeguard && (reportOnStdout || options.verbose)
       ? createHumanReporter({
           write: (text) => above(() => print(text, reportOnStdout ? process.stdout : process.stderr)),
           style: reportOnStdout ? out : err,
@@ -159,14 +162,23 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
           maxTimeMs: options.maxTimeMs,
         })
       : undefined;
-  const output = options.stream
-    ? createNdjsonReporter({ write: (line) => above(() => printJsonText(line)) })
-    : options.json
-      ? createJsonReporter({ write: printJsonText })
-      : undefined;
   // Files the engine could not write (logs, the journal, report.json), then the JUnit file: warnings, and entries of
   // write_errors in what is printed, never another exit code.
   const writeErrors: Array<{ file: string; error: string }> = [];
+  const output = options.stream
+    ? createNdjsonReporter({ write: (line) => above(() => printJsonText(line)) })
+    : vibeguard
+      ? createVibeguardReporter({
+          config,
+          write: printErr,
+          json: options.json,
+          verbose: options.verbose,
+          cwd,
+          onWriteError: (file, error) => printErr(`fanout: warning: could not write ${displayPath(file, cwd)}: ${messageOf(error)}\n`),
+        })
+      : options.json
+        ? createJsonReporter({ write: printJsonText })
+        : undefined;
   const junit =
     junitPath === undefined
       ? undefined
@@ -191,8 +203,18 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   await junit?.end?.(report);
   for (const failure of writeErrors) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
   const final: RunReport = writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors };
-  await output?.end?.(final);
-  await human?.end?.(final);
+  // VibeGuard stops a run whose check could not be judged and prints the error alone, no report: so does a
+  // vibeguard.* config (the engine stopped the run).
+  const unjudged = config.vibeguardCompat ? final.checks.find((check) => check.reason_code === 'file-missing') : undefined;
+  if (unjudged !== undefined) {
+    const line = config.checks.find((check) => check.id === unjudged.id)?.line ?? 0;
+    printErr(`Error: ${unjudged.reason ?? ''} in check ${JSON.stringify(unjudged.id)}: ${unjudged.reason ?? ''} (line ${line})\n`);
+  } else {
+    await output?.end?.(final);
+    await human?.end?.(final);
+    // VibeGuard's command returns an error for a failed run, which its main prints.
+    if (vibeguard && final.exit_code !== 0) printErr(`Error: exit code ${final.exit_code}\n`);
+  }
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return final.exit_code;
