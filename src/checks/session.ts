@@ -222,7 +222,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
           reruns += result.attempts - 1;
           record.attempts = attempt + reruns;
         }
-        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs, vibeguard: settings.vibeguard });
+        const verdict = await evaluateAttempt(check, result, timeoutMs, { signal, matchTimeoutMs: settings.matchTimeoutMs, vibeguard: settings.vibeguardCompat });
         record.exitCode = result.exitCode;
         record.signal = result.signal;
         record.extracted = verdict.extracted;

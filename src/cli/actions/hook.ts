@@ -87,7 +87,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
 }
 
 /** Runs the checks the event concerns and answers in the hook protocol; `controller` aborts the run (the budget). */
-async function answer(event: HookEvent, options: HookOptions, run: { controller: AbortController; budgetMs: number | undefined; parallel: number }): Promise<number> {
+async function answer(event: HookEvent, options: HookOptions, run: { controller: AbortController; budgetMs: number | undefined; parallel: number | undefined }): Promise<number> {
   const { controller, budgetMs, parallel } = run;
   const cwd = typeof event.cwd === 'string' && isAbsolute(event.cwd) ? event.cwd : process.cwd();
   let loaded;

@@ -4,7 +4,8 @@
 // `untrusted: true`; in the text it is fenced between markers carrying a nonce, which the output cannot forge.
 import { randomBytes } from 'node:crypto';
 import type { ReportCheck } from '../../checks/index.js';
-import { formatDuration, stripControls } from '../../common/text.js';
+import { stripControls } from '../../common/text.js';
+import { formatDuration } from '../../common/duration.js';
 import { statusJson } from '../actions/background.js';
 import type { stateOf } from '../background/follow.js';
 

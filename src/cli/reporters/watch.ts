@@ -2,7 +2,8 @@
 // (running checks with a spinner and their elapsed time) and each finding is printed in full above them; on a pipe
 // each check's end is one line, as `-v` prints it.
 import type { ReportCheck, WatchEvent } from '../../checks/index.js';
-import { formatDuration, plural } from '../../common/text.js';
+import { plural } from '../../common/text.js';
+import { formatDuration } from '../../common/duration.js';
 import type { Style } from '../style.js';
 import { print } from '../terminal.js';
 import { findingBlock, verboseLine } from './human.js';
