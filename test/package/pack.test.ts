@@ -201,16 +201,17 @@ void main();
     const bin = join(project, 'node_modules/.bin/fanout');
     const env = (path: string) => ({ ...process.env, NODE_OPTIONS: '', PATH: path });
     const plain = [dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter);
-    // Outside a git repository init cannot add .fanout/ to a .gitignore: it says so.
-    const LOGS_NOTE = "note: .fanout/ will hold run logs with the checks' output unmasked: keep it out of version control\n";
+    // In a git repository init keeps the run logs out of it.
+    const LOGS_NOTE = "added .fanout/ to .gitignore (run logs hold the checks' output unmasked)\n";
+    // Each its own repository: the consumer project above holds a fanout.yaml that init would otherwise find.
     const here = join(project, 'init-plain');
-    mkdirSync(here);
+    mkdirSync(join(here, '.git'), { recursive: true });
     const said = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: here, encoding: 'utf8', env: env(plain) });
     expect(said.stdout).toBe('wrote fanout.yaml (template minimal); run it with: npx --no-install fanout check\n' + LOGS_NOTE);
     const validated = spawnSync('npx', ['--no-install', 'fanout', 'validate'], { cwd: here, encoding: 'utf8', env: env(plain) });
     expect({ code: validated.status, stderr: validated.stderr }).toEqual({ code: 0, stderr: '' });
     const script = join(project, 'init-script');
-    mkdirSync(script);
+    mkdirSync(join(script, '.git'), { recursive: true });
     const inScript = spawnSync(bin, ['init', '--template', 'minimal'], { cwd: script, encoding: 'utf8', env: env([join(project, 'node_modules/.bin'), plain].join(delimiter)) });
     expect(inScript.stdout).toBe('wrote fanout.yaml (template minimal); run it with: fanout check\n' + LOGS_NOTE);
   });
