@@ -34,7 +34,7 @@ for (let file = 0; file < FILES; file++) {
 const perCheck = FOLDERS / CHECKS;
 /** @param {number} i @param {boolean} inputs */
 const check = (i, inputs) =>
-  `  - id: c${i}\n    run: sleep 0.2\n` + (inputs ? `    inputs: [${Array.from({ length: perCheck }, (_, k) => `d${i * perCheck + k}/`).join(', ')}]\n` : '');
+  `  - id: c${i}\n    run: sleep 0.2\n` + (inputs ? `    inputs: [${Array.from({ length: perCheck }, (_, k) => `d${i * perCheck + k}/**`).join(', ')}]\n` : '');
 writeFileSync(join(repo, 'cached.yaml'), `checks:\n${Array.from({ length: CHECKS }, (_, i) => check(i, true)).join('')}`);
 writeFileSync(join(repo, 'plain.yaml'), `checks:\n${Array.from({ length: CHECKS }, (_, i) => check(i, false)).join('')}`);
 writeFileSync(join(repo, 'one.yaml'), 'checks:\n  - id: one\n    run: "true"\n');

@@ -1,6 +1,6 @@
 // The cache of passed checks from the command line (the built CLI): the human line of a hit, --no-cache, the JUnit
 // property, the stream's check:end, and `fanout cache info|clean`.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../cli/helpers.js';
@@ -49,5 +49,17 @@ describe('fanout check with the cache', () => {
     await runCli(['check'], { cwd: dir });
     expect(ran(dir)).toBe(2);
     expect((await runCli(['cache', 'clean', '--log-dir', 'elsewhere'], { cwd: dir })).stdout).toMatch(/^no cache in /);
+  });
+
+  it('fanout cache clean refuses a cache folder that is a link, and deletes nothing it points at', async () => {
+    const dir = project();
+    const target = tempDir();
+    writeFileSync(join(target, 'keep'), 'x');
+    mkdirSync(join(dir, '.fanout/runs'), { recursive: true });
+    symlinkSync(target, join(dir, '.fanout/runs/cache'));
+    const clean = await runCli(['cache', 'clean'], { cwd: dir });
+    expect(clean.code).toBe(1);
+    expect(clean.stderr).toMatch(/^fanout: not deleting .*cache: ENOTDIR/);
+    expect(existsSync(join(target, 'keep'))).toBe(true);
   });
 });

@@ -101,6 +101,8 @@ function compile(glob: string): { prefix: string; re: RegExp } {
  */
 export class InputTree {
   private listing: Promise<string[]> | undefined;
+  /** The listing once made: what the stat cache keeps entries for. */
+  private listed: ReadonlySet<string> | undefined;
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
   private listedAt = 0;
@@ -125,7 +127,10 @@ export class InputTree {
 
   /** Every candidate file, relative and `/`-separated, sorted. */
   files(): Promise<string[]> {
-    this.listing ??= this.list();
+    this.listing ??= this.list().then((names) => {
+      this.listed = new Set(names);
+      return names;
+    });
     return this.listing;
   }
 
@@ -322,6 +327,8 @@ export class InputTree {
     if (!this.dirty || this.stats === undefined || this.statFile === undefined) return;
     const entries: unknown[] = [];
     for (const [path, entry] of this.stats) {
+      // A file gone from the folder (or now vouched for by git) is forgotten: the stat cache does not grow forever.
+      if (this.listed !== undefined && (!this.listed.has(path) || this.vouched.has(path))) continue;
       const margin = entry.mtimeMs % 1000 === 0 && entry.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
       if (now - entry.mtimeMs < margin || now - entry.ctimeMs < margin) continue;
       entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);

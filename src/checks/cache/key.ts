@@ -11,7 +11,7 @@ export const CACHE_FORMAT = 1;
 /** One input file as it counts in a key: its path relative to the config's folder (`/`-separated) and content. */
 export interface InputDigest {
   path: string;
-  /** SHA-256 (hex) of the content; for a symbolic link, of the text it points to, prefixed `link:`. */
+  /** The content's git blob name (SHA-1 of `blob <size>\0` and the bytes); a link's is that of its target text, prefixed `link:`. */
   hash: string;
   /** Whether its owner may execute it (a script losing `+x` changes what running it does). */
   executable: boolean;

@@ -1,7 +1,7 @@
 // `fanout cache info|clean`: the cache of passed checks under the log folder.
 import { resolve } from 'node:path';
 import { finish, type Program } from './global.js';
-import { print, printJson } from '../terminal.js';
+import { print, printErr, printJson } from '../terminal.js';
 
 const bytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
@@ -29,7 +29,15 @@ export function register(program: Program): void {
       const flags = command.optsWithGlobals();
       const { cleanCache } = await import('../../checks/index.js');
       const folder = resolve(flags.logDir, 'cache');
-      const removed = cleanCache(resolve(flags.logDir));
+      let removed: boolean;
+      try {
+        removed = cleanCache(resolve(flags.logDir));
+      } catch (error) {
+        // A link, or another user's folder: refused, and nothing of it deleted.
+        printErr(`fanout: not deleting ${folder}: ${error instanceof Error ? error.message : String(error)}\n`);
+        finish(1);
+        return;
+      }
       if (flags.json === true) printJson({ folder, removed });
       else print(removed ? `removed ${folder}\n` : `no cache in ${folder}\n`);
       finish(0);
