@@ -139,9 +139,6 @@ export function countStatuses(records: readonly Pick<CheckRecord, 'status'>[]): 
   return { total: records.length, ...counts };
 }
 
-/** The report type under its earlier name (one type: {@link RunReport}). */
-export type Report = RunReport;
-
 export function buildReport(run: RunResult, context: ReportContext): RunReport {
   const checks = run.records.map((record) => reportCheck(record, context.cwd, context.mask));
   return {
