@@ -5,7 +5,7 @@ export { RUN_EVENT_TYPES } from './events.js';
 export type { RunEvent, RunStartEvent, CheckStartEvent, CheckSpawnEvent, CheckRetryEvent, CheckEndEvent, RunEndEvent, RunReport, RunNote } from './events.js';
 export type { ReportCheck } from './report.js';
 export { REPORT_SCHEMA_VERSION } from './report.js';
-export type { CheckStatus, FailureReason, ReasonCode, SkipReason as CheckSkipReason } from './record.js';
+export type { CheckStatus, FailureReason, ReasonCode } from './record.js';
 export type { RunAbort } from './session.js';
 export { UsageError } from './errors.js';
 export { loadConfigCached as loadChecksConfig, warningNotes } from './load.js';

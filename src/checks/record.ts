@@ -6,18 +6,10 @@ export type CheckStatus = 'passed' | 'failed' | 'warned' | 'timeout' | 'skipped'
 
 export const STATUSES: readonly CheckStatus[] = ['passed', 'failed', 'warned', 'timeout', 'skipped', 'cancelled', 'pending'];
 
-/** Why a check did not run. */
-export type SkipReason =
-  | { kind: 'blocked'; blockedBy: string }
-  | { kind: 'fail-fast' }
-  | { kind: 'interrupted'; signal: string }
-  | { kind: 'max-time' }
-  /** The run's infrastructure failed before the check started (Redis lost, no worker serving the queue). */
-  | { kind: 'infrastructure'; message: string };
-
 /**
  * Why a check did not pass, as data: `code` is stable (the JSON report's `reason_code`), `message` the sentence for
- * people (the report's `reason`). Skipped checks have a {@link SkipReason} instead, reported under the same codes.
+ * people (the report's `reason`). A skipped check's says why it did not start — `dependency-failed`, `fail-fast`,
+ * `max-time`, `interrupted` or `infrastructure` — and is the report's `skip_reason` (its `reason` is null).
  */
 export type FailureReason =
   /** The command exited with a status other than 0 (127: not found, 126: not executable). */
@@ -42,18 +34,15 @@ export type FailureReason =
   | { code: 'max-time'; message: string }
   /** Stopped while it ran by a signal to fanout (`signal`), or by an abort of the run without a reason fanout knows (`signal: 'abort'`). */
   | { code: 'interrupted'; message: string; signal: string }
-  /** Stopped because the run's infrastructure failed (a remote executor's Redis lost, no worker for its queue). */
-  | { code: 'infrastructure'; message: string }
+  /** Stopped because the run's infrastructure failed (a remote executor's Redis lost, no worker for its queue): `error`. */
+  | { code: 'infrastructure'; message: string; error: string }
+  /** Not started: `blockedBy`, a check it requires, did not pass. */
+  | { code: 'dependency-failed'; message: string; blockedBy: string }
   /** fanout itself failed while running the check. */
   | { code: 'internal'; message: string };
 
-/** Every `reason_code` of the JSON report: a {@link FailureReason}'s code or a skip's (`dependency-failed` for blocked). */
-export type ReasonCode = FailureReason['code'] | 'dependency-failed';
-
-/** The `reason_code` of a skipped check. */
-export function skipReasonCode(skip: SkipReason): ReasonCode {
-  return skip.kind === 'blocked' ? 'dependency-failed' : skip.kind;
-}
+/** Every `reason_code` of the JSON report: a {@link FailureReason}'s code. */
+export type ReasonCode = FailureReason['code'];
 
 /** A prompt printed because of an `on:` event. */
 export interface TriggeredPrompt {
@@ -75,7 +64,7 @@ export interface CheckRecord {
   startedAt?: number;
   endedAt?: number;
   extracted: Record<string, string>;
-  /** Why the check did not pass. */
+  /** Why the check did not pass (for a skipped check: why it did not start). */
   failure?: FailureReason;
   /** The last lines of the last attempt's output (masked, no escape codes). */
   outputTail: string[];
@@ -84,7 +73,6 @@ export interface CheckRecord {
   logFile?: string;
   /** Why the last attempt's log could not be written or read back (a full disk...), if it could not. */
   logError?: string;
-  skipReason?: SkipReason;
   /** Rendered suggestion and fix (values grok extracted filled in), masked. */
   suggestion?: string;
   fix?: string;

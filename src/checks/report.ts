@@ -1,7 +1,7 @@
 // The JSON report (`--json`, the stream's last event, report.json in the run's log folder). Its JSON Schema is
 // schema/report.schema.json; bump REPORT_SCHEMA_VERSION on any incompatible change.
 import type { RunResult } from './session.js';
-import { skipReasonCode, STATUSES, type CheckRecord, type CheckStatus, type ReasonCode } from './record.js';
+import { STATUSES, type CheckRecord, type CheckStatus, type FailureReason, type ReasonCode } from './record.js';
 import { displayPath } from '../common/text.js';
 
 export const REPORT_SCHEMA_VERSION = '1';
@@ -87,8 +87,8 @@ export interface ReportContext {
 }
 
 export function reportCheck(record: CheckRecord, cwd: string, mask: (text: string) => string): ReportCheck {
-  const { check } = record;
-  const skip = record.skipReason;
+  const { check, failure } = record;
+  const skipped = record.status === 'skipped';
   return {
     id: check.id,
     status: record.status,
@@ -101,29 +101,34 @@ export function reportCheck(record: CheckRecord, cwd: string, mask: (text: strin
     duration_ms: round(record.durationMs),
     attempts: record.attempts,
     passed_after_retry: record.status === 'passed' && record.attempts > 1,
-    reason: record.failure === undefined ? null : mask(record.failure.message),
-    reason_code: record.failure?.code ?? (skip === undefined ? null : skipReasonCode(skip)),
+    reason: failure === undefined || skipped ? null : mask(failure.message),
+    reason_code: failure?.code ?? null,
     extracted: maskValues(record.extracted, mask),
     suggestion: record.suggestion ?? null,
     fix: record.fix ?? null,
     output_tail: record.outputTail,
     output_bytes: record.outputBytes,
     log_file: record.logFile === undefined || record.attempts === 0 ? null : displayPath(record.logFile, cwd),
-    skip_reason:
-      skip === undefined
-        ? null
-        : skip.kind === 'blocked'
-          ? { kind: skip.kind, blocked_by: skip.blockedBy }
-          : skip.kind === 'interrupted'
-            ? { kind: skip.kind, signal: skip.signal }
-            : skip.kind === 'infrastructure'
-              ? { kind: skip.kind, message: mask(skip.message) }
-              : { kind: skip.kind },
+    skip_reason: failure === undefined || !skipped ? null : skipReason(failure, mask),
     started_at: iso(record.startedAt),
     ended_at: iso(record.endedAt),
     triggered_prompts: record.triggered.length === 0 ? [] : record.triggered.map((prompt) => ({ id: prompt.id ?? null, content: prompt.content })),
     ...(record.cached === undefined ? {} : { cached: true as const, cached_at: new Date(record.cached.storedAt).toISOString() }),
   };
+}
+
+/** A skipped check's reason as the report's `skip_reason` (VibeGuard's `kind`s: `blocked` for dependency-failed). */
+function skipReason(failure: FailureReason, mask: (text: string) => string): NonNullable<ReportCheck['skip_reason']> {
+  switch (failure.code) {
+    case 'dependency-failed':
+      return { kind: 'blocked', blocked_by: failure.blockedBy };
+    case 'interrupted':
+      return { kind: failure.code, signal: failure.signal };
+    case 'infrastructure':
+      return { kind: failure.code, message: mask(failure.error) };
+    default:
+      return { kind: failure.code };
+  }
 }
 
 /** The values masked; most checks extract nothing (this runs for every check, in the journal and the report). */
@@ -138,9 +143,6 @@ export function countStatuses(records: readonly Pick<CheckRecord, 'status'>[]): 
   for (const record of records) counts[record.status]++;
   return { total: records.length, ...counts };
 }
-
-/** The report type under its earlier name (one type: {@link RunReport}). */
-export type Report = RunReport;
 
 export function buildReport(run: RunResult, context: ReportContext): RunReport {
   const checks = run.records.map((record) => reportCheck(record, context.cwd, context.mask));

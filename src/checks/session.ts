@@ -8,11 +8,11 @@ import { FanoutError, messageOf } from '../common/errors.js';
 import { Semaphore } from '../core/semaphore.js';
 import type { CommandSpec, Executor } from '../exec/executor.js';
 import type { CommandResult } from '../exec/run-command.js';
-import type { GraphEvent, GraphTask, TaskOutcome } from '../graph/types.js';
+import type { GraphEvent, GraphTask, SkipReason, TaskOutcome } from '../graph/types.js';
 import { runGraph } from '../graph/scheduler.js';
 import { evaluateAttempt, type Verdict } from './evaluate.js';
 import type { RunLogs } from './state/logs.js';
-import type { CheckRecord, FailureReason, SkipReason, TriggeredPrompt } from './record.js';
+import type { CheckRecord, FailureReason, TriggeredPrompt } from './record.js';
 import { tailLines } from '../common/text.js';
 import { isCacheable, RunCache, type CacheTicket } from './cache/run-cache.js';
 import { formatDuration } from '../common/duration.js';
@@ -323,7 +323,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
       case 'cancelled':
         if (notStarted.has(outcome.id) && record.attempts <= 1) {
           record.status = 'skipped';
-          record.skipReason = skipReason(abortReason() === undefined && rootFailure !== undefined ? { failFast: true } : { aborted: true }, abortReason());
+          record.failure = skipReason(abortReason() === undefined && rootFailure !== undefined ? { failFast: true } : { aborted: true }, abortReason(), rootFailure);
           break;
         }
         record.status = 'cancelled';
@@ -331,7 +331,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         break;
       case 'skipped':
         record.status = 'skipped';
-        record.skipReason = skipReason(outcome.reason, abortReason());
+        record.failure = skipReason(outcome.reason, abortReason(), rootFailure);
         break;
     }
     decorate(record, settings, mask);
@@ -383,18 +383,22 @@ function cancelReason(abort: RunAbort | undefined, rootFailure: string | undefin
   if (abort?.kind === 'signal') return { code: 'interrupted', message: `stopped by ${abort.signal}`, signal: abort.signal };
   if (abort?.kind === 'abort') return { code: 'interrupted', message: 'stopped by abort', signal: 'abort' };
   if (abort?.kind === 'max-time') return { code: 'max-time', message: `stopped by ${abort.name ?? '--max-time'}` };
-  if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}` };
+  if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `stopped: ${abort.message}`, error: abort.message };
   if (abort?.kind === 'check-error') return { code: 'cancelled', message: `stopped: check ${abort.id} could not be judged` };
   return rootFailure !== undefined ? { code: 'fail-fast', message: `stopped by fail-fast after ${rootFailure} failed`, rootFailure } : { code: 'cancelled', message: 'cancelled' };
 }
 
-function skipReason(reason: { blockedBy: string } | { failFast: true } | { aborted: true }, abort: RunAbort | undefined): SkipReason {
-  if ('blockedBy' in reason) return { kind: 'blocked', blockedBy: reason.blockedBy };
-  if ('failFast' in reason) return { kind: 'fail-fast' };
-  if (abort?.kind === 'max-time') return { kind: 'max-time' };
-  if (abort?.kind === 'infrastructure') return { kind: 'infrastructure', message: abort.message };
-  if (abort?.kind === 'check-error') return { kind: 'fail-fast' };
-  return { kind: 'interrupted', signal: abort?.kind === 'signal' ? abort.signal : 'abort' };
+/** Why a check did not start: the graph's {@link SkipReason}, told apart by what stopped the run. */
+function skipReason(reason: SkipReason, abort: RunAbort | undefined, rootFailure: string | undefined): FailureReason {
+  if ('blockedBy' in reason) return { code: 'dependency-failed', message: `not started: requires ${reason.blockedBy}, which did not pass`, blockedBy: reason.blockedBy };
+  // The graph fails fast only after the failure that sets rootFailure.
+  if ('failFast' in reason) return { code: 'fail-fast', message: 'not started: fail-fast stopped the run', rootFailure: rootFailure ?? '' };
+  if (abort?.kind === 'max-time') return { code: 'max-time', message: `not started: ${abort.name ?? '--max-time'} ran out` };
+  if (abort?.kind === 'infrastructure') return { code: 'infrastructure', message: `not started: ${abort.message}`, error: abort.message };
+  // A vibeguard.* run stops at a check it cannot judge, as VibeGuard's does: what had not started is reported as a fail-fast skip.
+  if (abort?.kind === 'check-error') return { code: 'fail-fast', message: `not started: check ${abort.id} could not be judged, which stops the run`, rootFailure: abort.id };
+  const signal = abort?.kind === 'signal' ? abort.signal : 'abort';
+  return { code: 'interrupted', message: `not started: interrupted by ${signal}`, signal };
 }
 
 /**

@@ -376,6 +376,30 @@ checks:
     expect(performance.now() - stopped).toBeLessThan(1500);
   });
 
+  it('a check its executor never started when the run stopped is skipped with the reason of the stop, not cancelled', async () => {
+    const config = loaded(`version: "1"
+checks:
+  - id: queued
+    run: "true"
+`);
+    const controller = new AbortController();
+    // A remote executor's job no worker took: it ends not started once the run is aborted.
+    const executor: Executor = {
+      execute: (_spec, options) =>
+        new Promise((resolve) => {
+          const end = () => resolve({ exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, output: '', outputBytes: 0, notStarted: true });
+          if (options?.signal?.aborted === true) end();
+          else options?.signal?.addEventListener('abort', end, { once: true });
+        }),
+    };
+    const run = runChecks({ config, cwd: config.dir, executor, signal: controller.signal });
+    for await (const event of run) if (event.type === 'check:start') break;
+    controller.abort({ kind: 'infrastructure', message: 'Redis lost' });
+    const report = await run.report;
+    expect(byId(report).queued).toEqual(['skipped', 'infrastructure', null]);
+    expect(report.checks[0]?.skip_reason).toEqual({ kind: 'infrastructure', message: 'Redis lost' });
+  });
+
   it('names the checks fail-fast stopped: fail-fast', async () => {
     const config = loaded(`${running}  - id: broken
     run: sleep 0.2; exit 1
