@@ -25,7 +25,9 @@ const status = async (dir: string, ...args: string[]) => {
   return JSON.parse(result.stdout) as Status;
 };
 
-describe('check --background', () => {
+// Each test runs the CLI five to eight times, one Node start-up each: a few seconds in all, but on a loaded machine a
+// start-up alone took 2.5 s, and the default 20 s were spent before any assertion could fail.
+describe('check --background', { timeout: 60_000 }, () => {
   it('returns once the fast checks ended (their exit code), while the run goes on; status, logs, wait see it', async () => {
     const dir = project(`version: "1"
 checks:
