@@ -28,17 +28,43 @@ function readSessions(): Map<number, number[]> | undefined {
 }
 
 /**
+ * Groups with a member that is not a zombie, from one `ps` run, and when it was taken (performance.now()). A `ps`
+ * run costs tens of milliseconds: it is read again at most every {@link PS_INTERVAL_MS}, and only for a group that
+ * still has members.
+ */
+let psSnapshot: { running: Set<number>; at: number } | undefined;
+const PS_INTERVAL_MS = 200;
+
+function readRunningGroups(): Set<number> | undefined {
+  const entries = listProcesses();
+  if (entries === undefined) return undefined;
+  const running = new Set<number>();
+  for (const { pgid, state } of entries) if (!isZombie(state)) running.add(pgid);
+  return running;
+}
+
+/**
  * The process groups of session `sid` that still have a member that is not a zombie. Empty means the whole tree
- * is gone. Without /proc, falls back to {@link groupExists} on the session's own group (zombies then count as
- * alive; launchd and most inits reap them promptly).
+ * is gone. Without /proc (the `ps` source), only the session's own group is looked at (`ps` tells no sessions): a
+ * group that still has members is looked up in a `ps` table read at most every 200 ms — zombies count as gone there
+ * too, or a terminated tree would wait for whoever reaps its orphans (some inits take seconds, some never do).
  *
  * One scan of /proc serves every call made before the event loop moves on (when many commands are cancelled at
  * once, they share it). A snapshot can only be stale in the safe direction: a process seen alive may have died
  * since, but a tree seen without live members cannot grow again — nothing is left to fork.
  */
 export function liveGroups(sid: number): number[] {
-  // Only /proc tells sessions; a `ps` run per poll would also cost far too much.
-  if (processSource() !== 'proc') return groupExists(sid) ? [sid] : [];
+  if (processSource() !== 'proc') {
+    if (!groupExists(sid)) return [];
+    const now = performance.now();
+    if (psSnapshot === undefined || now - psSnapshot.at >= PS_INTERVAL_MS) {
+      const running = processSource() === 'ps' ? readRunningGroups() : undefined;
+      // No table: any member counts.
+      if (running === undefined) return [sid];
+      psSnapshot = { running, at: now };
+    }
+    return psSnapshot.running.has(sid) ? [sid] : [];
+  }
   if (snapshot === undefined) {
     const sessions = readSessions();
     if (sessions === undefined) return groupExists(sid) ? [sid] : [];
@@ -51,11 +77,12 @@ export function liveGroups(sid: number): number[] {
 }
 
 /**
- * Drops the shared /proc snapshot. Called after every spawn: a snapshot taken before a session existed would
- * report that session gone.
+ * Drops the shared snapshots (/proc's, `ps`'s). Called after every spawn: a snapshot taken before a session existed
+ * would report that session gone.
  */
 export function forgetSnapshot(): void {
   snapshot = undefined;
+  psSnapshot = undefined;
 }
 
 /** Sends `signal` to every member of process group `pgid`. Never throws: a group that vanished meanwhile is fine. */

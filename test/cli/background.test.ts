@@ -27,7 +27,9 @@ const statusWith = async (code: number, dir: string, ...args: string[]) => {
 };
 const status = (dir: string, ...args: string[]) => statusWith(0, dir, ...args);
 
-describe('check --background', () => {
+// Each test runs the CLI five to eight times, one Node start-up each: a few seconds in all, but on a loaded machine a
+// start-up alone took 2.5 s, and the default 20 s were spent before any assertion could fail.
+describe('check --background', { timeout: 60_000 }, () => {
   it('returns once the fast checks ended (their exit code), while the run goes on; status, logs, wait see it', async () => {
     const dir = project(`version: "1"
 checks:
