@@ -75,12 +75,12 @@ export function loadConfigText(text: string, file: string, options: LoadConfigTe
     const { line, col } = lines.linePos(Math.max(0, Math.min(offset ?? 0, text.length)));
     return { line: Math.max(1, line), col: Math.max(1, col) };
   };
-  const syntax: Diagnostic[] = doc.errors.map((error) => ({
+  const syntax: Diagnostic[] = explainSyntax(doc.errors, text).map((error) => ({
     code: 'yaml-syntax',
     severity: 'error',
-    message: cleanYamlMessage(error.message),
+    message: error.message,
     file,
-    ...located(error.pos[0]),
+    ...located(error.pos),
   }));
   if (syntax.length > 0) {
     const warnings: Diagnostic[] = doc.warnings.map((warning) => ({
@@ -113,6 +113,88 @@ export function loadConfigText(text: string, file: string, options: LoadConfigTe
   if (result.ok) result.config.warnings = sortDiagnostics([...result.config.warnings, ...yamlWarnings]);
   else result.diagnostics = sortDiagnostics([...result.diagnostics, ...yamlWarnings]);
   return result;
+}
+
+/** A YAML syntax error as the parser gives it: its code, message and offset. */
+interface YamlError {
+  code: string;
+  message: string;
+  pos: readonly [number, number];
+}
+
+/**
+ * The parser's syntax errors, said where the mistake is and how to fix it:
+ * - an unclosed `[` or `{` is reported by the parser on the next line (with follow-on errors there): it is reported
+ *   at the bracket, alone for that line;
+ * - "Nested mappings are not allowed in compact mappings" for a plain value holding `: ` (`run: echo time: now`)
+ *   gets the quoted line to write instead.
+ */
+function explainSyntax(errors: readonly YamlError[], text: string): Array<{ message: string; pos: number }> {
+  const out: Array<{ message: string; pos: number }> = [];
+  const skipLine = new Set<number>();
+  const lineStart = (pos: number) => text.lastIndexOf('\n', Math.max(0, pos - 1)) + 1;
+  for (const error of errors) {
+    const pos = Math.max(0, Math.min(error.pos[0], text.length));
+    const message = cleanYamlMessage(error.message);
+    const flow = /^Flow (sequence|map) in block collection must be sufficiently indented and end with a ([\]}])/.exec(message);
+    if (error.code === 'BAD_INDENT' && flow !== null) {
+      const close = flow[2] === ']' ? ']' : '}';
+      const open = close === ']' ? '[' : '{';
+      const at = unclosedBracket(text, lineStart(pos), open, close);
+      if (at !== undefined) {
+        skipLine.add(lineStart(pos));
+        out.push({ message: `this "${open}" is never closed: end the flow ${flow[1]} with "${close}"`, pos: at });
+        continue;
+      }
+    }
+    if (skipLine.has(lineStart(pos)) && (error.code === 'BLOCK_AS_IMPLICIT_KEY' || error.code === 'MULTILINE_IMPLICIT_KEY')) continue;
+    if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
+      const start = lineStart(pos);
+      const end = text.indexOf('\n', start);
+      const line = text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
+      const parts = /^(\s*(?:-\s+)?)([A-Za-z0-9_.-]+):\s+(.*\S)\s*$/.exec(line);
+      const value = parts?.[3];
+      if (parts !== undefined && parts !== null && value !== undefined && value.includes(': ') && !/^["'[{|>&*!]/.test(value)) {
+        const quoted = `${(parts[1] ?? '').trimStart()}${parts[2] ?? ''}: ${value.includes("'") ? JSON.stringify(value) : `'${value}'`}`;
+        out.push({ message: `${message}: a ": " inside a plain value starts a mapping; quote the command: ${quoted}`, pos });
+        continue;
+      }
+    }
+    out.push({ message, pos });
+  }
+  return out;
+}
+
+/**
+ * The offset of the last bracket `open` left unclosed before `before`, looking at the lines above it (the nearest
+ * first; quotes and comments are skipped), or undefined.
+ */
+function unclosedBracket(text: string, before: number, open: string, close: string): number | undefined {
+  let depth = 0;
+  let end = before;
+  // A flow collection spans a few lines at most in a config; 50 lines up is plenty and bounds the work.
+  for (let lines = 0; end > 0 && lines < 50; lines++) {
+    const start = text.lastIndexOf('\n', end - 2) + 1;
+    const opens: number[] = [];
+    let quote: string | undefined;
+    for (let i = start; i < end; i++) {
+      const c = text[i];
+      if (quote !== undefined) {
+        if (c === '\\' && quote === '"') i++;
+        else if (c === quote) quote = undefined;
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === start || /\s/.test(text[i - 1] ?? ''))) break;
+      else if (c === open) opens.push(i);
+      else if (c === close) {
+        if (opens.length > 0) opens.pop();
+        else depth++;
+      }
+    }
+    if (opens.length > depth) return opens[opens.length - 1 - depth];
+    depth -= opens.length;
+    end = start;
+  }
+  return undefined;
 }
 
 function cleanYamlMessage(message: string): string {

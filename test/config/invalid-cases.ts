@@ -33,7 +33,7 @@ export const INVALID_CASES: InvalidCase[] = [
         { id: a, run: x }
     `,
     expected: [
-      "fanout.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      'fanout.yaml:1:9: this "[" is never closed: end the flow sequence with "]"',
     ],
     codes: ["yaml-syntax"],
   },

@@ -1,6 +1,7 @@
 // `fanout init [--template NAME] [--force] [--output FILE] [--list-templates] [--assist]`: writes a starter config.
 // VibeGuard's template names write VibeGuard's vibeguard.yaml and say what `vibeguard init` says; fanout's own write a
-// fanout.yaml. It never writes beside a config already there (this folder up to the repository root) without --force.
+// fanout.yaml. It never writes beside a config already there (this folder and those above it, as `check` looks them up)
+// without --force.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CONFIG_FILE_NAMES as CONFIG_NAMES, configFolders, isVibeguardFileName } from '../../config/index.js';
