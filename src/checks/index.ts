@@ -1,5 +1,7 @@
 // The public checks engine: run a check config from code. `fanout check` is one client of it.
 export { runChecks, DEFAULT_LOG_DIR, EXIT_INFRASTRUCTURE } from './run.js';
+export { planChecks } from './plan.js';
+export type { PlanOptions, PlanReason, PlannedCheck, RunPlan } from './plan.js';
 export type { RunChecksOptions, CheckRun, PreparedRun } from './run.js';
 export { RUN_EVENT_TYPES } from './events.js';
 export type { RunEvent, RunStartEvent, CheckStartEvent, CheckSpawnEvent, CheckRetryEvent, CheckEndEvent, RunEndEvent, RunReport, RunNote } from './events.js';

@@ -18,6 +18,8 @@ export interface RunSelectionOptions {
   resume?: string | true | undefined;
   /** Only the checks whose files match what git reports changed since this ref (true: HEAD). */
   changed?: string | true | undefined;
+  /** With `changed`: the changed files (absolute), when the caller has asked git already. @default asked here */
+  changedPaths?: readonly string[] | undefined;
   /** A check whose own `timeout:` is above this is async too; null: only `async: true` ones. @default null */
   asyncThresholdMs?: number | null | undefined;
   logDir: string;
@@ -35,7 +37,7 @@ export function selectForRun(config: ResolvedConfig, selection: Selection, optio
     selected = resumeSelection(config.checks, options.resume === true ? undefined : options.resume, options.logDir, notes);
   } else if (options.changed !== undefined) {
     const base = selectChecks(config.checks, selection, notes);
-    const touched = new Set(checksTouching(base.checks, changedFiles(config.dir, options.changed === true ? 'HEAD' : options.changed), config.dir).map((c) => c.id));
+    const touched = new Set(checksTouching(base.checks, options.changedPaths ?? changedFiles(config.dir, options.changed === true ? 'HEAD' : options.changed), config.dir).map((c) => c.id));
     const ids = base.checks.filter((check) => touched.has(check.id)).map((check) => check.id);
     if (ids.length === 0) {
       notes.push({ code: 'no-changed-match', message: 'no check has files: matching the changed files' });

@@ -1,6 +1,6 @@
 // `fanout check --changed [REF]` in a real temporary git repository.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers.js';
@@ -79,5 +79,62 @@ describe('check --changed', () => {
     const none = await runCli(['check', '--changed'], { cwd: outside, env: { GIT_CEILING_DIRECTORIES: outside } });
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--changed: git rev-parse --show-toplevel failed: fatal: not a git repository/);
+  });
+});
+
+describe('--dry-run, and --changed on list and graph', () => {
+  it('check --dry-run --changed: what would run and why, as text and JSON; nothing runs, nothing is written', async () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'fanout.yaml'), readFileSync(join(dir, 'fanout.yaml'), 'utf8').replace('run: "true"\n  - id: go-test', 'run: touch ran\n  - id: go-test'));
+    writeFileSync(join(dir, 'main.go'), 'package main // edited\n');
+    writeFileSync(join(dir, 'extra.go'), 'package main\n');
+    const text = await runCli(['check', '--dry-run', '--changed'], { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe(['fanout.yaml: 2 of 4 checks would run (--dry-run: nothing ran)', '  build    required by go-test', '  go-test  changed: extra.go, main.go', ''].join('\n'));
+    const json = await runCli(['check', '--dry-run', '--changed', '--json'], { cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dry_run: true,
+      total: 4,
+      changed_files: ['extra.go', 'fanout.yaml', 'main.go'], // the config too: edited above
+      checks: [
+        { id: 'build', async: false, requires: [], reasons: [{ kind: 'required', by: ['go-test'] }] },
+        { id: 'go-test', requires: ['build'], reasons: [{ kind: 'changed', files: ['extra.go', 'main.go'] }] },
+      ],
+    });
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+    expect(existsSync(join(dir, '.fanout'))).toBe(false);
+  });
+
+  it('check --dry-run names ids and tags; a bad selection exits 2 as a run would; --stream is refused', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n    tags: [fast]\n  - id: b\n    run: "true"\n    requires: [a]\n  - id: c\n    run: "true"\n');
+    const all = await runCli(['check', '--dry-run'], { cwd: dir });
+    expect(all.stdout).toBe('fanout.yaml: 3 of 3 checks would run (--dry-run: nothing ran)\n  a  selected: every check\n  b  selected: every check\n  c  selected: every check\n');
+    const some = await runCli(['check', '--dry-run', 'b', '--tags', 'fast', '--exclude-tags', 'slow'], { cwd: dir });
+    expect(some.stdout).toBe('fanout.yaml: 0 of 3 checks would run (--dry-run: nothing ran)\n');
+    const picked = await runCli(['check', '--dry-run', 'b'], { cwd: dir });
+    expect(picked.stdout).toBe('fanout.yaml: 2 of 3 checks would run (--dry-run: nothing ran)\n  a  required by b\n  b  selected: by id\n');
+    const tagged = await runCli(['check', '--dry-run', 'a', '--tags', 'fast'], { cwd: dir });
+    expect(tagged.stdout).toContain('  a  selected: by id, tag fast\n');
+    expect((await runCli(['check', '--dry-run', 'nope'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['check', '--dry-run', '--stream'], { cwd: dir })).code).toBe(2);
+    expect(existsSync(join(dir, '.fanout'))).toBe(false);
+  });
+
+  it('list --changed and graph --changed show the checks check --changed would run', async () => {
+    const dir = repo();
+    writeFileSync(join(dir, 'main.go'), 'package main // edited\n');
+    const list = await runCli(['list', '--changed', '--json'], { cwd: dir });
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { checks: Array<{ id: string }> }).checks.map((check) => check.id)).toEqual(['build', 'go-test']);
+    const graph = await runCli(['graph', '--changed', '--json'], { cwd: dir });
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(JSON.parse(graph.stdout)).toMatchObject({ levels: [['build'], ['go-test']], edges: [['build', 'go-test']] });
+    git(dir, 'commit', '-qam', 'two');
+    const none = await runCli(['list', '--changed'], { cwd: dir });
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'fanout: no check has files: matching the changed files\n' });
+    const since = await runCli(['graph', '--changed', 'HEAD~1', '--json'], { cwd: dir });
+    expect(JSON.parse(since.stdout)).toMatchObject({ levels: [['build'], ['go-test']] });
   });
 });

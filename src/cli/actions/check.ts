@@ -55,16 +55,19 @@ export interface CheckOptions extends CommonOptions, RunControlOptions {
   configCache?: boolean | undefined;
   /** false with `--no-cache`: run checks whose inputs are unchanged too. @default true */
   resultCache?: boolean | undefined;
+  /** `--dry-run`: print what would run and why; run nothing. @default false */
+  dryRun?: boolean | undefined;
 }
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor?: Executor): Promise<number> {
-  if (options.background === true) return (await import('../background/launch.js')).launchBackground(options);
+  if (options.background === true && options.dryRun !== true) return (await import('../background/launch.js')).launchBackground(options);
   const cwd = process.cwd();
   // Loaded here, not by the engine: its warnings are told at once, before anything the selection may refuse.
   const loaded = await loadChecksConfig(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
   printNotes([...loaded.notes, ...warningNotes(loaded.config, cwd)]);
   const { config } = loaded;
+  if (options.dryRun === true) return (await import('./dry-run.js')).dryRunCommand(ids, options, config);
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
   if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);

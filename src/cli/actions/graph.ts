@@ -4,12 +4,15 @@ import { criticalPath, graphLevels, type GraphTask } from '../../index.js';
 import { loadForCommand } from '../load-config.js';
 import type { CommonOptions } from '../options.js';
 import { previousDurations, selectChecks } from '../../checks/index.js';
+import { changedChecks } from './list.js';
 import { formatDuration } from '../../common/duration.js';
 import { print, printJson } from '../terminal.js';
 
 export interface GraphOptions extends CommonOptions {
   format: 'text' | 'mermaid' | 'dot';
   logDir: string;
+  /** `--changed [REF]`: the checks `fanout check --changed` would run (true: HEAD). */
+  changed?: string | true | undefined;
 }
 
 export interface GraphView {
@@ -88,7 +91,10 @@ export function renderDot(view: GraphView): string {
 
 export async function graphCommand(ids: string[], options: GraphOptions): Promise<number> {
   const config = await loadForCommand(options);
-  const { checks } = selectChecks(config.checks, { ids, only: [], tags: [], excludeTags: [] });
+  const { checks } =
+    options.changed === undefined
+      ? selectChecks(config.checks, { ids, only: [], tags: [], excludeTags: [] })
+      : { checks: await changedChecks(config, options.changed, { ids }) };
   const view = graphView(checks, await previousDurations(options.logDir));
   if (options.json) {
     printJson({ levels: view.levels, edges: view.edges, critical_path: view.criticalPath, critical_path_estimate_ms: view.estimateMs });

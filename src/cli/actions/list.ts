@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseDuration } from '../../common/duration.js';
 import type { ResolvedCheck, ResolvedConfig } from '../../config/index.js';
-import { loadForCommand } from '../load-config.js';
+import { loadForCommand, printNotes } from '../load-config.js';
+import { planChecks } from '../../checks/index.js';
 import type { CommonOptions } from '../options.js';
 import { isAsync } from '../../checks/index.js';
 import { styleFor } from '../style.js';
@@ -18,6 +19,8 @@ export interface ListOptions extends CommonOptions {
   tags?: readonly string[] | undefined;
   /** `--exclude-tags`: leave out the checks having any of these tags. @default [] */
   excludeTags?: readonly string[] | undefined;
+  /** `--changed [REF]`: the checks `fanout check --changed` would run with the same tags (true: HEAD). */
+  changed?: string | true | undefined;
 }
 
 function timeoutText(check: ResolvedCheck): string {
@@ -101,9 +104,21 @@ function vibeguardList(config: ResolvedConfig, checks: readonly ResolvedCheck[],
   return text;
 }
 
+/**
+ * The checks `fanout check --changed REF` would run (with the same `--tags`, `--exclude-tags` and ids): those whose
+ * `files:` match what git reports changed, and what they require, in config order. Its notes (nothing matched) go
+ * to stderr.
+ */
+export async function changedChecks(config: ResolvedConfig, changed: string | true, selection: { ids?: string[]; tags?: readonly string[] | undefined; excludeTags?: readonly string[] | undefined }): Promise<ResolvedCheck[]> {
+  const plan = await planChecks({ config, changed, ids: selection.ids ?? [], tags: [...(selection.tags ?? [])], excludeTags: [...(selection.excludeTags ?? [])] });
+  printNotes(plan.notes.filter((note) => note.code === 'no-changed-match' || note.code === 'unknown-exclude-tag'));
+  const ids = new Set(plan.checks.map((check) => check.id));
+  return config.checks.filter((check) => ids.has(check.id));
+}
+
 export async function listCommand(options: ListOptions): Promise<number> {
   const config = await loadForCommand(options);
-  const checks = filterChecks(config.checks, options);
+  const checks = options.changed === undefined ? filterChecks(config.checks, options) : await changedChecks(config, options.changed, options);
   if (options.json) {
     printJsonText(listJson({ ...config, checks }));
     return 0;
@@ -113,7 +128,7 @@ export async function listCommand(options: ListOptions): Promise<number> {
     return 0;
   }
   if (checks.length === 0) {
-    printErr('fanout: no check has these tags\n');
+    if (options.changed === undefined) printErr('fanout: no check has these tags\n');
     return 0;
   }
   const style = styleFor(process.stdout, options.color);

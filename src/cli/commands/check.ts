@@ -43,6 +43,7 @@ function command(program: Program) {
     .addOption(new Option('--async-parallel <n>', 'async checks running at once (default: -p)').argParser(parallelFlag('--async-parallel')))
     .option('--resume [run]', 'rerun only what did not pass in RUN (default: the latest run)')
     .option('--changed [ref]', 'only the checks whose files: match what git reports changed since REF (default: HEAD; untracked files too), with what they require')
+    .option('--dry-run', 'print the checks that would run and why (selected, required by, changed files matched); run nothing (--json: as JSON)')
     .option('--background', 'run detached; return once the non-async checks ended (then: fanout status / wait / logs / cancel)')
     .addOption(new Option('--keep-runs <n>', `run folders kept in --log-dir (default: ${KEEP_RUNS_DEFAULT})`).argParser(parseKeepRuns));
 }
@@ -57,6 +58,7 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
   }
   if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
   if (flags.resume !== undefined && flags.changed !== undefined) throw new UsageError('--resume and --changed both choose the checks: give one');
+  if (flags.dryRun === true && flags.stream === true) throw new UsageError('--dry-run runs nothing, so it has no events to stream: use --json for the plan as JSON');
   return {
     ...commonOptions(flags),
     parallel: parseParallelOrDefault(flags.parallel ?? (flags.redis === undefined ? '0' : '64')),
@@ -87,6 +89,7 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
     changed: flags.changed,
     background: flags.background === true ? true : undefined,
     keepRuns: flags.keepRuns,
+    dryRun: flags.dryRun === true ? true : undefined,
   };
 }
 

@@ -9,9 +9,10 @@ export function register(program: Program): void {
     .description('show the dependency graph: levels, edges and the critical path')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot'] as const).default('text' as const))
     .argument('[ids...]', 'only these checks and what they require')
+    .option('--changed [ref]', 'only the checks `fanout check --changed` would run: files: matching what git reports changed since REF (default: HEAD), with what they require')
     .action(async (ids, _options, command) => {
       const flags = command.optsWithGlobals();
       const { graphCommand } = await import('../actions/graph.js');
-      finish(await graphCommand(ids, { ...commonOptions(flags), format: flags.format, logDir: flags.logDir }));
+      finish(await graphCommand(ids, { ...commonOptions(flags), format: flags.format, logDir: flags.logDir, changed: flags.changed }));
     });
 }
