@@ -54,7 +54,10 @@ export interface RunSettings {
   observer?: Observer | undefined;
   /** How long grok and the assert may run over one attempt's output before the check fails. @default 5000 */
   matchTimeoutMs?: number | undefined;
-  /** A `vibeguard.*` config: suggestions render as VibeGuard renders them (`<no value>` for a missing value). @default false */
+  /**
+   * A `vibeguard.*` config: suggestions render as VibeGuard renders them (`<no value>` for a missing value), a failed
+   * warning skips its dependents, an unreadable `file:` fails its check in VibeGuard's words. @default false
+   */
   vibeguard?: boolean | undefined;
 }
 
@@ -206,7 +209,8 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         }
         if (verdict.status === 'cancelled' || signal.aborted || attempt > check.retries) {
           record.status = verdict.status === 'failed' && check.severity === 'warning' ? 'warned' : verdict.status;
-          if (record.status === 'warned') return record; // resolves: dependents run, fail-fast untouched
+          // Resolves: dependents run, fail-fast untouched. VibeGuard skips the dependents of a failed warning too.
+          if (record.status === 'warned' && settings.vibeguard !== true) return record;
           throw new CheckFailure(record);
         }
         listener.onCheckRetry?.(record, attempt + 1, verdict);
