@@ -1,7 +1,7 @@
 // Turns one attempt's CommandResult into a verdict: exit status, timeout, then grok extraction and the assert.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import { evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
+import { assertIdentifiers, evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
 import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
 import type { ResolvedCheck } from '../config/types.js';
 import type { FailureReason } from './record.js';
@@ -37,7 +37,8 @@ export interface EvaluateOptions {
 
 /**
  * VibeGuard's rules, with its silent failures fixed: values are extracted whatever the exit status (suggestions can
- * use them); the assert runs only after exit 0; an identifier grok did not extract fails the check, naming it.
+ * use them); the assert runs only after exit 0; an identifier grok did not extract fails the check, naming it (in a
+ * vibeguard.* config it reads as "", as in VibeGuard).
  * Extraction uses the grok matcher the config loader compiled once for the check, in a worker thread under a
  * deadline (`matchTimeoutMs`): a pattern that backtracks without end fails its check, naming itself, and fanout's
  * own thread stays free to answer signals and timers meanwhile.
@@ -69,7 +70,10 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
     const assert = ran && check.assert !== undefined ? parseAssert(check.assert) : undefined;
     const limit = options.matchTimeoutMs ?? MATCH_TIMEOUT_MS;
     try {
-      const outcome = await runMatch({ patterns: matcher.patterns, text: source, assert: assert?.ok ? assert.ast : undefined }, { signal: options.signal, timeoutMs: limit });
+      const ast = assert?.ok ? assert.ast : undefined;
+      // VibeGuard reads a value grok did not extract as "": so does a vibeguard.* config.
+      const defaults = ast !== undefined && options.vibeguard === true ? Object.fromEntries(assertIdentifiers(ast).map((name) => [name, ''])) : undefined;
+      const outcome = await runMatch({ patterns: matcher.patterns, text: source, assert: ast, defaults }, { signal: options.signal, timeoutMs: limit });
       if (!outcome.finished) {
         const what = check.file === undefined ? 'output' : check.file;
         const over = `within ${formatDuration(limit)} over ${formatSize(Buffer.byteLength(source))} of ${what}`;

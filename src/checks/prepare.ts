@@ -45,6 +45,13 @@ export function selectForRun(config: ResolvedConfig, selection: Selection, optio
     } else {
       selected = selectChecks(config.checks, { ids, only: [], tags: [], excludeTags: [] });
     }
+  } else if (config.vibeguardCompat && selection.ids.length > 0 && selection.only.length === 0) {
+    // VibeGuard's `check ID` runs that check alone, whatever it requires.
+    selected = selectChecks(config.checks, { ...selection, ids: [], only: selection.ids }, notes);
+  } else if (config.vibeguardCompat && selection.tags.length > 0) {
+    // VibeGuard ignores a tag no check has (none known: nothing runs), silently.
+    const tags = selection.tags.filter((tag) => config.checks.some((check) => check.tags.includes(tag)));
+    selected = tags.length === 0 ? { checks: [], pulledIn: [] } : selectChecks(config.checks, { ...selection, tags }, notes);
   } else {
     selected = selectChecks(config.checks, selection, notes);
   }

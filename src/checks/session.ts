@@ -61,8 +61,9 @@ export interface RunSettings {
   /** The config file as the user names it, in the advice of a timed-out check (`fanout.yaml:12`). */
   configFile?: string | undefined;
   /**
-   * A vibeguard.* config: suggestions render as VibeGuard renders them (`<no value>` for a missing value), and a
-   * timed-out check says what VibeGuard says, and keeps its `fix`. @default false
+   * A vibeguard.* config: suggestions render as VibeGuard renders them (`<no value>` for a missing value), a failed
+   * warning skips its dependents, an unreadable `file:` fails its check in VibeGuard's words, and a timed-out check
+   * says what VibeGuard says, and keeps its `fix`. @default false
    */
   vibeguardCompat?: boolean | undefined;
 }
@@ -240,7 +241,8 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         }
         if (verdict.status === 'cancelled' || signal.aborted || attempt > check.retries) {
           record.status = verdict.status === 'failed' && check.severity === 'warning' ? 'warned' : verdict.status;
-          if (record.status === 'warned') return record; // resolves: dependents run, fail-fast untouched
+          // Resolves: dependents run, fail-fast untouched. VibeGuard skips the dependents of a failed warning too.
+          if (record.status === 'warned' && settings.vibeguardCompat !== true) return record;
           throw new CheckFailure(record);
         }
         listener.onCheckRetry?.(record, attempt + 1, verdict);

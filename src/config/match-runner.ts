@@ -16,6 +16,8 @@ export interface MatchJob {
   patterns: ReadonlyArray<Pick<GrokPatternSource, 'source' | 'v8' | 'groups'>>;
   text: string;
   assert?: AssertNode | undefined;
+  /** Values the assert reads where grok extracted none (VibeGuard reads a missing value as `""`). */
+  defaults?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The outcome of {@link runMatch}: values and assert verdict, or where the deadline stopped the job. */

@@ -44,7 +44,7 @@ port.on('message', (/** @type {MatchJob} */ job) => {
     let assert;
     if (job.assert !== undefined) {
       port.postMessage({ type: 'stage', stage: 'assert' });
-      assert = evaluateAst(job.assert, extracted);
+      assert = evaluateAst(job.assert, job.defaults === undefined ? extracted : { ...job.defaults, ...extracted });
     }
     port.postMessage({ type: 'done', extracted, assert });
   } catch (error) {

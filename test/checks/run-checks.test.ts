@@ -290,6 +290,30 @@ checks:
     });
   });
 
+  it('in a vibeguard.* config, check ID runs that check alone, a failed warning skips its dependents, an absent tag runs nothing', async () => {
+    const dir = tempDir();
+    const result = loadConfigText(
+      `version: "1"
+checks:
+  - id: w
+    run: exit 1
+    severity: warning
+  - id: dep
+    run: "true"
+    requires: [w]
+    tags: [x]
+`,
+      join(dir, 'vibeguard.yaml'),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    const all = await runChecks({ config: result.config, cwd: dir }).report;
+    expect([byId(all), all.exit_code]).toEqual([{ w: ['warned', 'exit-code', 'exit code 1'], dep: ['skipped', 'dependency-failed', null] }, 1]);
+    const alone = await runChecks({ config: result.config, cwd: dir, ids: ['dep'] }).report;
+    expect([byId(alone), alone.exit_code]).toEqual([{ dep: ['passed', null, null] }, 0]);
+    const none = await runChecks({ config: result.config, cwd: dir, tags: ['absent'] }).report;
+    expect([none.checks, none.exit_code]).toEqual([[], 0]);
+  });
+
   it('names grok patterns that could not run: grok', async () => {
     const config = loaded(`version: "1"
 checks:

@@ -13,6 +13,7 @@ import { createJunitReporter } from '../reporters/junit.js';
 import { createLiveReporter, type LiveReporter } from '../reporters/live.js';
 import { createNdjsonReporter } from '../reporters/ndjson.js';
 import { createVibeguardReporter } from '../reporters/vibeguard.js';
+import { LOG_DIR_DEFAULT } from '../commands/global.js';
 import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
@@ -177,6 +178,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
           json: options.json,
           verbose: options.verbose,
           cwd,
+          // fanout's --log-dir given: VibeGuard's logs go there too, as VibeGuard's --log-dir sends them.
+          logDir: options.logDir === LOG_DIR_DEFAULT ? undefined : options.logDir,
           onWriteError: (file, error) => printErr(`fanout: warning: could not write ${displayPath(file, cwd)}: ${messageOf(error)}\n`),
         })
       : options.json

@@ -1,7 +1,7 @@
 // The report of `fanout check` on a vibeguard.* config: VibeGuard's own text (or JSON with --json) on stderr, where
-// VibeGuard writes it for hooks to see, and its log files under .vibeguard/log/<id>.log.
+// VibeGuard writes it for hooks to see, and its log files under .vibeguard/log/<id>.log (or --log-dir).
 import { closeSync, constants, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import type { ReportCheck, RunReport } from '../../checks/index.js';
 import { renderGoTemplate, type ResolvedConfig } from '../../config/index.js';
 import { goJsonText } from '../actions/vibeguard-output.js';
@@ -22,8 +22,10 @@ export interface VibeguardReporterOptions {
   json?: boolean | undefined;
   /** `-v`: one block per check, passed ones included. @default false */
   verbose?: boolean | undefined;
-  /** The working directory: .vibeguard/log is made there. */
+  /** The working directory: the log folder is made there. */
   cwd: string;
+  /** VibeGuard's `--log-dir`, as given (the report prints it so). @default VIBEGUARD_LOG_DIR */
+  logDir?: string | undefined;
   /** A log file that could not be copied to .vibeguard/log (a warning of the caller). */
   onWriteError?: ((file: string, error: unknown) => void) | undefined;
 }
@@ -69,7 +71,7 @@ export function createVibeguardReporter(options: VibeguardReporterOptions): Repo
       const violations = results
         .filter(({ check }) => check.status !== 'passed' && check.status !== 'cancelled')
         .sort((a, b) => a.level - b.level || (rank.get(a.check.id) ?? 0) - (rank.get(b.check.id) ?? 0))
-        .map(({ check }) => violationOf(check, options.config));
+        .map(({ check }) => violationOf(check, options.config, options.logDir ?? VIBEGUARD_LOG_DIR));
       const checks = results.map((r) => r.check);
       if (options.json === true) options.write(jsonReport(checks, violations, report));
       else options.write(options.verbose === true ? verboseText(checks, violations, report) : quietText(violations, report));
@@ -98,7 +100,7 @@ function vibeguardResults(report: RunReport, config: ResolvedConfig): Array<{ ch
     .sort((a, b) => a.level - b.level || (order.get(a.check.id) ?? 0) - (order.get(b.check.id) ?? 0));
 }
 
-function violationOf(check: ReportCheck, config: ResolvedConfig): Violation {
+function violationOf(check: ReportCheck, config: ResolvedConfig, logDir: string): Violation {
   const configured = config.checks.find((c) => c.id === check.id);
   const blocked = check.status === 'skipped';
   const timedOut = check.status === 'timeout';
@@ -113,10 +115,13 @@ function violationOf(check: ReportCheck, config: ResolvedConfig): Violation {
     shownSuggestion: timedOut || blocked ? rawSuggestion : (check.suggestion ?? ''),
     fix: rawFix,
     shownFix: blocked ? renderGoTemplate(rawFix, {}) : (check.fix ?? ''),
-    logFile: blocked ? '' : `${VIBEGUARD_LOG_DIR}/${check.id}.log`,
+    logFile: blocked ? '' : goJoin(logDir, `${check.id}.log`),
     event: blocked ? undefined : timedOut ? 'timeout' : 'failure',
   };
 }
+
+/** Go's filepath.Join of a folder and a name: the folder cleaned of a trailing slash and `./`. */
+const goJoin = (dir: string, name: string): string => posix.join(dir, name);
 
 const advisory = (v: Pick<Violation, 'severity'>): string => `  Advisory: ${v.severity === 'warning' ? 'does not block commit' : 'blocks commit'}\n`;
 
@@ -212,7 +217,7 @@ function jsonReport(checks: readonly ReportCheck[], violations: readonly Violati
  * its last attempt. A symbolic link planted there is not followed (the copy fails, as a warning).
  */
 function copyLogs(report: RunReport, options: VibeguardReporterOptions): void {
-  const dir = resolve(options.cwd, VIBEGUARD_LOG_DIR);
+  const dir = resolve(options.cwd, options.logDir ?? VIBEGUARD_LOG_DIR);
   for (const check of report.checks) {
     if (check.log_file === null || check.attempts === 0 || /[/\\]|^\.\.?$/.test(check.id)) continue;
     const target = join(dir, `${check.id}.log`);
