@@ -103,6 +103,7 @@ checks:
   - id: soak
     run: echo $$ > soak.pid; sleep 60
     timeout: 5m
+    async: true
 `);
     const launched = await runCli(['check', '--background'], { cwd: dir });
     expect(launched.code, launched.stderr).toBe(0);

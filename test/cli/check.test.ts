@@ -404,7 +404,7 @@ describe('fanout check: fail-fast', () => {
   });
 
   it('records fail_fast_triggered and root_failure in the JSON report', async () => {
-    const { stdout } = await check('failfast.yaml', ['--fail-fast', '--json']);
+    const { stdout } = await check('failfast.yaml', ['--fail-fast', '-p', '4', '--json']);
     const report = parseReport(stdout);
     expect(report).toMatchObject({ fail_fast_triggered: true, root_failure: 'boom', exit_code: 1 });
     expect(byId(report).slow?.status).toBe('cancelled');

@@ -34,7 +34,7 @@ describe('signals during fanout check', () => {
   it('ends the stream with run:end and writes the JUnit file on interruption', async () => {
     const T = tempDir();
     const junit = join(T, 'junit.xml');
-    const run = startCli(['check', '-c', fixture('signal.yaml'), '--log-dir', join(T, 'logs'), '--junit', junit, '--stream'], { env: { T } });
+    const run = startCli(['check', '-c', fixture('signal.yaml'), '--log-dir', join(T, 'logs'), '--junit', junit, '--stream', '-p', '4'], { env: { T } });
     await waitForFiles(['a-child.pid', 'b-child.pid', 'c.pid'].map((f) => join(T, f)));
     run.child.kill('SIGINT');
     const result = await run.done;
