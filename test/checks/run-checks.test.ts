@@ -396,8 +396,8 @@ checks:
     controller.abort({ kind: 'max-time', ms: 1 });
     const report = await run.report;
     expect(byId(report).deaf?.[0]).toBe('cancelled');
-    // 50 ms asked; the default grace is 2000 ms: well under it, even on a loaded machine.
-    expect(performance.now() - stopped).toBeLessThan(1500);
+    // 50 ms asked; the default grace is a 2000 ms timer, which could never end the check sooner than this bound.
+    expect(performance.now() - stopped).toBeLessThan(1900);
   });
 
   it('a check its executor never started when the run stopped is skipped with the reason of the stop, not cancelled', async () => {

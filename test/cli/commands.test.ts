@@ -289,12 +289,14 @@ describe('help, version and usage errors', () => {
 
   it('an unknown option, a missing argument or a value not among the choices exits 2 in every command; in the hook, 1', async () => {
     const commands = ['check', 'status', 'wait', 'logs', 'cancel', 'report', 'hook', 'list', 'tags', 'validate', 'graph', 'init', 'worker', 'merge-reports', 'prompt'];
-    for (const command of commands) {
-      const { code, stderr } = await runCli([command, '--no-such-flag']);
+    // Independent processes: started together, so that a loaded machine does not add up their start-up times.
+    const unknown = await Promise.all(commands.map((command) => runCli([command, '--no-such-flag'])));
+    commands.forEach((command, i) => {
+      const { code, stderr } = unknown[i] ?? { code: null, stderr: '' };
       // The hook's protocol: 2 would block the agent over its own settings; 1 is its non-blocking error.
       expect([command, code]).toEqual([command, command === 'hook' ? 1 : 2]);
       expect(stderr).toMatch(/^error: (unknown option '--no-such-flag'|required option|missing required argument)/);
-    }
+    });
     const cases: Array<[string[], number]> = [
       [['check', '--max-time'], 2],
       [['graph', '--format', 'png'], 2],
@@ -305,8 +307,9 @@ describe('help, version and usage errors', () => {
       [['hook'], 1],
       [['hook', 'cursor'], 1],
     ];
-    for (const [args, expected] of cases) expect([args, (await runCli(args)).code]).toEqual([args, expected]);
-  });
+    const codes = await Promise.all(cases.map(async ([args]) => (await runCli(args)).code));
+    expect(codes).toEqual(cases.map(([, expected]) => expected));
+  }, 120_000);
 
   it('-V and --version print the version', async () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -121,8 +121,10 @@ checks:
     // The budget counts from the hook's start (Node's own start included): room for quick on a loaded machine.
     const result = await hook(['--budget', '3s'], editEvent(dir, 'src/a.ts'), dir);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('fanout: 1 passed');
-    expect(result.stdout).toContain(`time budget 3s spent; not finished, so not blocking: e2e (run them with: ${cli} check e2e)`);
+    // quick is pending too when the machine is so loaded that the budget ends before it does.
+    expect(result.stdout).toMatch(/^fanout: [01] passed\n/);
+    const command = cli.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(result.stdout).toMatch(new RegExp(`time budget 3s spent; not finished, so not blocking: (quick, )?e2e \\(run them with: ${command} check (quick )?e2e\\)`));
     expect(isAlive(Number(readFileSync(join(dir, 'e2e.pid'), 'utf8')))).toBe(false);
   });
   it('--budget holds from the hook process\'s start to its exit, even over a check that ignores SIGTERM, and names itself', async () => {
@@ -140,14 +142,18 @@ checks:
     const result = await hook(['--budget', '1s'], { hook_event_name: 'Stop', cwd: dir }, dir);
     const elapsed = performance.now() - started;
     expect(result.code, result.stderr).toBe(0);
-    // The target is the budget + 200 ms (bench/hook.bench.js measures it); 1.2 s over leaves room for a loaded machine,
-    // and is still less than the 2 s a SIGTERM-deaf check used to hold the hook past its budget.
-    expect(elapsed).toBeLessThan(1000 + 1200);
+    // The target is the budget + 200 ms (bench/hook.bench.js measures it, on a quiet machine); here only a bound a
+    // loaded machine keeps: the hook used to wait 2 s more than the budget for a SIGTERM-deaf check, plus Node's start.
+    expect(elapsed).toBeLessThan(1000 + 5000);
     // quick too, should the machine be slow enough that the budget ends before it does.
     expect(result.stdout).toMatch(/time budget 1s spent; not finished, so not blocking: (quick, )?stubborn, after /);
     expect(isAlive(Number(readFileSync(join(dir, 'stubborn.pid'), 'utf8')))).toBe(false);
-    const report = JSON.parse(readFileSync(join(dir, '.fanout/runs/latest/report.json'), 'utf8')) as { checks: Array<{ id: string; reason: string | null }> };
-    expect(report.checks.find((check) => check.id === 'stubborn')?.reason).toBe("stopped by the hook's --budget 1s");
+    const report = JSON.parse(readFileSync(join(dir, '.fanout/runs/latest/report.json'), 'utf8')) as { checks: Array<{ id: string; reason: string | null; duration_ms: number }> };
+    const stubborn = report.checks.find((check) => check.id === 'stubborn');
+    expect(stubborn?.reason).toBe("stopped by the hook's --budget 1s");
+    // Timed by the hook's own clock, from the check's start to its death: stopped before the budget's end and SIGKILLed
+    // 100 ms after SIGTERM — not the 2 s of a run's default grace, which alone would exceed this bound.
+    expect(stubborn?.duration_ms).toBeLessThan(2000);
     expect(`${result.stdout}${result.stderr}`).not.toContain('--max-time');
   });
 });
