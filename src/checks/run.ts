@@ -377,6 +377,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       prompts: config.prompts,
       mask,
       vibeguard: config.vibeguardCompat,
+      unmet: selection.unmet,
       listener: withoutHidden(listener, hidden),
     });
   } catch (error) {
