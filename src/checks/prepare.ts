@@ -9,7 +9,7 @@ import { bootId, processStartTime } from '../exec/processes.js';
 import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, type Reaped } from './state/runs.js';
 import { launcherRunId, type RunLogs } from './state/logs.js';
 import { decideAsync } from './session.js';
-import { selectChecks, type Selected, type Selection } from './select.js';
+import { selectByTagsAsVibeguard, selectChecks, type Selected, type Selection } from './select.js';
 import { jsonText } from '../common/text.js';
 
 /** How a run chooses its checks beyond the usual selection. */
@@ -49,9 +49,9 @@ export function selectForRun(config: ResolvedConfig, selection: Selection, optio
     // VibeGuard's `check ID` runs that check alone, whatever it requires.
     selected = selectChecks(config.checks, { ...selection, ids: [], only: selection.ids }, notes);
   } else if (config.vibeguardCompat && selection.tags.length > 0) {
-    // VibeGuard ignores a tag no check has (none known: nothing runs), silently.
+    // VibeGuard ignores a tag no check has (none known: nothing runs), silently, and pulls in no requirement.
     const tags = selection.tags.filter((tag) => config.checks.some((check) => check.tags.includes(tag)));
-    selected = tags.length === 0 ? { checks: [], pulledIn: [] } : selectChecks(config.checks, { ...selection, tags }, notes);
+    selected = tags.length === 0 ? { checks: [], pulledIn: [] } : selectByTagsAsVibeguard(config.checks, tags, selection.excludeTags);
   } else {
     selected = selectChecks(config.checks, selection, notes);
   }

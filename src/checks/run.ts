@@ -401,6 +401,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       estimates,
       prompts: config.prompts,
       mask,
+      unmet: selection.unmet,
       listener: withoutHidden(listener, hidden),
       cache,
       configFile: displayPath(config.file, cwd),

@@ -18,6 +18,28 @@ export interface Selected {
   checks: ResolvedCheck[];
   /** Ids that were not asked for but are required by a selected check (pulled in, never silently skipped). */
   pulledIn: string[];
+  /**
+   * A `vibeguard.*` config filtered by tags: each selected check whose requirement the filter left out, and that
+   * requirement. Such a check is skipped, as VibeGuard skips it ("not in filtered set").
+   */
+  unmet?: ReadonlyMap<string, string>;
+}
+
+/**
+ * VibeGuard's tag filter: the checks having any of `tags` (none of `excludeTags`), nothing pulled in; a check whose
+ * requirement the filter left out is listed in `unmet` (its first such requirement), its `requires` cut to the set.
+ */
+export function selectByTagsAsVibeguard(all: readonly ResolvedCheck[], tags: readonly string[], excludeTags: readonly string[]): Selected {
+  const include = new Set(tags);
+  const exclude = new Set(excludeTags);
+  const wanted = all.filter((check) => (include.size === 0 || check.tags.some((tag) => include.has(tag))) && !check.tags.some((tag) => exclude.has(tag)));
+  const chosen = new Set(wanted.map((check) => check.id));
+  const unmet = new Map<string, string>();
+  for (const check of wanted) {
+    const missing = check.requires.find((id) => !chosen.has(id));
+    if (missing !== undefined) unmet.set(check.id, missing);
+  }
+  return { checks: wanted.map((check) => ({ ...check, requires: check.requires.filter((id) => chosen.has(id)) })), pulledIn: [], unmet };
 }
 
 /**

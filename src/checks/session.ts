@@ -60,6 +60,8 @@ export interface RunSettings {
   cache?: RunCache | undefined;
   /** The config file as the user names it, in the advice of a timed-out check (`fanout.yaml:12`). */
   configFile?: string | undefined;
+  /** Checks skipped without running, each for a requirement the selection left out (VibeGuard's tag filter). */
+  unmet?: ReadonlyMap<string, string> | undefined;
   /**
    * A vibeguard.* config: suggestions render as VibeGuard renders them (`<no value>` for a missing value), a failed
    * warning skips its dependents, an unreadable `file:` fails its check in VibeGuard's words, and a timed-out check
@@ -109,6 +111,14 @@ class CheckFailure extends FanoutError {
   declare readonly code: 'ERR_CHECK_FAILED';
   constructor(readonly record: CheckRecord) {
     super('ERR_CHECK_FAILED', `check ${record.check.id} ${record.status}`);
+  }
+}
+
+/** A check the selection left without one of its requirements: skipped, never run (and its dependents with it). */
+class UnmetRequirement extends FanoutError {
+  declare readonly code: 'ERR_UNMET_REQUIREMENT';
+  constructor(readonly requirement: string) {
+    super('ERR_UNMET_REQUIREMENT', `requirement ${requirement} is not in the run`);
   }
 }
 
@@ -256,6 +266,8 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
       triggersFailFast: check.severity === 'error',
       ...(estimate !== undefined ? { estimateMs: estimate } : {}),
       run: async (context) => {
+        const requirement = settings.unmet?.get(check.id);
+        if (requirement !== undefined) throw new UnmetRequirement(requirement);
         // Without fail-fast the graph aborts a running task only when the run's own signal aborts (signals,
         // --max-time): that signal then serves, and the graph makes no AbortController for the task (it makes one
         // when a task reads its own signal) — one object and one listener less per check.
@@ -314,7 +326,11 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
       case 'passed':
         break; // the task set passed or warned itself
       case 'failed':
-        if (!(outcome.error instanceof CheckFailure)) {
+        if (outcome.error instanceof UnmetRequirement) {
+          record.status = 'skipped';
+          const blockedBy = outcome.error.requirement;
+          record.failure = { code: 'dependency-failed', message: `not started: requires ${blockedBy}, which the selection left out`, blockedBy };
+        } else if (!(outcome.error instanceof CheckFailure)) {
           record.status = 'failed';
           record.failure = { code: 'internal', message: `internal error: ${messageOf(outcome.error)}` };
         }

@@ -290,7 +290,7 @@ checks:
     });
   });
 
-  it('in a vibeguard.* config, check ID runs that check alone, a failed warning skips its dependents, an absent tag runs nothing', async () => {
+  it('in a vibeguard.* config, check ID runs that check alone, a failed warning skips its dependents, tags pull in nothing', async () => {
     const dir = tempDir();
     const result = loadConfigText(
       `version: "1"
@@ -312,6 +312,9 @@ checks:
     expect([byId(alone), alone.exit_code]).toEqual([{ dep: ['passed', null, null] }, 0]);
     const none = await runChecks({ config: result.config, cwd: dir, tags: ['absent'] }).report;
     expect([none.checks, none.exit_code]).toEqual([[], 0]);
+    // A tag filter pulls in no requirement: the check that needs one it left out is skipped, never run.
+    const tagged = await runChecks({ config: result.config, cwd: dir, tags: ['x'] }).report;
+    expect([byId(tagged), tagged.checks[0]?.skip_reason, tagged.exit_code]).toEqual([{ dep: ['skipped', 'dependency-failed', null] }, { kind: 'blocked', blocked_by: 'w' }, 1]);
   });
 
   it('names grok patterns that could not run: grok', async () => {

@@ -71,7 +71,7 @@ export function createVibeguardReporter(options: VibeguardReporterOptions): Repo
       const violations = results
         .filter(({ check }) => check.status !== 'passed' && check.status !== 'cancelled')
         .sort((a, b) => a.level - b.level || (rank.get(a.check.id) ?? 0) - (rank.get(b.check.id) ?? 0))
-        .map(({ check }) => violationOf(check, options.config, options.logDir ?? VIBEGUARD_LOG_DIR));
+        .map(({ check }) => violationOf(check, options.config, options.logDir ?? VIBEGUARD_LOG_DIR, report));
       const checks = results.map((r) => r.check);
       if (options.json === true) options.write(jsonReport(checks, violations, report));
       else options.write(options.verbose === true ? verboseText(checks, violations, report) : quietText(violations, report));
@@ -100,11 +100,15 @@ function vibeguardResults(report: RunReport, config: ResolvedConfig): Array<{ ch
     .sort((a, b) => a.level - b.level || (order.get(a.check.id) ?? 0) - (order.get(b.check.id) ?? 0));
 }
 
-function violationOf(check: ReportCheck, config: ResolvedConfig, logDir: string): Violation {
+function violationOf(check: ReportCheck, config: ResolvedConfig, logDir: string, report: RunReport): Violation {
   const configured = config.checks.find((c) => c.id === check.id);
   const blocked = check.status === 'skipped';
   const timedOut = check.status === 'timeout';
-  const rawSuggestion = timedOut ? TIMEOUT_SUGGESTION : blocked ? BLOCKED_SUGGESTION : (configured?.suggestion ?? '');
+  // A requirement outside the run: the tag filter left it out.
+  const requirement = check.skip_reason?.blocked_by;
+  const filtered = requirement !== undefined && !report.checks.some((c) => c.id === requirement);
+  const skipped = filtered ? `Skipped: required dependency ${JSON.stringify(requirement)} not in filtered set` : BLOCKED_SUGGESTION;
+  const rawSuggestion = timedOut ? TIMEOUT_SUGGESTION : blocked ? skipped : (configured?.suggestion ?? '');
   const rawFix = configured?.fix ?? '';
   return {
     check,
