@@ -7,7 +7,7 @@ import { changedFiles, globPath } from './changed.js';
 import type { RunNote } from './events.js';
 import { loadConfigCached, warningNotes } from './load.js';
 import { selectForRun } from './prepare.js';
-import type { RunChecksOptions } from './run.js';
+import { runLogDir, type RunChecksOptions } from './run.js';
 import { isAsync } from './session.js';
 import { selectShard } from './shard.js';
 
@@ -77,7 +77,7 @@ export type PlanOptions = Pick<
  */
 export async function planChecks(options: PlanOptions): Promise<RunPlan> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const logDir = resolve(cwd, options.logDir ?? '.fanout/runs');
+  const logDir = runLogDir(options, cwd);
   const notes: RunNote[] = [];
   let config: ResolvedConfig;
   if (typeof options.config === 'string') {

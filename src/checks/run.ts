@@ -2,7 +2,7 @@
 // `fanout check`, the agent hook and background runs are its clients; it prints nothing, reads no argv, never exits.
 import { statfsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { createLocalExecutor, type Executor } from '../exec/executor.js';
@@ -23,8 +23,17 @@ import { selectShard, withoutHidden } from './shard.js';
 import { createRunLogs, previousDurations, writeError, type WriteError } from './state/logs.js';
 import { isCacheable, RunCache } from './cache/run-cache.js';
 
-/** The log folder of a run whose options name none, relative to `cwd`. */
+/** The log folder of a run whose options name none, in the config's folder (one per project, wherever it runs from). */
 export const DEFAULT_LOG_DIR = '.fanout/runs';
+
+/**
+ * The log folder of a run (absolute): `logDir` relative to `cwd`, else {@link DEFAULT_LOG_DIR} in the config's folder
+ * (the folder of the file `config` names, relative to `cwd`, or a loaded config's `dir`).
+ */
+export function runLogDir(options: Pick<RunChecksOptions, 'config' | 'logDir'>, cwd: string): string {
+  if (options.logDir !== undefined) return resolve(cwd, options.logDir);
+  return join(typeof options.config === 'string' ? dirname(resolve(cwd, options.config)) : options.config.dir, DEFAULT_LOG_DIR);
+}
 /** The exit code of a run whose infrastructure failed (EX_TEMPFAIL): running it again may pass. */
 export const EXIT_INFRASTRUCTURE = 75;
 
@@ -74,7 +83,10 @@ export interface RunChecksOptions {
    * the checks left running gets as long. A caller with a hard deadline shortens it. @default 2000
    */
   killGrace?: number | undefined;
-  /** Where run folders (logs, journal, report.json) go, relative to `cwd`. @default '.fanout/runs' */
+  /**
+   * Where run folders (logs, journal, report.json) go, relative to `cwd`. @default '.fanout/runs' in the config's
+   * folder (of the file `config` names, or a loaded config's `dir`), whatever `cwd` is
+   */
   logDir?: string | undefined;
   /** Run folders kept in `logDir` (the oldest are pruned). @default 20 */
   keepRuns?: number | undefined;
@@ -301,7 +313,7 @@ function defaultParallel(config: ResolvedConfig): number {
 
 async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepared: PreparedRun) => void): Promise<RunReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const logDir = resolve(cwd, options.logDir ?? DEFAULT_LOG_DIR);
+  const logDir = runLogDir(options, cwd);
   const version = options.version ?? pkg.version;
   const notes: RunNote[] = [];
   let config: ResolvedConfig;

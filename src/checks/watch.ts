@@ -2,7 +2,7 @@
 // A change affecting a check of a run still going cancels that run, and the next one takes both the affected checks
 // and what the cancelled run left unfinished; affected checks that no running check blocks start at once, in a run of
 // their own beside those going on (-p applies to each run). Prints nothing; everything goes out as events.
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { matchesAny } from '../common/glob.js';
@@ -10,7 +10,7 @@ import { displayPath } from '../common/text.js';
 import { globPath } from './changed.js';
 import type { RunEvent } from './events.js';
 import type { CheckStatus } from './record.js';
-import { DEFAULT_LOG_DIR, runChecks, type RunChecksOptions } from './run.js';
+import { runChecks, runLogDir, type RunChecksOptions } from './run.js';
 import { watchTree, type WatchError } from './watch-tree.js';
 
 /** The quiet time after the last change before the affected checks run again, in ms. */
@@ -235,7 +235,7 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
   const startWatching = (root: string) => {
     const tree = watchTree({
       root,
-      exclude: [resolve(cwd, options.logDir ?? DEFAULT_LOG_DIR)],
+      exclude: [runLogDir(options, cwd)],
       signal: watching.signal,
       onChange: (paths) => {
         for (const path of paths) changedPaths.add(path);

@@ -2,7 +2,7 @@
  * Finding and reading a config file, apart from parsing it: this module loads no YAML parser, so a caller that can
  * answer from elsewhere (the CLI's config cache) reads the file without paying for one.
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import type { Diagnostic } from './types.js';
@@ -87,12 +87,7 @@ export async function readConfigFile(options: FindConfigOptions): Promise<FoundC
     throw invalidArgument('options.file', 'a non-empty string', file);
   }
   const base = path.resolve(cwd);
-  signal?.throwIfAborted();
-  const lookup = file === undefined ? await configFolders(base, signal) : undefined;
-  const candidates =
-    lookup === undefined
-      ? [path.resolve(base, file ?? '')]
-      : lookup.folders.flatMap((folder) => (folder === base ? CONFIG_FILE_NAMES : UPWARD_NAMES).map((name) => path.join(folder, name)));
+  const { lookup, candidates } = await candidatesOf(base, file, signal);
   for (const candidate of candidates) {
     signal?.throwIfAborted();
     let text: string;
@@ -112,6 +107,47 @@ export async function readConfigFile(options: FindConfigOptions): Promise<FoundC
       ? 'config file not found'
       : `no fanout.yaml found in ${base}${lookup.root === base ? '' : ` or its parents up to ${lookup.root}`}; run \`${INIT_COMMAND}\``;
   return { ok: false, diagnostics: [fileDiagnostic('config-not-found', lookup === undefined ? (candidates[0] ?? base) : base, message)] };
+}
+
+/** The files {@link readConfigFile} tries, in order; `lookup` when no `file` is given. */
+async function candidatesOf(base: string, file: string | undefined, signal: AbortSignal | undefined): Promise<{ lookup: { folders: string[]; root: string } | undefined; candidates: string[] }> {
+  signal?.throwIfAborted();
+  const lookup = file === undefined ? await configFolders(base, signal) : undefined;
+  const candidates =
+    lookup === undefined
+      ? [path.resolve(base, file ?? '')]
+      : lookup.folders.flatMap((folder) => (folder === base ? CONFIG_FILE_NAMES : UPWARD_NAMES).map((name) => path.join(folder, name)));
+  return { lookup, candidates };
+}
+
+/**
+ * The absolute path of the config file {@link readConfigFile} would read with the same options (an explicit `file`,
+ * present or not, else the lookup from `cwd`), without reading it; undefined when the lookup finds none. For what
+ * lives beside the config, such as the log folder.
+ *
+ * @example
+ * ```ts
+ * import { findConfigFile } from 'fanout/config';
+ * const file = await findConfigFile({ cwd: process.cwd() }); // '/repo/fanout.yaml' from /repo/packages/app
+ * ```
+ */
+export async function findConfigFile(options: FindConfigOptions): Promise<string | undefined> {
+  const signal = assertOptionalSignal('options.signal', options.signal);
+  if (typeof options.cwd !== 'string' || options.cwd === '') throw invalidArgument('options.cwd', 'a non-empty string', options.cwd);
+  const { lookup, candidates } = await candidatesOf(path.resolve(options.cwd), options.file, signal);
+  if (lookup === undefined) return candidates[0];
+  for (const candidate of candidates) {
+    signal?.throwIfAborted();
+    // As readConfigFile: a name that is missing (or under a file) is passed over; anything else is the config.
+    try {
+      await stat(candidate);
+      return candidate;
+    } catch (error: unknown) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return candidate;
+    }
+  }
+  return undefined;
 }
 
 function fileDiagnostic(code: string, file: string, message: string): Diagnostic {

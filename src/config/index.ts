@@ -2,7 +2,7 @@
 export { loadConfig, loadConfigText, CONFIG_FILE_NAMES, isVibeguardFileName } from './load.js';
 export { configFolders } from './find.js';
 export type { LoadConfigOptions, LoadConfigTextOptions } from './load.js';
-export { readConfigFile } from './find.js';
+export { readConfigFile, findConfigFile } from './find.js';
 export type { FindConfigOptions, FoundConfig } from './find.js';
 export { formatDiagnostic } from './diagnostics.js';
 export { compileGrok, analyzeGrokPattern, GrokError, GROK_PATTERNS } from './grok.js';

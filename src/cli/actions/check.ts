@@ -13,7 +13,6 @@ import { createJunitReporter } from '../reporters/junit.js';
 import { createLiveReporter, type LiveReporter } from '../reporters/live.js';
 import { createNdjsonReporter } from '../reporters/ndjson.js';
 import { createVibeguardReporter } from '../reporters/vibeguard.js';
-import { LOG_DIR_DEFAULT } from '../commands/global.js';
 import type { RedisFlag } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
@@ -28,7 +27,10 @@ export interface CheckOptions extends CommonOptions, RunControlOptions {
   /** undefined: the run's default (the CPUs fanout may use; 4 for a vibeguard.* file). */
   parallel: number | undefined;
   failFast: boolean;
+  /** The log folder, absolute (see logDirOf). */
   logDir: string;
+  /** `--log-dir` as given, if it was. */
+  logDirFlag?: string | undefined;
   errorExitCode: number;
   only: string[];
   tags: string[];
@@ -179,7 +181,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
           verbose: options.verbose,
           cwd,
           // fanout's --log-dir given: VibeGuard's logs go there too, as VibeGuard's --log-dir sends them.
-          logDir: options.logDir === LOG_DIR_DEFAULT ? undefined : options.logDir,
+          logDir: options.logDirFlag,
           onWriteError: (file, error) => printErr(`fanout: warning: could not write ${displayPath(file, cwd)}: ${messageOf(error)}\n`),
         })
       : options.json

@@ -35,7 +35,8 @@ export const HOOK_BLOCK = 2;
 export interface HookOptions {
   config?: string | undefined;
   strict?: boolean | undefined;
-  logDir: string;
+  /** `--log-dir` as given (relative to the event's cwd). @default .fanout/runs in the config's folder */
+  logDir?: string | undefined;
   parallel?: string | undefined;
   budget?: string | undefined;
   version?: string | undefined;

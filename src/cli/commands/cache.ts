@@ -14,7 +14,8 @@ export function register(program: Program): void {
     .action(async (_options, command) => {
       const flags = command.optsWithGlobals();
       const { cacheInfo, DEFAULT_CACHE_MAX_BYTES } = await import('../../checks/index.js');
-      const info = cacheInfo(resolve(flags.logDir));
+      const { logDirOf } = await import('../log-dir.js');
+      const info = cacheInfo(await logDirOf(flags));
       if (flags.json === true) printJson({ ...info, max_bytes: DEFAULT_CACHE_MAX_BYTES });
       else {
         const used = info.oldest === null || info.newest === null ? '' : `, used ${new Date(info.oldest).toISOString()} … ${new Date(info.newest).toISOString()}`;
@@ -28,10 +29,12 @@ export function register(program: Program): void {
     .action(async (_options, command) => {
       const flags = command.optsWithGlobals();
       const { cleanCache } = await import('../../checks/index.js');
-      const folder = resolve(flags.logDir, 'cache');
+      const { logDirOf } = await import('../log-dir.js');
+      const logDir = await logDirOf(flags);
+      const folder = resolve(logDir, 'cache');
       let removed: boolean;
       try {
-        removed = cleanCache(resolve(flags.logDir));
+        removed = cleanCache(logDir);
       } catch (error) {
         // A link, or another user's folder: refused, and nothing of it deleted.
         printErr(`fanout: not deleting ${folder}: ${error instanceof Error ? error.message : String(error)}\n`);

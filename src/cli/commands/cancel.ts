@@ -9,6 +9,7 @@ export function register(program: Program): void {
     .argument('[run]', 'run id (or a unique part of one), or latest')
     .action(async (run, _options, command) => {
       const { cancelCommand } = await import('../actions/background.js');
-      finish(await cancelCommand(run, { logDir: command.optsWithGlobals().logDir }));
+      const { logDirOf } = await import('../log-dir.js');
+      finish(await cancelCommand(run, { logDir: await logDirOf(command.optsWithGlobals()) }));
     });
 }

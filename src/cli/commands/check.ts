@@ -51,8 +51,8 @@ function command(program: Program) {
 /** The flags of `fanout check`, global ones included, as commander gives them. */
 export type CheckFlags = ReturnType<ReturnType<typeof command>['optsWithGlobals']>;
 
-/** The check action's options from the command line. */
-export function checkOptions(flags: CheckFlags): CheckOptions {
+/** The check action's options from the command line; `logDir` is the log folder (see logDirOf). */
+export function checkOptions(flags: CheckFlags, logDir: string): CheckOptions {
   if (flags.redis === undefined && [flags.redisCa, flags.redisCert, flags.redisKey, flags.redisServername].some((value) => value !== undefined)) {
     throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis (a local run uses no Redis)');
   }
@@ -63,7 +63,8 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
     ...commonOptions(flags),
     parallel: parseParallelOrDefault(flags.parallel ?? (flags.redis === undefined ? '0' : '64')),
     failFast: flags.failFast === true,
-    logDir: flags.logDir,
+    logDir,
+    logDirFlag: flags.logDir,
     errorExitCode: parseExitCode(flags.errorExitCode),
     only: flags.only,
     tags: flags.tags,
@@ -96,7 +97,9 @@ export function checkOptions(flags: CheckFlags): CheckOptions {
 /** Registers `fanout check`. */
 export function register(program: Program): void {
   command(program).action(async (ids, _options, command) => {
-    const options = checkOptions(command.optsWithGlobals());
+    const flags = command.optsWithGlobals();
+    const { logDirOf } = await import('../log-dir.js');
+    const options = checkOptions(flags, await logDirOf(flags));
     const { checkCommand } = await import('../actions/check.js');
     const code = await checkCommand(ids, options, versionOf(program));
     // BullMQ keeps a 5 s retry timer after Redis is lost: the run is over, so the process does not wait for it.

@@ -4,9 +4,6 @@ import { Command } from '@commander-js/extra-typings';
 import type { CommonOptions } from '../options.js';
 import type { RedisTargetOptions } from '../redis-target.js';
 
-/** The default folder of run logs (`--log-dir`). */
-export const LOG_DIR_DEFAULT = '.fanout/runs';
-
 /** The `fanout` program with its global flags; `version` is the package version. */
 export function createProgram(version: string) {
   return new Command('fanout')
@@ -19,7 +16,7 @@ export function createProgram(version: string) {
     // -p, --error-exit-code: parsed by the commands that use them (`fanout list -p x` is no error).
     .option('-p, --parallel <n>', 'checks run at once (0 or less: the default: the CPUs fanout may use (cgroup quota included); 4 for a vibeguard.* file; 64 with --redis)')
     .option('--fail-fast', 'stop at the first error-severity failure: kill the running checks, start nothing more')
-    .option('--log-dir <dir>', 'folder of run logs: <log-dir>/<run-id>/<check>.log, <log-dir>/latest', LOG_DIR_DEFAULT)
+    .option('--log-dir <dir>', 'folder of run logs: <log-dir>/<run-id>/<check>.log, <log-dir>/latest (default: .fanout/runs in the config\'s folder, the one project-wide, wherever fanout starts; no config: in the current folder)')
     .option('--error-exit-code <n>', 'exit code when an error-severity check fails or any check times out', '1')
     .option('--strict', 'treat unknown keys in vibeguard.* configs as errors');
 }

@@ -12,7 +12,8 @@ export function register(program: Program): void {
     .option('--changed [ref]', 'only the checks `fanout check --changed` would run: files: matching what git reports changed since REF (default: HEAD), with what they require')
     .action(async (ids, _options, command) => {
       const flags = command.optsWithGlobals();
+      const { logDirOf } = await import('../log-dir.js');
       const { graphCommand } = await import('../actions/graph.js');
-      finish(await graphCommand(ids, { ...commonOptions(flags), format: flags.format, logDir: flags.logDir, changed: flags.changed }));
+      finish(await graphCommand(ids, { ...commonOptions(flags), format: flags.format, logDir: await logDirOf(flags), changed: flags.changed }));
     });
 }

@@ -17,7 +17,8 @@ export function register(program: Program): void {
       if (first === undefined) throw new UsageError("missing the check: fanout logs [run] <check>");
       const [run, checkId] = second === undefined ? [undefined, first] : [first, second];
       const flags = command.optsWithGlobals();
+      const { logDirOf } = await import('../log-dir.js');
       const { logsCommand } = await import('../actions/background.js');
-      finish(await logsCommand(run, checkId, { logDir: flags.logDir, follow: flags.follow === true }));
+      finish(await logsCommand(run, checkId, { logDir: await logDirOf(flags), follow: flags.follow === true }));
     });
 }

@@ -13,7 +13,8 @@ export function register(program: Program): void {
     .addOption(new Option('--history <n>', 'past runs shown in the duration history').argParser(parallelFlag('--history')).default(20, '"20"'))
     .action(async (run, _options, command) => {
       const flags = command.optsWithGlobals();
+      const { logDirOf } = await import('../log-dir.js');
       const { reportHtmlCommand } = await import('../actions/report.js');
-      finish(reportHtmlCommand(run, { logDir: flags.logDir, html: flags.html, history: flags.history }));
+      finish(reportHtmlCommand(run, { logDir: await logDirOf(flags), html: flags.html, history: flags.history }));
     });
 }

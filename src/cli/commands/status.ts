@@ -9,7 +9,8 @@ export function register(program: Program): void {
     .argument('[run]', 'run id (or a unique part of one), or latest')
     .action(async (run, _options, command) => {
       const flags = command.optsWithGlobals();
+      const { logDirOf } = await import('../log-dir.js');
       const { statusCommand } = await import('../actions/background.js');
-      finish(statusCommand(run, { logDir: flags.logDir, json: flags.json === true }));
+      finish(statusCommand(run, { logDir: await logDirOf(flags), json: flags.json === true }));
     });
 }

@@ -12,7 +12,8 @@ export function register(program: Program): void {
     .addOption(new Option('--timeout <duration>', 'give up after this long (exit 124, the run goes on)').argParser(durationFlag('--timeout')))
     .action(async (run, _options, command) => {
       const flags = command.optsWithGlobals();
+      const { logDirOf } = await import('../log-dir.js');
       const { waitCommand } = await import('../actions/background.js');
-      finish(await waitCommand(run, { logDir: flags.logDir, timeoutMs: flags.timeout, json: flags.json === true }));
+      finish(await waitCommand(run, { logDir: await logDirOf(flags), timeoutMs: flags.timeout, json: flags.json === true }));
     });
 }

@@ -23,13 +23,13 @@ function command(program: Program) {
 export type WatchFlags = ReturnType<ReturnType<typeof command>['optsWithGlobals']>;
 
 /** The watch action's options from the command line. */
-export function watchOptions(flags: WatchFlags): WatchOptions {
+export function watchOptions(flags: WatchFlags, logDir: string): WatchOptions {
   if (flags.json) throw new UsageError('watch has no single JSON document: use --stream for NDJSON events');
   return {
     ...commonOptions(flags),
     parallel: parseParallel(flags.parallel ?? '4'),
     failFast: flags.failFast === true,
-    logDir: flags.logDir,
+    logDir,
     errorExitCode: parseExitCode(flags.errorExitCode),
     only: flags.only,
     tags: flags.tags,
@@ -44,7 +44,9 @@ export function watchOptions(flags: WatchFlags): WatchOptions {
 /** Registers `fanout watch`. */
 export function register(program: Program): void {
   command(program).action(async (ids, _options, command) => {
-    const options = watchOptions(command.optsWithGlobals());
+    const flags = command.optsWithGlobals();
+    const { logDirOf } = await import('../log-dir.js');
+    const options = watchOptions(flags, await logDirOf(flags));
     const { watchCommand } = await import('../actions/watch.js');
     finish(await watchCommand(ids, options, versionOf(program)));
   });

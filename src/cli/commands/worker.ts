@@ -31,7 +31,7 @@ export function register(program: Program): void {
           // --config pins the worker to that config's checks.
           ...(flags.config === undefined ? {} : { config: flags.config }),
           // Only an explicit --log-dir: the default run folder is for `check`'s runs, not every job of a worker.
-          ...(program.getOptionValueSource('logDir') === 'default' ? {} : { logDir: flags.logDir }),
+          logDir: flags.logDir,
         }),
       );
     });

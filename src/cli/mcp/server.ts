@@ -1,16 +1,17 @@
 // `fanout mcp`: the checks served to AI agents as a Model Context Protocol server over stdio. stdout carries the
 // protocol's JSON-RPC messages and nothing else: everything this process would say goes to stderr.
-import { resolve } from 'node:path';
 import { FanoutError, messageOf } from '../../common/errors.js';
 import { UsageError } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { printErr } from '../terminal.js';
+import { logDirOf } from '../log-dir.js';
 import { loadSdk, type Sdk } from './sdk.js';
 import { cancelRun, checkLog, DEFAULT_WAIT_MS, isToolError, listChecks, runChecks, runStatus, type McpContext, type ToolAnswer } from './tools.js';
 
 /** Options of `fanout mcp`. */
 export interface McpOptions extends CommonOptions {
-  logDir: string;
+  /** `--log-dir` as given (relative to `cwd`). @default .fanout/runs in the config's folder */
+  logDir?: string | undefined;
   /** `-p`, passed on to the runs. */
   parallel?: string | undefined;
   /** `--cwd`: the project folder, for clients that start servers elsewhere. @default the current folder */
@@ -212,7 +213,7 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
     cwd: process.cwd(),
     config: options.config,
     strict: options.strict,
-    logDir: resolve(options.logDir),
+    logDir: await logDirOf({ logDir: options.logDir, config: options.config }),
     parallel: options.parallel,
     version,
   };
