@@ -3,10 +3,12 @@
 // from the SDK client's call to its answer, over a real stdio transport to one server started once. Every call
 // starts an ordinary background run (a detached supervisor: a Node process of its own), waits for its end and reads
 // its journal. For reference, the start-up of `fanout --version` (the floor of any process of the bin).
+// The round trip is split by the times the run's journal records: call -> run:start (the supervisor's start-up and
+// config), run:start -> run:end (the checks), run:end -> answer (the server's poll of the journal, the reply).
 // Median and p90 of BENCH_MCP_RUNS (default 15); target: run_checks <= 100 ms on a cached run.
 //   node bench/run.js mcp
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,18 +56,34 @@ try {
   const client = new Client({ name: 'bench', version: '1.0.0' });
   await client.connect(transport);
   const trips = [];
+  /** @type {{ start: number[]; run: number[]; answer: number[] }} */
+  const parts = { start: [], run: [], answer: [] };
   for (let i = 0; i <= RUNS; i++) {
+    const called = Date.now();
     const begun = performance.now();
     const result = await client.callTool({ name: 'run_checks', arguments: {} });
     const took = performance.now() - begun;
-    const view = /** @type {{ phase?: string; exit_code?: number }} */ (result.structuredContent ?? {});
+    const answered = Date.now();
+    const view = /** @type {{ phase?: string; exit_code?: number; run_id?: string }} */ (result.structuredContent ?? {});
     if (result.isError || view.phase !== 'ended' || view.exit_code !== 0) throw new Error(`run_checks: ${JSON.stringify(result)}`);
-    if (i > 0) trips.push(took); // the first call also loads the server's modules
+    if (i === 0) continue; // the first call also loads the server's modules
+    trips.push(took);
+    const events = readFileSync(join(tmp, '.fanout/runs', view.run_id ?? '', 'journal.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => /** @type {{ type?: string; time?: string }} */ (JSON.parse(line)));
+    const at = (/** @type {string} */ type) => Date.parse(events.find((event) => event.type === type)?.time ?? '');
+    parts.start.push(at('run:start') - called);
+    parts.run.push(at('run:end') - at('run:start'));
+    parts.answer.push(answered - at('run:end'));
   }
   await client.close();
 
   line('fanout --version (process start)', startups);
   line('run_checks round trip', trips);
+  line('  call -> run:start', parts.start);
+  line('  run:start -> run:end', parts.run);
+  line('  run:end -> answer', parts.answer);
   const median = quantile(trips, 0.5);
   console.log(`target <= 100 ms: ${median <= 100 ? 'met' : 'NOT met'} (median ${median.toFixed(1)} ms)`);
 } finally {
