@@ -18,6 +18,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli.js');
 const RUNS = Number(process.env.BENCH_MCP_RUNS ?? 15);
+const GAP_MS = Number(process.env.BENCH_MCP_GAP_MS ?? 1000);
 const tmp = mkdtempSync(join(tmpdir(), 'fanout-mcp-bench-'));
 
 /** @param {number[]} values @param {number} q */
@@ -59,6 +60,8 @@ try {
   /** @type {{ start: number[]; run: number[]; answer: number[] }} */
   const parts = { start: [], run: [], answer: [] };
   for (let i = 0; i <= RUNS; i++) {
+    // An agent reads an answer and edits before it calls again: the gap lets the server's next spare get ready.
+    await new Promise((done) => setTimeout(done, GAP_MS));
     const called = Date.now();
     const begun = performance.now();
     const result = await client.callTool({ name: 'run_checks', arguments: {} });

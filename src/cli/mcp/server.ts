@@ -5,6 +5,7 @@ import { FanoutError, messageOf } from '../../common/errors.js';
 import { UsageError } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { printErr } from '../terminal.js';
+import { SpareKeeper } from '../background/spare.js';
 import { loadSdk, type Sdk } from './sdk.js';
 import { cancelRun, checkLog, DEFAULT_WAIT_MS, isToolError, listChecks, runChecks, runStatus, type McpContext, type ToolAnswer } from './tools.js';
 
@@ -216,6 +217,9 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
     parallel: options.parallel,
     version,
   };
+  // A run_checks call hands its run to a spare supervisor started ahead of time: a message, not a process start.
+  const spares = new SpareKeeper(context.logDir);
+  context.supervisors = spares;
   const closing = new AbortController();
   const server = new sdk.McpServer({ name: 'fanout', version }, { instructions: INSTRUCTIONS });
   registerTools(sdk, server, context, closing.signal);
@@ -232,7 +236,9 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
   const end = () => void server.close();
   process.stdin.once('end', end).once('close', end);
   printErr(`fanout mcp ${version}: serving the checks of ${options.config ?? 'the config'} in ${context.cwd} on stdio\n`);
+  spares.warm();
   await closed;
+  spares.close();
   process.stdin.off('end', end).off('close', end);
   return 0;
 }
