@@ -14,7 +14,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const spare = process.env.FANOUT_SPARE;
   delete process.env.FANOUT_SPARE;
   let argv = args;
-  if (spare !== undefined && process.send !== undefined && args.length === 0) argv = await (await import('./background/spare.js')).waitForRun(spare);
+  if (spare !== undefined && process.send !== undefined && args.length === 0) argv = await (await import('./background/spare-wait.js')).waitForRun(spare);
   const { main } = await import('./program.js');
   await main(argv, pkg.version);
 }

@@ -10,70 +10,16 @@
 // exits, leaving nothing `fanout status` would list.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { FanoutError } from '../../common/errors.js';
 import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
-import { newRunId } from '../../checks/state/logs.js';
-import { createRunFolder } from '../../checks/state/run-folder.js';
 import { makeDirSync } from '../engine.js';
 import { logDirError } from '../errors.js';
-import { RUN_ID_ENV, startSupervisor, type Supervisor } from './launch.js';
+import { newRunFolder, startSupervisor, type Supervisor } from './launch.js';
+import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.js';
 
-/** The environment variable that tells a fanout process started with an IPC channel it is a spare (its log file). */
-export const SPARE_ENV = 'FANOUT_SPARE';
 
-/** What a spare says on its channel once it can take a run. */
-interface Ready {
-  type: 'ready';
-}
-/** The run handed to a spare: its id (its folder is made) and its `fanout` arguments. */
-interface Handed {
-  type: 'run';
-  runId: string;
-  args: string[];
-}
-
-const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
-
-function isHanded(message: unknown): message is Handed {
-  if (typeof message !== 'object' || message === null) return false;
-  const { type, runId, args } = message as Partial<Handed>;
-  return type === 'run' && typeof runId === 'string' && RUN_ID.test(runId) && Array.isArray(args) && args.every((arg) => typeof arg === 'string');
-}
-
-const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
-
-// ------------------------------------------------------------------------------------------------- the spare side
-
-/**
- * In a spare (started by {@link startSpare}): loads the modules a run needs, says it is ready, and waits for its
- * server to hand it a run. Resolves with the run's arguments (its id is then in FANOUT_RUN_ID, where a supervisor
- * finds it); when the server goes away first, removes its log file (verified to be its own stdout) and exits.
- */
-export async function waitForRun(logFile: string): Promise<string[]> {
-  const handed = new Promise<string[]>((done) => {
-    const gone = () => {
-      try {
-        if (sameFile(fstatSync(1), lstatSync(logFile))) unlinkSync(logFile);
-      } catch {
-        // Already moved or removed: nothing of this spare is left behind.
-      }
-      process.exit(0);
-    };
-    const take = (message: unknown) => {
-      if (!isHanded(message)) return;
-      process.off('message', take).off('disconnect', gone);
-      process.env[RUN_ID_ENV] = message.runId;
-      // The run outlives the server: its channel is closed now, so the server going away is no news to it.
-      process.disconnect();
-      done(message.args);
-    };
-    process.on('message', take).on('disconnect', gone);
-  });
-  await Promise.all([import('../program.js'), import('../actions/check.js')]);
-  process.send?.({ type: 'ready' } satisfies Ready);
-  return handed;
-}
 
 // ------------------------------------------------------------------------------------------------ the server side
 
@@ -173,16 +119,15 @@ export function startSpare(logDir: string): Spare {
     async take(args) {
       if (child === undefined || taken || !(await whenReady()) || !child.connected) return undefined;
       taken = true;
-      const runId = newRunId();
-      const dir = join(root, runId);
-      const logFile = join(dir, 'supervisor.log');
+      let run: ReturnType<typeof newRunFolder>;
       try {
-        createRunFolder(dir);
-        renameSync(spareLog, logFile);
+        run = newRunFolder(logDir);
+        renameSync(spareLog, run.logFile);
       } catch (error) {
         child.disconnect();
-        throw logDirError(logDir, error);
+        throw error instanceof FanoutError ? error : logDirError(logDir, error);
       }
+      const { runId, dir, logFile } = run;
       const sent = await new Promise<boolean>((done) => child.send({ type: 'run', runId, args: [...args] } satisfies Handed, (error) => done(error === null)));
       if (!sent) return undefined;
       return { runId, dir, logFile, pid: child.pid, exited: () => exited };
@@ -194,8 +139,8 @@ export function startSpare(logDir: string): Spare {
 }
 
 /**
- * Keeps one spare ready for runs in a log dir: {@link SpareKeeper.start} hands a run to it and starts the next one
- * at once, or starts a supervisor the ordinary way when there is no live spare.
+ * Keeps one spare ready for runs in a log dir: {@link SpareKeeper.start} hands a run to it, or starts a supervisor
+ * the ordinary way when there is no live spare; {@link SpareKeeper.warm} starts the next one.
  */
 export class SpareKeeper {
   #spare: Spare | undefined;
@@ -221,12 +166,14 @@ export class SpareKeeper {
     return this.#spare?.pid;
   }
 
-  /** A supervisor running `fanout <args>`: the spare, handed the run, or a new one. */
+  /**
+   * A supervisor running `fanout <args>`: the spare, handed the run, or a new one. The next spare is not started
+   * here: its start-up would compete for the CPU with the run's checks ({@link SpareKeeper.warm} once answered).
+   */
   async start(args: readonly string[]): Promise<Supervisor> {
     const spare = this.#spare;
     this.#spare = undefined;
     const taken = spare === undefined ? undefined : await spare.take(args);
-    this.warm();
     return taken ?? startSupervisor(this.#logDir, args);
   }
 

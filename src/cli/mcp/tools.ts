@@ -33,7 +33,7 @@ export interface McpContext {
   /** The package version (the config cache is keyed by it). */
   version: string;
   /** Where runs get their supervisor: a warm spare. @default a new supervisor process per run */
-  supervisors?: Pick<SpareKeeper, 'start'> | undefined;
+  supervisors?: Pick<SpareKeeper, 'start' | 'warm'> | undefined;
 }
 
 /** A tool's answer: the structured result and the text rendering of it. */
@@ -156,9 +156,15 @@ export async function runChecks(context: McpContext, args: RunChecksArgs, signal
   const argv = checkArgs(context, args);
   const supervisor = context.supervisors === undefined ? startSupervisor(context.logDir, argv) : await context.supervisors.start(argv);
   const begun = performance.now();
-  const { state } = await follow(context.logDir, supervisor.runId, (s) => s.start !== undefined && (signal.aborted || performance.now() - begun >= waitMs), {
-    gone: () => supervisor.exited() !== undefined || signal.aborted || performance.now() - begun >= START_LIMIT_MS,
-  });
+  let state: RunState | undefined;
+  try {
+    ({ state } = await follow(context.logDir, supervisor.runId, (s) => s.start !== undefined && (signal.aborted || performance.now() - begun >= waitMs), {
+      gone: () => supervisor.exited() !== undefined || signal.aborted || performance.now() - begun >= START_LIMIT_MS,
+    }));
+  } finally {
+    // The next run's spare starts once this one is answered (or has had its wait), not alongside its checks.
+    if (context.supervisors !== undefined) setImmediate(() => context.supervisors?.warm());
+  }
   if (state?.start === undefined) {
     if (supervisor.exited() !== undefined) {
       throw new ToolError(cleanOutput(supervisorSaid(supervisor)).trim() || `the run ${supervisor.runId} ended before it started (see ${supervisor.logFile})`);
