@@ -6,7 +6,7 @@ import { isHanded, sameFile, type Ready } from './spare-protocol.js';
 
 
 /**
- * In a spare (started by {@link startSpare}): loads the modules a run needs, says it is ready, and waits for its
+ * In a spare (started by `fanout mcp`, see spare.ts): loads the modules a run needs, says it is ready, and waits for its
  * server to hand it a run. Resolves with the run's arguments (its id is then in FANOUT_RUN_ID, where a supervisor
  * finds it); when the server goes away first, removes its log file (verified to be its own stdout) and exits.
  */
@@ -29,6 +29,8 @@ export async function waitForRun(logFile: string): Promise<string[]> {
       done(message.args);
     };
     process.on('message', take).on('disconnect', gone);
+    // A server that went away before these listeners were there said so to nobody.
+    if (!process.connected) gone();
   });
   await Promise.all([import('../program.js'), import('../actions/check.js')]);
   process.send?.({ type: 'ready' } satisfies Ready);
