@@ -1,8 +1,10 @@
 // @ts-check
 // `fanout mcp`, after `npm run build`: the round trip of a run_checks call on a run of trivial checks (three `true`),
 // from the SDK client's call to its answer, over a real stdio transport to one server started once. Every call
-// starts an ordinary background run (a detached supervisor: a Node process of its own), waits for its end and reads
-// its journal. For reference, the start-up of `fanout --version` (the floor of any process of the bin).
+// starts an ordinary background run, handed to the spare supervisor the server started ahead of time (so no process
+// starts during the call), waits for its end and reads its journal. Calls are BENCH_MCP_GAP_MS apart (default
+// 1000: an agent reads and edits between calls), which gives the next spare time to load. For scale, the start-up
+// of `node -e 0` and of `fanout --version` (the floor of any process of the bin) on the same machine.
 // The round trip is split by the times the run's journal records: call -> run:start (the supervisor's start-up and
 // config), run:start -> run:end (the checks), run:end -> answer (the server's poll of the journal, the reply).
 // Median and p90 of BENCH_MCP_RUNS (default 15); target: run_checks <= 100 ms on a cached run.
@@ -44,6 +46,12 @@ checks:
 );
 
 try {
+  const nodes = [];
+  for (let i = 0; i < RUNS; i++) {
+    const begun = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodes.push(performance.now() - begun);
+  }
   const startups = [];
   for (let i = 0; i < RUNS; i++) {
     const begun = performance.now();
@@ -82,6 +90,7 @@ try {
   }
   await client.close();
 
+  line('node -e 0 (process start)', nodes);
   line('fanout --version (process start)', startups);
   line('run_checks round trip', trips);
   line('  call -> run:start', parts.start);
