@@ -9,6 +9,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // eslint-disable-next-line no-restricted-syntax -- package.json's version: no escape sequence to keep off
   process.stdout.write(`${pkg.version}\n`);
 } else {
+  // A spare supervisor (started by `fanout mcp` with an IPC channel) takes its arguments from that channel only; the
+  // variable alone (inherited by a check, say) makes nothing a spare, and no check inherits it.
+  const spare = process.env.FANOUT_SPARE;
+  delete process.env.FANOUT_SPARE;
+  let argv = args;
+  if (spare !== undefined && process.send !== undefined && args.length === 0) argv = await (await import('./background/spare-wait.js')).waitForRun(spare);
   const { main } = await import('./program.js');
-  await main(args, pkg.version);
+  await main(argv, pkg.version);
 }

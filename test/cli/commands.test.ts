@@ -262,7 +262,7 @@ describe('fanout prompt', () => {
 
 describe('help, version and usage errors', () => {
   it('--help on the program and on every command exits 0', async () => {
-    const commands = ['check', 'status', 'wait', 'logs', 'cancel', 'report', 'hook', 'list', 'tags', 'validate', 'graph', 'init', 'worker', 'merge-reports', 'prompt'];
+    const commands = ['check', 'status', 'wait', 'logs', 'cancel', 'report', 'hook', 'list', 'tags', 'validate', 'graph', 'init', 'worker', 'merge-reports', 'prompt', 'mcp'];
     for (const command of [[], ...commands.map((name) => [name])]) {
       const { code, stdout } = await runCli([...command, '--help']);
       expect(code).toBe(0);

@@ -1,6 +1,6 @@
 // `fanout mcp` end to end: the SDK's own client over a real stdio transport spawning the built bin, real checks.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -73,6 +73,33 @@ async function connect(dir: string, args: string[] = [], cwd = dir): Promise<Con
 
 /** A server started in another folder, given the project with --cwd (as an editor may start it). */
 const connectElsewhere = (dir: string) => connect(dir, ['--cwd', dir], tempDir());
+
+/** The pids of the spare supervisors of servers running in `dir` (a spare's environment names its log file there). */
+function sparesOf(dir: string): number[] {
+  const marker = `FANOUT_SPARE=${join(realpathSync(dir), '.fanout/runs')}/`;
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').some((entry) => entry.startsWith(marker))) pids.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The files and folders of the log dir: run folders, and the hidden log of a waiting spare. */
+const logDirEntries = (dir: string) => (existsSync(join(dir, '.fanout/runs')) ? readdirSync(join(dir, '.fanout/runs')).filter((name) => name !== '.config-cache').sort() : []);
 
 interface Answer {
   isError: boolean;
@@ -353,6 +380,63 @@ ${gated('e2e')}`);
       ['noisy', 'failed'],
       ['e2e', 'cancelled'],
     ]);
+  });
+
+  it.skipIf(!existsSync('/proc/self/environ'))('hands run_checks\' run to the spare supervisor it started before the call, and starts the next one', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    const { client } = await connect(dir);
+    const spare = await until('the spare', () => sparesOf(dir)[0]);
+    expect(logDirEntries(dir)).toEqual([expect.stringMatching(/^\.spare-[0-9a-f]+\.log$/)]); // no run folder while it waits
+    const answer = await call(client, 'run_checks', {});
+    expect(answer.isError, answer.text).toBe(false);
+    const runId = answer.structured.run_id as string;
+    const start = readFileSync(join(dir, '.fanout/runs', runId, 'journal.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { type: string; pid?: number })
+      .find((event) => event.type === 'run:start');
+    // The run's supervisor is the process that was waiting before the call: no process was started for it.
+    expect(start?.pid).toBe(spare);
+    expect(await statusJson(dir, runId)).toMatchObject({ phase: 'ended', background: true });
+    expect(readdirSync(join(dir, '.fanout/runs', runId))).toContain('supervisor.log');
+    const next = await until('the next spare', () => sparesOf(dir).find((pid) => pid !== spare && isAlive(pid)));
+    expect(next).not.toBe(spare);
+  });
+
+  it.skipIf(!existsSync('/proc/self/environ'))('a spare whose server is killed (kill -9) exits, leaving no run behind; one whose server exits does too', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    const killed = await connect(dir);
+    const spare = await until('the spare', () => sparesOf(dir)[0]);
+    process.kill(killed.transport.pid ?? 0, 'SIGKILL');
+    await until('the spare to exit', () => (isAlive(spare) ? undefined : true));
+    expect(logDirEntries(dir)).toEqual([]);
+    expect((await runCli(['status', '--json'], { cwd: dir })).stdout).not.toMatch(/\d{8}T\d{6}Z-/);
+
+    const closed = await connect(dir);
+    const second = await until('the second spare', () => sparesOf(dir).find(isAlive));
+    await closed.client.close();
+    await until('the second spare to exit', () => (isAlive(second) ? undefined : true));
+    expect(logDirEntries(dir)).toEqual([]);
+  });
+
+  it('a FANOUT_SPARE variable without its server\'s channel makes no spare: fanout runs as asked', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    writeFileSync(join(dir, 'planted.log'), '');
+    const listed = await runCli(['list'], { cwd: dir, env: { FANOUT_SPARE: join(dir, 'planted.log') } });
+    expect(listed.code).toBe(0);
+    expect(existsSync(join(dir, 'planted.log'))).toBe(true);
   });
 
   it('without the SDK installed, says what to install (exit 2, nothing on stdout)', async () => {

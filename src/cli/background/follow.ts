@@ -1,5 +1,8 @@
-// Following a run through its journal: polling (20 ms) rather than fs.watch, which is unreliable on network and
-// container file systems and would need a fallback anyway. A journal is small; reading it whole is cheap.
+// Following a run through its journal: polling (20 ms), woken early by fs.watch on the run's folder where it works
+// (it is unreliable on network and container file systems, so the poll stays). A journal is small; reading it whole
+// is cheap.
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
 import { blocksRun, isLive, loadRunState, type ReportCheck, type RunState } from '../../checks/index.js';
 
 export const POLL_MS = 20;
@@ -21,6 +24,34 @@ export async function follow(
   done: (state: RunState) => boolean,
   options: { gone?: () => boolean; deadline?: number; onState?: (state: RunState) => void } = {},
 ): Promise<{ state: RunState | undefined; timedOut: boolean }> {
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(join(logDir, runId), { persistent: false }, () => wake?.());
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    // No folder yet, or no fs.watch here: the poll alone.
+  }
+  try {
+    return await poll(logDir, runId, done, options, (ms) => new Promise<void>((woken) => {
+      const timer = setTimeout(woken, ms);
+      wake = () => {
+        clearTimeout(timer);
+        woken();
+      };
+    }));
+  } finally {
+    watcher?.close();
+  }
+}
+
+async function poll(
+  logDir: string,
+  runId: string,
+  done: (state: RunState) => boolean,
+  options: { gone?: () => boolean; deadline?: number; onState?: (state: RunState) => void },
+  pause: (ms: number) => Promise<void>,
+): Promise<{ state: RunState | undefined; timedOut: boolean }> {
   for (;;) {
     const state = stateOf(logDir, runId);
     if (state !== undefined) {
@@ -37,7 +68,7 @@ export async function follow(
       return { state: undefined, timedOut: false };
     }
     if (options.deadline !== undefined && performance.now() >= options.deadline) return { state, timedOut: true };
-    await sleep(POLL_MS);
+    await pause(POLL_MS);
   }
 }
 

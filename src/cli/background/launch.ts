@@ -64,18 +64,30 @@ export interface Supervisor {
 }
 
 /**
+ * Makes the folder of a new background run in `logDir` (and `logDir` itself when absent); its supervisor's output
+ * goes to `logFile`, which is not made here. Throws the log dir's error when it cannot be made.
+ */
+export function newRunFolder(logDir: string): { runId: string; dir: string; logFile: string } {
+  const runId = newRunId();
+  const dir = join(resolve(logDir), runId);
+  try {
+    makeDirSync(resolve(logDir), 0o700);
+    createRunFolder(dir);
+  } catch (error) {
+    throw logDirError(logDir, error);
+  }
+  return { runId, dir, logFile: join(dir, 'supervisor.log') };
+}
+
+/**
  * Starts a detached supervisor running `fanout <args>` in the foreground under a new run id (the run folder made
  * first, its supervisor.log the supervisor's stdout and stderr). `fanout mcp` starts its runs this way too, so that
  * they are ordinary background runs.
  */
 export function startSupervisor(logDir: string, args: readonly string[]): Supervisor {
-  const runId = newRunId();
-  const dir = join(resolve(logDir), runId);
-  const logFile = join(dir, 'supervisor.log');
+  const { runId, dir, logFile } = newRunFolder(logDir);
   let fd: number;
   try {
-    makeDirSync(resolve(logDir), 0o700);
-    createRunFolder(dir);
     fd = openSync(logFile, CREATE_EXCLUSIVE | constants.O_APPEND, 0o600);
   } catch (error) {
     throw logDirError(logDir, error);

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { printErr } from '../terminal.js';
 import { logDirOf } from '../log-dir.js';
+import { SpareKeeper } from '../background/spare.js';
 import { loadSdk, type Sdk } from './sdk.js';
 import { cancelRun, checkLog, DEFAULT_WAIT_MS, isToolError, listChecks, runChecks, runStatus, type McpContext, type ToolAnswer } from './tools.js';
 
@@ -103,7 +104,7 @@ function registerTools(sdk: Sdk, server: InstanceType<Sdk['McpServer']>, context
             async: z.boolean(),
             timeout_ms: z.number().nullable(),
             files: z.array(z.string()),
-            inputs: z.unknown().optional(),
+            inputs: z.array(z.string()).optional(),
           }),
         ),
         warnings: z.array(z.string()),
@@ -217,6 +218,9 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
     parallel: options.parallel,
     version,
   };
+  // A run_checks call hands its run to a spare supervisor started ahead of time: a message, not a process start.
+  const spares = new SpareKeeper(context.logDir);
+  context.supervisors = spares;
   const closing = new AbortController();
   const server = new sdk.McpServer({ name: 'fanout', version }, { instructions: INSTRUCTIONS });
   registerTools(sdk, server, context, closing.signal);
@@ -233,7 +237,9 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
   const end = () => void server.close();
   process.stdin.once('end', end).once('close', end);
   printErr(`fanout mcp ${version}: serving the checks of ${options.config ?? 'the config'} in ${context.cwd} on stdio\n`);
+  spares.warm();
   await closed;
+  spares.close();
   process.stdin.off('end', end).off('close', end);
   return 0;
 }

@@ -9,6 +9,7 @@ import { cancelCommand, resolveRun } from '../actions/background.js';
 import { describeCheck } from '../actions/list.js';
 import { follow, stateOf } from '../background/follow.js';
 import { startSupervisor, supervisorSaid } from '../background/launch.js';
+import type { SpareKeeper } from '../background/spare.js';
 import { cleanOutput, runText, runView, startingView, type RunState, type RunView, type Untrusted, Fence } from './view.js';
 
 /** A tool's failure the agent can act on: returned as a tool error with this message, never a crash. */
@@ -31,6 +32,8 @@ export interface McpContext {
   parallel?: string | undefined;
   /** The package version (the config cache is keyed by it). */
   version: string;
+  /** Where runs get their supervisor: a warm spare. @default a new supervisor process per run */
+  supervisors?: Pick<SpareKeeper, 'start' | 'warm'> | undefined;
 }
 
 /** A tool's answer: the structured result and the text rendering of it. */
@@ -66,8 +69,8 @@ export interface ListedCheck {
   timeout_ms: number | null;
   /** Globs of the files it looks at (what `changed` matches). */
   files: string[];
-  /** What the config declares as its inputs, when it does. */
-  inputs?: unknown;
+  /** The check's declared `inputs` globs (what its cached result depends on), when it declares any. */
+  inputs?: string[];
 }
 
 export interface CheckList {
@@ -89,8 +92,7 @@ export async function listChecks(context: McpContext): Promise<ToolAnswer<CheckL
       timeout_ms: described.timeout_ms,
       files: [...described.files],
     };
-    const { inputs } = check as { inputs?: unknown };
-    if (inputs !== undefined) listed.inputs = inputs;
+    if (check.inputs.length > 0) listed.inputs = [...check.inputs];
     return listed;
   });
   const warnings = [...notes, ...warningNotes(config, context.cwd)].map((note) => note.message);
@@ -150,11 +152,18 @@ function checkSelection(loaded: LoadedConfig, args: RunChecksArgs): void {
 export async function runChecks(context: McpContext, args: RunChecksArgs, signal: AbortSignal): Promise<ToolAnswer<RunView>> {
   checkSelection(await loadConfig(context), args);
   const waitMs = args.wait_ms ?? DEFAULT_WAIT_MS;
-  const supervisor = startSupervisor(context.logDir, checkArgs(context, args));
+  const argv = checkArgs(context, args);
+  const supervisor = context.supervisors === undefined ? startSupervisor(context.logDir, argv) : await context.supervisors.start(argv);
   const begun = performance.now();
-  const { state } = await follow(context.logDir, supervisor.runId, (s) => s.start !== undefined && (signal.aborted || performance.now() - begun >= waitMs), {
-    gone: () => supervisor.exited() !== undefined || signal.aborted || performance.now() - begun >= START_LIMIT_MS,
-  });
+  let state: RunState | undefined;
+  try {
+    ({ state } = await follow(context.logDir, supervisor.runId, (s) => s.start !== undefined && (signal.aborted || performance.now() - begun >= waitMs), {
+      gone: () => supervisor.exited() !== undefined || signal.aborted || performance.now() - begun >= START_LIMIT_MS,
+    }));
+  } finally {
+    // The next run's spare starts once this one is answered (or has had its wait), not alongside its checks.
+    if (context.supervisors !== undefined) setImmediate(() => context.supervisors?.warm());
+  }
   if (state?.start === undefined) {
     if (supervisor.exited() !== undefined) {
       throw new ToolError(cleanOutput(supervisorSaid(supervisor)).trim() || `the run ${supervisor.runId} ended before it started (see ${supervisor.logFile})`);
