@@ -1,7 +1,7 @@
 // The cache of passed checks through the public engine, with real files, real git and real child processes: hits
 // replay the result, any change of what the key covers runs the check again, and hostile stores never make a pass.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runChecks, type RunEvent, type RunReport } from '../../src/checks/index.js';
@@ -11,6 +11,16 @@ interface Project {
   dir: string;
   /** Lines each check appended to `ran.log` (outside every check's inputs): what actually ran. */
   ran(): string[];
+}
+
+/** Resolves once `path` was last changed more than the cache's racy margin (50 ms on fine-grained file systems) ago. */
+async function settled(path: string, marginMs = 150): Promise<void> {
+  for (;;) {
+    const { mtimeMs, ctimeMs } = statSync(path);
+    const age = Date.now() - Math.max(mtimeMs, ctimeMs);
+    if (age > marginMs) return;
+    await new Promise((resolve) => setTimeout(resolve, marginMs - age + 1));
+  }
 }
 
 function project(yaml: string, files: Record<string, string> = {}): Project {
@@ -169,6 +179,9 @@ describe('the cache of passed checks', () => {
     await run(p.dir);
     expect(p.ran()).toEqual(['src']);
     writeFileSync(join(p.dir, 'src/a.ts'), 'edited'); // modified: read and hashed here
+    // A file changed within the cache's racy margin of a run is never trusted (not stored): let the edit age past it,
+    // so what follows depends on git's view only, not on how fast this machine gets to the next line.
+    await settled(join(p.dir, 'src/a.ts'));
     await run(p.dir);
     expect(p.ran()).toEqual(['src']);
     git('add', 'src/a.ts'); // now git vouches for the same content
