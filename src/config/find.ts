@@ -43,7 +43,8 @@ export type FoundConfig = { ok: true; file: string; text: string } | { ok: false
 
 /**
  * The folders a config is looked for in: `cwd`, then each folder above it up to the repository's root (the first
- * holding `.git`, a folder or a worktree's file) or, outside a repository, the filesystem's root, the nearest first.
+ * holding `.git`, a folder or a worktree's file), the nearest first. Outside a repository, `cwd` alone: a folder
+ * above that nobody vouches for (`/tmp`, a shared home) must not hand its commands to whoever runs fanout below it.
  *
  * @example
  * ```ts
@@ -58,7 +59,7 @@ export async function configFolders(cwd: string, signal?: AbortSignal): Promise<
     const folder = folders.at(-1) ?? cwd;
     if (await present(path.join(folder, '.git'))) return { folders, root: folder };
     const parent = path.dirname(folder);
-    if (parent === folder) return { folders, root: folder };
+    if (parent === folder) return { folders: [path.resolve(cwd)], root: path.resolve(cwd) };
     folders.push(parent);
   }
 }

@@ -224,14 +224,17 @@ describe('fanout init', () => {
     expect(init.stderr).toMatch(/^fanout: cannot write taken: .*EISDIR/);
   });
 
-  it('outside a repository, a config above is found up to the filesystem root, as check finds it', async () => {
+  it('outside a repository, a config above is never used: one planted in a shared folder does not run below it', async () => {
     const parent = tempDir();
-    writeFileSync(join(parent, 'fanout.yaml'), 'mine');
+    writeFileSync(join(parent, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: planted\n    run: touch pwned\n');
     const sub = join(parent, 'sub');
     mkdirSync(sub);
+    const check = await runCli(['check'], { cwd: sub });
+    expect([check.code, check.stderr]).toEqual([2, `no fanout.yaml found in ${sub}; run \`npx --no-install fanout init\`\n`]);
+    expect(existsSync(join(parent, 'pwned')) || existsSync(join(sub, 'pwned'))).toBe(false);
     const init = await runCli(['init', '-t', 'go'], { cwd: sub });
-    expect([init.code, init.stderr]).toEqual([2, 'fanout: ../fanout.yaml already exists; use --force to write a config here anyway\n']);
-    expect(readdirSync(sub)).toEqual([]);
+    expect(init.code).toBe(0);
+    expect(readdirSync(sub)).toContain('fanout.yaml');
   });
 
   it('refuses to write beside a vibeguard.yaml (exit 1, VibeGuard\'s message), and a planted link is not followed', async () => {

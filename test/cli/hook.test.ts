@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { editedPaths, parseHookEvent } from '../../src/cli/hook/event.js';
-import { cli, isAlive, tempDir, type CliResult } from './helpers.js';
+import { cli, isAlive, runCli, tempDir, type CliResult } from './helpers.js';
 
 function hook(args: string[], event: unknown, cwd: string): Promise<CliResult> {
   const child = spawn(process.execPath, [cli, 'hook', 'claude', ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -66,8 +66,13 @@ describe('fanout hook claude', () => {
     expect(existsSync(join(dir, 'typecheck.ran'))).toBe(true);
     expect(existsSync(join(dir, 'always.ran'))).toBe(true);
     expect(existsSync(join(dir, 'docs.ran'))).toBe(false);
-    // The run is an ordinary run: journal and report in the run folder.
+    // The run is an ordinary run: journal and report in the run folder, with fanout's own exit code for a failure (1),
+    // not the hook protocol's 2 (which `fanout status`/`wait` would read as a config or usage error).
     expect(existsSync(join(dir, '.fanout/runs/latest/journal.ndjson'))).toBe(true);
+    const report = JSON.parse(readFileSync(join(dir, '.fanout/runs/latest/report.json'), 'utf8')) as { exit_code: number };
+    expect(report.exit_code).toBe(1);
+    const waited = await runCli(['wait'], { cwd: dir });
+    expect(waited.code).toBe(1);
   });
 
   it('an edit that touches no check’s files runs only the checks without files, and lets the agent go on (exit 0)', async () => {

@@ -103,7 +103,7 @@ describe('fanout init: checks from what the project has', () => {
     mkdirSync(join(dir, '.git'));
     const init = await runCli(['init'], { cwd: dir });
     expect(init.code).toBe(0);
-    expect(init.stdout).toMatch(/^wrote fanout\.yaml \(template minimal: no package\.json, pyproject\.toml, go\.mod, Cargo\.toml or Makefile target found here\)/);
+    expect(init.stdout).toMatch(/^wrote fanout\.yaml \(template minimal: nothing here to build a check from — no package\.json script but npm's placeholder/);
     expect(readFileSync(join(dir, 'fanout.yaml'), 'utf8')).toContain('no-conflict-markers');
   });
 

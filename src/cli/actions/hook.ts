@@ -117,7 +117,8 @@ async function answer(event: HookEvent, options: HookOptions, run: { controller:
       ...(budgetMs !== undefined ? { killGrace: HOOK_KILL_GRACE_MS } : {}),
       signal: controller.signal,
       executor: localExecutor,
-      errorExitCode: HOOK_BLOCK,
+      // The run's own record keeps fanout's exit code (1 for a failure): `fanout status`/`wait` read it, and 2 there
+      // means a config or usage error. Whether the agent is blocked is the hook's answer below, not the run's.
       ...(options.version !== undefined ? { version: options.version } : {}),
       argv: process.argv.slice(2),
     }).report;

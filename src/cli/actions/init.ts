@@ -113,7 +113,7 @@ export async function initCommand(options: InitOptions): Promise<number> {
 /** What init says of the checks it found: each with its command and why, then how to run them. */
 function detectedSummary(file: string, checks: readonly DetectedCheck[], command: string): string {
   if (checks.length === 0) {
-    return `wrote ${file} (template minimal: no package.json, pyproject.toml, go.mod, Cargo.toml or Makefile target found here); adapt its checks, then run: ${command}\n`;
+    return `wrote ${file} (template minimal: nothing here to build a check from — no package.json script but npm's placeholder, no linter, type checker or test setup, pyproject.toml, go.mod, Cargo.toml or Makefile target it knows); adapt its checks, then run: ${command}\n`;
   }
   const width = Math.max(...checks.map((check) => check.id.length));
   const rows = checks.map((check) => `  ${check.id.padEnd(width)}  ${check.run}  (${check.why})\n`).join('');

@@ -59,9 +59,16 @@ export interface RunView {
 /** Longest line of check output a result carries (the log file has it all). */
 const LINE_LIMIT = 2000;
 
-/** Check output made fit to quote: no escape sequences or control characters, no overlong lines. */
+/**
+ * Invisible formatting characters an agent or its user could be misled by: bidirectional overrides and isolates
+ * (text shown in another order than it reads, as in "Trojan Source"), zero-width characters and the BOM.
+ */
+const INVISIBLE_FORMAT = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Check output made fit to quote: no escape sequences, control or invisible formatting characters, no overlong lines. */
 export function cleanOutput(text: string): string {
   return stripControls(text)
+    .replace(INVISIBLE_FORMAT, '')
     .split('\n')
     .map((line) => (line.length > LINE_LIMIT ? `${line.slice(0, LINE_LIMIT)}… (${line.length - LINE_LIMIT} more characters)` : line))
     .join('\n');
