@@ -289,13 +289,14 @@ export interface CancelResult {
 /** Cancels a run as `fanout cancel` does: its verified process is signalled, never a pid it cannot vouch for. */
 export async function cancelRun(context: McpContext, args: { run_id: string }): Promise<ToolAnswer<CancelResult>> {
   const before = runState(context, args.run_id);
+  // Whether it runs is asked of its process now, before the cancel: asked after, the process would be gone.
+  const wasLive = runView(before).phase === 'live';
   const said: string[] = [];
   const code = await cancelCommand(before.runId, { logDir: context.logDir }, (text) => said.push(text.replace(/^fanout: /, '').trimEnd()));
   const message = said.join('\n');
   if (code !== 0) throw new ToolError(message || `run ${before.runId} could not be cancelled`);
   const after = stateOf(context.logDir, before.runId);
   const phase = after === undefined ? 'starting' : runView(after).phase;
-  const wasLive = runView(before).phase === 'live';
   return { structured: { run_id: before.runId, cancelled: wasLive && phase !== 'live', phase, message }, text: `${message}\n` };
 }
 
