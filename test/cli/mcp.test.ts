@@ -281,6 +281,14 @@ checks:
     expect(log).toMatchObject({ isError: true, text: expect.stringMatching(/^check: run \S+ has no check "unit" \(it ran: lint\)$/) as string });
   });
 
+  it('changed outside a git repository is a tool error naming the argument', async () => {
+    const { client } = await connect(project(CONFIG));
+    const answer = await call(client, 'run_checks', { changed: true });
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toMatch(/^changed: .*not a git repository/);
+    expect(answer.text).not.toContain('--changed');
+  });
+
   it('check_log reads a long log from its end: invalid UTF-8 replaced, escape sequences and control characters gone', async () => {
     const dir = project(`version: "1"
 checks:

@@ -166,7 +166,9 @@ export async function runChecks(context: McpContext, args: RunChecksArgs, signal
   }
   if (state?.start === undefined) {
     if (supervisor.exited() !== undefined) {
-      throw new ToolError(cleanOutput(supervisorSaid(supervisor)).trim() || `the run ${supervisor.runId} ended before it started (see ${supervisor.logFile})`);
+      // What the run's `fanout check` said of its arguments, in this tool's names (`changed`, not `--changed`).
+      const said = cleanOutput(supervisorSaid(supervisor)).trim().replace(/^fanout: --changed(=\S*)?:/gm, 'changed:');
+      throw new ToolError(said || `the run ${supervisor.runId} ended before it started (see ${supervisor.logFile})`);
     }
     const view = startingView(supervisor.runId);
     return { structured: view, text: runText(view) };
