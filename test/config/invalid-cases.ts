@@ -769,10 +769,10 @@ export const INVALID_CASES: InvalidCase[] = [
       checks:
         - id: a
           run: x
-          inputs: ['../shared/**', '!', 'src/**', '!src/../x']
+          inputs: ['../secret/**', '!', 'src/**', '!src/../x']
     `,
     expected: [
-      "fanout.yaml:4:14: invalid input \"../shared/**\": inputs are globs inside the config's folder, \"..\" leaves it",
+      "fanout.yaml:4:14: invalid input \"../secret/**\": inputs are globs inside the config's folder, \"..\" leaves it",
       "fanout.yaml:4:30: invalid input \"!\": \"!\" needs a glob to exclude",
       "fanout.yaml:4:45: invalid input \"!src/../x\": inputs are globs inside the config's folder, \"..\" leaves it",
     ],
