@@ -4,7 +4,7 @@
  * deleted only when they are real folders of this user, without ever following a link.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -19,6 +19,39 @@ const uid = (): number | undefined => process.getuid?.();
 export function ownedByUser(stat: Stats): boolean {
   const me = uid();
   return me === undefined || stat.uid === me;
+}
+
+/**
+ * The JSON in `path` when it is a regular file of this user (opened without following a link) of at most `maxBytes`;
+ * undefined for anything else — missing, a link, someone else's file, too big, unreadable or not JSON. What fanout
+ * stored for itself is trusted only that way: a planted file is a miss, never an answer.
+ *
+ * @param maxBytes The largest file read. @default Infinity
+ * @example
+ * ```ts
+ * import { readOwnJsonSync } from './safe-file.js';
+ * const entry = readOwnJsonSync('.fanout/runs/cache/entries/0f3a.json', 4 * 1024 * 1024); // unknown | undefined
+ * ```
+ */
+export function readOwnJsonSync(path: string, maxBytes = Number.POSITIVE_INFINITY): unknown {
+  let text: string;
+  try {
+    const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || !ownedByUser(stat) || stat.size > maxBytes) return undefined;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -3,10 +3,10 @@
 // owner, no link on the way): a torn, planted or foreign entry is a miss, never a pass. Bounded: past its size, the
 // entries used least recently go first.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, utimesSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeDirSync } from '../../common/make-dir.js';
-import { O_NOFOLLOW, ownedByUser, privateFolderProblem, removeOwnFolder, replaceFileSync } from '../../common/safe-file.js';
+import { ownedByUser, privateFolderProblem, readOwnJsonSync, removeOwnFolder, replaceFileSync } from '../../common/safe-file.js';
 import { CACHE_FORMAT } from './key.js';
 
 /** The cache's folder inside the log folder (run folders are pruned by their names; this one never is). */
@@ -125,25 +125,7 @@ export class CacheStore {
   /** The entry stored under `key`, or undefined: none, or one that is torn, malformed, foreign, or for another key. */
   read(key: string, now = Date.now()): CacheEntry | undefined {
     const file = this.file(key);
-    let text: string;
-    try {
-      const fd = openSync(file, constants.O_RDONLY | O_NOFOLLOW);
-      try {
-        const stat = fstatSync(fd);
-        if (!stat.isFile() || !ownedByUser(stat) || stat.size > MAX_ENTRY_BYTES) return undefined;
-        text = readFileSync(fd, 'utf8');
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      return undefined;
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      return undefined;
-    }
+    const data = readOwnJsonSync(file, MAX_ENTRY_BYTES);
     if (!isObject(data) || data.format !== CACHE_FORMAT || data.key !== key) return undefined;
     const entry = entryOf(data.entry);
     if (entry === undefined || data.sum !== checksum(key, entry)) return undefined;

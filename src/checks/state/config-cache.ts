@@ -10,11 +10,11 @@
 // malformed entry, a full disk — just means parsing as usual; a cache folder that is a link, someone else's or open
 // to others' writes is not used at all (one warning).
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../../config/types.js';
-import { O_NOFOLLOW, ownedByUser, privateFolderProblem, replaceFileSync } from '../../common/safe-file.js';
+import { privateFolderProblem, readOwnJsonSync, replaceFileSync } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import type { RunNote } from '../events.js';
 
@@ -117,26 +117,8 @@ function cacheFolder(logDir: string, create: boolean, notes: RunNote[]): string 
  */
 export async function readCachedConfig(logDir: string, file: string, key: string, notes: RunNote[] = []): Promise<ResolvedConfig | undefined> {
   if (cacheFolder(logDir, false, notes) === undefined) return undefined;
-  let text: string;
-  try {
-    const fd = openSync(configCacheFile(logDir, file), constants.O_RDONLY | O_NOFOLLOW);
-    try {
-      // Someone else's file is not trusted to say what commands to run.
-      const stat = fstatSync(fd);
-      if (!stat.isFile() || !ownedByUser(stat)) return undefined;
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-  let entry: unknown;
-  try {
-    entry = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  // Someone else's file is not trusted to say what commands to run.
+  const entry = readOwnJsonSync(configCacheFile(logDir, file));
   if (!isObject(entry) || entry.format !== FORMAT || entry.key !== key || !looksResolved(entry.config)) return undefined;
   const { config } = entry as unknown as Entry;
   const withGrok = config.checks.filter((check) => check.grok.length > 0);
