@@ -20,6 +20,7 @@ import { styleFor } from '../style.js';
 import { displayPath } from '../../common/text.js';
 import type { CommonOptions } from '../options.js';
 import { printNotes } from '../load-config.js';
+import { selectionOf } from './dry-run.js';
 import { EXIT_INFRASTRUCTURE } from '../errors.js';
 import { print, printErr, printJsonText } from '../terminal.js';
 
@@ -94,20 +95,13 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const run = runChecks({
     config,
     ids,
-    only: options.only,
-    tags: options.tags,
-    excludeTags: options.excludeTags,
-    changed: options.changed,
-    resume: options.resume,
-    shard: options.shard,
+    ...selectionOf(options),
     parallel: options.parallel,
     asyncParallel: options.asyncParallel,
-    asyncThreshold: options.asyncThresholdMs,
     failFast: options.failFast,
     schedule: options.schedule,
     timeout: options.timeoutMs,
     maxTime: options.maxTimeMs,
-    logDir: options.logDir,
     keepRuns: options.keepRuns,
     errorExitCode: options.errorExitCode,
     cache: options.resultCache,

@@ -7,7 +7,8 @@ import { styleFor } from '../style.js';
 import { print, printJson } from '../terminal.js';
 
 /** The flags of `fanout check` a dry run reads: those that choose the checks, and the output's. */
-export interface DryRunOptions {
+/** The flags of `check` that choose its checks: what a run and its dry run read alike. */
+export interface SelectionFlags {
   only: string[];
   tags: string[];
   excludeTags: string[];
@@ -16,6 +17,15 @@ export interface DryRunOptions {
   shard?: string | undefined;
   asyncThresholdMs?: number | null | undefined;
   logDir: string;
+}
+
+/** The options of `runChecks`/`planChecks` the selection flags give, so a dry run plans exactly what the run runs. */
+export function selectionOf(flags: SelectionFlags) {
+  const { only, tags, excludeTags, changed, resume, shard, asyncThresholdMs, logDir } = flags;
+  return { only, tags, excludeTags, changed, resume, shard, asyncThreshold: asyncThresholdMs, logDir };
+}
+
+export interface DryRunOptions extends SelectionFlags {
   json: boolean;
   color?: boolean | undefined;
 }
@@ -66,14 +76,7 @@ export async function dryRunCommand(ids: string[], options: DryRunOptions, confi
   const plan = await planChecks({
     config,
     ids,
-    only: options.only,
-    tags: options.tags,
-    excludeTags: options.excludeTags,
-    changed: options.changed,
-    resume: options.resume,
-    shard: options.shard,
-    asyncThreshold: options.asyncThresholdMs,
-    logDir: options.logDir,
+    ...selectionOf(options),
     cwd,
   });
   // The reasons say what was pulled in; the other notes (warnings, an empty selection) go to stderr as in a run.
