@@ -46,6 +46,8 @@ export interface EvaluateOptions {
 export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, timeoutMs?: number, options: EvaluateOptions = {}): Promise<Verdict> {
   let extracted: Record<string, string> = {};
   const matcher = check.grokMatcher;
+  // VibeGuard compiles a check's patterns once it has run, whatever the command did: a broken one fails it then.
+  if (check.invalid?.code === 'grok') return result.cancelled ? cancelled(extracted) : failed({ code: 'grok', message: check.invalid.message }, extracted);
   if (matcher === undefined && check.grok.length > 0) {
     // Only a check built by hand (not by the loader) can lack it: say so rather than report values as missing.
     return failed({ code: 'grok', message: 'grok patterns not compiled: the check did not come from loadConfig' }, extracted);
@@ -105,6 +107,8 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
     return failed({ code: 'exit-code', message: `exit code ${result.exitCode}${hint}`, exitCode: result.exitCode }, extracted);
   }
   if (sourceError !== undefined && check.file !== undefined) return failed({ code: 'file-missing', message: sourceError, file: check.file }, extracted);
+  // VibeGuard parses the assert when it is due (after exit 0): one its parser rejects fails the check then.
+  if (check.invalid?.code === 'assert') return failed({ code: 'assert', message: check.invalid.message, assert: '' }, extracted);
   if (check.assert === undefined) return { status: 'passed', extracted };
   // Without grok there are no values: evaluating costs at most the assert's own size, here.
   const verdict = asserted ?? evaluateAssert(check.assert, extracted);
@@ -114,6 +118,14 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
     return failed({ code: 'assert', message: `assert failed: ${check.assert}${values ? ` (${values})` : ''}`, assert: check.assert }, extracted);
   }
   return { status: 'passed', extracted };
+}
+
+/**
+ * Whether a check's failure stops a VibeGuard run: its `file:` could not be read, or its grok pattern or assert is one
+ * VibeGuard rejects when the check has run ({@link ResolvedCheck.invalid}). VibeGuard then prints the error alone.
+ */
+export function stopsVibeguardRun(check: ResolvedCheck, failure: FailureReason | undefined): boolean {
+  return failure?.code === 'file-missing' || (check.invalid !== undefined && failure?.code === check.invalid.code);
 }
 
 /** Go's text for the errno codes a read meets (`os.ReadFile`'s `open FILE: no such file or directory`). */

@@ -16,6 +16,7 @@ import { logDirError } from './errors.js';
 import type { CheckEndEvent, RunEndEvent, RunEvent, RunNote, RunReport } from './events.js';
 import { loadConfigCached, warningNotes } from './load.js';
 import { selectForRun, startJournal } from './prepare.js';
+import { stopsVibeguardRun } from './evaluate.js';
 import { isBlocking, type CheckRecord } from './record.js';
 import { buildReport, reportCheck } from './report.js';
 import { isAsync, runSession, type RunAbort, type RunListener } from './session.js';
@@ -381,8 +382,9 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       emit({ type: 'check:spawn', time: now(), id: record.check.id, attempt, pgid: pid, pgid_start: spawnStartTime(pid), log_file: record.logFile ?? null }),
     onCheckEnd: (record: CheckRecord) => {
       emit(checkEnd(record, cwd, mask));
-      // VibeGuard stops its run when a check cannot be judged (its `file:` unreadable): so does a vibeguard.* config.
-      if (config.vibeguardCompat && record.failure?.code === 'file-missing') abort({ kind: 'check-error', id: record.check.id, message: record.failure.message } satisfies RunAbort);
+      // VibeGuard stops its run when a check cannot be judged (its `file:` unreadable, a grok pattern or assert it
+      // rejects): so does a vibeguard.* config.
+      if (config.vibeguardCompat && stopsVibeguardRun(record.check, record.failure)) abort({ kind: 'check-error', id: record.check.id, message: record.failure?.message ?? '' } satisfies RunAbort);
     },
   };
 

@@ -52,6 +52,8 @@ class AssertSyntaxError extends Error {
   constructor(
     message: string,
     readonly col: number,
+    /** The same error in VibeGuard's words, when its parser reports it (a VibeGuard file's assert). */
+    readonly vibeguard?: string,
   ) {
     super(message);
   }
@@ -346,7 +348,16 @@ export type VibeguardAssertResult =
       /** What VibeGuard's parser tolerated (ignored text, an unterminated string), for warnings; empty when nothing. */
       tolerated: string[];
     }
-  | { ok: false; error: string; col: number };
+  | {
+      ok: false;
+      error: string;
+      col: number;
+      /**
+       * VibeGuard's own report of the error, as its binary prints it when the check runs: `parse error in assertion
+       * "a >": unexpected token "" at position 3`, then the expression and a caret under the position.
+       */
+      vibeguard: string;
+    };
 
 type VgToken = { kind: 'number' | 'string' | 'identifier' | 'boolean' | 'operator' | 'illegal' | 'end'; text: string; col: number; unterminated?: boolean };
 
@@ -416,7 +427,7 @@ const VG_UNARY = 6;
  * ```
  */
 export function parseVibeguardAssert(expression: string): VibeguardAssertResult {
-  if (typeof expression !== 'string') return { ok: false, error: 'expression must be a string', col: 1 };
+  if (typeof expression !== 'string') return { ok: false, error: 'expression must be a string', col: 1, vibeguard: 'expression must be a string' };
   const tokens = vibeguardTokens(expression);
   let index = 0;
   let depth = 0;
@@ -455,26 +466,44 @@ export function parseVibeguardAssert(expression: string): VibeguardAssertResult 
         if (token.text === '(') {
           const inner = expr(0);
           const close = peek();
-          if (close.kind !== 'operator' || close.text !== ')') throw new AssertSyntaxError(`expected ")" at column ${close.col}, found ${close.kind === 'end' ? 'end of expression' : JSON.stringify(close.text)}`, close.col);
+          if (close.kind !== 'operator' || close.text !== ')') {
+            throw new AssertSyntaxError(`expected ")" at column ${close.col}, found ${close.kind === 'end' ? 'end of expression' : JSON.stringify(close.text)}`, close.col, `expected ')' at position ${close.col - 1}, got ${JSON.stringify(close.text)}`);
+          }
           index += 1;
           return inner;
         }
         if (token.text === '!' || token.text === '-') return { type: 'unary', op: token.text, operand: expr(VG_UNARY), col: token.col };
-        throw new AssertSyntaxError(`unexpected token ${JSON.stringify(token.text)}`, token.col);
+        throw new AssertSyntaxError(`unexpected token ${JSON.stringify(token.text)}`, token.col, unexpected(token));
       default:
-        throw new AssertSyntaxError(token.kind === 'end' ? 'unexpected end of expression' : `unexpected token ${JSON.stringify(token.text)}`, token.col);
+        throw new AssertSyntaxError(token.kind === 'end' ? 'unexpected end of expression' : `unexpected token ${JSON.stringify(token.text)}`, token.col, unexpected(token));
     }
   };
   try {
-    if (tokens.length > MAX_TOKENS) return { ok: false, error: `expression longer than ${MAX_TOKENS} tokens`, col: 1 };
+    if (tokens.length > MAX_TOKENS) {
+      const error = `expression longer than ${MAX_TOKENS} tokens`;
+      return { ok: false, error, col: 1, vibeguard: vibeguardParseError(expression, error, 0) };
+    }
     const ast = expr(0);
     const rest = peek();
     if (rest.kind !== 'end') tolerated.push(`${JSON.stringify(expression.slice(rest.col - 1).trim())} after the expression is ignored`);
     return { ok: true, ast, canonical: printAssert(ast), tolerated };
   } catch (error: unknown) {
-    if (error instanceof AssertSyntaxError) return { ok: false, error: error.message, col: error.col };
+    if (error instanceof AssertSyntaxError) {
+      return { ok: false, error: error.message, col: error.col, vibeguard: vibeguardParseError(expression, error.vibeguard ?? error.message, error.col - 1) };
+    }
     throw error;
   }
+}
+
+/** VibeGuard's words for a token its parser did not expect (its position counts from 0). */
+function unexpected(token: VgToken): string {
+  return `unexpected token ${JSON.stringify(token.text)} at position ${token.col - 1}`;
+}
+
+/** VibeGuard's parse error: the message, then the expression and a caret one column before `position`, as it prints them. */
+function vibeguardParseError(expression: string, message: string, position: number): string {
+  const caret = `${' '.repeat(Math.max(0, Math.min(position - 1, expression.length)))}^`;
+  return `parse error in assertion ${JSON.stringify(expression)}: ${message}\n  ${expression}\n  ${caret}`;
 }
 
 /** Writes an AST in this module's syntax, fully parenthesised (so VibeGuard's chained comparisons read back alike). */

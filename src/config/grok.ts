@@ -341,7 +341,14 @@ export interface CompiledGrokPattern {
 }
 
 /** The outcome of {@link analyzeGrokPattern}: a compiled pattern or the reason it is invalid. */
-export type GrokAnalysis = ({ ok: true } & CompiledGrokPattern) | { ok: false; error: string };
+export type GrokAnalysis =
+  | ({ ok: true } & CompiledGrokPattern)
+  | {
+      ok: false;
+      error: string;
+      /** The same error in go-grok's words, as VibeGuard prints it (`pattern definition "NOPE" unknown: parsing failed`). */
+      vibeguard: string;
+    };
 
 /** One grok pattern as written, with its expansion to a Go (RE2) regular expression. */
 export interface GrokPatternSource {
@@ -381,6 +388,16 @@ const GROUP_NAME = /^[A-Za-z0-9_]+$/;
 /** go-grok's bound on nested expansion: a definition that refers to itself stops here. */
 const MAX_EXPANSIONS = 1000;
 
+/** A `%{NAME}` no definition has. */
+class UndefinedPattern extends Error {
+  constructor(
+    readonly pattern: string,
+    near: string | undefined,
+  ) {
+    super(`pattern %{${pattern}} is not defined${near === undefined ? '' : ` (did you mean %{${near}}?)`}`);
+  }
+}
+
 /** Expands every reference, as go-grok does: one pass over the whole text at a time, until none is left. */
 function expand(pattern: string): string {
   let text = pattern;
@@ -390,8 +407,7 @@ function expand(pattern: string): string {
       changed = true;
       const definition = GROK_PATTERNS[name];
       if (definition === undefined) {
-        const near = closest(name, Object.keys(GROK_PATTERNS));
-        throw new Error(`pattern %{${name}} is not defined${near === undefined ? '' : ` (did you mean %{${near}}?)`}`);
+        throw new UndefinedPattern(name, closest(name, Object.keys(GROK_PATTERNS)));
       }
       return field === undefined ? `(?:${definition})` : `(?P<${field.replaceAll('.', DOT)}>${definition})`;
     });
@@ -491,14 +507,16 @@ function translate(pattern: string): GrokAnalysis {
   try {
     source = renameGroups(expand(pattern), groups);
   } catch (error: unknown) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    if (error instanceof UndefinedPattern) return { ok: false, error: error.message, vibeguard: `pattern definition ${JSON.stringify(error.pattern)} unknown: parsing failed` };
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: message, vibeguard: message };
   }
   let regex: RE2JS;
   try {
     regex = RE2JS.compile(source);
   } catch (error: unknown) {
-    const message = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
-    return { ok: false, error: restoreNames(message, groups) + hint(message) };
+    const message = restoreNames(error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error), groups);
+    return { ok: false, error: message + hint(message), vibeguard: `error parsing regexp: ${message}` };
   }
   const fields: string[] = [];
   for (const [, field] of groups) if (!fields.includes(field)) fields.push(field);

@@ -175,12 +175,19 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   const grok: string[] = [];
   const grokFields: string[] = [];
   let grokBroken = false;
+  // A VibeGuard file's broken pattern or assert: VibeGuard loads the file and fails when the check has run.
+  let invalid: ResolvedCheck['invalid'];
   for (const { value: written, path: where } of items<string>(get('grok'), [...at, 'grok'], r)) {
     const pattern = substitute(where, written, 'grok');
     const analysis = analyzeGrokPattern(pattern);
     if (!analysis.ok) {
       grokBroken = true;
-      r.report('invalid-grok', where, `invalid grok pattern ${JSON.stringify(pattern)}: ${analysis.error}`);
+      const message = `invalid grok pattern ${JSON.stringify(pattern)}: ${analysis.error}`;
+      if (!r.vibeguard) r.report('invalid-grok', where, message);
+      else {
+        r.warn('invalid-grok', where, `${message} (as in VibeGuard, the check fails when it has run, which stops the run)`);
+        invalid ??= { code: 'grok', message: `failed to compile grok pattern ${JSON.stringify(pattern)}: ${analysis.vibeguard}` };
+      }
       continue;
     }
     grok.push(pattern);
@@ -195,7 +202,10 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   let assert: string | undefined;
   const assertText = get('assert');
   if (typeof assertText === 'string' && r.vibeguard) {
-    assert = vibeguardAssert([...at, 'assert'], substitute([...at, 'assert'], assertText, 'assert'), grokBroken ? undefined : grokFields, r);
+    const vibeguardText = substitute([...at, 'assert'], assertText, 'assert');
+    const read = vibeguardAssert([...at, 'assert'], vibeguardText, grokBroken ? undefined : grokFields, r);
+    if (typeof read === 'string') assert = read;
+    else if (read !== undefined) invalid ??= { code: 'assert', message: read.invalid };
   } else if (typeof assertText === 'string') {
     const where = [...at, 'assert'];
     assert = substitute(where, assertText, 'assert');
@@ -291,6 +301,7 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   if (suggestion !== undefined) check.suggestion = suggestion;
   if (fix !== undefined) check.fix = fix;
   if (typeof lock === 'string') check.lock = lock;
+  if (invalid !== undefined) check.invalid = invalid;
   // Compiled once, here: every run of the check (retries, watch mode) extracts with this matcher.
   const matcher: GrokMatcher | undefined = grok.length > 0 && !grokBroken ? compileGrok(grok) : undefined;
   if (matcher !== undefined) check.grokMatcher = matcher;
@@ -300,17 +311,18 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
 /**
  * An assert of a VibeGuard file, read as VibeGuard reads it: what its parser tolerated (text after the expression,
  * an unterminated string) and names no grok pattern extracts (VibeGuard reads them as "") become warnings, and the
- * expression is rewritten so that fanout's evaluator gives VibeGuard's result. An empty assert is no assert.
+ * expression is rewritten so that fanout's evaluator gives VibeGuard's result. An empty assert is no assert; one its
+ * parser rejects is a warning here and VibeGuard's error (`invalid`) when the check runs.
  */
-function vibeguardAssert(where: Path, text: string, fields: readonly string[] | undefined, r: Resolution): string | undefined {
+function vibeguardAssert(where: Path, text: string, fields: readonly string[] | undefined, r: Resolution): string | { invalid: string } | undefined {
   if (text.trim() === '') {
     r.warn('invalid-assert', where, 'empty assert: the check has no assert (as in VibeGuard)');
     return undefined;
   }
   const parsed = parseVibeguardAssert(text);
   if (!parsed.ok) {
-    r.report('invalid-assert', where, `invalid assert: ${parsed.error} (column ${parsed.col} of ${JSON.stringify(text)})`);
-    return undefined;
+    r.warn('invalid-assert', where, `invalid assert: ${parsed.error} (column ${parsed.col} of ${JSON.stringify(text)}; as in VibeGuard, the check fails when it exits 0, which stops the run)`);
+    return { invalid: parsed.vibeguard };
   }
   for (const tolerated of parsed.tolerated) r.warn('invalid-assert', where, `assert ${JSON.stringify(text)}: ${tolerated}, as VibeGuard does`);
   const unknown = fields === undefined ? [] : assertIdentifiers(parsed.ast).filter((identifier) => !fields.includes(identifier));

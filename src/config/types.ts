@@ -49,6 +49,13 @@ export interface ResolvedCheck {
    * the check extracts values with.
    */
   grokMatcher?: GrokMatcher;
+  /**
+   * A grok pattern or assert of a VibeGuard config that VibeGuard rejects only once the check has run (a grok pattern
+   * after every run, an assert after exit 0): the check then fails with `message` (VibeGuard's words, e.g.
+   * `failed to compile grok pattern "%{NOPE:x}": pattern definition "NOPE" unknown: parsing failed`) and the run
+   * stops, as VibeGuard's does. Absent in fanout's own configs, where such a pattern is a load error.
+   */
+  invalid?: { code: 'grok' | 'assert'; message: string };
   /** File that grok/assert read instead of the output, absolute. */
   file?: string;
   assert?: string;

@@ -1,7 +1,7 @@
 // The public checks engine with real child processes: its events (validated against the documented stream schema,
 // identical in kind and order to what `fanout check --stream` prints and what the journal records), its report, its
 // iteration and abort rules, and a stable reason_code for every way a check does not pass.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -288,6 +288,70 @@ checks:
       slow: ['cancelled', 'cancelled', 'stopped: check report could not be judged'],
       after: ['skipped', 'fail-fast', null],
     });
+  });
+
+  it('in a vibeguard.* config (or compat: vibeguard), a grok pattern VibeGuard rejects fails its check once it has run and stops the run', async () => {
+    for (const [name, compat] of [['vibeguard.yaml', ''], ['fanout.yaml', 'compat: vibeguard\n']] as const) {
+      const dir = tempDir();
+      const result = loadConfigText(
+        `version: "1"
+${compat}checks:
+  - id: bad
+    run: touch ran-bad
+    severity: warning
+    grok: ['%{NOPE:x}', '(unclosed']
+  - id: slow
+    run: sleep 30
+  - id: after
+    run: "true"
+    requires: [bad]
+`,
+        join(dir, name),
+      );
+      if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+      // Loaded, with a warning naming the pattern: VibeGuard reports it only when the check runs.
+      expect(result.config.warnings.map((w) => [w.code, w.severity])).toEqual([['invalid-grok', 'warning'], ['invalid-grok', 'warning']]);
+      const started = Date.now();
+      const report = await runChecks({ config: result.config, cwd: dir }).report;
+      expect(Date.now() - started).toBeLessThan(25_000);
+      // The command ran; the first broken pattern is the failure, in go-grok's words; a warning check's too stops the run.
+      expect(readdirSync(dir)).toContain('ran-bad');
+      expect(report.exit_code).toBe(1);
+      expect(byId(report)).toEqual({
+        bad: ['warned', 'grok', 'failed to compile grok pattern "%{NOPE:x}": pattern definition "NOPE" unknown: parsing failed'],
+        slow: ['cancelled', 'cancelled', 'stopped: check bad could not be judged'],
+        after: ['skipped', 'fail-fast', null],
+      });
+    }
+  });
+
+  it('in a vibeguard.* config, an assert VibeGuard rejects fails its check after exit 0 and stops the run; after another exit it is not read', async () => {
+    const dir = tempDir();
+    const result = loadConfigText(
+      `version: "1"
+checks:
+  - id: exits
+    run: exit 3
+    assert: "(a == 1"
+  - id: passes
+    run: "true"
+    requires: [exits]
+    assert: "a >"
+`,
+      join(dir, 'vibeguard.yaml'),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    let report = await runChecks({ config: result.config, cwd: dir, only: ['exits'] }).report;
+    expect(byId(report)).toEqual({ exits: ['failed', 'exit-code', 'exit code 3'] });
+    report = await runChecks({ config: result.config, cwd: dir, only: ['passes'] }).report;
+    expect(report.exit_code).toBe(1);
+    expect(byId(report)).toEqual({ passes: ['failed', 'assert', 'parse error in assertion "a >": unexpected token "" at position 3\n  a >\n    ^'] });
+  });
+
+  it('in a fanout.yaml, a broken grok pattern or assert is a load error, nothing run', () => {
+    const result = loadConfigText(`checks:\n  - id: a\n    run: "true"\n    grok: '%{NOPE:x}'\n  - id: b\n    run: "true"\n    assert: "a >"\n`, join(tempDir(), 'fanout.yaml'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.diagnostics.map((d) => [d.code, d.severity])).toEqual([['invalid-grok', 'error'], ['invalid-assert', 'error']]);
   });
 
   it('in a vibeguard.* config, check ID runs that check alone, a failed warning skips its dependents, tags pull in nothing', async () => {

@@ -208,4 +208,29 @@ describe('the command line in a folder whose config is vibeguard.*', () => {
     expect(run).toMatchObject({ code: 1, stdout: '', stderr: 'FAIL  a (error)\n\n  value [<no value>]\n  Log: .vibeguard/log/a.log\n  Advisory: blocks commit\n\nError: exit code 1\n' });
     expect(readFileSync(join(cwd, '.vibeguard/log/a.log'), 'utf8')).toBe('out\n');
   });
+
+  it('a grok pattern or assert VibeGuard rejects when the check runs: the error alone, exit 1, as VibeGuard; a fanout.yaml refuses to load (exit 2)', async () => {
+    const cwd = tempDir();
+    const grok = 'version: "1"\nchecks:\n  - id: g\n    run: echo out\n    grok: ["%{NOPE:x}"]\n';
+    writeFileSync(join(cwd, 'vibeguard.yaml'), grok);
+    const error = 'Error: failed to compile grok pattern in check "g": failed to compile grok pattern "%{NOPE:x}": pattern definition "NOPE" unknown: parsing failed (line 3)\n';
+    for (const args of [['check'], ['check', '--json'], ['check', 'g']]) {
+      const run = await runCli(args, { cwd });
+      expect([run.code, run.stdout]).toEqual([1, '']);
+      expect(run.stderr.endsWith(error)).toBe(true);
+    }
+    // validate loads it, as VibeGuard's does.
+    expect(await runCli(['validate'], { cwd })).toMatchObject({ code: 0, stdout: 'Configuration is valid (1 checks defined)\n' });
+    writeFileSync(join(cwd, 'vibeguard.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n    assert: "(a == 1"\n');
+    const assert = await runCli(['check'], { cwd });
+    expect(assert.code).toBe(1);
+    expect(assert.stderr.endsWith(`Error: failed to evaluate assertion in check "a": parse error in assertion "(a == 1": expected ')' at position 7, got ""\n  (a == 1\n        ^ (line 3)\n`)).toBe(true);
+
+    const own = tempDir();
+    writeFileSync(join(own, 'fanout.yaml'), grok);
+    const refused = await runCli(['check'], { cwd: own });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('fanout.yaml:5:12: invalid grok pattern "%{NOPE:x}": pattern %{NOPE} is not defined');
+    expect((await runCli(['validate'], { cwd: own })).code).toBe(2);
+  });
 });

@@ -122,8 +122,14 @@ describe('grok patterns', () => {
     // The message quotes the expanded pattern with the field's own name.
     ['(unclosed %{INT:n}', 'missing closing ): `(unclosed (?P<n>(?:[+-]?(?:[0-9]+)))`'],
   ])('%j is invalid: %s', (pattern, error) => {
-    expect(analyzeGrokPattern(pattern)).toEqual({ ok: false, error });
+    expect(analyzeGrokPattern(pattern)).toEqual({ ok: false, error, vibeguard: expect.any(String) as unknown });
     expect(() => compileGrok([pattern])).toThrow(GrokError);
+  });
+
+  test('an invalid pattern also says why in go-grok’s words (what VibeGuard prints)', () => {
+    expect(analyzeGrokPattern('%{NOPE:x}')).toMatchObject({ ok: false, vibeguard: 'pattern definition "NOPE" unknown: parsing failed' });
+    expect(analyzeGrokPattern('(\\d)\\1')).toMatchObject({ ok: false, vibeguard: 'error parsing regexp: invalid escape sequence: `\\1`' });
+    expect(analyzeGrokPattern('(unclosed %{INT:n}')).toMatchObject({ ok: false, vibeguard: 'error parsing regexp: missing closing ): `(unclosed (?P<n>(?:[+-]?(?:[0-9]+)))`' });
   });
 
   test('compileGrok names the bad pattern and its index', () => {

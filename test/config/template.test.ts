@@ -103,8 +103,13 @@ describe('asserts by file', () => {
     expect(result.ok && result.config.checks[0]?.assert).toBe('n >= 1 && n < 10');
   });
 
-  test('an assert VibeGuard rejects too is an error', () => {
-    expect(loadConfigText(config('n =='), '/repo/vibeguard.yaml').ok).toBe(false);
+  test('an assert VibeGuard rejects too loads with a warning, to fail when the check has exited 0 (as VibeGuard)', () => {
+    const result = loadConfigText(config('n =='), '/repo/vibeguard.yaml');
+    if (!result.ok) expect.fail(JSON.stringify(result.diagnostics));
+    expect(result.config.warnings.map((w) => w.code)).toContain('invalid-assert');
+    expect(result.config.checks[0]?.assert).toBeUndefined();
+    expect(result.config.checks[0]?.invalid).toEqual({ code: 'assert', message: 'parse error in assertion "n ==": unexpected token "" at position 4\n  n ==\n     ^' });
+    expect(loadConfigText(config('n =='), '/repo/fanout.yaml').ok).toBe(false);
   });
 });
 

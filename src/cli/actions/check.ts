@@ -205,12 +205,16 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   await junit?.end?.(report);
   for (const failure of writeErrors) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
   const final: RunReport = writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors };
-  // VibeGuard stops a run whose check could not be judged and prints the error alone, no report: so does a
-  // vibeguard.* config (the engine stopped the run).
-  const unjudged = config.vibeguardCompat ? final.checks.find((check) => check.reason_code === 'file-missing') : undefined;
+  // VibeGuard stops a run whose check could not be judged (its file: unreadable, a grok pattern or assert it rejects)
+  // and prints the error alone, no report: so does a vibeguard.* config (the engine stopped the run).
+  const judgedBy = (entry: (typeof final.checks)[number]) => config.checks.find((check) => check.id === entry.id);
+  const unjudged = config.vibeguardCompat
+    ? final.checks.find((entry) => entry.reason_code === 'file-missing' || (entry.reason_code !== null && judgedBy(entry)?.invalid?.code === entry.reason_code))
+    : undefined;
   if (unjudged !== undefined) {
-    const line = config.checks.find((check) => check.id === unjudged.id)?.line ?? 0;
-    printErr(`Error: ${unjudged.reason ?? ''} in check ${JSON.stringify(unjudged.id)}: ${unjudged.reason ?? ''} (line ${line})\n`);
+    const reason = unjudged.reason ?? '';
+    const what = unjudged.reason_code === 'grok' ? 'failed to compile grok pattern' : unjudged.reason_code === 'assert' ? 'failed to evaluate assertion' : reason;
+    printErr(`Error: ${what} in check ${JSON.stringify(unjudged.id)}: ${reason} (line ${judgedBy(unjudged)?.line ?? 0})\n`);
   } else {
     await output?.end?.(final);
     await human?.end?.(final);
