@@ -23,6 +23,7 @@ import { isAsync, runSession, type RunAbort, type RunListener } from './session.
 import { selectShard, withoutHidden } from './shard.js';
 import { createRunLogs, previousDurations, writeError, type WriteError } from './state/logs.js';
 import { isCacheable, RunCache } from './cache/run-cache.js';
+import type { SharedCache } from './cache/remote.js';
 
 /** The log folder of a run whose options name none, in the config's folder (one per project, wherever it runs from). */
 export const DEFAULT_LOG_DIR = '.fanout/runs';
@@ -120,6 +121,12 @@ export interface RunChecksOptions {
    * instead of running them. false: every check runs; fresh passes are still stored. @default true
    */
   cache?: boolean | undefined;
+  /**
+   * A cache of passed checks shared with other machines (see {@link SharedCache}): read on a local miss, written after
+   * a local store, so a check passed on one CI shard is a hit on another. The caller closes it after the run.
+   * @default none
+   */
+  sharedCache?: SharedCache | undefined;
 }
 
 /** What a run is about to do, known before its first check starts. */
@@ -348,7 +355,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // its stdout and stderr (see roomForLogs).
   executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir) });
   const mask = createMasker(options.env ?? process.env, ...checks.map((check) => check.env));
-  const cache = openCache(checks, { logDir, dir: config.dir, version, read: options.cache !== false, env: options.env ?? process.env }, notes);
+  const cache = openCache(checks, { logDir, dir: config.dir, version, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache }, notes);
   const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
   const shown = checks.filter((check) => !hidden.has(check.id));
   prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });

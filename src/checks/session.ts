@@ -19,6 +19,8 @@ import { formatDuration } from '../common/duration.js';
 
 /** Lines of output kept in reports. */
 export const TAIL_LINES = 20;
+/** How long a check without a timeout waits for another run holding its claim in the shared cache. */
+const SHARED_WAIT_MS = 10 * 60 * 1000;
 /** How long what a run's checks left behind gets between SIGTERM and SIGKILL (the exec layer's default grace). */
 const SWEEP_GRACE_MS = 2000;
 
@@ -277,18 +279,22 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         let ticket: CacheTicket | undefined;
         if (cache !== undefined && isCacheable(check)) {
           ticket = await cache.ticket(check, timeoutMs ?? null, signal).catch(() => undefined);
-          const entry = ticket === undefined ? undefined : cache.lookup(check, ticket);
+          let entry = ticket === undefined ? undefined : cache.lookup(check, ticket);
+          // A shared cache may wait for another run of the same check: at most as long as the check may take.
+          if (entry === undefined && ticket !== undefined && cache.sharing) entry = await cache.lookupShared(check, ticket, timeoutMs ?? SHARED_WAIT_MS, signal);
           if (entry !== undefined && ticket !== undefined) {
             RunCache.replay(record, entry);
             cache.done(record, ticket, timeoutMs ?? null);
             return record;
           }
         }
-        // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
-        const release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
-        const work = attempts(signal);
-        inflight.add(work);
+        let release: (() => void) | undefined;
+        let work: Promise<CheckRecord> | undefined;
         try {
+          // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
+          release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
+          work = attempts(signal);
+          inflight.add(work);
           const done = await work;
           if (cache !== undefined) {
             cache.done(done, ticket, timeoutMs ?? null);
@@ -296,8 +302,9 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
           }
           return done;
         } finally {
-          inflight.delete(work);
+          if (work !== undefined) inflight.delete(work);
           release?.();
+          if (ticket !== undefined) cache?.release(ticket);
         }
       },
     };

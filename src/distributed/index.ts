@@ -20,3 +20,5 @@ export type { ShardCheck, ShardPlan } from '../checks/shard-plan.js';
 export { mergeReports, mergedExitCode } from './merge-reports.js';
 export type { ShardReport, ShardReportCheck, MergeReportsOptions } from './merge-reports.js';
 export { currentCommit } from './commit.js';
+export { openSharedCacheRedis } from './shared-cache.js';
+export type { SharedCacheRedisOptions } from './shared-cache.js';

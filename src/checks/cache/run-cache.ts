@@ -7,6 +7,7 @@ import type { CheckRecord, FailureReason } from '../record.js';
 import { cacheKey, checkSpec, uncachedResultKey, type CheckSpec } from './key.js';
 import { InputTree, statFileName, type InputSnapshot } from './inputs.js';
 import { CacheStore, DEFAULT_CACHE_MAX_BYTES, type CacheEntry } from './store.js';
+import type { SharedCache, SharedClaim } from './remote.js';
 
 /** Options of {@link RunCache}. */
 export interface RunCacheOptions {
@@ -22,6 +23,8 @@ export interface RunCacheOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The store's bound in bytes. @default 256 MB */
   maxBytes?: number | undefined;
+  /** A cache shared with other machines: read on a local miss (when reading is on), written after a local store. */
+  shared?: SharedCache | undefined;
 }
 
 /** A cacheable check about to run or be replayed: its key and the inputs it was computed from. */
@@ -30,6 +33,10 @@ export interface CacheTicket {
   snapshot: InputSnapshot;
   /** False when an input changed between its hashing and the check's start: the result is not stored. */
   storable: boolean;
+  /** The shared cache's claim on the check: this run runs it, and others wait for its result. */
+  claim?: SharedClaim | undefined;
+  /** The result {@link RunCache.save} stored, for the shared cache. */
+  saved?: CacheEntry | undefined;
 }
 
 /** Whether a check may be served from the cache: it declares `inputs` and does not opt out. */
@@ -90,8 +97,37 @@ export class RunCache {
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
     const entry = this.options.read ? this.store.read(ticket.key) : undefined;
     if (entry?.id === check.id) return entry;
+    if (!this.sharing) ticket.storable = this.tree.settle(ticket.snapshot);
+    return undefined;
+  }
+
+  /** Whether a local miss is to be looked up in the shared cache ({@link RunCache.lookupShared}). */
+  get sharing(): boolean {
+    return this.options.shared !== undefined && this.options.read;
+  }
+
+  /**
+   * After a local miss: the shared cache's entry (stored locally too), else undefined and the check is about to run —
+   * perhaps holding its claim, after waiting at most `waitMs` for another run that held it.
+   */
+  async lookupShared(check: ResolvedCheck, ticket: CacheTicket, waitMs: number, signal?: AbortSignal): Promise<CacheEntry | undefined> {
+    const found = this.options.shared === undefined ? undefined : await this.options.shared.find(check.id, ticket.key, waitMs, signal);
+    if (found !== undefined && 'entry' in found) {
+      this.store.write(ticket.key, found.entry);
+      return found.entry;
+    }
+    if (found !== undefined && 'claim' in found) ticket.claim = found.claim;
     ticket.storable = this.tree.settle(ticket.snapshot);
     return undefined;
+  }
+
+  /** Once the check ran (whatever its end): its stored result goes to the shared cache, and its claim is freed. */
+  release(ticket: CacheTicket): void {
+    const { shared } = this.options;
+    if (ticket.claim !== undefined) void ticket.claim.complete(ticket.saved);
+    else if (shared !== undefined && ticket.saved !== undefined) void shared.write(ticket.key, ticket.saved);
+    ticket.claim = undefined;
+    ticket.saved = undefined;
   }
 
   /** Records the result of a passed or warned check for its dependents' keys. */
@@ -119,6 +155,7 @@ export class RunCache {
       storedAt: record.endedAt ?? Date.now(),
       ...(record.failure !== undefined ? { failure: record.failure } : {}),
     };
+    if (this.options.shared !== undefined) ticket.saved = entry;
     const written = this.store.write(ticket.key, entry);
     if (written) this.stored++;
     return written;

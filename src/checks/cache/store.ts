@@ -46,8 +46,8 @@ function checksum(key: string, entry: CacheEntry): string {
   return createHash('sha256').update(JSON.stringify([CACHE_FORMAT, key, entry])).digest('hex');
 }
 
-/** The entry's fields when they have the shape fanout writes, else undefined. */
-function entryOf(value: unknown): CacheEntry | undefined {
+/** The entry's fields when they have the shape fanout writes, else undefined (what a shared entry is checked with too). */
+export function parseCacheEntry(value: unknown): CacheEntry | undefined {
   if (!isObject(value)) return undefined;
   const { id, status, exitCode, durationMs, attempts, extracted, outputTail, outputBytes, storedAt, failure } = value;
   if (typeof id !== 'string' || (status !== 'passed' && status !== 'warned')) return undefined;
@@ -127,7 +127,7 @@ export class CacheStore {
     const file = this.file(key);
     const data = readOwnJsonSync(file, MAX_ENTRY_BYTES);
     if (!isObject(data) || data.format !== CACHE_FORMAT || data.key !== key) return undefined;
-    const entry = entryOf(data.entry);
+    const entry = parseCacheEntry(data.entry);
     if (entry === undefined || data.sum !== checksum(key, entry)) return undefined;
     try {
       // Used now: the last to go when the store is trimmed.
@@ -142,7 +142,7 @@ export class CacheStore {
   /** Stores `entry` under `key` (replacing any). False when it could not be written (a full disk...). */
   write(key: string, entry: CacheEntry): boolean {
     // The fields in the order a read rebuilds them, so the checksum is over the same text both ways.
-    const canonical = entryOf(JSON.parse(JSON.stringify(entry)));
+    const canonical = parseCacheEntry(JSON.parse(JSON.stringify(entry)));
     if (canonical === undefined) return false;
     const data = { format: CACHE_FORMAT, key, sum: checksum(key, canonical), entry: canonical };
     try {

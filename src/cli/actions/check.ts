@@ -13,7 +13,7 @@ import { createJunitReporter } from '../reporters/junit.js';
 import { createLiveReporter, type LiveReporter } from '../reporters/live.js';
 import { createNdjsonReporter } from '../reporters/ndjson.js';
 import { createVibeguardReporter } from '../reporters/vibeguard.js';
-import type { RedisFlag } from '../redis-target.js';
+import type { RedisFlag, RedisTargetOptions } from '../redis-target.js';
 import { remoteExecutor, type RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
@@ -59,6 +59,8 @@ export interface CheckOptions extends CommonOptions, RunControlOptions {
   configCache?: boolean | undefined;
   /** false with `--no-cache`: run checks whose inputs are unchanged too. @default true */
   resultCache?: boolean | undefined;
+  /** `--shared-cache` (or FANOUT_SHARED_CACHE=1): where the Redis of the shared cache of passed checks is. */
+  sharedCache?: RedisTargetOptions | undefined;
   /** `--dry-run`: print what would run and why; run nothing. @default false */
   dryRun?: boolean | undefined;
 }
@@ -92,6 +94,12 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   let infrastructure: string | undefined;
   let remote: RemoteExecutor | undefined;
   const { redis } = options;
+  const warn = (message: string) => {
+    const write = () => printErr(`fanout: warning: ${message}\n`);
+    if (screen.live === undefined) write();
+    else screen.live.around(write);
+  };
+  const shared = options.sharedCache === undefined ? undefined : await (await import('../shared-cache.js')).openSharedCache(options.sharedCache, version, warn);
   const run = runChecks({
     config,
     ids,
@@ -105,6 +113,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     keepRuns: options.keepRuns,
     errorExitCode: options.errorExitCode,
     cache: options.resultCache,
+    sharedCache: shared,
     observer,
     cwd,
     version,
@@ -135,7 +144,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   try {
     prepared = await run.prepared;
   } catch (error) {
-    await remote?.close();
+    await Promise.all([remote?.close(), shared?.close()]);
     releaseFatal();
     signals.release();
     throw error;
@@ -199,7 +208,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     report = await run.report;
   } finally {
     live?.stop();
-    await remote?.close();
+    await Promise.all([remote?.close(), shared?.close()]);
   }
   writeErrors.unshift(...(report.write_errors ?? []));
   await junit?.end?.(report);

@@ -3,6 +3,7 @@ import { Option } from '@commander-js/extra-typings';
 import type { CheckOptions } from '../actions/check.js';
 import { EXIT_INFRASTRUCTURE, UsageError } from '../errors.js';
 import { durationFlag, parseAsyncThreshold, parseExitCode, parseKeepRuns, parseList, parallelFlag, parseParallelOrDefault } from '../options.js';
+import { sharedCacheFromEnv } from '../shared-cache.js';
 import { afterWritten } from '../terminal.js';
 import { commonOptions, finish, redisTarget, versionOf, withRedisTls, type Program } from './global.js';
 
@@ -37,6 +38,7 @@ function command(program: Program) {
       )
     .option('--shard <i/n>', 'run only shard i of n (and what its checks require); report only its own checks')
     .option('--no-cache', 'run every check, even one whose inputs: are unchanged since it passed (its pass is stored again; see fanout cache)')
+    .option('--shared-cache', 'also read and store passed checks in the Redis of FANOUT_REDIS_URL (or FANOUT_REDIS_URL_FILE), signed with the shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE); env FANOUT_SHARED_CACHE=1')
     .option('--no-config-cache', 'parse the config even when it is unchanged since the last run (see <log-dir>/.config-cache)')
     .addOption(new Option('--observer <name>', 'also send the run\'s events to an observer: json (JSON lines on stderr), otel (OpenTelemetry spans), noop').choices(['noop', 'json', 'otel'] as const))
     .addOption(new Option('--async-threshold <duration>', 'also run in the async pool, outside -p, each check whose own timeout: is above this (default off: only async: true checks)').argParser(parseAsyncThreshold))
@@ -53,8 +55,9 @@ export type CheckFlags = ReturnType<ReturnType<typeof command>['optsWithGlobals'
 
 /** The check action's options from the command line; `logDir` is the log folder (see logDirOf). */
 export function checkOptions(flags: CheckFlags, logDir: string): CheckOptions {
-  if (flags.redis === undefined && [flags.redisCa, flags.redisCert, flags.redisKey, flags.redisServername].some((value) => value !== undefined)) {
-    throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis (a local run uses no Redis)');
+  const shared = flags.sharedCache === true || sharedCacheFromEnv();
+  if (flags.redis === undefined && !shared && [flags.redisCa, flags.redisCert, flags.redisKey, flags.redisServername].some((value) => value !== undefined)) {
+    throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis or --shared-cache (a local run uses no Redis)');
   }
   if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
   if (flags.resume !== undefined && flags.changed !== undefined) throw new UsageError('--resume and --changed both choose the checks: give one');
@@ -84,6 +87,7 @@ export function checkOptions(flags: CheckFlags, logDir: string): CheckOptions {
     observer: flags.observer,
     configCache: flags.configCache,
     resultCache: flags.cache,
+    sharedCache: shared ? redisTarget(flags) : undefined,
     asyncThresholdMs: flags.asyncThreshold === 'off' ? null : flags.asyncThreshold,
     asyncParallel: flags.asyncParallel,
     resume: flags.resume,

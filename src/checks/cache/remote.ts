@@ -1,0 +1,344 @@
+// The shared cache of passed checks: entries a run stores after its local store, and reads on a local miss, from a
+// store other machines use too (Redis, through the distributed backend: this layer only sees the small interface
+// below). Whoever can write to that store is not trusted: an entry is used only when its MAC, made with a key derived
+// from the shared secret, verifies over the key, the entry and fanout's version. Anything else — forged, replayed
+// under another key, torn, oversized, of another version — is a miss, never a pass. The store failing or slow never
+// fails nor holds up a run: each call is bounded, and the first failure turns the shared cache off for the rest of
+// the run with one warning.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { invalidArgument } from '../../common/arguments.js';
+import { messageOf } from '../../common/errors.js';
+import { CACHE_FORMAT } from './key.js';
+import { parseCacheEntry, type CacheEntry } from './store.js';
+
+/**
+ * The store behind a {@link SharedCache}: a few string operations on named values, as Redis gives them. Every call
+ * may reject or never settle: the shared cache bounds and survives both.
+ */
+export interface SharedCacheBackend {
+  /** At most `maxBytes` + 1 bytes of the string stored under `name` (more would be an oversized one); undefined or '' when none. */
+  get(name: string, maxBytes: number): Promise<string | undefined>;
+  /** Stores `value` under `name` for `ttlMs`. */
+  set(name: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets `name` to `owner` for `ttlMs` unless it exists; true when this call set it. */
+  claim(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends `name` by `ttlMs` when it still holds `owner`; false when it does not (expired, taken). */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Deletes `name` when it holds `owner`. */
+  release(name: string, owner: string): Promise<void>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Why a shared entry was not used. */
+export type SharedMissReason = 'forged' | 'version' | 'malformed' | 'oversized' | 'other-check';
+
+/** Options of {@link SharedCache}. */
+export interface SharedCacheOptions {
+  backend: SharedCacheBackend;
+  /** The `cache` key derived from the shared secret (32 bytes or more): what signs and verifies entries. */
+  key: Uint8Array;
+  /** fanout's version: covered by every MAC, and entries of another version are misses. */
+  version: string;
+  /** Prefix of the names in the backend. @default 'fanout' */
+  prefix?: string | undefined;
+  /** The longest any call to the backend may take before the shared cache is turned off for the run. @default 2000 */
+  timeoutMs?: number | undefined;
+  /** How long an entry lives in the backend. @default 7 days */
+  ttlMs?: number | undefined;
+  /** Wait for a check another run is running (claims) instead of running it too. @default true */
+  claims?: boolean | undefined;
+  /** Time to live of a claim, renewed by its holder every third of it: a holder that dies frees it within this. @default 10000 */
+  claimTtlMs?: number | undefined;
+  /** How often a run waiting for a claimed check looks for its result. @default 250 */
+  pollMs?: number | undefined;
+  /**
+   * Told each thing a user should know: the backend failed (once; the run goes on with the local cache), an entry was
+   * refused and why, a wait for another run's check ended without its result. Library code prints nothing.
+   */
+  onWarning?: ((message: string) => void) | undefined;
+}
+
+/** The largest entry read or written: 20 lines of output and a few values are far less. */
+export const MAX_SHARED_ENTRY_BYTES = 1024 * 1024;
+const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_CLAIM_TTL_MS = 10_000;
+const DEFAULT_POLL_MS = 250;
+/** Entry warnings told in one run; more are counted in one last line. */
+const MAX_ENTRY_WARNINGS = 10;
+
+/** The envelope an entry travels in. */
+interface Envelope {
+  v: 1;
+  version: string;
+  /** HMAC-SHA256, base64url, over the key, the version and `entry`. */
+  mac: string;
+  /** The entry as JSON text. */
+  entry: string;
+}
+
+function mac(key: Uint8Array, version: string, cacheKey: string, body: string): Buffer {
+  // The parts as one JSON array: no two different sets of parts give the same text.
+  return createHmac('sha256', key).update(JSON.stringify(['fanout-shared-cache', CACHE_FORMAT, version, cacheKey, body])).digest();
+}
+
+/**
+ * The value stored for `entry` under `cacheKey`: the entry as JSON with its MAC. Exported for tests that plant entries.
+ *
+ * @example
+ * ```ts
+ * import { sealSharedEntry } from './remote.js';
+ * const entry = { id: 'lint', status: 'passed' as const, exitCode: 0, durationMs: 5, attempts: 1, extracted: {}, outputTail: [], outputBytes: 0, storedAt: 0 };
+ * sealSharedEntry(Buffer.alloc(32, 1), '1.0.0', 'a'.repeat(64), entry); // '{"v":1,"version":"1.0.0","mac":"…","entry":"…"}'
+ * ```
+ */
+export function sealSharedEntry(key: Uint8Array, version: string, cacheKey: string, entry: CacheEntry): string {
+  const body = JSON.stringify(entry);
+  const envelope: Envelope = { v: 1, version, mac: mac(key, version, cacheKey, body).toString('base64url'), entry: body };
+  return JSON.stringify(envelope);
+}
+
+/** What a stored value holds for `cacheKey` and check `id`: the entry, or why it is not used. */
+export function openSharedEntry(
+  key: Uint8Array,
+  version: string,
+  cacheKey: string,
+  id: string,
+  value: string,
+): { entry: CacheEntry } | { reason: SharedMissReason; message: string } {
+  if (Buffer.byteLength(value) > MAX_SHARED_ENTRY_BYTES) return { reason: 'oversized', message: `it is larger than ${MAX_SHARED_ENTRY_BYTES} bytes` };
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(value);
+  } catch {
+    return { reason: 'malformed', message: 'it is not JSON' };
+  }
+  if (typeof envelope !== 'object' || envelope === null) return { reason: 'malformed', message: 'it is not an entry' };
+  const { v, version: theirs, mac: given, entry: body } = envelope as Record<string, unknown>;
+  if (v !== 1 || typeof theirs !== 'string' || typeof given !== 'string' || typeof body !== 'string') return { reason: 'malformed', message: 'it is not an entry' };
+  if (theirs !== version) return { reason: 'version', message: `it was stored by fanout ${theirs.slice(0, 40)}, not ${version}` };
+  const expected = mac(key, version, cacheKey, body);
+  const actual = Buffer.from(given, 'base64url');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+    return { reason: 'forged', message: 'its signature does not verify (written without the shared secret, changed, or stored under another key)' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return { reason: 'malformed', message: 'its entry is not JSON' };
+  }
+  const entry = parseCacheEntry(parsed);
+  if (entry === undefined) return { reason: 'malformed', message: 'its entry is not one fanout writes' };
+  if (entry.id !== id) return { reason: 'other-check', message: `it is the result of check ${entry.id}` };
+  return { entry };
+}
+
+/** A check this run holds the claim of: others wait for its result until it is released. */
+export interface SharedClaim {
+  readonly key: string;
+  /** Stores `entry` (when the check passed) and then frees the claim. Never rejects. */
+  complete(entry: CacheEntry | undefined): Promise<void>;
+}
+
+/** What {@link SharedCache.find} found. */
+export type SharedFind = { entry: CacheEntry } | { claim: SharedClaim } | { miss: true };
+
+/** A run's view of the shared cache. */
+export class SharedCache {
+  private readonly backend: SharedCacheBackend;
+  private readonly key: Uint8Array;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+  private readonly ttlMs: number;
+  private readonly claimTtlMs: number;
+  private readonly pollMs: number;
+  private readonly claims: boolean;
+  private readonly owner = randomBytes(12).toString('base64url');
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private entryWarnings = 0;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+  /** Why the shared cache is off for the rest of the run, once a call failed. */
+  failure: string | undefined;
+
+  constructor(private readonly options: SharedCacheOptions) {
+    const { backend, key } = options;
+    if (typeof backend !== 'object' || backend === null) throw invalidArgument('backend', 'a SharedCacheBackend', backend);
+    if (!(key instanceof Uint8Array) || key.length < 32) throw invalidArgument('key', 'a derived key of at least 32 bytes', key instanceof Uint8Array ? `(${key.length} bytes)` : key);
+    this.backend = backend;
+    this.key = key;
+    this.prefix = options.prefix ?? 'fanout';
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.claims = options.claims !== false;
+  }
+
+  private entryName(cacheKey: string): string {
+    return `${this.prefix}:cache:${cacheKey}`;
+  }
+
+  private claimName(cacheKey: string): string {
+    return `${this.prefix}:cache-claim:${cacheKey}`;
+  }
+
+  /**
+   * One backend call, bounded by the timeout: undefined when it failed or took too long, and the shared cache is then
+   * off for the rest of the run (one warning). A call that never settles is left behind, its outcome ignored.
+   */
+  private async call<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
+    if (this.failure !== undefined || this.closed) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = (async () => {
+      try {
+        return await Promise.race([
+          operation(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+          }),
+        ]);
+      } catch (error) {
+        this.fail(`${what}: ${messageOf(error)}`);
+        return undefined;
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    this.track(bounded);
+    return bounded;
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise));
+  }
+
+  private fail(message: string): void {
+    if (this.failure !== undefined) return;
+    this.failure = message;
+    this.options.onWarning?.(`the shared cache is off for the rest of this run (${message}); going on with the local cache`);
+  }
+
+  private refused(id: string, message: string): void {
+    this.entryWarnings++;
+    if (this.entryWarnings <= MAX_ENTRY_WARNINGS) this.options.onWarning?.(`shared cache: the entry for check ${id} is not used: ${message}; the check runs`);
+    else if (this.entryWarnings === MAX_ENTRY_WARNINGS + 1) this.options.onWarning?.('shared cache: more entries are not used; their checks run');
+  }
+
+  /** The verified entry for `id` under `cacheKey`, or undefined (none, refused, the backend failed). */
+  async read(id: string, cacheKey: string): Promise<CacheEntry | undefined> {
+    const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
+    if (value === undefined || value === '' || typeof value !== 'string') return undefined;
+    const opened = openSharedEntry(this.key, this.options.version, cacheKey, id, value);
+    if ('entry' in opened) return opened.entry;
+    this.refused(id, opened.message);
+    return undefined;
+  }
+
+  /** Stores `entry` under `cacheKey` (signed); never rejects. */
+  async write(cacheKey: string, entry: CacheEntry): Promise<void> {
+    const value = sealSharedEntry(this.key, this.options.version, cacheKey, entry);
+    if (Buffer.byteLength(value) > MAX_SHARED_ENTRY_BYTES) return;
+    await this.call('storing an entry', () => this.backend.set(this.entryName(cacheKey), value, this.ttlMs));
+  }
+
+  /**
+   * What to do with check `id` of key `cacheKey` on a local miss: its verified entry; or a claim, when this run is
+   * to run it (others wait for it); or a plain miss. While another run holds the check's claim, waits — at most
+   * `waitMs` — for its result; a claim that lapses (its holder died or failed the check) is taken over.
+   */
+  async find(id: string, cacheKey: string, waitMs: number, signal?: AbortSignal): Promise<SharedFind> {
+    const entry = await this.read(id, cacheKey);
+    if (entry !== undefined) return { entry };
+    if (!this.claims) return { miss: true };
+    const deadline = Date.now() + waitMs;
+    for (let waited = false; ; waited = true) {
+      if (signal?.aborted === true || this.failure !== undefined) return { miss: true };
+      const claimed = await this.call('claiming a check', () => this.backend.claim(this.claimName(cacheKey), this.owner, this.claimTtlMs));
+      if (claimed === true) {
+        // Its result may have been stored between the read and the claim.
+        if (waited) {
+          const stored = await this.read(id, cacheKey);
+          if (stored !== undefined) {
+            await this.call('releasing a claim', () => this.backend.release(this.claimName(cacheKey), this.owner));
+            return { entry: stored };
+          }
+        }
+        return { claim: this.hold(cacheKey) };
+      }
+      if (claimed === undefined) return { miss: true };
+      if (Date.now() >= deadline) {
+        this.options.onWarning?.(`shared cache: waited ${Math.round(waitMs / 1000)} s for check ${id}, which another run is running; running it here`);
+        return { miss: true };
+      }
+      if (!(await this.sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), signal))) return { miss: true };
+      const stored = await this.read(id, cacheKey);
+      if (stored !== undefined) return { entry: stored };
+    }
+  }
+
+  /** Sleeps `ms`; false when `signal` aborted first. */
+  private sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(true), ms);
+      this.timers.add(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A claim just taken: renewed every third of its time to live until completed. */
+  private hold(cacheKey: string): SharedClaim {
+    const name = this.claimName(cacheKey);
+    const timer = setInterval(() => void this.call('renewing a claim', () => this.backend.renew(name, this.owner, this.claimTtlMs)), Math.max(50, Math.floor(this.claimTtlMs / 3)));
+    timer.unref();
+    this.timers.add(timer);
+    let completed: Promise<void> | undefined;
+    return {
+      key: cacheKey,
+      complete: (entry) => {
+        completed ??= (async () => {
+          clearInterval(timer);
+          this.timers.delete(timer);
+          if (entry !== undefined) await this.write(cacheKey, entry);
+          await this.call('releasing a claim', () => this.backend.release(name, this.owner));
+        })();
+        this.track(completed);
+        return completed;
+      },
+    };
+  }
+
+  /**
+   * Waits for the writes and releases under way (each bounded by the timeout), then closes the backend. Idempotent;
+   * never rejects.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Each call is bounded by the timeout: so is this wait (a release may follow a write, hence the loop).
+      while (this.pending.size > 0) await Promise.all([...this.pending]);
+      this.closed = true;
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([this.backend.close(), new Promise((resolve) => (timer = setTimeout(resolve, this.timeoutMs)))]);
+      } catch {
+        // closing a connection that failed: nothing more to do
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,183 @@
+// The shared cache of passed checks on a real redis-server, through the public engine: runs with log folders of their
+// own (two CI machines) share passes; entries planted by a writer without the secret are misses; a Redis that is down
+// or never answers leaves the run to its local cache with one warning; a check another run is running is waited for.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChecks, SharedCache, type RunReport } from '../../src/checks/index.js';
+import { sealSharedEntry } from '../../src/checks/cache/remote.js';
+import { deriveKey } from '../../src/distributed/auth.js';
+import { openSharedCacheRedis } from '../../src/distributed/shared-cache.js';
+import { tempDir } from '../cli/helpers.js';
+import { freePort, hasRedis, startRedis, until, type RedisServer } from './harness.js';
+
+const SECRET = 'the secret every machine of the team has';
+const VERSION = '0.0.0-shared-cache-test';
+
+const CONFIG = `version: "1"
+checks:
+  - id: build
+    run: "while [ ! -e go ]; do sleep 0.02; done; echo build >> ran.log; echo built"
+    inputs: [src.txt]
+  - id: unit
+    run: "echo unit >> ran.log; echo '3 passed'"
+    inputs: [src.txt]
+    requires: [build]
+`;
+
+function project(): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'fanout.yaml'), CONFIG);
+  writeFileSync(join(dir, 'src.txt'), 'source\n');
+  writeFileSync(join(dir, '.gitignore'), 'ran.log\ngo\n');
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean) : []);
+
+interface SharedRun {
+  report: RunReport;
+  warnings: string[];
+}
+
+/** One run of `dir`'s config with a log folder of its own (another machine), sharing the cache at `url`. */
+async function sharedRun(dir: string, url: string, logDir: string, options: { secret?: string; timeoutMs?: number } = {}): Promise<SharedRun> {
+  const warnings: string[] = [];
+  const backend = await openSharedCacheRedis(url, { connectTimeoutMs: options.timeoutMs });
+  const shared = new SharedCache({ backend, key: deriveKey(options.secret ?? SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message), pollMs: 20, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  try {
+    const report = await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, logDir), cwd: dir, version: VERSION, sharedCache: shared }).report;
+    return { report, warnings };
+  } finally {
+    await shared.close();
+  }
+}
+
+const cached = (report: RunReport): Record<string, boolean> => Object.fromEntries(report.checks.map((check) => [check.id, check.cached === true]));
+
+describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('a check passed by one run is a hit in another run with its own log folder; a forged entry is a miss', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    writeFileSync(join(dir, 'go'), '');
+    const first = await sharedRun(dir, redis.url, 'machine-1');
+    expect(first.report.exit_code).toBe(0);
+    expect(cached(first.report)).toEqual({ build: false, unit: false });
+    expect(ran(dir)).toEqual(['build', 'unit']);
+    const keys = (await redis.client.keys('fanout:cache:*')).sort();
+    expect(keys).toHaveLength(2);
+
+    const second = await sharedRun(dir, redis.url, 'machine-2');
+    expect(second.report.exit_code).toBe(0);
+    expect(cached(second.report)).toEqual({ build: true, unit: true });
+    expect(second.report.checks.find((check) => check.id === 'unit')?.output_tail).toEqual(['3 passed']);
+    expect(second.warnings).toEqual([]);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+    // The hit is kept locally too: the same machine does not ask Redis again.
+    expect(existsSync(join(dir, 'machine-2', 'cache', 'entries'))).toBe(true);
+
+    // A writer without the secret replaces every entry with a pass of its own making.
+    for (const key of keys) {
+      const cacheKey = key.slice('fanout:cache:'.length);
+      const envelope = JSON.parse((await redis.client.get(key)) as string) as { entry: string };
+      const { id } = JSON.parse(envelope.entry) as { id: string };
+      const forged = { id, status: 'passed' as const, exitCode: 0, durationMs: 1, attempts: 1, extracted: {}, outputTail: ['forged'], outputBytes: 7, storedAt: Date.now() };
+      await redis.client.set(key, sealSharedEntry(deriveKey('a secret the writer made up itself', 'cache'), VERSION, cacheKey, forged));
+    }
+    const third = await sharedRun(dir, redis.url, 'machine-3');
+    expect(cached(third.report)).toEqual({ build: false, unit: false });
+    expect(third.report.checks.map((check) => check.output_tail)).not.toContainEqual(['forged']);
+    expect(third.warnings).toEqual([expect.stringMatching(/entry for check build is not used: its signature does not verify/), expect.stringMatching(/entry for check unit is not used/)]);
+    expect(ran(dir)).toEqual(['build', 'unit', 'build', 'unit']);
+
+    // A run with another secret verifies none of the genuine entries the third run stored.
+    const other = await sharedRun(dir, redis.url, 'machine-4', { secret: 'another team, another secret!' });
+    expect(cached(other.report)).toEqual({ build: false, unit: false });
+  });
+
+  it('an entry replayed under another key, or of another type, is a miss', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    writeFileSync(join(dir, 'go'), '');
+    await sharedRun(dir, redis.url, 'machine-1');
+    const keys = await redis.client.keys('fanout:cache:*');
+    const [a, b] = keys as [string, string];
+    const [valueA, valueB] = [await redis.client.get(a), await redis.client.get(b)];
+    await redis.client.set(a, valueB as string);
+    await redis.client.del(b);
+    await redis.client.rpush(b, valueA as string);
+    const swapped = await sharedRun(dir, redis.url, 'machine-2');
+    expect(cached(swapped.report)).toEqual({ build: false, unit: false });
+    expect(swapped.warnings).toHaveLength(2);
+    expect(swapped.report.exit_code).toBe(0);
+  });
+
+  it('a second run waits for the check the first run is running (its claim) instead of running it too', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    const first = sharedRun(dir, redis.url, 'machine-1');
+    // The first run holds build's claim once build runs (it waits for the file go).
+    await until(async () => (await redis.client.keys('fanout:cache-claim:*')).length === 1, 10_000, 'the claim of build');
+    const second = sharedRun(dir, redis.url, 'machine-2');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    writeFileSync(join(dir, 'go'), '');
+    const [one, two] = await Promise.all([first, second]);
+    expect(one.report.exit_code).toBe(0);
+    expect(two.report.exit_code).toBe(0);
+    expect(ran(dir).filter((line) => line === 'build')).toEqual(['build']);
+    expect(cached(two.report).build).toBe(true);
+    expect(await redis.client.keys('fanout:cache-claim:*')).toEqual([]);
+  });
+
+  it('Redis refusing connections: the run passes on its own, with one warning', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'go'), '');
+    const port = await freePort();
+    const started = performance.now();
+    const { report, warnings } = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1');
+    expect(report.exit_code).toBe(0);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+    expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run .*ECONNREFUSED.*going on with the local cache/)]);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    // The local cache still works: the next run on this machine is a hit without Redis.
+    const again = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1');
+    expect(cached(again.report)).toEqual({ build: true, unit: true });
+  });
+
+  it('a Redis that accepts and never answers costs one bounded timeout, and its connection is closed', async () => {
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      socket.resume(); // reads every command, answers none
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const dir = project();
+      writeFileSync(join(dir, 'go'), '');
+      const started = performance.now();
+      const { report, warnings } = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1', { timeoutMs: 300 });
+      expect(report.exit_code).toBe(0);
+      expect(ran(dir)).toEqual(['build', 'unit']);
+      expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(reading an entry: .*300 ms\)/)]);
+      expect(performance.now() - started).toBeLessThan(20_000);
+      await until(() => sockets.size === 0, 5000, 'the connection to be closed');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
