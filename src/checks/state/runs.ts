@@ -198,18 +198,39 @@ function leftovers(state: RunState): { groups: LeftGroup[]; refused: RefusedGrou
   return { groups, refused };
 }
 
-/** Whether a journal's last record is the run's end or a reaper's note (read from the file's last 4 KiB). */
-function isSettled(runDir: string): boolean {
+/** How much of a journal {@link isSettled} reads at a time, from its end, looking for its last line's start. */
+const TAIL_CHUNK = 64 * 1024;
+/** The start of a record that settles a run: its end (either shape of the journal) or a reaper's note. */
+const SETTLING = /^\{"(?:t|type)":"run:end"|^\{"t":"reaped"/;
+
+/**
+ * @internal Whether a journal's last record is the run's end or a reaper's note: only the start of its last line is
+ * read (the run's end carries the whole report, so that line can be long), never the journal's other records. A torn
+ * last line (no newline after it) settles nothing.
+ */
+export function isSettled(runDir: string): boolean {
   try {
     const fd = openSync(join(runDir, 'journal.ndjson'), 'r');
     try {
       const size = fstatSync(fd).size;
-      const length = Math.min(size, 4096);
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      const lines = buffer.toString('utf8').split('\n');
-      const last = lines.at(-1) === '' ? lines.at(-2) : undefined;
-      return last !== undefined && /^\{"t":"(?:run:end|reaped)"/.test(last);
+      const newline = Buffer.alloc(1);
+      if (size === 0 || readSync(fd, newline, 0, 1, size - 1) !== 1 || newline[0] !== 0x0a) return false;
+      // The newline before the last line, looked for backwards a chunk at a time.
+      let start = 0;
+      const chunk = Buffer.alloc(Math.max(1, Math.min(TAIL_CHUNK, size - 1)));
+      for (let end = size - 1; end > 0; ) {
+        const from = Math.max(0, end - chunk.length);
+        const read = readSync(fd, chunk, 0, end - from, from);
+        const at = chunk.subarray(0, read).lastIndexOf(0x0a);
+        if (at !== -1) {
+          start = from + at + 1;
+          break;
+        }
+        end = from;
+      }
+      const head = Buffer.alloc(32);
+      const read = readSync(fd, head, 0, head.length, start);
+      return SETTLING.test(head.subarray(0, read).toString('latin1'));
     } finally {
       closeSync(fd);
     }

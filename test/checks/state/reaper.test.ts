@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readJournal, runState } from '../../../src/checks/state/journal.js';
-import { killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../../src/checks/state/runs.js';
+import { isSettled, killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../../src/checks/state/runs.js';
 import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../../src/exec/processes.js';
 import { waitFor } from '../../exec/proc.js';
 import { createRunFolder } from '../../../src/checks/state/run-folder.js';
@@ -84,6 +84,37 @@ function plant(logDir: string, run: string, spawns: Array<{ pgid: unknown; pgid_
 }
 
 const RUN = '20261124T000000Z-aaaaaa';
+
+describe('isSettled', () => {
+  /** A journal of these lines (each followed by a newline unless `torn`), in a run folder of its own. */
+  const journal = (lines: unknown[], torn = ''): string => {
+    const dir = join(tempDir(), RUN);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'journal.ndjson'), lines.map((line) => `${JSON.stringify(line)}\n`).join('') + torn);
+    return dir;
+  };
+  const start = { type: 'run:start', time: '2026-11-24T00:00:00.000Z', run_id: RUN, total: 1, checks: [] };
+  const spawned = { type: 'check:spawn', time: '2026-11-24T00:00:01.000Z', id: 'a', attempt: 1, pgid: 4242, pgid_start: '1', log_file: null };
+  /** A run's end as the journal writes it: the whole report, far longer than one read of the journal's tail. */
+  const end = (bytes: number) => ({ type: 'run:end', time: '2026-11-24T00:00:02.000Z', run_id: RUN, exit_code: 0, report: { checks: [{ id: 'a', output_tail: ['x'.repeat(bytes)] }] } });
+
+  it('a run whose last record is its end is settled, however long the report it carries', () => {
+    for (const bytes of [10, 5000, 200_000]) expect(isSettled(journal([start, spawned, end(bytes)])), `${bytes}`).toBe(true);
+  });
+
+  it('so are a journal of the earlier shape that ends with its end, and one a reaper marked', () => {
+    expect(isSettled(journal([{ t: 'run:start', time: 1 }, { t: 'run:end', time: 2, exit_code: 0, interrupted: null }]))).toBe(true);
+    expect(isSettled(journal([start, spawned, { t: 'reaped', time: 3, by_pid: 1, groups: [] }]))).toBe(true);
+  });
+
+  it('a run that did not write its end, or whose last line is torn, is not', () => {
+    expect(isSettled(journal([start, spawned]))).toBe(false);
+    expect(isSettled(journal([start, spawned], JSON.stringify(end(200_000)).slice(0, 100_000)))).toBe(false);
+    // A report that quotes a run's end is not one.
+    expect(isSettled(journal([start, { ...spawned, id: '{"type":"run:end"' }]))).toBe(false);
+    expect(isSettled(journal([]))).toBe(false);
+  });
+});
 
 describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
   it('signals nothing for a group id that is not an integer > 1, nor fanout\'s own group', async () => {
