@@ -3,22 +3,33 @@
  * then only ever needs "the smallest rank present", which a bitmap hierarchy answers in a few word operations.
  */
 
+/** Rank order of a graph's tasks: `byRank` (rank -> index) and `rankOf` (index -> rank). */
+export interface Ranks {
+  readonly byRank: Int32Array;
+  readonly rankOf: Int32Array;
+}
+
 /**
  * Ranks tasks by priority (higher first), ties by index: returns `byRank` (rank -> index) and `rankOf` (index ->
- * rank). O(n) for the small integer priorities of graphs without estimates (counting sort), a numeric typed-array
- * sort of exact integer keys when priorities are integers, and a comparator sort otherwise.
+ * rank), or undefined when the rank of every task is its index (priorities never increase along the input, as in a
+ * chain listed in order or a graph without edges): no arrays and no sort then. O(n) for the small integer priorities
+ * of graphs without estimates (counting sort), a numeric typed-array sort of exact integer keys when priorities are
+ * integers, and a comparator sort otherwise.
  */
-export function rankByPriority(priority: Float64Array | Int32Array): { byRank: Int32Array; rankOf: Int32Array } {
+export function rankByPriority(priority: Float64Array | Int32Array): Ranks | undefined {
   const n = priority.length;
-  const byRank = new Int32Array(n);
-  const rankOf = new Int32Array(n);
   let max = 0;
   let integers = true;
+  let sorted = true;
   for (let i = 0; i < n; i++) {
     const p = priority[i]!;
     if (p > max) max = p;
     if (!Number.isInteger(p) || p < 0) integers = false;
+    if (i > 0 && p > priority[i - 1]!) sorted = false;
   }
+  if (sorted) return undefined;
+  const byRank = new Int32Array(n);
+  const rankOf = new Int32Array(n);
   if (integers && max <= 4 * n + 64) {
     // Counting sort by descending priority; iterating indices upwards keeps ties in input order.
     const start = new Int32Array(max + 2);
@@ -47,15 +58,16 @@ export function rankByPriority(priority: Float64Array | Int32Array): { byRank: I
  */
 export class RankQueue {
   readonly #levels: Int32Array[];
-  readonly #byRank: Int32Array;
-  readonly #rankOf: Int32Array;
+  readonly #byRank: Int32Array | undefined;
+  readonly #rankOf: Int32Array | undefined;
   size = 0;
 
-  constructor(ranks: { byRank: Int32Array; rankOf: Int32Array }) {
-    this.#byRank = ranks.byRank;
-    this.#rankOf = ranks.rankOf;
+  /** A queue for tasks 0 .. n-1 in the order of `ranks` (undefined: by index). */
+  constructor(n: number, ranks: Ranks | undefined) {
+    this.#byRank = ranks?.byRank;
+    this.#rankOf = ranks?.rankOf;
     const levels: Int32Array[] = [];
-    let length = ranks.byRank.length;
+    let length = n;
     do {
       length = (length + 31) >>> 5;
       levels.push(new Int32Array(Math.max(length, 1)));
@@ -66,7 +78,8 @@ export class RankQueue {
   /** Adds task `index`. */
   push(index: number): void {
     const levels = this.#levels;
-    let x = this.#rankOf[index]!;
+    const rankOf = this.#rankOf;
+    let x = rankOf === undefined ? index : rankOf[index]!;
     for (let l = 0; l < levels.length; l++) {
       const level = levels[l]!;
       const word = x >>> 5;
@@ -97,7 +110,8 @@ export class RankQueue {
       x = word;
     }
     this.size--;
-    return this.#byRank[rank]!;
+    const byRank = this.#byRank;
+    return byRank === undefined ? rank : byRank[rank]!;
   }
 
   clear(): void {

@@ -12,7 +12,7 @@ import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
 import { RankQueue, rankByPriority } from './heap.js';
 import type { CompiledGraph as GraphTables } from './validate.js';
-import { compileGraph as compileTables, effectiveTimeout } from './validate.js';
+import { compileGraph as compileTables, effectiveTimeout, permuteGraph } from './validate.js';
 import { bindThreadTasks, checkWorker, type ThreadTasks } from './thread-tasks.js';
 import type { TypedGraphOptions, TypedGraphResult, TypedGraphTasks } from './define.js';
 import type {
@@ -129,7 +129,11 @@ const ABORTED: SkipReason = /* @__PURE__ */ Object.freeze({ aborted: true as con
 
 /** One execution of a validated graph. */
 export class GraphRun<V> {
+  /** The graph as this run numbers it: task i of the run is task `#inputOf[i]` of the input (the same without it). */
   readonly #graph: GraphTables<V>;
+  readonly #inputOf: Int32Array | undefined;
+  /** The inverse of `#inputOf`. */
+  readonly #internalOf: Int32Array | undefined;
   /** The tasks' `run` functions and the tasks, read at validation: a snapshot, whatever the caller does with its array. */
   readonly #runs: (GraphTask<V>['run'] | GraphTask<V>)[];
   readonly #n: number;
@@ -192,10 +196,20 @@ export class GraphRun<V> {
     const threads = resolved.worker === undefined || !Array.isArray(input) ? undefined : bindThreadTasks<V>(input, resolved.worker);
     // Without a worker, a task without `run` is a TypeError from compileTables.
     const tasks = threads?.tasks ?? (input as ReadonlyArray<GraphTask<V>>);
-    const graph = compiled === undefined ? compileTables(tasks) : compiled[TABLES];
+    const schedule = resolved.schedule;
+    // A compiled graph's reruns reuse its plan (analyses, numbering, start counts) and copy the counts (a memcpy).
+    const plan =
+      compiled === undefined
+        ? planRun(compileTables(tasks), schedule)
+        : schedule === 'levels'
+          ? (compiled[CACHE].levels ??= planRun(compiled[TABLES], 'levels'))
+          : (compiled[CACHE].ready ??= planRun(compiled[TABLES], 'ready'));
+    const graph = plan.graph;
     const n = graph.n;
     this.#threads = threads;
     this.#graph = graph;
+    this.#inputOf = plan.inputOf;
+    this.#internalOf = plan.internalOf;
     this.#runs = graph.runs;
     this.#n = n;
     this.#options = resolved;
@@ -219,19 +233,17 @@ export class GraphRun<V> {
     }
 
     this.#state = new Uint8Array(n);
-    // A compiled graph's reruns copy the counts (a memcpy) instead of counting again.
-    const counts = compiled === undefined ? startCounts(graph) : (compiled[CACHE].counts ??= startCounts(graph));
-    this.#waiting = compiled === undefined ? counts.waiting : counts.waiting.slice();
-    const asyncCount = counts.asyncCount;
+    this.#waiting = compiled === undefined ? plan.waiting : plan.waiting.slice();
     this.#isAsync = graph.isAsync;
     this.#time = new Float64Array(n);
     this.#status = new Uint8Array(n);
     this.#payload = new Array<unknown>(n);
     this.#outcomes = undefined;
 
-    if (resolved.schedule === 'levels') {
+    const levels = plan.levels;
+    if (levels !== undefined) {
       // VibeGuard's order: level by level, input order within a level.
-      const { level, count } = compiled === undefined ? levelIndices(graph) : (compiled[CACHE].levels ??= levelIndices(graph));
+      const { level, count } = levels;
       this.#level = level;
       const remaining = new Int32Array(count);
       for (let i = 0; i < n; i++) if (this.#isAsync[i] === 0) remaining[level[i]!]! += 1;
@@ -241,15 +253,10 @@ export class GraphRun<V> {
       this.#level = undefined;
       this.#levelRemaining = undefined;
     }
-    const ranks =
-      compiled === undefined
-        ? readyRanks(graph, resolved.schedule)
-        : resolved.schedule === 'levels'
-          ? (compiled[CACHE].levelRanks ??= readyRanks(graph, 'levels'))
-          : (compiled[CACHE].readyRanks ??= readyRanks(graph, 'ready'));
-    this.#ready = new RankQueue(ranks);
+    // The plan numbers tasks in start order: the queues take the smallest index.
+    this.#ready = new RankQueue(n, undefined);
     // Without async tasks the async queue stays empty: give it no bitmap to speak of.
-    this.#asyncReady = new RankQueue(asyncCount > 0 ? ranks : { byRank: new Int32Array(0), rankOf: ranks.rankOf });
+    this.#asyncReady = new RankQueue(plan.asyncCount > 0 ? n : 0, undefined);
   }
 
   /** Starts the run; the promise settles once every task has an outcome (abandoned tasks are not waited for). */
@@ -546,7 +553,9 @@ export class GraphRun<V> {
       }
     }
     if (collected.length > 0) {
-      collected.sort((a, b) => a - b);
+      const inputOf = this.#inputOf;
+      if (inputOf === undefined) collected.sort((a, b) => a - b);
+      else collected.sort((a, b) => inputOf[a]! - inputOf[b]!);
       const reason: SkipReason = Object.freeze({ blockedBy: ids[i] as string });
       for (const d of collected) if (state[d] === MARKED) this.#end(d, SKIPPED, reason, 0);
     }
@@ -567,8 +576,10 @@ export class GraphRun<V> {
     this.#ready.clear();
     this.#asyncReady.clear();
     const state = this.#state;
+    const internalOf = this.#internalOf;
     let stopped: number[] | undefined;
-    for (let i = 0; i < this.#n; i++) {
+    for (let j = 0; j < this.#n; j++) {
+      const i = internalOf === undefined ? j : internalOf[j]!;
       const s = state[i];
       if (s === DONE || s === STOPPED) continue;
       if (s === RUNNING) {
@@ -607,7 +618,11 @@ export class GraphRun<V> {
   cancelStopped(): void {
     if (this.#finished) return;
     const state = this.#state;
-    for (let i = 0; i < this.#n; i++) if (state[i] === STOPPED) this.#end(i, CANCELLED, undefined, this.#time[i]!);
+    const internalOf = this.#internalOf;
+    for (let j = 0; j < this.#n; j++) {
+      const i = internalOf === undefined ? j : internalOf[j]!;
+      if (state[i] === STOPPED) this.#end(i, CANCELLED, undefined, this.#time[i]!);
+    }
     this.#next();
   }
 
@@ -654,8 +669,10 @@ export class GraphRun<V> {
       const built = this.#outcomes;
       const n = this.#n;
       results = new Array<TaskOutcome<V>>(n);
+      // In input order. Walking the run's arrays in its own numbering reads them in order; the writes land at random.
+      const inputOf = this.#inputOf;
       if (built !== undefined) {
-        for (let i = 0; i < n; i++) results[i] = built[i] ?? this.#outcomeOf(i);
+        for (let i = 0; i < n; i++) results[inputOf === undefined ? i : inputOf[i]!] = built[i] ?? this.#outcomeOf(i);
         return results;
       }
       // The common case inline, with the arrays in locals: on 100k tasks this loop is most of reading `results`.
@@ -664,7 +681,7 @@ export class GraphRun<V> {
       const time = this.#time;
       const payload = this.#payload;
       for (let i = 0; i < n; i++) {
-        results[i] =
+        results[inputOf === undefined ? i : inputOf[i]!] =
           status[i] === PASSED
             ? { id: ids[i] as string, status: 'passed', value: payload[i] as V, durationMs: time[i]! }
             : this.#outcomeOf(i);
@@ -776,8 +793,34 @@ export async function runGraph(
   return new GraphRun(tasks as ReadonlyArray<GraphTask<unknown>>, options as GraphOptions<unknown> | undefined).start();
 }
 
-/** How many tasks each task waits for before it can start, and how many tasks are async. */
-function startCounts<V>(graph: GraphTables<V>): { waiting: Int32Array; asyncCount: number } {
+/**
+ * What a run of a validated graph needs beyond its own state, shared by a compiled graph's runs: the graph numbered in
+ * start order ('ready': longest remaining path first, ties by input order; 'levels': input order), so that the ready
+ * queue only ever takes the smallest index; how many tasks each waits for; the levels ('levels').
+ */
+interface RunPlan<V> {
+  graph: GraphTables<V>;
+  /** Task i of `graph` is task `inputOf[i]` of the input; undefined when start order is input order. */
+  inputOf: Int32Array | undefined;
+  internalOf: Int32Array | undefined;
+  waiting: Int32Array;
+  asyncCount: number;
+  levels: { level: Int32Array; count: number } | undefined;
+}
+
+function planRun<V>(input: GraphTables<V>, schedule: 'ready' | 'levels'): RunPlan<V> {
+  let graph = input;
+  let inputOf: Int32Array | undefined;
+  let internalOf: Int32Array | undefined;
+  let levels: { level: Int32Array; count: number } | undefined;
+  if (schedule === 'levels') levels = levelIndices(input);
+  else if (input.reqIdx.length > 0 || input.estimates !== undefined) {
+    // Without estimates every weight is 1: no weight array at all. Without edges and estimates every priority is 1.
+    const ranks = rankByPriority(remainingPaths(input, input.estimates === undefined ? undefined : taskWeights(input)));
+    if (ranks !== undefined) {
+      ({ graph, inputOf, internalOf } = permuteGraph(input, ranks.byRank, ranks.rankOf));
+    }
+  }
   const { n, reqStart, isAsync } = graph;
   const waiting = new Int32Array(n);
   let asyncCount = 0;
@@ -785,15 +828,7 @@ function startCounts<V>(graph: GraphTables<V>): { waiting: Int32Array; asyncCoun
     waiting[i] = reqStart[i + 1]! - reqStart[i]!;
     asyncCount += isAsync[i]!;
   }
-  return { waiting, asyncCount };
-}
-
-/** The ready queue's order: longest remaining path first ('ready'), or input order ('levels'). */
-function readyRanks<V>(graph: GraphTables<V>, schedule: 'ready' | 'levels'): { byRank: Int32Array; rankOf: Int32Array } {
-  // Without estimates every weight is 1: no weight array at all.
-  const priority =
-    schedule === 'levels' ? new Int32Array(graph.n) : remainingPaths(graph, graph.estimates === undefined ? undefined : taskWeights(graph));
-  return rankByPriority(priority);
+  return { graph, inputOf, internalOf, waiting, asyncCount, levels };
 }
 
 const TABLES: unique symbol = Symbol('tables');
@@ -827,12 +862,7 @@ export class CompiledGraph<V, O extends { id: string } = TaskOutcome<V>> {
   /** @internal */
   readonly [TABLES]: GraphTables<V>;
   /** @internal */
-  readonly [CACHE]: {
-    readyRanks?: { byRank: Int32Array; rankOf: Int32Array };
-    levelRanks?: { byRank: Int32Array; rankOf: Int32Array };
-    levels?: { level: Int32Array; count: number };
-    counts?: { waiting: Int32Array; asyncCount: number };
-  } = {};
+  readonly [CACHE]: { ready?: RunPlan<V>; levels?: RunPlan<V> } = {};
 
   /** @internal Use {@link compileGraph}. */
   constructor(tables: GraphTables<V>) {

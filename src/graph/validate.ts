@@ -420,3 +420,72 @@ function topologicalOrder(n: number, ids: string[], reqStart: Int32Array, reqIdx
 export function validateGraph<V = unknown>(tasks: ReadonlyArray<GraphTask<NoInfer<V>, never>>): void {
   compileGraph(tasks as ReadonlyArray<GraphTask<V>>);
 }
+
+/**
+ * A graph's tasks renumbered: task k of the view is task `inputOf[k]` of `graph` (`internalOf` is the inverse).
+ * The scheduler runs on the view whose numbering is its start order (priority order): a run then walks its per-task
+ * arrays nearly in order instead of at random, which on a large graph is most of its time (a cache miss per array
+ * and task). Requirement lists keep their order; the view's `order` is `graph.order` renumbered.
+ */
+export interface GraphView<V> {
+  readonly graph: CompiledGraph<V>;
+  readonly inputOf: Int32Array;
+  readonly internalOf: Int32Array;
+}
+
+/** Renumbers `graph` by `inputOf` (a permutation of 0 .. n-1) and its inverse `internalOf`. */
+export function permuteGraph<V>(graph: CompiledGraph<V>, inputOf: Int32Array, internalOf: Int32Array): GraphView<V> {
+  const { n, ids, runs, reqStart, reqIdx, depStart, depIdx, isAsync, estimates, timeouts, noFailFast } = graph;
+  const vIds = new Array<string>(n);
+  const vRuns = new Array<GraphTask<V>['run'] | GraphTask<V>>(n * 2);
+  const vAsync = new Uint8Array(n);
+  const vReqStart = new Int32Array(n + 1);
+  const vReqIdx = new Int32Array(reqIdx.length);
+  const vDepStart = new Int32Array(n + 1);
+  const vDepIdx = new Int32Array(depIdx.length);
+  let r = 0;
+  let d = 0;
+  for (let k = 0; k < n; k++) {
+    const i = inputOf[k]!;
+    vIds[k] = ids[i] as string;
+    vRuns[k * 2] = runs[i * 2] as GraphTask<V>['run'];
+    vRuns[k * 2 + 1] = runs[i * 2 + 1] as GraphTask<V>;
+    vAsync[k] = isAsync[i]!;
+    vReqStart[k] = r;
+    for (let p = reqStart[i]!, end = reqStart[i + 1]!; p < end; p++) vReqIdx[r++] = internalOf[reqIdx[p]!]!;
+    vDepStart[k] = d;
+    for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) vDepIdx[d++] = internalOf[depIdx[p]!]!;
+  }
+  vReqStart[n] = r;
+  vDepStart[n] = d;
+  const permute = <A extends Float64Array | Uint8Array>(values: A | undefined): A | undefined => {
+    if (values === undefined) return undefined;
+    const out = values.slice() as A;
+    for (let k = 0; k < n; k++) out[k] = values[inputOf[k]!]!;
+    return out;
+  };
+  let order: Int32Array | undefined;
+  const view: CompiledGraph<V> = {
+    n,
+    ids: vIds,
+    reqStart: vReqStart,
+    reqIdx: vReqIdx,
+    depStart: vDepStart,
+    depIdx: vDepIdx,
+    inputOrderIsTopological: false,
+    get order(): Int32Array {
+      if (order === undefined) {
+        const original = graph.order;
+        order = new Int32Array(n);
+        for (let k = 0; k < n; k++) order[k] = internalOf[original[k]!]!;
+      }
+      return order;
+    },
+    isAsync: vAsync,
+    estimates: permute(estimates),
+    runs: vRuns,
+    timeouts: permute(timeouts),
+    noFailFast: permute(noFailFast),
+  };
+  return { graph: view, inputOf, internalOf };
+}

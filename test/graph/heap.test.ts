@@ -2,6 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RankQueue, rankByPriority } from '../../src/graph/heap.js';
 
+/** The rank order `rankByPriority` gives, its identity answer (undefined) spelt out. */
+function byRankOf(priority: number[]): { byRank: number[]; rankOf: number[] } {
+  const ranks = rankByPriority(Float64Array.from(priority));
+  if (ranks === undefined) return { byRank: priority.map((_, i) => i), rankOf: priority.map((_, i) => i) };
+  return { byRank: [...ranks.byRank], rankOf: [...ranks.rankOf] };
+}
+
 /** The order the scheduler promises: priority descending, then index ascending. */
 function expected(priority: number[]): number[] {
   return priority.map((_, i) => i).sort((a, b) => priority[b]! - priority[a]! || a - b);
@@ -14,8 +21,8 @@ describe('rankByPriority', () => {
     ['fractions (comparator sort)', [0.5, 2.25, 0.5, 1e-9]],
     ['empty', []],
   ])('orders %s by priority, ties by index', (_, priority) => {
-    const { byRank, rankOf } = rankByPriority(Float64Array.from(priority));
-    expect([...byRank]).toEqual(expected(priority));
+    const { byRank, rankOf } = byRankOf(priority);
+    expect(byRank).toEqual(expected(priority));
     for (let r = 0; r < byRank.length; r++) expect(rankOf[byRank[r]!]).toBe(r);
   });
 
@@ -27,7 +34,19 @@ describe('rankByPriority', () => {
     );
     fc.assert(
       fc.property(priorities, (priority) => {
-        expect([...rankByPriority(Float64Array.from(priority)).byRank]).toEqual(expected(priority));
+        expect(byRankOf(priority).byRank).toEqual(expected(priority));
+      }),
+    );
+  });
+
+  it('answers undefined (rank = index) exactly when priorities never increase along the input', () => {
+    expect(rankByPriority(Float64Array.from([5, 5, 3, 3, 0]))).toBeUndefined();
+    expect(rankByPriority(new Int32Array(4))).toBeUndefined();
+    expect(rankByPriority(Float64Array.from([1, 2]))).toBeDefined();
+    fc.assert(
+      fc.property(fc.array(fc.nat(5), { maxLength: 30 }), (priority) => {
+        const identity = expected(priority).every((index, rank) => index === rank);
+        expect(rankByPriority(Float64Array.from(priority)) === undefined).toBe(identity);
       }),
     );
   });
@@ -37,7 +56,7 @@ describe('RankQueue', () => {
   it('pops in rank order whatever the order of pushes, interleaved with pops', () => {
     fc.assert(
       fc.property(fc.array(fc.nat(6), { minLength: 1, maxLength: 40 }), fc.array(fc.boolean(), { maxLength: 80 }), (priority, popFirst) => {
-        const heap = new RankQueue(rankByPriority(Float64Array.from(priority)));
+        const heap = new RankQueue(priority.length, rankByPriority(Float64Array.from(priority)));
         const pending = priority.map((_, i) => i).reverse();
         const inHeap = new Set<number>();
         let step = 0;
@@ -60,7 +79,7 @@ describe('RankQueue', () => {
   it('handles several bitmap levels (40,000 ranks) and every bit position', () => {
     const n = 40_000;
     const priority = Float64Array.from({ length: n }, (_, i) => (i * 7919) % 1000);
-    const queue = new RankQueue(rankByPriority(priority));
+    const queue = new RankQueue(n, rankByPriority(priority));
     const order = expected([...priority]);
     // Push in a scrambled order, pop everything: the result is the reference order.
     for (let k = 0; k < n; k++) queue.push((k * 104_729) % n);
