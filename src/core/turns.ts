@@ -50,3 +50,51 @@ export function nextTurn(): Promise<void> {
     });
   }));
 }
+
+/**
+ * Decides when a callback-driven pool refills its free slots: at once while still in the microtask checkpoint in
+ * which it last started tasks (tasks that settle without a macrotask, such as already resolved promises), otherwise
+ * once in the next event-loop turn, together with every other slot freed meanwhile. Narrow pools always refill at
+ * once. One immediate per pool and turn, none per task.
+ */
+export class Refill {
+  readonly #batch: boolean;
+  readonly #fill: () => void;
+  #last = -1;
+  #pending = false;
+  readonly #flush = (): void => {
+    this.#pending = false;
+    this.#fill();
+  };
+
+  /** `fill` starts tasks while slots are free; `batch` is whether this pool is wide enough to batch by turn. */
+  constructor(batch: boolean, fill: () => void) {
+    this.#batch = batch;
+    this.#fill = fill;
+  }
+
+  /** Call before `fill` starts tasks: remembers the checkpoint they start in. */
+  starting(): void {
+    if (this.#batch) this.#last = startCheckpoint();
+  }
+
+  /** Call when a slot frees: refills now or in the next turn (see the class). */
+  request(): void {
+    if (!this.#batch || this.#last === checkpoint) {
+      this.#fill();
+      return;
+    }
+    if (this.#pending) return;
+    this.#pending = true;
+    setImmediate(this.#flush);
+  }
+}
+
+/** Whether `value` is a promise or a thenable (what `await` would wait for). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+      typeof (value as { then?: unknown }).then === 'function')
+  );
+}
