@@ -5,6 +5,7 @@ import { DONE, itemSource } from './item-source.js';
 import type { ItemSource } from './item-source.js';
 import type { ItemContext } from './process-parallel.js';
 import { followSignal } from '../common/signals.js';
+import { Refill, TURN_BATCH_MIN_WORKERS } from './turns.js';
 
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {
@@ -94,6 +95,8 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   #stop: { error: unknown } | undefined;
   #finished = false;
   #finishWaiters: Array<() => void> = [];
+  /** Refills free slots at once, or for wide windows whose items settle in macrotasks, once per turn. */
+  readonly #refill: Refill;
 
   constructor(
     source: ItemSource<I>,
@@ -111,6 +114,10 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     while (size < concurrency && size <= MAX_RING) size *= 2;
     this.#ring = ordered && size <= MAX_RING ? new Array<O | typeof NONE>(size).fill(NONE) : undefined;
     this.#ringMask = size - 1;
+    this.#refill = new Refill(concurrency >= TURN_BATCH_MIN_WORKERS, () => {
+      this.#fill();
+      this.#settleConsumer();
+    });
   }
 
   [Symbol.asyncIterator](): ParallelMapIterator<O> {
@@ -123,7 +130,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     if (this.#consumer !== undefined) return Promise.reject(new Error('parallelMap: next() called before the previous call settled'));
     const taken = this.#take();
     if (taken !== NONE) {
-      this.#fill();
+      this.#refill.request();
       return Promise.resolve({ value: taken, done: false });
     }
     if (this.#finished) return this.#final();
@@ -231,6 +238,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   /** Runs the mapper on one item and files its output or failure. */
   #start1(item: I, index: number): void {
     if (this.#stop !== undefined) return;
+    this.#refill.starting();
     this.#inFlight++;
     const signal = this.#signal as AbortSignal;
     let promise: Promise<O>;
@@ -249,7 +257,9 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
             else this.#ready.set(index, value);
             this.#readyCount++;
           } else this.#queue.push(value);
-          this.#fill();
+          // A refill left to the next turn also wakes the consumer then, for every output of this turn at once: one
+          // waiting next() (a promise and its resolvers) per turn instead of one per output.
+          if (!this.#refill.request()) return;
         }
         this.#settleConsumer();
       },
@@ -281,7 +291,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     if (taken !== NONE) {
       this.#consumer = undefined;
       consumer.resolve({ value: taken, done: false });
-      this.#fill();
+      this.#refill.request();
       return;
     }
     if (this.#finished) {

@@ -6,7 +6,7 @@ import type { FailureSummary } from '../common/errors.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from '../common/signals.js';
 import { isAbortOf } from '../common/abort.js';
-import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
+import { Refill, TURN_BATCH_MIN_WORKERS, isThenable } from './turns.js';
 import { observeProcessor, startRun } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import type { Observer } from '../observe/types.js';
@@ -194,72 +194,162 @@ export async function processParallel<I, O>(
     { once: true },
   );
 
-  const batchTurns = workers >= TURN_BATCH_MIN_WORKERS;
-  const worker = async (): Promise<void> => {
-    let started = checkpointNow();
-    while (!stopped) {
-      // A task that settled in a later macrotask than it started in: start the next one with the rest of this turn's.
-      if (batchTurns && started !== checkpointNow()) await nextTurn();
-      let item: I;
-      let index: number;
+  const succeeded = (index: number, output: O): void => {
+    outputs[index] = output;
+    completed++;
+    if (onProgress !== undefined) {
       try {
-        if (array !== undefined) {
-          if (next >= arrayEnd) return;
-          index = next++;
-          item = array[index] as I;
-        } else if (isAsync) {
-          const pulled = await source.nextAsync();
-          if (pulled === DONE) return;
-          if (stopped) {
-            // Pulled just before the stop landed: it must not start now.
-            missing.add(pulled.index);
-            return;
-          }
-          ({ item, index } = pulled);
-        } else {
-          const pulled = source.next();
-          if (pulled === DONE) return;
-          item = pulled;
-          index = next++;
-        }
-        if (unbounded) queueMicrotask(spawn);
-      } catch (error) {
-        inputError ??= { error };
-        controller.abort(error);
-        return;
-      }
-      let output: O;
-      if (batchTurns) started = startCheckpoint();
-      try {
-        output = await run(item, { index, signal });
-      } catch (error) {
-        missing.add(index);
-        // The stop's own abort (its reason, or Node's AbortError wrapping it) is its consequence: cancelled.
-        if (signal.aborted && isAbortOf(error, signal)) continue;
-        errors.push(new TaskError(index, item, error));
-        if (failFast && !signal.aborted) {
-          ownFailFast = true;
-          controller.abort(new FailFastError(index, error));
-        }
-        continue;
-      }
-      outputs[index] = output;
-      completed++;
-      if (onProgress !== undefined) {
-        try {
-          onProgress(completed, total, output);
-        } catch {
-          // A progress callback is an observer: its failure must not change the run.
-        }
+        onProgress(completed, total, output);
+      } catch {
+        // A progress callback is an observer: its failure must not change the run.
       }
     }
   };
+  const failed = (index: number, item: I, error: unknown): void => {
+    missing.add(index);
+    // The stop's own abort (its reason, or Node's AbortError wrapping it) is its consequence: cancelled.
+    if (signal.aborted && isAbortOf(error, signal)) return;
+    errors.push(new TaskError(index, item, error));
+    if (failFast && !signal.aborted) {
+      ownFailFast = true;
+      controller.abort(new FailFastError(index, error));
+    }
+  };
+  const inputFailed = (error: unknown): void => {
+    inputError ??= { error };
+    controller.abort(error);
+  };
 
-  let running: Array<Promise<void>> = [];
-  function spawn(): void {
-    if (!stopped) running.push(worker());
-  }
   try {
+    if (isAsync || unbounded) await awaitingWorkers();
+    else await fillingPool();
+  } finally {
+    unfollow();
+    if (signal.aborted) await source.close();
+  }
+
+  /**
+   * Arrays and sync iterables with a bounded pool: callback-driven, one `fill` loop starting items while slots are
+   * free (a loop of async workers keeps a suspended frame per slot pointing at each young promise, which made the
+   * scavenges of wide pools several times dearer). Wide pools refill once per turn when items settle in macrotasks.
+   */
+  function fillingPool(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let inFlight = 0;
+      let finished = false;
+      let exhausted = false;
+      const checkDone = (): void => {
+        if (!finished && inFlight === 0 && (stopped || exhausted)) {
+          finished = true;
+          resolve();
+        }
+      };
+      const fill = (): void => {
+        if (finished) return;
+        if (!stopped && !exhausted) refill.starting();
+        while (inFlight < workers && !stopped && !exhausted) {
+          let item: I;
+          let index: number;
+          if (array !== undefined) {
+            if (next >= arrayEnd) {
+              exhausted = true;
+              break;
+            }
+            index = next++;
+            item = array[index] as I;
+          } else {
+            let pulled: I | typeof DONE;
+            try {
+              pulled = source.next();
+            } catch (error) {
+              inputFailed(error);
+              break;
+            }
+            if (pulled === DONE) {
+              exhausted = true;
+              break;
+            }
+            item = pulled;
+            index = next++;
+          }
+          let out: O | PromiseLike<O>;
+          let thenable: boolean;
+          try {
+            out = run(item, { index, signal });
+            thenable = isThenable(out); // a `then` getter that throws fails the item, as `await` would
+          } catch (error) {
+            failed(index, item, error);
+            continue;
+          }
+          if (!thenable) {
+            succeeded(index, out as O);
+            continue;
+          }
+          inFlight++;
+          // Promise.resolve returns a native promise as is and assimilates any other thenable, as `await` does.
+          Promise.resolve(out).then(
+            (output) => {
+              inFlight--;
+              succeeded(index, output);
+              refill.request();
+              checkDone();
+            },
+            (error: unknown) => {
+              inFlight--;
+              failed(index, item, error);
+              refill.request();
+              checkDone();
+            },
+          );
+        }
+        checkDone();
+      };
+      const refill = new Refill(workers >= TURN_BATCH_MIN_WORKERS, fill);
+      fill();
+    });
+  }
+
+  /** Async inputs, and `workers: Infinity` over an input of unknown length: workers that await each pull. */
+  async function awaitingWorkers(): Promise<void> {
+    const worker = async (): Promise<void> => {
+      while (!stopped) {
+        let item: I;
+        let index: number;
+        try {
+          if (isAsync) {
+            const pulled = await source.nextAsync();
+            if (pulled === DONE) return;
+            if (stopped) {
+              // Pulled just before the stop landed: it must not start now.
+              missing.add(pulled.index);
+              return;
+            }
+            ({ item, index } = pulled);
+          } else {
+            const pulled = source.next();
+            if (pulled === DONE) return;
+            item = pulled;
+            index = next++;
+          }
+          if (unbounded) queueMicrotask(spawn);
+        } catch (error) {
+          inputFailed(error);
+          return;
+        }
+        let output: O;
+        try {
+          output = await run(item, { index, signal });
+        } catch (error) {
+          failed(index, item, error);
+          continue;
+        }
+        succeeded(index, output);
+      }
+    };
+    let running: Array<Promise<void>> = [];
+    function spawn(): void {
+      if (!stopped) running.push(worker());
+    }
     if (unbounded) {
       spawn();
       // Workers are added while earlier ones run; each is added before the one that added it settles.
@@ -269,9 +359,6 @@ export async function processParallel<I, O>(
       for (let w = 0; w < workers; w++) running[w] = worker();
       await Promise.all(running);
     }
-  } finally {
-    unfollow();
-    if (signal.aborted) await source.close();
   }
 
   const pulledCount = array === undefined ? source.pulled : next;

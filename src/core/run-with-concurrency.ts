@@ -2,7 +2,7 @@ import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } fr
 import { FailFastError } from '../common/errors.js';
 import { isAbortOf } from '../common/abort.js';
 import { followSignal } from '../common/signals.js';
-import { TURN_BATCH_MIN_WORKERS, checkpointNow, nextTurn, startCheckpoint } from './turns.js';
+import { Refill, TURN_BATCH_MIN_WORKERS, isThenable } from './turns.js';
 
 /** One task of {@link runWithConcurrency}: receives the run's signal, returns its value or a promise (or thenable) of it. */
 export type ConcurrencyTask<T = unknown> = (signal: AbortSignal) => T | PromiseLike<T>;
@@ -115,53 +115,87 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
     controller.abort(new FailFastError(index, error));
   };
 
-  // Each worker pulls the next index from a shared counter: no queue, no per-task controller or closure.
   // A plain flag is cheaper than reading `signal.aborted` on every task of the hot loop.
   let stopped = false;
   signal.addEventListener('abort', () => (stopped = true), { once: true });
 
-  const workers = Math.min(limit, count);
-  const batchTurns = workers >= TURN_BATCH_MIN_WORKERS;
-  const worker = async (): Promise<void> => {
-    let started = 0;
-    while (next < count && !stopped) {
-      const index = next++;
-      let value: T;
-      if (batchTurns) started = startCheckpoint();
-      try {
-        value = await (tasks[index] as ConcurrencyTask<T>)(signal);
-      } catch (error) {
-        threw.add(index);
-        // The stop's own abort is its consequence (cancelled), not a failure of its own.
-        if (stopped && isAbortOf(error, signal)) cancelled.push(index);
-        else errors.push({ index, error });
-        fail(index, error);
-        continue;
-      }
-      values++;
-      resultsByIndex[index] = value;
-      if (isFailed === undefined) continue;
-      let failed: boolean;
-      try {
-        failed = isFailed(value);
-      } catch (error) {
-        errors.push({ index, error });
-        failed = true;
-      }
-      if (failed) fail(index);
-      // A task that settled in a later macrotask than it started in: start the next one with the rest of this turn's.
-      if (batchTurns && checkpointNow() !== started) await nextTurn();
+  // Callback-driven, not a loop of async workers: a suspended async worker per slot keeps its frame in the old
+  // generation pointing at each young task promise, which made the scavenges of wide pools several times dearer.
+  // Free slots are refilled by one `fill` loop that pulls the next index from a shared counter: no queue, no
+  // per-task controller.
+  let inFlight = 0;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  let finished = false;
+
+  const settledWith = (index: number, value: T): void => {
+    values++;
+    resultsByIndex[index] = value;
+    if (isFailed === undefined) return;
+    let failed: boolean;
+    try {
+      failed = isFailed(value);
+    } catch (error) {
+      errors.push({ index, error });
+      failed = true;
+    }
+    if (failed) fail(index);
+  };
+  const threwWith = (index: number, error: unknown): void => {
+    threw.add(index);
+    // The stop's own abort is its consequence (cancelled), not a failure of its own.
+    if (stopped && isAbortOf(error, signal)) cancelled.push(index);
+    else errors.push({ index, error });
+    fail(index, error);
+  };
+  const checkDone = (): void => {
+    if (!finished && inFlight === 0 && (stopped || next >= count)) {
+      finished = true;
+      finish();
     }
   };
+  const fill = (): void => {
+    if (finished) return;
+    if (!stopped && next < count) refill.starting();
+    while (inFlight < limit && next < count && !stopped) {
+      const index = next++;
+      let out: T | PromiseLike<T>;
+      let thenable: boolean;
+      try {
+        out = (tasks[index] as ConcurrencyTask<T>)(signal);
+        thenable = isThenable(out); // a `then` getter that throws fails the task, as `await` would
+      } catch (error) {
+        threwWith(index, error);
+        continue;
+      }
+      if (!thenable) {
+        settledWith(index, out as T);
+        continue;
+      }
+      inFlight++;
+      // Promise.resolve returns a native promise as is and assimilates any other thenable, as `await` does.
+      Promise.resolve(out).then(
+        (value) => {
+          inFlight--;
+          settledWith(index, value);
+          refill.request();
+          checkDone();
+        },
+        (error: unknown) => {
+          inFlight--;
+          threwWith(index, error);
+          refill.request();
+          checkDone();
+        },
+      );
+    }
+    checkDone();
+  };
+  const refill = new Refill(Math.min(limit, count) >= TURN_BATCH_MIN_WORKERS, fill);
 
   try {
-    if (workers === 1) {
-      await worker();
-    } else {
-      const running = new Array<Promise<void>>(workers);
-      for (let w = 0; w < workers; w++) running[w] = worker();
-      await Promise.all(running);
-    }
+    fill();
+    await done;
   } finally {
     unfollow();
   }

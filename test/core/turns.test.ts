@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parallelMap } from '../../src/core/parallel-map.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runWithConcurrency } from '../../src/core/run-with-concurrency.js';
 import { TURN_BATCH_MIN_WORKERS } from '../../src/core/turns.js';
@@ -128,5 +129,44 @@ describe('wide pools batch their restarts by turn', () => {
       ),
     ).rejects.toThrow();
     expect(pulled).toBe(WIDE);
+  });
+
+  describe('every API restarts a wide pool of macrotask tasks together, one microtask checkpoint per wave', () => {
+    const waves = 4;
+    const n = WIDE * waves;
+    const runs: Record<string, (task: (i: number) => Promise<number>) => Promise<number>> = {
+      'runWithConcurrency without isFailed': async (task) =>
+        (await runWithConcurrency({ tasks: Array.from({ length: n }, (_, i) => () => task(i)), maxConcurrency: WIDE })).results.length,
+      'processParallel over an array': async (task) =>
+        (await processParallel(Array.from({ length: n }, (_, i) => i), task, { workers: WIDE })).results.length,
+      'parallelMap, ordered': async (task) => {
+        let count = 0;
+        for await (const _ of parallelMap(Array.from({ length: n }, (_, i) => i), task, { concurrency: WIDE })) count++;
+        return count;
+      },
+    };
+    for (const [name, run] of Object.entries(runs)) {
+      it(name, async () => {
+        let checkpoint = 0;
+        let pending = false;
+        const mark = (): number => {
+          if (!pending) {
+            pending = true;
+            process.nextTick(() => {
+              checkpoint++;
+              pending = false;
+            });
+          }
+          return checkpoint;
+        };
+        const startedIn = new Set<number>();
+        const count = await run((i) => {
+          startedIn.add(mark());
+          return immediate(i);
+        });
+        expect(count).toBe(n);
+        expect(startedIn.size).toBeLessThanOrEqual(waves * 2);
+      });
+    }
   });
 });
