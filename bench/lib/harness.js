@@ -20,9 +20,10 @@ import { cpus, loadavg, totalmem } from 'node:os';
  * @typedef {{ label: string; peer: string; samples: Record<string, number[]>; text?: Record<string, string>; error?: string }} Row
  */
 /**
- * A table: `columns` measured; each of `ratios` adds "median of key ÷ the peer row's median" for rows whose peer is a
- * row of the table; `textColumns` trail the measured ones (targets, notes).
- * @typedef {{ title: string; note?: string; columns: Column[]; ratios?: Array<{ key: string; label: string }>; textColumns?: Array<{ key: string; label: string }>; rows: Row[] }} Table
+ * A table: `columns` measured; each of `ratios` adds "median of key ÷ the peer row's median" (with `invert`, the peer's
+ * ÷ the row's: a speed-up) for rows whose peer is a row of the table; `textColumns` trail the measured ones (targets).
+ * @typedef {{ key: string; label: string; invert?: boolean }} Ratio
+ * @typedef {{ title: string; note?: string; columns: Column[]; ratios?: Ratio[]; textColumns?: Array<{ key: string; label: string }>; rows: Row[] }} Table
  */
 /**
  * What a suite emits.
@@ -125,8 +126,14 @@ export function renderTable(table) {
         cells.push(`${formatNumber((c.better ?? 'lower') === 'lower' ? s.min : s.max, c.digits)} / ${formatNumber(s.median, c.digits)}`);
       }
       const peer = byLabel.get(row.peer);
-      for (const { key } of table.ratios ?? []) {
-        cells.push(peer === undefined || peer === row || peer.error !== undefined ? '' : `${formatNumber(stat(row.samples[key] ?? []).median / stat(peer.samples[key] ?? []).median, 2)}×`);
+      for (const { key, invert } of table.ratios ?? []) {
+        if (peer === undefined || peer === row || peer.error !== undefined) {
+          cells.push('');
+          continue;
+        }
+        const mine = stat(row.samples[key] ?? []).median;
+        const theirs = stat(peer.samples[key] ?? []).median;
+        cells.push(`${formatNumber(invert === true ? theirs / mine : mine / theirs, 2)}×`);
       }
       for (const t of table.textColumns ?? []) cells.push(row.text?.[t.key] ?? '');
     }
