@@ -1,23 +1,20 @@
 // @ts-check
 // The library against its peers with the task shapes users write, side by side, interleaved: every round runs each
 // case once (a fresh process per case), so load from other work on the machine falls on all of them alike. Each row
-// shows min / median over the rounds and names its peer. The tables also go to docs/benchmarks.md (with the machine,
-// Node version, load average and date) when run with --write:
+// shows min / median over the rounds and names its peer. bench/run.js renders the result into docs/benchmarks.md:
 //   node bench/run.js --quick    what the docs come from (under 10 minutes on 2 cores): smaller task counts where a
 //                                slow peer takes tens of seconds a run, 3 rounds
 //   node bench/run.js --full     5 rounds, 1M tasks in every pool table, graphs of 100k and 1M tasks
-//   node bench/library.bench.js --quick --write
+//   node bench/library.bench.js --quick     prints the tables only (BENCH_RUNS rounds, BENCH_SCALE sizes)
 // Shapes: `shared` is one task function for every task (no async frame: the cheapest case, flattering); `closure` a
 // fresh `async () => { await new Promise(setImmediate); return i }` per task; `timers` per-task closures awaiting a
 // real 1 ms timer; `mixed` timers of 0-4 ms; `throwers` every 10th task throws synchronously (the run continues).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { interleave, profile, scaled, startSuite } from './lib/harness.js';
 
 const self = fileURLToPath(import.meta.url);
-const FULL = process.argv.includes('--full') || process.env.BENCH_PROFILE === 'full';
-const WRITE = process.argv.includes('--write') || process.env.BENCH_WRITE === '1';
+const FULL = profile() === 'full';
 const ROUNDS = Number(process.env.BENCH_RUNS ?? (FULL ? 5 : 3));
 
 /** @typedef {{ ms: number; cpuMs: number; rssMb: number }} Sample */
@@ -168,150 +165,103 @@ function spawnCase(/** @type {string[]} */ args) {
 }
 
 /**
- * A table of cases measured in interleaved rounds.
- * @param {string} title @param {string} note @param {{ label: string; args: string[]; n: number; baseline?: boolean }[]} cases
+ * A table of cases measured in interleaved rounds (bench/lib/harness.js), each case in a fresh process per round.
+ * @param {string} title @param {string} note @param {{ label: string; args: string[]; n: number; peer: string }[]} cases
+ * @returns {Promise<import('./lib/harness.js').Table>}
  */
-function measureTable(title, note, cases) {
-  /** @type {Map<string, Sample[]>} */
-  const samples = new Map();
-  /** @type {Map<string, string>} */
-  const errors = new Map();
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const entry of cases) {
-      if (errors.has(entry.label)) continue;
-      const res = spawnCase(entry.args);
-      if ('error' in res) errors.set(entry.label, res.error);
-      else samples.set(entry.label, [...(samples.get(entry.label) ?? []), res]);
-    }
-  }
-  const stat = (/** @type {number[]} */ values) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return { min: sorted[0] ?? Number.NaN, median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN };
+async function measureTable(title, note, cases) {
+  const measured = await interleave(ROUNDS, cases, (entry) => {
+    const res = spawnCase(entry.args);
+    if ('error' in res) throw new Error(res.error);
+    return { ms: res.ms, cpuMs: res.cpuMs, rssMb: res.rssMb, rate: entry.n / res.ms / 1000 };
+  });
+  return {
+    title,
+    note,
+    columns: [
+      { key: 'rate', label: 'M tasks/s', better: 'higher' },
+      { key: 'ms', label: 'ms' },
+      { key: 'cpuMs', label: 'CPU ms' },
+      { key: 'rssMb', label: 'peak RSS growth, MB' },
+    ],
+    ratios: [
+      { key: 'ms', label: 'median time ÷ peer' },
+      { key: 'cpuMs', label: 'median CPU ÷ peer' },
+    ],
+    rows: measured.map(({ item, samples, error }) => ({ label: item.label, peer: item.peer, samples, ...(error === undefined ? {} : { error }) })),
   };
-  const base = cases.find((c) => c.baseline);
-  const baseMs = base === undefined ? undefined : stat((samples.get(base.label) ?? []).map((s) => s.ms)).median;
-  const baseCpu = base === undefined ? undefined : stat((samples.get(base.label) ?? []).map((s) => s.cpuMs)).median;
-  const lines = [`### ${title}`, '', note, '', `| case | M tasks/s: median (best) | ms: min / median | CPU ms: min / median | peak RSS growth, MB (median) | median time vs ${base?.label ?? '—'} | median CPU vs ${base?.label ?? '—'} |`, '|---|---|---|---|---|---|---|'];
-  for (const entry of cases) {
-    const error = errors.get(entry.label);
-    if (error !== undefined) {
-      lines.push(`| ${entry.label} | error: ${error.replaceAll('|', '/')} | | | | | |`);
-      continue;
-    }
-    const list = samples.get(entry.label) ?? [];
-    const ms = stat(list.map((s) => s.ms));
-    const cpu = stat(list.map((s) => s.cpuMs));
-    const rss = stat(list.map((s) => s.rssMb));
-    const rate = (/** @type {number} */ t) => ((entry.n / t) * 1000 / 1e6).toFixed(3);
-    const ratio = baseMs === undefined ? '' : `${(ms.median / baseMs).toFixed(2)}x`;
-    const cpuRatio = baseCpu === undefined ? '' : `${(cpu.median / baseCpu).toFixed(2)}x`;
-    lines.push(
-      `| ${entry.label} | ${rate(ms.median)} (${rate(ms.min)}) | ${ms.min.toFixed(0)} / ${ms.median.toFixed(0)} | ${cpu.min.toFixed(0)} / ${cpu.median.toFixed(0)} | ${rss.median.toFixed(0)} | ${ratio} | ${cpuRatio} |`,
-    );
-  }
-  const text = lines.join('\n');
-  console.log(`${text}\n`);
-  return text;
 }
 
 const POOL_IMPLS = ['fanout.runWithConcurrency', 'fanout.processParallel', 'fanout.parallelMap', 'floor', 'bluebird', 'p-map', 'p-limit', 'async'];
 
 /** @param {string} shape @param {number} n @param {number} c */
 function poolCases(shape, n, c, impls = POOL_IMPLS) {
-  return impls.map((impl) => ({ label: impl, args: ['pool', impl, String(n), String(c), shape], n, baseline: impl === 'floor' }));
+  return impls.map((impl) => ({ label: impl, args: ['pool', impl, String(n), String(c), shape], n, peer: impl === 'floor' ? 'hand-written coroutine pool' : 'floor' }));
 }
 
-function main() {
-  const started = new Date();
-  const load0 = loadavg();
-  /** @type {string[]} */
-  const sections = [];
-  // The file is rewritten after every table: a run cut short still leaves the tables it finished, marked as partial.
-  const write = (/** @type {boolean} */ complete) => {
-    if (!WRITE) return;
-    const cpu = cpus()[0]?.model ?? 'unknown CPU';
-    const header = [
-      '# Benchmarks',
-      '',
-      `Generated by \`npm run bench -- ${FULL ? '--full' : '--quick'}\` (bench/library.bench.js); do not edit by hand.${complete ? '' : ' **Partial: the run was still going when this was written.**'}`,
-      '',
-      `- date: ${started.toISOString()}`,
-      `- machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-      `- Node ${process.version}`,
-      `- load average at start ${load0.map((l) => l.toFixed(1)).join(' ')}, now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-      `- ${complete ? 'the run took' : 'running for'} ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} minutes`,
-      `- ${ROUNDS} interleaved rounds: each round runs every case of a table once, each in a fresh process; min and median over rounds. Compare rows within a table only. CPU ms is the process's CPU time over the timed call (all its threads): on a loaded machine wall time also counts the waits for a CPU, so compare CPU too.`,
-      '',
-    ].join('\n');
-    const dir = fileURLToPath(new URL('../docs/', import.meta.url));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}benchmarks.md`, `${header}\n${sections.join('\n\n')}\n`);
-  };
-  const push = (/** @type {string} */ table) => {
-    sections.push(table);
-    write(false);
-  };
+async function main() {
+  const suite = startSuite({ suite: 'library', title: 'Library', rounds: ROUNDS });
+  const push = (/** @type {import('./lib/harness.js').Table} */ table) => suite.table(table);
   const big = 1_000_000;
   // At 1M tasks and concurrency 10,000 the slower peers take 40-80 s a run (p-limit, p-map, async): three rounds of
   // eight of them alone exceed ten minutes, so --quick measures this shape on fewer tasks (still 30+ generations of
   // the 10,000 in flight).
-  const closureN = FULL ? big : 300_000;
+  const closureN = scaled(FULL ? big : 300_000);
   push(
-    measureTable(
-      `Per-task async closures awaiting setImmediate, ${closureN.toLocaleString('en')} tasks, concurrency 10,000`,
+    await measureTable(
+      `Per-task async closures awaiting setImmediate, ${closureN.toLocaleString('en')} tasks, concurrency ${scaled(10_000).toLocaleString('en')}`,
       'Each task is a fresh `async () => { await new Promise(setImmediate); return i }`. runWithConcurrency receives the closures ready-made (built before the clock and the memory base); the others build them in their mapper.',
-      poolCases('closure', closureN, 10_000),
+      poolCases('closure', closureN, scaled(10_000)),
     ),
   );
-  const sharedN = FULL ? big : 500_000;
+  const sharedN = scaled(FULL ? big : 500_000);
   push(
-    measureTable(
+    await measureTable(
       `Shared task function resolving at once, ${sharedN.toLocaleString('en')} tasks, concurrency 64`,
       'One `() => Promise.resolve(1)` for every task: no async frame per task (the cheapest shape; it flatters schedulers).',
       poolCases('shared', sharedN, 64),
     ),
   );
-  const timerN = FULL ? 100_000 : 20_000;
+  const timerN = scaled(FULL ? 100_000 : 20_000);
   push(
-    measureTable(
+    await measureTable(
       `Per-task closures awaiting a real 1 ms timer, ${timerN.toLocaleString('en')} tasks, concurrency 1,000`,
       'Timer-bound: the schedulers should all approach n / C timer periods.',
       poolCases('timers', timerN, 1000),
     ),
   );
   push(
-    measureTable(
+    await measureTable(
       `Mixed durations (timers of 0-4 ms), ${timerN.toLocaleString('en')} tasks, concurrency 64`,
       'Per-task closures; unequal durations reward schedulers that refill a slot at once.',
       poolCases('mixed', timerN, 64),
     ),
   );
-  const throwN = FULL ? 1_000_000 : 200_000;
+  const throwN = scaled(FULL ? 1_000_000 : 200_000);
   push(
-    measureTable(
+    await measureTable(
       `Synchronous throwers: every 10th task throws before returning a promise, ${throwN.toLocaleString('en')} tasks, concurrency 64`,
       'The run continues past failures (processParallel failFast false, p-map stopOnError false, allSettled for p-limit, a catch for the others); runWithConcurrency is fail-fast by design and stops at the first.',
       poolCases('throwers', throwN, 64),
     ),
   );
-  for (const n of FULL ? [100_000, 1_000_000] : [100_000]) {
-    /** @type {{ label: string; args: string[]; n: number; baseline?: boolean }[]} */
-    const cases = [{ label: 'runWithConcurrency', args: ['graph', 'runWithConcurrency', String(n), '4', 'wide'], n, baseline: true }];
+  for (const n of (FULL ? [100_000, 1_000_000] : [100_000]).map(scaled)) {
+    /** @type {{ label: string; args: string[]; n: number; peer: string }[]} */
+    const cases = [{ label: 'runWithConcurrency', args: ['graph', 'runWithConcurrency', String(n), '4', 'wide'], n, peer: 'independent tasks, no graph' }];
     for (const shape of ['chain', 'wide', 'dag']) {
-      cases.push({ label: `runGraph one-shot, ${shape}`, args: ['graph', 'runGraph', String(n), '4', shape], n });
-      cases.push({ label: `compiled rerun, ${shape}`, args: ['graph', 'compiled rerun', String(n), '4', shape], n });
+      cases.push({ label: `runGraph one-shot, ${shape}`, args: ['graph', 'runGraph', String(n), '4', shape], n, peer: 'runWithConcurrency' });
+      cases.push({ label: `compiled rerun, ${shape}`, args: ['graph', 'compiled rerun', String(n), '4', shape], n, peer: 'runWithConcurrency' });
     }
     push(
-      measureTable(
+      await measureTable(
         `Graphs of ${n.toLocaleString('en')} no-op tasks, maxParallel 4: runGraph (validation included), a compiled graph's rerun, runWithConcurrency`,
         '`chain`: each task requires the previous one; `wide`: no edges; `dag`: up to 2 random earlier tasks each. Results are read (the outcome objects are built). The ratio column compares with runWithConcurrency over as many independent tasks.',
         cases,
       ),
     );
   }
-  write(true);
-  if (WRITE) console.log('written: docs/benchmarks.md');
+  suite.finish();
 }
 
 if (process.argv[2] === '--case') console.log(JSON.stringify(await child(process.argv.slice(3))));
-else main();
+else await main();

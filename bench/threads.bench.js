@@ -1,17 +1,19 @@
 // @ts-check
 // CPU-bound work on worker threads vs the main thread, side by side in one run: the same function over 10,000 items,
 // (1) a plain loop on the main thread (the floor of single-threaded work), (2) processParallel on the main thread,
-// (3) processParallel(items, pool.processor) on createThreadPool (one task per item), (4) the same pool fed batches
-// of items by hand (one task per batch), (5) processParallel(items, pool.batchProcessor): automatic batching on the
-// started pool, (6) processParallel(items, workerModuleUrl): the one-line form, automatic batching, a pool created
-// and closed inside each call (thread start-up included in its time). Median of BENCH_RUNS (default 5) per row;
-// each run is timed in this process after a warm-up; rows 3-5 use pools already started (start-up reported apart).
-//   node bench/run.js threads
+// (3) one thread task per item (processParallel over pool.run), (4) the same pool fed batches of items by hand (one
+// task per batch), (5) processParallel(items, pool.processor): the call users write, automatic batching,
+// (6) processParallel(items, pool.batchProcessor), (7) processParallel(items, workerModuleUrl): the one-line form,
+// automatic batching, a pool created and closed inside each call (thread start-up included in its time). Rounds are
+// interleaved (bench/lib/harness.js); each is timed in this process after a warm-up; rows 3-6 use pools already
+// started (start-up reported apart). Target: the automatic rows >= 0.9x per core of the plain loop (1.8x on 2 cores).
+//   node bench/run.js --quick threads     writes its section of docs/benchmarks.md
 //   BENCH_ITEMS=10000 BENCH_WORK=20000 BENCH_RUNS=5 node bench/threads.bench.js
 // This file is also the worker module: in a worker thread it only exports the function.
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import { interleave, profile, scaled, startSuite, stat } from './lib/harness.js';
 
 const WORK = Number(process.env.BENCH_WORK ?? 20_000); // inner iterations per item (~0.1 ms here)
 
@@ -53,17 +55,11 @@ function mainThreadCpuMs() {
   }
 }
 
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 async function main() {
   const { processParallel } = await import('../dist/index.js');
   const { createThreadPool } = await import('../dist/threads.js');
-  const N = Number(process.env.BENCH_ITEMS ?? 10_000);
-  const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+  const N = Number(process.env.BENCH_ITEMS ?? scaled(10_000));
+  const RUNS = Number(process.env.BENCH_RUNS ?? (profile() === 'full' ? 7 : 5));
   const BATCH = Number(process.env.BENCH_BATCH ?? 100);
   const threads = availableParallelism();
   const items = Array.from({ length: N }, (_, i) => i);
@@ -71,6 +67,7 @@ async function main() {
   /** @type {number[][]} */
   const batches = [];
   for (let i = 0; i < N; i += BATCH) batches.push(items.slice(i, i + BATCH));
+  const suite = startSuite({ suite: 'threads', title: 'Threads', rounds: RUNS });
 
   const t0 = performance.now();
   /** @type {import('../dist/threads.js').ThreadPool<number, number>} */
@@ -82,81 +79,83 @@ async function main() {
   await Promise.all([pool.run(0), batchPool.run([0]), autoPool.run(0)]); // threads up and the module loaded
   const startupMs = performance.now() - t0;
 
-  /** @type {Array<{ name: string; run: () => Promise<number[]> }>} */
+  const floor = 'main thread, plain loop';
+  /** @type {Array<{ name: string; peer: string; target?: boolean; run: () => Promise<number[]> }>} */
   const cases = [
-    { name: 'main thread, plain loop', run: () => Promise.resolve(items.map(hashItem)) },
+    { name: floor, peer: 'single-threaded floor', run: () => Promise.resolve(items.map(hashItem)) },
+    { name: 'main thread, processParallel', peer: floor, run: async () => (await processParallel(items, (n) => Promise.resolve(hashItem(n)))).results },
     {
-      name: 'main thread, processParallel',
-      run: async () => (await processParallel(items, (n) => Promise.resolve(hashItem(n)))).results,
+      name: `${threads} threads, one thread task per item (pool.run)`,
+      peer: floor,
+      run: async () => (await processParallel(items, (n, { signal }) => pool.run(n, { signal }), { workers: threads * 4 })).results,
     },
     {
-      name: `threads (${threads}), processParallel + pool.processor`,
-      run: async () => (await processParallel(items, pool.processor, { workers: threads * 4 })).results,
-    },
-    {
-      name: `threads (${threads}), batches of ${BATCH}`,
+      name: `${threads} threads, hand-made batches of ${BATCH}`,
+      peer: floor,
       run: async () => (await processParallel(batches, batchPool.processor, { workers: threads * 2 })).results.flat(),
     },
     {
-      name: `threads (${threads}), processParallel + pool.batchProcessor (automatic batches)`,
+      name: `${threads} threads, processParallel(items, pool.processor): automatic batches`,
+      peer: floor,
+      target: true,
+      run: async () => (await processParallel(items, pool.processor)).results,
+    },
+    {
+      name: `${threads} threads, processParallel(items, pool.batchProcessor): automatic batches`,
+      peer: floor,
+      target: true,
       run: async () => (await processParallel(items, autoPool.batchProcessor, { workers: autoPool.batchWorkers })).results,
     },
     {
-      name: `threads (${threads}), processParallel(items, moduleUrl) (automatic batches, pool per call)`,
+      name: `${threads} threads, processParallel(items, moduleUrl): automatic batches, pool start-up in the time`,
+      peer: floor,
+      target: true,
       run: async () => /** @type {number[]} */ ((await processParallel(items, new URL(import.meta.url))).results),
     },
   ];
-
-  /** @type {Map<string, number[]>} */
-  const times = new Map(cases.map((c) => [c.name, []]));
-  /** @type {Map<string, number[]>} CPU time of the whole process (all its threads) per wall-clock time */
-  const cpuRatios = new Map(cases.map((c) => [c.name, []]));
-  /** @type {Map<string, number[]>} CPU time of the main thread alone: what it takes from the cores the threads need */
-  const mainCpu = new Map(cases.map((c) => [c.name, []]));
-  const loadBefore = loadavg()[0] ?? 0;
   for (const c of cases) {
     const out = await c.run(); // warm-up and correctness check
     if (out.length !== N || out.some((v, i) => v !== expected[i])) throw new Error(`${c.name}: wrong results`);
   }
-  // Interleave the cases run by run so drift on a shared machine hits them all alike.
-  for (let r = 0; r < RUNS; r++) {
-    for (const c of cases) {
-      const cpu = process.cpuUsage();
-      const mainBefore = mainThreadCpuMs();
-      const start = performance.now();
-      await c.run();
-      const wall = performance.now() - start;
-      const used = process.cpuUsage(cpu);
-      times.get(c.name)?.push(wall);
-      cpuRatios.get(c.name)?.push((used.user + used.system) / 1000 / wall);
-      mainCpu.get(c.name)?.push(mainThreadCpuMs() - mainBefore);
-    }
-  }
+  const measured = await interleave(RUNS, cases, async (c) => {
+    const cpu = process.cpuUsage();
+    const mainBefore = mainThreadCpuMs();
+    const start = performance.now();
+    await c.run();
+    const ms = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    // Cores used: CPU time of the whole process (all its threads) per wall-clock time. Main thread CPU: what the
+    // main thread takes from the cores the threads need.
+    return { ms, rate: (N / ms) * 1000, cores: (used.user + used.system) / 1000 / ms, mainCpuMs: mainThreadCpuMs() - mainBefore };
+  });
   await Promise.all([pool.close(), batchPool.close(), autoPool.close()]);
 
-  const floor = median(times.get(cases[0]?.name ?? '') ?? []);
-  console.log(`${N} items, ${WORK} iterations each, ${threads} cores (availableParallelism), median of ${RUNS}`);
-  console.log(`pool start-up (3 pools, ${threads} threads each, first task done): ${startupMs.toFixed(0)} ms`);
-  console.log(`1-min load average: ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after (above ${threads}, other processes take cores from the threads)\n`);
-  console.log('| case | ms | items/s | speed-up vs plain loop | cores used (CPU time / wall time) | main thread CPU ms | runs (ms) |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
-  for (const c of cases) {
-    const ms = median(times.get(c.name) ?? []);
-    const busy = Number.isNaN(mainThreadCpuMs()) ? 'n/a' : median(mainCpu.get(c.name) ?? []).toFixed(0);
-    console.log(`| ${c.name} | ${ms.toFixed(0)} | ${Math.round((N / ms) * 1000).toLocaleString('en-US')} | ${(floor / ms).toFixed(2)}x | ${median(cpuRatios.get(c.name) ?? []).toFixed(2)} | ${busy} | ${(times.get(c.name) ?? []).map((t) => t.toFixed(0)).join(' ')} |`);
-  }
-  // "Near 2x on 2 cores", read as >= 0.9x per core: once for a pool the caller keeps (automatic batches), once for
-  // the one-call form, whose time includes starting and closing a pool of its own.
+  const floorMs = stat(measured[0]?.samples.ms ?? []).median;
+  // "Near 2x on 2 cores", read as >= 0.9x per core of the plain loop.
   const target = 0.9 * threads;
-  /** @type {Array<{ label: string, name: string }>} */
-  const targets = [
-    { label: 'pool.batchProcessor (pool kept)', name: cases.at(-2)?.name ?? '' },
-    { label: 'processParallel(items, moduleUrl) (pool start-up included)', name: cases.at(-1)?.name ?? '' },
-  ];
-  for (const { label, name } of targets) {
-    const ratio = floor / median(times.get(name) ?? []);
-    console.log(`target: ${label} >= ${target.toFixed(1)}x the plain loop on ${threads} cores: ${ratio >= target ? 'met' : 'MISSED'} (${ratio.toFixed(2)}x)`);
-  }
+  suite.table({
+    title: `CPU-bound items on worker threads: ${N.toLocaleString('en')} items of ${WORK.toLocaleString('en')} hash rounds each, ${threads} cores`,
+    note: `Pool start-up (3 pools of ${threads} threads, first task done): ${startupMs.toFixed(0)} ms, outside the rows but the last. Main thread CPU is read from /proc/thread-self (10 ms ticks). Target of the automatic rows: at least ${target.toFixed(1)}x the plain loop (0.9x per core); on a machine whose load average is above its core count other processes take cores from the threads, so read the load in the header before the speed-ups.`,
+    columns: [
+      { key: 'ms', label: 'ms' },
+      { key: 'rate', label: 'items/s', better: 'higher' },
+      { key: 'cores', label: 'cores used', better: 'higher' },
+      { key: 'mainCpuMs', label: 'main thread CPU ms' },
+    ],
+    ratios: [{ key: 'ms', label: 'speed-up (median)', invert: true }],
+    textColumns: [{ key: 'target', label: `target >= ${target.toFixed(1)}x` }],
+    rows: measured.map(({ item, samples, error }) => {
+      const speedUp = floorMs / stat(samples.ms ?? []).median;
+      return {
+        label: item.name,
+        peer: item.peer,
+        samples,
+        ...(item.target === true ? { text: { target: speedUp >= target ? 'met' : 'missed' } } : {}),
+        ...(error === undefined ? {} : { error }),
+      };
+    }),
+  });
+  suite.finish();
 }
 
 if (isMainThread) await main();

@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { assertFunction, assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { FailFastError, ParallelError, TaskError, failureSummary, messageOf } from '../common/errors.js';
 import type { FailureSummary } from '../common/errors.js';
+import { batchedFormOf } from './batched-processor.js';
 import { DONE, itemSource } from './item-source.js';
 import { followSignal } from '../common/signals.js';
 import { isAbortOf } from '../common/abort.js';
@@ -23,8 +24,8 @@ export interface ItemContext {
 export interface ProcessParallelOptions<O> {
   /**
    * Items processed at once: an integer ≥ 1, or `Infinity` (every item starts as soon as it is pulled).
-   * @default min(availableParallelism() * 2, workerCap, item count when known); with a worker module:
-   * min(availableParallelism() * 512, 16384, item count when known), items pulled ahead to fill thread batches
+   * @default min(availableParallelism() * 2, workerCap, item count when known); with a worker module or a thread
+   * pool's `processor`: min(threads * 512, 16384, item count when known), items pulled ahead to fill thread batches
    */
   workers?: number;
   /**
@@ -132,6 +133,9 @@ export async function processParallel<I, O>(
   }
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   assertFunction('processor', processor);
+  // A thread pool's processor: its items go to the threads in automatic batches (one message per batch, not per item).
+  const batched = batchedFormOf<I, O>(processor);
+  if (batched !== undefined) processor = batched.processor;
   const parent = assertOptionalSignal('options.signal', options.signal);
   const failFast = options.failFast ?? true;
   if (typeof failFast !== 'boolean') throw invalidArgument('options.failFast', 'a boolean', failFast);
@@ -158,7 +162,7 @@ export async function processParallel<I, O>(
   const workers =
     explicitWorkers === Number.POSITIVE_INFINITY && total !== undefined
       ? Math.max(1, total)
-      : (explicitWorkers ?? Math.max(1, Math.min(availableParallelism() * 2, workerCap, total ?? Number.POSITIVE_INFINITY)));
+      : (explicitWorkers ?? Math.max(1, Math.min(batched?.workers ?? Math.min(availableParallelism() * 2, workerCap), total ?? Number.POSITIVE_INFINITY)));
   // `workers: Infinity` over an input of unknown length: every pulled item starts one more worker (in a microtask, so
   // a long synchronous input never deepens the stack), so as many items run as the input yields.
   const unbounded = workers === Number.POSITIVE_INFINITY;

@@ -3,6 +3,8 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as PiscinaModule from 'piscina';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { BATCHED } from '../core/batched-processor.js';
+import type { BatchedForm } from '../core/batched-processor.js';
 import { FanoutError } from '../common/errors.js';
 import type { GraphTask, GraphTaskContext } from '../graph/types.js';
 import { load } from '../observe/lazy.js';
@@ -63,7 +65,11 @@ export interface ThreadPool<I, O> {
   run(input: I, options?: ThreadRunOptions): Promise<O>;
   /**
    * The pool as a processParallel processor: `processParallel(items, pool.processor)`. Bound; pass it as is.
-   * A cancellation rejects with the run's own abort reason, which processParallel counts as cancelled, not failed.
+   * processParallel recognises it and runs {@link ThreadPool.batchProcessor} instead, so the items go to the threads
+   * in automatic batches (with the caveats said there), with `workers` defaulting to {@link ThreadPool.batchWorkers}
+   * (an explicit `workers` is kept: it bounds the items in flight, and so the batches). Called any other way, it runs
+   * one thread task per item. A cancellation rejects with the run's own abort reason, which processParallel counts
+   * as cancelled, not failed.
    */
   readonly processor: (item: I, context: { signal: AbortSignal }) => Promise<O>;
   /**
@@ -153,10 +159,9 @@ export class ThreadPoolBrokenError extends FanoutError {
  * and returns the output or a promise of it; `module` is a `file:` URL or an absolute path. Every thread starts at
  * once. Cancellation is real: aborting a running task's signal terminates its thread.
  *
- * Each thread task costs a message round trip (tens of microseconds). For many small items use
- * {@link ThreadPool.batchProcessor}, which batches them automatically; {@link ThreadPool.processor} (one task per
- * item) suits items of a millisecond or more; give it `workers: pool.threads * 2` or more so threads never idle
- * between items (the default of processParallel already is twice the cores, up to 16).
+ * Each thread task costs a message round trip (tens of microseconds), which small items cannot amortise: so
+ * `processParallel(items, pool.processor)` sends them in automatic batches (see {@link ThreadPool.batchProcessor}),
+ * while {@link ThreadPool.run} and {@link ThreadPool.task} run one thread task each.
  *
  * @example
  * ```ts
@@ -165,9 +170,8 @@ export class ThreadPoolBrokenError extends FanoutError {
  * const pool = createThreadPool<number, number>(new URL('./hash.js', import.meta.url));
  * try {
  *   const items = Array.from({ length: 10_000 }, (_, i) => i);
- *   const { results } = await processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers });
- *   const { results: big } = await processParallel([30, 31, 32], pool.processor);
- *   console.log(results.length, big);
+ *   const { results } = await processParallel(items, pool.processor); // automatic batches
+ *   console.log(results.length, await pool.run(30));
  * } finally {
  *   await pool.close();
  * }
@@ -285,16 +289,22 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     sizer,
   );
 
+  const batchProcessor = (item: I, context: { signal: AbortSignal }): Promise<O> => {
+    if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
+    if (broken !== undefined) return Promise.reject(broken);
+    return batcher.add(item, context.signal) as Promise<O>;
+  };
+  const batchWorkers = Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 2);
+  // processParallel recognises the pool's processor and runs its batched form: the call users write batches too.
+  const processor = Object.assign((item: I, context: { signal: AbortSignal }) => run(item, { signal: context.signal }), {
+    [BATCHED]: { processor: batchProcessor, workers: batchWorkers } satisfies BatchedForm<I, O>,
+  });
   const pool: ThreadPool<I, O> = {
     threads,
     run,
-    processor: (item, context) => run(item, { signal: context.signal }),
-    batchProcessor: (item, context) => {
-      if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
-      if (broken !== undefined) return Promise.reject(broken);
-      return batcher.add(item, context.signal) as Promise<O>;
-    },
-    batchWorkers: Math.min(MAX_BATCH_WORKERS, threads * sizer.maxBatchSize * 2),
+    processor,
+    batchProcessor,
+    batchWorkers,
     task(id, input, taskOptions) {
       if (typeof id !== 'string') throw invalidArgument('id', 'a string', id);
       const build = typeof input === 'function' ? (input as (dependencies: Readonly<Record<string, O>>) => I) : undefined;
