@@ -11,7 +11,7 @@ export type { CheckStatus, FailureReason, ReasonCode } from './record.js';
 export type { RunAbort } from './session.js';
 export { UsageError } from './errors.js';
 export { loadConfigCached as loadChecksConfig, warningNotes } from './load.js';
-export type { LoadOptions as LoadChecksConfigOptions, LoadedConfig } from './load.js';
+export type { LoadOptions as LoadChecksConfigOptions, LoadedConfig, WarningNotesOptions } from './load.js';
 export { logDirError } from './errors.js';
 export { selectChecks } from './select.js';
 export type { Selection, Selected } from './select.js';

@@ -52,9 +52,29 @@ export async function loadConfigCached(options: LoadOptions): Promise<LoadedConf
   return { config, save, notes };
 }
 
-/** The config's warnings as notes, formatted relative to `cwd`. */
-export function warningNotes(config: ResolvedConfig, cwd: string): RunNote[] {
-  return config.warnings.map((warning) => ({ code: 'config-warning', message: formatDiagnostic(warning, cwd) }));
+/** Options of {@link warningNotes}. */
+export interface WarningNotesOptions {
+  /**
+   * Print as VibeGuard does: in a vibeguard.* config only the unknown keys are told (VibeGuard prints no warning, and
+   * its output is what scripts read); the rest waits for verbose output (`-v`) or `fanout validate --json`.
+   * @default false
+   */
+  asVibeguard?: boolean;
+}
+
+/**
+ * The config's warnings as notes, formatted relative to `cwd`.
+ *
+ * @example
+ * ```ts
+ * import { loadChecksConfig, warningNotes } from 'fanout/checks';
+ * const { config } = await loadChecksConfig({ cwd: process.cwd() });
+ * for (const note of warningNotes(config, process.cwd(), { asVibeguard: true })) console.error(note.message);
+ * ```
+ */
+export function warningNotes(config: ResolvedConfig, cwd: string, options: WarningNotesOptions = {}): RunNote[] {
+  const told = options.asVibeguard === true && config.vibeguardCompat ? config.warnings.filter((warning) => warning.code === 'unknown-key') : config.warnings;
+  return told.map((warning) => ({ code: 'config-warning', message: formatDiagnostic(warning, cwd) }));
 }
 
 /** No config in the folders looked in: said plainly, with the command that writes one (no "error in the config"). */

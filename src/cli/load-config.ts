@@ -8,10 +8,13 @@ export function printNotes(notes: readonly RunNote[]): void {
   for (const note of notes) printErr(note.code === 'config-warning' ? `${note.message}\n` : `fanout: ${note.message}\n`);
 }
 
-/** Loads and validates the config; prints its warnings on stderr; throws UsageError (exit 2) listing every error. */
-export async function loadForCommand(options: LoadOptions): Promise<ResolvedConfig> {
+/**
+ * Loads and validates the config; prints its warnings on stderr (a vibeguard.* config's unknown keys only, unless
+ * `verbose`: VibeGuard prints none); throws UsageError (exit 2) listing every error.
+ */
+export async function loadForCommand(options: LoadOptions & { verbose?: boolean | undefined }): Promise<ResolvedConfig> {
   const { config, save, notes } = await loadChecksConfig(options);
-  printNotes([...notes, ...warningNotes(config, options.cwd ?? process.cwd())]);
+  printNotes([...notes, ...warningNotes(config, options.cwd ?? process.cwd(), { asVibeguard: options.verbose !== true })]);
   save?.();
   return config;
 }

@@ -216,6 +216,25 @@ describe('fanout init', () => {
     expect(readFileSync(join(repo, 'packages', '.vibeguard.yml'), 'utf8')).toBe('mine');
   });
 
+  it('a VibeGuard template name beside a vibeguard.* config up the repository is refused too (exit 1); --template list and --assist still answer', async () => {
+    const repo = tempDir();
+    mkdirSync(join(repo, '.git'));
+    const sub = join(repo, 'a', 'b');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(repo, 'vibeguard.yaml'), 'mine');
+    const refused = await runCli(['init', '-t', 'go-minimal'], { cwd: sub });
+    expect([refused.code, refused.stdout, refused.stderr]).toEqual([1, '', 'Error: configuration file "../../vibeguard.yaml" already exists (use --force to overwrite)\n']);
+    expect(readdirSync(sub)).toEqual([]);
+    expect((await runCli(['init', '--template', 'list'], { cwd: sub })).code).toBe(0);
+    const assist = await runCli(['init', '--assist'], { cwd: sub });
+    expect([assist.code, assist.stdout.startsWith('# VibeGuard AI Agent Setup Guide\n')]).toEqual([0, true]);
+    expect(readdirSync(sub)).toEqual([]);
+    const forced = await runCli(['init', '-t', 'go-minimal', '--force'], { cwd: sub });
+    expect(forced.code).toBe(0);
+    expect(readdirSync(sub)).toEqual(['vibeguard.yaml']);
+    expect(readFileSync(join(repo, 'vibeguard.yaml'), 'utf8')).toBe('mine');
+  });
+
   it('a file it cannot write (--force onto a folder) is a usage error, not an internal one', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'taken'));

@@ -209,6 +209,22 @@ describe('the command line in a folder whose config is vibeguard.*', () => {
     expect(readFileSync(join(cwd, '.vibeguard/log/a.log'), 'utf8')).toBe('out\n');
   });
 
+  it('check takes one id at most and names an unknown one in VibeGuard’s words; of the warnings only unknown keys are printed, the rest with -v', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'vibeguard.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n    requries: [b]\n    assert: "x == 1 # note"\n  - id: b\n    run: "true"\n');
+    const several = await runCli(['check', 'a', 'b'], { cwd });
+    expect([several.code, several.stdout, several.stderr.endsWith('\nError: accepts at most 1 arg(s), received 2\n')]).toEqual([1, '', true]);
+    const unknown = await runCli(['check', 'nope'], { cwd });
+    expect([unknown.code, unknown.stderr.endsWith('Error: check with ID "nope" not found\n')]).toEqual([2, true]);
+    const quiet = await runCli(['check'], { cwd });
+    expect(quiet.stderr.split('\n').filter((line) => line.includes('warning:'))).toEqual([expect.stringContaining('unknown key "requries"') as unknown]);
+    const verbose = await runCli(['check', '-v'], { cwd });
+    expect(verbose.stderr).toContain('unknown key "requries"');
+    expect(verbose.stderr).toContain('after the expression is ignored');
+    expect((await runCli(['validate'], { cwd })).stderr).not.toContain('after the expression is ignored');
+    expect((await runCli(['validate', '-v'], { cwd })).stderr).toContain('after the expression is ignored');
+  });
+
   it('a grok pattern or assert VibeGuard rejects when the check runs: the error alone, exit 1, as VibeGuard; a fanout.yaml refuses to load (exit 2)', async () => {
     const cwd = tempDir();
     const grok = 'version: "1"\nchecks:\n  - id: g\n    run: echo out\n    grok: ["%{NOPE:x}"]\n';

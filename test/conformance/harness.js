@@ -142,6 +142,19 @@ export function normalize(text, dir) {
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>');
 }
 
+/**
+ * VibeGuard's outcome with its one-problem-twice defect undone: its error (`Error: ...`, one or more lines) printed
+ * twice on stderr counts once, as fanout prints it. Everything else stays byte for byte.
+ * @param {Outcome} outcome
+ * @returns {Outcome}
+ */
+export function problemsOnce(outcome) {
+  const { stderr } = outcome;
+  const half = stderr.length / 2;
+  if (!Number.isInteger(half) || !stderr.startsWith('Error: ') || stderr.slice(0, half) !== stderr.slice(half)) return outcome;
+  return { ...outcome, stderr: stderr.slice(0, half) };
+}
+
 /** Where the goldens of a category live. @param {string} category */
 export function goldenFile(category) {
   return join(goldensDir, `${category}.json`);

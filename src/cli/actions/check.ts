@@ -21,7 +21,7 @@ import { displayPath } from '../../common/text.js';
 import type { CommonOptions } from '../options.js';
 import { printNotes } from '../load-config.js';
 import { selectionOf } from './dry-run.js';
-import { EXIT_INFRASTRUCTURE } from '../errors.js';
+import { EXIT_INFRASTRUCTURE, EXIT_USAGE } from '../errors.js';
 import { print, printErr, printJsonText } from '../terminal.js';
 
 export interface CheckOptions extends CommonOptions, RunControlOptions {
@@ -71,9 +71,21 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const cwd = process.cwd();
   // Loaded here, not by the engine: its warnings are told at once, before anything the selection may refuse.
   const loaded = await loadChecksConfig(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
-  printNotes([...loaded.notes, ...warningNotes(loaded.config, cwd)]);
+  printNotes([...loaded.notes, ...warningNotes(loaded.config, cwd, { asVibeguard: options.verbose !== true })]);
   const { config } = loaded;
   if (options.dryRun === true) return (await import('./dry-run.js')).dryRunCommand(ids, options, config);
+  if (config.vibeguardCompat) {
+    // VibeGuard's check takes one id at most, and names an unknown one in its words (exit 1 and 2, as it does).
+    if (ids.length > 1) {
+      printErr(`Error: accepts at most 1 arg(s), received ${ids.length}\n`);
+      return 1;
+    }
+    const unknown = ids.find((id) => !config.checks.some((check) => check.id === id));
+    if (unknown !== undefined) {
+      printErr(`Error: check with ID ${JSON.stringify(unknown)} not found\n`);
+      return EXIT_USAGE;
+    }
+  }
   const junitPath = options.junit === undefined ? undefined : resolve(cwd, options.junit);
   // Fail before running anything rather than lose the report after the run.
   if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);

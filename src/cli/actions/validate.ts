@@ -27,7 +27,9 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
     printErr(`${loaded.diagnostics[0].message}\n`);
     return EXIT_USAGE;
   }
-  for (const d of diagnostics) printErr(`${formatDiagnostic(d, cwd)}\n`);
+  // VibeGuard's validate prints no warning: a vibeguard.* config's are told with -v, its unknown keys always.
+  const told = loaded.ok && loaded.config.vibeguardCompat && !options.verbose ? diagnostics.filter((d) => d.code === 'unknown-key') : diagnostics;
+  for (const d of told) printErr(`${formatDiagnostic(d, cwd)}\n`);
   if (!loaded.ok) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
     printErr(`${plural(errors, 'error')}\n`);

@@ -29,7 +29,7 @@ export interface WatchOptions extends CommonOptions {
 export async function watchCommand(ids: string[], options: WatchOptions, version: string): Promise<number> {
   const cwd = process.cwd();
   const loaded = await loadChecksConfig({ ...options, cache: { logDir: options.logDir, version } });
-  printNotes([...loaded.notes, ...warningNotes(loaded.config, cwd)]);
+  printNotes([...loaded.notes, ...warningNotes(loaded.config, cwd, { asVibeguard: options.verbose !== true })]);
   if (loaded.save !== undefined) loaded.save();
 
   // The view goes where people look: stdout on a terminal; with --stream, stderr (when a terminal) beside the events.
