@@ -145,7 +145,21 @@ export interface SharedClaim {
 /** What {@link SharedCache.find} found. */
 export type SharedFind = { entry: CacheEntry } | { claim: SharedClaim } | { miss: true };
 
-/** A run's view of the shared cache. */
+/**
+ * A run's view of the shared cache: pass it as `runChecks`' `sharedCache`, and close it after the run.
+ *
+ * @example
+ * ```ts
+ * import { runChecks, SharedCache } from 'fanout/checks';
+ * import { deriveKey, openSharedCacheRedis } from 'fanout/distributed';
+ * const shared = new SharedCache({ backend: await openSharedCacheRedis('redis://127.0.0.1:6379'), key: deriveKey(process.env.FANOUT_SECRET!, 'cache'), version: '1.0.0' });
+ * try {
+ *   await runChecks({ config: 'fanout.yaml', sharedCache: shared }).report;
+ * } finally {
+ *   await shared.close();
+ * }
+ * ```
+ */
 export class SharedCache {
   private readonly backend: SharedCacheBackend;
   private readonly key: Uint8Array;

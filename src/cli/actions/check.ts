@@ -90,13 +90,20 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   // Fail before running anything rather than lose the report after the run.
   if (junitPath !== undefined && !existsSync(dirname(junitPath))) throw new UsageError(`--junit: the folder ${dirname(junitPath)} does not exist`);
   const observer = options.observer === undefined ? undefined : await createObserver(options.observer);
+  /** The live view, once the run is prepared (a signal stops it before anything else is printed). */
+  const screen: { live?: LiveReporter | undefined } = {};
+  // Before the signal guards: a shared cache that cannot be used (no secret, no URL) is a usage error, nothing to undo.
+  const warn = (message: string) => {
+    const write = () => printErr(`fanout: warning: ${message}\n`);
+    if (screen.live === undefined) write();
+    else screen.live.around(write);
+  };
+  const shared = options.sharedCache === undefined ? undefined : await (await import('../shared-cache.js')).openSharedCache(options.sharedCache, version, warn);
 
   const controller = new AbortController();
   const abort = (reason: RunAbort) => {
     if (!controller.signal.aborted) controller.abort(reason);
   };
-  /** The live view, once the run is prepared (a signal stops it before anything else is printed). */
-  const screen: { live?: LiveReporter | undefined } = {};
   const signals = guardSignals((signal) => {
     screen.live?.stop();
     abort({ kind: 'signal', signal });
@@ -106,12 +113,6 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   let infrastructure: string | undefined;
   let remote: RemoteExecutor | undefined;
   const { redis } = options;
-  const warn = (message: string) => {
-    const write = () => printErr(`fanout: warning: ${message}\n`);
-    if (screen.live === undefined) write();
-    else screen.live.around(write);
-  };
-  const shared = options.sharedCache === undefined ? undefined : await (await import('../shared-cache.js')).openSharedCache(options.sharedCache, version, warn);
   const run = runChecks({
     config,
     ids,

@@ -1,0 +1,89 @@
+// `fanout check --shared-cache` (and FANOUT_SHARED_CACHE=1) with the built CLI and a real redis-server: two machines
+// (log folders) share passes; without the shared secret it refuses to start; a Redis that is down is one warning.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, hasRedis, startRedis, type RedisServer } from '../distributed/harness.js';
+import { byId, parseReport, runCli, tempDir } from './helpers.js';
+
+const SECRET = 'a secret of the team, 16+ bytes';
+
+function project(): string {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'fanout.yaml'),
+    `version: "1"
+checks:
+  - { id: build, run: "echo build >> ran.log; echo built", inputs: [src.txt] }
+  - { id: unit, run: "echo unit >> ran.log; echo '3 passed'", inputs: [src.txt], requires: [build] }
+`,
+  );
+  writeFileSync(join(dir, 'src.txt'), 'source\n');
+  writeFileSync(join(dir, '.gitignore'), 'ran.log\n');
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean) : []);
+
+describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  const env = (extra: Record<string, string | undefined> = {}) => ({ FANOUT_REDIS_URL: redis.url, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined, FANOUT_SHARED_CACHE: undefined, ...extra });
+
+  it('a check passed on one machine is a hit on another (--shared-cache, then FANOUT_SHARED_CACHE=1)', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    const first = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
+    expect(first.code).toBe(0);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+    const second = await runCli(['check', '--json', '--log-dir', join(dir, 'machine-2')], { cwd: dir, env: env({ FANOUT_SHARED_CACHE: '1' }) });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe('');
+    const checks = byId(parseReport(second.stdout)) as Record<string, { cached?: boolean }>;
+    expect(checks.build?.cached).toBe(true);
+    expect(checks.unit?.cached).toBe(true);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+    // Without the switch, the shared cache is not read.
+    const local = await runCli(['check', '--json', '--log-dir', join(dir, 'machine-3')], { cwd: dir, env: env() });
+    expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).build?.cached).toBeUndefined();
+    expect(ran(dir)).toEqual(['build', 'unit', 'build', 'unit']);
+  });
+
+  it('refuses to start without the shared secret: entries are never unsigned', async () => {
+    const dir = project();
+    const result = await runCli(['check', '--shared-cache', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_SECRET: undefined }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--shared-cache: no shared secret: set FANOUT_SECRET or FANOUT_SECRET_FILE/);
+    expect(ran(dir)).toEqual([]);
+  });
+
+  it('finds Redis as --redis does: no URL is a usage error; TLS flags go with --shared-cache', async () => {
+    const dir = project();
+    const noUrl = await runCli(['check', '--shared-cache'], { cwd: dir, env: env({ FANOUT_REDIS_URL: undefined }) });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/no Redis URL: set FANOUT_REDIS_URL/);
+    const tls = await runCli(['check', '--shared-cache', '--redis-ca', join(dir, 'src.txt')], { cwd: dir, env: env() });
+    expect(tls.code).toBe(2);
+    expect(tls.stderr).toMatch(/need a rediss:\/\/ URL/);
+    expect(ran(dir)).toEqual([]);
+  });
+
+  it('a Redis that is down: the run passes with its local cache and one warning, the password never shown', async () => {
+    const dir = project();
+    const url = `redis://:hunter2hunter2@127.0.0.1:${await freePort()}`;
+    const result = await runCli(['check', '--shared-cache', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_REDIS_URL: url }) });
+    expect(result.code).toBe(0);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+    const warnings = result.stderr.split('\n').filter((line) => line.includes('warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^fanout: warning: the shared cache is off for the rest of this run \(.*redis:\/\/:\*\*\*@127\.0\.0\.1.*\); going on with the local cache$/);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});
