@@ -11,6 +11,8 @@ export type { CheckStatus, FailureReason, ReasonCode } from './record.js';
 export type { RunAbort } from './session.js';
 export { UsageError } from './errors.js';
 export { loadConfigCached as loadChecksConfig, warningNotes } from './load.js';
+// The config a run of a folder uses, found without loading the config's parser (fanout/config's lookup, re-exported).
+export { findConfigFile } from '../config/find.js';
 export type { LoadOptions as LoadChecksConfigOptions, LoadedConfig, WarningNotesOptions } from './load.js';
 export { logDirError } from './errors.js';
 export { selectChecks } from './select.js';

@@ -109,6 +109,8 @@ export interface RunJournal {
   write(event: RunEvent): void;
   /** Closes the journal (after run:end). */
   close(): void;
+  /** Settles once the oldest runs beyond `keepRuns` are deleted (they are, on the thread pool, while the run goes on). */
+  readonly pruned: Promise<unknown>;
 }
 
 /** What the journal's run:start adds to the event: what `status`, `cancel`, the reaper and `--resume` need. */
@@ -128,11 +130,12 @@ export interface JournalContext {
 export async function startJournal(logs: RunLogs, context: JournalContext, notes: RunNote[]): Promise<RunJournal> {
   notes.push(...reapedNotes(await reapDeadRuns(context.logDir)));
   const journal = openJournal(logs.dir);
-  // Before the run, synchronously (see pruneRuns): the run folder of this run exists already, so what is pruned now is
-  // what would be pruned after the run.
-  pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
+  // Chosen before the run (the run folder of this run exists already, so what is pruned now is what would be pruned
+  // after the run), deleted while it runs.
+  const pruned = pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
   return {
     journal,
+    pruned,
     write(event) {
       switch (event.type) {
         case 'run:start':

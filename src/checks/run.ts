@@ -430,6 +430,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     });
   } catch (error) {
     journal.close();
+    await journal.pruned;
     throw error;
   } finally {
     cache?.finish();
@@ -466,6 +467,8 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   }
   const final = withErrors();
   log.push(runEnd(final));
+  // Nothing of the run goes on once its report is out.
+  await journal.pruned;
   return final;
 }
 

@@ -1,7 +1,8 @@
 // Where a command's run logs are: one folder per project, whichever of its folders the command starts in.
 import { dirname, join, resolve } from 'node:path';
-import { DEFAULT_LOG_DIR } from '../checks/index.js';
-import { findConfigFile } from '../config/index.js';
+// From the checks entry, not fanout/config's: that one holds the config's parser, which `fanout check` of an unchanged
+// config never loads.
+import { DEFAULT_LOG_DIR, findConfigFile } from '../checks/index.js';
 
 /**
  * The log folder (absolute): `--log-dir` as given, relative to `cwd`; else `.fanout/runs` in the folder of the config

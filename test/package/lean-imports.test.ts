@@ -2,7 +2,10 @@
 // (child_process brings net, dgram and streams; crypto its whole family) stay unloaded until a feature needs them.
 // The CLI tests and the exec tests check that they still work once needed.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -45,5 +48,38 @@ describe('what loading the package loads', () => {
     expect(builtins).not.toContain('crypto');
     // What an import of node:fs (not the module itself, loaded with Node) brings: its facade reads the file streams.
     expect(builtins).not.toContain('stream');
+  });
+});
+
+/** Records, on stderr, every module the process loads (a module hook: the ESM loader tells nothing otherwise). */
+const reportModules = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(
+  `data:text/javascript,import { writeSync } from 'node:fs'; export async function load(url, context, next) { writeSync(2, 'MODULE ' + url + '\\n'); return next(url, context); }`,
+)});`;
+
+/** What marks the code of the config's parser in a chunk of dist/: YAML's, the schema validator's and RE2's. */
+const PARSER_MARKS = ['class YAMLOMap', 'safeParse', 'class RE2JS'];
+
+describe('what fanout check loads', () => {
+  it('a run of a config it ran before (without grok) reads it from the config cache without loading the YAML parser, the schema or RE2; its first run loads them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-lean-'));
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hello\n  - id: two\n    run: "true"\n    requires: [one]\n');
+    /** The parser marks found in the files of dist/ that one `fanout check -v` loaded, and what it printed. */
+    const check = () => {
+      const result = spawnSync(process.execPath, ['--import', reportModules, `${root}${pkg.bin.fanout}`, 'check', '-v'], { cwd: dir, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      const files = [...result.stderr.matchAll(/^MODULE (file:\S+)$/gm)].map((match) => fileURLToPath(match[1] as string));
+      expect(files.length).toBeGreaterThan(3);
+      const marks = PARSER_MARKS.filter((mark) => files.some((file) => readFileSync(file, 'utf8').includes(mark)));
+      return { marks, stdout: result.stdout, stderr: result.stderr.replace(/^MODULE .*\n/gm, '') };
+    };
+    const first = check();
+    expect(first.marks).toEqual(PARSER_MARKS);
+    const second = check();
+    expect(second.marks).toEqual([]);
+    // The same report either way.
+    const timeless = (text: string) => text.replace(/\([\d.]+m?s\)/g, '');
+    expect(timeless(second.stdout)).toBe(timeless(first.stdout));
+    expect(second.stdout).toContain('two passed');
+    expect(timeless(second.stderr)).toBe(timeless(first.stderr));
   });
 });

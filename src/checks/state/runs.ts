@@ -2,9 +2,8 @@
 // process groups a killed run left behind.
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeOwnFolder } from '../../common/safe-file.js';
 import { UsageError } from '../errors.js';
-import { isRunFolder } from './run-folder.js';
+import { isRunFolder, removeRunFolder } from './run-folder.js';
 import { appendRecord, readJournal, runState, type RunState } from './journal.js';
 import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf, type IdentityCheck } from '../../exec/processes.js';
 
@@ -374,27 +373,28 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
 }
 
 /**
- * Deletes the oldest run folders beyond `keep` (see {@link prunableRuns}); returns the runs removed, and never
- * throws: pruning is housekeeping. Synchronous, on purpose: unlinking a run's few hundred log files takes a
- * millisecond or two (~5 µs each), less than the completions of as many thread-pool unlinks would cost a run whose
- * main thread is busy spawning, and nothing is left half done when the process ends abruptly. Nothing is followed:
- * a link inside a run folder is removed as a link, and a folder inside that is not this user's stops the removal.
+ * Deletes the oldest run folders beyond `keep` (see {@link prunableRuns}); resolves with the runs removed, and never
+ * rejects: pruning is housekeeping. The folders are chosen at once and deleted on the thread pool, so that a run that
+ * prunes as it starts starts its checks meanwhile instead of waiting for a few hundred unlinks (each a journalled
+ * update of the disk, slow on a busy one). Nothing is followed: a link inside a run folder is removed as a link, and a
+ * folder inside that is not this user's stops the removal. A removal cut short (kill -9) is finished by a later
+ * pruning (see removeRunFolder).
  */
-export function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): string[] {
+export async function pruneRuns(logDir: string, keep: number, except: readonly string[] = []): Promise<string[]> {
   let runs: string[];
   try {
     runs = prunableRuns(logDir, keep, except);
   } catch {
     return [];
   }
-  const removed: string[] = [];
-  for (const run of runs) {
-    try {
-      removeOwnFolder(join(resolve(logDir), run));
-    } catch {
-      continue; // housekeeping only
-    }
-    removed.push(run);
-  }
-  return removed;
+  const root = resolve(logDir);
+  const removed = await Promise.all(
+    runs.map((run) =>
+      removeRunFolder(join(root, run)).then(
+        () => run,
+        () => undefined, // housekeeping only
+      ),
+    ),
+  );
+  return removed.filter((run) => run !== undefined);
 }

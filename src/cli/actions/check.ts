@@ -12,9 +12,8 @@ import { createJsonReporter } from '../reporters/json.js';
 import { createJunitReporter } from '../reporters/junit.js';
 import { createLiveReporter, type LiveReporter } from '../reporters/live.js';
 import { createNdjsonReporter } from '../reporters/ndjson.js';
-import { createVibeguardReporter } from '../reporters/vibeguard.js';
 import type { RedisFlag, RedisTargetOptions } from '../redis-target.js';
-import { remoteExecutor, type RemoteExecutor } from '../remote.js';
+import type { RemoteExecutor } from '../remote.js';
 import { guardFatal, guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
 import { displayPath } from '../../common/text.js';
@@ -136,7 +135,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
       redis === undefined
         ? executor
         : async (loadedConfig) =>
-            (remote = await remoteExecutor({
+            (remote = await (await import('../remote.js')).remoteExecutor({
               redis,
               queue: options.queue,
               commit: options.commit,
@@ -190,7 +189,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const output = options.stream
     ? createNdjsonReporter({ write: (line) => above(() => printJsonText(line)) })
     : vibeguard
-      ? createVibeguardReporter({
+      ? (await import('../reporters/vibeguard.js')).createVibeguardReporter({
           config,
           write: printErr,
           json: options.json,

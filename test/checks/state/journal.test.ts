@@ -237,21 +237,21 @@ describe('pruneRuns', () => {
     return logDir;
   }
 
-  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', () => {
+  it('removes old ended runs (files, and a folder someone put inside), never a live one nor the latest', async () => {
     const logDir = oldRuns();
-    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
+    expect(await pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000003Z-dddddd']);
   });
 
-  it('spares the runs named as exceptions; the runs it returns are gone when it returns', () => {
+  it('spares the runs named as exceptions; the runs it returns are gone when it returns', async () => {
     const logDir = oldRuns();
     const except = ['20261124T000001Z-bbbbbb'];
     expect(prunableRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
-    expect(pruneRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
+    expect(await pruneRuns(logDir, 1, except)).toEqual(['20261124T000000Z-aaaaaa']);
     createRunFolder(join(logDir, '20261124T000004Z-eeeeee'));
     expect(listRuns(logDir)).toEqual(['20261124T000001Z-bbbbbb', '20261124T000002Z-cccccc', '20261124T000003Z-dddddd', '20261124T000004Z-eeeeee']);
     // The folder someone put inside falls back to the recursive removal.
-    expect(pruneRuns(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
+    expect(await pruneRuns(logDir, 1, ['20261124T000004Z-eeeeee'])).toEqual(['20261124T000001Z-bbbbbb', '20261124T000003Z-dddddd']);
     expect(listRuns(logDir)).toEqual(['20261124T000002Z-cccccc', '20261124T000004Z-eeeeee']);
   });
 });

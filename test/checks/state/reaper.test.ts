@@ -195,7 +195,7 @@ describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
     // What the journal says is still read (`status`, `--resume`): the check is pending, the run not live.
     const state = runState(RUN, readJournal(join(logDir, RUN)) ?? []);
     expect(state.checks.get('c0')?.spawn?.pgid).toBe(target.pid);
-    expect(pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
+    expect(await pruneRuns(logDir, 1)).toEqual(['20261124T000000Z-aaaaaa', '20261124T000001Z-bbbbbb']);
     expect(await fate(target)).toBe('SIGKILL');
   });
 
