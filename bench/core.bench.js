@@ -5,24 +5,37 @@
 //   node bench/run.js core                 full matrix
 //   BENCH_RUNS=3 BENCH_SIZES=100000 node bench/run.js core    quicker look
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const LIMITS = (process.env.BENCH_LIMITS ?? '4,64,10000').split(',').map(Number);
-const MODES = (process.env.BENCH_MODES ?? 'immediate,setImmediate').split(',');
+const MODES = (process.env.BENCH_MODES ?? 'immediate,setImmediate,closure').split(',');
 const IMPLS = (process.env.BENCH_IMPLS ?? 'floor,fanout.runWithConcurrency,fanout.processParallel,fanout.parallelMap,async,bluebird,p-map,p-limit').split(',');
 const PEERS = ['async', 'bluebird', 'p-map', 'p-limit'];
 
-/** @param {string} mode */
+/**
+ * `immediate` and `setImmediate`: one shared task function (no async frame per task, the cheapest shape);
+ * `closure`: a fresh `async () => { await new Promise(setImmediate); return i }` per task, the shape users write.
+ * @param {string} mode
+ * @returns {(i: number) => Promise<number>}
+ */
 function makeWork(mode) {
   if (mode === 'immediate') return () => Promise.resolve(1);
+  if (mode === 'closure') {
+    const make = (/** @type {number} */ i) => async () => {
+      await new Promise(setImmediate);
+      return i;
+    };
+    return (i) => make(i)();
+  }
   return () => new Promise((resolve) => setImmediate(resolve, 1));
 }
 
 /**
- * Runs one case in this process; returns elapsed ms.
+ * Runs one case in this process; returns elapsed ms and the process's CPU ms over the same span.
  * @param {string} impl @param {number} n @param {number} c @param {string} mode
  */
 async function runCase(impl, n, c, mode) {
@@ -33,23 +46,22 @@ async function runCase(impl, n, c, mode) {
   const { default: async } = await import('async');
   const { default: Bluebird } = await import('bluebird');
   // Inputs are built before the clock starts: the table measures scheduling, not array construction.
-  const items = new Array(n).fill(0);
-  const tasks = new Array(n).fill(work);
+  const items = Array.from({ length: n }, (_, i) => i);
+  // Shared shapes: one function for every task. Closures: built inside the clock (below), as the others build theirs.
+  const tasks = mode === 'closure' ? undefined : new Array(n).fill(work);
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   switch (impl) {
     case 'floor': {
       let next = 0;
       const worker = async () => {
-        while (next < n) {
-          next++;
-          await work();
-        }
+        while (next < n) await work(next++);
       };
       await Promise.all(Array.from({ length: Math.min(c, n) }, worker));
       break;
     }
     case 'fanout.runWithConcurrency': {
-      await fanout.runWithConcurrency({ tasks, maxConcurrency: c, isFailed: () => false });
+      await fanout.runWithConcurrency({ tasks: tasks ?? items.map((i) => () => work(i)), maxConcurrency: c });
       break;
     }
     case 'fanout.processParallel': {
@@ -62,7 +74,7 @@ async function runCase(impl, n, c, mode) {
     }
     case 'p-limit': {
       const limit = pLimit(c);
-      await Promise.all(items.map(() => limit(work)));
+      await Promise.all(items.map((i) => limit(() => work(i))));
       break;
     }
     case 'p-map': {
@@ -70,7 +82,7 @@ async function runCase(impl, n, c, mode) {
       break;
     }
     case 'async': {
-      await async.mapLimit(items, c, async () => work());
+      await async.mapLimit(items, c, async (/** @type {number} */ i) => work(i));
       break;
     }
     case 'bluebird': {
@@ -80,7 +92,9 @@ async function runCase(impl, n, c, mode) {
     default:
       throw new Error(`unknown implementation ${impl}`);
   }
-  return performance.now() - start;
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** Heap growth while a lazy 1M-item input streams through at concurrency 64, sampled after a forced GC mid-run. */
@@ -119,7 +133,10 @@ function median(/** @type {number[]} */ values) {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-/** @param {string[]} args */
+/**
+ * @param {string[]} args
+ * @returns {{ ms: number; cpuMs: number; peakRssMb: number; heapMb: number } | { error: string }} heapMb for the memory case, the rest otherwise
+ */
 function child(args) {
   const out = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', self, '--case', ...args], { encoding: 'utf8' });
   if (out.status !== 0) return { error: (out.stderr || out.stdout).trim().split('\n').slice(-1)[0] ?? 'failed' };
@@ -133,17 +150,17 @@ if (process.argv[2] === '--case') {
     const mid = await runMemoryCase(impl ?? '');
     console.log(JSON.stringify({ heapMb: mid / 1e6 }));
   } else {
-    const ms = await runCase(impl ?? '', Number(n), Number(c), mode ?? 'immediate');
+    const { ms, cpuMs } = await runCase(impl ?? '', Number(n), Number(c), mode ?? 'immediate');
     const peakRssMb = (process.resourceUsage().maxRSS * 1024 - rss0) / 1e6;
-    console.log(JSON.stringify({ ms, peakRssMb }));
+    console.log(JSON.stringify({ ms, cpuMs, peakRssMb }));
   }
 } else {
-  console.log(`runs per case: ${RUNS} (median); tasks/s in millions; RSS = peak RSS growth in MB`);
+  console.log(`runs per case: ${RUNS} (median); tasks/s in millions; CPU = median process CPU ms over the timed call (on a loaded machine wall time counts waits for a CPU); RSS = peak RSS growth in MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   let misses = 0;
   for (const mode of MODES) {
     for (const n of SIZES) {
       for (const c of LIMITS) {
-        /** @type {Record<string, { rate: number; rss: number } | { error: string }>} */
+        /** @type {Record<string, { rate: number; cpuMs: number; rss: number } | { error: string }>} */
         const row = {};
         for (const impl of IMPLS) {
           const samples = [];
@@ -156,7 +173,10 @@ if (process.argv[2] === '--case') {
             }
             samples.push(res);
           }
-          row[impl] = error !== undefined ? { error } : { rate: n / median(samples.map((s) => s.ms)) / 1000, rss: median(samples.map((s) => s.peakRssMb)) };
+          row[impl] =
+            error !== undefined
+              ? { error }
+              : { rate: n / median(samples.map((s) => s.ms)) / 1000, cpuMs: median(samples.map((s) => s.cpuMs)), rss: median(samples.map((s) => s.peakRssMb)) };
         }
         const rate = (/** @type {string} */ k) => { const v = row[k]; return v && 'rate' in v ? v.rate : 0; };
         const bestPeer = Math.max(...PEERS.filter((p) => IMPLS.includes(p)).map(rate));
@@ -178,7 +198,7 @@ if (process.argv[2] === '--case') {
             if (!okPeer || !okFloor) misses++;
             verdict = `  ${vsPeer.toFixed(2)}x peer ${okPeer ? 'ok' : 'MISSED (target 0.9x)'}, ${vsFloor.toFixed(2)}x floor${c <= 64 ? (okFloor ? ' ok' : ' MISSED (target 0.5x)') : ''}`;
           }
-          console.log(`  ${impl.padEnd(28)} ${v.rate.toFixed(2).padStart(6)}M/s  RSS +${v.rss.toFixed(0).padStart(5)} MB${verdict}`);
+          console.log(`  ${impl.padEnd(28)} ${v.rate.toFixed(2).padStart(6)}M/s  CPU ${v.cpuMs.toFixed(0).padStart(6)} ms  RSS +${v.rss.toFixed(0).padStart(5)} MB${verdict}`);
         }
       }
     }
