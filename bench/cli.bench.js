@@ -80,7 +80,7 @@ suite.table({
       label: name,
       peer: name === 'node -e 0' ? 'bare Node start-up' : 'node -e 0',
       samples: { ms: startupTimes.get(name) ?? [] },
-      text: { over: name === 'node -e 0' ? '' : `+${over.toFixed(1)} ms`, target },
+      text: { over: name === 'node -e 0' ? '' : `${over >= 0 ? '+' : ''}${over.toFixed(1)} ms`, target },
     };
   }),
 });
