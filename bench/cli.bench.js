@@ -1,34 +1,35 @@
 // @ts-check
 // The CLI side by side with its peers, in one run (after `npm run build`):
 //   1. start-up: `node -e 0`, `fanout --version`, `fanout check` on a one-check config, `concurrently --version`
-//      (median of BENCH_STARTUP_RUNS, default 21, interleaved so machine noise hits every row alike);
+//      (BENCH_STARTUP_RUNS rounds, default 11, --full 21, interleaved so machine noise hits every row alike);
 //   2. 200 checks of `true` at -p 2: the fanout CLI (config from its cache, as on a rerun; and parsed every time,
 //      --no-config-cache, for reference), runCommand floors (a node process running the same 200 commands through
 //      runCommand at concurrency 2: default options; with log files; with the CLI's own options — directLog, an
 //      environment snapshot — and fresh log files), and concurrently -m 2 --raw; each timed as a whole process;
 //   3. bench/fixtures/reference-dag.yaml at -p 2 and -p 4: the makespan the JSON report records (duration_ms),
 //      against the optimum (700 / 600 ms), and `make -j` on the same graph, generated as a Makefile in a temp dir.
-//   node bench/run.js cli
+//   node bench/run.js cli                  prints the tables
+//   node bench/run.js --quick cli          writes its section of docs/benchmarks.md
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { profile, startSuite, stat } from './lib/harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli.js');
 const concurrently = join(root, 'node_modules/.bin/concurrently');
-const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
-const BATCH_RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const DAG_RUNS = Number(process.env.BENCH_DAG_RUNS ?? 7);
+const FULL = profile() === 'full';
+const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? (FULL ? 21 : 11));
+const BATCH_RUNS = Number(process.env.BENCH_RUNS ?? (FULL ? 7 : 5));
+const DAG_RUNS = Number(process.env.BENCH_DAG_RUNS ?? (FULL ? 7 : 5));
+const suite = startSuite({ suite: 'cli', title: 'CLI', rounds: BATCH_RUNS });
 const tmp = mkdtempSync(join(tmpdir(), 'fanout-cli-bench-'));
 const logDir = join(tmp, 'logs');
 
 /** @param {number[]} values */
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
+const median = (values) => stat(values).median;
 
 /**
  * Runs a command to its end; returns wall milliseconds and stdout.
@@ -63,15 +64,26 @@ for (let i = 0; i < STARTUP_RUNS; i++) {
   }
 }
 const base = median(startupTimes.get('node -e 0') ?? []);
-console.log(`### Start-up (median of ${STARTUP_RUNS}, ms)\n`);
-console.log('| command | median ms | over node -e 0 | target |');
-console.log('| --- | ---: | ---: | --- |');
-for (const [name] of startups) {
-  const m = median(startupTimes.get(name) ?? []);
-  const over = m - base;
-  const target = name === 'fanout --version' ? (over <= 30 ? 'met (<= +30 ms)' : 'MISSED (<= +30 ms)') : name.startsWith('fanout check') ? (over <= 100 ? 'met (<= +100 ms)' : 'MISSED (<= +100 ms)') : '';
-  console.log(`| ${name} | ${m.toFixed(1)} | ${name === 'node -e 0' ? '' : `+${over.toFixed(1)}`} | ${target} |`);
-}
+suite.table({
+  title: `Start-up, ${STARTUP_RUNS} interleaved rounds`,
+  note: 'Each command is a whole process, spawn to exit; `fanout check` runs a config of one `true` check.',
+  columns: [{ key: 'ms', label: 'ms' }],
+  ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+  textColumns: [
+    { key: 'over', label: 'median over node -e 0' },
+    { key: 'target', label: 'target' },
+  ],
+  rows: startups.map(([name]) => {
+    const over = median(startupTimes.get(name) ?? []) - base;
+    const target = name === 'fanout --version' ? (over <= 30 ? 'met (<= +30 ms)' : 'missed (<= +30 ms)') : name.startsWith('fanout check') ? (over <= 50 ? 'met (<= +50 ms)' : 'missed (<= +50 ms)') : '';
+    return {
+      label: name,
+      peer: name === 'node -e 0' ? 'bare Node start-up' : 'node -e 0',
+      samples: { ms: startupTimes.get(name) ?? [] },
+      text: { over: name === 'node -e 0' ? '' : `${over >= 0 ? '+' : ''}${over.toFixed(1)} ms`, target },
+    };
+  }),
+});
 
 // ---- 2. 200 × true at -p 2
 const N = 200;
@@ -129,22 +141,34 @@ for (let i = 0; i < BATCH_RUNS; i++) {
   const { stdout } = timed(process.execPath, [cli, 'check', '-c', many, '-p', '2', '--json', '--log-dir', logDir]);
   runPhase.get('fanout check -p 2')?.push(/** @type {{ duration_ms: number }} */ (JSON.parse(stdout)).duration_ms);
 }
-const rate = (/** @type {string} */ name) => N / (median(batchTimes.get(name) ?? []) / 1000);
-const fanoutRate = rate('fanout check -p 2');
-console.log(`\n### ${N} checks of \`true\`, 2 at a time (whole process, median of ${BATCH_RUNS})\n`);
-console.log('| runner | median ms | commands/s | fanout ÷ runner | target |');
-console.log('| --- | ---: | ---: | ---: | --- |');
-for (const [name] of batch) {
-  const ratio = fanoutRate / rate(name);
-  const target = name.startsWith('runCommand') ? (ratio >= 0.9 ? 'met (>= 0.9×)' : 'MISSED (>= 0.9×)') : name.startsWith('concurrently') ? (ratio >= 1 ? 'met (>= 1.0×)' : 'MISSED (>= 1.0×)') : '';
-  console.log(`| ${name} | ${median(batchTimes.get(name) ?? []).toFixed(0)} | ${rate(name).toFixed(0)} | ${name === 'fanout check -p 2' ? '' : `${ratio.toFixed(2)}×`} | ${target} |`);
-}
+const fanoutMs = median(batchTimes.get('fanout check -p 2') ?? []);
+suite.table({
+  title: `${N} checks of \`true\`, 2 at a time, ${BATCH_RUNS} interleaved rounds`,
+  note: 'Each runner is a whole process, spawn to exit. The ratio is the runner\'s time over fanout\'s: fanout\'s speed relative to it (above 1: fanout is faster). The runCommand floors are a bare node process running the same commands through runCommand at concurrency 2.',
+  columns: [
+    { key: 'ms', label: 'ms' },
+    { key: 'rate', label: 'commands/s', better: 'higher' },
+  ],
+  ratios: [{ key: 'ms', label: 'median time ÷ fanout\'s' }],
+  textColumns: [{ key: 'target', label: 'target' }],
+  rows: batch.map(([name]) => {
+    const times = batchTimes.get(name) ?? [];
+    const ratio = median(times) / fanoutMs;
+    const target = name.startsWith('runCommand') ? (ratio >= 0.9 ? 'met (>= 0.9×)' : 'missed (>= 0.9×)') : name.startsWith('concurrently') ? (ratio >= 1.2 ? 'met (>= 1.2×)' : 'missed (>= 1.2×)') : '';
+    return {
+      label: name,
+      peer: name === 'fanout check -p 2' ? 'the runners below' : 'fanout check -p 2',
+      samples: { ms: times, rate: times.map((ms) => N / (ms / 1000)) },
+      text: { target },
+    };
+  }),
+});
 
 const fanoutRun = median(runPhase.get('fanout check -p 2') ?? []);
 const floorRun = median(runPhase.get('runCommand floor + log files') ?? []);
 const leanRun = median(runPhase.get("runCommand floor, the CLI's options + fresh log files") ?? []);
-console.log(
-  `\nRun phase only (no process start-up): fanout ${fanoutRun.toFixed(0)} ms (its report's duration_ms) vs the floor's loop with log files ${floorRun.toFixed(0)} ms: ${(floorRun / fanoutRun).toFixed(2)}×; vs the loop with the CLI's options and fresh log files ${leanRun.toFixed(0)} ms: ${(leanRun / fanoutRun).toFixed(2)}×`,
+suite.note(
+  `Run phase only (no process start-up): fanout ${fanoutRun.toFixed(0)} ms (its report's duration_ms) vs the floor's loop with log files ${floorRun.toFixed(0)} ms: ${(floorRun / fanoutRun).toFixed(2)}×; vs the loop with the CLI's options and fresh log files ${leanRun.toFixed(0)} ms: ${(leanRun / fanoutRun).toFixed(2)}×`,
 );
 
 // ---- 3. reference DAG makespan
@@ -164,9 +188,8 @@ g: a ; @sleep 0.1
 h: f g ; @sleep 0.1
 `,
 );
-console.log(`\n### Reference DAG makespan (median of ${DAG_RUNS}, ms)\n`);
-console.log('| -p | optimum | fanout (ready) | within 5% | fanout --schedule levels | make -j |');
-console.log('| ---: | ---: | ---: | --- | ---: | ---: |');
+/** @type {import('./lib/harness.js').Row[]} */
+const dagRows = [];
 /** @type {Array<[number, number]>} */
 const dagCases = [
   [2, 700],
@@ -174,14 +197,35 @@ const dagCases = [
 ];
 for (const [parallel, optimum] of dagCases) {
   /** @param {string[]} extra */
-  const makespans = (extra) =>
-    Array.from({ length: DAG_RUNS }, () => {
-      const { stdout } = timed(process.execPath, [cli, 'check', '-c', dag, '-p', String(parallel), '--json', '--log-dir', logDir, ...extra]);
-      return /** @type {{ duration_ms: number }} */ (JSON.parse(stdout)).duration_ms;
-    });
-  const ready = median(makespans([]));
-  const levels = median(makespans(['--schedule', 'levels']));
-  const make = median(Array.from({ length: DAG_RUNS }, () => timed('make', ['-s', '-f', makefile, `-j${parallel}`]).ms));
-  const within = ready <= optimum * 1.05 ? `met (+${(((ready - optimum) / optimum) * 100).toFixed(1)}%)` : `MISSED (+${(((ready - optimum) / optimum) * 100).toFixed(1)}%)`;
-  console.log(`| ${parallel} | ${optimum} | ${ready.toFixed(0)} | ${within} | ${levels.toFixed(0)} | ${make.toFixed(0)} |`);
+  const makespan = (extra) => {
+    const { stdout } = timed(process.execPath, [cli, 'check', '-c', dag, '-p', String(parallel), '--json', '--log-dir', logDir, ...extra]);
+    return /** @type {{ duration_ms: number }} */ (JSON.parse(stdout)).duration_ms;
+  };
+  /** @type {number[]} */
+  const ready = [];
+  /** @type {number[]} */
+  const levels = [];
+  /** @type {number[]} */
+  const make = [];
+  // Interleaved: each round runs the three once.
+  for (let i = 0; i < DAG_RUNS; i++) {
+    ready.push(makespan([]));
+    levels.push(makespan(['--schedule', 'levels']));
+    make.push(timed('make', ['-s', '-f', makefile, `-j${parallel}`]).ms);
+  }
+  const over = ((median(ready) - optimum) / optimum) * 100;
+  const optimumText = `optimum ${optimum} ms`;
+  dagRows.push(
+    { label: `fanout, -p ${parallel}`, peer: optimumText, samples: { ms: ready }, text: { target: `${median(ready) <= optimum * 1.05 ? 'met' : 'missed'} (+${over.toFixed(1)}%, within 5%)` } },
+    { label: `fanout --schedule levels, -p ${parallel}`, peer: optimumText, samples: { ms: levels } },
+    { label: `make -j${parallel} (whole process)`, peer: optimumText, samples: { ms: make } },
+  );
 }
+suite.table({
+  title: `Reference DAG makespan, ${DAG_RUNS} interleaved rounds`,
+  note: 'bench/fixtures/reference-dag.yaml (sleeps of 0.1-0.3 s); fanout\'s figure is the makespan its JSON report records (duration_ms), make\'s the whole process on the same graph as a Makefile.',
+  columns: [{ key: 'ms', label: 'ms' }],
+  textColumns: [{ key: 'target', label: 'target' }],
+  rows: dagRows,
+});
+suite.finish();

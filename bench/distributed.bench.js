@@ -8,6 +8,7 @@
 //     unsigned ones, 1 worker process, alternating every repetition.
 // Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 5; DIST_BENCH_ONLY=auth runs
 // only the third; redis-server must be installed)
+import { startSuite, stat } from './lib/harness.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -83,14 +84,14 @@ async function stopAll(children) {
 }
 
 /** @param {number[]} values */
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+const median = (values) => stat(values).median;
 
 /**
  * Runs two contenders REPS times each, alternating which goes first so drift on a shared machine hits both alike,
- * stops both, and returns their rates (jobs/s, from the median time).
+ * stops both, and returns their times (ms per run of JOBS jobs).
  * @param {{ run(command: string, jobs: number): Promise<number>, stop(): Promise<void> }} a
  * @param {{ run(command: string, jobs: number): Promise<number>, stop(): Promise<void> }} b
- * @returns {Promise<[number, number]>}
+ * @returns {Promise<[number[], number[]]>}
  */
 async function alternate(a, b) {
   /** @type {number[]} */
@@ -105,7 +106,7 @@ async function alternate(a, b) {
   }
   await a.stop();
   await b.stop();
-  return [(JOBS / median(aTimes)) * 1000, (JOBS / median(bTimes)) * 1000];
+  return [aTimes, bTimes];
 }
 
 async function main() {
@@ -119,7 +120,13 @@ async function main() {
   const probe = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
   probe.on('error', () => undefined);
   await probe.ping();
-  console.log(`node ${process.version}, ${(await import('node:os')).availableParallelism()} CPUs, redis-server on :${port}, ${REPS} repetitions (median shown)\n`);
+  const suite = startSuite({ suite: 'distributed', title: 'Distributed', rounds: REPS });
+  const rates = (/** @type {number[]} */ times, /** @type {number} */ jobs) => times.map((ms) => (jobs / ms) * 1000);
+  /** @type {import('./lib/harness.js').Column[]} */
+  const rateColumns = [
+    { key: 'rate', label: 'jobs/s', better: 'higher' },
+    { key: 'ms', label: 'ms' },
+  ];
 
   let queueId = 0;
 
@@ -182,46 +189,77 @@ async function main() {
   }
 
   if (ONLY === undefined || ONLY === 'auth') {
-    console.log(`### ${JOBS} × \`true\` through fanout, signed and unsigned jobs, 1 worker, ${IN_FLIGHT} in flight; alternating every repetition\n`);
     const unsigned = await fanoutContender(1, false);
     const signed = await fanoutContender(1, true);
-    const [plainRate, signedRate] = await alternate(unsigned, signed);
-    const cost = 1 - signedRate / plainRate;
-    console.log('| unsigned (jobs/s) | signed (jobs/s) | cost of signing (target ≤ 5%) |');
-    console.log('|---|---|---|');
-    console.log(`| ${plainRate.toFixed(0)} | ${signedRate.toFixed(0)} | ${(cost * 100).toFixed(1)}% ${cost <= 0.05 ? 'met' : 'MISSED'} |\n`);
+    const [plainTimes, signedTimes] = await alternate(unsigned, signed);
+    const cost = 1 - median(plainTimes) / median(signedTimes);
+    suite.table({
+      title: `${JOBS} × \`true\` through fanout, signed and unsigned jobs, 1 worker, ${IN_FLIGHT} in flight`,
+      note: 'The two alternate which goes first in every round.',
+      columns: rateColumns,
+      ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+      textColumns: [{ key: 'target', label: 'cost of signing (target <= 5%)' }],
+      rows: [
+        { label: 'fanout, unsigned jobs', peer: 'no signing', samples: { ms: plainTimes, rate: rates(plainTimes, JOBS) } },
+        { label: 'fanout, signed jobs', peer: 'fanout, unsigned jobs', samples: { ms: signedTimes, rate: rates(signedTimes, JOBS) }, text: { target: `${(cost * 100).toFixed(1)}% ${cost <= 0.05 ? 'met' : 'missed'}` } },
+      ],
+    });
     if (ONLY === 'auth') {
       probe.disconnect();
       server.kill('SIGKILL');
+      suite.finish();
       return;
     }
   }
 
-  console.log(`### ${JOBS} × \`true\`, ${IN_FLIGHT} in flight, worker concurrency ${WORKER_CONCURRENCY}; contenders alternate every repetition\n`);
-  console.log('| workers | raw BullMQ + spawn (jobs/s) | fanout (jobs/s) | fanout / raw (target ≥ 0.8) |');
-  console.log('|---|---|---|---|');
+  /** @type {import('./lib/harness.js').Row[]} */
+  const throughput = [];
   for (const workers of [1, 2]) {
     const raw = await rawContender(workers);
     const fan = await fanoutContender(workers);
-    const [rawRate, fanRate] = await alternate(raw, fan);
-    console.log(`| ${workers} | ${rawRate.toFixed(0)} | ${fanRate.toFixed(0)} | ${(fanRate / rawRate).toFixed(2)}× ${fanRate / rawRate >= 0.8 ? 'met' : 'MISSED'} |`);
+    const [rawTimes, fanTimes] = await alternate(raw, fan);
+    const ratio = median(rawTimes) / median(fanTimes);
+    const rawLabel = `raw BullMQ + spawn, ${workers} worker process${workers > 1 ? 'es' : ''}`;
+    throughput.push(
+      { label: rawLabel, peer: 'BullMQ alone', samples: { ms: rawTimes, rate: rates(rawTimes, JOBS) } },
+      { label: `fanout, ${workers} worker process${workers > 1 ? 'es' : ''}`, peer: rawLabel, samples: { ms: fanTimes, rate: rates(fanTimes, JOBS) }, text: { target: `${ratio.toFixed(2)}× ${ratio >= 0.8 ? 'met' : 'missed'}` } },
+    );
   }
+  suite.table({
+    title: `${JOBS} × \`true\`, ${IN_FLIGHT} in flight, worker concurrency ${WORKER_CONCURRENCY}`,
+    note: 'raw is BullMQ alone: `Queue.add` + `waitUntilFinished` → a Worker whose processor spawns `sh -c true`. The contenders alternate which goes first in every round. fanout\'s extra cost per job is what its guarantees need: reading the finished job\'s state, removing the job once read, the process group and /proc checks of `runCommand`, secret masking.',
+    columns: rateColumns,
+    ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+    textColumns: [{ key: 'target', label: 'fanout ÷ raw in jobs/s (target >= 0.8)' }],
+    rows: throughput,
+  });
 
   /** @param {number} workers */
   async function sleepCase(workers) {
     const fan = await fanoutContender(workers);
+    /** @type {number[]} */
     const times = [];
     for (let rep = 0; rep < REPS; rep++) times.push(await fan.run('sleep 0.1', SLEEP_JOBS));
     await fan.stop();
-    return median(times);
+    return times;
   }
 
-  console.log(`\n### ${SLEEP_JOBS} × \`sleep 0.1\` through fanout, worker concurrency ${WORKER_CONCURRENCY} (ideal: 1 worker ${((SLEEP_JOBS * 0.1) / WORKER_CONCURRENCY).toFixed(2)} s)\n`);
   const one = await sleepCase(1);
   const two = await sleepCase(2);
-  console.log('| 1 worker (s) | 2 workers (s) | speed-up (target ≥ 1.8) |');
-  console.log('|---|---|---|');
-  console.log(`| ${(one / 1000).toFixed(2)} | ${(two / 1000).toFixed(2)} | ${(one / two).toFixed(2)}× ${one / two >= 1.8 ? 'met' : 'MISSED'} |`);
+  const speedUp = median(one) / median(two);
+  const ideal = (SLEEP_JOBS * 0.1) / WORKER_CONCURRENCY;
+  suite.table({
+    title: `${SLEEP_JOBS} × \`sleep 0.1\` through fanout, worker concurrency ${WORKER_CONCURRENCY}`,
+    note: `Ideal: ${ideal.toFixed(2)} s with 1 worker process, ${(ideal / 2).toFixed(2)} s with 2.`,
+    columns: [{ key: 'ms', label: 'ms' }],
+    ratios: [{ key: 'ms', label: 'speed-up (median)', invert: true }],
+    textColumns: [{ key: 'target', label: 'target >= 1.8×' }],
+    rows: [
+      { label: 'fanout, 1 worker process', peer: `ideal ${(ideal * 1000).toFixed(0)} ms`, samples: { ms: one } },
+      { label: 'fanout, 2 worker processes', peer: 'fanout, 1 worker process', samples: { ms: two }, text: { target: speedUp >= 1.8 ? 'met' : 'missed' } },
+    ],
+  });
+  suite.finish();
 
   probe.disconnect();
   server.kill('SIGKILL');

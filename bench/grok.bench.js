@@ -5,6 +5,7 @@
 // typical size and at 1 MB (a long log); patterns: the cases' own (test/fixtures/conformance/cases/grok.yaml).
 // `FANOUT_BENCH_ROUNDS` (default 15) rounds, medians reported; each round times both engines back to back.
 import { performance } from 'node:perf_hooks';
+import { startSuite } from './lib/harness.js';
 
 const ROUNDS = Number(process.env.FANOUT_BENCH_ROUNDS ?? 15);
 const { compileGrok } = await import('../dist/config.js');
@@ -57,7 +58,6 @@ const outputs = [
 ];
 
 /** @param {number[]} values */
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 /** @param {(i: number) => string} line @param {string} tail @param {number} bytes */
 function build(line, tail, bytes) {
   const parts = [];
@@ -70,9 +70,9 @@ function build(line, tail, bytes) {
   return parts.join('') + tail;
 }
 
-console.log(`grok engines: ${ROUNDS} rounds, medians; loadavg ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| output | size | V8 | RE2 (re2js) | RE2 / V8 | fanout (engine) | same values |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+const suite = startSuite({ suite: 'grok', title: 'Grok', rounds: ROUNDS });
+/** @type {import('./lib/harness.js').Row[]} */
+const rows = [];
 for (const output of outputs) {
   const grok = compileGrok([output.pattern]);
   const [compiled] = grok.patterns;
@@ -111,18 +111,29 @@ for (const output of outputs) {
       fanoutTimes.push(performance.now() - start);
       if (JSON.stringify(fanoutValues) !== JSON.stringify(re2Values)) throw new Error(`${output.name}: fanout and RE2 disagree`);
     }
-    const v8 = median(v8Times);
-    const re2Time = median(re2Times);
-    const fanout = median(fanoutTimes);
     const size = bytes < 1024 * 1024 ? `${Math.round(text.length / 1024)} KB` : `${(text.length / (1024 * 1024)).toFixed(1)} MB`;
     const same = JSON.stringify(v8Values) === JSON.stringify(re2Values);
     const engine = compiled.v8 === undefined ? 'RE2' : 'V8';
-    console.log(`| ${output.name} | ${size} | ${v8.toFixed(3)} ms | ${re2Time.toFixed(3)} ms | ${(re2Time / v8).toFixed(0)}x | ${fanout.toFixed(3)} ms (${engine}) | ${same ? 'yes' : `no: ${JSON.stringify(v8Values)} vs ${JSON.stringify(re2Values)}`} |`);
+    const v8Label = `${output.name}, ${size}: V8`;
+    rows.push(
+      { label: v8Label, peer: 'a hand-written V8 regexp', samples: { ms: v8Times } },
+      { label: `${output.name}, ${size}: RE2 (re2js)`, peer: v8Label, samples: { ms: re2Times }, text: { same: same ? 'yes' : `no: ${JSON.stringify(v8Values)} vs ${JSON.stringify(re2Values)}` } },
+      { label: `${output.name}, ${size}: fanout (${engine})`, peer: v8Label, samples: { ms: fanoutTimes } },
+    );
   }
 }
+suite.table({
+  title: 'Grok engines over real-world outputs',
+  note: 'Each round times the three back to back on the same text: V8 (a hand-written equivalent of the pattern), RE2 (re2js, forced), and fanout (`compileGrok`, which picks V8 when it runs the pattern alike, else RE2).',
+  columns: [{ key: 'ms', label: 'ms' }],
+  ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+  textColumns: [{ key: 'same', label: 'same values as V8' }],
+  rows,
+});
 // The pattern V8 cannot bound: `(a+)+$` over 30 bytes of `a` and one `b` (V8 backtracks 2^30 steps; RE2 is linear).
 const evil = compileGrok(['(?P<run>(a+)+$)']);
 const evilText = `${'a'.repeat(100_000)}b`;
 const start = performance.now();
 evil.extract(evilText);
-console.log(`\n(a+)+$ over 100 KB of "a" then "b": RE2 ${(performance.now() - start).toFixed(1)} ms (V8: does not finish; 30 bytes already take seconds)`);
+suite.note(`\`(a+)+$\` over 100 KB of "a" then "b": fanout (RE2) ${(performance.now() - start).toFixed(1)} ms, one run (V8 does not finish: 30 bytes already take seconds).`);
+suite.finish();

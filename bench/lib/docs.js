@@ -15,7 +15,7 @@ export const DOCUMENTED = [
   { name: 'library', title: 'Library', quick: true },
   { name: 'cli', title: 'CLI', quick: true },
   { name: 'threads', title: 'Threads', quick: true },
-  { name: 'grok', title: 'Grok', quick: false },
+  { name: 'grok', title: 'Grok', quick: true },
   { name: 'distributed', title: 'Distributed', quick: false },
 ];
 
@@ -45,8 +45,9 @@ export function renderSection(result, command) {
     `- \`${command}\` (bench/${result.suite}.bench.js, ${result.profile} sizes), ${result.started}`,
     `- ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`,
     `- load average ${loadText(result.loadStart)} at start, ${loadText(result.loadEnd)} at end; ${result.rounds} interleaved rounds; took ${(result.durationMs / 60_000).toFixed(1)} minutes`,
-    '',
   ];
+  if (result.overrides !== undefined) lines.push(`- **sizes or rounds changed by the environment: ${result.overrides.join(' ')}**`);
+  lines.push('');
   for (const table of result.tables) lines.push(renderTable(table), '');
   for (const note of result.notes ?? []) lines.push(note, '');
   lines.push(`<!-- bench:${result.suite} end -->`);

@@ -27,7 +27,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
  */
 /**
  * What a suite emits.
- * @typedef {{ suite: string; title: string; rounds: number; profile: string; started: string; durationMs: number; machine: Machine; loadStart: number[]; loadEnd: number[]; notes?: string[]; tables: Table[] }} SuiteResult
+ * `overrides`: the BENCH_* variables that changed sizes or rounds (a run with BENCH_SCALE below 1 checks the
+ * pipeline, it measures nothing worth publishing).
+ * @typedef {{ suite: string; title: string; rounds: number; profile: string; started: string; durationMs: number; machine: Machine; loadStart: number[]; loadEnd: number[]; overrides?: string[]; notes?: string[]; tables: Table[] }} SuiteResult
  */
 /** @typedef {{ cpu: string; cores: number; memoryGiB: number; node: string; platform: string }} Machine */
 
@@ -178,6 +180,10 @@ export function startSuite(options) {
     },
     /** @returns {SuiteResult} */
     finish() {
+      const overrides = Object.entries(process.env)
+        .filter(([key]) => /^(BENCH|WATCH_BENCH|DIST_BENCH|FANOUT_BENCH)_/.test(key) && key !== 'BENCH_JSON' && key !== 'BENCH_PROFILE')
+        .map(([key, value]) => `${key}=${value ?? ''}`)
+        .sort();
       /** @type {SuiteResult} */
       const result = {
         ...options,
@@ -187,6 +193,7 @@ export function startSuite(options) {
         machine: machine(),
         loadStart,
         loadEnd: loadavg(),
+        ...(overrides.length > 0 ? { overrides } : {}),
         ...(notes.length > 0 ? { notes } : {}),
         tables,
       };

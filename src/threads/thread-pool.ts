@@ -28,6 +28,32 @@ const BATCH_WORKER = /* @__PURE__ */ new URL('./batch-worker.js', import.meta.ur
 const REQUIRE_ESM_FLAGS = (process.features as { require_module?: boolean }).require_module === true
   ? [...process.execArgv, '--no-experimental-require-module']
   : undefined;
+/**
+ * Flags of this process that worker threads refuse when they are passed explicitly (per-process options such as
+ * `--expose-gc`: Node rejects them with ERR_WORKER_INVALID_EXEC_ARGV, where threads that inherit the flags ignore
+ * them). Undefined until a pool has met one; `all` when Node's message named none, leaving only the require(esm) flag.
+ */
+let refusedFlags: Set<string> | 'all' | undefined;
+
+/** The flags for the pool's threads: {@link REQUIRE_ESM_FLAGS} without those the threads refused. */
+function threadExecArgv(): string[] | undefined {
+  const refused = refusedFlags;
+  if (REQUIRE_ESM_FLAGS === undefined || refused === undefined) return REQUIRE_ESM_FLAGS;
+  if (refused === 'all') return ['--no-experimental-require-module'];
+  return REQUIRE_ESM_FLAGS.filter((flag) => !refused.has(flag.split('=')[0] ?? flag));
+}
+
+/** Learns the flags a thread refused from Node's error; false if `error` is not that (or nothing is left to drop). */
+function refuseFlags(error: unknown): boolean {
+  if (REQUIRE_ESM_FLAGS === undefined || refusedFlags === 'all') return false;
+  if ((error as { code?: unknown } | null)?.code !== 'ERR_WORKER_INVALID_EXEC_ARGV') return false;
+  const named = /flags: (.+)$/.exec((error as Error).message)?.[1]?.split(/,\s*/).filter((flag) => flag.startsWith('-'));
+  // A second refusal, or a message naming no flag: keep only the flag the threads need.
+  if (named === undefined || named.length === 0 || refusedFlags !== undefined) refusedFlags = 'all';
+  else refusedFlags = new Set(named.map((flag) => flag.split('=')[0] ?? flag));
+  return true;
+}
+
 /** Upper bound of {@link ThreadPool.batchWorkers}: the items a run may pull ahead of the threads. */
 const MAX_BATCH_WORKERS = 16_384;
 
@@ -187,15 +213,27 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   const batching = batchingOptions(options.batching);
 
   const { Piscina } = load<typeof PiscinaModule>('piscina'); // on first use: see ../observe/lazy.ts
-  const piscina = new Piscina<unknown, unknown>({
-    filename,
-    name: exportName,
-    minThreads: threads,
-    maxThreads: threads,
-    ...(idleTimeout === undefined ? {} : { idleTimeout }),
-    ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
-    ...(REQUIRE_ESM_FLAGS === undefined ? {} : { execArgv: REQUIRE_ESM_FLAGS }),
-  });
+  const start = (): PiscinaModule.Piscina<unknown, unknown> => {
+    const execArgv = threadExecArgv();
+    return new Piscina<unknown, unknown>({
+      filename,
+      name: exportName,
+      minThreads: threads,
+      maxThreads: threads,
+      ...(idleTimeout === undefined ? {} : { idleTimeout }),
+      ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
+      ...(execArgv === undefined ? {} : { execArgv }),
+    });
+  };
+  let piscina: PiscinaModule.Piscina<unknown, unknown> | undefined;
+  while (piscina === undefined) {
+    try {
+      piscina = start();
+    } catch (error) {
+      // A flag of this process that threads refuse: learnt once, then every pool starts without it.
+      if (!refuseFlags(error)) throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   let forced = false;
   // A thread terminated by an abort or a destroy leaves piscina's list at once but exits a little later, and
