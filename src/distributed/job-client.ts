@@ -22,6 +22,10 @@ export const REASON_REFUSED = '[fanout:refused]';
 /** Prefix of the failure reason of a job dropped because its run's heartbeat lapsed (its coordinator is gone). */
 export const REASON_ORPHANED = '[fanout:orphaned]';
 
+/** Removes ARGV[1] from the wait list KEYS[1], else from the paused list KEYS[2]: 1 when it was in one of them. */
+const TAKE_OUT_OF_WAIT = `if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then return 1 end
+return redis.call('LREM', KEYS[2], 1, ARGV[1])`;
+
 /** Options shared by everything that talks to a queue as a coordinator. */
 export interface JobClientOptions {
   connection: RedisConnection;
@@ -156,10 +160,18 @@ export class JobClient {
       if (pending.takenAt !== undefined) reject(true);
       else if (error.code === 'ERR_REDIS_LOST') reject(undefined); // taken since the last look, or not: unknown
       else {
-        // Removed: it never ran. Not removable: a worker holds it after all.
-        const queue = this.parts?.queue;
-        if (queue === undefined) reject(false);
-        else queue.remove(pending.id).then((removed) => reject(removed !== 1), () => reject(undefined));
+        // Taken out of wait: it never ran. Not there: a worker holds it after all (or it finished meanwhile).
+        const parts = this.parts;
+        if (parts === undefined) reject(false);
+        else {
+          this.takeOutOfWait(pending.id).then(
+            (taken) => {
+              reject(!taken);
+              if (taken) parts.queue.remove(pending.id).catch(() => undefined);
+            },
+            () => reject(undefined),
+          );
+        }
       }
     }
   }
@@ -320,31 +332,38 @@ export class JobClient {
   private async tryCancel(pending: Pending): Promise<void> {
     try {
       const { queue, redis, backend } = await this.ready;
-      // A job that already finished keeps its real result: removing it now would turn it into "cancelled".
-      const job = await backend.bullmq.Job.fromId(queue, pending.id);
-      if (job?.finishedOn !== undefined) {
-        this.check(pending.id);
-        return;
-      }
-      // BullMQ removes any job without a lock, and a running job's lock may lapse for a moment (a renewal late on a
-      // loaded worker): removing it then would report a command that ran, and still runs, as never started. A job in
-      // the active list is cancelled through its worker, whatever its lock says.
-      if (job !== undefined && (await job.getState()) === 'active') {
-        await redis.publish(this.channel, pending.id);
-        return;
-      }
-      const removed = await queue.remove(pending.id);
-      if (removed === 1) {
+      if (await this.takeOutOfWait(pending.id)) {
         // Started before (a stall put it back in wait): its first worker may still run it, so tell it too.
+        const job = await backend.bullmq.Job.fromId(queue, pending.id);
         const attempts = job?.attemptsStarted ?? 0;
+        await queue.remove(pending.id);
         if (attempts > 0) await redis.publish(this.channel, pending.id);
         pending.resolve({ state: 'cancelled', job: undefined, attempts });
+        return;
+      }
+      // Not waiting: a worker holds it (whatever its lock says: a renewal late on a loaded worker lets it lapse for a
+      // moment), or it has finished, and a finished job keeps its real result. Removing it now would turn it into
+      // "cancelled, never started", and take its log with the result of a command that ran.
+      const job = await backend.bullmq.Job.fromId(queue, pending.id);
+      if (job === undefined || job.finishedOn !== undefined) {
+        this.check(pending.id);
         return;
       }
       await redis.publish(this.channel, pending.id);
     } catch {
       // the next reconciliation tick retries
     }
+  }
+
+  /**
+   * Takes a job out of the lists workers take jobs from (wait, paused), in one step against their moves to active:
+   * true, no worker can start it any more; false, it was in neither (a worker holds it, or it finished or vanished).
+   * Reading its state first and removing it after would leave a gap in which a worker takes it, or it finishes.
+   */
+  private async takeOutOfWait(id: string): Promise<boolean> {
+    const { queue, redis } = await this.ready;
+    const taken = await redis.eval(TAKE_OUT_OF_WAIT, 2, queue.keys.wait ?? '', queue.keys.paused ?? '', id);
+    return taken === 1;
   }
 
   private startTimer(): void {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadBackend } from '../../src/distributed/backend.js';
 import { createBullMQExecutor, type BullMQExecutor } from '../../src/distributed/bullmq-executor.js';
 import { runGraph } from '../../src/graph/scheduler.js';
 import type { GraphTask } from '../../src/graph/types.js';
@@ -136,6 +137,42 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     expect(sessionMembers(Number(readFileSync(join(dir, 'x.pid'), 'utf8')))).toEqual([]);
   });
 
+  it('a job that ends while its cancel is being decided keeps its result: a cancel never removes a finished job', async () => {
+    const { executor, queue } = await setup(1, STEADY);
+    const dir = tmp();
+    const controller = new AbortController();
+    const run = executor.execute({ command: `echo started; touch ${dir}/started; until [ -e ${dir}/go ]; do sleep 0.01; done; echo done` }, { signal: controller.signal });
+    await until(() => existsSync(join(dir, 'started')), 30_000, 'the running job');
+    const { Job, Queue } = (await loadBackend()).bullmq;
+    const fromId = Job.fromId.bind(Job);
+    // The first read of the job after the abort sees it running, and the job ends right after that read: the
+    // coordinator acts on a state that is no longer true. Later reads wait for a removal (if any comes) to have ended.
+    const removeSpy = vi.spyOn(Queue.prototype, 'remove');
+    let armed = false;
+    const fromIdSpy = vi.spyOn(Job, 'fromId').mockImplementation(async (...args: Parameters<typeof fromId>) => {
+      if (armed) {
+        armed = false;
+        const before = await fromId(...args);
+        writeFileSync(join(dir, 'go'), '');
+        await until(async () => (await redis.client.hget(`fanout:${queue}@c0ffee:${args[1]}`, 'finishedOn')) !== null, 30_000, 'the job to end');
+        return before;
+      }
+      // Bounded: with nothing removed, the reads go on after a second.
+      for (const deadline = Date.now() + 1000; Date.now() < deadline && removeSpy.mock.settledResults.length === 0; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      return fromId(...args);
+    });
+    try {
+      armed = true;
+      controller.abort();
+      const result = await run;
+      expect(result).toMatchObject({ cancelled: false, exitCode: 0, output: 'started\ndone\n', attempts: 1 });
+      expect(result.worker).not.toBeNull();
+    } finally {
+      fromIdSpy.mockRestore();
+      removeSpy.mockRestore();
+    }
+  }, 60_000);
+
   it('an abort cancels running jobs on their workers and removes waiting ones; the cancelled result keeps the output', async () => {
     const { executor } = await setup(2, STEADY);
     const dir = tmp();
@@ -143,7 +180,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     const runs = [0, 1, 2, 3].map((i) =>
       executor.execute({ command: `echo started ${i}; echo $$ > ${dir}/${i}.tmp; mv ${dir}/${i}.tmp ${dir}/${i}.pid; sleep 30`, killGraceMs: 500 }, { signal: controller.signal }),
     );
-    await until(() => [0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`))).length === 2, 10_000, 'two running jobs');
+    await until(() => [0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`))).length === 2, 30_000, 'two running jobs');
     const running = [0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`)));
     controller.abort();
     const results = await Promise.all(runs);
@@ -162,7 +199,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect([0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`)))).toEqual(running);
     expect(executor.inFlight).toBe(0);
-  });
+  }, 60_000);
 
   it('a worker killed mid-job (SIGKILL): the job re-runs on the other worker and the result says it stalled', async () => {
     const { executor, workers: pair } = await setup(2);
@@ -257,7 +294,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     // Two workers of concurrency 1: two jobs run, two wait.
     const pidFile = (i: number) => join(dir, `t${i}.pid`);
-    await until(() => [0, 1, 2, 3].filter((i) => existsSync(pidFile(i))).length === 2, 10_000, 'two running jobs');
+    await until(() => [0, 1, 2, 3].filter((i) => existsSync(pidFile(i))).length === 2, 30_000, 'two running jobs');
     const running = [0, 1, 2, 3].filter((i) => existsSync(pidFile(i)));
     child.kill('SIGINT');
     expect(await exited).toBe('SIGINT');
