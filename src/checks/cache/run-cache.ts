@@ -50,9 +50,14 @@ export class RunCache {
     this.tree = new InputTree(options.dir, options.logDir, join(this.store.folder, statFileName(options.dir)));
   }
 
-  /** Why the store cannot be used (a link, someone else's folder...), or undefined; creates it when missing. */
+  /**
+   * Why the store cannot be used (a link, someone else's folder...), or undefined; creates it when missing. A store
+   * that may be used starts listing the inputs at once: the listing (git) runs while the run prepares.
+   */
   problem(): string | undefined {
-    return this.store.problem(true);
+    const problem = this.store.problem(true);
+    if (problem === undefined) void this.tree.files().catch(() => undefined);
+    return problem;
   }
 
   /** The outcome-deciding fields of `check` under the run's timeout. */
