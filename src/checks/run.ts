@@ -346,6 +346,8 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // VibeGuard says nothing of an empty selection.
   if (checks.length === 0 && !config.vibeguardCompat) notes.push({ code: 'empty-selection', message: 'no check matches the selection' });
   if (selection.pulledIn.length > 0) notes.push({ code: 'pulled-in', message: `also running ${selection.pulledIn.join(', ')}: required by the selected checks` });
+  // Before the run folder and the journal: it starts listing the inputs (git), which goes on meanwhile.
+  const cache = openCache(checks, { logDir, dir: config.dir, version, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache }, notes);
   const estimates = await previousDurations(logDir, checks.map((check) => check.id));
   const logs = await createRunLogs(logDir).catch((error: unknown) => {
     throw logDirError(logDir, error);
@@ -355,7 +357,6 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // its stdout and stderr (see roomForLogs).
   executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir) });
   const mask = createMasker(options.env ?? process.env, ...checks.map((check) => check.env));
-  const cache = openCache(checks, { logDir, dir: config.dir, version, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache }, notes);
   const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
   const shown = checks.filter((check) => !hidden.has(check.id));
   prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
@@ -454,6 +455,8 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // disk...) is an entry of write_errors, never a lost report nor another exit code.
   const writeErrors: WriteError[] = [...logs.writeErrors];
   for (const record of run.records) if (record.logError !== undefined) writeErrors.push({ file: record.logFile ?? record.check.id, error: record.logError });
+  const cacheError = cache?.writeError();
+  if (cacheError !== undefined) writeErrors.push(cacheError);
   const withErrors = (): RunReport =>
     writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors.map((failure) => ({ file: displayPath(failure.file, cwd), error: failure.error })) };
   journal.write(runEnd(withErrors()));

@@ -1,7 +1,7 @@
 // The cache of passed checks through the public engine, with real files, real git and real child processes: hits
 // replay the result, any change of what the key covers runs the check again, and hostile stores never make a pass.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runChecks, type RunEvent, type RunReport } from '../../src/checks/index.js';
@@ -192,6 +192,14 @@ describe('the cache of passed checks', () => {
     git('rm', '-q', 'src/b.ts'); // deleted: an input less
     await run(p.dir);
     expect(p.ran()).toEqual(['src']);
+    rmSync(join(p.dir, 'src/a.ts')); // deleted in the working tree only (git lists it as modified): an input less
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+    git('checkout', '-q', 'src/a.ts'); // back as git knows it: the key of the run before the deletion
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
   });
 
   it('does not store a pass when an input changed while the check ran', async () => {

@@ -110,6 +110,8 @@ export class InputTree {
   private dirty = false;
   /** Relative paths of the log folder and `.git`, `/`-terminated: never inputs. */
   private readonly excluded: string[];
+  /** The folder with a trailing separator: a listed path (normalised, relative) appended makes it absolute. */
+  private readonly prefix: string;
 
   /**
    * @param dir the config's folder: globs are relative to it.
@@ -123,6 +125,16 @@ export class InputTree {
   ) {
     const log = toPosix(relative(dir, resolve(logDir)));
     this.excluded = ['.git/', ...(log !== '' && !log.startsWith('..') ? [`${log}/`] : [])];
+    this.prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+  }
+
+  /**
+   * The absolute path of a listed file. Listed paths are normalised already (git's, or the walk's own): appended to
+   * the folder, not joined — path.join normalises every one again, a few microseconds each, and a snapshot takes
+   * thousands.
+   */
+  private absolute(path: string): string {
+    return sep === '/' ? `${this.prefix}${path}` : join(this.dir, path);
   }
 
   /** Every candidate file, relative and `/`-separated, sorted. */
@@ -135,38 +147,48 @@ export class InputTree {
   }
 
   /**
-   * git's view when the folder is in a repository: the index (mode, blob, path of each tracked file) and, in one more
-   * listing, the files that differ from it (modified, deleted) or are untracked and not ignored. A tracked file in
-   * neither differs is unchanged, its content the blob the index names: it needs no stat and no read here (git
-   * compared it with the index, racy timestamps included).
+   * git's view when the folder is in a repository, from one `git ls-files`: the index (mode, blob, path of each
+   * tracked file, tagged `H`, or `S` when skip-worktree), the files that differ from it (modified, deleted: tagged
+   * `C`) and those untracked and not ignored (`?`). A tracked file that does not differ is unchanged, its content the
+   * blob the index names: it needs no stat and no read here (git compared it with the index, racy timestamps included).
    */
   private async list(): Promise<string[]> {
     this.listedAt = Date.now();
-    const [index, dirty] = await Promise.all([
-      git(['ls-files', '-z', '--stage'], this.dir),
-      git(['ls-files', '-z', '--modified', '--others', '--exclude-standard'], this.dir),
-    ]);
+    const listing = await git(['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'], this.dir);
     let names: string[];
-    if (index === undefined || dirty === undefined) names = this.walk();
+    if (listing === undefined) names = this.walk();
     else {
-      const changed = new Set(dirty.split('\0'));
+      const index: Array<{ path: string; mode: string; blob: string; stage: string }> = [];
+      const changed = new Set<string>();
+      const others: string[] = [];
+      for (const record of listing.split('\0')) {
+        if (record === '') continue;
+        const tag = record.slice(0, 2);
+        if (tag === '? ') others.push(record.slice(2));
+        else if (tag === 'C ' || tag === 'R ' || tag === 'K ') {
+          // Modified, removed or to be killed: listed again beside its index entry, which is not vouched for.
+          const tab = record.indexOf('\t');
+          changed.add(tab < 0 ? record.slice(2) : record.slice(tab + 1));
+        } else {
+          // `<tag> <mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
+          const tab = record.indexOf('\t');
+          if (tab < 0) continue;
+          const [mode = '', blob = '', stage = ''] = record.slice(2, tab).split(' ');
+          index.push({ path: record.slice(tab + 1), mode, blob, stage });
+        }
+      }
       const seen = new Set<string>();
       names = [];
-      for (const line of index.split('\0')) {
-        // `<mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
-        const tab = line.indexOf('\t');
-        if (tab < 0) continue;
-        const path = line.slice(tab + 1);
-        const [mode = '', blob = '', stage = ''] = line.slice(0, tab).split(' ');
+      for (const { path, mode, blob, stage } of index) {
         if (mode === '160000') continue; // a submodule: not a file of this folder
         if (!seen.has(path)) names.push(path);
         seen.add(path);
         if (stage === '0' && !changed.has(path) && /^[0-9a-f]{40}$/.test(blob)) this.vouched.set(path, { blob, mode: Number.parseInt(mode, 8) });
         else this.vouched.delete(path);
       }
-      for (const path of changed) if (path !== '' && !seen.has(path)) names.push(path);
+      for (const path of [...changed, ...others]) if (!seen.has(path)) names.push(path);
     }
-    return names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || `${name}/` === prefix)).sort();
+    return names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name)))).sort();
   }
 
   /** Outside a git repository: every file below the folder, links not followed. */
@@ -250,7 +272,7 @@ export class InputTree {
     const pending: Array<{ path: string; state: FileState; digest: InputDigest }> = [];
     const vouched: string[] = [];
     for (const path of paths) {
-      const absolute = join(this.dir, path);
+      const absolute = this.absolute(path);
       const clean = this.vouched.get(path);
       if (clean !== undefined) {
         const isLink = (clean.mode & 0o170000) === 0o120000;

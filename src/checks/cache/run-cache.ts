@@ -57,9 +57,14 @@ export class RunCache {
     this.tree = new InputTree(options.dir, options.logDir, join(this.store.folder, statFileName(options.dir)));
   }
 
-  /** Why the store cannot be used (a link, someone else's folder...), or undefined; creates it when missing. */
+  /**
+   * Why the store cannot be used (a link, someone else's folder...), or undefined; creates it when missing. A store
+   * that may be used starts listing the inputs at once: the listing (git) runs while the run prepares.
+   */
   problem(): string | undefined {
-    return this.store.problem(true);
+    const problem = this.store.problem(true);
+    if (problem === undefined) void this.tree.files().catch(() => undefined);
+    return problem;
   }
 
   /** The outcome-deciding fields of `check` under the run's timeout. */
@@ -159,6 +164,17 @@ export class RunCache {
     const written = this.store.write(ticket.key, entry);
     if (written) this.stored++;
     return written;
+  }
+
+  /**
+   * Why passes of this run could not be stored (the store's disk is full, a quota...), as one entry of the report's
+   * `write_errors`: the checks ran and passed all the same, and run again next time. Undefined when every write went.
+   */
+  writeError(): { file: string; error: string } | undefined {
+    const failure = this.store.writeFailure();
+    if (failure === undefined) return undefined;
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    return { file: this.store.folder, error: `${message} (${failure.count === 1 ? '1 pass' : `${failure.count} passes`} not stored: ${failure.count === 1 ? 'its check runs' : 'their checks run'} again next time)` };
   }
 
   /** Replays a stored result into the check's record. */
