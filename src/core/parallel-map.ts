@@ -96,7 +96,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   #finished = false;
   #finishWaiters: Array<() => void> = [];
   /** Refills free slots at once, or for wide windows whose items settle in macrotasks, once per turn. */
-  readonly #refill: Refill;
+  readonly #refill: Refill | undefined;
 
   constructor(
     source: ItemSource<I>,
@@ -114,10 +114,14 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     while (size < concurrency && size <= MAX_RING) size *= 2;
     this.#ring = ordered && size <= MAX_RING ? new Array<O | typeof NONE>(size).fill(NONE) : undefined;
     this.#ringMask = size - 1;
-    this.#refill = new Refill(concurrency >= TURN_BATCH_MIN_WORKERS, () => {
-      this.#fill();
-      this.#settleConsumer();
-    });
+    // Narrow windows refill at once, without the indirection.
+    this.#refill =
+      concurrency >= TURN_BATCH_MIN_WORKERS
+        ? new Refill(true, () => {
+            this.#fill();
+            this.#settleConsumer();
+          })
+        : undefined;
   }
 
   [Symbol.asyncIterator](): ParallelMapIterator<O> {
@@ -130,7 +134,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     if (this.#consumer !== undefined) return Promise.reject(new Error('parallelMap: next() called before the previous call settled'));
     const taken = this.#take();
     if (taken !== NONE) {
-      this.#refill.request();
+      this.#refillNow();
       return Promise.resolve({ value: taken, done: false });
     }
     if (this.#finished) return this.#final();
@@ -200,6 +204,13 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     return this.#ordered ? this.#readyCount : this.#queue.length - this.#queueHead;
   }
 
+  /** Refills the window now (true) or, for a wide one whose items settle in macrotasks, in the next turn (false). */
+  #refillNow(): boolean {
+    if (this.#refill !== undefined) return this.#refill.request();
+    this.#fill();
+    return true;
+  }
+
   /** Starts items while the window (in flight + waiting for the consumer) has room. */
   #fill(): void {
     const source = this.#source;
@@ -238,7 +249,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   /** Runs the mapper on one item and files its output or failure. */
   #start1(item: I, index: number): void {
     if (this.#stop !== undefined) return;
-    this.#refill.starting();
+    this.#refill?.starting();
     this.#inFlight++;
     const signal = this.#signal as AbortSignal;
     let promise: Promise<O>;
@@ -259,7 +270,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
           } else this.#queue.push(value);
           // A refill left to the next turn also wakes the consumer then, for every output of this turn at once: one
           // waiting next() (a promise and its resolvers) per turn instead of one per output.
-          if (!this.#refill.request()) return;
+          if (!this.#refillNow()) return;
         }
         this.#settleConsumer();
       },
@@ -291,7 +302,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     if (taken !== NONE) {
       this.#consumer = undefined;
       consumer.resolve({ value: taken, done: false });
-      this.#refill.request();
+      this.#refillNow();
       return;
     }
     if (this.#finished) {

@@ -225,7 +225,7 @@ export async function processParallel<I, O>(
   };
 
   try {
-    if (isAsync || unbounded) await awaitingWorkers();
+    if (isAsync || unbounded || workers < TURN_BATCH_MIN_WORKERS) await awaitingWorkers();
     else await fillingPool();
   } finally {
     unfollow();
@@ -233,9 +233,9 @@ export async function processParallel<I, O>(
   }
 
   /**
-   * Arrays and sync iterables with a bounded pool: callback-driven, one `fill` loop starting items while slots are
-   * free (a loop of async workers keeps a suspended frame per slot pointing at each young promise, which made the
-   * scavenges of wide pools several times dearer). Wide pools refill once per turn when items settle in macrotasks.
+   * Arrays and sync iterables in a wide pool: callback-driven, one `fill` loop starting items while slots are free,
+   * once per turn when items settle in macrotasks (a loop of async workers keeps a suspended frame per slot pointing
+   * at each young promise, which made the scavenges of wide pools several times dearer).
    */
   function fillingPool(): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -308,19 +308,27 @@ export async function processParallel<I, O>(
         }
         checkDone();
       };
-      const refill = new Refill(workers >= TURN_BATCH_MIN_WORKERS, fill);
+      const refill = new Refill(true, fill);
       fill();
     });
   }
 
-  /** Async inputs, and `workers: Infinity` over an input of unknown length: workers that await each pull. */
+  /**
+   * Narrow pools (an `await` per item is the cheapest way to wait for it), async inputs, and `workers: Infinity` over
+   * an input of unknown length: workers that await each pull and each item.
+   */
   async function awaitingWorkers(): Promise<void> {
     const worker = async (): Promise<void> => {
       while (!stopped) {
         let item: I;
         let index: number;
         try {
-          if (isAsync) {
+          if (array !== undefined) {
+            // Arrays are read by index here: the hot path of the common case takes no source call.
+            if (next >= arrayEnd) return;
+            index = next++;
+            item = array[index] as I;
+          } else if (isAsync) {
             const pulled = await source.nextAsync();
             if (pulled === DONE) return;
             if (stopped) {

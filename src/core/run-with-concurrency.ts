@@ -119,10 +119,10 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
   let stopped = false;
   signal.addEventListener('abort', () => (stopped = true), { once: true });
 
-  // Callback-driven, not a loop of async workers: a suspended async worker per slot keeps its frame in the old
-  // generation pointing at each young task promise, which made the scavenges of wide pools several times dearer.
-  // Free slots are refilled by one `fill` loop that pulls the next index from a shared counter: no queue, no
-  // per-task controller.
+  // Tasks pull the next index from a shared counter: no queue, no per-task controller. Narrow pools run a loop of
+  // async workers (an `await` per task is the cheapest way to wait for it). Wide pools are callback-driven: there a
+  // suspended worker per slot keeps its frame in the old generation pointing at each young task promise, which made
+  // the scavenges several times dearer; one `fill` loop refills their free slots, once per turn (see Refill).
   let inFlight = 0;
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
@@ -191,11 +191,33 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
     }
     checkDone();
   };
-  const refill = new Refill(Math.min(limit, count) >= TURN_BATCH_MIN_WORKERS, fill);
+  const workers = Math.min(limit, count);
+  const refill = new Refill(true, fill);
+  const worker = async (): Promise<void> => {
+    while (next < count && !stopped) {
+      const index = next++;
+      let value: T;
+      try {
+        value = await (tasks[index] as ConcurrencyTask<T>)(signal);
+      } catch (error) {
+        threwWith(index, error);
+        continue;
+      }
+      settledWith(index, value);
+    }
+  };
 
   try {
-    fill();
-    await done;
+    if (workers >= TURN_BATCH_MIN_WORKERS) {
+      fill();
+      await done;
+    } else if (workers === 1) {
+      await worker();
+    } else {
+      const running = new Array<Promise<void>>(workers);
+      for (let w = 0; w < workers; w++) running[w] = worker();
+      await Promise.all(running);
+    }
   } finally {
     unfollow();
   }
