@@ -135,7 +135,7 @@ async function main() {
   const target = 0.9 * threads;
   suite.table({
     title: `CPU-bound items on worker threads: ${N.toLocaleString('en')} items of ${WORK.toLocaleString('en')} hash rounds each, ${threads} cores`,
-    note: `Pool start-up (3 pools of ${threads} threads, first task done): ${startupMs.toFixed(0)} ms, outside the rows but the last. Main thread CPU is read from /proc/thread-self (10 ms ticks). Target of the automatic rows: at least ${target.toFixed(1)}x the plain loop (0.9x per core); on a machine whose load average is above its core count other processes take cores from the threads, so read the load in the header before the speed-ups.`,
+    note: `Pool start-up (3 pools of ${threads} threads, first task done): ${startupMs.toFixed(0)} ms, not in the rows' times (only the last row starts a pool of its own per call). Main thread CPU is read from /proc/thread-self (10 ms ticks). Target of the automatic rows: at least ${target.toFixed(1)}x the plain loop (0.9x per core); on a machine whose load average is above its core count other processes take cores from the threads, so read the load in the header before the speed-ups.`,
     columns: [
       { key: 'ms', label: 'ms' },
       { key: 'rate', label: 'items/s', better: 'higher' },
