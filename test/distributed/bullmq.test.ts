@@ -21,7 +21,11 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'fanout-distributed-'));
  */
 const STEADY = { lockDurationMs: 60_000, stalledIntervalMs: 60_000 };
 
-describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
+/**
+ * Each test starts worker processes (a Node start, BullMQ's connections, a first job): on a loaded machine that alone can
+ * take many seconds, so the tests' time limits are bounds on real processes, generous by design.
+ */
+describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', { timeout: 120_000 }, () => {
   let redis: RedisServer;
   const workers: WorkerProcess[] = [];
   const executors: BullMQExecutor[] = [];
@@ -64,7 +68,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     const tasks: GraphTask<Awaited<ReturnType<BullMQExecutor['execute']>>>[] = Object.keys(command).map((id) => ({
       id,
       requires: requires[id] ?? [],
-      run: ({ signal }) => executor.execute({ command: command[id] ?? '', timeoutMs: 10_000, logFile: join(dir, 'logs', `${id}.log`) }, { signal }),
+      run: ({ signal }) => executor.execute({ command: command[id] ?? '', timeoutMs: 60_000, logFile: join(dir, 'logs', `${id}.log`) }, { signal }),
     }));
     const order: string[] = [];
     const result = await runGraph(tasks, { maxParallel: 4, onEvent: (event) => event.type === 'task:start' && order.push(event.id) });
@@ -88,7 +92,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     const tasks: GraphTask<Awaited<ReturnType<BullMQExecutor['execute']>>>[] = [
       // The shell execs sleep: its pid is the session (and group) id of the whole tree.
       { id: 'long', run: ({ signal }) => executor.execute({ command: `echo $$ > ${dir}/long.pid.tmp; mv ${dir}/long.pid.tmp ${dir}/long.pid; sleep 30 & wait`, killGraceMs: 500 }, { signal }) },
-      { id: 'bad', run: ({ signal }) => executor.execute({ command: `until [ -e ${dir}/long.pid ]; do sleep 0.01; done; exit 1`, timeoutMs: 10_000 }, { signal }) },
+      { id: 'bad', run: ({ signal }) => executor.execute({ command: `until [ -e ${dir}/long.pid ]; do sleep 0.01; done; exit 1`, timeoutMs: 60_000 }, { signal }) },
     ];
     const result = await runGraph(
       tasks.map((task): GraphTask<unknown> => ({
@@ -125,7 +129,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     const dir = tmp();
     const controller = new AbortController();
     const run = executor.execute({ command: `echo started; echo $$ > ${dir}/x.tmp; mv ${dir}/x.tmp ${dir}/x.pid; sleep 30`, killGraceMs: 500 }, { signal: controller.signal });
-    await until(() => existsSync(join(dir, 'x.pid')), 10_000, 'the running job');
+    await until(() => existsSync(join(dir, 'x.pid')), 30_000, 'the running job');
     // What a renewal late on a loaded worker looks like from Redis: the active job has no lock for a moment.
     const locks = (await dumpRedis(redis.client)).keys.filter((key) => key.startsWith(`fanout:${queue}@c0ffee:`) && key.endsWith(':lock'));
     expect(locks).toHaveLength(1);
@@ -171,7 +175,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
       fromIdSpy.mockRestore();
       removeSpy.mockRestore();
     }
-  }, 60_000);
+  });
 
   it('an abort cancels running jobs on their workers and removes waiting ones; the cancelled result keeps the output', async () => {
     const { executor } = await setup(2, STEADY);
@@ -199,7 +203,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect([0, 1, 2, 3].filter((i) => existsSync(join(dir, `${i}.pid`)))).toEqual(running);
     expect(executor.inFlight).toBe(0);
-  }, 60_000);
+  });
 
   it('a worker killed mid-job (SIGKILL): the job re-runs on the other worker and the result says it stalled', async () => {
     const { executor, workers: pair } = await setup(2);
@@ -207,7 +211,7 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     // First run: records its shell's parent (the worker) and hangs; second run (after the stall): succeeds.
     const command = `if [ ! -e ${dir}/first ]; then echo $PPID > ${dir}/first.tmp; echo $$ >> ${dir}/first.tmp; mv ${dir}/first.tmp ${dir}/first; sleep 30; fi; echo second run`;
     const running = executor.execute({ command, timeoutMs: 20_000 });
-    await until(() => existsSync(join(dir, 'first')), 10_000, 'the first run');
+    await until(() => existsSync(join(dir, 'first')), 30_000, 'the first run');
     const [workerPid, shellPid] = readFileSync(join(dir, 'first'), 'utf8').trim().split('\n').map(Number);
     const victim = pair.find((worker) => worker.pid === workerPid);
     const survivor = pair.find((worker) => worker.pid !== workerPid);
@@ -236,9 +240,9 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     const running = executor.execute({
       command: `echo "token=$API_TOKEN plain=$PLAIN"; touch ${dir}/started; until [ -e ${dir}/go ]; do sleep 0.01; done`,
       env: { API_TOKEN: secret, PLAIN: 'visible' },
-      timeoutMs: 10_000,
+      timeoutMs: 60_000,
     });
-    await until(() => existsSync(join(dir, 'started')), 10_000, 'the job to start');
+    await until(() => existsSync(join(dir, 'started')), 30_000, 'the job to start');
     // While the job is active its payload is in Redis: scan every key and value.
     const during = await dumpRedis(redis.client);
     expect(during.text).toContain('visible');
@@ -320,5 +324,5 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', () => {
     expect([0, 1, 2, 3].filter((i) => existsSync(pidFile(i)))).toEqual(running);
     const { keys } = await dumpRedis(redis.client);
     expect(keys.filter((key) => key.startsWith(`fanout:${queue}@`) && /:\d+(:|$)/.test(key))).toEqual([]);
-  }, 60_000);
+  });
 });
