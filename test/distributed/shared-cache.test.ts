@@ -19,7 +19,7 @@ const VERSION = '0.0.0-shared-cache-test';
 const CONFIG = `version: "1"
 checks:
   - id: build
-    run: "while [ ! -e go ]; do sleep 0.02; done; echo build >> ran.log; echo built"
+    run: "while [ ! -e go ]; do sleep 0.02; done; echo build >> ran.log; if [ -e fail ]; then exit 1; fi; echo built"
     inputs: [src.txt]
   - id: unit
     run: "echo unit >> ran.log; echo '3 passed'"
@@ -31,7 +31,7 @@ function project(): string {
   const dir = tempDir();
   writeFileSync(join(dir, 'fanout.yaml'), CONFIG);
   writeFileSync(join(dir, 'src.txt'), 'source\n');
-  writeFileSync(join(dir, '.gitignore'), 'ran.log\ngo\n');
+  writeFileSync(join(dir, '.gitignore'), 'ran.log\ngo\nfail\n');
   execFileSync('git', ['init', '-q'], { cwd: dir });
   return dir;
 }
@@ -44,10 +44,10 @@ interface SharedRun {
 }
 
 /** One run of `dir`'s config with a log folder of its own (another machine), sharing the cache at `url`. */
-async function sharedRun(dir: string, url: string, logDir: string, options: { secret?: string; timeoutMs?: number } = {}): Promise<SharedRun> {
+async function sharedRun(dir: string, url: string, logDir: string, options: { secret?: string; timeoutMs?: number; claimTtlMs?: number } = {}): Promise<SharedRun> {
   const warnings: string[] = [];
   const backend = await openSharedCacheRedis(url, { connectTimeoutMs: options.timeoutMs });
-  const shared = new SharedCache({ backend, key: deriveKey(options.secret ?? SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message), pollMs: 20, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  const shared = new SharedCache({ backend, key: deriveKey(options.secret ?? SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message), pollMs: 20, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.claimTtlMs === undefined ? {} : { claimTtlMs: options.claimTtlMs }) });
   try {
     const report = await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, logDir), cwd: dir, version: VERSION, sharedCache: shared }).report;
     return { report, warnings };
@@ -138,6 +138,23 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     expect(ran(dir).filter((line) => line === 'build')).toEqual(['build']);
     expect(cached(two.report).build).toBe(true);
     expect(await redis.client.keys('fanout:cache-claim:*')).toEqual([]);
+  });
+
+  it('a claim is freed as soon as its check fails: the waiting run runs it at once, not after the claim lapses', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    // A claim of a minute: only its release, not its lapse, lets the second run go on within the test's time.
+    const first = sharedRun(dir, redis.url, 'machine-1', { claimTtlMs: 60_000 });
+    await until(async () => (await redis.client.keys('fanout:cache-claim:*')).length === 1, 10_000, 'the claim of build');
+    const second = sharedRun(dir, redis.url, 'machine-2', { claimTtlMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    writeFileSync(join(dir, 'fail'), '');
+    writeFileSync(join(dir, 'go'), '');
+    const [one, two] = await Promise.all([first, second]);
+    expect(one.report.exit_code).toBe(1);
+    expect(two.report.exit_code).toBe(1);
+    expect(ran(dir)).toEqual(['build', 'build']);
+    expect(await redis.client.keys('fanout:cache*')).toEqual([]);
   });
 
   it('Redis refusing connections: the run passes on its own, with one warning', async () => {
