@@ -304,7 +304,7 @@ export async function processParallel<I, O>(
         }
         checkDone();
       };
-      const refill = new Refill(true, fill);
+      const refill = new Refill(fill);
       fill();
     });
   }
