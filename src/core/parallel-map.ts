@@ -117,7 +117,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
     // Narrow windows refill at once, without the indirection.
     this.#refill =
       concurrency >= TURN_BATCH_MIN_WORKERS
-        ? new Refill(true, () => {
+        ? new Refill(() => {
             this.#fill();
             this.#settleConsumer();
           })

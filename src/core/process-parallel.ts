@@ -308,7 +308,7 @@ export async function processParallel<I, O>(
         }
         checkDone();
       };
-      const refill = new Refill(true, fill);
+      const refill = new Refill(fill);
       fill();
     });
   }

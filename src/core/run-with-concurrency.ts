@@ -192,7 +192,7 @@ export async function runWithConcurrency<T>(options: ConcurrencyOptions<T>): Pro
     checkDone();
   };
   const workers = Math.min(limit, count);
-  const refill = new Refill(true, fill);
+  const refill = new Refill(fill);
   const worker = async (): Promise<void> => {
     while (next < count && !stopped) {
       const index = next++;

@@ -35,13 +35,12 @@ function startCheckpoint(): number {
 }
 
 /**
- * Decides when a callback-driven pool refills its free slots: at once while still in the microtask checkpoint in
+ * Decides when a wide callback-driven pool refills its free slots: at once while still in the microtask checkpoint in
  * which it last started tasks (tasks that settle without a macrotask, such as already resolved promises), otherwise
- * once in the next event-loop turn, together with every other slot freed meanwhile. Narrow pools always refill at
- * once. One immediate per pool and turn, none per task.
+ * once in the next event-loop turn, together with every other slot freed meanwhile. One immediate per pool and turn,
+ * none per task.
  */
 export class Refill {
-  readonly #batch: boolean;
   readonly #fill: () => void;
   #last = -1;
   #pending = false;
@@ -50,20 +49,19 @@ export class Refill {
     this.#fill();
   };
 
-  /** `fill` starts tasks while slots are free; `batch` is whether this pool is wide enough to batch by turn. */
-  constructor(batch: boolean, fill: () => void) {
-    this.#batch = batch;
+  /** `fill` starts tasks while slots are free. */
+  constructor(fill: () => void) {
     this.#fill = fill;
   }
 
   /** Call before `fill` starts tasks: remembers the checkpoint they start in. */
   starting(): void {
-    if (this.#batch) this.#last = startCheckpoint();
+    this.#last = startCheckpoint();
   }
 
   /** Call when a slot frees: refills now (true) or in the next turn (false; see the class). */
   request(): boolean {
-    if (!this.#batch || this.#last === checkpoint) {
+    if (this.#last === checkpoint) {
       this.#fill();
       return true;
     }
