@@ -446,6 +446,8 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // disk...) is an entry of write_errors, never a lost report nor another exit code.
   const writeErrors: WriteError[] = [...logs.writeErrors];
   for (const record of run.records) if (record.logError !== undefined) writeErrors.push({ file: record.logFile ?? record.check.id, error: record.logError });
+  const cacheError = cache?.writeError();
+  if (cacheError !== undefined) writeErrors.push(cacheError);
   const withErrors = (): RunReport =>
     writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors.map((failure) => ({ file: displayPath(failure.file, cwd), error: failure.error })) };
   journal.write(runEnd(withErrors()));

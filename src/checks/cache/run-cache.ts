@@ -129,6 +129,17 @@ export class RunCache {
     return written;
   }
 
+  /**
+   * Why passes of this run could not be stored (the store's disk is full, a quota...), as one entry of the report's
+   * `write_errors`: the checks ran and passed all the same, and run again next time. Undefined when every write went.
+   */
+  writeError(): { file: string; error: string } | undefined {
+    const failure = this.store.writeFailure();
+    if (failure === undefined) return undefined;
+    const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    return { file: this.store.folder, error: `${message} (${failure.count === 1 ? '1 pass' : `${failure.count} passes`} not stored: ${failure.count === 1 ? 'its check runs' : 'their checks run'} again next time)` };
+  }
+
   /** Replays a stored result into the check's record. */
   static replay(record: CheckRecord, entry: CacheEntry, now = Date.now()): void {
     record.status = entry.status;

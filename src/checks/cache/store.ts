@@ -83,6 +83,8 @@ export interface CacheInfo {
 export class CacheStore {
   readonly folder: string;
   private readonly entries: string;
+  /** The first write that failed (a full disk, a quota), and how many did: the run goes on without storing them. */
+  private failed: { error: unknown; count: number } | undefined;
 
   constructor(logDir: string) {
     this.folder = join(logDir, CACHE_DIR);
@@ -148,9 +150,16 @@ export class CacheStore {
     try {
       replaceFileSync(this.file(key), JSON.stringify(data));
       return true;
-    } catch {
+    } catch (error) {
+      if (this.failed === undefined) this.failed = { error, count: 1 };
+      else this.failed.count++;
       return false;
     }
+  }
+
+  /** The first write that failed since the store was opened (a full disk...), and how many failed; undefined: none. */
+  writeFailure(): { error: unknown; count: number } | undefined {
+    return this.failed === undefined ? undefined : { ...this.failed };
   }
 
   /** The entries' files with their sizes and last use, and temporary files left behind. */
