@@ -11,7 +11,7 @@
 //   node bench/run.js cli
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,18 +30,31 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 
+// The CPU time (user + system) of each process too, through GNU time where there is one: on a loaded machine wall
+// times grow with the load, CPU times much less.
+const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+/** @type {Map<string, number[]>} */
+const cpu = new Map();
+/** @param {string} name */
+const cpuOf = (name) => (cpu.has(name) ? `${median(cpu.get(name) ?? []).toFixed(0)}` : '');
+
 /**
- * Runs a command to its end; returns wall milliseconds and stdout.
- * @param {string} file @param {string[]} args @param {Record<string, string>} [env]
+ * Runs a command to its end; returns wall milliseconds and stdout (and records its CPU time under `label`).
+ * @param {string} file @param {string[]} args @param {Record<string, string>} [env] @param {string} [label]
  */
-function timed(file, args, env) {
+function timed(file, args, env, label) {
+  const [command, argv] = gnuTime && label !== undefined ? ['/usr/bin/time', ['-f', 'cpu %U %S', file, ...args]] : [file, args];
   const start = process.hrtime.bigint();
-  const run = spawnSync(file, args, { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(command, argv, { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${run.status ?? run.signal}: ${run.stderr}`);
+  const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);
+  if (label !== undefined && used !== null) cpu.set(label, [...(cpu.get(label) ?? []), (Number(used[1]) + Number(used[2])) * 1000]);
   return { ms, stdout: run.stdout, status: run.status };
 }
+
+console.log(`machine: load average ${loadavg()[0]?.toFixed(1)} over ${availableParallelism()} cores at the start\n`);
 
 // ---- 1. start-up
 const one = join(tmp, 'one.yaml');
@@ -57,20 +70,22 @@ const startups = [
 const startupTimes = new Map(startups.map(([name]) => [name, []]));
 for (let i = 0; i < STARTUP_RUNS; i++) {
   for (const [name, file, args] of startups) {
-    const { ms, status } = timed(file, args);
+    const { ms, status } = timed(file, args, undefined, name);
     if (status !== 0) throw new Error(`${name} exited ${status}`);
     startupTimes.get(name)?.push(ms);
   }
 }
 const base = median(startupTimes.get('node -e 0') ?? []);
-console.log(`### Start-up (median of ${STARTUP_RUNS}, ms)\n`);
-console.log('| command | median ms | over node -e 0 | target |');
-console.log('| --- | ---: | ---: | --- |');
+const baseMin = Math.min(...(startupTimes.get('node -e 0') ?? []));
+console.log(`### Start-up (min and median of ${STARTUP_RUNS}, interleaved, ms; CPU: median user + sys)\n`);
+console.log('| command | min ms | median ms | over node -e 0 (median) | CPU ms | target |');
+console.log('| --- | ---: | ---: | ---: | ---: | --- |');
 for (const [name] of startups) {
   const m = median(startupTimes.get(name) ?? []);
+  const min = Math.min(...(startupTimes.get(name) ?? []));
   const over = m - base;
-  const target = name === 'fanout --version' ? (over <= 30 ? 'met (<= +30 ms)' : 'MISSED (<= +30 ms)') : name.startsWith('fanout check') ? (over <= 100 ? 'met (<= +100 ms)' : 'MISSED (<= +100 ms)') : '';
-  console.log(`| ${name} | ${m.toFixed(1)} | ${name === 'node -e 0' ? '' : `+${over.toFixed(1)}`} | ${target} |`);
+  const target = name === 'fanout --version' ? (over <= 30 ? 'met (<= +30 ms)' : 'MISSED (<= +30 ms)') : name.startsWith('fanout check') ? (over <= 50 ? 'met (<= +50 ms)' : 'MISSED (<= +50 ms)') : '';
+  console.log(`| ${name} | ${min.toFixed(1)} | ${m.toFixed(1)} | ${name === 'node -e 0' ? '' : `+${over.toFixed(1)} (min +${(min - baseMin).toFixed(1)})`} | ${cpuOf(name)} | ${target} |`);
 }
 
 // ---- 2. 200 × true at -p 2
@@ -121,7 +136,7 @@ const runPhase = new Map([
 ]);
 for (let i = 0; i < BATCH_RUNS; i++) {
   for (const [name, file, args] of batch) {
-    const { ms, status, stdout } = timed(file, args);
+    const { ms, status, stdout } = timed(file, args, undefined, name);
     if (status !== 0) throw new Error(`${name} exited ${status}`);
     batchTimes.get(name)?.push(ms);
     if (name.startsWith('runCommand floor')) runPhase.get(name)?.push(Number(stdout.trim()));
@@ -132,12 +147,12 @@ for (let i = 0; i < BATCH_RUNS; i++) {
 const rate = (/** @type {string} */ name) => N / (median(batchTimes.get(name) ?? []) / 1000);
 const fanoutRate = rate('fanout check -p 2');
 console.log(`\n### ${N} checks of \`true\`, 2 at a time (whole process, median of ${BATCH_RUNS})\n`);
-console.log('| runner | median ms | commands/s | fanout ÷ runner | target |');
-console.log('| --- | ---: | ---: | ---: | --- |');
+console.log('| runner | min ms | median ms | commands/s | fanout ÷ runner | CPU ms | target |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const [name] of batch) {
   const ratio = fanoutRate / rate(name);
-  const target = name.startsWith('runCommand') ? (ratio >= 0.9 ? 'met (>= 0.9×)' : 'MISSED (>= 0.9×)') : name.startsWith('concurrently') ? (ratio >= 1 ? 'met (>= 1.0×)' : 'MISSED (>= 1.0×)') : '';
-  console.log(`| ${name} | ${median(batchTimes.get(name) ?? []).toFixed(0)} | ${rate(name).toFixed(0)} | ${name === 'fanout check -p 2' ? '' : `${ratio.toFixed(2)}×`} | ${target} |`);
+  const target = name.startsWith('runCommand') ? (ratio >= 0.9 ? 'met (>= 0.9×)' : 'MISSED (>= 0.9×)') : name.startsWith('concurrently') ? (ratio >= 1.2 ? 'met (>= 1.2×)' : 'MISSED (>= 1.2×)') : '';
+  console.log(`| ${name} | ${Math.min(...(batchTimes.get(name) ?? [])).toFixed(0)} | ${median(batchTimes.get(name) ?? []).toFixed(0)} | ${rate(name).toFixed(0)} | ${name === 'fanout check -p 2' ? '' : `${ratio.toFixed(2)}×`} | ${cpuOf(name)} | ${target} |`);
 }
 
 const fanoutRun = median(runPhase.get('fanout check -p 2') ?? []);
