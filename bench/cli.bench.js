@@ -12,7 +12,7 @@
 //   node bench/run.js --quick cli          writes its section of docs/benchmarks.md
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { profile, startSuite, stat } from './lib/harness.js';
@@ -31,18 +31,29 @@ const logDir = join(tmp, 'logs');
 /** @param {number[]} values */
 const median = (values) => stat(values).median;
 
+// The CPU time (user + system) of each process too, through GNU time where there is one: on a loaded machine wall
+// times grow with the load, CPU times much less.
+const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+/** @type {Map<string, number[]>} */
+const cpu = new Map();
+
 /**
- * Runs a command to its end; returns wall milliseconds and stdout.
- * @param {string} file @param {string[]} args @param {Record<string, string>} [env]
+ * Runs a command to its end; returns wall milliseconds and stdout (and records its CPU time under `label`).
+ * @param {string} file @param {string[]} args @param {Record<string, string>} [env] @param {string} [label]
  */
-function timed(file, args, env) {
+function timed(file, args, env, label) {
+  const [command, argv] = gnuTime && label !== undefined ? ['/usr/bin/time', ['-f', 'cpu %U %S', file, ...args]] : [file, args];
   const start = process.hrtime.bigint();
-  const run = spawnSync(file, args, { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(command, argv, { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (run.error) throw run.error;
   if (run.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${run.status ?? run.signal}: ${run.stderr}`);
+  const used = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);
+  if (label !== undefined && used !== null) cpu.set(label, [...(cpu.get(label) ?? []), (Number(used[1]) + Number(used[2])) * 1000]);
   return { ms, stdout: run.stdout, status: run.status };
 }
+
+console.log(`machine: load average ${loadavg()[0]?.toFixed(1)} over ${availableParallelism()} cores at the start\n`);
 
 // ---- 1. start-up
 const one = join(tmp, 'one.yaml');
@@ -58,7 +69,7 @@ const startups = [
 const startupTimes = new Map(startups.map(([name]) => [name, []]));
 for (let i = 0; i < STARTUP_RUNS; i++) {
   for (const [name, file, args] of startups) {
-    const { ms, status } = timed(file, args);
+    const { ms, status } = timed(file, args, undefined, name);
     if (status !== 0) throw new Error(`${name} exited ${status}`);
     startupTimes.get(name)?.push(ms);
   }
@@ -67,7 +78,10 @@ const base = median(startupTimes.get('node -e 0') ?? []);
 suite.table({
   title: `Start-up, ${STARTUP_RUNS} interleaved rounds`,
   note: 'Each command is a whole process, spawn to exit; `fanout check` runs a config of one `true` check.',
-  columns: [{ key: 'ms', label: 'ms' }],
+  columns: [
+    { key: 'ms', label: 'ms' },
+    { key: 'cpu', label: 'CPU ms (user + sys)' },
+  ],
   ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
   textColumns: [
     { key: 'over', label: 'median over node -e 0' },
@@ -79,7 +93,7 @@ suite.table({
     return {
       label: name,
       peer: name === 'node -e 0' ? 'bare Node start-up' : 'node -e 0',
-      samples: { ms: startupTimes.get(name) ?? [] },
+      samples: { ms: startupTimes.get(name) ?? [], cpu: cpu.get(name) ?? [] },
       text: { over: name === 'node -e 0' ? '' : `${over >= 0 ? '+' : ''}${over.toFixed(1)} ms`, target },
     };
   }),
@@ -133,7 +147,7 @@ const runPhase = new Map([
 ]);
 for (let i = 0; i < BATCH_RUNS; i++) {
   for (const [name, file, args] of batch) {
-    const { ms, status, stdout } = timed(file, args);
+    const { ms, status, stdout } = timed(file, args, undefined, name);
     if (status !== 0) throw new Error(`${name} exited ${status}`);
     batchTimes.get(name)?.push(ms);
     if (name.startsWith('runCommand floor')) runPhase.get(name)?.push(Number(stdout.trim()));
@@ -148,6 +162,7 @@ suite.table({
   columns: [
     { key: 'ms', label: 'ms' },
     { key: 'rate', label: 'commands/s', better: 'higher' },
+    { key: 'cpu', label: 'CPU ms (user + sys)' },
   ],
   ratios: [{ key: 'ms', label: 'median time ÷ fanout\'s' }],
   textColumns: [{ key: 'target', label: 'target' }],
@@ -158,7 +173,7 @@ suite.table({
     return {
       label: name,
       peer: name === 'fanout check -p 2' ? 'the runners below' : 'fanout check -p 2',
-      samples: { ms: times, rate: times.map((ms) => N / (ms / 1000)) },
+      samples: { ms: times, rate: times.map((ms) => N / (ms / 1000)), cpu: cpu.get(name) ?? [] },
       text: { target },
     };
   }),

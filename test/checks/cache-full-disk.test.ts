@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runChecks } from '../../src/checks/index.js';
 import { tempDir } from '../cli/helpers.js';
+import type * as SafeFile from '../../src/common/safe-file.js';
 
 /** The error the store's next writes of an entry fail with; undefined: they go through. */
 const failure = vi.hoisted(() => ({ code: undefined as string | undefined }));
 
 vi.mock('../../src/common/safe-file.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../src/common/safe-file.js')>();
+  const actual = await importOriginal<typeof SafeFile>();
   return {
     ...actual,
     replaceFileSync: (target: string, data: string | Uint8Array, mode?: number) => {
