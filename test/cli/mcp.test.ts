@@ -329,6 +329,15 @@ checks:
     expect(stderr).not.toContain('invalid_union');
   });
 
+  it('list_checks says a config warning once: its diagnostic, with one "warning:"', async () => {
+    const { client } = await connect(project('version: "1"\ncompat: vibeguard\nchecks:\n  - id: a\n    run: echo a\n    bogus: 1\n'));
+    const listed = await call(client, 'list_checks');
+    expect(listed.isError, listed.text).toBe(false);
+    expect(listed.structured.warnings).toEqual(['fanout.yaml:6:5: warning: unknown key "bogus"']);
+    expect(listed.text).toContain('\nfanout.yaml:6:5: warning: unknown key "bogus"\n');
+    expect(listed.text).not.toMatch(/warning:.*warning:/);
+  });
+
   it('changed outside a git repository is a tool error naming the argument', async () => {
     const { client } = await connect(project(CONFIG));
     const answer = await call(client, 'run_checks', { changed: true });
