@@ -107,7 +107,7 @@ checks:
 `);
     const launched = await runCli(['check', '--background'], { cwd: dir });
     expect(launched.code, launched.stderr).toBe(0);
-    expect(launched.stdout).toMatch(/soak \(pending\)/);
+    expect(launched.stdout).toMatch(/soak \(running\)/);
     await waitForFiles([join(dir, 'soak.pid')]);
     const group = Number(readFileSync(join(dir, 'soak.pid'), 'utf8'));
     expect(isAlive(group)).toBe(true);
