@@ -50,7 +50,7 @@ checks:
     expect(launched.code).toBe(1);
     expect(launched.stdout).toContain('FAIL unit (error)');
     expect(launched.stdout).toContain('1 test failed');
-    const runId = /run (\S+) goes on in the background \(pid (\d+)\): e2e \(pending\), deploy-check \(pending\)/.exec(launched.stdout);
+    const runId = /run (\S+) goes on in the background \(pid (\d+)\): e2e \(running\), deploy-check \(pending\)/.exec(launched.stdout);
     expect(runId, launched.stdout).not.toBeNull();
     const [, id, pid] = runId as RegExpExecArray;
     expect(isAlive(Number(pid))).toBe(true); // the supervisor outlived its launcher
@@ -107,7 +107,7 @@ checks:
 `);
     const launched = await runCli(['check', '--background'], { cwd: dir });
     expect(launched.code, launched.stderr).toBe(0);
-    expect(launched.stdout).toMatch(/soak \(pending\)/);
+    expect(launched.stdout).toMatch(/soak \(running\)/);
     await waitForFiles([join(dir, 'soak.pid')]);
     const group = Number(readFileSync(join(dir, 'soak.pid'), 'utf8'));
     expect(isAlive(group)).toBe(true);

@@ -15,6 +15,14 @@ describe('fanout list', () => {
     expect(stdout).toContain('package       error    [build]  requires: unit-tests, todo-budget');
   });
 
+  it('ends no line with spaces: a check with no tags and no requirements ends at its severity', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: bare\n    run: "true"\n  - id: soft\n    run: "true"\n    severity: warning\n');
+    const { code, stdout } = await runCli(['list'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toBe('bare  error\nsoft  warning\n');
+  });
+
   it('-v adds commands and settings; --json is machine-readable', async () => {
     const verbose = await runCli(['list', '-v', '-c', fixture('timeouts.yaml')]);
     expect(verbose.stdout).toContain('    timeout: 300ms');

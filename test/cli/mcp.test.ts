@@ -1,6 +1,6 @@
 // `fanout mcp` end to end: the SDK's own client over a real stdio transport spawning the built bin, real checks.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -281,6 +281,63 @@ checks:
     expect(log).toMatchObject({ isError: true, text: expect.stringMatching(/^check: run \S+ has no check "unit" \(it ran: lint\)$/) as string });
   });
 
+  it('answers a malformed tools/call with -32602 naming the argument, an unreadable line with -32700 or -32600; names the config it serves', async () => {
+    const dir = project(CONFIG);
+    mkdirSync(join(dir, 'sub'));
+    mkdirSync(join(dir, '.git')); // the lookup goes up to the repository's root
+    // Started in a subfolder: it serves the project's config, and says which.
+    const server = spawn(process.execPath, [cli, 'mcp'], { cwd: join(dir, 'sub'), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    server.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    server.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise((resolve) => server.on('close', resolve));
+    const messages = () =>
+      stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { id?: number; error?: { code: number; message: string }; result?: { structuredContent?: { config_file?: string } } });
+    /** Every message on stdout once `until` holds for them. */
+    const replies = async (until: (all: ReturnType<typeof messages>) => boolean) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 10))) if (until(messages())) return messages();
+      throw new Error(`no reply: ${stdout}\n${stderr}`);
+    };
+    const send = (line: string) => server.stdin.write(`${line}\n`);
+    send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
+    await replies((all) => all.some((message) => message.id === 1));
+    send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'run_status', arguments: null } }));
+    send('garbage{');
+    send(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_checks', arguments: ['x'] } }));
+    send(JSON.stringify({ hello: 'world' }));
+    send(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { arguments: {} } }));
+    send(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'list_checks' } }));
+    const all = await replies((got) => got.some((message) => message.id === 5) && got.filter((message) => message.id === undefined).length === 2);
+    const byId = (id: number) => all.find((message) => message.id === id);
+    expect(byId(2)?.error).toEqual({ code: -32602, message: 'Invalid params: "arguments" must be an object of the tool\'s arguments (or left out), not null' });
+    expect(byId(3)?.error).toEqual({ code: -32602, message: 'Invalid params: "arguments" must be an object of the tool\'s arguments (or left out), not ["x"]' });
+    expect(byId(4)?.error).toMatchObject({ code: -32602, message: expect.stringMatching(/^Invalid params: "name": /) as string });
+    // The unreadable lines, in order: no JSON, then JSON that is no message. Their ids could not be read: none is given.
+    expect(all.filter((message) => message.id === undefined).map((message) => message.error?.code)).toEqual([-32700, -32600]);
+    // And it goes on serving.
+    expect(byId(5)?.result?.structuredContent?.config_file).toBe(join(realpathSync(dir), 'fanout.yaml'));
+    server.stdin.end();
+    await exited;
+    expect(stderr.split('\n')).toContain(`fanout mcp ${version}: serving the checks of fanout.yaml in ${realpathSync(dir)} on stdio`);
+    // An unreadable line is told on stderr in a line, not as zod's issue list.
+    expect(stderr).toContain('fanout mcp: Invalid Request: not a JSON-RPC 2.0 message\n');
+    expect(stderr).not.toContain('invalid_union');
+  });
+
+  it('list_checks says a config warning once: its diagnostic, with one "warning:"', async () => {
+    const { client } = await connect(project('version: "1"\ncompat: vibeguard\nchecks:\n  - id: a\n    run: echo a\n    bogus: 1\n'));
+    const listed = await call(client, 'list_checks');
+    expect(listed.isError, listed.text).toBe(false);
+    expect(listed.structured.warnings).toEqual(['fanout.yaml:6:5: warning: unknown key "bogus"']);
+    expect(listed.text).toContain('\nfanout.yaml:6:5: warning: unknown key "bogus"\n');
+    expect(listed.text).not.toMatch(/warning:.*warning:/);
+  });
+
   it('changed outside a git repository is a tool error naming the argument', async () => {
     const { client } = await connect(project(CONFIG));
     const answer = await call(client, 'run_checks', { changed: true });
@@ -368,7 +425,7 @@ ${gated('e2e')}`);
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(5);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
-    expect(stderr).toBe(`fanout mcp ${version}: serving the checks of the config in ${realpathSync(dir)} on stdio\n`);
+    expect(stderr).toBe(`fanout mcp ${version}: serving the checks of fanout.yaml in ${realpathSync(dir)} on stdio\n`);
 
     // The run did not go with it: an ordinary background run, still live, its check still running.
     const pid = Number(readFileSync(join(dir, 'e2e.pid'), 'utf8'));

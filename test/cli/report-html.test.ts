@@ -115,7 +115,7 @@ checks:
       const text = readFileSync(html, 'utf8');
       expect(text).toMatch(/<div class="meta">[^<]* · running, [0-9.]+m?s so far · /);
       expect(text).not.toContain('exit -1');
-      expect(text).toMatch(/<g class="bar running" data-check="gated" data-status="pending"><title>gated: running, [0-9.]+m?s so far/);
+      expect(text).toMatch(/<g class="bar running" data-check="gated" data-status="running"><title>gated: running, [0-9.]+m?s so far/);
       expect(text).toContain('shorten these to finish sooner): known once the run has ended</p>');
       expect(text).not.toContain('class="bar critical');
       if (hasChromium) {

@@ -298,7 +298,15 @@ describe.skipIf(!hasRedis)('createBullMQExecutor with worker processes', { timeo
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     // Two workers of concurrency 1: two jobs run, two wait.
     const pidFile = (i: number) => join(dir, `t${i}.pid`);
-    await until(() => [0, 1, 2, 3].filter((i) => existsSync(pidFile(i))).length === 2, 30_000, 'two running jobs');
+    await until(
+      () => {
+        // A coordinator that died (its library unreadable, a crash) says why, at once.
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the coordinator exited before its jobs ran: ${stderr}`);
+        return [0, 1, 2, 3].filter((i) => existsSync(pidFile(i))).length === 2;
+      },
+      60_000,
+      'two running jobs',
+    );
     const running = [0, 1, 2, 3].filter((i) => existsSync(pidFile(i)));
     child.kill('SIGINT');
     expect(await exited).toBe('SIGINT');

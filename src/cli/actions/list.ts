@@ -138,7 +138,8 @@ export async function listCommand(options: ListOptions): Promise<number> {
     const parts = [style.bold(check.id.padEnd(width)), check.severity === 'warning' ? style.yellow('warning') : 'error  '];
     if (check.tags.length > 0) parts.push(style.dim(`[${check.tags.join(', ')}]`));
     if (check.requires.length > 0) parts.push(`requires: ${check.requires.join(', ')}`);
-    lines.push(parts.join('  '));
+    // The severity column is padded for the columns after it: a line that ends there has no trailing spaces.
+    lines.push(parts.join('  ').trimEnd());
     if (options.verbose) {
       lines.push(`    run: ${check.run.trim().replace(/\n/g, '\n         ')}`);
       lines.push(`    timeout: ${timeoutText(check)}${isAsync(check) ? ' (background)' : ''}${check.retries > 0 ? `, retries: ${check.retries}` : ''}`);

@@ -151,9 +151,14 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   const style = styleFor(process.stdout, options.color);
   const ended: ReportCheck[] = [];
   const pending: ReportCheck[] = [];
+  /** The checks not ended that have started: running, not waiting. */
+  const started = new Set<string>();
   for (const [id, check] of state.checks) {
     if (check.end !== undefined) ended.push(check.end.check);
-    else pending.push(pendingCheck(id, check.severity, check.spawn?.log_file ?? check.start?.log_file ?? null));
+    else {
+      pending.push(pendingCheck(id, check.severity, check.spawn?.log_file ?? check.start?.log_file ?? null));
+      if (check.start !== undefined) started.add(id);
+    }
   }
   const later = deferred(state.start.checks);
   const syncFailed = ended.some((check) => !later.has(check.id) && blocks(check));
@@ -171,7 +176,7 @@ export async function launchBackground(options: LaunchOptions): Promise<number> 
   if (pending.length > 0) {
     const fanout = selfCommand();
     out.push(
-      `${style.dim('…')} run ${runId} goes on in the background (pid ${state.start.pid}): ${pending.map((check) => `${check.id} (pending)`).join(', ')}\n` +
+      `${style.dim('…')} run ${runId} goes on in the background (pid ${state.start.pid}): ${pending.map((check) => `${check.id} (${started.has(check.id) ? 'running' : 'pending'})`).join(', ')}\n` +
         `  ${passed} passed so far. See: ${[`status ${runId}`, `wait ${runId}`, `logs ${runId} ${pending[0]?.id ?? 'CHECK'} -f`, `cancel ${runId}`].map((command) => `${fanout} ${command}`).join(' · ')}`,
     );
   } else {

@@ -3,12 +3,15 @@
 import { FanoutError } from '../../common/errors.js';
 import type * as McpModule from '@modelcontextprotocol/sdk/server/mcp.js';
 import type * as StdioModule from '@modelcontextprotocol/sdk/server/stdio.js';
+import type * as TypesModule from '@modelcontextprotocol/sdk/types.js';
 import type * as Zod from 'zod';
 
 /** What `fanout mcp` takes from its optional peer dependencies. */
 export interface Sdk {
   McpServer: typeof McpModule.McpServer;
   StdioServerTransport: typeof StdioModule.StdioServerTransport;
+  /** The schema of a tools/call request, to answer a malformed one before the SDK does. */
+  CallToolRequestSchema: typeof TypesModule.CallToolRequestSchema;
   z: typeof Zod;
 }
 
@@ -34,10 +37,11 @@ async function importPeer<M>(specifier: string, name: string): Promise<M> {
 
 /** Loads the SDK's server, its stdio transport and zod. */
 export async function loadSdk(): Promise<Sdk> {
-  const [mcp, stdio, z] = await Promise.all([
+  const [mcp, stdio, types, z] = await Promise.all([
     importPeer<typeof McpModule>('@modelcontextprotocol/sdk/server/mcp.js', '@modelcontextprotocol/sdk'),
     importPeer<typeof StdioModule>('@modelcontextprotocol/sdk/server/stdio.js', '@modelcontextprotocol/sdk'),
+    importPeer<typeof TypesModule>('@modelcontextprotocol/sdk/types.js', '@modelcontextprotocol/sdk'),
     importPeer<typeof Zod>('zod', 'zod'),
   ]);
-  return { McpServer: mcp.McpServer, StdioServerTransport: stdio.StdioServerTransport, z };
+  return { McpServer: mcp.McpServer, StdioServerTransport: stdio.StdioServerTransport, CallToolRequestSchema: types.CallToolRequestSchema, z };
 }

@@ -1,12 +1,15 @@
 // `fanout mcp`: the checks served to AI agents as a Model Context Protocol server over stdio. stdout carries the
 // protocol's JSON-RPC messages and nothing else: everything this process would say goes to stderr.
+import { basename, dirname } from 'node:path';
 import { FanoutError, messageOf } from '../../common/errors.js';
+import { findConfigFile } from '../../config/index.js';
 import { UsageError } from '../errors.js';
 import type { CommonOptions } from '../options.js';
 import { printErr } from '../terminal.js';
 import { logDirOf } from '../log-dir.js';
 import { SpareKeeper } from '../background/spare.js';
 import { loadSdk, type Sdk } from './sdk.js';
+import { guardTransport, transportErrorText } from './guard.js';
 import { cancelRun, checkLog, DEFAULT_WAIT_MS, isToolError, listChecks, runChecks, runStatus, type McpContext, type ToolAnswer } from './tools.js';
 
 /** Options of `fanout mcp`. */
@@ -231,12 +234,16 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
       done();
     };
   });
-  transport.onerror = (error) => printErr(`fanout mcp: ${messageOf(error)}\n`);
+  transport.onerror = (error) => printErr(`fanout mcp: ${transportErrorText(error)}\n`);
   await server.connect(transport);
+  guardTransport(sdk, transport, (error) => printErr(`fanout mcp: ${messageOf(error)}\n`));
   // The stdio transport does not watch for the end of its input: the client closing stdin is its disconnection.
   const end = () => void server.close();
   process.stdin.once('end', end).once('close', end);
-  printErr(`fanout mcp ${version}: serving the checks of ${options.config ?? 'the config'} in ${context.cwd} on stdio\n`);
+  // The config the tools read, as the lookup from this folder finds it (a subfolder serves its project's config).
+  const configFile = await findConfigFile({ cwd: context.cwd, file: options.config });
+  const served = configFile === undefined ? `the config in ${context.cwd} (none found yet)` : `${basename(configFile)} in ${dirname(configFile)}`;
+  printErr(`fanout mcp ${version}: serving the checks of ${served} on stdio\n`);
   spares.warm();
   await closed;
   spares.close();

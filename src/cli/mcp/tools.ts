@@ -95,7 +95,10 @@ export async function listChecks(context: McpContext): Promise<ToolAnswer<CheckL
     if (check.inputs.length > 0) listed.inputs = [...check.inputs];
     return listed;
   });
-  const warnings = [...notes, ...warningNotes(config, context.cwd)].map((note) => note.message);
+  const noted = [...notes, ...warningNotes(config, context.cwd)];
+  const warnings = noted.map((note) => note.message);
+  // A config warning is its diagnostic, which says `warning:` already (`fanout.yaml:3:5: warning: …`).
+  const warningLines = noted.map((note) => (note.code === 'config-warning' ? note.message : `warning: ${note.message}`));
   const width = Math.max(0, ...checks.map((check) => check.id.length));
   const lines = checks.map((check) => {
     const parts = [check.id.padEnd(width)];
@@ -105,7 +108,7 @@ export async function listChecks(context: McpContext): Promise<ToolAnswer<CheckL
     if (check.async) parts.push('(async)');
     return parts.join('  ');
   });
-  const text = [`${checks.length} check${checks.length === 1 ? '' : 's'} in ${relative(context.cwd, config.file) || config.file}:`, ...lines, ...warnings.map((warning) => `warning: ${warning}`)];
+  const text = [`${checks.length} check${checks.length === 1 ? '' : 's'} in ${relative(context.cwd, config.file) || config.file}:`, ...lines, ...warningLines];
   return { structured: { config_file: config.file, checks, warnings }, text: `${text.join('\n')}\n` };
 }
 

@@ -1,5 +1,5 @@
 // The HTML reporter replaying recorded runs: the page of the final report, and the page of a run that has not ended
-// (a journal read back), every check not ended shown as pending.
+// (a journal read back), a check that started and has not ended shown as running.
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/checks/events.js';
 import { renderReportPage } from '../../../src/cli/reporters/html/page.js';
@@ -46,10 +46,12 @@ describe('createHtmlReporter', () => {
     expect(page).not.toContain('exit -1');
     expect(page).toMatch(/<tr data-check="lint"><td>lint<\/td><td><span class="dot" style="background:#d1382f"><\/span>failed</);
     for (const id of ['types', 'e2e']) {
-      expect(page).toMatch(new RegExp(`<tr data-check="${id}"><td>${id}</td><td><span class="dot" style="background:#3b82f6"></span>pending<`));
-      // Started, not ended: a bar running up to the page's moment, which is the axis's end.
-      expect(page).toMatch(new RegExp(`<g class="bar running" data-check="${id}" data-status="pending"><title>${id}: running, [0-9.]+s so far \\(from `));
+      // Started, not ended: running (its report status is pending), a bar up to the page's moment, the axis's end.
+      expect(page).toMatch(new RegExp(`<tr data-check="${id}"><td>${id}</td><td><span class="dot" style="background:#0ea5e9"></span>running<`));
+      expect(page).toMatch(new RegExp(`<g class="bar running" data-check="${id}" data-status="running"><title>${id}: running, [0-9.]+s so far \\(from `));
     }
+    expect(page).toContain('>2 running</span>');
+    expect(page).not.toContain(' pending</span>');
     // The axis ends at 2.5 s: the running bars reach its right edge (x = 180 + 760).
     const right = /data-check="types"[^>]*><title>[^<]*<\/title><rect x="([\d.]+)" y="\d+" width="([\d.]+)"/.exec(page);
     expect(right, page).not.toBeNull();

@@ -24,7 +24,16 @@ const COLORS: Record<string, string> = {
   skipped: '#9aa0a6',
   cancelled: '#6b7280',
   pending: '#3b82f6',
+  running: '#0ea5e9',
 };
+
+/**
+ * The status the page shows: a check that started and has not ended, in a run still going, is `running` (its report
+ * status is `pending`, as for one not started yet).
+ */
+function shownStatus(check: { status: string; started_at: string | null }, progress: RunProgress | undefined): string {
+  return progress?.state === 'running' && check.status === 'pending' && check.started_at !== null ? 'running' : check.status;
+}
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -51,19 +60,20 @@ function gantt(bars: readonly Bar[], makespan: number, progress: RunProgress | u
   }
   bars.forEach((bar, i) => {
     const y = top + i * rowHeight;
+    const status = bar.running && progress?.state === 'running' ? 'running' : bar.status;
     parts.push(`<text x="${labelWidth - 8}" y="${y + 17}" class="label${bar.critical ? ' crit' : ''}">${escapeHtml(bar.id)}</text>`);
     const sofar = `${progress?.state === 'crashed' ? 'no end recorded' : 'running'}, ${formatDuration(bar.durationMs)} so far`;
-    const title = `${bar.id}: ${bar.running ? sofar : bar.status}${bar.start !== null && !bar.running ? `, ${formatDuration(bar.durationMs)} (from ${formatDuration(bar.start)})` : bar.start !== null ? ` (from ${formatDuration(bar.start)})` : ', never started'}${bar.reason ? ` — ${bar.reason}` : ''}${bar.critical ? ' — on the critical path' : ''}`;
+    const title = `${bar.id}: ${bar.running ? sofar : status}${bar.start !== null && !bar.running ? `, ${formatDuration(bar.durationMs)} (from ${formatDuration(bar.start)})` : bar.start !== null ? ` (from ${formatDuration(bar.start)})` : ', never started'}${bar.reason ? ` — ${bar.reason}` : ''}${bar.critical ? ' — on the critical path' : ''}`;
     if (bar.start === null) {
-      parts.push(`<g class="bar" data-check="${escapeHtml(bar.id)}" data-status="${bar.status}"><title>${escapeHtml(title)}</title><text x="${labelWidth + 4}" y="${y + 17}" class="note">${escapeHtml(bar.status)} — not started</text></g>`);
+      parts.push(`<g class="bar" data-check="${escapeHtml(bar.id)}" data-status="${status}"><title>${escapeHtml(title)}</title><text x="${labelWidth + 4}" y="${y + 17}" class="note">${escapeHtml(status)} — not started</text></g>`);
       return;
     }
     const end = bar.end ?? total;
     const width = Math.max(2, x(end) - x(bar.start));
     parts.push(
-      `<g class="bar${bar.critical ? ' critical' : ''}${bar.running ? ' running' : ''}" data-check="${escapeHtml(bar.id)}" data-status="${bar.status}"><title>${escapeHtml(title)}</title>` +
-        `<rect x="${x(bar.start).toFixed(1)}" y="${y + 4}" width="${width.toFixed(1)}" height="${rowHeight - 8}" rx="3" fill="${COLORS[bar.status] ?? '#999'}"${bar.critical ? ' stroke="#111" stroke-width="2.5"' : ''}/>` +
-        `<text x="${(x(bar.start) + width + 4).toFixed(1)}" y="${y + 17}" class="note">${escapeHtml(bar.running ? sofar : bar.end === null ? `${bar.status}…` : formatDuration(bar.durationMs))}</text></g>`,
+      `<g class="bar${bar.critical ? ' critical' : ''}${bar.running ? ' running' : ''}" data-check="${escapeHtml(bar.id)}" data-status="${status}"><title>${escapeHtml(title)}</title>` +
+        `<rect x="${x(bar.start).toFixed(1)}" y="${y + 4}" width="${width.toFixed(1)}" height="${rowHeight - 8}" rx="3" fill="${COLORS[status] ?? '#999'}"${bar.critical ? ' stroke="#111" stroke-width="2.5"' : ''}/>` +
+        `<text x="${(x(bar.start) + width + 4).toFixed(1)}" y="${y + 17}" class="note">${escapeHtml(bar.running ? sofar : bar.end === null ? `${status}…` : formatDuration(bar.durationMs))}</text></g>`,
     );
   });
   return `<svg width="${labelWidth + plotWidth + 90}" height="${height}" role="img" aria-label="timeline of the run">${parts.join('')}</svg>`;
@@ -118,7 +128,8 @@ export function renderReportPage(report: Report, history: History, progress?: Ru
       : critical.length > 0
         ? critical.map(escapeHtml).join(' → ')
         : 'none';
-  const counts = Object.entries(report.counts)
+  const running = report.checks.filter((check) => shownStatus(check, progress) === 'running').length;
+  const counts = Object.entries({ ...report.counts, pending: report.counts.pending - running, running })
     .filter(([key, n]) => key !== 'total' && n > 0)
     .map(([key, n]) => `<span class="pill" style="background:${COLORS[key] ?? '#999'}">${n} ${escapeHtml(key)}</span>`)
     .join(' ');
@@ -126,8 +137,9 @@ export function renderReportPage(report: Report, history: History, progress?: Ru
     .map((check) => {
       const values = history.durations.get(check.id) ?? [];
       const known = values.filter((v): v is number => v !== null);
+      const status = shownStatus(check, progress);
       const stats = known.length > 0 ? `${formatDuration(median(known))} / ${formatDuration(Math.min(...known))} / ${formatDuration(Math.max(...known))}` : '—';
-      return `<tr data-check="${escapeHtml(check.id)}"><td>${escapeHtml(check.id)}</td><td><span class="dot" style="background:${COLORS[check.status] ?? '#999'}"></span>${escapeHtml(check.status)}</td><td>${check.attempts > 0 ? formatDuration(check.duration_ms) : '—'}</td><td>${stats}</td><td>${sparkline(values)}</td><td>${known.length}</td></tr>`;
+      return `<tr data-check="${escapeHtml(check.id)}"><td>${escapeHtml(check.id)}</td><td><span class="dot" style="background:${COLORS[status] ?? '#999'}"></span>${escapeHtml(status)}</td><td>${check.attempts > 0 ? formatDuration(check.duration_ms) : '—'}</td><td>${stats}</td><td>${sparkline(values)}</td><td>${known.length}</td></tr>`;
     })
     .join('\n');
   const legend = Object.entries(COLORS)
