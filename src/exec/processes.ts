@@ -501,16 +501,22 @@ export function bootTicksNowOrRead(): number | null {
 }
 
 /**
- * The start time of a process this one has just spawned, in the format of {@link processStartTime}: estimated from
- * the boot clock (read once a second) instead of read from the table — that read costs ~55 µs at each spawn, on
- * the main thread (a `ps` run far more), while the estimate costs nothing. It is the real start give or take
- * {@link SPAWN_START_TOLERANCE_TICKS} (or {@link SPAWN_START_TOLERANCE_SECONDS} for `ps`); compare it with
- * {@link isSpawnStart}. Where /proc has no usable boot clock, the exact start time; null without a process table.
+ * The start time of a process this one has just spawned, in the format of {@link processStartTime}. Called before
+ * the child is reaped (synchronously after the spawn), its pid cannot have been reused yet, so on Linux it is read
+ * exactly from /proc (~55 µs): an estimate from the boot clock would be off by as long as the spawning thread was
+ * kept from running after the fork, which a loaded machine stretches past any tolerance (the group could then not
+ * be recognised, and so not be signalled). Where the table cannot be read the boot
+ * clock's estimate, give or take {@link SPAWN_START_TOLERANCE_TICKS}; with the `ps` fallback the current second
+ * (a `ps` run per spawn costs far more), give or take {@link SPAWN_START_TOLERANCE_SECONDS}. Compare it with
+ * {@link isSpawnStart}. Null without a process table.
  */
 export function spawnStartTime(pid: number): string | null {
   if (processSource() === 'ps') return `@${Math.floor(Date.now() / 1000)}`;
+  // A zombie's entry counts here: it is this child, ended but not reaped, and its group may still live.
+  const exact = readProcess(pid)?.start;
+  if (exact !== undefined) return exact;
   const now = bootTicksNow();
-  return now === null ? processStartTime(pid) : String(now);
+  return now === null ? null : String(now);
 }
 
 /**

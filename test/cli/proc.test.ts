@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { groupExists, groupRunning, processSource, uptimeTicks, isSpawnStart, processStartTime, SPAWN_START_TOLERANCE_TICKS, spawnStartTime } from '../../src/exec/processes.js';
+import { bootTicksNow, groupExists, groupRunning, processSource, uptimeTicks, isSpawnStart, processStartTime, SPAWN_START_TOLERANCE_TICKS, spawnStartTime } from '../../src/exec/processes.js';
 
 describe.runIf(existsSync('/proc/self/stat'))('groupRunning', () => {
   it('is true for a group with a live member and false for one left with only a zombie', async () => {
@@ -50,19 +50,38 @@ describe.runIf(processSource() === 'proc')('spawnStartTime', () => {
     }
   });
 
+  it('records the start of a child whose spawner was held up after the fork (a loaded machine) as its own', () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      // The spawning thread kept from running for 300 ms between the fork and the record: an estimate from the clock
+      // would now be 30 ticks late and the group no longer recognised.
+      const until = Date.now() + 300;
+      while (Date.now() < until);
+      const recorded = spawnStartTime(child.pid as number);
+      expect(isSpawnStart(processStartTime(child.pid as number) as string, recorded as string)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('reads the boot clock again when the monotonic clock parts from the wall clock (a suspend stops only the former)', () => {
     const first = spawn('sleep', ['30'], { stdio: 'ignore' });
-    spawnStartTime(first.pid as number); // calibrated now, if it was not yet
+    bootTicksNow(); // calibrated now, if it was not yet
     first.kill('SIGKILL');
     // Half a second of monotonic time that the boot clock and the wall clock did not see (the reverse of a suspend,
     // which is what can be simulated): without reading the boot clock again the estimate would be 50 ticks late.
     const realNow = performance.now.bind(performance);
     vi.spyOn(performance, 'now').mockImplementation(() => realNow() + 500);
+    // The estimates taken just before and just after a spawn enclose its real start (give or take the rounding),
+    // however long the spawn took on a loaded machine.
+    const before = bootTicksNow();
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const after = bootTicksNow();
     try {
-      const recorded = spawnStartTime(child.pid as number);
-      const actual = processStartTime(child.pid as number);
-      expect(isSpawnStart(actual as string, recorded as string)).toBe(true);
+      const actual = Number(processStartTime(child.pid as number));
+      expect(before).not.toBeNull();
+      expect(actual).toBeGreaterThanOrEqual((before as number) - 1);
+      expect(actual).toBeLessThanOrEqual((after as number) + 1);
     } finally {
       child.kill('SIGKILL');
     }
