@@ -82,6 +82,25 @@ class MemoryBackend implements SharedCacheBackend {
   }
 }
 
+/** `backend` for one more run, and a promise kept once that run has read who holds a claim (it is then waiting). */
+function watchHolderReads(backend: SharedCacheBackend): { backend: SharedCacheBackend; read: Promise<void> } {
+  let seen!: () => void;
+  const read = new Promise<void>((resolve) => (seen = resolve));
+  const watched: SharedCacheBackend = {
+    get: async (name, maxBytes) => {
+      const value = await backend.get(name, maxBytes);
+      if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+      return value;
+    },
+    set: (name, value, ttlMs) => backend.set(name, value, ttlMs),
+    claim: (name, owner, ttlMs) => backend.claim(name, owner, ttlMs),
+    renew: (name, owner, ttlMs) => backend.renew(name, owner, ttlMs),
+    release: (name, owner) => backend.release(name, owner),
+    close: () => Promise.resolve(),
+  };
+  return { backend: watched, read };
+}
+
 const caches: SharedCache[] = [];
 afterEach(async () => {
   await Promise.all(caches.splice(0).map((cache) => cache.close()));
@@ -223,13 +242,44 @@ describe('claims: a check another run is running', () => {
     expect(backend.values.has(`fanout:cache-claim:${K1}`)).toBe(false);
   });
 
-  it('a claim freed without a result (the check failed) lets the waiting run claim and run it', async () => {
+  it('a claim freed without a result (the check failed): every waiting run runs the check at once, none waits for another', async () => {
+    const backend = new MemoryBackend();
+    const first = await open(backend, { claimTtlMs: 60_000 }).cache.find('build', K1, 60_000);
+    expect(first).toHaveProperty('claim');
+    const waiters = [1, 2, 3].map(() => {
+      const watched = watchHolderReads(backend);
+      return { read: watched.read, found: open(watched.backend).cache.find('build', K1, 60_000) };
+    });
+    // Every waiter has seen the claim held: it waits for that holder.
+    await Promise.all(waiters.map((waiter) => waiter.read));
+    if ('claim' in first) await first.claim.complete(undefined);
+    // None claims it again (the others would wait for it): all run it.
+    expect(await Promise.all(waiters.map((waiter) => waiter.found))).toEqual([{ miss: true }, { miss: true }, { miss: true }]);
+    expect(backend.values.has(`fanout:cache-claim:${K1}`)).toBe(false);
+  });
+
+  it('a passed check whose entry is not stored (too large) is released the same way', async () => {
     const backend = new MemoryBackend();
     const first = await open(backend).cache.find('build', K1, 60_000);
-    const waiting = open(backend).cache.find('build', K1, 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if ('claim' in first) await first.claim.complete(undefined);
-    expect(await waiting).toHaveProperty('claim');
+    const watched = watchHolderReads(backend);
+    const waiting = open(watched.backend).cache.find('build', K1, 60_000);
+    await watched.read;
+    if ('claim' in first) await first.claim.complete(entry('build', { outputTail: ['x'.repeat(MAX_SHARED_ENTRY_BYTES)] }));
+    expect(await waiting).toEqual({ miss: true });
+  });
+
+  it('a release told for another claim (stale or forged) does not end the wait; it can only make a check run', async () => {
+    const backend = new MemoryBackend();
+    const first = await open(backend).cache.find('build', K1, 60_000);
+    backend.values.set(`fanout:cache-released:${K1}`, { value: 'someone-else.1', until: Infinity });
+    const watched = watchHolderReads(backend);
+    let settled = false;
+    const waiting = open(watched.backend).cache.find('build', K1, 60_000).finally(() => (settled = true));
+    await watched.read;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(settled).toBe(false);
+    if ('claim' in first) await first.claim.complete(entry('build'));
+    expect(await waiting).toEqual({ entry: entry('build') });
   });
 
   it('a claim whose holder died lapses, and the waiting run takes it over', async () => {

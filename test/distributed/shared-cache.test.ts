@@ -154,7 +154,44 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     expect(one.report.exit_code).toBe(1);
     expect(two.report.exit_code).toBe(1);
     expect(ran(dir)).toEqual(['build', 'build']);
-    expect(await redis.client.keys('fanout:cache*')).toEqual([]);
+    // No entry; the claim is gone; only the short-lived word that it was released without a result is left.
+    expect((await redis.client.keys('fanout:cache*')).map((name) => name.split(':')[1])).toEqual(['cache-released']);
+  });
+
+  it('a claim freed without a result: every run waiting for it runs the check at once, none waits for another', async () => {
+    await redis.client.flushall();
+    const key = deriveKey(SECRET, 'cache');
+    const opened: SharedCache[] = [];
+    try {
+      const holder = new SharedCache({ backend: await openSharedCacheRedis(redis.url), key, version: VERSION, pollMs: 20, claimTtlMs: 60_000 });
+      opened.push(holder);
+      const claimed = await holder.find('build', 'c'.repeat(64), 60_000);
+      expect(claimed).toHaveProperty('claim');
+      const waiters = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const backend = await openSharedCacheRedis(redis.url);
+          let seen!: () => void;
+          const waiting = new Promise<void>((resolve) => (seen = resolve));
+          // Kept once this run has read who holds the claim: it is waiting for that holder.
+          const get = backend.get.bind(backend);
+          backend.get = async (name, maxBytes) => {
+            const value = await get(name, maxBytes);
+            if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+            return value;
+          };
+          const cache = new SharedCache({ backend, key, version: VERSION, pollMs: 20, claimTtlMs: 60_000 });
+          opened.push(cache);
+          return { waiting, found: cache.find('build', 'c'.repeat(64), 60_000) };
+        }),
+      );
+      await Promise.all(waiters.map((waiter) => waiter.waiting));
+      if ('claim' in claimed) await claimed.claim.complete(undefined);
+      // With a claim of a minute, a waiter that claimed it again would hold the others for that long.
+      expect(await Promise.all(waiters.map((waiter) => waiter.found))).toEqual([{ miss: true }, { miss: true }, { miss: true }]);
+      expect(await redis.client.keys('fanout:cache-claim:*')).toEqual([]);
+    } finally {
+      await Promise.all(opened.map((cache) => cache.close()));
+    }
   });
 
   it('Redis refusing connections: the run passes on its own, with one warning', async () => {
