@@ -31,6 +31,8 @@ class MemoryBackend implements SharedCacheBackend {
   readonly values = new Map<string, { value: string; until: number }>();
   now = 0;
   mode: 'ok' | 'fail' | 'hang' = 'ok';
+  /** How long each call takes. */
+  delayMs = 0;
   calls = 0;
   closed = false;
 
@@ -47,6 +49,7 @@ class MemoryBackend implements SharedCacheBackend {
     this.calls++;
     if (this.mode === 'fail') throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
     if (this.mode === 'hang') await new Promise(() => undefined);
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
 
   async get(name: string, maxBytes: number): Promise<string | undefined> {
@@ -214,6 +217,32 @@ describe('a backend that fails or does not answer', () => {
     expect(warnings).toEqual([expect.stringMatching(/no answer within 50 ms/)]);
     expect(backend.calls).toBe(1);
     expect(backend.closed).toBe(true);
+  });
+
+  it('a slow backend is turned off once it has cost the run its budget in all, with one warning', async () => {
+    const backend = new MemoryBackend();
+    backend.delayMs = 40; // each call at least that: three calls exceed the budget
+    const { cache, warnings } = open(backend, { budgetMs: 100, timeoutMs: 10_000 });
+    for (let i = 0; i < 10; i++) await cache.read('lint', K1);
+    expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(it kept this run waiting more than 100 ms in all\)/)]);
+    expect(backend.calls).toBeLessThanOrEqual(3);
+  });
+
+  it('connecting is bounded apart from the first call, and a connection that never comes turns the cache off', async () => {
+    const backend = new MemoryBackend();
+    let connects = 0;
+    const hanging: SharedCacheBackend = Object.assign(Object.create(backend) as MemoryBackend, {
+      connect: () => {
+        connects++;
+        return new Promise<void>(() => undefined);
+      },
+    });
+    const { cache, warnings } = open(hanging, { timeoutMs: 50 });
+    expect(await cache.find('lint', K1, 60_000)).toEqual({ miss: true });
+    await cache.write(K1, entry());
+    expect(warnings).toEqual([expect.stringMatching(/\(connecting: no answer within 50 ms\)/)]);
+    expect(connects).toBe(1);
+    expect(backend.calls).toBe(0);
   });
 
   it('a write under way when the run ends is finished before the backend closes', async () => {

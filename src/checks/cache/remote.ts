@@ -26,7 +26,9 @@ export interface SharedCacheBackend {
   renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Deletes `name` when it holds `owner`. */
   release(name: string, owner: string): Promise<void>;
-  /** Closes the connection. */
+  /** Connects, when the backend connects on demand: the shared cache bounds it apart from the first call. */
+  connect?(): Promise<void>;
+  /** Closes the connection at once: calls under way may reject. */
   close(): Promise<void>;
 }
 
@@ -44,6 +46,12 @@ export interface SharedCacheOptions {
   prefix?: string | undefined;
   /** The longest any call to the backend may take before the shared cache is turned off for the run. @default 2000 */
   timeoutMs?: number | undefined;
+  /**
+   * The most the shared cache may cost a run: once its calls (connecting included) have kept the run waiting this
+   * long in all, it is turned off for the rest of the run (one warning). Waits for another run's check do not count.
+   * @default 5000
+   */
+  budgetMs?: number | undefined;
   /** How long an entry lives in the backend. @default 7 days */
   ttlMs?: number | undefined;
   /** Wait for a check another run is running (claims) instead of running it too. @default true */
@@ -62,6 +70,7 @@ export interface SharedCacheOptions {
 /** The largest entry read or written: 20 lines of output and a few values are far less. */
 export const MAX_SHARED_ENTRY_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_BUDGET_MS = 5000;
 const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const DEFAULT_CLAIM_TTL_MS = 10_000;
 const DEFAULT_POLL_MS = 250;
@@ -167,6 +176,13 @@ export class SharedCache {
   private readonly key: Uint8Array;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly budgetMs: number;
+  /** Calls under way, since when one is, and the time calls kept the run waiting before that. */
+  private busy = 0;
+  private busySince = 0;
+  private busyMs = 0;
+  /** Connecting (once, when the backend connects on demand): whether it did. */
+  private connecting: Promise<boolean> | undefined;
   private readonly ttlMs: number;
   private readonly claimTtlMs: number;
   private readonly pollMs: number;
@@ -189,6 +205,7 @@ export class SharedCache {
     this.key = key;
     this.prefix = options.prefix ?? 'fanout';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -210,10 +227,26 @@ export class SharedCache {
 
   /**
    * One backend call, bounded by the timeout: undefined when it failed or took too long, and the shared cache is then
-   * off for the rest of the run (one warning). A call that never settles is left behind, its outcome ignored.
+   * off for the rest of the run (one warning). A call that never settles is left behind, its outcome ignored. The
+   * first call connects first, bounded apart. Past the budget, the shared cache is off too.
    */
   private async call<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
     if (this.failure !== undefined || this.closed) return undefined;
+    const { backend } = this;
+    if (backend.connect !== undefined) {
+      this.connecting ??= this.bounded('connecting', () => backend.connect?.() ?? Promise.resolve()).then(() => this.failure === undefined);
+      if (!(await this.connecting)) return undefined;
+    }
+    return this.bounded(what, operation);
+  }
+
+  private async bounded<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
+    if (this.failure !== undefined || this.closed) return undefined;
+    if (this.spentMs() > this.budgetMs) {
+      this.fail(`it kept this run waiting more than ${this.budgetMs} ms in all`);
+      return undefined;
+    }
+    if (this.busy++ === 0) this.busySince = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const bounded = (async () => {
       try {
@@ -228,10 +261,16 @@ export class SharedCache {
         return undefined;
       } finally {
         clearTimeout(timer);
+        if (--this.busy === 0) this.busyMs += performance.now() - this.busySince;
       }
     })();
     this.track(bounded);
     return bounded;
+  }
+
+  /** How long calls have kept the run waiting, in all (time with at least one call under way). */
+  private spentMs(): number {
+    return this.busyMs + (this.busy > 0 ? performance.now() - this.busySince : 0);
   }
 
   private track(promise: Promise<unknown>): void {
