@@ -1,10 +1,12 @@
 // The Redis behind the shared cache of passed checks: the few string operations `SharedCache` (in the checks engine,
-// which knows nothing of Redis) needs, on one ioredis connection that never retries for long and never prints.
+// which knows nothing of Redis) needs, on one ioredis connection that never retries and never prints. Only ioredis
+// is loaded (not BullMQ), and only on the first call: a run served by its local cache never pays for Redis.
 // Trust is not decided here: values are signed and verified by the checks engine's `SharedCache`.
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { SharedCacheBackend } from '../checks/index.js';
-import { messageOf } from '../common/errors.js';
-import { loadBackend } from './backend.js';
+import { FanoutError, messageOf } from '../common/errors.js';
 import type { RedisConnection } from './protocol.js';
 
 /** Options of {@link openSharedCacheRedis}. */
@@ -20,10 +22,11 @@ const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
- * A {@link SharedCacheBackend} on Redis, for a `SharedCache`. Loads ioredis (an optional peer, with bullmq: without
- * them this rejects with `ERR_MISSING_DEPENDENCY`, naming what to install) and starts connecting; it does not wait for
- * the connection: a Redis that is down or slow makes the shared cache's calls time out, and the run goes on with its
- * local cache. Close it (the `SharedCache` does) to end the connection.
+ * A {@link SharedCacheBackend} on Redis, for a `SharedCache`. Checks that ioredis (an optional peer) is installed —
+ * without it this rejects with `ERR_MISSING_DEPENDENCY`, naming what to install — but loads it and connects only on
+ * the first call (`connect`, which the `SharedCache` bounds): a Redis that is down or slow makes that call fail or
+ * time out, and the run goes on with its local cache. The connection never reconnects: once lost, its calls fail.
+ * Close it (the `SharedCache` does) to end the connection at once; calls under way then reject.
  *
  * @example
  * ```ts
@@ -34,60 +37,118 @@ const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * await shared.close();
  * ```
  */
-export async function openSharedCacheRedis(connection: RedisConnection, options: SharedCacheRedisOptions = {}): Promise<SharedCacheBackend> {
-  const backend = await loadBackend();
+export function openSharedCacheRedis(connection: RedisConnection, options: SharedCacheRedisOptions = {}): Promise<SharedCacheBackend> {
+  const missing = missingIoredis();
+  if (missing !== undefined) return Promise.reject(missing);
   const describe = options.describeError ?? messageOf;
-  const settings = {
+  const settings: RedisOptions = {
     connectionName: 'fanout-shared-cache',
-    connectTimeout: options.connectTimeoutMs ?? 2000,
-    // A command waits for the connection at most as long as the shared cache's own timeout, which ends it first.
-    maxRetriesPerRequest: 1,
-    // Reconnects a few times, quickly, then gives up: the shared cache is off for the run by then anyway.
-    retryStrategy: (times: number) => (times > 3 ? null : 100 * times),
+    // Bounded below instead: ioredis's own bound leaves a timer behind a refused connection, holding the process.
+    connectTimeout: 0,
+    lazyConnect: true,
+    // Commands go only to a connection that is ready; a lost one is not reconnected: the shared cache is off by then.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    // Closing destroys the socket at once: ioredis otherwise ends it politely and keeps a timer (2 s) until the peer
+    // closes it too, which a Redis that never answers, or a connection already refused, never does.
+    disconnectTimeout: 0,
   };
-  const client: Redis =
-    typeof connection === 'string' ? new backend.Redis(connection, settings) : new backend.Redis({ ...(connection as RedisOptions), ...settings });
+  let client: Redis | undefined;
+  let connecting: Promise<Redis> | undefined;
+  let closed = false;
   let lastError: unknown;
   // Library code never prints (ioredis would, without a listener): the error is kept for the next failing command.
   const onError = (error: unknown): void => {
     lastError = error;
   };
-  client.on('error', onError);
-  /** Runs a command; its failure says why the connection failed when it did (refused, TLS...). */
-  const run = async <T>(command: () => Promise<T>): Promise<T> => {
+  const connect = (): Promise<Redis> =>
+    (connecting ??= (async () => {
+      const { Redis } = await importIoredis();
+      if (closed) throw new Error('the shared cache is closed');
+      const opened = typeof connection === 'string' ? new Redis(connection, settings) : new Redis({ ...(connection as RedisOptions), ...settings });
+      opened.on('error', onError);
+      client = opened;
+      const limitMs = options.connectTimeoutMs ?? 2000;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          opened.connect(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              reject(new Error(`no connection within ${limitMs} ms`));
+              destroy(opened);
+            }, limitMs);
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return opened;
+    })());
+  /** Runs a command once connected; its failure says why the connection failed when it did (refused, TLS...). */
+  const run = async <T>(command: (client: Redis) => Promise<T>): Promise<T> => {
     try {
-      return await command();
+      return await command(await connect());
     } catch (error) {
       const cause = lastError ?? error;
       throw new Error(describe(cause), { cause });
     }
   };
-  return {
+  return Promise.resolve({
+    connect: () => run(() => Promise.resolve()),
     get: (name, maxBytes) =>
-      run(async () => {
+      run(async (redis) => {
         try {
-          return await client.getrange(name, 0, maxBytes);
+          return await redis.getrange(name, 0, maxBytes);
         } catch (error) {
           // Another type under an entry's name (planted): an entry that is not one, not a broken Redis.
           if (/^WRONGTYPE/.test(messageOf(error))) return '(not a string)';
           throw error;
         }
       }),
-    set: (name, value, ttlMs) => run(async () => void (await client.set(name, value, 'PX', ttlMs))),
-    claim: (name, owner, ttlMs) => run(async () => (await client.set(name, owner, 'PX', ttlMs, 'NX')) === 'OK'),
-    renew: (name, owner, ttlMs) => run(async () => (await client.eval(RENEW, 1, name, owner, ttlMs)) === 1),
-    release: (name, owner) => run(async () => void (await client.eval(RELEASE, 1, name, owner))),
-    close: async () => {
-      try {
-        if (client.status === 'ready') await client.quit();
-      } catch {
-        // lost meanwhile: disconnected below
-      } finally {
+    set: (name, value, ttlMs) => run(async (redis) => void (await redis.set(name, value, 'PX', ttlMs))),
+    claim: (name, owner, ttlMs) => run(async (redis) => (await redis.set(name, owner, 'PX', ttlMs, 'NX')) === 'OK'),
+    renew: (name, owner, ttlMs) => run(async (redis) => (await redis.eval(RENEW, 1, name, owner, ttlMs)) === 1),
+    release: (name, owner) => run(async (redis) => void (await redis.eval(RELEASE, 1, name, owner))),
+    close: () => {
+      closed = true;
+      if (client !== undefined) {
+        const ended = client;
         // The listener goes once the connection has ended: an error emitted without one would crash the process.
-        if (client.status === 'end') client.off('error', onError);
-        else client.once('end', () => client.off('error', onError));
-        client.disconnect();
+        if (ended.status === 'end') ended.off('error', onError);
+        else ended.once('end', () => ended.off('error', onError));
+        // At once, not after a QUIT's answer: the writes that matter are done, and a Redis that does not answer
+        // must not hold the process. Calls under way reject.
+        destroy(ended);
       }
+      return Promise.resolve();
     },
-  };
+  });
+}
+
+/** Ends `client` at once (its `disconnectTimeout` is 0), never to reconnect. */
+function destroy(client: Redis): void {
+  client.disconnect(false);
+}
+
+let loading: Promise<typeof IORedis> | undefined;
+
+/** ioredis, imported once. */
+function importIoredis(): Promise<typeof IORedis> {
+  loading ??= import('ioredis').catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  });
+  return loading;
+}
+
+/** An `ERR_MISSING_DEPENDENCY` error when ioredis cannot be found (found without loading it). */
+function missingIoredis(): FanoutError | undefined {
+  try {
+    createRequire(import.meta.url).resolve('ioredis');
+    return undefined;
+  } catch (error) {
+    return new FanoutError('ERR_MISSING_DEPENDENCY', 'the shared cache needs the package ioredis (it is not installed): npm install ioredis', { cause: error });
+  }
 }

@@ -31,6 +31,8 @@ class MemoryBackend implements SharedCacheBackend {
   readonly values = new Map<string, { value: string; until: number }>();
   now = 0;
   mode: 'ok' | 'fail' | 'hang' = 'ok';
+  /** How long each call takes. */
+  delayMs = 0;
   calls = 0;
   closed = false;
 
@@ -47,6 +49,7 @@ class MemoryBackend implements SharedCacheBackend {
     this.calls++;
     if (this.mode === 'fail') throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
     if (this.mode === 'hang') await new Promise(() => undefined);
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
 
   async get(name: string, maxBytes: number): Promise<string | undefined> {
@@ -80,6 +83,25 @@ class MemoryBackend implements SharedCacheBackend {
   plant(cacheKey: string, value: string): void {
     this.values.set(`fanout:cache:${cacheKey}`, { value, until: Infinity });
   }
+}
+
+/** `backend` for one more run, and a promise kept once that run has read who holds a claim (it is then waiting). */
+function watchHolderReads(backend: SharedCacheBackend): { backend: SharedCacheBackend; read: Promise<void> } {
+  let seen!: () => void;
+  const read = new Promise<void>((resolve) => (seen = resolve));
+  const watched: SharedCacheBackend = {
+    get: async (name, maxBytes) => {
+      const value = await backend.get(name, maxBytes);
+      if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+      return value;
+    },
+    set: (name, value, ttlMs) => backend.set(name, value, ttlMs),
+    claim: (name, owner, ttlMs) => backend.claim(name, owner, ttlMs),
+    renew: (name, owner, ttlMs) => backend.renew(name, owner, ttlMs),
+    release: (name, owner) => backend.release(name, owner),
+    close: () => Promise.resolve(),
+  };
+  return { backend: watched, read };
 }
 
 const caches: SharedCache[] = [];
@@ -197,6 +219,32 @@ describe('a backend that fails or does not answer', () => {
     expect(backend.closed).toBe(true);
   });
 
+  it('a slow backend is turned off once it has cost the run its budget in all, with one warning', async () => {
+    const backend = new MemoryBackend();
+    backend.delayMs = 40; // each call at least that: three calls exceed the budget
+    const { cache, warnings } = open(backend, { budgetMs: 100, timeoutMs: 10_000 });
+    for (let i = 0; i < 10; i++) await cache.read('lint', K1);
+    expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(it kept this run waiting more than 100 ms in all\)/)]);
+    expect(backend.calls).toBeLessThanOrEqual(3);
+  });
+
+  it('connecting is bounded apart from the first call, and a connection that never comes turns the cache off', async () => {
+    const backend = new MemoryBackend();
+    let connects = 0;
+    const hanging: SharedCacheBackend = Object.assign(Object.create(backend) as MemoryBackend, {
+      connect: () => {
+        connects++;
+        return new Promise<void>(() => undefined);
+      },
+    });
+    const { cache, warnings } = open(hanging, { timeoutMs: 50 });
+    expect(await cache.find('lint', K1, 60_000)).toEqual({ miss: true });
+    await cache.write(K1, entry());
+    expect(warnings).toEqual([expect.stringMatching(/\(connecting: no answer within 50 ms\)/)]);
+    expect(connects).toBe(1);
+    expect(backend.calls).toBe(0);
+  });
+
   it('a write under way when the run ends is finished before the backend closes', async () => {
     const backend = new MemoryBackend();
     const { cache } = open(backend);
@@ -223,13 +271,44 @@ describe('claims: a check another run is running', () => {
     expect(backend.values.has(`fanout:cache-claim:${K1}`)).toBe(false);
   });
 
-  it('a claim freed without a result (the check failed) lets the waiting run claim and run it', async () => {
+  it('a claim freed without a result (the check failed): every waiting run runs the check at once, none waits for another', async () => {
+    const backend = new MemoryBackend();
+    const first = await open(backend, { claimTtlMs: 60_000 }).cache.find('build', K1, 60_000);
+    expect(first).toHaveProperty('claim');
+    const waiters = [1, 2, 3].map(() => {
+      const watched = watchHolderReads(backend);
+      return { read: watched.read, found: open(watched.backend).cache.find('build', K1, 60_000) };
+    });
+    // Every waiter has seen the claim held: it waits for that holder.
+    await Promise.all(waiters.map((waiter) => waiter.read));
+    if ('claim' in first) await first.claim.complete(undefined);
+    // None claims it again (the others would wait for it): all run it.
+    expect(await Promise.all(waiters.map((waiter) => waiter.found))).toEqual([{ miss: true }, { miss: true }, { miss: true }]);
+    expect(backend.values.has(`fanout:cache-claim:${K1}`)).toBe(false);
+  });
+
+  it('a passed check whose entry is not stored (too large) is released the same way', async () => {
     const backend = new MemoryBackend();
     const first = await open(backend).cache.find('build', K1, 60_000);
-    const waiting = open(backend).cache.find('build', K1, 60_000);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    if ('claim' in first) await first.claim.complete(undefined);
-    expect(await waiting).toHaveProperty('claim');
+    const watched = watchHolderReads(backend);
+    const waiting = open(watched.backend).cache.find('build', K1, 60_000);
+    await watched.read;
+    if ('claim' in first) await first.claim.complete(entry('build', { outputTail: ['x'.repeat(MAX_SHARED_ENTRY_BYTES)] }));
+    expect(await waiting).toEqual({ miss: true });
+  });
+
+  it('a release told for another claim (stale or forged) does not end the wait; it can only make a check run', async () => {
+    const backend = new MemoryBackend();
+    const first = await open(backend).cache.find('build', K1, 60_000);
+    backend.values.set(`fanout:cache-released:${K1}`, { value: 'someone-else.1', until: Infinity });
+    const watched = watchHolderReads(backend);
+    let settled = false;
+    const waiting = open(watched.backend).cache.find('build', K1, 60_000).finally(() => (settled = true));
+    await watched.read;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(settled).toBe(false);
+    if ('claim' in first) await first.claim.complete(entry('build'));
+    expect(await waiting).toEqual({ entry: entry('build') });
   });
 
   it('a claim whose holder died lapses, and the waiting run takes it over', async () => {

@@ -2,6 +2,7 @@
 // (log folders) share passes; without the shared secret it refuses to start; a Redis that is down is one warning.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, hasRedis, startRedis, type RedisServer } from '../distributed/harness.js';
@@ -73,6 +74,33 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     expect(tls.code).toBe(2);
     expect(tls.stderr).toMatch(/need a rediss:\/\/ URL/);
     expect(ran(dir)).toEqual([]);
+  });
+
+  it('a run served by its local cache never connects to Redis', async () => {
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    const server: Server = createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume(); // a Redis that never answers
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = project();
+      const url = `redis://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const first = await runCli(['check', '--shared-cache', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_REDIS_URL: url }) });
+      expect(first.code).toBe(0);
+      expect(connections).toBe(1); // local misses: it connected (and got no answer)
+      const again = await runCli(['check', '--shared-cache', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_REDIS_URL: url }) });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toBe('');
+      expect(ran(dir)).toEqual(['build', 'unit']);
+      expect(connections).toBe(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a Redis that is down: the run passes with its local cache and one warning, the password never shown', async () => {

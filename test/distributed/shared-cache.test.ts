@@ -1,17 +1,18 @@
 // The shared cache of passed checks on a real redis-server, through the public engine: runs with log folders of their
 // own (two CI machines) share passes; entries planted by a writer without the secret are misses; a Redis that is down
 // or never answers leaves the run to its local cache with one warning; a check another run is running is waited for.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dirname } from 'node:path';
 import { runChecks, SharedCache, type RunReport } from '../../src/checks/index.js';
 import { sealSharedEntry } from '../../src/checks/cache/remote.js';
 import { deriveKey } from '../../src/distributed/auth.js';
 import { openSharedCacheRedis } from '../../src/distributed/shared-cache.js';
 import { tempDir } from '../cli/helpers.js';
-import { freePort, hasRedis, startRedis, until, type RedisServer } from './harness.js';
+import { builtLibrary, freePort, hasRedis, startRedis, until, type RedisServer } from './harness.js';
 
 const SECRET = 'the secret every machine of the team has';
 const VERSION = '0.0.0-shared-cache-test';
@@ -154,7 +155,44 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     expect(one.report.exit_code).toBe(1);
     expect(two.report.exit_code).toBe(1);
     expect(ran(dir)).toEqual(['build', 'build']);
-    expect(await redis.client.keys('fanout:cache*')).toEqual([]);
+    // No entry; the claim is gone; only the short-lived word that it was released without a result is left.
+    expect((await redis.client.keys('fanout:cache*')).map((name) => name.split(':')[1])).toEqual(['cache-released']);
+  });
+
+  it('a claim freed without a result: every run waiting for it runs the check at once, none waits for another', async () => {
+    await redis.client.flushall();
+    const key = deriveKey(SECRET, 'cache');
+    const opened: SharedCache[] = [];
+    try {
+      const holder = new SharedCache({ backend: await openSharedCacheRedis(redis.url), key, version: VERSION, pollMs: 20, claimTtlMs: 60_000 });
+      opened.push(holder);
+      const claimed = await holder.find('build', 'c'.repeat(64), 60_000);
+      expect(claimed).toHaveProperty('claim');
+      const waiters = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const backend = await openSharedCacheRedis(redis.url);
+          let seen!: () => void;
+          const waiting = new Promise<void>((resolve) => (seen = resolve));
+          // Kept once this run has read who holds the claim: it is waiting for that holder.
+          const get = backend.get.bind(backend);
+          backend.get = async (name, maxBytes) => {
+            const value = await get(name, maxBytes);
+            if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+            return value;
+          };
+          const cache = new SharedCache({ backend, key, version: VERSION, pollMs: 20, claimTtlMs: 60_000 });
+          opened.push(cache);
+          return { waiting, found: cache.find('build', 'c'.repeat(64), 60_000) };
+        }),
+      );
+      await Promise.all(waiters.map((waiter) => waiter.waiting));
+      if ('claim' in claimed) await claimed.claim.complete(undefined);
+      // With a claim of a minute, a waiter that claimed it again would hold the others for that long.
+      expect(await Promise.all(waiters.map((waiter) => waiter.found))).toEqual([{ miss: true }, { miss: true }, { miss: true }]);
+      expect(await redis.client.keys('fanout:cache-claim:*')).toEqual([]);
+    } finally {
+      await Promise.all(opened.map((cache) => cache.close()));
+    }
   });
 
   it('Redis refusing connections: the run passes on its own, with one warning', async () => {
@@ -189,9 +227,59 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
       const { report, warnings } = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1', { timeoutMs: 300 });
       expect(report.exit_code).toBe(0);
       expect(ran(dir)).toEqual(['build', 'unit']);
-      expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(reading an entry: .*300 ms\)/)]);
+      expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(connecting: .*300 ms\)/)]);
       expect(performance.now() - started).toBeLessThan(20_000);
       await until(() => sockets.size === 0, 5000, 'the connection to be closed');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+/**
+ * A process using the shared cache against `url`: one lookup, then close. How long it lives after that (it never
+ * calls process.exit: only what it still holds keeps it alive; ioredis used to hold it 2 s or more).
+ */
+async function closedProcess(url: string): Promise<{ afterCloseMs: number; warnings: string[] }> {
+  const lib = dirname(await builtLibrary());
+  const script = `
+    const { openSharedCacheRedis, deriveKey } = await import(${JSON.stringify(join(lib, 'distributed.js'))});
+    const { SharedCache } = await import(${JSON.stringify(join(lib, 'checks.js'))});
+    const warnings = [];
+    const shared = new SharedCache({ backend: await openSharedCacheRedis(${JSON.stringify(url)}), key: deriveKey('${SECRET}', 'cache'), version: '1', timeoutMs: 300, onWarning: (m) => warnings.push(m) });
+    await shared.find('build', '${'d'.repeat(64)}', 60000);
+    await shared.close();
+    process.stdout.write(JSON.stringify({ warnings }) + '\\n');
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let closedAt = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.includes('\n') && closedAt === 0) closedAt = performance.now();
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  const { warnings } = JSON.parse(out) as { warnings: string[] };
+  return { warnings, afterCloseMs: performance.now() - closedAt };
+}
+
+describe('closing the shared cache ends its connection at once', () => {
+  it('against a Redis that accepts and never answers, and against a refused port', async () => {
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume(); // reads every command, answers none, never closes
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const silent = await closedProcess(`redis://127.0.0.1:${(server.address() as { port: number }).port}`);
+      expect(silent.warnings).toEqual([expect.stringMatching(/no answer within 300 ms/)]);
+      expect(silent.afterCloseMs).toBeLessThan(1500); // vs 2 s or more when a socket or timer was left behind
+      const refused = await closedProcess(`redis://127.0.0.1:${await freePort()}`);
+      expect(refused.warnings).toEqual([expect.stringMatching(/ECONNREFUSED/)]);
+      expect(refused.afterCloseMs).toBeLessThan(1500);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -26,7 +26,9 @@ export interface SharedCacheBackend {
   renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Deletes `name` when it holds `owner`. */
   release(name: string, owner: string): Promise<void>;
-  /** Closes the connection. */
+  /** Connects, when the backend connects on demand: the shared cache bounds it apart from the first call. */
+  connect?(): Promise<void>;
+  /** Closes the connection at once: calls under way may reject. */
   close(): Promise<void>;
 }
 
@@ -44,6 +46,12 @@ export interface SharedCacheOptions {
   prefix?: string | undefined;
   /** The longest any call to the backend may take before the shared cache is turned off for the run. @default 2000 */
   timeoutMs?: number | undefined;
+  /**
+   * The most the shared cache may cost a run: once its calls (connecting included) have kept the run waiting this
+   * long in all, it is turned off for the rest of the run (one warning). Waits for another run's check do not count.
+   * @default 5000
+   */
+  budgetMs?: number | undefined;
   /** How long an entry lives in the backend. @default 7 days */
   ttlMs?: number | undefined;
   /** Wait for a check another run is running (claims) instead of running it too. @default true */
@@ -62,9 +70,12 @@ export interface SharedCacheOptions {
 /** The largest entry read or written: 20 lines of output and a few values are far less. */
 export const MAX_SHARED_ENTRY_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_BUDGET_MS = 5000;
 const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const DEFAULT_CLAIM_TTL_MS = 10_000;
 const DEFAULT_POLL_MS = 250;
+/** The longest claim token read: fanout's are about 25 bytes. */
+const MAX_CLAIM_BYTES = 200;
 /** Entry warnings told in one run; more are counted in one last line. */
 const MAX_ENTRY_WARNINGS = 10;
 
@@ -165,6 +176,13 @@ export class SharedCache {
   private readonly key: Uint8Array;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly budgetMs: number;
+  /** Calls under way, since when one is, and the time calls kept the run waiting before that. */
+  private busy = 0;
+  private busySince = 0;
+  private busyMs = 0;
+  /** Connecting (once, when the backend connects on demand): whether it did. */
+  private connecting: Promise<boolean> | undefined;
   private readonly ttlMs: number;
   private readonly claimTtlMs: number;
   private readonly pollMs: number;
@@ -173,6 +191,7 @@ export class SharedCache {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private entryWarnings = 0;
+  private claimCount = 0;
   private closing: Promise<void> | undefined;
   private closed = false;
   /** Why the shared cache is off for the rest of the run, once a call failed. */
@@ -186,6 +205,7 @@ export class SharedCache {
     this.key = key;
     this.prefix = options.prefix ?? 'fanout';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -200,12 +220,33 @@ export class SharedCache {
     return `${this.prefix}:cache-claim:${cacheKey}`;
   }
 
+  /** Where a holder that freed its claim without a result says so (the claim's token), for the runs waiting for it. */
+  private releasedName(cacheKey: string): string {
+    return `${this.prefix}:cache-released:${cacheKey}`;
+  }
+
   /**
    * One backend call, bounded by the timeout: undefined when it failed or took too long, and the shared cache is then
-   * off for the rest of the run (one warning). A call that never settles is left behind, its outcome ignored.
+   * off for the rest of the run (one warning). A call that never settles is left behind, its outcome ignored. The
+   * first call connects first, bounded apart. Past the budget, the shared cache is off too.
    */
   private async call<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
     if (this.failure !== undefined || this.closed) return undefined;
+    const { backend } = this;
+    if (backend.connect !== undefined) {
+      this.connecting ??= this.bounded('connecting', () => backend.connect?.() ?? Promise.resolve()).then(() => this.failure === undefined);
+      if (!(await this.connecting)) return undefined;
+    }
+    return this.bounded(what, operation);
+  }
+
+  private async bounded<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
+    if (this.failure !== undefined || this.closed) return undefined;
+    if (this.spentMs() > this.budgetMs) {
+      this.fail(`it kept this run waiting more than ${this.budgetMs} ms in all`);
+      return undefined;
+    }
+    if (this.busy++ === 0) this.busySince = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const bounded = (async () => {
       try {
@@ -220,10 +261,16 @@ export class SharedCache {
         return undefined;
       } finally {
         clearTimeout(timer);
+        if (--this.busy === 0) this.busyMs += performance.now() - this.busySince;
       }
     })();
     this.track(bounded);
     return bounded;
+  }
+
+  /** How long calls have kept the run waiting, in all (time with at least one call under way). */
+  private spentMs(): number {
+    return this.busyMs + (this.busy > 0 ? performance.now() - this.busySince : 0);
   }
 
   private track(promise: Promise<unknown>): void {
@@ -255,36 +302,50 @@ export class SharedCache {
 
   /** Stores `entry` under `cacheKey` (signed); never rejects. */
   async write(cacheKey: string, entry: CacheEntry): Promise<void> {
+    await this.store(cacheKey, entry);
+  }
+
+  /** {@link write}: true when the entry was stored. */
+  private async store(cacheKey: string, entry: CacheEntry): Promise<boolean> {
     const value = sealSharedEntry(this.key, this.options.version, cacheKey, entry);
-    if (Buffer.byteLength(value) > MAX_SHARED_ENTRY_BYTES) return;
-    await this.call('storing an entry', () => this.backend.set(this.entryName(cacheKey), value, this.ttlMs));
+    if (Buffer.byteLength(value) > MAX_SHARED_ENTRY_BYTES) return false;
+    return (await this.call('storing an entry', async () => (await this.backend.set(this.entryName(cacheKey), value, this.ttlMs), true))) === true;
   }
 
   /**
    * What to do with check `id` of key `cacheKey` on a local miss: its verified entry; or a claim, when this run is
    * to run it (others wait for it); or a plain miss. While another run holds the check's claim, waits — at most
-   * `waitMs` — for its result; a claim that lapses (its holder died or failed the check) is taken over.
+   * `waitMs` — for its result. A holder that frees its claim without a result (the check failed, or passed without
+   * being stored) says so under the check's release name: every run waiting for that claim then runs the check at
+   * once, side by side, rather than one after another. A claim that lapses (its holder died) is taken over.
    */
   async find(id: string, cacheKey: string, waitMs: number, signal?: AbortSignal): Promise<SharedFind> {
     const entry = await this.read(id, cacheKey);
     if (entry !== undefined) return { entry };
     if (!this.claims) return { miss: true };
     const deadline = Date.now() + waitMs;
+    const claimName = this.claimName(cacheKey);
+    /** The claims waited for: a release without a result of one of them ends the wait. */
+    const holders = new Set<string>();
     for (let waited = false; ; waited = true) {
       if (signal?.aborted === true || this.failure !== undefined) return { miss: true };
-      const claimed = await this.call('claiming a check', () => this.backend.claim(this.claimName(cacheKey), this.owner, this.claimTtlMs));
+      const token = `${this.owner}.${++this.claimCount}`;
+      const claimed = await this.call('claiming a check', () => this.backend.claim(claimName, token, this.claimTtlMs));
       if (claimed === true) {
         // Its result may have been stored between the read and the claim.
         if (waited) {
           const stored = await this.read(id, cacheKey);
           if (stored !== undefined) {
-            await this.call('releasing a claim', () => this.backend.release(this.claimName(cacheKey), this.owner));
+            await this.call('releasing a claim', () => this.backend.release(claimName, token));
             return { entry: stored };
           }
         }
-        return { claim: this.hold(cacheKey) };
+        return { claim: this.hold(cacheKey, token) };
       }
       if (claimed === undefined) return { miss: true };
+      const holder = await this.call('reading a claim', () => this.backend.get(claimName, MAX_CLAIM_BYTES));
+      if (holder === undefined) return { miss: true };
+      if (holder !== '') holders.add(holder);
       if (Date.now() >= deadline) {
         this.options.onWarning?.(`shared cache: waited ${Math.round(waitMs / 1000)} s for check ${id}, which another run is running; running it here`);
         return { miss: true };
@@ -292,6 +353,11 @@ export class SharedCache {
       if (!(await this.sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), signal))) return { miss: true };
       const stored = await this.read(id, cacheKey);
       if (stored !== undefined) return { entry: stored };
+      // Released without a result: this run runs the check now, as every other run waiting for it does, without
+      // claiming it (which would make the others wait once more). A forged release only makes the check run here.
+      const released = await this.call('reading a claim', () => this.backend.get(this.releasedName(cacheKey), MAX_CLAIM_BYTES));
+      if (released === undefined) return { miss: true };
+      if (released !== '' && holders.has(released)) return { miss: true };
     }
   }
 
@@ -311,10 +377,10 @@ export class SharedCache {
     });
   }
 
-  /** A claim just taken: renewed every third of its time to live until completed. */
-  private hold(cacheKey: string): SharedClaim {
+  /** A claim just taken (under `token`): renewed every third of its time to live until completed. */
+  private hold(cacheKey: string, token: string): SharedClaim {
     const name = this.claimName(cacheKey);
-    const timer = setInterval(() => void this.call('renewing a claim', () => this.backend.renew(name, this.owner, this.claimTtlMs)), Math.max(50, Math.floor(this.claimTtlMs / 3)));
+    const timer = setInterval(() => void this.call('renewing a claim', () => this.backend.renew(name, token, this.claimTtlMs)), Math.max(50, Math.floor(this.claimTtlMs / 3)));
     timer.unref();
     this.timers.add(timer);
     let completed: Promise<void> | undefined;
@@ -324,8 +390,10 @@ export class SharedCache {
         completed ??= (async () => {
           clearInterval(timer);
           this.timers.delete(timer);
-          if (entry !== undefined) await this.write(cacheKey, entry);
-          await this.call('releasing a claim', () => this.backend.release(name, this.owner));
+          const stored = entry !== undefined && (await this.store(cacheKey, entry));
+          // Told before the claim goes, so that a run that sees it gone finds why; it outlives the waiters' polls.
+          if (!stored) await this.call('releasing a claim', () => this.backend.set(this.releasedName(cacheKey), token, Math.max(this.claimTtlMs, 4 * this.pollMs)));
+          await this.call('releasing a claim', () => this.backend.release(name, token));
         })();
         this.track(completed);
         return completed;
