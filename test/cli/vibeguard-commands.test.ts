@@ -253,7 +253,7 @@ describe('the command line in a folder whose config is vibeguard.*', () => {
   it('a run a check stops exits 1 whatever --error-exit-code says; an unreadable file: is reported before a broken pattern; an assert that cannot be evaluated stops the run', async () => {
     const cwd = tempDir();
     const write = (check: string): void => writeFileSync(join(cwd, 'vibeguard.yaml'), `version: "1"\nchecks:\n  - id: a\n    run: echo n=abc\n${check}  - id: b\n    run: "exit 1"\n`);
-    const stopped = async (args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> => runCli(['check', '--error-exit-code', '5', ...args], { cwd });
+    const stopped = async (args: string[] = []) => runCli(['check', '--error-exit-code', '5', ...args], { cwd });
     const fileError = `failed to read file "missing.txt": open ${join(cwd, 'missing.txt')}: no such file or directory`;
     const cases: Array<[string, string]> = [
       ['    grok: ["n=%{NOPE:n}"]\n', 'Error: failed to compile grok pattern in check "a": failed to compile grok pattern "n=%{NOPE:n}": pattern definition "NOPE" unknown: parsing failed (line 3)\n'],
