@@ -196,7 +196,10 @@ export function facts(outcome) {
   const stopped = outcome.exit !== 0 && findings.length === 0 && values.length === 0;
   const { stderr } = problemsOnce(outcome);
   const problems = stopped ? `${outcome.stdout}\n${stderr}`.split(/\n(?=\S)/).map((line) => line.trim()).filter((line) => line !== '') : [];
-  return { exit: outcome.exit, findings, values, files: outcome.files, problems };
+  // A run that answered (help, a list...): what it says first.
+  const answered = outcome.exit === 0 && findings.length === 0 && values.length === 0;
+  const first = answered ? (outcome.stdout.split('\n').find((line) => line.trim() !== '') ?? '').trim() : undefined;
+  return { exit: outcome.exit, findings, values, files: outcome.files, problems, ...(first === undefined ? {} : { first }) };
 }
 
 /** Words too common in either tool's errors to tell two problems apart. */
@@ -305,7 +308,7 @@ export function describeDifference(ours, theirs) {
   ours.forEach((mine, index) => {
     const other = theirs[index];
     if (other === undefined) return;
-    for (const key of /** @type {const} */ (['exit', 'findings', 'values', 'statuses', 'extracted', 'files', 'problems'])) {
+    for (const key of /** @type {const} */ (['exit', 'findings', 'values', 'statuses', 'extracted', 'files', 'problems', 'first'])) {
       const a = JSON.stringify(/** @type {any} */ (mine)[key]);
       const b = JSON.stringify(/** @type {any} */ (other)[key]);
       if (a !== b) parts.push(`run ${index + 1} ${key}: fanout ${clip(a)}, VibeGuard ${clip(b)}`);
