@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
 import { assertIdentifiers, evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
 import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
+import { goQuote } from '../config/match-core.js';
 import type { ResolvedCheck } from '../config/types.js';
 import type { FailureReason } from './record.js';
 import { messageOf } from '../common/errors.js';
@@ -46,12 +47,6 @@ export interface EvaluateOptions {
 export async function evaluateAttempt(check: ResolvedCheck, result: CommandResult, timeoutMs?: number, options: EvaluateOptions = {}): Promise<Verdict> {
   let extracted: Record<string, string> = {};
   const matcher = check.grokMatcher;
-  // VibeGuard compiles a check's patterns once it has run, whatever the command did: a broken one fails it then.
-  if (check.invalid?.code === 'grok') return result.cancelled ? cancelled(extracted) : failed({ code: 'grok', message: check.invalid.message }, extracted);
-  if (matcher === undefined && check.grok.length > 0) {
-    // Only a check built by hand (not by the loader) can lack it: say so rather than report values as missing.
-    return failed({ code: 'grok', message: 'grok patterns not compiled: the check did not come from loadConfig' }, extracted);
-  }
   let source: string | undefined = result.output;
   let sourceError: string | undefined;
   // The file is read whatever grok and the assert need: a report the command should have written and did not
@@ -64,6 +59,13 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
     source = 'text' in read ? read.text : undefined;
     sourceError = 'error' in read ? read.error : undefined;
     if (sourceError !== undefined && options.vibeguard === true) return failed({ code: 'file-missing', message: sourceError, file: check.file }, extracted);
+  }
+  // VibeGuard compiles a check's patterns once it has run and read its file, whatever the command did: a broken one
+  // fails it then (after an unreadable file, which VibeGuard reports first).
+  if (check.invalid?.code === 'grok') return result.cancelled ? cancelled(extracted) : failed({ code: 'grok', message: check.invalid.message }, extracted);
+  if (matcher === undefined && check.grok.length > 0) {
+    // Only a check built by hand (not by the loader) can lack it: say so rather than report values as missing.
+    return failed({ code: 'grok', message: 'grok patterns not compiled: the check did not come from loadConfig' }, extracted);
   }
   const ran = !result.cancelled && !result.timedOut && !result.error && result.exitCode === 0;
   let asserted: EvaluateAssertResult | undefined;
@@ -112,6 +114,11 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   if (check.assert === undefined) return { status: 'passed', extracted };
   // Without grok there are no values: evaluating costs at most the assert's own size, here.
   const verdict = asserted ?? evaluateAssert(check.assert, extracted);
+  if (!verdict.ok && options.vibeguard === true && verdict.vibeguard !== undefined) {
+    // VibeGuard stops its run on an assert it cannot evaluate (not a false one), quoting the assert as written.
+    const written = check.vibeguardAssert ?? check.assert;
+    return failed({ code: 'assert', message: `${VIBEGUARD_EVAL_ERROR} ${goQuote(written)}: ${verdict.vibeguard}`, assert: check.assert }, extracted);
+  }
   if (!verdict.ok) return failed({ code: 'assert', message: `assert "${check.assert}": ${verdict.error}`, assert: check.assert }, extracted);
   if (!verdict.value) {
     const values = Object.entries(extracted).map(([name, value]) => `${name} = ${value}`).join(', ');
@@ -120,12 +127,26 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   return { status: 'passed', extracted };
 }
 
+/** How VibeGuard's report of an assert it could not evaluate begins. */
+const VIBEGUARD_EVAL_ERROR = 'eval error in assertion';
+
 /**
- * Whether a check's failure stops a VibeGuard run: its `file:` could not be read, or its grok pattern or assert is one
- * VibeGuard rejects when the check has run ({@link ResolvedCheck.invalid}). VibeGuard then prints the error alone.
+ * Whether a check's failure stops a VibeGuard run: its `file:` could not be read, its grok pattern or assert is one
+ * VibeGuard rejects when the check has run ({@link ResolvedCheck.invalid}), or its assert could not be evaluated
+ * (arithmetic on text...). VibeGuard then prints the error alone and exits 1. `failure` is the check's failure, or
+ * its code and message as a run report gives them.
+ *
+ * @example
+ * ```ts
+ * import { stopsVibeguardRun } from 'fanout/checks';
+ * stopsVibeguardRun(undefined, { code: 'file-missing', message: 'open out.txt: no such file or directory' }); // true
+ * stopsVibeguardRun(undefined, { code: 'assert', message: 'assert failed: n > 3 (n = 1)' }); // false
+ * ```
  */
-export function stopsVibeguardRun(check: ResolvedCheck, failure: FailureReason | undefined): boolean {
-  return failure?.code === 'file-missing' || (check.invalid !== undefined && failure?.code === check.invalid.code);
+export function stopsVibeguardRun(check: ResolvedCheck | undefined, failure: { code: string | null; message?: string | null } | undefined): boolean {
+  if (failure?.code === 'file-missing') return true;
+  if (check?.invalid !== undefined && failure?.code === check.invalid.code) return true;
+  return failure?.code === 'assert' && (failure.message ?? '').startsWith(`${VIBEGUARD_EVAL_ERROR} `);
 }
 
 /** Go's text for the errno codes a read meets (`os.ReadFile`'s `open FILE: no such file or directory`). */

@@ -20,6 +20,7 @@ export type { Selection, Selected } from './select.js';
 export { checksTouching } from './changed.js';
 export { isAsync } from './session.js';
 export { blocksRun } from './record.js';
+export { stopsVibeguardRun } from './evaluate.js';
 export { countStatuses } from './report.js';
 export { previousDurations } from './state/logs.js';
 export { killChildGroups } from '../exec/kill-groups.js';

@@ -391,7 +391,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     onCheckEnd: (record: CheckRecord) => {
       emit(checkEnd(record, cwd, mask));
       // VibeGuard stops its run when a check cannot be judged (its `file:` unreadable, a grok pattern or assert it
-      // rejects): so does a vibeguard.* config.
+      // rejects, an assert it cannot evaluate): so does a vibeguard.* config.
       if (config.vibeguardCompat && stopsVibeguardRun(record.check, record.failure)) abort({ kind: 'check-error', id: record.check.id, message: record.failure?.message ?? '' } satisfies RunAbort);
     },
   };
@@ -447,9 +447,11 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
       ? 128 + (constants.signals[interrupted] ?? 0)
       : run.abort?.kind === 'infrastructure'
         ? EXIT_INFRASTRUCTURE
-        : failed || run.abort?.kind === 'check-error'
-          ? (options.errorExitCode ?? 1)
-          : 0;
+        : run.abort?.kind === 'check-error'
+          ? 1 // VibeGuard returns its error (exit 1), not a failed run's --error-exit-code, when a check cannot be judged
+          : failed
+            ? (options.errorExitCode ?? 1)
+            : 0;
   const report = buildReport(run, { version, runId: logs.runId, configFile: config.file, logDir: logs.dir, cwd, exitCode, mask, shard });
   // The report is complete in memory: what follows writes copies of it, and a file that cannot be written (a full
   // disk...) is an entry of write_errors, never a lost report nor another exit code.

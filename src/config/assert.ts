@@ -38,8 +38,12 @@ export type BinaryOperator = '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>='
 /** The result of {@link parseAssert}. */
 export type ParseAssertResult = { ok: true; ast: AssertNode } | { ok: false; error: string; col: number };
 
-/** The result of {@link evaluateAssert}; `missing` names the identifier grok did not extract, when that is why. */
-export type EvaluateAssertResult = { ok: true; value: boolean } | { ok: false; error: string; missing?: string };
+/**
+ * The result of {@link evaluateAssert}; `missing` names the identifier grok did not extract, when that is why;
+ * `vibeguard` is VibeGuard's words for an evaluation error it also reports (`arithmetic requires numeric operands,
+ * got left="abc" right="1"`).
+ */
+export type EvaluateAssertResult = { ok: true; value: boolean } | { ok: false; error: string; missing?: string; vibeguard?: string };
 
 type Token =
   | { kind: 'number'; value: number; text: string; col: number }

@@ -54,10 +54,12 @@ class EvaluationError extends Error {
   /**
    * @param {string} message
    * @param {string} [missing]
+   * @param {string} [vibeguard] VibeGuard's words for the same error, as its binary prints them.
    */
-  constructor(message, missing) {
+  constructor(message, missing, vibeguard) {
     super(message);
     this.missing = missing;
+    this.vibeguard = vibeguard;
   }
 }
 
@@ -89,6 +91,49 @@ function truthy(value) {
   return number === undefined ? true : number !== 0;
 }
 
+/**
+ * A value as VibeGuard prints it (Go's `%v`): a number in plain decimal, never with an exponent (`strconv.FormatFloat`
+ * with `'f'`, shortest digits).
+ *
+ * @param {Value} value
+ * @returns {string}
+ */
+function goText(value) {
+  if (typeof value !== 'number') return String(value);
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  if (Object.is(value, -0)) return '-0';
+  const text = String(value);
+  const exponent = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (exponent === null) return text;
+  const [, sign = '', first = '', rest = '', power = '0'] = exponent;
+  const digits = first + rest;
+  const shift = Number(power);
+  if (shift < 0) return `${sign}0.${'0'.repeat(-shift - 1)}${digits}`;
+  return shift >= rest.length ? sign + digits + '0'.repeat(shift - rest.length) : `${sign}${digits.slice(0, shift + 1)}.${digits.slice(shift + 1)}`;
+}
+
+/** Go's `%q` escapes for the characters it does not print as they are. */
+const GO_ESCAPES = /** @type {Readonly<Record<string, string>>} */ ({ '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' });
+
+/**
+ * A value quoted as Go's `%q` quotes it (`strconv.Quote`): printable characters as they are, the rest escaped.
+ *
+ * @param {Value} value
+ * @returns {string}
+ */
+export function goQuote(value) {
+  // eslint-disable-next-line no-control-regex -- the control characters are what this escapes
+  const quoted = goText(value).replace(/[\x00-\x1f\x7f-\x9f"\\]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu, (c) => {
+    const escape = GO_ESCAPES[c];
+    if (escape !== undefined) return escape;
+    const code = c.charCodeAt(0);
+    if (code >= 0xd800) return '\\ufffd';
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `"${quoted}"`;
+}
+
 /** @param {Value} value */
 function show(value) {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -116,7 +161,9 @@ function evaluate(node, values) {
       const operand = evaluate(node.operand, values);
       if (node.op === '!') return !truthy(operand);
       const number = asNumber(operand);
-      if (number === undefined) throw new EvaluationError(`"-" needs a number, got ${show(operand)}`);
+      if (number === undefined) {
+        throw new EvaluationError(`"-" needs a number, got ${show(operand)}`, undefined, `cannot negate non-numeric value ${goQuote(operand)} (operator: -${goText(operand)})`);
+      }
       return -number;
     }
     case 'binary':
@@ -160,8 +207,10 @@ function binary(op, leftNode, rightNode, values) {
         return x >= y;
     }
   }
-  if (a === undefined) throw new EvaluationError(`"${op}" needs numbers, got ${show(left)}`);
-  if (b === undefined) throw new EvaluationError(`"${op}" needs numbers, got ${show(right)}`);
+  if (a === undefined || b === undefined) {
+    const vibeguard = `arithmetic requires numeric operands, got left=${goQuote(left)} right=${goQuote(right)}`;
+    throw new EvaluationError(`"${op}" needs numbers, got ${show(a === undefined ? left : right)}`, undefined, vibeguard);
+  }
   switch (op) {
     case '+':
       return a + b;
@@ -187,7 +236,12 @@ export function evaluateAst(ast, values) {
     return { ok: true, value: truthy(evaluate(ast, values)) };
   } catch (error) {
     if (error instanceof EvaluationError) {
-      return error.missing === undefined ? { ok: false, error: error.message } : { ok: false, error: error.message, missing: error.missing };
+      return {
+        ok: false,
+        error: error.message,
+        ...(error.missing === undefined ? {} : { missing: error.missing }),
+        ...(error.vibeguard === undefined ? {} : { vibeguard: error.vibeguard }),
+      };
     }
     throw error;
   }

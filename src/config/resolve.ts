@@ -200,9 +200,10 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   const file = typeof fileText === 'string' ? path.resolve(cwd, substitute([...at, 'file'], fileText, 'file')) : undefined;
 
   let assert: string | undefined;
+  let vibeguardText: string | undefined;
   const assertText = get('assert');
   if (typeof assertText === 'string' && r.vibeguard) {
-    const vibeguardText = substitute([...at, 'assert'], assertText, 'assert');
+    vibeguardText = substitute([...at, 'assert'], assertText, 'assert');
     const read = vibeguardAssert([...at, 'assert'], vibeguardText, grokBroken ? undefined : grokFields, r);
     if (typeof read === 'string') assert = read;
     else if (read !== undefined) invalid ??= { code: 'assert', message: read.invalid };
@@ -298,6 +299,7 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   };
   if (file !== undefined) check.file = file;
   if (assert !== undefined) check.assert = assert;
+  if (assert !== undefined && vibeguardText !== undefined) check.vibeguardAssert = vibeguardText.trim();
   if (suggestion !== undefined) check.suggestion = suggestion;
   if (fix !== undefined) check.fix = fix;
   if (typeof lock === 'string') check.lock = lock;

@@ -59,6 +59,11 @@ export interface ResolvedCheck {
   /** File that grok/assert read instead of the output, absolute. */
   file?: string;
   assert?: string;
+  /**
+   * The assert of a VibeGuard config as written (after vars, trimmed), which VibeGuard's errors quote: `assert` may be
+   * rewritten to give VibeGuard's result. Absent in fanout's own configs.
+   */
+  vibeguardAssert?: string;
   severity: 'error' | 'warning';
   /** Templates still holding `{{.name}}` placeholders for values grok extracts; rendered at report time. */
   suggestion?: string;

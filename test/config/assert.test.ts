@@ -111,15 +111,33 @@ describe('assert: evaluation', () => {
     expect(evaluateAssert('true || missing > 1', {})).toEqual({ ok: true, value: true });
   });
 
-  test.each<[string, Record<string, string>, { error: string; missing?: string }]>([
+  test.each<[string, Record<string, string>, { error: string; missing?: string; vibeguard?: string }]>([
     ['coverage >= 70', {}, { error: '"coverage" has no value: grok did not extract it', missing: 'coverage' }],
     ['score > 1 && other == 2', { score: '3' }, { error: '"other" has no value: grok did not extract it', missing: 'other' }],
-    ['name + 1 > 2', { name: 'abc' }, { error: '"+" needs numbers, got "abc"' }],
-    ['2 * name > 2', { name: 'abc' }, { error: '"*" needs numbers, got "abc"' }],
-    ['-name == 1', { name: 'abc' }, { error: '"-" needs a number, got "abc"' }],
+    ['name + 1 > 2', { name: 'abc' }, { error: '"+" needs numbers, got "abc"', vibeguard: 'arithmetic requires numeric operands, got left="abc" right="1"' }],
+    ['2 * name > 2', { name: 'abc' }, { error: '"*" needs numbers, got "abc"', vibeguard: 'arithmetic requires numeric operands, got left="2" right="abc"' }],
+    ['-name == 1', { name: 'abc' }, { error: '"-" needs a number, got "abc"', vibeguard: 'cannot negate non-numeric value "abc" (operator: -abc)' }],
     ['score >', { score: '7' }, { error: 'syntax error at column 8: unexpected end of expression' }],
   ])('%s fails: %j', (expression, vals, failure) => {
     expect(evaluateAssert(expression, vals)).toEqual({ ok: false, ...failure });
+  });
+
+  // VibeGuard's words for what it cannot evaluate, as its binary prints them (Go's %q quoting, numbers in plain
+  // decimal): a vibeguard.* config stops its run with them.
+  test.each<[string, Record<string, string>, string]>([
+    ['n * 2 == 0', { n: '' }, 'arithmetic requires numeric operands, got left="" right="2"'],
+    ['(n > 1) * 2 == 2', { n: '5' }, 'arithmetic requires numeric operands, got left="true" right="2"'],
+    ['n + "x" == "5x"', { n: '5' }, 'arithmetic requires numeric operands, got left="5" right="x"'],
+    ['(n * 1) + "x" == 1', { n: '1e21' }, 'arithmetic requires numeric operands, got left="1000000000000000000000" right="x"'],
+    ['(n / 3) - "x" == 1', { n: '5' }, 'arithmetic requires numeric operands, got left="1.6666666666666667" right="x"'],
+    ['(n - 1) + "x" == 1', { n: '-0.0000001' }, 'arithmetic requires numeric operands, got left="-1.0000001" right="x"'],
+    ['(n * 1) + "x" == 1', { n: '1.5e-7' }, 'arithmetic requires numeric operands, got left="0.00000015" right="x"'],
+    ['(n * 1) + "x" == 1', { n: '1.25e22' }, 'arithmetic requires numeric operands, got left="12500000000000000000000" right="x"'],
+    ['n * 2 == 0', { n: '"a\tb\\\u0000\u0085é"' }, 'arithmetic requires numeric operands, got left="\\"a\\tb\\\\\\x00\\u0085é\\"" right="2"'],
+    ['-n == 0', { n: '' }, 'cannot negate non-numeric value "" (operator: -)'],
+    ['-(n > 1) < 0', { n: '5' }, 'cannot negate non-numeric value "true" (operator: -true)'],
+  ])('VibeGuard cannot evaluate %s either (%j): %s', (expression, vals, vibeguard) => {
+    expect(evaluateAssert(expression, vals)).toMatchObject({ ok: false, vibeguard });
   });
 
   test('a parsed AST can be evaluated many times', () => {

@@ -192,7 +192,53 @@ export function facts(outcome) {
     .map((m) => `${m[1]}:${/^\s*Skipped: required dependency failed$/m.test(m.input) ? 'skipped' : m[2]}`)
     .sort();
   const values = [...text.matchAll(/(?<![\w.-])([\w.-]+)=\[([^\]\n]*)\]/g)].map((m) => `${m[1]}=${m[2]}`);
-  return { exit: outcome.exit, findings, values, files: outcome.files };
+  // A run that stopped on an error (a config error...): its problems, one a line, VibeGuard's printed once.
+  const stopped = outcome.exit !== 0 && findings.length === 0 && values.length === 0;
+  const { stderr } = problemsOnce(outcome);
+  const problems = stopped ? `${outcome.stdout}\n${stderr}`.split(/\n(?=\S)/).map((line) => line.trim()).filter((line) => line !== '') : [];
+  // A run that answered (help, a list...): what it says first.
+  const answered = outcome.exit === 0 && findings.length === 0 && values.length === 0;
+  const first = answered ? (outcome.stdout.split('\n').find((line) => line.trim() !== '') ?? '').trim() : undefined;
+  return { exit: outcome.exit, findings, values, files: outcome.files, problems, ...(first === undefined ? {} : { first }) };
+}
+
+/** Words too common in either tool's errors to tell two problems apart. */
+const COMMON = new Set(['error', 'failed', 'parse', 'config', 'file', 'check', 'line', 'yaml', 'the', 'has', 'not', 'with', 'and', 'for', 'must', 'nothing', 'was', 'run', 'errors', 'defined', 'vibeguard.yaml', 'got']);
+
+/**
+ * Whether fanout's problem `ours` is the one VibeGuard names in `theirs`: the same line of the file (VibeGuard's
+ * `(line N)` or `yaml: line N`, fanout's `file:N:col:`), two of VibeGuard's telling words (one when it has one), or
+ * one that names a value (a file name, a number).
+ * @param {string} ours
+ * @param {string} theirs
+ */
+function sameProblem(ours, theirs) {
+  const theirLine = /\bline (\d+)\b/.exec(theirs)?.[1];
+  if (theirLine !== undefined && /^[^\s:]+:(\d+):\d+:/.exec(ours)?.[1] === theirLine) return true;
+  const words = [...new Set(theirs.replace(/^Error:\s*/, '').replace(/\(line \d+\)/, '').toLowerCase().split(/[^\w.>-]+/))].filter((word) => word.length >= 3 && !COMMON.has(word));
+  const mine = ours.toLowerCase();
+  const shared = words.filter((word) => mine.includes(word));
+  // A value (a file name, a number) names the problem alone.
+  return words.length > 0 && (shared.length >= Math.min(2, words.length) || shared.some((word) => /[.\d>]/.test(word)));
+}
+
+/**
+ * Whether fanout's facts agree with VibeGuard's, run by run: the same exit code, statuses and values, and, for a run
+ * that stopped on an error, the problem VibeGuard names (its first) among the problems fanout lists (fanout lists
+ * every problem; VibeGuard stops at its first).
+ * @param {ReturnType<typeof facts>[]} ours
+ * @param {ReturnType<typeof facts>[]} theirs
+ */
+export function factsAgree(ours, theirs) {
+  if (ours.length !== theirs.length) return false;
+  return ours.every((mine, index) => {
+    const other = /** @type {any} */ (theirs[index]);
+    const { problems: myProblems = [], ...myRest } = /** @type {any} */ (mine);
+    const { problems: theirProblems = [], ...theirRest } = other;
+    if (JSON.stringify(myRest) !== JSON.stringify(theirRest)) return false;
+    const named = /** @type {string[]} */ (theirProblems)[0];
+    return named === undefined || /** @type {string[]} */ (myProblems).some((problem) => sameProblem(problem, named));
+  });
 }
 
 /** @param {string} text */
@@ -262,7 +308,7 @@ export function describeDifference(ours, theirs) {
   ours.forEach((mine, index) => {
     const other = theirs[index];
     if (other === undefined) return;
-    for (const key of /** @type {const} */ (['exit', 'findings', 'values', 'statuses', 'extracted', 'files'])) {
+    for (const key of /** @type {const} */ (['exit', 'findings', 'values', 'statuses', 'extracted', 'files', 'problems', 'first'])) {
       const a = JSON.stringify(/** @type {any} */ (mine)[key]);
       const b = JSON.stringify(/** @type {any} */ (other)[key]);
       if (a !== b) parts.push(`run ${index + 1} ${key}: fanout ${clip(a)}, VibeGuard ${clip(b)}`);

@@ -5,7 +5,7 @@ import { FanoutError, messageOf } from '../../common/errors.js';
 import type { Observer } from '../../observe/index.js';
 import { UsageError } from '../errors.js';
 import type { Executor } from '../../index.js';
-import { runChecks, loadChecksConfig, warningNotes, type RunAbort, type RunReport } from '../../checks/index.js';
+import { runChecks, loadChecksConfig, stopsVibeguardRun, warningNotes, type RunAbort, type RunReport } from '../../checks/index.js';
 import type { RunControlOptions } from '../options.js';
 import { createHumanReporter } from '../reporters/human.js';
 import { createJsonReporter } from '../reporters/json.js';
@@ -226,11 +226,12 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   await junit?.end?.(report);
   for (const failure of writeErrors) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
   const final: RunReport = writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors };
-  // VibeGuard stops a run whose check could not be judged (its file: unreadable, a grok pattern or assert it rejects)
-  // and prints the error alone, no report: so does a vibeguard.* config (the engine stopped the run).
+  // VibeGuard stops a run whose check could not be judged (its file: unreadable, a grok pattern or assert it rejects,
+  // an assert it cannot evaluate) and prints the error alone, no report: so does a vibeguard.* config (the engine
+  // stopped the run).
   const judgedBy = (entry: (typeof final.checks)[number]) => config.checks.find((check) => check.id === entry.id);
   const unjudged = config.vibeguardCompat
-    ? final.checks.find((entry) => entry.reason_code === 'file-missing' || (entry.reason_code !== null && judgedBy(entry)?.invalid?.code === entry.reason_code))
+    ? final.checks.find((entry) => stopsVibeguardRun(judgedBy(entry), { code: entry.reason_code, message: entry.reason }))
     : undefined;
   if (unjudged !== undefined) {
     const reason = unjudged.reason ?? '';
