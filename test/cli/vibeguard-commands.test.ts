@@ -48,14 +48,16 @@ describe('commands on a vibeguard.* config', () => {
     expect(await runCli(['tags'], { cwd })).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('list, validate: VibeGuard’s formats; --json stays fanout’s JSON', async () => {
+  it('list, tags, validate: VibeGuard’s formats, --json included (VibeGuard’s --json is global and these print their text)', async () => {
     const cwd = project('vibeguard.yaml');
     expect((await runCli(['list'], { cwd })).stdout).toBe('Checks (2):\n\n  fmt\n  vet\n');
     expect((await runCli(['list', '-v'], { cwd })).stdout).toBe(
       'Checks (2):\n\n  fmt\n    Tags:     fast, format\n    Command:  gofmt -l .\n    Severity: error\n    Timeout:  30s\n\n' +
         '  vet\n    Tags:     fast\n    Command:  go vet ./...\n    Severity: warning\n    Timeout:  1m30s\n    Requires: fmt\n\n',
     );
-    expect(JSON.parse((await runCli(['list', '--json'], { cwd })).stdout)).toMatchObject({ checks: [{ id: 'fmt' }, { id: 'vet', timeout_ms: 90_000 }] });
+    expect((await runCli(['list', '--json'], { cwd })).stdout).toBe('Checks (2):\n\n  fmt\n  vet\n');
+    expect((await runCli(['tags', '--json'], { cwd })).stdout).toBe('fast\nformat\n');
+    expect((await runCli(['validate', '--json'], { cwd })).stdout).toBe('Configuration is valid (2 checks defined)\n');
     expect((await runCli(['validate'], { cwd })).stdout).toBe('Configuration is valid (2 checks defined)\n');
     expect((await runCli(['validate', '-v'], { cwd })).stdout).toBe('Configuration is valid (2 checks defined)\n\nChecks:\n  - fmt: error\n  - vet: warning (requires: [fmt])\n');
     // An invalid config keeps fanout's list of every problem, and VibeGuard's exit code 2.

@@ -1,5 +1,6 @@
 // `fanout list` and `fanout tags`. For a vibeguard.* config both print what VibeGuard prints (`tags`: one tag a line,
-// nothing else, so `$(fanout tags)` works as `$(vibeguard tags)` does); `--json` stays fanout's JSON.
+// nothing else, so `$(fanout tags)` works as `$(vibeguard tags)` does), `--json` included: VibeGuard's --json is global
+// and these commands print their text with it, which scripts written for VibeGuard read.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseDuration } from '../../common/duration.js';
@@ -119,7 +120,7 @@ export async function changedChecks(config: ResolvedConfig, changed: string | tr
 export async function listCommand(options: ListOptions): Promise<number> {
   const config = await loadForCommand(options);
   const checks = options.changed === undefined ? filterChecks(config.checks, options) : await changedChecks(config, options.changed, options);
-  if (options.json) {
+  if (options.json && !config.vibeguardCompat) {
     printJsonText(listJson({ ...config, checks }));
     return 0;
   }
@@ -158,7 +159,7 @@ export async function tagsCommand(options: CommonOptions): Promise<number> {
   const tags = new Map<string, string[]>();
   for (const check of config.checks) for (const tag of check.tags) tags.set(tag, [...(tags.get(tag) ?? []), check.id]);
   const sorted = [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (options.json) {
+  if (options.json && !config.vibeguardCompat) {
     printJson(Object.fromEntries(sorted));
     return 0;
   }

@@ -12,7 +12,8 @@ export async function validateCommand(options: CommonOptions): Promise<number> {
   const cwd = process.cwd();
   const loaded = await loadConfig({ cwd, ...(options.config !== undefined ? { file: options.config } : {}), ...(options.strict !== undefined ? { strict: options.strict } : {}) });
   const diagnostics = loaded.ok ? loaded.config.warnings : loaded.diagnostics;
-  if (options.json) {
+  // VibeGuard's validate prints its text whatever --json says (a global flag only `check` reads).
+  if (options.json && !(loaded.ok && loaded.config.vibeguardCompat)) {
     const body = {
       valid: loaded.ok,
       config_file: loaded.ok ? loaded.config.file : (loaded.diagnostics[0]?.file ?? null),
