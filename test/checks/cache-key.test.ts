@@ -196,6 +196,7 @@ describe('checkSpec', () => {
   });
 
   it('the build identity is the hash of the module, read once', () => {
+    // Here the module is a source file: its name holds no hash, its content is hashed.
     expect(buildIdentity()).toMatch(/^[0-9a-f]{32}$/);
     expect(buildIdentity()).toBe(buildIdentity());
   });
