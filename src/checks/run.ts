@@ -277,6 +277,11 @@ function validate(options: RunChecksOptions): void {
       throw invalidArgument(`options.${name}`, 'an array of strings', value);
     }
   }
+  const secrets: unknown = options.secrets;
+  if (secrets !== undefined && (!Array.isArray(secrets) || secrets.some((item) => typeof item !== 'string'))) {
+    // Not shown: what was passed is likely the secret itself.
+    throw new TypeError(`options.secrets must be an array of strings, received ${Array.isArray(secrets) ? 'an array holding a non-string' : secrets === null ? 'null' : typeof secrets} (value not shown)`);
+  }
   for (const name of ['changed', 'resume'] as const) {
     const value: unknown = options[name];
     if (value !== undefined && value !== true && typeof value !== 'string') throw invalidArgument(`options.${name}`, 'a string or true', value);
