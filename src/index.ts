@@ -29,6 +29,6 @@ export { runCommand } from './exec/run-command.js';
 export type { RunCommandOptions, CommandResult } from './exec/run-command.js';
 export { SpawnError } from './exec/spawn-error.js';
 export type { SpawnErrorReason } from './exec/spawn-error.js';
-export { createLocalExecutor, localExecutor } from './exec/executor.js';
+export { createLocalExecutor, FANOUT_KEY_VARIABLES, localExecutor } from './exec/executor.js';
 export type { CommandSpec, ExecuteOptions, Executor, LocalExecutorOptions } from './exec/executor.js';
 export type { Observer, ObservedEvent, RunSource, RunSummary, RunTag } from './observe/types.js';

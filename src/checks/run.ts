@@ -5,12 +5,12 @@ import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
-import { createLocalExecutor, type Executor } from '../exec/executor.js';
+import { createLocalExecutor, FANOUT_KEY_VARIABLES, type Executor } from '../exec/executor.js';
 import { spawnStartTime, usableCpus } from '../exec/processes.js';
 import { writeNewFileSync } from '../common/safe-file.js';
 import type { Observer } from '../observe/types.js';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
-import { createMasker } from '../common/mask.js';
+import { createMaskerWith } from '../common/mask.js';
 import { displayPath, jsonText } from '../common/text.js';
 import { logDirError } from './errors.js';
 import type { CheckEndEvent, RunEndEvent, RunEvent, RunNote, RunReport } from './events.js';
@@ -106,6 +106,11 @@ export interface RunChecksOptions {
   cwd?: string | undefined;
   /** The environment whose secret values are masked in the report and events. @default process.env */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Further values masked in the report, the events, the journal and cached results, whatever variable they came from
+   * (the password of the Redis URL, the shared secret read from its file). @default []
+   */
+  secrets?: readonly string[] | undefined;
   /** The report's exit code when a check fails. @default 1 */
   errorExitCode?: number | undefined;
   /** Receives the graph's events (task start and end, spans). */
@@ -272,6 +277,11 @@ function validate(options: RunChecksOptions): void {
       throw invalidArgument(`options.${name}`, 'an array of strings', value);
     }
   }
+  const secrets: unknown = options.secrets;
+  if (secrets !== undefined && (!Array.isArray(secrets) || secrets.some((item) => typeof item !== 'string'))) {
+    // Not shown: what was passed is likely the secret itself.
+    throw new TypeError(`options.secrets must be an array of strings, received ${Array.isArray(secrets) ? 'an array holding a non-string' : secrets === null ? 'null' : typeof secrets} (value not shown)`);
+  }
   for (const name of ['changed', 'resume'] as const) {
     const value: unknown = options[name];
     if (value !== undefined && value !== true && typeof value !== 'string') throw invalidArgument(`options.${name}`, 'a string or true', value);
@@ -347,16 +357,17 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   if (checks.length === 0 && !config.vibeguardCompat) notes.push({ code: 'empty-selection', message: 'no check matches the selection' });
   if (selection.pulledIn.length > 0) notes.push({ code: 'pulled-in', message: `also running ${selection.pulledIn.join(', ')}: required by the selected checks` });
   // Before the run folder and the journal: it starts listing the inputs (git), which goes on meanwhile.
-  const cache = openCache(checks, { logDir, dir: config.dir, version, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache }, notes);
+  const cache = openCache(checks, { logDir, dir: config.dir, version, vibeguard: config.vibeguardCompat, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache }, notes);
   const estimates = await previousDurations(logDir, checks.map((check) => check.id));
   const logs = await createRunLogs(logDir).catch((error: unknown) => {
     throw logDirError(logDir, error);
   });
   saveConfig?.();
   // A snapshot of the environment spares every spawn a read of it (a run does not change it); a check's log file is
-  // its stdout and stderr (see roomForLogs).
-  executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir) });
-  const mask = createMasker(options.env ?? process.env, ...checks.map((check) => check.env));
+  // its stdout and stderr (see roomForLogs). fanout's own keys stay out of it: a check able to read the shared secret
+  // could sign a cached result saying another check passed.
+  executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir), withheldEnv: FANOUT_KEY_VARIABLES });
+  const mask = createMaskerWith(options.secrets ?? [], options.env ?? process.env, ...checks.map((check) => check.env));
   const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
   const shown = checks.filter((check) => !hidden.has(check.id));
   prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });

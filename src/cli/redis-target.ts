@@ -41,6 +41,8 @@ export interface RedisTarget {
   display: string;
   /** Removes the password from `text` in every form (as written, decoded, percent-encoded) and any URL's credentials. */
   redact(text: string): string;
+  /** The password in every form {@link RedisTarget.redact} removes (none without a password): for a run's masker. */
+  secrets: readonly string[];
 }
 
 /** The parts of a Redis URL; `password` decoded, `rawPassword` as written. */
@@ -194,7 +196,7 @@ export function resolveRedisTarget(options: RedisTargetOptions, env: NodeJS.Proc
     for (const form of forms) masked = masked.split(form).join(MASK);
     return masked;
   };
-  return { connection, display, redact };
+  return { connection, display, redact, secrets: forms };
 }
 
 /** Error codes of a failed TLS handshake or certificate check (Node's and OpenSSL's). */

@@ -19,9 +19,10 @@ export function sharedCacheFromEnv(env: NodeJS.ProcessEnv = process.env): boolea
  * Opens the shared cache: where Redis is (a UsageError when unset or unsafe, as for `--redis`), the shared secret (a
  * UsageError without one: an entry nobody signed is never trusted, so there is no unsigned mode), ioredis (a
  * UsageError naming what to install). Redis itself is not waited for: down or slow, the run goes on with its local
- * cache after one warning through `onWarning`.
+ * cache after one warning through `onWarning`. With it come the values the run must mask: the secret (it may come
+ * from a file, under no secret-looking variable) and the Redis password in each of its forms.
  */
-export async function openSharedCache(redis: RedisTargetOptions, version: string, onWarning: (message: string) => void): Promise<SharedCache> {
+export async function openSharedCache(redis: RedisTargetOptions, version: string, onWarning: (message: string) => void): Promise<{ cache: SharedCache; secrets: string[] }> {
   const [{ describeRedisError, resolveRedisTarget }, distributed, { SharedCache }] = await Promise.all([
     import('./redis-target.js'),
     import('../distributed/index.js'),
@@ -46,5 +47,6 @@ export async function openSharedCache(redis: RedisTargetOptions, version: string
     if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') throw new UsageError(`--shared-cache: ${error.message}`, 'ERR_USAGE', { cause: error });
     throw error;
   }
-  return new SharedCache({ backend, key: distributed.deriveKey(secret, 'cache'), version, onWarning: (message) => onWarning(target.redact(message)) });
+  const cache = new SharedCache({ backend, key: distributed.deriveKey(secret, 'cache'), version, onWarning: (message) => onWarning(target.redact(message)) });
+  return { cache, secrets: [secret.toString('utf8'), ...target.secrets] };
 }

@@ -12,7 +12,13 @@ export function isSecretName(name: string): boolean {
 
 /** Builds a masker over the secret-looking values of the given environments; `mask(text)` replaces each by `***`. */
 export function createMasker(...environments: ReadonlyArray<Readonly<Record<string, string | undefined>>>): (text: string) => string {
+  return createMaskerWith([], ...environments);
+}
+
+/** {@link createMasker}, also masking each of `secrets` (the password of a URL, the content of a key file...). */
+export function createMaskerWith(secrets: Iterable<string>, ...environments: ReadonlyArray<Readonly<Record<string, string | undefined>>>): (text: string) => string {
   const values = new Set<string>();
+  for (const value of secrets) if (value.length >= MIN_LENGTH) values.add(value);
   for (const env of environments) {
     for (const [name, value] of Object.entries(env)) {
       if (value !== undefined && value.length >= MIN_LENGTH && isSecretName(name)) values.add(value);

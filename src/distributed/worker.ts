@@ -14,6 +14,7 @@ import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../common/arguments.js';
 import { messageOf } from '../common/errors.js';
+import { FANOUT_KEY_VARIABLES } from '../exec/executor.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
 import { readProcess } from '../exec/processes.js';
 import { connectOrThrow, REASON_CANCELLED, REASON_HANDLER, REASON_ORPHANED, REASON_REFUSED, REASON_UNKNOWN_HANDLER, RESULT_LOG_PREFIX } from './job-client.js';
@@ -37,7 +38,7 @@ import {
   type WireResult,
 } from './protocol.js';
 import { secretMasker, secretValuesOf } from './secrets.js';
-import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, SECRET_ENV, SECRET_FILE_ENV, verifyJob, type RefusalReason } from './auth.js';
+import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, verifyJob, type RefusalReason } from './auth.js';
 import { loadBackend, openRedis, type Backend } from './backend.js';
 
 /** What a named handler receives beside its item. */
@@ -138,7 +139,7 @@ export interface PinnedChecks {
 export const DEFAULT_ENV_ALLOW: readonly string[] = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_*', 'TERM', 'TMPDIR', 'TZ', 'CI'];
 
 /** Variables no check receives even when it names them: the keys of fanout itself. */
-const NEVER_PASSED = new Set([SECRET_ENV, SECRET_FILE_ENV, 'FANOUT_REDIS_URL', 'FANOUT_REDIS_URL_FILE']);
+const NEVER_PASSED = new Set(FANOUT_KEY_VARIABLES);
 
 /** The part of `env` that `allow` lets through (exact names, or prefixes written `NAME*`). */
 export function allowedEnv(env: NodeJS.ProcessEnv, allow: readonly string[]): Record<string, string> {

@@ -99,7 +99,21 @@ export interface LocalExecutorOptions {
    * @default false
    */
   directLog?: boolean | undefined;
+  /**
+   * Variables of this process's environment the commands do not inherit (a spec's own `env` may still set them).
+   * For a runner whose environment holds keys its commands must never read, such as
+   * {@link FANOUT_KEY_VARIABLES}.
+   * @default []
+   */
+  withheldEnv?: readonly string[] | undefined;
 }
+
+/**
+ * The variables holding fanout's own keys: the shared secret that signs jobs and cached results, and where Redis is
+ * (its URL may hold a password). The checks fanout runs never inherit them, locally or on a worker: a check that could
+ * read the secret could sign a result saying that another check passed.
+ */
+export const FANOUT_KEY_VARIABLES: readonly string[] = Object.freeze(['FANOUT_SECRET', 'FANOUT_SECRET_FILE', 'FANOUT_REDIS_URL', 'FANOUT_REDIS_URL_FILE']);
 
 /**
  * An executor that runs each spec on this machine through {@link runCommand}, as {@link localExecutor} does, with
@@ -116,15 +130,24 @@ export interface LocalExecutorOptions {
  */
 export function createLocalExecutor(options: LocalExecutorOptions = {}): Executor {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
-  const { snapshotEnv = false, mergeStderr = false, directLog = false } = options;
+  const { snapshotEnv = false, mergeStderr = false, directLog = false, withheldEnv = [] } = options;
   if (typeof snapshotEnv !== 'boolean') throw invalidArgument('options.snapshotEnv', 'a boolean or undefined', snapshotEnv);
   if (typeof mergeStderr !== 'boolean') throw invalidArgument('options.mergeStderr', 'a boolean or undefined', mergeStderr);
   if (typeof directLog !== 'boolean') throw invalidArgument('options.directLog', 'a boolean or undefined', directLog);
+  if (!Array.isArray(withheldEnv) || !withheldEnv.every((name) => typeof name === 'string')) {
+    throw invalidArgument('options.withheldEnv', 'an array of variable names', withheldEnv);
+  }
+  const withheld = new Set(withheldEnv);
+  // Without a snapshot, a withheld variable still needs a copy of the live environment at each spawn.
+  const copyEnv = (): Record<string, string> => {
+    const copy: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !withheld.has(key)) copy[key] = value;
+    return copy;
+  };
   let snapshot: Record<string, string> | undefined;
   const environment = (): Record<string, string> => {
     if (snapshot === undefined) {
-      const copy: Record<string, string> = {};
-      for (const [key, value] of Object.entries(process.env)) if (value !== undefined) copy[key] = value;
+      const copy = copyEnv();
       // Frozen: runCommand then checks its variables once, not at every spawn.
       snapshot = Object.freeze(copy);
     }
@@ -148,12 +171,12 @@ export function createLocalExecutor(options: LocalExecutorOptions = {}): Executo
         mergeStderr,
         directLog: directLog && spec.logFile !== undefined && options?.onOutput === undefined,
       };
-      if (snapshotEnv) {
+      if (snapshotEnv || withheld.size > 0) {
         // Spread over the snapshot, a string or an array would pass for variables: refused as runCommand refuses it.
         if (spec.env !== undefined && (typeof spec.env !== 'object' || spec.env === null || Array.isArray(spec.env))) {
           return Promise.reject(invalidArgument('spec.env', 'an object of strings', spec.env));
         }
-        const base = environment();
+        const base = snapshotEnv ? environment() : copyEnv();
         // The spec's variables over the snapshot (runCommand checks the merged object, the spec's variables included).
         runOptions.env = spec.env === undefined ? base : { ...base, ...spec.env };
         runOptions.extendEnv = false;

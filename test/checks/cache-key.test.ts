@@ -5,7 +5,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, type CacheKeyParts } from '../../src/checks/cache/key.js';
+import { buildIdentity, cacheKey, checkSpec, type CacheKeyParts } from '../../src/checks/cache/key.js';
+import type { ResolvedCheck } from '../../src/config/types.js';
 import { hashFile, hashFiles, hashOnWorkers } from '../../src/checks/cache/hash.js';
 import { inputMatcher } from '../../src/checks/cache/inputs.js';
 import { tempDir } from '../cli/helpers.js';
@@ -16,6 +17,7 @@ const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength:
 
 const parts: fc.Arbitrary<CacheKeyParts> = fc.record({
   version: text,
+  build: text,
   platform: text,
   arch: text,
   nodeMajor: fc.nat(40),
@@ -29,6 +31,8 @@ const parts: fc.Arbitrary<CacheKeyParts> = fc.record({
     assert: fc.option(text, { nil: null }),
     file: fc.option(text, { nil: null }),
     severity: fc.constantFrom('error' as const, 'warning' as const),
+    retries: fc.nat(5),
+    vibeguard: fc.boolean(),
   }),
   inputs: fc.uniqueArray(fc.record({ path: text, hash: hex, executable: fc.boolean() }), { selector: (input) => input.path, maxLength: 4 }),
   env: fc.uniqueArray(fc.tuple(name, fc.option(text, { nil: null })), { selector: ([key]) => key, maxLength: 3 }),
@@ -40,6 +44,7 @@ function mutations(p: CacheKeyParts, other: string): Array<[string, CacheKeyPart
   const changed = (value: string) => (value === other ? `${other}x` : other);
   const list: Array<[string, CacheKeyParts]> = [
     ['version', { ...p, version: changed(p.version) }],
+    ['build', { ...p, build: changed(p.build) }],
     ['platform', { ...p, platform: changed(p.platform) }],
     ['arch', { ...p, arch: changed(p.arch) }],
     ['node major', { ...p, nodeMajor: p.nodeMajor + 1 }],
@@ -51,6 +56,8 @@ function mutations(p: CacheKeyParts, other: string): Array<[string, CacheKeyPart
     ['assert', { ...p, spec: { ...p.spec, assert: p.spec.assert === null ? other : null } }],
     ['file', { ...p, spec: { ...p.spec, file: p.spec.file === null ? other : null } }],
     ['severity', { ...p, spec: { ...p.spec, severity: p.spec.severity === 'error' ? 'warning' : 'error' } }],
+    ['retries', { ...p, spec: { ...p.spec, retries: p.spec.retries + 1 } }],
+    ['vibeguard mode', { ...p, spec: { ...p.spec, vibeguard: !p.spec.vibeguard } }],
     ['spec env added', { ...p, spec: { ...p.spec, env: [...p.spec.env.filter(([key]) => key !== '\u0000'), ['\u0000', other]] } }],
     ['input added', { ...p, inputs: [...p.inputs.filter((input) => input.path !== `${other}/new`), { path: `${other}/new`, hash: '0'.repeat(64), executable: false }] }],
     ['env input added', { ...p, env: [...p.env.filter(([key]) => key !== '\u0000'), ['\u0000', null]] }],
@@ -103,11 +110,12 @@ describe('cacheKey', () => {
   it('keeps apart texts that would join alike: separators inside values, "" and unset', () => {
     const base: CacheKeyParts = {
       version: '1',
+      build: 'b',
       platform: 'linux',
       arch: 'x64',
       nodeMajor: 22,
       id: 'a',
-      spec: { run: 'x', env: [], cwd: '.', timeoutMs: 1, grok: [], assert: null, file: null, severity: 'error' },
+      spec: { run: 'x', env: [], cwd: '.', timeoutMs: 1, grok: [], assert: null, file: null, severity: 'error', retries: 0, vibeguard: false },
       inputs: [],
       env: [],
       requires: [],
@@ -123,6 +131,75 @@ describe('cacheKey', () => {
       cacheKey(base),
     ];
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('checkSpec', () => {
+  const check: ResolvedCheck = {
+    id: 'lint',
+    run: 'npm run lint',
+    grok: ['%{INT:n} errors'],
+    severity: 'error',
+    requires: [],
+    tags: [],
+    timeoutMs: 60_000,
+    timeoutExplicit: false,
+    on: {},
+    async: false,
+    cwd: '/repo',
+    env: { A: '1' },
+    retries: 0,
+    files: [],
+    inputs: ['src/**'],
+    envInputs: [],
+    cache: true,
+    line: 3,
+  };
+  // Every field of a resolved check, and why it is or is not part of the spec. A field added to ResolvedCheck fails
+  // to compile here until it is placed.
+  const fields: Record<keyof ResolvedCheck, Partial<ResolvedCheck> | string> = {
+    run: { run: 'npm run lint -- --fix' },
+    grok: { grok: ['%{INT:n} warnings'] },
+    grokMatcher: 'compiled from grok under the mode, both in the spec',
+    invalid: 'derived from grok and assert under the mode; such a check fails, and fails are never stored',
+    file: { file: '/repo/out.txt' },
+    assert: { assert: 'n == 0' },
+    vibeguardAssert: 'the assert as written, for the wording of a failure under the mode; both in the spec, and fails are never stored',
+    severity: { severity: 'warning' },
+    cwd: { cwd: '/repo/sub' },
+    env: { env: { A: '2' } },
+    retries: { retries: 2 },
+    timeoutMs: 'the effective timeout is given to checkSpec (the run timeout counts for a check without one)',
+    id: 'a part of the key beside the spec',
+    requires: 'a part of the key: each requirement with the key of its result',
+    envInputs: 'a part of the key: each name with its value',
+    inputs: 'the content of the files matched is a part of the key',
+    suggestion: 'rendered from the current config on every result, hits too',
+    fix: 'rendered from the current config on every result, hits too',
+    on: 'prompts rendered from the current config on every result, hits too',
+    tags: 'selection only',
+    files: 'selection and watch only',
+    line: 'messages only',
+    cache: 'whether the check is cached at all',
+    async: 'when it runs, not what it does',
+    timeoutExplicit: 'the async threshold only',
+    lock: 'when it runs, not what it does',
+  };
+
+  it('changes with each field that can change an outcome, and with the config mode', () => {
+    const base = JSON.stringify(checkSpec(check, '/repo', 60_000, false));
+    for (const [name, change] of Object.entries(fields)) {
+      if (typeof change === 'string') continue;
+      expect(JSON.stringify(checkSpec({ ...check, ...change }, '/repo', 60_000, false)), name).not.toBe(base);
+    }
+    expect(JSON.stringify(checkSpec(check, '/repo', 60_000, true))).not.toBe(base);
+    expect(JSON.stringify(checkSpec(check, '/repo', 30_000, false))).not.toBe(base);
+  });
+
+  it('the build identity is the hash of the module, read once', () => {
+    // Here the module is a source file: its name holds no hash, its content is hashed.
+    expect(buildIdentity()).toMatch(/^[0-9a-f]{32}$/);
+    expect(buildIdentity()).toBe(buildIdentity());
   });
 });
 

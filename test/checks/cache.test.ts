@@ -281,3 +281,33 @@ describe('the cache of passed checks', () => {
     });
   });
 });
+
+describe('the key and the config mode', () => {
+  it('a pass stored by a VibeGuard config is not replayed for the same check in fanout.yaml, nor the other way', async () => {
+    const yaml = `version: "1"
+checks:
+  - id: count
+    run: echo count >> ran.log; echo 'found 0 issues'
+    inputs: ['src/**']
+    grok: 'found %{INT:n} issues'
+`;
+    const p = project(yaml, { 'src/a.txt': 'a\n' });
+    writeFileSync(join(p.dir, 'vibeguard.yaml'), yaml);
+    const logDir = join(p.dir, 'logs');
+    const go = async (config: string) => {
+      const checks = runChecks({ config, cwd: p.dir, logDir, parallel: 1 });
+      for await (const _ of checks);
+      return checks.report;
+    };
+    expect(reportErrors(await go('vibeguard.yaml'))).toBeNull();
+    expect(p.ran()).toEqual(['count']);
+    const own = await go('fanout.yaml');
+    expect(cachedIds(own)).toEqual([]);
+    expect(p.ran()).toEqual(['count']);
+    // Each mode replays its own pass.
+    expect(cachedIds(await go('fanout.yaml'))).toEqual(['count']);
+    expect(cachedIds(await go('vibeguard.yaml'))).toEqual(['count']);
+    expect(p.ran()).toEqual([]);
+  });
+});
+

@@ -141,6 +141,7 @@ describe('runChecks', () => {
     ['tags', 'fast', 'options.tags must be an array of strings, received "fast"'],
     ['excludeTags', 'fast', 'options.excludeTags must be an array of strings, received "fast"'],
     ['argv', 'x', 'options.argv must be an array of strings, received "x"'],
+    ['secrets', 'hunter2', 'options.secrets must be an array of strings, received string (value not shown)'],
     ['resume', 5, 'options.resume must be a string or true, received 5'],
     ['changed', false, 'options.changed must be a string or true, received false'],
     ['failFast', 'yes', 'options.failFast must be a boolean, received "yes"'],

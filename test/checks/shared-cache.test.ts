@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_SHARED_ENTRY_BYTES, SharedCache, type CacheEntry, type SharedCacheBackend } from '../../src/checks/index.js';
 import { openSharedEntry, sealSharedEntry } from '../../src/checks/cache/remote.js';
+import { CACHE_FORMAT } from '../../src/checks/cache/key.js';
 
 const KEY = Buffer.alloc(32, 7);
 const OTHER_KEY = Buffer.alloc(32, 8);
@@ -155,7 +156,7 @@ describe('shared cache entries', () => {
       'signed but malformed inside',
       (b) => {
         const body = JSON.stringify({ ...entry(), status: 'failed' });
-        const mac = createHmac('sha256', KEY).update(JSON.stringify(['fanout-shared-cache', 1, VERSION, K1, body])).digest('base64url');
+        const mac = createHmac('sha256', KEY).update(JSON.stringify(['fanout-shared-cache', CACHE_FORMAT, VERSION, K1, body])).digest('base64url');
         b.plant(K1, JSON.stringify({ v: 1, version: VERSION, mac, entry: body }));
       },
       /not one fanout writes/,

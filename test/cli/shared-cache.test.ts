@@ -1,7 +1,7 @@
 // `fanout check --shared-cache` (and FANOUT_SHARED_CACHE=1) with the built CLI and a real redis-server: two machines
 // (log folders) share passes; without the shared secret it refuses to start; a Redis that is down is one warning.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,5 +113,47 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^fanout: warning: the shared cache is off for the rest of this run \(.*redis:\/\/:\*\*\*@127\.0\.0\.1.*\); going on with the local cache$/);
     expect(result.stderr).not.toContain('hunter2');
+  });
+
+  it('no check sees the shared secret or the Redis URL; the secret and the password never reach a report, journal or entry', async () => {
+    const password = 'hunter2-password';
+    const fileSecret = 'the secret of the team, from a file';
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      `version: "1"
+checks:
+  - id: peek
+    run: 'echo "secret=[$FANOUT_SECRET] secret-file=[$FANOUT_SECRET_FILE] url=[$FANOUT_REDIS_URL] url-file=[$FANOUT_REDIS_URL_FILE]"; cat leak.txt'
+    inputs: [leak.txt]
+`,
+    );
+    // What a check may print by other means (a config file it reads): the run masks it all the same.
+    writeFileSync(join(dir, 'leak.txt'), `${password} ${fileSecret} ${SECRET}\n`);
+    writeFileSync(join(dir, 'secret'), fileSecret, { mode: 0o600 });
+    writeFileSync(join(dir, 'url'), `redis://:${password}@127.0.0.1:${await freePort()}`, { mode: 0o600 });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    const runs = [
+      {
+        variables: { FANOUT_REDIS_URL: `redis://:${password}@127.0.0.1:${await freePort()}`, FANOUT_SECRET: undefined, FANOUT_SECRET_FILE: join(dir, 'secret') },
+        tail: `*** *** ${SECRET}`,
+        secrets: [password, fileSecret],
+      },
+      { variables: { FANOUT_REDIS_URL: undefined, FANOUT_REDIS_URL_FILE: join(dir, 'url'), FANOUT_SECRET: SECRET }, tail: `*** ${fileSecret} ***`, secrets: [password, SECRET] },
+    ];
+    for (const [index, { variables, tail, secrets }] of runs.entries()) {
+      const logDir = join(dir, `logs-${index}`);
+      const result = await runCli(['check', '--shared-cache', '--no-cache', '--json', '--log-dir', logDir], { cwd: dir, env: env(variables) });
+      expect(result.code).toBe(0);
+      const peek = (byId(parseReport(result.stdout)) as Record<string, { output_tail?: string[] }>).peek;
+      expect(peek?.output_tail?.[0]).toBe('secret=[] secret-file=[] url=[] url-file=[]');
+      expect(peek?.output_tail?.[1]).toBe(tail);
+      // Every file fanout writes; the check's own log is its raw output, as it printed it.
+      const files = readdirSync(logDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && !entry.name.endsWith('.log'));
+      expect(files.map((entry) => entry.name)).toEqual(expect.arrayContaining(['report.json', 'journal.ndjson']));
+      for (const text of [result.stdout, result.stderr, ...files.map((entry) => readFileSync(join(entry.parentPath, entry.name), 'utf8'))]) {
+        for (const secret of secrets) expect(text).not.toContain(secret);
+      }
+    }
   });
 });

@@ -75,6 +75,27 @@ describe('createLocalExecutor', () => {
     }
   });
 
+  it('withheldEnv: the named variables are not inherited (with or without a snapshot); a spec may still set one', async () => {
+    process.env.FANOUT_WITHHELD_TEST = 'key';
+    process.env.FANOUT_KEPT_TEST = 'kept';
+    try {
+      const command = 'echo "${FANOUT_WITHHELD_TEST-unset} ${FANOUT_KEPT_TEST-unset}"';
+      for (const snapshotEnv of [false, true]) {
+        const executor = createLocalExecutor({ snapshotEnv, withheldEnv: ['FANOUT_WITHHELD_TEST'] });
+        expect((await executor.execute({ command })).output).toBe('unset kept\n');
+        expect((await executor.execute({ command, env: { OWN: 'x' } })).output).toBe('unset kept\n');
+        expect((await executor.execute({ command, env: { FANOUT_WITHHELD_TEST: 'given' } })).output).toBe('given kept\n');
+      }
+      expect((await createLocalExecutor().execute({ command })).output).toBe('key kept\n');
+      expect(() => createLocalExecutor({ withheldEnv: 'FANOUT_SECRET' as unknown as string[] })).toThrow(
+        new TypeError('options.withheldEnv must be an array of variable names, received "FANOUT_SECRET"'),
+      );
+    } finally {
+      delete process.env.FANOUT_WITHHELD_TEST;
+      delete process.env.FANOUT_KEPT_TEST;
+    }
+  });
+
   it('mergeStderr: one pipe for both streams, in the order written', async () => {
     const script = 'i=0; while [ $i -lt 100 ]; do echo "o$i"; echo "e$i" >&2; i=$((i+1)); done';
     const result = await createLocalExecutor({ mergeStderr: true }).execute({ command: script });

@@ -2,11 +2,41 @@
 // written as JSON inside one JSON array, so no two different sets of parts encode to the same text (a path holding
 // a newline, a value holding a separator, an env var set to "" and one unset all stay apart).
 import { createHash } from 'node:crypto';
-import { relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ResolvedCheck } from '../../config/types.js';
 
-/** Bumped whenever the meaning of a key or the shape of an entry changes: older entries are then never read. */
-export const CACHE_FORMAT = 1;
+/**
+ * Bumped whenever the meaning of a key or the shape of an entry changes, or what decides an outcome changes under the
+ * same spec (grok and assert semantics): older entries are then never read.
+ */
+export const CACHE_FORMAT = 2;
+
+let build: string | undefined;
+
+/** A bundler's chunk name: `<name>-<8 characters of the hash of its content>.js`. */
+const HASHED_CHUNK = /-[A-Za-z0-9_-]{8}\.js$/;
+
+/**
+ * What identifies this build of fanout beyond its version: the module holding this code. Bundled into a chunk whose
+ * name holds the hash of its content (the CLI's), that name; else the SHA-256 of the module's text (the library's
+ * entry file, 140 KB: about 0.2 ms), whose imports name every chunk by its content hash. Either way a change
+ * anywhere in the code it runs changes it, while machines with the same build (the same release, or the same commit
+ * built twice) agree and share entries. Computed once per process.
+ */
+export function buildIdentity(): string {
+  if (build === undefined) {
+    try {
+      const file = fileURLToPath(import.meta.url);
+      build = HASHED_CHUNK.test(basename(file)) ? basename(file) : createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32);
+    } catch {
+      // Unreadable (a bundle whose file is gone): the version alone tells builds apart, as before.
+      build = 'unknown';
+    }
+  }
+  return build;
+}
 
 /** One input file as it counts in a key: its path relative to the config's folder (`/`-separated) and content. */
 export interface InputDigest {
@@ -17,7 +47,16 @@ export interface InputDigest {
   executable: boolean;
 }
 
-/** What the outcome of a check depends on, besides fanout's version and the platform. */
+/**
+ * What the outcome of a check depends on, besides fanout's version and the platform. Of a {@link ResolvedCheck}'s
+ * fields, these decide an outcome: `run`, `env`, `cwd`, `timeoutMs` (the effective one), `grok` (and `grokMatcher`,
+ * compiled from it under the config's mode, and `invalid`, derived from it), `assert`, `file`, `severity`, `retries`
+ * (a flaky check may pass only on a retry) and the config's mode (`vibeguard`: another grok engine, missing values
+ * read as "", other assert rules, another reading of `file`); `id`, `requires`, `envInputs` and the content of the
+ * files `inputs` matches are parts of the key beside the spec. The others cannot change whether a check passes:
+ * `suggestion`, `fix` and `on` are rendered from the current config even on a hit; `tags`, `files`, `line` and
+ * `cache` only select or describe; `async`, `timeoutExplicit` and `lock` only decide when it runs.
+ */
 export interface CheckSpec {
   run: string;
   env: ReadonlyArray<readonly [string, string]>;
@@ -30,11 +69,17 @@ export interface CheckSpec {
   /** Relative to the config's folder, `/`-separated. */
   file: string | null;
   severity: 'error' | 'warning';
+  /** Attempts after the first one (a pass may need them). */
+  retries: number;
+  /** Whether the config is in VibeGuard's naming: its grok engine, values and assert rules. */
+  vibeguard: boolean;
 }
 
 /** Every part of a key. */
 export interface CacheKeyParts {
   version: string;
+  /** {@link buildIdentity}: two builds of one version do not replay each other's results. */
+  build: string;
   platform: string;
   arch: string;
   nodeMajor: number;
@@ -55,7 +100,7 @@ export function keyPath(dir: string, path: string): string {
 }
 
 /** The outcome-deciding fields of a check, free of absolute paths (a moved checkout keeps its keys). */
-export function checkSpec(check: ResolvedCheck, dir: string, timeoutMs: number | null): CheckSpec {
+export function checkSpec(check: ResolvedCheck, dir: string, timeoutMs: number | null, vibeguard: boolean): CheckSpec {
   return {
     run: check.run,
     env: Object.entries(check.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
@@ -65,6 +110,8 @@ export function checkSpec(check: ResolvedCheck, dir: string, timeoutMs: number |
     assert: check.assert ?? null,
     file: check.file === undefined ? null : keyPath(dir, check.file),
     severity: check.severity,
+    retries: check.retries,
+    vibeguard,
   };
 }
 
@@ -76,8 +123,8 @@ const byFirst = <T extends readonly [string, unknown]>(a: T, b: T): number => (a
  * @example
  * ```ts
  * import { cacheKey } from './key.js';
- * const spec = { run: 'npm run lint', env: [], cwd: '.', timeoutMs: 30_000, grok: [], assert: null, file: null, severity: 'error' as const };
- * cacheKey({ version: '1.0.0', platform: 'linux', arch: 'x64', nodeMajor: 22, id: 'lint', spec, inputs: [], env: [], requires: [] }); // 'e3b0…'
+ * const spec = { run: 'npm run lint', env: [], cwd: '.', timeoutMs: 30_000, grok: [], assert: null, file: null, severity: 'error' as const, retries: 0, vibeguard: false };
+ * cacheKey({ version: '1.0.0', build: 'dev', platform: 'linux', arch: 'x64', nodeMajor: 22, id: 'lint', spec, inputs: [], env: [], requires: [] }); // 'e3b0…'
  * ```
  */
 export function cacheKey(parts: CacheKeyParts): string {
@@ -86,6 +133,7 @@ export function cacheKey(parts: CacheKeyParts): string {
     'fanout-check-cache',
     CACHE_FORMAT,
     parts.version,
+    parts.build,
     parts.platform,
     parts.arch,
     parts.nodeMajor,

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { ResolvedCheck } from '../../config/types.js';
 import type { CheckRecord, FailureReason } from '../record.js';
-import { cacheKey, checkSpec, uncachedResultKey, type CheckSpec } from './key.js';
+import { buildIdentity, cacheKey, checkSpec, uncachedResultKey, type CheckSpec } from './key.js';
 import { InputTree, statFileName, type InputSnapshot } from './inputs.js';
 import { CacheStore, DEFAULT_CACHE_MAX_BYTES, type CacheEntry } from './store.js';
 import type { SharedCache, SharedClaim } from './remote.js';
@@ -17,6 +17,8 @@ export interface RunCacheOptions {
   dir: string;
   /** fanout's version (part of every key). */
   version: string;
+  /** Whether the config is in VibeGuard's naming (part of every key: grok, values and asserts differ). @default false */
+  vibeguard?: boolean | undefined;
   /** Read entries (false: every check runs, and passes are stored all the same). */
   read: boolean;
   /** Where `env_inputs` are read. */
@@ -69,7 +71,7 @@ export class RunCache {
 
   /** The outcome-deciding fields of `check` under the run's timeout. */
   spec(check: ResolvedCheck, timeoutMs: number | null): CheckSpec {
-    return checkSpec(check, this.options.dir, timeoutMs);
+    return checkSpec(check, this.options.dir, timeoutMs, this.options.vibeguard === true);
   }
 
   /**
@@ -82,6 +84,7 @@ export class RunCache {
     if (snapshot === undefined) return undefined;
     const key = cacheKey({
       version: this.options.version,
+      build: buildIdentity(),
       platform: process.platform,
       arch: process.arch,
       nodeMajor: Number(process.versions.node.split('.')[0]),

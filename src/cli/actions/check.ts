@@ -125,7 +125,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     keepRuns: options.keepRuns,
     errorExitCode: options.errorExitCode,
     cache: options.resultCache,
-    sharedCache: shared,
+    sharedCache: shared?.cache,
+    secrets: shared?.secrets,
     observer,
     cwd,
     version,
@@ -156,7 +157,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   try {
     prepared = await run.prepared;
   } catch (error) {
-    await Promise.all([remote?.close(), shared?.close()]);
+    await Promise.all([remote?.close(), shared?.cache.close()]);
     releaseFatal();
     signals.release();
     throw error;
@@ -220,7 +221,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     report = await run.report;
   } finally {
     live?.stop();
-    await Promise.all([remote?.close(), shared?.close()]);
+    await Promise.all([remote?.close(), shared?.cache.close()]);
   }
   writeErrors.unshift(...(report.write_errors ?? []));
   await junit?.end?.(report);
