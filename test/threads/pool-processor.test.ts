@@ -80,6 +80,14 @@ describe('processParallel(items, pool.processor)', () => {
     ]);
   });
 
+  it('fail-fast: the first failure rejects the run with a ParallelError naming that item', async () => {
+    const p = pool(2);
+    const items: Input[] = Array.from({ length: 1000 }, (_, i) => (i === 10 ? -10 : i));
+    const error = await processParallel<Input, unknown>(items, p.processor).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParallelError);
+    expect((error as ParallelError).errors.map((e) => e.index)).toEqual([10]);
+  });
+
   it('pulls pool.batchWorkers items ahead by default, an explicit `workers` bounds it; an abort terminates the spinning batches', async () => {
     for (const workers of [undefined, 3]) {
       const p = pool(1);
