@@ -249,16 +249,26 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
   piscina.on('workerCreate', track);
+  // piscina's destroy() clears its `destroying` flag when it returns, even while an earlier call still awaits its
+  // threads: the exit of a thread terminated before then reads as a crash, and piscina starts a replacement that
+  // nothing ends. So destroy calls run one after another, each tracking the threads it terminates.
+  let destroyed: Promise<void> = Promise.resolve();
+  const destroy = (): Promise<void> => {
+    destroyed = destroyed.catch(() => undefined).then(() => {
+      track();
+      return piscina.destroy();
+    });
+    return destroyed;
+  };
   // piscina emits 'error' when a thread fails outside a task (its module does not load): unheard, that event would
   // crash the process, and piscina would keep restarting threads that fail the same way while later tasks wait for
   // a thread forever. So the pool stops there and every task from then on rejects with one error naming the cause.
   let broken: ThreadPoolBrokenError | undefined;
   const onError = (error: unknown): void => {
-    if (broken !== undefined) return;
+    if (broken !== undefined || isStaleReply(error)) return;
     broken = new ThreadPoolBrokenError({ cause: error });
     batcher.rejectQueued(broken);
-    track();
-    piscina.destroy().catch(() => undefined);
+    destroy().catch(() => undefined);
   };
   piscina.on('error', onError);
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
@@ -361,16 +371,16 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
           batcher.flush(); // queued items are work handed in before the close: it waits for them too
         }
         track();
-        const stopped = closeOptions?.force === true || broken !== undefined ? piscina.destroy() : piscina.close();
+        const stopped = closeOptions?.force === true || broken !== undefined ? destroy() : piscina.close();
         closing = stopped.then(async () => {
           // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
-          // (its guard against that is already lifted): end those too, until no thread is left.
+          // (its guard against that is already lifted). A replacement is a live thread that exits only once it is
+          // ended: end the listed threads before awaiting the exits, until no thread is left.
           for (;;) {
+            if (piscina.threads.length > 0) await destroy();
             track();
             await Promise.all(exits.values());
             if (piscina.threads.length === 0) break;
-            track();
-            await piscina.destroy();
           }
           piscina.off('workerCreate', track);
           piscina.off('error', onError);
@@ -383,6 +393,15 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     },
   };
   return pool;
+}
+
+/**
+ * piscina's 'error' for a reply that reaches it after it ended the reply's task: a thread terminated (by an abort or
+ * a destroy) while its reply was already on the way. The task has settled and the thread is gone: nothing is broken.
+ * piscina gives that error no code, only this message.
+ */
+function isStaleReply(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Unexpected message from Worker');
 }
 
 function batchingOptions(value: unknown): BatchingOptions {

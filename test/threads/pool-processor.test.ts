@@ -80,6 +80,25 @@ describe('processParallel(items, pool.processor)', () => {
     ]);
   });
 
+  it.each([
+    [1, 'processor'],
+    [2, 'processor'],
+    [1, 'batchProcessor'],
+    [2, 'batchProcessor'],
+  ] as const)('fail-fast (%i threads, pool.%s): the first failure rejects the run naming that item; a forced close then ends every thread', async (threads, kind) => {
+    const p = pool(threads);
+    const items: Input[] = Array.from({ length: 1000 }, (_, i) => (i === 10 ? -10 : i));
+    const options = kind === 'processor' ? {} : { workers: p.batchWorkers };
+    const error = await processParallel<Input, unknown>(items, p[kind], options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParallelError);
+    expect((error as ParallelError).errors.map((e) => e.index)).toEqual([10]);
+    // The abort terminated the threads running batches, some with their replies on the way: the close must still end
+    // every thread, the replacements piscina started included, and a second close is the same close.
+    await Promise.all([p.close({ force: true }), p.close()]);
+    expect(live.size).toBe(0);
+    await expect(p.run(1)).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+
   it('pulls pool.batchWorkers items ahead by default, an explicit `workers` bounds it; an abort terminates the spinning batches', async () => {
     for (const workers of [undefined, 3]) {
       const p = pool(1);
