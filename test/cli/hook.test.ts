@@ -133,7 +133,14 @@ checks:
     expect(isAlive(Number(readFileSync(join(dir, 'e2e.pid'), 'utf8')))).toBe(false);
   });
   it('--budget holds from the hook process\'s start to its exit, even over a check that ignores SIGTERM, and names itself', async () => {
-    const dir = project(`version: "1"
+    // The budget counts from the hook process's start, so on a loaded machine it can be spent before the stubborn
+    // check has even started; then the run is tried again with a longer budget, until the check was there to stop.
+    let budget = 1;
+    let dir = '';
+    let elapsed = 0;
+    let result: Awaited<ReturnType<typeof hook>>;
+    for (;;) {
+      dir = project(`version: "1"
 checks:
   - id: quick
     run: "true"
@@ -143,24 +150,27 @@ checks:
     run: "true"
     requires: [stubborn]
 `);
-    const started = performance.now();
-    const result = await hook(['--budget', '1s'], { hook_event_name: 'Stop', cwd: dir }, dir);
-    const elapsed = performance.now() - started;
+      const started = performance.now();
+      result = await hook(['--budget', `${budget}s`], { hook_event_name: 'Stop', cwd: dir }, dir);
+      elapsed = performance.now() - started;
+      if (existsSync(join(dir, 'stubborn.pid')) || budget >= 27) break;
+      budget *= 3;
+    }
     expect(result.code, result.stderr).toBe(0);
     // The target is the budget + 200 ms (bench/hook.bench.js measures it, on a quiet machine); here only a bound a
     // loaded machine keeps: the hook used to wait 2 s more than the budget for a SIGTERM-deaf check, plus Node's start.
-    expect(elapsed).toBeLessThan(1000 + 5000);
+    expect(elapsed).toBeLessThan(budget * 1000 + 5000);
     // quick too, should the machine be slow enough that the budget ends before it does.
-    expect(result.stdout).toMatch(/time budget 1s spent; not finished, so not blocking: (quick, )?stubborn, after /);
+    expect(result.stdout).toMatch(new RegExp(`time budget ${budget}s spent; not finished, so not blocking: (quick, )?stubborn, after `));
     expect(isAlive(Number(readFileSync(join(dir, 'stubborn.pid'), 'utf8')))).toBe(false);
     const report = JSON.parse(readFileSync(join(dir, '.fanout/runs/latest/report.json'), 'utf8')) as { checks: Array<{ id: string; reason: string | null; duration_ms: number }> };
     const stubborn = report.checks.find((check) => check.id === 'stubborn');
-    expect(stubborn?.reason).toBe("stopped by the hook's --budget 1s");
+    expect(stubborn?.reason).toBe(`stopped by the hook's --budget ${budget}s`);
     // Timed by the hook's own clock, from the check's start to its death: stopped before the budget's end and SIGKILLed
     // 100 ms after SIGTERM — not the 2 s of a run's default grace, which alone would exceed this bound.
-    expect(stubborn?.duration_ms).toBeLessThan(2000);
+    expect(stubborn?.duration_ms).toBeLessThan(budget * 1000 + 1000);
     expect(`${result.stdout}${result.stderr}`).not.toContain('--max-time');
-  });
+  }, 120_000);
 });
 
 describe('editedPaths', () => {
