@@ -97,7 +97,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     if (screen.live === undefined) write();
     else screen.live.around(write);
   };
-  const shared = options.sharedCache === undefined ? undefined : await (await import('../shared-cache.js')).openSharedCache(options.sharedCache, version, warn);
+  const shared = options.sharedCache === undefined ? undefined : await (await import('../redis-cache.js')).openSharedCache(options.sharedCache, version, warn);
 
   const controller = new AbortController();
   const abort = (reason: RunAbort) => {

@@ -3,7 +3,7 @@ import { Option } from '@commander-js/extra-typings';
 import type { CheckOptions } from '../actions/check.js';
 import { EXIT_INFRASTRUCTURE, UsageError } from '../errors.js';
 import { durationFlag, parseAsyncThreshold, parseExitCode, parseKeepRuns, parseList, parallelFlag, parseParallelOrDefault } from '../options.js';
-import { sharedCacheFromEnv } from '../shared-cache.js';
+import { sharedCacheFromEnv } from '../redis-cache.js';
 import { afterWritten } from '../terminal.js';
 import { commonOptions, finish, redisTarget, versionOf, withRedisTls, type Program } from './global.js';
 
