@@ -3,13 +3,14 @@
 // running or listening once stopped. Every wait is for an event, never a sleep.
 import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
 import { affectedChecks, watchChecks, type WatchChecksOptions, type WatchEvent, type WatchTimers } from '../../src/checks/index.js';
 import { deferred, type Deferred } from '../helpers/deferred.js';
 import { tempDir } from '../cli/helpers.js';
+import { groupMembers } from '../helpers/proc.js';
 
 function repository(yaml: string): string {
   const dir = tempDir();
@@ -45,24 +46,6 @@ const isType =
   <T extends WatchEvent['type']>(type: T) =>
   (event: WatchEvent): event is Extract<WatchEvent, { type: T }> =>
     event.type === type;
-
-/** The processes of group `pgid` still running (zombies waiting for init to reap them run nothing). */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // ended meanwhile
-    }
-    // After the command's name: state, ppid, pgrp.
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(group) === pgid && state !== 'Z') members.push(Number(name));
-  }
-  return members;
-}
 
 describe('affectedChecks', () => {
   const yaml = `checks:

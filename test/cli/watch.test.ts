@@ -1,11 +1,12 @@
 // `fanout watch` as a user runs it: a real process on a real tree, stopped by Ctrl-C (SIGINT). Every wait is for
 // output, never a sleep.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { cli, root, tempDir } from './helpers.js';
+import { groupMembers } from '../helpers/proc.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 ajv.addFormat('date-time', (text: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(text) && !Number.isNaN(Date.parse(text)));
@@ -57,23 +58,6 @@ const events = (stdout: string): Event[] =>
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Event);
 const count = (stdout: string, predicate: (event: Event) => boolean) => events(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter(predicate).length;
-
-/** The processes of group `pgid` still running (zombies waiting for init to reap them run nothing). */
-function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(group) === pgid && state !== 'Z') members.push(Number(name));
-  }
-  return members;
-}
 
 describe('fanout watch', () => {
   it('--stream: the runs\' events and the watch\'s own, valid against schema/watch-event.schema.json; a change reruns the check; Ctrl-C leaves no process of it running and fanout dies by SIGINT', async () => {

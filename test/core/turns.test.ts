@@ -25,6 +25,25 @@ async function turnsUntil<T>(promise: Promise<T>): Promise<{ value: T; turns: nu
   return { value, turns };
 }
 
+/**
+ * A checkpoint number as the engine sees it: each call returns the current one, which changes once the microtask
+ * queue has drained after a call.
+ */
+function checkpointCounter(): () => number {
+  let checkpoint = 0;
+  let pending = false;
+  return () => {
+    if (!pending) {
+      pending = true;
+      process.nextTick(() => {
+        checkpoint++;
+        pending = false;
+      });
+    }
+    return checkpoint;
+  };
+}
+
 describe('wide pools batch their restarts by turn', () => {
   it('runWithConcurrency: every task of a wide pool runs once, in order, with per-task closures awaiting setImmediate', async () => {
     const n = WIDE * 3 + 7;
@@ -66,19 +85,7 @@ describe('wide pools batch their restarts by turn', () => {
   });
 
   it('runWithConcurrency: macrotask tasks restart together, one microtask checkpoint per wave, not one per task', async () => {
-    // A checkpoint number as the engine sees it: it changes once the microtask queue has drained.
-    let checkpoint = 0;
-    let pending = false;
-    const mark = (): number => {
-      if (!pending) {
-        pending = true;
-        process.nextTick(() => {
-          checkpoint++;
-          pending = false;
-        });
-      }
-      return checkpoint;
-    };
+    const mark = checkpointCounter();
     const waves = 4;
     const startedIn = new Set<number>();
     const tasks = Array.from({ length: WIDE * waves }, (_, i) => () => {
@@ -147,18 +154,7 @@ describe('wide pools batch their restarts by turn', () => {
     };
     for (const [name, run] of Object.entries(runs)) {
       it(name, async () => {
-        let checkpoint = 0;
-        let pending = false;
-        const mark = (): number => {
-          if (!pending) {
-            pending = true;
-            process.nextTick(() => {
-              checkpoint++;
-              pending = false;
-            });
-          }
-          return checkpoint;
-        };
+        const mark = checkpointCounter();
         const startedIn = new Set<number>();
         const count = await run((i) => {
           startedIn.add(mark());

@@ -1,13 +1,13 @@
 // Automatic batching on real worker threads: processParallel(items, moduleUrl) and pool.batchProcessor, over a
 // per-item module (test/fixtures/threads/batch.js) that knows nothing of batches.
 import { getEventListeners } from 'node:events';
-import type { Worker } from 'node:worker_threads';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ParallelError, TaskError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { ThreadPoolClosedError, createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
 import { startFlag } from '../helpers/flag.js';
+import { trackThreads } from '../helpers/threads.js';
 
 type Input =
   | number
@@ -20,14 +20,7 @@ type Input =
 
 const moduleUrl = new URL('../fixtures/threads/batch.js', import.meta.url);
 
-// Every worker thread this process starts, until it has exited: "no thread left" is checkable.
-const live = new Set<Worker>();
-const onWorker = (worker: Worker): void => {
-  live.add(worker);
-  worker.once('exit', () => live.delete(worker));
-};
-beforeAll(() => process.on('worker', onWorker));
-afterAll(() => process.off('worker', onWorker));
+const live = trackThreads();
 
 const pools: Array<ThreadPool<Input, unknown>> = [];
 function pool(threads: number, options: Parameters<typeof createThreadPool>[1] = {}): ThreadPool<Input, unknown> {

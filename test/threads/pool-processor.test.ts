@@ -1,25 +1,19 @@
 // processParallel(items, pool.processor): the call users write batches automatically (processParallel recognises
 // the pool's processor), on real worker threads over a per-item module (test/fixtures/threads/batch.js).
 import { getEventListeners } from 'node:events';
-import type { Worker } from 'node:worker_threads';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ParallelError, TaskError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
 import { startFlag } from '../helpers/flag.js';
+import { trackThreads } from '../helpers/threads.js';
 
 type Input = number | { op: 'spin'; flag: Int32Array } | { op: 'batched' } | { op: 'async-fail'; message: string };
 
 const moduleUrl = new URL('../fixtures/threads/batch.js', import.meta.url);
 
-const live = new Set<Worker>();
-const onWorker = (worker: Worker): void => {
-  live.add(worker);
-  worker.once('exit', () => live.delete(worker));
-};
-beforeAll(() => process.on('worker', onWorker));
-afterAll(() => process.off('worker', onWorker));
+const live = trackThreads();
 
 const pools: Array<ThreadPool<Input, unknown>> = [];
 function pool(threads: number): ThreadPool<Input, unknown> {
