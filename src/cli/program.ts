@@ -25,11 +25,51 @@ import * as cache from './commands/cache.js';
 import * as watch from './commands/watch.js';
 import * as mcp from './commands/mcp.js';
 
-/** The commands, in the order `fanout --help` lists them. */
-const COMMANDS: readonly { register(program: Program): void }[] = [check, watch, status, wait, logs, cancel, report, hook, list, tags, validate, graph, init, worker, mergeReports, prompt, cache, mcp];
+/** The commands, in the order `fanout --help` lists them, with the names (and aliases) that invoke each. */
+const COMMANDS: readonly { names: readonly string[]; register(program: Program): void }[] = [
+  { names: ['check', 'run'], register: check.register },
+  { names: ['watch'], register: watch.register },
+  { names: ['status'], register: status.register },
+  { names: ['wait'], register: wait.register },
+  { names: ['logs'], register: logs.register },
+  { names: ['cancel'], register: cancel.register },
+  { names: ['report'], register: report.register },
+  { names: ['hook'], register: hook.register },
+  { names: ['list'], register: list.register },
+  { names: ['tags'], register: tags.register },
+  { names: ['validate'], register: validate.register },
+  { names: ['graph'], register: graph.register },
+  { names: ['init'], register: init.register },
+  { names: ['worker'], register: worker.register },
+  { names: ['merge-reports'], register: mergeReports.register },
+  { names: ['prompt'], register: prompt.register },
+  { names: ['cache'], register: cache.register },
+  { names: ['mcp'], register: mcp.register },
+];
 
-/** Builds the program; `version` is the package version. */
-export function buildProgram(version: string): Program {
+/**
+ * The command `args` invoke, when it can be told without parsing them: the first word after the global flags (and
+ * the values of those that take one), if it names a command. Undefined for anything else — help, an unknown command
+ * or flag, `--`, a flag whose value is optional, or short flags written together — which the whole program then parses.
+ */
+export function invokedCommand(program: Program, args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (!arg.startsWith('-') || arg === '-') return COMMANDS.some((command) => command.names.includes(arg)) ? arg : undefined;
+    const flag = arg.startsWith('--') && arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    const option = program.options.find((candidate) => candidate.short === flag || candidate.long === flag);
+    if (option === undefined || option.optional) return undefined;
+    if (option.required && flag === arg) index++;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the program; `version` is the package version. `args`: the command line about to be parsed — when it invokes
+ * a command by name, only that command is registered (the program parses it the same way, and `fanout` starts
+ * without building the other commands' flags and help).
+ */
+export function buildProgram(version: string, args?: readonly string[]): Program {
   const program = createProgram(version)
     // Its errors quote what was typed (`unknown command '…'`): through print() like every other text. A parse error
     // is held until main knows whose words to print it in (VibeGuard's in a folder whose config is vibeguard.*).
@@ -50,7 +90,8 @@ Examples:
   fanout check --json > report.json  machine-readable report
   fanout graph --format mermaid      the dependency graph as a Mermaid diagram`,
     );
-  for (const command of COMMANDS) command.register(program);
+  const invoked = args === undefined ? undefined : invokedCommand(program, args);
+  for (const command of COMMANDS) if (invoked === undefined || command.names.includes(invoked)) command.register(program);
   return program;
 }
 
@@ -90,7 +131,7 @@ export async function main(args: string[], version: string): Promise<void> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     process.exit(error.code === 'EPIPE' ? 141 : EXIT_INTERNAL);
   });
-  const program = buildProgram(version);
+  const program = buildProgram(version, args);
   // VibeGuard prints its help for a bare invocation, on stdout, and exits 0.
   if (args.length === 0 && (await vibeguardInPlay(args))) {
     print(program.helpInformation());

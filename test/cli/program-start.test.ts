@@ -1,0 +1,89 @@
+// How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
+import { buildProgram, invokedCommand } from '../../src/cli/program.js';
+import { createProgram } from '../../src/cli/commands/global.js';
+import { runCli, tempDir } from './helpers.js';
+
+const names = (args?: readonly string[]) => buildProgram('0.0.0', args).commands.map((command) => command.name());
+
+describe('invokedCommand', () => {
+  const program = createProgram('0.0.0');
+  it('is the first word after the global flags and the values of those that take one', () => {
+    expect(invokedCommand(program, ['check', '-p', '2'])).toBe('check');
+    expect(invokedCommand(program, ['run'])).toBe('run');
+    expect(invokedCommand(program, ['-c', 'x.yaml', '--log-dir', 'logs', '-v', '--no-color', 'list'])).toBe('list');
+    expect(invokedCommand(program, ['--config=check', '-p', 'status', 'merge-reports'])).toBe('merge-reports');
+    // A value that names a command is a value, not the command.
+    expect(invokedCommand(program, ['-c', 'status', 'check'])).toBe('check');
+  });
+
+  it('is undefined whenever the words do not say it plainly: the whole program parses them', () => {
+    for (const args of [[], ['--help'], ['-h', 'check'], ['help', 'check'], ['chek'], ['--frobnicate', 'check'], ['-vp', '2', 'check'], ['-p2', 'check'], ['--', 'check'], ['-c']]) {
+      expect(invokedCommand(program, args)).toBeUndefined();
+    }
+  });
+});
+
+describe('buildProgram', () => {
+  it('registers only the command the arguments name (with its alias), every command otherwise', () => {
+    const all = names();
+    expect(all.length).toBeGreaterThan(10);
+    expect(names(['check'])).toEqual(['check']);
+    expect(names(['-c', 'f.yaml', 'run', 'a'])).toEqual(['check']);
+    expect(names(['status', 'latest'])).toEqual(['status']);
+    expect(names(['--help'])).toEqual(all);
+    expect(names(['chek'])).toEqual(all);
+  });
+
+  it('a run with global flags before the command, and after it, goes as before', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'c.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "echo hi"\n');
+    const before = await runCli(['-c', join(dir, 'c.yaml'), '--log-dir', join(dir, 'logs'), '--json', 'check'], { cwd: join(dir, 'sub') });
+    expect(before.code).toBe(0);
+    expect((JSON.parse(before.stdout) as { checks: Array<{ id: string; status: string }> }).checks).toMatchObject([{ id: 'a', status: 'passed' }]);
+    const after = await runCli(['run', '-c', join(dir, 'c.yaml'), '--log-dir', join(dir, 'logs'), '--json'], { cwd: join(dir, 'sub') });
+    expect(after.code).toBe(0);
+    // The help of the program still lists every command; a mistyped one is still suggested.
+    const help = await runCli(['--help']);
+    for (const command of ['check|run', 'watch', 'status', 'merge-reports', 'mcp']) expect(help.stdout).toContain(command);
+    const typo = await runCli(['chek']);
+    expect(typo).toMatchObject({ code: 2 });
+    expect(typo.stderr).toContain('Did you mean check?');
+  });
+});
+
+describe('enableCompileCache', () => {
+  const host = () => {
+    const calls: Array<string | undefined> = [];
+    return { calls, enableCompileCache: (directory?: string) => calls.push(directory) };
+  };
+
+  it('asks Node for a cache in the user\'s own cache folder', () => {
+    const node = host();
+    expect(enableCompileCache({ HOME: '/home/u' }, node)).toBe('/home/u/.cache/fanout/compile-cache');
+    expect(enableCompileCache({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u/' }, node)).toBe('/var/cache/u/fanout/compile-cache');
+    expect(node.calls).toEqual(['/home/u/.cache/fanout/compile-cache', '/var/cache/u/fanout/compile-cache']);
+  });
+
+  it('asks nothing where Node has no cache (Node 20), where the user chose, or where no absolute folder is known', () => {
+    const node = host();
+    expect(enableCompileCache({ HOME: '/home/u' }, {})).toBeNull();
+    expect(enableCompileCache({ HOME: '/home/u', NODE_DISABLE_COMPILE_CACHE: '1' }, node)).toBeNull();
+    expect(enableCompileCache({ HOME: '/home/u', NODE_COMPILE_CACHE: '/elsewhere' }, node)).toBeNull();
+    expect(enableCompileCache({ HOME: 'relative', XDG_CACHE_HOME: 'also-relative' }, node)).toBeNull();
+    expect(enableCompileCache({}, node)).toBeNull();
+    expect(node.calls).toEqual([]);
+    expect(compileCacheDir({ HOME: '/' })).toBe('/.cache/fanout/compile-cache');
+  });
+
+  it('never throws: a cache Node refuses means compiling as before', () => {
+    const refusing = { enableCompileCache: () => {
+      throw new Error('EACCES');
+    } };
+    expect(enableCompileCache({ HOME: '/home/u' }, refusing)).toBeNull();
+  });
+});
