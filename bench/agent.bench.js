@@ -3,28 +3,26 @@
 //   1. latency from a failing fast check's exit to its failure on fanout's stdout (`--stream`, the check:end event
 //      with status failed), while a 10-minute async check runs beside it: the check writes the wall clock (ns) to a
 //      file as its last act before `exit 1`; the bench notes the wall clock when the line arrives on the pipe.
-//      Median of BENCH_AGENT_RUNS (default 15), target < 50 ms.
+//      BENCH_RUNS rounds (default 15, --full 25), target < 50 ms (median).
 //   2. history-driven scheduling: a fixture where the config order is the worst order (four 300 ms checks listed
 //      before a 1.2 s one, -p 2). The first run has no history; the second reads the first's report.json and starts
-//      the long check first. Makespans as the JSON report records them; the optimum is 1.2 s.
-//   node bench/run.js agent
+//      the long check first. Makespans as the JSON report records them; the optimum is 1.2 s. BENCH_HISTORY_RUNS
+//      rounds (default 3, --full 5), each a first and a second run in a fresh log folder.
+//   node bench/run.js --quick agent    writes its section of docs/benchmarks.md
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleave, profile, startSuite, stat, target } from './lib/harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli.js');
-const RUNS = Number(process.env.BENCH_AGENT_RUNS ?? 15);
-const HISTORY_RUNS = Number(process.env.BENCH_HISTORY_RUNS ?? 3);
+const FULL = profile() === 'full';
+const RUNS = Number(process.env.BENCH_RUNS ?? (FULL ? 25 : 15));
+const HISTORY_RUNS = Number(process.env.BENCH_HISTORY_RUNS ?? (FULL ? 5 : 3));
 const tmp = mkdtempSync(join(tmpdir(), 'fanout-agent-bench-'));
-
-/** @param {number[]} values */
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-};
+const suite = startSuite({ suite: 'agent', title: 'Agent feedback', rounds: RUNS });
 /** Wall clock in nanoseconds (the same clock as `date +%s%N`), with sub-millisecond resolution. */
 const wallNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 
@@ -76,14 +74,25 @@ function latencyOnce() {
   });
 }
 
-const latencies = [];
-for (let i = 0; i < RUNS; i++) latencies.push(/** @type {number} */ (await latencyOnce()));
-const latency = median(latencies);
-console.log('| measure | median | min | max | runs | target |');
-console.log('| --- | ---: | ---: | ---: | ---: | --- |');
-console.log(
-  `| failing check's exit → FAIL on stdout (--stream), 10-min async check running | ${latency.toFixed(1)} ms | ${Math.min(...latencies).toFixed(1)} ms | ${Math.max(...latencies).toFixed(1)} ms | ${RUNS} | < 50 ms: ${latency < 50 ? 'met' : 'MISSED'} |`,
-);
+const [latency] = await interleave(RUNS, [{ label: "a failing check's exit → its FAIL on stdout (--stream), a 10-minute async check running" }], async () => ({
+  ms: /** @type {number} */ (await latencyOnce()),
+}));
+const latencyMs = stat(latency?.samples.ms ?? []).median;
+suite.table({
+  title: 'Failure latency with a long async check running',
+  note: 'The failing check writes the wall clock (ns) to a file as its last act before `exit 1`; the bench notes the wall clock when its `check:end` line arrives on the pipe from `fanout check --stream`.',
+  columns: [{ key: 'ms', label: 'ms' }],
+  textColumns: [{ key: 'target', label: 'target (median)' }],
+  rows: [
+    {
+      label: latency?.item.label ?? '',
+      peer: "the check's exit",
+      samples: latency?.samples ?? {},
+      text: { target: target(latencyMs < 50, '< 50 ms') },
+      ...(latency?.error === undefined ? {} : { error: latency.error }),
+    },
+  ],
+});
 
 // ---- 2. history-driven scheduling
 const worst = join(tmp, 'worst-order.yaml');
@@ -101,19 +110,29 @@ function makespan(logDir) {
   if (run.status !== 0) throw new Error(`fanout exited ${run.status}: ${run.stderr}`);
   return JSON.parse(run.stdout).duration_ms;
 }
-const first = [];
-const second = [];
-for (let i = 0; i < HISTORY_RUNS; i++) {
-  const logDir = join(tmp, `history-${i}`);
-  first.push(makespan(logDir));
-  second.push(makespan(logDir));
-}
-const [m1, m2] = [median(first), median(second)];
-console.log('');
-console.log('| worst-order fixture, -p 2 (optimum 1200 ms) | makespan (median) | vs optimum |');
-console.log('| --- | ---: | ---: |');
-console.log(`| first run (no history: config order) | ${m1.toFixed(0)} ms | ${(m1 / 1200).toFixed(2)}× |`);
-console.log(`| second run (durations of the first as estimates) | ${m2.toFixed(0)} ms | ${(m2 / 1200).toFixed(2)}× |`);
-console.log(`| gain | ${(m1 / m2).toFixed(2)}× faster | |`);
+const first = 'first run (no history: config order)';
+const history = await interleave(
+  HISTORY_RUNS,
+  [
+    { label: first, peer: 'optimum 1200 ms' },
+    { label: 'second run (the first\'s durations as estimates)', peer: first },
+  ],
+  // The rounds run the two in turn in one fresh log folder: the second reads the first's report.
+  (_, round) => ({ ms: makespan(join(tmp, `history-${round}`)) }),
+);
+suite.table({
+  title: 'History-driven scheduling: a worst-order fixture, -p 2 (optimum 1200 ms)',
+  note: 'Four 300 ms checks listed before a 1.2 s one. Makespans as the JSON report records them (duration_ms).',
+  columns: [{ key: 'ms', label: 'makespan, ms' }],
+  ratios: [{ key: 'ms', label: 'speed-up (median)', invert: true }],
+  textColumns: [{ key: 'optimum', label: 'median ÷ optimum' }],
+  rows: history.map(({ item, samples, error }) => ({
+    label: item.label,
+    peer: item.peer,
+    samples,
+    text: { optimum: `${(stat(samples.ms ?? []).median / 1200).toFixed(2)}×` },
+    ...(error === undefined ? {} : { error }),
+  })),
+});
+suite.finish();
 rmSync(tmp, { recursive: true, force: true });
-if (!(latency < 50) || !(m2 < m1)) process.exitCode = 1;

@@ -2,13 +2,16 @@
 // Config loading: `loadConfigText` (parse with `yaml` + validate + resolve + compile grok) of a generated 200-check
 // config, against the peer it cannot beat — `yaml`'s parseDocument of the same text — so the figure that matters is
 // what validation adds on top of parsing. `FANOUT_BASELINE_DIST=/path/to/old/dist` also measures an older build
-// side by side in the same process (how the valibot rework was compared with the hand-written walker).
+// side by side in the same process (how the valibot rework was compared with the hand-written walker). Rounds are
+// interleaved (bench/lib/harness.js): BENCH_RUNS (default 60, --full 200), each timing the parse and every build.
+//   node bench/run.js --quick config     writes its section of docs/benchmarks.md
 import { performance } from 'node:perf_hooks';
 import { existsSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
+import { interleave, profile, startSuite } from './lib/harness.js';
 
 const CHECKS = Number(process.env.FANOUT_BENCH_CHECKS ?? 200);
-const ROUNDS = Number(process.env.FANOUT_BENCH_ROUNDS ?? 60);
+const ROUNDS = Number(process.env.BENCH_RUNS ?? (profile() === 'full' ? 200 : 60));
 
 /** A config in the shape real ones have: vars, prompts, and checks using most fields. */
 function generate(/** @type {number} */ count) {
@@ -44,31 +47,29 @@ for (const { name, specifier } of builds) {
 }
 
 const parseOnce = () => parseDocument(text, { lineCounter: new LineCounter(), merge: true, uniqueKeys: true });
-console.log(`config: ${CHECKS} checks, ${text.length} bytes, ${ROUNDS} rounds (warm), loadavg ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const suite = startSuite({ suite: 'config', title: 'Config loading', rounds: ROUNDS });
+const parse = '`yaml` parseDocument alone';
 // Each round times the parse alone and every build, back to back, so machine noise hits them alike; what validation
 // adds is the per-round difference (load - parse), whose median is robust to a round that the machine disturbed.
-const parses = [];
-const results = loaders.map(() => /** @type {{ load: number[], added: number[] }} */ ({ load: [], added: [] }));
-for (let round = 0; round < ROUNDS; round++) {
+let parsed = Number.NaN;
+const measured = await interleave(ROUNDS, [{ label: parse, peer: 'the parse every loader starts with', run: parseOnce }, ...loaders.map((l) => ({ label: `loadConfigText (${l.name} build)`, peer: parse, run: l.load }))], (c) => {
   const start = performance.now();
-  parseOnce();
-  const parsed = performance.now() - start;
-  parses.push(parsed);
-  loaders.forEach((loader, index) => {
-    const begin = performance.now();
-    loader.load();
-    const took = performance.now() - begin;
-    results[index]?.load.push(took);
-    results[index]?.added.push(took - parsed);
-  });
-}
-const median = (/** @type {number[]} */ values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const min = (/** @type {number[]} */ values) => Math.min(...values);
-console.log(`  yaml parseDocument alone      median ${median(parses).toFixed(2)} ms  min ${min(parses).toFixed(2)} ms`);
-loaders.forEach((loader, index) => {
-  const { load, added } = results[index] ?? { load: [], added: [] };
-  console.log(
-    `  loadConfigText (${loader.name.padEnd(8)})  median ${median(load).toFixed(2)} ms  min ${min(load).toFixed(2)} ms  ` +
-      `validation adds (median of per-round differences) ${median(added).toFixed(2)} ms  first call ${loader.cold.toFixed(1)} ms`,
-  );
+  c.run();
+  const took = performance.now() - start;
+  if (c.label === parse) {
+    parsed = took;
+    return { ms: took };
+  }
+  return { ms: took, added: took - parsed };
 });
+suite.table({
+  title: `A generated config of ${CHECKS} checks (${Math.round(text.length / 1024)} KB), warm`,
+  note: `\`loadConfigText\` parses with \`yaml\`, validates, resolves and compiles the grok patterns; "validation adds" is the median of the per-round differences from the parse. The first call in a process (cold JIT and grok cache: what one CLI invocation pays): ${loaders.map((l) => `${l.name} ${l.cold.toFixed(1)} ms`).join(', ')}.`,
+  columns: [
+    { key: 'ms', label: 'ms' },
+    { key: 'added', label: 'validation adds, ms' },
+  ],
+  ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+  rows: measured.map(({ item, samples, error }) => ({ label: item.label, peer: item.peer, samples, ...(error === undefined ? {} : { error }) })),
+});
+suite.finish();

@@ -1,18 +1,24 @@
 // @ts-check
-// Concurrency core vs peers, side by side in one run: fanout's runWithConcurrency, processParallel and parallelMap
-// against p-limit, p-map, async (caolan), bluebird and a hand-written floor (N coroutines pulling indices from a
-// shared counter). Every case runs in its own process; the table shows the median of BENCH_RUNS (default 7).
-//   node bench/run.js core                 full matrix
-//   BENCH_RUNS=3 BENCH_SIZES=100000 node bench/run.js core    quicker look
+// Concurrency core vs peers at the concurrencies of everyday code (4 and 64; bench/library.bench.js covers 10,000 and
+// the other task shapes): fanout's runWithConcurrency, processParallel and parallelMap against p-limit, p-map, async
+// (caolan), bluebird and a hand-written floor (N coroutines pulling indices from a shared counter), and the heap a
+// lazy input costs while it streams through. Every case runs in a fresh process per round; rounds are interleaved
+// (bench/lib/harness.js). Targets: runWithConcurrency and processParallel >= 0.9x the fastest peer and, up to
+// concurrency 64, >= 0.5x the floor; parallelMap's heap growth on a lazy 1M-item input < 5 MB.
+//   node bench/run.js --quick core         writes its section of docs/benchmarks.md (100k tasks, 3 rounds)
+//   node bench/run.js --full core          1M tasks, three task shapes, 5 rounds
+//   BENCH_RUNS=3 BENCH_SIZES=100000 BENCH_LIMITS=4,64,10000 BENCH_MODES=closure node bench/core.bench.js
 import { spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { interleave, profile, scaled, startSuite, stat, target } from './lib/harness.js';
 
 const self = fileURLToPath(import.meta.url);
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
-const LIMITS = (process.env.BENCH_LIMITS ?? '4,64,10000').split(',').map(Number);
-const MODES = (process.env.BENCH_MODES ?? 'immediate,setImmediate,closure').split(',');
+const FULL = profile() === 'full';
+const RUNS = Number(process.env.BENCH_RUNS ?? (FULL ? 5 : 3));
+const SIZES = (process.env.BENCH_SIZES ?? String(scaled(FULL ? 1_000_000 : 100_000))).split(',').map(Number);
+const LIMITS = (process.env.BENCH_LIMITS ?? '4,64').split(',').map(Number);
+const MODES = (process.env.BENCH_MODES ?? (FULL ? 'immediate,setImmediate,closure' : 'immediate,closure')).split(',');
+const MEMORY_N = scaled(1_000_000);
 const IMPLS = (process.env.BENCH_IMPLS ?? 'floor,fanout.runWithConcurrency,fanout.processParallel,fanout.parallelMap,async,bluebird,p-map,p-limit').split(',');
 const PEERS = ['async', 'bluebird', 'p-map', 'p-limit'];
 
@@ -97,11 +103,13 @@ async function runCase(impl, n, c, mode) {
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-/** Heap growth while a lazy 1M-item input streams through at concurrency 64, sampled after a forced GC mid-run. */
-/** @param {string} impl */
+/**
+ * Heap growth while a lazy 1M-item input streams through at concurrency 64, sampled after a forced GC mid-run.
+ * @param {string} impl
+ */
 async function runMemoryCase(impl) {
   const gc = /** @type {() => void} */ (globalThis.gc);
-  const n = 1_000_000;
+  const n = MEMORY_N;
   const half = n / 2;
   const fanout = await import('../dist/index.js');
   gc();
@@ -128,11 +136,6 @@ async function runMemoryCase(impl) {
   return mid;
 }
 
-function median(/** @type {number[]} */ values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 /**
  * @param {string[]} args
  * @returns {{ ms: number; cpuMs: number; peakRssMb: number; heapMb: number } | { error: string }} heapMb for the memory case, the rest otherwise
@@ -155,64 +158,68 @@ if (process.argv[2] === '--case') {
     console.log(JSON.stringify({ ms, cpuMs, peakRssMb }));
   }
 } else {
-  console.log(`runs per case: ${RUNS} (median); tasks/s in millions; CPU = median process CPU ms over the timed call (on a loaded machine wall time counts waits for a CPU); RSS = peak RSS growth in MB; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  let misses = 0;
+  const suite = startSuite({ suite: 'core', title: 'Core', rounds: RUNS });
+  const modeText = {
+    immediate: 'one shared `() => Promise.resolve(1)` for every task (no async frame per task: the cheapest shape)',
+    setImmediate: 'one shared function returning a promise resolved by setImmediate',
+    closure: 'a fresh `async () => { await new Promise(setImmediate); return i }` per task (the shape users write)',
+  };
   for (const mode of MODES) {
     for (const n of SIZES) {
       for (const c of LIMITS) {
-        /** @type {Record<string, { rate: number; cpuMs: number; rss: number } | { error: string }>} */
-        const row = {};
-        for (const impl of IMPLS) {
-          const samples = [];
-          let error;
-          for (let r = 0; r < RUNS; r++) {
-            const res = child(['throughput', impl, String(n), String(c), mode]);
-            if ('error' in res) {
-              error = res.error;
-              break;
+        const measured = await interleave(RUNS, IMPLS, (impl) => {
+          const res = child(['throughput', impl, String(n), String(c), mode]);
+          if ('error' in res) throw new Error(res.error);
+          return { rate: n / res.ms / 1000, ms: res.ms, cpuMs: res.cpuMs, rssMb: res.peakRssMb };
+        });
+        const median = (/** @type {string} */ impl) => stat(measured.find((m) => m.item === impl && m.error === undefined)?.samples.ms ?? []).median;
+        // The fastest peer by median time: the one each fanout row is held to.
+        const bestPeer = PEERS.filter((p) => IMPLS.includes(p) && !Number.isNaN(median(p))).sort((a, b) => median(a) - median(b))[0];
+        const floorMs = median('floor');
+        suite.table({
+          title: `${mode}: ${n.toLocaleString('en')} tasks, concurrency ${c.toLocaleString('en')}`,
+          note: `Each task is ${modeText[/** @type {keyof typeof modeText} */ (mode)] ?? mode}. Items are built before the clock.`,
+          columns: [
+            { key: 'rate', label: 'M tasks/s', better: 'higher' },
+            { key: 'ms', label: 'ms' },
+            { key: 'cpuMs', label: 'CPU ms' },
+            { key: 'rssMb', label: 'peak RSS growth, MB' },
+          ],
+          ratios: [{ key: 'ms', label: 'speed ÷ peer (median)', invert: true }],
+          textColumns: [{ key: 'target', label: 'target' }],
+          rows: measured.map(({ item, samples, error }) => {
+            const fanout = item.startsWith('fanout.');
+            const peer = item === 'floor' ? 'hand-written coroutine pool' : fanout ? (bestPeer ?? 'floor') : 'floor';
+            const ms = stat(samples.ms ?? []).median;
+            let text = '';
+            if (fanout && item !== 'fanout.parallelMap' && bestPeer !== undefined) {
+              const vsPeer = median(bestPeer) / ms;
+              const vsFloor = floorMs / ms;
+              text = c > 64 ? target(vsPeer >= 0.9, '>= 0.9× the fastest peer') : target(vsPeer >= 0.9 && vsFloor >= 0.5, `>= 0.9× the fastest peer, >= 0.5× the floor: ${vsFloor.toFixed(2)}×`);
             }
-            samples.push(res);
-          }
-          row[impl] =
-            error !== undefined
-              ? { error }
-              : { rate: n / median(samples.map((s) => s.ms)) / 1000, cpuMs: median(samples.map((s) => s.cpuMs)), rss: median(samples.map((s) => s.peakRssMb)) };
-        }
-        const rate = (/** @type {string} */ k) => { const v = row[k]; return v && 'rate' in v ? v.rate : 0; };
-        const bestPeer = Math.max(...PEERS.filter((p) => IMPLS.includes(p)).map(rate));
-        const floor = rate('floor');
-        console.log(`\n${mode}, ${n.toLocaleString('en')} tasks, concurrency ${c}; fastest peer ${bestPeer.toFixed(2)}M/s, floor ${floor.toFixed(2)}M/s`);
-        for (const impl of IMPLS) {
-          const v = row[impl];
-          if (v === undefined) continue;
-          if ('error' in v) {
-            console.log(`  ${impl.padEnd(28)} error: ${v.error}`);
-            continue;
-          }
-          let verdict = '';
-          if (impl.startsWith('fanout.') && impl !== 'fanout.parallelMap') {
-            const vsPeer = bestPeer > 0 ? v.rate / bestPeer : Number.NaN;
-            const vsFloor = floor > 0 ? v.rate / floor : Number.NaN;
-            const okPeer = vsPeer >= 0.9;
-            const okFloor = c > 64 || vsFloor >= 0.5;
-            if (!okPeer || !okFloor) misses++;
-            verdict = `  ${vsPeer.toFixed(2)}x peer ${okPeer ? 'ok' : 'MISSED (target 0.9x)'}, ${vsFloor.toFixed(2)}x floor${c <= 64 ? (okFloor ? ' ok' : ' MISSED (target 0.5x)') : ''}`;
-          }
-          console.log(`  ${impl.padEnd(28)} ${v.rate.toFixed(2).padStart(6)}M/s  CPU ${v.cpuMs.toFixed(0).padStart(6)} ms  RSS +${v.rss.toFixed(0).padStart(5)} MB${verdict}`);
-        }
+            return { label: item, peer, samples, text: { target: text }, ...(error === undefined ? {} : { error }) };
+          }),
+        });
       }
     }
   }
-  console.log('\nheap growth (forced GC, mid-run) for a lazy 1M-item input at concurrency 64; target: parallelMap < 5 MB');
-  for (const impl of ['fanout.parallelMap', 'fanout.processParallel', 'p-map']) {
-    const samples = [];
-    for (let r = 0; r < Math.min(RUNS, 3); r++) {
-      const res = child(['memory', impl]);
-      if (!('error' in res)) samples.push(res.heapMb);
-    }
-    const mb = median(samples);
-    const verdict = impl === 'fanout.parallelMap' ? (mb < 5 ? ' ok' : ' MISSED') : '';
-    console.log(`  ${impl.padEnd(28)} +${mb.toFixed(1)} MB${verdict}`);
-  }
-  console.log(`\ntargets missed: ${misses}`);
+  const memory = await interleave(Math.min(RUNS, 3), ['fanout.parallelMap', 'fanout.processParallel', 'p-map'], (impl) => {
+    const res = child(['memory', impl]);
+    if ('error' in res) throw new Error(res.error);
+    return { heapMb: res.heapMb };
+  });
+  suite.table({
+    title: `Heap growth for a lazy ${MEMORY_N.toLocaleString('en')}-item input at concurrency 64`,
+    note: 'The heap in use after a forced GC halfway through the run, over the heap before it. parallelMap and processParallel pull from a generator; p-map takes an array (it has no lazy input), built inside the measure.',
+    columns: [{ key: 'heapMb', label: 'heap growth, MB' }],
+    textColumns: [{ key: 'target', label: 'target' }],
+    rows: memory.map(({ item, samples, error }) => ({
+      label: item,
+      peer: item === 'p-map' ? 'an array of the items' : 'p-map',
+      samples,
+      text: { target: item === 'fanout.parallelMap' ? target(stat(samples.heapMb ?? []).median < 5, '< 5 MB') : '' },
+      ...(error === undefined ? {} : { error }),
+    })),
+  });
+  suite.finish();
 }

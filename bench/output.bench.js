@@ -4,15 +4,18 @@
 // the tail as a terminal shows it, the report) must cost the same whatever the shape: target ratio <= 1.5. Also
 // reported: the longest main-thread step of each run, over the whole process and from the check's spawn on (the run
 // without module loading at start-up; target <= 50 ms: signals and timers are answered meanwhile).
-// Usage: npx tsdown && node bench/run.js output   (env OUTPUT_BENCH_REPS=N, default 3; OUTPUT_BENCH_MB, default 50)
-import { spawnSync } from 'node:child_process';
+// Rounds are interleaved (bench/lib/harness.js): BENCH_RUNS (default 3, --full 5).
+//   node bench/run.js --quick output    writes its section of docs/benchmarks.md
+//   BENCH_OUTPUT_MB=5 BENCH_RUNS=1 node bench/output.bench.js    a quick look (default 50 MB)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleave, profile, startSuite, stat, target, timeProcess } from './lib/harness.js';
 
-const REPS = Number(process.env.OUTPUT_BENCH_REPS ?? 3);
-const BYTES = Number(process.env.OUTPUT_BENCH_MB ?? 50) * 1024 * 1024;
+const REPS = Number(process.env.BENCH_RUNS ?? (profile() === 'full' ? 5 : 3));
+const MB = Number(process.env.BENCH_OUTPUT_MB ?? 50);
+const BYTES = MB * 1024 * 1024;
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const preload = fileURLToPath(new URL('./fixtures/loop-delay.js', import.meta.url));
 const LINE = 'a'.repeat(79);
@@ -25,46 +28,43 @@ const SHAPES = {
   'no newline': `yes ${LINE} | tr '\\n' a | head -c ${BYTES}`,
 };
 
-/** @param {number[]} values */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'fanout-output-bench-'));
-/** @type {Record<string, { ms: number, loopMs: number, runLoopMs: number }>} */
-const results = {};
+const suite = startSuite({ suite: 'output', title: 'Output', rounds: REPS });
 try {
-  for (const [shape, command] of Object.entries(SHAPES)) {
-    const config = join(dir, 'fanout.yaml');
+  const shapes = Object.entries(SHAPES).map(([label, command], i) => {
+    const config = join(dir, `fanout-${i}.yaml`);
     writeFileSync(config, `checks:\n  - id: output\n    run: ${JSON.stringify(command)}\n    grok: 'a{3}(?P<end>a)$'\n`);
-    /** @type {number[]} */
-    const times = [];
-    /** @type {number[]} */
-    const loops = [];
-    /** @type {number[]} */
-    const runLoops = [];
-    for (let rep = 0; rep < REPS; rep++) {
-      const delayFile = join(dir, 'delay');
-      const start = performance.now();
-      const run = spawnSync(process.execPath, ['--import', preload, cli, 'check', '-c', config, '--log-dir', join(dir, 'logs'), '--json'], {
-        env: { ...process.env, LOOP_DELAY_FILE: delayFile, API_TOKEN: 'not-a-real-secret-value' },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      times.push(performance.now() - start);
-      if (run.status !== 0) throw new Error(`fanout check exited ${run.status}: ${run.stderr.toString().slice(0, 500)}`);
-      const delay = /** @type {{ whole: number, run: number }} */ (JSON.parse(readFileSync(delayFile, 'utf8')));
-      loops.push(delay.whole);
-      runLoops.push(delay.run);
-    }
-    results[shape] = { ms: median(times), loopMs: Math.max(...loops), runLoopMs: Math.max(...runLoops) };
-  }
+    return { label, config };
+  });
+  const measured = await interleave(REPS, shapes, ({ config }) => {
+    const delayFile = join(dir, 'delay');
+    const { ms } = timeProcess(process.execPath, ['--import', preload, cli, 'check', '-c', config, '--log-dir', join(dir, 'logs'), '--json'], {
+      env: { ...process.env, LOOP_DELAY_FILE: delayFile, API_TOKEN: 'not-a-real-secret-value' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const delay = /** @type {{ whole: number, run: number }} */ (JSON.parse(readFileSync(delayFile, 'utf8')));
+    return { ms, loopMs: delay.whole, runLoopMs: delay.run };
+  });
+  const lines = 'lines of 80 characters';
+  const median = (/** @type {string} */ label, key = 'ms') => stat(measured.find((m) => m.item.label === label)?.samples[key] ?? []).median;
+  suite.table({
+    title: `\`fanout check\` on one check printing ${MB} MB`,
+    note: 'Both shapes go through the same pipeline (`yes | tr | head -c`): only what `tr` turns the newlines into differs; the check has a grok pattern and the environment a secret to mask. Wall time: the whole process, spawn to exit. Longest main-thread step (a step that blocks signals and timers): over the whole process (module loading at start-up included), and from the check\'s spawn on (bench/fixtures/loop-delay.js, 10 ms resolution).',
+    columns: [
+      { key: 'ms', label: 'wall ms' },
+      { key: 'loopMs', label: 'longest step, whole process, ms' },
+      { key: 'runLoopMs', label: "longest step from the check's spawn, ms" },
+    ],
+    ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+    textColumns: [{ key: 'target', label: 'target (ratio: medians; steps: every round)' }],
+    rows: measured.map(({ item, samples, error }) => {
+      const step = target(Math.max(...(samples.runLoopMs ?? [Number.NaN])) <= 50, "every step from the check's spawn <= 50 ms");
+      const text = item.label === 'no newline' ? `${target(median('no newline') / median(lines) <= 1.5, '<= 1.5× lines')}; ${step}` : step;
+      const peer = item.label === 'no newline' ? lines : item.label === lines ? 'no output (start-up alone)' : 'the reference: start-up and an empty check';
+      return { label: item.label, peer, samples, text: { target: text }, ...(error === undefined ? {} : { error }) };
+    }),
+  });
+  suite.finish();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-
-console.log(`| ${BYTES / 1024 / 1024} MB of output, \`fanout check\` | wall time (median of ${REPS}) | longest main-thread step, whole process | from the check's spawn on |`);
-console.log('|---|---|---|---|');
-for (const [shape, { ms, loopMs, runLoopMs }] of Object.entries(results)) console.log(`| ${shape} | ${ms.toFixed(0)} ms | ${loopMs.toFixed(1)} ms | ${runLoopMs.toFixed(1)} ms |`);
-const ratio = (results['no newline']?.ms ?? Number.NaN) / (results['lines of 80 characters']?.ms ?? Number.NaN);
-console.log(`\nno newline / lines: ${ratio.toFixed(2)} (target <= 1.5)`);

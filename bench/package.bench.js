@@ -1,20 +1,14 @@
 // @ts-check
 // The package as users load it, side by side in one run: `await import()` of each fanout entry point against
-// p-map's and p-limit's (fresh processes, alternating order, min / median of the rounds), and `fanout --version`
-// against `node -e 0`. Targets: import('fanout') ≤ 2× p-map's; `fanout --version` within 30 ms of `node -e 0`.
+// p-map's and p-limit's (fresh processes, interleaved rounds, min / median), and `fanout --version` against
+// `node -e 0`. Targets: import('fanout') ≤ 2× p-map's; `fanout --version` within 30 ms of `node -e 0`.
+//   node bench/run.js --quick package     writes its section of docs/benchmarks.md (BENCH_RUNS, default 15)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { interleave, profile, startSuite, stat, target, timeProcess } from './lib/harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const rounds = Number(process.env.BENCH_RUNS ?? 15);
-
-/** Wall time (ms) of one fresh `node` running `args`, measured around the spawn. */
-function spawnMs(/** @type {string[]} */ args) {
-  const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited ${String(run.status)}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
+const rounds = Number(process.env.BENCH_RUNS ?? (profile() === 'full' ? 25 : 15));
 
 /** Import time (ms) measured inside a fresh process, so process start-up is not counted. */
 function importMs(/** @type {string} */ specifier) {
@@ -24,41 +18,63 @@ function importMs(/** @type {string} */ specifier) {
   return Number(run.stdout);
 }
 
-const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const min = (/** @type {number[]} */ xs) => Math.min(...xs);
-
-/** Runs every contender once per round, in an order that alternates between rounds. */
-function alternate(/** @type {Record<string, () => number>} */ contenders) {
-  /** @type {Record<string, number[]>} */
-  const times = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
-  const names = Object.keys(contenders);
-  for (let round = 0; round < rounds; round++) {
-    for (const name of round % 2 === 0 ? names : [...names].reverse()) times[name]?.push(contenders[name]?.() ?? NaN);
-  }
-  return times;
-}
-
-const imports = alternate({
-  fanout: () => importMs(`${root}dist/index.js`),
-  'fanout/config': () => importMs(`${root}dist/config.js`),
-  'fanout/pipeline': () => importMs(`${root}dist/pipeline.js`),
-  'fanout/distributed': () => importMs(`${root}dist/distributed.js`),
-  'p-map': () => importMs('p-map'),
-  'p-limit': () => importMs('p-limit'),
+const suite = startSuite({ suite: 'package', title: 'Package', rounds });
+const pMap = 'p-map';
+const imports = await interleave(
+  rounds,
+  [
+    { label: 'fanout', specifier: `${root}dist/index.js` },
+    { label: 'fanout/config', specifier: `${root}dist/config.js` },
+    { label: 'fanout/pipeline', specifier: `${root}dist/pipeline.js` },
+    { label: 'fanout/distributed', specifier: `${root}dist/distributed.js` },
+    { label: pMap, specifier: 'p-map' },
+    { label: 'p-limit', specifier: 'p-limit' },
+  ],
+  ({ specifier }) => ({ ms: importMs(specifier) }),
+);
+const importMedian = (/** @type {string} */ label) => stat(imports.find((i) => i.item.label === label)?.samples.ms ?? []).median;
+suite.table({
+  title: '`await import()` of each entry point, in a fresh process',
+  note: 'Timed inside the process (its start-up not counted).',
+  columns: [{ key: 'ms', label: 'ms' }],
+  ratios: [{ key: 'ms', label: 'median time ÷ peer' }],
+  textColumns: [{ key: 'target', label: 'target (median)' }],
+  rows: imports.map(({ item, samples, error }) => ({
+    label: item.label,
+    peer: item.label === pMap ? 'the peer entry point' : pMap,
+    samples,
+    text: { target: item.label === 'fanout' ? target(importMedian('fanout') / importMedian(pMap) <= 2, '<= 2× p-map') : '' },
+    ...(error === undefined ? {} : { error }),
+  })),
 });
-const pMap = median(imports['p-map'] ?? []);
-console.log(`| import (fresh process, ${rounds} rounds) | min ms | median ms | ÷ p-map |`);
-console.log('| --- | --- | --- | --- |');
-for (const [name, times] of Object.entries(imports)) console.log(`| ${name} | ${min(times).toFixed(1)} | ${median(times).toFixed(1)} | ${(median(times) / pMap).toFixed(2)}× |`);
-const fanoutRatio = median(imports.fanout ?? []) / pMap;
-console.log(`\nimport('fanout') ÷ import('p-map'): ${fanoutRatio.toFixed(2)}× (target ≤ 2×): ${fanoutRatio <= 2 ? 'met' : 'MISSED'}`);
 
-const starts = alternate({
-  'node -e 0': () => spawnMs(['-e', '0']),
-  'fanout --version': () => spawnMs([`${root}dist/cli.js`, '--version']),
+const node = 'node -e 0';
+const starts = await interleave(
+  rounds,
+  [
+    { label: node, args: ['-e', '0'] },
+    { label: 'fanout --version', args: [`${root}dist/cli.js`, '--version'] },
+  ],
+  ({ args }) => ({ ms: timeProcess(process.execPath, args, { cwd: root }).ms }),
+);
+const nodeMs = stat(starts[0]?.samples.ms ?? []).median;
+suite.table({
+  title: 'Start-up of the bin',
+  note: 'Each a whole process, spawn to exit.',
+  columns: [{ key: 'ms', label: 'ms' }],
+  textColumns: [
+    { key: 'over', label: 'median over node -e 0' },
+    { key: 'target', label: 'target' },
+  ],
+  rows: starts.map(({ item, samples, error }) => {
+    const over = stat(samples.ms ?? []).median - nodeMs;
+    return {
+      label: item.label,
+      peer: item.label === node ? 'bare Node start-up' : node,
+      samples,
+      text: item.label === node ? {} : { over: `${over.toFixed(1)} ms`, target: target(over <= 30, '<= +30 ms') },
+      ...(error === undefined ? {} : { error }),
+    };
+  }),
 });
-const overhead = median(starts['fanout --version'] ?? []) - median(starts['node -e 0'] ?? []);
-console.log(`\n| start-up (${rounds} rounds) | min ms | median ms |`);
-console.log('| --- | --- | --- |');
-for (const [name, times] of Object.entries(starts)) console.log(`| ${name} | ${min(times).toFixed(1)} | ${median(times).toFixed(1)} |`);
-console.log(`\nfanout --version − node -e 0: ${overhead.toFixed(1)} ms (target ≤ 30 ms): ${overhead <= 30 ? 'met' : 'MISSED'}`);
+suite.finish();

@@ -13,9 +13,18 @@ import { renderTable } from './harness.js';
  */
 export const DOCUMENTED = [
   { name: 'library', title: 'Library', quick: true },
+  { name: 'core', title: 'Core', quick: true },
   { name: 'cli', title: 'CLI', quick: true },
+  { name: 'exec', title: 'Exec', quick: true },
+  { name: 'output', title: 'Output', quick: true },
   { name: 'threads', title: 'Threads', quick: true },
   { name: 'grok', title: 'Grok', quick: true },
+  { name: 'config', title: 'Config loading', quick: true },
+  { name: 'package', title: 'Package', quick: true },
+  { name: 'agent', title: 'Agent feedback', quick: true },
+  { name: 'hook', title: 'Hook budget', quick: true },
+  { name: 'mcp', title: 'MCP', quick: true },
+  { name: 'watch', title: 'Watch', quick: true },
   { name: 'distributed', title: 'Distributed', quick: false },
 ];
 

@@ -5,6 +5,7 @@
 // A suite builds tables of rows; each row names the case, the peer it is compared with, and the samples of each
 // measured column (one per round). A suite prints its tables (renderTable) and, when bench/run.js asks for it
 // (BENCH_JSON=file), writes the result document there (emit): bench/run.js, not the suite, writes the docs.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 
@@ -142,6 +143,30 @@ export function renderTable(table) {
     lines.push(`| ${cells.map(cell).join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/**
+ * A target's cell: `met (spec)` or `missed (spec)`, so a table says where a documented goal stands.
+ * @param {boolean} ok @param {string} spec the target, as the docs state it (`<= 50 ms`)
+ */
+export function target(ok, spec) {
+  return `${ok ? 'met' : 'missed'} (${spec})`;
+}
+
+/**
+ * Runs a process to its end and times it from spawn to exit (wall ms); throws, naming the command, when it cannot
+ * start or exits non-zero (unless `allowFailure`).
+ * @param {string} file @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions & { allowFailure?: boolean }} [options]
+ */
+export function timeProcess(file, args, options = {}) {
+  const { allowFailure = false, ...spawnOptions } = options;
+  const start = process.hrtime.bigint();
+  const run = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...spawnOptions });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.error) throw run.error;
+  if (run.status !== 0 && !allowFailure) throw new Error(`${file} ${args.join(' ').slice(0, 80)} exited ${run.status ?? run.signal}: ${String(run.stderr ?? '').trim().slice(-300)}`);
+  return { ms, status: run.status, stdout: String(run.stdout ?? ''), stderr: String(run.stderr ?? '') };
 }
 
 /** The machine a run measures. @returns {Machine} */

@@ -1,6 +1,7 @@
 // The docs' benchmark figures come from the bench suites, rendered by bench/run.js into docs/benchmarks.md, never
-// copied by hand: a table of measured figures anywhere else in the docs fails here, as does a table of
-// docs/benchmarks.md outside a generated section, or a link to a section the page does not have.
+// copied by hand: a table of measured figures anywhere else in the docs fails here, as does a sentence of the user
+// docs that reports a measurement with a figure (see `proseFigures`), a table of docs/benchmarks.md outside a
+// generated section, or a link to a section the page does not have.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +38,53 @@ function tables(text: string): Array<{ line: number; cells: string[] }> {
   return found;
 }
 
-/** Tables with at least two cells of measured figures. */
+/** A header cell naming a unit of measure: its column holds figures even where the cells are bare numbers. */
+const UNIT_HEADER = /\b(?:ms|µs|MB|MiB|GB|M\/s|[a-z]+\/s|CPU|RSS|speed-up|median)\b|×/i;
+
+/**
+ * Tables with at least two cells of measured figures: cells with a unit, or bare numbers (`2,312`) under a header
+ * that names one (`| CPU ms | peak RSS growth |`).
+ */
 function figureTables(text: string): Array<{ line: number; figures: string[] }> {
+  const measuredHeader = (header: string): boolean => header.replace(/`[^`]*`/g, '').split('|').some((cell) => UNIT_HEADER.test(cell));
+  const lines = text.split('\n');
   return tables(text)
-    .map(({ line, cells }) => ({ line, figures: cells.filter((cell) => FIGURE.test(cell)).map((cell) => cell.trim()) }))
+    .map(({ line, cells }) => {
+      const bare = measuredHeader(lines[line - 1] ?? '');
+      return { line, figures: cells.filter((cell) => FIGURE.test(cell) || (bare && /^\s*\d[\d,.]*\s*$/.test(cell))).map((cell) => cell.trim()) };
+    })
     .filter(({ figures }) => figures.length >= 2);
+}
+
+/** A sentence that reports a measurement: it says "measured" or names a benchmark (`bench/…`, `npm run bench`). */
+const MEASUREMENT = /\bmeasured\b|bench\/|npm run bench|\bbenchmarks?\b/i;
+/** What makes a figure a goal rather than a result: a target, a bound, a comparison just before it. */
+const GOAL = /(?:target|≤|≥|<=|>=|<|>|under|within|at most|at least)[^.;]*$/i;
+
+/**
+ * Figures in prose that report a measurement: in each sentence of `text` (outside fenced code and tables) that says
+ * "measured" or names a benchmark, every figure (FIGURE, outside code spans) not stated as a goal (GOAL within the 30
+ * characters before it, same clause). Why this rule and no wider one: the docs are full of figures that are not
+ * measurements — defaults, timeouts, grace periods (`SIGKILL 2 s later`, `default 5 s`) — which no pattern tells apart
+ * from a copied result; a sentence that cites a measurement is where a hand-copied result sits, and there the figure
+ * belongs in docs/benchmarks.md with a link to its section. A figure it cannot see (a measurement reported without
+ * naming it as one) is left to review.
+ */
+function proseFigures(text: string): string[] {
+  const prose = text
+    .replace(/```[\s\S]*?```/g, '')
+    .split('\n')
+    .filter((line) => !line.startsWith('|'))
+    .join('\n');
+  return prose
+    .split(/(?<=[.!?])\s+(?=[A-Z(`*[])|\n\s*\n/)
+    .filter((sentence) => MEASUREMENT.test(sentence))
+    .flatMap((sentence) => {
+      const plain = sentence.replace(/`[^`\n]*`/g, '``').replace(/\s+/g, ' ');
+      return [...plain.matchAll(new RegExp(FIGURE.source, 'giu'))]
+        .filter((match) => !GOAL.test(plain.slice(Math.max(0, match.index - 30), match.index)))
+        .map((match) => `${match[0]} in "${plain.slice(0, 100)}…"`);
+    });
 }
 
 describe('benchmark figures in the docs', () => {
@@ -57,6 +100,30 @@ describe('benchmark figures in the docs', () => {
     const options = '| flag | meaning |\n|---|---|\n| `--timeout D` | `500ms`, `30s` |\n| `-p N` | parallel checks, 4 |\n';
     expect(figureTables(copied)).toEqual([{ line: 1, figures: ['1246 ms', '1.00×', '674 ms', '1.85×'] }]);
     expect(figureTables(options)).toEqual([]);
+  });
+
+  it('no sentence of README.md or docs/ reports a measured figure: it links to its section of benchmarks.md', () => {
+    // CONTRIBUTING.md is left out: its profiling notes record one-off measurements together with the method that
+    // produced them (how a cost was found), which no bench suite regenerates.
+    const offenders = pages
+      .filter((page) => page !== 'docs/benchmarks.md' && page !== 'CONTRIBUTING.md')
+      .flatMap((page) => proseFigures(read(page)).map((found) => `${page}: ${found}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('the prose check sees a copied result, and neither a goal nor a figure in a sentence that cites no measurement', () => {
+    expect(proseFigures('On the fixture the first run takes 1832 ms, the second 1239 ms (`node bench/run.js agent`).')).toHaveLength(2);
+    expect(proseFigures('Measured on 2 cores: ready 0.3 s after it starts.')).toHaveLength(1);
+    expect(proseFigures('`npm run bench -- --quick hook` measures it (spawn to exit; target D + 200 ms).')).toEqual([]);
+    expect(proseFigures('The checks are stopped 150 ms before D (SIGTERM, then SIGKILL 100 ms later).')).toEqual([]);
+    expect(proseFigures('```sh\nnode bench/run.js # 12 ms\n```\nA timeout of `500ms`, measured per attempt.')).toEqual([]);
+  });
+
+  it('the table check sees bare numbers under a header that names a unit, not an exit-code table', () => {
+    const copied = '| 1M closures | CPU ms | peak RSS growth |\n|---|---|---|\n| processParallel | 1,910 | 139 MB |\n| parallelMap | 837 | 49 MB |\n';
+    const codes = '| exit | meaning |\n|---|---|\n| 0 | passed |\n| 130 | interrupted |\n';
+    expect(figureTables(copied)).toEqual([{ line: 1, figures: ['1,910', '837'] }]);
+    expect(figureTables(codes)).toEqual([]);
   });
 
   it('docs/benchmarks.md holds tables only inside generated sections, of documented suites', () => {
