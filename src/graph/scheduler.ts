@@ -124,6 +124,11 @@ function cancelStopped<V>(run: GraphRun<V>): void {
   }
 }
 
+/** What settle returns when the slot's next step is #continueOrRelease's to decide. */
+const GENERAL = -2;
+/** One settle in this many takes the general path whatever settle could decide alone (a power of 2). */
+const GENERAL_EVERY = 16;
+
 const FAIL_FAST: SkipReason = /* @__PURE__ */ Object.freeze({ failFast: true as const });
 const ABORTED: SkipReason = /* @__PURE__ */ Object.freeze({ aborted: true as const });
 
@@ -175,8 +180,15 @@ export class GraphRun<V> {
   #ended = 0;
   #passed = 0;
   #stopped = false;
-  #finished = false;
+  /**
+   * True until start() (a run not started has nothing to finish) and once the run has settled. Written at the start of
+   * every run, not first at its end: V8 compiles code on the assumption that a field written once stays as it is, and
+   * a first change at the end of a run threw away the optimized slot loop for the next run of a compiled graph.
+   */
+  #finished = true;
   #dispatching = false;
+  /** Settles so far, for GENERAL_EVERY. */
+  #settles = 0;
   #failFastTriggered = false;
   #aborted = false;
   #resolve: (result: GraphResult<V>) => void = () => {};
@@ -263,6 +275,7 @@ export class GraphRun<V> {
     return new Promise<GraphResult<V>>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
+      this.#finished = false;
       try {
         this.#begin();
       } catch (error) {
@@ -284,9 +297,18 @@ export class GraphRun<V> {
       }
       signal.addEventListener('abort', this.#onAbort);
     }
-    const waiting = this.#waiting;
-    for (let i = 0; i < this.#n; i++) if (waiting[i] === 0) this.#makeReady(i);
+    this.#readySources();
     this.#next();
+  }
+
+  /**
+   * Readies every task that requires nothing. A loop of its own: V8 compiles a long loop while it runs, for the code
+   * seen so far, and a loop followed by code it has not run yet is thrown away, in every run, when it ends.
+   */
+  #readySources(): void {
+    const waiting = this.#waiting;
+    const n = this.#n;
+    for (let i = 0; i < n; i++) if (waiting[i] === 0) this.#makeReady(i);
   }
 
   readonly #onAbort = (): void => {
@@ -345,10 +367,10 @@ export class GraphRun<V> {
         if (this.#stopped) break;
         if (this.#running < maxParallel && ready.size > 0) {
           this.#running++;
-          void this.#slot(ready.pop(), ready);
+          void this.#slot(ready.pop(), ready, performance.now());
         } else if (this.#asyncRunning < asyncParallel && asyncReady.size > 0) {
           this.#asyncRunning++;
-          void this.#slot(asyncReady.pop(), asyncReady);
+          void this.#slot(asyncReady.pop(), asyncReady, performance.now());
         } else break;
       }
     } finally {
@@ -361,10 +383,13 @@ export class GraphRun<V> {
    * async loop per slot rather than one async call per task: a task then costs its own promise and no coroutine.
    * The loop holds the slot's count; a task abandoned at its deadline or by 'kill' gives the slot back at once, and
    * its loop, when the task eventually settles, finds the task no longer running and ends without touching it.
+   *
+   * `now` comes from the caller: code before the loop runs once per slot, too rarely for V8 to record what it calls,
+   * and a call it knows nothing about in a compiled loop sends the loop back to the interpreter.
    */
-  async #slot(first: number, queue: RankQueue): Promise<void> {
+  async #slot(first: number, queue: RankQueue, start: number): Promise<void> {
     let i = first;
-    let now = performance.now();
+    let now = start;
     for (;;) {
       const context = this.#start(i, now);
       if (context === undefined) return; // the run stopped during the task:start event; the slot went with it
@@ -386,7 +411,8 @@ export class GraphRun<V> {
       now = performance.now();
       const calls = this.#foreignCalls;
       try {
-        i = this.settle(i, ok, result, queue, now);
+        const next = this.settle(i, ok, result, queue, now);
+        i = next === GENERAL ? this.#continueOrRelease(i, queue) : next;
       } catch (error) {
         this.crash(error);
         return;
@@ -442,8 +468,8 @@ export class GraphRun<V> {
   }
 
   /**
-   * Task i settled in its slot: records the outcome, readies or skips what requires it, fills other free slots, and
-   * returns the next task for this slot from `queue` (its own pool's), or -1 after giving the slot back.
+   * Task i settled in its slot: records the outcome, readies or skips what requires it, and returns the next task for
+   * this slot from `queue` (its own pool's) when nothing else could start now, else GENERAL (#continueOrRelease).
    */
   settle(i: number, ok: boolean, result: unknown, queue: RankQueue, now: number): number {
     const durationMs = now - this.#time[i]!;
@@ -464,8 +490,22 @@ export class GraphRun<V> {
     }
     // When nothing else could start now, this slot takes the best ready task itself: the same task, started in the
     // same order, without a new slot loop per task (a chain readies one task at a time) or a dispatch pass.
-    if (this.#level === undefined && !this.#stopped && queue.size > 0 && this.#startsAlone(queue)) return queue.pop();
-    // Still holding this slot: the other free slots take the best ready tasks, this one the next best.
+    if ((++this.#settles & (GENERAL_EVERY - 1)) !== 0 && this.#level === undefined && !this.#stopped && queue.size > 0 && this.#startsAlone(queue)) {
+      return queue.pop();
+    }
+    return GENERAL;
+  }
+
+  /**
+   * The general way on after task i settled, always right: the other free slots take the best ready tasks (or the run
+   * finishes), this slot the next best, or it is given back (-1).
+   *
+   * A method of its own, entered every GENERAL_EVERY settles even where settle's shortcut applies (same task, same
+   * order): V8 compiles the slot loop for the paths it has seen, and meeting a new one throws the compiled loop away.
+   * In a graph without branching (no edges, a chain) the general path was first met when the first slot ended, at
+   * the end of the run, so a compiled graph's next run started in the interpreter and paid for a recompile.
+   */
+  #continueOrRelease(i: number, queue: RankQueue): number {
     this.#next();
     if (!this.#stopped && !this.#finished && queue.size > 0) return queue.pop();
     this.#release(i);

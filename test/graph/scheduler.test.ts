@@ -127,6 +127,38 @@ describe('runGraph — ready scheduling', () => {
     expect((await run).ok).toBe(true);
   });
 
+  it('keeps input order and both pool bounds over hundreds of settles, however each slot finds its next task', async () => {
+    // Long enough that slots go on both by themselves and through the general path (taken every so many settles).
+    for (const shape of ['wide', 'chain', 'mixed'] as const) {
+      const started: string[] = [];
+      const running = { regular: 0, async: 0 };
+      const peak = { regular: 0, async: 0 };
+      const tasks: GraphTask<number>[] = Array.from({ length: 500 }, (_, k) => {
+        const pool = shape === 'mixed' && k % 7 === 3 ? 'async' : 'regular';
+        return {
+          id: `t${k}`,
+          ...(shape === 'chain' && k > 0 ? { requires: [`t${k - 1}`] } : {}),
+          ...(pool === 'async' ? { async: true } : {}),
+          run: () => {
+            started.push(`t${k}`);
+            peak[pool] = Math.max(peak[pool], ++running[pool]);
+            return Promise.resolve().then(() => {
+              running[pool]--;
+              return k;
+            });
+          },
+        };
+      });
+      const result = await runGraph(tasks, { maxParallel: 4, asyncParallel: 2 });
+      expect(result.ok).toBe(true);
+      expect(result.results.map((r) => (r.status === 'passed' ? r.value : -1))).toEqual(tasks.map((_, k) => k));
+      expect(peak).toEqual(shape === 'chain' ? { regular: 1, async: 0 } : { regular: 4, async: shape === 'mixed' ? 2 : 0 });
+      if (shape !== 'mixed') expect(started).toEqual(tasks.map((t) => t.id));
+      else expect(new Set(started).size).toBe(500);
+      expect(running).toEqual({ regular: 0, async: 0 });
+    }
+  });
+
   it('treats a synchronous throw as a failure and a plain return value as a pass', async () => {
     const boom = new Error('sync');
     const tasks: GraphTask<unknown>[] = [
