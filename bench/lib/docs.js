@@ -16,6 +16,7 @@ export const DOCUMENTED = [
   { name: 'cli', title: 'CLI', quick: true },
   { name: 'threads', title: 'Threads', quick: true },
   { name: 'grok', title: 'Grok', quick: true },
+  { name: 'cache', title: 'Cache of passed checks', quick: true },
   { name: 'distributed', title: 'Distributed', quick: false },
 ];
 
