@@ -63,11 +63,19 @@ function git(args: readonly string[], cwd: string): Promise<string | undefined> 
 
 const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
 
+const HEX = /^[0-9a-f]+$/;
+
+/** Whether `list` is in the order `Array.prototype.sort` gives. */
+function isSorted(list: readonly string[]): boolean {
+  for (let at = 1; at < list.length; at++) if ((list[at - 1] as string) > (list[at] as string)) return false;
+  return true;
+}
+
 /** The matcher of a list of `inputs` globs: a path counts when a glob matches it and no `!` glob does. */
 export function inputMatcher(globs: readonly string[]): (path: string) => boolean {
   const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
   const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
-  const test = (path: string) => (g: { prefix: string; re: RegExp }) => path.startsWith(g.prefix) && g.re.test(path);
+  const test = (path: string) => (g: { prefix: string; re: RegExp; whole: boolean }) => path.startsWith(g.prefix) && matchesRest(g, path);
   return (path) => include.some(test(path)) && !exclude.some(test(path));
 }
 
@@ -85,15 +93,22 @@ function firstAtOrAfter(list: readonly string[], text: string): number {
 
 /**
  * A glob's regular expression, and the folder every path it matches starts with (`src/` for `src/**\/*.ts`): most
- * paths of a tree fail that string test, far cheaper than the expression.
+ * paths of a tree fail that string test, far cheaper than the expression. `whole`: the glob is its folder and `**`
+ * (`src/**`, `src/`): every path below the folder matches it (unless it holds a line break, which the expression's `.`
+ * does not match), and the expression need not run.
  */
-function compile(glob: string): { prefix: string; re: RegExp } {
+function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
   const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
   const literal = /^[^*?[\]{}\\]*/.exec(text)?.[0] ?? '';
   // A glob without a `/` (other than a trailing one) matches a name at any depth: no prefix then.
   const anchored = text.replace(/\/+$/, '').includes('/') || glob.startsWith('/');
-  return { prefix: anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '', re: globRegExp(glob) };
+  const prefix = anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '';
+  const whole = anchored && prefix !== '' && (text === `${prefix}**` || text === prefix);
+  return { prefix, re: globRegExp(glob), whole };
 }
+
+/** Whether a path starting with the glob's prefix matches it. */
+const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => (g.whole ? !path.includes('\n') : g.re.test(path));
 
 /**
  * The files of a config's folder that inputs may name, and the stat cache of their hashes. One per run and folder:
@@ -155,40 +170,64 @@ export class InputTree {
   private async list(): Promise<string[]> {
     this.listedAt = Date.now();
     const listing = await git(['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'], this.dir);
-    let names: string[];
-    if (listing === undefined) names = this.walk();
-    else {
-      const index: Array<{ path: string; mode: string; blob: string; stage: string }> = [];
-      const changed = new Set<string>();
-      const others: string[] = [];
-      for (const record of listing.split('\0')) {
-        if (record === '') continue;
-        const tag = record.slice(0, 2);
-        if (tag === '? ') others.push(record.slice(2));
-        else if (tag === 'C ' || tag === 'R ' || tag === 'K ') {
-          // Modified, removed or to be killed: listed again beside its index entry, which is not vouched for.
-          const tab = record.indexOf('\t');
-          changed.add(tab < 0 ? record.slice(2) : record.slice(tab + 1));
-        } else {
-          // `<tag> <mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
-          const tab = record.indexOf('\t');
-          if (tab < 0) continue;
-          const [mode = '', blob = '', stage = ''] = record.slice(2, tab).split(' ');
-          index.push({ path: record.slice(tab + 1), mode, blob, stage });
+    const names = listing === undefined ? this.walk() : this.parseListing(listing);
+    const kept = names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name))));
+    // git lists in byte order, mostly what a sort here gives: a pass to check is far cheaper than a sort.
+    return isSorted(kept) ? kept : kept.sort();
+  }
+
+  /**
+   * The names of `git ls-files -z -t --stage --modified --others` output, recording the tracked files git vouches
+   * for. Parsed by offsets rather than split into arrays: a rerun of a large tree parses thousands of records.
+   */
+  private parseListing(listing: string): string[] {
+    const changed = new Set<string>();
+    const others: string[] = [];
+    const index: string[] = [];
+    const clean: Array<Vouched | undefined> = [];
+    for (let at = 0; at < listing.length; ) {
+      let end = listing.indexOf('\0', at);
+      if (end < 0) end = listing.length;
+      const tag = listing.charCodeAt(at);
+      const record = at + 2 <= end && listing.charCodeAt(at + 1) === 32 ? tag : 0;
+      if (record === 63 /* ? */) others.push(listing.slice(at + 2, end));
+      else if (record === 67 /* C */ || record === 82 /* R */ || record === 75 /* K */) {
+        // Modified, removed or to be killed: listed again beside its index entry, which is not vouched for.
+        const tab = listing.indexOf('\t', at);
+        changed.add(tab < 0 || tab > end ? listing.slice(at + 2, end) : listing.slice(tab + 1, end));
+      } else if (record !== 0) {
+        // `<tag> <mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
+        const tab = listing.indexOf('\t', at);
+        if (tab > 0 && tab < end) {
+          const modeEnd = listing.indexOf(' ', at + 2);
+          const blobEnd = modeEnd < 0 ? -1 : listing.indexOf(' ', modeEnd + 1);
+          if (blobEnd > 0 && blobEnd < tab) {
+            const mode = listing.slice(at + 2, modeEnd);
+            const stage = listing.slice(blobEnd + 1, tab);
+            const blob = listing.slice(modeEnd + 1, blobEnd);
+            const path = listing.slice(tab + 1, end);
+            if (mode !== '160000') {
+              // a submodule is not a file of this folder
+              index.push(path);
+              clean.push(stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
+            }
+          }
         }
       }
-      const seen = new Set<string>();
-      names = [];
-      for (const { path, mode, blob, stage } of index) {
-        if (mode === '160000') continue; // a submodule: not a file of this folder
-        if (!seen.has(path)) names.push(path);
-        seen.add(path);
-        if (stage === '0' && !changed.has(path) && /^[0-9a-f]{40}$/.test(blob)) this.vouched.set(path, { blob, mode: Number.parseInt(mode, 8) });
-        else this.vouched.delete(path);
-      }
-      for (const path of [...changed, ...others]) if (!seen.has(path)) names.push(path);
+      at = end + 1;
     }
-    return names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name)))).sort();
+    const seen = new Set<string>();
+    const names: string[] = [];
+    for (const [at, path] of index.entries()) {
+      const vouched = clean[at];
+      if (!seen.has(path)) names.push(path);
+      else this.vouched.delete(path); // a conflict: more than one stage
+      if (vouched !== undefined && !changed.has(path) && !seen.has(path)) this.vouched.set(path, vouched);
+      seen.add(path);
+    }
+    for (const path of changed) if (!seen.has(path)) names.push(path);
+    for (const path of others) if (!seen.has(path)) names.push(path);
+    return names;
   }
 
   /** Outside a git repository: every file below the folder, links not followed. */
@@ -220,15 +259,24 @@ export class InputTree {
     const files = await this.files();
     const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
     const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
-    const picked = new Set<number>();
-    for (const { prefix, re } of include) {
-      for (let index = firstAtOrAfter(files, prefix); index < files.length; index++) {
+    const excluded = (path: string): boolean => exclude.some((g) => path.startsWith(g.prefix) && matchesRest(g, path));
+    const picked: number[] = [];
+    // One glob (or globs over disjoint folders, in order) picks indices in order and once: no set, no sort.
+    const seen = include.length > 1 ? new Uint8Array(files.length) : undefined;
+    let ordered = true;
+    for (const g of include) {
+      for (let index = firstAtOrAfter(files, g.prefix); index < files.length; index++) {
         const path = files[index] as string;
-        if (!path.startsWith(prefix)) break;
-        if (!picked.has(index) && re.test(path) && !exclude.some((g) => path.startsWith(g.prefix) && g.re.test(path))) picked.add(index);
+        if (!path.startsWith(g.prefix)) break;
+        if (seen !== undefined && seen[index] === 1) continue;
+        if (!matchesRest(g, path) || excluded(path)) continue;
+        if (seen !== undefined) seen[index] = 1;
+        if (picked.length > 0 && (picked.at(-1) as number) > index) ordered = false;
+        picked.push(index);
       }
     }
-    return [...picked].sort((a, b) => a - b).map((index) => files[index] as string);
+    if (!ordered) picked.sort((a, b) => a - b);
+    return picked.map((index) => files[index] as string);
   }
 
   private loadStats(): Map<string, StatEntry> {
