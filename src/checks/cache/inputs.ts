@@ -8,7 +8,7 @@ import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, read
 import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
-import { CACHE_FORMAT, type InputDigest } from './key.js';
+import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { hashFiles, type HashJob } from './hash.js';
 
 /** A file's identity as the stat cache compares it. */
@@ -35,6 +35,17 @@ export interface InputSnapshot {
   listedAt: number;
 }
 
+/**
+ * What a check's inputs came to in an earlier run whose git listing was the same text: their digest (as keys hold
+ * it), and the state of each matched file git did not vouch for (untracked, modified, deleted: null when it was not
+ * there). With the same listing the files git vouches for are the same blobs; these others are checked by their
+ * states, as the stat cache checks a file.
+ */
+interface Remembered {
+  digest: string;
+  files: Array<[path: string, state: FileState | null]>;
+}
+
 /** What git's index says of a tracked file that is unchanged in the working tree. */
 interface Vouched {
   blob: string;
@@ -53,6 +64,15 @@ const stateOf = (stat: Stats): FileState => ({ size: stat.size, mtimeMs: stat.mt
 const RACY_MS = 2000;
 /** The same margin where times have sub-second resolution (the clock read may lag the file system's a little). */
 const FINE_RACY_MS = 50;
+
+/**
+ * Whether a file in `state` changed too recently before `now` for its state to vouch for its content: within the file
+ * system's time resolution a later write may leave size and times as they were (git's racily clean entries).
+ */
+function racy(state: FileState, now: number): boolean {
+  const margin = state.mtimeMs % 1000 === 0 && state.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
+  return now - state.mtimeMs < margin || now - state.ctimeMs < margin;
+}
 
 /** Runs git and resolves its stdout, or undefined when it fails (no git, not a repository). */
 function git(args: readonly string[], cwd: string): Promise<string | undefined> {
@@ -115,6 +135,12 @@ const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean =
  * it lists the folder once, however many checks match against it.
  */
 export class InputTree {
+  /** git's listing (undefined: not a repository, or no git), asked once. */
+  private output: Promise<string | undefined> | undefined;
+  /** The SHA-1 of this build's name and git's listing: what {@link Remembered} inputs are valid for. */
+  private outputHash: string | undefined;
+  /** Inputs remembered by glob list (as JSON), with the listing hash they are valid for. */
+  private remembered = new Map<string, Remembered & { listing: string }>();
   private listing: Promise<string[]> | undefined;
   /** The listing once made: what the stat cache keeps entries for. */
   private listed: ReadonlySet<string> | undefined;
@@ -152,6 +178,20 @@ export class InputTree {
     return sep === '/' ? `${this.prefix}${path}` : join(this.dir, path);
   }
 
+  /** Starts asking git for the listing (at most once): it runs while the run prepares. */
+  start(): Promise<string | undefined> {
+    this.output ??= (async () => {
+      this.listedAt = Date.now();
+      // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
+      const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
+      const output = await git(['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard', '--', '.', ...logs], this.dir);
+      // With this build's name: another build may match globs differently.
+      if (output !== undefined) this.outputHash = createHash('sha1').update(buildIdentity()).update('\0').update(output).digest('hex');
+      return output;
+    })();
+    return this.output;
+  }
+
   /** Every candidate file, relative and `/`-separated, sorted. */
   files(): Promise<string[]> {
     this.listing ??= this.list().then((names) => {
@@ -168,8 +208,7 @@ export class InputTree {
    * blob the index names: it needs no stat and no read here (git compared it with the index, racy timestamps included).
    */
   private async list(): Promise<string[]> {
-    this.listedAt = Date.now();
-    const listing = await git(['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'], this.dir);
+    const listing = await this.start();
     const names = listing === undefined ? this.walk() : this.parseListing(listing);
     const kept = names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name))));
     // git lists in byte order, mostly what a sort here gives: a pass to check is far cheaper than a sort.
@@ -294,8 +333,9 @@ export class InputTree {
       } finally {
         closeSync(fd);
       }
-      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown };
+      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown; listing?: unknown; remembered?: unknown };
       if (data.format !== CACHE_FORMAT || data.dir !== this.dir || !Array.isArray(data.entries)) return this.stats;
+      if (typeof data.listing === 'string' && Array.isArray(data.remembered)) this.readRemembered(data.listing, data.remembered as unknown[]);
       for (const item of data.entries as unknown[]) {
         if (!Array.isArray(item) || item.length !== 7) continue;
         const [path, size, mtimeMs, ctimeMs, ino, mode, hash] = item as unknown[];
@@ -306,6 +346,62 @@ export class InputTree {
       // none yet, or unreadable: every file is hashed
     }
     return this.stats;
+  }
+
+  /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape. */
+  private readRemembered(listing: string, items: readonly unknown[]): void {
+    const isNumber = (n: unknown): n is number => typeof n === 'number';
+    for (const item of items) {
+      if (!Array.isArray(item) || item.length !== 3) continue;
+      const [globs, digest, files] = item as unknown[];
+      if (typeof globs !== 'string' || typeof digest !== 'string' || !Array.isArray(files)) continue;
+      const read: Remembered['files'] = [];
+      for (const file of files as unknown[]) {
+        if (!Array.isArray(file)) break;
+        const [path, size, mtimeMs, ctimeMs, ino, mode] = file as unknown[];
+        if (typeof path !== 'string') break;
+        if (file.length === 1) read.push([path, null]);
+        else if (file.length === 6 && isNumber(size) && isNumber(mtimeMs) && isNumber(ctimeMs) && isNumber(ino) && isNumber(mode)) read.push([path, { size, mtimeMs, ctimeMs, ino, mode }]);
+        else break;
+      }
+      if (read.length === files.length) this.remembered.set(globs, { digest, files: read, listing });
+    }
+  }
+
+  /**
+   * The {@link inputsDigest} of the files `globs` select, without listing, matching nor hashing them, when an earlier
+   * run remembered it for the listing git gives now and none of the files git does not vouch for changed since
+   * (same size, times, inode and mode; still absent when absent). Undefined otherwise: then the inputs are matched and
+   * snapshotted.
+   */
+  async recall(globs: readonly string[]): Promise<string | undefined> {
+    if ((await this.start()) === undefined || this.outputHash === undefined) return undefined;
+    this.loadStats();
+    const remembered = this.remembered.get(JSON.stringify(globs));
+    if (remembered?.listing !== this.outputHash) return undefined;
+    for (const [path, state] of remembered.files) {
+      let stat: Stats | undefined;
+      try {
+        stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
+      } catch {
+        return undefined;
+      }
+      if (state === null ? stat !== undefined : stat === undefined || !sameState(stateOf(stat), state)) return undefined;
+    }
+    return remembered.digest;
+  }
+
+  /**
+   * Remembers what the files `globs` select came to (`paths`, as {@link InputTree.snapshot} took them), for the next
+   * runs whose git listing is the same. Call before the snapshot is settled.
+   */
+  remember(globs: readonly string[], paths: readonly string[], snapshot: InputSnapshot, digest: string): void {
+    if (this.outputHash === undefined) return;
+    this.loadStats();
+    const files: Remembered['files'] = [];
+    for (const path of paths) if (!this.vouched.has(path)) files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
+    this.remembered.set(JSON.stringify(globs), { digest, files, listing: this.outputHash });
+    this.dirty = true;
   }
 
   /**
@@ -399,12 +495,20 @@ export class InputTree {
     for (const [path, entry] of this.stats) {
       // A file gone from the folder (or now vouched for by git) is forgotten: the stat cache does not grow forever.
       if (this.listed !== undefined && (!this.listed.has(path) || this.vouched.has(path))) continue;
-      const margin = entry.mtimeMs % 1000 === 0 && entry.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
-      if (now - entry.mtimeMs < margin || now - entry.ctimeMs < margin) continue;
+      if (racy(entry, now)) continue;
       entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);
     }
+    // Remembered inputs for the listing of this run only; one holding a file changed too recently is not kept.
+    const remembered: unknown[] = [];
+    if (this.outputHash !== undefined) {
+      for (const [globs, { digest, files, listing }] of this.remembered) {
+        if (listing !== this.outputHash) continue;
+        if (files.some(([, state]) => state !== null && racy(state, now))) continue;
+        remembered.push([globs, digest, files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode]))]);
+      }
+    }
     try {
-      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries }));
+      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries, ...(remembered.length > 0 ? { listing: this.outputHash, remembered } : {}) }));
       this.dirty = false;
     } catch {
       // a full disk, a folder gone: the next run hashes again
