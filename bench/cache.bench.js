@@ -1,6 +1,6 @@
 // @ts-check
 // The cache of passed checks (after `npm run build`), on a generated git repository of 5,000 files (50 MB, every one
-// staged) and 20 checks of `sleep 0.2` at -p 4, each with inputs over a twentieth of the tree. Cases, in interleaved
+// staged) and 20 checks of `sleep 0.2` at fanout's default parallelism, each with inputs over a twentieth of the tree. Cases, in interleaved
 // rounds (bench/lib/harness.js), each a whole `fanout check` process, spawn to exit:
 //   1. `node -e 0`, the reference, and `fanout check` of one `true` check (what fanout costs without the cache);
 //   2. cold runs: the same checks without inputs, against the checks with inputs and no cache nor stat cache (both
@@ -15,20 +15,19 @@
 //   node bench/cache.bench.js --quick     prints the table only
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interleave, profile, scaled, startSuite, stat } from './lib/harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli.js');
-const RUNS = Number(process.env.BENCH_RUNS ?? (profile() === 'full' ? 11 : 5));
+const RUNS = Number(process.env.BENCH_RUNS ?? (profile() === 'full' ? 9 : 4));
 const FILES = scaled(5000);
 const FILE_BYTES = 10 * 1024;
 const FOLDERS = 100;
 const CHECKS = 20;
 const CHECK_MS = 200;
-const PARALLEL = 4;
 const suite = startSuite({ suite: 'cache', title: 'Cache of passed checks', rounds: RUNS });
 
 const tmp = mkdtempSync(join(tmpdir(), 'fanout-cache-bench-'));
@@ -66,7 +65,7 @@ function timed(args, env = {}) {
   const ran = run.stdout.startsWith('{') ? JSON.parse(run.stdout).checks.filter((/** @type {{ cached?: boolean }} */ c) => c.cached !== true).length : Number.NaN;
   return { ms, cpu, ran };
 }
-const fanout = (/** @type {string} */ config, /** @type {Record<string, string>} */ env = {}) => timed([cli, 'check', '-c', config, '-p', String(PARALLEL), '--json'], env);
+const fanout = (/** @type {string} */ config, /** @type {Record<string, string>} */ env = {}) => timed([cli, 'check', '-c', config, '--json'], env);
 
 const NODE = 'node -e 0';
 const FLOOR = 'fanout check, one check of true';
@@ -80,7 +79,7 @@ const ONE = 'rerun, one file changed';
 const cases = [
   { name: NODE, peer: 'bare Node start-up', run: () => timed(['-e', '0']) },
   { name: FLOOR, peer: NODE, run: () => fanout('one.yaml') },
-  { name: PLAIN, peer: `${CHECKS} × ${CHECK_MS} ms at -p ${PARALLEL}`, run: () => fanout('plain.yaml') },
+  { name: PLAIN, peer: `${CHECKS} × ${CHECK_MS} ms, default parallelism`, run: () => fanout('plain.yaml') },
   {
     name: COLD_HASH,
     peer: PLAIN,
@@ -150,7 +149,7 @@ for (const name of [COLD_HASH, COLD_GIT]) {
 }
 
 suite.table({
-  title: `${FILES.toLocaleString('en')} files (${((FILES * FILE_BYTES) / 2 ** 20).toFixed(0)} MB), ${CHECKS} checks of sleep ${CHECK_MS / 1000} at -p ${PARALLEL}, ${RUNS} interleaved rounds`,
+  title: `${FILES.toLocaleString('en')} files (${((FILES * FILE_BYTES) / 2 ** 20).toFixed(0)} MB), ${CHECKS} checks of sleep ${CHECK_MS / 1000} at fanout's default parallelism (the usable CPUs: ${availableParallelism()} here), ${RUNS} interleaved rounds`,
   note:
     'Each row is a whole `fanout check --json` process, spawn to exit; CPU is user + system of the process and its children (GNU time). ' +
     'A cold run deletes the cache and the stat cache first; in the git repository git\'s index names the contents of the staged files, without git every file is read and hashed. ' +
