@@ -74,10 +74,10 @@ function racy(state: FileState, now: number): boolean {
   return now - state.mtimeMs < margin || now - state.ctimeMs < margin;
 }
 
-/** Runs git and resolves its stdout, or undefined when it fails (no git, not a repository). */
-function git(args: readonly string[], cwd: string): Promise<string | undefined> {
+/** Runs git and resolves its stdout, or its stderr when it fails (no git, not a repository...). */
+function git(args: readonly string[], cwd: string): Promise<{ stdout: string } | { stderr: string }> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => done(error === null ? stdout : undefined));
+    execFile('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: String(stderr) }));
   });
 }
 
@@ -184,7 +184,11 @@ export class InputTree {
       this.listedAt = Date.now();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
-      const output = await git(['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard', '--', '.', ...logs], this.dir);
+      const args = ['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'];
+      // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
+      let answer = await git([...args, '--', '.', ...logs], this.dir);
+      if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
+      const output = 'stdout' in answer ? answer.stdout : undefined;
       // With this build's name: another build may match globs differently.
       if (output !== undefined) this.outputHash = createHash('sha1').update(buildIdentity()).update('\0').update(output).digest('hex');
       return output;
