@@ -25,6 +25,7 @@ export const DOCUMENTED = [
   { name: 'hook', title: 'Hook budget', quick: true },
   { name: 'mcp', title: 'MCP', quick: true },
   { name: 'watch', title: 'Watch', quick: true },
+  { name: 'cache', title: 'Cache of passed checks', quick: true },
   { name: 'distributed', title: 'Distributed', quick: false },
 ];
 

@@ -202,6 +202,82 @@ describe('the cache of passed checks', () => {
     expect(p.ran()).toEqual([]);
   });
 
+  it('in a git repository, a rerun whose listing git gives alike still sees each edit of a file git does not vouch for', async () => {
+    const p = project(`checks:\n  - id: src\n    run: echo src >> ran.log\n    inputs: [src/]\n`, { ...files, '.gitignore': 'ran.log\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    const untracked = join(p.dir, 'src/new.ts');
+    const tracked = join(p.dir, 'src/a.ts');
+    /** Writes a file and lets it age past the racy margin, so the run after it trusts what it records. */
+    const edit = async (path: string, text: string) => {
+      writeFileSync(path, text);
+      await settled(path);
+    };
+    const remembered = () => {
+      const folder = join(p.dir, '.fanout/runs/cache');
+      const file = readdirSync(folder).find((name) => name.startsWith('stat-'));
+      return file === undefined ? [] : ((JSON.parse(readFileSync(join(folder, file), 'utf8')) as { remembered?: unknown[] }).remembered ?? []);
+    };
+    await edit(untracked, 'one');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    expect(remembered()).toHaveLength(1); // the next run takes the inputs' digest from here
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+    // Each edit below leaves git's listing as it was (the same untracked name, the same modified or deleted entry).
+    await edit(untracked, 'two!');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    await edit(untracked, 'tw0!'); // the same size
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+    await edit(tracked, 'edited once');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    await edit(tracked, 'edited twice');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    rmSync(tracked);
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+    await edit(tracked, 'back, but not as git knows it');
+    await run(p.dir);
+    expect(p.ran()).toEqual(['src']);
+    await run(p.dir);
+    expect(p.ran()).toEqual([]);
+  });
+
+  it("a file changed within the racy margin of the stat cache's writing is not vouched for by its state (git's racily clean rule)", async () => {
+    const { InputTree } = await import('../../src/checks/cache/inputs.js');
+    const dir = tempDir();
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/a.ts'), 'one');
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    execFileSync('git', ['init', '-q'], { cwd: dir }); // src/a.ts untracked: its state is what tells an edit
+    const statFile = join(dir, 'stat.json');
+    const saved = async (now: (changed: number) => number) => {
+      const tree = new InputTree(dir, join(dir, 'logs'), statFile);
+      const paths = await tree.match(['src/']);
+      const snapshot = await tree.snapshot(paths);
+      tree.remember(['src/'], paths, snapshot!, 'digest');
+      const { mtimeMs, ctimeMs } = statSync(join(dir, 'src/a.ts'));
+      tree.save(now(Math.max(mtimeMs, ctimeMs)));
+      const data = JSON.parse(readFileSync(statFile, 'utf8')) as { entries: unknown[][]; remembered?: unknown[] };
+      return { entries: data.entries.map((entry) => entry[0]), remembered: data.remembered?.length ?? 0 };
+    };
+    // Written in the same instant as the file: a write after it may leave size and times as they are. Neither the
+    // file's hash nor the inputs' digest is kept, and the next run reads the file again.
+    expect(await saved((changed) => changed + 1)).toEqual({ entries: [], remembered: 0 });
+    // Past the margin (50 ms where times have sub-second resolution, 2 s where they are whole seconds): kept.
+    expect(await saved((changed) => changed + 2001)).toEqual({ entries: ['src/a.ts'], remembered: 1 });
+  });
+
   it('does not store a pass when an input changed while the check ran', async () => {
     // The content is put back before the check ends: the key would be the same, but what the check saw was not.
     const p = project(`checks:\n  - id: edits\n    run: echo edits >> ran.log; cp src/a.ts a.bak; echo more >> src/a.ts; cp a.bak src/a.ts\n    inputs: [src/]\n`, files);

@@ -8,7 +8,7 @@ import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, read
 import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
-import { CACHE_FORMAT, type InputDigest } from './key.js';
+import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { hashFiles, type HashJob } from './hash.js';
 
 /** A file's identity as the stat cache compares it. */
@@ -35,6 +35,17 @@ export interface InputSnapshot {
   listedAt: number;
 }
 
+/**
+ * What a check's inputs came to in an earlier run whose git listing was the same text: their digest (as keys hold
+ * it), and the state of each matched file git did not vouch for (untracked, modified, deleted: null when it was not
+ * there). With the same listing the files git vouches for are the same blobs; these others are checked by their
+ * states, as the stat cache checks a file.
+ */
+interface Remembered {
+  digest: string;
+  files: Array<[path: string, state: FileState | null]>;
+}
+
 /** What git's index says of a tracked file that is unchanged in the working tree. */
 interface Vouched {
   blob: string;
@@ -54,20 +65,37 @@ const RACY_MS = 2000;
 /** The same margin where times have sub-second resolution (the clock read may lag the file system's a little). */
 const FINE_RACY_MS = 50;
 
-/** Runs git and resolves its stdout, or undefined when it fails (no git, not a repository). */
-function git(args: readonly string[], cwd: string): Promise<string | undefined> {
+/**
+ * Whether a file in `state` changed too recently before `now` for its state to vouch for its content: within the file
+ * system's time resolution a later write may leave size and times as they were (git's racily clean entries).
+ */
+function racy(state: FileState, now: number): boolean {
+  const margin = state.mtimeMs % 1000 === 0 && state.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
+  return now - state.mtimeMs < margin || now - state.ctimeMs < margin;
+}
+
+/** Runs git and resolves its stdout, or its stderr when it fails (no git, not a repository...). */
+function git(args: readonly string[], cwd: string): Promise<{ stdout: string } | { stderr: string }> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) => done(error === null ? stdout : undefined));
+    execFile('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: String(stderr) }));
   });
 }
 
 const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
 
+const HEX = /^[0-9a-f]+$/;
+
+/** Whether `list` is in the order `Array.prototype.sort` gives. */
+function isSorted(list: readonly string[]): boolean {
+  for (let at = 1; at < list.length; at++) if ((list[at - 1] as string) > (list[at] as string)) return false;
+  return true;
+}
+
 /** The matcher of a list of `inputs` globs: a path counts when a glob matches it and no `!` glob does. */
 export function inputMatcher(globs: readonly string[]): (path: string) => boolean {
   const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
   const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
-  const test = (path: string) => (g: { prefix: string; re: RegExp }) => path.startsWith(g.prefix) && g.re.test(path);
+  const test = (path: string) => (g: { prefix: string; re: RegExp; whole: boolean }) => path.startsWith(g.prefix) && matchesRest(g, path);
   return (path) => include.some(test(path)) && !exclude.some(test(path));
 }
 
@@ -85,21 +113,34 @@ function firstAtOrAfter(list: readonly string[], text: string): number {
 
 /**
  * A glob's regular expression, and the folder every path it matches starts with (`src/` for `src/**\/*.ts`): most
- * paths of a tree fail that string test, far cheaper than the expression.
+ * paths of a tree fail that string test, far cheaper than the expression. `whole`: the glob is its folder and `**`
+ * (`src/**`, `src/`): every path below the folder matches it (unless it holds a line break, which the expression's `.`
+ * does not match), and the expression need not run.
  */
-function compile(glob: string): { prefix: string; re: RegExp } {
+function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
   const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
   const literal = /^[^*?[\]{}\\]*/.exec(text)?.[0] ?? '';
   // A glob without a `/` (other than a trailing one) matches a name at any depth: no prefix then.
   const anchored = text.replace(/\/+$/, '').includes('/') || glob.startsWith('/');
-  return { prefix: anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '', re: globRegExp(glob) };
+  const prefix = anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '';
+  const whole = anchored && prefix !== '' && (text === `${prefix}**` || text === prefix);
+  return { prefix, re: globRegExp(glob), whole };
 }
+
+/** Whether a path starting with the glob's prefix matches it. */
+const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => (g.whole ? !path.includes('\n') : g.re.test(path));
 
 /**
  * The files of a config's folder that inputs may name, and the stat cache of their hashes. One per run and folder:
  * it lists the folder once, however many checks match against it.
  */
 export class InputTree {
+  /** git's listing (undefined: not a repository, or no git), asked once. */
+  private output: Promise<string | undefined> | undefined;
+  /** The SHA-1 of this build's name and git's listing: what {@link Remembered} inputs are valid for. */
+  private outputHash: string | undefined;
+  /** Inputs remembered by glob list (as JSON), with the listing hash they are valid for. */
+  private remembered = new Map<string, Remembered & { listing: string }>();
   private listing: Promise<string[]> | undefined;
   /** The listing once made: what the stat cache keeps entries for. */
   private listed: ReadonlySet<string> | undefined;
@@ -137,6 +178,24 @@ export class InputTree {
     return sep === '/' ? `${this.prefix}${path}` : join(this.dir, path);
   }
 
+  /** Starts asking git for the listing (at most once): it runs while the run prepares. */
+  start(): Promise<string | undefined> {
+    this.output ??= (async () => {
+      this.listedAt = Date.now();
+      // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
+      const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
+      const args = ['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'];
+      // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
+      let answer = await git([...args, '--', '.', ...logs], this.dir);
+      if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
+      const output = 'stdout' in answer ? answer.stdout : undefined;
+      // With this build's name: another build may match globs differently.
+      if (output !== undefined) this.outputHash = createHash('sha1').update(buildIdentity()).update('\0').update(output).digest('hex');
+      return output;
+    })();
+    return this.output;
+  }
+
   /** Every candidate file, relative and `/`-separated, sorted. */
   files(): Promise<string[]> {
     this.listing ??= this.list().then((names) => {
@@ -153,42 +212,65 @@ export class InputTree {
    * blob the index names: it needs no stat and no read here (git compared it with the index, racy timestamps included).
    */
   private async list(): Promise<string[]> {
-    this.listedAt = Date.now();
-    const listing = await git(['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'], this.dir);
-    let names: string[];
-    if (listing === undefined) names = this.walk();
-    else {
-      const index: Array<{ path: string; mode: string; blob: string; stage: string }> = [];
-      const changed = new Set<string>();
-      const others: string[] = [];
-      for (const record of listing.split('\0')) {
-        if (record === '') continue;
-        const tag = record.slice(0, 2);
-        if (tag === '? ') others.push(record.slice(2));
-        else if (tag === 'C ' || tag === 'R ' || tag === 'K ') {
-          // Modified, removed or to be killed: listed again beside its index entry, which is not vouched for.
-          const tab = record.indexOf('\t');
-          changed.add(tab < 0 ? record.slice(2) : record.slice(tab + 1));
-        } else {
-          // `<tag> <mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
-          const tab = record.indexOf('\t');
-          if (tab < 0) continue;
-          const [mode = '', blob = '', stage = ''] = record.slice(2, tab).split(' ');
-          index.push({ path: record.slice(tab + 1), mode, blob, stage });
+    const listing = await this.start();
+    const names = listing === undefined ? this.walk() : this.parseListing(listing);
+    const kept = names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name))));
+    // git lists in byte order, mostly what a sort here gives: a pass to check is far cheaper than a sort.
+    return isSorted(kept) ? kept : kept.sort();
+  }
+
+  /**
+   * The names of `git ls-files -z -t --stage --modified --others` output, recording the tracked files git vouches
+   * for. Parsed by offsets rather than split into arrays: a rerun of a large tree parses thousands of records.
+   */
+  private parseListing(listing: string): string[] {
+    const changed = new Set<string>();
+    const others: string[] = [];
+    const index: string[] = [];
+    const clean: Array<Vouched | undefined> = [];
+    for (let at = 0; at < listing.length; ) {
+      let end = listing.indexOf('\0', at);
+      if (end < 0) end = listing.length;
+      const tag = listing.charCodeAt(at);
+      const record = at + 2 <= end && listing.charCodeAt(at + 1) === 32 ? tag : 0;
+      if (record === 63 /* ? */) others.push(listing.slice(at + 2, end));
+      else if (record === 67 /* C */ || record === 82 /* R */ || record === 75 /* K */) {
+        // Modified, removed or to be killed: listed again beside its index entry, which is not vouched for.
+        const tab = listing.indexOf('\t', at);
+        changed.add(tab < 0 || tab > end ? listing.slice(at + 2, end) : listing.slice(tab + 1, end));
+      } else if (record !== 0) {
+        // `<tag> <mode> <blob> <stage>\t<path>`; a conflict lists a path once per stage: not vouched for.
+        const tab = listing.indexOf('\t', at);
+        if (tab > 0 && tab < end) {
+          const modeEnd = listing.indexOf(' ', at + 2);
+          const blobEnd = modeEnd < 0 ? -1 : listing.indexOf(' ', modeEnd + 1);
+          if (blobEnd > 0 && blobEnd < tab) {
+            const mode = listing.slice(at + 2, modeEnd);
+            const stage = listing.slice(blobEnd + 1, tab);
+            const blob = listing.slice(modeEnd + 1, blobEnd);
+            const path = listing.slice(tab + 1, end);
+            if (mode !== '160000') {
+              // a submodule is not a file of this folder
+              index.push(path);
+              clean.push(stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
+            }
+          }
         }
       }
-      const seen = new Set<string>();
-      names = [];
-      for (const { path, mode, blob, stage } of index) {
-        if (mode === '160000') continue; // a submodule: not a file of this folder
-        if (!seen.has(path)) names.push(path);
-        seen.add(path);
-        if (stage === '0' && !changed.has(path) && /^[0-9a-f]{40}$/.test(blob)) this.vouched.set(path, { blob, mode: Number.parseInt(mode, 8) });
-        else this.vouched.delete(path);
-      }
-      for (const path of [...changed, ...others]) if (!seen.has(path)) names.push(path);
+      at = end + 1;
     }
-    return names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name)))).sort();
+    const seen = new Set<string>();
+    const names: string[] = [];
+    for (const [at, path] of index.entries()) {
+      const vouched = clean[at];
+      if (!seen.has(path)) names.push(path);
+      else this.vouched.delete(path); // a conflict: more than one stage
+      if (vouched !== undefined && !changed.has(path) && !seen.has(path)) this.vouched.set(path, vouched);
+      seen.add(path);
+    }
+    for (const path of changed) if (!seen.has(path)) names.push(path);
+    for (const path of others) if (!seen.has(path)) names.push(path);
+    return names;
   }
 
   /** Outside a git repository: every file below the folder, links not followed. */
@@ -220,15 +302,24 @@ export class InputTree {
     const files = await this.files();
     const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
     const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
-    const picked = new Set<number>();
-    for (const { prefix, re } of include) {
-      for (let index = firstAtOrAfter(files, prefix); index < files.length; index++) {
+    const excluded = (path: string): boolean => exclude.some((g) => path.startsWith(g.prefix) && matchesRest(g, path));
+    const picked: number[] = [];
+    // One glob (or globs over disjoint folders, in order) picks indices in order and once: no set, no sort.
+    const seen = include.length > 1 ? new Uint8Array(files.length) : undefined;
+    let ordered = true;
+    for (const g of include) {
+      for (let index = firstAtOrAfter(files, g.prefix); index < files.length; index++) {
         const path = files[index] as string;
-        if (!path.startsWith(prefix)) break;
-        if (!picked.has(index) && re.test(path) && !exclude.some((g) => path.startsWith(g.prefix) && g.re.test(path))) picked.add(index);
+        if (!path.startsWith(g.prefix)) break;
+        if (seen !== undefined && seen[index] === 1) continue;
+        if (!matchesRest(g, path) || excluded(path)) continue;
+        if (seen !== undefined) seen[index] = 1;
+        if (picked.length > 0 && (picked.at(-1) as number) > index) ordered = false;
+        picked.push(index);
       }
     }
-    return [...picked].sort((a, b) => a - b).map((index) => files[index] as string);
+    if (!ordered) picked.sort((a, b) => a - b);
+    return picked.map((index) => files[index] as string);
   }
 
   private loadStats(): Map<string, StatEntry> {
@@ -246,8 +337,9 @@ export class InputTree {
       } finally {
         closeSync(fd);
       }
-      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown };
+      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown; listing?: unknown; remembered?: unknown };
       if (data.format !== CACHE_FORMAT || data.dir !== this.dir || !Array.isArray(data.entries)) return this.stats;
+      if (typeof data.listing === 'string' && Array.isArray(data.remembered)) this.readRemembered(data.listing, data.remembered as unknown[]);
       for (const item of data.entries as unknown[]) {
         if (!Array.isArray(item) || item.length !== 7) continue;
         const [path, size, mtimeMs, ctimeMs, ino, mode, hash] = item as unknown[];
@@ -258,6 +350,62 @@ export class InputTree {
       // none yet, or unreadable: every file is hashed
     }
     return this.stats;
+  }
+
+  /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape. */
+  private readRemembered(listing: string, items: readonly unknown[]): void {
+    const isNumber = (n: unknown): n is number => typeof n === 'number';
+    for (const item of items) {
+      if (!Array.isArray(item) || item.length !== 3) continue;
+      const [globs, digest, files] = item as unknown[];
+      if (typeof globs !== 'string' || typeof digest !== 'string' || !Array.isArray(files)) continue;
+      const read: Remembered['files'] = [];
+      for (const file of files as unknown[]) {
+        if (!Array.isArray(file)) break;
+        const [path, size, mtimeMs, ctimeMs, ino, mode] = file as unknown[];
+        if (typeof path !== 'string') break;
+        if (file.length === 1) read.push([path, null]);
+        else if (file.length === 6 && isNumber(size) && isNumber(mtimeMs) && isNumber(ctimeMs) && isNumber(ino) && isNumber(mode)) read.push([path, { size, mtimeMs, ctimeMs, ino, mode }]);
+        else break;
+      }
+      if (read.length === files.length) this.remembered.set(globs, { digest, files: read, listing });
+    }
+  }
+
+  /**
+   * The {@link inputsDigest} of the files `globs` select, without listing, matching nor hashing them, when an earlier
+   * run remembered it for the listing git gives now and none of the files git does not vouch for changed since
+   * (same size, times, inode and mode; still absent when absent). Undefined otherwise: then the inputs are matched and
+   * snapshotted.
+   */
+  async recall(globs: readonly string[]): Promise<string | undefined> {
+    if ((await this.start()) === undefined || this.outputHash === undefined) return undefined;
+    this.loadStats();
+    const remembered = this.remembered.get(JSON.stringify(globs));
+    if (remembered?.listing !== this.outputHash) return undefined;
+    for (const [path, state] of remembered.files) {
+      let stat: Stats | undefined;
+      try {
+        stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
+      } catch {
+        return undefined;
+      }
+      if (state === null ? stat !== undefined : stat === undefined || !sameState(stateOf(stat), state)) return undefined;
+    }
+    return remembered.digest;
+  }
+
+  /**
+   * Remembers what the files `globs` select came to (`paths`, as {@link InputTree.snapshot} took them), for the next
+   * runs whose git listing is the same. Call before the snapshot is settled.
+   */
+  remember(globs: readonly string[], paths: readonly string[], snapshot: InputSnapshot, digest: string): void {
+    if (this.outputHash === undefined) return;
+    this.loadStats();
+    const files: Remembered['files'] = [];
+    for (const path of paths) if (!this.vouched.has(path)) files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
+    this.remembered.set(JSON.stringify(globs), { digest, files, listing: this.outputHash });
+    this.dirty = true;
   }
 
   /**
@@ -351,12 +499,20 @@ export class InputTree {
     for (const [path, entry] of this.stats) {
       // A file gone from the folder (or now vouched for by git) is forgotten: the stat cache does not grow forever.
       if (this.listed !== undefined && (!this.listed.has(path) || this.vouched.has(path))) continue;
-      const margin = entry.mtimeMs % 1000 === 0 && entry.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
-      if (now - entry.mtimeMs < margin || now - entry.ctimeMs < margin) continue;
+      if (racy(entry, now)) continue;
       entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);
     }
+    // Remembered inputs for the listing of this run only; one holding a file changed too recently is not kept.
+    const remembered: unknown[] = [];
+    if (this.outputHash !== undefined) {
+      for (const [globs, { digest, files, listing }] of this.remembered) {
+        if (listing !== this.outputHash) continue;
+        if (files.some(([, state]) => state !== null && racy(state, now))) continue;
+        remembered.push([globs, digest, files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode]))]);
+      }
+    }
     try {
-      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries }));
+      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries, ...(remembered.length > 0 ? { listing: this.outputHash, remembered } : {}) }));
       this.dirty = false;
     } catch {
       // a full disk, a folder gone: the next run hashes again

@@ -118,7 +118,8 @@ export function checkSpec(check: ResolvedCheck, dir: string, timeoutMs: number |
 const byFirst = <T extends readonly [string, unknown]>(a: T, b: T): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /**
- * The key of a check's result: 64 hex digits. Inputs, variables and requirements count whatever order they come in.
+ * The key of a check's result: 64 hex digits. Inputs, variables and requirements count whatever order they come in;
+ * the inputs may be given as their {@link inputsDigest} (the same key).
  *
  * @example
  * ```ts
@@ -127,8 +128,8 @@ const byFirst = <T extends readonly [string, unknown]>(a: T, b: T): number => (a
  * cacheKey({ version: '1.0.0', build: 'dev', platform: 'linux', arch: 'x64', nodeMajor: 22, id: 'lint', spec, inputs: [], env: [], requires: [] }); // 'e3b0…'
  * ```
  */
-export function cacheKey(parts: CacheKeyParts): string {
-  const inputs = [...parts.inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((input) => [input.path, input.hash, input.executable]);
+export function cacheKey(parts: CacheKeyParts | (Omit<CacheKeyParts, 'inputs'> & { inputs: string })): string {
+  const inputs = typeof parts.inputs === 'string' ? parts.inputs : inputsDigest(parts.inputs);
   const text = JSON.stringify([
     'fanout-check-cache',
     CACHE_FORMAT,
@@ -144,6 +145,21 @@ export function cacheKey(parts: CacheKeyParts): string {
     inputs,
   ]);
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The SHA-256 of a check's input files (paths, contents, executable bits), whatever order they come in: what a key
+ * holds of them. A rerun whose listing git gave alike reuses it without going through the files again.
+ *
+ * @example
+ * ```ts
+ * import { inputsDigest } from './key.js';
+ * inputsDigest([{ path: 'src/a.ts', hash: 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391', executable: false }]); // '5f1c…'
+ * ```
+ */
+export function inputsDigest(inputs: readonly InputDigest[]): string {
+  const list = [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((input) => [input.path, input.hash, input.executable]);
+  return createHash('sha256').update(JSON.stringify(['fanout-inputs', list])).digest('hex');
 }
 
 /**

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { ResolvedCheck } from '../../config/types.js';
 import type { CheckRecord, FailureReason } from '../record.js';
-import { buildIdentity, cacheKey, checkSpec, uncachedResultKey, type CheckSpec } from './key.js';
+import { buildIdentity, cacheKey, checkSpec, inputsDigest, uncachedResultKey, type CheckSpec } from './key.js';
 import { InputTree, statFileName, type InputSnapshot } from './inputs.js';
 import { CacheStore, DEFAULT_CACHE_MAX_BYTES, type CacheEntry } from './store.js';
 import type { SharedCache, SharedClaim } from './remote.js';
@@ -32,7 +32,10 @@ export interface RunCacheOptions {
 /** A cacheable check about to run or be replayed: its key and the inputs it was computed from. */
 export interface CacheTicket {
   key: string;
-  snapshot: InputSnapshot;
+  /** The inputs the key was computed from; undefined for a hit found from remembered inputs (nothing runs). */
+  snapshot: InputSnapshot | undefined;
+  /** The stored result found while computing the key, from remembered inputs. */
+  hit?: CacheEntry | undefined;
   /** False when an input changed between its hashing and the check's start: the result is not stored. */
   storable: boolean;
   /** The shared cache's claim on the check: this run runs it, and others wait for its result. */
@@ -65,7 +68,7 @@ export class RunCache {
    */
   problem(): string | undefined {
     const problem = this.store.problem(true);
-    if (problem === undefined) void this.tree.files().catch(() => undefined);
+    if (problem === undefined) void this.tree.start().catch(() => undefined);
     return problem;
   }
 
@@ -79,23 +82,34 @@ export class RunCache {
    * then runs without being stored.
    */
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
+    const keyOf = (inputs: string): string =>
+      cacheKey({
+        version: this.options.version,
+        build: buildIdentity(),
+        platform: process.platform,
+        arch: process.arch,
+        nodeMajor: Number(process.versions.node.split('.')[0]),
+        id: check.id,
+        spec: this.spec(check, timeoutMs),
+        inputs,
+        env: check.envInputs.map((name) => [name, this.options.env[name] ?? null] as const),
+        // A requirement outside the run (`only`) counts as satisfied; its absence is part of the key.
+        requires: check.requires.map((id) => [id, this.results.get(id) ?? `absent:${id}`] as const),
+      });
+    // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
+    // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
+    const recalled = this.options.read ? await this.tree.recall(check.inputs) : undefined;
+    if (recalled !== undefined) {
+      const key = keyOf(recalled);
+      const hit = this.store.read(key);
+      if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false };
+    }
     const paths = await this.tree.match(check.inputs);
     const snapshot = await this.tree.snapshot(paths, signal);
     if (snapshot === undefined) return undefined;
-    const key = cacheKey({
-      version: this.options.version,
-      build: buildIdentity(),
-      platform: process.platform,
-      arch: process.arch,
-      nodeMajor: Number(process.versions.node.split('.')[0]),
-      id: check.id,
-      spec: this.spec(check, timeoutMs),
-      inputs: snapshot.digests,
-      env: check.envInputs.map((name) => [name, this.options.env[name] ?? null] as const),
-      // A requirement outside the run (`only`) counts as satisfied; its absence is part of the key.
-      requires: check.requires.map((id) => [id, this.results.get(id) ?? `absent:${id}`] as const),
-    });
-    return { key, snapshot, storable: true };
+    const digest = inputsDigest(snapshot.digests);
+    this.tree.remember(check.inputs, paths, snapshot, digest);
+    return { key: keyOf(digest), snapshot, storable: true };
   }
 
   /**
@@ -103,9 +117,10 @@ export class RunCache {
    * the check is about to run: the states of its inputs are taken now, to tell after it whether one changed.
    */
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
+    if (ticket.hit !== undefined) return ticket.hit;
     const entry = this.options.read ? this.store.read(ticket.key) : undefined;
     if (entry?.id === check.id) return entry;
-    if (!this.sharing) ticket.storable = this.tree.settle(ticket.snapshot);
+    if (!this.sharing && ticket.snapshot !== undefined) ticket.storable = this.tree.settle(ticket.snapshot);
     return undefined;
   }
 
@@ -125,7 +140,7 @@ export class RunCache {
       return found.entry;
     }
     if (found !== undefined && 'claim' in found) ticket.claim = found.claim;
-    ticket.storable = this.tree.settle(ticket.snapshot);
+    ticket.storable = ticket.snapshot !== undefined && this.tree.settle(ticket.snapshot);
     return undefined;
   }
 
@@ -149,7 +164,7 @@ export class RunCache {
    * may then belong to neither content. Returns whether it was stored.
    */
   save(record: CheckRecord, ticket: CacheTicket): boolean {
-    if (!ticket.storable || (record.status !== 'passed' && record.status !== 'warned')) return false;
+    if (!ticket.storable || ticket.snapshot === undefined || (record.status !== 'passed' && record.status !== 'warned')) return false;
     if (!this.tree.unchanged(ticket.snapshot)) return false;
     const entry: CacheEntry = {
       id: record.check.id,
