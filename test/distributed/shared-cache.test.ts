@@ -107,6 +107,58 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     expect(cached(other.report)).toEqual({ build: false, unit: false });
   });
 
+  it('a local hit the shared store lacks is written to it, without holding up the run; a verified entry there is left as it is', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    writeFileSync(join(dir, 'go'), '');
+    // The first run on this machine shares nothing: the local store has both passes, Redis none.
+    const local = await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, 'machine-1'), cwd: dir, version: VERSION }).report;
+    expect(local.exit_code).toBe(0);
+    expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
+
+    // The next run there, with the shared cache: two local hits; their writes wait at a gate the test opens.
+    const backend = await openSharedCacheRedis(redis.url);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const set = backend.set.bind(backend);
+    let sets = 0;
+    let reached!: () => void;
+    const bothReached = new Promise<void>((resolve) => (reached = resolve));
+    backend.set = async (name, value, ttlMs) => {
+      if (++sets === 2) reached();
+      await gate;
+      return set(name, value, ttlMs);
+    };
+    const warnings: string[] = [];
+    const shared = new SharedCache({ backend, key: deriveKey(SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message), timeoutMs: 600_000 });
+    const report = await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, 'machine-1'), cwd: dir, version: VERSION, sharedCache: shared }).report;
+    // The report is out while both writes wait at the gate.
+    expect(cached(report)).toEqual({ build: true, unit: true });
+    await bothReached;
+    expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
+    open();
+    await shared.close();
+    expect(warnings).toEqual([]);
+    const keys = await redis.client.keys('fanout:cache:*');
+    expect(keys).toHaveLength(2);
+
+    // Another machine hits both; nothing ran again.
+    const other = await sharedRun(dir, redis.url, 'machine-2');
+    expect(cached(other.report)).toEqual({ build: true, unit: true });
+    expect(other.warnings).toEqual([]);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+
+    // Once the entries are there, a local hit reads them and writes nothing; a forged one is replaced.
+    const [forgedKey, keptKey] = keys as [string, string];
+    const kept = await redis.client.get(keptKey);
+    await redis.client.set(forgedKey, 'not an entry');
+    const again = await sharedRun(dir, redis.url, 'machine-1');
+    expect(cached(again.report)).toEqual({ build: true, unit: true });
+    expect(await redis.client.get(keptKey)).toBe(kept);
+    expect(JSON.parse((await redis.client.get(forgedKey)) as string)).toHaveProperty('mac');
+    expect(ran(dir)).toEqual(['build', 'unit']);
+  });
+
   it('an entry replayed under another key, or of another type, is a miss', async () => {
     await redis.client.flushall();
     const dir = project();

@@ -249,6 +249,8 @@ export class SharedCache {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private entryWarnings = 0;
+  /** The keys {@link SharedCache.share} was given: each is looked up once a run. */
+  private readonly shared = new Set<string>();
   private claimWarned = false;
   private readonly now: () => number;
   private claimCount = 0;
@@ -366,6 +368,25 @@ export class SharedCache {
     if ('entry' in opened) return opened.entry;
     this.refused(id, opened.message);
     return undefined;
+  }
+
+  /**
+   * A local hit of check `id`: stores `entry` under `cacheKey` (signed) unless the shared store has a verified entry
+   * there already, so that the next machine or shard hits too. Returns at once — the run does not wait for it — and
+   * never fails; it is bounded like every call (the timeout, the run's budget), and {@link SharedCache.close} waits
+   * for it.
+   */
+  share(id: string, cacheKey: string, entry: CacheEntry): void {
+    if (this.failure !== undefined || this.closed || this.shared.has(cacheKey)) return;
+    this.shared.add(cacheKey);
+    const sharing = (async () => {
+      const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
+      if (value === undefined) return;
+      // What another machine would refuse (forged, of another version, torn) is replaced; a verified one is kept.
+      if (typeof value === 'string' && value !== '' && 'entry' in openSharedEntry(this.key, this.options.version, cacheKey, id, value)) return;
+      await this.store(cacheKey, entry);
+    })();
+    this.track(sharing);
   }
 
   /** Stores `entry` under `cacheKey` (signed); never rejects. */

@@ -25,7 +25,10 @@ export interface RunCacheOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The store's bound in bytes. @default 256 MB */
   maxBytes?: number | undefined;
-  /** A cache shared with other machines: read on a local miss (when reading is on), written after a local store. */
+  /**
+   * A cache shared with other machines: read on a local miss (when reading is on), written after a local store, and
+   * given each local hit it lacks.
+   */
   shared?: SharedCache | undefined;
 }
 
@@ -104,7 +107,11 @@ export class RunCache {
    */
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
     const entry = this.options.read ? this.store.read(ticket.key) : undefined;
-    if (entry?.id === check.id) return entry;
+    if (entry?.id === check.id) {
+      // Another machine may lack it: the shared cache gets it, off the run's path.
+      this.options.shared?.share(check.id, ticket.key, entry);
+      return entry;
+    }
     if (!this.sharing) ticket.storable = this.tree.settle(ticket.snapshot);
     return undefined;
   }
