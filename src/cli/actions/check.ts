@@ -66,7 +66,11 @@ export interface CheckOptions extends CommonOptions, RunControlOptions {
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor?: Executor): Promise<number> {
-  if (options.background === true && options.dryRun !== true) return (await import('../background/launch.js')).launchBackground(options);
+  if (options.background === true && options.dryRun !== true) {
+    // A shared cache the run could not use is said here, before a run is started in the background.
+    if (options.sharedCache !== undefined) await (await import('../redis-cache.js')).prepareSharedCache(options.sharedCache, version);
+    return (await import('../background/launch.js')).launchBackground(options);
+  }
   const cwd = process.cwd();
   // Loaded here, not by the engine: its warnings are told at once, before anything the selection may refuse.
   const loaded = await loadChecksConfig(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
