@@ -128,7 +128,8 @@ export interface RunChecksOptions {
   cache?: boolean | undefined;
   /**
    * A cache of passed checks shared with other machines (see {@link SharedCache}): read on a local miss, written after
-   * a local store, so a check passed on one CI shard is a hit on another. The caller closes it after the run.
+   * a local store and given the local hits it lacks (off the run's path), so a check passed on one CI shard is a hit
+   * on another. The caller closes it after the run (which waits for those writes).
    * @default none
    */
   sharedCache?: SharedCache | undefined;

@@ -8,7 +8,8 @@ import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { matchesAny } from '../common/glob.js';
 import { displayPath } from '../common/text.js';
 import { globPath } from './changed.js';
-import type { RunEvent } from './events.js';
+import type { RunEvent, RunNote } from './events.js';
+import type { SharedCache } from './cache/remote.js';
 import type { CheckStatus } from './record.js';
 import { runChecks, runLogDir, type RunChecksOptions } from './run.js';
 import { watchTree, type WatchError } from './watch-tree.js';
@@ -52,9 +53,20 @@ export interface WatchTimers {
 }
 
 /** Options of {@link watchChecks}: those of {@link runChecks} for the selection and each run, and the watch's own. */
-export interface WatchChecksOptions extends Omit<RunChecksOptions, 'resume' | 'changed' | 'shard' | 'signal'> {
+export interface WatchChecksOptions extends Omit<RunChecksOptions, 'resume' | 'changed' | 'shard' | 'signal' | 'sharedCache'> {
   /** Receives every event, synchronously, in order: each run's RunEvents, `watch:ready`, `watch:change`. */
   onEvent: (event: WatchEvent) => void;
+  /**
+   * Receives what each run tells besides its events (as `runChecks`' `prepared.notes`: the cache refused, process
+   * groups of a dead run killed...), once it is prepared, before its `run:start`: every run's, not only the first's.
+   */
+  onNotes?: ((notes: readonly RunNote[], runId: string) => void) | undefined;
+  /**
+   * Opens a shared cache of passed checks for each run (see `runChecks`' `sharedCache`), closed once the run ended:
+   * a failure or a spent budget is one run's, not the watch's.
+   * @default none
+   */
+  sharedCache?: (() => SharedCache | Promise<SharedCache>) | undefined;
   /** Stops watching: the running checks are cancelled (their run still reports), then the promise resolves. */
   signal?: AbortSignal | undefined;
   /** Quiet time after the last change before the affected checks run again, in ms. @default 200 */
@@ -173,7 +185,7 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
   if (typeof debounce !== 'number' || !(debounce >= 0) || !Number.isFinite(debounce)) throw invalidArgument('options.debounce', 'a number of milliseconds >= 0', debounce);
   assertOptionalSignal('options.signal', options.signal);
   // The selection is the first run's; later runs name their checks with `only`.
-  const { onEvent, signal, debounce: _debounce, timers: _timers, ids: _ids, only: _only, tags: _tags, excludeTags: _excludeTags, ...runOptions } = options;
+  const { onEvent, onNotes, sharedCache, signal, debounce: _debounce, timers: _timers, ids: _ids, only: _only, tags: _tags, excludeTags: _excludeTags, ...runOptions } = options;
   const cwd = options.cwd ?? process.cwd();
   if (signal?.aborted) return;
 
@@ -265,10 +277,13 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
     const run: CurrentRun = { runId: undefined, controller, unfinished: new Set(), superseded: false };
     active.add(run);
     if (signal?.aborted) controller.abort(signal.reason);
-    const checkRun = runChecks({ ...runOptions, ...select, signal: controller.signal });
+    let shared: SharedCache | undefined;
     try {
+      shared = await sharedCache?.();
+      const checkRun = runChecks({ ...runOptions, ...select, sharedCache: shared, signal: controller.signal });
       const prepared = await checkRun.prepared;
       run.runId = prepared.runId;
+      if (prepared.notes.length > 0) onNotes?.(prepared.notes, prepared.runId);
       for (const check of prepared.checks) run.unfinished.add(check.id);
       if (selection === undefined) {
         selection = { config: prepared.config, checks: prepared.checks, root: dirname(prepared.config.file) };
@@ -286,6 +301,8 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
     } finally {
       active.delete(run);
       poke();
+      // Its last writes go on while the next run starts; the watch ends once they are done.
+      await shared?.close();
     }
   };
 

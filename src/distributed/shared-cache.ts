@@ -18,7 +18,7 @@ export interface SharedCacheRedisOptions {
 }
 
 // Compare-and-set of a claim: only its holder renews or frees it.
-const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]); return 1 else return 0 end";
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
@@ -109,7 +109,7 @@ export function openSharedCacheRedis(connection: RedisConnection, options: Share
       }),
     set: (name, value, ttlMs) => run(async (redis) => void (await redis.set(name, value, 'PX', ttlMs))),
     claim: (name, owner, ttlMs) => run(async (redis) => (await redis.set(name, owner, 'PX', ttlMs, 'NX')) === 'OK'),
-    renew: (name, owner, ttlMs) => run(async (redis) => (await redis.eval(RENEW, 1, name, owner, ttlMs)) === 1),
+    renew: (name, current, next, ttlMs) => run(async (redis) => (await redis.eval(RENEW, 1, name, current, next, ttlMs)) === 1),
     release: (name, owner) => run(async (redis) => void (await redis.eval(RELEASE, 1, name, owner))),
     close: () => {
       closed = true;

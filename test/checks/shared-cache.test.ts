@@ -67,10 +67,10 @@ class MemoryBackend implements SharedCacheBackend {
     this.values.set(name, { value: owner, until: this.now + ttlMs });
     return true;
   }
-  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+  async renew(name: string, current: string, next: string, ttlMs: number): Promise<boolean> {
     await this.gate();
-    if (this.live(name) !== owner) return false;
-    this.values.set(name, { value: owner, until: this.now + ttlMs });
+    if (this.live(name) !== current) return false;
+    this.values.set(name, { value: next, until: this.now + ttlMs });
     return true;
   }
   async release(name: string, owner: string): Promise<void> {
@@ -98,7 +98,7 @@ function watchHolderReads(backend: SharedCacheBackend): { backend: SharedCacheBa
     },
     set: (name, value, ttlMs) => backend.set(name, value, ttlMs),
     claim: (name, owner, ttlMs) => backend.claim(name, owner, ttlMs),
-    renew: (name, owner, ttlMs) => backend.renew(name, owner, ttlMs),
+    renew: (name, current, next, ttlMs) => backend.renew(name, current, next, ttlMs),
     release: (name, owner) => backend.release(name, owner),
     close: () => Promise.resolve(),
   };
@@ -310,6 +310,37 @@ describe('claims: a check another run is running', () => {
     expect(settled).toBe(false);
     if ('claim' in first) await first.claim.complete(entry('build'));
     expect(await waiting).toEqual({ entry: entry('build') });
+  });
+
+  it('a holder renews its claim with a later signed expiry, and frees the renewed claim', async () => {
+    const backend = new MemoryBackend();
+    let clock = 1000;
+    let renewed!: () => void;
+    const renewal = new Promise<void>((resolve) => (renewed = resolve));
+    const renew = backend.renew.bind(backend);
+    backend.renew = async (...args) => {
+      const done = await renew(...args);
+      renewed();
+      return done;
+    };
+    const holder = await open(backend, { claimTtlMs: 150, now: () => clock }).cache.find('build', K1, 60_000);
+    const name = `fanout:cache-claim:${K1}`;
+    const first = backend.values.get(name)?.value;
+    expect(first).toMatch(/^c1\.[\w-]+\.1\.1150\./);
+    clock = 10_000;
+    await renewal;
+    expect(backend.values.get(name)?.value).toMatch(/^c1\.[\w-]+\.1\.10150\./);
+    // Past the first expiry, within the renewed one: a run still waits for it.
+    const watched = watchHolderReads(backend);
+    const { cache, warnings } = open(watched.backend, { now: () => 10_100 });
+    let settled = false;
+    const waiting = cache.find('build', K1, 60_000).finally(() => (settled = true));
+    await watched.read;
+    expect(settled).toBe(false);
+    if ('claim' in holder) await holder.claim.complete(entry('build'));
+    expect(await waiting).toEqual({ entry: entry('build') });
+    expect(warnings).toEqual([]);
+    expect(backend.values.has(name)).toBe(false);
   });
 
   it('a claim whose holder died lapses, and the waiting run takes it over', async () => {

@@ -1,5 +1,6 @@
 // `fanout check --shared-cache` (and FANOUT_SHARED_CACHE=1) with the built CLI and a real redis-server: two machines
-// (log folders) share passes; without the shared secret it refuses to start; a Redis that is down is one warning.
+// (log folders) share passes, and a pass kept only locally is shared on the next run; without the shared secret it
+// refuses to start; a Redis that is down is one warning.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -76,7 +77,23 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     expect(ran(dir)).toEqual([]);
   });
 
-  it('a run served by its local cache never connects to Redis', async () => {
+  it('a pass kept only on this machine goes to the shared cache on its next run there (a local hit), and is a hit on another machine', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    expect((await runCli(['check', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() })).code).toBe(0);
+    expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
+    const local = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
+    expect(local.code).toBe(0);
+    expect(local.stderr).toBe('');
+    expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).unit?.cached).toBe(true);
+    expect(await redis.client.keys('fanout:cache:*')).toHaveLength(2);
+    const other = await runCli(['check', '--json', '--log-dir', join(dir, 'machine-2')], { cwd: dir, env: env({ FANOUT_SHARED_CACHE: '1' }) });
+    const checks = byId(parseReport(other.stdout)) as Record<string, { cached?: boolean }>;
+    expect([checks.build?.cached, checks.unit?.cached]).toEqual([true, true]);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+  });
+
+  it('a Redis that accepts and never answers: a run served by its local cache passes, its report whole, and gives up sharing its hits with one warning', async () => {
     const sockets = new Set<Socket>();
     let connections = 0;
     const server: Server = createServer((socket) => {
@@ -92,11 +109,13 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
       const first = await runCli(['check', '--shared-cache', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_REDIS_URL: url }) });
       expect(first.code).toBe(0);
       expect(connections).toBe(1); // local misses: it connected (and got no answer)
-      const again = await runCli(['check', '--shared-cache', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_REDIS_URL: url }) });
+      const again = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_REDIS_URL: url }) });
       expect(again.code).toBe(0);
-      expect(again.stderr).toBe('');
+      const checks = byId(parseReport(again.stdout)) as Record<string, { cached?: boolean }>;
+      expect([checks.build?.cached, checks.unit?.cached]).toEqual([true, true]);
+      expect(again.stderr).toMatch(/^fanout: warning: the shared cache is off for the rest of this run \(connecting: no answer within 2000 ms\); going on with the local cache\n$/);
       expect(ran(dir)).toEqual(['build', 'unit']);
-      expect(connections).toBe(1);
+      expect(connections).toBe(2);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dirname } from 'node:path';
 import { runChecks, SharedCache, type RunReport } from '../../src/checks/index.js';
-import { sealSharedEntry } from '../../src/checks/cache/remote.js';
+import { sealClaim, sealReleased, sealSharedEntry } from '../../src/checks/cache/remote.js';
 import { deriveKey } from '../../src/distributed/auth.js';
 import { openSharedCacheRedis } from '../../src/distributed/shared-cache.js';
 import { tempDir } from '../cli/helpers.js';
@@ -107,6 +107,58 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     expect(cached(other.report)).toEqual({ build: false, unit: false });
   });
 
+  it('a local hit the shared store lacks is written to it, without holding up the run; a verified entry there is left as it is', async () => {
+    await redis.client.flushall();
+    const dir = project();
+    writeFileSync(join(dir, 'go'), '');
+    // The first run on this machine shares nothing: the local store has both passes, Redis none.
+    const local = await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, 'machine-1'), cwd: dir, version: VERSION }).report;
+    expect(local.exit_code).toBe(0);
+    expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
+
+    // The next run there, with the shared cache: two local hits; their writes wait at a gate the test opens.
+    const backend = await openSharedCacheRedis(redis.url);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const set = backend.set.bind(backend);
+    let sets = 0;
+    let reached!: () => void;
+    const bothReached = new Promise<void>((resolve) => (reached = resolve));
+    backend.set = async (name, value, ttlMs) => {
+      if (++sets === 2) reached();
+      await gate;
+      return set(name, value, ttlMs);
+    };
+    const warnings: string[] = [];
+    const shared = new SharedCache({ backend, key: deriveKey(SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message), timeoutMs: 600_000 });
+    const report = await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, 'machine-1'), cwd: dir, version: VERSION, sharedCache: shared }).report;
+    // The report is out while both writes wait at the gate.
+    expect(cached(report)).toEqual({ build: true, unit: true });
+    await bothReached;
+    expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
+    open();
+    await shared.close();
+    expect(warnings).toEqual([]);
+    const keys = await redis.client.keys('fanout:cache:*');
+    expect(keys).toHaveLength(2);
+
+    // Another machine hits both; nothing ran again.
+    const other = await sharedRun(dir, redis.url, 'machine-2');
+    expect(cached(other.report)).toEqual({ build: true, unit: true });
+    expect(other.warnings).toEqual([]);
+    expect(ran(dir)).toEqual(['build', 'unit']);
+
+    // Once the entries are there, a local hit reads them and writes nothing; a forged one is replaced.
+    const [forgedKey, keptKey] = keys as [string, string];
+    const kept = await redis.client.get(keptKey);
+    await redis.client.set(forgedKey, 'not an entry');
+    const again = await sharedRun(dir, redis.url, 'machine-1');
+    expect(cached(again.report)).toEqual({ build: true, unit: true });
+    expect(await redis.client.get(keptKey)).toBe(kept);
+    expect(JSON.parse((await redis.client.get(forgedKey)) as string)).toHaveProperty('mac');
+    expect(ran(dir)).toEqual(['build', 'unit']);
+  });
+
   it('an entry replayed under another key, or of another type, is a miss', async () => {
     await redis.client.flushall();
     const dir = project();
@@ -193,6 +245,91 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     } finally {
       await Promise.all(opened.map((cache) => cache.close()));
     }
+  });
+
+  describe('claims and releases are signed: a writer without the secret delays no check', () => {
+    const key = deriveKey(SECRET, 'cache');
+    const opened: SharedCache[] = [];
+    const open = async (options: { claimTtlMs?: number; onGet?: (name: string, value: string | undefined) => void } = {}) => {
+      const warnings: string[] = [];
+      const backend = await openSharedCacheRedis(redis.url);
+      const get = backend.get.bind(backend);
+      backend.get = async (name, maxBytes) => {
+        const value = await get(name, maxBytes);
+        options.onGet?.(name, value);
+        return value;
+      };
+      const cache = new SharedCache({ backend, key, version: VERSION, pollMs: 20, claimTtlMs: options.claimTtlMs ?? 60_000, onWarning: (message) => warnings.push(message) });
+      opened.push(cache);
+      return { cache, warnings };
+    };
+    const K1 = '1'.repeat(64);
+    const K2 = '2'.repeat(64);
+    const K3 = '3'.repeat(64);
+    afterAll(async () => {
+      await Promise.all(opened.map((cache) => cache.close()));
+    });
+
+    it('a planted claim (unsigned, or signed with another secret) is not waited for: the check runs at once, with one warning a run', async () => {
+      await redis.client.flushall();
+      await redis.client.set(`fanout:cache-claim:${K1}`, 'attacker.1', 'PX', 600_000);
+      await redis.client.set(`fanout:cache-claim:${K2}`, sealClaim(deriveKey('a secret the writer made up', 'cache'), VERSION, K2, 'attacker.2', Date.now() + 600_000), 'PX', 600_000);
+      const { cache, warnings } = await open();
+      // Each would wait ten minutes for the planted claim's holder if it believed it.
+      expect(await cache.find('build', K1, 600_000)).toEqual({ miss: true });
+      expect(await cache.find('unit', K2, 600_000)).toEqual({ miss: true });
+      expect(warnings).toEqual([expect.stringMatching(/^shared cache: a claim of check build is not used: it is not a claim fanout makes; running the check here at once/)]);
+    });
+
+    it('a genuine claim copied to another check, or kept past its signed expiry, is not waited for either', async () => {
+      await redis.client.flushall();
+      const holder = await open();
+      expect(await holder.cache.find('build', K1, 600_000)).toHaveProperty('claim');
+      const genuine = (await redis.client.get(`fanout:cache-claim:${K1}`)) as string;
+      expect(genuine).toMatch(/^c1\./);
+      await redis.client.set(`fanout:cache-claim:${K2}`, genuine, 'PX', 600_000);
+      const copied = await open();
+      expect(await copied.cache.find('unit', K2, 600_000)).toEqual({ miss: true });
+      expect(copied.warnings).toEqual([expect.stringMatching(/a claim of check unit is not used: its signature does not verify/)]);
+      // Signed with the secret, for this check, but its expiry passed: a copy of an old claim put back.
+      await redis.client.set(`fanout:cache-claim:${K3}`, sealClaim(key, VERSION, K3, 'holder.1', Date.now() - 1), 'PX', 600_000);
+      const stale = await open();
+      expect(await stale.cache.find('lint', K3, 600_000)).toEqual({ miss: true });
+      expect(stale.warnings).toEqual([expect.stringMatching(/a claim of check lint is not used: it expired/)]);
+    });
+
+    it('a planted release does not end the wait: the waiting run still gets the holder\'s result', async () => {
+      await redis.client.flushall();
+      const holder = await open();
+      const claimed = await holder.cache.find('build', K1, 600_000);
+      if (!('claim' in claimed)) throw new Error('the first run did not claim the check');
+      const token = /^c1\.([^.]+\.\d+)\./.exec((await redis.client.get(`fanout:cache-claim:${K1}`)) as string)?.[1] as string;
+      // A release naming the holder's token, as an unsigned one would, then a genuine release of another check's claim.
+      const plants = [token, sealReleased(key, VERSION, K2, token)];
+      let plant = '';
+      let read = false;
+      let continued!: () => void;
+      const waiter = await open({
+        onGet: (name, value) => {
+          if (name.includes(':cache-released:') && value === plant) read = true;
+          // Read the claim again after the planted release: it did not take it for the end of the wait.
+          else if (name.includes(':cache-claim:') && read) continued();
+        },
+      });
+      let settled = false;
+      const found = waiter.cache.find('build', K1, 600_000).finally(() => (settled = true));
+      for (const next of plants) {
+        const again = new Promise<void>((resolve) => (continued = resolve));
+        read = false;
+        plant = next;
+        await redis.client.set(`fanout:cache-released:${K1}`, plant, 'PX', 600_000);
+        await again;
+        expect(settled).toBe(false);
+      }
+      expect(waiter.warnings).toEqual([expect.stringMatching(/a release of the claim of check build is not used: its signature does not verify.*still waiting for the holder/)]);
+      await claimed.claim.complete({ id: 'build', status: 'passed', exitCode: 0, durationMs: 5, attempts: 1, extracted: {}, outputTail: ['built'], outputBytes: 6, storedAt: 1 });
+      expect(await found).toMatchObject({ entry: { id: 'build', outputTail: ['built'] } });
+    });
   });
 
   it('Redis refusing connections: the run passes on its own, with one warning', async () => {

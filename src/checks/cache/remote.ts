@@ -2,7 +2,9 @@
 // store other machines use too (Redis, through the distributed backend: this layer only sees the small interface
 // below). Whoever can write to that store is not trusted: an entry is used only when its MAC, made with a key derived
 // from the shared secret, verifies over the key, the entry and fanout's version. Anything else — forged, replayed
-// under another key, torn, oversized, of another version — is a miss, never a pass. The store failing or slow never
+// under another key, torn, oversized, of another version — is a miss, never a pass. Claims (a run saying it runs a
+// check, so others wait for its result) and their releases are signed too: one that does not verify is not waited
+// for nor believed, so a writer without the secret can delay no check. The store failing or slow never
 // fails nor holds up a run: each call is bounded, and the first failure turns the shared cache off for the rest of
 // the run with one warning.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -22,8 +24,8 @@ export interface SharedCacheBackend {
   set(name: string, value: string, ttlMs: number): Promise<void>;
   /** Sets `name` to `owner` for `ttlMs` unless it exists; true when this call set it. */
   claim(name: string, owner: string, ttlMs: number): Promise<boolean>;
-  /** Extends `name` by `ttlMs` when it still holds `owner`; false when it does not (expired, taken). */
-  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Sets `name` to `next` for `ttlMs` when it still holds `current`; false when it does not (expired, taken). */
+  renew(name: string, current: string, next: string, ttlMs: number): Promise<boolean>;
   /** Deletes `name` when it holds `owner`. */
   release(name: string, owner: string): Promise<void>;
   /** Connects, when the backend connects on demand: the shared cache bounds it apart from the first call. */
@@ -61,6 +63,11 @@ export interface SharedCacheOptions {
   /** How often a run waiting for a claimed check looks for its result. @default 250 */
   pollMs?: number | undefined;
   /**
+   * The wall clock (ms since the epoch) of the expiry a claim carries, signed: machines sharing the cache should
+   * agree within a few seconds (a claim then looks stale, and the check merely runs twice). @default Date.now
+   */
+  now?: (() => number) | undefined;
+  /**
    * Told each thing a user should know: the backend failed (once; the run goes on with the local cache), an entry was
    * refused and why, a wait for another run's check ended without its result. Library code prints nothing.
    */
@@ -74,7 +81,7 @@ const DEFAULT_BUDGET_MS = 5000;
 const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const DEFAULT_CLAIM_TTL_MS = 10_000;
 const DEFAULT_POLL_MS = 250;
-/** The longest claim token read: fanout's are about 25 bytes. */
+/** The longest claim value read: fanout's are about 90 bytes. */
 const MAX_CLAIM_BYTES = 200;
 /** Entry warnings told in one run; more are counted in one last line. */
 const MAX_ENTRY_WARNINGS = 10;
@@ -92,6 +99,59 @@ interface Envelope {
 function mac(key: Uint8Array, version: string, cacheKey: string, body: string): Buffer {
   // The parts as one JSON array: no two different sets of parts give the same text.
   return createHmac('sha256', key).update(JSON.stringify(['fanout-shared-cache', CACHE_FORMAT, version, cacheKey, body])).digest();
+}
+
+/** Whether `given` (base64url) is `expected`, in constant time. */
+function macMatches(given: string, expected: Buffer): boolean {
+  const actual = Buffer.from(given, 'base64url');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function claimMac(key: Uint8Array, version: string, cacheKey: string, token: string, expiresAt: number): Buffer {
+  return createHmac('sha256', key).update(JSON.stringify(['fanout-shared-cache-claim', CACHE_FORMAT, version, cacheKey, token, expiresAt])).digest();
+}
+
+function releasedMac(key: Uint8Array, version: string, cacheKey: string, token: string): Buffer {
+  return createHmac('sha256', key).update(JSON.stringify(['fanout-shared-cache-released', CACHE_FORMAT, version, cacheKey, token])).digest();
+}
+
+/**
+ * The value of a claim on `cacheKey` held under `token` until `expiresAt` (ms since the epoch), signed: a writer
+ * without the key can neither make one, nor move one to another key, nor keep a copied one alive past its expiry.
+ * Exported for tests that plant claims.
+ *
+ * @example
+ * ```ts
+ * import { sealClaim } from './remote.js';
+ * sealClaim(Buffer.alloc(32, 1), '1.0.0', 'a'.repeat(64), 'holder.1', Date.now() + 10_000); // 'c1.holder.1.1700000010000.…'
+ * ```
+ */
+export function sealClaim(key: Uint8Array, version: string, cacheKey: string, token: string, expiresAt: number): string {
+  return `c1.${token}.${expiresAt}.${claimMac(key, version, cacheKey, token, expiresAt).toString('base64url')}`;
+}
+
+/** The token of a claim value made by {@link sealClaim} for `cacheKey` and not expired at `now`; else why not. */
+export function openClaim(key: Uint8Array, version: string, cacheKey: string, value: string, now: number): { token: string } | { untrusted: string } {
+  const parts = /^c1\.([A-Za-z0-9_-]{1,64}\.\d{1,15})\.(\d{1,15})\.([A-Za-z0-9_-]{1,100})$/.exec(value);
+  if (parts === null) return { untrusted: 'it is not a claim fanout makes' };
+  const [, token = '', expiry = '', given = ''] = parts;
+  const expiresAt = Number(expiry);
+  if (!macMatches(given, claimMac(key, version, cacheKey, token, expiresAt))) return { untrusted: 'its signature does not verify (written without the shared secret, or copied from another check)' };
+  if (expiresAt <= now) return { untrusted: 'it expired (a copy of an old claim, or clocks far apart)' };
+  return { token };
+}
+
+/** The value saying that the claim held under `token` on `cacheKey` was freed without a result, signed. */
+export function sealReleased(key: Uint8Array, version: string, cacheKey: string, token: string): string {
+  return `r1.${token}.${releasedMac(key, version, cacheKey, token).toString('base64url')}`;
+}
+
+/** The token a value made by {@link sealReleased} for `cacheKey` names; undefined when it is not one. */
+export function openReleased(key: Uint8Array, version: string, cacheKey: string, value: string): string | undefined {
+  const parts = /^r1\.([A-Za-z0-9_-]{1,64}\.\d{1,15})\.([A-Za-z0-9_-]{1,100})$/.exec(value);
+  if (parts === null) return undefined;
+  const [, token = '', given = ''] = parts;
+  return macMatches(given, releasedMac(key, version, cacheKey, token)) ? token : undefined;
 }
 
 /**
@@ -129,9 +189,7 @@ export function openSharedEntry(
   const { v, version: theirs, mac: given, entry: body } = envelope as Record<string, unknown>;
   if (v !== 1 || typeof theirs !== 'string' || typeof given !== 'string' || typeof body !== 'string') return { reason: 'malformed', message: 'it is not an entry' };
   if (theirs !== version) return { reason: 'version', message: `it was stored by fanout ${theirs.slice(0, 40)}, not ${version}` };
-  const expected = mac(key, version, cacheKey, body);
-  const actual = Buffer.from(given, 'base64url');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+  if (!macMatches(given, mac(key, version, cacheKey, body))) {
     return { reason: 'forged', message: 'its signature does not verify (written without the shared secret, changed, or stored under another key)' };
   }
   let parsed: unknown;
@@ -191,6 +249,10 @@ export class SharedCache {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private entryWarnings = 0;
+  /** The keys {@link SharedCache.share} was given: each is looked up once a run. */
+  private readonly shared = new Set<string>();
+  private claimWarned = false;
+  private readonly now: () => number;
   private claimCount = 0;
   private closing: Promise<void> | undefined;
   private closed = false;
@@ -210,6 +272,7 @@ export class SharedCache {
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.claims = options.claims !== false;
+    this.now = options.now ?? Date.now;
   }
 
   private entryName(cacheKey: string): string {
@@ -290,6 +353,13 @@ export class SharedCache {
     else if (this.entryWarnings === MAX_ENTRY_WARNINGS + 1) this.options.onWarning?.('shared cache: more entries are not used; their checks run');
   }
 
+  /** A claim or release that does not verify: told once a run, whatever the check. */
+  private untrustedClaim(id: string, what: string, message: string, then: string): void {
+    if (this.claimWarned) return;
+    this.claimWarned = true;
+    this.options.onWarning?.(`shared cache: ${what} of check ${id} is not used: ${message}; ${then} (told once a run)`);
+  }
+
   /** The verified entry for `id` under `cacheKey`, or undefined (none, refused, the backend failed). */
   async read(id: string, cacheKey: string): Promise<CacheEntry | undefined> {
     const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
@@ -298,6 +368,25 @@ export class SharedCache {
     if ('entry' in opened) return opened.entry;
     this.refused(id, opened.message);
     return undefined;
+  }
+
+  /**
+   * A local hit of check `id`: stores `entry` under `cacheKey` (signed) unless the shared store has a verified entry
+   * there already, so that the next machine or shard hits too. Returns at once — the run does not wait for it — and
+   * never fails; it is bounded like every call (the timeout, the run's budget), and {@link SharedCache.close} waits
+   * for it.
+   */
+  share(id: string, cacheKey: string, entry: CacheEntry): void {
+    if (this.failure !== undefined || this.closed || this.shared.has(cacheKey)) return;
+    this.shared.add(cacheKey);
+    const sharing = (async () => {
+      const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
+      if (value === undefined) return;
+      // What another machine would refuse (forged, of another version, torn) is replaced; a verified one is kept.
+      if (typeof value === 'string' && value !== '' && 'entry' in openSharedEntry(this.key, this.options.version, cacheKey, id, value)) return;
+      await this.store(cacheKey, entry);
+    })();
+    this.track(sharing);
   }
 
   /** Stores `entry` under `cacheKey` (signed); never rejects. */
@@ -330,22 +419,32 @@ export class SharedCache {
     for (let waited = false; ; waited = true) {
       if (signal?.aborted === true || this.failure !== undefined) return { miss: true };
       const token = `${this.owner}.${++this.claimCount}`;
-      const claimed = await this.call('claiming a check', () => this.backend.claim(claimName, token, this.claimTtlMs));
+      const value = sealClaim(this.key, this.options.version, cacheKey, token, this.now() + this.claimTtlMs);
+      const claimed = await this.call('claiming a check', () => this.backend.claim(claimName, value, this.claimTtlMs));
       if (claimed === true) {
         // Its result may have been stored between the read and the claim.
         if (waited) {
           const stored = await this.read(id, cacheKey);
           if (stored !== undefined) {
-            await this.call('releasing a claim', () => this.backend.release(claimName, token));
+            await this.call('releasing a claim', () => this.backend.release(claimName, value));
             return { entry: stored };
           }
         }
-        return { claim: this.hold(cacheKey, token) };
+        return { claim: this.hold(cacheKey, token, value) };
       }
       if (claimed === undefined) return { miss: true };
       const holder = await this.call('reading a claim', () => this.backend.get(claimName, MAX_CLAIM_BYTES));
       if (holder === undefined) return { miss: true };
-      if (holder !== '') holders.add(holder);
+      if (holder !== '') {
+        // A claim nobody with the secret holds (planted, copied from another check, kept past its expiry) is no
+        // reason to wait: the check runs here at once, as if the claim were not there.
+        const opened = openClaim(this.key, this.options.version, cacheKey, holder, this.now());
+        if ('untrusted' in opened) {
+          this.untrustedClaim(id, 'a claim', opened.untrusted, 'running the check here at once');
+          return { miss: true };
+        }
+        holders.add(opened.token);
+      }
       if (Date.now() >= deadline) {
         this.options.onWarning?.(`shared cache: waited ${Math.round(waitMs / 1000)} s for check ${id}, which another run is running; running it here`);
         return { miss: true };
@@ -354,10 +453,15 @@ export class SharedCache {
       const stored = await this.read(id, cacheKey);
       if (stored !== undefined) return { entry: stored };
       // Released without a result: this run runs the check now, as every other run waiting for it does, without
-      // claiming it (which would make the others wait once more). A forged release only makes the check run here.
+      // claiming it (which would make the others wait once more). A release that does not verify is not one: the
+      // wait goes on for the holder's result.
       const released = await this.call('reading a claim', () => this.backend.get(this.releasedName(cacheKey), MAX_CLAIM_BYTES));
       if (released === undefined) return { miss: true };
-      if (released !== '' && holders.has(released)) return { miss: true };
+      if (released !== '') {
+        const token = openReleased(this.key, this.options.version, cacheKey, released);
+        if (token === undefined) this.untrustedClaim(id, 'a release of the claim', 'its signature does not verify (written without the shared secret, or copied from another check)', 'still waiting for the holder');
+        else if (holders.has(token)) return { miss: true };
+      }
     }
   }
 
@@ -377,10 +481,23 @@ export class SharedCache {
     });
   }
 
-  /** A claim just taken (under `token`): renewed every third of its time to live until completed. */
-  private hold(cacheKey: string, token: string): SharedClaim {
+  /**
+   * A claim just taken (under `token`, its value `value`): renewed every third of its time to live until completed,
+   * each renewal a new value with a later signed expiry.
+   */
+  private hold(cacheKey: string, token: string, value: string): SharedClaim {
     const name = this.claimName(cacheKey);
-    const timer = setInterval(() => void this.call('renewing a claim', () => this.backend.renew(name, token, this.claimTtlMs)), Math.max(50, Math.floor(this.claimTtlMs / 3)));
+    let current = value;
+    let renewing: Promise<unknown> | undefined;
+    const renew = () => {
+      if (renewing !== undefined) return;
+      const next = sealClaim(this.key, this.options.version, cacheKey, token, this.now() + this.claimTtlMs);
+      renewing = this.call('renewing a claim', () => this.backend.renew(name, current, next, this.claimTtlMs)).then((renewed) => {
+        if (renewed === true) current = next;
+        renewing = undefined;
+      });
+    };
+    const timer = setInterval(renew, Math.max(50, Math.floor(this.claimTtlMs / 3)));
     timer.unref();
     this.timers.add(timer);
     let completed: Promise<void> | undefined;
@@ -390,10 +507,15 @@ export class SharedCache {
         completed ??= (async () => {
           clearInterval(timer);
           this.timers.delete(timer);
+          // A renewal under way changes the value: the release must name the one it leaves.
+          await renewing;
           const stored = entry !== undefined && (await this.store(cacheKey, entry));
           // Told before the claim goes, so that a run that sees it gone finds why; it outlives the waiters' polls.
-          if (!stored) await this.call('releasing a claim', () => this.backend.set(this.releasedName(cacheKey), token, Math.max(this.claimTtlMs, 4 * this.pollMs)));
-          await this.call('releasing a claim', () => this.backend.release(name, token));
+          if (!stored) {
+            const released = sealReleased(this.key, this.options.version, cacheKey, token);
+            await this.call('releasing a claim', () => this.backend.set(this.releasedName(cacheKey), released, Math.max(this.claimTtlMs, 4 * this.pollMs)));
+          }
+          await this.call('releasing a claim', () => this.backend.release(name, current));
         })();
         this.track(completed);
         return completed;

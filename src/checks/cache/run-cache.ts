@@ -25,7 +25,10 @@ export interface RunCacheOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The store's bound in bytes. @default 256 MB */
   maxBytes?: number | undefined;
-  /** A cache shared with other machines: read on a local miss (when reading is on), written after a local store. */
+  /**
+   * A cache shared with other machines: read on a local miss (when reading is on), written after a local store, and
+   * given each local hit it lacks.
+   */
   shared?: SharedCache | undefined;
 }
 
@@ -117,9 +120,16 @@ export class RunCache {
    * the check is about to run: the states of its inputs are taken now, to tell after it whether one changed.
    */
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
-    if (ticket.hit !== undefined) return ticket.hit;
+    if (ticket.hit !== undefined) {
+      this.options.shared?.share(check.id, ticket.key, ticket.hit);
+      return ticket.hit;
+    }
     const entry = this.options.read ? this.store.read(ticket.key) : undefined;
-    if (entry?.id === check.id) return entry;
+    if (entry?.id === check.id) {
+      // Another machine may lack it: the shared cache gets it, off the run's path.
+      this.options.shared?.share(check.id, ticket.key, entry);
+      return entry;
+    }
     if (!this.sharing && ticket.snapshot !== undefined) ticket.storable = this.tree.settle(ticket.snapshot);
     return undefined;
   }

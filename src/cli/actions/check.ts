@@ -66,7 +66,11 @@ export interface CheckOptions extends CommonOptions, RunControlOptions {
 
 /** Runs the checks; resolves to the exit code (or never returns when a signal ends the run: fanout dies by it). */
 export async function checkCommand(ids: string[], options: CheckOptions, version: string, executor?: Executor): Promise<number> {
-  if (options.background === true && options.dryRun !== true) return (await import('../background/launch.js')).launchBackground(options);
+  if (options.background === true && options.dryRun !== true) {
+    // A shared cache the run could not use is said here, before a run is started in the background.
+    if (options.sharedCache !== undefined) await (await import('../redis-cache.js')).prepareSharedCache(options.sharedCache, version);
+    return (await import('../background/launch.js')).launchBackground(options);
+  }
   const cwd = process.cwd();
   // Loaded here, not by the engine: its warnings are told at once, before anything the selection may refuse.
   const loaded = await loadChecksConfig(options.configCache === false ? options : { ...options, cache: { logDir: options.logDir, version } });
@@ -214,6 +218,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   const reporters = [live, output, human, junit].filter((reporter) => reporter !== undefined);
 
   let report: RunReport;
+  /** The shared cache closing: it waits for its last writes (bounded), which the report does not wait for. */
+  let sharedClosed: Promise<void> | undefined;
   try {
     // The engine pushes each event and the iteration takes it in the same turn of the event loop (microtasks only,
     // before any timer, signal or I/O callback): nothing else prints in between, and the live view never lags.
@@ -221,7 +227,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     report = await run.report;
   } finally {
     live?.stop();
-    await Promise.all([remote?.close(), shared?.cache.close()]);
+    sharedClosed = shared?.cache.close();
+    await remote?.close();
   }
   writeErrors.unshift(...(report.write_errors ?? []));
   await junit?.end?.(report);
@@ -244,6 +251,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     // VibeGuard's command returns an error for a failed run, which its main prints.
     if (vibeguard && final.exit_code !== 0) printErr(`Error: exit code ${final.exit_code}\n`);
   }
+  await sharedClosed;
   releaseFatal();
   signals.release(); // re-raises the signal that interrupted the run: the process dies by it
   return final.exit_code;

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { formatDiagnostic, loadConfig, type ResolvedCheck } from '../../config/index.js';
 import { messageOf } from '../../common/errors.js';
 import { localExecutor } from '../../index.js';
-import { blocksRun, checksTouching, runChecks, type RunAbort, type RunReport } from '../../checks/index.js';
+import { blocksRun, checksTouching, runChecks, type RunAbort, type RunReport, type SharedCache } from '../../checks/index.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
 import { parseDurationFlag, parseParallelOrDefault } from '../options.js';
 import { guardSignals } from '../signals.js';
@@ -40,6 +40,11 @@ export interface HookOptions {
   parallel?: string | undefined;
   budget?: string | undefined;
   version?: string | undefined;
+  /**
+   * `--shared-cache` and the TLS flags as given: the shared cache of passed checks, on with the flag or
+   * FANOUT_SHARED_CACHE=1, as for `fanout check`. @default off (unless FANOUT_SHARED_CACHE=1)
+   */
+  sharedCache?: { on?: boolean | undefined; ca?: string | undefined; cert?: string | undefined; key?: string | undefined; servername?: string | undefined } | undefined;
   /** When the budget starts, on the clock of performance.now(). @default 0 (the start of this process) */
   startedAt?: number | undefined;
 }
@@ -105,6 +110,17 @@ async function answer(event: HookEvent, options: HookOptions, run: { controller:
   const paths = editedPaths(event, cwd);
   const ids = checksForEvent(config.checks, paths, config.dir);
   if (ids.length === 0) return HOOK_OK;
+  // A shared cache that cannot be used (no secret, no URL) is the protocol's non-blocking error, as a bad flag is:
+  // blocking would hand the agent a task about a secret it must not see.
+  let shared: { cache: SharedCache; secrets: string[] } | undefined;
+  try {
+    const { openSharedCache, sharedCacheTarget } = await import('../redis-cache.js');
+    const { on, ca, cert, key, servername } = options.sharedCache ?? {};
+    const target = sharedCacheTarget({ sharedCache: on, redisCa: ca, redisCert: cert, redisKey: key, redisServername: servername });
+    if (target !== undefined) shared = await openSharedCache(target, options.version ?? '', (message) => printErr(`fanout: warning: ${message}\n`));
+  } catch (error) {
+    return fail(messageOf(error));
+  }
   const signals = guardSignals((signal) => controller.abort({ kind: 'signal', signal } satisfies RunAbort));
   let report: RunReport;
   try {
@@ -117,6 +133,8 @@ async function answer(event: HookEvent, options: HookOptions, run: { controller:
       ...(budgetMs !== undefined ? { killGrace: HOOK_KILL_GRACE_MS } : {}),
       signal: controller.signal,
       executor: localExecutor,
+      sharedCache: shared?.cache,
+      secrets: shared?.secrets,
       // The run's own record keeps fanout's exit code (1 for a failure): `fanout status`/`wait` read it, and 2 there
       // means a config or usage error. Whether the agent is blocked is the hook's answer below, not the run's.
       ...(options.version !== undefined ? { version: options.version } : {}),
@@ -124,9 +142,21 @@ async function answer(event: HookEvent, options: HookOptions, run: { controller:
     }).report;
   } catch (error) {
     signals.release();
+    await shared?.cache.close();
     return fail(messageOf(error));
   }
   signals.release();
+  // Its last writes go on while the answer is made; the hook ends once they are done (bounded).
+  const sharedClosed = shared?.cache.close();
+  try {
+    return answerFor(report, paths, config.dir, budgetMs);
+  } finally {
+    await sharedClosed;
+  }
+}
+
+/** Prints the hook's answer to `report` and returns its exit code. */
+function answerFor(report: RunReport, paths: readonly string[], configDir: string, budgetMs: number | undefined): number {
   const overBudget = report.max_time_exceeded;
   // What the budget cut off is pending, not failed: it says nothing about the edit yet.
   const cut = (status: string) => overBudget && (status === 'cancelled' || status === 'skipped');
@@ -141,7 +171,7 @@ async function answer(event: HookEvent, options: HookOptions, run: { controller:
       ? `fanout: time budget ${formatDuration(budgetMs ?? 0)} spent; not finished, so not blocking: ${pending.map((c) => c.id).join(', ')} (run them with: ${selfCommand()} check ${pending.map((c) => c.id).join(' ')})`
       : '';
   if (exitCode === HOOK_BLOCK) {
-    const edited = paths.length > 0 ? ` after the edit of ${paths.map((p) => resolve(p).replace(`${config.dir}/`, '')).join(', ')}` : '';
+    const edited = paths.length > 0 ? ` after the edit of ${paths.map((p) => resolve(p).replace(`${configDir}/`, '')).join(', ')}` : '';
     const blocks = [`fanout: ${failed.length === 1 ? '1 check' : `${failed.length} checks`} failed${edited}. Fix these before going on:`];
     for (const check of reported) {
       if (check.status === 'failed' || check.status === 'timeout') blocks.push(findingBlock(check, style).join('\n'));

@@ -3,10 +3,11 @@ import { Option } from '@commander-js/extra-typings';
 import type { WatchOptions } from '../actions/watch.js';
 import { UsageError } from '../errors.js';
 import { durationFlag, parseExitCode, parseKeepRuns, parseList, parseParallel } from '../options.js';
-import { commonOptions, finish, versionOf, type Program } from './global.js';
+import { sharedCacheTarget } from '../redis-cache.js';
+import { commonOptions, finish, versionOf, withRedisTls, type Program } from './global.js';
 
 function command(program: Program) {
-  return program
+  const watch = program
     .command('watch')
     .description('run the checks, then run again those that changed files affect, until Ctrl-C')
     .argument('[ids...]', 'check ids to run, with what they require')
@@ -16,7 +17,9 @@ function command(program: Program) {
     .addOption(new Option('--timeout <duration>', 'default per-check timeout, for checks that set none (e.g. 30s, 2m)').argParser(durationFlag('--timeout')))
     .addOption(new Option('--debounce <duration>', 'quiet time after the last change before the affected checks run again').argParser(durationFlag('--debounce')).default(200, '"200ms"'))
     .option('--stream', 'NDJSON events on stdout: every run\'s events, and watch:ready / watch:change')
-    .addOption(new Option('--keep-runs <n>', 'run folders kept in --log-dir (default: 20)').argParser(parseKeepRuns));
+    .addOption(new Option('--keep-runs <n>', 'run folders kept in --log-dir (default: 20)').argParser(parseKeepRuns))
+    .option('--shared-cache', 'as for check: also read and store passed checks in the Redis of FANOUT_REDIS_URL (or FANOUT_REDIS_URL_FILE), signed with the shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE); env FANOUT_SHARED_CACHE=1');
+  return withRedisTls(watch);
 }
 
 /** The flags of `fanout watch`, global ones included, as commander gives them. */
@@ -38,6 +41,7 @@ export function watchOptions(flags: WatchFlags, logDir: string): WatchOptions {
     debounceMs: flags.debounce,
     stream: flags.stream === true,
     keepRuns: flags.keepRuns,
+    sharedCache: sharedCacheTarget(flags),
   };
 }
 

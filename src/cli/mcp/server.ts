@@ -5,6 +5,7 @@ import { FanoutError, messageOf } from '../../common/errors.js';
 import { findConfigFile } from '../../config/index.js';
 import { UsageError } from '../errors.js';
 import type { CommonOptions } from '../options.js';
+import type { RedisTargetOptions } from '../redis-target.js';
 import { printErr } from '../terminal.js';
 import { logDirOf } from '../log-dir.js';
 import { SpareKeeper } from '../background/spare.js';
@@ -20,6 +21,20 @@ export interface McpOptions extends CommonOptions {
   parallel?: string | undefined;
   /** `--cwd`: the project folder, for clients that start servers elsewhere. @default the current folder */
   cwd?: string | undefined;
+  /**
+   * `--shared-cache` (or FANOUT_SHARED_CACHE=1) and its TLS flags: every run the server starts uses the shared cache.
+   * A server flag, set once in the agent's config, not a tool argument: which cache a team trusts is not the agent's
+   * call. @default off
+   */
+  sharedCache?: RedisTargetOptions | undefined;
+}
+
+/** The flags of `fanout check` that give its runs the server's shared cache. */
+function sharedCacheArgs(target: RedisTargetOptions): string[] {
+  const args = ['--shared-cache'];
+  for (const [flag, value] of [['--redis-ca', target.ca], ['--redis-cert', target.cert], ['--redis-key', target.key]] as const) if (value !== undefined) args.push(flag, value);
+  if (target.servername !== undefined) args.push('--redis-servername', target.servername);
+  return args;
 }
 
 /** Longest wait_ms run_checks takes (many clients give up on a call after 60 s: less is usual). */
@@ -212,6 +227,8 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
       throw new UsageError(`--cwd ${options.cwd}: ${messageOf(error)}`, 'ERR_USAGE', { cause: error });
     }
   }
+  // Before serving: a shared cache that cannot be used (no secret, no URL) is a usage error now, not in every run.
+  if (options.sharedCache !== undefined) await (await import('../redis-cache.js')).prepareSharedCache(options.sharedCache, version);
   guardStdout();
   const context: McpContext = {
     cwd: process.cwd(),
@@ -220,6 +237,7 @@ export async function mcpCommand(options: McpOptions, version: string): Promise<
     logDir: await logDirOf({ logDir: options.logDir, config: options.config }),
     parallel: options.parallel,
     version,
+    sharedCache: options.sharedCache === undefined ? undefined : sharedCacheArgs(options.sharedCache),
   };
   // A run_checks call hands its run to a spare supervisor started ahead of time: a message, not a process start.
   const spares = new SpareKeeper(context.logDir);

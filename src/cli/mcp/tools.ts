@@ -32,6 +32,8 @@ export interface McpContext {
   parallel?: string | undefined;
   /** The package version (the config cache is keyed by it). */
   version: string;
+  /** The flags giving each run the shared cache of passed checks (`--shared-cache`...). @default none */
+  sharedCache?: readonly string[] | undefined;
   /** Where runs get their supervisor: a warm spare. @default a new supervisor process per run */
   supervisors?: Pick<SpareKeeper, 'start' | 'warm'> | undefined;
 }
@@ -130,6 +132,7 @@ function checkArgs(context: McpContext, args: RunChecksArgs): string[] {
   if (context.config !== undefined) argv.push('--config', context.config);
   if (context.strict === true) argv.push('--strict');
   if (context.parallel !== undefined) argv.push('--parallel', context.parallel);
+  if (context.sharedCache !== undefined) argv.push(...context.sharedCache);
   if (args.tags !== undefined && args.tags.length > 0) argv.push('--tags', args.tags.join(','));
   if (args.changed === true) argv.push('--changed');
   else if (typeof args.changed === 'string') argv.push(`--changed=${args.changed}`);
