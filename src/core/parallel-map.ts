@@ -86,7 +86,8 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   readonly #ring: Array<O | typeof NONE> | undefined;
   readonly #ringMask: number;
   readonly #ready = new Map<number, O>();
-  #readyCount = 0;
+  /** Outputs waiting for the consumer (both modes). */
+  #held = 0;
   #nextIndex = 0;
   readonly #queue: O[] = [];
   #queueHead = 0;
@@ -129,15 +130,27 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   }
 
   next(): Promise<IteratorResult<O>> {
+    // The common case first, with the fewest reads: an output is ready and nobody waits. A stopped run takes none;
+    // one not yet started or finished normally holds none.
+    if (this.#held !== 0 && this.#consumer === undefined) {
+      const taken = this.#take();
+      if (taken !== NONE) {
+        if (this.#refill !== undefined) this.#refill.request();
+        else this.#fill();
+        return Promise.resolve({ value: taken, done: false });
+      }
+    }
     if (this.#finished) return this.#final();
     if (this.#controller === undefined) this.#start();
     if (this.#consumer !== undefined) return Promise.reject(new Error('parallelMap: next() called before the previous call settled'));
-    const taken = this.#take();
-    if (taken !== NONE) {
-      this.#refillNow();
-      return Promise.resolve({ value: taken, done: false });
-    }
+    // Nothing to take here: the block above took what could be taken, and outputs arrive only in later microtasks.
     if (this.#finished) return this.#final();
+    return this.#wait();
+  }
+
+  // The closures that capture `this` live in methods of their own: a function that creates one allocates a context
+  // on every call, taken or not, and next() and #fill() run once per item.
+  #wait(): Promise<IteratorResult<O>> {
     return new Promise((resolve, reject) => {
       this.#consumer = { resolve, reject };
       this.#settleConsumer();
@@ -181,27 +194,24 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
         if (value === NONE) return NONE;
         ring[slot] = NONE;
         this.#nextIndex++;
-        this.#readyCount--;
+        this.#held--;
         return value;
       }
       if (!this.#ready.has(this.#nextIndex)) return NONE;
       const value = this.#ready.get(this.#nextIndex) as O;
       this.#ready.delete(this.#nextIndex++);
-      this.#readyCount--;
+      this.#held--;
       return value;
     }
     if (this.#queueHead >= this.#queue.length) return NONE;
     const value = this.#queue[this.#queueHead] as O;
     this.#queue[this.#queueHead++] = undefined as O;
+    this.#held--;
     if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#queueHead);
       this.#queueHead = 0;
     }
     return value;
-  }
-
-  #held(): number {
-    return this.#ordered ? this.#readyCount : this.#queue.length - this.#queueHead;
   }
 
   /** Refills the window now (true) or, for a wide one whose items settle in macrotasks, in the next turn (false). */
@@ -214,21 +224,9 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   /** Starts items while the window (in flight + waiting for the consumer) has room. */
   #fill(): void {
     const source = this.#source;
-    while (this.#stop === undefined && !this.#sourceDone && !this.#pulling && this.#inFlight + this.#held() < this.#concurrency) {
+    while (this.#stop === undefined && !this.#sourceDone && !this.#pulling && this.#inFlight + this.#held < this.#concurrency) {
       if (source.isAsync) {
-        this.#pulling = true;
-        source.nextAsync().then(
-          (pulled) => {
-            this.#pulling = false;
-            if (pulled === DONE) this.#sourceDone = true;
-            else this.#start1(pulled.item, pulled.index);
-            this.#fill();
-          },
-          (error: unknown) => {
-            this.#pulling = false;
-            this.#halt(error, error);
-          },
-        );
+        this.#pullAsync();
         return;
       }
       let item: I | typeof DONE;
@@ -241,10 +239,27 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
       if (item === DONE) this.#sourceDone = true;
       else this.#start1(item, this.#pulledCount++);
     }
-    this.#settleConsumer();
+    // What #settleConsumer does needs a waiting consumer or an empty window: skip the call otherwise (most refills).
+    if (this.#consumer !== undefined || this.#inFlight === 0) this.#settleConsumer();
   }
 
   #pulledCount = 0;
+
+  #pullAsync(): void {
+    this.#pulling = true;
+    this.#source.nextAsync().then(
+      (pulled) => {
+        this.#pulling = false;
+        if (pulled === DONE) this.#sourceDone = true;
+        else this.#start1(pulled.item, pulled.index);
+        this.#fill();
+      },
+      (error: unknown) => {
+        this.#pulling = false;
+        this.#halt(error, error);
+      },
+    );
+  }
 
   /** Runs the mapper on one item and files its output or failure. */
   #start1(item: I, index: number): void {
@@ -266,13 +281,15 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
           if (this.#ordered) {
             if (this.#ring !== undefined) this.#ring[index & this.#ringMask] = value;
             else this.#ready.set(index, value);
-            this.#readyCount++;
           } else this.#queue.push(value);
+          this.#held++;
           // A refill left to the next turn also wakes the consumer then, for every output of this turn at once: one
           // waiting next() (a promise and its resolvers) per turn instead of one per output.
-          if (!this.#refillNow()) return;
+          if (this.#refill !== undefined) {
+            if (!this.#refill.request()) return;
+          } else if (this.#inFlight + this.#held < this.#concurrency) this.#fill();
         }
-        this.#settleConsumer();
+        if (this.#consumer !== undefined || this.#inFlight === 0) this.#settleConsumer();
       },
       (error: unknown) => {
         this.#inFlight--;
@@ -294,7 +311,7 @@ class MapIterator<I, O> implements ParallelMapIterator<O> {
   /** Answers a waiting consumer if anything is ready, and finishes once nothing more can come. */
   #settleConsumer(): void {
     // A stopped run does not wait for a pending pull: the input may never answer it.
-    const done = this.#inFlight === 0 && (this.#stop !== undefined || (!this.#pulling && this.#sourceDone && this.#held() === 0));
+    const done = this.#inFlight === 0 && (this.#stop !== undefined || (!this.#pulling && this.#sourceDone && this.#held === 0));
     if (done && !this.#finished) this.#finish();
     const consumer = this.#consumer;
     if (consumer === undefined) return;

@@ -318,8 +318,29 @@ export async function processParallel<I, O>(
    * an input of unknown length: workers that await each pull and each item.
    */
   async function awaitingWorkers(): Promise<void> {
+    // A wide pool over an async input waits, once its item settled in a macrotask of its own, for the next turn, so
+    // that the workers freed in a turn pull and start together (see Refill): one shared promise per turn.
+    let gate: Promise<void> | undefined;
+    let openGate: (() => void) | undefined;
+    const turns =
+      isAsync && !unbounded && workers >= TURN_BATCH_MIN_WORKERS
+        ? new Refill(() => {
+            const open = openGate;
+            gate = undefined;
+            openGate = undefined;
+            open?.();
+          })
+        : undefined;
     const worker = async (): Promise<void> => {
+      let ran = false;
       while (!stopped) {
+        if (ran && turns !== undefined && !turns.request()) {
+          gate ??= new Promise<void>((resolve) => {
+            openGate = resolve;
+          });
+          await gate;
+          if (stopped) return;
+        }
         let item: I;
         let index: number;
         try {
@@ -349,6 +370,8 @@ export async function processParallel<I, O>(
           return;
         }
         let output: O;
+        turns?.starting();
+        ran = true;
         try {
           output = await run(item, { index, signal });
         } catch (error) {

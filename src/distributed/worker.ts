@@ -579,14 +579,19 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     nonces.set(nonce, { jobId, done: false, expires: now + ttl });
     return true;
   }
-  async function finishNonce(nonce: string, jobId: string): Promise<void> {
+  /**
+   * Marks the nonce used for good. Not awaited, so the job's slot does not wait a round trip for it: it goes out on
+   * BullMQ's own connection before the job's end does, and Redis runs a connection's commands in order, so the mark
+   * is stored before anyone can see the job finished (and remove it, and re-add a copy under its id).
+   */
+  function finishNonce(nonce: string, jobId: string): void {
     const local = nonces.get(nonce);
     if (local !== undefined) local.done = true;
-    try {
-      await parts?.workerRedis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL');
-    } catch {
+    const redis = parts?.workerRedis;
+    if (redis === undefined) return;
+    redis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL').catch(() => {
       // this worker still remembers it; others see the job as running and take no copy of it
-    }
+    });
   }
 
   /** The job's payload once authenticated (or as it is, on a worker without a secret), or a refusal thrown. */
@@ -741,7 +746,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     } finally {
       signal?.removeEventListener('abort', follow);
       if (run !== undefined) leaveRun(run, controller);
-      if (nonce !== undefined && !requeued) await finishNonce(nonce, job.id ?? '');
+      if (nonce !== undefined && !requeued) finishNonce(nonce, job.id ?? '');
     }
   }
 

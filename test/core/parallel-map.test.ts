@@ -214,6 +214,24 @@ describe('parallelMap: failure', () => {
     await expect(iterator.next()).resolves.toEqual({ value: undefined, done: true });
   });
 
+  it.each([true, false])('ordered %s: outputs ready when a failure lands are not handed out; next() throws the TaskError', async (ordered) => {
+    const mapper = new GatedItems<string>();
+    const iterator = parallelMap([0, 1, 2, 3], mapper.fn, { concurrency: 4, ordered });
+    const first = watch(iterator.next());
+    await flush();
+    mapper.gate(0).resolve('v0');
+    await flush();
+    expect(first.value).toEqual({ value: 'v0', done: false });
+    // Items 1 and 2 finish while nobody asks: their outputs wait for the consumer. Then item 3 fails.
+    mapper.gate(1).resolve('v1');
+    mapper.gate(2).resolve('v2');
+    await flush();
+    mapper.gate(3).reject(new Error('boom'));
+    await flush();
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'ERR_TASK', index: 3 });
+    await expect(iterator.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
   it('no item of an async input starts after the failure, however close the race', async () => {
     const late = await startsAfterStop(async (input, fn) => {
       try {

@@ -10,6 +10,10 @@ import { TURN_BATCH_MIN_WORKERS } from '../../src/core/turns.js';
 const WIDE = TURN_BATCH_MIN_WORKERS * 2;
 const immediate = <T>(value: T): Promise<T> => new Promise((resolve) => setImmediate(resolve, value));
 
+async function* asyncRange(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) yield await Promise.resolve(i);
+}
+
 /** Counts the event-loop turns (immediates) that pass until `promise` settles. */
 async function turnsUntil<T>(promise: Promise<T>): Promise<{ value: T; turns: number }> {
   let turns = 0;
@@ -138,6 +142,29 @@ describe('wide pools batch their restarts by turn', () => {
     expect(pulled).toBe(WIDE);
   });
 
+  it('processParallel: fail-fast in a wide pool over an async iterable pulls nothing after the failing wave, and ends', async () => {
+    const n = WIDE * 4;
+    let pulled = 0;
+    async function* items(): AsyncGenerator<number> {
+      for (let i = 0; i < n; i++) {
+        pulled++;
+        yield await Promise.resolve(i);
+      }
+    }
+    await expect(
+      processParallel(
+        items(),
+        async (item) => {
+          await immediate(undefined);
+          if (item === 3) throw new Error('boom');
+          return item;
+        },
+        { workers: WIDE },
+      ),
+    ).rejects.toThrow();
+    expect(pulled).toBe(WIDE);
+  });
+
   describe('every API restarts a wide pool of macrotask tasks together, one microtask checkpoint per wave', () => {
     const waves = 4;
     const n = WIDE * waves;
@@ -146,6 +173,16 @@ describe('wide pools batch their restarts by turn', () => {
         (await runWithConcurrency({ tasks: Array.from({ length: n }, (_, i) => () => task(i)), maxConcurrency: WIDE })).results.length,
       'processParallel over an array': async (task) =>
         (await processParallel(Array.from({ length: n }, (_, i) => i), task, { workers: WIDE })).results.length,
+      'processParallel over an async iterable': async (task) => {
+        const { results } = await processParallel(asyncRange(n), task, { workers: WIDE });
+        expect(results).toEqual(Array.from({ length: n }, (_, i) => i));
+        return results.length;
+      },
+      'parallelMap over an async iterable': async (task) => {
+        let count = 0;
+        for await (const _ of parallelMap(asyncRange(n), task, { concurrency: WIDE })) count++;
+        return count;
+      },
       'parallelMap, ordered': async (task) => {
         let count = 0;
         for await (const _ of parallelMap(Array.from({ length: n }, (_, i) => i), task, { concurrency: WIDE })) count++;

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, symlinkSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey, readSharedSecret, signJob, verifyJob } from '../../src/distributed/auth.js';
 import { createBullMQExecutor, type BullMQExecutor } from '../../src/distributed/bullmq-executor.js';
@@ -59,6 +60,13 @@ describe('shared secret and keys', () => {
     expect(verifyJob(key, 'q@c', 'check', signed, now + 3_600_001)).toMatchObject({ ok: false, reason: 'expired' });
     expect(verifyJob(key, 'q@c', 'check', signed, now - 120_000)).toMatchObject({ ok: false, reason: 'expired' });
     expect(verifyJob(key, 'q@c', 'check', { a: 1 }, now)).toMatchObject({ ok: false, reason: 'unsigned' });
+  });
+
+  it('gives every signed job a nonce of its own: 16 random bytes, across refills of the random pool', () => {
+    const key = deriveKey(SECRET, 'jobs');
+    const nonces = Array.from({ length: 1000 }, () => signJob(key, 'q@c', 'check', {}).nonce);
+    expect(new Set(nonces).size).toBe(1000);
+    for (const nonce of nonces) expect(Buffer.from(nonce, 'base64url')).toHaveLength(16);
   });
 });
 
@@ -137,6 +145,33 @@ describe.skipIf(!hasRedis)('a worker with the shared secret, against a real Redi
     const sameId = await raw.add('check', signed, { jobId: `copy-${first.id ?? ''}` });
     expect(await outcome(raw, sameId)).toMatch(/^\[fanout:refused\] replayed: /);
     expect(refusals.map((refusal) => refusal.reason)).toEqual(['replayed', 'replayed', 'replayed']);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  it('a finished job\'s nonce is marked done in Redis before the job shows finished: another worker refuses a copy under its id', async () => {
+    const { queue, worker, raw } = await setup();
+    const dir = tmp();
+    const data = { kind: 'check', spec: { command: `echo run >> ${dir}/count` }, secretEnv: [], commit: 'c0ffee' };
+    const signed = signJob(deriveKey(SECRET, 'jobs'), `${queue}@c0ffee`, 'check', data);
+    const first = await raw.add('check', signed, { jobId: 'once' });
+    expect(await outcome(raw, first)).toBeNull();
+    // The mark is not awaited by the job: it must still be stored by the time the job is seen finished.
+    const probe = new Redis(redis.url);
+    try {
+      expect(await probe.get(`fanout:${queue}@c0ffee:nonce:${signed.nonce}`)).toBe('done:once');
+    } finally {
+      probe.disconnect();
+    }
+    await worker.close();
+    await raw.remove('once');
+    const refusals: JobRefusal[] = [];
+    const other = startCheckWorker({ connection: redis.url, queue, commit: 'c0ffee', secret: SECRET, onRefused: (refusal) => refusals.push(refusal) });
+    workers.push(other);
+    await other.ready();
+    const copy = await raw.add('check', signed, { jobId: 'once' });
+    expect(await outcome(raw, copy)).toMatch(/^\[fanout:refused\] replayed: /);
+    expect(refusals.map((refusal) => refusal.reason)).toEqual(['replayed']);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('run\n');
   });
