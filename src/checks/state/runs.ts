@@ -190,7 +190,7 @@ export function recordLaunch(dir: string, pid: number): void {
 }
 
 /**
- * For a run folder without a journal: `starting` while the supervisor recorded at its launch still runs, `failed`
+ * @internal For a run folder without a journal: `starting` while the supervisor recorded at its launch still runs, `failed`
  * once that supervisor is verifiably gone without having written one (it died before its run began: a config or
  * usage error, a kill), undefined when it cannot be told (no such record: a foreground run creating its journal, an
  * older fanout; a record that is not this user's file; a process that cannot be identified) or the run has a journal.
