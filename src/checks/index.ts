@@ -37,6 +37,8 @@ export { runFolderProblem } from './state/run-folder.js';
 // its supervisor then runs in.
 export { newRunId } from './state/logs.js';
 export { createRunFolder } from './state/run-folder.js';
+export { launchPhase, processRecord, recordedProcessGone, recordLaunch } from './state/runs.js';
+export type { ProcessRecord } from './state/runs.js';
 export { cacheInfo, cleanCache, DEFAULT_CACHE_MAX_BYTES } from './cache/store.js';
 export type { CacheInfo, CacheEntry } from './cache/store.js';
 export { SharedCache, MAX_SHARED_ENTRY_BYTES } from './cache/remote.js';

@@ -127,7 +127,8 @@ interface YamlError {
  * - an unclosed `[` or `{` is reported by the parser on the next line (with follow-on errors there): it is reported
  *   at the bracket, alone for that line;
  * - "Nested mappings are not allowed in compact mappings" for a plain value holding `: ` (`run: echo time: now`)
- *   gets the quoted line to write instead.
+ *   gets the quoted line to write instead; in a flow map (`{ id: a, run: echo a: b }`), where the parser says
+ *   "Block collections are not allowed within flow collections", the quoted value to write.
  */
 function explainSyntax(errors: readonly YamlError[], text: string): Array<{ message: string; pos: number }> {
   const out: Array<{ message: string; pos: number }> = [];
@@ -157,6 +158,17 @@ function explainSyntax(errors: readonly YamlError[], text: string): Array<{ mess
       if (parts !== undefined && parts !== null && value !== undefined && value.includes(': ') && !/^["'[{|>&*!]/.test(value)) {
         const quoted = `${(parts[1] ?? '').trimStart()}${parts[2] ?? ''}: ${value.includes("'") ? JSON.stringify(value) : `'${value}'`}`;
         out.push({ message: `${message}: a ": " inside a plain value starts a mapping; quote the command: ${quoted}`, pos });
+        continue;
+      }
+    }
+    if (error.code === 'BLOCK_IN_FLOW') {
+      // `{ id: a, run: echo a: b }`: the same ": " inside a plain value, in a flow map, where the parser says only that
+      // a block collection is not allowed; the error spans the value.
+      const value = text.slice(pos, Math.max(pos, Math.min(error.pos[1], text.length))).trimEnd();
+      const key = /([A-Za-z0-9_.-]+):\s*$/.exec(text.slice(lineStart(pos), pos))?.[1];
+      if (value.includes(': ') && !value.includes('\n') && !/^["'[{|>&*!]/.test(value)) {
+        const quoted = value.includes("'") ? JSON.stringify(value) : `'${value}'`;
+        out.push({ message: `${message}: a ": " inside a plain value starts a mapping; quote the value: ${key === undefined ? '' : `${key}: `}${quoted}`, pos });
         continue;
       }
     }

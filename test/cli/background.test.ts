@@ -1,5 +1,5 @@
 // `fanout check --background` and the commands that follow a run from other processes: status, wait, logs, cancel.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive, runCli, startCli, tempDir, waitForFiles } from './helpers.js';
@@ -136,6 +136,22 @@ checks:
     const noCheck = await runCli(['logs'], { cwd: dir });
     expect(noCheck).toMatchObject({ code: 2, stderr: 'fanout: missing the check: fanout logs [run] <check>\n' });
     expect((await runCli(['logs', 'nope', 'a'], { cwd: dir })).code).toBe(2);
+  });
+
+  it('a run whose supervisor died before the run began is a failed start for status and wait, and is pruned like the others', async () => {
+    const dir = project('version: "1"\nchecks:\n  - id: a\n    run: true\n    requires: [ghost]\n');
+    expect((await runCli(['check', '--background'], { cwd: dir })).code).toBe(2);
+    const [failed, ...others] = readdirSync(join(dir, '.fanout/runs')).filter((name) => /^\d{8}T/.test(name));
+    expect(others).toEqual([]);
+    const said = await runCli(['status', failed ?? ''], { cwd: dir });
+    expect(said.code).toBe(1);
+    expect(said.stderr).toMatch(new RegExp(`^fanout: run ${failed} failed to start: its supervisor exited before the run began; it said:\\n.*ghost`));
+    const waited = await runCli(['wait', failed ?? ''], { cwd: dir });
+    expect(waited).toMatchObject({ code: 1, stderr: said.stderr });
+    // A later run keeping one run prunes it.
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n');
+    expect((await runCli(['check', '--keep-runs', '1'], { cwd: dir })).code).toBe(0);
+    expect(existsSync(join(dir, '.fanout/runs', failed ?? ''))).toBe(false);
   });
 
   it('status of a run whose fanout was killed (-9) says crashed and exits 3; of one that passed, 0', async () => {

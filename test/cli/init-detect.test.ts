@@ -153,4 +153,23 @@ describe('fanout init: .fanout/ kept out of git', () => {
     expect(linked.stdout).toMatch(/note: could not open .*\.gitignore .*: add \.fanout\/ to it/);
     expect(readFileSync(target, 'utf8')).toBe('precious\n');
   });
+
+  it('points the editor at the schema of the fanout installed in the project, and where none is (Python, Go) writes no such line', async () => {
+    const python = project('python-uv');
+    expect((await runCli(['init'], { cwd: python })).code).toBe(0);
+    const text = readFileSync(join(python, 'fanout.yaml'), 'utf8');
+    expect(text).not.toMatch(/yaml-language-server|node_modules/);
+    expect((await runCli(['validate'], { cwd: python })).code).toBe(0);
+
+    const mono = tempDir();
+    mkdirSync(join(mono, '.git'));
+    mkdirSync(join(mono, 'node_modules/fanout/schema'), { recursive: true });
+    writeFileSync(join(mono, 'node_modules/fanout/schema/fanout.schema.json'), '{}\n');
+    const app = join(mono, 'packages/app');
+    mkdirSync(app, { recursive: true });
+    expect((await runCli(['init', '--template', 'go'], { cwd: app })).code).toBe(0);
+    expect(readFileSync(join(app, 'fanout.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../../node_modules/fanout/schema/fanout.schema.json');
+    expect((await runCli(['init', '--template', 'go', '--force'], { cwd: mono })).code).toBe(0);
+    expect(readFileSync(join(mono, 'fanout.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./node_modules/fanout/schema/fanout.schema.json');
+  });
 });

@@ -455,7 +455,7 @@ checks:
 `);
     const { client } = await connect(dir);
     const spare = await until('the spare', () => sparesOf(dir)[0]);
-    expect(logDirEntries(dir)).toEqual([expect.stringMatching(/^\.spare-[0-9a-f]+\.log$/)]); // no run folder while it waits
+    expect(logDirEntries(dir)).toEqual([expect.stringMatching(/^\.spare-\d+-\d+-[0-9a-f]+\.log$/)]); // no run folder while it waits
     const answer = await call(client, 'run_checks', {});
     expect(answer.isError, answer.text).toBe(false);
     const runId = answer.structured.run_id as string;
@@ -490,6 +490,33 @@ checks:
     await closed.client.close();
     await until('the second spare to exit', () => (isAlive(second) ? undefined : true));
     expect(logDirEntries(dir)).toEqual([]);
+  });
+
+  it.skipIf(!existsSync('/proc/self/environ'))('the log file of a spare killed (kill -9) together with its server is removed by the next server in that folder', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    const killed = await connect(dir);
+    const spare = await until('the spare', () => sparesOf(dir)[0]);
+    const left = logDirEntries(dir);
+    expect(left).toEqual([expect.stringMatching(/^\.spare-/)]);
+    // Stopped, the spare cannot see its server go: both die by kill -9, neither removing the file.
+    process.kill(spare, 'SIGSTOP');
+    const server = killed.transport.pid ?? 0;
+    process.kill(server, 'SIGKILL');
+    await until('the server to exit', () => (isAlive(server) ? undefined : true));
+    process.kill(spare, 'SIGKILL');
+    await until('the spare to exit', () => (isAlive(spare) ? undefined : true));
+    expect(logDirEntries(dir)).toEqual(left);
+
+    await connect(dir);
+    const next = await until('the next spare', () => sparesOf(dir).find(isAlive));
+    expect(next).not.toBe(spare);
+    const entries = logDirEntries(dir);
+    expect(entries).toEqual([expect.stringMatching(/^\.spare-/)]);
+    expect(entries).not.toEqual(left);
   });
 
   it('a FANOUT_SPARE variable without its server\'s channel makes no spare: fanout runs as asked', async () => {

@@ -252,36 +252,41 @@ describe('the command line in a folder whose config is vibeguard.*', () => {
     expect((await runCli(['validate'], { cwd: own })).code).toBe(2);
   });
 
-  it('a run a check stops exits 1 whatever --error-exit-code says; an unreadable file: is reported before a broken pattern; an assert that cannot be evaluated stops the run', async () => {
+  /** A folder whose vibeguard.yaml has a check `a` (echoing n=abc) with `check`'s lines, then a failing check `b`. */
+  const stoppingProject = (check: string): string => {
     const cwd = tempDir();
-    const write = (check: string): void => writeFileSync(join(cwd, 'vibeguard.yaml'), `version: "1"\nchecks:\n  - id: a\n    run: echo n=abc\n${check}  - id: b\n    run: "exit 1"\n`);
-    const stopped = async (args: string[] = []) => runCli(['check', '--error-exit-code', '5', ...args], { cwd });
-    const fileError = `failed to read file "missing.txt": open ${join(cwd, 'missing.txt')}: no such file or directory`;
-    const cases: Array<[string, string]> = [
-      ['    grok: ["n=%{NOPE:n}"]\n', 'Error: failed to compile grok pattern in check "a": failed to compile grok pattern "n=%{NOPE:n}": pattern definition "NOPE" unknown: parsing failed (line 3)\n'],
-      ['    file: missing.txt\n', `Error: ${fileError} in check "a": ${fileError} (line 3)\n`],
-      ['    file: missing.txt\n    grok: ["n=%{NOPE:n}"]\n', `Error: ${fileError} in check "a": ${fileError} (line 3)\n`],
-      ['    assert: "n >> 3"\n', 'Error: failed to evaluate assertion in check "a": parse error in assertion "n >> 3": unexpected token ">" at position 3\n  n >> 3\n    ^ (line 3)\n'],
-      [
-        '    grok: ["n=%{WORD:n}"]\n    assert: "n - 1 > 0"\n',
-        'Error: failed to evaluate assertion in check "a": eval error in assertion "n - 1 > 0": arithmetic requires numeric operands, got left="abc" right="1" (line 3)\n',
-      ],
-      ['    grok: ["n=%{WORD:n}"]\n    assert: " -n < 0"\n', 'Error: failed to evaluate assertion in check "a": eval error in assertion "-n < 0": cannot negate non-numeric value "abc" (operator: -abc) (line 3)\n'],
-      [
-        '    grok: ["n=%{WORD:n}"]\n    assert: \'(m > 1) + "x" == 1\'\n',
-        'Error: failed to evaluate assertion in check "a": eval error in assertion "(m > 1) + \\"x\\" == 1": arithmetic requires numeric operands, got left="false" right="x" (line 3)\n',
-      ],
-    ];
-    for (const [check, error] of cases) {
-      write(check);
-      for (const args of [[], ['--json']]) {
-        const run = await stopped(args);
-        expect({ check, args, code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ check, args, code: 1, stdout: '', stderr: error });
-      }
+    writeFileSync(join(cwd, 'vibeguard.yaml'), `version: "1"\nchecks:\n  - id: a\n    run: echo n=abc\n${check}  - id: b\n    run: "exit 1"\n`);
+    return cwd;
+  };
+  const stopped = (cwd: string, args: string[] = []) => runCli(['check', '--error-exit-code', '5', ...args], { cwd });
+  const fileError = (cwd: string) => `failed to read file "missing.txt": open ${join(cwd, 'missing.txt')}: no such file or directory`;
+  // One test per case (two CLI runs each): fifteen runs in one test outlasted its time limit on a loaded machine.
+  it.each<[string, string, (cwd: string) => string]>([
+    ['a grok pattern that does not compile', '    grok: ["n=%{NOPE:n}"]\n', () => 'Error: failed to compile grok pattern in check "a": failed to compile grok pattern "n=%{NOPE:n}": pattern definition "NOPE" unknown: parsing failed (line 3)\n'],
+    ['an unreadable file:', '    file: missing.txt\n', (cwd) => `Error: ${fileError(cwd)} in check "a": ${fileError(cwd)} (line 3)\n`],
+    ['an unreadable file: is reported before a broken pattern', '    file: missing.txt\n    grok: ["n=%{NOPE:n}"]\n', (cwd) => `Error: ${fileError(cwd)} in check "a": ${fileError(cwd)} (line 3)\n`],
+    ['an assert that does not parse', '    assert: "n >> 3"\n', () => 'Error: failed to evaluate assertion in check "a": parse error in assertion "n >> 3": unexpected token ">" at position 3\n  n >> 3\n    ^ (line 3)\n'],
+    [
+      'arithmetic on a word',
+      '    grok: ["n=%{WORD:n}"]\n    assert: "n - 1 > 0"\n',
+      () => 'Error: failed to evaluate assertion in check "a": eval error in assertion "n - 1 > 0": arithmetic requires numeric operands, got left="abc" right="1" (line 3)\n',
+    ],
+    ['a word negated', '    grok: ["n=%{WORD:n}"]\n    assert: " -n < 0"\n', () => 'Error: failed to evaluate assertion in check "a": eval error in assertion "-n < 0": cannot negate non-numeric value "abc" (operator: -abc) (line 3)\n'],
+    [
+      'a boolean plus a string',
+      '    grok: ["n=%{WORD:n}"]\n    assert: \'(m > 1) + "x" == 1\'\n',
+      () => 'Error: failed to evaluate assertion in check "a": eval error in assertion "(m > 1) + \\"x\\" == 1": arithmetic requires numeric operands, got left="false" right="x" (line 3)\n',
+    ],
+  ])('a run a check stops (%s) exits 1 whatever --error-exit-code says, the error alone on stderr', async (_name, check, error) => {
+    const cwd = stoppingProject(check);
+    for (const args of [[], ['--json']]) {
+      const run = await stopped(cwd, args);
+      expect({ args, code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ args, code: 1, stdout: '', stderr: error(cwd) });
     }
-    // A false assert is an ordinary failure: the run goes on and exits with --error-exit-code.
-    write('    grok: ["n=%{WORD:n}"]\n    assert: \'n == "x"\'\n');
-    const failed = await stopped();
+  });
+
+  it('a false assert is an ordinary failure: the run goes on and exits with --error-exit-code', async () => {
+    const failed = await stopped(stoppingProject('    grok: ["n=%{WORD:n}"]\n    assert: \'n == "x"\'\n'));
     expect(failed.code).toBe(5);
     expect(failed.stderr).toContain('FAIL  a (error)');
     expect(failed.stderr).toContain('FAIL  b (error)');

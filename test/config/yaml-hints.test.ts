@@ -29,6 +29,15 @@ describe('YAML syntax hints', () => {
     expect(fixed.ok && fixed.config.checks[0]?.run).toBe("grep -q 'Accept: json' headers.txt");
   });
 
+  it('an unquoted ": " in a value of a flow map: quote the value, which then parses to the command', () => {
+    const [said, ...more] = diagnostics('colon-in-flow-map.yaml');
+    expect(more).toEqual([]);
+    expect(said).toBe(`colon-in-flow-map.yaml:3:23: Block collections are not allowed within flow collections: a ": " inside a plain value starts a mapping; quote the value: run: 'echo time: now'`);
+    const text = readFileSync(path.join(dir, 'colon-in-flow-map.yaml'), 'utf8');
+    const fixed = loadConfigText(text.replace('run: echo time: now', /quote the value: (.*)$/.exec(said ?? '')?.[1] ?? ''), 'fanout.yaml');
+    expect(fixed.ok && fixed.config.checks[0]?.run).toBe('echo time: now');
+  });
+
   it('an unclosed "[" or "{" is pointed at, not the line after it, without the errors that follow from it', () => {
     expect(diagnostics('unclosed-bracket.yaml')).toEqual([
       'unclosed-bracket.yaml:5:11: this "[" is never closed: end the flow sequence with "]"',

@@ -1,14 +1,22 @@
 // Whether a cost grows linearly with its input, measured so that a busy machine does not decide: each time is the
-// least of a few rounds, and each is divided by the time of a reference known to be linear (passes over the same
-// bytes) taken at the same size, so that what slows both (cache pressure, a larger heap) cancels out.
+// CPU time this process spent (time it waited for a core while other processes ran is not counted: on a loaded
+// machine a round of a few milliseconds is preempted many times, and wall-clock ratios of 15 were seen for linear
+// code), the least of a few rounds, and each is divided by the time of a reference known to be linear (passes over
+// the same bytes) taken at the same size, so that what slows both (cache pressure, a larger heap) cancels out.
 
-/** The least time of `rounds` rounds of `run`. */
+/** CPU time of this process (user and system), in milliseconds. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** The least CPU time of `rounds` rounds of `run`. */
 function leastTime(run: () => void, rounds = 5): number {
   let least = Number.POSITIVE_INFINITY;
   for (let round = 0; round < rounds; round++) {
-    const start = performance.now();
+    const start = cpuMs();
     run();
-    least = Math.min(least, performance.now() - start);
+    least = Math.min(least, cpuMs() - start);
   }
   return least;
 }

@@ -1,11 +1,12 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRunFolder, removeRunFolder } from './run-folder.js';
-import { appendRecord, readJournal, runState, type RunState } from './journal.js';
-import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, signalProcessIf, type IdentityCheck } from '../../exec/processes.js';
+import { appendRecord, JOURNAL_FILE, readJournal, runState, type RunState } from './journal.js';
+import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, processStartTime, signalProcessIf, spawnStartTime, type IdentityCheck } from '../../exec/processes.js';
+import { readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -148,6 +149,61 @@ export function signalRun(state: RunState, signal: NodeJS.Signals): { ok: true }
   const verdict = processIdentity(pid, recorded);
   if (!verdict.ok) return { ok: false, reason: IDENTITY_REFUSALS[verdict.reason] };
   return signalProcessIf(pid as number, recorded, signal) ? { ok: true } : { ok: false, reason: IDENTITY_REFUSALS.gone };
+}
+
+/** A process as recorded to be recognised later from another process: its pid, start time and boot. */
+export interface ProcessRecord {
+  pid: number;
+  /** Its start time (see processStartTime); null where none can be read. */
+  pid_start: string | null;
+  /** The boot of the machine it ran in; null where none can be read. */
+  boot_id: string | null;
+}
+
+/** @internal The record of process `pid` (a child just spawned, or any live process), to tell later whether it is gone. */
+export function processRecord(pid: number): ProcessRecord {
+  return { pid, pid_start: processStartTime(pid) ?? spawnStartTime(pid), boot_id: bootId() };
+}
+
+/**
+ * @internal Whether the recorded process is verifiably gone: it ran during another boot of the machine, or its pid
+ * is no longer the process that started then. False whenever that cannot be told (no start time recorded, no process
+ * table, a malformed record): what such a process owns is left alone.
+ */
+export function recordedProcessGone(record: { pid?: unknown; pid_start?: unknown; boot_id?: unknown }): boolean {
+  const now = bootId();
+  if (typeof record.boot_id === 'string' && now !== null && record.boot_id !== now) return true;
+  const verdict = processIdentity(record.pid, record.pid_start);
+  return !verdict.ok && (verdict.reason === 'gone' || verdict.reason === 'other-process');
+}
+
+/** The file of a run folder naming the process launched to run it (see {@link recordLaunch}). */
+export const LAUNCH_FILE = 'launch.json';
+
+/**
+ * @internal Records in the run folder `dir` the process launched to run it in the background (its supervisor), before
+ * that process writes the run's journal: until then its folder holds only the supervisor's log, and this record is
+ * what tells a run still starting from one whose supervisor died first (see {@link launchPhase}).
+ */
+export function recordLaunch(dir: string, pid: number): void {
+  writeNewFileSync(join(dir, LAUNCH_FILE), `${JSON.stringify(processRecord(pid))}\n`);
+}
+
+/**
+ * @internal For a run folder without a journal: `starting` while the supervisor recorded at its launch still runs, `failed`
+ * once that supervisor is verifiably gone without having written one (it died before its run began: a config or
+ * usage error, a kill), undefined when it cannot be told (no such record: a foreground run creating its journal, an
+ * older fanout; a record that is not this user's file; a process that cannot be identified) or the run has a journal.
+ */
+export function launchPhase(logDir: string, id: string): 'starting' | 'failed' | undefined {
+  const dir = join(resolve(logDir), id);
+  if (existsSync(join(dir, JOURNAL_FILE)) || !isRunFolder(dir)) return undefined;
+  const record = readOwnJsonSync(join(dir, LAUNCH_FILE), 4096);
+  if (typeof record !== 'object' || record === null) return undefined;
+  // A supervisor writes its journal before it can exit: one written between the look above and its exit counts.
+  if (recordedProcessGone(record)) return existsSync(join(dir, JOURNAL_FILE)) ? undefined : 'failed';
+  const { pid, pid_start: start } = record as { pid?: unknown; pid_start?: unknown };
+  return processIdentity(pid, start).ok ? 'starting' : undefined;
 }
 
 /** live: still running; ended: it wrote its end; crashed: its process died first. */
@@ -362,6 +418,8 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
   const prunable: string[] = [];
   for (const run of runs.slice(0, Math.max(0, runs.length - keep))) {
     if (run === latest || except.includes(run)) continue;
+    // A background run whose supervisor has not written its journal yet is starting, not a run without one.
+    if (launchPhase(logDir, run) === 'starting') continue;
     // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
     if (!isSettled(join(root, run))) {
       const state = loadRunState(logDir, run);

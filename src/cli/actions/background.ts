@@ -3,10 +3,11 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { isLive, reapDeadRuns, reapedNotes, resolveRun, runFolderProblem, runPhase, signalRun, type CheckState, type Reaped, type RunReport as Report, type RunState } from '../../checks/index.js';
+import { isLive, launchPhase, reapDeadRuns, reapedNotes, resolveRun, runFolderProblem, runPhase, signalRun, type CheckState, type Reaped, type RunReport as Report, type RunState } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
+import { supervisorSaid } from '../background/launch.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
 import { selfCommand } from '../invocation.js';
 
@@ -73,7 +74,12 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
   const { id } = resolveRun(options.logDir, run);
   const state = stateOf(resolve(options.logDir), id);
   if (state === undefined) {
-    printErr(`fanout: run ${id} has no journal (it is starting, or an older fanout ran it)\n`);
+    const phase = launchPhase(options.logDir, id);
+    if (phase === 'starting') {
+      printErr(`fanout: run ${id} is starting (its supervisor has not written its journal yet)\n`);
+      return 0;
+    }
+    printErr(phase === 'failed' ? failedStart(options.logDir, id) : `fanout: run ${id} has no journal (it is starting, or an older fanout ran it)\n`);
     return EXIT_STATUS_FAILED;
   }
   const view = statusJson(state);
@@ -101,16 +107,27 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
   return code;
 }
 
+/** What is said of a run whose supervisor died before the run began: that, and what it wrote to its log. */
+function failedStart(logDir: string, id: string): string {
+  const said = supervisorSaid({ logFile: join(resolve(logDir), id, 'supervisor.log') }).trimEnd();
+  return `fanout: run ${id} failed to start: its supervisor exited before the run began${said === '' ? '' : `; it said:\n${said}`}\n`;
+}
+
 export async function waitCommand(run: string | undefined, options: RunOptions & { timeoutMs?: number | undefined; json: boolean }): Promise<number> {
   const { id, dir } = resolveRun(options.logDir, run);
   const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
   const { state, timedOut } = await follow(resolve(options.logDir), id, (s) => s.end !== undefined, {
     ...(deadline !== undefined ? { deadline } : {}),
-    gone: () => true, // no journal at all: nothing to wait for
+    // No journal: waited for while its supervisor starts, else there is nothing to wait for.
+    gone: () => launchPhase(options.logDir, id) !== 'starting',
   });
   if (timedOut) {
     printErr(`fanout: run ${id} still running after ${formatDuration(options.timeoutMs ?? 0)}\n`);
     return EXIT_WAIT_TIMEOUT;
+  }
+  if (state === undefined && launchPhase(options.logDir, id) === 'failed') {
+    printErr(failedStart(options.logDir, id));
+    return 1;
   }
   if (state?.end === undefined) {
     printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; ${selfCommand()} check --resume ${id} reruns what did not pass\n`);

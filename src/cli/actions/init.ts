@@ -2,8 +2,8 @@
 // VibeGuard's template names write VibeGuard's vibeguard.yaml and say what `vibeguard init` says; fanout's own write a
 // fanout.yaml. It never writes beside a config already there (this folder and those above it, as `check` looks them up)
 // without --force.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE_NAMES as CONFIG_NAMES, configFolders, isVibeguardFileName } from '../../config/index.js';
 import { didYouMean } from '../../common/suggest.js';
 import { messageOf } from '../../common/errors.js';
@@ -82,9 +82,10 @@ export async function initCommand(options: InitOptions): Promise<number> {
     if (existing !== undefined) return refuse(existing, cwd, existing === target);
   }
   const other = CONFIG_NAMES.map((file) => join(cwd, file)).find((file) => file !== target && present(file));
+  const body = chosen.vibeguard ? chosen.body : withSchemaLine(chosen.body, dirname(target), folders);
   try {
     // Without --force, created exclusively: a file (or a link) that appeared since the look above is not overwritten.
-    writeFileSync(target, chosen.body, { flag: options.force ? 'w' : 'wx' });
+    writeFileSync(target, body, { flag: options.force ? 'w' : 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return refuse(target, cwd, true);
     // A folder there, no permission, a full disk: the user's to fix, said in one line (not an internal error).
@@ -108,6 +109,22 @@ export async function initCommand(options: InitOptions): Promise<number> {
     printErr(`fanout: note: ${displayPath(other, cwd)} is found first when no -c is given\n`);
   }
   return 0;
+}
+
+/** The editor's schema line the templates start with. */
+const SCHEMA_LINE = /^# yaml-language-server: \$schema=\S*\n/;
+
+/**
+ * A fanout.yaml's first line points the YAML language server at the schema the fanout installed in the project ships:
+ * the nearest node_modules/fanout of the project's folders (`folders`: from the one init runs in up to the
+ * repository's root), by a path relative to `dir`, the config's folder. A project without one (Python, Go: fanout
+ * installed globally or run with npx) gets no line rather than one naming a file that is not there.
+ */
+function withSchemaLine(body: string, dir: string, folders: readonly string[]): string {
+  const schema = folders.map((folder) => join(folder, 'node_modules', 'fanout', 'schema', 'fanout.schema.json')).find((file) => existsSync(file));
+  if (schema === undefined) return body.replace(SCHEMA_LINE, '');
+  const path = relative(dir, schema).split(sep).join('/');
+  return body.replace(SCHEMA_LINE, `# yaml-language-server: $schema=${path.startsWith('../') ? path : `./${path}`}\n`);
 }
 
 /** What init says of the checks it found: each with its command and why, then how to run them. */

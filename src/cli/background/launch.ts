@@ -11,7 +11,7 @@ import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { createRunFolder, isLive, newRunId, type ReportCheck } from '../../checks/index.js';
+import { createRunFolder, isLive, newRunId, recordLaunch, type ReportCheck } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 import { print, printErr, printJson } from '../terminal.js';
@@ -110,7 +110,22 @@ export function startSupervisor(logDir: string, args: readonly string[]): Superv
   }
   child.on('exit', (code, signal) => (exited = { code, signal }));
   child.unref();
+  launched(dir, child.pid);
   return { runId, dir, logFile, pid: child.pid, exited: () => exited };
+}
+
+/**
+ * Records the supervisor of the run folder `dir` (see recordLaunch), so that a supervisor dying before it writes the
+ * run's journal is told as a failed start, and a run starting is not taken for one without a journal. Without the
+ * record (a full disk) the run goes on all the same.
+ */
+export function launched(dir: string, pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    recordLaunch(dir, pid);
+  } catch {
+    // Housekeeping only.
+  }
 }
 
 /** What the supervisor wrote to its log (a config or usage error, when it died before its run began). */

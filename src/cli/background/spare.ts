@@ -10,18 +10,49 @@
 // exits, leaving nothing `fanout status` would list.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FanoutError } from '../../common/errors.js';
-import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
+import { CREATE_EXCLUSIVE, ownedByUser } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
+import { processRecord, recordedProcessGone } from '../../checks/index.js';
 import { logDirError } from '../errors.js';
-import { newRunFolder, startSupervisor, type Supervisor } from './launch.js';
+import { launched, newRunFolder, startSupervisor, type Supervisor } from './launch.js';
 import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.js';
 
 
 
 // ------------------------------------------------------------------------------------------------ the server side
+
+/** A spare's log file: named after the server that made it (its pid and start time), which owns it until hand-over. */
+const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-[0-9a-f]{12}\.log$/;
+
+/**
+ * Removes the log files of spares whose server is verifiably gone: a server killed (kill -9) together with its spare
+ * leaves one, which neither removes. While its server lives a spare's file is the server's to hand over or remove, and
+ * once the server is gone its spare exits without a run, so such a file belongs to no one. Only a regular file of this
+ * user named like one is removed; one whose server cannot be told gone (no process table) is left.
+ */
+export function removeOrphanSpareLogs(logDir: string): void {
+  const root = resolve(logDir);
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = SPARE_LOG.exec(name);
+    if (match === null || !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2] })) continue;
+    const path = join(root, name);
+    try {
+      const stat = lstatSync(path);
+      if (stat.isFile() && ownedByUser(stat)) unlinkSync(path);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
 
 /** A spare started by {@link startSpare}, waiting for its run. */
 export interface Spare {
@@ -44,10 +75,12 @@ export interface Spare {
 export function startSpare(logDir: string): Spare {
   const root = resolve(logDir);
   const script = process.argv[1];
-  const spareLog = join(root, `.spare-${randomBytes(6).toString('hex')}.log`);
+  const server = processRecord(process.pid);
+  const spareLog = join(root, `.spare-${process.pid}-${server.pid_start ?? 'unknown'}-${randomBytes(6).toString('hex')}.log`);
   let fd: number;
   try {
     makeDirSync(root, 0o700);
+    removeOrphanSpareLogs(root);
     fd = openSync(spareLog, CREATE_EXCLUSIVE | constants.O_APPEND, 0o600);
   } catch (error) {
     throw logDirError(logDir, error);
@@ -123,6 +156,7 @@ export function startSpare(logDir: string): Spare {
       try {
         run = newRunFolder(logDir);
         renameSync(spareLog, run.logFile);
+        launched(run.dir, child.pid);
       } catch (error) {
         child.disconnect();
         throw error instanceof FanoutError ? error : logDirError(logDir, error);
