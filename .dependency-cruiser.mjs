@@ -15,8 +15,14 @@ const TIERS = [
   ['cli'], //             commands, actions, reporters, terminal
 ];
 
+/**
+ * Entry modules beside the package's: narrower doors into one area, so a command loads only what it uses (the
+ * `fanout check` path through src/checks/run-entry.ts does not load watch, the shared cache or run state).
+ */
+const ENTRY_MODULES = ['^src/checks/run-entry\\.ts$'];
+
 /** What the CLI may import beside itself: the package's public entry modules, and common/ (everything may). */
-const CLI_MAY_IMPORT = ['^src/cli/', '^src/common/', '^src/index\\.ts$', '^src/[a-z]+/index\\.ts$'];
+const CLI_MAY_IMPORT = ['^src/cli/', '^src/common/', '^src/index\\.ts$', '^src/[a-z]+/index\\.ts$', ...ENTRY_MODULES];
 
 /**
  * Upward imports that stay: processParallel loads its worker-thread pool lazily, only for a worker module.

@@ -64,7 +64,8 @@ export default defineConfig([
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
     // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json has
     // one too: `fanout --version` reads the version from it and loads nothing else.
-    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
+    // No TSDoc either: every start of `fanout check` would scan it again in the chunks it loads.
+    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/]actions[\\/]check\.ts$/ }] } },
     deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot', 're2js'], onlyBundle: false },
   },
 ]);

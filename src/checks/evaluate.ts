@@ -1,9 +1,7 @@
 // Turns one attempt's CommandResult into a verdict: exit status, timeout, then grok extraction and the assert.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import { assertIdentifiers, evaluateAssert, parseAssert, type EvaluateAssertResult } from '../config/assert.js';
-import { MATCH_TIMEOUT_MS, runMatch } from '../config/match-runner.js';
-import { goQuote } from '../config/match-core.js';
+import type { EvaluateAssertResult } from '../config/assert.js';
 import type { ResolvedCheck } from '../config/types.js';
 import type { FailureReason } from './record.js';
 import { messageOf } from '../common/errors.js';
@@ -70,6 +68,8 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   const ran = !result.cancelled && !result.timedOut && !result.error && result.exitCode === 0;
   let asserted: EvaluateAssertResult | undefined;
   if (matcher !== undefined && source !== undefined) {
+    // grok, the assert and their worker thread load with the first check that has them: most runs have none.
+    const [{ assertIdentifiers, parseAssert }, { MATCH_TIMEOUT_MS, runMatch }] = await Promise.all([import('../config/assert.js'), import('../config/match-runner.js')]);
     // The assert runs with the patterns (same worker, same deadline) when it is due: only after exit 0.
     const assert = ran && check.assert !== undefined ? parseAssert(check.assert) : undefined;
     const limit = options.matchTimeoutMs ?? MATCH_TIMEOUT_MS;
@@ -112,6 +112,7 @@ export async function evaluateAttempt(check: ResolvedCheck, result: CommandResul
   // VibeGuard parses the assert when it is due (after exit 0): one its parser rejects fails the check then.
   if (check.invalid?.code === 'assert') return failed({ code: 'assert', message: check.invalid.message, assert: '' }, extracted);
   if (check.assert === undefined) return { status: 'passed', extracted };
+  const [{ evaluateAssert }, { goQuote }] = await Promise.all([import('../config/assert.js'), import('../config/match-core.js')]);
   // Without grok there are no values: evaluating costs at most the assert's own size, here.
   const verdict = asserted ?? evaluateAssert(check.assert, extracted);
   if (!verdict.ok && options.vibeguard === true && verdict.vibeguard !== undefined) {

@@ -1,7 +1,7 @@
 import { CommanderError } from '@commander-js/extra-typings';
 
 // The caller's mistakes are the checks engine's errors too (a run rejects with them): defined there.
-export { UsageError, logDirError } from '../checks/index.js';
+export { UsageError, logDirError } from '../checks/run-entry.js';
 
 /** Exit code for configuration and usage errors (VibeGuard's). */
 export const EXIT_USAGE = 2;

@@ -1,5 +1,5 @@
 // Loads the config for a command: its warnings (and any note of loading) on stderr, errors a UsageError (exit 2).
-import { loadChecksConfig, warningNotes, type LoadChecksConfigOptions as LoadOptions, type RunNote } from '../checks/index.js';
+import { loadChecksConfig, warningNotes, type LoadChecksConfigOptions as LoadOptions, type RunNote } from '../checks/run-entry.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { printErr } from './terminal.js';
 

@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 // From the checks entry, not fanout/config's: that one holds the config's parser, which `fanout check` of an unchanged
 // config never loads.
-import { DEFAULT_LOG_DIR, findConfigFile } from '../checks/index.js';
+import { DEFAULT_LOG_DIR, findConfigFile } from '../checks/run-entry.js';
 
 /**
  * The log folder (absolute): `--log-dir` as given, relative to `cwd`; else `.fanout/runs` in the folder of the config

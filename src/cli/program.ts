@@ -163,7 +163,7 @@ export async function main(args: string[], version: string): Promise<void> {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    const { killChildGroups } = await import('../checks/index.js');
+    const { killChildGroups } = await import('../checks/run-entry.js');
     killChildGroups('SIGKILL');
     const detail = process.env.FANOUT_DEBUG && error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
     printErr(`fanout: internal error: ${detail}\n`);

@@ -1,7 +1,7 @@
 // Signals during a run: the first SIGINT/SIGTERM/SIGHUP aborts the run (the executor kills every process group),
 // the partial report is written, and then fanout dies by the same signal, so shells see 130/143/129 and stop their
 // loops. A second signal SIGKILLs every group and dies at once.
-import { killChildGroups } from '../checks/index.js';
+import { killChildGroups } from '../checks/run-entry.js';
 import { afterWritten } from './terminal.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -5,7 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { invalidArgument } from '../common/arguments.js';
-import { createThreadPool, type ThreadPool } from '../threads/thread-pool.js';
+import type { ThreadPool } from '../threads/thread-pool.js';
 import type { GraphTask, GraphTaskContext, ThreadGraphTask, ThreadTaskInput } from './types.js';
 
 /** The thread side of one graph run. */
@@ -29,22 +29,25 @@ export function checkWorker(worker: unknown): string | URL | undefined {
 
 /** Gives every task without `run` one that runs `worker`'s default export on a thread. */
 export function bindThreadTasks<V>(tasks: ReadonlyArray<GraphTask<V> | ThreadGraphTask<V>>, worker: string | URL): ThreadTasks<V> {
-  let pool: ThreadPool<ThreadTaskInput<V>, V> | undefined;
-  const start = (): ThreadPool<ThreadTaskInput<V>, V> => (pool ??= createThreadPool<ThreadTaskInput<V>, V>(worker));
+  let pool: Promise<ThreadPool<ThreadTaskInput<V>, V>> | undefined;
+  // The pool's module (and node:worker_threads) loads with the first thread task that starts, not with every graph.
+  const start = (): Promise<ThreadPool<ThreadTaskInput<V>, V>> =>
+    (pool ??= import('../threads/thread-pool.js').then(({ createThreadPool }) => createThreadPool<ThreadTaskInput<V>, V>(worker)));
   const bound = tasks.map((task): GraphTask<V> => {
     // Anything malformed is left for the graph's own validation to name.
     if (typeof task !== 'object' || task === null || task.run !== undefined) return task;
     const { input } = task;
     return {
       ...task,
-      run: (context: GraphTaskContext<V>) => {
+      run: async (context: GraphTaskContext<V>) => {
         const { signal } = context;
-        return start().run({ id: context.id, input, dependencies: context.dependencies }, { signal });
+        return (await start()).run({ id: context.id, input, dependencies: context.dependencies }, { signal });
       },
     };
   });
   return {
     tasks: bound,
-    close: () => (pool === undefined ? Promise.resolve() : pool.close({ force: true })),
+    // A pool that could not be created has nothing to end: its error went to the task that started it.
+    close: () => (pool === undefined ? Promise.resolve() : pool.then((started) => started.close({ force: true }), () => undefined)),
   };
 }

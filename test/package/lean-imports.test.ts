@@ -2,7 +2,7 @@
 // (child_process brings net, dgram and streams; crypto its whole family) stay unloaded until a feature needs them.
 // The CLI tests and the exec tests check that they still work once needed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,5 +81,30 @@ describe('what fanout check loads', () => {
     expect(timeless(second.stdout)).toBe(timeless(first.stdout));
     expect(second.stdout).toContain('two passed');
     expect(timeless(second.stderr)).toBe(timeless(first.stderr));
+  });
+});
+
+/** The code a plain run never uses, by the region marks the bundler leaves in dist/'s chunks. */
+const UNUSED_BY_A_PLAIN_RUN = ['src/checks/watch.ts', 'src/checks/cache/remote.ts', 'src/threads/thread-pool.ts', 'src/config/assert.ts', 'src/config/match-runner.ts'];
+
+describe('what a plain fanout check loads', () => {
+  it('a rerun of a config without grok or asserts, without watch or a shared cache: none of their code, and no worker_threads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fanout-lean-'));
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: "true"\n');
+    // The second run: the first parses the config, and its validation reads asserts with the assert parser.
+    const runs = [0, 1].map(() => spawnSync(process.execPath, ['--import', reportModules, `${root}${pkg.bin.fanout}`, 'check'], { cwd: dir, encoding: 'utf8' }));
+    const result = runs[1] as (typeof runs)[number];
+    expect(result.status, result.stderr).toBe(0);
+    const files = [...result.stderr.matchAll(/^MODULE (file:\S+)$/gm)].map((match) => fileURLToPath(match[1] as string)).filter((file) => file.startsWith(`${root}dist/`));
+    expect(files.length).toBeGreaterThan(3);
+    const loaded = UNUSED_BY_A_PLAIN_RUN.filter((module) => files.some((file) => readFileSync(file, 'utf8').includes(`//#region ${module}\n`)));
+    expect(loaded).toEqual([]);
+    // Without the module hook, which runs on a thread of its own.
+    const { builtins } = run([`${root}${pkg.bin.fanout}`, 'check', '-c', join(dir, 'fanout.yaml')]);
+    expect(builtins).toContain('child_process');
+    expect(builtins).not.toContain('worker_threads');
+    // The marks are there to find: the modules are in dist/, in chunks this run did not load.
+    const chunks = readdirSync(`${root}dist/cli`).map((name) => readFileSync(`${root}dist/cli/${name}`, 'utf8'));
+    for (const module of UNUSED_BY_A_PLAIN_RUN) expect(chunks.some((chunk) => chunk.includes(`//#region ${module}\n`)), module).toBe(true);
   });
 });

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { O_NOFOLLOW } from '../../common/safe-file.js';
 
 /** Below this many bytes (or files) to hash, workers cost more to start than they save. */
@@ -81,6 +80,8 @@ export interface HashJob {
 
 /** Hashes files on `count` worker threads; each worker takes a share of about equal bytes. */
 export async function hashOnWorkers(jobs: readonly HashJob[], count: number, signal: AbortSignal | undefined): Promise<Array<string | undefined>> {
+  // Taken here, not imported: loading node:worker_threads costs every start, and only big input sets use it.
+  const { Worker } = process.getBuiltinModule('node:worker_threads');
   const order = jobs.map((job, index) => ({ job, index })).sort((a, b) => b.job.size - a.job.size);
   const shares: Array<{ bytes: number; items: typeof order }> = Array.from({ length: count }, () => ({ bytes: 0, items: [] }));
   for (const item of order) {

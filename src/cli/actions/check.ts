@@ -5,7 +5,7 @@ import { FanoutError, messageOf } from '../../common/errors.js';
 import type { Observer } from '../../observe/index.js';
 import { UsageError } from '../errors.js';
 import type { Executor } from '../../index.js';
-import { runChecks, loadChecksConfig, stopsVibeguardRun, warningNotes, type RunAbort, type RunReport } from '../../checks/index.js';
+import { runChecks, loadChecksConfig, stopsVibeguardRun, warningNotes, type RunAbort, type RunReport } from '../../checks/run-entry.js';
 import type { RunControlOptions } from '../options.js';
 import { createHumanReporter } from '../reporters/human.js';
 import { createJsonReporter } from '../reporters/json.js';

@@ -1,5 +1,5 @@
 // `fanout check --dry-run`: the checks a run would execute and why, without running any.
-import { planChecks, type PlanReason, type RunPlan } from '../../checks/index.js';
+import { planChecks, type PlanReason, type RunPlan } from '../../checks/run-entry.js';
 import type { ResolvedConfig } from '../../config/index.js';
 import { displayPath } from '../../common/text.js';
 import { printNotes } from '../load-config.js';
