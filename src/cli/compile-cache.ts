@@ -1,5 +1,7 @@
 // Node 22.1 and later keep V8's compiled code of the CLI's modules on disk (module.enableCompileCache): every start
 // after the first skips most of their compiling. Node 20 has no such cache for ES modules; there this does nothing.
+import { makeDirSync } from '../common/make-dir.js';
+import { privateFolderProblem } from '../common/safe-file.js';
 
 /** What `node:module` offers for the cache; `enableCompileCache` is absent before Node 22.1. */
 export interface CompileCacheHost {
@@ -12,7 +14,6 @@ export interface CompileCacheHost {
  * when neither variable holds an absolute path.
  */
 export function compileCacheDir(env: Readonly<Record<string, string | undefined>>): string | null {
-  // Paths joined by hand: the entry point imports this module, and `fanout --version` loads nothing it need not.
   const base = (path: string) => path.replace(/\/+$/, '');
   const xdg = env.XDG_CACHE_HOME;
   if (xdg !== undefined && xdg.startsWith('/')) return `${base(xdg)}/fanout/compile-cache`;
@@ -23,7 +24,9 @@ export function compileCacheDir(env: Readonly<Record<string, string | undefined>
 /**
  * Turns Node's on-disk compile cache on for this process, where Node has one (22.1 and later) and the user did not
  * choose otherwise: NODE_DISABLE_COMPILE_CACHE keeps it off, NODE_COMPILE_CACHE (a folder of the user's choosing)
- * has Node turn it on itself. Never throws: a cache that cannot be used only means compiling as before.
+ * has Node turn it on itself. The folder is made private (mode 0700) and used only while it is a real folder of this
+ * user that no one else may write to: code another user planted there would run as this one (XDG_CACHE_HOME may
+ * well name a folder under /tmp). Never throws: a cache that cannot be used only means compiling as before.
  *
  * @param env @default process.env
  * @param host @default `node:module`
@@ -40,6 +43,8 @@ export function enableCompileCache(env: Readonly<Record<string, string | undefin
   const directory = compileCacheDir(env);
   if (directory === null) return null;
   try {
+    makeDirSync(directory, 0o700);
+    if (privateFolderProblem(directory) !== undefined) return null;
     host.enableCompileCache(directory);
   } catch {
     return null;

@@ -2,7 +2,6 @@
 // The CLI entry point. It stays tiny at start-up: `--version` answers without loading anything else, and every
 // command's modules (commander included) are imported only when that command runs.
 import pkg from '../../package.json' with { type: 'json' };
-import { enableCompileCache } from './compile-cache.js';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -17,7 +16,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   let argv = args;
   if (spare !== undefined && process.send !== undefined && args.length === 0) argv = await (await import('./background/spare-wait.js')).waitForRun(spare);
   // Before the commands' modules are imported: their compiled code is what the cache keeps.
-  enableCompileCache();
+  (await import('./compile-cache.js')).enableCompileCache();
   const { main } = await import('./program.js');
   await main(argv, pkg.version);
 }

@@ -364,6 +364,23 @@ export function signalProcessIf(pid: number, recorded: string | null, signal: No
   }
 }
 
+let cachedPidNamespace: number | null | undefined;
+
+/**
+ * The PID namespace this process lives in: the inode of Linux's `/proc/self/ns/pid`; null where there is none to read
+ * (no PID namespaces, no /proc). A pid and start time name a process only within one namespace: a container sharing a
+ * folder with its host, on the same kernel, sees other pids, so a record of another namespace cannot be checked here.
+ */
+export function pidNamespace(): number | null {
+  if (cachedPidNamespace !== undefined) return cachedPidNamespace;
+  try {
+    cachedPidNamespace = fs.statSync('/proc/self/ns/pid').ino;
+  } catch {
+    cachedPidNamespace = null;
+  }
+  return cachedPidNamespace;
+}
+
 let cachedBootId: string | null | undefined;
 
 /**

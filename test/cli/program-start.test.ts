@@ -1,5 +1,5 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
@@ -62,18 +62,55 @@ describe('enableCompileCache', () => {
     return { calls, enableCompileCache: (directory?: string) => calls.push(directory) };
   };
 
-  it('asks Node for a cache in the user\'s own cache folder', () => {
+  it('asks Node for a cache in the user\'s own cache folder, made private', () => {
     const node = host();
-    expect(enableCompileCache({ HOME: '/home/u' }, node)).toBe('/home/u/.cache/fanout/compile-cache');
-    expect(enableCompileCache({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u/' }, node)).toBe('/var/cache/u/fanout/compile-cache');
-    expect(node.calls).toEqual(['/home/u/.cache/fanout/compile-cache', '/var/cache/u/fanout/compile-cache']);
+    const home = tempDir();
+    const xdg = tempDir();
+    expect(enableCompileCache({ HOME: home }, node)).toBe(`${home}/.cache/fanout/compile-cache`);
+    expect(enableCompileCache({ HOME: home, XDG_CACHE_HOME: `${xdg}/` }, node)).toBe(`${xdg}/fanout/compile-cache`);
+    expect(node.calls).toEqual([`${home}/.cache/fanout/compile-cache`, `${xdg}/fanout/compile-cache`]);
+    expect(statSync(`${xdg}/fanout/compile-cache`).mode & 0o777).toBe(0o700);
+    // Made before, private: used again.
+    expect(enableCompileCache({ HOME: home }, node)).toBe(`${home}/.cache/fanout/compile-cache`);
+  });
+
+  it('asks nothing for a folder another user could have written to: a link, a folder others may write to, a file', () => {
+    const node = host();
+    const link = tempDir();
+    mkdirSync(join(link, 'fanout'));
+    const elsewhere = tempDir();
+    symlinkSync(elsewhere, join(link, 'fanout', 'compile-cache'));
+    expect(enableCompileCache({ XDG_CACHE_HOME: link }, node)).toBeNull();
+    const open = tempDir();
+    mkdirSync(join(open, 'fanout', 'compile-cache'), { recursive: true });
+    chmodSync(join(open, 'fanout', 'compile-cache'), 0o777);
+    expect(enableCompileCache({ XDG_CACHE_HOME: open }, node)).toBeNull();
+    const groupWritable = tempDir();
+    mkdirSync(join(groupWritable, 'fanout', 'compile-cache'), { recursive: true });
+    chmodSync(join(groupWritable, 'fanout', 'compile-cache'), 0o770);
+    expect(enableCompileCache({ XDG_CACHE_HOME: groupWritable }, node)).toBeNull();
+    const file = tempDir();
+    mkdirSync(join(file, 'fanout'));
+    writeFileSync(join(file, 'fanout', 'compile-cache'), '');
+    expect(enableCompileCache({ XDG_CACHE_HOME: file }, node)).toBeNull();
+    expect(node.calls).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('asks nothing for a folder of another user (chown as root)', () => {
+    const node = host();
+    const theirs = tempDir();
+    mkdirSync(join(theirs, 'fanout', 'compile-cache'), { recursive: true, mode: 0o700 });
+    chownSync(join(theirs, 'fanout', 'compile-cache'), 65534, 65534);
+    expect(enableCompileCache({ XDG_CACHE_HOME: theirs }, node)).toBeNull();
+    expect(node.calls).toEqual([]);
   });
 
   it('asks nothing where Node has no cache (Node 20), where the user chose, or where no absolute folder is known', () => {
     const node = host();
-    expect(enableCompileCache({ HOME: '/home/u' }, {})).toBeNull();
-    expect(enableCompileCache({ HOME: '/home/u', NODE_DISABLE_COMPILE_CACHE: '1' }, node)).toBeNull();
-    expect(enableCompileCache({ HOME: '/home/u', NODE_COMPILE_CACHE: '/elsewhere' }, node)).toBeNull();
+    const home = tempDir();
+    expect(enableCompileCache({ HOME: home }, {})).toBeNull();
+    expect(enableCompileCache({ HOME: home, NODE_DISABLE_COMPILE_CACHE: '1' }, node)).toBeNull();
+    expect(enableCompileCache({ HOME: home, NODE_COMPILE_CACHE: '/elsewhere' }, node)).toBeNull();
     expect(enableCompileCache({ HOME: 'relative', XDG_CACHE_HOME: 'also-relative' }, node)).toBeNull();
     expect(enableCompileCache({}, node)).toBeNull();
     expect(node.calls).toEqual([]);
@@ -84,6 +121,6 @@ describe('enableCompileCache', () => {
     const refusing = { enableCompileCache: () => {
       throw new Error('EACCES');
     } };
-    expect(enableCompileCache({ HOME: '/home/u' }, refusing)).toBeNull();
+    expect(enableCompileCache({ HOME: tempDir() }, refusing)).toBeNull();
   });
 });

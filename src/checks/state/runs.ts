@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRunFolder, removeRunFolder } from './run-folder.js';
 import { appendRecord, JOURNAL_FILE, readJournal, runState, type RunState } from './journal.js';
-import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, processStartTime, signalProcessIf, spawnStartTime, type IdentityCheck } from '../../exec/processes.js';
+import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, pidNamespace, processStartTime, signalProcessIf, spawnStartTime, type IdentityCheck } from '../../exec/processes.js';
 import { readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
@@ -151,28 +151,41 @@ export function signalRun(state: RunState, signal: NodeJS.Signals): { ok: true }
   return signalProcessIf(pid as number, recorded, signal) ? { ok: true } : { ok: false, reason: IDENTITY_REFUSALS.gone };
 }
 
-/** A process as recorded to be recognised later from another process: its pid, start time and boot. */
+/** A process as recorded to be recognised later from another process: its pid, start time, PID namespace and boot. */
 export interface ProcessRecord {
   pid: number;
   /** Its start time (see processStartTime); null where none can be read. */
   pid_start: string | null;
+  /** The PID namespace its pid is a pid of (see pidNamespace); null where the system has none to read. */
+  pid_ns: number | null;
   /** The boot of the machine it ran in; null where none can be read. */
   boot_id: string | null;
 }
 
 /** @internal The record of process `pid` (a child just spawned, or any live process), to tell later whether it is gone. */
 export function processRecord(pid: number): ProcessRecord {
-  return { pid, pid_start: processStartTime(pid) ?? spawnStartTime(pid), boot_id: bootId() };
+  return { pid, pid_start: processStartTime(pid) ?? spawnStartTime(pid), pid_ns: pidNamespace(), boot_id: bootId() };
+}
+
+/**
+ * Whether a record's pid is a pid of this process's PID namespace: a process of another one (a container sharing
+ * the folder, on the same kernel) has a pid that means something else here, and a record naming no namespace (an older
+ * fanout, or planted) cannot prove it does.
+ */
+function sameNamespace(record: { pid_ns?: unknown }): boolean {
+  return record.pid_ns === pidNamespace();
 }
 
 /**
  * @internal Whether the recorded process is verifiably gone: it ran during another boot of the machine, or its pid
- * is no longer the process that started then. False whenever that cannot be told (no start time recorded, no process
- * table, a malformed record): what such a process owns is left alone.
+ * (of this PID namespace) is no longer the process that started then. False whenever that cannot be told (no start
+ * time recorded, another or an unrecorded PID namespace, no process table, a malformed record): what such a process
+ * owns is left alone.
  */
-export function recordedProcessGone(record: { pid?: unknown; pid_start?: unknown; boot_id?: unknown }): boolean {
+export function recordedProcessGone(record: { pid?: unknown; pid_start?: unknown; pid_ns?: unknown; boot_id?: unknown }): boolean {
   const now = bootId();
   if (typeof record.boot_id === 'string' && now !== null && record.boot_id !== now) return true;
+  if (!sameNamespace(record)) return false;
   const verdict = processIdentity(record.pid, record.pid_start);
   return !verdict.ok && (verdict.reason === 'gone' || verdict.reason === 'other-process');
 }
@@ -193,7 +206,8 @@ export function recordLaunch(dir: string, pid: number): void {
  * @internal For a run folder without a journal: `starting` while the supervisor recorded at its launch still runs, `failed`
  * once that supervisor is verifiably gone without having written one (it died before its run began: a config or
  * usage error, a kill), undefined when it cannot be told (no such record: a foreground run creating its journal, an
- * older fanout; a record that is not this user's file; a process that cannot be identified) or the run has a journal.
+ * older fanout; a record that is not this user's file; a process of another or an unrecorded PID namespace, or one that
+ * cannot be identified) or the run has a journal.
  */
 export function launchPhase(logDir: string, id: string): 'starting' | 'failed' | undefined {
   const dir = join(resolve(logDir), id);
@@ -202,6 +216,7 @@ export function launchPhase(logDir: string, id: string): 'starting' | 'failed' |
   if (typeof record !== 'object' || record === null) return undefined;
   // A supervisor writes its journal before it can exit: one written between the look above and its exit counts.
   if (recordedProcessGone(record)) return existsSync(join(dir, JOURNAL_FILE)) ? undefined : 'failed';
+  if (!sameNamespace(record)) return undefined;
   const { pid, pid_start: start } = record as { pid?: unknown; pid_start?: unknown };
   return processIdentity(pid, start).ok ? 'starting' : undefined;
 }

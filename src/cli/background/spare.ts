@@ -24,14 +24,18 @@ import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.j
 
 // ------------------------------------------------------------------------------------------------ the server side
 
-/** A spare's log file: named after the server that made it (its pid and start time), which owns it until hand-over. */
-const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-[0-9a-f]{12}\.log$/;
+/**
+ * A spare's log file: named after the server that made it (its pid, start time and PID namespace, `none` where the
+ * system has none), which owns it until hand-over. Files named the older way, without a namespace, are never removed:
+ * their server may be a process of another namespace sharing the folder.
+ */
+const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-(\d+|none)-[0-9a-f]{12}\.log$/;
 
 /**
  * Removes the log files of spares whose server is verifiably gone: a server killed (kill -9) together with its spare
  * leaves one, which neither removes. While its server lives a spare's file is the server's to hand over or remove, and
  * once the server is gone its spare exits without a run, so such a file belongs to no one. Only a regular file of this
- * user named like one is removed; one whose server cannot be told gone (no process table) is left.
+ * user named like one is removed; one whose server cannot be told gone (no process table, another PID namespace) is left.
  */
 export function removeOrphanSpareLogs(logDir: string): void {
   const root = resolve(logDir);
@@ -43,7 +47,7 @@ export function removeOrphanSpareLogs(logDir: string): void {
   }
   for (const name of names) {
     const match = SPARE_LOG.exec(name);
-    if (match === null || !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2] })) continue;
+    if (match === null || !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2], pid_ns: match[3] === 'none' ? null : Number(match[3]) })) continue;
     const path = join(root, name);
     try {
       const stat = lstatSync(path);
@@ -76,7 +80,7 @@ export function startSpare(logDir: string): Spare {
   const root = resolve(logDir);
   const script = process.argv[1];
   const server = processRecord(process.pid);
-  const spareLog = join(root, `.spare-${process.pid}-${server.pid_start ?? 'unknown'}-${randomBytes(6).toString('hex')}.log`);
+  const spareLog = join(root, `.spare-${process.pid}-${server.pid_start ?? 'unknown'}-${server.pid_ns ?? 'none'}-${randomBytes(6).toString('hex')}.log`);
   let fd: number;
   try {
     makeDirSync(root, 0o700);
