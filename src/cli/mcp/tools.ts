@@ -2,7 +2,7 @@
 // and its text, or throws a ToolError (a usage error of the engine is one too) that the agent reads.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { loadChecksConfig, UsageError, warningNotes, type LoadedConfig } from '../../checks/index.js';
+import { launchPhase, loadChecksConfig, UsageError, warningNotes, type LoadedConfig } from '../../checks/index.js';
 import { FanoutError } from '../../common/errors.js';
 import { O_NOFOLLOW } from '../../common/safe-file.js';
 import { cancelCommand, resolveRun } from '../actions/background.js';
@@ -195,11 +195,32 @@ function runState(context: McpContext, run: string): RunState {
     throw error;
   }
   const state = stateOf(context.logDir, id);
-  if (state === undefined) throw new ToolError(`run_id: run ${id} has no journal (it is starting, or an older fanout ran it)`);
+  if (state === undefined) throw new ToolError(`run_id: ${noJournal(context, id)}`);
   return state;
 }
 
+/** Why run `id` has no journal, as far as its launch record tells: starting, failed to start, or unknown. */
+function noJournal(context: McpContext, id: string): string {
+  const phase = launchPhase(context.logDir, id);
+  if (phase === 'starting') return `run ${id} is starting (its supervisor has not written its journal yet)`;
+  // The supervisor's own words stay in its log: they are the run's output, not text for the tool's message.
+  if (phase === 'failed') return `run ${id} failed to start: its supervisor exited before the run began (see ${join(context.logDir, id, 'supervisor.log')})`;
+  return `run ${id} has no journal (an older fanout ran it, or its launch cannot be told)`;
+}
+
 export function runStatus(context: McpContext, args: { run_id: string }): ToolAnswer<RunView> {
+  let id: string;
+  try {
+    id = resolveRun(context.logDir, args.run_id).id;
+  } catch (error) {
+    if (error instanceof UsageError) throw new ToolError(`run_id: ${error.message}`, { cause: error });
+    throw error;
+  }
+  // A run still starting is a phase of its own, as run_checks answers it, not an error.
+  if (stateOf(context.logDir, id) === undefined && launchPhase(context.logDir, id) === 'starting') {
+    const starting = startingView(id);
+    return { structured: starting, text: runText(starting) };
+  }
   const view = runView(runState(context, args.run_id));
   return { structured: view, text: runText(view) };
 }
