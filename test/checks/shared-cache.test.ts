@@ -53,9 +53,10 @@ class MemoryBackend implements SharedCacheBackend {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
 
-  async get(name: string, maxBytes: number): Promise<string | undefined> {
+  async get(name: string, maxBytes: number): Promise<string | null> {
     await this.gate();
-    return Buffer.from(this.live(name) ?? '').subarray(0, maxBytes + 1).toString();
+    const value = this.live(name);
+    return value === undefined ? null : Buffer.from(value).subarray(0, maxBytes + 1).toString();
   }
   async set(name: string, value: string, ttlMs: number): Promise<void> {
     await this.gate();
@@ -93,7 +94,7 @@ function watchHolderReads(backend: SharedCacheBackend): { backend: SharedCacheBa
   const watched: SharedCacheBackend = {
     get: async (name, maxBytes) => {
       const value = await backend.get(name, maxBytes);
-      if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+      if (name.includes(':cache-claim:') && value !== null) seen();
       return value;
     },
     set: (name, value, ttlMs) => backend.set(name, value, ttlMs),

@@ -229,7 +229,7 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
           const get = backend.get.bind(backend);
           backend.get = async (name, maxBytes) => {
             const value = await get(name, maxBytes);
-            if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+            if (name.includes(':cache-claim:') && value !== null) seen();
             return value;
           };
           const cache = new SharedCache({ backend, key, version: VERSION, pollMs: 20, claimTtlMs: 60_000 });
@@ -250,11 +250,12 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
   describe('claims and releases are signed: a writer without the secret delays no check', () => {
     const key = deriveKey(SECRET, 'cache');
     const opened: SharedCache[] = [];
-    const open = async (options: { claimTtlMs?: number; onGet?: (name: string, value: string | undefined) => void } = {}) => {
+    const open = async (options: { claimTtlMs?: number; beforeGet?: (name: string) => Promise<void>; onGet?: (name: string, value: string | null) => void } = {}) => {
       const warnings: string[] = [];
       const backend = await openSharedCacheRedis(redis.url);
       const get = backend.get.bind(backend);
       backend.get = async (name, maxBytes) => {
+        await options.beforeGet?.(name);
         const value = await get(name, maxBytes);
         options.onGet?.(name, value);
         return value;
@@ -279,6 +280,48 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
       expect(await cache.find('build', K1, 600_000)).toEqual({ miss: true });
       expect(await cache.find('unit', K2, 600_000)).toEqual({ miss: true });
       expect(warnings).toEqual([expect.stringMatching(/^shared cache: a claim of check build is not used: it is not a claim fanout makes; running the check here at once/)]);
+    });
+
+    it('an empty claim (SET to "" without a time to live) is not waited for: the check runs at once, without one more poll', async () => {
+      await redis.client.flushall();
+      await redis.client.set(`fanout:cache-claim:${K1}`, '');
+      let claimReads = 0;
+      let polled!: () => void;
+      const pollAgain = new Promise<'polled again'>((resolve) => (polled = () => resolve('polled again')));
+      const { cache, warnings } = await open({
+        onGet: (name) => {
+          if (name.includes(':cache-claim:') && ++claimReads === 2) polled();
+        },
+      });
+      const controller = new AbortController();
+      try {
+        // Believed, it would be polled for ten minutes: a second read of it is the proof of waiting.
+        expect(await Promise.race([cache.find('build', K1, 600_000, controller.signal), pollAgain])).toEqual({ miss: true });
+      } finally {
+        controller.abort();
+      }
+      expect(claimReads).toBe(1);
+      expect(warnings).toEqual([expect.stringMatching(/^shared cache: a claim of check build is not used: it is not a claim fanout makes; running the check here at once/)]);
+    });
+
+    it('a claim freed between the try to take it and the read of its holder is taken at once, not slept on', async () => {
+      await redis.client.flushall();
+      const holder = await open();
+      expect(await holder.cache.find('build', K1, 600_000)).toHaveProperty('claim');
+      const reads: string[] = [];
+      const waiter = await open({
+        // The holder's claim lapses right after the waiter found it held: its read of the holder finds none.
+        beforeGet: async (name) => {
+          if (name.includes(':cache-claim:')) await redis.client.del(name);
+        },
+        onGet: (name) => reads.push(name.split(':')[1] as string),
+      });
+      const found = await waiter.cache.find('build', K1, 600_000);
+      expect(found).toHaveProperty('claim');
+      // The entry, the holder (gone), then at once the claim and the entry again: no poll, no look for a release.
+      expect(reads).toEqual(['cache', 'cache-claim', 'cache']);
+      expect(waiter.warnings).toEqual([]);
+      if ('claim' in found) await found.claim.complete(undefined);
     });
 
     it('a genuine claim copied to another check, or kept past its signed expiry, is not waited for either', async () => {

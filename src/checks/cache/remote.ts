@@ -18,8 +18,11 @@ import { parseCacheEntry, type CacheEntry } from './store.js';
  * may reject or never settle: the shared cache bounds and survives both.
  */
 export interface SharedCacheBackend {
-  /** At most `maxBytes` + 1 bytes of the string stored under `name` (more would be an oversized one); undefined or '' when none. */
-  get(name: string, maxBytes: number): Promise<string | undefined>;
+  /**
+   * At most `maxBytes` + 1 bytes of the string stored under `name` (more would be an oversized one); null when there
+   * is none. A value that is there but empty is '', never null: a planted empty claim must not pass for no claim.
+   */
+  get(name: string, maxBytes: number): Promise<string | null>;
   /** Stores `value` under `name` for `ttlMs`. */
   set(name: string, value: string, ttlMs: number): Promise<void>;
   /** Sets `name` to `owner` for `ttlMs` unless it exists; true when this call set it. */
@@ -363,7 +366,7 @@ export class SharedCache {
   /** The verified entry for `id` under `cacheKey`, or undefined (none, refused, the backend failed). */
   async read(id: string, cacheKey: string): Promise<CacheEntry | undefined> {
     const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
-    if (value === undefined || value === '' || typeof value !== 'string') return undefined;
+    if (typeof value !== 'string') return undefined;
     const opened = openSharedEntry(this.key, this.options.version, cacheKey, id, value);
     if ('entry' in opened) return opened.entry;
     this.refused(id, opened.message);
@@ -382,8 +385,8 @@ export class SharedCache {
     const sharing = (async () => {
       const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
       if (value === undefined) return;
-      // What another machine would refuse (forged, of another version, torn) is replaced; a verified one is kept.
-      if (typeof value === 'string' && value !== '' && 'entry' in openSharedEntry(this.key, this.options.version, cacheKey, id, value)) return;
+      // What another machine would refuse (forged, of another version, torn, empty) is replaced; a verified one is kept.
+      if (value !== null && 'entry' in openSharedEntry(this.key, this.options.version, cacheKey, id, value)) return;
       await this.store(cacheKey, entry);
     })();
     this.track(sharing);
@@ -435,16 +438,16 @@ export class SharedCache {
       if (claimed === undefined) return { miss: true };
       const holder = await this.call('reading a claim', () => this.backend.get(claimName, MAX_CLAIM_BYTES));
       if (holder === undefined) return { miss: true };
-      if (holder !== '') {
-        // A claim nobody with the secret holds (planted, copied from another check, kept past its expiry) is no
-        // reason to wait: the check runs here at once, as if the claim were not there.
-        const opened = openClaim(this.key, this.options.version, cacheKey, holder, this.now());
-        if ('untrusted' in opened) {
-          this.untrustedClaim(id, 'a claim', opened.untrusted, 'running the check here at once');
-          return { miss: true };
-        }
-        holders.add(opened.token);
+      // Freed or lapsed since this run tried to claim it: try again at once (each try is bounded by the budget).
+      if (holder === null) continue;
+      // A claim nobody with the secret holds (planted — an empty one too —, copied from another check, kept past its
+      // expiry) is no reason to wait: the check runs here at once, as if the claim were not there.
+      const opened = openClaim(this.key, this.options.version, cacheKey, holder, this.now());
+      if ('untrusted' in opened) {
+        this.untrustedClaim(id, 'a claim', opened.untrusted, 'running the check here at once');
+        return { miss: true };
       }
+      holders.add(opened.token);
       if (Date.now() >= deadline) {
         this.options.onWarning?.(`shared cache: waited ${Math.round(waitMs / 1000)} s for check ${id}, which another run is running; running it here`);
         return { miss: true };
@@ -457,7 +460,7 @@ export class SharedCache {
       // wait goes on for the holder's result.
       const released = await this.call('reading a claim', () => this.backend.get(this.releasedName(cacheKey), MAX_CLAIM_BYTES));
       if (released === undefined) return { miss: true };
-      if (released !== '') {
+      if (released !== null) {
         const token = openReleased(this.key, this.options.version, cacheKey, released);
         if (token === undefined) this.untrustedClaim(id, 'a release of the claim', 'its signature does not verify (written without the shared secret, or copied from another check)', 'still waiting for the holder');
         else if (holders.has(token)) return { miss: true };
