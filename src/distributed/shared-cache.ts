@@ -109,6 +109,7 @@ export function openSharedCacheRedis(connection: RedisConnection, options: Share
           throw error;
         }
       }),
+    has: (name) => run(async (redis) => (await redis.exists(name)) === 1),
     set: (name, value, ttlMs) => run(async (redis) => void (await redis.set(name, value, 'PX', ttlMs))),
     claim: (name, owner, ttlMs) => run(async (redis) => (await redis.set(name, owner, 'PX', ttlMs, 'NX')) === 'OK'),
     renew: (name, current, next, ttlMs) => run(async (redis) => (await redis.eval(RENEW, 1, name, current, next, ttlMs)) === 1),

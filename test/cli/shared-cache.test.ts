@@ -93,7 +93,7 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     expect(ran(dir)).toEqual(['build', 'unit']);
   });
 
-  it('a Redis that accepts and never answers: a run served by its local cache passes, its report whole, and gives up sharing its hits with one warning', async () => {
+  it('a Redis that accepts and never answers: a run served by its local cache passes, its report whole, and drops sharing its hits without a warning', async () => {
     const sockets = new Set<Socket>();
     let connections = 0;
     const server: Server = createServer((socket) => {
@@ -113,7 +113,8 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
       expect(again.code).toBe(0);
       const checks = byId(parseReport(again.stdout)) as Record<string, { cached?: boolean }>;
       expect([checks.build?.cached, checks.unit?.cached]).toEqual([true, true]);
-      expect(again.stderr).toMatch(/^fanout: warning: the shared cache is off for the rest of this run \(connecting: no answer within 2000 ms\); going on with the local cache\n$/);
+      // It needed nothing from Redis: its pushes are dropped once the short grace is over, silently.
+      expect(again.stderr).toBe('');
       expect(ran(dir)).toEqual(['build', 'unit']);
       expect(connections).toBe(2);
     } finally {
