@@ -82,10 +82,14 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     const dir = project();
     expect((await runCli(['check', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() })).code).toBe(0);
     expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
-    const local = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
-    expect(local.code).toBe(0);
-    expect(local.stderr).toBe('');
-    expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).unit?.cached).toBe(true);
+    // The pushes of local hits get a short grace when the run ends, then are dropped: a machine loaded enough to
+    // stretch them past it shares on a later run (each run pushes what Redis still lacks).
+    for (let run = 0; run < 5 && (await redis.client.keys('fanout:cache:*')).length < 2; run++) {
+      const local = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
+      expect(local.code).toBe(0);
+      expect(local.stderr).toBe('');
+      expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).unit?.cached).toBe(true);
+    }
     expect(await redis.client.keys('fanout:cache:*')).toHaveLength(2);
     const other = await runCli(['check', '--json', '--log-dir', join(dir, 'machine-2')], { cwd: dir, env: env({ FANOUT_SHARED_CACHE: '1' }) });
     const checks = byId(parseReport(other.stdout)) as Record<string, { cached?: boolean }>;

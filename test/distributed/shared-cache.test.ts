@@ -157,6 +157,8 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     await bothReached;
     expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
     open();
+    // Closing would give them a short grace only: they are waited for here.
+    await until(async () => (await redis.client.keys('fanout:cache:*')).length === 2, 10_000, 'both writes');
     await shared.close();
     expect(warnings).toEqual([]);
     const keys = await redis.client.keys('fanout:cache:*');
