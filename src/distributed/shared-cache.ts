@@ -20,6 +20,8 @@ export interface SharedCacheRedisOptions {
 // Compare-and-set of a claim: only its holder renews or frees it.
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]); return 1 else return 0 end";
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+// A bounded read that tells a missing key (nil) from one holding "" (a planted claim must not pass for no claim).
+const GET = "local v = redis.call('getrange', KEYS[1], 0, ARGV[1]); if v == '' and redis.call('exists', KEYS[1]) == 0 then return false end; return v";
 
 /**
  * A {@link SharedCacheBackend} on Redis, for a `SharedCache`. Checks that ioredis (an optional peer) is installed —
@@ -100,13 +102,14 @@ export function openSharedCacheRedis(connection: RedisConnection, options: Share
     get: (name, maxBytes) =>
       run(async (redis) => {
         try {
-          return await redis.getrange(name, 0, maxBytes);
+          return (await redis.eval(GET, 1, name, maxBytes)) as string | null;
         } catch (error) {
           // Another type under an entry's name (planted): an entry that is not one, not a broken Redis.
           if (/^WRONGTYPE/.test(messageOf(error))) return '(not a string)';
           throw error;
         }
       }),
+    has: (name) => run(async (redis) => (await redis.exists(name)) === 1),
     set: (name, value, ttlMs) => run(async (redis) => void (await redis.set(name, value, 'PX', ttlMs))),
     claim: (name, owner, ttlMs) => run(async (redis) => (await redis.set(name, owner, 'PX', ttlMs, 'NX')) === 'OK'),
     renew: (name, current, next, ttlMs) => run(async (redis) => (await redis.eval(RENEW, 1, name, current, next, ttlMs)) === 1),

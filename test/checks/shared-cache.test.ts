@@ -53,9 +53,14 @@ class MemoryBackend implements SharedCacheBackend {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
 
-  async get(name: string, maxBytes: number): Promise<string | undefined> {
+  async get(name: string, maxBytes: number): Promise<string | null> {
     await this.gate();
-    return Buffer.from(this.live(name) ?? '').subarray(0, maxBytes + 1).toString();
+    const value = this.live(name);
+    return value === undefined ? null : Buffer.from(value).subarray(0, maxBytes + 1).toString();
+  }
+  async has(name: string): Promise<boolean> {
+    await this.gate();
+    return this.live(name) !== undefined;
   }
   async set(name: string, value: string, ttlMs: number): Promise<void> {
     await this.gate();
@@ -93,9 +98,10 @@ function watchHolderReads(backend: SharedCacheBackend): { backend: SharedCacheBa
   const watched: SharedCacheBackend = {
     get: async (name, maxBytes) => {
       const value = await backend.get(name, maxBytes);
-      if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+      if (name.includes(':cache-claim:') && value !== null) seen();
       return value;
     },
+    has: (name) => backend.has(name),
     set: (name, value, ttlMs) => backend.set(name, value, ttlMs),
     claim: (name, owner, ttlMs) => backend.claim(name, owner, ttlMs),
     renew: (name, current, next, ttlMs) => backend.renew(name, current, next, ttlMs),
@@ -244,6 +250,30 @@ describe('a backend that fails or does not answer', () => {
     expect(warnings).toEqual([expect.stringMatching(/\(connecting: no answer within 50 ms\)/)]);
     expect(connects).toBe(1);
     expect(backend.calls).toBe(0);
+  });
+
+  it('closing gives the pushes of local hits a short grace, then drops them without a warning', async () => {
+    const backend = new MemoryBackend();
+    backend.mode = 'hang';
+    const { cache, warnings } = open(backend, { timeoutMs: 600_000 });
+    cache.share('lint', K1, entry());
+    // The push waits for an answer for ten minutes at most; closing does not.
+    await cache.close();
+    expect(backend.calls).toBe(1);
+    expect(backend.closed).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a local hit only asks whether the shared store has an entry, and stores one where it has none', async () => {
+    const backend = new MemoryBackend();
+    const { cache } = open(backend);
+    backend.plant(K1, 'spoilt');
+    cache.share('lint', K1, entry());
+    cache.share('lint', K2, entry());
+    await cache.close();
+    // Left for the next run that misses locally: it refuses it, runs the check and replaces it.
+    expect(backend.values.get(`fanout:cache:${K1}`)?.value).toBe('spoilt');
+    expect(openSharedEntry(KEY, VERSION, K2, 'lint', backend.values.get(`fanout:cache:${K2}`)?.value ?? '')).toEqual({ entry: entry() });
   });
 
   it('a write under way when the run ends is finished before the backend closes', async () => {

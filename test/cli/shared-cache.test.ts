@@ -82,10 +82,14 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     const dir = project();
     expect((await runCli(['check', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() })).code).toBe(0);
     expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
-    const local = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
-    expect(local.code).toBe(0);
-    expect(local.stderr).toBe('');
-    expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).unit?.cached).toBe(true);
+    // The pushes of local hits get a short grace when the run ends, then are dropped: a machine loaded enough to
+    // stretch them past it shares on a later run (each run pushes what Redis still lacks).
+    for (let run = 0; run < 5 && (await redis.client.keys('fanout:cache:*')).length < 2; run++) {
+      const local = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
+      expect(local.code).toBe(0);
+      expect(local.stderr).toBe('');
+      expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).unit?.cached).toBe(true);
+    }
     expect(await redis.client.keys('fanout:cache:*')).toHaveLength(2);
     const other = await runCli(['check', '--json', '--log-dir', join(dir, 'machine-2')], { cwd: dir, env: env({ FANOUT_SHARED_CACHE: '1' }) });
     const checks = byId(parseReport(other.stdout)) as Record<string, { cached?: boolean }>;
@@ -93,7 +97,7 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
     expect(ran(dir)).toEqual(['build', 'unit']);
   });
 
-  it('a Redis that accepts and never answers: a run served by its local cache passes, its report whole, and gives up sharing its hits with one warning', async () => {
+  it('a Redis that accepts and never answers: a run served by its local cache passes, its report whole, and drops sharing its hits without a warning', async () => {
     const sockets = new Set<Socket>();
     let connections = 0;
     const server: Server = createServer((socket) => {
@@ -113,7 +117,8 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
       expect(again.code).toBe(0);
       const checks = byId(parseReport(again.stdout)) as Record<string, { cached?: boolean }>;
       expect([checks.build?.cached, checks.unit?.cached]).toEqual([true, true]);
-      expect(again.stderr).toMatch(/^fanout: warning: the shared cache is off for the rest of this run \(connecting: no answer within 2000 ms\); going on with the local cache\n$/);
+      // It needed nothing from Redis: its pushes are dropped once the short grace is over, silently.
+      expect(again.stderr).toBe('');
       expect(ran(dir)).toEqual(['build', 'unit']);
       expect(connections).toBe(2);
     } finally {

@@ -57,6 +57,26 @@ async function sharedRun(dir: string, url: string, logDir: string, options: { se
   }
 }
 
+/** A server that accepts connections and reads every command, answering none: a Redis that never answers. */
+async function silentRedis(): Promise<{ url: string; sockets: Set<Socket>; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    sockets,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 const cached = (report: RunReport): Record<string, boolean> => Object.fromEntries(report.checks.map((check) => [check.id, check.cached === true]));
 
 describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
@@ -137,6 +157,8 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     await bothReached;
     expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
     open();
+    // Closing would give them a short grace only: they are waited for here.
+    await until(async () => (await redis.client.keys('fanout:cache:*')).length === 2, 10_000, 'both writes');
     await shared.close();
     expect(warnings).toEqual([]);
     const keys = await redis.client.keys('fanout:cache:*');
@@ -148,15 +170,19 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     expect(other.warnings).toEqual([]);
     expect(ran(dir)).toEqual(['build', 'unit']);
 
-    // Once the entries are there, a local hit reads them and writes nothing; a forged one is replaced.
-    const [forgedKey, keptKey] = keys as [string, string];
+    // Once entries are there, a local hit only asks whether one is and writes nothing — not even over a spoilt one,
+    // which the next run that misses locally refuses, runs and replaces.
+    const [spoiltKey, keptKey] = keys as [string, string];
     const kept = await redis.client.get(keptKey);
-    await redis.client.set(forgedKey, 'not an entry');
+    await redis.client.set(spoiltKey, 'not an entry');
     const again = await sharedRun(dir, redis.url, 'machine-1');
     expect(cached(again.report)).toEqual({ build: true, unit: true });
+    expect(again.warnings).toEqual([]);
     expect(await redis.client.get(keptKey)).toBe(kept);
-    expect(JSON.parse((await redis.client.get(forgedKey)) as string)).toHaveProperty('mac');
-    expect(ran(dir)).toEqual(['build', 'unit']);
+    expect(await redis.client.get(spoiltKey)).toBe('not an entry');
+    const elsewhere = await sharedRun(dir, redis.url, 'machine-3');
+    expect(elsewhere.warnings).toEqual([expect.stringMatching(/is not used: it is not JSON/)]);
+    expect(JSON.parse((await redis.client.get(spoiltKey)) as string)).toHaveProperty('mac');
   });
 
   it('an entry replayed under another key, or of another type, is a miss', async () => {
@@ -229,7 +255,7 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
           const get = backend.get.bind(backend);
           backend.get = async (name, maxBytes) => {
             const value = await get(name, maxBytes);
-            if (name.includes(':cache-claim:') && value !== undefined && value !== '') seen();
+            if (name.includes(':cache-claim:') && value !== null) seen();
             return value;
           };
           const cache = new SharedCache({ backend, key, version: VERSION, pollMs: 20, claimTtlMs: 60_000 });
@@ -250,11 +276,12 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
   describe('claims and releases are signed: a writer without the secret delays no check', () => {
     const key = deriveKey(SECRET, 'cache');
     const opened: SharedCache[] = [];
-    const open = async (options: { claimTtlMs?: number; onGet?: (name: string, value: string | undefined) => void } = {}) => {
+    const open = async (options: { claimTtlMs?: number; beforeGet?: (name: string) => Promise<void>; onGet?: (name: string, value: string | null) => void } = {}) => {
       const warnings: string[] = [];
       const backend = await openSharedCacheRedis(redis.url);
       const get = backend.get.bind(backend);
       backend.get = async (name, maxBytes) => {
+        await options.beforeGet?.(name);
         const value = await get(name, maxBytes);
         options.onGet?.(name, value);
         return value;
@@ -279,6 +306,48 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
       expect(await cache.find('build', K1, 600_000)).toEqual({ miss: true });
       expect(await cache.find('unit', K2, 600_000)).toEqual({ miss: true });
       expect(warnings).toEqual([expect.stringMatching(/^shared cache: a claim of check build is not used: it is not a claim fanout makes; running the check here at once/)]);
+    });
+
+    it('an empty claim (SET to "" without a time to live) is not waited for: the check runs at once, without one more poll', async () => {
+      await redis.client.flushall();
+      await redis.client.set(`fanout:cache-claim:${K1}`, '');
+      let claimReads = 0;
+      let polled!: () => void;
+      const pollAgain = new Promise<'polled again'>((resolve) => (polled = () => resolve('polled again')));
+      const { cache, warnings } = await open({
+        onGet: (name) => {
+          if (name.includes(':cache-claim:') && ++claimReads === 2) polled();
+        },
+      });
+      const controller = new AbortController();
+      try {
+        // Believed, it would be polled for ten minutes: a second read of it is the proof of waiting.
+        expect(await Promise.race([cache.find('build', K1, 600_000, controller.signal), pollAgain])).toEqual({ miss: true });
+      } finally {
+        controller.abort();
+      }
+      expect(claimReads).toBe(1);
+      expect(warnings).toEqual([expect.stringMatching(/^shared cache: a claim of check build is not used: it is not a claim fanout makes; running the check here at once/)]);
+    });
+
+    it('a claim freed between the try to take it and the read of its holder is taken at once, not slept on', async () => {
+      await redis.client.flushall();
+      const holder = await open();
+      expect(await holder.cache.find('build', K1, 600_000)).toHaveProperty('claim');
+      const reads: string[] = [];
+      const waiter = await open({
+        // The holder's claim lapses right after the waiter found it held: its read of the holder finds none.
+        beforeGet: async (name) => {
+          if (name.includes(':cache-claim:')) await redis.client.del(name);
+        },
+        onGet: (name) => reads.push(name.split(':')[1] as string),
+      });
+      const found = await waiter.cache.find('build', K1, 600_000);
+      expect(found).toHaveProperty('claim');
+      // The entry, the holder (gone), then at once the claim and the entry again: no poll, no look for a release.
+      expect(reads).toEqual(['cache', 'cache-claim', 'cache']);
+      expect(waiter.warnings).toEqual([]);
+      if ('claim' in found) await found.claim.complete(undefined);
     });
 
     it('a genuine claim copied to another check, or kept past its signed expiry, is not waited for either', async () => {
@@ -332,6 +401,39 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
     });
   });
 
+  it('a run of local hits against a Redis that never answers ends without waiting for its pushes, and without a warning', async () => {
+    const silent = await silentRedis();
+    try {
+      const dir = project();
+      writeFileSync(join(dir, 'go'), '');
+      expect((await runChecks({ config: join(dir, 'fanout.yaml'), logDir: join(dir, 'machine-1'), cwd: dir, version: VERSION }).report).exit_code).toBe(0);
+      // Calls bounded at ten minutes: closing returns while both pushes still wait for an answer that never comes.
+      const { report, warnings } = await sharedRun(dir, silent.url, 'machine-1', { timeoutMs: 600_000 });
+      expect(cached(report)).toEqual({ build: true, unit: true });
+      // It needed nothing from Redis: nothing to warn about.
+      expect(warnings).toEqual([]);
+      await until(() => silent.sockets.size === 0, 5000, 'the connection to be closed');
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('a failure only a push saw is told once the run needs the shared cache', async () => {
+    const backend = await openSharedCacheRedis(`redis://127.0.0.1:${await freePort()}`);
+    const warnings: string[] = [];
+    const shared = new SharedCache({ backend, key: deriveKey(SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message) });
+    const entry = { id: 'build', status: 'passed' as const, exitCode: 0, durationMs: 5, attempts: 1, extracted: {}, outputTail: [], outputBytes: 0, storedAt: 1 };
+    try {
+      shared.share('build', 'e'.repeat(64), entry);
+      await until(() => shared.failure !== undefined, 10_000, 'the push to fail');
+      expect(warnings).toEqual([]);
+      expect(await shared.find('unit', 'f'.repeat(64), 600_000)).toEqual({ miss: true });
+      expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(connecting: .*ECONNREFUSED/)]);
+    } finally {
+      await shared.close();
+    }
+  });
+
   it('Redis refusing connections: the run passes on its own, with one warning', async () => {
     const dir = project();
     writeFileSync(join(dir, 'go'), '');
@@ -348,28 +450,19 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
   });
 
   it('a Redis that accepts and never answers costs one bounded timeout, and its connection is closed', async () => {
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-      socket.resume(); // reads every command, answers none
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
+    const silent = await silentRedis();
     try {
       const dir = project();
       writeFileSync(join(dir, 'go'), '');
       const started = performance.now();
-      const { report, warnings } = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1', { timeoutMs: 300 });
+      const { report, warnings } = await sharedRun(dir, silent.url, 'machine-1', { timeoutMs: 300 });
       expect(report.exit_code).toBe(0);
       expect(ran(dir)).toEqual(['build', 'unit']);
       expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(connecting: .*300 ms\)/)]);
       expect(performance.now() - started).toBeLessThan(20_000);
-      await until(() => sockets.size === 0, 5000, 'the connection to be closed');
+      await until(() => silent.sockets.size === 0, 5000, 'the connection to be closed');
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await silent.close();
     }
   });
 });

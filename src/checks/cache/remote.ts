@@ -18,8 +18,13 @@ import { parseCacheEntry, type CacheEntry } from './store.js';
  * may reject or never settle: the shared cache bounds and survives both.
  */
 export interface SharedCacheBackend {
-  /** At most `maxBytes` + 1 bytes of the string stored under `name` (more would be an oversized one); undefined or '' when none. */
-  get(name: string, maxBytes: number): Promise<string | undefined>;
+  /**
+   * At most `maxBytes` + 1 bytes of the string stored under `name` (more would be an oversized one); null when there
+   * is none. A value that is there but empty is '', never null: a planted empty claim must not pass for no claim.
+   */
+  get(name: string, maxBytes: number): Promise<string | null>;
+  /** Whether something is stored under `name` (cheap: nothing is read). */
+  has(name: string): Promise<boolean>;
   /** Stores `value` under `name` for `ttlMs`. */
   set(name: string, value: string, ttlMs: number): Promise<void>;
   /** Sets `name` to `owner` for `ttlMs` unless it exists; true when this call set it. */
@@ -83,6 +88,12 @@ const DEFAULT_CLAIM_TTL_MS = 10_000;
 const DEFAULT_POLL_MS = 250;
 /** The longest claim value read: fanout's are about 90 bytes. */
 const MAX_CLAIM_BYTES = 200;
+/**
+ * How long {@link SharedCache.close} still gives the local hits' pushes to the shared store (in all, not each): they
+ * are an optimisation for other machines, and a run that needed nothing from Redis must not end later for them.
+ * Past it they are dropped, silently.
+ */
+export const SHARED_PUSH_GRACE_MS = 250;
 /** Entry warnings told in one run; more are counted in one last line. */
 const MAX_ENTRY_WARNINGS = 10;
 
@@ -246,7 +257,9 @@ export class SharedCache {
   private readonly pollMs: number;
   private readonly claims: boolean;
   private readonly owner = randomBytes(12).toString('base64url');
+  /** Calls under way that close waits for (each bounded by the timeout), and the pushes of local hits it gives a grace. */
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly pushes = new Set<Promise<unknown>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private entryWarnings = 0;
   /** The keys {@link SharedCache.share} was given: each is looked up once a run. */
@@ -258,6 +271,8 @@ export class SharedCache {
   private closed = false;
   /** Why the shared cache is off for the rest of the run, once a call failed. */
   failure: string | undefined;
+  /** Whether {@link SharedCache.failure} was told: a failure only pushes saw is told once a call the run needs meets it. */
+  private failureTold = false;
 
   constructor(private readonly options: SharedCacheOptions) {
     const { backend, key } = options;
@@ -291,22 +306,30 @@ export class SharedCache {
   /**
    * One backend call, bounded by the timeout: undefined when it failed or took too long, and the shared cache is then
    * off for the rest of the run (one warning). A call that never settles is left behind, its outcome ignored. The
-   * first call connects first, bounded apart. Past the budget, the shared cache is off too.
+   * first call connects first, bounded apart. Past the budget, the shared cache is off too. A `push` (a local hit
+   * shared) is one the run does not need: its failure turns the cache off all the same, but is told only once a call
+   * the run needs meets it.
    */
-  private async call<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
+  private async call<T>(what: string, operation: () => Promise<T>, push = false): Promise<T | undefined> {
+    const result = await this.attempt(what, operation, push);
+    if (result === undefined && !push && this.failure !== undefined) this.tellFailure();
+    return result;
+  }
+
+  private async attempt<T>(what: string, operation: () => Promise<T>, push: boolean): Promise<T | undefined> {
     if (this.failure !== undefined || this.closed) return undefined;
     const { backend } = this;
     if (backend.connect !== undefined) {
-      this.connecting ??= this.bounded('connecting', () => backend.connect?.() ?? Promise.resolve()).then(() => this.failure === undefined);
+      this.connecting ??= this.bounded('connecting', () => backend.connect?.() ?? Promise.resolve(), push).then(() => this.failure === undefined);
       if (!(await this.connecting)) return undefined;
     }
-    return this.bounded(what, operation);
+    return this.bounded(what, operation, push);
   }
 
-  private async bounded<T>(what: string, operation: () => Promise<T>): Promise<T | undefined> {
+  private async bounded<T>(what: string, operation: () => Promise<T>, push: boolean): Promise<T | undefined> {
     if (this.failure !== undefined || this.closed) return undefined;
     if (this.spentMs() > this.budgetMs) {
-      this.fail(`it kept this run waiting more than ${this.budgetMs} ms in all`);
+      this.fail(`it kept this run waiting more than ${this.budgetMs} ms in all`, push);
       return undefined;
     }
     if (this.busy++ === 0) this.busySince = performance.now();
@@ -320,14 +343,14 @@ export class SharedCache {
           }),
         ]);
       } catch (error) {
-        this.fail(`${what}: ${messageOf(error)}`);
+        this.fail(`${what}: ${messageOf(error)}`, push);
         return undefined;
       } finally {
         clearTimeout(timer);
         if (--this.busy === 0) this.busyMs += performance.now() - this.busySince;
       }
     })();
-    this.track(bounded);
+    this.track(bounded, push ? this.pushes : this.pending);
     return bounded;
   }
 
@@ -336,15 +359,21 @@ export class SharedCache {
     return this.busyMs + (this.busy > 0 ? performance.now() - this.busySince : 0);
   }
 
-  private track(promise: Promise<unknown>): void {
-    this.pending.add(promise);
-    void promise.finally(() => this.pending.delete(promise));
+  private track(promise: Promise<unknown>, into = this.pending): void {
+    into.add(promise);
+    void promise.finally(() => into.delete(promise));
   }
 
-  private fail(message: string): void {
+  private fail(message: string, quiet = false): void {
     if (this.failure !== undefined) return;
     this.failure = message;
-    this.options.onWarning?.(`the shared cache is off for the rest of this run (${message}); going on with the local cache`);
+    if (!quiet) this.tellFailure();
+  }
+
+  private tellFailure(): void {
+    if (this.failureTold || this.failure === undefined) return;
+    this.failureTold = true;
+    this.options.onWarning?.(`the shared cache is off for the rest of this run (${this.failure}); going on with the local cache`);
   }
 
   private refused(id: string, message: string): void {
@@ -363,7 +392,7 @@ export class SharedCache {
   /** The verified entry for `id` under `cacheKey`, or undefined (none, refused, the backend failed). */
   async read(id: string, cacheKey: string): Promise<CacheEntry | undefined> {
     const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
-    if (value === undefined || value === '' || typeof value !== 'string') return undefined;
+    if (typeof value !== 'string') return undefined;
     const opened = openSharedEntry(this.key, this.options.version, cacheKey, id, value);
     if ('entry' in opened) return opened.entry;
     this.refused(id, opened.message);
@@ -371,22 +400,23 @@ export class SharedCache {
   }
 
   /**
-   * A local hit of check `id`: stores `entry` under `cacheKey` (signed) unless the shared store has a verified entry
-   * there already, so that the next machine or shard hits too. Returns at once — the run does not wait for it — and
-   * never fails; it is bounded like every call (the timeout, the run's budget), and {@link SharedCache.close} waits
-   * for it.
+   * A local hit of check `id`: stores `entry` under `cacheKey` (signed, by this machine) unless the shared store has
+   * an entry there already, so that the next machine or shard hits too. Only whether one is there is asked, not what
+   * it holds (reading up to 1 MiB for every local hit would cost more than it saves): one that does not verify is
+   * refused by the next run that misses locally, which runs the check and replaces it. Returns at once — the run
+   * does not wait for it — and never fails nor warns (a failure it meets is told if a call the run needs follows);
+   * {@link SharedCache.close} gives it at most {@link SHARED_PUSH_GRACE_MS}. `_id` is the check's, for callers: no
+   * message names it.
    */
-  share(id: string, cacheKey: string, entry: CacheEntry): void {
-    if (this.failure !== undefined || this.closed || this.shared.has(cacheKey)) return;
+  share(_id: string, cacheKey: string, entry: CacheEntry): void {
+    if (this.failure !== undefined || this.closed || this.closing !== undefined || this.shared.has(cacheKey)) return;
     this.shared.add(cacheKey);
     const sharing = (async () => {
-      const value = await this.call('reading an entry', () => this.backend.get(this.entryName(cacheKey), MAX_SHARED_ENTRY_BYTES));
-      if (value === undefined) return;
-      // What another machine would refuse (forged, of another version, torn) is replaced; a verified one is kept.
-      if (typeof value === 'string' && value !== '' && 'entry' in openSharedEntry(this.key, this.options.version, cacheKey, id, value)) return;
-      await this.store(cacheKey, entry);
+      const there = await this.call('looking up an entry', () => this.backend.has(this.entryName(cacheKey)), true);
+      if (there !== false) return;
+      await this.store(cacheKey, entry, true);
     })();
-    this.track(sharing);
+    this.track(sharing, this.pushes);
   }
 
   /** Stores `entry` under `cacheKey` (signed); never rejects. */
@@ -395,10 +425,10 @@ export class SharedCache {
   }
 
   /** {@link write}: true when the entry was stored. */
-  private async store(cacheKey: string, entry: CacheEntry): Promise<boolean> {
+  private async store(cacheKey: string, entry: CacheEntry, push = false): Promise<boolean> {
     const value = sealSharedEntry(this.key, this.options.version, cacheKey, entry);
     if (Buffer.byteLength(value) > MAX_SHARED_ENTRY_BYTES) return false;
-    return (await this.call('storing an entry', async () => (await this.backend.set(this.entryName(cacheKey), value, this.ttlMs), true))) === true;
+    return (await this.call('storing an entry', async () => (await this.backend.set(this.entryName(cacheKey), value, this.ttlMs), true), push)) === true;
   }
 
   /**
@@ -435,16 +465,16 @@ export class SharedCache {
       if (claimed === undefined) return { miss: true };
       const holder = await this.call('reading a claim', () => this.backend.get(claimName, MAX_CLAIM_BYTES));
       if (holder === undefined) return { miss: true };
-      if (holder !== '') {
-        // A claim nobody with the secret holds (planted, copied from another check, kept past its expiry) is no
-        // reason to wait: the check runs here at once, as if the claim were not there.
-        const opened = openClaim(this.key, this.options.version, cacheKey, holder, this.now());
-        if ('untrusted' in opened) {
-          this.untrustedClaim(id, 'a claim', opened.untrusted, 'running the check here at once');
-          return { miss: true };
-        }
-        holders.add(opened.token);
+      // Freed or lapsed since this run tried to claim it: try again at once (each try is bounded by the budget).
+      if (holder === null) continue;
+      // A claim nobody with the secret holds (planted — an empty one too —, copied from another check, kept past its
+      // expiry) is no reason to wait: the check runs here at once, as if the claim were not there.
+      const opened = openClaim(this.key, this.options.version, cacheKey, holder, this.now());
+      if ('untrusted' in opened) {
+        this.untrustedClaim(id, 'a claim', opened.untrusted, 'running the check here at once');
+        return { miss: true };
       }
+      holders.add(opened.token);
       if (Date.now() >= deadline) {
         this.options.onWarning?.(`shared cache: waited ${Math.round(waitMs / 1000)} s for check ${id}, which another run is running; running it here`);
         return { miss: true };
@@ -457,7 +487,7 @@ export class SharedCache {
       // wait goes on for the holder's result.
       const released = await this.call('reading a claim', () => this.backend.get(this.releasedName(cacheKey), MAX_CLAIM_BYTES));
       if (released === undefined) return { miss: true };
-      if (released !== '') {
+      if (released !== null) {
         const token = openReleased(this.key, this.options.version, cacheKey, released);
         if (token === undefined) this.untrustedClaim(id, 'a release of the claim', 'its signature does not verify (written without the shared secret, or copied from another check)', 'still waiting for the holder');
         else if (holders.has(token)) return { miss: true };
@@ -524,13 +554,28 @@ export class SharedCache {
   }
 
   /**
-   * Waits for the writes and releases under way (each bounded by the timeout), then closes the backend. Idempotent;
-   * never rejects.
+   * Waits for the writes and releases under way (each bounded by the timeout) and, at most
+   * {@link SHARED_PUSH_GRACE_MS}, for the pushes of local hits; then closes the backend, dropping the pushes still
+   * under way. Idempotent; never rejects.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      // Each call is bounded by the timeout: so is this wait (a release may follow a write, hence the loop).
-      while (this.pending.size > 0) await Promise.all([...this.pending]);
+      let grace: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (grace = setTimeout(resolve, SHARED_PUSH_GRACE_MS)));
+      const pushed = (async () => {
+        while (this.pushes.size > 0) await Promise.all([...this.pushes]);
+      })();
+      try {
+        // Each call is bounded by the timeout: so is this wait (a release may follow a write, hence the loop).
+        await Promise.all([
+          (async () => {
+            while (this.pending.size > 0) await Promise.all([...this.pending]);
+          })(),
+          Promise.race([pushed, graceOver]),
+        ]);
+      } finally {
+        clearTimeout(grace);
+      }
       this.closed = true;
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
