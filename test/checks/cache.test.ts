@@ -163,6 +163,9 @@ describe('the cache of passed checks', () => {
     expect(p.ran()).toEqual(['all']);
     writeFileSync(join(p.dir, 'build/out.js'), '2'); // ignored
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'add', '.'], { cwd: p.dir }); // .git changes
+    // A file git vouches for that changed within the racy margin of git's listing may have changed after it: no hit.
+    // Let the project's files (.gitignore written last) age past it.
+    await settled(join(p.dir, '.gitignore'));
     await run(p.dir); // the log folder (.fanout/runs) got a new run folder and a cache meanwhile
     expect(p.ran()).toEqual([]);
     writeFileSync(join(p.dir, 'untracked.txt'), 'x'); // untracked but not ignored: counts
@@ -198,8 +201,46 @@ describe('the cache of passed checks', () => {
     await run(p.dir);
     expect(p.ran()).toEqual([]);
     git('checkout', '-q', 'src/a.ts'); // back as git knows it: the key of the run before the deletion
+    await settled(join(p.dir, 'src/a.ts')); // just written by git: within the racy margin it is no hit
     await run(p.dir);
     expect(p.ran()).toEqual([]);
+  });
+
+  it('in a git repository, a file git vouched for that a check before this one edits is no hit, on either path', async () => {
+    // `flip` edits src.txt when flip.on exists (git-ignored: the listing stays alike, src.txt is clean when git is
+    // asked): after git was asked, before the dependent check's key is looked up. The rerun takes the remembered path
+    // first, then the normal one.
+    const yaml = `checks:
+  - id: flip
+    run: 'if [ -f flip.on ]; then echo no > src.txt; fi'
+  - id: t
+    run: echo t >> ran.log; grep -q yes src.txt
+    requires: [flip]
+    inputs: [src.txt]
+`;
+    const p = project(yaml, { 'src.txt': 'yes\n', '.gitignore': 'ran.log\nflip.on\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    await settled(join(p.dir, 'src.txt'));
+    expect(byId((await run(p.dir)).report).t?.status).toBe('passed');
+    expect(p.ran()).toEqual(['t']);
+    const again = await run(p.dir);
+    expect(cachedIds(again.report)).toEqual(['t']);
+    writeFileSync(join(p.dir, 'flip.on'), '');
+    const flipped = await run(p.dir);
+    // The stored pass was for "yes"; the file says "no" when t's turn comes: it runs, and fails.
+    expect(p.ran()).toEqual(['t']);
+    expect(byId(flipped.report).t).toMatchObject({ status: 'failed' });
+    expect(byId(flipped.report).t?.cached).not.toBe(true);
+    // Back as git knows it, aged past the margin: the listing-alike path and the normal path are hits again.
+    rmSync(join(p.dir, 'flip.on'));
+    git('checkout', '-q', 'src.txt');
+    await settled(join(p.dir, 'src.txt'));
+    await run(p.dir);
+    await run(p.dir);
+    expect(cachedIds((await run(p.dir)).report)).toEqual(['t']);
   });
 
   it('in a git repository, a rerun whose listing git gives alike still sees each edit of a file git does not vouch for', async () => {

@@ -44,6 +44,18 @@ export interface InputSnapshot {
 interface Remembered {
   digest: string;
   files: Array<[path: string, state: FileState | null]>;
+  /** The matched files git vouched for: each must not have changed since this run's listing was taken. */
+  vouched: string[];
+}
+
+/**
+ * Whether a file git vouched for may have changed since git was asked at `listedAt`: its times are not clearly older
+ * (a coarse file system's whole seconds get a wider margin). Its content may then not be the blob git named.
+ */
+function changedSinceListing(stat: Stats, listedAt: number): boolean {
+  const coarse = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
+  const since = listedAt - (coarse ? RACY_MS : FINE_RACY_MS);
+  return stat.mtimeMs >= since || stat.ctimeMs >= since;
 }
 
 /** What git's index says of a tracked file that is unchanged in the working tree. */
@@ -356,9 +368,10 @@ export class InputTree {
   private readRemembered(listing: string, items: readonly unknown[]): void {
     const isNumber = (n: unknown): n is number => typeof n === 'number';
     for (const item of items) {
-      if (!Array.isArray(item) || item.length !== 3) continue;
-      const [globs, digest, files] = item as unknown[];
-      if (typeof globs !== 'string' || typeof digest !== 'string' || !Array.isArray(files)) continue;
+      if (!Array.isArray(item) || item.length !== 4) continue;
+      const [globs, digest, files, vouched] = item as unknown[];
+      if (typeof globs !== 'string' || typeof digest !== 'string' || !Array.isArray(files) || !Array.isArray(vouched)) continue;
+      if (!vouched.every((path): path is string => typeof path === 'string')) continue;
       const read: Remembered['files'] = [];
       for (const file of files as unknown[]) {
         if (!Array.isArray(file)) break;
@@ -368,7 +381,7 @@ export class InputTree {
         else if (file.length === 6 && isNumber(size) && isNumber(mtimeMs) && isNumber(ctimeMs) && isNumber(ino) && isNumber(mode)) read.push([path, { size, mtimeMs, ctimeMs, ino, mode }]);
         else break;
       }
-      if (read.length === files.length) this.remembered.set(globs, { digest, files: read, listing });
+      if (read.length === files.length) this.remembered.set(globs, { digest, files: read, vouched, listing });
     }
   }
 
@@ -392,6 +405,17 @@ export class InputTree {
       }
       if (state === null ? stat !== undefined : stat === undefined || !sameState(stateOf(stat), state)) return undefined;
     }
+    // The same listing vouches for the same blobs only as the files were when git was asked: one edited since (by a
+    // check that ran before this one, an agent, an editor) may hold other content.
+    for (const path of remembered.vouched) {
+      let stat: Stats | undefined;
+      try {
+        stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
+      } catch {
+        return undefined;
+      }
+      if (stat === undefined || changedSinceListing(stat, this.listedAt)) return undefined;
+    }
     return remembered.digest;
   }
 
@@ -403,8 +427,12 @@ export class InputTree {
     if (this.outputHash === undefined) return;
     this.loadStats();
     const files: Remembered['files'] = [];
-    for (const path of paths) if (!this.vouched.has(path)) files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
-    this.remembered.set(JSON.stringify(globs), { digest, files, listing: this.outputHash });
+    const vouched: string[] = [];
+    for (const path of paths) {
+      if (this.vouched.has(path)) vouched.push(path);
+      else files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
+    }
+    this.remembered.set(JSON.stringify(globs), { digest, files, vouched, listing: this.outputHash });
     this.dirty = true;
   }
 
@@ -467,16 +495,28 @@ export class InputTree {
     for (const path of snapshot.vouched) {
       try {
         const stat = lstatSync(path);
-        // Times in whole seconds come from a coarse file system: a change may not move them for a while.
-        const coarse = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
-        const since = snapshot.listedAt - (coarse ? RACY_MS : FINE_RACY_MS);
-        if (stat.mtimeMs >= since || stat.ctimeMs >= since) return false;
+        if (changedSinceListing(stat, snapshot.listedAt)) return false;
         snapshot.states.set(path, stateOf(stat));
       } catch {
         return false;
       }
     }
     snapshot.vouched = [];
+    return true;
+  }
+
+  /**
+   * Whether no file git vouched for in `snapshot` changed since git was asked (none is gone): only then is a stored
+   * result under the snapshot's key a result for the files as they are now.
+   */
+  vouchedIntact(snapshot: InputSnapshot): boolean {
+    for (const path of snapshot.vouched) {
+      try {
+        if (changedSinceListing(lstatSync(path), snapshot.listedAt)) return false;
+      } catch {
+        return false;
+      }
+    }
     return true;
   }
 
@@ -505,10 +545,10 @@ export class InputTree {
     // Remembered inputs for the listing of this run only; one holding a file changed too recently is not kept.
     const remembered: unknown[] = [];
     if (this.outputHash !== undefined) {
-      for (const [globs, { digest, files, listing }] of this.remembered) {
+      for (const [globs, { digest, files, vouched, listing }] of this.remembered) {
         if (listing !== this.outputHash) continue;
         if (files.some(([, state]) => state !== null && racy(state, now))) continue;
-        remembered.push([globs, digest, files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode]))]);
+        remembered.push([globs, digest, files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode])), vouched]);
       }
     }
     try {

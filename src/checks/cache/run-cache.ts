@@ -124,7 +124,9 @@ export class RunCache {
       this.options.shared?.share(check.id, ticket.key, ticket.hit);
       return ticket.hit;
     }
-    const entry = this.options.read ? this.store.read(ticket.key) : undefined;
+    // A file git vouched for that changed since it was asked (by a check that ran before this one, an agent) may hold
+    // other content than the blob the key names: no hit, the check runs.
+    const entry = this.options.read && (ticket.snapshot === undefined || this.tree.vouchedIntact(ticket.snapshot)) ? this.store.read(ticket.key) : undefined;
     if (entry?.id === check.id) {
       // Another machine may lack it: the shared cache gets it, off the run's path.
       this.options.shared?.share(check.id, ticket.key, entry);
