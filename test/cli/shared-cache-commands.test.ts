@@ -1,34 +1,16 @@
 // --shared-cache (and FANOUT_SHARED_CACHE=1) beyond `fanout check`: watch, the agent hook, the MCP server and
 // background runs, as real processes against a real redis-server. Each finds Redis and the secret as check does, and
 // refuses to start without the secret; a pass another machine stored is a hit.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, startRedis, type RedisServer } from '../distributed/harness.js';
-import { cli, runCli, tempDir, type CliResult } from './helpers.js';
+import { cli, runCli, type CliResult } from './helpers.js';
+import { project, ran, SECRET } from './shared-cache-project.js';
 
-const SECRET = 'a secret of the team, 16+ bytes';
-
-function project(): string {
-  const dir = tempDir();
-  writeFileSync(
-    join(dir, 'fanout.yaml'),
-    `version: "1"
-checks:
-  - { id: build, run: "echo build >> ran.log; echo built", inputs: [src.txt] }
-  - { id: unit, run: "echo unit >> ran.log; echo '3 passed'", inputs: [src.txt], requires: [build] }
-`,
-  );
-  writeFileSync(join(dir, 'src.txt'), 'source\n');
-  writeFileSync(join(dir, '.gitignore'), 'ran.log\n');
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  return dir;
-}
-
-const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean) : []);
 
 /** The checks of the latest run in `logDir` and whether each was a hit. */
 function latestCached(logDir: string): Record<string, boolean> {

@@ -2,32 +2,14 @@
 // (log folders) share passes, and a pass kept only locally is shared on the next run; without the shared secret it
 // refuses to start; a Redis that is down is one warning.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, hasRedis, startRedis, type RedisServer } from '../distributed/harness.js';
 import { byId, parseReport, runCli, tempDir } from './helpers.js';
+import { project, ran, SECRET } from './shared-cache-project.js';
 
-const SECRET = 'a secret of the team, 16+ bytes';
-
-function project(): string {
-  const dir = tempDir();
-  writeFileSync(
-    join(dir, 'fanout.yaml'),
-    `version: "1"
-checks:
-  - { id: build, run: "echo build >> ran.log; echo built", inputs: [src.txt] }
-  - { id: unit, run: "echo unit >> ran.log; echo '3 passed'", inputs: [src.txt], requires: [build] }
-`,
-  );
-  writeFileSync(join(dir, 'src.txt'), 'source\n');
-  writeFileSync(join(dir, '.gitignore'), 'ran.log\n');
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  return dir;
-}
-
-const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean) : []);
 
 describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
   let redis: RedisServer;

@@ -1,0 +1,29 @@
+// The project both shared-cache CLI test files run: two cacheable checks in a git repository, each appending its id to
+// ran.log (ignored by git, outside every input) so a test can tell what actually ran.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './helpers.js';
+
+/** The shared secret the tests give fanout (through FANOUT_SECRET). */
+export const SECRET = 'a secret of the team, 16+ bytes';
+
+/** A new project folder: `build`, and `unit` requiring it, both with `inputs: [src.txt]`. */
+export function project(): string {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'fanout.yaml'),
+    `version: "1"
+checks:
+  - { id: build, run: "echo build >> ran.log; echo built", inputs: [src.txt] }
+  - { id: unit, run: "echo unit >> ran.log; echo '3 passed'", inputs: [src.txt], requires: [build] }
+`,
+  );
+  writeFileSync(join(dir, 'src.txt'), 'source\n');
+  writeFileSync(join(dir, '.gitignore'), 'ran.log\n');
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+/** The ids of the checks that ran in `dir` so far, in order. */
+export const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean) : []);
