@@ -859,7 +859,7 @@ let shapeAnchors: readonly object[] | undefined;
 
 function anchorShapes(): void {
   if (shapeAnchors !== undefined) return;
-  shapeAnchors = [];
+  shapeAnchors = []; // set first: the GraphRun below runs this constructor too
   const run = new GraphRun<unknown>([], undefined);
   shapeAnchors = [run, new TaskContext(run, -1), new RankQueue(0, undefined)];
 }
