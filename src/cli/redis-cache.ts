@@ -9,6 +9,22 @@ import type { RedisTargetOptions } from './redis-target.js';
 /** The environment variable that turns the shared cache on, as `--shared-cache` does (`1` or `true`). */
 export const SHARED_CACHE_ENV = 'FANOUT_SHARED_CACHE';
 
+/**
+ * The environment variable giving how long a run still waits at its end for the pushes of its local hits to the
+ * shared cache, in ms (`SharedCacheOptions.pushGraceMs`): a CI machine that must share what it passed locally may set
+ * it higher.
+ */
+export const SHARED_PUSH_GRACE_ENV = 'FANOUT_SHARED_PUSH_GRACE_MS';
+
+/** {@link SHARED_PUSH_GRACE_ENV} read: undefined when unset; a UsageError when not a whole number of ms. */
+function pushGraceFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env[SHARED_PUSH_GRACE_ENV]?.trim();
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 2 ** 31 - 1) throw new UsageError(`${SHARED_PUSH_GRACE_ENV} must be a whole number of milliseconds (0 to 2147483647), got ${JSON.stringify(text)}`);
+  return value;
+}
+
 /** Whether the environment asks for the shared cache (`FANOUT_SHARED_CACHE=1` or `true`). */
 export function sharedCacheFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env[SHARED_CACHE_ENV]?.trim().toLowerCase();
@@ -59,6 +75,7 @@ export async function prepareSharedCache(redis: RedisTargetOptions, version: str
     );
   }
   const key = distributed.deriveKey(secret, 'cache');
+  const pushGraceMs = pushGraceFromEnv(process.env);
   const backend = async () => {
     try {
       return await distributed.openSharedCacheRedis(target.connection, { describeError: (error) => `Redis at ${target.display}: ${describeRedisError(error, target)}` });
@@ -73,7 +90,7 @@ export async function prepareSharedCache(redis: RedisTargetOptions, version: str
     open: async (onWarning) => {
       const opened = first ?? (await backend());
       first = undefined;
-      return new SharedCache({ backend: opened, key, version, onWarning: (message) => onWarning(target.redact(message)) });
+      return new SharedCache({ backend: opened, key, version, pushGraceMs, onWarning: (message) => onWarning(target.redact(message)) });
     },
     secrets: [secret.toString('utf8'), ...target.secrets],
   };

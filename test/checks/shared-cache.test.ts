@@ -264,6 +264,18 @@ describe('a backend that fails or does not answer', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('pushGraceMs: closing waits that long for the pushes of local hits (here past the default grace), and must be a number of ms', async () => {
+    const backend = new MemoryBackend();
+    backend.delayMs = 400; // each call outlasts the default grace of 250 ms; the push makes two (has, set)
+    const { cache } = open(backend, { pushGraceMs: 600_000 });
+    cache.share('lint', K1, entry());
+    await cache.close();
+    expect(openSharedEntry(KEY, VERSION, K1, 'lint', backend.values.get(`fanout:cache:${K1}`)?.value ?? '')).toEqual({ entry: entry() });
+    for (const pushGraceMs of [-1, Number.NaN, 2 ** 31, '100']) {
+      expect(() => new SharedCache({ backend, key: KEY, version: VERSION, pushGraceMs: pushGraceMs as number })).toThrow(/pushGraceMs must be a number of milliseconds from 0 to 2147483647/);
+    }
+  });
+
   it('a local hit only asks whether the shared store has an entry, and stores one where it has none', async () => {
     const backend = new MemoryBackend();
     const { cache } = open(backend);

@@ -68,6 +68,11 @@ export interface SharedCacheOptions {
   /** How often a run waiting for a claimed check looks for its result. @default 250 */
   pollMs?: number | undefined;
   /**
+   * How long {@link SharedCache.close} still gives the pushes of local hits (in all): a CI machine that must share
+   * what it passed locally may wait longer, an interactive run less. @default {@link SHARED_PUSH_GRACE_MS}
+   */
+  pushGraceMs?: number | undefined;
+  /**
    * The wall clock (ms since the epoch) of the expiry a claim carries, signed: machines sharing the cache should
    * agree within a few seconds (a claim then looks stale, and the check merely runs twice). @default Date.now
    */
@@ -255,6 +260,7 @@ export class SharedCache {
   private readonly ttlMs: number;
   private readonly claimTtlMs: number;
   private readonly pollMs: number;
+  private readonly pushGraceMs: number;
   private readonly claims: boolean;
   private readonly owner = randomBytes(12).toString('base64url');
   /** Calls under way that close waits for (each bounded by the timeout), and the pushes of local hits it gives a grace. */
@@ -286,6 +292,9 @@ export class SharedCache {
     this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    const { pushGraceMs = SHARED_PUSH_GRACE_MS } = options;
+    if (typeof pushGraceMs !== 'number' || !(pushGraceMs >= 0) || pushGraceMs > 2 ** 31 - 1) throw invalidArgument('pushGraceMs', 'a number of milliseconds from 0 to 2147483647', pushGraceMs);
+    this.pushGraceMs = pushGraceMs;
     this.claims = options.claims !== false;
     this.now = options.now ?? Date.now;
   }
@@ -561,7 +570,7 @@ export class SharedCache {
   close(): Promise<void> {
     this.closing ??= (async () => {
       let grace: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (grace = setTimeout(resolve, SHARED_PUSH_GRACE_MS)));
+      const graceOver = new Promise<void>((resolve) => (grace = setTimeout(resolve, this.pushGraceMs)));
       const pushed = (async () => {
         while (this.pushes.size > 0) await Promise.all([...this.pushes]);
       })();
