@@ -84,7 +84,7 @@ describe('fanout check: statuses and findings', () => {
 
   it('-v prints one line per check as it ends', async () => {
     const { stdout } = await check('statuses.yaml', ['-v']);
-    expect(stdout).toMatch(/^✓ covered passed \(\d+(ms|\.\ds)\)$/m);
+    expect(stdout).toMatch(/^✓ covered passed \((\d+ms|\d+(\.\d+)?s)\)$/m); // formatDuration: 850ms, 1s, 1.11s, 12.3s
     expect(stdout).toMatch(/^⚠ low-coverage warned \(.*\) — assert failed/m);
     expect(stdout).toMatch(/^✗ broken failed \(.*\) — exit code 4$/m);
     expect(stdout).toMatch(/^- blocked skipped — requires broken, which did not pass$/m);
