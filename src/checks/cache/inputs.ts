@@ -33,6 +33,8 @@ export interface InputSnapshot {
   vouched: string[];
   /** When git was asked (epoch ms): a vouched file changed since then may not be what git saw. */
   listedAt: number;
+  /** Taken before a command of the run started: no file git vouched for can have changed by the run's doing. */
+  quiet: boolean;
 }
 
 /**
@@ -56,6 +58,13 @@ function changedSinceListing(stat: Stats, listedAt: number): boolean {
   const coarse = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
   const since = listedAt - (coarse ? RACY_MS : FINE_RACY_MS);
   return stat.mtimeMs >= since || stat.ctimeMs >= since;
+}
+
+/** A snapshot but the hashes of its files to read (`jobs`), and where each goes (`pending`). */
+interface Collected {
+  snapshot: InputSnapshot;
+  jobs: HashJob[];
+  pending: Array<{ path: string; state: FileState; digest: InputDigest }>;
 }
 
 /** What git's index says of a tracked file that is unchanged in the working tree. */
@@ -159,6 +168,13 @@ export class InputTree {
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
   private listedAt = 0;
+  /**
+   * No command of this run has started yet. Until one does, nothing this run did can have changed a file since git
+   * was asked, and a change by anything else (an editor, an agent) since then is no different from one just after the
+   * check was looked up: a hit replays the result for the files as git listed them. From then on a file git vouched
+   * for is stat'ed against the time git was asked before it counts (a check earlier in the run may have edited it).
+   */
+  private quiet = true;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
   /** Relative paths of the log folder and `.git`, `/`-terminated: never inputs. */
@@ -311,7 +327,11 @@ export class InputTree {
    * glob can match: a check's inputs cost the files under its folders, not the whole tree's.
    */
   async match(globs: readonly string[]): Promise<string[]> {
-    const files = await this.files();
+    return this.matchIn(await this.files(), globs);
+  }
+
+  /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */
+  matchIn(files: readonly string[], globs: readonly string[]): string[] {
     const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
     const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
     const excluded = (path: string): boolean => exclude.some((g) => path.startsWith(g.prefix) && matchesRest(g, path));
@@ -392,7 +412,13 @@ export class InputTree {
    * snapshotted.
    */
   async recall(globs: readonly string[]): Promise<string | undefined> {
-    if ((await this.start()) === undefined || this.outputHash === undefined) return undefined;
+    await this.start();
+    return this.recallNow(globs);
+  }
+
+  /** {@link InputTree.recall} once the listing is known ({@link InputTree.start} resolved): undefined before. */
+  recallNow(globs: readonly string[]): string | undefined {
+    if (this.output === undefined || this.outputHash === undefined) return undefined;
     this.loadStats();
     const remembered = this.remembered.get(JSON.stringify(globs));
     if (remembered?.listing !== this.outputHash) return undefined;
@@ -405,9 +431,9 @@ export class InputTree {
       }
       if (state === null ? stat !== undefined : stat === undefined || !sameState(stateOf(stat), state)) return undefined;
     }
-    // The same listing vouches for the same blobs only as the files were when git was asked: one edited since (by a
-    // check that ran before this one, an agent, an editor) may hold other content.
-    for (const path of remembered.vouched) {
+    // The same listing vouches for the same blobs only as the files were when git was asked: once a command of the
+    // run started, one edited since (by a check that ran before this one) may hold other content.
+    for (const path of this.quiet ? [] : remembered.vouched) {
       let stat: Stats | undefined;
       try {
         stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
@@ -441,6 +467,33 @@ export class InputTree {
    * undefined: the check then runs and its result is not stored.
    */
   async snapshot(paths: readonly string[], signal?: AbortSignal): Promise<InputSnapshot | undefined> {
+    const { snapshot, jobs, pending } = this.collect(paths);
+    if (jobs.length > 0) {
+      const stats = this.loadStats();
+      const hashes = await hashFiles(jobs, { signal });
+      for (const [index, { path, state, digest }] of pending.entries()) {
+        const hash = hashes[index];
+        if (hash === undefined) return undefined;
+        digest.hash = hash;
+        stats.set(path, { ...state, hash });
+        this.dirty = true;
+      }
+    }
+    return snapshot;
+  }
+
+  /** {@link InputTree.snapshot} when no file of `paths` needs reading (git or the stat cache knows each): else undefined. */
+  snapshotNow(paths: readonly string[]): InputSnapshot | undefined {
+    return this.collect(paths, true)?.snapshot;
+  }
+
+  /**
+   * A snapshot of `paths` but the hashes of the files to read (`jobs`, and where each goes in `pending`); with
+   * `unread`, undefined at the first file to read.
+   */
+  private collect(paths: readonly string[], unread: true): Collected | undefined;
+  private collect(paths: readonly string[]): Collected;
+  private collect(paths: readonly string[], unread = false): Collected | undefined {
     const stats = this.loadStats();
     const digests: InputDigest[] = [];
     const states = new Map<string, FileState>();
@@ -470,21 +523,17 @@ export class InputTree {
       digests.push(digest);
       if (known !== undefined && sameState(known, state)) digest.hash = known.hash;
       else {
+        if (unread) return undefined;
         jobs.push({ path: absolute, isLink: stat.isSymbolicLink(), size: stat.size });
         pending.push({ path, state, digest });
       }
     }
-    if (jobs.length > 0) {
-      const hashes = await hashFiles(jobs, { signal });
-      for (const [index, { path, state, digest }] of pending.entries()) {
-        const hash = hashes[index];
-        if (hash === undefined) return undefined;
-        digest.hash = hash;
-        stats.set(path, { ...state, hash });
-        this.dirty = true;
-      }
-    }
-    return { digests, states, vouched, listedAt: this.listedAt };
+    return { snapshot: { digests, states, vouched, listedAt: this.listedAt, quiet: this.quiet }, jobs, pending };
+  }
+
+  /** A command of this run is about to start: from now on files git vouched for may change (see `quiet`). */
+  disturbed(): void {
+    this.quiet = false;
   }
 
   /**
@@ -507,9 +556,11 @@ export class InputTree {
 
   /**
    * Whether no file git vouched for in `snapshot` changed since git was asked (none is gone): only then is a stored
-   * result under the snapshot's key a result for the files as they are now.
+   * result under the snapshot's key a result for the files as they are now. True without a look for a snapshot taken
+   * before a command of the run started (see `quiet`).
    */
   vouchedIntact(snapshot: InputSnapshot): boolean {
+    if (snapshot.quiet) return true;
     for (const path of snapshot.vouched) {
       try {
         if (changedSinceListing(lstatSync(path), snapshot.listedAt)) return false;
