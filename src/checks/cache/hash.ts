@@ -8,7 +8,9 @@ import { O_NOFOLLOW } from '../../common/safe-file.js';
 /** Below this many bytes (or files) to hash, workers cost more to start than they save. */
 const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 const WORKER_MIN_FILES = 256;
-const CHUNK = 1024 * 1024;
+/** The read buffer's size in bytes (one per thread hashing). */
+export const HASH_CHUNK = 1024 * 1024;
+const CHUNK = HASH_CHUNK;
 
 /**
  * The hash of one file as git names its content: the SHA-1 of `blob <size>\0` and the bytes, so a file git already

@@ -9,7 +9,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
-import { hashFiles, type HashJob } from './hash.js';
+import { HASH_CHUNK, hashFile, hashFiles, type HashJob } from './hash.js';
 
 /** A file's identity as the stat cache compares it. */
 interface FileState {
@@ -22,7 +22,15 @@ interface FileState {
 
 interface StatEntry extends FileState {
   hash: string;
+  /**
+   * When this run hashed it (epoch ms; none for an entry of an earlier run, which was not racy when written). A file
+   * changed within the racy margin before may change again without its state moving: hashed again when asked.
+   */
+  hashedAt?: number;
 }
+
+/** Hashing ahead runs in slices of this many milliseconds, so that the run's events keep flowing meanwhile. */
+const AHEAD_SLICE_MS = 4;
 
 /** The input files of one check at one moment: their digests (for the key) and states (to notice a change). */
 export interface InputSnapshot {
@@ -94,6 +102,17 @@ function racy(state: FileState, now: number): boolean {
   const margin = state.mtimeMs % 1000 === 0 && state.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
   return now - state.mtimeMs < margin || now - state.ctimeMs < margin;
 }
+
+/**
+ * Whether a stat cache entry holds the content of a file now in `state`. One this run made of a file changed within
+ * the racy margin before it was hashed does not: a write in the same instant may have left the state as it was.
+ */
+function holds(known: StatEntry | undefined, state: FileState): known is StatEntry {
+  return known !== undefined && sameState(known, state) && !racyHash(known);
+}
+
+/** Whether this run hashed a file changed within the racy margin before (see {@link StatEntry.hashedAt}). */
+const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && racy(entry, entry.hashedAt);
 
 /** Runs git and resolves its stdout, or its stderr when it fails (no git, not a repository...). */
 function git(args: readonly string[], cwd: string): Promise<{ stdout: string } | { stderr: string }> {
@@ -177,6 +196,14 @@ export class InputTree {
   private quiet = true;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
+  /** Files to hash ahead ({@link InputTree.hashAhead}), the next one's index, and the pending slice. */
+  private ahead: string[] = [];
+  private aheadAt = 0;
+  private aheadTimer: NodeJS.Immediate | undefined;
+  private aheadDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Files a snapshot is hashing now: not hashed ahead meanwhile. */
+  private readonly claimed = new Set<string>();
+  private buffer: Buffer | undefined;
   /** Relative paths of the log folder and `.git`, `/`-terminated: never inputs. */
   private readonly excluded: string[];
   /** The folder with a trailing separator: a listed path (normalised, relative) appended makes it absolute. */
@@ -470,12 +497,19 @@ export class InputTree {
     const { snapshot, jobs, pending } = this.collect(paths);
     if (jobs.length > 0) {
       const stats = this.loadStats();
-      const hashes = await hashFiles(jobs, { signal });
+      for (const { path } of pending) this.claimed.add(path);
+      let hashes: Array<string | undefined>;
+      try {
+        hashes = await hashFiles(jobs, { signal });
+      } finally {
+        for (const { path } of pending) this.claimed.delete(path);
+      }
+      const hashedAt = Date.now();
       for (const [index, { path, state, digest }] of pending.entries()) {
         const hash = hashes[index];
         if (hash === undefined) return undefined;
         digest.hash = hash;
-        stats.set(path, { ...state, hash });
+        stats.set(path, { ...state, hash, hashedAt });
         this.dirty = true;
       }
     }
@@ -521,7 +555,7 @@ export class InputTree {
       const known = stats.get(path);
       const digest: InputDigest = { path, hash: '', executable: (stat.mode & 0o100) !== 0 };
       digests.push(digest);
-      if (known !== undefined && sameState(known, state)) digest.hash = known.hash;
+      if (holds(known, state)) digest.hash = known.hash;
       else {
         if (unread) return undefined;
         jobs.push({ path: absolute, isLink: stat.isSymbolicLink(), size: stat.size });
@@ -530,6 +564,69 @@ export class InputTree {
     }
     return { snapshot: { digests, states, vouched, listedAt: this.listedAt, quiet: this.quiet }, jobs, pending };
   }
+
+  /**
+   * Hashes the files of `paths` that git does not vouch for and the stat cache does not know, in the background (in
+   * this thread, a slice at a time between the run's events), into the stat cache: while the first checks run, the
+   * inputs of the next ones get hashed, and their snapshots find them known. A file changed after it was hashed is
+   * hashed again by its snapshot (its state moved).
+   */
+  hashAhead(paths: readonly string[]): Promise<void> {
+    this.ahead.push(...paths);
+    if (this.aheadTimer === undefined && this.aheadAt < this.ahead.length) this.aheadTimer = setImmediate(this.aheadStep);
+    if (this.aheadDone === undefined) {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.aheadDone = { promise, resolve };
+    }
+    const { promise } = this.aheadDone;
+    if (this.aheadTimer === undefined) this.stopAhead();
+    return promise;
+  }
+
+  /** Stops hashing ahead (the run is over): what {@link InputTree.hashAhead} returned resolves. */
+  stopAhead(): void {
+    if (this.aheadTimer !== undefined) clearImmediate(this.aheadTimer);
+    this.aheadTimer = undefined;
+    this.ahead = [];
+    this.aheadAt = 0;
+    this.aheadDone?.resolve();
+    this.aheadDone = undefined;
+  }
+
+  private readonly aheadStep = (): void => {
+    this.aheadTimer = undefined;
+    const stats = this.loadStats();
+    const until = performance.now() + AHEAD_SLICE_MS;
+    while (this.aheadAt < this.ahead.length && performance.now() < until) {
+      const path = this.ahead[this.aheadAt++] as string;
+      const known = stats.get(path);
+      // Hashed by this run already (by a snapshot): its own snapshot looks at its state.
+      if (this.vouched.has(path) || this.claimed.has(path) || (known?.hashedAt !== undefined && !racyHash(known))) continue;
+      const absolute = this.absolute(path);
+      let stat: Stats;
+      try {
+        stat = lstatSync(absolute);
+      } catch {
+        continue; // gone: its snapshot says so
+      }
+      if (!stat.isFile() && !stat.isSymbolicLink()) continue;
+      const state = stateOf(stat);
+      if (holds(known, state)) continue;
+      this.buffer ??= Buffer.allocUnsafe(HASH_CHUNK);
+      const hash = hashFile(absolute, stat.isSymbolicLink(), this.buffer);
+      if (hash === undefined) continue;
+      stats.set(path, { ...state, hash, hashedAt: Date.now() });
+      this.dirty = true;
+    }
+    if (this.aheadAt < this.ahead.length) {
+      this.aheadTimer = setImmediate(this.aheadStep);
+      return;
+    }
+    this.stopAhead();
+    // Written now, while the checks run, rather than at the end of the run: then only what changed since is written.
+    this.save();
+  };
 
   /** A command of this run is about to start: from now on files git vouched for may change (see `quiet`). */
   disturbed(): void {

@@ -150,14 +150,21 @@ export class RunCache {
         if (digest === undefined) rest.push(root);
         else early.set(root, { digest });
       }
-      if (rest.length === 0) return early;
+      // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
+      const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
+      if (rest.length === 0 && later.length === 0) return early;
       // The listing parsed (a microtask or two: a command may start meanwhile, and each snapshot says whether one did).
       const files = await this.tree.files();
+      const unread: string[] = [];
       for (const root of rest) {
         const paths = this.tree.matchIn(files, root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
         early.set(root, snapshot === undefined ? {} : { paths, snapshot });
+        if (snapshot === undefined) unread.push(...paths);
       }
+      // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
+      for (const other of later) unread.push(...this.tree.matchIn(files, other.inputs));
+      void this.tree.hashAhead(unread);
       return early;
     })();
     const taken = await this.primed;
@@ -282,6 +289,7 @@ export class RunCache {
 
   /** At the end of the run: the stat cache written back, and the store trimmed to its bound when it grew. */
   finish(): void {
+    this.tree.stopAhead();
     this.tree.save();
     if (this.stored > 0) this.store.trim(this.options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
   }
