@@ -9,7 +9,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
-import { HASH_CHUNK, hashFile, hashFiles, type HashJob } from './hash.js';
+import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
 
 /** A file's identity as the stat cache compares it. */
 interface FileState {
@@ -603,20 +603,19 @@ export class InputTree {
       const known = stats.get(path);
       // Hashed by this run already (by a snapshot): its own snapshot looks at its state.
       if (this.vouched.has(path) || this.claimed.has(path) || (known?.hashedAt !== undefined && !racyHash(known))) continue;
-      const absolute = this.absolute(path);
-      let stat: Stats;
-      try {
-        stat = lstatSync(absolute);
-      } catch {
-        continue; // gone: its snapshot says so
+      if (known !== undefined) {
+        try {
+          if (holds(known, stateOf(lstatSync(this.absolute(path))))) continue;
+        } catch {
+          continue; // gone: its snapshot says so
+        }
       }
-      if (!stat.isFile() && !stat.isSymbolicLink()) continue;
-      const state = stateOf(stat);
-      if (holds(known, state)) continue;
+      // Else opened without a stat first: the state taken on the open file is that of the content read (a link, not
+      // opened, is left to its snapshot).
       this.buffer ??= Buffer.allocUnsafe(HASH_CHUNK);
-      const hash = hashFile(absolute, stat.isSymbolicLink(), this.buffer);
-      if (hash === undefined) continue;
-      stats.set(path, { ...state, hash, hashedAt: Date.now() });
+      const hashed = hashOpened(this.absolute(path), this.buffer);
+      if (hashed === undefined) continue;
+      stats.set(path, { ...stateOf(hashed.stat), hash: hashed.hash, hashedAt: Date.now() });
       this.dirty = true;
     }
     if (this.aheadAt < this.ahead.length) {
