@@ -31,8 +31,8 @@ export interface RunCacheOptions {
    */
   shared?: SharedCache | undefined;
   /**
-   * The checks of the run: the remembered inputs of those without requirements are recalled together when the first
-   * key is asked for, before a command of the run starts.
+   * The checks of the run: the inputs of those without requirements are taken together when the first key is asked
+   * for, before a command of the run starts, and the files the checks must read are hashed ahead meanwhile.
    */
   checks?: readonly ResolvedCheck[] | undefined;
 }
