@@ -492,7 +492,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
 /** The cache of the run when a selected check is cacheable and the store may be used; a refused store is a note. */
 function openCache(checks: readonly ResolvedCheck[], options: ConstructorParameters<typeof RunCache>[0], notes: RunNote[]): RunCache | undefined {
   if (!checks.some(isCacheable)) return undefined;
-  const cache = new RunCache(options);
+  const cache = new RunCache({ ...options, checks });
   const problem = cache.problem();
   if (problem === undefined) return cache;
   notes.push({ code: 'cache-refused', message: `warning: not using the cache of passed checks ${problem}` });

@@ -293,6 +293,8 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         try {
           // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
           release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
+          // From now on files may change under the cache's feet (the command may edit them).
+          cache?.starting();
           work = attempts(signal);
           inflight.add(work);
           const done = await work;

@@ -1,7 +1,7 @@
 // The cache of passed checks through the public engine, with real files, real git and real child processes: hits
 // replay the result, any change of what the key covers runs the check again, and hostile stores never make a pass.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runChecks, type RunEvent, type RunReport } from '../../src/checks/index.js';
@@ -241,6 +241,66 @@ describe('the cache of passed checks', () => {
     await run(p.dir);
     await run(p.dir);
     expect(cachedIds((await run(p.dir)).report)).toEqual(['t']);
+  });
+
+  it('in a git repository, before a command of the run starts, a file git vouches for counts as listed however new its times, on either path', async () => {
+    const yaml = `checks:\n  - id: t\n    run: echo t >> ran.log; grep -q yes src.txt\n    inputs: [src.txt]\n`;
+    const p = project(yaml, { 'src.txt': 'yes\n', '.gitignore': 'ran.log\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    await settled(join(p.dir, 'src.txt'));
+    await run(p.dir);
+    expect(p.ran()).toEqual(['t']);
+    // Rewritten with the same text and times a minute ahead: git compares the content and vouches for it; nothing of
+    // the run can have changed it since (no command started), so its times are not held against it.
+    const ahead = () => {
+      writeFileSync(join(p.dir, 'src.txt'), 'yes\n');
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(join(p.dir, 'src.txt'), later, later);
+    };
+    ahead();
+    expect(cachedIds((await run(p.dir)).report)).toEqual(['t']); // the listing as the last run's: remembered inputs
+    writeFileSync(join(p.dir, 'other.txt'), 'untracked'); // another listing: the inputs are matched again
+    ahead();
+    expect(cachedIds((await run(p.dir)).report)).toEqual(['t']);
+    expect(p.ran()).toEqual([]);
+  });
+
+  it('in a git repository, the checks without requirements are keyed before the first command starts: a check running first leaves their files as git listed them', async () => {
+    // One check at a time: `a` (its input edited) runs before `b` is looked up; b's file, rewritten alike with times
+    // ahead, was taken before a's command started.
+    const yaml = `checks:\n  - id: a\n    run: echo a >> ran.log\n    inputs: [a.txt, new.txt]\n  - id: b\n    run: echo b >> ran.log\n    inputs: [b.txt]\n`;
+    const p = project(yaml, { 'a.txt': 'a\n', 'b.txt': 'b\n', '.gitignore': 'ran.log\n' });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'one');
+    const serial = async () => {
+      const checks = runChecks({ config: 'fanout.yaml', cwd: p.dir, parallel: 1 });
+      for await (const _ of checks);
+      return (await checks.report).checks.filter((check) => check.cached === true).map((check) => check.id);
+    };
+    const ahead = (name: string) => {
+      writeFileSync(join(p.dir, name), `${name.slice(0, 1)}\n`);
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(join(p.dir, name), later, later);
+    };
+    writeFileSync(join(p.dir, 'new.txt'), '1');
+    await settled(join(p.dir, 'new.txt'));
+    await serial();
+    await serial(); // remembers the inputs for this listing
+    expect(p.ran()).toEqual(['a', 'b']);
+    // The same listing (new.txt is untracked either way): remembered inputs.
+    writeFileSync(join(p.dir, 'new.txt'), '2');
+    ahead('b.txt');
+    expect(await serial()).toEqual(['b']);
+    // Another listing (a.txt modified): inputs matched and taken again.
+    writeFileSync(join(p.dir, 'a.txt'), 'edited\n');
+    ahead('b.txt');
+    expect(await serial()).toEqual(['b']);
+    expect(p.ran()).toEqual(['a', 'a']);
   });
 
   it('in a git repository, a rerun whose listing git gives alike still sees each edit of a file git does not vouch for', async () => {

@@ -1,14 +1,16 @@
 // Content hashing of input files: in this thread for a few files, on worker threads for many (a cold tree of
 // thousands of files is read and hashed on every core while the main thread keeps the run's events flowing).
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { O_NOFOLLOW } from '../../common/safe-file.js';
 
 /** Below this many bytes (or files) to hash, workers cost more to start than they save. */
 const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 const WORKER_MIN_FILES = 256;
-const CHUNK = 1024 * 1024;
+/** The read buffer's size in bytes (one per thread hashing). */
+export const HASH_CHUNK = 1024 * 1024;
+const CHUNK = HASH_CHUNK;
 
 /**
  * The hash of one file as git names its content: the SHA-1 of `blob <size>\0` and the bytes, so a file git already
@@ -17,20 +19,39 @@ const CHUNK = 1024 * 1024;
  * be read (gone, a folder now).
  */
 export function hashFile(path: string, isLink: boolean, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): string | undefined {
+  if (isLink) return hashLink(path);
+  return hashOpened(path, buffer)?.hash;
+}
+
+/** The {@link hashFile} name of the link at `path`: `link:` and the blob of the text it points to. */
+function hashLink(path: string): string | undefined {
   try {
-    if (isLink) {
-      const target = Buffer.from(readlinkSync(path));
-      return `link:${createHash('sha1').update(`blob ${target.length}\0`).update(target).digest('hex')}`;
-    }
+    const target = Buffer.from(readlinkSync(path));
+    return `link:${createHash('sha1').update(`blob ${target.length}\0`).update(target).digest('hex')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The {@link hashFile} name of the regular file at `path` and its state when opened (what a stat cache records of
+ * it): undefined when it is not a regular file (a link is not followed), gone, unreadable, or changed size while read.
+ */
+export function hashOpened(path: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): { hash: string; stat: Stats } | undefined {
+  try {
     const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) return undefined;
       const hash = createHash('sha1').update(`blob ${stat.size}\0`);
       let total = 0;
-      for (let read; (read = readSync(fd, buffer, 0, buffer.length, null)) > 0; total += read) hash.update(buffer.subarray(0, read));
+      // A read shorter than asked for is the end of a regular file: no second read to learn it.
+      for (let read = buffer.length; read === buffer.length; total += read) {
+        read = readSync(fd, buffer, 0, buffer.length, null);
+        if (read > 0) hash.update(buffer.subarray(0, read));
+      }
       // A file that grew or shrank while read has no one content: no hash.
-      return total === stat.size ? hash.digest('hex') : undefined;
+      return total === stat.size ? { hash: hash.digest('hex'), stat } : undefined;
     } finally {
       closeSync(fd);
     }
@@ -59,7 +80,10 @@ function hashFile(path, isLink) {
       if (!stat.isFile()) return null;
       const hash = createHash('sha1').update('blob ' + stat.size + '\\0');
       let total = 0;
-      for (let read; (read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; total += read) hash.update(buffer.subarray(0, read));
+      for (let read = buffer.length; read === buffer.length; total += read) {
+        read = fs.readSync(fd, buffer, 0, buffer.length, null);
+        if (read > 0) hash.update(buffer.subarray(0, read));
+      }
       return total === stat.size ? hash.digest('hex') : null;
     } finally {
       fs.closeSync(fd);

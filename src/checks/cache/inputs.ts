@@ -9,7 +9,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
-import { hashFiles, type HashJob } from './hash.js';
+import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
 
 /** A file's identity as the stat cache compares it. */
 interface FileState {
@@ -22,7 +22,15 @@ interface FileState {
 
 interface StatEntry extends FileState {
   hash: string;
+  /**
+   * When this run hashed it (epoch ms; none for an entry of an earlier run, which was not racy when written). A file
+   * changed within the racy margin before may change again without its state moving: hashed again when asked.
+   */
+  hashedAt?: number;
 }
+
+/** Hashing ahead runs in slices of this many milliseconds, so that the run's events keep flowing meanwhile. */
+const AHEAD_SLICE_MS = 4;
 
 /** The input files of one check at one moment: their digests (for the key) and states (to notice a change). */
 export interface InputSnapshot {
@@ -33,6 +41,8 @@ export interface InputSnapshot {
   vouched: string[];
   /** When git was asked (epoch ms): a vouched file changed since then may not be what git saw. */
   listedAt: number;
+  /** Taken before a command of the run started: no file git vouched for can have changed by the run's doing. */
+  quiet: boolean;
 }
 
 /**
@@ -56,6 +66,13 @@ function changedSinceListing(stat: Stats, listedAt: number): boolean {
   const coarse = stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0;
   const since = listedAt - (coarse ? RACY_MS : FINE_RACY_MS);
   return stat.mtimeMs >= since || stat.ctimeMs >= since;
+}
+
+/** A snapshot but the hashes of its files to read (`jobs`), and where each goes (`pending`). */
+interface Collected {
+  snapshot: InputSnapshot;
+  jobs: HashJob[];
+  pending: Array<{ path: string; state: FileState; digest: InputDigest }>;
 }
 
 /** What git's index says of a tracked file that is unchanged in the working tree. */
@@ -85,6 +102,17 @@ function racy(state: FileState, now: number): boolean {
   const margin = state.mtimeMs % 1000 === 0 && state.ctimeMs % 1000 === 0 ? RACY_MS : FINE_RACY_MS;
   return now - state.mtimeMs < margin || now - state.ctimeMs < margin;
 }
+
+/**
+ * Whether a stat cache entry holds the content of a file now in `state`. One this run made of a file changed within
+ * the racy margin before it was hashed does not: a write in the same instant may have left the state as it was.
+ */
+function holds(known: StatEntry | undefined, state: FileState): known is StatEntry {
+  return known !== undefined && sameState(known, state) && !racyHash(known);
+}
+
+/** Whether this run hashed a file changed within the racy margin before (see {@link StatEntry.hashedAt}). */
+const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && racy(entry, entry.hashedAt);
 
 /** Runs git and resolves its stdout, or its stderr when it fails (no git, not a repository...). */
 function git(args: readonly string[], cwd: string): Promise<{ stdout: string } | { stderr: string }> {
@@ -159,8 +187,23 @@ export class InputTree {
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
   private listedAt = 0;
+  /**
+   * No command of this run has started yet. Until one does, nothing this run did can have changed a file since git
+   * was asked, and a change by anything else (an editor, an agent) since then is no different from one just after the
+   * check was looked up: a hit replays the result for the files as git listed them. From then on a file git vouched
+   * for is stat'ed against the time git was asked before it counts (a check earlier in the run may have edited it).
+   */
+  private quiet = true;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
+  /** Files to hash ahead ({@link InputTree.hashAhead}), the next one's index, and the pending slice. */
+  private ahead: string[] = [];
+  private aheadAt = 0;
+  private aheadTimer: NodeJS.Immediate | undefined;
+  private aheadDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Files a snapshot is hashing now: not hashed ahead meanwhile. */
+  private readonly claimed = new Set<string>();
+  private buffer: Buffer | undefined;
   /** Relative paths of the log folder and `.git`, `/`-terminated: never inputs. */
   private readonly excluded: string[];
   /** The folder with a trailing separator: a listed path (normalised, relative) appended makes it absolute. */
@@ -311,7 +354,11 @@ export class InputTree {
    * glob can match: a check's inputs cost the files under its folders, not the whole tree's.
    */
   async match(globs: readonly string[]): Promise<string[]> {
-    const files = await this.files();
+    return this.matchIn(await this.files(), globs);
+  }
+
+  /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */
+  matchIn(files: readonly string[], globs: readonly string[]): string[] {
     const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
     const exclude = globs.filter((glob) => glob.startsWith('!')).map((glob) => compile(glob.slice(1)));
     const excluded = (path: string): boolean => exclude.some((g) => path.startsWith(g.prefix) && matchesRest(g, path));
@@ -392,7 +439,13 @@ export class InputTree {
    * snapshotted.
    */
   async recall(globs: readonly string[]): Promise<string | undefined> {
-    if ((await this.start()) === undefined || this.outputHash === undefined) return undefined;
+    await this.start();
+    return this.recallNow(globs);
+  }
+
+  /** {@link InputTree.recall} once the listing is known ({@link InputTree.start} resolved): undefined before. */
+  recallNow(globs: readonly string[]): string | undefined {
+    if (this.output === undefined || this.outputHash === undefined) return undefined;
     this.loadStats();
     const remembered = this.remembered.get(JSON.stringify(globs));
     if (remembered?.listing !== this.outputHash) return undefined;
@@ -405,9 +458,9 @@ export class InputTree {
       }
       if (state === null ? stat !== undefined : stat === undefined || !sameState(stateOf(stat), state)) return undefined;
     }
-    // The same listing vouches for the same blobs only as the files were when git was asked: one edited since (by a
-    // check that ran before this one, an agent, an editor) may hold other content.
-    for (const path of remembered.vouched) {
+    // The same listing vouches for the same blobs only as the files were when git was asked: once a command of the
+    // run started, one edited since (by a check that ran before this one) may hold other content.
+    for (const path of this.quiet ? [] : remembered.vouched) {
       let stat: Stats | undefined;
       try {
         stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
@@ -441,6 +494,40 @@ export class InputTree {
    * undefined: the check then runs and its result is not stored.
    */
   async snapshot(paths: readonly string[], signal?: AbortSignal): Promise<InputSnapshot | undefined> {
+    const { snapshot, jobs, pending } = this.collect(paths);
+    if (jobs.length > 0) {
+      const stats = this.loadStats();
+      for (const { path } of pending) this.claimed.add(path);
+      let hashes: Array<string | undefined>;
+      try {
+        hashes = await hashFiles(jobs, { signal });
+      } finally {
+        for (const { path } of pending) this.claimed.delete(path);
+      }
+      const hashedAt = Date.now();
+      for (const [index, { path, state, digest }] of pending.entries()) {
+        const hash = hashes[index];
+        if (hash === undefined) return undefined;
+        digest.hash = hash;
+        stats.set(path, { ...state, hash, hashedAt });
+        this.dirty = true;
+      }
+    }
+    return snapshot;
+  }
+
+  /** {@link InputTree.snapshot} when no file of `paths` needs reading (git or the stat cache knows each): else undefined. */
+  snapshotNow(paths: readonly string[]): InputSnapshot | undefined {
+    return this.collect(paths, true)?.snapshot;
+  }
+
+  /**
+   * A snapshot of `paths` but the hashes of the files to read (`jobs`, and where each goes in `pending`); with
+   * `unread`, undefined at the first file to read.
+   */
+  private collect(paths: readonly string[], unread: true): Collected | undefined;
+  private collect(paths: readonly string[]): Collected;
+  private collect(paths: readonly string[], unread = false): Collected | undefined {
     const stats = this.loadStats();
     const digests: InputDigest[] = [];
     const states = new Map<string, FileState>();
@@ -468,23 +555,81 @@ export class InputTree {
       const known = stats.get(path);
       const digest: InputDigest = { path, hash: '', executable: (stat.mode & 0o100) !== 0 };
       digests.push(digest);
-      if (known !== undefined && sameState(known, state)) digest.hash = known.hash;
+      if (holds(known, state)) digest.hash = known.hash;
       else {
+        if (unread) return undefined;
         jobs.push({ path: absolute, isLink: stat.isSymbolicLink(), size: stat.size });
         pending.push({ path, state, digest });
       }
     }
-    if (jobs.length > 0) {
-      const hashes = await hashFiles(jobs, { signal });
-      for (const [index, { path, state, digest }] of pending.entries()) {
-        const hash = hashes[index];
-        if (hash === undefined) return undefined;
-        digest.hash = hash;
-        stats.set(path, { ...state, hash });
-        this.dirty = true;
-      }
+    return { snapshot: { digests, states, vouched, listedAt: this.listedAt, quiet: this.quiet }, jobs, pending };
+  }
+
+  /**
+   * Hashes the files of `paths` that git does not vouch for and the stat cache does not know, in the background (in
+   * this thread, a slice at a time between the run's events), into the stat cache: while the first checks run, the
+   * inputs of the next ones get hashed, and their snapshots find them known. A file changed after it was hashed is
+   * hashed again by its snapshot (its state moved).
+   */
+  hashAhead(paths: readonly string[]): Promise<void> {
+    this.ahead.push(...paths);
+    if (this.aheadTimer === undefined && this.aheadAt < this.ahead.length) this.aheadTimer = setImmediate(this.aheadStep);
+    if (this.aheadDone === undefined) {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.aheadDone = { promise, resolve };
     }
-    return { digests, states, vouched, listedAt: this.listedAt };
+    const { promise } = this.aheadDone;
+    if (this.aheadTimer === undefined) this.stopAhead();
+    return promise;
+  }
+
+  /** Stops hashing ahead (the run is over): what {@link InputTree.hashAhead} returned resolves. */
+  stopAhead(): void {
+    if (this.aheadTimer !== undefined) clearImmediate(this.aheadTimer);
+    this.aheadTimer = undefined;
+    this.ahead = [];
+    this.aheadAt = 0;
+    this.aheadDone?.resolve();
+    this.aheadDone = undefined;
+  }
+
+  private readonly aheadStep = (): void => {
+    this.aheadTimer = undefined;
+    const stats = this.loadStats();
+    const until = performance.now() + AHEAD_SLICE_MS;
+    while (this.aheadAt < this.ahead.length && performance.now() < until) {
+      const path = this.ahead[this.aheadAt++] as string;
+      const known = stats.get(path);
+      // Hashed by this run already (by a snapshot): its own snapshot looks at its state.
+      if (this.vouched.has(path) || this.claimed.has(path) || (known?.hashedAt !== undefined && !racyHash(known))) continue;
+      if (known !== undefined) {
+        try {
+          if (holds(known, stateOf(lstatSync(this.absolute(path))))) continue;
+        } catch {
+          continue; // gone: its snapshot says so
+        }
+      }
+      // Else opened without a stat first: the state taken on the open file is that of the content read (a link, not
+      // opened, is left to its snapshot).
+      this.buffer ??= Buffer.allocUnsafe(HASH_CHUNK);
+      const hashed = hashOpened(this.absolute(path), this.buffer);
+      if (hashed === undefined) continue;
+      stats.set(path, { ...stateOf(hashed.stat), hash: hashed.hash, hashedAt: Date.now() });
+      this.dirty = true;
+    }
+    if (this.aheadAt < this.ahead.length) {
+      this.aheadTimer = setImmediate(this.aheadStep);
+      return;
+    }
+    this.stopAhead();
+    // Written now, while the checks run, rather than at the end of the run: then only what changed since is written.
+    this.save();
+  };
+
+  /** A command of this run is about to start: from now on files git vouched for may change (see `quiet`). */
+  disturbed(): void {
+    this.quiet = false;
   }
 
   /**
@@ -507,9 +652,11 @@ export class InputTree {
 
   /**
    * Whether no file git vouched for in `snapshot` changed since git was asked (none is gone): only then is a stored
-   * result under the snapshot's key a result for the files as they are now.
+   * result under the snapshot's key a result for the files as they are now. True without a look for a snapshot taken
+   * before a command of the run started (see `quiet`).
    */
   vouchedIntact(snapshot: InputSnapshot): boolean {
+    if (snapshot.quiet) return true;
     for (const path of snapshot.vouched) {
       try {
         if (changedSinceListing(lstatSync(path), snapshot.listedAt)) return false;

@@ -30,6 +30,11 @@ export interface RunCacheOptions {
    * given each local hit it lacks.
    */
   shared?: SharedCache | undefined;
+  /**
+   * The checks of the run: the inputs of those without requirements are taken together when the first key is asked
+   * for, before a command of the run starts, and the files the checks must read are hashed ahead meanwhile.
+   */
+  checks?: readonly ResolvedCheck[] | undefined;
 }
 
 /** A cacheable check about to run or be replayed: its key and the inputs it was computed from. */
@@ -47,6 +52,13 @@ export interface CacheTicket {
   saved?: CacheEntry | undefined;
 }
 
+/** What a check's inputs came to before a command of the run started; empty when they had to be read. */
+interface Early {
+  digest?: string | undefined;
+  paths?: string[] | undefined;
+  snapshot?: InputSnapshot | undefined;
+}
+
 /** Whether a check may be served from the cache: it declares `inputs` and does not opt out. */
 export function isCacheable(check: Pick<ResolvedCheck, 'inputs' | 'cache'>): boolean {
   return check.cache !== false && Array.isArray(check.inputs) && check.inputs.length > 0;
@@ -59,6 +71,8 @@ export class RunCache {
   /** The key of each passed or warned check's result in this run: what its dependents' keys include. */
   private readonly results = new Map<string, string>();
   private stored = 0;
+  /** What the cacheable checks without requirements came to when the first key was asked for (see {@link RunCache.early}). */
+  private primed: Promise<Map<ResolvedCheck, Early>> | undefined;
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
@@ -101,18 +115,68 @@ export class RunCache {
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
-    const recalled = this.options.read ? await this.tree.recall(check.inputs) : undefined;
+    const early = await this.early(check);
+    const recalled = early !== undefined ? early.digest : this.options.read ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
       const key = keyOf(recalled);
       const hit = this.store.read(key);
       if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false };
     }
-    const paths = await this.tree.match(check.inputs);
-    const snapshot = await this.tree.snapshot(paths, signal);
+    const paths = early?.paths ?? (await this.tree.match(check.inputs));
+    const snapshot = early?.snapshot ?? (await this.tree.snapshot(paths, signal));
     if (snapshot === undefined) return undefined;
     const digest = inputsDigest(snapshot.digests);
     this.tree.remember(check.inputs, paths, snapshot, digest);
     return { key: keyOf(digest), snapshot, storable: true };
+  }
+
+  /**
+   * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
+   * those of every such check are taken together when the first key is asked for — the digest remembered for this
+   * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
+   * look when the check's turn comes (a check that runs first and edits it cannot make this one's hit stale: they
+   * are not ordered). Undefined for a check with requirements: its inputs are taken when its turn comes.
+   */
+  private async early(check: ResolvedCheck): Promise<Early | undefined> {
+    const roots = this.options.checks;
+    if (check.requires.length > 0 || roots === undefined) return undefined;
+    this.primed ??= (async () => {
+      const early = new Map<ResolvedCheck, Early>();
+      await this.tree.start();
+      const rest: ResolvedCheck[] = [];
+      for (const root of roots) {
+        if (root.requires.length > 0 || !isCacheable(root)) continue;
+        const digest = this.options.read ? this.tree.recallNow(root.inputs) : undefined;
+        if (digest === undefined) rest.push(root);
+        else early.set(root, { digest });
+      }
+      // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
+      const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
+      if (rest.length === 0 && later.length === 0) return early;
+      // The listing parsed (a microtask or two: a command may start meanwhile, and each snapshot says whether one did).
+      const files = await this.tree.files();
+      const unread: string[] = [];
+      for (const root of rest) {
+        const paths = this.tree.matchIn(files, root.inputs);
+        const snapshot = this.tree.snapshotNow(paths);
+        early.set(root, snapshot === undefined ? {} : { paths, snapshot });
+        if (snapshot === undefined) unread.push(...paths);
+      }
+      // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
+      for (const other of later) unread.push(...this.tree.matchIn(files, other.inputs));
+      void this.tree.hashAhead(unread);
+      return early;
+    })();
+    const taken = await this.primed;
+    const early = taken.get(check);
+    // Once: a check asked again takes its inputs anew.
+    taken.delete(check);
+    return early;
+  }
+
+  /** A command of the run is about to start (a check that is no hit, or not cacheable): it may edit files. */
+  starting(): void {
+    this.tree.disturbed();
   }
 
   /**
@@ -225,6 +289,7 @@ export class RunCache {
 
   /** At the end of the run: the stat cache written back, and the store trimmed to its bound when it grew. */
   finish(): void {
+    this.tree.stopAhead();
     this.tree.save();
     if (this.stored > 0) this.store.trim(this.options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
   }

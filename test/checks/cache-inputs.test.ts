@@ -1,0 +1,161 @@
+// The inputs' digest a run takes through its shortcuts (remembered inputs for a listing alike, the stat cache, files
+// hashed ahead, inputs taken before the first command) is the digest of the files as they are: checked against one
+// made from the working tree alone, over random sequences of edits in a real git repository.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputTree, inputMatcher } from '../../src/checks/cache/inputs.js';
+import { inputsDigest, type InputDigest } from '../../src/checks/cache/key.js';
+import { tempDir } from '../cli/helpers.js';
+
+const GLOBS: ReadonlyArray<readonly string[]> = [['src/**'], ['src/**/*.ts', '!src/b/**'], ['*.md', 'lib/']];
+/** Every file an edit may touch: inside and outside each check's globs. */
+const NAMES = ['src/a.ts', 'src/b/c.ts', 'src/b/d.md', 'src/e.js', 'lib/f.ts', 'g.md', 'h.txt'];
+
+type Edit =
+  | { kind: 'write'; name: string; text: string }
+  | { kind: 'remove'; name: string }
+  | { kind: 'rename'; name: string; to: string }
+  | { kind: 'chmod'; name: string; executable: boolean }
+  | { kind: 'git'; args: 'add' | 'commit' | 'rm-cached' | 'checkout' }
+  | { kind: 'age' };
+
+const name = fc.constantFrom(...NAMES);
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  // Short texts of few sizes: same-size rewrites are what a state must still tell apart.
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), name, text: fc.constantFrom('one', 'two', 'six', 'a longer text') }) },
+  fc.record({ kind: fc.constant('remove' as const), name }),
+  fc.record({ kind: fc.constant('rename' as const), name, to: name }),
+  fc.record({ kind: fc.constant('chmod' as const), name, executable: fc.boolean() }),
+  fc.record({ kind: fc.constant('git' as const), args: fc.constantFrom('add' as const, 'commit' as const, 'rm-cached' as const, 'checkout' as const) }),
+  fc.constant({ kind: 'age' as const }),
+);
+
+/** The digest of a check's inputs from the working tree alone: every file below `dir` (but .git and logs) its globs match. */
+function fromScratch(dir: string, globs: readonly string[]): string {
+  const matches = inputMatcher(globs);
+  const digests: InputDigest[] = [];
+  const visit = (folder: string, prefix: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = `${prefix}${entry.name}`;
+      if (entry.isDirectory()) {
+        if (path !== '.git' && path !== 'logs') visit(join(folder, entry.name), `${path}/`);
+      } else if (matches(path)) {
+        const content = readFileSync(join(folder, entry.name));
+        const hash = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+        digests.push({ path, hash, executable: (lstatSync(join(folder, entry.name)).mode & 0o100) !== 0 });
+      }
+    }
+  };
+  visit(dir, '');
+  return inputsDigest(digests);
+}
+
+/** One run's digests as a run takes them: remembered for a listing alike, else matched, snapshotted (hashed ahead). */
+async function viaTree(dir: string, statFile: string, ahead: boolean): Promise<string[]> {
+  const tree = new InputTree(dir, join(dir, 'logs'), statFile);
+  await tree.start();
+  const digests: string[] = [];
+  if (ahead) {
+    const files = await tree.files();
+    await tree.hashAhead(GLOBS.flatMap((globs) => tree.matchIn(files, globs)));
+  }
+  for (const globs of GLOBS) {
+    const recalled = tree.recallNow(globs);
+    if (recalled !== undefined) {
+      digests.push(recalled);
+      continue;
+    }
+    const paths = await tree.match(globs);
+    const snapshot = tree.snapshotNow(paths) ?? (await tree.snapshot(paths));
+    if (snapshot === undefined) throw new Error('an input could not be read');
+    const digest = inputsDigest(snapshot.digests);
+    tree.remember(globs, paths, snapshot, digest);
+    digests.push(digest);
+  }
+  tree.save();
+  return digests;
+}
+
+function apply(dir: string, step: Edit, inGit = true): void {
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, stdio: 'ignore' });
+  const path = (file: string) => join(dir, file);
+  switch (step.kind) {
+    case 'write':
+      mkdirSync(join(path(step.name), '..'), { recursive: true });
+      writeFileSync(path(step.name), step.text);
+      return;
+    case 'remove':
+      rmSync(path(step.name), { force: true });
+      return;
+    case 'rename':
+      if (!existsSync(path(step.name)) || step.name === step.to) return;
+      mkdirSync(join(path(step.to), '..'), { recursive: true });
+      renameSync(path(step.name), path(step.to));
+      return;
+    case 'chmod':
+      if (existsSync(path(step.name))) chmodSync(path(step.name), step.executable ? 0o755 : 0o644);
+      return;
+    case 'git':
+      if (!inGit) return;
+      if (step.args === 'add') git('add', '-A');
+      else if (step.args === 'commit') git('commit', '-qm', 'x', '--allow-empty');
+      else if (step.args === 'rm-cached') git('rm', '-rq', '--cached', '--ignore-unmatch', 'src');
+      else git('checkout', '-q', '--', '.');
+      return;
+    case 'age':
+      // Past the racy margin: what is written now may be trusted by its state on the next run.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60);
+      return;
+  }
+}
+
+describe('the inputs of cached checks', () => {
+  it('a run takes the same digest through its shortcuts as from the working tree alone, over random edits (git and not)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.boolean(), fc.array(edit, { minLength: 1, maxLength: 10 }), async (inGit, ahead, edits) => {
+        const dir = tempDir();
+        for (const file of NAMES.slice(0, 4)) apply(dir, { kind: 'write', name: file, text: 'one' });
+        if (inGit) {
+          execFileSync('git', ['init', '-q'], { cwd: dir });
+          writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+          apply(dir, { kind: 'git', args: 'add' });
+          apply(dir, { kind: 'git', args: 'commit' });
+        }
+        const statFile = join(dir, 'logs', 'stat.json');
+        mkdirSync(join(dir, 'logs'));
+        // Without git the walk is the listing: GIT_DIR aims at nothing so no enclosing repository answers.
+        const saved = process.env.GIT_DIR;
+        if (!inGit) process.env.GIT_DIR = join(dir, 'no-repository');
+        try {
+          for (const step of [{ kind: 'age' } as const, ...edits]) {
+            apply(dir, step, inGit);
+            expect(await viaTree(dir, statFile, ahead)).toEqual(GLOBS.map((globs) => fromScratch(dir, globs)));
+          }
+        } finally {
+          if (saved === undefined) delete process.env.GIT_DIR;
+          else process.env.GIT_DIR = saved;
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('a file hashed ahead is not read again by its snapshot, unless it changed since or was changed too recently to trust its state', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.txt'), 'one');
+    const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+    // Written just now: a write in the same instant would leave its state as it is, so its hash is not trusted.
+    await tree.hashAhead(['a.txt']);
+    expect(tree.snapshotNow(['a.txt'])).toBeUndefined();
+    apply(dir, { kind: 'age' });
+    await tree.hashAhead(['a.txt']);
+    expect(tree.snapshotNow(['a.txt'])?.digests).toEqual([{ path: 'a.txt', hash: createHash('sha1').update('blob 3\0one').digest('hex'), executable: false }]);
+    writeFileSync(join(dir, 'a.txt'), 'two'); // the same size: its times tell
+    expect(tree.snapshotNow(['a.txt'])).toBeUndefined();
+    expect((await tree.snapshot(['a.txt']))?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0two').digest('hex'));
+  });
+});
