@@ -3,6 +3,15 @@ import { defineConfig } from 'tsdown';
 
 const require = createRequire(import.meta.url);
 
+/** A plugin rewriting the code of the chunks the build writes. */
+interface ChunkPlugin {
+  name: string;
+  renderChunk(code: string, chunk: { fileName: string }): string;
+}
+
+/** Whether a chunk is declarations (.d.ts): TSDoc and types, read by editors as written, never run. */
+const declarations = (chunk: { fileName: string }): boolean => /\.d\.[cm]?ts$/.test(chunk.fileName);
+
 /** Built-ins whose functions are fetched at their first call: loading them costs milliseconds (crypto's family of ciphers and keys). */
 const LAZY_BUILTINS = new Set(['node:child_process', 'node:crypto']);
 
@@ -13,12 +22,12 @@ const LAZY_BUILTINS = new Set(['node:child_process', 'node:crypto']);
  * imported from {@link LAZY_BUILTINS} become wrappers that load the built-in at their first call, so `fanout check`
  * loads crypto only when something hashes. An import of another shape is left as it is.
  */
-function builtinsWithoutFacades(): { name: string; renderChunk(code: string): string } {
+function builtinsWithoutFacades(): ChunkPlugin {
   const importLine = /^import (?:([\w$]+)(?:, | ))?(?:\{ ([^}]*) \} )?from "(node:[\w/]+)";$/gm;
   return {
     name: 'fanout:builtins-without-facades',
-    renderChunk: (code) =>
-      code.replace(importLine, (line, whole: string | undefined, named: string | undefined, specifier: string) => {
+    renderChunk: (code, chunk) =>
+      declarations(chunk) ? code : code.replace(importLine, (line, whole: string | undefined, named: string | undefined, specifier: string) => {
         const get = `process.getBuiltinModule(${JSON.stringify(specifier)})`;
         const builtin = require(specifier) as Record<string, unknown>;
         const bindings = (named ?? '').split(', ').filter((part) => part !== '').map((part) => {
@@ -37,16 +46,21 @@ function builtinsWithoutFacades(): { name: string; renderChunk(code: string): st
 }
 
 /**
- * Every character outside ASCII written as a `\\u` escape (they are in strings, templates and regular expressions;
- * none is in a tagged template, where the escape would show): V8 keeps a module's source with one byte a character
+ * Every character outside ASCII in the JavaScript chunks written as a `\uXXXX` escape (they are in strings, templates
+ * and regular expressions; none is in a tagged template, where the escape would show): V8 keeps a module's source with one byte a character
  * only when all of it is Latin-1, else two, and parses a one-byte source faster.
  */
-function asciiOnly(): { name: string; renderChunk(code: string): string } {
+function asciiOnly(): { name: string; generateBundle(options: unknown, bundle: Record<string, { type: string; fileName: string; code?: string }>): void } {
   return {
     name: 'fanout:ascii-only',
-    renderChunk(code) {
-      if (/String\.raw/.test(code) && /[^\0-\x7f]/.test(code)) throw new Error('a chunk with String.raw and characters outside ASCII: escaping them would change the raw strings');
-      return code.replace(/[^\0-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    // At the end, on the chunks as written: rolldown prints the code that renderChunk returns again, strings unescaped.
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || chunk.code === undefined || declarations(chunk)) continue;
+        const { code } = chunk;
+        if (/String\.raw/.test(code) && /[^\0-\x7f]/.test(code)) throw new Error(`${chunk.fileName}: String.raw and characters outside ASCII: escaping them would change the raw strings`);
+        chunk.code = code.replace(/[^\0-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      }
     },
   };
 }
