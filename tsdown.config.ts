@@ -1,4 +1,71 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'tsdown';
+
+const require = createRequire(import.meta.url);
+
+/** A plugin rewriting the code of the chunks the build writes. */
+interface ChunkPlugin {
+  name: string;
+  renderChunk(code: string, chunk: { fileName: string }): string;
+}
+
+/** Whether a chunk is declarations (.d.ts): TSDoc and types, read by editors as written, never run. */
+const declarations = (chunk: { fileName: string }): boolean => /\.d\.[cm]?ts$/.test(chunk.fileName);
+
+/** Built-ins whose functions are fetched at their first call: loading them costs milliseconds (crypto's family of ciphers and keys). */
+const LAZY_BUILTINS = new Set(['node:child_process', 'node:crypto']);
+
+/**
+ * Each `import … from "node:x"` of a chunk as `process.getBuiltinModule("node:x")` (Node 20.16 and later; the engines
+ * field asks for 20.19): an import makes the built-in's ES module facade, which reads every export, lazy ones included
+ * (`node:fs`'s brings fs/promises and the file streams), a few milliseconds at every start of the CLI. The functions
+ * imported from {@link LAZY_BUILTINS} become wrappers that load the built-in at their first call, so `fanout check`
+ * loads crypto only when something hashes. An import of another shape is left as it is.
+ */
+function builtinsWithoutFacades(): ChunkPlugin {
+  const importLine = /^import (?:([\w$]+)(?:, | ))?(?:\{ ([^}]*) \} )?from "(node:[\w/]+)";$/gm;
+  return {
+    name: 'fanout:builtins-without-facades',
+    renderChunk: (code, chunk) =>
+      declarations(chunk) ? code : code.replace(importLine, (line, whole: string | undefined, named: string | undefined, specifier: string) => {
+        const get = `process.getBuiltinModule(${JSON.stringify(specifier)})`;
+        const builtin = require(specifier) as Record<string, unknown>;
+        const bindings = (named ?? '').split(', ').filter((part) => part !== '').map((part) => {
+          const [name = '', local = name] = part.split(' as ');
+          return { name, local };
+        });
+        if (bindings.some(({ name }) => name === 'default' || !(name in builtin))) return line;
+        // A function called, never constructed (lower case): a wrapper can stand for it.
+        const lazy = LAZY_BUILTINS.has(specifier) && whole === undefined && bindings.every(({ name }) => typeof builtin[name] === 'function' && /^[a-z]/.test(name));
+        if (lazy) return bindings.map(({ name, local }) => `const ${local} = (...args) => ${get}.${name}(...args);`).join('\n');
+        const destructured = bindings.map(({ name, local }) => (name === local ? name : `${name}: ${local}`)).join(', ');
+        if (whole === undefined) return `const { ${destructured} } = ${get};`;
+        return destructured === '' ? `const ${whole} = ${get};` : `const ${whole} = ${get}, { ${destructured} } = ${whole};`;
+      }),
+  };
+}
+
+/**
+ * Every character outside ASCII in the JavaScript chunks written as a `\uXXXX` escape (they are in strings, templates
+ * and regular expressions; none is in a tagged template, where the escape would show): V8 keeps a module's source with one byte a character
+ * only when all of it is Latin-1, else two, and parses a one-byte source faster.
+ */
+function asciiOnly(): { name: string; generateBundle(options: unknown, bundle: Record<string, { type: string; fileName: string; code?: string }>): void } {
+  return {
+    name: 'fanout:ascii-only',
+    // At the end, on the chunks as written: rolldown prints the code that renderChunk returns again, strings unescaped.
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || chunk.code === undefined || declarations(chunk)) continue;
+        const { code } = chunk;
+        if (/String\.raw/.test(code) && /[^\0-\x7f]/.test(code)) throw new Error(`${chunk.fileName}: String.raw and characters outside ASCII: escaping them would change the raw strings`);
+        chunk.code = code.replace(/[^\0-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      }
+    },
+  };
+}
+
+const plugins = [builtinsWithoutFacades(), asciiOnly()];
 
 const common = {
   format: 'esm',
@@ -6,6 +73,7 @@ const common = {
   target: 'node20',
   sourcemap: false,
   fixedExtension: false,
+  plugins,
 } as const;
 
 /**

@@ -109,7 +109,10 @@ export interface RunJournal {
   write(event: RunEvent): void;
   /** Closes the journal (after run:end). */
   close(): void;
-  /** Settles once the oldest runs beyond `keepRuns` are deleted (they are, on the thread pool, while the run goes on). */
+  /**
+   * Settles once the oldest runs beyond `keepRuns` are deleted (they are, on the thread pool, while the run goes on,
+   * from its first spawn; asking for this starts them when no check spawned).
+   */
   readonly pruned: Promise<unknown>;
 }
 
@@ -130,12 +133,16 @@ export interface JournalContext {
 export async function startJournal(logs: RunLogs, context: JournalContext, notes: RunNote[]): Promise<RunJournal> {
   notes.push(...reapedNotes(await reapDeadRuns(context.logDir)));
   const journal = openJournal(logs.dir);
-  // Chosen before the run (the run folder of this run exists already, so what is pruned now is what would be pruned
-  // after the run), deleted while it runs.
-  const pruned = pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]);
+  // Chosen at the first spawn (or, without one, when asked): choosing reads every run folder of the log dir, which the
+  // first check need not wait for. The run folder of this run exists already, so what is pruned then is what would be
+  // pruned after the run; it is deleted while the run goes on.
+  let pruning: Promise<unknown> | undefined;
+  const prune = () => (pruning ??= pruneRuns(context.logDir, context.keepRuns ?? KEEP_RUNS, [logs.runId]));
   return {
     journal,
-    pruned,
+    get pruned() {
+      return prune();
+    },
     write(event) {
       switch (event.type) {
         case 'run:start':
@@ -157,6 +164,7 @@ export async function startJournal(logs: RunLogs, context: JournalContext, notes
           break;
         case 'check:spawn':
           journal.append(event);
+          void prune(); // never rejects: housekeeping
           break;
         case 'check:end':
           journal.append(event, { sync: 'background', defer: true });

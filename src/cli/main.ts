@@ -15,8 +15,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   delete process.env.FANOUT_SPARE;
   let argv = args;
   if (spare !== undefined && process.send !== undefined && args.length === 0) argv = await (await import('./background/spare-wait.js')).waitForRun(spare);
-  // Before the commands' modules are imported: their compiled code is what the cache keeps.
-  (await import('./compile-cache.js')).enableCompileCache();
+  // Before the commands' modules are imported: their compiled code is what the cache keeps. Node 22.1 and later only:
+  // before, there is no such cache, and asking would load node:module for nothing.
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 1)) (await import('./compile-cache.js')).enableCompileCache();
   const { main } = await import('./program.js');
   await main(argv, pkg.version);
 }

@@ -2,8 +2,8 @@
 // printJson(). What a check printed, the values grok took from it, a config's text, a run's journal: none of it
 // reaches a terminal with an escape sequence or a control character in it (an output could otherwise clear the
 // screen, retitle the window or write the clipboard with OSC 52), whatever the caller forgot.
-import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
+import { randomBytes } from '../common/random.js';
 import { stripControls, unfinishedEscape } from '../common/text.js';
 
 /**

@@ -3,7 +3,7 @@
  * created under random names, exclusively and never through a symbolic link, then renamed into place; and folders
  * deleted only when they are real folders of this user, without ever following a link.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './random.js';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -3,13 +3,13 @@
 // `yaml` parser and valibot loaded and run once each, in a fresh process) costs tens of milliseconds for a couple of
 // hundred checks; reading the cached JSON costs well under one, and the parser is then not even loaded.
 //
-// An entry is used only when its key matches: a SHA-256 over the file's text, its absolute path, `--strict`, the
-// fanout version and the identity (mtime and size) of the installed fanout module that computes it, so a changed
-// file, a different flag, an upgrade or a rebuild all parse afresh. Only configs that loaded without errors are
+// An entry is used only when its key matches: the file's text, its absolute path, `--strict`, the fanout version and
+// the identity (mtime and size) of the installed fanout module that computes it, so a changed file, a different flag,
+// an upgrade or a rebuild all parse afresh. The key is that text itself, compared whole, not a digest of it: no hash
+// function to load (node:crypto costs milliseconds at every start) and no collision to rule out. Only configs that loaded without errors are
 // stored (their warnings with them, printed again on every run). Anything unexpected — an unreadable, foreign or
 // malformed entry, a full disk — just means parsing as usual; a cache folder that is a link, someone else's or open
 // to others' writes is not used at all (one warning).
-import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,19 +37,21 @@ function build(): string {
   return buildIdentity;
 }
 
-/** The key of a config: everything its resolution depends on. */
+/** The key of a config: everything its resolution depends on, the file's text last. */
 export function configCacheKey(file: string, text: string, options: { strict: boolean; version: string }): string {
-  return createHash('sha256')
-    .update(JSON.stringify([FORMAT, options.version, build(), resolve(file), options.strict]))
-    .update('\0')
-    .update(text)
-    .digest('hex');
+  return `${JSON.stringify([FORMAT, options.version, build(), resolve(file), options.strict])}\0${text}`;
 }
 
-/** The cache file of one config file (one entry per config: the last one loaded). */
+/**
+ * The cache file of one config file (one entry per config: the last one loaded), named by a 64-bit FNV-1a hash of
+ * its absolute path. Two paths of the same name share a file, each entry replacing the other's, and never answer for
+ * each other: the key holds the path.
+ */
 export function configCacheFile(logDir: string, file: string): string {
-  const name = createHash('sha256').update(resolve(file)).digest('hex').slice(0, 32);
-  return join(resolve(logDir), CONFIG_CACHE_DIR, `${name}.json`);
+  const path = resolve(file);
+  let hash = 0xcbf29ce484222325n;
+  for (let index = 0; index < path.length; index++) hash = ((hash ^ BigInt(path.charCodeAt(index))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return join(resolve(logDir), CONFIG_CACHE_DIR, `${hash.toString(16).padStart(16, '0')}.json`);
 }
 
 interface Entry {

@@ -1,9 +1,9 @@
 // Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
-import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ownedByUser, replaceFile } from '../../common/safe-file.js';
 import { makeDir } from '../../common/make-dir.js';
+import { randomBytes } from '../../common/random.js';
 import { createRunFolder, runFolderProblem } from './run-folder.js';
 
 /** @internal A new run id, `20261124T153412Z-3fa2`: sortable by time, unique across concurrent runs. */

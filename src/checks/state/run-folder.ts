@@ -1,7 +1,7 @@
 // A run folder, <log-dir>/<run-id>/: made by fanout exclusively (never an existing folder), mode 0700, with a marker
 // file saying fanout made it. Pruning deletes only folders that are still exactly that: a folder of the log dir that
 // is a link, another user's, open to others or without the marker is left alone whatever its name.
-import { closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, unlink as unlinkWithCallback } from 'node:fs';
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CREATE_EXCLUSIVE, ownedByUser, privateFolderProblem, removeOwnFolder } from '../../common/safe-file.js';
@@ -53,7 +53,29 @@ export async function removeRunFolder(dir: string): Promise<void> {
   const marker = entries.find((entry) => entry.name === RUN_MARKER && !entry.isDirectory());
   // First, as nothing is pending then if one refuses: a folder someone put inside (rare), synchronously, same checks.
   for (const entry of entries) if (entry.isDirectory()) removeOwnFolder(join(dir, entry.name));
-  await Promise.all(entries.filter((entry) => entry !== marker && !entry.isDirectory()).map((entry) => unlink(join(dir, entry.name))));
+  await unlinkAll(entries.filter((entry) => entry !== marker && !entry.isDirectory()).map((entry) => join(dir, entry.name)));
   if (marker !== undefined) await unlink(join(dir, marker.name));
   await rmdir(dir);
+}
+
+/**
+ * Unlinks every file of `paths` at once on the thread pool; rejects with the first failure once all are done. With
+ * callbacks, not a promise per file: a run folder holds a log per check, and the pruning of one of a few hundred
+ * checks runs while the next run's checks do.
+ */
+function unlinkAll(paths: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let left = paths.length;
+    let failure: NodeJS.ErrnoException | undefined;
+    if (left === 0) resolve();
+    for (const path of paths) {
+      unlinkWithCallback(path, (error) => {
+        failure ??= error ?? undefined;
+        if (--left === 0) {
+          if (failure === undefined) resolve();
+          else reject(failure);
+        }
+      });
+    }
+  });
 }

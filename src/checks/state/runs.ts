@@ -1,12 +1,12 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRunFolder, removeRunFolder } from './run-folder.js';
 import { appendRecord, JOURNAL_FILE, readJournal, runState, type RunState } from './journal.js';
 import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, pidNamespace, processStartTime, signalProcessIf, spawnStartTime, type IdentityCheck } from '../../exec/processes.js';
-import { readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
+import { ownedByUser, readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -274,11 +274,21 @@ const TAIL_CHUNK = 64 * 1024;
 const SETTLING = /^\{"(?:t|type)":"run:end"|^\{"t":"reaped"/;
 
 /**
- * @internal Whether a journal's last record is the run's end or a reaper's note: only the start of its last line is
- * read (the run's end carries the whole report, so that line can be long), never the journal's other records. A torn
- * last line (no newline after it) settles nothing.
+ * @internal Whether a run is settled: it wrote its report.json (a file of this user), or its journal's last record is
+ * the run's end or a reaper's note, of which only the start of the last line is read (the run's end carries the whole
+ * report, so that line can be long), never the journal's other records. A torn last line (no newline after it)
+ * settles nothing.
  */
 export function isSettled(runDir: string): boolean {
+  // A run writes its report.json after its journal's end: a report of this user's settles the run without a read of
+  // the journal, whose last line (the end, which carries the whole report) is long for a run of many checks. Every
+  // start reads this of every run folder (the reaper, the pruning).
+  try {
+    const report = lstatSync(join(runDir, 'report.json'));
+    if (report.isFile() && ownedByUser(report)) return true;
+  } catch {
+    // no report: the journal says
+  }
   try {
     const fd = openSync(join(runDir, 'journal.ndjson'), 'r');
     try {

@@ -114,6 +114,17 @@ describe('isSettled', () => {
     expect(isSettled(journal([start, { ...spawned, id: '{"type":"run:end"' }]))).toBe(false);
     expect(isSettled(journal([]))).toBe(false);
   });
+
+  it('a run with its report.json is settled whatever its journal ends with (it is not read); a report that is no file of this user settles nothing', () => {
+    const withReport = (make: (file: string) => void) => {
+      const dir = journal([start, spawned], JSON.stringify(end(200_000)).slice(0, 100_000));
+      make(join(dir, 'report.json'));
+      return isSettled(dir);
+    };
+    expect(withReport((file) => writeFileSync(file, '{}\n'))).toBe(true);
+    expect(withReport((file) => mkdirSync(file))).toBe(false);
+    expect(withReport((file) => symlinkSync(join(tempDir(), 'elsewhere.json'), file))).toBe(false);
+  });
 });
 
 describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
