@@ -5,7 +5,7 @@ import { changedFiles, checksTouching } from './changed.js';
 import { UsageError } from './errors.js';
 import type { RunEvent, RunNote } from './events.js';
 import { openJournal, type Journal } from './state/journal.js';
-import { bootId, processStartTime } from '../exec/processes.js';
+import { bootId, pidNamespace, processStartTime } from '../exec/processes.js';
 import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, type Reaped } from './state/runs.js';
 import { launcherRunId, type RunLogs } from './state/logs.js';
 import { decideAsync } from './session.js';
@@ -151,6 +151,7 @@ export async function startJournal(logs: RunLogs, context: JournalContext, notes
             pid: process.pid,
             pid_start: processStartTime(process.pid),
             boot_id: bootId(),
+            pid_ns: pidNamespace(),
             cwd: context.cwd,
             config: context.config.file,
             argv: [...(context.argv ?? [])],

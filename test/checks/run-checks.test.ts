@@ -1,6 +1,7 @@
 // The public checks engine with real child processes: its events (validated against the documented stream schema,
 // identical in kind and order to what `fanout check --stream` prints and what the journal records), its report, its
 // iteration and abort rules, and a stable reason_code for every way a check does not pass.
+import { bootId, pidNamespace } from '../../src/exec/processes.js';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -101,7 +102,8 @@ describe('runChecks', () => {
     const prepared = await run.prepared;
     const journal = readFileSync(join(prepared.runDir, 'journal.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as RunEvent & { pid?: number });
     expect(kinds(journal)).toEqual(kinds(events));
-    expect(journal[0]).toMatchObject({ ...events[0], time: expect.any(String) as unknown, pid: process.pid });
+    // Its process, and the boot and PID namespace its pid means something in.
+    expect(journal[0]).toMatchObject({ ...events[0], time: expect.any(String) as unknown, pid: process.pid, boot_id: bootId(), pid_ns: pidNamespace() });
     expect(parseJournal(readFileSync(join(prepared.runDir, 'journal.ndjson'), 'utf8')).at(-1)).toMatchObject({ t: 'run:end', exit_code: 1, interrupted: null });
     expect(JSON.parse(readFileSync(join(prepared.runDir, 'report.json'), 'utf8'))).toEqual(report);
 

@@ -455,7 +455,7 @@ checks:
 `);
     const { client } = await connect(dir);
     const spare = await until('the spare', () => sparesOf(dir)[0]);
-    expect(logDirEntries(dir)).toEqual([expect.stringMatching(/^\.spare-\d+-\d+-\d+-[0-9a-f]{12}\.log$/)]); // no run folder while it waits
+    expect(logDirEntries(dir)).toEqual([expect.stringMatching(/^\.spare-\d+-\d+-\d+-[0-9a-f]{16}-[0-9a-f]{12}\.log$/)]); // no run folder while it waits
     const answer = await call(client, 'run_checks', {});
     expect(answer.isError, answer.text).toBe(false);
     const runId = answer.structured.run_id as string;

@@ -96,6 +96,54 @@ describe('enableCompileCache', () => {
     expect(node.calls).toEqual([]);
   });
 
+  it.skipIf(process.getuid === undefined)('asks nothing below a folder another user could change: one others may write to, a link in one', () => {
+    const node = host();
+    // World-writable without the sticky bit: anyone may rename fanout/ away and put their own in its place.
+    const open = join(tempDir(), 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(enableCompileCache({ XDG_CACHE_HOME: open }, node)).toBeNull();
+    // Two levels up, group-writable.
+    const group = join(tempDir(), 'group');
+    mkdirSync(join(group, 'cache'), { recursive: true });
+    chmodSync(group, 0o775);
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(group, 'cache') }, node)).toBeNull();
+    // A link to a private folder, itself in a folder anyone may write to: the link can be replaced.
+    const private_ = tempDir();
+    symlinkSync(private_, join(open, 'link'));
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(open, 'link') }, node)).toBeNull();
+    // A private link to a folder under one others may write to: the real path is judged too.
+    const linkHome = tempDir();
+    mkdirSync(join(open, 'real'));
+    symlinkSync(join(open, 'real'), join(linkHome, 'cache'));
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(linkHome, 'cache') }, node)).toBeNull();
+    expect(node.calls).toEqual([]);
+    // Sticky and world-writable (as /tmp), with this user's folder in it: only its owner may rename it.
+    const sticky = join(tempDir(), 'sticky');
+    mkdirSync(join(sticky, 'mine'), { recursive: true });
+    chmodSync(sticky, 0o1777);
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(sticky, 'mine') }, node)).toBe(join(sticky, 'mine', 'fanout', 'compile-cache'));
+    // A private link to a private folder: used.
+    const target = tempDir();
+    symlinkSync(target, join(linkHome, 'private'));
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(linkHome, 'private') }, node)).toBe(join(linkHome, 'private', 'fanout', 'compile-cache'));
+    expect(node.calls).toHaveLength(2);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('asks nothing below a folder of another user, nor below another user\'s folder in a sticky one (chown as root)', () => {
+    const node = host();
+    const theirs = join(tempDir(), 'theirs');
+    mkdirSync(join(theirs, 'cache'), { recursive: true, mode: 0o755 });
+    chownSync(theirs, 65534, 65534);
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(theirs, 'cache') }, node)).toBeNull();
+    const sticky = join(tempDir(), 'sticky');
+    mkdirSync(join(sticky, 'theirs', 'cache'), { recursive: true, mode: 0o755 });
+    chmodSync(sticky, 0o1777);
+    chownSync(join(sticky, 'theirs'), 65534, 65534);
+    expect(enableCompileCache({ XDG_CACHE_HOME: join(sticky, 'theirs', 'cache') }, node)).toBeNull();
+    expect(node.calls).toEqual([]);
+  });
+
   it.skipIf(process.getuid?.() !== 0)('asks nothing for a folder of another user (chown as root)', () => {
     const node = host();
     const theirs = tempDir();

@@ -1,9 +1,10 @@
 // The log files of spare supervisors left behind by a server killed with its spare: removed only when verifiably theirs.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeOrphanSpareLogs } from '../../src/cli/background/spare.js';
+import { removeOrphanSpareLogs, spareLogName } from '../../src/cli/background/spare.js';
+import { processRecord } from '../../src/checks/index.js';
 import { tempDir } from './helpers.js';
 import { canUnshare, inOtherNamespace, ownNamespace } from '../other-namespace.js';
 
@@ -51,14 +52,49 @@ describe('removeOrphanSpareLogs', () => {
     expect(readFileSync(target, 'utf8')).toBe('kept');
   });
 
+  it.skipIf(process.platform !== 'linux' || process.env.FANOUT_PROC_FALLBACK === 'ps')('removes the files of servers of another boot in any namespace, only regular files of one link', () => {
+    const ns = ownNamespace();
+    const logDir = join(tempDir(), 'runs');
+    mkdirSync(logDir);
+    const own = processRecord(process.pid);
+    expect(own.boot_id).not.toBeNull();
+    // This very process, named as of another boot: its pid and start time there say nothing of it here.
+    const otherBoot = { ...own, boot_id: '00000000-0000-4000-8000-000000000000' };
+    const names = {
+      otherBoot: spareLogName(otherBoot, '0123456789ab'),
+      otherBootOtherNamespace: spareLogName({ ...otherBoot, pid_ns: ns + 1 }, '0123456789ac'),
+      otherBootNoNamespace: spareLogName({ ...otherBoot, pid_ns: null }, '0123456789ad'),
+      // This boot: a live server of another namespace, a live one here (this process), one of no readable boot.
+      thisBootOtherNamespace: spareLogName({ ...own, pid_ns: ns + 1 }, '0123456789ae'),
+      live: spareLogName(own, '0123456789af'),
+      noBoot: spareLogName({ ...own, pid_ns: ns + 1, boot_id: null }, '0123456789b0'),
+    };
+    expect(names.live).toMatch(/^\.spare-\d+-\d+-\d+-[0-9a-f]{16}-0123456789af\.log$/);
+    for (const name of Object.values(names)) writeFileSync(join(logDir, name), '');
+    // Named as of another boot, but a link, or a file with another name too: not the file a server made.
+    const target = join(logDir, 'target');
+    writeFileSync(target, 'kept');
+    const link = spareLogName(otherBoot, '0123456789b1');
+    symlinkSync(target, join(logDir, link));
+    const hardLink = spareLogName({ ...otherBoot, pid_ns: ns + 1 }, '0123456789b2');
+    linkSync(target, join(logDir, hardLink));
+    removeOrphanSpareLogs(logDir);
+    expect(readdirSync(logDir).sort()).toEqual([names.thisBootOtherNamespace, names.live, names.noBoot, link, hardLink, 'target'].sort());
+    expect(readFileSync(target, 'utf8')).toBe('kept');
+  });
+
   it.skipIf(!canUnshare)('leaves the file of a live server in another PID namespace', async () => {
     const inner = await inOtherNamespace();
     children.push(inner.child);
     expect(inner.ns).not.toBe(ownNamespace());
     const logDir = join(tempDir(), 'runs');
     mkdirSync(logDir);
-    // Named as fanout there names it now, and as it named it before namespaces were recorded.
-    const names = [`.spare-${inner.pid}-${inner.start}-${inner.ns}-0123456789ab.log`, `.spare-${inner.pid}-${inner.start}-0123456789ab.log`];
+    // Named as fanout there names it now, as it named it before boots were recorded, and before namespaces were.
+    const names = [
+      spareLogName({ pid: inner.pid, pid_start: inner.start, pid_ns: inner.ns, boot_id: processRecord(process.pid).boot_id }, '0123456789ac'),
+      `.spare-${inner.pid}-${inner.start}-${inner.ns}-0123456789ab.log`,
+      `.spare-${inner.pid}-${inner.start}-0123456789ab.log`,
+    ];
     for (const name of names) writeFileSync(join(logDir, name), '');
     removeOrphanSpareLogs(logDir);
     expect(readdirSync(logDir).sort()).toEqual(names.sort());

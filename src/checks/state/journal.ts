@@ -30,6 +30,12 @@ export interface RunStartRecord {
    * Absent in journals of older versions, null where it could not be read; such a run's groups are never signalled.
    */
   boot_id?: string | null;
+  /**
+   * The PID namespace `pid` is a pid of (see pidNamespace): a run of another one (a container sharing the log dir)
+   * cannot be checked from here. Absent in journals of older versions (taken as of this namespace, as they were); null
+   * where none could be read.
+   */
+  pid_ns?: number | null;
   cwd: string;
   config: string;
   /** The command line, to say how to rerun it. */

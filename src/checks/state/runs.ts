@@ -115,7 +115,29 @@ export function sameBoot(state: RunState): boolean {
   return typeof recorded === 'string' && recorded === bootId();
 }
 
-/** Whether the process that ran this run is still running it (never for a run of another boot of the machine). */
+/**
+ * Whether a run's fanout ran in another PID namespace than this process (a container sharing the log dir, on the same
+ * kernel): its pid names another process here, if any, so whether it still runs cannot be told from here. A journal
+ * that records no namespace (an older fanout) is taken as of this one; one recording none readable, or a malformed
+ * one, is not.
+ *
+ * @example
+ * ```ts
+ * import { loadRunState, runInOtherNamespace } from 'fanout/checks';
+ *
+ * const state = loadRunState('.fanout/runs', '20261124T153412Z-3fa2');
+ * if (state !== undefined && runInOtherNamespace(state)) console.log('run by a fanout in another container');
+ * ```
+ */
+export function runInOtherNamespace(state: RunState): boolean {
+  return state.start !== undefined && state.start.pid_ns !== undefined && state.start.pid_ns !== pidNamespace();
+}
+
+/**
+ * Whether the process that ran this run is still running it, or may be: never for a run of another boot of the
+ * machine; always (until its end is written) for a run of another PID namespace of this boot (see
+ * {@link runInOtherNamespace}), which is thus never taken for crashed, reaped, pruned nor resumed over.
+ */
 export function isLive(state: RunState): boolean {
   if (state.end !== undefined || state.start === undefined) return false;
   // After a reboot its pid may well be running something else; a journal without a boot id (older fanout, or planted)
@@ -123,6 +145,8 @@ export function isLive(state: RunState): boolean {
   // and start time taken alone.
   const unknownBoot = bootId() === null && (state.start.boot_id === undefined || state.start.boot_id === null);
   if (!sameBoot(state) && !unknownBoot) return false;
+  // Its pid, looked up here, would name another process or none: a container's run would look dead while it runs.
+  if (runInOtherNamespace(state)) return true;
   return isSameProcess(state.start.pid, state.start.pid_start);
 }
 
@@ -144,12 +168,15 @@ export function isLive(state: RunState): boolean {
  * ```
  */
 export function signalRun(state: RunState, signal: NodeJS.Signals): { ok: true } | { ok: false; reason: string } {
+  if (runInOtherNamespace(state)) return { ok: false, reason: OTHER_NAMESPACE };
   const pid = state.start?.pid;
   const recorded = state.start?.pid_start ?? null;
   const verdict = processIdentity(pid, recorded);
   if (!verdict.ok) return { ok: false, reason: IDENTITY_REFUSALS[verdict.reason] };
   return signalProcessIf(pid as number, recorded, signal) ? { ok: true } : { ok: false, reason: IDENTITY_REFUSALS.gone };
 }
+
+const OTHER_NAMESPACE = 'it runs in another PID namespace (a container?), where its pid cannot be checked from here';
 
 /** A process as recorded to be recognised later from another process: its pid, start time, PID namespace and boot. */
 export interface ProcessRecord {

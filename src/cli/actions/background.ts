@@ -3,7 +3,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { isLive, launchPhase, reapDeadRuns, reapedNotes, resolveRun, runFolderProblem, runPhase, signalRun, type CheckState, type Reaped, type RunReport as Report, type RunState } from '../../checks/index.js';
+import { isLive, launchPhase, reapDeadRuns, reapedNotes, resolveRun, runFolderProblem, runInOtherNamespace, runPhase, signalRun, type CheckState, type Reaped, type RunReport as Report, type RunState } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
@@ -91,7 +91,9 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
   const style = styleFor(process.stdout, undefined);
   const head =
     view.phase === 'live'
-      ? `running (pid ${view.pid ?? '?'}, ${formatDuration(Date.now() - (state.start?.time ?? Date.now()))})`
+      ? runInOtherNamespace(state)
+        ? `running, or it died: its fanout (pid ${view.pid ?? '?'} there) runs in another PID namespace, where it cannot be checked from here`
+        : `running (pid ${view.pid ?? '?'}, ${formatDuration(Date.now() - (state.start?.time ?? Date.now()))})`
       : view.phase === 'ended'
         ? `ended: exit ${view.exit_code ?? '?'}${view.interrupted ? ` (${view.interrupted})` : ''}`
         : `crashed: its fanout died before the end (${selfCommand()} check --resume reruns what did not pass)`;

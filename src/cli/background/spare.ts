@@ -9,13 +9,13 @@
 // its server goes away before handing it a run (exit, crash, kill -9: the channel closes) it removes that file and
 // exits, leaving nothing `fanout status` would list.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FanoutError } from '../../common/errors.js';
 import { CREATE_EXCLUSIVE, ownedByUser } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
-import { processRecord, recordedProcessGone } from '../../checks/index.js';
+import { processRecord, recordedProcessGone, type ProcessRecord } from '../../checks/index.js';
 import { logDirError } from '../errors.js';
 import { launched, newRunFolder, startSupervisor, type Supervisor } from './launch.js';
 import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.js';
@@ -25,17 +25,39 @@ import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.j
 // ------------------------------------------------------------------------------------------------ the server side
 
 /**
- * A spare's log file: named after the server that made it (its pid, start time and PID namespace, `none` where the
- * system has none), which owns it until hand-over. Files named the older way, without a namespace, are never removed:
- * their server may be a process of another namespace sharing the folder.
+ * A spare's log file: named after the server that made it (its pid, start time, PID namespace and boot, `none` where
+ * the system has none to read), which owns it until hand-over. Files named the earlier way, without a boot, are
+ * judged by their namespace alone; those named without a namespace either are never removed: their server may be a
+ * process of another namespace sharing the folder.
  */
-const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-(\d+|none)-[0-9a-f]{12}\.log$/;
+const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-(\d+|none)-(?:([0-9a-f]{16}|none)-)?[0-9a-f]{12}\.log$/;
+
+/**
+ * The boot as a spare log's name holds it: a digest of the boot id (which may hold characters no name should), equal
+ * for equal ids; `none` where none can be read.
+ */
+function bootTag(bootId: string | null): string {
+  return bootId === null ? 'none' : createHash('sha256').update(bootId).digest('hex').slice(0, 16);
+}
+
+/** @internal The name of the log file of a spare that the server `server` starts (`random`: 12 hex digits). */
+export function spareLogName(server: ProcessRecord, random: string): string {
+  return `.spare-${server.pid}-${server.pid_start ?? 'unknown'}-${server.pid_ns ?? 'none'}-${bootTag(server.boot_id)}-${random}.log`;
+}
 
 /**
  * Removes the log files of spares whose server is verifiably gone: a server killed (kill -9) together with its spare
  * leaves one, which neither removes. While its server lives a spare's file is the server's to hand over or remove, and
- * once the server is gone its spare exits without a run, so such a file belongs to no one. Only a regular file of this
- * user named like one is removed; one whose server cannot be told gone (no process table, another PID namespace) is left.
+ * once the server is gone its spare exits without a run, so such a file belongs to no one. A server is gone when its
+ * name records another boot of the machine, whatever its namespace (the boot id is the kernel's, the same inside a
+ * container), or when it is of this PID namespace and its pid no longer names it. Only a regular file of this user
+ * with no other link, named like one, is removed; one whose server cannot be told gone (no process table, another PID
+ * namespace during this boot) is left.
+ *
+ * The file's times are not taken for its boot: a clock set after the boot (no real-time clock, a first NTP
+ * synchronisation) moves the boot time the kernel reports (/proc/stat's btime, derived from the clock), so a file
+ * written during this boot, before the clock was set, can look older than the boot; and a file's times are its
+ * owner's to set. A file named the earlier way, without its boot, is thus left to the namespace rule.
  */
 export function removeOrphanSpareLogs(logDir: string): void {
   const root = resolve(logDir);
@@ -45,13 +67,18 @@ export function removeOrphanSpareLogs(logDir: string): void {
   } catch {
     return;
   }
+  let current: string | undefined;
   for (const name of names) {
     const match = SPARE_LOG.exec(name);
-    if (match === null || !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2], pid_ns: match[3] === 'none' ? null : Number(match[3]) })) continue;
+    if (match === null) continue;
+    const boot = match[4];
+    current ??= bootTag(processRecord(process.pid).boot_id);
+    const otherBoot = boot !== undefined && boot !== 'none' && current !== 'none' && boot !== current;
+    if (!otherBoot && !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2], pid_ns: match[3] === 'none' ? null : Number(match[3]) })) continue;
     const path = join(root, name);
     try {
       const stat = lstatSync(path);
-      if (stat.isFile() && ownedByUser(stat)) unlinkSync(path);
+      if (stat.isFile() && ownedByUser(stat) && stat.nlink === 1) unlinkSync(path);
     } catch {
       // Gone meanwhile.
     }
@@ -80,7 +107,7 @@ export function startSpare(logDir: string): Spare {
   const root = resolve(logDir);
   const script = process.argv[1];
   const server = processRecord(process.pid);
-  const spareLog = join(root, `.spare-${process.pid}-${server.pid_start ?? 'unknown'}-${server.pid_ns ?? 'none'}-${randomBytes(6).toString('hex')}.log`);
+  const spareLog = join(root, spareLogName(server, randomBytes(6).toString('hex')));
   let fd: number;
   try {
     makeDirSync(root, 0o700);

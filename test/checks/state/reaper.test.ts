@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readJournal, runState } from '../../../src/checks/state/journal.js';
-import { isSettled, killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runPhase } from '../../../src/checks/state/runs.js';
+import { isLive, isSettled, killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runInOtherNamespace, runPhase, signalRun } from '../../../src/checks/state/runs.js';
+import { canUnshare, inOtherNamespace, ownNamespace } from '../../other-namespace.js';
 import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../../src/exec/processes.js';
 import { waitFor } from '../../exec/proc.js';
 import { createRunFolder } from '../../../src/checks/state/run-folder.js';
@@ -224,6 +225,76 @@ describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
     expect(await reapDeadRuns(logDir, 100)).toEqual({ killed: [], refused: [] }); // once is enough
     expect(await fate(concurrent)).toBe('SIGKILL');
     expect(listRuns(logDir)).toHaveLength(2);
+  });
+});
+
+describe.runIf(processSource() !== 'none' && process.platform === 'linux')('a run of another PID namespace', () => {
+  // Its fanout's pid and start time, looked up here, name another process or none: such a run may well be running in
+  // a container sharing the log dir. It is never crashed, reaped, pruned, resumed over nor signalled.
+  it('is live until it writes its end, whatever its pid names here; nothing of it is signalled or pruned', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const [left, namesake] = [await victim(), await victim()];
+    const other = ownNamespace() + 1;
+    // Its pid is gone here; its check's group id names a live group here (that of another process, in truth).
+    const gone = '20261124T000000Z-aaaaaa';
+    plant(logDir, gone, [{ pgid: left.pid, pgid_start: left.start }], { pid: await deadPid(), pid_start: '12345', boot_id: bootId(), pid_ns: other });
+    // Its pid and start time are those of a live process here.
+    const alias = '20261124T000001Z-bbbbbb';
+    plant(logDir, alias, [], { pid: namesake.pid, pid_start: namesake.start, boot_id: bootId(), pid_ns: other });
+    for (const run of [gone, alias]) {
+      const state = loadRunState(logDir, run)!;
+      expect(runInOtherNamespace(state), run).toBe(true);
+      expect(isLive(state), run).toBe(true);
+      expect(runPhase(state), run).toBe('live');
+      expect(signalRun(state, 'SIGTERM'), run).toEqual({ ok: false, reason: expect.stringContaining('another PID namespace') as unknown });
+    }
+    expect(await reapDeadRuns(logDir, 100)).toEqual({ killed: [], refused: [] });
+    expect(await pruneRuns(logDir, 0)).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(readFileSync(join(logDir, gone, 'journal.ndjson'), 'utf8')).not.toContain('"t":"reaped"');
+    // Once it has written its end, it has ended like any other.
+    writeFileSync(join(logDir, gone, 'journal.ndjson'), `${JSON.stringify({ t: 'run:end', time: 3, exit_code: 0, interrupted: null })}\n`, { flag: 'a' });
+    expect(runPhase(loadRunState(logDir, gone)!)).toBe('ended');
+    expect(await fate(left)).toBe('SIGKILL');
+    expect(await fate(namesake)).toBe('SIGKILL');
+  });
+
+  it('of another boot is dead whatever its namespace; one recording no namespace (older fanout) is judged here as before', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const otherBoot = '20261124T000000Z-aaaaaa';
+    plant(logDir, otherBoot, [], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: '00000000-0000-4000-8000-000000000000', pid_ns: ownNamespace() + 1 });
+    expect(runPhase(loadRunState(logDir, otherBoot)!)).toBe('crashed');
+    const older = '20261124T000001Z-bbbbbb';
+    plant(logDir, older, [], { pid: await deadPid(), pid_start: '12345', boot_id: bootId() });
+    expect(runInOtherNamespace(loadRunState(logDir, older)!)).toBe(false);
+    expect(runPhase(loadRunState(logDir, older)!)).toBe('crashed');
+    const own = '20261124T000002Z-cccccc';
+    plant(logDir, own, [], { pid: await deadPid(), pid_start: '12345', boot_id: bootId(), pid_ns: ownNamespace() });
+    expect(runPhase(loadRunState(logDir, own)!)).toBe('crashed');
+    plant(logDir, own, [], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: bootId(), pid_ns: ownNamespace() });
+    expect(runPhase(loadRunState(logDir, own)!)).toBe('live');
+  });
+
+  it.skipIf(!canUnshare)('run by a fanout really in another namespace: live while it runs there; fanout status and cancel say so and signal nothing', async () => {
+    const dir = tempDir();
+    const logDir = join(dir, 'runs');
+    const inner = await inOtherNamespace();
+    try {
+      expect(inner.ns).not.toBe(ownNamespace());
+      plant(logDir, RUN, [], { pid: inner.pid, pid_start: inner.start, boot_id: bootId(), pid_ns: inner.ns });
+      expect(runPhase(loadRunState(logDir, RUN)!)).toBe('live');
+      const status = await runCli(['status', RUN, '--log-dir', logDir], { cwd: dir });
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('another PID namespace');
+      const cancel = await runCli(['cancel', RUN, '--log-dir', logDir], { cwd: dir });
+      expect(cancel.code).toBe(1);
+      expect(cancel.stderr).toContain(`its process ${inner.pid} was left alone: it runs in another PID namespace`);
+      expect(readFileSync(join(logDir, RUN, 'journal.ndjson'), 'utf8')).not.toContain('"t":"reaped"');
+      expect(inner.child.exitCode).toBeNull();
+    } finally {
+      // Not in a group of its own: killed by its pid (`--kill-child` takes the process inside with it).
+      inner.child.kill('SIGKILL');
+    }
   });
 });
 
