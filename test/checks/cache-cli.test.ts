@@ -1,9 +1,10 @@
 // The cache of passed checks from the command line (the built CLI): the human line of a hit, --no-cache, the JUnit
 // property, the stream's check:end, and `fanout cache info|clean`.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../cli/helpers.js';
+import { runCli, startCli, tempDir } from '../cli/helpers.js';
 
 function project(): string {
   const dir = tempDir();
@@ -62,4 +63,22 @@ describe('fanout check with the cache', () => {
     expect(clean.stderr).toMatch(/^fanout: not deleting .*cache: ENOTDIR/);
     expect(existsSync(join(target, 'keep'))).toBe(true);
   });
+
+  it('a FIFO among the inputs is no hashable file: the run neither waits for a writer nor hangs', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'x.txt'), 'x');
+    execFileSync('mkfifo', [join(dir, 'src/pipe')]);
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      'checks:\n  - id: a\n    run: "false"\n    inputs: [x.txt]\n  - id: b\n    run: "true"\n    inputs: [src/]\n    requires: [a]\n  - id: c\n    run: "true"\n    inputs: [src/]\n',
+    );
+    // Opening the FIFO would block the main thread, where no signal handler runs: only SIGKILL ends it then.
+    const { child, done } = startCli(['check'], { cwd: dir });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const result = await done;
+    clearTimeout(timer);
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(1);
+  }, 30_000);
 });

@@ -11,6 +11,12 @@ const WORKER_MIN_FILES = 256;
 /** The read buffer's size in bytes (one per thread hashing). */
 export const HASH_CHUNK = 1024 * 1024;
 const CHUNK = HASH_CHUNK;
+/**
+ * How input files are opened: without following a link, and without waiting — opening a FIFO (or a device) for
+ * reading blocks until a writer comes, and no signal could stop the run meanwhile. On a regular file it changes
+ * nothing; anything else is then refused by its stat.
+ */
+const READ_FLAGS = constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0);
 
 /**
  * The hash of one file as git names its content: the SHA-1 of `blob <size>\0` and the bytes, so a file git already
@@ -39,7 +45,7 @@ function hashLink(path: string): string | undefined {
  */
 export function hashOpened(path: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): { hash: string; stat: Stats } | undefined {
   try {
-    const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
+    const fd = openSync(path, READ_FLAGS);
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) return undefined;
@@ -67,7 +73,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const buffer = Buffer.allocUnsafe(${CHUNK});
-const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0);
+const flags = ${READ_FLAGS};
 function hashFile(path, isLink) {
   try {
     if (isLink) {

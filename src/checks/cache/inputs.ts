@@ -386,7 +386,7 @@ export class InputTree {
     this.stats = new Map();
     if (this.statFile === undefined) return this.stats;
     try {
-      const fd = openSync(this.statFile, constants.O_RDONLY | O_NOFOLLOW);
+      const fd = openSync(this.statFile, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
       let text: string;
       try {
         const stat = fstatSync(fd);
