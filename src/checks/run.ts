@@ -472,6 +472,8 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   for (const record of run.records) if (record.logError !== undefined) writeErrors.push({ file: record.logFile ?? record.check.id, error: record.logError });
   const cacheError = cache?.writeError();
   if (cacheError !== undefined) writeErrors.push(cacheError);
+  const primeError = cache?.primeError();
+  if (primeError !== undefined) writeErrors.push(primeError);
   const withErrors = (): RunReport =>
     writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors.map((failure) => ({ file: displayPath(failure.file, cwd), error: failure.error })) };
   journal.write(runEnd(withErrors()));

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputTree, inputMatcher } from '../../src/checks/cache/inputs.js';
+import { AHEAD_MAX_BYTES, InputTree, inputMatcher } from '../../src/checks/cache/inputs.js';
 import { inputsDigest, type InputDigest } from '../../src/checks/cache/key.js';
 import { tempDir } from '../cli/helpers.js';
 
@@ -157,5 +157,49 @@ describe('the inputs of cached checks', () => {
     writeFileSync(join(dir, 'a.txt'), 'two'); // the same size: its times tell
     expect(tree.snapshotNow(['a.txt'])).toBeUndefined();
     expect((await tree.snapshot(['a.txt']))?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0two').digest('hex'));
+  });
+
+  it('hashes ahead a list of paths longer than a call takes arguments', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.txt'), 'one');
+    apply(dir, { kind: 'age' });
+    const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+    const paths = Array.from({ length: 300_000 }, (_, index) => `gone/${index}`);
+    paths.push('a.txt');
+    const ahead = tree.hashAhead(paths);
+    tree.stopAhead(); // the list taken is what counts, not the 300000 failed opens
+    await ahead;
+    await tree.hashAhead(['a.txt']);
+    expect(tree.snapshotNow(['a.txt'])?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0one').digest('hex'));
+  });
+
+  it('does not hash ahead a file larger than its bound: the events of the run would wait for all of it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(AHEAD_MAX_BYTES + 1));
+    writeFileSync(join(dir, 'small.txt'), 'one');
+    apply(dir, { kind: 'age' });
+    const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+    await tree.hashAhead(['big.bin', 'small.txt']);
+    expect(tree.snapshotNow(['small.txt'])).toBeDefined();
+    expect(tree.snapshotNow(['big.bin'])).toBeUndefined();
+    // Its snapshot hashes it all the same.
+    const bytes = Buffer.alloc(AHEAD_MAX_BYTES + 1);
+    const blob = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+    expect((await tree.snapshot(['big.bin']))?.digests[0]?.hash).toBe(blob);
+  });
+
+  it('does not save a hash taken within the racy margin of the change of its file, even once the margin passed', async () => {
+    const dir = tempDir();
+    const statFile = join(dir, 'stat.json');
+    writeFileSync(join(dir, 'a.txt'), 'one');
+    const tree = new InputTree(dir, join(dir, 'logs'), statFile);
+    expect(await tree.snapshot(['a.txt'])).toBeDefined();
+    apply(dir, { kind: 'age' }); // the file's state is no longer racy when saved: its hash still is
+    tree.save();
+    expect(new InputTree(dir, join(dir, 'logs'), statFile).snapshotNow(['a.txt'])).toBeUndefined();
+    // Hashed again once settled: that hash is saved and trusted.
+    expect(await tree.snapshot(['a.txt'])).toBeDefined();
+    tree.save();
+    expect(new InputTree(dir, join(dir, 'logs'), statFile).snapshotNow(['a.txt'])?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0one').digest('hex'));
   });
 });

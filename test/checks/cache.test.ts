@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { InputTree } from '../../src/checks/cache/inputs.js';
 import { runChecks, type RunEvent, type RunReport } from '../../src/checks/index.js';
 import { reportErrors, tempDir } from '../cli/helpers.js';
 
@@ -377,6 +378,41 @@ describe('the cache of passed checks', () => {
     expect(await saved((changed) => changed + 1)).toEqual({ entries: [], remembered: 0 });
     // Past the margin (50 ms where times have sub-second resolution, 2 s where they are whole seconds): kept.
     expect(await saved((changed) => changed + 2001)).toEqual({ entries: ['src/a.ts'], remembered: 1 });
+  });
+
+  it('takes the inputs of the first checks together whatever their number; a failure there leaves each to its turn, reported', async () => {
+    const yaml = `checks:\n  - id: r\n    run: echo r >> ran.log\n    inputs: [r.txt]\n  - id: d\n    run: echo d >> ran.log\n    inputs: [src/]\n    requires: [r]\n`;
+    const p = project(yaml, { 'r.txt': 'r', 'src/a.ts': 'a' });
+    await settled(join(p.dir, 'src/a.ts'));
+    // A folder of more files than a call takes arguments, as the listing matches it.
+    const many = Array.from({ length: 300_000 }, (_, index) => `src/gone-${index}`);
+    const matchIn = Object.getOwnPropertyDescriptor(InputTree.prototype, 'matchIn')?.value as (files: readonly string[], globs: readonly string[]) => string[];
+    const big = vi.spyOn(InputTree.prototype, 'matchIn').mockImplementation(function (this: InputTree, files, globs) {
+      return globs[0] === 'src/' ? many : matchIn.call(this, files, globs);
+    });
+    try {
+      const { report } = await run(p.dir);
+      expect(reportErrors(report)).toBeNull();
+      expect(report.write_errors).toBeUndefined();
+      expect(p.ran()).toEqual(['r', 'd']);
+      expect(cachedIds((await run(p.dir)).report)).toEqual(['r', 'd']);
+    } finally {
+      big.mockRestore();
+    }
+    writeFileSync(join(p.dir, 'r.txt'), 'r2');
+    await settled(join(p.dir, 'r.txt'));
+    const failing = vi.spyOn(InputTree.prototype, 'hashAhead').mockImplementation(() => {
+      throw new Error('planted failure');
+    });
+    try {
+      const { report } = await run(p.dir);
+      expect(report.write_errors?.map((failure) => failure.error)).toEqual([expect.stringContaining('planted failure')]);
+      expect(p.ran()).toEqual(['r', 'd']);
+      // Each check took its inputs at its turn: its pass was stored.
+      expect(cachedIds((await run(p.dir)).report)).toEqual(['r', 'd']);
+    } finally {
+      failing.mockRestore();
+    }
   });
 
   it('does not store a pass when an input changed while the check ran', async () => {

@@ -41,14 +41,15 @@ function hashLink(path: string): string | undefined {
 
 /**
  * The {@link hashFile} name of the regular file at `path` and its state when opened (what a stat cache records of
- * it): undefined when it is not a regular file (a link is not followed), gone, unreadable, or changed size while read.
+ * it): undefined when it is not a regular file (a link is not followed), gone, unreadable, larger than `maxBytes`
+ * (then not read), or changed size while read.
  */
-export function hashOpened(path: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): { hash: string; stat: Stats } | undefined {
+export function hashOpened(path: string, buffer: Buffer = Buffer.allocUnsafe(CHUNK), maxBytes = Infinity): { hash: string; stat: Stats } | undefined {
   try {
     const fd = openSync(path, READ_FLAGS);
     try {
       const stat = fstatSync(fd);
-      if (!stat.isFile()) return undefined;
+      if (!stat.isFile() || stat.size > maxBytes) return undefined;
       const hash = createHash('sha1').update(`blob ${stat.size}\0`);
       let total = 0;
       // A read shorter than asked for is the end of a regular file: no second read to learn it.

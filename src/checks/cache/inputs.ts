@@ -31,6 +31,11 @@ interface StatEntry extends FileState {
 
 /** Hashing ahead runs in slices of this many milliseconds, so that the run's events keep flowing meanwhile. */
 const AHEAD_SLICE_MS = 4;
+/**
+ * Hashing ahead reads a file whole between two of the run's events: a larger one is left to its snapshot (hashed on a
+ * worker thread with others, or alone without stalling the events for long).
+ */
+export const AHEAD_MAX_BYTES = 1024 * 1024;
 
 /** The input files of one check at one moment: their digests (for the key) and states (to notice a change). */
 export interface InputSnapshot {
@@ -113,6 +118,7 @@ function holds(known: StatEntry | undefined, state: FileState): known is StatEnt
 
 /** Whether this run hashed a file changed within the racy margin before (see {@link StatEntry.hashedAt}). */
 const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && racy(entry, entry.hashedAt);
+const isRacyHash = (entry: StatEntry | undefined): boolean => entry !== undefined && racyHash(entry);
 
 /** Runs git and resolves its stdout, or its stderr when it fails (no git, not a repository...). */
 function git(args: readonly string[], cwd: string): Promise<{ stdout: string } | { stderr: string }> {
@@ -572,7 +578,8 @@ export class InputTree {
    * hashed again by its snapshot (its state moved).
    */
   hashAhead(paths: readonly string[]): Promise<void> {
-    this.ahead.push(...paths);
+    // One at a time: a spread of a big folder's paths would pass more arguments than a call takes.
+    for (const path of paths) this.ahead.push(path);
     if (this.aheadTimer === undefined && this.aheadAt < this.ahead.length) this.aheadTimer = setImmediate(this.aheadStep);
     if (this.aheadDone === undefined) {
       let resolve = (): void => undefined;
@@ -605,7 +612,8 @@ export class InputTree {
       if (this.vouched.has(path) || this.claimed.has(path) || (known?.hashedAt !== undefined && !racyHash(known))) continue;
       if (known !== undefined) {
         try {
-          if (holds(known, stateOf(lstatSync(this.absolute(path))))) continue;
+          const stat = lstatSync(this.absolute(path));
+          if (holds(known, stateOf(stat)) || stat.size > AHEAD_MAX_BYTES) continue;
         } catch {
           continue; // gone: its snapshot says so
         }
@@ -613,7 +621,7 @@ export class InputTree {
       // Else opened without a stat first: the state taken on the open file is that of the content read (a link, not
       // opened, is left to its snapshot).
       this.buffer ??= Buffer.allocUnsafe(HASH_CHUNK);
-      const hashed = hashOpened(this.absolute(path), this.buffer);
+      const hashed = hashOpened(this.absolute(path), this.buffer, AHEAD_MAX_BYTES);
       if (hashed === undefined) continue;
       stats.set(path, { ...stateOf(hashed.stat), hash: hashed.hash, hashedAt: Date.now() });
       this.dirty = true;
@@ -686,7 +694,8 @@ export class InputTree {
     for (const [path, entry] of this.stats) {
       // A file gone from the folder (or now vouched for by git) is forgotten: the stat cache does not grow forever.
       if (this.listed !== undefined && (!this.listed.has(path) || this.vouched.has(path))) continue;
-      if (racy(entry, now)) continue;
+      // Nor one hashed within the racy margin of the file's change: a write in that instant may not have moved its state.
+      if (racy(entry, now) || racyHash(entry)) continue;
       entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);
     }
     // Remembered inputs for the listing of this run only; one holding a file changed too recently is not kept.
@@ -694,7 +703,7 @@ export class InputTree {
     if (this.outputHash !== undefined) {
       for (const [globs, { digest, files, vouched, listing }] of this.remembered) {
         if (listing !== this.outputHash) continue;
-        if (files.some(([, state]) => state !== null && racy(state, now))) continue;
+        if (files.some(([path, state]) => state !== null && (racy(state, now) || isRacyHash(this.stats?.get(path))))) continue;
         remembered.push([globs, digest, files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode])), vouched]);
       }
     }

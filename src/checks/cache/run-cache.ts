@@ -73,6 +73,8 @@ export class RunCache {
   private stored = 0;
   /** What the cacheable checks without requirements came to when the first key was asked for (see {@link RunCache.early}). */
   private primed: Promise<Map<ResolvedCheck, Early>> | undefined;
+  /** Why the inputs of the checks without requirements could not be taken together (each was then taken alone). */
+  private primeFailure: unknown;
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
@@ -140,7 +142,21 @@ export class RunCache {
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
     const roots = this.options.checks;
     if (check.requires.length > 0 || roots === undefined) return undefined;
-    this.primed ??= (async () => {
+    this.primed ??= this.prime(roots).catch((error: unknown) => {
+      // Each check's inputs are then taken at its turn, as for a check with requirements; the failure is reported.
+      this.primeFailure = error;
+      return new Map<ResolvedCheck, Early>();
+    });
+    const taken = await this.primed;
+    const early = taken.get(check);
+    // Once: a check asked again takes its inputs anew.
+    taken.delete(check);
+    return early;
+  }
+
+  /** What the cacheable checks without requirements among `roots` come to now (see {@link RunCache.early}). */
+  private prime(roots: readonly ResolvedCheck[]): Promise<Map<ResolvedCheck, Early>> {
+    return (async () => {
       const early = new Map<ResolvedCheck, Early>();
       await this.tree.start();
       const rest: ResolvedCheck[] = [];
@@ -160,18 +176,14 @@ export class RunCache {
         const paths = this.tree.matchIn(files, root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
         early.set(root, snapshot === undefined ? {} : { paths, snapshot });
-        if (snapshot === undefined) unread.push(...paths);
+        if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
-      for (const other of later) unread.push(...this.tree.matchIn(files, other.inputs));
+      // One at a time: a spread of a big folder's paths would pass more arguments than a call takes.
+      for (const other of later) for (const path of this.tree.matchIn(files, other.inputs)) unread.push(path);
       void this.tree.hashAhead(unread);
       return early;
     })();
-    const taken = await this.primed;
-    const early = taken.get(check);
-    // Once: a check asked again takes its inputs anew.
-    taken.delete(check);
-    return early;
   }
 
   /** A command of the run is about to start (a check that is no hit, or not cacheable): it may edit files. */
@@ -269,6 +281,17 @@ export class RunCache {
     if (failure === undefined) return undefined;
     const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
     return { file: this.store.folder, error: `${message} (${failure.count === 1 ? '1 pass' : `${failure.count} passes`} not stored: ${failure.count === 1 ? 'its check runs' : 'their checks run'} again next time)` };
+  }
+
+  /**
+   * Why the inputs of the checks without requirements could not be taken together before the first command (an
+   * unexpected error), as one entry of the report's `write_errors`: each check's inputs were then taken at its turn,
+   * and the stat cache may miss what they would have added. Undefined when nothing went wrong.
+   */
+  primeError(): { file: string; error: string } | undefined {
+    if (this.primeFailure === undefined) return undefined;
+    const message = this.primeFailure instanceof Error ? `${this.primeFailure.name}: ${this.primeFailure.message}` : typeof this.primeFailure === 'string' ? this.primeFailure : Object.prototype.toString.call(this.primeFailure);
+    return { file: this.store.folder, error: `the inputs of the checks without requirements could not be taken ahead (${message}): each was taken at its turn` };
   }
 
   /** Replays a stored result into the check's record. */

@@ -223,8 +223,9 @@ export class CacheStore {
       folder: this.folder,
       entries: entries.length,
       bytes: entries.reduce((sum, entry) => sum + entry.bytes, 0),
-      oldest: used.length === 0 ? null : Math.min(...used),
-      newest: used.length === 0 ? null : Math.max(...used),
+      // Folded, not spread: a store of many entries would pass more arguments than a call takes.
+      oldest: used.length === 0 ? null : used.reduce((a, b) => Math.min(a, b)),
+      newest: used.length === 0 ? null : used.reduce((a, b) => Math.max(a, b)),
     };
   }
 
