@@ -269,39 +269,46 @@ describe('the cache of passed checks', () => {
     expect(p.ran()).toEqual([]);
   });
 
-  it('in a git repository, the checks without requirements are keyed before the first command starts: a check running first leaves their files as git listed them', async () => {
-    // One check at a time: `a` (its input edited) runs before `b` is looked up; b's file, rewritten alike with times
-    // ahead, was taken before a's command started.
-    const yaml = `checks:\n  - id: a\n    run: echo a >> ran.log\n    inputs: [a.txt, new.txt]\n  - id: b\n    run: echo b >> ran.log\n    inputs: [b.txt]\n`;
-    const p = project(yaml, { 'a.txt': 'a\n', 'b.txt': 'b\n', '.gitignore': 'ran.log\n' });
+  it('in a git repository, the checks without requirements are keyed before the first command starts: a file a check running first edits is no stale hit, on either path', async () => {
+    // One check at a time: `flip` (its input, untracked, rewritten before each run: it always runs; the longest, it
+    // goes first, its key taken with t's) runs before `t` is looked up, and edits t's input when flip.on exists; git
+    // vouched for that file when the run listed it.
+    const yaml = `checks:\n  - id: flip\n    run: echo flip >> ran.log; sleep 0.3; if [ -f flip.on ]; then echo no > src.txt; fi\n    inputs: [new.txt]\n  - id: t\n    run: echo t >> ran.log; grep -q yes src.txt\n    inputs: [src.txt]\n`;
+    const p = project(yaml, { 'src.txt': 'yes\n', '.gitignore': 'ran.log\nflip.on\n.fanout/\n' });
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
     git('init', '-q');
     git('add', '.');
     git('commit', '-qm', 'one');
+    let runs = 0;
     const serial = async () => {
+      writeFileSync(join(p.dir, 'new.txt'), String(runs++));
       const checks = runChecks({ config: 'fanout.yaml', cwd: p.dir, parallel: 1 });
       for await (const _ of checks);
-      return (await checks.report).checks.filter((check) => check.cached === true).map((check) => check.id);
+      return byId(await checks.report);
     };
-    const ahead = (name: string) => {
-      writeFileSync(join(p.dir, name), `${name.slice(0, 1)}\n`);
-      const later = new Date(Date.now() + 60_000);
-      utimesSync(join(p.dir, name), later, later);
-    };
-    writeFileSync(join(p.dir, 'new.txt'), '1');
-    await settled(join(p.dir, 'new.txt'));
+    await settled(join(p.dir, 'src.txt'));
     await serial();
-    await serial(); // remembers the inputs for this listing
-    expect(p.ran()).toEqual(['a', 'b']);
-    // The same listing (new.txt is untracked either way): remembered inputs.
-    writeFileSync(join(p.dir, 'new.txt'), '2');
-    ahead('b.txt');
-    expect(await serial()).toEqual(['b']);
-    // Another listing (a.txt modified): inputs matched and taken again.
-    writeFileSync(join(p.dir, 'a.txt'), 'edited\n');
-    ahead('b.txt');
-    expect(await serial()).toEqual(['b']);
-    expect(p.ran()).toEqual(['a', 'a']);
+    expect((await serial()).t?.cached).toBe(true); // remembers the inputs for this listing
+    p.ran();
+    // The same listing (flip.on is ignored): remembered inputs, taken before flip's command edited src.txt.
+    writeFileSync(join(p.dir, 'flip.on'), '');
+    let t = (await serial()).t;
+    expect(t?.cached).toBeUndefined();
+    expect(t?.status).toBe('failed');
+    expect(p.ran()).toEqual(['flip', 't']);
+    // Another listing each time (a new untracked file): the inputs matched and snapshotted before flip's command.
+    git('checkout', '-q', 'src.txt');
+    rmSync(join(p.dir, 'flip.on'));
+    writeFileSync(join(p.dir, 'other1.txt'), '1');
+    await settled(join(p.dir, 'src.txt'));
+    await settled(join(p.dir, 'other1.txt'));
+    expect((await serial()).t?.status).toBe('passed'); // a hit: src.txt as stored
+    writeFileSync(join(p.dir, 'other2.txt'), '2');
+    writeFileSync(join(p.dir, 'flip.on'), '');
+    t = (await serial()).t;
+    expect(t?.cached).toBeUndefined();
+    expect(t?.status).toBe('failed');
+    expect(p.ran()).toEqual(['flip', 'flip', 't']);
   });
 
   it('in a git repository, a rerun whose listing git gives alike still sees each edit of a file git does not vouch for', async () => {
@@ -376,7 +383,9 @@ describe('the cache of passed checks', () => {
     // Written in the same instant as the file: a write after it may leave size and times as they are. Neither the
     // file's hash nor the inputs' digest is kept, and the next run reads the file again.
     expect(await saved((changed) => changed + 1)).toEqual({ entries: [], remembered: 0 });
-    // Past the margin (50 ms where times have sub-second resolution, 2 s where they are whole seconds): kept.
+    // Past the margin (50 ms where times have sub-second resolution, 2 s where they are whole seconds), and hashed
+    // past it too (a hash taken within it is never kept): kept.
+    await settled(join(dir, 'src/a.ts'));
     expect(await saved((changed) => changed + 2001)).toEqual({ entries: ['src/a.ts'], remembered: 1 });
   });
 

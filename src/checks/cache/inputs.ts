@@ -635,6 +635,11 @@ export class InputTree {
     this.save();
   };
 
+  /** Whether no command of this run has started yet (see `quiet`): what is taken now may need another look later. */
+  get undisturbed(): boolean {
+    return this.quiet;
+  }
+
   /** A command of this run is about to start: from now on files git vouched for may change (see `quiet`). */
   disturbed(): void {
     this.quiet = false;

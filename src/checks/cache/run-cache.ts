@@ -54,6 +54,8 @@ export interface CacheTicket {
 
 /** What a check's inputs came to before a command of the run started; empty when they had to be read. */
 interface Early {
+  /** Taken before a command of the run started: once one did, the inputs are taken again (see {@link RunCache.early}). */
+  quiet?: boolean | undefined;
   digest?: string | undefined;
   paths?: string[] | undefined;
   snapshot?: InputSnapshot | undefined;
@@ -136,8 +138,9 @@ export class RunCache {
    * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
    * those of every such check are taken together when the first key is asked for — the digest remembered for this
    * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
-   * look when the check's turn comes (a check that runs first and edits it cannot make this one's hit stale: they
-   * are not ordered). Undefined for a check with requirements: its inputs are taken when its turn comes.
+   * look when the check's turn comes, as long as no command of the run started meanwhile (else they are taken anew:
+   * a check that ran first may have edited one). Undefined for a check with requirements: its inputs are taken when
+   * its turn comes.
    */
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
     const roots = this.options.checks;
@@ -151,6 +154,10 @@ export class RunCache {
     const early = taken.get(check);
     // Once: a check asked again takes its inputs anew.
     taken.delete(check);
+    // Taken before the first command, looked up after one started (the check's turn came later): that command may
+    // have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with
+    // requirements: its files are then looked at. A rerun where every check is a hit starts no command and keeps it.
+    if (early?.quiet === true && !this.tree.undisturbed) return undefined;
     return early;
   }
 
@@ -164,7 +171,7 @@ export class RunCache {
         if (root.requires.length > 0 || !isCacheable(root)) continue;
         const digest = this.options.read ? this.tree.recallNow(root.inputs) : undefined;
         if (digest === undefined) rest.push(root);
-        else early.set(root, { digest });
+        else early.set(root, { digest, quiet: this.tree.undisturbed });
       }
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
@@ -175,7 +182,7 @@ export class RunCache {
       for (const root of rest) {
         const paths = this.tree.matchIn(files, root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
-        early.set(root, snapshot === undefined ? {} : { paths, snapshot });
+        early.set(root, snapshot === undefined ? {} : { paths, snapshot, quiet: snapshot.quiet });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
