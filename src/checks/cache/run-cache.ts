@@ -119,7 +119,11 @@ export class RunCache {
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
-    const early = await this.early(check);
+    // Taken before the first command, looked up after one started (the check's turn came later): that command may
+    // have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with
+    // requirements: its files are then looked at. A rerun where every check is a hit starts no command and keeps it.
+    let early = await this.early(check);
+    if (early?.quiet === true && !this.tree.undisturbed) early = undefined;
     const recalled = early !== undefined ? early.digest : this.options.read ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
       const key = keyOf(recalled);
@@ -154,10 +158,6 @@ export class RunCache {
     const early = taken.get(check);
     // Once: a check asked again takes its inputs anew.
     taken.delete(check);
-    // Taken before the first command, looked up after one started (the check's turn came later): that command may
-    // have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with
-    // requirements: its files are then looked at. A rerun where every check is a hit starts no command and keeps it.
-    if (early?.quiet === true && !this.tree.undisturbed) return undefined;
     return early;
   }
 
@@ -209,6 +209,9 @@ export class RunCache {
     }
     // A file git vouched for that changed since it was asked (by a check that ran before this one, an agent) may hold
     // other content than the blob the key names: no hit, the check runs.
+    // A snapshot taken before the first command, when one started since it (between the key and this look): its
+    // vouched files are looked at after all.
+    if (ticket.snapshot?.quiet === true && !this.tree.undisturbed) ticket.snapshot.quiet = false;
     const entry = this.options.read && (ticket.snapshot === undefined || this.tree.vouchedIntact(ticket.snapshot)) ? this.store.read(ticket.key) : undefined;
     if (entry?.id === check.id) {
       // Another machine may lack it: the shared cache gets it, off the run's path.
