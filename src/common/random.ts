@@ -3,8 +3,8 @@
 import { crypto, fs } from './builtins.js';
 
 /**
- * `size` random bytes from the kernel's generator (/dev/urandom, as node:crypto's own), read directly; through
- * node:crypto where the device cannot be read.
+ * `size` random bytes from the kernel's generator (/dev/urandom), read directly; through node:crypto where it cannot
+ * be read whole or is not a character device (a FIFO there would block every start, a regular file repeat its bytes).
  *
  * @example
  * ```ts
@@ -12,13 +12,16 @@ import { crypto, fs } from './builtins.js';
  *
  * const suffix = randomBytes(3).toString('hex'); // e.g. '3fa2c1'
  * ```
+ *
+ * @param device - the generator's path; tests give another. @default '/dev/urandom'
  */
-export function randomBytes(size: number): Buffer {
+export function randomBytes(size: number, device = '/dev/urandom'): Buffer {
   const buffer = Buffer.alloc(size);
   try {
-    const fd = fs.openSync('/dev/urandom', 'r');
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+    const fd = fs.openSync(device, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     try {
-      if (fs.readSync(fd, buffer, 0, size, null) === size) return buffer;
+      if (fs.fstatSync(fd).isCharacterDevice() && fs.readSync(fd, buffer, 0, size, null) === size) return buffer;
     } finally {
       fs.closeSync(fd);
     }
