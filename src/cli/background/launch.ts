@@ -5,9 +5,9 @@
 // folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
 // slowest check ends.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
+import { CREATE_EXCLUSIVE, readOwnFileSync } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
@@ -131,7 +131,7 @@ export function launched(dir: string, pid: number | undefined): void {
 /** What the supervisor wrote to its log (a config or usage error, when it died before its run began). */
 export function supervisorSaid(supervisor: Pick<Supervisor, 'logFile'>): string {
   try {
-    return readFileSync(supervisor.logFile, 'utf8');
+    return readOwnFileSync(supervisor.logFile) ?? '';
   } catch {
     return '';
   }
