@@ -28,9 +28,10 @@ import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.j
  * A spare's log file: named after the server that made it (its pid, start time, PID namespace and boot, `none` where
  * the system has none to read), which owns it until hand-over. Files named the earlier way, without a boot, are
  * judged by their namespace alone; those named without a namespace either are never removed: their server may be a
- * process of another namespace sharing the folder.
+ * process of another namespace sharing the folder. A server without a start time to read is named `unknown` there:
+ * its file is removed only once of another boot, as it cannot be verified gone during this one.
  */
-const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-(\d+|none)-(?:([0-9a-f]{16}|none)-)?[0-9a-f]{12}\.log$/;
+const SPARE_LOG = /^\.spare-(\d+)-(@?\d+|unknown)-(\d+|none)-(?:([0-9a-f]{16}|none)-)?[0-9a-f]{12}\.log$/;
 
 /**
  * The boot as a spare log's name holds it: a digest of the boot id (which may hold characters no name should), equal
@@ -74,6 +75,8 @@ export function removeOrphanSpareLogs(logDir: string): void {
     const boot = match[4];
     current ??= bootTag(processRecord(process.pid).boot_id);
     const otherBoot = boot !== undefined && boot !== 'none' && current !== 'none' && boot !== current;
+    // A server named without its start time cannot be verified gone during this boot: its file is left.
+    if (!otherBoot && match[2] === 'unknown') continue;
     if (!otherBoot && !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2], pid_ns: match[3] === 'none' ? null : Number(match[3]) })) continue;
     const path = join(root, name);
     try {
