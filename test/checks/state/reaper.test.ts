@@ -326,6 +326,24 @@ describe.runIf(processSource() !== 'none' && process.platform === 'linux')('a ru
     expect(runPhase(loadRunState(logDir, own)!)).toBe('live');
   });
 
+  it('only a positive integer names a namespace: any other value recorded there is judged by pid, start and boot', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const dead = await deadPid();
+    for (const pidNs of ['4026531836', -1, 0, 1.5, null, {}, [ownNamespace() + 1], true]) {
+      plant(logDir, RUN, [], { pid: dead, pid_start: '12345', boot_id: bootId(), pid_ns: pidNs });
+      const state = loadRunState(logDir, RUN)!;
+      expect(runInOtherNamespace(state), JSON.stringify(pidNs)).toBe(false);
+      expect(runPhase(state), JSON.stringify(pidNs)).toBe('crashed');
+      plant(logDir, RUN, [], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: bootId(), pid_ns: pidNs });
+      expect(runPhase(loadRunState(logDir, RUN)!), JSON.stringify(pidNs)).toBe('live');
+    }
+    // Infinity and NaN reach a journal as null (JSON has neither); one written by hand as a huge number is no id either.
+    plant(logDir, RUN, [], { pid: dead, pid_start: '12345', boot_id: bootId() });
+    const journal = join(logDir, RUN, 'journal.ndjson');
+    writeFileSync(journal, readFileSync(journal, 'utf8').replace('"t":"run:start"', '"t":"run:start","pid_ns":1e400'));
+    expect(runPhase(loadRunState(logDir, RUN)!)).toBe('crashed');
+  });
+
   it.skipIf(!canUnshare)('run by a fanout really in another namespace: live while it runs there; fanout status and cancel say so and signal nothing', async () => {
     const dir = tempDir();
     const logDir = join(dir, 'runs');
