@@ -5,13 +5,13 @@
 // folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
 // slowest check ends.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CREATE_EXCLUSIVE, readOwnFileSync } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { createRunFolder, isLive, newRunId, recordLaunch, type ReportCheck } from '../../checks/index.js';
+import { createRunFolder, isLive, newRunId, recordLaunch, RUN_MARKER, type ReportCheck } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 import { print, printErr, printJson } from '../terminal.js';
@@ -77,6 +77,16 @@ export function newRunFolder(logDir: string): { runId: string; dir: string; logF
     throw logDirError(logDir, error);
   }
   return { runId, dir, logFile: join(dir, 'supervisor.log') };
+}
+
+/** Removes a run folder {@link newRunFolder} made that nothing was written to yet (its marker only); never throws. */
+export function discardRunFolder(dir: string): void {
+  try {
+    unlinkSync(join(dir, RUN_MARKER));
+    rmdirSync(dir); // fails, leaving it, if anything else is there
+  } catch {
+    // Left for the pruning.
+  }
 }
 
 /**

@@ -10,14 +10,14 @@
 // exits, leaving nothing `fanout status` would list.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FanoutError } from '../../common/errors.js';
 import { CREATE_EXCLUSIVE, ownedByUser } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { processRecord, recordedProcessGone, type ProcessRecord } from '../../checks/index.js';
 import { logDirError } from '../errors.js';
-import { launched, newRunFolder, startSupervisor, type Supervisor } from './launch.js';
+import { discardRunFolder, launched, newRunFolder, startSupervisor, type Supervisor } from './launch.js';
 import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.js';
 
 
@@ -186,13 +186,19 @@ export function startSpare(logDir: string): Spare {
     async take(args) {
       if (child === undefined || taken || !(await whenReady()) || !child.connected) return undefined;
       taken = true;
-      let run: ReturnType<typeof newRunFolder>;
+      let run: ReturnType<typeof newRunFolder> | undefined;
       try {
         run = newRunFolder(logDir);
         renameSync(spareLog, run.logFile);
         launched(run.dir, child.pid);
       } catch (error) {
         child.disconnect();
+        // Its log was removed meanwhile (by hand, by a cleaner of the log dir): the spare cannot take the run, which
+        // starts the ordinary way instead; the run folder just made for it is left empty, and removed.
+        if (run !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(run.logFile)) {
+          discardRunFolder(run.dir);
+          return undefined;
+        }
         throw error instanceof FanoutError ? error : logDirError(logDir, error);
       }
       const { runId, dir, logFile } = run;
