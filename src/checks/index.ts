@@ -36,7 +36,7 @@ export { runFolderProblem } from './state/run-folder.js';
 // Internal, shared with the CLI (marked @internal): how a `fanout check --background` launcher makes the run folder
 // its supervisor then runs in.
 export { newRunId } from './state/logs.js';
-export { createRunFolder } from './state/run-folder.js';
+export { createRunFolder, RUN_MARKER } from './state/run-folder.js';
 export { launchPhase, processRecord, recordedProcessGone, recordLaunch } from './state/runs.js';
 export type { ProcessRecord } from './state/runs.js';
 export { cacheInfo, cleanCache, DEFAULT_CACHE_MAX_BYTES } from './cache/store.js';

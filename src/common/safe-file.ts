@@ -10,6 +10,10 @@ import { join } from 'node:path';
 
 /** O_NOFOLLOW where the platform has it (not on Windows, which has no such links to plant for this user). */
 export const O_NOFOLLOW: number = constants.O_NOFOLLOW ?? 0;
+/** O_NONBLOCK where the platform has it: opening a FIFO planted where a file is read must not wait for a writer. */
+export const O_NONBLOCK: number = constants.O_NONBLOCK ?? 0;
+/** Reading a file fanout wrote for itself: never through a link, never waiting on a FIFO or a device. */
+const READ_OWN: number = constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 /** Creating a new file, never an existing one nor one a planted link points at. */
 export const CREATE_EXCLUSIVE: number = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
 
@@ -34,23 +38,96 @@ export function ownedByUser(stat: Stats): boolean {
  * ```
  */
 export function readOwnJsonSync(path: string, maxBytes = Number.POSITIVE_INFINITY): unknown {
-  let text: string;
-  try {
-    const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW);
-    try {
-      const stat = fstatSync(fd);
-      if (!stat.isFile() || !ownedByUser(stat) || stat.size > maxBytes) return undefined;
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+  const text = readOwnFileSync(path, maxBytes);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Opens `path` for reading when it is a regular file of this user, or returns undefined (missing, a link, a FIFO, a
+ * device, a folder, someone else's file, unreadable). It never follows a link nor waits: a FIFO planted in a folder
+ * fanout reads at every start would otherwise block the process in `open`, where no signal handler runs. The caller
+ * closes the descriptor.
+ *
+ * @example
+ * ```ts
+ * import { closeSync } from 'node:fs';
+ * import { openOwnFileSync } from './safe-file.js';
+ * const fd = openOwnFileSync('.fanout/runs/latest/journal.ndjson');
+ * if (fd !== undefined) closeSync(fd);
+ * ```
+ */
+export function openOwnFileSync(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_OWN);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && ownedByUser(stat)) return fd;
+  } catch {
+    // unreadable: not one
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/**
+ * The text of `path` (UTF-8) when it is a regular file of this user of at most `maxBytes` (see
+ * {@link openOwnFileSync}); undefined for anything else.
+ *
+ * @param maxBytes The largest file read. @default Infinity
+ * @example
+ * ```ts
+ * import { readOwnFileSync } from './safe-file.js';
+ * const journal = readOwnFileSync('.fanout/runs/latest/journal.ndjson'); // string | undefined
+ * ```
+ */
+export function readOwnFileSync(path: string, maxBytes = Number.POSITIVE_INFINITY): string | undefined {
+  const fd = openOwnFileSync(path);
+  if (fd === undefined) return undefined;
+  try {
+    if (fstatSync(fd).size > maxBytes) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The asynchronous form of {@link readOwnFileSync}: a FIFO there would otherwise hold a thread of the pool, and the
+ * process open, for good.
+ *
+ * @param maxBytes The largest file read. @default Infinity
+ * @example
+ * ```ts
+ * import { readOwnFile } from './safe-file.js';
+ * const report = await readOwnFile('.fanout/runs/latest/report.json'); // string | undefined
+ * ```
+ */
+export async function readOwnFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(path, READ_OWN);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() || !ownedByUser(stat) || stat.size > maxBytes) return undefined;
+    return await handle.readFile('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 

@@ -2,18 +2,18 @@
 // it made for this user, never through a link; the config cache refuses a folder others can write to, and writes its
 // entries under random names, never through a link.
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configCacheFile, configCacheKey, CONFIG_CACHE_DIR, readCachedConfig, writeCachedConfig } from '../../src/checks/state/config-cache.js';
 import { createRunLogs } from '../../src/checks/state/logs.js';
-import { runFolderProblem } from '../../src/checks/state/run-folder.js';
+import { createRunFolder, runFolderProblem } from '../../src/checks/state/run-folder.js';
 import { loadForCommand } from '../../src/cli/load-config.js';
 import { processStartTime } from '../../src/exec/processes.js';
 import { listRuns, pruneRuns, reapDeadRuns } from '../../src/checks/state/runs.js';
 import { createDirectoryWorkspace } from '../../src/pipeline/workspace.js';
 import { waitFor } from '../exec/proc.js';
-import { isAlive, runCli, tempDir } from './helpers.js';
+import { isAlive, runCli, startCli, tempDir, type CliResult } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -251,5 +251,57 @@ describe('reaping dead runs', () => {
     } finally {
       victim.kill('SIGKILL');
     }
+  });
+});
+
+describe.runIf(process.platform !== 'win32')('FIFOs planted in a log dir', () => {
+  // Opening a FIFO for reading waits for a writer, in open(2), where no signal handler runs: one planted where fanout
+  // reads at every start (a journal, report.json, `latest`) must be no file to it, not a hang.
+  /** Runs fanout with a SIGKILL after 20 s: it must end by itself, with its normal result. */
+  async function endsBySelf(dir: string, args: string[]): Promise<CliResult> {
+    const { child, done } = startCli(args, { cwd: dir });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const result = await done;
+    clearTimeout(timer);
+    expect(result.signal, result.stderr).toBeNull();
+    return result;
+  }
+
+  /** `fanout check` ends by itself, passes, and leaves a run beside the planted one. */
+  async function checkEnds(dir: string, logDir: string): Promise<void> {
+    const result = await endsBySelf(dir, ['check', '--config', join(dir, 'fanout.yaml'), '--log-dir', logDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(listRuns(logDir).length).toBeGreaterThanOrEqual(2);
+  }
+
+  const fifo = (path: string) => execFileSync('mkfifo', [path]);
+
+  it.each(['fifo', 'link', 'unmarked link'] as const)('a journal that is a %s to a FIFO blocks no start', async (how) => {
+    const { dir, logDir } = project();
+    const runDir = join(logDir, OLD[0] as string);
+    mkdirSync(logDir, { mode: 0o700 });
+    if (how === 'unmarked link') mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    else createRunFolder(runDir);
+    const journal = join(runDir, 'journal.ndjson');
+    if (how === 'fifo') fifo(journal);
+    else {
+      const target = join(tempDir(), 'fifo');
+      fifo(target);
+      symlinkSync(target, journal);
+    }
+    await checkEnds(dir, logDir);
+  });
+
+  it('nor do a report.json and a `latest` that are FIFOs (no file: the latest run is the newest, and its journal tells how it ended)', async () => {
+    const { dir, logDir } = project();
+    const ended = run(logDir, OLD[0] as string);
+    const start = { t: 'run:start', time: 1, run_id: OLD[0], pid: 1, pid_start: null, boot_id: null, cwd: dir, config: 'x', argv: [], background: false, checks: [] };
+    const end = { t: 'run:end', time: 2, exit_code: 0, interrupted: null };
+    writeFileSync(join(ended, 'journal.ndjson'), `${JSON.stringify(start)}\n${JSON.stringify(end)}\n`);
+    fifo(join(ended, 'report.json'));
+    fifo(join(logDir, 'latest'));
+    const waited = await endsBySelf(dir, ['wait', '--log-dir', logDir]);
+    expect(waited.code, waited.stderr).toBe(0);
+    await checkEnds(dir, logDir);
   });
 });

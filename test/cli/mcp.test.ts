@@ -1,6 +1,6 @@
 // `fanout mcp` end to end: the SDK's own client over a real stdio transport spawning the built bin, real checks.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -470,6 +470,32 @@ checks:
     expect(readdirSync(join(dir, '.fanout/runs', runId))).toContain('supervisor.log');
     const next = await until('the next spare', () => sparesOf(dir).find((pid) => pid !== spare && isAlive(pid)));
     expect(next).not.toBe(spare);
+  });
+
+  it.skipIf(!existsSync('/proc/self/environ'))('runs run_checks the ordinary way when the spare\'s log was removed, leaving no empty run folder', async () => {
+    const dir = project(`version: "1"
+checks:
+  - id: a
+    run: "true"
+`);
+    const { client } = await connect(dir);
+    const spare = await until('the spare', () => sparesOf(dir)[0]);
+    const [spareLog] = logDirEntries(dir);
+    expect(spareLog).toMatch(/^\.spare-/);
+    unlinkSync(join(dir, '.fanout/runs', spareLog as string));
+    const answer = await call(client, 'run_checks', {});
+    expect(answer.isError, answer.text).toBe(false);
+    const runId = answer.structured.run_id as string;
+    await until('the run\'s end', () => (existsSync(join(dir, '.fanout/runs', runId, 'report.json')) ? true : undefined));
+    expect(await statusJson(dir, runId)).toMatchObject({ phase: 'ended', background: true });
+    const start = readFileSync(join(dir, '.fanout/runs', runId, 'journal.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { type: string; pid?: number })
+      .find((event) => event.type === 'run:start');
+    expect(start?.pid).not.toBe(spare);
+    // The run's folder only: none left empty by the spare that could not take it.
+    expect(logDirEntries(dir).filter((name) => !name.startsWith('.spare-') && name !== 'latest')).toEqual([runId]);
   });
 
   it.skipIf(!existsSync('/proc/self/environ'))('a spare whose server is killed (kill -9) exits, leaving no run behind; one whose server exits does too', async () => {

@@ -68,7 +68,11 @@ describe('removeOrphanSpareLogs', () => {
       thisBootOtherNamespace: spareLogName({ ...own, pid_ns: ns + 1 }, '0123456789ae'),
       live: spareLogName(own, '0123456789af'),
       noBoot: spareLogName({ ...own, pid_ns: ns + 1, boot_id: null }, '0123456789b0'),
+      // A server without a start time to read: gone once of another boot; of this one, it cannot be verified gone.
+      otherBootNoStart: spareLogName({ ...otherBoot, pid_start: null }, '0123456789b3'),
+      thisBootNoStart: spareLogName({ ...own, pid: spawnSync('true').pid, pid_start: null }, '0123456789b4'),
     };
+    expect(names.otherBootNoStart).toContain('-unknown-');
     expect(names.live).toMatch(/^\.spare-\d+-\d+-\d+-[0-9a-f]{16}-0123456789af\.log$/);
     for (const name of Object.values(names)) writeFileSync(join(logDir, name), '');
     // Named as of another boot, but a link, or a file with another name too: not the file a server made.
@@ -79,7 +83,7 @@ describe('removeOrphanSpareLogs', () => {
     const hardLink = spareLogName({ ...otherBoot, pid_ns: ns + 1 }, '0123456789b2');
     linkSync(target, join(logDir, hardLink));
     removeOrphanSpareLogs(logDir);
-    expect(readdirSync(logDir).sort()).toEqual([names.thisBootOtherNamespace, names.live, names.noBoot, link, hardLink, 'target'].sort());
+    expect(readdirSync(logDir).sort()).toEqual([names.thisBootOtherNamespace, names.live, names.noBoot, names.thisBootNoStart, link, hardLink, 'target'].sort());
     expect(readFileSync(target, 'utf8')).toBe('kept');
   });
 

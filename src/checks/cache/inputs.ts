@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
-import { O_NOFOLLOW, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
+import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
 
@@ -392,7 +392,7 @@ export class InputTree {
     this.stats = new Map();
     if (this.statFile === undefined) return this.stats;
     try {
-      const fd = openSync(this.statFile, constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+      const fd = openSync(this.statFile, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       let text: string;
       try {
         const stat = fstatSync(fd);

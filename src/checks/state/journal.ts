@@ -6,15 +6,17 @@
 // flushed to disk (fdatasync) within 100 ms of each check's end, so an OS crash loses at most those. A torn
 // last line (power loss in the middle of a write) is ignored by the reader: the journal is valid up to its last
 // full record.
-import { closeSync, constants, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { O_NOFOLLOW, privateFolderProblem } from '../../common/safe-file.js';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { O_NOFOLLOW, O_NONBLOCK, privateFolderProblem, readOwnFileSync } from '../../common/safe-file.js';
 import { join, resolve } from 'node:path';
 import type { CheckStatus } from '../record.js';
 import type { ReportCheck } from '../report.js';
 import type { CheckRetryEvent, RunEvent, RunReport, RunStartEvent } from '../events.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
-const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW;
+// O_NONBLOCK: a FIFO planted at a journal's name fails the open (no reader) instead of blocking it; on a regular file it
+// changes nothing.
+const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | O_NOFOLLOW | O_NONBLOCK;
 
 // The records as the reader gives them: every shape read normalised to these (`t`, the time in epoch milliseconds).
 
@@ -138,6 +140,11 @@ export function openJournal(runDir: string, options: { syncDelayMs?: number } = 
   try {
     // Never through a link planted at the journal's name (the reaper appends to other runs' journals).
     fd = openSync(file, JOURNAL_FLAGS, 0o600);
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      fd = undefined;
+      throw new Error(`${file} is not a regular file`);
+    }
   } catch (cause) {
     error = cause as Error; // a journal that cannot be opened (a full disk...) does not stop the run: see `error`
   }
@@ -332,15 +339,11 @@ function normalised(value: unknown): JournalRecord | undefined {
   return record as unknown as JournalRecord;
 }
 
-/** Reads a run folder's journal; undefined when it has none. */
+/** Reads a run folder's journal; undefined when it has none that is a regular file of this user. */
 export function readJournal(runDir: string): JournalRecord[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(runDir, JOURNAL_FILE), 'utf8');
-  } catch {
-    return undefined;
-  }
-  return parseJournal(text);
+  // A FIFO or a link planted there is no journal: opening it must neither block nor follow it.
+  const text = readOwnFileSync(join(runDir, JOURNAL_FILE));
+  return text === undefined ? undefined : parseJournal(text);
 }
 
 /**

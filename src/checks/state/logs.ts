@@ -1,7 +1,7 @@
 // Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
-import { lstat, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { lstat, readdir, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ownedByUser, replaceFile } from '../../common/safe-file.js';
+import { ownedByUser, readOwnFile, replaceFile } from '../../common/safe-file.js';
 import { makeDir } from '../../common/make-dir.js';
 import { randomBytes } from '../../common/random.js';
 import { createRunFolder, runFolderProblem } from './run-folder.js';
@@ -104,12 +104,8 @@ async function latestDir(logDir: string): Promise<string | undefined> {
   try {
     return join(root, await readlink(join(root, 'latest')));
   } catch {
-    try {
-      const id = (await readFile(join(root, 'latest'), 'utf8')).trim();
-      return id ? join(root, id) : undefined;
-    } catch {
-      return undefined;
-    }
+    const id = (await readOwnFile(join(root, 'latest'), 4096))?.trim();
+    return id ? join(root, id) : undefined;
   }
 }
 
@@ -135,7 +131,8 @@ export async function previousDurations(logDir: string, wanted?: readonly string
   for (const dir of dirs) {
     if (wanted !== undefined && wanted.every((id) => durations.has(id))) break;
     try {
-      const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { checks?: unknown };
+      const report = JSON.parse((await readOwnFile(join(dir, 'report.json'))) ?? 'null') as { checks?: unknown } | null;
+      if (report === null) continue;
       if (!Array.isArray(report.checks)) continue;
       for (const check of report.checks as Array<Record<string, unknown>>) {
         if ((check.status === 'passed' || check.status === 'warned') && typeof check.id === 'string' && typeof check.duration_ms === 'number' && !durations.has(check.id)) {

@@ -1,12 +1,12 @@
 // The run folders of a log dir: naming a run (`latest`, an id, a unique prefix), keeping the last N, and reaping the
 // process groups a killed run left behind.
-import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRunFolder, removeRunFolder } from './run-folder.js';
 import { appendRecord, JOURNAL_FILE, readJournal, runState, type RunState } from './journal.js';
 import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, pidNamespace, processStartTime, signalProcessIf, spawnStartTime, type IdentityCheck } from '../../exec/processes.js';
-import { ownedByUser, readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
+import { openOwnFileSync, ownedByUser, readOwnFileSync, readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]+$/;
 
@@ -15,18 +15,18 @@ export const KEEP_RUNS = 20;
 
 /** When a run started: its journal's first record, else its folder's change time (runs of the same second). */
 function startedAt(root: string, id: string): number {
-  try {
-    const fd = openSync(join(root, id, 'journal.ndjson'), 'r');
+  const fd = openOwnFileSync(join(root, id, JOURNAL_FILE));
+  if (fd !== undefined) {
     try {
       const buffer = Buffer.alloc(4096);
       const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
       const match = /"time":(\d+)/.exec(text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n')));
       if (match) return Number(match[1]);
+    } catch {
+      // unreadable: as none
     } finally {
       closeSync(fd);
     }
-  } catch {
-    // no journal
   }
   try {
     return statSync(join(root, id)).ctimeMs;
@@ -64,11 +64,9 @@ export function latestRun(logDir: string): string | undefined {
   try {
     return readlinkSync(link).replace(/\/+$/, '').split('/').pop();
   } catch {
-    try {
-      return readFileSync(link, 'utf8').trim() || undefined;
-    } catch {
-      return listRuns(logDir).at(-1);
-    }
+    // Where links cannot be made, `latest` is a file naming the run (never a FIFO to block on, see openOwnFileSync).
+    const named = readOwnFileSync(link, 4096)?.trim();
+    return named === undefined ? listRuns(logDir).at(-1) : named || undefined;
   }
 }
 
@@ -118,8 +116,8 @@ export function sameBoot(state: RunState): boolean {
 /**
  * Whether a run's fanout ran in another PID namespace than this process (a container sharing the log dir, on the same
  * kernel): its pid names another process here, if any, so whether it still runs cannot be told from here. A journal
- * that records no namespace (an older fanout) is taken as of this one; one recording none readable, or a malformed
- * one, is not.
+ * that records no namespace (an older fanout, or a system without one to read), or anything but a positive integer
+ * there, is taken as of this one: its run is judged by its pid, start time and boot.
  *
  * @example
  * ```ts
@@ -130,7 +128,15 @@ export function sameBoot(state: RunState): boolean {
  * ```
  */
 export function runInOtherNamespace(state: RunState): boolean {
-  return state.start !== undefined && state.start.pid_ns !== undefined && state.start.pid_ns !== pidNamespace();
+  const recorded: unknown = state.start?.pid_ns;
+  // Only a namespace's id (an inode number) names one: anything else recorded there (null, a string, -1, a fraction)
+  // proves nothing, and taking it for another namespace would keep such a run live, unprunable, for good.
+  return isNamespaceId(recorded) && recorded !== pidNamespace();
+}
+
+/** Whether a recorded PID namespace is one: a positive safe integer (the inode number of /proc/self/ns/pid). */
+function isNamespaceId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
 }
 
 /**
@@ -302,47 +308,56 @@ const SETTLING = /^\{"(?:t|type)":"run:end"|^\{"t":"reaped"/;
 
 /**
  * @internal Whether a run is settled: it wrote its report.json (a file of this user), or its journal's last record is
- * the run's end or a reaper's note, of which only the start of the last line is read (the run's end carries the whole
- * report, so that line can be long), never the journal's other records. A torn last line (no newline after it)
- * settles nothing.
+ * the run's end or a reaper's note (see {@link journalEnded}); a run folder without a journal (a regular file of this
+ * user) is too. Only the reaper may take the report for proof: a report.json written into a live run's folder makes
+ * it skip that run (it signals nothing there), while pruning, which deletes, asks the journal.
  */
 export function isSettled(runDir: string): boolean {
   // A run writes its report.json after its journal's end: a report of this user's settles the run without a read of
-  // the journal, whose last line (the end, which carries the whole report) is long for a run of many checks. Every
-  // start reads this of every run folder (the reaper, the pruning).
+  // the journal, whose last line (the end, which carries the whole report) is long for a run of many checks. The
+  // reaper looks at every run folder at every start.
   try {
     const report = lstatSync(join(runDir, 'report.json'));
     if (report.isFile() && ownedByUser(report)) return true;
   } catch {
     // no report: the journal says
   }
+  return journalEnded(runDir) ?? true; // no journal: nothing to reap
+}
+
+/**
+ * @internal Whether a run's journal's last record is the run's end or a reaper's note, of which only the start of the
+ * last line is read (the run's end carries the whole report, so that line can be long), never the journal's other
+ * records; undefined when the run has no journal that is a regular file of this user. A torn last line (no newline
+ * after it) ends nothing.
+ */
+export function journalEnded(runDir: string): boolean | undefined {
+  const fd = openOwnFileSync(join(runDir, JOURNAL_FILE));
+  if (fd === undefined) return undefined;
   try {
-    const fd = openSync(join(runDir, 'journal.ndjson'), 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const newline = Buffer.alloc(1);
-      if (size === 0 || readSync(fd, newline, 0, 1, size - 1) !== 1 || newline[0] !== 0x0a) return false;
-      // The newline before the last line, looked for backwards a chunk at a time.
-      let start = 0;
-      const chunk = Buffer.alloc(Math.max(1, Math.min(TAIL_CHUNK, size - 1)));
-      for (let end = size - 1; end > 0; ) {
-        const from = Math.max(0, end - chunk.length);
-        const read = readSync(fd, chunk, 0, end - from, from);
-        const at = chunk.subarray(0, read).lastIndexOf(0x0a);
-        if (at !== -1) {
-          start = from + at + 1;
-          break;
-        }
-        end = from;
+    const size = fstatSync(fd).size;
+    const newline = Buffer.alloc(1);
+    if (size === 0 || readSync(fd, newline, 0, 1, size - 1) !== 1 || newline[0] !== 0x0a) return false;
+    // The newline before the last line, looked for backwards a chunk at a time.
+    let start = 0;
+    const chunk = Buffer.alloc(Math.max(1, Math.min(TAIL_CHUNK, size - 1)));
+    for (let end = size - 1; end > 0; ) {
+      const from = Math.max(0, end - chunk.length);
+      const read = readSync(fd, chunk, 0, end - from, from);
+      const at = chunk.subarray(0, read).lastIndexOf(0x0a);
+      if (at !== -1) {
+        start = from + at + 1;
+        break;
       }
-      const head = Buffer.alloc(32);
-      const read = readSync(fd, head, 0, head.length, start);
-      return SETTLING.test(head.subarray(0, read).toString('latin1'));
-    } finally {
-      closeSync(fd);
+      end = from;
     }
+    const head = Buffer.alloc(32);
+    const read = readSync(fd, head, 0, head.length, start);
+    return SETTLING.test(head.subarray(0, read).toString('latin1'));
   } catch {
-    return true; // no journal: nothing to reap
+    return false; // unreadable now: the whole journal is looked at instead
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -432,12 +447,12 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Reap
   const root = resolve(logDir);
   // Order does not matter here: no run's journal is opened to sort them (runs of the same second would need it).
   for (const run of runIds(logDir)) {
+    // A journal fanout did not write for this user (a link named like a run, someone else's folder) names no process
+    // to signal, and is not opened at all.
+    if (!isRunFolder(join(root, run))) continue;
     // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
     // large) need not be read at every start.
     if (isSettled(join(root, run))) continue;
-    // A journal fanout did not write for this user (a link named like a run, someone else's folder) names no process
-    // to signal.
-    if (!isRunFolder(join(root, run))) continue;
     const state = loadRunState(logDir, run);
     if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
     const found = leftovers(state);
@@ -472,8 +487,9 @@ export function prunableRuns(logDir: string, keep: number, except: readonly stri
     if (run === latest || except.includes(run)) continue;
     // A background run whose supervisor has not written its journal yet is starting, not a run without one.
     if (launchPhase(logDir, run) === 'starting') continue;
-    // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal.
-    if (!isSettled(join(root, run))) {
+    // A run whose journal ends with its end (the usual case) is not live; only the others need the whole journal. Its
+    // report.json proves nothing here: one written into a live run's folder must not get that run deleted.
+    if (journalEnded(join(root, run)) !== true) {
       const state = loadRunState(logDir, run);
       if (state !== undefined && isLive(state)) continue;
     }

@@ -1,11 +1,12 @@
 // `fanout status`, `fanout wait`, `fanout logs`, `fanout cancel`: a run seen and steered through its journal, from
 // any process (the one that started it may be long gone).
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { briefReason, findingBlock } from '../reporters/human.js';
 import { isLive, launchPhase, reapDeadRuns, reapedNotes, resolveRun, runFolderProblem, runInOtherNamespace, runPhase, signalRun, type CheckState, type Reaped, type RunReport as Report, type RunState } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
+import { readOwnJsonSync } from '../../common/safe-file.js';
 import { follow, POLL_MS, sleep, stateOf } from '../background/follow.js';
 import { supervisorSaid } from '../background/launch.js';
 import { LogCopy, print, printErr, printJson } from '../terminal.js';
@@ -135,12 +136,7 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
     printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; ${selfCommand()} check --resume ${id} reruns what did not pass\n`);
     return 1;
   }
-  let report: Report | undefined;
-  try {
-    report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-  } catch {
-    report = undefined;
-  }
+  const report = readOwnJsonSync(join(dir, 'report.json')) as Report | undefined;
   if (options.json) {
     if (report !== undefined) printJson(report);
   } else if (report !== undefined) {

@@ -1,18 +1,16 @@
 // `fanout report [RUN] --html FILE`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
+import { readOwnJsonSync } from '../../common/safe-file.js';
 import { UsageError } from '../errors.js';
 import { loadRunState, listRuns, readRunEvents, resolveRun, runPhase, type RunReport as Report } from '../../checks/index.js';
 import { createHtmlReporter, historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
+/** The run's report.json: a regular file of this user only (a FIFO or a link planted there is none). */
 function readReport(dir: string): Report | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
-  } catch {
-    return undefined;
-  }
+  return readOwnJsonSync(join(dir, 'report.json')) as Report | undefined;
 }
 
 export function reportHtmlCommand(run: string | undefined, options: { logDir: string; html: string; history: number }): number {

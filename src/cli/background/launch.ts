@@ -5,13 +5,13 @@
 // folder): a hook runner or `$(…)` reading the launcher's output would otherwise wait for end-of-file until the
 // slowest check ends.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CREATE_EXCLUSIVE } from '../../common/safe-file.js';
+import { CREATE_EXCLUSIVE, readOwnFileSync } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { logDirError, UsageError } from '../errors.js';
 import { briefReason, findingBlock } from '../reporters/human.js';
-import { createRunFolder, isLive, newRunId, recordLaunch, type ReportCheck } from '../../checks/index.js';
+import { createRunFolder, isLive, newRunId, recordLaunch, RUN_MARKER, type ReportCheck } from '../../checks/index.js';
 import { styleFor } from '../style.js';
 import { blocks, follow, pendingCheck } from './follow.js';
 import { print, printErr, printJson } from '../terminal.js';
@@ -79,6 +79,16 @@ export function newRunFolder(logDir: string): { runId: string; dir: string; logF
   return { runId, dir, logFile: join(dir, 'supervisor.log') };
 }
 
+/** Removes a run folder {@link newRunFolder} made that nothing was written to yet (its marker only); never throws. */
+export function discardRunFolder(dir: string): void {
+  try {
+    unlinkSync(join(dir, RUN_MARKER));
+    rmdirSync(dir); // fails, leaving it, if anything else is there
+  } catch {
+    // Left for the pruning.
+  }
+}
+
 /**
  * Starts a detached supervisor running `fanout <args>` in the foreground under a new run id (the run folder made
  * first, its supervisor.log the supervisor's stdout and stderr). `fanout mcp` starts its runs this way too, so that
@@ -131,7 +141,7 @@ export function launched(dir: string, pid: number | undefined): void {
 /** What the supervisor wrote to its log (a config or usage error, when it died before its run began). */
 export function supervisorSaid(supervisor: Pick<Supervisor, 'logFile'>): string {
   try {
-    return readFileSync(supervisor.logFile, 'utf8');
+    return readOwnFileSync(supervisor.logFile) ?? '';
   } catch {
     return '';
   }

@@ -10,14 +10,14 @@
 // exits, leaving nothing `fanout status` would list.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FanoutError } from '../../common/errors.js';
 import { CREATE_EXCLUSIVE, ownedByUser } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
 import { processRecord, recordedProcessGone, type ProcessRecord } from '../../checks/index.js';
 import { logDirError } from '../errors.js';
-import { launched, newRunFolder, startSupervisor, type Supervisor } from './launch.js';
+import { discardRunFolder, launched, newRunFolder, startSupervisor, type Supervisor } from './launch.js';
 import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.js';
 
 
@@ -28,9 +28,10 @@ import { SPARE_ENV, sameFile, type Handed, type Ready } from './spare-protocol.j
  * A spare's log file: named after the server that made it (its pid, start time, PID namespace and boot, `none` where
  * the system has none to read), which owns it until hand-over. Files named the earlier way, without a boot, are
  * judged by their namespace alone; those named without a namespace either are never removed: their server may be a
- * process of another namespace sharing the folder.
+ * process of another namespace sharing the folder. A server without a start time to read is named `unknown` there:
+ * its file is removed only once of another boot, as it cannot be verified gone during this one.
  */
-const SPARE_LOG = /^\.spare-(\d+)-(@?\d+)-(\d+|none)-(?:([0-9a-f]{16}|none)-)?[0-9a-f]{12}\.log$/;
+const SPARE_LOG = /^\.spare-(\d+)-(@?\d+|unknown)-(\d+|none)-(?:([0-9a-f]{16}|none)-)?[0-9a-f]{12}\.log$/;
 
 /**
  * The boot as a spare log's name holds it: a digest of the boot id (which may hold characters no name should), equal
@@ -74,6 +75,8 @@ export function removeOrphanSpareLogs(logDir: string): void {
     const boot = match[4];
     current ??= bootTag(processRecord(process.pid).boot_id);
     const otherBoot = boot !== undefined && boot !== 'none' && current !== 'none' && boot !== current;
+    // A server named without its start time cannot be verified gone during this boot: its file is left.
+    if (!otherBoot && match[2] === 'unknown') continue;
     if (!otherBoot && !recordedProcessGone({ pid: Number(match[1]), pid_start: match[2], pid_ns: match[3] === 'none' ? null : Number(match[3]) })) continue;
     const path = join(root, name);
     try {
@@ -183,13 +186,19 @@ export function startSpare(logDir: string): Spare {
     async take(args) {
       if (child === undefined || taken || !(await whenReady()) || !child.connected) return undefined;
       taken = true;
-      let run: ReturnType<typeof newRunFolder>;
+      let run: ReturnType<typeof newRunFolder> | undefined;
       try {
         run = newRunFolder(logDir);
         renameSync(spareLog, run.logFile);
         launched(run.dir, child.pid);
       } catch (error) {
         child.disconnect();
+        // Its log was removed meanwhile (by hand, by a cleaner of the log dir): the spare cannot take the run, which
+        // starts the ordinary way instead; the run folder just made for it is left empty, and removed.
+        if (run !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(run.logFile)) {
+          discardRunFolder(run.dir);
+          return undefined;
+        }
         throw error instanceof FanoutError ? error : logDirError(logDir, error);
       }
       const { runId, dir, logFile } = run;

@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { launchPhase, loadChecksConfig, UsageError, warningNotes, type LoadedConfig } from '../../checks/index.js';
 import { FanoutError } from '../../common/errors.js';
-import { O_NOFOLLOW } from '../../common/safe-file.js';
+import { O_NOFOLLOW, O_NONBLOCK } from '../../common/safe-file.js';
 import { cancelCommand, resolveRun } from '../actions/background.js';
 import { describeCheck } from '../actions/list.js';
 import { follow, stateOf } from '../background/follow.js';
@@ -256,7 +256,7 @@ function logFileOf(context: McpContext, state: RunState, id: string): string {
 function tailOf(file: string, lines: number): { text: string; count: number; truncated: boolean } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | O_NOFOLLOW);
+    fd = openSync(file, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ToolError(`cannot read ${file}: ${(error as Error).message}`, { cause: error });

@@ -3,13 +3,13 @@
 // names a real sleeping process (in a group of its own) as the would-be victim; every signal sent is recorded, and
 // those aimed at anything but the test's own children are not delivered (a regression must not take the test run
 // down with it). Runs with the `/proc` source and, in CI, again with FANOUT_PROC_FALLBACK=ps.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { readJournal, runState } from '../../../src/checks/state/journal.js';
-import { isLive, isSettled, killGroups, listRuns, loadRunState, pruneRuns, reapDeadRuns, runInOtherNamespace, runPhase, signalRun } from '../../../src/checks/state/runs.js';
+import { isLive, isSettled, killGroups, listRuns, loadRunState, prunableRuns, pruneRuns, reapDeadRuns, runInOtherNamespace, runPhase, signalRun } from '../../../src/checks/state/runs.js';
 import { canUnshare, inOtherNamespace, ownNamespace } from '../../other-namespace.js';
 import { bootId, processSource, processStartTime, readProcess, spawnStartTime } from '../../../src/exec/processes.js';
 import { waitFor } from '../../exec/proc.js';
@@ -228,6 +228,57 @@ describe.runIf(processSource() !== 'none')('reapDeadRuns', () => {
   });
 });
 
+describe.runIf(processSource() !== 'none')('a report.json in a live run\'s folder', () => {
+  // A run writes its report.json after its end; one found in the folder of a run whose fanout still runs (written by
+  // hand, by a tool, by a run of the same id) must not get that run deleted.
+  it('never gets the run pruned, of this PID namespace or of another', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const own = '20261124T000000Z-aaaaaa';
+    plant(logDir, own, [], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: bootId(), pid_ns: ownNamespace() });
+    const other = '20261124T000001Z-bbbbbb';
+    plant(logDir, other, [], { pid: await deadPid(), pid_start: '12345', boot_id: bootId(), pid_ns: ownNamespace() + 1 });
+    for (const run of [own, other]) {
+      writeFileSync(join(logDir, run, 'report.json'), '{}');
+      expect(isLive(loadRunState(logDir, run)!), run).toBe(true);
+    }
+    // `latest` points at neither: both are beyond `keep`.
+    symlinkSync('20261124T000002Z-cccccc', join(logDir, 'latest'));
+    expect(prunableRuns(logDir, 0)).toEqual([]);
+    expect(await pruneRuns(logDir, 0)).toEqual([]);
+    expect(listRuns(logDir)).toEqual([own, other]);
+    // Once its journal ends, a run is pruned as any other, its report.json or none.
+    for (const run of [own, other]) writeFileSync(join(logDir, run, 'journal.ndjson'), `${JSON.stringify({ t: 'run:end', time: 3, exit_code: 0, interrupted: null })}\n`, { flag: 'a' });
+    expect(await pruneRuns(logDir, 0)).toEqual([own, other]);
+  });
+});
+
+describe.runIf(process.platform !== 'win32')('a journal that is a FIFO, or a link to one', () => {
+  // Opening a FIFO for reading waits for a writer: fanout would hang in open(2), where no signal handler runs.
+  const planted = (how: 'fifo' | 'link'): { logDir: string; dir: string } => {
+    const logDir = join(tempDir(), 'runs');
+    mkdirSync(logDir);
+    const dir = join(logDir, RUN);
+    createRunFolder(dir);
+    const fifo = how === 'fifo' ? join(dir, 'journal.ndjson') : join(tempDir(), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    if (how === 'link') symlinkSync(fifo, join(dir, 'journal.ndjson'));
+    return { logDir, dir };
+  };
+
+  it.each(['fifo', 'link'] as const)('is no journal (%s): reading, settling, listing, reaping and pruning never block', async (how) => {
+    const { logDir, dir } = planted(how);
+    expect(readJournal(dir)).toBeUndefined();
+    expect(loadRunState(logDir, RUN)).toBeUndefined();
+    expect(isSettled(dir)).toBe(true);
+    expect(listRuns(logDir)).toEqual([RUN]);
+    expect(await reapDeadRuns(logDir, 100)).toEqual({ killed: [], refused: [] });
+    // A run folder of fanout's without a journal it can read is pruned like one without a journal.
+    symlinkSync('20261124T000009Z-ffffff', join(logDir, 'latest'));
+    expect(prunableRuns(logDir, 0)).toEqual([RUN]);
+    expect(await pruneRuns(logDir, 0)).toEqual([RUN]);
+  });
+});
+
 describe.runIf(processSource() !== 'none' && process.platform === 'linux')('a run of another PID namespace', () => {
   // Its fanout's pid and start time, looked up here, name another process or none: such a run may well be running in
   // a container sharing the log dir. It is never crashed, reaped, pruned, resumed over nor signalled.
@@ -273,6 +324,24 @@ describe.runIf(processSource() !== 'none' && process.platform === 'linux')('a ru
     expect(runPhase(loadRunState(logDir, own)!)).toBe('crashed');
     plant(logDir, own, [], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: bootId(), pid_ns: ownNamespace() });
     expect(runPhase(loadRunState(logDir, own)!)).toBe('live');
+  });
+
+  it('only a positive integer names a namespace: any other value recorded there is judged by pid, start and boot', async () => {
+    const logDir = join(tempDir(), 'runs');
+    const dead = await deadPid();
+    for (const pidNs of ['4026531836', -1, 0, 1.5, null, {}, [ownNamespace() + 1], true]) {
+      plant(logDir, RUN, [], { pid: dead, pid_start: '12345', boot_id: bootId(), pid_ns: pidNs });
+      const state = loadRunState(logDir, RUN)!;
+      expect(runInOtherNamespace(state), JSON.stringify(pidNs)).toBe(false);
+      expect(runPhase(state), JSON.stringify(pidNs)).toBe('crashed');
+      plant(logDir, RUN, [], { pid: process.pid, pid_start: processStartTime(process.pid), boot_id: bootId(), pid_ns: pidNs });
+      expect(runPhase(loadRunState(logDir, RUN)!), JSON.stringify(pidNs)).toBe('live');
+    }
+    // Infinity and NaN reach a journal as null (JSON has neither); one written by hand as a huge number is no id either.
+    plant(logDir, RUN, [], { pid: dead, pid_start: '12345', boot_id: bootId() });
+    const journal = join(logDir, RUN, 'journal.ndjson');
+    writeFileSync(journal, readFileSync(journal, 'utf8').replace('"t":"run:start"', '"t":"run:start","pid_ns":1e400'));
+    expect(runPhase(loadRunState(logDir, RUN)!)).toBe('crashed');
   });
 
   it.skipIf(!canUnshare)('run by a fanout really in another namespace: live while it runs there; fanout status and cancel say so and signal nothing', async () => {
