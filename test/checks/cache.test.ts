@@ -50,6 +50,15 @@ async function run(dir: string, options: { cache?: boolean; env?: Record<string,
   return { report: await checks.report, events };
 }
 
+/** Makes `dir` a git repository with everything in it committed; returns a runner of git commands there. */
+function committed(dir: string): (...args: string[]) => Buffer {
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'one');
+  return git;
+}
+
 const byId = (report: RunReport) => Object.fromEntries(report.checks.map((check) => [check.id, check]));
 const cachedIds = (report: RunReport) => report.checks.filter((check) => check.cached === true).map((check) => check.id);
 
@@ -176,10 +185,7 @@ describe('the cache of passed checks', () => {
 
   it('in a git repository, a file git knows unchanged counts as its content: staging or committing an edit is no change', async () => {
     const p = project(`checks:\n  - id: src\n    run: echo src >> ran.log\n    inputs: [src/]\n`, { ...files, '.gitignore': 'ran.log\n' });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-qm', 'one');
+    const git = committed(p.dir);
     await run(p.dir);
     expect(p.ran()).toEqual(['src']);
     writeFileSync(join(p.dir, 'src/a.ts'), 'edited'); // modified: read and hashed here
@@ -220,10 +226,7 @@ describe('the cache of passed checks', () => {
     inputs: [src.txt]
 `;
     const p = project(yaml, { 'src.txt': 'yes\n', '.gitignore': 'ran.log\nflip.on\n' });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-qm', 'one');
+    const git = committed(p.dir);
     await settled(join(p.dir, 'src.txt'));
     expect(byId((await run(p.dir)).report).t?.status).toBe('passed');
     expect(p.ran()).toEqual(['t']);
@@ -247,10 +250,7 @@ describe('the cache of passed checks', () => {
   it('in a git repository, before a command of the run starts, a file git vouches for counts as listed however new its times, on either path', async () => {
     const yaml = `checks:\n  - id: t\n    run: echo t >> ran.log; grep -q yes src.txt\n    inputs: [src.txt]\n`;
     const p = project(yaml, { 'src.txt': 'yes\n', '.gitignore': 'ran.log\n' });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-qm', 'one');
+    committed(p.dir);
     await settled(join(p.dir, 'src.txt'));
     await run(p.dir);
     expect(p.ran()).toEqual(['t']);
@@ -275,10 +275,7 @@ describe('the cache of passed checks', () => {
     // vouched for that file when the run listed it.
     const yaml = `checks:\n  - id: flip\n    run: echo flip >> ran.log; sleep 0.3; if [ -f flip.on ]; then echo no > src.txt; fi\n    inputs: [new.txt]\n  - id: t\n    run: echo t >> ran.log; grep -q yes src.txt\n    inputs: [src.txt]\n`;
     const p = project(yaml, { 'src.txt': 'yes\n', '.gitignore': 'ran.log\nflip.on\n.fanout/\n' });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-qm', 'one');
+    const git = committed(p.dir);
     let runs = 0;
     const serial = async () => {
       writeFileSync(join(p.dir, 'new.txt'), String(runs++));
@@ -313,10 +310,7 @@ describe('the cache of passed checks', () => {
 
   it('in a git repository, a rerun whose listing git gives alike still sees each edit of a file git does not vouch for', async () => {
     const p = project(`checks:\n  - id: src\n    run: echo src >> ran.log\n    inputs: [src/]\n`, { ...files, '.gitignore': 'ran.log\n' });
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: p.dir });
-    git('init', '-q');
-    git('add', '.');
-    git('commit', '-qm', 'one');
+    committed(p.dir);
     const untracked = join(p.dir, 'src/new.ts');
     const tracked = join(p.dir, 'src/a.ts');
     /** Writes a file and lets it age past the racy margin, so the run after it trusts what it records. */

@@ -123,6 +123,22 @@ interface Finished {
   log_file: string | null;
 }
 
+/** A config of one check, `true`. */
+const ONE_TRUE = `version: "1"
+checks:
+  - id: a
+    run: "true"
+`;
+
+/** The run:start record of run `runId` in `dir`'s journal (its `pid`: the run's supervisor). */
+function runStart(dir: string, runId: string): { type: string; pid?: number } | undefined {
+  return readFileSync(join(dir, '.fanout/runs', runId, 'journal.ndjson'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { type: string; pid?: number })
+    .find((event) => event.type === 'run:start');
+}
+
 const finished = (answer: Answer) => answer.structured.finished as Finished[];
 
 async function statusJson(dir: string, id: string) {
@@ -448,22 +464,14 @@ ${gated('e2e')}`);
   });
 
   it.skipIf(!existsSync('/proc/self/environ'))('hands run_checks\' run to the spare supervisor it started before the call, and starts the next one', async () => {
-    const dir = project(`version: "1"
-checks:
-  - id: a
-    run: "true"
-`);
+    const dir = project(ONE_TRUE);
     const { client } = await connect(dir);
     const spare = await until('the spare', () => sparesOf(dir)[0]);
     expect(logDirEntries(dir)).toEqual([expect.stringMatching(/^\.spare-\d+-\d+-\d+-[0-9a-f]{16}-[0-9a-f]{12}\.log$/)]); // no run folder while it waits
     const answer = await call(client, 'run_checks', {});
     expect(answer.isError, answer.text).toBe(false);
     const runId = answer.structured.run_id as string;
-    const start = readFileSync(join(dir, '.fanout/runs', runId, 'journal.ndjson'), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { type: string; pid?: number })
-      .find((event) => event.type === 'run:start');
+    const start = runStart(dir, runId);
     // The run's supervisor is the process that was waiting before the call: no process was started for it.
     expect(start?.pid).toBe(spare);
     expect(await statusJson(dir, runId)).toMatchObject({ phase: 'ended', background: true });
@@ -473,11 +481,7 @@ checks:
   });
 
   it.skipIf(!existsSync('/proc/self/environ'))('runs run_checks the ordinary way when the spare\'s log was removed, leaving no empty run folder', async () => {
-    const dir = project(`version: "1"
-checks:
-  - id: a
-    run: "true"
-`);
+    const dir = project(ONE_TRUE);
     const { client } = await connect(dir);
     const spare = await until('the spare', () => sparesOf(dir)[0]);
     const [spareLog] = logDirEntries(dir);
@@ -488,11 +492,7 @@ checks:
     const runId = answer.structured.run_id as string;
     await until('the run\'s end', () => (existsSync(join(dir, '.fanout/runs', runId, 'report.json')) ? true : undefined));
     expect(await statusJson(dir, runId)).toMatchObject({ phase: 'ended', background: true });
-    const start = readFileSync(join(dir, '.fanout/runs', runId, 'journal.ndjson'), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { type: string; pid?: number })
-      .find((event) => event.type === 'run:start');
+    const start = runStart(dir, runId);
     expect(start?.pid).not.toBe(spare);
     // The run's folder only: none left empty by the spare that could not take it.
     expect(logDirEntries(dir).filter((name) => !name.startsWith('.spare-') && name !== 'latest')).toEqual([runId]);

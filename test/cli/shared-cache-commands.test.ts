@@ -6,10 +6,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedis, startRedis, type RedisServer } from '../distributed/harness.js';
+import { describe, expect, it } from 'vitest';
+import { hasRedis } from '../distributed/harness.js';
 import { cli, runCli, type CliResult } from './helpers.js';
-import { project, ran, SECRET } from './shared-cache-project.js';
+import { project, ran, sharedRedis } from './shared-cache-project.js';
 
 
 /** The checks of the latest run in `logDir` and whether each was a hit. */
@@ -30,14 +30,7 @@ function run(args: string[], cwd: string, env: Record<string, string | undefined
 }
 
 describe.skipIf(!hasRedis)('--shared-cache in watch, hook, mcp and background runs', { timeout: 60_000 }, () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-  const env = (extra: Record<string, string | undefined> = {}) => ({ FANOUT_REDIS_URL: redis.url, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined, FANOUT_SHARED_CACHE: undefined, ...extra });
+  const { redis: redisServer, env } = sharedRedis();
 
   /** A project whose two checks another machine (log folder) passed and shared. */
   async function sharedProject(): Promise<string> {
@@ -49,7 +42,7 @@ describe.skipIf(!hasRedis)('--shared-cache in watch, hook, mcp and background ru
   }
 
   it('watch: the first run hits what another machine passed (FANOUT_SHARED_CACHE=1); no secret is a usage error', async () => {
-    await redis.client.flushall();
+    await redisServer().client.flushall();
     const dir = await sharedProject();
     const child = spawn(process.execPath, [cli, 'watch', '--stream', '--log-dir', join(dir, 'machine-2')], { cwd: dir, env: { ...process.env, ...env({ FANOUT_SHARED_CACHE: '1' }) }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -80,7 +73,7 @@ describe.skipIf(!hasRedis)('--shared-cache in watch, hook, mcp and background ru
   });
 
   it('hook: a hit from the shared cache passes without running; no secret is the hook protocol\'s non-blocking error (1)', async () => {
-    await redis.client.flushall();
+    await redisServer().client.flushall();
     const dir = await sharedProject();
     const event = JSON.stringify({ session_id: 's', cwd: dir, hook_event_name: 'Stop', stop_hook_active: false });
     const hit = await run(['hook', 'claude', '--shared-cache', '--log-dir', join(dir, 'machine-2')], dir, env(), event);
@@ -99,7 +92,7 @@ describe.skipIf(!hasRedis)('--shared-cache in watch, hook, mcp and background ru
   });
 
   it('check --background: the run hits the shared cache; no secret is a usage error before any run starts', async () => {
-    await redis.client.flushall();
+    await redisServer().client.flushall();
     const dir = await sharedProject();
     const hit = await run(['check', '--background', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-2')], dir, env());
     expect(hit.code, hit.stderr).toBe(0);
@@ -117,7 +110,7 @@ describe.skipIf(!hasRedis)('--shared-cache in watch, hook, mcp and background ru
   });
 
   it('mcp: a server flag (or FANOUT_SHARED_CACHE=1) every run_checks run uses; no secret is a usage error at start', async () => {
-    await redis.client.flushall();
+    await redisServer().client.flushall();
     const dir = await sharedProject();
     const refused = await run(['mcp', '--shared-cache'], dir, env({ FANOUT_SECRET: undefined }));
     expect(refused.code).toBe(2);

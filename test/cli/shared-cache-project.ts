@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startRedis, type RedisServer } from '../distributed/harness.js';
 import { tempDir } from './helpers.js';
 
 /** The shared secret the tests give fanout (through FANOUT_SECRET). */
@@ -27,3 +29,25 @@ checks:
 
 /** The ids of the checks that ran in `dir` so far, in order. */
 export const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean) : []);
+
+/**
+ * A redis-server for the enclosing describe block (started before its tests, stopped after), and the environment a
+ * fanout of the tests gets: that Redis, {@link SECRET}, none of the variables read from files, `extra` over it.
+ */
+export function sharedRedis(): { redis: () => RedisServer; env: (extra?: Record<string, string | undefined>) => Record<string, string | undefined> } {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const redis = (): RedisServer => {
+    if (server === undefined) throw new Error('redis-server is not started yet');
+    return server;
+  };
+  return {
+    redis,
+    env: (extra = {}) => ({ FANOUT_REDIS_URL: redis().url, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined, FANOUT_SHARED_CACHE: undefined, ...extra }),
+  };
+}

@@ -5,24 +5,17 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, hasRedis, startRedis, type RedisServer } from '../distributed/harness.js';
+import { describe, expect, it } from 'vitest';
+import { freePort, hasRedis } from '../distributed/harness.js';
 import { byId, parseReport, runCli, tempDir } from './helpers.js';
-import { project, ran, SECRET } from './shared-cache-project.js';
+import { project, ran, SECRET, sharedRedis } from './shared-cache-project.js';
 
 
 describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-  const env = (extra: Record<string, string | undefined> = {}) => ({ FANOUT_REDIS_URL: redis.url, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined, FANOUT_SHARED_CACHE: undefined, ...extra });
+  const { redis: redisServer, env } = sharedRedis();
 
   it('a check passed on one machine is a hit on another (--shared-cache, then FANOUT_SHARED_CACHE=1)', async () => {
-    await redis.client.flushall();
+    await redisServer().client.flushall();
     const dir = project();
     const first = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() });
     expect(first.code).toBe(0);
@@ -63,16 +56,16 @@ describe.skipIf(!hasRedis)('fanout check --shared-cache', () => {
   });
 
   it('a pass kept only on this machine goes to the shared cache on its next run there (a local hit), and is a hit on another machine', async () => {
-    await redis.client.flushall();
+    await redisServer().client.flushall();
     const dir = project();
     expect((await runCli(['check', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env() })).code).toBe(0);
-    expect(await redis.client.keys('fanout:cache:*')).toEqual([]);
+    expect(await redisServer().client.keys('fanout:cache:*')).toEqual([]);
     // A grace no load can outlast: the pushes are done when the process ends (the default drops them at 250 ms).
     const local = await runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'machine-1')], { cwd: dir, env: env({ FANOUT_SHARED_PUSH_GRACE_MS: '60000' }) });
     expect(local.code).toBe(0);
     expect(local.stderr).toBe('');
     expect((byId(parseReport(local.stdout)) as Record<string, { cached?: boolean }>).unit?.cached).toBe(true);
-    expect(await redis.client.keys('fanout:cache:*')).toHaveLength(2);
+    expect(await redisServer().client.keys('fanout:cache:*')).toHaveLength(2);
     const other = await runCli(['check', '--json', '--log-dir', join(dir, 'machine-2')], { cwd: dir, env: env({ FANOUT_SHARED_CACHE: '1' }) });
     const checks = byId(parseReport(other.stdout)) as Record<string, { cached?: boolean }>;
     expect([checks.build?.cached, checks.unit?.cached]).toEqual([true, true]);
