@@ -19,6 +19,22 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // before, there is no such cache, and asking would load node:module for nothing.
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major > 22 || (major === 22 && minor >= 1)) (await import('./compile-cache.js')).enableCompileCache();
-  const { main } = await import('./program.js');
-  await main(argv, pkg.version);
+  // `fanout check` as usually written runs without commander (commands/check-fast.ts); the program parses the rest.
+  if (!(namesCheck(argv) && (await (await import('./commands/check-fast.js')).mainWithoutCommander(argv, pkg.version)))) {
+    const { main } = await import('./program.js');
+    await main(argv, pkg.version);
+  }
+}
+
+/**
+ * Whether the first word after the global flags (and the values of those that take one) is `check` or `run`: only
+ * then is the check chunk worth loading before commander. A wrong guess costs time, never a different parse.
+ */
+function namesCheck(argv: readonly string[]): boolean {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (!arg.startsWith('-')) return arg === 'check' || arg === 'run';
+    if (['-c', '--config', '-p', '--parallel', '--log-dir', '--error-exit-code'].includes(arg)) index++;
+  }
+  return false;
 }

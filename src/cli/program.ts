@@ -2,10 +2,10 @@
 // of every error to an exit code. Each action imports its implementation lazily, so `fanout --help` never loads the
 // engine.
 import { CommanderError } from '@commander-js/extra-typings';
-import { messageOf } from '../common/errors.js';
-import { EXIT_INTERNAL, EXIT_USAGE, ProtocolUsageError, UsageError } from './errors.js';
-import { jsonText, print, printErr, printJsonText } from './terminal.js';
-import { createProgram, type Program } from './commands/global.js';
+import { EXIT_USAGE } from './errors.js';
+import { exitOnBrokenStdout, reportFailure } from './failure.js';
+import { print, printErr } from './terminal.js';
+import { createProgram, ProtocolUsageError, type Program } from './commands/global.js';
 import * as check from './commands/check.js';
 import * as status from './commands/status.js';
 import * as wait from './commands/wait.js';
@@ -127,10 +127,7 @@ function vibeguardParseError(error: CommanderError): string {
 
 /** Runs the CLI; sets process.exitCode (never throws). */
 export async function main(args: string[], version: string): Promise<void> {
-  // `fanout list | head -1`: the reader went away; say nothing more (141 = 128 + SIGPIPE, as a shell would).
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    process.exit(error.code === 'EPIPE' ? 141 : EXIT_INTERNAL);
-  });
+  exitOnBrokenStdout();
   const program = buildProgram(version, args);
   // VibeGuard prints its help for a bare invocation, on stdout, and exits 0.
   if (args.length === 0 && (await vibeguardInPlay(args))) {
@@ -153,20 +150,6 @@ export async function main(args: string[], version: string): Promise<void> {
       process.exitCode = ok ? 0 : error instanceof ProtocolUsageError ? error.exitCode : EXIT_USAGE;
       return;
     }
-    if (error instanceof UsageError) {
-      printErr(error.code === 'ERR_CONFIG' ? `${error.message}\n` : `fanout: ${error.message}\n`);
-      // Machine readers asked for JSON on stdout: a config error is JSON there too, with each diagnostic's code.
-      if (error.diagnostics !== undefined && (args.includes('--json') || args.includes('--stream'))) {
-        const body = { schema_version: '1', exit_code: EXIT_USAGE, diagnostics: error.diagnostics };
-        printJsonText(args.includes('--stream') ? `${jsonText({ type: 'config:error', time: new Date().toISOString(), ...body })}\n` : `${jsonText(body, 2)}\n`);
-      }
-      process.exitCode = EXIT_USAGE;
-      return;
-    }
-    const { killChildGroups } = await import('../checks/run-entry.js');
-    killChildGroups('SIGKILL');
-    const detail = process.env.FANOUT_DEBUG && error instanceof Error ? (error.stack ?? error.message) : messageOf(error);
-    printErr(`fanout: internal error: ${detail}\n`);
-    process.exitCode = EXIT_INTERNAL;
+    await reportFailure(error, args);
   }
 }

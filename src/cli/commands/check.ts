@@ -1,11 +1,7 @@
 // `fanout check [ids...]` (alias `run`): its flags, and their mapping to the check action's options.
 import { Option } from '@commander-js/extra-typings';
-import type { CheckOptions } from '../actions/check.js';
-import { EXIT_INFRASTRUCTURE, UsageError } from '../errors.js';
-import { durationFlag, parseAsyncThreshold, parseExitCode, parseKeepRuns, parseList, parallelFlag, parseParallelOrDefault } from '../options.js';
-import { sharedCacheFromEnv } from '../redis-cache.js';
-import { afterWritten } from '../terminal.js';
-import { commonOptions, finish, redisTarget, versionOf, withRedisTls, type Program } from './global.js';
+import { durationFlag, parseAsyncThreshold, parseKeepRuns, parseList, parallelFlag } from '../options.js';
+import { versionOf, withRedisTls, type Program } from './global.js';
 
 /** Default number of run folders kept (`--keep-runs`). */
 const KEEP_RUNS_DEFAULT = 20;
@@ -50,64 +46,10 @@ function command(program: Program) {
     .addOption(new Option('--keep-runs <n>', `run folders kept in --log-dir (default: ${KEEP_RUNS_DEFAULT})`).argParser(parseKeepRuns));
 }
 
-/** The flags of `fanout check`, global ones included, as commander gives them. */
-export type CheckFlags = ReturnType<ReturnType<typeof command>['optsWithGlobals']>;
-
-/** The check action's options from the command line; `logDir` is the log folder (see logDirOf). */
-export function checkOptions(flags: CheckFlags, logDir: string): CheckOptions {
-  const shared = flags.sharedCache === true || sharedCacheFromEnv();
-  if (flags.redis === undefined && !shared && [flags.redisCa, flags.redisCert, flags.redisKey, flags.redisServername].some((value) => value !== undefined)) {
-    throw new UsageError('--redis-ca, --redis-cert, --redis-key and --redis-servername go with --redis or --shared-cache (a local run uses no Redis)');
-  }
-  if (flags.stream && flags.json) throw new UsageError('--stream and --json both write to stdout: choose one (the stream’s run:end event carries the JSON report)');
-  if (flags.resume !== undefined && flags.changed !== undefined) throw new UsageError('--resume and --changed both choose the checks: give one');
-  if (flags.dryRun === true && flags.stream === true) throw new UsageError('--dry-run runs nothing, so it has no events to stream: use --json for the plan as JSON');
-  return {
-    ...commonOptions(flags),
-    parallel: parseParallelOrDefault(flags.parallel ?? (flags.redis === undefined ? '0' : '64')),
-    failFast: flags.failFast === true,
-    logDir,
-    logDirFlag: flags.logDir,
-    errorExitCode: parseExitCode(flags.errorExitCode),
-    only: flags.only,
-    tags: flags.tags,
-    excludeTags: flags.excludeTags,
-    schedule: flags.schedule,
-    timeoutMs: flags.timeout,
-    maxTimeMs: flags.maxTime,
-    stream: flags.stream === true,
-    junit: flags.junit,
-    redis: flags.redis === undefined ? undefined : redisTarget(flags),
-    queue: flags.queue,
-    commit: flags.commit,
-    insecure: flags.insecure === true,
-    workerWaitMs: flags.workerWait,
-    heartbeatTtlMs: flags.heartbeatTtl,
-    shard: flags.shard,
-    observer: flags.observer,
-    configCache: flags.configCache,
-    resultCache: flags.cache,
-    sharedCache: shared ? redisTarget(flags) : undefined,
-    asyncThresholdMs: flags.asyncThreshold === 'off' ? null : flags.asyncThreshold,
-    asyncParallel: flags.asyncParallel,
-    resume: flags.resume,
-    changed: flags.changed,
-    background: flags.background === true ? true : undefined,
-    keepRuns: flags.keepRuns,
-    dryRun: flags.dryRun === true ? true : undefined,
-  };
-}
-
 /** Registers `fanout check`. */
 export function register(program: Program): void {
   command(program).action(async (ids, _options, command) => {
-    const flags = command.optsWithGlobals();
-    const { logDirOf } = await import('../log-dir.js');
-    const options = checkOptions(flags, await logDirOf(flags));
-    const { checkCommand } = await import('../actions/check.js');
-    const code = await checkCommand(ids, options, versionOf(program));
-    // BullMQ keeps a 5 s retry timer after Redis is lost: the run is over, so the process does not wait for it.
-    if (code === EXIT_INFRASTRUCTURE) afterWritten(process.stdout, () => process.exit(code));
-    finish(code);
+    const { runCheck } = await import('./check-fast.js');
+    await runCheck(ids, command.optsWithGlobals(), versionOf(program));
   });
 }

@@ -1,8 +1,8 @@
 // The program and the flags every command reads (`fanout -c FILE check`, `fanout check -c FILE`). The commands'
 // modules type their options from it, so this module stays apart from program.ts, which imports them.
-import { Command } from '@commander-js/extra-typings';
-import type { CommonOptions } from '../options.js';
-import type { RedisTargetOptions } from '../redis-target.js';
+import { Command, CommanderError } from '@commander-js/extra-typings';
+
+export { commonOptions, finish, redisTarget } from './flags.js';
 
 /** The `fanout` program with its global flags; `version` is the package version. */
 export function createProgram(version: string) {
@@ -21,30 +21,22 @@ export function createProgram(version: string) {
     .option('--strict', 'treat unknown keys in vibeguard.* configs as errors');
 }
 
+/**
+ * A mistake on the command line of a command whose protocol gives usage errors an exit code of its own, which the
+ * CLI exits with instead of the usual 2: `fanout hook` exits 1 (a non-blocking error), as 2 would block the
+ * agent (and loop its Stop hook) over a typo in its settings.
+ */
+export class ProtocolUsageError extends CommanderError {}
+
 /** The program every command registers on. */
 export type Program = ReturnType<typeof createProgram>;
 
 /** The global flags as commander gives them. */
 export type GlobalFlags = ReturnType<Program['opts']>;
 
-/** The options of every command that reads a config. */
-export function commonOptions(flags: GlobalFlags): CommonOptions {
-  return { config: flags.config, verbose: flags.verbose === true, json: flags.json === true, color: flags.color, strict: flags.strict };
-}
-
-/** The exit code of a command's action. */
-export function finish(code: number): void {
-  process.exitCode = code;
-}
-
 /** The package version the program was built with. */
 export function versionOf(program: Program): string {
   return program.version() ?? '';
-}
-
-/** The Redis flags of `check` and `worker`, as given on the command line (a URL there may not hold a password). */
-export function redisTarget(flags: { redis?: string | true | undefined; redisCa?: string | undefined; redisCert?: string | undefined; redisKey?: string | undefined; redisServername?: string | undefined }): RedisTargetOptions {
-  return { redis: flags.redis, fromCommandLine: true, ca: flags.redisCa, cert: flags.redisCert, key: flags.redisKey, servername: flags.redisServername };
 }
 
 /** Adds the TLS flags of a rediss:// connection (`check --redis`, `worker`). */

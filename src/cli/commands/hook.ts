@@ -1,7 +1,6 @@
 // `fanout hook <agent>`: answer an agent's hook event in its hook protocol.
 import { Argument } from '@commander-js/extra-typings';
-import { ProtocolUsageError } from '../errors.js';
-import { finish, versionOf, withRedisTls, type Program } from './global.js';
+import { finish, ProtocolUsageError, versionOf, withRedisTls, type Program } from './global.js';
 
 /** Registers `fanout hook`. */
 export function register(program: Program): void {
