@@ -124,6 +124,24 @@ function cancelStopped<V>(run: GraphRun<V>): void {
   }
 }
 
+/**
+ * One slot of a pool: the task it runs and the two reactions its task's promise gets, made once per slot rather than
+ * once per task.
+ */
+class Slot<V> {
+  /** The task running in this slot (its last one, once the slot is given back). */
+  task = -1;
+  readonly queue: RankQueue;
+  readonly onValue: (value: unknown) => void;
+  readonly onError: (error: unknown) => void;
+
+  constructor(run: GraphRun<V>, queue: RankQueue) {
+    this.queue = queue;
+    this.onValue = (value) => run.settled(this, true, value);
+    this.onError = (error) => run.settled(this, false, error);
+  }
+}
+
 /** What settle returns when the slot's next step is #continueOrRelease's to decide. */
 const GENERAL = -2;
 /** One settle in this many takes the general path whatever settle could decide alone (a power of 2). */
@@ -162,6 +180,8 @@ export class GraphRun<V> {
   readonly #payload: unknown[];
   /** The outcome objects already handed to an event sink, so `results` holds the very same objects. */
   #outcomes: (TaskOutcome<V> | undefined)[] | undefined;
+  /** When the task a slot starts next started: a clock reading handed from where a slot settles to where it starts. */
+  #clock = Number.NaN;
   /** Counts calls into code outside the scheduler (task starts, events): a clock reading is reused only if unchanged. */
   #foreignCalls = 0;
   readonly #ready: RankQueue;
@@ -376,10 +396,14 @@ export class GraphRun<V> {
         if (this.#stopped) break;
         if (this.#running < maxParallel && ready.size > 0) {
           this.#running++;
-          void this.#slot(ready.pop(), ready, performance.now());
+          const first = ready.pop();
+          this.#clock = performance.now();
+          this.#slot(new Slot(this, ready), first);
         } else if (this.#asyncRunning < asyncParallel && asyncReady.size > 0) {
           this.#asyncRunning++;
-          void this.#slot(asyncReady.pop(), asyncReady, performance.now());
+          const first = asyncReady.pop();
+          this.#clock = performance.now();
+          this.#slot(new Slot(this, asyncReady), first);
         } else break;
       }
     } finally {
@@ -388,53 +412,72 @@ export class GraphRun<V> {
   }
 
   /**
-   * One slot of the pool: runs task `first`, then whatever is ready next in its queue, until the queue is empty. One
-   * async loop per slot rather than one async call per task: a task then costs its own promise and no coroutine.
-   * The loop holds the slot's count; a task abandoned at its deadline or by 'kill' gives the slot back at once, and
-   * its loop, when the task eventually settles, finds the task no longer running and ends without touching it.
+   * One slot of the pool: starts task `first` at `this.#clock` (the slot's count is already held), then, when the task
+   * ends, whatever is ready next in the slot's queue, until the queue is empty. A slot waits for its task with one
+   * promise reaction to the slot's own two handlers, made once per slot: an `await` per task in an async loop cost a
+   * third more memory per task (its resume closures and context), and the collections that came with it.
    *
-   * `now` comes from the caller: code before the loop runs once per slot, too rarely for V8 to record what it calls,
-   * and a call it knows nothing about in a compiled loop sends the loop back to the interpreter.
+   * The promise is `Promise.resolve(value)`, as `await value` takes it (a value, a native promise or a thenable end the
+   * task after as many ticks as an `await` would). A task that throws synchronously ends at once, without a tick, and
+   * the slot goes on to the next task in this loop. A task abandoned at its deadline or by 'kill' gives the slot back
+   * at once; its reaction, when the task eventually settles, finds the task no longer running and ends the slot.
    */
-  async #slot(first: number, queue: RankQueue, start: number): Promise<void> {
+  #slot(slot: Slot<V>, first: number): void {
     let i = first;
-    let now = start;
     for (;;) {
-      const context = this.#start(i, now);
+      const context = this.#start(i, this.#clock);
       if (context === undefined) return; // the run stopped during the task:start event; the slot went with it
-      let ok = true;
-      let result: unknown;
+      slot.task = i;
+      let error: unknown;
       try {
         const runs = this.#runs;
         // Called on the task object, as `task.run(context)` would be: a method may use `this`.
-        result = await (runs[i * 2] as GraphTask<V>['run']).call(runs[i * 2 + 1], context);
-      } catch (error) {
-        ok = false;
-        result = error;
-      }
-      // Abandoned (the slot was given back when it timed out or was stopped), or the run crashed.
-      if (this.#state[i] !== RUNNING || this.#finished) {
-        if (this.#state[i] === STOPPED && !this.#finished) this.#settleStopped(i, ok, result);
+        Promise.resolve((runs[i * 2] as GraphTask<V>['run']).call(runs[i * 2 + 1], context)).then(slot.onValue, slot.onError);
         return;
+      } catch (thrown) {
+        error = thrown;
       }
-      now = performance.now();
-      const calls = this.#foreignCalls;
-      let general: boolean;
-      try {
-        const next = this.settle(i, ok, result, queue, now);
-        general = next === GENERAL;
-        i = general ? this.#continueOrRelease(i, queue) : next;
-      } catch (error) {
-        this.crash(error);
-        return;
-      }
+      i = this.#afterTask(slot, false, error);
       if (i < 0) return;
-      // One clock reading per task: the end of one task is the start of the next in this slot, unless settling ran
-      // other code meanwhile (tasks started in other slots, event observers); then the clock is read again. It is read
-      // again after every general step too (one task in GENERAL_EVERY), so that V8 sees this call early: a call first
-      // met late in a run (when other slots start, at its start and end) discarded the compiled loop in every rerun.
-      if (general || this.#foreignCalls !== calls) now = performance.now();
     }
+  }
+
+  /** The reaction to the promise of a slot's task: records its end and starts the slot's next task, if any. */
+  settled(slot: Slot<V>, ok: boolean, result: unknown): void {
+    const next = this.#afterTask(slot, ok, result);
+    if (next >= 0) this.#slot(slot, next);
+  }
+
+  /**
+   * Task `slot.task` ended: records it and returns the next task for the slot, to start at `this.#clock`, or -1 when
+   * the slot is given back (or went with a stop or a crash).
+   */
+  #afterTask(slot: Slot<V>, ok: boolean, result: unknown): number {
+    const i = slot.task;
+    // Abandoned (the slot was given back when it timed out or was stopped), or the run crashed.
+    if (this.#state[i] !== RUNNING || this.#finished) {
+      if (this.#state[i] === STOPPED && !this.#finished) this.#settleStopped(i, ok, result);
+      return -1;
+    }
+    const queue = slot.queue;
+    const now = performance.now();
+    const calls = this.#foreignCalls;
+    let next: number;
+    let general: boolean;
+    try {
+      next = this.settle(i, ok, result, queue, now);
+      general = next === GENERAL;
+      if (general) next = this.#continueOrRelease(i, queue);
+    } catch (error) {
+      this.crash(error);
+      return -1;
+    }
+    // One clock reading per task: the end of one task is the start of the next in this slot, unless settling ran
+    // other code meanwhile (tasks started in other slots, event observers); then the clock is read again. It is read
+    // again after every general step too (one task in GENERAL_EVERY), so that V8 sees this call early: a call first
+    // met late in a run (when other slots start, at its start and end) discarded the compiled loop in every rerun.
+    this.#clock = general || this.#foreignCalls !== calls ? performance.now() : now;
+    return next;
   }
 
   /**
@@ -861,7 +904,8 @@ function anchorShapes(): void {
   if (shapeAnchors !== undefined) return;
   shapeAnchors = []; // set first: the GraphRun below runs this constructor too
   const run = new GraphRun<unknown>([], undefined);
-  shapeAnchors = [run, new TaskContext(run, -1), new RankQueue(0, undefined)];
+  const queue = new RankQueue(0, undefined);
+  shapeAnchors = [run, new TaskContext(run, -1), queue, new Slot(run, queue)];
 }
 
 /**
