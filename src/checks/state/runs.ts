@@ -108,8 +108,8 @@ export function loadRunState(logDir: string, id: string): RunState | undefined {
 }
 
 /**
- * Why nothing of a run can be read from its journal, as a sentence to show (`its journal cannot be read: line 1:
- * run:start: checks is not an array…`); undefined when its start was read. A planted or damaged journal is refused
+ * Why nothing of a run can be read from its journal, as a sentence to show (`its journal cannot be read (line 1:
+ * run:start: checks is not an array): …`); undefined when its start was read. A planted or damaged journal is refused
  * this way by every reader: nothing is signalled, resumed or reported from it.
  *
  * @example
