@@ -5,12 +5,14 @@
 //     2 worker processes (concurrency 8 each), 64 jobs in flight (the CLI's default -p in --redis mode).
 //  2. Scaling: 200 `sleep 0.1` checks through fanout with 1 and 2 worker processes (concurrency 8 each).
 //  3. Authentication: the same 2,000 `true` checks through fanout with signed jobs (shared secret on both sides) and
-//     unsigned ones, 1 worker process, alternating every repetition.
+//     unsigned ones, 1 worker process, alternating every repetition; with, for each run, the CPU time per job of the
+//     coordinator, the worker process and redis-server, and the Redis commands per job (INFO commandstats, commands
+//     run inside BullMQ's scripts included), to tell what signing adds from the machine's load.
 // Usage: npx tsdown && node bench/run.js distributed   (DIST_BENCH_REPS=N, default 5; DIST_BENCH_ONLY=auth runs
 // only the third; redis-server must be installed)
 import { startSuite, stat } from './lib/harness.js';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents, Worker } from 'bullmq';
@@ -181,6 +183,7 @@ async function main() {
     const executor = createBullMQExecutor({ connection: url, queue, secret: signed ? BENCH_SECRET : null });
     await executor.execute({ command: 'true' }); // connect and warm up
     return {
+      pids: children.map((child) => child.pid ?? 0),
       /** @param {string} command @param {number} count */
       async run(command, count) {
         let failed = 0;
@@ -232,9 +235,47 @@ async function main() {
     };
   }
 
+  /** CPU time (µs) of a process so far, from /proc (clock ticks of 10 ms: meaningful over a whole run of jobs). @param {number} pid */
+  const processCpuUs = (pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const after = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
+    return (Number(after[11]) + Number(after[12])) * 10_000;
+  };
+  /** Commands Redis has run so far, in all (those of scripts included), less the INFO calls that read them. */
+  const redisCommands = async () => {
+    let calls = 0;
+    for (const match of (await probe.info('commandstats')).matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (match[1] !== 'info') calls += Number(match[2]);
+    return calls;
+  };
+  /**
+   * A contender whose every run also records, per job, the CPU time of this process (the coordinator), of its worker
+   * process and of redis-server, and the commands Redis ran.
+   * @param {Awaited<ReturnType<typeof fanoutContender>>} contender
+   */
+  const metered = (contender) => {
+    /** @type {Record<'coordinator' | 'worker' | 'redis' | 'commands', number[]>} */
+    const perJob = { coordinator: [], worker: [], redis: [], commands: [] };
+    const workers = () => contender.pids.reduce((sum, pid) => sum + processCpuUs(pid), 0);
+    return {
+      perJob,
+      /** @param {string} command @param {number} count */
+      async run(command, count) {
+        const [commands, worker, redis, own] = [await redisCommands(), workers(), processCpuUs(server.pid ?? 0), process.cpuUsage()];
+        const ms = await contender.run(command, count);
+        const used = process.cpuUsage(own);
+        perJob.coordinator.push((used.user + used.system) / count);
+        perJob.worker.push((workers() - worker) / count);
+        perJob.redis.push((processCpuUs(server.pid ?? 0) - redis) / count);
+        perJob.commands.push(((await redisCommands()) - commands) / count);
+        return ms;
+      },
+      stop: () => contender.stop(),
+    };
+  };
+
   if (ONLY === undefined || ONLY === 'auth') {
-    const unsigned = await fanoutContender(1, false);
-    const signed = await fanoutContender(1, true);
+    const unsigned = metered(await fanoutContender(1, false));
+    const signed = metered(await fanoutContender(1, true));
     const [plainTimes, signedTimes] = await alternate(unsigned, signed);
     // Paired by round: the two runs of a round are next to each other in time, so the machine's load falls on both.
     const cost = median(plainTimes.map((plain, round) => 1 - plain / (signedTimes[round] ?? Number.NaN)));
@@ -247,6 +288,22 @@ async function main() {
       rows: [
         { label: 'fanout, unsigned jobs', peer: 'no signing', samples: { ms: plainTimes, rate: rates(plainTimes, JOBS) } },
         { label: 'fanout, signed jobs', peer: 'fanout, unsigned jobs', samples: { ms: signedTimes, rate: rates(signedTimes, JOBS) }, text: { target: `${(cost * 100).toFixed(1)}% ${cost <= 0.05 ? 'met' : 'missed'}` } },
+      ],
+    });
+    const perJobColumns = [
+      { key: 'coordinator', label: 'coordinator CPU µs/job' },
+      { key: 'worker', label: 'worker CPU µs/job' },
+      { key: 'redis', label: 'redis-server CPU µs/job' },
+      { key: 'commands', label: 'Redis commands/job' },
+    ];
+    suite.table({
+      title: 'What a job costs each process, signed and unsigned (the runs above)',
+      note: 'CPU time per job over each whole run (from /proc, 10 ms ticks) and the commands Redis ran per job (INFO commandstats; commands run inside BullMQ\'s scripts count, the INFO calls do not). A signed job adds two commands on the worker: its nonce claimed before it runs, marked used as it ends.',
+      columns: perJobColumns,
+      ratios: [{ key: 'worker', label: 'worker CPU ÷ peer' }],
+      rows: [
+        { label: 'fanout, unsigned jobs', peer: 'no signing', samples: unsigned.perJob },
+        { label: 'fanout, signed jobs', peer: 'fanout, unsigned jobs', samples: signed.perJob },
       ],
     });
     suite.table(signingCpuTable());

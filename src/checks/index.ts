@@ -27,7 +27,7 @@ export { killChildGroups } from '../exec/kill-groups.js';
 // Runs in a log dir, seen and steered through their journals from any process (what `fanout status`, `wait`, `logs`,
 // `cancel` and `report` read): naming a run, its state, whether its process still runs it, signalling it, and reaping
 // what a dead run left running.
-export { listRuns, resolveRun, loadRunState, isLive, runInOtherNamespace, runPhase, signalRun, reapDeadRuns } from './state/runs.js';
+export { listRuns, resolveRun, loadRunState, isLive, runInOtherNamespace, runPhase, signalRun, reapDeadRuns, unreadableJournal } from './state/runs.js';
 export type { Reaped, LeftGroup, RefusedGroup } from './state/runs.js';
 export { readRunEvents } from './state/journal.js';
 export type { RunState, CheckState } from './state/journal.js';

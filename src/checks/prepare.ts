@@ -6,7 +6,7 @@ import { UsageError } from './errors.js';
 import type { RunEvent, RunNote } from './events.js';
 import { openJournal, type Journal } from './state/journal.js';
 import { bootId, pidNamespace, processStartTime } from '../exec/processes.js';
-import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, type Reaped } from './state/runs.js';
+import { KEEP_RUNS, isLive, loadRunState, pruneRuns, reapDeadRuns, resolveRun, runInOtherNamespace, unreadableJournal, type Reaped } from './state/runs.js';
 import { launcherRunId, type RunLogs } from './state/logs.js';
 import { decideAsync } from './session.js';
 import { selectByTagsAsVibeguard, selectChecks, type Selected, type Selection } from './select.js';
@@ -62,8 +62,14 @@ export function selectForRun(config: ResolvedConfig, selection: Selection, optio
 function resumeSelection(all: readonly ResolvedCheck[], run: string | undefined, logDir: string, notes: RunNote[]): Selected {
   const { id } = resolveRun(logDir, run);
   const state = loadRunState(logDir, id);
-  if (state?.start === undefined) throw new UsageError(`run ${id} has no journal to resume from`);
-  if (isLive(state)) throw new UsageError(`run ${id} is still running (pid ${state.start.pid}): fanout wait ${id}, or fanout cancel ${id}`);
+  if (state?.start === undefined) throw new UsageError(state === undefined ? `run ${id} has no journal to resume from` : `run ${id}: ${unreadableJournal(state)}; nothing to resume from`);
+  if (isLive(state)) {
+    // A run of another PID namespace counts as running: its pid means nothing here, so no pid is named as running.
+    if (runInOtherNamespace(state)) {
+      throw new UsageError(`run ${id} may still be running: its fanout (pid ${state.start.pid} there) runs in another PID namespace, where it cannot be checked from here; fanout wait ${id} there, or from here until it ends`);
+    }
+    throw new UsageError(`run ${id} is still running (pid ${state.start.pid}): fanout wait ${id}, or fanout cancel ${id}`);
+  }
   const passed = new Set([...state.checks].filter(([, check]) => check.end?.status === 'passed').map(([checkId]) => checkId));
   const wanted = new Set([...state.checks.keys()].filter((checkId) => !passed.has(checkId)));
   const byId = new Set(all.map((check) => check.id));

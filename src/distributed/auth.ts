@@ -145,6 +145,58 @@ export function signJob(key: Uint8Array, queueName: string, jobName: string, pay
   return { v: 1, ts: now, nonce, mac: mac(key, queueName, jobName, now, nonce, body).toString('base64url'), body };
 }
 
+/**
+ * @internal A worker's memory of the nonces of the signed jobs it took, each with the id of the job that carried it,
+ * until it expires. Nonces are remembered in the order they were first taken, all for the same time, so the expired
+ * ones are the oldest: forgetting them looks at those and the first one still valid, never at the whole memory (a
+ * worker up for a while remembers every job of the last two hours, and looking at each at every job made its jobs
+ * slower the longer it ran).
+ */
+export class NonceMemory {
+  readonly #entries = new Map<string, { jobId: string; done: boolean; expires: number }>();
+
+  /** How many nonces are remembered. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** What is remembered of `nonce`, once the nonces expired at `now` are forgotten. */
+  get(nonce: string, now: number): { jobId: string; done: boolean } | undefined {
+    this.forget(now);
+    return this.#entries.get(nonce);
+  }
+
+  /**
+   * Remembers `nonce` as taken by `jobId` until `expires`. A nonce taken again (the same job re-run after its worker
+   * died) keeps its place and the later of the two expiries.
+   */
+  remember(nonce: string, jobId: string, expires: number): void {
+    const entry = this.#entries.get(nonce);
+    if (entry === undefined) this.#entries.set(nonce, { jobId, done: false, expires });
+    else entry.expires = Math.max(entry.expires, expires);
+  }
+
+  /** Marks `nonce` used for good: its job finished. */
+  finish(nonce: string): void {
+    const entry = this.#entries.get(nonce);
+    if (entry !== undefined) entry.done = true;
+  }
+
+  /**
+   * Forgets the nonces expired at `now`, oldest first, up to the first one still valid; returns how many entries it
+   * looked at (those forgotten, and that one).
+   */
+  forget(now: number): number {
+    let looked = 0;
+    for (const [nonce, entry] of this.#entries) {
+      looked++;
+      if (entry.expires >= now) break;
+      this.#entries.delete(nonce);
+    }
+    return looked;
+  }
+}
+
 /** Why a worker refused a job. */
 export type RefusalReason = 'unsigned' | 'forged' | 'expired' | 'replayed' | 'malformed' | 'pinned';
 

@@ -38,7 +38,7 @@ import {
   type WireResult,
 } from './protocol.js';
 import { secretMasker, secretValuesOf } from './secrets.js';
-import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, verifyJob, type RefusalReason } from './auth.js';
+import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, NonceMemory, verifyJob, type RefusalReason } from './auth.js';
 import { loadBackend, openRedis, type Backend } from './backend.js';
 
 /** What a named handler receives beside its item. */
@@ -565,18 +565,17 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
    * carried it: the same job may run again (a stalled job re-run after its worker died), another job with the same
    * nonce (a copy) may not, nor the same job once it finished. Kept as long as a job is accepted at all.
    */
-  const nonces = new Map<string, { jobId: string; done: boolean; expires: number }>();
+  const nonces = new NonceMemory();
   const nonceKey = (nonce: string): string => `${prefix}:${queueName}:nonce:${nonce}`;
   async function claimNonce(nonce: string, jobId: string): Promise<boolean> {
     const now = Date.now();
-    if (nonces.size >= 1024) for (const [key, entry] of nonces) if (entry.expires < now) nonces.delete(key);
-    const local = nonces.get(nonce);
+    const local = nonces.get(nonce, now);
     if (local !== undefined && (local.jobId !== jobId || local.done)) return false;
     const redis = parts?.workerRedis;
     if (redis === undefined) return false;
     const ttl = 2 * maxJobAgeMs;
     if ((await redis.set(nonceKey(nonce), jobId, 'PX', ttl, 'NX')) === null && (await redis.get(nonceKey(nonce))) !== jobId) return false;
-    nonces.set(nonce, { jobId, done: false, expires: now + ttl });
+    nonces.remember(nonce, jobId, now + ttl);
     return true;
   }
   /**
@@ -585,8 +584,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
    * is stored before anyone can see the job finished (and remove it, and re-add a copy under its id).
    */
   function finishNonce(nonce: string, jobId: string): void {
-    const local = nonces.get(nonce);
-    if (local !== undefined) local.done = true;
+    nonces.finish(nonce);
     const redis = parts?.workerRedis;
     if (redis === undefined) return;
     redis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL').catch(() => {

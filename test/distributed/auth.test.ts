@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveKey, readSharedSecret, signJob, verifyJob } from '../../src/distributed/auth.js';
+import { deriveKey, NonceMemory, readSharedSecret, signJob, verifyJob } from '../../src/distributed/auth.js';
 import { createBullMQExecutor, type BullMQExecutor } from '../../src/distributed/bullmq-executor.js';
 import { DistributedError } from '../../src/distributed/errors.js';
 import { configHashOf } from '../../src/distributed/pinned.js';
@@ -60,6 +60,27 @@ describe('shared secret and keys', () => {
     expect(verifyJob(key, 'q@c', 'check', signed, now + 3_600_001)).toMatchObject({ ok: false, reason: 'expired' });
     expect(verifyJob(key, 'q@c', 'check', signed, now - 120_000)).toMatchObject({ ok: false, reason: 'expired' });
     expect(verifyJob(key, 'q@c', 'check', { a: 1 }, now)).toMatchObject({ ok: false, reason: 'unsigned' });
+  });
+
+  it('a worker\'s memory of nonces forgets the expired ones, oldest first, looking at no more than those and one', () => {
+    const memory = new NonceMemory();
+    const TTL = 7_200_000;
+    // A worker up for a while: 50,000 jobs, one a millisecond, each remembered for the accepted age twice over.
+    for (let i = 0; i < 50_000; i++) memory.remember(`n${i}`, `${i}`, i + TTL);
+    memory.finish('n0');
+    // A job taken now looks at one entry, not at every job of the last two hours.
+    expect(memory.forget(1000)).toBe(1);
+    expect([memory.size, memory.get('n0', 1000), memory.get('n49999', 1000)]).toEqual([50_000, { jobId: '0', done: true, expires: TTL }, { jobId: '49999', done: false, expires: 49_999 + TTL }]);
+    // Once the first 100 expired, those go and nothing else: 100 forgotten, one still valid looked at.
+    expect(memory.forget(TTL + 100)).toBe(101);
+    expect([memory.size, memory.get('n99', TTL + 100), memory.get('n100', TTL + 100)?.jobId]).toEqual([49_900, undefined, '100']);
+    // A nonce taken again (its job re-run) keeps its place and the later expiry, and stays done once finished.
+    memory.remember('n100', '100', TTL + 500_000);
+    memory.finish('n100');
+    expect(memory.forget(TTL + 150)).toBe(1); // n100 is still valid: nothing after it is looked at
+    expect(memory.get('n100', TTL + 150)).toEqual({ jobId: '100', done: true, expires: TTL + 500_000 });
+    expect(memory.forget(Number.MAX_SAFE_INTEGER)).toBe(49_900);
+    expect(memory.size).toBe(0);
   });
 
   it('gives every signed job a nonce of its own: 16 random bytes, across refills of the random pool', () => {

@@ -304,25 +304,58 @@ export function appendRecord(runDir: string, entry: JournalEntry): void {
 }
 
 /**
- * Parses journal text: every complete, valid line up to the first one that is not (a torn last write). Records of
- * either shape — events (`type`, an ISO time) or the earlier records (`t`, epoch milliseconds) — come out as the
- * latter.
+ * Why a journal was read only up to a line: a complete line (not a torn last one) that is no record fanout writes —
+ * not JSON, or a record whose fields do not have the types fanout writes. The journal is append-only, written in whole
+ * lines: from that line on it was damaged or written by someone else, and it is read as if it ended there.
+ */
+export interface JournalProblem {
+  /** The line, from 1. */
+  line: number;
+  /** What is wrong with it, e.g. `run:start: checks is not an array`. */
+  reason: string;
+}
+
+/** A journal's records, and why its reading stopped before its last complete line, if it did. */
+export interface ParsedJournal {
+  records: JournalRecord[];
+  problem: JournalProblem | undefined;
+}
+
+/**
+ * Parses journal text: every complete, valid line up to the first one that is not (a torn last write, or a line
+ * that is no record fanout writes, see {@link parseJournalText}). Records of either shape — events (`type`, an ISO
+ * time) or the earlier records (`t`, epoch milliseconds) — come out as the latter.
  */
 export function parseJournal(text: string): JournalRecord[] {
+  return parseJournalText(text).records;
+}
+
+/**
+ * Parses journal text as {@link parseJournal} does, and says where and why it stopped when a complete line is no
+ * record: not JSON, of neither shape, or a record whose fields do not have the types fanout writes (each record is
+ * checked before any reader uses it: a planted journal is hostile input). A torn last line (no newline after it) is no problem: it is what a power loss leaves.
+ */
+export function parseJournalText(text: string): ParsedJournal {
   const records: JournalRecord[] = [];
   let start = 0;
+  let line = 0;
   for (let end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
-    const line = text.slice(start, end);
-    if (line === '') continue;
+    line++;
+    const raw = text.slice(start, end);
+    if (raw === '') continue;
+    let value: unknown;
     try {
-      const record = normalised(JSON.parse(line) as unknown);
-      if (record === undefined) break;
-      records.push(record);
+      value = JSON.parse(raw) as unknown;
     } catch {
-      break;
+      return { records, problem: { line, reason: 'not JSON' } };
     }
+    const record = normalised(value);
+    if (record === undefined) return { records, problem: { line, reason: 'a line with neither `type` nor `t`' } };
+    const reason = recordProblem(record);
+    if (reason !== undefined) return { records, problem: { line, reason } };
+    records.push(record);
   }
-  return records;
+  return { records, problem: undefined };
 }
 
 /** A parsed line as the reader's record, or undefined when it is neither shape. */
@@ -339,11 +372,100 @@ function normalised(value: unknown): JournalRecord | undefined {
   return record as unknown as JournalRecord;
 }
 
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringOrNull = (value: unknown): boolean => value === null || typeof value === 'string';
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStrings = (value: unknown): boolean => Array.isArray(value) && value.every(isString);
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** A check of run:start: its id, requirements, async and severity. */
+function checkEntryProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'is not an object';
+  if (!isString(value.id)) return 'has no string id';
+  if (!isStrings(value.requires)) return `${JSON.stringify(value.id)}: requires is not an array of strings`;
+  if (typeof value.async !== 'boolean') return `${JSON.stringify(value.id)}: async is not a boolean`;
+  if (value.severity !== 'error' && value.severity !== 'warning') return `${JSON.stringify(value.id)}: severity is neither "error" nor "warning"`;
+  return undefined;
+}
+
+/**
+ * What is wrong with a record of a kind the readers use, if anything: each field they read must have the type fanout
+ * writes. Fields whose readers check them where they use them (a pid or process group looked up, which a bad id never
+ * names; the PID namespace and boot, which prove nothing when odd) are left to those checks. A kind of record this
+ * version does not know (a later fanout's) is kept: every reader skips it.
+ */
+function recordProblem(record: JournalRecord): string | undefined {
+  const fields = record as unknown as Record<string, unknown>;
+  const kind: string = record.t;
+  const wrong = (field: string, expected: string) => `${kind}: ${field} is not ${expected}`;
+  if (typeof fields.time !== 'number' || !Number.isFinite(fields.time)) return wrong('time', 'a time');
+  switch (kind) {
+    case 'run:start': {
+      if (!isString(fields.run_id)) return wrong('run_id', 'a string');
+      if (!Number.isSafeInteger(fields.pid)) return wrong('pid', 'an integer');
+      if (!isString(fields.cwd)) return wrong('cwd', 'a string');
+      if (!isString(fields.config)) return wrong('config', 'a string');
+      if (!isStrings(fields.argv)) return wrong('argv', 'an array of strings');
+      if (typeof fields.background !== 'boolean') return wrong('background', 'a boolean');
+      if (!Array.isArray(fields.checks)) return wrong('checks', 'an array');
+      for (const [index, check] of fields.checks.entries()) {
+        const problem = checkEntryProblem(check);
+        if (problem !== undefined) return `run:start: check ${index + 1} ${problem}`;
+      }
+      return undefined;
+    }
+    case 'check:start':
+    case 'check:spawn':
+    case 'check:retry':
+      if (!isString(fields.id)) return wrong('id', 'a string');
+      if (!isCount(fields.attempt)) return wrong('attempt', 'a count');
+      if (kind === 'check:start' && typeof fields.async !== 'boolean') return wrong('async', 'a boolean');
+      if (kind === 'check:retry' && !isObject(fields.previous)) return wrong('previous', 'an object');
+      if (kind !== 'check:retry' && !isStringOrNull(fields.log_file)) return wrong('log_file', 'a string or null');
+      return undefined;
+    case 'check:end': {
+      if (!isString(fields.id)) return wrong('id', 'a string');
+      if (!isString(fields.status)) return wrong('status', 'a string');
+      const check = fields.check;
+      if (!isObject(check)) return wrong('check', 'an object');
+      if (check.duration_ms !== undefined && typeof check.duration_ms !== 'number') return wrong('check.duration_ms', 'a number');
+      if (check.log_file !== undefined && !isStringOrNull(check.log_file)) return wrong('check.log_file', 'a string or null');
+      if (check.reason !== undefined && !isStringOrNull(check.reason)) return wrong('check.reason', 'a string or null');
+      return undefined;
+    }
+    case 'run:end': {
+      if (!Number.isSafeInteger(fields.exit_code)) return wrong('exit_code', 'an integer');
+      if (!isStringOrNull(fields.interrupted)) return wrong('interrupted', 'a string or null');
+      const report = fields.report;
+      if (report === undefined) return undefined;
+      if (!isObject(report)) return wrong('report', 'an object');
+      if (!isString(report.run_id)) return wrong('report.run_id', 'a string');
+      if (!isObject(report.counts)) return wrong('report.counts', 'an object');
+      if (!Array.isArray(report.checks)) return wrong('report.checks', 'an array');
+      return undefined;
+    }
+    case 'reaped':
+      if (!Number.isSafeInteger(fields.by_pid)) return wrong('by_pid', 'an integer');
+      if (!Array.isArray(fields.groups)) return wrong('groups', 'an array');
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Reads a run folder's journal; undefined when it has none that is a regular file of this user. */
 export function readJournal(runDir: string): JournalRecord[] | undefined {
+  return readJournalText(runDir)?.records;
+}
+
+/**
+ * Reads a run folder's journal as {@link parseJournalText} does; undefined when it has none that is a regular file
+ * of this user.
+ */
+export function readJournalText(runDir: string): ParsedJournal | undefined {
   // A FIFO or a link planted there is no journal: opening it must neither block nor follow it.
   const text = readOwnFileSync(join(runDir, JOURNAL_FILE));
-  return text === undefined ? undefined : parseJournal(text);
+  return text === undefined ? undefined : parseJournalText(text);
 }
 
 /**
@@ -416,10 +538,17 @@ export interface RunState {
   /** Per check: its last start and its end, in the order of run:start. */
   checks: Map<string, CheckState>;
   reaped: boolean;
+  /**
+   * Why the journal was read only up to a line (see JournalProblem), as `line N: reason`; the run is judged on the
+   * records before it. With no `start`, nothing of the run could be read.
+   */
+  problem?: string;
 }
 
-export function runState(runId: string, records: readonly JournalRecord[]): RunState {
+/** What a journal's records say about run `runId`; `problem`, where its reading stopped early (see parseJournalText). */
+export function runState(runId: string, records: readonly JournalRecord[], problem?: JournalProblem): RunState {
   const state: RunState = { runId, start: undefined, end: undefined, checks: new Map(), reaped: false };
+  if (problem !== undefined) state.problem = `line ${problem.line}: ${problem.reason}`;
   for (const record of records) {
     switch (record.t) {
       case 'run:start':

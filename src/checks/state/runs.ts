@@ -4,7 +4,7 @@ import { closeSync, existsSync, fstatSync, lstatSync, readdirSync, readlinkSync,
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRunFolder, removeRunFolder } from './run-folder.js';
-import { appendRecord, JOURNAL_FILE, readJournal, runState, type RunState } from './journal.js';
+import { appendRecord, JOURNAL_FILE, readJournalText, runState, type RunState } from './journal.js';
 import { bootId, groupIdentity, groupRunning, groupsRunning, IDENTITY_REFUSALS, isSameProcess, processIdentity, pidNamespace, processStartTime, signalProcessIf, spawnStartTime, type IdentityCheck } from '../../exec/processes.js';
 import { openOwnFileSync, ownedByUser, readOwnFileSync, readOwnJsonSync, writeNewFileSync } from '../../common/safe-file.js';
 
@@ -88,7 +88,9 @@ export function resolveRun(logDir: string, run: string | undefined): { id: strin
 
 /**
  * The state of a run from its journal: undefined when it has none, or none with a record yet (a run of an older
- * fanout, or one starting). Reading is cheap and never changes the run: poll it to follow one.
+ * fanout, or one starting). A journal read only up to a line that is no record fanout writes has `problem` set; one
+ * whose run cannot be read at all (no valid start) has no `start` (see {@link unreadableJournal}). Reading is cheap and
+ * never changes the run: poll it to follow one.
  *
  * @example
  * ```ts
@@ -100,8 +102,28 @@ export function resolveRun(logDir: string, run: string | undefined): { id: strin
  * ```
  */
 export function loadRunState(logDir: string, id: string): RunState | undefined {
-  const records = readJournal(join(resolve(logDir), id));
-  return records === undefined || records.length === 0 ? undefined : runState(id, records);
+  const parsed = readJournalText(join(resolve(logDir), id));
+  if (parsed === undefined || (parsed.records.length === 0 && parsed.problem === undefined)) return undefined;
+  return runState(id, parsed.records, parsed.problem);
+}
+
+/**
+ * Why nothing of a run can be read from its journal, as a sentence to show (`its journal cannot be read (line 1:
+ * run:start: checks is not an array): …`); undefined when its start was read. A planted or damaged journal is refused
+ * this way by every reader: nothing is signalled, resumed or reported from it.
+ *
+ * @example
+ * ```ts
+ * import { loadRunState, unreadableJournal } from 'fanout/checks';
+ *
+ * const state = loadRunState('.fanout/runs', '20261124T153412Z-3fa2');
+ * const unreadable = state && unreadableJournal(state);
+ * if (unreadable !== undefined) console.error(`run ${state?.runId}: ${unreadable}`);
+ * ```
+ */
+export function unreadableJournal(state: RunState): string | undefined {
+  if (state.start !== undefined) return undefined;
+  return `its journal cannot be read (${state.problem ?? 'it holds no start of the run'}): it was damaged, or fanout did not write it`;
 }
 
 /**

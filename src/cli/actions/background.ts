@@ -83,6 +83,7 @@ export function statusCommand(run: string | undefined, options: RunOptions & { j
     printErr(phase === 'failed' ? failedStart(options.logDir, id) : `fanout: run ${id} has no journal (it is starting, or an older fanout ran it)\n`);
     return EXIT_STATUS_FAILED;
   }
+  if (state.problem !== undefined) printErr(`fanout: warning: run ${id}: its journal is read up to ${state.problem} (damaged, or not written by fanout)\n`);
   const view = statusJson(state);
   const code = view.phase === 'live' ? 0 : view.phase === 'ended' ? (view.exit_code === 0 ? 0 : EXIT_STATUS_FAILED) : EXIT_STATUS_CRASHED;
   if (options.json) {
@@ -133,7 +134,8 @@ export async function waitCommand(run: string | undefined, options: RunOptions &
     return 1;
   }
   if (state?.end === undefined) {
-    printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : 'died before its end'}; ${selfCommand()} check --resume ${id} reruns what did not pass\n`);
+    const unread = state?.problem === undefined ? '' : ` (its journal is read up to ${state.problem})`;
+    printErr(`fanout: run ${id} ${state === undefined ? 'has no journal' : `died before its end${unread}`}; ${selfCommand()} check --resume ${id} reruns what did not pass\n`);
     return 1;
   }
   const report = readOwnJsonSync(join(dir, 'report.json')) as Report | undefined;

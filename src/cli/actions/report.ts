@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
 import { readOwnJsonSync } from '../../common/safe-file.js';
 import { UsageError } from '../errors.js';
-import { loadRunState, listRuns, readRunEvents, resolveRun, runPhase, type RunReport as Report } from '../../checks/index.js';
+import { loadRunState, listRuns, readRunEvents, resolveRun, runPhase, unreadableJournal, type RunReport as Report } from '../../checks/index.js';
 import { createHtmlReporter, historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
@@ -21,7 +21,11 @@ export function reportHtmlCommand(run: string | undefined, options: { logDir: st
   const events = readRunEvents(logDir, id) ?? [];
   const start = events.find((event) => event.type === 'run:start');
   const report = readReport(dir) ?? events.find((event) => event.type === 'run:end')?.report;
-  if (report === undefined && start === undefined) throw new UsageError(`run ${id} has neither a report.json nor a journal`);
+  if (report === undefined && start === undefined) {
+    const state = loadRunState(logDir, id);
+    const unreadable = state === undefined ? undefined : unreadableJournal(state);
+    throw new UsageError(`run ${id} has neither a report.json nor a journal${unreadable === undefined ? '' : ` that can be read: ${unreadable}`}`);
+  }
   const ended = events.flatMap((event) => (event.type === 'check:end' ? [event.check] : []));
   const current = report ?? { run_id: id, checks: ended };
   const ids = report?.checks.map((check) => check.id) ?? start?.checks.map((check) => check.id) ?? [];

@@ -3,15 +3,22 @@
 // is cheap.
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { blocksRun, isLive, loadRunState, type ReportCheck, type RunState } from '../../checks/index.js';
+import { blocksRun, isLive, loadRunState, unreadableJournal, UsageError, type ReportCheck, type RunState } from '../../checks/index.js';
 
 export const POLL_MS = 20;
 
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-/** The journal's state now (undefined before the run wrote its first record). */
+/**
+ * The journal's state now (undefined before the run wrote its first record). A journal from which no run can be read
+ * (planted, or damaged: see unreadableJournal) is a usage error naming the line and why, in every command: nothing
+ * is waited for, signalled or shown from it.
+ */
 export function stateOf(logDir: string, runId: string): RunState | undefined {
-  return loadRunState(logDir, runId);
+  const state = loadRunState(logDir, runId);
+  const unreadable = state === undefined ? undefined : unreadableJournal(state);
+  if (unreadable !== undefined) throw new UsageError(`run ${runId}: ${unreadable}`);
+  return state;
 }
 
 /**
