@@ -61,6 +61,11 @@ interface Early {
   snapshot?: InputSnapshot | undefined;
 }
 
+/** An unexpected error as a report says it: its class and message. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : typeof error === 'string' ? error : Object.prototype.toString.call(error);
+}
+
 /** Whether a check may be served from the cache: it declares `inputs` and does not opt out. */
 export function isCacheable(check: Pick<ResolvedCheck, 'inputs' | 'cache'>): boolean {
   return check.cache !== false && Array.isArray(check.inputs) && check.inputs.length > 0;
@@ -77,6 +82,8 @@ export class RunCache {
   private primed: Promise<Map<ResolvedCheck, Early>> | undefined;
   /** Why the inputs of the checks without requirements could not be taken together (each was then taken alone). */
   private primeFailure: unknown;
+  /** The checks whose key could not be computed (they ran without the cache), and the first error. */
+  private keyFailures: { ids: string[]; error: unknown } | undefined;
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
@@ -294,14 +301,29 @@ export class RunCache {
   }
 
   /**
-   * Why the inputs of the checks without requirements could not be taken together before the first command (an
-   * unexpected error), as one entry of the report's `write_errors`: each check's inputs were then taken at its turn,
-   * and the stat cache may miss what they would have added. Undefined when nothing went wrong.
+   * The key of `check` could not be computed (an unexpected error, not the run's abort): it runs without the cache,
+   * neither replayed nor stored, and {@link RunCache.primeError} reports it.
+   */
+  keyFailed(check: Pick<ResolvedCheck, 'id'>, error: unknown): void {
+    if (this.keyFailures === undefined) this.keyFailures = { ids: [check.id], error };
+    else this.keyFailures.ids.push(check.id);
+  }
+
+  /**
+   * What went wrong while taking inputs, as one entry of the report's `write_errors`, or undefined when nothing did:
+   * the inputs of the checks without requirements could not be taken together before the first command (each was then
+   * taken at its turn, and the stat cache may miss what they would have added), and the checks whose key could not be
+   * computed at all (they ran without the cache: not replayed, not stored).
    */
   primeError(): { file: string; error: string } | undefined {
-    if (this.primeFailure === undefined) return undefined;
-    const message = this.primeFailure instanceof Error ? `${this.primeFailure.name}: ${this.primeFailure.message}` : typeof this.primeFailure === 'string' ? this.primeFailure : Object.prototype.toString.call(this.primeFailure);
-    return { file: this.store.folder, error: `the inputs of the checks without requirements could not be taken ahead (${message}): each was taken at its turn` };
+    const parts: string[] = [];
+    if (this.primeFailure !== undefined) parts.push(`the inputs of the checks without requirements could not be taken ahead (${describe(this.primeFailure)}): each was taken at its turn`);
+    if (this.keyFailures !== undefined) {
+      const { ids, error } = this.keyFailures;
+      const which = ids.length === 1 ? `check ${ids[0] ?? ''}` : `checks ${ids.join(', ')}`;
+      parts.push(`the key of ${which} could not be computed (${describe(error)}): ${ids.length === 1 ? 'it' : 'they'} ran without the cache`);
+    }
+    return parts.length === 0 ? undefined : { file: this.store.folder, error: parts.join('; ') };
   }
 
   /** Replays a stored result into the check's record. */
