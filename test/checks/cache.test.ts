@@ -416,7 +416,8 @@ describe('the cache of passed checks', () => {
     } finally {
       failing.mockRestore();
     }
-  });
+    // Four runs over 300,000 names (each looked at on disk): minutes on a loaded machine, not a bound on anything.
+  }, 240_000);
 
   it("reports a check whose key could not be computed: it runs without the cache, neither replayed nor stored", async () => {
     // `d` has a requirement: its inputs are taken at its turn, not with the first checks'.

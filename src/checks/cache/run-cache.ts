@@ -183,18 +183,17 @@ export class RunCache {
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
       if (rest.length === 0 && later.length === 0) return early;
-      // The listing parsed (a microtask or two: a command may start meanwhile, and each snapshot says whether one did).
-      const files = await this.tree.files();
+      // The records below each check's folders parsed (the whole listing for a glob that may select a file anywhere).
       const unread: string[] = [];
       for (const root of rest) {
-        const paths = this.tree.matchIn(files, root.inputs);
+        const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
         early.set(root, snapshot === undefined ? {} : { paths, snapshot, quiet: snapshot.quiet });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
       // One at a time: a spread of a big folder's paths would pass more arguments than a call takes.
-      for (const other of later) for (const path of this.tree.matchIn(files, other.inputs)) unread.push(path);
+      for (const other of later) for (const path of this.tree.matchNow(other.inputs)) unread.push(path);
       void this.tree.hashAhead(unread);
       return early;
     })();
