@@ -278,7 +278,11 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         // The key is known once the requirements are done (their results are part of it); a hit needs no lock.
         let ticket: CacheTicket | undefined;
         if (cache !== undefined && isCacheable(check)) {
-          ticket = await cache.ticket(check, timeoutMs ?? null, signal).catch(() => undefined);
+          ticket = await cache.ticket(check, timeoutMs ?? null, signal).catch((error: unknown) => {
+            // Stopped meanwhile: the check is cancelled, nothing to report. Else it runs without the cache, reported.
+            if (!signal.aborted) cache.keyFailed(check, error);
+            return undefined;
+          });
           let entry = ticket === undefined ? undefined : cache.lookup(check, ticket);
           // A shared cache may wait for another run of the same check: at most as long as the check may take.
           if (entry === undefined && ticket !== undefined && cache.sharing) entry = await cache.lookupShared(check, ticket, timeoutMs ?? SHARED_WAIT_MS, signal);

@@ -11,7 +11,9 @@ import { AHEAD_MAX_BYTES, InputTree, inputMatcher } from '../../src/checks/cache
 import { inputsDigest, type InputDigest } from '../../src/checks/cache/key.js';
 import { tempDir } from '../cli/helpers.js';
 
-const GLOBS: ReadonlyArray<readonly string[]> = [['src/**'], ['src/**/*.ts', '!src/b/**'], ['*.md', 'lib/']];
+// Globs over one folder, over folders apart, and over names anywhere: the listing's records below a folder stand for
+// a check's inputs in the first two, the whole listing in the last.
+const GLOBS: ReadonlyArray<readonly string[]> = [['src/**'], ['src/**/*.ts', '!src/b/**'], ['*.md', 'lib/'], ['lib/**'], ['src/b/', 'lib/f.ts']];
 /** Every file an edit may touch: inside and outside each check's globs. */
 const NAMES = ['src/a.ts', 'src/b/c.ts', 'src/b/d.md', 'src/e.js', 'lib/f.ts', 'g.md', 'h.txt'];
 
@@ -143,6 +145,66 @@ describe('the inputs of cached checks', () => {
       { numRuns: 30 },
     );
   }, 120_000);
+
+  it("remembered inputs hold for a listing that changed only outside their folders, and never once a record below them changed", async () => {
+    const dir = tempDir();
+    for (const file of ['a/x.txt', 'a/y.txt', 'b/z.txt']) apply(dir, { kind: 'write', name: file, text: 'one' });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    apply(dir, { kind: 'git', args: 'add' });
+    apply(dir, { kind: 'git', args: 'commit' });
+    apply(dir, { kind: 'age' });
+    const statFile = join(dir, 'logs', 'stat.json');
+    mkdirSync(join(dir, 'logs'));
+    const a = ['a/**'];
+    const b = ['b/**'];
+    /** One run: which glob lists were recalled, and every digest checked against the working tree's. */
+    const rerun = async (): Promise<string[]> => {
+      const tree = new InputTree(dir, join(dir, 'logs'), statFile);
+      await tree.start();
+      const recalled: string[] = [];
+      for (const globs of [a, b]) {
+        let digest = tree.recallNow(globs);
+        if (digest !== undefined) recalled.push(globs[0] as string);
+        else {
+          const paths = await tree.match(globs);
+          const snapshot = await tree.snapshot(paths);
+          digest = inputsDigest(snapshot?.digests ?? []);
+          tree.remember(globs, paths, snapshot!, digest);
+        }
+        expect(digest).toBe(fromScratch(dir, globs));
+      }
+      tree.save();
+      return recalled;
+    };
+    expect(await rerun()).toEqual([]);
+    expect(await rerun()).toEqual(['a/**', 'b/**']); // the very same listing
+    // Each edit below changes git's listing; only the check whose folder holds the change takes its inputs again.
+    const step = async (change: () => void, expected: string[]) => {
+      change();
+      apply(dir, { kind: 'age' });
+      expect(await rerun()).toEqual(expected);
+      expect(await rerun()).toEqual(['a/**', 'b/**']);
+    };
+    await step(() => writeFileSync(join(dir, 'b/new.txt'), 'untracked'), ['a/**']);
+    await step(() => writeFileSync(join(dir, 'a/x.txt'), 'two'), ['b/**']); // a same-size rewrite of a tracked file
+    await step(() => renameSync(join(dir, 'a/y.txt'), join(dir, 'a/w.txt')), ['b/**']);
+    await step(() => renameSync(join(dir, 'b/z.txt'), join(dir, 'a/z.txt')), []); // from one folder to the other
+    await step(() => apply(dir, { kind: 'git', args: 'add' }), []); // the index's blobs below both folders change
+    await step(() => writeFileSync(join(dir, 'c.txt'), 'elsewhere'), ['a/**', 'b/**']);
+    // `b/` names a folder `b` at any depth: the whole listing stands for its inputs, and any change of it counts.
+    const anywhere = ['b/'];
+    const tree = new InputTree(dir, join(dir, 'logs'), statFile);
+    await tree.start();
+    expect(tree.fingerprint(anywhere)).toMatch(/^whole:/);
+    expect(tree.fingerprint(b)).toMatch(/^below:/);
+    // An edit within the racy margin of the listing: git lists it as modified (its records differ) however fresh.
+    writeFileSync(join(dir, 'a/x.txt'), 'six');
+    expect(await rerun()).toEqual(['b/**']);
+    // Then the same size again, at once: the records below `a/` are alike (still modified), the file's state tells.
+    writeFileSync(join(dir, 'a/x.txt'), 'ten');
+    expect(await rerun()).toEqual(['b/**']);
+  });
 
   it('a file hashed ahead is not read again by its snapshot, unless it changed since or was changed too recently to trust its state', async () => {
     const dir = tempDir();

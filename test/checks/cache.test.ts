@@ -416,6 +416,38 @@ describe('the cache of passed checks', () => {
     } finally {
       failing.mockRestore();
     }
+    // Four runs over 300,000 names (each looked at on disk): minutes on a loaded machine, not a bound on anything.
+  }, 240_000);
+
+  it("reports a check whose key could not be computed: it runs without the cache, neither replayed nor stored", async () => {
+    // `d` has a requirement: its inputs are taken at its turn, not with the first checks'.
+    const yaml = `checks:\n  - id: r\n    run: echo r >> ran.log\n    inputs: [r.txt]\n  - id: d\n    run: echo d >> ran.log\n    inputs: [src/]\n    requires: [r]\n`;
+    const p = project(yaml, { 'r.txt': 'r', 'src/a.ts': 'a' });
+    await settled(join(p.dir, 'src/a.ts'));
+    await run(p.dir);
+    expect(cachedIds((await run(p.dir)).report)).toEqual(['r', 'd']);
+    p.ran();
+    const match = Object.getOwnPropertyDescriptor(InputTree.prototype, 'match')?.value as (globs: readonly string[]) => Promise<string[]>;
+    const failing = vi.spyOn(InputTree.prototype, 'match').mockImplementation(function (this: InputTree, globs) {
+      return globs[0] === 'src/' ? Promise.reject(new RangeError('planted key failure')) : match.call(this, globs);
+    });
+    // Its remembered inputs would make it a hit without a match: an edit of an input makes them useless.
+    writeFileSync(join(p.dir, 'src/a.ts'), 'b');
+    await settled(join(p.dir, 'src/a.ts'));
+    try {
+      const { report } = await run(p.dir);
+      expect(byId(report).d).toMatchObject({ status: 'passed' });
+      expect(byId(report).d?.cached).toBeUndefined();
+      expect(report.write_errors?.map((failure) => failure.error)).toEqual([expect.stringMatching(/the key of check d could not be computed \(RangeError: planted key failure\): it ran without the cache/)]);
+      expect(p.ran()).toEqual(['d']);
+    } finally {
+      failing.mockRestore();
+    }
+    // Not stored: it runs again, and only now is its pass stored.
+    const next = await run(p.dir);
+    expect(next.report.write_errors).toBeUndefined();
+    expect(p.ran()).toEqual(['d']);
+    expect(cachedIds((await run(p.dir)).report)).toEqual(['r', 'd']);
   });
 
   it('does not store a pass when an input changed while the check ran', async () => {

@@ -10,6 +10,7 @@ import { globRegExp } from '../../common/glob.js';
 import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
+import { ListingIndex } from './listing.js';
 
 /** A file's identity as the stat cache compares it. */
 interface FileState {
@@ -51,10 +52,10 @@ export interface InputSnapshot {
 }
 
 /**
- * What a check's inputs came to in an earlier run whose git listing was the same text: their digest (as keys hold
- * it), and the state of each matched file git did not vouch for (untracked, modified, deleted: null when it was not
- * there). With the same listing the files git vouches for are the same blobs; these others are checked by their
- * states, as the stat cache checks a file.
+ * What a check's inputs came to in an earlier run whose git listing was the same text where it lists the check's
+ * folders (see {@link InputTree.fingerprint}): their digest (as keys hold it), and the state of each matched file git
+ * did not vouch for (untracked, modified, deleted: null when it was not there). With the same records the files git
+ * vouches for are the same blobs; these others are checked by their states, as the stat cache checks a file.
  */
 interface Remembered {
   digest: string;
@@ -120,10 +121,10 @@ function holds(known: StatEntry | undefined, state: FileState): known is StatEnt
 const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && racy(entry, entry.hashedAt);
 const isRacyHash = (entry: StatEntry | undefined): boolean => entry !== undefined && racyHash(entry);
 
-/** Runs git and resolves its stdout, or its stderr when it fails (no git, not a repository...). */
-function git(args: readonly string[], cwd: string): Promise<{ stdout: string } | { stderr: string }> {
+/** Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). */
+function git(args: readonly string[], cwd: string): Promise<{ stdout: Buffer } | { stderr: string }> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: String(stderr) }));
+    execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: String(stderr) }));
   });
 }
 
@@ -182,13 +183,23 @@ const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean =
  */
 export class InputTree {
   /** git's listing (undefined: not a repository, or no git), asked once. */
-  private output: Promise<string | undefined> | undefined;
-  /** The SHA-1 of this build's name and git's listing: what {@link Remembered} inputs are valid for. */
+  private output: Promise<Buffer | undefined> | undefined;
+  /** git's listing once it answered; {@link InputTree.answered}: whether it has (undefined then means no git). */
+  private raw: Buffer | undefined;
+  private answered = false;
+  /** Where the listing's records are (built when first needed); null when it is not in the order ranges rely on. */
+  private index: ListingIndex | null | undefined;
+  /** The SHA-1 of this build's name and the whole listing (made when first needed). */
   private outputHash: string | undefined;
-  /** Inputs remembered by glob list (as JSON), with the listing hash they are valid for. */
-  private remembered = new Map<string, Remembered & { listing: string }>();
-  private listing: Promise<string[]> | undefined;
-  /** The listing once made: what the stat cache keeps entries for. */
+  /** {@link InputTree.fingerprint} by glob list (as JSON). */
+  private readonly fingerprints = new Map<string, string | undefined>();
+  /** Inputs remembered by glob list (as JSON), with the fingerprint they are valid for. */
+  private remembered = new Map<string, Remembered & { globs: readonly string[]; listing: string; whole: string }>();
+  /** Every candidate file, once listed whole. */
+  private names: string[] | undefined;
+  /** The candidate files below a folder, by folder, from its records alone. */
+  private readonly below = new Map<string, string[]>();
+  /** The whole listing once made: what the stat cache keeps entries for. */
   private listed: ReadonlySet<string> | undefined;
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
@@ -240,7 +251,7 @@ export class InputTree {
   }
 
   /** Starts asking git for the listing (at most once): it runs while the run prepares. */
-  start(): Promise<string | undefined> {
+  start(): Promise<Buffer | undefined> {
     this.output ??= (async () => {
       this.listedAt = Date.now();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
@@ -250,20 +261,121 @@ export class InputTree {
       let answer = await git([...args, '--', '.', ...logs], this.dir);
       if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
       const output = 'stdout' in answer ? answer.stdout : undefined;
-      // With this build's name: another build may match globs differently.
-      if (output !== undefined) this.outputHash = createHash('sha1').update(buildIdentity()).update('\0').update(output).digest('hex');
+      this.raw = output;
+      this.answered = true;
       return output;
     })();
     return this.output;
   }
 
   /** Every candidate file, relative and `/`-separated, sorted. */
-  files(): Promise<string[]> {
-    this.listing ??= this.list().then((names) => {
-      this.listed = new Set(names);
-      return names;
-    });
-    return this.listing;
+  async files(): Promise<string[]> {
+    await this.start();
+    return this.allNames();
+  }
+
+  /** {@link InputTree.files} once git answered ({@link InputTree.start} resolved). */
+  private allNames(): string[] {
+    if (this.names === undefined) {
+      this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.raw.toString('utf8')));
+      this.listed = new Set(this.names);
+    }
+    return this.names;
+  }
+
+  /** The names of the whole listing (made now when it was not). */
+  private wholeListing(): ReadonlySet<string> {
+    this.allNames();
+    return this.listed ?? new Set();
+  }
+
+  /** The names that may be inputs (not in the log folder nor `.git`), sorted. */
+  private keep(names: string[]): string[] {
+    const kept = names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name))));
+    // git lists in byte order, mostly what a sort here gives: a pass to check is far cheaper than a sort.
+    return isSorted(kept) ? kept : kept.sort();
+  }
+
+  /** Where the listing's records are, when git answered and its listing is in the order ranges rely on. */
+  private records(): ListingIndex | undefined {
+    if (this.raw === undefined) return undefined;
+    this.index ??= ((index) => (index.ordered ? index : null))(new ListingIndex(this.raw));
+    return this.index ?? undefined;
+  }
+
+  /**
+   * The folders every file `globs` may select is below (`src/` for `src/**\/*.ts`), none below another; undefined when
+   * a glob may select a file anywhere (`*.md`): then the whole listing counts.
+   */
+  private folders(globs: readonly string[]): string[] | undefined {
+    const prefixes = [...new Set(globs.filter((glob) => !glob.startsWith('!')).map((glob) => compile(glob).prefix))].sort();
+    if (prefixes.length === 0 || prefixes.includes('')) return undefined;
+    // Sorted: a folder below another comes right after it (or after one below it, which is dropped too).
+    const kept: string[] = [];
+    for (const prefix of prefixes) if (kept.length === 0 || !prefix.startsWith(kept.at(-1) as string)) kept.push(prefix);
+    return kept;
+  }
+
+  /**
+   * What the listing says of the files `globs` may select, as a short string: the SHA-1 of this build's name and the
+   * records whose paths are below the globs' folders (the whole listing when a glob may select a file anywhere, or
+   * when the listing is not in git's usual order). Two listings with the same fingerprint for a glob list name the
+   * same candidate files, the same blobs for those git vouches for, and the same ones as untracked or modified:
+   * remembered inputs of one hold for the other. Undefined without git.
+   */
+  fingerprint(globs: readonly string[]): string | undefined {
+    const key = JSON.stringify(globs);
+    if (this.fingerprints.has(key)) return this.fingerprints.get(key);
+    let print: string | undefined;
+    const { raw } = this;
+    if (raw !== undefined) {
+      const index = this.records();
+      const folders = index === undefined ? undefined : this.folders(globs);
+      if (index === undefined || folders === undefined) print = `whole:${this.wholeHash(raw)}`;
+      else {
+        // With this build's name: another build may match globs differently.
+        const hash = createHash('sha1').update(buildIdentity());
+        for (const folder of folders) {
+          const spans = index.spans(folder);
+          hash.update(`\0${folder}\0${spans.length}`);
+          for (const [start, end] of spans) hash.update(`\0${end - start}\0`).update(raw.subarray(start, end));
+        }
+        print = `below:${hash.digest('hex')}`;
+      }
+    }
+    this.fingerprints.set(key, print);
+    return print;
+  }
+
+  /** The SHA-1 of this build's name and the whole listing: remembered inputs of the same one hold without a look at their records. */
+  private wholeHash(raw: Buffer): string {
+    // With this build's name: another build may match globs differently.
+    this.outputHash ??= createHash('sha1').update(buildIdentity()).update('\0').update(raw).digest('hex');
+    return this.outputHash;
+  }
+
+  /** The candidate files `globs` may select, sorted: those below the globs' folders, or every one. */
+  private candidates(globs: readonly string[]): string[] {
+    const index = this.names === undefined ? this.records() : undefined;
+    const folders = index === undefined ? undefined : this.folders(globs);
+    if (index === undefined || folders === undefined || this.raw === undefined) return this.allNames();
+    const { raw } = this;
+    const names: string[] = [];
+    for (const folder of folders) {
+      let found = this.below.get(folder);
+      if (found === undefined) {
+        // Whole records of both blocks: every record of a path is there (its entry, its `C` record, its stages).
+        const text = index
+          .spans(folder)
+          .map(([start, end]) => raw.toString('utf8', start, end))
+          .join('\0');
+        found = this.keep(this.parseListing(text));
+        this.below.set(folder, found);
+      }
+      // One at a time: a spread of a big folder's names would pass more arguments than a call takes.
+      for (const name of found) names.push(name);
+    }
+    return folders.length === 1 || isSorted(names) ? names : names.sort();
   }
 
   /**
@@ -271,18 +383,10 @@ export class InputTree {
    * tracked file, tagged `H`, or `S` when skip-worktree), the files that differ from it (modified, deleted: tagged
    * `C`) and those untracked and not ignored (`?`). A tracked file that does not differ is unchanged, its content the
    * blob the index names: it needs no stat and no read here (git compared it with the index, racy timestamps included).
-   */
-  private async list(): Promise<string[]> {
-    const listing = await this.start();
-    const names = listing === undefined ? this.walk() : this.parseListing(listing);
-    const kept = names.filter((name) => !this.excluded.some((prefix) => name.startsWith(prefix) || (name.length + 1 === prefix.length && prefix.startsWith(name))));
-    // git lists in byte order, mostly what a sort here gives: a pass to check is far cheaper than a sort.
-    return isSorted(kept) ? kept : kept.sort();
-  }
-
-  /**
-   * The names of `git ls-files -z -t --stage --modified --others` output, recording the tracked files git vouches
-   * for. Parsed by offsets rather than split into arrays: a rerun of a large tree parses thousands of records.
+   *
+   * The names of `git ls-files -z -t --stage --modified --others` output (or whole records of it), recording the
+   * tracked files git vouches for. Parsed by offsets rather than split into arrays: a rerun of a large tree parses
+   * thousands of records.
    */
   private parseListing(listing: string): string[] {
     const changed = new Set<string>();
@@ -360,7 +464,17 @@ export class InputTree {
    * glob can match: a check's inputs cost the files under its folders, not the whole tree's.
    */
   async match(globs: readonly string[]): Promise<string[]> {
-    return this.matchIn(await this.files(), globs);
+    await this.start();
+    return this.matchNow(globs);
+  }
+
+  /**
+   * {@link InputTree.match} once git answered ({@link InputTree.start} resolved): the records below the globs' folders
+   * are parsed, not the whole listing (unless a glob may select a file anywhere).
+   */
+  matchNow(globs: readonly string[]): string[] {
+    if (!this.answered) throw new Error('the listing is not known yet: await start() first');
+    return this.matchIn(this.candidates(globs), globs);
   }
 
   /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */
@@ -402,9 +516,9 @@ export class InputTree {
       } finally {
         closeSync(fd);
       }
-      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown; listing?: unknown; remembered?: unknown };
+      const data = JSON.parse(text) as { format?: unknown; dir?: unknown; entries?: unknown; remembered?: unknown };
       if (data.format !== CACHE_FORMAT || data.dir !== this.dir || !Array.isArray(data.entries)) return this.stats;
-      if (typeof data.listing === 'string' && Array.isArray(data.remembered)) this.readRemembered(data.listing, data.remembered as unknown[]);
+      if (Array.isArray(data.remembered)) this.readRemembered(data.remembered as unknown[]);
       for (const item of data.entries as unknown[]) {
         if (!Array.isArray(item) || item.length !== 7) continue;
         const [path, size, mtimeMs, ctimeMs, ino, mode, hash] = item as unknown[];
@@ -418,13 +532,20 @@ export class InputTree {
   }
 
   /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape. */
-  private readRemembered(listing: string, items: readonly unknown[]): void {
+  private readRemembered(items: readonly unknown[]): void {
     const isNumber = (n: unknown): n is number => typeof n === 'number';
     for (const item of items) {
-      if (!Array.isArray(item) || item.length !== 4) continue;
-      const [globs, digest, files, vouched] = item as unknown[];
-      if (typeof globs !== 'string' || typeof digest !== 'string' || !Array.isArray(files) || !Array.isArray(vouched)) continue;
+      if (!Array.isArray(item) || item.length !== 6) continue;
+      const [key, digest, files, vouched, listing, whole] = item as unknown[];
+      if (typeof key !== 'string' || typeof digest !== 'string' || typeof listing !== 'string' || typeof whole !== 'string' || !Array.isArray(files) || !Array.isArray(vouched)) continue;
       if (!vouched.every((path): path is string => typeof path === 'string')) continue;
+      let globs: unknown;
+      try {
+        globs = JSON.parse(key);
+      } catch {
+        continue;
+      }
+      if (!Array.isArray(globs) || !globs.every((glob): glob is string => typeof glob === 'string')) continue;
       const read: Remembered['files'] = [];
       for (const file of files as unknown[]) {
         if (!Array.isArray(file)) break;
@@ -434,13 +555,14 @@ export class InputTree {
         else if (file.length === 6 && isNumber(size) && isNumber(mtimeMs) && isNumber(ctimeMs) && isNumber(ino) && isNumber(mode)) read.push([path, { size, mtimeMs, ctimeMs, ino, mode }]);
         else break;
       }
-      if (read.length === files.length) this.remembered.set(globs, { digest, files: read, vouched, listing });
+      if (read.length === files.length) this.remembered.set(key, { globs, digest, files: read, vouched, listing, whole });
     }
   }
 
   /**
    * The {@link inputsDigest} of the files `globs` select, without listing, matching nor hashing them, when an earlier
-   * run remembered it for the listing git gives now and none of the files git does not vouch for changed since
+   * run remembered it for a listing with the same {@link InputTree.fingerprint} for them as git's now (the same
+   * records below the globs' folders), and none of the files git does not vouch for changed since
    * (same size, times, inode and mode; still absent when absent). Undefined otherwise: then the inputs are matched and
    * snapshotted.
    */
@@ -451,10 +573,10 @@ export class InputTree {
 
   /** {@link InputTree.recall} once the listing is known ({@link InputTree.start} resolved): undefined before. */
   recallNow(globs: readonly string[]): string | undefined {
-    if (this.output === undefined || this.outputHash === undefined) return undefined;
+    if (!this.answered || this.raw === undefined) return undefined;
     this.loadStats();
     const remembered = this.remembered.get(JSON.stringify(globs));
-    if (remembered?.listing !== this.outputHash) return undefined;
+    if (remembered === undefined || !this.holdsFor(remembered)) return undefined;
     for (const [path, state] of remembered.files) {
       let stat: Stats | undefined;
       try {
@@ -479,11 +601,21 @@ export class InputTree {
   }
 
   /**
+   * Whether remembered inputs hold for this run's listing: it is the very listing they were last found to hold for, or
+   * it has the same records below their globs' folders (the same {@link InputTree.fingerprint}).
+   */
+  private holdsFor(remembered: { globs: readonly string[]; listing: string; whole: string }): boolean {
+    if (this.raw === undefined) return false;
+    return remembered.whole === this.wholeHash(this.raw) || remembered.listing === this.fingerprint(remembered.globs);
+  }
+
+  /**
    * Remembers what the files `globs` select came to (`paths`, as {@link InputTree.snapshot} took them), for the next
-   * runs whose git listing is the same. Call before the snapshot is settled.
+   * runs whose git listing has the same {@link InputTree.fingerprint} for them. Call before the snapshot is settled.
    */
   remember(globs: readonly string[], paths: readonly string[], snapshot: InputSnapshot, digest: string): void {
-    if (this.outputHash === undefined) return;
+    const listing = this.fingerprint(globs);
+    if (listing === undefined || this.raw === undefined) return;
     this.loadStats();
     const files: Remembered['files'] = [];
     const vouched: string[] = [];
@@ -491,7 +623,7 @@ export class InputTree {
       if (this.vouched.has(path)) vouched.push(path);
       else files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
     }
-    this.remembered.set(JSON.stringify(globs), { digest, files, vouched, listing: this.outputHash });
+    this.remembered.set(JSON.stringify(globs), { globs: [...globs], digest, files, vouched, listing, whole: this.wholeHash(this.raw) });
     this.dirty = true;
   }
 
@@ -692,28 +824,40 @@ export class InputTree {
     return true;
   }
 
+  /**
+   * Whether the listing of this run names `path` (true when that is not known: git did not answer yet). Without the
+   * whole listing made, its records tell, or the walk when there is no git.
+   */
+  private lists(path: string): boolean {
+    if (this.listed !== undefined) return this.listed.has(path);
+    if (!this.answered) return true;
+    const index = this.records();
+    if (index === undefined) return this.wholeListing().has(path);
+    return index.lists(path) && !this.excluded.some((prefix) => path.startsWith(prefix));
+  }
+
   /** Writes the stat cache back when it learned something, leaving out files changed too recently to trust. */
   save(now = Date.now()): void {
     if (!this.dirty || this.stats === undefined || this.statFile === undefined) return;
     const entries: unknown[] = [];
     for (const [path, entry] of this.stats) {
       // A file gone from the folder (or now vouched for by git) is forgotten: the stat cache does not grow forever.
-      if (this.listed !== undefined && (!this.listed.has(path) || this.vouched.has(path))) continue;
+      if (!this.lists(path) || this.vouched.has(path)) continue;
       // Nor one hashed within the racy margin of the file's change: a write in that instant may not have moved its state.
       if (racy(entry, now) || racyHash(entry)) continue;
       entries.push([path, entry.size, entry.mtimeMs, entry.ctimeMs, entry.ino, entry.mode, entry.hash]);
     }
-    // Remembered inputs for the listing of this run only; one holding a file changed too recently is not kept.
+    // Remembered inputs that hold for the listing of this run only; one holding a file changed too recently is not kept.
     const remembered: unknown[] = [];
-    if (this.outputHash !== undefined) {
-      for (const [globs, { digest, files, vouched, listing }] of this.remembered) {
-        if (listing !== this.outputHash) continue;
-        if (files.some(([path, state]) => state !== null && (racy(state, now) || isRacyHash(this.stats?.get(path))))) continue;
-        remembered.push([globs, digest, files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode])), vouched]);
-      }
+    for (const [key, entry] of this.remembered) {
+      const { digest, files, vouched, listing } = entry;
+      if (this.raw === undefined || !this.holdsFor(entry)) continue;
+      if (files.some(([path, state]) => state !== null && (racy(state, now) || isRacyHash(this.stats?.get(path))))) continue;
+      const stored = files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode]));
+      remembered.push([key, digest, stored, vouched, listing, this.wholeHash(this.raw)]);
     }
     try {
-      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries, ...(remembered.length > 0 ? { listing: this.outputHash, remembered } : {}) }));
+      replaceFileSync(this.statFile, JSON.stringify({ format: CACHE_FORMAT, dir: this.dir, entries, ...(remembered.length > 0 ? { remembered } : {}) }));
       this.dirty = false;
     } catch {
       // a full disk, a folder gone: the next run hashes again

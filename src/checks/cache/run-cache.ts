@@ -61,6 +61,11 @@ interface Early {
   snapshot?: InputSnapshot | undefined;
 }
 
+/** An unexpected error as a report says it: its class and message. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : typeof error === 'string' ? error : Object.prototype.toString.call(error);
+}
+
 /** Whether a check may be served from the cache: it declares `inputs` and does not opt out. */
 export function isCacheable(check: Pick<ResolvedCheck, 'inputs' | 'cache'>): boolean {
   return check.cache !== false && Array.isArray(check.inputs) && check.inputs.length > 0;
@@ -77,6 +82,8 @@ export class RunCache {
   private primed: Promise<Map<ResolvedCheck, Early>> | undefined;
   /** Why the inputs of the checks without requirements could not be taken together (each was then taken alone). */
   private primeFailure: unknown;
+  /** The checks whose key could not be computed (they ran without the cache), and the first error. */
+  private keyFailures: { ids: string[]; error: unknown } | undefined;
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
@@ -176,18 +183,17 @@ export class RunCache {
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
       if (rest.length === 0 && later.length === 0) return early;
-      // The listing parsed (a microtask or two: a command may start meanwhile, and each snapshot says whether one did).
-      const files = await this.tree.files();
+      // The records below each check's folders parsed (the whole listing for a glob that may select a file anywhere).
       const unread: string[] = [];
       for (const root of rest) {
-        const paths = this.tree.matchIn(files, root.inputs);
+        const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
         early.set(root, snapshot === undefined ? {} : { paths, snapshot, quiet: snapshot.quiet });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
       // One at a time: a spread of a big folder's paths would pass more arguments than a call takes.
-      for (const other of later) for (const path of this.tree.matchIn(files, other.inputs)) unread.push(path);
+      for (const other of later) for (const path of this.tree.matchNow(other.inputs)) unread.push(path);
       void this.tree.hashAhead(unread);
       return early;
     })();
@@ -294,14 +300,29 @@ export class RunCache {
   }
 
   /**
-   * Why the inputs of the checks without requirements could not be taken together before the first command (an
-   * unexpected error), as one entry of the report's `write_errors`: each check's inputs were then taken at its turn,
-   * and the stat cache may miss what they would have added. Undefined when nothing went wrong.
+   * The key of `check` could not be computed (an unexpected error, not the run's abort): it runs without the cache,
+   * neither replayed nor stored, and {@link RunCache.primeError} reports it.
+   */
+  keyFailed(check: Pick<ResolvedCheck, 'id'>, error: unknown): void {
+    if (this.keyFailures === undefined) this.keyFailures = { ids: [check.id], error };
+    else this.keyFailures.ids.push(check.id);
+  }
+
+  /**
+   * What went wrong while taking inputs, as one entry of the report's `write_errors`, or undefined when nothing did:
+   * the inputs of the checks without requirements could not be taken together before the first command (each was then
+   * taken at its turn, and the stat cache may miss what they would have added), and the checks whose key could not be
+   * computed at all (they ran without the cache: not replayed, not stored).
    */
   primeError(): { file: string; error: string } | undefined {
-    if (this.primeFailure === undefined) return undefined;
-    const message = this.primeFailure instanceof Error ? `${this.primeFailure.name}: ${this.primeFailure.message}` : typeof this.primeFailure === 'string' ? this.primeFailure : Object.prototype.toString.call(this.primeFailure);
-    return { file: this.store.folder, error: `the inputs of the checks without requirements could not be taken ahead (${message}): each was taken at its turn` };
+    const parts: string[] = [];
+    if (this.primeFailure !== undefined) parts.push(`the inputs of the checks without requirements could not be taken ahead (${describe(this.primeFailure)}): each was taken at its turn`);
+    if (this.keyFailures !== undefined) {
+      const { ids, error } = this.keyFailures;
+      const which = ids.length === 1 ? `check ${ids[0] ?? ''}` : `checks ${ids.join(', ')}`;
+      parts.push(`the key of ${which} could not be computed (${describe(error)}): ${ids.length === 1 ? 'it' : 'they'} ran without the cache`);
+    }
+    return parts.length === 0 ? undefined : { file: this.store.folder, error: parts.join('; ') };
   }
 
   /** Replays a stored result into the check's record. */
