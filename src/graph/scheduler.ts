@@ -31,6 +31,10 @@ import type {
   ThreadGraphTask,
 } from './types.js';
 
+/** The built-in `then`, taken before any task runs: see {@link GraphRun} `#slot`. */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with its promise as `this`
+const promiseThen = Promise.prototype.then as <T>(this: Promise<T>, onValue: (value: T) => void, onError: (error: unknown) => void) => Promise<void>;
+
 const PENDING = 0; // waiting for what it requires
 const HELD = 1; // everything it requires passed; its level has not opened yet ('levels')
 const READY = 2; // in a ready heap
@@ -418,7 +422,9 @@ export class GraphRun<V> {
    * third more memory per task (its resume closures and context), and the collections that came with it.
    *
    * The promise is `Promise.resolve(value)`, as `await value` takes it (a value, a native promise or a thenable end the
-   * task after as many ticks as an `await` would). A task that throws synchronously ends at once, without a tick, and
+   * task after as many ticks as an `await` would), and the reaction is made with the built-in `then`, as `await` makes
+   * it: a native promise returned by a task may carry a `then` of its own, which could call the slot's shared handlers
+   * twice (ending the slot's next task with this one's value) or never. A task that throws synchronously ends at once, without a tick, and
    * the slot goes on to the next task in this loop. A task abandoned at its deadline or by 'kill' gives the slot back
    * at once; its reaction, when the task eventually settles, finds the task no longer running and ends the slot.
    */
@@ -432,7 +438,7 @@ export class GraphRun<V> {
       try {
         const runs = this.#runs;
         // Called on the task object, as `task.run(context)` would be: a method may use `this`.
-        Promise.resolve((runs[i * 2] as GraphTask<V>['run']).call(runs[i * 2 + 1], context)).then(slot.onValue, slot.onError);
+        void promiseThen.call(Promise.resolve((runs[i * 2] as GraphTask<V>['run']).call(runs[i * 2 + 1], context)), slot.onValue, slot.onError);
         return;
       } catch (thrown) {
         error = thrown;

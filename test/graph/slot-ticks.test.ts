@@ -87,6 +87,32 @@ describe('a slot waits for its task as `await` would', () => {
     });
   }
 
+  it('ignores a `then` of its own on a native promise a task returns, as await does: it cannot end other tasks or hold the slot', async () => {
+    const twice = Object.defineProperty(Promise.resolve(1), 'then', {
+      value: (onValue: (value: unknown) => void, onError: (error: unknown) => void) => {
+        onValue('first');
+        onValue('second');
+        onError(new Error('third'));
+      },
+    });
+    const never = Object.defineProperty(Promise.resolve(2), 'then', { value: () => undefined });
+    for (const returned of [twice, never]) {
+      const tasks: GraphTask<unknown>[] = [
+        { id: 'a', run: () => returned },
+        { id: 'b', run: () => new Promise((resolve) => setTimeout(() => resolve('b'), 20)) },
+        { id: 'c', run: () => 'c' },
+      ];
+      for (const run of [() => runGraph(tasks, { maxParallel: 1 }), () => compileGraph(tasks).run({ maxParallel: 1 })]) {
+        const result = await run();
+        expect(result.results.map((r) => [r.id, r.status, r.status === 'passed' ? r.value : undefined])).toEqual([
+          ['a', 'passed', returned === twice ? 1 : 2],
+          ['b', 'passed', 'b'],
+          ['c', 'passed', 'c'],
+        ]);
+      }
+    }
+  });
+
   it('runs a long series of tasks that throw synchronously in one slot without growing the stack', async () => {
     const n = 5000;
     const depths: number[] = [];
