@@ -147,10 +147,11 @@ export function signJob(key: Uint8Array, queueName: string, jobName: string, pay
 
 /**
  * @internal A worker's memory of the nonces of the signed jobs it took, each with the id of the job that carried it,
- * until it expires. Nonces are remembered in the order they were first taken, all for the same time, so the expired
- * ones are the oldest: forgetting them looks at those and the first one still valid, never at the whole memory (a
- * worker up for a while remembers every job of the last two hours, and looking at each at every job made its jobs
- * slower the longer it ran).
+ * until it expires. Nonces are remembered in the order they were first taken, and expire in nearly that order (each
+ * when its job's acceptance window closes, at most the allowed clock lead later than one taken at the same time):
+ * forgetting looks at the oldest, up to the first one still valid, never at the whole memory (a worker up for a while
+ * remembers every job of the last hours, and looking at each at every job made its jobs slower the longer it ran). A
+ * nonce behind one still valid may so be kept a little past its expiry, never forgotten before it.
  */
 export class NonceMemory {
   readonly #entries = new Map<string, { jobId: string; done: boolean; expires: number }>();
@@ -201,7 +202,20 @@ export class NonceMemory {
 export type RefusalReason = 'unsigned' | 'forged' | 'expired' | 'replayed' | 'malformed' | 'pinned';
 
 /** What {@link verifyJob} found. */
-export type Verification = { ok: true; payload: unknown; nonce: string; ts: number } | { ok: false; reason: RefusalReason; message: string };
+export type Verification =
+  | {
+      ok: true;
+      payload: unknown;
+      nonce: string;
+      ts: number;
+      /**
+       * Until when (ms since the epoch, on the verifying worker's clock) this job may still be accepted, by this worker
+       * or by one whose clock lags by up to the lead allowed a signer: its nonce must be remembered until then, or a
+       * copy of it would be taken as new.
+       */
+      acceptedUntil: number;
+    }
+  | { ok: false; reason: RefusalReason; message: string };
 
 /** Whether job data looks like a {@link SignedJob} (whatever its signature). */
 export function isSignedJob(data: unknown): data is SignedJob {
@@ -236,7 +250,8 @@ export function verifyJob(key: Uint8Array, queueName: string, jobName: string, d
   } catch {
     return { ok: false, reason: 'malformed', message: 'the job\'s body is not JSON' };
   }
-  return { ok: true, payload, nonce: data.nonce, ts: data.ts };
+  // A job signed ahead of this clock stays acceptable for its lead beyond maxAgeMs from now.
+  return { ok: true, payload, nonce: data.nonce, ts: data.ts, acceptedUntil: Math.max(now, data.ts) + maxAgeMs + MAX_CLOCK_AHEAD_MS };
 }
 
 /**

@@ -97,6 +97,8 @@ export interface CheckWorkerOptions {
   secret?: string | Uint8Array | null;
   /** How old a signed job may be when this worker takes it. @default 3600000 */
   maxJobAgeMs?: number;
+  /** The clock signed jobs are judged by (ms since the epoch): their age, and how long their nonces are kept. @default Date.now */
+  now?: () => number;
   /**
    * Variables of this worker's environment a check's command sees (besides the plain variables the job sets and the
    * secrets it names); a name ending in `*` is a prefix. Nothing else of the worker's environment reaches a check.
@@ -347,6 +349,8 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const mask = secretMasker(secrets);
   const jobsKey = jobsKeyFrom('options.secret', options.secret);
   const maxJobAgeMs = assertLimit('options.maxJobAgeMs', options.maxJobAgeMs ?? DEFAULT_MAX_JOB_AGE_MS, 1000);
+  const jobClock = options.now ?? Date.now;
+  assertFunction('options.now', jobClock);
   const envAllow = options.envAllow ?? DEFAULT_ENV_ALLOW;
   if (!Array.isArray(envAllow) || envAllow.some((entry) => typeof entry !== 'string' || entry === '')) throw invalidArgument('options.envAllow', 'an array of variable names', envAllow);
   const baseEnv = allowedEnv(workerEnv, envAllow);
@@ -563,19 +567,20 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   /**
    * Nonces of signed jobs taken here, and in Redis for every worker of the queue, each with the id of the job that
    * carried it: the same job may run again (a stalled job re-run after its worker died), another job with the same
-   * nonce (a copy) may not, nor the same job once it finished. Kept as long as a job is accepted at all.
+   * nonce (a copy) may not, nor the same job once it finished. Each is kept until its job's acceptance window closes
+   * (`acceptedUntil`: a job signed ahead of this worker's clock stays acceptable that much longer).
    */
   const nonces = new NonceMemory();
   const nonceKey = (nonce: string): string => `${prefix}:${queueName}:nonce:${nonce}`;
-  async function claimNonce(nonce: string, jobId: string): Promise<boolean> {
-    const now = Date.now();
-    const local = nonces.get(nonce, now);
+  async function claimNonce(nonce: string, jobId: string, acceptedUntil: number): Promise<boolean> {
+    const taken = jobClock();
+    const local = nonces.get(nonce, taken);
     if (local !== undefined && (local.jobId !== jobId || local.done)) return false;
     const redis = parts?.workerRedis;
     if (redis === undefined) return false;
-    const ttl = 2 * maxJobAgeMs;
+    const ttl = Math.max(1, Math.ceil(acceptedUntil - taken));
     if ((await redis.set(nonceKey(nonce), jobId, 'PX', ttl, 'NX')) === null && (await redis.get(nonceKey(nonce))) !== jobId) return false;
-    nonces.remember(nonce, jobId, now + ttl);
+    nonces.remember(nonce, jobId, acceptedUntil);
     return true;
   }
   /**
@@ -595,9 +600,9 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   /** The job's payload once authenticated (or as it is, on a worker without a secret), or a refusal thrown. */
   async function openJob(job: Job): Promise<{ payload: unknown; nonce: string | undefined }> {
     if (jobsKey === undefined) return { payload: isSignedJob(job.data) ? (JSON.parse(job.data.body) as unknown) : job.data, nonce: undefined };
-    const verified = verifyJob(jobsKey, queueName, job.name, job.data, Date.now(), maxJobAgeMs);
+    const verified = verifyJob(jobsKey, queueName, job.name, job.data, jobClock(), maxJobAgeMs);
     if (!verified.ok) throw refuse(job, verified.reason, verified.message);
-    if (!(await claimNonce(verified.nonce, job.id ?? ''))) throw refuse(job, 'replayed', `the job's nonce was already used (a copy of a job that ran or runs already)`);
+    if (!(await claimNonce(verified.nonce, job.id ?? '', verified.acceptedUntil))) throw refuse(job, 'replayed', `the job's nonce was already used (a copy of a job that ran or runs already)`);
     return { payload: verified.payload, nonce: verified.nonce };
   }
 

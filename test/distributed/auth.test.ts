@@ -52,6 +52,10 @@ describe('shared secret and keys', () => {
     const now = 1_700_000_000_000;
     const signed = signJob(key, 'q@c', 'check', { a: 1 }, now);
     expect(verifyJob(key, 'q@c', 'check', signed, now + 1000)).toMatchObject({ ok: true, payload: { a: 1 }, nonce: signed.nonce });
+    // Acceptable until its age is reached, with the clock lead a signer is allowed to spare (another worker's clock).
+    expect(verifyJob(key, 'q@c', 'check', signed, now + 1000)).toMatchObject({ acceptedUntil: now + 1000 + 3_600_000 + 60_000 });
+    // Signed 59 s ahead of the worker's clock: accepted for the age from the time it was signed.
+    expect(verifyJob(key, 'q@c', 'check', signed, now - 59_000, 1000)).toMatchObject({ ok: true, acceptedUntil: now + 1000 + 60_000 });
     expect(verifyJob(deriveKey(`${SECRET}x`, 'jobs'), 'q@c', 'check', signed, now)).toMatchObject({ ok: false, reason: 'forged' });
     expect(verifyJob(key, 'q@other', 'check', signed, now)).toMatchObject({ ok: false, reason: 'forged' });
     expect(verifyJob(key, 'q@c', 'call', signed, now)).toMatchObject({ ok: false, reason: 'forged' });
@@ -81,6 +85,12 @@ describe('shared secret and keys', () => {
     expect(memory.get('n100', TTL + 150)).toEqual({ jobId: '100', done: true, expires: TTL + 500_000 });
     expect(memory.forget(Number.MAX_SAFE_INTEGER)).toBe(49_900);
     expect(memory.size).toBe(0);
+    // Nonces taken at the same time expire when their jobs' windows close (a job signed ahead, later): one expiring
+    // before an older one still valid is kept past its expiry, never forgotten before it.
+    memory.remember('ahead', '1', 1100);
+    memory.remember('behind', '2', 1050);
+    expect([memory.forget(1060), memory.get('behind', 1060)?.jobId, memory.get('ahead', 1060)?.jobId]).toEqual([1, '2', '1']);
+    expect([memory.forget(1101), memory.size]).toEqual([2, 0]);
   });
 
   it('gives every signed job a nonce of its own: 16 random bytes, across refills of the random pool', () => {
@@ -193,6 +203,43 @@ describe.skipIf(!hasRedis)('a worker with the shared secret, against a real Redi
     const copy = await raw.add('check', signed, { jobId: 'once' });
     expect(await outcome(raw, copy)).toMatch(/^\[fanout:refused\] replayed: /);
     expect(refusals.map((refusal) => refusal.reason)).toEqual(['replayed']);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('run\n');
+  });
+
+  it('a job signed ahead of the worker\'s clock: its nonce is kept, here and in Redis, as long as the job is acceptable', async () => {
+    const T = Date.now();
+    let clock = T;
+    const { queue, worker, raw, refusals } = await setup({ maxJobAgeMs: 1000, now: () => clock });
+    const dir = tmp();
+    const data = { kind: 'check', spec: { command: `echo run >> ${dir}/count` }, secretEnv: [], commit: 'c0ffee' };
+    // Signed by a coordinator whose clock is 59 s ahead: acceptable until 1 s after T + 59 s on the worker's clock.
+    const key = deriveKey(SECRET, 'jobs');
+    const signed = signJob(key, `${queue}@c0ffee`, 'check', data, T + 59_000);
+    expect(await outcome(raw, await raw.add('check', signed))).toBeNull();
+    expect(verifyJob(key, `${queue}@c0ffee`, 'check', signed, T + 30_000, 1000)).toMatchObject({ ok: true });
+    // 30 s later on the worker's clock. Redis counts its keys' time to live on its own clock, which this test cannot
+    // move: a key that would have expired by then is removed as Redis would have.
+    const probe = new Redis(redis.url);
+    const nonceKey = `fanout:${queue}@c0ffee:nonce:${signed.nonce}`;
+    let ttl: number;
+    try {
+      ttl = await probe.pttl(nonceKey);
+      if (ttl < 30_000) await probe.del(nonceKey);
+    } finally {
+      probe.disconnect();
+    }
+    clock = T + 30_000;
+    expect(await outcome(raw, await raw.add('check', signed))).toMatch(/^\[fanout:refused\] replayed: /);
+    expect(ttl).toBeGreaterThan(60_000 + 30_000);
+    // Another worker, which never saw the job, refuses a copy too: the nonce is kept in Redis as long.
+    await worker.close();
+    const others: JobRefusal[] = [];
+    const other = startCheckWorker({ connection: redis.url, queue, commit: 'c0ffee', secret: SECRET, maxJobAgeMs: 1000, now: () => clock, onRefused: (refusal) => others.push(refusal) });
+    workers.push(other);
+    await other.ready();
+    expect(await outcome(raw, await raw.add('check', signed))).toMatch(/^\[fanout:refused\] replayed: /);
+    expect([refusals.map((refusal) => refusal.reason), others.map((refusal) => refusal.reason)]).toEqual([['replayed'], ['replayed']]);
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('run\n');
   });

@@ -9,7 +9,7 @@
 import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { O_NOFOLLOW, O_NONBLOCK, privateFolderProblem, readOwnFileSync } from '../../common/safe-file.js';
 import { join, resolve } from 'node:path';
-import type { CheckStatus } from '../record.js';
+import { STATUSES, type CheckStatus } from '../record.js';
 import type { ReportCheck } from '../report.js';
 import type { CheckRetryEvent, RunEvent, RunReport, RunStartEvent } from '../events.js';
 
@@ -377,6 +377,10 @@ const isStringOrNull = (value: unknown): boolean => value === null || typeof val
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStrings = (value: unknown): boolean => Array.isArray(value) && value.every(isString);
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+const MAX_DATE_MS = 8.64e15;
+/** Epoch milliseconds a Date can hold (±8.64e15): readers turn a record's time into one, and its ISO text. */
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS;
+const isTimeTextOrNull = (value: unknown): boolean => value === null || (isString(value) && isTime(Date.parse(value)));
 
 /** A check of run:start: its id, requirements, async and severity. */
 function checkEntryProblem(value: unknown): string | undefined {
@@ -385,6 +389,24 @@ function checkEntryProblem(value: unknown): string | undefined {
   if (!isStrings(value.requires)) return `${JSON.stringify(value.id)}: requires is not an array of strings`;
   if (typeof value.async !== 'boolean') return `${JSON.stringify(value.id)}: async is not a boolean`;
   if (value.severity !== 'error' && value.severity !== 'warning') return `${JSON.stringify(value.id)}: severity is neither "error" nor "warning"`;
+  return undefined;
+}
+
+/**
+ * A check as fanout reports it (check:end's `check`, each of run:end's `report.checks`): the fields every writer
+ * writes and readers use without looking (its id, status, requirements, duration and times, its log and reason).
+ */
+function reportCheckProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'is not an object';
+  if (!isString(value.id)) return 'has no string id';
+  const named = (problem: string) => `${JSON.stringify(value.id)}: ${problem}`;
+  if (!STATUSES.includes(value.status as CheckStatus)) return named('status is not a check status');
+  if (!isStrings(value.requires)) return named('requires is not an array of strings');
+  if (typeof value.duration_ms !== 'number' || !Number.isFinite(value.duration_ms)) return named('duration_ms is not a number');
+  if (!isStringOrNull(value.log_file)) return named('log_file is not a string or null');
+  if (!isStringOrNull(value.reason)) return named('reason is not a string or null');
+  if (!isTimeTextOrNull(value.started_at)) return named('started_at is not a time or null');
+  if (!isTimeTextOrNull(value.ended_at)) return named('ended_at is not a time or null');
   return undefined;
 }
 
@@ -398,7 +420,7 @@ function recordProblem(record: JournalRecord): string | undefined {
   const fields = record as unknown as Record<string, unknown>;
   const kind: string = record.t;
   const wrong = (field: string, expected: string) => `${kind}: ${field} is not ${expected}`;
-  if (typeof fields.time !== 'number' || !Number.isFinite(fields.time)) return wrong('time', 'a time');
+  if (!isTime(fields.time)) return wrong('time', 'a time');
   switch (kind) {
     case 'run:start': {
       if (!isString(fields.run_id)) return wrong('run_id', 'a string');
@@ -425,13 +447,9 @@ function recordProblem(record: JournalRecord): string | undefined {
       return undefined;
     case 'check:end': {
       if (!isString(fields.id)) return wrong('id', 'a string');
-      if (!isString(fields.status)) return wrong('status', 'a string');
-      const check = fields.check;
-      if (!isObject(check)) return wrong('check', 'an object');
-      if (check.duration_ms !== undefined && typeof check.duration_ms !== 'number') return wrong('check.duration_ms', 'a number');
-      if (check.log_file !== undefined && !isStringOrNull(check.log_file)) return wrong('check.log_file', 'a string or null');
-      if (check.reason !== undefined && !isStringOrNull(check.reason)) return wrong('check.reason', 'a string or null');
-      return undefined;
+      if (!STATUSES.includes(fields.status as CheckStatus)) return wrong('status', 'a check status');
+      const problem = reportCheckProblem(fields.check);
+      return problem === undefined ? undefined : `check:end: check ${problem}`;
     }
     case 'run:end': {
       if (!Number.isSafeInteger(fields.exit_code)) return wrong('exit_code', 'an integer');
@@ -442,6 +460,10 @@ function recordProblem(record: JournalRecord): string | undefined {
       if (!isString(report.run_id)) return wrong('report.run_id', 'a string');
       if (!isObject(report.counts)) return wrong('report.counts', 'an object');
       if (!Array.isArray(report.checks)) return wrong('report.checks', 'an array');
+      for (const [index, check] of report.checks.entries()) {
+        const problem = reportCheckProblem(check);
+        if (problem !== undefined) return `run:end: report check ${index + 1} ${problem}`;
+      }
       return undefined;
     }
     case 'reaped':
