@@ -29,7 +29,7 @@ export { killChildGroups } from '../exec/kill-groups.js';
 // what a dead run left running.
 export { listRuns, resolveRun, loadRunState, isLive, runInOtherNamespace, runPhase, signalRun, reapDeadRuns, unreadableJournal } from './state/runs.js';
 export type { Reaped, LeftGroup, RefusedGroup } from './state/runs.js';
-export { readRunEvents } from './state/journal.js';
+export { readRunEvents, runReportProblem } from './state/journal.js';
 export type { RunState, CheckState } from './state/journal.js';
 export { reapedNotes } from './prepare.js';
 export { runFolderProblem } from './state/run-folder.js';

@@ -401,12 +401,36 @@ function reportCheckProblem(value: unknown): string | undefined {
   if (!isString(value.id)) return 'has no string id';
   const named = (problem: string) => `${JSON.stringify(value.id)}: ${problem}`;
   if (!STATUSES.includes(value.status as CheckStatus)) return named('status is not a check status');
+  if (value.severity !== 'error' && value.severity !== 'warning') return named('severity is neither error nor warning');
+  if (!isCount(value.attempts)) return named('attempts is not a count');
   if (!isStrings(value.requires)) return named('requires is not an array of strings');
   if (typeof value.duration_ms !== 'number' || !Number.isFinite(value.duration_ms)) return named('duration_ms is not a number');
   if (!isStringOrNull(value.log_file)) return named('log_file is not a string or null');
   if (!isStringOrNull(value.reason)) return named('reason is not a string or null');
   if (!isTimeTextOrNull(value.started_at)) return named('started_at is not a time or null');
   if (!isTimeTextOrNull(value.ended_at)) return named('ended_at is not a time or null');
+  return undefined;
+}
+
+/**
+ * @internal What is wrong with a run's report (run:end's `report`, or a run folder's report.json, which readers take
+ * before the journal), if anything: the fields the readers that draw it use without looking. The problem starts with a
+ * space or a dot, to follow the name of what was read.
+ */
+export function runReportProblem(report: unknown): string | undefined {
+  if (!isObject(report)) return ' is not an object';
+  if (!isString(report.run_id)) return '.run_id is not a string';
+  if (!isString(report.config_file)) return '.config_file is not a string';
+  if (!isTimeTextOrNull(report.started_at) || report.started_at === null) return '.started_at is not a time';
+  if (typeof report.duration_ms !== 'number' || !Number.isFinite(report.duration_ms)) return '.duration_ms is not a number';
+  if (!Number.isSafeInteger(report.exit_code)) return '.exit_code is not an integer';
+  if (!isStringOrNull(report.interrupted)) return '.interrupted is not a string or null';
+  if (!isObject(report.counts)) return '.counts is not an object';
+  if (!Array.isArray(report.checks)) return '.checks is not an array';
+  for (const [index, check] of report.checks.entries()) {
+    const problem = reportCheckProblem(check);
+    if (problem !== undefined) return ` check ${index + 1} ${problem}`;
+  }
   return undefined;
 }
 
@@ -454,17 +478,9 @@ function recordProblem(record: JournalRecord): string | undefined {
     case 'run:end': {
       if (!Number.isSafeInteger(fields.exit_code)) return wrong('exit_code', 'an integer');
       if (!isStringOrNull(fields.interrupted)) return wrong('interrupted', 'a string or null');
-      const report = fields.report;
-      if (report === undefined) return undefined;
-      if (!isObject(report)) return wrong('report', 'an object');
-      if (!isString(report.run_id)) return wrong('report.run_id', 'a string');
-      if (!isObject(report.counts)) return wrong('report.counts', 'an object');
-      if (!Array.isArray(report.checks)) return wrong('report.checks', 'an array');
-      for (const [index, check] of report.checks.entries()) {
-        const problem = reportCheckProblem(check);
-        if (problem !== undefined) return `run:end: report check ${index + 1} ${problem}`;
-      }
-      return undefined;
+      if (fields.report === undefined) return undefined;
+      const problem = runReportProblem(fields.report);
+      return problem === undefined ? undefined : `run:end: report${problem}`;
     }
     case 'reaped':
       if (!Number.isSafeInteger(fields.by_pid)) return wrong('by_pid', 'an integer');

@@ -4,13 +4,17 @@ import { join, resolve } from 'node:path';
 import { messageOf } from '../../common/errors.js';
 import { readOwnJsonSync } from '../../common/safe-file.js';
 import { UsageError } from '../errors.js';
-import { loadRunState, listRuns, readRunEvents, resolveRun, runPhase, unreadableJournal, type RunReport as Report } from '../../checks/index.js';
+import { loadRunState, listRuns, readRunEvents, resolveRun, runPhase, runReportProblem, unreadableJournal, type RunReport as Report } from '../../checks/index.js';
 import { createHtmlReporter, historyOf } from '../reporters/html/reporter.js';
 import { printErr } from '../terminal.js';
 
-/** The run's report.json: a regular file of this user only (a FIFO or a link planted there is none). */
+/**
+ * The run's report.json: a regular file of this user only (a FIFO or a link planted there is none), holding a report
+ * of the shape fanout writes (one planted, or torn, is none: the run is drawn from its journal).
+ */
 function readReport(dir: string): Report | undefined {
-  return readOwnJsonSync(join(dir, 'report.json')) as Report | undefined;
+  const report: unknown = readOwnJsonSync(join(dir, 'report.json'));
+  return report === undefined || runReportProblem(report) !== undefined ? undefined : (report as Report);
 }
 
 export function reportHtmlCommand(run: string | undefined, options: { logDir: string; html: string; history: number }): number {

@@ -16,8 +16,10 @@ const RUN = '20261124T000000Z-aaaaaa';
 const CHECK = { id: 'a', requires: [], async: false, severity: 'error' };
 const START = { t: 'run:start', time: 1, run_id: RUN, pid: 1, pid_start: null, boot_id: null, cwd: '/', config: 'fanout.yaml', argv: [], background: false, checks: [CHECK] };
 const CHECK_START = { t: 'check:start', time: 2, id: 'a', attempt: 1, async: false, log_file: null };
-const CHECK_END = { t: 'check:end', time: 3, id: 'a', status: 'passed', check: { id: 'a', status: 'passed', requires: [], duration_ms: 5, log_file: null, reason: null, started_at: '1970-01-01T00:00:00.002Z', ended_at: '1970-01-01T00:00:00.003Z' } };
+const CHECK_END = { t: 'check:end', time: 3, id: 'a', status: 'passed', check: { id: 'a', status: 'passed', severity: 'error', attempts: 1, requires: [], duration_ms: 5, log_file: null, reason: null, started_at: '1970-01-01T00:00:00.002Z', ended_at: '1970-01-01T00:00:00.003Z' } };
 const RUN_END = { t: 'run:end', time: 4, exit_code: 0, interrupted: null };
+/** The fields of a report (run:end's, report.json) besides its checks. */
+const REPORT = { run_id: RUN, config_file: 'fanout.yaml', started_at: '1970-01-01T00:00:00.001Z', duration_ms: 3, exit_code: 0, interrupted: null, counts: {} };
 
 const lines = (records: readonly unknown[]) => records.map((record) => `${JSON.stringify(record)}\n`).join('');
 
@@ -70,10 +72,14 @@ describe('reading a journal checks each record', () => {
       [{ ...CHECK_END, check: { ...CHECK_END.check, started_at: '+999999-01-01T00:00:00.000Z' } }, /check:end: check "a": started_at is not a time or null/],
       [{ ...RUN_END, time: 8.64e15 + 1 }, /run:end: time is not a time/],
       [{ ...RUN_END, exit_code: '0' }, /run:end: exit_code is not an integer/],
-      [{ type: 'run:end', time: '1970-01-01T00:00:00.004Z', run_id: RUN, exit_code: 0, counts: {}, report: { run_id: RUN, counts: {}, checks: 'a' } }, /run:end: report\.checks is not an array/],
-      [{ ...RUN_END, report: { run_id: RUN, counts: {}, checks: [null] } }, /run:end: report check 1 is not an object/],
-      [{ ...RUN_END, report: { run_id: RUN, counts: {}, checks: [CHECK_END.check, {}] } }, /run:end: report check 2 has no string id/],
-      [{ ...RUN_END, report: { run_id: RUN, counts: {}, checks: [{ ...CHECK_END.check, duration_ms: null }] } }, /run:end: report check 1 "a": duration_ms is not a number/],
+      [{ type: 'run:end', time: '1970-01-01T00:00:00.004Z', run_id: RUN, exit_code: 0, counts: {}, report: { ...REPORT, checks: 'a' } }, /run:end: report\.checks is not an array/],
+      [{ ...RUN_END, report: { ...REPORT, checks: [null] } }, /run:end: report check 1 is not an object/],
+      [{ ...RUN_END, report: { ...REPORT, checks: [CHECK_END.check, {}] } }, /run:end: report check 2 has no string id/],
+      [{ ...RUN_END, report: { ...REPORT, checks: [{ ...CHECK_END.check, duration_ms: null }] } }, /run:end: report check 1 "a": duration_ms is not a number/],
+      [{ ...RUN_END, report: { ...REPORT, config_file: undefined, checks: [] } }, /run:end: report\.config_file is not a string/],
+      [{ ...RUN_END, report: { ...REPORT, started_at: null, checks: [] } }, /run:end: report\.started_at is not a time/],
+      [{ ...RUN_END, report: { ...REPORT, checks: [{ ...CHECK_END.check, severity: 'fatal' }] } }, /run:end: report check 1 "a": severity is neither/],
+      [{ ...RUN_END, report: { ...REPORT, checks: [{ ...CHECK_END.check, attempts: -1 }] } }, /run:end: report check 1 "a": attempts is not a count/],
       [{ t: 'reaped', time: 5, by_pid: 1, groups: null }, /reaped: groups is not an array/],
     ];
     for (const [record, reason] of wrong) {
@@ -200,7 +206,7 @@ describe('commands reading a planted journal (real processes)', () => {
 
   it('a time no Date holds, or a reported check without the fields fanout writes, is no internal error of status or report', async () => {
     const started = { ...START, boot_id: bootId() };
-    const report = (checks: unknown[]) => ({ ...RUN_END, report: { run_id: RUN, counts: {}, checks } });
+    const report = (checks: unknown[]) => ({ ...RUN_END, report: { ...REPORT, checks } });
     // [journal, line that does not validate]
     const journals: Array<[unknown[], number]> = [
       [[{ ...started, time: 1e300 }, CHECK_START], 1],
@@ -224,6 +230,19 @@ describe('commands reading a planted journal (real processes)', () => {
         expect(result.stdout, label).not.toContain('NaN');
         if (args[0] === 'status' && line > 1) expect(result.stderr).toContain(`its journal is read up to line ${line}: `);
       }
+    }
+  });
+
+  it('report --html draws a run from its journal when its report.json is not a report fanout writes', async () => {
+    const started = { ...START, boot_id: bootId() };
+    const ended = { ...RUN_END, report: { ...REPORT, counts: { total: 1, passed: 1 }, checks: [CHECK_END.check] } };
+    for (const planted of [{ run_id: RUN, counts: {}, checks: [null] }, { run_id: RUN, counts: {}, checks: [{}] }, { checks: 'a' }, [], 'text']) {
+      const dir = project([started, CHECK_START, CHECK_END, ended]);
+      writeFileSync(join(dir, '.fanout/runs', RUN, 'report.json'), JSON.stringify(planted));
+      const page = join(dir, 'page.html');
+      const result = await runCli(['report', RUN, '--html', page], { cwd: dir });
+      expect([result.code, result.stderr], JSON.stringify(planted)).toEqual([0, expect.stringMatching(/^fanout: wrote .*page\.html \(run /)]);
+      expect(readFileSync(page, 'utf8')).toContain('"a"');
     }
   });
 

@@ -36,13 +36,13 @@ describe('parseJournal', () => {
     const check = { id: 'a', requires: [], async: false, severity: 'error' };
     const start = { run_id: 'r', pid: 7, pid_start: '1', boot_id: 'b', cwd: '/x', config: 'f', argv: [], background: false, checks: [check] };
     const at = (ms: number) => new Date(ms).toISOString();
-    const ended = { id: 'a', status: 'failed', requires: [], duration_ms: 1000, log_file: 'a.log', reason: 'exit code 1', started_at: at(2000), ended_at: at(3000) };
+    const ended = { id: 'a', status: 'failed', severity: 'error', attempts: 1, requires: [], duration_ms: 1000, log_file: 'a.log', reason: 'exit code 1', started_at: at(2000), ended_at: at(3000) };
     const events = [
       { type: 'run:start', time: at(1000), total: 1, ...start },
       { type: 'check:start', time: at(2000), id: 'a', attempt: 1, async: false, status: 'running', log_file: 'a.log' },
       { type: 'check:spawn', time: at(2500), id: 'a', attempt: 1, pgid: 42, pgid_start: '9', log_file: 'a.log' },
       { type: 'check:end', time: at(3000), id: 'a', status: 'failed', check: ended },
-      { type: 'run:end', time: at(4000), run_id: 'r', exit_code: 130, counts: {}, report: { run_id: 'r', counts: {}, checks: [], interrupted: 'SIGINT' } },
+      { type: 'run:end', time: at(4000), run_id: 'r', exit_code: 130, counts: {}, report: { run_id: 'r', config_file: 'f', started_at: at(1000), duration_ms: 3000, exit_code: 130, counts: {}, checks: [], interrupted: 'SIGINT' } },
       { type: 'reaped', time: at(5000), by_pid: 8, groups: [] },
     ];
     const records = [
