@@ -256,7 +256,8 @@ export class InputTree {
       this.listedAt = Date.now();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
-      const args = ['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'];
+      // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
+      const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
       let answer = await git([...args, '--', '.', ...logs], this.dir);
       if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
@@ -380,11 +381,12 @@ export class InputTree {
 
   /**
    * git's view when the folder is in a repository, from one `git ls-files`: the index (mode, blob, path of each
-   * tracked file, tagged `H`, or `S` when skip-worktree), the files that differ from it (modified, deleted: tagged
-   * `C`) and those untracked and not ignored (`?`). A tracked file that does not differ is unchanged, its content the
-   * blob the index names: it needs no stat and no read here (git compared it with the index, racy timestamps included).
+   * tracked file, tagged `H`; `S` when skip-worktree, lower-case when assume-unchanged), the files that differ from it
+   * (modified, deleted: tagged `C`) and those untracked and not ignored (`?`). A tracked `H` file that does not differ
+   * is unchanged, its content the blob the index names: it needs no stat and no read here (git compared it with the
+   * index, racy timestamps included). git does not compare the others: they are hashed from the working tree.
    *
-   * The names of `git ls-files -z -t --stage --modified --others` output (or whole records of it), recording the
+   * The names of `git ls-files -z -t -v --stage --modified --others` output (or whole records of it), recording the
    * tracked files git vouches for. Parsed by offsets rather than split into arrays: a rerun of a large tree parses
    * thousands of records.
    */
@@ -417,7 +419,9 @@ export class InputTree {
             if (mode !== '160000') {
               // a submodule is not a file of this folder
               index.push(path);
-              clean.push(stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
+              // Only `H`: git compares no other entry with the working tree (`S` skip-worktree, lower-case
+              // assume-unchanged), and `--modified` never reports them: their files are hashed as they are.
+              clean.push(tag === 72 /* H */ && stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
             }
           }
         }

@@ -1,0 +1,51 @@
+// The inputs of cached checks where git's listing does not tell the whole story: files git does not compare with the
+// working tree, names that are not UTF-8 or hold a line feed. Each must count by its content as it is, or keep the
+// check from being stored, never be taken as unchanged.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputTree } from '../../src/checks/cache/inputs.js';
+import { inputsDigest } from '../../src/checks/cache/key.js';
+import { tempDir } from '../cli/helpers.js';
+
+const git = (dir: string, ...args: string[]): void => {
+  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
+};
+
+/** A repository with `files` committed (and `logs/` ignored). */
+function repo(files: Record<string, string>): string {
+  const dir = tempDir();
+  git(dir, 'init', '-q');
+  writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'x');
+  return dir;
+}
+
+/** What one run takes for `globs`: the matched paths and their digest (undefined: the check is not stored). */
+async function take(dir: string, globs: readonly string[]): Promise<{ paths: string[]; digest: string | undefined }> {
+  const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+  const paths = await tree.match(globs);
+  const snapshot = await tree.snapshot(paths);
+  return { paths, digest: snapshot === undefined ? undefined : inputsDigest(snapshot.digests) };
+}
+
+describe('inputs git does not compare', () => {
+  for (const flag of ['--skip-worktree', '--assume-unchanged']) {
+    it(`a tracked file marked ${flag} counts by its content in the working tree`, async () => {
+      const dir = repo({ 'src/a.ts': 'ok\n' });
+      git(dir, 'update-index', flag, 'src/a.ts');
+      const before = await take(dir, ['src/**']);
+      writeFileSync(join(dir, 'src/a.ts'), 'BAD\n');
+      const after = await take(dir, ['src/**']);
+      expect(after.paths).toEqual(['src/a.ts']);
+      expect(after.digest).toBeDefined();
+      expect(after.digest).not.toBe(before.digest);
+    });
+  }
+});
