@@ -49,3 +49,18 @@ describe('inputs git does not compare', () => {
     });
   }
 });
+
+describe('input names', () => {
+  it('a name holding a line feed is matched by `**`, `*` and a bare name glob, and its content counts', async () => {
+    const dir = repo({ 'src/ok.ts': 'ok\n' });
+    mkdirSync(join(dir, 'src/odd\ndir'));
+    writeFileSync(join(dir, 'src/odd\ndir/x.ts'), 'ok\n');
+    writeFileSync(join(dir, 'src/a\nb.ts'), 'ok\n');
+    const expected = ['src/a\nb.ts', 'src/odd\ndir/x.ts', 'src/ok.ts'];
+    for (const globs of [['src/**'], ['src/'], ['src/**/*.ts'], ['*.ts']]) expect((await take(dir, globs)).paths).toEqual(expected);
+    expect((await take(dir, ['src/*'])).paths).toEqual(['src/a\nb.ts', 'src/ok.ts']);
+    const before = await take(dir, ['src/**']);
+    writeFileSync(join(dir, 'src/a\nb.ts'), 'BAD\n');
+    expect((await take(dir, ['src/**'])).digest).not.toBe(before.digest);
+  });
+});

@@ -161,8 +161,8 @@ function firstAtOrAfter(list: readonly string[], text: string): number {
 /**
  * A glob's regular expression, and the folder every path it matches starts with (`src/` for `src/**\/*.ts`): most
  * paths of a tree fail that string test, far cheaper than the expression. `whole`: the glob is its folder and `**`
- * (`src/**`, `src/`): every path below the folder matches it (unless it holds a line break, which the expression's `.`
- * does not match), and the expression need not run.
+ * (`src/**`, `src/`): every path below the folder matches it (a name holding a line feed too), and the expression
+ * need not run.
  */
 function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
   const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
@@ -175,7 +175,7 @@ function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
 }
 
 /** Whether a path starting with the glob's prefix matches it. */
-const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => (g.whole ? !path.includes('\n') : g.re.test(path));
+const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => g.whole || g.re.test(path);
 
 /**
  * The files of a config's folder that inputs may name, and the stat cache of their hashes. One per run and folder:
