@@ -2,10 +2,10 @@
 // working tree, names that are not UTF-8 or hold a line feed. Each must count by its content as it is, or keep the
 // check from being stored, never be taken as unchanged.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputTree } from '../../src/checks/cache/inputs.js';
+import { InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
 import { inputsDigest } from '../../src/checks/cache/key.js';
 import { tempDir } from '../cli/helpers.js';
 
@@ -63,4 +63,28 @@ describe('input names', () => {
     writeFileSync(join(dir, 'src/a\nb.ts'), 'BAD\n');
     expect((await take(dir, ['src/**'])).digest).not.toBe(before.digest);
   });
+});
+
+describe('input names that are not UTF-8', () => {
+  const odd = Buffer.from('src/\xff.ts', 'latin1');
+  for (const how of ['untracked', 'committed', 'without git'] as const) {
+    it(`keep the check from the cache rather than count the file absent (${how})`, async () => {
+      const dir = how === 'committed' ? tempDir() : repo({ 'src/ok.ts': 'ok\n' });
+      if (how === 'without git') rmSync(join(dir, '.git'), { recursive: true });
+      mkdirSync(join(dir, 'src'), { recursive: true });
+      writeFileSync(Buffer.concat([Buffer.from(`${dir}/`), odd]), 'ok\n');
+      if (how === 'committed') {
+        git(dir, 'init', '-q');
+        git(dir, 'add', '-A');
+        git(dir, 'commit', '-qm', 'x');
+      }
+      const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+      const paths = await tree.match(['src/**']);
+      expect(paths).toContain('src/\uFFFD.ts');
+      expect(tree.snapshotNow(paths)).toBeUndefined();
+      await expect(tree.snapshot(paths)).rejects.toThrow(InputNameError);
+      // A check over other files is not concerned.
+      expect(await tree.snapshot(paths.filter((path) => !path.includes('\uFFFD')))).toBeDefined();
+    });
+  }
 });

@@ -3,14 +3,31 @@
 // `inputs`, and their contents hashed — through a stat cache, as git's index does, so a file whose size, times, inode
 // and mode are unchanged since it was last hashed is not read again.
 import { execFile } from 'node:child_process';
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
+import { FanoutError } from '../../common/errors.js';
 import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
 import { ListingIndex } from './listing.js';
+
+/**
+ * A check's input whose name is not valid UTF-8: decoded, the name no longer names the file (each bad byte became
+ * U+FFFD), so its content cannot be looked at. The check runs without the cache rather than count it absent.
+ */
+export class InputNameError extends FanoutError {
+  declare readonly code: 'ERR_INPUT_NAME';
+  /** The name as decoded (U+FFFD for each byte that is not UTF-8), relative to the config's folder. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super('ERR_INPUT_NAME', `the input file name ${JSON.stringify(path)} is not valid UTF-8: its content cannot be read by that name`);
+    this.path = path;
+  }
+}
 
 /** A file's identity as the stat cache compares it. */
 interface FileState {
@@ -201,6 +218,8 @@ export class InputTree {
   private readonly below = new Map<string, string[]>();
   /** The whole listing once made: what the stat cache keeps entries for. */
   private listed: ReadonlySet<string> | undefined;
+  /** Listed names that are not valid UTF-8 (as decoded): their files cannot be opened by them. */
+  private readonly undecodable = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
   private listedAt = 0;
@@ -278,7 +297,7 @@ export class InputTree {
   /** {@link InputTree.files} once git answered ({@link InputTree.start} resolved). */
   private allNames(): string[] {
     if (this.names === undefined) {
-      this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.raw.toString('utf8')));
+      this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.decode(this.raw)));
       this.listed = new Set(this.names);
     }
     return this.names;
@@ -368,7 +387,7 @@ export class InputTree {
         // Whole records of both blocks: every record of a path is there (its entry, its `C` record, its stages).
         const text = index
           .spans(folder)
-          .map(([start, end]) => raw.toString('utf8', start, end))
+          .map(([start, end]) => this.decode(raw.subarray(start, end)))
           .join('\0');
         found = this.keep(this.parseListing(text));
         this.below.set(folder, found);
@@ -442,20 +461,39 @@ export class InputTree {
     return names;
   }
 
+  /**
+   * Records of the listing as text, noting the paths that are not valid UTF-8 (see {@link InputNameError}): a rare
+   * case, looked for only when the bytes are not valid UTF-8 as a whole.
+   */
+  private decode(bytes: Buffer): string {
+    if (isUtf8(bytes)) return bytes.toString('utf8');
+    for (const record of bytes.toString('latin1').split('\0')) {
+      const path = record.startsWith('? ') ? record.slice(2) : record.slice(record.indexOf('\t') + 1);
+      const raw = Buffer.from(path, 'latin1');
+      if (!isUtf8(raw)) this.undecodable.add(raw.toString('utf8'));
+    }
+    return bytes.toString('utf8');
+  }
+
   /** Outside a git repository: every file below the folder, links not followed. */
   private walk(): string[] {
     const found: string[] = [];
     const visit = (folder: string, prefix: string): void => {
       let entries;
       try {
-        entries = readdirSync(folder, { withFileTypes: true });
+        entries = readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
       } catch {
         return;
       }
       for (const entry of entries) {
-        const name = `${prefix}${entry.name}`;
-        if (entry.isDirectory()) {
-          if (!this.excluded.includes(`${name}/`)) visit(join(folder, entry.name), `${name}/`);
+        const bytes = entry.name;
+        const name = `${prefix}${bytes.toString('utf8')}`;
+        if (!isUtf8(bytes)) {
+          // Not to be opened by its decoded name (a folder not to be walked): listed, so that a check matching it knows.
+          this.undecodable.add(name);
+          found.push(name);
+        } else if (entry.isDirectory()) {
+          if (!this.excluded.includes(`${name}/`)) visit(join(folder, bytes.toString('utf8')), `${name}/`);
         } else found.push(name);
       }
     };
@@ -634,6 +672,8 @@ export class InputTree {
   /**
    * The digests of `paths` (relative) and their states. A file that vanished or cannot be read makes the snapshot
    * undefined: the check then runs and its result is not stored.
+   *
+   * @throws {InputNameError} when a name of `paths` is not valid UTF-8.
    */
   async snapshot(paths: readonly string[], signal?: AbortSignal): Promise<InputSnapshot | undefined> {
     const { snapshot, jobs, pending } = this.collect(paths);
@@ -679,6 +719,11 @@ export class InputTree {
     for (const path of paths) {
       const absolute = this.absolute(path);
       const clean = this.vouched.get(path);
+      // Two undecodable names may decode alike: not even a blob git vouched for stands for one of them.
+      if (this.undecodable.size > 0 && this.undecodable.has(path)) {
+        if (unread) return undefined;
+        throw new InputNameError(path);
+      }
       if (clean !== undefined) {
         const isLink = (clean.mode & 0o170000) === 0o120000;
         digests.push({ path, hash: isLink ? `link:${clean.blob}` : clean.blob, executable: (clean.mode & 0o100) !== 0 });
