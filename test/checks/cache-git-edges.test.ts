@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
+import { InputNameError, InputTree, OpaqueInputError } from '../../src/checks/cache/inputs.js';
 import { inputsDigest } from '../../src/checks/cache/key.js';
 import { tempDir } from '../cli/helpers.js';
 
@@ -48,6 +48,38 @@ describe('inputs git does not compare', () => {
       expect(after.digest).not.toBe(before.digest);
     });
   }
+});
+
+describe('repositories inside the folder', () => {
+  it('a submodule counts by the commit the index records; a checkout of another commit keeps the check from the cache', async () => {
+    const inner = repo({ 'x.ts': 'one\n' });
+    const dir = repo({ 'src/a.ts': 'ok\n' });
+    git(dir, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'src/sub');
+    git(dir, 'commit', '-qm', 'sub');
+    const before = await take(dir, ['src/**']);
+    expect(before.paths).toEqual(['src/a.ts', 'src/sub']);
+    const sub = join(dir, 'src/sub');
+    writeFileSync(join(sub, 'x.ts'), 'two\n');
+    git(sub, 'commit', '-qam', 'bump');
+    await expect(take(dir, ['src/**'])).rejects.toThrow(OpaqueInputError);
+    // Files below other folders are not concerned.
+    expect((await take(dir, ['src/a.ts'])).digest).toBeDefined();
+    git(dir, 'add', 'src/sub');
+    const bumped = await take(dir, ['src/**']);
+    expect(bumped.digest).toBeDefined();
+    expect(bumped.digest).not.toBe(before.digest);
+  });
+
+  it('an untracked repository git lists as a folder keeps a check whose globs may select below it from the cache', async () => {
+    const dir = repo({ 'src/a.ts': 'ok\n' });
+    const nested = join(dir, 'src/nested');
+    mkdirSync(nested);
+    git(nested, 'init', '-q');
+    writeFileSync(join(nested, 'x.ts'), 'ok\n');
+    for (const globs of [['src/**'], ['src/**/*.ts'], ['*.ts']]) await expect(take(dir, globs)).rejects.toThrow(OpaqueInputError);
+    expect((await take(dir, ['src/**', '!src/nested/**'])).paths).toEqual(['src/a.ts']);
+    expect((await take(dir, ['lib/**'])).paths).toEqual([]);
+  });
 });
 
 describe('input names', () => {

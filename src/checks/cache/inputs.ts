@@ -29,6 +29,22 @@ export class InputNameError extends FanoutError {
   }
 }
 
+/**
+ * A check's input that git's listing names but does not tell the content of: an untracked repository inside the
+ * folder (git lists the folder, not its files), or a submodule whose checkout is not the commit the index records. The
+ * check runs without the cache rather than count it absent.
+ */
+export class OpaqueInputError extends FanoutError {
+  declare readonly code: 'ERR_OPAQUE_INPUT';
+  /** The folder, relative to the config's folder. */
+  readonly path: string;
+
+  constructor(path: string, why: string) {
+    super('ERR_OPAQUE_INPUT', `the inputs hold ${JSON.stringify(path)}, ${why}: its content is not known`);
+    this.path = path;
+  }
+}
+
 /** A file's identity as the stat cache compares it. */
 interface FileState {
   size: number;
@@ -220,6 +236,8 @@ export class InputTree {
   private listed: ReadonlySet<string> | undefined;
   /** Listed names that are not valid UTF-8 (as decoded): their files cannot be opened by them. */
   private readonly undecodable = new Set<string>();
+  /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
+  private readonly gitlinks = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
   private listedAt = 0;
@@ -435,13 +453,13 @@ export class InputTree {
             const stage = listing.slice(blobEnd + 1, tab);
             const blob = listing.slice(modeEnd + 1, blobEnd);
             const path = listing.slice(tab + 1, end);
-            if (mode !== '160000') {
-              // a submodule is not a file of this folder
-              index.push(path);
-              // Only `H`: git compares no other entry with the working tree (`S` skip-worktree, lower-case
-              // assume-unchanged), and `--modified` never reports them: their files are hashed as they are.
-              clean.push(tag === 72 /* H */ && stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
-            }
+            // A submodule counts by the commit the index records (`gitlink:<sha>` in the digest), vouched for while
+            // its checkout is that commit (else git lists it as modified); the files inside it are not inputs.
+            if (mode === '160000') this.gitlinks.add(path);
+            index.push(path);
+            // Only `H`: git compares no other entry with the working tree (`S` skip-worktree, lower-case
+            // assume-unchanged), and `--modified` never reports them: their files are hashed as they are.
+            clean.push(tag === 72 /* H */ && stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
           }
         }
       }
@@ -533,7 +551,9 @@ export class InputTree {
         const path = files[index] as string;
         if (!path.startsWith(g.prefix)) break;
         if (seen !== undefined && seen[index] === 1) continue;
-        if (!matchesRest(g, path) || excluded(path)) continue;
+        // An untracked repository inside the folder is listed as a folder (`src/lib/`): any file below it may be one
+        // the glob selects, so it is picked (its snapshot then keeps the check from the cache) unless excluded.
+        if ((!path.endsWith('/') && !matchesRest(g, path)) || excluded(path)) continue;
         if (seen !== undefined) seen[index] = 1;
         if (picked.length > 0 && (picked.at(-1) as number) > index) ordered = false;
         picked.push(index);
@@ -717,6 +737,10 @@ export class InputTree {
     const pending: Array<{ path: string; state: FileState; digest: InputDigest }> = [];
     const vouched: string[] = [];
     for (const path of paths) {
+      if (path.endsWith('/')) {
+        if (unread) return undefined;
+        throw new OpaqueInputError(path, 'a repository git does not look into (commit it as a submodule, or ignore it)');
+      }
       const absolute = this.absolute(path);
       const clean = this.vouched.get(path);
       // Two undecodable names may decode alike: not even a blob git vouched for stands for one of them.
@@ -725,8 +749,9 @@ export class InputTree {
         throw new InputNameError(path);
       }
       if (clean !== undefined) {
-        const isLink = (clean.mode & 0o170000) === 0o120000;
-        digests.push({ path, hash: isLink ? `link:${clean.blob}` : clean.blob, executable: (clean.mode & 0o100) !== 0 });
+        const type = clean.mode & 0o170000;
+        const hash = type === 0o120000 ? `link:${clean.blob}` : type === 0o160000 ? `gitlink:${clean.blob}` : clean.blob;
+        digests.push({ path, hash, executable: (clean.mode & 0o100) !== 0 });
         vouched.push(absolute);
         continue;
       }
@@ -736,7 +761,12 @@ export class InputTree {
       } catch {
         continue; // listed by git but deleted: not an input any more
       }
-      if (stat.isDirectory()) continue; // a submodule
+      if (stat.isDirectory()) {
+        // A file replaced by a folder is gone (the folder's files are listed apart); a modified submodule is not.
+        if (!this.gitlinks.has(path)) continue;
+        if (unread) return undefined;
+        throw new OpaqueInputError(path, 'a submodule whose checkout is not the commit the index records');
+      }
       const state = stateOf(stat);
       states.set(absolute, state);
       const known = stats.get(path);
