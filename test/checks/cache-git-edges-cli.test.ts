@@ -1,7 +1,7 @@
 // The repros of stale passes from the command line (the built CLI): a check over files whose content git's listing
 // does not tell is never replayed once they changed.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../cli/helpers.js';
@@ -55,5 +55,20 @@ describe('fanout check never replays a stale pass', () => {
     expect(second.write_errors?.map((entry) => entry.error).join('\n')).toMatch(/check c .*not valid UTF-8.*without the cache/);
     writeFileSync(odd, 'BAD\n');
     expect((await run(dir)).checks[0]).toMatchObject({ status: 'failed' });
+  });
+});
+
+describe('fanout check warns of inputs that match nothing', () => {
+  it('inputs through a linked folder: one warning per run, naming the check', async () => {
+    const dir = project();
+    symlinkSync('src', join(dir, 'link'));
+    writeFileSync(join(dir, 'fanout.yaml'), 'checks:\n  - id: c\n    run: "true"\n    inputs: ["link/**"]\n  - id: d\n    run: "true"\n    inputs: ["src/**"]\n');
+    for (let run = 0; run < 2; run++) {
+      const result = await runCli(['check'], { cwd: dir });
+      expect(result.code).toBe(0);
+      const warnings = result.stderr.split('\n').filter((line) => line.includes('match no file'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('["link/**"] of check c ');
+    }
   });
 });

@@ -236,6 +236,8 @@ export class InputTree {
   private listed: ReadonlySet<string> | undefined;
   /** Listed names that are not valid UTF-8 (as decoded): their files cannot be opened by them. */
   private readonly undecodable = new Set<string>();
+  /** Glob lists (as JSON) that selected no file this run: see {@link InputTree.unmatched}. */
+  private readonly empty = new Set<string>();
   /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
   private readonly gitlinks = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
@@ -534,7 +536,18 @@ export class InputTree {
    */
   matchNow(globs: readonly string[]): string[] {
     if (!this.answered) throw new Error('the listing is not known yet: await start() first');
-    return this.matchIn(this.candidates(globs), globs);
+    const paths = this.matchIn(this.candidates(globs), globs);
+    if (paths.length === 0) this.empty.add(JSON.stringify(globs));
+    return paths;
+  }
+
+  /**
+   * The glob lists that selected no file at all this run (matched, or recalled as selecting none), each once: a
+   * mistyped glob, or one through a linked folder (links are not followed), would keep its check from ever noticing
+   * a change. The run warns of them.
+   */
+  unmatched(): Array<readonly string[]> {
+    return [...this.empty].map((key) => JSON.parse(key) as string[]);
   }
 
   /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */
@@ -659,6 +672,7 @@ export class InputTree {
       }
       if (stat === undefined || changedSinceListing(stat, this.listedAt)) return undefined;
     }
+    if (remembered.files.length === 0 && remembered.vouched.length === 0) this.empty.add(JSON.stringify(globs));
     return remembered.digest;
   }
 
