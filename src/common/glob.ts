@@ -89,7 +89,8 @@ export function globRegExp(glob: string): RegExp {
     else if (!text.replace(/\/+$/, '').includes('/')) prefix = '^(?:.*/)?'; // a bare name: at any depth
     // `dir/` means everything below dir.
     if (text.endsWith('/')) text += '**';
-    re = new RegExp(`${prefix}${toSource(text)}$`);
+    // `s`: a name may hold a line feed, and `**` (`.*`) must match it as `*` (`[^/]*`) does.
+    re = new RegExp(`${prefix}${toSource(text)}$`, 's');
     cache.set(glob, re);
   }
   return re;

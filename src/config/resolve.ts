@@ -12,6 +12,7 @@ import { assertIdentifiers, parseAssert, parseVibeguardAssert, printAssert, type
 import { findCycles } from './cycles.js';
 import { analyzeGrokPattern, compileGrok, type GrokMatcher } from './grok.js';
 import type { CheckOutput, ConfigOutput, PromptOutput, TriggerOutput } from './schema.js';
+import { globRegExp } from '../common/glob.js';
 import { didYouMean } from '../common/suggest.js';
 import { renderTemplate, substituteVarsExactly, templatePlaceholders } from './template.js';
 import type { Prompt, ResolvedCheck, Trigger } from './types.js';
@@ -274,6 +275,16 @@ function resolveCheck(c: CheckOutput, at: Path, id: string | undefined, context:
   const lock = get('lock');
   const retries = get('retries');
   const inputs = get('inputs');
+  // A glob that compiles to no regular expression (`src/[z-a]/x`) would keep the check from the cache on every run.
+  for (const { value: glob, path: where } of items<string>(inputs, [...at, 'inputs'], r)) {
+    if (typeof glob !== 'string') continue;
+    try {
+      globRegExp(glob.replace(/^!/, ''));
+    } catch (error) {
+      const why = error instanceof Error ? error.message.replace(/^.*: /, '') : String(error);
+      r.report('invalid-input-glob', where, `invalid input glob ${JSON.stringify(glob)} of ${name}: ${why}`);
+    }
+  }
   const envInputs = get('env_inputs');
   if (id === undefined || run === undefined) return undefined;
   const check: ResolvedCheck = {

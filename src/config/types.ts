@@ -12,7 +12,7 @@ export interface Diagnostic {
    * `missing-field`, `empty-field`, `invalid-id`, `duplicate-id`, `invalid-tag`, `invalid-severity`,
    * `invalid-duration`, `unknown-require`, `self-dependency`, `cycle`, `unknown-prompt`, `unknown-var`,
    * `invalid-var-name`, `invalid-grok`, `invalid-assert`, `assert-unknown-name`, `invalid-retries`, `invalid-env`, `invalid-compat`,
-   * `invalid-lock`, `invalid-input`.
+   * `invalid-lock`, `invalid-input`, `invalid-input-glob`.
    */
   code: string;
   severity: 'error' | 'warning';

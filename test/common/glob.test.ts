@@ -30,6 +30,10 @@ describe('matchesGlob', () => {
     ['pkg/go.sum', '{go.mod,go.sum}', true],
     ['a/b/c/d.ts', 'a/**/d.ts', true],
     ['a/d.ts', 'a/**/d.ts', true],
+    // A line feed is a character of a name like any other.
+    ['src/a\nb.ts', 'src/**', true],
+    ['x\ny/a.go', '*.go', true],
+    ['docs/a\n/b.md', 'docs/', true],
   ])('%s ~ %s -> %s', (path, glob, expected) => {
     expect(matchesGlob(path, glob)).toBe(expected);
   });

@@ -779,6 +779,20 @@ export const INVALID_CASES: InvalidCase[] = [
     codes: ["invalid-input", "invalid-input", "invalid-input"],
   },
   {
+    name: 'an input glob that compiles to no regular expression',
+    yaml: yaml`
+      checks:
+        - id: a
+          run: x
+          inputs: ['src/**', 'src/[z-a]/x', '!lib/[9-0]']
+    `,
+    expected: [
+      'fanout.yaml:4:24: invalid input glob "src/[z-a]/x" of check "a": Range out of order in character class',
+      'fanout.yaml:4:39: invalid input glob "!lib/[9-0]" of check "a": Range out of order in character class',
+    ],
+    codes: ["invalid-input-glob", "invalid-input-glob"],
+  },
+  {
     name: 'inputs as a map, env_inputs with a bad name, cache as text',
     yaml: yaml`
       checks:

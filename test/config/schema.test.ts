@@ -22,7 +22,7 @@ const STRUCTURAL = new Set([
 /** Diagnostics beyond JSON Schema (references, graph, templates, grok and assert languages): the schema accepts these files. */
 const SEMANTIC = new Set([
   'duplicate-id', 'unknown-require', 'self-dependency', 'cycle', 'unknown-prompt', 'unknown-var', 'invalid-grok', 'invalid-assert',
-  'assert-unknown-name',
+  'assert-unknown-name', 'invalid-input-glob',
 ]);
 
 function yamlFiles(dir: string): string[] {

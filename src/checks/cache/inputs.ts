@@ -3,14 +3,47 @@
 // `inputs`, and their contents hashed — through a stat cache, as git's index does, so a file whose size, times, inode
 // and mode are unchanged since it was last hashed is not read again.
 import { execFile } from 'node:child_process';
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
+import { FanoutError } from '../../common/errors.js';
 import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
 import { ListingIndex } from './listing.js';
+
+/**
+ * A check's input whose name is not valid UTF-8: decoded, the name no longer names the file (each bad byte became
+ * U+FFFD), so its content cannot be looked at. The check runs without the cache rather than count it absent.
+ */
+export class InputNameError extends FanoutError {
+  declare readonly code: 'ERR_INPUT_NAME';
+  /** The name as decoded (U+FFFD for each byte that is not UTF-8), relative to the config's folder. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super('ERR_INPUT_NAME', `the input file name ${JSON.stringify(path)} is not valid UTF-8: its content cannot be read by that name`);
+    this.path = path;
+  }
+}
+
+/**
+ * A check's input that git's listing names but does not tell the content of: an untracked repository inside the
+ * folder (git lists the folder, not its files), or a submodule whose checkout is not the commit the index records. The
+ * check runs without the cache rather than count it absent.
+ */
+export class OpaqueInputError extends FanoutError {
+  declare readonly code: 'ERR_OPAQUE_INPUT';
+  /** The folder, relative to the config's folder. */
+  readonly path: string;
+
+  constructor(path: string, why: string) {
+    super('ERR_OPAQUE_INPUT', `the inputs hold ${JSON.stringify(path)}, ${why}: its content is not known`);
+    this.path = path;
+  }
+}
 
 /** A file's identity as the stat cache compares it. */
 interface FileState {
@@ -161,8 +194,8 @@ function firstAtOrAfter(list: readonly string[], text: string): number {
 /**
  * A glob's regular expression, and the folder every path it matches starts with (`src/` for `src/**\/*.ts`): most
  * paths of a tree fail that string test, far cheaper than the expression. `whole`: the glob is its folder and `**`
- * (`src/**`, `src/`): every path below the folder matches it (unless it holds a line break, which the expression's `.`
- * does not match), and the expression need not run.
+ * (`src/**`, `src/`): every path below the folder matches it (a name holding a line feed too), and the expression
+ * need not run.
  */
 function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
   const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
@@ -175,7 +208,7 @@ function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
 }
 
 /** Whether a path starting with the glob's prefix matches it. */
-const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => (g.whole ? !path.includes('\n') : g.re.test(path));
+const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => g.whole || g.re.test(path);
 
 /**
  * The files of a config's folder that inputs may name, and the stat cache of their hashes. One per run and folder:
@@ -201,6 +234,12 @@ export class InputTree {
   private readonly below = new Map<string, string[]>();
   /** The whole listing once made: what the stat cache keeps entries for. */
   private listed: ReadonlySet<string> | undefined;
+  /** Listed names that are not valid UTF-8 (as decoded): their files cannot be opened by them. */
+  private readonly undecodable = new Set<string>();
+  /** Glob lists (as JSON) that selected no file this run: see {@link InputTree.unmatched}. */
+  private readonly empty = new Set<string>();
+  /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
+  private readonly gitlinks = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
   private readonly vouched = new Map<string, Vouched>();
   private listedAt = 0;
@@ -256,7 +295,8 @@ export class InputTree {
       this.listedAt = Date.now();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
-      const args = ['ls-files', '-z', '-t', '--stage', '--modified', '--others', '--exclude-standard'];
+      // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
+      const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
       let answer = await git([...args, '--', '.', ...logs], this.dir);
       if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
@@ -277,7 +317,7 @@ export class InputTree {
   /** {@link InputTree.files} once git answered ({@link InputTree.start} resolved). */
   private allNames(): string[] {
     if (this.names === undefined) {
-      this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.raw.toString('utf8')));
+      this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.decode(this.raw)));
       this.listed = new Set(this.names);
     }
     return this.names;
@@ -367,7 +407,7 @@ export class InputTree {
         // Whole records of both blocks: every record of a path is there (its entry, its `C` record, its stages).
         const text = index
           .spans(folder)
-          .map(([start, end]) => raw.toString('utf8', start, end))
+          .map(([start, end]) => this.decode(raw.subarray(start, end)))
           .join('\0');
         found = this.keep(this.parseListing(text));
         this.below.set(folder, found);
@@ -380,11 +420,12 @@ export class InputTree {
 
   /**
    * git's view when the folder is in a repository, from one `git ls-files`: the index (mode, blob, path of each
-   * tracked file, tagged `H`, or `S` when skip-worktree), the files that differ from it (modified, deleted: tagged
-   * `C`) and those untracked and not ignored (`?`). A tracked file that does not differ is unchanged, its content the
-   * blob the index names: it needs no stat and no read here (git compared it with the index, racy timestamps included).
+   * tracked file, tagged `H`; `S` when skip-worktree, lower-case when assume-unchanged), the files that differ from it
+   * (modified, deleted: tagged `C`) and those untracked and not ignored (`?`). A tracked `H` file that does not differ
+   * is unchanged, its content the blob the index names: it needs no stat and no read here (git compared it with the
+   * index, racy timestamps included). git does not compare the others: they are hashed from the working tree.
    *
-   * The names of `git ls-files -z -t --stage --modified --others` output (or whole records of it), recording the
+   * The names of `git ls-files -z -t -v --stage --modified --others` output (or whole records of it), recording the
    * tracked files git vouches for. Parsed by offsets rather than split into arrays: a rerun of a large tree parses
    * thousands of records.
    */
@@ -414,11 +455,13 @@ export class InputTree {
             const stage = listing.slice(blobEnd + 1, tab);
             const blob = listing.slice(modeEnd + 1, blobEnd);
             const path = listing.slice(tab + 1, end);
-            if (mode !== '160000') {
-              // a submodule is not a file of this folder
-              index.push(path);
-              clean.push(stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
-            }
+            // A submodule counts by the commit the index records (`gitlink:<sha>` in the digest), vouched for while
+            // its checkout is that commit (else git lists it as modified); the files inside it are not inputs.
+            if (mode === '160000') this.gitlinks.add(path);
+            index.push(path);
+            // Only `H`: git compares no other entry with the working tree (`S` skip-worktree, lower-case
+            // assume-unchanged), and `--modified` never reports them: their files are hashed as they are.
+            clean.push(tag === 72 /* H */ && stage === '0' && blob.length === 40 && HEX.test(blob) ? { blob, mode: Number.parseInt(mode, 8) } : undefined);
           }
         }
       }
@@ -438,20 +481,39 @@ export class InputTree {
     return names;
   }
 
+  /**
+   * Records of the listing as text, noting the paths that are not valid UTF-8 (see {@link InputNameError}): a rare
+   * case, looked for only when the bytes are not valid UTF-8 as a whole.
+   */
+  private decode(bytes: Buffer): string {
+    if (isUtf8(bytes)) return bytes.toString('utf8');
+    for (const record of bytes.toString('latin1').split('\0')) {
+      const path = record.startsWith('? ') ? record.slice(2) : record.slice(record.indexOf('\t') + 1);
+      const raw = Buffer.from(path, 'latin1');
+      if (!isUtf8(raw)) this.undecodable.add(raw.toString('utf8'));
+    }
+    return bytes.toString('utf8');
+  }
+
   /** Outside a git repository: every file below the folder, links not followed. */
   private walk(): string[] {
     const found: string[] = [];
     const visit = (folder: string, prefix: string): void => {
       let entries;
       try {
-        entries = readdirSync(folder, { withFileTypes: true });
+        entries = readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
       } catch {
         return;
       }
       for (const entry of entries) {
-        const name = `${prefix}${entry.name}`;
-        if (entry.isDirectory()) {
-          if (!this.excluded.includes(`${name}/`)) visit(join(folder, entry.name), `${name}/`);
+        const bytes = entry.name;
+        const name = `${prefix}${bytes.toString('utf8')}`;
+        if (!isUtf8(bytes)) {
+          // Not to be opened by its decoded name (a folder not to be walked): listed, so that a check matching it knows.
+          this.undecodable.add(name);
+          found.push(name);
+        } else if (entry.isDirectory()) {
+          if (!this.excluded.includes(`${name}/`)) visit(join(folder, bytes.toString('utf8')), `${name}/`);
         } else found.push(name);
       }
     };
@@ -474,7 +536,18 @@ export class InputTree {
    */
   matchNow(globs: readonly string[]): string[] {
     if (!this.answered) throw new Error('the listing is not known yet: await start() first');
-    return this.matchIn(this.candidates(globs), globs);
+    const paths = this.matchIn(this.candidates(globs), globs);
+    if (paths.length === 0) this.empty.add(JSON.stringify(globs));
+    return paths;
+  }
+
+  /**
+   * The glob lists that selected no file at all this run (matched, or recalled as selecting none), each once: a
+   * mistyped glob, or one through a linked folder (links are not followed), would keep its check from ever noticing
+   * a change. The run warns of them.
+   */
+  unmatched(): Array<readonly string[]> {
+    return [...this.empty].map((key) => JSON.parse(key) as string[]);
   }
 
   /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */
@@ -491,7 +564,9 @@ export class InputTree {
         const path = files[index] as string;
         if (!path.startsWith(g.prefix)) break;
         if (seen !== undefined && seen[index] === 1) continue;
-        if (!matchesRest(g, path) || excluded(path)) continue;
+        // An untracked repository inside the folder is listed as a folder (`src/lib/`): any file below it may be one
+        // the glob selects, so it is picked (its snapshot then keeps the check from the cache) unless excluded.
+        if ((!path.endsWith('/') && !matchesRest(g, path)) || excluded(path)) continue;
         if (seen !== undefined) seen[index] = 1;
         if (picked.length > 0 && (picked.at(-1) as number) > index) ordered = false;
         picked.push(index);
@@ -597,6 +672,7 @@ export class InputTree {
       }
       if (stat === undefined || changedSinceListing(stat, this.listedAt)) return undefined;
     }
+    if (remembered.files.length === 0 && remembered.vouched.length === 0) this.empty.add(JSON.stringify(globs));
     return remembered.digest;
   }
 
@@ -630,6 +706,8 @@ export class InputTree {
   /**
    * The digests of `paths` (relative) and their states. A file that vanished or cannot be read makes the snapshot
    * undefined: the check then runs and its result is not stored.
+   *
+   * @throws {InputNameError} when a name of `paths` is not valid UTF-8.
    */
   async snapshot(paths: readonly string[], signal?: AbortSignal): Promise<InputSnapshot | undefined> {
     const { snapshot, jobs, pending } = this.collect(paths);
@@ -673,11 +751,21 @@ export class InputTree {
     const pending: Array<{ path: string; state: FileState; digest: InputDigest }> = [];
     const vouched: string[] = [];
     for (const path of paths) {
+      if (path.endsWith('/')) {
+        if (unread) return undefined;
+        throw new OpaqueInputError(path, 'a repository git does not look into (commit it as a submodule, or ignore it)');
+      }
       const absolute = this.absolute(path);
       const clean = this.vouched.get(path);
+      // Two undecodable names may decode alike: not even a blob git vouched for stands for one of them.
+      if (this.undecodable.size > 0 && this.undecodable.has(path)) {
+        if (unread) return undefined;
+        throw new InputNameError(path);
+      }
       if (clean !== undefined) {
-        const isLink = (clean.mode & 0o170000) === 0o120000;
-        digests.push({ path, hash: isLink ? `link:${clean.blob}` : clean.blob, executable: (clean.mode & 0o100) !== 0 });
+        const type = clean.mode & 0o170000;
+        const hash = type === 0o120000 ? `link:${clean.blob}` : type === 0o160000 ? `gitlink:${clean.blob}` : clean.blob;
+        digests.push({ path, hash, executable: (clean.mode & 0o100) !== 0 });
         vouched.push(absolute);
         continue;
       }
@@ -687,7 +775,12 @@ export class InputTree {
       } catch {
         continue; // listed by git but deleted: not an input any more
       }
-      if (stat.isDirectory()) continue; // a submodule
+      if (stat.isDirectory()) {
+        // A file replaced by a folder is gone (the folder's files are listed apart); a modified submodule is not.
+        if (!this.gitlinks.has(path)) continue;
+        if (unread) return undefined;
+        throw new OpaqueInputError(path, 'a submodule whose checkout is not the commit the index records');
+      }
       const state = stateOf(stat);
       states.set(absolute, state);
       const known = stats.get(path);

@@ -322,6 +322,11 @@ export class RunCache {
       const which = ids.length === 1 ? `check ${ids[0] ?? ''}` : `checks ${ids.join(', ')}`;
       parts.push(`the key of ${which} could not be computed (${describe(error)}): ${ids.length === 1 ? 'it' : 'they'} ran without the cache`);
     }
+    for (const globs of this.tree.unmatched()) {
+      const ids = (this.options.checks ?? []).filter((check) => JSON.stringify(check.inputs) === JSON.stringify(globs)).map((check) => check.id);
+      const which = ids.length === 1 ? `check ${ids[0] ?? ''}` : ids.length > 1 ? `checks ${ids.join(', ')}` : 'a check';
+      parts.push(`the inputs ${JSON.stringify(globs)} of ${which} match no file (a folder reached through a link is not followed): no change is ever noticed`);
+    }
     return parts.length === 0 ? undefined : { file: this.store.folder, error: parts.join('; ') };
   }
 
