@@ -531,7 +531,7 @@ export class InputTree {
     return this.stats;
   }
 
-  /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape. */
+  /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape or with a glob that does not compile. */
   private readRemembered(items: readonly unknown[]): void {
     const isNumber = (n: unknown): n is number => typeof n === 'number';
     for (const item of items) {
@@ -546,6 +546,13 @@ export class InputTree {
         continue;
       }
       if (!Array.isArray(globs) || !globs.every((glob): glob is string => typeof glob === 'string')) continue;
+      // A planted file may name globs that do not compile: matched later (its fingerprint, at every save), they would
+      // make every run fail.
+      try {
+        for (const glob of globs) compile(glob.startsWith('!') ? glob.slice(1) : glob);
+      } catch {
+        continue;
+      }
       const read: Remembered['files'] = [];
       for (const file of files as unknown[]) {
         if (!Array.isArray(file)) break;
