@@ -211,6 +211,8 @@ export class InputTree {
    * for is stat'ed against the time git was asked before it counts (a check earlier in the run may have edited it).
    */
   private quiet = true;
+  /** How many commands of this run have started: inputs taken before the last one may have been edited since. */
+  private started = 0;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
   /** Files to hash ahead ({@link InputTree.hashAhead}), the next one's index, and the pending slice. */
@@ -782,6 +784,12 @@ export class InputTree {
   /** A command of this run is about to start: from now on files git vouched for may change (see `quiet`). */
   disturbed(): void {
     this.quiet = false;
+    this.started++;
+  }
+
+  /** How many commands of this run have started so far ({@link InputTree.disturbed} calls). */
+  get starts(): number {
+    return this.started;
   }
 
   /**

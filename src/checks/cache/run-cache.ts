@@ -52,10 +52,10 @@ export interface CacheTicket {
   saved?: CacheEntry | undefined;
 }
 
-/** What a check's inputs came to before a command of the run started; empty when they had to be read. */
+/** What a check's inputs came to when the first key was asked for; no digest nor snapshot when they had to be read. */
 interface Early {
-  /** Taken before a command of the run started: once one did, the inputs are taken again (see {@link RunCache.early}). */
-  quiet?: boolean | undefined;
+  /** How many commands of the run had started when they were taken: once another did, they are taken again (see {@link RunCache.early}). */
+  starts: number;
   digest?: string | undefined;
   paths?: string[] | undefined;
   snapshot?: InputSnapshot | undefined;
@@ -126,11 +126,12 @@ export class RunCache {
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
-    // Taken before the first command, looked up after one started (the check's turn came later): that command may
-    // have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with
-    // requirements: its files are then looked at. A rerun where every check is a hit starts no command and keeps it.
+    // Taken before a command that started by the check's turn (before the first one, or after one but before
+    // another): that command may have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as
+    // for a check with requirements: its files are then looked at. A rerun where every check is a hit starts no
+    // command and keeps it.
     let early = await this.early(check);
-    if (early?.quiet === true && !this.tree.undisturbed) early = undefined;
+    if (early !== undefined && early.starts !== this.tree.starts) early = undefined;
     const recalled = early !== undefined ? early.digest : this.options.read ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
       const key = keyOf(recalled);
@@ -149,8 +150,8 @@ export class RunCache {
    * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
    * those of every such check are taken together when the first key is asked for — the digest remembered for this
    * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
-   * look when the check's turn comes, as long as no command of the run started meanwhile (else they are taken anew:
-   * a check that ran first may have edited one). Undefined for a check with requirements: its inputs are taken when
+   * look when the check's turn comes, as long as no command of the run started since they were taken (else they are
+   * taken anew: a check that ran meanwhile may have edited one). Undefined for a check with requirements: its inputs are taken when
    * its turn comes.
    */
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
@@ -178,7 +179,7 @@ export class RunCache {
         if (root.requires.length > 0 || !isCacheable(root)) continue;
         const digest = this.options.read ? this.tree.recallNow(root.inputs) : undefined;
         if (digest === undefined) rest.push(root);
-        else early.set(root, { digest, quiet: this.tree.undisturbed });
+        else early.set(root, { digest, starts: this.tree.starts });
       }
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
@@ -188,7 +189,7 @@ export class RunCache {
       for (const root of rest) {
         const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
-        early.set(root, snapshot === undefined ? {} : { paths, snapshot, quiet: snapshot.quiet });
+        early.set(root, snapshot === undefined ? { starts: this.tree.starts } : { paths, snapshot, starts: this.tree.starts });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.

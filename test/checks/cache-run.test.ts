@@ -1,0 +1,89 @@
+// The cache of one run driven step by step as a run drives it (keys, look-ups, command starts, stores), with real
+// files and real git: the order of the steps is the test's, not the scheduler's.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunCache } from '../../src/checks/cache/run-cache.js';
+import type { CheckRecord } from '../../src/checks/record.js';
+import type { ResolvedCheck } from '../../src/config/types.js';
+import { tempDir } from '../cli/helpers.js';
+
+/** Resolves once `path` was last changed more than the cache's racy margin ago. */
+async function settled(path: string, marginMs = 150): Promise<void> {
+  for (;;) {
+    const { mtimeMs, ctimeMs } = statSync(path);
+    const age = Date.now() - Math.max(mtimeMs, ctimeMs);
+    if (age > marginMs) return;
+    await new Promise((resolve) => setTimeout(resolve, marginMs - age + 1));
+  }
+}
+
+/** A committed git repository of `files` (the log folder ignored). */
+function repository(files: Record<string, string>): string {
+  const dir = tempDir();
+  for (const [name, text] of Object.entries({ ...files, '.gitignore': 'logs/\n' })) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'files');
+  return dir;
+}
+
+/** A check as the config resolves it: the fields its key reads. */
+function check(id: string, inputs: string[], requires: string[] = []): ResolvedCheck {
+  return { id, run: `run ${id}`, env: {}, cwd: '.', grok: [], severity: 'error', retries: 0, inputs, requires, envInputs: [] } as unknown as ResolvedCheck;
+}
+
+/** The record of a check that passed. */
+function passed(of: ResolvedCheck): CheckRecord {
+  return { check: of, status: 'passed', exitCode: 0, durationMs: 1, attempts: 1, extracted: {}, outputTail: [], outputBytes: 0, endedAt: Date.now() } as unknown as CheckRecord;
+}
+
+function runCache(dir: string, checks: readonly ResolvedCheck[]): RunCache {
+  const cache = new RunCache({ logDir: join(dir, 'logs'), dir, version: 'test', read: true, env: {}, checks });
+  expect(cache.problem()).toBeUndefined();
+  return cache;
+}
+
+/** One run's turn of `of` as the engine takes it: its key, the look-up, and, on a miss, a command that passes. */
+async function turn(cache: RunCache, of: ResolvedCheck, edit?: () => void): Promise<'hit' | 'ran'> {
+  const ticket = await cache.ticket(of, null);
+  const entry = ticket === undefined ? undefined : cache.lookup(of, ticket);
+  if (entry !== undefined) {
+    cache.done(passed(of), ticket, null);
+    return 'hit';
+  }
+  cache.starting();
+  edit?.();
+  const record = passed(of);
+  cache.done(record, ticket, null);
+  if (ticket !== undefined) cache.save(record, ticket);
+  return 'ran';
+}
+
+describe('the cache of one run', () => {
+  it('a check without requirements whose inputs were taken after a command started takes them again when another started before its turn', async () => {
+    const dir = repository({ 'y/payload': 'good\n', 'z/z.ts': 'good\n' });
+    await settled(join(dir, 'z/z.ts'));
+    const x = check('x', []);
+    const y = check('y', ['y/**']);
+    const z = check('z', ['z/**']);
+    // x (no inputs) starts first: the inputs of y and z are taken together after it started, when y's key is asked.
+    const run = async (edit?: () => void): Promise<string[]> => {
+      const cache = runCache(dir, [x, y, z]);
+      cache.starting();
+      const turns = [await turn(cache, y, edit), await turn(cache, z)];
+      cache.finish();
+      return turns;
+    };
+    expect(await run()).toEqual(['ran', 'ran']);
+    expect(await run()).toEqual(['hit', 'hit']);
+    writeFileSync(join(dir, 'y/payload'), 'other\n');
+    // y runs and writes z's file, which git vouched for when the run listed it: z's stored pass is for other content.
+    expect(await run(() => writeFileSync(join(dir, 'z/z.ts'), 'BAD\n'))).toEqual(['ran', 'ran']);
+  });
+});
