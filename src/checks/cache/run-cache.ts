@@ -1,6 +1,7 @@
 // The cache as one run uses it: the key of each cacheable check (computed when its requirements are done), the
 // lookup that turns a check into a replayed result, and the store of a fresh pass whose inputs did not change while
 // it ran.
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ResolvedCheck } from '../../config/types.js';
 import type { CheckRecord, FailureReason } from '../record.js';
@@ -258,10 +259,15 @@ export class RunCache {
     ticket.saved = undefined;
   }
 
-  /** Records the result of a passed or warned check for its dependents' keys. */
+  /**
+   * Records the result of a passed or warned check for its dependents' keys. A cacheable check whose key could not be
+   * made (an input that cannot be hashed, an error) gives a key that never repeats: its inputs may have changed, and
+   * with them what its dependents read, so they miss.
+   */
   done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
     const { check } = record;
-    this.results.set(check.id, ticket?.key ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+    const unknown = ticket === undefined && isCacheable(check) ? `unknown:${randomUUID()}` : undefined;
+    this.results.set(check.id, ticket?.key ?? unknown ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
   }
 
   /**
