@@ -1,7 +1,7 @@
 // The cache of one run driven step by step as a run drives it (keys, look-ups, command starts, stores), with real
 // files and real git: the order of the steps is the test's, not the scheduler's.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunCache } from '../../src/checks/cache/run-cache.js';
@@ -106,5 +106,30 @@ describe('the cache of one run', () => {
     writeFileSync(join(dir, 'src/v'), 'BAD\n');
     expect(await run()).toEqual(['ran', 'ran']);
     expect(await run()).toEqual(['ran', 'ran']);
+  });
+
+  it('a check keyed after a command started sees the files created in its folders since the run listed them', async () => {
+    const dir = repository({ 'template/gen.ts': 'good\n', 'src/keep.ts': 'keep\n' });
+    await settled(join(dir, 'src/keep.ts'));
+    const gen = check('gen', []);
+    const lint = check('lint', ['src/**'], ['gen']);
+    const other = check('other', ['template/**']);
+    // gen (no inputs: it always runs) makes src/gen.ts, untracked and absent when the run lists the files (the key of
+    // other, without requirements, is asked for first: it waits for the listing).
+    const run = async (): Promise<string> => {
+      rmSync(join(dir, 'src/gen.ts'), { force: true });
+      const cache = runCache(dir, [gen, lint, other]);
+      await turn(cache, other);
+      cache.starting();
+      copyFileSync(join(dir, 'template/gen.ts'), join(dir, 'src/gen.ts'));
+      cache.done(passed(gen), undefined, null);
+      const turn1 = await turn(cache, lint);
+      cache.finish();
+      return turn1;
+    };
+    expect(await run()).toBe('ran');
+    expect(await run()).toBe('hit'); // the same file made again
+    writeFileSync(join(dir, 'template/gen.ts'), 'BAD\n');
+    expect(await run()).toBe('ran');
   });
 });

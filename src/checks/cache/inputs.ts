@@ -440,8 +440,8 @@ export class InputTree {
     return names;
   }
 
-  /** Outside a git repository: every file below the folder, links not followed. */
-  private walk(): string[] {
+  /** Outside a git repository: every file below the folder (or below `below`, `/`-terminated), links not followed. */
+  private walk(below = ''): string[] {
     const found: string[] = [];
     const visit = (folder: string, prefix: string): void => {
       let entries;
@@ -457,7 +457,7 @@ export class InputTree {
         } else found.push(name);
       }
     };
-    visit(this.dir, '');
+    visit(below === '' ? this.dir : join(this.dir, below), below);
     return found;
   }
 
@@ -477,6 +477,34 @@ export class InputTree {
   matchNow(globs: readonly string[]): string[] {
     if (!this.answered) throw new Error('the listing is not known yet: await start() first');
     return this.matchIn(this.candidates(globs), globs);
+  }
+
+  /**
+   * The candidate files below the folders of `globs` (every one when a glob may select a file anywhere) that are there
+   * now but not in this run's listing, sorted: files a command of the run created. None before a command started (the
+   * listing stands for the files then). With git, from `git ls-files` limited to those folders; else a walk of them.
+   */
+  async created(globs: readonly string[]): Promise<string[]> {
+    await this.start();
+    if (this.quiet) return [];
+    const folders = this.folders(globs);
+    let names: string[];
+    if (this.raw === undefined) names = folders === undefined ? this.walk() : folders.flatMap((folder) => this.walk(folder));
+    else {
+      // Names only (no stage, no state): what git says of a file it listed already is the run's listing's to say.
+      const specs = folders === undefined ? ['.'] : folders.map((folder) => `./${folder}`);
+      const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...specs], this.dir);
+      if (!('stdout' in answer)) return [];
+      names = answer.stdout.toString('utf8').split('\0').filter((name) => name !== '');
+    }
+    const known = new Set(this.candidates(globs));
+    return this.keep(names.filter((name) => !known.has(name)));
+  }
+
+  /** {@link InputTree.match} with `created` ({@link InputTree.created}) among the candidates. */
+  matchWith(globs: readonly string[], created: readonly string[]): string[] {
+    if (created.length === 0) return this.matchNow(globs);
+    return this.matchIn([...this.candidates(globs), ...created].sort(), globs);
   }
 
   /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */

@@ -133,13 +133,18 @@ export class RunCache {
     // command and keeps it.
     let early = await this.early(check);
     if (early !== undefined && early.starts !== this.tree.starts) early = undefined;
-    const recalled = early !== undefined ? early.digest : this.options.read ? await this.tree.recall(check.inputs) : undefined;
+    // Once a command started, one may have created files in the check's folders since the run listed them (a
+    // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
+    // remembered inputs hold then.
+    const created = await this.tree.created(check.inputs);
+    if (created.length > 0) early = undefined;
+    const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
       const key = keyOf(recalled);
       const hit = this.store.read(key);
       if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false };
     }
-    const paths = early?.paths ?? (await this.tree.match(check.inputs));
+    const paths = early?.paths ?? this.tree.matchWith(check.inputs, created);
     const snapshot = early?.snapshot ?? (await this.tree.snapshot(paths, signal));
     if (snapshot === undefined) return undefined;
     const digest = inputsDigest(snapshot.digests);
