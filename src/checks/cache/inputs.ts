@@ -213,6 +213,10 @@ export class InputTree {
   private quiet = true;
   /** How many commands of this run have started: inputs taken before the last one may have been edited since. */
   private started = 0;
+  /** How many commands of this run have started or ended ({@link InputTree.created} lists again when it moved). */
+  private changes = 0;
+  /** The files listed again by {@link InputTree.created}, and the {@link InputTree.changes} they were listed at. */
+  private fresh: { at: number; names: Promise<string[]> } | undefined;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
   /** Files to hash ahead ({@link InputTree.hashAhead}), the next one's index, and the pending slice. */
@@ -440,8 +444,8 @@ export class InputTree {
     return names;
   }
 
-  /** Outside a git repository: every file below the folder (or below `below`, `/`-terminated), links not followed. */
-  private walk(below = ''): string[] {
+  /** Outside a git repository: every file below the folder, links not followed. */
+  private walk(): string[] {
     const found: string[] = [];
     const visit = (folder: string, prefix: string): void => {
       let entries;
@@ -457,7 +461,7 @@ export class InputTree {
         } else found.push(name);
       }
     };
-    visit(below === '' ? this.dir : join(this.dir, below), below);
+    visit(this.dir, '');
     return found;
   }
 
@@ -482,23 +486,28 @@ export class InputTree {
   /**
    * The candidate files below the folders of `globs` (every one when a glob may select a file anywhere) that are there
    * now but not in this run's listing, sorted: files a command of the run created. None before a command started (the
-   * listing stands for the files then). With git, from `git ls-files` limited to those folders; else a walk of them.
+   * listing stands for the files then). The files are listed again (`git ls-files`, else a walk) once per change of
+   * the run: checks keyed while no command started or ended share one listing.
    */
   async created(globs: readonly string[]): Promise<string[]> {
     await this.start();
     if (this.quiet) return [];
+    if (this.fresh?.at !== this.changes) this.fresh = { at: this.changes, names: this.listAgain() };
+    const all = await this.fresh.names;
     const folders = this.folders(globs);
-    let names: string[];
-    if (this.raw === undefined) names = folders === undefined ? this.walk() : folders.flatMap((folder) => this.walk(folder));
-    else {
-      // Names only (no stage, no state): what git says of a file it listed already is the run's listing's to say.
-      const specs = folders === undefined ? ['.'] : folders.map((folder) => `./${folder}`);
-      const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...specs], this.dir);
-      if (!('stdout' in answer)) return [];
-      names = answer.stdout.toString('utf8').split('\0').filter((name) => name !== '');
+    const below: string[] = [];
+    for (const folder of folders ?? ['']) {
+      for (let at = firstAtOrAfter(all, folder); at < all.length && (all[at] as string).startsWith(folder); at++) below.push(all[at] as string);
     }
     const known = new Set(this.candidates(globs));
-    return this.keep(names.filter((name) => !known.has(name)));
+    return below.filter((name) => !known.has(name));
+  }
+
+  /** The candidate files now, sorted: names only (what git says of a file it listed already is the run's listing's to say). */
+  private async listAgain(): Promise<string[]> {
+    if (this.raw === undefined) return this.keep(this.walk());
+    const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], this.dir);
+    return 'stdout' in answer ? this.keep(answer.stdout.toString('utf8').split('\0').filter((name) => name !== '')) : [];
   }
 
   /** {@link InputTree.match} with `created` ({@link InputTree.created}) among the candidates. */
@@ -813,6 +822,12 @@ export class InputTree {
   disturbed(): void {
     this.quiet = false;
     this.started++;
+    this.changes++;
+  }
+
+  /** A command of this run ended: the files it created are looked for by the next {@link InputTree.created}. */
+  ended(): void {
+    this.changes++;
   }
 
   /** How many commands of this run have started so far ({@link InputTree.disturbed} calls). */
