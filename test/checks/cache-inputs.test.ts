@@ -270,4 +270,38 @@ describe('the inputs of cached checks', () => {
     tree.save();
     expect(new InputTree(dir, join(dir, 'logs'), statFile).snapshotNow(['a.txt'])?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0one').digest('hex'));
   });
+  it('leaves out a remembered record of the stat cache whose globs do not compile: a planted file cannot make every run fail', async () => {
+    const dir = tempDir();
+    apply(dir, { kind: 'write', name: 'src/a.ts', text: 'one' });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    apply(dir, { kind: 'git', args: 'add' });
+    apply(dir, { kind: 'git', args: 'commit' });
+    mkdirSync(join(dir, 'logs'));
+    const statFile = join(dir, 'logs', 'stat.json');
+    const globs = ['src/**'];
+    /** One run of a check over `globs`: its digest, recalled or taken, then the stat cache written back. */
+    const run = async (): Promise<string> => {
+      const tree = new InputTree(dir, join(dir, 'logs'), statFile);
+      await tree.start();
+      let digest = tree.recallNow(globs);
+      if (digest === undefined) {
+        const paths = await tree.match(globs);
+        const snapshot = await tree.snapshot(paths);
+        digest = inputsDigest(snapshot?.digests ?? []);
+        tree.remember(globs, paths, snapshot!, digest);
+      }
+      tree.save();
+      return digest;
+    };
+    await run();
+    const data = JSON.parse(readFileSync(statFile, 'utf8')) as { remembered: unknown[] };
+    for (const bad of [['src/[z-a]/x'], ['!src/[z-a]/x', 'src/**']]) data.remembered.push([JSON.stringify(bad), '0'.repeat(64), [], [], 'below:x', 'whole:x']);
+    writeFileSync(statFile, JSON.stringify(data));
+    writeFileSync(join(dir, 'src/b.ts'), 'two'); // the listing changes: each record's fingerprint is asked for
+    apply(dir, { kind: 'age' });
+    expect(await run()).toBe(fromScratch(dir, globs));
+    expect(await run()).toBe(fromScratch(dir, globs));
+    expect((JSON.parse(readFileSync(statFile, 'utf8')) as { remembered: Array<[string]> }).remembered.map(([key]) => key)).toEqual([JSON.stringify(globs)]);
+  });
 });

@@ -427,9 +427,10 @@ describe('the cache of passed checks', () => {
     await run(p.dir);
     expect(cachedIds((await run(p.dir)).report)).toEqual(['r', 'd']);
     p.ran();
-    const match = Object.getOwnPropertyDescriptor(InputTree.prototype, 'match')?.value as (globs: readonly string[]) => Promise<string[]>;
-    const failing = vi.spyOn(InputTree.prototype, 'match').mockImplementation(function (this: InputTree, globs) {
-      return globs[0] === 'src/' ? Promise.reject(new RangeError('planted key failure')) : match.call(this, globs);
+    const match = Object.getOwnPropertyDescriptor(InputTree.prototype, 'matchWith')?.value as (globs: readonly string[], created: readonly string[]) => string[];
+    const failing = vi.spyOn(InputTree.prototype, 'matchWith').mockImplementation(function (this: InputTree, globs, created) {
+      if (globs[0] === 'src/') throw new RangeError('planted key failure');
+      return match.call(this, globs, created);
     });
     // Its remembered inputs would make it a hit without a match: an edit of an input makes them useless.
     writeFileSync(join(p.dir, 'src/a.ts'), 'b');

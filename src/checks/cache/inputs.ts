@@ -250,6 +250,12 @@ export class InputTree {
    * for is stat'ed against the time git was asked before it counts (a check earlier in the run may have edited it).
    */
   private quiet = true;
+  /** How many commands of this run have started: inputs taken before the last one may have been edited since. */
+  private started = 0;
+  /** How many commands of this run have started or ended ({@link InputTree.created} lists again when it moved). */
+  private changes = 0;
+  /** The files listed again by {@link InputTree.created}, and the {@link InputTree.changes} they were listed at. */
+  private fresh: { at: number; names: Promise<string[]> } | undefined;
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
   /** Files to hash ahead ({@link InputTree.hashAhead}), the next one's index, and the pending slice. */
@@ -550,6 +556,39 @@ export class InputTree {
     return [...this.empty].map((key) => JSON.parse(key) as string[]);
   }
 
+  /**
+   * The candidate files below the folders of `globs` (every one when a glob may select a file anywhere) that are there
+   * now but not in this run's listing, sorted: files a command of the run created. None before a command started (the
+   * listing stands for the files then). The files are listed again (`git ls-files`, else a walk) once per change of
+   * the run: checks keyed while no command started or ended share one listing.
+   */
+  async created(globs: readonly string[]): Promise<string[]> {
+    await this.start();
+    if (this.quiet) return [];
+    if (this.fresh?.at !== this.changes) this.fresh = { at: this.changes, names: this.listAgain() };
+    const all = await this.fresh.names;
+    const folders = this.folders(globs);
+    const below: string[] = [];
+    for (const folder of folders ?? ['']) {
+      for (let at = firstAtOrAfter(all, folder); at < all.length && (all[at] as string).startsWith(folder); at++) below.push(all[at] as string);
+    }
+    const known = new Set(this.candidates(globs));
+    return below.filter((name) => !known.has(name));
+  }
+
+  /** The candidate files now, sorted: names only (what git says of a file it listed already is the run's listing's to say). */
+  private async listAgain(): Promise<string[]> {
+    if (this.raw === undefined) return this.keep(this.walk());
+    const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], this.dir);
+    return 'stdout' in answer ? this.keep(answer.stdout.toString('utf8').split('\0').filter((name) => name !== '')) : [];
+  }
+
+  /** {@link InputTree.match} with `created` ({@link InputTree.created}) among the candidates. */
+  matchWith(globs: readonly string[], created: readonly string[]): string[] {
+    if (created.length === 0) return this.matchNow(globs);
+    return this.matchIn([...this.candidates(globs), ...created].sort(), globs);
+  }
+
   /** {@link InputTree.match} in the listing {@link InputTree.files} gave. */
   matchIn(files: readonly string[], globs: readonly string[]): string[] {
     const include = globs.filter((glob) => !glob.startsWith('!')).map(compile);
@@ -606,7 +645,7 @@ export class InputTree {
     return this.stats;
   }
 
-  /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape. */
+  /** Takes the remembered inputs of a stat cache file, leaving out any of the wrong shape or with a glob that does not compile. */
   private readRemembered(items: readonly unknown[]): void {
     const isNumber = (n: unknown): n is number => typeof n === 'number';
     for (const item of items) {
@@ -621,6 +660,13 @@ export class InputTree {
         continue;
       }
       if (!Array.isArray(globs) || !globs.every((glob): glob is string => typeof glob === 'string')) continue;
+      // A planted file may name globs that do not compile: matched later (its fingerprint, at every save), they would
+      // make every run fail.
+      try {
+        for (const glob of globs) compile(glob.startsWith('!') ? glob.slice(1) : glob);
+      } catch {
+        continue;
+      }
       const read: Remembered['files'] = [];
       for (const file of files as unknown[]) {
         if (!Array.isArray(file)) break;
@@ -868,6 +914,18 @@ export class InputTree {
   /** A command of this run is about to start: from now on files git vouched for may change (see `quiet`). */
   disturbed(): void {
     this.quiet = false;
+    this.started++;
+    this.changes++;
+  }
+
+  /** A command of this run ended: the files it created are looked for by the next {@link InputTree.created}. */
+  ended(): void {
+    this.changes++;
+  }
+
+  /** How many commands of this run have started so far ({@link InputTree.disturbed} calls). */
+  get starts(): number {
+    return this.started;
   }
 
   /**

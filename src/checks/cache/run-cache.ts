@@ -1,6 +1,7 @@
 // The cache as one run uses it: the key of each cacheable check (computed when its requirements are done), the
 // lookup that turns a check into a replayed result, and the store of a fresh pass whose inputs did not change while
 // it ran.
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { ResolvedCheck } from '../../config/types.js';
 import type { CheckRecord, FailureReason } from '../record.js';
@@ -52,10 +53,10 @@ export interface CacheTicket {
   saved?: CacheEntry | undefined;
 }
 
-/** What a check's inputs came to before a command of the run started; empty when they had to be read. */
+/** What a check's inputs came to when the first key was asked for; no digest nor snapshot when they had to be read. */
 interface Early {
-  /** Taken before a command of the run started: once one did, the inputs are taken again (see {@link RunCache.early}). */
-  quiet?: boolean | undefined;
+  /** How many commands of the run had started when they were taken: once another did, they are taken again (see {@link RunCache.early}). */
+  starts: number;
   digest?: string | undefined;
   paths?: string[] | undefined;
   snapshot?: InputSnapshot | undefined;
@@ -126,18 +127,24 @@ export class RunCache {
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
-    // Taken before the first command, looked up after one started (the check's turn came later): that command may
-    // have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with
-    // requirements: its files are then looked at. A rerun where every check is a hit starts no command and keeps it.
+    // Taken before a command that started by the check's turn (before the first one, or after one but before
+    // another): that command may have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as
+    // for a check with requirements: its files are then looked at. A rerun where every check is a hit starts no
+    // command and keeps it.
     let early = await this.early(check);
-    if (early?.quiet === true && !this.tree.undisturbed) early = undefined;
-    const recalled = early !== undefined ? early.digest : this.options.read ? await this.tree.recall(check.inputs) : undefined;
+    if (early !== undefined && early.starts !== this.tree.starts) early = undefined;
+    // Once a command started, one may have created files in the check's folders since the run listed them (a
+    // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
+    // remembered inputs hold then.
+    const created = await this.tree.created(check.inputs);
+    if (created.length > 0) early = undefined;
+    const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
       const key = keyOf(recalled);
       const hit = this.store.read(key);
       if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false };
     }
-    const paths = early?.paths ?? (await this.tree.match(check.inputs));
+    const paths = early?.paths ?? this.tree.matchWith(check.inputs, created);
     const snapshot = early?.snapshot ?? (await this.tree.snapshot(paths, signal));
     if (snapshot === undefined) return undefined;
     const digest = inputsDigest(snapshot.digests);
@@ -149,8 +156,8 @@ export class RunCache {
    * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
    * those of every such check are taken together when the first key is asked for — the digest remembered for this
    * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
-   * look when the check's turn comes, as long as no command of the run started meanwhile (else they are taken anew:
-   * a check that ran first may have edited one). Undefined for a check with requirements: its inputs are taken when
+   * look when the check's turn comes, as long as no command of the run started since they were taken (else they are
+   * taken anew: a check that ran meanwhile may have edited one). Undefined for a check with requirements: its inputs are taken when
    * its turn comes.
    */
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
@@ -178,7 +185,7 @@ export class RunCache {
         if (root.requires.length > 0 || !isCacheable(root)) continue;
         const digest = this.options.read ? this.tree.recallNow(root.inputs) : undefined;
         if (digest === undefined) rest.push(root);
-        else early.set(root, { digest, quiet: this.tree.undisturbed });
+        else early.set(root, { digest, starts: this.tree.starts });
       }
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
@@ -188,7 +195,7 @@ export class RunCache {
       for (const root of rest) {
         const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
-        early.set(root, snapshot === undefined ? {} : { paths, snapshot, quiet: snapshot.quiet });
+        early.set(root, snapshot === undefined ? { starts: this.tree.starts } : { paths, snapshot, starts: this.tree.starts });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
@@ -257,10 +264,17 @@ export class RunCache {
     ticket.saved = undefined;
   }
 
-  /** Records the result of a passed or warned check for its dependents' keys. */
+  /**
+   * Records the result of a passed or warned check for its dependents' keys. A cacheable check whose key could not be
+   * made (an input that cannot be hashed, an error) gives a key that never repeats: its inputs may have changed, and
+   * with them what its dependents read, so they miss.
+   */
   done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
     const { check } = record;
-    this.results.set(check.id, ticket?.key ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+    // A command ran (no replay): it may have created files the checks keyed next must see.
+    if (record.cached === undefined) this.tree.ended();
+    const unknown = ticket === undefined && isCacheable(check) ? `unknown:${randomUUID()}` : undefined;
+    this.results.set(check.id, ticket?.key ?? unknown ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
   }
 
   /**
