@@ -1,23 +1,14 @@
 // The cache of one run driven step by step as a run drives it (keys, look-ups, command starts, stores), with real
 // files and real git: the order of the steps is the test's, not the scheduler's.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunCache } from '../../src/checks/cache/run-cache.js';
 import type { CheckRecord } from '../../src/checks/record.js';
 import type { ResolvedCheck } from '../../src/config/types.js';
 import { tempDir } from '../cli/helpers.js';
-
-/** Resolves once `path` was last changed more than the cache's racy margin ago. */
-async function settled(path: string, marginMs = 150): Promise<void> {
-  for (;;) {
-    const { mtimeMs, ctimeMs } = statSync(path);
-    const age = Date.now() - Math.max(mtimeMs, ctimeMs);
-    if (age > marginMs) return;
-    await new Promise((resolve) => setTimeout(resolve, marginMs - age + 1));
-  }
-}
+import { settled } from '../helpers/settled.js';
 
 /** A committed git repository of `files` (the log folder ignored). */
 function repository(files: Record<string, string>): string {

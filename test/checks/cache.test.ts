@@ -7,21 +7,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { InputTree } from '../../src/checks/cache/inputs.js';
 import { runChecks, type RunEvent, type RunReport } from '../../src/checks/index.js';
 import { reportErrors, tempDir } from '../cli/helpers.js';
+import { settled } from '../helpers/settled.js';
 
 interface Project {
   dir: string;
   /** Lines each check appended to `ran.log` (outside every check's inputs): what actually ran. */
   ran(): string[];
-}
-
-/** Resolves once `path` was last changed more than the cache's racy margin (50 ms on fine-grained file systems) ago. */
-async function settled(path: string, marginMs = 150): Promise<void> {
-  for (;;) {
-    const { mtimeMs, ctimeMs } = statSync(path);
-    const age = Date.now() - Math.max(mtimeMs, ctimeMs);
-    if (age > marginMs) return;
-    await new Promise((resolve) => setTimeout(resolve, marginMs - age + 1));
-  }
 }
 
 function project(yaml: string, files: Record<string, string> = {}): Project {
