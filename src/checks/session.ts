@@ -294,20 +294,29 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         }
         let release: (() => void) | undefined;
         let work: Promise<CheckRecord> | undefined;
+        /** Whether the cache was told the command started and has not been told it ended. */
+        let running = false;
         try {
           // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
           release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
           // From now on files may change under the cache's feet (the command may edit them).
           cache?.starting();
+          running = cache !== undefined;
           work = attempts(signal);
           inflight.add(work);
           const done = await work;
           if (cache !== undefined) {
+            // Ended first: files it created are looked for by what comes next, its own store included.
+            running = false;
+            cache.ended();
             cache.done(done, ticket, timeoutMs ?? null);
-            if (ticket !== undefined) cache.save(done, ticket);
+            // Decided off the check's path: a store may wait for a listing (see RunCache.save); the run waits for it.
+            if (ticket !== undefined) void cache.save(done, ticket);
           }
           return done;
         } finally {
+          // A failed or stopped command may have created files too.
+          if (running) cache?.ended();
           if (work !== undefined) inflight.delete(work);
           release?.();
           if (ticket !== undefined) cache?.release(ticket);
@@ -389,6 +398,8 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
   }
   // The graph does not wait for tasks it abandoned; their process groups are being killed: wait for that.
   while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  // Stores still deciding whether a pass may be stored: the run's cache is done with once they have.
+  await settings.cache?.settled();
   for (const outcome of result.results) if (outcome.status === 'cancelled') finish(outcome);
   const endedAt = Date.now();
   const durationMs = performance.now() - startClock;

@@ -50,9 +50,10 @@ async function turn(cache: RunCache, of: ResolvedCheck, edit?: () => void): Prom
   }
   cache.starting();
   edit?.();
+  cache.ended();
   const record = passed(of);
   cache.done(record, ticket, null);
-  if (ticket !== undefined) cache.save(record, ticket);
+  if (ticket !== undefined) await cache.save(record, ticket);
   return 'ran';
 }
 
@@ -113,6 +114,7 @@ describe('the cache of one run', () => {
       await turn(cache, other);
       cache.starting();
       copyFileSync(join(dir, 'template/gen.ts'), join(dir, 'src/gen.ts'));
+      cache.ended();
       cache.done(passed(gen), undefined, null);
       const turn1 = await turn(cache, lint);
       cache.finish();
@@ -122,5 +124,26 @@ describe('the cache of one run', () => {
     expect(await run()).toBe('hit'); // the same file made again
     writeFileSync(join(dir, 'template/gen.ts'), 'BAD\n');
     expect(await run()).toBe('ran');
+  });
+  it('a check keyed while an independent command runs is not stored when that command creates a file its inputs match', async () => {
+    const dir = repository({ 'src/a.ts': 'ok\n' });
+    await settled(join(dir, 'src/a.ts'));
+    const a = check('a', []);
+    const b = check('b', ['src/**']);
+    // a (no inputs) starts first and is still running when b is keyed; it may create src/new.ts while b runs.
+    const run = async (create: boolean): Promise<'hit' | 'ran'> => {
+      rmSync(join(dir, 'src/new.ts'), { force: true });
+      const cache = runCache(dir, [a, b]);
+      cache.starting();
+      const turned = await turn(cache, b, create ? () => writeFileSync(join(dir, 'src/new.ts'), 'made\n') : undefined);
+      cache.ended();
+      await cache.settled();
+      cache.finish();
+      return turned;
+    };
+    expect(await run(true)).toBe('ran');
+    // b may have read src/new.ts: its pass is no result for src/ without it.
+    expect(await run(false)).toBe('ran');
+    expect(await run(false)).toBe('hit');
   });
 });

@@ -51,6 +51,12 @@ export interface CacheTicket {
   claim?: SharedClaim | undefined;
   /** The result {@link RunCache.save} stored, for the shared cache. */
   saved?: CacheEntry | undefined;
+  /** The files the key was computed from (relative): a file matching the inputs that is not among them is new. */
+  paths?: readonly string[] | undefined;
+  /** Commands of the run when the key was asked for: how many had started, and how many were running. */
+  window?: { starts: number; running: number } | undefined;
+  /** {@link RunCache.save} deciding whether to store (it waits for a listing): the shared cache waits for it. */
+  saving?: Promise<boolean> | undefined;
 }
 
 /** What a check's inputs came to when the first key was asked for; no digest nor snapshot when they had to be read. */
@@ -79,6 +85,10 @@ export class RunCache {
   /** The key of each passed or warned check's result in this run: what its dependents' keys include. */
   private readonly results = new Map<string, string>();
   private stored = 0;
+  /** Commands of the run started and not ended yet ({@link RunCache.starting}, {@link RunCache.ended}). */
+  private running = 0;
+  /** Stores deciding, and shared-cache writes waiting for them: {@link RunCache.settled} waits for them. */
+  private readonly pending = new Set<Promise<unknown>>();
   /** What the cacheable checks without requirements came to when the first key was asked for (see {@link RunCache.early}). */
   private primed: Promise<Map<ResolvedCheck, Early>> | undefined;
   /** Why the inputs of the checks without requirements could not be taken together (each was then taken alone). */
@@ -111,6 +121,8 @@ export class RunCache {
    * then runs without being stored.
    */
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
+    // Before any look: a command that starts while the inputs are taken is one of the window's (see save).
+    const window = { starts: this.tree.starts, running: this.running };
     const keyOf = (inputs: string): string =>
       cacheKey({
         version: this.options.version,
@@ -149,7 +161,7 @@ export class RunCache {
     if (snapshot === undefined) return undefined;
     const digest = inputsDigest(snapshot.digests);
     this.tree.remember(check.inputs, paths, snapshot, digest);
-    return { key: keyOf(digest), snapshot, storable: true };
+    return { key: keyOf(digest), snapshot, storable: true, paths, window };
   }
 
   /**
@@ -209,6 +221,16 @@ export class RunCache {
   /** A command of the run is about to start (a check that is no hit, or not cacheable): it may edit files. */
   starting(): void {
     this.tree.disturbed();
+    this.running++;
+  }
+
+  /**
+   * A command of the run ended, whatever its end (passed, failed, cancelled): the files it created are looked for by
+   * the checks keyed next. Call once for each {@link RunCache.starting}, before {@link RunCache.save}.
+   */
+  ended(): void {
+    this.running = Math.max(0, this.running - 1);
+    this.tree.ended();
   }
 
   /**
@@ -257,6 +279,13 @@ export class RunCache {
 
   /** Once the check ran (whatever its end): its stored result goes to the shared cache, and its claim is freed. */
   release(ticket: CacheTicket): void {
+    // The store is still deciding: what it stores (or nothing) goes out once it has.
+    if (ticket.saving !== undefined) {
+      const { saving } = ticket;
+      ticket.saving = undefined;
+      this.track(saving.then(() => this.release(ticket)));
+      return;
+    }
     const { shared } = this.options;
     if (ticket.claim !== undefined) void ticket.claim.complete(ticket.saved);
     else if (shared !== undefined && ticket.saved !== undefined) void shared.write(ticket.key, ticket.saved);
@@ -271,19 +300,20 @@ export class RunCache {
    */
   done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
     const { check } = record;
-    // A command ran (no replay): it may have created files the checks keyed next must see.
-    if (record.cached === undefined) this.tree.ended();
     const unknown = ticket === undefined && isCacheable(check) ? `unknown:${randomUUID()}` : undefined;
     this.results.set(check.id, ticket?.key ?? unknown ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
   }
 
   /**
    * Stores a fresh pass (or warning) under the ticket's key, unless an input changed while the check ran: its result
-   * may then belong to neither content. Returns whether it was stored.
+   * may then belong to neither content. When another command of the run started or was running between the key and
+   * the check's end, it may have created a file the inputs match (the key does not name it, the check may have read
+   * it): the files are listed again, and the result is stored only when the inputs match no file the key does not
+   * name. Resolves whether it was stored; never rejects. {@link RunCache.settled} waits for it.
    */
-  save(record: CheckRecord, ticket: CacheTicket): boolean {
-    if (!ticket.storable || ticket.snapshot === undefined || (record.status !== 'passed' && record.status !== 'warned')) return false;
-    if (!this.tree.unchanged(ticket.snapshot)) return false;
+  save(record: CheckRecord, ticket: CacheTicket): Promise<boolean> {
+    if (!ticket.storable || ticket.snapshot === undefined || (record.status !== 'passed' && record.status !== 'warned')) return Promise.resolve(false);
+    if (!this.tree.unchanged(ticket.snapshot)) return Promise.resolve(false);
     const entry: CacheEntry = {
       id: record.check.id,
       status: record.status,
@@ -296,10 +326,44 @@ export class RunCache {
       storedAt: record.endedAt ?? Date.now(),
       ...(record.failure !== undefined ? { failure: record.failure } : {}),
     };
+    const { window, paths } = ticket;
+    // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
+    const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
+    if (alone) return Promise.resolve(this.write(ticket, entry));
+    const saving = this.sameFiles(record.check, paths).then(
+      (same) => same && this.write(ticket, entry),
+      () => false,
+    );
+    ticket.saving = saving;
+    this.track(saving);
+    return saving;
+  }
+
+  /** Whether the inputs of `check` match no file now that `paths` (the files its key was computed from) do not hold. */
+  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined): Promise<boolean> {
+    if (paths === undefined) return false;
+    const now = this.tree.matchWith(check.inputs, await this.tree.created(check.inputs));
+    const known = new Set(paths);
+    return now.every((path) => known.has(path));
+  }
+
+  /** Writes `entry` under the ticket's key (and keeps it for the shared cache); whether it was written. */
+  private write(ticket: CacheTicket, entry: CacheEntry): boolean {
     if (this.options.shared !== undefined) ticket.saved = entry;
     const written = this.store.write(ticket.key, entry);
     if (written) this.stored++;
     return written;
+  }
+
+  /** Keeps `work` until it settles, for {@link RunCache.settled}. */
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  /** Resolves once every store {@link RunCache.save} began has decided (and its shared-cache write has gone out). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   /**
