@@ -5,7 +5,7 @@ export type { PlanOptions, PlanReason, PlannedCheck, RunPlan } from './plan.js';
 export type { RunChecksOptions, CheckRun, PreparedRun } from './run.js';
 export { RUN_EVENT_TYPES } from './events.js';
 export type { RunEvent, RunStartEvent, CheckStartEvent, CheckSpawnEvent, CheckRetryEvent, CheckEndEvent, RunEndEvent, RunReport, RunNote } from './events.js';
-export type { ReportCheck } from './report.js';
+export type { ReportCheck, CacheWarning } from './report.js';
 export { REPORT_SCHEMA_VERSION } from './report.js';
 export type { CheckStatus, FailureReason, ReasonCode } from './record.js';
 export type { RunAbort } from './session.js';

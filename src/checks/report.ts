@@ -3,6 +3,9 @@
 import type { RunResult } from './session.js';
 import { STATUSES, type CheckRecord, type CheckStatus, type FailureReason, type ReasonCode } from './record.js';
 import { displayPath } from '../common/text.js';
+import type { CacheWarning } from './cache/run-cache.js';
+
+export type { CacheWarning } from './cache/run-cache.js';
 
 export const REPORT_SCHEMA_VERSION = '1';
 
@@ -70,6 +73,8 @@ export type RunReport = {
    * file. Absent when every write succeeded. The report itself is complete whatever they say.
    */
   write_errors?: Array<{ file: string; error: string }>;
+  /** What the cache of passed checks could not do for this run (see {@link CacheWarning}); absent when nothing. */
+  cache_warnings?: CacheWarning[];
 };
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

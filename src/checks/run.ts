@@ -472,10 +472,11 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   for (const record of run.records) if (record.logError !== undefined) writeErrors.push({ file: record.logFile ?? record.check.id, error: record.logError });
   const cacheError = cache?.writeError();
   if (cacheError !== undefined) writeErrors.push(cacheError);
-  const primeError = cache?.primeError();
-  if (primeError !== undefined) writeErrors.push(primeError);
+  // What the cache could not do (inputs that match no file, a key it could not compute): warnings of their own.
+  const cacheWarnings = cache?.warnings() ?? [];
+  const warned: RunReport = cacheWarnings.length === 0 ? report : { ...report, cache_warnings: cacheWarnings };
   const withErrors = (): RunReport =>
-    writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors.map((failure) => ({ file: displayPath(failure.file, cwd), error: failure.error })) };
+    writeErrors.length === 0 ? warned : { ...warned, write_errors: writeErrors.map((failure) => ({ file: displayPath(failure.file, cwd), error: failure.error })) };
   journal.write(runEnd(withErrors()));
   journal.close();
   if (journal.journal.error !== undefined) writeErrors.push(writeError(journal.journal.file, journal.journal.error));

@@ -26,6 +26,7 @@ function project(): string {
 interface Report {
   checks: Array<{ id: string; status: string; cached?: unknown }>;
   write_errors?: Array<{ error: string }>;
+  cache_warnings?: Array<{ kind: string; checks: string[]; code?: string; message: string }>;
 }
 
 async function run(dir: string): Promise<Report> {
@@ -52,7 +53,8 @@ describe('fanout check never replays a stale pass', () => {
     const second = await run(dir);
     expect(second.checks[0]).toMatchObject({ status: 'passed' });
     expect(second.checks[0]?.cached).toBeUndefined();
-    expect(second.write_errors?.map((entry) => entry.error).join('\n')).toMatch(/check c .*not valid UTF-8.*without the cache/);
+    expect(second.write_errors).toBeUndefined();
+    expect(second.cache_warnings).toEqual([{ kind: 'uncached', checks: ['c'], code: 'ERR_INPUT_NAME', message: expect.stringMatching(/^c runs uncached: .*not valid UTF-8/) as string }]);
     writeFileSync(odd, 'BAD\n');
     expect((await run(dir)).checks[0]).toMatchObject({ status: 'failed' });
   });
@@ -68,7 +70,28 @@ describe('fanout check warns of inputs that match nothing', () => {
       expect(result.code).toBe(0);
       const warnings = result.stderr.split('\n').filter((line) => line.includes('match no file'));
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toContain('["link/**"] of check c ');
+      expect(warnings[0]).toMatch(/^fanout: warning: cache: inputs of c \("link\/\*\*"\) match no file /);
+      expect(result.stderr).not.toContain('could not write');
     }
+  });
+
+  it('says so in its own words in --json and --stream, not as a file it could not write', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'fanout.yaml'), 'checks:\n  - id: lint\n    run: "true"\n    inputs: ["gen/**"]\n');
+    const json = await runCli(['check', '--json'], { cwd: dir });
+    const report = JSON.parse(json.stdout) as Report;
+    expect(report.write_errors).toBeUndefined();
+    expect(report.cache_warnings).toEqual([
+      { kind: 'inputs-match-nothing', checks: ['lint'], inputs: ['gen/**'], message: expect.stringMatching(/^inputs of lint \("gen\/\*\*"\) match no file/) as string },
+    ]);
+    expect(json.stderr).toContain('fanout: warning: cache: inputs of lint ("gen/**") match no file');
+    const stream = await runCli(['check', '--stream'], { cwd: dir });
+    const end = stream.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; report?: Report })
+      .find((event) => event.type === 'run:end');
+    expect(end?.report?.cache_warnings?.map((warning) => warning.kind)).toEqual(['inputs-match-nothing']);
+    expect(end?.report?.write_errors).toBeUndefined();
   });
 });

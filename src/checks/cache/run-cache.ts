@@ -3,12 +3,34 @@
 // it ran.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { FanoutError } from '../../common/errors.js';
 import type { ResolvedCheck } from '../../config/types.js';
 import type { CheckRecord, FailureReason } from '../record.js';
 import { buildIdentity, cacheKey, checkSpec, inputsDigest, uncachedResultKey, type CheckSpec } from './key.js';
 import { InputTree, statFileName, type InputSnapshot } from './inputs.js';
 import { CacheStore, DEFAULT_CACHE_MAX_BYTES, type CacheEntry } from './store.js';
 import type { SharedCache, SharedClaim } from './remote.js';
+
+/**
+ * What the cache of passed checks could not do for a run, one entry of the report's `cache_warnings` (a type, not an
+ * interface, so that it is JSON). `message` is the warning as the CLI prints it after `fanout: warning: cache: `.
+ */
+export type CacheWarning = {
+  /**
+   * `inputs-match-nothing`: a check's `inputs` select no file (a mistyped glob, a folder reached through a link): no
+   * change is ever noticed. `uncached`: a check's key could not be computed, and it ran without the cache (neither
+   * replayed nor stored). `inputs-taken-late`: the inputs of the checks without requirements could not be taken before
+   * the first command; each was taken at its turn.
+   */
+  kind: 'inputs-match-nothing' | 'uncached' | 'inputs-taken-late';
+  /** The checks it concerns (none for `inputs-taken-late`). */
+  checks: string[];
+  /** With `inputs-match-nothing`: the glob list. */
+  inputs?: string[];
+  /** With `uncached`: the stable code of the reason when it has one (`ERR_OPAQUE_INPUT`, `ERR_INPUT_NAME`...). */
+  code?: string;
+  message: string;
+};
 
 /** Options of {@link RunCache}. */
 export interface RunCacheOptions {
@@ -93,8 +115,8 @@ export class RunCache {
   private primed: Promise<Map<ResolvedCheck, Early>> | undefined;
   /** Why the inputs of the checks without requirements could not be taken together (each was then taken alone). */
   private primeFailure: unknown;
-  /** The checks whose key could not be computed (they ran without the cache), and the first error. */
-  private keyFailures: { ids: string[]; error: unknown } | undefined;
+  /** The checks whose key could not be computed (they ran without the cache), each with its error. */
+  private readonly keyFailures: Array<{ id: string; error: unknown }> = [];
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
@@ -379,33 +401,44 @@ export class RunCache {
 
   /**
    * The key of `check` could not be computed (an unexpected error, not the run's abort): it runs without the cache,
-   * neither replayed nor stored, and {@link RunCache.primeError} reports it.
+   * neither replayed nor stored, and {@link RunCache.warnings} reports it.
    */
   keyFailed(check: Pick<ResolvedCheck, 'id'>, error: unknown): void {
-    if (this.keyFailures === undefined) this.keyFailures = { ids: [check.id], error };
-    else this.keyFailures.ids.push(check.id);
+    this.keyFailures.push({ id: check.id, error });
   }
 
   /**
-   * What went wrong while taking inputs, as one entry of the report's `write_errors`, or undefined when nothing did:
-   * the inputs of the checks without requirements could not be taken together before the first command (each was then
-   * taken at its turn, and the stat cache may miss what they would have added), and the checks whose key could not be
-   * computed at all (they ran without the cache: not replayed, not stored).
+   * What the cache could not do for this run, for the report's `cache_warnings`: the checks whose key could not be
+   * computed (they ran without the cache: not replayed, not stored), the inputs that match no file, and inputs of the
+   * checks without requirements that could not be taken together before the first command (each was then taken at
+   * its turn, and the stat cache may miss what they would have added). Empty when nothing went wrong.
    */
-  primeError(): { file: string; error: string } | undefined {
-    const parts: string[] = [];
-    if (this.primeFailure !== undefined) parts.push(`the inputs of the checks without requirements could not be taken ahead (${describe(this.primeFailure)}): each was taken at its turn`);
-    if (this.keyFailures !== undefined) {
-      const { ids, error } = this.keyFailures;
-      const which = ids.length === 1 ? `check ${ids[0] ?? ''}` : `checks ${ids.join(', ')}`;
-      parts.push(`the key of ${which} could not be computed (${describe(error)}): ${ids.length === 1 ? 'it' : 'they'} ran without the cache`);
+  warnings(): CacheWarning[] {
+    const warnings: CacheWarning[] = [];
+    for (const { id, error } of this.keyFailures) {
+      // A reason fanout gives in its own words, else the unexpected error's class and message.
+      const known = error instanceof FanoutError ? error : undefined;
+      const reason = known !== undefined ? known.message : describe(error);
+      warnings.push({ kind: 'uncached', checks: [id], ...(known !== undefined ? { code: known.code } : {}), message: `${id} runs uncached: ${reason}` });
     }
     for (const globs of this.tree.unmatched()) {
       const ids = (this.options.checks ?? []).filter((check) => JSON.stringify(check.inputs) === JSON.stringify(globs)).map((check) => check.id);
-      const which = ids.length === 1 ? `check ${ids[0] ?? ''}` : ids.length > 1 ? `checks ${ids.join(', ')}` : 'a check';
-      parts.push(`the inputs ${JSON.stringify(globs)} of ${which} match no file (a folder reached through a link is not followed): no change is ever noticed`);
+      const list = globs.map((glob) => JSON.stringify(glob)).join(', ');
+      warnings.push({
+        kind: 'inputs-match-nothing',
+        checks: ids,
+        inputs: [...globs],
+        message: `inputs of ${ids.length > 0 ? ids.join(', ') : 'a check'} (${list}) match no file (a folder reached through a link is not followed): no change is ever noticed`,
+      });
     }
-    return parts.length === 0 ? undefined : { file: this.store.folder, error: parts.join('; ') };
+    if (this.primeFailure !== undefined) {
+      warnings.push({
+        kind: 'inputs-taken-late',
+        checks: [],
+        message: `the inputs of the checks without requirements could not be taken ahead (${describe(this.primeFailure)}): each was taken at its turn`,
+      });
+    }
+    return warnings;
   }
 
   /** Replays a stored result into the check's record. */

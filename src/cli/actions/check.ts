@@ -232,6 +232,8 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
   }
   writeErrors.unshift(...(report.write_errors ?? []));
   await junit?.end?.(report);
+  // What the cache could not do (inputs that match no file, a check it ran uncached): warnings in their own words.
+  for (const warning of report.cache_warnings ?? []) printErr(`fanout: warning: cache: ${warning.message}\n`);
   for (const failure of writeErrors) printErr(`fanout: warning: could not write ${failure.file}: ${failure.error}\n`);
   const final: RunReport = writeErrors.length === 0 ? report : { ...report, write_errors: writeErrors };
   // VibeGuard stops a run whose check could not be judged (its file: unreadable, a grok pattern or assert it rejects,

@@ -80,8 +80,12 @@ export async function watchCommand(ids: string[], options: WatchOptions, version
       onEvent: (event) => {
         view?.onEvent(event);
         stream?.(event);
-        // Files a run could not write (logs, the journal, report.json, the cache's store): warnings, as check prints them.
-        if (event.type === 'run:end') for (const failure of event.report.write_errors ?? []) warn(`could not write ${failure.file}: ${failure.error}`);
+        // What the cache could not do, and files a run could not write (logs, the journal, report.json, the cache's
+        // store): warnings, as check prints them.
+        if (event.type === 'run:end') {
+          for (const warning of event.report.cache_warnings ?? []) warn(`cache: ${warning.message}`);
+          for (const failure of event.report.write_errors ?? []) warn(`could not write ${failure.file}: ${failure.error}`);
+        }
       },
     });
   } catch (error) {
