@@ -60,6 +60,25 @@ describe('fanout check never replays a stale pass', () => {
   });
 });
 
+describe('fanout check runs uncached a check whose inputs are inside an untracked repository', () => {
+  it('a glob whose folder is below the repository: the nested-repository reason, not "match no file"', async () => {
+    const dir = project();
+    mkdirSync(join(dir, 'vendor/lib'), { recursive: true });
+    writeFileSync(join(dir, 'vendor/lib/x.c'), 'ok\n');
+    git(join(dir, 'vendor'), 'init', '-q');
+    git(join(dir, 'vendor'), 'add', '-A');
+    git(join(dir, 'vendor'), 'commit', '-qm', 'x');
+    writeFileSync(join(dir, 'fanout.yaml'), 'checks:\n  - id: c\n    run: "! grep -rqs BAD vendor/lib"\n    inputs: ["vendor/lib/**"]\n');
+    await run(dir);
+    const second = await run(dir);
+    expect(second.checks[0]).toMatchObject({ status: 'passed' });
+    expect(second.checks[0]?.cached).toBeUndefined();
+    expect(second.cache_warnings).toEqual([{ kind: 'uncached', checks: ['c'], code: 'ERR_OPAQUE_INPUT', message: expect.stringMatching(/^c runs uncached: the inputs hold "vendor\/", a repository git does not look into/) as string }]);
+    writeFileSync(join(dir, 'vendor/lib/x.c'), 'BAD\n');
+    expect((await run(dir)).checks[0]).toMatchObject({ status: 'failed' });
+  });
+});
+
 describe('fanout check warns of inputs that match nothing', () => {
   it('inputs through a linked folder: one warning per run, naming the check', async () => {
     const dir = project();

@@ -543,8 +543,28 @@ export class InputTree {
   matchNow(globs: readonly string[]): string[] {
     if (!this.answered) throw new Error('the listing is not known yet: await start() first');
     const paths = this.matchIn(this.candidates(globs), globs);
-    if (paths.length === 0) this.empty.add(JSON.stringify(globs));
+    if (paths.length > 0) return paths;
+    const opaque = this.repositoryAbove(globs);
+    if (opaque !== undefined) return [opaque];
+    this.empty.add(JSON.stringify(globs));
     return paths;
+  }
+
+  /**
+   * The untracked repository (listed as a folder, `vendor/`) a glob's folder is inside, when the listing names one:
+   * git lists no file below it, yet it may hold files the glob selects (its snapshot then keeps the check from the
+   * cache, with the reason). Undefined when there is none, or a `!` glob excludes it.
+   */
+  private repositoryAbove(globs: readonly string[]): string | undefined {
+    for (const glob of globs) {
+      if (glob.startsWith('!')) continue;
+      const { prefix } = compile(glob);
+      for (let end = prefix.indexOf('/'); end >= 0 && end < prefix.length - 1; end = prefix.indexOf('/', end + 1)) {
+        const folder = prefix.slice(0, end + 1);
+        if (this.lists(folder) && this.matchIn([folder], ['**', ...globs.filter((other) => other.startsWith('!'))]).length > 0) return folder;
+      }
+    }
+    return undefined;
   }
 
   /**
