@@ -358,7 +358,11 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   if (checks.length === 0 && !config.vibeguardCompat) notes.push({ code: 'empty-selection', message: 'no check matches the selection' });
   if (selection.pulledIn.length > 0) notes.push({ code: 'pulled-in', message: `also running ${selection.pulledIn.join(', ')}: required by the selected checks` });
   // Before the run folder and the journal: it starts listing the inputs (git), which goes on meanwhile.
-  const cache = openCache(checks, { logDir, dir: config.dir, version, vibeguard: config.vibeguardCompat, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache }, notes);
+  const cache = openCache(
+    checks,
+    { logDir, dir: config.dir, version, vibeguard: config.vibeguardCompat, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache, configChecks: config.checks },
+    notes,
+  );
   // The estimates order checks ready at the same time: a run of one check has none to order.
   const estimates = checks.length > 1 ? await previousDurations(logDir, checks.map((check) => check.id)) : new Map<string, number>();
   const logs = await createRunLogs(logDir).catch((error: unknown) => {

@@ -1,10 +1,11 @@
 // The cache of one run driven step by step as a run drives it (keys, look-ups, command starts, stores), with real
 // files and real git: the order of the steps is the test's, not the scheduler's.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunCache } from '../../src/checks/cache/run-cache.js';
+import { statFileName } from '../../src/checks/cache/inputs.js';
 import type { CheckRecord } from '../../src/checks/record.js';
 import type { ResolvedCheck } from '../../src/config/types.js';
 import { tempDir } from '../cli/helpers.js';
@@ -145,5 +146,31 @@ describe('the cache of one run', () => {
     // b may have read src/new.ts: its pass is no result for src/ without it.
     expect(await run(false)).toBe('ran');
     expect(await run(false)).toBe('hit');
+  });
+  it('drops what it remembered of the inputs of glob lists no check of the config uses when it writes the stat cache', async () => {
+    const dir = repository({ 'x/x.ts': 'x\n', 'y/y.ts': 'y\n' });
+    await settled(join(dir, 'y/y.ts'));
+    const x = check('x', ['x/**']);
+    const y = check('y', ['y/**']);
+    const remembered = (): string[] => {
+      const text = readFileSync(join(dir, 'logs', 'cache', statFileName(dir)), 'utf8');
+      return ((JSON.parse(text) as { remembered?: Array<[string]> }).remembered ?? []).map(([key]) => key).sort();
+    };
+    const run = async (config: ResolvedCheck[], selected: ResolvedCheck[]): Promise<string[]> => {
+      const cache = new RunCache({ logDir: join(dir, 'logs'), dir, version: 'test', read: true, env: {}, checks: selected, configChecks: config });
+      expect(cache.problem()).toBeUndefined();
+      const turns: string[] = [];
+      for (const of of selected) turns.push(await turn(cache, of));
+      cache.finish();
+      return turns;
+    };
+    expect(await run([x, y], [x, y])).toEqual(['ran', 'ran']);
+    expect(remembered()).toEqual(['["x/**"]', '["y/**"]']);
+    // A run of x alone keeps what y's inputs came to: y is still in the config.
+    expect(await run([x, y], [x])).toEqual(['hit']);
+    expect(remembered()).toEqual(['["x/**"]', '["y/**"]']);
+    // y removed from the config: its record goes, though nothing else changed.
+    expect(await run([x], [x])).toEqual(['hit']);
+    expect(remembered()).toEqual(['["x/**"]']);
   });
 });

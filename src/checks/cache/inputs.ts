@@ -236,6 +236,8 @@ export class InputTree {
   private listed: ReadonlySet<string> | undefined;
   /** Listed names that are not valid UTF-8 (as decoded): their files cannot be opened by them. */
   private readonly undecodable = new Set<string>();
+  /** The glob lists (as JSON) the config's checks use, when known: remembered inputs of others are not written back. */
+  private used: ReadonlySet<string> | undefined;
   /** Glob lists (as JSON) that selected no file this run: see {@link InputTree.unmatched}. */
   private readonly empty = new Set<string>();
   /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
@@ -1007,9 +1009,23 @@ export class InputTree {
     return index.lists(path) && !this.excluded.some((prefix) => path.startsWith(prefix));
   }
 
+  /**
+   * The glob lists the config's checks use: remembered inputs of any other (a check removed, its inputs edited) are
+   * dropped when the stat cache is written, and it is written for that alone.
+   */
+  useOnly(globLists: Iterable<readonly string[]>): void {
+    this.used = new Set(Array.from(globLists, (globs) => JSON.stringify(globs)));
+  }
+
+  /** Whether remembered inputs are kept for a glob list no check of the config uses (see {@link InputTree.useOnly}). */
+  private unused(key: string): boolean {
+    return this.used !== undefined && !this.used.has(key);
+  }
+
   /** Writes the stat cache back when it learned something, leaving out files changed too recently to trust. */
   save(now = Date.now()): void {
-    if (!this.dirty || this.stats === undefined || this.statFile === undefined) return;
+    const stale = [...this.remembered.keys()].some((key) => this.unused(key));
+    if ((!this.dirty && !stale) || this.stats === undefined || this.statFile === undefined) return;
     const entries: unknown[] = [];
     for (const [path, entry] of this.stats) {
       // A file gone from the folder (or now vouched for by git) is forgotten: the stat cache does not grow forever.
@@ -1022,7 +1038,7 @@ export class InputTree {
     const remembered: unknown[] = [];
     for (const [key, entry] of this.remembered) {
       const { digest, files, vouched, listing } = entry;
-      if (this.raw === undefined || !this.holdsFor(entry)) continue;
+      if (this.raw === undefined || this.unused(key) || !this.holdsFor(entry)) continue;
       if (files.some(([path, state]) => state !== null && (racy(state, now) || isRacyHash(this.stats?.get(path))))) continue;
       const stored = files.map(([path, state]) => (state === null ? [path] : [path, state.size, state.mtimeMs, state.ctimeMs, state.ino, state.mode]));
       remembered.push([key, digest, stored, vouched, listing, this.wholeHash(this.raw)]);

@@ -58,6 +58,11 @@ export interface RunCacheOptions {
    * for, before a command of the run starts, and the files the checks must read are hashed ahead meanwhile.
    */
   checks?: readonly ResolvedCheck[] | undefined;
+  /**
+   * Every check of the config (the run may select fewer): what an earlier run remembered of the inputs of a glob list
+   * none of them uses is dropped when the stat cache is written. Undefined: every remembered glob list is kept.
+   */
+  configChecks?: readonly ResolvedCheck[] | undefined;
 }
 
 /** A cacheable check about to run or be replayed: its key and the inputs it was computed from. */
@@ -121,6 +126,7 @@ export class RunCache {
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
     this.tree = new InputTree(options.dir, options.logDir, join(this.store.folder, statFileName(options.dir)));
+    if (options.configChecks !== undefined) this.tree.useOnly(options.configChecks.filter(isCacheable).map((check) => check.inputs));
   }
 
   /**
