@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { basename, dirname, relative as relativePath } from 'node:path';
+import { basename, dirname, join, relative as relativePath } from 'node:path';
 import { Script } from 'node:vm';
 import { defineConfig } from 'tsdown';
 
@@ -110,7 +110,9 @@ function chunkAsCachedScript(module: RegExp, loaderFile: string): { name: string
       const staticImport = /^import \{ ([^}]*) \} from "(\.\/[\w.-]+\.js)";$/gm;
       const imports: string[] = [];
       const names: string[] = [];
-      let body = chunk.code.replace(staticImport, (line, bindings: string) => {
+      let body = chunk.code.replace(staticImport, (line, bindings: string, from: string) => {
+        // The values are handed over as the module is evaluated: a chunk in a cycle with it could still have none.
+        if (reaches(join(dirname(chunk.fileName), from))) fail(`it imports ${from}, which imports it back`);
         imports.push(line);
         for (const binding of bindings.split(', ')) names.push(binding.split(' as ').pop() ?? binding);
         return ''; // the line stays, empty: the script's lines are the module's
@@ -120,6 +122,12 @@ function chunkAsCachedScript(module: RegExp, loaderFile: string): { name: string
       if (exported === undefined) fail('no `export { … };` at its end');
       body = body.replace(exportLine, () => `return { ${(exported ?? '').split(', ').map((part) => { const [local = '', as = local] = part.split(' as '); return `${JSON.stringify(as)}: ${local}`; }).join(', ')} };\n`);
       if (/^\s*(import|export)\b[^(.]/m.test(body)) fail('an import or export of another form');
+      // What the module exports is what the script returned, once: a binding declared to be assigned again (a `let`, a
+      // `var` other than a class's) would go stale.
+      for (const part of (exported ?? '').split(', ')) {
+        const local = (part.split(' as ')[0] ?? '').replaceAll('$', '\\$');
+        if (new RegExp(`^(let ${local}\\b|var ${local} = (?!class\\b))`, 'm').test(body)) fail(`it exports ${local}, which may be assigned again`);
+      }
       const dynamic = body.match(/\bimport\(/g)?.length ?? 0;
       body = body.replace(/\bimport\(("[^"\\]*")\)/g, '__import($1)');
       if (/\bimport\(/.test(body) || (body.match(/__import\(/g)?.length ?? 0) < dynamic) fail('an import() of something other than a string');
