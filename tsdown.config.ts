@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { basename, dirname, join, relative as relativePath } from 'node:path';
+import { Script } from 'node:vm';
 import { defineConfig } from 'tsdown';
 
 const require = createRequire(import.meta.url);
@@ -67,6 +70,89 @@ function asciiOnly(): { name: string; generateBundle(options: unknown, bundle: R
 
 const plugins = [builtinsWithoutFacades(), asciiOnly()];
 
+/** A chunk or an asset of the bundle, as generateBundle sees it. */
+interface BundleEntry {
+  type: string;
+  fileName: string;
+  name?: string;
+  code?: string;
+  imports?: string[];
+  moduleIds?: string[];
+}
+
+/** `import.meta`, spelled so that the loader of this file does not take it for its own. */
+const IMPORT_META = ['import', 'meta'].join('.');
+
+/**
+ * The chunk holding `module` (the code `fanout check` runs) written as a classic script, `<chunk>.script.js`, and the
+ * chunk itself as a small module that runs that script through runCachedScript (src/cli/compile-cache.ts) and exports
+ * what it returns, under the same names: V8 keeps and takes back the compiled code of a script on any Node, of an ES
+ * module only from Node 22.1 (module.enableCompileCache), and compiling this chunk is a good part of a run's start.
+ * Every other chunk still imports the module, so the code runs once, with one copy of its state. What the chunk
+ * imports statically is handed to the script as arguments; its `import("…")` go through the module's own (same
+ * folder, same resolution); `import.meta` is the module's (same file name). Any other form of import or export
+ * stops the build rather than change what the code does.
+ */
+function chunkAsCachedScript(module: RegExp, loaderFile: string): { name: string; generateBundle(this: { emitFile(file: { type: 'asset'; fileName: string; source: string }): string }, options: unknown, bundle: Record<string, BundleEntry>): void } {
+  return {
+    name: 'fanout:chunk-as-cached-script',
+    generateBundle(_options, bundle) {
+      const chunk = Object.values(bundle).find((entry) => entry.type === 'chunk' && (entry.moduleIds ?? []).some((id) => module.test(id)));
+      const loader = bundle[loaderFile];
+      if (chunk?.code === undefined || loader === undefined) throw new Error(`chunk-as-cached-script: no chunk of ${String(module)} or no ${loaderFile} in the bundle`);
+      // The module imports the loader statically: the loader must not need the module back.
+      const reaches = (file: string, seen = new Set<string>()): boolean =>
+        file === chunk.fileName || (!seen.has(file) && (seen.add(file), (bundle[file]?.imports ?? []).some((next) => reaches(next, seen))));
+      if ((loader.imports ?? []).some((file) => reaches(file))) throw new Error(`chunk-as-cached-script: ${loaderFile} imports ${chunk.fileName}`);
+      const fail = (what: string) => {
+        throw new Error(`chunk-as-cached-script: ${chunk.fileName}: ${what}`);
+      };
+      const staticImport = /^import \{ ([^}]*) \} from "(\.\/[\w.-]+\.js)";$/gm;
+      const imports: string[] = [];
+      const names: string[] = [];
+      let body = chunk.code.replace(staticImport, (line, bindings: string, from: string) => {
+        // The values are handed over as the module is evaluated: a chunk in a cycle with it could still have none.
+        if (reaches(join(dirname(chunk.fileName), from))) fail(`it imports ${from}, which imports it back`);
+        imports.push(line);
+        for (const binding of bindings.split(', ')) names.push(binding.split(' as ').pop() ?? binding);
+        return ''; // the line stays, empty: the script's lines are the module's
+      });
+      const exportLine = /^export \{ ([^}]*) \};\s*$/m;
+      const exported = exportLine.exec(body)?.[1];
+      if (exported === undefined) fail('no `export { … };` at its end');
+      body = body.replace(exportLine, () => `return { ${(exported ?? '').split(', ').map((part) => { const [local = '', as = local] = part.split(' as '); return `${JSON.stringify(as)}: ${local}`; }).join(', ')} };\n`);
+      if (/^\s*(import|export)\b[^(.]/m.test(body)) fail('an import or export of another form');
+      // What the module exports is what the script returned, once: a binding declared to be assigned again (a `let`, a
+      // `var` other than a class's) would go stale.
+      for (const part of (exported ?? '').split(', ')) {
+        const local = (part.split(' as ')[0] ?? '').replaceAll('$', '\\$');
+        if (new RegExp(`^(let ${local}\\b|var ${local} = (?!class\\b))`, 'm').test(body)) fail(`it exports ${local}, which may be assigned again`);
+      }
+      const dynamic = body.match(/\bimport\(/g)?.length ?? 0;
+      body = body.replace(/\bimport\(("[^"\\]*")\)/g, '__import($1)');
+      if (/\bimport\(/.test(body) || (body.match(/__import\(/g)?.length ?? 0) < dynamic) fail('an import() of something other than a string');
+      body = body.replace(/\bimport\.meta\.url\b/g, '__meta.url');
+      if (/\bimport\.meta\b/.test(body)) fail('import.meta other than import.meta.url');
+      const scriptFile = chunk.fileName.replace(/\.js$/, '.script.js');
+      const key = createHash('sha256').update(body).update(names.join(',')).digest('hex').slice(0, 24);
+      // The build fails here, not a run, on a script V8 cannot compile.
+      new Script(`(function (__import, __meta, ${names.join(', ')}) {"use strict";${body}\n})`);
+      this.emitFile({ type: 'asset', fileName: scriptFile, source: body });
+      const loaderPath = `./${relativePath(dirname(chunk.fileName), loaderFile)}`;
+      const exportNames = (exported ?? '').split(', ').map((part) => part.split(' as ').pop() ?? part);
+      if (names.some((local) => /^(__export\d+|script|runCachedScript|__import|__meta)$/.test(local))) fail('an import named as the module names its own');
+      chunk.code = [
+        ...imports,
+        `import { runCachedScript } from ${JSON.stringify(loaderPath)};`,
+        `const script = runCachedScript({ file: new URL(${JSON.stringify(`./${basename(scriptFile)}`)}, ${IMPORT_META}.url), key: ${JSON.stringify(key)}, names: ${JSON.stringify(['__import', '__meta', ...names])}, values: [(specifier) => import(specifier), ${IMPORT_META}, ${names.join(', ')}] });`,
+        `const { ${exportNames.map((as, index) => `${JSON.stringify(as)}: __export${index}`).join(', ')} } = script;`,
+        `export { ${exportNames.map((as, index) => `__export${index} as ${as}`).join(', ')} };`,
+        '',
+      ].join('\n');
+    },
+  };
+}
+
 const common = {
   format: 'esm',
   platform: 'node',
@@ -124,7 +210,7 @@ export default defineConfig([
   // loading their many CommonJS files (about 10 ms of start-up); everything else stays external and lazy.
   {
     ...common,
-    entry: { cli: 'src/cli/main.ts', 'cli/match-worker': 'src/config/match-worker.js', 'cli/heartbeat-thread': 'src/distributed/heartbeat-thread.js', 'cli/watchdog': 'src/distributed/watchdog.js' },
+    entry: { cli: 'src/cli/main.ts', 'cli/compile-cache': 'src/cli/compile-cache.ts', 'cli/match-worker': 'src/config/match-worker.js', 'cli/heartbeat-thread': 'src/distributed/heartbeat-thread.js', 'cli/watchdog': 'src/distributed/watchdog.js' },
     dts: false,
     clean: false,
     // The entry is dist/cli.js (package.json's bin); its chunks go to dist/cli/, apart from the library's.
@@ -133,7 +219,10 @@ export default defineConfig([
     // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json has
     // one too: `fanout --version` reads the version from it and loads nothing else.
     // No TSDoc either: every start of `fanout check` would scan it again in the chunks it loads.
-    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'check', test: /src[\\/]cli[\\/](actions[\\/]check|commands[\\/]check-fast)\.ts$/ }] } },
+    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'compile-cache', test: /src[\\/](cli[\\/]compile-cache|common[\\/](builtins|make-dir|random|safe-file))\.ts$/, priority: 2 }, { name: 'check', test: /src[\\/]cli[\\/](actions[\\/]check|commands[\\/]check-fast)\.ts$/ }] } },
     deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot', 're2js'], onlyBundle: false },
+    // The check chunk runs as a script whose compiled code is kept (see chunkAsCachedScript); compile-cache.ts, which
+    // runs it, is an entry of its own (its exports kept) with what it imports in a chunk of their own, below the check chunk.
+    plugins: [...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js')],
   },
 ]);

@@ -1,9 +1,11 @@
 // Node 22.1 and later keep V8's compiled code of the CLI's modules on disk (module.enableCompileCache): every start
-// after the first skips most of their compiling. Node 20 has no such cache for ES modules; there this does nothing.
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+// after the first skips most of their compiling. Node 20 has no such cache for ES modules; the code `fanout check`
+// runs is also built as a classic script (see runCachedScript), whose compiled code V8 gives and takes on any Node.
+import { closeSync, fstatSync, lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeDirSync } from '../common/make-dir.js';
-import { privateFolderProblem } from '../common/safe-file.js';
+import { openOwnFileSync, privateFolderProblem, replaceFileSync } from '../common/safe-file.js';
 
 /** What `node:module` offers for the cache; `enableCompileCache` is absent before Node 22.1. */
 export interface CompileCacheHost {
@@ -67,6 +69,23 @@ function aboveProblem(path: string, me: number): string | undefined {
  */
 export function enableCompileCache(env: Readonly<Record<string, string | undefined>> = process.env, host: CompileCacheHost = process.getBuiltinModule('node:module') as CompileCacheHost): string | null {
   if (typeof host.enableCompileCache !== 'function' || env.NODE_DISABLE_COMPILE_CACHE !== undefined || env.NODE_COMPILE_CACHE !== undefined) return null;
+  const directory = usableCacheDir(env);
+  if (directory === null) return null;
+  try {
+    host.enableCompileCache(directory);
+  } catch {
+    return null;
+  }
+  return directory;
+}
+
+/**
+ * The compile-cache folder ({@link compileCacheDir}), made private (mode 0700), when it is a real folder of this
+ * user that no one else may write to, below folders no one else may change (see aboveProblem): code another user
+ * planted there, or in a folder put in its place, would run as this one (XDG_CACHE_HOME may well name a folder under
+ * /tmp). Null otherwise; never throws.
+ */
+function usableCacheDir(env: Readonly<Record<string, string | undefined>>): string | null {
   const directory = compileCacheDir(env);
   if (directory === null) return null;
   try {
@@ -79,9 +98,75 @@ export function enableCompileCache(env: Readonly<Record<string, string | undefin
       const real = realpathSync.native(directory);
       if (real !== directory && aboveProblem(real, me) !== undefined) return null;
     }
-    host.enableCompileCache(directory);
   } catch {
     return null;
   }
   return directory;
+}
+
+/** The largest compiled code read back: V8's for the check script is a few hundred kilobytes. */
+const MAX_CODE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** The bytes of `path` when it is a regular file of this user of at most {@link MAX_CODE_CACHE_BYTES}. */
+function readOwnBytes(path: string): Buffer | undefined {
+  const fd = openOwnFileSync(path);
+  if (fd === undefined) return undefined;
+  try {
+    return fstatSync(fd).size > MAX_CODE_CACHE_BYTES ? undefined : readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How {@link runCachedScript} runs a script; the build writes the call. */
+export interface CachedScript {
+  /** The script's file: the body of a function, in ASCII (the build escapes every other character). */
+  file: URL;
+  /** A digest of the script's text, which names its compiled code in the cache (V8 checks only the text's length). */
+  key: string;
+  /** The names the body uses for what the module it was built from imported, in the order of `values`. */
+  names: readonly string[];
+  values: readonly unknown[];
+}
+
+/**
+ * Runs a classic script, a function body (strict mode) that returns what its module exports, with V8's compiled code
+ * of it from the compile-cache folder where there is one, and returns that. Node 20 keeps no compiled code of ES
+ * modules, and compiling the code `fanout check` runs is a good part of its start; a script's compiled code V8 gives
+ * (`createCachedData`) and takes back (`cachedData`) on any Node. The code is kept once the process exits, so that it
+ * holds the functions the run compiled too; again whenever V8 refused what was read (another V8, other flags, a file
+ * cut short: the script is then compiled as without a cache). The folder is used only as
+ * {@link enableCompileCache} uses it (the code read there runs as this user); NODE_DISABLE_COMPILE_CACHE keeps it unused.
+ * Never fails because of the cache: a folder or a file that cannot be used only means compiling.
+ *
+ * @param env @default process.env
+ * @returns what the script returns
+ * @example
+ * ```ts
+ * import { runCachedScript } from './compile-cache.js';
+ *
+ * const exports = runCachedScript({ file: new URL('./check.script.js', import.meta.url), key: 'k1', names: ['version'], values: ['1.0.0'] });
+ * ```
+ */
+export function runCachedScript(script: CachedScript, env: Readonly<Record<string, string | undefined>> = process.env): unknown {
+  const { Script } = process.getBuiltinModule('node:vm');
+  const path = fileURLToPath(script.file);
+  // On the body's first line: the lines of an error's stack are those of the file.
+  const source = `(function (${script.names.join(', ')}) {"use strict";${readFileSync(path, 'latin1')}\n})`;
+  const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? usableCacheDir(env) : null;
+  const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}.v8`);
+  const cachedData = cacheFile === undefined ? undefined : readOwnBytes(cacheFile);
+  const compiled = new Script(source, { filename: path, ...(cachedData === undefined ? {} : { cachedData }) });
+  if (cacheFile !== undefined && (cachedData === undefined || compiled.cachedDataRejected === true)) {
+    process.once('exit', () => {
+      try {
+        replaceFileSync(cacheFile, compiled.createCachedData());
+      } catch {
+        // a full disk: compiled again next time
+      }
+    });
+  }
+  return (compiled.runInThisContext() as (...values: readonly unknown[]) => unknown)(...script.values);
 }

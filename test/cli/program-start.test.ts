@@ -1,11 +1,12 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
-import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
 import { buildProgram, invokedCommand } from '../../src/cli/program.js';
 import { createProgram } from '../../src/cli/commands/global.js';
-import { runCli, tempDir } from './helpers.js';
+import { root, runCli, tempDir } from './helpers.js';
 
 const names = (args?: readonly string[]) => buildProgram('0.0.0', args).commands.map((command) => command.name());
 
@@ -170,5 +171,93 @@ describe('enableCompileCache', () => {
       throw new Error('EACCES');
     } };
     expect(enableCompileCache({ HOME: tempDir() }, refusing)).toBeNull();
+  });
+});
+
+describe('runCachedScript', () => {
+  /** Runs `count` processes, one after the other, each running `body` through dist's runCachedScript; their outputs. */
+  const runScript = (body: string, env: Record<string, string | undefined>, count = 1) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'code.script.js'), body);
+    const code = `const { runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL('file://${dir}/code.script.js'), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out));`;
+    return Array.from({ length: count }, () => {
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+      expect(result.stderr).toBe('');
+      return JSON.parse(result.stdout) as unknown;
+    });
+  };
+  const BODY = 'const sum = a + b;\nreturn { sum, strict: this === undefined };\n';
+  const cached = (xdg: string) => {
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    return existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : [];
+  };
+
+  it('runs the body as a strict function of the names given, and keeps its compiled code in the private folder once the process exits', () => {
+    const xdg = tempDir();
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    const [file, ...more] = cached(xdg);
+    expect(more).toEqual([]);
+    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}\\.v8$`));
+    expect(statSync(file as string).mode & 0o777).toBe(0o600);
+    // Taken back, not written again; the same result.
+    const before = statSync(file as string).mtimeMs;
+    const bytes = readFileSync(file as string);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 2)).toEqual([{ sum: 5, strict: true }, { sum: 5, strict: true }]);
+    expect(statSync(file as string).mtimeMs).toBe(before);
+    expect(readFileSync(file as string)).toEqual(bytes);
+  });
+
+  it('compiles as without a cache when V8 refuses what it reads (cut short, garbage), and writes it again', () => {
+    const xdg = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: xdg });
+    const [file] = cached(xdg) as [string];
+    const good = readFileSync(file);
+    for (const bad of [good.subarray(0, 16), Buffer.from('not compiled code'), Buffer.alloc(0)]) {
+      writeFileSync(file, bad);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+      expect(readFileSync(file).length).toBe(good.length);
+    }
+  });
+
+  it('neither reads nor writes compiled code through a link, in a folder others may write to, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
+    const open = tempDir();
+    mkdirSync(join(open, 'fanout', 'compile-cache'), { recursive: true });
+    chmodSync(join(open, 'fanout', 'compile-cache'), 0o777);
+    expect(runScript(BODY, { XDG_CACHE_HOME: open })).toEqual([{ sum: 5, strict: true }]);
+    expect(cached(open)).toEqual([]);
+    const disabled = tempDir();
+    expect(runScript(BODY, { XDG_CACHE_HOME: disabled, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual([{ sum: 5, strict: true }]);
+    expect(cached(disabled)).toEqual([]);
+    // A link planted at the file's name: not read (its target is garbage V8 would refuse anyway), replaced by a file.
+    const xdg = tempDir();
+    const target = join(tempDir(), 'elsewhere');
+    writeFileSync(target, 'planted');
+    mkdirSync(join(xdg, 'fanout', 'compile-cache'), { recursive: true, mode: 0o700 });
+    const link = join(xdg, 'fanout', 'compile-cache', `k1-${process.version}-${process.arch}.v8`);
+    symlinkSync(target, link);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    expect(readFileSync(target, 'utf8')).toBe('planted');
+    expect(lstatSync(link).isFile()).toBe(true);
+  });
+});
+
+describe('fanout check with the compiled code of its script', () => {
+  it('runs alike with no cache, with one, and with one V8 refuses', async () => {
+    const xdg = tempDir();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
+    const env = { XDG_CACHE_HOME: xdg };
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    const first = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    const files = readdirSync(folder);
+    expect(files).toHaveLength(1);
+    const second = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(second.code, second.stderr).toBe(0);
+    writeFileSync(join(folder, files[0] as string), 'garbage');
+    const third = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(third.code, third.stderr).toBe(0);
+    for (const result of [first, second, third]) expect(JSON.parse(result.stdout)).toMatchObject({ exit_code: 0, checks: [{ id: 'one', status: 'passed' }] });
+    expect(readFileSync(join(folder, files[0] as string)).length).toBeGreaterThan(1000);
   });
 });
