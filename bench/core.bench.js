@@ -5,7 +5,9 @@
 // lazy input costs while it streams through. Every case runs in a fresh process per round; rounds are interleaved
 // (bench/lib/harness.js). Targets: runWithConcurrency and processParallel >= 0.9x the fastest peer and, up to
 // concurrency 64, >= 0.5x the floor; parallelMap's heap growth on a lazy 1M-item input < 5 MB.
-//   node bench/run.js --quick core         writes its section of docs/benchmarks.md (100k tasks, 3 rounds)
+//   node bench/run.js --quick core         writes its section of docs/benchmarks.md (100k tasks, 7 rounds: a run of
+//                                          100k immediate tasks lasts 10-30 ms, so 3 rounds let one slow or fast
+//                                          round decide a median held to a 0.5x target)
 //   node bench/run.js --full core          1M tasks, three task shapes, 5 rounds
 //   BENCH_RUNS=3 BENCH_SIZES=100000 BENCH_LIMITS=4,64,10000 BENCH_MODES=closure node bench/core.bench.js
 import { spawnSync } from 'node:child_process';
@@ -14,7 +16,7 @@ import { interleave, profile, scaled, startSuite, stat, target } from './lib/har
 
 const self = fileURLToPath(import.meta.url);
 const FULL = profile() === 'full';
-const RUNS = Number(process.env.BENCH_RUNS ?? (FULL ? 5 : 3));
+const RUNS = Number(process.env.BENCH_RUNS ?? (FULL ? 5 : 7));
 const SIZES = (process.env.BENCH_SIZES ?? String(scaled(FULL ? 1_000_000 : 100_000))).split(',').map(Number);
 const LIMITS = (process.env.BENCH_LIMITS ?? '4,64').split(',').map(Number);
 const MODES = (process.env.BENCH_MODES ?? (FULL ? 'immediate,setImmediate,closure' : 'immediate,closure')).split(',');
@@ -185,7 +187,8 @@ if (process.argv[2] === '--case') {
 } else {
   const suite = startSuite({ suite: 'core', title: 'Core', rounds: RUNS });
   const modeText = {
-    immediate: 'one shared `() => Promise.resolve(1)` for every task (no async frame per task: the cheapest shape)',
+    immediate:
+      'one shared `() => Promise.resolve(1)` for every task (no async frame per task: the cheapest shape). In a short run much of the cost is V8 compiling the hot loops, on other threads: the CPU column counts every thread',
     setImmediate: 'one shared function returning a promise resolved by setImmediate',
     closure: 'a fresh `async () => { await new Promise(setImmediate); return i }` per task (the shape users write)',
   };
