@@ -271,8 +271,6 @@ export class RunCache {
    */
   done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
     const { check } = record;
-    // A command ran (no replay): it may have created files the checks keyed next must see.
-    if (record.cached === undefined) this.tree.ended();
     const unknown = ticket === undefined && isCacheable(check) ? `unknown:${randomUUID()}` : undefined;
     this.results.set(check.id, ticket?.key ?? unknown ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
   }
