@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
+import { InputListingError, InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
+import { RunCache } from '../../src/checks/cache/run-cache.js';
+import type { ResolvedCheck } from '../../src/config/types.js';
 import { tempDir } from '../cli/helpers.js';
 import { settled } from '../helpers/settled.js';
 
@@ -118,5 +120,21 @@ describe('files created by a command of the run, listed again', () => {
     // git cannot read its index any more.
     writeFileSync(join(dir, '.git/index'), 'not an index');
     await expect(tree.created(['src/**'])).rejects.toMatchObject({ code: 'ERR_INPUT_LISTING' });
+  });
+
+  it('a check keyed then gets no key: it runs without the cache rather than be replayed', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n', 'other/o.ts': 'o\n' });
+    const check = (id: string, inputs: string[], requires: string[]) =>
+      ({ id, run: id, env: {}, cwd: '.', grok: [], severity: 'error', retries: 0, inputs, requires, envInputs: [] }) as unknown as ResolvedCheck;
+    const lint = check('lint', ['src/**'], ['gen']);
+    const other = check('other', ['other/**'], []);
+    const cache = new RunCache({ logDir: join(dir, 'logs'), dir, version: 'test', read: true, env: {}, checks: [lint, other] });
+    expect(cache.problem()).toBeUndefined();
+    // Keyed first, before a command started: the run's listing is taken.
+    expect(await cache.ticket(other, null)).toBeDefined();
+    cache.starting();
+    writeFileSync(join(dir, 'src/new.ts'), 'new\n');
+    writeFileSync(join(dir, '.git/index'), 'not an index');
+    await expect(cache.ticket(lint, null)).rejects.toBeInstanceOf(InputListingError);
   });
 });
