@@ -672,6 +672,8 @@ export class InputTree {
           if (folder === top) continue;
           return true;
         }
+        // A folder of the globs that is a file (a link, not followed): nothing can be below it.
+        if (!stat.isDirectory() && folder === top) continue;
         if (!stat.isDirectory() || changedSinceListing(stat, this.listedAt)) return true;
         if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
         let children = tree.get(folder);
@@ -708,19 +710,23 @@ export class InputTree {
     if (tree !== undefined) return tree;
     tree = new Map();
     for (const folder of folders) tree.set(folder, new Set());
-    for (const name of this.candidates(globs)) {
-      let parent = folders.find((folder) => name.startsWith(folder));
-      if (parent === undefined) continue;
-      for (let at = name.indexOf('/', parent.length); at >= 0 && at < name.length - 1; at = name.indexOf('/', at + 1)) {
-        const child = name.slice(0, at + 1);
-        let children = tree.get(parent);
-        if (children === undefined) tree.set(parent, (children = new Set()));
-        children.add(child);
-        if (!tree.has(child)) tree.set(child, new Set());
-        parent = child;
+    const names = this.candidates(globs);
+    for (const top of folders) {
+      // The candidates are sorted: those below a folder are one run of them.
+      for (let index = firstAtOrAfter(names, top); index < names.length && (names[index] as string).startsWith(top); index++) {
+        const name = names[index] as string;
+        let parent = top;
+        for (let at = name.indexOf('/', top.length); at >= 0 && at < name.length - 1; at = name.indexOf('/', at + 1)) {
+          const child = name.slice(0, at + 1);
+          let children = tree.get(parent);
+          if (children === undefined) tree.set(parent, (children = new Set()));
+          children.add(child);
+          if (!tree.has(child)) tree.set(child, new Set());
+          parent = child;
+        }
+        // A listed folder (a repository git does not look into): a subfolder, not looked into.
+        if (name.endsWith('/')) tree.get(parent)?.add(name);
       }
-      // A listed folder (a repository git does not look into): a subfolder, not looked into.
-      if (name.endsWith('/')) tree.get(parent)?.add(name);
     }
     this.trees.set(key, tree);
     return tree;
