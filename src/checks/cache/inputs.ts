@@ -45,6 +45,18 @@ export class OpaqueInputError extends FanoutError {
   }
 }
 
+/**
+ * The files of a check's folders could not be listed again after a command of the run started (git failed, a folder
+ * cannot be read): whether the command created an input is not known. The check runs without the cache.
+ */
+export class InputListingError extends FanoutError {
+  declare readonly code: 'ERR_INPUT_LISTING';
+
+  constructor(why: string, options?: { cause?: unknown }) {
+    super('ERR_INPUT_LISTING', `the input files could not be listed again after a command of the run started (${why}): files it created are not known`, options);
+  }
+}
+
 /** A file's identity as the stat cache compares it. */
 interface FileState {
   size: number;
@@ -61,6 +73,21 @@ interface StatEntry extends FileState {
    * changed within the racy margin before may change again without its state moving: hashed again when asked.
    */
   hashedAt?: number;
+}
+
+/** Beyond this many folders to look at, {@link InputTree.created} lists the files again rather than look at each. */
+const MAX_WATCHED_FOLDERS = 4096;
+
+/** The NUL-terminated names of `bytes`, as byte ranges. */
+function splitNul(bytes: Buffer): Buffer[] {
+  const names: Buffer[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    let end = bytes.indexOf(0, at);
+    if (end < 0) end = bytes.length;
+    if (end > at) names.push(bytes.subarray(at, end));
+    at = end + 1;
+  }
+  return names;
 }
 
 /** Hashing ahead runs in slices of this many milliseconds, so that the run's events keep flowing meanwhile. */
@@ -254,10 +281,12 @@ export class InputTree {
   private quiet = true;
   /** How many commands of this run have started: inputs taken before the last one may have been edited since. */
   private started = 0;
-  /** How many commands of this run have started or ended ({@link InputTree.created} lists again when it moved). */
-  private changes = 0;
-  /** The files listed again by {@link InputTree.created}, and the {@link InputTree.changes} they were listed at. */
-  private fresh: { at: number; names: Promise<string[]> } | undefined;
+  /** The folders below a glob list's folders that {@link InputTree.created} looks at, with their subfolders, by folder list (as JSON). */
+  private readonly trees = new Map<string, Map<string, Set<string>>>();
+  /** Folders whose subfolders were read this run (their entries are known while they do not move). */
+  private readonly readFolders = new Set<string>();
+  /** Folders the walk could not read (left out of the listing). */
+  private readonly unreadable = new Set<string>();
   private stats: Map<string, StatEntry> | undefined;
   private dirty = false;
   /** Files to hash ahead ({@link InputTree.hashAhead}), the next one's index, and the pending slice. */
@@ -277,11 +306,13 @@ export class InputTree {
    * @param dir the config's folder: globs are relative to it.
    * @param logDir the log folder (never an input).
    * @param statFile where the stat cache is kept, or undefined for none.
+   * @param clock the time the listing is taken at (epoch ms), for tests.
    */
   constructor(
     readonly dir: string,
     logDir: string,
     private readonly statFile: string | undefined,
+    private readonly clock: () => number = Date.now,
   ) {
     const log = toPosix(relative(dir, resolve(logDir)));
     this.excluded = ['.git/', ...(log !== '' && !log.startsWith('..') ? [`${log}/`] : [])];
@@ -297,10 +328,15 @@ export class InputTree {
     return sep === '/' ? `${this.prefix}${path}` : join(this.dir, path);
   }
 
+  /** The absolute path of a listed folder (`/`-terminated, `''` for the config's folder), without its `/`: a link is not followed. */
+  private folderPath(folder: string): string {
+    return folder === '' ? this.dir : this.absolute(folder.slice(0, -1));
+  }
+
   /** Starts asking git for the listing (at most once): it runs while the run prepares. */
   start(): Promise<Buffer | undefined> {
     this.output ??= (async () => {
-      this.listedAt = Date.now();
+      this.listedAt = this.clock();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
       // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
@@ -506,27 +542,34 @@ export class InputTree {
   /** Outside a git repository: every file below the folder, links not followed. */
   private walk(): string[] {
     const found: string[] = [];
-    const visit = (folder: string, prefix: string): void => {
-      let entries;
-      try {
-        entries = readdirSync(folder, { withFileTypes: true, encoding: 'buffer' });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const bytes = entry.name;
-        const name = `${prefix}${bytes.toString('utf8')}`;
-        if (!isUtf8(bytes)) {
-          // Not to be opened by its decoded name (a folder not to be walked): listed, so that a check matching it knows.
-          this.undecodable.add(name);
-          found.push(name);
-        } else if (entry.isDirectory()) {
-          if (!this.excluded.includes(`${name}/`)) visit(join(folder, bytes.toString('utf8')), `${name}/`);
-        } else found.push(name);
-      }
-    };
-    visit(this.dir, '');
+    this.visit(this.dir, '', found, false);
     return found;
+  }
+
+  /**
+   * Adds the files below the folder at `path` (named `prefix`, relative) to `found`. A folder that cannot be read is
+   * left out (`strict`: one the run's listing could read is an {@link InputListingError}).
+   */
+  private visit(path: string, prefix: string, found: string[], strict: boolean): void {
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true, encoding: 'buffer' });
+    } catch (error) {
+      if (!strict) this.unreadable.add(prefix);
+      else if (!this.unreadable.has(prefix)) throw new InputListingError(`the folder ${JSON.stringify(prefix)} cannot be read`, { cause: error });
+      return;
+    }
+    for (const entry of entries) {
+      const bytes = entry.name;
+      const name = `${prefix}${bytes.toString('utf8')}`;
+      if (!isUtf8(bytes)) {
+        // Not to be opened by its decoded name (a folder not to be walked): listed, so that a check matching it knows.
+        this.undecodable.add(name);
+        found.push(name);
+      } else if (entry.isDirectory()) {
+        if (!this.excluded.includes(`${name}/`)) this.visit(join(path, bytes.toString('utf8')), `${name}/`, found, strict);
+      } else found.push(name);
+    }
   }
 
   /**
@@ -581,28 +624,172 @@ export class InputTree {
   /**
    * The candidate files below the folders of `globs` (every one when a glob may select a file anywhere) that are there
    * now but not in this run's listing, sorted: files a command of the run created. None before a command started (the
-   * listing stands for the files then). The files are listed again (`git ls-files`, else a walk) once per change of
-   * the run: checks keyed while no command started or ended share one listing.
+   * listing stands for the files then), nor while no folder below the globs' folders moved since the run listed them
+   * (see {@link InputTree.foldersMoved}): only then are the files listed again (`git ls-files`, else a walk of those
+   * folders).
+   *
+   * @throws {InputListingError} when the files cannot be listed again: what the check's folders hold is not known.
    */
   async created(globs: readonly string[]): Promise<string[]> {
     await this.start();
     if (this.quiet) return [];
-    if (this.fresh?.at !== this.changes) this.fresh = { at: this.changes, names: this.listAgain() };
-    const all = await this.fresh.names;
-    const folders = this.folders(globs);
+    const folders = this.folders(globs) ?? [''];
+    if (!this.foldersMoved(globs, folders)) return [];
+    // Listed again for each check that asks: a command still running may create more files meanwhile.
+    const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain();
     const below: string[] = [];
-    for (const folder of folders ?? ['']) {
+    for (const folder of folders) {
       for (let at = firstAtOrAfter(all, folder); at < all.length && (all[at] as string).startsWith(folder); at++) below.push(all[at] as string);
     }
     const known = new Set(this.candidates(globs));
     return below.filter((name) => !known.has(name));
   }
 
+  /**
+   * Whether an entry may have been added below `folders` since the run listed the files: a folder there (or one of the
+   * git ignore files that rule over them) changed since the listing, or within the file system's time resolution
+   * before it (its times are not clearly older: a change in the same instant as the listing may or may not be in it),
+   * or cannot be looked at. A folder's times move when an entry is added to it, removed or renamed, so a file created
+   * anywhere below moves the folder it is in (a new folder moves its parent). The folders looked at are those the
+   * listing holds files in and, where a folder's link count says it has subfolders the listing does not show (empty,
+   * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
+   * folder: it was listed, and is looked at as every listed input is.
+   */
+  private foldersMoved(globs: readonly string[], folders: readonly string[]): boolean {
+    const tree = this.folderTree(globs, folders);
+    const moved = (path: string): boolean | undefined => {
+      let stat: Stats | undefined;
+      try {
+        stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : true;
+      }
+      if (stat === undefined) return undefined;
+      return changedSinceListing(stat, this.listedAt);
+    };
+    // git's ignore files above the folders and in them: a command that edits one may make an ignored file count.
+    const rules = this.raw !== undefined;
+    if (rules) {
+      const above = new Set<string>(['.gitignore', '.git/info/exclude']);
+      for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
+      for (const rule of above) if (moved(rule) === true) return true;
+    }
+    let looked = 0;
+    for (const top of folders) {
+      const stack = [top];
+      while (stack.length > 0) {
+        const folder = stack.pop() as string;
+        // Too many folders to look at cheaply: listed again instead.
+        if (++looked > MAX_WATCHED_FOLDERS) return true;
+        let stat: Stats | undefined;
+        try {
+          stat = lstatSync(this.folderPath(folder), { throwIfNoEntry: false });
+        } catch (error) {
+          // Below a name that is a file now (top only: a folder below one that moved was looked at before it).
+          if (folder === top && (error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+          return true;
+        }
+        // A folder of the globs that is not there holds nothing created; one below it that is gone moved its parent.
+        if (stat === undefined) {
+          if (folder === top) continue;
+          return true;
+        }
+        // A folder of the globs that is a file (a link, not followed): nothing can be below it.
+        if (!stat.isDirectory() && folder === top) continue;
+        if (!stat.isDirectory() || changedSinceListing(stat, this.listedAt)) return true;
+        if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
+        let children = tree.get(folder);
+        if (children === undefined) tree.set(folder, (children = new Set()));
+        // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still those).
+        if (stat.nlink - 2 !== children.size && !this.readFolders.has(folder)) {
+          try {
+            for (const entry of readdirSync(this.folderPath(folder), { withFileTypes: true })) {
+              const child = `${folder}${entry.name}/`;
+              if (entry.isDirectory() && !children.has(child)) children.add(child);
+            }
+          } catch {
+            return true;
+          }
+          this.readFolders.add(folder);
+        }
+        for (const child of children) {
+          // Never inputs, or opaque (a repository git does not look into, a submodule): nothing below them is listed.
+          if (this.excluded.includes(child) || this.opaque(child)) continue;
+          stack.push(child);
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The folders below each of `folders` the listing holds files in, each with its subfolders (`/`-terminated,
+   * relative), made once per glob list.
+   */
+  private folderTree(globs: readonly string[], folders: readonly string[]): Map<string, Set<string>> {
+    const key = JSON.stringify(folders);
+    let tree = this.trees.get(key);
+    if (tree !== undefined) return tree;
+    tree = new Map();
+    for (const folder of folders) tree.set(folder, new Set());
+    const names = this.candidates(globs);
+    for (const top of folders) {
+      // The candidates are sorted: those below a folder are one run of them.
+      for (let index = firstAtOrAfter(names, top); index < names.length && (names[index] as string).startsWith(top); index++) {
+        const name = names[index] as string;
+        let parent = top;
+        for (let at = name.indexOf('/', top.length); at >= 0 && at < name.length - 1; at = name.indexOf('/', at + 1)) {
+          const child = name.slice(0, at + 1);
+          let children = tree.get(parent);
+          if (children === undefined) tree.set(parent, (children = new Set()));
+          children.add(child);
+          if (!tree.has(child)) tree.set(child, new Set());
+          parent = child;
+        }
+        // A listed folder (a repository git does not look into): a subfolder, not looked into.
+        if (name.endsWith('/')) tree.get(parent)?.add(name);
+      }
+    }
+    this.trees.set(key, tree);
+    return tree;
+  }
+
+  /** Whether a listed folder's content is not listed: a repository git does not look into (`src/lib/`), or a submodule. */
+  private opaque(folder: string): boolean {
+    return this.gitlinks.has(folder.slice(0, -1)) || (this.raw !== undefined && this.lists(folder));
+  }
+
   /** The candidate files now, sorted: names only (what git says of a file it listed already is the run's listing's to say). */
   private async listAgain(): Promise<string[]> {
-    if (this.raw === undefined) return this.keep(this.walk());
     const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], this.dir);
-    return 'stdout' in answer ? this.keep(answer.stdout.toString('utf8').split('\0').filter((name) => name !== '')) : [];
+    if ('stderr' in answer) throw new InputListingError(`git ls-files failed: ${answer.stderr.trim()}`);
+    const names: string[] = [];
+    for (const bytes of splitNul(answer.stdout)) {
+      const name = bytes.toString('utf8');
+      // Not to be opened by its decoded name: its snapshot says so (InputNameError), as for a file the run listed.
+      if (!isUtf8(bytes)) this.undecodable.add(name);
+      names.push(name);
+    }
+    return this.keep(names);
+  }
+
+  /**
+   * The files below `folder` now (relative, `/`-separated), walked again without git.
+   *
+   * @throws {InputListingError} when a folder cannot be read that the run's listing could.
+   */
+  private walkAgain(folder: string): string[] {
+    const found: string[] = [];
+    let stat: Stats | undefined;
+    try {
+      stat = lstatSync(this.folderPath(folder), { throwIfNoEntry: false });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return found;
+      throw new InputListingError(`${JSON.stringify(folder)} cannot be looked at`, { cause: error });
+    }
+    if (stat?.isDirectory() !== true) return found;
+    this.visit(this.folderPath(folder), folder, found, true);
+    return found;
   }
 
   /** {@link InputTree.match} with `created` ({@link InputTree.created}) among the candidates. */
@@ -937,12 +1124,6 @@ export class InputTree {
   disturbed(): void {
     this.quiet = false;
     this.started++;
-    this.changes++;
-  }
-
-  /** A command of this run ended: the files it created are looked for by the next {@link InputTree.created}. */
-  ended(): void {
-    this.changes++;
   }
 
   /** How many commands of this run have started so far ({@link InputTree.disturbed} calls). */
@@ -971,17 +1152,24 @@ export class InputTree {
   /**
    * Whether no file git vouched for in `snapshot` changed since git was asked (none is gone): only then is a stored
    * result under the snapshot's key a result for the files as they are now. True without a look for a snapshot taken
-   * before a command of the run started (see `quiet`).
+   * before a command of the run started (see `quiet`). When it looked and they are intact, their states are taken as
+   * {@link InputTree.settle} takes them (it then has nothing left to look at): a change from then on is one
+   * {@link InputTree.unchanged} sees.
    */
   vouchedIntact(snapshot: InputSnapshot): boolean {
-    if (snapshot.quiet) return true;
+    if (snapshot.quiet || snapshot.vouched.length === 0) return true;
+    const states: Array<[string, FileState]> = [];
     for (const path of snapshot.vouched) {
       try {
-        if (changedSinceListing(lstatSync(path), snapshot.listedAt)) return false;
+        const stat = lstatSync(path);
+        if (changedSinceListing(stat, snapshot.listedAt)) return false;
+        states.push([path, stateOf(stat)]);
       } catch {
         return false;
       }
     }
+    for (const [path, state] of states) snapshot.states.set(path, state);
+    snapshot.vouched = [];
     return true;
   }
 

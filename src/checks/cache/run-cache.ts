@@ -253,12 +253,11 @@ export class RunCache {
   }
 
   /**
-   * A command of the run ended, whatever its end (passed, failed, cancelled): the files it created are looked for by
-   * the checks keyed next. Call once for each {@link RunCache.starting}, before {@link RunCache.save}.
+   * A command of the run ended, whatever its end (passed, failed, cancelled): it no longer counts as running beside a
+   * check being stored. Call once for each {@link RunCache.starting}, before {@link RunCache.save}.
    */
   ended(): void {
     this.running = Math.max(0, this.running - 1);
-    this.tree.ended();
   }
 
   /**

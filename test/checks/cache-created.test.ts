@@ -1,0 +1,140 @@
+// Files a command of the run creates in a check's folders, after the run listed them: a check keyed later must count
+// them. The folders' times tell whether any may have been, so that a run where none was lists nothing again; these
+// tests fail if a file created mid-run is missed, is counted under a name that does not open it, or if a listing that
+// failed counts as "nothing created".
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { InputListingError, InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
+import { RunCache } from '../../src/checks/cache/run-cache.js';
+import type { ResolvedCheck } from '../../src/config/types.js';
+import { tempDir } from '../cli/helpers.js';
+import { settled } from '../helpers/settled.js';
+
+/** A folder of `files` (`logs/` and `*.o` ignored), committed to git unless `git` is false; settled past the racy margin. */
+async function folder(files: Record<string, string>, folders: string[] = [], git = true): Promise<string> {
+  const dir = tempDir();
+  for (const name of folders) mkdirSync(join(dir, name), { recursive: true });
+  for (const [name, text] of Object.entries({ ...files, '.gitignore': 'logs/\n*.o\n' })) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  if (git) {
+    const run = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, stdio: 'ignore' });
+    run('init', '-q');
+    run('add', '-A');
+    run('commit', '-qm', 'files');
+  }
+  // Every folder and file older than the racy margin: only what the test does after the listing moves a folder.
+  await settled(join(dir, '.gitignore'));
+  return dir;
+}
+
+/** The tree of one run, listed (without git, the walk is made when first needed: made now), and a command of the run started. */
+async function running(dir: string, clock?: () => number): Promise<InputTree> {
+  const tree = new InputTree(dir, join(dir, 'logs'), undefined, clock);
+  await tree.start();
+  if (!existsSync(join(dir, '.git'))) await tree.files();
+  tree.disturbed();
+  return tree;
+}
+
+for (const git of [true, false]) {
+  describe(`files created by a command of the run (${git ? 'git' : 'without git'})`, () => {
+    it('a new file in a folder the run listed', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n', 'other/o.ts': 'o\n' }, [], git);
+      const tree = await running(dir);
+      expect(await tree.created(['src/**'])).toEqual([]);
+      writeFileSync(join(dir, 'src/new.ts'), 'new\n');
+      expect(await tree.created(['src/**'])).toEqual(['src/new.ts']);
+      expect(tree.matchWith(['src/**'], ['src/new.ts'])).toEqual(['src/a.ts', 'src/new.ts']);
+      // Another check's folders did not move.
+      expect(await tree.created(['other/**'])).toEqual([]);
+    });
+
+    it('a file in new nested folders, and one in a deep folder the run listed', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n', 'src/deep/er/b.ts': 'b\n' }, [], git);
+      const tree = await running(dir);
+      mkdirSync(join(dir, 'src/x/y'), { recursive: true });
+      writeFileSync(join(dir, 'src/x/y/gen.ts'), 'gen\n');
+      writeFileSync(join(dir, 'src/deep/er/c.ts'), 'c\n');
+      expect(await tree.created(['src/**/*.ts'])).toEqual(['src/deep/er/c.ts', 'src/x/y/gen.ts']);
+    });
+
+    it('a file in a folder that held no listed file: empty, or only ignored files', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n', 'src/objs/a.o': 'ignored\n' }, ['src/empty/inner'], git);
+      const tree = await running(dir);
+      writeFileSync(join(dir, 'src/empty/inner/e.ts'), 'e\n');
+      writeFileSync(join(dir, 'src/objs/b.ts'), 'b\n');
+      const created = await tree.created(['src/**']);
+      expect(created).toContain('src/empty/inner/e.ts');
+      expect(created).toContain('src/objs/b.ts');
+      // An ignored file created is not an input (git); without git every file is.
+      writeFileSync(join(dir, 'src/objs/c.o'), 'c\n');
+      expect((await tree.created(['src/**'])).includes('src/objs/c.o')).toBe(!git);
+    });
+
+    it('a file created in the same instant as the listing (the folder not strictly older than it) counts', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n' }, [], git);
+      // The listing's clock ahead of the file system's: the folder's change time reads as older than the listing.
+      let listedAt = 0;
+      const tree = await running(dir, () => (listedAt = Date.now() + 60_000));
+      writeFileSync(join(dir, 'src/new.ts'), 'new\n');
+      // Its modification time the listing's instant: not strictly older, so it may have changed after the listing.
+      utimesSync(join(dir, 'src'), listedAt / 1000, listedAt / 1000);
+      expect(await tree.created(['src/**'])).toEqual(['src/new.ts']);
+    });
+
+    it('lists nothing again while no folder of the check moved', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n', 'src/b/c.ts': 'c\n', 'lib/l.ts': 'l\n' }, ['src/empty'], git);
+      const tree = await running(dir);
+      const walks = vi.spyOn(tree as unknown as { walkAgain: () => string[] }, 'walkAgain');
+      const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+      // A command edits a listed file in place and creates one in another check's folder: no folder of src moved.
+      writeFileSync(join(dir, 'src/a.ts'), 'edited\n');
+      writeFileSync(join(dir, 'lib/new.ts'), 'new\n');
+      expect(await tree.created(['src/**'])).toEqual([]);
+      expect(walks).not.toHaveBeenCalled();
+      expect(lists).not.toHaveBeenCalled();
+      expect(await tree.created(['lib/**'])).toEqual(['lib/new.ts']);
+      expect(walks.mock.calls.length + lists.mock.calls.length).toBe(1);
+    });
+
+    it('a created file whose name is not UTF-8 keeps the check from the cache (InputNameError)', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n' }, [], git);
+      const tree = await running(dir);
+      writeFileSync(Buffer.concat([Buffer.from(`${dir}/src/`), Buffer.from([0xff]), Buffer.from('.ts')]), 'odd\n');
+      const created = await tree.created(['src/**']);
+      expect(created).toEqual(['src/\uFFFD.ts']);
+      await expect(tree.snapshot(tree.matchWith(['src/**'], created))).rejects.toThrow(InputNameError);
+    });
+  });
+}
+
+describe('files created by a command of the run, listed again', () => {
+  it('a listing that fails is no "nothing created": the check cannot be keyed (ERR_INPUT_LISTING)', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n' });
+    const tree = await running(dir);
+    writeFileSync(join(dir, 'src/new.ts'), 'new\n');
+    // git cannot read its index any more.
+    writeFileSync(join(dir, '.git/index'), 'not an index');
+    await expect(tree.created(['src/**'])).rejects.toMatchObject({ code: 'ERR_INPUT_LISTING' });
+  });
+
+  it('a check keyed then gets no key: it runs without the cache rather than be replayed', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n', 'other/o.ts': 'o\n' });
+    const check = (id: string, inputs: string[], requires: string[]) =>
+      ({ id, run: id, env: {}, cwd: '.', grok: [], severity: 'error', retries: 0, inputs, requires, envInputs: [] }) as unknown as ResolvedCheck;
+    const lint = check('lint', ['src/**'], ['gen']);
+    const other = check('other', ['other/**'], []);
+    const cache = new RunCache({ logDir: join(dir, 'logs'), dir, version: 'test', read: true, env: {}, checks: [lint, other] });
+    expect(cache.problem()).toBeUndefined();
+    // Keyed first, before a command started: the run's listing is taken.
+    expect(await cache.ticket(other, null)).toBeDefined();
+    cache.starting();
+    writeFileSync(join(dir, 'src/new.ts'), 'new\n');
+    writeFileSync(join(dir, '.git/index'), 'not an index');
+    await expect(cache.ticket(lint, null)).rejects.toBeInstanceOf(InputListingError);
+  });
+});
