@@ -218,15 +218,17 @@ function numberAfter(text: string, prefix: string): number {
   return value;
 }
 
-/** Pass 1b: the ids' numbers, or undefined when the ids are not numbered as {@link NumberedIds} says. */
-function numberIds(ids: string[]): NumberedIds | undefined {
+/**
+ * Pass 1b: the ids' numbers (in `numbers`, n entries or more), or undefined when the ids are not numbered as
+ * {@link NumberedIds} says.
+ */
+function numberIds(ids: string[], numbers: Int32Array): NumberedIds | undefined {
   const n = ids.length;
   if (n === 0) return undefined;
   const first = ids[0] as string;
   let cut = first.length;
   while (cut > 0 && first.charCodeAt(cut - 1) >= 48 && first.charCodeAt(cut - 1) <= 57) cut--;
   const prefix = first.slice(0, cut);
-  const numbers = new Int32Array(n);
   let min = Number.MAX_SAFE_INTEGER;
   let max = -1;
   for (let i = 0; i < n; i++) {
@@ -464,12 +466,12 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   if (!Array.isArray(tasks)) throw invalidArgument('tasks', 'an array of graph tasks', tasks);
   const n = tasks.length;
   const isAsync = new Uint8Array(n);
-  // depStart holds the id hashes until pass 5 builds the reverse adjacency in it: one typed array less.
+  // depStart holds the ids' numbers or hashes until pass 5 builds the reverse adjacency in it: one typed array less.
   const depStart = new Int32Array(n + 1);
   const { ids, estimates, runs, timeouts, noFailFast, edges } = readTasks<V>(tasks, isAsync);
   const reqStart = new Int32Array(n + 1);
   const reqIdx = new Int32Array(edges);
-  const numbered = numberIds(ids);
+  const numbered = numberIds(ids, depStart);
   let sorted: boolean;
   if (numbered !== undefined) {
     const unknown = numberRequirements(tasks, numbered, reqStart, reqIdx);
