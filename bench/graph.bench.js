@@ -5,7 +5,8 @@
 //   2. no-op tasks in a random DAG (~2 requires each) through runGraph (one-shot, validation included) and through a
 //      compiled graph's rerun, beside runWithConcurrency and a hand-written pool over the same number of independent
 //      no-op tasks — tasks/s, target >= 1M/s;
-//   3. validateGraph on graphs of 10k .. 1M edges: ns per edge should stay flat (linear growth).
+//   3. validateGraph on graphs of 10k .. 1M edges: ns per edge should stay flat (linear growth). Ids are `t0`, `t1`,
+//      ... (numbered: validation looks them up by number) except in the `named ids` column (`check-<i>-x`, the id table).
 //   node bench/run.js graph
 //   BENCH_RUNS=3 BENCH_SIZES=100000 node bench/run.js graph    quicker look
 //   BENCH_REFERENCE_DAG=path/to/reference-dag.json              another reference graph
@@ -35,10 +36,12 @@ function random(seed = 42) {
 /**
  * n no-op tasks; task i requires up to `degree` distinct random earlier tasks. Requirement ids are fresh strings,
  * as a config loader would produce them (not the id string objects themselves). Listed in dependency order unless
- * `shuffle`: then the input order is a random permutation (validation must search for a topological order).
- * @param {number} n @param {number} degree @param {boolean} [shuffle]
+ * `shuffle`: then the input order is a random permutation (validation must search for a topological order). Ids are
+ * `t<i>` (numbered), or `check-<i>-x` with `named`.
+ * @param {number} n @param {number} degree @param {boolean} [shuffle] @param {boolean} [named]
  */
-function randomDag(n, degree, shuffle = false) {
+function randomDag(n, degree, shuffle = false, named = false) {
+  const idOf = named ? (/** @type {number} */ i) => `check-${i}-x` : (/** @type {number} */ i) => `t${i}`;
   const next = random();
   const run = () => Promise.resolve();
   /** @type {import('../dist/index.js').GraphTask<void>[]} */
@@ -50,8 +53,8 @@ function randomDag(n, degree, shuffle = false) {
     /** @type {Set<number>} */
     const picked = new Set();
     while (picked.size < want) picked.add(Math.floor(next() * i));
-    for (const j of picked) requires.push(`t${j}`);
-    tasks.push({ id: `t${i}`, requires, run });
+    for (const j of picked) requires.push(idOf(j));
+    tasks.push({ id: idOf(i), requires, run });
   }
   if (shuffle) {
     for (let i = n - 1; i > 0; i--) {
@@ -152,7 +155,7 @@ async function child(kind, args) {
   }
   if (kind === 'validate') {
     const edges = Number(args[0]);
-    const tasks = randomDag(Math.ceil(edges / 2) + 1, 2, args[1] === 'shuffled');
+    const tasks = randomDag(Math.ceil(edges / 2) + 1, 2, args[1] === 'shuffled', args[1] === 'named');
     gc();
     const cpu0 = process.cpuUsage();
     const start = performance.now();
@@ -282,10 +285,13 @@ async function main() {
 
   console.log('### validateGraph (random DAG, 2 requires per task; linear growth = flat ns/edge)\n');
   /** @type {(string | number)[][]} */
-  const vrows = [['edges', 'tasks', 'dependency order: median (best)', 'CPU ns/edge', 'shuffled: median (best)', 'CPU ns/edge ']];
+  const vrows = [
+    ['edges', 'tasks', 'dependency order: median (best)', 'CPU ns/edge', 'shuffled: median (best)', 'CPU ns/edge ', 'named ids, dependency order: median (best)', 'CPU ns/edge  '],
+  ];
   for (const edges of EDGES) {
     const sorted = measure(['validate', String(edges), 'sorted'], RUNS);
     const shuffled = measure(['validate', String(edges), 'shuffled'], RUNS);
+    const named = measure(['validate', String(edges), 'named'], RUNS);
     const actual = sorted.edges ?? edges;
     vrows.push([
       actual,
@@ -294,6 +300,8 @@ async function main() {
       ((sorted.cpu * 1e6) / actual).toFixed(0),
       `${shuffled.ms.toFixed(1)} ms (${shuffled.best.toFixed(1)} ms)`,
       ((shuffled.cpu * 1e6) / actual).toFixed(0),
+      `${named.ms.toFixed(1)} ms (${named.best.toFixed(1)} ms)`,
+      ((named.cpu * 1e6) / actual).toFixed(0),
     ]);
   }
   table(vrows);

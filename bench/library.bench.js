@@ -117,17 +117,19 @@ async function graphCase(/** @type {typeof import('../dist/index.js')} */ fanout
   const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   /** @type {import('../dist/index.js').GraphTask<void>[]} */
   const tasks = [];
+  // `t0`, `t1`, ... are numbered ids (validation looks them up by number); 'dag, named ids' takes the id table.
+  const idOf = shape === 'dag, named ids' ? (/** @type {number} */ i) => `check-${i}-x` : (/** @type {number} */ i) => `t${i}`;
   if (impl !== 'runWithConcurrency') {
     for (let i = 0; i < n; i++) {
       /** @type {string[]} */
       const requires = [];
-      if (shape === 'chain' && i > 0) requires.push(`t${i - 1}`);
-      if (shape === 'dag') {
+      if (shape === 'chain' && i > 0) requires.push(idOf(i - 1));
+      if (shape.startsWith('dag')) {
         const picked = new Set();
         while (picked.size < Math.min(2, i)) picked.add(Math.floor(random() * i));
-        for (const j of picked) requires.push(`t${j}`);
+        for (const j of picked) requires.push(idOf(j));
       }
-      tasks.push({ id: `t${i}`, requires, run });
+      tasks.push({ id: idOf(i), requires, run });
     }
   }
   const compiled = impl === 'compiled rerun' ? fanout.compileGraph(tasks) : undefined;
@@ -259,10 +261,12 @@ async function main() {
       cases.push({ label: `runGraph one-shot, ${shape}`, args: ['graph', 'runGraph', String(n), '4', shape], n, peer: 'runWithConcurrency' });
       cases.push({ label: `compiled rerun, ${shape}`, args: ['graph', 'compiled rerun', String(n), '4', shape], n, peer: 'runWithConcurrency' });
     }
+    const named = 'dag, named ids';
+    cases.push({ label: `runGraph one-shot, ${named}`, args: ['graph', 'runGraph', String(n), '4', named], n, peer: 'runWithConcurrency' });
     push(
       await measureTable(
         `Graphs of ${n.toLocaleString('en')} no-op tasks, maxParallel 4: runGraph (validation included), a compiled graph's rerun, runWithConcurrency`,
-        '`chain`: each task requires the previous one; `wide`: no edges; `dag`: up to 2 random earlier tasks each (ids as fresh strings, as a config loader makes them). One-shot: `runGraph(tasks)`, validation included; compiled rerun: `compileGraph(tasks)` and one run before the clock, then `graph.run()`. Results are read (the outcome objects are built). The heap is collected before the clock in every case. The ratio column compares with runWithConcurrency over as many independent tasks (one shared no-op function).',
+        '`chain`: each task requires the previous one; `wide`: no edges; `dag`: up to 2 random earlier tasks each (ids as fresh strings, as a config loader makes them). Ids are `t0`, `t1`, ... (numbered: validation looks them up by number); `dag, named ids` is the same DAG with ids `check-<i>-x`, which go through the id table. One-shot: `runGraph(tasks)`, validation included; compiled rerun: `compileGraph(tasks)` and one run before the clock, then `graph.run()`. Results are read (the outcome objects are built). The heap is collected before the clock in every case. The ratio column compares with runWithConcurrency over as many independent tasks (one shared no-op function).',
         cases,
       ),
     );

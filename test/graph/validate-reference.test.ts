@@ -195,3 +195,71 @@ describe('compileGraph against a reference validator', () => {
     expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_DUPLICATE_ID', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
   });
 });
+
+// Numbered ids (one prefix and canonical decimals making a range, `t3`, `t4`, `t5`, ...) are looked up by their number
+// rather than in the id table: the same answers, including for names that only look numbered.
+const lookalikes = ['t', 't01', 't00', 't-1', 't1x', 'T1', 'u1', '1', 't1234567890', 't2147483648', ''];
+const numberedTask = fc
+  .record(
+    {
+      id: fc.nat(6).map((k) => `t${k}`),
+      requires: fc.array(fc.oneof(fc.nat(8).map((k) => `t${k}`), fc.constantFrom(...lookalikes)), { maxLength: 3 }),
+      timeoutMs: fc.constantFrom(5, Number.POSITIVE_INFINITY),
+    },
+    { requiredKeys: ['id'] },
+  )
+  .map((fields): Record<string, unknown> => ({ ...fields, run }));
+
+const numberedLists = fc
+  .tuple(
+    fc.array(numberedTask, { maxLength: 9 }),
+    fc.option(fc.tuple(fc.nat(), fc.nat(malformed.length - 1)), { freq: 5 }),
+    // A rotation of base .. base + n - 1 (numbered, so the fast path runs) unless false (duplicates and gaps are common).
+    fc.option(fc.tuple(fc.nat(3), fc.nat(20)), { freq: 4 }),
+  )
+  .map(([tasks, broken, range]) => {
+    const list: unknown[] = tasks.map((t, i) => (range === null ? t : { ...t, id: `t${range[0] + ((i + range[1]) % tasks.length)}` }));
+    if (broken !== null && list.length > 0) {
+      const [at, kind] = broken;
+      list[at % list.length] = malformed[kind]!(list[at % list.length] as Record<string, unknown>);
+    }
+    return list;
+  });
+
+/** Whether the ids of a list are numbered: `t` and canonical decimals forming a range without gaps or repeats. */
+function isNumbered(tasks: readonly unknown[]): boolean {
+  const numbers = tasks.map((t) => {
+    const id = (t as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && /^t(0|[1-9]\d*)$/.test(id) ? Number(id.slice(1)) : Number.NaN;
+  });
+  if (numbers.length === 0 || numbers.some(Number.isNaN)) return false;
+  return new Set(numbers).size === numbers.length && Math.max(...numbers) - Math.min(...numbers) + 1 === numbers.length;
+}
+
+describe('compileGraph with numbered ids against the reference validator', () => {
+  it('accepts the same task lists and reports the same first problem', () => {
+    fc.assert(
+      fc.property(numberedLists, (tasks) => {
+        expect(actualProblem(tasks)).toEqual(referenceProblem(tasks));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('meets every kind of problem with numbered ids', () => {
+    const seen = new Set<string>();
+    for (const tasks of fc.sample(numberedLists, { numRuns: 3000, seed: 11 })) {
+      if (!isNumbered(tasks)) continue;
+      const problem = referenceProblem(tasks);
+      seen.add(problem === undefined ? 'valid' : problem.kind === 'TypeError' ? 'TypeError' : problem.code);
+    }
+    expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
+  });
+
+  it('finds a duplicate among numbers that span a range as long as the list', () => {
+    // t0, t2, t2: min 0, max 2, three tasks — the range fits, the repeat must still be reported.
+    const tasks = [{ id: 't0', run }, { id: 't2', run }, { id: 't2', run }];
+    expect(actualProblem(tasks)).toEqual(referenceProblem(tasks));
+    expect(actualProblem(tasks)).toMatchObject({ code: 'ERR_DUPLICATE_ID', index: 2 });
+  });
+});
