@@ -288,6 +288,25 @@ function safeCut(text: string, secrets: readonly string[]): number {
   return cut > first - LONG_LINE / 2 ? cut : first;
 }
 
+/**
+ * Holds the writes to `redis` issued in the rest of this tick and sends them in one write: a nonce's claims for jobs
+ * taken together, a nonce's mark and the end of its job that BullMQ sends next, each cost Redis and this process a
+ * system call and a wake-up of their own otherwise. Commands keep their order on the connection: only when the bytes
+ * leave changes, not which leave first.
+ */
+function coalesceWrites(redis: Redis): void {
+  const stream = (redis as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
+  if (stream?.cork === undefined || stream.uncork === undefined || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork?.();
+  });
+}
+/** The connections {@link coalesceWrites} holds until the end of this tick. */
+const corked = new Set<object>();
+
 function toWire(result: CommandResult, worker: string, mask: (text: string) => string): WireResult {
   const { error, logError, output, ...rest } = result;
   const wire: WireResult = { ...rest, output: mask(output), worker };
@@ -579,6 +598,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     const redis = parts?.workerRedis;
     if (redis === undefined) return false;
     const ttl = Math.max(1, Math.ceil(acceptedUntil - taken));
+    coalesceWrites(redis);
     if ((await redis.set(nonceKey(nonce), jobId, 'PX', ttl, 'NX')) === null && (await redis.get(nonceKey(nonce))) !== jobId) return false;
     nonces.remember(nonce, jobId, acceptedUntil);
     return true;
@@ -592,6 +612,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     nonces.finish(nonce);
     const redis = parts?.workerRedis;
     if (redis === undefined) return;
+    coalesceWrites(redis);
     redis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL').catch(() => {
       // this worker still remembers it; others see the job as running and take no copy of it
     });
