@@ -289,13 +289,12 @@ function safeCut(text: string, secrets: readonly string[]): number {
 }
 
 /**
- * Holds the writes to `redis` issued in the rest of this tick and sends them in one write: a nonce's claims for jobs
- * taken together, a nonce's mark and the end of its job that BullMQ sends next, each cost Redis and this process a
- * system call and a wake-up of their own otherwise. Commands keep their order on the connection: only when the bytes
- * leave changes, not which leave first.
+ * Holds the writes to `stream` issued in the rest of this tick and sends them in one write: the nonce claims of jobs
+ * taken together, a job's nonce mark with the end of the job that BullMQ sends right after it, the watchdog's lines of
+ * checks that start and end together. Each would cost this process, and the reader (Redis, the watchdog), a system
+ * call and a wake-up of its own. The order of the bytes is kept: only when they leave changes.
  */
-function coalesceWrites(redis: Redis): void {
-  const stream = (redis as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
+function coalesceWrites(stream: { cork?: () => void; uncork?: () => void } | null | undefined): void {
   if (stream?.cork === undefined || stream.uncork === undefined || corked.has(stream)) return;
   corked.add(stream);
   stream.cork();
@@ -304,8 +303,10 @@ function coalesceWrites(redis: Redis): void {
     stream.uncork?.();
   });
 }
-/** The connections {@link coalesceWrites} holds until the end of this tick. */
+/** The streams {@link coalesceWrites} holds until the end of this tick. */
 const corked = new Set<object>();
+/** The socket of an ioredis connection. */
+const socketOf = (redis: Redis): { cork?: () => void; uncork?: () => void } | undefined => (redis as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
 
 function toWire(result: CommandResult, worker: string, mask: (text: string) => string): WireResult {
   const { error, logError, output, ...rest } = result;
@@ -566,10 +567,13 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (start === null || !/^\d+$/.test(start)) return;
     guarded.set(pid, start);
     watchdog ??= startWatchdog();
+    coalesceWrites(watchdog.stdin);
     watchdog.stdin?.write(`+ ${pid} ${start}\n`);
   }
   function unguard(pid: number): void {
-    if (guarded.delete(pid)) watchdog?.stdin?.write(`- ${pid}\n`);
+    if (!guarded.delete(pid)) return;
+    coalesceWrites(watchdog?.stdin);
+    watchdog?.stdin?.write(`- ${pid}\n`);
   }
 
   /** Thrown for a job of a run that lost its coordinator: failed for good, never run. */
@@ -598,7 +602,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     const redis = parts?.workerRedis;
     if (redis === undefined) return false;
     const ttl = Math.max(1, Math.ceil(acceptedUntil - taken));
-    coalesceWrites(redis);
+    coalesceWrites(socketOf(redis));
     if ((await redis.set(nonceKey(nonce), jobId, 'PX', ttl, 'NX')) === null && (await redis.get(nonceKey(nonce))) !== jobId) return false;
     nonces.remember(nonce, jobId, acceptedUntil);
     return true;
@@ -612,7 +616,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     nonces.finish(nonce);
     const redis = parts?.workerRedis;
     if (redis === undefined) return;
-    coalesceWrites(redis);
+    coalesceWrites(socketOf(redis));
     redis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL').catch(() => {
       // this worker still remembers it; others see the job as running and take no copy of it
     });
