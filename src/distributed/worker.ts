@@ -39,7 +39,7 @@ import {
 } from './protocol.js';
 import { secretMasker, secretValuesOf } from './secrets.js';
 import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, NonceMemory, verifyJob, type RefusalReason } from './auth.js';
-import { loadBackend, openRedis, type Backend } from './backend.js';
+import { coalesceWrites, loadBackend, openRedis, socketOf, type Backend } from './backend.js';
 
 /** What a named handler receives beside its item. */
 export interface RemoteHandlerContext {
@@ -287,26 +287,6 @@ function safeCut(text: string, secrets: readonly string[]): number {
   }
   return cut > first - LONG_LINE / 2 ? cut : first;
 }
-
-/**
- * Holds the writes to `stream` issued in the rest of this tick and sends them in one write: the nonce claims of jobs
- * taken together, a job's nonce mark with the end of the job that BullMQ sends right after it, the watchdog's lines of
- * checks that start and end together. Each would cost this process, and the reader (Redis, the watchdog), a system
- * call and a wake-up of its own. The order of the bytes is kept: only when they leave changes.
- */
-function coalesceWrites(stream: { cork?: () => void; uncork?: () => void } | null | undefined): void {
-  if (stream?.cork === undefined || stream.uncork === undefined || corked.has(stream)) return;
-  corked.add(stream);
-  stream.cork();
-  process.nextTick(() => {
-    corked.delete(stream);
-    stream.uncork?.();
-  });
-}
-/** The streams {@link coalesceWrites} holds until the end of this tick. */
-const corked = new Set<object>();
-/** The socket of an ioredis connection. */
-const socketOf = (redis: Redis): { cork?: () => void; uncork?: () => void } | undefined => (redis as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;
 
 function toWire(result: CommandResult, worker: string, mask: (text: string) => string): WireResult {
   const { error, logError, output, ...rest } = result;
