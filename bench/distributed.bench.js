@@ -298,7 +298,7 @@ async function main() {
     ];
     suite.table({
       title: 'What a job costs each process, signed and unsigned (the runs above)',
-      note: 'CPU time per job over each whole run (from /proc, 10 ms ticks) and the commands Redis ran per job (INFO commandstats; commands run inside BullMQ\'s scripts count, the INFO calls do not). A signed job adds two commands on the worker: its nonce claimed before it runs, marked used as it ends.',
+      note: 'CPU time per job over each whole run (from /proc, 10 ms ticks) and the commands Redis ran per job (INFO commandstats; commands run inside BullMQ\'s scripts count, the INFO calls do not). A signed job adds two commands on the worker: its nonce claimed before it runs, marked used as it ends; each leaves in the write of the commands issued in the same tick (the claims of jobs taken together; the mark with the end of its job), so they add commands to Redis but few writes and wake-ups.',
       columns: perJobColumns,
       ratios: [{ key: 'worker', label: 'worker CPU ÷ peer' }],
       rows: [

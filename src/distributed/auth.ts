@@ -6,7 +6,7 @@
  * `FANOUT_SECRET_FILE` names, and derive one key per use from it (HKDF-SHA256), so that a key leaked from one use
  * (the job queue) says nothing about another (a shared cache of results).
  */
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual, type Hmac } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, constants as fsConstants } from 'node:fs';
 import { invalidArgument } from '../common/arguments.js';
 import { DistributedError } from './errors.js';
@@ -118,9 +118,9 @@ export interface SignedJob {
   body: string;
 }
 
-function mac(key: Uint8Array, queueName: string, jobName: string, ts: number, nonce: string, body: string): Buffer {
+function mac(key: Uint8Array, queueName: string, jobName: string, ts: number, nonce: string, body: string): Hmac {
   // Queue and job name are signed too: a job signed for one commit's queue does not run from another's.
-  return createHmac('sha256', key).update(`fanout-job\0${queueName}\0${jobName}\0${ts}\0${nonce}\0`).update(body).digest();
+  return createHmac('sha256', key).update(`fanout-job\0${queueName}\0${jobName}\0${ts}\0${nonce}\0`).update(body);
 }
 
 // Nonces come from a pool of random bytes drawn 4 KiB at a time, each byte used once: a call into the random
@@ -142,7 +142,7 @@ function newNonce(): string {
 export function signJob(key: Uint8Array, queueName: string, jobName: string, payload: unknown, now: number = Date.now()): SignedJob {
   const body = JSON.stringify(payload);
   const nonce = newNonce();
-  return { v: 1, ts: now, nonce, mac: mac(key, queueName, jobName, now, nonce, body).toString('base64url'), body };
+  return { v: 1, ts: now, nonce, mac: mac(key, queueName, jobName, now, nonce, body).digest('base64url'), body };
 }
 
 /**
@@ -237,7 +237,7 @@ export function verifyJob(key: Uint8Array, queueName: string, jobName: string, d
   } catch {
     return { ok: false, reason: 'forged', message: 'the job\'s signature is not valid' };
   }
-  const expected = mac(key, queueName, jobName, data.ts, data.nonce, data.body);
+  const expected = mac(key, queueName, jobName, data.ts, data.nonce, data.body).digest();
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'forged', message: 'the job\'s signature does not match its content (forged or tampered with, or signed with another secret)' };
   }

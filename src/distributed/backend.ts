@@ -53,3 +53,24 @@ export function openRedis(backend: Backend, connection: RedisConnection, name: s
 }
 
 function ignore(): void {}
+
+/**
+ * Holds the writes to `stream` issued in the rest of this tick and sends them in one write: a worker's nonce claims of
+ * jobs taken together, a job's nonce mark with the end of the job that BullMQ sends right after it, the watchdog's
+ * lines of checks that start and end together, a coordinator's jobs added and read together. Each would cost this
+ * process, and the reader (Redis, a watchdog), a system call and a wake-up of its own. The order of the bytes is
+ * kept: only when they leave changes.
+ */
+export function coalesceWrites(stream: { cork?: () => void; uncork?: () => void } | null | undefined): void {
+  if (stream?.cork === undefined || stream.uncork === undefined || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork?.();
+  });
+}
+/** The streams {@link coalesceWrites} holds until the end of this tick. */
+const corked = new Set<object>();
+/** The socket of an ioredis connection. */
+export const socketOf = (redis: Redis): { cork?: () => void; uncork?: () => void } | undefined => (redis as unknown as { stream?: { cork?: () => void; uncork?: () => void } }).stream;

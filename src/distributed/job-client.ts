@@ -5,7 +5,7 @@
  */
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadBackend, openRedis, type Backend } from './backend.js';
+import { coalesceWrites, loadBackend, openRedis, socketOf, type Backend } from './backend.js';
 import { signJob } from './auth.js';
 import { DistributedError } from './errors.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
@@ -250,8 +250,9 @@ export class JobClient {
   async submit(name: string, data: unknown, onAdded?: (jobId: string) => void): Promise<JobOutcome> {
     if (this.closed) throw new DistributedError('ERR_CLIENT_CLOSED', 'the distributed client is closed');
     if (this.failure !== undefined) throw this.failure;
-    const { queue } = await this.ready;
+    const { queue, redis } = await this.ready;
     const { jobsKey, queueName } = this.options;
+    coalesceWrites(socketOf(redis));
     // Raced with a failure: ioredis holds a command forever while Redis is away.
     const job = await Promise.race([
       queue.add(name, jobsKey === undefined ? data : signJob(jobsKey, queueName, name, data), {
@@ -291,7 +292,10 @@ export class JobClient {
   async forget(id: string): Promise<void> {
     try {
       // Not after an infrastructure failure: with Redis gone, the command would wait for ever.
-      if (this.parts !== undefined && this.failure === undefined) await Promise.race([this.parts.queue.remove(id), this.failed]);
+      if (this.parts !== undefined && this.failure === undefined) {
+        coalesceWrites(socketOf(this.parts.redis));
+        await Promise.race([this.parts.queue.remove(id), this.failed]);
+      }
     } catch {
       // retention (RETAIN_COUNT / RETAIN_AGE_S) removes it later
     }
@@ -448,7 +452,8 @@ export class JobClient {
     // After an infrastructure failure, fail() alone settles what is left.
     if (this.failure !== undefined) return;
     try {
-      const { queue, backend } = await this.ready;
+      const { queue, backend, redis } = await this.ready;
+      coalesceWrites(socketOf(redis));
       const job = await backend.bullmq.Job.fromId(queue, pending.id);
       if (job === undefined) {
         if (pending.cancelRequested) pending.resolve({ state: 'cancelled', job: undefined });

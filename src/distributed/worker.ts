@@ -39,7 +39,7 @@ import {
 } from './protocol.js';
 import { secretMasker, secretValuesOf } from './secrets.js';
 import { DEFAULT_MAX_JOB_AGE_MS, isSignedJob, jobsKeyFrom, NonceMemory, verifyJob, type RefusalReason } from './auth.js';
-import { loadBackend, openRedis, type Backend } from './backend.js';
+import { coalesceWrites, loadBackend, openRedis, socketOf, type Backend } from './backend.js';
 
 /** What a named handler receives beside its item. */
 export interface RemoteHandlerContext {
@@ -547,10 +547,13 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (start === null || !/^\d+$/.test(start)) return;
     guarded.set(pid, start);
     watchdog ??= startWatchdog();
+    coalesceWrites(watchdog.stdin);
     watchdog.stdin?.write(`+ ${pid} ${start}\n`);
   }
   function unguard(pid: number): void {
-    if (guarded.delete(pid)) watchdog?.stdin?.write(`- ${pid}\n`);
+    if (!guarded.delete(pid)) return;
+    coalesceWrites(watchdog?.stdin);
+    watchdog?.stdin?.write(`- ${pid}\n`);
   }
 
   /** Thrown for a job of a run that lost its coordinator: failed for good, never run. */
@@ -579,6 +582,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     const redis = parts?.workerRedis;
     if (redis === undefined) return false;
     const ttl = Math.max(1, Math.ceil(acceptedUntil - taken));
+    coalesceWrites(socketOf(redis));
     if ((await redis.set(nonceKey(nonce), jobId, 'PX', ttl, 'NX')) === null && (await redis.get(nonceKey(nonce))) !== jobId) return false;
     nonces.remember(nonce, jobId, acceptedUntil);
     return true;
@@ -592,6 +596,7 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     nonces.finish(nonce);
     const redis = parts?.workerRedis;
     if (redis === undefined) return;
+    coalesceWrites(socketOf(redis));
     redis.call('SET', nonceKey(nonce), `done:${jobId}`, 'XX', 'KEEPTTL').catch(() => {
       // this worker still remembers it; others see the job as running and take no copy of it
     });

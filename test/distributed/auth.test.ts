@@ -207,6 +207,35 @@ describe.skipIf(!hasRedis)('a worker with the shared secret, against a real Redi
     expect(readFileSync(join(dir, 'count'), 'utf8')).toBe('run\n');
   });
 
+  it('jobs taken together, their claims and marks sent together: each runs once, each mark is stored before its job shows finished, no copy runs', async () => {
+    const { queue, worker, raw } = await setup({ concurrency: 4 });
+    const dir = tmp();
+    const key = deriveKey(SECRET, 'jobs');
+    const signed = Array.from({ length: 8 }, (_, i) => signJob(key, `${queue}@c0ffee`, 'check', { kind: 'check', spec: { command: `echo run >> ${dir}/count-${i}` }, secretEnv: [], commit: 'c0ffee' }));
+    const jobs = await raw.addBulk(signed.map((data, i) => ({ name: 'check', data, opts: { jobId: `together-${i}` } })));
+    const probe = new Redis(redis.url);
+    try {
+      for (const [i, job] of jobs.entries()) {
+        expect(await outcome(raw, job)).toBeNull();
+        expect(await probe.get(`fanout:${queue}@c0ffee:nonce:${signed[i]?.nonce ?? ''}`)).toBe(`done:together-${i}`);
+      }
+    } finally {
+      probe.disconnect();
+    }
+    // Another worker (a restart): copies under the same ids, all added at once, are each refused.
+    await worker.close();
+    await Promise.all(jobs.map((job) => raw.remove(job.id ?? '')));
+    const refusals: JobRefusal[] = [];
+    const other = startCheckWorker({ connection: redis.url, queue, commit: 'c0ffee', secret: SECRET, concurrency: 4, onRefused: (refusal) => refusals.push(refusal) });
+    workers.push(other);
+    await other.ready();
+    const copies = await raw.addBulk(signed.map((data, i) => ({ name: 'check', data, opts: { jobId: `together-${i}` } })));
+    for (const copy of copies) expect(await outcome(raw, copy)).toMatch(/^\[fanout:refused\] replayed: /);
+    expect(refusals.map((refusal) => refusal.reason)).toEqual(Array.from({ length: 8 }, () => 'replayed'));
+    const { readFileSync } = await import('node:fs');
+    for (let i = 0; i < 8; i++) expect(readFileSync(join(dir, `count-${i}`), 'utf8')).toBe('run\n');
+  });
+
   it('a job signed ahead of the worker\'s clock: its nonce is kept, here and in Redis, as long as the job is acceptable', async () => {
     const T = Date.now();
     let clock = T;
