@@ -105,8 +105,8 @@ export interface ThreadPool<I, O> {
    * automatic batches, so items of a fraction of a millisecond no longer pay a message round trip each:
    * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
    * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
-   * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
-   * thread in flight. Each item still settles on its own: its output, or its own error (an Error keeps its type,
+   * work (at most `maxBatchSize` items, and smaller near the end so threads finish together); each thread holds its
+   * next batch while it runs one, and a batch (or the rest of one) not started yet moves to a thread that went idle. Each item still settles on its own: its output, or its own error (an Error keeps its type,
    * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
    * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
    * reject with the signal's reason.
