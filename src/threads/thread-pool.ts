@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -443,7 +442,9 @@ function sendToLanes(
     });
   };
   const open = (signal: AbortSignal | undefined): Lane => {
-    const { port1, port2 } = new MessageChannel();
+    // The global MessageChannel is node:worker_threads' own, read only when a lane opens: importing fanout loads no
+    // worker_threads (nor the streams it brings).
+    const { port1, port2 } = new MessageChannel() as unknown as { port1: MessagePort; port2: MessagePort };
     // The lane's task gets a signal of its own, unlinked as soon as the lane ends, so the caller's signal keeps no
     // listener while the thread task finishes.
     let laneSignal: AbortSignal | undefined;
