@@ -1,17 +1,15 @@
 // @ts-check
 /**
- * The batch runner: the module piscina runs for automatic batching (see ./batcher.ts), as lanes that take batches
- * through a message port. It imports the user's worker module once per thread, runs its function over a batch of
- * items one after another (awaiting each, so an async function works), and reports each item's outcome separately,
- * so one failing item fails only itself.
+ * The batch runner: the module piscina runs for automatic batching (see ./batcher.ts). It imports the user's worker
+ * module once per thread, runs its function over a batch of items one after another (awaiting each, so an async
+ * function works), and reports each item's outcome separately, so one failing item fails only itself.
  *
  * Plain JavaScript on purpose: worker threads load it with Node's own loader (no TypeScript transform), from src/
  * in the tests and from dist/ (its own tsdown entry) in the package.
  */
 
-/** @typedef {import('./batcher.js').LaneTask} LaneTask */
-/** @typedef {import('./batcher.js').BatchMessage} BatchMessage */
-/** @typedef {import('./batcher.js').BatchReply} BatchReply */
+/** @typedef {import('./batcher.js').BatchTask} BatchTask */
+/** @typedef {import('./batcher.js').BatchResult} BatchResult */
 /** @typedef {import('./batcher.js').BatchFailure} BatchFailure */
 /** @typedef {(item: unknown) => unknown} ItemFunction */
 
@@ -112,90 +110,32 @@ function describe(value) {
 }
 
 /**
- * Runs one batch's items in order. Each item is claimed first (`claim[0]`: i to i + 1, atomically): the main thread
- * may take back the items not started yet (it sets a flag bit on the word, see REVOKED in ./batcher.ts), and one compare-exchange decides, for each item,
- * whether it runs here or is sent elsewhere, so no item runs twice and none is dropped. `ms` is the thread time spent
- * on the items (not the import, not the message), which is what the main thread's batch sizing needs.
- * @param {ItemFunction} run
- * @param {BatchMessage} batch
- * @returns {Promise<BatchReply>}
+ * Runs the batch. `ms` is the thread time spent on the items (not the import, not the message), which is what the
+ * main thread's batch sizing needs.
+ * @param {BatchTask} task
+ * @returns {Promise<BatchResult>}
  */
-async function runItems(run, batch) {
-  const { items, claim } = batch;
-  const values = [];
+export default async function runBatch(task) {
+  const run = await load(task.module, task.exportName);
+  const items = task.items;
+  const values = new Array(items.length);
   /** @type {BatchFailure[] | undefined} */
   let failures;
   const start = performance.now();
-  let ran = 0;
-  for (; ran < items.length; ran++) {
-    if (Atomics.compareExchange(claim, 0, ran, ran + 1) !== ran) break;
+  for (let i = 0; i < items.length; i++) {
     try {
-      const output = run(items[ran]);
+      const output = run(items[i]);
       // Awaiting only thenables keeps a sync function's items free of a microtask each.
       const value = isThenable(output) ? await output : output;
       // A function or symbol output would fail the reply of the whole batch: fail its item instead.
       if (typeof value === 'function' || typeof value === 'symbol') {
         throw new TypeError(`the worker function returned a ${typeof value}, which cannot be sent to the main thread (structured clone)`);
       }
-      values.push(value);
+      values[i] = value;
     } catch (error) {
-      values.push(undefined);
-      (failures ??= []).push(failure(ran, error));
+      (failures ??= []).push(failure(i, error));
     }
   }
   const ms = performance.now() - start;
-  return failures === undefined ? { id: batch.id, values, ms } : { id: batch.id, values, failures, ms };
-}
-
-/**
- * A lane: one thread task that runs the batches the main thread posts on `task.port`, one after another, and answers
- * each on the port, until the main thread sends `end`. The main thread posts a thread's next batch while the current
- * one runs, so the thread starts it without waiting for a message round trip; a batch not started yet can still be
- * taken back through its claim word (see {@link runItems}) and run by a thread that went idle.
- * @param {LaneTask} task
- * @returns {Promise<void>}
- */
-export default async function runLane(task) {
-  const port = task.port;
-  /** @type {ItemFunction | undefined} */
-  let run;
-  /** @type {unknown} */
-  let loadError;
-  try {
-    run = await load(task.module, task.exportName);
-  } catch (error) {
-    loadError = failure(0, error).error;
-  }
-  /** @type {Array<BatchMessage | 'end'>} */
-  const waiting = [];
-  let busy = false;
-  /** @type {() => void} */
-  let ended = () => undefined;
-  const done = new Promise((resolve) => {
-    ended = () => resolve(undefined);
-  });
-  const drain = async () => {
-    busy = true;
-    for (let message = waiting.shift(); message !== undefined; message = waiting.shift()) {
-      if (message === 'end') {
-        port.close();
-        ended();
-        return;
-      }
-      // A module that did not load fails each batch as a whole, with the reason.
-      const reply = run === undefined ? { id: message.id, error: loadError } : await runItems(run, message);
-      try {
-        port.postMessage(reply);
-      } catch (error) {
-        // An output that structured clone cannot copy (an object holding a function) fails the batch's items.
-        port.postMessage({ id: message.id, error: failure(0, error).error });
-      }
-    }
-    busy = false;
-  };
-  port.on('message', (/** @type {BatchMessage | 'end'} */ message) => {
-    waiting.push(message);
-    if (!busy) void drain();
-  });
-  await done;
+  return failures === undefined ? { values, ms } : { values, failures, ms };
 }

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { MessagePort } from 'node:worker_threads';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as PiscinaModule from 'piscina';
@@ -11,8 +10,8 @@ import type { GraphTask, GraphTaskContext } from '../graph/types.js';
 import { load } from '../observe/lazy.js';
 import { BatchSizer, DEFAULT_MAX_BATCH_SIZE } from './batch-sizer.js';
 import type { BatchingOptions } from './batch-sizer.js';
-import { BatchNotStarted, Batcher } from './batcher.js';
-import type { BatchMessage, BatchReply, BatchResult, LaneTask, SendBatch } from './batcher.js';
+import { Batcher } from './batcher.js';
+import type { BatchResult, BatchTask } from './batcher.js';
 
 export type { BatchingOptions } from './batch-sizer.js';
 
@@ -104,8 +103,8 @@ export interface ThreadPool<I, O> {
    * automatic batches, so items of a fraction of a millisecond no longer pay a message round trip each:
    * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
    * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
-   * work (at most `maxBatchSize` items, and smaller near the end so threads finish together); each thread holds its
-   * next batch while it runs one, and a batch (or the rest of one) not started yet moves to a thread that went idle. Each item still settles on its own: its output, or its own error (an Error keeps its type,
+   * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
+   * thread in flight. Each item still settles on its own: its output, or its own error (an Error keeps its type,
    * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
    * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
    * reject with the signal's reason.
@@ -306,10 +305,10 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     forced ? new ThreadPoolClosedError({ cause: error }) : (broken ?? error);
 
   // `batch` runs the batch runner instead of the pool's module (piscina takes a module per task).
-  const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, lane?: MessagePort): Promise<T> => {
+  const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, batch: boolean): Promise<T> => {
     if (closing !== undefined) throw new ThreadPoolClosedError();
     if (broken !== undefined) throw broken;
-    const target = lane === undefined ? {} : { filename: BATCH_WORKER, name: 'default', transferList: [lane] };
+    const target = batch ? { filename: BATCH_WORKER, name: 'default' } : {};
     if (signal === undefined) {
       try {
         return (await piscina.run(task, target)) as T;
@@ -330,15 +329,11 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
   const run = (input: I, runOptions?: ThreadRunOptions): Promise<O> =>
-    runTask<O>(input, assertOptionalSignal('options.signal', runOptions?.signal));
+    runTask<O>(input, assertOptionalSignal('options.signal', runOptions?.signal), false);
 
   const sizer = new BatchSizer(threads, batching);
   const batcher = new Batcher(
-    sendToLanes(threads, (task, signal, port) => runTask<undefined>(task satisfies Omit<LaneTask, 'port'> & { port: MessagePort }, signal, port), {
-      module: filename,
-      exportName,
-      waiting: () => piscina.queueSize,
-    }),
+    (items, signal) => runTask<BatchResult>({ module: filename, exportName, items } satisfies BatchTask, signal, true),
     sizer,
   );
 
@@ -398,116 +393,6 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     },
   };
   return pool;
-}
-
-/** A lane as the main thread sees it: a thread task that runs the batches posted on its port (./batch-worker.js). */
-interface Lane {
-  signal: AbortSignal | undefined;
-  port: MessagePort;
-  /** Batches posted and not answered, in the order the lane runs them. */
-  pending: Map<number, { resolve: (result: BatchResult) => void; reject: (reason: unknown) => void }>;
-  /** No more batches go to it: it ends once its pending batches are answered. */
-  retiring: boolean;
-  ended: boolean;
-  /** Removes the lane's listener on the batches' signal. */
-  unlink: () => void;
-}
-
-/**
- * The pool's batch sender: batches travel through lanes (one thread task each, per signal, at most `threads` per
- * signal), each lane holding its next batch while it runs one. A lane ends when it has nothing left to run, or,
- * when other thread tasks wait for a thread (another run, pool.run), after the batches it holds: runs sharing the
- * pool take turns. Lane tasks run with the batches' signal: an abort terminates their threads.
- */
-function sendToLanes(
-  threads: number,
-  start: (task: Omit<LaneTask, 'port'> & { port: MessagePort }, signal: AbortSignal | undefined, port: MessagePort) => Promise<undefined>,
-  options: { module: string; exportName: string; waiting: () => number },
-): SendBatch {
-  const lanes = new Set<Lane>();
-  let nextId = 0;
-
-  const end = (lane: Lane): void => {
-    if (lane.ended) return;
-    lane.ended = true;
-    lanes.delete(lane);
-    lane.unlink();
-    lane.port.postMessage('end');
-    lane.port.close();
-  };
-  // Deferred by a turn: the batcher refills a lane right after its answer settles.
-  const endIfIdle = (lane: Lane): void => {
-    setImmediate(() => {
-      if (lane.pending.size === 0) end(lane);
-    });
-  };
-  const open = (signal: AbortSignal | undefined): Lane => {
-    // The global MessageChannel is node:worker_threads' own, read only when a lane opens: importing fanout loads no
-    // worker_threads (nor the streams it brings).
-    const { port1, port2 } = new MessageChannel() as unknown as { port1: MessagePort; port2: MessagePort };
-    // The lane's task gets a signal of its own, unlinked as soon as the lane ends, so the caller's signal keeps no
-    // listener while the thread task finishes.
-    let laneSignal: AbortSignal | undefined;
-    let unlink = (): void => undefined;
-    if (signal !== undefined) {
-      const controller = new AbortController();
-      const onAbort = (): void => controller.abort(signal.reason);
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        unlink = () => signal.removeEventListener('abort', onAbort);
-      }
-      laneSignal = controller.signal;
-    }
-    const lane: Lane = { signal, port: port1, pending: new Map(), retiring: false, ended: false, unlink };
-    port1.on('message', (reply: BatchReply) => {
-      const waiter = lane.pending.get(reply.id);
-      if (waiter === undefined) return;
-      lane.pending.delete(reply.id);
-      if (options.waiting() > 0) lane.retiring = true;
-      if ('error' in reply) waiter.reject(reply.error);
-      else waiter.resolve({ ...reply, idle: lane.pending.size === 0 });
-      if (lane.pending.size === 0) endIfIdle(lane);
-    });
-    lanes.add(lane);
-    start({ module: options.module, exportName: options.exportName, port: port2 }, laneSignal, port2).then(
-      () => lost(lane, new Error('a batch lane ended before answering its batches')),
-      (error: unknown) => lost(lane, error),
-    );
-    return lane;
-  };
-  // The lane's task ended (its thread crashed or was terminated, the pool closed): the batch it was running fails
-  // with the error; the batches behind it never started.
-  const lost = (lane: Lane, error: unknown): void => {
-    lane.ended = true;
-    lanes.delete(lane);
-    lane.unlink();
-    lane.port.close();
-    let first = true;
-    for (const waiter of lane.pending.values()) {
-      waiter.reject(first ? error : new BatchNotStarted(error));
-      first = false;
-    }
-    lane.pending.clear();
-  };
-
-  return (items, signal, claim) => {
-    let lane: Lane | undefined;
-    let count = 0;
-    for (const candidate of lanes) {
-      if (candidate.signal !== signal || candidate.ended) continue;
-      if (!candidate.retiring) count++;
-      if (candidate.retiring || (lane !== undefined && lane.pending.size <= candidate.pending.size)) continue;
-      lane = candidate;
-    }
-    if (lane === undefined || (lane.pending.size > 0 && count < threads)) lane = open(signal);
-    const id = nextId++;
-    const target = lane;
-    return new Promise<BatchResult>((resolve, reject) => {
-      target.pending.set(id, { resolve, reject });
-      target.port.postMessage({ id, items, claim } satisfies BatchMessage);
-    });
-  };
 }
 
 /**

@@ -2,7 +2,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { BatchSizer } from '../../src/threads/batch-sizer.js';
-import { BatchNotStarted, Batcher, REVOKED } from '../../src/threads/batcher.js';
+import { Batcher } from '../../src/threads/batcher.js';
 import type { BatchResult } from '../../src/threads/batcher.js';
 import { deferred } from '../helpers/deferred.js';
 import type { Deferred } from '../helpers/deferred.js';
@@ -10,30 +10,20 @@ import type { Deferred } from '../helpers/deferred.js';
 interface Sent {
   items: unknown[];
   signal: AbortSignal | undefined;
-  claim: Int32Array;
   reply: Deferred<BatchResult>;
-}
-
-/** Starts items of a sent batch as a thread does (one claim each); returns how many it got (fewer if taken back). */
-function start(batch: Sent | undefined, count = batch?.items.length ?? 0): number {
-  if (batch === undefined) throw new Error('no such batch');
-  let started = Atomics.load(batch.claim, 0);
-  while (started < count && Atomics.compareExchange(batch.claim, 0, started, started + 1) === started) started++;
-  return started & ~REVOKED;
 }
 
 function harness(threads = 2, options: ConstructorParameters<typeof BatchSizer>[1] = { targetBatchMs: 2 }) {
   const sent: Sent[] = [];
-  const batcher = new Batcher((items, signal, claim) => {
+  const batcher = new Batcher((items, signal) => {
     const reply = deferred<BatchResult>();
-    sent.push({ items, signal, claim, reply });
+    sent.push({ items, signal, reply });
     return reply.promise;
   }, new BatchSizer(threads, options));
-  /** Runs a sent batch as a thread would: each item it can still claim squared, `msPerItem` of thread time. */
-  const complete = (batch: Sent | undefined, msPerItem: number, idle = false): void => {
+  /** Settles a sent batch as a thread would: each item squared, `msPerItem` of thread time. */
+  const complete = (batch: Sent | undefined, msPerItem: number): void => {
     if (batch === undefined) throw new Error('no such batch');
-    const ran = start(batch);
-    batch.reply.resolve({ values: batch.items.slice(0, ran).map((n) => (n as number) ** 2), ms: msPerItem * ran, idle });
+    batch.reply.resolve({ values: batch.items.map((n) => (n as number) ** 2), ms: msPerItem * batch.items.length });
   };
   return { batcher, sent, complete };
 }
@@ -75,7 +65,6 @@ describe('Batcher', () => {
     const outputs = [1, 2, 3].map((n) => batcher.add(n, undefined).then((v) => ({ v }), (e: unknown) => ({ e })));
     await turn();
     const cloned = new TypeError('bad item'); // as structured clone delivers it: without `code`
-    for (const batch of sent) start(batch);
     sent[0]?.reply.resolve({ values: [10], ms: 1 });
     sent[1]?.reply.resolve({ values: [undefined], failures: [{ index: 0, error: cloned, props: { code: 'E_BAD', errno: -2 } }], ms: 1 });
     await turn();
@@ -84,7 +73,6 @@ describe('Batcher', () => {
     expect(failed.e).toBe(cloned);
     expect([failed.e.code, failed.e.errno]).toEqual(['E_BAD', -2]);
     const crash = new Error('worker exited');
-    start(sent[2]);
     sent[2]?.reply.reject(crash);
     expect(await outputs[2]).toEqual({ e: crash });
 
@@ -98,7 +86,6 @@ describe('Batcher', () => {
     const batch = wide.sent[2];
     expect(batch?.items).toEqual([2, 3, 4, 5, 6]);
     const late = new RangeError('late');
-    start(batch);
     batch?.reply.resolve({
       values: [4, undefined, 16, undefined, 36],
       failures: [
@@ -155,69 +142,7 @@ describe('Batcher', () => {
     second.batcher.rejectQueued(closed);
     expect(second.sent.map((s) => s.items)).toEqual([[0], [1]]);
     expect(await Promise.all(queued.slice(2))).toEqual([closed, closed]);
-    for (const s of [...sent, ...second.sent]) start(s);
     for (const s of [...sent, ...second.sent]) s.reply.resolve({ values: s.items, ms: 1 });
     expect(await Promise.all(outputs)).toEqual([0, 1, 2, 3, 4, 5]);
-  });
-
-  it('a thread gone idle takes back held batches, then the unstarted rest of a running one; each item runs once', async () => {
-    const { batcher, sent, complete } = harness(2, { targetBatchMs: 1 });
-    const outputs = Array.from({ length: 4 }, (_, n) => batcher.add(n, undefined));
-    await turn();
-    expect(sent.map((s) => s.items)).toEqual([[0], [1], [2], [3]]);
-    expect(start(sent[0], 1)).toBe(1); // thread A runs item 0 and holds [2]; thread B runs [1], holds [3]
-    complete(sent[1], 0.1);
-    complete(sent[3], 0.1, true); // B answered its last batch: it idles, while A still holds [2], unstarted
-    await turn();
-    expect(sent[4]?.items).toEqual([2]); // taken back and sent again
-    expect(Atomics.load((sent[2] as Sent).claim, 0) & REVOKED).toBe(REVOKED);
-    expect(start(sent[2])).toBe(0); // A reaches the batch it held: it may start none of it
-    sent[2]?.reply.resolve({ values: [], ms: 0 });
-    complete(sent[4], 0.1);
-    complete(sent[0], 0.1);
-    expect(await Promise.all(outputs)).toEqual([0, 1, 4, 9]);
-
-    // A running batch whose first item is long: once the other thread idles, the items it has not started move.
-    const more = Array.from({ length: 16 }, (_, n) => batcher.add(10 + n, undefined));
-    await turn();
-    complete(sent[5], 0.1); // [10]: a batch slot frees, the next batch spreads what is left: 4 items
-    await turn();
-    const running = sent.find((s) => s.items.length > 1) as Sent;
-    expect(running.items).toEqual([14, 15, 16, 17]);
-    expect(start(running, 1)).toBe(1);
-    // The other thread answers everything else, idle each time (nothing held): the queue runs dry, then the rest
-    // of the running batch is all that is left to take.
-    for (let open = sent.filter((s) => !s.reply.settled && s !== running); open.length > 0; open = sent.filter((s) => !s.reply.settled && s !== running)) {
-      for (const batch of open) complete(batch, 0.1, true);
-      await turn();
-    }
-    expect(Atomics.load(running.claim, 0)).toBe(1 | REVOKED);
-    expect(start(running)).toBe(1); // the long item ends: nothing after it is still its batch's
-    running.reply.resolve({ values: [14 ** 2], ms: 1 });
-    expect(await Promise.all(more)).toEqual(Array.from({ length: 16 }, (_, n) => (10 + n) ** 2));
-    // Each item was started exactly once, counted over every batch that carried it.
-    const runs = new Map<unknown, number>();
-    for (const batch of sent) {
-      const ran = Atomics.load(batch.claim, 0) & ~REVOKED;
-      for (const item of batch.items.slice(0, ran)) runs.set(item, (runs.get(item) ?? 0) + 1);
-    }
-    expect([...runs.values()].every((count) => count === 1)).toBe(true);
-    expect([...runs.keys()].sort((a, b) => (a as number) - (b as number))).toEqual([0, 1, 2, 3, ...Array.from({ length: 16 }, (_, n) => 10 + n)]);
-  });
-
-  it('batches a lost thread never started go back to the queue; the one it was running fails as a whole', async () => {
-    const { batcher, sent, complete } = harness(1);
-    const outputs = Array.from({ length: 3 }, (_, n) => batcher.add(n, undefined).then((v) => ({ v }), (e: unknown) => ({ e })));
-    await turn();
-    expect(sent.map((s) => s.items)).toEqual([[0], [1]]);
-    start(sent[0]);
-    const crash = new Error('thread exited');
-    sent[0]?.reply.reject(crash);
-    sent[1]?.reply.reject(new BatchNotStarted(crash));
-    await turn();
-    expect(await outputs[0]).toEqual({ e: crash });
-    expect(sent.slice(2).map((s) => s.items)).toEqual([[2], [1]]); // [2] was queued; [1] came back after it
-    for (const batch of sent.slice(2)) complete(batch, 0.1);
-    expect(await Promise.all(outputs.slice(1))).toEqual([{ v: 1 }, { v: 4 }]);
   });
 });
