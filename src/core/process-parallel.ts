@@ -262,7 +262,12 @@ export async function processParallel<I, O>(
               break;
             }
             index = next++;
-            item = array[index] as I;
+            try {
+              item = array[index] as I;
+            } catch (error) {
+              inputFailed(error);
+              break;
+            }
           } else {
             let pulled: I | typeof DONE;
             try {
@@ -389,7 +394,14 @@ export async function processParallel<I, O>(
     const arrayWorker = async (items: readonly I[]): Promise<void> => {
       while (!stopped && next < arrayEnd) {
         const index = next++;
-        const item = items[index] as I;
+        let item: I;
+        try {
+          // An accessor or a Proxy can throw on a read: the input failed, as in the general loop.
+          item = items[index] as I;
+        } catch (error) {
+          inputFailed(error);
+          return;
+        }
         let output: O;
         try {
           output = await run(item, { index, signal });

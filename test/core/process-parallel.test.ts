@@ -341,6 +341,30 @@ describe('processParallel: fail-fast', () => {
     expect(error.results).toEqual([1]);
     expect(error.message).toContain('disk gone');
   });
+
+  it.each([2, 2048])('an array element whose read throws is an input failure (workers %i): no item starts after it', async (workers) => {
+    const broken = new Error('getter boom');
+    const items = [0, 1, 2, 3, 4, 5];
+    Object.defineProperty(items, 2, {
+      get() {
+        throw broken;
+      },
+    });
+    const gates = Array.from({ length: 6 }, () => deferred<void>());
+    const started: number[] = [];
+    const run = processParallel(items, async (n, { index }) => {
+      started.push(index);
+      await gates[index]?.promise;
+      return n;
+    }, { workers });
+    await flush();
+    for (const gate of gates) gate.resolve();
+    const error = await rejection(run);
+    expect(error).toBeInstanceOf(ParallelError);
+    expect(error.cause).toBe(broken);
+    expect(error.message).toContain('the input threw: getter boom');
+    expect(started).toEqual([0, 1]);
+  });
 });
 
 describe('processParallel: the parent signal', () => {
