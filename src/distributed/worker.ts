@@ -547,8 +547,11 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
     if (start === null || !/^\d+$/.test(start)) return;
     guarded.set(pid, start);
     watchdog ??= startWatchdog();
-    coalesceWrites(watchdog.stdin);
-    watchdog.stdin?.write(`+ ${pid} ${start}\n`);
+    const stdin = watchdog.stdin;
+    stdin?.write(`+ ${pid} ${start}\n`);
+    // A guard goes out now, with any `-` lines held before it (in order): until the watchdog has it, a kill -9 of this
+    // process would leave the check unfollowed.
+    while (stdin !== null && stdin.writableCorked > 0) stdin.uncork();
   }
   function unguard(pid: number): void {
     if (!guarded.delete(pid)) return;
