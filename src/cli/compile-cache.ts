@@ -124,7 +124,7 @@ function readOwnBytes(path: string): Buffer | undefined {
 export interface CachedScript {
   /** The script's file: the body of a function, in ASCII (the build escapes every other character). */
   file: URL;
-  /** A digest of the script's text, which names its compiled code in the cache (V8 checks only the text's length). */
+  /** A digest of the script's text at build time, which names its compiled code in the cache. */
   key: string;
   /** The names the body uses for what the module it was built from imported, in the order of `values`. */
   names: readonly string[];
@@ -132,14 +132,96 @@ export interface CachedScript {
 }
 
 /**
+ * The header of a file of compiled code: V8 checks only a header of its own and the length of the text, so a file
+ * whose bytes were changed (a disk error, a write cut short by a crash) would be run as it is — V8 then crashes the
+ * process, at every start — and a same-length edit of the script (a hotfix) would run the old code. The header holds
+ * a digest of the exact text compiled and one of the compiled code; the code is given to V8 only when both match.
+ */
+const MAGIC = 'fanoutv8';
+const DIGEST_BYTES = 32;
+/** magic, the format, who wrote the file, two spare bytes, then the text's digest and the code's. */
+const HEADER_BYTES = MAGIC.length + 4 + 2 * DIGEST_BYTES;
+const FORMAT = 1;
+/** The writer byte: a run that compiled what a `fanout check` run compiles, or anything else (help, a failed load). */
+const BY_CHECK_RUN = 1;
+const BY_OTHER = 0;
+
+const sha256 = (...parts: readonly Uint8Array[]): Buffer => {
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
+
+/** The compiled code in `file` and who wrote it, when its header matches the text (by digest) and the code itself. */
+function validCode(file: Buffer, textDigest: Buffer): { code: Buffer; writer: number } | undefined {
+  if (file.length <= HEADER_BYTES || file.toString('latin1', 0, MAGIC.length) !== MAGIC || file[MAGIC.length] !== FORMAT) return undefined;
+  const at = MAGIC.length + 4;
+  if (!file.subarray(at, at + DIGEST_BYTES).equals(textDigest)) return undefined;
+  const code = file.subarray(HEADER_BYTES);
+  if (!file.subarray(at + DIGEST_BYTES, HEADER_BYTES).equals(sha256(code))) return undefined;
+  return { code, writer: file[MAGIC.length + 1] ?? BY_OTHER };
+}
+
+/** The file of `code` compiled from the text of `textDigest`, by a run of `writer`. */
+function codeFile(code: Buffer, textDigest: Buffer, writer: number): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write(MAGIC, 'latin1');
+  header[MAGIC.length] = FORMAT;
+  header[MAGIC.length + 1] = writer;
+  textDigest.copy(header, MAGIC.length + 4);
+  sha256(code).copy(header, MAGIC.length + 4 + DIGEST_BYTES);
+  return Buffer.concat([header, code]);
+}
+
+/** What {@link runCachedScript} did with the compiled code, once the process exits. */
+let codeUse: { used: boolean; written: boolean } | undefined;
+
+/**
+ * Whether V8 took the compiled code read from the cache, and whether the exit wrote it again: set by the exit
+ * handler of {@link runCachedScript}, so read by an exit handler registered after the script ran. Undefined when no
+ * script ran with a usable cache folder.
+ *
+ * @example
+ * ```ts
+ * import { compiledCodeUse } from './compile-cache.js';
+ *
+ * process.once('exit', () => console.log(compiledCodeUse()));
+ * ```
+ */
+export function compiledCodeUse(): { used: boolean; written: boolean } | undefined {
+  return codeUse;
+}
+
+/** Whether this process ran a `fanout check` to its report (see {@link noteCheckRunDone}). */
+let checkRunDone = false;
+
+/**
+ * Says that this process ran `fanout check` to its report: the compiled code then holds the functions such a run
+ * compiles, and is the one worth keeping. A cache written by a run that compiled less (`fanout check --help`, a
+ * config that failed to load) is written again, once, at the exit of such a run.
+ *
+ * @example
+ * ```ts
+ * import { noteCheckRunDone } from './compile-cache.js';
+ *
+ * noteCheckRunDone();
+ * ```
+ */
+export function noteCheckRunDone(): void {
+  checkRunDone = true;
+}
+
+/**
  * Runs a classic script, a function body (strict mode) that returns what its module exports, with V8's compiled code
  * of it from the compile-cache folder where there is one, and returns that. Node 20 keeps no compiled code of ES
  * modules, and compiling the code `fanout check` runs is a good part of its start; a script's compiled code V8 gives
- * (`createCachedData`) and takes back (`cachedData`) on any Node. The code is kept once the process exits, so that it
- * holds the functions the run compiled too; again whenever V8 refused what was read (another V8, other flags, a file
- * cut short: the script is then compiled as without a cache). The folder is used only as
- * {@link enableCompileCache} uses it (the code read there runs as this user); NODE_DISABLE_COMPILE_CACHE keeps it unused.
- * Never fails because of the cache: a folder or a file that cannot be used only means compiling.
+ * (`createCachedData`) and takes back (`cachedData`) on any Node. The code is given to V8 only when the file's header
+ * matches the text read now and the code itself (a digest of each), and is kept once the process exits, so that it
+ * holds the functions the run compiled too: when none was usable or V8 refused it (another V8, other flags), and once
+ * more when a `fanout check` run ({@link noteCheckRunDone}) finds code kept by a run that compiled less. A process
+ * ended by a signal keeps nothing. The folder is used only as {@link enableCompileCache} uses it (the code read there
+ * runs as this user); NODE_DISABLE_COMPILE_CACHE keeps it unused. Never fails because of the cache: a folder or a file
+ * that cannot be used only means compiling. {@link compiledCodeUse} tells, once the process exits, what it did.
  *
  * @param env @default process.env
  * @returns what the script returns
@@ -153,16 +235,25 @@ export interface CachedScript {
 export function runCachedScript(script: CachedScript, env: Readonly<Record<string, string | undefined>> = process.env): unknown {
   const { Script } = process.getBuiltinModule('node:vm');
   const path = fileURLToPath(script.file);
+  const text = readFileSync(path);
   // On the body's first line: the lines of an error's stack are those of the file.
-  const source = `(function (${script.names.join(', ')}) {"use strict";${readFileSync(path, 'latin1')}\n})`;
+  const opening = `(function (${script.names.join(', ')}) {"use strict";`;
+  const source = `${opening}${text.toString('latin1')}\n})`;
   const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? usableCacheDir(env) : null;
   const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}.v8`);
-  const cachedData = cacheFile === undefined ? undefined : readOwnBytes(cacheFile);
-  const compiled = new Script(source, { filename: path, ...(cachedData === undefined ? {} : { cachedData }) });
-  if (cacheFile !== undefined && (cachedData === undefined || compiled.cachedDataRejected === true)) {
+  const textDigest = cacheFile === undefined ? undefined : sha256(Buffer.from(opening, 'latin1'), text);
+  const bytes = cacheFile === undefined ? undefined : readOwnBytes(cacheFile);
+  const found = bytes === undefined || textDigest === undefined ? undefined : validCode(bytes, textDigest);
+  const compiled = new Script(source, { filename: path, ...(found === undefined ? {} : { cachedData: found.code }) });
+  const used = found !== undefined && compiled.cachedDataRejected !== true;
+  if (cacheFile !== undefined && textDigest !== undefined) {
     process.once('exit', () => {
+      const writer = checkRunDone ? BY_CHECK_RUN : BY_OTHER;
+      const write = !used || (writer === BY_CHECK_RUN && found.writer !== BY_CHECK_RUN);
+      codeUse = { used, written: write };
+      if (!write) return;
       try {
-        replaceFileSync(cacheFile, compiled.createCachedData());
+        replaceFileSync(cacheFile, codeFile(compiled.createCachedData(), textDigest, writer), 0o600, true);
       } catch {
         // a full disk: compiled again next time
       }

@@ -176,13 +176,15 @@ describe('enableCompileCache', () => {
 
 describe('runCachedScript', () => {
   /** Runs `count` processes, one after the other, each running `body` through dist's runCachedScript; their outputs. */
-  const runScript = (body: string, env: Record<string, string | undefined>, count = 1) => {
-    const dir = tempDir();
+  let lastStderr = '';
+  const runScript = (body: string, env: Record<string, string | undefined>, count = 1, dir = tempDir()) => {
     writeFileSync(join(dir, 'code.script.js'), body);
-    const code = `const { runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL('file://${dir}/code.script.js'), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out));`;
+    const code = `const { compiledCodeUse, runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL('file://${dir}/code.script.js'), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out)); process.once('exit', () => { const use = compiledCodeUse(); if (process.env.FANOUT_DEBUG && use) process.stderr.write(\`fanout: compiled code \${use.used ? 'used' : 'not used'}\${use.written ? ', written' : ''}\\n\`); });`;
     return Array.from({ length: count }, () => {
       const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
-      expect(result.stderr).toBe('');
+      expect(result.status, result.stderr).toBe(0);
+      lastStderr = result.stderr;
+      expect(result.stderr).toEqual(env.FANOUT_DEBUG === undefined ? '' : expect.stringMatching(/^fanout: compiled code (used|not used)/));
       return JSON.parse(result.stdout) as unknown;
     });
   };
@@ -219,6 +221,40 @@ describe('runCachedScript', () => {
     }
   });
 
+  it('never gives V8 compiled code whose bytes were changed: the run is as without a cache, and the file is written again', () => {
+    const xdg = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: xdg });
+    const [file] = cached(xdg) as [string];
+    const good = readFileSync(file);
+    // Same length, V8's own header kept: V8 would take these bytes and crash the process (exit 133 or a segfault).
+    for (const start of [good.length >> 1, 200, good.length - 8]) {
+      const bad = Buffer.from(good);
+      for (let at = start; at < Math.min(bad.length, start + 64); at += 1) bad[at] = (bad[at] ?? 0) ^ 0xa5;
+      writeFileSync(file, bad);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' })).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+      expect(readFileSync(file)).not.toEqual(bad);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' })).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code used\n');
+    }
+  });
+
+  it('runs the text read now after an edit of the same length, and keeps its compiled code instead', () => {
+    const xdg = tempDir();
+    const dir = tempDir();
+    const edited = BODY.replace('a + b', 'a * b');
+    expect(edited.length).toBe(BODY.length);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+    const [file] = cached(xdg) as [string];
+    const before = readFileSync(file);
+    expect(runScript(edited, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 6, strict: true }]);
+    expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+    expect(readFileSync(file)).not.toEqual(before);
+    expect(runScript(edited, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 6, strict: true }]);
+    expect(lastStderr).toBe('fanout: compiled code used\n');
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+  });
+
   it('neither reads nor writes compiled code through a link, in a folder others may write to, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
     const open = tempDir();
     mkdirSync(join(open, 'fanout', 'compile-cache'), { recursive: true });
@@ -246,18 +282,52 @@ describe('fanout check with the compiled code of its script', () => {
     const xdg = tempDir();
     const dir = tempDir();
     writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
-    const env = { XDG_CACHE_HOME: xdg };
+    const env = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
     const folder = join(xdg, 'fanout', 'compile-cache');
     const first = await runCli(['check', '--json'], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('fanout: compiled code not used, written\n');
     const files = readdirSync(folder);
     expect(files).toHaveLength(1);
+    const kept = readFileSync(join(folder, files[0] as string));
     const second = await runCli(['check', '--json'], { cwd: dir, env });
     expect(second.code, second.stderr).toBe(0);
+    // V8 took the code: a cache it always refused would be written again at every run.
+    expect(second.stderr).toContain('fanout: compiled code used\n');
+    expect(readFileSync(join(folder, files[0] as string))).toEqual(kept);
     writeFileSync(join(folder, files[0] as string), 'garbage');
     const third = await runCli(['check', '--json'], { cwd: dir, env });
     expect(third.code, third.stderr).toBe(0);
     for (const result of [first, second, third]) expect(JSON.parse(result.stdout)).toMatchObject({ exit_code: 0, checks: [{ id: 'one', status: 'passed' }] });
     expect(readFileSync(join(folder, files[0] as string)).length).toBeGreaterThan(1000);
+  });
+
+  it('keeps the code of a run that ran checks over the code of one that compiled less, once', async () => {
+    const xdg = tempDir();
+    const empty = tempDir();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
+    const env = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    // No config there: the run stops before any check, having compiled a small part of the script.
+    const failed = await runCli(['check'], { cwd: empty, env });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain('fanout: compiled code not used, written\n');
+    const [name] = readdirSync(folder) as [string];
+    const small = readFileSync(join(folder, name));
+    const again = await runCli(['check'], { cwd: empty, env });
+    expect(again.stderr).toContain('fanout: compiled code used\n');
+    expect(readFileSync(join(folder, name))).toEqual(small);
+    const full = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).toContain('fanout: compiled code used, written\n');
+    const bigger = readFileSync(join(folder, name));
+    expect(bigger.length).toBeGreaterThan(small.length);
+    const next = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(next.stderr).toContain('fanout: compiled code used\n');
+    expect(readFileSync(join(folder, name))).toEqual(bigger);
+    // Nor is it replaced by a run that compiled less.
+    await runCli(['check'], { cwd: empty, env });
+    expect(readFileSync(join(folder, name))).toEqual(bigger);
   });
 });
