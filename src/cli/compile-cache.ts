@@ -192,6 +192,16 @@ export function compiledCodeUse(): { used: boolean; written: boolean } | undefin
   return codeUse;
 }
 
+/**
+ * A name for the flags Node was started with, empty when there are none: V8 refuses code compiled under other flags,
+ * so runs that alternate between flags keep one file each instead of writing the one file at every run.
+ * (`v8.cachedDataVersionTag()` says the same, but loading `node:v8` costs about 1.5 ms at every start.)
+ */
+function flagsTag(env: Readonly<Record<string, string | undefined>>): string {
+  const flags = [...process.execArgv, env.NODE_OPTIONS ?? ''].join('\0');
+  return flags === '' ? '' : `-${sha256(Buffer.from(flags)).toString('hex').slice(0, 12)}`;
+}
+
 /** Whether this process ran a `fanout check` to its report (see {@link noteCheckRunDone}). */
 let checkRunDone = false;
 
@@ -240,7 +250,7 @@ export function runCachedScript(script: CachedScript, env: Readonly<Record<strin
   const opening = `(function (${script.names.join(', ')}) {"use strict";`;
   const source = `${opening}${text.toString('latin1')}\n})`;
   const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? usableCacheDir(env) : null;
-  const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}.v8`);
+  const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}${flagsTag(env)}.v8`);
   const textDigest = cacheFile === undefined ? undefined : sha256(Buffer.from(opening, 'latin1'), text);
   const bytes = cacheFile === undefined ? undefined : readOwnBytes(cacheFile);
   const found = bytes === undefined || textDigest === undefined ? undefined : validCode(bytes, textDigest);

@@ -1,7 +1,7 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
 import { buildProgram, invokedCommand } from '../../src/cli/program.js';
@@ -179,9 +179,9 @@ describe('runCachedScript', () => {
   let lastStderr = '';
   const runScript = (body: string, env: Record<string, string | undefined>, count = 1, dir = tempDir()) => {
     writeFileSync(join(dir, 'code.script.js'), body);
-    const code = `const { compiledCodeUse, runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL('file://${dir}/code.script.js'), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out)); process.once('exit', () => { const use = compiledCodeUse(); if (process.env.FANOUT_DEBUG && use) process.stderr.write(\`fanout: compiled code \${use.used ? 'used' : 'not used'}\${use.written ? ', written' : ''}\\n\`); });`;
+    const code = `const { compiledCodeUse, runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL(\`file://\${process.env.SCRIPT_DIR}/code.script.js\`), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out)); process.once('exit', () => { const use = compiledCodeUse(); if (process.env.FANOUT_DEBUG && use) process.stderr.write(\`fanout: compiled code \${use.used ? 'used' : 'not used'}\${use.written ? ', written' : ''}\\n\`); });`;
     return Array.from({ length: count }, () => {
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, SCRIPT_DIR: dir, ...env } });
       expect(result.status, result.stderr).toBe(0);
       lastStderr = result.stderr;
       expect(result.stderr).toEqual(env.FANOUT_DEBUG === undefined ? '' : expect.stringMatching(/^fanout: compiled code (used|not used)/));
@@ -199,7 +199,8 @@ describe('runCachedScript', () => {
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
     const [file, ...more] = cached(xdg);
     expect(more).toEqual([]);
-    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}\\.v8$`));
+    // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own.
+    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}\\.v8$`));
     expect(statSync(file as string).mode & 0o777).toBe(0o600);
     // Taken back, not written again; the same result.
     const before = statSync(file as string).mtimeMs;
@@ -255,6 +256,22 @@ describe('runCachedScript', () => {
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
   });
 
+  it('keeps one file a set of Node flags: runs that alternate flags use their code instead of writing it at every run', () => {
+    const xdg = tempDir();
+    const dir = tempDir();
+    const flagged = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1', NODE_OPTIONS: '--max-old-space-size=300' };
+    const plain = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
+    for (const env of [plain, flagged]) {
+      runScript(BODY, env, 1, dir);
+      expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+    }
+    for (const env of [plain, flagged, plain]) {
+      expect(runScript(BODY, env, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code used\n');
+    }
+    expect(cached(xdg)).toHaveLength(2);
+  });
+
   it('neither reads nor writes compiled code through a link, in a folder others may write to, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
     const open = tempDir();
     mkdirSync(join(open, 'fanout', 'compile-cache'), { recursive: true });
@@ -269,7 +286,9 @@ describe('runCachedScript', () => {
     const target = join(tempDir(), 'elsewhere');
     writeFileSync(target, 'planted');
     mkdirSync(join(xdg, 'fanout', 'compile-cache'), { recursive: true, mode: 0o700 });
-    const link = join(xdg, 'fanout', 'compile-cache', `k1-${process.version}-${process.arch}.v8`);
+    const scratch = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: scratch });
+    const link = join(xdg, 'fanout', 'compile-cache', basename(cached(scratch)[0] as string));
     symlinkSync(target, link);
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
     expect(readFileSync(target, 'utf8')).toBe('planted');
