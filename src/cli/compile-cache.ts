@@ -1,7 +1,7 @@
 // Node 22.1 and later keep V8's compiled code of the CLI's modules on disk (module.enableCompileCache): every start
 // after the first skips most of their compiling. Node 20 has no such cache for ES modules; the code `fanout check`
 // runs is also built as a classic script (see runCachedScript), whose compiled code V8 gives and takes on any Node.
-import { closeSync, fstatSync, lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDirSync } from '../common/make-dir.js';
@@ -221,6 +221,40 @@ export function noteCheckRunDone(): void {
   checkRunDone = true;
 }
 
+/** The files of compiled code this CLI writes (see runCachedScript), and the temporary ones of a write cut short. */
+const CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?\.v8$/;
+const TEMPORARY_CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?\.v8\.[0-9a-f]{16}\.tmp$/;
+/** Code kept by another build, Node or set of flags, not used for this long: most likely never used again. */
+const UNUSED_CODE_MS = 30 * 24 * 60 * 60 * 1000;
+/** A temporary file this old is what a killed write left. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the files of compiled code in `folder` (named as this CLI names them, other than `current`) not written for
+ * {@link UNUSED_CODE_MS}, and temporary ones older than {@link STALE_TEMPORARY_MS}: each upgrade would otherwise leave
+ * a few hundred kilobytes behind for good. Only regular files of this user (lstat: a link is never followed, nor
+ * removed); the folder is private, so what was judged is what is removed. Never throws.
+ */
+function pruneCodeFiles(folder: string, current: string): void {
+  try {
+    const now = Date.now();
+    const me = process.getuid?.();
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      const limit = CODE_FILE.test(name) ? UNUSED_CODE_MS : TEMPORARY_CODE_FILE.test(name) ? STALE_TEMPORARY_MS : undefined;
+      if (limit === undefined || path === current) continue;
+      try {
+        const stat = lstatSync(path);
+        if (stat.isFile() && (me === undefined || stat.uid === me) && now - stat.mtimeMs > limit) unlinkSync(path);
+      } catch {
+        // gone already
+      }
+    }
+  } catch {
+    // an unreadable folder: nothing removed
+  }
+}
+
 /**
  * Runs a classic script, a function body (strict mode) that returns what its module exports, with V8's compiled code
  * of it from the compile-cache folder where there is one, and returns that. Node 20 keeps no compiled code of ES
@@ -228,8 +262,8 @@ export function noteCheckRunDone(): void {
  * (`createCachedData`) and takes back (`cachedData`) on any Node. The code is given to V8 only when the file's header
  * matches the text read now and the code itself (a digest of each), and is kept once the process exits, so that it
  * holds the functions the run compiled too: when none was usable or V8 refused it (another V8, other flags), and once
- * more when a `fanout check` run ({@link noteCheckRunDone}) finds code kept by a run that compiled less. A process
- * ended by a signal keeps nothing. The folder is used only as {@link enableCompileCache} uses it (the code read there
+ * more when a `fanout check` run ({@link noteCheckRunDone}) finds code kept by a run that compiled less; a write
+ * removes the code of other builds unused for 30 days (see pruneCodeFiles). A process ended by a signal keeps nothing. The folder is used only as {@link enableCompileCache} uses it (the code read there
  * runs as this user); NODE_DISABLE_COMPILE_CACHE keeps it unused. Never fails because of the cache: a folder or a file
  * that cannot be used only means compiling. {@link compiledCodeUse} tells, once the process exits, what it did.
  *
@@ -267,6 +301,7 @@ export function runCachedScript(script: CachedScript, env: Readonly<Record<strin
       } catch {
         // a full disk: compiled again next time
       }
+      pruneCodeFiles(dirname(cacheFile), cacheFile);
     });
   }
   return (compiled.runInThisContext() as (...values: readonly unknown[]) => unknown)(...script.values);

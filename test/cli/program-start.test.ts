@@ -1,6 +1,6 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
@@ -270,6 +270,38 @@ describe('runCachedScript', () => {
       expect(lastStderr).toBe('fanout: compiled code used\n');
     }
     expect(cached(xdg)).toHaveLength(2);
+  });
+
+  it('removes, when it writes, the code of other builds unused for 30 days and stale temporary files: only regular files of its own names', () => {
+    const xdg = tempDir();
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const key = 'a'.repeat(24);
+    const month = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    const twoHours = new Date(Date.now() - 2 * 3600 * 1000);
+    const plant = (name: string, when: Date) => {
+      writeFileSync(join(folder, name), 'x');
+      utimesSync(join(folder, name), when, when);
+      return name;
+    };
+    const removed = [plant(`${key}-v18.20.0-x64.v8`, month), plant(`${key}-v20.1.0-arm64-0123456789ab.v8`, month), plant(`${key}-v20.1.0-x64.v8.0123456789abcdef.tmp`, twoHours)];
+    const kept = [
+      plant(`${key}-v20.2.0-x64.v8`, twoHours), // used lately
+      plant(`${key}-v20.2.0-x64.v8.0123456789abcdef.tmp`, new Date()), // a write under way
+      plant('notes.txt', month), // not a name of ours
+      plant(`${key}-v20.2.0-x64.v8.bak`, month),
+    ];
+    const target = join(tempDir(), 'elsewhere');
+    writeFileSync(target, 'theirs');
+    utimesSync(target, month, month);
+    symlinkSync(target, join(folder, `${'b'.repeat(24)}-v18.0.0-x64.v8`));
+    kept.push(`${'b'.repeat(24)}-v18.0.0-x64.v8`);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    const names = readdirSync(folder);
+    for (const name of removed) expect(names).not.toContain(name);
+    for (const name of kept) expect(names).toContain(name);
+    expect(readFileSync(target, 'utf8')).toBe('theirs');
+    expect(names.filter((name) => name.startsWith('k1-'))).toHaveLength(1);
   });
 
   it('neither reads nor writes compiled code through a link, in a folder others may write to, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
