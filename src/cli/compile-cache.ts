@@ -1,7 +1,7 @@
 // Node 22.1 and later keep V8's compiled code of the CLI's modules on disk (module.enableCompileCache): every start
 // after the first skips most of their compiling. Node 20 has no such cache for ES modules; the code `fanout check`
 // runs is also built as a classic script (see runCachedScript), whose compiled code V8 gives and takes on any Node.
-import { closeSync, fstatSync, lstatSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDirSync } from '../common/make-dir.js';
@@ -133,43 +133,81 @@ export interface CachedScript {
 
 /**
  * The header of a file of compiled code: V8 checks only a header of its own and the length of the text, so a file
- * whose bytes were changed (a disk error, a write cut short by a crash) would be run as it is — V8 then crashes the
- * process, at every start — and a same-length edit of the script (a hotfix) would run the old code. The header holds
- * a digest of the exact text compiled and one of the compiled code; the code is given to V8 only when both match.
+ * whose bytes were changed (a disk error, a hand edit) would be run as it is — V8 then crashes the process, at every
+ * start — and a same-length edit of the script (a hotfix) would run the old code. The header holds the identity of
+ * the script file read (device, inode, size, modification and change times in nanoseconds: any write to the file or
+ * a file put in its place changes the change time, which no one can set back) and a checksum of the compiled code;
+ * the code is given to V8 only when both match. Neither costs a module load: node:crypto and node:zlib each take
+ * 1.5–2.5 ms to load, more than the checksum is worth.
  */
 const MAGIC = 'fanoutv8';
-const DIGEST_BYTES = 32;
-/** magic, the format, who wrote the file, two spare bytes, then the text's digest and the code's. */
-const HEADER_BYTES = MAGIC.length + 4 + 2 * DIGEST_BYTES;
-const FORMAT = 1;
+const TEXT_ID_BYTES = 40;
+/** magic, the format, who wrote the file, two spare bytes, the code's checksum and length, the text's identity. */
+const HEADER_BYTES = MAGIC.length + 4 + 8 + TEXT_ID_BYTES;
+const FORMAT = 2;
 /** The writer byte: a run that compiled what a `fanout check` run compiles, or anything else (help, a failed load). */
 const BY_CHECK_RUN = 1;
 const BY_OTHER = 0;
 
-const sha256 = (...parts: readonly Uint8Array[]): Buffer => {
-  const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
-};
+/**
+ * FNV-1a over 32-bit little-endian words, as WebAssembly: `h(length)` sums the first `length` bytes of memory `m`.
+ * A JavaScript loop takes about 2 ms over the 270 KB of compiled code in a fresh process (it runs interpreted), this
+ * well under one. Any single changed word changes the sum (each step is a bijection of the running sum).
+ */
+const CHECKSUM_WASM = '0061736d0100000001060160017f017f03020100050301000107090201680000016d02000a36013401027f41c5bbf28878210202400340200120004f0d01200220012802007341938380086c2102200141046a21010c000b0b20020b';
 
-/** The compiled code in `file` and who wrote it, when its header matches the text (by digest) and the code itself. */
-function validCode(file: Buffer, textDigest: Buffer): { code: Buffer; writer: number } | undefined {
+/** The part of WebAssembly {@link checksum} uses (the TypeScript library of this project has no DOM types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: { m: { buffer: ArrayBuffer; grow(pages: number): number }; h: (length: number) => number } };
+}
+
+/** The checksum of `bytes`; undefined where WebAssembly is off (`--jitless`): no cache then. */
+function checksum(bytes: Uint8Array): number | undefined {
+  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  if (wasm === undefined) return undefined;
+  try {
+    const { exports } = new wasm.Instance(new wasm.Module(Buffer.from(CHECKSUM_WASM, 'hex')));
+    const memory = exports.m;
+    const length = (bytes.length + 3) & ~3;
+    const pages = Math.ceil(length / 65_536) - memory.buffer.byteLength / 65_536;
+    if (pages > 0) memory.grow(pages);
+    new Uint8Array(memory.buffer).set(bytes); // the rest of the last word stays zero
+    return exports.h(length) >>> 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The identity of the open file `fd` (see HEADER_BYTES' note). */
+function textIdentity(fd: number): Buffer {
+  const stat = fstatSync(fd, { bigint: true });
+  const id = Buffer.alloc(TEXT_ID_BYTES);
+  [stat.dev, stat.ino, stat.size, stat.mtimeNs, stat.ctimeNs].forEach((value, index) => id.writeBigUInt64LE(BigInt.asUintN(64, value), index * 8));
+  return id;
+}
+
+/** The compiled code in `file` and who wrote it, when its header matches the text read and the code itself. */
+function validCode(file: Buffer, textId: Buffer): { code: Buffer; writer: number } | undefined {
   if (file.length <= HEADER_BYTES || file.toString('latin1', 0, MAGIC.length) !== MAGIC || file[MAGIC.length] !== FORMAT) return undefined;
   const at = MAGIC.length + 4;
-  if (!file.subarray(at, at + DIGEST_BYTES).equals(textDigest)) return undefined;
+  if (!file.subarray(at + 8, HEADER_BYTES).equals(textId)) return undefined;
   const code = file.subarray(HEADER_BYTES);
-  if (!file.subarray(at + DIGEST_BYTES, HEADER_BYTES).equals(sha256(code))) return undefined;
+  if (file.readUInt32LE(at + 4) !== code.length || file.readUInt32LE(at) !== checksum(code)) return undefined;
   return { code, writer: file[MAGIC.length + 1] ?? BY_OTHER };
 }
 
-/** The file of `code` compiled from the text of `textDigest`, by a run of `writer`. */
-function codeFile(code: Buffer, textDigest: Buffer, writer: number): Buffer {
+/** The file of `code` compiled from the text of identity `textId`, by a run of `writer`; undefined without a checksum. */
+function codeFile(code: Buffer, textId: Buffer, writer: number): Buffer | undefined {
+  const sum = checksum(code);
+  if (sum === undefined) return undefined;
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(MAGIC, 'latin1');
   header[MAGIC.length] = FORMAT;
   header[MAGIC.length + 1] = writer;
-  textDigest.copy(header, MAGIC.length + 4);
-  sha256(code).copy(header, MAGIC.length + 4 + DIGEST_BYTES);
+  header.writeUInt32LE(sum, MAGIC.length + 4);
+  header.writeUInt32LE(code.length, MAGIC.length + 8);
+  textId.copy(header, MAGIC.length + 12);
   return Buffer.concat([header, code]);
 }
 
@@ -199,7 +237,11 @@ export function compiledCodeUse(): { used: boolean; written: boolean } | undefin
  */
 function flagsTag(env: Readonly<Record<string, string | undefined>>): string {
   const flags = [...process.execArgv, env.NODE_OPTIONS ?? ''].join('\0');
-  return flags === '' ? '' : `-${sha256(Buffer.from(flags)).toString('hex').slice(0, 12)}`;
+  if (flags === '') return '';
+  // 64-bit FNV-1a of the flags' UTF-16 units: a name, not a secret.
+  let hash = 0xcbf29ce484222325n;
+  for (let index = 0; index < flags.length; index += 1) hash = BigInt.asUintN(64, (hash ^ BigInt(flags.charCodeAt(index))) * 0x100000001b3n);
+  return `-${hash.toString(16).padStart(16, '0').slice(0, 12)}`;
 }
 
 /** Whether this process ran a `fanout check` to its report (see {@link noteCheckRunDone}). */
@@ -279,25 +321,32 @@ function pruneCodeFiles(folder: string, current: string): void {
 export function runCachedScript(script: CachedScript, env: Readonly<Record<string, string | undefined>> = process.env): unknown {
   const { Script } = process.getBuiltinModule('node:vm');
   const path = fileURLToPath(script.file);
-  const text = readFileSync(path);
+  const fd = openSync(path, 'r');
+  let text: Buffer;
+  let textId: Buffer;
+  try {
+    textId = textIdentity(fd);
+    text = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   // On the body's first line: the lines of an error's stack are those of the file.
-  const opening = `(function (${script.names.join(', ')}) {"use strict";`;
-  const source = `${opening}${text.toString('latin1')}\n})`;
+  const source = `(function (${script.names.join(', ')}) {"use strict";${text.toString('latin1')}\n})`;
   const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? usableCacheDir(env) : null;
   const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}${flagsTag(env)}.v8`);
-  const textDigest = cacheFile === undefined ? undefined : sha256(Buffer.from(opening, 'latin1'), text);
   const bytes = cacheFile === undefined ? undefined : readOwnBytes(cacheFile);
-  const found = bytes === undefined || textDigest === undefined ? undefined : validCode(bytes, textDigest);
+  const found = bytes === undefined ? undefined : validCode(bytes, textId);
   const compiled = new Script(source, { filename: path, ...(found === undefined ? {} : { cachedData: found.code }) });
   const used = found !== undefined && compiled.cachedDataRejected !== true;
-  if (cacheFile !== undefined && textDigest !== undefined) {
+  if (cacheFile !== undefined) {
     process.once('exit', () => {
       const writer = checkRunDone ? BY_CHECK_RUN : BY_OTHER;
       const write = !used || (writer === BY_CHECK_RUN && found.writer !== BY_CHECK_RUN);
       codeUse = { used, written: write };
       if (!write) return;
       try {
-        replaceFileSync(cacheFile, codeFile(compiled.createCachedData(), textDigest, writer), 0o600, true);
+        const file = codeFile(compiled.createCachedData(), textId, writer);
+        if (file !== undefined) replaceFileSync(cacheFile, file, 0o600, true);
       } catch {
         // a full disk: compiled again next time
       }

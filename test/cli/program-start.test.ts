@@ -178,7 +178,8 @@ describe('runCachedScript', () => {
   /** Runs `count` processes, one after the other, each running `body` through dist's runCachedScript; their outputs. */
   let lastStderr = '';
   const runScript = (body: string, env: Record<string, string | undefined>, count = 1, dir = tempDir()) => {
-    writeFileSync(join(dir, 'code.script.js'), body);
+    // Written only when it changes: the code kept is tied to this very file (a write makes it another).
+    if (!existsSync(join(dir, 'code.script.js')) || readFileSync(join(dir, 'code.script.js'), 'utf8') !== body) writeFileSync(join(dir, 'code.script.js'), body);
     const code = `const { compiledCodeUse, runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL(\`file://\${process.env.SCRIPT_DIR}/code.script.js\`), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out)); process.once('exit', () => { const use = compiledCodeUse(); if (process.env.FANOUT_DEBUG && use) process.stderr.write(\`fanout: compiled code \${use.used ? 'used' : 'not used'}\${use.written ? ', written' : ''}\\n\`); });`;
     return Array.from({ length: count }, () => {
       const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, SCRIPT_DIR: dir, ...env } });
@@ -195,8 +196,9 @@ describe('runCachedScript', () => {
   };
 
   it('runs the body as a strict function of the names given, and keeps its compiled code in the private folder once the process exits', () => {
+    const dir = tempDir();
     const xdg = tempDir();
-    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     const [file, ...more] = cached(xdg);
     expect(more).toEqual([]);
     // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own.
@@ -205,7 +207,7 @@ describe('runCachedScript', () => {
     // Taken back, not written again; the same result.
     const before = statSync(file as string).mtimeMs;
     const bytes = readFileSync(file as string);
-    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 2)).toEqual([{ sum: 5, strict: true }, { sum: 5, strict: true }]);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 2, dir)).toEqual([{ sum: 5, strict: true }, { sum: 5, strict: true }]);
     expect(statSync(file as string).mtimeMs).toBe(before);
     expect(readFileSync(file as string)).toEqual(bytes);
   });
@@ -223,8 +225,9 @@ describe('runCachedScript', () => {
   });
 
   it('never gives V8 compiled code whose bytes were changed: the run is as without a cache, and the file is written again', () => {
+    const dir = tempDir();
     const xdg = tempDir();
-    runScript(BODY, { XDG_CACHE_HOME: xdg });
+    runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir);
     const [file] = cached(xdg) as [string];
     const good = readFileSync(file);
     // Same length, V8's own header kept: V8 would take these bytes and crash the process (exit 133 or a segfault).
@@ -232,10 +235,10 @@ describe('runCachedScript', () => {
       const bad = Buffer.from(good);
       for (let at = start; at < Math.min(bad.length, start + 64); at += 1) bad[at] = (bad[at] ?? 0) ^ 0xa5;
       writeFileSync(file, bad);
-      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' })).toEqual([{ sum: 5, strict: true }]);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
       expect(lastStderr).toBe('fanout: compiled code not used, written\n');
       expect(readFileSync(file)).not.toEqual(bad);
-      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' })).toEqual([{ sum: 5, strict: true }]);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
       expect(lastStderr).toBe('fanout: compiled code used\n');
     }
   });
