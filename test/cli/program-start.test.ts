@@ -251,6 +251,10 @@ describe('runCachedScript', () => {
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     const [file] = cached(xdg) as [string];
     const before = readFileSync(file);
+    // Its modification time set back, as a copy keeping times would: the change time still tells.
+    const { atime, mtime } = statSync(join(dir, 'code.script.js'));
+    writeFileSync(join(dir, 'code.script.js'), edited);
+    utimesSync(join(dir, 'code.script.js'), atime, mtime);
     expect(runScript(edited, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 6, strict: true }]);
     expect(lastStderr).toBe('fanout: compiled code not used, written\n');
     expect(readFileSync(file)).not.toEqual(before);
