@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative as relativePath } from 'node:path';
 import { Script } from 'node:vm';
+import { parseAst } from 'rolldown/parseAst';
 import { defineConfig } from 'tsdown';
 
 const require = createRequire(import.meta.url);
@@ -83,6 +84,91 @@ interface BundleEntry {
 /** `import.meta`, spelled so that the loader of this file does not take it for its own. */
 const IMPORT_META = ['import', 'meta'].join('.');
 
+/** A node of the syntax tree rolldown's parser gives, as far as {@link scriptChunkProblem} reads it. */
+interface SyntaxNode {
+  type: string;
+  start: number;
+  end: number;
+  [field: string]: unknown;
+}
+
+const isNode = (value: unknown): value is SyntaxNode => typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+
+/** Visits `node` and every node below it, each with its parent and whether it sits inside a function. */
+function walk(node: SyntaxNode, visit: (node: SyntaxNode, parent: SyntaxNode | undefined, inFunction: boolean) => void, parent?: SyntaxNode, inFunction = false): void {
+  visit(node, parent, inFunction);
+  const inner = inFunction || /Function/.test(node.type);
+  for (const value of Object.values(node)) {
+    for (const child of Array.isArray(value) ? value : [value]) if (isNode(child)) walk(child, visit, node, inner);
+  }
+}
+
+/** The names the module written in place of the chunk gives its own bindings, and the script's parameters. */
+const LOADER_NAMES = /^(__export\d+|script|runCachedScript|__import|__meta)$/;
+
+/**
+ * Why the code of a chunk cannot become the body of a function as {@link chunkAsCachedScript} writes it — undefined
+ * when it can. Read from the syntax tree, not from the text, so that no form slips past the rewrite: only
+ * `import { … } from "./x.js";` lines, one `export { … };`, each export a binding assigned once (a `const`, a
+ * function, a class) since the module reads what the script returns once, `import("…")` of a string written just so,
+ * `import.meta.url` and no other `import.meta` (nor those words in a string or a comment, which the rewrite would
+ * change), no `await` outside a function (a function body cannot hold one), and none of the names the loader uses.
+ *
+ * @example
+ * ```ts
+ * scriptChunkProblem('const a = 1;\nexport { a };\n'); // undefined
+ * ```
+ */
+export function scriptChunkProblem(code: string): string | undefined {
+  let program: SyntaxNode;
+  try {
+    program = parseAst(code, { sourceType: 'module' }) as unknown as SyntaxNode;
+  } catch (error) {
+    return `it does not parse: ${String(error)}`;
+  }
+  const body = program.body as SyntaxNode[];
+  const exports = body.filter((node) => /^Export/.test(node.type));
+  const exportNode = exports[0];
+  if (exports.length !== 1 || exportNode?.type !== 'ExportNamedDeclaration' || exportNode.declaration !== null || exportNode.source !== null) return 'not one `export { … };` of its own bindings';
+  const exported = new Set((exportNode.specifiers as SyntaxNode[]).map((specifier) => (specifier.local as { name: string }).name));
+  for (const node of body) {
+    if (node.type === 'ImportDeclaration' && !/^import \{ [^}]* \} from "\.\/[\w.-]+\.js";$/.test(code.slice(node.start, node.end))) return `an import of another form: ${code.slice(node.start, node.end)}`;
+  }
+  // Each exported name must be bound once: a const, a function or a class (`var x = class` too) at the top.
+  const declared = new Map<string, string>();
+  for (const node of body) {
+    if (node.type === 'VariableDeclaration') {
+      for (const declarator of node.declarations as SyntaxNode[]) {
+        const id = declarator.id as SyntaxNode;
+        const init = declarator.init as SyntaxNode | null;
+        if (id.type === 'Identifier') declared.set(id.name as string, node.kind === 'const' || (node.kind === 'var' && init?.type === 'ClassExpression') ? 'once' : 'again');
+      }
+    } else if ((node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') && isNode(node.id)) declared.set(node.id.name as string, 'once');
+  }
+  for (const name of exported) if (declared.get(name) !== 'once') return `it exports ${name}, which may be assigned again`;
+  let problem: string | undefined;
+  let metas = 0;
+  walk(program, (node, parent, inFunction) => {
+    if (problem !== undefined) return;
+    const text = code.slice(node.start, node.end);
+    if (node.type === 'Identifier' && LOADER_NAMES.test(node.name as string)) problem = `it uses the name ${node.name as string}, which the loader uses`;
+    else if (node.type === 'ImportExpression' && !/^import\("[^"\\]*"\)$/.test(text)) problem = `an import() of another form: ${text}`;
+    else if (node.type === 'MetaProperty' && (node.meta as { name?: string }).name === 'import') {
+      metas += 1;
+      if (!(parent?.type === 'MemberExpression' && code.slice(parent.start, parent.end) === 'import.meta.url')) problem = `import.meta other than import.meta.url: ${code.slice(parent?.start ?? node.start, parent?.end ?? node.end).slice(0, 80)}`;
+    } else if (!inFunction && (node.type === 'AwaitExpression' || (node.type === 'ForOfStatement' && node.await === true))) problem = 'an await outside a function';
+  });
+  if (problem !== undefined) return problem;
+  // The rewrite changes text: the words it rewrites must appear nowhere else (a string, a comment).
+  if ((code.match(/\bimport\.meta\b/g)?.length ?? 0) !== metas) return 'the words import.meta in a string or a comment';
+  let imports = 0;
+  walk(program, (node) => {
+    if (node.type === 'ImportExpression') imports += 1;
+  });
+  if ((code.match(/\bimport\s*\(/g)?.length ?? 0) !== imports) return 'the words import( in a string or a comment';
+  return undefined;
+}
+
 /**
  * The chunk holding `module` (the code `fanout check` runs) written as a classic script, `<chunk>.script.js`, and the
  * chunk itself as a small module that runs that script through runCachedScript (src/cli/compile-cache.ts) and exports
@@ -107,6 +193,8 @@ function chunkAsCachedScript(module: RegExp, loaderFile: string): { name: string
       const fail = (what: string) => {
         throw new Error(`chunk-as-cached-script: ${chunk.fileName}: ${what}`);
       };
+      const problem = scriptChunkProblem(chunk.code);
+      if (problem !== undefined) fail(problem);
       const staticImport = /^import \{ ([^}]*) \} from "(\.\/[\w.-]+\.js)";$/gm;
       const imports: string[] = [];
       const names: string[] = [];

@@ -4,7 +4,7 @@
  * deleted only when they are real folders of this user, without ever following a link.
  */
 import { randomBytes } from './random.js';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -167,7 +167,7 @@ function removeOwn(path: string, fd: number | undefined): void {
 /**
  * Writes `data` to a new file `path`, created exclusively (an existing file or a link there fails it). A write that
  * fails (a full disk...) throws after removing what it had written: no half file is left behind. Returns the file's
- * identity (its fstat).
+ * identity (its fstat). `durable` (@default false) has the data reach the disk (fdatasync) before it returns.
  *
  * @example
  * ```ts
@@ -175,12 +175,13 @@ function removeOwn(path: string, fd: number | undefined): void {
  * writeNewFileSync('/tmp/report-1.json', '{}\n');
  * ```
  */
-export function writeNewFileSync(path: string, data: string | Uint8Array, mode = 0o600): Stats {
+export function writeNewFileSync(path: string, data: string | Uint8Array, mode = 0o600, durable = false): Stats {
   let fd: number | undefined;
   try {
     fd = openSync(path, CREATE_EXCLUSIVE, mode);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    if (durable) fdatasyncSync(fd);
     return fstatSync(fd);
   } catch (error) {
     removeOwn(path, fd);
@@ -194,6 +195,8 @@ export function writeNewFileSync(path: string, data: string | Uint8Array, mode =
  * Writes `data` to `target` atomically: into a new file of a random name beside it (created exclusively, never
  * through a link), then renamed over `target` (a rename replaces a link at `target`, it never writes through it).
  * A reader sees the old content or the new one. Throws the write's error (a full disk...) after removing the new file.
+ * `durable` (@default false) has the data reach the disk before the rename, so a crash never leaves a name with a
+ * file whose data was lost.
  *
  * @example
  * ```ts
@@ -201,9 +204,9 @@ export function writeNewFileSync(path: string, data: string | Uint8Array, mode =
  * replaceFileSync('/tmp/state.json', '{}\n');
  * ```
  */
-export function replaceFileSync(target: string, data: string | Uint8Array, mode = 0o600): void {
+export function replaceFileSync(target: string, data: string | Uint8Array, mode = 0o600, durable = false): void {
   const temporary = temporaryName(target);
-  const written = writeNewFileSync(temporary, data, mode);
+  const written = writeNewFileSync(temporary, data, mode, durable);
   try {
     renameSync(temporary, target);
   } catch (error) {

@@ -1,7 +1,7 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
 import { buildProgram, invokedCommand } from '../../src/cli/program.js';
@@ -176,13 +176,16 @@ describe('enableCompileCache', () => {
 
 describe('runCachedScript', () => {
   /** Runs `count` processes, one after the other, each running `body` through dist's runCachedScript; their outputs. */
-  const runScript = (body: string, env: Record<string, string | undefined>, count = 1) => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'code.script.js'), body);
-    const code = `const { runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL('file://${dir}/code.script.js'), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out));`;
+  let lastStderr = '';
+  const runScript = (body: string, env: Record<string, string | undefined>, count = 1, dir = tempDir()) => {
+    // Written only when it changes: the code kept is tied to this very file (a write makes it another).
+    if (!existsSync(join(dir, 'code.script.js')) || readFileSync(join(dir, 'code.script.js'), 'utf8') !== body) writeFileSync(join(dir, 'code.script.js'), body);
+    const code = `const { compiledCodeUse, runCachedScript } = await import(${JSON.stringify(`${root}dist/cli/compile-cache.js`)}); const out = runCachedScript({ file: new URL(\`file://\${process.env.SCRIPT_DIR}/code.script.js\`), key: 'k1', names: ['a', 'b'], values: [2, 3] }, process.env); process.stdout.write(JSON.stringify(out)); process.once('exit', () => { const use = compiledCodeUse(); if (process.env.FANOUT_DEBUG && use) process.stderr.write(\`fanout: compiled code \${use.used ? 'used' : 'not used'}\${use.written ? ', written' : ''}\\n\`); });`;
     return Array.from({ length: count }, () => {
-      const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
-      expect(result.stderr).toBe('');
+      const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, SCRIPT_DIR: dir, ...env } });
+      expect(result.status, result.stderr).toBe(0);
+      lastStderr = result.stderr;
+      expect(result.stderr).toEqual(env.FANOUT_DEBUG === undefined ? '' : expect.stringMatching(/^fanout: compiled code (used|not used)/));
       return JSON.parse(result.stdout) as unknown;
     });
   };
@@ -193,16 +196,18 @@ describe('runCachedScript', () => {
   };
 
   it('runs the body as a strict function of the names given, and keeps its compiled code in the private folder once the process exits', () => {
+    const dir = tempDir();
     const xdg = tempDir();
-    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     const [file, ...more] = cached(xdg);
     expect(more).toEqual([]);
-    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}\\.v8$`));
+    // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own.
+    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}\\.v8$`));
     expect(statSync(file as string).mode & 0o777).toBe(0o600);
     // Taken back, not written again; the same result.
     const before = statSync(file as string).mtimeMs;
     const bytes = readFileSync(file as string);
-    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 2)).toEqual([{ sum: 5, strict: true }, { sum: 5, strict: true }]);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 2, dir)).toEqual([{ sum: 5, strict: true }, { sum: 5, strict: true }]);
     expect(statSync(file as string).mtimeMs).toBe(before);
     expect(readFileSync(file as string)).toEqual(bytes);
   });
@@ -219,6 +224,93 @@ describe('runCachedScript', () => {
     }
   });
 
+  it('never gives V8 compiled code whose bytes were changed: the run is as without a cache, and the file is written again', () => {
+    const dir = tempDir();
+    const xdg = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir);
+    const [file] = cached(xdg) as [string];
+    const good = readFileSync(file);
+    // Same length, V8's own header kept: V8 would take these bytes and crash the process (exit 133 or a segfault).
+    for (const start of [good.length >> 1, 200, good.length - 8]) {
+      const bad = Buffer.from(good);
+      for (let at = start; at < Math.min(bad.length, start + 64); at += 1) bad[at] = (bad[at] ?? 0) ^ 0xa5;
+      writeFileSync(file, bad);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+      expect(readFileSync(file)).not.toEqual(bad);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code used\n');
+    }
+  });
+
+  it('runs the text read now after an edit of the same length, and keeps its compiled code instead', () => {
+    const xdg = tempDir();
+    const dir = tempDir();
+    const edited = BODY.replace('a + b', 'a * b');
+    expect(edited.length).toBe(BODY.length);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+    const [file] = cached(xdg) as [string];
+    const before = readFileSync(file);
+    // Its modification time set back, as a copy keeping times would: the change time still tells.
+    const { atime, mtime } = statSync(join(dir, 'code.script.js'));
+    writeFileSync(join(dir, 'code.script.js'), edited);
+    utimesSync(join(dir, 'code.script.js'), atime, mtime);
+    expect(runScript(edited, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 6, strict: true }]);
+    expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+    expect(readFileSync(file)).not.toEqual(before);
+    expect(runScript(edited, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 6, strict: true }]);
+    expect(lastStderr).toBe('fanout: compiled code used\n');
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+  });
+
+  it('keeps one file a set of Node flags: runs that alternate flags use their code instead of writing it at every run', () => {
+    const xdg = tempDir();
+    const dir = tempDir();
+    const flagged = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1', NODE_OPTIONS: '--max-old-space-size=300' };
+    const plain = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
+    for (const env of [plain, flagged]) {
+      runScript(BODY, env, 1, dir);
+      expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+    }
+    for (const env of [plain, flagged, plain]) {
+      expect(runScript(BODY, env, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code used\n');
+    }
+    expect(cached(xdg)).toHaveLength(2);
+  });
+
+  it('removes, when it writes, the code of other builds unused for 30 days and stale temporary files: only regular files of its own names', () => {
+    const xdg = tempDir();
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const key = 'a'.repeat(24);
+    const month = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    const twoHours = new Date(Date.now() - 2 * 3600 * 1000);
+    const plant = (name: string, when: Date) => {
+      writeFileSync(join(folder, name), 'x');
+      utimesSync(join(folder, name), when, when);
+      return name;
+    };
+    const removed = [plant(`${key}-v18.20.0-x64.v8`, month), plant(`${key}-v20.1.0-arm64-0123456789ab.v8`, month), plant(`${key}-v20.1.0-x64.v8.0123456789abcdef.tmp`, twoHours)];
+    const kept = [
+      plant(`${key}-v20.2.0-x64.v8`, twoHours), // used lately
+      plant(`${key}-v20.2.0-x64.v8.0123456789abcdef.tmp`, new Date()), // a write under way
+      plant('notes.txt', month), // not a name of ours
+      plant(`${key}-v20.2.0-x64.v8.bak`, month),
+    ];
+    const target = join(tempDir(), 'elsewhere');
+    writeFileSync(target, 'theirs');
+    utimesSync(target, month, month);
+    symlinkSync(target, join(folder, `${'b'.repeat(24)}-v18.0.0-x64.v8`));
+    kept.push(`${'b'.repeat(24)}-v18.0.0-x64.v8`);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    const names = readdirSync(folder);
+    for (const name of removed) expect(names).not.toContain(name);
+    for (const name of kept) expect(names).toContain(name);
+    expect(readFileSync(target, 'utf8')).toBe('theirs');
+    expect(names.filter((name) => name.startsWith('k1-'))).toHaveLength(1);
+  });
+
   it('neither reads nor writes compiled code through a link, in a folder others may write to, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
     const open = tempDir();
     mkdirSync(join(open, 'fanout', 'compile-cache'), { recursive: true });
@@ -233,7 +325,9 @@ describe('runCachedScript', () => {
     const target = join(tempDir(), 'elsewhere');
     writeFileSync(target, 'planted');
     mkdirSync(join(xdg, 'fanout', 'compile-cache'), { recursive: true, mode: 0o700 });
-    const link = join(xdg, 'fanout', 'compile-cache', `k1-${process.version}-${process.arch}.v8`);
+    const scratch = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: scratch });
+    const link = join(xdg, 'fanout', 'compile-cache', basename(cached(scratch)[0] as string));
     symlinkSync(target, link);
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
     expect(readFileSync(target, 'utf8')).toBe('planted');
@@ -246,18 +340,52 @@ describe('fanout check with the compiled code of its script', () => {
     const xdg = tempDir();
     const dir = tempDir();
     writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
-    const env = { XDG_CACHE_HOME: xdg };
+    const env = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
     const folder = join(xdg, 'fanout', 'compile-cache');
     const first = await runCli(['check', '--json'], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('fanout: compiled code not used, written\n');
     const files = readdirSync(folder);
     expect(files).toHaveLength(1);
+    const kept = readFileSync(join(folder, files[0] as string));
     const second = await runCli(['check', '--json'], { cwd: dir, env });
     expect(second.code, second.stderr).toBe(0);
+    // V8 took the code: a cache it always refused would be written again at every run.
+    expect(second.stderr).toContain('fanout: compiled code used\n');
+    expect(readFileSync(join(folder, files[0] as string))).toEqual(kept);
     writeFileSync(join(folder, files[0] as string), 'garbage');
     const third = await runCli(['check', '--json'], { cwd: dir, env });
     expect(third.code, third.stderr).toBe(0);
     for (const result of [first, second, third]) expect(JSON.parse(result.stdout)).toMatchObject({ exit_code: 0, checks: [{ id: 'one', status: 'passed' }] });
     expect(readFileSync(join(folder, files[0] as string)).length).toBeGreaterThan(1000);
+  });
+
+  it('keeps the code of a run that ran checks over the code of one that compiled less, once', async () => {
+    const xdg = tempDir();
+    const empty = tempDir();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
+    const env = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    // No config there: the run stops before any check, having compiled a small part of the script.
+    const failed = await runCli(['check'], { cwd: empty, env });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain('fanout: compiled code not used, written\n');
+    const [name] = readdirSync(folder) as [string];
+    const small = readFileSync(join(folder, name));
+    const again = await runCli(['check'], { cwd: empty, env });
+    expect(again.stderr).toContain('fanout: compiled code used\n');
+    expect(readFileSync(join(folder, name))).toEqual(small);
+    const full = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).toContain('fanout: compiled code used, written\n');
+    const bigger = readFileSync(join(folder, name));
+    expect(bigger.length).toBeGreaterThan(small.length);
+    const next = await runCli(['check', '--json'], { cwd: dir, env });
+    expect(next.stderr).toContain('fanout: compiled code used\n');
+    expect(readFileSync(join(folder, name))).toEqual(bigger);
+    // Nor is it replaced by a run that compiled less.
+    await runCli(['check'], { cwd: empty, env });
+    expect(readFileSync(join(folder, name))).toEqual(bigger);
   });
 });

@@ -4,15 +4,16 @@
 // hundred checks; reading the cached JSON costs well under one, and the parser is then not even loaded.
 //
 // An entry is used only when its key matches: the file's text, its absolute path, `--strict`, the fanout version and
-// the identity (mtime and size) of the installed fanout module that computes it, so a changed file, a different flag,
-// an upgrade or a rebuild all parse afresh. The key is that text itself, compared whole, not a digest of it: no hash
+// the identity of this build of fanout (the content-hashed name of the chunk that computes it: not the mtime and size
+// of a file, which npm stamps and a same-size change keeps), so a changed file, a different flag, an upgrade or a
+// rebuild all parse afresh. The key is that text itself, compared whole, not a digest of it: no hash
 // function to load (node:crypto costs milliseconds at every start) and no collision to rule out. Only configs that loaded without errors are
 // stored (their warnings with them, printed again on every run). Anything unexpected — an unreadable, foreign or
 // malformed entry, a full disk — just means parsing as usual; a cache folder that is a link, someone else's or open
 // to others' writes is not used at all (one warning).
-import { lstatSync, mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildIdentity } from '../cache/key.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { privateFolderProblem, readOwnJsonSync, replaceFileSync } from '../../common/safe-file.js';
 import { makeDirSync } from '../../common/make-dir.js';
@@ -23,23 +24,9 @@ export const CONFIG_CACHE_DIR = '.config-cache';
 /** Bumped whenever the stored shape of a resolved config changes. */
 const FORMAT = 1;
 
-/** Identity of this build of fanout: a rebuild (same version, other code) must not reuse a stale resolution. */
-let buildIdentity: string | undefined;
-function build(): string {
-  if (buildIdentity === undefined) {
-    try {
-      const stat = statSync(fileURLToPath(import.meta.url));
-      buildIdentity = `${stat.mtimeMs}:${stat.size}`;
-    } catch {
-      buildIdentity = 'unknown';
-    }
-  }
-  return buildIdentity;
-}
-
 /** The key of a config: everything its resolution depends on, the file's text last. */
 export function configCacheKey(file: string, text: string, options: { strict: boolean; version: string }): string {
-  return `${JSON.stringify([FORMAT, options.version, build(), resolve(file), options.strict])}\0${text}`;
+  return `${JSON.stringify([FORMAT, options.version, buildIdentity(), resolve(file), options.strict])}\0${text}`;
 }
 
 /**

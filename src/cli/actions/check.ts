@@ -20,6 +20,7 @@ import { displayPath } from '../../common/text.js';
 import type { CommonOptions } from '../options.js';
 import { printNotes } from '../load-config.js';
 import { selectionOf } from './dry-run.js';
+import { compiledCodeUse, noteCheckRunDone } from '../compile-cache.js';
 import { EXIT_INFRASTRUCTURE, EXIT_USAGE } from '../errors.js';
 import { print, printErr, printJsonText } from '../terminal.js';
 
@@ -70,6 +71,13 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     // A shared cache the run could not use is said here, before a run is started in the background.
     if (options.sharedCache !== undefined) await (await import('../redis-cache.js')).prepareSharedCache(options.sharedCache, version);
     return (await import('../background/launch.js')).launchBackground(options);
+  }
+  if (process.env.FANOUT_DEBUG) {
+    // After the exit handler of the compiled code's cache, registered before this code ran.
+    process.once('exit', () => {
+      const use = compiledCodeUse();
+      if (use !== undefined) printErr(`fanout: compiled code ${use.used ? 'used' : 'not used'}${use.written ? ', written' : ''}\n`);
+    });
   }
   const cwd = process.cwd();
   // Loaded here, not by the engine: its warnings are told at once, before anything the selection may refuse.
@@ -225,6 +233,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     // before any timer, signal or I/O callback): nothing else prints in between, and the live view never lags.
     for await (const event of run) for (const reporter of reporters) reporter.onEvent(event);
     report = await run.report;
+    noteCheckRunDone();
   } finally {
     live?.stop();
     sharedClosed = shared?.cache.close();

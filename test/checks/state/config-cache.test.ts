@@ -107,6 +107,19 @@ checks:
     expect((await loadForCommand({ cwd: dir })).checks[0]?.run).toBe('echo building src');
   });
 
+  it('names the build by the content-hashed name of the CLI chunk that keys it, not by the mtime and size of a file', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: "true"\n');
+    const result = await runCli(['check'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const folder = join(dir, '.fanout', 'runs', CONFIG_CACHE_DIR);
+    const [entry] = readdirSync(folder);
+    const { key } = JSON.parse(readFileSync(join(folder, entry as string), 'utf8')) as { key: string };
+    const [, , build] = JSON.parse(key.slice(0, key.indexOf('\0'))) as [number, string, string];
+    // The chunk the name of which holds the hash of its code: the same build anywhere, another one after any change.
+    expect(build).toMatch(/^check-[A-Za-z0-9_-]{8}\.js$/);
+  });
+
   it('parses afresh when the text, the version or --strict changed, and stores the new resolution', async () => {
     const { dir, file, logDir } = setup();
     await loadForCommand({ cwd: dir, cache: { logDir, version: '1.2.3' } });
