@@ -101,6 +101,16 @@ for (const git of [true, false]) {
       expect(walks.mock.calls.length + lists.mock.calls.length).toBe(1);
     });
 
+    it('a file in an unlisted folder below another check\'s folder, after that check read it from disk', async () => {
+      // src/sub/empty holds no listed file: the look for src/** reads src/sub from disk; src/sub/** must see it too.
+      const dir = await folder({ 'src/a.ts': 'a\n', 'src/sub/f.ts': 'f\n' }, ['src/sub/empty'], git);
+      const tree = await running(dir);
+      expect(await tree.created(['src/**'])).toEqual([]);
+      writeFileSync(join(dir, 'src/sub/empty/x.ts'), 'x\n');
+      expect(await tree.created(['src/sub/**'])).toEqual(['src/sub/empty/x.ts']);
+      expect(await tree.created(['src/**'])).toEqual(['src/sub/empty/x.ts']);
+    });
+
     it('a created file whose name is not UTF-8 keeps the check from the cache (InputNameError)', async () => {
       const dir = await folder({ 'src/a.ts': 'a\n' }, [], git);
       const tree = await running(dir);

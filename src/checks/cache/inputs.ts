@@ -283,8 +283,11 @@ export class InputTree {
   private started = 0;
   /** The folders below a glob list's folders that {@link InputTree.created} looks at, with their subfolders, by folder list (as JSON). */
   private readonly trees = new Map<string, Map<string, Set<string>>>();
-  /** Folders whose subfolders were read this run (their entries are known while they do not move). */
-  private readonly readFolders = new Set<string>();
+  /**
+   * Subfolders read from disk this run, by folder (their entries are known while the folder does not move): shared by
+   * every glob list's tree, so that a check whose folders are below another's sees what that one's look found.
+   */
+  private readonly readFolders = new Map<string, readonly string[]>();
   /** Folders the walk could not read (left out of the listing). */
   private readonly unreadable = new Set<string>();
   private stats: Map<string, StatEntry> | undefined;
@@ -700,18 +703,20 @@ export class InputTree {
         if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
         let children = tree.get(folder);
         if (children === undefined) tree.set(folder, (children = new Set()));
-        // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still those).
-        if (stat.nlink - 2 !== children.size && !this.readFolders.has(folder)) {
+        // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still
+        // those), whichever glob list's look read them.
+        let read = this.readFolders.get(folder);
+        if (read === undefined && stat.nlink - 2 !== children.size) {
           try {
-            for (const entry of readdirSync(this.folderPath(folder), { withFileTypes: true })) {
-              const child = `${folder}${entry.name}/`;
-              if (entry.isDirectory() && !children.has(child)) children.add(child);
-            }
+            read = readdirSync(this.folderPath(folder), { withFileTypes: true })
+              .filter((entry) => entry.isDirectory())
+              .map((entry) => `${folder}${entry.name}/`);
           } catch {
             return true;
           }
-          this.readFolders.add(folder);
+          this.readFolders.set(folder, read);
         }
+        for (const child of read ?? []) children.add(child);
         for (const child of children) {
           // Never inputs, or opaque (a repository git does not look into, a submodule): nothing below them is listed.
           if (this.excluded.includes(child) || this.opaque(child)) continue;
