@@ -649,6 +649,17 @@ export class InputTree {
   }
 
   /**
+   * Whether an entry may have been added or removed below the folders of `globs` (or an ignore file over them
+   * changed) since `since` (epoch ms, by the clock the listing was taken with), within the file system's time
+   * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
+   * folder. True when a folder cannot be looked at.
+   */
+  async movedSince(globs: readonly string[], since: number): Promise<boolean> {
+    await this.start();
+    return this.foldersMoved(globs, this.folders(globs) ?? [''], since);
+  }
+
+  /**
    * Whether an entry may have been added below `folders` since the run listed the files: a folder there (or one of the
    * git ignore files that rule over them) changed since the listing, or within the file system's time resolution
    * before it (its times are not clearly older: a change in the same instant as the listing may or may not be in it),
@@ -658,8 +669,9 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is.
    */
-  private foldersMoved(globs: readonly string[], folders: readonly string[]): boolean {
+  private foldersMoved(globs: readonly string[], folders: readonly string[], since?: number): boolean {
     const tree = this.folderTree(globs, folders);
+    const from = since ?? this.listedAt;
     const moved = (path: string): boolean | undefined => {
       let stat: Stats | undefined;
       try {
@@ -668,7 +680,7 @@ export class InputTree {
         return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : true;
       }
       if (stat === undefined) return undefined;
-      return changedSinceListing(stat, this.listedAt);
+      return changedSinceListing(stat, from);
     };
     // git's ignore files above the folders and in them: a command that edits one may make an ignored file count.
     const rules = this.raw !== undefined;
@@ -699,14 +711,16 @@ export class InputTree {
         }
         // A folder of the globs that is a file (a link, not followed): nothing can be below it.
         if (!stat.isDirectory() && folder === top) continue;
-        if (!stat.isDirectory() || changedSinceListing(stat, this.listedAt)) return true;
+        if (!stat.isDirectory() || changedSinceListing(stat, from)) return true;
         if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
         let children = tree.get(folder);
         if (children === undefined) tree.set(folder, (children = new Set()));
         // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still
-        // those), whichever glob list's look read them.
-        let read = this.readFolders.get(folder);
-        if (read === undefined && stat.nlink - 2 !== children.size) {
+        // those), whichever glob list's look read them. One that moved since the listing (not since `since`) may hold
+        // subfolders made since: read now.
+        const stale = since !== undefined && changedSinceListing(stat, this.listedAt);
+        let read = stale ? undefined : this.readFolders.get(folder);
+        if (read === undefined && (stale || stat.nlink - 2 !== children.size)) {
           try {
             read = readdirSync(this.folderPath(folder), { withFileTypes: true })
               .filter((entry) => entry.isDirectory())
@@ -714,10 +728,11 @@ export class InputTree {
           } catch {
             return true;
           }
-          this.readFolders.set(folder, read);
+          if (!stale) this.readFolders.set(folder, read);
         }
-        for (const child of read ?? []) children.add(child);
-        for (const child of children) {
+        // Those of a folder that moved are not kept in the tree either: it holds what the folder held at the listing.
+        if (!stale) for (const child of read ?? []) children.add(child);
+        for (const child of stale ? (read ?? []) : children) {
           // Never inputs, or opaque (a repository git does not look into, a submodule): nothing below them is listed.
           if (this.excluded.includes(child) || this.opaque(child)) continue;
           stack.push(child);
