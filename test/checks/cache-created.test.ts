@@ -122,6 +122,49 @@ for (const git of [true, false]) {
   });
 }
 
+describe('files a command of the run makes count by changing what git ignores', () => {
+  /** A repository whose config folder is pkg/, with pkg/src/gen.txt there but ignored by `rule`; listed, a command started. */
+  async function ignoredBelow(rule: (dir: string) => void): Promise<{ dir: string; tree: InputTree; git: (...args: string[]) => void }> {
+    const dir = tempDir();
+    const git = (...args: string[]) => void execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, stdio: 'ignore' });
+    git('init', '-q');
+    mkdirSync(join(dir, 'pkg/src'), { recursive: true });
+    writeFileSync(join(dir, 'pkg/src/a.txt'), 'a\n');
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    git('add', '-A');
+    git('commit', '-qm', 'files');
+    rule(dir);
+    writeFileSync(join(dir, 'pkg/src/gen.txt'), 'gen\n');
+    await settled(join(dir, 'pkg/src/gen.txt'));
+    await settled(join(dir, '.git/index'));
+    const tree = await running(join(dir, 'pkg'));
+    expect(tree.matchNow(['src/**'])).toEqual(['src/a.txt']);
+    return { dir, tree, git };
+  }
+
+  it("the repository's .gitignore above the config's folder, edited", async () => {
+    const { dir, tree } = await ignoredBelow((dir) => writeFileSync(join(dir, '.gitignore'), 'logs/\npkg/src/gen.txt\n'));
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
+  });
+
+  it("the user's excludes file (core.excludesFile), emptied", async () => {
+    const excludes = join(tempDir(), 'ignore');
+    const { tree } = await ignoredBelow((dir) => {
+      writeFileSync(excludes, 'gen.txt\n');
+      execFileSync('git', ['config', 'core.excludesFile', excludes], { cwd: dir });
+    });
+    writeFileSync(excludes, '');
+    expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
+  });
+
+  it('the index, given the ignored file (git add -f)', async () => {
+    const { tree, git } = await ignoredBelow((dir) => writeFileSync(join(dir, '.git/info/exclude'), 'gen.txt\n'));
+    git('add', '-f', 'pkg/src/gen.txt');
+    expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
+  });
+});
+
 describe('files created by a command of the run, listed again', () => {
   it('a listing that fails is no "nothing created": the check cannot be keyed (ERR_INPUT_LISTING)', async () => {
     const dir = await folder({ 'src/a.ts': 'a\n' });
