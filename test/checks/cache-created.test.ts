@@ -3,7 +3,7 @@
 // tests fail if a file created mid-run is missed, is counted under a name that does not open it, or if a listing that
 // failed counts as "nothing created".
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputListingError, InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
@@ -109,6 +109,22 @@ for (const git of [true, false]) {
       writeFileSync(join(dir, 'src/sub/empty/x.ts'), 'x\n');
       expect(await tree.created(['src/sub/**'])).toEqual(['src/sub/empty/x.ts']);
       expect(await tree.created(['src/**'])).toEqual(['src/sub/empty/x.ts']);
+    });
+
+    it('a file created and deleted since a moment moved its folder, in a folder made after the listing too', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n' }, ['src/empty'], git);
+      const tree = await running(dir);
+      // src/ read from disk for its unlisted subfolder, then given another one, past the racy margin.
+      expect(await tree.created(['src/**'])).toEqual([]);
+      mkdirSync(join(dir, 'src/made'));
+      await settled(join(dir, 'src/made'));
+      await settled(join(dir, 'src'));
+      const since = Date.now();
+      expect(await tree.movedSince(['src/**'], since)).toBe(false);
+      writeFileSync(join(dir, 'src/made/t.ts'), 't\n');
+      rmSync(join(dir, 'src/made/t.ts'));
+      expect(await tree.movedSince(['src/**'], since)).toBe(true);
+      expect(await tree.movedSince(['other/**'], since)).toBe(false);
     });
 
     it('a created file whose name is not UTF-8 keeps the check from the cache (InputNameError)', async () => {
