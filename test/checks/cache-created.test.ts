@@ -3,7 +3,7 @@
 // tests fail if a file created mid-run is missed, is counted under a name that does not open it, or if a listing that
 // failed counts as "nothing created".
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputListingError, InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
@@ -101,6 +101,32 @@ for (const git of [true, false]) {
       expect(walks.mock.calls.length + lists.mock.calls.length).toBe(1);
     });
 
+    it('a file in an unlisted folder below another check\'s folder, after that check read it from disk', async () => {
+      // src/sub/empty holds no listed file: the look for src/** reads src/sub from disk; src/sub/** must see it too.
+      const dir = await folder({ 'src/a.ts': 'a\n', 'src/sub/f.ts': 'f\n' }, ['src/sub/empty'], git);
+      const tree = await running(dir);
+      expect(await tree.created(['src/**'])).toEqual([]);
+      writeFileSync(join(dir, 'src/sub/empty/x.ts'), 'x\n');
+      expect(await tree.created(['src/sub/**'])).toEqual(['src/sub/empty/x.ts']);
+      expect(await tree.created(['src/**'])).toEqual(['src/sub/empty/x.ts']);
+    });
+
+    it('a file created and deleted since a moment moved its folder, in a folder made after the listing too', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n' }, ['src/empty'], git);
+      const tree = await running(dir);
+      // src/ read from disk for its unlisted subfolder, then given another one, past the racy margin.
+      expect(await tree.created(['src/**'])).toEqual([]);
+      mkdirSync(join(dir, 'src/made'));
+      await settled(join(dir, 'src/made'));
+      await settled(join(dir, 'src'));
+      const since = Date.now();
+      expect(await tree.movedSince(['src/**'], since)).toBe(false);
+      writeFileSync(join(dir, 'src/made/t.ts'), 't\n');
+      rmSync(join(dir, 'src/made/t.ts'));
+      expect(await tree.movedSince(['src/**'], since)).toBe(true);
+      expect(await tree.movedSince(['other/**'], since)).toBe(false);
+    });
+
     it('a created file whose name is not UTF-8 keeps the check from the cache (InputNameError)', async () => {
       const dir = await folder({ 'src/a.ts': 'a\n' }, [], git);
       const tree = await running(dir);
@@ -111,6 +137,49 @@ for (const git of [true, false]) {
     });
   });
 }
+
+describe('files a command of the run makes count by changing what git ignores', () => {
+  /** A repository whose config folder is pkg/, with pkg/src/gen.txt there but ignored by `rule`; listed, a command started. */
+  async function ignoredBelow(rule: (dir: string) => void): Promise<{ dir: string; tree: InputTree; git: (...args: string[]) => void }> {
+    const dir = tempDir();
+    const git = (...args: string[]) => void execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, stdio: 'ignore' });
+    git('init', '-q');
+    mkdirSync(join(dir, 'pkg/src'), { recursive: true });
+    writeFileSync(join(dir, 'pkg/src/a.txt'), 'a\n');
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    git('add', '-A');
+    git('commit', '-qm', 'files');
+    rule(dir);
+    writeFileSync(join(dir, 'pkg/src/gen.txt'), 'gen\n');
+    await settled(join(dir, 'pkg/src/gen.txt'));
+    await settled(join(dir, '.git/index'));
+    const tree = await running(join(dir, 'pkg'));
+    expect(tree.matchNow(['src/**'])).toEqual(['src/a.txt']);
+    return { dir, tree, git };
+  }
+
+  it("the repository's .gitignore above the config's folder, edited", async () => {
+    const { dir, tree } = await ignoredBelow((dir) => writeFileSync(join(dir, '.gitignore'), 'logs/\npkg/src/gen.txt\n'));
+    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
+    expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
+  });
+
+  it("the user's excludes file (core.excludesFile), emptied", async () => {
+    const excludes = join(tempDir(), 'ignore');
+    const { tree } = await ignoredBelow((dir) => {
+      writeFileSync(excludes, 'gen.txt\n');
+      execFileSync('git', ['config', 'core.excludesFile', excludes], { cwd: dir });
+    });
+    writeFileSync(excludes, '');
+    expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
+  });
+
+  it('the index, given the ignored file (git add -f)', async () => {
+    const { tree, git } = await ignoredBelow((dir) => writeFileSync(join(dir, '.git/info/exclude'), 'gen.txt\n'));
+    git('add', '-f', 'pkg/src/gen.txt');
+    expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
+  });
+});
 
 describe('files created by a command of the run, listed again', () => {
   it('a listing that fails is no "nothing created": the check cannot be keyed (ERR_INPUT_LISTING)', async () => {

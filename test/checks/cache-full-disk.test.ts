@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runChecks } from '../../src/checks/index.js';
 import { tempDir } from '../cli/helpers.js';
+import { settled } from '../helpers/settled.js';
 import type * as SafeFile from '../../src/common/safe-file.js';
 
 /** The error the store's next writes of an entry fail with; undefined: they go through. */
@@ -61,6 +62,12 @@ describe.each(['ENOSPC', 'EDQUOT'])('a cache store that cannot be written (%s)',
     writeFileSync(join(dir, 'fanout.yaml'), CONFIG);
     mkdirSync(join(dir, 'src'));
     writeFileSync(join(dir, 'src/a.ts'), 'a');
+    // There before the run, past the racy margin: a folder over a check's inputs (the root, for `src/`) that moves while
+    // it runs beside another keeps its pass from being stored.
+    writeFileSync(join(dir, 'ran.log'), '');
+    mkdirSync(join(dir, '.fanout', 'runs'), { recursive: true });
+    await settled(dir);
+    await settled(join(dir, '.fanout'));
     failure.code = code;
     const report = await run(dir);
     expect(report.exit_code).toBe(0);

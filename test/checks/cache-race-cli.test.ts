@@ -82,6 +82,33 @@ describe('fanout check -p 2: a check whose inputs an independent check writes wh
     expect(second?.status).toBe('failed');
   });
 
+  it('is not replayed when the other created a file it read and deleted it before it ended', async () => {
+    // b passes only while src/tmp.ts exists: a creates it after b started, and removes it before b ends, so that the
+    // files listed at b's end are those of its key.
+    const dir = tempDir();
+    git(dir, 'init', '-q');
+    writeFileSync(join(dir, '.gitignore'), '.fanout/\ngate*\n');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
+    const gates = ['gate-started', 'gate-created', 'gate-read', 'gate-removed'];
+    execFileSync('mkfifo', gates.map((gate) => join(dir, gate)));
+    const a = 'cat gate-started >/dev/null; echo t > src/tmp.ts; echo x > gate-created; cat gate-read >/dev/null; rm src/tmp.ts; echo x > gate-removed';
+    const b = 'if [ -p gate-started ]; then echo x > gate-started; cat gate-created >/dev/null; test -e src/tmp.ts; ok=$?; echo x > gate-read; cat gate-removed >/dev/null; exit $ok; fi; test -e src/tmp.ts';
+    writeFileSync(join(dir, 'fanout.yaml'), ['checks:', '  - id: a', `    run: ${JSON.stringify(a)}`, '  - id: b', `    run: ${JSON.stringify(b)}`, '    inputs: ["src/**"]', ''].join('\n'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'x');
+    const first = await check(dir, '-p', '2');
+    expect(first.checks.map((entry) => [entry.id, entry.status])).toEqual([
+      ['a', 'passed'],
+      ['b', 'passed'],
+    ]);
+    for (const gate of gates) rmSync(join(dir, gate));
+    // The same files as b's key named, but b never ran on them alone: it runs, and fails.
+    const second = (await check(dir, 'b')).checks[0];
+    expect(second?.cached).toBeUndefined();
+    expect(second?.status).toBe('failed');
+  });
+
   it('is stored when the other wrote nothing it reads, and replayed next time', async () => {
     const dir = project('echo made > elsewhere.txt', 'test -e src/a.ts');
     await check(dir, '-p', '2');

@@ -134,6 +134,8 @@ describe('the cache of one run', () => {
     // a (no inputs) starts first and is still running when b is keyed; it may create src/new.ts while b runs.
     const run = async (create: boolean): Promise<'hit' | 'ran'> => {
       rmSync(join(dir, 'src/new.ts'), { force: true });
+      // Past the racy margin: src/ moving just before b's key, as a runs, would keep b's pass from being stored.
+      await settled(join(dir, 'src'));
       const cache = runCache(dir, [a, b]);
       cache.starting();
       const turned = await turn(cache, b, create ? () => writeFileSync(join(dir, 'src/new.ts'), 'made\n') : undefined);

@@ -1,10 +1,11 @@
 // The store of passed results on its own and under real processes: bounded (least recently used first), foreign
 // files refused, and runs killed with SIGKILL or running side by side never leave an entry that reads wrong.
-import { chownSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CacheStore, type CacheEntry } from '../../src/checks/cache/store.js';
 import { runCli, startCli, tempDir } from '../cli/helpers.js';
+import { settled } from '../helpers/settled.js';
 
 const entry = (id: string, tail: string[] = []): CacheEntry => ({
   id,
@@ -114,6 +115,11 @@ describe('the store under real runs', () => {
 
   it('two runs at once share the store without a broken entry', async () => {
     const dir = project();
+    // The log folder there before, past the racy margin: created by a run, it would move the root folder (over the
+    // checks' `src/`, a name at any depth) while the other run's checks run, and their passes would not be stored.
+    mkdirSync(join(dir, '.fanout', 'runs'), { recursive: true });
+    await settled(join(dir, '.fanout'));
+    await settled(dir);
     const [a, b] = await Promise.all([runCli(['check', '-p', '4'], { cwd: dir }), runCli(['check', '-p', '4'], { cwd: dir })]);
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(verify(dir)).toBe(60);

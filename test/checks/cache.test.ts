@@ -23,6 +23,10 @@ function project(yaml: string, files: Record<string, string> = {}): Project {
     writeFileSync(join(dir, name), text);
   }
   const log = join(dir, 'ran.log');
+  // There before the first run, as the log folder: created by the run, either moves the root folder while checks
+  // over it run beside another, and their passes are not stored.
+  writeFileSync(log, '');
+  mkdirSync(join(dir, '.fanout', 'runs'), { recursive: true });
   return {
     dir,
     ran: () => {
@@ -34,7 +38,17 @@ function project(yaml: string, files: Record<string, string> = {}): Project {
   };
 }
 
+/**
+ * Resolves once every folder below `dir` (but `.git`) changed last more than the racy margin ago: a folder changed
+ * within it before a check's key may have changed while the check ran beside another, and its pass is not stored.
+ */
+async function settledFolders(dir: string): Promise<void> {
+  await settled(dir);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory() && entry.name !== '.git') await settledFolders(join(dir, entry.name));
+}
+
 async function run(dir: string, options: { cache?: boolean; env?: Record<string, string> } = {}): Promise<{ report: RunReport; events: RunEvent[] }> {
+  await settledFolders(dir);
   const checks = runChecks({ config: 'fanout.yaml', cwd: dir, parallel: 2, ...options });
   const events: RunEvent[] = [];
   for await (const event of checks) events.push(event);

@@ -5,8 +5,8 @@
 import { execFile } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, type Stats } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { FanoutError } from '../../common/errors.js';
 import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
@@ -283,8 +283,13 @@ export class InputTree {
   private started = 0;
   /** The folders below a glob list's folders that {@link InputTree.created} looks at, with their subfolders, by folder list (as JSON). */
   private readonly trees = new Map<string, Map<string, Set<string>>>();
-  /** Folders whose subfolders were read this run (their entries are known while they do not move). */
-  private readonly readFolders = new Set<string>();
+  /**
+   * Subfolders read from disk this run, by folder (their entries are known while the folder does not move): shared by
+   * every glob list's tree, so that a check whose folders are below another's sees what that one's look found.
+   */
+  private readonly readFolders = new Map<string, readonly string[]>();
+  /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), asked once. */
+  private rules: Promise<readonly string[] | undefined> | undefined;
   /** Folders the walk could not read (left out of the listing). */
   private readonly unreadable = new Set<string>();
   private stats: Map<string, StatEntry> | undefined;
@@ -634,7 +639,7 @@ export class InputTree {
     await this.start();
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
-    if (!this.foldersMoved(globs, folders)) return [];
+    if (!this.foldersMoved(globs, folders, await this.ruleFiles())) return [];
     // Listed again for each check that asks: a command still running may create more files meanwhile.
     const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain();
     const below: string[] = [];
@@ -643,6 +648,53 @@ export class InputTree {
     }
     const known = new Set(this.candidates(globs));
     return below.filter((name) => !known.has(name));
+  }
+
+  /**
+   * What else rules over which files git lists (absolute paths), asked of git once: its exclude file and index (a
+   * linked worktree's or a submodule's `.git` is a file: they are elsewhere), the user's excludes file, and the
+   * `.gitignore` of each folder from the repository's top down to above the config's folder. None without git.
+   */
+  private ruleFiles(): Promise<readonly string[] | undefined> {
+    this.rules ??= (async (): Promise<readonly string[] | undefined> => {
+      if (this.raw === undefined) return [];
+      const [paths, excludes] = await Promise.all([
+        git(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index'], this.dir),
+        git(['config', '--path', '--get', 'core.excludesFile'], this.dir),
+      ]);
+      // Unknown: every look lists again.
+      if (!('stdout' in paths)) return undefined;
+      const [answer, exclude, index] = paths.stdout.toString('utf8').split('\n');
+      if (answer === undefined || exclude === undefined || index === undefined) return undefined;
+      const files = [resolve(this.dir, exclude), resolve(this.dir, index)];
+      const home = process.env.XDG_CONFIG_HOME || join(process.env.HOME ?? '', '.config');
+      const user = 'stdout' in excludes ? excludes.stdout.toString('utf8').replace(/\n$/, '') : join(home, 'git', 'ignore');
+      if (user !== '') files.push(resolve(this.dir, user));
+      // git names the top by its real path: the config's folder too, to walk up to it.
+      const top = resolve(answer);
+      let folder: string;
+      try {
+        folder = realpathSync(this.dir);
+      } catch {
+        return undefined;
+      }
+      for (let parent = dirname(folder); folder !== top && parent !== folder && (parent === top || parent.startsWith(`${top}${sep}`)); folder = parent, parent = dirname(folder)) {
+        files.push(join(parent, '.gitignore'));
+      }
+      return files;
+    })();
+    return this.rules;
+  }
+
+  /**
+   * Whether an entry may have been added or removed below the folders of `globs` (or an ignore file over them
+   * changed) since `since` (epoch ms, by the clock the listing was taken with), within the file system's time
+   * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
+   * folder. True when a folder cannot be looked at.
+   */
+  async movedSince(globs: readonly string[], since: number): Promise<boolean> {
+    await this.start();
+    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), since);
   }
 
   /**
@@ -655,22 +707,25 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is.
    */
-  private foldersMoved(globs: readonly string[], folders: readonly string[]): boolean {
+  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): boolean {
     const tree = this.folderTree(globs, folders);
-    const moved = (path: string): boolean | undefined => {
+    const from = since ?? this.listedAt;
+    const moved = (path: string, absolute = this.absolute(path)): boolean | undefined => {
       let stat: Stats | undefined;
       try {
-        stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
+        stat = lstatSync(absolute, { throwIfNoEntry: false });
       } catch (error) {
         return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : true;
       }
       if (stat === undefined) return undefined;
-      return changedSinceListing(stat, this.listedAt);
+      return changedSinceListing(stat, from);
     };
     // git's ignore files above the folders and in them: a command that edits one may make an ignored file count.
     const rules = this.raw !== undefined;
     if (rules) {
-      const above = new Set<string>(['.gitignore', '.git/info/exclude']);
+      if (rulesAbove === undefined) return true;
+      for (const rule of rulesAbove) if (moved(rule, rule) === true) return true;
+      const above = new Set<string>(['.gitignore']);
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule) === true) return true;
     }
@@ -696,23 +751,28 @@ export class InputTree {
         }
         // A folder of the globs that is a file (a link, not followed): nothing can be below it.
         if (!stat.isDirectory() && folder === top) continue;
-        if (!stat.isDirectory() || changedSinceListing(stat, this.listedAt)) return true;
+        if (!stat.isDirectory() || changedSinceListing(stat, from)) return true;
         if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
         let children = tree.get(folder);
         if (children === undefined) tree.set(folder, (children = new Set()));
-        // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still those).
-        if (stat.nlink - 2 !== children.size && !this.readFolders.has(folder)) {
+        // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still
+        // those), whichever glob list's look read them. One that moved since the listing (not since `since`) may hold
+        // subfolders made since: read now.
+        const stale = since !== undefined && changedSinceListing(stat, this.listedAt);
+        let read = stale ? undefined : this.readFolders.get(folder);
+        if (read === undefined && (stale || stat.nlink - 2 !== children.size)) {
           try {
-            for (const entry of readdirSync(this.folderPath(folder), { withFileTypes: true })) {
-              const child = `${folder}${entry.name}/`;
-              if (entry.isDirectory() && !children.has(child)) children.add(child);
-            }
+            read = readdirSync(this.folderPath(folder), { withFileTypes: true })
+              .filter((entry) => entry.isDirectory())
+              .map((entry) => `${folder}${entry.name}/`);
           } catch {
             return true;
           }
-          this.readFolders.add(folder);
+          if (!stale) this.readFolders.set(folder, read);
         }
-        for (const child of children) {
+        // Those of a folder that moved are not kept in the tree either: it holds what the folder held at the listing.
+        if (!stale) for (const child of read ?? []) children.add(child);
+        for (const child of stale ? (read ?? []) : children) {
           // Never inputs, or opaque (a repository git does not look into, a submodule): nothing below them is listed.
           if (this.excluded.includes(child) || this.opaque(child)) continue;
           stack.push(child);

@@ -80,8 +80,8 @@ export interface CacheTicket {
   saved?: CacheEntry | undefined;
   /** The files the key was computed from (relative): a file matching the inputs that is not among them is new. */
   paths?: readonly string[] | undefined;
-  /** Commands of the run when the key was asked for: how many had started, and how many were running. */
-  window?: { starts: number; running: number } | undefined;
+  /** Commands of the run when the key was asked for: how many had started, how many were running, and when (epoch ms). */
+  window?: { starts: number; running: number; at: number } | undefined;
   /** {@link RunCache.save} deciding whether to store (it waits for a listing): the shared cache waits for it. */
   saving?: Promise<boolean> | undefined;
 }
@@ -150,7 +150,7 @@ export class RunCache {
    */
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
     // Before any look: a command that starts while the inputs are taken is one of the window's (see save).
-    const window = { starts: this.tree.starts, running: this.running };
+    const window = { starts: this.tree.starts, running: this.running, at: Date.now() };
     const keyOf = (inputs: string): string =>
       cacheKey({
         version: this.options.version,
@@ -357,7 +357,7 @@ export class RunCache {
     // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
     const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
     if (alone) return Promise.resolve(this.write(ticket, entry));
-    const saving = this.sameFiles(record.check, paths).then(
+    const saving = this.sameFiles(record.check, paths, window?.at).then(
       (same) => same && this.write(ticket, entry),
       () => false,
     );
@@ -366,9 +366,13 @@ export class RunCache {
     return saving;
   }
 
-  /** Whether the inputs of `check` match no file now that `paths` (the files its key was computed from) do not hold. */
-  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined): Promise<boolean> {
-    if (paths === undefined) return false;
+  /**
+   * Whether the inputs of `check` match no file now that `paths` (the files its key was computed from) do not hold,
+   * and none of its folders moved since the key (`since`): a file created and deleted meanwhile is gone from the
+   * listing, yet the check may have read it.
+   */
+  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined, since: number | undefined): Promise<boolean> {
+    if (paths === undefined || since === undefined || (await this.tree.movedSince(check.inputs, since))) return false;
     const now = this.tree.matchWith(check.inputs, await this.tree.created(check.inputs));
     const known = new Set(paths);
     return now.every((path) => known.has(path));

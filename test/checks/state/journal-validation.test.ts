@@ -1,6 +1,6 @@
 // Planted and damaged journals: every record is checked before a reader uses it, in the library and in every command
 // that reads a run (wait, status, logs, cancel, check --resume, report, the reaper at each start, fanout mcp).
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -117,7 +117,10 @@ describe('reading a journal checks each record', () => {
 describe('journals fanout writes validate (real runs)', () => {
   it('a failing check with a skipped dependent, an async check, a cached one, a background run, an interrupted run and its resumption', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'src.txt'), 'x');
+    // In a folder of its own: the root, where slow creates its marker beside lint, moving while lint runs would keep
+    // its pass from being stored.
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/lint.txt'), 'x');
     writeFileSync(join(dir, 'go'), '');
     writeFileSync(join(dir, 'e2e.go'), '');
     writeFileSync(
@@ -126,7 +129,7 @@ describe('journals fanout writes validate (real runs)', () => {
 checks:
   - id: lint
     run: echo lint ok
-    inputs: [src.txt]
+    inputs: [src/lint.txt]
   - id: unit
     run: echo boom; exit 1
   - id: deploy
