@@ -48,17 +48,22 @@ async function check(dir: string, ...args: string[]): Promise<Report> {
   return JSON.parse(result.stdout) as Report;
 }
 
+/** The first run, a and b side by side: both pass; then the FIFOs go, so that a later run runs b's test at once, alone. */
+async function firstRunPasses(dir: string): Promise<void> {
+  const first = await check(dir, '-p', '2');
+  expect(first.checks.map((entry) => [entry.id, entry.status])).toEqual([
+    ['a', 'passed'],
+    ['b', 'passed'],
+  ]);
+  rmSync(join(dir, 'gate-started'));
+  rmSync(join(dir, 'gate-written'));
+}
+
 describe('fanout check -p 2: a check whose inputs an independent check writes while it runs', () => {
   it('is not replayed for its inputs without the file the other created while it ran', async () => {
     // b passes only when src/new.ts exists: a creates it after b was keyed (src/a.ts alone), before b looks.
     const dir = project('echo made > src/new.ts', 'test -e src/new.ts');
-    const first = await check(dir, '-p', '2');
-    expect(first.checks.map((entry) => [entry.id, entry.status])).toEqual([
-      ['a', 'passed'],
-      ['b', 'passed'],
-    ]);
-    rmSync(join(dir, 'gate-started'));
-    rmSync(join(dir, 'gate-written'));
+    await firstRunPasses(dir);
     rmSync(join(dir, 'src/new.ts'));
     // The inputs are again what b was keyed with, but b never ran on them: it runs, and fails.
     const second = (await check(dir, 'b')).checks[0];
@@ -69,13 +74,7 @@ describe('fanout check -p 2: a check whose inputs an independent check writes wh
   it('is not replayed for the content it was keyed with when the other rewrote the file before it read it', async () => {
     // b fails on src/a.ts as committed (BAD): a rewrites it (same size) after b was keyed, and b passes on that.
     const dir = project('echo OK! > src/a.ts', '! grep -q BAD src/a.ts', 'BAD\n');
-    const first = await check(dir, '-p', '2');
-    expect(first.checks.map((entry) => [entry.id, entry.status])).toEqual([
-      ['a', 'passed'],
-      ['b', 'passed'],
-    ]);
-    rmSync(join(dir, 'gate-started'));
-    rmSync(join(dir, 'gate-written'));
+    await firstRunPasses(dir);
     git(dir, 'checkout', '--', 'src/a.ts');
     const second = (await check(dir, 'b')).checks[0];
     expect(second?.cached).toBeUndefined();

@@ -175,22 +175,32 @@ function renumber(task: Record<string, unknown>, tasks: Array<Record<string, unk
   });
 }
 
+/** compileGraph and the reference agree on every list the arbitrary makes: the same first problem, or none. */
+function agreesWithReference(lists: fc.Arbitrary<readonly unknown[]>): void {
+  fc.assert(
+    fc.property(lists, (tasks) => {
+      expect(actualProblem(tasks)).toEqual(referenceProblem(tasks));
+    }),
+    { numRuns: 3000 },
+  );
+}
+
+/** The kind of the reference's first problem on a list: `valid`, `TypeError` or the error's code. */
+function outcome(tasks: readonly unknown[]): string {
+  const problem = referenceProblem(tasks);
+  return problem === undefined ? 'valid' : problem.kind === 'TypeError' ? 'TypeError' : problem.code;
+}
+
 describe('compileGraph against a reference validator', () => {
   it('accepts the same task lists and reports the same first problem', () => {
-    fc.assert(
-      fc.property(taskLists, (tasks) => {
-        expect(actualProblem(tasks)).toEqual(referenceProblem(tasks));
-      }),
-      { numRuns: 3000 },
-    );
+    agreesWithReference(taskLists);
   });
 
   it('meets every kind of problem on these task lists', () => {
     // The property above is only as strong as its inputs: each outcome must come up in a sample of them.
     const seen = new Set<string>();
     for (const tasks of fc.sample(taskLists, { numRuns: 3000, seed: 7 })) {
-      const problem = referenceProblem(tasks);
-      seen.add(problem === undefined ? 'valid' : problem.kind === 'TypeError' ? 'TypeError' : problem.code);
+      seen.add(outcome(tasks));
     }
     expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_DUPLICATE_ID', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
   });
@@ -238,20 +248,14 @@ function isNumbered(tasks: readonly unknown[]): boolean {
 
 describe('compileGraph with numbered ids against the reference validator', () => {
   it('accepts the same task lists and reports the same first problem', () => {
-    fc.assert(
-      fc.property(numberedLists, (tasks) => {
-        expect(actualProblem(tasks)).toEqual(referenceProblem(tasks));
-      }),
-      { numRuns: 3000 },
-    );
+    agreesWithReference(numberedLists);
   });
 
   it('meets every kind of problem with numbered ids', () => {
     const seen = new Set<string>();
     for (const tasks of fc.sample(numberedLists, { numRuns: 3000, seed: 11 })) {
       if (!isNumbered(tasks)) continue;
-      const problem = referenceProblem(tasks);
-      seen.add(problem === undefined ? 'valid' : problem.kind === 'TypeError' ? 'TypeError' : problem.code);
+      seen.add(outcome(tasks));
     }
     expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
   });
