@@ -245,7 +245,7 @@ function numberIds(ids: string[], numbers: Int32Array): NumberedIds | undefined 
  * Pass 2 for numbered ids: checks every `requires` entry and stores the offset of the id it names in `reqIdx` (CSR
  * positions in `reqStart`), or -1 where no id can be that string. Returns the first such entry in input order (the
  * unknown dependency reported after the duplicate check), or -1. The walk is {@link hashRequirements}'s, written out
- * again on purpose: a callback per entry in this loop of a million entries costs more than the whole pass.
+ * again on purpose: each loop stays small, with one kind of work per entry, on a path that runs a million times.
  */
 function numberRequirements<V>(
   tasks: ReadonlyArray<GraphTask<V>>,
