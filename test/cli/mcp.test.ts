@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli, isAlive, root, runCli, tempDir, waitForFiles } from './helpers.js';
+import { nodeModulesAbove, STRAY_NODE_MODULES } from '../helpers/isolated.js';
 
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
@@ -560,6 +561,7 @@ checks:
   it('without the SDK installed, says what to install (exit 2, nothing on stdout)', async () => {
     // The built package alone, where no node_modules can be found above it.
     const alone = tempDir();
+    expect(nodeModulesAbove(alone), STRAY_NODE_MODULES).toBeUndefined();
     cpSync(join(root, 'dist'), join(alone, 'dist'), { recursive: true });
     writeFileSync(join(alone, 'package.json'), readFileSync(join(root, 'package.json')));
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { root, runCli, tempDir } from './helpers.js';
+import { nodeModulesAbove, STRAY_NODE_MODULES } from '../helpers/isolated.js';
 
 describe('fanout check --observer', () => {
   it('json: one JSON line per event on stderr, the report on stdout unchanged', async () => {
@@ -37,6 +38,7 @@ describe('fanout check --observer', () => {
   it('otel without @opentelemetry/api installed is a usage error that says what to install, and nothing runs', async () => {
     // A copy of the built CLI whose node_modules has every package of ours except @opentelemetry/*.
     const install = tempDir();
+    expect(nodeModulesAbove(install), STRAY_NODE_MODULES).toBeUndefined();
     cpSync(join(root, 'dist'), join(install, 'dist'), { recursive: true });
     cpSync(join(root, 'package.json'), join(install, 'package.json'));
     mkdirSync(join(install, 'node_modules'));

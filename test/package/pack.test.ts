@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeModulesAbove, STRAY_NODE_MODULES } from '../helpers/isolated.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -31,6 +32,7 @@ function sizeOf(path: string): number {
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'fanout-consumer-'));
+  expect(nodeModulesAbove(project), STRAY_NODE_MODULES).toBeUndefined();
   const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: root, encoding: 'utf8' })) as Array<{ filename: string }>;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   // Installed as users do, scripts allowed: the tarball holds dist/, and its prepare script (the build, for installs
