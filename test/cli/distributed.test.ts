@@ -152,7 +152,9 @@ checks:
     expect(existsSync(join(dir, 'ran'))).toBe(false);
   });
 
-  it('a pinned worker (--config) runs its config\'s checks for a coordinator with the same config, and refuses a changed command', async () => {
+  // Three CLI processes one after the other beside a worker (each a Node start-up, a Redis connection and a job): on a
+  // 2-core machine at load 20 that took longer than the default 20 s.
+  it('a pinned worker (--config) runs its config\'s checks for a coordinator with the same config, and refuses a changed command', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const config = join(dir, 'fanout.yaml');
     const text = 'version: "1"\nchecks:\n  - { id: hello, run: "echo pinned ok" }\n';
