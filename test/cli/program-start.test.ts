@@ -201,8 +201,8 @@ describe('runCachedScript', () => {
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     const [file, ...more] = cached(xdg);
     expect(more).toEqual([]);
-    // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own.
-    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}\\.v8$`));
+    // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own, and so has the script's place.
+    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}-at[0-9a-f]{12}\\.v8$`));
     expect(statSync(file as string).mode & 0o777).toBe(0o600);
     // Taken back, not written again; the same result.
     const before = statSync(file as string).mtimeMs;
@@ -214,12 +214,13 @@ describe('runCachedScript', () => {
 
   it('compiles as without a cache when V8 refuses what it reads (cut short, garbage), and writes it again', () => {
     const xdg = tempDir();
-    runScript(BODY, { XDG_CACHE_HOME: xdg });
+    const dir = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir);
     const [file] = cached(xdg) as [string];
     const good = readFileSync(file);
     for (const bad of [good.subarray(0, 16), Buffer.from('not compiled code'), Buffer.alloc(0)]) {
       writeFileSync(file, bad);
-      expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
       expect(readFileSync(file).length).toBe(good.length);
     }
   });
@@ -261,6 +262,21 @@ describe('runCachedScript', () => {
     expect(runScript(edited, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 6, strict: true }]);
     expect(lastStderr).toBe('fanout: compiled code used\n');
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+  });
+
+  it('keeps one file a place: two installs of one build that run by turns use their code instead of writing it at every run', () => {
+    const xdg = tempDir();
+    const [first, second] = [tempDir(), tempDir()];
+    const env = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
+    for (const dir of [first, second]) {
+      runScript(BODY, env, 1, dir);
+      expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+    }
+    for (const dir of [first, second, first, second]) {
+      expect(runScript(BODY, env, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code used\n');
+    }
+    expect(cached(xdg)).toHaveLength(2);
   });
 
   it('keeps one file a set of Node flags: runs that alternate flags use their code instead of writing it at every run', () => {
@@ -326,10 +342,11 @@ describe('runCachedScript', () => {
     writeFileSync(target, 'planted');
     mkdirSync(join(xdg, 'fanout', 'compile-cache'), { recursive: true, mode: 0o700 });
     const scratch = tempDir();
-    runScript(BODY, { XDG_CACHE_HOME: scratch });
+    const dir = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: scratch }, 1, dir);
     const link = join(xdg, 'fanout', 'compile-cache', basename(cached(scratch)[0] as string));
     symlinkSync(target, link);
-    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     expect(readFileSync(target, 'utf8')).toBe('planted');
     expect(lstatSync(link).isFile()).toBe(true);
   });
