@@ -253,7 +253,13 @@ function flagsTag(env: Readonly<Record<string, string | undefined>>): string {
  * one file would each find the other's code, refuse it, and write theirs at every run. A rebuild in place keeps the
  * name (its code is written again once).
  */
-const placeTag = (path: string): string => `-at${shortHash(path)}`;
+function placeTag(path: string): string {
+  // 32-bit FNV-1a, no BigInt: this runs at every start. Two places whose names collide share one file, whose header
+  // still refuses the other's code: never the wrong code.
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < path.length; index += 1) hash = Math.imul(hash ^ path.charCodeAt(index), 0x01000193);
+  return `-at${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
 
 /** Whether this process ran a `fanout check` to its report (see {@link noteCheckRunDone}). */
 let checkRunDone = false;
@@ -275,8 +281,8 @@ export function noteCheckRunDone(): void {
 }
 
 /** The files of compiled code this CLI writes (see runCachedScript), and the temporary ones of a write cut short. */
-const CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?(?:-at[0-9a-f]{12})?\.v8$/;
-const TEMPORARY_CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?(?:-at[0-9a-f]{12})?\.v8\.[0-9a-f]{16}\.tmp$/;
+const CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?(?:-at[0-9a-f]{8})?\.v8$/;
+const TEMPORARY_CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?(?:-at[0-9a-f]{8})?\.v8\.[0-9a-f]{16}\.tmp$/;
 /** Code kept by another build, Node or set of flags, not used for this long: most likely never used again. */
 const UNUSED_CODE_MS = 30 * 24 * 60 * 60 * 1000;
 /** A temporary file this old is what a killed write left. */

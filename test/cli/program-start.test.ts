@@ -202,7 +202,7 @@ describe('runCachedScript', () => {
     const [file, ...more] = cached(xdg);
     expect(more).toEqual([]);
     // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own, and so has the script's place.
-    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}-at[0-9a-f]{12}\\.v8$`));
+    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}-at[0-9a-f]{8}\\.v8$`));
     expect(statSync(file as string).mode & 0o777).toBe(0o600);
     // Taken back, not written again; the same result.
     const before = statSync(file as string).mtimeMs;
@@ -307,9 +307,16 @@ describe('runCachedScript', () => {
       utimesSync(join(folder, name), when, when);
       return name;
     };
-    const removed = [plant(`${key}-v18.20.0-x64.v8`, month), plant(`${key}-v20.1.0-arm64-0123456789ab.v8`, month), plant(`${key}-v20.1.0-x64.v8.0123456789abcdef.tmp`, twoHours)];
+    const removed = [
+      plant(`${key}-v18.20.0-x64.v8`, month),
+      plant(`${key}-v20.1.0-arm64-0123456789ab.v8`, month),
+      plant(`${key}-v20.1.0-x64-at0123abcd.v8`, month), // another install's
+      plant(`${key}-v20.1.0-x64.v8.0123456789abcdef.tmp`, twoHours),
+      plant(`${key}-v20.1.0-x64-0123456789ab-at0123abcd.v8.0123456789abcdef.tmp`, twoHours),
+    ];
     const kept = [
       plant(`${key}-v20.2.0-x64.v8`, twoHours), // used lately
+      plant(`${key}-v20.2.0-x64-at0123abcd.v8`, twoHours), // another install's, used lately
       plant(`${key}-v20.2.0-x64.v8.0123456789abcdef.tmp`, new Date()), // a write under way
       plant('notes.txt', month), // not a name of ours
       plant(`${key}-v20.2.0-x64.v8.bak`, month),
