@@ -230,6 +230,13 @@ export function compiledCodeUse(): { used: boolean; written: boolean } | undefin
   return codeUse;
 }
 
+/** 64-bit FNV-1a of a text's UTF-16 units, as 12 hex digits: a name, not a secret. */
+function shortHash(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let index = 0; index < text.length; index += 1) hash = BigInt.asUintN(64, (hash ^ BigInt(text.charCodeAt(index))) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, '0').slice(0, 12);
+}
+
 /**
  * A name for the flags Node was started with, empty when there are none: V8 refuses code compiled under other flags,
  * so runs that alternate between flags keep one file each instead of writing the one file at every run.
@@ -237,11 +244,21 @@ export function compiledCodeUse(): { used: boolean; written: boolean } | undefin
  */
 function flagsTag(env: Readonly<Record<string, string | undefined>>): string {
   const flags = [...process.execArgv, env.NODE_OPTIONS ?? ''].join('\0');
-  if (flags === '') return '';
-  // 64-bit FNV-1a of the flags' UTF-16 units: a name, not a secret.
-  let hash = 0xcbf29ce484222325n;
-  for (let index = 0; index < flags.length; index += 1) hash = BigInt.asUintN(64, (hash ^ BigInt(flags.charCodeAt(index))) * 0x100000001b3n);
-  return `-${hash.toString(16).padStart(16, '0').slice(0, 12)}`;
+  return flags === '' ? '' : `-${shortHash(flags)}`;
+}
+
+/**
+ * A name for the place of the script's file: the code kept is tied to that very file (its header names the file's
+ * device, inode and times), so two installs of one version (a global one and a project's, two checkouts) that shared
+ * one file would each find the other's code, refuse it, and write theirs at every run. A rebuild in place keeps the
+ * name (its code is written again once).
+ */
+function placeTag(path: string): string {
+  // 32-bit FNV-1a, no BigInt: this runs at every start. Two places whose names collide share one file, whose header
+  // still refuses the other's code: never the wrong code.
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < path.length; index += 1) hash = Math.imul(hash ^ path.charCodeAt(index), 0x01000193);
+  return `-at${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /** Whether this process ran a `fanout check` to its report (see {@link noteCheckRunDone}). */
@@ -264,8 +281,8 @@ export function noteCheckRunDone(): void {
 }
 
 /** The files of compiled code this CLI writes (see runCachedScript), and the temporary ones of a write cut short. */
-const CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?\.v8$/;
-const TEMPORARY_CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?\.v8\.[0-9a-f]{16}\.tmp$/;
+const CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?(?:-at[0-9a-f]{8})?\.v8$/;
+const TEMPORARY_CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{12})?(?:-at[0-9a-f]{8})?\.v8\.[0-9a-f]{16}\.tmp$/;
 /** Code kept by another build, Node or set of flags, not used for this long: most likely never used again. */
 const UNUSED_CODE_MS = 30 * 24 * 60 * 60 * 1000;
 /** A temporary file this old is what a killed write left. */
@@ -301,7 +318,8 @@ function pruneCodeFiles(folder: string, current: string): void {
  * Runs a classic script, a function body (strict mode) that returns what its module exports, with V8's compiled code
  * of it from the compile-cache folder where there is one, and returns that. Node 20 keeps no compiled code of ES
  * modules, and compiling the code `fanout check` runs is a good part of its start; a script's compiled code V8 gives
- * (`createCachedData`) and takes back (`cachedData`) on any Node. The code is given to V8 only when the file's header
+ * (`createCachedData`) and takes back (`cachedData`) on any Node. One file is kept for each build, Node, set of flags
+ * and place of the script (see placeTag). The code is given to V8 only when the file's header
  * matches the text read now and the code itself (a digest of each), and is kept once the process exits, so that it
  * holds the functions the run compiled too: when none was usable or V8 refused it (another V8, other flags), and once
  * more when a `fanout check` run ({@link noteCheckRunDone}) finds code kept by a run that compiled less; a write
@@ -333,7 +351,7 @@ export function runCachedScript(script: CachedScript, env: Readonly<Record<strin
   // On the body's first line: the lines of an error's stack are those of the file.
   const source = `(function (${script.names.join(', ')}) {"use strict";${text.toString('latin1')}\n})`;
   const folder = env.NODE_DISABLE_COMPILE_CACHE === undefined ? usableCacheDir(env) : null;
-  const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}${flagsTag(env)}.v8`);
+  const cacheFile = folder === null ? undefined : join(folder, `${script.key}-${process.version}-${process.arch}${flagsTag(env)}${placeTag(path)}.v8`);
   const bytes = cacheFile === undefined ? undefined : readOwnBytes(cacheFile);
   const found = bytes === undefined ? undefined : validCode(bytes, textId);
   const compiled = new Script(source, { filename: path, ...(found === undefined ? {} : { cachedData: found.code }) });

@@ -201,8 +201,8 @@ describe('runCachedScript', () => {
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     const [file, ...more] = cached(xdg);
     expect(more).toEqual([]);
-    // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own.
-    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}\\.v8$`));
+    // The flags this Node runs with (here `--input-type=module -e …`) have a name of their own, and so has the script's place.
+    expect(file).toMatch(new RegExp(`/k1-${process.version}-${process.arch}-[0-9a-f]{12}-at[0-9a-f]{8}\\.v8$`));
     expect(statSync(file as string).mode & 0o777).toBe(0o600);
     // Taken back, not written again; the same result.
     const before = statSync(file as string).mtimeMs;
@@ -214,12 +214,13 @@ describe('runCachedScript', () => {
 
   it('compiles as without a cache when V8 refuses what it reads (cut short, garbage), and writes it again', () => {
     const xdg = tempDir();
-    runScript(BODY, { XDG_CACHE_HOME: xdg });
+    const dir = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir);
     const [file] = cached(xdg) as [string];
     const good = readFileSync(file);
     for (const bad of [good.subarray(0, 16), Buffer.from('not compiled code'), Buffer.alloc(0)]) {
       writeFileSync(file, bad);
-      expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+      expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
       expect(readFileSync(file).length).toBe(good.length);
     }
   });
@@ -263,6 +264,21 @@ describe('runCachedScript', () => {
     expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
   });
 
+  it('keeps one file a place: two installs of one build that run by turns use their code instead of writing it at every run', () => {
+    const xdg = tempDir();
+    const [first, second] = [tempDir(), tempDir()];
+    const env = { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' };
+    for (const dir of [first, second]) {
+      runScript(BODY, env, 1, dir);
+      expect(lastStderr).toBe('fanout: compiled code not used, written\n');
+    }
+    for (const dir of [first, second, first, second]) {
+      expect(runScript(BODY, env, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+      expect(lastStderr).toBe('fanout: compiled code used\n');
+    }
+    expect(cached(xdg)).toHaveLength(2);
+  });
+
   it('keeps one file a set of Node flags: runs that alternate flags use their code instead of writing it at every run', () => {
     const xdg = tempDir();
     const dir = tempDir();
@@ -291,9 +307,16 @@ describe('runCachedScript', () => {
       utimesSync(join(folder, name), when, when);
       return name;
     };
-    const removed = [plant(`${key}-v18.20.0-x64.v8`, month), plant(`${key}-v20.1.0-arm64-0123456789ab.v8`, month), plant(`${key}-v20.1.0-x64.v8.0123456789abcdef.tmp`, twoHours)];
+    const removed = [
+      plant(`${key}-v18.20.0-x64.v8`, month),
+      plant(`${key}-v20.1.0-arm64-0123456789ab.v8`, month),
+      plant(`${key}-v20.1.0-x64-at0123abcd.v8`, month), // another install's
+      plant(`${key}-v20.1.0-x64.v8.0123456789abcdef.tmp`, twoHours),
+      plant(`${key}-v20.1.0-x64-0123456789ab-at0123abcd.v8.0123456789abcdef.tmp`, twoHours),
+    ];
     const kept = [
       plant(`${key}-v20.2.0-x64.v8`, twoHours), // used lately
+      plant(`${key}-v20.2.0-x64-at0123abcd.v8`, twoHours), // another install's, used lately
       plant(`${key}-v20.2.0-x64.v8.0123456789abcdef.tmp`, new Date()), // a write under way
       plant('notes.txt', month), // not a name of ours
       plant(`${key}-v20.2.0-x64.v8.bak`, month),
@@ -326,10 +349,11 @@ describe('runCachedScript', () => {
     writeFileSync(target, 'planted');
     mkdirSync(join(xdg, 'fanout', 'compile-cache'), { recursive: true, mode: 0o700 });
     const scratch = tempDir();
-    runScript(BODY, { XDG_CACHE_HOME: scratch });
+    const dir = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: scratch }, 1, dir);
     const link = join(xdg, 'fanout', 'compile-cache', basename(cached(scratch)[0] as string));
     symlinkSync(target, link);
-    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
     expect(readFileSync(target, 'utf8')).toBe('planted');
     expect(lstatSync(link).isFile()).toBe(true);
   });
