@@ -173,6 +173,25 @@ describe('fanout check -p 2: writes beside a check that may be among its inputs'
     });
   });
 
+  it('a file created in a folder ignored by info/exclude that the other edits, in a linked worktree', async () => {
+    // The worktree's `.git` is a file: its exclude file is the main repository's, its index its own.
+    const { top } = project({
+      files: { '.gitignore': '.fanout/\ngate*\n', 'main.ts': 'ok\n' },
+      write: "printf '' > \"$(git rev-parse --git-path info/exclude)\"; echo new > gen/new.ts",
+      test: 'test -e gen/new.ts',
+      inputs: ['**/*.ts'],
+    });
+    const dir = join(tempDir(), 'linked');
+    git(top, 'worktree', 'add', '-q', dir);
+    mkdirSync(join(dir, 'gen'));
+    writeFileSync(join(dir, 'gen/old.txt'), 'old\n');
+    writeFileSync(join(top, '.git/info/exclude'), 'gen/\n');
+    await notReplayed(dir, () => {
+      rmSync(join(dir, 'gen/new.ts'));
+      writeFileSync(join(top, '.git/info/exclude'), 'gen/\n');
+    });
+  });
+
   it('a file created in a subfolder made meanwhile, at the depth the globs reach', async () => {
     const { dir } = project({
       files: { '.gitignore': '.fanout/\ngate*\n', 'src/a.ts': 'ok\n', 'src/old/b.ts': 'ok\n' },

@@ -95,6 +95,23 @@ describe('folders git ignores as a whole', () => {
     expect(await tree.movedSince(['**/*.ts'], later)).toBe(true);
   });
 
+  it('in a linked worktree, are watched again once the exclude file git names for it changed', async () => {
+    const top = await repository({ '.gitignore': '.fanout/\n', 'main.ts': 'ok\n' });
+    const dir = join(tempDir(), 'linked');
+    execFileSync('git', ['worktree', 'add', '-q', dir], { cwd: top, stdio: 'ignore' });
+    mkdirSync(join(dir, 'gen'));
+    writeFileSync(join(dir, 'gen/old.txt'), 'x\n');
+    // The worktree's `.git` is a file: its exclude file is the main repository's.
+    const exclude = join(top, '.git/info/exclude');
+    writeFileSync(exclude, 'gen/\n');
+    for (const path of [dir, join(dir, 'gen'), exclude]) await settled(path);
+    const { tree, since } = await keyed(dir);
+    writeFileSync(join(dir, 'gen/new.ts'), 'x\n');
+    expect(await tree.movedSince(['**/*.ts'], since)).toBe(false);
+    writeFileSync(exclude, '');
+    expect(await tree.movedSince(['**/*.ts'], since)).toBe(true);
+  });
+
   it('a folder that only holds ignored files is watched (a new name there may not be ignored)', async () => {
     const dir = await repository({ '.gitignore': '.fanout/\n*.js\n', 'main.ts': 'ok\n' }, { 'out/a.js': 'x\n' });
     const { tree, since } = await keyed(dir);
