@@ -796,7 +796,9 @@ export class InputTree {
    * anywhere below moves the folder it is in (a new folder moves its parent). The folders looked at are those the
    * listing holds files in and, where a folder's link count says it has subfolders the listing does not show (empty,
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
-   * folder: it was listed, and is looked at as every listed input is.
+   * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
+   * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it), and subfolders the listing holds no file in
+   * that git ignores as a whole (`dist/`, `node_modules/`), while no rule over them changed since git said so.
    */
   private async foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): Promise<boolean> {
     // Subfolders the listing holds no file in are looked into only once git said it does not ignore them as a whole:
