@@ -98,12 +98,6 @@ describe('the store under real runs', () => {
 
   it('runs killed with SIGKILL at any moment leave only whole entries; the next run completes them', async () => {
     const dir = project();
-    // The log folder there before, past the racy margin: a run that creates it moves the root folder (over the checks'
-    // `src/`, a name at any depth) while its first checks run beside each other, and their passes are not stored. On a
-    // busy machine every killed run may die before making it, and the last run would store 52 of the 60.
-    mkdirSync(join(dir, '.fanout', 'runs'), { recursive: true });
-    await settled(join(dir, '.fanout'));
-    await settled(dir);
     for (const delay of [150, 300, 450, 600]) {
       const { child, done } = startCli(['check', '-p', '8'], { cwd: dir });
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -188,6 +188,59 @@ function git(args: readonly string[], cwd: string): Promise<{ stdout: Buffer } |
   });
 }
 
+/**
+ * Runs git with `input` on its stdin and resolves its stdout, also when it exits with 1 (`git check-ignore`: none
+ * of the paths is ignored); undefined when it fails otherwise.
+ */
+function gitWithInput(args: readonly string[], input: string, cwd: string): Promise<Buffer | undefined> {
+  return new Promise((done) => {
+    const child = execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) =>
+      done(error === null || (error as { code?: unknown }).code === 1 ? stdout : undefined),
+    );
+    // A git that exits before reading it all: its exit tells.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
+}
+
+/**
+ * How deep below its folder each of `globs` selects files: `src/*.ts` in `src/` alone (0), `src/*\/*.ts` in the
+ * folders of `src/` too (1); Infinity for a glob with `**`, one that matches a name at any depth (`*.ts`), or one whose
+ * depth is not plain from its text (braces, brackets). A folder deeper than that holds no input, and one made there
+ * moves a folder within reach.
+ */
+function reachOf(globs: readonly string[]): Array<{ prefix: string; depth: number }> {
+  const reach: Array<{ prefix: string; depth: number }> = [];
+  for (const glob of globs) {
+    if (glob.startsWith('!')) continue;
+    const { prefix, whole } = compile(glob);
+    const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
+    const anchored = text.replace(/\/+$/, '').includes('/') || glob.startsWith('/');
+    const rest = text.slice(prefix.length);
+    const plain = anchored && !whole && !rest.endsWith('/') && !/\*\*|[{}[\]\\]/.test(rest);
+    reach.push({ prefix, depth: plain ? rest.split('/').length - 1 : Infinity });
+  }
+  return reach;
+}
+
+/** How many folders `folder` is below `prefix` (which it starts with). */
+const depthBelow = (folder: string, prefix: string): number => {
+  let depth = 0;
+  for (let at = folder.indexOf('/', prefix.length); at >= 0; at = folder.indexOf('/', at + 1)) depth++;
+  return depth;
+};
+
+/**
+ * Whether a subfolder in `folder` may hold an input of the globs `reach` tells of (or lead to their folder): then
+ * `folder`'s subfolders are looked at, else its own times alone tell of a change in it.
+ */
+const leadsDeeper = (reach: ReadonlyArray<{ prefix: string; depth: number }>, folder: string): boolean =>
+  reach.some(({ prefix, depth }) => (folder.startsWith(prefix) ? depthBelow(folder, prefix) < depth : prefix.startsWith(folder)));
+
+/** Whether `folder` may hold an input of the globs `reach` tells of, or lead to their folder. */
+const reached = (reach: ReadonlyArray<{ prefix: string; depth: number }>, folder: string): boolean =>
+  reach.some(({ prefix, depth }) => (folder.startsWith(prefix) ? depthBelow(folder, prefix) <= depth : prefix.startsWith(folder)));
+
 const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
 
 const HEX = /^[0-9a-f]+$/;
@@ -288,6 +341,10 @@ export class InputTree {
    * every glob list's tree, so that a check whose folders are below another's sees what that one's look found.
    */
   private readonly readFolders = new Map<string, readonly string[]>();
+  /** The folders (relative, `/`-terminated) the listing holds a candidate file in, as {@link InputTree.folderTree} found them. */
+  private readonly holdsListed = new Set<string>();
+  /** Whether git ignores a folder the listing holds no file in as a whole, and when it was asked (see {@link InputTree.askIgnored}). */
+  private readonly ignoredFolders = new Map<string, { ignored: boolean; at: number }>();
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), asked once. */
   private rules: Promise<readonly string[] | undefined> | undefined;
   /** Folders the walk could not read (left out of the listing). */
@@ -306,6 +363,8 @@ export class InputTree {
   private readonly excluded: string[];
   /** The folder with a trailing separator: a listed path (normalised, relative) appended makes it absolute. */
   private readonly prefix: string;
+  /** The config's folder and the folders between it and the log folder (absolute): see {@link InputTree.pastRecentMoves}. */
+  private readonly logParents: string[];
 
   /**
    * @param dir the config's folder: globs are relative to it.
@@ -320,8 +379,37 @@ export class InputTree {
     private readonly clock: () => number = Date.now,
   ) {
     const log = toPosix(relative(dir, resolve(logDir)));
-    this.excluded = ['.git/', ...(log !== '' && !log.startsWith('..') ? [`${log}/`] : [])];
+    const inside = log !== '' && !log.startsWith('..');
+    this.excluded = ['.git/', ...(inside ? [`${log}/`] : [])];
     this.prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+    // The config's folder and those between it and the log folder: the run made the log folder just before listing
+    // when it was missing (a first run), moving them.
+    this.logParents = [dir];
+    if (inside) for (let at = log.indexOf('/'); at > 0; at = log.indexOf('/', at + 1)) this.logParents.push(join(dir, log.slice(0, at)));
+  }
+
+  /**
+   * Waits, at most {@link FINE_RACY_MS}, until no folder of {@link InputTree.logParents} changed within that margin
+   * before the clock reads. A first run makes the log folder (`.fanout/`) in the config's folder moments before it
+   * lists the files: the config's folder then looks as if it moved when the first checks are keyed, and a check
+   * keyed while another ran beside it would not be stored (see {@link InputTree.foldersMoved}). Past the margin, the
+   * folder's times are clearly older than the listing: a later change shows. A coarse file system's whole seconds
+   * are not waited for (its margin is seconds): its checks miss as before.
+   */
+  private async pastRecentMoves(): Promise<void> {
+    let latest = -Infinity;
+    for (const folder of this.logParents) {
+      let stat: Stats | undefined;
+      try {
+        stat = lstatSync(folder, { throwIfNoEntry: false });
+      } catch {
+        continue;
+      }
+      if (stat === undefined || (stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0)) continue;
+      latest = Math.max(latest, stat.mtimeMs, stat.ctimeMs);
+    }
+    const wait = Math.min(FINE_RACY_MS, latest + FINE_RACY_MS + 1 - this.clock());
+    if (wait > 0) await new Promise((done) => setTimeout(done, Math.ceil(wait)));
   }
 
   /**
@@ -341,6 +429,7 @@ export class InputTree {
   /** Starts asking git for the listing (at most once): it runs while the run prepares. */
   start(): Promise<Buffer | undefined> {
     this.output ??= (async () => {
+      await this.pastRecentMoves();
       this.listedAt = this.clock();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
@@ -639,7 +728,7 @@ export class InputTree {
     await this.start();
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
-    if (!this.foldersMoved(globs, folders, await this.ruleFiles())) return [];
+    if (!(await this.foldersMoved(globs, folders, await this.ruleFiles()))) return [];
     // Listed again for each check that asks: a command still running may create more files meanwhile.
     const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain();
     const below: string[] = [];
@@ -694,7 +783,9 @@ export class InputTree {
    */
   async movedSince(globs: readonly string[], since: number): Promise<boolean> {
     await this.start();
-    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), since);
+    // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
+    // was being taken is made of the files as they were then.
+    return await this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), Math.max(since, this.listedAt));
   }
 
   /**
@@ -705,12 +796,30 @@ export class InputTree {
    * anywhere below moves the folder it is in (a new folder moves its parent). The folders looked at are those the
    * listing holds files in and, where a folder's link count says it has subfolders the listing does not show (empty,
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
-   * folder: it was listed, and is looked at as every listed input is.
+   * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
+   * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it), and subfolders the listing holds no file in
+   * that git ignores as a whole (`dist/`, `node_modules/`), while no rule over them changed since git said so.
    */
-  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): boolean {
+  private async foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): Promise<boolean> {
+    // Subfolders the listing holds no file in are looked into only once git said it does not ignore them as a whole:
+    // asked for those the look met (one `git check-ignore` for all), then looked again, down to where none is new.
+    for (;;) {
+      const unknown: string[] = [];
+      const moved = this.lookForMoves(globs, folders, rulesAbove, since, unknown);
+      if (moved || unknown.length === 0) return moved;
+      await this.askIgnored(unknown);
+    }
+  }
+
+  /**
+   * {@link InputTree.foldersMoved}'s look, once: subfolders the listing holds no file in and that git was not asked
+   * about yet are added to `unknown`, not looked into.
+   */
+  private lookForMoves(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since: number | undefined, unknown: string[]): boolean {
     const tree = this.folderTree(globs, folders);
+    const reach = reachOf(globs);
     const from = since ?? this.listedAt;
-    const moved = (path: string, absolute = this.absolute(path)): boolean | undefined => {
+    const movedSince = (path: string, at: number, absolute = this.absolute(path)): boolean | undefined => {
       let stat: Stats | undefined;
       try {
         stat = lstatSync(absolute, { throwIfNoEntry: false });
@@ -718,17 +827,30 @@ export class InputTree {
         return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : true;
       }
       if (stat === undefined) return undefined;
-      return changedSinceListing(stat, from);
+      return changedSinceListing(stat, at);
     };
+    const moved = (path: string, absolute?: string): boolean | undefined => movedSince(path, from, absolute);
     // git's ignore files above the folders and in them: a command that edits one may make an ignored file count.
     const rules = this.raw !== undefined;
+    const above = new Set<string>(['.gitignore']);
     if (rules) {
       if (rulesAbove === undefined) return true;
       for (const rule of rulesAbove) if (moved(rule, rule) === true) return true;
-      const above = new Set<string>(['.gitignore']);
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule) === true) return true;
     }
+    // Whether a rule that decides whether git ignores `folder` changed since `at` (when git was asked about it): its
+    // answer then may not hold. Those rules changed since `from` were looked at already (above, and in each folder on
+    // the way down).
+    const rulesMovedSince = (folder: string, at: number): boolean => {
+      if (at >= from || rulesAbove === undefined) return rulesAbove === undefined;
+      if (rulesAbove.some((rule) => movedSince(rule, at, rule) === true)) return true;
+      if ([...above].some((rule) => movedSince(rule, at) === true)) return true;
+      for (let end = folder.indexOf('/'); end >= 0 && end < folder.length - 1; end = folder.indexOf('/', end + 1)) {
+        if (movedSince(`${folder.slice(0, end + 1)}.gitignore`, at) === true) return true;
+      }
+      return false;
+    };
     let looked = 0;
     for (const top of folders) {
       const stack = [top];
@@ -753,6 +875,9 @@ export class InputTree {
         if (!stat.isDirectory() && folder === top) continue;
         if (!stat.isDirectory() || changedSinceListing(stat, from)) return true;
         if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
+        // As deep as the globs reach (`src/*.ts`: `src/` alone): a file below cannot be an input, and a subfolder
+        // made here moves this folder.
+        if (!leadsDeeper(reach, folder)) continue;
         let children = tree.get(folder);
         if (children === undefined) tree.set(folder, (children = new Set()));
         // Subfolders the listing does not show: read once per run (the folder did not move, so its entries are still
@@ -774,12 +899,33 @@ export class InputTree {
         if (!stale) for (const child of read ?? []) children.add(child);
         for (const child of stale ? (read ?? []) : children) {
           // Never inputs, or opaque (a repository git does not look into, a submodule): nothing below them is listed.
-          if (this.excluded.includes(child) || this.opaque(child)) continue;
+          if (this.excluded.includes(child) || this.opaque(child) || !reached(reach, child)) continue;
+          // One the listing holds no file in may be one git ignores as a whole (`dist/`, `node_modules/`): nothing a
+          // command writes there is an input while the rules that ignore it stand.
+          if (rules && !this.holdsListed.has(child)) {
+            const known = this.ignoredFolders.get(child);
+            if (known === undefined) {
+              unknown.push(child);
+              continue;
+            }
+            if (known.ignored && !rulesMovedSince(child, known.at)) continue;
+          }
           stack.push(child);
         }
       }
     }
     return false;
+  }
+
+  /**
+   * Asks git which of `folders` (relative, `/`-terminated) it ignores as a whole, and keeps the answers with the time
+   * it was asked. A folder git could not be asked about counts as not ignored: it is looked into.
+   */
+  private async askIgnored(folders: readonly string[]): Promise<void> {
+    const at = this.clock();
+    const answer = await gitWithInput(['check-ignore', '-z', '--stdin'], `${folders.join('\0')}\0`, this.dir);
+    const ignored = new Set(answer === undefined ? [] : splitNul(answer).map((bytes) => bytes.toString('utf8')));
+    for (const folder of folders) this.ignoredFolders.set(folder, { ignored: ignored.has(folder), at });
   }
 
   /**
@@ -804,6 +950,7 @@ export class InputTree {
           if (children === undefined) tree.set(parent, (children = new Set()));
           children.add(child);
           if (!tree.has(child)) tree.set(child, new Set());
+          this.holdsListed.add(child);
           parent = child;
         }
         // A listed folder (a repository git does not look into): a subfolder, not looked into.
