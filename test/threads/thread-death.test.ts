@@ -27,8 +27,8 @@ describe('automatic batching when a thread dies', () => {
     const { flag, started } = startFlag();
     // Cost unknown yet: one item per batch, two batches for the one thread: the spinning one runs, the next waits.
     const spinning = p.batchProcessor({ op: 'spin', flag }, { signal }).then(
-      () => 'fulfilled',
-      (error: unknown) => error,
+      () => new Error('fulfilled'),
+      (error: unknown) => error as Error,
     );
     const held = [0, 1, 2].map((slot) => p.batchProcessor({ op: 'count', runs, slot, n: slot + 2 }, { signal }));
     await started;
@@ -37,7 +37,7 @@ describe('automatic batching when a thread dies', () => {
     expect(others).toEqual([]); // the pool's one thread, no other
     expect(Atomics.load(runs, 0)).toBe(0); // nothing behind the spinning batch has started
     await thread?.terminate(); // ended from outside the pool, as a crash of the thread would end it
-    expect(await spinning).toMatchObject({ message: expect.stringContaining('worker exited') });
+    expect((await spinning).message).toContain('worker exited');
     expect(await Promise.all(held)).toEqual([4, 9, 16]);
     expect([...runs]).toEqual([1, 1, 1, 1]);
     await p.close();
