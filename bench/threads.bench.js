@@ -9,11 +9,10 @@
 // started (start-up reported apart). Target: the automatic rows >= 0.9x per core of the plain loop (1.8x on 2 cores).
 //   node bench/run.js --quick threads     writes its section of docs/benchmarks.md
 //   BENCH_ITEMS=10000 BENCH_WORK=20000 BENCH_RUNS=5 node bench/threads.bench.js
-// This file is also the worker module: in a worker thread it only exports the function.
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+// This file is also the worker module: in a worker thread it only exports the function. The harness and the other
+// modules only the main thread needs are imported in main(), so each thread that the last row starts loads what a
+// worker module of its own would (the function), not the harness: its start-up in the time is the pool's.
 import { isMainThread } from 'node:worker_threads';
-import { interleave, profile, scaled, startSuite, stat } from './lib/harness.js';
 
 const WORK = Number(process.env.BENCH_WORK ?? 20_000); // inner iterations per item (~0.1 ms here)
 
@@ -45,8 +44,9 @@ export function workBatch(items) {
 /**
  * CPU time of the calling thread (Linux: /proc/thread-self/stat, 10 ms ticks), NaN elsewhere. Node 20 has no
  * per-thread CPU clock, and event-loop utilisation counts time spent waiting for a core as busy.
+ * @param {typeof import('node:fs').readFileSync} readFileSync
  */
-function mainThreadCpuMs() {
+function mainThreadCpuMs(readFileSync) {
   try {
     const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -56,6 +56,9 @@ function mainThreadCpuMs() {
 }
 
 async function main() {
+  const { readFileSync } = await import('node:fs');
+  const { availableParallelism } = await import('node:os');
+  const { interleave, profile, scaled, startSuite, stat } = await import('./lib/harness.js');
   const { processParallel } = await import('../dist/index.js');
   const { createThreadPool } = await import('../dist/threads.js');
   const N = Number(process.env.BENCH_ITEMS ?? scaled(10_000));
@@ -119,14 +122,14 @@ async function main() {
   }
   const measured = await interleave(RUNS, cases, async (c) => {
     const cpu = process.cpuUsage();
-    const mainBefore = mainThreadCpuMs();
+    const mainBefore = mainThreadCpuMs(readFileSync);
     const start = performance.now();
     await c.run();
     const ms = performance.now() - start;
     const used = process.cpuUsage(cpu);
     // Cores used: CPU time of the whole process (all its threads) per wall-clock time. Main thread CPU: what the
     // main thread takes from the cores the threads need.
-    return { ms, rate: (N / ms) * 1000, cores: (used.user + used.system) / 1000 / ms, mainCpuMs: mainThreadCpuMs() - mainBefore };
+    return { ms, rate: (N / ms) * 1000, cores: (used.user + used.system) / 1000 / ms, mainCpuMs: mainThreadCpuMs(readFileSync) - mainBefore };
   });
   await Promise.all([pool.close(), batchPool.close(), autoPool.close()]);
 
