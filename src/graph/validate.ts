@@ -512,8 +512,9 @@ function resolveRequirements(
 
 /**
  * Pass 5: the reverse adjacency in `depStart` (zeroed here: it held the id hashes; unless `counted`, when it holds
- * the counts already) and a new `depIdx`: counts (a loop of independent increments), prefix sums of the counts giving where each run of dependents ends, then filled
- * backwards from those ends (so dependents keep input order, and the ends come down to the starts without a copy).
+ * the counts already) and a new `depIdx`: counts (a loop of independent increments), prefix sums of the counts giving
+ * where each run of dependents ends, then filled backwards from those ends (so dependents keep input order, and the
+ * ends come down to the starts without a copy).
  */
 function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array, depStart: Int32Array, counted: boolean): Int32Array {
   if (!counted) {
