@@ -172,6 +172,8 @@ export class GraphRun<V> {
   readonly #waiting: Int32Array;
   /** The tasks that require nothing, in index order, when the plan lists them (a compiled graph's). */
   readonly #sources: Int32Array | undefined;
+  /** Every task is ready at the start and goes to the regular queue (no edges, no async task, no levels). */
+  readonly #allReady: boolean;
   readonly #isAsync: Uint8Array;
   // Outcomes are recorded in flat arrays and become objects once, when the run ends: a million outcome objects kept
   // alive while the run allocates promises and contexts were promoted by the young-generation GC and then paid for a
@@ -274,6 +276,7 @@ export class GraphRun<V> {
     this.#state = new Uint8Array(n);
     this.#waiting = compiled === undefined ? plan.waiting : plan.waiting.slice();
     this.#sources = plan.sources;
+    this.#allReady = plan.sourceCount === n && plan.asyncCount === 0 && plan.levels === undefined;
     this.#isAsync = graph.isAsync;
     this.#time = new Float64Array(n);
     this.#status = new Uint8Array(n);
@@ -339,8 +342,13 @@ export class GraphRun<V> {
       for (let k = 0; k < sources.length; k++) this.#makeReady(sources[k]!);
       return;
     }
-    const waiting = this.#waiting;
     const n = this.#n;
+    if (this.#allReady) {
+      this.#state.fill(READY);
+      this.#ready.fillAll(n);
+      return;
+    }
+    const waiting = this.#waiting;
     for (let i = 0; i < n; i++) if (waiting[i] === 0) this.#makeReady(i);
   }
 
@@ -938,6 +946,8 @@ interface RunPlan<V> {
    */
   sources: Int32Array | undefined;
   asyncCount: number;
+  /** How many tasks require nothing. */
+  sourceCount: number;
   levels: { level: Int32Array; count: number } | undefined;
 }
 
@@ -971,7 +981,7 @@ function planRun<V>(input: GraphTables<V>, schedule: 'ready' | 'levels', renumbe
     sources = new Int32Array(sourceCount);
     for (let i = 0, k = 0; k < sourceCount; i++) if (waiting[i] === 0) sources[k++] = i;
   }
-  return { graph, inputOf, internalOf, ranks, waiting, sources, asyncCount, levels };
+  return { graph, inputOf, internalOf, ranks, waiting, sources, asyncCount, sourceCount, levels };
 }
 
 const TABLES: unique symbol = Symbol('tables');

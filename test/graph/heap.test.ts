@@ -92,4 +92,36 @@ describe('RankQueue', () => {
     queue.push(n - 1);
     expect(queue.pop()).toBe(n - 1);
   });
+
+  it.each([0, 1, 31, 32, 33, 1024, 1025, 32 * 32 * 32, 32 * 32 * 32 + 1, 40_000])(
+    'fillAll(%i) holds exactly what pushing every task one by one holds',
+    (n) => {
+      const priority = Float64Array.from({ length: n }, (_, i) => (i * 7919) % 97);
+      for (const ranks of [undefined, rankByPriority(priority)]) {
+        const filled = new RankQueue(n, ranks);
+        const pushed = new RankQueue(n, ranks);
+        filled.fillAll(n);
+        for (let i = 0; i < n; i++) pushed.push(i);
+        expect(filled.size).toBe(n);
+        // Pop half, push one of them back, then drain: both queues answer alike all along (every level consistent).
+        const a: number[] = [];
+        const b: number[] = [];
+        for (let k = 0; k < n >>> 1; k++) {
+          a.push(filled.pop());
+          b.push(pushed.pop());
+        }
+        if (a.length > 0) {
+          filled.push(a[a.length >>> 1]!);
+          pushed.push(b[b.length >>> 1]!);
+        }
+        while (pushed.size > 0) {
+          a.push(filled.pop());
+          b.push(pushed.pop());
+        }
+        expect(filled.size).toBe(0);
+        expect(a).toEqual(b);
+        expect(new Set(a).size).toBe(n);
+      }
+    },
+  );
 });

@@ -260,6 +260,30 @@ describe('compileGraph with numbered ids against the reference validator', () =>
     expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
   });
 
+  it('agrees on ids listed in order, with and without requirements, and meets every kind of problem there', () => {
+    // `t<b>`, `t<b+1>`, ... in input order take a path of their own: an id's offset is its task, no duplicate can
+    // occur, and the requirements are resolved, counted and checked for input order in one walk.
+    const inOrder = fc
+      .tuple(
+        fc.array(numberedTask, { maxLength: 9 }),
+        fc.nat(3),
+        fc.boolean(),
+        fc.option(fc.tuple(fc.nat(), fc.nat(malformed.length - 1)), { freq: 5 }),
+      )
+      .map(([tasks, base, edgeless, broken]) => {
+        const list: unknown[] = tasks.map((t, i) => ({ ...t, id: `t${base + i}`, ...(edgeless ? { requires: [] } : {}) }));
+        if (broken !== null && list.length > 0) {
+          const [at, kind] = broken;
+          list[at % list.length] = malformed[kind]!(list[at % list.length] as Record<string, unknown>);
+        }
+        return list;
+      });
+    agreesWithReference(inOrder);
+    const seen = new Set<string>();
+    for (const tasks of fc.sample(inOrder, { numRuns: 3000, seed: 13 })) if (isNumbered(tasks)) seen.add(outcome(tasks));
+    expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
+  });
+
   it('finds a duplicate among numbers that span a range as long as the list', () => {
     // t0, t2, t2: min 0, max 2, three tasks — the range fits, the repeat must still be reported.
     const tasks = [{ id: 't0', run }, { id: 't2', run }, { id: 't2', run }];
