@@ -12,7 +12,7 @@ import { FanoutError } from '../../common/errors.js';
 import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
-import { ListingIndex } from './listing.js';
+import { fromLatin1, ListingIndex } from './listing.js';
 
 /**
  * A check's input whose name is not valid UTF-8: decoded, the name no longer names the file (each bad byte became
@@ -938,9 +938,9 @@ export class InputTree {
     if (tree !== undefined) return tree;
     tree = new Map();
     for (const folder of folders) tree.set(folder, new Set());
-    const names = this.candidates(globs);
+    const names = this.folderNames(globs, folders);
     for (const top of folders) {
-      // The candidates are sorted: those below a folder are one run of them.
+      // The names are sorted: those below a folder are one run of them.
       for (let index = firstAtOrAfter(names, top); index < names.length && (names[index] as string).startsWith(top); index++) {
         const name = names[index] as string;
         let parent = top;
@@ -959,6 +959,23 @@ export class InputTree {
     }
     this.trees.set(key, tree);
     return tree;
+  }
+
+  /**
+   * Names that tell which folders below `folders` the listing holds files in, sorted: from the records alone while
+   * they are in git's order (a file of each folder, none parsed: a hit after a command started looks at folders, not
+   * at files; the submodules among them noted as a parse notes them), else the candidates.
+   */
+  private folderNames(globs: readonly string[], folders: readonly string[]): string[] {
+    const index = this.names === undefined ? this.records() : undefined;
+    if (index === undefined) return this.candidates(globs);
+    const names: string[] = [];
+    for (const folder of folders) {
+      const { names: found, gitlinks } = index.shape(folder);
+      for (const name of found) names.push(fromLatin1(name));
+      for (const link of gitlinks) this.gitlinks.add(fromLatin1(link));
+    }
+    return this.keep(names);
   }
 
   /** Whether a listed folder's content is not listed: a repository git does not look into (`src/lib/`), or a submodule. */
