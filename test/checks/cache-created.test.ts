@@ -101,6 +101,20 @@ for (const git of [true, false]) {
       expect(walks.mock.calls.length + lists.mock.calls.length).toBe(1);
     });
 
+    it.runIf(git)('git\'s index written just before the run (git add, then fanout check) is waited for, not taken for a moved rule', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n' }, [], git);
+      const now = new Date();
+      utimesSync(join(dir, '.git/index'), now, now);
+      const tree = await running(dir);
+      const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+      expect(await tree.created(['src/**'])).toEqual([]);
+      expect(lists).not.toHaveBeenCalled();
+      // A change of the index after the listing still counts: the check's files are listed again.
+      utimesSync(join(dir, '.git/index'), new Date(), new Date());
+      expect(await tree.created(['src/**'])).toEqual([]);
+      expect(lists).toHaveBeenCalledTimes(1);
+    });
+
     it('a file in an unlisted folder below another check\'s folder, after that check read it from disk', async () => {
       // src/sub/empty holds no listed file: the look for src/** reads src/sub from disk; src/sub/** must see it too.
       const dir = await folder({ 'src/a.ts': 'a\n', 'src/sub/f.ts': 'f\n' }, ['src/sub/empty'], git);

@@ -291,6 +291,29 @@ function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
 const matchesRest = (g: { re: RegExp; whole: boolean }, path: string): boolean => g.whole || g.re.test(path);
 
 /**
+ * The index file of the git repository `dir` is in, found without running git: the first `.git` from `dir` up, a
+ * folder (its `index`) or a linked worktree's or submodule's `gitdir:` file. Undefined when there is none or it cannot
+ * be read; only a wait depends on it (see `pastRecentMoves`), never what is stored.
+ */
+function gitIndexOf(dir: string): string | undefined {
+  for (let at = dir; ; at = dirname(at)) {
+    const dotGit = join(at, '.git');
+    try {
+      const stat = lstatSync(dotGit, { throwIfNoEntry: false });
+      if (stat?.isDirectory() === true) return join(dotGit, 'index');
+      // A regular file of a few hundred bytes at most (a planted large file or a FIFO is not read).
+      if (stat?.isFile() === true && stat.size <= 4096) {
+        const line = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1];
+        return line === undefined ? undefined : join(resolve(at, line.trim()), 'index');
+      }
+    } catch {
+      return undefined;
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
  * The files of a config's folder that inputs may name, and the stat cache of their hashes. One per run and folder:
  * it lists the folder once, however many checks match against it.
  */
@@ -394,11 +417,14 @@ export class InputTree {
    * lists the files: the config's folder then looks as if it moved when the first checks are keyed, and a check
    * keyed while another ran beside it would not be stored (see {@link InputTree.foldersMoved}). Past the margin, the
    * folder's times are clearly older than the listing: a later change shows. A coarse file system's whole seconds
-   * are not waited for (its margin is seconds): its checks miss as before.
+   * are not waited for (its margin is seconds): its checks miss as before. git's index is waited for the same way: it
+   * is one of the rule files a check's folders are watched by, and `git add -A && fanout check` (an agent's habit)
+   * writes it moments before the listing.
    */
   private async pastRecentMoves(): Promise<void> {
     let latest = -Infinity;
-    for (const folder of this.logParents) {
+    const index = gitIndexOf(this.dir);
+    for (const folder of index === undefined ? this.logParents : [...this.logParents, index]) {
       let stat: Stats | undefined;
       try {
         stat = lstatSync(folder, { throwIfNoEntry: false });
