@@ -434,8 +434,12 @@ export class InputTree {
       if (stat === undefined || (stat.mtimeMs % 1000 === 0 && stat.ctimeMs % 1000 === 0)) continue;
       latest = Math.max(latest, stat.mtimeMs, stat.ctimeMs);
     }
-    const wait = Math.min(FINE_RACY_MS, latest + FINE_RACY_MS + 1 - this.clock());
-    if (wait > 0) await new Promise((done) => setTimeout(done, Math.ceil(wait)));
+    // A timer may fire a fraction of a millisecond early by this clock: looked at again, a few times at most. A time
+    // further ahead (a file stamped in the future) is not waited for beyond the margin.
+    const until = Math.min(latest + FINE_RACY_MS + 1, this.clock() + FINE_RACY_MS + 1);
+    for (let tries = 0, wait = until - this.clock(); wait > 0 && tries < 4; tries++, wait = until - this.clock()) {
+      await new Promise((done) => setTimeout(done, Math.ceil(wait)));
+    }
   }
 
   /**
