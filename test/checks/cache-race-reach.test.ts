@@ -1,16 +1,16 @@
 // Which folders the look for a change since a check's key watches: not the log folder a first run made just before
-// listing, nor folders git ignores as a whole, nor folders deeper than the check's globs reach; but every folder where
-// a file may be an input, and every rule that decides which are.
+// listing, nor folders deeper than the check's globs reach; but every folder where a file may be an input (those git
+// ignores as a whole too), and every rule that decides which are.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputTree } from '../../src/checks/cache/inputs.js';
 import { tempDir } from '../cli/helpers.js';
 import { settled } from '../helpers/settled.js';
 
-/** A repository of `files` (committed) and `untracked` ones, settled past the racy margin. */
-async function repository(files: Record<string, string>, untracked: Record<string, string> = {}): Promise<string> {
+/** A repository of `files` (committed) and `untracked` ones (written after `before`), settled past the racy margin. */
+async function repository(files: Record<string, string>, untracked: Record<string, string> = {}, before: (dir: string) => void = () => undefined): Promise<string> {
   const dir = tempDir();
   const write = (set: Record<string, string>): void => {
     for (const [name, text] of Object.entries(set)) {
@@ -23,6 +23,7 @@ async function repository(files: Record<string, string>, untracked: Record<strin
   run('init', '-q');
   run('add', '-A');
   run('commit', '-qm', 'files');
+  before(dir);
   write(untracked);
   for (const name of ['', ...Object.keys(untracked).map((name) => join(name, '..'))]) await settled(join(dir, name));
   await settled(join(dir, '.git', 'index'));
@@ -61,41 +62,22 @@ describe('the log folder a first run makes', () => {
 });
 
 describe('folders git ignores as a whole', () => {
-  it('are not watched while the rules that ignore them stand', async () => {
-    const dir = await repository({ '.gitignore': '.fanout/\ndist/\nnode_modules/\n', 'main.ts': 'ok\n' }, { 'dist/old.js': 'x\n', 'node_modules/.cache/a': 'x\n' });
+  // Whether git still ignores a folder when the check reads it depends on more than can be watched (a rule file that is
+  // a link or is deleted, git's configuration and what it includes, a folder name git reads as a pathspec): a write
+  // there keeps a check whose globs reach it from the store, as a write in any folder within reach does.
+  it.each<[string, Record<string, string>, string, (dir: string) => void]>([
+    ['by a .gitignore rule', { '.gitignore': '.fanout/\ndist/\nnode_modules/\n', 'main.ts': 'ok\n' }, 'dist', () => undefined],
+    ['by a rule for a folder whose name starts with a colon', { '.gitignore': '.fanout/\ngen/\n', 'main.ts': 'ok\n' }, ':gen', () => undefined],
+    ['by info/exclude, deleted meanwhile', { '.gitignore': '.fanout/\n', 'main.ts': 'ok\n' }, 'gen', (dir) => writeFileSync(join(dir, '.git/info/exclude'), 'gen/\n')],
+  ])('are watched (ignored %s)', async (_, files, folder, before) => {
+    const dir = await repository(files, { [`${folder}/old.js`]: 'x\n' }, before);
     const { tree, since } = await keyed(dir);
-    writeFileSync(join(dir, 'dist/new.ts'), 'x\n');
-    mkdirSync(join(dir, 'node_modules/.cache/deeper'));
-    writeFileSync(join(dir, 'node_modules/.cache/deeper/b.ts'), 'x\n');
-    expect(await tree.movedSince(['**/*.ts'], since)).toBe(false);
-    expect(await tree.created(['**/*.ts'])).toEqual([]);
-  });
-
-  it('are watched again once a rule over them changed', async () => {
-    const dir = await repository({ '.gitignore': '.fanout/\ngen/\n', 'main.ts': 'ok\n' }, { 'gen/old.txt': 'x\n' });
-    const { tree, since } = await keyed(dir);
-    // Asked once, while the rules stood: its answer must not outlive them.
-    expect(await tree.movedSince(['**/*.ts'], since)).toBe(false);
-    writeFileSync(join(dir, '.gitignore'), '.fanout/\n');
-    writeFileSync(join(dir, 'gen/new.ts'), 'x\n');
+    if (existsSync(join(dir, '.git/info/exclude'))) rmSync(join(dir, '.git/info/exclude'));
+    writeFileSync(join(dir, folder, 'new.ts'), 'x\n');
     expect(await tree.movedSince(['**/*.ts'], since)).toBe(true);
-    // Every file there now counts (the listing is taken again), the old one too.
-    expect(await tree.created(['**/*.ts'])).toEqual(['gen/new.ts', 'gen/old.txt']);
   });
 
-  it('are watched again, for a check keyed after a rule over them changed, when git was asked before it', async () => {
-    const dir = await repository({ '.gitignore': '.fanout/\ngen/\n', 'main.ts': 'ok\n' }, { 'gen/old.txt': 'x\n' });
-    const { tree, since } = await keyed(dir);
-    expect(await tree.movedSince(['**/*.ts'], since)).toBe(false);
-    // The rule changes before the next check's key: git's answer was given before it.
-    writeFileSync(join(dir, '.gitignore'), '.fanout/\n');
-    await settled(join(dir, '.gitignore'));
-    const later = Date.now();
-    writeFileSync(join(dir, 'gen/new.ts'), 'x\n');
-    expect(await tree.movedSince(['**/*.ts'], later)).toBe(true);
-  });
-
-  it('in a linked worktree, are watched again once the exclude file git names for it changed', async () => {
+  it('in a linked worktree, a file written in a folder its exclude file ignores is seen', async () => {
     const top = await repository({ '.gitignore': '.fanout/\n', 'main.ts': 'ok\n' });
     const dir = join(tempDir(), 'linked');
     execFileSync('git', ['worktree', 'add', '-q', dir], { cwd: top, stdio: 'ignore' });
@@ -106,9 +88,26 @@ describe('folders git ignores as a whole', () => {
     writeFileSync(exclude, 'gen/\n');
     for (const path of [dir, join(dir, 'gen'), exclude]) await settled(path);
     const { tree, since } = await keyed(dir);
-    writeFileSync(join(dir, 'gen/new.ts'), 'x\n');
     expect(await tree.movedSince(['**/*.ts'], since)).toBe(false);
-    writeFileSync(exclude, '');
+    writeFileSync(join(dir, 'gen/new.ts'), 'x\n');
+    expect(await tree.movedSince(['**/*.ts'], since)).toBe(true);
+  });
+
+  it.each([
+    ['a link (its target edited)', true],
+    ['named relative to the repository\'s top, with the config in a subfolder', false],
+  ])('an excludes file that is %s is watched: un-ignoring a file there counts', async (_, linked) => {
+    const rules = join(tempDir(), 'ignore');
+    writeFileSync(rules, 'gen/\n');
+    const dir = await repository({ '.gitignore': '.fanout/\n', 'pkg/main.ts': 'ok\n' }, { 'pkg/gen/old.ts': 'x\n' }, (top) => {
+      if (linked) symlinkSync(rules, join(top, 'ignore-link'));
+      else writeFileSync(join(top, 'ignore-here'), 'gen/\n');
+      execFileSync('git', ['config', 'core.excludesFile', linked ? join(top, 'ignore-link') : 'ignore-here'], { cwd: top });
+    });
+    const { tree, since } = await keyed(join(dir, 'pkg'));
+    expect(await tree.movedSince(['**/*.ts'], since)).toBe(false);
+    // No folder moves: a file that was there all along is an input now.
+    writeFileSync(linked ? rules : join(dir, 'ignore-here'), '\n');
     expect(await tree.movedSince(['**/*.ts'], since)).toBe(true);
   });
 

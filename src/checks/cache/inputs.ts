@@ -189,21 +189,6 @@ function git(args: readonly string[], cwd: string): Promise<{ stdout: Buffer } |
 }
 
 /**
- * Runs git with `input` on its stdin and resolves its stdout, also when it exits with 1 (`git check-ignore`: none
- * of the paths is ignored); undefined when it fails otherwise.
- */
-function gitWithInput(args: readonly string[], input: string, cwd: string): Promise<Buffer | undefined> {
-  return new Promise((done) => {
-    const child = execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (error, stdout) =>
-      done(error === null || (error as { code?: unknown }).code === 1 ? stdout : undefined),
-    );
-    // A git that exits before reading it all: its exit tells.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input);
-  });
-}
-
-/**
  * How deep below its folder each of `globs` selects files: `src/*.ts` in `src/` alone (0), `src/*\/*.ts` in the
  * folders of `src/` too (1); Infinity for a glob with `**`, one that matches a name at any depth (`*.ts`), or one whose
  * depth is not plain from its text (braces, brackets). A folder deeper than that holds no input, and one made there
@@ -301,15 +286,28 @@ function gitIndexOf(dir: string): string | undefined {
     try {
       const stat = lstatSync(dotGit, { throwIfNoEntry: false });
       if (stat?.isDirectory() === true) return join(dotGit, 'index');
-      // A regular file of a few hundred bytes at most (a planted large file or a FIFO is not read).
-      if (stat?.isFile() === true && stat.size <= 4096) {
-        const line = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1];
-        return line === undefined ? undefined : join(resolve(at, line.trim()), 'index');
-      }
+      if (stat?.isFile() === true) return gitdirIndex(at, dotGit);
     } catch {
       return undefined;
     }
     if (dirname(at) === at) return undefined;
+  }
+}
+
+/**
+ * The index named by the `gitdir:` line of the `.git` file `dotGit` in `at` (a linked worktree's, a submodule's). Opened
+ * without following a link and without blocking, and read only when it is a regular file of a few hundred bytes: a
+ * `.git` swapped for a FIFO or a large file after it was looked at is not read.
+ */
+function gitdirIndex(at: string, dotGit: string): string | undefined {
+  const fd = openSync(dotGit, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > 4096) return undefined;
+    const line = /^gitdir: (.+)$/m.exec(readFileSync(fd, 'utf8'))?.[1];
+    return line === undefined ? undefined : join(resolve(at, line.trim()), 'index');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -364,10 +362,6 @@ export class InputTree {
    * every glob list's tree, so that a check whose folders are below another's sees what that one's look found.
    */
   private readonly readFolders = new Map<string, readonly string[]>();
-  /** The folders (relative, `/`-terminated) the listing holds a candidate file in, as {@link InputTree.folderTree} found them. */
-  private readonly holdsListed = new Set<string>();
-  /** Whether git ignores a folder the listing holds no file in as a whole, and when it was asked (see {@link InputTree.askIgnored}). */
-  private readonly ignoredFolders = new Map<string, { ignored: boolean; at: number }>();
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), asked once. */
   private rules: Promise<readonly string[] | undefined> | undefined;
   /** Folders the walk could not read (left out of the listing). */
@@ -758,7 +752,7 @@ export class InputTree {
     await this.start();
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
-    if (!(await this.foldersMoved(globs, folders, await this.ruleFiles()))) return [];
+    if (!this.foldersMoved(globs, folders, await this.ruleFiles())) return [];
     // Listed again for each check that asks: a command still running may create more files meanwhile.
     const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain();
     const below: string[] = [];
@@ -788,7 +782,17 @@ export class InputTree {
       const files = [resolve(this.dir, exclude), resolve(this.dir, index)];
       const home = process.env.XDG_CONFIG_HOME || join(process.env.HOME ?? '', '.config');
       const user = 'stdout' in excludes ? excludes.stdout.toString('utf8').replace(/\n$/, '') : join(home, 'git', 'ignore');
-      if (user !== '') files.push(resolve(this.dir, user));
+      // git reads a relative excludes file from the repository's top.
+      if (user !== '') files.push(resolve(answer, user));
+      // A rule file that is a link (dotfiles managers link ~/.config/git/ignore): its target is watched too, an edit
+      // there does not move the link.
+      for (const file of files.slice()) {
+        try {
+          if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) files.push(realpathSync(file));
+        } catch {
+          // A link that leads nowhere: nothing to read, git reads no rule from it either.
+        }
+      }
       // git names the top by its real path: the config's folder too, to walk up to it.
       const top = resolve(answer);
       let folder: string;
@@ -815,7 +819,7 @@ export class InputTree {
     await this.start();
     // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
     // was being taken is made of the files as they were then.
-    return await this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), Math.max(since, this.listedAt));
+    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), Math.max(since, this.listedAt));
   }
 
   /**
@@ -827,29 +831,16 @@ export class InputTree {
    * listing holds files in and, where a folder's link count says it has subfolders the listing does not show (empty,
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
-   * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it), and subfolders the listing holds no file in
-   * that git ignores as a whole (`dist/`, `node_modules/`), while no rule over them changed since git said so.
+   * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it). A folder git ignores as a whole is looked at
+   * too: whether git still ignores it depends on more than fanout can watch (rule files that are links, deleted or
+   * outside the repository, git's configuration and what it includes), and a file a command writes there may be an
+   * input by the time the check reads it.
    */
-  private async foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): Promise<boolean> {
-    // Subfolders the listing holds no file in are looked into only once git said it does not ignore them as a whole:
-    // asked for those the look met (one `git check-ignore` for all), then looked again, down to where none is new.
-    for (;;) {
-      const unknown: string[] = [];
-      const moved = this.lookForMoves(globs, folders, rulesAbove, since, unknown);
-      if (moved || unknown.length === 0) return moved;
-      await this.askIgnored(unknown);
-    }
-  }
-
-  /**
-   * {@link InputTree.foldersMoved}'s look, once: subfolders the listing holds no file in and that git was not asked
-   * about yet are added to `unknown`, not looked into.
-   */
-  private lookForMoves(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since: number | undefined, unknown: string[]): boolean {
+  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): boolean {
     const tree = this.folderTree(globs, folders);
     const reach = reachOf(globs);
     const from = since ?? this.listedAt;
-    const movedSince = (path: string, at: number, absolute = this.absolute(path)): boolean | undefined => {
+    const moved = (path: string, absolute = this.absolute(path)): boolean | undefined => {
       let stat: Stats | undefined;
       try {
         stat = lstatSync(absolute, { throwIfNoEntry: false });
@@ -857,9 +848,8 @@ export class InputTree {
         return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : true;
       }
       if (stat === undefined) return undefined;
-      return changedSinceListing(stat, at);
+      return changedSinceListing(stat, from);
     };
-    const moved = (path: string, absolute?: string): boolean | undefined => movedSince(path, from, absolute);
     // git's ignore files above the folders and in them: a command that edits one may make an ignored file count.
     const rules = this.raw !== undefined;
     const above = new Set<string>(['.gitignore']);
@@ -869,18 +859,6 @@ export class InputTree {
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule) === true) return true;
     }
-    // Whether a rule that decides whether git ignores `folder` changed since `at` (when git was asked about it): its
-    // answer then may not hold. Those rules changed since `from` were looked at already (above, and in each folder on
-    // the way down).
-    const rulesMovedSince = (folder: string, at: number): boolean => {
-      if (at >= from || rulesAbove === undefined) return rulesAbove === undefined;
-      if (rulesAbove.some((rule) => movedSince(rule, at, rule) === true)) return true;
-      if ([...above].some((rule) => movedSince(rule, at) === true)) return true;
-      for (let end = folder.indexOf('/'); end >= 0 && end < folder.length - 1; end = folder.indexOf('/', end + 1)) {
-        if (movedSince(`${folder.slice(0, end + 1)}.gitignore`, at) === true) return true;
-      }
-      return false;
-    };
     let looked = 0;
     for (const top of folders) {
       const stack = [top];
@@ -930,32 +908,11 @@ export class InputTree {
         for (const child of stale ? (read ?? []) : children) {
           // Never inputs, or opaque (a repository git does not look into, a submodule): nothing below them is listed.
           if (this.excluded.includes(child) || this.opaque(child) || !reached(reach, child)) continue;
-          // One the listing holds no file in may be one git ignores as a whole (`dist/`, `node_modules/`): nothing a
-          // command writes there is an input while the rules that ignore it stand.
-          if (rules && !this.holdsListed.has(child)) {
-            const known = this.ignoredFolders.get(child);
-            if (known === undefined) {
-              unknown.push(child);
-              continue;
-            }
-            if (known.ignored && !rulesMovedSince(child, known.at)) continue;
-          }
           stack.push(child);
         }
       }
     }
     return false;
-  }
-
-  /**
-   * Asks git which of `folders` (relative, `/`-terminated) it ignores as a whole, and keeps the answers with the time
-   * it was asked. A folder git could not be asked about counts as not ignored: it is looked into.
-   */
-  private async askIgnored(folders: readonly string[]): Promise<void> {
-    const at = this.clock();
-    const answer = await gitWithInput(['check-ignore', '-z', '--stdin'], `${folders.join('\0')}\0`, this.dir);
-    const ignored = new Set(answer === undefined ? [] : splitNul(answer).map((bytes) => bytes.toString('utf8')));
-    for (const folder of folders) this.ignoredFolders.set(folder, { ignored: ignored.has(folder), at });
   }
 
   /**
@@ -980,7 +937,6 @@ export class InputTree {
           if (children === undefined) tree.set(parent, (children = new Set()));
           children.add(child);
           if (!tree.has(child)) tree.set(child, new Set());
-          this.holdsListed.add(child);
           parent = child;
         }
         // A listed folder (a repository git does not look into): a subfolder, not looked into.
