@@ -1,7 +1,7 @@
 // Node 22.1 and later keep V8's compiled code of the CLI's modules on disk (module.enableCompileCache): every start
 // after the first skips most of their compiling. Node 20 has no such cache for ES modules; the code `fanout check`
 // runs is also built as a classic script (see runCachedScript), whose compiled code V8 gives and takes on any Node.
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, lutimesSync, openSync, readdirSync, readFileSync, realpathSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDirSync } from '../common/make-dir.js';
@@ -287,6 +287,26 @@ const TEMPORARY_CODE_FILE = /^[0-9a-f]{24}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{
 const UNUSED_CODE_MS = 30 * 24 * 60 * 60 * 1000;
 /** A temporary file this old is what a killed write left. */
 const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+/**
+ * Files kept of one build, Node and set of flags, one per place of the script (see placeTag), newest first: installs in
+ * fresh folders (CI's, npx's, copies) would otherwise leave one each for {@link UNUSED_CODE_MS}.
+ */
+const MAX_PLACES = 8;
+/** A file used is marked used (its time set) when it was last written this long ago, so that pruning keeps it. */
+const MARK_USED_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Sets the time of the file `path` (code just used) when it was written more than {@link MARK_USED_MS} ago: pruning
+ * judges a file by its time, and code in use for a month would otherwise look unused. Never throws.
+ */
+function markUsed(path: string): void {
+  try {
+    const now = Date.now();
+    if (now - lstatSync(path).mtimeMs > MARK_USED_MS) lutimesSync(path, now / 1000, now / 1000);
+  } catch {
+    // gone, or not ours to touch: compiled again at worst
+  }
+}
 
 /**
  * Removes the files of compiled code in `folder` (named as this CLI names them, other than `current`) not written for
@@ -298,15 +318,37 @@ function pruneCodeFiles(folder: string, current: string): void {
   try {
     const now = Date.now();
     const me = process.getuid?.();
+    // The files kept of each build, Node and set of flags (the name without its place), with their times.
+    const places = new Map<string, Array<{ path: string; mtimeMs: number }>>();
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
-      const limit = CODE_FILE.test(name) ? UNUSED_CODE_MS : TEMPORARY_CODE_FILE.test(name) ? STALE_TEMPORARY_MS : undefined;
-      if (limit === undefined || path === current) continue;
+      const code = CODE_FILE.test(name);
+      const limit = code ? UNUSED_CODE_MS : TEMPORARY_CODE_FILE.test(name) ? STALE_TEMPORARY_MS : undefined;
+      if (limit === undefined) continue;
       try {
         const stat = lstatSync(path);
-        if (stat.isFile() && (me === undefined || stat.uid === me) && now - stat.mtimeMs > limit) unlinkSync(path);
+        if (!stat.isFile() || (me !== undefined && stat.uid !== me)) continue;
+        if (path !== current && now - stat.mtimeMs > limit) unlinkSync(path);
+        else if (code) {
+          const group = name.replace(/-at[0-9a-f]{8}\.v8$/, '.v8');
+          let kept = places.get(group);
+          if (kept === undefined) places.set(group, (kept = []));
+          // The current file counts as the newest: it was just written.
+          kept.push({ path, mtimeMs: path === current ? Infinity : stat.mtimeMs });
+        }
       } catch {
         // gone already
+      }
+    }
+    for (const kept of places.values()) {
+      if (kept.length <= MAX_PLACES) continue;
+      kept.sort((a, b) => b.mtimeMs - a.mtimeMs);
+      for (const { path } of kept.slice(MAX_PLACES)) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // gone already
+        }
       }
     }
   } catch {
@@ -323,7 +365,7 @@ function pruneCodeFiles(folder: string, current: string): void {
  * matches the text read now and the code itself (a digest of each), and is kept once the process exits, so that it
  * holds the functions the run compiled too: when none was usable or V8 refused it (another V8, other flags), and once
  * more when a `fanout check` run ({@link noteCheckRunDone}) finds code kept by a run that compiled less; a write
- * removes the code of other builds unused for 30 days (see pruneCodeFiles). A process ended by a signal keeps nothing. The folder is used only as {@link enableCompileCache} uses it (the code read there
+ * removes the code of other builds unused for 30 days and keeps at most 8 places of one build (see pruneCodeFiles). A process ended by a signal keeps nothing. The folder is used only as {@link enableCompileCache} uses it (the code read there
  * runs as this user); NODE_DISABLE_COMPILE_CACHE keeps it unused. Never fails because of the cache: a folder or a file
  * that cannot be used only means compiling. {@link compiledCodeUse} tells, once the process exits, what it did.
  *
@@ -361,7 +403,10 @@ export function runCachedScript(script: CachedScript, env: Readonly<Record<strin
       const writer = checkRunDone ? BY_CHECK_RUN : BY_OTHER;
       const write = !used || (writer === BY_CHECK_RUN && found.writer !== BY_CHECK_RUN);
       codeUse = { used, written: write };
-      if (!write) return;
+      if (!write) {
+        markUsed(cacheFile);
+        return;
+      }
       try {
         const file = codeFile(compiled.createCachedData(), textId, writer);
         if (file !== undefined) replaceFileSync(cacheFile, file, 0o600, true);

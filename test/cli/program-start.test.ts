@@ -334,6 +334,37 @@ describe('runCachedScript', () => {
     expect(names.filter((name) => name.startsWith('k1-'))).toHaveLength(1);
   });
 
+  it('keeps at most 8 places of one build, Node and set of flags, the newest, when it writes', () => {
+    const xdg = tempDir();
+    const folder = join(xdg, 'fanout', 'compile-cache');
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const places = Array.from({ length: 10 }, (_, i) => {
+      const name = `${'c'.repeat(24)}-v20.2.0-x64-at0000000${i}.v8`;
+      writeFileSync(join(folder, name), 'x');
+      const when = new Date(Date.now() - (i + 1) * 3600 * 1000);
+      utimesSync(join(folder, name), when, when);
+      return name;
+    });
+    const other = `${'c'.repeat(24)}-v20.3.0-x64-at00000000.v8`;
+    writeFileSync(join(folder, other), 'x');
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg })).toEqual([{ sum: 5, strict: true }]);
+    const names = readdirSync(folder);
+    expect(places.filter((name) => names.includes(name))).toEqual(places.slice(0, 8));
+    expect(names).toContain(other);
+  });
+
+  it('marks code it used that was written over a week ago as used, so that pruning keeps it', () => {
+    const xdg = tempDir();
+    const dir = tempDir();
+    runScript(BODY, { XDG_CACHE_HOME: xdg }, 1, dir);
+    const [file] = cached(xdg);
+    const old = new Date(Date.now() - 10 * 24 * 3600 * 1000);
+    utimesSync(file as string, old, old);
+    expect(runScript(BODY, { XDG_CACHE_HOME: xdg, FANOUT_DEBUG: '1' }, 1, dir)).toEqual([{ sum: 5, strict: true }]);
+    expect(lastStderr).toBe('fanout: compiled code used\n');
+    expect(Date.now() - statSync(file as string).mtimeMs).toBeLessThan(24 * 3600 * 1000);
+  });
+
   it('neither reads nor writes compiled code through a link, in a folder others may write to, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
     const open = tempDir();
     mkdirSync(join(open, 'fanout', 'compile-cache'), { recursive: true });
