@@ -88,6 +88,15 @@ export interface CompiledGraph<V = unknown> {
 
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/**
+ * The TypeError for `requires` arrays whose entries did not add up to what the first pass counted: a getter or Proxy
+ * that answers each read differently. The passes read `requires` again rather than keep n references (a million tasks'
+ * worth), so what they read must be what was counted; else the adjacency would not match and a run never settle.
+ */
+function requiresChanged(counted: number, read: number): TypeError {
+  return new TypeError(`tasks: the requires arrays held ${counted} entries in all when counted and ${read} when read again: a requires that changes while the graph is read (a getter or Proxy) is not supported`);
+}
+
 /** Throws the TypeError for the first malformed field of `tasks[i]`, if any. Names are built only on failure. */
 function checkTask(task: unknown, i: number): void {
   if (typeof task !== 'object' || task === null) throw invalidArgument(`tasks[${i}]`, 'an object', task);
@@ -293,6 +302,7 @@ function numberRequirementsInOrder<V>(
       }
     }
   }
+  if (e !== reqIdx.length) throw requiresChanged(reqIdx.length, e);
   reqStart[n] = e;
   if (unknown >= 0) {
     let i = 0;
@@ -336,6 +346,7 @@ function numberRequirements<V>(
       reqIdx[e++] = offset;
     }
   }
+  if (e !== reqIdx.length) throw requiresChanged(reqIdx.length, e);
   reqStart[n] = e;
   return unknown;
 }
@@ -412,6 +423,7 @@ function hashRequirements<V>(tasks: ReadonlyArray<GraphTask<V>>, reqStart: Int32
       reqIdx[e++] = hashString(dependency);
     }
   }
+  if (e !== reqIdx.length) throw requiresChanged(reqIdx.length, e);
   reqStart[n] = e;
   return names;
 }

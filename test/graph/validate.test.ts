@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { FanoutError } from '../../src/common/errors.js';
 import type { GraphTask } from '../../src/graph/types.js';
 import { GraphError, compileGraph, validateGraph } from '../../src/graph/validate.js';
+import { runGraph } from '../../src/graph/scheduler.js';
 
 const run = () => Promise.resolve();
 const t = (id: string, requires?: string[]): GraphTask<void> => (requires === undefined ? { id, run } : { id, requires, run });
@@ -127,6 +128,31 @@ describe('validateGraph', () => {
     const error = caught(() => validateGraph(tasks as GraphTask<void>[]));
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('a requires that answers each read differently (a getter or Proxy)', () => {
+  const run = () => Promise.resolve();
+  /** A task whose `requires` gives `answers` in turn, the last one from then on. */
+  const flipping = (id: string, answers: string[][]): GraphTask<void> => {
+    let read = 0;
+    return {
+      id,
+      run,
+      get requires() {
+        return answers[Math.min(read++, answers.length - 1)] as string[];
+      },
+    };
+  };
+
+  it.each<[string, () => Array<GraphTask<void>>]>([
+    ['longer when read again (numbered ids in order)', () => [{ id: 't0', run }, flipping('t1', [['t0'], ['t0'], ['t0', 't0', 't0']]), { id: 't2', run, requires: ['t1'] }]],
+    ['shorter when read again', () => [{ id: 't0', run }, flipping('t1', [['t0'], ['t0'], []]), { id: 't2', run, requires: ['t1'] }]],
+    ['empty when counted (hashed ids)', () => [{ id: 'a', run }, flipping('b', [[], [], ['a']])]],
+    ['numbered ids out of order', () => [{ id: 't1', run }, flipping('t0', [['t1'], ['t1'], ['t1', 't1']])]],
+  ])('%s: a TypeError, and runGraph rejects with it instead of never settling', async (_, make) => {
+    expect(() => validateGraph(make())).toThrow(/requires arrays held \d+ entries in all when counted and \d+ when read again/);
+    await expect(runGraph(make())).rejects.toThrow(TypeError);
   });
 });
 
