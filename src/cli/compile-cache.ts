@@ -319,7 +319,7 @@ function pruneCodeFiles(folder: string, current: string): void {
     const now = Date.now();
     const me = process.getuid?.();
     // The files kept of each build, Node and set of flags (the name without its place), with their times.
-    const places = new Map<string, Array<{ path: string; mtimeMs: number }>>();
+    const places = new Map<string, Array<{ path: string; mtimeMs: number; ino: number }>>();
     for (const name of readdirSync(folder)) {
       const path = join(folder, name);
       const code = CODE_FILE.test(name);
@@ -334,7 +334,7 @@ function pruneCodeFiles(folder: string, current: string): void {
           let kept = places.get(group);
           if (kept === undefined) places.set(group, (kept = []));
           // The current file counts as the newest: it was just written.
-          kept.push({ path, mtimeMs: path === current ? Infinity : stat.mtimeMs });
+          kept.push({ path, mtimeMs: path === current ? Infinity : stat.mtimeMs, ino: stat.ino });
         }
       } catch {
         // gone already
@@ -343,9 +343,11 @@ function pruneCodeFiles(folder: string, current: string): void {
     for (const kept of places.values()) {
       if (kept.length <= MAX_PLACES) continue;
       kept.sort((a, b) => b.mtimeMs - a.mtimeMs);
-      for (const { path } of kept.slice(MAX_PLACES)) {
+      for (const { path, mtimeMs, ino } of kept.slice(MAX_PLACES)) {
         try {
-          unlinkSync(path);
+          // The file judged, not one another run wrote at that name since.
+          const again = lstatSync(path);
+          if (again.ino === ino && again.mtimeMs === mtimeMs) unlinkSync(path);
         } catch {
           // gone already
         }

@@ -115,6 +115,26 @@ for (const git of [true, false]) {
       expect(lists).toHaveBeenCalledTimes(1);
     });
 
+    it('waits at most the margin at a time before listing, even when the clock steps back meanwhile', async () => {
+      const dir = await folder({ 'src/a.ts': 'a\n' }, [], git);
+      // The config's folder moved just now; the clock then steps back an hour (NTP at boot, a resumed VM).
+      utimesSync(dir, new Date(), new Date());
+      let reads = 0;
+      const base = Date.now();
+      const clock = (): number => (reads++ === 0 ? base : base - 3_600_000);
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      try {
+        const tree = new InputTree(dir, join(dir, 'logs'), undefined, clock);
+        await tree.start();
+        const delays = timers.mock.calls.map((call) => call[1] ?? 0);
+        expect(delays.length).toBeGreaterThan(0);
+        expect(delays.length).toBeLessThanOrEqual(4);
+        for (const delay of delays) expect(delay).toBeLessThanOrEqual(51);
+      } finally {
+        timers.mockRestore();
+      }
+    });
+
     it('a file in an unlisted folder below another check\'s folder, after that check read it from disk', async () => {
       // src/sub/empty holds no listed file: the look for src/** reads src/sub from disk; src/sub/** must see it too.
       const dir = await folder({ 'src/a.ts': 'a\n', 'src/sub/f.ts': 'f\n' }, ['src/sub/empty'], git);

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { FanoutError } from '../../common/errors.js';
@@ -304,7 +304,9 @@ function gitdirIndex(at: string, dotGit: string): string | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.size > 4096) return undefined;
-    const line = /^gitdir: (.+)$/m.exec(readFileSync(fd, 'utf8'))?.[1];
+    // Read into a buffer of that size: a file that grew since is not read whole.
+    const buffer = Buffer.alloc(4096);
+    const line = /^gitdir: (.+)$/m.exec(buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0)))?.[1];
     return line === undefined ? undefined : join(resolve(at, line.trim()), 'index');
   } finally {
     closeSync(fd);
@@ -431,8 +433,9 @@ export class InputTree {
     // A timer may fire a fraction of a millisecond early by this clock: looked at again, a few times at most. A time
     // further ahead (a file stamped in the future) is not waited for beyond the margin.
     const until = Math.min(latest + FINE_RACY_MS + 1, this.clock() + FINE_RACY_MS + 1);
+    // Each timer at most the margin: a clock stepped back meanwhile (NTP at boot, a resumed VM) must not stretch it.
     for (let tries = 0, wait = until - this.clock(); wait > 0 && tries < 4; tries++, wait = until - this.clock()) {
-      await new Promise((done) => setTimeout(done, Math.ceil(wait)));
+      await new Promise((done) => setTimeout(done, Math.min(Math.ceil(wait), FINE_RACY_MS + 1)));
     }
   }
 
