@@ -207,8 +207,8 @@ interface NumberedIds {
   /** The number of each id. */
   readonly numbers: Int32Array;
   /**
-   * True when task i's id has the number `min + i` (the ids are listed in order, as generated graphs list them): an
-   * id's offset then is its task, no two ids can be equal, and no table from offsets to tasks is needed.
+   * True when task i's id has the number `min + i` (the ids are listed in order, as generated graphs list them): no
+   * two ids can be equal, so a graph without a `requires` entry needs no further pass.
    */
   readonly inOrder: boolean;
 }
@@ -256,65 +256,6 @@ function numberIds(ids: string[], numbers: Int32Array): NumberedIds | undefined 
     expected = value === expected ? expected + 1 : -1;
   }
   return max - min + 1 === n ? { prefix, min, numbers, inOrder: expected >= 0 } : undefined;
-}
-
-/**
- * Pass 2 for numbered ids listed in order ({@link NumberedIds} `inOrder`), in place of passes 2 to 4 and the count of
- * pass 5: checks every `requires` entry, stores the task it names in `reqIdx` (CSR positions in `reqStart`) and counts
- * each task's dependents in `counts` (zeroed). Throws ERR_UNKNOWN_DEPENDENCY for the first entry, in input order, that
- * names no id (as resolveNumbers would: no duplicate can come first, the ids are all different); a malformed entry
- * is a TypeError before that, wherever it is, as in {@link numberRequirements}. Returns whether input order is a
- * topological order. One walk instead of three: in a cold process each pass over the graph costs its own time in the
- * interpreter and its own compilation.
- */
-function numberRequirementsInOrder<V>(
-  tasks: ReadonlyArray<GraphTask<V>>,
-  ids: string[],
-  numbered: NumberedIds,
-  reqStart: Int32Array,
-  reqIdx: Int32Array,
-  counts: Int32Array,
-): boolean {
-  const n = tasks.length;
-  const { prefix, min } = numbered;
-  let unknown = -1;
-  let unknownName = '';
-  let inputOrderIsTopological = true;
-  let e = 0;
-  for (let i = 0; i < n; i++) {
-    reqStart[i] = e;
-    const requires = (tasks[i] as GraphTask<V>).requires;
-    if (requires === undefined) continue;
-    for (let k = 0; k < requires.length; k++) {
-      const dependency: unknown = requires[k];
-      if (typeof dependency !== 'string') throw invalidArgument(`tasks[${i}].requires[${k}]`, 'a string', dependency);
-      const value = numberAfter(dependency, prefix) - min;
-      if (value >= 0 && value < n) {
-        counts[value]! += 1;
-        if (value >= i) inputOrderIsTopological = false;
-        reqIdx[e++] = value;
-      } else {
-        if (unknown < 0) {
-          unknown = e;
-          unknownName = dependency;
-        }
-        reqIdx[e++] = -1;
-      }
-    }
-  }
-  if (e !== reqIdx.length) throw requiresChanged(reqIdx.length, e);
-  reqStart[n] = e;
-  if (unknown >= 0) {
-    let i = 0;
-    while (reqStart[i + 1]! <= unknown) i++;
-    const id = ids[i] as string;
-    throw new GraphError('ERR_UNKNOWN_DEPENDENCY', `task "${id}" requires unknown task "${unknownName}"`, {
-      id,
-      index: i,
-      dependency: unknownName,
-    });
-  }
-  return inputOrderIsTopological;
 }
 
 /**
@@ -523,16 +464,13 @@ function resolveRequirements(
 }
 
 /**
- * Pass 5: the reverse adjacency in `depStart` (zeroed here: it held the id hashes; unless `counted`, when it holds
- * the counts already) and a new `depIdx`: counts (a loop of independent increments), prefix sums of the counts giving
- * where each run of dependents ends, then filled backwards from those ends (so dependents keep input order, and the
- * ends come down to the starts without a copy).
+ * Pass 5: the reverse adjacency in `depStart` (zeroed here: it held the id hashes) and a new `depIdx`: counts (a loop
+ * of independent increments), prefix sums of the counts giving where each run of dependents ends, then filled
+ * backwards from those ends (so dependents keep input order, and the ends come down to the starts without a copy).
  */
-function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array, depStart: Int32Array, counted: boolean): Int32Array {
-  if (!counted) {
-    depStart.fill(0);
-    for (let p = 0; p < reqIdx.length; p++) depStart[reqIdx[p]!]! += 1;
-  }
+function buildDependents(n: number, reqStart: Int32Array, reqIdx: Int32Array, depStart: Int32Array): Int32Array {
+  depStart.fill(0);
+  for (let p = 0; p < reqIdx.length; p++) depStart[reqIdx[p]!]! += 1;
   for (let i = 1; i <= n; i++) depStart[i]! += depStart[i - 1]!;
   const depIdx = new Int32Array(reqIdx.length);
   for (let i = n - 1; i >= 0; i--) {
@@ -555,12 +493,10 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   const reqIdx = new Int32Array(edges);
   const numbered = numberIds(ids, depStart);
   let sorted: boolean;
-  let counted = false;
-  if (numbered?.inOrder === true) {
-    // The numbers are 0 .. n-1 from `min`: depStart is free for the dependents' counts.
-    depStart.fill(0);
-    counted = true;
-    sorted = edges === 0 || numberRequirementsInOrder(tasks, ids, numbered, reqStart, reqIdx, depStart);
+  if (numbered?.inOrder === true && edges === 0) {
+    // Ids numbered in order are all different, and nothing is required: nothing to resolve, input order is a
+    // topological order. (A one-walk pass for in-order ids with edges was measured no faster than the passes below.)
+    sorted = true;
   } else if (numbered !== undefined) {
     const unknown = numberRequirements(tasks, numbered, reqStart, reqIdx);
     sorted = resolveNumbers(ids, indexNumbers(ids, numbered), unknown, reqStart, reqIdx);
@@ -576,9 +512,9 @@ export function compileGraph<V>(tasks: ReadonlyArray<GraphTask<V>>): CompiledGra
   // Without a single `requires` entry every start is 0: depStart only needs to be zero.
   let depIdx: Int32Array;
   if (edges === 0) {
-    if (!counted) depStart.fill(0);
+    depStart.fill(0);
     depIdx = reqIdx;
-  } else depIdx = buildDependents(n, reqStart, reqIdx, depStart, counted);
+  } else depIdx = buildDependents(n, reqStart, reqIdx, depStart);
   let order = sorted ? undefined : topologicalOrder(n, ids, reqStart, reqIdx);
   return {
     n,

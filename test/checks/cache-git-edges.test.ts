@@ -1,31 +1,15 @@
 // The inputs of cached checks where git's listing does not tell the whole story: files git does not compare with the
 // working tree, names that are not UTF-8 or hold a line feed. Each must count by its content as it is, or keep the
 // check from being stored, never be taken as unchanged.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputNameError, InputTree, OpaqueInputError } from '../../src/checks/cache/inputs.js';
 import { inputsDigest } from '../../src/checks/cache/key.js';
 import { tempDir } from '../cli/helpers.js';
+import { committedRepo, git } from './git-repo.js';
 
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
-};
-
-/** A repository with `files` committed (and `logs/` ignored). */
-function repo(files: Record<string, string>): string {
-  const dir = tempDir();
-  git(dir, 'init', '-q');
-  writeFileSync(join(dir, '.gitignore'), 'logs/\n');
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'x');
-  return dir;
-}
+const repo = committedRepo;
 
 /** What one run takes for `globs`: the matched paths and their digest (undefined: the check is not stored). */
 async function take(dir: string, globs: readonly string[]): Promise<{ paths: string[]; digest: string | undefined }> {

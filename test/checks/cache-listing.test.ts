@@ -1,14 +1,13 @@
 // Where the records of git's listing are (ListingIndex), and what a look for files created by a command of the run
 // takes from them: the folders below a check's folders come from the records alone, never from a parse of them, and
 // still hold every folder and submodule a parse would have found.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputTree } from '../../src/checks/cache/inputs.js';
 import { fromLatin1, ListingIndex } from '../../src/checks/cache/listing.js';
-import { tempDir } from '../cli/helpers.js';
 import { settled } from '../helpers/settled.js';
+import { committedRepo, git } from './git-repo.js';
 
 const BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
 /** An index entry's record of `git ls-files -z -t -v --stage`. */
@@ -80,21 +79,10 @@ describe('ListingIndex', () => {
   });
 });
 
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', '-c', 'protocol.file.allow=always', ...args], { cwd: dir, stdio: 'ignore' });
-};
 
 /** A repository of `files` committed (`logs/` ignored), settled past the racy margin (its index too: a rule over what git lists). */
 async function repo(files: Record<string, string>): Promise<string> {
-  const dir = tempDir();
-  git(dir, 'init', '-q');
-  writeFileSync(join(dir, '.gitignore'), 'logs/\n');
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'x');
+  const dir = committedRepo(files);
   await settled(join(dir, '.gitignore'));
   await settled(join(dir, '.git/index'));
   return dir;

@@ -261,8 +261,8 @@ describe('compileGraph with numbered ids against the reference validator', () =>
   });
 
   it('agrees on ids listed in order, with and without requirements, and meets every kind of problem there', () => {
-    // `t<b>`, `t<b+1>`, ... in input order take a path of their own: an id's offset is its task, no duplicate can
-    // occur, and the requirements are resolved, counted and checked for input order in one walk.
+    // `t<b>`, `t<b+1>`, ... in input order: no duplicate can occur, and without a `requires` entry the requirement
+    // passes are skipped.
     const inOrder = fc
       .tuple(
         fc.array(numberedTask, { maxLength: 9 }),

@@ -104,6 +104,14 @@ export class ListingIndex {
     return low;
   }
 
+  /** The two sorted blocks of records, `[from, to)` by record: the untracked files, then the index's entries. */
+  private blocks(): ReadonlyArray<readonly [number, number]> {
+    return [
+      [0, this.others],
+      [this.others, this.count],
+    ];
+  }
+
   /**
    * The byte spans of the records whose paths start with `prefix`, one per block that has any: `[start, end)`, whole
    * records with their NULs. Needs {@link ordered}.
@@ -111,10 +119,7 @@ export class ListingIndex {
   spans(prefix: string): Array<[number, number]> {
     const text = asLatin1(prefix);
     const spans: Array<[number, number]> = [];
-    for (const [from, to] of [
-      [0, this.others],
-      [this.others, this.count],
-    ] as const) {
+    for (const [from, to] of this.blocks()) {
       const first = this.bound(text, from, to, false);
       const end = this.bound(text, first, to, true);
       if (first < end) spans.push([this.offsets[first] as number, this.offsets[end] as number]);
@@ -125,10 +130,7 @@ export class ListingIndex {
   /** Whether a record names exactly `path` (untracked, or in the index). Needs {@link ordered}. */
   lists(path: string): boolean {
     const text = asLatin1(path);
-    for (const [from, to] of [
-      [0, this.others],
-      [this.others, this.count],
-    ] as const) {
+    for (const [from, to] of this.blocks()) {
       const first = this.bound(text, from, to, false);
       if (first < to && this.paths[first] === text) return true;
     }
@@ -145,10 +147,7 @@ export class ListingIndex {
     const text = asLatin1(prefix);
     const names: string[] = [];
     const gitlinks: string[] = [];
-    for (const [from, to] of [
-      [0, this.others],
-      [this.others, this.count],
-    ] as const) {
+    for (const [from, to] of this.blocks()) {
       const first = this.bound(text, from, to, false);
       const end = this.bound(text, first, to, true);
       // The folder of the last name kept: the files after it in the same folder name no other one.
