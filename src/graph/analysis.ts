@@ -2,6 +2,7 @@
  * Static analyses of a task graph: task weights (estimates with the median default), the longest remaining path to
  * a sink (the scheduler's priority), Kahn levels (VibeGuard's barrier schedule) and the critical path.
  */
+import type { PrioritySummary } from './heap.js';
 import type { CompiledGraph } from './validate.js';
 import { compileGraph } from './validate.js';
 import type { GraphTask } from './types.js';
@@ -37,11 +38,38 @@ export function taskWeights<V>(graph: CompiledGraph<V>): Float64Array {
  * Longest remaining path of every task: its own weight plus the longest remaining path among the tasks that require
  * it (0 beyond a sink). One sweep in reverse topological order, along `requires` only. Without `weights` every task
  * weighs 1 (no estimates): the lengths are task counts, held in an Int32Array half the size of a Float64Array.
+ *
+ * With `summary`, and input order topological, the sweep also fills in what {@link rankByPriority} would first scan
+ * the lengths for (each length is final when the sweep reaches its task): one pass over every task less, in a run
+ * that pays for each pass in the interpreter. Otherwise `summary.known` is left false.
  */
-export function remainingPaths<V>(graph: CompiledGraph<V>, weights?: Float64Array): Float64Array | Int32Array {
+export function remainingPaths<V>(graph: CompiledGraph<V>, weights?: Float64Array, summary?: PrioritySummary): Float64Array | Int32Array {
   const { n, reqStart, reqIdx } = graph;
   const order = graph.inputOrderIsTopological ? undefined : graph.order;
   const longest = weights === undefined ? new Int32Array(n) : new Float64Array(n);
+  if (summary !== undefined && order === undefined) {
+    let max = 0;
+    let integers = true;
+    let sorted = true;
+    let after = Number.NEGATIVE_INFINITY; // the length of task k + 1
+    for (let k = n - 1; k >= 0; k--) {
+      const total = longest[k]! + (weights === undefined ? 1 : weights[k]!);
+      longest[k] = total;
+      for (let p = reqStart[k]!, end = reqStart[k + 1]!; p < end; p++) {
+        const r = reqIdx[p]!;
+        if (longest[r]! < total) longest[r] = total;
+      }
+      if (total > max) max = total;
+      if (!Number.isInteger(total) || total < 0) integers = false;
+      if (after > total) sorted = false;
+      after = total;
+    }
+    summary.known = true;
+    summary.max = max;
+    summary.integers = integers;
+    summary.sorted = sorted;
+    return longest;
+  }
   for (let k = n - 1; k >= 0; k--) {
     const v = order === undefined ? k : order[k]!;
     const total = longest[v]! + (weights === undefined ? 1 : weights[v]!);

@@ -10,22 +10,36 @@ export interface Ranks {
 }
 
 /**
+ * What {@link rankByPriority} first scans its priorities for, when whoever computed them knows it already (`known`):
+ * the largest (0 if none is larger), whether all are integers >= 0, and whether they never increase along the input.
+ */
+export interface PrioritySummary {
+  known: boolean;
+  max: number;
+  integers: boolean;
+  sorted: boolean;
+}
+
+/**
  * Ranks tasks by priority (higher first), ties by index: returns `byRank` (rank -> index) and `rankOf` (index ->
  * rank), or undefined when the rank of every task is its index (priorities never increase along the input, as in a
  * chain listed in order or a graph without edges): no arrays and no sort then. O(n) for the small integer priorities
  * of graphs without estimates (counting sort), a numeric typed-array sort of exact integer keys when priorities are
  * integers, and a comparator sort otherwise.
  */
-export function rankByPriority(priority: Float64Array | Int32Array): Ranks | undefined {
+export function rankByPriority(priority: Float64Array | Int32Array, summary?: PrioritySummary): Ranks | undefined {
   const n = priority.length;
   let max = 0;
   let integers = true;
   let sorted = true;
-  for (let i = 0; i < n; i++) {
-    const p = priority[i]!;
-    if (p > max) max = p;
-    if (!Number.isInteger(p) || p < 0) integers = false;
-    if (i > 0 && p > priority[i - 1]!) sorted = false;
+  if (summary?.known === true) ({ max, integers, sorted } = summary);
+  else {
+    for (let i = 0; i < n; i++) {
+      const p = priority[i]!;
+      if (p > max) max = p;
+      if (!Number.isInteger(p) || p < 0) integers = false;
+      if (i > 0 && p > priority[i - 1]!) sorted = false;
+    }
   }
   if (sorted) return undefined;
   const byRank = new Int32Array(n);

@@ -10,7 +10,7 @@ import { isAbortOf } from '../common/abort.js';
 import { graphEventSink } from '../observe/run-events.js';
 import { optionalObserver } from '../observe/safe.js';
 import { levelIndices, remainingPaths, taskWeights } from './analysis.js';
-import { RankQueue, rankByPriority, type Ranks } from './heap.js';
+import { RankQueue, rankByPriority, type PrioritySummary, type Ranks } from './heap.js';
 import type { CompiledGraph as GraphTables } from './validate.js';
 import { compileGraph as compileTables, effectiveTimeout, permuteGraph } from './validate.js';
 import { bindThreadTasks, checkWorker, type ThreadTasks } from './thread-tasks.js';
@@ -941,8 +941,9 @@ interface RunPlan<V> {
   ranks: Ranks | undefined;
   waiting: Int32Array;
   /**
-   * The tasks that require nothing, in index order; only in a compiled graph's plan, whose runs then start without a
-   * pass over every task (in each run a loop V8 first met in the interpreter).
+   * The tasks that require nothing, in index order; in a compiled graph's plan and wherever there are edges, so that a
+   * run starts without a pass over every task (in each run a loop V8 first met in the interpreter). Undefined for a
+   * one-shot run without edges: every task is a source.
    */
   sources: Int32Array | undefined;
   asyncCount: number;
@@ -960,24 +961,32 @@ function planRun<V>(input: GraphTables<V>, schedule: 'ready' | 'levels', renumbe
   if (schedule === 'levels') levels = levelIndices(input);
   else if (input.reqIdx.length > 0 || input.estimates !== undefined) {
     // Without estimates every weight is 1: no weight array at all. Without edges and estimates every priority is 1.
-    ranks = rankByPriority(remainingPaths(input, input.estimates === undefined ? undefined : taskWeights(input)));
+    const summary: PrioritySummary = { known: false, max: 0, integers: true, sorted: true };
+    ranks = rankByPriority(remainingPaths(input, input.estimates === undefined ? undefined : taskWeights(input), summary), summary);
     if (ranks !== undefined && renumber) {
       ({ graph, inputOf, internalOf } = permuteGraph(input, ranks.byRank, ranks.rankOf));
       ranks = undefined;
     }
   }
-  const { n, reqStart, isAsync } = graph;
+  const { n, reqStart, reqIdx, isAsync } = graph;
   const waiting = new Int32Array(n);
+  // Whether there are async tasks is a builtin's scan; they are counted only when there are some.
   let asyncCount = 0;
-  let sourceCount = 0;
-  for (let i = 0; i < n; i++) {
-    const count = reqStart[i + 1]! - reqStart[i]!;
-    waiting[i] = count;
-    if (count === 0) sourceCount++;
-    asyncCount += isAsync[i]!;
-  }
+  if (isAsync.includes(1)) for (let i = 0; i < n; i++) asyncCount += isAsync[i]!;
+  let sourceCount = n;
   let sources: Int32Array | undefined;
-  if (renumber) {
+  if (reqIdx.length > 0) {
+    // A single loop: each pass over every task is paid in the interpreter first, in a run that cannot be warmed.
+    sourceCount = 0;
+    for (let i = 0; i < n; i++) {
+      const count = reqStart[i + 1]! - reqStart[i]!;
+      waiting[i] = count;
+      if (count === 0) sourceCount++;
+    }
+  }
+  // A one-shot run with edges takes its sources from this list too: the loop ends at the last source (the first task
+  // in a chain or in a DAG listed in dependency order), where a scan for them at the start read every task.
+  if (renumber || reqIdx.length > 0) {
     sources = new Int32Array(sourceCount);
     for (let i = 0, k = 0; k < sourceCount; i++) if (waiting[i] === 0) sources[k++] = i;
   }
