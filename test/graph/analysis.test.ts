@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { criticalPath, graphLevels, remainingPaths, taskWeights } from '../../src/graph/analysis.js';
 import type { GraphTask } from '../../src/graph/types.js';
 import { GraphError, compileGraph } from '../../src/graph/validate.js';
+import { rankByPriority, type PrioritySummary } from '../../src/graph/heap.js';
 
 const run = () => Promise.resolve();
 const reference: GraphTask<void>[] = [
@@ -89,5 +91,52 @@ describe('remaining paths (scheduler priority)', () => {
       g: 200,
       h: 100,
     });
+  });
+});
+
+describe('remainingPaths with a priority summary', () => {
+  /** A random DAG of numbered ids: task i may require tasks below i; listed in that order or shuffled. */
+  const graphs = fc.integer({ min: 0, max: 30 }).chain((n) =>
+    fc.record({
+      requires: fc.tuple(...Array.from({ length: n }, (_, i) => (i === 0 ? fc.constant<number[]>([]) : fc.uniqueArray(fc.nat(i - 1), { maxLength: 3 })))),
+      estimates: fc.option(fc.array(fc.option(fc.double({ min: 0, max: 100, noNaN: true }), { nil: undefined }), { minLength: n, maxLength: n }), { nil: undefined }),
+      shuffle: fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n }),
+      shuffled: fc.boolean(),
+    }),
+  );
+
+  it('ranks exactly as a scan of the lengths does, and fills in the summary only for input in dependency order', () => {
+    fc.assert(
+      fc.property(graphs, ({ requires, estimates, shuffle, shuffled }) => {
+        const order = shuffled ? shuffle : requires.map((_, i) => i);
+        const tasks = order.map((i) => ({
+          id: `t${i}`,
+          requires: requires[i]!.map((r) => `t${r}`),
+          ...(estimates?.[i] === undefined ? {} : { estimateMs: estimates[i] }),
+          run: () => undefined,
+        }));
+        const graph = compileGraph(tasks);
+        const weights = graph.estimates === undefined ? undefined : taskWeights(graph);
+        const summary: PrioritySummary = { known: false, max: 0, integers: true, sorted: true };
+        const summarised = remainingPaths(graph, weights, summary);
+        const plain = remainingPaths(graph, weights);
+        expect([...summarised]).toEqual([...plain]);
+        expect(summary.known).toBe(graph.inputOrderIsTopological);
+        if (summary.known) {
+          const lengths = [...plain];
+          expect(summary.max).toBe(Math.max(0, ...lengths));
+          expect(summary.integers).toBe(lengths.every((p) => Number.isInteger(p) && p >= 0));
+          expect(summary.sorted).toBe(lengths.every((p, i) => i === 0 || p <= lengths[i - 1]!));
+        }
+        const withSummary = rankByPriority(summarised, summary);
+        const scanned = rankByPriority(plain);
+        expect(withSummary === undefined).toBe(scanned === undefined);
+        if (withSummary !== undefined && scanned !== undefined) {
+          expect([...withSummary.byRank]).toEqual([...scanned.byRank]);
+          expect([...withSummary.rankOf]).toEqual([...scanned.rankOf]);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
