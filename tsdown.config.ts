@@ -241,6 +241,85 @@ function chunkAsCachedScript(module: RegExp, loaderFile: string): { name: string
   };
 }
 
+/** What a chunk that only passes on another's exports re-exports: the chunk, and each name it exports by that chunk's name. */
+interface Facade {
+  target: string;
+  names: Map<string, string>;
+}
+
+/**
+ * The chunks of the bundle that are only `import { … } from "./x.js"; export { … };` of that one chunk's bindings,
+ * under other names: what the bundler writes for an entry or a dynamic import whose module shares a chunk with others.
+ */
+export function reexportFacades(bundle: Record<string, BundleEntry>): Map<string, Facade> {
+  const facades = new Map<string, Facade>();
+  for (const entry of Object.values(bundle)) {
+    if (entry.type !== 'chunk' || entry.code === undefined || declarations(entry)) continue;
+    const lines = entry.code.split('\n').filter((line) => line.trim() !== '' && !/^\s*\/\//.test(line));
+    const imported = /^import \{ ([^}]*) \} from "(\.\/[\w.-]+\.js)";$/.exec(lines[0] ?? '');
+    const exported = /^export \{ ([^}]*) \};$/.exec(lines[1] ?? '');
+    if (lines.length !== 2 || imported === null || exported === null) continue;
+    // local name -> the target's export name
+    const locals = new Map((imported[1] ?? '').split(', ').map((part) => {
+      const [name = '', local = name] = part.split(' as ');
+      return [local, name] as const;
+    }));
+    const names = new Map<string, string>();
+    for (const part of (exported[1] ?? '').split(', ')) {
+      const [local = '', as = local] = part.split(' as ');
+      const name = locals.get(local);
+      if (name === undefined) break;
+      names.set(as, name);
+    }
+    if (names.size !== (exported[1] ?? '').split(', ').length) continue;
+    facades.set(entry.fileName, { target: join(dirname(entry.fileName), imported[2] ?? ''), names });
+  }
+  return facades;
+}
+
+/** `specifier`, relative to the chunk `from` (as the bundler writes one: `./` and the path). */
+const relativeSpecifier = (from: string, to: string): string => {
+  const path = relativePath(dirname(from), to).replaceAll('\\', '/');
+  return path.startsWith('.') ? path : `./${path}`;
+};
+
+/**
+ * Every import of a re-export facade (see {@link reexportFacades}) goes to the chunk it re-exports instead: a static
+ * import names that chunk's bindings (the same live bindings), a dynamic one takes them from its namespace under the
+ * facade's names. The facade stays in the bundle (an entry of package.json, say) but `fanout check` no longer loads
+ * it: each module it loads costs a resolve, a read on the thread pool and a link, in turn, before the first check.
+ */
+function throughReexportFacades(): { name: string; generateBundle(options: unknown, bundle: Record<string, BundleEntry>): void } {
+  return {
+    name: 'fanout:through-reexport-facades',
+    generateBundle(_options, bundle) {
+      const facades = reexportFacades(bundle);
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || chunk.code === undefined || declarations(chunk) || facades.has(chunk.fileName)) continue;
+        const facadeOf = (specifier: string): Facade | undefined => facades.get(join(dirname(chunk.fileName), specifier));
+        chunk.code = chunk.code
+          .replace(/^import \{ ([^}]*) \} from "(\.\.?\/[\w./-]+\.js)";$/gm, (line, bindings: string, specifier: string) => {
+            const facade = facadeOf(specifier);
+            if (facade === undefined) return line;
+            const parts = bindings.split(', ').map((part) => {
+              const [name = '', local = name] = part.split(' as ');
+              const target = facade.names.get(name);
+              return target === undefined ? undefined : `${target} as ${local}`;
+            });
+            if (parts.includes(undefined)) return line;
+            return `import { ${parts.join(', ')} } from ${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))};`;
+          })
+          .replace(/\bimport\("(\.\.?\/[\w./-]+\.js)"\)/g, (call, specifier: string) => {
+            const facade = facadeOf(specifier);
+            if (facade === undefined) return call;
+            const fields = [...facade.names].map(([as, name]) => `${JSON.stringify(as)}: namespace[${JSON.stringify(name)}]`).join(', ');
+            return `import(${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))}).then((namespace) => ({ ${fields} }))`;
+          });
+      }
+    },
+  };
+}
+
 const common = {
   format: 'esm',
   platform: 'node',
@@ -311,6 +390,6 @@ export default defineConfig([
     deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot', 're2js'], onlyBundle: false },
     // The check chunk runs as a script whose compiled code is kept (see chunkAsCachedScript); compile-cache.ts, which
     // runs it, is an entry of its own (its exports kept) with what it imports in a chunk of their own, below the check chunk.
-    plugins: [...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js')],
+    plugins: [...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js'), throughReexportFacades()],
   },
 ]);
