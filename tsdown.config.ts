@@ -320,6 +320,29 @@ function throughReexportFacades(): { name: string; generateBundle(options: unkno
   };
 }
 
+/** The line by which a module of src/ reads the package's version: package.json as a JSON module. */
+const PACKAGE_IMPORT = /^import pkg from '(?:\.\.\/)+package\.json' with \{ type: 'json' \};$/m;
+
+/**
+ * package.json's version written into each module of src/ that reads it as `pkg.version` (and reads nothing else of
+ * it), in place of the import: the CLI's entry answers `--version` without loading another file, and `fanout check`
+ * loads one module less before its first check (package.json was a chunk of its own, imported by the entry and the
+ * check chunk). A module that reads another field of package.json stops the build.
+ */
+function packageVersionInline(): { name: string; transform(code: string, id: string): string | undefined } {
+  const { version } = require('./package.json') as { version: string };
+  return {
+    name: 'fanout:package-version-inline',
+    transform(code, id) {
+      if (!/[\\/]src[\\/].*\.ts$/.test(id) || !PACKAGE_IMPORT.test(code)) return undefined;
+      const uses = code.match(/\bpkg\b/g)?.length ?? 0;
+      const versions = code.match(/\bpkg\.version\b/g)?.length ?? 0;
+      if (uses !== versions + 1) throw new Error(`package-version-inline: ${id} reads package.json other than as pkg.version`);
+      return code.replace(PACKAGE_IMPORT, () => `const pkg = { version: ${JSON.stringify(version)} };`);
+    },
+  };
+}
+
 const common = {
   format: 'esm',
   platform: 'node',
@@ -383,13 +406,13 @@ export default defineConfig([
     // The entry is dist/cli.js (package.json's bin); its chunks go to dist/cli/, apart from the library's.
     // `fanout check` and every module it imports statically go into one chunk: resolving, reading and linking some
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
-    // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json has
-    // one too: `fanout --version` reads the version from it and loads nothing else.
+    // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json's
+    // version is written into the modules that read it (see packageVersionInline): `fanout --version` loads nothing else.
     // No TSDoc either: every start of `fanout check` would scan it again in the chunks it loads.
-    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'compile-cache', test: /src[\\/](cli[\\/]compile-cache|common[\\/](builtins|make-dir|random|safe-file))\.ts$/, priority: 2 }, { name: 'check', test: /src[\\/]cli[\\/](actions[\\/]check|commands[\\/]check-fast)\.ts$/ }] } },
+    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'compile-cache', test: /src[\\/](cli[\\/]compile-cache|common[\\/](builtins|make-dir|random|safe-file))\.ts$/, priority: 2 }, { name: 'check', test: /src[\\/]cli[\\/](actions[\\/]check|commands[\\/]check-fast)\.ts$/ }] } },
     deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot', 're2js'], onlyBundle: false },
     // The check chunk runs as a script whose compiled code is kept (see chunkAsCachedScript); compile-cache.ts, which
     // runs it, is an entry of its own (its exports kept) with what it imports in a chunk of their own, below the check chunk.
-    plugins: [...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js'), throughReexportFacades()],
+    plugins: [packageVersionInline(), ...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js'), throughReexportFacades()],
   },
 ]);
