@@ -241,6 +241,108 @@ function chunkAsCachedScript(module: RegExp, loaderFile: string): { name: string
   };
 }
 
+/** What a chunk that only passes on another's exports re-exports: the chunk, and each name it exports by that chunk's name. */
+interface Facade {
+  target: string;
+  names: Map<string, string>;
+}
+
+/**
+ * The chunks of the bundle that are only `import { … } from "./x.js"; export { … };` of that one chunk's bindings,
+ * under other names: what the bundler writes for an entry or a dynamic import whose module shares a chunk with others.
+ */
+export function reexportFacades(bundle: Record<string, BundleEntry>): Map<string, Facade> {
+  const facades = new Map<string, Facade>();
+  for (const entry of Object.values(bundle)) {
+    if (entry.type !== 'chunk' || entry.code === undefined || declarations(entry)) continue;
+    const lines = entry.code.split('\n').filter((line) => line.trim() !== '' && !/^\s*\/\//.test(line));
+    const imported = /^import \{ ([^}]*) \} from "(\.\/[\w.-]+\.js)";$/.exec(lines[0] ?? '');
+    const exported = /^export \{ ([^}]*) \};$/.exec(lines[1] ?? '');
+    if (lines.length !== 2 || imported === null || exported === null) continue;
+    // local name -> the target's export name
+    const locals = new Map((imported[1] ?? '').split(', ').map((part) => {
+      const [name = '', local = name] = part.split(' as ');
+      return [local, name] as const;
+    }));
+    const names = new Map<string, string>();
+    for (const part of (exported[1] ?? '').split(', ')) {
+      const [local = '', as = local] = part.split(' as ');
+      const name = locals.get(local);
+      if (name === undefined) break;
+      names.set(as, name);
+    }
+    if (names.size !== (exported[1] ?? '').split(', ').length) continue;
+    facades.set(entry.fileName, { target: join(dirname(entry.fileName), imported[2] ?? ''), names });
+  }
+  return facades;
+}
+
+/** `specifier`, relative to the chunk `from` (as the bundler writes one: `./` and the path). */
+const relativeSpecifier = (from: string, to: string): string => {
+  const path = relativePath(dirname(from), to).replaceAll('\\', '/');
+  return path.startsWith('.') ? path : `./${path}`;
+};
+
+/**
+ * Every import of a re-export facade (see {@link reexportFacades}) goes to the chunk it re-exports instead: a static
+ * import names that chunk's bindings (the same live bindings), a dynamic one takes them from its namespace under the
+ * facade's names. The facade stays in the bundle (an entry of package.json, say) but `fanout check` no longer loads
+ * it: each module it loads costs a resolve, a read on the thread pool and a link, in turn, before the first check.
+ */
+function throughReexportFacades(): { name: string; generateBundle(options: unknown, bundle: Record<string, BundleEntry>): void } {
+  return {
+    name: 'fanout:through-reexport-facades',
+    generateBundle(_options, bundle) {
+      const facades = reexportFacades(bundle);
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || chunk.code === undefined || declarations(chunk) || facades.has(chunk.fileName)) continue;
+        const facadeOf = (specifier: string): Facade | undefined => facades.get(join(dirname(chunk.fileName), specifier));
+        chunk.code = chunk.code
+          .replace(/^import \{ ([^}]*) \} from "(\.\.?\/[\w./-]+\.js)";$/gm, (line, bindings: string, specifier: string) => {
+            const facade = facadeOf(specifier);
+            if (facade === undefined) return line;
+            const parts = bindings.split(', ').map((part) => {
+              const [name = '', local = name] = part.split(' as ');
+              const target = facade.names.get(name);
+              return target === undefined ? undefined : `${target} as ${local}`;
+            });
+            if (parts.includes(undefined)) return line;
+            return `import { ${parts.join(', ')} } from ${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))};`;
+          })
+          .replace(/\bimport\("(\.\.?\/[\w./-]+\.js)"\)/g, (call, specifier: string) => {
+            const facade = facadeOf(specifier);
+            if (facade === undefined) return call;
+            const fields = [...facade.names].map(([as, name]) => `${JSON.stringify(as)}: namespace[${JSON.stringify(name)}]`).join(', ');
+            return `import(${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))}).then((namespace) => ({ ${fields} }))`;
+          });
+      }
+    },
+  };
+}
+
+/** The line by which a module of src/ reads the package's version: package.json as a JSON module. */
+const PACKAGE_IMPORT = /^import pkg from '(?:\.\.\/)+package\.json' with \{ type: 'json' \};$/m;
+
+/**
+ * package.json's version written into each module of src/ that reads it as `pkg.version` (and reads nothing else of
+ * it), in place of the import: the CLI's entry answers `--version` without loading another file, and `fanout check`
+ * loads one module less before its first check (package.json was a chunk of its own, imported by the entry and the
+ * check chunk). A module that reads another field of package.json stops the build.
+ */
+function packageVersionInline(): { name: string; transform(code: string, id: string): string | undefined } {
+  const { version } = require('./package.json') as { version: string };
+  return {
+    name: 'fanout:package-version-inline',
+    transform(code, id) {
+      if (!/[\\/]src[\\/].*\.ts$/.test(id) || !PACKAGE_IMPORT.test(code)) return undefined;
+      const uses = code.match(/\bpkg\b/g)?.length ?? 0;
+      const versions = code.match(/\bpkg\.version\b/g)?.length ?? 0;
+      if (uses !== versions + 1) throw new Error(`package-version-inline: ${id} reads package.json other than as pkg.version`);
+      return code.replace(PACKAGE_IMPORT, () => `const pkg = { version: ${JSON.stringify(version)} };`);
+    },
+  };
+}
+
 const common = {
   format: 'esm',
   platform: 'node',
@@ -304,13 +406,13 @@ export default defineConfig([
     // The entry is dist/cli.js (package.json's bin); its chunks go to dist/cli/, apart from the library's.
     // `fanout check` and every module it imports statically go into one chunk: resolving, reading and linking some
     // thirty small modules one by one cost several milliseconds of its start-up. The grok/assert worker thread's
-    // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json has
-    // one too: `fanout --version` reads the version from it and loads nothing else.
+    // code (match-core) has a chunk of its own, so the thread does not load the whole check chunk. package.json's
+    // version is written into the modules that read it (see packageVersionInline): `fanout --version` loads nothing else.
     // No TSDoc either: every start of `fanout check` would scan it again in the chunks it loads.
-    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'package', test: /[\\/]package\.json$/, priority: 1 }, { name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'compile-cache', test: /src[\\/](cli[\\/]compile-cache|common[\\/](builtins|make-dir|random|safe-file))\.ts$/, priority: 2 }, { name: 'check', test: /src[\\/]cli[\\/](actions[\\/]check|commands[\\/]check-fast)\.ts$/ }] } },
+    outputOptions: { chunkFileNames: 'cli/[name]-[hash].js', comments: { legal: true, annotation: true, jsdoc: false }, codeSplitting: { groups: [{ name: 'match-core', test: /src[\\/]config[\\/]match-core\.js$/ }, { name: 'compile-cache', test: /src[\\/](cli[\\/]compile-cache|common[\\/](builtins|make-dir|random|safe-file))\.ts$/, priority: 2 }, { name: 'check', test: /src[\\/]cli[\\/](actions[\\/]check|commands[\\/]check-fast)\.ts$/ }] } },
     deps: { alwaysBundle: ['yaml', 'commander', '@commander-js/extra-typings', 'valibot', 're2js'], onlyBundle: false },
     // The check chunk runs as a script whose compiled code is kept (see chunkAsCachedScript); compile-cache.ts, which
     // runs it, is an entry of its own (its exports kept) with what it imports in a chunk of their own, below the check chunk.
-    plugins: [...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js')],
+    plugins: [packageVersionInline(), ...plugins, chunkAsCachedScript(/src[\\/]cli[\\/]commands[\\/]check-fast\.ts$/, 'cli/compile-cache.js'), throughReexportFacades()],
   },
 ]);

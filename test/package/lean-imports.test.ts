@@ -34,6 +34,11 @@ describe('what loading the package loads', () => {
     // The CLI's other modules use both (style keys, child processes): loading them would load these.
     expect(builtins).not.toContain('crypto');
     expect(builtins).not.toContain('child_process');
+    // Nor a file of its own but the entry: the version is written into it.
+    const loaded = spawnSync(process.execPath, ['--import', reportModules, `${root}${pkg.bin.fanout}`, '--version'], { cwd: root, encoding: 'utf8' });
+    expect(loaded.stdout).toBe(`${pkg.version}\n`);
+    const files = [...loaded.stderr.matchAll(/^MODULE (file:\S+)$/gm)].map((match) => fileURLToPath(match[1] as string)).filter((file) => file.startsWith(root));
+    expect(files).toEqual([`${root}${pkg.bin.fanout.replace(/^\.\//, '')}`]);
   });
 
   it('imports fanout without loading child_process, crypto or the streams', () => {
@@ -90,6 +95,12 @@ describe('what fanout check loads', () => {
   });
 });
 
+/** Whether a module's code only passes on the exports of another: one `import { … } from "./x.js";` and one `export { … };`. */
+const isReexportFacade = (code: string): boolean => {
+  const lines = code.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('//'));
+  return lines.length === 2 && /^import \{ [^}]* \} from "[^"]+";$/.test(lines[0] ?? '') && /^export \{ [^}]* \};$/.test(lines[1] ?? '');
+};
+
 /** The code a plain run never uses (commander included: `fanout check` reads its usual flags itself), by the region marks the bundler leaves in dist/'s chunks. */
 const UNUSED_BY_A_PLAIN_RUN = ['node_modules/commander/lib/command.js', 'src/checks/watch.ts', 'src/checks/cache/remote.ts', 'src/threads/thread-pool.ts', 'src/config/assert.ts', 'src/config/match-runner.ts'];
 
@@ -107,6 +118,13 @@ describe('what a plain fanout check loads', () => {
     expect(files.length).toBeGreaterThan(3);
     const loaded = UNUSED_BY_A_PLAIN_RUN.filter((module) => files.some((file) => readFileSync(file, 'utf8').includes(`//#region ${module}\n`)));
     expect(loaded).toEqual([]);
+    // Nor a module that only re-exports another's bindings (what the bundler writes for an entry or a dynamic import
+    // whose module shares a chunk): each module costs a resolve, a read on the thread pool and a link, in turn.
+    expect(files.filter((file) => isReexportFacade(readFileSync(file, 'utf8')))).toEqual([]);
+    // Nor one that holds package.json alone: the version is written into the modules that read it.
+    expect(files.filter((file) => readFileSync(file, 'utf8').includes('//#region package.json'))).toEqual([]);
+    // They are there to find: the CLI's chunks hold some.
+    expect(readdirSync(`${root}dist/cli`).some((name) => isReexportFacade(readFileSync(`${root}dist/cli/${name}`, 'utf8')))).toBe(true);
     // Without the module hook, which runs on a thread of its own.
     const { builtins } = run([`${root}${pkg.bin.fanout}`, 'check', '-c', join(dir, 'fanout.yaml')]);
     expect(builtins).toContain('child_process');
