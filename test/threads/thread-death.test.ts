@@ -9,7 +9,8 @@ import { trackThreads } from '../helpers/threads.js';
 type Input =
   | { op: 'count'; runs: Int32Array; slot: number; n: number }
   | { op: 'spin'; flag: Int32Array }
-  | { op: 'gate'; flag: Int32Array; gate: Int32Array };
+  | { op: 'gate'; flag: Int32Array; gate: Int32Array }
+  | { op: 'overlap' };
 
 const moduleUrl = new URL('./fixtures/counting.js', import.meta.url);
 const live = trackThreads();
@@ -66,6 +67,14 @@ describe('automatic batching when a thread dies', () => {
     Atomics.wait(runs, 0, 0, 10_000);
     expect(Atomics.load(runs, 0)).toBe(1);
     expect(await Promise.all([first, second])).toEqual([0, 4]);
+  });
+
+  it("the batches a thread holds run one after another: an async function's items never overlap", async () => {
+    const p = createThreadPool<Input, number>(moduleUrl, { threads: 1 });
+    pools.push(p);
+    const signal = new AbortController().signal;
+    const outputs = Array.from({ length: 6 }, () => p.batchProcessor({ op: 'overlap' }, { signal }));
+    expect(await Promise.all(outputs)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
   it("an abort ends the thread of its running batch; another run's batch held by that thread runs on the replacement, once", async () => {
