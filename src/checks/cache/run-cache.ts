@@ -257,8 +257,7 @@ export class RunCache {
       for (const root of rest) {
         const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
-        // The files matched are kept either way: its turn, before another command started, needs not match them again.
-        early.set(root, snapshot === undefined ? { paths, starts: this.tree.starts } : { paths, snapshot, starts: this.tree.starts });
+        early.set(root, snapshot === undefined ? { starts: this.tree.starts } : { paths, snapshot, starts: this.tree.starts });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
