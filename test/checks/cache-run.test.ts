@@ -80,35 +80,6 @@ describe('the cache of one run', () => {
     expect(await run(() => writeFileSync(join(dir, 'z/z.ts'), 'BAD\n'))).toEqual(['ran', 'ran']);
   });
 
-  it('a hit of a check without requirements found before any command started stands when a command edits its inputs before its turn; a dependent is keyed at its turn', async () => {
-    const dir = repository({ 'y/payload': 'good\n', 'z/z.ts': 'good\n', 'w/w.ts': 'good\n' });
-    await settled(join(dir, 'w/w.ts'));
-    const y = check('y', ['y/**']);
-    const z = check('z', ['z/**']);
-    const w = check('w', ['w/**'], ['y']);
-    // y's key is asked for first, with z's: no command has started. y runs and writes the inputs of z and w.
-    const run = async (edit?: () => void): Promise<string[]> => {
-      const cache = runCache(dir, [y, z, w]);
-      const turns = [await turn(cache, y, edit), await turn(cache, z), await turn(cache, w)];
-      cache.finish();
-      return turns;
-    };
-    expect(await run()).toEqual(['ran', 'ran', 'ran']);
-    expect(await run()).toEqual(['hit', 'hit', 'hit']);
-    writeFileSync(join(dir, 'y/payload'), 'other\n');
-    const bad = (): void => {
-      writeFileSync(join(dir, 'z/z.ts'), 'BAD\n');
-      writeFileSync(join(dir, 'w/w.ts'), 'BAD\n');
-    };
-    // z requires nothing: its result is the one it gets going first, for z/z.ts as the run found it. w requires y,
-    // which ran: w is keyed after it, with w/w.ts as y left it, and runs.
-    expect(await run(bad)).toEqual(['ran', 'hit', 'ran']);
-    // The next run finds z/z.ts as y left it: z runs; nothing is replayed for the content y wrote (w's pass of the
-    // run before was not stored: a file git vouched for had changed since the listing).
-    expect(await run()).toEqual(['hit', 'ran', 'ran']);
-    expect(await run()).toEqual(['hit', 'hit', 'hit']);
-  });
-
   it('a requirement with inputs whose key could not be made gives its dependents a key that never repeats', async () => {
     const dir = repository({ 'src/v': 'good\n', 'src/pipe': 'a file', 't/t.ts': 'test\n' });
     // Tracked as a file, now a FIFO: no hashable input, so the requirement's key cannot be made.

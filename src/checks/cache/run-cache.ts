@@ -88,10 +88,7 @@ export interface CacheTicket {
 
 /** What a check's inputs came to when the first key was asked for; no digest nor snapshot when they had to be read. */
 interface Early {
-  /**
-   * How many commands of the run had started when they were taken: none, and a hit they give stands; else, once
-   * another started, they are taken again (see {@link RunCache.early}).
-   */
+  /** How many commands of the run had started when they were taken: once another did, they are taken again (see {@link RunCache.early}). */
   starts: number;
   digest?: string | undefined;
   paths?: string[] | undefined;
@@ -170,28 +167,11 @@ export class RunCache {
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
-    let early = await this.early(check);
-    // Taken before any command of the run started, a hit stands whatever commands did since: no check is declared to
-    // come before this one (it has no requirements), so its result is the one it gets when it goes first, for the
-    // files as they were when the run started. A check that must see what another writes requires it, and is keyed
-    // once that one is done. Its files are not looked at again: a rerun of a large tree keys many checks after the
-    // first miss started.
-    let looked: string | undefined;
-    if (early !== undefined && early.starts === 0 && this.options.read && (early.digest !== undefined || early.snapshot !== undefined)) {
-      const { snapshot, paths } = early;
-      const digest = early.digest ?? inputsDigest((snapshot as InputSnapshot).digests);
-      const key = keyOf(digest);
-      const hit = this.store.read(key);
-      if (hit?.id === check.id) {
-        // Matched and snapshotted then: what the next run recalls, with the states the files had then.
-        if (snapshot !== undefined && paths !== undefined) this.tree.remember(check.inputs, paths, snapshot, digest);
-        return { key, snapshot: undefined, hit, storable: false };
-      }
-      looked = digest;
-    }
-    // A miss taken before a command that started by the check's turn (before the first one, or after one but before
+    // Taken before a command that started by the check's turn (before the first one, or after one but before
     // another): that command may have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as
-    // for a check with requirements: its files are then looked at, for the check that now runs.
+    // for a check with requirements: its files are then looked at. A rerun where every check is a hit starts no
+    // command and keeps it.
+    let early = await this.early(check);
     if (early !== undefined && early.starts !== this.tree.starts) early = undefined;
     // Once a command started, one may have created files in the check's folders since the run listed them (a
     // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
@@ -199,8 +179,7 @@ export class RunCache {
     const created = await this.tree.created(check.inputs);
     if (created.length > 0) early = undefined;
     const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 ? await this.tree.recall(check.inputs) : undefined;
-    // The same digest as the look-up above: the same key, found missing already.
-    if (recalled !== undefined && recalled !== looked) {
+    if (recalled !== undefined) {
       const key = keyOf(recalled);
       const hit = this.store.read(key);
       if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false };
@@ -216,11 +195,10 @@ export class RunCache {
   /**
    * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
    * those of every such check are taken together when the first key is asked for — the digest remembered for this
-   * listing, else the files matched and their snapshot when none needs reading. Taken before any command of the run
-   * started, a stored result under their key is the check's result whenever its turn comes; else a file git vouched
-   * for needs no look when the check's turn comes, as long as no command of the run started since they were taken
-   * (else they are taken anew: a check that ran meanwhile may have edited one). Undefined for a check with
-   * requirements: its inputs are taken when its turn comes.
+   * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
+   * look when the check's turn comes, as long as no command of the run started since they were taken (else they are
+   * taken anew: a check that ran meanwhile may have edited one). Undefined for a check with requirements: its inputs are taken when
+   * its turn comes.
    */
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
     const roots = this.options.checks;
