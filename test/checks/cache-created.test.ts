@@ -172,35 +172,6 @@ for (const git of [true, false]) {
   });
 }
 
-describe("git's rule files, asked once the first command started", () => {
-  it('are known by the first key after it: git is not asked then (it may be slow to start, or gone meanwhile)', async () => {
-    const dir = await folder({ 'src/a.ts': 'a\n' });
-    const tree = new InputTree(dir, join(dir, 'logs'), undefined);
-    await tree.start();
-    tree.disturbed();
-    // The first command was spawned: git is asked now, beside it.
-    await new Promise((done) => setImmediate(done));
-    // No git from now on: had the rule files not been asked, nothing could tell that no file was created.
-    vi.stubEnv('PATH', join(dir, 'no-such-folder'));
-    try {
-      expect(await tree.movedSince(['src/**'], Date.now())).toBe(false);
-      expect(await tree.created(['src/**'])).toEqual([]);
-      writeFileSync(join(dir, '.gitignore'), 'logs/\nsrc/\n');
-      expect(await tree.movedSince(['src/**'], Date.now() - 10_000)).toBe(true);
-    } finally {
-      vi.unstubAllEnvs();
-    }
-  });
-
-  it('are not asked while no command started (a run of hits only spawns no git)', async () => {
-    const dir = await folder({ 'src/a.ts': 'a\n' });
-    const tree = new InputTree(dir, join(dir, 'logs'), undefined);
-    await tree.start();
-    await new Promise((done) => setImmediate(done));
-    expect((tree as unknown as { rules: unknown }).rules).toBeUndefined();
-  });
-});
-
 describe('files a command of the run makes count by changing what git ignores', () => {
   /** A repository whose config folder is pkg/, with pkg/src/gen.txt there but ignored by `rule`; listed, a command started. */
   async function ignoredBelow(rule: (dir: string) => void): Promise<{ dir: string; tree: InputTree; git: (...args: string[]) => void }> {

@@ -1337,10 +1337,6 @@ export class InputTree {
   disturbed(): void {
     this.quiet = false;
     this.started++;
-    // From now on each key and each store not alone looks at git's rule files: asked of git while this first command
-    // runs (once it has been spawned), not by the first check keyed after it, which would wait for two more processes.
-    // What git names is the same whenever asked: its configuration is not watched either way (see foldersMoved).
-    if (this.started === 1 && this.raw !== undefined && this.rules === undefined) setImmediate(() => void this.ruleFiles().catch(() => undefined));
   }
 
   /** How many commands of this run have started so far ({@link InputTree.disturbed} calls). */
