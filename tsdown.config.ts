@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, relative as relativePath } from 'node:path';
+import { basename, dirname, join, relative as relativePath, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { parseAst } from 'rolldown/parseAst';
 import { defineConfig } from 'tsdown';
 
 const require = createRequire(import.meta.url);
+/** The package's folder: where this file is. */
+const ROOT = dirname(fileURLToPath(import.meta.url));
 
 /** A plugin rewriting the code of the chunks the build writes. */
 interface ChunkPlugin {
@@ -259,6 +262,9 @@ export function reexportFacades(bundle: Record<string, BundleEntry>): Map<string
     const imported = /^import \{ ([^}]*) \} from "(\.\/[\w.-]+\.js)";$/.exec(lines[0] ?? '');
     const exported = /^export \{ ([^}]*) \};$/.exec(lines[1] ?? '');
     if (lines.length !== 2 || imported === null || exported === null) continue;
+    // Plain names only: a quoted export name (`a as "a-b"`) would be read with its quotes.
+    const plain = (list: string): boolean => list.split(', ').every((part) => /^[\w$]+(?: as [\w$]+)?$/.test(part));
+    if (!plain(imported[1] ?? '') || !plain(exported[1] ?? '')) continue;
     // local name -> the target's export name
     const locals = new Map((imported[1] ?? '').split(', ').map((part) => {
       const [name = '', local = name] = part.split(' as ');
@@ -297,31 +303,41 @@ function throughReexportFacades(): { name: string; generateBundle(options: unkno
       for (const chunk of Object.values(bundle)) {
         if (chunk.type !== 'chunk' || chunk.code === undefined || declarations(chunk) || facades.has(chunk.fileName)) continue;
         const facadeOf = (specifier: string): Facade | undefined => facades.get(join(dirname(chunk.fileName), specifier));
-        chunk.code = chunk.code
-          .replace(/^import \{ ([^}]*) \} from "(\.\.?\/[\w./-]+\.js)";$/gm, (line, bindings: string, specifier: string) => {
-            const facade = facadeOf(specifier);
-            if (facade === undefined) return line;
-            const parts = bindings.split(', ').map((part) => {
+        const code = chunk.code;
+        // The imports are found in the syntax tree, not the text: the same words in a string or a comment stay as they are.
+        const program = parseAst(code, { sourceType: 'module' }) as unknown as SyntaxNode;
+        const edits: { start: number; end: number; text: string }[] = [];
+        walk(program, (node) => {
+          const text = code.slice(node.start, node.end);
+          if (node.type === 'ImportDeclaration') {
+            const found = /^import \{ ([^}]*) \} from "(\.\.?\/[\w./-]+\.js)";$/.exec(text);
+            const facade = found === null ? undefined : facadeOf(found[2] ?? '');
+            if (found === null || facade === undefined) return;
+            const parts = (found[1] ?? '').split(', ').map((part) => {
               const [name = '', local = name] = part.split(' as ');
               const target = facade.names.get(name);
-              return target === undefined ? undefined : `${target} as ${local}`;
+              return target === undefined || !/^[\w$]+$/.test(local) ? undefined : `${target} as ${local}`;
             });
-            if (parts.includes(undefined)) return line;
-            return `import { ${parts.join(', ')} } from ${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))};`;
-          })
-          .replace(/\bimport\("(\.\.?\/[\w./-]+\.js)"\)/g, (call, specifier: string) => {
-            const facade = facadeOf(specifier);
-            if (facade === undefined) return call;
+            if (parts.includes(undefined)) return;
+            edits.push({ start: node.start, end: node.end, text: `import { ${parts.join(', ')} } from ${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))};` });
+          } else if (node.type === 'ImportExpression') {
+            const found = /^import\("(\.\.?\/[\w./-]+\.js)"\)$/.exec(text);
+            const facade = found === null ? undefined : facadeOf(found[1] ?? '');
+            if (facade === undefined) return;
             const fields = [...facade.names].map(([as, name]) => `${JSON.stringify(as)}: namespace[${JSON.stringify(name)}]`).join(', ');
-            return `import(${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))}).then((namespace) => ({ ${fields} }))`;
-          });
+            edits.push({ start: node.start, end: node.end, text: `import(${JSON.stringify(relativeSpecifier(chunk.fileName, facade.target))}).then((namespace) => ({ ${fields} }))` });
+          }
+        });
+        let rewritten = code;
+        for (const edit of edits.sort((a, b) => b.start - a.start)) rewritten = rewritten.slice(0, edit.start) + edit.text + rewritten.slice(edit.end);
+        chunk.code = rewritten;
       }
     },
   };
 }
 
 /** The line by which a module of src/ reads the package's version: package.json as a JSON module. */
-const PACKAGE_IMPORT = /^import pkg from '(?:\.\.\/)+package\.json' with \{ type: 'json' \};$/m;
+const PACKAGE_IMPORT = /^import pkg from '((?:\.\.\/)+package\.json)' with \{ type: 'json' \};$/m;
 
 /**
  * package.json's version written into each module of src/ that reads it as `pkg.version` (and reads nothing else of
@@ -334,7 +350,10 @@ function packageVersionInline(): { name: string; transform(code: string, id: str
   return {
     name: 'fanout:package-version-inline',
     transform(code, id) {
-      if (!/[\\/]src[\\/].*\.ts$/.test(id) || !PACKAGE_IMPORT.test(code)) return undefined;
+      const found = PACKAGE_IMPORT.exec(code);
+      if (found === null || !id.startsWith(join(ROOT, 'src') + sep) || /[\\/]node_modules[\\/]/.test(id)) return undefined;
+      // This package's package.json only, the path resolved: `../package.json` from a deeper folder is another file.
+      if (resolvePath(dirname(id), found[1] ?? '') !== join(ROOT, 'package.json')) throw new Error(`package-version-inline: ${id} reads a package.json other than the package's`);
       const uses = code.match(/\bpkg\b/g)?.length ?? 0;
       const versions = code.match(/\bpkg\.version\b/g)?.length ?? 0;
       if (uses !== versions + 1) throw new Error(`package-version-inline: ${id} reads package.json other than as pkg.version`);
