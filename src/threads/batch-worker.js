@@ -8,19 +8,10 @@
  * in the tests and from dist/ (its own tsdown entry) in the package.
  */
 
-import { threadId } from 'node:worker_threads';
-
 /** @typedef {import('./batcher.js').BatchTask} BatchTask */
 /** @typedef {import('./batcher.js').BatchResult} BatchResult */
 /** @typedef {import('./batcher.js').BatchFailure} BatchFailure */
 /** @typedef {(item: unknown) => unknown} ItemFunction */
-
-// The states of a batch in `task.state[0]` (shared with the main thread); a running batch holds its thread's id (> 0).
-const BATCH_WAITING = 0;
-const BATCH_CANCELLED = -1;
-const BATCH_DONE = -2;
-/** Settles when the batch running on this thread, if any, has ended. */
-let running = Promise.resolve();
 
 /** @type {Map<string, Promise<ItemFunction>>} One import per module and export, per thread. */
 const functions = new Map();
@@ -125,38 +116,6 @@ function describe(value) {
  * @returns {Promise<BatchResult>}
  */
 export default async function runBatch(task) {
-  const state = task.state;
-  if (state === undefined) return runItems(task);
-  // The pool sends a thread its next batch while the current one runs: batches still run one after another (an
-  // async function's items would otherwise interleave with the next batch's, and its time would count twice).
-  const previous = running;
-  /** @type {() => void} */
-  let release = () => undefined;
-  running = new Promise((resolve) => (release = resolve));
-  try {
-    await previous;
-    // Claim the batch before touching any item: the main thread cancels a batch it may still take back (not
-    // started) with the same compare-and-swap, so exactly one of the two wins.
-    if (Atomics.compareExchange(state, 0, BATCH_WAITING, threadId) !== BATCH_WAITING) return { values: [], ms: 0 };
-    try {
-      return await runItems(task);
-    } finally {
-      if (Atomics.compareExchange(state, 0, threadId, BATCH_DONE) !== threadId) {
-        // The main thread has asked to end this batch (an abort) and is terminating this thread: wait here for the
-        // end, so that the batch sent to this thread behind this one never starts on a thread about to go.
-        for (;;) Atomics.wait(state, 0, BATCH_CANCELLED, 1000);
-      }
-    }
-  } finally {
-    release();
-  }
-}
-
-/**
- * @param {BatchTask} task
- * @returns {Promise<BatchResult>}
- */
-async function runItems(task) {
   const run = await load(task.module, task.exportName);
   const items = task.items;
   const values = new Array(items.length);

@@ -6,23 +6,12 @@
  */
 import type { BatchSizer } from './batch-sizer.js';
 
-/**
- * What the batch runner (./batch-worker.js) receives: the user's module, its export and the items. `state` (shared
- * memory) tells the two threads apart: 0 while the batch waits, the id of the thread once it runs, -1 when the main
- * thread cancelled it, -2 when it is done. A thread claims a batch and the main thread cancels one with a
- * compare-and-swap on it, so a batch already handed to a busy thread can still be taken back, or known to have run.
- */
+/** What the batch runner (./batch-worker.js) receives: the user's module, its export and the items. */
 export interface BatchTask {
   module: string;
   exportName: string;
   items: unknown[];
-  state?: Int32Array;
 }
-
-/** {@link BatchTask.state}: the batch waits (no thread has started it). */
-export const BATCH_WAITING = 0;
-/** {@link BatchTask.state}: the main thread cancelled the batch (before it started, or to end its thread). */
-export const BATCH_CANCELLED = -1;
 
 /** One failed item of a batch; `props` are the Error's own properties (`code`...) that structured clone drops. */
 export interface BatchFailure {
@@ -62,8 +51,8 @@ export class Batcher {
   readonly #send: SendBatch;
   readonly #sizer: BatchSizer;
   /**
-   * Two batches per thread: one running, one already sent to the thread behind it (the pool lets a thread hold two
-   * batches), so a thread that finishes one starts the next without waiting for the main thread.
+   * Two batches per thread: one running, one waiting in piscina's queue, so a thread that finishes waits only for
+   * the message round trip, never for a batch to be formed.
    */
   readonly #maxBatches: number;
   readonly #queues = new Map<AbortSignal | undefined, Queue>();
@@ -71,7 +60,6 @@ export class Batcher {
   #inFlightItems = 0;
   #inFlightBatches = 0;
   #scheduled = false;
-  #idleWaiters: Array<() => void> = [];
 
   constructor(send: SendBatch, sizer: BatchSizer) {
     this.#send = send;
@@ -92,12 +80,6 @@ export class Batcher {
     if (this.#inFlightBatches < this.#maxBatches) this.#pump(false, false);
     this.#schedule();
     return promise;
-  }
-
-  /** Settles once no item is queued and no batch is in flight. */
-  idle(): Promise<void> {
-    if (this.#queued === 0 && this.#inFlightBatches === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Sends every queued item now, whatever the number of batches in flight (the pool is closing and waits for them). */
@@ -186,9 +168,6 @@ export class Batcher {
     const finish = (): void => {
       this.#inFlightItems -= count;
       this.#inFlightBatches--;
-      if (this.#inFlightBatches === 0 && this.#queued === 0 && this.#idleWaiters.length > 0) {
-        for (const resolve of this.#idleWaiters.splice(0)) resolve();
-      }
     };
     this.#send(items, queue.signal).then(
       (result) => {

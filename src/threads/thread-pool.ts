@@ -10,7 +10,7 @@ import type { GraphTask, GraphTaskContext } from '../graph/types.js';
 import { load } from '../observe/lazy.js';
 import { BatchSizer, DEFAULT_MAX_BATCH_SIZE } from './batch-sizer.js';
 import type { BatchingOptions } from './batch-sizer.js';
-import { BATCH_CANCELLED, BATCH_WAITING, Batcher } from './batcher.js';
+import { Batcher } from './batcher.js';
 import type { BatchResult, BatchTask } from './batcher.js';
 
 export type { BatchingOptions } from './batch-sizer.js';
@@ -220,9 +220,6 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       name: exportName,
       minThreads: threads,
       maxThreads: threads,
-      // A thread gets its next batch while it runs one, so it never waits for the main thread between batches. Only
-      // batches share a thread: every other task is abortable (see runTask), and piscina gives those a thread alone.
-      concurrentTasksPerWorker: 2,
       ...(idleTimeout === undefined ? {} : { idleTimeout }),
       ...(options.workerData === undefined ? {} : { workerData: options.workerData }),
       ...(execArgv === undefined ? {} : { execArgv }),
@@ -307,13 +304,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   const forcedClose = (error: unknown): unknown =>
     forced ? new ThreadPoolClosedError({ cause: error }) : (broken ?? error);
 
-  const runTask = async <T>(task: unknown, signal: AbortSignal | undefined): Promise<T> => {
+  // `batch` runs the batch runner instead of the pool's module (piscina takes a module per task).
+  const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, batch: boolean): Promise<T> => {
     if (closing !== undefined) throw new ThreadPoolClosedError();
     if (broken !== undefined) throw broken;
+    const target = batch ? { filename: BATCH_WORKER, name: 'default' } : {};
     if (signal === undefined) {
       try {
-        // A signal of its own all the same: piscina never runs an abortable task beside another one on a thread.
-        return (await piscina.run(task, { signal: new AbortController().signal })) as T;
+        return (await piscina.run(task, target)) as T;
       } catch (error) {
         throw forcedClose(error);
       }
@@ -321,7 +319,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     signal.throwIfAborted();
     const controller = link(signal);
     try {
-      return (await piscina.run(task, { signal: controller.signal })) as T;
+      return (await piscina.run(task, { ...target, signal: controller.signal })) as T;
     } catch (error) {
       // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
       if (signal.aborted) throw signal.reason;
@@ -331,53 +329,13 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
   const run = (input: I, runOptions?: ThreadRunOptions): Promise<O> =>
-    runTask<O>(input, assertOptionalSignal('options.signal', runOptions?.signal));
+    runTask<O>(input, assertOptionalSignal('options.signal', runOptions?.signal), false);
 
-  // A batch is not abortable for piscina (so that a thread can hold the next one): the pool ends it itself. Its
-  // state (see BatchTask) says whether a thread has started it: one not started is taken back, one running ends with
-  // its thread, which waits for that at the end of the batch rather than start the next one.
-  const abortBatch = (state: Int32Array): void => {
-    const seen = Atomics.compareExchange(state, 0, BATCH_WAITING, BATCH_CANCELLED);
-    if (seen > 0 && Atomics.compareExchange(state, 0, seen, BATCH_CANCELLED) === seen) {
-      track();
-      for (const thread of piscina.threads) {
-        if (thread.threadId !== seen) continue;
-        const exit = exits.get(thread);
-        if (exit !== undefined) {
-          ending.add(exit);
-          void exit.then(() => ending.delete(exit));
-        }
-        void thread.terminate();
-      }
-    }
-  };
-  // Threads terminated by abortBatch until piscina has seen them exit: piscina's close() would wait for their tasks.
-  const ending = new Set<Promise<void>>();
-  const sendBatch = async (items: unknown[], signal: AbortSignal | undefined): Promise<BatchResult> => {
-    for (;;) {
-      if (forced) throw new ThreadPoolClosedError();
-      if (broken !== undefined) throw broken;
-      signal?.throwIfAborted();
-      const state = new Int32Array(new SharedArrayBuffer(4));
-      const sent = piscina.run({ module: filename, exportName, items, state } satisfies BatchTask, { filename: BATCH_WORKER, name: 'default' });
-      try {
-        if (signal === undefined) return (await sent) as BatchResult;
-        const controller = link(signal);
-        try {
-          return (await settleOrAbort(sent, controller.signal, () => abortBatch(state))) as BatchResult;
-        } finally {
-          unlink(signal, controller);
-        }
-      } catch (error) {
-        if (signal?.aborted === true) throw signal.reason;
-        // Its thread ended before starting it (a crash, or another batch's abort): no item ran, so it goes again.
-        if (Atomics.load(state, 0) === BATCH_WAITING && !forced && broken === undefined && isThreadEnd(error)) continue;
-        throw forcedClose(error);
-      }
-    }
-  };
   const sizer = new BatchSizer(threads, batching);
-  const batcher = new Batcher(sendBatch, sizer);
+  const batcher = new Batcher(
+    (items, signal) => runTask<BatchResult>({ module: filename, exportName, items } satisfies BatchTask, signal, true),
+    sizer,
+  );
 
   const batchProcessor = (item: I, context: { signal: AbortSignal }): Promise<O> => {
     if (closing !== undefined) return Promise.reject(new ThreadPoolClosedError());
@@ -413,16 +371,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
           batcher.flush(); // queued items are work handed in before the close: it waits for them too
         }
         track();
-        // A graceful close lets the batches in flight end first: one whose thread ends before starting it is sent
-        // again, which piscina refuses once it is closing.
-        const stopped = closeOptions?.force === true || broken !== undefined
-          ? destroy()
-          : batcher.idle().then(async () => {
-            // piscina's close() waits for the tasks of every thread it lists, and lists a terminated one until its
-            // exit: a thread ended by an abort holds the batch sent behind the aborted one until then.
-            await Promise.all(ending);
-            return broken === undefined ? piscina.close() : destroy();
-          });
+        const stopped = closeOptions?.force === true || broken !== undefined ? destroy() : piscina.close();
         closing = stopped.then(async () => {
           // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
           // (its guard against that is already lifted). A replacement is a live thread that exits only once it is
@@ -444,32 +393,6 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     },
   };
   return pool;
-}
-
-/**
- * `sent`'s outcome, or a rejection with `signal.reason` as soon as `signal` aborts (after `onAbort` has run).
- */
-function settleOrAbort<T>(sent: Promise<T>, signal: AbortSignal, onAbort: () => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    // The caller's reason as is, Error or not, as for every other abort of the pool.
-    const fail: (reason: unknown) => void = reject;
-    const abort = (): void => {
-      onAbort();
-      fail(signal.reason);
-    };
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-    // Settling after an abort changes nothing, and the rejection that may come then is handled.
-    sent.finally(() => signal.removeEventListener('abort', abort)).then(resolve, reject);
-  });
-}
-
-/**
- * Whether a task failed because its thread ended (piscina's errors for a thread that exited or was terminated, or
- * the thread's own uncaught error), not because its message could not be sent.
- */
-function isThreadEnd(error: unknown): boolean {
-  return error instanceof Error && error.name !== 'DataCloneError';
 }
 
 /**

@@ -6,11 +6,7 @@ import type { ThreadPool } from '../../src/threads/thread-pool.js';
 import { startFlag } from '../helpers/flag.js';
 import { trackThreads } from '../helpers/threads.js';
 
-type Input =
-  | { op: 'count'; runs: Int32Array; slot: number; n: number }
-  | { op: 'spin'; flag: Int32Array }
-  | { op: 'gate'; flag: Int32Array; gate: Int32Array }
-  | { op: 'overlap' };
+type Input = { op: 'count'; runs: Int32Array; slot: number; n: number } | { op: 'spin'; flag: Int32Array };
 
 const moduleUrl = new URL('./fixtures/counting.js', import.meta.url);
 const live = trackThreads();
@@ -44,58 +40,6 @@ describe('automatic batching when a thread dies', () => {
     expect((await spinning).message).toContain('worker exited');
     expect(await Promise.all(held)).toEqual([4, 9, 16]);
     expect([...runs]).toEqual([1, 1, 1, 1]);
-    await p.close();
-    expect(live.size).toBe(0);
-  });
-
-  it('a thread holds its next batch while it runs one: it starts it with the main thread blocked', async () => {
-    const p = createThreadPool<Input, number>(moduleUrl, { threads: 1 });
-    pools.push(p);
-    const signal = new AbortController().signal;
-    const runs = new Int32Array(new SharedArrayBuffer(4 * 4));
-    expect(await p.run({ op: 'count', runs, slot: 3, n: 1 })).toBe(1); // the thread is up
-    const { flag, started } = startFlag();
-    const gate = new Int32Array(new SharedArrayBuffer(4));
-    // Cost unknown yet: one item per batch, both sent at once (two batches per thread).
-    const first = p.batchProcessor({ op: 'gate', flag, gate }, { signal });
-    const second = p.batchProcessor({ op: 'count', runs, slot: 0, n: 2 }, { signal });
-    await started;
-    // From here the main thread blocks: it reads no reply and sends nothing, so only a batch the thread already holds
-    // can start. A thread that waits for the main thread between batches leaves runs[0] at 0 (the wait times out).
-    Atomics.store(gate, 0, 1);
-    Atomics.notify(gate, 0);
-    Atomics.wait(runs, 0, 0, 10_000);
-    expect(Atomics.load(runs, 0)).toBe(1);
-    expect(await Promise.all([first, second])).toEqual([0, 4]);
-  });
-
-  it("the batches a thread holds run one after another: an async function's items never overlap", async () => {
-    const p = createThreadPool<Input, number>(moduleUrl, { threads: 1 });
-    pools.push(p);
-    const signal = new AbortController().signal;
-    const outputs = Array.from({ length: 6 }, () => p.batchProcessor({ op: 'overlap' }, { signal }));
-    expect(await Promise.all(outputs)).toEqual([1, 1, 1, 1, 1, 1]);
-  });
-
-  it("an abort ends the thread of its running batch; another run's batch held by that thread runs on the replacement, once", async () => {
-    const p = createThreadPool<Input, number>(moduleUrl, { threads: 1 });
-    pools.push(p);
-    const runs = new Int32Array(new SharedArrayBuffer(4 * 4));
-    expect(await p.run({ op: 'count', runs, slot: 3, n: 1 })).toBe(1);
-    const { flag, started } = startFlag();
-    const stopped = new AbortController();
-    const reason = new Error('stop');
-    const spinning = p.batchProcessor({ op: 'spin', flag }, { signal: stopped.signal }).then(
-      () => new Error('fulfilled'),
-      (error: unknown) => error,
-    );
-    const other = new AbortController().signal;
-    const held = p.batchProcessor({ op: 'count', runs, slot: 0, n: 3 }, { signal: other });
-    await started;
-    stopped.abort(reason); // the one thread spins: only a replacement can run the held item
-    expect(await spinning).toBe(reason);
-    expect(await held).toBe(9);
-    expect(Atomics.load(runs, 0)).toBe(1);
     await p.close();
     expect(live.size).toBe(0);
   });
