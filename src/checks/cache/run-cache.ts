@@ -72,8 +72,14 @@ export interface CacheTicket {
   snapshot: InputSnapshot | undefined;
   /** The stored result found while computing the key, from remembered inputs. */
   hit?: CacheEntry | undefined;
-  /** False when an input changed between its hashing and the check's start: the result is not stored. */
+  /**
+   * False when an input changed between its hashing and the check's start (a file git vouched for among them): the
+   * key may not name the content the check runs on, so no entry under it is replayed (local or shared), the result is
+   * not stored, and dependents do not get the key.
+   */
   storable: boolean;
+  /** Set when {@link RunCache.lookup} or {@link RunCache.lookupShared} found the entry replayed for the check. */
+  replayed?: boolean | undefined;
   /** The shared cache's claim on the check: this run runs it, and others wait for its result. */
   claim?: SharedClaim | undefined;
   /** The result {@link RunCache.save} stored, for the shared cache. */
@@ -267,20 +273,24 @@ export class RunCache {
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
     if (ticket.hit !== undefined) {
       this.options.shared?.share(check.id, ticket.key, ticket.hit);
+      ticket.replayed = true;
       return ticket.hit;
     }
-    // A file git vouched for that changed since it was asked (by a check that ran before this one, an agent) may hold
-    // other content than the blob the key names: no hit, the check runs.
     // A snapshot taken before the first command, when one started since it (between the key and this look): its
     // vouched files are looked at after all.
     if (ticket.snapshot?.quiet === true && !this.tree.undisturbed) ticket.snapshot.quiet = false;
-    const entry = this.options.read && (ticket.snapshot === undefined || this.tree.vouchedIntact(ticket.snapshot)) ? this.store.read(ticket.key) : undefined;
+    // A file git vouched for that changed since it was asked (by a check that ran before this one, an agent) may hold
+    // other content than the blob the key names: no hit, here or in the shared cache (the ticket says so to every
+    // later look), and the check runs.
+    if (ticket.snapshot === undefined || !this.tree.vouchedIntact(ticket.snapshot)) ticket.storable = false;
+    const entry = this.options.read && ticket.storable ? this.store.read(ticket.key) : undefined;
     if (entry?.id === check.id) {
       // Another machine may lack it: the shared cache gets it, off the run's path.
       this.options.shared?.share(check.id, ticket.key, entry);
+      ticket.replayed = true;
       return entry;
     }
-    if (!this.sharing && ticket.snapshot !== undefined) ticket.storable = this.tree.settle(ticket.snapshot);
+    if (!this.sharing && ticket.snapshot !== undefined) ticket.storable &&= this.tree.settle(ticket.snapshot);
     return undefined;
   }
 
@@ -294,9 +304,13 @@ export class RunCache {
    * perhaps holding its claim, after waiting at most `waitMs` for another run that held it.
    */
   async lookupShared(check: ResolvedCheck, ticket: CacheTicket, waitMs: number, signal?: AbortSignal): Promise<CacheEntry | undefined> {
+    // The key may not name the files as they are ({@link RunCache.lookup} found a vouched file changed): no entry of
+    // another machine under it is theirs either, and no claim is taken for it.
+    if (!ticket.storable) return undefined;
     const found = this.options.shared === undefined ? undefined : await this.options.shared.find(check.id, ticket.key, waitMs, signal);
     if (found !== undefined && 'entry' in found) {
       this.store.write(ticket.key, found.entry);
+      ticket.replayed = true;
       return found.entry;
     }
     if (found !== undefined && 'claim' in found) ticket.claim = found.claim;
