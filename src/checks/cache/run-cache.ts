@@ -96,6 +96,11 @@ export interface CacheTicket {
 interface Early {
   /** How many commands of the run had started when they were taken: once another did, they are taken again (see {@link RunCache.early}). */
   starts: number;
+  /**
+   * How many commands of the run were running when they were taken: one may write a file afterwards and end without
+   * another starting, so they hold only when none was.
+   */
+  running: number;
   digest?: string | undefined;
   paths?: string[] | undefined;
   snapshot?: InputSnapshot | undefined;
@@ -174,11 +179,12 @@ export class RunCache {
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
     // Taken before a command that started by the check's turn (before the first one, or after one but before
-    // another): that command may have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as
+    // another), or while one ran (it may write and end without another starting): that command may have edited a
+    // file git vouched for, or one the stat cache knew, since. Taken anew, as
     // for a check with requirements: its files are then looked at. A rerun where every check is a hit starts no
     // command and keeps it.
     let early = await this.early(check);
-    if (early !== undefined && early.starts !== this.tree.starts) early = undefined;
+    if (early !== undefined && (early.starts !== this.tree.starts || early.running > 0)) early = undefined;
     // Once a command started, one may have created files in the check's folders since the run listed them (a
     // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
     // remembered inputs hold then.
@@ -202,9 +208,9 @@ export class RunCache {
    * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
    * those of every such check are taken together when the first key is asked for — the digest remembered for this
    * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
-   * look when the check's turn comes, as long as no command of the run started since they were taken (else they are
-   * taken anew: a check that ran meanwhile may have edited one). Undefined for a check with requirements: its inputs are taken when
-   * its turn comes.
+   * look when the check's turn comes, as long as no command of the run was running when they were taken and none
+   * started since (else they are taken anew: a check that ran meanwhile may have edited one). Undefined for a check
+   * with requirements: its inputs are taken when its turn comes.
    */
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
     const roots = this.options.checks;
@@ -231,7 +237,7 @@ export class RunCache {
         if (root.requires.length > 0 || !isCacheable(root)) continue;
         const digest = this.options.read ? this.tree.recallNow(root.inputs) : undefined;
         if (digest === undefined) rest.push(root);
-        else early.set(root, { digest, starts: this.tree.starts });
+        else early.set(root, { digest, starts: this.tree.starts, running: this.running });
       }
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
@@ -241,7 +247,8 @@ export class RunCache {
       for (const root of rest) {
         const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
-        early.set(root, snapshot === undefined ? { starts: this.tree.starts } : { paths, snapshot, starts: this.tree.starts });
+        const when = { starts: this.tree.starts, running: this.running };
+        early.set(root, snapshot === undefined ? when : { paths, snapshot, ...when });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
