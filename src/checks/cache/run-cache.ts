@@ -80,6 +80,11 @@ export interface CacheTicket {
   storable: boolean;
   /** Set when {@link RunCache.lookup} or {@link RunCache.lookupShared} found the entry replayed for the check. */
   replayed?: boolean | undefined;
+  /**
+   * Whether the key names the files the check ran on, decided once it ran ({@link RunCache.done}): its result is
+   * stored, and its dependents get the key, only then.
+   */
+  named?: boolean | Promise<boolean> | undefined;
   /** The shared cache's claim on the check: this run runs it, and others wait for its result. */
   claim?: SharedClaim | undefined;
   /** The result {@link RunCache.save} stored, for the shared cache. */
@@ -120,8 +125,11 @@ export function isCacheable(check: Pick<ResolvedCheck, 'inputs' | 'cache'>): boo
 export class RunCache {
   readonly store: CacheStore;
   private readonly tree: InputTree;
-  /** The key of each passed or warned check's result in this run: what its dependents' keys include. */
-  private readonly results = new Map<string, string>();
+  /**
+   * The key of each passed or warned check's result in this run: what its dependents' keys include. A promise while
+   * it is not known yet whether the key of a check that ran names the files it ran on (see {@link RunCache.done}).
+   */
+  private readonly results = new Map<string, string | Promise<string>>();
   private stored = 0;
   /** Commands of the run started and not ended yet ({@link RunCache.starting}, {@link RunCache.ended}). */
   private running = 0;
@@ -162,6 +170,7 @@ export class RunCache {
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
     // Before any look: a command that starts while the inputs are taken is one of the window's (see save).
     const window = { starts: this.tree.starts, running: this.running, at: Date.now() };
+    const requires = await Promise.all(check.requires.map(async (id) => [id, (await this.results.get(id)) ?? `absent:${id}`] as const));
     const keyOf = (inputs: string): string =>
       cacheKey({
         version: this.options.version,
@@ -174,7 +183,7 @@ export class RunCache {
         inputs,
         env: check.envInputs.map((name) => [name, this.options.env[name] ?? null] as const),
         // A requirement outside the run (`only`) counts as satisfied; its absence is part of the key.
-        requires: check.requires.map((id) => [id, this.results.get(id) ?? `absent:${id}`] as const),
+        requires,
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
@@ -343,25 +352,56 @@ export class RunCache {
 
   /**
    * Records the result of a passed or warned check for its dependents' keys. A cacheable check whose key could not be
-   * made (an input that cannot be hashed, an error) gives a key that never repeats: its inputs may have changed, and
-   * with them what its dependents read, so they miss.
+   * made (an input that cannot be hashed, an error), or that ran while its key may not name the files it ran on (the
+   * same test as a store's: a file git vouched for changed before it started, an input changed while it ran, a file
+   * its inputs match appeared or a folder of them moved meanwhile), gives a key that never repeats: what its
+   * dependents read may be other than what the key names, so they miss. Call it once the check's command ended,
+   * before {@link RunCache.save}.
    */
   done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
     const { check } = record;
-    const unknown = ticket === undefined && isCacheable(check) ? `unknown:${randomUUID()}` : undefined;
-    this.results.set(check.id, ticket?.key ?? unknown ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+    const unknown = (): string => `unknown:${randomUUID()}`;
+    if (ticket === undefined) {
+      this.results.set(check.id, isCacheable(check) ? unknown() : uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+      return;
+    }
+    // A replayed result was stored for the files its key names, and found for them as they are.
+    if (ticket.replayed === true) {
+      this.results.set(check.id, ticket.key);
+      return;
+    }
+    const named = this.named(record.check, ticket);
+    ticket.named = named;
+    const { key } = ticket;
+    this.results.set(check.id, typeof named === 'boolean' ? (named ? key : unknown()) : named.then((same) => (same ? key : unknown())));
   }
 
   /**
-   * Stores a fresh pass (or warning) under the ticket's key, unless an input changed while the check ran: its result
-   * may then belong to neither content. When another command of the run started or was running between the key and
-   * the check's end, it may have created a file the inputs match (the key does not name it, the check may have read
-   * it): the files are listed again, and the result is stored only when the inputs match no file the key does not
-   * name. Resolves whether it was stored; never rejects. {@link RunCache.settled} waits for it.
+   * Whether the ticket's key names the files `check` ran on, once its command ended: no file git vouched for changed
+   * before it started, none of its files changed while it ran, and — when another command of the run started or was
+   * running between the key and its end, which may have created a file the inputs match (the key does not name it,
+   * the check may have read it) — the files listed again are those of the key. Never rejects.
+   */
+  private named(check: ResolvedCheck, ticket: CacheTicket): boolean | Promise<boolean> {
+    if (!ticket.storable || ticket.snapshot === undefined || !this.tree.unchanged(ticket.snapshot)) return false;
+    const { window, paths } = ticket;
+    // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
+    const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
+    if (alone) return true;
+    return this.sameFiles(check, paths, window?.at).catch(() => false);
+  }
+
+  /**
+   * Stores a fresh pass (or warning) under the ticket's key when the key names the files the check ran on (as
+   * {@link RunCache.done} decided, else decided now the same way): not when an input changed while it ran (its result
+   * may then belong to neither content), nor when a file its inputs match appeared meanwhile (the files are listed
+   * again when another command of the run started or was running between the key and the check's end). Resolves
+   * whether it was stored; never rejects. {@link RunCache.settled} waits for it.
    */
   save(record: CheckRecord, ticket: CacheTicket): Promise<boolean> {
-    if (!ticket.storable || ticket.snapshot === undefined || (record.status !== 'passed' && record.status !== 'warned')) return Promise.resolve(false);
-    if (!this.tree.unchanged(ticket.snapshot)) return Promise.resolve(false);
+    if (record.status !== 'passed' && record.status !== 'warned') return Promise.resolve(false);
+    const named = ticket.named ?? this.named(record.check, ticket);
+    if (named === false) return Promise.resolve(false);
     const entry: CacheEntry = {
       id: record.check.id,
       status: record.status,
@@ -374,11 +414,8 @@ export class RunCache {
       storedAt: record.endedAt ?? Date.now(),
       ...(record.failure !== undefined ? { failure: record.failure } : {}),
     };
-    const { window, paths } = ticket;
-    // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
-    const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
-    if (alone) return Promise.resolve(this.write(ticket, entry));
-    const saving = this.sameFiles(record.check, paths, window?.at).then(
+    if (named === true) return Promise.resolve(this.write(ticket, entry));
+    const saving = named.then(
       (same) => same && this.write(ticket, entry),
       () => false,
     );
