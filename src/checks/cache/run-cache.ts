@@ -72,8 +72,19 @@ export interface CacheTicket {
   snapshot: InputSnapshot | undefined;
   /** The stored result found while computing the key, from remembered inputs. */
   hit?: CacheEntry | undefined;
-  /** False when an input changed between its hashing and the check's start: the result is not stored. */
+  /**
+   * False when an input changed between its hashing and the check's start (a file git vouched for among them): the
+   * key may not name the content the check runs on, so no entry under it is replayed (local or shared), the result is
+   * not stored, and dependents do not get the key.
+   */
   storable: boolean;
+  /** Set when {@link RunCache.lookup} or {@link RunCache.lookupShared} found the entry replayed for the check. */
+  replayed?: boolean | undefined;
+  /**
+   * Whether the key names the files the check ran on, decided once it ran ({@link RunCache.done}): its result is
+   * stored, and its dependents get the key, only then.
+   */
+  named?: boolean | Promise<boolean> | undefined;
   /** The shared cache's claim on the check: this run runs it, and others wait for its result. */
   claim?: SharedClaim | undefined;
   /** The result {@link RunCache.save} stored, for the shared cache. */
@@ -90,6 +101,11 @@ export interface CacheTicket {
 interface Early {
   /** How many commands of the run had started when they were taken: once another did, they are taken again (see {@link RunCache.early}). */
   starts: number;
+  /**
+   * How many commands of the run were running when they were taken: one may write a file afterwards and end without
+   * another starting, so they hold only when none was.
+   */
+  running: number;
   digest?: string | undefined;
   paths?: string[] | undefined;
   snapshot?: InputSnapshot | undefined;
@@ -109,8 +125,11 @@ export function isCacheable(check: Pick<ResolvedCheck, 'inputs' | 'cache'>): boo
 export class RunCache {
   readonly store: CacheStore;
   private readonly tree: InputTree;
-  /** The key of each passed or warned check's result in this run: what its dependents' keys include. */
-  private readonly results = new Map<string, string>();
+  /**
+   * The key of each passed or warned check's result in this run: what its dependents' keys include. A promise while
+   * it is not known yet whether the key of a check that ran names the files it ran on (see {@link RunCache.done}).
+   */
+  private readonly results = new Map<string, string | Promise<string>>();
   private stored = 0;
   /** Commands of the run started and not ended yet ({@link RunCache.starting}, {@link RunCache.ended}). */
   private running = 0;
@@ -151,6 +170,7 @@ export class RunCache {
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
     // Before any look: a command that starts while the inputs are taken is one of the window's (see save).
     const window = { starts: this.tree.starts, running: this.running, at: Date.now() };
+    const requires = await Promise.all(check.requires.map(async (id) => [id, (await this.results.get(id)) ?? `absent:${id}`] as const));
     const keyOf = (inputs: string): string =>
       cacheKey({
         version: this.options.version,
@@ -163,16 +183,17 @@ export class RunCache {
         inputs,
         env: check.envInputs.map((name) => [name, this.options.env[name] ?? null] as const),
         // A requirement outside the run (`only`) counts as satisfied; its absence is part of the key.
-        requires: check.requires.map((id) => [id, this.results.get(id) ?? `absent:${id}`] as const),
+        requires,
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
     // Taken before a command that started by the check's turn (before the first one, or after one but before
-    // another): that command may have edited a file git vouched for, or one the stat cache knew, since. Taken anew, as
+    // another), or while one ran (it may write and end without another starting): that command may have edited a
+    // file git vouched for, or one the stat cache knew, since. Taken anew, as
     // for a check with requirements: its files are then looked at. A rerun where every check is a hit starts no
     // command and keeps it.
     let early = await this.early(check);
-    if (early !== undefined && early.starts !== this.tree.starts) early = undefined;
+    if (early !== undefined && (early.starts !== this.tree.starts || early.running > 0)) early = undefined;
     // Once a command started, one may have created files in the check's folders since the run listed them (a
     // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
     // remembered inputs hold then.
@@ -196,9 +217,9 @@ export class RunCache {
    * What `check`'s inputs came to before a command of the run started, for a cacheable check without requirements:
    * those of every such check are taken together when the first key is asked for — the digest remembered for this
    * listing, else the files matched and their snapshot when none needs reading. Then a file git vouched for needs no
-   * look when the check's turn comes, as long as no command of the run started since they were taken (else they are
-   * taken anew: a check that ran meanwhile may have edited one). Undefined for a check with requirements: its inputs are taken when
-   * its turn comes.
+   * look when the check's turn comes, as long as no command of the run was running when they were taken and none
+   * started since (else they are taken anew: a check that ran meanwhile may have edited one). Undefined for a check
+   * with requirements: its inputs are taken when its turn comes.
    */
   private async early(check: ResolvedCheck): Promise<Early | undefined> {
     const roots = this.options.checks;
@@ -225,7 +246,7 @@ export class RunCache {
         if (root.requires.length > 0 || !isCacheable(root)) continue;
         const digest = this.options.read ? this.tree.recallNow(root.inputs) : undefined;
         if (digest === undefined) rest.push(root);
-        else early.set(root, { digest, starts: this.tree.starts });
+        else early.set(root, { digest, starts: this.tree.starts, running: this.running });
       }
       // Those keyed later whose inputs this listing does not recall (a probe: their own recall comes with their turn).
       const later = roots.filter((other) => other.requires.length > 0 && isCacheable(other) && this.tree.recallNow(other.inputs) === undefined);
@@ -235,7 +256,8 @@ export class RunCache {
       for (const root of rest) {
         const paths = this.tree.matchNow(root.inputs);
         const snapshot = this.tree.snapshotNow(paths);
-        early.set(root, snapshot === undefined ? { starts: this.tree.starts } : { paths, snapshot, starts: this.tree.starts });
+        const when = { starts: this.tree.starts, running: this.running };
+        early.set(root, snapshot === undefined ? when : { paths, snapshot, ...when });
         if (snapshot === undefined) for (const path of paths) unread.push(path);
       }
       // The files of the checks that must read some, and of those keyed later: hashed while the first checks run.
@@ -267,20 +289,24 @@ export class RunCache {
   lookup(check: ResolvedCheck, ticket: CacheTicket): CacheEntry | undefined {
     if (ticket.hit !== undefined) {
       this.options.shared?.share(check.id, ticket.key, ticket.hit);
+      ticket.replayed = true;
       return ticket.hit;
     }
-    // A file git vouched for that changed since it was asked (by a check that ran before this one, an agent) may hold
-    // other content than the blob the key names: no hit, the check runs.
     // A snapshot taken before the first command, when one started since it (between the key and this look): its
     // vouched files are looked at after all.
     if (ticket.snapshot?.quiet === true && !this.tree.undisturbed) ticket.snapshot.quiet = false;
-    const entry = this.options.read && (ticket.snapshot === undefined || this.tree.vouchedIntact(ticket.snapshot)) ? this.store.read(ticket.key) : undefined;
+    // A file git vouched for that changed since it was asked (by a check that ran before this one, an agent) may hold
+    // other content than the blob the key names: no hit, here or in the shared cache (the ticket says so to every
+    // later look), and the check runs.
+    if (ticket.snapshot === undefined || !this.tree.vouchedIntact(ticket.snapshot)) ticket.storable = false;
+    const entry = this.options.read && ticket.storable ? this.store.read(ticket.key) : undefined;
     if (entry?.id === check.id) {
       // Another machine may lack it: the shared cache gets it, off the run's path.
       this.options.shared?.share(check.id, ticket.key, entry);
+      ticket.replayed = true;
       return entry;
     }
-    if (!this.sharing && ticket.snapshot !== undefined) ticket.storable = this.tree.settle(ticket.snapshot);
+    if (!this.sharing && ticket.snapshot !== undefined) ticket.storable &&= this.tree.settle(ticket.snapshot);
     return undefined;
   }
 
@@ -294,9 +320,13 @@ export class RunCache {
    * perhaps holding its claim, after waiting at most `waitMs` for another run that held it.
    */
   async lookupShared(check: ResolvedCheck, ticket: CacheTicket, waitMs: number, signal?: AbortSignal): Promise<CacheEntry | undefined> {
+    // The key may not name the files as they are ({@link RunCache.lookup} found a vouched file changed): no entry of
+    // another machine under it is theirs either, and no claim is taken for it.
+    if (!ticket.storable) return undefined;
     const found = this.options.shared === undefined ? undefined : await this.options.shared.find(check.id, ticket.key, waitMs, signal);
     if (found !== undefined && 'entry' in found) {
       this.store.write(ticket.key, found.entry);
+      ticket.replayed = true;
       return found.entry;
     }
     if (found !== undefined && 'claim' in found) ticket.claim = found.claim;
@@ -322,25 +352,56 @@ export class RunCache {
 
   /**
    * Records the result of a passed or warned check for its dependents' keys. A cacheable check whose key could not be
-   * made (an input that cannot be hashed, an error) gives a key that never repeats: its inputs may have changed, and
-   * with them what its dependents read, so they miss.
+   * made (an input that cannot be hashed, an error), or that ran while its key may not name the files it ran on (the
+   * same test as a store's: a file git vouched for changed before it started, an input changed while it ran, a file
+   * its inputs match appeared or a folder of them moved meanwhile), gives a key that never repeats: what its
+   * dependents read may be other than what the key names, so they miss. Call it once the check's command ended,
+   * before {@link RunCache.save}.
    */
   done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
     const { check } = record;
-    const unknown = ticket === undefined && isCacheable(check) ? `unknown:${randomUUID()}` : undefined;
-    this.results.set(check.id, ticket?.key ?? unknown ?? uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+    const unknown = (): string => `unknown:${randomUUID()}`;
+    if (ticket === undefined) {
+      this.results.set(check.id, isCacheable(check) ? unknown() : uncachedResultKey(check.id, this.spec(check, timeoutMs), record.status, record.extracted));
+      return;
+    }
+    // A replayed result was stored for the files its key names, and found for them as they are.
+    if (ticket.replayed === true) {
+      this.results.set(check.id, ticket.key);
+      return;
+    }
+    const named = this.named(record.check, ticket);
+    ticket.named = named;
+    const { key } = ticket;
+    this.results.set(check.id, typeof named === 'boolean' ? (named ? key : unknown()) : named.then((same) => (same ? key : unknown())));
   }
 
   /**
-   * Stores a fresh pass (or warning) under the ticket's key, unless an input changed while the check ran: its result
-   * may then belong to neither content. When another command of the run started or was running between the key and
-   * the check's end, it may have created a file the inputs match (the key does not name it, the check may have read
-   * it): the files are listed again, and the result is stored only when the inputs match no file the key does not
-   * name. Resolves whether it was stored; never rejects. {@link RunCache.settled} waits for it.
+   * Whether the ticket's key names the files `check` ran on, once its command ended: no file git vouched for changed
+   * before it started, none of its files changed while it ran, and — when another command of the run started or was
+   * running between the key and its end, which may have created a file the inputs match (the key does not name it,
+   * the check may have read it) — the files listed again are those of the key. Never rejects.
+   */
+  private named(check: ResolvedCheck, ticket: CacheTicket): boolean | Promise<boolean> {
+    if (!ticket.storable || ticket.snapshot === undefined || !this.tree.unchanged(ticket.snapshot)) return false;
+    const { window, paths } = ticket;
+    // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
+    const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
+    if (alone) return true;
+    return this.sameFiles(check, paths, window?.at).catch(() => false);
+  }
+
+  /**
+   * Stores a fresh pass (or warning) under the ticket's key when the key names the files the check ran on (as
+   * {@link RunCache.done} decided, else decided now the same way): not when an input changed while it ran (its result
+   * may then belong to neither content), nor when a file its inputs match appeared meanwhile (the files are listed
+   * again when another command of the run started or was running between the key and the check's end). Resolves
+   * whether it was stored; never rejects. {@link RunCache.settled} waits for it.
    */
   save(record: CheckRecord, ticket: CacheTicket): Promise<boolean> {
-    if (!ticket.storable || ticket.snapshot === undefined || (record.status !== 'passed' && record.status !== 'warned')) return Promise.resolve(false);
-    if (!this.tree.unchanged(ticket.snapshot)) return Promise.resolve(false);
+    if (record.status !== 'passed' && record.status !== 'warned') return Promise.resolve(false);
+    const named = ticket.named ?? this.named(record.check, ticket);
+    if (named === false) return Promise.resolve(false);
     const entry: CacheEntry = {
       id: record.check.id,
       status: record.status,
@@ -353,11 +414,8 @@ export class RunCache {
       storedAt: record.endedAt ?? Date.now(),
       ...(record.failure !== undefined ? { failure: record.failure } : {}),
     };
-    const { window, paths } = ticket;
-    // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
-    const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
-    if (alone) return Promise.resolve(this.write(ticket, entry));
-    const saving = this.sameFiles(record.check, paths, window?.at).then(
+    if (named === true) return Promise.resolve(this.write(ticket, entry));
+    const saving = named.then(
       (same) => same && this.write(ticket, entry),
       () => false,
     );
