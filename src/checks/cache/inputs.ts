@@ -1386,6 +1386,21 @@ export class InputTree {
     return true;
   }
 
+  /**
+   * Whether every file of the snapshot is still as it was when hashed and none git vouched for (states not taken) has
+   * changed since git was asked, whenever the snapshot was taken: what a key computed from it names still holds.
+   */
+  intact(snapshot: InputSnapshot): boolean {
+    for (const path of snapshot.vouched) {
+      try {
+        if (changedSinceListing(lstatSync(path), snapshot.listedAt)) return false;
+      } catch {
+        return false;
+      }
+    }
+    return this.unchanged(snapshot);
+  }
+
   /** Whether every file of the snapshot is still as it was when hashed (same size, times, inode and mode). */
   unchanged(snapshot: InputSnapshot): boolean {
     for (const [path, state] of snapshot.states) {

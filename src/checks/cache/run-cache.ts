@@ -95,6 +95,23 @@ export interface CacheTicket {
   window?: { starts: number; running: number; at: number } | undefined;
   /** {@link RunCache.save} deciding whether to store (it waits for a listing): the shared cache waits for it. */
   saving?: Promise<boolean> | undefined;
+  /** The inputs' digest of a hit found from remembered inputs (no snapshot): what they must still recall to. */
+  digest?: string | undefined;
+}
+
+/**
+ * What a cacheable check's key handed to its dependents stands for: its inputs as its ticket took them, as long as they
+ * are still what the key names. Another command of the run may rewrite them after the key was taken (a dependent of
+ * the check, an unrelated check): a dependent keyed or ending after that must not name them by the key.
+ */
+interface Guard {
+  check: ResolvedCheck;
+  ticket: CacheTicket;
+  /** Commands of the run started, and running, when the inputs were last found to be what the key names. */
+  starts: number;
+  running: number;
+  /** Found changed once: a change back does not make the key name them again (their states differ anyway). */
+  broken: boolean;
 }
 
 /** What a check's inputs came to when the first key was asked for; no digest nor snapshot when they had to be read. */
@@ -130,6 +147,8 @@ export class RunCache {
    * it is not known yet whether the key of a check that ran names the files it ran on (see {@link RunCache.done}).
    */
   private readonly results = new Map<string, string | Promise<string>>();
+  /** What the key of each cacheable check in {@link RunCache.results} stands for (see {@link Guard}). */
+  private readonly guards = new Map<string, Guard>();
   private stored = 0;
   /** Commands of the run started and not ended yet ({@link RunCache.starting}, {@link RunCache.ended}). */
   private running = 0;
@@ -170,7 +189,15 @@ export class RunCache {
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
     // Before any look: a command that starts while the inputs are taken is one of the window's (see save).
     const window = { starts: this.tree.starts, running: this.running, at: Date.now() };
-    const requires = await Promise.all(check.requires.map(async (id) => [id, (await this.results.get(id)) ?? `absent:${id}`] as const));
+    // A requirement's key names its inputs as they were when it was taken (or when it ended): a command that ran since
+    // may have rewritten them (a dependent of it, another check), and the check would run on other files than those
+    // its key names. Its dependents then get a key that never repeats.
+    const requires = await Promise.all(
+      check.requires.map(async (id) => {
+        const key = (await this.results.get(id)) ?? `absent:${id}`;
+        return [id, (await this.holds([id])) ? key : `unknown:${randomUUID()}`] as const;
+      }),
+    );
     const keyOf = (inputs: string): string =>
       cacheKey({
         version: this.options.version,
@@ -189,9 +216,8 @@ export class RunCache {
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
     // Taken before a command that started by the check's turn (before the first one, or after one but before
     // another), or while one ran (it may write and end without another starting): that command may have edited a
-    // file git vouched for, or one the stat cache knew, since. Taken anew, as
-    // for a check with requirements: its files are then looked at. A rerun where every check is a hit starts no
-    // command and keeps it.
+    // file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with requirements: its
+    // files are then looked at. A rerun where every check is a hit starts no command and keeps it.
     let early = await this.early(check);
     if (early !== undefined && (early.starts !== this.tree.starts || early.running > 0)) early = undefined;
     // Once a command started, one may have created files in the check's folders since the run listed them (a
@@ -203,7 +229,7 @@ export class RunCache {
     if (recalled !== undefined) {
       const key = keyOf(recalled);
       const hit = this.store.read(key);
-      if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false };
+      if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false, digest: recalled, window };
     }
     const paths = early?.paths ?? this.tree.matchWith(check.inputs, created);
     const snapshot = early?.snapshot ?? (await this.tree.snapshot(paths, signal));
@@ -368,10 +394,16 @@ export class RunCache {
     // A replayed result was stored for the files its key names, and found for them as they are.
     if (ticket.replayed === true) {
       this.results.set(check.id, ticket.key);
+      // As found when its key was taken: a command that started by then, or was running, may have written them since.
+      const window = ticket.window ?? { starts: -1, running: 1 };
+      this.guards.set(check.id, { check, ticket, starts: window.starts, running: window.running, broken: false });
       return;
     }
+    const mark = { starts: this.tree.starts, running: this.running };
     const named = this.named(record.check, ticket);
     ticket.named = named;
+    // Its verdict covers its inputs up to now (its end); a command that starts from now on may rewrite them.
+    this.guards.set(check.id, { check, ticket, ...mark, broken: named === false });
     const { key } = ticket;
     this.results.set(check.id, typeof named === 'boolean' ? (named ? key : unknown()) : named.then((same) => (same ? key : unknown())));
   }
@@ -387,8 +419,56 @@ export class RunCache {
     const { window, paths } = ticket;
     // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
     const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
-    if (alone) return true;
-    return this.sameFiles(check, paths, window?.at).catch(() => false);
+    const own = alone ? true : this.sameFiles(check, paths, window?.at).catch(() => false);
+    if (check.requires.length === 0) return own;
+    // The key names its requirements' inputs through their keys: the check itself, or a command beside it, may have
+    // rewritten them while it ran.
+    const required = this.holds(check.requires);
+    return Promise.all([own, required]).then(([same, held]) => same && held);
+  }
+
+  /**
+   * Whether the inputs of the checks `ids` and of their requirements, all the way down, are still what the keys they
+   * handed their dependents name. Looked at only when a command started, or was running, since each was last found
+   * so: a rerun where no command runs looks at nothing. Never rejects.
+   */
+  private async holds(ids: readonly string[]): Promise<boolean> {
+    const guards: Guard[] = [];
+    const seen = new Set<string>();
+    const queue = [...ids];
+    for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+      const guard = seen.has(id) ? undefined : this.guards.get(id);
+      seen.add(id);
+      if (guard === undefined) continue;
+      guards.push(guard);
+      queue.push(...guard.check.requires);
+    }
+    for (const guard of guards) {
+      if (guard.broken) return false;
+      if (guard.starts === this.tree.starts && guard.running === 0) continue;
+      const mark = { starts: this.tree.starts, running: this.running };
+      const held = await this.still(guard.check, guard.ticket).catch(() => false);
+      if (!held) {
+        guard.broken = true;
+        return false;
+      }
+      if (mark.starts >= guard.starts) Object.assign(guard, mark);
+    }
+    return true;
+  }
+
+  /**
+   * Whether the inputs of `check` are still those its ticket's key was computed from: the files it took unchanged (a
+   * vouched one not changed since git was asked) and no other matched, or — for a hit found from remembered inputs —
+   * no file created in its folders and the same digest recalled.
+   */
+  private async still(check: ResolvedCheck, ticket: CacheTicket): Promise<boolean> {
+    const { snapshot, window, paths, digest } = ticket;
+    if (snapshot === undefined) {
+      if (digest === undefined || (await this.tree.created(check.inputs)).length > 0) return false;
+      return this.tree.recallNow(check.inputs) === digest;
+    }
+    return this.tree.intact(snapshot) && (await this.sameFiles(check, paths, window?.at));
   }
 
   /**
