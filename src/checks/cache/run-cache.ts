@@ -459,16 +459,18 @@ export class RunCache {
 
   /**
    * Whether the inputs of `check` are still those its ticket's key was computed from: the files it took unchanged (a
-   * vouched one not changed since git was asked) and no other matched, or — for a hit found from remembered inputs —
-   * no file created in its folders and the same digest recalled.
+   * vouched one not changed since git was asked) and no other matched now, or — for a hit found from remembered
+   * inputs — no file created in its folders and the same digest recalled. Unlike {@link RunCache.sameFiles}, its
+   * folders' times are not looked at: the check's own command (or one before) may have written there just before it
+   * ended, within the file system's time resolution of the look, and every dependent would then miss.
    */
   private async still(check: ResolvedCheck, ticket: CacheTicket): Promise<boolean> {
-    const { snapshot, window, paths, digest } = ticket;
-    if (snapshot === undefined) {
-      if (digest === undefined || (await this.tree.created(check.inputs)).length > 0) return false;
-      return this.tree.recallNow(check.inputs) === digest;
-    }
-    return this.tree.intact(snapshot) && (await this.sameFiles(check, paths, window?.at));
+    const { snapshot, paths, digest } = ticket;
+    const created = await this.tree.created(check.inputs);
+    if (snapshot === undefined) return digest !== undefined && created.length === 0 && this.tree.recallNow(check.inputs) === digest;
+    if (paths === undefined || !this.tree.intact(snapshot)) return false;
+    const known = new Set(paths);
+    return this.tree.matchWith(check.inputs, created).every((path) => known.has(path));
   }
 
   /**
