@@ -214,10 +214,10 @@ export class RunCache {
       });
     // A rerun of an unchanged tree: the inputs' digest as an earlier run left it, and the stored result under its key.
     // On a miss the check runs: its inputs are then matched and taken as usual, to tell whether they change meanwhile.
-    // Taken before a command that started by the check's turn (before the first one, or after one but before
-    // another), or while one ran (it may write and end without another starting): that command may have edited a
-    // file git vouched for, or one the stat cache knew, since. Taken anew, as for a check with requirements: its
-    // files are then looked at. A rerun where every check is a hit starts no command and keeps it.
+    // Taken before a command that started by the check's turn (before the first one, or after one but before another),
+    // or while one ran (it may write and end without another starting): that command may have edited a file git vouched
+    // for, or one the stat cache knew, since. Taken anew, as for a check with requirements: its files are then looked
+    // at. A rerun where every check is a hit starts no command and keeps it.
     let early = await this.early(check);
     if (early !== undefined && (early.starts !== this.tree.starts || early.running > 0)) early = undefined;
     // Once a command started, one may have created files in the check's folders since the run listed them (a
