@@ -94,6 +94,53 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
     expect((await check()).c).toEqual(['failed', undefined]);
   });
 
+  it('beside the dependent (-p 2): a command that rewrites the requirement\'s input while the dependent runs', async () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q');
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
+    // c's input in a folder of its own: files the run writes at the top move none of its folders.
+    mkdirSync(join(dir, 't'));
+    writeFileSync(join(dir, 't/t.txt'), 't\n');
+    writeFileSync(
+      join(dir, 'fanout.yaml'),
+      [
+        'checks:',
+        '  - id: a',
+        '    run: "true"',
+        '    inputs: ["src/**"]',
+        // c waits for b's signal (sig/go), so b's rewrite comes after c was keyed, or while it runs.
+        '  - id: c',
+        '    run: "while [ ! -f sig/go ]; do sleep 0.02; done; grep -q BAD src/a.ts"',
+        '    inputs: [t/t.txt]',
+        '    requires: [a]',
+        '  - id: b',
+        '    run: "if [ -f b.on ]; then echo BAD > src/a.ts; fi; touch sig/go"',
+        '    requires: [a]',
+        '',
+      ].join('\n'),
+    );
+    // The signal lives in a folder of no check's inputs: creating it moves none of theirs.
+    mkdirSync(join(dir, 'sig'));
+    writeFileSync(join(dir, 'sig/.keep'), '');
+    writeFileSync(join(dir, '.gitignore'), 'logs/\nb.on\nsig/go\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'x');
+    const check = async (...args: string[]): Promise<Record<string, [string, unknown]>> => {
+      rmSync(join(dir, 'sig/go'), { force: true });
+      const result = await runCli(['check', '-p', '2', '--json', '--log-dir', join(dir, 'logs'), ...args], { cwd: dir });
+      const report = JSON.parse(result.stdout) as Report;
+      return Object.fromEntries(report.checks.map((entry) => [entry.id, [entry.status, entry.cached]]));
+    };
+    expect(await check()).toEqual({ a: ['passed', undefined], c: ['failed', undefined], b: ['passed', undefined] });
+    writeFileSync(join(dir, 'b.on'), '');
+    expect(await check()).toEqual({ a: ['passed', true], c: ['passed', undefined], b: ['passed', undefined] });
+    rmSync(join(dir, 'b.on'));
+    git(dir, 'checkout', '--', 'src/a.ts');
+    expect(await check()).toEqual({ a: ['passed', true], c: ['failed', undefined], b: ['passed', undefined] });
+    expect((await check('--no-cache')).c).toEqual(['failed', undefined]);
+  });
+
   it('a rerun of an unchanged tree replays every check of a chain of requirements', async () => {
     const dir = tempDir();
     git(dir, 'init', '-q');
