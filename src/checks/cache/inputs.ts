@@ -1389,16 +1389,30 @@ export class InputTree {
   /**
    * Whether every file of the snapshot is still as it was when hashed and none git vouched for (states not taken) has
    * changed since git was asked, whenever the snapshot was taken: what a key computed from it names still holds.
+   * `looked` keeps the stats taken (absolute path → stats, undefined when gone) for other snapshots of the same look.
    */
-  intact(snapshot: InputSnapshot): boolean {
-    for (const path of snapshot.vouched) {
+  intact(snapshot: InputSnapshot, looked: Map<string, Stats | undefined> = new Map()): boolean {
+    // `looked`: the stats already taken for this look (the snapshots of a chain of requirements share their files).
+    const stat = (path: string): Stats | undefined => {
+      if (looked.has(path)) return looked.get(path);
+      let found: Stats | undefined;
       try {
-        if (changedSinceListing(lstatSync(path), snapshot.listedAt)) return false;
+        found = lstatSync(path, { throwIfNoEntry: false });
       } catch {
-        return false;
+        found = undefined;
       }
+      looked.set(path, found);
+      return found;
+    };
+    for (const path of snapshot.vouched) {
+      const found = stat(path);
+      if (found === undefined || changedSinceListing(found, snapshot.listedAt)) return false;
     }
-    return this.unchanged(snapshot);
+    for (const [path, state] of snapshot.states) {
+      const found = stat(path);
+      if (found === undefined || !sameState(stateOf(found), state)) return false;
+    }
+    return true;
   }
 
   /** Whether every file of the snapshot is still as it was when hashed (same size, times, inode and mode). */

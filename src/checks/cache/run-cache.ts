@@ -2,6 +2,7 @@
 // lookup that turns a check into a replayed result, and the store of a fresh pass whose inputs did not change while
 // it ran.
 import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { FanoutError } from '../../common/errors.js';
 import type { ResolvedCheck } from '../../config/types.js';
@@ -126,6 +127,12 @@ interface Early {
   digest?: string | undefined;
   paths?: string[] | undefined;
   snapshot?: InputSnapshot | undefined;
+}
+
+/** What one look at requirements' inputs took ({@link RunCache.holds}): each file's stats, each glob list's files. */
+interface Look {
+  stats: Map<string, Stats | undefined>;
+  matched: Map<string, { created: boolean; paths: string[] }>;
 }
 
 /** An unexpected error as a report says it: its class and message. */
@@ -443,11 +450,14 @@ export class RunCache {
       guards.push(guard);
       queue.push(...guard.check.requires);
     }
+    // One look at each file and each glob list however many requirements share them: a chain stays linear.
+    const look: Look = { stats: new Map(), matched: new Map() };
+    // Before any look: what every look of this one found holds at least through it.
+    const mark = { starts: this.tree.starts, running: this.running };
     for (const guard of guards) {
       if (guard.broken) return false;
-      if (guard.starts === this.tree.starts && guard.running === 0) continue;
-      const mark = { starts: this.tree.starts, running: this.running };
-      const held = await this.still(guard.check, guard.ticket).catch(() => false);
+      if (guard.starts === mark.starts && guard.running === 0) continue;
+      const held = await this.still(guard.check, guard.ticket, look).catch(() => false);
       if (!held) {
         guard.broken = true;
         return false;
@@ -464,13 +474,19 @@ export class RunCache {
    * folders' times are not looked at: the check's own command (or one before) may have written there just before it
    * ended, within the file system's time resolution of the look, and every dependent would then miss.
    */
-  private async still(check: ResolvedCheck, ticket: CacheTicket): Promise<boolean> {
+  private async still(check: ResolvedCheck, ticket: CacheTicket, look: Look): Promise<boolean> {
     const { snapshot, paths, digest } = ticket;
-    const created = await this.tree.created(check.inputs);
-    if (snapshot === undefined) return digest !== undefined && created.length === 0 && this.tree.recallNow(check.inputs) === digest;
-    if (paths === undefined || !this.tree.intact(snapshot)) return false;
+    const globs = JSON.stringify(check.inputs);
+    let matched = look.matched.get(globs);
+    if (matched === undefined) {
+      const created = await this.tree.created(check.inputs);
+      matched = { created: created.length > 0, paths: this.tree.matchWith(check.inputs, created) };
+      look.matched.set(globs, matched);
+    }
+    if (snapshot === undefined) return digest !== undefined && !matched.created && this.tree.recallNow(check.inputs) === digest;
+    if (paths === undefined || !this.tree.intact(snapshot, look.stats)) return false;
     const known = new Set(paths);
-    return this.tree.matchWith(check.inputs, created).every((path) => known.has(path));
+    return matched.paths.every((path) => known.has(path));
   }
 
   /**
