@@ -3,15 +3,11 @@
 // and end without another command starting, so what was taken must not stand at a later check's turn. The moments are
 // fixed by files fanout writes: the stat cache (rewritten once the inputs were taken and x1's changed file hashed) and
 // the journal (x's end).
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../cli/helpers.js';
-
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
-};
+import { runCli } from '../cli/helpers.js';
+import { checkProject } from './git-repo.js';
 
 interface Report {
   checks: Array<{ id: string; status: string; cached?: unknown }>;
@@ -22,23 +18,16 @@ const until = (condition: string): string => `n=0; until ${condition}; do n=$((n
 
 describe('fanout check -p 3: a command running when the inputs were taken writes one before its check is keyed', () => {
   it('the check is not replayed for the inputs as they were taken: it runs on what the file holds, and fails', async () => {
-    const dir = tempDir();
-    git(dir, 'init', '-q');
     // In folders of their own: a change of x1's file leaves the listing below x's folder as the first run found it,
     // so x's inputs are recalled (their digest) when they are taken.
-    mkdirSync(join(dir, 'xd'));
-    mkdirSync(join(dir, 'x1d'));
-    writeFileSync(join(dir, 'xd/x.txt'), 'ok\n');
-    writeFileSync(join(dir, 'x1d/x1.txt'), '1\n');
+    const files = { 'xd/x.txt': 'ok\n', 'x1d/x1.txt': '1\n' };
     // Without race.on (the first run) the commands take long enough to be ordered before x next time (longest first).
     // x's end in this run's journal: the second in all journals (the first run's is the first).
     const ends = `cat logs/2*/journal.ndjson 2>/dev/null | grep -c '"type":"check:end","time":"[^"]*","id":"x"'`;
     const u2 = `if [ -f race.on ]; then ${until(`[ "$(${ends})" -ge 2 ]`)}; else sleep 0.6; fi`;
     const u = `if [ -f race.on ]; then ${until('! cmp -s logs/cache/stat-*.json stat.before')}; echo BAD > xd/x.txt; else sleep 0.6; fi`;
-    writeFileSync(
-      join(dir, 'fanout.yaml'),
+    const dir = checkProject(
       [
-        'checks:',
         // Holds L until x ended: x1 waits for it, holding its slot, and starts no command before x's turn.
         '  - id: u2',
         `    run: ${JSON.stringify(u2)}`,
@@ -53,12 +42,10 @@ describe('fanout check -p 3: a command running when the inputs were taken writes
         '  - id: x',
         '    run: "! grep -q BAD xd/x.txt"',
         '    inputs: [xd/x.txt]',
-        '',
-      ].join('\n'),
+      ],
+      files,
+      ['race.on', 'stat.before'],
     );
-    writeFileSync(join(dir, '.gitignore'), 'logs/\nrace.on\nstat.before\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'x');
     const check = async (): Promise<Report> => JSON.parse((await runCli(['check', '-p', '3', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir })).stdout) as Report;
     const first = await check();
     expect(first.checks.map((entry) => [entry.id, entry.status])).toEqual([

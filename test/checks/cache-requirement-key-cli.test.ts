@@ -2,31 +2,15 @@
 // a command of the run rewrote one of its inputs git vouched for has a key naming the blob git listed, not the file
 // it ran on; its dependents must not be keyed with it, or their result on the rewritten file is replayed for the
 // listed one.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../cli/helpers.js';
-
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
-};
-
-interface Report {
-  checks: Array<{ id: string; status: string; cached?: unknown }>;
-}
+import { checkProject, checkRunner, git } from './git-repo.js';
 
 describe('fanout check -p 1: a requirement whose vouched input a command of the run rewrote before its turn', () => {
   it('gives its dependents no key for the listed content: a dependent that passed on the rewritten file is no hit once it is restored', async () => {
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
-    writeFileSync(join(dir, 't.txt'), 't\n');
-    writeFileSync(
-      join(dir, 'fanout.yaml'),
+    const dir = checkProject(
       [
-        'checks:',
         // b runs first (longest) and, with b.on, rewrites a's input before a's turn.
         '  - id: b',
         '    run: "sleep 0.5; if [ -f b.on ]; then echo BAD > src/a.ts; fi"',
@@ -38,17 +22,11 @@ describe('fanout check -p 1: a requirement whose vouched input a command of the 
         '    run: "grep -q BAD src/a.ts"',
         '    inputs: [t.txt]',
         '    requires: [a]',
-        '',
-      ].join('\n'),
+      ],
+      { 'src/a.ts': 'ok\n', 't.txt': 't\n' },
+      ['b.on'],
     );
-    writeFileSync(join(dir, '.gitignore'), 'logs/\nb.on\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'x');
-    const check = async (...args: string[]): Promise<Record<string, [string, unknown]>> => {
-      const result = await runCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs'), ...args], { cwd: dir });
-      const report = JSON.parse(result.stdout) as Report;
-      return Object.fromEntries(report.checks.map((entry) => [entry.id, [entry.status, entry.cached]]));
-    };
+    const check = checkRunner(dir, 1);
     expect(await check()).toEqual({ b: ['passed', undefined], a: ['passed', undefined], c: ['failed', undefined] });
     writeFileSync(join(dir, 'b.on'), '');
     // a is keyed for the listed blob (ok), refused as a hit (the file changed), and runs on BAD; c passes on BAD.

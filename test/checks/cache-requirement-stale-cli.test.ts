@@ -2,31 +2,15 @@
 // inputs as they were when it was keyed (replayed) or ended (ran). A command that runs between that and a dependent's
 // turn may rewrite them; the dependent must then not be keyed with it, or its result on the rewritten file is
 // replayed once the file is restored.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../cli/helpers.js';
-
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
-};
-
-interface Report {
-  checks: Array<{ id: string; status: string; cached?: unknown }>;
-}
+import { checkProject, checkRunner, git } from './git-repo.js';
 
 /** A project where b (a dependent of a) rewrites a's input when b.on exists, and c passes only on that rewrite. */
 function project(): string {
-  const dir = tempDir();
-  git(dir, 'init', '-q');
-  mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
-  writeFileSync(join(dir, 't.txt'), 't\n');
-  writeFileSync(
-    join(dir, 'fanout.yaml'),
+  return checkProject(
     [
-      'checks:',
       '  - id: a',
       '    run: "true"',
       '    inputs: ["src/**"]',
@@ -37,27 +21,16 @@ function project(): string {
       '    run: "grep -q BAD src/a.ts"',
       '    inputs: [t.txt]',
       '    requires: [a, b]',
-      '',
-    ].join('\n'),
+    ],
+    { 'src/a.ts': 'ok\n', 't.txt': 't\n' },
+    ['b.on'],
   );
-  writeFileSync(join(dir, '.gitignore'), 'logs/\nb.on\n');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'x');
-  return dir;
-}
-
-function runner(dir: string): (...args: string[]) => Promise<Record<string, [string, unknown]>> {
-  return async (...args) => {
-    const result = await runCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs'), ...args], { cwd: dir });
-    const report = JSON.parse(result.stdout) as Report;
-    return Object.fromEntries(report.checks.map((entry) => [entry.id, [entry.status, entry.cached]]));
-  };
 }
 
 describe('fanout check -p 1: a requirement whose input a later command of the run rewrote', () => {
   it('replayed: its dependents keyed after the rewrite get no key for its files, and miss once they are restored', async () => {
     const dir = project();
-    const check = runner(dir);
+    const check = checkRunner(dir, 1);
     expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] });
     writeFileSync(join(dir, 'b.on'), '');
     // a is a hit for ok; b rewrites src/a.ts after it; c passes on BAD.
@@ -71,7 +44,7 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
 
   it('ran: its dependents keyed after the rewrite get no key for its files, and miss once they are restored', async () => {
     const dir = project();
-    const check = runner(dir);
+    const check = checkRunner(dir, 1);
     expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] });
     writeFileSync(join(dir, 'b.on'), '');
     // No stored result: a runs (on ok), then b rewrites its input.
@@ -85,7 +58,7 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
   it('without git: the same', async () => {
     const dir = project();
     rmSync(join(dir, '.git'), { recursive: true, force: true });
-    const check = runner(dir);
+    const check = checkRunner(dir, 1);
     expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] });
     writeFileSync(join(dir, 'b.on'), '');
     expect(await check()).toEqual({ a: ['passed', true], b: ['passed', undefined], c: ['passed', undefined] });
@@ -95,17 +68,10 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
   });
 
   it('beside the dependent (-p 2): a command that rewrites the requirement\'s input while the dependent runs', async () => {
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
-    // c's input in a folder of its own: files the run writes at the top move none of its folders.
-    mkdirSync(join(dir, 't'));
-    writeFileSync(join(dir, 't/t.txt'), 't\n');
-    writeFileSync(
-      join(dir, 'fanout.yaml'),
+    // c's input in a folder of its own: files the run writes at the top move none of its folders. The signal
+    // (sig/go) lives in a folder of no check's inputs: creating it moves none of theirs.
+    const dir = checkProject(
       [
-        'checks:',
         '  - id: a',
         '    run: "true"',
         '    inputs: ["src/**"]',
@@ -117,21 +83,11 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
         '  - id: b',
         '    run: "if [ -f b.on ]; then echo BAD > src/a.ts; fi; touch sig/go"',
         '    requires: [a]',
-        '',
-      ].join('\n'),
+      ],
+      { 'src/a.ts': 'ok\n', 't/t.txt': 't\n', 'sig/.keep': '' },
+      ['b.on', 'sig/go'],
     );
-    // The signal lives in a folder of no check's inputs: creating it moves none of theirs.
-    mkdirSync(join(dir, 'sig'));
-    writeFileSync(join(dir, 'sig/.keep'), '');
-    writeFileSync(join(dir, '.gitignore'), 'logs/\nb.on\nsig/go\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'x');
-    const check = async (...args: string[]): Promise<Record<string, [string, unknown]>> => {
-      rmSync(join(dir, 'sig/go'), { force: true });
-      const result = await runCli(['check', '-p', '2', '--json', '--log-dir', join(dir, 'logs'), ...args], { cwd: dir });
-      const report = JSON.parse(result.stdout) as Report;
-      return Object.fromEntries(report.checks.map((entry) => [entry.id, [entry.status, entry.cached]]));
-    };
+    const check = checkRunner(dir, 2, () => rmSync(join(dir, 'sig/go'), { force: true }));
     expect(await check()).toEqual({ a: ['passed', undefined], c: ['failed', undefined], b: ['passed', undefined] });
     writeFileSync(join(dir, 'b.on'), '');
     expect(await check()).toEqual({ a: ['passed', true], c: ['passed', undefined], b: ['passed', undefined] });
@@ -142,15 +98,8 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
   });
 
   it('a rerun of an unchanged tree replays every check of a chain of requirements', async () => {
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
-    writeFileSync(join(dir, 't.txt'), 't\n');
-    writeFileSync(
-      join(dir, 'fanout.yaml'),
+    const dir = checkProject(
       [
-        'checks:',
         '  - id: a',
         '    run: "true"',
         '    inputs: ["src/**"]',
@@ -162,13 +111,10 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
         '    run: "grep -q t t.txt"',
         '    inputs: [t.txt]',
         '    requires: [a, b]',
-        '',
-      ].join('\n'),
+      ],
+      { 'src/a.ts': 'ok\n', 't.txt': 't\n' },
     );
-    writeFileSync(join(dir, '.gitignore'), 'logs/\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'x');
-    const check = runner(dir);
+    const check = checkRunner(dir, 1);
     expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['passed', undefined] });
     expect(await check()).toEqual({ a: ['passed', true], b: ['passed', true], c: ['passed', true] });
     // c's own input changed: c alone runs, its requirements' keys unchanged; then it is replayed too.

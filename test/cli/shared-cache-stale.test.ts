@@ -1,43 +1,31 @@
 // `fanout check --shared-cache` with the built CLI and a real redis-server: a check whose input git vouched for was
 // rewritten by a command of the run before its turn is no hit in the shared cache either (the key names the blob git
 // listed, not what the file now holds).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasRedis } from '../distributed/harness.js';
-import { byId, parseReport, runCli, tempDir } from './helpers.js';
+import { checkProject } from '../checks/git-repo.js';
+import { byId, parseReport, runCli } from './helpers.js';
 import { sharedRedis } from './shared-cache-project.js';
-
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
-};
 
 describe.skipIf(!hasRedis)('fanout check --shared-cache: a vouched input rewritten before the check', () => {
   const { redis: redisServer, env } = sharedRedis();
 
   it('is not replayed from the shared cache when a requirement rewrote it (the check runs on what it holds, and fails)', async () => {
     await redisServer().client.flushall();
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    mkdirSync(join(dir, 'src'));
-    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
-    writeFileSync(
-      join(dir, 'fanout.yaml'),
+    const dir = checkProject(
       [
-        'checks:',
         '  - id: g',
         '    run: "if [ -f g.on ]; then echo BAD > src/a.ts; fi"',
         '  - id: b',
         '    run: "! grep -q BAD src/a.ts"',
         '    inputs: ["src/**"]',
         '    requires: [g]',
-        '',
-      ].join('\n'),
+      ],
+      { 'src/a.ts': 'ok\n' },
+      ['g.on'],
     );
-    writeFileSync(join(dir, '.gitignore'), 'logs/\ng.on\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'x');
     // A grace no load can outlast: b's pass is in Redis when the first run ends.
     const run = () => runCli(['check', '--shared-cache', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: env({ FANOUT_SHARED_PUSH_GRACE_MS: '60000' }) });
     const first = await run();
