@@ -338,18 +338,13 @@ export function isSettled(runDir: string): boolean {
   // A run writes its report.json after its journal's end: a report of this user's settles the run without a read of
   // the journal, whose last line (the end, which carries the whole report) is long for a run of many checks. The
   // reaper looks at every run folder at every start.
-  if (hasOwnReport(runDir)) return true;
-  return journalEnded(runDir) ?? true; // no journal: nothing to reap
-}
-
-/** Whether a run folder holds a report.json that is a regular file of this user (see {@link isSettled}). */
-function hasOwnReport(runDir: string): boolean {
   try {
     const report = lstatSync(join(runDir, 'report.json'));
-    return report.isFile() && ownedByUser(report);
+    if (report.isFile() && ownedByUser(report)) return true;
   } catch {
-    return false; // no report: the journal says
+    // no report: the journal says
   }
+  return journalEnded(runDir) ?? true; // no journal: nothing to reap
 }
 
 /**
@@ -474,14 +469,11 @@ export async function reapDeadRuns(logDir: string, graceMs = 2000): Promise<Reap
   const root = resolve(logDir);
   // Order does not matter here: no run's journal is opened to sort them (runs of the same second would need it).
   for (const run of runIds(logDir)) {
-    // Most runs ended and wrote their report: one lstat says so, before the first check of this run starts. Looked at
-    // first, whatever the folder is: a report taken for proof only spares a run (nothing is signalled for it).
-    if (hasOwnReport(join(root, run))) continue;
     // A journal fanout did not write for this user (a link named like a run, someone else's folder) names no process
     // to signal, and is not opened at all.
     if (!isRunFolder(join(root, run))) continue;
-    // Runs reaped already, or whose end was written but not their report: their last record says so, and the rest of
-    // the journal (which can be large) need not be read at every start.
+    // Most runs ended, or were reaped already: their last record says so, and the rest of the journal (which can be
+    // large) need not be read at every start.
     if (isSettled(join(root, run))) continue;
     const state = loadRunState(logDir, run);
     if (state === undefined || state.end !== undefined || state.reaped || state.start === undefined || isLive(state)) continue;
