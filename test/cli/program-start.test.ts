@@ -1,6 +1,6 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
@@ -475,6 +475,7 @@ Object.defineProperty(process, 'stdout', { configurable: true, enumerable: own.e
     writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
     const env = preload(dir);
     for (const args of [['check'], ['check', '--json'], ['-v', 'check']]) {
+      rmSync(join(dir, 'made'), { force: true });
       const result = await runCli(args, { cwd: dir, env });
       expect(result.code, result.stderr).toBe(0);
       expect(Number(readFileSync(join(dir, 'made'), 'utf8'))).toBeGreaterThanOrEqual(1);
