@@ -2,13 +2,18 @@
 // itself): the words printed and the exit code.
 import { messageOf } from '../common/errors.js';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
-import { jsonText, printErr, printJsonText } from './terminal.js';
+import { jsonText, printErr, printJsonText, whenStdoutMade } from './terminal.js';
 
-/** Exits quietly when the reader of stdout went away (`fanout list | head -1`): 141 = 128 + SIGPIPE, as a shell would. */
+/**
+ * Exits quietly when the reader of stdout went away (`fanout list | head -1`): 141 = 128 + SIGPIPE, as a shell would.
+ * The handler is added once stdout is made (see whenStdoutMade): a run's first check does not wait for it.
+ */
 export function exitOnBrokenStdout(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    process.exit(error.code === 'EPIPE' ? 141 : EXIT_INTERNAL);
-  });
+  whenStdoutMade((stdout) =>
+    stdout.on('error', (error: NodeJS.ErrnoException) => {
+      process.exit(error.code === 'EPIPE' ? 141 : EXIT_INTERNAL);
+    }),
+  );
 }
 
 /**

@@ -2,7 +2,7 @@
 // the partial report is written, and then fanout dies by the same signal, so shells see 130/143/129 and stop their
 // loops. A second signal SIGKILLs every group and dies at once.
 import { killChildGroups } from '../checks/run-entry.js';
-import { afterWritten } from './terminal.js';
+import { afterWritten, whenStdoutMade } from './terminal.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /** How long an interrupted run waits for its report to reach a pipe before dying by the signal. */
@@ -78,11 +78,12 @@ export function guardFatal(report: (message: string) => void): () => void {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
-  // Before the program-wide handler (which only exits): the groups must die first.
-  process.stdout.prependListener('error', onStdoutError);
+  // Before the program-wide handler (which only exits): the groups must die first. Once stdout is made: a run's first
+  // check does not wait for that (see whenStdoutMade); its handler, asked for earlier, is added first, so still after.
+  const waits = whenStdoutMade((stdout) => stdout.prependListener('error', onStdoutError));
   return () => {
     process.removeListener('uncaughtException', fatal);
     process.removeListener('unhandledRejection', fatal);
-    process.stdout.removeListener('error', onStdoutError);
+    if (!waits()) process.stdout.removeListener('error', onStdoutError);
   };
 }

@@ -1,6 +1,6 @@
 // How the CLI starts: only the command the command line names is built, and Node's compile cache where there is one.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileCacheDir, enableCompileCache } from '../../src/cli/compile-cache.js';
@@ -442,5 +442,49 @@ describe('fanout check with the compiled code of its script', () => {
     // Nor is it replaced by a run that compiled less.
     await runCli(['check'], { cwd: empty, env });
     expect(readFileSync(join(folder, name))).toEqual(bigger);
+  });
+});
+
+describe('fanout check and its stdout', () => {
+  /**
+   * A preload counting the children spawned and writing, at the first read of process.stdout (which makes the stream:
+   * a pipe's loads Node's socket modules), how many there were then.
+   */
+  const preload = (dir: string) => {
+    const file = join(dir, 'preload.mjs');
+    writeFileSync(
+      file,
+      `import { writeFileSync } from 'node:fs';
+import { ChildProcess } from 'node:child_process';
+let spawned = 0;
+const spawn = ChildProcess.prototype.spawn;
+ChildProcess.prototype.spawn = function (...args) { spawned++; return spawn.apply(this, args); };
+const own = Object.getOwnPropertyDescriptor(process, 'stdout');
+Object.defineProperty(process, 'stdout', { configurable: true, enumerable: own.enumerable, get() {
+  Object.defineProperty(process, 'stdout', own);
+  writeFileSync(${JSON.stringify(join(dir, 'made'))}, String(spawned));
+  return own.get.call(process);
+} });
+`,
+    );
+    return { NODE_OPTIONS: `--import ${file}` };
+  };
+
+  it('makes stdout only once its first check has started, and prints the report there as before', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'version: "1"\nchecks:\n  - id: one\n    run: echo hi\n');
+    const env = preload(dir);
+    for (const args of [['check'], ['check', '--json'], ['-v', 'check']]) {
+      rmSync(join(dir, 'made'), { force: true });
+      const result = await runCli(args, { cwd: dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(Number(readFileSync(join(dir, 'made'), 'utf8'))).toBeGreaterThanOrEqual(1);
+      if (args.includes('--json')) expect(JSON.parse(result.stdout)).toMatchObject({ exit_code: 0, checks: [{ id: 'one', status: 'passed' }] });
+    }
+    // A usage error still says so (and a config error as JSON on stdout with --json), stdout made when it is written.
+    writeFileSync(join(dir, 'bad.yaml'), 'version: "1"\nchecks:\n  - id: one\n');
+    const bad = await runCli(['check', '-c', 'bad.yaml', '--json'], { cwd: dir, env });
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ exit_code: 2 });
   });
 });

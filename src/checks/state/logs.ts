@@ -1,8 +1,9 @@
 // Per-run log folders: <log-dir>/<run-id>/<check>.log, and <log-dir>/latest pointing at the newest run.
-import { lstat, readdir, readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { lstatSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ownedByUser, readOwnFile, replaceFile } from '../../common/safe-file.js';
-import { makeDir } from '../../common/make-dir.js';
+import { ownedByUser, readOwnFile, replaceFileSync } from '../../common/safe-file.js';
+import { makeDirSync } from '../../common/make-dir.js';
 import { randomBytes } from '../../common/random.js';
 import { createRunFolder, runFolderProblem } from './run-folder.js';
 
@@ -53,12 +54,14 @@ export function writeError(file: string, error: unknown): WriteError {
  * `latest` to it atomically: a symlink made under a temporary name, then renamed over the old one, so a reader never
  * sees a missing or half-written pointer. Where symlinks are refused, `latest` is a file holding the run id. The
  * folder of a run id handed over by a `--background` launcher exists already: it is used only when it is a run
- * folder the launcher made for this user.
+ * folder the launcher made for this user. Every step is a synchronous call: the run's first check waits for them all,
+ * and a round trip through the thread pool per step (five or so) cost more than the steps on a busy machine.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- kept a promise for its callers: a failure rejects it
 export async function createRunLogs(logDir: string, runId = launcherRunId() ?? newRunId()): Promise<RunLogs> {
   const root = resolve(logDir);
   const dir = join(root, runId);
-  await makeDir(root, 0o700);
+  makeDirSync(root, 0o700);
   if (runId === launched) {
     const problem = runFolderProblem(dir);
     if (problem !== undefined) throw new Error(`${dir} is not the run folder fanout made for this run: ${problem}`);
@@ -69,13 +72,13 @@ export async function createRunLogs(logDir: string, runId = launcherRunId() ?? n
   const temporary = join(root, `.latest-${process.pid}-${randomBytes(6).toString('hex')}`);
   let linked = false;
   try {
-    await symlink(runId, temporary);
+    symlinkSync(runId, temporary);
     linked = true;
-    await rename(temporary, join(root, 'latest'));
+    renameSync(temporary, join(root, 'latest'));
   } catch {
-    if (linked) await removeLink(temporary, runId);
+    if (linked) removeLink(temporary, runId);
     try {
-      await replaceFile(join(root, 'latest'), `${runId}\n`);
+      replaceFileSync(join(root, 'latest'), `${runId}\n`);
     } catch (error) {
       writeErrors.push(writeError(join(root, 'latest'), error));
     }
@@ -89,10 +92,10 @@ export async function createRunLogs(logDir: string, runId = launcherRunId() ?? n
 }
 
 /** Removes the link made at `path` to `target`, unless something else took its place meanwhile. */
-async function removeLink(path: string, target: string): Promise<void> {
+function removeLink(path: string, target: string): void {
   try {
-    const stat = await lstat(path);
-    if (stat.isSymbolicLink() && ownedByUser(stat) && (await readlink(path)) === target) await unlink(path);
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink() && ownedByUser(stat) && readlinkSync(path) === target) unlinkSync(path);
   } catch {
     // gone
   }
