@@ -181,10 +181,15 @@ function holds(known: StatEntry | undefined, state: FileState): known is StatEnt
 const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && racy(entry, entry.hashedAt);
 const isRacyHash = (entry: StatEntry | undefined): boolean => entry !== undefined && racyHash(entry);
 
-/** Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). */
-function git(args: readonly string[], cwd: string): Promise<{ stdout: Buffer } | { stderr: string }> {
+/**
+ * Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). Aborting
+ * `signal` kills it (through its own child handle, so never another process that took its pid) and resolves as a
+ * failure: a run stopped while a look waits for git leaves no git behind.
+ */
+function git(args: readonly string[], cwd: string, signal?: AbortSignal): Promise<{ stdout: Buffer } | { stderr: string }> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: String(stderr) }));
+    const options = { cwd, encoding: 'buffer' as const, maxBuffer: 256 * 1024 * 1024, ...(signal !== undefined ? { signal } : {}) };
+    execFile('git', [...args], options, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: error.name === 'AbortError' ? 'stopped' : String(stderr) }));
   });
 }
 
@@ -749,15 +754,16 @@ export class InputTree {
    * (see {@link InputTree.foldersMoved}): only then are the files listed again (`git ls-files`, else a walk of those
    * folders).
    *
-   * @throws {InputListingError} when the files cannot be listed again: what the check's folders hold is not known.
+   * @throws {InputListingError} when the files cannot be listed again (or `signal` stopped git): what the check's
+   * folders hold is not known.
    */
-  async created(globs: readonly string[]): Promise<string[]> {
+  async created(globs: readonly string[], signal?: AbortSignal): Promise<string[]> {
     await this.start();
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
-    if (!this.foldersMoved(globs, folders, await this.ruleFiles())) return [];
+    if (!this.foldersMoved(globs, folders, await this.ruleFiles(signal))) return [];
     // Listed again for each check that asks: a command still running may create more files meanwhile.
-    const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain();
+    const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain(signal);
     const below: string[] = [];
     for (const folder of folders) {
       for (let at = firstAtOrAfter(all, folder); at < all.length && (all[at] as string).startsWith(folder); at++) below.push(all[at] as string);
@@ -769,15 +775,18 @@ export class InputTree {
   /**
    * What else rules over which files git lists (absolute paths), asked of git once: its exclude file and index (a
    * linked worktree's or a submodule's `.git` is a file: they are elsewhere), the user's excludes file, and the
-   * `.gitignore` of each folder from the repository's top down to above the config's folder. None without git.
+   * `.gitignore` of each folder from the repository's top down to above the config's folder. None without git. Asked
+   * with the run's `signal` (the first caller's): once it stopped git, nothing is known and every look lists again.
    */
-  private ruleFiles(): Promise<readonly string[] | undefined> {
+  private ruleFiles(signal?: AbortSignal): Promise<readonly string[] | undefined> {
     this.rules ??= (async (): Promise<readonly string[] | undefined> => {
       if (this.raw === undefined) return [];
       const [paths, excludes] = await Promise.all([
-        git(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index'], this.dir),
-        git(['config', '--path', '--get', 'core.excludesFile'], this.dir),
+        git(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index'], this.dir, signal),
+        git(['config', '--path', '--get', 'core.excludesFile'], this.dir, signal),
       ]);
+      // Stopped: an excludes file unset and one not asked for look alike.
+      if (signal?.aborted === true) return undefined;
       // Unknown: every look lists again.
       if (!('stdout' in paths)) return undefined;
       const [answer, exclude, index] = paths.stdout.toString('utf8').split('\n');
@@ -818,11 +827,11 @@ export class InputTree {
    * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
    * folder. True when a folder cannot be looked at.
    */
-  async movedSince(globs: readonly string[], since: number): Promise<boolean> {
+  async movedSince(globs: readonly string[], since: number, signal?: AbortSignal): Promise<boolean> {
     await this.start();
     // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
     // was being taken is made of the files as they were then.
-    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), Math.max(since, this.listedAt));
+    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(signal), Math.max(since, this.listedAt));
   }
 
   /**
@@ -973,8 +982,8 @@ export class InputTree {
   }
 
   /** The candidate files now, sorted: names only (what git says of a file it listed already is the run's listing's to say). */
-  private async listAgain(): Promise<string[]> {
-    const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], this.dir);
+  private async listAgain(signal?: AbortSignal): Promise<string[]> {
+    const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], this.dir, signal);
     if ('stderr' in answer) throw new InputListingError(`git ls-files failed: ${answer.stderr.trim()}`);
     const names: string[] = [];
     for (const bytes of splitNul(answer.stdout)) {
