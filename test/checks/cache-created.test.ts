@@ -241,3 +241,42 @@ describe('files created by a command of the run, listed again', () => {
     await expect(cache.ticket(lint, null)).rejects.toBeInstanceOf(InputListingError);
   });
 });
+
+describe('files created by a command of the run, listed again once for the same folders', () => {
+  it('git is asked again only when a folder (or a rule file over them) moved since it was last asked', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n', 'src/x.o': 'ignored\n' });
+    const tree = await running(dir);
+    const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+    /** `change` made and settled past the racy margin; then the files created, looked for twice: git asked once. */
+    const after = async (change: () => void, settle: string, expected: string[]): Promise<void> => {
+      const before = lists.mock.calls.length;
+      change();
+      await settled(join(dir, settle));
+      expect(await tree.created(['src/**'])).toEqual(expected);
+      expect(lists).toHaveBeenCalledTimes(before + 1);
+      // Nothing moved since: the same files, git not asked (another glob list of the same folder neither).
+      expect(await tree.created(['src/**'])).toEqual(expected);
+      // (The files below the folder: which of them the globs match is matchWith's to say.)
+      expect(await tree.created(['src/*.ts'])).toEqual(expected);
+      expect(lists).toHaveBeenCalledTimes(before + 1);
+    };
+    await after(() => writeFileSync(join(dir, 'src/new.ts'), 'new\n'), 'src', ['src/new.ts']);
+    // A file made since moves its folder.
+    await after(() => writeFileSync(join(dir, 'src/newer.ts'), 'newer\n'), 'src', ['src/new.ts', 'src/newer.ts']);
+    // One created and deleted again since: its folder moved, the files are listed again (the one gone is not there).
+    const gone = (): void => {
+      writeFileSync(join(dir, 'src/gone.ts'), 'gone\n');
+      rmSync(join(dir, 'src/gone.ts'));
+    };
+    await after(gone, 'src', ['src/new.ts', 'src/newer.ts']);
+    // A subfolder made since, with a file; then a file made in it alone (it moves the subfolder only).
+    const sub = (): void => {
+      mkdirSync(join(dir, 'src/sub'));
+      writeFileSync(join(dir, 'src/sub/s.ts'), 's\n');
+    };
+    await after(sub, 'src/sub', ['src/new.ts', 'src/newer.ts', 'src/sub/s.ts']);
+    await after(() => writeFileSync(join(dir, 'src/sub/t.ts'), 't\n'), 'src/sub', ['src/new.ts', 'src/newer.ts', 'src/sub/s.ts', 'src/sub/t.ts']);
+    // The ignore file edited in place (no folder moves): src/x.o counts from now on.
+    await after(() => writeFileSync(join(dir, '.gitignore'), 'logs/\n'), '.gitignore', ['src/new.ts', 'src/newer.ts', 'src/sub/s.ts', 'src/sub/t.ts', 'src/x.o']);
+  });
+});

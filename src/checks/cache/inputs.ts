@@ -369,6 +369,8 @@ export class InputTree {
    * every glob list's tree, so that a check whose folders are below another's sees what that one's look found.
    */
   private readonly readFolders = new Map<string, readonly string[]>();
+  /** The last listing again by git ({@link InputTree.created}): its files, and the clock read before git was asked. */
+  private relisted: { at: number; names: string[] } | undefined;
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), asked once. */
   private rules: Promise<readonly string[] | undefined> | undefined;
   /** Folders the walk could not read (left out of the listing). */
@@ -761,9 +763,22 @@ export class InputTree {
     await this.start();
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
-    if (!this.foldersMoved(globs, folders, await this.ruleFiles(signal))) return [];
-    // Listed again for each check that asks: a command still running may create more files meanwhile.
-    const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain(signal);
+    const rules = await this.ruleFiles(signal);
+    if (!this.foldersMoved(globs, folders, rules)) return [];
+    // Listed again for each check that asks while its folders move: a command still running may create more files
+    // meanwhile. While none of them (nor a rule file over them) moved since an earlier listing again began, within
+    // the file system's time resolution, no entry was added or removed there since: that listing's files below them
+    // are those of now, and git is not asked again (a chain of requirements looks at the same folders many times).
+    const last = this.relisted;
+    let all: string[];
+    if (this.raw === undefined) all = this.keep(folders.flatMap((folder) => this.walkAgain(folder)));
+    else if (last !== undefined && !this.foldersMoved(globs, folders, rules, last.at)) all = last.names;
+    else {
+      // Read before git is asked: a change while it lists is then one since.
+      const at = this.clock();
+      all = await this.listAgain(signal);
+      if (this.relisted === undefined || this.relisted.at <= at) this.relisted = { at, names: all };
+    }
     const below: string[] = [];
     for (const folder of folders) {
       for (let at = firstAtOrAfter(all, folder); at < all.length && (all[at] as string).startsWith(folder); at++) below.push(all[at] as string);
