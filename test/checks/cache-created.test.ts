@@ -410,3 +410,27 @@ describe('git\'s rule files, asked with a signal that stopped', () => {
     expect(lists).not.toHaveBeenCalled();
   });
 });
+
+describe('git\'s rule files, after git\'s configuration named another excludes file', () => {
+  it('the new excludes file is watched: emptied later, the file it ignored is created', async () => {
+    const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+    writeFileSync(join(dir, 'first'), 'src/gen/x.ts\n');
+    writeFileSync(join(dir, 'second'), 'src/gen/x.ts\n');
+    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'first')], { cwd: dir });
+    writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+    await settled(join(dir, 'src/gen'));
+    await settled(join(dir, '.git/config'));
+    const tree = await running(dir);
+    // Looked at once: git's rule files are known (the first excludes file among them).
+    expect(await tree.created(['src/gen/**'])).toEqual([]);
+    // A command names the other excludes file (ignoring the same): the files are listed again, x.ts still ignored.
+    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'second')], { cwd: dir });
+    await settled(join(dir, '.git/config'));
+    expect(await tree.created(['src/gen/**'])).toEqual([]);
+    // Then one empties it in place: git lists x.ts now, and nothing but that file tells.
+    writeFileSync(join(dir, 'second'), '');
+    await settled(join(dir, 'second'));
+    expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+    expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+  });
+});
