@@ -309,9 +309,9 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
             // Ended first: files it created are looked for by what comes next, its own store included.
             running = false;
             cache.ended();
-            cache.done(done, ticket, timeoutMs ?? null);
+            cache.done(done, ticket, timeoutMs ?? null, settings.signal);
             // Decided off the check's path: a store may wait for a listing (see RunCache.save); the run waits for it.
-            if (ticket !== undefined) void cache.save(done, ticket);
+            if (ticket !== undefined) void cache.save(done, ticket, settings.signal);
           }
           return done;
         } finally {

@@ -3,7 +3,7 @@
 // tests fail if a file created mid-run is missed, is counted under a name that does not open it, or if a listing that
 // failed counts as "nothing created".
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputListingError, InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
@@ -239,5 +239,198 @@ describe('files created by a command of the run, listed again', () => {
     writeFileSync(join(dir, 'src/new.ts'), 'new\n');
     writeFileSync(join(dir, '.git/index'), 'not an index');
     await expect(cache.ticket(lint, null)).rejects.toBeInstanceOf(InputListingError);
+  });
+});
+
+describe('files created by a command of the run, listed again once for the same folders', () => {
+  it('git is asked again only when a folder (or a rule file over them) moved since it was last asked', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n', 'src/x.o': 'ignored\n' });
+    const tree = await running(dir);
+    const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+    /** `change` made and settled past the racy margin; then the files created, looked for twice: git asked once. */
+    const after = async (change: () => void, settle: string, expected: string[]): Promise<void> => {
+      const before = lists.mock.calls.length;
+      change();
+      await settled(join(dir, settle));
+      expect(await tree.created(['src/**'])).toEqual(expected);
+      expect(lists).toHaveBeenCalledTimes(before + 1);
+      // Nothing moved since: the same files, git not asked (another glob list of the same folder neither).
+      expect(await tree.created(['src/**'])).toEqual(expected);
+      // (The files below the folder: which of them the globs match is matchWith's to say.)
+      expect(await tree.created(['src/*.ts'])).toEqual(expected);
+      expect(lists).toHaveBeenCalledTimes(before + 1);
+    };
+    await after(() => writeFileSync(join(dir, 'src/new.ts'), 'new\n'), 'src', ['src/new.ts']);
+    // A file made since moves its folder.
+    await after(() => writeFileSync(join(dir, 'src/newer.ts'), 'newer\n'), 'src', ['src/new.ts', 'src/newer.ts']);
+    // One created and deleted again since: its folder moved, the files are listed again (the one gone is not there).
+    const gone = (): void => {
+      writeFileSync(join(dir, 'src/gone.ts'), 'gone\n');
+      rmSync(join(dir, 'src/gone.ts'));
+    };
+    await after(gone, 'src', ['src/new.ts', 'src/newer.ts']);
+    // A subfolder made since, with a file; then a file made in it alone (it moves the subfolder only).
+    const sub = (): void => {
+      mkdirSync(join(dir, 'src/sub'));
+      writeFileSync(join(dir, 'src/sub/s.ts'), 's\n');
+    };
+    await after(sub, 'src/sub', ['src/new.ts', 'src/newer.ts', 'src/sub/s.ts']);
+    await after(() => writeFileSync(join(dir, 'src/sub/t.ts'), 't\n'), 'src/sub', ['src/new.ts', 'src/newer.ts', 'src/sub/s.ts', 'src/sub/t.ts']);
+    // The ignore file edited in place (no folder moves): src/x.o counts from now on.
+    await after(() => writeFileSync(join(dir, '.gitignore'), 'logs/\n'), '.gitignore', ['src/new.ts', 'src/newer.ts', 'src/sub/s.ts', 'src/sub/t.ts', 'src/x.o']);
+  });
+});
+
+describe('files created by a command of the run, after a rule file changed without moving a folder looked at', () => {
+  // Each change makes git list src/gen/x.ts, which it ignored when the run listed the files (and when it listed them
+  // again after a command created and deleted a file there). None moves src/gen/: only the rule file tells.
+  const cases: Array<{ name: string; ignore: (dir: string) => void; change: (dir: string) => void }> = [
+    {
+      name: '.git/info/exclude deleted',
+      ignore: (dir) => writeFileSync(join(dir, '.git/info/exclude'), 'src/gen/x.ts\n'),
+      change: (dir) => rmSync(join(dir, '.git/info/exclude')),
+    },
+    {
+      name: '.git/info/exclude replaced by an older file renamed over it',
+      ignore: (dir) => writeFileSync(join(dir, '.git/info/exclude'), 'src/gen/x.ts\n'),
+      change: (dir) => {
+        writeFileSync(join(dir, 'old'), '# none\n');
+        utimesSync(join(dir, 'old'), new Date('2001-01-01'), new Date('2001-01-01'));
+        renameSync(join(dir, 'old'), join(dir, '.git/info/exclude'));
+      },
+    },
+    {
+      name: '.git/info/exclude emptied in place, its times put back',
+      ignore: (dir) => writeFileSync(join(dir, '.git/info/exclude'), 'src/gen/x.ts\n'),
+      change: (dir) => {
+        writeFileSync(join(dir, '.git/info/exclude'), '# none\n');
+        utimesSync(join(dir, '.git/info/exclude'), new Date('2001-01-01'), new Date('2001-01-01'));
+      },
+    },
+    {
+      name: 'core.excludesFile changed in .git/config',
+      ignore: (dir) => {
+        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
+        execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+      },
+      change: (dir) => execFileSync('git', ['config', 'core.excludesFile', '/dev/null'], { cwd: dir }),
+    },
+    {
+      name: 'the .gitignore of a folder above the globs\' folders deleted',
+      ignore: (dir) => writeFileSync(join(dir, 'src/.gitignore'), 'gen/x.ts\n'),
+      change: (dir) => rmSync(join(dir, 'src/.gitignore')),
+    },
+  ];
+  for (const { name, ignore, change } of cases) {
+    it(name, async () => {
+      const dir = await folder({ 'src/gen/a.ts': 'a\n', 'src/.gitignore': '' });
+      ignore(dir);
+      writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+      await settled(join(dir, 'src/gen'));
+      await settled(dir);
+      const tree = await running(dir);
+      // A command creates and deletes a file: the folder moved since the listing, the files are listed again.
+      writeFileSync(join(dir, 'src/gen/t'), '');
+      rmSync(join(dir, 'src/gen/t'));
+      await settled(join(dir, 'src/gen'));
+      expect(await tree.created(['src/gen/**'])).toEqual([]);
+      change(dir);
+      await settled(join(dir, 'src'));
+      expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+      expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+      // And it counts as a move since any time before the change (a key made then is not stored).
+      expect(await tree.movedSince(['src/gen/**'], Date.now() - 60_000)).toBe(true);
+    });
+  }
+
+  it('a rule file that was never there and still is not counts as no move', async () => {
+    // The user's configuration files, absent, in a folder nothing else writes to.
+    const home = tempDir();
+    vi.stubEnv('HOME', home);
+    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+    const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+    rmSync(join(dir, '.git/info/exclude'), { force: true });
+    await settled(join(dir, '.git/info'));
+    await settled(dir);
+    const tree = await running(dir);
+    const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+    expect(await tree.created(['src/gen/**'])).toEqual([]);
+    expect(lists).not.toHaveBeenCalled();
+    vi.unstubAllEnvs();
+  });
+});
+
+describe('files created by a command of the run, listed again by many looks at once', () => {
+  it('the signal holds one listener however many gits wait on it, none once they ended or were stopped', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n' });
+    const tree = await running(dir);
+    writeFileSync(join(dir, 'src/new.ts'), 'new\n');
+    const run = new AbortController();
+    // The run's signal's abort listeners: how many now, and the most at once.
+    let live = 0;
+    let most = 0;
+    let stopOnListen = false;
+    const add = run.signal.addEventListener.bind(run.signal);
+    const remove = run.signal.removeEventListener.bind(run.signal);
+    vi.spyOn(run.signal, 'addEventListener').mockImplementation((...args: Parameters<AbortSignal['addEventListener']>) => {
+      most = Math.max(most, ++live);
+      add(...args);
+      // Stopped once a git waits on it.
+      if (stopOnListen) queueMicrotask(() => run.abort());
+    });
+    vi.spyOn(run.signal, 'removeEventListener').mockImplementation((...args: Parameters<AbortSignal['removeEventListener']>) => {
+      live--;
+      remove(...args);
+    });
+    const looks = Array.from({ length: 16 }, () => tree.created(['src/**'], run.signal));
+    expect(await Promise.all(looks)).toEqual(Array.from({ length: 16 }, () => ['src/new.ts']));
+    expect(most).toBe(1);
+    expect(live).toBe(0);
+    // Stopped while they wait: each look fails, and the listener is gone all the same.
+    writeFileSync(join(dir, 'src/newer.ts'), 'newer\n');
+    stopOnListen = true;
+    const stopped = Array.from({ length: 16 }, () => tree.created(['src/**'], run.signal));
+    for (const look of stopped) await expect(look).rejects.toBeInstanceOf(InputListingError);
+    expect(run.signal.aborted).toBe(true);
+    expect(most).toBe(1);
+    expect(live).toBe(0);
+  });
+});
+
+describe('git\'s rule files, asked with a signal that stopped', () => {
+  it('are asked again by a later look: it lists nothing again while nothing moved', async () => {
+    const dir = await folder({ 'src/a.ts': 'a\n' });
+    const tree = await running(dir);
+    const stopped = new AbortController();
+    stopped.abort();
+    // Stopped: the rule files are not known, the files are listed again (and that is stopped too).
+    await expect(tree.created(['src/**'], stopped.signal)).rejects.toBeInstanceOf(InputListingError);
+    const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+    expect(await tree.created(['src/**'], new AbortController().signal)).toEqual([]);
+    expect(lists).not.toHaveBeenCalled();
+  });
+});
+
+describe('git\'s rule files, after git\'s configuration named another excludes file', () => {
+  it('the new excludes file is watched: emptied later, the file it ignored is created', async () => {
+    const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+    writeFileSync(join(dir, 'first'), 'src/gen/x.ts\n');
+    writeFileSync(join(dir, 'second'), 'src/gen/x.ts\n');
+    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'first')], { cwd: dir });
+    writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+    await settled(join(dir, 'src/gen'));
+    await settled(join(dir, '.git/config'));
+    const tree = await running(dir);
+    // Looked at once: git's rule files are known (the first excludes file among them).
+    expect(await tree.created(['src/gen/**'])).toEqual([]);
+    // A command names the other excludes file (ignoring the same): the files are listed again, x.ts still ignored.
+    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'second')], { cwd: dir });
+    await settled(join(dir, '.git/config'));
+    expect(await tree.created(['src/gen/**'])).toEqual([]);
+    // Then one empties it in place: git lists x.ts now, and nothing but that file tells.
+    writeFileSync(join(dir, 'second'), '');
+    await settled(join(dir, 'second'));
+    expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+    expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
   });
 });

@@ -3,12 +3,14 @@
 // `inputs`, and their contents hashed — through a stat cache, as git's index does, so a file whose size, times, inode
 // and mode are unchanged since it was last hashed is not read again.
 import { execFile } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readSync, realpathSync, type Stats } from 'node:fs';
+import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { FanoutError } from '../../common/errors.js';
+import { followSignal } from '../../common/signals.js';
 import { O_NOFOLLOW, O_NONBLOCK, ownedByUser, replaceFileSync } from '../../common/safe-file.js';
 import { buildIdentity, CACHE_FORMAT, type InputDigest } from './key.js';
 import { HASH_CHUNK, hashFiles, hashOpened, type HashJob } from './hash.js';
@@ -134,6 +136,66 @@ function changedSinceListing(stat: Stats, listedAt: number): boolean {
   return stat.mtimeMs >= since || stat.ctimeMs >= since;
 }
 
+/**
+ * Whether a file that is there changed since `from` (within the file system's time resolution): false when it is not
+ * there (or a name above it is a file), true when it cannot be looked at.
+ */
+function lstatMoved(absolute: string, from: number): boolean {
+  let stat: Stats | undefined;
+  try {
+    stat = lstatSync(absolute, { throwIfNoEntry: false });
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+  return stat !== undefined && changedSinceListing(stat, from);
+}
+
+/**
+ * Whether a file that is not there now may have been there at `from`: the nearest folder above it that is there moved
+ * since (an entry removed or renamed there moves it: the file's own, or a folder's between). One reached through a
+ * link is looked at on both sides of it (an entry removed in the target moves the target, not the link). True when a
+ * folder above cannot be looked at.
+ */
+function goneSince(absolute: string, from: number): boolean {
+  for (let folder = dirname(absolute), below = absolute; folder !== below; below = folder, folder = dirname(folder)) {
+    let stat: Stats | undefined;
+    try {
+      stat = lstatSync(folder, { throwIfNoEntry: false });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      return true;
+    }
+    if (stat === undefined) continue;
+    if (changedSinceListing(stat, from)) return true;
+    if (stat.isSymbolicLink()) {
+      try {
+        return changedSinceListing(statSync(folder), from);
+      } catch {
+        return true;
+      }
+    }
+    // Unmoved (a file where a folder was included: had it replaced that folder since, it would be new): nothing was
+    // removed there, so the file was not there at `from` either.
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Whether the rule file `absolute` may have changed since `from`: it changed (within the file system's time
+ * resolution), or it is not there and may have been then (see {@link goneSince}), or it cannot be looked at.
+ */
+function ruleFileMoved(absolute: string, from: number): boolean {
+  let stat: Stats | undefined;
+  try {
+    stat = lstatSync(absolute, { throwIfNoEntry: false });
+  } catch (error) {
+    // A name above it that is a file: counted as not there.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return true;
+  }
+  return stat === undefined ? goneSince(absolute, from) : changedSinceListing(stat, from);
+}
+
 /** A snapshot but the hashes of its files to read (`jobs`), and where each goes (`pending`). */
 interface Collected {
   snapshot: InputSnapshot;
@@ -181,10 +243,15 @@ function holds(known: StatEntry | undefined, state: FileState): known is StatEnt
 const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && racy(entry, entry.hashedAt);
 const isRacyHash = (entry: StatEntry | undefined): boolean => entry !== undefined && racyHash(entry);
 
-/** Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). */
-function git(args: readonly string[], cwd: string): Promise<{ stdout: Buffer } | { stderr: string }> {
+/**
+ * Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). Aborting
+ * `signal` kills it (through its own child handle, so never another process that took its pid) and resolves as a
+ * failure: a run stopped while a look waits for git leaves no git behind.
+ */
+function git(args: readonly string[], cwd: string, signal?: AbortSignal): Promise<{ stdout: Buffer } | { stderr: string }> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: String(stderr) }));
+    const options = { cwd, encoding: 'buffer' as const, maxBuffer: 256 * 1024 * 1024, ...(signal !== undefined ? { signal } : {}) };
+    execFile('git', [...args], options, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: error.name === 'AbortError' ? 'stopped' : String(stderr) }));
   });
 }
 
@@ -364,8 +431,15 @@ export class InputTree {
    * every glob list's tree, so that a check whose folders are below another's sees what that one's look found.
    */
   private readonly readFolders = new Map<string, readonly string[]>();
-  /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), asked once. */
-  private rules: Promise<readonly string[] | undefined> | undefined;
+  /** The last listing again by git ({@link InputTree.created}): its files, and the clock read before git was asked. */
+  private relisted: { at: number; names: string[] } | undefined;
+  /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), with the clock read before git was asked. */
+  private rules: Promise<{ files: readonly string[]; configs: readonly string[]; at: number } | undefined> | undefined;
+  /**
+   * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
+   * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
+   */
+  private readonly linked = new Map<AbortSignal, { controller: AbortController; unlink: () => void; users: number }>();
   /** Folders the walk could not read (left out of the listing). */
   private readonly unreadable = new Set<string>();
   private stats: Map<string, StatEntry> | undefined;
@@ -420,7 +494,8 @@ export class InputTree {
   private async pastRecentMoves(): Promise<void> {
     let latest = -Infinity;
     const index = gitIndexOf(this.dir);
-    for (const folder of index === undefined ? this.logParents : [...this.logParents, index]) {
+    // The folder of the index too: a rule file not there (config.worktree) counts by it (git takes its lock there).
+    for (const folder of index === undefined ? this.logParents : [...this.logParents, index, dirname(index)]) {
       let stat: Stats | undefined;
       try {
         stat = lstatSync(folder, { throwIfNoEntry: false });
@@ -749,15 +824,29 @@ export class InputTree {
    * (see {@link InputTree.foldersMoved}): only then are the files listed again (`git ls-files`, else a walk of those
    * folders).
    *
-   * @throws {InputListingError} when the files cannot be listed again: what the check's folders hold is not known.
+   * @throws {InputListingError} when the files cannot be listed again (or `signal` stopped git): what the check's
+   * folders hold is not known.
    */
-  async created(globs: readonly string[]): Promise<string[]> {
+  async created(globs: readonly string[], signal?: AbortSignal): Promise<string[]> {
     await this.start();
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
-    if (!this.foldersMoved(globs, folders, await this.ruleFiles())) return [];
-    // Listed again for each check that asks: a command still running may create more files meanwhile.
-    const all = this.raw === undefined ? this.keep(folders.flatMap((folder) => this.walkAgain(folder))) : await this.listAgain();
+    const rules = await this.ruleFiles(signal);
+    if (!this.foldersMoved(globs, folders, rules)) return [];
+    // Listed again for each check that asks while its folders move: a command still running may create more files
+    // meanwhile. While none of them (nor a rule file over them) moved since an earlier listing again began, within
+    // the file system's time resolution, no entry was added or removed there since: that listing's files below them
+    // are those of now, and git is not asked again (a chain of requirements looks at the same folders many times).
+    const last = this.relisted;
+    let all: string[];
+    if (this.raw === undefined) all = this.keep(folders.flatMap((folder) => this.walkAgain(folder)));
+    else if (last !== undefined && !this.foldersMoved(globs, folders, rules, last.at)) all = last.names;
+    else {
+      // Read before git is asked: a change while it lists is then one since.
+      const at = this.clock();
+      all = await this.listAgain(signal);
+      if (this.relisted === undefined || this.relisted.at <= at) this.relisted = { at, names: all };
+    }
     const below: string[] = [];
     for (const folder of folders) {
       for (let at = firstAtOrAfter(all, folder); at < all.length && (all[at] as string).startsWith(folder); at++) below.push(all[at] as string);
@@ -767,49 +856,90 @@ export class InputTree {
   }
 
   /**
-   * What else rules over which files git lists (absolute paths), asked of git once: its exclude file and index (a
-   * linked worktree's or a submodule's `.git` is a file: they are elsewhere), the user's excludes file, and the
-   * `.gitignore` of each folder from the repository's top down to above the config's folder. None without git.
+   * What else rules over which files git lists (absolute paths): its exclude file and index (a linked worktree's or a
+   * submodule's `.git` is a file: they are elsewhere), the user's excludes file, git's configuration files (they name
+   * the excludes file), and the `.gitignore` of each folder from the repository's top down to above the config's
+   * folder. None without git. Asked of git once, and again once a configuration file changed since (the excludes file
+   * it names may be another now). Undefined when unknown (git failed, or `signal` stopped it: a later look asks
+   * again): every look then lists again.
    */
-  private ruleFiles(): Promise<readonly string[] | undefined> {
-    this.rules ??= (async (): Promise<readonly string[] | undefined> => {
-      if (this.raw === undefined) return [];
-      const [paths, excludes] = await Promise.all([
-        git(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index'], this.dir),
-        git(['config', '--path', '--get', 'core.excludesFile'], this.dir),
-      ]);
-      // Unknown: every look lists again.
-      if (!('stdout' in paths)) return undefined;
-      const [answer, exclude, index] = paths.stdout.toString('utf8').split('\n');
-      if (answer === undefined || exclude === undefined || index === undefined) return undefined;
-      const files = [resolve(this.dir, exclude), resolve(this.dir, index)];
-      const home = process.env.XDG_CONFIG_HOME || join(process.env.HOME ?? '', '.config');
-      const user = 'stdout' in excludes ? excludes.stdout.toString('utf8').replace(/\n$/, '') : join(home, 'git', 'ignore');
-      // git reads a relative excludes file from the repository's top.
-      if (user !== '') files.push(resolve(answer, user));
-      // A rule file that is a link (dotfiles managers link ~/.config/git/ignore): its target is watched too, an edit
-      // there does not move the link.
-      for (const file of files.slice()) {
-        try {
-          if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) files.push(realpathSync(file));
-        } catch {
-          // A link that leads nowhere: nothing to read, git reads no rule from it either.
-        }
-      }
-      // git names the top by its real path: the config's folder too, to walk up to it.
-      const top = resolve(answer);
-      let folder: string;
+  private async ruleFiles(signal?: AbortSignal): Promise<readonly string[] | undefined> {
+    let asked = this.rules;
+    if (asked === undefined) {
+      const at = this.clock();
+      asked = this.rules = this.askRuleFiles(signal).then((files) => (files === undefined ? undefined : { ...files, at }));
+    }
+    const rules = await asked;
+    if (rules === undefined) {
+      // Not kept: a look with a live signal asks again.
+      if (this.rules === asked) this.rules = undefined;
+      return undefined;
+    }
+    if (rules.configs.some((file) => ruleFileMoved(file, rules.at))) {
+      if (this.rules === asked) this.rules = undefined;
+      // Asked once more at most for this look: its answer is then as new as the configuration it read.
+      const again = await (this.rules ??= (() => {
+        const at = this.clock();
+        return this.askRuleFiles(signal).then((files) => (files === undefined ? undefined : { ...files, at }));
+      })());
+      return again?.files;
+    }
+    return rules.files;
+  }
+
+  /** Asks git for {@link InputTree.ruleFiles}: the files, and the configuration files among them. */
+  private async askRuleFiles(signal?: AbortSignal): Promise<{ files: readonly string[]; configs: readonly string[] } | undefined> {
+    if (this.raw === undefined) return { files: [], configs: [] };
+    const [paths, excludes] = await Promise.all([
+      this.gitStoppedBy(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree'], signal),
+      this.gitStoppedBy(['config', '--path', '--get', 'core.excludesFile'], signal),
+    ]);
+    // Stopped: an excludes file unset and one not asked for look alike.
+    if (signal?.aborted === true) return undefined;
+    // Unknown: every look lists again.
+    if (!('stdout' in paths)) return undefined;
+    const [answer, exclude, index, config, worktreeConfig] = paths.stdout.toString('utf8').split('\n');
+    if (answer === undefined || exclude === undefined || index === undefined || config === undefined || worktreeConfig === undefined) return undefined;
+    const files = [resolve(this.dir, exclude), resolve(this.dir, index)];
+    const env = process.env;
+    const home = env.XDG_CONFIG_HOME || join(env.HOME ?? '', '.config');
+    // Every file git may read its configuration from (one more than it reads costs a listing again, one less a stale
+    // pass): the repository's, the worktree's, the user's (both places) and the system's. Files a configuration
+    // includes are not known: left out.
+    const configs = [resolve(this.dir, config), resolve(this.dir, worktreeConfig)];
+    if (env.GIT_CONFIG_GLOBAL !== undefined && env.GIT_CONFIG_GLOBAL !== '') configs.push(resolve(this.dir, env.GIT_CONFIG_GLOBAL));
+    else configs.push(join(env.HOME ?? '', '.gitconfig'), join(home, 'git', 'config'));
+    if (env.GIT_CONFIG_SYSTEM !== undefined && env.GIT_CONFIG_SYSTEM !== '') configs.push(resolve(this.dir, env.GIT_CONFIG_SYSTEM));
+    configs.push('/etc/gitconfig');
+    const user = 'stdout' in excludes ? excludes.stdout.toString('utf8').replace(/\n$/, '') : join(home, 'git', 'ignore');
+    // git reads a relative excludes file from the repository's top.
+    if (user !== '') files.push(resolve(answer, user));
+    files.push(...configs);
+    // A rule file that is a link (dotfiles managers link ~/.config/git/ignore): its target is watched too, an edit
+    // there does not move the link.
+    for (const file of files.slice()) {
       try {
-        folder = realpathSync(this.dir);
+        if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+          const target = realpathSync(file);
+          files.push(target);
+          if (configs.includes(file)) configs.push(target);
+        }
       } catch {
-        return undefined;
+        // A link that leads nowhere: nothing to read, git reads no rule from it either.
       }
-      for (let parent = dirname(folder); folder !== top && parent !== folder && (parent === top || parent.startsWith(`${top}${sep}`)); folder = parent, parent = dirname(folder)) {
-        files.push(join(parent, '.gitignore'));
-      }
-      return files;
-    })();
-    return this.rules;
+    }
+    // git names the top by its real path: the config's folder too, to walk up to it.
+    const top = resolve(answer);
+    let folder: string;
+    try {
+      folder = realpathSync(this.dir);
+    } catch {
+      return undefined;
+    }
+    for (let parent = dirname(folder); folder !== top && parent !== folder && (parent === top || parent.startsWith(`${top}${sep}`)); folder = parent, parent = dirname(folder)) {
+      files.push(join(parent, '.gitignore'));
+    }
+    return { files, configs };
   }
 
   /**
@@ -818,11 +948,11 @@ export class InputTree {
    * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
    * folder. True when a folder cannot be looked at.
    */
-  async movedSince(globs: readonly string[], since: number): Promise<boolean> {
+  async movedSince(globs: readonly string[], since: number, signal?: AbortSignal): Promise<boolean> {
     await this.start();
     // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
     // was being taken is made of the files as they were then.
-    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(), Math.max(since, this.listedAt));
+    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(signal), Math.max(since, this.listedAt));
   }
 
   /**
@@ -835,32 +965,24 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
    * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it). A folder git ignores as a whole is looked at
-   * too: whether git still ignores it depends on more than fanout can watch (rule files that are links, deleted or
-   * outside the repository, git's configuration and what it includes), and a file a command writes there may be an
-   * input by the time the check reads it.
+   * too: whether git still ignores it depends on more than fanout can watch (files git's configuration includes,
+   * rule files reached through links), and a file a command writes there may be an input by the time the check reads
+   * it. A rule file that is not there counts by the folder it would be in (see `goneSince`): deleted, it moved that
+   * folder.
    */
   private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): boolean {
     const tree = this.folderTree(globs, folders);
     const reach = reachOf(globs);
     const from = since ?? this.listedAt;
-    const moved = (path: string, absolute = this.absolute(path)): boolean | undefined => {
-      let stat: Stats | undefined;
-      try {
-        stat = lstatSync(absolute, { throwIfNoEntry: false });
-      } catch (error) {
-        return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? undefined : true;
-      }
-      if (stat === undefined) return undefined;
-      return changedSinceListing(stat, from);
-    };
+    const moved = (path: string, absolute = this.absolute(path)): boolean => ruleFileMoved(absolute, from);
     // git's ignore files above the folders and in them: a command that edits one may make an ignored file count.
     const rules = this.raw !== undefined;
     const above = new Set<string>(['.gitignore']);
     if (rules) {
       if (rulesAbove === undefined) return true;
-      for (const rule of rulesAbove) if (moved(rule, rule) === true) return true;
+      for (const rule of rulesAbove) if (moved(rule, rule)) return true;
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
-      for (const rule of above) if (moved(rule) === true) return true;
+      for (const rule of above) if (moved(rule)) return true;
     }
     let looked = 0;
     for (const top of folders) {
@@ -885,7 +1007,8 @@ export class InputTree {
         // A folder of the globs that is a file (a link, not followed): nothing can be below it.
         if (!stat.isDirectory() && folder === top) continue;
         if (!stat.isDirectory() || changedSinceListing(stat, from)) return true;
-        if (rules && folder !== '' && moved(`${folder}.gitignore`) === true) return true;
+        // One in the folder itself that is not there: a deletion since moved the folder, looked at just above.
+        if (rules && folder !== '' && lstatMoved(this.absolute(`${folder}.gitignore`), from)) return true;
         // As deep as the globs reach (`src/*.ts`: `src/` alone): a file below cannot be an input, and a subfolder
         // made here moves this folder.
         if (!leadsDeeper(reach, folder)) continue;
@@ -972,9 +1095,34 @@ export class InputTree {
     return this.gitlinks.has(folder.slice(0, -1)) || (this.raw !== undefined && this.lists(folder));
   }
 
+  /**
+   * Runs git (see `git`) with `signal` reaching it through {@link InputTree.linked}: the caller's signal holds one
+   * listener however many gits wait on it, removed once the last of them ended.
+   */
+  private async gitStoppedBy(args: readonly string[], signal: AbortSignal | undefined): Promise<{ stdout: Buffer } | { stderr: string }> {
+    if (signal === undefined) return git(args, this.dir);
+    let link = this.linked.get(signal);
+    if (link === undefined) {
+      const controller = new AbortController();
+      // Ours, one listener per git running (each removes its own when git ends): as many as looks wait at once.
+      setMaxListeners(0, controller.signal);
+      link = { controller, unlink: followSignal(signal, controller), users: 0 };
+      this.linked.set(signal, link);
+    }
+    link.users++;
+    try {
+      return await git(args, this.dir, link.controller.signal);
+    } finally {
+      if (--link.users === 0) {
+        link.unlink();
+        this.linked.delete(signal);
+      }
+    }
+  }
+
   /** The candidate files now, sorted: names only (what git says of a file it listed already is the run's listing's to say). */
-  private async listAgain(): Promise<string[]> {
-    const answer = await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], this.dir);
+  private async listAgain(signal?: AbortSignal): Promise<string[]> {
+    const answer = await this.gitStoppedBy(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], signal);
     if ('stderr' in answer) throw new InputListingError(`git ls-files failed: ${answer.stderr.trim()}`);
     const names: string[] = [];
     for (const bytes of splitNul(answer.stdout)) {

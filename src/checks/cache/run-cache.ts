@@ -202,7 +202,7 @@ export class RunCache {
     const requires = await Promise.all(
       check.requires.map(async (id) => {
         const key = (await this.results.get(id)) ?? `absent:${id}`;
-        return [id, (await this.holds([id])) ? key : `unknown:${randomUUID()}`] as const;
+        return [id, (await this.holds([id], signal)) ? key : `unknown:${randomUUID()}`] as const;
       }),
     );
     const keyOf = (inputs: string): string =>
@@ -230,7 +230,7 @@ export class RunCache {
     // Once a command started, one may have created files in the check's folders since the run listed them (a
     // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
     // remembered inputs hold then.
-    const created = await this.tree.created(check.inputs);
+    const created = await this.tree.created(check.inputs, signal);
     if (created.length > 0) early = undefined;
     const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
@@ -389,9 +389,9 @@ export class RunCache {
    * same test as a store's: a file git vouched for changed before it started, an input changed while it ran, a file
    * its inputs match appeared or a folder of them moved meanwhile), gives a key that never repeats: what its
    * dependents read may be other than what the key names, so they miss. Call it once the check's command ended,
-   * before {@link RunCache.save}.
+   * before {@link RunCache.save}. Aborting `signal` (the run's) stops the git it may wait for: the key then never repeats.
    */
-  done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null): void {
+  done(record: CheckRecord, ticket: CacheTicket | undefined, timeoutMs: number | null, signal?: AbortSignal): void {
     const { check } = record;
     const unknown = (): string => `unknown:${randomUUID()}`;
     if (ticket === undefined) {
@@ -407,7 +407,7 @@ export class RunCache {
       return;
     }
     const mark = { starts: this.tree.starts, running: this.running };
-    const named = this.named(record.check, ticket);
+    const named = this.named(record.check, ticket, signal);
     ticket.named = named;
     // Its verdict covers its inputs up to now (its end); a command that starts from now on may rewrite them.
     this.guards.set(check.id, { check, ticket, ...mark, broken: named === false });
@@ -421,25 +421,25 @@ export class RunCache {
    * running between the key and its end, which may have created a file the inputs match (the key does not name it,
    * the check may have read it) — the files listed again are those of the key. Never rejects.
    */
-  private named(check: ResolvedCheck, ticket: CacheTicket): boolean | Promise<boolean> {
+  private named(check: ResolvedCheck, ticket: CacheTicket, signal?: AbortSignal): boolean | Promise<boolean> {
     if (!ticket.storable || ticket.snapshot === undefined || !this.tree.unchanged(ticket.snapshot)) return false;
     const { window, paths } = ticket;
     // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
     const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
-    const own = alone ? true : this.sameFiles(check, paths, window?.at).catch(() => false);
+    const own = alone ? true : this.sameFiles(check, paths, window?.at, signal).catch(() => false);
     if (check.requires.length === 0) return own;
     // The key names its requirements' inputs through their keys: the check itself, or a command beside it, may have
     // rewritten them while it ran.
-    const required = this.holds(check.requires);
+    const required = this.holds(check.requires, signal);
     return Promise.all([own, required]).then(([same, held]) => same && held);
   }
 
   /**
    * Whether the inputs of the checks `ids` and of their requirements, all the way down, are still what the keys they
    * handed their dependents name. Looked at only when a command started, or was running, since each was last found
-   * so: a rerun where no command runs looks at nothing. Never rejects.
+   * so: a rerun where no command runs looks at nothing. Never rejects; false once `signal` stopped a look.
    */
-  private async holds(ids: readonly string[]): Promise<boolean> {
+  private async holds(ids: readonly string[], signal?: AbortSignal): Promise<boolean> {
     const guards: Guard[] = [];
     const seen = new Set<string>();
     const queue = [...ids];
@@ -457,7 +457,7 @@ export class RunCache {
     for (const guard of guards) {
       if (guard.broken) return false;
       if (guard.starts === mark.starts && guard.running === 0) continue;
-      const held = await this.still(guard.check, guard.ticket, look).catch(() => false);
+      const held = await this.still(guard.check, guard.ticket, look, signal).catch(() => false);
       if (!held) {
         guard.broken = true;
         return false;
@@ -474,12 +474,12 @@ export class RunCache {
    * folders' times are not looked at: the check's own command (or one before) may have written there just before it
    * ended, within the file system's time resolution of the look, and every dependent would then miss.
    */
-  private async still(check: ResolvedCheck, ticket: CacheTicket, look: Look): Promise<boolean> {
+  private async still(check: ResolvedCheck, ticket: CacheTicket, look: Look, signal?: AbortSignal): Promise<boolean> {
     const { snapshot, paths, digest } = ticket;
     const globs = JSON.stringify(check.inputs);
     let matched = look.matched.get(globs);
     if (matched === undefined) {
-      const created = await this.tree.created(check.inputs);
+      const created = await this.tree.created(check.inputs, signal);
       matched = { created: created.length > 0, paths: this.tree.matchWith(check.inputs, created) };
       look.matched.set(globs, matched);
     }
@@ -494,11 +494,12 @@ export class RunCache {
    * {@link RunCache.done} decided, else decided now the same way): not when an input changed while it ran (its result
    * may then belong to neither content), nor when a file its inputs match appeared meanwhile (the files are listed
    * again when another command of the run started or was running between the key and the check's end). Resolves
-   * whether it was stored; never rejects. {@link RunCache.settled} waits for it.
+   * whether it was stored; never rejects. {@link RunCache.settled} waits for it. Aborting `signal` (the run's) stops
+   * the git it may wait for: nothing is stored then.
    */
-  save(record: CheckRecord, ticket: CacheTicket): Promise<boolean> {
+  save(record: CheckRecord, ticket: CacheTicket, signal?: AbortSignal): Promise<boolean> {
     if (record.status !== 'passed' && record.status !== 'warned') return Promise.resolve(false);
-    const named = ticket.named ?? this.named(record.check, ticket);
+    const named = ticket.named ?? this.named(record.check, ticket, signal);
     if (named === false) return Promise.resolve(false);
     const entry: CacheEntry = {
       id: record.check.id,
@@ -527,9 +528,9 @@ export class RunCache {
    * and none of its folders moved since the key (`since`): a file created and deleted meanwhile is gone from the
    * listing, yet the check may have read it.
    */
-  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined, since: number | undefined): Promise<boolean> {
-    if (paths === undefined || since === undefined || (await this.tree.movedSince(check.inputs, since))) return false;
-    const now = this.tree.matchWith(check.inputs, await this.tree.created(check.inputs));
+  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined, since: number | undefined, signal?: AbortSignal): Promise<boolean> {
+    if (paths === undefined || since === undefined || (await this.tree.movedSince(check.inputs, since, signal))) return false;
+    const now = this.tree.matchWith(check.inputs, await this.tree.created(check.inputs, signal));
     const known = new Set(paths);
     return now.every((path) => known.has(path));
   }
