@@ -6,23 +6,11 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCli, tempDir, waitForFiles } from '../cli/helpers.js';
+import { isAlive } from '../exec/proc.js';
 import { checkProject } from './git-repo.js';
 
-/** The start tick of `pid` (field 22 of /proc/<pid>/stat) while it is a live process, else undefined. */
-function liveStart(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields from the state on: the state is field 3, the start tick field 22.
-  return fields[0] === 'Z' ? undefined : fields[19];
-}
-
 /** Whether the process `pid` that started at tick `start` is still there (not a later one that took its pid). */
-const stillThere = (pid: number, start: string): boolean => liveStart(pid) === start;
+const stillThere = (pid: number, start: string): boolean => isAlive({ pid, startTime: start });
 
 /** Processes a test left behind, killed once it ends when they are still the same process. */
 const leftovers: Array<{ pid: number; start: string }> = [];
