@@ -2,10 +2,8 @@
 // a command of the run rewrote one of its inputs git vouched for has a key naming the blob git listed, not the file
 // it ran on; its dependents must not be keyed with it, or their result on the rewritten file is replayed for the
 // listed one.
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkProject, checkRunner, git } from './git-repo.js';
+import { checkProject, checkRunner, rewriteAndRestore } from './git-repo.js';
 
 describe('fanout check -p 1: a requirement whose vouched input a command of the run rewrote before its turn', () => {
   it('gives its dependents no key for the listed content: a dependent that passed on the rewritten file is no hit once it is restored', async () => {
@@ -26,15 +24,13 @@ describe('fanout check -p 1: a requirement whose vouched input a command of the 
       { 'src/a.ts': 'ok\n', 't.txt': 't\n' },
       ['b.on'],
     );
-    const check = checkRunner(dir, 1);
-    expect(await check()).toEqual({ b: ['passed', undefined], a: ['passed', undefined], c: ['failed', undefined] });
-    writeFileSync(join(dir, 'b.on'), '');
-    // a is keyed for the listed blob (ok), refused as a hit (the file changed), and runs on BAD; c passes on BAD.
-    expect(await check()).toEqual({ b: ['passed', undefined], a: ['passed', undefined], c: ['passed', undefined] });
-    rmSync(join(dir, 'b.on'));
-    git(dir, 'checkout', '--', 'src/a.ts');
-    // a is a hit for ok; c never passed with a on ok: it runs, and fails, as it does without the cache.
-    expect(await check()).toEqual({ b: ['passed', undefined], a: ['passed', true], c: ['failed', undefined] });
-    expect((await check('--no-cache')).c).toEqual(['failed', undefined]);
+    expect(await rewriteAndRestore(dir, checkRunner(dir, 1))).toMatchObject({
+      first: { b: ['passed', undefined], a: ['passed', undefined], c: ['failed', undefined] },
+      // a is keyed for the listed blob (ok), refused as a hit (the file changed), and runs on BAD; c passes on BAD.
+      rewritten: { b: ['passed', undefined], a: ['passed', undefined], c: ['passed', undefined] },
+      // a is a hit for ok; c never passed with a on ok: it runs, and fails, as it does without the cache.
+      restored: { b: ['passed', undefined], a: ['passed', true], c: ['failed', undefined] },
+      noCache: { c: ['failed', undefined] },
+    });
   });
 });

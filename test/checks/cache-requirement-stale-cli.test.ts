@@ -5,7 +5,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkProject, checkRunner, git } from './git-repo.js';
+import { checkProject, checkRunner, rewriteAndRestore } from './git-repo.js';
 
 /** A project where b (a dependent of a) rewrites a's input when b.on exists, and c passes only on that rewrite. */
 function project(): string {
@@ -30,41 +30,38 @@ function project(): string {
 describe('fanout check -p 1: a requirement whose input a later command of the run rewrote', () => {
   it('replayed: its dependents keyed after the rewrite get no key for its files, and miss once they are restored', async () => {
     const dir = project();
-    const check = checkRunner(dir, 1);
-    expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] });
-    writeFileSync(join(dir, 'b.on'), '');
-    // a is a hit for ok; b rewrites src/a.ts after it; c passes on BAD.
-    expect(await check()).toEqual({ a: ['passed', true], b: ['passed', undefined], c: ['passed', undefined] });
-    rmSync(join(dir, 'b.on'));
-    git(dir, 'checkout', '--', 'src/a.ts');
-    // c never passed with a's files as a's key names them (ok): it runs and fails, as without the cache.
-    expect(await check()).toEqual({ a: ['passed', true], b: ['passed', undefined], c: ['failed', undefined] });
-    expect((await check('--no-cache')).c).toEqual(['failed', undefined]);
+    expect(await rewriteAndRestore(dir, checkRunner(dir, 1))).toMatchObject({
+      first: { a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] },
+      // a is a hit for ok; b rewrites src/a.ts after it; c passes on BAD.
+      rewritten: { a: ['passed', true], b: ['passed', undefined], c: ['passed', undefined] },
+      // c never passed with a's files as a's key names them (ok): it runs and fails, as without the cache.
+      restored: { a: ['passed', true], b: ['passed', undefined], c: ['failed', undefined] },
+      noCache: { c: ['failed', undefined] },
+    });
   });
 
   it('ran: its dependents keyed after the rewrite get no key for its files, and miss once they are restored', async () => {
     const dir = project();
-    const check = checkRunner(dir, 1);
-    expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] });
-    writeFileSync(join(dir, 'b.on'), '');
     // No stored result: a runs (on ok), then b rewrites its input.
-    rmSync(join(dir, 'logs/cache/entries'), { recursive: true, force: true });
-    expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['passed', undefined] });
-    rmSync(join(dir, 'b.on'));
-    git(dir, 'checkout', '--', 'src/a.ts');
-    expect(await check()).toEqual({ a: ['passed', true], b: ['passed', undefined], c: ['failed', undefined] });
+    const whileOn = () => rmSync(join(dir, 'logs/cache/entries'), { recursive: true, force: true });
+    expect(await rewriteAndRestore(dir, checkRunner(dir, 1), { whileOn })).toMatchObject({
+      first: { a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] },
+      rewritten: { a: ['passed', undefined], b: ['passed', undefined], c: ['passed', undefined] },
+      restored: { a: ['passed', true], b: ['passed', undefined], c: ['failed', undefined] },
+      noCache: { c: ['failed', undefined] },
+    });
   });
 
   it('without git: the same', async () => {
     const dir = project();
     rmSync(join(dir, '.git'), { recursive: true, force: true });
-    const check = checkRunner(dir, 1);
-    expect(await check()).toEqual({ a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] });
-    writeFileSync(join(dir, 'b.on'), '');
-    expect(await check()).toEqual({ a: ['passed', true], b: ['passed', undefined], c: ['passed', undefined] });
-    rmSync(join(dir, 'b.on'));
-    writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
-    expect((await check()).c).toEqual(['failed', undefined]);
+    const restore = () => writeFileSync(join(dir, 'src/a.ts'), 'ok\n');
+    expect(await rewriteAndRestore(dir, checkRunner(dir, 1), { restore })).toMatchObject({
+      first: { a: ['passed', undefined], b: ['passed', undefined], c: ['failed', undefined] },
+      rewritten: { a: ['passed', true], b: ['passed', undefined], c: ['passed', undefined] },
+      restored: { c: ['failed', undefined] },
+      noCache: { c: ['failed', undefined] },
+    });
   });
 
   it('beside the dependent (-p 2): a command that rewrites the requirement\'s input while the dependent runs', async () => {
@@ -88,13 +85,12 @@ describe('fanout check -p 1: a requirement whose input a later command of the ru
       ['b.on', 'sig/go'],
     );
     const check = checkRunner(dir, 2, () => rmSync(join(dir, 'sig/go'), { force: true }));
-    expect(await check()).toEqual({ a: ['passed', undefined], c: ['failed', undefined], b: ['passed', undefined] });
-    writeFileSync(join(dir, 'b.on'), '');
-    expect(await check()).toEqual({ a: ['passed', true], c: ['passed', undefined], b: ['passed', undefined] });
-    rmSync(join(dir, 'b.on'));
-    git(dir, 'checkout', '--', 'src/a.ts');
-    expect(await check()).toEqual({ a: ['passed', true], c: ['failed', undefined], b: ['passed', undefined] });
-    expect((await check('--no-cache')).c).toEqual(['failed', undefined]);
+    expect(await rewriteAndRestore(dir, check)).toMatchObject({
+      first: { a: ['passed', undefined], c: ['failed', undefined], b: ['passed', undefined] },
+      rewritten: { a: ['passed', true], c: ['passed', undefined], b: ['passed', undefined] },
+      restored: { a: ['passed', true], c: ['failed', undefined], b: ['passed', undefined] },
+      noCache: { c: ['failed', undefined] },
+    });
   });
 
   it('a rerun of an unchanged tree replays every check of a chain of requirements', async () => {

@@ -1,6 +1,6 @@
 // A git repository for the cache's tests of git's listing: files committed, the log folder `logs/` ignored.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../cli/helpers.js';
 
@@ -44,4 +44,28 @@ export function checkRunner(dir: string, parallel: number, before?: () => void):
 export function statuses(stdout: string): Statuses {
   const report = JSON.parse(stdout) as { checks: Array<{ id: string; status: string; cached?: unknown }> };
   return Object.fromEntries(report.checks.map((entry) => [entry.id, [entry.status, entry.cached]]));
+}
+
+/** What {@link rewriteAndRestore} saw: the statuses of each of its runs. */
+export interface RewriteRuns {
+  first: Statuses;
+  rewritten: Statuses;
+  restored: Statuses;
+  noCache: Statuses;
+}
+
+/**
+ * The runs of a stale-pass test over a project whose rewriting command acts only while `b.on` exists (it rewrites
+ * `src/a.ts`): a first run, a run with `b.on` (after `whileOn`), a run with `b.on` gone and `src/a.ts` restored (by
+ * `restore`, default: git's committed copy), then the same run with `--no-cache`, the verdict the cache must agree with.
+ */
+export async function rewriteAndRestore(dir: string, check: (...args: string[]) => Promise<Statuses>, steps: { whileOn?: () => void; restore?: () => void } = {}): Promise<RewriteRuns> {
+  const first = await check();
+  writeFileSync(join(dir, 'b.on'), '');
+  steps.whileOn?.();
+  const rewritten = await check();
+  rmSync(join(dir, 'b.on'));
+  (steps.restore ?? (() => git(dir, 'checkout', '--', 'src/a.ts')))();
+  const restored = await check();
+  return { first, rewritten, restored, noCache: await check('--no-cache') };
 }
