@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { FanoutError } from '../../common/errors.js';
 import { followSignal } from '../../common/signals.js';
@@ -194,6 +194,109 @@ function ruleFileMoved(absolute: string, from: number): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return true;
   }
   return stat === undefined ? goneSince(absolute, from) : changedSinceListing(stat, from);
+}
+
+/**
+ * git's rule files as asked ({@link InputTree.ruleFiles}), with the clock read before git was asked.
+ */
+interface RuleFiles {
+  /**
+   * The paths whose own times are looked at (not followed past the last name): the rule files, the files they lead to
+   * through links, and each link on the way to a rule file (switched, it is a new link).
+   */
+  files: readonly string[];
+  /** Those of {@link RuleFiles.files} that are, or lead to, git's configuration: one that moved may name other rule files. */
+  configs: readonly string[];
+  /** Where each rule file (as named) led when git was asked: null, nowhere. */
+  leads: ReadonlyMap<string, string | null>;
+  at: number;
+}
+
+/** Where `absolute` leads through every link on the way to it, or null when it leads nowhere (or cannot be followed). */
+function leadOf(absolute: string): string | null {
+  try {
+    return realpathSync.native(absolute);
+  } catch {
+    return null;
+  }
+}
+
+/** The links on the way to `absolute`, itself included: each folder above it (and it) that is a symbolic link. */
+function linksTo(absolute: string): string[] {
+  const links: string[] = [];
+  for (let path = absolute, parent = dirname(path); ; path = parent, parent = dirname(path)) {
+    try {
+      if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true) links.push(path);
+    } catch {
+      // Below a file, or not to be looked at: where it leads is compared as well (see `leadOf`).
+    }
+    if (parent === path) return links;
+  }
+}
+
+/**
+ * A path a configuration value names, as git reads it (`--path`): `~/` is the user's home; a relative path is below
+ * `base` (undefined: none). Undefined when it cannot be told here (another user's `~name/`, git's `%(prefix)/`).
+ */
+function configPath(value: string, base: string | undefined): string | undefined {
+  const home = process.env.HOME;
+  if (value === '~' || value.startsWith('~/')) return home === undefined || home === '' ? undefined : join(home, value.slice(1));
+  if (value.startsWith('~') || value.startsWith('%(prefix)/')) return undefined;
+  if (isAbsolute(value)) return value;
+  return base === undefined ? undefined : resolve(base, value);
+}
+
+/**
+ * What `git config -z --show-origin --list` (run at the repository's `top`) says of the rule files: `read`, each file
+ * git read its configuration from, those it included among them; `included`, every file an `include.path` or
+ * `includeIf.*.path` names, whether its condition holds or not (it may come to hold, and a file that is empty or not
+ * there yet is not among those read); `excludes`, the excludes file the configuration names (absolute, `''` none,
+ * undefined when it names none); `onBranch`, whether an include depends on the branch checked out. Undefined when a
+ * path cannot be told as git tells it (the rules are then unknown).
+ */
+function configRules(text: string, top: string): { read: string[]; included: string[]; excludes: string | undefined; onBranch: boolean } | undefined {
+  const read = new Set<string>();
+  const included: string[] = [];
+  let excludes: string | undefined;
+  let onBranch = false;
+  const fields = text.split('\0');
+  for (let at = 0; at + 1 < fields.length; at += 2) {
+    const origin = fields[at] as string;
+    const entry = fields[at + 1] as string;
+    const newline = entry.indexOf('\n');
+    const key = newline < 0 ? entry : entry.slice(0, newline);
+    const value = newline < 0 ? undefined : entry.slice(newline + 1);
+    // git names a file it read relative to the top it works from, or absolute.
+    const file = origin.startsWith('file:') ? resolve(top, origin.slice('file:'.length)) : undefined;
+    if (file !== undefined) read.add(file);
+    if (key === 'core.excludesfile') {
+      if (value === undefined) return undefined;
+      const path = value === '' ? '' : configPath(value, top);
+      if (path === undefined) return undefined;
+      excludes = path;
+    } else if (key === 'include.path' || (key.startsWith('includeif.') && key.endsWith('.path'))) {
+      if (key.startsWith('includeif.onbranch:')) onBranch = true;
+      if (value === undefined || value === '') continue;
+      const path = configPath(value, file === undefined ? undefined : dirname(file));
+      if (path === undefined) return undefined;
+      included.push(path);
+    }
+  }
+  return { read: [...read], included, excludes, onBranch };
+}
+
+/**
+ * Whether a rule file of `rules` (its configuration files alone, with `configsOnly`) may have changed since `from`: it
+ * moved (see {@link ruleFileMoved}), or a link on the way to it did, or it leads elsewhere than `leads` says.
+ */
+function rulesMoved(rules: RuleFiles, leads: ReadonlyMap<string, string | null>, from: number, configsOnly: boolean): boolean {
+  const paths = configsOnly ? rules.configs : rules.files;
+  for (const file of paths) if (ruleFileMoved(file, from)) return true;
+  for (const file of paths) {
+    const lead = leads.get(file);
+    if (lead !== undefined && leadOf(file) !== lead) return true;
+  }
+  return false;
 }
 
 /** A snapshot but the hashes of its files to read (`jobs`), and where each goes (`pending`). */
@@ -434,7 +537,12 @@ export class InputTree {
   /** The last listing again by git ({@link InputTree.created}): its files, and the clock read before git was asked. */
   private relisted: { at: number; names: string[] } | undefined;
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), with the clock read before git was asked. */
-  private rules: Promise<{ files: readonly string[]; configs: readonly string[]; at: number } | undefined> | undefined;
+  private rules: Promise<RuleFiles | undefined> | undefined;
+  /**
+   * Where each rule file led when first asked this run (see {@link RuleFiles.leads}): a later ask (a configuration
+   * changed) does not forget that a link on the way was switched since.
+   */
+  private readonly firstLeads = new Map<string, string | null>();
   /**
    * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
    * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
@@ -858,12 +966,13 @@ export class InputTree {
   /**
    * What else rules over which files git lists (absolute paths): its exclude file and index (a linked worktree's or a
    * submodule's `.git` is a file: they are elsewhere), the user's excludes file, git's configuration files (they name
-   * the excludes file), and the `.gitignore` of each folder from the repository's top down to above the config's
-   * folder. None without git. Asked of git once, and again once a configuration file changed since (the excludes file
-   * it names may be another now). Undefined when unknown (git failed, or `signal` stopped it: a later look asks
-   * again): every look then lists again.
+   * the excludes file: every file git read it from, includes too, every file an include names, and the places git
+   * looks for one that are empty now), the `.gitignore` of each folder from the repository's top down to above the
+   * config's folder, and what each leads to through links. None without git. Asked of git once, and again once a
+   * configuration file changed since (the excludes file it names may be another now). Undefined when unknown (git
+   * failed, or `signal` stopped it: a later look asks again): every look then lists again.
    */
-  private async ruleFiles(signal?: AbortSignal): Promise<readonly string[] | undefined> {
+  private async ruleFiles(signal?: AbortSignal): Promise<RuleFiles | undefined> {
     let asked = this.rules;
     if (asked === undefined) {
       const at = this.clock();
@@ -875,61 +984,52 @@ export class InputTree {
       if (this.rules === asked) this.rules = undefined;
       return undefined;
     }
-    if (rules.configs.some((file) => ruleFileMoved(file, rules.at))) {
+    if (rulesMoved(rules, rules.leads, rules.at, true)) {
       if (this.rules === asked) this.rules = undefined;
       // Asked once more at most for this look: its answer is then as new as the configuration it read.
-      const again = await (this.rules ??= (() => {
+      return await (this.rules ??= (() => {
         const at = this.clock();
         return this.askRuleFiles(signal).then((files) => (files === undefined ? undefined : { ...files, at }));
       })());
-      return again?.files;
     }
-    return rules.files;
+    return rules;
   }
 
-  /** Asks git for {@link InputTree.ruleFiles}: the files, and the configuration files among them. */
-  private async askRuleFiles(signal?: AbortSignal): Promise<{ files: readonly string[]; configs: readonly string[] } | undefined> {
-    if (this.raw === undefined) return { files: [], configs: [] };
-    const [paths, excludes] = await Promise.all([
-      this.gitStoppedBy(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree'], signal),
-      this.gitStoppedBy(['config', '--path', '--get', 'core.excludesFile'], signal),
+  /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and where they lead. */
+  private async askRuleFiles(signal?: AbortSignal): Promise<Omit<RuleFiles, 'at'> | undefined> {
+    if (this.raw === undefined) return { files: [], configs: [], leads: new Map() };
+    // The configuration as git reads it, from the files it reads (included ones too): one git more than a look at the
+    // excludes file alone would be, none more than the `git config --get` it replaces.
+    const [paths, read] = await Promise.all([
+      this.gitStoppedBy(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree', '--git-path', 'HEAD'], signal),
+      this.gitStoppedBy(['config', '-z', '--show-origin', '--list'], signal),
     ]);
-    // Stopped: an excludes file unset and one not asked for look alike.
+    // Stopped: an answer cut short is not the configuration.
     if (signal?.aborted === true) return undefined;
     // Unknown: every look lists again.
-    if (!('stdout' in paths)) return undefined;
-    const [answer, exclude, index, config, worktreeConfig] = paths.stdout.toString('utf8').split('\n');
-    if (answer === undefined || exclude === undefined || index === undefined || config === undefined || worktreeConfig === undefined) return undefined;
-    const files = [resolve(this.dir, exclude), resolve(this.dir, index)];
+    if (!('stdout' in paths) || !('stdout' in read)) return undefined;
+    const [answer, exclude, index, config, worktreeConfig, head] = paths.stdout.toString('utf8').split('\n');
+    if (answer === undefined || exclude === undefined || index === undefined || config === undefined || worktreeConfig === undefined || head === undefined) return undefined;
+    // git names the top by its real path, and works from there.
+    const top = resolve(answer);
+    const said = configRules(read.stdout.toString('utf8'), top);
+    if (said === undefined) return undefined;
+    const named = [resolve(this.dir, exclude), resolve(this.dir, index)];
     const env = process.env;
     const home = env.XDG_CONFIG_HOME || join(env.HOME ?? '', '.config');
     // Every file git may read its configuration from (one more than it reads costs a listing again, one less a stale
-    // pass): the repository's, the worktree's, the user's (both places) and the system's. Files a configuration
-    // includes are not known: left out.
-    const configs = [resolve(this.dir, config), resolve(this.dir, worktreeConfig)];
-    if (env.GIT_CONFIG_GLOBAL !== undefined && env.GIT_CONFIG_GLOBAL !== '') configs.push(resolve(this.dir, env.GIT_CONFIG_GLOBAL));
-    else configs.push(join(env.HOME ?? '', '.gitconfig'), join(home, 'git', 'config'));
-    if (env.GIT_CONFIG_SYSTEM !== undefined && env.GIT_CONFIG_SYSTEM !== '') configs.push(resolve(this.dir, env.GIT_CONFIG_SYSTEM));
-    configs.push('/etc/gitconfig');
-    const user = 'stdout' in excludes ? excludes.stdout.toString('utf8').replace(/\n$/, '') : join(home, 'git', 'ignore');
-    // git reads a relative excludes file from the repository's top.
-    if (user !== '') files.push(resolve(answer, user));
-    files.push(...configs);
-    // A rule file that is a link (dotfiles managers link ~/.config/git/ignore): its target is watched too, an edit
-    // there does not move the link.
-    for (const file of files.slice()) {
-      try {
-        if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
-          const target = realpathSync(file);
-          files.push(target);
-          if (configs.includes(file)) configs.push(target);
-        }
-      } catch {
-        // A link that leads nowhere: nothing to read, git reads no rule from it either.
-      }
-    }
+    // pass): those it read, those an include names, and the places it looks that are empty or not there now (the
+    // repository's, the worktree's, the user's, both places, and the system's).
+    const configs = new Set([...said.read, ...said.included, resolve(this.dir, config), resolve(this.dir, worktreeConfig)]);
+    if (env.GIT_CONFIG_GLOBAL !== undefined && env.GIT_CONFIG_GLOBAL !== '') configs.add(resolve(this.dir, env.GIT_CONFIG_GLOBAL));
+    else for (const file of [join(env.HOME ?? '', '.gitconfig'), join(home, 'git', 'config')]) configs.add(file);
+    if (env.GIT_CONFIG_SYSTEM !== undefined && env.GIT_CONFIG_SYSTEM !== '') configs.add(resolve(this.dir, env.GIT_CONFIG_SYSTEM));
+    configs.add('/etc/gitconfig');
+    // An include on the branch checked out: a checkout brings another file into force.
+    if (said.onBranch) configs.add(resolve(this.dir, head));
+    const user = said.excludes ?? join(home, 'git', 'ignore');
+    if (user !== '') named.push(user);
     // git names the top by its real path: the config's folder too, to walk up to it.
-    const top = resolve(answer);
     let folder: string;
     try {
       folder = realpathSync(this.dir);
@@ -937,9 +1037,27 @@ export class InputTree {
       return undefined;
     }
     for (let parent = dirname(folder); folder !== top && parent !== folder && (parent === top || parent.startsWith(`${top}${sep}`)); folder = parent, parent = dirname(folder)) {
-      files.push(join(parent, '.gitignore'));
+      named.push(join(parent, '.gitignore'));
     }
-    return { files, configs };
+    // Where each leads (dotfiles managers link ~/.config/git/ignore, or ~/.config/git itself): the file it leads to is
+    // watched too (an edit there moves no link), and so is each link on the way (switched to another folder, it is a
+    // new link). Where each leads is compared at every look besides: a link made where a folder was, or a target made
+    // for a link that led nowhere, moves nothing watched.
+    const files = new Set<string>();
+    const configFiles = new Set<string>();
+    const leads = new Map<string, string | null>();
+    for (const [file, isConfig] of [...named.map((name) => [name, false] as const), ...[...configs].map((name) => [name, true] as const)]) {
+      const lead = leadOf(file);
+      leads.set(file, lead);
+      if (!this.firstLeads.has(file)) this.firstLeads.set(file, lead);
+      const watched = [file, ...linksTo(file)];
+      if (lead !== null && lead !== file) watched.push(lead);
+      for (const path of watched) {
+        files.add(path);
+        if (isConfig) configFiles.add(path);
+      }
+    }
+    return { files: [...files], configs: [...configFiles], leads };
   }
 
   /**
@@ -970,7 +1088,7 @@ export class InputTree {
    * it. A rule file that is not there counts by the folder it would be in (see `goneSince`): deleted, it moved that
    * folder.
    */
-  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): boolean {
+  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number): boolean {
     const tree = this.folderTree(globs, folders);
     const reach = reachOf(globs);
     const from = since ?? this.listedAt;
@@ -979,8 +1097,7 @@ export class InputTree {
     const rules = this.raw !== undefined;
     const above = new Set<string>(['.gitignore']);
     if (rules) {
-      if (rulesAbove === undefined) return true;
-      for (const rule of rulesAbove) if (moved(rule, rule)) return true;
+      if (rulesAbove === undefined || rulesMoved(rulesAbove, this.firstLeads, from, false)) return true;
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule)) return true;
     }
