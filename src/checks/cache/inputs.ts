@@ -1083,9 +1083,9 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
    * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it). A folder git ignores as a whole is looked at
-   * too: whether git still ignores it depends on more than fanout can watch (files git's configuration includes,
-   * rule files reached through links), and a file a command writes there may be an input by the time the check reads
-   * it. A rule file that is not there counts by the folder it would be in (see `goneSince`): deleted, it moved that
+   * too: whether git still ignores it depends on more than fanout can watch (a folder link on the way to a rule file
+   * replaced by a folder before the rule files were first looked at), and a file a command writes there may be an
+   * input by the time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`): deleted, it moved that
    * folder.
    */
   private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number): boolean {
