@@ -215,6 +215,8 @@ interface RuleFiles {
 /** Where `absolute` leads through every link on the way to it, or null when it leads nowhere (or cannot be followed). */
 function leadOf(absolute: string): string | null {
   try {
+    // Most rule files are not there: told without the cost of an error.
+    if (lstatSync(absolute, { throwIfNoEntry: false }) === undefined) return null;
     return realpathSync.native(absolute);
   } catch {
     return null;
