@@ -185,7 +185,7 @@ function goneSince(absolute: string, from: number): boolean {
  * Whether the rule file `absolute` may have changed since `from`: it changed (within the file system's time
  * resolution), or it is not there and may have been then (see {@link goneSince}), or it cannot be looked at.
  */
-function ruleFileMoved(absolute: string, from: number): boolean {
+function ruleFileMoved(absolute: string, from: number, seen?: { file: Seen; clock: () => number }): boolean {
   let stat: Stats | undefined;
   try {
     stat = lstatSync(absolute, { throwIfNoEntry: false });
@@ -193,7 +193,49 @@ function ruleFileMoved(absolute: string, from: number): boolean {
     // A name above it that is a file: counted as not there.
     if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return true;
   }
+  if (seen !== undefined) {
+    const identity = identityOf(absolute, stat);
+    if (identity !== seen.file.identity) {
+      // Another file since it was last seen: at the latest now.
+      seen.file.identity = identity;
+      seen.file.switchedAt = seen.clock();
+    }
+    if (seen.file.switchedAt >= from) return true;
+  }
   return stat === undefined ? goneSince(absolute, from) : changedSinceListing(stat, from);
+}
+
+/**
+ * Which file a rule file was last seen to be (see `identityOf`), and the clock read once it was first seen to be
+ * another (-Infinity: never): it may have become that one at any time before, so it counts as moved since any earlier
+ * time.
+ */
+interface Seen {
+  identity: string | null;
+  switchedAt: number;
+}
+
+/**
+ * Which file git opens at `absolute` (through links, a last one too): its device and inode, or null when there is
+ * none. `stat` is its lstat, when made. Another file there, with times of its own that may be old, is another rule:
+ * a link put where a folder on the way was, a folder where a link was, a target made for a link that led nowhere.
+ */
+function identityOf(absolute: string, stat: Stats | undefined = lstatQuiet(absolute)): string | null {
+  try {
+    const file = stat?.isSymbolicLink() === true ? statSync(absolute, { throwIfNoEntry: false }) : stat;
+    return file === undefined ? null : `${file.dev}:${file.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The lstat of `absolute`, undefined when it is not there or cannot be looked at. */
+function lstatQuiet(absolute: string): Stats | undefined {
+  try {
+    return lstatSync(absolute, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -207,20 +249,7 @@ interface RuleFiles {
   files: readonly string[];
   /** Those of {@link RuleFiles.files} that are, or lead to, git's configuration: one that moved may name other rule files. */
   configs: readonly string[];
-  /** Where each rule file (as named) led when git was asked: null, nowhere. */
-  leads: ReadonlyMap<string, string | null>;
   at: number;
-}
-
-/** Where `absolute` leads through every link on the way to it, or null when it leads nowhere (or cannot be followed). */
-function leadOf(absolute: string): string | null {
-  try {
-    // Most rule files are not there: told without the cost of an error.
-    if (lstatSync(absolute, { throwIfNoEntry: false }) === undefined) return null;
-    return realpathSync.native(absolute);
-  } catch {
-    return null;
-  }
 }
 
 /** The links on the way to `absolute`, itself included: each folder above it (and it) that is a symbolic link. */
@@ -230,7 +259,7 @@ function linksTo(absolute: string): string[] {
     try {
       if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true) links.push(path);
     } catch {
-      // Below a file, or not to be looked at: where it leads is compared as well (see `leadOf`).
+      // Below a file, or not to be looked at: which file it is is compared as well (see `identityOf`).
     }
     if (parent === path) return links;
   }
@@ -288,15 +317,14 @@ function configRules(text: string, top: string): { read: string[]; included: str
 }
 
 /**
- * Whether a rule file of `rules` (its configuration files alone, with `configsOnly`) may have changed since `from`: it
- * moved (see {@link ruleFileMoved}), or a link on the way to it did, or it leads elsewhere than `leads` says.
+ * Whether a rule file of `rules` (its configuration files alone, with `configsOnly`) may have changed since `from` (by
+ * `clock`): it moved (see {@link ruleFileMoved}), or a link on the way to it did, or it became another file than
+ * `seen` says since then.
  */
-function rulesMoved(rules: RuleFiles, leads: ReadonlyMap<string, string | null>, from: number, configsOnly: boolean): boolean {
-  const paths = configsOnly ? rules.configs : rules.files;
-  for (const file of paths) if (ruleFileMoved(file, from)) return true;
-  for (const file of paths) {
-    const lead = leads.get(file);
-    if (lead !== undefined && leadOf(file) !== lead) return true;
+function rulesMoved(rules: RuleFiles, seen: ReadonlyMap<string, Seen>, clock: () => number, from: number, configsOnly: boolean): boolean {
+  for (const path of configsOnly ? rules.configs : rules.files) {
+    const file = seen.get(path);
+    if (ruleFileMoved(path, from, file === undefined ? undefined : { file, clock })) return true;
   }
   return false;
 }
@@ -541,10 +569,10 @@ export class InputTree {
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), with the clock read before git was asked. */
   private rules: Promise<RuleFiles | undefined> | undefined;
   /**
-   * Where each rule file led when first asked this run (see {@link RuleFiles.leads}): a later ask (a configuration
-   * changed) does not forget that a link on the way was switched since.
+   * Which file each rule file (as named) was when first asked this run, and since when it is another (see `Seen`):
+   * a later ask (a configuration changed) does not forget that another file took its place.
    */
-  private readonly firstLeads = new Map<string, string | null>();
+  private readonly seen = new Map<string, Seen>();
   /**
    * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
    * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
@@ -986,7 +1014,7 @@ export class InputTree {
       if (this.rules === asked) this.rules = undefined;
       return undefined;
     }
-    if (rulesMoved(rules, rules.leads, rules.at, true)) {
+    if (rulesMoved(rules, this.seen, this.clock, rules.at, true)) {
       if (this.rules === asked) this.rules = undefined;
       // Asked once more at most for this look: its answer is then as new as the configuration it read.
       return await (this.rules ??= (() => {
@@ -997,9 +1025,9 @@ export class InputTree {
     return rules;
   }
 
-  /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and where they lead. */
+  /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and which files they are. */
   private async askRuleFiles(signal?: AbortSignal): Promise<Omit<RuleFiles, 'at'> | undefined> {
-    if (this.raw === undefined) return { files: [], configs: [], leads: new Map() };
+    if (this.raw === undefined) return { files: [], configs: [] };
     // The configuration as git reads it, from the files it reads (included ones too): one git more than a look at the
     // excludes file alone would be, none more than the `git config --get` it replaces.
     const [paths, read] = await Promise.all([
@@ -1043,23 +1071,27 @@ export class InputTree {
     }
     // Where each leads (dotfiles managers link ~/.config/git/ignore, or ~/.config/git itself): the file it leads to is
     // watched too (an edit there moves no link), and so is each link on the way (switched to another folder, it is a
-    // new link). Where each leads is compared at every look besides: a link made where a folder was, or a target made
-    // for a link that led nowhere, moves nothing watched.
+    // new link). Which file each is is compared at every look besides: a link made where a folder was, or a target
+    // made for a link that led nowhere, moves nothing watched.
     const files = new Set<string>();
     const configFiles = new Set<string>();
-    const leads = new Map<string, string | null>();
     for (const [file, isConfig] of [...named.map((name) => [name, false] as const), ...[...configs].map((name) => [name, true] as const)]) {
-      const lead = leadOf(file);
-      leads.set(file, lead);
-      if (!this.firstLeads.has(file)) this.firstLeads.set(file, lead);
+      const identity = identityOf(file);
+      if (!this.seen.has(file)) this.seen.set(file, { identity, switchedAt: -Infinity });
       const watched = [file, ...linksTo(file)];
-      if (lead !== null && lead !== file) watched.push(lead);
+      let lead: string | undefined;
+      try {
+        lead = identity === null ? undefined : realpathSync.native(file);
+      } catch {
+        // Gone since: its identity tells.
+      }
+      if (lead !== undefined && lead !== file) watched.push(lead);
       for (const path of watched) {
         files.add(path);
         if (isConfig) configFiles.add(path);
       }
     }
-    return { files: [...files], configs: [...configFiles], leads };
+    return { files: [...files], configs: [...configFiles] };
   }
 
   /**
@@ -1099,7 +1131,7 @@ export class InputTree {
     const rules = this.raw !== undefined;
     const above = new Set<string>(['.gitignore']);
     if (rules) {
-      if (rulesAbove === undefined || rulesMoved(rulesAbove, this.firstLeads, from, false)) return true;
+      if (rulesAbove === undefined || rulesMoved(rulesAbove, this.seen, this.clock, from, false)) return true;
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule)) return true;
     }
