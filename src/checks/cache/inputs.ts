@@ -1028,8 +1028,8 @@ export class InputTree {
   /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and which files they are. */
   private async askRuleFiles(signal?: AbortSignal): Promise<Omit<RuleFiles, 'at'> | undefined> {
     if (this.raw === undefined) return { files: [], configs: [] };
-    // The configuration as git reads it, from the files it reads (included ones too): one git more than a look at the
-    // excludes file alone would be, none more than the `git config --get` it replaces.
+    // The configuration as git reads it, each entry with the file it came from (included ones too): the excludes file
+    // it names is among them, so one git tells both.
     const [paths, read] = await Promise.all([
       this.gitStoppedBy(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree', '--git-path', 'HEAD'], signal),
       this.gitStoppedBy(['config', '-z', '--show-origin', '--list'], signal),
@@ -1071,8 +1071,10 @@ export class InputTree {
     }
     // Where each leads (dotfiles managers link ~/.config/git/ignore, or ~/.config/git itself): the file it leads to is
     // watched too (an edit there moves no link), and so is each link on the way (switched to another folder, it is a
-    // new link). Which file each is is compared at every look besides: a link made where a folder was, or a target
-    // made for a link that led nowhere, moves nothing watched.
+    // new link). Which file each is is compared at every look besides: a link made where a folder was, a folder where
+    // a link was, or a target made for a link that led nowhere, moves nothing watched. Not seen: a folder where a link
+    // was, or a link on the way to a link's target switched, before the first ask (made once a command started, not
+    // with the listing): a new link on the way, or a target made since the listing, is seen by its times.
     const files = new Set<string>();
     const configFiles = new Set<string>();
     for (const [file, isConfig] of [...named.map((name) => [name, false] as const), ...[...configs].map((name) => [name, true] as const)]) {
@@ -1117,10 +1119,10 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
    * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it). A folder git ignores as a whole is looked at
-   * too: whether git still ignores it depends on more than fanout can watch (a folder link on the way to a rule file
-   * replaced by a folder before the rule files were first looked at), and a file a command writes there may be an
-   * input by the time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`): deleted, it moved that
-   * folder.
+   * too: whether git still ignores it depends on more than fanout can watch (a way to a rule file changed before the
+   * rule files were first looked at, see `askRuleFiles`), and a file a command writes there may be an input by the
+   * time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`):
+   * deleted, it moved that folder.
    */
   private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number): boolean {
     const tree = this.folderTree(globs, folders);
