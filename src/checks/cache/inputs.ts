@@ -183,7 +183,11 @@ function goneSince(absolute: string, from: number): boolean {
 
 /**
  * Whether the rule file `absolute` may have changed since `from`: it changed (within the file system's time
- * resolution), or it is not there and may have been then (see {@link goneSince}), or it cannot be looked at.
+ * resolution), or a link, the file it leads to now did, or it is not there and may have been then (see
+ * {@link goneSince}), or it cannot be looked at.
+ *
+ * @param seen which file it was last seen to be, updated here when it is another now, and `clock` to tell when that
+ * was seen (see `Seen`); undefined for a file whose identity is not followed (a `.gitignore` in the config's folders).
  */
 function ruleFileMoved(absolute: string, from: number, seen?: { file: Seen; clock: () => number }): boolean {
   let stat: Stats | undefined;
@@ -201,6 +205,16 @@ function ruleFileMoved(absolute: string, from: number, seen?: { file: Seen; cloc
       seen.file.switchedAt = seen.clock();
     }
     if (seen.file.switchedAt >= from) return true;
+  }
+  // The file a link leads to now, by its own times: where links lead is worked out when git is asked, and a link
+  // switched since leads to a file that file's own watch does not cover (edited in place, it moves no link).
+  if (stat?.isSymbolicLink() === true) {
+    try {
+      const target = statSync(absolute, { throwIfNoEntry: false });
+      if (target !== undefined && changedSinceListing(target, from)) return true;
+    } catch {
+      return true;
+    }
   }
   return stat === undefined ? goneSince(absolute, from) : changedSinceListing(stat, from);
 }
@@ -377,13 +391,28 @@ const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && 
 const isRacyHash = (entry: StatEntry | undefined): boolean => entry !== undefined && racyHash(entry);
 
 /**
+ * The environment git runs with: fanout's, but `GIT_CONFIG`, which makes `git config` read that file alone and no
+ * other git command (git ls-files reads the usual files): without it, git config reads what git ls-files does. The
+ * other variables that choose configuration files (`GIT_CONFIG_GLOBAL`, `GIT_CONFIG_SYSTEM`, `GIT_CONFIG_NOSYSTEM`,
+ * `GIT_CONFIG_COUNT`, `GIT_CONFIG_PARAMETERS`) rule over every git command alike. Empty (fanout's own) when unset.
+ */
+function gitEnv(): { env?: NodeJS.ProcessEnv } {
+  if (process.env.GIT_CONFIG === undefined) return {};
+  const env = { ...process.env };
+  delete env.GIT_CONFIG;
+  return { env };
+}
+
+/**
  * Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). Aborting
  * `signal` kills it (through its own child handle, so never another process that took its pid) and resolves as a
  * failure: a run stopped while a look waits for git leaves no git behind.
  */
 function git(args: readonly string[], cwd: string, signal?: AbortSignal): Promise<{ stdout: Buffer } | { stderr: string }> {
   return new Promise((done) => {
-    const options = { cwd, encoding: 'buffer' as const, maxBuffer: 256 * 1024 * 1024, ...(signal !== undefined ? { signal } : {}) };
+    // GIT_CONFIG makes `git config` read that file alone, and no other git command: without it, git config reads the
+    // files git ls-files does.
+    const options = { cwd, encoding: 'buffer' as const, maxBuffer: 256 * 1024 * 1024, ...gitEnv(), ...(signal !== undefined ? { signal } : {}) };
     execFile('git', [...args], options, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: error.name === 'AbortError' ? 'stopped' : String(stderr) }));
   });
 }
@@ -666,11 +695,18 @@ export class InputTree {
     return folder === '' ? this.dir : this.absolute(folder.slice(0, -1));
   }
 
-  /** Starts asking git for the listing (at most once): it runs while the run prepares. */
+  /**
+   * Starts asking git for the listing (at most once): it runs while the run prepares. Its rule files are asked beside
+   * it, and which file each is taken before it resolves (see {@link InputTree.ruleFiles}).
+   */
   start(): Promise<Buffer | undefined> {
     this.output ??= (async () => {
       await this.pastRecentMoves();
       this.listedAt = this.clock();
+      // Which file each rule file is, taken beside the listing, before a command of the run may change one: the
+      // baseline later looks compare with.
+      // A failure is the look's to meet (it asks the same promise).
+      const rules = this.ruleFiles().catch(() => undefined);
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
       // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
@@ -681,6 +717,7 @@ export class InputTree {
       const output = 'stdout' in answer ? answer.stdout : undefined;
       this.raw = output;
       this.answered = true;
+      await rules;
       return output;
     })();
     return this.output;
@@ -998,7 +1035,7 @@ export class InputTree {
    * submodule's `.git` is a file: they are elsewhere), the user's excludes file, git's configuration files (they name
    * the excludes file: every file git read it from, includes too, every file an include names, and the places git
    * looks for one that are empty now), the `.gitignore` of each folder from the repository's top down to above the
-   * config's folder, and what each leads to through links. None without git. Asked of git once, and again once a
+   * config's folder, and what each leads to through links. None without git. Asked of git once (beside the listing), and again once a
    * configuration file changed since (the excludes file it names may be another now). Undefined when unknown (git
    * failed, or `signal` stopped it: a later look asks again): every look then lists again.
    */
@@ -1027,7 +1064,9 @@ export class InputTree {
 
   /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and which files they are. */
   private async askRuleFiles(signal?: AbortSignal): Promise<Omit<RuleFiles, 'at'> | undefined> {
-    if (this.raw === undefined) return { files: [], configs: [] };
+    // Asked beside the listing (see start): what it finds is the baseline.
+    const withListing = !this.answered;
+    if (this.answered && this.raw === undefined) return { files: [], configs: [] };
     // The configuration as git reads it, each entry with the file it came from (included ones too): the excludes file
     // it names is among them, so one git tells both.
     const [paths, read] = await Promise.all([
@@ -1071,15 +1110,18 @@ export class InputTree {
     }
     // Where each leads (dotfiles managers link ~/.config/git/ignore, or ~/.config/git itself): the file it leads to is
     // watched too (an edit there moves no link), and so is each link on the way (switched to another folder, it is a
-    // new link). Which file each is is compared at every look besides: a link made where a folder was, a folder where
-    // a link was, or a target made for a link that led nowhere, moves nothing watched. Not seen: a folder where a link
-    // was, or a link on the way to a link's target switched, before the first ask (made once a command started, not
-    // with the listing): a new link on the way, or a target made since the listing, is seen by its times.
+    // new link). Which file each is is compared at every look besides, with what it was when first asked (beside the
+    // listing): a link made where a folder was, a folder where a link was, a folder on the way renamed, or a target
+    // made for a link that led nowhere, moves nothing watched.
     const files = new Set<string>();
     const configFiles = new Set<string>();
     for (const [file, isConfig] of [...named.map((name) => [name, false] as const), ...[...configs].map((name) => [name, true] as const)]) {
       const identity = identityOf(file);
-      if (!this.seen.has(file)) this.seen.set(file, { identity, switchedAt: -Infinity });
+      // First seen by a later ask once a command of the run started (the one beside the listing failed, or a changed
+      // configuration names it): it may have become this file since the listing, so it counts as switched now. Beside
+      // the listing, it is the listing's: a command that starts at once (not cached) and changes which file a rule
+      // file is in the moments between git's read and this look is not seen (see docs/configuration.md).
+      if (!this.seen.has(file)) this.seen.set(file, { identity, switchedAt: withListing || this.quiet ? -Infinity : this.clock() });
       const watched = [file, ...linksTo(file)];
       let lead: string | undefined;
       try {
@@ -1119,9 +1161,8 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
    * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it). A folder git ignores as a whole is looked at
-   * too: whether git still ignores it depends on more than fanout can watch (a way to a rule file changed before the
-   * rule files were first looked at, see `askRuleFiles`), and a file a command writes there may be an input by the
-   * time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`):
+   * too: whether git still ignores it depends on more than fanout can watch (a rule file changed keeping its inode
+   * and times), and a file a command writes there may be an input by the time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`):
    * deleted, it moved that folder.
    */
   private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number): boolean {
