@@ -703,16 +703,17 @@ export class InputTree {
     this.output ??= (async () => {
       await this.pastRecentMoves();
       this.listedAt = this.clock();
-      // Which file each rule file is, taken beside the listing, before a command of the run may change one: the
-      // baseline later looks compare with.
-      // A failure is the look's to meet (it asks the same promise).
-      const rules = this.ruleFiles().catch(() => undefined);
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
       // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
       const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
+      const listing = git([...args, '--', '.', ...logs], this.dir);
+      // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed), before
+      // a command of the run may change one: the baseline later looks compare with. A failure is the look's to meet
+      // (it asks the same promise).
+      const rules = this.ruleFiles().catch(() => undefined);
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
-      let answer = await git([...args, '--', '.', ...logs], this.dir);
+      let answer = await listing;
       if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
       const output = 'stdout' in answer ? answer.stdout : undefined;
       this.raw = output;
