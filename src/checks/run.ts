@@ -357,11 +357,19 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   // VibeGuard says nothing of an empty selection.
   if (checks.length === 0 && !config.vibeguardCompat) notes.push({ code: 'empty-selection', message: 'no check matches the selection' });
   if (selection.pulledIn.length > 0) notes.push({ code: 'pulled-in', message: `also running ${selection.pulledIn.join(', ')}: required by the selected checks` });
+  // The run's own signal: the caller's, and `maxTime`. Made before the cache starts listing the inputs, so that a stop
+  // ends that git too (the caller's signal reaches it once linked below, the moment the run starts: an abort before is
+  // seen then, and no listener stays on the caller's signal when preparing fails).
+  const controller = new AbortController();
+  const abort = (reason: unknown) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
   // Before the run folder and the journal: it starts listing the inputs (git), which goes on meanwhile.
   const cache = openCache(
     checks,
     { logDir, dir: config.dir, version, vibeguard: config.vibeguardCompat, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache, configChecks: config.checks },
     notes,
+    controller.signal,
   );
   // The estimates order checks ready at the same time: a run of one check has none to order.
   const estimates = checks.length > 1 ? await previousDurations(logDir, checks.map((check) => check.id)) : new Map<string, number>();
@@ -413,11 +421,6 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     },
   };
 
-  // The run's own signal: the caller's, and `maxTime`.
-  const controller = new AbortController();
-  const abort = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
   const callerSignal = options.signal;
   const onCallerAbort = () => abort(callerSignal?.reason);
   if (callerSignal?.aborted === true) onCallerAbort();
@@ -497,11 +500,14 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   return final;
 }
 
-/** The cache of the run when a selected check is cacheable and the store may be used; a refused store is a note. */
-function openCache(checks: readonly ResolvedCheck[], options: ConstructorParameters<typeof RunCache>[0], notes: RunNote[]): RunCache | undefined {
+/**
+ * The cache of the run when a selected check is cacheable and the store may be used; a refused store is a note.
+ * `signal` (the run's) stops the listing of the inputs it starts.
+ */
+function openCache(checks: readonly ResolvedCheck[], options: ConstructorParameters<typeof RunCache>[0], notes: RunNote[], signal: AbortSignal): RunCache | undefined {
   if (!checks.some(isCacheable)) return undefined;
   const cache = new RunCache({ ...options, checks });
-  const problem = cache.problem();
+  const problem = cache.problem(signal);
   if (problem === undefined) return cache;
   notes.push({ code: 'cache-refused', message: `warning: not using the cache of passed checks ${problem}` });
   return undefined;

@@ -547,9 +547,15 @@ function gitdirIndex(at: string, dotGit: string): string | undefined {
  * it lists the folder once, however many checks match against it.
  */
 export class InputTree {
-  /** git's listing (undefined: not a repository, or no git), asked once. */
+  /**
+   * git's listing (undefined: not a repository, or no git), asked once; undefined again once a signal stopped it (see
+   * {@link InputTree.start}): a stopped listing is neither a listing nor "no git", and is not kept.
+   */
   private output: Promise<Buffer | undefined> | undefined;
-  /** git's listing once it answered; {@link InputTree.answered}: whether it has (undefined then means no git). */
+  /**
+   * git's listing once it answered; {@link InputTree.answered}: whether it has (undefined then means no git). A listing
+   * stopped before it answered leaves both as they were: nothing reads it as the folder to walk.
+   */
   private raw: Buffer | undefined;
   private answered = false;
   /** Where the listing's records are (built when first needed); null when it is not in the order ranges rely on. */
@@ -696,32 +702,51 @@ export class InputTree {
   }
 
   /**
-   * Starts asking git for the listing (at most once): it runs while the run prepares. Its rule files are asked beside
-   * it, and which file each is taken before it resolves (see {@link InputTree.ruleFiles}).
+   * Starts asking git for the listing (at most once while it is not stopped): it runs while the run prepares.
+   * Aborting `signal` (the run's) kills that git and rejects with the signal's reason; the listing is then not kept,
+   * nor taken as "no git" (the folder is not walked for it): the next call asks git again under its own signal, at
+   * once rejected when that one was aborted too (no git started). A call while the listing is asked waits for it:
+   * only the signal of the call that began it stops it. Its rule files are asked beside it, and which file each is
+   * taken before it resolves (see {@link InputTree.ruleFiles}).
    */
-  start(): Promise<Buffer | undefined> {
-    this.output ??= (async () => {
+  start(signal?: AbortSignal): Promise<Buffer | undefined> {
+    if (this.output !== undefined) return this.output;
+    const asked = (async () => {
+      // Stopped already, or while waiting: no git is started.
+      signal?.throwIfAborted();
       await this.pastRecentMoves();
+      signal?.throwIfAborted();
       this.listedAt = this.clock();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
       // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
       const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
-      const listing = git([...args, '--', '.', ...logs], this.dir);
+      // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
+      const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
       // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed), before
       // a command of the run may change one: the baseline later looks compare with. A failure is the look's to meet
       // (it asks the same promise).
-      const rules = this.ruleFiles().catch(() => undefined);
+      const rules = this.ruleFiles(signal).catch(() => undefined);
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
       let answer = await listing;
-      if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
+      signal?.throwIfAborted();
+      if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) {
+        answer = await this.gitStoppedBy(args, signal);
+        // A listing that ended as the signal aborted counts as stopped all the same: the run is over.
+        signal?.throwIfAborted();
+      }
       const output = 'stdout' in answer ? answer.stdout : undefined;
       this.raw = output;
       this.answered = true;
       await rules;
       return output;
     })();
-    return this.output;
+    this.output = asked;
+    // Forgotten before any caller hears of the stop (this handler is the first): the next call asks again.
+    asked.catch(() => {
+      if (this.output === asked) this.output = undefined;
+    });
+    return asked;
   }
 
   /** Every candidate file, relative and `/`-separated, sorted. */
@@ -732,6 +757,8 @@ export class InputTree {
 
   /** {@link InputTree.files} once git answered ({@link InputTree.start} resolved). */
   private allNames(): string[] {
+    // Not known yet, or stopped: never the walk that stands for "no git".
+    if (!this.answered) throw new Error('the listing is not known yet: await start() first');
     if (this.names === undefined) {
       this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.decode(this.raw)));
       this.listed = new Set(this.names);
@@ -1001,10 +1028,10 @@ export class InputTree {
    * folders).
    *
    * @throws {InputListingError} when the files cannot be listed again (or `signal` stopped git): what the check's
-   * folders hold is not known.
+   * folders hold is not known. Rejects with `signal`'s reason when the run's listing was stopped ({@link InputTree.start}).
    */
   async created(globs: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    await this.start();
+    await this.start(signal);
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
     const rules = await this.ruleFiles(signal);
@@ -1143,10 +1170,11 @@ export class InputTree {
    * Whether an entry may have been added or removed below the folders of `globs` (or an ignore file over them
    * changed) since `since` (epoch ms, by the clock the listing was taken with), within the file system's time
    * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
-   * folder. True when a folder cannot be looked at.
+   * folder. True when a folder cannot be looked at. Rejects with `signal`'s reason when the run's listing was stopped
+   * ({@link InputTree.start}).
    */
   async movedSince(globs: readonly string[], since: number, signal?: AbortSignal): Promise<boolean> {
-    await this.start();
+    await this.start(signal);
     // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
     // was being taken is made of the files as they were then.
     return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(signal), Math.max(since, this.listedAt));
