@@ -353,7 +353,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   const shardText = typeof options.shard === 'object' ? `${options.shard.index}/${options.shard.total}` : options.shard;
   const { checks, hidden, shard } =
     shardText === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, shardText);
-  let executor = typeof options.executor === 'function' ? await options.executor(config) : options.executor;
+  const executor = typeof options.executor === 'function' ? await options.executor(config) : options.executor;
   // VibeGuard says nothing of an empty selection.
   if (checks.length === 0 && !config.vibeguardCompat) notes.push({ code: 'empty-selection', message: 'no check matches the selection' });
   if (selection.pulledIn.length > 0) notes.push({ code: 'pulled-in', message: `also running ${selection.pulledIn.join(', ')}: required by the selected checks` });
@@ -371,20 +371,28 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     notes,
     controller.signal,
   );
-  // The estimates order checks ready at the same time: a run of one check has none to order.
-  const estimates = checks.length > 1 ? await previousDurations(logDir, checks.map((check) => check.id)) : new Map<string, number>();
-  const logs = await createRunLogs(logDir).catch((error: unknown) => {
-    throw logDirError(logDir, error);
+  // Once the run is over (reported, or failed to prepare) nothing of it goes on: a listing no check waited for ends.
+  const ended = () => abort({ kind: 'abort' } satisfies RunAbort);
+  const { estimates, logs, mask, journal, runner } = await (async () => {
+    // The estimates order checks ready at the same time: a run of one check has none to order.
+    const estimates = checks.length > 1 ? await previousDurations(logDir, checks.map((check) => check.id)) : new Map<string, number>();
+    const logs = await createRunLogs(logDir).catch((error: unknown) => {
+      throw logDirError(logDir, error);
+    });
+    saveConfig?.();
+    // A snapshot of the environment spares every spawn a read of it (a run does not change it); a check's log file is
+    // its stdout and stderr (see roomForLogs). fanout's own keys stay out of it: a check able to read the shared
+    // secret could sign a cached result saying another check passed.
+    const runner = executor ?? createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir), withheldEnv: FANOUT_KEY_VARIABLES });
+    const mask = createMaskerWith(options.secrets ?? [], options.env ?? process.env, ...checks.map((check) => check.env));
+    const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
+    const shown = checks.filter((check) => !hidden.has(check.id));
+    prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
+    return { estimates, logs, mask, journal, runner };
+  })().catch((error: unknown) => {
+    ended();
+    throw error;
   });
-  saveConfig?.();
-  // A snapshot of the environment spares every spawn a read of it (a run does not change it); a check's log file is
-  // its stdout and stderr (see roomForLogs). fanout's own keys stay out of it: a check able to read the shared secret
-  // could sign a cached result saying another check passed.
-  executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir), withheldEnv: FANOUT_KEY_VARIABLES });
-  const mask = createMaskerWith(options.secrets ?? [], options.env ?? process.env, ...checks.map((check) => check.env));
-  const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
-  const shown = checks.filter((check) => !hidden.has(check.id));
-  prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
 
   const emit = (event: RunEvent) => {
     journal.write(event);
@@ -431,7 +439,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   try {
     run = await runSession(checks, {
       observer: options.observer,
-      executor,
+      executor: runner,
       maxParallel: options.parallel ?? defaultParallel(config),
       asyncParallel: options.asyncParallel,
       failFast: options.failFast === true,
@@ -457,6 +465,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     cache?.finish();
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
+    ended();
   }
   if (hidden.size > 0) run = { ...run, records: run.records.filter((record) => !hidden.has(record.check.id)) };
 

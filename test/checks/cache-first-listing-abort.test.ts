@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputTree } from '../../src/checks/cache/inputs.js';
 import { runChecks } from '../../src/checks/index.js';
-import { tempDir } from '../cli/helpers.js';
+import { tempDir, waitForFiles } from '../cli/helpers.js';
 import { checkProject, committedRepo } from './git-repo.js';
 import { ended, killLeftovers, sleepingGit, standInGit } from './stand-in-git.js';
 
@@ -101,5 +101,45 @@ describe.skipIf(process.platform !== 'linux')('cache: the run\'s first listing s
     expect(report.cache_warnings).toBeUndefined();
     expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
     expect(stored(join(dir, 'logs'))).toEqual([]);
+  }, 90_000);
+  it('runChecks: a run over before any key needed the listing stops its git (nothing of the run goes on)', async () => {
+    // `bad` fails once the listing is under way (the stand-in wrote its mark): `c`, which requires it, is skipped and
+    // no key waits for the listing.
+    const dir = checkProject(
+      ['  - id: bad', `    run: while [ ! -f '${mark}' ]; do sleep 0.05; done; exit 1`, '  - id: c', '    inputs: ["src/**"]', '    requires: [bad]', '    run: touch ran.txt'],
+      { 'src/a.txt': 'a\n' },
+    );
+    const run = runChecks({ config: 'fanout.yaml', cwd: dir, logDir: join(dir, 'logs') });
+    const git = await sleepingGit(mark);
+    const report = await run.report;
+    expect(report.checks.map((check) => [check.id, check.status])).toEqual([
+      ['bad', 'failed'],
+      ['c', 'skipped'],
+    ]);
+    // Before, the listing went on after the report (the process waited for it, 300 s here).
+    expect(await ended(git)).toBe(true);
+    expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+  }, 90_000);
+
+  it('runChecks: a run that fails to prepare leaves no listing behind (stopped, or never started)', async () => {
+    const dir = checkProject(['  - id: a', '    inputs: ["src/**"]', '    run: touch ran.txt'], { 'src/a.txt': 'a\n' });
+    // A run id handed by a launcher whose folder was never made: the run's log folder cannot be made.
+    process.env.FANOUT_RUN_ID = '20260101T000000Z-abc';
+    try {
+      const failed = await runChecks({ config: 'fanout.yaml', cwd: dir, logDir: join(dir, 'logs') }).report.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toBeInstanceOf(Error);
+      // The listing starts after a wait of at most the racy margin (~51 ms): the failure may come before its git. Either
+      // that git is never started (the stop is seen first), or it is stopped; before, it started and slept on.
+      const started = await waitForFiles([mark], 3000).then(
+        () => true,
+        () => false,
+      );
+      if (started) expect(await ended(await sleepingGit(mark))).toBe(true);
+    } finally {
+      delete process.env.FANOUT_RUN_ID;
+    }
   }, 90_000);
 });
