@@ -386,13 +386,15 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     const runner = executor ?? createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir), withheldEnv: FANOUT_KEY_VARIABLES });
     const mask = createMaskerWith(options.secrets ?? [], options.env ?? process.env, ...checks.map((check) => check.env));
     const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
-    const shown = checks.filter((check) => !hidden.has(check.id));
-    prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
     return { estimates, logs, mask, journal, runner };
   })().catch((error: unknown) => {
     ended();
     throw error;
   });
+  // Told here, on the way to the first spawn without a turn between: a client going on once the run is prepared
+  // (the CLI makes its stdout then) finds the first check started.
+  const shown = checks.filter((check) => !hidden.has(check.id));
+  prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
 
   const emit = (event: RunEvent) => {
     journal.write(event);
