@@ -172,6 +172,23 @@ for (const git of [true, false]) {
   });
 }
 
+
+/** In `folder`: `<ignoring>/ignore`, which ignores src/gen/x.ts, and `<other>/ignore`, which ignores nothing. */
+function ignoreFiles(folder: string, ignoring: string, other: string): void {
+  for (const [name, text] of [
+    [ignoring, 'src/gen/x.ts\n'],
+    [other, '# none\n'],
+  ] as const) {
+    mkdirSync(join(folder, name), { recursive: true });
+    writeFileSync(join(folder, name, 'ignore'), text);
+  }
+}
+
+/** Names `file` as the repository's `core.excludesFile`. */
+function excludesFile(dir: string, file: string): void {
+  execFileSync('git', ['config', 'core.excludesFile', file], { cwd: dir });
+}
+
 describe('files a command of the run makes count by changing what git ignores', () => {
   /** A repository whose config folder is pkg/, with pkg/src/gen.txt there but ignored by `rule`; listed, a command started. */
   async function ignoredBelow(rule: (dir: string) => void): Promise<{ dir: string; tree: InputTree; git: (...args: string[]) => void }> {
@@ -202,7 +219,7 @@ describe('files a command of the run makes count by changing what git ignores', 
     const excludes = join(tempDir(), 'ignore');
     const { tree } = await ignoredBelow((dir) => {
       writeFileSync(excludes, 'gen.txt\n');
-      execFileSync('git', ['config', 'core.excludesFile', excludes], { cwd: dir });
+      excludesFile(dir, excludes);
     });
     writeFileSync(excludes, '');
     expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
@@ -311,7 +328,7 @@ describe('files created by a command of the run, after a rule file changed witho
       name: 'core.excludesFile changed in .git/config',
       ignore: (dir) => {
         writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+        excludesFile(dir, join(dir, 'excludes'));
       },
       change: (dir) => execFileSync('git', ['config', 'core.excludesFile', '/dev/null'], { cwd: dir }),
     },
@@ -377,7 +394,7 @@ describe('files created by a command of the run, after a rule file reached anoth
       name: 'a file an include names, not there when listed, created (relative to the including file)',
       ignore: (dir, outside) => {
         writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+        excludesFile(dir, join(dir, 'excludes'));
         writeFileSync(join(outside, 'main.cfg'), '[include]\n\tpath = sub/extra.cfg\n');
         mkdirSync(join(outside, 'sub'));
         // After core.excludesFile: what it includes wins.
@@ -389,7 +406,7 @@ describe('files created by a command of the run, after a rule file reached anoth
       name: 'a file an includeIf names whose condition does not hold, its condition coming to hold (the branch)',
       ignore: (dir, outside) => {
         writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+        excludesFile(dir, join(dir, 'excludes'));
         writeFileSync(join(outside, 'extra.cfg'), '[core]\n\texcludesFile = /dev/null\n');
         execFileSync('git', ['config', 'includeIf.onbranch:other.path', join(outside, 'extra.cfg')], { cwd: dir });
         execFileSync('git', ['branch', 'other'], { cwd: dir });
@@ -402,12 +419,9 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'the excludes file reached through a folder link, switched to another folder',
       ignore: (dir, outside) => {
-        for (const [name, text] of [['v1', 'src/gen/x.ts\n'], ['v2', '# none\n']] as const) {
-          mkdirSync(join(outside, name));
-          writeFileSync(join(outside, name, 'ignore'), text);
-        }
+        ignoreFiles(outside, 'v1', 'v2');
         symlinkSync('v1', join(outside, 'cur'));
-        execFileSync('git', ['config', 'core.excludesFile', join(outside, 'cur/ignore')], { cwd: dir });
+        excludesFile(dir, join(outside, 'cur/ignore'));
       },
       change: (_dir, outside) => {
         symlinkSync('v2', join(outside, 'next'));
@@ -417,11 +431,8 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'the excludes file in a folder replaced by a link to another folder',
       ignore: (dir, outside) => {
-        mkdirSync(join(outside, 'cur'));
-        writeFileSync(join(outside, 'cur/ignore'), 'src/gen/x.ts\n');
-        mkdirSync(join(outside, 'v2'));
-        writeFileSync(join(outside, 'v2/ignore'), '# none\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(outside, 'cur/ignore')], { cwd: dir });
+        ignoreFiles(outside, 'cur', 'v2');
+        excludesFile(dir, join(outside, 'cur/ignore'));
       },
       change: (_dir, outside) => {
         renameSync(join(outside, 'cur'), join(outside, 'old'));
@@ -431,12 +442,9 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'the excludes file reached through a folder link replaced by a folder',
       ignore: (dir, outside) => {
-        mkdirSync(join(outside, 'v1'));
-        writeFileSync(join(outside, 'v1/ignore'), 'src/gen/x.ts\n');
+        ignoreFiles(outside, 'v1', 'v2');
         symlinkSync('v1', join(outside, 'cur'));
-        mkdirSync(join(outside, 'v2'));
-        writeFileSync(join(outside, 'v2/ignore'), '# none\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(outside, 'cur/ignore')], { cwd: dir });
+        excludesFile(dir, join(outside, 'cur/ignore'));
       },
       change: (_dir, outside) => {
         rmSync(join(outside, 'cur'));
@@ -446,13 +454,10 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'the excludes file a link into a folder link, that folder link switched to another folder',
       ignore: (dir, outside) => {
-        for (const [name, text] of [['v1', 'src/gen/x.ts\n'], ['v2', '# none\n']] as const) {
-          mkdirSync(join(outside, 'store', name), { recursive: true });
-          writeFileSync(join(outside, 'store', name, 'ignore'), text);
-        }
+        ignoreFiles(join(outside, 'store'), 'v1', 'v2');
         symlinkSync('store/v1', join(outside, 'dots'));
         symlinkSync('dots/ignore', join(outside, 'ignore'));
-        execFileSync('git', ['config', 'core.excludesFile', join(outside, 'ignore')], { cwd: dir });
+        excludesFile(dir, join(outside, 'ignore'));
       },
       change: (_dir, outside) => {
         symlinkSync('store/v2', join(outside, 'next'));
@@ -462,11 +467,8 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'the excludes file in a folder (no link anywhere) renamed away, another folder renamed in its place',
       ignore: (dir, outside) => {
-        for (const [name, text] of [['cur', 'src/gen/x.ts\n'], ['v2', '# none\n']] as const) {
-          mkdirSync(join(outside, name));
-          writeFileSync(join(outside, name, 'ignore'), text);
-        }
-        execFileSync('git', ['config', 'core.excludesFile', join(outside, 'cur/ignore')], { cwd: dir });
+        ignoreFiles(outside, 'cur', 'v2');
+        excludesFile(dir, join(outside, 'cur/ignore'));
       },
       change: (_dir, outside) => {
         renameSync(join(outside, 'cur'), join(outside, 'old'));
@@ -477,7 +479,7 @@ describe('files created by a command of the run, after a rule file reached anoth
       name: '.git/info/exclude a link that leads nowhere, its target created',
       ignore: (dir, outside) => {
         writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+        excludesFile(dir, join(dir, 'excludes'));
         rmSync(join(dir, '.git/info/exclude'), { force: true });
         symlinkSync(join(outside, 'exclude'), join(dir, '.git/info/exclude'));
       },
@@ -586,7 +588,7 @@ describe('git\'s rule files, after git\'s configuration named another excludes f
     const dir = await folder({ 'src/gen/a.ts': 'a\n' });
     writeFileSync(join(dir, 'first'), 'src/gen/x.ts\n');
     writeFileSync(join(dir, 'second'), 'src/gen/x.ts\n');
-    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'first')], { cwd: dir });
+    excludesFile(dir, join(dir, 'first'));
     writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
     await settled(join(dir, 'src/gen'));
     await settled(join(dir, '.git/config'));
@@ -594,7 +596,7 @@ describe('git\'s rule files, after git\'s configuration named another excludes f
     // Looked at once: git's rule files are known (the first excludes file among them).
     expect(await tree.created(['src/gen/**'])).toEqual([]);
     // A command names the other excludes file (ignoring the same): the files are listed again, x.ts still ignored.
-    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'second')], { cwd: dir });
+    excludesFile(dir, join(dir, 'second'));
     await settled(join(dir, '.git/config'));
     expect(await tree.created(['src/gen/**'])).toEqual([]);
     // Then one empties it in place: git lists x.ts now, and nothing but that file tells.
@@ -618,7 +620,7 @@ describe('git\'s rule files, a link switched to another file after a look', () =
         writeFileSync(join(outside, name, 'ignore'), 'src/gen/x.ts\n');
       }
       symlinkSync('v1/ignore', join(outside, 'ignore'));
-      execFileSync('git', ['config', 'core.excludesFile', join(outside, 'ignore')], { cwd: dir });
+      excludesFile(dir, join(outside, 'ignore'));
       writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
       writeFileSync(join(outside, 'last'), '');
       await settled(join(outside, 'last'));
@@ -652,11 +654,8 @@ describe('git\'s rule files, which file each is, taken with the listing', () => 
     vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
     const dir = await folder({ 'src/gen/a.ts': 'a\n' });
     const outside = tempDir();
-    for (const [name, text] of [['cur', 'src/gen/x.ts\n'], ['v2', '# none\n']] as const) {
-      mkdirSync(join(outside, name));
-      writeFileSync(join(outside, name, 'ignore'), text);
-    }
-    execFileSync('git', ['config', 'core.excludesFile', join(outside, 'cur/ignore')], { cwd: dir });
+    ignoreFiles(outside, 'cur', 'v2');
+    excludesFile(dir, join(outside, 'cur/ignore'));
     writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
     writeFileSync(join(outside, 'last'), '');
     await settled(join(outside, 'last'));
@@ -707,7 +706,7 @@ describe('git\'s rule files, with GIT_CONFIG in the environment', () => {
       const outside = tempDir();
       writeFileSync(join(outside, 'excludes'), 'src/gen/x.ts\n');
       writeFileSync(join(outside, 'empty.cfg'), '');
-      execFileSync('git', ['config', 'core.excludesFile', join(outside, 'excludes')], { cwd: dir });
+      excludesFile(dir, join(outside, 'excludes'));
       vi.stubEnv('GIT_CONFIG', join(outside, 'empty.cfg'));
       writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
       writeFileSync(join(outside, 'last'), '');
