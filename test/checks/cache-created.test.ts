@@ -184,6 +184,19 @@ function ignoreFiles(folder: string, ignoring: string, other: string): void {
   }
 }
 
+/** `cur/ignore` as the excludes file, `cur` a link to `v1` (see {@link ignoreFiles}). */
+function throughLink(dir: string, outside: string): void {
+  ignoreFiles(outside, 'v1', 'v2');
+  symlinkSync('v1', join(outside, 'cur'));
+  excludesFile(dir, join(outside, 'cur/ignore'));
+}
+
+/** `cur/ignore` as the excludes file, `cur` a folder (see {@link ignoreFiles}). */
+function inFolder(dir: string, outside: string): void {
+  ignoreFiles(outside, 'cur', 'v2');
+  excludesFile(dir, join(outside, 'cur/ignore'));
+}
+
 /** Names `file` as the repository's `core.excludesFile`. */
 function excludesFile(dir: string, file: string): void {
   execFileSync('git', ['config', 'core.excludesFile', file], { cwd: dir });
@@ -418,11 +431,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     },
     {
       name: 'the excludes file reached through a folder link, switched to another folder',
-      ignore: (dir, outside) => {
-        ignoreFiles(outside, 'v1', 'v2');
-        symlinkSync('v1', join(outside, 'cur'));
-        excludesFile(dir, join(outside, 'cur/ignore'));
-      },
+      ignore: throughLink,
       change: (_dir, outside) => {
         symlinkSync('v2', join(outside, 'next'));
         renameSync(join(outside, 'next'), join(outside, 'cur'));
@@ -430,10 +439,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     },
     {
       name: 'the excludes file in a folder replaced by a link to another folder',
-      ignore: (dir, outside) => {
-        ignoreFiles(outside, 'cur', 'v2');
-        excludesFile(dir, join(outside, 'cur/ignore'));
-      },
+      ignore: inFolder,
       change: (_dir, outside) => {
         renameSync(join(outside, 'cur'), join(outside, 'old'));
         symlinkSync('v2', join(outside, 'cur'));
@@ -441,11 +447,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     },
     {
       name: 'the excludes file reached through a folder link replaced by a folder',
-      ignore: (dir, outside) => {
-        ignoreFiles(outside, 'v1', 'v2');
-        symlinkSync('v1', join(outside, 'cur'));
-        excludesFile(dir, join(outside, 'cur/ignore'));
-      },
+      ignore: throughLink,
       change: (_dir, outside) => {
         rmSync(join(outside, 'cur'));
         renameSync(join(outside, 'v2'), join(outside, 'cur'));
@@ -466,10 +468,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     },
     {
       name: 'the excludes file in a folder (no link anywhere) renamed away, another folder renamed in its place',
-      ignore: (dir, outside) => {
-        ignoreFiles(outside, 'cur', 'v2');
-        excludesFile(dir, join(outside, 'cur/ignore'));
-      },
+      ignore: inFolder,
       change: (_dir, outside) => {
         renameSync(join(outside, 'cur'), join(outside, 'old'));
         renameSync(join(outside, 'v2'), join(outside, 'cur'));
