@@ -197,6 +197,33 @@ function inFolder(dir: string, outside: string): void {
   excludesFile(dir, join(outside, 'cur/ignore'));
 }
 
+/** Points the link `folder/<name>` at `target` in one step (a new link renamed over it), as `ln -sfn` + `mv -T` do. */
+function swapLink(folder: string, name: string, target: string): void {
+  symlinkSync(target, join(folder, 'next'));
+  renameSync(join(folder, 'next'), join(folder, name));
+}
+
+/** Sets `folder/cur` aside (renamed to `old`, or removed), then has `put` make another there. */
+function replaceCur(folder: string, aside: 'rename' | 'remove', put: (cur: string) => void): void {
+  const cur = join(folder, 'cur');
+  if (aside === 'rename') renameSync(cur, join(folder, 'old'));
+  else rmSync(cur);
+  put(cur);
+}
+
+/** `dir/excludes`, which ignores src/gen/x.ts, named as the repository's `core.excludesFile`. */
+function ignoringExcludes(dir: string): void {
+  writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
+  excludesFile(dir, join(dir, 'excludes'));
+}
+
+/** A home folder of the test's own (HOME, XDG_CONFIG_HOME stubbed): the user's git configuration stays out. */
+function ownHome(): void {
+  const home = tempDir();
+  vi.stubEnv('HOME', home);
+  vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+}
+
 /** Names `file` as the repository's `core.excludesFile`. */
 function excludesFile(dir: string, file: string): void {
   execFileSync('git', ['config', 'core.excludesFile', file], { cwd: dir });
@@ -340,8 +367,7 @@ describe('files created by a command of the run, after a rule file changed witho
     {
       name: 'core.excludesFile changed in .git/config',
       ignore: (dir) => {
-        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        excludesFile(dir, join(dir, 'excludes'));
+        ignoringExcludes(dir);
       },
       change: (dir) => execFileSync('git', ['config', 'core.excludesFile', '/dev/null'], { cwd: dir }),
     },
@@ -375,9 +401,7 @@ describe('files created by a command of the run, after a rule file changed witho
 
   it('a rule file that was never there and still is not counts as no move', async () => {
     // The user's configuration files, absent, in a folder nothing else writes to.
-    const home = tempDir();
-    vi.stubEnv('HOME', home);
-    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+    ownHome();
     const dir = await folder({ 'src/gen/a.ts': 'a\n' });
     rmSync(join(dir, '.git/info/exclude'), { force: true });
     await settled(join(dir, '.git/info'));
@@ -406,8 +430,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'a file an include names, not there when listed, created (relative to the including file)',
       ignore: (dir, outside) => {
-        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        excludesFile(dir, join(dir, 'excludes'));
+        ignoringExcludes(dir);
         writeFileSync(join(outside, 'main.cfg'), '[include]\n\tpath = sub/extra.cfg\n');
         mkdirSync(join(outside, 'sub'));
         // After core.excludesFile: what it includes wins.
@@ -418,8 +441,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'a file an includeIf names whose condition does not hold, its condition coming to hold (the branch)',
       ignore: (dir, outside) => {
-        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        excludesFile(dir, join(dir, 'excludes'));
+        ignoringExcludes(dir);
         writeFileSync(join(outside, 'extra.cfg'), '[core]\n\texcludesFile = /dev/null\n');
         execFileSync('git', ['config', 'includeIf.onbranch:other.path', join(outside, 'extra.cfg')], { cwd: dir });
         execFileSync('git', ['branch', 'other'], { cwd: dir });
@@ -432,26 +454,17 @@ describe('files created by a command of the run, after a rule file reached anoth
     {
       name: 'the excludes file reached through a folder link, switched to another folder',
       ignore: throughLink,
-      change: (_dir, outside) => {
-        symlinkSync('v2', join(outside, 'next'));
-        renameSync(join(outside, 'next'), join(outside, 'cur'));
-      },
+      change: (_dir, outside) => swapLink(outside, 'cur', 'v2'),
     },
     {
       name: 'the excludes file in a folder replaced by a link to another folder',
       ignore: inFolder,
-      change: (_dir, outside) => {
-        renameSync(join(outside, 'cur'), join(outside, 'old'));
-        symlinkSync('v2', join(outside, 'cur'));
-      },
+      change: (_dir, outside) => replaceCur(outside, 'rename', (cur) => symlinkSync('v2', cur)),
     },
     {
       name: 'the excludes file reached through a folder link replaced by a folder',
       ignore: throughLink,
-      change: (_dir, outside) => {
-        rmSync(join(outside, 'cur'));
-        renameSync(join(outside, 'v2'), join(outside, 'cur'));
-      },
+      change: (_dir, outside) => replaceCur(outside, 'remove', (cur) => renameSync(join(outside, 'v2'), cur)),
     },
     {
       name: 'the excludes file a link into a folder link, that folder link switched to another folder',
@@ -461,24 +474,17 @@ describe('files created by a command of the run, after a rule file reached anoth
         symlinkSync('dots/ignore', join(outside, 'ignore'));
         excludesFile(dir, join(outside, 'ignore'));
       },
-      change: (_dir, outside) => {
-        symlinkSync('store/v2', join(outside, 'next'));
-        renameSync(join(outside, 'next'), join(outside, 'dots'));
-      },
+      change: (_dir, outside) => swapLink(outside, 'dots', 'store/v2'),
     },
     {
       name: 'the excludes file in a folder (no link anywhere) renamed away, another folder renamed in its place',
       ignore: inFolder,
-      change: (_dir, outside) => {
-        renameSync(join(outside, 'cur'), join(outside, 'old'));
-        renameSync(join(outside, 'v2'), join(outside, 'cur'));
-      },
+      change: (_dir, outside) => replaceCur(outside, 'rename', (cur) => renameSync(join(outside, 'v2'), cur)),
     },
     {
       name: '.git/info/exclude a link that leads nowhere, its target created',
       ignore: (dir, outside) => {
-        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        excludesFile(dir, join(dir, 'excludes'));
+        ignoringExcludes(dir);
         rmSync(join(dir, '.git/info/exclude'), { force: true });
         symlinkSync(join(outside, 'exclude'), join(dir, '.git/info/exclude'));
       },
@@ -490,9 +496,7 @@ describe('files created by a command of the run, after a rule file reached anoth
     for (const early of [false, true]) {
       it(`${name}${early ? ', before the first look' : ''}`, async () => {
         // The user's configuration in a folder nothing else writes to.
-        const home = tempDir();
-        vi.stubEnv('HOME', home);
-        vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+        ownHome();
         try {
           const dir = await folder({ 'src/gen/a.ts': 'a\n' });
           const outside = tempDir();
@@ -608,9 +612,7 @@ describe('git\'s rule files, after git\'s configuration named another excludes f
 
 describe('git\'s rule files, a link switched to another file after a look', () => {
   it('the file it leads to now is watched: edited in place after a look listed again, the file it ignored is created', async () => {
-    const home = tempDir();
-    vi.stubEnv('HOME', home);
-    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+    ownHome();
     try {
       const dir = await folder({ 'src/gen/a.ts': 'a\n' });
       const outside = tempDir();
@@ -648,9 +650,7 @@ describe('git\'s rule files, a link switched to another file after a look', () =
 describe('git\'s rule files, which file each is, taken with the listing', () => {
   /** A repository whose excludes file (`outside/cur/ignore`) ignores src/gen/x.ts, and `outside/v2/ignore` that does not. */
   async function swappable(): Promise<{ dir: string; outside: string; swap: () => void }> {
-    const home = tempDir();
-    vi.stubEnv('HOME', home);
-    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+    ownHome();
     const dir = await folder({ 'src/gen/a.ts': 'a\n' });
     const outside = tempDir();
     ignoreFiles(outside, 'cur', 'v2');
@@ -697,9 +697,7 @@ describe('git\'s rule files, which file each is, taken with the listing', () => 
 
 describe('git\'s rule files, with GIT_CONFIG in the environment', () => {
   it('are those git ls-files reads (GIT_CONFIG rules over git config alone): the excludes file emptied, the file it ignored is created', async () => {
-    const home = tempDir();
-    vi.stubEnv('HOME', home);
-    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+    ownHome();
     try {
       const dir = await folder({ 'src/gen/a.ts': 'a\n' });
       const outside = tempDir();

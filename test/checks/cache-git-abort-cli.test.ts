@@ -10,6 +10,20 @@ import { ended, killLeftovers, sleepingGit, standInGit } from './stand-in-git.js
 
 afterEach(killLeftovers);
 
+/**
+ * `fanout check -p 1 --json` in `dir`, interrupted (SIGINT) once the stand-in git asked with `option` sleeps: that git
+ * must be gone. Resolves with the CLI's end.
+ */
+async function interruptedAtGit(dir: string, option: string): ReturnType<typeof startCli>['done'] {
+  const mark = join(dir, 'logs-git-pid');
+  const bin = standInGit(option, mark);
+  const run = startCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+  const git = await sleepingGit(mark);
+  run.child.kill('SIGINT');
+  expect(await ended(git)).toBe(true);
+  return run.done;
+}
+
 describe.skipIf(process.platform !== 'linux')('cache: a run stopped while the cache waits for git', () => {
   it('SIGINT kills the git listing the files again: no git is left running', async () => {
     // `a` creates a file in its folder: a store after another command (its dependent's) lists the files again.
@@ -17,28 +31,16 @@ describe.skipIf(process.platform !== 'linux')('cache: a run stopped while the ca
       ['  - id: a', '    inputs: ["src/**"]', '    run: touch src/made.txt', '  - id: b', '    requires: [a]', '    inputs: ["lib/**"]', '    run: "true"'],
       { 'src/a.txt': 'a\n', 'lib/b.txt': 'b\n' },
     );
-    const mark = join(dir, 'logs-git-pid');
     // Only the listing again asks for --cached; every other call is the real git's.
-    const bin = standInGit('--cached', mark);
-    const run = startCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    const git = await sleepingGit(mark);
-    run.child.kill('SIGINT');
-    expect(await ended(git)).toBe(true);
-    const result = await run.done;
+    const result = await interruptedAtGit(dir, '--cached');
     expect(result.signal ?? result.code).not.toBe(0);
   }, 90_000);
 
   it('SIGINT during the run\'s first listing kills that git: the run ends, interrupted, and stores nothing', async () => {
     const dir = checkProject(['  - id: a', '    inputs: ["src/**"]', '    run: touch ran.txt'], { 'src/a.txt': 'a\n' });
-    const mark = join(dir, 'logs-git-pid');
-    // Only the run's first listing asks for --stage.
-    const bin = standInGit('--stage', mark);
-    const run = startCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    const git = await sleepingGit(mark);
-    run.child.kill('SIGINT');
-    // Before, the run waited for that git (or left it behind under init once it died by the signal).
-    expect(await ended(git)).toBe(true);
-    const result = await run.done;
+    // Only the run's first listing asks for --stage. Before, the run waited for that git (or left it behind under
+    // init once it died by the signal).
+    const result = await interruptedAtGit(dir, '--stage');
     // Dies by the signal, its report out: the check stopped while its key waited (cancelled) or before the run started
     // its checks (skipped), its command never run; nothing stored from a listing that did not end, and no warning of
     // the cache (a stop is not a failure of it).
