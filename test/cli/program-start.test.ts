@@ -390,7 +390,8 @@ describe('runCachedScript', () => {
   });
 });
 
-describe('fanout check with the compiled code of its script', () => {
+// Each case runs the whole CLI three to five times in a row: on a loaded 2-core machine one run takes seconds.
+describe('fanout check with the compiled code of its script', { timeout: 120_000 }, () => {
   it('runs alike with no cache, with one, and with one V8 refuses', async () => {
     const xdg = tempDir();
     const dir = tempDir();
