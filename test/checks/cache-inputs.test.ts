@@ -270,6 +270,24 @@ describe('the inputs of cached checks', () => {
     tree.save();
     expect(new InputTree(dir, join(dir, 'logs'), statFile).snapshotNow(['a.txt'])?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0one').digest('hex'));
   });
+  it('names a stat cache given as a function once, when it is first read, and keeps what it learns there', async () => {
+    const dir = tempDir();
+    const statFile = join(dir, 'stat.json');
+    writeFileSync(join(dir, 'a.txt'), 'one');
+    apply(dir, { kind: 'age' }); // a settled file: its hash is kept
+    const named = vi.fn(() => statFile);
+    const tree = new InputTree(dir, join(dir, 'logs'), named);
+    // Not at construction: naming it may load node:crypto, which can wait until git lists.
+    expect(named).not.toHaveBeenCalled();
+    tree.readStats();
+    tree.readStats();
+    expect(named).toHaveBeenCalledTimes(1);
+    expect(await tree.snapshot(['a.txt'])).toBeDefined();
+    tree.save();
+    expect(named).toHaveBeenCalledTimes(1);
+    // Saved where the function named: a tree given the path itself knows the file without reading it.
+    expect(new InputTree(dir, join(dir, 'logs'), statFile).snapshotNow(['a.txt'])?.digests[0]?.hash).toBe(createHash('sha1').update('blob 3\0one').digest('hex'));
+  });
   it('leaves out a remembered record of the stat cache whose globs do not compile: a planted file cannot make every run fail', async () => {
     const dir = tempDir();
     apply(dir, { kind: 'write', name: 'src/a.ts', text: 'one' });

@@ -631,19 +631,23 @@ export class InputTree {
   private readonly prefix: string;
   /** The config's folder and the folders between it and the log folder (absolute): see {@link InputTree.pastRecentMoves}. */
   private readonly logParents: string[];
+  /** Where the stat cache is kept, once named (see the constructor's `statFile`). */
+  private statPath: string | (() => string) | undefined;
 
   /**
    * @param dir the config's folder: globs are relative to it.
    * @param logDir the log folder (never an input).
-   * @param statFile where the stat cache is kept, or undefined for none.
+   * @param statFile where the stat cache is kept, or a function that names it, called when the stat cache is first
+   *   read (naming it may load node:crypto, which can then wait until git is listing), or undefined for none.
    * @param clock the time the listing is taken at (epoch ms), for tests.
    */
   constructor(
     readonly dir: string,
     logDir: string,
-    private readonly statFile: string | undefined,
+    statFile: string | (() => string) | undefined,
     private readonly clock: () => number = Date.now,
   ) {
+    this.statPath = statFile;
     const log = toPosix(relative(dir, resolve(logDir)));
     const inside = log !== '' && !log.startsWith('..');
     this.excluded = ['.git/', ...(inside ? [`${log}/`] : [])];
@@ -1406,6 +1410,20 @@ export class InputTree {
     }
     if (!ordered) picked.sort((a, b) => a - b);
     return picked.map((index) => files[index] as string);
+  }
+
+  /** Where the stat cache is kept, named on first use. */
+  private get statFile(): string | undefined {
+    if (typeof this.statPath === 'function') this.statPath = this.statPath();
+    return this.statPath;
+  }
+
+  /**
+   * Reads the stat cache now rather than when the listing is first used: called while git lists, it takes work (and
+   * the load of node:crypto that naming the file may need) off the way from git's answer to the first command.
+   */
+  readStats(): void {
+    this.loadStats();
   }
 
   private loadStats(): Map<string, StatEntry> {

@@ -172,7 +172,8 @@ export class RunCache {
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
-    this.tree = new InputTree(options.dir, options.logDir, join(this.store.folder, statFileName(options.dir)));
+    // Named when first read: naming it loads node:crypto, which is better done while git lists than before it starts.
+    this.tree = new InputTree(options.dir, options.logDir, () => join(this.store.folder, statFileName(options.dir)));
     if (options.configChecks !== undefined) this.tree.useOnly(options.configChecks.filter(isCacheable).map((check) => check.inputs));
   }
 
@@ -186,6 +187,15 @@ export class RunCache {
     if (problem === undefined) {
       this.signal = signal;
       void this.tree.start(signal).catch(() => undefined);
+      // Once the run has asked git and gone on preparing: the stat cache is read (and node:crypto loaded) while git
+      // lists, not after its answer, on the way to the first command. Unref'd: it never holds a process that is done.
+      setImmediate(() => {
+        try {
+          this.tree.readStats();
+        } catch {
+          // read when first needed, where a failure is the key's (the check runs uncached), never the process's
+        }
+      }).unref();
     }
     return problem;
   }
