@@ -146,7 +146,9 @@ class Slot<V> {
   }
 }
 
-/** One settle in this many takes the general path whatever #afterTask could decide alone (a power of 2). */
+/** What settle returns when the slot's next step is #continueOrRelease's to decide. */
+const GENERAL = -2;
+/** One settle in this many takes the general path whatever settle could decide alone (a power of 2). */
 const GENERAL_EVERY = 16;
 
 const FAIL_FAST: SkipReason = /* @__PURE__ */ Object.freeze({ failFast: true as const });
@@ -164,8 +166,6 @@ export class GraphRun<V> {
   readonly #n: number;
   readonly #options: ResolvedOptions<V>;
   readonly #sink: ((event: GraphEvent<V>) => void) | undefined;
-  /** No event sink and no levels: a pass is recorded without #end (see #afterTask). */
-  readonly #quiet: boolean;
   readonly #threads: ThreadTasks<V> | undefined;
 
   readonly #state: Uint8Array;
@@ -273,7 +273,6 @@ export class GraphRun<V> {
             };
     }
 
-    this.#quiet = this.#sink === undefined && plan.levels === undefined;
     this.#state = new Uint8Array(n);
     this.#waiting = compiled === undefined ? plan.waiting : plan.waiting.slice();
     this.#sources = plan.sources;
@@ -464,61 +463,25 @@ export class GraphRun<V> {
   }
 
   /**
-   * Task `slot.task` ended: records its outcome, readies or skips what requires it, and returns the next task for the
-   * slot, to start at `this.#clock`, or -1 when the slot is given back (or went with a stop or a crash). When nothing
-   * else could start now, the slot takes the best ready task of its own pool's `queue` itself: the same task, started
-   * in the same order, without a new slot loop per task (a chain readies one task at a time) or a dispatch pass;
-   * otherwise #continueOrRelease decides.
-   *
-   * One method for all of it, too large for V8 to inline into its callers: in a one-shot run every function on the
-   * per-task path is first interpreted and then compiled with whatever it inlines, so each hot function that inlined
-   * the next compiled the same code again (measured on 100k no-op tasks, one-shot: 7-10% less CPU without edges and
-   * on a random DAG, the same on a chain and on a compiled graph's rerun).
+   * Task `slot.task` ended: records it and returns the next task for the slot, to start at `this.#clock`, or -1 when
+   * the slot is given back (or went with a stop or a crash).
    */
   #afterTask(slot: Slot<V>, ok: boolean, result: unknown): number {
     const i = slot.task;
-    const state = this.#state;
     // Abandoned (the slot was given back when it timed out or was stopped), or the run crashed.
-    if (state[i] !== RUNNING || this.#finished) {
-      if (state[i] === STOPPED && !this.#finished) this.#settleStopped(i, ok, result);
+    if (this.#state[i] !== RUNNING || this.#finished) {
+      if (this.#state[i] === STOPPED && !this.#finished) this.#settleStopped(i, ok, result);
       return -1;
     }
     const queue = slot.queue;
     const now = performance.now();
     const calls = this.#foreignCalls;
     let next: number;
-    let general = false;
+    let general: boolean;
     try {
-      const time = this.#time;
-      const durationMs = now - time[i]!;
-      if (this.#timers.size !== 0) this.#clearTimer(i);
-      if (ok) {
-        if (this.#quiet) {
-          // #end for a pass where it has nothing else to do (no events, no levels): one hot call less.
-          state[i] = DONE;
-          this.#status[i] = PASSED;
-          time[i] = durationMs;
-          if (result !== undefined) this.#payload[i] = result;
-          this.#ended++;
-          this.#passed++;
-        } else this.#end(i, PASSED, result, durationMs);
-        const { depStart, depIdx } = this.#graph;
-        const waiting = this.#waiting;
-        for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) {
-          const d = depIdx[p]!;
-          // Counting down a dependent that already ended (skipped) is harmless; its state is read only at zero.
-          if (--waiting[d]! === 0 && state[d] === PENDING) this.#makeReady(d);
-        }
-      } else {
-        this.#end(i, FAILED, result, durationMs);
-        this.#afterNonPass(i);
-      }
-      if ((++this.#settles & (GENERAL_EVERY - 1)) !== 0 && this.#level === undefined && !this.#stopped && queue.size > 0 && this.#startsAlone(queue)) {
-        next = queue.pop();
-      } else {
-        general = true;
-        next = this.#continueOrRelease(i, queue);
-      }
+      next = this.settle(i, ok, result, queue, now);
+      general = next === GENERAL;
+      if (general) next = this.#continueOrRelease(i, queue);
     } catch (error) {
       this.crash(error);
       return -1;
@@ -575,10 +538,39 @@ export class GraphRun<V> {
   }
 
   /**
+   * Task i settled in its slot: records the outcome, readies or skips what requires it, and returns the next task for
+   * this slot from `queue` (its own pool's) when nothing else could start now, else GENERAL (#continueOrRelease).
+   */
+  settle(i: number, ok: boolean, result: unknown, queue: RankQueue, now: number): number {
+    const durationMs = now - this.#time[i]!;
+    this.#clearTimer(i);
+    if (ok) {
+      this.#end(i, PASSED, result, durationMs);
+      const { depStart, depIdx } = this.#graph;
+      const state = this.#state;
+      const waiting = this.#waiting;
+      for (let p = depStart[i]!, end = depStart[i + 1]!; p < end; p++) {
+        const d = depIdx[p]!;
+        // Counting down a dependent that already ended (skipped) is harmless; its state is read only at zero.
+        if (--waiting[d]! === 0 && state[d] === PENDING) this.#makeReady(d);
+      }
+    } else {
+      this.#end(i, FAILED, result, durationMs);
+      this.#afterNonPass(i);
+    }
+    // When nothing else could start now, this slot takes the best ready task itself: the same task, started in the
+    // same order, without a new slot loop per task (a chain readies one task at a time) or a dispatch pass.
+    if ((++this.#settles & (GENERAL_EVERY - 1)) !== 0 && this.#level === undefined && !this.#stopped && queue.size > 0 && this.#startsAlone(queue)) {
+      return queue.pop();
+    }
+    return GENERAL;
+  }
+
+  /**
    * The general way on after task i settled, always right: the other free slots take the best ready tasks (or the run
    * finishes), this slot the next best, or it is given back (-1).
    *
-   * A method of its own, entered every GENERAL_EVERY settles even where #afterTask's shortcut applies (same task, same
+   * A method of its own, entered every GENERAL_EVERY settles even where settle's shortcut applies (same task, same
    * order): V8 compiles the slot loop for the paths it has seen, and meeting a new one throws the compiled loop away.
    * In a graph without branching (no edges, a chain) the general path was first met when the first slot ended, at
    * the end of the run, so a compiled graph's next run started in the interpreter and paid for a recompile.

@@ -162,7 +162,7 @@ describe('compiled graph reruns and one-shot runs — property over random DAGs 
   });
 
   it('give the same outcomes, start order and durations with and without an event observer', async () => {
-    // A run without observers records a pass on a path of its own; what it records must be what an observed run does.
+    // An observer only watches: a fast path for runs without one must record exactly what an observed run records.
     await fc.assert(
       fc.asyncProperty(dagArbitrary, optionsArbitrary, async ({ nodes, order }, { observed, ...options }) => {
         const once = async (
