@@ -160,4 +160,37 @@ describe('compiled graph reruns and one-shot runs — property over random DAGs 
       { numRuns: 150 },
     );
   });
+
+  it('give the same outcomes, start order and durations with and without an event observer', async () => {
+    // An observer only watches: a fast path for runs without one must record exactly what an observed run records.
+    await fc.assert(
+      fc.asyncProperty(dagArbitrary, optionsArbitrary, async ({ nodes, order }, { observed, ...options }) => {
+        const once = async (
+          onEvent: ((event: GraphEvent<number>) => void) | undefined,
+          compiled: boolean,
+        ): Promise<{ results: TaskOutcome<number>[]; log: string[]; ok: boolean }> => {
+          const log: string[] = [];
+          const tasks = tasksOf(nodes, order, log);
+          const runOptions: GraphOptions<number> = { ...options, ...(onEvent === undefined ? {} : { onEvent }) };
+          const result = compiled ? await compileGraph(tasks).run(runOptions) : await runGraph(tasks, runOptions);
+          return { results: result.results, log, ok: result.ok };
+        };
+        const ended: TaskOutcome<number>[] = [];
+        const watched = await once((event) => {
+          if (event.type === 'task:end') ended.push(event.outcome);
+        }, observed);
+        const quiet = await once(undefined, observed);
+        expect(quiet.results.map(comparable)).toEqual(watched.results.map(comparable));
+        expect(quiet.ok).toBe(watched.ok);
+        expect(quiet.log).toEqual(watched.log);
+        // Every outcome an observer saw is the very object in the results; a task that ran has a duration.
+        expect(new Set(ended)).toEqual(new Set(watched.results));
+        for (const outcome of quiet.results) {
+          if (outcome.status === 'passed' || outcome.status === 'failed') expect(outcome.durationMs).toBeGreaterThanOrEqual(0);
+          if (outcome.status === 'passed') expect(Object.keys(outcome)).toEqual(['id', 'status', 'value', 'durationMs']);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
