@@ -297,6 +297,14 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         /** Whether the cache was told the command started and has not been told it ended. */
         let running = false;
         try {
+          if (cache !== undefined) {
+            // Not before git's rule files are known as the run's listing found them: the command may change one.
+            await cache.beforeCommand(signal).catch((error: unknown) => {
+              // Stopped while waiting: the command never started.
+              notStarted.add(check.id);
+              throw error;
+            });
+          }
           // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
           release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
           // From now on files may change under the cache's feet (the command may edit them).
