@@ -14,15 +14,17 @@ import { RunCache } from '../../src/checks/cache/run-cache.js';
 import { runChecks, type CheckRun, type RunEvent, type RunReport } from '../../src/checks/index.js';
 import type { ResolvedCheck } from '../../src/config/types.js';
 import { tempDir } from '../cli/helpers.js';
+import { deferred } from '../helpers/deferred.js';
 import { settled } from '../helpers/settled.js';
 import { checkProject, committedRepo } from './git-repo.js';
-import { gatedGit, killLeftovers, sleepingGit } from './stand-in-git.js';
+import { ended, gatedGit, killLeftovers, markedGit, sleepingGit } from './stand-in-git.js';
 
 const path = process.env.PATH;
 
 afterEach(() => {
   process.env.PATH = path;
   vi.unstubAllEnvs();
+  vi.restoreAllMocks();
   killLeftovers();
 });
 
@@ -33,11 +35,14 @@ function ownHome(): void {
   vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
 }
 
-/** The files of a stand-in git held at `config --show-origin`: its mark, its gate, and the mark of a listing done. */
-function held(): { mark: string; gate: string; listed: string; bin: string } {
+/**
+ * The files of a stand-in git held at `config --show-origin`: its mark, its gate, and the mark of a listing done (see
+ * gatedGit; with `listAfterHeld`, the listing waits for the held call).
+ */
+function held(listAfterHeld = false): { mark: string; gate: string; listed: string; bin: string } {
   const folder = tempDir();
   const files = { mark: join(folder, 'config-held'), gate: join(folder, 'gate'), listed: join(folder, 'listed') };
-  return { ...files, bin: gatedGit('--show-origin', files.mark, files.gate, files.listed) };
+  return { ...files, bin: gatedGit('--show-origin', files.mark, files.gate, files.listed, listAfterHeld) };
 }
 
 /** Runs the checks of `dir` in this process, `-p 2`, logs in `dir/logs`. */
@@ -59,6 +64,23 @@ function events(checks: CheckRun): { all: RunEvent[]; until: (found: (event: Run
   };
   return { all, until };
 }
+
+/**
+ * Whether `promise` settled within `ms`: a bound for what the held git must not hold back (without it, it would be
+ * held until the test's timeout). It only turns that failure into an assertion; a pass never waits for it.
+ */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((done) => (timer = setTimeout(() => done(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long a wait the held git must not hold back is given before it counts as held back: only a failure waits it out. */
+const HELD_BACK_MS = 20_000;
 
 const statusOf = (report: RunReport, id: string): [string, unknown] => {
   const check = report.checks.find((entry) => entry.id === id);
@@ -140,12 +162,21 @@ describe.skipIf(process.platform !== 'linux')('cache: git\'s rule files taken be
       Object.fromEntries(Array.from({ length: 4 }, (_, at) => [`s${at}/f.txt`, `${at}\n`])),
     );
     for (let primed = 0; primed < 2; primed++) expect((await run(dir).report).exit_code).toBe(0);
-    const { gate, bin } = held();
+    // git config is held, its gate never opened; the listing (and so every hit) waits until it is held.
+    const { mark, gate, bin } = held(true);
     process.env.PATH = `${bin}:${path ?? ''}`;
-    // The gate is never opened: git config never answers (the run's end stops it). Before, the run waited for it.
-    const report = await run(dir).report;
-    expect(report.checks.map((check) => [check.id, check.status, check.cached !== undefined])).toEqual(Array.from({ length: 4 }, (_, at) => [`c${at}`, 'passed', true]));
+    const report = run(dir).report;
+    report.catch(() => undefined);
+    const reported = await settlesWithin(report, HELD_BACK_MS);
+    // Before, each hit waited for it: the run could not end while it was held.
+    if (!reported) writeFileSync(gate, '');
+    expect(reported).toBe(true);
+    // It was asked before the run reported, and could not have answered: its gate never opened.
     expect(existsSync(gate)).toBe(false);
+    expect(existsSync(mark)).toBe(true);
+    expect((await report).checks.map((check) => [check.id, check.status, check.cached !== undefined])).toEqual(Array.from({ length: 4 }, (_, at) => [`c${at}`, 'passed', true]));
+    // The run stopped it as it ended (nothing of the run outlives it).
+    expect(await ended(markedGit(mark))).toBe(true);
   }, 120_000);
 
   it('a run stopped while a command waits for them: the command never starts, the held git is stopped', async () => {
@@ -153,21 +184,47 @@ describe.skipIf(process.platform !== 'linux')('cache: git\'s rule files taken be
     const flags = tempDir();
     const started = join(flags, 'started');
     const dir = checkProject(['  - id: h', '    inputs: ["h/**"]', '    run: "true"', '  - id: c', `    run: ${JSON.stringify(`: > ${started}`)}`], { 'h/h.txt': 'h\n' });
-    const { mark, bin } = held();
+    const { mark, gate, bin } = held();
     process.env.PATH = `${bin}:${path ?? ''}`;
+    // Both commands wait for them (h too: no hit yet): known once both asked, under the run's signal, with the
+    // listeners that signal held just before and just after each ask.
+    const bothWait = deferred<AbortSignal>();
+    const asked: Array<{ signal: AbortSignal | undefined; listeners: [number, number] }> = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the cache it was asked of
+    const beforeCommand = RunCache.prototype.beforeCommand;
+    vi.spyOn(RunCache.prototype, 'beforeCommand').mockImplementation(function (this: RunCache, signal?: AbortSignal) {
+      const count = (): number => (signal === undefined ? 0 : getEventListeners(signal, 'abort').length);
+      const before = count();
+      const waiting = beforeCommand.call(this, signal);
+      asked.push({ signal, listeners: [before, count()] });
+      if (asked.length === 2 && signal !== undefined) bothWait.resolve(signal);
+      return waiting;
+    });
     const controller = new AbortController();
     const checks = runChecks({ config: 'fanout.yaml', cwd: dir, logDir: join(dir, 'logs'), parallel: 2, signal: controller.signal });
     const seen = events(checks);
-    await sleepingGit(mark);
-    // c waits for them (and so does h: no hit yet, its command too).
-    await seen.until((event) => event.type === 'run:start');
+    const stand = await sleepingGit(mark);
+    // Held, and both wait, neither started (before, c's command started at once).
+    const commandStarted = seen.until((event) => event.type === 'check:start');
+    // Once the run ended (none started): its events are still gathered in seen.all.
+    commandStarted.catch(() => undefined);
+    const first = await Promise.race([bothWait.promise, commandStarted]);
+    expect(first).toBeInstanceOf(AbortSignal);
+    expect(existsSync(started)).toBe(false);
+    const signal = first as AbortSignal;
+    // One signal for both (the run's, no fail-fast): the first wait adds one listener to it, the second none.
+    expect(asked.map((ask) => ask.signal)).toEqual([signal, signal]);
+    expect(asked.map(({ listeners: [before, after] }) => after - before)).toEqual([1, 0]);
+    expect(existsSync(gate)).toBe(false);
     controller.abort({ kind: 'signal', signal: 'SIGINT' });
     const report = await checks.report;
     expect(report.interrupted).toBe('SIGINT');
     expect(existsSync(started)).toBe(false);
-    expect(statusOf(report, 'c')[0]).toBe('skipped');
-    expect(seen.all.some((event) => event.type === 'check:start' && event.id === 'c')).toBe(false);
+    expect([statusOf(report, 'h')[0], statusOf(report, 'c')[0]]).toEqual(['skipped', 'skipped']);
+    expect(seen.all.some((event) => event.type === 'check:start')).toBe(false);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(await ended(stand)).toBe(true);
   }, 120_000);
 });
 
@@ -185,8 +242,14 @@ describe('git\'s rule files taken beside the listing, in one tree', () => {
 
   it.skipIf(process.platform !== 'linux')('waits for them, not for the listing; one listener a signal however many wait, removed on abort and once taken', async () => {
     const { tree, gate } = await heldTree();
-    // The listing is not held: it ends while the rule files are.
-    expect(await tree.files()).toEqual(['.gitignore', 'src/a.txt']);
+    // The listing is not held: it ends while the rule files are (before, it waited for them).
+    const files = tree.files();
+    files.catch(() => undefined);
+    const listed = await settlesWithin(files, HELD_BACK_MS);
+    if (!listed) writeFileSync(gate, '');
+    expect(listed).toBe(true);
+    expect(existsSync(gate)).toBe(false);
+    expect(await files).toEqual(['.gitignore', 'src/a.txt']);
     const first = new AbortController();
     const waits = Array.from({ length: 12 }, () => tree.rulesTaken(first.signal).then(() => 'taken', (error: unknown) => error));
     expect(getEventListeners(first.signal, 'abort')).toHaveLength(1);
