@@ -167,7 +167,10 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
    * report — no process outlives the run, and no record changes after it is reported.
    */
   const inflight = new Set<Promise<CheckRecord>>();
-  /** Checks whose only attempt an executor never started (a queued remote job removed): reported skipped. */
+  /**
+   * Checks whose command never started (stopped while waiting for git's rule files or for their lock, or a queued
+   * remote job removed): reported skipped.
+   */
   const notStarted = new Set<string>();
   const startClock = performance.now();
   const startedAt = Date.now();
@@ -297,8 +300,15 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
         /** Whether the cache was told the command started and has not been told it ended. */
         let running = false;
         try {
+          /** Stopped while waiting for what comes before its command: the command never started (reported skipped). */
+          const stoppedBefore = (error: unknown): never => {
+            notStarted.add(check.id);
+            throw error;
+          };
+          // Not before git's rule files are known as the run's listing found them: the command may change one.
+          if (cache !== undefined) await cache.beforeCommand(signal).catch(stoppedBefore);
           // Checks sharing a lock (a port, a database) never run at the same time; the lock is held across retries.
-          release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal });
+          release = check.lock === undefined ? undefined : await lockFor(check.lock).acquire({ signal }).catch(stoppedBefore);
           // From now on files may change under the cache's feet (the command may edit them).
           cache?.starting();
           running = cache !== undefined;

@@ -31,11 +31,15 @@ async function folder(files: Record<string, string>, folders: string[] = [], git
   return dir;
 }
 
-/** The tree of one run, listed (without git, the walk is made when first needed: made now), and a command of the run started. */
+/**
+ * The tree of one run, listed (without git, the walk is made when first needed: made now), and a command of the run
+ * started, once git's rule files were taken beside the listing (as the engine starts one).
+ */
 async function running(dir: string, clock?: () => number): Promise<InputTree> {
   const tree = new InputTree(dir, join(dir, 'logs'), undefined, clock);
   await tree.start();
   if (!existsSync(join(dir, '.git'))) await tree.files();
+  await tree.rulesTaken();
   tree.disturbed();
   return tree;
 }
@@ -292,6 +296,7 @@ describe('files created by a command of the run, listed again', () => {
     expect(cache.problem()).toBeUndefined();
     // Keyed first, before a command started: the run's listing is taken.
     expect(await cache.ticket(other, null)).toBeDefined();
+    await cache.beforeCommand();
     cache.starting();
     writeFileSync(join(dir, 'src/new.ts'), 'new\n');
     writeFileSync(join(dir, '.git/index'), 'not an index');
@@ -570,6 +575,7 @@ describe('git\'s rule files, not known after the listing (their ask stopped)', (
     const tree = new InputTree(dir, join(dir, 'logs'), undefined, () => (last = Math.max(Date.now(), last + 1)));
     const asks = vi.spyOn(tree as unknown as { askRuleFiles: () => Promise<unknown> }, 'askRuleFiles').mockResolvedValueOnce(undefined);
     await tree.start();
+    await tree.rulesTaken();
     tree.disturbed();
     const stopped = new AbortController();
     stopped.abort();
@@ -671,6 +677,8 @@ describe('git\'s rule files, which file each is, taken with the listing', () => 
       const tree = new InputTree(dir, join(dir, 'logs'), undefined);
       vi.spyOn(tree as unknown as { askRuleFiles: () => Promise<unknown> }, 'askRuleFiles').mockResolvedValueOnce(undefined);
       await tree.start();
+      // The ask beside the listing failed: a command does not wait for it.
+      await tree.rulesTaken();
       tree.disturbed();
       // A command swaps the folder before the rule files are looked at again.
       swap();

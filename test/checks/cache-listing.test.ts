@@ -93,6 +93,7 @@ describe('the look for files created by a command of the run', () => {
     const dir = await repo({ 'src/a.ts': 'a\n', 'src/deep/er/b.ts': 'b\n', 'lib/l.ts': 'l\n' });
     const tree = new InputTree(dir, join(dir, 'logs'), undefined);
     await tree.start();
+    await tree.rulesTaken();
     tree.disturbed();
     const parse = vi.spyOn(tree as unknown as { parseListing: (text: string) => string[] }, 'parseListing');
     expect(await tree.created(['src/**'])).toEqual([]);
@@ -110,6 +111,7 @@ describe('the look for files created by a command of the run', () => {
     for (const path of ['src/sub/x.ts', 'src/sub', 'src', '.gitmodules', '.git/index']) await settled(join(dir, path));
     const tree = new InputTree(dir, join(dir, 'logs'), undefined);
     await tree.start();
+    await tree.rulesTaken();
     tree.disturbed();
     const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
     // A file made inside the submodule's checkout moves its folder, which is not one the listing looks into.

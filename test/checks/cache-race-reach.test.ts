@@ -34,6 +34,7 @@ async function repository(files: Record<string, string>, untracked: Record<strin
 async function keyed(dir: string, clock?: () => number): Promise<{ tree: InputTree; since: number }> {
   const tree = new InputTree(dir, join(dir, '.fanout', 'runs'), undefined, clock);
   await tree.start();
+  await tree.rulesTaken();
   tree.disturbed();
   return { tree, since: (clock ?? Date.now)() };
 }
@@ -53,6 +54,7 @@ describe('the log folder a first run makes', () => {
     const since = clock();
     const tree = new InputTree(dir, join(dir, '.fanout', 'runs'), undefined, clock);
     await tree.start();
+    await tree.rulesTaken();
     tree.disturbed();
     expect(await tree.movedSince(['*.ts'], since)).toBe(false);
     expect(await tree.created(['*.ts'])).toEqual([]);

@@ -49,6 +49,8 @@ async function turn(cache: RunCache, of: ResolvedCheck, edit?: () => void): Prom
     cache.done(passed(of), ticket, null);
     return 'hit';
   }
+  // As the engine does: no command before git's rule files are taken beside the listing.
+  await cache.beforeCommand();
   cache.starting();
   edit?.();
   cache.ended();
@@ -68,6 +70,7 @@ describe('the cache of one run', () => {
     // x (no inputs) starts first: the inputs of y and z are taken together after it started, when y's key is asked.
     const run = async (edit?: () => void): Promise<string[]> => {
       const cache = runCache(dir, [x, y, z]);
+      await cache.beforeCommand();
       cache.starting();
       const turns = [await turn(cache, y, edit), await turn(cache, z)];
       cache.finish();
@@ -113,6 +116,7 @@ describe('the cache of one run', () => {
       rmSync(join(dir, 'src/gen.ts'), { force: true });
       const cache = runCache(dir, [gen, lint, other]);
       await turn(cache, other);
+      await cache.beforeCommand();
       cache.starting();
       copyFileSync(join(dir, 'template/gen.ts'), join(dir, 'src/gen.ts'));
       cache.ended();
@@ -137,6 +141,7 @@ describe('the cache of one run', () => {
       // Past the racy margin: src/ moving just before b's key, as a runs, would keep b's pass from being stored.
       await settled(join(dir, 'src'));
       const cache = runCache(dir, [a, b]);
+      await cache.beforeCommand();
       cache.starting();
       const turned = await turn(cache, b, create ? () => writeFileSync(join(dir, 'src/new.ts'), 'made\n') : undefined);
       cache.ended();

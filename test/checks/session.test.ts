@@ -20,10 +20,10 @@ function load(text: string): ResolvedCheck[] {
 
 const result = (exitCode: number, output: string): CommandResult => ({ exitCode, signal: null, timedOut: false, cancelled: false, durationMs: 1, output, outputBytes: output.length });
 
-async function run(checks: ResolvedCheck[], executor: Executor, options: { failFast?: boolean; signal?: AbortSignal } = {}) {
+async function run(checks: ResolvedCheck[], executor: Executor, options: { failFast?: boolean; signal?: AbortSignal; maxParallel?: number } = {}) {
   return runChecks(checks, {
     executor,
-    maxParallel: 2,
+    maxParallel: options.maxParallel ?? 2,
     failFast: options.failFast ?? false,
     schedule: 'ready',
     signal: options.signal ?? new AbortController().signal,
@@ -129,5 +129,37 @@ describe('runChecks through an Executor', () => {
     ]);
     expect(signals.get('run-b')?.aborted).toBe(true);
     expect(controller.signal.aborted).toBe(false);
+  });
+
+  // a holds the lock; b waits for it (its command never starts); c runs beside them.
+  const locked = 'checks:\n  - id: a\n    run: run-a\n    lock: db\n  - id: b\n    run: run-b\n    lock: db\n  - id: c\n    run: run-c\n';
+
+  it('a check stopped while it waits for its lock never started: skipped, as one the run did not reach', async () => {
+    const { executor, signals, started } = blocking();
+    const controller = new AbortController();
+    const outcome = run(load(locked), executor, { signal: controller.signal, maxParallel: 3 });
+    await started;
+    expect([...signals.keys()].sort()).toEqual(['run-a', 'run-c']);
+    controller.abort({ kind: 'signal', signal: 'SIGINT' });
+    expect((await outcome).records.map((r) => [r.check.id, r.status, r.attempts, r.failure?.message])).toEqual([
+      ['a', 'cancelled', 1, 'stopped by SIGINT'],
+      ['b', 'skipped', 0, 'not started: interrupted by SIGINT'],
+      ['c', 'cancelled', 1, 'stopped by SIGINT'],
+    ]);
+    expect(signals.has('run-b')).toBe(false);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('with fail-fast, a check waiting for its lock when another fails is skipped by fail-fast', async () => {
+    const { executor, signals, started, fail } = blocking();
+    const outcome = run(load(locked), executor, { failFast: true, maxParallel: 3 });
+    await started;
+    fail('run-c');
+    expect((await outcome).records.map((r) => [r.check.id, r.status, r.attempts, r.failure?.code])).toEqual([
+      ['a', 'cancelled', 1, 'fail-fast'],
+      ['b', 'skipped', 0, 'fail-fast'],
+      ['c', 'failed', 1, 'exit-code'],
+    ]);
+    expect(signals.has('run-b')).toBe(false);
   });
 });

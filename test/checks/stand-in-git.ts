@@ -39,13 +39,49 @@ export function standInGit(option: string, mark: string): string {
   return bin;
 }
 
-/** The stand-in that wrote `mark`, once it did (still sleeping); killed after the test when still there. */
-export async function sleepingGit(mark: string): Promise<ProcessId> {
-  await waitForFiles([mark], 60_000);
+/**
+ * A folder holding a stand-in `git` that, called with `option` among its arguments, writes its pid and start tick to
+ * `mark` and is held until the file `gate` exists (then it is the real git); asked for the run's first listing
+ * (`--stage`), it is the real git and then makes the file `listed`, when given. With `listAfterHeld`, that listing
+ * starts only once `mark` exists (the held call is asked beside it): nothing waiting for the listing goes on before the
+ * held call is. Every other call is the real git's.
+ */
+export function gatedGit(option: string, mark: string, gate: string, listed?: string, listAfterHeld = false): string {
+  const bin = join(tempDir(), 'bin');
+  mkdirSync(bin);
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    join(bin, 'git'),
+    [
+      '#!/bin/sh',
+      'case " $* " in',
+      `  *" ${option} "*) echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"`,
+      `    while [ ! -e "${gate}" ]; do sleep 0.01; done ;;`,
+      ...(listed === undefined
+        ? []
+        : [`  *" --stage "*) ${listAfterHeld ? `while [ ! -e "${mark}" ]; do sleep 0.01; done; ` : ''}"${realGit}" "$@"; status=$?; : > "${listed}"; exit $status ;;`]),
+      'esac',
+      `exec "${realGit}" "$@"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(join(bin, 'git'), 0o755);
+  return bin;
+}
+
+/** The stand-in that wrote `mark` (it exists), alive or not; killed after the test when still there. */
+export function markedGit(mark: string): ProcessId {
   const [pid, startTime] = readFileSync(mark, 'utf8').trim().split(' ');
   expect(startTime).toBeDefined();
   const stand = { pid: Number(pid), startTime: startTime as string };
   leftovers.push(stand);
+  return stand;
+}
+
+/** The stand-in that wrote `mark`, once it did (still sleeping); killed after the test when still there. */
+export async function sleepingGit(mark: string): Promise<ProcessId> {
+  await waitForFiles([mark], 60_000);
+  const stand = markedGit(mark);
   // The stand-in is the process waited for (not yet stopped).
   expect(isAlive(stand)).toBe(true);
   return stand;

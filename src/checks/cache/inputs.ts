@@ -343,6 +343,19 @@ function rulesMoved(rules: RuleFiles, seen: ReadonlyMap<string, Seen>, clock: ()
   return false;
 }
 
+/**
+ * The rule files' ask beside the listing ({@link InputTree.start}), while commands of the run wait for it (see
+ * {@link InputTree.rulesTaken}): settled once it answered, failed or was stopped.
+ */
+interface Baseline {
+  settled: boolean;
+  /** Resolves once settled: what a wait without a signal is. */
+  done: Promise<void>;
+  resolve: () => void;
+  /** The waits under each signal, with the one listener each signal holds for them all (removed once settled). */
+  waiting: Map<AbortSignal, { onAbort: () => void; waits: Array<{ resolve: () => void; reject: (reason: unknown) => void }> }>;
+}
+
 /** A snapshot but the hashes of its files to read (`jobs`), and where each goes (`pending`). */
 interface Collected {
   snapshot: InputSnapshot;
@@ -603,6 +616,8 @@ export class InputTree {
   private relisted: { at: number; names: string[] } | undefined;
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), with the clock read before git was asked. */
   private rules: Promise<RuleFiles | undefined> | undefined;
+  /** Which file each rule file is, asked beside the listing: what {@link InputTree.rulesTaken} waits for. */
+  private baseline: Baseline | undefined;
   /**
    * Which file each rule file (as named) was when first asked this run, and since when it is another (see `Seen`):
    * a later ask (a configuration changed) does not forget that another file took its place.
@@ -710,11 +725,15 @@ export class InputTree {
    * Aborting `signal` (the run's) kills that git and rejects with the signal's reason; the listing is then not kept,
    * nor taken as "no git" (the folder is not walked for it): the next call asks git again under its own signal, at
    * once rejected when that one was aborted too (no git started). A call while the listing is asked waits for it:
-   * only the signal of the call that began it stops it. Its rule files are asked beside it, and which file each is
-   * taken before it resolves (see {@link InputTree.ruleFiles}).
+   * only the signal of the call that began it stops it. Its rule files are asked beside it (see
+   * {@link InputTree.ruleFiles}): it resolves without waiting for them (a hit needs them not), a command of the run
+   * waits for them ({@link InputTree.rulesTaken}).
    */
   start(signal?: AbortSignal): Promise<Buffer | undefined> {
     if (this.output !== undefined) return this.output;
+    const baseline = this.newBaseline();
+    /** The rule files' ask, once made: a stop before it settles the baseline (nothing to wait for). */
+    let rules: Promise<unknown> | undefined;
     const asked = (async () => {
       // Stopped already, or while waiting: no git is started.
       signal?.throwIfAborted();
@@ -727,10 +746,12 @@ export class InputTree {
       const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
       const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
-      // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed), before
-      // a command of the run may change one: the baseline later looks compare with. A failure is the look's to meet
-      // (it asks the same promise).
-      const rules = this.ruleFiles(signal).catch(() => undefined);
+      // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed): the
+      // baseline later looks compare with. No command of the run starts before it is taken (see rulesTaken), so it is
+      // which file each was when git read them for the listing. A failure is the look's to meet (it asks the same
+      // promise); not waited for here: a rerun where every check is a hit needs it not.
+      rules = this.ruleFiles(signal).catch(() => undefined);
+      void rules.then(() => this.settleBaseline(baseline));
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
       let answer = await listing;
       signal?.throwIfAborted();
@@ -742,15 +763,67 @@ export class InputTree {
       const output = 'stdout' in answer ? answer.stdout : undefined;
       this.raw = output;
       this.answered = true;
-      await rules;
       return output;
     })();
     this.output = asked;
     // Forgotten before any caller hears of the stop (this handler is the first): the next call asks again.
     asked.catch(() => {
       if (this.output === asked) this.output = undefined;
+      // Stopped before the rule files were asked: none is, and a command waiting is let go (the run is over).
+      if (rules === undefined) this.settleBaseline(baseline);
     });
     return asked;
+  }
+
+  /** A baseline asked from now on (see {@link InputTree.rulesTaken}). */
+  private newBaseline(): Baseline {
+    let resolve = (): void => undefined;
+    const done = new Promise<void>((settled) => (resolve = settled));
+    const baseline: Baseline = { settled: false, done, resolve, waiting: new Map() };
+    this.baseline = baseline;
+    return baseline;
+  }
+
+  /** Settles `baseline` (taken, failed or stopped): the commands waiting for it may start, and its listeners go. */
+  private settleBaseline(baseline: Baseline): void {
+    if (baseline.settled) return;
+    baseline.settled = true;
+    for (const [signal, { onAbort, waits }] of baseline.waiting) {
+      signal.removeEventListener('abort', onAbort);
+      for (const wait of waits) wait.resolve();
+    }
+    baseline.waiting.clear();
+    baseline.resolve();
+  }
+
+  /**
+   * Resolves once which file each of git's rule files is has been taken beside the listing, or that ask failed or was
+   * stopped (a later look then asks again, and what it first sees counts as changed: a listing again, never a stale
+   * pass); at once when no listing was started, or it was taken already. A command of the run must not start before:
+   * one that changed which file a rule file is (a folder link on the way switched, a folder renamed) between git's
+   * read of them for the listing and that look would leave the baseline naming the new file, with old times, and the
+   * change unseen. Rejects with `signal`'s reason once it aborts first; `signal` holds one listener however many wait
+   * under it, removed once the ask settled or it aborted.
+   */
+  rulesTaken(signal?: AbortSignal): Promise<void> {
+    const baseline = this.baseline;
+    if (baseline === undefined || baseline.settled) return Promise.resolve();
+    if (signal === undefined) return baseline.done;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the contract is to reject with signal.reason as given
+    if (signal.aborted) return Promise.reject(signal.reason);
+    let group = baseline.waiting.get(signal);
+    if (group === undefined) {
+      const waits: Array<{ resolve: () => void; reject: (reason: unknown) => void }> = [];
+      const onAbort = (): void => {
+        baseline.waiting.delete(signal);
+        for (const wait of waits) wait.reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      group = { onAbort, waits };
+      baseline.waiting.set(signal, group);
+    }
+    const { waits } = group;
+    return new Promise<void>((resolve, reject) => waits.push({ resolve, reject }));
   }
 
   /** Every candidate file, relative and `/`-separated, sorted. */
@@ -1096,8 +1169,6 @@ export class InputTree {
 
   /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and which files they are. */
   private async askRuleFiles(signal?: AbortSignal): Promise<Omit<RuleFiles, 'at'> | undefined> {
-    // Asked beside the listing (see start): what it finds is the baseline.
-    const withListing = !this.answered;
     if (this.answered && this.raw === undefined) return { files: [], configs: [] };
     // The configuration as git reads it, each entry with the file it came from (included ones too): the excludes file
     // it names is among them, so one git tells both.
@@ -1149,11 +1220,11 @@ export class InputTree {
     const configFiles = new Set<string>();
     for (const [file, isConfig] of [...named.map((name) => [name, false] as const), ...[...configs].map((name) => [name, true] as const)]) {
       const identity = identityOf(file);
-      // First seen by a later ask once a command of the run started (the one beside the listing failed, or a changed
-      // configuration names it): it may have become this file since the listing, so it counts as switched now. Beside
-      // the listing, it is the listing's: a command that starts at once (not cached) and changes which file a rule
-      // file is in the moments between git's read and this look is not seen (see docs/configuration.md).
-      if (!this.seen.has(file)) this.seen.set(file, { identity, switchedAt: withListing || this.quiet ? -Infinity : this.clock() });
+      // First seen before any command of the run started (beside the listing: commands wait for it, see rulesTaken):
+      // nothing the run did can have made it another file since git read it for the listing. First seen once one
+      // started (the ask beside the listing failed, or a changed configuration names it): it may have become this
+      // file since the listing, so it counts as switched now.
+      if (!this.seen.has(file)) this.seen.set(file, { identity, switchedAt: this.quiet ? -Infinity : this.clock() });
       const watched = [file, ...linksTo(file)];
       let lead: string | undefined;
       try {

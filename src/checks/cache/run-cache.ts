@@ -319,6 +319,19 @@ export class RunCache {
     })();
   }
 
+  /**
+   * Resolves once a command of the run may start: which file each of git's rule files is has been taken beside the
+   * run's listing (or that failed: later looks then list the files again). Await it before each
+   * {@link RunCache.starting}, for every command (a check that is no hit, one that is not cacheable): any command may
+   * switch a link or rename a folder on the way to a rule file, and one that did so between git's read for the listing
+   * and that look would leave the change unseen and a later check's pass replayed stale. At once when no listing was
+   * started, or once it was taken; a hit starts no command and waits for nothing. Rejects with `signal`'s reason (the
+   * check's) once it aborts first, its listener removed.
+   */
+  beforeCommand(signal?: AbortSignal): Promise<void> {
+    return this.tree.rulesTaken(signal);
+  }
+
   /** A command of the run is about to start (a check that is no hit, or not cacheable): it may edit files. */
   starting(): void {
     this.tree.disturbed();
