@@ -16,12 +16,20 @@ export const SHARED_CACHE_ENV = 'FANOUT_SHARED_CACHE';
  */
 export const SHARED_PUSH_GRACE_ENV = 'FANOUT_SHARED_PUSH_GRACE_MS';
 
-/** {@link SHARED_PUSH_GRACE_ENV} read: undefined when unset; a UsageError when not a whole number of ms. */
-function pushGraceFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env[SHARED_PUSH_GRACE_ENV]?.trim();
+/**
+ * The environment variable giving how long connecting to the shared cache, and each call to it, may take before it is
+ * turned off for the run, in ms (`SharedCacheOptions.timeoutMs`, 2000 when unset); the run's whole budget of waiting
+ * for it (`budgetMs`) is 2.5 times that, as the defaults are. A machine whose CPUs are busy with other work (a shared
+ * CI runner) answers slower than Redis does, and may set it higher.
+ */
+export const SHARED_TIMEOUT_ENV = 'FANOUT_SHARED_TIMEOUT_MS';
+
+/** `name` read from `env`: undefined when unset; a UsageError when not a whole number of ms from `min`. */
+function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const text = env[name]?.trim();
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value > 2 ** 31 - 1) throw new UsageError(`${SHARED_PUSH_GRACE_ENV} must be a whole number of milliseconds (0 to 2147483647), got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || value < min || value > 2 ** 31 - 1) throw new UsageError(`${name} must be a whole number of milliseconds (${min} to 2147483647), got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -75,10 +83,12 @@ export async function prepareSharedCache(redis: RedisTargetOptions, version: str
     );
   }
   const key = distributed.deriveKey(secret, 'cache');
-  const pushGraceMs = pushGraceFromEnv(process.env);
+  const pushGraceMs = millisecondsFromEnv(process.env, SHARED_PUSH_GRACE_ENV, 0);
+  const timeoutMs = millisecondsFromEnv(process.env, SHARED_TIMEOUT_ENV, 1);
+  const bounds = timeoutMs === undefined ? {} : { timeoutMs, budgetMs: Math.min(Math.round(timeoutMs * 2.5), 2 ** 31 - 1) };
   const backend = async () => {
     try {
-      return await distributed.openSharedCacheRedis(target.connection, { describeError: (error) => `Redis at ${target.display}: ${describeRedisError(error, target)}` });
+      return await distributed.openSharedCacheRedis(target.connection, { connectTimeoutMs: timeoutMs, describeError: (error) => `Redis at ${target.display}: ${describeRedisError(error, target)}` });
     } catch (error) {
       if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') throw new UsageError(`--shared-cache: ${error.message}`, 'ERR_USAGE', { cause: error });
       throw error;
@@ -90,7 +100,7 @@ export async function prepareSharedCache(redis: RedisTargetOptions, version: str
     open: async (onWarning) => {
       const opened = first ?? (await backend());
       first = undefined;
-      return new SharedCache({ backend: opened, key, version, pushGraceMs, onWarning: (message) => onWarning(target.redact(message)) });
+      return new SharedCache({ backend: opened, key, version, pushGraceMs, ...bounds, onWarning: (message) => onWarning(target.redact(message)) });
     },
     secrets: [secret.toString('utf8'), ...target.secrets],
   };

@@ -297,6 +297,7 @@ describe('fanout prompt', () => {
 });
 
 describe('help, version and usage errors', () => {
+  // 17 whole CLI processes: 10-30 s on a loaded 2-core machine.
   it('--help on the program and on every command exits 0', async () => {
     const commands = ['check', 'status', 'wait', 'logs', 'cancel', 'report', 'hook', 'list', 'tags', 'validate', 'graph', 'init', 'worker', 'merge-reports', 'prompt', 'mcp'];
     for (const command of [[], ...commands.map((name) => [name])]) {
@@ -304,7 +305,7 @@ describe('help, version and usage errors', () => {
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: fanout/);
     }
-  });
+  }, 120_000);
 
   it('a bad flag value is a usage error naming that flag, before anything runs', async () => {
     const cases: Array<[string[], string]> = [

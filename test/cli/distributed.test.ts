@@ -72,6 +72,7 @@ describe.skipIf(!hasRedis)('fanout worker + fanout check --redis', () => {
     await redis?.stop();
   });
 
+  // Two worker CLI processes and a coordinator CLI run over Redis: up to 20 s on a loaded 2-core machine.
   it('runs a diamond graph on two worker processes and reports as a local run would', async () => {
     const dir = tempDir();
     const config = join(dir, 'fanout.yaml');
@@ -95,7 +96,7 @@ checks:
       return () => /fanout worker \S+: queue cli-test@c0ffee/.test(text);
     });
     try {
-      await until(() => ready.every((isReady) => isReady()), 10_000, 'both workers ready');
+      await until(() => ready.every((isReady) => isReady()), 30_000, 'both workers ready');
       const result = await runCli(['check', '-c', config, '--redis', redis.url, '--queue', 'cli-test', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
       const report = parseReport(result.stdout);
       const checks = byId(report);
@@ -118,7 +119,7 @@ checks:
       // A worker stopped by SIGTERM dies by it (shells see 143), after putting running jobs back.
       for (const end of ends) expect(end.signal ?? end.code).toBe(end.signal === null ? 143 : 'SIGTERM');
     }
-  });
+  }, 60_000);
 
   it('check --redis outside a git checkout without --commit, or with Redis unreachable, is a usage error before anything runs', async () => {
     const dir = tempDir();
@@ -163,7 +164,7 @@ checks:
     let stderr = '';
     worker.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      await until(() => stderr.includes('pinned to 1 checks'), 10_000, 'the pinned worker');
+      await until(() => stderr.includes('pinned to 1 checks'), 30_000, 'the pinned worker');
       const run = (file: string) => runCli(['check', '-c', file, '--redis', redis.url, '--queue', 'pinned', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
       const same = await run(config);
       expect(byId(parseReport(same.stdout)).hello?.output_tail).toContain('pinned ok');
@@ -205,9 +206,9 @@ checks:
     let workerErr = '';
     worker.child.stderr?.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
     try {
-      await until(() => workerErr.includes('queue lost@c0ffee'), 10_000, 'the worker');
+      await until(() => workerErr.includes('queue lost@c0ffee'), 30_000, 'the worker');
       const run = startCli(['check', '--redis', own.url, '--queue', 'lost', '--commit', 'c0ffee', '--json', '--log-dir', join(dir, 'runs')], { cwd: dir, env: SIGNED });
-      await until(() => existsSync(join(dir, 'pid')), 15_000, 'the running check');
+      await until(() => existsSync(join(dir, 'pid')), 30_000, 'the running check');
       const killedAt = Date.now();
       stopped = true;
       await own.stop();

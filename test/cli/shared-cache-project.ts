@@ -32,7 +32,10 @@ export const ran = (dir: string): string[] => (existsSync(join(dir, 'ran.log')) 
 
 /**
  * A redis-server for the enclosing describe block (started before its tests, stopped after), and the environment a
- * fanout of the tests gets: that Redis, {@link SECRET}, none of the variables read from files, `extra` over it.
+ * fanout of the tests gets: that Redis, {@link SECRET}, none of the variables read from files, `extra` over it. Its
+ * bound on Redis's answers is one no load can outlast: on a busy machine a fanout process can take longer than the
+ * default 2 s to load ioredis, connect and hear back, and the shared cache would be off for the run (its passes not
+ * shared, a warning printed) while Redis itself is well.
  */
 export function sharedRedis(): { redis: () => RedisServer; env: (extra?: Record<string, string | undefined>) => Record<string, string | undefined> } {
   let server: RedisServer | undefined;
@@ -48,6 +51,6 @@ export function sharedRedis(): { redis: () => RedisServer; env: (extra?: Record<
   };
   return {
     redis,
-    env: (extra = {}) => ({ FANOUT_REDIS_URL: redis().url, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined, FANOUT_SHARED_CACHE: undefined, ...extra }),
+    env: (extra = {}) => ({ FANOUT_REDIS_URL: redis().url, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: SECRET, FANOUT_SECRET_FILE: undefined, FANOUT_SHARED_CACHE: undefined, FANOUT_SHARED_TIMEOUT_MS: '60000', ...extra }),
   };
 }

@@ -48,6 +48,7 @@ describe('commands on a vibeguard.* config', () => {
     expect(await runCli(['tags'], { cwd })).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
+  // Nine whole CLI processes: 10-20 s on a loaded 2-core machine.
   it('list, tags, validate: VibeGuard’s formats, --json included (VibeGuard’s --json is global and these print their text)', async () => {
     const cwd = project('vibeguard.yaml');
     expect((await runCli(['list'], { cwd })).stdout).toBe('Checks (2):\n\n  fmt\n  vet\n');
@@ -65,7 +66,7 @@ describe('commands on a vibeguard.* config', () => {
     const invalid = await runCli(['validate'], { cwd });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/^vibeguard\.yaml:5:\d+: .*nope/m);
-  });
+  }, 60_000);
 
   it('prompt: the built-in init, content as written, exit 1 for an unknown id', async () => {
     const cwd = project('vibeguard.yaml');
@@ -211,6 +212,7 @@ describe('the command line in a folder whose config is vibeguard.*', () => {
     expect(readFileSync(join(cwd, '.vibeguard/log/a.log'), 'utf8')).toBe('out\n');
   });
 
+  // Seven whole CLI processes: up to 20 s on a loaded 2-core machine.
   it('check takes one id at most and names an unknown one in VibeGuard’s words; of the warnings only unknown keys are printed, the rest with -v', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'vibeguard.yaml'), 'version: "1"\nchecks:\n  - id: a\n    run: "true"\n    requries: [b]\n    assert: "x == 1 # note"\n  - id: b\n    run: "true"\n');
@@ -225,7 +227,7 @@ describe('the command line in a folder whose config is vibeguard.*', () => {
     expect(verbose.stderr).toContain('after the expression is ignored');
     expect((await runCli(['validate'], { cwd })).stderr).not.toContain('after the expression is ignored');
     expect((await runCli(['validate', '-v'], { cwd })).stderr).toContain('after the expression is ignored');
-  });
+  }, 60_000);
 
   // Three tests of two to four CLI runs each: seven runs in one test outlasted its time limit at load 16.
   const uncompiled = 'version: "1"\nchecks:\n  - id: g\n    run: echo out\n    grok: ["%{NOPE:x}"]\n';

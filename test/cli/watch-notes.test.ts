@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../distributed/harness.js';
+import { refusedPort } from '../distributed/harness.js';
 import { cli, tempDir } from './helpers.js';
 
 function repository(): string {
@@ -60,16 +60,21 @@ describe('fanout watch tells every run\'s notes', { timeout: 60_000 }, () => {
   it('--stream: a shared cache that is down is one warning a run on stderr, the rerun\'s too; stdout stays NDJSON', async () => {
     const dir = repository();
     const warning = /^fanout: warning: the shared cache is off for the rest of this run \(.*ECONNREFUSED.*\); going on with the local cache$/gm;
-    const env = { FANOUT_REDIS_URL: `redis://127.0.0.1:${await freePort()}`, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: 'a secret of the team, 16+ bytes', FANOUT_SECRET_FILE: undefined };
-    const watch = startWatch(dir, ['--stream', '--shared-cache'], env);
-    const runEnds = (out: string) => count(out, '"type":"run:end"');
-    await watch.until((out, err) => out.includes('"type":"watch:ready"') && runEnds(out) === 1 && count(err, warning) === 1);
-    writeFileSync(join(dir, 'docs/guide.md'), 'v2\n');
-    await watch.until((out, err) => runEnds(out) === 2 && count(err, warning) === 2);
-    watch.child.kill('SIGINT');
-    await watch.done;
-    const { stdout, stderr } = watch.output();
-    for (const line of stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
-    expect(stderr.match(warning)).toHaveLength(2);
+    const down = await refusedPort();
+    try {
+      const env = { FANOUT_REDIS_URL: `redis://127.0.0.1:${down.port}`, FANOUT_REDIS_URL_FILE: undefined, FANOUT_SECRET: 'a secret of the team, 16+ bytes', FANOUT_SECRET_FILE: undefined };
+      const watch = startWatch(dir, ['--stream', '--shared-cache'], env);
+      const runEnds = (out: string) => count(out, '"type":"run:end"');
+      await watch.until((out, err) => out.includes('"type":"watch:ready"') && runEnds(out) === 1 && count(err, warning) === 1);
+      writeFileSync(join(dir, 'docs/guide.md'), 'v2\n');
+      await watch.until((out, err) => runEnds(out) === 2 && count(err, warning) === 2);
+      watch.child.kill('SIGINT');
+      await watch.done;
+      const { stdout, stderr } = watch.output();
+      for (const line of stdout.split('\n').filter(Boolean)) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
+      expect(stderr.match(warning)).toHaveLength(2);
+    } finally {
+      await down.close();
+    }
   });
 });

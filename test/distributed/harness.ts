@@ -2,7 +2,7 @@
 // running test/fixtures/distributed/worker.js on the built library.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
@@ -54,40 +54,101 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A loopback port that refuses every connection for as long as it is held: see {@link refusedPort}. */
+export interface RefusedPort {
+  port: number;
+  /** Frees the port. */
+  close(): Promise<void>;
+}
+
+/**
+ * A Redis that is down, for certain: a loopback port no one listens on, and no one can start listening on while it is
+ * held, so a connection to it is refused (ECONNREFUSED). It is the local end of a connection the test keeps open: that
+ * socket holds the port (not listening, and without SO_REUSEADDR, so any bind of it fails with EADDRINUSE) while a
+ * connection attempt to it finds no listener. A port {@link freePort} found free is free only until another process
+ * of the machine takes it, and a test then meets that process instead of a Redis that is down.
+ */
+export async function refusedPort(): Promise<RefusedPort> {
+  const accepted: Socket[] = [];
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    accepted.push(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const holder = connect((server.address() as { port: number }).port, '127.0.0.1');
+  holder.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    holder.once('connect', resolve);
+    holder.once('error', reject);
+  });
+  const port = holder.localPort;
+  if (port === undefined) throw new Error('the holding socket has no local port');
+  return {
+    port,
+    async close() {
+      holder.destroy();
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 export interface RedisServer {
   url: string;
   client: Redis;
   stop(): Promise<void>;
 }
 
+/**
+ * A redis-server on a loopback port found free. Another process may take that port before redis-server binds it: the
+ * server then exits at once, and another port is tried.
+ */
 export async function startRedis(extraArgs: string[] = [], password?: string): Promise<RedisServer> {
-  const port = await freePort();
-  const child = spawn(existsSync(REDIS_SERVER) ? REDIS_SERVER : 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password === undefined ? [] : ['--requirepass', password]), ...extraArgs], { stdio: 'ignore' });
-  const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${password}@127.0.0.1:${port}`;
-  // Until the server listens, ioredis retries every 50 ms and queues the PING.
-  const client = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
-  client.on('error', () => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`redis-server did not answer on port ${port}`)), 10_000);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-  return {
-    url,
-    client,
-    async stop() {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(existsSync(REDIS_SERVER) ? REDIS_SERVER : 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password === undefined ? [] : ['--requirepass', password]), ...extraArgs], { stdio: 'ignore' });
+    const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${password}@127.0.0.1:${port}`;
+    // Until the server listens, ioredis retries every 50 ms and queues the PING.
+    const client = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    let exitedEarly: (() => void) | undefined;
+    try {
+      const answered = await Promise.race([
+        client.ping().then(() => true),
+        new Promise<false>((resolve) => {
+          exitedEarly = () => resolve(false);
+          child.once('exit', exitedEarly);
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`redis-server did not answer on port ${port}`)), 10_000);
+        }),
+      ]);
+      if (!answered) throw new Error(`redis-server exited before it answered on port ${port} (taken meanwhile?)`);
+    } catch (error) {
       client.disconnect();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
-      await exited;
-    },
-  };
+      if (child.exitCode !== null && attempt < 5) continue;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (exitedEarly !== undefined) child.off('exit', exitedEarly);
+    }
+    return {
+      url,
+      client,
+      async stop() {
+        client.disconnect();
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
 }
 
 export interface WorkerProcess {

@@ -12,7 +12,7 @@ import { sealClaim, sealReleased, sealSharedEntry } from '../../src/checks/cache
 import { deriveKey } from '../../src/distributed/auth.js';
 import { openSharedCacheRedis } from '../../src/distributed/shared-cache.js';
 import { tempDir } from '../cli/helpers.js';
-import { builtLibrary, freePort, hasRedis, startRedis, until, type RedisServer } from './harness.js';
+import { builtLibrary, hasRedis, refusedPort, startRedis, until, type RedisServer } from './harness.js';
 
 const SECRET = 'the secret every machine of the team has';
 const VERSION = '0.0.0-shared-cache-test';
@@ -419,7 +419,8 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
   });
 
   it('a failure only a push saw is told once the run needs the shared cache', async () => {
-    const backend = await openSharedCacheRedis(`redis://127.0.0.1:${await freePort()}`);
+    const down = await refusedPort();
+    const backend = await openSharedCacheRedis(`redis://127.0.0.1:${down.port}`);
     const warnings: string[] = [];
     const shared = new SharedCache({ backend, key: deriveKey(SECRET, 'cache'), version: VERSION, onWarning: (message) => warnings.push(message) });
     const entry = { id: 'build', status: 'passed' as const, exitCode: 0, durationMs: 5, attempts: 1, extracted: {}, outputTail: [], outputBytes: 0, storedAt: 1 };
@@ -431,22 +432,27 @@ describe.skipIf(!hasRedis)('the shared cache on a real redis-server', () => {
       expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run \(connecting: .*ECONNREFUSED/)]);
     } finally {
       await shared.close();
+      await down.close();
     }
   });
 
   it('Redis refusing connections: the run passes on its own, with one warning', async () => {
     const dir = project();
     writeFileSync(join(dir, 'go'), '');
-    const port = await freePort();
-    const started = performance.now();
-    const { report, warnings } = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1');
-    expect(report.exit_code).toBe(0);
-    expect(ran(dir)).toEqual(['build', 'unit']);
-    expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run .*ECONNREFUSED.*going on with the local cache/)]);
-    expect(performance.now() - started).toBeLessThan(20_000);
-    // The local cache still works: the next run on this machine is a hit without Redis.
-    const again = await sharedRun(dir, `redis://127.0.0.1:${port}`, 'machine-1');
-    expect(cached(again.report)).toEqual({ build: true, unit: true });
+    const down = await refusedPort();
+    try {
+      const started = performance.now();
+      const { report, warnings } = await sharedRun(dir, `redis://127.0.0.1:${down.port}`, 'machine-1');
+      expect(report.exit_code).toBe(0);
+      expect(ran(dir)).toEqual(['build', 'unit']);
+      expect(warnings).toEqual([expect.stringMatching(/shared cache is off for the rest of this run .*ECONNREFUSED.*going on with the local cache/)]);
+      expect(performance.now() - started).toBeLessThan(20_000);
+      // The local cache still works: the next run on this machine is a hit without Redis.
+      const again = await sharedRun(dir, `redis://127.0.0.1:${down.port}`, 'machine-1');
+      expect(cached(again.report)).toEqual({ build: true, unit: true });
+    } finally {
+      await down.close();
+    }
   });
 
   it('a Redis that accepts and never answers costs one bounded timeout, and its connection is closed', async () => {
@@ -509,9 +515,14 @@ describe('closing the shared cache ends its connection at once', () => {
       expect(silent.afterCloseMs).toBeLessThan(1500); // vs 2 s or more when a socket or timer was left behind
       // A refused port answers at once, but the bound counts from the lookup and covers loading ioredis, which a loaded
       // machine can stretch past 300 ms: the refusal is waited for as long as it takes.
-      const refused = await closedProcess(`redis://127.0.0.1:${await freePort()}`, 60_000);
-      expect(refused.warnings).toEqual([expect.stringMatching(/ECONNREFUSED/)]);
-      expect(refused.afterCloseMs).toBeLessThan(1500);
+      const down = await refusedPort();
+      try {
+        const refused = await closedProcess(`redis://127.0.0.1:${down.port}`, 60_000);
+        expect(refused.warnings).toEqual([expect.stringMatching(/ECONNREFUSED/)]);
+        expect(refused.afterCloseMs).toBeLessThan(1500);
+      } finally {
+        await down.close();
+      }
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

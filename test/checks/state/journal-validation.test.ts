@@ -207,6 +207,7 @@ describe('commands reading a planted journal (real processes)', () => {
     expect(result.stderr).not.toMatch(/iterable|TypeError|\n {4}at /);
   });
 
+  // 21 whole CLI processes (7 journals, 3 commands each): 10-30 s on a loaded 2-core machine.
   it('a time no Date holds, or a reported check without the fields fanout writes, is no internal error of status or report', async () => {
     const started = { ...START, boot_id: bootId() };
     const report = (checks: unknown[]) => ({ ...RUN_END, report: { ...REPORT, checks } });
@@ -234,7 +235,7 @@ describe('commands reading a planted journal (real processes)', () => {
         if (args[0] === 'status' && line > 1) expect(result.stderr).toContain(`its journal is read up to line ${line}: `);
       }
     }
-  });
+  }, 120_000);
 
   it('report --html draws a run from its journal when its report.json is not a report fanout writes', async () => {
     const started = { ...START, boot_id: bootId() };
