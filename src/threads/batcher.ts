@@ -55,6 +55,8 @@ export class Batcher {
    * the message round trip, never for a batch to be formed.
    */
   readonly #maxBatches: number;
+  /** See {@link Batcher.hold}. */
+  #held = false;
   readonly #queues = new Map<AbortSignal | undefined, Queue>();
   #queued = 0;
   #inFlightItems = 0;
@@ -77,9 +79,25 @@ export class Batcher {
       target.entries.push({ item, resolve, reject });
     });
     this.#queued++;
-    if (this.#inFlightBatches < this.#maxBatches) this.#pump(false, false);
+    if (this.#inFlightBatches < this.#limit()) this.#pump(false, false);
     this.#schedule();
     return promise;
+  }
+
+  /**
+   * While held, at most one batch per thread is in flight, none waiting for a thread. piscina hands a freed thread the
+   * first task of its queue and moves the next one it cannot place to the back: a task that is not a batch (the
+   * pool's `run`), queued among waiting batches while a new batch is sent as each ends, keeps going to the back and
+   * waits until the batched work runs out. Held, the batches already waiting drain without new ones joining them, so
+   * the task is soon first in the queue when a thread comes free. Releasing sends what was held back.
+   */
+  hold(held: boolean): void {
+    if (this.#held === held) return;
+    this.#held = held;
+    if (!held) {
+      this.#pump(false, false);
+      this.#schedule();
+    }
   }
 
   /** Sends every queued item now, whatever the number of batches in flight (the pool is closing and waits for them). */
@@ -90,6 +108,10 @@ export class Batcher {
   /** Rejects every queued item (the pool was closed by force); batches in flight are the pool's to end. */
   rejectQueued(error: unknown): void {
     for (const queue of [...this.#queues.values()]) this.#dropQueue(queue, error);
+  }
+
+  #limit(): number {
+    return this.#held ? this.#sizer.threads : this.#maxBatches;
   }
 
   #openQueue(signal: AbortSignal | undefined): Queue {
@@ -122,7 +144,7 @@ export class Batcher {
    * deferred pump (or a flush), so items pulled in the same turn of the event loop join the batch first.
    */
   #pump(partial: boolean, unlimited: boolean): void {
-    while (this.#queued > 0 && (unlimited || this.#inFlightBatches < this.#maxBatches)) {
+    while (this.#queued > 0 && (unlimited || this.#inFlightBatches < this.#limit())) {
       let queue: Queue | undefined;
       for (const q of this.#queues.values()) {
         queue = q;

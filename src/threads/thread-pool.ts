@@ -87,7 +87,11 @@ export type ThreadTaskOptions<O> = Omit<GraphTask<O>, 'id' | 'run'>;
 export interface ThreadPool<I, O> {
   /** Number of threads. */
   readonly threads: number;
-  /** Runs the module's function on `input` in a thread. The input and output are structured-cloned. */
+  /**
+   * Runs the module's function on `input` in a thread. The input and output are structured-cloned. Beside a stream of
+   * automatic batches it does not wait for the batched work to run out: while a single task is in flight, batching
+   * keeps one batch per thread instead of two, so it takes a thread once the batches already waiting have gone.
+   */
   run(input: I, options?: ThreadRunOptions): Promise<O>;
   /**
    * The pool as a processParallel processor: `processParallel(items, pool.processor)`. Bound; pass it as is.
@@ -304,11 +308,23 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   const forcedClose = (error: unknown): unknown =>
     forced ? new ThreadPoolClosedError({ cause: error }) : (broken ?? error);
 
+  // Single tasks in flight (run, task, the per-item processor): while there is one, automatic batching holds its
+  // batches back to one per thread (see Batcher.hold), or the task would wait for the batched work to run out.
+  let singles = 0;
   // `batch` runs the batch runner instead of the pool's module (piscina takes a module per task).
   const runTask = async <T>(task: unknown, signal: AbortSignal | undefined, batch: boolean): Promise<T> => {
     if (closing !== undefined) throw new ThreadPoolClosedError();
     if (broken !== undefined) throw broken;
-    const target = batch ? { filename: BATCH_WORKER, name: 'default' } : {};
+    if (batch) return sendTask<T>(task, signal, { filename: BATCH_WORKER, name: 'default' });
+    signal?.throwIfAborted();
+    if (singles++ === 0) batcher.hold(true);
+    try {
+      return await sendTask<T>(task, signal, {});
+    } finally {
+      if (--singles === 0) batcher.hold(false);
+    }
+  };
+  const sendTask = async <T>(task: unknown, signal: AbortSignal | undefined, target: { filename?: string; name?: string }): Promise<T> => {
     if (signal === undefined) {
       try {
         return (await piscina.run(task, target)) as T;

@@ -60,6 +60,34 @@ describe('Batcher', () => {
     expect(await Promise.all(outputs)).toEqual(Array.from({ length: 200 }, (_, n) => n * n));
   });
 
+  it('hold(true) keeps at most one batch per thread in flight, sending nothing until that many end; hold(false) refills', async () => {
+    const { batcher, sent, complete } = harness(2);
+    const outputs = Array.from({ length: 10 }, (_, n) => batcher.add(n, undefined));
+    await turn();
+    expect(sent).toHaveLength(4); // two per thread
+    batcher.hold(true);
+    complete(sent[0], 0.1);
+    await turn();
+    expect(sent).toHaveLength(4); // 3 in flight: above one per thread, nothing new
+    complete(sent[1], 0.1);
+    await turn();
+    expect(sent).toHaveLength(4); // 2 in flight: one per thread, still nothing new
+    complete(sent[2], 0.1);
+    await turn();
+    expect(sent).toHaveLength(5); // 1 in flight: room for one
+    expect(sent.filter((s) => !s.reply.settled)).toHaveLength(2);
+    batcher.hold(false);
+    await turn();
+    expect(sent.filter((s) => !s.reply.settled)).toHaveLength(4); // two per thread again
+    for (;;) {
+      const open = sent.filter((s) => !s.reply.settled);
+      if (open.length === 0) break;
+      for (const batch of open) complete(batch, 0.1);
+      await turn();
+    }
+    expect(await Promise.all(outputs)).toEqual(Array.from({ length: 10 }, (_, n) => n * n));
+  });
+
   it("settles each item with its own outcome, restoring an error's own properties; a batch-wide failure fails each item", async () => {
     const { batcher, sent } = harness(1);
     const outputs = [1, 2, 3].map((n) => batcher.add(n, undefined).then((v) => ({ v }), (e: unknown) => ({ e })));
