@@ -80,6 +80,17 @@ export interface ThreadRunOptions {
   signal?: AbortSignal;
 }
 
+/** What {@link ThreadPool.close} takes. */
+export interface ThreadPoolCloseOptions {
+  /** Reject the queued and running tasks at once and terminate their threads, rather than wait for them. */
+  force?: boolean;
+  /**
+   * Bounds the wait of a graceful close (`AbortSignal.timeout(ms)` for a deadline): aborting it turns the close into
+   * a forced one, and the call rejects with `signal.reason` once no thread is left.
+   */
+  signal?: AbortSignal;
+}
+
 /** The fields of a graph task that {@link ThreadPool.task} passes through. */
 export type ThreadTaskOptions<O> = Omit<GraphTask<O>, 'id' | 'run'>;
 
@@ -132,10 +143,15 @@ export interface ThreadPool<I, O> {
    */
   task(id: string, input: I | ((dependencies: Readonly<Record<string, O>>) => I), options?: ThreadTaskOptions<O>): GraphTask<O>;
   /**
-   * Stops the pool: waits for queued and running tasks, then ends the threads. With `force`, queued and running tasks
-   * are rejected at once. Idempotent. Calls after it reject with a {@link ThreadPoolClosedError}.
+   * Stops the pool: new work rejects with a {@link ThreadPoolClosedError} from the call on; the queued and running
+   * tasks (batched items included) go on to their end, however long they take; then the threads end. With `force`,
+   * or once `signal` aborts, the queued and running tasks reject with a {@link ThreadPoolClosedError} at once and
+   * their threads are terminated: also when a graceful close is already waiting (a later `close({ force: true })`
+   * ends that wait). Every call settles only when no thread of the pool is left: it resolves, or, when its own
+   * `signal` aborted before then, rejects with `signal.reason` (the close went on by force). Idempotent: calls
+   * without a signal return one promise.
    */
-  close(options?: { force?: boolean }): Promise<void>;
+  close(options?: ThreadPoolCloseOptions): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -304,6 +320,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
 
+  // Rejects the queued items and ends the running and queued tasks (each with ERR_POOL_CLOSED), so that a pending
+  // graceful close goes on to end the threads at once.
+  const forceClose = (): void => {
+    if (forced) return;
+    forced = true;
+    batcher.rejectQueued(new ThreadPoolClosedError());
+    destroy().catch(() => undefined);
+  };
   // A task ended by close({ force: true }) fails with piscina's own error; callers get a stable code instead.
   const forcedClose = (error: unknown): unknown =>
     forced ? new ThreadPoolClosedError({ cause: error }) : (broken ?? error);
@@ -324,7 +348,27 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       if (--singles === 0) batcher.hold(false);
     }
   };
+  // Tasks handed to piscina and not settled yet: a graceful close waits until none is left.
+  let active = 0;
+  let onIdle: (() => void) | undefined;
   const sendTask = async <T>(task: unknown, signal: AbortSignal | undefined, target: { filename?: string; name?: string }): Promise<T> => {
+    active++;
+    try {
+      return await sendOne<T>(task, signal, target);
+    } finally {
+      if (--active === 0) onIdle?.();
+    }
+  };
+  const idle = (): Promise<void> =>
+    active === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          onIdle = () => {
+            onIdle = undefined;
+            resolve();
+          };
+        });
+  const sendOne = async <T>(task: unknown, signal: AbortSignal | undefined, target: { filename?: string; name?: string }): Promise<T> => {
     if (signal === undefined) {
       try {
         return (await piscina.run(task, target)) as T;
@@ -379,17 +423,15 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       };
     },
     close(closeOptions) {
+      const { force, signal } = closeArguments(closeOptions);
       if (closing === undefined) {
-        if (closeOptions?.force === true) {
-          forced = true;
-          batcher.rejectQueued(new ThreadPoolClosedError());
-        } else {
-          batcher.flush(); // queued items are work handed in before the close: it waits for them too
-        }
+        // Queued items are work handed in before the close: a graceful close waits for them too.
+        if (!force) batcher.flush();
         track();
-        const stopped = closeOptions?.force === true || broken !== undefined ? destroy() : piscina.close();
-        closing = stopped.then(async () => {
-          // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
+        closing = (async () => {
+          // No deadline of its own: a task that never ends holds a graceful close until force ends it.
+          await idle();
+          // A terminated thread that exits after piscina's destroy has returned makes piscina start a replacement
           // (its guard against that is already lifted). A replacement is a live thread that exits only once it is
           // ended: end the listed threads before awaiting the exits, until no thread is left.
           for (;;) {
@@ -400,9 +442,28 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
           }
           piscina.off('workerCreate', track);
           piscina.off('error', onError);
-        });
+        })();
       }
-      return closing;
+      if (force || signal?.aborted === true) forceClose();
+      if (signal === undefined) return closing;
+      const done = closing;
+      if (signal.aborted) return done.then(() => Promise.reject(signal.reason as Error));
+      let aborted = false;
+      const onAbort = (): void => {
+        aborted = true;
+        forceClose();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      return done.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          if (aborted) throw signal.reason;
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          throw error;
+        },
+      );
     },
     [Symbol.asyncDispose]() {
       return pool.close();
@@ -418,6 +479,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
  */
 function isStaleReply(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('Unexpected message from Worker');
+}
+
+function closeArguments(value: unknown): { force: boolean; signal: AbortSignal | undefined } {
+  if (value === undefined) return { force: false, signal: undefined };
+  if (typeof value !== 'object' || value === null) throw invalidArgument('options', 'an object or undefined', value);
+  const { force, signal } = value as { force?: unknown; signal?: unknown };
+  if (force !== undefined && typeof force !== 'boolean') throw invalidArgument('options.force', 'a boolean or undefined', force);
+  return { force: force === true, signal: assertOptionalSignal('options.signal', signal) };
 }
 
 function batchingOptions(value: unknown): BatchingOptions {

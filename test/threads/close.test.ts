@@ -1,0 +1,130 @@
+// How a pool closes while tasks are still running: a graceful close waits for them however long they take, and
+// force — given to close itself, to a later call, or by aborting a close's signal — ends the wait at once. Every way
+// settles only once no thread of the pool is left.
+import { getEventListeners } from 'node:events';
+import { setImmediate as turn } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createThreadPool } from '../../src/threads/thread-pool.js';
+import type { ThreadPool } from '../../src/threads/thread-pool.js';
+import { startFlag } from '../helpers/flag.js';
+import { trackThreads } from '../helpers/threads.js';
+
+type Input =
+  | { op: 'count'; runs: Int32Array; slot: number; n: number }
+  | { op: 'spin'; flag: Int32Array }
+  | { op: 'gate'; started: Int32Array; gates: Int32Array; id: number };
+
+const moduleUrl = new URL('./fixtures/counting.js', import.meta.url);
+const live = trackThreads();
+const pools: Array<ThreadPool<Input, number>> = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close({ force: true })));
+});
+
+function pool(threads = 1): ThreadPool<Input, number> {
+  const p = createThreadPool<Input, number>(moduleUrl, { threads });
+  pools.push(p);
+  return p;
+}
+const settled = (promise: Promise<unknown>): Promise<unknown> => promise.then((value: unknown) => ({ value }), (error: unknown) => error);
+
+/** One task spinning on the pool's one thread, one queued behind it: what a graceful close would wait for, for ever. */
+async function stuck(p: ThreadPool<Input, number>): Promise<{ spinning: Promise<unknown>; queued: Promise<unknown>; runs: Int32Array }> {
+  const { flag, started } = startFlag();
+  const runs = new Int32Array(new SharedArrayBuffer(4));
+  const spinning = settled(p.run({ op: 'spin', flag }));
+  const queued = settled(p.run({ op: 'count', runs, slot: 0, n: 2 }));
+  await started;
+  return { spinning, queued, runs };
+}
+
+describe('ThreadPool.close', () => {
+  it('a graceful close waits for the running and the queued tasks, then resolves once no thread is left', async () => {
+    const p = pool();
+    const started = new Int32Array(new SharedArrayBuffer(8));
+    const gates = new Int32Array(new SharedArrayBuffer(8));
+    const gated = p.run({ op: 'gate', started, gates, id: 1 });
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const queued = p.run({ op: 'count', runs, slot: 0, n: 3 });
+    while (Atomics.load(started, 0) === 0) await turn();
+    let closed = false;
+    const closing = p.close().then(() => (closed = true));
+    for (let i = 0; i < 20; i++) await turn();
+    expect(closed).toBe(false);
+    Atomics.store(gates, 1, 1);
+    Atomics.notify(gates, 1);
+    expect(await gated).toBe(1);
+    expect(await queued).toBe(9);
+    await closing;
+    expect(live.size).toBe(0);
+  });
+
+  it('a graceful close called as the pool starts waits for the tasks queued while its threads load', async () => {
+    const p = pool(2);
+    const runs = new Int32Array(new SharedArrayBuffer(4 * 4));
+    const outputs = [0, 1, 2, 3].map((n) => settled(p.run({ op: 'count', runs, slot: n, n })));
+    await p.close();
+    expect(await Promise.all(outputs)).toEqual([0, 1, 4, 9].map((value) => ({ value })));
+    expect([...runs]).toEqual([1, 1, 1, 1]);
+    expect(live.size).toBe(0);
+  });
+
+  it('close({ force: true }) during a pending graceful close ends it at once: both calls resolve, the tasks reject with ERR_POOL_CLOSED', async () => {
+    const p = pool();
+    const { spinning, queued, runs } = await stuck(p);
+    const graceful = p.close();
+    await turn();
+    await p.close({ force: true });
+    await graceful;
+    expect(await spinning).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    expect(await queued).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    expect(Atomics.load(runs, 0)).toBe(0);
+    expect(live.size).toBe(0);
+  });
+
+  it("aborting a close's signal forces it: the tasks reject with ERR_POOL_CLOSED, that call rejects with the reason once no thread is left, the others resolve", async () => {
+    const p = pool();
+    const { spinning, queued } = await stuck(p);
+    const graceful = p.close();
+    const controller = new AbortController();
+    const bounded = settled(p.close({ signal: controller.signal }));
+    await turn();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    const reason = new Error('enough');
+    controller.abort(reason);
+    expect(await bounded).toBe(reason);
+    expect(live.size).toBe(0);
+    await graceful;
+    expect(await spinning).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    expect(await queued).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a close given an aborted signal is forced at once and rejects with the reason once no thread is left', async () => {
+    const p = pool();
+    const { spinning } = await stuck(p);
+    const reason = new Error('now');
+    expect(await settled(p.close({ signal: AbortSignal.abort(reason) }))).toBe(reason);
+    expect(live.size).toBe(0);
+    expect(await spinning).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+
+  it('a close whose signal is never aborted resolves as a graceful one and removes its listener', async () => {
+    const p = pool();
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const running = p.run({ op: 'count', runs, slot: 0, n: 4 });
+    const controller = new AbortController();
+    await p.close({ signal: controller.signal });
+    expect(await running).toBe(16);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    controller.abort(); // too late to change anything
+    expect(live.size).toBe(0);
+  });
+
+  it('bad options throw a TypeError naming the option', () => {
+    const p = pool();
+    expect(() => p.close({ signal: 'soon' as unknown as AbortSignal })).toThrow(/options\.signal/);
+    expect(() => p.close({ force: 1 as unknown as boolean })).toThrow(/options\.force/);
+    expect(() => p.close(null as unknown as undefined)).toThrow(/options/);
+  });
+});
