@@ -85,7 +85,7 @@ export class Batcher {
   }
 
   /**
-   * While held, at most one batch per thread is in flight, none waiting for a thread. piscina hands a freed thread the
+   * While held, at most one batch per thread is in flight (instead of two). piscina hands a freed thread the
    * first task of its queue and moves the next one it cannot place to the back: a task that is not a batch (the
    * pool's `run`), queued among waiting batches while a new batch is sent as each ends, keeps going to the back and
    * waits until the batched work runs out. Held, the batches already waiting drain without new ones joining them, so
