@@ -69,6 +69,23 @@ describe('ThreadPool.close', () => {
     expect(live.size).toBe(0);
   });
 
+  it("a graceful close goes on when a running task's own abort terminates its thread: the queued task runs on the replacement", async () => {
+    const p = pool();
+    const { flag, started } = startFlag();
+    const stop = new AbortController();
+    const spinning = settled(p.run({ op: 'spin', flag }, { signal: stop.signal }));
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const queued = p.run({ op: 'count', runs, slot: 0, n: 5 });
+    await started;
+    const closing = p.close();
+    const reason = new Error('stop');
+    stop.abort(reason);
+    expect(await spinning).toBe(reason);
+    expect(await queued).toBe(25);
+    await closing;
+    expect(live.size).toBe(0);
+  });
+
   it('close({ force: true }) during a pending graceful close ends it at once: both calls resolve, the tasks reject with ERR_POOL_CLOSED', async () => {
     const p = pool();
     const { spinning, queued, runs } = await stuck(p);
