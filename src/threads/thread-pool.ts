@@ -119,7 +119,7 @@ export interface ThreadPool<I, O> {
    * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
    * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
    * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
-   * thread in flight. Each item still settles on its own: its output, or its own error (an Error keeps its type,
+   * thread in flight (one while a single task of the pool is in flight: see {@link ThreadPool.run}). Each item still settles on its own: its output, or its own error (an Error keeps its type,
    * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
    * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
    * reject with the signal's reason.
