@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import type * as PiscinaModule from 'piscina';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { BATCHED } from '../core/batched-processor.js';
@@ -175,9 +176,11 @@ export class ThreadPoolClosedError extends FanoutError {
 
 /**
  * Rejection of every task of a {@link ThreadPool} whose thread failed outside any task: typically the module could
- * not be loaded (missing file, syntax error, a throw at import). The pool ends its threads at once (they would only
- * fail again); `cause` is the thread's error. The task that was running when it happened rejects with that error
- * itself.
+ * not be loaded (missing file, syntax error, a throw at import), or the pool lost every thread (each exited, by
+ * `process.exit()` at import for one, and piscina starts no thread to replace one that exits before its module has
+ * loaded). The pool ends its threads at once (they would only fail again); `cause` is the thread's error, or for a
+ * lost thread an Error `worker exited with code: N` whose `exitCode` is N. The task that was running when it
+ * happened rejects with that error itself (piscina's own, for an exit).
  *
  * @example
  * ```ts
@@ -258,22 +261,48 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   let forced = false;
   // A thread terminated by an abort or a destroy leaves piscina's list at once but exits a little later, and
   // piscina's close() awaits only the threads still listed: every thread is tracked here until its exit, so close()
-  // resolves, and the 'error' listener below goes, only when no thread of the pool is left. piscina announces a
-  // thread ('workerCreate') only once its module has loaded; one still loading is listed all the same, so the list
-  // is read again before every destroy, or one terminated while loading could report its failure to load after
-  // close() had resolved: an 'error' event nobody hears, which crashes the process.
-  const exits = new Map<unknown, Promise<void>>();
+  // resolves, and the 'error' listener below goes, only when no thread of the pool is left. A thread is tracked while
+  // it is still listed, before anything but its own failure can end it: the threads of the start are tracked at once
+  // (they take tasks at once, and an abort can terminate one before piscina announces it with 'workerCreate', in a
+  // microtask); a later thread takes tasks only once announced; the list is read again before every destroy (a thread
+  // still loading is listed, unannounced) and after every exit (piscina starts a replacement as it hears the exit).
+  const exits = new Map<Worker, Promise<void>>();
   const track = (): void => {
     for (const thread of piscina.threads) {
-      if (!exits.has(thread)) exits.set(thread, new Promise<void>((resolve) => thread.once('exit', () => resolve())));
+      if (exits.has(thread)) continue;
+      exits.set(
+        thread,
+        new Promise<void>((resolve) => {
+          thread.once('exit', (code: number) => {
+            exits.delete(thread);
+            resolve();
+            onExit(code);
+          });
+        }),
+      );
     }
   };
+  // Set by the first destroy: from then on the pool ends its threads itself, and no exit is a loss.
+  let ending = false;
+  // piscina starts no replacement for a thread that exits before its module has loaded (process.exit at import), nor
+  // for any thread after that: a pool left without a thread would keep its queued tasks, and a graceful close waiting
+  // for them, waiting for ever. So a pool that has lost every thread is broken, the lost thread's exit as the cause.
+  // piscina hears the exit first (its listener came first): the replacement it started, if any, is listed by now.
+  const onExit = (code: number): void => {
+    track();
+    if (ending || broken !== undefined || piscina.threads.length > 0) return;
+    const cause = Object.assign(new Error(`worker exited with code: ${code}`), { exitCode: code });
+    // In a microtask, after the task that thread was running has rejected: it keeps its own error (piscina's).
+    queueMicrotask(() => breakPool(cause));
+  };
+  track();
   piscina.on('workerCreate', track);
   // piscina's destroy() clears its `destroying` flag when it returns, even while an earlier call still awaits its
   // threads: the exit of a thread terminated before then reads as a crash, and piscina starts a replacement that
   // nothing ends. So destroy calls run one after another, each tracking the threads it terminates.
   let destroyed: Promise<void> = Promise.resolve();
   const destroy = (): Promise<void> => {
+    ending = true;
     destroyed = destroyed.catch(() => undefined).then(() => {
       track();
       return piscina.destroy();
@@ -284,11 +313,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // crash the process, and piscina would keep restarting threads that fail the same way while later tasks wait for
   // a thread forever. So the pool stops there and every task from then on rejects with one error naming the cause.
   let broken: ThreadPoolBrokenError | undefined;
-  const onError = (error: unknown): void => {
-    if (broken !== undefined || isStaleReply(error)) return;
-    broken = new ThreadPoolBrokenError({ cause: error });
+  const breakPool = (cause: unknown): void => {
+    if (broken !== undefined || ending) return;
+    broken = new ThreadPoolBrokenError({ cause });
     batcher.rejectQueued(broken);
     destroy().catch(() => undefined);
+  };
+  const onError = (error: unknown): void => {
+    if (!isStaleReply(error)) breakPool(error);
   };
   piscina.on('error', onError);
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),

@@ -2,7 +2,9 @@
 // force — given to close itself, to a later call, or by aborting a close's signal — ends the wait at once. Every way
 // settles only once no thread of the pool is left.
 import { getEventListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { setImmediate as turn } from 'node:timers/promises';
+import type * as WorkerThreads from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createThreadPool } from '../../src/threads/thread-pool.js';
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
@@ -136,6 +138,67 @@ describe('ThreadPool.close', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     controller.abort(); // too late to change anything
     expect(live.size).toBe(0);
+  });
+
+  // A thread of the start takes a task at once, so an abort can terminate it before piscina announces it (in a
+  // microtask). If its exit comes after a close has ended the other threads, piscina reads it as a crash and starts a
+  // replacement: a pool that had not tracked that thread resolved its close first, and left the replacement running.
+  // piscina creates its threads with the Worker class of node:worker_threads, looked up at each creation: a subclass
+  // holds back the exit of the first thread until the turn after both it and the exit of its replacement came.
+  it('a close outlasts a thread of the start terminated by an abort before piscina announced it, and the replacement its exit brings', async () => {
+    const workerThreads = createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
+    const Original = workerThreads.Worker;
+    let holding = true;
+    const held: Array<() => void> = [];
+    let replacementExited = false;
+    const release = (): void => {
+      holding = false;
+      held.splice(0).forEach((emit) => emit());
+    };
+    let created = 0;
+    class LateExit extends Original {
+      private readonly index = created++;
+      override emit(event: string | symbol, ...args: unknown[]): boolean {
+        if (this.index === 0 && event === 'exit' && holding) {
+          held.push(() => super.emit(event, ...args));
+          if (replacementExited) setImmediate(release);
+          return true;
+        }
+        const emitted = super.emit(event, ...args);
+        if (this.index === 1 && event === 'exit') {
+          replacementExited = true;
+          if (held.length > 0) setImmediate(release);
+        }
+        return emitted;
+      }
+      // Node drops every listener of a thread right after its 'exit': that waits with it.
+      override removeAllListeners(...event: [event?: string | symbol]): this {
+        if (this.index === 0 && held.length > 0) held.push(() => super.removeAllListeners(...event));
+        else super.removeAllListeners(...event);
+        return this;
+      }
+    }
+    workerThreads.Worker = LateExit;
+    try {
+      const p = pool();
+      const controller = new AbortController();
+      const runs = new Int32Array(new SharedArrayBuffer(4));
+      const run = settled(p.run({ op: 'count', runs, slot: 0, n: 2 }, { signal: controller.signal }));
+      const reason = new Error('at once');
+      controller.abort(reason);
+      expect(await run).toBe(reason);
+      await p.close();
+      expect(live.size).toBe(0);
+      await turn();
+      expect(live.size).toBe(0);
+      // The first thread, the one that replaced it, the one its late exit brought: all ended.
+      expect(created).toBe(3);
+    } finally {
+      workerThreads.Worker = Original;
+      // Leaves no thread to the tests that follow, whatever went wrong.
+      release();
+      await Promise.all([...live].map((thread) => thread.terminate()));
+    }
   });
 
   it('bad options throw a TypeError naming the option', () => {

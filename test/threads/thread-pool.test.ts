@@ -177,6 +177,42 @@ describe('createThreadPool', () => {
     expect(await p.run(4).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolClosedError);
   });
 
+  // A thread that exits while loading its module (no 'error', only an exit): piscina starts no thread to replace it,
+  // nor any other from then on, so once every thread has gone a queued task would wait for ever, and a graceful close
+  // with it.
+  const exitsAtImport = new URL('../fixtures/threads/exits-at-import.js', import.meta.url);
+  const exitedAtImport = { code: 'ERR_POOL_BROKEN', cause: { message: 'worker exited with code: 3', exitCode: 3 } };
+
+  it('a pool whose threads all exited at import is broken: the running tasks keep their error, later ones reject with ERR_POOL_BROKEN', async () => {
+    const p = createThreadPool<number, number>(exitsAtImport, { threads: 2 });
+    pools.push(p as ThreadPool<unknown, unknown>);
+    // One task per thread of the start: each fails with the exit of its thread (piscina's own error).
+    const first = await Promise.all([p.run(1), p.run(2)].map((run) => run.catch((e: unknown) => e)));
+    expect(first).toMatchObject([{ message: 'worker exited with code: 3' }, { message: 'worker exited with code: 3' }]);
+    // Queued while the replacements load, or after they have gone: either way it settles, with the pool's error.
+    const queued: unknown = await p.run(3).catch((e: unknown) => e);
+    expect(queued).toBeInstanceOf(ThreadPoolBrokenError);
+    expect(queued).toMatchObject(exitedAtImport);
+    expect(await p.run(4).catch((e: unknown) => e)).toBe(queued);
+    expect(await p.batchProcessor(5, { signal: new AbortController().signal }).catch((e: unknown) => e)).toBe(queued);
+    await p.close();
+    expect(await p.run(6).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolClosedError);
+  });
+
+  it('a graceful close waiting for tasks queued behind the last thread, which exits at import, settles: they reject with ERR_POOL_BROKEN', async () => {
+    const p = createThreadPool<number, number>(exitsAtImport, { threads: 1 });
+    pools.push(p as ThreadPool<unknown, unknown>);
+    const signal = new AbortController().signal;
+    const running = p.run(1).catch((e: unknown) => e);
+    const queued = [p.run(2), p.batchProcessor(3, { signal }), p.batchProcessor(4, { signal })].map((run) => run.catch((e: unknown) => e));
+    await p.close();
+    expect(await running).toMatchObject({ message: 'worker exited with code: 3' });
+    const errors = await Promise.all(queued);
+    expect(errors).toMatchObject([exitedAtImport, exitedAtImport, exitedAtImport]);
+    expect(new Set(errors).size).toBe(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
   // A thread that piscina starts to replace a failed one fails to load as well, and the OS may deliver that failure
   // (and the thread's exit) after piscina has terminated the thread. piscina creates its threads with the Worker class
   // of node:worker_threads, looked up at each creation: a subclass makes that late order certain by holding back the
