@@ -120,10 +120,11 @@ export interface ThreadPool<I, O> {
    * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
    * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
    * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
-   * thread in flight (one while a single task of the pool is in flight: see {@link ThreadPool.run}). Each item still settles on its own: its output, or its own error (an Error keeps its type,
-   * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
-   * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
-   * reject with the signal's reason.
+   * thread in flight (one while a single task of the pool is in flight: see {@link ThreadPool.run}). Each item still
+   * settles on its own: its output, or its own error (an Error keeps its type, message, stack, cause and own
+   * properties such as `code`), in any order of failures within a batch. Aborting the signal rejects the item's
+   * queued siblings at once and terminates the threads running its batches; all of them reject with the signal's
+   * reason.
    *
    * Caveats: a batch's items run one after another on one thread (an async function's items do not overlap). What
    * ends a batch as a whole (its thread exits or crashes, or an output that structured clone cannot copy, such as an
@@ -149,8 +150,9 @@ export interface ThreadPool<I, O> {
    * or once `signal` aborts, the queued and running tasks reject with a {@link ThreadPoolClosedError} at once and
    * their threads are terminated: also when a graceful close is already waiting (a later `close({ force: true })`
    * ends that wait). Every call settles only when no thread of the pool is left: it resolves, or, when its own
-   * `signal` aborted before then, rejects with `signal.reason` (the close went on by force). Idempotent: calls
-   * without a signal return one promise.
+   * `signal` aborted before then, rejects with `signal.reason` (the close went on by force). A call made once the
+   * pool has closed has nothing left to do: it resolves, whatever its options. Idempotent: calls without a signal
+   * return one promise.
    */
   close(options?: ThreadPoolCloseOptions): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -258,6 +260,8 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   }
   let closing: Promise<void> | undefined;
+  // Once `closing` has resolved: no thread is left.
+  let closed = false;
   let forced = false;
   // A thread terminated by an abort or a destroy leaves piscina's list at once but exits a little later, and
   // piscina's close() awaits only the threads still listed: every thread is tracked here until its exit, so close()
@@ -456,6 +460,8 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     },
     close(closeOptions) {
       const { force, signal } = closeArguments(closeOptions);
+      // Nothing is left to stop, so nothing is forced: a call once the pool has closed resolves, whatever its signal.
+      if (closed && closing !== undefined) return closing;
       if (closing === undefined) {
         // Queued items are work handed in before the close: a graceful close waits for them too.
         if (!force) batcher.flush();
@@ -474,6 +480,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
           }
           piscina.off('workerCreate', track);
           piscina.off('error', onError);
+          closed = true;
         })();
       }
       if (force || signal?.aborted === true) forceClose();

@@ -128,15 +128,34 @@ describe('ThreadPool.close', () => {
     expect(await spinning).toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 
-  it('a close whose signal is never aborted resolves as a graceful one and removes its listener', async () => {
+  it('a close whose signal is never aborted resolves as a graceful one, listening to the signal only while it waits', async () => {
     const p = pool();
-    const runs = new Int32Array(new SharedArrayBuffer(4));
-    const running = p.run({ op: 'count', runs, slot: 0, n: 4 });
+    const started = new Int32Array(new SharedArrayBuffer(8));
+    const gates = new Int32Array(new SharedArrayBuffer(8));
+    const gated = p.run({ op: 'gate', started, gates, id: 1 });
+    while (Atomics.load(started, 0) === 0) await turn();
     const controller = new AbortController();
-    await p.close({ signal: controller.signal });
-    expect(await running).toBe(16);
+    const closing = p.close({ signal: controller.signal });
+    await turn();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    Atomics.store(gates, 1, 1);
+    Atomics.notify(gates, 1);
+    await closing;
+    expect(await gated).toBe(1);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     controller.abort(); // too late to change anything
+    expect(live.size).toBe(0);
+  });
+
+  it('a close called once the pool has closed resolves, even with an aborted signal: nothing is left to force', async () => {
+    const p = pool();
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    expect(await p.run({ op: 'count', runs, slot: 0, n: 3 })).toBe(9);
+    await p.close();
+    const signal = AbortSignal.abort(new Error('late'));
+    await expect(p.close({ signal })).resolves.toBeUndefined();
+    await expect(p.close({ force: true, signal })).resolves.toBeUndefined();
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     expect(live.size).toBe(0);
   });
 
