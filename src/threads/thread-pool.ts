@@ -271,14 +271,18 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // microtask); a later thread takes tasks only once announced; the list is read again before every destroy (a thread
   // still loading is listed, unannounced) and after every exit (piscina starts a replacement as it hears the exit).
   const exits = new Map<Worker, Promise<void>>();
+  // Threads that have exited leave `exits` (a long-lived pool replaces a thread at every abort) but are never tracked
+  // again: a listener for an exit that has already happened would wait for ever.
+  const exited = new WeakSet<Worker>();
   const track = (): void => {
     for (const thread of piscina.threads) {
-      if (exits.has(thread)) continue;
+      if (exits.has(thread) || exited.has(thread)) continue;
       exits.set(
         thread,
         new Promise<void>((resolve) => {
           thread.once('exit', (code: number) => {
             exits.delete(thread);
+            exited.add(thread);
             resolve();
             onExit(code);
           });
