@@ -353,28 +353,46 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   const shardText = typeof options.shard === 'object' ? `${options.shard.index}/${options.shard.total}` : options.shard;
   const { checks, hidden, shard } =
     shardText === undefined ? { checks: selection.checks, hidden: new Set<string>(), shard: undefined } : selectShard(selection.checks, shardText);
-  let executor = typeof options.executor === 'function' ? await options.executor(config) : options.executor;
+  const executor = typeof options.executor === 'function' ? await options.executor(config) : options.executor;
   // VibeGuard says nothing of an empty selection.
   if (checks.length === 0 && !config.vibeguardCompat) notes.push({ code: 'empty-selection', message: 'no check matches the selection' });
   if (selection.pulledIn.length > 0) notes.push({ code: 'pulled-in', message: `also running ${selection.pulledIn.join(', ')}: required by the selected checks` });
+  // The run's own signal: the caller's, and `maxTime`. Made before the cache starts listing the inputs, so that a stop
+  // ends that git too (the caller's signal reaches it once linked below, the moment the run starts: an abort before is
+  // seen then, and no listener stays on the caller's signal when preparing fails).
+  const controller = new AbortController();
+  const abort = (reason: unknown) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
   // Before the run folder and the journal: it starts listing the inputs (git), which goes on meanwhile.
   const cache = openCache(
     checks,
     { logDir, dir: config.dir, version, vibeguard: config.vibeguardCompat, read: options.cache !== false, env: options.env ?? process.env, shared: options.sharedCache, configChecks: config.checks },
     notes,
+    controller.signal,
   );
-  // The estimates order checks ready at the same time: a run of one check has none to order.
-  const estimates = checks.length > 1 ? await previousDurations(logDir, checks.map((check) => check.id)) : new Map<string, number>();
-  const logs = await createRunLogs(logDir).catch((error: unknown) => {
-    throw logDirError(logDir, error);
+  // Once the run is over (reported, or failed to prepare) nothing of it goes on: a listing no check waited for ends.
+  const ended = () => abort({ kind: 'abort' } satisfies RunAbort);
+  const { estimates, logs, mask, journal, runner } = await (async () => {
+    // The estimates order checks ready at the same time: a run of one check has none to order.
+    const estimates = checks.length > 1 ? await previousDurations(logDir, checks.map((check) => check.id)) : new Map<string, number>();
+    const logs = await createRunLogs(logDir).catch((error: unknown) => {
+      throw logDirError(logDir, error);
+    });
+    saveConfig?.();
+    // A snapshot of the environment spares every spawn a read of it (a run does not change it); a check's log file is
+    // its stdout and stderr (see roomForLogs). fanout's own keys stay out of it: a check able to read the shared
+    // secret could sign a cached result saying another check passed.
+    const runner = executor ?? createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir), withheldEnv: FANOUT_KEY_VARIABLES });
+    const mask = createMaskerWith(options.secrets ?? [], options.env ?? process.env, ...checks.map((check) => check.env));
+    const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
+    return { estimates, logs, mask, journal, runner };
+  })().catch((error: unknown) => {
+    ended();
+    throw error;
   });
-  saveConfig?.();
-  // A snapshot of the environment spares every spawn a read of it (a run does not change it); a check's log file is
-  // its stdout and stderr (see roomForLogs). fanout's own keys stay out of it: a check able to read the shared secret
-  // could sign a cached result saying another check passed.
-  executor ??= createLocalExecutor({ snapshotEnv: true, mergeStderr: true, directLog: roomForLogs(logs.dir), withheldEnv: FANOUT_KEY_VARIABLES });
-  const mask = createMaskerWith(options.secrets ?? [], options.env ?? process.env, ...checks.map((check) => check.env));
-  const journal = await startJournal(logs, { logDir, config, cwd, argv: options.argv, keepRuns: options.keepRuns }, notes);
+  // Told here, on the way to the first spawn without a turn between: a client going on once the run is prepared
+  // (the CLI makes its stdout then) finds the first check started.
   const shown = checks.filter((check) => !hidden.has(check.id));
   prepare({ runId: logs.runId, runDir: logs.dir, config, checks: shown, notes });
 
@@ -413,11 +431,6 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     },
   };
 
-  // The run's own signal: the caller's, and `maxTime`.
-  const controller = new AbortController();
-  const abort = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
   const callerSignal = options.signal;
   const onCallerAbort = () => abort(callerSignal?.reason);
   if (callerSignal?.aborted === true) onCallerAbort();
@@ -428,7 +441,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   try {
     run = await runSession(checks, {
       observer: options.observer,
-      executor,
+      executor: runner,
       maxParallel: options.parallel ?? defaultParallel(config),
       asyncParallel: options.asyncParallel,
       failFast: options.failFast === true,
@@ -454,6 +467,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
     cache?.finish();
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
+    ended();
   }
   if (hidden.size > 0) run = { ...run, records: run.records.filter((record) => !hidden.has(record.check.id)) };
 
@@ -497,11 +511,14 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   return final;
 }
 
-/** The cache of the run when a selected check is cacheable and the store may be used; a refused store is a note. */
-function openCache(checks: readonly ResolvedCheck[], options: ConstructorParameters<typeof RunCache>[0], notes: RunNote[]): RunCache | undefined {
+/**
+ * The cache of the run when a selected check is cacheable and the store may be used; a refused store is a note.
+ * `signal` (the run's) stops the listing of the inputs it starts.
+ */
+function openCache(checks: readonly ResolvedCheck[], options: ConstructorParameters<typeof RunCache>[0], notes: RunNote[], signal: AbortSignal): RunCache | undefined {
   if (!checks.some(isCacheable)) return undefined;
   const cache = new RunCache({ ...options, checks });
-  const problem = cache.problem();
+  const problem = cache.problem(signal);
   if (problem === undefined) return cache;
   notes.push({ code: 'cache-refused', message: `warning: not using the cache of passed checks ${problem}` });
   return undefined;

@@ -3,7 +3,7 @@
 // tests fail if a file created mid-run is missed, is counted under a name that does not open it, or if a listing that
 // failed counts as "nothing created".
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { InputListingError, InputNameError, InputTree } from '../../src/checks/cache/inputs.js';
@@ -172,6 +172,63 @@ for (const git of [true, false]) {
   });
 }
 
+
+/** In `folder`: `<ignoring>/ignore`, which ignores src/gen/x.ts, and `<other>/ignore`, which ignores nothing. */
+function ignoreFiles(folder: string, ignoring: string, other: string): void {
+  for (const [name, text] of [
+    [ignoring, 'src/gen/x.ts\n'],
+    [other, '# none\n'],
+  ] as const) {
+    mkdirSync(join(folder, name), { recursive: true });
+    writeFileSync(join(folder, name, 'ignore'), text);
+  }
+}
+
+/** `cur/ignore` as the excludes file, `cur` a link to `v1` (see {@link ignoreFiles}). */
+function throughLink(dir: string, outside: string): void {
+  ignoreFiles(outside, 'v1', 'v2');
+  symlinkSync('v1', join(outside, 'cur'));
+  excludesFile(dir, join(outside, 'cur/ignore'));
+}
+
+/** `cur/ignore` as the excludes file, `cur` a folder (see {@link ignoreFiles}). */
+function inFolder(dir: string, outside: string): void {
+  ignoreFiles(outside, 'cur', 'v2');
+  excludesFile(dir, join(outside, 'cur/ignore'));
+}
+
+/** Points the link `folder/<name>` at `target` in one step (a new link renamed over it), as `ln -sfn` + `mv -T` do. */
+function swapLink(folder: string, name: string, target: string): void {
+  symlinkSync(target, join(folder, 'next'));
+  renameSync(join(folder, 'next'), join(folder, name));
+}
+
+/** Sets `folder/cur` aside (renamed to `old`, or removed), then has `put` make another there. */
+function replaceCur(folder: string, aside: 'rename' | 'remove', put: (cur: string) => void): void {
+  const cur = join(folder, 'cur');
+  if (aside === 'rename') renameSync(cur, join(folder, 'old'));
+  else rmSync(cur);
+  put(cur);
+}
+
+/** `dir/excludes`, which ignores src/gen/x.ts, named as the repository's `core.excludesFile`. */
+function ignoringExcludes(dir: string): void {
+  writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
+  excludesFile(dir, join(dir, 'excludes'));
+}
+
+/** A home folder of the test's own (HOME, XDG_CONFIG_HOME stubbed): the user's git configuration stays out. */
+function ownHome(): void {
+  const home = tempDir();
+  vi.stubEnv('HOME', home);
+  vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+}
+
+/** Names `file` as the repository's `core.excludesFile`. */
+function excludesFile(dir: string, file: string): void {
+  execFileSync('git', ['config', 'core.excludesFile', file], { cwd: dir });
+}
+
 describe('files a command of the run makes count by changing what git ignores', () => {
   /** A repository whose config folder is pkg/, with pkg/src/gen.txt there but ignored by `rule`; listed, a command started. */
   async function ignoredBelow(rule: (dir: string) => void): Promise<{ dir: string; tree: InputTree; git: (...args: string[]) => void }> {
@@ -202,7 +259,7 @@ describe('files a command of the run makes count by changing what git ignores', 
     const excludes = join(tempDir(), 'ignore');
     const { tree } = await ignoredBelow((dir) => {
       writeFileSync(excludes, 'gen.txt\n');
-      execFileSync('git', ['config', 'core.excludesFile', excludes], { cwd: dir });
+      excludesFile(dir, excludes);
     });
     writeFileSync(excludes, '');
     expect(await tree.created(['src/**'])).toEqual(['src/gen.txt']);
@@ -310,8 +367,7 @@ describe('files created by a command of the run, after a rule file changed witho
     {
       name: 'core.excludesFile changed in .git/config',
       ignore: (dir) => {
-        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
-        execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+        ignoringExcludes(dir);
       },
       change: (dir) => execFileSync('git', ['config', 'core.excludesFile', '/dev/null'], { cwd: dir }),
     },
@@ -345,9 +401,7 @@ describe('files created by a command of the run, after a rule file changed witho
 
   it('a rule file that was never there and still is not counts as no move', async () => {
     // The user's configuration files, absent, in a folder nothing else writes to.
-    const home = tempDir();
-    vi.stubEnv('HOME', home);
-    vi.stubEnv('XDG_CONFIG_HOME', join(home, '.config'));
+    ownHome();
     const dir = await folder({ 'src/gen/a.ts': 'a\n' });
     rmSync(join(dir, '.git/info/exclude'), { force: true });
     await settled(join(dir, '.git/info'));
@@ -358,6 +412,117 @@ describe('files created by a command of the run, after a rule file changed witho
     expect(lists).not.toHaveBeenCalled();
     vi.unstubAllEnvs();
   });
+});
+
+describe('files created by a command of the run, after a rule file reached another way than by its name changed', () => {
+  // Each change makes git list src/gen/x.ts, which it ignored when the run listed the files; none moves src/gen/ or
+  // a rule file under its own name. `outside` is a folder of the test's own, out of the repository.
+  const cases: Array<{ name: string; ignore: (dir: string, outside: string) => void; change: (dir: string, outside: string) => void }> = [
+    {
+      name: 'core.excludesFile set in a file the configuration includes, rewritten',
+      ignore: (dir, outside) => {
+        writeFileSync(join(dir, 'excludes'), 'src/gen/x.ts\n');
+        writeFileSync(join(outside, 'extra.cfg'), `[core]\n\texcludesFile = ${join(dir, 'excludes')}\n`);
+        execFileSync('git', ['config', 'include.path', join(outside, 'extra.cfg')], { cwd: dir });
+      },
+      change: (dir, outside) => writeFileSync(join(outside, 'extra.cfg'), '[core]\n\texcludesFile = /dev/null\n'),
+    },
+    {
+      name: 'a file an include names, not there when listed, created (relative to the including file)',
+      ignore: (dir, outside) => {
+        ignoringExcludes(dir);
+        writeFileSync(join(outside, 'main.cfg'), '[include]\n\tpath = sub/extra.cfg\n');
+        mkdirSync(join(outside, 'sub'));
+        // After core.excludesFile: what it includes wins.
+        execFileSync('git', ['config', '--add', 'include.path', join(outside, 'main.cfg')], { cwd: dir });
+      },
+      change: (_dir, outside) => writeFileSync(join(outside, 'sub/extra.cfg'), '[core]\n\texcludesFile = /dev/null\n'),
+    },
+    {
+      name: 'a file an includeIf names whose condition does not hold, its condition coming to hold (the branch)',
+      ignore: (dir, outside) => {
+        ignoringExcludes(dir);
+        writeFileSync(join(outside, 'extra.cfg'), '[core]\n\texcludesFile = /dev/null\n');
+        execFileSync('git', ['config', 'includeIf.onbranch:other.path', join(outside, 'extra.cfg')], { cwd: dir });
+        execFileSync('git', ['branch', 'other'], { cwd: dir });
+        // There, it keeps a change in .git/ from counting as its deletion.
+        writeFileSync(join(dir, '.git/config.worktree'), '');
+      },
+      // HEAD alone is rewritten (a checkout of the same commit may leave the index as it is).
+      change: (dir) => execFileSync('git', ['symbolic-ref', 'HEAD', 'refs/heads/other'], { cwd: dir }),
+    },
+    {
+      name: 'the excludes file reached through a folder link, switched to another folder',
+      ignore: throughLink,
+      change: (_dir, outside) => swapLink(outside, 'cur', 'v2'),
+    },
+    {
+      name: 'the excludes file in a folder replaced by a link to another folder',
+      ignore: inFolder,
+      change: (_dir, outside) => replaceCur(outside, 'rename', (cur) => symlinkSync('v2', cur)),
+    },
+    {
+      name: 'the excludes file reached through a folder link replaced by a folder',
+      ignore: throughLink,
+      change: (_dir, outside) => replaceCur(outside, 'remove', (cur) => renameSync(join(outside, 'v2'), cur)),
+    },
+    {
+      name: 'the excludes file a link into a folder link, that folder link switched to another folder',
+      ignore: (dir, outside) => {
+        ignoreFiles(join(outside, 'store'), 'v1', 'v2');
+        symlinkSync('store/v1', join(outside, 'dots'));
+        symlinkSync('dots/ignore', join(outside, 'ignore'));
+        excludesFile(dir, join(outside, 'ignore'));
+      },
+      change: (_dir, outside) => swapLink(outside, 'dots', 'store/v2'),
+    },
+    {
+      name: 'the excludes file in a folder (no link anywhere) renamed away, another folder renamed in its place',
+      ignore: inFolder,
+      change: (_dir, outside) => replaceCur(outside, 'rename', (cur) => renameSync(join(outside, 'v2'), cur)),
+    },
+    {
+      name: '.git/info/exclude a link that leads nowhere, its target created',
+      ignore: (dir, outside) => {
+        ignoringExcludes(dir);
+        rmSync(join(dir, '.git/info/exclude'), { force: true });
+        symlinkSync(join(outside, 'exclude'), join(dir, '.git/info/exclude'));
+      },
+      // It takes precedence over the excludes file.
+      change: (_dir, outside) => writeFileSync(join(outside, 'exclude'), '!src/gen/x.ts\n'),
+    },
+  ];
+  for (const { name, ignore, change } of cases) {
+    for (const early of [false, true]) {
+      it(`${name}${early ? ', before the first look' : ''}`, async () => {
+        // The user's configuration in a folder nothing else writes to.
+        ownHome();
+        try {
+          const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+          const outside = tempDir();
+          ignore(dir, outside);
+          writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+          // Written last: every rule file and link is older than the racy margin once it is.
+          writeFileSync(join(outside, 'last'), '');
+          await settled(join(outside, 'last'));
+          expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('');
+          const tree = await running(dir);
+          if (!early) {
+            // The rule files are known, and none moved: nothing is listed again.
+            const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+            expect(await tree.created(['src/gen/**'])).toEqual([]);
+            expect(lists).not.toHaveBeenCalled();
+          }
+          change(dir, outside);
+          expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+          expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+          expect(await tree.movedSince(['src/gen/**'], Date.now() - 60_000)).toBe(true);
+        } finally {
+          vi.unstubAllEnvs();
+        }
+      });
+    }
+  }
 });
 
 describe('files created by a command of the run, listed again by many looks at once', () => {
@@ -397,17 +562,27 @@ describe('files created by a command of the run, listed again by many looks at o
   });
 });
 
-describe('git\'s rule files, asked with a signal that stopped', () => {
-  it('are asked again by a later look: it lists nothing again while nothing moved', async () => {
+describe('git\'s rule files, not known after the listing (their ask stopped)', () => {
+  it('a look with a signal that stopped fails; a later one asks again, and lists nothing again once it listed', async () => {
     const dir = await folder({ 'src/a.ts': 'a\n' });
-    const tree = await running(dir);
+    // Each read a millisecond after the one before: a file first seen counts as changed then, and not since a later read.
+    let last = 0;
+    const tree = new InputTree(dir, join(dir, 'logs'), undefined, () => (last = Math.max(Date.now(), last + 1)));
+    const asks = vi.spyOn(tree as unknown as { askRuleFiles: () => Promise<unknown> }, 'askRuleFiles').mockResolvedValueOnce(undefined);
+    await tree.start();
+    tree.disturbed();
     const stopped = new AbortController();
     stopped.abort();
     // Stopped: the rule files are not known, the files are listed again (and that is stopped too).
     await expect(tree.created(['src/**'], stopped.signal)).rejects.toBeInstanceOf(InputListingError);
+    expect(await tree.created(['src/**'], new AbortController().signal)).toEqual([]);
+    const asked = asks.mock.calls.length;
+    expect(asked).toBeGreaterThan(1);
+    // Seen first once a command started, they count as changed then: listed again once, not after.
     const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
     expect(await tree.created(['src/**'], new AbortController().signal)).toEqual([]);
     expect(lists).not.toHaveBeenCalled();
+    expect(asks.mock.calls.length).toBe(asked);
   });
 });
 
@@ -416,7 +591,7 @@ describe('git\'s rule files, after git\'s configuration named another excludes f
     const dir = await folder({ 'src/gen/a.ts': 'a\n' });
     writeFileSync(join(dir, 'first'), 'src/gen/x.ts\n');
     writeFileSync(join(dir, 'second'), 'src/gen/x.ts\n');
-    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'first')], { cwd: dir });
+    excludesFile(dir, join(dir, 'first'));
     writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
     await settled(join(dir, 'src/gen'));
     await settled(join(dir, '.git/config'));
@@ -424,7 +599,7 @@ describe('git\'s rule files, after git\'s configuration named another excludes f
     // Looked at once: git's rule files are known (the first excludes file among them).
     expect(await tree.created(['src/gen/**'])).toEqual([]);
     // A command names the other excludes file (ignoring the same): the files are listed again, x.ts still ignored.
-    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'second')], { cwd: dir });
+    excludesFile(dir, join(dir, 'second'));
     await settled(join(dir, '.git/config'));
     expect(await tree.created(['src/gen/**'])).toEqual([]);
     // Then one empties it in place: git lists x.ts now, and nothing but that file tells.
@@ -432,5 +607,115 @@ describe('git\'s rule files, after git\'s configuration named another excludes f
     await settled(join(dir, 'second'));
     expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
     expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+  });
+});
+
+describe('git\'s rule files, a link switched to another file after a look', () => {
+  it('the file it leads to now is watched: edited in place after a look listed again, the file it ignored is created', async () => {
+    ownHome();
+    try {
+      const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+      const outside = tempDir();
+      for (const name of ['v1', 'v2']) {
+        mkdirSync(join(outside, name));
+        writeFileSync(join(outside, name, 'ignore'), 'src/gen/x.ts\n');
+      }
+      symlinkSync('v1/ignore', join(outside, 'ignore'));
+      excludesFile(dir, join(outside, 'ignore'));
+      writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+      writeFileSync(join(outside, 'last'), '');
+      await settled(join(outside, 'last'));
+      // Each read a millisecond after the one before (a busy machine): no two looks share a millisecond.
+      let last = 0;
+      const tree = await running(dir, () => (last = Math.max(Date.now(), last + 1)));
+      expect(await tree.created(['src/gen/**'])).toEqual([]);
+      // A command switches the link (both ignore x.ts): seen by the next look, which lists again.
+      symlinkSync('v2/ignore', join(outside, 'next'));
+      renameSync(join(outside, 'next'), join(outside, 'ignore'));
+      writeFileSync(join(outside, 'last'), '');
+      await settled(join(outside, 'last'));
+      expect(await tree.created(['src/gen/**'])).toEqual([]);
+      writeFileSync(join(outside, 'last'), '');
+      await settled(join(outside, 'last'));
+      // Another empties the file the link leads to now, in place: nothing but that file tells.
+      writeFileSync(join(outside, 'v2/ignore'), '# none\n');
+      expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+      expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('git\'s rule files, which file each is, taken with the listing', () => {
+  /** A repository whose excludes file (`outside/cur/ignore`) ignores src/gen/x.ts, and `outside/v2/ignore` that does not. */
+  async function swappable(): Promise<{ dir: string; outside: string; swap: () => void }> {
+    ownHome();
+    const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+    const outside = tempDir();
+    ignoreFiles(outside, 'cur', 'v2');
+    excludesFile(dir, join(outside, 'cur/ignore'));
+    writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+    writeFileSync(join(outside, 'last'), '');
+    await settled(join(outside, 'last'));
+    const swap = (): void => {
+      renameSync(join(outside, 'cur'), join(outside, 'old'));
+      renameSync(join(outside, 'v2'), join(outside, 'cur'));
+    };
+    return { dir, outside, swap };
+  }
+
+  it('first seen once a command started (the look beside the listing failed): each counts as another file since', async () => {
+    try {
+      const { dir, swap } = await swappable();
+      const tree = new InputTree(dir, join(dir, 'logs'), undefined);
+      vi.spyOn(tree as unknown as { askRuleFiles: () => Promise<unknown> }, 'askRuleFiles').mockResolvedValueOnce(undefined);
+      await tree.start();
+      tree.disturbed();
+      // A command swaps the folder before the rule files are looked at again.
+      swap();
+      expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+      expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('not asked again by a first look once a command started: the baseline is that of the listing', async () => {
+    try {
+      const { dir, swap } = await swappable();
+      const tree = await running(dir);
+      const asks = vi.spyOn(tree as unknown as { askRuleFiles: () => Promise<unknown> }, 'askRuleFiles');
+      swap();
+      expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+      expect(asks).not.toHaveBeenCalled();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('git\'s rule files, with GIT_CONFIG in the environment', () => {
+  it('are those git ls-files reads (GIT_CONFIG rules over git config alone): the excludes file emptied, the file it ignored is created', async () => {
+    ownHome();
+    try {
+      const dir = await folder({ 'src/gen/a.ts': 'a\n' });
+      const outside = tempDir();
+      writeFileSync(join(outside, 'excludes'), 'src/gen/x.ts\n');
+      writeFileSync(join(outside, 'empty.cfg'), '');
+      excludesFile(dir, join(outside, 'excludes'));
+      vi.stubEnv('GIT_CONFIG', join(outside, 'empty.cfg'));
+      writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
+      writeFileSync(join(outside, 'last'), '');
+      await settled(join(outside, 'last'));
+      expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('');
+      const tree = await running(dir);
+      expect(await tree.created(['src/gen/**'])).toEqual([]);
+      writeFileSync(join(outside, 'excludes'), '');
+      expect(execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src/gen'], { cwd: dir, encoding: 'utf8' })).toBe('src/gen/x.ts\n');
+      expect(await tree.created(['src/gen/**'])).toEqual(['src/gen/x.ts']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

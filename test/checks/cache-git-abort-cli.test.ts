@@ -1,67 +1,57 @@
-// A run stopped while the cache waits for git (a store listing the files again) leaves no git behind: the git it
-// started is killed through its own child handle. The git here is a stand-in on PATH that, asked to list the files
-// again, writes its pid and start tick and sleeps; the process is then known by both, never by its pid alone.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// A run stopped while the cache waits for git (the run's first listing, or a store listing the files again) leaves no
+// git behind: the git it started is killed through its own child handle. The git here is a stand-in on PATH that,
+// asked for one of these listings, writes its pid and start tick and sleeps (see stand-in-git.ts).
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, tempDir, waitForFiles } from '../cli/helpers.js';
-import { isAlive } from '../exec/proc.js';
+import { startCli } from '../cli/helpers.js';
 import { checkProject } from './git-repo.js';
+import { ended, killLeftovers, sleepingGit, standInGit } from './stand-in-git.js';
 
-/** Whether the process `pid` that started at tick `start` is still there (not a later one that took its pid). */
-const stillThere = (pid: number, start: string): boolean => isAlive({ pid, startTime: start });
+afterEach(killLeftovers);
 
-/** Processes a test left behind, killed once it ends when they are still the same process. */
-const leftovers: Array<{ pid: number; start: string }> = [];
+/**
+ * `fanout check -p 1 --json` in `dir`, interrupted (SIGINT) once the stand-in git asked with `option` sleeps: that git
+ * must be gone. Resolves with the CLI's end.
+ */
+async function interruptedAtGit(dir: string, option: string): ReturnType<typeof startCli>['done'] {
+  const mark = join(dir, 'logs-git-pid');
+  const bin = standInGit(option, mark);
+  const run = startCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+  const git = await sleepingGit(mark);
+  run.child.kill('SIGINT');
+  expect(await ended(git)).toBe(true);
+  return run.done;
+}
 
-afterEach(() => {
-  for (const { pid, start } of leftovers.splice(0)) {
-    if (stillThere(pid, start)) process.kill(pid, 'SIGKILL');
-  }
-});
-
-describe.skipIf(process.platform !== 'linux')('cache: a run stopped while a store waits for git', () => {
+describe.skipIf(process.platform !== 'linux')('cache: a run stopped while the cache waits for git', () => {
   it('SIGINT kills the git listing the files again: no git is left running', async () => {
     // `a` creates a file in its folder: a store after another command (its dependent's) lists the files again.
     const dir = checkProject(
       ['  - id: a', '    inputs: ["src/**"]', '    run: touch src/made.txt', '  - id: b', '    requires: [a]', '    inputs: ["lib/**"]', '    run: "true"'],
       { 'src/a.txt': 'a\n', 'lib/b.txt': 'b\n' },
     );
-    const bin = join(tempDir(), 'bin');
-    mkdirSync(bin);
-    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-    const mark = join(dir, 'logs-git-pid');
     // Only the listing again asks for --cached; every other call is the real git's.
-    writeFileSync(
-      join(bin, 'git'),
-      [
-        '#!/bin/sh',
-        'case " $* " in',
-        `  *" --cached "*) echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"; exec sleep 300 ;;`,
-        'esac',
-        `exec "${realGit}" "$@"`,
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(bin, 'git'), 0o755);
-    const run = startCli(['check', '-p', '1', '--json', '--log-dir', join(dir, 'logs')], { cwd: dir, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
-    await waitForFiles([mark], 60_000);
-    const [pidText, start] = readFileSync(mark, 'utf8').trim().split(' ');
-    const pid = Number(pidText);
-    expect(start).toBeDefined();
-    leftovers.push({ pid, start: start as string });
-    // The stand-in is the process waited for (not yet stopped).
-    expect(stillThere(pid, start as string)).toBe(true);
-    run.child.kill('SIGINT');
-    // Signalled by fanout as the run stops; a busy machine may take a moment to end it. Unkilled, it sleeps 300 s (and
-    // the run waits for it): the bound only keeps a failure from taking that long.
-    for (let tries = 0; tries < 500 && stillThere(pid, start as string); tries++) await new Promise((done) => setTimeout(done, 20));
-    const gone = !stillThere(pid, start as string);
-    // Ended at once after a failure: the run is then freed by the clean-up, and the report is not awaited.
-    if (!gone) process.kill(pid, 'SIGKILL');
-    expect(gone).toBe(true);
-    const result = await run.done;
+    const result = await interruptedAtGit(dir, '--cached');
     expect(result.signal ?? result.code).not.toBe(0);
+  }, 90_000);
+
+  it('SIGINT during the run\'s first listing kills that git: the run ends, interrupted, and stores nothing', async () => {
+    const dir = checkProject(['  - id: a', '    inputs: ["src/**"]', '    run: touch ran.txt'], { 'src/a.txt': 'a\n' });
+    // Only the run's first listing asks for --stage. Before, the run waited for that git (or left it behind under
+    // init once it died by the signal).
+    const result = await interruptedAtGit(dir, '--stage');
+    // Dies by the signal, its report out: the check stopped while its key waited (cancelled) or before the run started
+    // its checks (skipped), its command never run; nothing stored from a listing that did not end, and no warning of
+    // the cache (a stop is not a failure of it).
+    expect(result.signal).toBe('SIGINT');
+    const report = JSON.parse(result.stdout) as { interrupted: string | null; checks: Array<{ id: string; status: string }>; cache_warnings?: unknown };
+    expect(report.interrupted).toBe('SIGINT');
+    expect(report.checks.map((check) => check.id)).toEqual(['a']);
+    expect(['cancelled', 'skipped']).toContain(report.checks[0]?.status);
+    expect(report.cache_warnings).toBeUndefined();
+    expect(existsSync(join(dir, 'ran.txt'))).toBe(false);
+    const entries = join(dir, 'logs', 'cache', 'entries');
+    expect(existsSync(entries) ? readdirSync(entries) : []).toEqual([]);
   }, 90_000);
 });

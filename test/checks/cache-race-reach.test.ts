@@ -43,9 +43,10 @@ describe('the log folder a first run makes', () => {
     const dir = await repository({ 'main.ts': 'ok\n', '.gitignore': '.fanout/\n' });
     // What a first run does just before it lists: the log folder made in the config's folder.
     mkdirSync(join(dir, '.fanout', 'runs'), { recursive: true });
-    // The run's clock, one millisecond after the folder moved: a key taken at once is within the racy margin of it
-    // unless the listing waits it out.
-    const made = statSync(dir).mtimeMs;
+    // The run's clock, one millisecond after the folders moved: a key taken at once is within the racy margin of them
+    // unless the listing waits it out. The later of the two: `.fanout` may be stamped a coarse clock tick after the
+    // config's folder, and the listing waits out the margin of the run's clock, not of a file stamped ahead of it.
+    const made = Math.max(statSync(dir).mtimeMs, statSync(join(dir, '.fanout')).mtimeMs);
     const offset = made + 1 - Date.now();
     const clock = (): number => Date.now() + offset;
     // A check's key asked for as the run starts: before the listing was taken.

@@ -4,9 +4,10 @@
 // they were ignored (the keys settle), then on a bad file git listed only once the command changed its rules: the
 // cached run must agree with a run without the cache.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../cli/helpers.js';
 import { checkProject, checkRunner } from './git-repo.js';
 
 /** `d` reads src/gen/x.txt, which git ignores until `c` runs `change`; `a` runs `first`. */
@@ -70,6 +71,49 @@ describe('cache: a rule of git changed by a command of the run', () => {
     await notReplayed(dir, (x) => {
       writeFileSync(join(dir, 'excludes'), 'src/gen/x.txt\n');
       execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+      writeFileSync(join(dir, 'src/gen/x.txt'), x);
+    });
+  }, 120_000);
+});
+
+describe('cache: a rule file reached another way than by its own name', () => {
+  it('core.excludesFile set in a file the repository\'s configuration includes, rewritten by a command', async () => {
+    const extra = join(tempDir(), 'extra.cfg');
+    const dir = project('true', `git config --file ${extra} core.excludesFile /dev/null`);
+    execFileSync('git', ['config', 'include.path', extra], { cwd: dir });
+    await notReplayed(dir, (x) => {
+      writeFileSync(join(dir, 'excludes'), 'src/gen/x.txt\n');
+      writeFileSync(extra, `[core]\n\texcludesFile = ${join(dir, 'excludes')}\n`);
+      writeFileSync(join(dir, 'src/gen/x.txt'), x);
+    });
+  }, 120_000);
+
+  it('the excludes file reached through a folder link that a command switches to another folder', async () => {
+    const rules = tempDir();
+    mkdirSync(join(rules, 'v1'));
+    mkdirSync(join(rules, 'v2'));
+    writeFileSync(join(rules, 'v1/ignore'), 'src/gen/x.txt\n');
+    writeFileSync(join(rules, 'v2/ignore'), '# nothing\n');
+    const cur = join(rules, 'cur');
+    const dir = project('true', `ln -sfn v2 ${join(rules, 'next')} && mv -T ${join(rules, 'next')} ${cur}`);
+    execFileSync('git', ['config', 'core.excludesFile', join(cur, 'ignore')], { cwd: dir });
+    await notReplayed(dir, (x) => {
+      rmSync(cur, { force: true });
+      symlinkSync('v1', cur);
+      writeFileSync(join(dir, 'src/gen/x.txt'), x);
+    });
+  }, 120_000);
+
+  it('.git/info/exclude a link that leads nowhere until a command creates its target', async () => {
+    // The excludes file ignores x.txt; the target, once there, takes precedence and lists it again.
+    const target = join(tempDir(), 'exclude');
+    const dir = project('true', `echo '!src/gen/x.txt' > ${target}`);
+    writeFileSync(join(dir, 'excludes'), 'src/gen/x.txt\n');
+    execFileSync('git', ['config', 'core.excludesFile', join(dir, 'excludes')], { cwd: dir });
+    rmSync(join(dir, '.git/info/exclude'), { force: true });
+    symlinkSync(target, join(dir, '.git/info/exclude'));
+    await notReplayed(dir, (x) => {
+      rmSync(target, { force: true });
       writeFileSync(join(dir, 'src/gen/x.txt'), x);
     });
   }, 120_000);

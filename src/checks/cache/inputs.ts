@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { FanoutError } from '../../common/errors.js';
 import { followSignal } from '../../common/signals.js';
@@ -183,9 +183,13 @@ function goneSince(absolute: string, from: number): boolean {
 
 /**
  * Whether the rule file `absolute` may have changed since `from`: it changed (within the file system's time
- * resolution), or it is not there and may have been then (see {@link goneSince}), or it cannot be looked at.
+ * resolution), or a link, the file it leads to now did, or it is not there and may have been then (see
+ * {@link goneSince}), or it cannot be looked at.
+ *
+ * @param seen which file it was last seen to be, updated here when it is another now, and `clock` to tell when that
+ * was seen (see `Seen`); undefined for a file whose identity is not followed (a `.gitignore` in the config's folders).
  */
-function ruleFileMoved(absolute: string, from: number): boolean {
+function ruleFileMoved(absolute: string, from: number, seen?: { file: Seen; clock: () => number }): boolean {
   let stat: Stats | undefined;
   try {
     stat = lstatSync(absolute, { throwIfNoEntry: false });
@@ -193,7 +197,150 @@ function ruleFileMoved(absolute: string, from: number): boolean {
     // A name above it that is a file: counted as not there.
     if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') return true;
   }
+  if (seen !== undefined) {
+    const identity = identityOf(absolute, stat);
+    if (identity !== seen.file.identity) {
+      // Another file since it was last seen: at the latest now.
+      seen.file.identity = identity;
+      seen.file.switchedAt = seen.clock();
+    }
+    if (seen.file.switchedAt >= from) return true;
+  }
+  // The file a link leads to now, by its own times: where links lead is worked out when git is asked, and a link
+  // switched since leads to a file that file's own watch does not cover (edited in place, it moves no link).
+  if (stat?.isSymbolicLink() === true) {
+    try {
+      const target = statSync(absolute, { throwIfNoEntry: false });
+      if (target !== undefined && changedSinceListing(target, from)) return true;
+    } catch {
+      return true;
+    }
+  }
   return stat === undefined ? goneSince(absolute, from) : changedSinceListing(stat, from);
+}
+
+/**
+ * Which file a rule file was last seen to be (see `identityOf`), and the clock read once it was first seen to be
+ * another (-Infinity: never): it may have become that one at any time before, so it counts as moved since any earlier
+ * time.
+ */
+interface Seen {
+  identity: string | null;
+  switchedAt: number;
+}
+
+/**
+ * Which file git opens at `absolute` (through links, a last one too): its device and inode, or null when there is
+ * none. `stat` is its lstat, when made. Another file there, with times of its own that may be old, is another rule:
+ * a link put where a folder on the way was, a folder where a link was, a target made for a link that led nowhere.
+ */
+function identityOf(absolute: string, stat: Stats | undefined = lstatQuiet(absolute)): string | null {
+  try {
+    const file = stat?.isSymbolicLink() === true ? statSync(absolute, { throwIfNoEntry: false }) : stat;
+    return file === undefined ? null : `${file.dev}:${file.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The lstat of `absolute`, undefined when it is not there or cannot be looked at. */
+function lstatQuiet(absolute: string): Stats | undefined {
+  try {
+    return lstatSync(absolute, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * git's rule files as asked ({@link InputTree.ruleFiles}), with the clock read before git was asked.
+ */
+interface RuleFiles {
+  /**
+   * The paths whose own times are looked at (not followed past the last name): the rule files, the files they lead to
+   * through links, and each link on the way to a rule file (switched, it is a new link).
+   */
+  files: readonly string[];
+  /** Those of {@link RuleFiles.files} that are, or lead to, git's configuration: one that moved may name other rule files. */
+  configs: readonly string[];
+  at: number;
+}
+
+/** The links on the way to `absolute`, itself included: each folder above it (and it) that is a symbolic link. */
+function linksTo(absolute: string): string[] {
+  const links: string[] = [];
+  for (let path = absolute, parent = dirname(path); ; path = parent, parent = dirname(path)) {
+    try {
+      if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true) links.push(path);
+    } catch {
+      // Below a file, or not to be looked at: which file it is is compared as well (see `identityOf`).
+    }
+    if (parent === path) return links;
+  }
+}
+
+/**
+ * A path a configuration value names, as git reads it (`--path`): `~/` is the user's home; a relative path is below
+ * `base` (undefined: none). Undefined when it cannot be told here (another user's `~name/`, git's `%(prefix)/`).
+ */
+function configPath(value: string, base: string | undefined): string | undefined {
+  const home = process.env.HOME;
+  if (value === '~' || value.startsWith('~/')) return home === undefined || home === '' ? undefined : join(home, value.slice(1));
+  if (value.startsWith('~') || value.startsWith('%(prefix)/')) return undefined;
+  if (isAbsolute(value)) return value;
+  return base === undefined ? undefined : resolve(base, value);
+}
+
+/**
+ * What `git config -z --show-origin --list` (run at the repository's `top`) says of the rule files: `read`, each file
+ * git read its configuration from, those it included among them; `included`, every file an `include.path` or
+ * `includeIf.*.path` names, whether its condition holds or not (it may come to hold, and a file that is empty or not
+ * there yet is not among those read); `excludes`, the excludes file the configuration names (absolute, `''` none,
+ * undefined when it names none); `onBranch`, whether an include depends on the branch checked out. Undefined when a
+ * path cannot be told as git tells it (the rules are then unknown).
+ */
+function configRules(text: string, top: string): { read: string[]; included: string[]; excludes: string | undefined; onBranch: boolean } | undefined {
+  const read = new Set<string>();
+  const included: string[] = [];
+  let excludes: string | undefined;
+  let onBranch = false;
+  const fields = text.split('\0');
+  for (let at = 0; at + 1 < fields.length; at += 2) {
+    const origin = fields[at] as string;
+    const entry = fields[at + 1] as string;
+    const newline = entry.indexOf('\n');
+    const key = newline < 0 ? entry : entry.slice(0, newline);
+    const value = newline < 0 ? undefined : entry.slice(newline + 1);
+    // git names a file it read relative to the top it works from, or absolute.
+    const file = origin.startsWith('file:') ? resolve(top, origin.slice('file:'.length)) : undefined;
+    if (file !== undefined) read.add(file);
+    if (key === 'core.excludesfile') {
+      if (value === undefined) return undefined;
+      const path = value === '' ? '' : configPath(value, top);
+      if (path === undefined) return undefined;
+      excludes = path;
+    } else if (key === 'include.path' || (key.startsWith('includeif.') && key.endsWith('.path'))) {
+      if (key.startsWith('includeif.onbranch:')) onBranch = true;
+      if (value === undefined || value === '') continue;
+      const path = configPath(value, file === undefined ? undefined : dirname(file));
+      if (path === undefined) return undefined;
+      included.push(path);
+    }
+  }
+  return { read: [...read], included, excludes, onBranch };
+}
+
+/**
+ * Whether a rule file of `rules` (its configuration files alone, with `configsOnly`) may have changed since `from` (by
+ * `clock`): it moved (see {@link ruleFileMoved}), or a link on the way to it did, or it became another file than
+ * `seen` says since then.
+ */
+function rulesMoved(rules: RuleFiles, seen: ReadonlyMap<string, Seen>, clock: () => number, from: number, configsOnly: boolean): boolean {
+  for (const path of configsOnly ? rules.configs : rules.files) {
+    const file = seen.get(path);
+    if (ruleFileMoved(path, from, file === undefined ? undefined : { file, clock })) return true;
+  }
+  return false;
 }
 
 /** A snapshot but the hashes of its files to read (`jobs`), and where each goes (`pending`). */
@@ -244,13 +391,28 @@ const racyHash = (entry: StatEntry): boolean => entry.hashedAt !== undefined && 
 const isRacyHash = (entry: StatEntry | undefined): boolean => entry !== undefined && racyHash(entry);
 
 /**
+ * The environment git runs with: fanout's, but `GIT_CONFIG`, which makes `git config` read that file alone and no
+ * other git command (git ls-files reads the usual files): without it, git config reads what git ls-files does. The
+ * other variables that choose configuration files (`GIT_CONFIG_GLOBAL`, `GIT_CONFIG_SYSTEM`, `GIT_CONFIG_NOSYSTEM`,
+ * `GIT_CONFIG_COUNT`, `GIT_CONFIG_PARAMETERS`) rule over every git command alike. Empty (fanout's own) when unset.
+ */
+function gitEnv(): { env?: NodeJS.ProcessEnv } {
+  if (process.env.GIT_CONFIG === undefined) return {};
+  const env = { ...process.env };
+  delete env.GIT_CONFIG;
+  return { env };
+}
+
+/**
  * Runs git and resolves its stdout (bytes), or its stderr when it fails (no git, not a repository...). Aborting
  * `signal` kills it (through its own child handle, so never another process that took its pid) and resolves as a
  * failure: a run stopped while a look waits for git leaves no git behind.
  */
 function git(args: readonly string[], cwd: string, signal?: AbortSignal): Promise<{ stdout: Buffer } | { stderr: string }> {
   return new Promise((done) => {
-    const options = { cwd, encoding: 'buffer' as const, maxBuffer: 256 * 1024 * 1024, ...(signal !== undefined ? { signal } : {}) };
+    // GIT_CONFIG makes `git config` read that file alone, and no other git command: without it, git config reads the
+    // files git ls-files does.
+    const options = { cwd, encoding: 'buffer' as const, maxBuffer: 256 * 1024 * 1024, ...gitEnv(), ...(signal !== undefined ? { signal } : {}) };
     execFile('git', [...args], options, (error, stdout, stderr) => done(error === null ? { stdout } : { stderr: error.name === 'AbortError' ? 'stopped' : String(stderr) }));
   });
 }
@@ -385,9 +547,15 @@ function gitdirIndex(at: string, dotGit: string): string | undefined {
  * it lists the folder once, however many checks match against it.
  */
 export class InputTree {
-  /** git's listing (undefined: not a repository, or no git), asked once. */
+  /**
+   * git's listing (undefined: not a repository, or no git), asked once; undefined again once a signal stopped it (see
+   * {@link InputTree.start}): a stopped listing is neither a listing nor "no git", and is not kept.
+   */
   private output: Promise<Buffer | undefined> | undefined;
-  /** git's listing once it answered; {@link InputTree.answered}: whether it has (undefined then means no git). */
+  /**
+   * git's listing once it answered; {@link InputTree.answered}: whether it has (undefined then means no git). A listing
+   * stopped before it answered leaves both as they were: nothing reads it as the folder to walk.
+   */
   private raw: Buffer | undefined;
   private answered = false;
   /** Where the listing's records are (built when first needed); null when it is not in the order ranges rely on. */
@@ -434,7 +602,12 @@ export class InputTree {
   /** The last listing again by git ({@link InputTree.created}): its files, and the clock read before git was asked. */
   private relisted: { at: number; names: string[] } | undefined;
   /** git's rule files outside the config's folder ({@link InputTree.ruleFiles}), with the clock read before git was asked. */
-  private rules: Promise<{ files: readonly string[]; configs: readonly string[]; at: number } | undefined> | undefined;
+  private rules: Promise<RuleFiles | undefined> | undefined;
+  /**
+   * Which file each rule file (as named) was when first asked this run, and since when it is another (see `Seen`):
+   * a later ask (a configuration changed) does not forget that another file took its place.
+   */
+  private readonly seen = new Map<string, Seen>();
   /**
    * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
    * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
@@ -528,24 +701,52 @@ export class InputTree {
     return folder === '' ? this.dir : this.absolute(folder.slice(0, -1));
   }
 
-  /** Starts asking git for the listing (at most once): it runs while the run prepares. */
-  start(): Promise<Buffer | undefined> {
-    this.output ??= (async () => {
+  /**
+   * Starts asking git for the listing (at most once while it is not stopped): it runs while the run prepares.
+   * Aborting `signal` (the run's) kills that git and rejects with the signal's reason; the listing is then not kept,
+   * nor taken as "no git" (the folder is not walked for it): the next call asks git again under its own signal, at
+   * once rejected when that one was aborted too (no git started). A call while the listing is asked waits for it:
+   * only the signal of the call that began it stops it. Its rule files are asked beside it, and which file each is
+   * taken before it resolves (see {@link InputTree.ruleFiles}).
+   */
+  start(signal?: AbortSignal): Promise<Buffer | undefined> {
+    if (this.output !== undefined) return this.output;
+    const asked = (async () => {
+      // Stopped already, or while waiting: no git is started.
+      signal?.throwIfAborted();
       await this.pastRecentMoves();
+      signal?.throwIfAborted();
       this.listedAt = this.clock();
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
       // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
       const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
+      // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
+      const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
+      // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed), before
+      // a command of the run may change one: the baseline later looks compare with. A failure is the look's to meet
+      // (it asks the same promise).
+      const rules = this.ruleFiles(signal).catch(() => undefined);
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
-      let answer = await git([...args, '--', '.', ...logs], this.dir);
-      if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) answer = await git(args, this.dir);
+      let answer = await listing;
+      signal?.throwIfAborted();
+      if ('stderr' in answer && logs.length > 0 && /pathspec|magic/i.test(answer.stderr)) {
+        answer = await this.gitStoppedBy(args, signal);
+        // A listing that ended as the signal aborted counts as stopped all the same: the run is over.
+        signal?.throwIfAborted();
+      }
       const output = 'stdout' in answer ? answer.stdout : undefined;
       this.raw = output;
       this.answered = true;
+      await rules;
       return output;
     })();
-    return this.output;
+    this.output = asked;
+    // Forgotten before any caller hears of the stop (this handler is the first): the next call asks again.
+    asked.catch(() => {
+      if (this.output === asked) this.output = undefined;
+    });
+    return asked;
   }
 
   /** Every candidate file, relative and `/`-separated, sorted. */
@@ -556,6 +757,8 @@ export class InputTree {
 
   /** {@link InputTree.files} once git answered ({@link InputTree.start} resolved). */
   private allNames(): string[] {
+    // Not known yet, or stopped: never the walk that stands for "no git".
+    if (!this.answered) throw new Error('the listing is not known yet: await start() first');
     if (this.names === undefined) {
       this.names = this.keep(this.raw === undefined ? this.walk() : this.parseListing(this.decode(this.raw)));
       this.listed = new Set(this.names);
@@ -825,10 +1028,10 @@ export class InputTree {
    * folders).
    *
    * @throws {InputListingError} when the files cannot be listed again (or `signal` stopped git): what the check's
-   * folders hold is not known.
+   * folders hold is not known. Rejects with `signal`'s reason when the run's listing was stopped ({@link InputTree.start}).
    */
   async created(globs: readonly string[], signal?: AbortSignal): Promise<string[]> {
-    await this.start();
+    await this.start(signal);
     if (this.quiet) return [];
     const folders = this.folders(globs) ?? [''];
     const rules = await this.ruleFiles(signal);
@@ -858,12 +1061,13 @@ export class InputTree {
   /**
    * What else rules over which files git lists (absolute paths): its exclude file and index (a linked worktree's or a
    * submodule's `.git` is a file: they are elsewhere), the user's excludes file, git's configuration files (they name
-   * the excludes file), and the `.gitignore` of each folder from the repository's top down to above the config's
-   * folder. None without git. Asked of git once, and again once a configuration file changed since (the excludes file
-   * it names may be another now). Undefined when unknown (git failed, or `signal` stopped it: a later look asks
-   * again): every look then lists again.
+   * the excludes file: every file git read it from, includes too, every file an include names, and the places git
+   * looks for one that are empty now), the `.gitignore` of each folder from the repository's top down to above the
+   * config's folder, and what each leads to through links. None without git. Asked of git once (beside the listing), and again once a
+   * configuration file changed since (the excludes file it names may be another now). Undefined when unknown (git
+   * failed, or `signal` stopped it: a later look asks again): every look then lists again.
    */
-  private async ruleFiles(signal?: AbortSignal): Promise<readonly string[] | undefined> {
+  private async ruleFiles(signal?: AbortSignal): Promise<RuleFiles | undefined> {
     let asked = this.rules;
     if (asked === undefined) {
       const at = this.clock();
@@ -875,61 +1079,54 @@ export class InputTree {
       if (this.rules === asked) this.rules = undefined;
       return undefined;
     }
-    if (rules.configs.some((file) => ruleFileMoved(file, rules.at))) {
+    if (rulesMoved(rules, this.seen, this.clock, rules.at, true)) {
       if (this.rules === asked) this.rules = undefined;
       // Asked once more at most for this look: its answer is then as new as the configuration it read.
-      const again = await (this.rules ??= (() => {
+      return await (this.rules ??= (() => {
         const at = this.clock();
         return this.askRuleFiles(signal).then((files) => (files === undefined ? undefined : { ...files, at }));
       })());
-      return again?.files;
     }
-    return rules.files;
+    return rules;
   }
 
-  /** Asks git for {@link InputTree.ruleFiles}: the files, and the configuration files among them. */
-  private async askRuleFiles(signal?: AbortSignal): Promise<{ files: readonly string[]; configs: readonly string[] } | undefined> {
-    if (this.raw === undefined) return { files: [], configs: [] };
-    const [paths, excludes] = await Promise.all([
-      this.gitStoppedBy(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree'], signal),
-      this.gitStoppedBy(['config', '--path', '--get', 'core.excludesFile'], signal),
+  /** Asks git for {@link InputTree.ruleFiles}: the files, the configuration files among them, and which files they are. */
+  private async askRuleFiles(signal?: AbortSignal): Promise<Omit<RuleFiles, 'at'> | undefined> {
+    // Asked beside the listing (see start): what it finds is the baseline.
+    const withListing = !this.answered;
+    if (this.answered && this.raw === undefined) return { files: [], configs: [] };
+    // The configuration as git reads it, each entry with the file it came from (included ones too): the excludes file
+    // it names is among them, so one git tells both.
+    const [paths, read] = await Promise.all([
+      this.gitStoppedBy(['rev-parse', '--show-toplevel', '--git-path', 'info/exclude', '--git-path', 'index', '--git-path', 'config', '--git-path', 'config.worktree', '--git-path', 'HEAD'], signal),
+      this.gitStoppedBy(['config', '-z', '--show-origin', '--list'], signal),
     ]);
-    // Stopped: an excludes file unset and one not asked for look alike.
+    // Stopped: an answer cut short is not the configuration.
     if (signal?.aborted === true) return undefined;
     // Unknown: every look lists again.
-    if (!('stdout' in paths)) return undefined;
-    const [answer, exclude, index, config, worktreeConfig] = paths.stdout.toString('utf8').split('\n');
-    if (answer === undefined || exclude === undefined || index === undefined || config === undefined || worktreeConfig === undefined) return undefined;
-    const files = [resolve(this.dir, exclude), resolve(this.dir, index)];
+    if (!('stdout' in paths) || !('stdout' in read)) return undefined;
+    const [answer, exclude, index, config, worktreeConfig, head] = paths.stdout.toString('utf8').split('\n');
+    if (answer === undefined || exclude === undefined || index === undefined || config === undefined || worktreeConfig === undefined || head === undefined) return undefined;
+    // git names the top by its real path, and works from there.
+    const top = resolve(answer);
+    const said = configRules(read.stdout.toString('utf8'), top);
+    if (said === undefined) return undefined;
+    const named = [resolve(this.dir, exclude), resolve(this.dir, index)];
     const env = process.env;
     const home = env.XDG_CONFIG_HOME || join(env.HOME ?? '', '.config');
     // Every file git may read its configuration from (one more than it reads costs a listing again, one less a stale
-    // pass): the repository's, the worktree's, the user's (both places) and the system's. Files a configuration
-    // includes are not known: left out.
-    const configs = [resolve(this.dir, config), resolve(this.dir, worktreeConfig)];
-    if (env.GIT_CONFIG_GLOBAL !== undefined && env.GIT_CONFIG_GLOBAL !== '') configs.push(resolve(this.dir, env.GIT_CONFIG_GLOBAL));
-    else configs.push(join(env.HOME ?? '', '.gitconfig'), join(home, 'git', 'config'));
-    if (env.GIT_CONFIG_SYSTEM !== undefined && env.GIT_CONFIG_SYSTEM !== '') configs.push(resolve(this.dir, env.GIT_CONFIG_SYSTEM));
-    configs.push('/etc/gitconfig');
-    const user = 'stdout' in excludes ? excludes.stdout.toString('utf8').replace(/\n$/, '') : join(home, 'git', 'ignore');
-    // git reads a relative excludes file from the repository's top.
-    if (user !== '') files.push(resolve(answer, user));
-    files.push(...configs);
-    // A rule file that is a link (dotfiles managers link ~/.config/git/ignore): its target is watched too, an edit
-    // there does not move the link.
-    for (const file of files.slice()) {
-      try {
-        if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
-          const target = realpathSync(file);
-          files.push(target);
-          if (configs.includes(file)) configs.push(target);
-        }
-      } catch {
-        // A link that leads nowhere: nothing to read, git reads no rule from it either.
-      }
-    }
+    // pass): those it read, those an include names, and the places it looks that are empty or not there now (the
+    // repository's, the worktree's, the user's, both places, and the system's).
+    const configs = new Set([...said.read, ...said.included, resolve(this.dir, config), resolve(this.dir, worktreeConfig)]);
+    if (env.GIT_CONFIG_GLOBAL !== undefined && env.GIT_CONFIG_GLOBAL !== '') configs.add(resolve(this.dir, env.GIT_CONFIG_GLOBAL));
+    else for (const file of [join(env.HOME ?? '', '.gitconfig'), join(home, 'git', 'config')]) configs.add(file);
+    if (env.GIT_CONFIG_SYSTEM !== undefined && env.GIT_CONFIG_SYSTEM !== '') configs.add(resolve(this.dir, env.GIT_CONFIG_SYSTEM));
+    configs.add('/etc/gitconfig');
+    // An include on the branch checked out: a checkout brings another file into force.
+    if (said.onBranch) configs.add(resolve(this.dir, head));
+    const user = said.excludes ?? join(home, 'git', 'ignore');
+    if (user !== '') named.push(user);
     // git names the top by its real path: the config's folder too, to walk up to it.
-    const top = resolve(answer);
     let folder: string;
     try {
       folder = realpathSync(this.dir);
@@ -937,19 +1134,47 @@ export class InputTree {
       return undefined;
     }
     for (let parent = dirname(folder); folder !== top && parent !== folder && (parent === top || parent.startsWith(`${top}${sep}`)); folder = parent, parent = dirname(folder)) {
-      files.push(join(parent, '.gitignore'));
+      named.push(join(parent, '.gitignore'));
     }
-    return { files, configs };
+    // Where each leads (dotfiles managers link ~/.config/git/ignore, or ~/.config/git itself): the file it leads to is
+    // watched too (an edit there moves no link), and so is each link on the way (switched to another folder, it is a
+    // new link). Which file each is is compared at every look besides, with what it was when first asked (beside the
+    // listing): a link made where a folder was, a folder where a link was, a folder on the way renamed, or a target
+    // made for a link that led nowhere, moves nothing watched.
+    const files = new Set<string>();
+    const configFiles = new Set<string>();
+    for (const [file, isConfig] of [...named.map((name) => [name, false] as const), ...[...configs].map((name) => [name, true] as const)]) {
+      const identity = identityOf(file);
+      // First seen by a later ask once a command of the run started (the one beside the listing failed, or a changed
+      // configuration names it): it may have become this file since the listing, so it counts as switched now. Beside
+      // the listing, it is the listing's: a command that starts at once (not cached) and changes which file a rule
+      // file is in the moments between git's read and this look is not seen (see docs/configuration.md).
+      if (!this.seen.has(file)) this.seen.set(file, { identity, switchedAt: withListing || this.quiet ? -Infinity : this.clock() });
+      const watched = [file, ...linksTo(file)];
+      let lead: string | undefined;
+      try {
+        lead = identity === null ? undefined : realpathSync.native(file);
+      } catch {
+        // Gone since: its identity tells.
+      }
+      if (lead !== undefined && lead !== file) watched.push(lead);
+      for (const path of watched) {
+        files.add(path);
+        if (isConfig) configFiles.add(path);
+      }
+    }
+    return { files: [...files], configs: [...configFiles] };
   }
 
   /**
    * Whether an entry may have been added or removed below the folders of `globs` (or an ignore file over them
    * changed) since `since` (epoch ms, by the clock the listing was taken with), within the file system's time
    * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
-   * folder. True when a folder cannot be looked at.
+   * folder. True when a folder cannot be looked at. Rejects with `signal`'s reason when the run's listing was stopped
+   * ({@link InputTree.start}).
    */
   async movedSince(globs: readonly string[], since: number, signal?: AbortSignal): Promise<boolean> {
-    await this.start();
+    await this.start(signal);
     // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
     // was being taken is made of the files as they were then.
     return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(signal), Math.max(since, this.listedAt));
@@ -965,12 +1190,11 @@ export class InputTree {
    * or holding only ignored files), those read from the folder itself once per run. A file replaced in place moves no
    * folder: it was listed, and is looked at as every listed input is. Left out: folders deeper than the globs reach
    * (`src/*.ts` looks at `src/` alone: a subfolder made in it moves it). A folder git ignores as a whole is looked at
-   * too: whether git still ignores it depends on more than fanout can watch (files git's configuration includes,
-   * rule files reached through links), and a file a command writes there may be an input by the time the check reads
-   * it. A rule file that is not there counts by the folder it would be in (see `goneSince`): deleted, it moved that
-   * folder.
+   * too: whether git still ignores it depends on more than fanout can watch (a rule file changed keeping its inode
+   * and times), and a file a command writes there may be an input by the time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`):
+   * deleted, it moved that folder.
    */
-  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: readonly string[] | undefined, since?: number): boolean {
+  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number): boolean {
     const tree = this.folderTree(globs, folders);
     const reach = reachOf(globs);
     const from = since ?? this.listedAt;
@@ -979,8 +1203,7 @@ export class InputTree {
     const rules = this.raw !== undefined;
     const above = new Set<string>(['.gitignore']);
     if (rules) {
-      if (rulesAbove === undefined) return true;
-      for (const rule of rulesAbove) if (moved(rule, rule)) return true;
+      if (rulesAbove === undefined || rulesMoved(rulesAbove, this.seen, this.clock, from, false)) return true;
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule)) return true;
     }

@@ -167,6 +167,8 @@ export class RunCache {
   private primeFailure: unknown;
   /** The checks whose key could not be computed (they ran without the cache), each with its error. */
   private readonly keyFailures: Array<{ id: string; error: unknown }> = [];
+  /** The run's signal ({@link RunCache.problem}): it stops the run's first listing, and a listing asked again after it. */
+  private signal: AbortSignal | undefined;
 
   constructor(private readonly options: RunCacheOptions) {
     this.store = new CacheStore(options.logDir);
@@ -176,11 +178,15 @@ export class RunCache {
 
   /**
    * Why the store cannot be used (a link, someone else's folder...), or undefined; creates it when missing. A store
-   * that may be used starts listing the inputs at once: the listing (git) runs while the run prepares.
+   * that may be used starts listing the inputs at once: the listing (git) runs while the run prepares. Aborting
+   * `signal` (the run's) stops that git: no key is computed from a listing that did not end (see InputTree.start).
    */
-  problem(): string | undefined {
+  problem(signal?: AbortSignal): string | undefined {
     const problem = this.store.problem(true);
-    if (problem === undefined) void this.tree.start().catch(() => undefined);
+    if (problem === undefined) {
+      this.signal = signal;
+      void this.tree.start(signal).catch(() => undefined);
+    }
     return problem;
   }
 
@@ -258,8 +264,9 @@ export class RunCache {
     const roots = this.options.checks;
     if (check.requires.length > 0 || roots === undefined) return undefined;
     this.primed ??= this.prime(roots).catch((error: unknown) => {
-      // Each check's inputs are then taken at its turn, as for a check with requirements; the failure is reported.
-      this.primeFailure = error;
+      // Each check's inputs are then taken at its turn, as for a check with requirements; the failure is reported
+      // (not the run's stop: that is no failure of the cache).
+      if (this.signal?.aborted !== true) this.primeFailure = error;
       return new Map<ResolvedCheck, Early>();
     });
     const taken = await this.primed;
@@ -273,7 +280,8 @@ export class RunCache {
   private prime(roots: readonly ResolvedCheck[]): Promise<Map<ResolvedCheck, Early>> {
     return (async () => {
       const early = new Map<ResolvedCheck, Early>();
-      await this.tree.start();
+      // Under the run's signal: once it stopped the listing, none is asked again for the run.
+      await this.tree.start(this.signal);
       const rest: ResolvedCheck[] = [];
       for (const root of roots) {
         if (root.requires.length > 0 || !isCacheable(root)) continue;
