@@ -178,11 +178,11 @@ export class ThreadPoolClosedError extends FanoutError {
 
 /**
  * Rejection of every task of a {@link ThreadPool} whose thread failed outside any task: typically the module could
- * not be loaded (missing file, syntax error, a throw at import), or the pool lost every thread (each exited, by
- * `process.exit()` at import for one, and piscina starts no thread to replace one that exits before its module has
- * loaded). The pool ends its threads at once (they would only fail again); `cause` is the thread's error, or for a
- * lost thread an Error `worker exited with code: N` whose `exitCode` is N. The task that was running when it
- * happened rejects with that error itself (piscina's own, for an exit).
+ * not be loaded (missing file, syntax error, a throw at import), or the pool's last thread exited before it had
+ * loaded the module (by `process.exit()` at import, for one: piscina starts no thread to replace such a thread; a
+ * last thread that dies in a task is replaced by the pool). The pool ends its threads at once (they would only fail
+ * again); `cause` is the thread's error, or for an exit an Error `worker exited with code: N` whose `exitCode` is N.
+ * The task that was running when it happened rejects with that error itself (piscina's own, for an exit).
  *
  * @example
  * ```ts
@@ -274,9 +274,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // Threads that have exited leave `exits` (a long-lived pool replaces a thread at every abort) but are never tracked
   // again: a listener for an exit that has already happened would wait for ever.
   const exited = new WeakSet<Worker>();
+  // The threads piscina has announced ('workerCreate') and that have not exited, by threadId (a Worker's is -1 once it
+  // has exited). piscina announces a thread it starts later only once the thread has loaded the module (its ready
+  // message); the threads of the start, in a microtask, loaded or not (piscina treats them as ready from the start).
+  const announced = new Set<number>();
   const track = (): void => {
     for (const thread of piscina.threads) {
       if (exits.has(thread) || exited.has(thread)) continue;
+      const id = thread.threadId;
       exits.set(
         thread,
         new Promise<void>((resolve) => {
@@ -284,7 +289,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
             exits.delete(thread);
             exited.add(thread);
             resolve();
-            onExit(code);
+            onExit(code, announced.delete(id));
           });
         }),
       );
@@ -292,19 +297,40 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   };
   // Set by the first destroy: from then on the pool ends its threads itself, and no exit is a loss.
   let ending = false;
-  // piscina starts no replacement for a thread that exits before its module has loaded (process.exit at import), nor
-  // for any thread after that: a pool left without a thread would keep its queued tasks, and a graceful close waiting
-  // for them, waiting for ever. So a pool that has lost every thread is broken, the lost thread's exit as the cause.
-  // piscina hears the exit first (its listener came first): the replacement it started, if any, is listed by now.
-  const onExit = (code: number): void => {
+  // piscina replaces no thread that exits before its module has loaded and, once one has (an abort can terminate a
+  // thread while it loads, in a healthy pool too), no thread that exits at all for the rest of the pool's life: a
+  // pool left without a thread would keep its queued tasks, and a graceful close waiting for them, waiting for ever.
+  // So when the last thread goes, having loaded the module (it died in a task, as a crash does), a thread is started
+  // in its place; when it goes before it has loaded (process.exit at import: a fresh thread cannot load the module),
+  // the pool is broken, that exit as the cause. A started thread that exits while loading thus breaks the pool: the
+  // restarts stop there. piscina hears the exit first (its listener came first): the replacement it started, if any,
+  // is listed by now.
+  const onExit = (code: number, loaded: boolean): void => {
     track();
     if (ending || broken !== undefined || piscina.threads.length > 0) return;
+    if (loaded) {
+      restart();
+      track();
+      return;
+    }
     const cause = Object.assign(new Error(`worker exited with code: ${code}`), { exitCode: code });
     // In a microtask, after the task that thread was running has rejected: it keeps its own error (piscina's).
     queueMicrotask(() => breakPool(cause));
   };
+  // piscina starts a thread for a task it cannot hand to one while it has fewer threads than its maximum (whatever
+  // it has learnt about threads failing to load): a task withdrawn at once, before any thread can take it, so that
+  // the thread comes and nothing runs on it but the queued tasks.
+  const restart = (): void => {
+    const withdraw = new AbortController();
+    piscina.run(undefined, { signal: withdraw.signal }).catch(() => undefined);
+    withdraw.abort();
+  };
   track();
-  piscina.on('workerCreate', track);
+  const onCreate = (thread: { readonly id: number }): void => {
+    announced.add(thread.id);
+    track();
+  };
+  piscina.on('workerCreate', onCreate);
   // piscina's destroy() clears its `destroying` flag when it returns, even while an earlier call still awaits its
   // threads: the exit of a thread terminated before then reads as a crash, and piscina starts a replacement that
   // nothing ends. So destroy calls run one after another, each tracking the threads it terminates.
@@ -482,7 +508,7 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
             await Promise.all(exits.values());
             if (piscina.threads.length === 0) break;
           }
-          piscina.off('workerCreate', track);
+          piscina.off('workerCreate', onCreate);
           piscina.off('error', onError);
           closed = true;
         })();
