@@ -266,10 +266,13 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // A thread terminated by an abort or a destroy leaves piscina's list at once but exits a little later, and
   // piscina's close() awaits only the threads still listed: every thread is tracked here until its exit, so close()
   // resolves, and the 'error' listener below goes, only when no thread of the pool is left. A thread is tracked while
-  // it is still listed, before anything but its own failure can end it: the threads of the start are tracked at once
-  // (they take tasks at once, and an abort can terminate one before piscina announces it with 'workerCreate', in a
-  // microtask); a later thread takes tasks only once announced; the list is read again before every destroy (a thread
-  // still loading is listed, unannounced) and after every exit (piscina starts a replacement as it hears the exit).
+  // it is still listed, before anything but its own failure can end it. piscina hands tasks to threads still loading
+  // (announced with 'workerCreate' only once loaded), and a task's abort terminates its thread, so the list is read
+  // again wherever piscina may have started a thread, before control can reach code that aborts: at once (the threads
+  // of the start), as each task rejects (an abort starts a replacement right after rejecting the task), after every
+  // exit (piscina starts a replacement as it hears the exit), at every 'error' and before every destroy; and while
+  // the list is short (see `short`), after each run() (a task it cannot place starts one) and as each task resolves
+  // (a thread coming free starts one for a task it cannot place, before the task it finished resolves).
   const exits = new Map<Worker, Promise<void>>();
   // Threads that have exited leave `exits` (a long-lived pool replaces a thread at every abort) but are never tracked
   // again: a listener for an exit that has already happened would wait for ever.
@@ -278,8 +281,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // has exited). piscina announces a thread it starts later only once the thread has loaded the module (its ready
   // message); the threads of the start, in a microtask, loaded or not (piscina treats them as ready from the start).
   const announced = new Set<number>();
+  // piscina's list was short of `threads` when last read: piscina declined to replace a thread. Only then can a run()
+  // or a thread coming free make piscina start one, so only then do those read the list again (reading it builds an
+  // array, per task). Every way a thread leaves the list is followed by a read (see `exits`), so this stays true.
+  let short = false;
   const track = (): void => {
-    for (const thread of piscina.threads) {
+    const listed = piscina.threads;
+    short = listed.length < threads;
+    for (const thread of listed) {
       if (exits.has(thread) || exited.has(thread)) continue;
       const id = thread.threadId;
       exits.set(
@@ -354,6 +363,8 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     destroy().catch(() => undefined);
   };
   const onError = (error: unknown): void => {
+    // piscina takes a stale reply for its thread coming free: while its list is short, it may start a thread then.
+    track();
     if (!isStaleReply(error)) breakPool(error);
   };
   piscina.on('error', onError);
@@ -434,19 +445,31 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
             resolve();
           };
         });
+  // Each task's run() and settling read piscina's list (see `exits`): the continuation of an await on piscina's
+  // promise runs after piscina's own handlers, and before any caller's.
   const sendOne = async <T>(task: unknown, signal: AbortSignal | undefined, target: { filename?: string; name?: string }): Promise<T> => {
     if (signal === undefined) {
       try {
-        return (await piscina.run(task, target)) as T;
+        const result = piscina.run(task, target);
+        if (short) track();
+        const output = (await result) as T;
+        if (short) track();
+        return output;
       } catch (error) {
+        track();
         throw forcedClose(error);
       }
     }
     signal.throwIfAborted();
     const controller = link(signal);
     try {
-      return (await piscina.run(task, { ...target, signal: controller.signal })) as T;
+      const result = piscina.run(task, { ...target, signal: controller.signal });
+      if (short) track();
+      const output = (await result) as T;
+      if (short) track();
+      return output;
     } catch (error) {
+      track();
       // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
       if (signal.aborted) throw signal.reason;
       throw forcedClose(error);

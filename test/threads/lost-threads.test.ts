@@ -1,6 +1,11 @@
 // Threads a healthy pool loses for good. Once a thread piscina started has exited while loading the module (an abort
 // can terminate one then, in a healthy pool too), piscina replaces no thread that exits for the rest of the pool's
 // life. The pool must not take that for a module that cannot load: its queued and later tasks still run.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ThreadPoolBrokenError, createThreadPool } from '../../src/threads/thread-pool.js';
@@ -12,7 +17,8 @@ type Input =
   | { op: 'thread' }
   | { op: 'exit' }
   | { op: 'spin'; flag: Int32Array }
-  | { op: 'gate'; started: Int32Array; gates: Int32Array; id: number; exit?: boolean };
+  | { op: 'gate'; started: Int32Array; gates: Int32Array; id: number; exit?: boolean }
+  | { op: 'hold'; ready: string; release: string };
 
 const moduleUrl = new URL('./fixtures/held-loads.js', import.meta.url);
 // Lets every load through (an Int32Array holds it).
@@ -140,4 +146,94 @@ describe('a pool that loses threads piscina no longer replaces', () => {
     await p.close();
     expect(started.filter((thread) => thread.worker.threadId !== -1)).toEqual([]);
   });
+});
+
+describe('a close with a thread that outlives its termination', () => {
+  // The named pipes of a hard hold (see the fixture's holdHard): `ready` resolves once the thread waits for its child
+  // process, where its termination cannot reach it; `release` lets the thread go on; `settle` leaves nothing waiting
+  // on a pipe, whatever went wrong.
+  function hardHold(dir: string, name: string) {
+    const pipes = { ready: join(dir, `${name}.ready`), release: join(dir, `${name}.release`) };
+    execFileSync('mkfifo', [pipes.ready, pipes.release]);
+    let held = false;
+    let released = false;
+    const ready = readFile(pipes.ready).then(() => {
+      held = true;
+    });
+    const release = async (): Promise<void> => {
+      released = true;
+      await writeFile(pipes.release, 'go\n');
+    };
+    const settle = async (): Promise<void> => {
+      try {
+        closeSync(openSync(pipes.ready, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // ENXIO: nothing reads `ready` any more.
+      }
+      await ready;
+      if (held && !released) await release();
+    };
+    return { pipes, ready, release, settle };
+  }
+
+  it.skipIf(process.platform === 'win32')(
+    'waits for a thread that started in place of an aborted one and was terminated while loading (regression: resolved with it alive)',
+    async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'fanout-stuck-'));
+      const first = hardHold(scratch, 'thread-1');
+      const third = hardHold(scratch, 'thread-3');
+      try {
+        const loads = shared();
+        const allowed = shared(2); // the two threads of the start load; thread 4 waits at import
+        const exitFrom = shared();
+        const p = createThreadPool<Input, number>(moduleUrl, {
+          threads: 2,
+          workerData: { loads, allowed, exitFrom, stuck: { ...third.pipes, at: 3 } },
+        });
+        pools.push(p);
+        // Thread 1 holds hard in an abortable task, thread 2 waits at a gate, a third task is queued.
+        const holding = new AbortController();
+        const held = p.run({ op: 'hold', ...first.pipes }, { signal: holding.signal }).catch((e: unknown) => e);
+        await first.ready;
+        const gates = shared();
+        const gated = shared();
+        const second = p.run({ op: 'gate', started: gated, gates, id: 1 });
+        await reached(gated, 1);
+        const queued = new AbortController();
+        const neverRan = shared();
+        const waiting = p.run({ op: 'spin', flag: neverRan }, { signal: queued.signal }).catch((e: unknown) => e);
+        // The abort terminates thread 1, which outlives it; piscina starts thread 3 in its place, and announces a
+        // thread it starts so only once loaded (thread 3 holds hard at import). Thread 2, freed, hands the queued task
+        // to the loading thread 3; that task's abort terminates it: no thread has exited yet.
+        holding.abort(new Error('stop'));
+        await held;
+        await third.ready;
+        open(gates, 1);
+        expect(await second).toBe(1);
+        queued.abort(new Error('cancel'));
+        await waiting;
+        await reached(loads, 4); // thread 4, which piscina started in place of thread 3, waits at import
+        expect(started).toHaveLength(4);
+        // Thread 1 exits (piscina has replaced it already); thread 3 is left alive, and nothing has told the pool of it.
+        await first.release();
+        await exitOf(0);
+        let closed = false;
+        const closing = p.close().then(() => {
+          closed = true;
+        });
+        // The close ends threads 2 and 4; thread 3 is still alive: the close waits for it.
+        await Promise.all([1, 3].map(exitOf));
+        await flush(10);
+        expect(started[2]?.worker.threadId).not.toBe(-1);
+        expect(closed).toBe(false);
+        await third.release();
+        await closing;
+        expect(started.filter((thread) => thread.worker.threadId !== -1)).toEqual([]);
+        expect(Atomics.load(neverRan, 0)).toBe(0);
+      } finally {
+        await Promise.all([first.settle(), third.settle()]);
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+  );
 });
