@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import type * as PiscinaModule from 'piscina';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { BATCHED } from '../core/batched-processor.js';
@@ -80,6 +81,17 @@ export interface ThreadRunOptions {
   signal?: AbortSignal;
 }
 
+/** What {@link ThreadPool.close} takes. */
+export interface ThreadPoolCloseOptions {
+  /** Reject the queued and running tasks at once and terminate their threads, rather than wait for them. */
+  force?: boolean;
+  /**
+   * Bounds the wait of a graceful close (`AbortSignal.timeout(ms)` for a deadline): aborting it turns the close into
+   * a forced one, and the call rejects with `signal.reason` once no thread is left.
+   */
+  signal?: AbortSignal;
+}
+
 /** The fields of a graph task that {@link ThreadPool.task} passes through. */
 export type ThreadTaskOptions<O> = Omit<GraphTask<O>, 'id' | 'run'>;
 
@@ -108,10 +120,11 @@ export interface ThreadPool<I, O> {
    * `processParallel(items, pool.batchProcessor, { workers: pool.batchWorkers })`. The first items go one per
    * batch to measure the per-item cost (timed inside the thread); then each batch carries about `targetBatchMs` of
    * work (at most `maxBatchSize` items, and smaller near the end so threads finish together), with two batches per
-   * thread in flight (one while a single task of the pool is in flight: see {@link ThreadPool.run}). Each item still settles on its own: its output, or its own error (an Error keeps its type,
-   * message, stack, cause and own properties such as `code`), in any order of failures within a batch. Aborting the
-   * signal rejects the item's queued siblings at once and terminates the threads running its batches; all of them
-   * reject with the signal's reason.
+   * thread in flight (one while a single task of the pool is in flight: see {@link ThreadPool.run}). Each item still
+   * settles on its own: its output, or its own error (an Error keeps its type, message, stack, cause and own
+   * properties such as `code`), in any order of failures within a batch. Aborting the signal rejects the item's
+   * queued siblings at once and terminates the threads running its batches; all of them reject with the signal's
+   * reason.
    *
    * Caveats: a batch's items run one after another on one thread (an async function's items do not overlap). What
    * ends a batch as a whole (its thread exits or crashes, or an output that structured clone cannot copy, such as an
@@ -132,10 +145,16 @@ export interface ThreadPool<I, O> {
    */
   task(id: string, input: I | ((dependencies: Readonly<Record<string, O>>) => I), options?: ThreadTaskOptions<O>): GraphTask<O>;
   /**
-   * Stops the pool: waits for queued and running tasks, then ends the threads. With `force`, queued and running tasks
-   * are rejected at once. Idempotent. Calls after it reject with a {@link ThreadPoolClosedError}.
+   * Stops the pool: new work rejects with a {@link ThreadPoolClosedError} from the call on; the queued and running
+   * tasks (batched items included) go on to their end, however long they take; then the threads end. With `force`,
+   * or once `signal` aborts, the queued and running tasks reject with a {@link ThreadPoolClosedError} at once and
+   * their threads are terminated: also when a graceful close is already waiting (a later `close({ force: true })`
+   * ends that wait). Every call settles only when no thread of the pool is left: it resolves, or, when its own
+   * `signal` aborted before then, rejects with `signal.reason` (the close went on by force). A call made once the
+   * pool has closed has nothing left to do: it resolves, whatever its options. Idempotent: calls without a signal
+   * return one promise.
    */
-  close(options?: { force?: boolean }): Promise<void>;
+  close(options?: ThreadPoolCloseOptions): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -159,9 +178,11 @@ export class ThreadPoolClosedError extends FanoutError {
 
 /**
  * Rejection of every task of a {@link ThreadPool} whose thread failed outside any task: typically the module could
- * not be loaded (missing file, syntax error, a throw at import). The pool ends its threads at once (they would only
- * fail again); `cause` is the thread's error. The task that was running when it happened rejects with that error
- * itself.
+ * not be loaded (missing file, syntax error, a throw at import), or the pool's last thread exited before it had
+ * loaded the module (by `process.exit()` at import, for one: piscina starts no thread to replace such a thread; a
+ * last thread that dies in a task is replaced by the pool). The pool ends its threads at once (they would only fail
+ * again); `cause` is the thread's error, or for an exit an Error `worker exited with code: N` whose `exitCode` is N.
+ * The task that was running when it happened rejects with that error itself (piscina's own, for an exit).
  *
  * @example
  * ```ts
@@ -239,25 +260,92 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   }
   let closing: Promise<void> | undefined;
+  // Once `closing` has resolved: no thread is left.
+  let closed = false;
   let forced = false;
   // A thread terminated by an abort or a destroy leaves piscina's list at once but exits a little later, and
   // piscina's close() awaits only the threads still listed: every thread is tracked here until its exit, so close()
-  // resolves, and the 'error' listener below goes, only when no thread of the pool is left. piscina announces a
-  // thread ('workerCreate') only once its module has loaded; one still loading is listed all the same, so the list
-  // is read again before every destroy, or one terminated while loading could report its failure to load after
-  // close() had resolved: an 'error' event nobody hears, which crashes the process.
-  const exits = new Map<unknown, Promise<void>>();
+  // resolves, and the 'error' listener below goes, only when no thread of the pool is left. A thread is tracked while
+  // it is still listed, before anything but its own failure can end it. piscina hands tasks to threads still loading
+  // (announced with 'workerCreate' only once loaded), and a task's abort terminates its thread, so the list is read
+  // again wherever piscina may have started a thread, before control can reach code that aborts: at once (the threads
+  // of the start), as each task rejects (an abort starts a replacement right after rejecting the task), after every
+  // exit (piscina starts a replacement as it hears the exit), at every 'error' and before every destroy; and while
+  // the list is short (see `short`), after each run() (a task it cannot place starts one) and as each task resolves
+  // (a thread coming free starts one for a task it cannot place, before the task it finished resolves).
+  const exits = new Map<Worker, Promise<void>>();
+  // Threads that have exited leave `exits` (a long-lived pool replaces a thread at every abort) but are never tracked
+  // again: a listener for an exit that has already happened would wait for ever.
+  const exited = new WeakSet<Worker>();
+  // The threads piscina has announced ('workerCreate') and that have not exited, by threadId (a Worker's is -1 once it
+  // has exited). piscina announces a thread it starts later only once the thread has loaded the module (its ready
+  // message); the threads of the start, in a microtask, loaded or not (piscina treats them as ready from the start).
+  const announced = new Set<number>();
+  // piscina's list was short of `threads` when last read: piscina declined to replace a thread. Only then can a run()
+  // or a thread coming free make piscina start one, so only then do those read the list again (reading it builds an
+  // array, per task). Every way a thread leaves the list is followed by a read (see `exits`), so this stays true.
+  let short = false;
   const track = (): void => {
-    for (const thread of piscina.threads) {
-      if (!exits.has(thread)) exits.set(thread, new Promise<void>((resolve) => thread.once('exit', () => resolve())));
+    const listed = piscina.threads;
+    short = listed.length < threads;
+    for (const thread of listed) {
+      if (exits.has(thread) || exited.has(thread)) continue;
+      const id = thread.threadId;
+      exits.set(
+        thread,
+        new Promise<void>((resolve) => {
+          thread.once('exit', (code: number) => {
+            exits.delete(thread);
+            exited.add(thread);
+            resolve();
+            onExit(code, announced.delete(id));
+          });
+        }),
+      );
     }
   };
-  piscina.on('workerCreate', track);
+  // Set by the first destroy: from then on the pool ends its threads itself, and no exit is a loss.
+  let ending = false;
+  // piscina replaces no thread that exits before its module has loaded and, once one has (an abort can terminate a
+  // thread while it loads, in a healthy pool too), no thread that exits at all for the rest of the pool's life: a
+  // pool left without a thread would keep its queued tasks, and a graceful close waiting for them, waiting for ever.
+  // So when the last thread goes, having loaded the module (it died in a task, as a crash does), a thread is started
+  // in its place; when it goes before it has loaded (process.exit at import: a fresh thread cannot load the module),
+  // the pool is broken, that exit as the cause. A started thread that exits while loading thus breaks the pool: the
+  // restarts stop there. piscina hears the exit first (its listener came first): the replacement it started, if any,
+  // is listed by now.
+  const onExit = (code: number, loaded: boolean): void => {
+    track();
+    if (ending || broken !== undefined || piscina.threads.length > 0) return;
+    if (loaded) {
+      restart();
+      track();
+      return;
+    }
+    const cause = Object.assign(new Error(`worker exited with code: ${code}`), { exitCode: code });
+    // In a microtask, after the task that thread was running has rejected: it keeps its own error (piscina's).
+    queueMicrotask(() => breakPool(cause));
+  };
+  // piscina starts a thread for a task it cannot hand to one while it has fewer threads than its maximum (whatever
+  // it has learnt about threads failing to load): a task withdrawn at once, before any thread can take it, so that
+  // the thread comes and nothing runs on it but the queued tasks.
+  const restart = (): void => {
+    const withdraw = new AbortController();
+    piscina.run(undefined, { signal: withdraw.signal }).catch(() => undefined);
+    withdraw.abort();
+  };
+  track();
+  const onCreate = (thread: { readonly id: number }): void => {
+    announced.add(thread.id);
+    track();
+  };
+  piscina.on('workerCreate', onCreate);
   // piscina's destroy() clears its `destroying` flag when it returns, even while an earlier call still awaits its
   // threads: the exit of a thread terminated before then reads as a crash, and piscina starts a replacement that
   // nothing ends. So destroy calls run one after another, each tracking the threads it terminates.
   let destroyed: Promise<void> = Promise.resolve();
   const destroy = (): Promise<void> => {
+    ending = true;
     destroyed = destroyed.catch(() => undefined).then(() => {
       track();
       return piscina.destroy();
@@ -268,11 +356,16 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
   // crash the process, and piscina would keep restarting threads that fail the same way while later tasks wait for
   // a thread forever. So the pool stops there and every task from then on rejects with one error naming the cause.
   let broken: ThreadPoolBrokenError | undefined;
-  const onError = (error: unknown): void => {
-    if (broken !== undefined || isStaleReply(error)) return;
-    broken = new ThreadPoolBrokenError({ cause: error });
+  const breakPool = (cause: unknown): void => {
+    if (broken !== undefined || ending) return;
+    broken = new ThreadPoolBrokenError({ cause });
     batcher.rejectQueued(broken);
     destroy().catch(() => undefined);
+  };
+  const onError = (error: unknown): void => {
+    // piscina takes a stale reply for its thread coming free: while its list is short, it may start a thread then.
+    track();
+    if (!isStaleReply(error)) breakPool(error);
   };
   piscina.on('error', onError);
   // One listener per caller signal, however many tasks share it (processParallel gives all its items one signal),
@@ -304,6 +397,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
     }
   };
 
+  // Rejects the queued items and ends the running and queued tasks (each with ERR_POOL_CLOSED), so that a pending
+  // graceful close goes on to end the threads at once.
+  const forceClose = (): void => {
+    if (forced) return;
+    forced = true;
+    batcher.rejectQueued(new ThreadPoolClosedError());
+    destroy().catch(() => undefined);
+  };
   // A task ended by close({ force: true }) fails with piscina's own error; callers get a stable code instead.
   const forcedClose = (error: unknown): unknown =>
     forced ? new ThreadPoolClosedError({ cause: error }) : (broken ?? error);
@@ -324,19 +425,51 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       if (--singles === 0) batcher.hold(false);
     }
   };
+  // Tasks handed to piscina and not settled yet: a graceful close waits until none is left.
+  let active = 0;
+  let onIdle: (() => void) | undefined;
   const sendTask = async <T>(task: unknown, signal: AbortSignal | undefined, target: { filename?: string; name?: string }): Promise<T> => {
+    active++;
+    try {
+      return await sendOne<T>(task, signal, target);
+    } finally {
+      if (--active === 0) onIdle?.();
+    }
+  };
+  const idle = (): Promise<void> =>
+    active === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          onIdle = () => {
+            onIdle = undefined;
+            resolve();
+          };
+        });
+  // Each task's run() and settling read piscina's list (see `exits`): the continuation of an await on piscina's
+  // promise runs after piscina's own handlers, and before any caller's.
+  const sendOne = async <T>(task: unknown, signal: AbortSignal | undefined, target: { filename?: string; name?: string }): Promise<T> => {
     if (signal === undefined) {
       try {
-        return (await piscina.run(task, target)) as T;
+        const result = piscina.run(task, target);
+        if (short) track();
+        const output = (await result) as T;
+        if (short) track();
+        return output;
       } catch (error) {
+        track();
         throw forcedClose(error);
       }
     }
     signal.throwIfAborted();
     const controller = link(signal);
     try {
-      return (await piscina.run(task, { ...target, signal: controller.signal })) as T;
+      const result = piscina.run(task, { ...target, signal: controller.signal });
+      if (short) track();
+      const output = (await result) as T;
+      if (short) track();
+      return output;
     } catch (error) {
+      track();
       // piscina wraps the reason in an AbortError of its own; callers expect their signal's reason.
       if (signal.aborted) throw signal.reason;
       throw forcedClose(error);
@@ -379,17 +512,17 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
       };
     },
     close(closeOptions) {
+      const { force, signal } = closeArguments(closeOptions);
+      // Nothing is left to stop, so nothing is forced: a call once the pool has closed resolves, whatever its signal.
+      if (closed && closing !== undefined) return closing;
       if (closing === undefined) {
-        if (closeOptions?.force === true) {
-          forced = true;
-          batcher.rejectQueued(new ThreadPoolClosedError());
-        } else {
-          batcher.flush(); // queued items are work handed in before the close: it waits for them too
-        }
+        // Queued items are work handed in before the close: a graceful close waits for them too.
+        if (!force) batcher.flush();
         track();
-        const stopped = closeOptions?.force === true || broken !== undefined ? destroy() : piscina.close();
-        closing = stopped.then(async () => {
-          // A terminated thread that exits after piscina's close has finished makes piscina start a replacement
+        closing = (async () => {
+          // No deadline of its own: a task that never ends holds a graceful close until force ends it.
+          await idle();
+          // A terminated thread that exits after piscina's destroy has returned makes piscina start a replacement
           // (its guard against that is already lifted). A replacement is a live thread that exits only once it is
           // ended: end the listed threads before awaiting the exits, until no thread is left.
           for (;;) {
@@ -398,11 +531,31 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
             await Promise.all(exits.values());
             if (piscina.threads.length === 0) break;
           }
-          piscina.off('workerCreate', track);
+          piscina.off('workerCreate', onCreate);
           piscina.off('error', onError);
-        });
+          closed = true;
+        })();
       }
-      return closing;
+      if (force || signal?.aborted === true) forceClose();
+      if (signal === undefined) return closing;
+      const done = closing;
+      if (signal.aborted) return done.then(() => Promise.reject(signal.reason as Error));
+      let aborted = false;
+      const onAbort = (): void => {
+        aborted = true;
+        forceClose();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      return done.then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          if (aborted) throw signal.reason;
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          throw error;
+        },
+      );
     },
     [Symbol.asyncDispose]() {
       return pool.close();
@@ -418,6 +571,14 @@ export function createThreadPool<I = unknown, O = unknown>(module: string | URL,
  */
 function isStaleReply(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('Unexpected message from Worker');
+}
+
+function closeArguments(value: unknown): { force: boolean; signal: AbortSignal | undefined } {
+  if (value === undefined) return { force: false, signal: undefined };
+  if (typeof value !== 'object' || value === null) throw invalidArgument('options', 'an object or undefined', value);
+  const { force, signal } = value as { force?: unknown; signal?: unknown };
+  if (force !== undefined && typeof force !== 'boolean') throw invalidArgument('options.force', 'a boolean or undefined', force);
+  return { force: force === true, signal: assertOptionalSignal('options.signal', signal) };
 }
 
 function batchingOptions(value: unknown): BatchingOptions {

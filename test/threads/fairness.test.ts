@@ -35,9 +35,12 @@ function gated(count: number): { started: Int32Array; gates: Int32Array } {
 }
 
 describe('a thread task beside automatic batches', () => {
+  // Without a signal the task waits in piscina's queue behind the batches: this case needs batching to hold back.
+  // With a signal of its own it is a regression test only: piscina puts a signalled task it could not hand on in a
+  // queue it serves first, so that case held before batching held back too.
   it.each([
     ['without a signal', false],
-    ['with a signal of its own', true],
+    ['with a signal of its own (regression: piscina serves it first anyway)', true],
   ])('run() %s gets a thread once the batches in flight when it came have ended, however many more are queued', async (_, withSignal) => {
     const threads = 2;
     const items = 24;

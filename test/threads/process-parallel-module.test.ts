@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ParallelError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
+import { trackThreads } from '../helpers/threads.js';
 
 const work = new URL('../fixtures/threads/work.js', import.meta.url);
 type Input = { op: 'square'; n: number } | { op: 'thread' } | { op: 'throw'; message: string } | { op: 'spin'; flag: Int32Array };
+const live = trackThreads();
 
 describe('processParallel(items, workerModuleUrl)', () => {
   it('runs each item on a worker thread and keeps input order', async () => {
@@ -32,6 +34,18 @@ describe('processParallel(items, workerModuleUrl)', () => {
     const error = await settled;
     expect(error).toBeInstanceOf(ParallelError);
     expect((error as ParallelError).cause).toBe(reason);
+  });
+  // A regression test: the call's pool is closed by force, which settles only once no thread of it is left.
+  it('aborted as it starts, it settles only once every thread of its pool has exited', async () => {
+    const controller = new AbortController();
+    const squares = Array.from({ length: 64 }, (_, n): Input => ({ op: 'square', n }));
+    const run = processParallel<Input, number>(squares, work, { signal: controller.signal });
+    const reason = new Error('at once');
+    controller.abort(reason);
+    const error: unknown = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParallelError);
+    expect((error as ParallelError).cause).toBe(reason);
+    expect(live.size).toBe(0);
   });
   it('takes the module as an absolute path or a file: URL string too; a relative path is a TypeError naming processor', async () => {
     const squares = [{ op: 'square', n: 3 }] as const;

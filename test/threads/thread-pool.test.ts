@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type * as WorkerThreads from 'node:worker_threads';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ParallelError } from '../../src/common/errors.js';
 import { processParallel } from '../../src/core/process-parallel.js';
 import { runGraph } from '../../src/graph/scheduler.js';
@@ -10,6 +10,7 @@ import { ThreadPoolBrokenError, ThreadPoolClosedError, createThreadPool } from '
 import type { ThreadPool } from '../../src/threads/thread-pool.js';
 import { deferred, flush } from '../helpers/deferred.js';
 import { startFlag } from '../helpers/flag.js';
+import { trackThreads } from '../helpers/threads.js';
 
 type Input =
   | { op: 'square'; n: number }
@@ -29,6 +30,11 @@ function pool<I = Input, O = number>(threads: number, exportName?: string): Thre
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close({ force: true })));
 });
+const live = trackThreads();
+// Resolves once no thread of this process is left, however many start while it waits.
+async function threadsGone(): Promise<void> {
+  while (live.size > 0) await Promise.all([...live].map((thread) => new Promise((resolve) => thread.once('exit', resolve))));
+}
 
 describe('createThreadPool', () => {
   it('runs the module on worker threads and returns its results; a worker error rejects the call', async () => {
@@ -163,18 +169,54 @@ describe('createThreadPool', () => {
     pools.push(p as ThreadPool<unknown, unknown>);
     // The first task fails with the thread's own error, or with ERR_POOL_BROKEN if the thread failed first.
     await expect(p.run(1)).rejects.toThrow();
-    // Once piscina has reported the failed thread, every task rejects with one error that names the cause.
-    const broken = await vi.waitFor(async () => {
-      const error: unknown = await p.run(2).catch((e: unknown) => e);
-      if (!(error instanceof ThreadPoolBrokenError)) throw new Error('not broken yet');
-      return error;
-    });
+    // A thread of the start that had no task fails outside any task: the pool, broken then, stops every thread (and
+    // a thread piscina starts anyway fails at import and ends by itself). Once none is left, every task rejects with
+    // one error that names the cause.
+    await threadsGone();
+    const broken: unknown = await p.run(2).catch((e: unknown) => e);
+    if (!(broken instanceof ThreadPoolBrokenError)) throw new Error(`expected ERR_POOL_BROKEN, received ${String(broken)}`);
     expect(broken.code).toBe('ERR_POOL_BROKEN');
     expect(broken.cause).toMatchObject(cause);
     const batched: unknown = await p.batchProcessor(3, { signal: new AbortController().signal }).catch((e: unknown) => e);
     expect(batched).toBe(broken);
     await p.close();
     expect(await p.run(4).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolClosedError);
+  });
+
+  // A thread that exits while loading its module (no 'error', only an exit): piscina starts no thread to replace it,
+  // nor any other from then on, so once every thread has gone a queued task would wait for ever, and a graceful close
+  // with it.
+  const exitsAtImport = new URL('../fixtures/threads/exits-at-import.js', import.meta.url);
+  const exitedAtImport = { code: 'ERR_POOL_BROKEN', cause: { message: 'worker exited with code: 3', exitCode: 3 } };
+
+  it('a pool whose threads all exited at import is broken: the running tasks keep their error, later ones reject with ERR_POOL_BROKEN', async () => {
+    const p = createThreadPool<number, number>(exitsAtImport, { threads: 2 });
+    pools.push(p as ThreadPool<unknown, unknown>);
+    // One task per thread of the start: each fails with the exit of its thread (piscina's own error).
+    const first = await Promise.all([p.run(1), p.run(2)].map((run) => run.catch((e: unknown) => e)));
+    expect(first).toMatchObject([{ message: 'worker exited with code: 3' }, { message: 'worker exited with code: 3' }]);
+    // Queued while the replacements load, or after they have gone: either way it settles, with the pool's error.
+    const queued: unknown = await p.run(3).catch((e: unknown) => e);
+    expect(queued).toBeInstanceOf(ThreadPoolBrokenError);
+    expect(queued).toMatchObject(exitedAtImport);
+    expect(await p.run(4).catch((e: unknown) => e)).toBe(queued);
+    expect(await p.batchProcessor(5, { signal: new AbortController().signal }).catch((e: unknown) => e)).toBe(queued);
+    await p.close();
+    expect(await p.run(6).catch((e: unknown) => e)).toBeInstanceOf(ThreadPoolClosedError);
+  });
+
+  it('a graceful close waiting for tasks queued behind the last thread, which exits at import, settles: they reject with ERR_POOL_BROKEN', async () => {
+    const p = createThreadPool<number, number>(exitsAtImport, { threads: 1 });
+    pools.push(p as ThreadPool<unknown, unknown>);
+    const signal = new AbortController().signal;
+    const running = p.run(1).catch((e: unknown) => e);
+    const queued = [p.run(2), p.batchProcessor(3, { signal }), p.batchProcessor(4, { signal })].map((run) => run.catch((e: unknown) => e));
+    await p.close();
+    expect(await running).toMatchObject({ message: 'worker exited with code: 3' });
+    const errors = await Promise.all(queued);
+    expect(errors).toMatchObject([exitedAtImport, exitedAtImport, exitedAtImport]);
+    expect(new Set(errors).size).toBe(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   // A thread that piscina starts to replace a failed one fails to load as well, and the OS may deliver that failure
