@@ -21,20 +21,21 @@ export function killLeftovers(): void {
  * `mark` and sleeps 300 s; every other call is the real git's.
  */
 export function standInGit(option: string, mark: string): string {
+  return gitWith(() => [`  *" ${option} "*) ${marks(mark)}; exec sleep 300 ;;`]);
+}
+
+/** The shell that writes the calling stand-in's pid and start tick to `mark` (through a rename: read whole or not at all). */
+const marks = (mark: string): string => `echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"`;
+
+/**
+ * A folder holding a stand-in `git`: a shell `case` over its arguments with the branches `cases` gives (it is handed
+ * the real git's path), then the real git for every call no branch ended.
+ */
+function gitWith(cases: (realGit: string) => string[]): string {
   const bin = join(tempDir(), 'bin');
   mkdirSync(bin);
   const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  writeFileSync(
-    join(bin, 'git'),
-    [
-      '#!/bin/sh',
-      'case " $* " in',
-      `  *" ${option} "*) echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"; exec sleep 300 ;;`,
-      'esac',
-      `exec "${realGit}" "$@"`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(bin, 'git'), ['#!/bin/sh', 'case " $* " in', ...cases(realGit), 'esac', `exec "${realGit}" "$@"`, ''].join('\n'));
   chmodSync(join(bin, 'git'), 0o755);
   return bin;
 }
@@ -47,26 +48,13 @@ export function standInGit(option: string, mark: string): string {
  * held call is. Every other call is the real git's.
  */
 export function gatedGit(option: string, mark: string, gate: string, listed?: string, listAfterHeld = false): string {
-  const bin = join(tempDir(), 'bin');
-  mkdirSync(bin);
-  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  writeFileSync(
-    join(bin, 'git'),
-    [
-      '#!/bin/sh',
-      'case " $* " in',
-      `  *" ${option} "*) echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"`,
-      `    while [ ! -e "${gate}" ]; do sleep 0.01; done ;;`,
-      ...(listed === undefined
-        ? []
-        : [`  *" --stage "*) ${listAfterHeld ? `while [ ! -e "${mark}" ]; do sleep 0.01; done; ` : ''}"${realGit}" "$@"; status=$?; : > "${listed}"; exit $status ;;`]),
-      'esac',
-      `exec "${realGit}" "$@"`,
-      '',
-    ].join('\n'),
-  );
-  chmodSync(join(bin, 'git'), 0o755);
-  return bin;
+  return gitWith((realGit) => [
+    `  *" ${option} "*) ${marks(mark)}`,
+    `    while [ ! -e "${gate}" ]; do sleep 0.01; done ;;`,
+    ...(listed === undefined
+      ? []
+      : [`  *" --stage "*) ${listAfterHeld ? `while [ ! -e "${mark}" ]; do sleep 0.01; done; ` : ''}"${realGit}" "$@"; status=$?; : > "${listed}"; exit $status ;;`]),
+  ]);
 }
 
 /** The stand-in that wrote `mark` (it exists), alive or not; killed after the test when still there. */
