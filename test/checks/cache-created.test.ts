@@ -222,6 +222,11 @@ function ignoringExcludes(dir: string): void {
 }
 
 /** A home folder of the test's own (HOME, XDG_CONFIG_HOME stubbed): the user's git configuration stays out. */
+/** A repository holding src/gen/a.ts, and a folder outside it (for rule files git reads from elsewhere). */
+async function withOutside(): Promise<{ dir: string; outside: string }> {
+  return { dir: await folder({ 'src/gen/a.ts': 'a\n' }), outside: tempDir() };
+}
+
 function ownHome(): void {
   const home = tempDir();
   vi.stubEnv('HOME', home);
@@ -503,8 +508,7 @@ describe('files created by a command of the run, after a rule file reached anoth
         // The user's configuration in a folder nothing else writes to.
         ownHome();
         try {
-          const dir = await folder({ 'src/gen/a.ts': 'a\n' });
-          const outside = tempDir();
+          const { dir, outside } = await withOutside();
           ignore(dir, outside);
           writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
           // Written last: every rule file and link is older than the racy margin once it is.
@@ -620,8 +624,7 @@ describe('git\'s rule files, a link switched to another file after a look', () =
   it('the file it leads to now is watched: edited in place after a look listed again, the file it ignored is created', async () => {
     ownHome();
     try {
-      const dir = await folder({ 'src/gen/a.ts': 'a\n' });
-      const outside = tempDir();
+      const { dir, outside } = await withOutside();
       for (const name of ['v1', 'v2']) {
         mkdirSync(join(outside, name));
         writeFileSync(join(outside, name, 'ignore'), 'src/gen/x.ts\n');
@@ -657,8 +660,7 @@ describe('git\'s rule files, which file each is, taken with the listing', () => 
   /** A repository whose excludes file (`outside/cur/ignore`) ignores src/gen/x.ts, and `outside/v2/ignore` that does not. */
   async function swappable(): Promise<{ dir: string; outside: string; swap: () => void }> {
     ownHome();
-    const dir = await folder({ 'src/gen/a.ts': 'a\n' });
-    const outside = tempDir();
+    const { dir, outside } = await withOutside();
     ignoreFiles(outside, 'cur', 'v2');
     excludesFile(dir, join(outside, 'cur/ignore'));
     writeFileSync(join(dir, 'src/gen/x.ts'), 'x\n');
@@ -707,8 +709,7 @@ describe('git\'s rule files, with GIT_CONFIG in the environment', () => {
   it('are those git ls-files reads (GIT_CONFIG rules over git config alone): the excludes file emptied, the file it ignored is created', async () => {
     ownHome();
     try {
-      const dir = await folder({ 'src/gen/a.ts': 'a\n' });
-      const outside = tempDir();
+      const { dir, outside } = await withOutside();
       writeFileSync(join(outside, 'excludes'), 'src/gen/x.ts\n');
       writeFileSync(join(outside, 'empty.cfg'), '');
       excludesFile(dir, join(outside, 'excludes'));

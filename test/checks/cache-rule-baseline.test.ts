@@ -46,6 +46,14 @@ function held(listAfterHeld = false): { mark: string; gate: string; listed: stri
 }
 
 /** Runs the checks of `dir` in this process, `-p 2`, logs in `dir/logs`. */
+/** An excludes file `ignore` in each of `folders` (below `root`, made as needed) holding its text. */
+function ignoreFiles(root: string, folders: Record<string, string>): void {
+  for (const [folder, text] of Object.entries(folders)) {
+    mkdirSync(join(root, folder), { recursive: true });
+    writeFileSync(join(root, folder, 'ignore'), text);
+  }
+}
+
 function run(dir: string): CheckRun {
   return runChecks({ config: 'fanout.yaml', cwd: dir, logDir: join(dir, 'logs'), parallel: 2 });
 }
@@ -93,13 +101,7 @@ describe.skipIf(process.platform !== 'linux')('cache: git\'s rule files taken be
     // The excludes file `rules/ignore` leads through the folder link `rules/dots` to store/v1/ignore, which ignores
     // src/gen/x.txt; store/v2/ignore ignores nothing.
     const rules = tempDir();
-    for (const [version, text] of [
-      ['v1', 'src/gen/x.txt\n'],
-      ['v2', '# nothing\n'],
-    ] as const) {
-      mkdirSync(join(rules, 'store', version), { recursive: true });
-      writeFileSync(join(rules, 'store', version, 'ignore'), text);
-    }
+    ignoreFiles(rules, { 'store/v1': 'src/gen/x.txt\n', 'store/v2': '# nothing\n' });
     symlinkSync('store/v1', join(rules, 'dots'));
     symlinkSync('dots/ignore', join(rules, 'ignore'));
     const { mark, gate, listed, bin } = held();
@@ -300,13 +302,7 @@ describe('git\'s rule files taken beside the listing, in one tree', () => {
     ownHome();
     // The excludes file outside/cur/ignore ignores src/gen/x.txt; outside/v2/ignore ignores nothing.
     const outside = tempDir();
-    for (const [name, text] of [
-      ['cur', 'src/gen/x.txt\n'],
-      ['v2', '# nothing\n'],
-    ] as const) {
-      mkdirSync(join(outside, name));
-      writeFileSync(join(outside, name, 'ignore'), text);
-    }
+    ignoreFiles(outside, { cur: 'src/gen/x.txt\n', v2: '# nothing\n' });
     const dir = committedRepo({ 'src/gen/a.txt': 'a\n' });
     execFileSync('git', ['config', 'core.excludesFile', join(outside, 'cur/ignore')], { cwd: dir });
     writeFileSync(join(dir, 'src/gen/x.txt'), 'x\n');

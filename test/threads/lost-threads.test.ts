@@ -65,6 +65,21 @@ function release(allowed: Int32Array, count: number): void {
   Atomics.notify(allowed, 0);
 }
 
+/**
+ * Once the pool's other thread is busy: a task on the second thread waiting at gate 1 (`gated` counts the tasks that
+ * reached their gate), and one more queued behind both, abortable through `queued` (it sets `neverRan` if it runs).
+ */
+async function gateThenQueue(p: ThreadPool<Input, number>) {
+  const gates = shared();
+  const gated = shared();
+  const atGate = p.run({ op: 'gate', started: gated, gates, id: 1 });
+  await reached(gated, 1);
+  const queued = new AbortController();
+  const neverRan = shared();
+  const waiting = p.run({ op: 'spin', flag: neverRan }, { signal: queued.signal }).catch((e: unknown) => e);
+  return { gates, gated, atGate, queued, neverRan, waiting };
+}
+
 function exitOf(index: number): Promise<number> {
   const thread = started[index];
   if (thread === undefined) throw new Error(`no thread #${index + 1} was started`);
@@ -83,14 +98,8 @@ describe('a pool that loses threads piscina no longer replaces', () => {
     const spin = startFlag();
     const spun = p.run({ op: 'spin', flag: spin.flag }, { signal: spinning.signal }).catch((e: unknown) => e);
     await spin.started;
-    const gates = shared();
-    const gated = shared();
-    const first = p.run({ op: 'gate', started: gated, gates, id: 1 });
-    await reached(gated, 1);
     // Queued: both threads are busy.
-    const queued = new AbortController();
-    const neverRan = shared();
-    const waiting = p.run({ op: 'spin', flag: neverRan }, { signal: queued.signal }).catch((e: unknown) => e);
+    const { gates, gated, atGate: first, queued, neverRan, waiting } = await gateThenQueue(p);
     // The abort terminates thread 1; piscina starts thread 3, which waits at import. Thread 2, freed, hands the queued
     // task to the first thread with none, the loading thread 3; the task's abort terminates thread 3 while it loads.
     const stop = new Error('stop');
@@ -195,13 +204,7 @@ describe('a close with a thread that outlives its termination', () => {
         const holding = new AbortController();
         const held = p.run({ op: 'hold', ...first.pipes }, { signal: holding.signal }).catch((e: unknown) => e);
         await first.ready;
-        const gates = shared();
-        const gated = shared();
-        const second = p.run({ op: 'gate', started: gated, gates, id: 1 });
-        await reached(gated, 1);
-        const queued = new AbortController();
-        const neverRan = shared();
-        const waiting = p.run({ op: 'spin', flag: neverRan }, { signal: queued.signal }).catch((e: unknown) => e);
+        const { gates, atGate: second, queued, neverRan, waiting } = await gateThenQueue(p);
         // The abort terminates thread 1, which outlives it; piscina starts thread 3 in its place, and announces a
         // thread it starts so only once loaded (thread 3 holds hard at import). Thread 2, freed, hands the queued task
         // to the loading thread 3; that task's abort terminates it: no thread has exited yet.
