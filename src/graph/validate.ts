@@ -97,27 +97,36 @@ function requiresChanged(counted: number, read: number): TypeError {
   return new TypeError(`tasks: the requires arrays held ${counted} entries in all when counted and ${read} when read again: a requires that changes while the graph is read (a getter or Proxy) is not supported`);
 }
 
-/** Throws the TypeError for the first malformed field of `tasks[i]`, if any. Names are built only on failure. */
-function checkTask(task: unknown, i: number): void {
-  if (typeof task !== 'object' || task === null) throw invalidArgument(`tasks[${i}]`, 'an object', task);
-  const t = task as Record<string, unknown>;
-  const { id, run, requires, timeoutMs, estimateMs, async, triggersFailFast } = t;
-  if (typeof id !== 'string' || id === '') throw invalidArgument(`tasks[${i}].id`, 'a non-empty string', id);
-  if (typeof run !== 'function') throw invalidArgument(`tasks[${i}].run`, 'a function (or none, with options.worker)', run);
+/**
+ * The TypeError for the first malformed field of `tasks[i]`, given the values read from it (each field is read once:
+ * a getter is not asked twice, so what is checked is what is kept), when at least one is malformed. Names are built
+ * only here, on failure.
+ */
+function fieldError(
+  i: number,
+  id: unknown,
+  run: unknown,
+  requires: unknown,
+  timeoutMs: unknown,
+  estimateMs: unknown,
+  async: unknown,
+  triggersFailFast: unknown,
+): TypeError {
+  if (typeof id !== 'string' || id === '') return invalidArgument(`tasks[${i}].id`, 'a non-empty string', id);
+  if (typeof run !== 'function') return invalidArgument(`tasks[${i}].run`, 'a function (or none, with options.worker)', run);
   // The entries of `requires` are checked where they are resolved, so each id string is touched once.
   if (requires !== undefined && !Array.isArray(requires)) {
-    throw invalidArgument(`tasks[${i}].requires`, 'an array of ids or undefined', requires);
+    return invalidArgument(`tasks[${i}].requires`, 'an array of ids or undefined', requires);
   }
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
-    throw invalidArgument(`tasks[${i}].timeoutMs`, 'a number > 0 (Infinity for none) or undefined', timeoutMs);
+    return invalidArgument(`tasks[${i}].timeoutMs`, 'a number > 0 (Infinity for none) or undefined', timeoutMs);
   }
   if (estimateMs !== undefined && !(typeof estimateMs === 'number' && Number.isFinite(estimateMs) && estimateMs >= 0)) {
-    throw invalidArgument(`tasks[${i}].estimateMs`, 'a finite number >= 0 or undefined', estimateMs);
+    return invalidArgument(`tasks[${i}].estimateMs`, 'a finite number >= 0 or undefined', estimateMs);
   }
-  if (async !== undefined && typeof async !== 'boolean') throw invalidArgument(`tasks[${i}].async`, 'a boolean or undefined', async);
-  if (triggersFailFast !== undefined && typeof triggersFailFast !== 'boolean') {
-    throw invalidArgument(`tasks[${i}].triggersFailFast`, 'a boolean or undefined', triggersFailFast);
-  }
+  if (async !== undefined && typeof async !== 'boolean') return invalidArgument(`tasks[${i}].async`, 'a boolean or undefined', async);
+  // The caller found a malformed field, and every one before this is well-formed.
+  return invalidArgument(`tasks[${i}].triggersFailFast`, 'a boolean or undefined', triggersFailFast);
 }
 
 /** The timeout to arm for a task, or undefined for none (Infinity, or beyond what setTimeout can represent). */
@@ -173,16 +182,32 @@ function readTasks<V>(
   let edges = 0;
   for (let i = 0; i < n; i++) {
     const task: unknown = tasks[i];
-    checkTask(task, i);
+    if (typeof task !== 'object' || task === null) throw invalidArgument(`tasks[${i}]`, 'an object', task);
     const t = task as GraphTask<V>;
-    ids[i] = t.id;
-    edges += t.requires?.length ?? 0;
-    if (t.async === true) isAsync[i] = 1;
-    runs[i * 2] = t.run;
+    // Each field is read once, so the value checked is the value kept: a getter or Proxy may answer each read
+    // differently (read again after its check, an id could be kept as ''). The message is built by fieldError only
+    // when a check fails; the reference property test holds the two lists of checks together.
+    const { id, run, requires, timeoutMs, estimateMs, async, triggersFailFast } = t as Record<keyof GraphTask<V>, unknown>;
+    if (
+      typeof id !== 'string' ||
+      id === '' ||
+      typeof run !== 'function' ||
+      (requires !== undefined && !Array.isArray(requires)) ||
+      (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) ||
+      (estimateMs !== undefined && !(typeof estimateMs === 'number' && Number.isFinite(estimateMs) && estimateMs >= 0)) ||
+      (async !== undefined && typeof async !== 'boolean') ||
+      (triggersFailFast !== undefined && typeof triggersFailFast !== 'boolean')
+    ) {
+      throw fieldError(i, id, run, requires, timeoutMs, estimateMs, async, triggersFailFast);
+    }
+    ids[i] = id;
+    if (requires !== undefined) edges += requires.length;
+    if (async === true) isAsync[i] = 1;
+    runs[i * 2] = run as GraphTask<V>['run'];
     runs[i * 2 + 1] = t;
-    if (t.estimateMs !== undefined) (estimates ??= new Float64Array(n).fill(Number.NaN))[i] = t.estimateMs;
-    if (t.timeoutMs !== undefined) (timeouts ??= new Float64Array(n).fill(Number.NaN))[i] = t.timeoutMs;
-    if (t.triggersFailFast === false) (noFailFast ??= new Uint8Array(n))[i] = 1;
+    if (estimateMs !== undefined) (estimates ??= new Float64Array(n).fill(Number.NaN))[i] = estimateMs;
+    if (timeoutMs !== undefined) (timeouts ??= new Float64Array(n).fill(Number.NaN))[i] = timeoutMs;
+    if (triggersFailFast === false) (noFailFast ??= new Uint8Array(n))[i] = 1;
   }
   return { ids, estimates, runs, timeouts, noFailFast, edges };
 }

@@ -291,3 +291,49 @@ describe('compileGraph with numbered ids against the reference validator', () =>
     expect(actualProblem(tasks)).toMatchObject({ code: 'ERR_DUPLICATE_ID', index: 2 });
   });
 });
+
+// Ids that are property names of every object, or numbers in non-canonical spellings: none may be taken for another
+// id, nor found where no task has it. Lists of them alone are sometimes numbered ('0', '1', '2': an empty prefix).
+const oddIds = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0', '1', '2', '01', '00', '1e3', '1000', '-0', '+1', '0x1', ' 1'];
+const oddTask = fc
+  .record(
+    {
+      id: fc.constantFrom(...oddIds),
+      requires: fc.array(fc.constantFrom(...oddIds, 'ghost'), { maxLength: 3 }),
+    },
+    { requiredKeys: ['id'] },
+  )
+  .map((fields): Record<string, unknown> => ({ ...fields, run }));
+
+const oddLists = fc
+  .tuple(fc.array(oddTask, { maxLength: 10 }), fc.boolean(), fc.option(fc.tuple(fc.nat(), fc.nat(malformed.length - 1)), { freq: 6 }))
+  .map(([tasks, distinct, broken]) => {
+    // Distinct ids now and then (the first task of each id kept), so that lists reach the requirement checks.
+    const seen = new Set<unknown>();
+    const list: unknown[] = distinct ? tasks.filter((t) => !seen.has(t.id) && seen.add(t.id)) : tasks;
+    if (broken !== null && list.length > 0) {
+      const [at, kind] = broken;
+      list[at % list.length] = malformed[kind]!(list[at % list.length] as Record<string, unknown>);
+    }
+    return list;
+  });
+
+describe('compileGraph with ids such as __proto__, 01, 1e3 and -0 against the reference validator', () => {
+  it('accepts the same task lists and reports the same first problem', () => {
+    agreesWithReference(oddLists);
+  });
+
+  it('meets every kind of problem, and numbered lists among them', () => {
+    const seen = new Set<string>();
+    let numbered = 0;
+    for (const tasks of fc.sample(oddLists, { numRuns: 3000, seed: 17 })) {
+      seen.add(outcome(tasks));
+      const ids = tasks.map((t) => (t as { id?: unknown } | null)?.id);
+      const numbers = ids.map((id) => (id === '0' || id === '1' || id === '2' ? Number(id) : Number.NaN));
+      const range = Math.max(...numbers) - Math.min(...numbers) + 1;
+      if (numbers.length > 1 && new Set(numbers).size === numbers.length && range === numbers.length) numbered++;
+    }
+    expect([...seen].sort()).toEqual(['ERR_CYCLE', 'ERR_DUPLICATE_ID', 'ERR_UNKNOWN_DEPENDENCY', 'TypeError', 'valid']);
+    expect(numbered).toBeGreaterThan(0);
+  });
+});

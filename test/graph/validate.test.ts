@@ -133,7 +133,10 @@ describe('validateGraph', () => {
 
 describe('a requires that answers each read differently (a getter or Proxy)', () => {
   const run = () => Promise.resolve();
-  /** A task whose `requires` gives `answers` in turn, the last one from then on. */
+  /**
+   * A task whose `requires` gives `answers` in turn, the last one from then on. Validation reads it twice: with the
+   * task's other fields (checked and counted), and where its entries are resolved.
+   */
   const flipping = (id: string, answers: string[][]): GraphTask<void> => {
     let read = 0;
     return {
@@ -146,13 +149,37 @@ describe('a requires that answers each read differently (a getter or Proxy)', ()
   };
 
   it.each<[string, () => Array<GraphTask<void>>]>([
-    ['longer when read again (numbered ids in order)', () => [{ id: 't0', run }, flipping('t1', [['t0'], ['t0'], ['t0', 't0', 't0']]), { id: 't2', run, requires: ['t1'] }]],
-    ['shorter when read again', () => [{ id: 't0', run }, flipping('t1', [['t0'], ['t0'], []]), { id: 't2', run, requires: ['t1'] }]],
-    ['empty when counted (hashed ids)', () => [{ id: 'a', run }, flipping('b', [[], [], ['a']])]],
-    ['numbered ids out of order', () => [{ id: 't1', run }, flipping('t0', [['t1'], ['t1'], ['t1', 't1']])]],
+    ['longer when read again (numbered ids in order)', () => [{ id: 't0', run }, flipping('t1', [['t0'], ['t0', 't0', 't0']]), { id: 't2', run, requires: ['t1'] }]],
+    ['shorter when read again', () => [{ id: 't0', run }, flipping('t1', [['t0'], []]), { id: 't2', run, requires: ['t1'] }]],
+    ['empty when counted (hashed ids)', () => [{ id: 'a', run }, flipping('b', [[], ['a']])]],
+    ['numbered ids out of order', () => [{ id: 't1', run }, flipping('t0', [['t1'], ['t1', 't1']])]],
   ])('%s: a TypeError, and runGraph rejects with it instead of never settling', async (_, make) => {
     expect(() => validateGraph(make())).toThrow(/requires arrays held \d+ entries in all when counted and \d+ when read again/);
     await expect(runGraph(make())).rejects.toThrow(TypeError);
+  });
+});
+
+describe('a task whose fields answer each read differently (getters)', () => {
+  const run = () => Promise.resolve();
+
+  it('keeps the value it checked: each field other than requires is read once', () => {
+    const reads = new Map<PropertyKey, number>();
+    const answers: Record<string, unknown[]> = { id: ['t1', ''], run: [run, 7], timeoutMs: [5, -1], estimateMs: [2, Number.NaN], async: [true, 'no'] };
+    const task = new Proxy({} as GraphTask<void>, {
+      get(_, key) {
+        const count = reads.get(key) ?? 0;
+        reads.set(key, count + 1);
+        const values = typeof key === 'string' ? answers[key] : undefined;
+        return values?.[Math.min(count, values.length - 1)];
+      },
+    });
+    const graph = compileGraph([{ id: 't0', run }, task]);
+    expect(graph.ids).toEqual(['t0', 't1']);
+    expect(graph.runs[2]).toBe(run);
+    expect(graph.timeouts?.[1]).toBe(5);
+    expect(graph.estimates?.[1]).toBe(2);
+    expect(graph.isAsync[1]).toBe(1);
+    for (const key of ['id', 'run', 'timeoutMs', 'estimateMs', 'async', 'triggersFailFast']) expect([key, reads.get(key)]).toEqual([key, 1]);
   });
 });
 
