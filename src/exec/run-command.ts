@@ -18,7 +18,7 @@ import { diagnoseSpawnFailure, SpawnError } from './spawn-error.js';
 const { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync } = fs;
 
 /** How long a shell that has exited may leave background processes holding its pipes before they are terminated. */
-const EOF_WAIT_MS = 100;
+const PIPE_GRACE_MS = 100;
 /** Longest delay `setTimeout` honours; larger timeouts are treated as none. */
 const MAX_TIMER_MS = 2_147_483_647;
 const STREAM_NAMES = ['stdout', 'stderr'] as const;
@@ -57,6 +57,16 @@ export interface RunCommandOptions {
   timeoutMs?: number | undefined;
   /** Milliseconds between SIGTERM and SIGKILL for whatever of the tree is still alive (0: at once; Infinity: never). @default 2000 */
   killGraceMs?: number | undefined;
+  /**
+   * Milliseconds that processes still holding the output pipes after the shell's exit (a background `cmd &`) get to
+   * finish writing and close them; then they are terminated (SIGTERM, then SIGKILL after `killGraceMs`). What they
+   * write meanwhile is kept. Also how long a pipe held by a process outside the tree (one that started its own
+   * session) is read after the tree is gone. Infinity: wait for end-of-file however long it takes. A timeout or an
+   * abort cuts it short: once fanout stops the command, pipes are read for at most 100 ms after the tree is gone.
+   * Not used with `directLog` (no pipes).
+   * @default 100
+   */
+  pipeGraceMs?: number | undefined;
   /** Bytes of output kept in memory (`output`): the first quarter and the last three quarters. @default 1048576 (1 MiB) */
   maxOutputBytes?: number | undefined;
   /**
@@ -153,6 +163,7 @@ interface Settings {
   signal: AbortSignal | undefined;
   timeoutMs: number;
   killGraceMs: number;
+  pipeGraceMs: number;
   maxOutputBytes: number;
   onOutput: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
   logFile: string | undefined;
@@ -263,6 +274,7 @@ function normalize(command: unknown, options: unknown): Settings {
     signal: assertOptionalSignal('options.signal', o.signal),
     timeoutMs: o.timeoutMs === undefined ? Number.POSITIVE_INFINITY : assertLimit('options.timeoutMs', o.timeoutMs, 1),
     killGraceMs: o.killGraceMs === undefined ? 2000 : assertLimit('options.killGraceMs', o.killGraceMs, 0),
+    pipeGraceMs: o.pipeGraceMs === undefined ? PIPE_GRACE_MS : assertLimit('options.pipeGraceMs', o.pipeGraceMs, 0),
     maxOutputBytes: o.maxOutputBytes === undefined ? 1024 * 1024 : assertLimit('options.maxOutputBytes', o.maxOutputBytes, 0),
     onOutput: o.onOutput,
     onSpawn: o.onSpawn,
@@ -345,6 +357,8 @@ class CommandRun {
   private eofTimer: NodeJS.Timeout | undefined;
   /** After the tree is gone: how long to wait for the end of pipes that someone outside the tree still holds. */
   private drainTimer: NodeJS.Timeout | undefined;
+  /** The drain timer was armed while stopping the command (the short grace). */
+  private drainStopping = false;
   private finishing = false;
   /** Reading is paused until the log file drains; the end-of-file waits do not run meanwhile. */
   private paused = false;
@@ -507,22 +521,32 @@ class CommandRun {
     for (const restart of this.afterDrain.splice(0)) restart();
   }
 
-  /** After the shell's exit with pipes still open: give the holders EOF_WAIT_MS of reading, then terminate them. */
+  /** After the shell's exit with pipes still open: give the holders `pipeGraceMs` of reading, then terminate them. */
   private armEofTimer(): void {
+    if (this.settings.pipeGraceMs > MAX_TIMER_MS) return;
     this.eofTimer = setTimeout(() => {
       this.eofTimer = undefined;
       if (this.finishing || this.openStreams === 0) return;
       if (this.paused) this.afterDrain.push(() => this.armEofTimer());
       else this.killer!.terminate();
-    }, EOF_WAIT_MS);
+    }, this.settings.pipeGraceMs);
   }
 
-  /** After the tree is gone with pipes still open: EOF_WAIT_MS of reading, then stop. */
+  /**
+   * After the tree is gone with pipes still open: `pipeGraceMs` of reading, then stop; once fanout is stopping the
+   * command (timeout, abort), at most {@link PIPE_GRACE_MS} — a stop is not to wait on a holder's goodwill.
+   */
   private armDrainTimer(): void {
+    const stopping = this.killer!.terminating;
+    const grace = stopping ? Math.min(this.settings.pipeGraceMs, PIPE_GRACE_MS) : this.settings.pipeGraceMs;
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+    this.drainStopping = stopping;
+    if (grace > MAX_TIMER_MS) return;
     this.drainTimer = setTimeout(() => {
       if (this.paused) this.afterDrain.push(() => this.armDrainTimer());
       else this.finish();
-    }, EOF_WAIT_MS);
+    }, grace);
   }
 
   /**
@@ -546,7 +570,7 @@ class CommandRun {
     if (this.openStreams > 0) {
       // The tree is gone, yet a pipe is open: its end-of-file is on the way, or a process outside the tree (one
       // that started its own session) holds it. Take what comes within the grace, then stop reading.
-      if (this.drainTimer === undefined) this.armDrainTimer();
+      if (this.drainTimer === undefined || (killer.terminating && !this.drainStopping)) this.armDrainTimer();
       return;
     }
     this.finish();

@@ -205,17 +205,26 @@ describe('fanout check: leftovers', () => {
     const config = join(T, 'stubborn.yaml');
     // The leftover ignores SIGTERM: the sweep waits its whole grace (2 s), past --max-time.
     writeFileSync(config, `version: "1"\nchecks:\n  - id: leaves\n    run: ${leaving(`sh -c "trap '' TERM; sleep 300"`)}\n`);
-    try {
-      const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json', '--max-time', '1s'], { env: { T } });
-      expect(result.code, result.stderr).toBe(0);
-      const report = parseReport(result.stdout);
-      expect(report.max_time_exceeded).toBe(false);
-      expect(byId(report).leaves?.status).toBe('passed');
-      expect(isAlive(leftover(T))).toBe(false);
-    } finally {
-      cleanUp(T);
+    // The case needs the check to end before --max-time and --max-time to fire within the sweep's 2 s: on a loaded
+    // machine the check may take longer than a short --max-time, so longer ones are tried until one lands there.
+    let tested = false;
+    for (const seconds of [1, 2, 3, 4, 6, 8]) {
+      try {
+        const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json', '--max-time', `${seconds}s`], { env: { T } });
+        const report = parseReport(result.stdout);
+        // The run's duration is taken before the sweep: the check ended then.
+        if (byId(report).leaves?.status !== 'passed' || seconds * 1000 - report.duration_ms >= 1500) continue;
+        expect(result.code, result.stderr).toBe(0);
+        expect(report.max_time_exceeded).toBe(false);
+        expect(isAlive(leftover(T))).toBe(false);
+        tested = true;
+        break;
+      } finally {
+        cleanUp(T);
+      }
     }
-  });
+    expect(tested, 'no --max-time fell within the sweep').toBe(true);
+  }, 120_000);
 });
 
 describe('fanout check: secrets', () => {

@@ -1,7 +1,7 @@
 // Termination of whole process trees, checked through /proc: every process recorded while the command ran must be
 // gone or a zombie once runCommand has settled, and the command's session must have no live member left.
 import { getEventListeners } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -137,6 +137,24 @@ describe('runCommand terminates the whole tree', () => {
     expectTreeGone(sid, run.members);
   });
 
+  it('pipeGraceMs: how long holders of the pipes may write after the shell exits (Infinity: until they close them)', async () => {
+    const gate = join(mkdtempSync(join(tmpdir(), 'fanout-exec-grace-')), 'gate');
+    // The holder writes only once the test opens the gate: after the shell is reaped and well past the default grace.
+    const command = `(until [ -e '${gate}' ]; do sleep 0.01; done; echo late) & echo $$ ready`;
+    let shell = 0;
+    const waiting = runCommand(command, { pipeGraceMs: Number.POSITIVE_INFINITY, onSpawn: (pid) => (shell = pid) });
+    await waitFor(() => shell > 0 && !existsSync(`/proc/${shell}`), 10_000, 'the shell reaped');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(gate, '');
+    expect(await waiting).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false, output: `${shell} ready\nlate\n` });
+    // The default grace: the holder is terminated while it waits for a gate that is never opened.
+    const run = track(`(until [ -e '${gate}.never' ]; do sleep 0.01; done; echo late) & echo $$ ready`);
+    const sid = await run.ready;
+    const result = await run.result;
+    expect(result.output).toBe(`${sid} ready\n`);
+    expectTreeGone(sid, run.members);
+  });
+
   it('terminates background processes that closed the pipes, once the shell exits', async () => {
     // The sleep holds no pipe, so no end-of-file is awaited: /proc says it is alive, and it is terminated.
     const run = track('sleep 300 >/dev/null 2>&1 & echo $$ ready');
@@ -152,8 +170,10 @@ describe('runCommand terminates the whole tree', () => {
     const daemon = `echo $$ > '${pidFile}'; while kill -0 '"$p"' 2>/dev/null; do :; done; echo late; exec sleep 300`;
     // The shell waits for the daemon's pid file: until setsid has run, the daemon is still a member of the shell's
     // group, which fanout rightly terminates when the shell exits.
+    // The daemon's write must not race the grace after the tree is gone (a loaded machine may not run it in 100 ms).
     const promise = runCommand(`p=$$; setsid sh -c '${daemon}' & until [ -s '${pidFile}' ]; do sleep 0.01; done; echo started`, {
       signal: controller.signal,
+      pipeGraceMs: 600_000,
       onOutput: (chunk) => {
         if (chunk.includes('late')) controller.abort();
       },
