@@ -189,7 +189,7 @@ describe('runCommand terminates the whole tree', () => {
     } finally {
       if (pid > 0) process.kill(pid, 'SIGKILL');
     }
-  }, 10_000);
+  });
 
   it('never signals the tree again once it is gone', async () => {
     const kill = vi.spyOn(process, 'kill');
