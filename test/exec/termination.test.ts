@@ -1,12 +1,15 @@
 // Termination of whole process trees, checked through /proc: every process recorded while the command ran must be
 // gone or a zombie once runCommand has settled, and the command's session must have no live member left.
+import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../../src/exec/run-command.js';
+import { builtLibrary } from '../distributed/harness.js';
 import { deferred } from '../helpers/deferred.js';
+import { canUnshare } from '../other-namespace.js';
 import { groupOf, sessionMembers, survivors, waitFor, type ProcessId } from './proc.js';
 
 interface Tracked {
@@ -163,6 +166,23 @@ describe('runCommand terminates the whole tree', () => {
     expectTreeGone(sid, run.members);
   });
 
+  it.skipIf(!canUnshare)('never signals a stranger that took the id of the emptied session while pipes are awaited', async () => {
+    // In a PID namespace of its own, the id is handed out again on purpose (see the fixture), 30 ms after the exit.
+    const index = await builtLibrary();
+    const fixture = new URL('../fixtures/exec/pid-reuse.js', import.meta.url).pathname;
+    for (const [grace, cancelled] of [[600_000, true], [100, false]] as const) {
+      let outcome: { reused: boolean; signal: string | null; cancelled: boolean; output: string } | undefined;
+      // Another pid (a thread of node's) may come first: try again until the id was reused.
+      for (let attempt = 0; attempt < 5 && outcome?.reused !== true; attempt++) {
+        const child = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, fixture, index, String(grace)], { encoding: 'utf8', timeout: 60_000 });
+        expect(child.status, child.stderr).toBe(0);
+        outcome = JSON.parse(child.stdout) as typeof outcome;
+      }
+      // With the long wait the abort ends it; with the default one it ended before, having signalled nothing.
+      expect(outcome).toEqual({ reused: true, signal: null, cancelled, output: 'started\n' });
+    }
+  });
+
   it('settles when a process outside the tree (a session of its own) keeps the pipes open', async () => {
     const pidFile = join(mkdtempSync(join(tmpdir(), 'fanout-exec-daemon-')), 'pid');
     const controller = new AbortController();
@@ -170,7 +190,8 @@ describe('runCommand terminates the whole tree', () => {
     const daemon = `echo $$ > '${pidFile}'; while kill -0 '"$p"' 2>/dev/null; do :; done; echo late; exec sleep 300`;
     // The shell waits for the daemon's pid file: until setsid has run, the daemon is still a member of the shell's
     // group, which fanout rightly terminates when the shell exits.
-    // The daemon's write must not race the grace after the tree is gone (a loaded machine may not run it in 100 ms).
+    // The daemon writes after the shell's exit: the wait for it must not end first (a loaded machine may not run it
+    // within the default 100 ms).
     const promise = runCommand(`p=$$; setsid sh -c '${daemon}' & until [ -s '${pidFile}' ]; do sleep 0.01; done; echo started`, {
       signal: controller.signal,
       pipeGraceMs: 600_000,
