@@ -31,6 +31,11 @@ export class ProcessTreeKiller {
     private readonly recheck: () => void,
   ) {}
 
+  /** Every process of the session is known dead: nothing is signalled any more. */
+  get isGone(): boolean {
+    return this.gone;
+  }
+
   /** Neither terminating nor known to be gone: a termination requested now would be the first. */
   get idle(): boolean {
     return !this.terminating && !this.gone;

@@ -18,7 +18,14 @@ import { diagnoseSpawnFailure, SpawnError } from './spawn-error.js';
 const { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync } = fs;
 
 /** How long a shell that has exited may leave background processes holding its pipes before they are terminated. */
-const EOF_WAIT_MS = 100;
+const PIPE_GRACE_MS = 100;
+/**
+ * While pipes stay open after the shell's exit, the session is scanned this long after the exit, then every
+ * {@link WATCH_MS}: once it has no member left its id may be handed to an unrelated process, so it must be known gone
+ * before anything could signal it. Not at once: most pipes reach end-of-file within a millisecond of the exit.
+ */
+const FIRST_WATCH_MS = 10;
+const WATCH_MS = 50;
 /** Longest delay `setTimeout` honours; larger timeouts are treated as none. */
 const MAX_TIMER_MS = 2_147_483_647;
 const STREAM_NAMES = ['stdout', 'stderr'] as const;
@@ -57,6 +64,16 @@ export interface RunCommandOptions {
   timeoutMs?: number | undefined;
   /** Milliseconds between SIGTERM and SIGKILL for whatever of the tree is still alive (0: at once; Infinity: never). @default 2000 */
   killGraceMs?: number | undefined;
+  /**
+   * Milliseconds the output pipes are read after the shell's exit while processes still hold them (a background
+   * `cmd &`, a daemon that started a session of its own): what they write meanwhile is kept. Then the holders in the
+   * command's tree are terminated (SIGTERM, then SIGKILL after `killGraceMs`) and reading stops 100 ms after the tree
+   * is gone; a holder outside the tree is never signalled, its pipe is just no longer read. Infinity (or more than
+   * 2^31 - 1): until the holders close the pipes. A timeout or an abort ends the wait at once (the tree is
+   * terminated, reading stops 100 ms after it is gone). Not used with `directLog` (no pipes).
+   * @default 100
+   */
+  pipeGraceMs?: number | undefined;
   /** Bytes of output kept in memory (`output`): the first quarter and the last three quarters. @default 1048576 (1 MiB) */
   maxOutputBytes?: number | undefined;
   /**
@@ -153,6 +170,7 @@ interface Settings {
   signal: AbortSignal | undefined;
   timeoutMs: number;
   killGraceMs: number;
+  pipeGraceMs: number;
   maxOutputBytes: number;
   onOutput: ((chunk: string, stream: 'stdout' | 'stderr') => void) | undefined;
   logFile: string | undefined;
@@ -263,6 +281,7 @@ function normalize(command: unknown, options: unknown): Settings {
     signal: assertOptionalSignal('options.signal', o.signal),
     timeoutMs: o.timeoutMs === undefined ? Number.POSITIVE_INFINITY : assertLimit('options.timeoutMs', o.timeoutMs, 1),
     killGraceMs: o.killGraceMs === undefined ? 2000 : assertLimit('options.killGraceMs', o.killGraceMs, 0),
+    pipeGraceMs: o.pipeGraceMs === undefined ? PIPE_GRACE_MS : assertLimit('options.pipeGraceMs', o.pipeGraceMs, 0),
     maxOutputBytes: o.maxOutputBytes === undefined ? 1024 * 1024 : assertLimit('options.maxOutputBytes', o.maxOutputBytes, 0),
     onOutput: o.onOutput,
     onSpawn: o.onSpawn,
@@ -345,6 +364,7 @@ class CommandRun {
   private eofTimer: NodeJS.Timeout | undefined;
   /** After the tree is gone: how long to wait for the end of pipes that someone outside the tree still holds. */
   private drainTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
   private finishing = false;
   /** Reading is paused until the log file drains; the end-of-file waits do not run meanwhile. */
   private paused = false;
@@ -352,8 +372,20 @@ class CommandRun {
   private readonly afterDrain: (() => void)[] = [];
   /** The signal aborted (see watchAbort). */
   abort(): void {
-    if (this.killer?.idle === true) this.cancelled = true;
+    if (this.killer?.idle === true || this.stopWaiting()) this.cancelled = true;
     this.killer?.terminate();
+  }
+
+  /**
+   * A stop (timeout, abort) while pipes held outside the gone tree are still awaited after the shell's exit: the
+   * wait ends, reading stops {@link PIPE_GRACE_MS} later. True when it ended one.
+   */
+  private stopWaiting(): boolean {
+    if (this.finishing || !this.exited || this.openStreams === 0 || this.killer?.isGone !== true || this.drainTimer !== undefined) return false;
+    clearTimeout(this.eofTimer);
+    this.eofTimer = undefined;
+    this.armDrainTimer();
+    return true;
   }
 
   constructor(
@@ -428,13 +460,14 @@ class CommandRun {
       this.exitSignal = signal;
       if (this.openStreams > 0 && !this.killer!.terminating) {
         this.armEofTimer();
+        this.watchTimer = setTimeout(() => this.watch(), FIRST_WATCH_MS);
       }
       this.check();
     });
     if (this.settings.timeoutMs <= MAX_TIMER_MS) {
       this.timeoutTimer = setTimeout(() => {
         this.timeoutTimer = undefined;
-        if (this.killer!.idle) this.timedOut = true;
+        if (this.killer!.idle || this.stopWaiting()) this.timedOut = true;
         this.killer!.terminate();
       }, this.settings.timeoutMs);
     }
@@ -507,22 +540,36 @@ class CommandRun {
     for (const restart of this.afterDrain.splice(0)) restart();
   }
 
-  /** After the shell's exit with pipes still open: give the holders EOF_WAIT_MS of reading, then terminate them. */
+  /**
+   * After the shell's exit with pipes still open: give the holders `pipeGraceMs` of reading, then terminate those in
+   * the tree — or, once the tree is gone (the holders are outside it), stop reading.
+   */
   private armEofTimer(): void {
+    if (this.settings.pipeGraceMs > MAX_TIMER_MS) return;
     this.eofTimer = setTimeout(() => {
       this.eofTimer = undefined;
       if (this.finishing || this.openStreams === 0) return;
       if (this.paused) this.afterDrain.push(() => this.armEofTimer());
+      else if (this.killer!.isGone) this.finish();
       else this.killer!.terminate();
-    }, EOF_WAIT_MS);
+    }, this.settings.pipeGraceMs);
   }
 
-  /** After the tree is gone with pipes still open: EOF_WAIT_MS of reading, then stop. */
+  /** While pipes are awaited after the shell's exit: is the session empty yet? See {@link FIRST_WATCH_MS}. */
+  private watch(): void {
+    this.watchTimer = undefined;
+    const killer = this.killer!;
+    if (this.finishing || this.openStreams === 0 || killer.terminating || killer.isGone) return;
+    // A thorough scan: a holder may be in a group of its own within the session (`timeout … &`, `set -m`).
+    if (!killer.checkGone(true)) this.watchTimer = setTimeout(() => this.watch(), WATCH_MS);
+  }
+
+  /** After the tree is gone with pipes still open, once fanout stopped it: {@link PIPE_GRACE_MS} of reading, then stop. */
   private armDrainTimer(): void {
     this.drainTimer = setTimeout(() => {
       if (this.paused) this.afterDrain.push(() => this.armDrainTimer());
       else this.finish();
-    }, EOF_WAIT_MS);
+    }, PIPE_GRACE_MS);
   }
 
   /**
@@ -559,6 +606,7 @@ class CommandRun {
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.eofTimer);
     clearTimeout(this.drainTimer);
+    clearTimeout(this.watchTimer);
     if (this.settings.signal !== undefined) unwatchAbort(this.settings.signal, this);
     for (const stream of this.streams) stream.destroy();
     if (this.settings.directLog && this.logFd !== undefined) {

@@ -104,7 +104,7 @@ describe('watchTree', () => {
     expect(reported.filter((path) => path.includes('node_modules') || path.endsWith('.log') || path.startsWith('.git') || path.startsWith('.fanout/runs'))).toEqual([]);
     expect(reported).toEqual(expect.arrayContaining(['src/a/b/x.ts', 'late/deeper/deepest/first.ts', 'late/deeper/deepest/second.ts', 'src/sentinel.ts']));
     controller.abort();
-  }, 30_000);
+  });
 
   it('reports a burst of 1,000 writes made in one go in one batch', async () => {
     const dir = repository(0);
@@ -116,7 +116,7 @@ describe('watchTree', () => {
     expect(batches).toHaveLength(1);
     expect(batches[0]).toHaveLength(1000);
     controller.abort();
-  }, 30_000);
+  });
 
   it('outside a repository, still leaves out .git and the excluded folders', async () => {
     const dir = tempDir();

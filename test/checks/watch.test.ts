@@ -130,7 +130,7 @@ describe('watchChecks', () => {
     watch.controller.abort();
     await watch.done;
     expect(watch.events.filter(isType('run:start'))).toHaveLength(2);
-  }, 30_000);
+  });
 
   it('a burst of 1,000 file writes makes one rerun', async () => {
     const dir = repository(config);

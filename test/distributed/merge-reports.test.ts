@@ -43,7 +43,7 @@ describe('mergeReports', () => {
     expect(Date.parse(merged.ended_at)).toBe(Math.max(Date.parse(first.ended_at), Date.parse(second.ended_at)));
     // Without an order, checks keep report order.
     expect(mergeReports([second, first]).checks.map((check) => check.id)).toEqual(['lint', 'docs', 'build', 'unit']);
-  }, 30_000);
+  });
 
   it('refuses a check reported by two shards, and things that are not reports', async () => {
     const first = await report('build');
@@ -59,7 +59,7 @@ describe('mergeReports', () => {
     expect(error).toMatchObject({ code: 'ERR_MERGE', message: expect.stringContaining('"build" is reported by both report 1 and report 2') as unknown });
     expect(() => mergeReports([{ checks: [] } as unknown as ShardReport])).toThrow(/report 1 is not a fanout JSON report: "run_id" is missing/);
     expect(() => mergeReports([])).toThrow(TypeError);
-  }, 30_000);
+  });
 
   it('exit code: 0 when all passed, an interrupted shard first, else the first failure', () => {
     expect(mergedExitCode([0, 0])).toBe(0);

@@ -166,8 +166,10 @@ describe('runCommand output', () => {
   });
 
   it('keeps output written after the exit event by a background process still holding the pipe', async () => {
-    // The subshell waits until the shell is reaped (what precedes Node's exit event), then writes.
-    const result = await runCommand(`p=$$; (while kill -0 $p 2>/dev/null; do :; done; echo late; echo late-err >&2) & echo early`);
+    // The subshell waits until the shell is reaped (what precedes Node's exit event), then writes. A grace without
+    // end: on a loaded machine the subshell may not run within the default 100 ms, which would terminate it.
+    const command = `p=$$; (while kill -0 $p 2>/dev/null; do :; done; echo late; echo late-err >&2) & echo early`;
+    const result = await runCommand(command, { pipeGraceMs: Number.POSITIVE_INFINITY });
     expect(result).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false });
     expect(result.output).toContain('early\n');
     expect(result.output).toContain('late\n');

@@ -92,6 +92,8 @@ describe('runCommand', () => {
     await expect(runCommand('true', 'x' as never)).rejects.toThrow('options must be an object or undefined, received "x"');
     await expect(runCommand('true', { timeoutMs: 0 })).rejects.toThrow('options.timeoutMs must be an integer >= 1 or Infinity, received 0');
     await expect(runCommand('true', { killGraceMs: -1 })).rejects.toThrow('options.killGraceMs must be an integer >= 0 or Infinity, received -1');
+    await expect(runCommand('true', { pipeGraceMs: -1 })).rejects.toThrow('options.pipeGraceMs must be an integer >= 0 or Infinity, received -1');
+    await expect(runCommand('true', { pipeGraceMs: Number.NaN })).rejects.toThrow('options.pipeGraceMs must be an integer >= 0 or Infinity, received NaN');
     await expect(runCommand('true', { maxOutputBytes: 1.5 })).rejects.toThrow('options.maxOutputBytes must be an integer >= 0 or Infinity, received 1.5');
     await expect(runCommand('true', { cwd: '' })).rejects.toThrow('options.cwd must be a non-empty string');
     await expect(runCommand('true', { env: { A: 1 as unknown as string } })).rejects.toThrow('options.env.A must be a string without NUL characters, received 1');

@@ -1,12 +1,15 @@
 // Termination of whole process trees, checked through /proc: every process recorded while the command ran must be
 // gone or a zombie once runCommand has settled, and the command's session must have no live member left.
+import { spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../../src/exec/run-command.js';
+import { builtLibrary } from '../distributed/harness.js';
 import { deferred } from '../helpers/deferred.js';
+import { canUnshare } from '../other-namespace.js';
 import { groupOf, sessionMembers, survivors, waitFor, type ProcessId } from './proc.js';
 
 interface Tracked {
@@ -137,12 +140,47 @@ describe('runCommand terminates the whole tree', () => {
     expectTreeGone(sid, run.members);
   });
 
+  it('pipeGraceMs: how long holders of the pipes may write after the shell exits (Infinity: until they close them)', async () => {
+    const gate = join(mkdtempSync(join(tmpdir(), 'fanout-exec-grace-')), 'gate');
+    // The holder writes only once the test opens the gate: after the shell is reaped and well past the default grace.
+    const command = `(until [ -e '${gate}' ]; do sleep 0.01; done; echo late) & echo $$ ready`;
+    let shell = 0;
+    const waiting = runCommand(command, { pipeGraceMs: Number.POSITIVE_INFINITY, onSpawn: (pid) => (shell = pid) });
+    await waitFor(() => shell > 0 && !existsSync(`/proc/${shell}`), 10_000, 'the shell reaped');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(gate, '');
+    expect(await waiting).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false, output: `${shell} ready\nlate\n` });
+    // The default grace: the holder is terminated while it waits for a gate that is never opened.
+    const run = track(`(until [ -e '${gate}.never' ]; do sleep 0.01; done; echo late) & echo $$ ready`);
+    const sid = await run.ready;
+    const result = await run.result;
+    expect(result.output).toBe(`${sid} ready\n`);
+    expectTreeGone(sid, run.members);
+  });
+
   it('terminates background processes that closed the pipes, once the shell exits', async () => {
     // The sleep holds no pipe, so no end-of-file is awaited: /proc says it is alive, and it is terminated.
     const run = track('sleep 300 >/dev/null 2>&1 & echo $$ ready');
     const sid = await run.ready;
     expect(await run.result).toMatchObject({ exitCode: 0, timedOut: false, cancelled: false });
     expectTreeGone(sid, run.members);
+  });
+
+  it.skipIf(!canUnshare)('never signals a stranger that took the id of the emptied session while pipes are awaited', async () => {
+    // In a PID namespace of its own, the id is handed out again on purpose (see the fixture), 30 ms after the exit.
+    const index = await builtLibrary();
+    const fixture = new URL('../fixtures/exec/pid-reuse.js', import.meta.url).pathname;
+    for (const [grace, cancelled] of [[600_000, true], [100, false]] as const) {
+      let outcome: { reused: boolean; signal: string | null; cancelled: boolean; output: string } | undefined;
+      // Another pid (a thread of node's) may come first: try again until the id was reused.
+      for (let attempt = 0; attempt < 5 && outcome?.reused !== true; attempt++) {
+        const child = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, fixture, index, String(grace)], { encoding: 'utf8', timeout: 60_000 });
+        expect(child.status, child.stderr).toBe(0);
+        outcome = JSON.parse(child.stdout) as typeof outcome;
+      }
+      // With the long wait the abort ends it; with the default one it ended before, having signalled nothing.
+      expect(outcome).toEqual({ reused: true, signal: null, cancelled, output: 'started\n' });
+    }
   });
 
   it('settles when a process outside the tree (a session of its own) keeps the pipes open', async () => {
@@ -152,8 +190,11 @@ describe('runCommand terminates the whole tree', () => {
     const daemon = `echo $$ > '${pidFile}'; while kill -0 '"$p"' 2>/dev/null; do :; done; echo late; exec sleep 300`;
     // The shell waits for the daemon's pid file: until setsid has run, the daemon is still a member of the shell's
     // group, which fanout rightly terminates when the shell exits.
+    // The daemon writes after the shell's exit: the wait for it must not end first (a loaded machine may not run it
+    // within the default 100 ms).
     const promise = runCommand(`p=$$; setsid sh -c '${daemon}' & until [ -s '${pidFile}' ]; do sleep 0.01; done; echo started`, {
       signal: controller.signal,
+      pipeGraceMs: 600_000,
       onOutput: (chunk) => {
         if (chunk.includes('late')) controller.abort();
       },
@@ -169,7 +210,7 @@ describe('runCommand terminates the whole tree', () => {
     } finally {
       if (pid > 0) process.kill(pid, 'SIGKILL');
     }
-  }, 10_000);
+  });
 
   it('never signals the tree again once it is gone', async () => {
     const kill = vi.spyOn(process, 'kill');
