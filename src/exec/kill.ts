@@ -4,6 +4,7 @@
  * again — its ids may be handed to unrelated processes.
  */
 import { groupExists, liveGroups, signalGroup } from './process-group.js';
+import { isAlive } from './processes.js';
 
 /** Longest pause between two liveness checks while waiting for a terminated tree to die. */
 const MAX_POLL_MS = 50;
@@ -53,12 +54,26 @@ export class ProcessTreeKiller {
     if (!thorough && !this.terminating && !groupExists(this.sid)) {
       this.gone = true;
     } else {
-      const groups = liveGroups(this.sid);
+      const groups = this.liveGroups();
       this.gone = groups.length === 0;
       if (this.terminating) this.sweep(groups);
     }
     if (this.gone) this.dispose();
     return this.gone;
+  }
+
+  /**
+   * The session's live groups — none once its id is seen reused. While any process of the session lives (zombies
+   * included) the kernel hands out neither its id as a pid nor as a group, so after the shell was reaped a process
+   * whose pid is the session id is a stranger's: the session had emptied and its id was given again, and what a scan
+   * finds under that id is the stranger's (a daemon that started its own session). Asked after the scan: a reuse
+   * after the question is a reuse after the scan too. Left: a stranger that took the id, started a session, forked
+   * and exited between two scans of ours is not recognised.
+   */
+  private liveGroups(): readonly number[] {
+    const groups = liveGroups(this.sid);
+    if (groups.length > 0 && this.shellReaped && isAlive(this.sid)) return [];
+    return groups;
   }
 
   /**
@@ -73,7 +88,7 @@ export class ProcessTreeKiller {
       signalGroup(this.sid, 'SIGTERM');
       this.signalled.set(this.sid, 'SIGTERM');
     } else {
-      this.sweep(liveGroups(this.sid));
+      this.sweep(this.liveGroups());
     }
     if (Number.isFinite(this.killGraceMs)) {
       this.graceTimer = setTimeout(() => {

@@ -20,12 +20,14 @@ const { closeSync, constants, createWriteStream, fchmodSync, fstatSync, openSync
 /** How long a shell that has exited may leave background processes holding its pipes before they are terminated. */
 const PIPE_GRACE_MS = 100;
 /**
- * While pipes stay open after the shell's exit, the session is scanned this long after the exit, then every
- * {@link WATCH_MS}: once it has no member left its id may be handed to an unrelated process, so it must be known gone
- * before anything could signal it. Not at once: most pipes reach end-of-file within a millisecond of the exit.
+ * While pipes stay open after the shell's exit, the session is scanned this long after the exit, then at growing
+ * intervals: once it is known to have no member left, the end of the wait stops reading instead of terminating, and
+ * nothing is signalled (the killer also recognises a reused id when it scans; see ProcessTreeKiller). Not at once:
+ * most pipes reach end-of-file within a millisecond of the exit.
  */
 const FIRST_WATCH_MS = 10;
-const WATCH_MS = 50;
+/** The longest pause between two of those scans (they back off from 50 ms): a scan reads the whole process table. */
+const MAX_WATCH_MS = 1000;
 /** Longest delay `setTimeout` honours; larger timeouts are treated as none. */
 const MAX_TIMER_MS = 2_147_483_647;
 const STREAM_NAMES = ['stdout', 'stderr'] as const;
@@ -131,9 +133,12 @@ export interface CommandResult {
   exitCode: number | null;
   /** The signal that ended the shell (`'SIGTERM'`, `'SIGKILL'`...); null otherwise. */
   signal: string | null;
-  /** The timeout fired and the tree was terminated. */
+  /** The timeout fired before the result settled: the tree was terminated, or reading pipes held after the shell's exit stopped. */
   timedOut: boolean;
-  /** The abort signal fired (before the start, or before the tree was gone) and the tree was terminated. */
+  /**
+   * The abort signal fired before the result settled — before the start, while the tree ran (it was terminated), or
+   * while pipes held after the shell's exit were still read (reading stopped).
+   */
   cancelled: boolean;
   /** Milliseconds from the spawn to the moment the tree was gone and the output complete. */
   durationMs: number;
@@ -365,6 +370,7 @@ class CommandRun {
   /** After the tree is gone: how long to wait for the end of pipes that someone outside the tree still holds. */
   private drainTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
+  private watchMs = 25;
   private finishing = false;
   /** Reading is paused until the log file drains; the end-of-file waits do not run meanwhile. */
   private paused = false;
@@ -548,7 +554,8 @@ class CommandRun {
     if (this.settings.pipeGraceMs > MAX_TIMER_MS) return;
     this.eofTimer = setTimeout(() => {
       this.eofTimer = undefined;
-      if (this.finishing || this.openStreams === 0) return;
+      // A stop under way (abort, timeout, a failing onOutput) owns the ending: the tree's last output gets its drain.
+      if (this.finishing || this.openStreams === 0 || this.killer!.terminating) return;
       if (this.paused) this.afterDrain.push(() => this.armEofTimer());
       else if (this.killer!.isGone) this.finish();
       else this.killer!.terminate();
@@ -561,7 +568,9 @@ class CommandRun {
     const killer = this.killer!;
     if (this.finishing || this.openStreams === 0 || killer.terminating || killer.isGone) return;
     // A thorough scan: a holder may be in a group of its own within the session (`timeout … &`, `set -m`).
-    if (!killer.checkGone(true)) this.watchTimer = setTimeout(() => this.watch(), WATCH_MS);
+    if (killer.checkGone(true)) return;
+    this.watchMs = Math.min(this.watchMs * 2, MAX_WATCH_MS);
+    this.watchTimer = setTimeout(() => this.watch(), this.watchMs);
   }
 
   /** After the tree is gone with pipes still open, once fanout stopped it: {@link PIPE_GRACE_MS} of reading, then stop. */

@@ -216,11 +216,15 @@ describe('fanout check: leftovers', () => {
     let tested = false;
     for (let attempt = 0; attempt < 8 && !tested; attempt++) {
       try {
+        const started = performance.now();
         const result = await runCli(['check', '-c', config, '--log-dir', join(T, 'logs'), '--json', '--max-time', `${maxTimeMs}ms`], { env: { T } });
+        const lived = performance.now() - started;
         const report = parseReport(result.stdout);
         const passed = byId(report).leaves?.status === 'passed';
         if (passed && maxTimeMs - report.duration_ms < 1500 && !report.max_time_exceeded) {
           expect(result.code, result.stderr).toBe(0);
+          // The sweep held the run past --max-time (the leftover ignores SIGTERM): it did fire meanwhile.
+          expect(lived).toBeGreaterThanOrEqual(maxTimeMs);
           expect(isAlive(leftover(T))).toBe(false);
           tested = true;
         } else {

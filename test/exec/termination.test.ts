@@ -166,20 +166,27 @@ describe('runCommand terminates the whole tree', () => {
     expectTreeGone(sid, run.members);
   });
 
-  it.skipIf(!canUnshare)('never signals a stranger that took the id of the emptied session while pipes are awaited', async () => {
-    // In a PID namespace of its own, the id is handed out again on purpose (see the fixture), 30 ms after the exit.
+  it.skipIf(!canUnshare)('never signals a stranger given the id of the emptied session while pipes are awaited', async () => {
+    // In a PID namespace of its own the id is handed out again on purpose (see the fixture): right after the shell is
+    // reaped (before the first look at the session), 30 ms later (after it), and as a background member ends between
+    // two looks. With the long wait the abort ends it; with the default one it has ended before, signalling nothing.
     const index = await builtLibrary();
     const fixture = new URL('../fixtures/exec/pid-reuse.js', import.meta.url).pathname;
-    for (const [grace, cancelled] of [[600_000, true], [100, false]] as const) {
-      let outcome: { reused: boolean; signal: string | null; cancelled: boolean; output: string } | undefined;
-      // Another pid (a thread of node's) may come first: try again until the id was reused.
-      for (let attempt = 0; attempt < 5 && outcome?.reused !== true; attempt++) {
-        const child = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, fixture, index, String(grace)], { encoding: 'utf8', timeout: 60_000 });
-        expect(child.status, child.stderr).toBe(0);
-        outcome = JSON.parse(child.stdout) as typeof outcome;
+    for (const [mode, ms] of [['exit', 0], ['exit', 30], ['member', 40]] as const) {
+      for (const grace of [600_000, 100]) {
+        let outcome: { reused: boolean; signal: string | null; cancelled: boolean; output: string } | undefined;
+        // Another pid (a thread of node's) may come first: try again until the id was reused.
+        for (let attempt = 0; attempt < 5 && outcome?.reused !== true; attempt++) {
+          const script = `"$0" "$1" "$2" "$3" "$4" "$5" & wait`;
+          const child = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', script, process.execPath, fixture, index, String(grace), mode, String(ms)], {
+            encoding: 'utf8',
+            timeout: 60_000,
+          });
+          expect(child.status, child.stderr).toBe(0);
+          outcome = JSON.parse(child.stdout) as typeof outcome;
+        }
+        expect({ mode, ms, grace, ...outcome }).toEqual({ mode, ms, grace, reused: true, signal: null, cancelled: grace === 600_000, output: 'started\n' });
       }
-      // With the long wait the abort ends it; with the default one it ended before, having signalled nothing.
-      expect(outcome).toEqual({ reused: true, signal: null, cancelled, output: 'started\n' });
     }
   });
 
