@@ -18,6 +18,15 @@ function latestCached(logDir: string): Record<string, boolean> {
   return Object.fromEntries(report.checks.map((check) => [check.id, check.cached === true]));
 }
 
+/** Resolves once `done()` holds (checked every 10 ms); throws after 30 s. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the report');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Runs `fanout <args>` with `stdin`, in `cwd`, with exactly `env` over the test's environment. */
 function run(args: string[], cwd: string, env: Record<string, string | undefined>, stdin = ''): Promise<CliResult> {
   const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -135,6 +144,15 @@ describe.skipIf(!hasRedis)('--shared-cache in watch, hook, mcp and background ru
       } finally {
         await client.close();
       }
+      // A background run writes report.json after the journal's end, by which run_checks answered: wait for it.
+      await until(() => {
+        try {
+          latestCached(logDir);
+          return true;
+        } catch {
+          return false;
+        }
+      });
       expect(latestCached(logDir)).toEqual({ build: true, unit: true });
     }
     expect(ran(dir)).toEqual(['build', 'unit']);
