@@ -68,7 +68,7 @@ export interface ThreadPoolOptions {
   idleTimeoutMs?: number;
   /** Passed to each thread as `workerData` (from `node:worker_threads`). */
   workerData?: unknown;
-  /** Tuning of {@link ThreadPool.batchProcessor}'s automatic batching. @default { targetBatchMs: 5, maxBatchSize: 256 } */
+  /** Tuning of {@link ThreadPool.batchProcessor}'s automatic batching. @default { targetBatchMs: 20, maxBatchSize: 256 } */
   batching?: BatchingOptions;
 }
 

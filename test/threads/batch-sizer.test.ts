@@ -12,11 +12,11 @@ describe('BatchSizer', () => {
   });
 
   it('then sizes batches to carry targetBatchMs of work, at least one item and at most maxBatchSize', () => {
-    const sizer = new BatchSizer(2); // defaults: 5 ms, 256 items
-    expect([sizer.targetBatchMs, sizer.maxBatchSize]).toEqual([5, 256]);
+    const sizer = new BatchSizer(2); // defaults: 20 ms, 256 items
+    expect([sizer.targetBatchMs, sizer.maxBatchSize]).toEqual([20, 256]);
     sizer.record(1, 0.1);
     expect(sizer.perItemMs).toBeCloseTo(0.1);
-    expect(sizer.size(10_000, 0)).toBe(50);
+    expect(sizer.size(10_000, 0)).toBe(200);
     const slow = new BatchSizer(2, { targetBatchMs: 2 });
     slow.record(1, 50); // an item longer than the target still goes alone
     expect(slow.size(10_000, 0)).toBe(1);
