@@ -8,6 +8,11 @@ import { isAlive } from './processes.js';
 
 /** Longest pause between two liveness checks while waiting for a terminated tree to die. */
 const MAX_POLL_MS = 50;
+/**
+ * The longest delay a Node timer keeps (2^31 - 1 ms, ~24.8 days): a longer one fires after 1 ms. A grace beyond it
+ * means never, as Infinity does, not SIGKILL at once.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The termination state of one command's session. `recheck` is called whenever a poll is due; the owner then calls
@@ -90,7 +95,7 @@ export class ProcessTreeKiller {
     } else {
       this.sweep(this.liveGroups());
     }
-    if (Number.isFinite(this.killGraceMs)) {
+    if (this.killGraceMs <= MAX_TIMER_MS) {
       this.graceTimer = setTimeout(() => {
         this.graceTimer = undefined;
         this.escalate();

@@ -64,7 +64,7 @@ export interface RunCommandOptions {
   signal?: AbortSignal | undefined;
   /** Terminates the whole process tree after this many milliseconds; the result then has `timedOut: true`. @default undefined (no timeout) */
   timeoutMs?: number | undefined;
-  /** Milliseconds between SIGTERM and SIGKILL for whatever of the tree is still alive (0: at once; Infinity: never). @default 2000 */
+  /** Milliseconds between SIGTERM and SIGKILL for whatever of the tree is still alive (0: at once; Infinity, or more than 2^31 - 1: never). @default 2000 */
   killGraceMs?: number | undefined;
   /**
    * Milliseconds the output pipes are read after the shell's exit while processes still hold them (a background

@@ -93,6 +93,30 @@ describe('runCommand terminates the whole tree', () => {
     expectTreeGone(sid, run.members);
   });
 
+  it('takes a killGraceMs beyond the longest timer (2^31 - 1 ms) for never, not for a SIGKILL after 1 ms', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const run = track(`trap '' TERM; sleep 300 & echo $$ ready; wait`, { signal: controller.signal, killGraceMs: 2 ** 31 });
+      const sid = await run.ready;
+      run.record(sid);
+      controller.abort();
+      // An overflowing timer fires after 1 ms: the tree would be SIGKILLed and the result in long before this.
+      const early = await Promise.race([run.result.then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, 500, 'waiting'))]);
+      expect(early).toBe('waiting');
+      expect(survivors(run.members).length).toBe(run.members.length); // SIGTERM ignored, no SIGKILL sent
+      process.kill(-sid, 'SIGKILL'); // the test's own child's group: what "never" leaves to the caller
+      const result = await run.result;
+      expect(result).toMatchObject({ cancelled: true, signal: 'SIGKILL' });
+      expectTreeGone(sid, run.members);
+      expect(warnings.filter((warning) => warning.name === 'TimeoutOverflowWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('kills a grandchild that ignores SIGTERM after its shell obeyed it', async () => {
     const controller = new AbortController();
     const inner = `trap '' TERM; echo $$ ready; while :; do sleep 1; done`;
