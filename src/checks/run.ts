@@ -7,7 +7,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { createLocalExecutor, FANOUT_KEY_VARIABLES, type Executor } from '../exec/executor.js';
 import { spawnStartTime, usableCpus } from '../exec/processes.js';
-import { writeNewFileSync } from '../common/safe-file.js';
+import { publishNewFileSync } from '../common/safe-file.js';
 import type { Observer } from '../observe/types.js';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { createMaskerWith } from '../common/mask.js';
@@ -500,7 +500,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   if (journal.journal.error !== undefined) writeErrors.push(writeError(journal.journal.file, journal.journal.error));
   const reportFile = resolve(logs.dir, 'report.json');
   try {
-    writeNewFileSync(reportFile, `${jsonText(withErrors(), 2)}\n`);
+    publishNewFileSync(reportFile, `${jsonText(withErrors(), 2)}\n`);
   } catch (error) {
     writeErrors.push(writeError(reportFile, error));
   }

@@ -4,7 +4,7 @@
  * deleted only when they are real folders of this user, without ever following a link.
  */
 import { randomBytes } from './random.js';
-import { closeSync, constants, fdatasyncSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -210,13 +210,51 @@ export function replaceFileSync(target: string, data: string | Uint8Array, mode 
   try {
     renameSync(temporary, target);
   } catch (error) {
-    try {
-      const there = lstatSync(temporary);
-      if (there.ino === written.ino && there.dev === written.dev) unlinkSync(temporary);
-    } catch {
-      // gone already
-    }
+    removeIfSame(temporary, written);
     throw error;
+  }
+}
+
+/** Errors of a file system that has no hard links (FAT, some network and FUSE mounts): publish without one. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * Writes `data` to a new file `path` that readers see whole or not at all, and that is never put over anything
+ * (a file or a link at `path` fails it with EEXIST, as {@link writeNewFileSync} does): written into a new file of a
+ * random name beside it, then linked to `path` (link(2) neither replaces nor follows what is there) and the random
+ * name removed. Where the file system has no hard links, it falls back to {@link writeNewFileSync} (still exclusive,
+ * no longer whole-or-nothing for readers). Throws the write's error (a full disk...) after removing what it wrote.
+ *
+ * @example
+ * ```ts
+ * import { publishNewFileSync } from './safe-file.js';
+ * publishNewFileSync('/tmp/report-2.json', '{}\n');
+ * ```
+ */
+export function publishNewFileSync(path: string, data: string | Uint8Array, mode = 0o600): void {
+  const temporary = temporaryName(path);
+  const written = writeNewFileSync(temporary, data, mode);
+  let linked = false;
+  try {
+    linkSync(temporary, path);
+    linked = true;
+  } catch (error) {
+    if (!NO_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) {
+      removeIfSame(temporary, written);
+      throw error;
+    }
+  }
+  removeIfSame(temporary, written);
+  if (!linked) writeNewFileSync(path, data, mode);
+}
+
+/** Removes `path` only while it is still the file `written` identifies (what is put in its place is someone else's). */
+function removeIfSame(path: string, written: Stats): void {
+  try {
+    const there = lstatSync(path);
+    if (there.ino === written.ino && there.dev === written.dev) unlinkSync(path);
+  } catch {
+    // gone already
   }
 }
 
