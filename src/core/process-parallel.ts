@@ -88,7 +88,7 @@ const DEFAULT_WORKER_CAP = 16;
  *
  * `processor` may also be a worker module (a `file:` URL, or an absolute path or `file:` URL string): each item then runs on a worker thread (piscina, sized to
  * `availableParallelism()`), passed to the module's default export (sync or async). Items travel to the threads in
- * automatic batches of about 5 ms of work each (measured on the first items), so even items of a tenth of a
+ * automatic batches of about 20 ms of work each (measured on the first items), so even items of a tenth of a
  * millisecond use every core; results, errors (with their index), fail-fast, progress and events stay per item. The
  * pool is created for the call and closed at its end; an abort or a fail-fast stop terminates the threads running
  * batches, and their items count as cancelled. To share a pool across calls, tune the batching, or run graph tasks
