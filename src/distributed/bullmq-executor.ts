@@ -40,11 +40,14 @@ export interface BullMQExecutorOptions {
   prefix?: string;
   /** A spec's `cwd` inside this directory travels relative to it (workers resolve it against their own root). @default process.cwd() */
   root?: string;
-  /** How often the state of jobs in flight is read besides QueueEvents (a missed event costs at most this long). @default 1000 */
+  /**
+   * How often the state of jobs in flight is read besides QueueEvents (a missed event costs at most this long). Beyond
+   * 2^31 - 1 (Infinity too): never; cancels are still repeated and the deadlines kept every second. @default 1000
+   */
   reconcileIntervalMs?: number;
   /** How long a cancelled running job may take to report back before it counts as cancelled without output. @default 15000 */
   cancelWaitMs?: number;
-  /** How long the first connection to Redis may take before executions reject with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
+  /** How long the first connection to Redis may take before executions reject with `ERR_REDIS_UNAVAILABLE` (beyond 2^31 - 1: no limit). @default 10000 */
   connectTimeoutMs?: number;
   /** Cap of the queue's events stream (BullMQ's `streams.events.maxLen`). @default BullMQ's (10000) */
   eventsMaxLen?: number;

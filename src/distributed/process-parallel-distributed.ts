@@ -30,7 +30,7 @@ export interface DistributedParallelOptions<O> {
   signal?: AbortSignal;
   /** Called once per successful item with the successes so far, the total when known, and the item's output. */
   onProgress?: (completed: number, total: number | undefined, state: O) => void;
-  /** How often the state of calls in flight is read besides QueueEvents. @default 1000 */
+  /** How often the state of calls in flight is read besides QueueEvents; beyond 2^31 - 1 (Infinity too): never. @default 1000 */
   reconcileIntervalMs?: number;
 }
 

@@ -82,7 +82,7 @@ export interface CheckWorkerOptions {
   maxStalledCount?: number;
   /** Named handlers for {@link processParallelDistributed}; more with `registerHandler`. */
   handlers?: Record<string, RemoteHandler>;
-  /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
+  /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE` (beyond 2^31 - 1: no limit). @default 10000 */
   connectTimeoutMs?: number;
   /**
    * Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). An
