@@ -63,6 +63,30 @@ describe('durations beyond the timers\' limit', () => {
     await cache.close();
   });
 
+  it('SharedCache: a claim whose third of claimTtlMs is beyond the limit is renewed at the limit, not every millisecond', async () => {
+    let renewals = 0;
+    const backend: SharedCacheBackend = {
+      get: () => Promise.resolve(null),
+      has: () => Promise.resolve(false),
+      set: () => Promise.resolve(),
+      claim: () => Promise.resolve(true),
+      renew: () => {
+        renewals++;
+        return Promise.resolve(true);
+      },
+      release: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const cache = new SharedCache({ backend, key: new Uint8Array(32).fill(7), version: '1.0.0', claimTtlMs: 3 * BEYOND });
+    const found = await cache.find('a', 'k'.repeat(64), 1000);
+    expect('claim' in found).toBe(true);
+    // An overflowed interval renewed every millisecond: the fixed one is 24.8 days, so none can come here.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(renewals).toBe(0);
+    if ('claim' in found) await found.claim.complete(undefined);
+    await cache.close();
+  });
+
   it('watchChecks: a debounce beyond the limit (or Infinity) is refused, naming the option', async () => {
     for (const debounce of [BEYOND, Infinity]) {
       await expect(watchChecks({ config: 'x', onEvent: () => {}, debounce })).rejects.toThrow(`options.debounce must be a number of milliseconds from 0 to 2147483647, received ${debounce}`);
