@@ -5,7 +5,7 @@
  */
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MAX_TIMER_MS, timeoutWithin } from '../common/timer.js';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import { coalesceWrites, loadBackend, openRedis, socketOf, type Backend } from './backend.js';
 import { signJob } from './auth.js';
 import { DistributedError } from './errors.js';
@@ -27,16 +27,13 @@ export const REASON_ORPHANED = '[fanout:orphaned]';
 const TAKE_OUT_OF_WAIT = `if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then return 1 end
 return redis.call('LREM', KEYS[2], 1, ARGV[1])`;
 
-/** How often the deadlines of jobs in flight are kept when their state is never reconciled (as often as by default). */
-const DEADLINE_TICK_MS = 1000;
-
 /** Options shared by everything that talks to a queue as a coordinator. */
 export interface JobClientOptions {
   connection: RedisConnection;
   /** The BullMQ queue name (already including the commit). */
   queueName: string;
   prefix: string;
-  /** How often the state of jobs in flight is read, whatever QueueEvents says; beyond 2^31 - 1 (Infinity too): never. */
+  /** How often the state of jobs in flight is read, whatever QueueEvents says: at most 2^31 - 1 (validated by the callers). */
   reconcileIntervalMs: number;
   /** How long a cancelled running job may take to report back before it is given up as cancelled. */
   cancelWaitMs: number;
@@ -87,7 +84,7 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T
   if (ms > MAX_TIMER_MS) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = timeoutWithin(() => reject(new DistributedError('ERR_REDIS_UNAVAILABLE', `Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DistributedError('ERR_REDIS_UNAVAILABLE', `Redis did not answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -379,10 +376,7 @@ export class JobClient {
 
   private startTimer(): void {
     if (this.timer !== undefined) return;
-    // Reconciling never (an interval beyond the timers' limit, which would otherwise fire every millisecond): the
-    // tick still keeps the deadlines (a cancel's wait, the wait for a worker), without reading any job's state.
-    const reconciles = this.options.reconcileIntervalMs <= MAX_TIMER_MS;
-    this.timer = setInterval(() => this.tick(reconciles), reconciles ? this.options.reconcileIntervalMs : DEADLINE_TICK_MS);
+    this.timer = setInterval(() => this.tick(), this.options.reconcileIntervalMs);
     this.timer.unref();
   }
 
@@ -391,7 +385,7 @@ export class JobClient {
     this.timer = undefined;
   }
 
-  private tick(reconciles: boolean): void {
+  private tick(): void {
     const now = Date.now();
     this.checkWorkers(now);
     for (const pending of this.pending.values()) {
@@ -405,7 +399,7 @@ export class JobClient {
         // if a stall put it back in wait, so a cancelled job never runs again.
         void this.tryCancel(pending);
       }
-      if (reconciles) this.check(pending.id);
+      this.check(pending.id);
     }
   }
 

@@ -1,19 +1,15 @@
-// Durations beyond the longest Node timer (2^31 - 1 ms) in the distributed backend, against a real redis-server or a
-// server that accepts connections and never answers: a timeout beyond the limit is no limit (an overflowed timer gave
-// up after 1 ms), a reconcile interval beyond it means no periodic reads (it polled Redis every millisecond), and the
-// worker refuses a lock or stalled interval BullMQ would turn into a 1 ms loop.
-import { existsSync, mkdtempSync } from 'node:fs';
+// Durations beyond the longest Node timer (2^31 - 1 ms) in the distributed backend, against a server that accepts
+// connections and never answers: a timeout beyond the limit is no limit (an overflowed timer gave
+// up after 1 ms), and a reconcile, lock or stalled interval beyond it (a 1 ms loop) is refused.
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Job } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SharedCache } from '../../src/checks/index.js';
 import { openSharedCacheRedis } from '../../src/distributed/shared-cache.js';
 import { pingRedis } from '../../src/distributed/ping.js';
 import { processParallelDistributed } from '../../src/distributed/process-parallel-distributed.js';
 import { startCheckWorker } from '../../src/distributed/worker.js';
-import { hasRedis, removeBuiltLibrary, startRedis, startWorker, until, type RedisServer, type WorkerProcess } from './harness.js';
+import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
+import { until } from './harness.js';
 
 const BEYOND = 2 ** 31;
 /** Long enough for a 1 ms timer to have fired on a loaded machine; the fixed code has no timer to fire at all. */
@@ -91,40 +87,13 @@ describe('timeouts beyond the timers\' limit', () => {
   });
 });
 
-describe.skipIf(!hasRedis)('a reconcile interval beyond the timers\' limit', () => {
-  let redis: RedisServer;
-  let worker: WorkerProcess | undefined;
-  const queue = 'timer-limit';
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    worker = await startWorker(redis.url, { queue, concurrency: 1 });
+describe('a reconcile interval beyond the timers\' limit', () => {
+  it('is refused by the executor and processParallelDistributed (it polled Redis every millisecond; its tick also keeps the deadlines, so it cannot be off)', async () => {
+    for (const reconcileIntervalMs of [Infinity, BEYOND]) {
+      const message = `options.reconcileIntervalMs must be an integer of milliseconds from 10 to 2147483647, received ${reconcileIntervalMs}`;
+      expect(() => createBullMQExecutor({ connection: 'redis://127.0.0.1:1', reconcileIntervalMs })).toThrow(message);
+      await expect(processParallelDistributed([1], 'double', { connection: 'redis://127.0.0.1:1', reconcileIntervalMs })).rejects.toThrow(message);
+    }
+    expect(() => createBullMQExecutor({ connection: 'redis://127.0.0.1:1', reconcileIntervalMs: 2 ** 31 - 1 })).not.toThrow();
   });
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await redis?.stop();
-    removeBuiltLibrary();
-  });
-
-  for (const reconcileIntervalMs of [Infinity, BEYOND]) {
-    it(`reconcileIntervalMs ${reconcileIntervalMs}: no job state is read while the job runs; a cancel still ends it`, async () => {
-      const reads = vi.spyOn(Job, 'fromId');
-      const dir = mkdtempSync(join(tmpdir(), 'fanout-timer-limit-'));
-      const controller = new AbortController();
-      const running = processParallelDistributed([{ mode: 'hold', dir, name: 'h1' }], 'holdOrFail', { connection: redis.url, queue, signal: controller.signal, reconcileIntervalMs }).catch((error: unknown) => error);
-      await until(() => existsSync(join(dir, 'h1')), 10_000, 'the job to start');
-      // Reads the events caused (the job's add, its start) may still arrive: let them, then count.
-      await sleep(100);
-      const before = reads.mock.calls.length;
-      await sleep(WINDOW_MS);
-      // An interval that overflowed read the job's state every millisecond (hundreds of reads here).
-      expect(reads.mock.calls.length - before).toBeLessThanOrEqual(1);
-      controller.abort();
-      await running;
-      await until(() => existsSync(join(dir, 'h1.aborted')), 10_000, 'the cancel to reach the job');
-    });
-  }
 });
