@@ -11,6 +11,7 @@ import { publishNewFileSync } from '../common/safe-file.js';
 import type { Observer } from '../observe/types.js';
 import { assertInteger, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { createMaskerWith } from '../common/mask.js';
+import { timeoutWithin } from '../common/timer.js';
 import { displayPath, jsonText } from '../common/text.js';
 import { logDirError } from './errors.js';
 import type { CheckEndEvent, RunEndEvent, RunEvent, RunNote, RunReport } from './events.js';
@@ -78,7 +79,10 @@ export interface RunChecksOptions {
   schedule?: 'ready' | 'levels' | undefined;
   /** The timeout of checks that set none. @default each check's own (10 minutes when it sets none) */
   timeout?: number | undefined;
-  /** Stop the whole run after this long: what runs is cancelled, what waits is skipped, the run fails. */
+  /**
+   * Stop the whole run after this long: what runs is cancelled, what waits is skipped, the run fails. Beyond 2^31 - 1
+   * (about 24.8 days) it is no limit.
+   */
   maxTime?: number | undefined;
   /**
    * Milliseconds a stopped check (its timeout, `maxTime`, a signal, fail-fast) gets between SIGTERM and SIGKILL; what
@@ -436,7 +440,7 @@ async function execute(options: RunChecksOptions, log: EventLog, prepare: (prepa
   if (callerSignal?.aborted === true) onCallerAbort();
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   const { maxTime } = options;
-  const timer = maxTime === undefined ? undefined : setTimeout(() => abort({ kind: 'max-time', ms: maxTime } satisfies RunAbort), maxTime);
+  const timer = maxTime === undefined ? undefined : timeoutWithin(() => abort({ kind: 'max-time', ms: maxTime } satisfies RunAbort), maxTime);
   let run;
   try {
     run = await runSession(checks, {

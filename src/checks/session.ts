@@ -182,9 +182,11 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
     return lock;
   };
 
+  // Rounded up: a command's timeout is whole milliseconds, and `1500us` must not become a shorter one (or none).
   const timeoutOf = (check: ResolvedCheck): number | undefined => {
-    if (!check.timeoutExplicit && settings.defaultTimeoutMs !== undefined) return settings.defaultTimeoutMs;
-    return check.timeoutMs ?? undefined;
+    if (!check.timeoutExplicit && settings.defaultTimeoutMs !== undefined) return Math.ceil(settings.defaultTimeoutMs);
+    const own = check.timeoutMs ?? undefined;
+    return own === undefined ? undefined : Math.ceil(own);
   };
 
   const tasks: GraphTask<CheckRecord>[] = checks.map((check) => {

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { ResolvedCheck, ResolvedConfig } from '../config/types.js';
 import { assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { matchesAny } from '../common/glob.js';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import { displayPath } from '../common/text.js';
 import { globPath } from './changed.js';
 import type { RunEvent, RunNote } from './events.js';
@@ -69,7 +70,7 @@ export interface WatchChecksOptions extends Omit<RunChecksOptions, 'resume' | 'c
   sharedCache?: (() => SharedCache | Promise<SharedCache>) | undefined;
   /** Stops watching: the running checks are cancelled (their run still reports), then the promise resolves. */
   signal?: AbortSignal | undefined;
-  /** Quiet time after the last change before the affected checks run again, in ms. @default 200 */
+  /** Quiet time after the last change before the affected checks run again, in ms, from 0 to 2^31 - 1 (a TypeError beyond: it must end). @default 200 */
   debounce?: number | undefined;
   /** The timers of the debounce. @default the global setTimeout and clearTimeout */
   timers?: WatchTimers | undefined;
@@ -182,7 +183,8 @@ export async function watchChecks(options: WatchChecksOptions): Promise<void> {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object', options);
   if (typeof options.onEvent !== 'function') throw invalidArgument('options.onEvent', 'a function', options.onEvent);
   const { debounce = DEFAULT_WATCH_DEBOUNCE, timers = { setTimeout, clearTimeout } } = options;
-  if (typeof debounce !== 'number' || !(debounce >= 0) || !Number.isFinite(debounce)) throw invalidArgument('options.debounce', 'a number of milliseconds >= 0', debounce);
+  // A debounce past the timers' limit would fire after 1 ms, and one that never fires would never run anything again.
+  if (typeof debounce !== 'number' || !(debounce >= 0 && debounce <= MAX_TIMER_MS)) throw invalidArgument('options.debounce', `a number of milliseconds from 0 to ${MAX_TIMER_MS}`, debounce);
   assertOptionalSignal('options.signal', options.signal);
   // The selection is the first run's; later runs name their checks with `only`.
   const { onEvent, onNotes, sharedCache, signal, debounce: _debounce, timers: _timers, ids: _ids, only: _only, tags: _tags, excludeTags: _excludeTags, ...runOptions } = options;

@@ -1,6 +1,7 @@
 // Parsing of flag values: every bad value is a UsageError naming the flag, what it expects and what it got.
 import { parseDuration } from '../common/duration.js';
 import { splitList } from '../common/text.js';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import { UsageError } from './errors.js';
 
 /** Options every command that reads a config takes. */
@@ -67,6 +68,18 @@ export function durationFlag(flag: string, whole = false): (text: string) => num
   return (text) => {
     const ms = parseDurationFlag(flag, text);
     return whole ? Math.ceil(ms) : ms;
+  };
+}
+
+/**
+ * A duration flag for a delay that must end (a debounce): at most 2^31 - 1 ms, the longest a timer keeps; a longer one
+ * would fire at once, and one that never fires would never do its work.
+ */
+export function boundedDurationFlag(flag: string): (text: string) => number {
+  return (text) => {
+    const ms = parseDurationFlag(flag, text);
+    if (ms > MAX_TIMER_MS) throw new UsageError(`${flag} must be at most ${MAX_TIMER_MS}ms (about 24.8 days), received "${text}"`);
+    return ms;
   };
 }
 

@@ -2,6 +2,7 @@
 // distributed backend, found the same way (FANOUT_REDIS_URL or its file, the TLS flags) and trusted only through the
 // shared secret. Loaded only when asked for: the local run never pays for Redis.
 import { FanoutError, messageOf } from '../common/errors.js';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import type { SharedCache, SharedCacheBackend } from '../checks/index.js';
 import { UsageError } from './errors.js';
 import type { RedisTargetOptions } from './redis-target.js';
@@ -29,7 +30,7 @@ function millisecondsFromEnv(env: NodeJS.ProcessEnv, name: string, min: number):
   const text = env[name]?.trim();
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > 2 ** 31 - 1) throw new UsageError(`${name} must be a whole number of milliseconds (${min} to 2147483647), got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || value < min || value > MAX_TIMER_MS) throw new UsageError(`${name} must be a whole number of milliseconds (${min} to ${MAX_TIMER_MS}), got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -85,7 +86,7 @@ export async function prepareSharedCache(redis: RedisTargetOptions, version: str
   const key = distributed.deriveKey(secret, 'cache');
   const pushGraceMs = millisecondsFromEnv(process.env, SHARED_PUSH_GRACE_ENV, 0);
   const timeoutMs = millisecondsFromEnv(process.env, SHARED_TIMEOUT_ENV, 1);
-  const bounds = timeoutMs === undefined ? {} : { timeoutMs, budgetMs: Math.min(Math.round(timeoutMs * 2.5), 2 ** 31 - 1) };
+  const bounds = timeoutMs === undefined ? {} : { timeoutMs, budgetMs: Math.min(Math.round(timeoutMs * 2.5), MAX_TIMER_MS) };
   const backend = async () => {
     try {
       return await distributed.openSharedCacheRedis(target.connection, { connectTimeoutMs: timeoutMs, describeError: (error) => `Redis at ${target.display}: ${describeRedisError(error, target)}` });

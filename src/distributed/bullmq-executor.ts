@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { makeDirSync } from '../common/make-dir.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
+import { assertTimerMs } from '../common/timer.js';
 import type { CommandSpec, ExecuteOptions, Executor } from '../exec/executor.js';
 import type { CommandResult } from '../exec/run-command.js';
 import { SpawnError, type SpawnErrorReason } from '../exec/spawn-error.js';
@@ -40,11 +41,15 @@ export interface BullMQExecutorOptions {
   prefix?: string;
   /** A spec's `cwd` inside this directory travels relative to it (workers resolve it against their own root). @default process.cwd() */
   root?: string;
-  /** How often the state of jobs in flight is read besides QueueEvents (a missed event costs at most this long). @default 1000 */
+  /**
+   * How often the state of jobs in flight is read besides QueueEvents (a missed event costs at most this long): an
+   * integer from 10 to 2^31 - 1. A TypeError beyond: the same tick repeats cancels, gives up on them after
+   * `cancelWaitMs` and learns that a worker took a job, so it cannot be turned off. @default 1000
+   */
   reconcileIntervalMs?: number;
   /** How long a cancelled running job may take to report back before it counts as cancelled without output. @default 15000 */
   cancelWaitMs?: number;
-  /** How long the first connection to Redis may take before executions reject with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
+  /** How long the first connection to Redis may take before executions reject with `ERR_REDIS_UNAVAILABLE` (beyond 2^31 - 1: no limit). @default 10000 */
   connectTimeoutMs?: number;
   /** Cap of the queue's events stream (BullMQ's `streams.events.maxLen`). @default BullMQ's (10000) */
   eventsMaxLen?: number;
@@ -150,7 +155,7 @@ export function createBullMQExecutor(options: BullMQExecutorOptions): BullMQExec
     connection,
     queueName,
     prefix: options.prefix ?? DEFAULT_PREFIX,
-    reconcileIntervalMs: assertLimit('options.reconcileIntervalMs', options.reconcileIntervalMs ?? 1000, 10),
+    reconcileIntervalMs: assertTimerMs('options.reconcileIntervalMs', options.reconcileIntervalMs ?? 1000, 10),
     cancelWaitMs: assertLimit('options.cancelWaitMs', options.cancelWaitMs ?? 15_000, 0),
     connectTimeoutMs: assertLimit('options.connectTimeoutMs', options.connectTimeoutMs ?? 10_000, 1),
     eventsMaxLen: options.eventsMaxLen === undefined ? undefined : assertLimit('options.eventsMaxLen', options.eventsMaxLen, 1),

@@ -5,6 +5,7 @@
  */
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import { coalesceWrites, loadBackend, openRedis, socketOf, type Backend } from './backend.js';
 import { signJob } from './auth.js';
 import { DistributedError } from './errors.js';
@@ -32,7 +33,7 @@ export interface JobClientOptions {
   /** The BullMQ queue name (already including the commit). */
   queueName: string;
   prefix: string;
-  /** How often the state of jobs in flight is read, whatever QueueEvents says. */
+  /** How often the state of jobs in flight is read, whatever QueueEvents says: at most 2^31 - 1 (validated by the callers). */
   reconcileIntervalMs: number;
   /** How long a cancelled running job may take to report back before it is given up as cancelled. */
   cancelWaitMs: number;
@@ -75,9 +76,12 @@ export async function connectOrThrow(backend: Backend, connection: RedisConnecti
   }
 }
 
-/** Rejects with ERR_REDIS_UNAVAILABLE when `promise` takes longer than `ms` (ioredis itself retries forever). */
+/**
+ * Rejects with ERR_REDIS_UNAVAILABLE when `promise` takes longer than `ms` (ioredis itself retries forever); beyond
+ * 2^31 - 1 (Infinity included) there is no limit.
+ */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  if (ms === Infinity) return promise;
+  if (ms > MAX_TIMER_MS) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new DistributedError('ERR_REDIS_UNAVAILABLE', `Redis did not answer within ${ms} ms`)), ms);

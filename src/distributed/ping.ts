@@ -10,7 +10,7 @@ import type { RedisConnection } from './protocol.js';
  * unknown host, a TLS certificate error...). Loads bullmq and ioredis (optional peer dependencies) on first use. Run
  * it before anything starts, so that a wrong URL is the user's to fix rather than a failure of every check.
  *
- * @param timeoutMs How long Redis has to answer. @default 10000
+ * @param timeoutMs How long Redis has to answer; beyond 2^31 - 1 (the longest a timer keeps), Infinity too: no limit. @default 10000
  * @example
  * ```ts
  * import { pingRedis } from 'fanout/distributed';

@@ -3,6 +3,7 @@
  * workers.
  */
 import { assertLimit, invalidArgument } from '../common/arguments.js';
+import { assertTimerMs } from '../common/timer.js';
 import { processParallel, type ProcessParallelResult } from '../core/process-parallel.js';
 import { DistributedError } from './errors.js';
 import { jobsKeyFrom } from './auth.js';
@@ -30,7 +31,7 @@ export interface DistributedParallelOptions<O> {
   signal?: AbortSignal;
   /** Called once per successful item with the successes so far, the total when known, and the item's output. */
   onProgress?: (completed: number, total: number | undefined, state: O) => void;
-  /** How often the state of calls in flight is read besides QueueEvents. @default 1000 */
+  /** How often the state of calls in flight is read besides QueueEvents: an integer from 10 to 2^31 - 1. @default 1000 */
   reconcileIntervalMs?: number;
 }
 
@@ -63,7 +64,7 @@ export async function processParallelDistributed<I, O = unknown>(
   const connection = assertConnection('options.connection', options.connection);
   const queueName = distributedQueueName(options.queue ?? DEFAULT_QUEUE, options.commit);
   const inFlight = assertLimit('options.inFlight', options.inFlight ?? 64, 1);
-  const reconcileIntervalMs = assertLimit('options.reconcileIntervalMs', options.reconcileIntervalMs ?? 1000, 10);
+  const reconcileIntervalMs = assertTimerMs('options.reconcileIntervalMs', options.reconcileIntervalMs ?? 1000, 10);
   if (options.signal?.aborted === true) {
     // processParallel's own pre-aborted behaviour, without opening connections.
     return processParallel(items, () => Promise.reject(new Error('unreachable')), { signal: options.signal, failFast: options.failFast ?? true });

@@ -6,14 +6,19 @@ import { createRequire } from 'node:module';
 import type * as IORedis from 'ioredis';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { SharedCacheBackend } from '../checks/index.js';
+import { invalidArgument } from '../common/arguments.js';
 import { FanoutError, messageOf } from '../common/errors.js';
+import { timeoutWithin } from '../common/timer.js';
 import type { RedisConnection } from './protocol.js';
 
 /** Options of {@link openSharedCacheRedis}. */
 export interface SharedCacheRedisOptions {
   /** Turns a connection error into the text a message shows (the CLI removes the password there). @default its message */
   describeError?: ((error: unknown) => string) | undefined;
-  /** How long connecting may take before commands fail (the shared cache then goes off for the run). @default 2000 */
+  /**
+   * How long connecting may take before commands fail (the shared cache then goes off for the run): an integer >= 1, or
+   * Infinity; beyond 2^31 - 1 it is no limit. @default 2000
+   */
   connectTimeoutMs?: number | undefined;
 }
 
@@ -40,6 +45,10 @@ const GET = "local v = redis.call('getrange', KEYS[1], 0, ARGV[1]); if v == '' a
  * ```
  */
 export function openSharedCacheRedis(connection: RedisConnection, options: SharedCacheRedisOptions = {}): Promise<SharedCacheBackend> {
+  const limitMs: unknown = options.connectTimeoutMs ?? 2000;
+  if (limitMs !== Infinity && !(typeof limitMs === 'number' && Number.isInteger(limitMs) && limitMs >= 1)) {
+    return Promise.reject(invalidArgument('options.connectTimeoutMs', 'an integer >= 1 or Infinity', limitMs));
+  }
   const missing = missingIoredis();
   if (missing !== undefined) return Promise.reject(missing);
   const describe = options.describeError ?? messageOf;
@@ -71,13 +80,12 @@ export function openSharedCacheRedis(connection: RedisConnection, options: Share
       const opened = typeof connection === 'string' ? new Redis(connection, settings) : new Redis({ ...(connection as RedisOptions), ...settings });
       opened.on('error', onError);
       client = opened;
-      const limitMs = options.connectTimeoutMs ?? 2000;
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
           opened.connect(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
+            timer = timeoutWithin(() => {
               reject(new Error(`no connection within ${limitMs} ms`));
               destroy(opened);
             }, limitMs);

@@ -14,6 +14,7 @@ import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { assertFunction, assertInteger, assertLimit, invalidArgument } from '../common/arguments.js';
 import { messageOf } from '../common/errors.js';
+import { assertTimerMs } from '../common/timer.js';
 import { FANOUT_KEY_VARIABLES } from '../exec/executor.js';
 import { runCommand, type CommandResult, type RunCommandOptions } from '../exec/run-command.js';
 import { readProcess } from '../exec/processes.js';
@@ -70,15 +71,18 @@ export interface CheckWorkerOptions {
   root?: string;
   /** Directory that receives each job's complete log, `<run>/<check id>.log` (`.attempt-N` after a re-run), mode 0600, secrets masked. @default none */
   logDir?: string;
-  /** Lock of a running job, renewed every half of it; a dead worker's job is re-run after it expires. @default 10000 */
+  /**
+   * Lock of a running job, renewed every half of it; a dead worker's job is re-run after it expires. An integer from 100
+   * to 2^31 - 1 (a TypeError otherwise: a lock that never expires would strand a dead worker's job). @default 10000
+   */
   lockDurationMs?: number;
-  /** How often this worker looks for jobs whose worker died. @default 5000 */
+  /** How often this worker looks for jobs whose worker died: an integer from 100 to 2^31 - 1. @default 5000 */
   stalledIntervalMs?: number;
   /** Re-runs allowed after a worker died mid-job, before the job fails as lost. @default 1 */
   maxStalledCount?: number;
   /** Named handlers for {@link processParallelDistributed}; more with `registerHandler`. */
   handlers?: Record<string, RemoteHandler>;
-  /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE`. @default 10000 */
+  /** How long the first connection to Redis may take; then `ready()` rejects with `ERR_REDIS_UNAVAILABLE` (beyond 2^31 - 1: no limit). @default 10000 */
   connectTimeoutMs?: number;
   /**
    * Receives connection and processing errors (credentials already redacted by ioredis; never printed by fanout). An
@@ -332,8 +336,9 @@ export function startCheckWorker(options: CheckWorkerOptions): CheckWorker {
   const concurrency = assertInteger('options.concurrency', options.concurrency ?? 1, 1);
   const root = resolvePath(options.root ?? process.cwd());
   const logDir = options.logDir === undefined ? undefined : resolvePath(options.logDir);
-  const lockDuration = assertLimit('options.lockDurationMs', options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS, 100);
-  const stalledInterval = assertLimit('options.stalledIntervalMs', options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS, 100);
+  // BullMQ's timers take both as they are: beyond the timers' limit they would renew and look every millisecond.
+  const lockDuration = assertTimerMs('options.lockDurationMs', options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS, 100);
+  const stalledInterval = assertTimerMs('options.stalledIntervalMs', options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS, 100);
   const maxStalledCount = assertInteger('options.maxStalledCount', options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT, 0);
   const handlers = new Map<string, RemoteHandler>();
   for (const [name, handler] of Object.entries(options.handlers ?? {})) {

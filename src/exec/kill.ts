@@ -3,16 +3,12 @@
  * period to whatever is still alive, and detection of the moment the tree is gone. Once gone it is never signalled
  * again — its ids may be handed to unrelated processes.
  */
+import { MAX_TIMER_MS } from '../common/timer.js';
 import { groupExists, liveGroups, signalGroup } from './process-group.js';
 import { isAlive } from './processes.js';
 
 /** Longest pause between two liveness checks while waiting for a terminated tree to die. */
 const MAX_POLL_MS = 50;
-/**
- * The longest delay a Node timer keeps (2^31 - 1 ms, ~24.8 days): a longer one fires after 1 ms. A grace beyond it
- * means never, as Infinity does, not SIGKILL at once.
- */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The termination state of one command's session. `recheck` is called whenever a poll is due; the owner then calls

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { assertLimit, assertOptionalSignal, invalidArgument } from '../common/arguments.js';
 import { childProcess, fs } from '../common/builtins.js';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import { ProcessTreeKiller } from './kill.js';
 import { forgetSnapshot } from './process-group.js';
 import { OutputBuffer, type StreamIndex } from './output-buffer.js';
@@ -28,8 +29,6 @@ const PIPE_GRACE_MS = 100;
 const FIRST_WATCH_MS = 10;
 /** The longest pause between two of those scans (they back off from 50 ms): a scan reads the whole process table. */
 const MAX_WATCH_MS = 1000;
-/** Longest delay `setTimeout` honours; larger timeouts are treated as none. */
-const MAX_TIMER_MS = 2_147_483_647;
 const STREAM_NAMES = ['stdout', 'stderr'] as const;
 /**
  * What `mergeStderr` puts before the command: stderr onto stdout's pipe, on a line of its own — the shell runs it

@@ -4,6 +4,7 @@
  */
 import { invalidArgument } from '../common/arguments.js';
 import { FanoutError } from '../common/errors.js';
+import { MAX_TIMER_MS } from '../common/timer.js';
 import type { GraphTask } from './types.js';
 
 /** Stable codes of {@link GraphError}. */
@@ -86,8 +87,6 @@ export interface CompiledGraph<V = unknown> {
   readonly noFailFast: Uint8Array | undefined;
 }
 
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
 /**
  * The TypeError for `requires` arrays whose entries did not add up to what the first pass counted: a getter or Proxy
  * that answers each read differently. The passes read `requires` again rather than keep n references (a million tasks'
@@ -131,7 +130,7 @@ function fieldError(
 
 /** The timeout to arm for a task, or undefined for none (Infinity, or beyond what setTimeout can represent). */
 export function effectiveTimeout(timeoutMs: number | undefined): number | undefined {
-  return timeoutMs === undefined || timeoutMs > MAX_TIMEOUT_MS ? undefined : timeoutMs;
+  return timeoutMs === undefined || timeoutMs > MAX_TIMER_MS ? undefined : timeoutMs;
 }
 
 /** FNV-1a over UTF-16 code units: cheap for the short ids graphs use, and well spread for linear probing. */

@@ -37,7 +37,7 @@ describe('argument checks', () => {
     expect(() => createBullMQExecutor({ connection: 42 as never })).toThrow('options.connection must be a redis:// or rediss:// URL or ioredis options, received 42');
     expect(() => createBullMQExecutor({ connection: 'redis://x', queue: 'a:b' })).toThrow(/queue must be a name of 1 to 100 letters, digits/);
     expect(() => createBullMQExecutor({ connection: 'redis://x', commit: 'a b' })).toThrow(/commit must be a commit id/);
-    expect(() => createBullMQExecutor({ connection: 'redis://x', reconcileIntervalMs: 0 })).toThrow(/options.reconcileIntervalMs must be an integer >= 10/);
+    expect(() => createBullMQExecutor({ connection: 'redis://x', reconcileIntervalMs: 0 })).toThrow(/options.reconcileIntervalMs must be an integer of milliseconds from 10 to 2147483647, received 0/);
     expect(() => startCheckWorker({ connection: 'redis://x', concurrency: 0 })).toThrow('options.concurrency must be an integer >= 1, received 0');
     expect(() => startCheckWorker({ connection: 'redis://x', handlers: { a: 'no' as never } })).toThrow('options.handlers.a must be a function, received "no"');
     expect(distributedQueueName('checks', 'abc123')).toBe('checks@abc123');

@@ -10,6 +10,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { invalidArgument } from '../../common/arguments.js';
 import { messageOf } from '../../common/errors.js';
+import { MAX_TIMER_MS, timeoutWithin } from '../../common/timer.js';
 import { CACHE_FORMAT } from './key.js';
 import { parseCacheEntry, type CacheEntry } from './store.js';
 
@@ -51,7 +52,10 @@ export interface SharedCacheOptions {
   version: string;
   /** Prefix of the names in the backend. @default 'fanout' */
   prefix?: string | undefined;
-  /** The longest any call to the backend may take before the shared cache is turned off for the run. @default 2000 */
+  /**
+   * The longest any call to the backend may take before the shared cache is turned off for the run; beyond 2^31 - 1
+   * (Infinity included), calls are not timed out. @default 2000
+   */
   timeoutMs?: number | undefined;
   /**
    * The most the shared cache may cost a run: once its calls (connecting included) have kept the run waiting this
@@ -293,7 +297,7 @@ export class SharedCache {
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     const { pushGraceMs = SHARED_PUSH_GRACE_MS } = options;
-    if (typeof pushGraceMs !== 'number' || !(pushGraceMs >= 0) || pushGraceMs > 2 ** 31 - 1) throw invalidArgument('pushGraceMs', 'a number of milliseconds from 0 to 2147483647', pushGraceMs);
+    if (typeof pushGraceMs !== 'number' || !(pushGraceMs >= 0) || pushGraceMs > MAX_TIMER_MS) throw invalidArgument('pushGraceMs', `a number of milliseconds from 0 to ${MAX_TIMER_MS}`, pushGraceMs);
     this.pushGraceMs = pushGraceMs;
     this.claims = options.claims !== false;
     this.now = options.now ?? Date.now;
@@ -348,7 +352,7 @@ export class SharedCache {
         return await Promise.race([
           operation(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+            timer = timeoutWithin(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
           }),
         ]);
       } catch (error) {
@@ -514,7 +518,8 @@ export class SharedCache {
         resolve(value);
       };
       const onAbort = () => done(false);
-      const timer = setTimeout(() => done(true), ms);
+      // Waking early is harmless (the caller looks and sleeps again); a delay past the timers' limit would not be.
+      const timer = setTimeout(() => done(true), Math.min(ms, MAX_TIMER_MS));
       this.timers.add(timer);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -536,7 +541,9 @@ export class SharedCache {
         renewing = undefined;
       });
     };
-    const timer = setInterval(renew, Math.max(50, Math.floor(this.claimTtlMs / 3)));
+    // Renewing sooner than a third of the time to live is still renewing in time: a longer interval is capped at the
+    // timers' limit, not let overflow into a renewal every millisecond.
+    const timer = setInterval(renew, Math.min(MAX_TIMER_MS, Math.max(50, Math.floor(this.claimTtlMs / 3))));
     timer.unref();
     this.timers.add(timer);
     let completed: Promise<void> | undefined;
@@ -590,7 +597,7 @@ export class SharedCache {
       this.timers.clear();
       let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([this.backend.close(), new Promise((resolve) => (timer = setTimeout(resolve, this.timeoutMs)))]);
+        await Promise.race([this.backend.close(), new Promise<void>((resolve) => (timer = timeoutWithin(resolve, this.timeoutMs)))]);
       } catch {
         // closing a connection that failed: nothing more to do
       } finally {

@@ -14,6 +14,7 @@ import { parseDurationFlag, parseParallelOrDefault } from '../options.js';
 import { guardSignals } from '../signals.js';
 import { styleFor } from '../style.js';
 import { formatDuration } from '../../common/duration.js';
+import { timeoutWithin } from '../../common/timer.js';
 import { editedPaths, parseHookEvent, type HookEvent } from '../hook/event.js';
 import { print, printErr } from '../terminal.js';
 import { selfCommand } from '../invocation.js';
@@ -81,7 +82,7 @@ export async function claudeHook(options: HookOptions, stdin: () => string = () 
   const budgetTimer =
     budget === undefined
       ? undefined
-      : setTimeout(
+      : timeoutWithin(
           () => controller.abort({ kind: 'max-time', ms: budget, name: `the hook's --budget ${formatDuration(budget)}` } satisfies RunAbort),
           Math.max(0, budget - (performance.now() - (options.startedAt ?? 0)) - HOOK_END_RESERVE_MS),
         );

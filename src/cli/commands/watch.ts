@@ -2,7 +2,7 @@
 import { Option } from '@commander-js/extra-typings';
 import type { WatchOptions } from '../actions/watch.js';
 import { UsageError } from '../errors.js';
-import { durationFlag, parseExitCode, parseKeepRuns, parseList, parseParallel } from '../options.js';
+import { boundedDurationFlag, durationFlag, parseExitCode, parseKeepRuns, parseList, parseParallel } from '../options.js';
 import { sharedCacheTarget } from '../redis-cache.js';
 import { commonOptions, finish, versionOf, withRedisTls, type Program } from './global.js';
 
@@ -15,7 +15,7 @@ function command(program: Program) {
     .option('--tags <tags>', 'watch the checks having any of these tags, with what they require', parseList, [])
     .option('--exclude-tags <tags>', 'leave out the checks having any of these tags (unless a selected check requires them)', parseList, [])
     .addOption(new Option('--timeout <duration>', 'default per-check timeout, for checks that set none (e.g. 30s, 2m)').argParser(durationFlag('--timeout')))
-    .addOption(new Option('--debounce <duration>', 'quiet time after the last change before the affected checks run again').argParser(durationFlag('--debounce')).default(200, '"200ms"'))
+    .addOption(new Option('--debounce <duration>', 'quiet time after the last change before the affected checks run again').argParser(boundedDurationFlag('--debounce')).default(200, '"200ms"'))
     .option('--stream', 'NDJSON events on stdout: every run\'s events, and watch:ready / watch:change')
     .addOption(new Option('--keep-runs <n>', 'run folders kept in --log-dir (default: 20)').argParser(parseKeepRuns))
     .option('--shared-cache', 'as for check: also read and store passed checks in the Redis of FANOUT_REDIS_URL (or FANOUT_REDIS_URL_FILE), signed with the shared secret (FANOUT_SECRET, FANOUT_SECRET_FILE); env FANOUT_SHARED_CACHE=1');
