@@ -1,30 +1,23 @@
 // Durations beyond the longest Node timer (2^31 - 1 ms): a limit beyond it is no limit, a debounce beyond it is
 // refused, and a fractional timeout is rounded up, never a crash. A timer that overflowed fired after 1 ms.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runChecks, SharedCache, watchChecks, type SharedCacheBackend } from '../../src/checks/index.js';
 import { deferred } from '../helpers/deferred.js';
-import { tempDir } from '../cli/helpers.js';
+import { projectWith } from '../cli/helpers.js';
 
 const BEYOND = 2 ** 31;
 
-function project(yaml: string): string {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'fanout.yaml'), yaml);
-  return dir;
-}
-
 describe('durations beyond the timers\' limit', () => {
   it('runChecks: a maxTime beyond the limit is no limit (the check runs to its end and passes)', async () => {
-    const dir = project('checks:\n  - id: slow\n    run: sleep 0.3\n');
+    const dir = projectWith('checks:\n  - id: slow\n    run: sleep 0.3\n');
     const report = await runChecks({ config: join(dir, 'fanout.yaml'), cwd: dir, maxTime: BEYOND }).report;
     expect(report.checks.map((check) => [check.id, check.status])).toEqual([['slow', 'passed']]);
     expect(report.exit_code).toBe(0);
   });
 
   it('runChecks: a fractional timeout (YAML or option) is rounded up to whole milliseconds, not an internal error', async () => {
-    const dir = project('checks:\n  - id: own\n    run: "true"\n    timeout: 2500us\n  - id: quick\n    run: "true"\n');
+    const dir = projectWith('checks:\n  - id: own\n    run: "true"\n    timeout: 2500us\n  - id: quick\n    run: "true"\n');
     // 2.5 ms may well be too short for a shell: timeout is as good as passed; an internal error is neither.
     const own = await runChecks({ config: join(dir, 'fanout.yaml'), cwd: dir }).report;
     expect(['passed', 'timeout']).toContain(own.checks.find((check) => check.id === 'own')?.status);

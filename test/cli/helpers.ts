@@ -1,6 +1,6 @@
 // Runs the built CLI (dist/cli.js; `npm test` builds it first) as a real subprocess.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -25,6 +25,13 @@ export interface CliOptions {
 /** A fresh temporary folder; also handed to fixture commands as $T. */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'fanout-cli-'));
+}
+
+/** A fresh temporary folder holding `fanout.yaml` with `yaml`. */
+export function projectWith(yaml: string): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'fanout.yaml'), yaml);
+  return dir;
 }
 
 /** Starts the CLI; colours and CI-specific behaviour are left to the flags under test. */

@@ -2,20 +2,13 @@
 // beyond it are no limit (an overflowed timer fired after 1 ms), --debounce beyond it is a usage error, and a
 // fractional --timeout or `timeout:` is rounded up to whole milliseconds.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, parseReport, runCli, tempDir, type CliResult } from './helpers.js';
-
-function project(yaml: string): string {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'fanout.yaml'), yaml);
-  return dir;
-}
+import { cli, parseReport, projectWith, runCli, type CliResult } from './helpers.js';
 
 describe('durations beyond the timers\' limit', () => {
   it('check --max-time 600h on a short check: the check passes, nothing is cancelled', async () => {
-    const dir = project('checks:\n  - id: slow\n    run: sleep 0.3\n');
+    const dir = projectWith('checks:\n  - id: slow\n    run: sleep 0.3\n');
     const { code, stdout, stderr } = await runCli(['check', '-c', join(dir, 'fanout.yaml'), '--log-dir', join(dir, 'logs'), '--max-time', '600h', '--json'], { cwd: dir });
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -23,7 +16,7 @@ describe('durations beyond the timers\' limit', () => {
   });
 
   it('check --timeout 1500us and `timeout: 2500us` are rounded up: the checks run, no internal error', async () => {
-    const dir = project('checks:\n  - id: own\n    run: "true"\n    timeout: 2500us\n  - id: quick\n    run: "true"\n');
+    const dir = projectWith('checks:\n  - id: own\n    run: "true"\n    timeout: 2500us\n  - id: quick\n    run: "true"\n');
     for (const extra of [[], ['--timeout', '1500us']]) {
       const { stdout, stderr } = await runCli(['check', '-c', join(dir, 'fanout.yaml'), '--log-dir', join(dir, 'logs'), '--json', ...extra], { cwd: dir });
       expect(stderr).not.toContain('internal error');
@@ -33,7 +26,7 @@ describe('durations beyond the timers\' limit', () => {
   });
 
   it('hook claude --budget 600h: the run is not cut short, the failing check blocks', async () => {
-    const dir = project('checks:\n  - id: slow\n    run: sleep 0.3; echo broken; exit 3\n');
+    const dir = projectWith('checks:\n  - id: slow\n    run: sleep 0.3; echo broken; exit 3\n');
     const child = spawn(process.execPath, [cli, 'hook', 'claude', '--budget', '600h'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -47,7 +40,7 @@ describe('durations beyond the timers\' limit', () => {
   });
 
   it('watch --debounce beyond the limit is a usage error', async () => {
-    const dir = project('checks:\n  - id: a\n    run: "true"\n');
+    const dir = projectWith('checks:\n  - id: a\n    run: "true"\n');
     const { code, stderr } = await runCli(['watch', '-c', join(dir, 'fanout.yaml'), '--debounce', '600h'], { cwd: dir });
     expect(code).toBe(2);
     expect(stderr).toContain('--debounce must be at most 2147483647ms (about 24.8 days), received "600h"');
