@@ -77,7 +77,10 @@ export interface RunChecksOptions {
   failFast?: boolean | undefined;
   /** `ready`: start each check as soon as what it requires passed; `levels`: level by level. @default 'ready' */
   schedule?: 'ready' | 'levels' | undefined;
-  /** The timeout of checks that set none. @default each check's own (10 minutes when it sets none) */
+  /**
+   * The timeout of checks that set none, in milliseconds (> 0; a fraction is rounded up). @default each check's own
+   * (10 minutes when it sets none)
+   */
   timeout?: number | undefined;
   /**
    * Stop the whole run after this long: what runs is cancelled, what waits is skipped, the run fails. Beyond 2^31 - 1
@@ -86,7 +89,8 @@ export interface RunChecksOptions {
   maxTime?: number | undefined;
   /**
    * Milliseconds a stopped check (its timeout, `maxTime`, a signal, fail-fast) gets between SIGTERM and SIGKILL; what
-   * the checks left running gets as long. A caller with a hard deadline shortens it. @default 2000
+   * the checks left running gets as long (a fraction is rounded up). A caller with a hard deadline shortens it.
+   * @default 2000
    */
   killGrace?: number | undefined;
   /**
@@ -276,6 +280,8 @@ function validate(options: RunChecksOptions): void {
       throw invalidArgument(`options.${name}`, 'a number of milliseconds >= 0', value);
     }
   }
+  // A command's timeout of 0 would end every check before it starts (an internal error of each check before).
+  if (options.timeout === 0) throw invalidArgument('options.timeout', 'a number of milliseconds > 0', 0);
   for (const name of ['ids', 'only', 'tags', 'excludeTags', 'argv'] as const) {
     const value: unknown = options[name];
     if (value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))) {

@@ -200,7 +200,7 @@ export async function runSession(checks: readonly ResolvedCheck[], settings: Run
       cwd: check.cwd,
       ...(env ? { env } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(settings.killGraceMs !== undefined ? { killGraceMs: settings.killGraceMs } : {}),
+      ...(settings.killGraceMs !== undefined ? { killGraceMs: Math.ceil(settings.killGraceMs) } : {}),
     };
 
     /** Runs attempts until one passes or none is left; resolves for passed and warned, throws CheckFailure else. */

@@ -9,11 +9,12 @@ import { invalidArgument } from './arguments.js';
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Arms `setTimeout(callback, ms)` when `ms` is within {@link MAX_TIMER_MS}; beyond it (Infinity included) the limit is
- * as good as none, so nothing is armed and the result is undefined (`clearTimeout(undefined)` is harmless).
+ * Arms `setTimeout(callback, ms)` unless `ms` is beyond {@link MAX_TIMER_MS}: beyond it (Infinity included) the limit
+ * is as good as none, so nothing is armed and the result is undefined (`clearTimeout(undefined)` is harmless).
  */
 export function timeoutWithin(callback: () => void, ms: number): NodeJS.Timeout | undefined {
-  return ms <= MAX_TIMER_MS ? setTimeout(callback, ms) : undefined;
+  // NaN is armed (it fires at once, as Node has it): a bad value is the caller's to refuse, never taken for "none".
+  return ms > MAX_TIMER_MS ? undefined : setTimeout(callback, ms);
 }
 
 /**

@@ -16,16 +16,38 @@ describe('durations beyond the timers\' limit', () => {
     expect(report.exit_code).toBe(0);
   });
 
-  it('runChecks: a fractional timeout (YAML or option) is rounded up to whole milliseconds, not an internal error', async () => {
-    const dir = projectWith('checks:\n  - id: own\n    run: "true"\n    timeout: 2500us\n  - id: quick\n    run: "true"\n');
-    // 2.5 ms may well be too short for a shell: timeout is as good as passed; an internal error is neither.
-    const own = await runChecks({ config: join(dir, 'fanout.yaml'), cwd: dir }).report;
-    expect(['passed', 'timeout']).toContain(own.checks.find((check) => check.id === 'own')?.status);
+  it('runChecks: a fractional timeout (YAML, option) or kill grace is rounded up to whole milliseconds, not an internal error', async () => {
+    // `sleep 1` outlives every one of these timeouts: each check times out, and its reason says the rounded limit.
+    const dir = projectWith('checks:\n  - id: own\n    run: sleep 1\n    timeout: 2500us\n  - id: tiny\n    run: sleep 1\n    timeout: 400us\n  - id: quick\n    run: sleep 1\n');
+    const own = await runChecks({ config: join(dir, 'fanout.yaml'), cwd: dir, ids: ['own', 'tiny'], killGrace: 1.5 }).report;
     const defaulted = await runChecks({ config: join(dir, 'fanout.yaml'), cwd: dir, timeout: 1.5, ids: ['quick'] }).report;
-    expect(['passed', 'timeout']).toContain(defaulted.checks.find((check) => check.id === 'quick')?.status);
-    for (const check of [...own.checks, ...defaulted.checks]) expect(check.reason_code).not.toBe('internal-error');
-    const failure = defaulted.checks.find((check) => check.id === 'quick');
-    if (failure?.status === 'timeout') expect(failure.reason).toBe('timed out after 2ms');
+    expect([...own.checks, ...defaulted.checks].map((check) => [check.id, check.status, check.reason])).toEqual([
+      ['own', 'timeout', 'timed out after 3ms'],
+      ['tiny', 'timeout', 'timed out after 1ms'],
+      ['quick', 'timeout', 'timed out after 2ms'],
+    ]);
+  });
+
+  it('runChecks: a timeout of 0 is refused, naming the option (every check failed with an internal error)', () => {
+    expect(() => runChecks({ config: 'x', timeout: 0 })).toThrow('options.timeout must be a number of milliseconds > 0, received 0');
+  });
+
+  it('SharedCache: durations that are not a number of milliseconds in range are refused, naming the option', () => {
+    const backend = { close: () => Promise.resolve() } as unknown as SharedCacheBackend;
+    const base = { backend, key: new Uint8Array(32).fill(7), version: '1.0.0' };
+    for (const [name, value, expectation] of [
+      ['timeoutMs', Number.NaN, 'a number of milliseconds >= 1 (Infinity: none), received NaN'],
+      ['timeoutMs', 0, 'a number of milliseconds >= 1 (Infinity: none), received 0'],
+      ['budgetMs', -1, 'a number of milliseconds >= 0 (Infinity: none), received -1'],
+      ['ttlMs', 1.5, 'a whole number of milliseconds from 1 to 9007199254740991, received 1.5'],
+      ['claimTtlMs', Number.NaN, 'a whole number of milliseconds from 1 to 9007199254740991, received NaN'],
+      ['claimTtlMs', -5, 'a whole number of milliseconds from 1 to 9007199254740991, received -5'],
+      ['pollMs', Number.NaN, 'a number of milliseconds from 1 to 2147483647, received NaN'],
+      ['pollMs', BEYOND, 'a number of milliseconds from 1 to 2147483647, received 2147483648'],
+    ] as const) {
+      expect(() => new SharedCache({ ...base, [name]: value }), `${name}: ${value}`).toThrow(`${name} must be ${expectation}`);
+    }
+    expect(() => new SharedCache({ ...base, timeoutMs: Infinity, budgetMs: Infinity, ttlMs: 1, claimTtlMs: 1, pollMs: 1 })).not.toThrow();
   });
 
   it('SharedCache: a timeoutMs beyond the limit never gives up on a call; the answer, however late, is used', async () => {

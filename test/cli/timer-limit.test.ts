@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, parseReport, projectWith, runCli, type CliResult } from './helpers.js';
+import { cli, parseReport, projectWith, runCli, startCli, type CliResult } from './helpers.js';
 
 describe('durations beyond the timers\' limit', () => {
   it('check --max-time 600h on a short check: the check passes, nothing is cancelled', async () => {
@@ -15,14 +15,18 @@ describe('durations beyond the timers\' limit', () => {
     expect(parseReport(stdout).checks.map((check) => [check.id, check.status])).toEqual([['slow', 'passed']]);
   });
 
-  it('check --timeout 1500us and `timeout: 2500us` are rounded up: the checks run, no internal error', async () => {
-    const dir = projectWith('checks:\n  - id: own\n    run: "true"\n    timeout: 2500us\n  - id: quick\n    run: "true"\n');
-    for (const extra of [[], ['--timeout', '1500us']]) {
-      const { stdout, stderr } = await runCli(['check', '-c', join(dir, 'fanout.yaml'), '--log-dir', join(dir, 'logs'), '--json', ...extra], { cwd: dir });
-      expect(stderr).not.toContain('internal error');
-      // A few milliseconds may be too short for a shell: timing out is as valid an outcome as passing.
-      for (const check of parseReport(stdout).checks) expect(['passed', 'timeout']).toContain(check.status);
+  it('check --timeout 1500us and `timeout: 2500us` are rounded up: the checks time out at 2 and 3 ms, no internal error', async () => {
+    // `sleep 1` outlives both timeouts: each check times out, and its reason says the rounded limit.
+    const dir = projectWith('checks:\n  - id: own\n    run: sleep 1\n    timeout: 2500us\n  - id: quick\n    run: sleep 1\n');
+    const outcomes = [];
+    for (const [id, extra] of [['own', []], ['quick', ['--timeout', '1500us']]] as const) {
+      const { stdout } = await runCli(['check', id, '-c', join(dir, 'fanout.yaml'), '--log-dir', join(dir, 'logs'), '--json', ...extra], { cwd: dir });
+      outcomes.push(...parseReport(stdout).checks.map((check) => [check.id, check.status, check.reason]));
     }
+    expect(outcomes).toEqual([
+      ['own', 'timeout', 'timed out after 3ms'],
+      ['quick', 'timeout', 'timed out after 2ms'],
+    ]);
   });
 
   it('hook claude --budget 600h: the run is not cut short, the failing check blocks', async () => {
@@ -41,7 +45,11 @@ describe('durations beyond the timers\' limit', () => {
 
   it('watch --debounce beyond the limit is a usage error', async () => {
     const dir = projectWith('checks:\n  - id: a\n    run: "true"\n');
-    const { code, stderr } = await runCli(['watch', '-c', join(dir, 'fanout.yaml'), '--debounce', '600h'], { cwd: dir });
+    // A watch that took the value would run until stopped: the test's end stops it.
+    const { child, done } = startCli(['watch', '-c', join(dir, 'fanout.yaml'), '--debounce', '600h'], { cwd: dir });
+    const result = await Promise.race([done, new Promise<undefined>((resolve) => setTimeout(resolve, 30_000, undefined))]);
+    if (result === undefined) child.kill('SIGKILL');
+    const { code, stderr } = result ?? (await done);
     expect(code).toBe(2);
     expect(stderr).toContain('--debounce must be at most 2147483647ms (about 24.8 days), received "600h"');
   });

@@ -235,6 +235,18 @@ export interface SharedClaim {
 export type SharedFind = { entry: CacheEntry } | { claim: SharedClaim } | { miss: true };
 
 /**
+ * `value` when it is a number of milliseconds from `min` to `max` (a whole number when `integer`: Redis takes whole
+ * expiries), else a TypeError naming the option.
+ */
+function milliseconds(name: string, value: unknown, min: number, max: number, integer = false): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min} (Infinity: none)` : `from ${min} to ${max}`;
+    throw invalidArgument(name, `${integer ? 'a whole number' : 'a number'} of milliseconds ${range}`, value);
+  }
+  return value;
+}
+
+/**
  * A run's view of the shared cache: pass it as `runChecks`' `sharedCache`, and close it after the run.
  *
  * @example
@@ -291,11 +303,13 @@ export class SharedCache {
     this.backend = backend;
     this.key = key;
     this.prefix = options.prefix ?? 'fanout';
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
-    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
-    this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
-    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    // Checked here, not where used: a NaN or negative duration reaching a timer fires every millisecond (a claim
+    // renewed, a result polled in a loop), and one reaching Redis fails every call.
+    this.timeoutMs = milliseconds('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1, Number.POSITIVE_INFINITY);
+    this.budgetMs = milliseconds('budgetMs', options.budgetMs ?? DEFAULT_BUDGET_MS, 0, Number.POSITIVE_INFINITY);
+    this.ttlMs = milliseconds('ttlMs', options.ttlMs ?? DEFAULT_TTL_MS, 1, Number.MAX_SAFE_INTEGER, true);
+    this.claimTtlMs = milliseconds('claimTtlMs', options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS, 1, Number.MAX_SAFE_INTEGER, true);
+    this.pollMs = milliseconds('pollMs', options.pollMs ?? DEFAULT_POLL_MS, 1, MAX_TIMER_MS);
     const { pushGraceMs = SHARED_PUSH_GRACE_MS } = options;
     if (typeof pushGraceMs !== 'number' || !(pushGraceMs >= 0) || pushGraceMs > MAX_TIMER_MS) throw invalidArgument('pushGraceMs', `a number of milliseconds from 0 to ${MAX_TIMER_MS}`, pushGraceMs);
     this.pushGraceMs = pushGraceMs;
