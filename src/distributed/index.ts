@@ -14,7 +14,7 @@ export type { DistributedErrorCode } from './errors.js';
 export { distributedQueueName, DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './protocol.js';
 export type { RedisConnection, RedisConnectionOptions } from './protocol.js';
 export { isSecretEnvName, redactRedisUrl, MASK } from './secrets.js';
-export { pingRedis } from './ping.js';
+export { pingRedis, type PingOptions } from './ping.js';
 export { shardChecks, shardOf, parseShard } from '../checks/shard-plan.js';
 export type { ShardCheck, ShardPlan } from '../checks/shard-plan.js';
 export { mergeReports, mergedExitCode } from './merge-reports.js';

@@ -54,9 +54,9 @@ export interface JobClientOptions {
 /**
  * Opens a client and waits for Redis to answer a PING, at most `timeoutMs`; otherwise closes it and rejects with
  * ERR_REDIS_UNAVAILABLE. Probing before BullMQ opens its own connections keeps a wrong URL from leaving BullMQ's
- * reconnect loops behind.
+ * reconnect loops behind. Aborting `signal` closes it too, and rejects with the signal's reason.
  */
-export async function connectOrThrow(backend: Backend, connection: RedisConnection, name: string, timeoutMs: number): Promise<Redis> {
+export async function connectOrThrow(backend: Backend, connection: RedisConnection, name: string, timeoutMs: number, signal?: AbortSignal): Promise<Redis> {
   const client = openRedis(backend, connection, name);
   // The first connection error ends the probe with its cause (refused, unknown host, a TLS certificate error...):
   // ioredis would retry it quietly until the timeout and say only that Redis did not answer.
@@ -65,14 +65,22 @@ export async function connectOrThrow(backend: Backend, connection: RedisConnecti
     onError = (error: Error) => reject(new DistributedError('ERR_REDIS_UNAVAILABLE', error.message, { cause: error }));
     client.once('error', onError);
   });
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    if (signal === undefined) return;
+    onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    await withTimeout(Promise.race([client.ping(), failed]), timeoutMs);
+    await withTimeout(Promise.race([client.ping(), failed, stopped]), timeoutMs);
     return client;
   } catch (error) {
     client.disconnect();
     throw error;
   } finally {
     if (onError !== undefined) client.off('error', onError);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
   }
 }
 

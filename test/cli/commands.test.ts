@@ -31,6 +31,20 @@ describe('fanout list', () => {
     expect(body.checks.map((c) => c.id)).toEqual(['setup', 'lint', 'unit', 'e2e']);
     expect(body.checks[2]).toMatchObject({ requires: ['setup'], tags: ['fast', 'test'], timeout_ms: 30_000 });
   });
+
+  it('shows a fractional timeout as a run enforces it: rounded up to whole milliseconds', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fanout.yaml'), 'checks:\n  - id: quick\n    run: "true"\n    timeout: 2500us\n  - id: whole\n    run: "true"\n    timeout: 2s\n');
+    const json = await runCli(['list', '--json'], { cwd: dir });
+    const body = JSON.parse(json.stdout) as { checks: Array<{ id: string; timeout_ms: number }> };
+    expect(body.checks.map((c) => [c.id, c.timeout_ms])).toEqual([
+      ['quick', 3],
+      ['whole', 2000],
+    ]);
+    const verbose = await runCli(['list', '-v'], { cwd: dir });
+    expect(verbose.stdout).toContain('    timeout: 3ms');
+    expect(verbose.stdout).toContain('    timeout: 2s');
+  });
 });
 
 describe('fanout tags', () => {

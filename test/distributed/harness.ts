@@ -220,3 +220,39 @@ export async function until(predicate: () => boolean | Promise<boolean>, timeout
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** A server that accepts connections and never answers a byte; closing it ends them. */
+export interface SilentServer {
+  url: string;
+  /** Connections accepted so far. */
+  connections: () => number;
+  /** Connections accepted and not closed yet (by either side). */
+  open: () => number;
+  close: () => Promise<void>;
+}
+
+/** Starts a {@link SilentServer} on a free port of 127.0.0.1. */
+export async function silentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    // What the client sends is read and dropped: a socket never read never sees the client's end, nor closes.
+    socket.resume();
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    connections: () => accepted,
+    open: () => sockets.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

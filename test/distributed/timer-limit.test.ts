@@ -1,7 +1,6 @@
 // Durations beyond the longest Node timer (2^31 - 1 ms) in the distributed backend, against a server that accepts
 // connections and never answers: a timeout beyond the limit is no limit (an overflowed timer gave
 // up after 1 ms), and a reconcile, lock or stalled interval beyond it (a 1 ms loop) is refused.
-import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SharedCache } from '../../src/checks/index.js';
 import { openSharedCacheRedis } from '../../src/distributed/shared-cache.js';
@@ -9,34 +8,11 @@ import { pingRedis } from '../../src/distributed/ping.js';
 import { processParallelDistributed } from '../../src/distributed/process-parallel-distributed.js';
 import { startCheckWorker } from '../../src/distributed/worker.js';
 import { createBullMQExecutor } from '../../src/distributed/bullmq-executor.js';
-import { until } from './harness.js';
+import { silentServer, until } from './harness.js';
 
 const BEYOND = 2 ** 31;
 /** Long enough for a 1 ms timer to have fired on a loaded machine; the fixed code has no timer to fire at all. */
 const WINDOW_MS = 300;
-
-/** A server that accepts connections and never answers; closing it ends them. */
-async function silentServer(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  let accepted = 0;
-  server.on('connection', () => accepted++);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

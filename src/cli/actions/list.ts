@@ -24,8 +24,14 @@ export interface ListOptions extends CommonOptions {
   changed?: string | true | undefined;
 }
 
+/** A check's timeout as a run enforces it: timers count whole milliseconds, so a fraction is rounded up. */
+function timeoutOf(check: ResolvedCheck): number | null {
+  return check.timeoutMs === null ? null : Math.ceil(check.timeoutMs);
+}
+
 function timeoutText(check: ResolvedCheck): string {
-  return check.timeoutMs === null ? 'none' : formatDuration(check.timeoutMs);
+  const ms = timeoutOf(check);
+  return ms === null ? 'none' : formatDuration(ms);
 }
 
 /** The machine-readable description of a check, as `list --json` prints it. */
@@ -36,7 +42,7 @@ export function describeCheck(check: ResolvedCheck) {
     severity: check.severity,
     tags: check.tags,
     requires: check.requires,
-    timeout_ms: check.timeoutMs,
+    timeout_ms: timeoutOf(check),
     async: isAsync(check),
     retries: check.retries,
     cwd: check.cwd,
