@@ -743,7 +743,12 @@ export class InputTree {
       // The log folder left out by git too: a run adds files there, and the listing of the next run would differ.
       const logs = this.excluded.slice(1).map((folder) => `:(exclude,literal)${folder.slice(0, -1)}`);
       // `-v`: files marked assume-unchanged get lower-case tags, so that they are not vouched for (see parseListing).
-      const args = ['ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
+      // A file git calls unchanged is taken for the blob its index names: git compares every stat field it keeps
+      // here, whatever the repository's settings say. Without ctime (core.trustctime=false) or with only mtime's
+      // seconds and the size (core.checkStat=minimal), a same-size rewrite with its time set back is "unchanged";
+      // without the file mode (core.filemode=false), a file made executable or not keeps the index's mode, which
+      // keys hold. Settings given here win over the repository's and the environment's.
+      const args = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
       const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
       // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed): the
