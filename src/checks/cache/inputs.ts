@@ -747,8 +747,9 @@ export class InputTree {
       // here, whatever the repository's settings say. Without ctime (core.trustctime=false) or with only mtime's
       // seconds and the size (core.checkStat=minimal), a same-size rewrite with its time set back is "unchanged";
       // without the file mode (core.filemode=false), a file made executable or not keeps the index's mode, which
-      // keys hold. Settings given here win over the repository's and the environment's.
-      const args = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
+      // keys hold; with links checked out as files (core.symlinks=false), a file holding a link's text is the link's
+      // blob. Settings given here win over the repository's and the environment's.
+      const args = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true', 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
       const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
       // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed): the
