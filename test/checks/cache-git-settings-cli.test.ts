@@ -2,7 +2,7 @@
 // that make git compare fewer stat fields never make a changed file one git vouches for: the check runs on what the
 // file holds.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../cli/helpers.js';
@@ -72,6 +72,24 @@ describe('fanout check in a repository whose settings make git compare fewer sta
     const dir = project([['core.filemode', 'false']], './src/x.sh', '#!/bin/sh\nexit 0\n', 0o755);
     expect(await statuses(dir)).toEqual([['b', 'passed', undefined]]);
     await chmodNextSecond(join(dir, 'src/x.sh'), 0o644);
+    expect(git(dir, 'ls-files', '-m')).toBe('');
+    expect(await statuses(dir)).toEqual([['b', 'failed', undefined]]);
+  });
+
+  it('core.symlinks=false: a link checked out as a file holding its text is not replayed', async () => {
+    const dir = tempDir();
+    git(dir, 'init', '-q');
+    writeFileSync(join(dir, '.gitignore'), '.fanout/\n');
+    writeFileSync(join(dir, 'target.txt'), 'OK!\n');
+    symlinkSync('target.txt', join(dir, 'link'));
+    writeFileSync(join(dir, 'fanout.yaml'), ['checks:', '  - id: b', '    run: "grep -q OK link"', '    inputs: ["link", "target.txt"]', ''].join('\n'));
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'x');
+    expect(await statuses(dir)).toEqual([['b', 'passed', undefined]]);
+    git(dir, 'config', 'core.symlinks', 'false');
+    rmSync(join(dir, 'link'));
+    git(dir, 'checkout', 'link');
+    expect(lstatSync(join(dir, 'link')).isFile()).toBe(true);
     expect(git(dir, 'ls-files', '-m')).toBe('');
     expect(await statuses(dir)).toEqual([['b', 'failed', undefined]]);
   });

@@ -591,12 +591,6 @@ export class InputTree {
   private used: ReadonlySet<string> | undefined;
   /** Glob lists (as JSON) that selected no file this run: see {@link InputTree.unmatched}. */
   private readonly empty = new Set<string>();
-  /**
-   * The glob lists (as JSON) whose folders changed since the listing, a command of the run having added, removed or
-   * renamed something there (see {@link InputTree.created}). git's word on their files no longer holds: a folder renamed
-   * into their place brings files git never compared, whose times may be older than the listing.
-   */
-  private readonly movedFolders = new Set<string>();
   /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
   private readonly gitlinks = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
@@ -753,8 +747,9 @@ export class InputTree {
       // here, whatever the repository's settings say. Without ctime (core.trustctime=false) or with only mtime's
       // seconds and the size (core.checkStat=minimal), a same-size rewrite with its time set back is "unchanged";
       // without the file mode (core.filemode=false), a file made executable or not keeps the index's mode, which
-      // keys hold. Settings given here win over the repository's and the environment's.
-      const args = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
+      // keys hold; with links checked out as files (core.symlinks=false), a file holding a link's text is the link's
+      // blob. Settings given here win over the repository's and the environment's.
+      const args = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true', 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
       const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
       // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed): the
@@ -1109,14 +1104,6 @@ export class InputTree {
   }
 
   /**
-   * Whether the folders of `globs` were found changed since the listing by {@link InputTree.created} (awaited for
-   * them first): their files are then hashed as they are, not taken for the blobs git vouched for.
-   */
-  movedSinceListing(globs: readonly string[]): boolean {
-    return this.movedFolders.has(JSON.stringify(globs));
-  }
-
-  /**
    * The candidate files below the folders of `globs` (every one when a glob may select a file anywhere) that are there
    * now but not in this run's listing, sorted: files a command of the run created. None before a command started (the
    * listing stands for the files then), nor while no folder below the globs' folders moved since the run listed them
@@ -1132,7 +1119,6 @@ export class InputTree {
     const folders = this.folders(globs) ?? [''];
     const rules = await this.ruleFiles(signal);
     if (!this.foldersMoved(globs, folders, rules)) return [];
-    this.movedFolders.add(JSON.stringify(globs));
     // Listed again for each check that asks while its folders move: a command still running may create more files
     // meanwhile. While none of them (nor a rule file over them) moved since an earlier listing again began, within
     // the file system's time resolution, no entry was added or removed there since: that listing's files below them
@@ -1600,8 +1586,6 @@ export class InputTree {
     this.loadStats();
     const remembered = this.remembered.get(JSON.stringify(globs));
     if (remembered === undefined || !this.holdsFor(remembered)) return undefined;
-    // Files in a folder renamed into place since the listing are not those git compared (see movedFolders).
-    if (remembered.vouched.length > 0 && this.movedFolders.has(JSON.stringify(globs))) return undefined;
     for (const [path, state] of remembered.files) {
       let stat: Stats | undefined;
       try {
@@ -1659,8 +1643,8 @@ export class InputTree {
    *
    * @throws {InputNameError} when a name of `paths` is not valid UTF-8.
    */
-  async snapshot(paths: readonly string[], signal?: AbortSignal, vouch = true): Promise<InputSnapshot | undefined> {
-    const { snapshot, jobs, pending } = this.collect(paths, false, vouch);
+  async snapshot(paths: readonly string[], signal?: AbortSignal): Promise<InputSnapshot | undefined> {
+    const { snapshot, jobs, pending } = this.collect(paths);
     if (jobs.length > 0) {
       const stats = this.loadStats();
       for (const { path } of pending) this.claimed.add(path);
@@ -1692,8 +1676,8 @@ export class InputTree {
    * `unread`, undefined at the first file to read.
    */
   private collect(paths: readonly string[], unread: true): Collected | undefined;
-  private collect(paths: readonly string[], unread?: false, vouch?: boolean): Collected;
-  private collect(paths: readonly string[], unread = false, vouch = true): Collected | undefined {
+  private collect(paths: readonly string[]): Collected;
+  private collect(paths: readonly string[], unread = false): Collected | undefined {
     const stats = this.loadStats();
     const digests: InputDigest[] = [];
     const states = new Map<string, FileState>();
@@ -1706,7 +1690,7 @@ export class InputTree {
         throw new OpaqueInputError(path, 'a repository git does not look into (commit it as a submodule, or ignore it)');
       }
       const absolute = this.absolute(path);
-      const clean = vouch ? this.vouched.get(path) : undefined;
+      const clean = this.vouched.get(path);
       // Two undecodable names may decode alike: not even a blob git vouched for stands for one of them.
       if (this.undecodable.size > 0 && this.undecodable.has(path)) {
         if (unread) return undefined;

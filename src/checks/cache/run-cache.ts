@@ -247,24 +247,18 @@ export class RunCache {
     // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
     // remembered inputs hold then.
     const created = await this.tree.created(check.inputs, signal);
-    // Its folders changed since the listing (a command added, removed or renamed something there): a folder renamed
-    // into their place holds files git never compared, which may be older than the listing. Its files are hashed as
-    // they are then, whatever git said of the names.
-    const moved = this.tree.movedSinceListing(check.inputs);
-    if (created.length > 0 || moved) early = undefined;
-    const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 && !moved ? await this.tree.recall(check.inputs) : undefined;
+    if (created.length > 0) early = undefined;
+    const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 ? await this.tree.recall(check.inputs) : undefined;
     if (recalled !== undefined) {
       const key = keyOf(recalled);
       const hit = this.store.read(key);
       if (hit?.id === check.id) return { key, snapshot: undefined, hit, storable: false, digest: recalled, window };
     }
     const paths = early?.paths ?? this.tree.matchWith(check.inputs, created);
-    const snapshot = early?.snapshot ?? (await this.tree.snapshot(paths, signal, !moved));
+    const snapshot = early?.snapshot ?? (await this.tree.snapshot(paths, signal));
     if (snapshot === undefined) return undefined;
     const digest = inputsDigest(snapshot.digests);
-    // Remembered for this listing only when it stands for the listing's blobs: files of folders renamed into place
-    // are not what a later run's same listing would name.
-    if (!moved) this.tree.remember(check.inputs, paths, snapshot, digest);
+    this.tree.remember(check.inputs, paths, snapshot, digest);
     return { key: keyOf(digest), snapshot, storable: true, paths, window };
   }
 
@@ -521,8 +515,6 @@ export class RunCache {
       look.matched.set(globs, matched);
     }
     if (snapshot === undefined) return digest !== undefined && !matched.created && this.tree.recallNow(check.inputs) === digest;
-    // Files git vouched for, in folders renamed into place since: not those git compared (see ticket).
-    if (snapshot.vouched.length > 0 && this.tree.movedSinceListing(check.inputs)) return false;
     if (paths === undefined || !this.tree.intact(snapshot, look.stats)) return false;
     const known = new Set(paths);
     return matched.paths.every((path) => known.has(path));
