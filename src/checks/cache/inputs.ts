@@ -378,6 +378,9 @@ const stateOf = (stat: Stats): FileState => ({ size: stat.size, mtimeMs: stat.mt
  * A file changed less than this before its state was recorded may change again within the file system's time
  * resolution without its times moving: it is hashed again on the next run rather than trusted (git's "racy" files).
  */
+/** git settings for a listing whose clean files are taken for their blobs (see InputTree.start). */
+const GIT_COMPARES_ALL = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true'];
+
 const RACY_MS = 2000;
 /** The same margin where times have sub-second resolution (the clock read may lag the file system's a little). */
 const FINE_RACY_MS = 50;
@@ -591,6 +594,13 @@ export class InputTree {
   private used: ReadonlySet<string> | undefined;
   /** Glob lists (as JSON) that selected no file this run: see {@link InputTree.unmatched}. */
   private readonly empty = new Set<string>();
+  /**
+   * Files git vouched for in the run's listing that a later listing (asked once a command of the run changed their
+   * folders) no longer calls unchanged: their content may not be the blob the first listing named (a folder of other
+   * files renamed into place, whose times may be older than the listing). Relative, and absolute as snapshots hold them.
+   */
+  private readonly revoked = new Set<string>();
+  private readonly revokedAbsolute = new Set<string>();
   /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
   private readonly gitlinks = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
@@ -749,7 +759,7 @@ export class InputTree {
       // without the file mode (core.filemode=false), a file made executable or not keeps the index's mode, which
       // keys hold; with links checked out as files (core.symlinks=false), a file holding a link's text is the link's
       // blob. Settings given here win over the repository's and the environment's.
-      const args = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true', 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
+      const args = [...GIT_COMPARES_ALL, 'ls-files', '-z', '-t', '-v', '--stage', '--modified', '--others', '--exclude-standard'];
       // The signal reaches git through one listener, removed once git ended (see gitStoppedBy).
       const listing = this.gitStoppedBy([...args, '--', '.', ...logs], signal);
       // Which file each rule file is, taken beside the listing (spawned after it: the listing is not delayed): the
@@ -1308,8 +1318,12 @@ export class InputTree {
           if (folder === top) continue;
           return true;
         }
-        // A folder of the globs that is a file (a link, not followed): nothing can be below it.
-        if (!stat.isDirectory() && folder === top) continue;
+        // A folder of the globs that is a file now (a link, not followed): nothing can be below it, yet git's listing
+        // may name files there — a folder replaced by a link to another: listed again, git takes its word back.
+        if (!stat.isDirectory() && folder === top) {
+          if (changedSinceListing(stat, from)) return true;
+          continue;
+        }
         if (!stat.isDirectory() || changedSinceListing(stat, from)) return true;
         // One in the folder itself that is not there: a deletion since moved the folder, looked at just above.
         if (rules && folder !== '' && lstatMoved(this.absolute(`${folder}.gitignore`), from)) return true;
@@ -1426,16 +1440,41 @@ export class InputTree {
 
   /** The candidate files now, sorted: names only (what git says of a file it listed already is the run's listing's to say). */
   private async listAgain(signal?: AbortSignal): Promise<string[]> {
-    const answer = await this.gitStoppedBy(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', '.'], signal);
+    // As the run's listing is asked: git compares the tracked files with its index again, so that a file it vouched
+    // for then and does not now (changed, gone, or another file renamed into its folder's place) loses its word.
+    // `--cached`: every index entry, deleted ones included, as the run's listing names them.
+    const answer = await this.gitStoppedBy([...GIT_COMPARES_ALL, 'ls-files', '-z', '-t', '-v', '--stage', '--cached', '--modified', '--others', '--exclude-standard', '--', '.'], signal);
     if ('stderr' in answer) throw new InputListingError(`git ls-files failed: ${answer.stderr.trim()}`);
-    const names: string[] = [];
+    const names = new Set<string>();
+    const clean = new Set<string>();
+    const unclean = new Set<string>();
     for (const bytes of splitNul(answer.stdout)) {
-      const name = bytes.toString('utf8');
+      const record = bytes.toString('utf8');
+      const tag = record.charCodeAt(0);
+      if (record.length < 3 || record.charCodeAt(1) !== 32) continue;
+      const tab = record.indexOf('\t');
+      const name = tag === 63 /* ? */ || tab < 0 ? record.slice(2) : record.slice(tab + 1);
       // Not to be opened by its decoded name: its snapshot says so (InputNameError), as for a file the run listed.
       if (!isUtf8(bytes)) this.undecodable.add(name);
-      names.push(name);
+      names.add(name);
+      if (tag === 63 /* ? */) continue;
+      // `H` with stage 0 only, as the run's listing vouches (see parseListing); anything else about a path takes it back.
+      if (tag === 72 /* H */ && tab > 0 && record.slice(tab - 2, tab) === ' 0' && !unclean.has(name)) clean.add(name);
+      else {
+        unclean.add(name);
+        clean.delete(name);
+      }
     }
-    return this.keep(names);
+    for (const name of unclean) {
+      this.revoked.add(name);
+      this.revokedAbsolute.add(this.absolute(name));
+    }
+    return this.keep([...names]);
+  }
+
+  /** Whether git's word on the file at `absolute` was taken back by a later listing (see `revoked`). */
+  private revokedAt(absolute: string): boolean {
+    return this.revokedAbsolute.size > 0 && this.revokedAbsolute.has(absolute);
   }
 
   /**
@@ -1598,6 +1637,7 @@ export class InputTree {
     // The same listing vouches for the same blobs only as the files were when git was asked: once a command of the
     // run started, one edited since (by a check that ran before this one) may hold other content.
     for (const path of this.quiet ? [] : remembered.vouched) {
+      if (this.revoked.has(path)) return undefined;
       let stat: Stats | undefined;
       try {
         stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
@@ -1630,7 +1670,8 @@ export class InputTree {
     const files: Remembered['files'] = [];
     const vouched: string[] = [];
     for (const path of paths) {
-      if (this.vouched.has(path)) vouched.push(path);
+      // One whose vouching a later listing took back was hashed: remembered by its state, as any other.
+      if (this.vouched.has(path) && !this.revoked.has(path)) vouched.push(path);
       else files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
     }
     this.remembered.set(JSON.stringify(globs), { globs: [...globs], digest, files, vouched, listing, whole: this.wholeHash(this.raw) });
@@ -1690,7 +1731,7 @@ export class InputTree {
         throw new OpaqueInputError(path, 'a repository git does not look into (commit it as a submodule, or ignore it)');
       }
       const absolute = this.absolute(path);
-      const clean = this.vouched.get(path);
+      const clean = this.revoked.size > 0 && this.revoked.has(path) ? undefined : this.vouched.get(path);
       // Two undecodable names may decode alike: not even a blob git vouched for stands for one of them.
       if (this.undecodable.size > 0 && this.undecodable.has(path)) {
         if (unread) return undefined;
@@ -1816,6 +1857,7 @@ export class InputTree {
    */
   settle(snapshot: InputSnapshot): boolean {
     for (const path of snapshot.vouched) {
+      if (this.revokedAt(path)) return false;
       try {
         const stat = lstatSync(path);
         if (changedSinceListing(stat, snapshot.listedAt)) return false;
@@ -1839,6 +1881,7 @@ export class InputTree {
     if (snapshot.quiet || snapshot.vouched.length === 0) return true;
     const states: Array<[string, FileState]> = [];
     for (const path of snapshot.vouched) {
+      if (this.revokedAt(path)) return false;
       try {
         const stat = lstatSync(path);
         if (changedSinceListing(stat, snapshot.listedAt)) return false;
@@ -1871,6 +1914,7 @@ export class InputTree {
       return found;
     };
     for (const path of snapshot.vouched) {
+      if (this.revokedAt(path)) return false;
       const found = stat(path);
       if (found === undefined || changedSinceListing(found, snapshot.listedAt)) return false;
     }
