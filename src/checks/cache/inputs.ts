@@ -80,18 +80,6 @@ interface StatEntry extends FileState {
 /** Beyond this many folders to look at, {@link InputTree.created} lists the files again rather than look at each. */
 const MAX_WATCHED_FOLDERS = 4096;
 
-/** The NUL-terminated names of `bytes`, as byte ranges. */
-function splitNul(bytes: Buffer): Buffer[] {
-  const names: Buffer[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    let end = bytes.indexOf(0, at);
-    if (end < 0) end = bytes.length;
-    if (end > at) names.push(bytes.subarray(at, end));
-    at = end + 1;
-  }
-  return names;
-}
-
 /** Hashing ahead runs in slices of this many milliseconds, so that the run's events keep flowing meanwhile. */
 const AHEAD_SLICE_MS = 4;
 /**
@@ -374,13 +362,13 @@ const sameState = (a: FileState, b: FileState): boolean =>
 
 const stateOf = (stat: Stats): FileState => ({ size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, mode: stat.mode });
 
+/** git settings for a listing whose clean files are taken for their blobs (see InputTree.start). */
+const GIT_COMPARES_ALL = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true'];
+
 /**
  * A file changed less than this before its state was recorded may change again within the file system's time
  * resolution without its times moving: it is hashed again on the next run rather than trusted (git's "racy" files).
  */
-/** git settings for a listing whose clean files are taken for their blobs (see InputTree.start). */
-const GIT_COMPARES_ALL = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true'];
-
 const RACY_MS = 2000;
 /** The same margin where times have sub-second resolution (the clock read may lag the file system's a little). */
 const FINE_RACY_MS = 50;
@@ -601,6 +589,12 @@ export class InputTree {
    */
   private readonly revoked = new Set<string>();
   private readonly revokedAbsolute = new Set<string>();
+  /**
+   * What the last listing asked again called clean, `<mode> <blob>` by path (undefined before one was asked): a file
+   * the run's listing vouched for keeps git's word only while it is still clean there with the same mode and blob —
+   * a command may have staged another file in its place (`git add`) or untracked it (`git rm --cached`).
+   */
+  private relistClean: Map<string, string> | undefined;
   /** Submodules (gitlinks) of the index: a modified one is not vouched for, and its content is not known. */
   private readonly gitlinks = new Set<string>();
   /** Tracked files git reports unchanged: their content is the blob its index names. */
@@ -1445,26 +1439,34 @@ export class InputTree {
     // `--cached`: every index entry, deleted ones included, as the run's listing names them.
     const answer = await this.gitStoppedBy([...GIT_COMPARES_ALL, 'ls-files', '-z', '-t', '-v', '--stage', '--cached', '--modified', '--others', '--exclude-standard', '--', '.'], signal);
     if ('stderr' in answer) throw new InputListingError(`git ls-files failed: ${answer.stderr.trim()}`);
+    // Read by offsets, as the run's listing is (see parseListing): a large tree lists many thousand records.
+    const text = this.decode(answer.stdout);
     const names = new Set<string>();
-    const clean = new Set<string>();
+    const clean = new Map<string, string>();
     const unclean = new Set<string>();
-    for (const bytes of splitNul(answer.stdout)) {
-      const record = bytes.toString('utf8');
-      const tag = record.charCodeAt(0);
-      if (record.length < 3 || record.charCodeAt(1) !== 32) continue;
-      const tab = record.indexOf('\t');
-      const name = tag === 63 /* ? */ || tab < 0 ? record.slice(2) : record.slice(tab + 1);
-      // Not to be opened by its decoded name: its snapshot says so (InputNameError), as for a file the run listed.
-      if (!isUtf8(bytes)) this.undecodable.add(name);
-      names.add(name);
-      if (tag === 63 /* ? */) continue;
-      // `H` with stage 0 only, as the run's listing vouches (see parseListing); anything else about a path takes it back.
-      if (tag === 72 /* H */ && tab > 0 && record.slice(tab - 2, tab) === ' 0' && !unclean.has(name)) clean.add(name);
-      else {
-        unclean.add(name);
-        clean.delete(name);
+    for (let at = 0; at < text.length; ) {
+      let end = text.indexOf('\0', at);
+      if (end < 0) end = text.length;
+      const tag = text.charCodeAt(at);
+      if (end - at >= 3 && text.charCodeAt(at + 1) === 32) {
+        const tab = tag === 63 /* ? */ ? -1 : text.indexOf('\t', at);
+        const name = tab < 0 || tab > end ? text.slice(at + 2, end) : text.slice(tab + 1, end);
+        names.add(name);
+        if (tag !== 63 /* ? */) {
+          // `H` with stage 0 only, as the run's listing vouches (see parseListing); anything else takes it back.
+          if (tag === 72 /* H */ && tab > 0 && tab < end && text.charCodeAt(tab - 1) === 48 /* 0 */ && text.charCodeAt(tab - 2) === 32 && !unclean.has(name)) {
+            clean.set(name, text.slice(at + 2, tab - 2));
+          } else {
+            unclean.add(name);
+            clean.delete(name);
+          }
+        }
       }
+      at = end + 1;
     }
+    // Clean in an earlier listing asked again and not now (or otherwise): changed meanwhile, whatever it is now.
+    if (this.relistClean !== undefined) for (const [name, said] of this.relistClean) if (clean.get(name) !== said) unclean.add(name);
+    this.relistClean = clean;
     for (const name of unclean) {
       this.revoked.add(name);
       this.revokedAbsolute.add(this.absolute(name));
@@ -1472,9 +1474,23 @@ export class InputTree {
     return this.keep([...names]);
   }
 
-  /** Whether git's word on the file at `absolute` was taken back by a later listing (see `revoked`). */
+  /**
+   * Whether git's word on `path` (relative) was taken back by a listing asked again: not clean there, or clean with
+   * another mode or blob than the run's listing vouched for (see `revoked`, `relistClean`).
+   */
+  private revokedPath(path: string): boolean {
+    if (this.relistClean === undefined) return false;
+    if (this.revoked.has(path)) return true;
+    const vouched = this.vouched.get(path);
+    return vouched !== undefined && this.relistClean.get(path) !== `${vouched.mode.toString(8).padStart(6, '0')} ${vouched.blob}`;
+  }
+
+  /** {@link InputTree.revokedPath} of a file by its absolute path, as snapshots hold them. */
   private revokedAt(absolute: string): boolean {
-    return this.revokedAbsolute.size > 0 && this.revokedAbsolute.has(absolute);
+    if (this.relistClean === undefined) return false;
+    if (this.revokedAbsolute.has(absolute)) return true;
+    const from = relative(this.dir, absolute);
+    return !from.startsWith('..') && this.revokedPath(sep === '/' ? from : from.split(sep).join('/'));
   }
 
   /**
@@ -1637,7 +1653,7 @@ export class InputTree {
     // The same listing vouches for the same blobs only as the files were when git was asked: once a command of the
     // run started, one edited since (by a check that ran before this one) may hold other content.
     for (const path of this.quiet ? [] : remembered.vouched) {
-      if (this.revoked.has(path)) return undefined;
+      if (this.revokedPath(path)) return undefined;
       let stat: Stats | undefined;
       try {
         stat = lstatSync(this.absolute(path), { throwIfNoEntry: false });
@@ -1671,7 +1687,7 @@ export class InputTree {
     const vouched: string[] = [];
     for (const path of paths) {
       // One whose vouching a later listing took back was hashed: remembered by its state, as any other.
-      if (this.vouched.has(path) && !this.revoked.has(path)) vouched.push(path);
+      if (this.vouched.has(path) && !this.revokedPath(path)) vouched.push(path);
       else files.push([path, snapshot.states.get(this.absolute(path)) ?? null]);
     }
     this.remembered.set(JSON.stringify(globs), { globs: [...globs], digest, files, vouched, listing, whole: this.wholeHash(this.raw) });
@@ -1731,7 +1747,7 @@ export class InputTree {
         throw new OpaqueInputError(path, 'a repository git does not look into (commit it as a submodule, or ignore it)');
       }
       const absolute = this.absolute(path);
-      const clean = this.revoked.size > 0 && this.revoked.has(path) ? undefined : this.vouched.get(path);
+      const clean = this.revokedPath(path) ? undefined : this.vouched.get(path);
       // Two undecodable names may decode alike: not even a blob git vouched for stands for one of them.
       if (this.undecodable.size > 0 && this.undecodable.has(path)) {
         if (unread) return undefined;
