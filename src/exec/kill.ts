@@ -120,7 +120,12 @@ export class ProcessTreeKiller {
 
   private escalate(): void {
     this.stage = 'SIGKILL';
-    if (this.checkGone(true)) return; // the scan inside sends SIGKILL to every live group
+    // The scan inside sends SIGKILL to every live group. Found gone here, the pending poll is cleared with the other
+    // timers: the owner hears of it now, else a tree that died between two of its looks leaves it waiting for ever.
+    if (this.checkGone(true)) {
+      this.recheck();
+      return;
+    }
     clearTimeout(this.pollTimer);
     this.pollTimer = undefined;
     this.pollDelay = 1;
