@@ -22,7 +22,7 @@ describe('InputTree: a vouched file staged anew after a swap', () => {
     git('commit', '-qm', 'x');
     for (const path of [`stash/${name}`, `pkg/${name}`, 'stash', 'pkg', '.git/index']) await settled(join(repo, path));
     const dir = join(repo, 'pkg');
-    const tree = new InputTree(dir, join(repo, 'logs'));
+    const tree = new InputTree(dir, join(repo, 'logs'), undefined);
     await tree.start();
     tree.disturbed();
     const snapshot = await tree.snapshot(await tree.match(['*']));
