@@ -1489,8 +1489,10 @@ export class InputTree {
   private revokedAt(absolute: string): boolean {
     if (this.relistClean === undefined) return false;
     if (this.revokedAbsolute.has(absolute)) return true;
-    const from = relative(this.dir, absolute);
-    return !from.startsWith('..') && this.revokedPath(sep === '/' ? from : from.split(sep).join('/'));
+    // Snapshots name their files `prefix + path` (see absolute): anything else is not the tree's.
+    if (!absolute.startsWith(this.prefix)) return false;
+    const path = absolute.slice(this.prefix.length);
+    return this.revokedPath(sep === '/' ? path : path.split(sep).join('/'));
   }
 
   /**
