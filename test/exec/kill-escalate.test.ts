@@ -18,16 +18,26 @@ describe.skipIf(process.platform !== 'linux')('ProcessTreeKiller: the grace ends
     if (pid === undefined) throw new Error('sleep did not start');
     const exited = once(child, 'exit');
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const recheck = vi.fn();
-    const killer = new ProcessTreeKiller(pid, 2, recheck);
+    // As runCommand's check(): before the shell's exit it only waits; after it, it looks, and asks for another poll
+    // while the tree lives.
+    let reaped = false;
+    const recheck = vi.fn(() => {
+      if (reaped && !killer.checkGone(true)) killer.schedulePoll();
+    });
+    const killer: ProcessTreeKiller = new ProcessTreeKiller(pid, 2, recheck);
     killer.terminate();
-    // The first poll (1 ms): the owner looks, and the shell is not reaped yet — it waits for the next poll.
+    // The first poll (1 ms): the shell is not reaped yet — the owner waits for the exit.
     vi.advanceTimersByTime(1);
     expect(recheck).toHaveBeenCalledTimes(1);
-    // SIGTERM ends it; reaped, as runCommand records on 'exit'.
+    // SIGTERM ends it; reaped, as runCommand records on 'exit' — whose look, made as the tree was still going (a
+    // zombie's children, say), asked for a poll: pending now, due after the grace ends.
     await exited;
     killer.shellReaped = true;
-    // The grace ends (2 ms): its scan finds the tree gone and clears every timer; the owner hears of it.
+    reaped = true;
+    killer.schedulePoll();
+    expect(vi.getTimerCount()).toBe(2);
+    // The grace ends first (2 ms after the start; the poll asked for now is due at 3): its scan finds the tree gone and
+    // clears every timer, the pending poll included; the owner hears of it.
     vi.advanceTimersByTime(1);
     expect(killer.isGone).toBe(true);
     expect(recheck).toHaveBeenCalledTimes(2);
