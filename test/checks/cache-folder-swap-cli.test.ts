@@ -1,21 +1,10 @@
 // A command of the run that renames a folder into the place of a check's folder brings files git never compared, whose
 // times may be older than the run's listing: git's word on the names (the committed blobs) does not hold for them.
 // These cases fix that such a check runs on what the files hold and its pass is stored for that, never for the blob.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../cli/helpers.js';
-
-const git = (dir: string, ...args: string[]): void => {
-  execFileSync('git', ['-c', 'user.email=a@b', '-c', 'user.name=a', ...args], { cwd: dir, stdio: 'ignore' });
-};
-
-async function statuses(dir: string, ...args: string[]): Promise<Array<[string, string, unknown]>> {
-  const result = await runCli(['check', '--json', ...args], { cwd: dir });
-  const report = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; cached?: unknown }> };
-  return report.checks.map((entry) => [entry.id, entry.status, entry.cached]);
-}
+import { committedProject, statuses } from './swap-project.js';
 
 /**
  * `folder` (src, or src/lib) holds x.txt = BAD as committed; `.good/` and `.bad/` (ignored, made a minute in the past)
@@ -23,22 +12,12 @@ async function statuses(dir: string, ...args: string[]): Promise<Array<[string, 
  * renames `.bad` into its place: the committed content again, in a file git never compared, its times a minute old.
  */
 function project(folder: string): string {
-  const dir = tempDir();
-  git(dir, 'init', '-q');
-  writeFileSync(join(dir, '.gitignore'), '.fanout/\n.good/\n.bad/\n.used*/\n');
-  mkdirSync(join(dir, folder), { recursive: true });
-  mkdirSync(join(dir, '.good'));
-  mkdirSync(join(dir, '.bad'));
-  writeFileSync(join(dir, folder, 'x.txt'), 'BAD\n');
-  writeFileSync(join(dir, '.good/x.txt'), 'OK!\n');
-  writeFileSync(join(dir, '.bad/x.txt'), 'BAD\n');
-  const past = new Date(Date.now() - 60_000);
-  for (const file of [join(folder, 'x.txt'), '.good/x.txt', '.bad/x.txt', '.good', '.bad']) utimesSync(join(dir, file), past, past);
   const swap = (from: string, to: string) => `if [ -d ${from} ]; then mv ${folder} ${to} && mv ${from} ${folder}; fi`;
-  writeFileSync(
-    join(dir, 'fanout.yaml'),
-    [
-      'checks:',
+  return committedProject({
+    ignore: ['.good/', '.bad/', '.used*/'],
+    files: { [`${folder}/x.txt`]: 'BAD\n', '.good/x.txt': 'OK!\n', '.bad/x.txt': 'BAD\n' },
+    old: [`${folder}/x.txt`, '.good/x.txt', '.bad/x.txt', '.good', '.bad'],
+    checks: [
       '  - id: a',
       `    run: ${JSON.stringify(swap('.good', '.used1'))}`,
       '  - id: b',
@@ -48,12 +27,8 @@ function project(folder: string): string {
       '  - id: c',
       `    run: ${JSON.stringify(swap('.bad', '.used2'))}`,
       '    requires: [b]',
-      '',
-    ].join('\n'),
-  );
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-qm', 'x');
-  return dir;
+    ],
+  });
 }
 
 describe('fanout check: a folder of a check renamed into place by a command before it', () => {
@@ -78,21 +53,11 @@ describe('fanout check: a folder of a check renamed into place by a command befo
   ])('a dependent whose key names a requirement replayed (%s) is not replayed once its inputs were renamed away', async (_how, forget) => {
     // b (inputs src/**) is replayed in the second run; x then renames .bad into src's place (BAD, its times a minute
     // old); d reads src/x.txt through b's key alone (its own inputs are elsewhere).
-    const dir = tempDir();
-    git(dir, 'init', '-q');
-    writeFileSync(join(dir, '.gitignore'), '.fanout/\n.bad/\n.used/\nswap\n');
-    mkdirSync(join(dir, 'src'));
-    mkdirSync(join(dir, 'other'));
-    mkdirSync(join(dir, '.bad'));
-    writeFileSync(join(dir, 'src/x.txt'), 'OK!\n');
-    writeFileSync(join(dir, 'other/y.txt'), 'y\n');
-    writeFileSync(join(dir, '.bad/x.txt'), 'BAD\n');
-    const past = new Date(Date.now() - 60_000);
-    for (const file of ['src/x.txt', 'other/y.txt', '.bad/x.txt', '.bad']) utimesSync(join(dir, file), past, past);
-    writeFileSync(
-      join(dir, 'fanout.yaml'),
-      [
-        'checks:',
+    const dir = committedProject({
+      ignore: ['.bad/', '.used/', 'swap'],
+      files: { 'src/x.txt': 'OK!\n', 'other/y.txt': 'y\n', '.bad/x.txt': 'BAD\n' },
+      old: ['src/x.txt', 'other/y.txt', '.bad/x.txt', '.bad'],
+      checks: [
         '  - id: b',
         '    run: "grep -q OK src/x.txt"',
         '    inputs: ["src/**"]',
@@ -103,11 +68,8 @@ describe('fanout check: a folder of a check renamed into place by a command befo
         '    run: "grep -q OK src/x.txt"',
         '    inputs: ["other/**"]',
         '    requires: [b, x]',
-        '',
-      ].join('\n'),
-    );
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'x');
+      ],
+    });
     expect(await statuses(dir)).toEqual([
       ['b', 'passed', undefined],
       ['x', 'passed', undefined],
