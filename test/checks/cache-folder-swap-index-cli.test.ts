@@ -1,10 +1,8 @@
 // A command of the run that renames a folder of old files into a check's folder and then stages them (or untracks
 // them): the listing asked again compares the files with the index as it is NOW. A file it calls unchanged against
 // another blob than the run's listing vouched for, or no longer tracks, still holds other content than that blob.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { committedProject, git, statuses } from './swap-project.js';
+import { committedProject, git, statuses, swappedRunPasses, swapThenGrep } from './swap-project.js';
 
 describe('fanout check: a folder renamed into a check\'s place, then the index changed by the same command', () => {
   it.each([
@@ -15,20 +13,9 @@ describe('fanout check: a folder renamed into a check\'s place, then the index c
       ignore: ['.stash/', '.used/', 'swap'],
       files: { 'src/x.txt': 'BAD\n', '.stash/x.txt': 'OK!\n' },
       old: ['src/x.txt', '.stash/x.txt', '.stash'],
-      checks: [
-        '  - id: a',
-        `    run: ${JSON.stringify(`if [ -e swap ]; then rm swap; mv src .used && mv .stash src && ${index}; fi`)}`,
-        '  - id: b',
-        '    run: "grep -q OK src/x.txt"',
-        '    inputs: ["src/**"]',
-        '    requires: [a]',
-      ],
+      checks: swapThenGrep(`rm swap; mv src .used && mv .stash src && ${index}`),
     });
-    writeFileSync(join(dir, 'swap'), '');
-    expect(await statuses(dir)).toEqual([
-      ['a', 'passed', undefined],
-      ['b', 'passed', undefined],
-    ]);
+    await swappedRunPasses(dir);
     // Back to the committed content (BAD), index and all: b never passed on it.
     git(dir, 'reset', '-q', '--hard');
     expect(await statuses(dir)).toEqual([

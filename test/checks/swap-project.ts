@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
 import { runCli, tempDir } from '../cli/helpers.js';
 
 /** Runs git in `dir` (output ignored). */
@@ -44,4 +45,21 @@ export function committedProject(project: SwapProject): string {
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'x');
   return dir;
+}
+
+/**
+ * The checks of a swap case: `a` runs `swap` while the file `swap` is there; `b` (inputs `src/**`, after `a`) passes
+ * only when src/x.txt holds OK.
+ */
+export function swapThenGrep(swap: string): string[] {
+  return ['  - id: a', `    run: ${JSON.stringify(`if [ -e swap ]; then ${swap}; fi`)}`, '  - id: b', '    run: "grep -q OK src/x.txt"', '    inputs: ["src/**"]', '    requires: [a]'];
+}
+
+/** Puts the file `swap` in `dir` and runs: `a` swaps, and `b` passes on what it swapped in (see swapThenGrep). */
+export async function swappedRunPasses(dir: string): Promise<void> {
+  writeFileSync(join(dir, 'swap'), '');
+  expect(await statuses(dir)).toEqual([
+    ['a', 'passed', undefined],
+    ['b', 'passed', undefined],
+  ]);
 }
