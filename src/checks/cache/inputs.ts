@@ -231,6 +231,15 @@ function identityOf(absolute: string, stat: Stats | undefined = lstatQuiet(absol
   }
 }
 
+/** The stat of `absolute` (through links), undefined when it is not there or cannot be looked at. */
+function statQuiet(absolute: string): Stats | undefined {
+  try {
+    return statSync(absolute, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The lstat of `absolute`, undefined when it is not there or cannot be looked at. */
 function lstatQuiet(absolute: string): Stats | undefined {
   try {
@@ -628,6 +637,12 @@ export class InputTree {
    */
   private readonly seen = new Map<string, Seen>();
   /**
+   * Which folder each folder on the way to a glob list's folders is (relative, `/`-terminated, `''` for the config's
+   * folder; by lstat: a link is another file than the folder it leads to), and since when it is another (see `Seen`):
+   * taken beside the listing for the glob lists the config's checks use, else when first looked at.
+   */
+  private readonly seenFolders = new Map<string, Seen>();
+  /**
    * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
    * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
    */
@@ -762,6 +777,8 @@ export class InputTree {
       // promise); not waited for here: a rerun where every check is a hit needs it not.
       rules = this.ruleFiles(signal).catch(() => undefined);
       void rules.then(() => this.settleBaseline(baseline));
+      // Which folder each one on the way to the checks' folders is, while git lists: no command started yet.
+      if (this.used !== undefined) for (const key of this.used) for (const top of this.folders(JSON.parse(key) as string[]) ?? ['']) this.wayMoved(top, Infinity);
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
       let answer = await listing;
       signal?.throwIfAborted();
@@ -1292,6 +1309,7 @@ export class InputTree {
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule)) return true;
     }
+    for (const top of folders) if (this.wayMoved(top, from)) return true;
     let looked = 0;
     for (const top of folders) {
       const stack = [top];
@@ -1349,6 +1367,39 @@ export class InputTree {
           stack.push(child);
         }
       }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a folder on the way to `top` (the config's folder and each one between) may be another folder than
+   * when it was first seen this run, since `from`: one renamed into the place of a folder above a check's folders
+   * (`mv src old && mv new src` for inputs `src/lib/**`) brings files git never compared, with times of their own that
+   * may be older than the listing, and the folders below it did not move — theirs are not the times that changed. Told
+   * by device and inode: a write into a folder on the way (a build's output beside the check's folders) is not a change.
+   * The first look at a folder records it (`from` Infinity: only that). Taken beside the listing for the glob lists of
+   * the config's checks (see {@link InputTree.useOnly}); a folder first seen once a command of the run started counts
+   * as switched when its times are not older than the listing (a folder renamed into place has its times moved by the
+   * rename; a write in it moves them too: a listing again, never a stale pass).
+   */
+  private wayMoved(top: string, from: number): boolean {
+    // Above `top` only: `top` renamed into place moves its own times (a rename does), which the look below compares.
+    const way = top === '' ? [] : [''];
+    for (let at = top.indexOf('/'); at >= 0 && at < top.length - 1; at = top.indexOf('/', at + 1)) way.push(top.slice(0, at + 1));
+    for (const folder of way) {
+      // The config's folder through links (the run works there); below it, a link in a folder's place is another file.
+      const stat = folder === '' ? statQuiet(this.dir) : lstatQuiet(this.folderPath(folder));
+      const identity = stat === undefined ? null : `${stat.dev}:${stat.ino}`;
+      let seen = this.seenFolders.get(folder);
+      // First seen once a command started (its glob list was not known beside the listing): one renamed into place
+      // since has times since (a rename moves the folder renamed); a folder not there brings nothing.
+      const since = !this.quiet && stat !== undefined && changedSinceListing(stat, this.listedAt);
+      if (seen === undefined) this.seenFolders.set(folder, (seen = { identity, switchedAt: since ? this.clock() : -Infinity }));
+      else if (seen.identity !== identity) {
+        seen.identity = identity;
+        seen.switchedAt = this.clock();
+      }
+      if (seen.switchedAt >= from) return true;
     }
     return false;
   }
