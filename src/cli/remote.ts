@@ -32,6 +32,11 @@ export interface RemoteOptions {
    * concerned end cancelled (or not started), never failed.
    */
   onInfrastructureError?: ((message: string) => void) | undefined;
+  /**
+   * The run's signal: it stops the probe of Redis made before anything runs (Ctrl-C does not wait for a server that
+   * does not answer), which then rejects with the signal's reason. @default undefined
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Creates the executor; the distributed backend (bullmq, ioredis) is loaded only here. */
@@ -50,8 +55,10 @@ export async function remoteExecutor(options: RemoteOptions): Promise<RemoteExec
   const where = target.display;
   // A wrong URL or a server that is down is the user's to fix before anything runs, not a failure of every check.
   try {
-    await pingRedis(target.connection, 10_000);
+    await pingRedis(target.connection, 10_000, { signal: options.signal });
   } catch (error) {
+    // Stopped (Ctrl-C): the run is over, not a Redis to fix.
+    if (options.signal?.aborted === true) throw error;
     // bullmq and ioredis are optional peers: without them, an installation to complete (the error names the command).
     if (error instanceof FanoutError && error.code === 'ERR_MISSING_DEPENDENCY') throw new UsageError(`--redis: ${error.message}`, 'ERR_USAGE', { cause: error });
     throw new UsageError(`cannot reach Redis at ${where}: ${describeRedisError(error, target)}`, 'ERR_USAGE', { cause: error });

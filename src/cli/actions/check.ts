@@ -1,5 +1,6 @@
 // `fanout check [ids...]` (alias `run`): parse, run through the checks engine, report, exit.
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { FanoutError, messageOf } from '../../common/errors.js';
 import type { Observer } from '../../observe/index.js';
@@ -157,6 +158,7 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
               insecure: options.insecure,
               workerWaitMs: options.workerWaitMs,
               heartbeatTtlMs: options.heartbeatTtlMs,
+              signal: controller.signal,
               onInfrastructureError: (message) => {
                 if (infrastructure !== undefined) return;
                 infrastructure = message;
@@ -172,6 +174,9 @@ export async function checkCommand(ids: string[], options: CheckOptions, version
     await Promise.all([remote?.close(), shared?.cache.close()]);
     releaseFatal();
     signals.release();
+    // Stopped by a signal while preparing (the probe of Redis): the process ends by that signal once its output is
+    // out (see guardSignals), with nothing to report; the code a shell gives such an end, should it not.
+    if (signals.received !== undefined && controller.signal.aborted) return 128 + (constants.signals[signals.received] ?? 0);
     throw error;
   }
   printNotes(prepared.notes.filter((note) => note.code !== 'pulled-in' || options.verbose === true));
