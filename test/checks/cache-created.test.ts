@@ -35,8 +35,9 @@ async function folder(files: Record<string, string>, folders: string[] = [], git
  * The tree of one run, listed (without git, the walk is made when first needed: made now), and a command of the run
  * started, once git's rule files were taken beside the listing (as the engine starts one).
  */
-async function running(dir: string, clock?: () => number): Promise<InputTree> {
+async function running(dir: string, clock?: () => number, used?: Array<readonly string[]>): Promise<InputTree> {
   const tree = new InputTree(dir, join(dir, 'logs'), undefined, clock);
+  if (used !== undefined) tree.useOnly(used);
   await tree.start();
   if (!existsSync(join(dir, '.git'))) await tree.files();
   await tree.rulesTaken();
@@ -103,6 +104,29 @@ for (const git of [true, false]) {
       expect(lists).not.toHaveBeenCalled();
       expect(await tree.created(['lib/**'])).toEqual(['lib/new.ts']);
       expect(walks.mock.calls.length + lists.mock.calls.length).toBe(1);
+    });
+
+    it.each([
+      ['known beside the listing (the config\'s glob lists)', true],
+      ['first seen at the look', false],
+    ])('a write beside the check\'s folder lists nothing again; a folder renamed into the place of one above it does (%s)', async (_how, known) => {
+      // Each folder above src/lib/ holds a .gitignore: a write in a folder without one could be that file's deletion.
+      const files = { 'src/.gitignore': '\n', 'src/lib/a.ts': 'a\n', 'src/other/o.ts': 'o\n', 'next/.gitignore': '\n', 'next/lib/a.ts': 'a\n', 'next/lib/b.ts': 'b\n' };
+      const dir = await folder(files, [], git);
+      const tree = await running(dir, undefined, known ? [['src/lib/**']] : undefined);
+      const walks = vi.spyOn(tree as unknown as { walkAgain: () => string[] }, 'walkAgain');
+      const lists = vi.spyOn(tree as unknown as { listAgain: () => Promise<string[]> }, 'listAgain');
+      // A build writes beside the check's folder and in the config's folder: src/ and the top move, src/lib/ does not.
+      writeFileSync(join(dir, 'src/out.o'), 'built\n');
+      writeFileSync(join(dir, 'build.o'), 'built\n');
+      if (known) {
+        expect(await tree.created(['src/lib/**'])).toEqual([]);
+        expect(walks.mock.calls.length + lists.mock.calls.length).toBe(0);
+      }
+      // src renamed away and next (older than the listing) into its place: src/lib/ is another folder, with old times.
+      renameSync(join(dir, 'src'), join(dir, 'old'));
+      renameSync(join(dir, 'next'), join(dir, 'src'));
+      expect(await tree.created(['src/lib/**'])).toEqual(['src/lib/b.ts']);
     });
 
     it.runIf(git)('git\'s index written just before the run (git add, then fanout check) is waited for, not taken for a moved rule', async () => {

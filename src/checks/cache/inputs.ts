@@ -778,7 +778,11 @@ export class InputTree {
       rules = this.ruleFiles(signal).catch(() => undefined);
       void rules.then(() => this.settleBaseline(baseline));
       // Which folder each one on the way to the checks' folders is, while git lists: no command started yet.
-      if (this.used !== undefined) for (const key of this.used) for (const top of this.folders(JSON.parse(key) as string[]) ?? ['']) this.wayMoved(top, Infinity);
+      try {
+        if (this.used !== undefined) for (const key of this.used) for (const top of this.folders(JSON.parse(key) as string[]) ?? ['']) this.wayMoved(top, Infinity);
+      } catch {
+        // Not recorded: a folder is then first seen at its first look, and counts by its times (see wayMoved).
+      }
       // A git too old for pathspec magic is asked again without it: its listing is filtered here all the same.
       let answer = await listing;
       signal?.throwIfAborted();
@@ -1387,6 +1391,8 @@ export class InputTree {
     const way = top === '' ? [] : [''];
     for (let at = top.indexOf('/'); at >= 0 && at < top.length - 1; at = top.indexOf('/', at + 1)) way.push(top.slice(0, at + 1));
     for (const folder of way) {
+      // Recording only: each folder once (checks share the folders above theirs).
+      if (from === Infinity && this.seenFolders.has(folder)) continue;
       // The config's folder through links (the run works there); below it, a link in a folder's place is another file.
       const stat = folder === '' ? statQuiet(this.dir) : lstatQuiet(this.folderPath(folder));
       const identity = stat === undefined ? null : `${stat.dev}:${stat.ino}`;
