@@ -505,13 +505,18 @@ function firstAtOrAfter(list: readonly string[], text: string): number {
  * need not run.
  */
 function compile(glob: string): { prefix: string; re: RegExp; whole: boolean } {
+  const { text, prefix } = prefixOf(glob);
+  const whole = prefix !== '' && (text === `${prefix}**` || text === prefix);
+  return { prefix, re: globRegExp(glob), whole };
+}
+
+/** The folder every file `glob` may select is below (see {@link compile}), without compiling it, and its text. */
+function prefixOf(glob: string): { text: string; prefix: string } {
   const text = glob.replace(/^(?:\.\/)+/, '').replace(/^\//, '');
   const literal = /^[^*?[\]{}\\]*/.exec(text)?.[0] ?? '';
   // A glob without a `/` (other than a trailing one) matches a name at any depth: no prefix then.
   const anchored = text.replace(/\/+$/, '').includes('/') || glob.startsWith('/');
-  const prefix = anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '';
-  const whole = anchored && prefix !== '' && (text === `${prefix}**` || text === prefix);
-  return { prefix, re: globRegExp(glob), whole };
+  return { text, prefix: anchored ? literal.slice(0, literal.lastIndexOf('/') + 1) : '' };
 }
 
 /** Whether a path starting with the glob's prefix matches it. */
@@ -899,7 +904,7 @@ export class InputTree {
    * a glob may select a file anywhere (`*.md`): then the whole listing counts.
    */
   private folders(globs: readonly string[]): string[] | undefined {
-    const prefixes = [...new Set(globs.filter((glob) => !glob.startsWith('!')).map((glob) => compile(glob).prefix))].sort();
+    const prefixes = [...new Set(globs.filter((glob) => !glob.startsWith('!')).map((glob) => prefixOf(glob).prefix))].sort();
     if (prefixes.length === 0 || prefixes.includes('')) return undefined;
     // Sorted: a folder below another comes right after it (or after one below it, which is dropped too).
     const kept: string[] = [];
@@ -1110,7 +1115,7 @@ export class InputTree {
   private repositoryAbove(globs: readonly string[]): string | undefined {
     for (const glob of globs) {
       if (glob.startsWith('!')) continue;
-      const { prefix } = compile(glob);
+      const { prefix } = prefixOf(glob);
       for (let end = prefix.indexOf('/'); end >= 0 && end < prefix.length - 1; end = prefix.indexOf('/', end + 1)) {
         const folder = prefix.slice(0, end + 1);
         if (this.lists(folder) && this.matchIn([folder], ['**', ...globs.filter((other) => other.startsWith('!'))]).length > 0) return folder;
