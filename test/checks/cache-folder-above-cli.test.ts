@@ -2,11 +2,11 @@
 // compared (and, without git, files the run's walk never saw), while the check's own folders keep times older than the
 // listing: only the folder renamed into place changed, and which folder it is tells it. These cases fix that such a
 // check runs on what the files hold, and that its pass is stored for that, never for the committed blobs.
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../cli/helpers.js';
-import { committedProject, statuses } from './swap-project.js';
+import { committedProject, git, statuses } from './swap-project.js';
 
 describe('fanout check: a folder above a check\'s folders renamed into place by a command before it', () => {
   it.each([
@@ -98,6 +98,137 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
       ['z', 'passed', true],
       ['a', 'passed', undefined],
       ['b', 'failed', undefined],
+    ]);
+  });
+
+  it('a link put in the place of a folder above (the freed inode number may be the link\'s): the pass is not replayed for the committed content', async () => {
+    const dir = committedProject({
+      ignore: ['.good/', 'swap'],
+      files: { 'src/.gitignore': '*.log\n', 'src/lib/x.txt': 'BAD\n', '.good/.gitignore': '*.log\n', '.good/lib/x.txt': 'OK!\n' },
+      old: ['src/lib/x.txt', 'src/.gitignore', 'src/lib', 'src', '.good/lib/x.txt', '.good/.gitignore', '.good/lib', '.good'],
+      checks: [
+        '  - id: a',
+        `    run: ${JSON.stringify('if [ -e swap ]; then rm -rf src && ln -s .good src; fi')}`,
+        '  - id: b',
+        '    run: "grep -q OK src/lib/x.txt"',
+        '    inputs: ["src/lib/**"]',
+        '    requires: [a]',
+      ],
+    });
+    writeFileSync(join(dir, 'swap'), '');
+    expect(await statuses(dir)).toEqual([
+      ['a', 'passed', undefined],
+      ['b', 'passed', undefined],
+    ]);
+    // The committed folder back: b never passed on its content.
+    rmSync(join(dir, 'swap'));
+    unlinkSync(join(dir, 'src'));
+    git(dir, 'checkout', '-q', '--', 'src');
+    expect(await statuses(dir)).toEqual([
+      ['a', 'passed', undefined],
+      ['b', 'failed', undefined],
+    ]);
+  });
+
+  it('without git, inputs without a folder (**/*.txt): the config\'s folder swapped through a folder above it', async () => {
+    // x/proj holds the config; y/proj (a minute old) the same and y.txt. a renames x away and y into its place: the
+    // config's folder is another one, with old times. b passes only while y.txt is there.
+    const root = tempDir();
+    const files: Record<string, string> = { 'x/proj/x.txt': 'OK\n', 'x/proj/other/o.txt': 'o\n', 'y/proj/x.txt': 'OK\n', 'y/proj/y.txt': 'y\n', 'y/proj/other/o.txt': 'o\n' };
+    const yaml = [
+      'checks:',
+      '  - id: z',
+      '    run: "true"',
+      '    inputs: ["other/**"]',
+      '  - id: a',
+      `    run: ${JSON.stringify('if [ -e ../../swap ]; then cd ../.. && mv x x.old && mv y x; fi')}`,
+      '    requires: [z]',
+      '  - id: b',
+      '    run: "grep -q OK x.txt && test -e y.txt"',
+      '    inputs: ["**/*.txt"]',
+      '    requires: [a]',
+      '',
+    ].join('\n');
+    for (const [path, content] of Object.entries({ ...files, 'x/proj/fanout.yaml': yaml, 'y/proj/fanout.yaml': yaml })) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+    const past = new Date(Date.now() - 60_000);
+    for (const path of [...Object.keys(files), 'x/proj/fanout.yaml', 'y/proj/fanout.yaml', 'x/proj/other', 'y/proj/other', 'x/proj', 'y/proj', 'x', 'y']) utimesSync(join(root, path), past, past);
+    writeFileSync(join(root, 'swap'), '');
+    const logs = ['--log-dir', join(root, 'logs')];
+    expect(await statuses(join(root, 'x/proj'), ...logs)).toEqual([
+      ['z', 'passed', undefined],
+      ['a', 'passed', undefined],
+      ['b', 'passed', undefined],
+    ]);
+    rmSync(join(root, 'swap'));
+    rmSync(join(root, 'x/proj/y.txt'));
+    expect(await statuses(join(root, 'x/proj'), ...logs)).toEqual([
+      ['z', 'passed', true],
+      ['a', 'passed', undefined],
+      ['b', 'failed', undefined],
+    ]);
+  });
+
+  it('-p 2: a folder above renamed away and back while the check beside reads it: the pass is not stored', async () => {
+    // b, keyed before, waits until a has renamed .good into src's place, reads src/lib/x.txt (OK!), and ends once a
+    // has put src back (BAD, as committed). src is the same folder again when b ends: renamed twice, it kept its inode.
+    const wait = (file: string) => `i=0; while [ ! -e ${file} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
+    const dir = committedProject({
+      ignore: ['.good/', '.orig/', 'swap', 'b-started', 'b-read', 'swapped', 'restored'],
+      files: { 'src/.gitignore': '*.log\n', 'src/lib/x.txt': 'BAD\n', '.good/.gitignore': '*.log\n', '.good/lib/x.txt': 'OK!\n' },
+      old: ['src/lib/x.txt', 'src/.gitignore', 'src/lib', 'src', '.good/lib/x.txt', '.good/.gitignore', '.good/lib', '.good'],
+      checks: [
+        '  - id: a',
+        `    run: ${JSON.stringify(`if [ -e swap ]; then ${wait('b-started')}; mv src .orig && mv .good src && touch swapped; ${wait('b-read')}; mv src .good && mv .orig src && touch restored; fi`)}`,
+        '  - id: b',
+        `    run: ${JSON.stringify(`if [ -e swap ]; then touch b-started; ${wait('swapped')}; fi; grep -q OK src/lib/x.txt; r=$?; if [ -e swap ]; then touch b-read; ${wait('restored')}; fi; exit $r`)}`,
+        '    inputs: ["src/lib/**"]',
+      ],
+    });
+    writeFileSync(join(dir, 'swap'), '');
+    expect(await statuses(dir, '-p', '2')).toEqual([
+      ['a', 'passed', undefined],
+      ['b', 'passed', undefined],
+    ]);
+    rmSync(join(dir, 'swap'));
+    expect(await statuses(dir, '-p', '2')).toEqual([
+      ['a', 'passed', undefined],
+      ['b', 'failed', undefined],
+    ]);
+  });
+
+  it('-p 2: a folder above regenerated (a new folder renamed into place) before the check is keyed keeps its pass a hit', async () => {
+    // g writes gen.tmp/ and renames it into gen's place every run, the same content; b (inputs gen/api/**) runs after
+    // it while d runs beside (in the first run until b has ended): its store looks at gen/ against its key's look.
+    const dir = committedProject({
+      ignore: ['gen.tmp/', 'first', 'b-done'],
+      files: {},
+      old: [],
+      checks: [
+        '  - id: g',
+        // The sleep puts gen/'s own folders past the margin of their times (a write just before a key is a change).
+        '    run: "rm -rf gen.tmp && mkdir -p gen.tmp/api && echo hi > gen.tmp/api/x.txt && rm -rf gen && mv gen.tmp gen && sleep 0.3"',
+        '  - id: d',
+        `    run: ${JSON.stringify('if [ -e first ]; then i=0; while [ ! -e b-done ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; fi')}`,
+        '  - id: b',
+        '    run: "grep -q hi gen/api/x.txt && touch b-done"',
+        '    inputs: ["gen/api/**"]',
+        '    requires: [g]',
+      ],
+    });
+    writeFileSync(join(dir, 'first'), '');
+    expect(await statuses(dir, '-p', '2')).toEqual([
+      ['g', 'passed', undefined],
+      ['d', 'passed', undefined],
+      ['b', 'passed', undefined],
+    ]);
+    rmSync(join(dir, 'first'));
+    expect(await statuses(dir, '-p', '2')).toEqual([
+      ['g', 'passed', undefined],
+      ['d', 'passed', undefined],
+      ['b', 'passed', true],
     ]);
   });
 });

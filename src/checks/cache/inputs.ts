@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { constants, fstatSync, lstatSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globRegExp } from '../../common/glob.js';
 import { FanoutError } from '../../common/errors.js';
@@ -248,6 +248,49 @@ function lstatQuiet(absolute: string): Stats | undefined {
     return undefined;
   }
 }
+
+/**
+ * Which folder (or link, or file) a folder on the way to a check's folders is, as {@link InputTree.wayMoved} compares
+ * them, and since when it is another (see `Seen`). `ctimeMs`: its change time when last looked at — a folder renamed
+ * away and back keeps its inode, but the renames moved its change time and not its modification time (a write in it
+ * moves both).
+ */
+interface WaySeen extends Seen {
+  ctimeMs: number;
+}
+
+/**
+ * Which file `stat` (of `absolute`) is: device, inode, type and birth time (an inode number freed by a deletion is
+ * often given at once to what is made in its place: a link where a folder was), and where a link leads. Null when
+ * there is none.
+ */
+function wayIdentity(absolute: string, stat: Stats | undefined): string | null {
+  if (stat === undefined) return null;
+  const kind = stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : 'f';
+  let identity = `${stat.dev}:${stat.ino}:${kind}:${stat.birthtimeMs}`;
+  if (kind === 'l') {
+    try {
+      identity += `:${readlinkSync(absolute)}`;
+    } catch {
+      identity += ':?';
+    }
+  }
+  return identity;
+}
+
+/**
+ * The folders on the way to `top` (a glob list's folder, `/`-terminated) whose swap `top`'s own times do not tell: the
+ * config's folder always (it is another when a folder above it was swapped), then each one above `top` — `top` renamed
+ * into place moves its own times (a rename does), which the look below it compares.
+ */
+function wayTo(top: string): string[] {
+  const way = [''];
+  for (let at = top.indexOf('/'); at >= 0 && at < top.length - 1; at = top.indexOf('/', at + 1)) way.push(top.slice(0, at + 1));
+  return way;
+}
+
+/** Which folder each folder on the way to a check's folders was when its key was taken ({@link InputTree.wayState}). */
+export type WayState = ReadonlyMap<string, { readonly identity: string | null; readonly ctimeMs: number }>;
 
 /**
  * git's rule files as asked ({@link InputTree.ruleFiles}), with the clock read before git was asked.
@@ -646,7 +689,7 @@ export class InputTree {
    * folder; by lstat: a link is another file than the folder it leads to), and since when it is another (see `Seen`):
    * taken beside the listing for the glob lists the config's checks use, else when first looked at.
    */
-  private readonly seenFolders = new Map<string, Seen>();
+  private readonly seenFolders = new Map<string, WaySeen>();
   /**
    * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
    * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
@@ -1282,13 +1325,43 @@ export class InputTree {
    * changed) since `since` (epoch ms, by the clock the listing was taken with), within the file system's time
    * resolution: a file a command created and deleted meanwhile is no longer there to be listed, but it moved its
    * folder. True when a folder cannot be looked at. Rejects with `signal`'s reason when the run's listing was stopped
-   * ({@link InputTree.start}).
+   * ({@link InputTree.start}). The folders above the globs' folders count against `way`, when given (see
+   * {@link InputTree.wayState}): one seen switched while the key was taken was listed again for it.
    */
-  async movedSince(globs: readonly string[], since: number, signal?: AbortSignal): Promise<boolean> {
+  async movedSince(globs: readonly string[], since: number, signal?: AbortSignal, way?: WayState): Promise<boolean> {
     await this.start(signal);
     // A change before the listing is in it (git was asked after the clock was read): a key asked for while the listing
     // was being taken is made of the files as they were then.
-    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(signal), Math.max(since, this.listedAt));
+    return this.foldersMoved(globs, this.folders(globs) ?? [''], await this.ruleFiles(signal), Math.max(since, this.listedAt), way);
+  }
+
+  /**
+   * Which folder each folder on the way to the folders of `globs` is now (see `wayMoved`), for
+   * {@link InputTree.movedSince}: taken just before a check's key looks for files created in its folders, it tells
+   * whether one became another (or was renamed away and back) since the files its key names were known.
+   */
+  wayState(globs: readonly string[]): WayState {
+    const state = new Map<string, { identity: string | null; ctimeMs: number }>();
+    for (const top of this.folders(globs) ?? ['']) {
+      for (const folder of wayTo(top)) {
+        if (state.has(folder)) continue;
+        const absolute = this.folderPath(folder);
+        const stat = folder === '' ? statQuiet(absolute) : lstatQuiet(absolute);
+        state.set(folder, { identity: wayIdentity(absolute, stat), ctimeMs: stat?.ctimeMs ?? 0 });
+      }
+    }
+    return state;
+  }
+
+  /** Whether a folder of `way` (see {@link InputTree.wayState}) is another now, or was renamed since. */
+  private wayChanged(way: WayState): boolean {
+    for (const [folder, then] of way) {
+      const absolute = this.folderPath(folder);
+      const stat = folder === '' ? statQuiet(absolute) : lstatQuiet(absolute);
+      if (wayIdentity(absolute, stat) !== then.identity) return true;
+      if (stat !== undefined && stat.ctimeMs !== then.ctimeMs && stat.ctimeMs > stat.mtimeMs) return true;
+    }
+    return false;
   }
 
   /**
@@ -1305,7 +1378,7 @@ export class InputTree {
    * and times), and a file a command writes there may be an input by the time the check reads it. A rule file that is not there counts by the folder it would be in (see `goneSince`):
    * deleted, it moved that folder.
    */
-  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number): boolean {
+  private foldersMoved(globs: readonly string[], folders: readonly string[], rulesAbove: RuleFiles | undefined, since?: number, way?: WayState): boolean {
     const tree = this.folderTree(globs, folders);
     const reach = reachOf(globs);
     const from = since ?? this.listedAt;
@@ -1318,7 +1391,7 @@ export class InputTree {
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) if (moved(rule)) return true;
     }
-    for (const top of folders) if (this.wayMoved(top, from)) return true;
+    if (way !== undefined ? this.wayChanged(way) : folders.some((top) => this.wayMoved(top, from))) return true;
     let looked = 0;
     for (const top of folders) {
       const stack = [top];
@@ -1385,31 +1458,36 @@ export class InputTree {
    * when it was first seen this run, since `from`: one renamed into the place of a folder above a check's folders
    * (`mv src old && mv new src` for inputs `src/lib/**`) brings files git never compared, with times of their own that
    * may be older than the listing, and the folders below it did not move — theirs are not the times that changed. Told
-   * by device and inode: a write into a folder on the way (a build's output beside the check's folders) is not a change.
-   * The first look at a folder records it (`from` Infinity: only that). Taken beside the listing for the glob lists of
+   * by which file each is (see `wayIdentity`), and by a change time that moved past the modification time since the
+   * last look (renamed away and back: the same inode): a write into a folder on the way (a build's output beside the
+   * check's folders) moves both, and is not a change. Not told: a folder renamed away and back, then written in,
+   * between two looks. The first look at a folder records it (`from` Infinity: only that). Taken beside the listing for the glob lists of
    * the config's checks (see {@link InputTree.useOnly}); a folder first seen once a command of the run started counts
    * as switched when its times are not older than the listing (a folder renamed into place has its times moved by the
    * rename; a write in it moves them too: a listing again, never a stale pass).
    */
   private wayMoved(top: string, from: number): boolean {
-    // Above `top` only: `top` renamed into place moves its own times (a rename does), which the look below compares.
-    const way = top === '' ? [] : [''];
-    for (let at = top.indexOf('/'); at >= 0 && at < top.length - 1; at = top.indexOf('/', at + 1)) way.push(top.slice(0, at + 1));
-    for (const folder of way) {
+    for (const folder of wayTo(top)) {
       // Recording only: each folder once (checks share the folders above theirs).
       if (from === Infinity && this.seenFolders.has(folder)) continue;
       // The config's folder through links (the run works there); below it, a link in a folder's place is another file.
-      const stat = folder === '' ? statQuiet(this.dir) : lstatQuiet(this.folderPath(folder));
-      const identity = stat === undefined ? null : `${stat.dev}:${stat.ino}`;
+      const absolute = this.folderPath(folder);
+      const stat = folder === '' ? statQuiet(absolute) : lstatQuiet(absolute);
+      const identity = wayIdentity(absolute, stat);
+      const ctimeMs = stat?.ctimeMs ?? 0;
       let seen = this.seenFolders.get(folder);
-      // First seen once a command started (its glob list was not known beside the listing): one renamed into place
-      // since has times since (a rename moves the folder renamed); a folder not there brings nothing.
-      const since = !this.quiet && stat !== undefined && changedSinceListing(stat, this.listedAt);
-      if (seen === undefined) this.seenFolders.set(folder, (seen = { identity, switchedAt: since ? this.clock() : -Infinity }));
-      else if (seen.identity !== identity) {
+      if (seen === undefined) {
+        // First seen once a command started (its glob list was not known beside the listing): one renamed into place
+        // since has times since (a rename moves the folder renamed); a folder not there brings nothing.
+        const since = !this.quiet && stat !== undefined && changedSinceListing(stat, this.listedAt);
+        this.seenFolders.set(folder, (seen = { identity, ctimeMs, switchedAt: since ? this.clock() : -Infinity }));
+      } else if (seen.identity !== identity || (ctimeMs !== seen.ctimeMs && stat !== undefined && stat.ctimeMs > stat.mtimeMs)) {
+        // Another file, or the same folder renamed (away and back, perhaps) since it was last looked at: at the
+        // latest now.
         seen.identity = identity;
+        seen.ctimeMs = ctimeMs;
         seen.switchedAt = this.clock();
-      }
+      } else seen.ctimeMs = ctimeMs;
       if (seen.switchedAt >= from) return true;
     }
     return false;

@@ -8,7 +8,7 @@ import { FanoutError } from '../../common/errors.js';
 import type { ResolvedCheck } from '../../config/types.js';
 import type { CheckRecord, FailureReason } from '../record.js';
 import { buildIdentity, cacheKey, checkSpec, inputsDigest, uncachedResultKey, type CheckSpec } from './key.js';
-import { InputTree, statFileName, type InputSnapshot } from './inputs.js';
+import { InputTree, statFileName, type InputSnapshot, type WayState } from './inputs.js';
 import { CacheStore, DEFAULT_CACHE_MAX_BYTES, type CacheEntry } from './store.js';
 import type { SharedCache, SharedClaim } from './remote.js';
 
@@ -93,7 +93,7 @@ export interface CacheTicket {
   /** The files the key was computed from (relative): a file matching the inputs that is not among them is new. */
   paths?: readonly string[] | undefined;
   /** Commands of the run when the key was asked for: how many had started, how many were running, and when (epoch ms). */
-  window?: { starts: number; running: number; at: number } | undefined;
+  window?: { starts: number; running: number; at: number; way?: WayState } | undefined;
   /** {@link RunCache.save} deciding whether to store (it waits for a listing): the shared cache waits for it. */
   saving?: Promise<boolean> | undefined;
   /** The inputs' digest of a hit found from remembered inputs (no snapshot): what they must still recall to. */
@@ -211,7 +211,7 @@ export class RunCache {
    */
   async ticket(check: ResolvedCheck, timeoutMs: number | null, signal?: AbortSignal): Promise<CacheTicket | undefined> {
     // Before any look: a command that starts while the inputs are taken is one of the window's (see save).
-    const window = { starts: this.tree.starts, running: this.running, at: Date.now() };
+    const window: { starts: number; running: number; at: number; way?: WayState } = { starts: this.tree.starts, running: this.running, at: Date.now() };
     // A requirement's key names its inputs as they were when it was taken (or when it ended): a command that ran since
     // may have rewritten them (a dependent of it, another check), and the check would run on other files than those
     // its key names. Its dependents then get a key that never repeats.
@@ -246,6 +246,9 @@ export class RunCache {
     // Once a command started, one may have created files in the check's folders since the run listed them (a
     // generated file, absent after every checkout): they are looked for, and neither what was taken before nor
     // remembered inputs hold then.
+    // Which folder each one above the check's folders is, before the look that lists them again if one was switched:
+    // the files the key names are those of these folders (see sameFiles).
+    window.way = this.tree.wayState(check.inputs);
     const created = await this.tree.created(check.inputs, signal);
     if (created.length > 0) early = undefined;
     const recalled = early !== undefined ? early.digest : this.options.read && created.length === 0 ? await this.tree.recall(check.inputs) : undefined;
@@ -457,7 +460,7 @@ export class RunCache {
     const { window, paths } = ticket;
     // Its own start is one; others, or one running when it was keyed, may have written its folders meanwhile.
     const alone = window !== undefined && window.running === 0 && this.tree.starts - window.starts <= 1;
-    const own = alone ? true : this.sameFiles(check, paths, window?.at, signal).catch(() => false);
+    const own = alone ? true : this.sameFiles(check, paths, window?.at, signal, window?.way).catch(() => false);
     if (check.requires.length === 0) return own;
     // The key names its requirements' inputs through their keys: the check itself, or a command beside it, may have
     // rewritten them while it ran.
@@ -559,8 +562,8 @@ export class RunCache {
    * and none of its folders moved since the key (`since`): a file created and deleted meanwhile is gone from the
    * listing, yet the check may have read it.
    */
-  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined, since: number | undefined, signal?: AbortSignal): Promise<boolean> {
-    if (paths === undefined || since === undefined || (await this.tree.movedSince(check.inputs, since, signal))) return false;
+  private async sameFiles(check: ResolvedCheck, paths: readonly string[] | undefined, since: number | undefined, signal?: AbortSignal, way?: WayState): Promise<boolean> {
+    if (paths === undefined || since === undefined || (await this.tree.movedSince(check.inputs, since, signal, way))) return false;
     const now = this.tree.matchWith(check.inputs, await this.tree.created(check.inputs, signal));
     const known = new Set(paths);
     return now.every((path) => known.has(path));
