@@ -107,11 +107,13 @@ for (const git of [true, false]) {
     });
 
     it.each([
-      ['known beside the listing (the config\'s glob lists)', true],
-      ['first seen at the look', false],
-    ])('a write beside the check\'s folder lists nothing again; a folder renamed into the place of one above it does (%s)', async (_how, known) => {
-      // Each folder above src/lib/ holds a .gitignore: a write in a folder without one could be that file's deletion.
-      const files = { 'src/.gitignore': '\n', 'src/lib/a.ts': 'a\n', 'src/other/o.ts': 'o\n', 'next/.gitignore': '\n', 'next/lib/a.ts': 'a\n', 'next/lib/b.ts': 'b\n' };
+      ['known beside the listing (the config\'s glob lists)', true, true],
+      ['known beside the listing, no .gitignore in the folder above', true, false],
+      ['first seen at the look', false, true],
+    ])('a write beside the check\'s folder lists nothing again; a folder renamed into the place of one above it does (%s)', async (_how, known, ignores) => {
+      // First seen at the look, a write in a folder above without a .gitignore could be that file's deletion: each
+      // folder holds one. Known beside the listing, one not there then and not now ruled over nothing.
+      const files = { 'src/lib/a.ts': 'a\n', 'src/other/o.ts': 'o\n', 'next/lib/a.ts': 'a\n', 'next/lib/b.ts': 'b\n', ...(ignores ? { 'src/.gitignore': '\n', 'next/.gitignore': '\n' } : {}) };
       const dir = await folder(files, [], git);
       const tree = await running(dir, undefined, known ? [['src/lib/**']] : undefined);
       const walks = vi.spyOn(tree as unknown as { walkAgain: () => string[] }, 'walkAgain');

@@ -231,4 +231,32 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
       ['b', 'passed', true],
     ]);
   });
+
+  it('-p 2: a build writing beside a check\'s folder while the check runs (no .gitignore there) keeps its pass a hit', async () => {
+    // lint (inputs pkg/src/**) waits, in the first run, until build has written pkg/dist/ (ignored): pkg/ moved, and
+    // holds no .gitignore — one not there beside the listing nor after hid nothing.
+    const wait = (file: string) => `i=0; while [ ! -e ${file} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
+    const dir = committedProject({
+      ignore: ['dist/', 'first', 'lint-started', 'built'],
+      files: { 'pkg/src/a.ts': 'a\n' },
+      old: ['pkg/src/a.ts', 'pkg/src', 'pkg'],
+      checks: [
+        '  - id: build',
+        `    run: ${JSON.stringify(`if [ -e first ]; then ${wait('lint-started')}; fi; mkdir -p pkg/dist && echo x > pkg/dist/out.js && touch built`)}`,
+        '  - id: lint',
+        `    run: ${JSON.stringify(`if [ -e first ]; then touch lint-started; ${wait('built')}; fi; test -e pkg/src/a.ts`)}`,
+        '    inputs: ["pkg/src/**"]',
+      ],
+    });
+    writeFileSync(join(dir, 'first'), '');
+    expect(await statuses(dir, '-p', '2')).toEqual([
+      ['build', 'passed', undefined],
+      ['lint', 'passed', undefined],
+    ]);
+    rmSync(join(dir, 'first'));
+    expect(await statuses(dir, '-p', '2')).toEqual([
+      ['build', 'passed', undefined],
+      ['lint', 'passed', true],
+    ]);
+  });
 });

@@ -231,6 +231,15 @@ function identityOf(absolute: string, stat: Stats | undefined = lstatQuiet(absol
   }
 }
 
+/** Whether nothing is at `absolute` (a name above it that is a file included); false when it cannot be looked at. */
+function absentNow(absolute: string): boolean {
+  try {
+    return lstatSync(absolute, { throwIfNoEntry: false }) === undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOTDIR';
+  }
+}
+
 /** The stat of `absolute` (through links), undefined when it is not there or cannot be looked at. */
 function statQuiet(absolute: string): Stats | undefined {
   try {
@@ -691,6 +700,11 @@ export class InputTree {
    */
   private readonly seenFolders = new Map<string, WaySeen>();
   /**
+   * The `.gitignore` files (relative) of the folders above the config's checks' folders that were not there beside the
+   * listing, before any command of the run started.
+   */
+  private readonly absentRules = new Set<string>();
+  /**
    * For each caller's signal while a git it started runs: the signal every such git is given, linked to it by one
    * listener (many looks wait for git at once: a listener each on the run's signal would pass Node's bound).
    */
@@ -827,7 +841,15 @@ export class InputTree {
       void rules.then(() => this.settleBaseline(baseline));
       // Which folder each one on the way to the checks' folders is, while git lists: no command started yet.
       try {
-        if (this.used !== undefined) for (const key of this.used) for (const top of this.folders(JSON.parse(key) as string[]) ?? ['']) this.wayMoved(top, Infinity);
+        if (this.used !== undefined) {
+          for (const key of this.used) {
+            for (const top of this.folders(JSON.parse(key) as string[]) ?? ['']) {
+              this.wayMoved(top, Infinity);
+              // The .gitignore of each folder above it that is not there (see foldersMoved).
+              for (const folder of wayTo(top)) if (absentNow(this.absolute(`${folder}.gitignore`))) this.absentRules.add(`${folder}.gitignore`);
+            }
+          }
+        }
       } catch {
         // Not recorded: a folder is then first seen at its first look, and counts by its times (see wayMoved).
       }
@@ -1389,7 +1411,13 @@ export class InputTree {
     if (rules) {
       if (rulesAbove === undefined || rulesMoved(rulesAbove, this.seen, this.clock, from, false)) return true;
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
-      for (const rule of above) if (moved(rule)) return true;
+      for (const rule of above) {
+        // Not there beside the listing, nor now: no rule of it counted then or counts now (one made and deleted
+        // meanwhile left the folders' own times to tell of what it hid). Its folder's times, moved by any write
+        // there (a build's output), are then not looked at.
+        if (this.absentRules.has(rule) && absentNow(this.absolute(rule))) continue;
+        if (moved(rule)) return true;
+      }
     }
     if (way !== undefined ? this.wayChanged(way) : folders.some((top) => this.wayMoved(top, from))) return true;
     let looked = 0;
