@@ -94,6 +94,23 @@ describe('fanout check in a repository whose settings make git compare fewer sta
     expect(await statuses(dir)).toEqual([['b', 'failed', undefined]]);
   });
 
+  it('core.fsmonitor: a change its hook does not report is not replayed', async () => {
+    // A hook (version 2) that never reports a change: once git has written its index with the hook's token, it takes
+    // every entry for unchanged without looking at the files (a watcher that missed an event does the same).
+    const dir = project([], 'grep -q OK src/x.sh', 'OK!\n');
+    const hook = join(dir, '.git', 'fsmonitor-never');
+    writeFileSync(hook, "#!/bin/sh\nprintf 'token\\0'\n", { mode: 0o755 });
+    git(dir, 'config', 'core.fsmonitor', hook);
+    git(dir, 'config', 'core.fsmonitorHookVersion', '2');
+    git(dir, 'status', '--porcelain');
+    expect(await statuses(dir)).toEqual([['b', 'passed', undefined]]);
+    // Unchanged: still a hit (git compares the files with its index itself).
+    expect(await statuses(dir)).toEqual([['b', 'passed', true]]);
+    writeFileSync(join(dir, 'src/x.sh'), 'BAD\n');
+    expect(git(dir, 'ls-files', '-m')).toBe('');
+    expect(await statuses(dir)).toEqual([['b', 'failed', undefined]]);
+  });
+
   it('a file these settings would not have changed stays a hit', async () => {
     const dir = project([['core.trustctime', 'false'], ['core.filemode', 'false']], 'grep -q OK src/x.sh', 'OK!\n');
     expect(await statuses(dir)).toEqual([['b', 'passed', undefined]]);

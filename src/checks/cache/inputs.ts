@@ -423,8 +423,13 @@ const sameState = (a: FileState, b: FileState): boolean =>
 
 const stateOf = (stat: Stats): FileState => ({ size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino, mode: stat.mode });
 
-/** git settings for a listing whose clean files are taken for their blobs (see InputTree.start). */
-const GIT_COMPARES_ALL = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true'];
+/**
+ * git settings for a listing whose clean files are taken for their blobs (see InputTree.start). `core.fsmonitor=false`:
+ * with a file system monitor git takes an entry the monitor does not name for unchanged without looking at the file,
+ * and a monitor that missed an event (a hook that lost its watch, a watcher's queue that overflowed) would vouch for a
+ * changed file; git then compares each file's stat data with its index, as in a repository without one.
+ */
+const GIT_COMPARES_ALL = ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.filemode=true', '-c', 'core.symlinks=true', '-c', 'core.fsmonitor=false'];
 
 /**
  * A file changed less than this before its state was recorded may change again within the file system's time
