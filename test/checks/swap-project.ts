@@ -63,3 +63,21 @@ export async function swappedRunPasses(dir: string): Promise<void> {
     ['b', 'passed', undefined],
   ]);
 }
+
+/**
+ * Two runs of a project whose `a` renames a folder of good files into place, `b` passes on it and `c` renames a folder
+ * holding the committed content (in other files, with old times) back: `b` passes in the first run and, in the
+ * second, must fail — it never passed on the committed content.
+ */
+export async function passesThenFailsOnCommitted(dir: string): Promise<void> {
+  expect(await statuses(dir)).toEqual([
+    ['a', 'passed', undefined],
+    ['b', 'passed', undefined],
+    ['c', 'passed', undefined],
+  ]);
+  expect(await statuses(dir)).toEqual([
+    ['a', 'passed', undefined],
+    ['b', 'failed', undefined],
+    ['c', 'skipped', undefined],
+  ]);
+}
