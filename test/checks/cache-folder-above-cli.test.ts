@@ -161,9 +161,13 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
     ]);
   });
 
-  it('-p 2: a folder above renamed away and back while the check beside reads it: the pass is not stored', async () => {
+  it.each([
+    ['its times a minute old', false],
+    ['its modification time an hour ahead (a clock ahead, an archive)', true],
+  ])('-p 2: a folder above renamed away and back while the check beside reads it: the pass is not stored (%s)', async (_how, ahead) => {
     // b, keyed before, waits until a has renamed .good into src's place, reads src/lib/x.txt (OK!), and ends once a
-    // has put src back (BAD, as committed). src is the same folder again when b ends: renamed twice, it kept its inode.
+    // has put src back (BAD, as committed). src is the same folder again when b ends: renamed twice, it kept its inode
+    // and its modification time (ahead of its change time, or not).
     const wait = (file: string) => `i=0; while [ ! -e ${file} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
     const dir = committedProject({
       ignore: ['.good/', '.orig/', 'swap', 'b-started', 'b-read', 'swapped', 'restored'],
@@ -177,6 +181,7 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
         '    inputs: ["src/lib/**"]',
       ],
     });
+    if (ahead) utimesSync(join(dir, 'src'), new Date(), new Date(Date.now() + 3_600_000));
     writeFileSync(join(dir, 'swap'), '');
     expect(await statuses(dir, '-p', '2')).toEqual([
       ['a', 'passed', undefined],

@@ -260,23 +260,33 @@ function lstatQuiet(absolute: string): Stats | undefined {
 
 /**
  * Which folder (or link, or file) a folder on the way to a check's folders is, as {@link InputTree.wayMoved} compares
- * them, and since when it is another (see `Seen`). `ctimeMs`: its change time when last looked at — a folder renamed
- * away and back keeps its inode, but the renames moved its change time and not its modification time (a write in it
- * moves both).
+ * them, and since when it is another (see `Seen`), with its change and modification times when last looked at: a
+ * folder renamed away and back keeps its inode, but the renames moved its change time and not its modification time
+ * (a write in it moves both; see `renamedSince`).
  */
 interface WaySeen extends Seen {
   ctimeMs: number;
+  mtimeMs: number;
 }
 
 /**
- * Which file `stat` (of `absolute`) is: device, inode, type and birth time (an inode number freed by a deletion is
- * often given at once to what is made in its place: a link where a folder was), and where a link leads. Null when
- * there is none.
+ * Whether a folder looked at with `then`'s times was renamed (or its mode or owner changed) since: its change time
+ * moved and its modification time did not. An entry added, removed or renamed in it moves both.
+ */
+const renamedSince = (stat: Stats | undefined, then: { ctimeMs: number; mtimeMs: number }): boolean =>
+  stat !== undefined && stat.ctimeMs !== then.ctimeMs && stat.mtimeMs === then.mtimeMs;
+
+/**
+ * Which file `stat` (of `absolute`) is: device, inode and type (an inode number freed by a deletion is often given at
+ * once to what is made in its place: a link where a folder was), and where a link leads. Null when there is none. A
+ * folder made anew in a folder's place may get its inode number too: whatever is put below it then is new or renamed
+ * there, and moves the times of the folders below, which the look compares. Not the birth time: without statx (an old
+ * kernel, a container that forbids it) Node reports the change time for it, which every write moves.
  */
 function wayIdentity(absolute: string, stat: Stats | undefined): string | null {
   if (stat === undefined) return null;
   const kind = stat.isDirectory() ? 'd' : stat.isSymbolicLink() ? 'l' : 'f';
-  let identity = `${stat.dev}:${stat.ino}:${kind}:${stat.birthtimeMs}`;
+  let identity = `${stat.dev}:${stat.ino}:${kind}`;
   if (kind === 'l') {
     try {
       identity += `:${readlinkSync(absolute)}`;
@@ -299,7 +309,7 @@ function wayTo(top: string): string[] {
 }
 
 /** Which folder each folder on the way to a check's folders was when its key was taken ({@link InputTree.wayState}). */
-export type WayState = ReadonlyMap<string, { readonly identity: string | null; readonly ctimeMs: number }>;
+export type WayState = ReadonlyMap<string, { readonly identity: string | null; readonly ctimeMs: number; readonly mtimeMs: number }>;
 
 /**
  * git's rule files as asked ({@link InputTree.ruleFiles}), with the clock read before git was asked.
@@ -849,9 +859,9 @@ export class InputTree {
         if (this.used !== undefined) {
           for (const key of this.used) {
             for (const top of this.folders(JSON.parse(key) as string[]) ?? ['']) {
+              // The .gitignore of each folder above it that is not there (see foldersMoved), each folder once.
+              for (const folder of wayTo(top)) if (!this.seenFolders.has(folder) && absentNow(this.absolute(`${folder}.gitignore`))) this.absentRules.add(`${folder}.gitignore`);
               this.wayMoved(top, Infinity);
-              // The .gitignore of each folder above it that is not there (see foldersMoved).
-              for (const folder of wayTo(top)) if (absentNow(this.absolute(`${folder}.gitignore`))) this.absentRules.add(`${folder}.gitignore`);
             }
           }
         }
@@ -1368,13 +1378,20 @@ export class InputTree {
    * whether one became another (or was renamed away and back) since the files its key names were known.
    */
   wayState(globs: readonly string[]): WayState {
-    const state = new Map<string, { identity: string | null; ctimeMs: number }>();
+    const state = new Map<string, { identity: string | null; ctimeMs: number; mtimeMs: number }>();
     for (const top of this.folders(globs) ?? ['']) {
       for (const folder of wayTo(top)) {
         if (state.has(folder)) continue;
+        // Before any command of the run started: as recorded beside the listing (nothing of the run's doing changed
+        // it since; a change by anything else shows when the store compares).
+        const seen = this.quiet ? this.seenFolders.get(folder) : undefined;
+        if (seen !== undefined) {
+          state.set(folder, { identity: seen.identity, ctimeMs: seen.ctimeMs, mtimeMs: seen.mtimeMs });
+          continue;
+        }
         const absolute = this.folderPath(folder);
         const stat = folder === '' ? statQuiet(absolute) : lstatQuiet(absolute);
-        state.set(folder, { identity: wayIdentity(absolute, stat), ctimeMs: stat?.ctimeMs ?? 0 });
+        state.set(folder, { identity: wayIdentity(absolute, stat), ctimeMs: stat?.ctimeMs ?? 0, mtimeMs: stat?.mtimeMs ?? 0 });
       }
     }
     return state;
@@ -1386,7 +1403,7 @@ export class InputTree {
       const absolute = this.folderPath(folder);
       const stat = folder === '' ? statQuiet(absolute) : lstatQuiet(absolute);
       if (wayIdentity(absolute, stat) !== then.identity) return true;
-      if (stat !== undefined && stat.ctimeMs !== then.ctimeMs && stat.ctimeMs > stat.mtimeMs) return true;
+      if (renamedSince(stat, then)) return true;
     }
     return false;
   }
@@ -1491,10 +1508,10 @@ export class InputTree {
    * when it was first seen this run, since `from`: one renamed into the place of a folder above a check's folders
    * (`mv src old && mv new src` for inputs `src/lib/**`) brings files git never compared, with times of their own that
    * may be older than the listing, and the folders below it did not move — theirs are not the times that changed. Told
-   * by which file each is (see `wayIdentity`), and by a change time that moved past the modification time since the
-   * last look (renamed away and back: the same inode): a write into a folder on the way (a build's output beside the
-   * check's folders) moves both, and is not a change. Not told: a folder renamed away and back, then written in,
-   * between two looks. The first look at a folder records it (`from` Infinity: only that). Taken beside the listing for the glob lists of
+   * by which file each is (see `wayIdentity`), and by a change time that moved while the modification time did not
+   * since the last look (renamed away and back: the same inode, see `renamedSince`): a write into a folder on the way
+   * (a build's output beside the check's folders) moves both, and is not a change. Not told: a folder renamed away and
+   * back and written in between two looks. The first look at a folder records it (`from` Infinity: only that). Taken beside the listing for the glob lists of
    * the config's checks (see {@link InputTree.useOnly}); a folder first seen once a command of the run started counts
    * as switched when its times are not older than the listing (a folder renamed into place has its times moved by the
    * rename; a write in it moves them too: a listing again, never a stale pass).
@@ -1508,19 +1525,24 @@ export class InputTree {
       const stat = folder === '' ? statQuiet(absolute) : lstatQuiet(absolute);
       const identity = wayIdentity(absolute, stat);
       const ctimeMs = stat?.ctimeMs ?? 0;
+      const mtimeMs = stat?.mtimeMs ?? 0;
       let seen = this.seenFolders.get(folder);
       if (seen === undefined) {
         // First seen once a command started (its glob list was not known beside the listing): one renamed into place
         // since has times since (a rename moves the folder renamed); a folder not there brings nothing.
         const since = !this.quiet && stat !== undefined && changedSinceListing(stat, this.listedAt);
-        this.seenFolders.set(folder, (seen = { identity, ctimeMs, switchedAt: since ? this.clock() : -Infinity }));
-      } else if (seen.identity !== identity || (ctimeMs !== seen.ctimeMs && stat !== undefined && stat.ctimeMs > stat.mtimeMs)) {
+        this.seenFolders.set(folder, (seen = { identity, ctimeMs, mtimeMs, switchedAt: since ? this.clock() : -Infinity }));
+      } else if (seen.identity !== identity || renamedSince(stat, seen)) {
         // Another file, or the same folder renamed (away and back, perhaps) since it was last looked at: at the
         // latest now.
         seen.identity = identity;
         seen.ctimeMs = ctimeMs;
+        seen.mtimeMs = mtimeMs;
         seen.switchedAt = this.clock();
-      } else seen.ctimeMs = ctimeMs;
+      } else {
+        seen.ctimeMs = ctimeMs;
+        seen.mtimeMs = mtimeMs;
+      }
       if (seen.switchedAt >= from) return true;
     }
     return false;
