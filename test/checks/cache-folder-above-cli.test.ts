@@ -162,9 +162,10 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
   });
 
   it.each([
-    ['its times a minute old', false],
-    ['its modification time an hour ahead (a clock ahead, an archive)', true],
-  ])('-p 2: a folder above renamed away and back while the check beside reads it: the pass is not stored (%s)', async (_how, ahead) => {
+    ['its times a minute old', false, false],
+    ['its modification time an hour ahead (a clock ahead, an archive)', true, false],
+    ['written in just before (its modification time moved too)', false, true],
+  ])('-p 2: a folder above renamed away and back while the check beside reads it: the pass is not stored (%s)', async (_how, ahead, written) => {
     // b, keyed before, waits until a has renamed .good into src's place, reads src/lib/x.txt (OK!), and ends once a
     // has put src back (BAD, as committed). src is the same folder again when b ends: renamed twice, it kept its inode
     // and its modification time (ahead of its change time, or not).
@@ -175,7 +176,7 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
       old: ['src/lib/x.txt', 'src/.gitignore', 'src/lib', 'src', '.good/lib/x.txt', '.good/.gitignore', '.good/lib', '.good'],
       checks: [
         '  - id: a',
-        `    run: ${JSON.stringify(`if [ -e swap ]; then ${wait('b-started')}; mv src .orig && mv .good src && touch swapped; ${wait('b-read')}; mv src .good && mv .orig src && touch restored; fi`)}`,
+        `    run: ${JSON.stringify(`if [ -e swap ]; then ${wait('b-started')}; ${written ? 'touch src/w.log; rm src/w.log; sleep 0.2; ' : ''}mv src .orig && mv .good src && touch swapped; ${wait('b-read')}; mv src .good && mv .orig src && touch restored; fi`)}`,
         '  - id: b',
         `    run: ${JSON.stringify(`if [ -e swap ]; then touch b-started; ${wait('swapped')}; fi; grep -q OK src/lib/x.txt; r=$?; if [ -e swap ]; then touch b-read; ${wait('restored')}; fi; exit $r`)}`,
         '    inputs: ["src/lib/**"]',
@@ -252,6 +253,48 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
     expect(await statuses(dir, '-p', '2')).toEqual([
       ['build', 'passed', undefined],
       ['lint', 'passed', true],
+    ]);
+  });
+
+  it('a .gitignore above made by one command and deleted by another: a listing again taken while it hid a file is not reused', async () => {
+    // a makes pkg/src/g.ts (OK) and pkg/.gitignore hiding it (none when the run listed the files); l1's key lists the
+    // files again (g.ts hidden); c deletes the .gitignore; l2 reads g.ts, an input now; d deletes g.ts. Without g.ts,
+    // l2 fails: its pass was for a key that names g.ts, never for one without it.
+    const dir = committedProject({
+      ignore: ['first'],
+      files: { 'pkg/src/a.ts': 'a\n' },
+      old: ['pkg/src/a.ts', 'pkg/src', 'pkg'],
+      checks: [
+        '  - id: a',
+        '    run: "if [ -e first ]; then echo OK > pkg/src/g.ts; echo src/g.ts > pkg/.gitignore; sleep 0.3; fi"',
+        '  - id: l1',
+        '    run: "true"',
+        '    inputs: ["pkg/src/**"]',
+        '    requires: [a]',
+        '  - id: c',
+        '    run: "if [ -e first ]; then rm pkg/.gitignore; fi"',
+        '    requires: [l1]',
+        '  - id: l2',
+        '    run: "grep -q OK pkg/src/g.ts"',
+        '    inputs: ["pkg/src/**"]',
+        '    requires: [c]',
+        '  - id: d',
+        '    run: "if [ -e first ]; then rm pkg/src/g.ts; fi"',
+        '    requires: [l2]',
+      ],
+    });
+    writeFileSync(join(dir, 'first'), '');
+    expect((await statuses(dir)).map(([id, status]) => [id, status])).toEqual([
+      ['a', 'passed'],
+      ['l1', 'passed'],
+      ['c', 'passed'],
+      ['l2', 'passed'],
+      ['d', 'passed'],
+    ]);
+    rmSync(join(dir, 'first'));
+    expect((await statuses(dir)).slice(3)).toEqual([
+      ['l2', 'failed', undefined],
+      ['d', 'skipped', undefined],
     ]);
   });
 });

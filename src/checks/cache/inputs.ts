@@ -271,10 +271,12 @@ interface WaySeen extends Seen {
 
 /**
  * Whether a folder looked at with `then`'s times was renamed (or its mode or owner changed) since: its change time
- * moved and its modification time did not. An entry added, removed or renamed in it moves both.
+ * moved, and its modification time did not or is older than the change time. An entry added, removed or renamed in
+ * it sets both to the same time; a rename after such a write moves the change time past it; a modification time
+ * ahead of the clock (an archive, a clock ahead) stays where it was through a rename.
  */
 const renamedSince = (stat: Stats | undefined, then: { ctimeMs: number; mtimeMs: number }): boolean =>
-  stat !== undefined && stat.ctimeMs !== then.ctimeMs && stat.mtimeMs === then.mtimeMs;
+  stat !== undefined && stat.ctimeMs !== then.ctimeMs && (stat.mtimeMs === then.mtimeMs || stat.ctimeMs > stat.mtimeMs);
 
 /**
  * Which file `stat` (of `absolute`) is: device, inode and type (an inode number freed by a deletion is often given at
@@ -1434,10 +1436,11 @@ export class InputTree {
       if (rulesAbove === undefined || rulesMoved(rulesAbove, this.seen, this.clock, from, false)) return true;
       for (const folder of folders) for (let at = folder.indexOf('/'); at >= 0 && at < folder.length - 1; at = folder.indexOf('/', at + 1)) above.add(`${folder.slice(0, at + 1)}.gitignore`);
       for (const rule of above) {
-        // Not there beside the listing, nor now: no rule of it counted then or counts now (one made and deleted
-        // meanwhile left the folders' own times to tell of what it hid). Its folder's times, moved by any write
-        // there (a build's output), are then not looked at.
-        if (this.absentRules.has(rule) && absentNow(this.absolute(rule))) continue;
+        // Not there beside the listing, nor now, and every listing of the run is the first one: no rule of it counted
+        // in any listing a key was taken from, nor counts now (one made and deleted meanwhile hid only files made
+        // meanwhile, which moved the check's own folders). Its folder's times, moved by any write there (a build's
+        // output), are then not looked at. Once the files were listed again, one may have counted in that listing.
+        if (this.absentRules.has(rule) && this.relisted === undefined && absentNow(this.absolute(rule))) continue;
         if (moved(rule)) return true;
       }
     }
