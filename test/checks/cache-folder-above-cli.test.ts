@@ -8,6 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../cli/helpers.js';
 import { committedProject, git, passesThenFailsOnCommitted, statuses } from './swap-project.js';
 
+/** A shell loop waiting (at most 30 s) until `file` is there: commands of one run ordered by files they make. */
+const waitFor = (file: string): string => `i=0; while [ ! -e ${file} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
+
+/**
+ * Two `fanout check -p 2` runs of `dir`: the first while the file `marker` is there (its commands then swap, write or
+ * wait for each other), the second without it; `first` and `second` are the statuses each must report.
+ */
+async function withThenWithout(dir: string, marker: string, first: Array<[string, string, unknown]>, second: Array<[string, string, unknown]>): Promise<void> {
+  writeFileSync(join(dir, marker), '');
+  expect(await statuses(dir, '-p', '2')).toEqual(first);
+  rmSync(join(dir, marker));
+  expect(await statuses(dir, '-p', '2')).toEqual(second);
+}
+
 describe('fanout check: a folder above a check\'s folders renamed into place by a command before it', () => {
   it.each([
     // The swapped folder's own .gitignore is there, committed: git's rule files over the check's folders are old files.
@@ -169,30 +183,31 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
     // b, keyed before, waits until a has renamed .good into src's place, reads src/lib/x.txt (OK!), and ends once a
     // has put src back (BAD, as committed). src is the same folder again when b ends: renamed twice, it kept its inode
     // and its modification time (ahead of its change time, or not).
-    const wait = (file: string) => `i=0; while [ ! -e ${file} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
     const dir = committedProject({
       ignore: ['.good/', '.orig/', 'swap', 'b-started', 'b-read', 'swapped', 'restored'],
       files: { 'src/.gitignore': '*.log\n', 'src/lib/x.txt': 'BAD\n', '.good/.gitignore': '*.log\n', '.good/lib/x.txt': 'OK!\n' },
       old: ['src/lib/x.txt', 'src/.gitignore', 'src/lib', 'src', '.good/lib/x.txt', '.good/.gitignore', '.good/lib', '.good'],
       checks: [
         '  - id: a',
-        `    run: ${JSON.stringify(`if [ -e swap ]; then ${wait('b-started')}; ${written ? 'touch src/w.log; rm src/w.log; sleep 0.2; ' : ''}mv src .orig && mv .good src && touch swapped; ${wait('b-read')}; mv src .good && mv .orig src && touch restored; fi`)}`,
+        `    run: ${JSON.stringify(`if [ -e swap ]; then ${waitFor('b-started')}; ${written ? 'touch src/w.log; rm src/w.log; sleep 0.2; ' : ''}mv src .orig && mv .good src && touch swapped; ${waitFor('b-read')}; mv src .good && mv .orig src && touch restored; fi`)}`,
         '  - id: b',
-        `    run: ${JSON.stringify(`if [ -e swap ]; then touch b-started; ${wait('swapped')}; fi; grep -q OK src/lib/x.txt; r=$?; if [ -e swap ]; then touch b-read; ${wait('restored')}; fi; exit $r`)}`,
+        `    run: ${JSON.stringify(`if [ -e swap ]; then touch b-started; ${waitFor('swapped')}; fi; grep -q OK src/lib/x.txt; r=$?; if [ -e swap ]; then touch b-read; ${waitFor('restored')}; fi; exit $r`)}`,
         '    inputs: ["src/lib/**"]',
       ],
     });
     if (ahead) utimesSync(join(dir, 'src'), new Date(), new Date(Date.now() + 3_600_000));
-    writeFileSync(join(dir, 'swap'), '');
-    expect(await statuses(dir, '-p', '2')).toEqual([
-      ['a', 'passed', undefined],
-      ['b', 'passed', undefined],
-    ]);
-    rmSync(join(dir, 'swap'));
-    expect(await statuses(dir, '-p', '2')).toEqual([
-      ['a', 'passed', undefined],
-      ['b', 'failed', undefined],
-    ]);
+    await withThenWithout(
+      dir,
+      'swap',
+      [
+        ['a', 'passed', undefined],
+        ['b', 'passed', undefined],
+      ],
+      [
+        ['a', 'passed', undefined],
+        ['b', 'failed', undefined],
+      ],
+    );
   });
 
   it('-p 2: a folder above regenerated (a new folder renamed into place) before the check is keyed keeps its pass a hit', async () => {
@@ -207,53 +222,56 @@ describe('fanout check: a folder above a check\'s folders renamed into place by 
         // The sleep puts gen/'s own folders past the margin of their times (a write just before a key is a change).
         '    run: "rm -rf gen.tmp && mkdir -p gen.tmp/api && echo hi > gen.tmp/api/x.txt && rm -rf gen && mv gen.tmp gen && sleep 0.3"',
         '  - id: d',
-        `    run: ${JSON.stringify('if [ -e first ]; then i=0; while [ ! -e b-done ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done; fi')}`,
+        `    run: ${JSON.stringify(`if [ -e first ]; then ${waitFor('b-done')}; fi`)}`,
         '  - id: b',
         '    run: "grep -q hi gen/api/x.txt && touch b-done"',
         '    inputs: ["gen/api/**"]',
         '    requires: [g]',
       ],
     });
-    writeFileSync(join(dir, 'first'), '');
-    expect(await statuses(dir, '-p', '2')).toEqual([
-      ['g', 'passed', undefined],
-      ['d', 'passed', undefined],
-      ['b', 'passed', undefined],
-    ]);
-    rmSync(join(dir, 'first'));
-    expect(await statuses(dir, '-p', '2')).toEqual([
-      ['g', 'passed', undefined],
-      ['d', 'passed', undefined],
-      ['b', 'passed', true],
-    ]);
+    await withThenWithout(
+      dir,
+      'first',
+      [
+        ['g', 'passed', undefined],
+        ['d', 'passed', undefined],
+        ['b', 'passed', undefined],
+      ],
+      [
+        ['g', 'passed', undefined],
+        ['d', 'passed', undefined],
+        ['b', 'passed', true],
+      ],
+    );
   });
 
   it('-p 2: a build writing beside a check\'s folder while the check runs (no .gitignore there) keeps its pass a hit', async () => {
     // lint (inputs pkg/src/**) waits, in the first run, until build has written pkg/dist/ (ignored): pkg/ moved, and
     // holds no .gitignore — one not there beside the listing nor after hid nothing.
-    const wait = (file: string) => `i=0; while [ ! -e ${file} ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done`;
     const dir = committedProject({
       ignore: ['dist/', 'first', 'lint-started', 'built'],
       files: { 'pkg/src/a.ts': 'a\n' },
       old: ['pkg/src/a.ts', 'pkg/src', 'pkg'],
       checks: [
         '  - id: build',
-        `    run: ${JSON.stringify(`if [ -e first ]; then ${wait('lint-started')}; fi; mkdir -p pkg/dist && echo x > pkg/dist/out.js && touch built`)}`,
+        `    run: ${JSON.stringify(`if [ -e first ]; then ${waitFor('lint-started')}; fi; mkdir -p pkg/dist && echo x > pkg/dist/out.js && touch built`)}`,
         '  - id: lint',
-        `    run: ${JSON.stringify(`if [ -e first ]; then touch lint-started; ${wait('built')}; fi; test -e pkg/src/a.ts`)}`,
+        `    run: ${JSON.stringify(`if [ -e first ]; then touch lint-started; ${waitFor('built')}; fi; test -e pkg/src/a.ts`)}`,
         '    inputs: ["pkg/src/**"]',
       ],
     });
-    writeFileSync(join(dir, 'first'), '');
-    expect(await statuses(dir, '-p', '2')).toEqual([
-      ['build', 'passed', undefined],
-      ['lint', 'passed', undefined],
-    ]);
-    rmSync(join(dir, 'first'));
-    expect(await statuses(dir, '-p', '2')).toEqual([
-      ['build', 'passed', undefined],
-      ['lint', 'passed', true],
-    ]);
+    await withThenWithout(
+      dir,
+      'first',
+      [
+        ['build', 'passed', undefined],
+        ['lint', 'passed', undefined],
+      ],
+      [
+        ['build', 'passed', undefined],
+        ['lint', 'passed', true],
+      ],
+    );
   });
 
   it('a .gitignore above made by one command and deleted by another: a listing again taken while it hid a file is not reused', async () => {
